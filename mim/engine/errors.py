@@ -1,0 +1,123 @@
+"""Server errors with MongoDB's numeric codes, code names and messages.
+
+The engine reports every failure the way a server does: a code, its code
+name and a message.  :class:`ServerError` is a
+:class:`pymongo.errors.OperationFailure` whose ``details`` is the server's
+error reply, so a read error can surface unchanged while the API layer
+re-wraps write errors as :class:`~pymongo.errors.WriteError` and the wire
+server sends ``details`` as the reply document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+__all__ = ["ServerError", "CODE_NAMES", "server_error", "bad_value", "failed_to_parse",
+           "type_mismatch", "duplicate_key"]
+
+CODE_NAMES: dict[int, str] = {
+    1: "InternalError",
+    2: "BadValue",
+    4: "NoSuchKey",
+    5: "GraphContainsCycle",
+    7: "HostNotFound",
+    9: "FailedToParse",
+    10: "UserNotFound",
+    11: "UnsupportedFormat",
+    13: "Unauthorized",
+    14: "TypeMismatch",
+    15: "Overflow",
+    16: "InvalidLength",
+    17: "ProtocolError",
+    20: "IllegalOperation",
+    22: "InvalidBSON",
+    26: "NamespaceNotFound",
+    27: "IndexNotFound",
+    28: "PathNotViable",
+    40: "ConflictingUpdateOperators",
+    43: "CursorNotFound",
+    48: "NamespaceExists",
+    50: "MaxTimeMSExpired",
+    51: "DollarPrefixedFieldName",
+    52: "DollarPrefixedFieldName",
+    53: "InvalidIdField",
+    54: "NotSingleValueField",
+    55: "InvalidDBRef",
+    56: "EmptyFieldName",
+    57: "DottedFieldName",
+    59: "CommandNotFound",
+    66: "ImmutableField",
+    67: "CannotCreateIndex",
+    68: "IndexAlreadyExists",
+    72: "InvalidOptions",
+    73: "InvalidNamespace",
+    85: "IndexOptionsConflict",
+    86: "IndexKeySpecsConflict",
+    96: "OperationFailed",
+    112: "WriteConflict",
+    115: "CommandNotSupported",
+    121: "DocumentValidationFailure",
+    166: "CommandNotSupportedOnView",
+    171: "CannotIndexParallelArrays",
+    197: "InvalidIndexSpecificationOption",
+    224: "QueryFeatureNotAllowed",
+    238: "NotImplemented",
+    241: "ConversionFailure",
+    251: "NoSuchTransaction",
+    263: "OperationNotSupportedInTransaction",
+    276: "IndexBuildAborted",
+    292: "QueryExceededMemoryLimitNoDiskUseAllowed",
+    10334: "BSONObjectTooLarge",
+    11000: "DuplicateKey",
+    16410: "Location16410",
+    17419: "Location17419",
+    40324: "Location40324",
+}
+
+
+class ServerError(OperationFailure):
+    """An error the server reports for a command (``ok: 0``)."""
+
+    def __init__(self, code: int, errmsg: str, **extra: Any) -> None:
+        self.errmsg = errmsg
+        self.extra = extra
+        details: dict[str, Any] = {"ok": 0.0, "errmsg": errmsg, "code": code,
+                                   "codeName": code_name(code)}
+        details.update(extra)
+        super().__init__(errmsg, code, details)
+
+    def as_write_error(self) -> dict[str, Any]:
+        """This error as an element of a write reply's ``writeErrors``."""
+        err: dict[str, Any] = {"code": self.code, "errmsg": self.errmsg}
+        err.update(self.extra)
+        return err
+
+
+def code_name(code: int) -> str:
+    return CODE_NAMES.get(code, f"Location{code}")
+
+
+def server_error(code: int, errmsg: str, **extra: Any) -> ServerError:
+    return ServerError(code, errmsg, **extra)
+
+
+def bad_value(errmsg: str) -> ServerError:
+    return ServerError(2, errmsg)
+
+
+def failed_to_parse(errmsg: str) -> ServerError:
+    return ServerError(9, errmsg)
+
+
+def type_mismatch(errmsg: str) -> ServerError:
+    return ServerError(14, errmsg)
+
+
+def duplicate_key(errmsg: str, key_pattern: dict, key_value: dict) -> ServerError:
+    return ServerError(11000, errmsg, keyPattern=key_pattern, keyValue=key_value)
+
+
+def is_duplicate_key(exc: BaseException) -> bool:
+    return isinstance(exc, (DuplicateKeyError,)) or getattr(exc, "code", None) in (11000, 11001)

@@ -1,0 +1,19 @@
+"""The query language: compile a filter once, then match documents.
+
+>>> node = compile_filter({"a": {"$gt": 1}})
+>>> node.matches({"a": [0, 5]})
+True
+"""
+
+from __future__ import annotations
+
+from . import arrays, bitwise, comparison, element, evaluation, logical, regex  # noqa: F401  (registration)
+from .compiler import compile_filter
+from .context import MatchContext
+from .nodes import (AndNode, ConstantNode, ExprNode, LeafNode, MatchNode, NorNode, NotNode,
+                    OrNode)
+from .registry import FIELD_OPERATORS, TOP_LEVEL_OPERATORS, UNSUPPORTED_OPERATORS
+
+__all__ = ["compile_filter", "MatchContext", "MatchNode", "LeafNode", "AndNode", "OrNode",
+           "NorNode", "NotNode", "ConstantNode", "ExprNode", "FIELD_OPERATORS",
+           "TOP_LEVEL_OPERATORS", "UNSUPPORTED_OPERATORS"]

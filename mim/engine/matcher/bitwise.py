@@ -1,0 +1,116 @@
+"""Bitwise query operators: ``$bitsAllSet $bitsAnySet $bitsAllClear $bitsAnyClear``.
+
+The argument is a non-negative integer bitmask, a list of bit positions, or
+BinData; numbers are tested as 64-bit two's complement, BinData as a
+little-endian bit string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bson.binary import Binary
+from bson.decimal128 import Decimal128
+
+from ..errors import bad_value
+from ..values import is_integral_number, is_number
+from .context import MatchContext
+from .nodes import LeafNode, MatchNode
+from .registry import field_operator
+
+_MASK64 = (1 << 64) - 1
+
+
+def _positions_from_mask(name: str, arg: Any) -> list[int]:
+    if isinstance(arg, Decimal128):
+        value = arg.to_decimal()
+        if not value.is_finite() or value != value.to_integral_value():
+            raise bad_value(f"{name} cannot represent value as a 64-bit integer: {arg}")
+        number = int(value)
+    elif isinstance(arg, float):
+        if not is_integral_number(arg):
+            raise bad_value(f"{name} cannot represent value as a 64-bit integer: {arg}")
+        number = int(arg)
+    else:
+        number = int(arg)
+    if number < 0:
+        raise bad_value(f"{name} cannot take a negative number: {arg}")
+    if number > 2**63 - 1:
+        raise bad_value(f"{name} cannot represent value as a 64-bit integer: {arg}")
+    return [i for i in range(64) if number >> i & 1]
+
+
+def bit_positions(name: str, arg: Any) -> list[int]:
+    """The bit positions an operator argument names."""
+    if isinstance(arg, bool):
+        raise bad_value(f"{name} takes an Array, a number, or a BinData but received: "
+                        f"{arg!r}".replace("True", "true").replace("False", "false"))
+    if is_number(arg):
+        return _positions_from_mask(name, arg)
+    if isinstance(arg, (bytes, Binary)):
+        data = bytes(arg)
+        return [i for i in range(len(data) * 8) if data[i // 8] >> (i % 8) & 1]
+    if isinstance(arg, list):
+        positions = []
+        for item in arg:
+            if not is_number(item) or isinstance(item, bool):
+                raise bad_value(f"bit positions must be an integer but got: {item!r}")
+            if not is_integral_number(item):
+                raise bad_value(f"bit positions must be an integer but got: {item!r}")
+            position = int(item if not isinstance(item, Decimal128) else item.to_decimal())
+            if position < 0:
+                raise bad_value(f"bit positions must be >= 0 but got: {item!r}")
+            positions.append(position)
+        return positions
+    raise bad_value(f"{name} takes an Array, a number, or a BinData but received: {arg!r}")
+
+
+def _candidate_bits(v: Any) -> Callable[[int], bool] | None:
+    """A bit reader for a candidate value, or None when it cannot be tested."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float, Decimal128)):
+        if isinstance(v, float):
+            if not is_integral_number(v) or not -(2**63) <= v < 2**63:
+                return None
+            number = int(v)
+        elif isinstance(v, Decimal128):
+            if not is_integral_number(v):
+                return None
+            number = int(v.to_decimal())
+            if not -(2**63) <= number < 2**63:
+                return None
+        else:
+            number = int(v)
+        bits = number & _MASK64
+        negative = number < 0
+        return lambda i: bool(bits >> i & 1) if i < 64 else negative
+    if isinstance(v, (bytes, Binary)):
+        data = bytes(v)
+        return lambda i: i < len(data) * 8 and bool(data[i // 8] >> (i % 8) & 1)
+    return None
+
+
+def _make(name: str, want_set: bool, want_all: bool) -> None:
+    @field_operator(name)
+    def compile_bits(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+        positions = bit_positions(name, arg)
+
+        def matches(v: Any) -> bool:
+            read = _candidate_bits(v)
+            if read is None:
+                return False
+            if want_all:
+                return all(read(i) == want_set for i in positions)
+            return any(read(i) == want_set for i in positions)
+
+        return LeafNode(path, name, arg, matches)
+
+    compile_bits.__name__ = f"compile_{name[1:]}"
+
+
+_make("$bitsAllSet", True, True)
+_make("$bitsAnySet", True, False)
+_make("$bitsAllClear", False, True)
+_make("$bitsAnyClear", False, False)

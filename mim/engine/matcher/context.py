@@ -1,0 +1,20 @@
+"""Compile-time context shared by the matcher's operator compilers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class MatchContext:
+    """What a filter is compiled against.
+
+    ``variables`` are the names ``let`` defines for ``$expr``; ``in_elem_match``
+    and ``in_not`` change which operators are legal where, as on the server.
+    """
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    collation: Any = None
+    in_elem_match: bool = False
+    top_level: bool = True

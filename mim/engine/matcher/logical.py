@@ -1,0 +1,89 @@
+"""Logical operators (``$and $or $nor`` at the top level, ``$not`` on a field),
+``$expr`` and ``$comment``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bson.regex import Regex
+
+from ..errors import ServerError, bad_value
+from .compiler import compile_document, compile_operators
+from .context import MatchContext
+from .nodes import AndNode, ConstantNode, ExprNode, MatchNode, NorNode, NotNode, OrNode
+from .registry import field_operator, top_level_operator
+
+
+def _clauses(name: str, arg: Any, ctx: MatchContext) -> list[MatchNode]:
+    if not isinstance(arg, list) or not arg:
+        raise bad_value("$and/$or/$nor must be a nonempty array")
+    nodes = []
+    for clause in arg:
+        if not isinstance(clause, Mapping):
+            raise bad_value("$or/$and/$nor entries need to be full objects")
+        nodes.append(compile_document(clause, ctx))
+    return nodes
+
+
+@top_level_operator("$and")
+def compile_and(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    return AndNode(_clauses(name, arg, ctx))
+
+
+@top_level_operator("$or")
+def compile_or(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    nodes = _clauses(name, arg, ctx)
+    return nodes[0] if len(nodes) == 1 else OrNode(nodes)
+
+
+@top_level_operator("$nor")
+def compile_nor(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    return NorNode(_clauses(name, arg, ctx))
+
+
+@top_level_operator("$comment")
+def compile_comment(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    return ConstantNode(True)
+
+
+@top_level_operator("$expr")
+def compile_expr(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    try:
+        from ..expressions import compile_expression, expression_context
+    except ImportError:  # the expression language is a separate package
+        raise ServerError(238, "$expr is not supported by mim yet: the aggregation "
+                               "expression language is not available") from None
+    evaluate = compile_expression(arg, expression_context(ctx.variables))
+    variables = dict(ctx.variables)
+
+    def matches(doc: Mapping) -> bool:
+        scope = dict(variables)
+        scope["ROOT"] = doc
+        scope["CURRENT"] = doc
+        return expression_truthy(evaluate(scope))
+
+    return ExprNode(matches, arg)
+
+
+def expression_truthy(value: Any) -> bool:
+    """Aggregation truthiness: false, null, missing and zero are false."""
+    from .element import truthy
+    return truthy(value)
+
+
+@field_operator("$not")
+def compile_not(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    if isinstance(arg, (Regex, re.Pattern)):
+        from .regex import compile_regex_operator
+        return NotNode(compile_regex_operator(path, arg, ctx))
+    if not isinstance(arg, Mapping):
+        raise bad_value("$not needs a regex or a document")
+    if not arg:
+        raise bad_value("$not cannot be empty")
+    first = next(iter(arg))
+    if not first.startswith("$"):
+        raise bad_value(f"unknown operator: {first}")
+    inner = compile_operators(path, arg, ctx)
+    return NotNode(inner)

@@ -1,0 +1,299 @@
+"""Find projections: inclusion, exclusion, ``$slice``, ``$elemMatch``, positional
+``$`` and (MongoDB 4.4+) aggregation expressions, compiled once per query.
+
+The projection is parsed into a tree of path components; applying it builds
+a new document and never modifies its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import ServerError, bad_value
+from .values import MISSING, is_number
+
+__all__ = ["compile_projection", "Projection"]
+
+INCLUDE = "include"
+EXCLUDE = "exclude"
+
+
+class _Slice:
+    __slots__ = ("skip", "limit")
+
+    def __init__(self, skip: int | None, limit: int) -> None:
+        self.skip = skip
+        self.limit = limit
+
+    def apply(self, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        if self.skip is None:
+            n = self.limit
+            return value[:n] if n >= 0 else value[n:] if -n < len(value) else value[:]
+        skip = self.skip
+        if skip < 0:
+            skip = max(len(value) + skip, 0)
+        return value[skip:skip + self.limit]
+
+
+class _ElemMatch:
+    __slots__ = ("node",)
+
+    def __init__(self, node: Any) -> None:
+        self.node = node
+
+
+class _Computed:
+    __slots__ = ("evaluate",)
+
+    def __init__(self, evaluate: Callable[[dict], Any]) -> None:
+        self.evaluate = evaluate
+
+
+class _Positional:
+    __slots__ = ()
+
+
+def _flag(value: Any) -> bool | None:
+    """1/true/non-zero → True, 0/false → False, anything else → None (expression)."""
+    if isinstance(value, bool):
+        return value
+    if is_number(value):
+        return value != 0 if not hasattr(value, "to_decimal") else value.to_decimal() != 0
+    return None
+
+
+class Projection:
+    """A compiled projection; ``apply(doc, query=...)`` returns the projected copy."""
+
+    def __init__(self, spec: Mapping[str, Any], variables: dict | None = None) -> None:
+        self.spec = spec
+        self.tree: dict[str, Any] = {}
+        self.inclusion: bool | None = None
+        self.include_id = True
+        self.positional_path: str | None = None
+        self._has_elem_match = False
+        self._variables = variables or {}
+        for path, value in spec.items():
+            self._add(path, value)
+        if self.inclusion is None:
+            # only _id, $slice, $elemMatch-free specials: exclusion semantics
+            self.inclusion = False
+
+    # -- parsing -------------------------------------------------------------
+
+    def _set_mode(self, inclusion: bool, path: str) -> None:
+        if self.inclusion is None:
+            self.inclusion = inclusion
+        elif self.inclusion != inclusion:
+            if inclusion:
+                raise ServerError(31253, f"Cannot do inclusion on field {path} in exclusion "
+                                         f"projection")
+            raise ServerError(31254, f"Cannot do exclusion on field {path} in inclusion "
+                                     f"projection")
+
+    def _add(self, path: str, value: Any) -> None:
+        if path.startswith("$"):
+            raise bad_value(f"FieldPath field names may not start with '$'. Consider using "
+                            f"$getField or $setField.")
+        flag = _flag(value)
+        if path.endswith(".$"):
+            if flag is False:
+                raise ServerError(31395, "positional projection cannot be used with exclusion")
+            if self.positional_path is not None:
+                raise ServerError(31276, "Cannot specify more than one positional projection "
+                                         "per query.")
+            base = path[:-2]
+            self.positional_path = base
+            self._set_mode(True, path)
+            self._insert(base, _Positional())
+            return
+        if "$" in path.split(".")[-1:][0][:1]:
+            raise bad_value(f"FieldPath field names may not start with '$'.")
+        if path == "_id" and flag is not None:
+            self.include_id = flag
+            if flag:
+                self._insert(path, INCLUDE, allow_override=True)
+            return
+        if flag is not None:
+            self._set_mode(flag, path)
+            self._insert(path, INCLUDE if flag else EXCLUDE)
+            return
+        if isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in (
+                "$slice", "$elemMatch", "$meta"):
+            op, arg = next(iter(value.items()))
+            if op == "$slice":
+                self._insert(path, _parse_slice(arg, path))
+                return
+            if op == "$elemMatch":
+                if "." in path:
+                    raise ServerError(31275, "Cannot use $elemMatch projection on a nested "
+                                             "field.")
+                from .matcher import compile_filter
+                from .matcher.arrays import compile_elem_match
+                from .matcher.context import MatchContext
+                node = compile_elem_match(path, arg, MatchContext())
+                self._set_mode(True, path)
+                self._has_elem_match = True
+                self._insert(path, _ElemMatch(node))
+                return
+            raise ServerError(238, "$meta projection is not supported by mim: text search "
+                                   "and search scores are planned with the text-search issue")
+        # An aggregation expression: a computed field (counts as inclusion).
+        try:
+            from .expressions import compile_expression
+        except ImportError:
+            raise ServerError(238, "projection expressions are not supported by mim yet: the "
+                                   "aggregation expression language is not available") from None
+        evaluate = compile_expression(value)
+        self._set_mode(True, path)
+        self._insert(path, _Computed(evaluate))
+
+    def _insert(self, path: str, action: Any, allow_override: bool = False) -> None:
+        parts = path.split(".")
+        node = self.tree
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif not isinstance(child, dict):
+                raise ServerError(31249, f"Path collision at {path} remaining portion "
+                                         f"{'.'.join(parts[i + 1:])}")
+            node = child
+        last = parts[-1]
+        if last in node and not allow_override:
+            raise ServerError(31250, f"Path collision at {path}")
+        node[last] = action
+
+    # -- applying -------------------------------------------------------------
+
+    def apply(self, doc: Mapping[str, Any], query: Any = None) -> dict:
+        if self.inclusion:
+            out = self._include(doc, self.tree, doc, query, top=True)
+            if self.include_id and "_id" in doc and "_id" not in out:
+                out = {"_id": doc["_id"], **out}
+            elif self.include_id and "_id" in doc:
+                # _id stays first, as the server returns it
+                out = {"_id": out.pop("_id"), **out}
+            return out
+        out = self._exclude(doc, self.tree, doc, query)
+        if not self.include_id:
+            out.pop("_id", None)
+        return out
+
+    def _include(self, doc: Mapping, tree: dict, root: Mapping, query: Any, top: bool) -> dict:
+        out: dict = {}
+        for key, value in doc.items():
+            action = tree.get(key)
+            if action is None:
+                continue
+            if action is INCLUDE:
+                out[key] = value
+            elif action is EXCLUDE:
+                continue
+            elif isinstance(action, dict):
+                projected = self._include_nested(value, action, root, query)
+                if projected is not MISSING:
+                    out[key] = projected
+            elif isinstance(action, _Slice):
+                out[key] = action.apply(value)
+            elif isinstance(action, _ElemMatch):
+                if isinstance(value, list):
+                    for element in value:
+                        if action.node.matches({key: [element]}):
+                            out[key] = [element]
+                            break
+            elif isinstance(action, _Positional):
+                out[key] = self._positional(key, value, root, query)
+        for key, action in tree.items():
+            if isinstance(action, _Computed):
+                scope = dict(self._variables)
+                scope["ROOT"] = root
+                scope["CURRENT"] = root
+                result = action.evaluate(scope)
+                if result is not MISSING:
+                    out[key] = result
+            elif isinstance(action, dict) and key not in doc and _has_computed(action):
+                out[key] = self._include({}, action, root, query, top=False)
+        return out
+
+    def _include_nested(self, value: Any, tree: dict, root: Mapping, query: Any) -> Any:
+        if isinstance(value, Mapping):
+            return self._include(value, tree, root, query, top=False)
+        if isinstance(value, list):
+            items = []
+            for element in value:
+                if isinstance(element, (Mapping, list)):
+                    items.append(self._include_nested(element, tree, root, query))
+                elif _has_computed(tree):
+                    items.append(self._include({}, tree, root, query, top=False))
+            return items
+        if _has_computed(tree):
+            return self._include({}, tree, root, query, top=False)
+        return MISSING
+
+    def _exclude(self, doc: Mapping, tree: dict, root: Mapping, query: Any) -> dict:
+        out: dict = {}
+        for key, value in doc.items():
+            action = tree.get(key)
+            if action is None or action is INCLUDE:
+                out[key] = value
+            elif action is EXCLUDE:
+                continue
+            elif isinstance(action, dict):
+                out[key] = self._exclude_nested(value, action, root, query)
+            elif isinstance(action, _Slice):
+                out[key] = action.apply(value)
+        return out
+
+    def _exclude_nested(self, value: Any, tree: dict, root: Mapping, query: Any) -> Any:
+        if isinstance(value, Mapping):
+            return self._exclude(value, tree, root, query)
+        if isinstance(value, list):
+            return [self._exclude_nested(e, tree, root, query) if isinstance(e, (Mapping, list))
+                    else e for e in value]
+        return value
+
+    def _positional(self, key: str, value: Any, root: Mapping, query: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        from .matcher.positional_match import first_matching_index
+        index = first_matching_index(query, root, self.positional_path)
+        if index is None or index >= len(value):
+            raise ServerError(51246, "Executor error during find command :: caused by :: "
+                                     "positional operator '.$' couldn't find a matching "
+                                     "element in the array")
+        return [value[index]]
+
+
+def _has_computed(tree: dict) -> bool:
+    for action in tree.values():
+        if isinstance(action, _Computed):
+            return True
+        if isinstance(action, dict) and _has_computed(action):
+            return True
+    return False
+
+
+def _parse_slice(arg: Any, path: str) -> _Slice:
+    if is_number(arg) and not isinstance(arg, bool):
+        return _Slice(None, int(arg if not hasattr(arg, "to_decimal") else arg.to_decimal()))
+    if isinstance(arg, list):
+        if len(arg) != 2:
+            raise ServerError(28724, "First argument to $slice must be an array")
+        skip, limit = arg
+        if not is_number(skip) or not is_number(limit):
+            raise ServerError(28724, "First argument to $slice must be an array")
+        if limit <= 0:
+            raise ServerError(28724, "Second argument to $slice must be a positive number")
+        return _Slice(int(skip), int(limit))
+    raise ServerError(28724, "First argument to $slice must be an array")
+
+
+def compile_projection(spec: Any, variables: dict | None = None) -> Projection | None:
+    """Compile a find projection (``None``/``{}`` mean the whole document)."""
+    if not spec:
+        return None
+    return Projection(spec, variables)
