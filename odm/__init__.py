@@ -1,0 +1,47 @@
+"""odm: a Ming-style object-document mapper speaking only the public pymongo API.
+
+Everything a Ming user imports from ``ming`` is importable from here, so
+porting is a matter of renaming imports::
+
+    from odm import create_datastore, Session, collection, Field, schema
+
+The ODM never imports ``mim``: ``create_datastore('mim://...')`` loads it when
+the first connection is opened, and every other module talks to whatever
+pymongo-compatible database its datastore hands over.
+"""
+from __future__ import annotations
+
+from . import schema
+from .base import ASCENDING, DESCENDING, Missing, NoDefault, Object
+from .config import configure, configure_from_nested_dict
+from .cursor import Cursor
+from .datastore import DataStore, Engine, create_datastore, create_engine
+from .exc import MingException, ODMError
+from .metadata import Document, Field, Index, collection
+from .manager import InstanceManager, Manager
+from .session import Session
+
+__all__ = [
+    "schema",
+    "ASCENDING",
+    "DESCENDING",
+    "Missing",
+    "NoDefault",
+    "Object",
+    "configure",
+    "configure_from_nested_dict",
+    "Cursor",
+    "DataStore",
+    "Engine",
+    "create_datastore",
+    "create_engine",
+    "MingException",
+    "ODMError",
+    "Document",
+    "Field",
+    "Index",
+    "collection",
+    "InstanceManager",
+    "Manager",
+    "Session",
+]

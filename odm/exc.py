@@ -1,0 +1,21 @@
+"""Exceptions raised by the ODM that are not schema validation errors.
+
+Schema errors live in :mod:`odm.schema` (``Invalid``) because user code that
+writes custom schemas raises them itself; everything here is raised by the
+library about misuse or about the database going away.
+"""
+from __future__ import annotations
+
+__all__ = ["MingException", "ODMError", "MongoGone"]
+
+
+class MingException(Exception):
+    """Base class of the ODM's own errors (named as in Ming so ported code catches it)."""
+
+
+#: Our own name for the same class; both spellings are the same object.
+ODMError = MingException
+
+
+class MongoGone(MingException):
+    """The engine could not reach the database after all its connection retries."""
