@@ -145,7 +145,9 @@ class Cursor(Generic[T]):
 
     def rewind(self) -> "Cursor[T]":
         """Start again from the first result; the next read re-runs the query."""
-        self.cursor = self.cursor.rewind()
+        rewound = self.cursor.rewind()
+        if rewound is not None:  # pymongo returns the cursor; some stand-ins return None
+            self.cursor = rewound
         return self
 
     def close(self) -> None:
