@@ -1,0 +1,21 @@
+"""The update language: operators, positional and filtered array updates,
+update pipelines and upsert seeds, compiled and validated before any
+document is touched.
+
+>>> update = compile_update({"$inc": {"n": 1}, "$set": {"tags.0": "x"}})
+>>> doc = {"_id": 1, "n": 1, "tags": []}
+>>> update.apply(doc)
+>>> doc
+{'_id': 1, 'n': 2, 'tags': ['x']}
+"""
+
+from __future__ import annotations
+
+from . import arrays, bitwise, fields  # noqa: F401  (registration)
+from .compiler import CompiledUpdate, OperatorUpdate, compile_update
+from .positional import matched_array_index
+from .registry import FAMILIES, UPDATE_OPERATORS
+from .upsert import build_upsert_document
+
+__all__ = ["compile_update", "build_upsert_document", "UPDATE_OPERATORS", "FAMILIES",
+           "CompiledUpdate", "OperatorUpdate", "matched_array_index"]

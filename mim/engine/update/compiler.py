@@ -1,0 +1,153 @@
+"""``compile_update``: validate an update completely, then apply it to documents.
+
+An operator update is parsed into one tree (:mod:`.tree`); every error the
+server reports while parsing (unknown modifier, conflicting paths, a bad
+operator argument, an unknown or unused array filter identifier) is raised
+here, before any document is read.  A list is an update pipeline
+(:mod:`.pipeline`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ServerError
+from ..matcher.nodes import MatchNode
+from ..render import render, render_document
+from ..values import type_name
+from .array_filters import parse_array_filters
+from .fields import parse_rename_source
+from .positional import matched_array_index
+from .registry import UPDATE_OPERATORS
+from .tree import (ApplyContext, ArrayNode, LeafNode, Location, ObjectNode, conflict,
+                   is_array_filter_identifier, split_update_path)
+
+__all__ = ["compile_update", "CompiledUpdate", "OperatorUpdate"]
+
+
+class CompiledUpdate:
+    """A validated update: ``apply(doc, query=..., is_insert=...)`` mutates ``doc``."""
+
+    #: a positional ``$`` appears in some path (needs the query's match position)
+    positional = False
+
+    def apply(self, doc: dict, *, query: MatchNode | None = None,
+              is_insert: bool = False) -> None:
+        raise NotImplementedError
+
+
+class OperatorUpdate(CompiledUpdate):
+    """An update made of ``$``-operators, applied as one tree in path order."""
+
+    def __init__(self, root: ObjectNode, array_filters: dict[str, MatchNode],
+                 positional: bool) -> None:
+        self.root = root
+        self.array_filters = array_filters
+        self.positional = positional
+
+    def apply(self, doc: dict, *, query: MatchNode | None = None,
+              is_insert: bool = False) -> None:
+        matched = None
+        if self.positional and not is_insert:
+            matched = matched_array_index(query, doc)
+        ctx = ApplyContext(doc, matched, is_insert, self.array_filters)
+        self.root.apply(ctx, Location(None, None, doc), [], [])
+        if is_insert and "_id" in doc and next(iter(doc)) != "_id":
+            id_value = doc.pop("_id")
+            items = list(doc.items())
+            doc.clear()
+            doc["_id"] = id_value
+            doc.update(items)
+
+
+def compile_update(spec: Any, array_filters: list | None = None,
+                   variables: Mapping[str, Any] | None = None) -> CompiledUpdate:
+    """Compile an operator update (a document) or an update pipeline (a list).
+
+    Raises :class:`~mim.engine.errors.ServerError` with the server's code and
+    message for any invalid input.
+    """
+    if isinstance(spec, list):
+        if array_filters:
+            raise ServerError(9, "arrayFilters may not be specified for pipeline-style updates")
+        from .pipeline import compile_pipeline_update
+        return compile_pipeline_update(spec, variables or {})
+    if not isinstance(spec, Mapping):
+        raise ServerError(14, "Update argument must be either an object or an array")
+    filters = parse_array_filters(array_filters)
+    root = ObjectNode()
+    found: set[str] = set()
+    positional = False
+    for operator, fields in spec.items():
+        parser = UPDATE_OPERATORS.get(operator)
+        if parser is None:
+            raise ServerError(9, f"Unknown modifier: {operator}. Expected a valid update "
+                                 f"modifier or pipeline-style update specified as an array")
+        if not isinstance(fields, Mapping):
+            raise ServerError(9, f"Modifiers operate on fields but we found type "
+                                 f"{type_name(fields)} instead. For example: {{$mod: {{<field>: "
+                                 f"...}}}} not {{{operator}: {render(fields)}}}")
+        for path, arg in fields.items():
+            if operator == "$rename":
+                positional |= _merge(root, path, parse_rename_source(arg, path), filters, found)
+                if not isinstance(arg, str):
+                    parser(arg, path)  # raises the server's error for a non-string target
+                positional |= _merge(root, arg, None, filters, found,
+                                     make=lambda: parser(arg, path))
+            else:
+                positional |= _merge(root, path, None, filters, found,
+                                     make=lambda: parser(arg, path))
+    for identifier in sorted(filters):
+        if identifier not in found:
+            raise ServerError(9, f"The array filter for identifier '{identifier}' was not used "
+                                 f"in the update {render_document(spec)}")
+    return OperatorUpdate(root, filters, positional)
+
+
+def _identifier(part: str, position: int, path: str, filters: Mapping, found: set) -> str:
+    if position == 0:
+        raise ServerError(2, f"Cannot have array filter identifier (i.e. '$[<id>]') element in "
+                             f"the first position in path '{path}'")
+    identifier = part[2:-1]
+    if identifier and identifier not in filters:
+        raise ServerError(2, f"No array filter found for identifier '{identifier}' in path "
+                             f"'{path}'")
+    if identifier:
+        found.add(identifier)
+    return identifier
+
+
+def _merge(root: ObjectNode, path: str, modifier: Any, filters: Mapping, found: set,
+           make: Any = None) -> bool:
+    """Add one operator at ``path`` to the tree (``UpdateObjectNode::parseAndMerge``);
+    returns whether the path is positional."""
+    parts = split_update_path(path)
+    positions = [i for i, part in enumerate(parts) if part == "$"]
+    if len(positions) > 1:
+        raise ServerError(2, f"Too many positional (i.e. '$') elements found in path '{path}'")
+    if positions and positions[0] == 0:
+        raise ServerError(2, f"Cannot have positional (i.e. '$') element in the first position "
+                             f"in path '{path}'")
+    if modifier is None:
+        modifier = make()
+    current: Any = root
+    for i, part in enumerate(parts[:-1]):
+        name = _identifier(part, i, path, filters, found) if is_array_filter_identifier(part) \
+            else part
+        child = current.get_child(name)
+        wants_array = is_array_filter_identifier(parts[i + 1])
+        if child is not None:
+            if child.kind != ("array" if wants_array else "object"):
+                raise conflict(path, ".".join(parts[:i + 1]))
+        else:
+            child = ArrayNode() if wants_array else ObjectNode()
+            current.set_child(name, child)
+        current = child
+    last = parts[-1]
+    name = _identifier(last, len(parts) - 1, path, filters, found) \
+        if is_array_filter_identifier(last) else last
+    if current.get_child(name) is not None:
+        raise conflict(path, path)
+    current.set_child(name, LeafNode(modifier))
+    return bool(positions)
