@@ -1,0 +1,20 @@
+"""mim: a pure-Python, in-memory MongoDB with pymongo's API.
+
+>>> import mim
+>>> client = mim.MongoClient()
+>>> client.shop.items.insert_one({"name": "pen", "qty": 3}).acknowledged
+True
+"""
+
+from __future__ import annotations
+
+from .client import MongoClient, get_server, reset_all, servers
+from .collection import Collection, ReturnDocument
+from .cursor import CommandCursor, Cursor
+from .database import Database
+from .engine.store import Server
+
+__version__ = "0.1.0"
+
+__all__ = ["MongoClient", "Database", "Collection", "Cursor", "CommandCursor", "Server",
+           "ReturnDocument", "get_server", "reset_all", "servers", "__version__"]

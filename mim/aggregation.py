@@ -1,0 +1,56 @@
+"""``aggregate`` for collections and databases: validates pymongo's arguments
+and runs the engine's pipeline, returning a ``CommandCursor``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pymongo import common
+
+from .boundary import raise_server_error, to_engine
+from .cursor import CommandCursor
+from .engine.errors import ServerError
+
+if TYPE_CHECKING:
+    from .database import Database
+
+_KNOWN_OPTIONS = {"allowDiskUse", "batchSize", "maxTimeMS", "collation", "hint", "comment",
+                  "bypassDocumentValidation", "maxAwaitTimeMS", "explain", "cursor",
+                  "readConcern", "writeConcern"}
+
+
+def run_aggregate(database: "Database", collection: str | None, pipeline: Sequence[Any],
+                  let: Any = None, **kwargs: Any) -> CommandCursor:
+    common.validate_list("pipeline", pipeline)
+    if let is not None:
+        common.validate_is_mapping("let", let)
+    batch_size = kwargs.pop("batchSize", kwargs.pop("batch_size", None))
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 0):
+        raise TypeError("batchSize must be a non-negative integer")
+    collation = kwargs.pop("collation", None)
+    if collation is not None:
+        document = collation.document if hasattr(collation, "document") else collation
+        if dict(document) != {"locale": "simple"}:
+            raise_server_error(ServerError(238, "collation other than the simple collation is "
+                                                "not supported by mim yet"))
+    hint = kwargs.pop("hint", None)
+    for key in list(kwargs):
+        if key in ("allowDiskUse", "maxTimeMS", "comment", "bypassDocumentValidation",
+                   "maxAwaitTimeMS"):
+            kwargs.pop(key)
+    try:
+        from .engine.pipeline import run_pipeline
+    except ImportError:
+        raise_server_error(ServerError(238, "aggregate is not available in this build of mim"))
+    options = database.codec_options if collection is None else \
+        database.get_collection(collection).codec_options
+    values = to_engine(options, pipeline=list(pipeline), let=let, hint=hint)
+    try:
+        raws = run_pipeline(database.client._server, database.name, collection,
+                            values.get("pipeline", []), let=values.get("let"),
+                            hint=values.get("hint") if hint is not None else None)
+    except ServerError as exc:
+        raise_server_error(exc)
+    return CommandCursor(database.get_collection(collection) if collection else None,
+                         raws, options)

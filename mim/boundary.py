@@ -1,0 +1,70 @@
+"""The seam between the pymongo-shaped API and the engine.
+
+Values cross it as BSON, exactly as a driver sends them over the wire: user
+input is encoded with the collection's codec options and decoded with the
+engine's, and results are decoded with the caller's codec options.  Engine
+errors become the exception classes pymongo raises for the same server reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+import bson
+from bson.codec_options import CodecOptions
+from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout,
+                            OperationFailure, WriteError)
+
+from .engine.errors import ServerError
+from .engine.store import ENGINE_CODEC
+
+__all__ = ["to_engine", "decode", "raise_server_error", "raise_write_errors", "check_reply"]
+
+
+def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
+    """Round-trip command arguments through BSON (nested, so no key is reordered)."""
+    present = {k: v for k, v in values.items() if v is not None}
+    if not present:
+        return {}
+    raw = bson.encode(present, codec_options=codec_options)
+    return bson.decode(raw, ENGINE_CODEC)
+
+
+def decode(raw: bytes, codec_options: CodecOptions) -> Any:
+    return bson.decode(raw, codec_options)
+
+
+def command_error(exc: ServerError) -> OperationFailure:
+    """The pymongo exception a command reply with this error raises."""
+    details = exc.details
+    if exc.code in (11000, 11001, 12582):
+        return DuplicateKeyError(exc.errmsg, exc.code, details)
+    if exc.code == 50:
+        return ExecutionTimeout(exc.errmsg, exc.code, details)
+    if exc.code == 43:
+        return CursorNotFound(exc.errmsg, exc.code, details)
+    return OperationFailure(exc.errmsg, exc.code, details)
+
+
+def raise_server_error(exc: ServerError) -> NoReturn:
+    raise command_error(exc) from None
+
+
+def raise_write_errors(reply: Mapping[str, Any]) -> None:
+    """As pymongo does for a single-statement write: raise the last write error."""
+    errors = reply.get("writeErrors")
+    if not errors:
+        return
+    error = dict(errors[-1])
+    if error.get("code") == 11000:
+        raise DuplicateKeyError(error.get("errmsg"), 11000, error)
+    raise WriteError(error.get("errmsg"), error.get("code"), error)
+
+
+def check_reply(reply: Mapping[str, Any]) -> None:
+    if not reply.get("ok", 1):
+        raise OperationFailure(reply.get("errmsg", ""), reply.get("code"), dict(reply))
+
+
+__all__ += ["ENGINE_CODEC", "command_error"]

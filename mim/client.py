@@ -1,0 +1,365 @@
+"""``MongoClient``: pymongo's client, backed by an in-process mim server.
+
+Clients built for the same address share one :class:`~mim.engine.store.Server`
+(application code and test code that each build a client see the same data,
+as with a real ``mongod``); ``MongoClient(server=mim.Server())`` gives a
+private one.  No network is ever touched.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+import bson
+from bson.codec_options import CodecOptions, DatetimeConversion
+from pymongo import common
+from pymongo.errors import ConfigurationError, InvalidOperation
+from pymongo.read_concern import ReadConcern
+from pymongo.read_preferences import ReadPreference, make_read_preference, read_pref_mode_from_name
+from pymongo.write_concern import WriteConcern
+
+from .boundary import raise_server_error
+from .cursor import CommandCursor
+from .database import Database
+from .engine import catalog
+from .engine.commands import BUILD_INFO
+from .engine.errors import ServerError
+from .engine.store import Server
+
+_DocumentType = TypeVar("_DocumentType")
+
+__all__ = ["MongoClient", "get_server", "reset_all", "servers"]
+
+_SERVERS: dict[Any, Server] = {}
+_SERVERS_LOCK = threading.Lock()
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def _server_key(scheme: str, nodes: Sequence[tuple[str, int]]) -> Any:
+    host, port = nodes[0]
+    host = host.lower()
+    if host in _LOCAL_NAMES:
+        host = "localhost"
+    return (scheme, host, port)
+
+
+def get_server(key: Any) -> Server:
+    """The shared in-memory server for an address key, created on first use."""
+    with _SERVERS_LOCK:
+        server = _SERVERS.get(key)
+        if server is None:
+            server = _SERVERS[key] = Server(key[1:] if isinstance(key, tuple) else key)
+        return server
+
+
+def servers() -> dict[Any, Server]:
+    """Every shared in-process server, by address."""
+    with _SERVERS_LOCK:
+        return dict(_SERVERS)
+
+
+def reset_all() -> None:
+    """Wipe every shared in-process server (all databases of all addresses)."""
+    for server in servers().values():
+        server.reset()
+
+
+def _split_host(entity: str, default_port: int) -> tuple[str, int]:
+    if entity.startswith("["):
+        host, _, rest = entity[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") else default_port
+        return host, port
+    if entity.count(":") == 1:
+        host, port_text = entity.split(":")
+        if not port_text.isdigit():
+            raise ValueError(f"Port must be an integer between 0 and 65535: {port_text!r}")
+        return host, int(port_text)
+    return entity, default_port
+
+
+def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
+    """Parse ``mongodb://``, ``mongodb+srv://`` and ``mim://`` URIs without DNS."""
+    scheme, _, rest = uri.partition("://")
+    if scheme == "mongodb":
+        from pymongo.uri_parser import parse_uri
+        parsed = parse_uri(uri, default_port, connect_timeout=None)
+        parsed["scheme"] = "mongodb"
+        return parsed
+    if scheme not in ("mongodb+srv", "mim"):
+        raise ConfigurationError(f"Invalid URI scheme: URI must begin with 'mongodb://' or "
+                                 f"'mongodb+srv://'")
+    hosts, _, path = rest.partition("/")
+    userinfo, at, hostpart = hosts.rpartition("@")
+    username = password = None
+    if at:
+        username, _, password = userinfo.partition(":")
+    database, _, query = path.partition("?")
+    options: dict[str, Any] = {}
+    if query:
+        for pair in query.split("&"):
+            if pair:
+                key, _, value = pair.partition("=")
+                options[key] = value
+    nodes = [_split_host(h, default_port) for h in hostpart.split(",") if h] or \
+        [("", default_port) if scheme == "mim" else ("localhost", default_port)]
+    return {"nodelist": nodes, "username": username, "password": password,
+            "database": database or None, "collection": None, "options": options,
+            "scheme": scheme}
+
+
+class MongoClient(Generic[_DocumentType]):
+    """A client for an in-memory MongoDB; accepts what pymongo's accepts."""
+
+    HOST = "localhost"
+    PORT = 27017
+
+    def __init__(self, host: str | Sequence[str] | None = None, port: int | None = None,
+                 document_class: type | None = None, tz_aware: bool | None = None,
+                 connect: bool | None = None, type_registry: Any = None,
+                 server: Server | None = None, **kwargs: Any) -> None:
+        if host is None:
+            host = self.HOST
+        if isinstance(host, str):
+            host = [host]
+        if port is None:
+            port = self.PORT
+        if not isinstance(port, int):
+            raise TypeError("port must be an instance of int")
+
+        nodes: list[tuple[str, int]] = []
+        options: dict[str, Any] = {}
+        self._default_database_name: str | None = None
+        scheme = "mongodb"
+        for entity in host:
+            if "://" in entity:
+                parsed = _parse_uri(entity, port)
+                scheme = parsed["scheme"]
+                nodes.extend(parsed["nodelist"])
+                self._default_database_name = parsed["database"] or self._default_database_name
+                options.update(parsed["options"])
+            else:
+                nodes.append(_split_host(entity, port))
+
+        for key, value in kwargs.items():
+            options[key] = value
+        if document_class is not None:
+            options["document_class"] = document_class
+        if tz_aware is not None:
+            options["tz_aware"] = tz_aware
+        if type_registry is not None:
+            options["type_registry"] = type_registry
+        self._options = self._validate(options)
+        self._codec_options = self._build_codec_options(self._options)
+        self._write_concern = self._build_write_concern(self._options)
+        self._read_preference = self._build_read_preference(self._options)
+        self._read_concern = ReadConcern(self._options.get("readconcernlevel"))
+        self._nodes = nodes
+        self._connect = True if connect is None else connect
+        self._closed = False
+        self._server = server if server is not None else get_server(_server_key(scheme, nodes))
+
+    # -- option handling ----------------------------------------------------------
+
+    @staticmethod
+    def _validate(options: Mapping[str, Any]) -> dict[str, Any]:
+        validated: dict[str, Any] = {}
+        for key, value in options.items():
+            normalized_key, normalized_value = common.validate(key, value)
+            validated[normalized_key.lower()] = normalized_value
+        return validated
+
+    @staticmethod
+    def _build_codec_options(options: Mapping[str, Any]) -> CodecOptions:
+        kwargs: dict[str, Any] = {}
+        if "document_class" in options:
+            kwargs["document_class"] = options["document_class"]
+        if "tz_aware" in options:
+            kwargs["tz_aware"] = options["tz_aware"]
+        if "uuidrepresentation" in options:
+            kwargs["uuid_representation"] = options["uuidrepresentation"]
+        if "unicode_decode_error_handler" in options:
+            kwargs["unicode_decode_error_handler"] = options["unicode_decode_error_handler"]
+        if "tzinfo" in options:
+            kwargs["tzinfo"] = options["tzinfo"]
+        if "type_registry" in options:
+            kwargs["type_registry"] = options["type_registry"]
+        if "datetime_conversion" in options:
+            kwargs["datetime_conversion"] = options["datetime_conversion"]
+        return CodecOptions(**kwargs)
+
+    @staticmethod
+    def _build_write_concern(options: Mapping[str, Any]) -> WriteConcern:
+        return WriteConcern(w=options.get("w"), wtimeout=options.get("wtimeoutms"),
+                            j=options.get("journal"), fsync=options.get("fsync"))
+
+    @staticmethod
+    def _build_read_preference(options: Mapping[str, Any]) -> Any:
+        mode = options.get("readpreference")
+        if mode is None:
+            return ReadPreference.PRIMARY
+        return make_read_preference(read_pref_mode_from_name(mode),
+                                    options.get("readpreferencetags"))
+
+    # -- pymongo API ------------------------------------------------------------------
+
+    @property
+    def codec_options(self) -> CodecOptions:
+        return self._codec_options
+
+    @property
+    def write_concern(self) -> WriteConcern:
+        return self._write_concern
+
+    @property
+    def read_preference(self) -> Any:
+        return self._read_preference
+
+    @property
+    def read_concern(self) -> ReadConcern:
+        return self._read_concern
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        if self._closed:
+            return None
+        host, port = self._nodes[0]
+        return (host or "localhost", port)
+
+    @property
+    def primary(self) -> tuple[str, int] | None:
+        return self.address
+
+    @property
+    def secondaries(self) -> set:
+        return set()
+
+    @property
+    def arbiters(self) -> set:
+        return set()
+
+    @property
+    def is_primary(self) -> bool:
+        return True
+
+    @property
+    def is_mongos(self) -> bool:
+        return False
+
+    @property
+    def nodes(self) -> frozenset:
+        return frozenset((h or "localhost", p) for h, p in self._nodes)
+
+    @property
+    def server(self) -> Server:
+        """The in-memory server this client talks to (mim extension)."""
+        return self._server
+
+    @property
+    def options(self) -> Any:
+        return self._options
+
+    def __getattr__(self, name: str) -> Database[_DocumentType]:
+        if name.startswith("_"):
+            raise AttributeError(
+                f"MongoClient has no attribute {name!r}. To access the {name} database, use "
+                f"client[{name!r}].")
+        return self.__getitem__(name)
+
+    def __getitem__(self, name: str) -> Database[_DocumentType]:
+        return Database(self, name)
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, MongoClient):
+            return self._server is other._server and self.nodes == other.nodes
+        return NotImplemented
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((id(self._server), self.nodes))
+
+    def __repr__(self) -> str:
+        hosts = [f"{h or 'localhost'}:{p}" for h, p in self._nodes]
+        document_class = self._codec_options.document_class
+        name = getattr(document_class, "__name__", repr(document_class))
+        if document_class.__module__ not in ("builtins",):
+            name = f"{document_class.__module__}.{name}"
+        return (f"MongoClient(host={hosts!r}, document_class={name}, "
+                f"tz_aware={self._codec_options.tz_aware!r}, connect={self._connect!r})")
+
+    def __enter__(self) -> "MongoClient[_DocumentType]":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __iter__(self) -> "MongoClient[_DocumentType]":
+        return self
+
+    def __next__(self) -> None:
+        raise TypeError("'MongoClient' object is not iterable")
+
+    next = __next__
+
+    def close(self) -> None:
+        """Release the client; the server's data stays (as with a real mongod)."""
+
+    def get_database(self, name: str | None = None, codec_options: CodecOptions | None = None,
+                     read_preference: Any = None, write_concern: WriteConcern | None = None,
+                     read_concern: ReadConcern | None = None) -> Database[_DocumentType]:
+        if name is None:
+            if self._default_database_name is None:
+                raise ConfigurationError("No default database name defined or provided.")
+            name = self._default_database_name
+        return Database(self, name, codec_options, read_preference, write_concern,
+                        read_concern)
+
+    def get_default_database(self, default: str | None = None,
+                             codec_options: CodecOptions | None = None,
+                             read_preference: Any = None,
+                             write_concern: WriteConcern | None = None,
+                             read_concern: ReadConcern | None = None
+                             ) -> Database[_DocumentType]:
+        if self._default_database_name is None and default is None:
+            raise ConfigurationError("No default database name defined or provided.")
+        name = self._default_database_name or default
+        return Database(self, name, codec_options, read_preference, write_concern, read_concern)
+
+    def list_databases(self, session: Any = None, comment: Any = None,
+                       **kwargs: Any) -> CommandCursor:
+        reply = catalog.list_databases(self._server, bool(kwargs.get("nameOnly", False)))
+        raws = [bson.encode(d) for d in reply["databases"]]
+        return CommandCursor(None, raws, self._codec_options)
+
+    def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
+        return [d["name"] for d in self.list_databases(nameOnly=True)]
+
+    def drop_database(self, name_or_database: Any, session: Any = None,
+                      comment: Any = None) -> None:
+        name = name_or_database
+        if isinstance(name, Database):
+            name = name.name
+        if not isinstance(name, str):
+            raise TypeError(f"name_or_database must be an instance of str or a Database, "
+                            f"not {type(name)}")
+        self._server.drop_database(name)
+
+    def server_info(self, session: Any = None) -> dict:
+        return self.admin.command("buildinfo")
+
+    def start_session(self, causal_consistency: bool | None = None,
+                      default_transaction_options: Any = None,
+                      snapshot: bool | None = False) -> Any:
+        raise_server_error(ServerError(238, "sessions and transactions are not supported by "
+                                            "mim yet (planned with the transactions issue)"))
+
+    def watch(self, *args: Any, **kwargs: Any) -> Any:
+        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
+                                            "(planned with the change-streams issue)"))
+
+    def reset(self) -> None:
+        """Wipe this client's server: every database (mim extension)."""
+        self._server.reset()

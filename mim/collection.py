@@ -1,0 +1,559 @@
+"""``Collection`` with pymongo 4's names, signatures, checks and results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bson.codec_options import CodecOptions
+from bson.objectid import ObjectId
+from bson.raw_bson import RawBSONDocument
+from bson.son import SON
+from pymongo import common
+from pymongo.collection import ReturnDocument
+from pymongo.errors import (ConfigurationError, InvalidName, OperationFailure)
+from pymongo.read_concern import ReadConcern
+from pymongo.results import (DeleteResult, InsertManyResult, InsertOneResult, UpdateResult)
+from pymongo.write_concern import WriteConcern
+
+import bson
+
+from .boundary import (command_error, decode, raise_server_error, raise_write_errors,
+                       to_engine)
+from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list, validate_filter
+from .engine import catalog, crud
+from .engine.errors import ServerError
+
+if TYPE_CHECKING:
+    from .database import Database
+
+_DocumentType = TypeVar("_DocumentType")
+
+__all__ = ["Collection", "ReturnDocument"]
+
+
+def validate_collection_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be an instance of str, not {type(name)}")
+    if not name or ".." in name:
+        raise InvalidName("collection names cannot be empty")
+    if "$" in name and not (name.startswith(("oplog.$main", "$cmd"))):
+        raise InvalidName(f"collection names must not contain '$': {name!r}")
+    if name[0] == "." or name[-1] == ".":
+        raise InvalidName(f"collection names must not start or end with '.': {name!r}")
+    if "\x00" in name:
+        raise InvalidName("collection names must not contain the null character")
+
+
+_validate_document = common.validate_is_document_type
+
+
+class Collection(Generic[_DocumentType]):
+    """A MongoDB collection on a mim server."""
+
+    def __init__(self, database: "Database", name: str, create: bool = False,
+                 codec_options: CodecOptions | None = None, read_preference: Any = None,
+                 write_concern: WriteConcern | None = None, read_concern: ReadConcern | None = None,
+                 session: Any = None, **kwargs: Any) -> None:
+        validate_collection_name(name)
+        self._database = database
+        self._name = name
+        self._codec_options = codec_options or database.codec_options
+        self._read_preference = read_preference or database.read_preference
+        self._write_concern = write_concern or database.write_concern
+        self._read_concern = read_concern or database.read_concern
+        if create or kwargs:
+            self._create(kwargs)
+
+    # -- identity --------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self._database.name}.{self._name}"
+
+    @property
+    def database(self) -> "Database":
+        return self._database
+
+    @property
+    def codec_options(self) -> CodecOptions:
+        return self._codec_options
+
+    @property
+    def read_preference(self) -> Any:
+        return self._read_preference
+
+    @property
+    def write_concern(self) -> WriteConcern:
+        return self._write_concern
+
+    @property
+    def read_concern(self) -> ReadConcern:
+        return self._read_concern
+
+    @property
+    def _server(self) -> Any:
+        return self._database.client._server
+
+    def __getattr__(self, name: str) -> "Collection[_DocumentType]":
+        if name.startswith("_"):
+            full_name = f"{self._name}.{name}"
+            raise AttributeError(
+                f"Collection has no attribute {name!r}. To access the {full_name} collection, "
+                f"use database['{full_name}'].")
+        return self[name]
+
+    def __getitem__(self, name: str) -> "Collection[_DocumentType]":
+        return Collection(self._database, f"{self._name}.{name}",
+                          codec_options=self._codec_options,
+                          read_preference=self._read_preference,
+                          write_concern=self._write_concern, read_concern=self._read_concern)
+
+    def __repr__(self) -> str:
+        return f"Collection({self._database!r}, {self._name!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Collection):
+            return self._database == other.database and self._name == other.name
+        return NotImplemented
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((self._database, self._name))
+
+    def __bool__(self) -> bool:
+        raise NotImplementedError("Collection objects do not implement truth value testing or "
+                                  "bool(). Please compare with None instead: collection is not "
+                                  "None")
+
+    def __iter__(self) -> "Collection[_DocumentType]":
+        return self
+
+    def __next__(self) -> None:
+        raise TypeError("'Collection' object is not iterable")
+
+    next = __next__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        if "." not in self._name:
+            raise TypeError(f"'Collection' object is not callable. If you meant to call the "
+                            f"'{self._name}' method on a 'Database' object it is failing "
+                            f"because no such method exists.")
+        raise TypeError(f"'Collection' object is not callable. If you meant to call the "
+                        f"'{self._name.split('.')[-1]}' method on a 'Collection' object it is "
+                        f"failing because no such method exists.")
+
+    def with_options(self, codec_options: CodecOptions | None = None, read_preference: Any = None,
+                     write_concern: WriteConcern | None = None,
+                     read_concern: ReadConcern | None = None) -> "Collection[_DocumentType]":
+        return Collection(self._database, self._name,
+                          codec_options=codec_options or self._codec_options,
+                          read_preference=read_preference or self._read_preference,
+                          write_concern=write_concern or self._write_concern,
+                          read_concern=read_concern or self._read_concern)
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _engine(self, **values: Any) -> dict[str, Any]:
+        return to_engine(self._codec_options, **values)
+
+    @property
+    def _acknowledged(self) -> bool:
+        return self._write_concern.acknowledged
+
+    def _create(self, options: Mapping[str, Any]) -> None:
+        opts = dict(options)
+        if "collation" in opts and hasattr(opts["collation"], "document"):
+            opts["collation"] = opts["collation"].document
+        try:
+            catalog.create_collection(self._server, self._database.name, self._name,
+                                      self._engine(o=opts).get("o", {}))
+        except ServerError as exc:
+            raise_server_error(exc)
+
+    def _run_write(self, fn: Any, *args: Any, **kwargs: Any) -> dict:
+        try:
+            return fn(self._server, self._database.name, self._name, *args, **kwargs)
+        except ServerError as exc:
+            raise_server_error(exc)
+
+    # -- inserts ------------------------------------------------------------------
+
+    def _prepare_insert(self, document: Any) -> bytes:
+        if isinstance(document, RawBSONDocument):
+            return document.raw
+        if "_id" not in document:
+            document["_id"] = ObjectId()
+        return bson.encode(document, codec_options=self._codec_options)
+
+    def insert_one(self, document: Any, bypass_document_validation: bool | None = None,
+                   session: Any = None, comment: Any = None) -> InsertOneResult:
+        _validate_document("document", document)
+        raw = self._prepare_insert(document)
+        reply = self._run_write(crud.insert, [raw], True)
+        if not self._acknowledged:
+            return InsertOneResult(self._inserted_id(document, raw), False)
+        raise_write_errors(reply)
+        return InsertOneResult(self._inserted_id(document, raw), True)
+
+    @staticmethod
+    def _inserted_id(document: Any, raw: bytes) -> Any:
+        if isinstance(document, RawBSONDocument):
+            return document.get("_id")
+        return document.get("_id")
+
+    def insert_many(self, documents: Iterable[Any], ordered: bool = True,
+                    bypass_document_validation: bool | None = None, session: Any = None,
+                    comment: Any = None) -> InsertManyResult:
+        if (not isinstance(documents, Iterable) or isinstance(documents, Mapping)
+                or not documents):
+            raise TypeError("documents must be a non-empty list")
+        from .bulk import BulkWriter
+        from pymongo.operations import InsertOne
+        inserted_ids: list[Any] = []
+        requests = []
+        for document in documents:
+            _validate_document("document", document)
+            if not isinstance(document, RawBSONDocument) and "_id" not in document:
+                document["_id"] = ObjectId()
+            inserted_ids.append(document.get("_id"))
+            requests.append(InsertOne(document))
+        BulkWriter(self, ordered).execute(requests)
+        return InsertManyResult(inserted_ids, self._acknowledged)
+
+    # -- updates ------------------------------------------------------------------
+
+    def _update(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
+                array_filters: Any = None, hint: Any = None, let: Any = None,
+                collation: Any = None, sort: Any = None) -> UpdateResult:
+        statement = self._update_statement(filter, update, multi=multi, upsert=upsert,
+                                           array_filters=array_filters, hint=hint,
+                                           collation=collation, sort=sort)
+        reply = self._run_write(crud.update, [statement], True,
+                                self._engine(let=let).get("let"))
+        if not self._acknowledged:
+            return UpdateResult(reply, False)
+        raise_write_errors(reply)
+        return UpdateResult(self._update_raw_result(reply), True)
+
+    @staticmethod
+    def _update_raw_result(reply: dict) -> dict:
+        raw = {"n": reply["n"], "nModified": reply["nModified"]}
+        upserted = reply.get("upserted")
+        if upserted:
+            raw["upserted"] = upserted[0]["_id"]
+        raw["ok"] = 1.0
+        raw["updatedExisting"] = bool(reply["n"]) and not upserted
+        return raw
+
+    def _update_statement(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
+                          array_filters: Any = None, hint: Any = None, collation: Any = None,
+                          sort: Any = None) -> dict:
+        common.validate_boolean("upsert", upsert)
+        if array_filters is not None and not isinstance(array_filters, list):
+            raise TypeError("array_filters must be a list")
+        if hint is not None and not isinstance(hint, str):
+            hint = SON(index_list(hint))
+        self._check_collation(collation)
+        values = self._engine(q=filter, u=update, arrayFilters=array_filters,
+                              hint=hint)
+        statement = {"q": values.get("q", {}), "u": values.get("u"), "multi": multi,
+                     "upsert": upsert}
+        if "arrayFilters" in values:
+            statement["arrayFilters"] = values["arrayFilters"]
+        if "hint" in values:
+            statement["hint"] = values["hint"]
+        return statement
+
+    def _check_collation(self, collation: Any) -> None:
+        if collation is None:
+            return
+        document = collation.document if hasattr(collation, "document") else collation
+        if dict(document) not in ({"locale": "simple"}, {}):
+            raise_server_error(ServerError(238, "collation other than the simple collation is "
+                                                "not supported by mim yet (planned with the "
+                                                "collation issue)"))
+
+    def replace_one(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
+                    upsert: bool = False, bypass_document_validation: bool | None = None,
+                    collation: Any = None, hint: Any = None, session: Any = None,
+                    let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
+        common.validate_is_mapping("filter", filter)
+        common.validate_ok_for_replace(replacement)
+        return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
+                            let=let, collation=collation)
+
+    def update_one(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
+                   bypass_document_validation: bool | None = None, collation: Any = None,
+                   array_filters: Any = None, hint: Any = None, session: Any = None,
+                   let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
+        common.validate_is_mapping("filter", filter)
+        common.validate_ok_for_update(update)
+        return self._update(filter, update, multi=False, upsert=upsert,
+                            array_filters=array_filters, hint=hint, let=let,
+                            collation=collation)
+
+    def update_many(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
+                    array_filters: Any = None, bypass_document_validation: bool | None = None,
+                    collation: Any = None, hint: Any = None, session: Any = None,
+                    let: Any = None, comment: Any = None) -> UpdateResult:
+        common.validate_is_mapping("filter", filter)
+        common.validate_ok_for_update(update)
+        return self._update(filter, update, multi=True, upsert=upsert,
+                            array_filters=array_filters, hint=hint, let=let,
+                            collation=collation)
+
+    # -- deletes ------------------------------------------------------------------
+
+    def _delete_statement(self, filter: Any, limit: int, hint: Any = None,
+                          collation: Any = None) -> dict:
+        self._check_collation(collation)
+        if hint is not None and not isinstance(hint, str):
+            hint = SON(index_list(hint))
+        values = self._engine(q=filter, hint=hint)
+        statement = {"q": values.get("q", {}), "limit": limit}
+        if "hint" in values:
+            statement["hint"] = values["hint"]
+        return statement
+
+    def _delete(self, filter: Any, limit: int, hint: Any, collation: Any,
+                let: Any) -> DeleteResult:
+        common.validate_is_mapping("filter", filter)
+        statement = self._delete_statement(filter, limit, hint, collation)
+        if let is not None:
+            statement["let"] = self._engine(let=let).get("let")
+        reply = self._run_write(crud.delete, [statement], True)
+        if not self._acknowledged:
+            return DeleteResult(reply, False)
+        raise_write_errors(reply)
+        return DeleteResult({"n": reply["n"], "ok": 1.0}, True)
+
+    def delete_one(self, filter: Mapping[str, Any], collation: Any = None, hint: Any = None,
+                   session: Any = None, let: Any = None, comment: Any = None) -> DeleteResult:
+        return self._delete(filter, 1, hint, collation, let)
+
+    def delete_many(self, filter: Mapping[str, Any], collation: Any = None, hint: Any = None,
+                    session: Any = None, let: Any = None, comment: Any = None) -> DeleteResult:
+        return self._delete(filter, 0, hint, collation, let)
+
+    # -- reads --------------------------------------------------------------------
+
+    def find(self, *args: Any, **kwargs: Any) -> Cursor[_DocumentType]:
+        return Cursor(self, *args, **kwargs)
+
+    def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
+        if filter is not None and not isinstance(filter, Mapping):
+            filter = {"_id": filter}
+        cursor = self.find(filter, *args, **kwargs)
+        for result in cursor.limit(-1):
+            return result
+        return None
+
+    def find_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("find_raw_batches is not supported by mim")
+
+    def count_documents(self, filter: Mapping[str, Any], session: Any = None,
+                        comment: Any = None, **kwargs: Any) -> int:
+        common.validate_is_mapping("filter", filter)
+        skip = kwargs.pop("skip", 0)
+        limit = kwargs.pop("limit", 0)
+        hint = kwargs.pop("hint", None)
+        self._check_collation(kwargs.pop("collation", None))
+        if isinstance(skip, bool) or not isinstance(skip, int):
+            raise_server_error(ServerError(14, "The skip value must be a number"))
+        if skip < 0:
+            raise_server_error(ServerError(15956, "Invalid argument to $skip stage: Expected a "
+                                                  "non-negative number"))
+        if limit is not None and limit != 0 and limit < 0:
+            raise_server_error(ServerError(15958, "the limit must be positive"))
+        if hint is not None and not isinstance(hint, str):
+            hint = dict(index_list(hint))
+        values = self._engine(filter=filter)
+        try:
+            return crud.count(self._server, self._database.name, self._name,
+                              values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
+        except ServerError as exc:
+            raise_server_error(exc)
+
+    def estimated_document_count(self, comment: Any = None, **kwargs: Any) -> int:
+        if "session" in kwargs:
+            raise ConfigurationError("estimated_document_count does not support sessions")
+        with self._server.lock:
+            coll = self._server.get_collection(self._database.name, self._name)
+            return len(coll) if coll is not None else 0
+
+    def distinct(self, key: str, filter: Mapping[str, Any] | None = None, session: Any = None,
+                 comment: Any = None, hint: Any = None, **kwargs: Any) -> list:
+        if not isinstance(key, str):
+            raise TypeError(f"key must be an instance of str, not {type(key)}")
+        if filter is not None:
+            common.validate_is_mapping("filter", filter)
+        self._check_collation(kwargs.pop("collation", None))
+        values = self._engine(query=filter)
+        try:
+            found = crud.distinct(self._server, self._database.name, self._name, key,
+                                  values.get("query"))
+        except ServerError as exc:
+            raise_server_error(exc)
+        # values cross back through BSON so they come out in the caller's codec
+        raw = bson.encode({"values": found})
+        return bson.decode(raw, self._codec_options)["values"]
+
+    # -- find and modify ----------------------------------------------------------
+
+    def _find_and_modify(self, filter: Any, projection: Any, sort: Any, upsert: bool | None = None,
+                         return_document: bool = ReturnDocument.BEFORE, array_filters: Any = None,
+                         hint: Any = None, let: Any = None, remove: bool = False,
+                         update: Any = None, collation: Any = None) -> Any:
+        common.validate_is_mapping("filter", filter)
+        if not isinstance(return_document, bool):
+            raise ValueError("return_document must be ReturnDocument.BEFORE or "
+                             "ReturnDocument.AFTER")
+        if projection is not None:
+            projection = fields_list_to_dict(projection, "projection")
+        if sort is not None:
+            sort = SON(index_list(sort))
+        if hint is not None and not isinstance(hint, str):
+            hint = SON(index_list(hint))
+        if array_filters is not None and not isinstance(array_filters, list):
+            raise TypeError("array_filters must be a list")
+        self._check_collation(collation)
+        values = self._engine(query=filter, fields=projection, sort=sort, update=update,
+                              arrayFilters=array_filters, hint=hint, let=let)
+        try:
+            reply = crud.find_and_modify(
+                self._server, self._database.name, self._name, query=values.get("query"),
+                sort=values.get("sort"), remove=remove, update=values.get("update"),
+                new=return_document, fields=values.get("fields"), upsert=bool(upsert),
+                array_filters=values.get("arrayFilters"), hint=values.get("hint"),
+                let=values.get("let"))
+        except ServerError as exc:
+            raise command_error(exc) from None
+        value = reply["value"]
+        return decode(value, self._codec_options) if value is not None else None
+
+    def find_one_and_delete(self, filter: Mapping[str, Any], projection: Any = None,
+                            sort: Any = None, hint: Any = None, session: Any = None,
+                            let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
+        return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
+                                     collation=kwargs.get("collation"))
+
+    def find_one_and_replace(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
+                             projection: Any = None, sort: Any = None, upsert: bool = False,
+                             return_document: bool = ReturnDocument.BEFORE, hint: Any = None,
+                             session: Any = None, let: Any = None, comment: Any = None,
+                             **kwargs: Any) -> Any:
+        common.validate_ok_for_replace(replacement)
+        return self._find_and_modify(filter, projection, sort, upsert, return_document,
+                                     hint=hint, let=let, update=replacement,
+                                     collation=kwargs.get("collation"))
+
+    def find_one_and_update(self, filter: Mapping[str, Any], update: Any, projection: Any = None,
+                            sort: Any = None, upsert: bool = False,
+                            return_document: bool = ReturnDocument.BEFORE,
+                            array_filters: Any = None, hint: Any = None, session: Any = None,
+                            let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
+        common.validate_ok_for_update(update)
+        return self._find_and_modify(filter, projection, sort, upsert, return_document,
+                                     array_filters=array_filters, hint=hint, let=let,
+                                     update=update, collation=kwargs.get("collation"))
+
+    # -- bulk ---------------------------------------------------------------------
+
+    def bulk_write(self, requests: Sequence[Any], ordered: bool = True,
+                   bypass_document_validation: bool | None = None, session: Any = None,
+                   comment: Any = None, let: Any = None) -> Any:
+        from .bulk import BulkWriter
+        common.validate_list("requests", requests)
+        return BulkWriter(self, ordered, let=let).execute(list(requests))
+
+    # -- aggregation --------------------------------------------------------------
+
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
+                  let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
+        from .aggregation import run_aggregate
+        return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
+
+    def aggregate_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("aggregate_raw_batches is not supported by mim")
+
+    def watch(self, *args: Any, **kwargs: Any) -> Any:
+        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
+                                            "(planned with the change-streams issue)"))
+
+    # -- indexes ------------------------------------------------------------------
+
+    def create_index(self, keys: Any, session: Any = None, comment: Any = None,
+                     **kwargs: Any) -> str:
+        from .indexing import create_indexes, index_model
+        return create_indexes(self, [index_model(keys, **kwargs)])[0]
+
+    def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
+                       **kwargs: Any) -> list[str]:
+        from .indexing import create_indexes
+        common.validate_list("indexes", indexes)
+        return create_indexes(self, indexes)
+
+    def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
+                   **kwargs: Any) -> None:
+        from .indexing import drop_index
+        drop_index(self, index_or_name)
+
+    def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
+        from .indexing import drop_index
+        drop_index(self, "*")
+
+    def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
+        from .indexing import list_indexes
+        return list_indexes(self)
+
+    def index_information(self, session: Any = None, comment: Any = None) -> dict:
+        info = {}
+        for index in self.list_indexes():
+            index = dict(index)
+            index["key"] = list(index["key"].items())
+            name = index.pop("name")
+            info[name] = index
+        return info
+
+    def _explain_find(self, cursor: Cursor) -> dict:
+        from .indexing import explain_find
+        return explain_find(self, cursor)
+
+    # -- collection management ---------------------------------------------------
+
+    def options(self, session: Any = None, comment: Any = None) -> dict:
+        with self._server.lock:
+            coll = self._server.get_collection(self._database.name, self._name)
+            if coll is None:
+                return {}
+            options = dict(coll.options)
+        raw = bson.encode({"o": options})
+        return bson.decode(raw, self._codec_options)["o"]
+
+    def drop(self, session: Any = None, comment: Any = None, encrypted_fields: Any = None) -> None:
+        self._database.drop_collection(self._name)
+
+    def rename(self, new_name: str, session: Any = None, comment: Any = None,
+               **kwargs: Any) -> dict:
+        if not isinstance(new_name, str):
+            raise TypeError(f"new_name must be an instance of str, not {type(new_name)}")
+        if not new_name or ".." in new_name:
+            raise InvalidName("collection names cannot be empty")
+        if new_name[0] == "." or new_name[-1] == ".":
+            raise InvalidName("collection names must not start or end with '.'")
+        if "$" in new_name and not new_name.startswith("oplog.$main"):
+            raise InvalidName("collection names must not contain '$'")
+        try:
+            catalog.rename_collection(self._server, self.full_name,
+                                      f"{self._database.name}.{new_name}",
+                                      bool(kwargs.get("dropTarget", False)))
+        except ServerError as exc:
+            raise_server_error(exc)
+        return {"ok": 1.0}

@@ -1,0 +1,473 @@
+"""``Cursor`` and ``CommandCursor`` with pymongo 4's behaviour.
+
+A cursor is lazy: nothing runs until the first document is requested, and
+modifiers raise :class:`~pymongo.errors.InvalidOperation` after that, as in
+pymongo.  The query runs once, under the server lock, and yields BSON bytes
+that are decoded one at a time with the collection's codec options.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bson.son import SON
+from pymongo.errors import InvalidOperation
+
+from .boundary import decode, raise_server_error, to_engine
+from .engine import crud
+from .engine.errors import ServerError
+
+if TYPE_CHECKING:
+    from .collection import Collection
+
+_DocumentType = TypeVar("_DocumentType")
+
+__all__ = ["Cursor", "CommandCursor", "index_list", "fields_list_to_dict"]
+
+
+def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]:
+    """Normalise sort/hint arguments the way pymongo does (same errors)."""
+    if direction is not None:
+        if not isinstance(key_or_list, str):
+            raise TypeError("Expected a string and a direction")
+        return [(key_or_list, direction)]
+    if isinstance(key_or_list, str):
+        return [(key_or_list, 1)]
+    if isinstance(key_or_list, Mapping):
+        return list(key_or_list.items())
+    if not isinstance(key_or_list, (list, tuple)):
+        raise TypeError("if no direction is specified, key_or_list must be an instance of list")
+    values: list[tuple[str, Any]] = []
+    for item in key_or_list:
+        if isinstance(item, str):
+            values.append((item, 1))
+        else:
+            values.append(tuple(item))  # type: ignore[arg-type]
+    return values
+
+
+def fields_list_to_dict(fields: Any, option_name: str) -> Mapping[str, Any]:
+    """A projection given as a list of names becomes ``{name: 1, …}``."""
+    if isinstance(fields, Mapping):
+        return fields
+    if isinstance(fields, (list, tuple)):
+        if not all(isinstance(field, str) for field in fields):
+            raise TypeError(f"{option_name} must be a list of key names, each an instance of str")
+        return dict.fromkeys(fields, 1)
+    raise TypeError(f"{option_name} must be a mapping or list of key names")
+
+
+def validate_filter(filter: Any) -> None:
+    if filter is not None and not isinstance(filter, Mapping):
+        raise TypeError("filter must be an instance of dict, bson.son.SON, or any other type "
+                        "that inherits from collections.Mapping")
+
+
+class Cursor(Generic[_DocumentType]):
+    """The result of ``Collection.find()``."""
+
+    def __init__(self, collection: "Collection", filter: Mapping[str, Any] | None = None,
+                 projection: Any = None, skip: int = 0, limit: int = 0,
+                 no_cursor_timeout: bool = False, cursor_type: int = 0, sort: Any = None,
+                 allow_partial_results: bool = False, oplog_replay: bool = False,
+                 batch_size: int = 0, collation: Any = None, hint: Any = None,
+                 max_scan: Any = None, max_time_ms: int | None = None, max: Any = None,
+                 min: Any = None, return_key: bool | None = None,
+                 show_record_id: bool | None = None, snapshot: bool | None = None,
+                 comment: Any = None, session: Any = None, allow_disk_use: bool | None = None,
+                 let: Mapping[str, Any] | None = None) -> None:
+        validate_filter(filter)
+        if not isinstance(skip, int) or isinstance(skip, bool):
+            raise TypeError("skip must be an instance of int")
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise TypeError("limit must be an instance of int")
+        if skip < 0:
+            raise ValueError("skip must be >= 0")
+        if not isinstance(batch_size, int):
+            raise TypeError("batch_size must be an integer")
+        if batch_size < 0:
+            raise ValueError("batch_size must be >= 0")
+        if projection is not None:
+            projection = fields_list_to_dict(projection, "projection")
+        if let is not None and not isinstance(let, Mapping):
+            raise TypeError("let must be an instance of dict, bson.son.SON, or any other type "
+                            "that inherits from collections.Mapping")
+        self._collection = collection
+        self._filter = filter if filter is not None else {}
+        self._projection = projection
+        self._skip = skip
+        self._limit = limit
+        self._batch_size = batch_size
+        self._sort = index_list(sort) if sort is not None else None
+        self._hint = self._normalise_hint(hint)
+        self._collation = None
+        if collation is not None:
+            self.collation(collation)
+        self._max_time_ms = max_time_ms
+        self._comment = comment
+        self._let = let
+        self._max = max
+        self._min = min
+        self._session = session
+        self._buffer: deque[bytes] | None = None
+        self._retrieved = 0
+        self._killed = False
+        self._started = False
+
+    # -- introspection ---------------------------------------------------------
+
+    @property
+    def collection(self) -> "Collection":
+        return self._collection
+
+    @property
+    def retrieved(self) -> int:
+        return self._retrieved
+
+    @property
+    def alive(self) -> bool:
+        if self._killed:
+            return False
+        if not self._started:
+            return True
+        return bool(self._buffer)
+
+    @property
+    def cursor_id(self) -> int | None:
+        return 0 if self._started else None
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        return self._collection.database.client.address if self._started else None
+
+    @property
+    def session(self) -> Any:
+        return self._session
+
+    # -- modifiers -------------------------------------------------------------
+
+    def _check_okay_to_chain(self) -> None:
+        if self._started:
+            raise InvalidOperation("cannot set options after executing query")
+
+    def sort(self, key_or_list: Any, direction: Any = None) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        self._sort = index_list(key_or_list, direction)
+        return self
+
+    def skip(self, skip: int) -> "Cursor[_DocumentType]":
+        if not isinstance(skip, int) or isinstance(skip, bool):
+            raise TypeError("skip must be an integer")
+        if skip < 0:
+            raise ValueError("skip must be >= 0")
+        self._check_okay_to_chain()
+        self._skip = skip
+        return self
+
+    def limit(self, limit: int) -> "Cursor[_DocumentType]":
+        if not isinstance(limit, int) or isinstance(limit, bool):
+            raise TypeError("limit must be an integer")
+        self._check_okay_to_chain()
+        self._limit = limit
+        return self
+
+    def batch_size(self, batch_size: int) -> "Cursor[_DocumentType]":
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+            raise TypeError("batch_size must be an integer")
+        if batch_size < 0:
+            raise ValueError("batch_size must be >= 0")
+        self._check_okay_to_chain()
+        self._batch_size = batch_size
+        return self
+
+    def max_time_ms(self, max_time_ms: int | None) -> "Cursor[_DocumentType]":
+        if not isinstance(max_time_ms, int) and max_time_ms is not None:
+            raise TypeError("max_time_ms must be an integer or None")
+        self._check_okay_to_chain()
+        self._max_time_ms = max_time_ms
+        return self
+
+    def max_await_time_ms(self, max_await_time_ms: int | None) -> "Cursor[_DocumentType]":
+        if not isinstance(max_await_time_ms, int) and max_await_time_ms is not None:
+            raise TypeError("max_await_time_ms must be an integer or None")
+        self._check_okay_to_chain()
+        return self
+
+    def comment(self, comment: Any) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        self._comment = comment
+        return self
+
+    def _normalise_hint(self, index: Any) -> Any:
+        if index is None:
+            return None
+        if isinstance(index, str):
+            return index
+        return dict(index_list(index))
+
+    def hint(self, index: Any) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        self._hint = self._normalise_hint(index)
+        return self
+
+    def collation(self, collation: Any) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        document = collation.document if hasattr(collation, "document") else collation
+        if not isinstance(document, Mapping):
+            raise TypeError("collation must be an instance of dict or pymongo.collation.Collation")
+        if dict(document) not in ({"locale": "simple"}, {}):
+            raise ServerError(238, "collation other than the simple collation is not supported "
+                                   "by mim yet (planned with the collation issue)")
+        self._collation = dict(document)
+        return self
+
+    def where(self, code: Any) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        raise_server_error(ServerError(238, "$where is not supported by mim: it runs "
+                                            "JavaScript, which mim never evaluates"))
+
+    def max(self, spec: Any) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        self._max = spec
+        return self
+
+    def min(self, spec: Any) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        self._min = spec
+        return self
+
+    def allow_disk_use(self, allow_disk_use: bool) -> "Cursor[_DocumentType]":
+        if not isinstance(allow_disk_use, bool):
+            raise TypeError("allow_disk_use must be a bool")
+        self._check_okay_to_chain()
+        return self
+
+    def add_option(self, mask: int) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        return self
+
+    def remove_option(self, mask: int) -> "Cursor[_DocumentType]":
+        self._check_okay_to_chain()
+        return self
+
+    # -- cloning / lifecycle -----------------------------------------------------
+
+    def clone(self) -> "Cursor[_DocumentType]":
+        return self._clone(deepcopy=True)
+
+    def _clone(self, deepcopy: bool = True) -> "Cursor[_DocumentType]":
+        other = object.__new__(type(self))
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("_buffer", "_retrieved", "_killed", "_started")}
+        if deepcopy:
+            state = copy.deepcopy(state, {id(self._collection): self._collection,
+                                          id(self._session): self._session})
+        other.__dict__.update(state)
+        other._buffer = None
+        other._retrieved = 0
+        other._killed = False
+        other._started = False
+        return other
+
+    def __copy__(self) -> "Cursor[_DocumentType]":
+        return self._clone(deepcopy=False)
+
+    def __deepcopy__(self, memo: Any) -> "Cursor[_DocumentType]":
+        return self._clone(deepcopy=True)
+
+    def rewind(self) -> "Cursor[_DocumentType]":
+        self._buffer = None
+        self._retrieved = 0
+        self._killed = False
+        self._started = False
+        return self
+
+    def close(self) -> None:
+        self._killed = True
+        self._buffer = deque()
+
+    def __enter__(self) -> "Cursor[_DocumentType]":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- running -------------------------------------------------------------------
+
+    def _engine_arguments(self) -> dict[str, Any]:
+        coll = self._collection
+        sort = SON(self._sort) if self._sort else None
+        return to_engine(coll.codec_options, filter=self._filter, projection=self._projection,
+                         sort=sort, hint=self._hint if not isinstance(self._hint, str) else None,
+                         let=self._let)
+
+    def _execute(self) -> None:
+        coll = self._collection
+        args = self._engine_arguments()
+        hint = self._hint if isinstance(self._hint, str) else args.get("hint")
+        try:
+            docs = crud.find(coll.database.client._server, coll.database.name, coll.name,
+                             args.get("filter"), projection=args.get("projection"),
+                             sort=args.get("sort"), skip=self._skip, limit=self._limit,
+                             hint=hint, let=args.get("let"))
+        except ServerError as exc:
+            raise_server_error(exc)
+        self._buffer = deque(docs)
+        self._started = True
+
+    def __iter__(self) -> "Cursor[_DocumentType]":
+        return self
+
+    def next(self) -> _DocumentType:
+        if self._killed:
+            raise StopIteration
+        if not self._started:
+            self._execute()
+        if not self._buffer:
+            raise StopIteration
+        raw = self._buffer.popleft()
+        self._retrieved += 1
+        return decode(raw, self._collection.codec_options)
+
+    __next__ = next
+
+    def to_list(self, length: int | None = None) -> list[_DocumentType]:
+        if length is not None and length < 1:
+            raise ValueError("to_list() length must be greater than 0")
+        out: list[_DocumentType] = []
+        for doc in self:
+            out.append(doc)
+            if length is not None and len(out) >= length:
+                break
+        return out
+
+    def __getitem__(self, index: int | slice) -> Any:
+        self._check_okay_to_chain()
+        if isinstance(index, slice):
+            if index.step is not None:
+                raise IndexError("Cursor instances do not support slice steps")
+            skip = 0
+            if index.start is not None:
+                if index.start < 0:
+                    raise IndexError("Cursor instances do not support negative indices")
+                skip = index.start
+            if index.stop is not None:
+                limit = index.stop - skip
+                if limit < 0:
+                    raise IndexError("stop index must be greater than start index for slice "
+                                     f"{index!r}")
+                if limit == 0:
+                    self._empty = True
+            else:
+                limit = 0
+            self._skip = skip
+            self._limit = limit
+            if limit == 0 and index.stop is not None:
+                self._killed = False
+                self._buffer = deque()
+                self._started = True
+            return self
+        if isinstance(index, int):
+            if index < 0:
+                raise IndexError("Cursor instances do not support negative indices")
+            clone = self.clone()
+            clone.skip(index + self._skip)
+            clone.limit(-1)
+            for doc in clone:
+                return doc
+            raise IndexError("no such item for Cursor instance")
+        raise TypeError(f"index {index!r} cannot be applied to Cursor instances")
+
+    def distinct(self, key: str) -> list:
+        if not isinstance(key, str):
+            raise TypeError("key must be an instance of str")
+        return self._collection.distinct(key, self._filter)
+
+    def explain(self) -> dict:
+        coll = self._collection
+        return coll._explain_find(self)
+
+    def __repr__(self) -> str:
+        return f"<mim.cursor.Cursor object at {id(self):#x}>"
+
+
+class CommandCursor(Generic[_DocumentType]):
+    """A cursor over a command's results (``aggregate``, ``list_indexes`` …)."""
+
+    def __init__(self, collection: Any, documents: Iterable[Any], codec_options: Any = None,
+                 decoded: bool = False, address: Any = None) -> None:
+        self._collection = collection
+        self._documents = deque(documents)
+        self._codec_options = codec_options
+        self._decoded = decoded
+        self._retrieved = 0
+        self._killed = False
+        self._address = address
+
+    @property
+    def alive(self) -> bool:
+        return not self._killed and bool(self._documents)
+
+    @property
+    def cursor_id(self) -> int:
+        return 0
+
+    @property
+    def address(self) -> Any:
+        return self._address
+
+    @property
+    def session(self) -> None:
+        return None
+
+    @property
+    def retrieved(self) -> int:
+        return self._retrieved
+
+    def batch_size(self, batch_size: int) -> "CommandCursor[_DocumentType]":
+        if not isinstance(batch_size, int):
+            raise TypeError("batch_size must be an integer")
+        if batch_size < 0:
+            raise ValueError("batch_size must be >= 0")
+        return self
+
+    def __iter__(self) -> Iterator[_DocumentType]:
+        return self
+
+    def next(self) -> _DocumentType:
+        if self._killed or not self._documents:
+            raise StopIteration
+        item = self._documents.popleft()
+        self._retrieved += 1
+        if self._decoded:
+            return item
+        return decode(item, self._codec_options)
+
+    __next__ = next
+
+    def try_next(self) -> _DocumentType | None:
+        try:
+            return self.next()
+        except StopIteration:
+            return None
+
+    def to_list(self, length: int | None = None) -> list[_DocumentType]:
+        out: list[_DocumentType] = []
+        for doc in self:
+            out.append(doc)
+            if length is not None and len(out) >= length:
+                break
+        return out
+
+    def close(self) -> None:
+        self._killed = True
+        self._documents.clear()
+
+    def __enter__(self) -> "CommandCursor[_DocumentType]":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,226 @@
+"""``Database`` with pymongo 4's names, signatures and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import bson
+from bson.codec_options import DEFAULT_CODEC_OPTIONS, CodecOptions
+from bson.dbref import DBRef
+from bson.son import SON
+from pymongo import common
+from pymongo.errors import CollectionInvalid, InvalidName, OperationFailure
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from .boundary import ENGINE_CODEC, command_error, raise_server_error, to_engine
+from .collection import Collection
+from .cursor import CommandCursor
+from .engine import catalog
+from .engine.commands import run_command
+from .engine.errors import ServerError
+
+if TYPE_CHECKING:
+    from .client import MongoClient
+
+_DocumentType = TypeVar("_DocumentType")
+
+__all__ = ["Database"]
+
+
+def validate_database_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be an instance of str, not {type(name)}")
+    if not name:
+        raise InvalidName("database name cannot be the empty string")
+    for invalid in (" ", ".", "$", "/", "\\", "\x00", '"'):
+        if invalid in name:
+            raise InvalidName(f"database names cannot contain the character {invalid!r}")
+
+
+class Database(Generic[_DocumentType]):
+    """A database on a mim server."""
+
+    def __init__(self, client: "MongoClient", name: str,
+                 codec_options: CodecOptions | None = None, read_preference: Any = None,
+                 write_concern: WriteConcern | None = None,
+                 read_concern: ReadConcern | None = None) -> None:
+        validate_database_name(name)
+        self._client = client
+        self._name = name
+        self._codec_options = codec_options or client.codec_options
+        self._read_preference = read_preference or client.read_preference
+        self._write_concern = write_concern or client.write_concern
+        self._read_concern = read_concern or client.read_concern
+
+    @property
+    def client(self) -> "MongoClient":
+        return self._client
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def codec_options(self) -> CodecOptions:
+        return self._codec_options
+
+    @property
+    def read_preference(self) -> Any:
+        return self._read_preference
+
+    @property
+    def write_concern(self) -> WriteConcern:
+        return self._write_concern
+
+    @property
+    def read_concern(self) -> ReadConcern:
+        return self._read_concern
+
+    @property
+    def _server(self) -> Any:
+        return self._client._server
+
+    def with_options(self, codec_options: CodecOptions | None = None, read_preference: Any = None,
+                     write_concern: WriteConcern | None = None,
+                     read_concern: ReadConcern | None = None) -> "Database[_DocumentType]":
+        return Database(self._client, self._name, codec_options or self._codec_options,
+                        read_preference or self._read_preference,
+                        write_concern or self._write_concern, read_concern or self._read_concern)
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, Database):
+            return self._client == other.client and self._name == other.name
+        return NotImplemented
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((self._client, self._name))
+
+    def __repr__(self) -> str:
+        return f"Database({self._client!r}, {self._name!r})"
+
+    def __getattr__(self, name: str) -> Collection[_DocumentType]:
+        if name.startswith("_"):
+            raise AttributeError(
+                f"Database has no attribute {name!r}. To access the {name} collection, use "
+                f"database[{name!r}].")
+        return self.__getitem__(name)
+
+    def __getitem__(self, name: str) -> Collection[_DocumentType]:
+        return Collection(self, name)
+
+    def __bool__(self) -> bool:
+        raise NotImplementedError("Database objects do not implement truth value testing or "
+                                  "bool(). Please compare with None instead: database is not "
+                                  "None")
+
+    def __iter__(self) -> "Database[_DocumentType]":
+        return self
+
+    def __next__(self) -> None:
+        raise TypeError("'Database' object is not iterable")
+
+    next = __next__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(f"'Database' object is not callable. If you meant to call the "
+                        f"'{self._name}' method on a 'MongoClient' object it is failing because "
+                        f"no such method exists.")
+
+    def get_collection(self, name: str, codec_options: CodecOptions | None = None,
+                       read_preference: Any = None, write_concern: WriteConcern | None = None,
+                       read_concern: ReadConcern | None = None) -> Collection[_DocumentType]:
+        return Collection(self, name, False, codec_options, read_preference, write_concern,
+                          read_concern)
+
+    def create_collection(self, name: str, codec_options: CodecOptions | None = None,
+                          read_preference: Any = None, write_concern: WriteConcern | None = None,
+                          read_concern: ReadConcern | None = None, session: Any = None,
+                          check_exists: bool | None = True, **kwargs: Any
+                          ) -> Collection[_DocumentType]:
+        if check_exists and name in self.list_collection_names(filter={"name": name}):
+            raise CollectionInvalid(f"collection {name} already exists")
+        return Collection(self, name, True, codec_options, read_preference, write_concern,
+                          read_concern, **kwargs)
+
+    def list_collections(self, session: Any = None, filter: Mapping[str, Any] | None = None,
+                         comment: Any = None, **kwargs: Any) -> CommandCursor:
+        if filter is not None:
+            common.validate_is_mapping("filter", filter)
+        values = to_engine(self._codec_options, filter=filter)
+        try:
+            infos = catalog.list_collections(self._server, self._name, values.get("filter"),
+                                             bool(kwargs.get("nameOnly", False)))
+        except ServerError as exc:
+            raise_server_error(exc)
+        raws = [bson.encode(info) for info in infos]
+        return CommandCursor(None, raws, self._codec_options)
+
+    def list_collection_names(self, session: Any = None,
+                              filter: Mapping[str, Any] | None = None, comment: Any = None,
+                              **kwargs: Any) -> list[str]:
+        return [info["name"] for info in self.list_collections(filter=filter, nameOnly=True)]
+
+    def drop_collection(self, name_or_collection: Any, session: Any = None, comment: Any = None,
+                        encrypted_fields: Any = None) -> dict:
+        name = name_or_collection
+        if isinstance(name, Collection):
+            name = name.name
+        if not isinstance(name, str):
+            raise TypeError(f"name_or_collection must be an instance of str or Collection, "
+                            f"not {type(name)}")
+        return catalog.drop_collection(self._server, self._name, name)
+
+    def command(self, command: Any, value: Any = 1, check: bool = True,
+                allowable_errors: Sequence[Any] | None = None, read_preference: Any = None,
+                codec_options: CodecOptions = DEFAULT_CODEC_OPTIONS, session: Any = None,
+                comment: Any = None, **kwargs: Any) -> Any:
+        if isinstance(command, str):
+            command = SON([(command, value)])
+        elif not isinstance(command, Mapping):
+            raise TypeError("command must be an instance of str or a mapping")
+        command = SON(command)
+        command.update(kwargs)
+        if comment is not None:
+            command["comment"] = comment
+        engine_cmd = to_engine(self._codec_options, c=command)["c"]
+        try:
+            reply = run_command(self._server, self._name, engine_cmd)
+        except ServerError as exc:
+            if not check or (allowable_errors and (exc.errmsg in allowable_errors
+                                                   or exc.code in allowable_errors)):
+                reply = exc.details
+            else:
+                raise command_error(exc) from None
+        raw = bson.encode(reply)
+        return bson.decode(raw, codec_options)
+
+    def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
+                  **kwargs: Any) -> CommandCursor:
+        from .aggregation import run_aggregate
+        return run_aggregate(self, None, pipeline, **kwargs)
+
+    def dereference(self, dbref: DBRef, session: Any = None, comment: Any = None,
+                    **kwargs: Any) -> Any:
+        if not isinstance(dbref, DBRef):
+            raise TypeError(f"cannot dereference a {type(dbref)}")
+        if dbref.database is not None and dbref.database != self._name:
+            raise ValueError(f"trying to dereference a DBRef that points to another database "
+                             f"({dbref.database!r} not {self._name!r})")
+        return self[dbref.collection].find_one({"_id": dbref.id}, **kwargs)
+
+    def validate_collection(self, name_or_collection: Any, **kwargs: Any) -> dict:
+        name = name_or_collection.name if isinstance(name_or_collection, Collection) \
+            else name_or_collection
+        if name not in self.list_collection_names():
+            raise OperationFailure(f"Collection {self._name}.{name} not found", 26)
+        return {"ns": f"{self._name}.{name}", "valid": True, "errors": [], "warnings": [],
+                "ok": 1.0}
+
+    def watch(self, *args: Any, **kwargs: Any) -> Any:
+        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
+                                            "(planned with the change-streams issue)"))

@@ -1,0 +1,476 @@
+"""Command-level CRUD: the engine functions every face calls.
+
+Each function takes plain command arguments, shaped like MongoDB's own
+commands (``find``, ``insert``, ``update``, ``delete``, ``findAndModify``,
+``count``, ``distinct``), and returns what the server would reply.  Inputs
+are expected already decoded by the engine codec (the API layer round-trips
+user values through BSON first, exactly as a driver would send them).
+
+Write commands report per-statement failures in ``writeErrors`` the way the
+server does, so ordered/unordered semantics and partial results match.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import bson
+from bson.objectid import ObjectId
+from bson.regex import Regex
+
+from .errors import ServerError, bad_value
+from .matcher import LeafNode, MatchContext, MatchNode, compile_filter
+from .matcher.nodes import AndNode
+from .paths import split_path, walk
+from .projection import compile_projection
+from .sorting import compile_sort
+from .store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
+from .values import MISSING, sort_key
+
+__all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify",
+           "FindResult"]
+
+
+# ---------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------
+
+
+def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
+    """``_id`` values a filter pins down exactly (equality or ``$in``), if any."""
+    if isinstance(node, LeafNode) and node.path == "_id":
+        if node.operator == "$eq" and not isinstance(node.argument, (list, dict)) \
+                and node.argument is not None:
+            return [node.argument]
+        if node.operator == "$in" and all(
+                not isinstance(v, (list, dict, Regex)) and v is not None
+                and not hasattr(v, "pattern") for v in node.argument):
+            return list(node.argument)
+    if isinstance(node, AndNode):
+        for child in node.nodes:
+            keys = _id_lookup_keys(child)
+            if keys is not None:
+                return keys
+    return None
+
+
+def candidates(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterable[StoredDocument]:
+    """Documents that may match, in natural order (always re-checked by the matcher)."""
+    planned = coll.indexes.plan(node, hint) if hint is not None or coll.indexes.has_secondary() \
+        else None
+    if planned is not None:
+        return planned
+    keys = _id_lookup_keys(node)
+    if keys is not None:
+        found = []
+        seen = set()
+        for value in keys:
+            key = sort_key(value)
+            if key in seen:
+                continue
+            seen.add(key)
+            stored = coll.documents.get(key)
+            if stored is not None:
+                found.append(stored)
+        if len(found) > 1:
+            order = {id(s): i for i, s in enumerate(coll.documents.values())} \
+                if len(found) < len(coll.documents) else None
+            if order is not None:
+                found.sort(key=lambda s: order[id(s)])
+        return found
+    return list(coll.documents.values())
+
+
+def matching(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterator[StoredDocument]:
+    matches = node.matches
+    for stored in candidates(coll, node, hint):
+        if matches(stored.doc):
+            yield stored
+
+
+def _compile_query(filter: Mapping | None, let: Mapping | None) -> MatchNode:
+    return compile_filter(filter, MatchContext(variables=dict(let or {})))
+
+
+def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
+         projection: Mapping | None = None, sort: Any = None, skip: int = 0, limit: int = 0,
+         hint: Any = None, let: Mapping | None = None, max_scan: int | None = None) -> list[bytes]:
+    """Run a query and return the result documents as BSON bytes, in order."""
+    if skip < 0:
+        raise bad_value("skip value must be non-negative, but received: %d" % skip)
+    node = _compile_query(filter, let)
+    sort_key_fn = compile_sort(sort)
+    proj = compile_projection(projection, dict(let or {}))
+    limit = abs(limit)
+    with server.lock:
+        collection = server.get_collection(db, coll)
+        if collection is None:
+            if hint is not None:
+                pass
+            return []
+        found = matching(collection, node, hint)
+        if sort_key_fn is not None:
+            if limit:
+                chosen = heapq.nsmallest(skip + limit, found,
+                                         key=lambda s: sort_key_fn(s.doc))
+            else:
+                chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
+            chosen = chosen[skip:]
+        else:
+            stop = skip + limit if limit else None
+            chosen = list(itertools.islice(found, skip, stop))
+        if proj is None:
+            return [s.raw for s in chosen]
+        return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+
+
+def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
+          skip: int = 0, limit: int = 0, hint: Any = None) -> int:
+    node = _compile_query(filter, None)
+    with server.lock:
+        collection = server.get_collection(db, coll)
+        if collection is None:
+            return 0
+        if filter:
+            n = sum(1 for _ in matching(collection, node, hint))
+        else:
+            n = len(collection)
+    n = max(n - skip, 0) if skip else n
+    return min(n, abs(limit)) if limit else n
+
+
+def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | None = None) -> list:
+    """Distinct values of ``key`` (array values contribute their elements)."""
+    if not isinstance(key, str):
+        raise ServerError(14, "key must be a string")
+    if not key:
+        raise bad_value("FieldPath cannot be constructed with empty string")
+    if key.startswith("$"):
+        raise bad_value(f"FieldPath field names may not start with '$'. Consider using "
+                        f"$getField or $setField.")
+    node = _compile_query(filter, None)
+    parts = split_path(key)
+    seen: dict[tuple, Any] = {}
+    with server.lock:
+        collection = server.get_collection(db, coll)
+        if collection is None:
+            return []
+        for stored in matching(collection, node):
+            for leaf in walk(stored.doc, parts):
+                if leaf is MISSING:
+                    continue
+                values = leaf if isinstance(leaf, list) else (leaf,)
+                for value in values:
+                    k = sort_key(value)
+                    if k not in seen:
+                        seen[k] = value
+        return [seen[k] for k in sorted(seen)]
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+
+def _check_id(value: Any) -> None:
+    if isinstance(value, list):
+        raise bad_value("can't use an array for _id")
+    if isinstance(value, Regex):
+        raise bad_value("can't use a regex for _id")
+
+
+def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
+    """Validate a document about to be stored and return (bytes, shadow).
+
+    ``_id`` is added (an ObjectId, first) when missing, as the server does.
+    """
+    if "_id" not in doc:
+        doc = {"_id": ObjectId(), **doc}
+    _check_id(doc["_id"])
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_BSON_SIZE:
+        raise ServerError(10334, f"object to insert too large. size in bytes: {len(raw)}, "
+                                 f"max size: {MAX_BSON_SIZE}")
+    return raw, decode_shadow(raw)
+
+
+def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
+           ordered: bool = True) -> dict:
+    """The ``insert`` command: returns ``{"n": …, "writeErrors": […]}``."""
+    n = 0
+    errors: list[dict] = []
+    with server.lock:
+        collection = server.get_collection(db, coll, create=True)
+        for index, document in enumerate(documents):
+            try:
+                if isinstance(document, (bytes, bytearray)):
+                    raw = bytes(document)
+                    shadow = decode_shadow(raw)
+                    if "_id" not in shadow:
+                        raw, shadow = prepare_new_document(shadow)
+                    else:
+                        _check_id(shadow["_id"])
+                        if len(raw) > MAX_BSON_SIZE:
+                            raise ServerError(10334, f"object to insert too large. size in "
+                                                     f"bytes: {len(raw)}, max size: "
+                                                     f"{MAX_BSON_SIZE}")
+                else:
+                    raw, shadow = prepare_new_document(document)
+                collection.insert(raw, shadow)
+                n += 1
+            except ServerError as exc:
+                errors.append({"index": index, **exc.as_write_error()})
+                if ordered:
+                    break
+    reply: dict[str, Any] = {"n": n}
+    if errors:
+        reply["writeErrors"] = errors
+    return reply
+
+
+def is_replacement(update_spec: Any) -> bool:
+    """A replacement document (no ``$`` operator keys) rather than operators or a pipeline."""
+    if isinstance(update_spec, list):
+        return False
+    return not any(isinstance(k, str) and k.startswith("$") for k in update_spec)
+
+
+def _validate_replacement(doc: Mapping) -> None:
+    for key in doc:
+        if isinstance(key, str) and key.startswith("$"):
+            raise ServerError(52, f"The dollar ($) prefixed field '{key}' in '{key}' is not "
+                                  f"allowed in the context of an update's replacement document. "
+                                  f"Consider using an aggregation pipeline with $replaceWith.")
+
+
+def _compile_update(spec: Any, array_filters: list | None, let: Mapping | None):
+    try:
+        from .update import compile_update
+    except ImportError:
+        raise ServerError(238, "update operators are not available in this build of mim") \
+            from None
+    return compile_update(spec, array_filters=array_filters, variables=dict(let or {}))
+
+
+def _upsert_seed(filter: Mapping | None) -> dict:
+    from .update import build_upsert_document
+    return build_upsert_document(dict(filter or {}))
+
+
+def _encode_updated(doc: dict) -> bytes:
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_BSON_SIZE:
+        raise ServerError(17419, f"Resulting document after update is larger than "
+                                 f"{MAX_BSON_SIZE}")
+    return raw
+
+
+class _CompiledUpdate:
+    """One update statement, compiled and validated before any document is read."""
+
+    def __init__(self, statement: Mapping, let: Mapping | None) -> None:
+        self.filter = statement.get("q") or {}
+        self.spec = statement.get("u")
+        self.multi = bool(statement.get("multi", False))
+        self.upsert = bool(statement.get("upsert", False))
+        self.hint = statement.get("hint")
+        if self.spec is None or not isinstance(self.spec, (Mapping, list)):
+            raise ServerError(14, "Update argument must be either an object or an array")
+        self.node = _compile_query(self.filter, statement.get("let") or let)
+        self.replacement = is_replacement(self.spec)
+        if self.replacement:
+            if self.multi:
+                raise ServerError(9, "multi update is not supported for replacement-style "
+                                     "update")
+            _validate_replacement(self.spec)
+            self.operation = None
+        else:
+            self.operation = _compile_update(self.spec, statement.get("arrayFilters"),
+                                             statement.get("let") or let)
+
+    def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
+        """The new (bytes, shadow) for a matched document, or None if unchanged."""
+        old_id = stored.doc["_id"]
+        if self.replacement:
+            new_doc = dict(self.spec)
+            if "_id" in new_doc:
+                if sort_key(new_doc["_id"]) != sort_key(old_id) or \
+                        type(new_doc["_id"]) is not type(old_id):
+                    from .render import render
+                    raise ServerError(66, f"After applying the update, the (immutable) field "
+                                          f"'_id' was found to have been altered to _id: "
+                                          f"{render(new_doc['_id'])}")
+                new_doc = {"_id": new_doc.pop("_id"), **new_doc}
+            else:
+                new_doc = {"_id": old_id, **new_doc}
+            raw = _encode_updated(new_doc)
+        else:
+            new_doc = decode_shadow(stored.raw)
+            self.operation.apply(new_doc, query=self.node, is_insert=False)
+            raw = _encode_updated(new_doc)
+        if raw == stored.raw:
+            return None
+        return raw, decode_shadow(raw)
+
+    def upsert_document(self) -> dict:
+        if self.replacement:
+            doc = dict(self.spec)
+            if "_id" not in doc:
+                seed = _upsert_seed(self.filter)
+                if "_id" in seed:
+                    doc = {"_id": seed["_id"], **doc}
+            return doc
+        doc = _upsert_seed(self.filter)
+        self.operation.apply(doc, query=self.node, is_insert=True)
+        return doc
+
+
+def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: bool = True,
+           let: Mapping | None = None) -> dict:
+    """The ``update`` command: ``{"n", "nModified", "upserted"?, "writeErrors"?}``."""
+    n = n_modified = 0
+    upserted: list[dict] = []
+    errors: list[dict] = []
+    with server.lock:
+        for index, statement in enumerate(updates):
+            try:
+                result = _update_one_statement(server, db, coll, statement, let)
+            except ServerError as exc:
+                errors.append({"index": index, **exc.as_write_error()})
+                if ordered:
+                    break
+                continue
+            matched, modified, upserted_id, error = result
+            n += matched
+            n_modified += modified
+            if upserted_id is not MISSING:
+                n += 1
+                upserted.append({"index": index, "_id": upserted_id})
+            if error is not None:
+                errors.append({"index": index, **error.as_write_error()})
+                if ordered:
+                    break
+    reply: dict[str, Any] = {"n": n, "nModified": n_modified}
+    if upserted:
+        reply["upserted"] = upserted
+    if errors:
+        reply["writeErrors"] = errors
+    return reply
+
+
+def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
+                          let: Mapping | None) -> tuple[int, int, Any, ServerError | None]:
+    compiled = _CompiledUpdate(statement, let)
+    collection = server.get_collection(db, coll, create=compiled.upsert)
+    matched = modified = 0
+    if collection is not None:
+        targets = list(matching(collection, compiled.node, compiled.hint))
+        if not compiled.multi:
+            targets = targets[:1]
+        for stored in targets:
+            matched += 1
+            try:
+                change = compiled.apply(stored)
+                if change is not None:
+                    collection.replace(stored, *change)
+                    modified += 1
+            except ServerError as exc:
+                # update_many is not transactional: earlier documents stay updated
+                if matched == 1:
+                    raise
+                return matched - 1, modified, MISSING, exc
+    if matched == 0 and compiled.upsert:
+        raw, shadow = prepare_new_document(compiled.upsert_document())
+        collection.insert(raw, shadow)
+        return 0, 0, shadow["_id"], None
+    return matched, modified, MISSING, None
+
+
+def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
+           ordered: bool = True) -> dict:
+    """The ``delete`` command: ``{"n", "writeErrors"?}``; ``limit`` 1 deletes one."""
+    n = 0
+    errors: list[dict] = []
+    with server.lock:
+        for index, statement in enumerate(deletes):
+            try:
+                limit = statement.get("limit", 0)
+                if limit not in (0, 1):
+                    raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
+                                    f"{limit}")
+                node = _compile_query(statement.get("q") or {}, statement.get("let"))
+                collection = server.get_collection(db, coll)
+                if collection is None:
+                    continue
+                targets = list(matching(collection, node, statement.get("hint")))
+                if limit == 1:
+                    targets = targets[:1]
+                for stored in targets:
+                    collection.delete(stored)
+                    n += 1
+            except ServerError as exc:
+                errors.append({"index": index, **exc.as_write_error()})
+                if ordered:
+                    break
+    reply: dict[str, Any] = {"n": n}
+    if errors:
+        reply["writeErrors"] = errors
+    return reply
+
+
+def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None = None,
+                    sort: Any = None, remove: bool = False, update: Any = None,
+                    new: bool = False, fields: Mapping | None = None, upsert: bool = False,
+                    array_filters: list | None = None, hint: Any = None,
+                    let: Mapping | None = None) -> dict:
+    """The ``findAndModify`` command: ``{"lastErrorObject": …, "value": bytes | None}``."""
+    if remove and update is not None:
+        raise ServerError(9, "Cannot specify both an update and remove=true")
+    if remove and (upsert or new):
+        raise ServerError(9, "Cannot specify both upsert=true and remove=true" if upsert
+                          else "Cannot specify both new=true and remove=true; 'remove' always "
+                               "returns the deleted document")
+    if not remove and update is None:
+        raise ServerError(9, "Either an update or remove=true must be specified")
+    sort_fn = compile_sort(sort)
+    proj = compile_projection(fields)
+    statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
+                 "arrayFilters": array_filters, "hint": hint}
+    compiled = None if remove else _CompiledUpdate(statement, let)
+    node = compiled.node if compiled else _compile_query(query, let)
+
+    def project(raw: bytes) -> bytes:
+        if proj is None:
+            return raw
+        return bson.encode(proj.apply(decode_shadow(raw), query=node))
+
+    with server.lock:
+        collection = server.get_collection(db, coll, create=upsert)
+        target = None
+        if collection is not None:
+            found = matching(collection, node, hint)
+            if sort_fn is not None:
+                found = sorted(found, key=lambda s: sort_fn(s.doc))
+            target = next(iter(found), None)
+        if remove:
+            if target is None:
+                return {"lastErrorObject": {"n": 0}, "value": None}
+            collection.delete(target)
+            return {"lastErrorObject": {"n": 1}, "value": project(target.raw)}
+        if target is None:
+            if not upsert:
+                return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
+            raw, shadow = prepare_new_document(compiled.upsert_document())
+            collection.insert(raw, shadow)
+            return {"lastErrorObject": {"n": 1, "updatedExisting": False,
+                                        "upserted": shadow["_id"]},
+                    "value": project(raw) if new else None}
+        change = compiled.apply(target)
+        after = target
+        if change is not None:
+            after = collection.replace(target, *change)
+        return {"lastErrorObject": {"n": 1, "updatedExisting": True},
+                "value": project(after.raw if new else target.raw)}
