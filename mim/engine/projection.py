@@ -142,12 +142,8 @@ class Projection:
             raise ServerError(238, "$meta projection is not supported by mim: text search "
                                    "and search scores are planned with the text-search issue")
         # An aggregation expression: a computed field (counts as inclusion).
-        try:
-            from .expressions import compile_expression
-        except ImportError:
-            raise ServerError(238, "projection expressions are not supported by mim yet: the "
-                                   "aggregation expression language is not available") from None
-        evaluate = compile_expression(value)
+        from .expressions import ExpressionContext, compile_expression
+        evaluate = compile_expression(value, ExpressionContext(self._variables))
         self._set_mode(True, path)
         self._insert(path, _Computed(evaluate))
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bson.regex import Regex
 
-from ..errors import ServerError, bad_value
+from ..errors import bad_value
 from .compiler import compile_document, compile_operators
 from .context import MatchContext
 from .nodes import AndNode, ConstantNode, ExprNode, MatchNode, NorNode, NotNode, OrNode
@@ -50,21 +50,25 @@ def compile_comment(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
 
 @top_level_operator("$expr")
 def compile_expr(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
-    try:
-        from ..expressions import compile_expression, expression_context
-    except ImportError:  # the expression language is a separate package
-        raise ServerError(238, "$expr is not supported by mim yet: the aggregation "
-                               "expression language is not available") from None
-    evaluate = compile_expression(arg, expression_context(ctx.variables))
+    from ..expressions import ExpressionContext, compile_expression
+    evaluate = compile_expression(arg, ExpressionContext(ctx.variables))
     variables = dict(ctx.variables)
 
     def matches(doc: Mapping) -> bool:
         scope = dict(variables)
         scope["ROOT"] = doc
         scope["CURRENT"] = doc
+        if "NOW" not in scope:
+            scope["NOW"] = _now()
         return expression_truthy(evaluate(scope))
 
     return ExprNode(matches, arg)
+
+
+def _now() -> Any:
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def expression_truthy(value: Any) -> bool:
