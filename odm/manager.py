@@ -234,7 +234,7 @@ class InstanceManager:
 
     def __call__(self, session: "Session") -> "InstanceManager":
         """The same operations through another session: ``doc.m(other).save()``."""
-        return InstanceManager(self.mgr.with_session(session), self.inst)
+        return type(self)(self.mgr.with_session(session), self.inst)
 
     def save(self, *args: Any, **kwargs: Any) -> Any:
         return self.mgr._session().save(self.inst, *args, **kwargs)
@@ -258,6 +258,9 @@ class InstanceManager:
         return f"<InstanceManager of {type(self.inst).__name__}>"
 
 
+Manager.InstanceManagerClass = InstanceManager  # type: ignore[attr-defined]
+
+
 class ManagerDescriptor:
     """Puts a :class:`Manager` on a class as ``.m`` and an :class:`InstanceManager` on its instances."""
 
@@ -267,7 +270,7 @@ class ManagerDescriptor:
     def __get__(self, inst: Any, cls: Optional[type] = None) -> Any:
         if inst is None:
             return self.manager
-        return InstanceManager(self.manager, inst)
+        return self.manager.InstanceManagerClass(self.manager, inst)
 
     def __set__(self, inst: Any, value: Any) -> None:
         raise AttributeError("'m' is the document manager; store a key named 'm' with doc['m'] = ...")

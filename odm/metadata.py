@@ -25,7 +25,7 @@ from . import schema as S
 from .base import ASCENDING, Object
 from .manager import InstanceManager, Manager, ManagerDescriptor
 
-__all__ = ["Field", "Index", "Document", "collection", "Manager", "InstanceManager"]
+__all__ = ["Field", "Index", "Document", "collection", "declare_document", "Manager", "InstanceManager"]
 
 # __mongometa__ options (besides indexes) and their defaults.
 _META_OPTIONS = (
@@ -234,7 +234,8 @@ class _DocumentMeta(type):
             if identity is not None:
                 registry[identity] = cls
 
-        manager = Manager(
+        manager_class = getattr(cls, "_odm_manager_class_", Manager)
+        manager = manager_class(
             cls,
             options["name"],
             options["session"],
@@ -335,12 +336,21 @@ def collection(*args: Any, **kwargs: Any) -> type:
             raise TypeError("fields passed to collection() need a name: Field('name', schema)")
     meta.update(kwargs)
     meta["indexes"] = list(indexes) + list(meta.get("indexes", []))
+    return declare_document(class_name, bases, meta, fields)
+
+
+def declare_document(class_name: str, bases: tuple, meta: Mapping[str, Any], fields: Sequence[Field]) -> type:
+    """Create a document class from ``__mongometa__`` options and named fields.
+
+    The one constructor behind :func:`collection` and :func:`odm.fs.filesystem`.
+    """
+    meta = dict(meta)
     for function_option in ("migrate", "before_save"):
-        if callable(meta.get(function_option)):
+        if callable(meta.get(function_option)) and not isinstance(meta[function_option], staticmethod):
             meta[function_option] = staticmethod(meta[function_option])
     namespace = {
         "__mongometa__": type("__mongometa__", (), meta),
-        "_odm_fields_": fields,
+        "_odm_fields_": list(fields),
         "__module__": __name__,
     }
     return _DocumentMeta(class_name, bases, namespace)
