@@ -371,7 +371,9 @@ class Session:
 
     @staticmethod
     def _create_index(collection: Any, index: Any) -> str:
-        options = dict(index.index_options)
+        # unique/sparse are only sent when set: an explicit false would make
+        # the server see a different index than one created without it.
+        options = {k: v for k, v in index.index_options.items() if not (k in ("unique", "sparse") and v is False)}
         try:
             return collection.create_index(index.index_spec, **options)
         except OperationFailure as exc:
@@ -412,7 +414,9 @@ class Session:
                 if name != "_id_" and (list(details.get("key", [])) == spec or name == index.index_options.get("name")):
                     collection.drop_index(name)
         if self.bind is not None:
-            self.bind._ensured_indexes.discard((cls.m.collection_name, cls))
+            # Dropped on purpose: do not re-create them behind the caller's back
+            # on the next query; ensure_indexes() brings them back.
+            self.bind._ensured_indexes.add((cls.m.collection_name, cls))
 
     def index_information(self, cls: type) -> dict:
         """``Collection.index_information`` of ``cls``'s collection."""

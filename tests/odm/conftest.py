@@ -6,12 +6,11 @@
   ``MONGODB_URI`` environment variable, a fresh database per test (dropped
   afterwards).  Without ``MONGODB_URI`` these runs are skipped, saying so.
 
-Until mim can serve CRUD, the ``mim`` backend falls back to mongomock behind
-the same fixture (``ODM_TEST_STANDIN`` reports which one ran).
+The ODM never imports mim itself; ``create_datastore('mim://...')`` does, at
+connect time.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import uuid
@@ -30,26 +29,9 @@ from odm.datastore import DataStore  # noqa: E402
 BACKENDS = ["mim", "pymongo"]
 
 
-def _mim_works() -> bool:
-    try:
-        mim = importlib.import_module("mim")
-        client = mim.MongoClient(server=mim.Server()) if hasattr(mim, "Server") else mim.MongoClient()
-        client["odm_probe"]["probe"].insert_one({"x": 1})
-        return client["odm_probe"]["probe"].find_one({"x": 1}) is not None
-    except Exception:
-        return False
-
-
-MIM_WORKS = _mim_works()
-ODM_TEST_STANDIN = None if MIM_WORKS else "mongomock"
-
-
 def pytest_report_header(config: pytest.Config) -> str:
-    if MIM_WORKS:
-        return "odm backends: mim (mim://), pymongo (MONGODB_URI=%s)" % os.environ.get("MONGODB_URI", "unset")
-    return "odm backends: mongomock STAND-IN for mim (mim not usable yet), pymongo (MONGODB_URI=%s)" % os.environ.get(
-        "MONGODB_URI", "unset"
-    )
+    uri = os.environ.get("MONGODB_URI")
+    return f"odm backends: mim (mim://), pymongo ({'MONGODB_URI=' + uri if uri else 'skipped: MONGODB_URI unset'})"
 
 
 _real_engines: dict[str, object] = {}
@@ -59,10 +41,8 @@ def make_datastore(backend: str, name: str = "odm_test") -> DataStore:
     """A datastore on a fresh, empty database of the given backend."""
     unique = uuid.uuid4().hex[:12]
     if backend == "mim":
-        if MIM_WORKS:
-            return create_datastore(f"mim://odm-{unique}/{name}")
-        mongomock = importlib.import_module("mongomock")
-        return create_datastore(name, bind=create_engine(use_class=lambda *a, **k: mongomock.MongoClient()))
+        # a host name of its own: a private in-memory server for this test
+        return create_datastore(f"mim://odm-{unique}/{name}")
     uri = os.environ.get("MONGODB_URI")
     if not uri:
         pytest.skip("MONGODB_URI is not set: the real-MongoDB run of the ODM suite needs a server URI")

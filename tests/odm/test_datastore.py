@@ -12,8 +12,6 @@ from odm import Session, configure, create_datastore, create_engine
 from odm.datastore import DataStore, Engine
 from odm.exc import MingException, MongoGone
 
-from conftest import MIM_WORKS
-
 
 class Recorder:
     """A stand-in client class that records how it was built."""
@@ -201,7 +199,6 @@ def test_by_name_returns_one_session_per_name():
     assert Session.by_name("a") is not Session.by_name("b")
 
 
-@pytest.mark.skipif(not MIM_WORKS, reason="needs mim's MongoClient (mim core not merged yet)")
 def test_configure_mim_end_to_end():
     configure(**{"ming.shared.uri": "mim://odm-configure-test/app"})
     Thing = odm.collection("thing", Session.by_name("shared"), odm.Field("_id", odm.schema.ObjectId), odm.Field("n", int))
