@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import decimal
-from typing import Any, Iterable, Mapping
+from collections.abc import Mapping
+from typing import Any, Iterable
 
 import pymongo
 

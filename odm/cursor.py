@@ -6,7 +6,8 @@ exactly as the class manager's ``make`` would.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterator, Mapping, Optional, TypeVar
+from collections.abc import Mapping
+from typing import Any, Callable, Generic, Iterator, Optional, TypeVar
 
 from .exc import MingException
 

@@ -24,7 +24,8 @@ import datetime as _dt
 import hashlib
 import io
 import mimetypes
-from typing import Any, Iterator, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Iterator, Optional, Union
 
 from gridfs.errors import CorruptGridFile, NoFile
 
@@ -46,7 +47,25 @@ def _utcnow_ms() -> _dt.datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-class FileWriter:
+class _FileRecordFields:
+    """Read access to the file record's standard fields, shared by readers and writers."""
+
+    doc: Any
+
+    @property
+    def _id(self) -> Any:
+        return self.doc["_id"]
+
+    @property
+    def filename(self) -> Optional[str]:
+        return self.doc.get("filename")
+
+    @property
+    def content_type(self) -> Optional[str]:
+        return self.doc.get("contentType")
+
+
+class FileWriter(_FileRecordFields):
     """A file being written: ``write()`` bytes, then ``close()`` (or leave the ``with`` block).
 
     Chunks go to the database as they fill up; the file record is written on
@@ -66,18 +85,6 @@ class FileWriter:
         self._length = 0
         self._md5 = hashlib.md5(usedforsecurity=False)
         self.closed = False
-
-    @property
-    def _id(self) -> Any:
-        return self.doc["_id"]
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self.doc.get("filename")
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self.doc.get("contentType")
 
     @property
     def length(self) -> int:
@@ -151,7 +158,7 @@ class FileWriter:
             self.close()
 
 
-class FileReader(io.RawIOBase):
+class FileReader(_FileRecordFields, io.RawIOBase):
     """A stored file opened for reading, with its record's fields as attributes.
 
     ``read()``, ``readline()``, ``seek()``/``tell()`` and line iteration work
@@ -168,18 +175,8 @@ class FileReader(io.RawIOBase):
 
     # -- record ----------------------------------------------------------
     @property
-    def _id(self) -> Any:
-        return self.doc["_id"]
-
-    @property
-    def filename(self) -> Optional[str]:
-        return self.doc.get("filename")
-
-    name = filename
-
-    @property
-    def content_type(self) -> Optional[str]:
-        return self.doc.get("contentType")
+    def name(self) -> Optional[str]:
+        return self.filename
 
     @property
     def length(self) -> int:

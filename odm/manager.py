@@ -9,7 +9,8 @@ already filled in (``WikiPage.m.find(...)`` is ``session.find(WikiPage, ...)``).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Mapping, Optional, Sequence, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generic, Iterator, Optional, Sequence, TypeVar
 
 from . import schema as S
 from .exc import MingException

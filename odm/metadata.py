@@ -19,7 +19,8 @@ Documents are :class:`odm.Object` dicts; the class carries the schema and a
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from . import schema as S
 from .base import ASCENDING, Object

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from collections.abc import Mapping
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 import bson
 
@@ -226,6 +227,10 @@ class Deprecated(SchemaItem):
         return Missing
 
 
+# Exact types that are certainly scalars: checked first because most values are.
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None), bytes, _dt.datetime, bson.ObjectId})
+
+
 class Scalar(FancySchemaItem):
     """Any single value: not a document and not an array.
 
@@ -235,7 +240,7 @@ class Scalar(FancySchemaItem):
     if_missing = None
 
     def _validate(self, value: Any, **kw: Any) -> Any:
-        if isinstance(value, (Mapping, list, tuple)):
+        if type(value) not in _PLAIN_SCALARS and isinstance(value, (Mapping, list, tuple)):
             raise Invalid(f"{value!r} is not a scalar", value)
         return value
 
@@ -247,9 +252,9 @@ class ParticularScalar(Scalar):
     type: Any = ()
 
     def _validate(self, value: Any, **kw: Any) -> Any:
+        if value is None or (type(value) in _PLAIN_SCALARS and isinstance(value, self.type)):
+            return value  # the common case, decided without the generic checks
         value = super()._validate(value, **kw)
-        if value is None:
-            return value
         if not isinstance(value, self.type):
             raise Invalid(f"{value!r} is not of type {_type_names(self.type)}", value)
         return value
@@ -486,6 +491,7 @@ class Object(FancySchemaItem):
     def __init__(self, fields: Optional[Mapping[Any, Any]] = None, required: bool = False, if_missing: Any = NoDefault) -> None:
         super().__init__(required=required, if_missing=if_missing)
         self.fields: dict[Any, SchemaItem] = {}
+        self._named: dict[Any, SchemaItem] = {}
         self._typed_keys: list[tuple[type, SchemaItem]] = []
         for name, field in (fields or {}).items():
             self.add_field(name, field)
@@ -497,6 +503,8 @@ class Object(FancySchemaItem):
         if isinstance(name, type):
             self._typed_keys = [(t, s) for t, s in self._typed_keys if t is not name]
             self._typed_keys.append((name, item))
+        else:
+            self._named[name] = item
 
     def if_missing(self) -> dict:  # type: ignore[override]
         """An absent sub-document is made from its fields' own defaults."""
@@ -506,9 +514,6 @@ class Object(FancySchemaItem):
         if isinstance(default, Mapping):
             return self._validate(default, **kw)
         return default
-
-    def _named_fields(self) -> Iterable[tuple[str, SchemaItem]]:
-        return ((k, v) for k, v in self.fields.items() if not isinstance(k, type))
 
     def _new_result(self, data: Mapping) -> Any:
         return _ObjectDict()
@@ -520,7 +525,7 @@ class Object(FancySchemaItem):
         result = self._new_result(d)
         errors: dict[Any, Invalid] = {}
         extra: dict[Any, Any] = {}
-        named = dict(self._named_fields())
+        named = self._named
         for name, value in d.items():
             if name in named:
                 continue

@@ -9,7 +9,8 @@ speaks the pymongo 4 API to it: ``insert_one``, ``replace_one``,
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable, Mapping, Optional, Sequence, TypeVar
+from collections.abc import Mapping
+from typing import Any, Iterable, Optional, Sequence, TypeVar
 
 from pymongo import ReturnDocument
 from pymongo.errors import OperationFailure
