@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import decimal
+import warnings
 from collections.abc import Mapping
 from typing import Any, Iterable
 
@@ -120,8 +121,10 @@ class Object(dict):
 
         Tuples become lists and :class:`decimal.Decimal` becomes ``float``
         (BSON has no tuple, and only ``Decimal128`` for decimals).  Prefer the
-        ``NumberDecimal`` schema for exact decimals.
+        ``NumberDecimal`` schema for exact decimals.  Deprecated, as in Ming:
+        validation already produces BSON-ready values.
         """
+        warnings.warn("make_safe is deprecated: validate documents with a schema instead", DeprecationWarning, stacklevel=2)
         for key, value in list(self.items()):
             self[key] = _safe_bson(value)
 

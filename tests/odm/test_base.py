@@ -36,7 +36,8 @@ def test_object_from_bson_converts_nested_documents():
 
 def test_object_make_safe_turns_tuples_and_decimals_into_bson_types():
     o = Object(t=(1, (2, 3)), d=decimal.Decimal("1.5"), s={"x": (4,)})
-    o.make_safe()
+    with pytest.warns(DeprecationWarning):
+        o.make_safe()
     assert o == {"t": [1, [2, 3]], "d": 1.5, "s": {"x": [4]}}
     assert _safe_bson([decimal.Decimal("2")]) == [2.0]
 

@@ -311,3 +311,35 @@ def test_bool_of_a_cursor_raises(session):
     WikiPage = make_wiki_page(session)
     with pytest.raises(MingException, match="Cannot evaluate Cursor to a boolean"):
         bool(WikiPage.m.find())
+
+
+# -- Dropping down below the ODM (the foundation-layer half of the example) -------------
+def test_dropping_down_to_the_pymongo_collection(session):
+    WikiPage = make_wiki_page(session)
+    WikiPage.make(dict(title="MyFirstPage", text="This is my first page!!!")).m.save()
+    mongocol = WikiPage.m.collection
+    assert mongocol.name == "wiki_page"
+    raw = mongocol.find_one({"title": "MyFirstPage"})
+    assert type(raw) is dict and raw["text"] == "This is my first page!!!"
+    # the foundation session still validates, and returns documents (dicts)
+    found = session.find(WikiPage, {"title": "MyFirstPage"}).all()
+    assert found == [raw] and type(found[0]) is WikiPage
+
+
+def test_document_subclasses_accept_init_subclass_arguments(session):
+    class Tagged(Document):
+        def __init_subclass__(cls, tag=None, **kwargs):
+            super().__init_subclass__(**kwargs)
+            cls.tag = tag
+
+    class Page(Tagged, tag="wiki"):
+        class __mongometa__:
+            name = "tagged"
+
+        __mongometa__.session = session
+        _id = Field(schema.ObjectId)
+        title = Field(str)
+
+    assert Page.tag == "wiki"
+    Page.make(dict(title="x")).m.save()
+    assert Page.m.get(title="x").title == "x"
