@@ -191,14 +191,9 @@ class _DocumentMeta(type):
 
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
 
-        base_manager: Optional[Manager] = None
-        for base in bases:
-            descriptor = base.__dict__.get("m") if isinstance(base, _DocumentMeta) else None
-            if descriptor is None and isinstance(base, _DocumentMeta):
-                descriptor = getattr(base, "_odm_descriptor_", None)
-            if descriptor is not None:
-                base_manager = descriptor.manager
-                break
+        base_manager: Optional[Manager] = next(
+            (b._odm_manager_ for b in bases if isinstance(b, _DocumentMeta)), None
+        )
 
         fields: dict[str, Field] = {}
         indexes: list[Index] = []
@@ -223,7 +218,9 @@ class _DocumentMeta(type):
         for entry in getattr(meta, "custom_indexes", ()) or ():
             add(_to_index(entry))
 
-        options = {opt: _meta_value(meta, opt) for opt in _META_OPTIONS}
+        # Functions stored on __mongometa__ (migrate, before_save) come back from
+        # getattr as plain functions and are called with the data only.
+        options = {opt: getattr(meta, opt, None) for opt in _META_OPTIONS}
         identity = own_meta_dict.get("polymorphic_identity")
         registry: Optional[dict] = None
         polymorphic_on = options["polymorphic_on"]
@@ -251,15 +248,10 @@ class _DocumentMeta(type):
         )
         descriptor = ManagerDescriptor(manager)
         type.__setattr__(cls, "m", descriptor)
-        type.__setattr__(cls, "_odm_descriptor_", descriptor)
+        # kept under a second name (not a descriptor) so subclasses find their
+        # base's manager even if something called ``m`` shadows it in between
+        type.__setattr__(cls, "_odm_manager_", manager)
         return cls
-
-
-def _meta_value(meta: type, option: str) -> Any:
-    value = getattr(meta, option, None)
-    # A function stored on the meta class comes back as a plain function (or a
-    # staticmethod unwrapped by getattr) - either way it is called with the data only.
-    return value
 
 
 class Document(Object, metaclass=_DocumentMeta):
