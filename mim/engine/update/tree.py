@@ -299,11 +299,12 @@ class ObjectNode:
     """Named children (applied in lexicographic order) and an optional ``$`` child."""
 
     kind = "object"
-    __slots__ = ("children", "positional")
+    __slots__ = ("children", "positional", "_order")
 
     def __init__(self) -> None:
         self.children: dict[str, Any] = {}
         self.positional: Any = None
+        self._order: list[str] | None = None
 
     def get_child(self, name: str) -> Any:
         if name == "$":
@@ -315,6 +316,7 @@ class ObjectNode:
             self.positional = node
         else:
             self.children[name] = node
+            self._order = None
 
     def apply(self, ctx: ApplyContext, loc: Location, taken: list[str],
               to_create: list[str]) -> None:
@@ -323,7 +325,10 @@ class ObjectNode:
         if positional is not None and not matched:
             raise ServerError(2, "The positional operator did not find the match needed from "
                                  "the query.")
-        for name in sorted(self.children):
+        order = self._order
+        if order is None:
+            order = self._order = sorted(self.children)
+        for name in order:
             child = self.children[name]
             if positional is not None and name == matched:
                 child = merge(positional, child, taken + to_create + [matched])
