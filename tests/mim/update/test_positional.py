@@ -181,3 +181,13 @@ def test_filtered_update_on_non_array():
 def test_array_update_paths_conflict_at_parse_time():
     compile_fails({"$set": {"a.$[]": 1, "a.b": 2}}, 40,
                   "Updating the path 'a.b' would create a conflict at 'a'")
+
+
+def test_nested_filters_merging_on_the_same_element_conflict_with_full_path():
+    doc = {"_id": 0, "a": [{"x": 0, "b": [{"y": 0, "c": 0}]}]}
+    fails(doc, {"$set": {"a.$[i].b.$[k].c": 1, "a.$[j].b.$[k].c": 2}}, 40,
+          "Update created a conflict at 'a.0.b.$[k].c'",
+          array_filters=[{"i.x": 0}, {"j.x": 0}, {"k.y": 0}])
+    out = apply(doc, {"$set": {"a.$[i].b.$[k].c": 1, "a.$[j].b.$[k].d": 2}},
+                array_filters=[{"i.x": 0}, {"j.x": 0}, {"k.y": 0}])
+    assert out["a"] == [{"x": 0, "b": [{"y": 0, "c": 1, "d": 2}]}]
