@@ -114,6 +114,8 @@ def compile_ne(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
 
 def _make_comparison_compiler(op: str) -> Callable[..., MatchNode]:
     def compile_op(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+        if isinstance(arg, (Regex, re.Pattern)):
+            raise bad_value(f"Can't have RegEx as arg to predicate over field '{path}'.")
         return LeafNode(path, op, arg, comparison_predicate(op, arg))
     compile_op.__name__ = f"compile_{op[1:]}"
     return compile_op
@@ -134,7 +136,7 @@ def in_predicate(values: list[Any], name: str = "$in") -> Callable[[Any], bool]:
             continue
         if isinstance(value, Mapping) and value and next(iter(value)).startswith("$") \
                 and next(iter(value)) not in ("$ref", "$id", "$db"):
-            raise bad_value(f"cannot nest $ under {name}")
+            raise bad_value("cannot nest $ under $in")  # the server says $in for $nin too
         if type(value) is str:
             strings.add(value)
         keys.add(sort_key(value))

@@ -77,7 +77,10 @@ def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> M
         if op == "$options":
             continue
         if op == "$regex":
-            nodes.append(FIELD_OPERATORS["$regex"](path, arg, ctx, ops.get("$options")))
+            options_first = "$options" in ops and list(ops).index("$options") < list(ops).index(
+                "$regex")
+            nodes.append(FIELD_OPERATORS["$regex"](path, arg, ctx, ops.get("$options"),
+                                                   options_first))
             continue
         compiler = FIELD_OPERATORS.get(op)
         if compiler is None:

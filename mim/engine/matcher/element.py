@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import bad_value, type_mismatch
+from ..errors import bad_value, failed_to_parse, type_mismatch
 from ..values import MISSING, TYPE_ALIASES, TYPE_CODES, is_integral_number, is_number, type_name
 from .context import MatchContext
 from .nodes import LeafNode, MatchNode, NotNode
@@ -38,12 +38,18 @@ def type_names(arg: Any) -> frozenset[str]:
                 names |= _NUMBER_TYPES
             elif item in TYPE_CODES:
                 names.add(item)
+            elif item == "missing":
+                raise bad_value("'missing' is not a legal type name. To query for "
+                                "non-existence of a field, use {$exists:false}.")
             else:
                 raise bad_value(f"Unknown type name alias: {item}")
         elif is_number(item):
             if not is_integral_number(item):
                 raise bad_value(f"Invalid numerical type code: {item}")
             code = int(item if not hasattr(item, "to_decimal") else item.to_decimal())
+            if code == 0:
+                raise bad_value(f"Invalid numerical type code: {code}. Instead use "
+                                f"{{$exists:false}}.")
             if code not in TYPE_ALIASES:
                 raise bad_value(f"Invalid numerical type code: {code}")
             names.add(TYPE_ALIASES[code])
@@ -55,7 +61,7 @@ def type_names(arg: Any) -> frozenset[str]:
 @field_operator("$type")
 def compile_type(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if isinstance(arg, list) and not arg:
-        raise bad_value("$type must match at least one type")
+        raise failed_to_parse(f"{path} must match at least one type")
     names = type_names(arg)
 
     def has_type(v: Any) -> bool:

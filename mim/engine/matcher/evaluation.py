@@ -22,18 +22,15 @@ def _truncate(value: Any, what: str) -> int:
         d = value.to_decimal()
         if d.is_nan():
             raise bad_value(f"malformed mod, {what} value is invalid :: caused by :: "
-                            f"NaN is an invalid argument")
+                            f"Unable to coerce NaN/Inf to integral type")
         if d.is_infinite():
             raise bad_value(f"malformed mod, {what} value is invalid :: caused by :: "
-                            f"Infinity is an invalid argument")
+                            f"Unable to coerce NaN/Inf to integral type")
         result = int(d)
     elif isinstance(value, float):
-        if math.isnan(value):
+        if not math.isfinite(value):
             raise bad_value(f"malformed mod, {what} value is invalid :: caused by :: "
-                            f"NaN is an invalid argument")
-        if math.isinf(value):
-            raise bad_value(f"malformed mod, {what} value is invalid :: caused by :: "
-                            f"Infinity is an invalid argument")
+                            f"Unable to coerce NaN/Inf to integral type")
         result = int(value)
     else:
         result = int(value)

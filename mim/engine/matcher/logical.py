@@ -17,7 +17,9 @@ from .registry import field_operator, top_level_operator
 
 
 def _clauses(name: str, arg: Any, ctx: MatchContext) -> list[MatchNode]:
-    if not isinstance(arg, list) or not arg:
+    if not isinstance(arg, list):
+        raise bad_value(f"{name} must be an array")
+    if not arg:
         raise bad_value("$and/$or/$nor must be a nonempty array")
     nodes = []
     for clause in arg:
@@ -50,6 +52,8 @@ def compile_comment(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
 
 @top_level_operator("$expr")
 def compile_expr(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    if not ctx.top_level:
+        raise bad_value("$expr can only be applied to the top-level document")
     from ..expressions import ExpressionContext, compile_expression
     evaluate = compile_expression(arg, ExpressionContext(ctx.variables))
     variables = dict(ctx.variables)

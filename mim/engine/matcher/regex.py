@@ -65,13 +65,19 @@ def regex_parts(value: Any) -> tuple[str, str]:
     return value.pattern, regex_flags_to_string(value.flags)
 
 
-def regex_predicate(value: Any, options: Any) -> Callable[[Any], bool]:
-    """A predicate: strings the pattern finds a match in, or equal regex values."""
+def regex_predicate(value: Any, options: Any, options_first: bool = False
+                    ) -> Callable[[Any], bool]:
+    """A predicate: strings the pattern finds a match in, or equal regex values.
+
+    ``options_first`` says ``$options`` came before ``$regex`` in the filter, which
+    only changes the error code when both carry flags (51074 rather than 51075).
+    """
     if isinstance(value, (Regex, re.Pattern)):
         pattern, own_options = regex_parts(value)
         if options:
             if own_options:
-                raise ServerError(51075, "options set in both $regex and $options")
+                raise ServerError(51074 if options_first else 51075,
+                                  "options set in both $regex and $options")
             own_options = options
         options = own_options
     elif isinstance(value, str):
@@ -97,5 +103,6 @@ def regex_predicate(value: Any, options: Any) -> Callable[[Any], bool]:
 
 
 @field_operator("$regex")
-def compile_regex_operator(path: str, arg: Any, ctx: MatchContext, options: Any = None) -> MatchNode:
-    return LeafNode(path, "$regex", arg, regex_predicate(arg, options))
+def compile_regex_operator(path: str, arg: Any, ctx: MatchContext, options: Any = None,
+                           options_first: bool = False) -> MatchNode:
+    return LeafNode(path, "$regex", arg, regex_predicate(arg, options, options_first))
