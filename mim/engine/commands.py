@@ -15,12 +15,22 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import bson
+from bson.raw_bson import RawBSONDocument
 
 from . import catalog, crud
+from .cursors import DEFAULT_FIRST_BATCH, registry_of
 from .errors import ServerError
 from .store import ENGINE_CODEC, Server, decode_shadow
 
-__all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply"]
+__all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+           "validate_index_spec"]
+
+#: Fields drivers add to any command; every handler accepts and ignores them.
+DRIVER_FIELDS = frozenset({
+    "$db", "lsid", "$clusterTime", "txnNumber", "$readPreference", "apiVersion", "apiStrict",
+    "apiDeprecationErrors", "writeConcern", "readConcern", "comment", "autocommit",
+    "startTransaction", "maxTimeMS", "$audit", "$client", "$configServerState", "mayBypassWriteBlocking",
+})
 
 CommandHandler = Callable[[Server, str, Mapping[str, Any]], dict]
 COMMANDS: dict[str, CommandHandler] = {}
@@ -52,6 +62,7 @@ def command(*names: str) -> Callable[[CommandHandler], CommandHandler]:
 
 
 def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
+    """Run one command document against database ``db``; the reply, or ServerError."""
     if not cmd:
         raise ServerError(59, "no such command: ''")
     name = next(iter(cmd))
@@ -59,6 +70,10 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         "ismaster", "buildinfo") else name)
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
+    if cmd.get("startTransaction") is not None:
+        # what a standalone mongod answers: mim has no multi-document transactions (yet)
+        raise ServerError(20, "Transaction numbers are only allowed on a replica set member "
+                              "or mongos")
     return handler(server, db, cmd)
 
 
@@ -115,7 +130,10 @@ def cmd_hello(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("isMaster", "ismaster")
 def cmd_is_master(server: Server, db: str, cmd: Mapping) -> dict:
-    return hello_reply(legacy=True)
+    reply = hello_reply(legacy=True)
+    if cmd.get("helloOk"):
+        reply["helloOk"] = True
+    return reply
 
 
 @command("serverStatus")
@@ -161,7 +179,8 @@ def cmd_end_sessions(server: Server, db: str, cmd: Mapping) -> dict:
 @command("create")
 def cmd_create(server: Server, db: str, cmd: Mapping) -> dict:
     name = _collection_name(cmd, "create")
-    catalog.create_collection(server, db, name, {k: v for k, v in cmd.items() if k != "create"})
+    catalog.create_collection(server, db, name, {k: v for k, v in cmd.items()
+                                                 if k != "create" and k not in DRIVER_FIELDS})
     return {"ok": 1.0}
 
 
@@ -178,10 +197,11 @@ def cmd_drop_database(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("listCollections")
 def cmd_list_collections(server: Server, db: str, cmd: Mapping) -> dict:
-    infos = catalog.list_collections(server, db, cmd.get("filter"),
-                                     bool(cmd.get("nameOnly", False)))
-    return {"cursor": {"id": 0, "ns": f"{db}.$cmd.listCollections", "firstBatch": infos},
-            "ok": 1.0}
+    flt = _optional(cmd, "filter", dict, "object")
+    infos = catalog.list_collections(server, db, flt, bool(cmd.get("nameOnly", False)))
+    raws = [bson.encode(info, codec_options=ENGINE_CODEC) for info in infos]
+    return _cursor_reply(server, f"{db}.$cmd.listCollections", raws,
+                         _cursor_batch_size(cmd, "listCollections"))
 
 
 @command("listDatabases")
@@ -223,11 +243,16 @@ def cmd_db_stats(server: Server, db: str, cmd: Mapping) -> dict:
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     name = _collection_name(cmd, "find")
-    docs = crud.find(server, db, name, cmd.get("filter"), projection=cmd.get("projection"),
-                     sort=cmd.get("sort"), skip=int(cmd.get("skip", 0)),
-                     limit=int(cmd.get("limit", 0)), hint=cmd.get("hint"), let=cmd.get("let"))
-    return {"cursor": {"firstBatch": [decode_shadow(d) for d in docs], "id": 0,
-                       "ns": f"{db}.{name}"}, "ok": 1.0}
+    flt = _optional(cmd, "filter", dict, "object", "find")
+    projection = _optional(cmd, "projection", dict, "object", "find")
+    skip = _non_negative(cmd, "skip", "find")
+    limit = _non_negative(cmd, "limit", "find")
+    batch_size = _batch_size(cmd, "find")
+    docs = crud.find(server, db, name, flt, projection=projection, sort=cmd.get("sort"),
+                     skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
+    first_batch = DEFAULT_FIRST_BATCH if batch_size is None else batch_size
+    return _cursor_reply(server, f"{db}.{name}", docs, first_batch,
+                         single_batch=bool(cmd.get("singleBatch", False)))
 
 
 @command("count")
@@ -289,3 +314,402 @@ def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
 
 def decode_engine(raw: bytes) -> dict:
     return bson.decode(raw, ENGINE_CODEC)
+
+
+# -- cursors -------------------------------------------------------------------
+
+
+def _cursor_reply(server: Server, ns: str, documents: list[bytes], batch_size: int | None,
+                  single_batch: bool = False) -> dict:
+    """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``."""
+    first, cursor_id = registry_of(server).open(ns, documents, batch_size, single_batch)
+    return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
+
+
+@command("getMore")
+def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
+    cursor_id = cmd["getMore"]
+    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+        raise ServerError(14, f"BSON field 'getMore.getMore' is the wrong type "
+                              f"'{_bson_type_name(cursor_id)}', expected type 'long'")
+    if "collection" not in cmd:
+        raise ServerError(40414, "BSON field 'getMore.collection' is missing but a required "
+                                 "field")
+    collection = cmd["collection"]
+    if not isinstance(collection, str):
+        raise ServerError(14, f"BSON field 'getMore.collection' is the wrong type "
+                              f"'{_bson_type_name(collection)}', expected type 'string'")
+    batch_size = _batch_size(cmd, "getMore")
+    ns = f"{db}.{collection}"
+    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, batch_size or None)
+    return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
+
+
+@command("killCursors")
+def cmd_kill_cursors(server: Server, db: str, cmd: Mapping) -> dict:
+    collection = _collection_name(cmd, "killCursors")
+    ids = cmd.get("cursors")
+    if not isinstance(ids, list):
+        raise ServerError(40414 if ids is None else 14,
+                          "BSON field 'killCursors.cursors' is missing but a required field"
+                          if ids is None else
+                          f"BSON field 'killCursors.cursors' is the wrong type "
+                          f"'{_bson_type_name(ids)}', expected type 'array'")
+    reply: dict[str, Any] = dict(registry_of(server).kill(f"{db}.{collection}",
+                                                          [int(i) for i in ids]))
+    reply = {k: [bson.Int64(i) for i in v] for k, v in reply.items()}
+    reply["ok"] = 1.0
+    return reply
+
+
+# -- aggregation ---------------------------------------------------------------
+
+
+@command("aggregate")
+def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
+    target = cmd["aggregate"]
+    if target == 1 and not isinstance(target, bool):
+        coll: str | None = None
+    elif isinstance(target, str):
+        coll = target
+    else:
+        raise ServerError(2, "Invalid command format: the 'aggregate' field must specify a "
+                             "collection name or 1")
+    pipeline = cmd.get("pipeline")
+    if pipeline is None:
+        raise ServerError(40414, "BSON field 'aggregate.pipeline' is missing but a required "
+                                 "field")
+    if not isinstance(pipeline, list):
+        raise ServerError(14, f"BSON field 'aggregate.pipeline' is the wrong type "
+                              f"'{_bson_type_name(pipeline)}', expected type 'array'")
+    if cmd.get("explain"):
+        return _explain_aggregate(server, db, coll, cmd)
+    if "cursor" not in cmd:
+        raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
+                             "explain argument")
+    batch_size = _cursor_batch_size(cmd, "aggregate")
+    run_pipeline = _pipeline_runner()
+    docs = list(run_pipeline(server, db, coll, pipeline, let=cmd.get("let"),
+                             hint=cmd.get("hint")))
+    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
+    return _cursor_reply(server, ns, docs,
+                         DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
+
+
+def _pipeline_runner() -> Callable[..., Any]:
+    try:
+        from .pipeline import run_pipeline
+    except ImportError:
+        raise ServerError(238, "aggregate is not available in this build of mim") from None
+    return run_pipeline
+
+
+def _explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping) -> dict:
+    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
+    pipeline = list(cmd.get("pipeline") or [])
+    first = pipeline[0] if pipeline else {}
+    flt = first.get("$match", {}) if isinstance(first, Mapping) else {}
+    planner = _query_planner(server, db, coll, flt, cmd.get("hint"))
+    planner["namespace"] = ns
+    return {"explainVersion": "1",
+            "stages": [{"$cursor": {"queryPlanner": planner}}] +
+                      [dict(stage) for stage in pipeline[1 if "$match" in first else 0:]],
+            "serverInfo": _server_info(), "command": dict(cmd), "ok": 1.0}
+
+
+# -- indexes -------------------------------------------------------------------
+
+_INDEX_DIRECTIONS = ("hashed", "text", "2dsphere", "2d")
+_INDEX_OPTIONS = frozenset({
+    "name", "unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "hidden",
+    "background", "collation", "v", "weights", "default_language", "language_override",
+    "textIndexVersion", "2dsphereIndexVersion", "bits", "min", "max", "bucketSize",
+    "wildcardProjection", "storageEngine", "dropDups", "ns"})
+
+
+def validate_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
+    """An index specification as ``createIndexes`` receives it, checked and put in
+    the server's shape (``v``, ``key``, ``name``, then the options)."""
+    if not isinstance(document, Mapping):
+        raise ServerError(14, "The field 'indexes' must be an array of objects")
+    if "key" not in document:
+        raise ServerError(9, f"Error in specification {_render(document)} :: caused by :: "
+                             f"The 'key' field is a required property of an index "
+                             f"specification")
+    if "name" not in document:
+        raise ServerError(9, f"Error in specification {_render(document)} :: caused by :: "
+                             f"The 'name' field is a required property of an index "
+                             f"specification")
+    key = document["key"]
+    if not isinstance(key, Mapping):
+        raise ServerError(14, f"Error in specification {_render(document)} :: caused by :: "
+                              f"The field 'key' must be an object, but got "
+                              f"{_bson_type_name(key)}")
+    if not key:
+        raise ServerError(67, "Index keys cannot be empty.")
+    if not isinstance(document["name"], str):
+        raise ServerError(14, f"The field 'name' must be a string, but got "
+                              f"{_bson_type_name(document['name'])}")
+    if not document["name"]:
+        raise ServerError(67, "Index name cannot be empty.")
+    for field, direction in key.items():
+        numeric = isinstance(direction, (int, float)) and not isinstance(direction, bool)
+        if numeric and direction == 0 or not numeric and not isinstance(direction, str) \
+                or isinstance(direction, bool):
+            raise ServerError(67, f"Values in the index key pattern can only be of numeric "
+                                  f"type, or be a special index type string, got: {field}: "
+                                  f"{_render(direction)}")
+        if isinstance(direction, str) and direction not in _INDEX_DIRECTIONS:
+            raise ServerError(67, f"Unknown index plugin '{direction}'")
+        if isinstance(direction, str) and direction != "hashed":
+            raise ServerError(238, f"'{direction}' indexes are not supported by mim yet")
+    for option in document:
+        if option not in _INDEX_OPTIONS and option != "key":
+            raise ServerError(197, f"The field '{option}' is not valid for an index "
+                                   f"specification. Specification: {_render(document)}")
+    collation = document.get("collation")
+    if collation is not None and dict(collation) != {"locale": "simple"}:
+        raise ServerError(238, "collation other than the simple collation is not supported "
+                               "by mim yet")
+    spec: dict[str, Any] = {"v": 2, "key": dict(key), "name": document["name"]}
+    spec.update((k, v) for k, v in document.items() if k not in ("v", "key", "name", "ns"))
+    return spec
+
+
+@command("createIndexes")
+def cmd_create_indexes(server: Server, db: str, cmd: Mapping) -> dict:
+    name = _collection_name(cmd, "createIndexes")
+    indexes = cmd.get("indexes")
+    if indexes is None:
+        raise ServerError(40414, "BSON field 'createIndexes.indexes' is missing but a "
+                                 "required field")
+    if not isinstance(indexes, list):
+        raise ServerError(14, f"BSON field 'createIndexes.indexes' is the wrong type "
+                              f"'{_bson_type_name(indexes)}', expected type 'array'")
+    if not indexes:
+        raise ServerError(2, "Must specify at least one index to create")
+    specs = [validate_index_spec(doc) for doc in indexes]
+    with server.lock:
+        created_collection = server.get_collection(db, name) is None
+        if created_collection:
+            catalog.create_collection(server, db, name)
+        coll = server.get_collection(db, name)
+        before = len(coll.indexes.list())
+        created: list[str] = []
+        try:
+            for spec in specs:
+                if coll.indexes.create(spec):
+                    created.append(spec["name"])
+        except ServerError:
+            for index_name in reversed(created):  # all or nothing, as on the server
+                coll.indexes.drop(index_name)
+            if created_collection:
+                server.get_database(db).drop_collection(name)
+            raise
+        after = len(coll.indexes.list())
+    reply: dict[str, Any] = {"numIndexesBefore": before, "numIndexesAfter": after,
+                             "createdCollectionAutomatically": created_collection}
+    if not created:
+        reply["note"] = "all indexes already exist"
+    reply["ok"] = 1.0
+    return reply
+
+
+@command("listIndexes")
+def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
+    name = _collection_name(cmd, "listIndexes")
+    with server.lock:
+        coll = server.get_collection(db, name)
+        if coll is None:
+            raise ServerError(26, f"ns does not exist: {db}.{name}")
+        specs = coll.indexes.list()
+    raws = [bson.encode(spec, codec_options=ENGINE_CODEC) for spec in specs]
+    return _cursor_reply(server, f"{db}.{name}", raws, _cursor_batch_size(cmd, "listIndexes"))
+
+
+@command("dropIndexes", "deleteIndexes")
+def cmd_drop_indexes(server: Server, db: str, cmd: Mapping) -> dict:
+    command_name = next(iter(cmd))
+    name = _collection_name(cmd, command_name)
+    if "index" not in cmd:
+        raise ServerError(40414, f"BSON field '{command_name}.index' is missing but a required "
+                                 f"field")
+    target = cmd["index"]
+    with server.lock:
+        coll = server.get_collection(db, name)
+        if coll is None:
+            raise ServerError(26, f"ns not found {db}.{name}")
+        before = len(coll.indexes.list())
+        if isinstance(target, list):
+            for index_name in target:  # all named indexes must exist before any is dropped
+                if not isinstance(index_name, str):
+                    raise ServerError(14, "dropIndexes 'index' array elements must be strings")
+                if index_name not in {s["name"] for s in coll.indexes.list()}:
+                    raise ServerError(27, f"index not found with name [{index_name}]")
+            for index_name in target:
+                coll.indexes.drop(index_name)
+        elif isinstance(target, (str, Mapping)):
+            coll.indexes.drop(target)
+        else:
+            raise ServerError(14, f"BSON field '{command_name}.index' is the wrong type "
+                                  f"'{_bson_type_name(target)}', expected types '[string, "
+                                  f"object]'")
+    reply: dict[str, Any] = {"nIndexesWas": before}
+    if target == "*":
+        reply["msg"] = "non-_id indexes dropped for collection"
+    reply["ok"] = 1.0
+    return reply
+
+
+# -- explain -------------------------------------------------------------------
+
+_EXPLAIN_VERBOSITY = ("queryPlanner", "executionStats", "allPlansExecution")
+
+
+def _server_info() -> dict:
+    return {"host": "mim", "port": 27017, "version": VERSION, "gitVersion": "mim"}
+
+
+def _query_planner(server: Server, db: str, coll: str | None, flt: Any, hint: Any) -> dict:
+    """``queryPlanner`` of explain: the plan the engine's index catalog chose."""
+    plan: dict[str, Any] = {"stage": "COLLSCAN", "filter": dict(flt or {}),
+                            "direction": "forward"}
+    with server.lock:
+        collection = server.get_collection(db, coll) if coll is not None else None
+        explainer = getattr(collection.indexes, "explain", None) if collection else None
+        if explainer is not None:
+            try:
+                from .matcher import compile_filter
+                described = explainer(compile_filter(flt), hint)
+            except TypeError:
+                described = None
+            if isinstance(described, Mapping):
+                plan = dict(described.get("winningPlan", described))
+        elif collection is not None and hint is not None:
+            collection.indexes.resolve_hint(hint)
+    return {"namespace": f"{db}.{coll}", "indexFilterSet": False, "parsedQuery": dict(flt or {}),
+            "winningPlan": plan, "rejectedPlans": []}
+
+
+@command("explain")
+def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
+    inner = cmd["explain"]
+    if not isinstance(inner, Mapping) or not inner:
+        raise ServerError(14, f"BSON field 'explain.explain' is the wrong type "
+                              f"'{_bson_type_name(inner)}', expected type 'object'")
+    verbosity = cmd.get("verbosity", "allPlansExecution")
+    if verbosity not in _EXPLAIN_VERBOSITY:
+        raise ServerError(2, f"Enumeration value '{verbosity}' for field 'explain.verbosity' "
+                             f"is not a valid value.")
+    name = next(iter(inner))
+    if name == "aggregate":
+        coll = inner["aggregate"] if isinstance(inner["aggregate"], str) else None
+        return _explain_aggregate(server, db, coll, inner)
+    if name not in ("find", "count", "distinct", "update", "delete", "findAndModify",
+                    "findandmodify"):
+        if name not in COMMANDS:
+            raise ServerError(59, f"no such command: '{name}'")
+        raise ServerError(115, f"Explain for {name} is not supported")
+    coll = _collection_name(inner, name)
+    if name == "find":
+        flt = inner.get("filter")
+    elif name in ("count", "findAndModify", "findandmodify"):
+        flt = inner.get("query")
+    elif name == "distinct":
+        flt = inner.get("query")
+    else:
+        statements = inner.get("updates" if name == "update" else "deletes") or [{}]
+        flt = statements[0].get("q")
+    reply: dict[str, Any] = {
+        "explainVersion": "1",
+        "queryPlanner": _query_planner(server, db, coll, flt, inner.get("hint")),
+    }
+    if verbosity != "queryPlanner":
+        started = time.perf_counter()
+        with server.lock:
+            collection = server.get_collection(db, coll)
+            total = len(collection) if collection is not None else 0
+        returned = 0
+        if name == "find":
+            returned = len(crud.find(server, db, coll, flt, projection=inner.get("projection"),
+                                     sort=inner.get("sort"), skip=int(inner.get("skip", 0)),
+                                     limit=int(inner.get("limit", 0)), hint=inner.get("hint")))
+        elif name == "count":
+            returned = crud.count(server, db, coll, flt)
+        stage = dict(reply["queryPlanner"]["winningPlan"])
+        stage.update({"nReturned": returned, "docsExamined": total})
+        reply["executionStats"] = {
+            "executionSuccess": True, "nReturned": returned,
+            "executionTimeMillis": int((time.perf_counter() - started) * 1000),
+            "totalKeysExamined": 0, "totalDocsExamined": total, "executionStages": stage}
+        if verbosity == "allPlansExecution":
+            reply["executionStats"]["allPlansExecution"] = []
+    reply["command"] = {k: v for k, v in inner.items() if k not in DRIVER_FIELDS}
+    reply["command"]["$db"] = db
+    reply["serverInfo"] = _server_info()
+    reply["serverParameters"] = {}
+    reply["ok"] = 1.0
+    return reply
+
+
+# -- argument checking -----------------------------------------------------------
+
+_TYPE_WORDS = {dict: "object", list: "array", str: "string", bool: "bool"}
+
+
+def _render(value: Any) -> str:
+    from .render import render
+    return render(value)
+
+
+def _optional(cmd: Mapping, field: str, kind: type, expected: str,
+              command_name: str | None = None) -> Any:
+    """``cmd[field]`` if present and not null, type-checked as the server does."""
+    value = cmd.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, kind):
+        owner = command_name or next(iter(cmd))
+        raise ServerError(14, f"BSON field '{owner}.{field}' is the wrong type "
+                              f"'{_bson_type_name(value)}', expected type '{expected}'")
+    return value
+
+
+def _number(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int | None:
+    value = cmd.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and \
+            type(value).__name__ != "Decimal128":
+        raise ServerError(14, f"BSON field '{owner or command_name}.{field}' is the wrong type "
+                              f"'{_bson_type_name(value)}', expected types '[long, int, "
+                              f"decimal, double]'")
+    number = int(float(str(value))) if type(value).__name__ == "Decimal128" else int(value)
+    return number
+
+
+def _non_negative(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int:
+    number = _number(cmd, field, command_name, owner)
+    if number is None:
+        return 0
+    if number < 0:
+        raise ServerError(51024, f"BSON field '{field}' value must be >= 0, actual value "
+                                 f"'{number}'")
+    return number
+
+
+def _batch_size(cmd: Mapping, command_name: str) -> int | None:
+    if cmd.get("batchSize") is None:
+        return None
+    return _non_negative(cmd, "batchSize", command_name)
+
+
+def _cursor_batch_size(cmd: Mapping, command_name: str) -> int | None:
+    """``cursor.batchSize`` of aggregate/listCollections/listIndexes (None = no limit)."""
+    cursor = cmd.get("cursor")
+    if cursor is None:
+        return None
+    if not isinstance(cursor, Mapping):
+        raise ServerError(14, f"BSON field '{command_name}.cursor' is the wrong type "
+                              f"'{_bson_type_name(cursor)}', expected type 'object'")
+    return _batch_size(cursor, command_name) if "batchSize" in cursor else None

@@ -1,0 +1,254 @@
+"""MongoDB's wire protocol: message framing, OP_MSG and the legacy OP_QUERY/OP_REPLY.
+
+A message is a 16-byte header (``messageLength``, ``requestID``,
+``responseTo``, ``opCode``, little-endian int32s) followed by an opcode body.
+This module parses bytes into :class:`Request` objects and builds reply
+bytes; it knows nothing about commands or sockets.  Anything it cannot parse
+raises :class:`ProtocolError`, whose message is the reason the server logs
+before closing that connection.
+
+OP_MSG (2013): ``flagBits`` (uint32), then sections — kind 0 is the command
+body (one BSON document), kind 1 a document sequence (``int32 size``,
+``cstring identifier``, BSON documents) that becomes a field of the body —
+then an optional CRC-32C checksum when ``checksumPresent`` is set.
+OP_QUERY (2004) is accepted only for the connection handshake
+(``hello``/``isMaster`` on ``<db>.$cmd``), answered with OP_REPLY (1).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions
+
+from .crc32c import crc32c
+
+__all__ = ["ProtocolError", "Request", "HEADER", "MAX_MESSAGE_SIZE", "OP_MSG", "OP_QUERY",
+           "OP_REPLY", "OP_COMPRESSED", "CHECKSUM_PRESENT", "MORE_TO_COME", "EXHAUST_ALLOWED",
+           "parse_header", "parse_message", "encode_op_msg", "encode_op_reply"]
+
+HEADER = struct.Struct("<iiii")
+MAX_MESSAGE_SIZE = 48_000_000
+OP_REPLY = 1
+OP_QUERY = 2004
+OP_COMPRESSED = 2012
+OP_MSG = 2013
+
+CHECKSUM_PRESENT = 1 << 0
+MORE_TO_COME = 1 << 1
+EXHAUST_ALLOWED = 1 << 16
+#: Bits 0-15 are "required": a receiver must reject a message with one it
+#: does not know.  Bits 16-31 are optional and may be ignored.
+_KNOWN_REQUIRED = CHECKSUM_PRESENT | MORE_TO_COME
+
+_INT32 = struct.Struct("<i")
+_UINT32 = struct.Struct("<I")
+_OP_QUERY_TAIL = struct.Struct("<ii")
+_OP_REPLY_HEAD = struct.Struct("<iqii")
+
+_LEGACY_OPCODES = {2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY", 2005: "OP_GET_MORE",
+                   2006: "OP_DELETE", 2007: "OP_KILL_CURSORS", 2012: "OP_COMPRESSED",
+                   2010: "OP_COMMAND", 2011: "OP_COMMANDREPLY", 1: "OP_REPLY"}
+
+
+class ProtocolError(Exception):
+    """A message that cannot be understood; the connection that sent it is closed."""
+
+
+@dataclass
+class Request:
+    """One parsed client message."""
+
+    request_id: int
+    op_code: int
+    #: The command document (document sequences already merged in as lists).
+    command: dict[str, Any]
+    #: The database the command runs against (``$db``, or OP_QUERY's namespace).
+    db: str
+    flags: int = 0
+    #: OP_MSG's ``moreToCome``: the client expects no reply.
+    more_to_come: bool = False
+    checksum: bool = False
+    #: OP_QUERY's ``numberToReturn`` etc. are irrelevant to a handshake; kept for logs.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_header(header: bytes) -> tuple[int, int, int, int]:
+    """``(messageLength, requestID, responseTo, opCode)``, the length checked."""
+    length, request_id, response_to, op_code = HEADER.unpack(header)
+    if length < HEADER.size + 1 or length > MAX_MESSAGE_SIZE:
+        raise ProtocolError(f"message length {length} is invalid: min {HEADER.size + 1}, "
+                            f"max {MAX_MESSAGE_SIZE}")
+    return length, request_id, response_to, op_code
+
+
+def parse_message(message: bytes | memoryview, codec: CodecOptions) -> Request:
+    """Parse a whole message (header included) into a :class:`Request`."""
+    data = memoryview(message)
+    if len(data) < HEADER.size:
+        raise ProtocolError("message shorter than its header")
+    length, request_id, _response_to, op_code = HEADER.unpack_from(data)
+    if length != len(data):
+        raise ProtocolError(f"message length {length} does not match the {len(data)} bytes "
+                            f"received")
+    if op_code == OP_MSG:
+        return _parse_op_msg(data, request_id, codec)
+    if op_code == OP_QUERY:
+        return _parse_op_query(data, request_id, codec)
+    name = _LEGACY_OPCODES.get(op_code)
+    if name is not None:
+        raise ProtocolError(f"unsupported opcode {op_code} ({name}); MongoDB 7.0 speaks OP_MSG")
+    raise ProtocolError(f"unknown opcode {op_code}")
+
+
+def _document_bytes(data: memoryview, offset: int, what: str) -> tuple[memoryview, int]:
+    """The BSON document starting at ``offset`` (size-checked) and where it ends."""
+    if offset + 5 > len(data):
+        raise ProtocolError(f"{what}: truncated BSON document")
+    (size,) = _INT32.unpack_from(data, offset)
+    end = offset + size
+    if size < 5 or end > len(data):
+        raise ProtocolError(f"{what}: BSON document size {size} overruns the message")
+    return data[offset:end], end
+
+
+def _decode(raw: bytes | memoryview, codec: CodecOptions, what: str) -> dict[str, Any]:
+    try:
+        return bson.decode(raw, codec)
+    except Exception as exc:  # bson.errors.InvalidBSON and friends
+        raise ProtocolError(f"{what}: invalid BSON: {exc}") from None
+
+
+def _decode_document(data: memoryview, offset: int, codec: CodecOptions,
+                     what: str) -> tuple[dict[str, Any], int]:
+    raw, end = _document_bytes(data, offset, what)
+    return _decode(raw, codec, what), end
+
+
+def _cstring(data: memoryview, offset: int, what: str) -> tuple[str, int]:
+    raw = bytes(data[offset:])
+    end = raw.find(b"\x00")
+    if end < 0:
+        raise ProtocolError(f"{what}: unterminated string")
+    try:
+        return raw[:end].decode("utf-8"), offset + end + 1
+    except UnicodeDecodeError:
+        raise ProtocolError(f"{what}: string is not valid UTF-8") from None
+
+
+def _parse_op_msg(data: memoryview, request_id: int, codec: CodecOptions) -> Request:
+    if len(data) < HEADER.size + 5:
+        raise ProtocolError("OP_MSG too short")
+    (flags,) = _UINT32.unpack_from(data, HEADER.size)
+    unknown = flags & 0xFFFF & ~_KNOWN_REQUIRED
+    if unknown:
+        raise ProtocolError(f"OP_MSG has unknown required flag bits 0x{unknown:x}")
+    end = len(data)
+    checksum = bool(flags & CHECKSUM_PRESENT)
+    if checksum:
+        end -= 4
+        if end < HEADER.size + 5:
+            raise ProtocolError("OP_MSG too short for its checksum")
+        (expected,) = _UINT32.unpack_from(data, end)
+        actual = crc32c(data[:end])
+        if actual != expected:
+            raise ProtocolError(f"OP_MSG checksum mismatch: got 0x{expected:08x}, "
+                                f"computed 0x{actual:08x}")
+    offset = HEADER.size + 4
+    body: dict[str, Any] | None = None
+    sequences: list[tuple[str, list[bytes]]] = []
+    while offset < end:
+        kind = data[offset]
+        offset += 1
+        if kind == 0:
+            if body is not None:
+                raise ProtocolError("OP_MSG has more than one body section")
+            body, offset = _decode_document(data[:end], offset, codec, "OP_MSG body")
+        elif kind == 1:
+            if offset + 4 > end:
+                raise ProtocolError("OP_MSG document sequence: truncated size")
+            (size,) = _INT32.unpack_from(data, offset)
+            seq_end = offset + size
+            if size < 5 or seq_end > end:
+                raise ProtocolError(f"OP_MSG document sequence size {size} overruns the message")
+            section = data[:seq_end]
+            identifier, pos = _cstring(section, offset + 4, "OP_MSG document sequence")
+            what = f"OP_MSG document sequence {identifier!r}"
+            docs: list[bytes] = []
+            while pos < seq_end:
+                raw, pos = _document_bytes(section, pos, what)
+                docs.append(bytes(raw))
+            sequences.append((identifier, DocumentSequence(docs, codec, what)))
+            offset = seq_end
+        else:
+            raise ProtocolError(f"OP_MSG has unknown section kind {kind}")
+    if body is None:
+        raise ProtocolError("OP_MSG has no body section")
+    for identifier, docs in sequences:
+        if identifier in body:
+            raise ProtocolError(f"OP_MSG document sequence {identifier!r} duplicates a field "
+                                f"of the body")
+        body[identifier] = docs
+    db = body.get("$db")
+    if not isinstance(db, str):
+        db = ""
+    return Request(request_id, OP_MSG, body, db, flags=flags,
+                   more_to_come=bool(flags & MORE_TO_COME), checksum=checksum)
+
+
+class DocumentSequence(list):
+    """A kind-1 section's documents: decoded like the body, with the raw bytes
+    of each kept in ``raw`` (an ``insert`` stores them without re-encoding)."""
+
+    def __init__(self, raws: list[bytes], codec: CodecOptions, what: str) -> None:
+        super().__init__(_decode(r, codec, what) for r in raws)
+        self.raw = raws
+
+
+def _parse_op_query(data: memoryview, request_id: int, codec: CodecOptions) -> Request:
+    offset = HEADER.size
+    if len(data) < offset + 4:
+        raise ProtocolError("OP_QUERY too short")
+    (flags,) = _INT32.unpack_from(data, offset)
+    namespace, offset = _cstring(data, offset + 4, "OP_QUERY namespace")
+    if offset + 8 > len(data):
+        raise ProtocolError("OP_QUERY truncated")
+    skip, to_return = _OP_QUERY_TAIL.unpack_from(data, offset)
+    query, offset = _decode_document(data, offset + 8, codec, "OP_QUERY query")
+    db, _, coll = namespace.partition(".")
+    command = query
+    if "$query" in query:  # a wrapped query: {$query: {...}, $readPreference: ...}
+        command = query["$query"]
+        if not isinstance(command, dict):
+            raise ProtocolError("OP_QUERY $query is not a document")
+    return Request(request_id, OP_QUERY, command, db, flags=flags,
+                   extra={"namespace": namespace, "collection": coll, "skip": skip,
+                          "numberToReturn": to_return})
+
+
+def _header(length: int, request_id: int, response_to: int, op_code: int) -> bytes:
+    return HEADER.pack(length, request_id, response_to, op_code)
+
+
+def encode_op_msg(reply: bytes, request_id: int, response_to: int, *,
+                  more_to_come: bool = False, checksum: bool = False) -> bytes:
+    """An OP_MSG carrying one already-encoded BSON body."""
+    flags = (MORE_TO_COME if more_to_come else 0) | (CHECKSUM_PRESENT if checksum else 0)
+    length = HEADER.size + 4 + 1 + len(reply) + (4 if checksum else 0)
+    message = b"".join((_header(length, request_id, response_to, OP_MSG),
+                        _UINT32.pack(flags), b"\x00", reply))
+    if checksum:
+        message += _UINT32.pack(crc32c(message))
+    return message
+
+
+def encode_op_reply(documents: list[bytes], request_id: int, response_to: int, *,
+                    flags: int = 0, cursor_id: int = 0) -> bytes:
+    """An OP_REPLY (the legacy answer to OP_QUERY)."""
+    payload = b"".join(documents)
+    length = HEADER.size + _OP_REPLY_HEAD.size + len(payload)
+    return b"".join((_header(length, request_id, response_to, OP_REPLY),
+                     _OP_REPLY_HEAD.pack(flags, cursor_id, 0, len(documents)), payload))
