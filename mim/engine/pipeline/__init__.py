@@ -1,0 +1,114 @@
+"""The aggregation pipeline: stages compiled once, run over an iterable of documents.
+
+    from mim.engine.pipeline import compile_pipeline, PipelineContext, ListCatalog
+    run = compile_pipeline([{"$match": {...}}, {"$group": {...}}], PipelineContext(catalog))
+    results = list(run(documents, {"NOW": ...}))
+
+``run_pipeline(server, db, collection, pipeline, let=..., hint=...)`` is the
+command-level entry point the client's ``aggregate`` calls; it returns the
+result documents as BSON bytes.  ``STAGES`` is the stage registry.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import bson
+
+from ..errors import ServerError
+from . import basic, combining, group, shaping  # noqa: F401
+from .context import Catalog, ListCatalog, PipelineContext
+from .registry import FAMILIES, STAGES, UNSUPPORTED_STAGES, pipeline_stage, unsupported_stage
+
+__all__ = ["compile_pipeline", "run_pipeline", "PipelineContext", "ListCatalog", "Catalog",
+           "STAGES", "FAMILIES", "UNSUPPORTED_STAGES", "pipeline_stage", "ServerCatalog"]
+
+
+def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
+    """Validate and compile ``stages``; return ``run(documents, variables) -> iterable``."""
+    ctx = ctx if ctx is not None else PipelineContext()
+    if not isinstance(stages, (list, tuple)):
+        raise ServerError(14, "'pipeline' option must be specified as an array")
+    compiled = []
+    for position, stage in enumerate(stages):
+        if not isinstance(stage, Mapping):
+            raise ServerError(14, "Each element of the 'pipeline' array must be an object")
+        if len(stage) != 1:
+            raise ServerError(40323, "A pipeline stage specification object must contain "
+                                     "exactly one field.")
+        name, arg = next(iter(stage.items()))
+        compiler = STAGES.get(name)
+        if compiler is None:
+            if name in UNSUPPORTED_STAGES:
+                raise unsupported_stage(name)
+            raise ServerError(40324, f"Unrecognized pipeline stage name: '{name}'")
+        if name in ("$out", "$merge") and position != len(stages) - 1:
+            raise ServerError(40601, f"{name} can only be the final stage in the pipeline")
+        ctx.position = position
+        compiled.append(compiler(arg, ctx))
+    # a $sort directly followed by $limit keeps only the top k
+    limits: dict[int, int] = {}
+    for i, (fn, stage) in enumerate(zip(compiled, stages)):
+        if getattr(fn, "is_sort", False) and i + 1 < len(stages) and \
+                next(iter(stages[i + 1])) == "$limit":
+            limits[i] = int(next(iter(stages[i + 1].values())))
+
+    def run(documents: Iterable[dict], variables: dict | None = None) -> Iterable[dict]:
+        variables = dict(variables or {})
+        if "NOW" not in variables:
+            now = datetime.datetime.now(datetime.timezone.utc)
+            variables["NOW"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        stream: Iterable[dict] = documents
+        for i, fn in enumerate(compiled):
+            if i in limits:
+                stream = fn(stream, {**variables, "__sort_limit__": limits[i]})
+            else:
+                stream = fn(stream, variables)
+        return stream
+
+    return run
+
+
+class ServerCatalog:
+    """The :class:`Catalog` of one database of a :class:`~mim.engine.store.Server`."""
+
+    def __init__(self, server: Any, db: str) -> None:
+        self.server = server
+        self.db = db
+
+    def documents(self, name: str) -> list[dict]:
+        coll = self.server.get_collection(self.db, name)
+        return [] if coll is None else [s.doc for s in coll.scan()]
+
+    def replace_collection(self, name: str, documents: list[dict]) -> None:
+        from ..crud import prepare_new_document
+        prepared = [prepare_new_document(dict(d)) for d in documents]
+        coll = self.server.get_collection(self.db, name, create=True)
+        coll.clear()
+        for raw, shadow in prepared:
+            coll.insert(raw, shadow)
+
+
+def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
+                 let: Mapping | None = None, hint: Any = None) -> list[bytes]:
+    """Run an ``aggregate`` command; return the result documents as BSON bytes."""
+    from ..expressions import ExpressionContext, compile_expression
+    from ..store import ENGINE_CODEC
+    catalog = ServerCatalog(server, db)
+    let_values: dict = {}
+    if let:
+        for name, spec in let.items():
+            let_values[name] = compile_expression(spec, ExpressionContext())({"ROOT": {}})
+    ctx = PipelineContext(catalog, let_values, collection=collection)
+    if collection is None:
+        first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None
+        if first != "$documents":
+            raise ServerError(73, "{aggregate: 1} is not valid for '"
+                                  f"{first}'; a collection is required.")
+    run = compile_pipeline(list(pipeline), ctx)
+    with server.lock:
+        source = catalog.documents(collection) if collection is not None else []
+        results = list(run(source, let_values))
+    return [bson.encode(doc, codec_options=ENGINE_CODEC) for doc in results]

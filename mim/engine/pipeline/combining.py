@@ -1,0 +1,171 @@
+"""Stages that read or write other collections: $lookup $unionWith $facet $out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import ServerError
+from ..expressions import compile_expression
+from ..expressions.coercion import expr_equal
+from ..expressions.compiler import validate_variable_name
+from ..paths import leaf_candidates, split_path
+from ..values import MISSING, sort_key, type_name
+from .basic import _set_path
+from .registry import pipeline_stage
+
+
+def _local_keys(value: Any) -> list:
+    if isinstance(value, list):
+        return value if value else [None]
+    return [None if value is MISSING else value]
+
+
+def _foreign_matches(doc: dict, parts: tuple[str, ...], keys: set) -> bool:
+    found = False
+    for leaf in leaf_candidates(doc, parts):
+        found = True
+        if sort_key(None if leaf is MISSING else leaf) in keys:
+            return True
+    if not found:
+        return sort_key(None) in keys
+    return False
+
+
+@pipeline_stage("$lookup")
+def compile_lookup(arg: Any, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(9, "the $lookup stage specification must be an object")
+    allowed = ("from", "localField", "foreignField", "as", "let", "pipeline")
+    for key in arg:
+        if key not in allowed:
+            raise ServerError(9, f"unknown argument to $lookup: {key}")
+    if "as" not in arg:
+        raise ServerError(9, "must specify 'as' field for a $lookup")
+    as_field = arg["as"]
+    source = arg.get("from")
+    if isinstance(source, Mapping):
+        source = source.get("coll")
+    if source is not None and not isinstance(source, str):
+        raise ServerError(9, f"$lookup 'from' field must be a string, but found "
+                             f"{type_name(source)}")
+    has_fields = "localField" in arg or "foreignField" in arg
+    if has_fields and not ("localField" in arg and "foreignField" in arg):
+        raise ServerError(9, "$lookup requires both or neither of 'localField' and "
+                             "'foreignField' to be specified")
+    if not has_fields and "pipeline" not in arg:
+        raise ServerError(9, "$lookup requires either 'pipeline' or both 'localField' and "
+                             "'foreignField' to be specified")
+    if source is None and "pipeline" not in arg:
+        raise ServerError(9, "must specify 'from' field for a $lookup")
+    let_fns = {}
+    for name, spec in (arg.get("let") or {}).items():
+        validate_variable_name(name, for_write=True)
+        let_fns[name] = compile_expression(spec, ctx.expressions)
+    sub = None
+    if "pipeline" in arg:
+        from . import compile_pipeline
+        inner = ctx.sub_pipeline(source).with_variables(list(ctx.expressions.variables)
+                                                        + list(let_fns))
+        inner.collection = source
+        sub = compile_pipeline(arg["pipeline"], inner)
+    local_parts = tuple(arg["localField"].split(".")) if has_fields else ()
+    foreign_parts = split_path(arg["foreignField"]) if has_fields else ()
+    catalog = ctx.catalog
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        foreign = catalog.documents(source) if source is not None else []
+        for doc in docs:
+            candidates = foreign
+            if has_fields:
+                from ..expressions.compiler import path_value
+                local = path_value(doc, local_parts)
+                if isinstance(local, list) and len(local_parts) > 1:
+                    pass
+                keys = {sort_key(k) for k in _local_keys(local)}
+                candidates = [f for f in foreign if _foreign_matches(f, foreign_parts, keys)]
+            if sub is not None:
+                scope = {**variables, "ROOT": doc, "CURRENT": doc}
+                inner_vars = {**variables}
+                for name, fn in let_fns.items():
+                    inner_vars[name] = fn(scope)
+                candidates = list(sub(candidates, inner_vars))
+            yield _set_path(doc, tuple(as_field.split(".")), list(candidates))
+
+    return run
+
+
+@pipeline_stage("$unionWith")
+def compile_union_with(arg: Any, ctx: Any):
+    if isinstance(arg, str):
+        source, stages = arg, None
+    elif isinstance(arg, Mapping):
+        for key in arg:
+            if key not in ("coll", "pipeline"):
+                raise ServerError(40415, f"BSON field '$unionWith.{key}' is an unknown field.")
+        source, stages = arg.get("coll"), arg.get("pipeline")
+        if source is None and stages is None:
+            raise ServerError(40414, "BSON field '$unionWith.coll' is missing but a required "
+                                     "field")
+    else:
+        raise ServerError(ErrorCode.FAILED_TO_PARSE, "the $unionWith stage specification must "
+                                                     "be an object or string")
+    sub = None
+    if stages is not None:
+        from . import compile_pipeline
+        sub = compile_pipeline(stages, ctx.sub_pipeline(source))
+    catalog = ctx.catalog
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        yield from docs
+        foreign = catalog.documents(source) if source is not None else []
+        yield from (sub(foreign, variables) if sub is not None else foreign)
+
+    return run
+
+
+class ErrorCode:
+    FAILED_TO_PARSE = 9
+
+
+@pipeline_stage("$facet")
+def compile_facet(arg: Any, ctx: Any):
+    if not isinstance(arg, Mapping) or not arg:
+        raise ServerError(40169, "the $facet specification must be a non-empty object")
+    from . import compile_pipeline
+    facets = []
+    for name, stages in arg.items():
+        if not isinstance(stages, list):
+            raise ServerError(40170, f"arguments to $facet must be arrays, {name} is type "
+                                     f"{type_name(stages)}")
+        for stage in stages:
+            if isinstance(stage, Mapping) and next(iter(stage), None) in (
+                    "$facet", "$out", "$merge", "$indexStats", "$collStats", "$geoNear",
+                    "$changeStream"):
+                raise ServerError(40600, f"{next(iter(stage))} is not allowed to be used "
+                                         "within a $facet stage")
+        facets.append((name, compile_pipeline(stages, ctx.sub_pipeline(ctx.collection))))
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        rows = list(docs)
+        return [{name: list(pipe(rows, variables)) for name, pipe in facets}]
+
+    return run
+
+
+@pipeline_stage("$out")
+def compile_out(arg: Any, ctx: Any):
+    target = arg.get("coll") if isinstance(arg, Mapping) else arg
+    if not isinstance(target, str) or not target:
+        raise ServerError(16990, f"$out only supports a string argument, not {type_name(arg)}")
+    catalog = ctx.catalog
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        catalog.replace_collection(target, list(docs))
+        return []
+
+    run.is_output = True  # type: ignore[attr-defined]
+    return run
+
+
+__all__ = ["expr_equal"]

@@ -1,0 +1,325 @@
+"""Grouping stages: $group (with its accumulators) and $bucket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bson.int64 import Int64
+
+from ..errors import ServerError
+from ..expressions import compile_expression
+from ..expressions.accumulators import (MinMaxAccumulator, PercentileAccumulator,
+                                        make_accumulator, parse_percentile_spec)
+from ..expressions.array import check_n, parse_n_spec, sort_pattern_key
+from ..expressions.coercion import compare_key, expr_compare, nullish
+from ..expressions.objects import merge_objects
+from ..values import MISSING, sort_key
+from .registry import pipeline_stage
+
+#: accumulator name -> factory(arg, ctx) -> (new_state(), process(state, doc_vars), result(state))
+ACCUMULATORS: dict[str, Any] = {}
+
+
+def accumulator(*names: str):
+    def register(fn):
+        for name in names:
+            ACCUMULATORS[name] = fn
+        return fn
+    return register
+
+
+class _Simple:
+    """Wraps an expressions.accumulators class fed by one expression."""
+
+    def __init__(self, name: str, fn) -> None:
+        self.name, self.fn = name, fn
+
+    def new(self):
+        return make_accumulator(self.name)
+
+    def process(self, state, variables: dict) -> None:
+        state.process(self.fn(variables))
+
+    def result(self, state):
+        return state.result()
+
+
+@accumulator("$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp")
+def _simple(name: str, arg: Any, ctx: Any):
+    if isinstance(arg, list):
+        raise ServerError(40237, f"The {name} accumulator is a unary operator")
+    return _Simple(name, compile_expression(arg, ctx.expressions))
+
+
+class _Collect:
+    def __init__(self, name: str, fn) -> None:
+        self.name, self.fn = name, fn
+
+    def new(self):
+        return [] if self.name != "$addToSet" else {}
+
+    def process(self, state, variables: dict) -> None:
+        value = self.fn(variables)
+        if self.name == "$push":
+            if value is not MISSING:
+                state.append(value)
+        elif self.name == "$addToSet":
+            if value is not MISSING:
+                state.setdefault(sort_key(value), value)
+        elif self.name == "$mergeObjects":
+            state.append(value)
+        elif not state:  # $first
+            state.append(None if value is MISSING else value)
+        elif self.name == "$last":
+            state[0] = None if value is MISSING else value
+
+    def result(self, state):
+        if self.name == "$addToSet":
+            return list(state.values())
+        if self.name == "$mergeObjects":
+            return merge_objects(state)
+        if self.name in ("$first", "$last"):
+            return state[0] if state else None
+        return state
+
+
+@accumulator("$push", "$addToSet", "$first", "$last", "$mergeObjects")
+def _collect(name: str, arg: Any, ctx: Any):
+    if isinstance(arg, list):
+        raise ServerError(40237, f"The {name} accumulator is a unary operator")
+    return _Collect(name, compile_expression(arg, ctx.expressions))
+
+
+class _Count:
+    def new(self):
+        return [0]
+
+    def process(self, state, variables):
+        state[0] += 1
+
+    def result(self, state):
+        n = state[0]
+        return n if n < 2**31 else Int64(n)
+
+
+@accumulator("$count")
+def _count(name: str, arg: Any, ctx: Any):
+    if arg != {}:
+        raise ServerError(40181, "$count takes no arguments, i.e. $count:{}")
+    return _Count()
+
+
+class _N:
+    def __init__(self, name, n_fn, input_fn, sort=None) -> None:
+        self.name, self.n_fn, self.input_fn, self.sort = name, n_fn, input_fn, sort
+
+    def new(self):
+        return {"n": None, "items": []}
+
+    def process(self, state, variables):
+        if state["n"] is None:
+            state["n"] = check_n(self.n_fn(variables), self.name)
+        value = self.input_fn(variables)
+        if self.sort is not None:
+            state["items"].append((value, variables["CURRENT"]))
+        else:
+            state["items"].append(value)
+
+    def result(self, state):
+        n, items = state["n"] or 0, state["items"]
+        name = self.name
+        if name in ("$firstN", "$lastN"):
+            values = [None if v is MISSING else v for v in items]
+            return values[:n] if name == "$firstN" else values[-n:] if n < len(values) else values
+        if name in ("$maxN", "$minN"):
+            values = sorted((v for v in items if not nullish(v)), key=compare_key,
+                            reverse=name == "$maxN")
+            return values[:n]
+        key, descending = self.sort
+        ordered = sorted(items, key=lambda pair: key(pair[1]), reverse=descending)
+        if name in ("$bottom", "$bottomN"):
+            ordered = ordered[::-1][:n][::-1] if name == "$bottomN" else ordered[-1:]
+        else:
+            ordered = ordered[:n] if name == "$topN" else ordered[:1]
+        values = [None if v is MISSING else v for v, _ in ordered]
+        if name in ("$top", "$bottom"):
+            return values[0] if values else None
+        return values
+
+
+@accumulator("$firstN", "$lastN", "$maxN", "$minN")
+def _n(name: str, arg: Any, ctx: Any):
+    n_fn, input_fn = parse_n_spec(name, arg, ctx.expressions)
+    return _N(name, n_fn, input_fn)
+
+
+@accumulator("$top", "$bottom", "$topN", "$bottomN")
+def _top(name: str, arg: Any, ctx: Any):
+    from ..expressions.compiler import constant
+    if not isinstance(arg, Mapping):
+        raise ServerError(5788001, f"specification must be an object; found {arg!r}")
+    allowed = ("sortBy", "output", "n") if name.endswith("N") else ("sortBy", "output")
+    for key in arg:
+        if key not in allowed:
+            raise ServerError(5788002, f"Unknown argument to {name} '{key}'")
+    if "sortBy" not in arg:
+        raise ServerError(5788003, f"Missing value for 'sortBy'")
+    if "output" not in arg:
+        raise ServerError(5788004, f"Missing value for 'output'")
+    if name.endswith("N") and "n" not in arg:
+        raise ServerError(5787906, "Missing value for 'n'")
+    if not isinstance(arg["sortBy"], Mapping):
+        raise ServerError(10065, "expected an object for 'sortBy'")
+    n_fn = compile_expression(arg["n"], ctx.expressions) if "n" in arg else constant(1)
+    key, descending = sort_pattern_key(arg["sortBy"])
+    return _N(name, n_fn, compile_expression(arg["output"], ctx.expressions), (key, descending))
+
+
+class _Percentile:
+    def __init__(self, name, input_fn, ps) -> None:
+        self.name, self.input_fn, self.ps = name, input_fn, ps
+
+    def new(self):
+        return PercentileAccumulator(self.ps, single=self.name == "$median")
+
+    def process(self, state, variables):
+        state.process(self.input_fn(variables))
+
+    def result(self, state):
+        return state.result()
+
+
+@accumulator("$median", "$percentile")
+def _percentile(name: str, arg: Any, ctx: Any):
+    input_fn, ps = parse_percentile_spec(name, arg, ctx.expressions)
+    return _Percentile(name, input_fn, ps)
+
+
+def compile_accumulators(spec: Mapping, ctx: Any, stage: str) -> list[tuple[str, Any]]:
+    out = []
+    for field, value in spec.items():
+        if field == "_id":
+            continue
+        if field.startswith("$"):
+            raise ServerError(40236, f"The field name '{field}' cannot be an operator name")
+        if "." in field:
+            raise ServerError(40235, f"The field name '{field}' cannot contain '.'")
+        if not isinstance(value, Mapping):
+            raise ServerError(40234, f"The field '{field}' must be an accumulator object")
+        if len(value) != 1:
+            raise ServerError(40238, f"The field '{field}' must specify one accumulator")
+        name, arg = next(iter(value.items()))
+        if name not in ACCUMULATORS:
+            if name in ("$accumulator",):
+                raise ServerError(238, "$accumulator is not supported by mim: it runs "
+                                       "JavaScript, which mim never evaluates")
+            raise ServerError(15952, f"unknown group operator '{name}'")
+        out.append((field, ACCUMULATORS[name](name, arg, ctx)))
+    return out
+
+
+@pipeline_stage("$group")
+def compile_group(arg: Any, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(15947, "a group's fields must be specified in an object")
+    if "_id" not in arg:
+        raise ServerError(15955, "a group specification must include an _id")
+    id_spec = arg["_id"]
+    if isinstance(id_spec, Mapping) and id_spec and not next(iter(id_spec)).startswith("$"):
+        id_fn = compile_expression(id_spec, ctx.expressions)
+    else:
+        id_fn = compile_expression(id_spec, ctx.expressions)
+    accs = compile_accumulators(arg, ctx, "$group")
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        groups: dict = {}
+        for doc in docs:
+            scope = {**variables, "ROOT": doc, "CURRENT": doc}
+            key_value = id_fn(scope)
+            if key_value is MISSING:
+                key_value = None
+            key = sort_key(key_value)
+            entry = groups.get(key)
+            if entry is None:
+                entry = groups[key] = (key_value, [acc.new() for _, acc in accs])
+            states = entry[1]
+            for (_, acc), state in zip(accs, states):
+                acc.process(state, scope)
+        out = []
+        for key_value, states in groups.values():
+            result = {"_id": key_value}
+            for (field, acc), state in zip(accs, states):
+                value = acc.result(state)
+                if value is not MISSING:
+                    result[field] = value
+            out.append(result)
+        return out
+
+    return run
+
+
+@pipeline_stage("$bucket")
+def compile_bucket(arg: Any, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(40201, "Argument to $bucket stage must be an object, but found type")
+    for key in arg:
+        if key not in ("groupBy", "boundaries", "default", "output"):
+            raise ServerError(40197, f"Unrecognized option to $bucket: {key}.")
+    if "groupBy" not in arg or "boundaries" not in arg:
+        raise ServerError(40198, "$bucket requires 'groupBy' and 'boundaries' to be specified.")
+    group_spec = arg["groupBy"]
+    if not (isinstance(group_spec, Mapping) or (isinstance(group_spec, str) and
+                                                group_spec.startswith("$"))):
+        raise ServerError(40202, "The $bucket 'groupBy' field must be defined as a $-prefixed "
+                                 "path or an expression")
+    bounds = arg["boundaries"]
+    if not isinstance(bounds, list) or len(bounds) < 2:
+        raise ServerError(40192, "The $bucket 'boundaries' field must be an array of values. At "
+                                 "least two boundaries must be specified")
+    for low, high in zip(bounds, bounds[1:]):
+        if expr_compare(low, high) >= 0:
+            raise ServerError(40194, "The 'boundaries' option to $bucket must be sorted in "
+                                     "ascending order")
+    has_default = "default" in arg
+    default = arg.get("default")
+    if has_default and not (expr_compare(default, bounds[0]) < 0 or
+                            expr_compare(default, bounds[-1]) >= 0):
+        raise ServerError(40199, "The $bucket 'default' field must be less than the lowest "
+                                 "boundary or greater than or equal to the highest boundary.")
+    group_fn = compile_expression(group_spec, ctx.expressions)
+    accs = compile_accumulators(arg.get("output") or {"count": {"$sum": 1}}, ctx, "$bucket")
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        buckets: dict = {}
+        for doc in docs:
+            scope = {**variables, "ROOT": doc, "CURRENT": doc}
+            value = group_fn(scope)
+            index = None
+            if expr_compare(value, bounds[0]) >= 0 and expr_compare(value, bounds[-1]) < 0:
+                for i in range(len(bounds) - 1):
+                    if expr_compare(value, bounds[i + 1]) < 0:
+                        index = i
+                        break
+            if index is None:
+                if not has_default:
+                    raise ServerError(40066, "$switch could not find a matching branch for an "
+                                             "input, and no default was specified.")
+                index = -1
+            states = buckets.get(index)
+            if states is None:
+                states = buckets[index] = [acc.new() for _, acc in accs]
+            for (_, acc), state in zip(accs, states):
+                acc.process(state, scope)
+        out = []
+        for index in sorted(buckets, key=lambda i: (i == -1, i)):
+            result = {"_id": bounds[index] if index >= 0 else default}
+            for (field, acc), state in zip(accs, buckets[index]):
+                result[field] = acc.result(state)
+            out.append(result)
+        return out
+
+    return run
+
+
+__all__ = ["ACCUMULATORS", "compile_accumulators", "MinMaxAccumulator"]
