@@ -13,6 +13,7 @@ from .collection import Collection, ReturnDocument
 from .cursor import CommandCursor, Cursor
 from .database import Database
 from .engine.store import Server
+from .patching import patch
 from .wire import serve
 
 __version__ = "0.1.0"

@@ -1,0 +1,362 @@
+"""``mim.patch``: make ``pymongo.MongoClient`` build mim clients while active.
+
+How it works (and why; ``docs/testing.md`` has the user-facing version):
+
+* **Redirecting construction.**  Code under test may hold pymongo's class
+  under any name (``pymongo.MongoClient``, ``from pymongo import MongoClient``
+  done before or after patching, ``pymongo.mongo_client.MongoClient``, a
+  default argument, a class attribute …); all of them are the one class
+  object.  So the patch installs a ``__new__`` on that class: for an address
+  the patch covers it returns a :class:`mim.MongoClient` built from the same
+  arguments (Python then skips pymongo's ``__init__``, because the result is
+  not an instance of pymongo's class); for any other address it returns a
+  normal, real pymongo client.  With no patch active the hook does exactly
+  what ``object.__new__`` did (it stays installed: CPython cannot cleanly
+  remove an assigned ``__new__``).
+  Subclasses of pymongo's client are left alone (they get real clients).
+
+* **isinstance.**  pymongo's client class is a plain class (metaclass
+  ``type``), so nothing can make ``isinstance(mim_client, <that class>)``
+  true short of making mim's client a subclass of it — which would let every
+  pymongo method mim does not override run pymongo's network code on a
+  half-built object, and pymongo's ``__del__`` warn about unclosed clients.
+  Instead, while patched, the public names ``pymongo.MongoClient`` and
+  ``pymongo.mongo_client.MongoClient`` point at a stand-in subclass whose
+  metaclass accepts mim clients in ``isinstance``/``issubclass``.  Code that
+  looks the name up while the patch is active passes the check; a name bound
+  before patching still refers to pymongo's own class, and ``isinstance``
+  with it is False for a mim client.
+
+* **GridFS.**  ``gridfs.GridFS`` and ``gridfs.GridFSBucket`` get the same
+  ``__new__`` treatment: given a mim database they return
+  :mod:`mim.gridfs`'s classes (same API), otherwise pymongo's own.
+
+Patches nest (the innermost one that covers an address decides which server
+a client gets) and every exit restores pymongo exactly, even on error.  The
+patch is process-wide, like :func:`unittest.mock.patch`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import threading
+from collections.abc import Iterable
+from typing import Any, Callable, TypeVar
+
+import pymongo
+import pymongo.mongo_client
+from gridfs.synchronous import grid_file as _pymongo_grid_file
+from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
+
+from .client import MongoClient as _MimMongoClient
+from .client import get_server
+from .database import Database as _MimDatabase
+from .engine.store import Server
+
+__all__ = ["patch"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+Address = tuple[str, int]
+
+_DEFAULT_PORT = 27017
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
+_LOCK = threading.RLock()
+_ACTIVE: list["patch"] = []
+
+
+# -- addresses --------------------------------------------------------------------------
+
+def _split_host(entity: str, default_port: int) -> Address:
+    if entity.startswith("["):
+        host, _, rest = entity[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else default_port
+    elif entity.count(":") == 1:
+        host, _, port_text = entity.partition(":")
+        port = int(port_text) if port_text.isdigit() else default_port
+    else:
+        host, port = entity, default_port
+    host = host.lower()
+    return ("localhost" if host in _LOCAL_NAMES else host), port
+
+
+def _entity_addresses(entity: str, default_port: int) -> list[Address]:
+    """The ``(host, port)`` pairs one host string or URI names (no DNS lookups)."""
+    if "://" in entity:
+        rest = entity.partition("://")[2]
+        hosts = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+        return [_split_host(h, default_port) for h in hosts.split(",") if h] or \
+            [("localhost", default_port)]
+    return [_split_host(entity, default_port)]
+
+
+def client_addresses(host: Any = None, port: Any = None) -> list[Address]:
+    """Every address a ``MongoClient(host, port)`` call names, normalised."""
+    if not isinstance(port, int) or isinstance(port, bool):
+        port = _DEFAULT_PORT
+    if host is None:
+        host = ["localhost"]
+    elif isinstance(host, str):
+        host = [host]
+    addresses: list[Address] = []
+    for entity in host:
+        if isinstance(entity, str):
+            addresses.extend(_entity_addresses(entity, port))
+    return addresses or [("localhost", port)]
+
+
+def _is_address_tuple(value: Any) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)
+            and isinstance(value[1], int))
+
+
+def _server_specs(servers: Any) -> list[Any]:
+    """``servers`` as a list (one string or one ``(host, port)`` tuple is one server)."""
+    if isinstance(servers, str) or _is_address_tuple(servers):
+        return [servers]
+    return list(servers)
+
+
+def _server_spec(spec: Any) -> list[Address]:
+    if _is_address_tuple(spec):
+        host = spec[0].lower()
+        return [("localhost" if host in _LOCAL_NAMES else host, spec[1])]
+    if isinstance(spec, str):
+        return _entity_addresses(spec, _DEFAULT_PORT)
+    raise TypeError(f"a server is a 'host', 'host:port', a mongodb:// URI or a (host, port) "
+                    f"tuple, not {spec!r}")
+
+
+# -- the patch --------------------------------------------------------------------------
+
+class patch:
+    """Redirect ``pymongo.MongoClient(...)`` to mim while active.
+
+    ``servers``: the addresses to redirect — ``"host"``, ``"host:port"``,
+    ``"mongodb://…"`` URIs or ``(host, port)`` tuples; ``None`` (the default)
+    redirects every address.  Clients for other addresses are real pymongo
+    clients.  Redirected clients share mim's in-process server for their
+    address (the one ``mim.MongoClient(address)`` uses), unless ``server`` is
+    given: then every redirected client talks to that one :class:`mim.Server`.
+
+    Use as a context manager (``with mim.patch(): …``, which returns the
+    patch), or as a decorator of a function, coroutine function, a
+    ``unittest.TestCase`` class (each test, with its ``setUp`` and
+    ``tearDown``, runs patched) or another class (each ``test*`` method).
+    """
+
+    def __init__(self, servers: Any = None, *, server: Server | None = None) -> None:
+        if servers is None:
+            self._addresses: frozenset[Address] | None = None
+        else:
+            self._addresses = frozenset(a for spec in _server_specs(servers)
+                                        for a in _server_spec(spec))
+        if server is not None and not isinstance(server, Server):
+            raise TypeError(f"server must be a mim.Server, not {type(server)}")
+        self._server = server
+        self._used: dict[Address, Server] = {}
+
+    def __repr__(self) -> str:
+        servers = "all" if self._addresses is None else sorted(self._addresses)
+        return f"mim.patch(servers={servers!r})"
+
+    # -- what a patch covers ---------------------------------------------------------
+
+    def covers(self, addresses: Iterable[Address]) -> bool:
+        """Whether a client for ``addresses`` (any of them) is redirected by this patch."""
+        return self._addresses is None or any(a in self._addresses for a in addresses)
+
+    @property
+    def servers(self) -> dict[Address, Server]:
+        """The mim servers this patch has handed out so far, by address."""
+        return dict(self._used)
+
+    def reset(self) -> None:
+        """Wipe every server this patch has handed out (its ``server``, if given)."""
+        if self._server is not None:
+            self._server.reset()
+        for server in self._used.values():
+            server.reset()
+
+    def _client(self, addresses: list[Address], args: tuple, kwargs: dict) -> _MimMongoClient:
+        if self._server is not None:
+            kwargs = {**kwargs, "server": self._server}
+        client = _MimMongoClient(*args, **kwargs)
+        self._used.setdefault(addresses[0], client.server)
+        return client
+
+    # -- activation --------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self in _ACTIVE
+
+    def start(self) -> "patch":
+        """Activate (what ``__enter__`` does); pair with :meth:`stop`."""
+        with _LOCK:
+            if self in _ACTIVE:
+                raise RuntimeError(f"{self!r} is already active")
+            if not _ACTIVE:
+                _install()
+            _ACTIVE.append(self)
+        return self
+
+    def stop(self) -> None:
+        """Deactivate; pymongo is restored once the last active patch stops."""
+        with _LOCK:
+            if self not in _ACTIVE:
+                raise RuntimeError(f"{self!r} is not active")
+            _ACTIVE.remove(self)
+            if not _ACTIVE:
+                _uninstall()
+
+    def __enter__(self) -> "patch":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- decorator -----------------------------------------------------------------------
+
+    def _fresh(self) -> "patch":
+        """An inactive copy with the same settings (one per decorated call)."""
+        clone = copy.copy(self)
+        clone._used = {}
+        return clone
+
+    def __call__(self, target: _F) -> _F:
+        if inspect.isclass(target):
+            return self._decorate_class(target)
+        if inspect.iscoroutinefunction(target):
+            @functools.wraps(target)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self._fresh():
+                    return await target(*args, **kwargs)
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(target)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return target(*args, **kwargs)
+        return wrapper  # type: ignore[return-value]
+
+    def _decorate_class(self, cls: Any) -> Any:
+        import unittest
+        if issubclass(cls, unittest.TestCase):
+            original_run = cls.run
+
+            @functools.wraps(original_run)
+            def run(test_self: Any, *args: Any, **kwargs: Any) -> Any:
+                with self._fresh():
+                    return original_run(test_self, *args, **kwargs)
+            cls.run = run
+            return cls
+        for name, value in list(vars(cls).items()):
+            if name.startswith("test") and callable(value):
+                setattr(cls, name, self(value))
+        return cls
+
+
+def _patch_for(addresses: list[Address]) -> patch | None:
+    for active in reversed(_ACTIVE):
+        if active.covers(addresses):
+            return active
+    return None
+
+
+# -- the hooks ------------------------------------------------------------------------
+
+def _mongo_client_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    if _ACTIVE and cls is _RealMongoClient:
+        host = args[0] if args else kwargs.get("host")
+        port = args[1] if len(args) > 1 else kwargs.get("port")
+        addresses = client_addresses(host, port)
+        active = _patch_for(addresses)
+        if active is not None:
+            return active._client(addresses, args, kwargs)
+    return object.__new__(cls)
+
+
+def _gridfs_new(real_cls: type, mim_cls_name: str) -> Callable[..., Any]:
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        database = args[0] if args else kwargs.get("database", kwargs.get("db"))
+        if _ACTIVE and cls is real_cls and isinstance(database, _MimDatabase):
+            from . import gridfs as mim_gridfs
+            return getattr(mim_gridfs, mim_cls_name)(*args, **kwargs)
+        return object.__new__(cls)
+    return __new__
+
+
+class _StandInMeta(type):
+    """Metaclass of the stand-in ``pymongo.MongoClient``: mim clients pass its checks."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is _PatchedMongoClient:
+            return _RealMongoClient(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if cls is _PatchedMongoClient:
+            return isinstance(instance, (_RealMongoClient, _MimMongoClient))
+        return super().__instancecheck__(instance)
+
+    def __subclasscheck__(cls, subclass: Any) -> bool:
+        if cls is _PatchedMongoClient:
+            return issubclass(subclass, (_RealMongoClient, _MimMongoClient))
+        return super().__subclasscheck__(subclass)
+
+
+class _PatchedMongoClient(_RealMongoClient, metaclass=_StandInMeta):  # type: ignore[misc]
+    """Stands in for ``pymongo.MongoClient`` while :func:`mim.patch` is active."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return _RealMongoClient[item]  # type: ignore[index]
+
+
+_PatchedMongoClient.__name__ = _PatchedMongoClient.__qualname__ = "MongoClient"
+_PatchedMongoClient.__module__ = _RealMongoClient.__module__
+
+_HOOKED_CLASSES: list[tuple[type, Callable[..., Any]]] = [
+    (_RealMongoClient, _mongo_client_new),
+    (_pymongo_grid_file.GridFS, _gridfs_new(_pymongo_grid_file.GridFS, "GridFS")),
+    (_pymongo_grid_file.GridFSBucket, _gridfs_new(_pymongo_grid_file.GridFSBucket,
+                                                  "GridFSBucket")),
+]
+_ALIASES = [(pymongo, "MongoClient"), (pymongo.mongo_client, "MongoClient")]
+_saved_aliases: list[tuple[Any, str, Any]] = []
+
+
+_hooks_installed = False
+
+
+def _install() -> None:
+    global _hooks_installed
+    if not _hooks_installed:
+        for cls, _new in _HOOKED_CLASSES:
+            if "__new__" in vars(cls):
+                raise RuntimeError(f"{cls!r} already defines __new__; mim.patch cannot hook it")
+        # The hooks stay once installed: with no patch active they do exactly what
+        # object.__new__ did.  (CPython cannot take an assigned __new__ back: after
+        # ``del cls.__new__`` the class still routes through the slot wrapper, and
+        # object.__new__ then rejects the constructor's arguments.)
+        for cls, new in _HOOKED_CLASSES:
+            cls.__new__ = new  # type: ignore[method-assign]
+        _hooks_installed = True
+    for module, name in _ALIASES:
+        if getattr(module, name, None) is _RealMongoClient:
+            _saved_aliases.append((module, name, _RealMongoClient))
+            setattr(module, name, _PatchedMongoClient)
+
+
+def _uninstall() -> None:
+    while _saved_aliases:
+        module, name, original = _saved_aliases.pop()
+        if getattr(module, name, None) is _PatchedMongoClient:
+            setattr(module, name, original)
+
+
+def is_patched() -> bool:
+    """Whether any :class:`patch` is active."""
+    return bool(_ACTIVE)
+
