@@ -9,7 +9,6 @@ from typing import Any
 from bson.regex import Regex
 
 from ..errors import bad_value
-from ..values import is_number
 from .comparison import equality_predicate
 from .compiler import compile_document, compile_operators, is_operator_document
 from .context import MatchContext
@@ -20,11 +19,16 @@ from .registry import TOP_LEVEL_OPERATORS, field_operator
 
 @field_operator("$size")
 def compile_size(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
-    if not is_number(arg):
+    # expression_parser.cpp: int32, int64 (if it fits 32 bits) and whole doubles only;
+    # Decimal128 is not accepted.
+    if isinstance(arg, bool) or not isinstance(arg, (int, float)):
         raise bad_value("$size needs a number")
-    if isinstance(arg, float) and arg != int(arg):
-        raise bad_value("$size must be a whole number")
-    size = int(arg if not hasattr(arg, "to_decimal") else arg.to_decimal())
+    if isinstance(arg, float):
+        if arg != arg or arg != int(arg):
+            raise bad_value("$size must be a whole number")
+    elif not -(2**31) <= arg < 2**31:
+        raise bad_value("$size must be representable as a 32-bit integer")
+    size = int(arg)
     if size < 0:
         raise bad_value("$size may not be negative")
     return LeafNode(path, "$size", arg, lambda v: type(v) is list and len(v) == size,

@@ -13,7 +13,8 @@ from typing import Any
 from bson.binary import Binary
 from bson.decimal128 import Decimal128
 
-from ..errors import bad_value
+from ..errors import bad_value, failed_to_parse
+from ..render import render
 from ..values import is_integral_number, is_number
 from .context import MatchContext
 from .nodes import LeafNode, MatchNode
@@ -22,48 +23,69 @@ from .registry import field_operator
 _MASK64 = (1 << 64) - 1
 
 
+def _element(name: str, value: Any) -> str:
+    """A BSON element as the server prints it in errors (``name: value``)."""
+    return f"{name}: {render(value)}"
+
+
 def _positions_from_mask(name: str, arg: Any) -> list[int]:
+    # BSONElement::parseIntegerElementToNonNegativeLong (FailedToParse)
+    where = _element(name, arg)
     if isinstance(arg, Decimal128):
         value = arg.to_decimal()
-        if not value.is_finite() or value != value.to_integral_value():
-            raise bad_value(f"{name} cannot represent value as a 64-bit integer: {arg}")
+        if not value.is_finite() or value != value.to_integral_value() \
+                or not -(2**63) <= int(value) < 2**63:
+            raise failed_to_parse(f"Cannot represent as a 64-bit integer: {where}")
         number = int(value)
     elif isinstance(arg, float):
-        if not is_integral_number(arg):
-            raise bad_value(f"{name} cannot represent value as a 64-bit integer: {arg}")
+        if arg != arg:
+            raise failed_to_parse(f"Expected an integer, but found NaN in: {where}")
+        if arg >= 2.0**63 or arg < -(2.0**63):
+            raise failed_to_parse(f"Cannot represent as a 64-bit integer: {where}")
+        if arg != int(arg):
+            raise failed_to_parse(f"Expected an integer: {where}")
         number = int(arg)
     else:
         number = int(arg)
     if number < 0:
-        raise bad_value(f"{name} cannot take a negative number: {arg}")
-    if number > 2**63 - 1:
-        raise bad_value(f"{name} cannot represent value as a 64-bit integer: {arg}")
+        raise failed_to_parse(f"Expected a positive number in: {where}")
     return [i for i in range(64) if number >> i & 1]
 
 
 def bit_positions(name: str, arg: Any) -> list[int]:
     """The bit positions an operator argument names."""
-    if isinstance(arg, bool):
-        raise bad_value(f"{name} takes an Array, a number, or a BinData but received: "
-                        f"{arg!r}".replace("True", "true").replace("False", "false"))
     if is_number(arg):
         return _positions_from_mask(name, arg)
     if isinstance(arg, (bytes, Binary)):
         data = bytes(arg)
         return [i for i in range(len(data) * 8) if data[i // 8] >> (i % 8) & 1]
     if isinstance(arg, list):
+        # parseBitPositionsArray: each element printed with its index as field name
         positions = []
-        for item in arg:
-            if not is_number(item) or isinstance(item, bool):
-                raise bad_value(f"bit positions must be an integer but got: {item!r}")
+        for index, item in enumerate(arg):
+            where = _element(str(index), item)
+            if not is_number(item):
+                raise bad_value(f"bit positions must be an integer but got: {where}")
+            if isinstance(item, float):
+                if item != item:
+                    raise bad_value(f"bit positions cannot take a NaN: {where}")
+                if not -(2**31) <= item <= 2**31 - 1:
+                    raise bad_value("bit positions cannot be represented as a 32-bit signed "
+                                    f"integer: {where}")
+                if item != int(item):
+                    raise bad_value(f"bit positions must be an integer but got: {where}")
+            elif not isinstance(item, Decimal128) and not -(2**31) <= item <= 2**31 - 1:
+                raise bad_value("bit positions cannot be represented as a 32-bit signed "
+                                f"integer: {where}")
             if not is_integral_number(item):
-                raise bad_value(f"bit positions must be an integer but got: {item!r}")
+                raise bad_value(f"bit positions must be an integer but got: {where}")
             position = int(item if not isinstance(item, Decimal128) else item.to_decimal())
             if position < 0:
-                raise bad_value(f"bit positions must be >= 0 but got: {item!r}")
+                raise bad_value(f"bit positions must be >= 0 but got: {where}")
             positions.append(position)
         return positions
-    raise bad_value(f"{name} takes an Array, a number, or a BinData but received: {arg!r}")
+    raise bad_value(f"{name} takes an Array, a number, or a BinData but received: "
+                    f"{_element(name, arg)}")
 
 
 def _candidate_bits(v: Any) -> Callable[[int], bool] | None:
