@@ -409,7 +409,11 @@ def _explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping) 
     pipeline = list(cmd.get("pipeline") or [])
     first = pipeline[0] if pipeline else {}
     flt = first.get("$match", {}) if isinstance(first, Mapping) else {}
-    planner = _query_planner(server, db, coll, flt, cmd.get("hint"))
+    if not isinstance(flt, Mapping):
+        flt = {}
+    planner = _explain_query(server, db, coll, flt, "queryPlanner", cmd.get("let"),
+                             {"hint": cmd.get("hint")})["queryPlanner"] if coll is not None \
+        else {"namespace": ns, "winningPlan": {"stage": "EOF"}, "rejectedPlans": []}
     planner["namespace"] = ns
     return {"explainVersion": "1",
             "stages": [{"$cursor": {"queryPlanner": planner}}] +
@@ -576,16 +580,7 @@ def _query_planner(server: Server, db: str, coll: str | None, flt: Any, hint: An
                             "direction": "forward"}
     with server.lock:
         collection = server.get_collection(db, coll) if coll is not None else None
-        explainer = getattr(collection.indexes, "explain", None) if collection else None
-        if explainer is not None:
-            try:
-                from .matcher import compile_filter
-                described = explainer(compile_filter(flt), hint)
-            except TypeError:
-                described = None
-            if isinstance(described, Mapping):
-                plan = dict(described.get("winningPlan", described))
-        elif collection is not None and hint is not None:
+        if collection is not None and hint is not None:
             collection.indexes.resolve_hint(hint)
     return {"namespace": f"{db}.{coll}", "indexFilterSet": False, "parsedQuery": dict(flt or {}),
             "winningPlan": plan, "rejectedPlans": []}
@@ -620,22 +615,53 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
     else:
         statements = inner.get("updates" if name == "update" else "deletes") or [{}]
         flt = statements[0].get("q")
-    reply: dict[str, Any] = {
-        "explainVersion": "1",
-        "queryPlanner": _query_planner(server, db, coll, flt, inner.get("hint")),
-    }
+    if flt is not None and not isinstance(flt, Mapping):
+        raise ServerError(14, f"BSON field '{name}.{'filter' if name == 'find' else 'query'}' "
+                              f"is the wrong type '{_bson_type_name(flt)}', expected type "
+                              f"'object'")
+    options: dict[str, Any] = {"hint": inner.get("hint")}
+    if name == "find":
+        options.update(projection=inner.get("projection"), sort=inner.get("sort"),
+                       skip=_non_negative(inner, "skip", "find"),
+                       limit=_non_negative(inner, "limit", "find"))
+    elif name in ("findAndModify", "findandmodify"):
+        options.update(sort=inner.get("sort"), limit=1)
+    reply = _explain_query(server, db, coll, flt, verbosity, inner.get("let"), options)
+    reply["command"] = {k: v for k, v in inner.items() if k not in DRIVER_FIELDS}
+    reply["command"]["$db"] = db
+    reply["serverInfo"] = _server_info()
+    reply["serverParameters"] = {}
+    reply["ok"] = 1.0
+    return reply
+
+
+def _explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbosity: str,
+                   let: Mapping | None, options: dict[str, Any]) -> dict[str, Any]:
+    """``queryPlanner`` (and ``executionStats``) of a query on ``db.coll``."""
+    try:
+        from .planner import explain_find
+    except ImportError:  # an engine without a planner: every query is a collection scan
+        explain_find = None
+    skip = options.get("skip", 0)
+    limit = options.get("limit", 0)
+    if explain_find is not None:
+        from .matcher import MatchContext, compile_filter
+        node = compile_filter(flt, MatchContext(variables=dict(let or {})))
+        with server.lock:
+            reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
+                                 verbosity=verbosity, **options)
+        reply.pop("ok", None)
+        return reply
+    reply: dict[str, Any] = {"explainVersion": "1",
+                             "queryPlanner": _query_planner(server, db, coll, flt,
+                                                            options.get("hint"))}
     if verbosity != "queryPlanner":
         started = time.perf_counter()
+        returned = len(crud.find(server, db, coll, flt, skip=skip, limit=limit,
+                                 hint=options.get("hint"), let=let))
         with server.lock:
             collection = server.get_collection(db, coll)
             total = len(collection) if collection is not None else 0
-        returned = 0
-        if name == "find":
-            returned = len(crud.find(server, db, coll, flt, projection=inner.get("projection"),
-                                     sort=inner.get("sort"), skip=int(inner.get("skip", 0)),
-                                     limit=int(inner.get("limit", 0)), hint=inner.get("hint")))
-        elif name == "count":
-            returned = crud.count(server, db, coll, flt)
         stage = dict(reply["queryPlanner"]["winningPlan"])
         stage.update({"nReturned": returned, "docsExamined": total})
         reply["executionStats"] = {
@@ -644,11 +670,6 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
             "totalKeysExamined": 0, "totalDocsExamined": total, "executionStages": stage}
         if verbosity == "allPlansExecution":
             reply["executionStats"]["allPlansExecution"] = []
-    reply["command"] = {k: v for k, v in inner.items() if k not in DRIVER_FIELDS}
-    reply["command"]["$db"] = db
-    reply["serverInfo"] = _server_info()
-    reply["serverParameters"] = {}
-    reply["ok"] = 1.0
     return reply
 
 
