@@ -6,80 +6,61 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import bson
 from bson.son import SON
 from pymongo.operations import IndexModel
 
-from .boundary import raise_server_error
+from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor, index_list
 from .engine.errors import ServerError
+from .engine.index_specs import normalise_index_spec
+from .engine.store import ENGINE_CODEC
 
 if TYPE_CHECKING:
     from .collection import Collection
     from .cursor import Cursor
-
-_VALID_DIRECTIONS = (1, -1, "hashed", "text", "2dsphere", "2d", "geoHaystack")
-_OPTIONS = {"name", "unique", "sparse", "partialFilterExpression", "expireAfterSeconds",
-            "hidden", "background", "collation", "v", "weights", "default_language",
-            "language_override", "textIndexVersion", "2dsphereIndexVersion", "bits", "min",
-            "max", "bucketSize", "wildcardProjection", "storageEngine", "dropDups"}
 
 
 def index_model(keys: Any, **kwargs: Any) -> IndexModel:
     return IndexModel(keys, **kwargs)
 
 
-def _index_spec(model: Any) -> dict[str, Any]:
+def _index_document(model: Any) -> dict[str, Any]:
     document = model.document if isinstance(model, IndexModel) else model
     if not isinstance(document, Mapping):
         raise TypeError(f"{model!r} is not an instance of pymongo.operations.IndexModel")
-    spec = dict(document)
-    key = dict(spec["key"])
-    if not key:
-        raise_server_error(ServerError(67, "Index keys cannot be empty."))
-    for field, direction in key.items():
-        if isinstance(direction, bool) or direction not in _VALID_DIRECTIONS and not (
-                isinstance(direction, (int, float)) and direction != 0):
-            raise_server_error(ServerError(
-                67, f"Values in the index key pattern can only be of numeric type, or be a "
-                    f"special index type string, got: {field}: {direction!r}"))
-        if isinstance(direction, str) and direction != "hashed" and direction not in (
-                "text", "2dsphere", "2d"):
-            raise_server_error(ServerError(67, f"Unknown index plugin '{direction}'"))
-    for option in spec:
-        if option not in _OPTIONS and option != "key":
-            raise_server_error(ServerError(197, f"The field '{option}' is not valid for an "
-                                                f"index specification. Specification: "
-                                                f"{spec!r}"))
-    for special in ("text", "2dsphere", "2d"):
-        if special in key.values():
-            raise_server_error(ServerError(238, f"'{special}' indexes are not supported by mim "
-                                                f"yet (planned with the text-search and geo "
-                                                f"issues)"))
-    if "collation" in spec:
-        collation = spec["collation"]
-        collation = collation.document if hasattr(collation, "document") else collation
-        if dict(collation) not in ({"locale": "simple"},):
-            raise_server_error(ServerError(238, "collation other than the simple collation is "
-                                                "not supported by mim yet (planned with the "
-                                                "collation issue)"))
-    ordered = {"v": 2, "key": SON(key), "name": spec.pop("name")}
-    spec.pop("key")
-    spec.pop("v", None)
-    ordered.update(spec)
-    return ordered
+    return dict(document)
 
 
 def create_indexes(collection: "Collection", models: list[Any]) -> list[str]:
-    specs = [_index_spec(m) for m in models]
+    """``createIndexes``: all the indexes are created, or none (and a collection
+    created for them is dropped again), as on the server."""
+    documents = [_index_document(m) for m in models]
+    try:
+        converted = to_engine(collection.codec_options, indexes=documents)["indexes"]
+    except Exception:
+        converted = documents
     server = collection._server
     with server.lock:
-        coll = server.get_collection(collection.database.name, collection.name, create=True)
         try:
-            for spec in specs:
-                coll.indexes.create(spec)
+            specs = [normalise_index_spec(d) for d in converted]
+            database = server.get_database(collection.database.name, create=True)
+            created_collection = database.get_collection(collection.name) is None
+            coll = database.get_collection(collection.name, create=True)
+            created: list[str] = []
+            try:
+                for spec in specs:
+                    if coll.indexes.create(spec):
+                        created.append(spec["name"])
+            except ServerError:
+                for name in reversed(created):
+                    coll.indexes.drop(name)
+                if created_collection:
+                    database.drop_collection(collection.name)
+                raise
         except ServerError as exc:
             raise_server_error(exc)
-    return [spec["name"] for spec in specs]
+    return [d["name"] for d in documents]
 
 
 def drop_index(collection: "Collection", index_or_name: Any) -> None:
@@ -112,11 +93,23 @@ def list_indexes(collection: "Collection") -> CommandCursor:
 
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
+    """``Cursor.explain()``: the find's plan and execution statistics."""
+    from .engine.matcher import MatchContext, compile_filter
+    from .engine.planner import explain_find as explain
+    args = cursor._engine_arguments()
+    hint = cursor._hint if isinstance(cursor._hint, str) else args.get("hint")
     server = collection._server
-    with server.lock:
-        coll = server.get_collection(collection.database.name, collection.name)
-        explain = getattr(coll.indexes, "explain", None) if coll is not None else None
-    winning: dict[str, Any] = {"stage": "COLLSCAN", "direction": "forward"}
-    return {"queryPlanner": {"namespace": collection.full_name, "winningPlan": winning,
-                             "rejectedPlans": []},
-            "ok": 1.0}
+    try:
+        node = compile_filter(args.get("filter"),
+                              MatchContext(variables=dict(args.get("let") or {})))
+        with server.lock:
+            coll = server.get_collection(collection.database.name, collection.name)
+            reply = explain(coll, collection.full_name, node, args.get("filter"),
+                            projection=args.get("projection"), sort=args.get("sort"),
+                            skip=cursor._skip, limit=cursor._limit, hint=hint)
+    except ServerError as exc:
+        raise_server_error(exc)
+    reply["command"] = {"find": collection.name, "filter": args.get("filter") or {},
+                        "$db": collection.database.name}
+    raw = bson.encode(reply, codec_options=ENGINE_CODEC)
+    return bson.decode(raw, collection.codec_options)

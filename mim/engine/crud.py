@@ -24,6 +24,7 @@ from bson.regex import Regex
 from .errors import ServerError, bad_value
 from .matcher import LeafNode, MatchContext, MatchNode, compile_filter
 from .matcher.nodes import AndNode
+from .planner import plan_find
 from .paths import split_path, walk
 from .projection import compile_projection
 from .sorting import compile_sort
@@ -111,8 +112,9 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             if hint is not None:
                 pass
             return []
-        found = matching(collection, node, hint)
-        if sort_key_fn is not None:
+        planned = plan_find(collection, node, sort, skip + limit if limit else 0, hint)
+        found = planned.documents() if planned is not None else matching(collection, node, hint)
+        if sort_key_fn is not None and not (planned is not None and planned.sorted):
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,
                                          key=lambda s: sort_key_fn(s.doc))

@@ -148,10 +148,19 @@ class Server:
     """One in-memory MongoDB server: what a ``mongod`` holds, shared by every
     client that connects to the same address."""
 
-    def __init__(self, address: tuple[str, int] | None = None) -> None:
+    def __init__(self, address: tuple[str, int] | None = None,
+                 ttl_interval: float = 60.0) -> None:
         self.address = address
         self.lock = threading.RLock()
         self.databases: dict[str, DatabaseData] = {}
+        #: seconds between TTL monitor passes (MongoDB's ttlMonitorSleepSecs)
+        self.ttl_interval = ttl_interval
+
+    def expire_ttl(self, now: Any = None) -> int:
+        """Run one TTL monitor pass now (``now``: a datetime or epoch seconds):
+        delete every expired document and return how many were deleted."""
+        from .ttl import expire
+        return expire(self, now)
 
     def __repr__(self) -> str:
         return f"mim.Server({self.address!r})"
