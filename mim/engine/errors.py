@@ -60,6 +60,7 @@ CODE_NAMES: dict[int, str] = {
     115: "CommandNotSupported",
     121: "DocumentValidationFailure",
     166: "CommandNotSupportedOnView",
+    168: "InvalidPipelineOperator",
     171: "CannotIndexParallelArrays",
     197: "InvalidIndexSpecificationOption",
     224: "QueryFeatureNotAllowed",

@@ -1,0 +1,103 @@
+"""The in-memory MongoDB peers mim is measured against, side by side in one run.
+
+Each peer is a factory returning a fresh, empty pymongo-like Database.  A
+peer that is not installed is reported as missing, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+_counter = itertools.count()
+
+
+def mim_db() -> Any:
+    import mim
+    return mim.MongoClient(server=mim.Server())["bench"]
+
+
+def mongomock_db() -> Any:
+    import mongomock
+    return mongomock.MongoClient()["bench"]
+
+
+def ming_mim_db() -> Any:
+    from ming import mim as ming_mim
+    return ming_mim.Connection()["bench%d" % next(_counter)]
+
+
+_monty_client: Any = None
+
+
+def montydb_db() -> Any:
+    # montydb configures its BSON mode once per process, so one client serves
+    # every run; each run gets a fresh database.
+    global _monty_client
+    if _monty_client is None:
+        from montydb import MontyClient
+        _monty_client = MontyClient(":memory:", use_bson=True)
+    return _monty_client["bench%d" % next(_counter)]
+
+
+PEERS: dict[str, Callable[[], Any]] = {
+    "mim": mim_db,
+    "mongomock": mongomock_db,
+    "ming.mim": ming_mim_db,
+    "montydb": montydb_db,
+}
+
+
+def available_peers(names: list[str] | None = None) -> dict[str, Callable[[], Any]]:
+    chosen = {}
+    for name, factory in PEERS.items():
+        if names and name not in names:
+            continue
+        try:
+            factory()
+        except Exception as exc:  # noqa: BLE001 - report any reason a peer cannot run
+            print(f"# peer {name} unavailable: {exc!r}")
+            continue
+        chosen[name] = factory
+    return chosen
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> float:
+    """Best wall-clock seconds of ``repeat`` runs of ``fn``."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def print_table(title: str, rows: list[tuple[str, str, dict[str, float | None]]],
+                peers: list[str]) -> None:
+    """rows: (operation, unit, {peer: value}); prints values and mim's speed-up."""
+    print(f"\n## {title}\n")
+    header = "| operation | unit | " + " | ".join(peers) + " | mim speed-up vs slowest/fastest peer |"
+    print(header)
+    print("|" + "---|" * (len(peers) + 3))
+    for operation, unit, values in rows:
+        cells = []
+        for peer in peers:
+            value = values.get(peer)
+            cells.append("n/a" if value is None else _fmt(value))
+        others = [v for p, v in values.items() if p != "mim" and v is not None]
+        mine = values.get("mim")
+        if mine and others:
+            speed = f"{max(others) / mine:.1f}x / {min(others) / mine:.1f}x"
+        else:
+            speed = "-"
+        print(f"| {operation} | {unit} | " + " | ".join(cells) + f" | {speed} |")
+
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 1:
+        return f"{value:.2f}"
+    return f"{value:.4f}"
