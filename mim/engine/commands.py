@@ -229,12 +229,22 @@ def cmd_rename_collection(server: Server, db: str, cmd: Mapping) -> dict:
 @command("collStats")
 def cmd_coll_stats(server: Server, db: str, cmd: Mapping) -> dict:
     return catalog.coll_stats(server, db, _collection_name(cmd, "collStats"),
-                              int(cmd.get("scale", 1)))
+                              _scale(cmd, "collStats"))
 
 
 @command("dbStats")
 def cmd_db_stats(server: Server, db: str, cmd: Mapping) -> dict:
-    return catalog.db_stats(server, db, int(cmd.get("scale", 1)))
+    return catalog.db_stats(server, db, _scale(cmd, "dbStats"))
+
+
+def _scale(cmd: Mapping, command_name: str) -> int:
+    scale = _number(cmd, "scale", command_name)
+    if scale is None:
+        return 1
+    if scale < 1:
+        raise ServerError(51024, f"BSON field 'scale' value must be >= 1, actual value "
+                                 f"'{scale}'")
+    return scale
 
 
 # -- CRUD ----------------------------------------------------------------------
@@ -248,7 +258,8 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     skip = _non_negative(cmd, "skip", "find")
     limit = _non_negative(cmd, "limit", "find")
     batch_size = _batch_size(cmd, "find")
-    docs = crud.find(server, db, name, flt, projection=projection, sort=cmd.get("sort"),
+    sort = _optional(cmd, "sort", dict, "object", "find")
+    docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
     first_batch = DEFAULT_FIRST_BATCH if batch_size is None else batch_size
     return _cursor_reply(server, f"{db}.{name}", docs, first_batch,
@@ -258,8 +269,10 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
 @command("count")
 def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
     name = _collection_name(cmd, "count")
-    n = crud.count(server, db, name, cmd.get("query"), skip=int(cmd.get("skip", 0)),
-                   limit=int(cmd.get("limit", 0)), hint=cmd.get("hint"))
+    query = _optional(cmd, "query", dict, "object", "count")
+    skip = _non_negative(cmd, "skip", "count")
+    limit = _number(cmd, "limit", "count") or 0
+    n = crud.count(server, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"))
     return {"n": n, "ok": 1.0}
 
 
@@ -273,7 +286,7 @@ def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
 @command("insert")
 def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
     name = _collection_name(cmd, "insert")
-    reply = crud.insert(server, db, name, list(cmd.get("documents", [])),
+    reply = crud.insert(server, db, name, _statements(cmd, "documents", "insert"),
                         bool(cmd.get("ordered", True)))
     reply["ok"] = 1.0
     return reply
@@ -282,8 +295,8 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
 @command("update")
 def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
     name = _collection_name(cmd, "update")
-    reply = crud.update(server, db, name, list(cmd.get("updates", [])),
-                        bool(cmd.get("ordered", True)), cmd.get("let"))
+    reply = crud.update(server, db, name, _statements(cmd, "updates", "update"),
+                        bool(cmd.get("ordered", True)), _optional(cmd, "let", dict, "object"))
     reply["ok"] = 1.0
     return reply
 
@@ -291,7 +304,7 @@ def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
 @command("delete")
 def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
     name = _collection_name(cmd, "delete")
-    reply = crud.delete(server, db, name, list(cmd.get("deletes", [])),
+    reply = crud.delete(server, db, name, _statements(cmd, "deletes", "delete"),
                         bool(cmd.get("ordered", True)))
     reply["ok"] = 1.0
     return reply
@@ -355,6 +368,10 @@ def cmd_kill_cursors(server: Server, db: str, cmd: Mapping) -> dict:
                           if ids is None else
                           f"BSON field 'killCursors.cursors' is the wrong type "
                           f"'{_bson_type_name(ids)}', expected type 'array'")
+    for index, cursor_id in enumerate(ids):
+        if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+            raise ServerError(14, f"BSON field 'killCursors.cursors.{index}' is the wrong type "
+                                  f"'{_bson_type_name(cursor_id)}', expected type 'long'")
     reply: dict[str, Any] = dict(registry_of(server).kill(f"{db}.{collection}",
                                                           [int(i) for i in ids]))
     reply = {k: [bson.Int64(i) for i in v] for k, v in reply.items()}
@@ -717,6 +734,35 @@ def _non_negative(cmd: Mapping, field: str, command_name: str, owner: str | None
         raise ServerError(51024, f"BSON field '{field}' value must be >= 0, actual value "
                                  f"'{number}'")
     return number
+
+
+def _statements(cmd: Mapping, field: str, command_name: str) -> list:
+    """A write command's statements: a non-empty array of documents."""
+    if field not in cmd:
+        raise ServerError(40414, f"BSON field '{command_name}.{field}' is missing but a "
+                                 f"required field")
+    value = cmd[field]
+    if not isinstance(value, list):
+        raise ServerError(14, f"BSON field '{command_name}.{field}' is the wrong type "
+                              f"'{_bson_type_name(value)}', expected type 'array'")
+    if not value or len(value) > 100000:
+        raise ServerError(16, f"Write batch sizes must be between 1 and 100000. Got "
+                              f"{len(value)} operations.")
+    for index, statement in enumerate(value):
+        if not isinstance(statement, (Mapping, bytes)):
+            raise ServerError(14, f"BSON field '{command_name}.{field}.{index}' is the wrong "
+                                  f"type '{_bson_type_name(statement)}', expected type "
+                                  f"'object'")
+        if field != "documents":
+            for key in ("q", "u") if field == "updates" else ("q",):
+                if key not in statement:
+                    raise ServerError(40414, f"BSON field '{command_name}.{field}.{key}' is "
+                                             f"missing but a required field")
+            q = statement["q"]
+            if not isinstance(q, Mapping):
+                raise ServerError(14, f"BSON field '{command_name}.{field}.q' is the wrong "
+                                      f"type '{_bson_type_name(q)}', expected type 'object'")
+    return value
 
 
 def _batch_size(cmd: Mapping, command_name: str) -> int | None:
