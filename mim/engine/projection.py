@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import ServerError, bad_value
-from .values import MISSING, is_number
+from .errors import ServerError
+from .render import render
+from .values import MISSING, is_number, type_name
 
 __all__ = ["compile_projection", "Projection"]
 
@@ -66,7 +67,13 @@ def _flag(value: Any) -> bool | None:
 
 
 class Projection:
-    """A compiled projection; ``apply(doc, query=...)`` returns the projected copy."""
+    """A compiled projection; ``apply(doc, query=...)`` returns the projected copy.
+
+    Parsing follows the server's ``projection_parser.cpp``: sub-objects are
+    sub-projections unless they hold a single ``$`` key (an expression, find's
+    ``$slice`` or ``$elemMatch``); projections made only of ``_id`` and find
+    expressions take their type from the server's compatibility rules.
+    """
 
     def __init__(self, spec: Mapping[str, Any], variables: dict | None = None) -> None:
         self.spec = spec
@@ -75,12 +82,22 @@ class Projection:
         self.include_id = True
         self.positional_path: str | None = None
         self._has_elem_match = False
+        self._has_find_slice = False
+        self._id_included = False
+        self._id_excluded = False
         self._variables = variables or {}
         for path, value in spec.items():
             self._add(path, value)
         if self.inclusion is None:
-            # only _id, $slice, $elemMatch-free specials: exclusion semantics
-            self.inclusion = False
+            if self._has_find_slice:
+                self.inclusion = self._id_included
+            elif self._has_elem_match:
+                self.inclusion = True
+            else:
+                self.inclusion = self._id_included
+        if self.inclusion is False and self._id_included:
+            # {_id: 1} inside an exclusion projection is allowed and changes nothing
+            self.tree.pop("_id", None)
 
     # -- parsing -------------------------------------------------------------
 
@@ -94,57 +111,107 @@ class Projection:
             raise ServerError(31254, f"Cannot do exclusion on field {path} in inclusion "
                                      f"projection")
 
-    def _add(self, path: str, value: Any) -> None:
-        if path.startswith("$"):
-            raise bad_value(f"FieldPath field names may not start with '$'. Consider using "
-                            f"$getField or $setField.")
+    def _add(self, path: str, value: Any, prefix: str = "") -> None:
+        full = f"{prefix}.{path}" if prefix else path
+        positional = path.endswith(".$")
+        if ".$." in path:
+            raise ServerError(31394, "As of 4.4, it's illegal to specify positional operator in "
+                                     "the middle of a path.Positional projection may only be "
+                                     "used at the end, for example: a.b.$. If the query "
+                                     "previously used a form like a.b.$.d, remove the parts "
+                                     "following the '$' and the results will be equivalent.")
+        _check_field_path(path[:-2] if positional else path)
+        if isinstance(value, Mapping):
+            if positional:
+                raise ServerError(31271, "positional projection cannot be used with an "
+                                         "expression or sub object")
+            if not value:
+                raise ServerError(51270, "An empty sub-projection is not a valid value. Found "
+                                         "empty object at path")
+            first = next(iter(value))
+            if len(value) == 1 and first.startswith("$"):
+                self._add_operator(full, first, value[first], nested=bool(prefix))
+                return
+            for key, sub in value.items():
+                self._add(key, sub, full)
+            return
         flag = _flag(value)
-        if path.endswith(".$"):
-            if flag is False:
+        if flag is None:
+            if positional:
+                raise ServerError(31308, "positional projection cannot be used with a literal")
+            from .expressions import ExpressionContext, compile_expression
+            if self.inclusion is False:
+                raise ServerError(31310, f"Cannot use an expression {path}: {render(value)} in "
+                                         f"an exclusion projection")
+            evaluate = compile_expression({"$literal": value}, ExpressionContext(self._variables))
+            self._set_mode(True, path)
+            self._insert(full, _Computed(evaluate))
+            return
+        is_top_id = full == "_id"
+        if positional:
+            if not flag:
                 raise ServerError(31395, "positional projection cannot be used with exclusion")
             if self.positional_path is not None:
                 raise ServerError(31276, "Cannot specify more than one positional projection "
                                          "per query.")
-            base = path[:-2]
+            if self._has_elem_match:
+                raise ServerError(31256, "Cannot specify positional operator and $elemMatch.")
+            base = full[:-2]
             self.positional_path = base
-            self._set_mode(True, path)
             self._insert(base, _Positional())
+            self._set_mode(True, path)
             return
-        if "$" in path.split(".")[-1:][0][:1]:
-            raise bad_value(f"FieldPath field names may not start with '$'.")
-        if path == "_id" and flag is not None:
+        self._insert(full, INCLUDE if flag else EXCLUDE)
+        if is_top_id:
             self.include_id = flag
             if flag:
-                self._insert(path, INCLUDE, allow_override=True)
+                self._id_included = True
+            else:
+                self._id_excluded = True
             return
-        if flag is not None:
-            self._set_mode(flag, path)
-            self._insert(path, INCLUDE if flag else EXCLUDE)
+        self._set_mode(flag, path)
+
+    def _add_operator(self, path: str, op: str, arg: Any, nested: bool) -> None:
+        if op == "$slice":
+            try:
+                action = _parse_slice(arg)
+            except ServerError:
+                # not find()'s $slice: the server then tries the $slice expression
+                self._add_expression(path, {op: arg})
+                return
+            self._insert(path, action)
+            self._has_find_slice = True
             return
-        if isinstance(value, Mapping) and len(value) == 1 and next(iter(value)) in (
-                "$slice", "$elemMatch", "$meta"):
-            op, arg = next(iter(value.items()))
-            if op == "$slice":
-                self._insert(path, _parse_slice(arg, path))
-                return
-            if op == "$elemMatch":
-                if "." in path:
-                    raise ServerError(31275, "Cannot use $elemMatch projection on a nested "
-                                             "field.")
-                from .matcher import compile_filter
-                from .matcher.arrays import compile_elem_match
-                from .matcher.context import MatchContext
-                node = compile_elem_match(path, arg, MatchContext())
-                self._set_mode(True, path)
-                self._has_elem_match = True
-                self._insert(path, _ElemMatch(node))
-                return
+        if op == "$elemMatch":
+            if not isinstance(arg, Mapping):
+                raise ServerError(31274, "elemMatch: Invalid argument, object required, but "
+                                         f"got {type_name(arg)}")
+            if self.positional_path is not None:
+                raise ServerError(31255, "Cannot specify positional operator and $elemMatch.")
+            if nested or "." in path:
+                raise ServerError(31275, "Cannot use $elemMatch projection on a nested field.")
+            from .matcher.arrays import compile_elem_match
+            from .matcher.context import MatchContext
+            node = compile_elem_match(path, arg, MatchContext())
+            self._has_elem_match = True
+            self._insert(path, _ElemMatch(node))
+            return
+        if op == "$meta":
             raise ServerError(238, "$meta projection is not supported by mim: text search "
                                    "and search scores are planned with the text-search issue")
-        # An aggregation expression: a computed field (counts as inclusion).
+        from .expressions.registry import OPERATORS
+        from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIONS
+        if op not in OPERATORS and op not in UNSUPPORTED_EXPRESSIONS:
+            raise ServerError(31325, f"Unknown expression {op}")
+        self._add_expression(path, {op: arg})
+
+    def _add_expression(self, path: str, expression: Any) -> None:
+        if self.inclusion is False:
+            raise ServerError(31252, "Cannot use expression other than $meta in exclusion "
+                                     "projection")
         from .expressions import ExpressionContext, compile_expression
-        evaluate = compile_expression(value, ExpressionContext(self._variables))
-        self._set_mode(True, path)
+        evaluate = compile_expression(expression, ExpressionContext(self._variables))
+        self.inclusion = True
         self._insert(path, _Computed(evaluate))
 
     def _insert(self, path: str, action: Any, allow_override: bool = False) -> None:
@@ -273,19 +340,45 @@ def _has_computed(tree: dict) -> bool:
     return False
 
 
-def _parse_slice(arg: Any, path: str) -> _Slice:
-    if is_number(arg) and not isinstance(arg, bool):
-        return _Slice(None, int(arg if not hasattr(arg, "to_decimal") else arg.to_decimal()))
+def _parse_slice(arg: Any) -> _Slice:
+    """find()'s ``$slice``: ``n`` or ``[skip, limit]`` (numbers truncated to int32)."""
+    if is_number(arg):
+        return _Slice(None, _number_int(arg))
     if isinstance(arg, list):
         if len(arg) != 2:
-            raise ServerError(28724, "First argument to $slice must be an array")
+            raise ServerError(31272, "$slice array argument should be of form [skip, limit]")
         skip, limit = arg
-        if not is_number(skip) or not is_number(limit):
-            raise ServerError(28724, "First argument to $slice must be an array")
-        if limit <= 0:
-            raise ServerError(28724, "Second argument to $slice must be a positive number")
-        return _Slice(int(skip), int(limit))
-    raise ServerError(28724, "First argument to $slice must be an array")
+        if not is_number(skip):
+            raise ServerError(31257, "$slice expects the skip argument to be a number, got "
+                                     f"{type_name(skip)}")
+        if not is_number(limit):
+            raise ServerError(31258, "$slice expects the limit argument to be a number, got "
+                                     f"{type_name(limit)}")
+        if _number_int(limit) <= 0:
+            raise ServerError(31259, f"$slice limit must be positive, got {_number_int(limit)}")
+        return _Slice(_number_int(skip), _number_int(limit))
+    raise ServerError(31273, "$slice only supports numbers and [skip, limit] arrays")
+
+
+def _number_int(value: Any) -> int:
+    """``BSONElement::numberInt``: truncation toward zero."""
+    if hasattr(value, "to_decimal"):
+        value = value.to_decimal()
+        if not value.is_finite():
+            return 0
+    elif isinstance(value, float) and value != value:
+        return 0
+    return int(value)
+
+
+def _check_field_path(path: str) -> None:
+    """``FieldPath`` validation (code 16410 for a ``$``-prefixed component)."""
+    for part in path.split("."):
+        if not part:
+            raise ServerError(15998, "FieldPath field names may not be empty strings.")
+        if part.startswith("$"):
+            raise ServerError(16410, "FieldPath field names may not start with '$'. Consider "
+                                     "using $getField or $setField.")
 
 
 def compile_projection(spec: Any, variables: dict | None = None) -> Projection | None:
