@@ -14,7 +14,10 @@ from .errors import ServerError
 from .render import render
 from .values import MISSING, is_number, type_name
 
-__all__ = ["compile_projection", "Projection"]
+__all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS"]
+
+#: Find-projection operators this module implements ($meta needs text search).
+PROJECTION_OPERATORS = ("$", "$elemMatch", "$slice")
 
 INCLUDE = "include"
 EXCLUDE = "exclude"

@@ -15,7 +15,12 @@ from . import arrays, bitwise, fields  # noqa: F401  (registration)
 from .compiler import CompiledUpdate, OperatorUpdate, compile_update
 from .positional import matched_array_index
 from .registry import FAMILIES, UPDATE_OPERATORS
+from .arrays import _PUSH_CLAUSES
 from .upsert import build_upsert_document
 
+#: Update syntax that is not an operator key: positional path forms the path
+#: compiler resolves, and the ``$push`` clauses ``arrays.py`` parses.
+UPDATE_SYNTAX = ("$", "$[]", "$[<identifier>]") + _PUSH_CLAUSES
+
 __all__ = ["compile_update", "build_upsert_document", "UPDATE_OPERATORS", "FAMILIES",
-           "CompiledUpdate", "OperatorUpdate", "matched_array_index"]
+           "CompiledUpdate", "OperatorUpdate", "matched_array_index", "UPDATE_SYNTAX"]
