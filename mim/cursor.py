@@ -49,6 +49,18 @@ def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]
     return values
 
 
+def _validated_pairs(pairs: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """pymongo's ``_validate_index_key_pair`` checks, client-side."""
+    for key, value in pairs:
+        if not isinstance(key, str):
+            raise TypeError(f"first item in each key pair must be an instance of str, not "
+                            f"{type(key)}")
+        if not isinstance(value, (str, int, Mapping)):
+            raise TypeError("second item in each key pair must be 1, -1, '2d', or another "
+                            f"valid MongoDB index specifier., not {type(value)}")
+    return pairs
+
+
 def fields_list_to_dict(fields: Any, option_name: str) -> Mapping[str, Any]:
     """A projection given as a list of names becomes ``{name: 1, …}``."""
     if isinstance(fields, Mapping):
@@ -101,7 +113,7 @@ class Cursor(Generic[_DocumentType]):
         self._skip = skip
         self._limit = limit
         self._batch_size = batch_size
-        self._sort = index_list(sort) if sort is not None else None
+        self._sort = _validated_pairs(index_list(sort)) if sort is not None else None
         self._hint = self._normalise_hint(hint)
         self._collation = None
         if collation is not None:
@@ -155,7 +167,7 @@ class Cursor(Generic[_DocumentType]):
 
     def sort(self, key_or_list: Any, direction: Any = None) -> "Cursor[_DocumentType]":
         self._check_okay_to_chain()
-        self._sort = index_list(key_or_list, direction)
+        self._sort = _validated_pairs(index_list(key_or_list, direction))
         return self
 
     def skip(self, skip: int) -> "Cursor[_DocumentType]":
