@@ -101,12 +101,32 @@ class BulkWriter:
         coll = self.collection
         server, db, name = coll._server, coll.database.name, coll.name
         let = coll._engine(let=self.let).get("let") if self.let is not None else None
-        for index, (kind, statement, op) in indexed:
+        position = 0
+        while position < len(indexed):
+            kind = indexed[position][1][0]
+            if kind == _INSERT:
+                # a run of inserts goes to the engine as one insert command
+                end = position
+                while end < len(indexed) and indexed[end][1][0] == _INSERT:
+                    end += 1
+                batch = indexed[position:end]
+                try:
+                    reply = crud.insert(server, db, name, [op[1] for _, op in batch],
+                                        self.ordered)
+                except ServerError as exc:
+                    raise_server_error(exc)
+                result["nInserted"] += reply["n"]
+                for error in reply.get("writeErrors", ()):
+                    index, (_, _, op) = batch[error["index"]]
+                    result["writeErrors"].append({**error, "index": index, "op": op})
+                position = end
+                if self.ordered and reply.get("writeErrors"):
+                    break
+                continue
+            index, (kind, statement, op) = indexed[position]
+            position += 1
             try:
-                if kind == _INSERT:
-                    reply = crud.insert(server, db, name, [statement], True)
-                    result["nInserted"] += reply["n"]
-                elif kind == _UPDATE:
+                if kind == _UPDATE:
                     reply = crud.update(server, db, name, [statement], True, let)
                     upserted = reply.get("upserted", [])
                     result["nMatched"] += reply["n"] - len(upserted)
@@ -121,10 +141,7 @@ class BulkWriter:
                 raise_server_error(exc)
             errors = reply.get("writeErrors")
             if errors:
-                error = dict(errors[0])
-                error["index"] = index
-                error["op"] = op
-                result["writeErrors"].append(error)
+                result["writeErrors"].append({**errors[0], "index": index, "op": op})
                 if self.ordered:
                     break
         if not coll.write_concern.acknowledged:
