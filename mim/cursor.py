@@ -116,6 +116,7 @@ class Cursor(Generic[_DocumentType]):
         self._sort = _validated_pairs(index_list(sort)) if sort is not None else None
         self._hint = self._normalise_hint(hint)
         self._collation = None
+        self._started = False
         if collation is not None:
             self.collation(collation)
         self._max_time_ms = max_time_ms
