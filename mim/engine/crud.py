@@ -136,7 +136,7 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         collection = server.get_collection(db, coll)
         if collection is None:
             return 0
-        if filter:
+        if filter or hint is not None:
             n = sum(1 for _ in matching(collection, node, hint))
         else:
             n = len(collection)

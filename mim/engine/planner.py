@@ -115,12 +115,12 @@ def leaf_constraint(node: MatchNode) -> Constraint | None:
         key = sort_key(arg)
         if key == (4, 0):  # NaN: only NaN matches $gte/$lte
             return Constraint(path, [Interval.point(key, arg)] if inclusive else [], True, node)
-        lo, hi = _bracket(canonical_rank(arg))
-        low_value, high_value = _bracket_values(arg)
+        low, high = _bracket_ends(arg)
         if op in ("$gt", "$gte"):
-            return Constraint(path, [Interval(key, inclusive, hi, False, arg, high_value)], True,
-                              node)
-        return Constraint(path, [Interval(lo, True, key, inclusive, low_value, arg)], True, node)
+            return Constraint(path, [Interval(key, inclusive, high.lo, high.lo_inclusive, arg,
+                                              high.lo_value)], True, node)
+        return Constraint(path, [Interval(low.lo, low.lo_inclusive, key, inclusive,
+                                          low.lo_value, arg)], True, node)
     if op == "$regex":
         return Constraint(path, _regex_intervals(), True, node)
     if op == "$exists":
@@ -128,17 +128,23 @@ def leaf_constraint(node: MatchNode) -> Constraint | None:
     return None
 
 
-def _bracket_values(arg: Any) -> tuple[Any, Any]:
-    """The values MongoDB prints for the ends of ``arg``'s type bracket."""
+def _bracket_ends(arg: Any) -> tuple[Interval, Interval]:
+    """The ends of ``arg``'s type bracket (as points: key, inclusivity, and the
+    value MongoDB prints in ``indexBounds``)."""
     rank = canonical_rank(arg)
     if rank == 4:
-        return float("-inf"), float("inf")
+        return (Interval(sort_key(float("-inf")), True, None, True, float("-inf")),
+                Interval(sort_key(float("inf")), True, None, True, float("inf")))
     if rank == RANK_STRING:
-        return "", {}
+        return (Interval(sort_key(""), True, None, True, ""),
+                Interval((RANK_STRING + 1,), False, None, True, {}))
     if rank == 11:
         from bson.datetime_ms import DatetimeMS
-        return DatetimeMS(-(2 ** 63)), DatetimeMS(2 ** 63 - 1)
-    return MinKey(), MaxKey()
+        lowest, highest = DatetimeMS(-(2 ** 63)), DatetimeMS(2 ** 63 - 1)
+        return (Interval(sort_key(lowest), True, None, True, lowest),
+                Interval(sort_key(highest), True, None, True, highest))
+    return (Interval((rank,), True, None, True, MinKey()),
+            Interval((rank + 1,), False, None, True, MaxKey()))
 
 
 def _normalise(intervals: list[Interval]) -> list[Interval]:
