@@ -325,8 +325,9 @@ class Projection:
     def _positional(self, key: str, value: Any, root: Mapping, query: Any) -> Any:
         if not isinstance(value, list):
             return value
-        from .matcher.positional_match import first_matching_index
-        index = first_matching_index(query, root, self.positional_path)
+        from .matcher.positional import matched_array_index
+        matched = matched_array_index(query, root) if query is not None else None
+        index = int(matched) if matched is not None else None
         if index is None or index >= len(value):
             raise ServerError(51246, "Executor error during find command :: caused by :: "
                                      "positional operator '.$' couldn't find a matching "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..matcher.nodes import AndNode, LeafNode, MatchNode, OrNode
+from .nodes import AndNode, LeafNode, MatchNode, OrNode
 from ..paths import is_array_index
 from ..values import MISSING
 

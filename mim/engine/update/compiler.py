@@ -18,7 +18,7 @@ from ..render import render, render_document
 from ..values import type_name
 from .array_filters import parse_array_filters
 from .fields import parse_rename_source
-from .positional import matched_array_index
+from ..matcher.positional import matched_array_index
 from .registry import UPDATE_OPERATORS
 from .tree import (ApplyContext, ArrayNode, LeafNode, Location, ObjectNode, conflict,
                    is_array_filter_identifier, split_update_path)
