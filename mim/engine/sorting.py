@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import ServerError, bad_value
+from .errors import ServerError
+from .render import render
 from .paths import split_path, walk
 from .values import MISSING, RANK_UNDEFINED, is_number, sort_key
 
@@ -62,12 +63,15 @@ def parse_sort_spec(spec: Any) -> list[tuple[str, int]]:
     fields: list[tuple[str, int]] = []
     for field, direction in items:
         if isinstance(direction, Mapping):
-            if direction.get("$meta") is not None:
-                raise ServerError(238, "$meta sort is not supported by mim: text search "
-                                       "scores are planned with the text-search issue")
-            raise bad_value(f"Illegal key in $sort specification: {field}: "
-                            f"{dict(direction)}")
-        if not is_number(direction) or direction not in (1, -1):
+            if not direction or next(iter(direction)) != "$meta":
+                raise ServerError(17312, "$meta is the only expression supported by $sort "
+                                         "right now")
+            raise ServerError(238, "$meta sort is not supported by mim: text search "
+                                   "scores are planned with the text-search issue")
+        if not is_number(direction):
+            raise ServerError(15974, f"Illegal key in $sort specification: {field}: "
+                                     f"{render(direction)}")
+        if direction not in (1, -1):
             raise ServerError(15975, "$sort key ordering must be 1 (for ascending) or -1 "
                                      "(for descending)")
         if not field:
