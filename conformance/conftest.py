@@ -45,7 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if item.originalname == "test_spec" and callspec is not None:
+        if getattr(item, "originalname", None) == "test_spec" and callspec is not None:
             case = callspec.params.get("case")
             if case is not None:
                 item.user_properties.append((_FOLDER_PROPERTY, case.folder))
