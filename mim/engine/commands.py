@@ -74,7 +74,22 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         # what a standalone mongod answers: mim has no multi-document transactions (yet)
         raise ServerError(20, "Transaction numbers are only allowed on a replica set member "
                               "or mongos")
+    if "collation" in cmd:
+        _check_collation(cmd["collation"])
     return handler(server, db, cmd)
+
+
+def _check_collation(collation: Any) -> None:
+    """mim compares strings by code point only: any other collation is refused
+    rather than silently ignored (the collation issue will lift this)."""
+    if collation is None:
+        return
+    if not isinstance(collation, Mapping):
+        raise ServerError(14, f"BSON field 'collation' is the wrong type "
+                              f"'{_bson_type_name(collation)}', expected type 'object'")
+    if dict(collation) != {"locale": "simple"}:
+        raise ServerError(238, "collation other than the simple collation is not supported "
+                               "by mim yet")
 
 
 def _collection_name(cmd: Mapping[str, Any], name: str) -> str:
@@ -261,6 +276,13 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     sort = _optional(cmd, "sort", dict, "object", "find")
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
+    if cmd.get("tailable"):
+        with server.lock:
+            collection = server.get_collection(db, name)
+            capped = bool(collection is not None and collection.options.get("capped"))
+        if not capped:
+            raise ServerError(2, f"error processing query: ns={db}.{name} :: caused by :: "
+                                 f"tailable cursor requested on non capped collection")
     first_batch = DEFAULT_FIRST_BATCH if batch_size is None else batch_size
     return _cursor_reply(server, f"{db}.{name}", docs, first_batch,
                          single_batch=bool(cmd.get("singleBatch", False)))
@@ -416,7 +438,9 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
 def _pipeline_runner() -> Callable[..., Any]:
     try:
         from .pipeline import run_pipeline
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != __name__.rpartition(".")[0] + ".pipeline":
+            raise
         raise ServerError(238, "aggregate is not available in this build of mim") from None
     return run_pipeline
 
@@ -754,6 +778,7 @@ def _statements(cmd: Mapping, field: str, command_name: str) -> list:
                                   f"type '{_bson_type_name(statement)}', expected type "
                                   f"'object'")
         if field != "documents":
+            _check_collation(statement.get("collation"))
             for key in ("q", "u") if field == "updates" else ("q",):
                 if key not in statement:
                     raise ServerError(40414, f"BSON field '{command_name}.{field}.{key}' is "
