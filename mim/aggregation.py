@@ -35,6 +35,14 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
             raise_server_error(ServerError(238, "collation other than the simple collation is "
                                                 "not supported by mim yet"))
     hint = kwargs.pop("hint", None)
+    if hint is not None and not isinstance(hint, (str, Mapping)) and \
+            not isinstance(hint, (list, tuple)):
+        raise TypeError("hint must be an index name (str) or a key specification")
+    if isinstance(hint, (list, tuple)):
+        hint = dict(hint)
+    max_time = kwargs.get("maxTimeMS")
+    if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, int)):
+        raise TypeError("maxTimeMS must be an integer or None")
     for key in list(kwargs):
         if key in ("allowDiskUse", "maxTimeMS", "comment", "bypassDocumentValidation",
                    "maxAwaitTimeMS"):

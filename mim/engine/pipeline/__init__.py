@@ -18,7 +18,8 @@ from typing import Any
 import bson
 
 from ..errors import ServerError
-from . import basic, combining, group, shaping  # noqa: F401
+from . import (basic, buckets, combining, densify, graph, group, outputs, shaping,  # noqa: F401
+               stats, windows)
 from .context import Catalog, ListCatalog, PipelineContext
 from .registry import FAMILIES, STAGES, UNSUPPORTED_STAGES, pipeline_stage, unsupported_stage
 
@@ -55,13 +56,16 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
                 next(iter(stages[i + 1])) == "$limit":
             limits[i] = int(next(iter(stages[i + 1].values())))
 
-    def run(documents: Iterable[dict], variables: dict | None = None) -> Iterable[dict]:
+    def run(documents: Iterable[dict], variables: dict | None = None,
+            start: int = 0) -> Iterable[dict]:
+        """Run the stages from ``start`` (earlier ones already applied by the caller)."""
         variables = dict(variables or {})
         if "NOW" not in variables:
             now = datetime.datetime.now(datetime.timezone.utc)
             variables["NOW"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
         stream: Iterable[dict] = documents
-        for i, fn in enumerate(compiled):
+        for i in range(start, len(compiled)):
+            fn = compiled[i]
             if i in limits:
                 stream = fn(stream, {**variables, "__sort_limit__": limits[i]})
             else:
@@ -78,22 +82,77 @@ class ServerCatalog:
         self.server = server
         self.db = db
 
-    def documents(self, name: str) -> list[dict]:
-        coll = self.server.get_collection(self.db, name)
-        return [] if coll is None else [s.doc for s in coll.scan()]
+    def documents(self, name: str, db: str | None = None) -> list[dict]:
+        coll = self.server.get_collection(db or self.db, name)
+        return [] if coll is None else [s.doc for s in coll.documents.values()]
 
-    def replace_collection(self, name: str, documents: list[dict]) -> None:
+    def replace_collection(self, name: str, documents: list[dict],
+                           db: str | None = None) -> None:
         from ..crud import prepare_new_document
+        from ..store import validate_collection_name, validate_database_name
+        db = db or self.db
+        validate_database_name(db)
+        validate_collection_name(name)
         prepared = [prepare_new_document(dict(d)) for d in documents]
-        coll = self.server.get_collection(self.db, name, create=True)
+        coll = self.server.get_collection(db, name, create=True)
+        old = list(coll.documents.values())
         coll.clear()
-        for raw, shadow in prepared:
-            coll.insert(raw, shadow)
+        try:
+            for raw, shadow in prepared:
+                coll.insert(raw, shadow)
+        except ServerError as exc:
+            # $out leaves the target untouched when the new contents fail an index
+            coll.clear()
+            for stored in old:
+                coll.insert(stored.raw, stored.doc)
+            raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
+
+    def merge_target(self, name: str, db: str | None = None) -> Any:
+        from .outputs import StoreTarget
+        return StoreTarget(self.server, db or self.db, name)
+
+    def collection_data(self, name: str) -> Any:
+        return self.server.get_collection(self.db, name)
+
+
+def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
+    """Documents for the pipeline's start through the planner, and how many leading
+    stages they already account for: a first ``$match`` (and a following ``$sort``
+    an index serves) are answered by the collection's indexes."""
+    from ..matcher import MatchContext, compile_filter
+    from ..planner import plan_find
+    first = next(iter(pipeline[0])) if pipeline else None
+    node = None
+    consumed = 0
+    if first == "$match":
+        node = compile_filter(pipeline[0]["$match"], MatchContext(variables=dict(let_values)))
+        consumed = 1
+    sort = None
+    if len(pipeline) > consumed and next(iter(pipeline[consumed])) == "$sort":
+        sort = pipeline[consumed]["$sort"]
+    if node is None:
+        if hint is None and sort is None:
+            return None, 0
+        node = compile_filter({}, MatchContext())
+    planned = plan_find(coll, node, sort, 0, hint)
+    if planned is None:
+        if consumed == 0:
+            return None, 0
+        from ..crud import matching
+        return [s.doc for s in matching(coll, node, hint)], consumed
+    docs = [s.doc for s in planned.documents()]
+    if sort is not None and planned.sorted:
+        consumed += 1
+    return docs, consumed
 
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
                  let: Mapping | None = None, hint: Any = None) -> list[bytes]:
-    """Run an ``aggregate`` command; return the result documents as BSON bytes."""
+    """Run an ``aggregate`` command; return the result documents as BSON bytes.
+
+    ``hint`` must name an index of the collection (code 2 otherwise); a first
+    ``$match``/``$sort`` uses the planner's indexes.
+    """
     from ..expressions import ExpressionContext, compile_expression
     from ..store import ENGINE_CODEC
     catalog = ServerCatalog(server, db)
@@ -107,8 +166,19 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
         if first != "$documents":
             raise ServerError(73, "{aggregate: 1} is not valid for '"
                                   f"{first}'; a collection is required.")
-    run = compile_pipeline(list(pipeline), ctx)
+    stages = list(pipeline)
+    run = compile_pipeline(stages, ctx)
     with server.lock:
-        source = catalog.documents(collection) if collection is not None else []
-        results = list(run(source, let_values))
+        coll = server.get_collection(db, collection) if collection is not None else None
+        if hint is not None and coll is not None:
+            coll.indexes.resolve_hint(hint)
+        source: Any = None
+        start = 0
+        if coll is not None:
+            source, start = _leading_source(coll, stages, let_values, hint)
+            if source is None:
+                source = [s.doc for s in coll.documents.values()]
+        elif source is None:
+            source = []
+        results = list(run(source, let_values, start))
     return [bson.encode(doc, codec_options=ENGINE_CODEC) for doc in results]

@@ -1,4 +1,4 @@
-"""Stages that read or write other collections: $lookup $unionWith $facet $out."""
+"""Stages that read other collections: $lookup $unionWith $facet."""
 
 from __future__ import annotations
 
@@ -150,21 +150,6 @@ def compile_facet(arg: Any, ctx: Any):
         rows = list(docs)
         return [{name: list(pipe(rows, variables)) for name, pipe in facets}]
 
-    return run
-
-
-@pipeline_stage("$out")
-def compile_out(arg: Any, ctx: Any):
-    target = arg.get("coll") if isinstance(arg, Mapping) else arg
-    if not isinstance(target, str) or not target:
-        raise ServerError(16990, f"$out only supports a string argument, not {type_name(arg)}")
-    catalog = ctx.catalog
-
-    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        catalog.replace_collection(target, list(docs))
-        return []
-
-    run.is_output = True  # type: ignore[attr-defined]
     return run
 
 

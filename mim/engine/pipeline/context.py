@@ -10,29 +10,54 @@ from ..expressions import ExpressionContext
 
 
 class Catalog(Protocol):
-    """Access to other collections, for $lookup, $unionWith, $out.
+    """Access to other collections, for $lookup, $unionWith, $graphLookup, $out, $merge.
 
-    ``documents(name)`` returns the decoded documents of collection ``name``
-    in the pipeline's database (empty when it does not exist);
-    ``replace_collection(name, docs)`` atomically replaces its contents.
+    ``documents(name, db)`` returns the decoded documents of collection ``name``
+    (in the pipeline's database when ``db`` is None; empty when it does not
+    exist); ``replace_collection(name, docs, db)`` atomically replaces its
+    contents; ``merge_target(name, db)`` is the write access ``$merge`` uses;
+    ``collection_data(name)`` is the store's collection (None outside a server).
     """
 
-    def documents(self, name: str) -> list[dict]: ...
+    db: str
 
-    def replace_collection(self, name: str, documents: list[dict]) -> None: ...
+    def documents(self, name: str, db: str | None = None) -> list[dict]: ...
+
+    def replace_collection(self, name: str, documents: list[dict],
+                           db: str | None = None) -> None: ...
+
+    def merge_target(self, name: str, db: str | None = None) -> Any: ...
+
+    def collection_data(self, name: str) -> Any: ...
 
 
 class ListCatalog:
-    """A catalog over plain lists (tests, ``$documents`` pipelines)."""
+    """A catalog over plain lists (tests, ``$documents`` pipelines).
+
+    Collections of another database are keyed ``"db.name"``."""
+
+    db = "test"
 
     def __init__(self, collections: dict[str, list[dict]] | None = None) -> None:
         self.collections = collections if collections is not None else {}
 
-    def documents(self, name: str) -> list[dict]:
-        return list(self.collections.get(name, []))
+    def _key(self, name: str, db: str | None) -> str:
+        return name if db is None or db == self.db else f"{db}.{name}"
 
-    def replace_collection(self, name: str, documents: list[dict]) -> None:
-        self.collections[name] = list(documents)
+    def documents(self, name: str, db: str | None = None) -> list[dict]:
+        return list(self.collections.get(self._key(name, db), []))
+
+    def replace_collection(self, name: str, documents: list[dict],
+                           db: str | None = None) -> None:
+        from .outputs import with_id
+        self.collections[self._key(name, db)] = [with_id(d) for d in documents]
+
+    def merge_target(self, name: str, db: str | None = None) -> Any:
+        from .outputs import ListTarget
+        return ListTarget(self.collections.setdefault(self._key(name, db), []))
+
+    def collection_data(self, name: str) -> Any:
+        return None
 
 
 class PipelineContext:

@@ -21,14 +21,6 @@ STAGES: dict[str, StageCompiler] = {}
 FAMILIES: dict[str, str] = {}
 
 UNSUPPORTED_STAGES: dict[str, str] = {
-    "$bucketAuto": "not implemented yet",
-    "$densify": "not implemented yet",
-    "$fill": "not implemented yet",
-    "$graphLookup": "not implemented yet",
-    "$setWindowFields": "not implemented yet",
-    "$merge": "not implemented yet",
-    "$collStats": "not implemented yet",
-    "$indexStats": "not implemented yet",
     "$geoNear": "geospatial queries are planned with the geo issue",
     "$search": "Atlas Search is not part of MongoDB server",
     "$changeStream": "change streams are planned with the change-stream issue",

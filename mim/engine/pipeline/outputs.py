@@ -1,0 +1,301 @@
+"""Stages that write their results to a collection: $out and $merge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bson.objectid import ObjectId
+
+from ..errors import ServerError
+from ..expressions import compile_expression
+from ..expressions.compiler import path_value
+from ..values import MISSING, sort_key, type_name
+from .registry import pipeline_stage
+
+
+def with_id(doc: Mapping) -> dict:
+    """``doc`` with an ``_id`` (a new ObjectId, first) when it has none."""
+    return dict(doc) if "_id" in doc else {"_id": ObjectId(), **doc}
+
+
+def _namespace(arg: Any, stage: str) -> tuple[str | None, str]:
+    if isinstance(arg, str):
+        return None, arg
+    db, coll = arg.get("db"), arg.get("coll")
+    return db, coll
+
+
+@pipeline_stage("$out")
+def compile_out(arg: Any, ctx: Any):
+    if isinstance(arg, Mapping):
+        for key in arg:
+            if key not in ("db", "coll", "timeseries"):
+                raise ServerError(40415, f"BSON field '$out.{key}' is an unknown field.")
+        if "coll" not in arg:
+            raise ServerError(40414, "BSON field '$out.coll' is missing but a required field")
+        if "db" not in arg:
+            raise ServerError(40414, "BSON field '$out.db' is missing but a required field")
+        for key in ("db", "coll"):
+            if not isinstance(arg[key], str):
+                raise ServerError(13111, f"BSON field '$out.{key}' is the wrong type "
+                                         f"'{type_name(arg[key])}', expected type 'string'")
+        db, target = arg["db"], arg["coll"]
+    elif isinstance(arg, str):
+        db, target = None, arg
+    else:
+        raise ServerError(16990, f"$out only supports a string or object argument, not "
+                                 f"{type_name(arg)}")
+    if not target:
+        raise ServerError(73, "Invalid collection name: ")
+    catalog = ctx.catalog
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        catalog.replace_collection(target, list(docs), db)
+        return []
+
+    run.is_output = True  # type: ignore[attr-defined]
+    return run
+
+
+# ---------------------------------------------------------------------------
+# $merge
+# ---------------------------------------------------------------------------
+
+_MATCHED_MODES = ("replace", "keepExisting", "merge", "fail")
+_NOT_MATCHED_MODES = ("insert", "discard", "fail")
+_PIPELINE_STAGES = ("$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith")
+
+
+class ListTarget:
+    """$merge into a plain list of documents."""
+
+    def __init__(self, documents: list[dict]) -> None:
+        self.docs = documents
+
+    def has_unique_index(self, fields: list[str]) -> bool:
+        return True
+
+    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
+        for i, doc in enumerate(self.docs):
+            if tuple(sort_key(path_value(doc, p)) for p in on) == key:
+                return i
+        return None
+
+    def current(self, handle: Any) -> dict:
+        return self.docs[handle]
+
+    def insert(self, doc: dict) -> None:
+        for existing in self.docs:
+            if sort_key(existing["_id"]) == sort_key(doc["_id"]):
+                raise ServerError(11000, "E11000 duplicate key error collection: index: _id_ "
+                                         f"dup key: {{ _id: {doc['_id']!r} }}")
+        self.docs.append(doc)
+
+    def replace(self, handle: Any, doc: dict) -> None:
+        self.docs[handle] = doc
+
+
+class StoreTarget:
+    """$merge into a collection of the server (created on first write)."""
+
+    def __init__(self, server: Any, db: str, name: str) -> None:
+        from ..store import validate_collection_name, validate_database_name
+        validate_database_name(db)
+        validate_collection_name(name)
+        self.server, self.db, self.name = server, db, name
+        self.coll = server.get_collection(db, name)
+        self.by_key: dict | None = None
+        self.on: list[tuple[str, ...]] = []
+
+    def has_unique_index(self, fields: list[str]) -> bool:
+        if self.coll is None:
+            return False
+        wanted = sorted(fields)
+        for spec in self.coll.indexes.list():
+            if (spec.get("unique") or spec["name"] == "_id_") and \
+                    sorted(spec["key"]) == wanted and not spec.get("partialFilterExpression") \
+                    and not spec.get("collation"):
+                return True
+        return False
+
+    def _collection(self) -> Any:
+        if self.coll is None:
+            self.coll = self.server.get_collection(self.db, self.name, create=True)
+        return self.coll
+
+    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
+        if self.coll is None:
+            return None
+        if on == [("_id",)]:
+            return self.coll.documents.get(key[0])
+        if self.by_key is None:
+            self.on = on
+            self.by_key = {}
+            for stored in self.coll.documents.values():
+                self.by_key.setdefault(self._key_of(stored.doc), stored)
+        return self.by_key.get(key)
+
+    def _key_of(self, doc: Mapping) -> tuple:
+        return tuple(sort_key(path_value(doc, p)) for p in self.on)
+
+    def current(self, handle: Any) -> dict:
+        return handle.doc
+
+    def insert(self, doc: dict) -> None:
+        from ..crud import prepare_new_document
+        raw, shadow = prepare_new_document(doc)
+        self._collection().insert(raw, shadow)
+        if self.by_key is not None:
+            self.by_key.setdefault(self._key_of(shadow), self.coll.documents[sort_key(
+                shadow["_id"])])
+
+    def replace(self, handle: Any, doc: dict) -> None:
+        from ..crud import _encode_updated
+        from ..store import decode_shadow
+        raw = _encode_updated(doc)
+        new = self.coll.replace(handle, raw, decode_shadow(raw))
+        if self.by_key is not None:
+            self.by_key.pop(self._key_of(handle.doc), None)
+            self.by_key[self._key_of(new.doc)] = new
+
+
+def _parse_on(value: Any) -> list[str]:
+    if isinstance(value, str):
+        fields = [value]
+    elif isinstance(value, list) and value:
+        fields = value
+        if not all(isinstance(f, str) for f in fields):
+            raise ServerError(51134, "Array passed as $merge 'on' option must only contain "
+                                     "strings")
+    elif isinstance(value, list):
+        raise ServerError(51187, "If explicitly specifying $merge 'on', must include at least "
+                                 "one field")
+    else:
+        raise ServerError(51186, "$merge 'on' field  must be either a string or an array of "
+                                 f"strings, but found {type_name(value)}")
+    if len(set(fields)) != len(fields):
+        raise ServerError(31465, "Found a duplicate field in the $merge 'on' list")
+    return fields
+
+
+def _enum_error(field: str, value: Any) -> ServerError:
+    return ServerError(2, f"Enumeration value '{value}' for field '{field}' is not a valid "
+                          "value.")
+
+
+@pipeline_stage("$merge")
+def compile_merge(arg: Any, ctx: Any):
+    if isinstance(arg, str):
+        arg = {"into": arg}
+    if not isinstance(arg, Mapping):
+        raise ServerError(51182, f"$merge only supports a string or object argument, not "
+                                 f"{type_name(arg)}")
+    for key in arg:
+        if key not in ("into", "on", "let", "whenMatched", "whenNotMatched",
+                       "targetCollectionVersion"):
+            raise ServerError(40415, f"BSON field '$merge.{key}' is an unknown field.")
+    if "into" not in arg:
+        raise ServerError(40414, "BSON field '$merge.into' is missing but a required field")
+    into = arg["into"]
+    if isinstance(into, str):
+        db, target = None, into
+    elif isinstance(into, Mapping):
+        for key in into:
+            if key not in ("db", "coll"):
+                raise ServerError(40415, f"BSON field 'into.{key}' is an unknown field.")
+        db, target = into.get("db"), into.get("coll")
+        if not isinstance(target, str) or (db is not None and not isinstance(db, str)):
+            raise ServerError(13111, "BSON field 'into.coll' is the wrong type, expected type "
+                                     "'string'")
+    else:
+        raise ServerError(51178, "$merge 'into' field  must be either a string or an object, "
+                                 f"but found {type_name(into)}")
+    if not target:
+        raise ServerError(73, "Invalid collection name: ")
+    on_fields = _parse_on(arg["on"]) if "on" in arg else ["_id"]
+    on_parts = [tuple(f.split(".")) for f in on_fields]
+    matched = arg.get("whenMatched", "merge")
+    not_matched = arg.get("whenNotMatched", "insert")
+    update_pipeline = None
+    if isinstance(matched, list):
+        from . import compile_pipeline
+        for stage in matched:
+            name = next(iter(stage), None) if isinstance(stage, Mapping) else None
+            if name not in _PIPELINE_STAGES:
+                raise ServerError(72, f"{name} is not allowed to be used within an update")
+        let_spec = arg.get("let", {"new": "$$ROOT"})
+        if not isinstance(let_spec, Mapping):
+            raise ServerError(14, "BSON field '$merge.let' is the wrong type "
+                                  f"'{type_name(let_spec)}', expected type 'object'")
+        let_fns = {name: compile_expression(spec, ctx.expressions)
+                   for name, spec in let_spec.items()}
+        if "new" not in let_fns:
+            let_fns["new"] = compile_expression("$$ROOT", ctx.expressions)
+        update_pipeline = compile_pipeline(
+            matched, ctx.sub_pipeline(target).with_variables(
+                list(ctx.expressions.variables) + list(let_fns)))
+    elif matched not in _MATCHED_MODES:
+        if matched == "pipeline" or not isinstance(matched, str):
+            raise ServerError(51191, "Invalid whenMatched value")
+        raise _enum_error("whenMatched", matched)
+    elif "let" in arg:
+        raise ServerError(51199, f"Cannot use 'let' variables with 'whenMatched: {matched}' mode")
+    if not isinstance(not_matched, str) or not_matched not in _NOT_MATCHED_MODES:
+        raise _enum_error("whenNotMatched", not_matched)
+    catalog = ctx.catalog
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        dest = catalog.merge_target(target, db)
+        if on_fields != ["_id"] and not dest.has_unique_index(on_fields):
+            raise ServerError(51183, "Cannot find index to verify that join fields will be "
+                                     "unique")
+        for doc in docs:
+            values = []
+            for field, parts in zip(on_fields, on_parts):
+                value = path_value(doc, parts)
+                if value is MISSING or value is None or isinstance(value, list):
+                    raise ServerError(51132, f"$merge write error: 'on' field '{field}' cannot "
+                                             "be missing, null, undefined or an array")
+                values.append(value)
+            key = tuple(sort_key(v) for v in values)
+            handle = dest.find(on_parts, key)
+            if handle is None:
+                if not_matched == "insert":
+                    dest.insert(with_id(doc))
+                elif not_matched == "fail":
+                    raise ServerError(13113, "$merge could not find a matching document in the "
+                                             "target collection for at least one document in "
+                                             "the source collection")
+                continue
+            existing = dest.current(handle)
+            if matched == "fail":
+                dest.insert(with_id(doc))  # fails with the duplicate key error, as on the server
+                continue
+            if matched == "keepExisting":
+                continue
+            if matched == "replace":
+                new = dict(doc)
+            elif matched == "merge":
+                new = dict(existing)
+                new.update(doc)
+            else:
+                scope = {**variables, "ROOT": doc, "CURRENT": doc}
+                inner = {**variables}
+                for name, fn in let_fns.items():
+                    inner[name] = fn(scope)
+                new = next(iter(update_pipeline([dict(existing)], inner)))
+            if "_id" not in new:
+                new = {"_id": existing["_id"], **new}
+            elif sort_key(new["_id"]) != sort_key(existing["_id"]):
+                raise ServerError(66, "$merge failed to update the matching document, did you "
+                                      "attempt to modify the _id or the shard key? :: caused by "
+                                      ":: Performing an update on the path '_id' would modify "
+                                      "the immutable field '_id'")
+            elif next(iter(new)) != "_id":
+                new = {"_id": new.pop("_id"), **new}
+            dest.replace(handle, new)
+        return []
+
+    run.is_output = True  # type: ignore[attr-defined]
+    return run

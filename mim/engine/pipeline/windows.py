@@ -1,0 +1,656 @@
+"""$setWindowFields: window functions over sorted partitions.
+
+Each output field is a window function: a ``$group`` accumulator evaluated
+over a window of the partition (``documents`` or ``range`` bounds, ``unit``
+for dates), or one of the order-based functions (``$rank $denseRank
+$documentNumber $shift $derivative $integral $expMovingAvg $covariancePop
+$covarianceSamp $linearFill $locf``).  ``WINDOW_FUNCTIONS`` is the table.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import ServerError
+from ..expressions import compile_expression
+from ..expressions.coercion import (coerce_to_date_ms, expr_compare, is_date, is_integral64,
+                                    is_numeric, ms_to_date, nullish, to_double, to_long,
+                                    value_repr)
+from ..expressions.dates import date_add
+from ..expressions.timezones import UTC
+from ..sorting import compile_sort, parse_sort_spec
+from ..values import MISSING, sort_key, type_name
+from .basic import _set_path
+from .group import ACCUMULATORS
+from .registry import pipeline_stage
+
+UNBOUNDED, CURRENT = "unbounded", "current"
+_UNIT_MS = {"week": 604_800_000, "day": 86_400_000, "hour": 3_600_000, "minute": 60_000,
+            "second": 1000, "millisecond": 1}
+_DATE_UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second",
+               "millisecond")
+
+#: window function name -> compiler(name, arg, window_spec, stage_info, ctx) -> WindowFunction
+WINDOW_FUNCTIONS: dict[str, Any] = {}
+
+
+def window_function(*names: str):
+    def register(fn):
+        for name in names:
+            WINDOW_FUNCTIONS[name] = fn
+        return fn
+    return register
+
+
+class StageInfo:
+    """What a window function may need from the stage: the sortBy spec and its key."""
+
+    def __init__(self, sort_fields: list[tuple[str, int]] | None) -> None:
+        self.sort_fields = sort_fields
+        self.sort_parts = tuple(sort_fields[0][0].split(".")) if sort_fields and \
+            len(sort_fields) == 1 else None
+
+    def single_sort_value(self, doc: Mapping) -> Any:
+        from ..expressions.compiler import path_value
+        return path_value(doc, self.sort_parts)
+
+
+# ---------------------------------------------------------------------------
+# windows
+# ---------------------------------------------------------------------------
+
+class Window:
+    """Bounds of a window; ``indices(partition, i, keys)`` -> (start, stop) slice."""
+
+    def __init__(self, kind: str, lower: Any, upper: Any, unit: str | None) -> None:
+        self.kind, self.lower, self.upper, self.unit = kind, lower, upper, unit
+
+    @property
+    def whole(self) -> bool:
+        return self.lower == UNBOUNDED and self.upper == UNBOUNDED
+
+    @property
+    def running(self) -> bool:
+        return self.kind == "documents" and self.lower == UNBOUNDED and self.upper == CURRENT
+
+
+def _bound_error(kind: str) -> ServerError:
+    if kind == "documents":
+        return ServerError(5371202, "Numeric document-based bounds must be an integer")
+    return ServerError(5371203, "Range-based bounds expression must be a number")
+
+
+def parse_window(spec: Any, info: StageInfo) -> Window:
+    if not isinstance(spec, Mapping):
+        raise ServerError(5371200, "'window' field must be an object")
+    kind = None
+    bounds = None
+    unit = None
+    for key, value in spec.items():
+        if key in ("documents", "range"):
+            if kind is not None:
+                raise ServerError(5371201, "Window bounds can specify either 'documents' or "
+                                           "'unit', not both")
+            kind, bounds = key, value
+        elif key == "unit":
+            unit = value
+        else:
+            raise ServerError(5371206, f"'window' field that specifies {key} cannot have other "
+                                       "fields")
+    if kind is None:
+        return Window("documents", UNBOUNDED, UNBOUNDED, None)
+    if not isinstance(bounds, list) or len(bounds) != 2:
+        raise ServerError(5371204, f"Window bounds must be a 2-element array: {kind}: "
+                                   f"{value_repr(bounds)}")
+    parsed = []
+    for bound in bounds:
+        if bound in (UNBOUNDED, CURRENT) and isinstance(bound, str):
+            parsed.append(bound)
+        elif kind == "documents":
+            if not is_numeric(bound) or not is_integral64(bound):
+                raise _bound_error(kind)
+            parsed.append(to_long(bound))
+        else:
+            if not is_numeric(bound):
+                raise _bound_error(kind)
+            parsed.append(bound)
+    lower, upper = parsed
+    if _position(lower, False) > _position(upper, True):
+        raise ServerError(5339900, f"Lower bound must not exceed upper bound: "
+                                   f"{value_repr(bounds)}")
+    if kind == "documents":
+        if unit is not None:
+            raise ServerError(5371201, "Window bounds can specify either 'documents' or "
+                                       "'unit', not both")
+        if not (lower == UNBOUNDED and upper == UNBOUNDED) and not info.sort_fields:
+            raise ServerError(5339901, "Document-based bounds require a sortBy")
+    else:
+        if info.sort_parts is None:
+            raise ServerError(5339902, "Range-based bounds require sortBy a single field")
+        if unit is not None:
+            if unit not in _DATE_UNITS:
+                raise ServerError(2, f"unknown time unit value: {unit}")
+            for bound in (lower, upper):
+                if bound not in (UNBOUNDED, CURRENT) and not is_integral64(bound):
+                    raise ServerError(5429410, "With 'unit', range-based bounds must be an "
+                                               "integer")
+    return Window(kind, lower, upper, unit)
+
+
+def _position(bound: Any, upper: bool) -> float:
+    if bound == UNBOUNDED:
+        return float("inf") if upper else float("-inf")
+    if bound == CURRENT:
+        return 0.0
+    return to_double(bound)
+
+
+def _documents_slice(window: Window, i: int, n: int) -> tuple[int, int]:
+    lo = 0 if window.lower == UNBOUNDED else i if window.lower == CURRENT else i + window.lower
+    hi = n if window.upper == UNBOUNDED else i + 1 if window.upper == CURRENT \
+        else i + window.upper + 1
+    return max(0, lo), min(n, max(hi, 0))
+
+
+class RangeKeys:
+    """The sortBy values of a partition, as numbers (or date milliseconds)."""
+
+    def __init__(self, window: Window, info: StageInfo, docs: list[dict]) -> None:
+        self.window = window
+        values = [info.single_sort_value(d) for d in docs]
+        keys = []
+        for value in values:
+            if window.unit is not None:
+                if not is_date(value):
+                    raise ServerError(5429513, "Invalid range: Expected the sortBy field to be "
+                                               "a Date, but it was "
+                                               f"{type_name(value) if value is not MISSING else 'missing'}")
+                keys.append(coerce_to_date_ms(value))
+            else:
+                if not is_numeric(value):
+                    if is_date(value):
+                        raise ServerError(5429513, "Invalid range: Expected the sortBy field to "
+                                                   "be a number, but it was date")
+                    raise ServerError(5429414, "Invalid range: Expected the sortBy field to be a "
+                                               "number, but it was "
+                                               f"{type_name(value) if value is not MISSING else 'missing'}")
+                keys.append(to_double(value))
+        self.keys = keys
+        self.descending = bool(info.sort_fields and info.sort_fields[0][1] < 0)
+
+    def _shift(self, key: float, amount: Any) -> float:
+        unit = self.window.unit
+        if unit is None:
+            return key + to_double(amount)
+        if unit in _UNIT_MS:
+            return key + to_long(amount) * _UNIT_MS[unit]
+        return date_add(int(key), unit, to_long(amount), UTC)
+
+    def slice(self, i: int) -> tuple[int, int]:
+        keys, n, w = self.keys, len(self.keys), self.window
+        key = keys[i]
+        low = float("-inf") if w.lower == UNBOUNDED else key if w.lower == CURRENT \
+            else self._shift(key, w.lower)
+        high = float("inf") if w.upper == UNBOUNDED else key if w.upper == CURRENT \
+            else self._shift(key, w.upper)
+        if not self.descending:
+            return bisect.bisect_left(keys, low), bisect.bisect_right(keys, high)
+        negated = [-k for k in keys]
+        return bisect.bisect_left(negated, -high), bisect.bisect_right(negated, -low)
+
+
+# ---------------------------------------------------------------------------
+# window functions
+# ---------------------------------------------------------------------------
+
+class AccumulatorFunction:
+    """A $group accumulator over a window (whole partition by default)."""
+
+    def __init__(self, acc: Any, window: Window) -> None:
+        self.acc, self.window = acc, window
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        acc, window, n = self.acc, self.window, len(scopes)
+        if window.whole:
+            state = acc.new()
+            for scope in scopes:
+                acc.process(state, scope)
+            value = acc.result(state)
+            return [_copy(value) for _ in range(n)]
+        if window.running:
+            state = acc.new()
+            out = []
+            for scope in scopes:
+                acc.process(state, scope)
+                out.append(_copy(acc.result(state)))
+            return out
+        ranges = RangeKeys(window, info, docs) if window.kind == "range" else None
+        out = []
+        for i in range(n):
+            start, stop = ranges.slice(i) if ranges else _documents_slice(window, i, n)
+            state = acc.new()
+            for j in range(start, stop):
+                acc.process(state, scopes[j])
+            out.append(_copy(acc.result(state)))
+        return out
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _no_window(name: str, window_spec: Any) -> None:
+    if window_spec is not MISSING:
+        raise ServerError(5371601, f"{name} does not accept a 'window' field")
+
+
+def _need_sort(name: str, info: StageInfo, single: bool = True) -> None:
+    if not info.sort_fields or (single and info.sort_parts is None):
+        raise ServerError(5371602, f"{name} must be specified with a top level sortBy "
+                                   "expression with exactly one element")
+
+
+class RankFunction:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        out = []
+        last = MISSING
+        rank = 0
+        dense = 0
+        for i, doc in enumerate(docs):
+            if self.name == "$documentNumber":
+                out.append(i + 1)
+                continue
+            key = sort_key(_rank_value(info.single_sort_value(doc)))
+            if key != last:
+                rank = i + 1
+                dense += 1
+                last = key
+            out.append(rank if self.name == "$rank" else dense)
+        return out
+
+
+def _rank_value(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+@window_function("$rank", "$denseRank", "$documentNumber")
+def _rank(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
+    if arg != {}:
+        raise ServerError(5371603, f"{name} must be specified with an empty object: "
+                                   f"{value_repr(arg)}" if name != "$documentNumber" else
+                          f"{name} must be specified with an empty object")
+    _no_window(name, window_spec)
+    if name != "$documentNumber":
+        _need_sort(name, info)
+    return RankFunction(name)
+
+
+class ShiftFunction:
+    def __init__(self, output_fn, by: int, default: Any) -> None:
+        self.output_fn, self.by, self.default = output_fn, by, default
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        n = len(scopes)
+        out = []
+        for i in range(n):
+            j = i + self.by
+            if 0 <= j < n:
+                value = self.output_fn(scopes[j])
+                out.append(None if value is MISSING else value)
+            else:
+                out.append(self.default)
+        return out
+
+
+@window_function("$shift")
+def _shift(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(5433600, "Argument to $shift must be an object")
+    for key in arg:
+        if key not in ("output", "by", "default"):
+            raise ServerError(5433601, f"Unknown argument in $shift: {key}")
+    if "output" not in arg:
+        raise ServerError(5433602, "$shift requires an 'output' expression")
+    by = arg.get("by", MISSING)
+    if by is MISSING:
+        raise ServerError(5433603, "$shift requires 'by' as an integer value")
+    if not is_numeric(by) or not is_integral64(by) or not -2**31 <= to_long(by) < 2**31:
+        raise ServerError(5433604, "'$shift:by' field must be an integer, but found "
+                                   f"{value_repr(by)}")
+    default = arg.get("default", None)
+    default_fn = compile_expression(default, ctx.expressions)
+    from ..expressions.compiler import is_constant
+    if not is_constant(default_fn):
+        raise ServerError(5433604, "'$shift:default' expression must yield a constant value.")
+    _no_window(name, window_spec)
+    _need_sort(name, info, single=False)
+    value = default_fn({})
+    return ShiftFunction(compile_expression(arg["output"], ctx.expressions), to_long(by),
+                         None if value is MISSING else value)
+
+
+def _time_unit(name: str, arg: Mapping) -> int | None:
+    unit = arg.get("unit")
+    if unit is None:
+        return None
+    if unit not in _UNIT_MS:
+        if unit in _DATE_UNITS:
+            raise ServerError(5490704, f"{name} with unit expects the sortBy field to be a Date")
+        raise ServerError(2, f"unknown time unit value: {unit}")
+    return _UNIT_MS[unit]
+
+
+def _x_value(name: str, value: Any, unit_ms: int | None) -> float:
+    if unit_ms is not None:
+        if not is_date(value):
+            raise ServerError(5624901, f"{name} with 'unit' expects the sortBy field to be a "
+                                       f"Date, but it was: {type_name(value)}")
+        return coerce_to_date_ms(value) / unit_ms
+    if is_date(value):
+        raise ServerError(5624902, f"{name} where the sortBy is a Date requires an 'unit'")
+    if not is_numeric(value):
+        raise ServerError(5624903, f"{name} requires the sortBy field to be numeric, but it was: "
+                                   f"{type_name(value)}")
+    return to_double(value)
+
+
+class DerivativeFunction:
+    def __init__(self, name, input_fn, unit_ms, window: Window) -> None:
+        self.name, self.input_fn, self.unit_ms, self.window = name, input_fn, unit_ms, window
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        n = len(scopes)
+        xs = [_x_value(self.name, info.single_sort_value(d), self.unit_ms) for d in docs]
+        ys = [self.input_fn(s) for s in scopes]
+        ranges = RangeKeys(self.window, info, docs) if self.window.kind == "range" else None
+        out = []
+        for i in range(n):
+            start, stop = ranges.slice(i) if ranges else _documents_slice(self.window, i, n)
+            out.append(self._value(xs[start:stop], ys[start:stop]))
+        return out
+
+    def _value(self, xs: list, ys: list) -> Any:
+        if self.name == "$derivative":
+            if len(xs) < 2:
+                return None
+            y0, y1 = ys[0], ys[-1]
+            if not is_numeric(y0) or not is_numeric(y1):
+                return None
+            dx = xs[-1] - xs[0]
+            if dx == 0:
+                return None
+            return (to_double(y1) - to_double(y0)) / dx
+        pairs = [(x, to_double(y)) for x, y in zip(xs, ys) if is_numeric(y)]
+        if not pairs:
+            return None
+        total = 0.0
+        for (x0, y0), (x1, y1) in zip(pairs, pairs[1:]):
+            total += (x1 - x0) * (y0 + y1) / 2
+        return total
+
+
+@window_function("$derivative", "$integral")
+def _derivative(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(5433700, f"{name} expects an object, but got a {type_name(arg)}: "
+                                   f"{value_repr(arg)}")
+    for key in arg:
+        if key not in ("input", "unit"):
+            raise ServerError(5433701, f"{name} got unexpected argument: {key}")
+    if "input" not in arg:
+        raise ServerError(5433702, f"{name} requires an 'input' expression")
+    _need_sort(name, info)
+    if name == "$derivative" and window_spec is MISSING:
+        raise ServerError(5490701, "$derivative requires explicit window bounds")
+    window = parse_window(window_spec, info) if window_spec is not MISSING \
+        else Window("documents", UNBOUNDED, UNBOUNDED, None)
+    return DerivativeFunction(name, compile_expression(arg["input"], ctx.expressions),
+                              _time_unit(name, arg), window)
+
+
+class ExpMovingAvgFunction:
+    def __init__(self, input_fn, alpha: float) -> None:
+        self.input_fn, self.alpha = input_fn, alpha
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        out = []
+        current = None
+        for scope in scopes:
+            value = self.input_fn(scope)
+            if not is_numeric(value):
+                out.append(current)
+                continue
+            x = to_double(value)
+            current = x if current is None else self.alpha * x + (1 - self.alpha) * current
+            out.append(current)
+        return out
+
+
+@window_function("$expMovingAvg")
+def _exp_moving_avg(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(5433600, "$expMovingAvg must have exactly one of 'N' or 'alpha' set")
+    for key in arg:
+        if key not in ("input", "N", "alpha"):
+            raise ServerError(5433603, f"Got unrecognized field in $expMovingAvg, $expMovingAvg "
+                                       f"sub object must have exactly two fields: An 'input' "
+                                       f"field, and either an 'N' field or an 'alpha' field")
+    if "input" not in arg:
+        raise ServerError(5433601, "$expMovingAvg sub object must have exactly two fields: An "
+                                   "'input' field, and either an 'N' field or an 'alpha' field")
+    if ("N" in arg) == ("alpha" in arg):
+        raise ServerError(5433602, "$expMovingAvg sub object must have exactly two fields: An "
+                                   "'input' field, and either an 'N' field or an 'alpha' field")
+    _need_sort(name, info, single=False)
+    _no_window(name, window_spec)
+    if "N" in arg:
+        n = arg["N"]
+        if not is_numeric(n) or not is_integral64(n) or to_long(n) <= 0:
+            raise ServerError(5433603 if not is_numeric(n) else 5433604,
+                              "'N' field must be an integer, but found type "
+                              f"{type_name(n)}" if not is_numeric(n) else
+                              "'N' must be greater than zero. Got " f"{value_repr(n)}")
+        alpha = 2.0 / (to_long(n) + 1)
+    else:
+        alpha = arg["alpha"]
+        if not is_numeric(alpha) or not 0 < to_double(alpha) < 1:
+            raise ServerError(5433605, "'alpha' must be between 0 and 1 (exclusive), found "
+                                       f"{value_repr(alpha)}")
+        alpha = to_double(alpha)
+    return ExpMovingAvgFunction(compile_expression(arg["input"], ctx.expressions), alpha)
+
+
+class CovarianceFunction:
+    def __init__(self, sample: bool, x_fn, y_fn, window: Window) -> None:
+        self.sample, self.x_fn, self.y_fn, self.window = sample, x_fn, y_fn, window
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        pairs = []
+        for scope in scopes:
+            x, y = self.x_fn(scope), self.y_fn(scope)
+            pairs.append((to_double(x), to_double(y)) if is_numeric(x) and is_numeric(y)
+                         else None)
+        n = len(scopes)
+        ranges = RangeKeys(self.window, info, docs) if self.window.kind == "range" else None
+        out = []
+        cache = None
+        for i in range(n):
+            if self.window.whole:
+                if cache is None:
+                    cache = [self._value(pairs)]
+                out.append(cache[0])
+                continue
+            start, stop = ranges.slice(i) if ranges else _documents_slice(self.window, i, n)
+            out.append(self._value(pairs[start:stop]))
+        return out
+
+    def _value(self, pairs: list) -> Any:
+        points = [p for p in pairs if p is not None]
+        n = len(points)
+        if n == 0 or (self.sample and n < 2):
+            return None
+        mx = sum(p[0] for p in points) / n
+        my = sum(p[1] for p in points) / n
+        c = sum((x - mx) * (y - my) for x, y in points)
+        return c / (n - 1 if self.sample else n)
+
+
+@window_function("$covariancePop", "$covarianceSamp")
+def _covariance(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
+    if not isinstance(arg, list) or len(arg) != 2:
+        raise ServerError(5371301 if not isinstance(arg, list) else 5371302,
+                          f"{name} requires exactly two expressions")
+    window = parse_window(window_spec, info) if window_spec is not MISSING \
+        else Window("documents", UNBOUNDED, UNBOUNDED, None)
+    return CovarianceFunction(name == "$covarianceSamp",
+                              compile_expression(arg[0], ctx.expressions),
+                              compile_expression(arg[1], ctx.expressions), window)
+
+
+class FillFunction:
+    def __init__(self, name: str, input_fn) -> None:
+        self.name, self.input_fn = name, input_fn
+
+    def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
+        values = [self.input_fn(s) for s in scopes]
+        values = [None if v is MISSING else v for v in values]
+        if self.name == "$locf":
+            out, last = [], None
+            for value in values:
+                if value is not None:
+                    last = value
+                out.append(last)
+            return out
+        xs = [info.single_sort_value(d) for d in docs]
+        out = list(values)
+        known = [i for i, v in enumerate(values) if v is not None]
+        for v in (values[i] for i in known):
+            if not is_numeric(v):
+                raise ServerError(6050105, f"Value to be filled must be numeric or nullish, but "
+                                           f"found {type_name(v)}")
+        for a, b in zip(known, known[1:]):
+            if b - a < 2:
+                continue
+            xa, xb = _fill_x(xs[a]), _fill_x(xs[b])
+            ya, yb = to_double(values[a]), to_double(values[b])
+            for k in range(a + 1, b):
+                xk = _fill_x(xs[k])
+                out[k] = ya + (yb - ya) * (xk - xa) / (xb - xa)
+        for i in range(1, len(xs)):
+            if sort_key(xs[i]) == sort_key(xs[i - 1]):
+                raise ServerError(6050106, "There can be no repeated values in the sort field")
+        return out
+
+
+def _fill_x(value: Any) -> float:
+    if is_date(value):
+        return float(coerce_to_date_ms(value))
+    if not is_numeric(value):
+        raise ServerError(6050104, "The sortBy field must be numeric or a date, but found "
+                                   f"{type_name(value)}")
+    return to_double(value)
+
+
+@window_function("$locf", "$linearFill")
+def _fill(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
+    _no_window(name, window_spec)
+    if name == "$linearFill":
+        _need_sort(name, info)
+    return FillFunction(name, compile_expression(arg, ctx.expressions))
+
+
+_NOT_WINDOW_ACCUMULATORS = ("$mergeObjects",)
+
+
+def _compile_output(field: str, spec: Any, info: StageInfo, ctx: Any):
+    if not isinstance(spec, Mapping):
+        raise ServerError(5371700, f"Expected a $-prefixed window function, {field}")
+    window_spec = spec.get("window", MISSING)
+    names = [k for k in spec if k != "window"]
+    if not names:
+        raise ServerError(5371700, f"Expected a $-prefixed window function, window")
+    if len(names) > 1:
+        raise ServerError(5371700, f"Expected a $-prefixed window function, {names[1]}")
+    name = names[0]
+    if not name.startswith("$"):
+        raise ServerError(5371700, f"Expected a $-prefixed window function, {name}")
+    arg = spec[name]
+    if name in WINDOW_FUNCTIONS:
+        return WINDOW_FUNCTIONS[name](name, arg, window_spec, info, ctx)
+    if name in ACCUMULATORS and name not in _NOT_WINDOW_ACCUMULATORS:
+        acc = ACCUMULATORS[name](name, arg, ctx)
+        window = parse_window(window_spec, info) if window_spec is not MISSING \
+            else Window("documents", UNBOUNDED, UNBOUNDED, None)
+        return AccumulatorFunction(acc, window)
+    raise ServerError(5397900, f"Unrecognized window function, {name}")
+
+
+@pipeline_stage("$setWindowFields")
+def compile_set_window_fields(arg: Any, ctx: Any):
+    if not isinstance(arg, Mapping):
+        raise ServerError(10065, f"the $setWindowFields stage specification must be an object, found "
+                          f"{type_name(arg)}")
+    for key in arg:
+        if key not in ("partitionBy", "sortBy", "output"):
+            raise ServerError(40415, f"BSON field '$setWindowFields.{key}' is an unknown field.")
+    if "output" not in arg:
+        raise ServerError(40414, "BSON field '$setWindowFields.output' is missing but a required "
+                                 "field")
+    output = arg["output"]
+    if not isinstance(output, Mapping):
+        raise ServerError(14, f"BSON field '$setWindowFields.output' is the wrong type "
+                          f"'{type_name(output)}', expected type 'object'")
+    partition_fn = None
+    if "partitionBy" in arg:
+        spec = arg["partitionBy"]
+        partition_fn = compile_expression(spec, ctx.expressions)
+    sort_fields = None
+    sort_fn = None
+    if "sortBy" in arg:
+        if not isinstance(arg["sortBy"], Mapping):
+            raise ServerError(14, "BSON field '$setWindowFields.sortBy' is the wrong type "
+                                  f"'{type_name(arg['sortBy'])}', expected type 'object'")
+        sort_fields = parse_sort_spec(dict(arg["sortBy"]))
+        sort_fn = compile_sort(dict(arg["sortBy"]))
+    info = StageInfo(sort_fields)
+    outputs = []
+    for field, spec in output.items():
+        if field.startswith("$"):
+            raise ServerError(16410, "FieldPath field names may not start with '$'. Consider "
+                                     "using $getField or $setField.")
+        outputs.append((tuple(field.split(".")), _compile_output(field, spec, info, ctx)))
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        rows = list(docs)
+        if partition_fn is not None:
+            groups: dict = {}
+            for doc in rows:
+                value = partition_fn({**variables, "ROOT": doc, "CURRENT": doc})
+                if isinstance(value, list):
+                    raise ServerError(5722200, "An expression used to partition cannot evaluate "
+                                               "to value of type array")
+                groups.setdefault(sort_key(None if value is MISSING else value), []).append(doc)
+            partitions = [groups[k] for k in sorted(groups)]
+        else:
+            partitions = [rows]
+        for partition in partitions:
+            if sort_fn is not None:
+                partition.sort(key=sort_fn)
+            scopes = [{**variables, "ROOT": d, "CURRENT": d} for d in partition]
+            columns = [fn.compute(scopes, info, partition) for _, fn in outputs]
+            for i, doc in enumerate(partition):
+                out = doc
+                for (parts, _), column in zip(outputs, columns):
+                    value = column[i]
+                    out = _set_path(out, parts, value)
+                yield out
+
+    return run
+
+
+__all__ = ["WINDOW_FUNCTIONS", "window_function", "expr_compare", "nullish", "ms_to_date"]
