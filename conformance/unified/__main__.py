@@ -2,7 +2,8 @@
 
 Prints the per-folder summary (passed / applicable, known gaps, failing, fixed gaps,
 not applicable).  ``-v`` lists every failing test with its message, ``--why-na``
-the reasons tests are not applicable, ``--suggest-gaps`` prints TOML groups for
+the reasons tests are not applicable, ``--remove-fixed`` deletes passing tests from
+known_gaps.toml, ``--suggest-gaps`` prints TOML groups for
 failing tests that are not listed yet (to review before adding).  The exit status
 is 1 when an unlisted test fails or a listed gap passes.
 """
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--why-na", action="store_true", help="count not-applicable reasons")
     parser.add_argument("--suggest-gaps", action="store_true",
                         help="print TOML for unlisted failures")
+    parser.add_argument("--remove-fixed", action="store_true",
+                        help="delete passing tests from known_gaps.toml (the list shrinks)")
     parser.add_argument("-k", dest="keyword", help="only tests whose id contains this")
     args = parser.parse_args(argv)
 
@@ -68,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         for reason, ids in groups.items():
             print("[[gap]]\nwaits_for = \"?\"\nreason = " + json.dumps(reason))
             print("tests = [\n" + "".join(f"  {json.dumps(i)},\n" for i in ids) + "]\n")
+    if args.remove_fixed:
+        from .gaps import remove_fixed
+        fixed = {case_id for outcome, case_id, _ in failures if outcome == FIXED_GAP}
+        print(f"removed {remove_fixed(fixed)} fixed gaps from known_gaps.toml")
+        failures = [f for f in failures if f[0] != FIXED_GAP]
     for line in tally.lines(f"MongoDB unified spec tests against mim (claims "
                             f"{deployment.version_text}, {deployment.topology}) "
                             f"from {root} in {elapsed:.1f}s"):

@@ -16,6 +16,8 @@ that exist, reported to their owners.
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["KnownGap", "GAPS_FILE", "load_gaps"]
+__all__ = ["KnownGap", "GAPS_FILE", "load_gaps", "remove_fixed"]
 
 GAPS_FILE = Path(__file__).resolve().parent.parent / "known_gaps.toml"
 
@@ -57,3 +59,24 @@ def load_gaps(path: Path = GAPS_FILE) -> dict[str, KnownGap]:
                 raise ValueError(f"{path.name}: {test_id!r} is listed twice")
             gaps[test_id] = gap
     return gaps
+
+
+def remove_fixed(test_ids: set[str], path: Path = GAPS_FILE) -> int:
+    """Delete *test_ids* from the file (and groups left empty), keeping everything else
+    as written.  The only edit the tooling makes: the list shrinks.  Returns how many
+    ids were removed."""
+    text = path.read_text(encoding="utf-8")
+    removed = 0
+    kept_lines = []
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip().rstrip(",")
+        if stripped.startswith('"') and json.loads(stripped) in test_ids:
+            removed += 1
+            continue
+        kept_lines.append(line)
+    text = "".join(kept_lines)
+    text = re.sub(r'\[\[gap\]\]\nwaits_for = [^\n]*\nreason = [^\n]*\ntests = \[\n\]\n\n?', "",
+                  text)
+    path.write_text(text, encoding="utf-8")
+    load_gaps(path)  # still valid
+    return removed
