@@ -20,6 +20,23 @@ from .exc import MingException, ODMError
 from .metadata import Document, Field, Index, collection
 from .manager import InstanceManager, Manager
 from .session import Session
+from .odm import (
+    FieldProperty,
+    FieldPropertyWithMissingNone,
+    ForeignIdProperty,
+    MappedClass,
+    Mapper,
+    MapperExtension,
+    ODMCursor,
+    ODMSession,
+    Query,
+    RelationProperty,
+    SessionExtension,
+    ThreadLocalODMSession,
+    mapper,
+    session,
+    state,
+)
 
 __all__ = [
     "schema",
@@ -44,4 +61,19 @@ __all__ = [
     "InstanceManager",
     "Manager",
     "Session",
+    "MappedClass",
+    "FieldProperty",
+    "FieldPropertyWithMissingNone",
+    "ForeignIdProperty",
+    "RelationProperty",
+    "ODMSession",
+    "ThreadLocalODMSession",
+    "Mapper",
+    "mapper",
+    "MapperExtension",
+    "SessionExtension",
+    "ODMCursor",
+    "Query",
+    "state",
+    "session",
 ]

@@ -1,0 +1,163 @@
+"""Per-object bookkeeping of the mapper: :class:`ObjectState`, :func:`state`, :func:`session`.
+
+Every mapped object carries one :class:`ObjectState`: its status in the unit of
+work (``new``, ``clean``, ``dirty``, ``deleted``), its current document and
+the document as last read from / written to the database (``original_document``).
+Flushing a dirty object sends the difference between the two
+(:func:`diff_documents`) as ``$set`` / ``$unset`` of the changed paths only.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any, Optional
+
+from ..base import Missing
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .odmsession import ODMSession
+
+__all__ = ["ObjectState", "state", "session", "diff_documents", "snapshot"]
+
+
+class ObjectState:
+    """Unit-of-work status and documents of one mapped object."""
+
+    new = "new"
+    clean = "clean"
+    dirty = "dirty"
+    deleted = "deleted"
+
+    __slots__ = ("status", "document", "original_document", "session", "projected", "extra_state", "_loading", "_init_depth")
+
+    def __init__(self, session: Optional["ODMSession"] = None) -> None:
+        self.status = self.new
+        self.document: dict = {}
+        self.original_document: Optional[dict] = None
+        self.session = session
+        #: True when the document was loaded with a projection (fields may be defaults, not data)
+        self.projected = False
+        self.extra_state: dict = {}
+        self._loading = False
+        self._init_depth = 0
+
+    def soil(self) -> None:
+        """Mark the object changed (a clean object becomes dirty)."""
+        if self.status == self.clean and not self._loading:
+            self.status = self.dirty
+
+    def __repr__(self) -> str:
+        return f"<ObjectState status={self.status}>"
+
+
+def state(obj: Any) -> ObjectState:
+    """The :class:`ObjectState` of a mapped object."""
+    try:
+        return obj.__dict__["_odm_state_"]
+    except (KeyError, AttributeError):
+        raise TypeError(f"{obj!r} is not a mapped object") from None
+
+
+def session(v: Any) -> Optional["ODMSession"]:
+    """The ODM session managing a mapped object, or a mapped class's session."""
+    if isinstance(v, type):
+        from .mapper import mapper
+
+        return mapper(v).session
+    st = state(v)
+    if st.session is not None:
+        return st.session
+    from .mapper import mapper
+
+    return mapper(type(v)).session
+
+
+# -- documents -------------------------------------------------------------
+def snapshot(value: Any) -> Any:
+    """A deep copy of the dicts and lists in ``value`` (scalars are shared: they are immutable)."""
+    if isinstance(value, dict):
+        return {k: snapshot(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [snapshot(v) for v in value]
+    return value
+
+
+_NUMBERS = (int, float)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal as MongoDB would store them: ``1`` and ``1.0`` or ``True`` differ, key order of sub-documents counts."""
+    if isinstance(a, dict):
+        if not isinstance(b, dict) or len(a) != len(b) or list(a) != list(b):
+            return False
+        return all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        if not isinstance(b, list) or len(a) != len(b):
+            return False
+        return all(same_value(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _dt.datetime):
+        return a == b and a.tzinfo == b.tzinfo
+    return a == b
+
+
+def _path_safe(key: Any) -> bool:
+    return isinstance(key, str) and key != "" and "." not in key and not key.startswith("$")
+
+
+def diff_documents(old: dict, new: dict) -> dict:
+    """The update document that turns ``old`` into ``new``: ``$set``/``$unset`` of changed paths.
+
+    Sub-documents present on both sides are compared key by key, so changing
+    ``metadata.tags`` sets only that path; a sub-document whose keys were
+    reordered, an array, or any other changed value is set whole.  ``_id`` is
+    never part of the update.  Returns ``{}`` when nothing changed.
+    """
+    to_set: dict = {}
+    to_unset: dict = {}
+    _diff_into(old, new, "", to_set, to_unset)
+    update: dict = {}
+    if to_set:
+        update["$set"] = to_set
+    if to_unset:
+        update["$unset"] = to_unset
+    return update
+
+
+def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) -> None:
+    for key, value in new.items():
+        if not prefix and key == "_id":
+            continue
+        path = prefix + key if _path_safe(key) else None
+        if path is None:
+            # a key that cannot be addressed by a dotted path: rewrite the parent
+            raise _Unaddressable
+        previous = old.get(key, Missing) if isinstance(old, dict) else Missing
+        if previous is Missing:
+            to_set[path] = value
+        elif isinstance(value, dict) and isinstance(previous, dict) and _same_order(previous, value):
+            sub_set: dict = {}
+            sub_unset: dict = {}
+            try:
+                _diff_into(previous, value, path + ".", sub_set, sub_unset)
+            except _Unaddressable:
+                to_set[path] = value
+            else:
+                to_set.update(sub_set)
+                to_unset.update(sub_unset)
+        elif not same_value(previous, value):
+            to_set[path] = value
+    for key in old:
+        if key not in new and not (not prefix and key == "_id"):
+            if not _path_safe(key):
+                raise _Unaddressable
+            to_unset[prefix + key] = ""
+
+
+def _same_order(old: dict, new: dict) -> bool:
+    """True when the keys both have are in the same order (so per-path updates keep the stored order)."""
+    return [k for k in old if k in new] == [k for k in new if k in old]
+
+
+class _Unaddressable(Exception):
+    pass
