@@ -173,6 +173,17 @@ def test_set_then_unset_restores(docs: list[dict], field: str, value: Any) -> No
     assert _snapshot(coll) == before
 
 
+@_settings(100)
+@given(DOCS.filter(bool), updates(operators=("$set",)))
+def test_set_is_idempotent(docs: list[dict], update: dict) -> None:
+    coll = load(docs)
+    if outcome(lambda: coll.update_many({}, update))[0] != "ok":
+        return
+    once = _snapshot(coll)
+    coll.update_many({}, update)
+    assert _snapshot(coll) == once
+
+
 @_settings(150)
 @given(DOCS, equality_filters())
 def test_upsert_then_find_finds_it(docs: list[dict], query: dict) -> None:

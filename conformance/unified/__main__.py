@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.verbose or args.gaps:
         for outcome, case_id, message in failures:
-            print(f"[{outcome}] {case_id}\n    {message.strip().splitlines()[0] if message else ''}")
+            first = message.strip().splitlines()[0] if message else ""
+            print(f"[{outcome}] {case_id}\n    {first}")
         print()
     if args.why_na:
         for reason, count in reasons.most_common():

@@ -42,10 +42,12 @@ def operation(kind: str, *names: str) -> Callable[[Operation], Operation]:
 
 _COMMON = {"session": "session", "comment": "comment", "hint": "hint", "collation": "collation",
            "let": "let", "upsert": "upsert", "projection": "projection", "sort": "sort",
-           "arrayFilters": "array_filters", "bypassDocumentValidation": "bypass_document_validation",
+           "arrayFilters": "array_filters",
+           "bypassDocumentValidation": "bypass_document_validation",
            "returnDocument": "return_document", "ordered": "ordered", "filter": "filter",
            "skip": "skip", "limit": "limit"}
-_FIND = dict(_COMMON, batchSize="batch_size", maxTimeMS="max_time_ms", allowDiskUse="allow_disk_use",
+_FIND = dict(_COMMON, batchSize="batch_size", maxTimeMS="max_time_ms",
+             allowDiskUse="allow_disk_use",
              noCursorTimeout="no_cursor_timeout", showRecordId="show_record_id",
              returnKey="return_key", min="min", max="max", singleBatch="single_batch")
 # aggregate and count options travel as command fields (pymongo's **kwargs)
@@ -227,7 +229,8 @@ def _create_index(ctx: "RunContext", coll: Any, args: dict[str, Any]) -> Any:
     session = args.pop("session", None)
     if "rawData" in args:
         raise Unsupported("rawData (timeseries raw buckets) has no pymongo 4 argument")
-    return call(coll, "create_index", keys, session=ctx.entities[session] if session else None, **args)
+    return call(coll, "create_index", keys,
+                session=ctx.entities[session] if session else None, **args)
 
 
 @operation("collection", "dropIndex")
@@ -276,7 +279,8 @@ def _create_collection(ctx: "RunContext", db: Any, args: dict[str, Any]) -> Any:
     args = dict(args)
     name = args.pop("collection")
     session = args.pop("session", None)
-    return call(db, "create_collection", name, session=ctx.entities[session] if session else None, **args)
+    return call(db, "create_collection", name,
+                session=ctx.entities[session] if session else None, **args)
 
 
 @operation("database", "dropCollection")
@@ -288,7 +292,8 @@ def _drop_collection(ctx: "RunContext", db: Any, args: dict[str, Any]) -> Any:
 
 @operation("database", "listCollections")
 def _list_collections(ctx: "RunContext", db: Any, args: dict[str, Any]) -> Any:
-    return list(call(db, "list_collections", **kwargs_of(ctx, args, dict(_COMMON, batchSize="batchSize"))))
+    table = dict(_COMMON, batchSize="batchSize")
+    return list(call(db, "list_collections", **kwargs_of(ctx, args, table)))
 
 
 @operation("database", "listCollectionNames")
