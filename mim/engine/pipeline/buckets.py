@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bson.decimal128 import Decimal128
+from bson.int64 import Int64
 
 from ..errors import ServerError
 from ..expressions import compile_expression
@@ -140,8 +141,12 @@ def _pow2_type(result: float, original: Any) -> Any:
         return Decimal128(decimal.Decimal(result))
     if isinstance(original, float):
         return result
+    if result != int(result):
+        return result  # 2 ** negative exponent is a double, as $pow gives
     n = int(result)
-    return type(original)(n) if n < 2**63 else result
+    if n < 2**31:
+        return n
+    return Int64(n) if n < 2**63 else result
 
 
 def make_rounder(name: str):

@@ -1,0 +1,9 @@
+import pytest
+
+import mim
+
+
+@pytest.fixture
+def db():
+    client = mim.MongoClient(server=mim.Server())
+    return client["pipeline"]
