@@ -87,7 +87,10 @@ class Index:
     # -- maintenance -----------------------------------------------------------------
 
     def add(self, doc: Mapping, id_key: tuple) -> None:
-        keys, multikey = self.document_keys(doc)
+        self.add_keys(self.document_keys(doc), id_key)
+
+    def add_keys(self, computed: tuple[list[tuple], frozenset[int]], id_key: tuple) -> None:
+        keys, multikey = computed
         if not keys:
             return
         entries = self.entries
@@ -154,13 +157,16 @@ class Index:
             f"index: {self.name} dup key: {{ {rendered} }}",
             dict(self.pattern.document), values)
 
-    def check(self, doc: Mapping, id_key: tuple) -> None:
-        """Raise the error storing ``doc`` under ``id_key`` would cause."""
-        keys, _ = self.document_keys(doc)  # raises CannotIndexParallelArrays
+    def check(self, doc: Mapping, id_key: tuple) -> tuple[list[tuple], frozenset[int]]:
+        """Raise the error storing ``doc`` under ``id_key`` would cause; else
+        return its keys."""
+        computed = self.document_keys(doc)  # raises CannotIndexParallelArrays
+        keys = computed[0]
         if self.unique and keys:
             duplicate = self.find_duplicate(doc, id_key, keys)
             if duplicate is not None:
                 raise self.duplicate_error(doc, duplicate)
+        return computed
 
     # -- scanning ------------------------------------------------------------------
 
@@ -179,6 +185,7 @@ class IndexCatalog:
         #: name -> Index, for every index besides ``_id_``
         self.secondary: dict[str, Index] = {}
         self._constrained: tuple[Index, ...] = ()
+        self._pending: tuple | None = None
 
     def duplicate_id_error(self, id_value: Any) -> ServerError:
         return duplicate_key(
@@ -309,29 +316,36 @@ class IndexCatalog:
 
     # -- write hooks (called by CollectionData under the server lock) ---------------------
 
-    def check_insert(self, stored: "StoredDocument") -> None:
+    def check_insert(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
         """Raise the constraint error a new document would cause, writing nothing."""
         if not self._constrained:
             return
         doc = stored.doc
-        id_key = sort_key(doc["_id"])
+        if id_key is None:
+            id_key = sort_key(doc["_id"])
+        computed = []
         for index in self._constrained:
-            index.check(doc, id_key)
+            computed.append(index.check(doc, id_key))
+        # the keys are kept for the add() that follows (the store's next step)
+        self._pending = (stored, id_key, computed)
 
     def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None:
         """Raise the constraint error replacing ``old`` by ``new`` would cause."""
+        self.check_insert(new)
+
+    def add(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
         if not self._constrained:
             return
-        doc = new.doc
-        id_key = sort_key(doc["_id"])
-        for index in self._constrained:
-            index.check(doc, id_key)
-
-    def add(self, stored: "StoredDocument") -> None:
-        if not self._constrained:
+        pending = self._pending
+        self._pending = None
+        if pending is not None and pending[0] is stored:
+            id_key = id_key or pending[1]
+            for index, keys in zip(self._constrained, pending[2]):
+                index.add_keys(keys, id_key)
             return
         doc = stored.doc
-        id_key = sort_key(doc["_id"])
+        if id_key is None:
+            id_key = sort_key(doc["_id"])
         for index in self._constrained:
             index.add(doc, id_key)
 

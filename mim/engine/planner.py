@@ -285,12 +285,18 @@ class IndexScan(Plan):
         self.field_intervals = field_intervals
         self.direction = direction
         self.ranges = _key_ranges(field_intervals)
-        entries = index.entries
-        total = 0
-        for low, high in self.ranges:
-            total += entries.bisect_left(high) - entries.bisect_right(low)
-        self.cost = float(total)
-        self.nkeys = total
+        self._cost: float | None = None
+
+    @property
+    def cost(self) -> float:  # type: ignore[override]
+        """The exact number of keys inside the bounds (counted on first use)."""
+        if self._cost is None:
+            entries = self.index.entries
+            total = 0
+            for low, high in self.ranges:
+                total += entries.bisect_left(high) - entries.bisect_right(low)
+            self._cost = float(total)
+        return self._cost
 
     def id_keys(self, coll: "CollectionData") -> Iterator[tuple]:
         entries = self.index.entries
@@ -611,6 +617,8 @@ def choose_plan(coll: "CollectionData", node: MatchNode, sort: list[tuple[str, i
         plans.append(or_plan)
     if not plans:
         return scan
+    if len(plans) == 1 and not plans[0].sort_only and (not sort or plans[0].provides_sort):
+        return plans[0]  # as on the server, an index that applies beats a scan
     matches_bound = min([total] + [p.cost for p in plans if not p.sort_only])
     best: Plan = scan
     best_cost = _effective_cost(scan, sort, want, matches_bound)

@@ -89,9 +89,9 @@ class CollectionData:
         if key in self.documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
         stored = StoredDocument(raw, doc)
-        self.indexes.check_insert(stored)
+        self.indexes.check_insert(stored, key)
         self.documents[key] = stored
-        self.indexes.add(stored)
+        self.indexes.add(stored, key)
         self._notify("insert", None, stored)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict) -> StoredDocument:
