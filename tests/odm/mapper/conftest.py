@@ -1,0 +1,99 @@
+"""Fixtures for the mapper tests: one ODM session per test on each backend.
+
+Backends (parametrised through ``odm_backend``):
+
+* ``mim``: an in-process mim server (``mim://<unique host>/...``);
+* ``wire``: real pymongo talking to ``mim.serve(port=0)`` over the wire
+  protocol (skipped, saying so, if this mim has no wire server);
+* ``pymongo``: a real server named by ``MONGODB_URI`` (skipped without it).
+
+Mapped classes are declared inside each test, so the global mapper registry
+is restored after every test.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any, Iterator
+
+import pytest
+
+from odm import create_datastore, create_engine
+from odm.datastore import DataStore
+from odm.odm import ODMSession, ThreadLocalODMSession
+from odm.odm.mapper import Mapper
+
+MAPPER_BACKENDS = ["mim", "wire", "pymongo"]
+
+_wire: dict[str, Any] = {}
+_engines: dict[str, Any] = {}
+
+
+def _wire_uri() -> str:
+    if "server" not in _wire:
+        import mim
+
+        serve = getattr(mim, "serve", None)
+        if serve is None:
+            pytest.skip("mim.serve is not available: no wire-server run")
+        _wire["server"] = serve(port=0)
+    return _wire["server"].uri
+
+
+def make_mapper_datastore(backend: str) -> DataStore:
+    unique = uuid.uuid4().hex[:12]
+    if backend == "mim":
+        return create_datastore(f"mim://odm-mapper-{unique}/odm_mapper")
+    if backend == "wire":
+        uri = _wire_uri()
+    else:
+        uri = os.environ.get("MONGODB_URI", "")
+        if not uri:
+            pytest.skip("MONGODB_URI is not set: the real-MongoDB run of the mapper suite needs a server URI")
+    engine = _engines.get(uri)
+    if engine is None:
+        engine = _engines[uri] = create_engine(uri)
+    return DataStore(engine, f"odm_mapper_{unique}")
+
+
+@pytest.fixture(params=MAPPER_BACKENDS)
+def odm_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def odm_datastore(odm_backend: str) -> Iterator[DataStore]:
+    ds = make_mapper_datastore(odm_backend)
+    yield ds
+    if odm_backend != "mim":
+        ds.conn.drop_database(ds.name)
+
+
+@pytest.fixture
+def odm_session(odm_datastore: DataStore) -> ODMSession:
+    return ODMSession(bind=odm_datastore)
+
+
+@pytest.fixture
+def tl_session(odm_datastore: DataStore) -> Iterator[ThreadLocalODMSession]:
+    sess = ThreadLocalODMSession(bind=odm_datastore)
+    yield sess
+    sess.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_mapper_registry() -> Iterator[None]:
+    saved = (dict(Mapper._registry), dict(Mapper._by_name), dict(Mapper._by_collection))
+    yield
+    Mapper._registry.clear()
+    Mapper._registry.update(saved[0])
+    Mapper._by_name.clear()
+    Mapper._by_name.update(saved[1])
+    Mapper._by_collection.clear()
+    Mapper._by_collection.update(saved[2])
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    server = _wire.pop("server", None)
+    if server is not None:
+        server.stop()
