@@ -183,6 +183,34 @@ def cmd_get_cmd_line_opts(server: Server, db: str, cmd: Mapping) -> dict:
     return {"argv": ["mim"], "parsed": {}, "ok": 1.0}
 
 
+@command("hostInfo")
+def cmd_host_info(server: Server, db: str, cmd: Mapping) -> dict:
+    import platform
+    return {"system": {"currentTime": datetime.datetime.now(datetime.timezone.utc),
+                       "hostname": platform.node(), "cpuAddrSize": 64,
+                       "numCores": os.cpu_count() or 1, "cpuArch": platform.machine()},
+            "os": {"type": platform.system(), "name": platform.platform(),
+                   "version": platform.release()},
+            "extra": {}, "ok": 1.0}
+
+
+@command("getLog")
+def cmd_get_log(server: Server, db: str, cmd: Mapping) -> dict:
+    if db != "admin":
+        raise ServerError(13, "getLog may only be run against the admin database.")
+    if cmd["getLog"] == "*":
+        return {"names": ["global", "startupWarnings"], "ok": 1.0}
+    return {"totalLinesWritten": 0, "log": [], "ok": 1.0}
+
+
+@command("listCommands")
+def cmd_list_commands(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"commands": {name: {"help": (fn.__doc__ or "").strip().splitlines()[0]
+                                if fn.__doc__ else ""}
+                         for name, fn in sorted(COMMANDS.items())},
+            "ok": 1.0}
+
+
 @command("endSessions")
 def cmd_end_sessions(server: Server, db: str, cmd: Mapping) -> dict:
     return {"ok": 1.0}
@@ -245,6 +273,21 @@ def cmd_rename_collection(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_coll_stats(server: Server, db: str, cmd: Mapping) -> dict:
     return catalog.coll_stats(server, db, _collection_name(cmd, "collStats"),
                               _scale(cmd, "collStats"))
+
+
+@command("validate")
+def cmd_validate(server: Server, db: str, cmd: Mapping) -> dict:
+    name = _collection_name(cmd, "validate")
+    with server.lock:
+        coll = server.get_collection(db, name)
+        if coll is None:
+            raise ServerError(26, f"Collection '{db}.{name}' does not exist to validate.")
+        n_records = len(coll)
+        n_indexes = len(coll.indexes.list())
+    return {"ns": f"{db}.{name}", "nInvalidDocuments": 0, "nNonCompliantDocuments": 0,
+            "nrecords": n_records, "nIndexes": n_indexes, "valid": True, "repaired": False,
+            "warnings": [], "errors": [], "extraIndexEntries": [], "missingIndexEntries": [],
+            "corruptRecords": [], "ok": 1.0}
 
 
 @command("dbStats")

@@ -87,6 +87,7 @@ OPERATIONS: dict[str, Callable[[Any], Any]] = {
     "unknown command": lambda db: db.command("frobnicate"),
     "create existing": lambda db: db.command("create", "items"),
     "rename missing": lambda db: db.ghost.rename("spirit"),
+    "validate missing": lambda db: db.validate_collection("ghost"),
     "drop missing index": lambda db: db.items.drop_index("nope"),
     "dollar field in replacement": lambda db: db.items.replace_one({"_id": 1}, {"$a": 1}),
 }

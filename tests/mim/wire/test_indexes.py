@@ -109,3 +109,14 @@ def test_hint(coll):
     with pytest.raises(OperationFailure) as info:
         list(coll.find().hint("nope"))
     assert info.value.code == 2
+
+
+def test_explain_aggregate(db, coll):
+    coll.insert_many([{"_id": i, "a": i} for i in range(10)])
+    coll.create_index("a")
+    plan = db.command("aggregate", coll.name, pipeline=[{"$match": {"a": 3}}, {"$project": {"a": 1}}],
+                      explain=True)
+    first = plan["stages"][0]["$cursor"]["queryPlanner"]
+    assert first["namespace"] == coll.full_name
+    assert "IXSCAN" in str(first["winningPlan"])
+    assert plan["stages"][1] == {"$project": {"a": 1}}

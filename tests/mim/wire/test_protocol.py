@@ -163,3 +163,27 @@ def test_crc32c_known_values():
     assert crc32c(bytes(32)) == 0x8A9136AA
     assert crc32c(b"\xff" * 32) == 0x62A8AB43
     assert crc32c(b"6789", crc32c(b"12345")) == 0xE3069283
+
+
+def test_admin_commands_tools_use(client, db):
+    assert "find" in client.admin.command("listCommands")["commands"]
+    assert client.admin.command("hostInfo")["system"]["numCores"] >= 1
+    assert client.admin.command("getLog", "global")["log"] == []
+    db.v.insert_one({})
+    assert db.validate_collection("v")["valid"] is True
+    with pytest.raises(OperationFailure) as info:
+        db.validate_collection("missing")
+    assert info.value.code == 26
+
+
+def test_unsupported_features_are_refused_not_ignored(db):
+    from pymongo import CursorType
+    from pymongo.collation import Collation
+    db.c.insert_one({"_id": 1, "s": "a"})
+    with pytest.raises(OperationFailure) as info:
+        list(db.c.find(collation=Collation("fr")))
+    assert info.value.code == 238
+    assert list(db.c.find(collation=Collation("simple"))) == [{"_id": 1, "s": "a"}]
+    with pytest.raises(OperationFailure) as info:
+        list(db.c.find(cursor_type=CursorType.TAILABLE))
+    assert info.value.code == 2
