@@ -173,7 +173,7 @@ def test_stop_closes_connections_and_frees_the_port():
     import mim
     with mim.serve(port=0) as running:
         port = running.port
-        client = pymongo.MongoClient(running.uri, serverSelectionTimeoutMS=2000)
+        client = pymongo.MongoClient(running.uri, serverSelectionTimeoutMS=300)
         client.admin.command("ping")
     assert not running.running
     with pytest.raises(pymongo.errors.PyMongoError):
