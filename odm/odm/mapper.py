@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, Iterable, Optional, TypeVar, Union
 
 from ..base import Missing
+from ..schema import Invalid
 from ..exc import MingException
 from ..metadata import collection as _collection
 from ..utils import all_class_properties
@@ -246,10 +247,32 @@ class Mapper:
         return current() if current is not None else sess
 
     def finish_new(self, obj: Any) -> None:
-        """Validate a just-constructed object (filling defaults) and add it to its session."""
+        """Fill in the defaults of a just-constructed object and add it to its session.
+
+        Values assigned in ``__init__`` were validated by their properties
+        already; only the absent fields are validated here (so ``required``
+        fields raise ``Invalid`` and ``if_missing`` defaults appear).
+        """
         st = state(obj)
-        document = self.collection.m.schema.validate(st.document)
-        st.document = dict(document)
+        schema = self.collection.m.schema
+        document = st.document
+        errors: dict[str, Any] = {}
+        for name, item in schema.fields.items():
+            if isinstance(name, str) and name not in document:
+                try:
+                    value = item.validate(Missing)
+                except Invalid as exc:
+                    errors[name] = exc
+                else:
+                    if value is not Missing:
+                        document[name] = value
+        if errors:
+            msg = "\n".join(f"{name}:{errors[name]}" for name in sorted(errors))
+            raise Invalid(msg, document, error_dict=errors)
+        ordered = {name: document[name] for name in schema.fields if name in document}
+        if len(ordered) != len(document):
+            ordered.update((k, v) for k, v in document.items() if k not in ordered)
+        st.document = ordered
         st.status = ObjectState.new
         sess = self._session_for_new()
         if sess is not None:

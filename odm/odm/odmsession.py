@@ -374,8 +374,12 @@ class ODMSession:
         for key in [k for k in document if k not in data]:
             del document[key]
         for key, value in data.items():
-            if key not in document or not same_value(document[key], value):
-                document[key] = snapshot(value)
+            current = document.get(key, Missing)
+            if type(current) is type(value) and (
+                current == value if not isinstance(value, (dict, list)) else same_value(current, value)
+            ):
+                continue
+            document[key] = snapshot(value)
         st.original_document = data
         st.projected = False
         st.status = ObjectState.clean

@@ -114,8 +114,8 @@ class FieldProperty(ORMProperty):
 
     def __set__(self, instance: Any, value: Any) -> None:
         st = state(instance)
-        value = self.field.schema.validate(value)
-        st.document[self.name] = instrument(value, st) if isinstance(value, (dict, list)) else value
+        # validation returns new containers; they are instrumented when first read
+        st.document[self.name] = self.field.schema.validate(value)
         st.soil()
 
     def __delete__(self, instance: Any) -> None:
