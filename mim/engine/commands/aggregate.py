@@ -1,0 +1,54 @@
+"""``aggregate``: runs :func:`mim.engine.pipeline.run_pipeline` behind a cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..cursors import DEFAULT_FIRST_BATCH
+from ..errors import ServerError
+from ..store import Server
+from . import command
+from .arguments import cursor_batch_size, type_name
+from .cursors import cursor_reply
+
+@command("aggregate")
+def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
+    target = cmd["aggregate"]
+    if target == 1 and not isinstance(target, bool):
+        coll: str | None = None
+    elif isinstance(target, str):
+        coll = target
+    else:
+        raise ServerError(2, "Invalid command format: the 'aggregate' field must specify a "
+                             "collection name or 1")
+    pipeline = cmd.get("pipeline")
+    if pipeline is None:
+        raise ServerError(40414, "BSON field 'aggregate.pipeline' is missing but a required "
+                                 "field")
+    if not isinstance(pipeline, list):
+        raise ServerError(14, f"BSON field 'aggregate.pipeline' is the wrong type "
+                              f"'{type_name(pipeline)}', expected type 'array'")
+    if cmd.get("explain"):
+        from .explain import explain_aggregate
+        return explain_aggregate(server, db, coll, cmd)
+    if "cursor" not in cmd:
+        raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
+                             "explain argument")
+    batch_size = cursor_batch_size(cmd, "aggregate")
+    run_pipeline = pipeline_runner()
+    docs = list(run_pipeline(server, db, coll, pipeline, let=cmd.get("let"),
+                             hint=cmd.get("hint")))
+    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
+    return cursor_reply(server, ns, docs,
+                         DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
+
+
+def pipeline_runner() -> Callable[..., Any]:
+    try:
+        from .pipeline import run_pipeline
+    except ModuleNotFoundError as exc:
+        if exc.name != __name__.rpartition(".")[0] + ".pipeline":
+            raise
+        raise ServerError(238, "aggregate is not available in this build of mim") from None
+    return run_pipeline

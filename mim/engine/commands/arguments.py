@@ -1,0 +1,130 @@
+"""Checking command arguments the way the server does: its codes and wording
+(``BSON field 'find.limit' is the wrong type 'string', expected types …``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ServerError
+
+def check_collation(collation: Any) -> None:
+    """mim compares strings by code point only: any other collation is refused
+    rather than silently ignored (the collation issue will lift this)."""
+    if collation is None:
+        return
+    if not isinstance(collation, Mapping):
+        raise ServerError(14, f"BSON field 'collation' is the wrong type "
+                              f"'{type_name(collation)}', expected type 'object'")
+    if dict(collation) != {"locale": "simple"}:
+        raise ServerError(238, "collation other than the simple collation is not supported "
+                               "by mim yet")
+
+
+def collection_name(cmd: Mapping[str, Any], name: str) -> str:
+    value = cmd[name]
+    if not isinstance(value, str):
+        raise ServerError(2, f"collection name has invalid type {type_name(value)}")
+    return value
+
+
+def type_name(value: Any) -> str:
+    from .values import type_name
+    return type_name(value)
+
+
+def scale(cmd: Mapping, command_name: str) -> int:
+    scale = number(cmd, "scale", command_name)
+    if scale is None:
+        return 1
+    if scale < 1:
+        raise ServerError(51024, f"BSON field 'scale' value must be >= 1, actual value "
+                                 f"'{scale}'")
+    return scale
+
+
+def render_value(value: Any) -> str:
+    from .render import render
+    return render(value)
+
+
+def optional(cmd: Mapping, field: str, kind: type, expected: str,
+              command_name: str | None = None) -> Any:
+    """``cmd[field]`` if present and not null, type-checked as the server does."""
+    value = cmd.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, kind):
+        owner = command_name or next(iter(cmd))
+        raise ServerError(14, f"BSON field '{owner}.{field}' is the wrong type "
+                              f"'{type_name(value)}', expected type '{expected}'")
+    return value
+
+
+def number(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int | None:
+    value = cmd.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and \
+            type(value).__name__ != "Decimal128":
+        raise ServerError(14, f"BSON field '{owner or command_name}.{field}' is the wrong type "
+                              f"'{type_name(value)}', expected types '[long, int, "
+                              f"decimal, double]'")
+    return int(float(str(value))) if type(value).__name__ == "Decimal128" else int(value)
+
+
+def non_negative(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int:
+    value = number(cmd, field, command_name, owner)
+    if value is None:
+        return 0
+    if value < 0:
+        raise ServerError(51024, f"BSON field '{field}' value must be >= 0, actual value "
+                                 f"'{value}'")
+    return value
+
+
+def statements(cmd: Mapping, field: str, command_name: str) -> list:
+    """A write command's statements: a non-empty array of documents."""
+    if field not in cmd:
+        raise ServerError(40414, f"BSON field '{command_name}.{field}' is missing but a "
+                                 f"required field")
+    value = cmd[field]
+    if not isinstance(value, list):
+        raise ServerError(14, f"BSON field '{command_name}.{field}' is the wrong type "
+                              f"'{type_name(value)}', expected type 'array'")
+    if not value or len(value) > 100000:
+        raise ServerError(16, f"Write batch sizes must be between 1 and 100000. Got "
+                              f"{len(value)} operations.")
+    for index, statement in enumerate(value):
+        if not isinstance(statement, (Mapping, bytes)):
+            raise ServerError(14, f"BSON field '{command_name}.{field}.{index}' is the wrong "
+                                  f"type '{type_name(statement)}', expected type "
+                                  f"'object'")
+        if field != "documents":
+            check_collation(statement.get("collation"))
+            for key in ("q", "u") if field == "updates" else ("q",):
+                if key not in statement:
+                    raise ServerError(40414, f"BSON field '{command_name}.{field}.{key}' is "
+                                             f"missing but a required field")
+            q = statement["q"]
+            if not isinstance(q, Mapping):
+                raise ServerError(14, f"BSON field '{command_name}.{field}.q' is the wrong "
+                                      f"type '{type_name(q)}', expected type 'object'")
+    return value
+
+
+def batch_size(cmd: Mapping, command_name: str) -> int | None:
+    if cmd.get("batchSize") is None:
+        return None
+    return non_negative(cmd, "batchSize", command_name)
+
+
+def cursor_batch_size(cmd: Mapping, command_name: str) -> int | None:
+    """``cursor.batchSize`` of aggregate/listCollections/listIndexes (None = no limit)."""
+    cursor = cmd.get("cursor")
+    if cursor is None:
+        return None
+    if not isinstance(cursor, Mapping):
+        raise ServerError(14, f"BSON field '{command_name}.cursor' is the wrong type "
+                              f"'{type_name(cursor)}', expected type 'object'")
+    return batch_size(cursor, command_name) if "batchSize" in cursor else None

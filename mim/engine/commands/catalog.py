@@ -1,0 +1,90 @@
+"""Catalog commands: create, drop, dropDatabase, listCollections, listDatabases,
+renameCollection, collStats, dbStats, validate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import bson
+
+from .. import catalog
+from ..errors import ServerError
+from ..store import ENGINE_CODEC, Server
+from . import DRIVER_FIELDS, command
+from .arguments import collection_name, cursor_batch_size, optional, scale
+from .cursors import cursor_reply
+
+@command("create")
+def cmd_create(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "create")
+    catalog.create_collection(server, db, name, {k: v for k, v in cmd.items()
+                                                 if k != "create" and k not in DRIVER_FIELDS})
+    return {"ok": 1.0}
+
+
+@command("drop")
+def cmd_drop(server: Server, db: str, cmd: Mapping) -> dict:
+    return catalog.drop_collection(server, db, collection_name(cmd, "drop"))
+
+
+@command("dropDatabase")
+def cmd_drop_database(server: Server, db: str, cmd: Mapping) -> dict:
+    server.drop_database(db)
+    return {"dropped": db, "ok": 1.0}
+
+
+@command("listCollections")
+def cmd_list_collections(server: Server, db: str, cmd: Mapping) -> dict:
+    flt = optional(cmd, "filter", dict, "object")
+    infos = catalog.list_collections(server, db, flt, bool(cmd.get("nameOnly", False)))
+    raws = [bson.encode(info, codec_options=ENGINE_CODEC) for info in infos]
+    return cursor_reply(server, f"{db}.$cmd.listCollections", raws,
+                         cursor_batch_size(cmd, "listCollections"))
+
+
+@command("listDatabases")
+def cmd_list_databases(server: Server, db: str, cmd: Mapping) -> dict:
+    if db != "admin":
+        raise ServerError(13, "listDatabases may only be run against the admin database.")
+    reply = catalog.list_databases(server, bool(cmd.get("nameOnly", False)))
+    flt = cmd.get("filter")
+    if flt:
+        from .matcher import compile_filter
+        node = compile_filter(flt)
+        reply["databases"] = [d for d in reply["databases"] if node.matches(d)]
+    return reply
+
+
+@command("renameCollection")
+def cmd_rename_collection(server: Server, db: str, cmd: Mapping) -> dict:
+    if db != "admin":
+        raise ServerError(13, "renameCollection may only be run against the admin database.")
+    catalog.rename_collection(server, cmd["renameCollection"], cmd["to"],
+                              bool(cmd.get("dropTarget", False)))
+    return {"ok": 1.0}
+
+
+@command("collStats")
+def cmd_coll_stats(server: Server, db: str, cmd: Mapping) -> dict:
+    return catalog.coll_stats(server, db, collection_name(cmd, "collStats"),
+                              scale(cmd, "collStats"))
+
+
+@command("validate")
+def cmd_validate(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "validate")
+    with server.lock:
+        coll = server.get_collection(db, name)
+        if coll is None:
+            raise ServerError(26, f"Collection '{db}.{name}' does not exist to validate.")
+        n_records = len(coll)
+        n_indexes = len(coll.indexes.list())
+    return {"ns": f"{db}.{name}", "nInvalidDocuments": 0, "nNonCompliantDocuments": 0,
+            "nrecords": n_records, "nIndexes": n_indexes, "valid": True, "repaired": False,
+            "warnings": [], "errors": [], "extraIndexEntries": [], "missingIndexEntries": [],
+            "corruptRecords": [], "ok": 1.0}
+
+
+@command("dbStats")
+def cmd_db_stats(server: Server, db: str, cmd: Mapping) -> dict:
+    return catalog.db_stats(server, db, scale(cmd, "dbStats"))

@@ -1,0 +1,95 @@
+"""CRUD commands: find, count, distinct, insert, update, delete, findAndModify."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .. import crud
+from ..cursors import DEFAULT_FIRST_BATCH
+from ..errors import ServerError
+from ..store import Server, decode_shadow
+from . import command
+from .arguments import (batch_size, collection_name, non_negative, number, optional,
+                        statements)
+from .cursors import cursor_reply
+
+@command("find")
+def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "find")
+    flt = optional(cmd, "filter", dict, "object", "find")
+    projection = optional(cmd, "projection", dict, "object", "find")
+    skip = non_negative(cmd, "skip", "find")
+    limit = non_negative(cmd, "limit", "find")
+    size = batch_size(cmd, "find")
+    sort = optional(cmd, "sort", dict, "object", "find")
+    docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
+                     skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
+    if cmd.get("tailable"):
+        with server.lock:
+            collection = server.get_collection(db, name)
+            capped = bool(collection is not None and collection.options.get("capped"))
+        if not capped:
+            raise ServerError(2, f"error processing query: ns={db}.{name} :: caused by :: "
+                                 f"tailable cursor requested on non capped collection")
+    first_batch = DEFAULT_FIRST_BATCH if size is None else size
+    return cursor_reply(server, f"{db}.{name}", docs, first_batch,
+                         single_batch=bool(cmd.get("singleBatch", False)))
+
+
+@command("count")
+def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "count")
+    query = optional(cmd, "query", dict, "object", "count")
+    skip = non_negative(cmd, "skip", "count")
+    limit = number(cmd, "limit", "count") or 0
+    n = crud.count(server, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"))
+    return {"n": n, "ok": 1.0}
+
+
+@command("distinct")
+def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "distinct")
+    values = crud.distinct(server, db, name, cmd.get("key"), cmd.get("query"))
+    return {"values": values, "ok": 1.0}
+
+
+@command("insert")
+def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "insert")
+    reply = crud.insert(server, db, name, statements(cmd, "documents", "insert"),
+                        bool(cmd.get("ordered", True)))
+    reply["ok"] = 1.0
+    return reply
+
+
+@command("update")
+def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "update")
+    reply = crud.update(server, db, name, statements(cmd, "updates", "update"),
+                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"))
+    reply["ok"] = 1.0
+    return reply
+
+
+@command("delete")
+def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "delete")
+    reply = crud.delete(server, db, name, statements(cmd, "deletes", "delete"),
+                        bool(cmd.get("ordered", True)))
+    reply["ok"] = 1.0
+    return reply
+
+
+@command("findAndModify", "findandmodify")
+def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, next(iter(cmd)))
+    reply = crud.find_and_modify(
+        server, db, name, query=cmd.get("query"), sort=cmd.get("sort"),
+        remove=bool(cmd.get("remove", False)), update=cmd.get("update"),
+        new=bool(cmd.get("new", False)), fields=cmd.get("fields"),
+        upsert=bool(cmd.get("upsert", False)), array_filters=cmd.get("arrayFilters"),
+        hint=cmd.get("hint"), let=cmd.get("let"))
+    value = reply["value"]
+    reply["value"] = decode_shadow(value) if value is not None else None
+    reply["ok"] = 1.0
+    return reply

@@ -1,0 +1,62 @@
+"""Cursor commands: ``getMore`` and ``killCursors`` over the server's cursor
+registry (:mod:`mim.engine.cursors`), and the ``{cursor: {firstBatch…}}`` reply
+every cursor-returning command sends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import bson
+
+from ..cursors import registry_of
+from ..errors import ServerError
+from ..store import Server
+from . import command
+from .arguments import batch_size, collection_name, type_name
+
+def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: int | None,
+                  single_batch: bool = False) -> dict:
+    """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``."""
+    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch)
+    return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
+
+
+@command("getMore")
+def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
+    cursor_id = cmd["getMore"]
+    if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+        raise ServerError(14, f"BSON field 'getMore.getMore' is the wrong type "
+                              f"'{type_name(cursor_id)}', expected type 'long'")
+    if "collection" not in cmd:
+        raise ServerError(40414, "BSON field 'getMore.collection' is missing but a required "
+                                 "field")
+    collection = cmd["collection"]
+    if not isinstance(collection, str):
+        raise ServerError(14, f"BSON field 'getMore.collection' is the wrong type "
+                              f"'{type_name(collection)}', expected type 'string'")
+    size = batch_size(cmd, "getMore")
+    ns = f"{db}.{collection}"
+    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None)
+    return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
+
+
+@command("killCursors")
+def cmd_kill_cursors(server: Server, db: str, cmd: Mapping) -> dict:
+    collection = collection_name(cmd, "killCursors")
+    ids = cmd.get("cursors")
+    if not isinstance(ids, list):
+        raise ServerError(40414 if ids is None else 14,
+                          "BSON field 'killCursors.cursors' is missing but a required field"
+                          if ids is None else
+                          f"BSON field 'killCursors.cursors' is the wrong type "
+                          f"'{type_name(ids)}', expected type 'array'")
+    for index, cursor_id in enumerate(ids):
+        if not isinstance(cursor_id, int) or isinstance(cursor_id, bool):
+            raise ServerError(14, f"BSON field 'killCursors.cursors.{index}' is the wrong type "
+                                  f"'{type_name(cursor_id)}', expected type 'long'")
+    reply: dict[str, Any] = dict(registry_of(server).kill(f"{db}.{collection}",
+                                                          [int(i) for i in ids]))
+    reply = {k: [bson.Int64(i) for i in v] for k, v in reply.items()}
+    reply["ok"] = 1.0
+    return reply

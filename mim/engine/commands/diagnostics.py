@@ -1,0 +1,144 @@
+"""Diagnostic commands: the handshake (``hello``/``isMaster``), ``buildInfo``,
+``serverStatus`` and the other commands drivers and tools ask a server."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import bson
+
+from ..errors import ServerError
+from ..store import Server
+from . import COMMANDS, command
+
+VERSION = "7.0.0"
+MAX_WIRE_VERSION = 21  # MongoDB 7.0
+_STARTED = time.time()
+
+BUILD_INFO: dict[str, Any] = {
+    "version": VERSION,
+    "gitVersion": "mim",
+    "versionArray": [7, 0, 0, 0],
+    "bits": 64,
+    "debug": False,
+    "maxBsonObjectSize": 16 * 1024 * 1024,
+    "storageEngines": ["mim"],
+    "javascriptEngine": "none",
+    "modules": [],
+    "ok": 1.0,
+}
+
+
+@command("ping")
+def cmd_ping(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"ok": 1.0}
+
+
+@command("buildInfo", "buildinfo")
+def cmd_build_info(server: Server, db: str, cmd: Mapping) -> dict:
+    return dict(BUILD_INFO)
+
+
+def hello_reply(legacy: bool = False) -> dict:
+    reply: dict[str, Any] = {
+        "isWritablePrimary": True,
+        "topologyVersion": {"processId": bson.ObjectId(b"mimmimmimmim"), "counter": 0},
+        "maxBsonObjectSize": 16 * 1024 * 1024,
+        "maxMessageSizeBytes": 48000000,
+        "maxWriteBatchSize": 100000,
+        "localTime": datetime.datetime.now(datetime.timezone.utc),
+        "logicalSessionTimeoutMinutes": 30,
+        "connectionId": 1,
+        "minWireVersion": 0,
+        "maxWireVersion": MAX_WIRE_VERSION,
+        "readOnly": False,
+        "ok": 1.0,
+    }
+    if legacy:
+        reply = {"ismaster": True, **{k: v for k, v in reply.items()
+                                      if k != "isWritablePrimary"}}
+    return reply
+
+
+@command("hello")
+def cmd_hello(server: Server, db: str, cmd: Mapping) -> dict:
+    return hello_reply()
+
+
+@command("isMaster", "ismaster")
+def cmd_is_master(server: Server, db: str, cmd: Mapping) -> dict:
+    reply = hello_reply(legacy=True)
+    if cmd.get("helloOk"):
+        reply["helloOk"] = True
+    return reply
+
+
+@command("serverStatus")
+def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
+    now = time.time()
+    return {
+        "host": "mim",
+        "version": VERSION,
+        "process": "mim",
+        "pid": os.getpid(),
+        "uptime": float(int(now - _STARTED)),
+        "uptimeMillis": int((now - _STARTED) * 1000),
+        "localTime": datetime.datetime.now(datetime.timezone.utc),
+        "connections": {"current": 1, "available": 1000, "totalCreated": 1},
+        "storageEngine": {"name": "mim"},
+        "ok": 1.0,
+    }
+
+
+@command("connectionStatus")
+def cmd_connection_status(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"authInfo": {"authenticatedUsers": [], "authenticatedUserRoles": []}, "ok": 1.0}
+
+
+@command("getParameter")
+def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"featureCompatibilityVersion": {"version": "7.0"}, "ok": 1.0}
+
+
+@command("getCmdLineOpts")
+def cmd_get_cmd_line_opts(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"argv": ["mim"], "parsed": {}, "ok": 1.0}
+
+
+@command("hostInfo")
+def cmd_host_info(server: Server, db: str, cmd: Mapping) -> dict:
+    import platform
+    return {"system": {"currentTime": datetime.datetime.now(datetime.timezone.utc),
+                       "hostname": platform.node(), "cpuAddrSize": 64,
+                       "numCores": os.cpu_count() or 1, "cpuArch": platform.machine()},
+            "os": {"type": platform.system(), "name": platform.platform(),
+                   "version": platform.release()},
+            "extra": {}, "ok": 1.0}
+
+
+@command("getLog")
+def cmd_get_log(server: Server, db: str, cmd: Mapping) -> dict:
+    if db != "admin":
+        raise ServerError(13, "getLog may only be run against the admin database.")
+    if cmd["getLog"] == "*":
+        return {"names": ["global", "startupWarnings"], "ok": 1.0}
+    return {"totalLinesWritten": 0, "log": [], "ok": 1.0}
+
+
+@command("listCommands")
+def cmd_list_commands(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"commands": {name: {"help": (fn.__doc__ or "").strip().splitlines()[0]
+                                if fn.__doc__ else ""}
+                         for name, fn in sorted(COMMANDS.items())},
+            "ok": 1.0}
+
+
+@command("endSessions")
+def cmd_end_sessions(server: Server, db: str, cmd: Mapping) -> dict:
+    return {"ok": 1.0}
+
+
