@@ -274,7 +274,7 @@ def path_value(value: Any, parts: tuple[str, ...] | list[str]) -> Any:
     without the field are skipped), so ``"$a.b"`` over ``[{b: 1}, {}, {b: 2}]``
     is ``[1, 2]``.  Anything else ends the path as missing.
     """
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         return evaluate_path(value, parts, 0)
     if isinstance(value, list):
         return _path_array(value, parts, 0)
@@ -288,7 +288,7 @@ def evaluate_path(doc: Mapping, parts: tuple[str, ...] | list[str], index: int) 
             doc[parts[index]] if parts[index] in doc else MISSING)
         if index == last:
             return value
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             doc = value
             index += 1
             continue
@@ -300,7 +300,7 @@ def evaluate_path(doc: Mapping, parts: tuple[str, ...] | list[str], index: int) 
 def _path_array(array: list, parts: tuple[str, ...] | list[str], index: int) -> list:
     out = []
     for element in array:
-        if isinstance(element, Mapping):
+        if type(element) is dict or isinstance(element, Mapping):
             nested = evaluate_path(element, parts, index)
             if nested is not MISSING:
                 out.append(nested)

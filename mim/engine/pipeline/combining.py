@@ -32,6 +32,21 @@ def _foreign_matches(doc: dict, parts: tuple[str, ...], keys: set) -> bool:
     return False
 
 
+def _key_index(foreign: list[dict], parts: tuple[str, ...]) -> dict:
+    """sort key -> the foreign documents (in natural order) an equality lookup finds
+    under it: each value at the path (arrays: the elements), missing as null."""
+    index: dict = {}
+    for doc in foreign:
+        keys = set()
+        for leaf in leaf_candidates(doc, parts):
+            keys.add(sort_key(None if leaf is MISSING else leaf))
+        if not keys:
+            keys.add(sort_key(None))
+        for key in keys:
+            index.setdefault(key, []).append(doc)
+    return index
+
+
 @pipeline_stage("$lookup")
 def compile_lookup(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
@@ -74,16 +89,21 @@ def compile_lookup(arg: Any, ctx: Any):
     catalog = ctx.catalog
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        from ..expressions.compiler import path_value
         foreign = catalog.documents(source) if source is not None else []
+        by_key = _key_index(foreign, foreign_parts) if has_fields else None
         for doc in docs:
             candidates = foreign
             if has_fields:
-                from ..expressions.compiler import path_value
                 local = path_value(doc, local_parts)
-                if isinstance(local, list) and len(local_parts) > 1:
-                    pass
                 keys = {sort_key(k) for k in _local_keys(local)}
-                candidates = [f for f in foreign if _foreign_matches(f, foreign_parts, keys)]
+                if len(keys) == 1:
+                    candidates = by_key.get(next(iter(keys)), ())
+                else:
+                    positions = set()
+                    for key in keys:
+                        positions.update(id(f) for f in by_key.get(key, ()))
+                    candidates = [f for f in foreign if id(f) in positions]
             if sub is not None:
                 scope = {**variables, "ROOT": doc, "CURRENT": doc}
                 inner_vars = {**variables}
