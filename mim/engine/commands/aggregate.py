@@ -46,9 +46,9 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
 
 def pipeline_runner() -> Callable[..., Any]:
     try:
-        from .pipeline import run_pipeline
+        from ..pipeline import run_pipeline
     except ModuleNotFoundError as exc:
-        if exc.name != __name__.rpartition(".")[0] + ".pipeline":
+        if exc.name != __name__.rsplit(".", 2)[0] + ".pipeline":
             raise
         raise ServerError(238, "aggregate is not available in this build of mim") from None
     return run_pipeline

@@ -29,7 +29,7 @@ def collection_name(cmd: Mapping[str, Any], name: str) -> str:
 
 
 def type_name(value: Any) -> str:
-    from .values import type_name
+    from ..values import type_name
     return type_name(value)
 
 
@@ -44,7 +44,7 @@ def scale(cmd: Mapping, command_name: str) -> int:
 
 
 def render_value(value: Any) -> str:
-    from .render import render
+    from ..render import render
     return render(value)
 
 

@@ -49,7 +49,7 @@ def cmd_list_databases(server: Server, db: str, cmd: Mapping) -> dict:
     reply = catalog.list_databases(server, bool(cmd.get("nameOnly", False)))
     flt = cmd.get("filter")
     if flt:
-        from .matcher import compile_filter
+        from ..matcher import compile_filter
         node = compile_filter(flt)
         reply["databases"] = [d for d in reply["databases"] if node.matches(d)]
     return reply

@@ -86,15 +86,15 @@ def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbo
                    let: Mapping | None, options: dict[str, Any]) -> dict[str, Any]:
     """``queryPlanner`` (and ``executionStats``) of a query on ``db.coll``."""
     try:
-        from .planner import explain_find
+        from ..planner import explain_find
     except ModuleNotFoundError as exc:  # an engine without a planner: every query scans
-        if exc.name != __name__.rpartition(".")[0] + ".planner":
+        if exc.name != __name__.rsplit(".", 2)[0] + ".planner":
             raise
         explain_find = None
     skip = options.get("skip", 0)
     limit = options.get("limit", 0)
     if explain_find is not None:
-        from .matcher import MatchContext, compile_filter
+        from ..matcher import MatchContext, compile_filter
         node = compile_filter(flt, MatchContext(variables=dict(let or {})))
         with server.lock:
             reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
