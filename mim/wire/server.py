@@ -136,8 +136,9 @@ class WireServer:
         reply is simply not delivered.
         """
         self._stopping.set()
-        if self._accept_thread is not None and self._accept_thread is not threading.current_thread():
-            self._accept_thread.join(timeout)
+        accept_thread = self._accept_thread
+        if accept_thread is not None and accept_thread is not threading.current_thread():
+            accept_thread.join(timeout)
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()

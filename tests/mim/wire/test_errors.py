@@ -35,7 +35,8 @@ def test_bulk_write_error_unordered(coll):
 
 def test_bulk_write_mixed(coll):
     with pytest.raises(BulkWriteError) as info:
-        coll.bulk_write([InsertOne({"_id": 1, "n": "x"}), UpdateOne({"_id": 1}, {"$inc": {"n": 1}})])
+        coll.bulk_write([InsertOne({"_id": 1, "n": "x"}),
+                         UpdateOne({"_id": 1}, {"$inc": {"n": 1}})])
     error = info.value.details["writeErrors"][0]
     assert error["index"] == 1 and error["code"] == 14
 

@@ -114,8 +114,8 @@ def test_hint(coll):
 def test_explain_aggregate(db, coll):
     coll.insert_many([{"_id": i, "a": i} for i in range(10)])
     coll.create_index("a")
-    plan = db.command("aggregate", coll.name, pipeline=[{"$match": {"a": 3}}, {"$project": {"a": 1}}],
-                      explain=True)
+    plan = db.command("aggregate", coll.name, explain=True,
+                      pipeline=[{"$match": {"a": 3}}, {"$project": {"a": 1}}])
     first = plan["stages"][0]["$cursor"]["queryPlanner"]
     assert first["namespace"] == coll.full_name
     assert "IXSCAN" in str(first["winningPlan"])

@@ -35,7 +35,8 @@ GARBAGE = {
     "legacy OP_INSERT": _HEADER.pack(21, 1, 0, 2002) + b"\x00" * 5,
     "compressed": _HEADER.pack(21, 1, 0, 2012) + b"\x00" * 5,
     "OP_MSG without body": _HEADER.pack(20, 1, 0, 2013) + b"\x00" * 4,
-    "OP_MSG bad section kind": _HEADER.pack(26, 1, 0, 2013) + b"\x00" * 4 + b"\x07" + b"\x05\x00\x00\x00\x00",
+    "OP_MSG bad section kind": (_HEADER.pack(26, 1, 0, 2013) + b"\x00" * 4 + b"\x07"
+                                + b"\x05\x00\x00\x00\x00"),
     "OP_MSG unknown required flag": op_msg({"ping": 1, "$db": "admin"}, flags=1 << 4),
     "OP_MSG body size overruns": (lambda m: m[:21] + struct.pack("<i", 9999) + m[25:])(
         op_msg({"ping": 1, "$db": "admin"})),
