@@ -360,6 +360,13 @@ class MongoClient(Generic[_DocumentType]):
         raise_server_error(ServerError(238, "change streams are not supported by mim yet "
                                             "(planned with the change-streams issue)"))
 
+    def bulk_write(self, models: Any, *args: Any, **kwargs: Any) -> Any:
+        raise_server_error(ServerError(238, "client-level bulk_write is not supported by mim "
+                                            "yet; use Collection.bulk_write"))
+
+    def append_metadata(self, driver_info: Any) -> None:
+        """Accepted and ignored: mim sends no handshake."""
+
     def reset(self) -> None:
         """Wipe this client's server: every database (mim extension)."""
         self._server.reset()

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import bson
 from bson.codec_options import DEFAULT_CODEC_OPTIONS, CodecOptions
 from bson.dbref import DBRef
+from bson.raw_bson import RawBSONDocument
 from bson.son import SON
 from pymongo import common
-from pymongo.errors import CollectionInvalid, InvalidName, OperationFailure
+from pymongo.errors import CollectionInvalid, InvalidName, InvalidOperation, OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -198,6 +199,26 @@ class Database(Generic[_DocumentType]):
                 raise command_error(exc) from None
         raw = bson.encode(reply)
         return bson.decode(raw, codec_options)
+
+    def cursor_command(self, command: Any, value: Any = 1, read_preference: Any = None,
+                       codec_options: CodecOptions | None = None, session: Any = None,
+                       comment: Any = None, max_await_time_ms: int | None = None,
+                       **kwargs: Any) -> CommandCursor:
+        """Run a command that returns a cursor (``find``, ``aggregate``, ``listIndexes``
+        …); every batch is fetched up front."""
+        raw_options = CodecOptions(document_class=RawBSONDocument)
+        reply = self.command(command, value, codec_options=raw_options, comment=comment,
+                             **kwargs)
+        if "cursor" not in reply:
+            raise InvalidOperation("Command does not return a cursor.")
+        cursor = reply["cursor"]
+        raws = [doc.raw for doc in cursor.get("firstBatch", ())]
+        collection = cursor["ns"].split(".", 1)[1] if "ns" in cursor else None
+        while cursor.get("id"):
+            cursor = self.command("getMore", cursor["id"], collection=collection,
+                                  codec_options=raw_options)["cursor"]
+            raws.extend(doc.raw for doc in cursor.get("nextBatch", ()))
+        return CommandCursor(None, raws, codec_options or self._codec_options)
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:

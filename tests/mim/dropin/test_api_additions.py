@@ -1,0 +1,56 @@
+"""Small pymongo API pieces drop-in users call: Database.cursor_command,
+MongoClient.bulk_write (refused clearly), MongoClient.append_metadata."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from bson.codec_options import CodecOptions
+from bson.son import SON
+from pymongo.errors import InvalidOperation, OperationFailure
+
+import mim
+
+
+@pytest.fixture
+def client():
+    return mim.MongoClient(server=mim.Server(), tz_aware=True)
+
+
+def test_cursor_command_drains_every_batch(client):
+    client.db.x.insert_many([{"i": i, "d": datetime.datetime(2024, 1, 1)} for i in range(250)])
+    docs = list(client.db.cursor_command(SON([("find", "x"), ("batchSize", 7)])))
+    assert [d["i"] for d in docs] == list(range(250))
+    assert docs[0]["d"].tzinfo is not None  # the database's codec options by default
+
+
+def test_cursor_command_with_filter_and_codec_options(client):
+    client.db.x.insert_many([{"i": i} for i in range(10)])
+    cursor = client.db.cursor_command("find", "x", filter={"i": {"$gte": 8}},
+                                      codec_options=CodecOptions(document_class=SON))
+    docs = list(cursor)
+    assert [d["i"] for d in docs] == [8, 9]
+    assert all(isinstance(d, SON) for d in docs)
+
+
+def test_cursor_command_list_indexes(client):
+    client.db.x.create_index("a")
+    names = [ix["name"] for ix in client.db.cursor_command("listIndexes", "x")]
+    assert names == ["_id_", "a_1"]
+
+
+def test_cursor_command_needs_a_cursor_reply(client):
+    with pytest.raises(InvalidOperation, match="does not return a cursor"):
+        client.db.cursor_command("ping")
+
+
+def test_client_bulk_write_is_refused_not_a_database(client):
+    with pytest.raises(OperationFailure) as info:
+        client.bulk_write([])
+    assert info.value.code == 238
+
+
+def test_append_metadata_is_accepted(client):
+    client.append_metadata(None)
+    assert client.admin.command("ping")["ok"] == 1.0
