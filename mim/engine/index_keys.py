@@ -15,7 +15,6 @@ Bounds are expressed in key space with two sentinels, :data:`LOW` and
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections.abc import Mapping
 from typing import Any
@@ -109,8 +108,9 @@ _NO_FIELDS: frozenset[int] = frozenset()
 def hashed_key(value: Any) -> tuple:
     """The key a ``hashed`` index field stores: a hash of the BSON value
     (equal values by MongoDB's equality hash alike)."""
-    digest = hashlib.blake2b(repr(sort_key(value)).encode(), digest_size=8).digest()
-    return (-1, int.from_bytes(digest, "big", signed=True))
+    # Python's hash agrees with MongoDB's equality on sort keys (2 == 2.0 ==
+    # Decimal128('2') have equal keys, and equal tuples hash alike)
+    return (-1, hash(sort_key(value)))
 
 
 class KeyPattern:

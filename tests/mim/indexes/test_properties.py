@@ -101,6 +101,8 @@ def focused_queries(draw):
          ({"a": {"$gt": 2}}, [("a", 1)]), 0)
 @example([{"a": [5, 1]}, {"a": 3}, {"a": [4, 0]}], [([("a", 1)], False)],
          ({"a": {"$lt": 4}}, [("a", -1)]), 2)
+# a hashed key must hash MongoDB-equal values alike (2 == 2.0)
+@example([{"a": 2.0}], [([("a", "hashed")], False)], ({"a": 2}, [("a", 1)]), 0)
 def test_indexes_never_change_results(docs, indexes, query, limit):
     filter, sort = query
     plain, indexed = _load(docs, indexes)
