@@ -51,7 +51,6 @@ from gridfs.synchronous import grid_file as _pymongo_grid_file
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .client import MongoClient as _MimMongoClient
-from .client import get_server
 from .database import Database as _MimDatabase
 from .engine.store import Server
 

@@ -138,7 +138,8 @@ def test_marked_tests_do_not_leak_data(pytester):
 def test_session_wide_patch_covers_import_time_clients(pytester):
     pytester.makepyfile(settings="""
         import pymongo
-        CLIENT = pymongo.MongoClient("mongodb://prod-db:27017", serverSelectionTimeoutMS=100)  # built at import time
+        # built at import time, before any fixture runs
+        CLIENT = pymongo.MongoClient("mongodb://prod-db:27017", serverSelectionTimeoutMS=100)
     """)
     pytester.makepyfile("""
         import mim
