@@ -227,7 +227,12 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
-    reply: dict[str, Any] = {"n": n}
+    return _write_reply(n, errors)
+
+
+def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
+    """A write command's reply: ``n``, extra counts, then ``writeErrors`` if any."""
+    reply: dict[str, Any] = {"n": n, **counts}
     if errors:
         reply["writeErrors"] = errors
     return reply
@@ -355,12 +360,10 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
                 errors.append({"index": index, **error.as_write_error()})
                 if ordered:
                     break
-    reply: dict[str, Any] = {"n": n, "nModified": n_modified}
+    extra: dict[str, Any] = {"nModified": n_modified}
     if upserted:
-        reply["upserted"] = upserted
-    if errors:
-        reply["writeErrors"] = errors
-    return reply
+        extra["upserted"] = upserted
+    return _write_reply(n, errors, **extra)
 
 
 def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
@@ -417,10 +420,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
-    reply: dict[str, Any] = {"n": n}
-    if errors:
-        reply["writeErrors"] = errors
-    return reply
+    return _write_reply(n, errors)
 
 
 def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None = None,
