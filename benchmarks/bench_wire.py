@@ -1,19 +1,28 @@
 """Round-trips per second: real pymongo through the mim wire server vs the
 in-process ``mim.MongoClient`` on the same engine code.
 
-    python -m benchmarks.bench_wire [--seconds 1.0] [--threads 8]
+    python -m benchmarks.bench_wire [--seconds 1.0] [--threads 8] [--in-thread]
 
 Each row runs one operation in a loop for about ``--seconds`` and reports
 operations per second (higher is better) for both faces, and what the wire
 costs (in-process rate / wire rate).  The last row runs ``--threads``
 pymongo clients at once against one server.
+
+The server runs as ``python -m mim serve`` in its own process, as users run
+it; ``--in-thread`` uses ``mim.serve()`` in this process instead (client and
+server then share one GIL).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import re
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from collections.abc import Callable
 from typing import Any
 
@@ -83,15 +92,38 @@ def _concurrent_rate(uri: str, threads: int, seconds: float) -> float:
     return sum(done) / (time.perf_counter() - start)
 
 
+@contextlib.contextmanager
+def _server_process() -> Iterator[str]:
+    """``python -m mim serve --port 0`` in a child process; yields its URI."""
+    proc = subprocess.Popen([sys.executable, "-m", "mim", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        match = re.search(r"mongodb://\S+", proc.stdout.readline())
+        if match is None:
+            raise RuntimeError("the mim server did not announce its URI")
+        yield match.group(0)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def _server_thread() -> Iterator[str]:
+    with mim.serve(port=0) as server:
+        yield server.uri
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--in-thread", action="store_true",
+                        help="serve from a thread of this process, not a child process")
     args = parser.parse_args(argv)
 
     local_db = mim.MongoClient(server=mim.Server()).benchdb
-    with mim.serve(port=0) as server:
-        wire_client = pymongo.MongoClient(server.uri)
+    with (_server_thread() if args.in_thread else _server_process()) as uri:
+        wire_client = pymongo.MongoClient(uri)
         wire_db = wire_client.benchdb
         local = _workloads(local_db)
         remote = _workloads(wire_db)
@@ -99,11 +131,12 @@ def main(argv: list[str] | None = None) -> None:
         for name in local:
             rows.append((name, _rate(local[name], args.seconds),
                          _rate(remote[name], args.seconds)))
-        concurrent = _concurrent_rate(server.uri, args.threads, args.seconds)
+        concurrent = _concurrent_rate(uri, args.threads, args.seconds)
         wire_client.close()
 
-    print(f"\n## mim wire server: round-trips per second (pymongo {pymongo.version}, "
-          f"{args.seconds:g}s per row)\n")
+    where = "a thread of the benchmark" if args.in_thread else "its own process"
+    print(f"\n## mim wire server ({where}): round-trips per second "
+          f"(pymongo {pymongo.version}, {args.seconds:g}s per row)\n")
     print("| operation | in-process mim.MongoClient | pymongo over the wire | wire cost |")
     print("|---|---:|---:|---:|")
     for name, in_process, wire in rows:
