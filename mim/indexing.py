@@ -13,7 +13,7 @@ from pymongo.operations import IndexModel
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor, index_list
 from .engine.errors import ServerError
-from .engine.index_specs import normalise_index_spec
+from .engine import catalog
 from .engine.store import ENGINE_CODEC
 
 if TYPE_CHECKING:
@@ -40,26 +40,11 @@ def create_indexes(collection: "Collection", models: list[Any]) -> list[str]:
         converted = to_engine(collection.codec_options, indexes=documents)["indexes"]
     except Exception:
         converted = documents
-    server = collection._server
-    with server.lock:
-        try:
-            specs = [normalise_index_spec(d) for d in converted]
-            database = server.get_database(collection.database.name, create=True)
-            created_collection = database.get_collection(collection.name) is None
-            coll = database.get_collection(collection.name, create=True)
-            created: list[str] = []
-            try:
-                for spec in specs:
-                    if coll.indexes.create(spec):
-                        created.append(spec["name"])
-            except ServerError:
-                for name in reversed(created):
-                    coll.indexes.drop(name)
-                if created_collection:
-                    database.drop_collection(collection.name)
-                raise
-        except ServerError as exc:
-            raise_server_error(exc)
+    try:
+        catalog.create_indexes(collection._server, collection.database.name, collection.name,
+                               converted)
+    except ServerError as exc:
+        raise_server_error(exc)
     return [d["name"] for d in documents]
 
 
@@ -87,7 +72,6 @@ def list_indexes(collection: "Collection") -> CommandCursor:
         coll = server.get_collection(collection.database.name, collection.name)
         specs = coll.indexes.list() if coll is not None else []
     raws = [bson.encode(spec) for spec in specs]
-    from bson.codec_options import CodecOptions
     options = collection.codec_options.with_options(document_class=SON)
     return CommandCursor(collection, raws, options)
 

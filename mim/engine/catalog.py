@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import ServerError
@@ -36,6 +37,39 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
             raise ServerError(48, f"Collection {db}.{name} already exists.")
         coll = database.create_collection(name, options)
         coll.uuid = uuid.uuid4()
+
+
+def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
+    """``createIndexes``: every spec validated first, then all created or none
+    (a collection created for them is dropped again), as on the server."""
+    from .index_specs import normalise_index_spec
+    for document in documents:
+        if not isinstance(document, Mapping):
+            raise ServerError(14, "The field 'indexes' must be an array of objects")
+    specs = [normalise_index_spec(d) for d in documents]
+    with server.lock:
+        database = server.get_database(db, create=True)
+        created_collection = database.get_collection(name) is None
+        coll = database.get_collection(name, create=True)
+        before = len(coll.indexes.list())
+        created: list[str] = []
+        try:
+            for spec in specs:
+                if coll.indexes.create(spec):
+                    created.append(spec["name"])
+        except ServerError:
+            for index_name in reversed(created):
+                coll.indexes.drop(index_name)
+            if created_collection:
+                database.drop_collection(name)
+            raise
+        reply: dict[str, Any] = {"numIndexesBefore": before,
+                                 "numIndexesAfter": len(coll.indexes.list()),
+                                 "createdCollectionAutomatically": created_collection}
+    if not created:
+        reply["note"] = "all indexes already exist"
+    reply["ok"] = 1.0
+    return reply
 
 
 def drop_collection(server: Server, db: str, name: str) -> dict:

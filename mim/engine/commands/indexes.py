@@ -10,66 +10,18 @@ import bson
 
 from .. import catalog
 from ..errors import ServerError
+from ..index_specs import normalise_index_spec
 from ..store import ENGINE_CODEC, Server
 from . import command
-from .arguments import collection_name, cursor_batch_size, render_value, type_name
+from .arguments import collection_name, cursor_batch_size, type_name
 from .cursors import cursor_reply
-
-_INDEX_DIRECTIONS = ("hashed", "text", "2dsphere", "2d")
-_INDEX_OPTIONS = frozenset({
-    "name", "unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "hidden",
-    "background", "collation", "v", "weights", "default_language", "language_override",
-    "textIndexVersion", "2dsphereIndexVersion", "bits", "min", "max", "bucketSize",
-    "wildcardProjection", "storageEngine", "dropDups", "ns"})
-
 
 def validate_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
     """An index specification as ``createIndexes`` receives it, checked and put in
     the server's shape (``v``, ``key``, ``name``, then the options)."""
     if not isinstance(document, Mapping):
         raise ServerError(14, "The field 'indexes' must be an array of objects")
-    if "key" not in document:
-        raise ServerError(9, f"Error in specification {render_value(document)} :: caused by :: "
-                             f"The 'key' field is a required property of an index "
-                             f"specification")
-    if "name" not in document:
-        raise ServerError(9, f"Error in specification {render_value(document)} :: caused by :: "
-                             f"The 'name' field is a required property of an index "
-                             f"specification")
-    key = document["key"]
-    if not isinstance(key, Mapping):
-        raise ServerError(14, f"Error in specification {render_value(document)} :: caused by :: "
-                              f"The field 'key' must be an object, but got "
-                              f"{type_name(key)}")
-    if not key:
-        raise ServerError(67, "Index keys cannot be empty.")
-    if not isinstance(document["name"], str):
-        raise ServerError(14, f"The field 'name' must be a string, but got "
-                              f"{type_name(document['name'])}")
-    if not document["name"]:
-        raise ServerError(67, "Index name cannot be empty.")
-    for field, direction in key.items():
-        numeric = isinstance(direction, (int, float)) and not isinstance(direction, bool)
-        if numeric and direction == 0 or not numeric and not isinstance(direction, str) \
-                or isinstance(direction, bool):
-            raise ServerError(67, f"Values in the index key pattern can only be of numeric "
-                                  f"type, or be a special index type string, got: {field}: "
-                                  f"{render_value(direction)}")
-        if isinstance(direction, str) and direction not in _INDEX_DIRECTIONS:
-            raise ServerError(67, f"Unknown index plugin '{direction}'")
-        if isinstance(direction, str) and direction != "hashed":
-            raise ServerError(238, f"'{direction}' indexes are not supported by mim yet")
-    for option in document:
-        if option not in _INDEX_OPTIONS and option != "key":
-            raise ServerError(197, f"The field '{option}' is not valid for an index "
-                                   f"specification. Specification: {render_value(document)}")
-    collation = document.get("collation")
-    if collation is not None and dict(collation) != {"locale": "simple"}:
-        raise ServerError(238, "collation other than the simple collation is not supported "
-                               "by mim yet")
-    spec: dict[str, Any] = {"v": 2, "key": dict(key), "name": document["name"]}
-    spec.update((k, v) for k, v in document.items() if k not in ("v", "key", "name", "ns"))
-    return spec
+    return normalise_index_spec(document)
 
 
 @command("createIndexes")
@@ -84,31 +36,7 @@ def cmd_create_indexes(server: Server, db: str, cmd: Mapping) -> dict:
                               f"'{type_name(indexes)}', expected type 'array'")
     if not indexes:
         raise ServerError(2, "Must specify at least one index to create")
-    specs = [validate_index_spec(doc) for doc in indexes]
-    with server.lock:
-        created_collection = server.get_collection(db, name) is None
-        if created_collection:
-            catalog.create_collection(server, db, name)
-        coll = server.get_collection(db, name)
-        before = len(coll.indexes.list())
-        created: list[str] = []
-        try:
-            for spec in specs:
-                if coll.indexes.create(spec):
-                    created.append(spec["name"])
-        except ServerError:
-            for index_name in reversed(created):  # all or nothing, as on the server
-                coll.indexes.drop(index_name)
-            if created_collection:
-                server.get_database(db).drop_collection(name)
-            raise
-        after = len(coll.indexes.list())
-    reply: dict[str, Any] = {"numIndexesBefore": before, "numIndexesAfter": after,
-                             "createdCollectionAutomatically": created_collection}
-    if not created:
-        reply["note"] = "all indexes already exist"
-    reply["ok"] = 1.0
-    return reply
+    return catalog.create_indexes(server, db, name, list(indexes))
 
 
 @command("listIndexes")
