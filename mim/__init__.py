@@ -19,4 +19,5 @@ from .wire import serve
 __version__ = "0.1.0"
 
 __all__ = ["MongoClient", "Database", "Collection", "Cursor", "CommandCursor", "Server",
-           "ReturnDocument", "get_server", "reset_all", "servers", "__version__"]
+           "ReturnDocument", "get_server", "reset_all", "servers", "patch", "serve",
+           "__version__"]
