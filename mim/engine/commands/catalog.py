@@ -64,7 +64,7 @@ def cmd_rename_collection(server: Server, db: str, cmd: Mapping) -> dict:
     return {"ok": 1.0}
 
 
-@command("collStats")
+@command("collStats", "collstats")
 def cmd_coll_stats(server: Server, db: str, cmd: Mapping) -> dict:
     return catalog.coll_stats(server, db, collection_name(cmd, "collStats"),
                               scale(cmd, "collStats"))
@@ -85,6 +85,6 @@ def cmd_validate(server: Server, db: str, cmd: Mapping) -> dict:
             "corruptRecords": [], "ok": 1.0}
 
 
-@command("dbStats")
+@command("dbStats", "dbstats")
 def cmd_db_stats(server: Server, db: str, cmd: Mapping) -> dict:
     return catalog.db_stats(server, db, scale(cmd, "dbStats"))
