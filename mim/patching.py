@@ -1,6 +1,6 @@
 """``mim.patch``: make ``pymongo.MongoClient`` build mim clients while active.
 
-How it works (and why; ``docs/testing.md`` has the user-facing version):
+How it works (and why; the README section "Using mim in your tests" has the user-facing version):
 
 * **Redirecting construction.**  Code under test may hold pymongo's class
   under any name (``pymongo.MongoClient``, ``from pymongo import MongoClient``
