@@ -157,14 +157,15 @@ def test_chunk_index_and_file_index_are_created(Attachment, session):
     assert [("filename", 1), ("uploadDate", 1)] in file_keys
 
 
-def test_files_interoperate_with_pymongo_gridfs():
-    """Runs on a real server only (MONGODB_URI): pymongo's gridfs accepts nothing but its own Database."""
+@pytest.mark.parametrize("real_backend", ["wire", "pymongo"])
+def test_files_interoperate_with_pymongo_gridfs(real_backend):
+    """Runs through real pymongo only (wire server, MONGODB_URI): pymongo's gridfs accepts nothing but its own Database."""
     import gridfs
 
     from conftest import make_datastore
     from odm import Session
 
-    ds = make_datastore("pymongo")
+    ds = make_datastore(real_backend)
     try:
         Attachment = filesystem("attachments", Session(ds), Field("owner", str))
         bucket = gridfs.GridFS(ds.db, "attachments")

@@ -4,7 +4,8 @@ Backends (parametrised through ``odm_backend``):
 
 * ``mim``: an in-process mim server (``mim://<unique host>/...``);
 * ``wire``: real pymongo talking to ``mim.serve(port=0)`` over the wire
-  protocol (skipped, saying so, if this mim has no wire server);
+  protocol (the one server of the test session, shared with the foundation
+  suite);
 * ``pymongo``: a real server named by ``MONGODB_URI`` (skipped without it).
 
 Mapped classes are declared inside each test, so the global mapper registry
@@ -12,12 +13,12 @@ is restored after every test.
 """
 from __future__ import annotations
 
-import os
 import uuid
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
+from conftest import _real_engines, backend_uri
 from odm import create_datastore, create_engine
 from odm.datastore import DataStore
 from odm.odm import ODMSession, ThreadLocalODMSession
@@ -25,35 +26,17 @@ from odm.odm.mapper import Mapper
 
 MAPPER_BACKENDS = ["mim", "wire", "pymongo"]
 
-_wire: dict[str, Any] = {}
-_engines: dict[str, Any] = {}
-
-
-def _wire_uri() -> str:
-    if "server" not in _wire:
-        import mim
-
-        serve = getattr(mim, "serve", None)
-        if serve is None:
-            pytest.skip("mim.serve is not available: no wire-server run")
-        _wire["server"] = serve(port=0)
-    return _wire["server"].uri
-
-
 def make_mapper_datastore(backend: str) -> DataStore:
     unique = uuid.uuid4().hex[:12]
     if backend == "mim":
         return create_datastore(f"mim://odm-mapper-{unique}/odm_mapper")
-    if backend == "wire":
-        uri = _wire_uri()
-    else:
-        uri = os.environ.get("MONGODB_URI", "")
-        if not uri:
-            pytest.skip("MONGODB_URI is not set: the real-MongoDB run of the mapper suite needs a server URI")
-    engine = _engines.get(uri)
+    # the wire server (one per test session) and the engines are shared with the
+    # foundation suite: see tests/odm/conftest.py
+    uri = backend_uri(backend)
+    engine = _real_engines.get(uri)
     if engine is None:
-        engine = _engines[uri] = create_engine(uri)
-    return DataStore(engine, f"odm_mapper_{unique}")
+        engine = _real_engines[uri] = create_engine(uri)
+    return DataStore(engine, f"odm_mapper_{unique}")  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=MAPPER_BACKENDS)
@@ -91,9 +74,3 @@ def _restore_mapper_registry() -> Iterator[None]:
     Mapper._by_name.update(saved[1])
     Mapper._by_collection.clear()
     Mapper._by_collection.update(saved[2])
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    server = _wire.pop("server", None)
-    if server is not None:
-        server.stop()
