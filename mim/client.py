@@ -158,7 +158,7 @@ class MongoClient(Generic[_DocumentType]):
         self._nodes = nodes
         self._connect = True if connect is None else connect
         self._closed = False
-        self._server = server if server is not None else get_server(_server_key(scheme, nodes))
+        self._engine = server if server is not None else get_server(_server_key(scheme, nodes))
 
     # -- option handling ----------------------------------------------------------
 
@@ -254,7 +254,14 @@ class MongoClient(Generic[_DocumentType]):
     @property
     def server(self) -> Server:
         """The in-memory server this client talks to (mim extension)."""
-        return self._server
+        return self._engine
+
+    @property
+    def _server(self) -> Server:
+        """The engine every operation goes through; refused once closed (pymongo 4)."""
+        if self._closed:
+            raise InvalidOperation("Cannot use MongoClient after close")
+        return self._engine
 
     @property
     def options(self) -> Any:
@@ -272,14 +279,14 @@ class MongoClient(Generic[_DocumentType]):
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, MongoClient):
-            return self._server is other._server and self.nodes == other.nodes
+            return self._engine is other._engine and self.nodes == other.nodes
         return NotImplemented
 
     def __ne__(self, other: Any) -> bool:
         return not self == other
 
     def __hash__(self) -> int:
-        return hash((id(self._server), self.nodes))
+        return hash((id(self._engine), self.nodes))
 
     def __repr__(self) -> str:
         hosts = [f"{h or 'localhost'}:{p}" for h, p in self._nodes]
@@ -305,7 +312,9 @@ class MongoClient(Generic[_DocumentType]):
     next = __next__
 
     def close(self) -> None:
-        """Release the client; the server's data stays (as with a real mongod)."""
+        """Close the client: later use raises ``InvalidOperation`` as in pymongo 4.
+        The server's data stays (as with a real mongod)."""
+        self._closed = True
 
     def get_database(self, name: str | None = None, codec_options: CodecOptions | None = None,
                      read_preference: Any = None, write_concern: WriteConcern | None = None,
