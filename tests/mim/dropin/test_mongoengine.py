@@ -130,16 +130,6 @@ def test_queries(connection):
     assert Author.objects(age__gt=40).delete() == 1
 
 
-def _aggregate_available() -> bool:
-    try:
-        from mim.engine.pipeline import run_pipeline  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _aggregate_available(), reason="mim's aggregation pipeline is not "
-                                                         "in this build yet")
 def test_aggregation_helpers(connection):
     for i, name in enumerate(["ann", "bob", "cid", "dee"]):
         Author(name=name, age=20 + 10 * i).save()
