@@ -275,6 +275,11 @@ def _encode_updated(doc: dict) -> bytes:
     return raw
 
 
+def _storage():
+    from .update import storage
+    return storage
+
+
 class _CompiledUpdate:
     """One update statement, compiled and validated before any document is read."""
 
@@ -287,12 +292,14 @@ class _CompiledUpdate:
         if self.spec is None or not isinstance(self.spec, (Mapping, list)):
             raise ServerError(14, "Update argument must be either an object or an array")
         self.node = _compile_query(self.filter, statement.get("let") or let)
-        self.replacement = is_replacement(self.spec)
+        # the server's rule: a document whose first field is not '$'-prefixed is a
+        # replacement (checked for storage when applied)
+        self.replacement = isinstance(self.spec, Mapping) and not (
+            self.spec and str(next(iter(self.spec))).startswith("$"))
         if self.replacement:
             if self.multi:
                 raise ServerError(9, "multi update is not supported for replacement-style "
                                      "update")
-            _validate_replacement(self.spec)
             self.operation = None
         else:
             self.operation = _compile_update(self.spec, statement.get("arrayFilters"),
@@ -303,6 +310,7 @@ class _CompiledUpdate:
         old_id = stored.doc["_id"]
         if self.replacement:
             new_doc = dict(self.spec)
+            _storage().validate_document(new_doc, allow_top_level_dollar=False)
             if "_id" in new_doc:
                 if sort_key(new_doc["_id"]) != sort_key(old_id) or \
                         type(new_doc["_id"]) is not type(old_id):
@@ -329,9 +337,13 @@ class _CompiledUpdate:
                 seed = _upsert_seed(self.filter)
                 if "_id" in seed:
                     doc = {"_id": seed["_id"], **doc}
-            return doc
-        doc = _upsert_seed(self.filter)
-        self.operation.apply(doc, query=self.node, is_insert=True)
+        else:
+            doc = _upsert_seed(self.filter)
+            self.operation.apply(doc, query=self.node, is_insert=True)
+        # UpsertStage: validated as an insert (top-level '$' names allowed)
+        _storage().validate_document(doc, allow_top_level_dollar=True)
+        if len(bson.encode(doc, codec_options=ENGINE_CODEC)) > MAX_BSON_SIZE:
+            raise ServerError(17420, f"Document to upsert is larger than {MAX_BSON_SIZE}")
         return doc
 
 

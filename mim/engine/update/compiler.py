@@ -17,9 +17,12 @@ from ..matcher.nodes import MatchNode
 from ..render import render, render_document
 from ..values import type_name
 from .array_filters import parse_array_filters
-from .fields import parse_rename_source
+from .fields import copy_value, parse_rename_source
 from ..matcher.positional import matched_array_index
 from .registry import UPDATE_OPERATORS
+from .storage import validate_top_level_field
+from .numeric import identical
+from ..values import MISSING
 from .tree import (ApplyContext, ArrayNode, LeafNode, Location, ObjectNode, conflict,
                    is_array_filter_identifier, split_update_path)
 
@@ -45,6 +48,9 @@ class OperatorUpdate(CompiledUpdate):
         self.root = root
         self.array_filters = array_filters
         self.positional = positional
+        #: top-level ``$``-prefixed fields the update touches (validated for
+        #: storage when an existing document is updated)
+        self.dollar_fields = sorted(name for name in root.children if name.startswith("$"))
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
@@ -52,7 +58,15 @@ class OperatorUpdate(CompiledUpdate):
         if self.positional and not is_insert:
             matched = matched_array_index(query, doc)
         ctx = ApplyContext(doc, matched, is_insert, self.array_filters)
+        check = self.dollar_fields and not is_insert
+        if check:
+            before = {name: copy_value(doc.get(name, MISSING)) for name in self.dollar_fields}
         self.root.apply(ctx, Location(None, None, doc), [], [])
+        if check:
+            for name in self.dollar_fields:
+                if name in doc and (before[name] is MISSING
+                                    or not identical(doc[name], before[name])):
+                    validate_top_level_field(doc, name)
         if is_insert and "_id" in doc and next(iter(doc)) != "_id":
             id_value = doc.pop("_id")
             items = list(doc.items())

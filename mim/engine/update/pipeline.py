@@ -21,6 +21,7 @@ from ..values import MISSING, type_name
 from .compiler import CompiledUpdate
 from .fields import copy_value
 from .numeric import identical
+from .storage import validate_document
 
 __all__ = ["compile_pipeline_update", "PipelineUpdate", "UPDATE_STAGES"]
 
@@ -72,10 +73,13 @@ class PipelineUpdate(CompiledUpdate):
             variables["ROOT"] = result
             variables["CURRENT"] = result
             result = stage(result, variables)
+        if "_id" in doc and "_id" not in result:
+            result = {"_id": doc["_id"], **result}
+        # ObjectReplaceExecutor::applyReplacementUpdate: storage validation
+        # (top-level '$' names allowed), then the immutable '_id'
+        validate_document(result, allow_top_level_dollar=True)
         if "_id" in doc:
-            if "_id" not in result:
-                result = {"_id": doc["_id"], **result}
-            elif not identical(result["_id"], doc["_id"]):
+            if not identical(result["_id"], doc["_id"]):
                 raise ServerError(66, f"After applying the update, the (immutable) field '_id' "
                                       f"was found to have been altered to _id: "
                                       f"{render(result['_id'])}")

@@ -24,6 +24,10 @@ __all__ = ["ObjectNode", "ArrayNode", "LeafNode", "Modifier", "ApplyContext", "L
            "path_not_viable", "split_update_path", "check_viability", "create_path"]
 
 
+#: ``pathsupport::kMaxPaddingAllowed``: nulls an update may add to reach an index
+MAX_PADDING = 1500000
+
+
 class _Noop:
     def __repr__(self) -> str:
         return "NOOP"
@@ -145,8 +149,10 @@ def create_path(loc: Location, to_create: list[str], value: Any) -> None:
         if not (first.isdigit() and first.isascii()):
             raise path_not_viable(first, loc)
         index = int(first)
-        while len(current) < index:
-            current.append(None)
+        if index > len(current):
+            if index - len(current) > MAX_PADDING:
+                raise ServerError(34, f"can't backfill more than {MAX_PADDING} elements")
+            current.extend([None] * (index - len(current)))
         rest = to_create[1:]
         current.append(_nest(rest, value))
         return
