@@ -10,8 +10,8 @@ from typing import Any
 
 from ..errors import ServerError
 from ..values import MISSING, array_sort_key, type_name
-from .coercion import (compare_key, expr_compare, expr_equal, is_integral, is_integral64,
-                       is_numeric, nullish, to_bool, to_double, to_long, value_repr)
+from .coercion import (compare_key, element_repr, expr_compare, expr_equal, is_integral,
+                       is_integral64, is_numeric, nullish, to_bool, to_double, to_long, value_repr)
 from .compiler import (compile_operand, fixed_arity, path_value, ranged_arity,
                        validate_variable_name)
 from .registry import expression_operator
@@ -585,9 +585,14 @@ def compile_zip(arg: Any, ctx: Any, name: str):
 # ---------------------------------------------------------------------------
 
 def check_n(value: Any, name: str) -> int:
-    """Validate the ``n`` of an N-accumulator (a positive 64-bit integer)."""
-    if not is_integral64(value):
+    """Validate the ``n`` of an N-accumulator (AccumulatorN::validateN in
+    accumulator_multi.cpp): not a number is 5787902, a number without an exact
+    64-bit integer value 5787903, and n <= 0 5787908."""
+    if not is_numeric(value):
         raise ServerError(5787902, f"Value for 'n' must be of integral type, but found "
+                                   f"{value_repr(value)}")
+    if not is_integral64(value):
+        raise ServerError(5787903, f"Value for 'n' must be of integral type, but found "
                                    f"{value_repr(value)}")
     n = to_long(value)
     if n <= 0:
@@ -596,14 +601,18 @@ def check_n(value: Any, name: str) -> int:
 
 
 def parse_n_spec(name: str, arg: Any, ctx: Any):
+    """AccumulatorN::parseArgs; the spec-is-an-object check is 5787801 for
+    $firstN/$lastN and 5787900 for $minN/$maxN, and prints the BSON element."""
     if not isinstance(arg, Mapping):
-        raise ServerError(5787900, f"specification must be an object; found {value_repr(arg)}")
+        code = 5787801 if name in ("$firstN", "$lastN") else 5787900
+        raise ServerError(code, f"specification must be an object; found "
+                                f"{element_repr(name, arg)}")
     n_fn = input_fn = None
     for key, value in arg.items():
-        if key == "n":
-            n_fn = compile_operand(value, ctx)
-        elif key == "input":
+        if key == "input":
             input_fn = compile_operand(value, ctx)
+        elif key == "n":
+            n_fn = compile_operand(value, ctx)
         else:
             raise ServerError(5787901, f"Unknown argument for 'n' operator: {key}")
     if n_fn is None:

@@ -323,4 +323,31 @@ def value_repr(value: Any) -> str:
     return str(value)
 
 
+def element_repr(name: str, value: Any) -> str:
+    """A BSON element as ``str::stream() << BSONElement`` writes it: ``name: value``.
+
+    BSONElement::toString differs from Value::toString: doubles go through
+    StringBuilder::appendDoubleNice (``%.16g`` plus ``.0`` when integral) and
+    sub-documents/arrays are spaced (``{ a: 1 }``, ``[ 1, 2 ]``).
+    """
+    return f"{name}: {_element_value_repr(value)}"
+
+
+def _element_value_repr(value: Any) -> str:
+    if numeric_kind(value) == KIND_DOUBLE:
+        text = "%.16g" % value
+        if "." not in text and "E" not in text and "N" not in text:
+            text += ".0"
+        return text
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        return "{ " + ", ".join(element_repr(k, v) for k, v in value.items()) + " }"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[ " + ", ".join(_element_value_repr(v) for v in value) + " ]"
+    return value_repr(value)
+
+
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -12,7 +12,7 @@ from ..expressions import compile_expression
 from ..expressions.accumulators import (MinMaxAccumulator, PercentileAccumulator,
                                         make_accumulator, parse_percentile_spec)
 from ..expressions.array import check_n, parse_n_spec, sort_pattern_key
-from ..expressions.coercion import compare_key, expr_compare, nullish
+from ..expressions.coercion import compare_key, element_repr, expr_compare, nullish
 from ..expressions.objects import merge_objects
 from ..values import MISSING, sort_key
 from .registry import pipeline_stage
@@ -157,20 +157,23 @@ def _n(name: str, arg: Any, ctx: Any):
 @accumulator("$top", "$bottom", "$topN", "$bottomN")
 def _top(name: str, arg: Any, ctx: Any):
     from ..expressions.compiler import constant
+    # accumulatorNParseArgs in accumulator_multi.cpp: unknown fields and a
+    # non-object sortBy fail while scanning, then n, output, sortBy are required.
     if not isinstance(arg, Mapping):
-        raise ServerError(5788001, f"specification must be an object; found {arg!r}")
+        raise ServerError(5788001, f"specification must be an object; found "
+                                   f"{element_repr(name, arg)}")
     allowed = ("sortBy", "output", "n") if name.endswith("N") else ("sortBy", "output")
-    for key in arg:
+    for key, value in arg.items():
         if key not in allowed:
             raise ServerError(5788002, f"Unknown argument to {name} '{key}'")
-    if "sortBy" not in arg:
-        raise ServerError(5788003, f"Missing value for 'sortBy'")
-    if "output" not in arg:
-        raise ServerError(5788004, f"Missing value for 'output'")
+        if key == "sortBy" and not isinstance(value, Mapping):
+            raise ServerError(10065, "invalid parameter: expected an object (sortBy)")
     if name.endswith("N") and "n" not in arg:
-        raise ServerError(5787906, "Missing value for 'n'")
-    if not isinstance(arg["sortBy"], Mapping):
-        raise ServerError(10065, "expected an object for 'sortBy'")
+        raise ServerError(5788003, "Missing value for 'n'")
+    if "output" not in arg:
+        raise ServerError(5788004, "Missing value for 'output'")
+    if "sortBy" not in arg:
+        raise ServerError(5788005, "Missing value for 'sortBy'")
     n_fn = compile_expression(arg["n"], ctx.expressions) if "n" in arg else constant(1)
     key, descending = sort_pattern_key(arg["sortBy"])
     return _N(name, n_fn, compile_expression(arg["output"], ctx.expressions), (key, descending))

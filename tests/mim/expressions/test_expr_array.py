@@ -255,3 +255,34 @@ class TestNOperators:
         assert compile_err({"$firstN": {"input": [1]}}).code == 5787906
         assert compile_err({"$firstN": {"n": 1}}).code == 5787907
         assert compile_err({"$firstN": {"n": 1, "input": [], "x": 1}}).code == 5787901
+
+    def test_error_wording_from_accumulator_multi_cpp(self):
+        # AccumulatorN::validateN: a non-number is 5787902, a non-integral number 5787903
+        e = err({"$firstN": {"n": 1.5, "input": [1]}})
+        assert (e.code, e.details["errmsg"]) == (5787903, "Value for 'n' must be of integral type, but "
+                                             "found 1.5")
+        e = err({"$maxN": {"n": "a", "input": [1]}})
+        assert (e.code, e.details["errmsg"]) == (5787902, "Value for 'n' must be of integral type, but "
+                                             "found \"a\"")
+        assert ev({"$lastN": {"n": 2.0, "input": [1, 2, 3]}}) == [2, 3]
+        e = err({"$minN": {"n": -2, "input": [1]}})
+        assert (e.code, e.details["errmsg"]) == (5787908, "'n' must be greater than 0, found -2")
+        # the spec-not-an-object check: 5787801 ($firstN/$lastN), 5787900 ($minN/$maxN)
+        e = compile_err({"$firstN": 3})
+        assert (e.code, e.details["errmsg"]) == (5787801, "specification must be an object; found $firstN: 3")
+        e = compile_err({"$lastN": "x"})
+        assert (e.code, e.details["errmsg"]) == (5787801, 'specification must be an object; found $lastN: "x"')
+        e = compile_err({"$maxN": [1]})
+        assert (e.code, e.details["errmsg"]) == (5787900, "specification must be an object; found $maxN: [ 1 ]")
+        e = compile_err({"$minN": {"n": 1, "input": [], "x": 1}})
+        assert e.details["errmsg"] == "Unknown argument for 'n' operator: x"
+
+    def test_manual_examples(self):
+        # manual, $minN (array operator) / $maxN / $firstN / $lastN examples
+        doc = {"playerId": 1, "score": [1, 2, 3]}
+        assert ev({"$minN": {"n": 2, "input": "$score"}}, doc) == [1, 2]
+        assert ev({"$maxN": {"n": 2, "input": "$score"}}, doc) == [3, 2]
+        doc = {"playerId": 4, "score": [12, None, 8]}
+        assert ev({"$minN": {"n": 2, "input": "$score"}}, doc) == [8, 12]
+        assert ev({"$firstN": {"n": 3, "input": [10, 20, 30, 40]}}) == [10, 20, 30]
+        assert ev({"$lastN": {"n": 3, "input": [10, 20, 30, 40]}}) == [20, 30, 40]

@@ -1,0 +1,59 @@
+"""Error codes and messages checked against MongoDB's server source (the file
+named in each test), not written from memory."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo.errors import OperationFailure
+
+
+def fail(coll, pipeline):
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate(pipeline))
+    return info.value.code, info.value.details["errmsg"]
+
+
+class TestTopBottomN:
+    """accumulatorNParseArgs in src/mongo/db/pipeline/accumulator_multi.cpp."""
+
+    @pytest.fixture
+    def coll(self, db):
+        db.c.insert_many([{"_id": 1, "g": 1, "s": 5}, {"_id": 2, "g": 1, "s": 3}])
+        return db.c
+
+    def group(self, acc):
+        return [{"$group": {"_id": "$g", "x": acc}}]
+
+    def test_not_an_object(self, coll):
+        assert fail(coll, self.group({"$topN": 1})) == (
+            5788001, "specification must be an object; found $topN: 1")
+
+    def test_unknown_argument(self, coll):
+        assert fail(coll, self.group({"$top": {"n": 1, "output": "$s", "sortBy": {"s": 1}}})) \
+            == (5788002, "Unknown argument to $top 'n'")
+        assert fail(coll, self.group({"$bottomN": {"n": 1, "x": 1}})) == (
+            5788002, "Unknown argument to $bottomN 'x'")
+
+    def test_missing_fields_in_order_n_output_sortby(self, coll):
+        assert fail(coll, self.group({"$topN": {}})) == (5788003, "Missing value for 'n'")
+        assert fail(coll, self.group({"$topN": {"n": 1}})) == (
+            5788004, "Missing value for 'output'")
+        assert fail(coll, self.group({"$topN": {"n": 1, "output": "$s"}})) == (
+            5788005, "Missing value for 'sortBy'")
+        assert fail(coll, self.group({"$bottom": {"output": "$s"}})) == (
+            5788005, "Missing value for 'sortBy'")
+
+    def test_sortby_not_an_object(self, coll):
+        assert fail(coll, self.group({"$top": {"output": "$s", "sortBy": 1}})) == (
+            10065, "invalid parameter: expected an object (sortBy)")
+
+    def test_n_validation(self, coll):
+        assert fail(coll, self.group({"$topN": {"n": 1.5, "output": "$s", "sortBy": {"s": 1}}})) \
+            == (5787903, "Value for 'n' must be of integral type, but found 1.5")
+        assert fail(coll, self.group({"$firstN": {"n": "$missing", "input": "$s"}}))[0] == 5787902
+
+    def test_first_n_group_spec_not_object(self, coll):
+        assert fail(coll, self.group({"$firstN": 2})) == (
+            5787801, "specification must be an object; found $firstN: 2")
+        assert fail(coll, self.group({"$maxN": 2})) == (
+            5787900, "specification must be an object; found $maxN: 2")
