@@ -25,6 +25,8 @@ from .cursor import index_list
 from .engine import crud
 from .engine.errors import ServerError
 
+from .collection import reject_update_sort
+
 if TYPE_CHECKING:
     from .collection import Collection
 
@@ -54,11 +56,13 @@ class BulkWriter:
                    collation: Any = None, array_filters: Any = None, hint: Any = None,
                    sort: Any = None) -> None:
         common.validate_ok_for_update(update)
+        reject_update_sort(sort)
         self._add_update(selector, update, multi, upsert, collation, array_filters, hint)
 
     def add_replace(self, selector: Any, replacement: Any, upsert: bool | None = None,
                     collation: Any = None, hint: Any = None, sort: Any = None) -> None:
         common.validate_ok_for_replace(replacement)
+        reject_update_sort(sort)
         self._add_update(selector, replacement, False, upsert, collation, None, hint)
 
     def _add_update(self, selector: Any, update: Any, multi: bool, upsert: Any,
@@ -135,6 +139,8 @@ class BulkWriter:
                     for item in upserted:
                         result["upserted"].append({"index": index, "_id": item["_id"]})
                 else:
+                    if let is not None:
+                        statement = {**statement, "let": let}
                     reply = crud.delete(server, db, name, [statement], True)
                     result["nRemoved"] += reply["n"]
             except ServerError as exc:

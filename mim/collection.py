@@ -48,6 +48,13 @@ def validate_collection_name(name: Any) -> None:
 _validate_document = common.validate_is_document_type
 
 
+def reject_update_sort(sort: Any) -> None:
+    """``sort`` on updateOne/replaceOne arrived with MongoDB 8.0; 7.0 rejects the field."""
+    if sort is not None:
+        raise_server_error(ServerError(40415, "BSON field 'update.updates.sort' is an unknown "
+                                              "field."))
+
+
 class Collection(Generic[_DocumentType]):
     """A MongoDB collection on a mim server."""
 
@@ -232,6 +239,7 @@ class Collection(Generic[_DocumentType]):
     def _update(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                 array_filters: Any = None, hint: Any = None, let: Any = None,
                 collation: Any = None, sort: Any = None) -> UpdateResult:
+        reject_update_sort(sort)
         statement = self._update_statement(filter, update, multi=multi, upsert=upsert,
                                            array_filters=array_filters, hint=hint,
                                            collation=collation, sort=sort)
@@ -287,7 +295,7 @@ class Collection(Generic[_DocumentType]):
         common.validate_is_mapping("filter", filter)
         common.validate_ok_for_replace(replacement)
         return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
-                            let=let, collation=collation)
+                            let=let, collation=collation, sort=sort)
 
     def update_one(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                    bypass_document_validation: bool | None = None, collation: Any = None,
@@ -297,7 +305,7 @@ class Collection(Generic[_DocumentType]):
         common.validate_ok_for_update(update)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
-                            collation=collation)
+                            collation=collation, sort=sort)
 
     def update_many(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                     array_filters: Any = None, bypass_document_validation: bool | None = None,
@@ -436,6 +444,8 @@ class Collection(Generic[_DocumentType]):
         except ServerError as exc:
             raise command_error(exc) from None
         value = reply["value"]
+        if not self._acknowledged:
+            return None  # pymongo returns nothing for an unacknowledged findAndModify
         return decode(value, self._codec_options) if value is not None else None
 
     def find_one_and_delete(self, filter: Mapping[str, Any], projection: Any = None,

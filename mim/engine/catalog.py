@@ -28,6 +28,12 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
     for key in options:
         if key not in _CREATE_OPTIONS:
             raise ServerError(40415, f"BSON field 'create.{key}' is an unknown field.")
+    for unsupported in ("viewOn", "timeseries", "clusteredIndex", "encryptedFields"):
+        if unsupported in options:
+            feature = {"viewOn": "views", "timeseries": "time-series collections",
+                       "clusteredIndex": "clustered collections",
+                       "encryptedFields": "queryable encryption"}[unsupported]
+            raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
     with server.lock:

@@ -92,6 +92,16 @@ def matching(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterato
             yield stored
 
 
+def evaluate_let(let: Mapping | None) -> dict:
+    """A command's ``let``: each value is an expression evaluated once, before any
+    document is read (so ``{"$literal": "x"}`` gives ``"x"``)."""
+    if not let:
+        return {}
+    from .expressions import ExpressionContext, compile_expression
+    return {name: compile_expression(spec, ExpressionContext())({"ROOT": {}})
+            for name, spec in let.items()}
+
+
 def _compile_query(filter: Mapping | None, let: Mapping | None) -> MatchNode:
     return compile_filter(filter, MatchContext(variables=dict(let or {})))
 
@@ -102,6 +112,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     """Run a query and return the result documents as BSON bytes, in order."""
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
+    let = evaluate_let(let)
     node = _compile_query(filter, let)
     sort_key_fn = compile_sort(sort)
     proj = compile_projection(projection, dict(let or {}))
@@ -182,6 +193,23 @@ def _check_id(value: Any) -> None:
         raise bad_value("can't use an array for _id")
     if isinstance(value, Regex):
         raise bad_value("can't use a regex for _id")
+    if isinstance(value, Mapping):
+        dollar = _dollar_prefixed_field(value)
+        if dollar is not None:
+            raise ServerError(52, f"_id fields may not contain '$'-prefixed fields: {dollar} "
+                                  f"is not valid for storage.")
+
+
+def _dollar_prefixed_field(document: Mapping) -> str | None:
+    """The first ``$``-prefixed field name inside a document (nested documents too)."""
+    for key, value in document.items():
+        if isinstance(key, str) and key.startswith("$"):
+            return key
+        if isinstance(value, Mapping):
+            found = _dollar_prefixed_field(value)
+            if found is not None:
+                return found
+    return None
 
 
 def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
@@ -291,7 +319,9 @@ class _CompiledUpdate:
         self.hint = statement.get("hint")
         if self.spec is None or not isinstance(self.spec, (Mapping, list)):
             raise ServerError(14, "Update argument must be either an object or an array")
-        self.node = _compile_query(self.filter, statement.get("let") or let)
+        if statement.get("let"):
+            let = evaluate_let(statement["let"])
+        self.node = _compile_query(self.filter, let)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
         self.replacement = isinstance(self.spec, Mapping) and not (
@@ -302,8 +332,7 @@ class _CompiledUpdate:
                                      "update")
             self.operation = None
         else:
-            self.operation = _compile_update(self.spec, statement.get("arrayFilters"),
-                                             statement.get("let") or let)
+            self.operation = _compile_update(self.spec, statement.get("arrayFilters"), let)
 
     def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
         """The new (bytes, shadow) for a matched document, or None if unchanged."""
@@ -353,6 +382,10 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
     n = n_modified = 0
     upserted: list[dict] = []
     errors: list[dict] = []
+    try:
+        let = evaluate_let(let)
+    except ServerError as exc:
+        return _write_reply(0, [{"index": 0, **exc.as_write_error()}], nModified=0)
     with server.lock:
         for index, statement in enumerate(updates):
             try:
@@ -418,7 +451,8 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 if limit not in (0, 1):
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
-                node = _compile_query(statement.get("q") or {}, statement.get("let"))
+                node = _compile_query(statement.get("q") or {},
+                                      evaluate_let(statement.get("let")))
                 collection = server.get_collection(db, coll)
                 if collection is None:
                     continue
@@ -453,6 +487,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     proj = compile_projection(fields)
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
                  "arrayFilters": array_filters, "hint": hint}
+    let = evaluate_let(let)
     compiled = None if remove else _CompiledUpdate(statement, let)
     node = compiled.node if compiled else _compile_query(query, let)
 
