@@ -475,6 +475,12 @@ class Array(FancySchemaItem):
         return f"<Array of {self.field_type!r}>"
 
 
+def _field_sort_key(entry: tuple[Any, Any]) -> tuple[str, Any]:
+    """Sort named fields by key, as Ming does; keys of different types group by type name."""
+    name = entry[0]
+    return (type(name).__name__, name) if not isinstance(name, str) else ("", name)
+
+
 class Object(FancySchemaItem):
     """A sub-document whose keys are validated one by one; the result is an :class:`odm.Object`.
 
@@ -486,12 +492,19 @@ class Object(FancySchemaItem):
     validation is called with ``allow_extra=True``; then ``strip_extra=True``
     drops them and ``strip_extra=False`` keeps them unvalidated.  An absent
     sub-document is built from its fields' defaults.
+
+    Key order is Ming's (0.17): a validated document has its named fields in
+    sorted key order; with ``allow_extra=True, strip_extra=False`` the input's
+    own keys keep their order and absent fields follow, sorted; a document
+    built for an absent value (its fields' defaults) keeps declaration order;
+    ``{type: schema}`` keys keep the input's order.
     """
 
     def __init__(self, fields: Optional[Mapping[Any, Any]] = None, required: bool = False, if_missing: Any = NoDefault) -> None:
         super().__init__(required=required, if_missing=if_missing)
         self.fields: dict[Any, SchemaItem] = {}
         self._named: dict[Any, SchemaItem] = {}
+        self._named_sorted: list[tuple[Any, SchemaItem]] = []
         self._typed_keys: list[tuple[type, SchemaItem]] = []
         for name, field in (fields or {}).items():
             self.add_field(name, field)
@@ -505,6 +518,7 @@ class Object(FancySchemaItem):
             self._typed_keys.append((name, item))
         else:
             self._named[name] = item
+            self._named_sorted = sorted(self._named.items(), key=_field_sort_key)
 
     def if_missing(self) -> dict:  # type: ignore[override]
         """An absent sub-document is made from its fields' own defaults."""
@@ -512,50 +526,73 @@ class Object(FancySchemaItem):
 
     def _validate_default(self, default: Any, **kw: Any) -> Any:
         if isinstance(default, Mapping):
-            return self._validate(default, **kw)
+            # Ming builds an absent sub-document in declaration order (and keeps
+            # the order of an explicit ``if_missing`` mapping)
+            return self._validate(default, _declared_order=True, **kw)
         return default
 
     def _new_result(self, data: Mapping) -> Any:
         return _ObjectDict()
 
-    def _validate(self, d: Any, allow_extra: bool = False, strip_extra: bool = False, **kw: Any) -> Any:
+    def _validate(self, d: Any, allow_extra: bool = False, strip_extra: bool = False,
+                  _declared_order: bool = False, **kw: Any) -> Any:
         if not isinstance(d, Mapping):
             raise Invalid(f"notdict: {d!r}", d)
         kw = dict(kw, allow_extra=allow_extra, strip_extra=strip_extra)
-        result = self._new_result(d)
         errors: dict[Any, Invalid] = {}
         extra: dict[Any, Any] = {}
+        typed: dict[Any, Any] = {}
         named = self._named
-        for name, value in d.items():
-            if name in named:
-                continue
-            for key_type, item in self._typed_keys:
-                if isinstance(name, key_type):
-                    try:
-                        validated = item.validate(value, **kw)
-                    except Invalid as exc:
-                        errors[name] = exc
-                    else:
-                        if validated is not Missing:
-                            result[name] = validated
-                    break
-            else:
-                extra[name] = value
-        if extra and not allow_extra:
-            raise Invalid(f"Extra keys: {set(extra)!r}", d)
-        for name, item in named.items():
+        if len(d) > len(named) or self._typed_keys or not all(name in named for name in d):
+            for name, value in d.items():
+                if name in named:
+                    continue
+                for key_type, item in self._typed_keys:
+                    if isinstance(name, key_type):
+                        try:
+                            validated = item.validate(value, **kw)
+                        except Invalid as exc:
+                            errors[name] = exc
+                        else:
+                            if validated is not Missing:
+                                typed[name] = validated
+                        break
+                else:
+                    extra[name] = value
+            if extra and not allow_extra:
+                raise Invalid(f"Extra keys: {set(extra)!r}", d)
+        keep_input_order = _declared_order or (allow_extra and not strip_extra)
+        result = self._new_result(d)
+        # values land in ``result`` in sorted key order (declaration order for defaults)
+        target = {} if keep_input_order else result
+        get = d.get
+        for name, item in (named.items() if _declared_order else self._named_sorted):
             try:
-                validated = item.validate(d.get(name, Missing), **kw)
+                validated = item.validate(get(name, Missing), **kw)
             except Invalid as exc:
                 errors[name] = exc
             else:
                 if validated is not Missing:
-                    result[name] = validated
+                    target[name] = validated
         if errors:
             msg = "\n".join(f"{name}:{errors[name]}" for name in sorted(errors, key=str))
             raise Invalid(msg, d, error_dict=errors)
-        if extra and not strip_extra:
-            for name, value in extra.items():
+        if not keep_input_order:
+            if typed:
+                result.update(typed)
+            if extra and not strip_extra:
+                result.update(extra)
+            return result
+        # the input's own keys first, in its order; then the fields it lacks
+        for name in d:
+            if name in target:
+                result[name] = target[name]
+            elif name in typed:
+                result[name] = typed[name]
+            elif name in extra and not strip_extra:
+                result[name] = extra[name]
+        for name, value in target.items():
+            if name not in result:
                 result[name] = value
         return result
 

@@ -101,6 +101,32 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+def same_content(a: Any, b: Any) -> bool:
+    """Like :func:`same_value`, but the key order of sub-documents does not count.
+
+    Validation settles key order (Ming's: sorted for validated sub-documents,
+    declaration order for defaults), so a flush must not treat a reordering it
+    made itself as a change to write.
+    """
+    if isinstance(a, dict):
+        if not isinstance(b, dict) or len(a) != len(b):
+            return False
+        for k, v in a.items():
+            other = b.get(k, Missing)
+            if other is Missing or not same_content(v, other):
+                return False
+        return True
+    if isinstance(a, list):
+        if not isinstance(b, list) or len(a) != len(b):
+            return False
+        return all(same_content(x, y) for x, y in zip(a, b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _dt.datetime):
+        return a == b and a.tzinfo == b.tzinfo
+    return a == b
+
+
 def _path_safe(key: Any) -> bool:
     return isinstance(key, str) and key != "" and "." not in key and not key.startswith("$")
 
@@ -109,9 +135,11 @@ def diff_documents(old: dict, new: dict) -> dict:
     """The update document that turns ``old`` into ``new``: ``$set``/``$unset`` of changed paths.
 
     Sub-documents present on both sides are compared key by key, so changing
-    ``metadata.tags`` sets only that path; a sub-document whose keys were
-    reordered, an array, or any other changed value is set whole.  ``_id`` is
-    never part of the update.  Returns ``{}`` when nothing changed.
+    ``metadata.tags`` sets only that path; an array or any other changed value
+    is set whole.  Key order is not a change (validation decides it, the way
+    Ming sorts a validated sub-document's keys), so an untouched sub-document
+    is never rewritten just because it was loaded in another order.  ``_id``
+    is never part of the update.  Returns ``{}`` when nothing changed.
     """
     to_set: dict = {}
     to_unset: dict = {}
@@ -135,7 +163,7 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
         previous = old.get(key, Missing) if isinstance(old, dict) else Missing
         if previous is Missing:
             to_set[path] = value
-        elif isinstance(value, dict) and isinstance(previous, dict) and _same_order(previous, value):
+        elif isinstance(value, dict) and isinstance(previous, dict):
             sub_set: dict = {}
             sub_unset: dict = {}
             try:
@@ -145,18 +173,13 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
             else:
                 to_set.update(sub_set)
                 to_unset.update(sub_unset)
-        elif not same_value(previous, value):
+        elif not same_content(previous, value):
             to_set[path] = value
     for key in old:
         if key not in new and not (not prefix and key == "_id"):
             if not _path_safe(key):
                 raise _Unaddressable
             to_unset[prefix + key] = ""
-
-
-def _same_order(old: dict, new: dict) -> bool:
-    """True when the keys both have are in the same order (so per-path updates keep the stored order)."""
-    return [k for k in old if k in new] == [k for k in new if k in old]
 
 
 class _Unaddressable(Exception):

@@ -269,7 +269,8 @@ class Mapper:
         if errors:
             msg = "\n".join(f"{name}:{errors[name]}" for name in sorted(errors))
             raise Invalid(msg, document, error_dict=errors)
-        ordered = {name: document[name] for name in schema.fields if name in document}
+        # Ming validates the whole new document: its keys end up in sorted order
+        ordered = {name: document[name] for name, _ in schema._named_sorted if name in document}
         if len(ordered) != len(document):
             ordered.update((k, v) for k, v in document.items() if k not in ordered)
         st.document = ordered

@@ -377,6 +377,30 @@ def test_object_missing_is_built_from_field_defaults():
     assert item.validate(Missing) == {"a": None, "tags": [], "c": "z"}
 
 
+def test_object_key_order_is_mings():
+    """Key order as Ming 0.17.3 produces it (checked by running Ming on the same inputs)."""
+    meta = S.Object({"tags": S.Array(S.String), "categories": S.Array(S.String)})
+    # a validated sub-document has its named fields in sorted key order ...
+    assert list(meta.validate({"tags": ["x"], "categories": []})) == ["categories", "tags"]
+    assert list(meta.validate({})) == ["categories", "tags"]
+    item = S.Object({"b": int, "a": int, "_id": int, "A": int, "1": int, "c": {"z": int, "y": int}})
+    assert list(item.validate({"b": 1, "a": 2, "c": {"z": 1, "y": 2}})) == ["1", "A", "_id", "a", "b", "c"]
+    assert list(item.validate({"c": {"z": 1, "y": 2}})["c"]) == ["y", "z"]
+    assert list(S.Array({"b": int, "a": int}).validate([{"b": 1, "a": 2}])[0]) == ["a", "b"]
+    # ... but one built for an absent value keeps declaration order (so does an absent nested one)
+    assert list(meta.validate(Missing)) == ["tags", "categories"]
+    assert list(item.validate({})["c"]) == ["z", "y"]
+    assert list(S.Object({"b": S.String(), "a": S.String(if_missing="x")}).validate(Missing)) == ["b", "a"]
+    # with allow_extra and not strip_extra the input's order stays, absent fields follow sorted
+    kept = S.Object({"b": int, "a": int, "d": int, "c": int}).validate(
+        {"zz": 3, "b": 1, "Z": 1, "a": 2}, allow_extra=True, strip_extra=False)
+    assert list(kept) == ["zz", "b", "Z", "a", "c", "d"]
+    stripped = S.Object({"b": int, "a": int}).validate({"b": 1, "zz": 3, "a": 2}, allow_extra=True, strip_extra=True)
+    assert list(stripped) == ["a", "b"]
+    # {type: schema} keys keep the input's order
+    assert list(S.SchemaItem.make({str: int}).validate({"b": 1, "a": 2})) == ["b", "a"]
+
+
 def test_object_required_and_if_missing():
     assert str(invalid(S.Object({"a": int}, required=True), Missing)) == "Missing field"
     assert S.Object({"a": int}, if_missing=None).validate(Missing) is None
