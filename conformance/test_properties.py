@@ -93,15 +93,6 @@ def test_nor_is_the_complement_of_or(docs: list[dict], q1: dict, q2: dict) -> No
     assert either[1] | neither[1] == {d["_id"] for d in docs}
 
 
-def _aggregate_available() -> bool:
-    try:
-        list(fresh_collection().aggregate([{"$match": {}}]))
-        return True
-    except OperationFailure:
-        return False
-
-
-@pytest.mark.skipif(not _aggregate_available(), reason="mim has no aggregate yet (issue 6)")
 @_settings(150)
 @given(DOCS, filters())
 def test_find_equals_match_stage(docs: list[dict], query: dict) -> None:
