@@ -17,10 +17,11 @@ from typing import Any
 from bson.int64 import Int64
 
 from ..errors import ServerError
-from ..values import MISSING
+from ..values import MISSING, type_name
 from .coercion import (DECIMAL_CONTEXT, KIND_DECIMAL, KIND_DOUBLE, KIND_LONG, compare_key,
                        double_to_decimal, expr_compare, fits_long, int_or_long, is_numeric,
-                       make_decimal, nullish, numeric_kind, to_decimal, to_double, value_repr)
+                       element_repr, element_value_repr, format_double, make_decimal, nullish,
+                       numeric_kind, to_decimal, to_double, value_repr)
 from .compiler import compile_operand, parse_arguments
 from .registry import expression_operator
 
@@ -209,32 +210,59 @@ def compile_accumulator_expression(arg: Any, ctx: Any, name: str):
     return evaluate
 
 
-def parse_percentile_spec(name: str, arg: Any, ctx: Any):
-    """(input evaluator, list of p) of a $percentile / $median specification."""
+_PERCENTILE_SPEC_CODES = {  # (accumulator, expression), accumulator_percentile.cpp
+    "$percentile": (7429703, 7436200),
+    "$median": (7436100, 7436201),
+}
+
+
+def parse_percentile_spec(name: str, arg: Any, ctx: Any, accumulator: bool = False):
+    """(input evaluator, list of p) of a $percentile / $median specification.
+
+    Follows AccumulatorPercentile/AccumulatorMedian::parseArgs/parseExpression
+    (accumulator_percentile.cpp) and their IDL specs (strict; fields input, p,
+    method; method a string checked by validatePercentileMethod while parsing),
+    then parseP for 'p'.
+    """
     if not isinstance(arg, Mapping):
-        raise ServerError(7436100, f"specification must be an object; found "
-                                   f"{value_repr(arg)}")
+        code = _PERCENTILE_SPEC_CODES[name][0 if accumulator else 1]
+        raise ServerError(code, f"specification must be an object; found "
+                                f"{element_repr(name, arg)}")
     allowed = ("input", "p", "method") if name == "$percentile" else ("input", "method")
-    for key in arg:
+    for key, value in arg.items():
         if key not in allowed:
             raise ServerError(40415, f"BSON field '{name}.{key}' is an unknown field.")
+        if key == "method":
+            if type(value) is not str:
+                raise ServerError(14, f"BSON field '{name}.method' is the wrong type "
+                                      f"'{type_name(value)}', expected type 'string'")
+            if value != "approximate":
+                raise ServerError(2, "Currently only 'approximate' can be used as percentile "
+                                     "'method'.")
     for key in allowed:
         if key not in arg:
             raise ServerError(40414, f"BSON field '{name}.{key}' is missing but a required "
                                      "field")
-    if arg["method"] != "approximate":
-        raise ServerError(7766600, "Currently only 'approximate' can be used as percentile "
-                                   "'method'.")
     ps = [0.5]
     if name == "$percentile":
         raw = arg["p"]
         fn = compile_operand(raw, ctx)
         value = getattr(fn, "constant_value", MISSING)
-        if not (isinstance(value, list) and value
-                and all(is_numeric(p) and 0 <= to_double(p) <= 1 for p in value)):
-            raise ServerError(7750301, "The $percentile 'p' field must be an array of numbers "
-                                       f"from [0.0, 1.0], but found: {value_repr(raw)}")
-        ps = [to_double(p) for p in value]
+        if value is MISSING:
+            raise ServerError(7750300, "The $percentile 'p' field must be an array of constant "
+                                       f"values, but found value: {element_value_repr(raw)}.")
+        message = "The $percentile 'p' field must be an array of numbers from [0.0, 1.0], " \
+                  "but found: "
+        if not isinstance(value, list) or not value:
+            raise ServerError(7750301, message + value_repr(value))
+        ps = []
+        for p in value:
+            if not is_numeric(p):
+                raise ServerError(7750302, message + value_repr(p))
+            x = to_double(p)
+            if x < 0 or x > 1:
+                raise ServerError(7750303, message + format_double(x))
+            ps.append(x)
     return compile_operand(arg["input"], ctx), ps
 
 

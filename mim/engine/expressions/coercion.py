@@ -330,10 +330,10 @@ def element_repr(name: str, value: Any) -> str:
     StringBuilder::appendDoubleNice (``%.16g`` plus ``.0`` when integral) and
     sub-documents/arrays are spaced (``{ a: 1 }``, ``[ 1, 2 ]``).
     """
-    return f"{name}: {_element_value_repr(value)}"
+    return f"{name}: {element_value_repr(value)}"
 
 
-def _element_value_repr(value: Any) -> str:
+def element_value_repr(value: Any) -> str:
     if numeric_kind(value) == KIND_DOUBLE:
         text = "%.16g" % value
         if "." not in text and "E" not in text and "N" not in text:
@@ -346,7 +346,7 @@ def _element_value_repr(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        return "[ " + ", ".join(_element_value_repr(v) for v in value) + " ]"
+        return "[ " + ", ".join(element_value_repr(v) for v in value) + " ]"
     return value_repr(value)
 
 

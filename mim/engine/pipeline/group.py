@@ -195,7 +195,7 @@ class _Percentile:
 
 @accumulator("$median", "$percentile")
 def _percentile(name: str, arg: Any, ctx: Any):
-    input_fn, ps = parse_percentile_spec(name, arg, ctx.expressions)
+    input_fn, ps = parse_percentile_spec(name, arg, ctx.expressions, accumulator=True)
     return _Percentile(name, input_fn, ps)
 
 

@@ -106,10 +106,55 @@ class TestAccumulatorExpressions:
         assert ev({"$percentile": {"input": [1, 2, 3, 4, 5], "p": [0.2, 1.0],
                                    "method": "approximate"}}) == [1.0, 5.0]
         assert ev({"$median": {"input": ["a"], "method": "approximate"}}) is None
-        assert compile_err({"$median": {"input": [1], "method": "exact"}}).code == 7766600
+        assert compile_err({"$median": {"input": [1], "method": "exact"}}).code == 2
         assert compile_err({"$median": {"input": [1]}}).code == 40414
         assert compile_err({"$percentile": {"input": [1], "p": [2], "method":
-                                            "approximate"}}).code == 7750301
+                                            "approximate"}}).code == 7750303
+
+
+class TestPercentileSource:
+    """accumulator_percentile.cpp (parseExpression, parseP, validatePercentileMethod),
+    percentile_algo.h computeTrueRank (the expression form is always discrete)."""
+
+    def msg(self, spec):
+        e = compile_err(spec)
+        return e.code, e.details["errmsg"]
+
+    def test_spec_not_object_codes(self):
+        assert self.msg({"$percentile": 1}) == (
+            7436200, "specification must be an object; found $percentile: 1")
+        assert self.msg({"$median": "x"}) == (
+            7436201, 'specification must be an object; found $median: "x"')
+
+    def test_method(self):
+        assert self.msg({"$median": {"input": [1], "method": "exact"}}) == (
+            2, "Currently only 'approximate' can be used as percentile 'method'.")
+        assert self.msg({"$median": {"input": [1], "method": 1}}) == (
+            14, "BSON field '$median.method' is the wrong type 'int', expected type 'string'")
+        assert self.msg({"$median": {"input": [1], "p": [0.5], "method": "approximate"}}) == (
+            40415, "BSON field '$median.p' is an unknown field.")
+        assert self.msg({"$percentile": {"input": [1], "method": "approximate"}}) == (
+            40414, "BSON field '$percentile.p' is missing but a required field")
+
+    def test_p(self):
+        base = "The $percentile 'p' field must be an array of numbers from [0.0, 1.0], but found: "
+        spec = {"input": [1], "method": "approximate"}
+        assert self.msg({"$percentile": {**spec, "p": 0.5}}) == (7750301, base + "0.5")
+        assert self.msg({"$percentile": {**spec, "p": []}}) == (7750301, base + "[]")
+        assert self.msg({"$percentile": {**spec, "p": ["a"]}}) == (7750302, base + '"a"')
+        assert self.msg({"$percentile": {**spec, "p": [0.5, 1.5]}}) == (7750303, base + "1.5")
+        assert self.msg({"$percentile": {**spec, "p": "$x"}}) == (
+            7750300, "The $percentile 'p' field must be an array of constant values, but found "
+                     'value: "$x".')
+
+    def test_discrete_rank(self):
+        # computeTrueRank: p >= 1 -> n - 1, else max(0, ceil(n * p) - 1)
+        spec = {"input": [5, 1, 4, 2, 3], "p": [0, 0.1, 0.5, 0.7, 1], "method": "approximate"}
+        assert ev({"$percentile": spec}) == [1.0, 1.0, 3.0, 4.0, 5.0]
+        assert ev({"$median": {"input": 7, "method": "approximate"}}) == 7.0
+        assert ev({"$median": {"input": [], "method": "approximate"}}) is None
+        assert ev({"$percentile": {"input": "a", "p": [0.5, 0.9],
+                                   "method": "approximate"}}) == [None, None]
 
 
 class TestTrigonometry:

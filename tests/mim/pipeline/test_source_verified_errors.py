@@ -57,3 +57,20 @@ class TestTopBottomN:
             5787801, "specification must be an object; found $firstN: 2")
         assert fail(coll, self.group({"$maxN": 2})) == (
             5787900, "specification must be an object; found $maxN: 2")
+
+
+class TestPercentileAccumulator:
+    """AccumulatorPercentile/AccumulatorMedian::parseArgs in accumulator_percentile.cpp."""
+
+    def test_spec_not_object(self, db):
+        db.c.insert_one({"v": 1})
+        assert fail(db.c, [{"$group": {"_id": None, "m": {"$median": 1}}}]) == (
+            7436100, "specification must be an object; found $median: 1")
+        assert fail(db.c, [{"$group": {"_id": None, "m": {"$percentile": [0.5]}}}]) == (
+            7429703, "specification must be an object; found $percentile: [ 0.5 ]")
+
+    def test_method_bad_value(self, db):
+        db.c.insert_one({"v": 1})
+        assert fail(db.c, [{"$group": {"_id": None, "m": {"$median": {
+            "input": "$v", "method": "continuous"}}}}]) == (
+            2, "Currently only 'approximate' can be used as percentile 'method'.")
