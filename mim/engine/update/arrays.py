@@ -24,22 +24,30 @@ __all__ = ["PushModifier", "AddToSetModifier", "PopModifier", "PullModifier",
 
 
 def parse_integer_element(name: str, value: Any) -> int:
-    """``MatchExpressionParser::parseIntegerElementToLong``."""
+    """``MatchExpressionParser::parseIntegerElementToLong`` (expression_parser.cpp):
+    NaN, then the 64-bit range, then integrality for doubles; a Decimal128 must
+    convert exactly (``toLongExact``), else it cannot be represented."""
     if not is_number(value):
         raise ServerError(9, f"Expected a number in: {name}: {render(value)}")
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")) or value != int(value):
+        if value != value:
+            raise ServerError(9, f"Expected an integer, but found NaN in: {name}: "
+                                 f"{render(value)}")
+        if value >= 2.0 ** 63 or value < -(2.0 ** 63):
+            raise ServerError(9, f"Cannot represent as a 64-bit integer: {name}: "
+                                 f"{render(value)}")
+        if value != int(value):
             raise ServerError(9, f"Expected an integer: {name}: {render(value)}")
         number = int(value)
     elif isinstance(value, Decimal128):
         d = value.to_decimal()
-        if not d.is_finite() or d != d.to_integral_value():
-            raise ServerError(9, f"Expected an integer: {name}: {render(value)}")
+        if not d.is_finite() or d != d.to_integral_value() or \
+                not -(2 ** 63) <= int(d) < 2 ** 63:
+            raise ServerError(9, f"Cannot represent as a 64-bit integer: {name}: "
+                                 f"{render(value)}")
         number = int(d)
     else:
         number = int(value)
-    if not -(2 ** 63) <= number < 2 ** 63:
-        raise ServerError(9, f"Cannot represent as a 64-bit integer: {name}: {render(value)}")
     return number
 
 

@@ -216,15 +216,13 @@ def _unset_stage(name: str, arg: Any, ctx: Any, compile_expression: Any,
 
 def _project_stage(name: str, arg: Any, ctx: Any, compile_expression: Any,
                    variables: Mapping) -> Stage:
-    if not isinstance(arg, Mapping):
-        raise ServerError(15969, "$project specification must be an object")
-    if not arg:
-        raise ServerError(51272, "projection specification must have at least one field")
-    from ..projection import compile_projection
-    projection = compile_projection(arg, dict(variables))
+    """The aggregation ``$project`` stage (not the find projection: ``$slice``,
+    ``$elemMatch`` and positional forms are what ``$project`` makes of them)."""
+    from ..pipeline import STAGES, PipelineContext
+    run = STAGES["$project"](arg, PipelineContext(variables=variables.keys()))
 
     def project(doc: dict, scope: dict) -> dict:
-        return projection.apply(doc) if projection is not None else doc
+        return next(iter(run([doc], scope)))
 
     return project
 

@@ -1,5 +1,7 @@
 """$push (with $each/$slice/$sort/$position), $addToSet, $pop, $pull, $pullAll."""
 
+import pytest
+from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
 from .helpers import apply, compile_fails, fails, same
@@ -204,3 +206,31 @@ def test_pull_errors_and_noops():
     fails({"_id": 1, "a": 1}, {"$pullAll": {"a": [1]}}, 2, "Cannot apply $pull to a non-array value")
     doc = {"_id": 1, "a": [1]}
     assert same(apply(doc, {"$pull": {"b": 1, "a": 5}}), doc)
+
+
+# MatchExpressionParser::parseIntegerElementToLong (src/mongo/db/matcher/expression_parser.cpp):
+# NaN, then the 64-bit range, then integrality; a Decimal128 must convert exactly.
+@pytest.mark.parametrize("value, message", [
+    (float("nan"), "Expected an integer, but found NaN in: a: nan.0"),
+    (float("inf"), "Cannot represent as a 64-bit integer: a: inf.0"),
+    (1e20, "Cannot represent as a 64-bit integer: a: 1e+20"),
+    (1.5, "Expected an integer: a: 1.5"),
+    (Decimal128("1.5"), 'Cannot represent as a 64-bit integer: a: NumberDecimal("1.5")'),
+    ("x", 'Expected a number in: a: "x"'),
+])
+def test_pop_argument_ladder(value, message):
+    compile_fails({"$pop": {"a": value}}, 9, message)
+
+
+def test_pop_accepts_whole_decimal_and_double():
+    assert apply({"a": [1, 2]}, {"$pop": {"a": Decimal128("-1")}}) == {"a": [2]}
+    assert apply({"a": [1, 2]}, {"$pop": {"a": 1.0}}) == {"a": [1]}
+    compile_fails({"$pop": {"a": 2}}, 9, "$pop expects 1 or -1, found: 2")
+
+
+def test_push_slice_and_position_must_be_integers():
+    # push_node.cpp wraps any parseIntegerElementToLong failure in BadValue
+    compile_fails({"$push": {"a": {"$each": [1], "$slice": 1.5}}}, 2,
+                  "The value for $slice must be an integer value but was given type: double")
+    compile_fails({"$push": {"a": {"$each": [1], "$position": "x"}}}, 2,
+                  "The value for $position must be an integer value, not of type: string")

@@ -87,3 +87,22 @@ def test_undefined_variable_is_a_compile_error():
     from mim.engine.update import compile_update
     with pytest.raises(ServerError):
         compile_update([{"$set": {"a": "$$nope"}}])
+
+
+# Update pipelines run aggregation stages (pipeline_executor.cpp parses them with
+# Pipeline::parse): $project is the aggregation $project, not the find projection.
+def test_pipeline_project_slice_is_the_aggregation_expression():
+    # {$slice: 1} is the $slice *expression* with one argument (code 28667)
+    compile_fails([{"$project": {"a": {"$slice": 1}}}], 28667)
+    assert apply({"_id": 1, "a": [1, 2, 3]}, [{"$project": {"a": {"$slice": ["$a", 2]}}}]) \
+        == {"_id": 1, "a": [1, 2]}
+
+
+def test_pipeline_project_computed_fields_and_exclusion():
+    assert apply({"_id": 1, "a": 1, "b": 2}, [{"$project": {"x": {"$add": ["$a", "$b"]}}}]) \
+        == {"_id": 1, "x": 3}
+    assert apply({"_id": 1, "a": 1, "b": 2}, [{"$project": {"a": 0}}]) == {"_id": 1, "b": 2}
+
+
+def test_pipeline_project_empty_is_51272():
+    compile_fails([{"$project": {}}], 51272)
