@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import bson
-from bson.codec_options import CodecOptions, DatetimeConversion
+from bson.codec_options import CodecOptions
 from pymongo import common
 from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
@@ -24,7 +24,6 @@ from .boundary import raise_server_error
 from .cursor import CommandCursor
 from .database import Database
 from .engine import catalog
-from .engine.commands import BUILD_INFO
 from .engine.errors import ServerError
 from .engine.store import Server
 
@@ -88,8 +87,8 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
         parsed["scheme"] = "mongodb"
         return parsed
     if scheme not in ("mongodb+srv", "mim"):
-        raise ConfigurationError(f"Invalid URI scheme: URI must begin with 'mongodb://' or "
-                                 f"'mongodb+srv://'")
+        raise ConfigurationError("Invalid URI scheme: URI must begin with 'mongodb://' or "
+                                 "'mongodb+srv://'")
     hosts, _, path = rest.partition("/")
     userinfo, at, hostpart = hosts.rpartition("@")
     username = password = None
@@ -107,6 +106,24 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
     return {"nodelist": nodes, "username": username, "password": password,
             "database": database or None, "collection": None, "options": options,
             "scheme": scheme}
+
+
+class _ClientBulkChecks:
+    """pymongo's client-bulk protocol, keeping only its client-side validation."""
+
+    def add_insert(self, namespace: str, document: Any) -> None:
+        common.validate_is_document_type("document", document)
+
+    def add_update(self, namespace: str, selector: Any, update: Any, multi: bool,
+                   *args: Any, **kwargs: Any) -> None:
+        common.validate_ok_for_update(update)
+
+    def add_replace(self, namespace: str, selector: Any, replacement: Any,
+                    *args: Any, **kwargs: Any) -> None:
+        common.validate_ok_for_replace(replacement)
+
+    def add_delete(self, namespace: str, selector: Any, *args: Any, **kwargs: Any) -> None:
+        common.validate_is_mapping("filter", selector)
 
 
 class MongoClient(Generic[_DocumentType]):
@@ -369,9 +386,24 @@ class MongoClient(Generic[_DocumentType]):
         raise_server_error(ServerError(238, "change streams are not supported by mim yet "
                                             "(planned with the change-streams issue)"))
 
-    def bulk_write(self, models: Any, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "client-level bulk_write is not supported by mim "
-                                            "yet; use Collection.bulk_write"))
+    def bulk_write(self, models: Sequence[Any], session: Any = None, ordered: bool = True,
+                   verbose_results: bool = False, bypass_document_validation: bool | None = None,
+                   comment: Any = None, let: Any = None, write_concern: Any = None) -> Any:
+        """Client-level bulk write needs a MongoDB 8.0 server; mim is 7.0.
+
+        pymongo validates the models client-side first (so a replacement with
+        operators is a ``ValueError``), then refuses the 7.0 server.
+        """
+        common.validate_list("models", models)
+        checker = _ClientBulkChecks()
+        for model in models:
+            try:
+                model._add_to_client_bulk(checker)
+            except AttributeError:
+                raise TypeError(f"{model!r} is not a valid request") from None
+        if not models:
+            raise InvalidOperation("No operations to execute")
+        raise InvalidOperation("MongoClient.bulk_write requires MongoDB server version 8.0+.")
 
     def append_metadata(self, driver_info: Any) -> None:
         """Accepted and ignored: mim sends no handshake."""
