@@ -136,9 +136,16 @@ class Session:
     @staticmethod
     def _replace_contents(doc: dict, data: Mapping) -> None:
         # After a write the document shows exactly what was stored (defaults
-        # filled in, deprecated keys gone, the new _id present).
+        # filled in, deprecated keys gone, the new _id present).  Its keys keep
+        # their order and new ones follow, as in Ming, where saving only adds
+        # the ``_id`` to the document: ``{'title': 'MyPage', 'text': '', '_id': ...}``.
+        if len(doc) == len(data) and all(k in data for k in doc):
+            dict.update(doc, data)
+            return
+        order = [k for k in doc if k in data]
+        order.extend(k for k in data if k not in doc)
         dict.clear(doc)
-        dict.update(doc, data)
+        dict.update(doc, [(k, data[k]) for k in order])
 
     # -- queries -------------------------------------------------------------
     def find(self, cls: type, *args: Any, **kwargs: Any) -> Cursor:
