@@ -139,6 +139,13 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
         destination_db.collections[dst_name] = src
 
 
+def capped_limits(options: dict, scale: int) -> dict:
+    """``max``/``maxSize`` the server reports for a capped collection."""
+    if not options.get("capped"):
+        return {}
+    return {"max": int(options.get("max", 0) or 0), "maxSize": int(options["size"]) // scale}
+
+
 def _data_size(coll: CollectionData) -> int:
     return sum(len(s.raw) for s in coll.documents.values())
 
@@ -160,6 +167,7 @@ def coll_stats(server: Server, db: str, name: str, scale: int = 1) -> dict:
             "totalIndexSize": 0,
             "indexSizes": {n: 0 for n in coll.indexes.specs},
             "capped": bool(coll.options.get("capped", False)),
+            **capped_limits(coll.options, scale),
             "scaleFactor": scale,
             "ok": 1.0,
         }

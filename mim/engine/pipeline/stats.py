@@ -85,6 +85,8 @@ def compile_coll_stats(arg: Any, ctx: Any):
                 "indexSizes": {spec["name"]: 0 for spec in specs},
                 "scaleFactor": scale,
             }
+            from ..catalog import capped_limits
+            out["storageStats"].update(capped_limits(coll.options, scale))
         if "count" in arg:
             out["count"] = len(coll.documents) if coll is not None else 0
         if "queryExecStats" in arg:
