@@ -82,7 +82,7 @@ def compile_densify(arg: Any, ctx: Any):
                                    "positive numeric value")
     if unit is not None:
         if unit not in _UNITS:
-            raise ServerError(2, f"unknown time unit value: {unit}")
+            raise ServerError(9, f"unknown time unit value: {unit}")
         if not is_integral64(step):
             raise ServerError(5733412, "The step parameter in a range satement must be a whole "
                                        "number when densifying a date range")

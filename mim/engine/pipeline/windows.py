@@ -15,9 +15,9 @@ from typing import Any
 
 from ..errors import ServerError
 from ..expressions import compile_expression
-from ..expressions.coercion import (coerce_to_date_ms, expr_compare, is_date, is_integral64,
-                                    is_numeric, ms_to_date, nullish, to_double, to_long,
-                                    value_repr)
+from ..expressions.coercion import (coerce_to_date_ms, element_repr, expr_compare, is_date,
+                                    is_integral, is_integral64, is_numeric, ms_to_date, nullish,
+                                    to_double, to_long, value_repr)
 from ..expressions.dates import date_add
 from ..expressions.timezones import UTC
 from ..sorting import compile_sort, parse_sort_spec
@@ -76,75 +76,128 @@ class Window:
         return self.kind == "documents" and self.lower == UNBOUNDED and self.upper == CURRENT
 
 
-def _bound_error(kind: str) -> ServerError:
-    if kind == "documents":
-        return ServerError(5371202, "Numeric document-based bounds must be an integer")
-    return ServerError(5371203, "Range-based bounds expression must be a number")
+def _failed_to_parse(message: str) -> ServerError:
+    return ServerError(9, message)
+
+
+def _parse_bound(bound: Any, check) -> Any:
+    """parseBound in window_bounds.cpp: 'unbounded', 'current' or a constant number."""
+    if isinstance(bound, str):
+        if bound in (UNBOUNDED, CURRENT):
+            return bound
+        raise _failed_to_parse("Window bounds must be 'unbounded', 'current', or a number.")
+    fn = compile_expression(bound)
+    value = getattr(fn, "constant_value", _NOT_CONSTANT)
+    if value is _NOT_CONSTANT and _folds_to_constant(bound):
+        # the server optimizes the bound first: operators over constants fold
+        value = fn({})
+    if value is _NOT_CONSTANT:
+        raise _failed_to_parse("Window bounds expression must be a constant.")
+    return check(value)
+
+
+_NOT_CONSTANT = object()
+
+
+def _folds_to_constant(spec: Any) -> bool:
+    """No field path, variable or $rand inside (so Expression::optimize folds it)."""
+    if isinstance(spec, str):
+        return not spec.startswith("$")
+    if isinstance(spec, list):
+        return all(_folds_to_constant(v) for v in spec)
+    if isinstance(spec, Mapping):
+        if "$literal" in spec and len(spec) == 1:
+            return True
+        return "$rand" not in spec and all(_folds_to_constant(v) for v in spec.values())
+    return True
+
+
+def _check_int_bound(message: str):
+    def check(value: Any) -> Any:
+        # Value::integral(): a number with an exact 32-bit integer value
+        if not is_integral(value):
+            raise _failed_to_parse(message)
+        return to_long(value)
+    return check
+
+
+def _check_number_bound(value: Any) -> Any:
+    if not is_numeric(value):
+        raise _failed_to_parse("Range-based bounds expression must be a number")
+    return value
+
+
+def _check_forward(lower: Any, upper: Any) -> None:
+    """checkBoundsForward: 'current' counts as 0; two numbers must satisfy lower <= upper."""
+    lo = 0 if lower == CURRENT else lower
+    hi = 0 if upper == CURRENT else upper
+    if UNBOUNDED in (lo, hi) or (isinstance(lo, str) or isinstance(hi, str)):
+        return
+    if expr_compare(lo, hi) > 0:
+        raise ServerError(5339900, f"Lower bound must not exceed upper bound: "
+                                   f"[{value_repr(lo)}, {value_repr(hi)}]")
 
 
 def parse_window(spec: Any, info: StageInfo) -> Window:
+    """WindowBounds::parse in window_function/window_bounds.cpp (FailedToParse, code 9,
+    for the shape errors; 5339900-5339902 for the semantic ones)."""
     if not isinstance(spec, Mapping):
-        raise ServerError(5371200, "'window' field must be an object")
-    kind = None
-    bounds = None
-    unit = None
-    for key, value in spec.items():
-        if key in ("documents", "range"):
-            if kind is not None:
-                raise ServerError(5371201, "Window bounds can specify either 'documents' or "
-                                           "'unit', not both")
-            kind, bounds = key, value
-        elif key == "unit":
-            unit = value
-        else:
-            raise ServerError(5371206, f"'window' field that specifies {key} cannot have other "
-                                       "fields")
-    if kind is None:
+        raise _failed_to_parse("'window' field must be an object")
+    has_documents, has_range, has_unit = "documents" in spec, "range" in spec, "unit" in spec
+    if has_documents and has_range:
+        # sic: the server's message names 'unit' here
+        raise _failed_to_parse("Window bounds can specify either 'documents' or 'unit', "
+                               "not both.")
+    if not has_range and has_unit:
+        raise _failed_to_parse("Window bounds can only specify 'unit' with range-based bounds.")
+    if not has_range and not has_documents:
+        if spec:
+            raise _failed_to_parse("'window' field can only contain 'documents' as the only "
+                                   "argument or 'range' with an optional 'unit' field")
         return Window("documents", UNBOUNDED, UNBOUNDED, None)
-    if not isinstance(bounds, list) or len(bounds) != 2:
-        raise ServerError(5371204, f"Window bounds must be a 2-element array: {kind}: "
-                                   f"{value_repr(bounds)}")
-    parsed = []
-    for bound in bounds:
-        if bound in (UNBOUNDED, CURRENT) and isinstance(bound, str):
-            parsed.append(bound)
-        elif kind == "documents":
-            if not is_numeric(bound) or not is_integral64(bound):
-                raise _bound_error(kind)
-            parsed.append(to_long(bound))
-        else:
-            if not is_numeric(bound):
-                raise _bound_error(kind)
-            parsed.append(bound)
-    lower, upper = parsed
-    if _position(lower, False) > _position(upper, True):
-        raise ServerError(5339900, f"Lower bound must not exceed upper bound: "
-                                   f"{value_repr(bounds)}")
-    if kind == "documents":
-        if unit is not None:
-            raise ServerError(5371201, "Window bounds can specify either 'documents' or "
-                                       "'unit', not both")
+
+    def unpack(key: str) -> tuple[Any, Any]:
+        value = spec[key]
+        if not isinstance(value, list) or len(value) != 2:
+            raise _failed_to_parse("Window bounds must be a 2-element array: "
+                                   + element_repr(key, value))
+        return value[0], value[1]
+
+    unit = None
+    if has_documents:
+        if len(spec) != 1:
+            raise _failed_to_parse("'window' field that specifies documents cannot have "
+                                   "other fields")
+        lower_spec, upper_spec = unpack("documents")
+        check = _check_int_bound("Numeric document-based bounds must be an integer")
+        lower, upper = _parse_bound(lower_spec, check), _parse_bound(upper_spec, check)
+        _check_forward(lower, upper)
         if not (lower == UNBOUNDED and upper == UNBOUNDED) and not info.sort_fields:
             raise ServerError(5339901, "Document-based bounds require a sortBy")
+        return Window("documents", lower, upper, None)
+    lower_spec, upper_spec = unpack("range")
+    if has_unit:
+        if len(spec) != 2:
+            raise _failed_to_parse("'window' field that specifies unit cannot have other "
+                                   "fields besides 'range'")
+        unit = spec["unit"]
+        if not isinstance(unit, str):
+            raise _failed_to_parse("'unit' must be a string")
+        check = _check_int_bound("With 'unit', range-based bounds must be an integer")
+        lower, upper = _parse_bound(lower_spec, check), _parse_bound(upper_spec, check)
+        _check_forward(lower, upper)
+        if unit not in _DATE_UNITS:
+            raise _failed_to_parse(f"unknown time unit value: {unit}")
     else:
-        if info.sort_parts is None:
-            raise ServerError(5339902, "Range-based bounds require sortBy a single field")
-        if unit is not None:
-            if unit not in _DATE_UNITS:
-                raise ServerError(2, f"unknown time unit value: {unit}")
-            for bound in (lower, upper):
-                if bound not in (UNBOUNDED, CURRENT) and not is_integral64(bound):
-                    raise ServerError(5429410, "With 'unit', range-based bounds must be an "
-                                               "integer")
-    return Window(kind, lower, upper, unit)
-
-
-def _position(bound: Any, upper: bool) -> float:
-    if bound == UNBOUNDED:
-        return float("inf") if upper else float("-inf")
-    if bound == CURRENT:
-        return 0.0
-    return to_double(bound)
+        if len(spec) != 1:
+            raise _failed_to_parse("'window' field that specifies range cannot have other "
+                                   "fields besides 'unit'")
+        lower = _parse_bound(lower_spec, _check_number_bound)
+        upper = _parse_bound(upper_spec, _check_number_bound)
+        _check_forward(lower, upper)
+    if info.sort_parts is None:
+        raise ServerError(5339902, "Range-based bounds require sortBy a single field")
+    return Window("range", lower, upper, unit)
 
 
 def _documents_slice(window: Window, i: int, n: int) -> tuple[int, int]:
@@ -341,7 +394,7 @@ def _time_unit(name: str, arg: Mapping) -> int | None:
     if unit not in _UNIT_MS:
         if unit in _DATE_UNITS:
             raise ServerError(5490704, f"{name} with unit expects the sortBy field to be a Date")
-        raise ServerError(2, f"unknown time unit value: {unit}")
+        raise ServerError(9, f"unknown time unit value: {unit}")
     return _UNIT_MS[unit]
 
 

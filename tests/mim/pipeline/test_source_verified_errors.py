@@ -74,3 +74,59 @@ class TestPercentileAccumulator:
         assert fail(db.c, [{"$group": {"_id": None, "m": {"$median": {
             "input": "$v", "method": "continuous"}}}}]) == (
             2, "Currently only 'approximate' can be used as percentile 'method'.")
+
+
+class TestWindowBounds:
+    """WindowBounds::parse in src/mongo/db/pipeline/window_function/window_bounds.cpp."""
+
+    @pytest.fixture
+    def coll(self, db):
+        db.c.insert_many([{"_id": i, "t": i} for i in range(3)])
+        return db.c
+
+    def run(self, coll, window, sort={"t": 1}):
+        stage = {"output": {"s": {"$sum": "$t", "window": window}}}
+        if sort is not None:
+            stage["sortBy"] = sort
+        return fail(coll, [{"$setWindowFields": stage}])
+
+    @pytest.mark.parametrize("window,message", [
+        (1, "'window' field must be an object"),
+        ({"documents": [0, 1], "range": [0, 1]},
+         "Window bounds can specify either 'documents' or 'unit', not both."),
+        ({"documents": [0, 1], "unit": "day"},
+         "Window bounds can only specify 'unit' with range-based bounds."),
+        ({"foo": 1}, "'window' field can only contain 'documents' as the only argument or "
+                     "'range' with an optional 'unit' field"),
+        ({"documents": [0]}, "Window bounds must be a 2-element array: documents: [ 0 ]"),
+        ({"documents": [0, 1], "x": 1},
+         "'window' field that specifies documents cannot have other fields"),
+        ({"documents": [0.5, 1]}, "Numeric document-based bounds must be an integer"),
+        ({"documents": ["now", 1]}, "Window bounds must be 'unbounded', 'current', or a number."),
+        ({"documents": ["$t", 1]}, "Window bounds must be 'unbounded', 'current', or a number."),
+        ({"documents": [{"$add": ["$t", 1]}, 1]}, "Window bounds expression must be a constant."),
+        ({"range": [0, 1], "x": 1},
+         "'window' field that specifies range cannot have other fields besides 'unit'"),
+        ({"range": ["a", 1]}, "Window bounds must be 'unbounded', 'current', or a number."),
+        ({"range": [{"$literal": "a"}, 1]}, "Range-based bounds expression must be a number"),
+        ({"range": [0, 1], "unit": "day", "x": 1},
+         "'window' field that specifies unit cannot have other fields besides 'range'"),
+        ({"range": [0, 1], "unit": 1}, "'unit' must be a string"),
+        ({"range": [0.5, 1], "unit": "day"}, "With 'unit', range-based bounds must be an integer"),
+        ({"range": [0, 1], "unit": "days"}, "unknown time unit value: days"),
+    ])
+    def test_failed_to_parse(self, coll, window, message):
+        assert self.run(coll, window) == (9, message)
+
+    def test_semantic_errors(self, coll):
+        assert self.run(coll, {"documents": [1, "current"]}) == (
+            5339900, "Lower bound must not exceed upper bound: [1, 0]")
+        assert self.run(coll, {"documents": [-1, 0]}, sort=None) == (
+            5339901, "Document-based bounds require a sortBy")
+        assert self.run(coll, {"range": [-1, 0]}, sort={"t": 1, "_id": 1}) == (
+            5339902, "Range-based bounds require sortBy a single field")
+
+    def test_constant_expression_bounds_are_accepted(self, coll):
+        out = list(coll.aggregate([{"$setWindowFields": {"sortBy": {"t": 1}, "output": {
+            "s": {"$sum": "$t", "window": {"documents": [{"$add": [-1, 0]}, 0]}}}}}]))
+        assert [d["s"] for d in out] == [0, 1, 3]
