@@ -84,7 +84,8 @@ def compile_densify(arg: Any, ctx: Any):
         if unit not in _UNITS:
             raise ServerError(9, f"unknown time unit value: {unit}")
         if not is_integral64(step):
-            raise ServerError(5733412, "The step parameter in a range satement must be a whole "
+            # code and text (sic "satement") as MongoDB's densify parse jstest expects
+            raise ServerError(6586400, "The step parameter in a range satement must be a whole "
                                        "number when densifying a date range")
         step = to_long(step)
     if isinstance(bounds, str):

@@ -130,3 +130,17 @@ class TestWindowBounds:
         out = list(coll.aggregate([{"$setWindowFields": {"sortBy": {"t": 1}, "output": {
             "s": {"$sum": "$t", "window": {"documents": [{"$add": [-1, 0]}, 0]}}}}}]))
         assert [d["s"] for d in out] == [0, 1, 3]
+
+
+def test_densify_date_step_must_be_whole(db):
+    # jstests/aggregation/sources/densify/parse.js in the server repository
+    import datetime
+    db.c.insert_one({"a": datetime.datetime(2020, 1, 1)})
+    assert fail(db.c, [{"$densify": {"field": "a", "range": {
+        "step": 1.1, "unit": "second",
+        "bounds": [datetime.datetime(2020, 1, 1), datetime.datetime(2020, 1, 3)]}}}]) == (
+        6586400, "The step parameter in a range satement must be a whole number when "
+                 "densifying a date range")
+    assert fail(db.c, [{"$densify": {"field": "a", "range": {
+        "step": 1, "unit": "seconds", "bounds": "full"}}}]) == (
+        9, "unknown time unit value: seconds")

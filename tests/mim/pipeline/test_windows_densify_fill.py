@@ -241,7 +241,7 @@ def test_densify_errors(db):
     assert code_of(db.c, [{"$densify": {"field": "v", "range": {"step": 1,
                                                                 "bounds": [3, 1]}}}]) == 5733402
     assert code_of(db.c, [{"$densify": {"field": "v", "range": {
-        "step": 1.5, "unit": "hour", "bounds": "full"}}}]) == 5733412
+        "step": 1.5, "unit": "hour", "bounds": "full"}}}]) == 6586400
     assert code_of(db.c, [{"$densify": {"field": "v", "foo": 1,
                                         "range": {"step": 1, "bounds": "full"}}}]) == 40415
     assert code_of(db.c, [{"$densify": {"field": "v", "range": {"step": 1,
