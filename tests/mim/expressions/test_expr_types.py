@@ -174,3 +174,18 @@ class TestTypeAndIsNumber:
         assert ev({"$isNumber": True}) is False
         assert ev({"$isNumber": "$nope"}) is False
         assert ev({"$isNumber": "$nope"}) is not MISSING
+
+
+class TestToStringDoubleSource:
+    """7.0's performFormatDouble (expression.cpp conversion table): Infinity/-Infinity/NaN/-0
+    spelled out, otherwise ``str::stream() << double``, i.e. StringBuilder's "%g"
+    (six significant digits); the fmt::format("{}") form is the later 8.x code."""
+
+    def test_double_to_string(self):
+        assert ev({"$toString": 2.5}) == "2.5"  # the manual's table
+        assert ev({"$toString": 3.14159265}) == "3.14159"
+        assert ev({"$toString": 123456789.0}) == "1.23457e+08"
+        assert ev({"$toString": {"$literal": float("inf")}}) == "Infinity"
+        assert ev({"$toString": {"$literal": float("-inf")}}) == "-Infinity"
+        assert ev({"$toString": {"$literal": float("nan")}}) == "NaN"
+        assert ev({"$toString": -0.0}) == "-0"
