@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bson.dbref import DBRef
+
 from .values import MISSING
 
 __all__ = ["split_path", "walk", "leaf_candidates", "get_path", "is_array_index"]
@@ -53,6 +55,10 @@ def walk(value: Any, parts: tuple[str, ...], start: int = 0) -> Iterator[Any]:
         if isinstance(current, list):
             yield from _walk_array(current, parts, i)
             return
+        if isinstance(current, DBRef):
+            # a DBRef is stored as the document {$ref, $id, $db, ...}
+            current = current.as_doc()
+            continue
         yield MISSING
         return
     yield current
@@ -65,7 +71,7 @@ def _walk_array(array: list, parts: tuple[str, ...], i: int) -> Iterator[Any]:
         if index < len(array):
             yield from walk(array[index], parts, i + 1)
     for element in array:
-        if isinstance(element, Mapping):
+        if isinstance(element, (Mapping, DBRef)):
             yield from walk(element, parts, i)
 
 
@@ -86,6 +92,8 @@ def get_path(value: Any, parts: tuple[str, ...]) -> Any:
     arrays); ``MISSING`` when the path does not resolve."""
     current = value
     for part in parts:
+        if isinstance(current, DBRef):
+            current = current.as_doc()
         if isinstance(current, Mapping):
             if part not in current:
                 return MISSING

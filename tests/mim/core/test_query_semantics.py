@@ -151,3 +151,14 @@ def test_regex_against_arrays_and_non_strings(coll):
 def test_conditions_on_the_same_array_through_and(coll):
     f = {"$and": [{"tags": "plain"}, {"tags": "blank"}]}
     assert matching(coll, INVENTORY, f) == [2]
+
+
+def test_dbref_fields_are_queried_as_the_documents_they_are_stored_as(coll):
+    # A DBRef is stored as {$ref, $id, $db}: its fields are reachable by path, in
+    # arrays too (the manual's "Database References" page queries "$id").
+    from bson.dbref import DBRef
+    coll.insert_many([{"_id": 1, "r": DBRef("x", 5)},
+                      {"_id": 2, "r": [DBRef("x", 6), DBRef("y", 7)]}])
+    assert [d["_id"] for d in coll.find({"r.$id": 5})] == [1]
+    assert [d["_id"] for d in coll.find({"r.$ref": "y"})] == [2]
+    assert sorted(coll.distinct("r.$id")) == [5, 6, 7]
