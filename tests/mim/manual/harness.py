@@ -10,6 +10,7 @@ An example is a dict:
   ordered   True when the example sorts (or order is defined); otherwise the
             results are compared as a multiset
   sorted_by (field, direction): the output must be sorted on it; ties compared unordered
+  unordered_arrays  field names whose array values the manual leaves unordered
   after     {collection name: expected contents} checked after the run ($merge/$out)
 
 Comparison follows what the shell shows: Int64 (NumberLong/Long) and Decimal128
@@ -48,7 +49,23 @@ class AnyValue:
 ANY = AnyValue()
 
 
-def same(actual, expected, key_order=True):
+def _same_multiset(actual, expected, key_order, unordered):
+    if not (isinstance(actual, list) and isinstance(expected, list)):
+        return same(actual, expected, key_order, unordered)
+    if len(actual) != len(expected):
+        return False
+    left = list(actual)
+    for e in expected:
+        for i, a in enumerate(left):
+            if same(a, e, key_order, unordered):
+                del left[i]
+                break
+        else:
+            return False
+    return True
+
+
+def same(actual, expected, key_order=True, unordered=frozenset()):
     if expected is ANY:
         return True
     if isinstance(expected, Approx):
@@ -61,10 +78,13 @@ def same(actual, expected, key_order=True):
             return False
         if not key_order and set(actual) != set(expected):
             return False
-        return all(same(actual[k], expected[k], key_order) for k in expected)
+        return all(
+            (_same_multiset if k in unordered else same)(actual[k], expected[k], key_order,
+                                                        unordered)
+            for k in expected)
     if isinstance(expected, list):
         return (isinstance(actual, list) and len(actual) == len(expected)
-                and all(same(a, e, key_order) for a, e in zip(actual, expected)))
+                and all(same(a, e, key_order, unordered) for a, e in zip(actual, expected)))
     if isinstance(expected, bool):
         return isinstance(actual, bool) and actual == expected
     if isinstance(expected, Int64):
@@ -82,22 +102,12 @@ def same(actual, expected, key_order=True):
     return type(actual) is type(expected) and actual == expected
 
 
-def compare(actual, expected, ordered, key_order=True):
+def compare(actual, expected, ordered, key_order=True, unordered=frozenset()):
     if ordered:
         ok = len(actual) == len(expected) and all(
-            same(a, e, key_order) for a, e in zip(actual, expected))
+            same(a, e, key_order, unordered) for a, e in zip(actual, expected))
     else:
-        ok = len(actual) == len(expected)
-        left = list(actual)
-        if ok:
-            for e in expected:
-                for i, a in enumerate(left):
-                    if same(a, e, key_order):
-                        del left[i]
-                        break
-                else:
-                    ok = False
-                    break
+        ok = _same_multiset(actual, expected, key_order, unordered)
     assert ok, f"\nactual:   {actual!r}\nexpected: {expected!r}"
 
 
@@ -127,7 +137,8 @@ def run(db, ex):
         keys = [doc.get(field) for doc in actual]
         assert all(compare_values(a, b) * direction <= 0 for a, b in zip(keys, keys[1:])), keys
     if "expected" in ex:
-        compare(actual, ex["expected"], ex.get("ordered", False), key_order)
+        compare(actual, ex["expected"], ex.get("ordered", False), key_order,
+                frozenset(ex.get("unordered_arrays", ())))
     for name, contents in ex.get("after", {}).items():
         compare(list(db[name].find()), contents, False, key_order)
 

@@ -7,7 +7,7 @@ import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
-from .harness import ids, run
+from .harness import ANY, ids, run
 
 D = Decimal128
 L = Int64
@@ -375,6 +375,173 @@ EXAMPLES += [
                  {"$in": ["$$orders_drink", "$beverages"]}]}}}],
              "as": "matches"}}],
          expected=R_EXPECTED),
+]
+
+EMPLOYEES = [
+    {"_id": 1, "name": "Dev"},
+    {"_id": 2, "name": "Eliot", "reportsTo": "Dev"},
+    {"_id": 3, "name": "Ron", "reportsTo": "Eliot"},
+    {"_id": 4, "name": "Andrew", "reportsTo": "Eliot"},
+    {"_id": 5, "name": "Asya", "reportsTo": "Ron"},
+    {"_id": 6, "name": "Dan", "reportsTo": "Andrew"},
+]
+AIRPORTS = [
+    {"_id": 0, "airport": "JFK", "connects": ["BOS", "ORD"]},
+    {"_id": 1, "airport": "BOS", "connects": ["JFK", "PWM"]},
+    {"_id": 2, "airport": "ORD", "connects": ["JFK"]},
+    {"_id": 3, "airport": "PWM", "connects": ["BOS", "LHR"]},
+    {"_id": 4, "airport": "LHR", "connects": ["PWM"]},
+]
+
+
+def _airport(i, depth):
+    return dict(AIRPORTS[i], numConnections=L(depth))
+
+
+PEOPLE = [
+    {"_id": 1, "name": "Tanya Jordan", "friends": ["Shirley Soto", "Terry Hawkins", "Carole Hale"],
+     "hobbies": ["tennis", "unicycling", "golf"]},
+    {"_id": 2, "name": "Carole Hale", "friends": ["Joseph Dennis", "Tanya Jordan", "Terry Hawkins"],
+     "hobbies": ["archery", "golf", "woodworking"]},
+    {"_id": 3, "name": "Terry Hawkins", "friends": ["Tanya Jordan", "Carole Hale", "Angelo Ward"],
+     "hobbies": ["knitting", "frisbee"]},
+    {"_id": 4, "name": "Joseph Dennis", "friends": ["Angelo Ward", "Carole Hale"],
+     "hobbies": ["tennis", "golf", "topiary"]},
+    {"_id": 5, "name": "Angelo Ward", "friends": ["Terry Hawkins", "Shirley Soto", "Joseph Dennis"],
+     "hobbies": ["travel", "ceramics", "golf"]},
+    {"_id": 6, "name": "Shirley Soto", "friends": ["Angelo Ward", "Tanya Jordan", "Carole Hale"],
+     "hobbies": ["frisbee", "set theory"]},
+]
+WEATHER = [
+    {"metadata": {"sensorId": 5578, "type": "temperature"}, "timestamp": dt(2021, 5, 18, h),
+     "temp": t} for h, t in [(0, 12), (4, 11), (8, 11), (12, 12)]
+]
+COFFEE = [
+    {"altitude": 600, "variety": "Arabica Typica", "score": 68.3},
+    {"altitude": 750, "variety": "Arabica Typica", "score": 69.5},
+    {"altitude": 950, "variety": "Arabica Typica", "score": 70.5},
+    {"altitude": 1250, "variety": "Gesha", "score": 88.15},
+    {"altitude": 1700, "variety": "Gesha", "score": 95.5, "price": 1029},
+]
+
+
+def _with_id(doc):
+    return {"_id": ANY, **doc}
+
+
+EXAMPLES += [
+    # ---------------------------------------------------------- $graphLookup
+    dict(name="graphLookup/single-collection", docs=EMPLOYEES,
+         unordered_arrays=["reportingHierarchy"],
+         pipeline=[{"$graphLookup": {"from": "c", "startWith": "$reportsTo",
+                                     "connectFromField": "reportsTo", "connectToField": "name",
+                                     "as": "reportingHierarchy"}}],
+         expected=[
+             dict(EMPLOYEES[0], reportingHierarchy=[]),
+             dict(EMPLOYEES[1], reportingHierarchy=[EMPLOYEES[0]]),
+             dict(EMPLOYEES[2], reportingHierarchy=[EMPLOYEES[0], EMPLOYEES[1]]),
+             dict(EMPLOYEES[3], reportingHierarchy=[EMPLOYEES[0], EMPLOYEES[1]]),
+             dict(EMPLOYEES[4], reportingHierarchy=[EMPLOYEES[0], EMPLOYEES[1], EMPLOYEES[2]]),
+             dict(EMPLOYEES[5], reportingHierarchy=[EMPLOYEES[0], EMPLOYEES[1], EMPLOYEES[3]]),
+         ]),
+    dict(name="graphLookup/multiple-collections-maxDepth", coll="travelers", colls={
+        "airports": AIRPORTS,
+        "travelers": [{"_id": 1, "name": "Dev", "nearestAirport": "JFK"},
+                      {"_id": 2, "name": "Eliot", "nearestAirport": "JFK"},
+                      {"_id": 3, "name": "Jeff", "nearestAirport": "BOS"}]},
+        unordered_arrays=["destinations"],
+        pipeline=[{"$graphLookup": {"from": "airports", "startWith": "$nearestAirport",
+                                    "connectFromField": "connects", "connectToField": "airport",
+                                    "maxDepth": 2, "depthField": "numConnections",
+                                    "as": "destinations"}}],
+        expected=[
+            {"_id": 1, "name": "Dev", "nearestAirport": "JFK", "destinations": [
+                _airport(3, 2), _airport(2, 1), _airport(1, 1), _airport(0, 0)]},
+            {"_id": 2, "name": "Eliot", "nearestAirport": "JFK", "destinations": [
+                _airport(3, 2), _airport(2, 1), _airport(1, 1), _airport(0, 0)]},
+            {"_id": 3, "name": "Jeff", "nearestAirport": "BOS", "destinations": [
+                _airport(2, 2), _airport(3, 1), _airport(4, 2), _airport(0, 1),
+                _airport(1, 0)]}]),
+    dict(name="graphLookup/restrictSearchWithMatch", docs=PEOPLE,
+         unordered_arrays=["connections who play golf"],
+         pipeline=[
+             {"$match": {"name": "Tanya Jordan"}},
+             {"$graphLookup": {"from": "c", "startWith": "$friends", "connectFromField": "friends",
+                               "connectToField": "name", "as": "golfers",
+                               "restrictSearchWithMatch": {"hobbies": "golf"}}},
+             {"$project": {"name": 1, "friends": 1,
+                           "connections who play golf": "$golfers.name"}}],
+         expected=[{"_id": 1, "name": "Tanya Jordan",
+                    "friends": ["Shirley Soto", "Terry Hawkins", "Carole Hale"],
+                    "connections who play golf": ["Joseph Dennis", "Tanya Jordan",
+                                                  "Angelo Ward", "Carole Hale"]}]),
+    # -------------------------------------------------------------- $densify
+    dict(name="densify/time-series", docs=WEATHER, pipeline=[{"$densify": {
+        "field": "timestamp", "range": {"step": 1, "unit": "hour",
+                                        "bounds": [dt(2021, 5, 18, 0), dt(2021, 5, 18, 8)]}}}],
+        expected=[_with_id(WEATHER[0])] + [{"timestamp": dt(2021, 5, 18, h)} for h in (1, 2, 3)]
+        + [_with_id(WEATHER[1])] + [{"timestamp": dt(2021, 5, 18, h)} for h in (5, 6, 7)]
+        + [_with_id(WEATHER[2]), _with_id(WEATHER[3])]),
+    dict(name="densify/partitions-full", docs=COFFEE, pipeline=[{"$densify": {
+        "field": "altitude", "partitionByFields": ["variety"],
+        "range": {"bounds": "full", "step": 200}}}],
+        expected=[_with_id(COFFEE[0]), _with_id(COFFEE[1]),
+                  {"variety": "Arabica Typica", "altitude": 800}, _with_id(COFFEE[2])]
+        + [{"variety": "Gesha", "altitude": a} for a in (600, 800, 1000, 1200)]
+        + [_with_id(COFFEE[3])] + [{"variety": "Gesha", "altitude": a} for a in (1400, 1600)]
+        + [_with_id(COFFEE[4])]
+        + [{"variety": "Arabica Typica", "altitude": a} for a in (1000, 1200, 1400, 1600)]),
+    dict(name="densify/partitions-partition", docs=COFFEE, pipeline=[{"$densify": {
+        "field": "altitude", "partitionByFields": ["variety"],
+        "range": {"bounds": "partition", "step": 200}}}],
+        expected=[_with_id(COFFEE[0]), _with_id(COFFEE[1]),
+                  {"variety": "Arabica Typica", "altitude": 800}, _with_id(COFFEE[2]),
+                  _with_id(COFFEE[3]), {"variety": "Gesha", "altitude": 1450},
+                  {"variety": "Gesha", "altitude": 1650}, _with_id(COFFEE[4])]),
+    # ----------------------------------------------------------------- $fill
+    dict(name="fill/constant-value", docs=[
+        {"date": dt(2022, 2, 2), "bootsSold": 10, "sandalsSold": 20, "sneakersSold": 12},
+        {"date": dt(2022, 2, 3), "bootsSold": 7, "sneakersSold": 18},
+        {"date": dt(2022, 2, 4), "sneakersSold": 5}],
+        pipeline=[{"$fill": {"output": {"bootsSold": {"value": 0}, "sandalsSold": {"value": 0},
+                                        "sneakersSold": {"value": 0}}}}],
+        expected=[
+            {"_id": ANY, "date": dt(2022, 2, 2), "bootsSold": 10, "sandalsSold": 20,
+             "sneakersSold": 12},
+            {"_id": ANY, "date": dt(2022, 2, 3), "bootsSold": 7, "sneakersSold": 18,
+             "sandalsSold": 0},
+            {"_id": ANY, "date": dt(2022, 2, 4), "sneakersSold": 5, "bootsSold": 0,
+             "sandalsSold": 0}]),
+    dict(name="fill/linear", ordered=True, docs=[
+        {"time": dt(2021, 3, 8, 9), "price": 500}, {"time": dt(2021, 3, 8, 10)},
+        {"time": dt(2021, 3, 8, 11), "price": 515}, {"time": dt(2021, 3, 8, 12)},
+        {"time": dt(2021, 3, 8, 13)}, {"time": dt(2021, 3, 8, 14), "price": 485}],
+        pipeline=[{"$fill": {"sortBy": {"time": 1}, "output": {"price": {"method": "linear"}}}}],
+        expected=[{"_id": ANY, "time": dt(2021, 3, 8, h), "price": p} for h, p in
+                  [(9, 500), (10, 507.5), (11, 515), (12, 505), (13, 495), (14, 485)]]),
+    dict(name="fill/locf", ordered=True, docs=[
+        {"date": dt(2021, 3, 8), "score": 90}, {"date": dt(2021, 3, 9), "score": 92},
+        {"date": dt(2021, 3, 10)}, {"date": dt(2021, 3, 11)},
+        {"date": dt(2021, 3, 12), "score": 85}, {"date": dt(2021, 3, 13)}],
+        pipeline=[{"$fill": {"sortBy": {"date": 1}, "output": {"score": {"method": "locf"}}}}],
+        expected=[{"_id": ANY, "date": dt(2021, 3, d), "score": s} for d, s in
+                  [(8, 90), (9, 92), (10, 92), (11, 92), (12, 85), (13, 85)]]),
+    dict(name="fill/partitions-locf", docs=[
+        {"date": dt(2021, 3, 8), "restaurant": "Joe's Pizza", "score": 90},
+        {"date": dt(2021, 3, 8), "restaurant": "Sally's Deli", "score": 75},
+        {"date": dt(2021, 3, 9), "restaurant": "Joe's Pizza", "score": 92},
+        {"date": dt(2021, 3, 9), "restaurant": "Sally's Deli"},
+        {"date": dt(2021, 3, 10), "restaurant": "Joe's Pizza"},
+        {"date": dt(2021, 3, 10), "restaurant": "Sally's Deli", "score": 68},
+        {"date": dt(2021, 3, 11), "restaurant": "Joe's Pizza", "score": 93},
+        {"date": dt(2021, 3, 11), "restaurant": "Sally's Deli"}],
+        pipeline=[{"$fill": {"sortBy": {"date": 1}, "partitionBy": {"restaurant": "$restaurant"},
+                             "output": {"score": {"method": "locf"}}}}],
+        expected=[{"_id": ANY, "date": dt(2021, 3, d), "restaurant": r, "score": s}
+                  for r, d, s in [("Joe's Pizza", 8, 90), ("Joe's Pizza", 9, 92),
+                                  ("Joe's Pizza", 10, 92), ("Joe's Pizza", 11, 93),
+                                  ("Sally's Deli", 8, 75), ("Sally's Deli", 9, 75),
+                                  ("Sally's Deli", 10, 68), ("Sally's Deli", 11, 68)]]),
 ]
 
 
