@@ -27,7 +27,8 @@ class ObjectState:
     dirty = "dirty"
     deleted = "deleted"
 
-    __slots__ = ("status", "document", "original_document", "session", "projected", "extra_state", "_loading", "_init_depth")
+    __slots__ = ("status", "document", "original_document", "session", "projected", "extra_state", "_loading", "_init_depth",
+                 "validated")
 
     def __init__(self, session: Optional["ODMSession"] = None) -> None:
         self.status = self.new
@@ -39,9 +40,20 @@ class ObjectState:
         self.extra_state: dict = {}
         self._loading = False
         self._init_depth = 0
+        #: True while every value of ``document`` is known to have passed its
+        #: schema (set through a property, loaded with validation, or just
+        #: flushed); an in-place change to a nested list or dict clears it.  A
+        #: flush writes a validated document without validating it again.
+        self.validated = True
 
-    def soil(self) -> None:
-        """Mark the object changed (a clean object becomes dirty)."""
+    def soil(self, validated: bool = False) -> None:
+        """Mark the object changed (a clean object becomes dirty).
+
+        ``validated=True`` says the change itself was validated (a property
+        assignment); otherwise the document must be validated again on flush.
+        """
+        if not validated:
+            self.validated = False
         if self.status == self.clean and not self._loading:
             self.status = self.dirty
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
 
 from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from ..base import Missing
 from ..cursor import Cursor
@@ -78,6 +79,15 @@ class SessionExtension:
 
     def after_cursor_next(self, cursor: "ODMCursor") -> None:
         """``cursor`` has read its next result."""
+
+
+def _key(value: Any) -> Any:
+    """A hashable stand-in for an ``_id`` (documents and lists are not hashable)."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def _projection(value: Any) -> Any:
@@ -203,6 +213,8 @@ class ODMSession:
         st = state(obj)
         st.document = dict(doc)
         st.original_document = snapshot(dict(doc)) if projected else dict(raw)
+        # kept extra keys would fail the save-time validation: validate those again
+        st.validated = validate and (strip_extra or not allow_extra)
         st.projected = projected
         st.status = ObjectState.clean
         self.save(obj)
@@ -343,14 +355,124 @@ class ODMSession:
 
     # -- flushing ----------------------------------------------------------
     def flush(self, obj: Any = None) -> None:
-        """Write ``obj`` (or every new, dirty and deleted object) to the database."""
+        """Write ``obj`` (or every new, dirty and deleted object) to the database.
+
+        Objects are written in unit-of-work order.  Consecutive new objects of
+        one collection go out as one ordered ``insert_many`` when no session or
+        mapper extension has insert hooks (with hooks, each object is inserted
+        on its own, between its ``before_insert`` and ``after_insert``, exactly
+        as Ming does).  A failed write behaves as in Ming, which inserts one
+        object at a time: the objects before the failing one are written and
+        clean, the failing one and those after it stay new, and the error is
+        the one a single insert raises (``DuplicateKeyError``, ``WriteError``).
+        """
         self._fire("before_flush", obj)
         if obj is None:
-            for each in self.uow:
-                self._flush_object(each)
+            self._flush_all()
         else:
             self._flush_object(obj)
         self._fire("after_flush", obj)
+
+    def _flush_all(self) -> None:
+        batch: list[tuple[Any, ObjectState, Mapper]] = []
+        batch_coll: Any = None
+        collections: dict[Mapper, Any] = {}
+        batchable: dict[Mapper, bool] = {}
+        for each in self.uow:
+            st = state(each)
+            status = st.status
+            if status == ObjectState.clean:
+                continue
+            if status == ObjectState.new:
+                m = mapper(type(each))
+                ok = batchable.get(m)
+                if ok is None:
+                    ok = batchable[m] = not self._has_insert_hooks(m)
+                if ok:
+                    coll = collections.get(m)
+                    if coll is None:
+                        coll = collections[m] = self.impl._impl(m.collection)
+                    if batch and coll.name != batch_coll.name:
+                        self._insert_batch(batch_coll, batch)
+                        batch = []
+                    batch_coll = coll
+                    batch.append((each, st, m))
+                    continue
+            if batch:
+                self._insert_batch(batch_coll, batch)
+                batch = []
+            self._flush_object(each)
+        if batch:
+            self._insert_batch(batch_coll, batch)
+
+    def _has_insert_hooks(self, m: Mapper) -> bool:
+        from .mapper import MapperExtension
+
+        for ext in self.extensions:
+            cls = type(ext)
+            if cls.before_insert is not SessionExtension.before_insert or cls.after_insert is not SessionExtension.after_insert:
+                return True
+        for ext in m.extensions:
+            cls = type(ext)
+            if cls.before_insert is not MapperExtension.before_insert or cls.after_insert is not MapperExtension.after_insert:
+                return True
+        return False
+
+    def _insert_batch(self, coll: Any, batch: list[tuple[Any, ObjectState, Mapper]]) -> None:
+        prepared: list[tuple[Any, ObjectState, dict, bool]] = []
+        try:
+            for obj, st, m in batch:
+                data, checked = self._prepare(obj, st, m)
+                prepared.append((obj, st, data, checked))
+        except BaseException:
+            # as if inserted one by one: the objects before the invalid one are written
+            if prepared:
+                self._write_batch(coll, prepared)
+            raise
+        self._write_batch(coll, prepared)
+
+    def _write_batch(self, coll: Any, prepared: list[tuple[Any, ObjectState, dict, bool]]) -> None:
+        if len(prepared) == 1:
+            obj, st, data, checked = prepared[0]
+            result = coll.insert_one(data)
+            self._inserted(obj, st, data, checked, result.inserted_id)
+            return
+        try:
+            result = coll.insert_many([p[2] for p in prepared], ordered=True)
+        except BulkWriteError as exc:
+            details = exc.details or {}
+            written = int(details.get("nInserted", 0) or 0)
+            for obj, st, data, checked in prepared[:written]:
+                self._inserted(obj, st, data, checked, data.get("_id"))
+            errors = details.get("writeErrors") or []
+            if not errors:
+                raise
+            error = {k: v for k, v in errors[0].items() if k != "op"}
+            code = error.get("code")
+            cls = DuplicateKeyError if code in (11000, 11001, 12582) else WriteError
+            raise cls(error.get("errmsg"), code, error) from exc
+        except Exception:
+            # how far did it get?  The writes are ordered: mark what is there as written
+            ids = [p[2].get("_id") for p in prepared]
+            try:
+                found = {_key(d["_id"]) for d in coll.find({"_id": {"$in": ids}}, {"_id": 1})}
+            except Exception:
+                found = set()
+            for obj, st, data, checked in prepared:
+                if _key(data.get("_id")) not in found:
+                    break
+                self._inserted(obj, st, data, checked, data.get("_id"))
+            raise
+        for (obj, st, data, checked), inserted_id in zip(prepared, result.inserted_ids):
+            self._inserted(obj, st, data, checked, inserted_id)
+
+    def _inserted(self, obj: Any, st: ObjectState, data: dict, checked: bool, inserted_id: Any) -> None:
+        if "_id" not in data or "_id" not in st.document:
+            data["_id"] = inserted_id
+            self._sync(st, data, checked)
+            self.imap.save(obj)
+        else:
+            self._sync(st, data, checked)
 
     def _flush_object(self, obj: Any) -> None:
         st = state(obj)
@@ -362,14 +484,34 @@ class ODMSession:
         elif status == ObjectState.deleted:
             self._delete(obj, st)
 
-    def _prepare(self, obj: Any, st: ObjectState) -> tuple[Any, dict]:
-        m = mapper(type(obj))
+    def _prepare(self, obj: Any, st: ObjectState, m: Optional[Mapper] = None) -> tuple[dict, bool]:
+        """The document to write for ``obj``, and whether it is a plain copy of ``st.document``.
+
+        A document whose every value already passed its schema (see
+        :attr:`ObjectState.validated`) is copied, not validated again - Ming
+        never validates at flush time; one changed in place, or a class with a
+        ``before_save`` hook, is validated in full.
+        """
+        if m is None:
+            m = mapper(type(obj))
         fcls = m.collection
+        if st.validated and fcls.m.before_save is None:
+            return snapshot(st.document), True
         fdoc = fcls(st.document, skip_from_bson=True)
         data = self.impl._prep_save(fdoc, validate=True)
-        return m, dict(data)
+        return dict(data), False
 
-    def _sync(self, st: ObjectState, data: dict) -> None:
+    def _sync(self, st: ObjectState, data: dict, copied: bool = False) -> None:
+        """After a write: ``data`` is what the database holds now; the object becomes clean."""
+        if copied:
+            # data is a deep copy of the document (plus maybe the new _id)
+            if "_id" in data and "_id" not in st.document:
+                st.document["_id"] = data["_id"]
+            st.original_document = data
+            st.projected = False
+            st.status = ObjectState.clean
+            st.validated = True
+            return
         document = st.document
         for key in [k for k in document if k not in data]:
             del document[key]
@@ -383,28 +525,27 @@ class ODMSession:
         st.original_document = data
         st.projected = False
         st.status = ObjectState.clean
+        st.validated = True
 
     def _insert(self, obj: Any, st: ObjectState) -> None:
-        m, data = self._prepare(obj, st)
+        m = mapper(type(obj))
+        # as in Ming, the before hooks run first: what they change is written
         self._fire("before_insert", obj, st)
         for ext in m.extensions:
             ext.before_insert(obj, st, self)
+        data, copied = self._prepare(obj, st, m)
         result = self.impl._impl(m.collection).insert_one(data)
-        if "_id" not in data:
-            data["_id"] = result.inserted_id
-            self._sync(st, data)
-            self.imap.save(obj)
-        else:
-            self._sync(st, data)
+        self._inserted(obj, st, data, copied, result.inserted_id)
         for ext in m.extensions:
             ext.after_insert(obj, st, self)
         self._fire("after_insert", obj, st)
 
     def _update(self, obj: Any, st: ObjectState) -> None:
-        m, data = self._prepare(obj, st)
+        m = mapper(type(obj))
         self._fire("before_update", obj, st)
         for ext in m.extensions:
             ext.before_update(obj, st, self)
+        data, copied = self._prepare(obj, st, m)
         coll = self.impl._impl(m.collection)
         try:
             update = diff_documents(st.original_document or {}, data)
@@ -416,7 +557,7 @@ class ODMSession:
                 if result.matched_count == 0:
                     # deleted behind our back: the object's state is the truth
                     coll.replace_one({"_id": data["_id"]}, data, upsert=True)
-        self._sync(st, data)
+        self._sync(st, data, copied)
         for ext in m.extensions:
             ext.after_update(obj, st, self)
         self._fire("after_update", obj, st)

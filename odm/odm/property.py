@@ -116,7 +116,7 @@ class FieldProperty(ORMProperty):
         st = state(instance)
         # validation returns new containers; they are instrumented when first read
         st.document[self.name] = self.field.schema.validate(value)
-        st.soil()
+        st.soil(validated=True)
 
     def __delete__(self, instance: Any) -> None:
         st = state(instance)
