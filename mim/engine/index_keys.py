@@ -23,7 +23,7 @@ from .errors import ServerError
 from .paths import walk
 from .values import MISSING, RANK_UNDEFINED, sort_key
 
-__all__ = ["KeyPattern", "LOW", "HIGH", "NULL_KEY", "UNDEFINED_KEY", "Interval"]
+__all__ = ["KeyPattern", "LOW", "HIGH", "NULL_KEY", "UNDEFINED_KEY", "Interval", "Descending"]
 
 NULL_KEY = sort_key(None)
 UNDEFINED_KEY = (RANK_UNDEFINED,)
@@ -102,6 +102,63 @@ class Interval:
 
 
 FULL = Interval(LOW, True, HIGH, True)
+
+
+class Descending:
+    """A per-field key stored in reverse order: the key of a field whose
+    direction differs from the index's first field (``{a: 1, b: -1}``), so
+    that one ordered walk of the entries yields the index's own order.
+    Bounds compare through it (the :data:`LOW`/:data:`HIGH` sentinels still
+    sort below/above it)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is Descending and self.key == other.key
+
+    def __ne__(self, other: Any) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.key) ^ 0x5BD1E995
+
+    def __lt__(self, other: Any) -> bool:
+        if type(other) is Descending:
+            return other.key < self.key
+        return NotImplemented
+
+    def __gt__(self, other: Any) -> bool:
+        if type(other) is Descending:
+            return other.key > self.key
+        return NotImplemented
+
+    def __le__(self, other: Any) -> bool:
+        if type(other) is Descending:
+            return other.key <= self.key
+        return NotImplemented
+
+    def __ge__(self, other: Any) -> bool:
+        if type(other) is Descending:
+            return other.key >= self.key
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Descending({self.key!r})"
+
+
+def _direction_sign(direction: Any) -> int:
+    """+1 / -1 for a numeric key direction; +1 for plugins (``hashed``)."""
+    if isinstance(direction, str):
+        return 1
+    try:
+        value = float(direction.to_decimal()) if hasattr(direction, "to_decimal") \
+            else float(direction)
+    except (TypeError, ValueError):
+        return 1
+    return -1 if value < 0 else 1
 _NO_FIELDS: frozenset[int] = frozenset()
 
 
@@ -116,7 +173,8 @@ def hashed_key(value: Any) -> tuple:
 class KeyPattern:
     """A parsed ``key`` document: the paths, directions and key extraction."""
 
-    __slots__ = ("fields", "paths", "parts", "directions", "hashed", "document", "simple")
+    __slots__ = ("fields", "paths", "parts", "directions", "hashed", "document", "simple",
+                 "signs", "flipped", "any_flipped")
 
     def __init__(self, key: Mapping[str, Any]) -> None:
         self.document = dict(key)
@@ -127,6 +185,13 @@ class KeyPattern:
         self.fields = len(self.paths)
         #: one top-level, non-hashed field: keys without walking paths
         self.simple = self.fields == 1 and len(self.parts[0]) == 1 and not self.hashed[0]
+        #: per field, +1 ascending / -1 descending
+        self.signs = tuple(_direction_sign(d) for d in self.directions)
+        #: per field, whether its keys are stored reversed (:class:`Descending`):
+        #: entries are kept in the order of the first field's direction, so a
+        #: field whose direction differs from the first one's is stored reversed
+        self.flipped = tuple(sign != self.signs[0] for sign in self.signs)
+        self.any_flipped = any(self.flipped)
 
     def field_values(self, doc: Mapping, i: int) -> tuple[list[tuple[tuple, Any]], bool, Any]:
         """The (key, value) pairs field ``i`` contributes, whether it came from
@@ -188,7 +253,10 @@ class KeyPattern:
                                            f"[{first_array}]")
                 first_array = array_field
                 multikey.append(i)
-            per_field.append(list(dict.fromkeys(k for k, _ in pairs)))
+            if self.flipped[i]:
+                per_field.append(list(dict.fromkeys(Descending(k) for k, _ in pairs)))
+            else:
+                per_field.append(list(dict.fromkeys(k for k, _ in pairs)))
         return list(itertools.product(*per_field)), frozenset(multikey)
 
     def key_values(self, doc: Mapping, key: tuple) -> dict[str, Any]:
@@ -197,8 +265,9 @@ class KeyPattern:
         for i, path in enumerate(self.paths):
             value: Any = None
             pairs, _, _ = self.field_values(doc, i)
+            wanted = key[i].key if type(key[i]) is Descending else key[i]
             for k, v in pairs:
-                if k == key[i]:
+                if k == wanted:
                     value = None if v is MISSING else v
                     break
             out[path] = value

@@ -1,7 +1,8 @@
 """A collection's indexes: specifications, entries and constraints.
 
 :class:`IndexCatalog` holds the ``_id_`` index (the store's document dict
-is that index) and the secondary :class:`Index` objects.  Each secondary
+answers its point lookups; :class:`IdIndex` keeps it ordered for ranges and
+sorts) and the secondary :class:`Index` objects.  Each secondary
 index keeps a :class:`sortedcontainers.SortedList` of ``(key, id_key)``
 entries (see :mod:`~mim.engine.index_keys`), maintained by the store's
 write hooks: ``check_insert``/``check_replace`` raise the error a write
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from .matcher import MatchNode
     from .store import CollectionData, StoredDocument
 
-__all__ = ["IndexCatalog", "Index", "ID_INDEX_NAME"]
+__all__ = ["IndexCatalog", "Index", "IdIndex", "ID_INDEX_NAME"]
 
 ID_INDEX_NAME = "_id_"
 
@@ -174,6 +175,51 @@ class Index:
         return len(self.entries)
 
 
+class IdIndex:
+    """The ``_id_`` index as the planner sees it.
+
+    Point lookups need no structure of their own (the store's dict, keyed by
+    ``sort_key(_id)``, is the unique ``_id`` index).  Ranges, ``$in`` in
+    order and sorts on ``_id`` need an ordered one: a ``SortedList`` of
+    ``((id_key,), id_key)`` entries, shaped like a secondary index's so every
+    planner path (bounds, direction, top-k limit, explain) applies.  It is
+    built on first use and from then on kept by the catalog's write hooks, so
+    collections that never range over ``_id`` pay nothing on insert.
+    """
+
+    name = ID_INDEX_NAME
+    unique = True
+    sparse = False
+    hidden = False
+    partial = None
+    partial_spec = None
+    ttl = None
+    multikey = False
+
+    def __init__(self, collection: "CollectionData") -> None:
+        self.collection = collection
+        self.pattern = KeyPattern({"_id": 1})
+        self.multikey_counts = [0]
+        self._entries: SortedList | None = None
+
+    @property
+    def entries(self) -> SortedList:
+        entries = self._entries
+        documents = self.collection.documents
+        if entries is None or len(entries) != len(documents):
+            entries = self._entries = SortedList(((k,), k) for k in documents)
+        return entries
+
+    def multikey_paths(self) -> dict[str, list[str]]:
+        return {"_id": []}
+
+    def __len__(self) -> int:
+        return len(self.collection.documents)
+
+    def reset(self) -> None:
+        self._entries = None
+
+
 class IndexCatalog:
     """The indexes of one collection (``_id_`` first, then in creation order)."""
 
@@ -184,6 +230,8 @@ class IndexCatalog:
         }
         #: name -> Index, for every index besides ``_id_``
         self.secondary: dict[str, Index] = {}
+        #: the ordered view of ``_id_`` (built on first range/sort use)
+        self.id_index = IdIndex(collection)
         self._constrained: tuple[Index, ...] = ()
         self._pending: tuple | None = None
 
@@ -192,6 +240,12 @@ class IndexCatalog:
             f"E11000 duplicate key error collection: {self.collection.full_name} "
             f"index: {ID_INDEX_NAME} dup key: {{ _id: {render(id_value)} }}",
             {"_id": 1}, {"_id": id_value})
+
+    def by_name(self, name: str) -> "Index | IdIndex":
+        """The index object named ``name`` (``_id_`` included)."""
+        if name == ID_INDEX_NAME:
+            return self.id_index
+        return self.secondary[name]
 
     def has_secondary(self) -> bool:
         """Whether any index besides ``_id_`` exists (the planner has a choice)."""
@@ -334,6 +388,11 @@ class IndexCatalog:
         self.check_insert(new)
 
     def add(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
+        ordered_ids = self.id_index._entries
+        if ordered_ids is not None:
+            if id_key is None:
+                id_key = sort_key(stored.doc["_id"])
+            ordered_ids.add(((id_key,), id_key))
         if not self._constrained:
             return
         pending = self._pending
@@ -350,6 +409,10 @@ class IndexCatalog:
             index.add(doc, id_key)
 
     def remove(self, stored: "StoredDocument") -> None:
+        ordered_ids = self.id_index._entries
+        if ordered_ids is not None:
+            id_key = sort_key(stored.doc["_id"])
+            ordered_ids.discard(((id_key,), id_key))
         if not self._constrained:
             return
         doc = stored.doc
@@ -359,6 +422,7 @@ class IndexCatalog:
 
     def rebuild(self) -> None:
         """Recompute every index from the collection's documents."""
+        self.id_index.reset()
         for index in self.secondary.values():
             index.entries = SortedList()
             index.multikey_counts = [0] * index.pattern.fields

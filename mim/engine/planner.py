@@ -24,7 +24,7 @@ from bson.max_key import MaxKey
 from bson.min_key import MinKey
 from bson.regex import Regex
 
-from .index_keys import FULL, HIGH, LOW, NULL_KEY, Interval, hashed_key
+from .index_keys import FULL, HIGH, LOW, NULL_KEY, Descending, Interval, hashed_key
 from .matcher import AndNode, ConstantNode, LeafNode, MatchNode, NotNode, OrNode
 from .render import render
 from .sorting import parse_sort_spec
@@ -284,12 +284,15 @@ class IndexScan(Plan):
         self.index = index
         self.field_intervals = field_intervals
         self.direction = direction
-        self.ranges = _key_ranges(field_intervals)
+        self.ranges = _key_ranges(field_intervals, index.pattern.flipped)
         self._cost: float | None = None
 
     @property
     def cost(self) -> float:  # type: ignore[override]
         """The exact number of keys inside the bounds (counted on first use)."""
+        if self._cost is None and len(self.field_intervals) == 1 \
+                and self.field_intervals[0] == [FULL]:
+            self._cost = float(len(self.index))
         if self._cost is None:
             entries = self.index.entries
             total = 0
@@ -320,7 +323,9 @@ class IndexScan(Plan):
         pattern = self.index.pattern
         for i, path in enumerate(pattern.paths):
             intervals = self.field_intervals[i] if i < len(self.field_intervals) else [FULL]
-            if self.direction < 0:
+            # a field is walked in reverse when its stored order (reversed for a
+            # field stored as Descending) runs against the scan
+            if self.direction * (-1 if pattern.flipped[i] else 1) < 0:
                 out[path] = [_render_interval(iv, pattern.hashed[i], True)
                              for iv in reversed(intervals)]
             else:
@@ -353,9 +358,27 @@ class OrPlan(Plan):
                 yield id_key
 
 
-def _key_ranges(field_intervals: list[list[Interval]]) -> list[tuple[tuple, tuple]]:
+def _stored_intervals(intervals: list[Interval], flipped: bool) -> list[Interval]:
+    """A field's intervals in stored key space (reversed, with
+    :class:`Descending` keys, for a field stored in reverse), in stored order."""
+    if not flipped:
+        return intervals
+    out = []
+    for iv in reversed(intervals):
+        lo = LOW if iv.hi is HIGH else Descending(iv.hi)
+        hi = HIGH if iv.lo is LOW else Descending(iv.lo)
+        out.append(Interval(lo, iv.hi_inclusive, hi, iv.lo_inclusive))
+    return out
+
+
+def _key_ranges(field_intervals: list[list[Interval]],
+                flipped: tuple[bool, ...] = ()) -> list[tuple[tuple, tuple]]:
     """Entry-level (low, high) exclusive bounds for the leading constrained fields:
-    every field but the last must be points; the last may be ranges."""
+    every field but the last must be points; the last may be ranges.  Ranges
+    come in stored order."""
+    if flipped and any(flipped[:len(field_intervals)]):
+        field_intervals = [_stored_intervals(f, flipped[i])
+                           for i, f in enumerate(field_intervals)]
     *prefix_fields, last = field_intervals
     prefixes = itertools.product(*[[iv.lo for iv in f] for f in prefix_fields])
     ranges = []
@@ -501,24 +524,24 @@ def _same_predicate(a: MatchNode, b: MatchNode) -> bool:
 
 def _sort_direction(index: "Index", fields: list[list[Interval]] | None,
                     sort: list[tuple[str, int]]) -> int:
-    """+1 / -1 when scanning the index (whose entries are stored in ascending
-    key order) forwards / backwards yields the sort order, else 0.
+    """+1 / -1 when scanning the index (whose entries are stored in the order
+    of its first field's direction: ascending keys, a field whose direction
+    differs from the first one's stored reversed) forwards / backwards yields
+    the sort order, else 0.
 
     Within bounds whose leading fields are single points, a scan is ordered by
-    the fields after them; the sort must name those fields, in order, all in
-    one direction.  A multikey field keeps the order only as the single,
-    unbounded sort field (each document is first met at its smallest key
-    ascending, its largest descending — exactly its sort key).
+    the fields after them; the sort must name those fields, in order, with
+    directions all matching the index's (a forward scan) or all opposite (a
+    backward scan) — ``{a: 1, b: -1}`` serves ``{a: 1, b: -1}`` and
+    ``{a: -1, b: 1}``, not ``{a: 1, b: 1}``.  A multikey field keeps the order
+    only as the single, unbounded sort field (each document is first met at
+    its smallest key ascending, its largest descending — exactly its sort key).
     """
     if not sort:
         return 0
     pattern = index.pattern
     if any(pattern.hashed):
         return 0
-    directions = {d for _, d in sort}
-    if len(directions) != 1:
-        return 0
-    direction = directions.pop()
     fields = fields or []
     equal_prefix = 0
     for intervals in fields:
@@ -537,7 +560,16 @@ def _sort_direction(index: "Index", fields: list[list[Interval]] | None,
                 bounded = i < len(fields) and fields[i] != [FULL]
                 if j > 0 or len(sort) > 1 or bounded:
                     return 0
-        return direction
+        scan = 0
+        for j, (_, wanted) in enumerate(sort):
+            stored = -1 if pattern.flipped[start + j] else 1
+            needed = wanted * stored
+            if scan and needed != scan:
+                scan = 0
+                break
+            scan = needed
+        if scan:
+            return scan
     return 0
 
 
@@ -557,12 +589,19 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
     by_path = constraints_by_path(nodes)
     plans: list[Plan] = []
     id_constraints = by_path.get("_id")
-    if id_constraints:
+    id_lookup = False
+    if id_constraints and not (sort and sort[0][0] == "_id"):
+        # points on _id: the store's dict answers them (the _id_ index);
+        # when the sort is on _id, the ordered _id_ index serves both
         for c in id_constraints:
             if c.intervals and all(iv.is_point for iv in c.intervals):
                 plans.append(IdLookup(c.intervals))
+                id_lookup = True
                 break
-    for index in coll.indexes.indexes():
+    id_index = coll.indexes.id_index
+    for index in (id_index, *coll.indexes.indexes()):
+        if index is id_index and id_lookup:
+            continue
         found = _field_intervals(index, by_path)
         if found is None:
             if sort and not index.hidden and not index.sparse and index.partial is None:
@@ -648,10 +687,11 @@ def _plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
     if spec["name"] == "$natural":
         return CollScan(len(coll.documents), spec["key"]["$natural"])
     if spec["name"] == "_id_":
-        plan = IdLookup([Interval.point(k, None) for k in sorted(coll.documents)])
-        id_points = [p for p in _index_plans(coll, conjuncts(node), []) if isinstance(p, IdLookup)]
-        return id_points[0] if id_points else plan
-    index = coll.indexes.secondary[spec["name"]]
+        id_points = [p for p in _index_plans(coll, conjuncts(node), sort)
+                     if isinstance(p, IdLookup)]
+        if id_points:
+            return id_points[0]
+    index = coll.indexes.by_name(spec["name"])
     by_path = constraints_by_path(conjuncts(node))
     found = _field_intervals(index, by_path)
     fields = found[0] if found is not None else [[FULL]]
@@ -699,7 +739,7 @@ class PlannedQuery:
 def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
               hint: Any = None) -> PlannedQuery | None:
     """The plan for a ``find`` (None: no index could help, scan as usual)."""
-    if hint is None and not coll.indexes.has_secondary():
+    if hint is None and not coll.indexes.has_secondary() and not _uses_id_index(node, sort):
         return None
     sort_fields = parse_sort_spec(sort) if sort else []
     if hint is not None:
@@ -708,6 +748,23 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if isinstance(plan, CollScan):
         return None
     return PlannedQuery(coll, node, plan)
+
+
+_ID_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$in"})
+
+
+def _uses_id_index(node: MatchNode, sort: Any) -> bool:
+    """Whether, with no secondary index, the ordered ``_id_`` index can serve
+    a query: a range or ``$in`` on ``_id``, or a sort that starts with ``_id``."""
+    if sort:
+        first = next(iter(sort.items() if isinstance(sort, Mapping) else sort), None)
+        if first is not None and first[0] == "_id":
+            return True
+    for child in (conjuncts(node) if isinstance(node, AndNode) else (node,)):
+        if isinstance(child, LeafNode) and child.path == "_id" \
+                and child.operator in _ID_RANGE_OPERATORS:
+            return True
+    return False
 
 
 def candidates_for(coll: "CollectionData", node: MatchNode, hint: Any = None) \
