@@ -10,14 +10,18 @@ $covarianceSamp $linearFill $locf``).  ``WINDOW_FUNCTIONS`` is the table.
 from __future__ import annotations
 
 import bisect
+import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from bson.decimal128 import Decimal128
 
 from ..errors import ServerError
 from ..expressions import compile_expression
 from ..expressions.coercion import (coerce_to_date_ms, element_repr, expr_compare, is_date,
                                     is_integral, is_integral64, is_numeric, ms_to_date, nullish,
-                                    to_double, to_long, value_repr)
+                                    make_decimal, to_decimal, to_double, to_long, value_repr)
+from ..expressions.coercion import DECIMAL_CONTEXT
 from ..expressions.dates import date_add
 from ..expressions.timezones import UTC
 from ..sorting import compile_sort, parse_sort_spec
@@ -403,7 +407,9 @@ def _x_value(name: str, value: Any, unit_ms: int | None) -> float:
         if not is_date(value):
             raise ServerError(5624901, f"{name} with 'unit' expects the sortBy field to be a "
                                        f"Date, but it was: {type_name(value)}")
-        return coerce_to_date_ms(value) / unit_ms
+        # Dates stay whole milliseconds: differences are taken exactly, then divided
+        # by the unit (the server subtracts the dates before scaling).
+        return coerce_to_date_ms(value)
     if is_date(value):
         raise ServerError(5624902, f"{name} where the sortBy is a Date requires an 'unit'")
     if not is_numeric(value):
@@ -437,14 +443,21 @@ class DerivativeFunction:
             dx = xs[-1] - xs[0]
             if dx == 0:
                 return None
-            return (to_double(y1) - to_double(y0)) / dx
+            # The server divides by the millisecond difference, then scales to the unit.
+            slope = (to_double(y1) - to_double(y0)) / dx
+            return slope if self.unit_ms is None else slope * self.unit_ms
         pairs = [(x, to_double(y)) for x, y in zip(xs, ys) if is_numeric(y)]
         if not pairs:
             return None
         total = 0.0
         for (x0, y0), (x1, y1) in zip(pairs, pairs[1:]):
-            total += (x1 - x0) * (y0 + y1) / 2
+            total += self._dx(x0, x1) * (y0 + y1) / 2
         return total
+
+    def _dx(self, x0: Any, x1: Any) -> float:
+        if self.unit_ms is None:
+            return x1 - x0
+        return (x1 - x0) / self.unit_ms
 
 
 @window_function("$derivative", "$integral")
@@ -467,20 +480,34 @@ def _derivative(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any
 
 
 class ExpMovingAvgFunction:
-    def __init__(self, input_fn, alpha: float) -> None:
+    """The server's AccumulatorExpMovingAvg: the running result is kept as a decimal
+    (alpha = 2 / (N + 1) or the given alpha as a Decimal128, doubles converted at 15
+    significant digits) and handed out as a double unless a decimal was seen."""
+
+    def __init__(self, input_fn, alpha: decimal.Decimal) -> None:
         self.input_fn, self.alpha = input_fn, alpha
 
     def compute(self, scopes: list[dict], info: StageInfo, docs: list[dict]) -> list:
         out = []
         current = None
+        is_decimal = False
+        alpha = self.alpha
+        keep = DECIMAL_CONTEXT.subtract(decimal.Decimal(1), alpha)
         for scope in scopes:
             value = self.input_fn(scope)
-            if not is_numeric(value):
-                out.append(current)
-                continue
-            x = to_double(value)
-            current = x if current is None else self.alpha * x + (1 - self.alpha) * current
-            out.append(current)
+            if is_numeric(value):
+                if isinstance(value, Decimal128):
+                    is_decimal = True
+                x = to_decimal(value)
+                if current is None:
+                    current = x
+                else:
+                    current = DECIMAL_CONTEXT.add(DECIMAL_CONTEXT.multiply(x, alpha),
+                                                  DECIMAL_CONTEXT.multiply(current, keep))
+            if current is None:
+                out.append(None)
+            else:
+                out.append(make_decimal(current) if is_decimal else float(current))
         return out
 
 
@@ -508,13 +535,13 @@ def _exp_moving_avg(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx:
                               "'N' field must be an integer, but found type "
                               f"{type_name(n)}" if not is_numeric(n) else
                               "'N' must be greater than zero. Got " f"{value_repr(n)}")
-        alpha = 2.0 / (to_long(n) + 1)
+        alpha = DECIMAL_CONTEXT.divide(decimal.Decimal(2), decimal.Decimal(to_long(n) + 1))
     else:
         alpha = arg["alpha"]
         if not is_numeric(alpha) or not 0 < to_double(alpha) < 1:
             raise ServerError(5433605, "'alpha' must be between 0 and 1 (exclusive), found "
                                        f"{value_repr(alpha)}")
-        alpha = to_double(alpha)
+        alpha = to_decimal(alpha)
     return ExpMovingAvgFunction(compile_expression(arg["input"], ctx.expressions), alpha)
 
 
