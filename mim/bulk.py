@@ -44,12 +44,19 @@ class BulkWriter:
 
     # -- pymongo's _Bulk protocol -------------------------------------------------
 
-    def add_insert(self, document: Any) -> None:
-        common.validate_is_document_type("document", document)
-        if not isinstance(document, RawBSONDocument) and "_id" not in document:
-            document["_id"] = ObjectId()
-        raw = document.raw if isinstance(document, RawBSONDocument) else bson.encode(
-            document, codec_options=self.collection.codec_options)
+    def add_insert(self, document: Any, validated: bool = False) -> None:
+        if type(document) is dict:
+            # the common case, without the ABC isinstance checks
+            if "_id" not in document:
+                document["_id"] = ObjectId()
+            raw = bson.encode(document, codec_options=self.collection.codec_options)
+        else:
+            if not validated:
+                common.validate_is_document_type("document", document)
+            if not isinstance(document, RawBSONDocument) and "_id" not in document:
+                document["_id"] = ObjectId()
+            raw = document.raw if isinstance(document, RawBSONDocument) else bson.encode(
+                document, codec_options=self.collection.codec_options)
         self.ops.append((_INSERT, raw, document))
 
     def add_update(self, selector: Any, update: Any, multi: bool, upsert: bool | None = None,

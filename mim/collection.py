@@ -193,7 +193,8 @@ class Collection(Generic[_DocumentType]):
     # -- inserts ------------------------------------------------------------------
 
     def _prepare_insert(self, document: Any) -> bytes:
-        if isinstance(document, RawBSONDocument):
+        # a plain dict (the common case) skips the ABC isinstance checks
+        if type(document) is not dict and isinstance(document, RawBSONDocument):
             return document.raw
         if "_id" not in document:
             document["_id"] = ObjectId()
@@ -201,19 +202,15 @@ class Collection(Generic[_DocumentType]):
 
     def insert_one(self, document: Any, bypass_document_validation: bool | None = None,
                    session: Any = None, comment: Any = None) -> InsertOneResult:
-        _validate_document("document", document)
+        if type(document) is not dict:
+            _validate_document("document", document)
         raw = self._prepare_insert(document)
         reply = self._run_write(crud.insert, [raw], True)
-        if not self._acknowledged:
-            return InsertOneResult(self._inserted_id(document, raw), False)
-        raise_write_errors(reply)
-        return InsertOneResult(self._inserted_id(document, raw), True)
-
-    @staticmethod
-    def _inserted_id(document: Any, raw: bytes) -> Any:
-        if isinstance(document, RawBSONDocument):
-            return document.get("_id")
-        return document.get("_id")
+        if not self._write_concern.acknowledged:
+            return InsertOneResult(document.get("_id"), False)
+        if "writeErrors" in reply:
+            raise_write_errors(reply)
+        return InsertOneResult(document.get("_id"), True)
 
     def insert_many(self, documents: Iterable[Any], ordered: bool = True,
                     bypass_document_validation: bool | None = None, session: Any = None,
@@ -222,16 +219,22 @@ class Collection(Generic[_DocumentType]):
                 or not documents):
             raise TypeError("documents must be a non-empty list")
         from .bulk import BulkWriter
-        from pymongo.operations import InsertOne
         inserted_ids: list[Any] = []
-        requests = []
+        documents = list(documents)
+        # as pymongo: every document is checked and given its _id first, then encoded
         for document in documents:
-            _validate_document("document", document)
-            if not isinstance(document, RawBSONDocument) and "_id" not in document:
+            if type(document) is not dict:
+                _validate_document("document", document)
+                if isinstance(document, RawBSONDocument):
+                    inserted_ids.append(document.get("_id"))
+                    continue
+            if "_id" not in document:
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
-            requests.append(InsertOne(document))
-        BulkWriter(self, ordered).execute(requests)
+        writer = BulkWriter(self, ordered)
+        for document in documents:
+            writer.add_insert(document, validated=True)
+        writer.execute(())
         return InsertManyResult(inserted_ids, self._acknowledged)
 
     # -- updates ------------------------------------------------------------------

@@ -12,12 +12,14 @@ server does, so ordered/unordered semantics and partial results match.
 
 from __future__ import annotations
 
+import datetime
 import heapq
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import bson
+from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
@@ -188,7 +190,13 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
 # ---------------------------------------------------------------------------
 
 
+#: ``_id`` types that can never be an array, a regex or a document (skip the checks)
+_PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
+
+
 def _check_id(value: Any) -> None:
+    if type(value) in _PLAIN_ID_TYPES:
+        return
     if isinstance(value, list):
         raise bad_value("can't use an array for _id")
     if isinstance(value, Regex):
@@ -236,7 +244,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
         collection = server.get_collection(db, coll, create=True)
         for index, document in enumerate(documents):
             try:
-                if isinstance(document, (bytes, bytearray)):
+                if type(document) is bytes or isinstance(document, bytearray):
                     raw = bytes(document)
                     shadow = decode_shadow(raw)
                     if "_id" not in shadow:

@@ -39,7 +39,13 @@ ENGINE_CODEC: CodecOptions = CodecOptions(
 )
 
 
+#: bson.decode without its per-call codec-options type check (ENGINE_CODEC is one)
+_bson_to_dict = getattr(bson, "_bson_to_dict", None)
+
+
 def decode_shadow(raw: bytes) -> dict:
+    if _bson_to_dict is not None:
+        return _bson_to_dict(raw, ENGINE_CODEC)
     return bson.decode(raw, ENGINE_CODEC)
 
 
