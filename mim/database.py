@@ -102,7 +102,8 @@ class Database(Generic[_DocumentType]):
         return hash((self._client, self._name))
 
     def __repr__(self) -> str:
-        return f"Database({self._client!r}, {self._name!r})"
+        # Ming's MIM spelling, which the ODM's documentation shows (``session.db``)
+        return f"mim.Database({self._name})"
 
     def __getattr__(self, name: str) -> Collection[_DocumentType]:
         if name.startswith("_"):

@@ -6,8 +6,8 @@ compared after replacing ObjectIds, which differ on every run, by ``<id>``.
 Key order is Ming's: a validated sub-document has sorted keys, one built from
 defaults keeps declaration order (so the guide's ``I{'categories': [], 'tags':
 []}`` and ``metadata=I{'tags': [], 'categories': []}`` are both exact).  Where
-the guide shows pymongo 3's legacy result dicts or Ming's MIM reprs
-(``mim.Database(tutorial)``) the test checks the same facts and says so.
+the guide shows pymongo 3's legacy result dicts the test checks the same facts and
+says so.
 """
 from __future__ import annotations
 
@@ -93,6 +93,14 @@ def test_the_odm_session(session, odm_datastore):
     assert session.db is odm_datastore.db
     assert session.bind is odm_datastore
     assert repr(session.bind) == f"<DataStore {session.db!r}>"
+
+
+def test_the_session_on_a_mim_url_shows_mim_reprs():
+    # the guide: session.db -> mim.Database(tutorial); session.bind -> <DataStore …>
+    from odm import create_datastore
+    session = ThreadLocalODMSession(bind=create_datastore("mim:///tutorial"))
+    assert repr(session.db) == "mim.Database(tutorial)"
+    assert repr(session.bind) == "<DataStore mim.Database(tutorial)>"
 
 
 # -- Creating, querying, editing and deleting objects ------------------------------
