@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import decimal
+import math
+from fractions import Fraction
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -449,15 +451,11 @@ class DerivativeFunction:
         pairs = [(x, to_double(y)) for x, y in zip(xs, ys) if is_numeric(y)]
         if not pairs:
             return None
-        total = 0.0
-        for (x0, y0), (x1, y1) in zip(pairs, pairs[1:]):
-            total += self._dx(x0, x1) * (y0 + y1) / 2
-        return total
-
-    def _dx(self, x0: Any, x1: Any) -> float:
-        if self.unit_ms is None:
-            return x1 - x0
-        return (x1 - x0) / self.unit_ms
+        # The server's WindowFunctionIntegral sums (x1 - x0) * (y0 + y1) (date
+        # differences in whole milliseconds) exactly, then divides by 2 * unit.
+        total = math.fsum((x1 - x0) * (y0 + y1)
+                          for (x0, y0), (x1, y1) in zip(pairs, pairs[1:]))
+        return total / ((self.unit_ms or 1) * 2.0)
 
 
 @window_function("$derivative", "$integral")
@@ -574,10 +572,19 @@ class CovarianceFunction:
         n = len(points)
         if n == 0 or (self.sample and n < 2):
             return None
-        mx = sum(p[0] for p in points) / n
-        my = sum(p[1] for p in points) / n
-        c = sum((x - mx) * (y - my) for x, y in points)
-        return c / (n - 1 if self.sample else n)
+        # The server's WindowFunctionCovariance adds points one at a time:
+        # c += (x - meanX_before) * (y - meanY_after), the means and c being exact sums
+        # (WindowFunctionSum) divided out as doubles.
+        sum_x = sum_y = Fraction(0)
+        c = Fraction(0)
+        for k, (x, y) in enumerate(points):
+            if k:
+                dx = x - float(sum_x / k)
+            sum_x += Fraction(x)
+            sum_y += Fraction(y)
+            if k:
+                c += Fraction(dx * (y - float(sum_y / (k + 1))))
+        return float(c) / (n - 1 if self.sample else n)
 
 
 @window_function("$covariancePop", "$covarianceSamp")

@@ -162,6 +162,28 @@ EXAMPLES += [
                    {"_id": ANY, **FLEET[3], "truckAverageSpeed": 61.199999999998916}]),
 ]
 
+POWER = [
+    {"powerMeterID": m, "timeStamp": dt(2020, 5, 18, 14, mi, se), "kilowatts": kw}
+    for m, mi, se, kw in [("1", 10, 30, 2.95), ("1", 11, 0, 2.7), ("1", 11, 30, 2.6),
+                          ("1", 12, 0, 2.98), ("2", 10, 30, 2.5), ("2", 11, 0, 2.25),
+                          ("2", 11, 30, 2.75), ("2", 12, 0, 2.82)]
+]
+EXAMPLES += [
+    dict(name="integral/kilowatt-hours", docs=POWER, ordered=True,
+         pipeline=swf("$powerMeterID", {"timeStamp": 1}, {"powerMeterKilowattHours": {
+             "$integral": {"input": "$kilowatts", "unit": "hour"},
+             "window": {"range": ["unbounded", "current"], "unit": "hour"}}}),
+         expected=[{"_id": ANY, **doc, "powerMeterKilowattHours": v} for doc, v in zip(POWER, [
+             0, 0.023541666666666666, 0.045625, 0.068875,
+             0, 0.019791666666666666, 0.040625, 0.06383333333333334])]),
+    dict(name="covariancePop/year-quantity", docs=CAKE_SALES, ordered=True,
+         pipeline=swf("$state", {"orderDate": 1}, {"covariancePopForState": {
+             "$covariancePop": [{"$year": "$orderDate"}, "$quantity"],
+             "window": {"documents": ["unbounded", "current"]}}}),
+         expected=out(STATE_DATE, "covariancePopForState",
+                      [0, -10.5, -5.666666666666671, 0, -7.5, 2])),
+]
+
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
