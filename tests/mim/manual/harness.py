@@ -111,6 +111,13 @@ def compare(actual, expected, ordered, key_order=True, unordered=frozenset()):
     assert ok, f"\nactual:   {actual!r}\nexpected: {expected!r}"
 
 
+def _coll(db, name):
+    """A collection by name, or by (database, collection) for another database."""
+    if isinstance(name, tuple):
+        return db.client[name[0]][name[1]]
+    return db[name]
+
+
 def run(db, ex):
     coll_name = ex.get("coll", "c")
     colls = dict(ex.get("colls", {}))
@@ -118,7 +125,7 @@ def run(db, ex):
         colls[coll_name] = ex["docs"]
     for name, docs in colls.items():
         if docs:
-            db[name].insert_many([dict(d) for d in docs])
+            _coll(db, name).insert_many([dict(d) for d in docs])
     if "pipeline" in ex:
         opts = ex.get("options", {})
         if ex.get("db"):
@@ -140,7 +147,7 @@ def run(db, ex):
         compare(actual, ex["expected"], ex.get("ordered", False), key_order,
                 frozenset(ex.get("unordered_arrays", ())))
     for name, contents in ex.get("after", {}).items():
-        compare(list(db[name].find()), contents, False, key_order)
+        compare(list(_coll(db, name).find()), contents, False, key_order)
 
 
 def ids(examples):

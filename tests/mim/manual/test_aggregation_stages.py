@@ -544,6 +544,48 @@ EXAMPLES += [
                                   ("Sally's Deli", 10, 68), ("Sally's Deli", 11, 68)]]),
 ]
 
+SALARIES = [
+    {"_id": 1, "employee": "Ant", "dept": "A", "salary": 100000, "fiscal_year": 2017},
+    {"_id": 2, "employee": "Bee", "dept": "A", "salary": 120000, "fiscal_year": 2017},
+    {"_id": 3, "employee": "Cat", "dept": "Z", "salary": 115000, "fiscal_year": 2017},
+    {"_id": 4, "employee": "Ant", "dept": "A", "salary": 115000, "fiscal_year": 2018},
+    {"_id": 5, "employee": "Bee", "dept": "Z", "salary": 145000, "fiscal_year": 2018},
+    {"_id": 6, "employee": "Cat", "dept": "Z", "salary": 135000, "fiscal_year": 2018},
+    {"_id": 7, "employee": "Gecko", "dept": "A", "salary": 100000, "fiscal_year": 2018},
+    {"_id": 8, "employee": "Ant", "dept": "A", "salary": 125000, "fiscal_year": 2019},
+    {"_id": 9, "employee": "Bee", "dept": "Z", "salary": 160000, "fiscal_year": 2019},
+    {"_id": 10, "employee": "Cat", "dept": "Z", "salary": 150000, "fiscal_year": 2019},
+]
+NEW_SALARIES = [
+    {"_id": 11, "employee": "Wren", "dept": "Z", "salary": 100000, "fiscal_year": 2019},
+    {"_id": 12, "employee": "Zebra", "dept": "A", "salary": 150000, "fiscal_year": 2019},
+    {"_id": 13, "employee": "headcount1", "dept": "Z", "salary": 120000, "fiscal_year": 2020},
+    {"_id": 14, "employee": "headcount2", "dept": "Z", "salary": 120000, "fiscal_year": 2020},
+]
+
+
+def _budget(year, dept, total):
+    return {"_id": {"fiscal_year": year, "dept": dept}, "salaries": total}
+
+
+BUDGETS = [_budget(2017, "A", 220000), _budget(2017, "Z", 115000), _budget(2018, "A", 215000),
+           _budget(2018, "Z", 280000), _budget(2019, "A", 125000), _budget(2019, "Z", 310000)]
+MERGE_BUDGETS = {"$merge": {"into": {"db": "reporting", "coll": "budgets"}, "on": "_id",
+                            "whenMatched": "replace", "whenNotMatched": "insert"}}
+GROUP_SALARIES = {"$group": {"_id": {"fiscal_year": "$fiscal_year", "dept": "$dept"},
+                             "salaries": {"$sum": "$salary"}}}
+EXAMPLES += [
+    # ---------------------------------------------------------------- $merge
+    dict(name="merge/materialized-view-create", docs=SALARIES, expected=[],
+         pipeline=[GROUP_SALARIES, MERGE_BUDGETS], after={("reporting", "budgets"): BUDGETS}),
+    dict(name="merge/materialized-view-refresh", colls={
+        "c": SALARIES + NEW_SALARIES, ("reporting", "budgets"): BUDGETS}, expected=[],
+        pipeline=[{"$match": {"fiscal_year": {"$gte": 2019}}}, GROUP_SALARIES, MERGE_BUDGETS],
+        after={("reporting", "budgets"): BUDGETS[:4] + [
+            _budget(2019, "A", 275000), _budget(2019, "Z", 410000),
+            _budget(2020, "Z", 240000)]}),
+]
+
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
