@@ -5,8 +5,8 @@ started when the first TTL index is created) wakes every
 ``server.ttl_interval`` seconds (MongoDB's ``ttlMonitorSleepSecs``, 60 by
 default) and deletes, through :meth:`CollectionData.delete`, every document
 whose indexed date (the earliest, for an array) plus ``expireAfterSeconds``
-is in the past.  Documents whose field is not a date never expire; compound
-indexes ignore the option, as in MongoDB 7.0.  ``server.expire_ttl()`` runs
+is in the past.  Documents whose field is not a date never expire; a TTL
+index is single-field (createIndexes refuses a compound one, as 7.0 does).  ``server.expire_ttl()`` runs
 one pass immediately (what tests use instead of waiting).
 """
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 import time
 
+import pytest
+from pymongo.errors import OperationFailure
+
 import mim
 
 UTC = datetime.timezone.utc
@@ -46,8 +49,11 @@ def test_partial_ttl_index_only_expires_matching_documents(client, coll):
     assert [d["_id"] for d in coll.find()] == [2]
 
 
-def test_compound_index_ignores_expire_after_seconds(client, coll):
-    coll.create_index([("at", 1), ("b", 1)], expireAfterSeconds=1)
+def test_compound_index_refuses_expire_after_seconds(client, coll):
+    # 7.0's createIndexes runs validateIndexSpecTTL: compound TTL is CannotCreateIndex
+    with pytest.raises(OperationFailure) as info:
+        coll.create_index([("at", 1), ("b", 1)], expireAfterSeconds=1)
+    assert info.value.code == 67
     coll.insert_one({"at": _now() - datetime.timedelta(days=1), "b": 1})
     assert client.server.expire_ttl() == 0
 
