@@ -1,0 +1,259 @@
+"""Aggregation expression operators: the MongoDB manual's worked examples
+(mongodb/docs source/reference/operator/aggregation/<operator>.txt), run as data.
+
+``X(name, expression, result)`` is one row of a manual's example table: the expression
+evaluated once (``$documents`` + ``$project``); ``XE`` a row whose documented result
+is "Error"."""
+
+from datetime import datetime
+
+import pytest
+from bson.decimal128 import Decimal128
+from bson.int64 import Int64
+from bson.objectid import ObjectId
+from pymongo.errors import OperationFailure
+
+from .harness import ids, run
+
+D = Decimal128
+L = Int64
+dt = datetime
+
+
+def X(name, expression, result):
+    return dict(name=name, db=True, pipeline=[
+        {"$documents": [{}]}, {"$project": {"_id": 0, "r": expression}}],
+        expected=[{"r": result}])
+
+
+def XE(name, expression):
+    return dict(name=name, error=expression)
+
+
+CAKE_SALES = [
+    {"_id": 0, "type": "chocolate", "orderDate": dt(2020, 5, 18, 14, 10, 30), "state": "CA",
+     "price": 13, "quantity": 120},
+    {"_id": 1, "type": "chocolate", "orderDate": dt(2021, 3, 20, 11, 30, 5), "state": "WA",
+     "price": 14, "quantity": 140},
+    {"_id": 2, "type": "vanilla", "orderDate": dt(2021, 1, 11, 6, 31, 15), "state": "CA",
+     "price": 12, "quantity": 145},
+    {"_id": 3, "type": "vanilla", "orderDate": dt(2020, 2, 8, 13, 13, 23), "state": "WA",
+     "price": 13, "quantity": 104},
+    {"_id": 4, "type": "strawberry", "orderDate": dt(2019, 5, 18, 16, 9, 1), "state": "CA",
+     "price": 41, "quantity": 162},
+    {"_id": 5, "type": "strawberry", "orderDate": dt(2019, 1, 8, 6, 12, 3), "state": "WA",
+     "price": 43, "quantity": 134},
+]
+FILTER_SALES = [
+    {"_id": 0, "items": [{"item_id": 43, "quantity": 2, "price": 10},
+                         {"item_id": 2, "quantity": 1, "price": 240}]},
+    {"_id": 1, "items": [{"item_id": 23, "quantity": 3, "price": 110},
+                         {"item_id": 103, "quantity": 4, "price": 5},
+                         {"item_id": 38, "quantity": 1, "price": 300}]},
+    {"_id": 2, "items": [{"item_id": 4, "quantity": 1, "price": 23}]},
+]
+I = {(d["_id"], i): item for d in FILTER_SALES for i, item in enumerate(d["items"])}
+TEAM = [
+    {"name": "pat", "age": 30, "address": {"street": "12 Baker St", "city": "London"}},
+    {"name": "dallas", "age": 36, "address": {"street": "12 Cowper St", "city": "Palo Alto"}},
+    {"name": "charlie", "age": 42, "address": {"street": "12 French St", "city": "New Brunswick"}},
+]
+
+
+def filt(cond, **extra):
+    return [{"$project": {"items": {"$filter": {"input": "$items", "as": "item", "cond": cond,
+                                                **extra}}}}]
+
+
+def sort_team(sort_by):
+    return [{"$project": {"_id": 0, "result": {"$sortArray": {"input": "$team",
+                                                               "sortBy": sort_by}}}}]
+
+
+EXAMPLES = [
+    # --------------------------------------------------------- $dateToString
+    dict(name="dateToString/formats", docs=[
+        {"_id": 1, "item": "abc", "price": 10, "quantity": 2,
+         "date": dt(2014, 1, 1, 8, 15, 39, 736000)}],
+        pipeline=[{"$project": {
+            "yearMonthDayUTC": {"$dateToString": {"format": "%Y-%m-%d", "date": "$date"}},
+            "timewithOffsetNY": {"$dateToString": {"format": "%H:%M:%S:%L%z", "date": "$date",
+                                                   "timezone": "America/New_York"}},
+            "timewithOffset430": {"$dateToString": {"format": "%H:%M:%S:%L%z", "date": "$date",
+                                                    "timezone": "+04:30"}},
+            "minutesOffsetNY": {"$dateToString": {"format": "%Z", "date": "$date",
+                                                  "timezone": "America/New_York"}},
+            "minutesOffset430": {"$dateToString": {"format": "%Z", "date": "$date",
+                                                   "timezone": "+04:30"}}}}],
+        expected=[{"_id": 1, "yearMonthDayUTC": "2014-01-01",
+                   "timewithOffsetNY": "03:15:39:736-0500",
+                   "timewithOffset430": "12:45:39:736+0430",
+                   "minutesOffsetNY": "-300", "minutesOffset430": "270"}]),
+    # ------------------------------------------------------------ $dateTrunc
+    dict(name="dateTrunc/project-two-weeks", docs=CAKE_SALES, pipeline=[{"$project": {
+        "_id": 1, "orderDate": 1, "truncatedOrderDate": {"$dateTrunc": {
+            "date": "$orderDate", "unit": "week", "binSize": 2,
+            "timezone": "America/Los_Angeles", "startOfWeek": "Monday"}}}}],
+        expected=[{"_id": i, "orderDate": CAKE_SALES[i]["orderDate"], "truncatedOrderDate": t}
+                  for i, t in enumerate([dt(2020, 5, 11, 7), dt(2021, 3, 15, 7),
+                                         dt(2021, 1, 4, 8), dt(2020, 2, 3, 8),
+                                         dt(2019, 5, 13, 7), dt(2019, 1, 7, 8)])]),
+    dict(name="dateTrunc/group-six-months", docs=CAKE_SALES, pipeline=[{"$group": {
+        "_id": {"truncatedOrderDate": {"$dateTrunc": {"date": "$orderDate", "unit": "month",
+                                                      "binSize": 6}}},
+        "sumQuantity": {"$sum": "$quantity"}}}],
+        expected=[{"_id": {"truncatedOrderDate": dt(2020, 1, 1)}, "sumQuantity": 224},
+                  {"_id": {"truncatedOrderDate": dt(2021, 1, 1)}, "sumQuantity": 285},
+                  {"_id": {"truncatedOrderDate": dt(2019, 1, 1)}, "sumQuantity": 296}]),
+    # ------------------------------------------------------------- $dateDiff
+    # (the manual's "2011-06-31" is read by the shell as 2011-07-01, as its table shows)
+    dict(name="dateDiff/result-precision", docs=[
+        {"custId": 456, "start": dt(2010, 1, 1), "end": dt(2011, 1, 1)},
+        {"custId": 457, "start": dt(2010, 1, 1), "end": dt(2011, 7, 1)},
+        {"custId": 458, "start": dt(2010, 3, 1), "end": dt(2010, 4, 30)}],
+        pipeline=[{"$project": {
+            "Start": "$start", "End": "$end",
+            "years": {"$dateDiff": {"startDate": "$start", "endDate": "$end", "unit": "year"}},
+            "months": {"$dateDiff": {"startDate": "$start", "endDate": "$end", "unit": "month"}},
+            "days": {"$dateDiff": {"startDate": "$start", "endDate": "$end", "unit": "day"}},
+            "_id": 0}}],
+        expected=[
+            {"Start": dt(2010, 1, 1), "End": dt(2011, 1, 1), "years": L(1), "months": L(12),
+             "days": L(365)},
+            {"Start": dt(2010, 1, 1), "End": dt(2011, 7, 1), "years": L(1), "months": L(18),
+             "days": L(546)},
+            {"Start": dt(2010, 3, 1), "End": dt(2010, 4, 30), "years": L(0), "months": L(1),
+             "days": L(60)}]),
+    dict(name="dateDiff/weeks-per-month", docs=[
+        {"month": "January", "start": dt(2021, 1, 1), "end": dt(2021, 1, 31)},
+        {"month": "February", "start": dt(2021, 2, 1), "end": dt(2021, 2, 28)},
+        {"month": "March", "start": dt(2021, 3, 1), "end": dt(2021, 3, 31)}],
+        pipeline=[{"$project": {
+            "wks_default": {"$dateDiff": {"startDate": "$start", "endDate": "$end",
+                                          "unit": "week"}},
+            "wks_monday": {"$dateDiff": {"startDate": "$start", "endDate": "$end",
+                                         "unit": "week", "startOfWeek": "Monday"}},
+            "wks_friday": {"$dateDiff": {"startDate": "$start", "endDate": "$end",
+                                         "unit": "week", "startOfWeek": "fri"}},
+            "_id": 0}}],
+        expected=[{"wks_default": L(5), "wks_monday": L(4), "wks_friday": L(4)},
+                  {"wks_default": L(4), "wks_monday": L(3), "wks_friday": L(4)},
+                  {"wks_default": L(4), "wks_monday": L(4), "wks_friday": L(4)}]),
+    # --------------------------------------------------------------- $filter
+    X("filter/behavior-numbers", {"$filter": {
+        "input": [1, "a", 2, None, 3.1, L(4), "5"], "as": "num",
+        "cond": {"$and": [{"$gte": ["$$num", L(-9223372036854775807)]},
+                          {"$lte": ["$$num", L(9223372036854775807)]}]}}},
+      [1, 2, 3.1, L(4)]),
+    dict(name="filter/price-gte-100", docs=FILTER_SALES,
+         pipeline=filt({"$gte": ["$$item.price", 100]}),
+         expected=[{"_id": 0, "items": [I[0, 1]]}, {"_id": 1, "items": [I[1, 0], I[1, 2]]},
+                   {"_id": 2, "items": []}]),
+    dict(name="filter/limit", docs=FILTER_SALES,
+         pipeline=filt({"$gte": ["$$item.price", 100]}, limit=1),
+         expected=[{"_id": 0, "items": [I[0, 1]]}, {"_id": 1, "items": [I[1, 0]]},
+                   {"_id": 2, "items": []}]),
+    dict(name="filter/limit-numeric-expression", docs=FILTER_SALES,
+         pipeline=filt({"$lte": ["$$item.price", 150]}, limit=2.000),
+         expected=[{"_id": 0, "items": [I[0, 0]]}, {"_id": 1, "items": [I[1, 0], I[1, 1]]},
+                   {"_id": 2, "items": [I[2, 0]]}]),
+    dict(name="filter/limit-greater-than-matches", docs=FILTER_SALES,
+         pipeline=filt({"$gte": ["$$item.price", 100]}, limit=5),
+         expected=[{"_id": 0, "items": [I[0, 1]]}, {"_id": 1, "items": [I[1, 0], I[1, 2]]},
+                   {"_id": 2, "items": []}]),
+    # ------------------------------------------------------------ $sortArray
+    dict(name="sortArray/field", docs=[{"team": TEAM}], pipeline=sort_team({"name": 1}),
+         expected=[{"result": [TEAM[2], TEAM[1], TEAM[0]]}]),
+    dict(name="sortArray/subfield", docs=[{"team": TEAM}],
+         pipeline=sort_team({"address.city": -1}),
+         expected=[{"result": [TEAM[1], TEAM[2], TEAM[0]]}]),
+    dict(name="sortArray/multiple-fields", docs=[{"team": TEAM}],
+         pipeline=sort_team({"age": -1, "name": 1}),
+         expected=[{"result": [TEAM[2], TEAM[1], TEAM[0]]}]),
+    X("sortArray/integers", {"$sortArray": {"input": [1, 4, 1, 6, 12, 5], "sortBy": 1}},
+      [1, 1, 4, 5, 6, 12]),
+    X("sortArray/mixed-types", {"$sortArray": {"input": [
+        20, 4, {"a": "Free"}, 6, 21, 5, "Gratis", {"a": None}, {"a": {"sale": True, "price": 19}},
+        D("10.23"), {"a": "On sale"}], "sortBy": 1}},
+      [4, 5, 6, D("10.23"), 20, 21, "Gratis", {"a": None}, {"a": "Free"}, {"a": "On sale"},
+       {"a": {"sale": True, "price": 19}}]),
+]
+
+# -------------------------------------------------------------- $convert tables
+CONVERT = [
+    ({"input": D("9223372036000.000"), "to": "int",
+      "onError": "Could not convert to type integer."}, "Could not convert to type integer."),
+    ({"input": L(5000), "to": "int"}, 5000),
+    ({"input": L(922337203600), "to": "int"}, "Error"),
+    ({"input": "-2", "to": "int"}, -2),
+    ({"input": "2.5", "to": "int"}, "Error"),
+    ({"input": None, "to": "int"}, None),
+    ({"input": True, "to": "decimal"}, D("1")),
+    ({"input": False, "to": "decimal"}, D("0")),
+    ({"input": 2.5, "to": "decimal"}, D("2.50000000000000")),
+    ({"input": 5, "to": "decimal"}, D("5")),
+    ({"input": L(10000), "to": "decimal"}, D("10000")),
+    ({"input": "-5.5", "to": "decimal"}, D("-5.5")),
+    ({"input": dt(2018, 3, 27, 5, 4, 47, 890000), "to": "decimal"}, D("1522127087890")),
+    ({"input": True, "to": "double"}, 1.0),
+    ({"input": False, "to": "double"}, 0.0),
+    ({"input": 2.5, "to": "double"}, 2.5),
+    ({"input": 5, "to": "double"}, 5.0),
+    ({"input": L(10000), "to": "double"}, 10000.0),
+    ({"input": "-5.5", "to": "double"}, -5.5),
+    ({"input": "5e10", "to": "double"}, 50000000000.0),
+    ({"input": "5e550", "to": "double", "onError": "Could not convert to type double."},
+     "Could not convert to type double."),
+    ({"input": dt(2018, 3, 27, 5, 4, 47, 890000), "to": "double"}, 1522127087890.0),
+    ({"input": True, "to": "long"}, L(1)),
+    ({"input": False, "to": "long"}, L(0)),
+    ({"input": 1.99999, "to": "long"}, L(1)),
+    ({"input": D("5.5000"), "to": "long"}, L(5)),
+    ({"input": D("9223372036854775808.0"), "to": "long"}, "Error"),
+    ({"input": D("9223372036854775808.000"), "to": "long",
+      "onError": "Could not convert to type long."}, "Could not convert to type long."),
+    ({"input": 8, "to": "long"}, L(8)),
+    ({"input": dt(2018, 3, 26, 4, 38, 28, 44000), "to": "long"}, L(1522039108044)),
+    ({"input": "-2", "to": "long"}, L(-2)),
+    ({"input": "2.5", "to": "long"}, "Error"),
+    ({"input": None, "to": "long"}, None),
+    ({"input": 120000000000.5, "to": "date"}, dt(1973, 10, 20, 21, 20)),
+    ({"input": D("1253372036000.50"), "to": "date"}, dt(2009, 9, 19, 14, 53, 56)),
+    ({"input": L(1100000000000), "to": "date"}, dt(2004, 11, 9, 11, 33, 20)),
+    ({"input": L(-1100000000000), "to": "date"}, dt(1935, 2, 22, 12, 26, 40)),
+    ({"input": ObjectId("5ab9c3da31c2ab715d421285"), "to": "date"}, dt(2018, 3, 27, 4, 8, 58)),
+    ({"input": "2018-03-03", "to": "date"}, dt(2018, 3, 3)),
+    ({"input": "2018-03-20 11:00:06 +0500", "to": "date"}, dt(2018, 3, 20, 6, 0, 6)),
+    ({"input": "Friday", "to": "date"}, "Error"),
+    ({"input": "Friday", "to": "date", "onError": "Could not convert to type date."},
+     "Could not convert to type date."),
+    ({"input": "5ab9cbfa31c2ab715d42129e", "to": "objectId"},
+     ObjectId("5ab9cbfa31c2ab715d42129e")),
+    ({"input": "5ab9cbfa31c2ab715d42129", "to": "objectId"}, "Error"),
+    ({"input": "5ab9cbfa31c2ab715d42129", "to": "objectId",
+      "onError": "Could not convert to type ObjectId."}, "Could not convert to type ObjectId."),
+    ({"input": True, "to": "string"}, "true"),
+    ({"input": False, "to": "string"}, "false"),
+    ({"input": 2.5, "to": "string"}, "2.5"),
+    ({"input": 2, "to": "string"}, "2"),
+    ({"input": L(1000), "to": "string"}, "1000"),
+    ({"input": ObjectId("5ab9c3da31c2ab715d421285"), "to": "string"},
+     "5ab9c3da31c2ab715d421285"),
+    ({"input": dt(2018, 3, 27, 16, 58, 51, 538000), "to": "string"},
+     "2018-03-27T16:58:51.538Z"),
+]
+for i, (spec, result) in enumerate(CONVERT):
+    name = f"convert/table-{spec['to']}-{i}"
+    if result == "Error":
+        EXAMPLES.append(XE(name, {"$convert": spec}))
+    else:
+        EXAMPLES.append(X(name, {"$convert": spec}, result))
+
+
+@pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
+def test_manual_example(db, ex):
+    if "error" in ex:
+        with pytest.raises(OperationFailure):
+            list(db.aggregate([{"$documents": [{}]}, {"$project": {"r": ex["error"]}}]))
+        return
+    run(db, ex)
