@@ -13,7 +13,7 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from pymongo.errors import OperationFailure
 
-from .harness import ids, run
+from .harness import ANY, ids, run
 
 D = Decimal128
 L = Int64
@@ -248,6 +248,150 @@ for i, (spec, result) in enumerate(CONVERT):
         EXAMPLES.append(XE(name, {"$convert": spec}))
     else:
         EXAMPLES.append(X(name, {"$convert": spec}, result))
+
+# ----------------------------------------------------------------- $round
+for value, r1, r0, rm1 in [(124.5, 124.5, 124, 120), (125.5, 125.5, 126, 130), (25, 25, 25, 20),
+                           (12.5, 12.5, 12, 10), (2.25, 2.2, 2, 0), (2.45, 2.5, 2, 0)]:
+    for place, result in [(1, r1), (0, r0), (-1, rm1)]:
+        EXAMPLES.append(X(f"round/half-to-even-{value}-{place}", {"$round": [value, place]},
+                          result))
+EXAMPLES += [
+    X("round/nan", {"$round": [float("nan"), 1]}, float("nan")),
+    X("round/null", {"$round": [None, 1]}, None),
+    X("round/infinity", {"$round": [float("inf"), 1]}, float("inf")),
+    X("round/-infinity", {"$round": [float("-inf"), 1]}, float("-inf")),
+]
+SAMPLES = [{"_id": 1, "value": 19.25}, {"_id": 2, "value": 28.73}, {"_id": 3, "value": 34.32},
+           {"_id": 4, "value": -45.39}]
+# (the page's place -1 output, 10 / 20 / 30 / -50, is not what rounding 19.25 and 28.73 to
+# tens gives -- 20 and 30 -- so that example is left out)
+for place, results in [(1, [19.2, 28.7, 34.3, -45.4]), (0, [19, 29, 34, -45])]:
+    EXAMPLES.append(dict(name=f"round/samples-{place}", docs=SAMPLES,
+                         pipeline=[{"$project": {"roundedValue": {"$round": ["$value", place]}}}],
+                         expected=[{"_id": i + 1, "roundedValue": r}
+                                   for i, r in enumerate(results)]))
+
+# ---------------------------------------------------------------- $reduce
+EXAMPLES += [
+    X("reduce/concat", {"$reduce": {"input": ["a", "b", "c"], "initialValue": "",
+                                    "in": {"$concat": ["$$value", "$$this"]}}}, "abc"),
+    X("reduce/sum-product", {"$reduce": {
+        "input": [1, 2, 3, 4], "initialValue": {"sum": 5, "product": 2},
+        "in": {"sum": {"$add": ["$$value.sum", "$$this"]},
+               "product": {"$multiply": ["$$value.product", "$$this"]}}}},
+      {"sum": 15, "product": 48}),
+    X("reduce/concatArrays", {"$reduce": {"input": [[3, 4], [5, 6]], "initialValue": [1, 2],
+                                          "in": {"$concatArrays": ["$$value", "$$this"]}}},
+      [1, 2, 3, 4, 5, 6]),
+    dict(name="reduce/probability", docs=[
+        {"_id": 1, "type": "die", "experimentId": "r5", "description": "Roll a 5",
+         "eventNum": 1, "probability": 0.16666666666667},
+        {"_id": 2, "type": "card", "experimentId": "d3rc", "description": "Draw 3 red cards",
+         "eventNum": 1, "probability": 0.5},
+        {"_id": 3, "type": "card", "experimentId": "d3rc", "description": "Draw 3 red cards",
+         "eventNum": 2, "probability": 0.49019607843137},
+        {"_id": 4, "type": "card", "experimentId": "d3rc", "description": "Draw 3 red cards",
+         "eventNum": 3, "probability": 0.48},
+        {"_id": 5, "type": "die", "experimentId": "r16", "description": "Roll a 1 then a 6",
+         "eventNum": 1, "probability": 0.16666666666667},
+        {"_id": 6, "type": "die", "experimentId": "r16", "description": "Roll a 1 then a 6",
+         "eventNum": 2, "probability": 0.16666666666667},
+        {"_id": 7, "type": "card", "experimentId": "dak", "description": "Draw an ace, then a king",
+         "eventNum": 1, "probability": 0.07692307692308},
+        {"_id": 8, "type": "card", "experimentId": "dak", "description": "Draw an ace, then a king",
+         "eventNum": 2, "probability": 0.07843137254902}],
+        pipeline=[{"$group": {"_id": "$experimentId", "probabilityArr": {"$push": "$probability"}}},
+                  {"$project": {"description": 1, "results": {"$reduce": {
+                      "input": "$probabilityArr", "initialValue": 1,
+                      "in": {"$multiply": ["$$value", "$$this"]}}}}}],
+        expected=[{"_id": "dak", "results": 0.00603318250377101},
+                  {"_id": "r5", "results": 0.16666666666667},
+                  {"_id": "r16", "results": 0.027777777777778886},
+                  {"_id": "d3rc", "results": 0.11764705882352879}]),
+    dict(name="reduce/discounted-merchandise", docs=[
+        {"productId": "ts1", "description": "T-Shirt", "color": "black", "size": "M", "price": 20,
+         "discounts": [0.5, 0.1]},
+        {"productId": "j1", "description": "Jeans", "color": "blue", "size": "36", "price": 40,
+         "discounts": [0.25, 0.15, 0.05]},
+        {"productId": "s1", "description": "Shorts", "color": "beige", "size": "32", "price": 30,
+         "discounts": [0.15, 0.05]},
+        {"productId": "ts2", "description": "Cool T-Shirt", "color": "White", "size": "L",
+         "price": 25, "discounts": [0.3]},
+        {"productId": "j2", "description": "Designer Jeans", "color": "blue", "size": "30",
+         "price": 80, "discounts": [0.1, 0.25]}],
+        pipeline=[{"$project": {"discountedPrice": {"$reduce": {
+            "input": "$discounts", "initialValue": "$price",
+            "in": {"$multiply": ["$$value", {"$subtract": [1, "$$this"]}]}}}}}],
+        expected=[{"_id": ANY, "discountedPrice": v}
+                  for v in [9, 24.224999999999998, 24.224999999999998, 17.5, 54]]),
+    dict(name="reduce/string-concatenation", docs=[
+        {"_id": 1, "name": "Melissa", "hobbies": ["softball", "drawing", "reading"]},
+        {"_id": 2, "name": "Brad", "hobbies": ["gaming", "skateboarding"]},
+        {"_id": 3, "name": "Scott", "hobbies": ["basketball", "music", "fishing"]},
+        {"_id": 4, "name": "Tracey", "hobbies": ["acting", "yoga"]},
+        {"_id": 5, "name": "Josh", "hobbies": ["programming"]},
+        {"_id": 6, "name": "Claire"}],
+        pipeline=[{"$match": {"hobbies": {"$gt": []}}}, {"$project": {"name": 1, "bio": {
+            "$reduce": {"input": "$hobbies", "initialValue": "My hobbies include:", "in": {
+                "$concat": ["$$value", {"$cond": {
+                    "if": {"$eq": ["$$value", "My hobbies include:"]}, "then": " ",
+                    "else": ", "}}, "$$this"]}}}}}],
+        expected=[
+            {"_id": 1, "name": "Melissa", "bio": "My hobbies include: softball, drawing, reading"},
+            {"_id": 2, "name": "Brad", "bio": "My hobbies include: gaming, skateboarding"},
+            {"_id": 3, "name": "Scott", "bio": "My hobbies include: basketball, music, fishing"},
+            {"_id": 4, "name": "Tracey", "bio": "My hobbies include: acting, yoga"},
+            {"_id": 5, "name": "Josh", "bio": "My hobbies include: programming"}]),
+]
+MATRICES = [
+    {"_id": 1, "arr": [[24, 55, 79], [14, 78, 35], [84, 90, 3], [50, 89, 70]]},
+    {"_id": 2, "arr": [[39, 32, 43, 7], [62, 17, 80, 64], [17, 88, 11, 73]]},
+    {"_id": 3, "arr": [[42], [26, 59], [17], [72, 19, 35]]},
+    {"_id": 4},
+]
+COLLAPSED = [[24, 55, 79, 14, 78, 35, 84, 90, 3, 50, 89, 70],
+             [39, 32, 43, 7, 62, 17, 80, 64, 17, 88, 11, 73], [42, 26, 59, 17, 72, 19, 35], None]
+EXAMPLES += [
+    dict(name="reduce/single-reduction", docs=MATRICES, pipeline=[{"$project": {"collapsed": {
+        "$reduce": {"input": "$arr", "initialValue": [],
+                    "in": {"$concatArrays": ["$$value", "$$this"]}}}}}],
+        expected=[{"_id": i + 1, "collapsed": c} for i, c in enumerate(COLLAPSED)]),
+    dict(name="reduce/multiple-reductions", docs=MATRICES, pipeline=[{"$project": {"results": {
+        "$reduce": {"input": "$arr", "initialValue": [], "in": {
+            "collapsed": {"$concatArrays": ["$$value.collapsed", "$$this"]},
+            "firstValues": {"$concatArrays": ["$$value.firstValues",
+                                              {"$slice": ["$$this", 1]}]}}}}}}],
+        expected=[{"_id": 1, "results": {"collapsed": COLLAPSED[0],
+                                         "firstValues": [24, 14, 84, 50]}},
+                  {"_id": 2, "results": {"collapsed": COLLAPSED[1], "firstValues": [39, 62, 17]}},
+                  {"_id": 3, "results": {"collapsed": COLLAPSED[2],
+                                         "firstValues": [42, 26, 17, 72]}},
+                  {"_id": 4, "results": None}]),
+    # --------------------------------------------------------- $objectToArray
+    X("objectToArray/flat", {"$objectToArray": {"item": "foo", "qty": 25}},
+      [{"k": "item", "v": "foo"}, {"k": "qty", "v": 25}]),
+    X("objectToArray/not-recursive", {"$objectToArray": {
+        "item": "foo", "qty": 25, "size": {"len": 25, "w": 10, "uom": "cm"}}},
+      [{"k": "item", "v": "foo"}, {"k": "qty", "v": 25},
+       {"k": "size", "v": {"len": 25, "w": 10, "uom": "cm"}}]),
+    dict(name="objectToArray/dimensions", docs=[
+        {"_id": 1, "item": "ABC1", "dimensions": {"l": 25, "w": 10, "uom": "cm"}},
+        {"_id": 2, "item": "ABC2", "dimensions": {"l": 50, "w": 25, "uom": "cm"}},
+        {"_id": 3, "item": "XYZ1", "dimensions": {"l": 70, "w": 75, "uom": "cm"}}],
+        pipeline=[{"$project": {"item": 1, "dimensions": {"$objectToArray": "$dimensions"}}}],
+        expected=[{"_id": i, "item": item, "dimensions": [
+            {"k": "l", "v": l_}, {"k": "w", "v": w}, {"k": "uom", "v": "cm"}]}
+            for i, item, l_, w in [(1, "ABC1", 25, 10), (2, "ABC2", 50, 25),
+                                   (3, "XYZ1", 70, 75)]]),
+    dict(name="objectToArray/sum-nested", docs=[
+        {"_id": 1, "item": "ABC1", "instock": {"warehouse1": 2500, "warehouse2": 500}},
+        {"_id": 2, "item": "ABC2", "instock": {"warehouse2": 500, "warehouse3": 200}}],
+        pipeline=[{"$project": {"warehouses": {"$objectToArray": "$instock"}}},
+                  {"$unwind": "$warehouses"},
+                  {"$group": {"_id": "$warehouses.k", "total": {"$sum": "$warehouses.v"}}}],
+        expected=[{"_id": "warehouse3", "total": 200}, {"_id": "warehouse2", "total": 1000},
+                  {"_id": "warehouse1", "total": 2500}]),
+]
 
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
