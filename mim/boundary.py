@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import bson
 from bson.codec_options import CodecOptions
+from bson.objectid import ObjectId
 from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout,
                             OperationFailure, WriteError)
 
@@ -27,8 +28,59 @@ def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
     present = {k: v for k, v in values.items() if v is not None}
     if not present:
         return {}
+    copied = _plain_copy(present, 0)
+    if copied is not _NOT_PLAIN:
+        return copied
     raw = bson.encode(present, codec_options=codec_options)
     return bson.decode(raw, ENGINE_CODEC)
+
+
+_NOT_PLAIN = object()
+_INT32_MIN, _INT32_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+def _plain_copy(value: Any, depth: int) -> Any:
+    """A fresh copy of ``value`` equal, type for type, to what the BSON round trip
+    (any codec options, then ``ENGINE_CODEC``) gives — or ``_NOT_PLAIN`` when that
+    is not provably so and the real round trip must run.
+
+    Only exact ``dict``/``list`` containers and scalars whose encoding no codec
+    option can change (custom type encoders may not touch built-in types) qualify:
+    ints in int32 range (larger ones decode as ``Int64``), ASCII strings, floats,
+    bools, ``None`` and ``ObjectId``.  A document with a ``$ref`` key (it may
+    decode as a ``DBRef``) and anything unencodable take the real path, so every
+    error is still raised by the codec itself.
+    """
+    cls = type(value)
+    if cls is int:
+        return value if _INT32_MIN <= value <= _INT32_MAX else _NOT_PLAIN
+    if cls is str:
+        return value if value.isascii() else _NOT_PLAIN
+    if cls is float or cls is bool or value is None or cls is ObjectId:
+        return value
+    if depth > 32:
+        return _NOT_PLAIN
+    if cls is dict:
+        if "$ref" in value:
+            return _NOT_PLAIN
+        out = {}
+        for key, item in value.items():
+            if type(key) is not str or not key.isascii() or "\x00" in key:
+                return _NOT_PLAIN
+            item = _plain_copy(item, depth + 1)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            out[key] = item
+        return out
+    if cls is list:
+        items = []
+        for item in value:
+            item = _plain_copy(item, depth + 1)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append(item)
+        return items
+    return _NOT_PLAIN
 
 
 def decode(raw: bytes, codec_options: CodecOptions) -> Any:
