@@ -48,6 +48,8 @@ class Index:
         self.collection = collection
         self.pattern = KeyPattern(spec["key"])
         self.unique = bool(spec.get("unique", False))
+        #: collMod's prepareUnique: new duplicate keys are refused, old ones stay
+        self.prepare_unique = bool(spec.get("prepareUnique", False))
         self.sparse = bool(spec.get("sparse", False))
         self.hidden = bool(spec.get("hidden", False))
         self.ttl = spec.get("expireAfterSeconds")
@@ -163,11 +165,45 @@ class Index:
         return its keys."""
         computed = self.document_keys(doc)  # raises CannotIndexParallelArrays
         keys = computed[0]
-        if self.unique and keys:
+        if (self.unique or self.prepare_unique) and keys:
             duplicate = self.find_duplicate(doc, id_key, keys)
             if duplicate is not None:
                 raise self.duplicate_error(doc, duplicate)
         return computed
+
+    def duplicate_groups(self) -> list[list[tuple]]:
+        """The ``id_key`` groups sharing a key (what converting to unique
+        would violate), in key order."""
+        groups: list[list[tuple]] = []
+        previous = None
+        current: list[tuple] = []
+        for key, id_key in self.entries:
+            if key == previous:
+                if id_key not in current:
+                    current.append(id_key)
+                continue
+            if len(current) > 1:
+                groups.append(current)
+            previous, current = key, [id_key]
+        if len(current) > 1:
+            groups.append(current)
+        return groups
+
+    def set_option(self, option: str, value: Any) -> None:
+        """Change one option in place (collMod): the spec as listed and the
+        attribute the engine reads."""
+        if value is None:
+            self.spec.pop(option, None)
+        else:
+            self.spec[option] = value
+        if option == "hidden":
+            self.hidden = bool(value)
+        elif option == "expireAfterSeconds":
+            self.ttl = value
+        elif option == "unique":
+            self.unique = bool(value)
+        elif option == "prepareUnique":
+            self.prepare_unique = bool(value)
 
     # -- scanning ------------------------------------------------------------------
 

@@ -65,6 +65,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
 
 # the families register their handlers on import
 from . import aggregate, catalog, crud, cursors, diagnostics, explain, indexes  # noqa: E402,F401
+from . import collmod  # noqa: E402,F401
 from .arguments import check_collation  # noqa: E402
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply  # noqa: E402
 from .indexes import validate_index_spec  # noqa: E402

@@ -1,0 +1,199 @@
+"""The ``collMod`` command: change a collection's index options.
+
+What applies to mim is implemented on the collection's
+:class:`~mim.engine.indexes.IndexCatalog`: an index (named by ``name`` or
+``keyPattern``) can be hidden or unhidden, given or relieved of a TTL
+(``expireAfterSeconds``), prepared for uniqueness (``prepareUnique``: new
+duplicate keys are refused, existing ones stay) and converted to ``unique``
+once prepared — refused with CannotConvertIndexToUnique (359) and the
+conflicting ``_id`` groups in ``violations`` while duplicates exist.  The
+reply reports ``<option>_old``/``<option>_new`` as the server does.
+
+Document validation (``validator``, ``validationLevel``,
+``validationAction``) belongs to the ``$jsonSchema`` validators issue and is
+refused with NotImplemented (238) until then; views and time-series options
+likewise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ServerError
+from ..index_specs import check_expire_after_seconds
+from ..indexes import ID_INDEX_NAME
+from ..render import render_document
+from ..store import Server
+from ..values import is_number
+from . import DRIVER_FIELDS, command
+from .arguments import collection_name, type_name
+
+_INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",
+                 "unique")
+_NOT_YET = {
+    "validator": "document validators ($jsonSchema and query validators)",
+    "validationLevel": "document validators ($jsonSchema and query validators)",
+    "validationAction": "document validators ($jsonSchema and query validators)",
+    "viewOn": "views",
+    "pipeline": "views",
+    "timeseries": "time-series collections",
+    "expireAfterSeconds": "clustered and time-series collections",
+    "cappedSize": "resizing capped collections",
+    "cappedMax": "resizing capped collections",
+}
+
+
+def _invalid(message: str) -> ServerError:
+    return ServerError(72, message)
+
+
+def _find_index(coll: Any, spec: Mapping[str, Any], namespace: str) -> Any:
+    indexes = coll.indexes
+    if "name" in spec:
+        name = spec["name"]
+        if not isinstance(name, str):
+            raise ServerError(14, f"BSON field 'collMod.index.name' is the wrong type "
+                                  f"'{type_name(name)}', expected type 'string'")
+        if name not in indexes.specs:
+            raise ServerError(27, f"cannot find index {name} for ns {namespace}")
+        return indexes.by_name(name)
+    key = spec["keyPattern"]
+    if not isinstance(key, Mapping):
+        raise ServerError(14, f"BSON field 'collMod.index.keyPattern' is the wrong type "
+                              f"'{type_name(key)}', expected type 'object'")
+    wanted = list(dict(key).items())
+    matches = [n for n, s in indexes.specs.items() if list(dict(s["key"]).items()) == wanted]
+    if not matches:
+        raise ServerError(27, f"cannot find index {render_document(dict(key))} for ns "
+                              f"{namespace}")
+    if len(matches) > 1:
+        raise ServerError(181, f"index keyPattern {render_document(dict(key))} matches "
+                               f"{len(matches)} indexes, must use index name. Conflicting "
+                               f"indexes: {render_document(indexes.specs[matches[0]])}, "
+                               f"{render_document(indexes.specs[matches[1]])}",
+                          codeName="AmbiguousIndexKeyPattern")
+    return indexes.by_name(matches[0])
+
+
+def _check_index_spec(spec: Any) -> dict[str, Any]:
+    if not isinstance(spec, Mapping):
+        raise ServerError(14, f"BSON field 'collMod.index' is the wrong type "
+                              f"'{type_name(spec)}', expected type 'object'")
+    spec = dict(spec)
+    for field in spec:
+        if field not in _INDEX_FIELDS:
+            raise ServerError(40415, f"BSON field 'collMod.index.{field}' is an unknown field.")
+    if "name" in spec and "keyPattern" in spec:
+        raise _invalid("Cannot specify both key pattern and name.")
+    if "name" not in spec and "keyPattern" not in spec:
+        raise _invalid("Must specify either index name or key pattern.")
+    for field in ("hidden", "prepareUnique", "unique"):
+        if field in spec and not isinstance(spec[field], bool):
+            raise ServerError(14, f"BSON field 'collMod.index.{field}' is the wrong type "
+                                  f"'{type_name(spec[field])}', expected type 'bool'")
+    if "expireAfterSeconds" in spec and not is_number(spec["expireAfterSeconds"]):
+        raise ServerError(14, f"BSON field 'collMod.index.expireAfterSeconds' is the wrong "
+                              f"type '{type_name(spec['expireAfterSeconds'])}', expected "
+                              f"types '[long, int, decimal, double]'")
+    if not any(f in spec for f in ("hidden", "expireAfterSeconds", "prepareUnique", "unique")):
+        raise _invalid("no expireAfterSeconds, hidden, unique, or prepareUnique field")
+    return spec
+
+
+def _modify_index(coll: Any, request: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+    index = _find_index(coll, request, namespace)
+    if index.name == ID_INDEX_NAME:
+        if "hidden" in request:
+            raise ServerError(2, "can't hide _id index")
+        if "expireAfterSeconds" in request:
+            raise _invalid("the _id field does not support TTL indexing")
+    if index.pattern.fields != 1 and "expireAfterSeconds" in request:
+        raise _invalid("TTL indexes are single-field indexes, compound indexes do not "
+                       "support TTL")
+    if "expireAfterSeconds" in request:
+        reason = check_expire_after_seconds(request["expireAfterSeconds"])
+        if reason is not None:
+            raise _invalid(reason)
+    if request.get("unique") is False:
+        raise ServerError(2, "'Unique: false' option is not supported")
+    if request.get("unique") and not index.unique and not index.prepare_unique:
+        raise _invalid("Cannot make index unique with 'prepareUnique' being false or unset. "
+                       "Please run collMod with 'prepareUnique: true' first")
+    if request.get("unique") and not index.unique:
+        groups = index.duplicate_groups()
+        if groups:
+            documents = coll.documents
+            violations = [{"ids": [documents[k].doc["_id"] for k in group]}
+                          for group in groups]
+            raise ServerError(359, "Cannot convert the index to unique. Please resolve "
+                                   "conflicting documents before running collMod again.",
+                              codeName="CannotConvertIndexToUnique", violations=violations)
+    reply: dict[str, Any] = {}
+    if "expireAfterSeconds" in request:
+        old = index.spec.get("expireAfterSeconds")
+        new = request["expireAfterSeconds"]
+        if old is not None:
+            reply["expireAfterSeconds_old"] = old
+        reply["expireAfterSeconds_new"] = new
+        index.set_option("expireAfterSeconds", new)
+        from ..ttl import ttl_index_created
+        ttl_index_created(coll)
+    if "hidden" in request and bool(index.hidden) != request["hidden"]:
+        reply["hidden_old"] = bool(index.hidden)
+        reply["hidden_new"] = request["hidden"]
+        index.set_option("hidden", True if request["hidden"] else None)
+    if "prepareUnique" in request and index.prepare_unique != request["prepareUnique"]:
+        reply["prepareUnique_old"] = index.prepare_unique
+        reply["prepareUnique_new"] = request["prepareUnique"]
+        index.set_option("prepareUnique", True if request["prepareUnique"] else None)
+    if request.get("unique") and not index.unique:
+        index.set_option("unique", True)
+        index.set_option("prepareUnique", None)
+        reply["unique_new"] = True
+    coll.indexes._refresh()
+    return reply
+
+
+@command("collMod")
+def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "collMod")
+    namespace = f"{db}.{name}"
+    options = {k: v for k, v in cmd.items() if k != "collMod" and k not in DRIVER_FIELDS}
+    for option in options:
+        if option in _NOT_YET:
+            raise ServerError(238, f"collMod '{option}' is not supported by mim yet: "
+                                   f"{_NOT_YET[option]} are planned in a later issue")
+        if option not in ("index", "changeStreamPreAndPostImages", "dryRun"):
+            raise ServerError(40415, f"BSON field 'collMod.{option}' is an unknown field.")
+    request = _check_index_spec(options["index"]) if "index" in options else None
+    pre_post = options.get("changeStreamPreAndPostImages")
+    if pre_post is not None and (not isinstance(pre_post, Mapping)
+                                 or not isinstance(pre_post.get("enabled"), bool)):
+        raise ServerError(40414, "BSON field 'collMod.changeStreamPreAndPostImages.enabled' "
+                                 "is missing but a required field")
+    with server.lock:
+        coll = server.get_collection(db, name)
+        if coll is None:
+            raise ServerError(26, f"ns does not exist: {namespace}")
+        reply: dict[str, Any] = {}
+        if request is not None:
+            if options.get("dryRun"):
+                if not request.get("unique"):
+                    raise _invalid("dryRun: true is only supported with unique: true")
+                index = _find_index(coll, request, namespace)
+                groups = index.duplicate_groups() if not index.unique else []
+                if groups:
+                    documents = coll.documents
+                    raise ServerError(359, "Cannot convert the index to unique. Please "
+                                           "resolve conflicting documents before running "
+                                           "collMod again.",
+                                      codeName="CannotConvertIndexToUnique",
+                                      violations=[{"ids": [documents[k].doc["_id"]
+                                                           for k in g]} for g in groups])
+            else:
+                reply.update(_modify_index(coll, request, namespace))
+        if pre_post is not None:
+            coll.options["changeStreamPreAndPostImages"] = {"enabled": pre_post["enabled"]}
+    reply["ok"] = 1.0
+    return reply
