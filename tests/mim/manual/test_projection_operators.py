@@ -1,0 +1,42 @@
+"""Projection operators: the MongoDB manual's worked examples
+(mongodb/docs source/reference/operator/projection/<operator>.txt), run as data."""
+
+import pytest
+
+from .harness import ids, run
+
+SCHOOLS = [
+    {"_id": 1, "zipcode": "63109", "students": [
+        {"name": "john", "school": 102, "age": 10}, {"name": "jess", "school": 102, "age": 11},
+        {"name": "jeff", "school": 108, "age": 15}]},
+    {"_id": 2, "zipcode": "63110", "students": [
+        {"name": "ajax", "school": 100, "age": 7}, {"name": "achilles", "school": 100, "age": 8}]},
+    {"_id": 3, "zipcode": "63109", "students": [
+        {"name": "ajax", "school": 100, "age": 7}, {"name": "achilles", "school": 100, "age": 8}]},
+    {"_id": 4, "zipcode": "63109", "students": [
+        {"name": "barney", "school": 102, "age": 7}, {"name": "ruth", "school": 102, "age": 16}]},
+]
+
+EXAMPLES = [
+    dict(name="elemMatch/zipcode-search", docs=SCHOOLS, filter={"zipcode": "63109"},
+         projection={"students": {"$elemMatch": {"school": 102}}},
+         expected=[{"_id": 1, "students": [{"name": "john", "school": 102, "age": 10}]},
+                   {"_id": 3},
+                   {"_id": 4, "students": [{"name": "barney", "school": 102, "age": 7}]}]),
+    dict(name="elemMatch/multiple-fields", docs=SCHOOLS, filter={"zipcode": "63109"},
+         projection={"students": {"$elemMatch": {"school": 102, "age": {"$gt": 10}}}},
+         expected=[{"_id": 1, "students": [{"name": "jess", "school": 102, "age": 11}]},
+                   {"_id": 3},
+                   {"_id": 4, "students": [{"name": "ruth", "school": 102, "age": 16}]}]),
+    dict(name="elemMatch/with-sort", docs=SCHOOLS, filter={"zipcode": "63109"},
+         projection={"students": {"$elemMatch": {"school": 102}}},
+         sort={"students.age": -1}, ordered=True,
+         expected=[{"_id": 4, "students": [{"name": "barney", "school": 102, "age": 7}]},
+                   {"_id": 1, "students": [{"name": "john", "school": 102, "age": 10}]},
+                   {"_id": 3}]),
+]
+
+
+@pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
+def test_manual_example(db, ex):
+    run(db, ex)
