@@ -83,7 +83,12 @@ def _plain_copy(value: Any, depth: int) -> Any:
     return _NOT_PLAIN
 
 
+_bson_to_dict = getattr(bson, "_bson_to_dict", None)
+
+
 def decode(raw: bytes, codec_options: CodecOptions) -> Any:
+    if _bson_to_dict is not None and type(codec_options) is CodecOptions:
+        return _bson_to_dict(raw, codec_options)  # bson.decode minus its type check
     return bson.decode(raw, codec_options)
 
 

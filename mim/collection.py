@@ -359,7 +359,7 @@ class Collection(Generic[_DocumentType]):
         return Cursor(self, *args, **kwargs)
 
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
-        if filter is not None and not isinstance(filter, Mapping):
+        if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
             filter = {"_id": filter}
         cursor = self.find(filter, *args, **kwargs)
         for result in cursor.limit(-1):

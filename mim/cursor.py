@@ -73,7 +73,7 @@ def fields_list_to_dict(fields: Any, option_name: str) -> Mapping[str, Any]:
 
 
 def validate_filter(filter: Any) -> None:
-    if filter is not None and not isinstance(filter, Mapping):
+    if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
         raise TypeError("filter must be an instance of dict, bson.son.SON, or any other type "
                         "that inherits from collections.Mapping")
 
@@ -343,7 +343,7 @@ class Cursor(Generic[_DocumentType]):
             raise StopIteration
         raw = self._buffer.popleft()
         self._retrieved += 1
-        return decode(raw, self._collection.codec_options)
+        return decode(raw, self._collection._codec_options)
 
     __next__ = next
 
