@@ -11,6 +11,7 @@ import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.objectid import ObjectId
+from bson.regex import Regex
 from pymongo.errors import OperationFailure
 
 from .harness import ANY, ids, run
@@ -391,6 +392,64 @@ EXAMPLES += [
                   {"$group": {"_id": "$warehouses.k", "total": {"$sum": "$warehouses.v"}}}],
         expected=[{"_id": "warehouse3", "total": 200}, {"_id": "warehouse2", "total": 1000},
                   {"_id": "warehouse1", "total": 2500}]),
+]
+
+# ---------------------------------------------------------- $regexFindAll
+PRODUCTS = [
+    {"_id": 1, "description": "Single LINE description."},
+    {"_id": 2, "description": "First lines\nsecond line"},
+    {"_id": 3, "description": "Many spaces before     line"},
+    {"_id": 4, "description": "Multiple\nline descriptions"},
+    {"_id": 5, "description": "anchors, links and hyperlinks"},
+    {"_id": 6, "description": "m\u00e9tier work vocation"},
+]
+
+
+def m(match, idx, *captures):
+    return {"match": match, "idx": idx, "captures": list(captures)}
+
+
+def find_all(name, spec, results):
+    return dict(name=name, docs=PRODUCTS, pipeline=[{"$addFields": {"returnObject": {
+        "$regexFindAll": {"input": "$description", **spec}}}}],
+        expected=[dict(doc, returnObject=r) for doc, r in zip(PRODUCTS, results)])
+
+
+EXAMPLES += [
+    find_all("regexFindAll/case-sensitive", {"regex": Regex("line")},
+             [[], [m("line", 6), m("line", 19)], [m("line", 23)], [m("line", 9)], [], []]),
+    find_all("regexFindAll/grouping", {"regex": Regex("lin(e|k)")},
+             [[], [m("line", 6, "e"), m("line", 19, "e")], [m("line", 23, "e")],
+              [m("line", 9, "e")], [m("link", 9, "k"), m("link", 24, "k")], []]),
+    find_all("regexFindAll/code-point-index", {"regex": Regex("tier")},
+             [[], [], [], [], [], [m("tier", 2)]]),
+    find_all("regexFindAll/i-option", {"regex": Regex("line", "i")},
+             [[m("LINE", 7)], [m("line", 6), m("line", 19)], [m("line", 23)], [m("line", 9)],
+              [], []]),
+    find_all("regexFindAll/im-options", {"regex": Regex("^s", "im")},
+             [[m("S", 0)], [m("s", 12)], [], [], [], []]),
+    find_all("regexFindAll/x-option",
+             {"regex": Regex("lin(e|k) # matches line or link"), "options": "x"},
+             [[], [m("line", 6, "e"), m("line", 19, "e")], [m("line", 23, "e")],
+              [m("line", 9, "e")], [m("link", 9, "k"), m("link", 24, "k")], []]),
+    dict(name="regexFindAll/parse-email", docs=[
+        {"_id": 1, "comment": "Hi, I'm just reading about MongoDB -- aunt.arc.tica@example.com"},
+        {"_id": 2, "comment": "I wanted to concatenate a string"},
+        {"_id": 3, "comment": "How do I convert a date to string? Contact me at either "
+                              "cam@mongodb.com or c.dia@mongodb.com"},
+        {"_id": 4, "comment": "It's just me. I'm testing.  fred@MongoDB.com"}],
+        pipeline=[{"$addFields": {"email": {"$regexFindAll": {
+            "input": "$comment",
+            "regex": Regex("[a-z0-9_.+-]+@[a-z0-9_.+-]+\\.[a-z0-9_.+-]+", "i")}}}}],
+        expected=[
+            {"_id": 1, "comment": "Hi, I'm just reading about MongoDB -- aunt.arc.tica@example.com",
+             "email": [m("aunt.arc.tica@example.com", 38)]},
+            {"_id": 2, "comment": "I wanted to concatenate a string", "email": []},
+            {"_id": 3, "comment": "How do I convert a date to string? Contact me at either "
+                                  "cam@mongodb.com or c.dia@mongodb.com",
+             "email": [m("cam@mongodb.com", 56), m("c.dia@mongodb.com", 75)]},
+            {"_id": 4, "comment": "It's just me. I'm testing.  fred@MongoDB.com",
+             "email": [m("fred@MongoDB.com", 28)]}]),
 ]
 
 
