@@ -208,7 +208,7 @@ def _set_path(doc: Mapping, parts: tuple[str, ...], value: Any) -> dict:
 def _new_root(name: str, fn, variables: dict, doc: dict) -> dict:
     value = fn({**variables, "ROOT": doc, "CURRENT": doc})
     if not isinstance(value, Mapping):
-        raise ServerError(40228, f"'{name}' expression must evaluate to an object, but resulting "
+        raise ServerError(40228, f"{name} must evaluate to an object, but resulting "
                                  f"value was: {value_repr(value)}. Type of resulting value: "
                                  f"'{type_name(value)}'. Input document: {value_repr(doc)}")
     return dict(value)
@@ -219,20 +219,23 @@ def compile_replace_root(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(40229, f"expected an object as specification for $replaceRoot stage, "
                                  f"got {type_name(arg)}")
-    if "newRoot" not in arg:
-        raise ServerError(40231, "no newRoot specified for the $replaceRoot stage")
+    # 7.0 parses the spec with the IDL (ReplaceRootSpec): unknown fields first, then required
     for key in arg:
         if key != "newRoot":
-            raise ServerError(40230, f"unrecognized option to $replaceRoot stage: {key}, only "
-                                     "valid option is 'newRoot'.")
+            raise ServerError(40415, f"BSON field '$replaceRoot.{key}' is an unknown field.")
+    if "newRoot" not in arg:
+        raise ServerError(40414, "BSON field '$replaceRoot.newRoot' is missing but a required "
+                                 "field")
     fn = compile_expression(arg["newRoot"], ctx.expressions)
-    return lambda docs, variables: (_new_root("newRoot", fn, variables, d) for d in docs)
+    return lambda docs, variables: (
+        _new_root("'newRoot' expression ", fn, variables, d) for d in docs)
 
 
 @pipeline_stage("$replaceWith")
 def compile_replace_with(arg: Any, ctx: Any):
     fn = compile_expression(arg, ctx.expressions)
-    return lambda docs, variables: (_new_root("newRoot", fn, variables, d) for d in docs)
+    return lambda docs, variables: (
+        _new_root("'replacement document'", fn, variables, d) for d in docs)
 
 
 @pipeline_stage("$documents")

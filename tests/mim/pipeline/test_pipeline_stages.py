@@ -151,3 +151,20 @@ def test_pipeline_via_client_aggregate():
     out = list(coll.aggregate([{"$group": {"_id": "$item", "q": {"$sum": "$quantity"}}},
                                {"$sort": {"q": -1}}]))
     assert out == [{"_id": "xyz", "q": 10}, {"_id": "abc", "q": 7}, {"_id": "jkl", "q": 1}]
+
+
+def test_replace_root_spec_is_idl_parsed():
+    import pytest
+    from pymongo.errors import OperationFailure
+    import mim
+    coll = mim.MongoClient(server=mim.Server())["t"]["c"]
+    coll.insert_one({"_id": 1, "a": 1})
+    for stage, code, msg in [
+            ({"$replaceRoot": {"x": 1}}, 40415, "BSON field '$replaceRoot.x' is an unknown field."),
+            ({"$replaceRoot": {}}, 40414,
+             "BSON field '$replaceRoot.newRoot' is missing but a required field"),
+            ({"$replaceRoot": {"newRoot": "$a"}}, 40228, "'newRoot' expression  must evaluate"),
+            ({"$replaceWith": "$a"}, 40228, "'replacement document' must evaluate")]:
+        with pytest.raises(OperationFailure) as info:
+            list(coll.aggregate([stage]))
+        assert info.value.code == code and msg in str(info.value), info.value
