@@ -26,6 +26,10 @@ def _parse_tree(spec: Mapping, ctx: Any, stage: str, prefix: str = "") -> dict:
         if not isinstance(path, str) or not path:
             raise ServerError(40352, f"Invalid {stage} :: caused by :: FieldPath cannot be "
                                      "constructed with empty string")
+        if path == "$" or path.endswith(".$") or ".$." in path:
+            # projection_parser.cpp: positional projection is a find-only feature
+            raise ServerError(31324, f"Invalid {stage} :: caused by :: Cannot use positional "
+                                     "projection in aggregation projection")
         if path.startswith("$"):
             raise ServerError(16410, f"Invalid {stage} :: caused by :: FieldPath field names may "
                                      "not start with '$'. Consider using $getField or "

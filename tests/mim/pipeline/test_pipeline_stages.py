@@ -168,3 +168,17 @@ def test_replace_root_spec_is_idl_parsed():
         with pytest.raises(OperationFailure) as info:
             list(coll.aggregate([stage]))
         assert info.value.code == code and msg in str(info.value), info.value
+
+
+def test_project_rejects_positional_projection():
+    import pytest
+    from pymongo.errors import OperationFailure
+    import mim
+    coll = mim.MongoClient(server=mim.Server())["t"]["c"]
+    coll.insert_one({"_id": 1, "a": [1]})
+    for spec in ({"a.$": 1}, {"a": {"b.$": 1}}, {"a.$.b": 1}):
+        with pytest.raises(OperationFailure) as info:
+            list(coll.aggregate([{"$project": spec}]))
+        assert info.value.code == 31324
+        assert "Invalid $project :: caused by :: Cannot use positional projection in " \
+               "aggregation projection" in str(info.value)
