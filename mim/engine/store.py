@@ -92,13 +92,16 @@ class CollectionData:
     def insert(self, raw: bytes, doc: dict) -> None:
         """Store a new document; raises DuplicateKey (11000) without writing."""
         key = sort_key(doc["_id"])
-        if key in self.documents:
+        documents = self.documents
+        if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
         stored = StoredDocument(raw, doc)
-        self.indexes.check_insert(stored, key)
-        self.documents[key] = stored
-        self.indexes.add(stored, key)
-        self._notify("insert", None, stored)
+        indexes = self.indexes
+        indexes.check_insert(stored, key)
+        documents[key] = stored
+        indexes.add(stored, key)
+        if self.listeners:
+            self._notify("insert", None, stored)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict) -> StoredDocument:
         """Swap a document's contents (same ``_id``), keeping its position."""
@@ -107,15 +110,17 @@ class CollectionData:
         self.indexes.check_replace(old, new)
         self.indexes.remove(old)
         self.documents[key] = new
-        self.indexes.add(new)
-        self._notify("update", old, new)
+        self.indexes.add(new, key)
+        if self.listeners:
+            self._notify("update", old, new)
         return new
 
     def delete(self, stored: StoredDocument) -> None:
         key = sort_key(stored.doc["_id"])
         del self.documents[key]
         self.indexes.remove(stored)
-        self._notify("delete", stored, None)
+        if self.listeners:
+            self._notify("delete", stored, None)
 
     def clear(self) -> None:
         self.documents.clear()
