@@ -453,6 +453,143 @@ EXAMPLES += [
 ]
 
 
+DELIVERIES = [
+    {"_id": 1, "city": "Berkeley, CA", "qty": 648}, {"_id": 2, "city": "Bend, OR", "qty": 491},
+    {"_id": 3, "city": "Kensington, CA", "qty": 233}, {"_id": 4, "city": "Eugene, OR", "qty": 842},
+    {"_id": 5, "city": "Reno, NV", "qty": 655}, {"_id": 6, "city": "Portland, OR", "qty": 408},
+    {"_id": 7, "city": "Sacramento, CA", "qty": 574},
+]
+FOOD = ["apple", "banana", "\u00e9clair", "hamburger", "jalape\u00f1o", "pizza", "tacos",
+        "\u5bff\u53f8sushi"]
+MENU = ["app", "ban", "\u00e9cl", "ham", "jal", "piz", "tac", "\u5bff\u53f8s"]
+SWITCH_BRANCHES = [
+    {"case": {"$gte": [{"$avg": "$scores"}, 90]}, "then": "Doing great!"},
+    {"case": {"$and": [{"$gte": [{"$avg": "$scores"}, 80]}, {"$lt": [{"$avg": "$scores"}, 90]}]},
+     "then": "Doing pretty well."},
+    {"case": {"$lt": [{"$avg": "$scores"}, 80]}, "then": "Needs improvement."},
+]
+COND_INVENTORY = [{"_id": 1, "item": "abc1", "qty": 300}, {"_id": 2, "item": "abc2", "qty": 200},
+                  {"_id": 3, "item": "xyz1", "qty": 250}]
+COND_RESULT = [{"_id": 1, "item": "abc1", "discount": 30},
+               {"_id": 2, "item": "abc2", "discount": 20},
+               {"_id": 3, "item": "xyz1", "discount": 30}]
+EXAMPLES += [
+    # ------------------------------------------------------------------ $map
+    dict(name="map/add-to-each", docs=[
+        {"_id": 1, "quizzes": [5, 6, 7]}, {"_id": 2, "quizzes": []},
+        {"_id": 3, "quizzes": [3, 8, 9]}],
+        pipeline=[{"$project": {"adjustedGrades": {"$map": {
+            "input": "$quizzes", "as": "grade", "in": {"$add": ["$$grade", 2]}}}}}],
+        expected=[{"_id": 1, "adjustedGrades": [7, 8, 9]}, {"_id": 2, "adjustedGrades": []},
+                  {"_id": 3, "adjustedGrades": [5, 10, 11]}]),
+    # ---------------------------------------------------------------- $split
+    X("split/dashes", {"$split": ["June-15-2013", "-"]}, ["June", "15", "2013"]),
+    X("split/banana", {"$split": ["banana split", "a"]}, ["b", "n", "n", " split"]),
+    X("split/space", {"$split": ["Hello World", " "]}, ["Hello", "World"]),
+    X("split/leading", {"$split": ["astronomical", "astro"]}, ["", "nomical"]),
+    X("split/no-match", {"$split": ["pea green boat", "owl"]}, ["pea green boat"]),
+    XE("split/number-delimiter", {"$split": ["headphone jack", 7]}),
+    XE("split/regex-delimiter", {"$split": ["headphone jack", Regex("jack")]}),
+    dict(name="split/deliveries-by-state", docs=DELIVERIES, ordered=True, pipeline=[
+        {"$project": {"city_state": {"$split": ["$city", ", "]}, "qty": 1}},
+        {"$unwind": "$city_state"},
+        {"$match": {"city_state": Regex("[A-Z]{2}")}},
+        {"$group": {"_id": {"state": "$city_state"}, "total_qty": {"$sum": "$qty"}}},
+        {"$sort": {"total_qty": -1}}],
+        expected=[{"_id": {"state": "OR"}, "total_qty": 1741},
+                  {"_id": {"state": "CA"}, "total_qty": 1455},
+                  {"_id": {"state": "NV"}, "total_qty": 655}]),
+    # -------------------------------------------------------------- $substrCP
+    dict(name="substrCP/single-byte", docs=[
+        {"_id": 1, "item": "ABC1", "quarter": "13Q1", "description": "product 1"},
+        {"_id": 2, "item": "ABC2", "quarter": "13Q4", "description": "product 2"},
+        {"_id": 3, "item": "XYZ1", "quarter": "14Q2", "description": None}],
+        pipeline=[{"$project": {
+            "item": 1, "yearSubstring": {"$substrCP": ["$quarter", 0, 2]},
+            "quarterSubtring": {"$substrCP": [
+                "$quarter", 2, {"$subtract": [{"$strLenCP": "$quarter"}, 2]}]}}}],
+        expected=[
+            {"_id": 1, "item": "ABC1", "yearSubstring": "13", "quarterSubtring": "Q1"},
+            {"_id": 2, "item": "ABC2", "yearSubstring": "13", "quarterSubtring": "Q4"},
+            {"_id": 3, "item": "XYZ1", "yearSubstring": "14", "quarterSubtring": "Q2"}]),
+    dict(name="substrCP/multibyte",
+         docs=[{"_id": i, "name": n} for i, n in enumerate(FOOD, 1)],
+         pipeline=[{"$project": {"name": 1, "menuCode": {"$substrCP": ["$name", 0, 3]}}}],
+         expected=[{"_id": i, "name": n, "menuCode": c}
+                   for i, (n, c) in enumerate(zip(FOOD, MENU), 1)]),
+    # ---------------------------------------------------------- $mergeObjects
+    X("mergeObjects/with-null", {"$mergeObjects": [{"$literal": {"a": 1}}, None]}, {"a": 1}),
+    X("mergeObjects/nulls", {"$mergeObjects": [None, None]}, {}),
+    X("mergeObjects/last-wins", {"$mergeObjects": [
+        {"a": 1}, {"a": 2, "b": 2}, {"a": 3, "c": 3}]}, {"a": 3, "b": 2, "c": 3}),
+    X("mergeObjects/null-value-kept", {"$mergeObjects": [
+        {"a": 1}, {"a": 2, "b": 2}, {"a": 3, "b": None, "c": 3}]}, {"a": 3, "b": None, "c": 3}),
+    dict(name="mergeObjects/lookup-replaceRoot", colls={
+        "orders": [{"_id": 1, "item": "abc", "price": 12, "ordered": 2},
+                   {"_id": 2, "item": "jkl", "price": 20, "ordered": 1}],
+        "items": [{"_id": 1, "item": "abc", "description": "product 1", "instock": 120},
+                  {"_id": 2, "item": "def", "description": "product 2", "instock": 80},
+                  {"_id": 3, "item": "jkl", "description": "product 3", "instock": 60}]},
+        coll="orders", pipeline=[
+            {"$lookup": {"from": "items", "localField": "item", "foreignField": "item",
+                         "as": "fromItems"}},
+            {"$replaceRoot": {"newRoot": {"$mergeObjects": [
+                {"$arrayElemAt": ["$fromItems", 0]}, "$$ROOT"]}}},
+            {"$project": {"fromItems": 0}}],
+        expected=[{"_id": 1, "item": "abc", "description": "product 1", "instock": 120,
+                   "price": 12, "ordered": 2},
+                  {"_id": 2, "item": "jkl", "description": "product 3", "instock": 60,
+                   "price": 20, "ordered": 1}]),
+    dict(name="mergeObjects/accumulator", docs=[
+        {"_id": 1, "year": 2017, "item": "A", "quantity": {"2017Q1": 500, "2017Q2": 500}},
+        {"_id": 2, "year": 2016, "item": "A",
+         "quantity": {"2016Q1": 400, "2016Q2": 300, "2016Q3": 0, "2016Q4": 0}},
+        {"_id": 3, "year": 2017, "item": "B", "quantity": {"2017Q1": 300}},
+        {"_id": 4, "year": 2016, "item": "B", "quantity": {"2016Q3": 100, "2016Q4": 250}}],
+        pipeline=[{"$group": {"_id": "$item", "mergedSales": {"$mergeObjects": "$quantity"}}}],
+        expected=[{"_id": "B", "mergedSales": {"2017Q1": 300, "2016Q3": 100, "2016Q4": 250}},
+                  {"_id": "A", "mergedSales": {"2017Q1": 500, "2017Q2": 500, "2016Q1": 400,
+                                               "2016Q2": 300, "2016Q3": 0, "2016Q4": 0}}]),
+    # --------------------------------------------------------------- $switch
+    X("switch/first-true-branch", {"$switch": {"branches": [
+        {"case": {"$eq": [0, 5]}, "then": "equals"},
+        {"case": {"$gt": [0, 5]}, "then": "greater than"},
+        {"case": {"$lt": [0, 5]}, "then": "less than"}]}}, "less than"),
+    X("switch/default", {"$switch": {"branches": [
+        {"case": {"$eq": [0, 5]}, "then": "equals"},
+        {"case": {"$gt": [0, 5]}, "then": "greater than"}], "default": "Did not match"}},
+      "Did not match"),
+    # the page prints "First case"; the branch's value is "first case"
+    X("switch/truthy-case", {"$switch": {"branches": [
+        {"case": "this is true", "then": "first case"},
+        {"case": False, "then": "second case"}], "default": "Did not match"}}, "first case"),
+    dict(name="switch/grades-summary", docs=[
+        {"_id": 1, "name": "Susan Wilkes", "scores": [87, 86, 78]},
+        {"_id": 2, "name": "Bob Hanna", "scores": [71, 64, 81]},
+        {"_id": 3, "name": "James Torrelio", "scores": [91, 84, 97]}],
+        pipeline=[{"$project": {"name": 1, "summary": {"$switch": {
+            "branches": SWITCH_BRANCHES, "default": "No scores found."}}}}],
+        expected=[{"_id": 1, "name": "Susan Wilkes", "summary": "Doing pretty well."},
+                  {"_id": 2, "name": "Bob Hanna", "summary": "Needs improvement."},
+                  {"_id": 3, "name": "James Torrelio", "summary": "Doing great!"}]),
+    # ----------------------------------------------------------------- $cond
+    dict(name="cond/object-syntax", docs=COND_INVENTORY, expected=COND_RESULT,
+         pipeline=[{"$project": {"item": 1, "discount": {"$cond": {
+             "if": {"$gte": ["$qty", 250]}, "then": 30, "else": 20}}}}]),
+    dict(name="cond/array-syntax", docs=COND_INVENTORY, expected=COND_RESULT,
+         pipeline=[{"$project": {"item": 1, "discount": {"$cond": [
+             {"$gte": ["$qty", 250]}, 30, 20]}}}]),
+    # ------------------------------------------------------------------ $let
+    dict(name="let/final-total", docs=[
+        {"_id": 1, "price": 10, "tax": 0.50, "applyDiscount": True},
+        {"_id": 2, "price": 10, "tax": 0.25, "applyDiscount": False}],
+        pipeline=[{"$project": {"finalTotal": {"$let": {
+            "vars": {"total": {"$add": ["$price", "$tax"]},
+                     "discounted": {"$cond": {"if": "$applyDiscount", "then": 0.9, "else": 1}}},
+            "in": {"$multiply": ["$$total", "$$discounted"]}}}}}],
+        expected=[{"_id": 1, "finalTotal": 9.450000000000001}, {"_id": 2, "finalTotal": 10.25}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
