@@ -590,6 +590,143 @@ EXAMPLES += [
         expected=[{"_id": 1, "finalTotal": 9.450000000000001}, {"_id": 2, "finalTotal": 10.25}]),
 ]
 
+PRODUCTS_RE = ["Single LINE description.", "First lines\nsecond line",
+               "Many spaces before     line", "Multiple\nline descriptions",
+               "anchors, links and hyperlinks", "m\u00e9tier work vocation"]
+
+
+def regex_find(regex, results, **options):
+    return dict(
+        name=None, docs=[{"_id": i, "description": d} for i, d in enumerate(PRODUCTS_RE, 1)],
+        pipeline=[{"$addFields": {"returnObject": {"$regexFind": {
+            "input": "$description", "regex": regex, **options}}}}],
+        expected=[{"_id": i, "description": d,
+                   "returnObject": r and {"match": r[0], "idx": r[1], "captures": r[2]}}
+                  for i, (d, r) in enumerate(zip(PRODUCTS_RE, results), 1)])
+
+
+def named(name, ex):
+    ex["name"] = name
+    return ex
+
+
+FLOWERS = [["rose", "orchid"], ["orchid", "rose", "orchid"], ["rose", "orchid", "jasmine"],
+           ["jasmine", "rose"], [], [["rose"], ["orchid"]], [["rose", "orchid"]]]
+EXAMPLES += [
+    # ------------------------------------------------------------------ $zip
+    X("zip/three-singletons", {"$zip": {"inputs": [["a"], ["b"], ["c"]]}}, [["a", "b", "c"]]),
+    X("zip/shortest", {"$zip": {"inputs": [["a"], ["b", "c"]]}}, [["a", "b"]]),
+    X("zip/longest", {"$zip": {"inputs": [[1], [2, 3]], "useLongestLength": True}},
+      [[1, 2], [None, 3]]),
+    X("zip/defaults", {"$zip": {"inputs": [[1], [2, 3], [4]], "useLongestLength": True,
+                                "defaults": ["a", "b", "c"]}}, [[1, 2, 4], ["a", 3, "c"]]),
+    dict(name="zip/matrix-transposition", docs=[
+        {"matrix": [[1, 2], [2, 3], [3, 4]]}, {"matrix": [[8, 7], [7, 6], [5, 4]]}],
+        pipeline=[{"$project": {"_id": False, "transposed": {"$zip": {"inputs": [
+            {"$arrayElemAt": ["$matrix", 0]}, {"$arrayElemAt": ["$matrix", 1]},
+            {"$arrayElemAt": ["$matrix", 2]}]}}}}],
+        expected=[{"transposed": [[1, 2, 3], [2, 3, 4]]},
+                  {"transposed": [[8, 7, 5], [7, 6, 4]]}]),
+    dict(name="zip/filter-preserving-indexes", docs=[{"category": "unix", "pages": [
+        {"title": "awk for beginners", "reviews": 5}, {"title": "sed for newbies", "reviews": 0},
+        {"title": "grep made simple", "reviews": 2}]}],
+        pipeline=[{"$project": {"_id": False, "pages": {"$filter": {
+            "input": {"$zip": {"inputs": ["$pages", {"$range": [0, {"$size": "$pages"}]}]}},
+            "as": "pageWithIndex",
+            "cond": {"$let": {"vars": {"page": {"$arrayElemAt": ["$$pageWithIndex", 0]}},
+                              "in": {"$gte": ["$$page.reviews", 1]}}}}}}}],
+        expected=[{"pages": [[{"title": "awk for beginners", "reviews": 5}, 0],
+                             [{"title": "grep made simple", "reviews": 2}, 2]]}]),
+    # ---------------------------------------------------------------- $range
+    X("range/step-2", {"$range": [0, 10, 2]}, [0, 2, 4, 6, 8]),
+    X("range/negative-step", {"$range": [10, 0, -2]}, [10, 8, 6, 4, 2]),
+    X("range/wrong-direction", {"$range": [0, 10, -2]}, []),
+    X("range/default-step", {"$range": [0, 5]}, [0, 1, 2, 3, 4]),
+    dict(name="range/rest-stops", docs=[
+        {"_id": 0, "city": "San Jose", "distance": 42},
+        {"_id": 1, "city": "Sacramento", "distance": 88},
+        {"_id": 2, "city": "Reno", "distance": 218},
+        {"_id": 3, "city": "Los Angeles", "distance": 383}],
+        pipeline=[{"$project": {"_id": 0, "city": 1,
+                                "Rest stops": {"$range": [0, "$distance", 25]}}}],
+        expected=[{"city": "San Jose", "Rest stops": [0, 25]},
+                  {"city": "Sacramento", "Rest stops": [0, 25, 50, 75]},
+                  {"city": "Reno", "Rest stops": list(range(0, 218, 25))},
+                  {"city": "Los Angeles", "Rest stops": list(range(0, 383, 25))}]),
+    # --------------------------------------------------------- $arrayToObject
+    dict(name="arrayToObject/kv-with-field-path", docs=[{"_id": 1, "qty": 25}],
+         pipeline=[{"$project": {"_id": 0, "r": {"$arrayToObject": [
+             [{"k": "item", "v": "abc123"}, {"k": "qty", "v": "$qty"}]]}}}],
+         expected=[{"r": {"item": "abc123", "qty": 25}}]),
+    X("arrayToObject/pairs", {"$arrayToObject": {"$literal": [["item", "abc123"], ["qty", 25]]}},
+      {"item": "abc123", "qty": 25}),
+    X("arrayToObject/repeated-name-last-wins", {"$arrayToObject": {"$literal": [
+        {"k": "item", "v": "123abc"}, {"k": "item", "v": "abc123"}]}}, {"item": "abc123"}),
+    dict(name="arrayToObject/dimensions", docs=[
+        {"_id": 1, "item": "ABC1", "dimensions": [{"k": "l", "v": 25}, {"k": "w", "v": 10},
+                                                  {"k": "uom", "v": "cm"}]},
+        {"_id": 2, "item": "ABC2", "dimensions": [["l", 50], ["w", 25], ["uom", "cm"]]},
+        {"_id": 3, "item": "ABC3", "dimensions": [["l", 25], ["l", "cm"], ["l", 50]]}],
+        pipeline=[{"$project": {"item": 1, "dimensions": {"$arrayToObject": "$dimensions"}}}],
+        expected=[{"_id": 1, "item": "ABC1", "dimensions": {"l": 25, "w": 10, "uom": "cm"}},
+                  {"_id": 2, "item": "ABC2", "dimensions": {"l": 50, "w": 25, "uom": "cm"}},
+                  {"_id": 3, "item": "ABC3", "dimensions": {"l": 50}}]),
+    # ---------------------------------------------------------- $indexOfArray
+    X("indexOfArray/first", {"$indexOfArray": [["a", "abc"], "a"]}, 0),
+    X("indexOfArray/array-element", {"$indexOfArray": [["a", "abc", "de", ["de"]], ["de"]]}, 3),
+    X("indexOfArray/not-found", {"$indexOfArray": [[1, 2], 5]}, -1),
+    X("indexOfArray/subarray-not-found", {"$indexOfArray": [[1, 2, 3], [1, 2]]}, -1),
+    X("indexOfArray/start", {"$indexOfArray": [[10, 9, 9, 8, 9], 9, 3]}, 4),
+    X("indexOfArray/end-exclusive", {"$indexOfArray": [["a", "abc", "b"], "b", 0, 1]}, -1),
+    X("indexOfArray/start-after-end", {"$indexOfArray": [["a", "abc", "b"], "b", 1, 0]}, -1),
+    X("indexOfArray/start-past-length", {"$indexOfArray": [["a", "abc", "b"], "b", 20]}, -1),
+    X("indexOfArray/null-element", {"$indexOfArray": [[None, None, None], None]}, 0),
+    X("indexOfArray/null-array", {"$indexOfArray": [None, "foo"]}, None),
+    XE("indexOfArray/string-array", {"$indexOfArray": ["foo", "foo"]}),
+    dict(name="indexOfArray/inventory", docs=[
+        {"_id": 0, "items": ["one", "two", "three"]}, {"_id": 1, "items": [1, 2, 3]},
+        {"_id": 2, "items": [1, 2, 3, 2]}, {"_id": 3, "items": [None, None, 2]},
+        {"_id": 4, "items": [2, None, None, 2]}, {"_id": 5, "items": None},
+        {"_id": 6, "amount": 3}],
+        pipeline=[{"$project": {"index": {"$indexOfArray": ["$items", 2]}}}],
+        expected=[{"_id": 0, "index": -1}, {"_id": 1, "index": 1}, {"_id": 2, "index": 1},
+                  {"_id": 3, "index": 2}, {"_id": 4, "index": 0}, {"_id": 5, "index": None},
+                  {"_id": 6, "index": None}]),
+    # ------------------------------------------------------- $setIntersection
+    dict(X("setIntersection/duplicates", {"$setIntersection": [["a", "b", "a"], ["b", "a"]]},
+           ["b", "a"]), unordered_arrays=["r"]),
+    X("setIntersection/nested-array", {"$setIntersection": [["a", "b"], [["a", "b"]]]}, []),
+    dict(name="setIntersection/flowers", unordered_arrays=["commonToBoth"],
+         docs=[{"_id": i, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": b}
+               for i, b in enumerate(FLOWERS, 1)]
+         + [{"_id": 8, "flowerFieldA": [], "flowerFieldB": []},
+            {"_id": 9, "flowerFieldA": [], "flowerFieldB": ["rose"]}],
+         pipeline=[{"$project": {"flowerFieldA": 1, "flowerFieldB": 1, "commonToBoth": {
+             "$setIntersection": ["$flowerFieldA", "$flowerFieldB"]}, "_id": 0}}],
+         expected=[{"flowerFieldA": ["rose", "orchid"], "flowerFieldB": b, "commonToBoth": c}
+                   for b, c in zip(FLOWERS, [["orchid", "rose"]] * 3 + [["rose"]] + [[]] * 3)]
+         + [{"flowerFieldA": [], "flowerFieldB": [], "commonToBoth": []},
+            {"flowerFieldA": [], "flowerFieldB": ["rose"], "commonToBoth": []}]),
+    # ------------------------------------------------------------ $regexFind
+    named("regexFind/no-grouping", regex_find(Regex("line"), [
+        None, ("line", 6, []), ("line", 23, []), ("line", 9, []), None, None])),
+    named("regexFind/grouping", regex_find(Regex("lin(e|k)"), [
+        None, ("line", 6, ["e"]), ("line", 23, ["e"]), ("line", 9, ["e"]), ("link", 9, ["k"]),
+        None])),
+    named("regexFind/code-point-idx", regex_find(Regex("tier"), [
+        None, None, None, None, None, ("tier", 2, [])])),
+    named("regexFind/option-i", regex_find(Regex("line", "i"), [
+        ("LINE", 7, []), ("line", 6, []), ("line", 23, []), ("line", 9, []), None, None])),
+    named("regexFind/options-im", regex_find(Regex("^s", "im"), [
+        ("S", 0, []), ("s", 12, []), None, None, None, None])),
+    named("regexFind/option-x", regex_find(Regex("lin(e|k) # matches line or link"), [
+        None, ("line", 6, ["e"]), ("line", 23, ["e"]), ("line", 9, ["e"]), ("link", 9, ["k"]),
+        None], options="x")),
+    named("regexFind/options-si", regex_find(Regex("m.*line"), [
+        None, None, ("Many spaces before     line", 0, []), ("Multiple\nline", 0, []), None,
+        None], options="si")),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
