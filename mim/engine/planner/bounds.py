@@ -1,0 +1,261 @@
+"""Index bounds: what a compiled filter allows on each path, as key intervals.
+
+Each predicate the planner understands (equality, ``$in``, ranges within one
+type bracket, ``null``, ``$exists``, ``$regex``) becomes a :class:`Constraint`:
+a superset of the values it can match, as sorted, merged intervals of index
+keys.  Conjunctions on one path intersect; :func:`key_ranges` turns the
+intervals of an index's leading fields into the entry ranges a
+``SortedList`` scan walks, and :func:`render_interval` prints them the way
+MongoDB's ``indexBounds`` does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from bson.max_key import MaxKey
+from bson.min_key import MinKey
+from bson.regex import Regex
+
+from ..index_keys import FULL, HIGH, LOW, NULL_KEY, Descending, Interval
+from ..matcher import AndNode, LeafNode, MatchNode, NotNode
+from ..render import render
+from ..values import RANK_REGEX, RANK_STRING, canonical_rank, sort_key
+
+class Constraint:
+    """The key intervals one predicate allows on one path (a superset of the
+    values it can match), and how to render the bounds."""
+
+    __slots__ = ("path", "intervals", "excludes_missing", "node")
+
+    def __init__(self, path: str, intervals: list[Interval], excludes_missing: bool,
+                 node: MatchNode) -> None:
+        self.path = path
+        self.intervals = intervals
+        self.excludes_missing = excludes_missing
+        self.node = node
+
+
+def _bracket(rank: int) -> tuple[tuple, tuple]:
+    return (rank,), (rank + 1,)
+
+
+def _point(value: Any) -> Interval:
+    return Interval.point(sort_key(value), value)
+
+
+def _is_regex(value: Any) -> bool:
+    return isinstance(value, (Regex, re.Pattern))
+
+
+def _regex_intervals() -> list[Interval]:
+    lo, hi = _bracket(RANK_STRING)
+    rlo, rhi = _bracket(RANK_REGEX)
+    return [Interval(lo, True, hi, False, "", {}),
+            Interval(rlo, True, rhi, False, Regex("", ""), Regex("", ""))]
+
+
+def leaf_constraint(node: MatchNode) -> Constraint | None:
+    """The bounds a single predicate puts on its path, or None if none usable."""
+    if isinstance(node, NotNode):
+        inner = node.node
+        if node.operator == "$exists" and isinstance(inner, LeafNode):
+            # {$exists: false}: only documents whose key is null
+            return Constraint(inner.path, [Interval.point(NULL_KEY, None)], False, node)
+        return None
+    if not isinstance(node, LeafNode) or not node.path:
+        return None
+    op, arg = node.operator, node.argument
+    path = node.path
+    if op == "$eq":
+        if isinstance(arg, list):
+            return None
+        return Constraint(path, [_point(arg)], arg is not None, node)
+    if op == "$in":
+        intervals: list[Interval] = []
+        for value in arg:
+            if isinstance(value, list):
+                return None
+            if _is_regex(value):
+                intervals.extend(_regex_intervals())
+            else:
+                intervals.append(_point(value))
+        return Constraint(path, normalise_intervals(intervals), all(v is not None for v in arg), node)
+    if op in ("$gt", "$gte", "$lt", "$lte"):
+        if isinstance(arg, (list, MinKey, MaxKey)) or _is_regex(arg):
+            return None
+        inclusive = op in ("$gte", "$lte")
+        if arg is None:
+            if not inclusive:
+                return Constraint(path, [], True, node)
+            return Constraint(path, [Interval.point(NULL_KEY, None)], False, node)
+        key = sort_key(arg)
+        if key == (4, 0):  # NaN: only NaN matches $gte/$lte
+            return Constraint(path, [Interval.point(key, arg)] if inclusive else [], True, node)
+        low, high = _bracket_ends(arg)
+        if op in ("$gt", "$gte"):
+            return Constraint(path, [Interval(key, inclusive, high.lo, high.lo_inclusive, arg,
+                                              high.lo_value)], True, node)
+        return Constraint(path, [Interval(low.lo, low.lo_inclusive, key, inclusive,
+                                          low.lo_value, arg)], True, node)
+    if op == "$regex":
+        return Constraint(path, _regex_intervals(), True, node)
+    if op == "$exists":
+        return Constraint(path, [FULL], True, node)
+    return None
+
+
+def _bracket_ends(arg: Any) -> tuple[Interval, Interval]:
+    """The ends of ``arg``'s type bracket (as points: key, inclusivity, and the
+    value MongoDB prints in ``indexBounds``)."""
+    rank = canonical_rank(arg)
+    if rank == 4:
+        return (Interval(sort_key(float("-inf")), True, None, True, float("-inf")),
+                Interval(sort_key(float("inf")), True, None, True, float("inf")))
+    if rank == RANK_STRING:
+        return (Interval(sort_key(""), True, None, True, ""),
+                Interval((RANK_STRING + 1,), False, None, True, {}))
+    if rank == 11:
+        from bson.datetime_ms import DatetimeMS
+        lowest, highest = DatetimeMS(-(2 ** 63)), DatetimeMS(2 ** 63 - 1)
+        return (Interval(sort_key(lowest), True, None, True, lowest),
+                Interval(sort_key(highest), True, None, True, highest))
+    return (Interval((rank,), True, None, True, MinKey()),
+            Interval((rank + 1,), False, None, True, MaxKey()))
+
+
+def normalise_intervals(intervals: list[Interval]) -> list[Interval]:
+    """Sort intervals and merge the overlapping ones."""
+    if len(intervals) <= 1:
+        return intervals
+    intervals = sorted(intervals, key=lambda i: (i.lo, not i.lo_inclusive))
+    merged = [intervals[0]]
+    for interval in intervals[1:]:
+        last = merged[-1]
+        if last.hi is HIGH or interval.lo < last.hi or (
+                interval.lo == last.hi and (interval.lo_inclusive or last.hi_inclusive)):
+            if interval.hi is HIGH or (last.hi is not HIGH and (
+                    interval.hi > last.hi or (interval.hi == last.hi and interval.hi_inclusive))):
+                merged[-1] = Interval(last.lo, last.lo_inclusive, interval.hi,
+                                      interval.hi_inclusive, last.lo_value, interval.hi_value)
+            continue
+        merged.append(interval)
+    return merged
+
+
+def intersect_intervals(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out = []
+    for x in a:
+        for y in b:
+            lo, lo_inc, lo_value = _max_lo(x, y)
+            hi, hi_inc, hi_value = _min_hi(x, y)
+            if lo is not LOW and hi is not HIGH:
+                if lo > hi or (lo == hi and not (lo_inc and hi_inc)):
+                    continue
+            out.append(Interval(lo, lo_inc, hi, hi_inc, lo_value, hi_value))
+    return normalise_intervals(out)
+
+
+def _max_lo(x: Interval, y: Interval) -> tuple[Any, bool, Any]:
+    if x.lo is LOW:
+        return y.lo, y.lo_inclusive, y.lo_value
+    if y.lo is LOW or x.lo > y.lo:
+        return x.lo, x.lo_inclusive, x.lo_value
+    if y.lo > x.lo:
+        return y.lo, y.lo_inclusive, y.lo_value
+    return x.lo, x.lo_inclusive and y.lo_inclusive, x.lo_value
+
+
+def _min_hi(x: Interval, y: Interval) -> tuple[Any, bool, Any]:
+    if x.hi is HIGH:
+        return y.hi, y.hi_inclusive, y.hi_value
+    if y.hi is HIGH or x.hi < y.hi:
+        return x.hi, x.hi_inclusive, x.hi_value
+    if y.hi < x.hi:
+        return y.hi, y.hi_inclusive, y.hi_value
+    return x.hi, x.hi_inclusive and y.hi_inclusive, x.hi_value
+
+
+def conjuncts(node: MatchNode) -> list[MatchNode]:
+    """The top-level AND of a filter, flattened."""
+    if isinstance(node, AndNode):
+        out: list[MatchNode] = []
+        for child in node.nodes:
+            out.extend(conjuncts(child))
+        return out
+    return [node]
+
+
+def constraints_by_path(nodes: list[MatchNode]) -> dict[str, list[Constraint]]:
+    by_path: dict[str, list[Constraint]] = {}
+    for child in nodes:
+        constraint = leaf_constraint(child)
+        if constraint is not None:
+            by_path.setdefault(constraint.path, []).append(constraint)
+    return by_path
+
+
+def _stored_intervals(intervals: list[Interval], flipped: bool) -> list[Interval]:
+    """A field's intervals in stored key space (reversed, with
+    :class:`Descending` keys, for a field stored in reverse), in stored order."""
+    if not flipped:
+        return intervals
+    out = []
+    for iv in reversed(intervals):
+        lo = LOW if iv.hi is HIGH else Descending(iv.hi)
+        hi = HIGH if iv.lo is LOW else Descending(iv.lo)
+        out.append(Interval(lo, iv.hi_inclusive, hi, iv.lo_inclusive))
+    return out
+
+
+def key_ranges(field_intervals: list[list[Interval]],
+                flipped: tuple[bool, ...] = ()) -> list[tuple[tuple, tuple]]:
+    """Entry-level (low, high) exclusive bounds for the leading constrained fields:
+    every field but the last must be points; the last may be ranges.  Ranges
+    come in stored order."""
+    if flipped and any(flipped[:len(field_intervals)]):
+        field_intervals = [_stored_intervals(f, flipped[i])
+                           for i, f in enumerate(field_intervals)]
+    *prefix_fields, last = field_intervals
+    prefixes = itertools.product(*[[iv.lo for iv in f] for f in prefix_fields])
+    ranges = []
+    for prefix in prefixes:
+        for interval in last:
+            if interval.lo is LOW:
+                low = (prefix,)
+            elif interval.lo_inclusive:
+                low = (prefix + (interval.lo,),)
+            else:
+                low = (prefix + (interval.lo, HIGH),)
+            if interval.hi is HIGH:
+                high = (prefix + (HIGH,),)
+            elif interval.hi_inclusive:
+                high = (prefix + (interval.hi, HIGH),)
+            else:
+                high = (prefix + (interval.hi,),)
+            ranges.append((low, high))
+    return ranges
+
+
+def _render_value(value: Any) -> str:
+    if isinstance(value, dict) and not value:
+        return "{}"
+    if isinstance(value, Regex) and not value.pattern:
+        return "//"
+    return render(value)
+
+
+def render_interval(interval: Interval, hashed: bool = False, reverse: bool = False) -> str:
+    if interval.lo is LOW and interval.hi is HIGH:
+        return "[MaxKey, MinKey]" if reverse else "[MinKey, MaxKey]"
+    lo = "MinKey" if interval.lo is LOW else _render_value(interval.lo_value)
+    hi = "MaxKey" if interval.hi is HIGH else _render_value(interval.hi_value)
+    if hashed and interval.is_point:
+        lo = hi = str(interval.lo[1])
+    if reverse:
+        return (f"{'[' if interval.hi_inclusive else '('}{hi}, {lo}"
+                f"{']' if interval.lo_inclusive else ')'}")
+    return (f"{'[' if interval.lo_inclusive else '('}{lo}, {hi}"
+            f"{']' if interval.hi_inclusive else ')'}")

@@ -1,0 +1,347 @@
+"""Choosing a plan: the candidate index scans for a query, and the cheapest.
+
+Every usable index (not hidden; sparse or partial only when the query keeps
+out the documents it lacks) gives a candidate scan over the bounds of its
+leading fields; ``$or`` gives one index per branch; ``_id`` points go through
+the store's ``_id`` dict.  The cheapest wins, its cost adjusted when the
+index also provides the requested sort order so that ``limit`` becomes a
+top-k scan; a collection scan is always a candidate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..index_keys import FULL, HIGH, LOW, Interval, hashed_key
+from ..matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
+from ..sorting import parse_sort_spec
+from ..values import sort_key
+from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
+                     leaf_constraint, normalise_intervals)
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+
+if TYPE_CHECKING:
+    from ..indexes import Index
+    from ..store import CollectionData, StoredDocument
+
+#: at most this many point combinations are expanded for a compound index
+_MAX_POINT_COMBINATIONS = 2000
+
+
+def _field_intervals(index: "Index", by_path: dict[str, list[Constraint]]) \
+        -> tuple[list[list[Interval]], bool] | None:
+    """Bounds on the leading fields of an index, and whether they keep out every
+    document a sparse/partial index may lack; None when the first field is free."""
+    fields: list[list[Interval]] = []
+    excludes_missing = False
+    combinations = 1
+    pattern = index.pattern
+    for i, path in enumerate(pattern.paths):
+        constraints = by_path.get(path)
+        if not constraints:
+            break
+        if pattern.hashed[i]:
+            points = [c for c in constraints if all(iv.is_point for iv in c.intervals)]
+            if not points:
+                break
+            chosen = points[0]
+            intervals = [Interval.point(hashed_key(iv.lo_value), iv.lo_value)
+                         for iv in chosen.intervals]
+            intervals = normalise_intervals(sorted(intervals, key=lambda iv: iv.lo))
+            excludes = chosen.excludes_missing
+        elif index.multikey_counts[i] or len(constraints) == 1:
+            chosen = min(constraints, key=lambda c: (not all(iv.is_point for iv in c.intervals),
+                                                      len(c.intervals)))
+            intervals = chosen.intervals
+            excludes = chosen.excludes_missing
+        else:
+            intervals = constraints[0].intervals
+            for c in constraints[1:]:
+                intervals = intersect_intervals(intervals, c.intervals)
+            excludes = any(c.excludes_missing for c in constraints)
+        if i == 0:
+            excludes_missing = excludes
+        all_points = all(iv.is_point for iv in intervals)
+        if all_points and intervals:
+            if combinations * len(intervals) > _MAX_POINT_COMBINATIONS:
+                break
+            combinations *= len(intervals)
+        fields.append(intervals)
+        if not all_points or not intervals:
+            break
+    if not fields:
+        return None
+    return fields, excludes_missing
+
+
+def _partial_implied(index: "Index", nodes: list[MatchNode],
+                     by_path: dict[str, list[Constraint]]) -> bool:
+    """Whether the query's conjuncts imply the index's partial filter (a
+    conservative check: each filter conjunct is a query conjunct, or a range /
+    ``$exists`` the query's own bounds on that path satisfy)."""
+    for required in conjuncts(index.partial):
+        if isinstance(required, ConstantNode) and required.value:
+            continue
+        if any(_same_predicate(required, n) for n in nodes):
+            continue
+        rc = leaf_constraint(required)
+        if rc is None:
+            return False
+        ok = False
+        for c in by_path.get(rc.path, ()):
+            if c.intervals and all(any(_interval_within(iv, r) for r in rc.intervals)
+                                   for iv in c.intervals):
+                ok = True
+                break
+        if not ok:
+            return False
+    return True
+
+
+def _interval_within(inner: Interval, outer: Interval) -> bool:
+    if outer.lo is not LOW:
+        if inner.lo is LOW or inner.lo < outer.lo:
+            return False
+        if inner.lo == outer.lo and inner.lo_inclusive and not outer.lo_inclusive:
+            return False
+    if outer.hi is not HIGH:
+        if inner.hi is HIGH or inner.hi > outer.hi:
+            return False
+        if inner.hi == outer.hi and inner.hi_inclusive and not outer.hi_inclusive:
+            return False
+    return True
+
+
+def _same_predicate(a: MatchNode, b: MatchNode) -> bool:
+    if isinstance(a, LeafNode) and isinstance(b, LeafNode):
+        if a.path != b.path or a.operator != b.operator:
+            return False
+        try:
+            return sort_key(a.argument) == sort_key(b.argument)
+        except TypeError:
+            return False
+    return False
+
+
+def _sort_direction(index: "Index", fields: list[list[Interval]] | None,
+                    sort: list[tuple[str, int]]) -> int:
+    """+1 / -1 when scanning the index (whose entries are stored in the order
+    of its first field's direction: ascending keys, a field whose direction
+    differs from the first one's stored reversed) forwards / backwards yields
+    the sort order, else 0.
+
+    Within bounds whose leading fields are single points, a scan is ordered by
+    the fields after them; the sort must name those fields, in order, with
+    directions all matching the index's (a forward scan) or all opposite (a
+    backward scan) — ``{a: 1, b: -1}`` serves ``{a: 1, b: -1}`` and
+    ``{a: -1, b: 1}``, not ``{a: 1, b: 1}``.  A multikey field keeps the order
+    only as the single, unbounded sort field (each document is first met at
+    its smallest key ascending, its largest descending — exactly its sort key).
+    """
+    if not sort:
+        return 0
+    pattern = index.pattern
+    if any(pattern.hashed):
+        return 0
+    fields = fields or []
+    equal_prefix = 0
+    for intervals in fields:
+        if len(intervals) == 1 and intervals[0].is_point:
+            equal_prefix += 1
+        else:
+            break
+    for start in range(min(equal_prefix, pattern.fields - 1) + 1):
+        if start + len(sort) > pattern.fields:
+            break
+        if any(pattern.paths[start + j] != path for j, (path, _) in enumerate(sort)):
+            continue
+        for j in range(len(sort)):
+            i = start + j
+            if index.multikey_counts[i]:
+                bounded = i < len(fields) and fields[i] != [FULL]
+                if j > 0 or len(sort) > 1 or bounded:
+                    return 0
+        scan = 0
+        for j, (_, wanted) in enumerate(sort):
+            stored = -1 if pattern.flipped[start + j] else 1
+            needed = wanted * stored
+            if scan and needed != scan:
+                scan = 0
+                break
+            scan = needed
+        if scan:
+            return scan
+    return 0
+
+
+def _usable(index: "Index", nodes: list[MatchNode], by_path: dict[str, list[Constraint]],
+            excludes_missing: bool) -> bool:
+    if index.hidden:
+        return False
+    if index.sparse and not excludes_missing:
+        return False
+    if index.partial is not None and not _partial_implied(index, nodes, by_path):
+        return False
+    return True
+
+
+def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
+                 sort: list[tuple[str, int]]) -> list[Plan]:
+    by_path = constraints_by_path(nodes)
+    plans: list[Plan] = []
+    id_constraints = by_path.get("_id")
+    id_lookup = False
+    if id_constraints and not (sort and sort[0][0] == "_id"):
+        # points on _id: the store's dict answers them (the _id_ index);
+        # when the sort is on _id, the ordered _id_ index serves both
+        for c in id_constraints:
+            if c.intervals and all(iv.is_point for iv in c.intervals):
+                plans.append(IdLookup(c.intervals))
+                id_lookup = True
+                break
+    id_index = coll.indexes.id_index
+    for index in (id_index, *coll.indexes.indexes()):
+        if index is id_index and id_lookup:
+            continue
+        found = _field_intervals(index, by_path)
+        if found is None:
+            if sort and not index.hidden and not index.sparse and index.partial is None:
+                direction = _sort_direction(index, None, sort)
+                if direction:
+                    scan = IndexScan(index, [[FULL]], direction)
+                    scan.provides_sort = True
+                    scan.sort_only = True
+                    plans.append(scan)
+            continue
+        fields, excludes_missing = found
+        if not _usable(index, nodes, by_path, excludes_missing):
+            continue
+        direction = _sort_direction(index, fields, sort)
+        scan = IndexScan(index, fields, direction or 1)
+        scan.provides_sort = bool(direction)
+        plans.append(scan)
+    return plans
+
+
+def _or_plan(coll: "CollectionData", nodes: list[MatchNode]) -> Plan | None:
+    ors = [n for n in nodes if isinstance(n, OrNode)]
+    if not ors:
+        return None
+    best: Plan | None = None
+    for or_node in ors:
+        children = []
+        for branch in or_node.nodes:
+            branch_plans = _index_plans(coll, conjuncts(branch), [])
+            if not branch_plans:
+                children = None
+                break
+            children.append(min(branch_plans, key=lambda p: p.cost))
+        if children:
+            plan = OrPlan(children)
+            if best is None or plan.cost < best.cost:
+                best = plan
+    return best
+
+
+def choose_plan(coll: "CollectionData", node: MatchNode, sort: list[tuple[str, int]],
+                want: int) -> Plan:
+    """The cheapest plan for a query (``want``: skip+limit, 0 for all)."""
+    nodes = conjuncts(node)
+    if any(isinstance(n, ConstantNode) and not n.value for n in nodes):
+        return CollScan(0)
+    total = len(coll.documents)
+    scan = CollScan(total)
+    plans: list[Plan] = _index_plans(coll, nodes, sort)
+    or_plan = _or_plan(coll, nodes)
+    if or_plan is not None:
+        plans.append(or_plan)
+    if not plans:
+        return scan
+    if len(plans) == 1 and not plans[0].sort_only and (not sort or plans[0].provides_sort):
+        return plans[0]  # as on the server, an index that applies beats a scan
+    matches_bound = min([total] + [p.cost for p in plans if not p.sort_only])
+    best: Plan = scan
+    best_cost = _effective_cost(scan, sort, want, matches_bound)
+    for plan in plans:
+        cost = _effective_cost(plan, sort, want, matches_bound)
+        if cost < best_cost:
+            best, best_cost = plan, cost
+    return best
+
+
+def _effective_cost(plan: Plan, sort: list, want: int, matches_bound: float) -> float:
+    cost = plan.cost
+    if isinstance(plan, CollScan):
+        cost *= 1.05  # a scan decodes nothing but still visits everything
+    if not sort:
+        return cost
+    if plan.provides_sort:
+        if want:
+            return min(cost, want * cost / max(matches_bound, 1.0))
+        return cost
+    return cost * 1.2 + 1
+
+
+def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
+                   sort: list[tuple[str, int]]) -> Plan:
+    spec = coll.indexes.resolve_hint(hint)
+    if spec["name"] == "$natural":
+        return CollScan(len(coll.documents), spec["key"]["$natural"])
+    if spec["name"] == "_id_":
+        id_points = [p for p in _index_plans(coll, conjuncts(node), sort)
+                     if isinstance(p, IdLookup)]
+        if id_points:
+            return id_points[0]
+    index = coll.indexes.by_name(spec["name"])
+    by_path = constraints_by_path(conjuncts(node))
+    found = _field_intervals(index, by_path)
+    fields = found[0] if found is not None else [[FULL]]
+    direction = _sort_direction(index, found[0] if found else None, sort)
+    scan = IndexScan(index, fields, direction or 1)
+    scan.provides_sort = bool(direction)
+    return scan
+
+
+def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
+              hint: Any = None) -> PlannedQuery | None:
+    """The plan for a ``find`` (None: no index could help, scan as usual)."""
+    if hint is None and not coll.indexes.has_secondary() and not _uses_id_index(node, sort):
+        return None
+    sort_fields = parse_sort_spec(sort) if sort else []
+    if hint is not None:
+        return PlannedQuery(coll, node, plan_for_hint(coll, node, hint, sort_fields))
+    plan = choose_plan(coll, node, sort_fields, want)
+    if isinstance(plan, CollScan):
+        return None
+    return PlannedQuery(coll, node, plan)
+
+
+_ID_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$in"})
+
+
+def _uses_id_index(node: MatchNode, sort: Any) -> bool:
+    """Whether, with no secondary index, the ordered ``_id_`` index can serve
+    a query: a range or ``$in`` on ``_id``, or a sort that starts with ``_id``."""
+    if sort:
+        first = next(iter(sort.items() if isinstance(sort, Mapping) else sort), None)
+        if first is not None and first[0] == "_id":
+            return True
+    for child in (conjuncts(node) if isinstance(node, AndNode) else (node,)):
+        if isinstance(child, LeafNode) and child.path == "_id" \
+                and child.operator in _ID_RANGE_OPERATORS:
+            return True
+    return False
+
+
+def candidates_for(coll: "CollectionData", node: MatchNode, hint: Any = None) \
+        -> list["StoredDocument"] | None:
+    """Documents that may match (re-checked by the caller), or None to scan."""
+    planned = plan_find(coll, node, None, 0, hint)
+    if planned is None:
+        return None
+    plan = planned.plan
+    if isinstance(plan, CollScan):
+        return list(plan.documents(coll))
+    documents = coll.documents
+    return [documents[k] for k in list(plan.id_keys(coll)) if k in documents]

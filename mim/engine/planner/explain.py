@@ -1,0 +1,198 @@
+"""``explain`` for a find: the chosen plan as MongoDB's stage tree.
+
+The reply has the classic engine's shape (``queryPlanner.winningPlan`` with
+``COLLSCAN`` / ``IXSCAN`` / ``FETCH`` / ``OR`` / ``SORT`` / ``SKIP`` /
+``LIMIT`` / projection stages) and, unless the verbosity is
+``queryPlanner``, ``executionStats`` counted by actually running the plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..matcher import LeafNode, MatchNode
+from ..sorting import parse_sort_spec
+from .bounds import conjuncts, render_interval
+from .choosing import choose_plan, plan_for_hint
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+
+if TYPE_CHECKING:
+    from ..store import CollectionData
+
+def _source_stage(plan: Plan, node: MatchNode, filter: Mapping | None) -> dict[str, Any]:
+    """The data-source part of the plan tree, with per-stage counters."""
+    residual = dict(filter or {})
+    if isinstance(plan, CollScan):
+        stage: dict[str, Any] = {"stage": "COLLSCAN"}
+        if residual:
+            stage["filter"] = residual
+        stage["direction"] = "forward" if plan.direction > 0 else "backward"
+        stage.update(nReturned=plan.returned, docsExamined=plan.docs_examined)
+        return stage
+    if isinstance(plan, IdLookup) and _is_id_equality(node, plan):
+        return {"stage": "IDHACK", "nReturned": plan.returned,
+                "keysExamined": plan.keys_examined, "docsExamined": plan.docs_examined}
+    if isinstance(plan, OrPlan):
+        inputs = [_ixscan_stage(child) for child in plan.children]
+        source: dict[str, Any] = {"stage": "OR", "inputStages": inputs,
+                                  "nReturned": plan.advanced}
+    else:
+        source = _ixscan_stage(plan)
+    fetch: dict[str, Any] = {"stage": "FETCH"}
+    if residual:
+        fetch["filter"] = residual
+    fetch.update(inputStage=source, nReturned=plan.returned, docsExamined=plan.docs_examined)
+    if isinstance(plan, OrPlan) and len(conjuncts(node)) == 1:
+        return {"stage": "SUBPLAN", "inputStage": fetch, "nReturned": plan.returned}
+    return fetch
+
+
+def _is_id_equality(node: MatchNode, plan: IdLookup) -> bool:
+    nodes = conjuncts(node)
+    return len(nodes) == 1 and isinstance(nodes[0], LeafNode) and nodes[0].path == "_id" \
+        and nodes[0].operator == "$eq" and len(plan.intervals) == 1
+
+
+def _ixscan_stage(plan: Plan) -> dict[str, Any]:
+    if isinstance(plan, IdLookup):
+        stage: dict[str, Any] = {
+            "stage": "IXSCAN", "keyPattern": {"_id": 1}, "indexName": "_id_",
+            "isMultiKey": False, "multiKeyPaths": {"_id": []}, "isUnique": True,
+            "isSparse": False, "isPartial": False, "indexVersion": 2, "direction": "forward",
+            "indexBounds": {"_id": [render_interval(iv) for iv in plan.intervals]}}
+    else:
+        assert isinstance(plan, IndexScan)
+        index = plan.index
+        stage = {"stage": "IXSCAN", "keyPattern": dict(index.pattern.document),
+                 "indexName": index.name, "isMultiKey": index.multikey,
+                 "multiKeyPaths": index.multikey_paths(), "isUnique": index.unique,
+                 "isSparse": index.sparse, "isPartial": index.partial is not None,
+                 "indexVersion": 2, "direction": plan.reported_direction,
+                 "indexBounds": plan.bounds_document()}
+    stage.update(nReturned=plan.advanced, keysExamined=plan.keys_examined)
+    return stage
+
+
+def _projection_stage(projection: Mapping | None) -> str | None:
+    if not projection:
+        return None
+    for key, value in projection.items():
+        if "." in key or key.startswith("$") or isinstance(value, (Mapping, list, str)):
+            return "PROJECTION_DEFAULT"
+    return "PROJECTION_SIMPLE"
+
+
+def _run(planned: PlannedQuery | None, sort_fields: list, skip: int, limit: int) -> int:
+    """Execute as ``find`` does, returning how many documents it would return."""
+    if planned is None:
+        return 0
+    found = planned.documents()
+    if sort_fields and not planned.sorted:
+        n = sum(1 for _ in found)
+        n = max(n - skip, 0)
+        return min(n, limit) if limit else n
+    return sum(1 for _ in itertools.islice(found, skip, skip + limit if limit else None))
+
+
+def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
+                 filter: Mapping | None, *, projection: Mapping | None = None,
+                 sort: Any = None, skip: int = 0, limit: int = 0, hint: Any = None,
+                 verbosity: str = "allPlansExecution") -> dict[str, Any]:
+    """The ``explain`` reply for a find, in MongoDB's shape (classic engine):
+    ``queryPlanner.winningPlan`` and, unless the verbosity is
+    ``queryPlanner``, ``executionStats`` from actually running the plan."""
+    sort_fields = parse_sort_spec(sort) if sort else []
+    limit = abs(limit)
+    want = skip + limit if limit else 0
+    started = time.perf_counter()
+    planned: PlannedQuery | None = None
+    if coll is not None:
+        if hint is not None:
+            plan: Plan = plan_for_hint(coll, node, hint, sort_fields)
+        else:
+            plan = choose_plan(coll, node, sort_fields, want)
+        planned = PlannedQuery(coll, node, plan)
+    with_stats = verbosity in ("executionStats", "allPlansExecution")
+    n_returned = _run(planned, sort_fields, skip, limit) if with_stats else 0
+    elapsed = int((time.perf_counter() - started) * 1000)
+    if planned is None:
+        tree: dict[str, Any] = {"stage": "EOF", "nReturned": 0}
+        provides_sort = False
+    else:
+        tree = _source_stage(planned.plan, node, filter)
+        provides_sort = planned.plan.provides_sort
+    produced = tree["nReturned"]
+    if sort_fields and not provides_sort:
+        produced = min(produced, want) if want else produced
+        sort_stage: dict[str, Any] = {"stage": "SORT", "sortPattern": dict(sort_fields),
+                                      "memLimit": 104857600}
+        if want:
+            sort_stage["limitAmount"] = want
+        sort_stage.update(type="simple", inputStage=tree, nReturned=produced)
+        tree = sort_stage
+        if skip:
+            produced = max(produced - skip, 0)
+            tree = {"stage": "SKIP", "skipAmount": skip, "inputStage": tree,
+                    "nReturned": produced}
+    else:
+        if skip:
+            produced = max(produced - skip, 0)
+            tree = {"stage": "SKIP", "skipAmount": skip, "inputStage": tree,
+                    "nReturned": produced}
+        if limit:
+            produced = min(produced, limit)
+            tree = {"stage": "LIMIT", "limitAmount": limit, "inputStage": tree,
+                    "nReturned": produced}
+    projection_stage = _projection_stage(projection)
+    if projection_stage:
+        tree = {"stage": projection_stage, "transformBy": dict(projection or {}),
+                "inputStage": tree, "nReturned": produced}
+    reply: dict[str, Any] = {
+        "explainVersion": "1",
+        "queryPlanner": {
+            "namespace": namespace,
+            "indexFilterSet": False,
+            "parsedQuery": dict(filter or {}),
+            "maxIndexedOrSolutionsReached": False,
+            "maxIndexedAndSolutionsReached": False,
+            "maxScansToExplodeReached": False,
+            "winningPlan": _strip_stats(tree),
+            "rejectedPlans": [],
+        },
+    }
+    if with_stats:
+        plan_or_none = planned.plan if planned is not None else None
+        reply["executionStats"] = {
+            "executionSuccess": True,
+            "nReturned": n_returned,
+            "executionTimeMillis": elapsed,
+            "totalKeysExamined": _total(plan_or_none, "keys_examined"),
+            "totalDocsExamined": _total(plan_or_none, "docs_examined"),
+            "executionStages": tree,
+        }
+        if verbosity == "allPlansExecution":
+            reply["executionStats"]["allPlansExecution"] = []
+    reply["ok"] = 1.0
+    return reply
+
+
+def _total(plan: Plan | None, attribute: str) -> int:
+    if plan is None:
+        return 0
+    if isinstance(plan, OrPlan):
+        keys = sum(_total(child, attribute) for child in plan.children)
+        return plan.docs_examined if attribute == "docs_examined" else keys
+    return getattr(plan, attribute)
+
+
+def _strip_stats(stage: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in stage.items()
+           if k not in ("nReturned", "keysExamined", "docsExamined")}
+    if "inputStage" in out:
+        out["inputStage"] = _strip_stats(out["inputStage"])
+    if "inputStages" in out:
+        out["inputStages"] = [_strip_stats(s) for s in out["inputStages"]]
+    return out

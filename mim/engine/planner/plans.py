@@ -1,0 +1,185 @@
+"""Plans: the ways to produce a query's candidate documents, and running one.
+
+A plan yields candidate ``_id`` keys (or, for a collection scan, the stored
+documents) and counts what it examines, for ``explain``.  Its ``cost`` is the
+exact number of index keys inside its bounds.  :class:`PlannedQuery` binds
+a plan to a filter and re-checks every candidate with the full matcher, so
+an index can make a query faster but never change its answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..index_keys import FULL, Interval
+from ..matcher import MatchNode
+from .bounds import key_ranges, render_interval
+
+if TYPE_CHECKING:
+    from ..indexes import Index
+    from ..store import CollectionData, StoredDocument
+
+class Plan:
+    """A way to produce candidate ``_id`` keys; counts what it examines."""
+
+    stage = "?"
+    cost: float = 0.0
+    provides_sort = False
+    #: a full index scan chosen only for the order it yields
+    sort_only = False
+
+    def __init__(self) -> None:
+        self.keys_examined = 0
+        self.docs_examined = 0
+        self.returned = 0
+        #: ids passed on (an index scan's nReturned)
+        self.advanced = 0
+
+    def id_keys(self, coll: "CollectionData") -> Iterator[tuple]:
+        raise NotImplementedError
+
+
+class CollScan(Plan):
+    stage = "COLLSCAN"
+
+    def __init__(self, n: int, direction: int = 1) -> None:
+        super().__init__()
+        self.cost = float(n)
+        self.direction = direction
+
+    def documents(self, coll: "CollectionData") -> Iterator["StoredDocument"]:
+        values = list(coll.documents.values())
+        return iter(values) if self.direction > 0 else reversed(values)
+
+
+class IdLookup(Plan):
+    """Points on ``_id`` through the collection's ``_id`` dict (``_id_`` index)."""
+
+    stage = "IXSCAN"
+
+    def __init__(self, intervals: list[Interval]) -> None:
+        super().__init__()
+        self.intervals = intervals
+        self.cost = float(len(intervals))
+
+    def id_keys(self, coll: "CollectionData") -> Iterator[tuple]:
+        documents = coll.documents
+        for interval in self.intervals:
+            self.keys_examined += 1
+            if interval.lo in documents:
+                self.advanced += 1
+                yield interval.lo
+
+
+class IndexScan(Plan):
+    stage = "IXSCAN"
+
+    def __init__(self, index: "Index", field_intervals: list[list[Interval]],
+                 direction: int = 1) -> None:
+        super().__init__()
+        self.index = index
+        self.field_intervals = field_intervals
+        self.direction = direction
+        self.ranges = key_ranges(field_intervals, index.pattern.flipped)
+        self._cost: float | None = None
+
+    @property
+    def cost(self) -> float:  # type: ignore[override]
+        """The exact number of keys inside the bounds (counted on first use)."""
+        if self._cost is None and len(self.field_intervals) == 1 \
+                and self.field_intervals[0] == [FULL]:
+            self._cost = float(len(self.index))
+        if self._cost is None:
+            entries = self.index.entries
+            total = 0
+            for low, high in self.ranges:
+                total += entries.bisect_left(high) - entries.bisect_right(low)
+            self._cost = float(total)
+        return self._cost
+
+    def id_keys(self, coll: "CollectionData") -> Iterator[tuple]:
+        entries = self.index.entries
+        ranges = self.ranges if self.direction > 0 else list(reversed(self.ranges))
+        reverse = self.direction < 0
+        dedupe = self.index.multikey or len(ranges) > 1
+        seen: set = set()
+        for low, high in ranges:
+            for _, id_key in entries.irange(low, high, (False, False), reverse):
+                self.keys_examined += 1
+                if dedupe:
+                    if id_key in seen:
+                        continue
+                    seen.add(id_key)
+                self.advanced += 1
+                yield id_key
+
+    def bounds_document(self) -> dict[str, list[str]]:
+        """``indexBounds``: per field, the intervals in the order the scan visits them."""
+        out: dict[str, list[str]] = {}
+        pattern = self.index.pattern
+        for i, path in enumerate(pattern.paths):
+            intervals = self.field_intervals[i] if i < len(self.field_intervals) else [FULL]
+            # a field is walked in reverse when its stored order (reversed for a
+            # field stored as Descending) runs against the scan
+            if self.direction * (-1 if pattern.flipped[i] else 1) < 0:
+                out[path] = [render_interval(iv, pattern.hashed[i], True)
+                             for iv in reversed(intervals)]
+            else:
+                out[path] = [render_interval(iv, pattern.hashed[i]) for iv in intervals]
+        return out
+
+    @property
+    def reported_direction(self) -> str:
+        first = self.index.pattern.directions[0]
+        sign = -1 if first == -1 else 1
+        return "forward" if self.direction * sign > 0 else "backward"
+
+
+class OrPlan(Plan):
+    stage = "OR"
+
+    def __init__(self, children: list[Plan]) -> None:
+        super().__init__()
+        self.children = children
+        self.cost = sum(child.cost for child in children)
+
+    def id_keys(self, coll: "CollectionData") -> Iterator[tuple]:
+        seen: set = set()
+        for child in self.children:
+            for id_key in child.id_keys(coll):
+                if id_key in seen:
+                    continue
+                seen.add(id_key)
+                self.advanced += 1
+                yield id_key
+
+
+class PlannedQuery:
+    """A chosen plan bound to a query: iterate ``documents()`` for the matches."""
+
+    def __init__(self, coll: "CollectionData", node: MatchNode, plan: Plan) -> None:
+        self.coll = coll
+        self.node = node
+        self.plan = plan
+        self.sorted = plan.provides_sort
+
+    def documents(self) -> Iterator["StoredDocument"]:
+        matches = self.node.matches
+        plan = self.plan
+        if isinstance(plan, CollScan):
+            for stored in plan.documents(self.coll):
+                plan.docs_examined += 1
+                if matches(stored.doc):
+                    plan.returned += 1
+                    yield stored
+            return
+        documents = self.coll.documents
+        for id_key in plan.id_keys(self.coll):
+            stored = documents.get(id_key)
+            if stored is None:
+                continue
+            plan.docs_examined += 1
+            if matches(stored.doc):
+                plan.returned += 1
+                yield stored
