@@ -587,6 +587,41 @@ EXAMPLES += [
 ]
 
 
+EXHIBITS = [
+    {"_id": 1, "title": "The Pillars of Society", "artist": "Grosz", "year": 1926,
+     "tags": ["painting", "satire", "Expressionism", "caricature"]},
+    {"_id": 2, "title": "Melancholy III", "artist": "Munch", "year": 1902,
+     "tags": ["woodcut", "Expressionism"]},
+    {"_id": 3, "title": "Dancer", "artist": "Miro", "year": 1925,
+     "tags": ["oil", "Surrealism", "painting"]},
+    {"_id": 4, "title": "The Great Wave off Kanagawa", "artist": "Hokusai",
+     "tags": ["woodblock", "ukiyo-e"]},
+    {"_id": 5, "title": "The Persistence of Memory", "artist": "Dali", "year": 1931,
+     "tags": ["Surrealism", "painting", "oil"]},
+    {"_id": 6, "title": "Composition VII", "artist": "Kandinsky", "year": 1913,
+     "tags": ["oil", "painting", "abstract"]},
+    {"_id": 7, "title": "The Scream", "artist": "Munch", "year": 1893,
+     "tags": ["Expressionism", "painting", "oil"]},
+    {"_id": 8, "title": "Blue Flower", "artist": "O'Keefe", "year": 1918,
+     "tags": ["abstract", "painting"]},
+]
+EXAMPLES += [
+    # ---------------------------------------------------------- $sortByCount
+    dict(name="sortByCount/tags", docs=EXHIBITS, sorted_by=("count", -1),
+         pipeline=[{"$unwind": "$tags"}, {"$sortByCount": "$tags"}],
+         expected=[{"_id": "painting", "count": 6}, {"_id": "oil", "count": 4},
+                   {"_id": "Expressionism", "count": 3}, {"_id": "Surrealism", "count": 2},
+                   {"_id": "abstract", "count": 2}, {"_id": "woodblock", "count": 1},
+                   {"_id": "woodcut", "count": 1}, {"_id": "ukiyo-e", "count": 1},
+                   {"_id": "satire", "count": 1}, {"_id": "caricature", "count": 1}]),
+    # ---------------------------------------------------------------- $count
+    dict(name="count/passing-scores", docs=[
+        {"_id": i, "subject": "History", "score": s}
+        for i, s in enumerate([88, 92, 97, 71, 79, 83], 1)],
+        pipeline=[{"$match": {"score": {"$gt": 80}}}, {"$count": "passing_scores"}],
+        expected=[{"passing_scores": 4}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)

@@ -37,6 +37,29 @@ EXAMPLES = [
 ]
 
 
+POSTS = [
+    {"_id": 1, "title": "Bagels are not croissants.",
+     "comments": [{"comment": "0. true"}, {"comment": "1. croissants aren't bagels."}]},
+    {"_id": 2, "title": "Coffee please.",
+     "comments": [{"comment": "0. fooey"}, {"comment": "1. tea please"},
+                  {"comment": "2. iced coffee"}, {"comment": "3. cappuccino"},
+                  {"comment": "4. whatever"}]},
+]
+
+
+def posts(name, arg, first, second):
+    return dict(name=name, docs=POSTS, projection={"comments": {"$slice": arg}},
+                expected=[dict(POSTS[0], comments=[POSTS[0]["comments"][i] for i in first]),
+                          dict(POSTS[1], comments=[POSTS[1]["comments"][i] for i in second])])
+
+
+EXAMPLES += [
+    posts("slice/first-3", 3, [0, 1], [0, 1, 2]),
+    posts("slice/last-3", -3, [0, 1], [2, 3, 4]),
+    posts("slice/skip-1-take-3", [1, 3], [1], [1, 2, 3]),
+    posts("slice/skip-back-1-take-3", [-1, 3], [1], [4]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
