@@ -727,6 +727,53 @@ EXAMPLES += [
         None], options="si")),
 ]
 
+GETFIELD_ITEMS = [("sweatshirt", 45.99, 300), ("winter coat", 499.99, 200),
+                  ("sun dress", 199.99, 250), ("leather boots", 249.99, 300),
+                  ("bow tie", 9.99, 180)]
+
+
+def getfield_docs(price_field):
+    return [{"_id": i, "item": item, price_field: price, "qty": qty}
+            for i, (item, price, qty) in enumerate(GETFIELD_ITEMS, 1)]
+
+
+SMALL = [(50, 50, 25), (35, 35, 35), (45, 40, 5), (20, 30, 40), (0, 10, 75)]
+GETFIELD_SUB = [{"_id": i, "item": item, "price.usd": price,
+                 "quantity": {"$large": q[0], "$medium": q[1], "$small": q[2]}}
+                for i, ((item, price, _), q) in enumerate(zip(GETFIELD_ITEMS, SMALL), 1)]
+EXAMPLES += [
+    # ----------------------------------------------------------- $dateToParts
+    dict(name="dateToParts/plain-iso-timezone", docs=[
+        {"_id": 2, "item": "abc", "price": 10, "quantity": 2,
+         "date": dt(2017, 1, 1, 1, 29, 9, 123000)}],
+        pipeline=[{"$project": {
+            "date": {"$dateToParts": {"date": "$date"}},
+            "date_iso": {"$dateToParts": {"date": "$date", "iso8601": True}},
+            "date_timezone": {"$dateToParts": {"date": "$date",
+                                               "timezone": "America/New_York"}}}}],
+        expected=[{"_id": 2,
+                   "date": {"year": 2017, "month": 1, "day": 1, "hour": 1, "minute": 29,
+                            "second": 9, "millisecond": 123},
+                   "date_iso": {"isoWeekYear": 2016, "isoWeek": 52, "isoDayOfWeek": 7,
+                                "hour": 1, "minute": 29, "second": 9, "millisecond": 123},
+                   "date_timezone": {"year": 2016, "month": 12, "day": 31, "hour": 20,
+                                     "minute": 29, "second": 9, "millisecond": 123}}]),
+    # -------------------------------------------------------------- $getField
+    # (the page prints qty before the price field; the documents hold it after item)
+    dict(name="getField/field-with-period", docs=getfield_docs("price.usd"),
+         any_key_order=True,
+         pipeline=[{"$match": {"$expr": {"$gt": [{"$getField": "price.usd"}, 200]}}}],
+         expected=[getfield_docs("price.usd")[1], getfield_docs("price.usd")[3]]),
+    dict(name="getField/field-with-dollar", docs=getfield_docs("$price"), any_key_order=True,
+         pipeline=[{"$match": {"$expr": {"$gt": [
+             {"$getField": {"$literal": "$price"}}, 200]}}}],
+         expected=[getfield_docs("$price")[1], getfield_docs("$price")[3]]),
+    dict(name="getField/sub-document", docs=GETFIELD_SUB,
+         pipeline=[{"$match": {"$expr": {"$lte": [{"$getField": {
+             "field": {"$literal": "$small"}, "input": "$quantity"}}, 20]}}}],
+         expected=[GETFIELD_SUB[2]]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
