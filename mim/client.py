@@ -26,6 +26,7 @@ from .database import Database
 from .engine import catalog
 from .engine.errors import ServerError
 from .engine.store import Server
+from .session import check_session
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -330,7 +331,11 @@ class MongoClient(Generic[_DocumentType]):
 
     def close(self) -> None:
         """Close the client: later use raises ``InvalidOperation`` as in pymongo 4.
-        The server's data stays (as with a real mongod)."""
+        The server's data stays (as with a real mongod); the client's pooled server
+        sessions are ended, as pymongo's endSessions does."""
+        if not self._closed:
+            from .session import end_client_sessions
+            end_client_sessions(self)
         self._closed = True
 
     def get_database(self, name: str | None = None, codec_options: CodecOptions | None = None,
@@ -356,12 +361,13 @@ class MongoClient(Generic[_DocumentType]):
 
     def list_databases(self, session: Any = None, comment: Any = None,
                        **kwargs: Any) -> CommandCursor:
+        check_session(self, session, "listDatabases")
         reply = catalog.list_databases(self._server, bool(kwargs.get("nameOnly", False)))
         raws = [bson.encode(d) for d in reply["databases"]]
         return CommandCursor(None, raws, self._codec_options)
 
     def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
-        return [d["name"] for d in self.list_databases(nameOnly=True)]
+        return [d["name"] for d in self.list_databases(session, nameOnly=True)]
 
     def drop_database(self, name_or_database: Any, session: Any = None,
                       comment: Any = None) -> None:
@@ -371,16 +377,19 @@ class MongoClient(Generic[_DocumentType]):
         if not isinstance(name, str):
             raise TypeError(f"name_or_database must be an instance of str or a Database, "
                             f"not {type(name)}")
+        check_session(self, session, "dropDatabase", self._write_concern)
         self._server.drop_database(name)
 
     def server_info(self, session: Any = None) -> dict:
-        return self.admin.command("buildinfo")
+        return self.admin.command("buildinfo", session=session)
 
     def start_session(self, causal_consistency: bool | None = None,
                       default_transaction_options: Any = None,
                       snapshot: bool | None = False) -> Any:
-        raise_server_error(ServerError(238, "sessions and transactions are not supported by "
-                                            "mim yet (planned with the transactions issue)"))
+        """A :class:`mim.session.ClientSession`, as a 7.0 standalone gives them (no
+        transactions: their first operation fails with code 20)."""
+        from .session import start_session
+        return start_session(self, causal_consistency, default_transaction_options, snapshot)
 
     def watch(self, *args: Any, **kwargs: Any) -> Any:
         raise_server_error(ServerError(238, "change streams are not supported by mim yet "

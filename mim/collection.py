@@ -23,6 +23,7 @@ from .boundary import (command_error, decode, raise_server_error, raise_write_er
 from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list, validate_filter
 from .engine import catalog, crud
 from .engine.errors import ServerError
+from .session import bulk_command, check_session
 
 if TYPE_CHECKING:
     from .database import Database
@@ -205,6 +206,7 @@ class Collection(Generic[_DocumentType]):
         if type(document) is not dict:
             _validate_document("document", document)
         raw = self._prepare_insert(document)
+        check_session(self._database.client, session, "insert", self._write_concern)
         reply = self._run_write(crud.insert, [raw], True)
         if not self._write_concern.acknowledged:
             return InsertOneResult(document.get("_id"), False)
@@ -231,6 +233,7 @@ class Collection(Generic[_DocumentType]):
             if "_id" not in document:
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
+        check_session(self._database.client, session, "insert", self._write_concern)
         writer = BulkWriter(self, ordered)
         for document in documents:
             writer.add_insert(document, validated=True)
@@ -297,6 +300,7 @@ class Collection(Generic[_DocumentType]):
                     let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
         common.validate_is_mapping("filter", filter)
         common.validate_ok_for_replace(replacement)
+        check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
                             let=let, collation=collation, sort=sort)
 
@@ -306,6 +310,7 @@ class Collection(Generic[_DocumentType]):
                    let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
         common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
+        check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation, sort=sort)
@@ -316,6 +321,7 @@ class Collection(Generic[_DocumentType]):
                     let: Any = None, comment: Any = None) -> UpdateResult:
         common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
+        check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=True, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation)
@@ -347,10 +353,12 @@ class Collection(Generic[_DocumentType]):
 
     def delete_one(self, filter: Mapping[str, Any], collation: Any = None, hint: Any = None,
                    session: Any = None, let: Any = None, comment: Any = None) -> DeleteResult:
+        check_session(self._database.client, session, "delete", self._write_concern)
         return self._delete(filter, 1, hint, collation, let)
 
     def delete_many(self, filter: Mapping[str, Any], collation: Any = None, hint: Any = None,
                     session: Any = None, let: Any = None, comment: Any = None) -> DeleteResult:
+        check_session(self._database.client, session, "delete", self._write_concern)
         return self._delete(filter, 0, hint, collation, let)
 
     # -- reads --------------------------------------------------------------------
@@ -386,6 +394,7 @@ class Collection(Generic[_DocumentType]):
         if hint is not None and not isinstance(hint, str):
             hint = dict(index_list(hint))
         values = self._engine(filter=filter)
+        check_session(self._database.client, session, "aggregate")
         try:
             return crud.count(self._server, self._database.name, self._name,
                               values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
@@ -407,6 +416,7 @@ class Collection(Generic[_DocumentType]):
             common.validate_is_mapping("filter", filter)
         self._check_collation(kwargs.pop("collation", None))
         values = self._engine(query=filter)
+        check_session(self._database.client, session, "distinct")
         try:
             found = crud.distinct(self._server, self._database.name, self._name, key,
                                   values.get("query"))
@@ -454,6 +464,7 @@ class Collection(Generic[_DocumentType]):
     def find_one_and_delete(self, filter: Mapping[str, Any], projection: Any = None,
                             sort: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
+        check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
                                      collation=kwargs.get("collation"))
 
@@ -463,6 +474,7 @@ class Collection(Generic[_DocumentType]):
                              session: Any = None, let: Any = None, comment: Any = None,
                              **kwargs: Any) -> Any:
         common.validate_ok_for_replace(replacement)
+        check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
                                      collation=kwargs.get("collation"))
@@ -473,6 +485,7 @@ class Collection(Generic[_DocumentType]):
                             array_filters: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         common.validate_ok_for_update(update)
+        check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
                                      update=update, collation=kwargs.get("collation"))
@@ -484,6 +497,7 @@ class Collection(Generic[_DocumentType]):
                    comment: Any = None, let: Any = None) -> Any:
         from .bulk import BulkWriter
         common.validate_list("requests", requests)
+        check_session(self._database.client, session, bulk_command(requests), self._write_concern)
         return BulkWriter(self, ordered, let=let).execute(list(requests))
 
     # -- aggregation --------------------------------------------------------------
@@ -491,6 +505,7 @@ class Collection(Generic[_DocumentType]):
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
         from .aggregation import run_aggregate
+        check_session(self._database.client, session, "aggregate", implicit=True)
         return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
 
     def aggregate_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
@@ -505,30 +520,35 @@ class Collection(Generic[_DocumentType]):
     def create_index(self, keys: Any, session: Any = None, comment: Any = None,
                      **kwargs: Any) -> str:
         from .indexing import create_indexes, index_model
+        check_session(self._database.client, session, "createIndexes")
         return create_indexes(self, [index_model(keys, **kwargs)])[0]
 
     def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
                        **kwargs: Any) -> list[str]:
         from .indexing import create_indexes
         common.validate_list("indexes", indexes)
+        check_session(self._database.client, session, "createIndexes")
         return create_indexes(self, indexes)
 
     def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
                    **kwargs: Any) -> None:
         from .indexing import drop_index
+        check_session(self._database.client, session, "dropIndexes")
         drop_index(self, index_or_name)
 
     def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
         from .indexing import drop_index
+        check_session(self._database.client, session, "dropIndexes")
         drop_index(self, "*")
 
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
         from .indexing import list_indexes
+        check_session(self._database.client, session, "listIndexes")
         return list_indexes(self)
 
     def index_information(self, session: Any = None, comment: Any = None) -> dict:
         info = {}
-        for index in self.list_indexes():
+        for index in self.list_indexes(session):
             index = dict(index)
             index["key"] = list(index["key"].items())
             name = index.pop("name")
@@ -542,6 +562,7 @@ class Collection(Generic[_DocumentType]):
     # -- collection management ---------------------------------------------------
 
     def options(self, session: Any = None, comment: Any = None) -> dict:
+        check_session(self._database.client, session, "listCollections")
         with self._server.lock:
             coll = self._server.get_collection(self._database.name, self._name)
             if coll is None:
@@ -551,7 +572,7 @@ class Collection(Generic[_DocumentType]):
         return bson.decode(raw, self._codec_options)["o"]
 
     def drop(self, session: Any = None, comment: Any = None, encrypted_fields: Any = None) -> None:
-        self._database.drop_collection(self._name)
+        self._database.drop_collection(self._name, session)
 
     def rename(self, new_name: str, session: Any = None, comment: Any = None,
                **kwargs: Any) -> dict:
@@ -563,6 +584,7 @@ class Collection(Generic[_DocumentType]):
             raise InvalidName("collection names must not start or end with '.'")
         if "$" in new_name and not new_name.startswith("oplog.$main"):
             raise InvalidName("collection names must not contain '$'")
+        check_session(self._database.client, session, "renameCollection", self._write_concern)
         try:
             catalog.rename_collection(self._server, self.full_name,
                                       f"{self._database.name}.{new_name}",

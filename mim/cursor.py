@@ -19,6 +19,7 @@ from pymongo.errors import InvalidOperation
 from .boundary import decode, raise_server_error, to_engine
 from .engine import crud
 from .engine.errors import ServerError
+from .session import check_session
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -321,6 +322,7 @@ class Cursor(Generic[_DocumentType]):
         coll = self._collection
         args = self._engine_arguments()
         hint = self._hint if isinstance(self._hint, str) else args.get("hint")
+        check_session(coll.database.client, self._session, "find")
         try:
             docs = crud.find(coll.database.client._server, coll.database.name, coll.name,
                              args.get("filter"), projection=args.get("projection"),
@@ -397,10 +399,11 @@ class Cursor(Generic[_DocumentType]):
     def distinct(self, key: str) -> list:
         if not isinstance(key, str):
             raise TypeError("key must be an instance of str")
-        return self._collection.distinct(key, self._filter)
+        return self._collection.distinct(key, self._filter, session=self._session)
 
     def explain(self) -> dict:
         coll = self._collection
+        check_session(coll.database.client, self._session, "explain")
         return coll._explain_find(self)
 
     def __repr__(self) -> str:

@@ -21,6 +21,7 @@ from .cursor import CommandCursor
 from .engine import catalog
 from .engine.commands import run_command
 from .engine.errors import ServerError
+from .session import admit_session, check_session
 
 if TYPE_CHECKING:
     from .client import MongoClient
@@ -144,6 +145,7 @@ class Database(Generic[_DocumentType]):
                           read_concern: ReadConcern | None = None, session: Any = None,
                           check_exists: bool | None = True, **kwargs: Any
                           ) -> Collection[_DocumentType]:
+        check_session(self._client, session, "create", write_concern or self._write_concern)
         if check_exists and name in self.list_collection_names(filter={"name": name}):
             raise CollectionInvalid(f"collection {name} already exists")
         return Collection(self, name, True, codec_options, read_preference, write_concern,
@@ -151,6 +153,7 @@ class Database(Generic[_DocumentType]):
 
     def list_collections(self, session: Any = None, filter: Mapping[str, Any] | None = None,
                          comment: Any = None, **kwargs: Any) -> CommandCursor:
+        check_session(self._client, session, "listCollections")
         if filter is not None:
             common.validate_is_mapping("filter", filter)
         values = to_engine(self._codec_options, filter=filter)
@@ -165,7 +168,8 @@ class Database(Generic[_DocumentType]):
     def list_collection_names(self, session: Any = None,
                               filter: Mapping[str, Any] | None = None, comment: Any = None,
                               **kwargs: Any) -> list[str]:
-        return [info["name"] for info in self.list_collections(filter=filter, nameOnly=True)]
+        return [info["name"] for info in self.list_collections(session, filter=filter,
+                                                               nameOnly=True)]
 
     def drop_collection(self, name_or_collection: Any, session: Any = None, comment: Any = None,
                         encrypted_fields: Any = None) -> dict:
@@ -175,6 +179,7 @@ class Database(Generic[_DocumentType]):
         if not isinstance(name, str):
             raise TypeError(f"name_or_collection must be an instance of str or Collection, "
                             f"not {type(name)}")
+        check_session(self._client, session, "drop", self._write_concern)
         return catalog.drop_collection(self._server, self._name, name)
 
     def command(self, command: Any, value: Any = 1, check: bool = True,
@@ -191,6 +196,7 @@ class Database(Generic[_DocumentType]):
             command["comment"] = comment
         engine_cmd = to_engine(self._codec_options, c=command)["c"]
         try:
+            admit_session(self._client, session, next(iter(command), ""), implicit=True)
             reply = run_command(self._server, self._name, engine_cmd)
         except ServerError as exc:
             if not check or (allowable_errors and (exc.errmsg in allowable_errors
@@ -209,7 +215,7 @@ class Database(Generic[_DocumentType]):
         …); every batch is fetched up front."""
         raw_options = CodecOptions(document_class=RawBSONDocument)
         reply = self.command(command, value, codec_options=raw_options, comment=comment,
-                             **kwargs)
+                             session=session, **kwargs)
         if "cursor" not in reply:
             raise InvalidOperation("Command does not return a cursor.")
         cursor = reply["cursor"]
@@ -217,13 +223,14 @@ class Database(Generic[_DocumentType]):
         collection = cursor["ns"].split(".", 1)[1] if "ns" in cursor else None
         while cursor.get("id"):
             cursor = self.command("getMore", cursor["id"], collection=collection,
-                                  codec_options=raw_options)["cursor"]
+                                  codec_options=raw_options, session=session)["cursor"]
             raws.extend(doc.raw for doc in cursor.get("nextBatch", ()))
         return CommandCursor(None, raws, codec_options or self._codec_options)
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:
         from .aggregation import run_aggregate
+        check_session(self._client, session, "aggregate", implicit=True)
         return run_aggregate(self, None, pipeline, **kwargs)
 
     def dereference(self, dbref: DBRef, session: Any = None, comment: Any = None,
@@ -233,11 +240,12 @@ class Database(Generic[_DocumentType]):
         if dbref.database is not None and dbref.database != self._name:
             raise ValueError(f"trying to dereference a DBRef that points to another database "
                              f"({dbref.database!r} not {self._name!r})")
-        return self[dbref.collection].find_one({"_id": dbref.id}, **kwargs)
+        return self[dbref.collection].find_one({"_id": dbref.id}, session=session, **kwargs)
 
     def validate_collection(self, name_or_collection: Any, **kwargs: Any) -> dict:
         name = name_or_collection.name if isinstance(name_or_collection, Collection) \
             else name_or_collection
+        check_session(self._client, kwargs.get("session"), "validate")
         if name not in self.list_collection_names():
             raise OperationFailure(f"Collection {self._name}.{name} not found", 26)
         return {"ns": f"{self._name}.{name}", "valid": True, "errors": [], "warnings": [],

@@ -54,10 +54,9 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         "ismaster", "buildinfo") else name)
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
-    if cmd.get("startTransaction") is not None:
-        # what a standalone mongod answers: mim has no multi-document transactions (yet)
-        raise ServerError(20, "Transaction numbers are only allowed on a replica set member "
-                              "or mongos")
+    if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd or "readConcern" in cmd:
+        # session fields, as a standalone mongod takes them (no transactions, no snapshots)
+        admit_session(server, name, cmd)
     if "collation" in cmd:
         check_collation(cmd["collation"])
     return handler(server, db, cmd)
@@ -66,6 +65,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
 # the families register their handlers on import
 from . import aggregate, catalog, crud, cursors, diagnostics, explain, indexes  # noqa: E402,F401
 from . import collmod  # noqa: E402,F401
+from . import sessions  # noqa: E402,F401
 from .arguments import check_collation  # noqa: E402
+from ..sessions import admit as admit_session  # noqa: E402
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply  # noqa: E402
 from .indexes import validate_index_spec  # noqa: E402

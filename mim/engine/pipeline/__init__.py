@@ -163,7 +163,7 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     ctx = PipelineContext(catalog, let_values, collection=collection)
     if collection is None:
         first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None
-        if first != "$documents":
+        if first not in ("$documents", "$listLocalSessions"):
             raise ServerError(73, "{aggregate: 1} is not valid for '"
                                   f"{first}'; a collection is required.")
     stages = list(pipeline)

@@ -1,0 +1,194 @@
+"""Client sessions: pymongo's :class:`~pymongo.client_session.ClientSession`
+against a MongoDB 7.0 *standalone*, which is what mim presents itself as.
+
+``mim.MongoClient.start_session()`` returns a :class:`ClientSession` — a
+subclass of pymongo's, so ``isinstance(s, pymongo.client_session.ClientSession)``
+holds and every client-side rule is pymongo's own code (options, transaction
+state machine, ``with_transaction``'s retry loop, ``bind()``).  What would go to
+a server goes to mim's engine instead, with the fields pymongo would send
+(``lsid``, ``txnNumber``/``startTransaction``/``autocommit``, a snapshot
+``readConcern``), and :func:`mim.engine.sessions.admit` answers as a standalone:
+
+* the session is recorded in the server's session cache (``$listLocalSessions``);
+* the first operation of a transaction fails with IllegalOperation (20),
+  "Transaction numbers are only allowed on a replica set member or mongos";
+  committing an empty transaction succeeds client-side, as with pymongo;
+* every read in a snapshot session fails with NotAReplicaSet (123);
+* a standalone gossips no ``$clusterTime`` and no ``operationTime``, so
+  ``cluster_time`` and ``operation_time`` stay None unless advanced by hand.
+
+:func:`check_session` is the one call each public method of ``Collection``,
+``Database``, ``Cursor`` and ``MongoClient`` makes with its ``session``
+argument (and the name of the command pymongo would send); it validates the
+session as pymongo does ("Can only use session with the MongoClient that
+started it", "Cannot use ended session", ...).  Server sessions are pooled per
+client as pymongo pools them (an ended session's lsid is reused by the next
+session), and ``MongoClient.close()`` ends the pooled ones on the server.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pymongo.client_session import ClientSession as _PyMongoClientSession
+from pymongo.client_session import SessionOptions, TransactionOptions
+from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool
+from pymongo.errors import ConfigurationError, InvalidOperation
+
+from .boundary import raise_server_error
+from .engine import sessions as engine_sessions
+from .engine.errors import ServerError
+
+try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
+    from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION
+except ImportError:  # pragma: no cover - older pymongo
+    _BOUND_SESSION = None
+
+__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
+           "admit_session", "bulk_command", "start_session", "end_client_sessions"]
+
+
+def _pool(client: Any) -> _ServerSessionPool:
+    pool = client.__dict__.get("_mim_session_pool")
+    if pool is None:
+        pool = client.__dict__.setdefault("_mim_session_pool", _ServerSessionPool())
+    return pool
+
+
+class ClientSession(_PyMongoClientSession):
+    """A logical session on a mim client (pymongo's ClientSession API)."""
+
+    # -- what pymongo asks of its topology / pool, answered by the client's pool ----------
+
+    def _materialize(self, logical_session_timeout_minutes: int | None = None) -> None:
+        if isinstance(self._server_session, _EmptyServerSession):
+            old = self._server_session
+            self._server_session = _pool(self._client).get_server_session(
+                engine_sessions.TIMEOUT_MINUTES)
+            if old.started_retryable_write:
+                self._server_session.inc_transaction_id()
+
+    @property
+    def session_id(self) -> Any:
+        """A BSON document, the opaque server session identifier."""
+        self._check_ended()
+        self._materialize()
+        return self._server_session.session_id
+
+    @property
+    def _transaction_id(self) -> Any:
+        self._materialize()
+        return self._server_session.transaction_id
+
+    def _end_session(self, lock: bool) -> None:
+        if self._server_session is not None:
+            try:
+                if self.in_transaction:
+                    self.abort_transaction()
+                self._unpin()
+            finally:
+                if not isinstance(self._server_session, _EmptyServerSession):
+                    _pool(self._client).return_server_session(self._server_session)
+                self._server_session = None
+
+    def _finish_transaction_with_retry(self, command_name: str) -> dict[str, Any]:
+        # commitTransaction / abortTransaction go to the server with the session's
+        # transaction fields; a standalone refuses them (20)
+        return self._client.admin.command(command_name, 1, session=self)
+
+    def __repr__(self) -> str:
+        return f"<mim.session.ClientSession object at {id(self):#x}>"
+
+
+def start_session(client: Any, causal_consistency: bool | None = None,
+                  default_transaction_options: TransactionOptions | None = None,
+                  snapshot: bool | None = False) -> ClientSession:
+    """``MongoClient.start_session``: the session is materialized on first use."""
+    options = SessionOptions(causal_consistency=causal_consistency,
+                             default_transaction_options=default_transaction_options,
+                             snapshot=snapshot)
+    return ClientSession(client, _EmptyServerSession(), options, False)
+
+
+def end_client_sessions(client: Any) -> None:
+    """On ``MongoClient.close()``: end the pooled server sessions (pymongo's endSessions)."""
+    pool = client.__dict__.get("_mim_session_pool")
+    if pool:
+        ids = pool.pop_all()
+        engine_sessions.registry(client._engine).end(s["id"] for s in ids)
+
+
+_BULK_COMMANDS = {"InsertOne": "insert", "DeleteOne": "delete", "DeleteMany": "delete"}
+
+
+def bulk_command(requests: Any) -> str:
+    """The command a ``bulk_write`` sends first (insert, update or delete)."""
+    for request in requests:
+        return _BULK_COMMANDS.get(type(request).__name__, "update")
+    return "insert"
+
+
+def _implicit_use(client: Any) -> None:
+    """An implicit session lent for one command: its lsid is recorded by the server."""
+    pool = _pool(client)
+    server_session = pool.get_server_session(engine_sessions.TIMEOUT_MINUTES)
+    try:
+        engine_sessions.registry(client._server).vivify(server_session.session_id["id"])
+        server_session.last_use = time.monotonic()
+    finally:
+        pool.return_server_session(server_session)
+
+
+def check_session(client: Any, session: Any, command: str, write_concern: Any = None,
+                  implicit: bool = False) -> None:
+    """:func:`admit_session`, its server errors raised as pymongo raises a command's."""
+    try:
+        admit_session(client, session, command, write_concern, implicit)
+    except ServerError as exc:
+        raise_server_error(exc)
+
+
+def admit_session(client: Any, session: Any, command: str, write_concern: Any = None,
+                  implicit: bool = False) -> None:
+    """Validate ``session`` for one operation of ``client`` as pymongo does, then have
+    the server take the session fields pymongo would send with ``command``.
+
+    ``None`` means the bound session (``with session.bind():``) if any, else an
+    implicit one, recorded on the server only when ``implicit`` (aggregates and
+    ``Database.command``, where ``$listLocalSessions`` can observe it; recording
+    it for every CRUD call would cost the hot paths for nothing visible)."""
+    if session is None:
+        bound = _BOUND_SESSION.get() if _BOUND_SESSION is not None else None
+        if bound is None:
+            if implicit:
+                _implicit_use(client)
+            return
+        if bound.client is not client:
+            raise InvalidOperation(
+                "Only the client that created the bound session can perform operations within"
+                " its context block. See <PLACEHOLDER> for more information.")
+        session = bound
+    elif not isinstance(session, _PyMongoClientSession):
+        raise ValueError(
+            f"'session' argument must be a ClientSession or None, not {type(session)}")
+    if session._client is not client:
+        raise InvalidOperation(
+            f"Can only use session with the {type(session._client).__name__} that started it")
+    if write_concern is not None and not write_concern.acknowledged:
+        raise ConfigurationError("Explicit sessions are incompatible with unacknowledged "
+                                 f"write concern: {write_concern!r}")
+    session._check_ended()
+    session._materialize()
+    server_session = session._server_session
+    server_session.last_use = time.monotonic()
+    fields: dict[str, Any] = {"lsid": server_session.session_id}
+    if session.options.snapshot:
+        fields["readConcern"] = {"level": "snapshot"}
+    if session.in_transaction:
+        if session._transaction.starting():
+            fields["startTransaction"] = True
+        fields["txnNumber"] = server_session.transaction_id
+        fields["autocommit"] = False
+        session._transaction.set_in_progress()
+    engine_sessions.admit(client._server, command, fields)
