@@ -73,7 +73,6 @@ def run(n_docs: int, peer_names: list[str] | None, repeat: int) -> None:
                             repeat)
             results[name][label] = seconds * 1e3
             answers[name][label] = out[-1]
-        del db
     reference = _rounded(answers.get("mim"))
     for name in peers:
         if reference is not None and _rounded(answers[name]) != reference:

@@ -34,7 +34,6 @@ def run(n_docs: int, peer_names: list[str] | None) -> None:
     rng = random.Random(42)
     results: dict[str, dict[str, float]] = {name: {} for name in peers}
     for name, factory in peers.items():
-        scale = 1 if name in ("mim",) else 1
         # insert_one
         db = factory()
         coll = db["items"]
@@ -65,7 +64,6 @@ def run(n_docs: int, peer_names: list[str] | None) -> None:
         # update_many $inc over 10%
         seconds = timed(lambda: coll.update_many({"age": {"$lt": 9}}, {"$inc": {"score": 1}}))
         results[name]["update_many $inc 10%"] = seconds * 1e6
-        del db, coll, docs
     rows = []
     for operation in ["insert_one", "insert_many", "find_one _id", "scan+sort",
                       "update_one _id $set", "update_many $inc 10%"]:

@@ -33,7 +33,7 @@ on a string field is) — properties must accept an error as a possible outcome.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Callable
+from typing import Any
 
 from bson.binary import Binary
 from bson.code import Code

@@ -7,7 +7,6 @@ to a minimal reproduction).  Example counts are small by default; ``--conformanc
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, Callable
 
@@ -18,12 +17,11 @@ from bson.codec_options import CodecOptions
 from bson.son import SON
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import HypothesisWarning
 from pymongo.errors import OperationFailure, PyMongoError
 
 import mim
 from conformance import settings as run_settings
-from conformance.strategies import (FIELDS, bson_values, documents, equality_filters, filters,
+from conformance.strategies import (bson_values, documents, equality_filters, filters,
                                     sortable_scalars, updates)
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")

@@ -20,7 +20,7 @@ Documents are :class:`odm.Object` dicts; the class carries the schema and a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from . import schema as S
 from .base import ASCENDING, Object

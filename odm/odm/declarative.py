@@ -18,7 +18,7 @@ values) and adds it to the session as *new*; the next flush inserts it.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Generic, Optional, TypeVar, overload
+from typing import Any, Callable, TypeVar, overload
 
 from ..utils import all_class_properties
 from .base import ObjectState, state

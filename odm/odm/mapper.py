@@ -9,7 +9,7 @@ validates, migrates and indexes the documents.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, Iterable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from ..base import Missing
 from ..schema import Invalid

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Generic, Iterable, Iterator, Optional, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Iterator, Optional, TypeVar
 
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError

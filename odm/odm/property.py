@@ -15,7 +15,7 @@ from .. import schema as S
 from ..base import Missing
 from ..exc import MingException
 from ..metadata import Field
-from .base import ObjectState, state
+from .base import state
 from .icollection import InstrumentedList, instrument
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -1,7 +1,6 @@
 """The import contract, odm.utils, and datastores that share a mim server."""
 from __future__ import annotations
 
-import pytest
 
 import odm
 from odm import Session, create_datastore

@@ -30,8 +30,8 @@ __all__ = [
 
 def evaluation_variables(document: dict, let: dict | None = None, **system) -> dict:
     """The ``variables`` dict for evaluating against ``document`` (ROOT = CURRENT = it)."""
-    variables = {"ROOT": document, "CURRENT": document}
+    scope = {"ROOT": document, "CURRENT": document}
     if let:
-        variables.update(let)
-    variables.update(system)
-    return variables
+        scope.update(let)
+    scope.update(system)
+    return scope

@@ -248,7 +248,7 @@ class RangeKeys:
         return date_add(int(key), unit, to_long(amount), UTC)
 
     def slice(self, i: int) -> tuple[int, int]:
-        keys, n, w = self.keys, len(self.keys), self.window
+        keys, w = self.keys, self.window
         key = keys[i]
         low = float("-inf") if w.lower == UNBOUNDED else key if w.lower == CURRENT \
             else self._shift(key, w.lower)
@@ -515,9 +515,9 @@ def _exp_moving_avg(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx:
         raise ServerError(5433600, "$expMovingAvg must have exactly one of 'N' or 'alpha' set")
     for key in arg:
         if key not in ("input", "N", "alpha"):
-            raise ServerError(5433603, f"Got unrecognized field in $expMovingAvg, $expMovingAvg "
-                                       f"sub object must have exactly two fields: An 'input' "
-                                       f"field, and either an 'N' field or an 'alpha' field")
+            raise ServerError(5433603, "Got unrecognized field in $expMovingAvg, $expMovingAvg "
+                                       "sub object must have exactly two fields: An 'input' "
+                                       "field, and either an 'N' field or an 'alpha' field")
     if "input" not in arg:
         raise ServerError(5433601, "$expMovingAvg sub object must have exactly two fields: An "
                                    "'input' field, and either an 'N' field or an 'alpha' field")
@@ -660,7 +660,7 @@ def _compile_output(field: str, spec: Any, info: StageInfo, ctx: Any):
     window_spec = spec.get("window", MISSING)
     names = [k for k in spec if k != "window"]
     if not names:
-        raise ServerError(5371700, f"Expected a $-prefixed window function, window")
+        raise ServerError(5371700, "Expected a $-prefixed window function, window")
     if len(names) > 1:
         raise ServerError(5371700, f"Expected a $-prefixed window function, {names[1]}")
     name = names[0]

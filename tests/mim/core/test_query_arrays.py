@@ -6,7 +6,6 @@ parseElemMatch and the $size case of parseSubField in expression_parser.cpp.
 
 import re
 
-import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 

@@ -5,7 +5,6 @@ parseBitPositionsArray in expression_parser.cpp (errors print the offending
 BSON element as ``name: value``); BitTestMatchExpression in expression_leaf.cpp.
 """
 
-import pytest
 from bson.binary import Binary
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64

@@ -5,7 +5,6 @@ expression_parser.cpp and MatcherTypeSet::parse in matcher_type_set.cpp.
 """
 
 import datetime
-import re
 
 import pytest
 from bson.binary import Binary

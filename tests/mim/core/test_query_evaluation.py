@@ -7,7 +7,6 @@ RegexMatchExpression and ModMatchExpression in expression_leaf.cpp.
 
 import re
 
-import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.regex import Regex

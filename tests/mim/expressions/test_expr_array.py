@@ -1,10 +1,9 @@
 """Array operators, from the manual's examples plus null/missing/type edge cases."""
 
-import pytest
 
 from mim.engine.values import MISSING
 
-from .helpers import compile_err, err, ev, same
+from .helpers import compile_err, err, ev
 
 
 class TestElementAccess:

@@ -9,7 +9,7 @@ from mim.engine.expressions import (FAMILIES, OPERATORS, UNSUPPORTED_OPERATORS,
                                     compile_expression_object)
 from mim.engine.values import MISSING
 
-from .helpers import compile_err, err, ev, same
+from .helpers import compile_err, ev, same
 
 
 class TestFieldPaths:

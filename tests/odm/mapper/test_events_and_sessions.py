@@ -15,7 +15,6 @@ from odm.odm import (
     SessionExtension,
     ThreadLocalODMSession,
     mapper,
-    state,
 )
 
 
