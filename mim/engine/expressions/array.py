@@ -10,8 +10,9 @@ from typing import Any
 
 from ..errors import ServerError
 from ..values import MISSING, array_sort_key, type_name
-from .coercion import (compare_key, element_repr, expr_compare, expr_equal, is_integral,
-                       is_integral64, is_numeric, nullish, to_bool, to_double, to_long, value_repr)
+from .coercion import (compare_key, element_repr, expr_compare, expr_equal, index_bound,
+                       is_integral, is_integral64, is_numeric, nullish, to_bool, to_double,
+                       to_long, value_repr)
 from .compiler import (compile_operand, fixed_arity, path_value, ranged_arity,
                        validate_variable_name)
 from .registry import expression_operator
@@ -224,17 +225,6 @@ def compile_in(arg: Any, ctx: Any, name: str):
     return evaluate
 
 
-def _check_index(value: Any, name: str, what: str) -> int:
-    if not is_integral(value):
-        raise ServerError(40096, f"{name}requires an integral {what}, found a value of type: "
-                                 f"{type_name(value)}, with value: {value_repr(value)}")
-    n = int(to_long(value))
-    if n < 0:
-        raise ServerError(40097, f"{name} requires a nonnegative {what}, found: "
-                                 f"{value_repr(value)}")
-    return n
-
-
 @expression_operator("$indexOfArray")
 def compile_index_of_array(arg: Any, ctx: Any, name: str):
     args = ranged_arity(name, arg, ctx, 2, 4)
@@ -248,9 +238,9 @@ def compile_index_of_array(arg: Any, ctx: Any, name: str):
                                      f"found: {type_name(array)}")
         start, end = 0, len(array)
         if len(args) > 2:
-            start = _check_index(args[2](variables), name, "starting index")
+            start = index_bound(args[2](variables), name, "starting index")
         if len(args) > 3:
-            end = min(end, _check_index(args[3](variables), name, "ending index"))
+            end = min(end, index_bound(args[3](variables), name, "ending index"))
         target = args[1](variables)
         for i in range(start, end):
             if expr_equal(array[i], target):

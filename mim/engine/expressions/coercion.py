@@ -199,6 +199,20 @@ def is_integral(value: Any) -> bool:
     return False
 
 
+def index_bound(value: Any, name: str, what: str) -> int:
+    """The starting or ending index argument of ``$indexOfArray`` / ``$indexOfCP`` /
+    ``$indexOfBytes`` (``what`` names which), which must be a nonnegative int32;
+    the errors are the server's (40096, 40097)."""
+    if not is_integral(value):
+        raise ServerError(40096, f"{name}requires an integral {what}, found a value of type: "
+                                 f"{type_name(value)}, with value: {value_repr(value)}")
+    n = int(to_long(value))
+    if n < 0:
+        raise ServerError(40097, f"{name} requires a nonnegative {what}, found: "
+                                 f"{value_repr(value)}")
+    return n
+
+
 def is_integral64(value: Any) -> bool:
     """A number with an exact int64 value (MongoDB's Value::integral64Bit)."""
     kind = numeric_kind(value)

@@ -13,7 +13,8 @@ from typing import Any
 
 from ..errors import ServerError
 from ..values import type_name
-from .coercion import coerce_to_string, is_integral, is_numeric, nullish, to_long, value_repr
+from .coercion import (coerce_to_string, index_bound, is_integral, is_numeric, nullish, to_long,
+                       value_repr)
 from .compiler import compile_operand, fixed_arity, parse_arguments, ranged_arity
 from .registry import expression_operator
 
@@ -43,17 +44,6 @@ def compile_concat(arg: Any, ctx: Any, name: str):
     return evaluate
 
 
-def _index_arg(value: Any, name: str, what: str) -> int:
-    if not is_integral(value):
-        raise ServerError(40096, f"{name}requires an integral {what}, found a value of type: "
-                                 f"{type_name(value)}, with value: {value_repr(value)}")
-    n = int(to_long(value))
-    if n < 0:
-        raise ServerError(40097, f"{name} requires a nonnegative {what}, found: "
-                                 f"{value_repr(value)}")
-    return n
-
-
 def _compile_index_of(arg: Any, ctx: Any, name: str, codes: tuple[int, int], as_bytes: bool):
     args = ranged_arity(name, arg, ctx, 2, 4)
 
@@ -72,9 +62,9 @@ def _compile_index_of(arg: Any, ctx: Any, name: str, codes: tuple[int, int], as_
         token: Any = needle.encode("utf-8") if as_bytes else needle
         start, end = 0, len(text)
         if len(args) > 2:
-            start = _index_arg(args[2](variables), name, "starting index")
+            start = index_bound(args[2](variables), name, "starting index")
         if len(args) > 3:
-            end = min(end, _index_arg(args[3](variables), name, "ending index"))
+            end = min(end, index_bound(args[3](variables), name, "ending index"))
         if as_bytes:
             if start > len(text) or end < start:
                 return -1
