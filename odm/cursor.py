@@ -11,12 +11,44 @@ from typing import Any, Callable, Generic, Iterator, Optional, TypeVar
 
 from .exc import MingException
 
-__all__ = ["Cursor"]
+__all__ = ["Cursor", "ResultShortcuts"]
 
 T = TypeVar("T")
 
 
-class Cursor(Generic[T]):
+class ResultShortcuts(Generic[T]):
+    """``all`` / ``first`` / ``one`` over ``next()``: written once for the
+    foundation's :class:`Cursor` and the mapper's ``ODMCursor``, which both
+    hand out results one ``next()`` at a time."""
+
+    def next(self) -> T:
+        raise NotImplementedError
+
+    def all(self) -> list[T]:
+        """All (remaining) results, as a list."""
+        return list(self)
+
+    def first(self) -> Optional[T]:
+        """The next result, or ``None`` when there is none."""
+        try:
+            return self.next()
+        except StopIteration:
+            return None
+
+    def one(self) -> T:
+        """The only result; ``ValueError`` when there are none or more than one."""
+        try:
+            result = self.next()
+        except StopIteration:
+            raise ValueError("expected exactly one result, got none") from None
+        try:
+            self.next()
+        except StopIteration:
+            return result
+        raise ValueError("expected exactly one result, got more than one")
+
+
+class Cursor(ResultShortcuts[T]):
     """Iterate query results as validated instances of ``cls``.
 
     Loading is lenient about keys the schema does not know (``allow_extra``)
@@ -77,30 +109,6 @@ class Cursor(Generic[T]):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-    # -- convenience -----------------------------------------------------
-    def all(self) -> list[T]:
-        """All (remaining) results, as a list."""
-        return list(self)
-
-    def first(self) -> Optional[T]:
-        """The next result, or ``None`` when there is none."""
-        try:
-            return self.next()
-        except StopIteration:
-            return None
-
-    def one(self) -> T:
-        """The only result; ``ValueError`` when there are none or more than one."""
-        try:
-            result = self.next()
-        except StopIteration:
-            raise ValueError("expected exactly one result, got none") from None
-        try:
-            self.next()
-        except StopIteration:
-            return result
-        raise ValueError("expected exactly one result, got more than one")
 
     def count(self, with_limit_and_skip: bool = False) -> int:
         """How many documents match the query.

@@ -12,13 +12,13 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Generic, Iterable, Iterator, Optional, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from ..base import Missing
-from ..cursor import Cursor
+from ..cursor import Cursor, ResultShortcuts
 from ..datastore import DataStore
 from ..session import Session, _is_operator_update
 from .base import ObjectState, _Unaddressable, diff_documents, same_value, snapshot, state
@@ -580,7 +580,7 @@ class ODMSession:
         return "\n".join(["<session>", self.uow.render("  "), self.imap.render("  ")])
 
 
-class ODMCursor(Generic[T]):
+class ODMCursor(ResultShortcuts[T]):
     """The results of an ODM query, as mapped objects (from the identity map when already loaded).
 
     Iterate it, or use :meth:`all`, :meth:`first`, :meth:`one`, :meth:`count`;
@@ -616,26 +616,6 @@ class ODMCursor(Generic[T]):
         from ..exc import MingException
 
         raise MingException("Cannot evaluate an ODMCursor to a boolean: use first() or count()")
-
-    def all(self) -> list[T]:
-        return list(self)
-
-    def first(self) -> Optional[T]:
-        try:
-            return self.next()
-        except StopIteration:
-            return None
-
-    def one(self) -> T:
-        try:
-            result = self.next()
-        except StopIteration:
-            raise ValueError("expected exactly one result, got none") from None
-        try:
-            self.next()
-        except StopIteration:
-            return result
-        raise ValueError("expected exactly one result, got more than one")
 
     def count(self, with_limit_and_skip: bool = False) -> int:
         return self.ming_cursor.count(with_limit_and_skip)
