@@ -279,6 +279,22 @@ def compile_date_from_parts(arg: Any, ctx: Any, name: str):
 # $dateToString and $dateFromString
 # ---------------------------------------------------------------------------
 
+def _format_argument(fmt_fn: Any, variables: dict, default: Any, name: str, code: int,
+                     specifiers: Any) -> Any:
+    """The evaluated ``format`` of ``$dateToString`` / ``$dateFromString``
+    (``default`` when absent): nullish, or a string whose every ``%`` specifier
+    ``name`` knows; anything else is the server's error ``code``."""
+    if fmt_fn is None:
+        return default
+    fmt = fmt_fn(variables)
+    if not nullish(fmt):
+        if not isinstance(fmt, str):
+            raise ServerError(code, f"{name} requires that 'format' be a string, found: "
+                                    f"{type_name(fmt)} with value {value_repr(fmt)}")
+        validate_format(fmt, specifiers)
+    return fmt
+
+
 @expression_operator("$dateToString")
 def compile_date_to_string(arg: Any, ctx: Any, name: str):
     args = _object_args(name, arg, ctx, ("format", "date", "timezone", "onNull"), 18629,
@@ -295,15 +311,7 @@ def compile_date_to_string(arg: Any, ctx: Any, name: str):
 
     def evaluate(variables: dict) -> Any:
         date = date_fn(variables)
-        fmt: Any = ISO_FORMAT
-        if fmt_fn is not None:
-            fmt = fmt_fn(variables)
-            if not nullish(fmt):
-                if not isinstance(fmt, str):
-                    raise ServerError(18533, "$dateToString requires that 'format' be a string, "
-                                             f"found: {type_name(fmt)} with value "
-                                             f"{value_repr(fmt)}")
-                validate_format(fmt, TO_STRING_SPECIFIERS)
+        fmt = _format_argument(fmt_fn, variables, ISO_FORMAT, name, 18533, TO_STRING_SPECIFIERS)
         tz = make_time_zone(tz_fn, variables)
         if nullish(date):
             return on_null(variables) if on_null is not None else None
@@ -330,15 +338,7 @@ def compile_date_from_string(arg: Any, ctx: Any, name: str):
 
     def evaluate(variables: dict) -> Any:
         text = text_fn(variables)
-        fmt = None
-        if fmt_fn is not None:
-            fmt = fmt_fn(variables)
-            if not nullish(fmt):
-                if not isinstance(fmt, str):
-                    raise ServerError(40684, "$dateFromString requires that 'format' be a "
-                                             f"string, found: {type_name(fmt)} with value "
-                                             f"{value_repr(fmt)}")
-                validate_format(fmt, FROM_STRING_SPECIFIERS)
+        fmt = _format_argument(fmt_fn, variables, None, name, 40684, FROM_STRING_SPECIFIERS)
         tz = make_time_zone(tz_fn, variables)
         if nullish(text):
             return on_null(variables) if on_null is not None else None
