@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Callable
 from typing import Any
 
 from bson.decimal128 import Decimal128
@@ -97,6 +98,15 @@ def _llround(x: float) -> int:
 
 @expression_operator("$add")
 def compile_add(arg: Any, ctx: Any, name: str):
+    return _compile_fold(arg, ctx, lambda value: bool(numeric_kind(value)) or is_date(value),
+                         "$add only supports numeric or date types, not ", add_values)
+
+
+def _compile_fold(arg: Any, ctx: Any, accepts: Callable[[Any], Any], refusal: str,
+                  combine: Callable[[list], Any]):
+    """``$add`` and ``$multiply``: ``combine`` every argument's value; null if
+    any is nullish, the server's type error (``refusal`` + the type) if one is
+    not ``accepts``-ed."""
     args = parse_arguments(arg, ctx)
 
     def evaluate(variables: dict) -> Any:
@@ -105,11 +115,10 @@ def compile_add(arg: Any, ctx: Any, name: str):
             value = fn(variables)
             if nullish(value):
                 return None
-            if numeric_kind(value) == 0 and not is_date(value):
-                raise _type_error(f"$add only supports numeric or date types, not "
-                                  f"{type_name(value)}")
+            if not accepts(value):
+                raise _type_error(f"{refusal}{type_name(value)}")
             values.append(value)
-        return add_values(values)
+        return combine(values)
 
     return evaluate
 
@@ -190,21 +199,8 @@ def multiply_values(values: list) -> Any:
 
 @expression_operator("$multiply")
 def compile_multiply(arg: Any, ctx: Any, name: str):
-    args = parse_arguments(arg, ctx)
-
-    def evaluate(variables: dict) -> Any:
-        values = []
-        for fn in args:
-            value = fn(variables)
-            if nullish(value):
-                return None
-            if not numeric_kind(value):
-                raise _type_error(f"$multiply only supports numeric types, not "
-                                  f"{type_name(value)}")
-            values.append(value)
-        return multiply_values(values)
-
-    return evaluate
+    return _compile_fold(arg, ctx, numeric_kind, "$multiply only supports numeric types, not ",
+                         multiply_values)
 
 
 # ---------------------------------------------------------------------------
