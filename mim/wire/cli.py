@@ -77,7 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     def request_stop(signum: int, _frame: object) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
         stop_requested.set()
-        server.stop(timeout=0)
+        server.request_stop()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     print(f"mim {__version__} serving on {server.uri}  (Ctrl+C to stop)", flush=True)

@@ -129,6 +129,11 @@ class WireServer:
         self.bind()
         self._accept_loop()
 
+    def request_stop(self) -> None:
+        """Ask the accept loop to finish (safe from a signal handler: it only sets
+        a flag the loop polls; :meth:`stop` then does the joining)."""
+        self._stopping.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop accepting, close every connection and wait for their threads.
 
@@ -151,7 +156,7 @@ class WireServer:
                 pass
         deadline = time.monotonic() + timeout
         for _sock, thread in connections:
-            if thread is not threading.current_thread():
+            if thread is not threading.current_thread() and thread.is_alive():
                 thread.join(max(0.0, deadline - time.monotonic()))
         self._stopped.set()
 
