@@ -774,6 +774,69 @@ EXAMPLES += [
          expected=[GETFIELD_SUB[2]]),
 ]
 
+FLOWERS = [
+    {"_id": 1, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": ["rose", "orchid"]},
+    {"_id": 2, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": ["orchid", "rose", "orchid"]},
+    {"_id": 3, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": ["rose", "orchid", "jasmine"]},
+    {"_id": 4, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": ["jasmine", "rose"]},
+    {"_id": 5, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": []},
+    {"_id": 6, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": [["rose"], ["orchid"]]},
+    {"_id": 7, "flowerFieldA": ["rose", "orchid"], "flowerFieldB": [["rose", "orchid"]]},
+    {"_id": 8, "flowerFieldA": [], "flowerFieldB": []},
+    {"_id": 9, "flowerFieldA": [], "flowerFieldB": ["rose"]},
+]
+SETUNION_ALL = [["orchid", "rose"], ["orchid", "rose"], ["orchid", "rose", "jasmine"],
+                ["orchid", "rose", "jasmine"], ["orchid", "rose"],
+                ["orchid", "rose", ["rose"], ["orchid"]], ["orchid", "rose", ["rose", "orchid"]],
+                [], ["rose"]]
+FOOD = [(1, "apple", 5), (2, "banana", 6), (3, "éclair", 6), (4, "hamburger", 9),
+        (5, "jalapeño", 8), (6, "pizza", 5), (7, "tacos", 5), (8, "寿司", 2)]
+TOSTRING_ORDERS = [
+    {"_id": 1, "item": "apple", "qty": 5, "zipcode": 12345},
+    {"_id": 2, "item": "pie", "qty": 10, "zipcode": 11111},
+    {"_id": 3, "item": "ice cream", "zipcode": "12345"},
+    {"_id": 4, "item": "almonds", "qty": 2, "zipcode": "12345-0030"},
+]
+EXAMPLES += [
+    # -------------------------------------------------------------- $setUnion
+    dict(X("setUnion/table-duplicates", {"$setUnion": [["a", "b", "a"], ["b", "a"]]},
+           ["b", "a"]), unordered_arrays=["r"]),
+    dict(X("setUnion/table-nested", {"$setUnion": [["a", "b"], [["a", "b"]]]},
+           [["a", "b"], "b", "a"]), unordered_arrays=["r"]),
+    dict(name="setUnion/flowers", docs=FLOWERS, unordered_arrays=["allValues"],
+         pipeline=[{"$project": {"flowerFieldA": 1, "flowerFieldB": 1, "allValues": {
+             "$setUnion": ["$flowerFieldA", "$flowerFieldB"]}, "_id": 0}}],
+         expected=[{"flowerFieldA": d["flowerFieldA"], "flowerFieldB": d["flowerFieldB"],
+                    "allValues": a} for d, a in zip(FLOWERS, SETUNION_ALL)]),
+    # -------------------------------------------------------------- $strLenCP
+    X("strLenCP/abcde", {"$strLenCP": "abcde"}, 5),
+    X("strLenCP/hello-world", {"$strLenCP": "Hello World!"}, 12),
+    X("strLenCP/cafeteria-accents", {"$strLenCP": "cafétéria"}, 9),
+    X("strLenCP/empty", {"$strLenCP": ""}, 0),
+    X("strLenCP/sushi", {"$strLenCP": "寿司"}, 2),
+    dict(name="strLenCP/food", docs=[{"_id": i, "name": n} for i, n, _ in FOOD],
+         pipeline=[{"$project": {"name": 1, "length": {"$strLenCP": "$name"}}}],
+         expected=[{"_id": i, "name": n, "length": k} for i, n, k in FOOD]),
+    # -------------------------------------------------------------- $toString
+    X("toString/true", {"$toString": True}, "true"),
+    X("toString/false", {"$toString": False}, "false"),
+    X("toString/double", {"$toString": 2.5}, "2.5"),
+    X("toString/int", {"$toString": 2}, "2"),
+    X("toString/long", {"$toString": L(1000)}, "1000"),
+    X("toString/objectid", {"$toString": ObjectId("5ab9c3da31c2ab715d421285")},
+      "5ab9c3da31c2ab715d421285"),
+    X("toString/date", {"$toString": dt(2018, 3, 27, 16, 58, 51, 538000)},
+      "2018-03-27T16:58:51.538Z"),
+    dict(name="toString/zipcode-sort", docs=TOSTRING_ORDERS,
+         sorted_by=("convertedZipCode", 1),
+         pipeline=[{"$addFields": {"convertedZipCode": {"$toString": "$zipcode"}}},
+                   {"$sort": {"convertedZipCode": 1}}],
+         expected=[dict(TOSTRING_ORDERS[1], convertedZipCode="11111"),
+                   dict(TOSTRING_ORDERS[0], convertedZipCode="12345"),
+                   dict(TOSTRING_ORDERS[2], convertedZipCode="12345"),
+                   dict(TOSTRING_ORDERS[3], convertedZipCode="12345-0030")]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
