@@ -9,19 +9,16 @@ at the first error; unordered ones run inserts, then updates, then deletes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import bson
 from bson.objectid import ObjectId
 from bson.raw_bson import RawBSONDocument
-from bson.son import SON
 from pymongo import common
 from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
 from .boundary import raise_server_error
-from .cursor import index_list
 from .engine import crud
 from .engine.errors import ServerError
 

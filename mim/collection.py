@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bson.codec_options import CodecOptions
@@ -11,7 +11,7 @@ from bson.raw_bson import RawBSONDocument
 from bson.son import SON
 from pymongo import common
 from pymongo.collection import ReturnDocument
-from pymongo.errors import (ConfigurationError, InvalidName, OperationFailure)
+from pymongo.errors import ConfigurationError, InvalidName
 from pymongo.read_concern import ReadConcern
 from pymongo.results import (DeleteResult, InsertManyResult, InsertOneResult, UpdateResult)
 from pymongo.write_concern import WriteConcern
@@ -20,7 +20,7 @@ import bson
 
 from .boundary import (command_error, decode, raise_server_error, raise_write_errors,
                        to_engine)
-from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list, validate_filter
+from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list
 from .engine import catalog, crud
 from .engine.errors import ServerError
 from .session import bulk_command, check_session

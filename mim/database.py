@@ -15,7 +15,7 @@ from pymongo.errors import CollectionInvalid, InvalidName, InvalidOperation, Ope
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from .boundary import ENGINE_CODEC, command_error, raise_server_error, to_engine
+from .boundary import command_error, raise_server_error, to_engine
 from .collection import Collection
 from .cursor import CommandCursor
 from .engine import catalog

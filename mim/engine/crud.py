@@ -33,8 +33,7 @@ from .sorting import compile_sort
 from .store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from .values import MISSING, sort_key
 
-__all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify",
-           "FindResult"]
+__all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -164,8 +163,8 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     if not key:
         raise bad_value("FieldPath cannot be constructed with empty string")
     if key.startswith("$"):
-        raise bad_value(f"FieldPath field names may not start with '$'. Consider using "
-                        f"$getField or $setField.")
+        raise bad_value("FieldPath field names may not start with '$'. Consider using "
+                        "$getField or $setField.")
     node = _compile_query(filter, None)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
