@@ -837,6 +837,98 @@ EXAMPLES += [
                    dict(TOSTRING_ORDERS[3], convertedZipCode="12345-0030")]),
 ]
 
+TRIM_INVENTORY = [
+    {"_id": 1, "item": "ABC1", "quarter": "13Q1", "description": " product 1"},
+    {"_id": 2, "item": "ABC2", "quarter": "13Q4",
+     "description": "product 2 \n The product is in stock.  \n\n  "},
+    {"_id": 3, "item": "XYZ1", "quarter": "14Q2", "description": None},
+]
+CONCAT_INVENTORY = [
+    {"_id": 1, "item": "ABC1", "quarter": "13Q1", "description": "product 1"},
+    {"_id": 2, "item": "ABC2", "quarter": "13Q4", "description": "product 2"},
+    {"_id": 3, "item": "XYZ1", "quarter": "14Q2", "description": None},
+]
+CMP_ITEMS = [("abc1", 300, 1), ("abc2", 200, -1), ("xyz1", 250, 0), ("VWZ1", 300, 1),
+             ("VWZ2", 180, -1)]
+QUIZZES = [
+    {"_id": 1, "scores": [{"name": "dave123", "score": 85}, {"name": "dave2", "score": 90},
+                          {"name": "ahn", "score": 71}]},
+    {"_id": 2, "scores": [{"name": "li", "quiz": 2, "score": 96}, {"name": "annT", "score": 77},
+                          {"name": "ty", "score": 82}]},
+]
+POINTS = [
+    {"_id": 1, "p1": {"x": 5, "y": 8}, "p2": {"x": 0, "y": 5}},
+    {"_id": 2, "p1": {"x": -2, "y": 1}, "p2": {"x": 1, "y": 5}},
+    {"_id": 3, "p1": {"x": 4, "y": 4}, "p2": {"x": 4, "y": 0}},
+]
+EXAMPLES += [
+    # ------------------------------------------------------------------ $trim
+    X("trim/default-whitespace", {"$trim": {"input": "  \n good  bye \t  "}}, "good  bye"),
+    X("trim/chars", {"$trim": {"input": " ggggoodbyeeeee", "chars": "ge"}}, " ggggoodby"),
+    X("trim/chars-with-space", {"$trim": {"input": "    ggggoodbyeeeee", "chars": " ge"}},
+      "oodby"),
+    dict(name="trim/inventory-description", docs=TRIM_INVENTORY,
+         pipeline=[{"$project": {"item": 1, "description": {"$trim": {"input": "$description"}}}}],
+         expected=[{"_id": 1, "item": "ABC1", "description": "product 1"},
+                   {"_id": 3, "item": "XYZ1", "description": None},
+                   {"_id": 2, "item": "ABC2",
+                    "description": "product 2 \n The product is in stock."}]),
+    # ---------------------------------------------------------------- $concat
+    dict(name="concat/item-description", docs=CONCAT_INVENTORY,
+         pipeline=[{"$project": {"itemDescription": {
+             "$concat": ["$item", " - ", "$description"]}}}],
+         expected=[{"_id": 1, "itemDescription": "ABC1 - product 1"},
+                   {"_id": 2, "itemDescription": "ABC2 - product 2"},
+                   {"_id": 3, "itemDescription": None}]),
+    # ------------------------------------------------------------------- $cmp
+    dict(name="cmp/qty-250",
+         docs=[{"_id": i, "item": it, "qty": q} for i, (it, q, _) in enumerate(CMP_ITEMS, 1)],
+         pipeline=[{"$project": {"item": 1, "qty": 1, "cmpTo250": {"$cmp": ["$qty", 250]},
+                                 "_id": 0}}],
+         expected=[{"item": it, "qty": q, "cmpTo250": c} for it, q, c in CMP_ITEMS]),
+    # ------------------------------------------------------------------- $abs
+    X("abs/negative", {"$abs": -1}, 1),
+    X("abs/positive", {"$abs": 1}, 1),
+    X("abs/null", {"$abs": None}, None),
+    dict(name="abs/ratings-delta",
+         docs=[{"_id": 1, "start": 5, "end": 8}, {"_id": 2, "start": 4, "end": 4},
+               {"_id": 3, "start": 9, "end": 7}, {"_id": 4, "start": 6, "end": 7}],
+         pipeline=[{"$project": {"delta": {"$abs": {"$subtract": ["$start", "$end"]}}}}],
+         expected=[{"_id": 1, "delta": 3}, {"_id": 2, "delta": 0}, {"_id": 3, "delta": 2},
+                   {"_id": 4, "delta": 1}]),
+    # ------------------------------------------------------------------ $ceil
+    X("ceil/int", {"$ceil": 1}, 1),
+    X("ceil/7.80", {"$ceil": 7.80}, 8),
+    X("ceil/negative", {"$ceil": -2.8}, -2),
+    dict(name="ceil/samples",
+         docs=[{"_id": 1, "value": 9.25}, {"_id": 2, "value": 8.73}, {"_id": 3, "value": 4.32},
+               {"_id": 4, "value": -5.34}],
+         pipeline=[{"$project": {"value": 1, "ceilingValue": {"$ceil": "$value"}}}],
+         expected=[{"_id": 1, "value": 9.25, "ceilingValue": 10},
+                   {"_id": 2, "value": 8.73, "ceilingValue": 9},
+                   {"_id": 3, "value": 4.32, "ceilingValue": 5},
+                   {"_id": 4, "value": -5.34, "ceilingValue": -5}]),
+    # ------------------------------------------------------------------- $pow
+    X("pow/zero-exponent", {"$pow": [5, 0]}, 1),
+    X("pow/square", {"$pow": [5, 2]}, 25),
+    X("pow/negative-exponent", {"$pow": [5, -2]}, 0.04),
+    X("pow/nan", {"$pow": [-5, 0.5]}, float("nan")),
+    dict(name="pow/variance", docs=QUIZZES,
+         pipeline=[{"$project": {"variance": {"$pow": [{"$stdDevPop": "$scores.score"}, 2]}}}],
+         expected=[{"_id": 1, "variance": 64.66666666666667},
+                   {"_id": 2, "variance": 64.66666666666667}]),
+    # ------------------------------------------------------------------ $sqrt
+    X("sqrt/25", {"$sqrt": 25}, 5),
+    X("sqrt/30", {"$sqrt": 30}, 5.477225575051661),
+    X("sqrt/null", {"$sqrt": None}, None),
+    dict(name="sqrt/distance", docs=POINTS,
+         pipeline=[{"$project": {"distance": {"$sqrt": {"$add": [
+             {"$pow": [{"$subtract": ["$p2.y", "$p1.y"]}, 2]},
+             {"$pow": [{"$subtract": ["$p2.x", "$p1.x"]}, 2]}]}}}}],
+         expected=[{"_id": 1, "distance": 5.830951894845301}, {"_id": 2, "distance": 5},
+                   {"_id": 3, "distance": 4}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
