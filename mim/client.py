@@ -26,6 +26,7 @@ from .database import Database
 from .engine import catalog
 from .engine.errors import ServerError
 from .engine.store import Server
+from .options import OptionsCarrier
 from .session import check_session
 
 _DocumentType = TypeVar("_DocumentType")
@@ -127,7 +128,7 @@ class _ClientBulkChecks:
         common.validate_is_mapping("filter", selector)
 
 
-class MongoClient(Generic[_DocumentType]):
+class MongoClient(OptionsCarrier, Generic[_DocumentType]):
     """A client for an in-memory MongoDB; accepts what pymongo's accepts."""
 
     HOST = "localhost"
@@ -169,10 +170,10 @@ class MongoClient(Generic[_DocumentType]):
         if type_registry is not None:
             options["type_registry"] = type_registry
         self._options = self._validate(options)
-        self._codec_options = self._build_codec_options(self._options)
-        self._write_concern = self._build_write_concern(self._options)
-        self._read_preference = self._build_read_preference(self._options)
-        self._read_concern = ReadConcern(self._options.get("readconcernlevel"))
+        self._set_options(self._build_codec_options(self._options),
+                          self._build_read_preference(self._options),
+                          self._build_write_concern(self._options),
+                          ReadConcern(self._options.get("readconcernlevel")))
         self._nodes = nodes
         self._connect = True if connect is None else connect
         self._closed = False
@@ -222,21 +223,9 @@ class MongoClient(Generic[_DocumentType]):
 
     # -- pymongo API ------------------------------------------------------------------
 
-    @property
-    def codec_options(self) -> CodecOptions:
-        return self._codec_options
 
-    @property
-    def write_concern(self) -> WriteConcern:
-        return self._write_concern
 
-    @property
-    def read_preference(self) -> Any:
-        return self._read_preference
 
-    @property
-    def read_concern(self) -> ReadConcern:
-        return self._read_concern
 
     @property
     def address(self) -> tuple[str, int] | None:

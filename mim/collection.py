@@ -23,6 +23,7 @@ from .boundary import (command_error, decode, raise_server_error, raise_write_er
 from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list
 from .engine import catalog, crud
 from .engine.errors import ServerError
+from .options import OptionsCarrier
 from .session import bulk_command, check_session
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def reject_update_sort(sort: Any) -> None:
                                               "field."))
 
 
-class Collection(Generic[_DocumentType]):
+class Collection(OptionsCarrier, Generic[_DocumentType]):
     """A MongoDB collection on a mim server."""
 
     def __init__(self, database: "Database", name: str, create: bool = False,
@@ -66,10 +67,10 @@ class Collection(Generic[_DocumentType]):
         validate_collection_name(name)
         self._database = database
         self._name = name
-        self._codec_options = codec_options or database.codec_options
-        self._read_preference = read_preference or database.read_preference
-        self._write_concern = write_concern or database.write_concern
-        self._read_concern = read_concern or database.read_concern
+        self._set_options(codec_options or database.codec_options,
+                          read_preference or database.read_preference,
+                          write_concern or database.write_concern,
+                          read_concern or database.read_concern)
         if create or kwargs:
             self._create(kwargs)
 
@@ -87,21 +88,9 @@ class Collection(Generic[_DocumentType]):
     def database(self) -> "Database":
         return self._database
 
-    @property
-    def codec_options(self) -> CodecOptions:
-        return self._codec_options
 
-    @property
-    def read_preference(self) -> Any:
-        return self._read_preference
 
-    @property
-    def write_concern(self) -> WriteConcern:
-        return self._write_concern
 
-    @property
-    def read_concern(self) -> ReadConcern:
-        return self._read_concern
 
     @property
     def _server(self) -> Any:

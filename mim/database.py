@@ -21,6 +21,7 @@ from .cursor import CommandCursor
 from .engine import catalog
 from .engine.commands import run_command
 from .engine.errors import ServerError
+from .options import OptionsCarrier
 from .session import admit_session, check_session
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def validate_database_name(name: Any) -> None:
             raise InvalidName(f"database names cannot contain the character {invalid!r}")
 
 
-class Database(Generic[_DocumentType]):
+class Database(OptionsCarrier, Generic[_DocumentType]):
     """A database on a mim server."""
 
     def __init__(self, client: "MongoClient", name: str,
@@ -51,10 +52,10 @@ class Database(Generic[_DocumentType]):
         validate_database_name(name)
         self._client = client
         self._name = name
-        self._codec_options = codec_options or client.codec_options
-        self._read_preference = read_preference or client.read_preference
-        self._write_concern = write_concern or client.write_concern
-        self._read_concern = read_concern or client.read_concern
+        self._set_options(codec_options or client.codec_options,
+                          read_preference or client.read_preference,
+                          write_concern or client.write_concern,
+                          read_concern or client.read_concern)
 
     @property
     def client(self) -> "MongoClient":
@@ -64,21 +65,9 @@ class Database(Generic[_DocumentType]):
     def name(self) -> str:
         return self._name
 
-    @property
-    def codec_options(self) -> CodecOptions:
-        return self._codec_options
 
-    @property
-    def read_preference(self) -> Any:
-        return self._read_preference
 
-    @property
-    def write_concern(self) -> WriteConcern:
-        return self._write_concern
 
-    @property
-    def read_concern(self) -> ReadConcern:
-        return self._read_concern
 
     @property
     def _server(self) -> Any:
