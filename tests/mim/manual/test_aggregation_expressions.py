@@ -929,6 +929,138 @@ EXAMPLES += [
                    {"_id": 3, "distance": 4}]),
 ]
 
+SAMPLES = [{"_id": 1, "value": 9.25}, {"_id": 2, "value": 8.73}, {"_id": 3, "value": 4.32},
+           {"_id": 4, "value": -5.34}]
+FRUIT = [
+    {"_id": 1, "location": "24th Street", "in_stock": ["apples", "oranges", "bananas"]},
+    {"_id": 2, "location": "36th Street", "in_stock": ["bananas", "pears", "grapes"]},
+    {"_id": 3, "location": "82nd Street", "in_stock": ["cantaloupes", "watermelons", "apples"]},
+]
+WAREHOUSES = [
+    {"_id": 1, "instock": ["chocolate"], "ordered": ["butter", "apples"]},
+    {"_id": 2, "instock": ["apples", "pudding", "pie"]},
+    {"_id": 3, "instock": ["pears", "pecans"], "ordered": ["cherries"]},
+    {"_id": 4, "instock": ["ice cream"], "ordered": []},
+]
+SIZE_INVENTORY = [
+    {"_id": 1, "item": "ABC1", "description": "product 1", "colors": ["blue", "black", "red"]},
+    {"_id": 2, "item": "ABC2", "description": "product 2", "colors": ["purple"]},
+    {"_id": 3, "item": "XYZ1", "description": "product 3", "colors": []},
+    {"_id": 4, "item": "ZZZ1", "description": "product 4 - missing colors"},
+    {"_id": 5, "item": "ZZZ2", "description": "product 5 - colors is string",
+     "colors": "blue,red"},
+]
+SLICE_USERS = [
+    {"_id": 1, "name": "dave123", "favorites": ["chocolate", "cake", "butter", "apples"]},
+    {"_id": 2, "name": "li", "favorites": ["apples", "pudding", "pie"]},
+    {"_id": 3, "name": "ahn", "favorites": ["pears", "pecans", "chocolate", "cherries"]},
+    {"_id": 4, "name": "ty", "favorites": ["ice cream"]},
+]
+REVERSE_USERS = [
+    {"_id": 1, "name": "dave123", "favorites": ["chocolate", "cake", "butter", "apples"]},
+    {"_id": 2, "name": "li", "favorites": ["apples", "pudding", "pie"]},
+    {"_id": 3, "name": "ahn", "favorites": []},
+    {"_id": 4, "name": "ty"},
+]
+EXAMPLES += [
+    # ------------------------------------------------------------------- $log
+    X("log/base-10", {"$log": [100, 10]}, 2),
+    X("log/base-e", {"$log": [100, 2.718281828459045]}, 4.605170185988092),
+    dict(name="log/bits-needed",
+         docs=[{"_id": 1, "positiveInt": 5}, {"_id": 2, "positiveInt": 2},
+               {"_id": 3, "positiveInt": 23}, {"_id": 4, "positiveInt": 10}],
+         pipeline=[{"$project": {"bitsNeeded": {
+             "$floor": {"$add": [1, {"$log": ["$positiveInt", 2]}]}}}}],
+         expected=[{"_id": 1, "bitsNeeded": 3}, {"_id": 2, "bitsNeeded": 2},
+                   {"_id": 3, "bitsNeeded": 5}, {"_id": 4, "bitsNeeded": 4}]),
+    # ----------------------------------------------------------------- $floor
+    X("floor/int", {"$floor": 1}, 1),
+    X("floor/7.80", {"$floor": 7.80}, 7),
+    X("floor/negative", {"$floor": -2.8}, -3),
+    dict(name="floor/samples", docs=SAMPLES,
+         pipeline=[{"$project": {"value": 1, "floorValue": {"$floor": "$value"}}}],
+         expected=[dict(d, floorValue=f) for d, f in zip(SAMPLES, [9, 8, 4, -6])]),
+    # -------------------------------------------------------------------- $in
+    X("in/number", {"$in": [2, [1, 2, 3]]}, True),
+    X("in/string", {"$in": ["abc", ["xyz", "abc"]]}, True),
+    X("in/string-prefix", {"$in": ["xy", ["xyz", "abc"]]}, False),
+    X("in/array-not-element", {"$in": [["a"], ["a"]]}, False),
+    X("in/array-element", {"$in": [["a"], [["a"]]]}, True),
+    X("in/regex-no-match", {"$in": [Regex("^a"), ["a"]]}, False),
+    X("in/regex-equal", {"$in": [Regex("^a"), [Regex("^a")]]}, True),
+    dict(name="in/has-bananas", docs=FRUIT,
+         pipeline=[{"$project": {"store location": "$location",
+                                 "has bananas": {"$in": ["bananas", "$in_stock"]}}}],
+         expected=[{"_id": 1, "store location": "24th Street", "has bananas": True},
+                   {"_id": 2, "store location": "36th Street", "has bananas": True},
+                   {"_id": 3, "store location": "82nd Street", "has bananas": False}]),
+    # --------------------------------------------------------------- $isArray
+    X("isArray/string", {"$isArray": "hello"}, False),
+    X("isArray/string-in-argument-list", {"$isArray": ["hello"]}, False),
+    X("isArray/array-in-argument-list", {"$isArray": [["hello"]]}, True),
+    dict(name="isArray/warehouses", docs=WAREHOUSES,
+         pipeline=[{"$project": {"items": {"$cond": {
+             "if": {"$and": [{"$isArray": "$instock"}, {"$isArray": "$ordered"}]},
+             "then": {"$concatArrays": ["$instock", "$ordered"]},
+             "else": "One or more fields is not an array."}}}}],
+         expected=[{"_id": 1, "items": ["chocolate", "butter", "apples"]},
+                   {"_id": 2, "items": "One or more fields is not an array."},
+                   {"_id": 3, "items": ["pears", "pecans", "cherries"]},
+                   {"_id": 4, "items": ["ice cream"]}]),
+    # ------------------------------------------------------------------ $size
+    dict(name="size/number-of-colors", docs=SIZE_INVENTORY,
+         pipeline=[{"$project": {"item": 1, "numberOfColors": {"$cond": {
+             "if": {"$isArray": "$colors"}, "then": {"$size": "$colors"}, "else": "NA"}}}}],
+         expected=[{"_id": 1, "item": "ABC1", "numberOfColors": 3},
+                   {"_id": 2, "item": "ABC2", "numberOfColors": 1},
+                   {"_id": 3, "item": "XYZ1", "numberOfColors": 0},
+                   {"_id": 4, "item": "ZZZ1", "numberOfColors": "NA"},
+                   {"_id": 5, "item": "ZZZ2", "numberOfColors": "NA"}]),
+    # ----------------------------------------------------------------- $slice
+    X("slice/position-n", {"$slice": [[1, 2, 3], 1, 1]}, [2]),
+    X("slice/last-two", {"$slice": [[1, 2, 3], -2]}, [2, 3]),
+    X("slice/position-past-end", {"$slice": [[1, 2, 3], 15, 2]}, []),
+    X("slice/negative-position-past-start", {"$slice": [[1, 2, 3], -15, 2]}, [1, 2]),
+    dict(name="slice/three-favorites", docs=SLICE_USERS,
+         pipeline=[{"$project": {"name": 1, "threeFavorites": {"$slice": ["$favorites", 3]}}}],
+         expected=[{"_id": d["_id"], "name": d["name"], "threeFavorites": d["favorites"][:3]}
+                   for d in SLICE_USERS]),
+    # ---------------------------------------------------------- $reverseArray
+    X("reverseArray/literal", {"$reverseArray": {"$literal": [1, 2, 3]}}, [3, 2, 1]),
+    X("reverseArray/slice", {"$reverseArray": {"$slice": [["foo", "bar", "baz", "qux"], 1, 2]}},
+      ["baz", "bar"]),
+    X("reverseArray/null", {"$reverseArray": None}, None),
+    X("reverseArray/empty", {"$reverseArray": {"$literal": []}}, []),
+    X("reverseArray/nested", {"$reverseArray": {"$literal": [[1, 2, 3], [4, 5, 6]]}},
+      [[4, 5, 6], [1, 2, 3]]),
+    dict(name="reverseArray/favorites", docs=REVERSE_USERS,
+         pipeline=[{"$project": {"name": 1, "reverseFavorites": {"$reverseArray": "$favorites"}}}],
+         expected=[{"_id": 1, "name": "dave123",
+                    "reverseFavorites": ["apples", "butter", "cake", "chocolate"]},
+                   {"_id": 2, "name": "li", "reverseFavorites": ["pie", "pudding", "apples"]},
+                   {"_id": 3, "name": "ahn", "reverseFavorites": []},
+                   {"_id": 4, "name": "ty", "reverseFavorites": None}]),
+    # ------------------------------------------------------------------ $week
+    X("week/jan-1-2016", {"$week": dt(2016, 1, 1)}, 0),
+    X("week/date-document", {"$week": {"date": dt(2016, 1, 4)}}, 1),
+    X("week/utc", {"$week": dt(1998, 11, 1)}, 44),
+    X("week/offset-timezone", {"$week": {"date": dt(1998, 11, 1), "timezone": "-0500"}}, 43),
+    XE("week/string-error", {"$week": "March 28, 1976"}),
+    XE("week/iso-string-error", {"$week": "2009-04-09"}),
+    dict(name="week/date-breakdown",
+         docs=[{"_id": 1, "item": "abc", "price": 10, "quantity": 2,
+                "date": dt(2014, 1, 1, 8, 15, 39, 736000)}],
+         pipeline=[{"$project": {
+             "year": {"$year": "$date"}, "month": {"$month": "$date"},
+             "day": {"$dayOfMonth": "$date"}, "hour": {"$hour": "$date"},
+             "minutes": {"$minute": "$date"}, "seconds": {"$second": "$date"},
+             "milliseconds": {"$millisecond": "$date"}, "dayOfYear": {"$dayOfYear": "$date"},
+             "dayOfWeek": {"$dayOfWeek": "$date"}, "week": {"$week": "$date"}}}],
+         expected=[{"_id": 1, "year": 2014, "month": 1, "day": 1, "hour": 8, "minutes": 15,
+                    "seconds": 39, "milliseconds": 736, "dayOfYear": 1, "dayOfWeek": 4,
+                    "week": 0}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
