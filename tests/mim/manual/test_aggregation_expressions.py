@@ -1061,6 +1061,123 @@ EXAMPLES += [
                     "week": 0}]),
 ]
 
+FIRST_EXAMPLE1 = [{"_id": 1, "x": [1, 2, 3]}, {"_id": 2, "x": [[]]}, {"_id": 3, "x": [None]},
+                  {"_id": 4, "x": []}, {"_id": 5, "x": None}, {"_id": 6}]
+RUNNINGLOG = [
+    {"_id": 1, "team": "Anteater", "log": [{"run": 1, "distance": 8}, {"run2": 2, "distance": 7.5},
+                                           {"run": 3, "distance": 9.2}]},
+    {"_id": 2, "team": "Bears", "log": [{"run": 1, "distance": 18}, {"run2": 2, "distance": 17},
+                                        {"run": 3, "distance": 16}]},
+    {"_id": 3, "team": "Cobras", "log": [{"run": 1, "distance": 2}]},
+]
+SETFIELD_INVENTORY = [
+    {"_id": 1, "item": "sweatshirt", "price": 45.99, "qty": 300},
+    {"_id": 2, "item": "winter coat", "price": 499.99, "qty": 200},
+    {"_id": 3, "item": "sun dress", "price": 199.99, "qty": 250},
+    {"_id": 4, "item": "leather boots", "price": 249.99, "qty": 300},
+    {"_id": 5, "item": "bow tie", "price": 9.99, "qty": 180},
+]
+
+
+def priced(field):
+    return [{"_id": d["_id"], "item": d["item"], "qty": d["qty"], field: d["price"]}
+            for d in SETFIELD_INVENTORY]
+
+
+def unpriced():
+    return [{"_id": d["_id"], "item": d["item"], "qty": d["qty"]} for d in SETFIELD_INVENTORY]
+
+
+EXAMPLES += [
+    # --------------------------------------------------------------- $isoWeek
+    X("isoWeek/jan-4-2016", {"$isoWeek": {"date": dt(2016, 1, 4)}}, 1),
+    X("isoWeek/jan-1-2016", {"$isoWeek": dt(2016, 1, 1)}, 53),
+    X("isoWeek/utc", {"$isoWeek": dt(1998, 11, 2)}, 45),
+    X("isoWeek/offset-timezone", {"$isoWeek": {"date": dt(1998, 11, 2), "timezone": "-0500"}}, 44),
+    XE("isoWeek/string-error", {"$isoWeek": "March 28, 1976"}),
+    XE("isoWeek/iso-string-error", {"$isoWeek": "2009-04-09"}),
+    dict(name="isoWeek/deliveries",
+         docs=[{"_id": 1, "date": dt(2006, 10, 24), "city": "Boston"},
+               {"_id": 2, "date": dt(2011, 8, 18), "city": "Detroit"}],
+         pipeline=[{"$project": {"_id": 0, "city": "$city", "weekNumber": {"$isoWeek": "$date"}}}],
+         expected=[{"city": "Boston", "weekNumber": 43}, {"city": "Detroit", "weekNumber": 33}]),
+    # --------------------------------------------------------- $dateFromParts
+    X("dateFromParts/month-above-range",
+      {"$dateFromParts": {"year": 2017, "month": 14, "day": 1, "hour": 12}}, dt(2018, 2, 1, 12)),
+    X("dateFromParts/month-below-range",
+      {"$dateFromParts": {"year": 2017, "month": 0, "day": 1, "hour": 12}}, dt(2016, 12, 1, 12)),
+    dict(name="dateFromParts/three-dates", docs=[{"_id": 1}],
+         pipeline=[{"$project": {
+             "date": {"$dateFromParts": {"year": 2017, "month": 2, "day": 8, "hour": 12}},
+             "date_iso": {"$dateFromParts": {"isoWeekYear": 2017, "isoWeek": 6,
+                                             "isoDayOfWeek": 3, "hour": 12}},
+             "date_timezone": {"$dateFromParts": {
+                 "year": 2016, "month": 12, "day": 31, "hour": 23, "minute": 46, "second": 12,
+                 "timezone": "America/New_York"}}}}],
+         expected=[{"_id": 1, "date": dt(2017, 2, 8, 12), "date_iso": dt(2017, 2, 8, 12),
+                    "date_timezone": dt(2017, 1, 1, 4, 46, 12)}]),
+    # ------------------------------------------------------ $first/$last (array)
+    dict(name="first-array/valid-operands", docs=FIRST_EXAMPLE1,
+         pipeline=[{"$addFields": {"firstElem": {"$first": "$x"}}}],
+         expected=[{"_id": 1, "x": [1, 2, 3], "firstElem": 1},
+                   {"_id": 2, "x": [[]], "firstElem": []},
+                   {"_id": 3, "x": [None], "firstElem": None},
+                   {"_id": 4, "x": []},
+                   {"_id": 5, "x": None, "firstElem": None},
+                   {"_id": 6, "firstElem": None}]),
+    dict(name="first-array/runninglog-first-last", docs=RUNNINGLOG,
+         pipeline=[{"$addFields": {"firstrun": {"$first": "$log"}, "lastrun": {"$last": "$log"}}}],
+         expected=[dict(RUNNINGLOG[0], firstrun={"run": 1, "distance": 8},
+                        lastrun={"run": 3, "distance": 9.2}),
+                   dict(RUNNINGLOG[1], firstrun={"run": 1, "distance": 18},
+                        lastrun={"run": 3, "distance": 16}),
+                   dict(RUNNINGLOG[2], firstrun={"run": 1, "distance": 2},
+                        lastrun={"run": 1, "distance": 2})]),
+    dict(name="first-array/runninglog-progress", docs=RUNNINGLOG,
+         pipeline=[{"$addFields": {"firstrun": {"$first": "$log"}, "lastrun": {"$last": "$log"}}},
+                   {"$project": {"team": 1, "progress": {"$cond": {
+                       "if": {"$gt": [{"$size": "$log"}, 1]},
+                       "then": {"$subtract": ["$lastrun.distance", "$firstrun.distance"]},
+                       "else": "Not enough data."}}}}],
+         expected=[{"_id": 1, "team": "Anteater", "progress": 1.1999999999999993},
+                   {"_id": 2, "team": "Bears", "progress": -2},
+                   {"_id": 3, "team": "Cobras", "progress": "Not enough data."}]),
+    # -------------------------------------------------- $setField / $unsetField
+    dict(name="setField/add-field-with-period", docs=SETFIELD_INVENTORY,
+         pipeline=[{"$replaceWith": {"$setField": {
+             "field": "price.usd", "input": "$$ROOT", "value": "$price"}}},
+             {"$unset": "price"}],
+         expected=priced("price.usd")),
+    dict(name="setField/add-field-with-dollar", docs=SETFIELD_INVENTORY,
+         pipeline=[{"$replaceWith": {"$setField": {
+             "field": {"$literal": "$price"}, "input": "$$ROOT", "value": "$price"}}},
+             {"$unset": "price"}],
+         expected=priced("$price")),
+    dict(name="setField/update-field-with-period", docs=priced("price.usd"),
+         pipeline=[{"$match": {"_id": 1}}, {"$replaceWith": {"$setField": {
+             "field": "price.usd", "input": "$$ROOT", "value": 49.99}}}],
+         expected=[{"_id": 1, "item": "sweatshirt", "qty": 300, "price.usd": 49.99}]),
+    dict(name="setField/update-field-with-dollar", docs=priced("$price"),
+         pipeline=[{"$match": {"_id": 1}}, {"$replaceWith": {"$setField": {
+             "field": {"$literal": "$price"}, "input": "$$ROOT", "value": 49.99}}}],
+         expected=[{"_id": 1, "item": "sweatshirt", "qty": 300, "$price": 49.99}]),
+    dict(name="setField/remove-field-with-period", docs=priced("price.usd"),
+         pipeline=[{"$replaceWith": {"$setField": {
+             "field": "price.usd", "input": "$$ROOT", "value": "$$REMOVE"}}}],
+         expected=unpriced()),
+    dict(name="setField/remove-field-with-dollar", docs=priced("$price"),
+         pipeline=[{"$replaceWith": {"$setField": {
+             "field": {"$literal": "$price"}, "input": "$$ROOT", "value": "$$REMOVE"}}}],
+         expected=unpriced()),
+    dict(name="unsetField/remove-field-with-period", docs=priced("price.usd"),
+         pipeline=[{"$replaceWith": {"$unsetField": {"field": "price.usd", "input": "$$ROOT"}}}],
+         expected=unpriced()),
+    dict(name="unsetField/remove-field-with-dollar", docs=priced("$price"),
+         pipeline=[{"$replaceWith": {"$unsetField": {
+             "field": {"$literal": "$price"}, "input": "$$ROOT"}}}],
+         expected=unpriced()),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
