@@ -137,7 +137,7 @@ def _fail(text: str, message: str) -> ServerError:
 
 
 _ISO = re.compile(
-    r"^\s*(?P<y>[+-]?\d{4,})-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?"
+    r"^\s*(?P<y>[+-]?\d{4}|[+-]\d{5,19})-(?P<m>\d{1,2})(?:-(?P<d>\d{1,2}))?"
     r"(?:(?:T|t|\s+)(?P<H>\d{1,2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?)?"
     r"\s*(?P<tz>Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?|[A-Za-z]+(?:/[A-Za-z_+\-0-9]+)+)?\s*$")
 _SLASH = re.compile(

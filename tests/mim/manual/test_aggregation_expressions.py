@@ -1178,6 +1178,153 @@ EXAMPLES += [
          expected=unpriced()),
 ]
 
+SHIPPING = [{"custId": 456, "purchaseDate": dt(2020, 12, 31)},
+            {"custId": 457, "purchaseDate": dt(2021, 2, 28)},
+            {"custId": 458, "purchaseDate": dt(2021, 2, 26)}]
+DELIVERY = {456: dt(2021, 1, 10), 457: dt(2021, 3, 1), 458: dt(2021, 3, 2)}
+ADD_BILLING = [{"location": "America/New_York", "login": dt(2021, 3, 13, 15),
+                "logout": dt(2021, 3, 14, 23)},
+               {"location": "America/Mexico_City", "login": dt(2021, 3, 13, 10),
+                "logout": dt(2021, 3, 14, 13)}]
+CONNECTION_TIME = [
+    {"custId": 457, "login": dt(2020, 12, 25, 19, 4), "logout": dt(2020, 12, 28, 9, 4)},
+    {"custId": 457, "login": dt(2021, 1, 27, 5, 12), "logout": dt(2021, 1, 28, 13, 5)},
+    {"custId": 458, "login": dt(2021, 1, 22, 6, 27), "logout": dt(2021, 1, 31, 11, 0)},
+    {"custId": 459, "login": dt(2021, 2, 14, 20, 14), "logout": dt(2021, 2, 17, 16, 5)},
+    {"custId": 460, "login": dt(2021, 2, 26, 2, 44), "logout": dt(2021, 2, 18, 14, 13)},
+]
+LOGMESSAGES = [
+    {"_id": 1, "date": "2017-02-08T12:10:40.787", "timezone": "America/New_York",
+     "message": "Step 1: Started"},
+    {"_id": 2, "date": "2017-02-08", "timezone": "-05:00", "message": "Step 1: Ended"},
+    {"_id": 3, "message": " Step 1: Ended "},
+    {"_id": 4, "date": "2017-02-09", "timezone": "Europe/London", "message": "Step 2: Started"},
+    {"_id": 5, "date": "2017-02-09T03:35:02.055", "timezone": "+0530",
+     "message": "Step 2: In Progress"},
+]
+TEST_SCORES = [
+    {"studentId": "2345", "test01": 62, "test02": 81, "test03": 80},
+    {"studentId": "2356", "test01": 60, "test02": 83, "test03": 79},
+    {"studentId": "2358", "test01": 67, "test02": 82, "test03": 78},
+    {"studentId": "2367", "test01": 64, "test02": 72, "test03": 77},
+    {"studentId": "2369", "test01": 60, "test02": 53, "test03": 72},
+]
+
+
+def fmt(date, tz=None):
+    spec = {"format": "%Y-%m-%d %H:%M", "date": date}
+    if tz:
+        spec["timezone"] = tz
+    return {"$dateToString": spec}
+
+
+def date_add(op, unit, amount):
+    return {op: {"startDate": "$login", "unit": unit, "amount": amount, "timezone": "$location"}}
+
+
+def dst_project(op):
+    return {"$project": {
+        "_id": 0, "location": 1, "start": fmt("$login"),
+        "days": fmt(date_add(op, "day", 1)), "hours": fmt(date_add(op, "hour", 24)),
+        "startTZInfo": fmt("$login", "$location"),
+        "daysTZInfo": fmt(date_add(op, "day", 1), "$location"),
+        "hoursTZInfo": fmt(date_add(op, "hour", 24), "$location")}}
+
+
+EXAMPLES += [
+    # ---------------------------------------------------------------- $dateAdd
+    dict(name="dateAdd/future-date-merge", colls={"shipping": SHIPPING}, coll="shipping",
+         pipeline=[{"$project": {"expectedDeliveryDate": {
+             "$dateAdd": {"startDate": "$purchaseDate", "unit": "day", "amount": 3}}}},
+             {"$merge": "shipping"}],
+         expected=[],
+         after={"shipping": [
+             {"_id": ANY, "custId": 456, "purchaseDate": dt(2020, 12, 31),
+              "expectedDeliveryDate": dt(2021, 1, 3)},
+             {"_id": ANY, "custId": 457, "purchaseDate": dt(2021, 2, 28),
+              "expectedDeliveryDate": dt(2021, 3, 3)},
+             {"_id": ANY, "custId": 458, "purchaseDate": dt(2021, 2, 26),
+              "expectedDeliveryDate": dt(2021, 3, 1)}]}),
+    dict(name="dateAdd/filter-date-range",
+         docs=[dict(d, deliveryDate=DELIVERY[d["custId"]]) for d in SHIPPING],
+         pipeline=[{"$match": {"$expr": {"$gt": ["$deliveryDate", {"$dateAdd": {
+             "startDate": "$purchaseDate", "unit": "day", "amount": 5}}]}}},
+             {"$project": {"_id": 0, "custId": 1,
+                           "purchased": {"$dateToString": {"format": "%Y-%m-%d",
+                                                           "date": "$purchaseDate"}},
+                           "delivery": {"$dateToString": {"format": "%Y-%m-%d",
+                                                          "date": "$deliveryDate"}}}}],
+         expected=[{"custId": 456, "purchased": "2020-12-31", "delivery": "2021-01-10"}]),
+    dict(name="dateAdd/daylight-savings", docs=ADD_BILLING, pipeline=[dst_project("$dateAdd")],
+         expected=[{"location": "America/New_York", "start": "2021-03-13 15:00",
+                    "days": "2021-03-14 14:00", "hours": "2021-03-14 15:00",
+                    "startTZInfo": "2021-03-13 10:00", "daysTZInfo": "2021-03-14 10:00",
+                    "hoursTZInfo": "2021-03-14 11:00"},
+                   {"location": "America/Mexico_City", "start": "2021-03-13 10:00",
+                    "days": "2021-03-14 10:00", "hours": "2021-03-14 10:00",
+                    "startTZInfo": "2021-03-13 04:00", "daysTZInfo": "2021-03-14 04:00",
+                    "hoursTZInfo": "2021-03-14 04:00"}]),
+    # ----------------------------------------------------------- $dateSubtract
+    # The page's $match repeats the $expr key; the shell keeps the last one (month == 1).
+    dict(name="dateSubtract/logout-merge", colls={"connectionTime": CONNECTION_TIME},
+         coll="connectionTime",
+         pipeline=[{"$match": {"$expr": {"$eq": [{"$month": "$logout"}, 1]}}},
+                   {"$project": {"logoutTime": {"$dateSubtract": {
+                       "startDate": "$logout", "unit": "hour", "amount": 3}}}},
+                   {"$merge": "connectionTime"}],
+         expected=[],
+         after={"connectionTime": [
+             dict({"_id": ANY}, **CONNECTION_TIME[0]),
+             dict({"_id": ANY}, **CONNECTION_TIME[1], logoutTime=dt(2021, 1, 28, 10, 5)),
+             dict({"_id": ANY}, **CONNECTION_TIME[2], logoutTime=dt(2021, 1, 31, 8, 0)),
+             dict({"_id": ANY}, **CONNECTION_TIME[3]),
+             dict({"_id": ANY}, **CONNECTION_TIME[4])]}),
+    # --------------------------------------------------------- $dateFromString
+    dict(name="dateFromString/new-york-timezone", docs=LOGMESSAGES,
+         pipeline=[{"$project": {"date": {"$dateFromString": {
+             "dateString": "$date", "timezone": "America/New_York"}}}}],
+         expected=[{"_id": 1, "date": dt(2017, 2, 8, 17, 10, 40, 787000)},
+                   {"_id": 2, "date": dt(2017, 2, 8, 5)},
+                   {"_id": 3, "date": None},
+                   {"_id": 4, "date": dt(2017, 2, 9, 5)},
+                   {"_id": 5, "date": dt(2017, 2, 9, 8, 35, 2, 55000)}]),
+    dict(name="dateFromString/timezone-field", docs=LOGMESSAGES,
+         pipeline=[{"$project": {"date": {"$dateFromString": {
+             "dateString": "$date", "timezone": "$timezone"}}}}],
+         expected=[{"_id": 1, "date": dt(2017, 2, 8, 17, 10, 40, 787000)},
+                   {"_id": 2, "date": dt(2017, 2, 8, 5)},
+                   {"_id": 3, "date": None},
+                   {"_id": 4, "date": dt(2017, 2, 9)},
+                   {"_id": 5, "date": dt(2017, 2, 8, 22, 5, 2, 55000)}]),
+    dict(name="dateFromString/onError",
+         docs=[{"_id": 1, "date": "2017-02-08T12:10:40.787", "timezone": "America/New_York"},
+               {"_id": 2, "date": "20177-02-09T03:35:02.055", "timezone": "America/New_York"}],
+         pipeline=[{"$project": {"date": {"$dateFromString": {
+             "dateString": "$date", "timezone": "$timezone", "onError": "$date"}}}}],
+         expected=[{"_id": 1, "date": dt(2017, 2, 8, 17, 10, 40, 787000)},
+                   {"_id": 2, "date": "20177-02-09T03:35:02.055"}]),
+    dict(name="dateFromString/onNull",
+         docs=[{"_id": 1, "date": "2017-02-08T12:10:40.787", "timezone": "America/New_York"},
+               {"_id": 2, "date": None, "timezone": "America/New_York"}],
+         pipeline=[{"$project": {"date": {"$dateFromString": {
+             "dateString": "$date", "timezone": "$timezone", "onNull": dt(1970, 1, 1)}}}}],
+         expected=[{"_id": 1, "date": dt(2017, 2, 8, 17, 10, 40, 787000)},
+                   {"_id": 2, "date": dt(1970, 1, 1)}]),
+    # ----------------------------------------------------------------- $median
+    dict(name="median/accumulator", docs=TEST_SCORES,
+         pipeline=[{"$group": {"_id": None, "test01_median": {
+             "$median": {"input": "$test01", "method": "approximate"}}}}],
+         expected=[{"_id": None, "test01_median": 62}]),
+    dict(name="median/project-expression", docs=TEST_SCORES,
+         pipeline=[{"$project": {"_id": 0, "studentId": 1, "testMedians": {"$median": {
+             "input": ["$test01", "$test02", "$test03"], "method": "approximate"}}}}],
+         expected=[{"studentId": "2345", "testMedians": 80},
+                   {"studentId": "2356", "testMedians": 79},
+                   {"studentId": "2358", "testMedians": 78},
+                   {"studentId": "2367", "testMedians": 72},
+                   {"studentId": "2369", "testMedians": 60}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     if "error" in ex:
