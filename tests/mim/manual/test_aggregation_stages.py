@@ -622,6 +622,200 @@ EXAMPLES += [
         expected=[{"passing_scores": 4}]),
 ]
 
+def _art(i, title, artist, year, price, h, w):
+    doc = {"_id": i, "title": title, "artist": artist}
+    if year is not None:
+        doc["year"] = year
+    doc["price"] = D(price)
+    doc["dimensions"] = {"height": h, "width": w, "units": "in"}
+    return doc
+
+
+BA_ARTWORK = [
+    _art(1, "The Pillars of Society", "Grosz", 1926, "199.99", 39, 21),
+    _art(2, "Melancholy III", "Munch", 1902, "280.00", 49, 32),
+    _art(3, "Dancer", "Miro", 1925, "76.04", 25, 20),
+    _art(4, "The Great Wave off Kanagawa", "Hokusai", None, "167.30", 24, 36),
+    _art(5, "The Persistence of Memory", "Dali", 1931, "483.00", 20, 24),
+    _art(6, "Composition VII", "Kandinsky", 1913, "385.00", 30, 46),
+    _art(7, "The Scream", "Munch", None, "159.00", 24, 18),
+    _art(8, "Blue Flower", "O'Keefe", 1918, "118.42", 24, 20),
+]
+BA_PRICE = [{"_id": {"min": D(a), "max": D(b)}, "count": 2}
+            for a, b in [("76.04", "159.00"), ("159.00", "199.99"), ("199.99", "385.00"),
+                         ("385.00", "483.00")]]
+# The page says the things collection holds _id 1 to 100, but every result in its table
+# (min 0, unrounded max 99, 32 documents below 32) is that of _id 0 to 99.
+THINGS = [{"_id": i} for i in range(100)]
+
+
+def _buckets(*bounds):
+    return [{"_id": {"min": a, "max": b}, "count": n} for a, b, n in bounds]
+
+
+def _granularity(name, granularity, expected):
+    spec = {"groupBy": "$_id", "buckets": 5}
+    if granularity:
+        spec["granularity"] = granularity
+    return dict(name=name, docs=THINGS, pipeline=[{"$bucketAuto": spec}], expected=expected)
+
+
+REDACT_FORECAST = {
+    "_id": 1, "title": "123 Department Report", "tags": ["G", "STLW"], "year": 2014,
+    "subsections": [
+        {"subtitle": "Section 1: Overview", "tags": ["SI", "G"],
+         "content": "Section 1: This is the content of section 1."},
+        {"subtitle": "Section 2: Analysis", "tags": ["STLW"],
+         "content": "Section 2: This is the content of section 2."},
+        {"subtitle": "Section 3: Budgeting", "tags": ["TK"],
+         "content": {"text": "Section 3: This is the content of section3.", "tags": ["HCS"]}}]}
+REDACT_ACCOUNT = {
+    "_id": 1, "level": 1, "acct_id": "xyz123",
+    "cc": {"level": 5, "type": "yy", "num": 0, "exp_date": dt(2015, 11, 1),
+           "billing_addr": {"level": 5, "addr1": "123 ABC Street", "city": "Some City"},
+           "shipping_addr": [{"level": 3, "addr1": "987 XYZ Ave", "city": "Some City"},
+                             {"level": 3, "addr1": "PO Box 0123", "city": "Some City"}]},
+    "status": "A"}
+AF_SCORES = [
+    {"_id": 1, "student": "Maya", "homework": [10, 5, 10], "quiz": [10, 8], "extraCredit": 0},
+    {"_id": 2, "student": "Ryan", "homework": [5, 6, 5], "quiz": [8, 8], "extraCredit": 8},
+]
+LAB_READINGS = [{"date": dt(2024, 10, 9), "temperature": 80},
+                {"date": None, "temperature": 83},
+                {"date": dt(2024, 12, 9), "temperature": 85}]
+EXAMPLES += [
+    # ------------------------------------------------------------ $bucketAuto
+    _granularity("bucketAuto/no-granularity", None,
+                 _buckets((0, 20, 20), (20, 40, 20), (40, 60, 20), (60, 80, 20), (80, 99, 20))),
+    _granularity("bucketAuto/granularity-R20", "R20",
+                 _buckets((0, 20, 20), (20, 40, 20), (40, 63, 23), (63, 90, 27), (90, 100, 10))),
+    _granularity("bucketAuto/granularity-E24", "E24",
+                 _buckets((0, 20, 20), (20, 43, 23), (43, 68, 25), (68, 91, 23), (91, 100, 9))),
+    _granularity("bucketAuto/granularity-1-2-5", "1-2-5",
+                 _buckets((0, 20, 20), (20, 50, 30), (50, 100, 50))),
+    _granularity("bucketAuto/granularity-POWERSOF2", "POWERSOF2",
+                 _buckets((0, 32, 32), (32, 64, 32), (64, 128, 36))),
+    dict(name="bucketAuto/single-facet", docs=BA_ARTWORK,
+         pipeline=[{"$bucketAuto": {"groupBy": "$price", "buckets": 4}}], expected=BA_PRICE),
+    dict(name="bucketAuto/multi-faceted", docs=BA_ARTWORK, any_key_order=True,
+         unordered_arrays=["titles", "years"],
+         pipeline=[{"$facet": {
+             "price": [{"$bucketAuto": {"groupBy": "$price", "buckets": 4}}],
+             "year": [{"$bucketAuto": {"groupBy": "$year", "buckets": 3, "output": {
+                 "count": {"$sum": 1}, "years": {"$push": "$year"}}}}],
+             "area": [{"$bucketAuto": {
+                 "groupBy": {"$multiply": ["$dimensions.height", "$dimensions.width"]},
+                 "buckets": 4,
+                 "output": {"count": {"$sum": 1}, "titles": {"$push": "$title"}}}}]}}],
+         expected=[{
+             "area": [
+                 {"_id": {"min": 432, "max": 500}, "count": 3,
+                  "titles": ["The Scream", "The Persistence of Memory", "Blue Flower"]},
+                 {"_id": {"min": 500, "max": 864}, "count": 2,
+                  "titles": ["Dancer", "The Pillars of Society"]},
+                 {"_id": {"min": 864, "max": 1568}, "count": 2,
+                  "titles": ["The Great Wave off Kanagawa", "Composition VII"]},
+                 {"_id": {"min": 1568, "max": 1568}, "count": 1, "titles": ["Melancholy III"]}],
+             "price": BA_PRICE,
+             "year": [
+                 {"_id": {"min": None, "max": 1913}, "count": 3, "years": [1902]},
+                 {"_id": {"min": 1913, "max": 1926}, "count": 3, "years": [1913, 1918, 1925]},
+                 {"_id": {"min": 1926, "max": 1931}, "count": 2, "years": [1926, 1931]}]}]),
+    # ----------------------------------------------------------- $replaceRoot
+    dict(name="replaceRoot/merge-default-pets",
+         docs=[{"_id": 1, "name": "Arlene", "age": 34, "pets": {"dogs": 2, "cats": 1}},
+               {"_id": 2, "name": "Sam", "age": 41, "pets": {"cats": 1, "fish": 3}},
+               {"_id": 3, "name": "Maria", "age": 25}],
+         pipeline=[{"$replaceRoot": {"newRoot": {"$mergeObjects": [
+             {"dogs": 0, "cats": 0, "birds": 0, "fish": 0}, "$pets"]}}}],
+         expected=[{"dogs": 2, "cats": 1, "birds": 0, "fish": 0},
+                   {"dogs": 0, "cats": 1, "birds": 0, "fish": 3},
+                   {"dogs": 0, "cats": 0, "birds": 0, "fish": 0}]),
+    dict(name="replaceRoot/document-nested-in-array",
+         docs=[{"_id": 1, "grades": [{"test": 1, "grade": 80, "mean": 75, "std": 6},
+                                     {"test": 2, "grade": 85, "mean": 90, "std": 4},
+                                     {"test": 3, "grade": 95, "mean": 85, "std": 6}]},
+               {"_id": 2, "grades": [{"test": 1, "grade": 90, "mean": 75, "std": 6},
+                                     {"test": 2, "grade": 87, "mean": 90, "std": 3},
+                                     {"test": 3, "grade": 91, "mean": 85, "std": 4}]}],
+         pipeline=[{"$unwind": "$grades"}, {"$match": {"grades.grade": {"$gte": 90}}},
+                   {"$replaceRoot": {"newRoot": "$grades"}}],
+         expected=[{"test": 3, "grade": 95, "mean": 85, "std": 6},
+                   {"test": 1, "grade": 90, "mean": 75, "std": 6},
+                   {"test": 3, "grade": 91, "mean": 85, "std": 4}]),
+    dict(name="replaceRoot/new-document",
+         docs=[{"_id": 1, "first_name": "Gary", "last_name": "Sheffield", "city": "New York"},
+               {"_id": 2, "first_name": "Nancy", "last_name": "Walker", "city": "Anaheim"},
+               {"_id": 3, "first_name": "Peter", "last_name": "Sumner", "city": "Toledo"}],
+         pipeline=[{"$replaceRoot": {"newRoot": {"full_name": {
+             "$concat": ["$first_name", " ", "$last_name"]}}}}],
+         expected=[{"full_name": "Gary Sheffield"}, {"full_name": "Nancy Walker"},
+                   {"full_name": "Peter Sumner"}]),
+    dict(name="replaceRoot/root-and-default-document",
+         docs=[{"_id": 1, "name": "Fred", "email": "fred@example.net"},
+               {"_id": 2, "name": "Frank N. Stine", "cell": "012-345-9999"},
+               {"_id": 3, "name": "Gren Dell", "home": "987-654-3210",
+                "email": "beo@example.net"}],
+         pipeline=[{"$replaceRoot": {"newRoot": {"$mergeObjects": [
+             {"_id": "", "name": "", "email": "", "cell": "", "home": ""}, "$$ROOT"]}}}],
+         expected=[{"_id": 1, "name": "Fred", "email": "fred@example.net", "cell": "",
+                    "home": ""},
+                   {"_id": 2, "name": "Frank N. Stine", "email": "", "cell": "012-345-9999",
+                    "home": ""},
+                   {"_id": 3, "name": "Gren Dell", "email": "beo@example.net", "cell": "",
+                    "home": "987-654-3210"}]),
+    # ---------------------------------------------------------------- $redact
+    dict(name="redact/access-every-level", docs=[REDACT_FORECAST],
+         pipeline=[{"$match": {"year": 2014}}, {"$redact": {"$cond": {
+             "if": {"$gt": [{"$size": {"$setIntersection": ["$tags", ["STLW", "G"]]}}, 0]},
+             "then": "$$DESCEND", "else": "$$PRUNE"}}}],
+         expected=[dict(REDACT_FORECAST, subsections=REDACT_FORECAST["subsections"][:2])]),
+    dict(name="redact/exclude-level", docs=[REDACT_ACCOUNT],
+         pipeline=[{"$match": {"status": "A"}}, {"$redact": {"$cond": {
+             "if": {"$eq": ["$level", 5]}, "then": "$$PRUNE", "else": "$$DESCEND"}}}],
+         expected=[{"_id": 1, "level": 1, "acct_id": "xyz123", "status": "A"}]),
+    # ------------------------------------------------------------- $addFields
+    dict(name="addFields/two-stages", docs=AF_SCORES,
+         pipeline=[{"$addFields": {"totalHomework": {"$sum": "$homework"},
+                                   "totalQuiz": {"$sum": "$quiz"}}},
+                   {"$addFields": {"totalScore": {
+                       "$add": ["$totalHomework", "$totalQuiz", "$extraCredit"]}}}],
+         expected=[dict(AF_SCORES[0], totalHomework=25, totalQuiz=18, totalScore=43),
+                   dict(AF_SCORES[1], totalHomework=16, totalQuiz=16, totalScore=40)]),
+    dict(name="addFields/embedded-document",
+         docs=[{"_id": 1, "type": "car", "specs": {"doors": 4, "wheels": 4}},
+               {"_id": 2, "type": "motorcycle", "specs": {"doors": 0, "wheels": 2}},
+               {"_id": 3, "type": "jet ski"}],
+         pipeline=[{"$addFields": {"specs.fuel_type": "unleaded"}}],
+         expected=[{"_id": 1, "type": "car",
+                    "specs": {"doors": 4, "wheels": 4, "fuel_type": "unleaded"}},
+                   {"_id": 2, "type": "motorcycle",
+                    "specs": {"doors": 0, "wheels": 2, "fuel_type": "unleaded"}},
+                   {"_id": 3, "type": "jet ski", "specs": {"fuel_type": "unleaded"}}]),
+    dict(name="addFields/overwrite-field", docs=[{"_id": 1, "dogs": 10, "cats": 15}],
+         pipeline=[{"$addFields": {"cats": 20}}], expected=[{"_id": 1, "dogs": 10, "cats": 20}]),
+    dict(name="addFields/replace-id",
+         docs=[{"_id": 1, "item": "tangerine", "type": "citrus"},
+               {"_id": 2, "item": "lemon", "type": "citrus"},
+               {"_id": 3, "item": "grapefruit", "type": "citrus"}],
+         pipeline=[{"$addFields": {"_id": "$item", "item": "fruit"}}],
+         expected=[{"_id": "tangerine", "item": "fruit", "type": "citrus"},
+                   {"_id": "lemon", "item": "fruit", "type": "citrus"},
+                   {"_id": "grapefruit", "item": "fruit", "type": "citrus"}]),
+    dict(name="addFields/add-element-to-array", docs=AF_SCORES,
+         pipeline=[{"$match": {"_id": 1}},
+                   {"$addFields": {"homework": {"$concatArrays": ["$homework", [7]]}}}],
+         expected=[dict(AF_SCORES[0], homework=[10, 5, 10, 7])]),
+    dict(name="addFields/remove-field", docs=LAB_READINGS,
+         pipeline=[{"$addFields": {"date": "$$REMOVE"}}],
+         expected=[{"_id": ANY, "temperature": t} for t in (80, 83, 85)]),
+    dict(name="addFields/remove-field-conditionally", docs=LAB_READINGS,
+         pipeline=[{"$addFields": {"date": {"$ifNull": ["$date", "$$REMOVE"]}}}],
+         expected=[{"_id": ANY, "date": dt(2024, 10, 9), "temperature": 80},
+                   {"_id": ANY, "temperature": 83},
+                   {"_id": ANY, "date": dt(2024, 12, 9), "temperature": 85}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
