@@ -816,6 +816,92 @@ EXAMPLES += [
                    {"_id": ANY, "date": dt(2024, 12, 9), "temperature": 85}]),
 ]
 
+def _sales_year(rows):
+    return [{"store": s, "item": i, "quantity": q} for s, i, q in rows]
+
+
+G, S = "General Store", "ShopMart"
+SALES_YEARS = {
+    "2017": _sales_year([(G, "Chocolates", 150), (S, "Chocolates", 50), (G, "Cookies", 100),
+                         (S, "Cookies", 120), (G, "Pie", 10), (S, "Pie", 5)]),
+    "2018": _sales_year([(G, "Cheese", 30), (S, "Cheese", 50), (G, "Chocolates", 125),
+                         (S, "Chocolates", 150), (G, "Cookies", 200), (S, "Cookies", 100),
+                         (S, "Nuts", 100), (G, "Pie", 30), (S, "Pie", 25)]),
+    "2019": _sales_year([(G, "Cheese", 50), (S, "Cheese", 20), (G, "Chocolates", 125),
+                         (S, "Chocolates", 150), (G, "Cookies", 200), (S, "Cookies", 100),
+                         (G, "Nuts", 80), (S, "Nuts", 30), (G, "Pie", 50), (S, "Pie", 75)]),
+    "2020": _sales_year([(G, "Cheese", 100), (S, "Cheese", 100), (G, "Chocolates", 200),
+                         (S, "Chocolates", 300), (G, "Cookies", 500), (S, "Cookies", 400),
+                         (G, "Nuts", 100), (S, "Nuts", 200), (G, "Pie", 100), (S, "Pie", 100)]),
+}
+SALES_YEAR_COLLS = {f"sales_{y}": docs for y, docs in SALES_YEARS.items()}
+GAMESCORES = [
+    {"playerId": "PlayerA", "gameId": "G1", "score": 31},
+    {"playerId": "PlayerB", "gameId": "G1", "score": 33},
+    {"playerId": "PlayerC", "gameId": "G1", "score": 99},
+    {"playerId": "PlayerD", "gameId": "G1", "score": 1},
+    {"playerId": "PlayerA", "gameId": "G2", "score": 10},
+    {"playerId": "PlayerB", "gameId": "G2", "score": 14},
+    {"playerId": "PlayerC", "gameId": "G2", "score": 66},
+    {"playerId": "PlayerD", "gameId": "G2", "score": 80},
+]
+FIRST_SALES = [
+    {"_id": 1, "item": "abc", "price": 10, "quantity": 2, "date": dt(2014, 1, 1, 8)},
+    {"_id": 2, "item": "jkl", "price": 20, "quantity": 1, "date": dt(2014, 2, 3, 9)},
+    {"_id": 3, "item": "xyz", "price": 5, "quantity": 5, "date": dt(2014, 2, 3, 9, 5)},
+    {"_id": 4, "item": "abc", "price": 10, "quantity": 10, "date": dt(2014, 2, 15, 8)},
+    {"_id": 5, "item": "xyz", "price": 5, "quantity": 10, "date": dt(2014, 2, 15, 9, 5)},
+    {"_id": 6, "item": "xyz", "price": 5, "quantity": 5, "date": dt(2014, 2, 15, 12, 5, 10)},
+    {"_id": 7, "item": "xyz", "price": 5, "quantity": 10, "date": dt(2014, 2, 15, 14, 12, 12)},
+]
+EXAMPLES += [
+    # ------------------------------------------------------------- $unionWith
+    dict(name="unionWith/all-sales-by-year", colls=SALES_YEAR_COLLS, coll="sales_2017",
+         ordered=True,
+         pipeline=[{"$set": {"_id": "2017"}},
+                   {"$unionWith": {"coll": "sales_2018", "pipeline": [{"$set": {"_id": "2018"}}]}},
+                   {"$unionWith": {"coll": "sales_2019", "pipeline": [{"$set": {"_id": "2019"}}]}},
+                   {"$unionWith": {"coll": "sales_2020", "pipeline": [{"$set": {"_id": "2020"}}]}},
+                   {"$sort": {"_id": 1, "store": 1, "item": 1}}],
+         expected=[{"_id": y, **d} for y, docs in SALES_YEARS.items()
+                   for d in sorted(docs, key=lambda d: (d["store"], d["item"]))]),
+    dict(name="unionWith/sales-by-item", colls=SALES_YEAR_COLLS, coll="sales_2017", ordered=True,
+         pipeline=[{"$unionWith": "sales_2018"}, {"$unionWith": "sales_2019"},
+                   {"$unionWith": "sales_2020"},
+                   {"$group": {"_id": "$item", "total": {"$sum": "$quantity"}}},
+                   {"$sort": {"total": -1}}],
+         expected=[{"_id": "Cookies", "total": 1720}, {"_id": "Chocolates", "total": 1250},
+                   {"_id": "Nuts", "total": 510}, {"_id": "Pie", "total": 395},
+                   {"_id": "Cheese", "total": 350}]),
+    dict(name="unionWith/specified-documents", coll="cakeFlavors",
+         colls={"cakeFlavors": [{"_id": 1, "flavor": "chocolate"},
+                                {"_id": 2, "flavor": "strawberry"},
+                                {"_id": 3, "flavor": "cherry"}]},
+         pipeline=[{"$unionWith": {"pipeline": [{"$documents": [
+             {"_id": 4, "flavor": "orange"}, {"_id": 5, "flavor": "vanilla", "price": 20}]}]}}],
+         expected=[{"_id": 1, "flavor": "chocolate"}, {"_id": 2, "flavor": "strawberry"},
+                   {"_id": 3, "flavor": "cherry"}, {"_id": 4, "flavor": "orange"},
+                   {"_id": 5, "flavor": "vanilla", "price": 20}]),
+    # ------------------------------------------------------------------ $top
+    dict(name="top/single-game", docs=GAMESCORES,
+         pipeline=[{"$match": {"gameId": "G1"}},
+                   {"$group": {"_id": "$gameId", "playerId": {"$top": {
+                       "output": ["$playerId", "$score"], "sortBy": {"score": -1}}}}}],
+         expected=[{"_id": "G1", "playerId": ["PlayerC", 99]}]),
+    dict(name="top/multiple-games", docs=GAMESCORES,
+         pipeline=[{"$group": {"_id": "$gameId", "playerId": {"$top": {
+             "output": ["$playerId", "$score"], "sortBy": {"score": -1}}}}}],
+         expected=[{"_id": "G2", "playerId": ["PlayerD", 80]},
+                   {"_id": "G1", "playerId": ["PlayerC", 99]}]),
+    # ------------------------------------------------------- $first (accumulator)
+    dict(name="first/first-sales-date", docs=FIRST_SALES,
+         pipeline=[{"$sort": {"item": 1, "date": 1}},
+                   {"$group": {"_id": "$item", "firstSalesDate": {"$first": "$date"}}}],
+         expected=[{"_id": "xyz", "firstSalesDate": dt(2014, 2, 3, 9, 5)},
+                   {"_id": "jkl", "firstSalesDate": dt(2014, 2, 3, 9)},
+                   {"_id": "abc", "firstSalesDate": dt(2014, 1, 1, 8)}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
