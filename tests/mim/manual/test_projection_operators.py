@@ -60,6 +60,34 @@ EXAMPLES += [
     posts("slice/skip-back-1-take-3", [-1, 3], [1], [4]),
 ]
 
+POS_STUDENTS = [
+    {"_id": 1, "semester": 1, "grades": [70, 87, 90]},
+    {"_id": 2, "semester": 1, "grades": [90, 88, 92]},
+    {"_id": 3, "semester": 1, "grades": [85, 100, 90]},
+    {"_id": 4, "semester": 2, "grades": [79, 85, 80]},
+    {"_id": 5, "semester": 2, "grades": [88, 88, 92]},
+    {"_id": 6, "semester": 2, "grades": [95, 90, 96]},
+]
+POS_STUDENTS_DOCS = [
+    {"_id": 7, "semester": 3, "grades": [{"grade": 80, "mean": 75, "std": 8},
+                                         {"grade": 85, "mean": 90, "std": 5},
+                                         {"grade": 90, "mean": 85, "std": 3}]},
+    {"_id": 8, "semester": 3, "grades": [{"grade": 92, "mean": 88, "std": 8},
+                                         {"grade": 78, "mean": 90, "std": 5},
+                                         {"grade": 88, "mean": 85, "std": 3}]},
+]
+EXAMPLES += [
+    # ------------------------------------------------------------ positional $
+    dict(name="positional-projection/array-values", docs=POS_STUDENTS,
+         filter={"semester": 1, "grades": {"$gte": 85}}, projection={"grades.$": 1},
+         expected=[{"_id": 1, "grades": [87]}, {"_id": 2, "grades": [90]},
+                   {"_id": 3, "grades": [85]}]),
+    dict(name="positional-projection/array-documents", docs=POS_STUDENTS_DOCS,
+         filter={"grades.mean": {"$gt": 70}}, projection={"grades.$": 1},
+         expected=[{"_id": 7, "grades": [{"grade": 80, "mean": 75, "std": 8}]},
+                   {"_id": 8, "grades": [{"grade": 92, "mean": 88, "std": 8}]}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)

@@ -1,10 +1,14 @@
 """Query operators: the MongoDB manual's worked examples
 (mongodb/docs source/reference/operator/query/<operator>.txt), run as data."""
 
+from datetime import datetime
+
 import pytest
 from bson.binary import Binary
+from bson.max_key import MaxKey
+from bson.min_key import MinKey
 
-from .harness import ids, run
+from .harness import ANY, ids, run
 
 # The documents the $bitsAllSet page shows (the page's shared collection include is not in
 # the index; these two are printed in full in its results).
@@ -65,6 +69,89 @@ def test_manual_error(db, name, filter_, message):
     db.c.insert_many([dict(d) for d in MOD_INVENTORY])
     with pytest.raises(OperationFailure, match=message):
         list(db.c.find(filter_))
+
+SURVEY = [
+    {"_id": 1, "results": [{"product": "abc", "score": 10}, {"product": "xyz", "score": 5}]},
+    {"_id": 2, "results": [{"product": "abc", "score": 8}, {"product": "xyz", "score": 7}]},
+    {"_id": 3, "results": [{"product": "abc", "score": 7}, {"product": "xyz", "score": 8}]},
+    {"_id": 4, "results": [{"product": "abc", "score": 7}, {"product": "def", "score": 8}]},
+]
+RECORDS = [{"a": 5, "b": 5, "c": None}, {"a": 3, "b": None, "c": 8}, {"a": None, "b": 3, "c": 9},
+           {"a": 1, "b": 2, "c": 3}, {"a": 2, "c": 5}, {"a": 3, "b": 2}, {"a": 4},
+           {"b": 2, "c": 4}, {"b": 2}, {"c": 6}]
+
+
+def with_id(docs):
+    return [{"_id": ANY, **d} for d in docs]
+
+
+GRADES = [
+    {"_id": 1, "name": "Alice King", "classAverage": 87.333333333333333},
+    {"_id": 2, "name": "Bob Jenkins", "classAverage": "83.52"},
+    {"_id": 3, "name": "Cathy Hart", "classAverage": "94.06"},
+    {"_id": 4, "name": "Drew Williams", "classAverage": 93},
+]
+
+
+def _grade(ms, grade, score):
+    return {"date": datetime.utcfromtimestamp(ms / 1000), "grade": grade, "score": score}
+
+
+TYPE_RESTAURANTS = [
+    {"_id": 1, "address": {"building": "230", "coord": [-73.996089, 40.675018],
+                           "street": "Huntington St", "zipcode": "11231"},
+     "borough": "Brooklyn", "cuisine": "Bakery",
+     "grades": [_grade(1393804800000, "C", 15), _grade(1378857600000, "C", 16),
+                _grade(1358985600000, MinKey(), 30), _grade(1322006400000, "C", 15)],
+     "name": "Dirty Dan's Donuts", "restaurant_id": "30075445"},
+    {"_id": 2, "address": {"building": "1166", "coord": [-73.955184, 40.738589],
+                           "street": "Manhattan Ave", "zipcode": "11222"},
+     "borough": "Brooklyn", "cuisine": "Bakery",
+     "grades": [_grade(1393804800000, MaxKey(), 2), _grade(1378857600000, "B", 6),
+                _grade(1358985600000, MaxKey(), 3), _grade(1322006400000, "B", 5)],
+     "name": "Dainty Daisey's Donuts", "restaurant_id": "30075449"},
+]
+SENSOR_READING = [
+    {"_id": 1, "readings": [25, 23, ["Warn: High Temp!", 55], ["ERROR: SYSTEM SHUTDOWN!", 66]]},
+    {"_id": 2, "readings": [25, 25, 24, 23]},
+    {"_id": 3, "readings": [22, 24, []]},
+    {"_id": 4, "readings": []},
+    {"_id": 5, "readings": 24},
+]
+EXAMPLES += [
+    # -------------------------------------------------------------- $elemMatch
+    dict(name="elemMatch/element-match",
+         docs=[{"_id": 1, "results": [82, 85, 88]}, {"_id": 2, "results": [75, 88, 89]}],
+         filter={"results": {"$elemMatch": {"$gte": 80, "$lt": 85}}},
+         expected=[{"_id": 1, "results": [82, 85, 88]}]),
+    dict(name="elemMatch/embedded-documents", docs=SURVEY,
+         filter={"results": {"$elemMatch": {"product": "xyz", "score": {"$gte": 8}}}},
+         expected=[SURVEY[2]]),
+    dict(name="elemMatch/single-condition", docs=SURVEY,
+         filter={"results": {"$elemMatch": {"product": "xyz"}}}, expected=SURVEY[:3]),
+    dict(name="elemMatch/single-condition-dotted", docs=SURVEY,
+         filter={"results.product": "xyz"}, expected=SURVEY[:3]),
+    dict(name="elemMatch/ne-inside", docs=SURVEY,
+         filter={"results": {"$elemMatch": {"product": {"$ne": "xyz"}}}}, expected=SURVEY),
+    dict(name="elemMatch/ne-without", docs=SURVEY,
+         filter={"results.product": {"$ne": "xyz"}}, expected=[SURVEY[3]]),
+    # ----------------------------------------------------------------- $exists
+    dict(name="exists/true", docs=RECORDS, filter={"a": {"$exists": True}},
+         expected=with_id(RECORDS[:7])),
+    dict(name="exists/false", docs=RECORDS, filter={"b": {"$exists": False}},
+         expected=with_id([RECORDS[4], RECORDS[6], RECORDS[9]])),
+    # ------------------------------------------------------------------- $type
+    dict(name="type/multiple-numeric-aliases", docs=GRADES,
+         filter={"classAverage": {"$type": [2, 1]}}, expected=GRADES[:3]),
+    dict(name="type/multiple-string-aliases", docs=GRADES,
+         filter={"classAverage": {"$type": ["string", "double"]}}, expected=GRADES[:3]),
+    dict(name="type/minKey", docs=TYPE_RESTAURANTS, filter={"grades.grade": {"$type": "minKey"}},
+         expected=[TYPE_RESTAURANTS[0]]),
+    dict(name="type/maxKey", docs=TYPE_RESTAURANTS, filter={"grades.grade": {"$type": "maxKey"}},
+         expected=[TYPE_RESTAURANTS[1]]),
+    dict(name="type/array", docs=SENSOR_READING, filter={"readings": {"$type": "array"}},
+         expected=SENSOR_READING[:4]),
+]
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
