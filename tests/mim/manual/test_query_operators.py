@@ -7,6 +7,8 @@ import pytest
 from bson.binary import Binary
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
+from bson.objectid import ObjectId
+from bson.regex import Regex
 
 from .harness import ANY, ids, run
 
@@ -151,6 +153,61 @@ EXAMPLES += [
          expected=[TYPE_RESTAURANTS[1]]),
     dict(name="type/array", docs=SENSOR_READING, filter={"readings": {"$type": "array"}},
          expected=SENSOR_READING[:4]),
+]
+
+ALL_INVENTORY = [
+    {"_id": ObjectId("5234cc89687ea597eabee675"), "code": "xyz",
+     "tags": ["school", "book", "bag", "headphone", "appliance"],
+     "qty": [{"size": "S", "num": 10, "color": "blue"}, {"size": "M", "num": 45, "color": "blue"},
+             {"size": "L", "num": 100, "color": "green"}]},
+    {"_id": ObjectId("5234cc8a687ea597eabee676"), "code": "abc",
+     "tags": ["appliance", "school", "book"],
+     "qty": [{"size": "6", "num": 100, "color": "green"},
+             {"size": "6", "num": 50, "color": "blue"},
+             {"size": "8", "num": 100, "color": "brown"}]},
+    {"_id": ObjectId("5234ccb7687ea597eabee677"), "code": "efg", "tags": ["school", "book"],
+     "qty": [{"size": "S", "num": 10, "color": "blue"}, {"size": "M", "num": 100, "color": "blue"},
+             {"size": "L", "num": 100, "color": "green"}]},
+    {"_id": ObjectId("52350353b2eff1353b349de9"), "code": "ijk", "tags": ["electronics", "school"],
+     "qty": [{"size": "M", "num": 100, "color": "green"}]},
+]
+PRODUCTS = [
+    {"_id": 100, "sku": "abc123", "description": "Single line description."},
+    {"_id": 101, "sku": "abc789", "description": "First line\nSecond line"},
+    {"_id": 102, "sku": "xyz456", "description": "Many spaces before     line"},
+    {"_id": 103, "sku": "xyz789", "description": "Multiple\nline description"},
+]
+EXAMPLES += [
+    # -------------------------------------------------------------------- $all
+    dict(name="all/match-values", docs=ALL_INVENTORY,
+         filter={"tags": {"$all": ["appliance", "school", "book"]}}, expected=ALL_INVENTORY[:2]),
+    dict(name="all/with-elemMatch", docs=ALL_INVENTORY,
+         filter={"qty": {"$all": [{"$elemMatch": {"size": "M", "num": {"$gt": 50}}},
+                                  {"$elemMatch": {"num": 100, "color": "green"}}]}},
+         expected=ALL_INVENTORY[2:]),
+    dict(name="all/non-array-field", docs=ALL_INVENTORY, filter={"qty.num": {"$all": [50]}},
+         expected=[ALL_INVENTORY[1]]),
+    dict(name="all/non-array-field-equality", docs=ALL_INVENTORY, filter={"qty.num": 50},
+         expected=[ALL_INVENTORY[1]]),
+    # ------------------------------------------------------------------ $regex
+    dict(name="regex/case-insensitive", docs=PRODUCTS,
+         filter={"sku": {"$regex": Regex("^ABC", "i")}}, expected=PRODUCTS[:2]),
+    dict(name="regex/multiline", docs=PRODUCTS,
+         filter={"description": {"$regex": Regex("^S"), "$options": "m"}},
+         expected=PRODUCTS[:2]),
+    dict(name="regex/without-multiline", docs=PRODUCTS,
+         filter={"description": {"$regex": Regex("^S")}}, expected=PRODUCTS[:1]),
+    dict(name="regex/no-anchor", docs=PRODUCTS,
+         filter={"description": {"$regex": Regex("S")}}, expected=PRODUCTS[:2]),
+    dict(name="regex/dot-all", docs=PRODUCTS,
+         filter={"description": {"$regex": Regex("m.*line"), "$options": "si"}},
+         expected=PRODUCTS[2:]),
+    dict(name="regex/without-dot-all", docs=PRODUCTS,
+         filter={"description": {"$regex": Regex("m.*line"), "$options": "i"}},
+         expected=[PRODUCTS[2]]),
+    dict(name="regex/extended", docs=PRODUCTS,
+         filter={"sku": {"$regex": "abc #category code\n123 #item number", "$options": "x"}},
+         expected=PRODUCTS[:1]),
 ]
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
