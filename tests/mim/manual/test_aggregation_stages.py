@@ -902,6 +902,27 @@ EXAMPLES += [
                    {"_id": "abc", "firstSalesDate": dt(2014, 1, 1, 8)}]),
 ]
 
+EXAMPLES += [
+    # --------------------------------------------------------------- $bottom
+    dict(name="bottom/single-game", docs=GAMESCORES,
+         pipeline=[{"$match": {"gameId": "G1"}},
+                   {"$group": {"_id": "$gameId", "playerId": {"$bottom": {
+                       "output": ["$playerId", "$score"], "sortBy": {"score": -1}}}}}],
+         expected=[{"_id": "G1", "playerId": ["PlayerD", 1]}]),
+    dict(name="bottom/multiple-games", docs=GAMESCORES,
+         pipeline=[{"$group": {"_id": "$gameId", "playerId": {"$bottom": {
+             "output": ["$playerId", "$score"], "sortBy": {"score": -1}}}}}],
+         expected=[{"_id": "G2", "playerId": ["PlayerA", 10]},
+                   {"_id": "G1", "playerId": ["PlayerD", 1]}]),
+    # -------------------------------------------------------- $last (accumulator)
+    dict(name="last/last-sales-date", docs=FIRST_SALES,
+         pipeline=[{"$sort": {"item": 1, "date": 1}},
+                   {"$group": {"_id": "$item", "lastSalesDate": {"$last": "$date"}}}],
+         expected=[{"_id": "xyz", "lastSalesDate": dt(2014, 2, 15, 14, 12, 12)},
+                   {"_id": "jkl", "lastSalesDate": dt(2014, 2, 3, 9)},
+                   {"_id": "abc", "lastSalesDate": dt(2014, 2, 15, 8)}]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
