@@ -923,6 +923,56 @@ EXAMPLES += [
                    {"_id": "abc", "lastSalesDate": dt(2014, 2, 15, 8)}]),
 ]
 
+FACET_TAGS = {1: ["painting", "satire", "Expressionism", "caricature"],
+              2: ["woodcut", "Expressionism"], 3: ["oil", "Surrealism", "painting"],
+              4: ["woodblock", "ukiyo-e"], 5: ["Surrealism", "painting", "oil"],
+              6: ["oil", "painting", "abstract"], 7: ["Expressionism", "painting", "oil"],
+              8: ["abstract", "painting"]}
+FACET_ARTWORK = [dict(a, tags=FACET_TAGS[a["_id"]]) for a in ARTWORK]
+AUTHORS = [{"_id": "Homer", "books": ["The Odyssey", "Iliad"]},
+           {"_id": "Dante", "books": ["The Banquet", "Divine Comedy", "Eclogues"]}]
+EXAMPLES += [
+    # ----------------------------------------------------------------- $facet
+    dict(name="facet/multi-faceted-artwork", docs=FACET_ARTWORK, any_key_order=True,
+         unordered_arrays=["categorizedByTags"],
+         pipeline=[{"$facet": {
+             "categorizedByTags": [{"$unwind": "$tags"}, {"$sortByCount": "$tags"}],
+             "categorizedByPrice": [
+                 {"$match": {"price": {"$exists": 1}}},
+                 {"$bucket": {"groupBy": "$price", "boundaries": [0, 150, 200, 300, 400],
+                              "default": "Other",
+                              "output": {"count": {"$sum": 1}, "titles": {"$push": "$title"}}}}],
+             "categorizedByYears(Auto)": [{"$bucketAuto": {"groupBy": "$year", "buckets": 4}}]}}],
+         expected=[{
+             "categorizedByYears(Auto)": [
+                 {"_id": {"min": None, "max": 1902}, "count": 2},
+                 {"_id": {"min": 1902, "max": 1918}, "count": 2},
+                 {"_id": {"min": 1918, "max": 1926}, "count": 2},
+                 {"_id": {"min": 1926, "max": 1931}, "count": 2}],
+             "categorizedByPrice": [
+                 {"_id": 0, "count": 2, "titles": ["Dancer", "Blue Flower"]},
+                 {"_id": 150, "count": 2,
+                  "titles": ["The Pillars of Society", "The Great Wave off Kanagawa"]},
+                 {"_id": 200, "count": 1, "titles": ["Melancholy III"]},
+                 {"_id": 300, "count": 1, "titles": ["Composition VII"]},
+                 {"_id": "Other", "count": 1, "titles": ["The Persistence of Memory"]}],
+             "categorizedByTags": [
+                 {"_id": "painting", "count": 6}, {"_id": "oil", "count": 4},
+                 {"_id": "Expressionism", "count": 3}, {"_id": "Surrealism", "count": 2},
+                 {"_id": "abstract", "count": 2}, {"_id": "woodblock", "count": 1},
+                 {"_id": "woodcut", "count": 1}, {"_id": "ukiyo-e", "count": 1},
+                 {"_id": "satire", "count": 1}, {"_id": "caricature", "count": 1}]}]),
+    # ------------------------------------------------------------------- $out
+    dict(name="out/same-database", colls={"books": BOOKS}, coll="books",
+         pipeline=[{"$group": {"_id": "$author", "books": {"$push": "$title"}}},
+                   {"$out": "authors"}],
+         expected=[], after={"authors": AUTHORS}),
+    dict(name="out/different-database", colls={"books": BOOKS}, coll="books",
+         pipeline=[{"$group": {"_id": "$author", "books": {"$push": "$title"}}},
+                   {"$out": {"db": "reporting", "coll": "authors"}}],
+         expected=[], after={("reporting", "authors"): AUTHORS}),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
