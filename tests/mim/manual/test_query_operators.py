@@ -210,6 +210,24 @@ EXAMPLES += [
          expected=PRODUCTS[:1]),
 ]
 
+NIN_INVENTORY = [
+    {"item": "Pens", "quantity": 350, "tags": ["school", "office"]},
+    {"item": "Erasers", "quantity": 15, "tags": ["school", "home"]},
+    {"item": "Maps", "tags": ["office", "storage"]},
+    {"item": "Books", "quantity": 5, "tags": ["school", "storage", "home"]},
+]
+SIZE_FIELDS = [{"_id": 1, "field": ["red", "green"]}, {"_id": 2, "field": ["apple", "lime"]},
+               {"_id": 3, "field": "fruit"}, {"_id": 4, "field": ["orange", "lemon", "grapefruit"]}]
+EXAMPLES += [
+    # -------------------------------------------------------------------- $nin
+    dict(name="nin/unmatching-documents", docs=NIN_INVENTORY,
+         filter={"quantity": {"$nin": [5, 15]}}, projection={"_id": 0},
+         expected=[NIN_INVENTORY[0], NIN_INVENTORY[2]]),
+    # ------------------------------------------------------------------- $size
+    dict(name="size/two-elements", docs=SIZE_FIELDS, filter={"field": {"$size": 2}},
+         expected=SIZE_FIELDS[:2]),
+]
+
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
