@@ -393,9 +393,11 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def estimated_document_count(self, comment: Any = None, **kwargs: Any) -> int:
         if "session" in kwargs:
             raise ConfigurationError("estimated_document_count does not support sessions")
-        with self._server.lock:
-            coll = self._server.get_collection(self._database.name, self._name)
-            return len(coll) if coll is not None else 0
+        try:
+            # the count command: on a view, its pipeline's documents are counted
+            return crud.count(self._server, self._database.name, self._name)
+        except ServerError as exc:
+            raise_server_error(exc)
 
     def distinct(self, key: str, filter: Mapping[str, Any] | None = None, session: Any = None,
                  comment: Any = None, hint: Any = None, **kwargs: Any) -> list:

@@ -70,6 +70,12 @@ def list_indexes(collection: "Collection") -> CommandCursor:
     server = collection._server
     with server.lock:
         coll = server.get_collection(collection.database.name, collection.name)
+        if coll is None:
+            from .engine.views import check_not_view
+            try:
+                check_not_view(server, collection.database.name, collection.name)
+            except ServerError as exc:
+                raise_server_error(exc)
         specs = coll.indexes.list() if coll is not None else []
     raws = [bson.encode(spec) for spec in specs]
     options = collection.codec_options.with_options(document_class=SON)

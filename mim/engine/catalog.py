@@ -28,9 +28,15 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
     for key in options:
         if key not in _CREATE_OPTIONS:
             raise ServerError(40415, f"BSON field 'create.{key}' is an unknown field.")
-    for unsupported in ("viewOn", "timeseries", "clusteredIndex", "encryptedFields"):
+    if "pipeline" in options and "viewOn" not in options:
+        raise ServerError(72, "'pipeline' requires 'viewOn' to also be specified")
+    if "viewOn" in options and "encryptedFields" not in options:
+        from .views import create_view
+        create_view(server, db, name, options)
+        return
+    for unsupported in ("timeseries", "clusteredIndex", "encryptedFields"):
         if unsupported in options:
-            feature = {"viewOn": "views", "timeseries": "time-series collections",
+            feature = {"timeseries": "time-series collections",
                        "clusteredIndex": "clustered collections",
                        "encryptedFields": "queryable encryption"}[unsupported]
             raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
@@ -41,6 +47,8 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
         existing = database.get_collection(name)
         if existing is not None:
             raise ServerError(48, f"Collection {db}.{name} already exists.")
+        if name in database.views:
+            raise ServerError(48, f"A view already exists. NS: {db}.{name}")
         coll = database.create_collection(name, options)
         coll.uuid = uuid.uuid4()
 
@@ -54,6 +62,8 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
             raise ServerError(14, "The field 'indexes' must be an array of objects")
     specs = [normalise_index_spec(d) for d in documents]
     with server.lock:
+        from .views import check_not_view
+        check_not_view(server, db, name)
         database = server.get_database(db, create=True)
         created_collection = database.get_collection(name) is None
         coll = database.get_collection(name, create=True)
@@ -83,6 +93,8 @@ def drop_collection(server: Server, db: str, name: str) -> dict:
         database = server.get_database(db)
         coll = database.get_collection(name) if database else None
         if coll is None:
+            if database is not None and database.views.pop(name, None) is not None:
+                return {"ns": f"{db}.{name}", "ok": 1.0}
             return {"ok": 1.0}
         n_indexes = len(coll.indexes.specs)
         database.drop_collection(name)
@@ -111,6 +123,7 @@ def list_collections(server: Server, db: str, filter: dict | None = None,
         if database is None:
             return []
         infos = [collection_info(c) for c in database.collections.values()]
+        infos += [view.info() for view in database.views.values()]
     result = [info for info in infos if node.matches(info)]
     if name_only:
         return [{"name": info["name"], "type": info["type"]} for info in result]
@@ -123,10 +136,15 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
     with server.lock:
         src = server.get_collection(src_db, src_name)
         if src is None:
+            from .views import lookup
+            if lookup(server, src_db, src_name) is not None:
+                raise ServerError(166, f"cannot rename view: {source}")
             raise ServerError(26, f"Source collection {source} does not exist")
         if source == target:
             raise ServerError(20, "Can't rename a collection to itself")
         destination_db = server.get_database(dst_db, create=True)
+        if dst_name in destination_db.views:
+            raise ServerError(48, f"a view already exists with that name: {target}")
         if dst_name in destination_db.collections:
             if not drop_target:
                 raise ServerError(48, "target namespace exists")
@@ -154,6 +172,8 @@ def coll_stats(server: Server, db: str, name: str, scale: int = 1) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
+            from .views import check_not_view
+            check_not_view(server, db, name)
             raise ServerError(26, f"Collection [{db}.{name}] not found.")
         size = _data_size(coll)
         count = len(coll)
@@ -182,7 +202,7 @@ def db_stats(server: Server, db: str, scale: int = 1) -> dict:
         return {
             "db": db,
             "collections": len(colls),
-            "views": 0,
+            "views": len(database.views) if database else 0,
             "objects": objects,
             "avgObjSize": (size / objects) if objects else 0,
             "dataSize": size / scale,
@@ -200,7 +220,7 @@ def list_databases(server: Server, name_only: bool = False) -> dict:
         dbs = []
         total = 0
         for name, database in server.databases.items():
-            if not database.collections:
+            if not database.collections and not database.views:
                 continue
             size = sum(_data_size(c) for c in database.collections.values())
             total += size

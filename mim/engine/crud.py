@@ -32,6 +32,7 @@ from .projection import compile_projection
 from .sorting import compile_sort
 from .store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from .values import MISSING, sort_key
+from . import views
 
 __all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
@@ -113,6 +114,15 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     """Run a query and return the result documents as BSON bytes, in order."""
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
+    resolved = views.resolve(server, db, coll)
+    if resolved is not None:
+        # a view: the query becomes stages appended to the resolved view pipeline
+        stages = [{"$match": dict(filter or {})}] if filter else []
+        stages += [{"$sort": sort}] if sort else []
+        stages += [{"$skip": skip}] if skip else []
+        stages += [{"$limit": abs(limit)}] if limit else []
+        stages += [{"$project": projection}] if projection else []
+        return _run_view(server, db, resolved, stages, let=let, hint=hint)
     let = evaluate_let(let)
     node = _compile_query(filter, let)
     sort_key_fn = compile_sort(sort)
@@ -141,8 +151,22 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
 
 
+def _run_view(server: Server, db: str, resolved: tuple[str, list], stages: list,
+              **options: Any) -> list[bytes]:
+    from .pipeline import run_pipeline
+    backing, pipeline = resolved
+    return run_pipeline(server, db, backing, pipeline + stages, **options)
+
+
 def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
           skip: int = 0, limit: int = 0, hint: Any = None) -> int:
+    resolved = views.resolve(server, db, coll)
+    if resolved is not None:
+        stages = [{"$match": dict(filter or {})}] if filter else []
+        stages += [{"$skip": skip}] if skip else []
+        stages += [{"$limit": abs(limit)}] if limit else []
+        found = _run_view(server, db, resolved, stages + [{"$count": "count"}], hint=hint)
+        return int(decode_shadow(found[0])["count"]) if found else 0
     node = _compile_query(filter, None)
     with server.lock:
         collection = server.get_collection(db, coll)
@@ -168,12 +192,19 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     node = _compile_query(filter, None)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
+    resolved = views.resolve(server, db, coll)
     with server.lock:
-        collection = server.get_collection(db, coll)
-        if collection is None:
-            return []
-        for stored in matching(collection, node):
-            for leaf in walk(stored.doc, parts):
+        if resolved is not None:
+            stages = [{"$match": dict(filter)}] if filter else []
+            found: Iterable[Any] = [decode_shadow(raw)
+                                    for raw in _run_view(server, db, resolved, stages)]
+        else:
+            collection = server.get_collection(db, coll)
+            if collection is None:
+                return []
+            found = (stored.doc for stored in matching(collection, node))
+        for doc in found:
+            for leaf in walk(doc, parts):
                 if leaf is MISSING:
                     continue
                 values = leaf if isinstance(leaf, list) else (leaf,)
@@ -240,6 +271,10 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     n = 0
     errors: list[dict] = []
     with server.lock:
+        try:
+            views.check_not_view(server, db, coll)
+        except ServerError as exc:
+            return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
         collection = server.get_collection(db, coll, create=True)
         for index, document in enumerate(documents):
             try:
@@ -421,6 +456,7 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
 def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
                           let: Mapping | None) -> tuple[int, int, Any, ServerError | None]:
     compiled = _CompiledUpdate(statement, let)
+    views.check_not_view(server, db, coll)
     collection = server.get_collection(db, coll, create=compiled.upsert)
     matched = modified = 0
     if collection is not None:
@@ -460,6 +496,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                                     f"{limit}")
                 node = _compile_query(statement.get("q") or {},
                                       evaluate_let(statement.get("let")))
+                views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
                 if collection is None:
                     continue
@@ -504,6 +541,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
         return bson.encode(proj.apply(decode_shadow(raw), query=node))
 
     with server.lock:
+        views.check_not_view(server, db, coll)
         collection = server.get_collection(db, coll, create=upsert)
         target = None
         if collection is not None:

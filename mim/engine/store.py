@@ -136,6 +136,8 @@ class DatabaseData:
         self.name = name
         self.server = server
         self.collections: dict[str, CollectionData] = {}
+        #: read-only views by name (:class:`mim.engine.views.ViewDefinition`)
+        self.views: dict[str, Any] = {}
 
     def get_collection(self, name: str, create: bool = False) -> CollectionData | None:
         coll = self.collections.get(name)
@@ -199,7 +201,7 @@ class Server:
             self.databases.clear()
 
     def database_names(self) -> list[str]:
-        return [name for name, db in self.databases.items() if db.collections]
+        return [name for name, db in self.databases.items() if db.collections or db.views]
 
 
 def validate_database_name(name: str) -> None:

@@ -25,6 +25,9 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
     if cmd.get("tailable"):
+        from ..views import lookup
+        if lookup(server, db, name) is not None:
+            raise ServerError(168, "Tailable cursors are not supported in aggregation.")
         with server.lock:
             collection = server.get_collection(db, name)
             capped = bool(collection is not None and collection.options.get("capped"))

@@ -45,6 +45,8 @@ def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
+            from ..views import check_not_view
+            check_not_view(server, db, name)
             raise ServerError(26, f"ns does not exist: {db}.{name}")
         specs = coll.indexes.list()
     raws = [bson.encode(spec, codec_options=ENGINE_CODEC) for spec in specs]

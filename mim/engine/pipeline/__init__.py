@@ -83,6 +83,12 @@ class ServerCatalog:
         self.db = db
 
     def documents(self, name: str, db: str | None = None) -> list[dict]:
+        from ..views import resolve
+        resolved = resolve(self.server, db or self.db, name)
+        if resolved is not None:
+            from ..store import decode_shadow
+            return [decode_shadow(raw) for raw in
+                    run_pipeline(self.server, db or self.db, resolved[0], resolved[1])]
         coll = self.server.get_collection(db or self.db, name)
         return [] if coll is None else [s.doc for s in coll.documents.values()]
 
@@ -167,6 +173,14 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             raise ServerError(73, "{aggregate: 1} is not valid for '"
                                   f"{first}'; a collection is required.")
     stages = list(pipeline)
+    if collection is not None:
+        from ..views import resolve
+        resolved = resolve(server, db, collection)
+        if resolved is not None:
+            # a view: its (chained) pipeline runs first, on the backing collection
+            collection, view_stages = resolved
+            stages = view_stages + stages
+            ctx = PipelineContext(catalog, let_values, collection=collection)
     run = compile_pipeline(stages, ctx)
     with server.lock:
         coll = server.get_collection(db, collection) if collection is not None else None
