@@ -51,10 +51,7 @@ def wire_uri() -> str:
     if server is None:
         import mim
 
-        serve = getattr(mim, "serve", None)
-        if serve is None:
-            pytest.skip("mim.serve is not available: no wire-server run")
-        server = _wire["server"] = serve(port=0)
+        server = _wire["server"] = mim.serve(port=0)
     return server.uri  # type: ignore[attr-defined]
 
 
