@@ -66,7 +66,10 @@ def resolve(server: Server, db: str, name: str) -> tuple[str, list] | None:
 
 def check_not_view(server: Server, db: str, name: str) -> None:
     """166 for a write (or any collection-only command) on a view."""
-    if lookup(server, db, name) is not None:
+    database = server.databases.get(db)
+    if database is None or name in database.collections:
+        return  # an existing collection is never a view: the common case stays cheap
+    if getattr(database, "views", {}).get(name) is not None:
         raise ServerError(166, f"Namespace {db}.{name} is a view, not a collection")
 
 
