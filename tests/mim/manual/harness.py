@@ -152,3 +152,20 @@ def run(db, ex):
 
 def ids(examples):
     return [ex["name"] for ex in examples]
+
+
+#: The manual's ``cakeSales`` sample collection ($dateTrunc, $setWindowFields pages).
+CAKE_SALES = [
+    {"_id": 0, "type": "chocolate", "orderDate": datetime.datetime(2020, 5, 18, 14, 10, 30), "state": "CA",
+     "price": 13, "quantity": 120},
+    {"_id": 1, "type": "chocolate", "orderDate": datetime.datetime(2021, 3, 20, 11, 30, 5), "state": "WA",
+     "price": 14, "quantity": 140},
+    {"_id": 2, "type": "vanilla", "orderDate": datetime.datetime(2021, 1, 11, 6, 31, 15), "state": "CA",
+     "price": 12, "quantity": 145},
+    {"_id": 3, "type": "vanilla", "orderDate": datetime.datetime(2020, 2, 8, 13, 13, 23), "state": "WA",
+     "price": 13, "quantity": 104},
+    {"_id": 4, "type": "strawberry", "orderDate": datetime.datetime(2019, 5, 18, 16, 9, 1), "state": "CA",
+     "price": 41, "quantity": 162},
+    {"_id": 5, "type": "strawberry", "orderDate": datetime.datetime(2019, 1, 8, 6, 12, 3), "state": "WA",
+     "price": 43, "quantity": 134},
+]

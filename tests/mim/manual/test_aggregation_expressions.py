@@ -14,7 +14,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 from pymongo.errors import OperationFailure
 
-from .harness import ANY, ids, run
+from .harness import ANY, CAKE_SALES, ids, run
 
 D = Decimal128
 L = Int64
@@ -31,20 +31,6 @@ def XE(name, expression):
     return dict(name=name, error=expression)
 
 
-CAKE_SALES = [
-    {"_id": 0, "type": "chocolate", "orderDate": dt(2020, 5, 18, 14, 10, 30), "state": "CA",
-     "price": 13, "quantity": 120},
-    {"_id": 1, "type": "chocolate", "orderDate": dt(2021, 3, 20, 11, 30, 5), "state": "WA",
-     "price": 14, "quantity": 140},
-    {"_id": 2, "type": "vanilla", "orderDate": dt(2021, 1, 11, 6, 31, 15), "state": "CA",
-     "price": 12, "quantity": 145},
-    {"_id": 3, "type": "vanilla", "orderDate": dt(2020, 2, 8, 13, 13, 23), "state": "WA",
-     "price": 13, "quantity": 104},
-    {"_id": 4, "type": "strawberry", "orderDate": dt(2019, 5, 18, 16, 9, 1), "state": "CA",
-     "price": 41, "quantity": 162},
-    {"_id": 5, "type": "strawberry", "orderDate": dt(2019, 1, 8, 6, 12, 3), "state": "WA",
-     "price": 43, "quantity": 134},
-]
 FILTER_SALES = [
     {"_id": 0, "items": [{"item_id": 43, "quantity": 2, "price": 10},
                          {"item_id": 2, "quantity": 1, "price": 240}]},

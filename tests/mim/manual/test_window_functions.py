@@ -5,24 +5,10 @@ from datetime import datetime
 
 import pytest
 
-from .harness import ANY, ids, run
+from .harness import ANY, CAKE_SALES, ids, run
 
 dt = datetime
 
-CAKE_SALES = [
-    {"_id": 0, "type": "chocolate", "orderDate": dt(2020, 5, 18, 14, 10, 30), "state": "CA",
-     "price": 13, "quantity": 120},
-    {"_id": 1, "type": "chocolate", "orderDate": dt(2021, 3, 20, 11, 30, 5), "state": "WA",
-     "price": 14, "quantity": 140},
-    {"_id": 2, "type": "vanilla", "orderDate": dt(2021, 1, 11, 6, 31, 15), "state": "CA",
-     "price": 12, "quantity": 145},
-    {"_id": 3, "type": "vanilla", "orderDate": dt(2020, 2, 8, 13, 13, 23), "state": "WA",
-     "price": 13, "quantity": 104},
-    {"_id": 4, "type": "strawberry", "orderDate": dt(2019, 5, 18, 16, 9, 1), "state": "CA",
-     "price": 41, "quantity": 162},
-    {"_id": 5, "type": "strawberry", "orderDate": dt(2019, 1, 8, 6, 12, 3), "state": "WA",
-     "price": 43, "quantity": 134},
-]
 BY_ID = {d["_id"]: d for d in CAKE_SALES}
 STATE_DATE = [4, 0, 2, 5, 3, 1]      # partitionBy state, sortBy orderDate
 YEAR_DATE = [5, 4, 3, 0, 2, 1]       # partitionBy $year, sortBy orderDate
