@@ -13,7 +13,7 @@ from ..values import MISSING, array_sort_key, type_name
 from .coercion import (compare_key, element_repr, expr_compare, expr_equal, index_bound,
                        is_integral, is_integral64, is_numeric, nullish, to_bool, to_double,
                        to_long, value_repr)
-from .compiler import (compile_operand, fixed_arity, path_value, ranged_arity,
+from .compiler import (compile_operand, document_operator, fixed_arity, path_value, ranged_arity,
                        validate_variable_name)
 from .registry import expression_operator
 
@@ -258,18 +258,8 @@ def compile_is_array(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$objectToArray")
 def compile_object_to_array(arg: Any, ctx: Any, name: str):
-    (operand,) = fixed_arity(name, arg, ctx, 1)
-
-    def evaluate(variables: dict) -> Any:
-        value = operand(variables)
-        if nullish(value):
-            return None
-        if not isinstance(value, Mapping):
-            raise ServerError(40390, f"$objectToArray requires a document input, found: "
-                                     f"{type_name(value)}")
-        return [{"k": k, "v": v} for k, v in value.items()]
-
-    return evaluate
+    return document_operator(name, arg, ctx, 40390,
+                             lambda value: [{"k": k, "v": v} for k, v in value.items()])
 
 
 def array_to_object(value: Any) -> Any:

@@ -13,11 +13,11 @@ scope.  A field that does not exist evaluates to :data:`~mim.engine.values.MISSI
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ServerError
-from ..values import MISSING
+from ..values import MISSING, type_name
 from .context import ExpressionContext
 from .registry import OPERATORS, UNSUPPORTED_OPERATORS, Evaluator, unsupported
 
@@ -333,3 +333,21 @@ def ranged_arity(name: str, arg: Any, ctx: ExpressionContext, low: int,
         raise ServerError(28667, f"Expression {name} takes at least {low} arguments, and at "
                                  f"most {high}, but {len(args)} were passed in.")
     return args
+
+
+def document_operator(name: str, arg: Any, ctx: ExpressionContext, code: int,
+                      convert: Callable[[Mapping], Any]) -> Evaluator:
+    """A one-argument operator over a document (``$objectToArray``, ``$bsonSize``):
+    null/missing give null, any other non-document fails with ``code``."""
+    (operand,) = fixed_arity(name, arg, ctx, 1)
+
+    def evaluate(variables: dict) -> Any:
+        value = operand(variables)
+        if value is None or value is MISSING:
+            return None
+        if not isinstance(value, Mapping):
+            raise ServerError(code, f"{name} requires a document input, found: "
+                                    f"{type_name(value)}")
+        return convert(value)
+
+    return evaluate

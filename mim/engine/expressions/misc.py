@@ -15,7 +15,7 @@ from bson.timestamp import Timestamp
 from ..errors import ServerError
 from ..values import MISSING, type_name
 from .coercion import nullish
-from .compiler import constant, fixed_arity
+from .compiler import constant, document_operator, fixed_arity
 from .registry import expression_operator
 
 #: Names ``$meta`` accepts; their values come from ``variables["META"]`` (a dict).
@@ -40,18 +40,7 @@ def compile_rand(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$bsonSize")
 def compile_bson_size(arg: Any, ctx: Any, name: str):
-    (operand,) = fixed_arity(name, arg, ctx, 1)
-
-    def evaluate(variables: dict) -> Any:
-        value = operand(variables)
-        if nullish(value):
-            return None
-        if not isinstance(value, Mapping):
-            raise ServerError(31393, f"$bsonSize requires a document input, found: "
-                                     f"{type_name(value)}")
-        return len(bson.encode(value))
-
-    return evaluate
+    return document_operator(name, arg, ctx, 31393, lambda value: len(bson.encode(value)))
 
 
 @expression_operator("$binarySize")
