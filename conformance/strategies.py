@@ -19,7 +19,7 @@ Guarantees:
   accepts them; keys are valid field names unless ``dotted_keys``/``dollar_keys`` ask for
   dotted or ``$``-prefixed ones below the top level).
 * :func:`filters` draws operators from the matcher's registry
-  (``mim.engine.matcher.FIELD_OPERATORS`` / ``TOP_LEVEL_OPERATORS`` when mim is
+  (``mim.engine.languages.matcher.FIELD_OPERATORS`` / ``TOP_LEVEL_OPERATORS`` when mim is
   importable, MongoDB's documented set otherwise); operators without a known argument
   shape are left out, never invented.
 * :func:`updates` draws from ``mim.engine.update.UPDATE_OPERATORS`` likewise;
@@ -192,7 +192,7 @@ _DOCUMENTED_UPDATE = ("$set", "$unset", "$inc", "$mul", "$min", "$max", "$rename
 def field_operators() -> tuple[str, ...]:
     """Field-level query operators: mim's registry when importable, else MongoDB's list."""
     try:
-        from mim.engine.matcher import FIELD_OPERATORS
+        from mim.engine.languages.matcher import FIELD_OPERATORS
         return tuple(sorted(FIELD_OPERATORS))
     except ImportError:
         return _DOCUMENTED_FIELD_OPERATORS
@@ -200,7 +200,7 @@ def field_operators() -> tuple[str, ...]:
 
 def top_level_operators() -> tuple[str, ...]:
     try:
-        from mim.engine.matcher import TOP_LEVEL_OPERATORS
+        from mim.engine.languages.matcher import TOP_LEVEL_OPERATORS
         return tuple(sorted(TOP_LEVEL_OPERATORS))
     except ImportError:
         return _DOCUMENTED_TOP_LEVEL

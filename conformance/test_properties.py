@@ -106,7 +106,7 @@ def test_find_equals_match_stage(docs: list[dict], query: dict) -> None:
 # -- ordering -------------------------------------------------------------------------------
 
 def _compare() -> Callable[[Any, Any], int]:
-    from mim.engine.values import compare
+    from mim.engine.values.order import compare
     return compare
 
 

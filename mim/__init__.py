@@ -12,7 +12,7 @@ from .client import MongoClient, get_server, reset_all, servers
 from .collection import Collection, ReturnDocument
 from .cursor import CommandCursor, Cursor
 from .database import Database
-from .engine.store import Server
+from .engine.storage.store import Server
 from .patching import patch
 from .wire import serve
 

@@ -10,7 +10,7 @@ from pymongo import common
 
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor
-from .engine.errors import ServerError
+from .engine.values.errors import ServerError
 
 if TYPE_CHECKING:
     from .database import Database

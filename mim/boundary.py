@@ -17,8 +17,8 @@ from bson.objectid import ObjectId
 from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout,
                             OperationFailure, WriteError)
 
-from .engine.errors import ServerError
-from .engine.store import ENGINE_CODEC
+from .engine.values.errors import ServerError
+from .engine.storage.store import ENGINE_CODEC
 
 __all__ = ["to_engine", "decode", "raise_server_error", "raise_write_errors", "check_reply"]
 

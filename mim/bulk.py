@@ -19,8 +19,8 @@ from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
 from .boundary import raise_server_error
-from .engine import crud
-from .engine.errors import ServerError
+from .engine.ops import crud
+from .engine.values.errors import ServerError
 
 from .collection import reject_update_sort
 

@@ -1,6 +1,6 @@
 """``MongoClient``: pymongo's client, backed by an in-process mim server.
 
-Clients built for the same address share one :class:`~mim.engine.store.Server`
+Clients built for the same address share one :class:`~mim.engine.storage.store.Server`
 (application code and test code that each build a client see the same data,
 as with a real ``mongod``); ``MongoClient(server=mim.Server())`` gives a
 private one.  No network is ever touched.
@@ -23,9 +23,9 @@ from pymongo.write_concern import WriteConcern
 from .boundary import raise_server_error
 from .cursor import CommandCursor
 from .database import Database
-from .engine import catalog
-from .engine.errors import ServerError
-from .engine.store import Server
+from .engine.ops import catalog
+from .engine.values.errors import ServerError
+from .engine.storage.store import Server
 from .options import OptionsCarrier
 from .session import check_session
 

@@ -21,8 +21,8 @@ import bson
 from .boundary import (command_error, decode, raise_server_error, raise_write_errors,
                        to_engine)
 from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list
-from .engine import catalog, crud
-from .engine.errors import ServerError
+from .engine.ops import catalog, crud
+from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import bulk_command, check_session
 

@@ -17,8 +17,8 @@ from bson.son import SON
 from pymongo.errors import InvalidOperation
 
 from .boundary import decode, raise_server_error, to_engine
-from .engine import crud
-from .engine.errors import ServerError
+from .engine.ops import crud
+from .engine.values.errors import ServerError
 from .session import check_session
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from pymongo.write_concern import WriteConcern
 from .boundary import command_error, raise_server_error, to_engine
 from .collection import Collection
 from .cursor import CommandCursor
-from .engine import catalog
+from .engine.ops import catalog
 from .engine.commands import run_command
-from .engine.errors import ServerError
+from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import admit_session, check_session
 

@@ -12,9 +12,9 @@ from pymongo.operations import IndexModel
 
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor, index_list
-from .engine.errors import ServerError
-from .engine import catalog
-from .engine.store import ENGINE_CODEC
+from .engine.values.errors import ServerError
+from .engine.ops import catalog
+from .engine.storage.store import ENGINE_CODEC
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -71,7 +71,7 @@ def list_indexes(collection: "Collection") -> CommandCursor:
     with server.lock:
         coll = server.get_collection(collection.database.name, collection.name)
         if coll is None:
-            from .engine.views import check_not_view
+            from .engine.ops.views import check_not_view
             try:
                 check_not_view(server, collection.database.name, collection.name)
             except ServerError as exc:
@@ -84,7 +84,7 @@ def list_indexes(collection: "Collection") -> CommandCursor:
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
     """``Cursor.explain()``: the find's plan and execution statistics."""
-    from .engine.matcher import MatchContext, compile_filter
+    from .engine.languages.matcher import MatchContext, compile_filter
     from .engine.planner import explain_find as explain
     args = cursor._engine_arguments()
     hint = cursor._hint if isinstance(cursor._hint, str) else args.get("hint")

@@ -52,7 +52,7 @@ from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .client import MongoClient as _MimMongoClient
 from .database import Database as _MimDatabase
-from .engine.store import Server
+from .engine.storage.store import Server
 
 __all__ = ["patch"]
 

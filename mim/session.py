@@ -7,7 +7,7 @@ holds and every client-side rule is pymongo's own code (options, transaction
 state machine, ``with_transaction``'s retry loop, ``bind()``).  What would go to
 a server goes to mim's engine instead, with the fields pymongo would send
 (``lsid``, ``txnNumber``/``startTransaction``/``autocommit``, a snapshot
-``readConcern``), and :func:`mim.engine.sessions.admit` answers as a standalone:
+``readConcern``), and :func:`mim.engine.ops.sessions.admit` answers as a standalone:
 
 * the session is recorded in the server's session cache (``$listLocalSessions``);
 * the first operation of a transaction fails with IllegalOperation (20),
@@ -37,8 +37,8 @@ from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPoo
 from pymongo.errors import ConfigurationError, InvalidOperation
 
 from .boundary import raise_server_error
-from .engine import sessions as engine_sessions
-from .engine.errors import ServerError
+from .engine.ops import sessions as engine_sessions
+from .engine.values.errors import ServerError
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
     from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION

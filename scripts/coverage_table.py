@@ -113,13 +113,13 @@ def _optional(module: str, name: str, default: object) -> object:
 
 def supported_sets() -> dict[str, set[str]]:
     """Operator names each registry implements, keyed like DOCUMENTED."""
-    from mim.engine.matcher import FIELD_OPERATORS, TOP_LEVEL_OPERATORS
-    from mim.engine.projection import PROJECTION_OPERATORS
+    from mim.engine.languages.matcher import FIELD_OPERATORS, TOP_LEVEL_OPERATORS
+    from mim.engine.languages.projection import PROJECTION_OPERATORS
 
     update_ops = set(_optional("mim.engine.update", "UPDATE_OPERATORS", {}))
     update_extra = set(_optional("mim.engine.update", "UPDATE_SYNTAX", ()))
     stages = set(_optional("mim.engine.pipeline", "STAGES", {}))
-    expressions = set(_optional("mim.engine.expressions", "OPERATORS", {}))
+    expressions = set(_optional("mim.engine.languages.expressions", "OPERATORS", {}))
     accumulators = set(_optional("mim.engine.pipeline.group", "ACCUMULATORS", {}))
     windows = set(_optional("mim.engine.pipeline", "WINDOW_FUNCTIONS", {}))
     windows |= set(_optional("mim.engine.pipeline.windows", "WINDOW_FUNCTIONS", {}))

@@ -14,7 +14,7 @@ from .results import bulk_write_result
 __all__ = ["match_error", "error_code", "error_code_name", "error_text"]
 
 try:  # the code -> name table, when the client under test is mim
-    from mim.engine.errors import CODE_NAMES as _CODE_NAMES
+    from mim.engine.values.errors import CODE_NAMES as _CODE_NAMES
 except Exception:  # noqa: BLE001 - optional: any client may be under test
     _CODE_NAMES = {}
 

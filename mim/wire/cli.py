@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 
 from .. import __version__
-from ..engine.store import Server
+from ..engine.storage.store import Server
 from .dump import dump, restore
 from .server import WireServer
 

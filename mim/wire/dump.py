@@ -17,7 +17,7 @@ from typing import Any
 import bson
 from bson import json_util
 
-from ..engine.store import Server, decode_shadow
+from ..engine.storage.store import Server, decode_shadow
 
 __all__ = ["dump", "restore"]
 

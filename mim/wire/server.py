@@ -29,8 +29,8 @@ from typing import Any
 import bson
 
 from ..engine.commands import run_command
-from ..engine.errors import ServerError
-from ..engine.store import ENGINE_CODEC, Server
+from ..engine.values.errors import ServerError
+from ..engine.storage.store import ENGINE_CODEC, Server
 from .protocol import (HEADER, OP_MSG, ProtocolError, Request, encode_op_msg, encode_op_reply,
                        parse_header, parse_message)
 

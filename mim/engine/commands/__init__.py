@@ -2,7 +2,7 @@
 
 ``run_command(server, db, command)`` takes a command document (first key =
 command name) and returns the server's reply, or raises
-:class:`~mim.engine.errors.ServerError`.  ``Database.command`` and the wire
+:class:`~mim.engine.values.errors.ServerError`.  ``Database.command`` and the wire
 server both go through here, so they answer alike.
 
 One module per family, as in the server's ``src/mongo/db/commands/``:
@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..store import Server
+from ..values.errors import ServerError
+from ..storage.store import Server
 
 __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
@@ -67,6 +67,6 @@ from . import aggregate, catalog, crud, cursors, diagnostics, explain, indexes  
 from . import collmod  # noqa: E402,F401
 from . import sessions  # noqa: E402,F401
 from .arguments import check_collation  # noqa: E402
-from ..sessions import admit as admit_session  # noqa: E402
+from ..ops.sessions import admit as admit_session  # noqa: E402
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply  # noqa: E402
 from .indexes import validate_index_spec  # noqa: E402

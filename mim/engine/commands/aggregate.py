@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..cursors import DEFAULT_FIRST_BATCH
-from ..errors import ServerError
-from ..store import Server
+from ..ops.cursors import DEFAULT_FIRST_BATCH
+from ..values.errors import ServerError
+from ..storage.store import Server
 from . import command
 from .arguments import cursor_batch_size, type_name
 from .cursors import cursor_reply

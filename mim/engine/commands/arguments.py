@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ServerError
+from ..values.errors import ServerError
 
 def check_collation(collation: Any) -> None:
     """mim compares strings by code point only: any other collation is refused
@@ -29,7 +29,7 @@ def collection_name(cmd: Mapping[str, Any], name: str) -> str:
 
 
 def type_name(value: Any) -> str:
-    from ..values import type_name
+    from ..values.order import type_name
     return type_name(value)
 
 
@@ -44,7 +44,7 @@ def scale(cmd: Mapping, command_name: str) -> int:
 
 
 def render_value(value: Any) -> str:
-    from ..render import render
+    from ..values.render import render
     return render(value)
 
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import bson
 
-from .. import catalog
-from ..errors import ServerError
-from ..store import ENGINE_CODEC, Server
+from ..ops import catalog
+from ..values.errors import ServerError
+from ..storage.store import ENGINE_CODEC, Server
 from . import DRIVER_FIELDS, command
 from .arguments import collection_name, cursor_batch_size, optional, scale
 from .cursors import cursor_reply
@@ -49,7 +49,7 @@ def cmd_list_databases(server: Server, db: str, cmd: Mapping) -> dict:
     reply = catalog.list_databases(server, bool(cmd.get("nameOnly", False)))
     flt = cmd.get("filter")
     if flt:
-        from ..matcher import compile_filter
+        from ..languages.matcher import compile_filter
         node = compile_filter(flt)
         reply["databases"] = [d for d in reply["databases"] if node.matches(d)]
     return reply

@@ -1,7 +1,7 @@
 """The ``collMod`` command: change a collection's index options.
 
 What applies to mim is implemented on the collection's
-:class:`~mim.engine.indexes.IndexCatalog`: an index (named by ``name`` or
+:class:`~mim.engine.index.indexes.IndexCatalog`: an index (named by ``name`` or
 ``keyPattern``) can be hidden or unhidden, given or relieved of a TTL
 (``expireAfterSeconds``), prepared for uniqueness (``prepareUnique``: new
 duplicate keys are refused, existing ones stay) and converted to ``unique``
@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..index_specs import check_expire_after_seconds
-from ..indexes import ID_INDEX_NAME
-from ..render import render_document
-from ..store import Server
-from ..values import is_number
+from ..values.errors import ServerError
+from ..index.specs import check_expire_after_seconds
+from ..index.indexes import ID_INDEX_NAME
+from ..values.render import render_document
+from ..storage.store import Server
+from ..values.order import is_number
 from . import DRIVER_FIELDS, command
 from .arguments import collection_name, type_name
 
@@ -137,7 +137,7 @@ def _modify_index(coll: Any, request: Mapping[str, Any], namespace: str) -> dict
             reply["expireAfterSeconds_old"] = old
         reply["expireAfterSeconds_new"] = new
         index.set_option("expireAfterSeconds", new)
-        from ..ttl import ttl_index_created
+        from ..index.ttl import ttl_index_created
         ttl_index_created(coll)
     if "hidden" in request and bool(index.hidden) != request["hidden"]:
         reply["hidden_old"] = bool(index.hidden)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .. import crud
-from ..cursors import DEFAULT_FIRST_BATCH
-from ..errors import ServerError
-from ..store import Server, decode_shadow
+from ..ops import crud
+from ..ops.cursors import DEFAULT_FIRST_BATCH
+from ..values.errors import ServerError
+from ..storage.store import Server, decode_shadow
 from . import command
 from .arguments import (batch_size, collection_name, non_negative, number, optional,
                         statements)
@@ -25,7 +25,7 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
     if cmd.get("tailable"):
-        from ..views import lookup
+        from ..ops.views import lookup
         if lookup(server, db, name) is not None:
             raise ServerError(168, "Tailable cursors are not supported in aggregation.")
         with server.lock:

@@ -1,5 +1,5 @@
 """Cursor commands: ``getMore`` and ``killCursors`` over the server's cursor
-registry (:mod:`mim.engine.cursors`), and the ``{cursor: {firstBatch…}}`` reply
+registry (:mod:`mim.engine.ops.cursors`), and the ``{cursor: {firstBatch…}}`` reply
 every cursor-returning command sends."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from typing import Any
 
 import bson
 
-from ..cursors import registry_of
-from ..errors import ServerError
-from ..store import Server
+from ..ops.cursors import registry_of
+from ..values.errors import ServerError
+from ..storage.store import Server
 from . import command
 from .arguments import batch_size, collection_name, type_name
 

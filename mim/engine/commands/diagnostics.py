@@ -11,8 +11,8 @@ from typing import Any
 
 import bson
 
-from ..errors import ServerError
-from ..store import Server
+from ..values.errors import ServerError
+from ..storage.store import Server
 from . import COMMANDS, command
 
 VERSION = "7.0.0"

@@ -7,9 +7,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .. import crud
-from ..errors import ServerError
-from ..store import Server
+from ..ops import crud
+from ..values.errors import ServerError
+from ..storage.store import Server
 from . import COMMANDS, DRIVER_FIELDS, command
 from .arguments import collection_name, non_negative, type_name
 from .diagnostics import VERSION
@@ -94,7 +94,7 @@ def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbo
     skip = options.get("skip", 0)
     limit = options.get("limit", 0)
     if explain_find is not None:
-        from ..matcher import MatchContext, compile_filter
+        from ..languages.matcher import MatchContext, compile_filter
         node = compile_filter(flt, MatchContext(variables=dict(let or {})))
         with server.lock:
             reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,

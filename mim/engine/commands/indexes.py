@@ -1,5 +1,5 @@
 """Index commands: createIndexes, listIndexes, dropIndexes, over the
-collection's :class:`~mim.engine.indexes.IndexCatalog`."""
+collection's :class:`~mim.engine.index.indexes.IndexCatalog`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import bson
 
-from .. import catalog
-from ..errors import ServerError
-from ..index_specs import normalise_index_spec
-from ..store import ENGINE_CODEC, Server
+from ..ops import catalog
+from ..values.errors import ServerError
+from ..index.specs import normalise_index_spec
+from ..storage.store import ENGINE_CODEC, Server
 from . import command
 from .arguments import collection_name, cursor_batch_size, type_name
 from .cursors import cursor_reply
@@ -45,7 +45,7 @@ def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
-            from ..views import check_not_view
+            from ..ops.views import check_not_view
             check_not_view(server, db, name)
             raise ServerError(26, f"ns does not exist: {db}.{name}")
         specs = coll.indexes.list()

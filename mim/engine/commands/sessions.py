@@ -1,7 +1,7 @@
 """Session commands (``startSession``, ``refreshSessions``, ``endSessions``,
 ``killSessions``, ``killAllSessions``, ``killAllSessionsByPattern``) and the
 ``$listLocalSessions`` stage, over the session cache of
-:mod:`mim.engine.sessions`, as a 7.0 standalone answers them."""
+:mod:`mim.engine.ops.sessions`, as a 7.0 standalone answers them."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 
 from bson.binary import Binary
 
-from .. import sessions
-from ..errors import ServerError
+from ..ops import sessions
+from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
-from ..store import Server
+from ..storage.store import Server
 from . import command
 from .arguments import type_name
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import bson
 
-from ..errors import ServerError
+from ..values.errors import ServerError
 from . import (basic, buckets, combining, densify, graph, group, outputs, shaping,  # noqa: F401
                stats, windows)
 from .context import Catalog, ListCatalog, PipelineContext
@@ -76,17 +76,17 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
 
 
 class ServerCatalog:
-    """The :class:`Catalog` of one database of a :class:`~mim.engine.store.Server`."""
+    """The :class:`Catalog` of one database of a :class:`~mim.engine.storage.store.Server`."""
 
     def __init__(self, server: Any, db: str) -> None:
         self.server = server
         self.db = db
 
     def documents(self, name: str, db: str | None = None) -> list[dict]:
-        from ..views import resolve
+        from ..ops.views import resolve
         resolved = resolve(self.server, db or self.db, name)
         if resolved is not None:
-            from ..store import decode_shadow
+            from ..storage.store import decode_shadow
             return [decode_shadow(raw) for raw in
                     run_pipeline(self.server, db or self.db, resolved[0], resolved[1])]
         coll = self.server.get_collection(db or self.db, name)
@@ -94,8 +94,8 @@ class ServerCatalog:
 
     def replace_collection(self, name: str, documents: list[dict],
                            db: str | None = None) -> None:
-        from ..crud import prepare_new_document
-        from ..store import validate_collection_name, validate_database_name
+        from ..ops.crud import prepare_new_document
+        from ..storage.store import validate_collection_name, validate_database_name
         db = db or self.db
         validate_database_name(db)
         validate_collection_name(name)
@@ -125,7 +125,7 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     """Documents for the pipeline's start through the planner, and how many leading
     stages they already account for: a first ``$match`` (and a following ``$sort``
     an index serves) are answered by the collection's indexes."""
-    from ..matcher import MatchContext, compile_filter
+    from ..languages.matcher import MatchContext, compile_filter
     from ..planner import plan_find
     first = next(iter(pipeline[0])) if pipeline else None
     node = None
@@ -144,7 +144,7 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     if planned is None:
         if consumed == 0:
             return None, 0
-        from ..crud import matching
+        from ..ops.crud import matching
         return [s.doc for s in matching(coll, node, hint)], consumed
     docs = [s.doc for s in planned.documents()]
     if sort is not None and planned.sorted:
@@ -159,8 +159,8 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     ``hint`` must name an index of the collection (code 2 otherwise); a first
     ``$match``/``$sort`` uses the planner's indexes.
     """
-    from ..expressions import ExpressionContext, compile_expression
-    from ..store import ENGINE_CODEC
+    from ..languages.expressions import ExpressionContext, compile_expression
+    from ..storage.store import ENGINE_CODEC
     catalog = ServerCatalog(server, db)
     let_values: dict = {}
     if let:
@@ -174,7 +174,7 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
                                   f"{first}'; a collection is required.")
     stages = list(pipeline)
     if collection is not None:
-        from ..views import resolve
+        from ..ops.views import resolve
         resolved = resolve(server, db, collection)
         if resolved is not None:
             # a view: its (chained) pipeline runs first, on the backing collection

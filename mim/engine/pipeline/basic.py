@@ -11,14 +11,14 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.coercion import is_integral64, is_numeric, to_long, value_repr
-from ..expressions.compiler import path_value
-from ..matcher import compile_filter
-from ..matcher.context import MatchContext
-from ..sorting import compile_sort
-from ..values import MISSING, type_name
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.coercion import is_integral64, is_numeric, to_long, value_repr
+from ..languages.expressions.compiler import path_value
+from ..languages.matcher import compile_filter
+from ..languages.matcher.context import MatchContext
+from ..languages.sorting import compile_sort
+from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
 
 

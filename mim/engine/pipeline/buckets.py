@@ -12,10 +12,10 @@ from typing import Any
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.coercion import compare_key, expr_compare, is_integral, is_numeric, to_double
-from ..values import MISSING, type_name
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.coercion import compare_key, expr_compare, is_integral, is_numeric, to_double
+from ..values.order import MISSING, type_name
 from .group import compile_accumulators
 from .registry import pipeline_stage
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.coercion import expr_equal
-from ..expressions.compiler import validate_variable_name
-from ..paths import leaf_candidates, split_path
-from ..values import MISSING, sort_key, type_name
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.coercion import expr_equal
+from ..languages.expressions.compiler import validate_variable_name
+from ..values.paths import leaf_candidates, split_path
+from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
 from .registry import pipeline_stage
 
@@ -89,7 +89,7 @@ def compile_lookup(arg: Any, ctx: Any):
     catalog = ctx.catalog
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        from ..expressions.compiler import path_value
+        from ..languages.expressions.compiler import path_value
         foreign = catalog.documents(source) if source is not None else []
         by_key = _key_index(foreign, foreign_parts) if has_fields else None
         for doc in docs:

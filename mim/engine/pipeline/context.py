@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from ..expressions import ExpressionContext
+from ..languages.expressions import ExpressionContext
 
 
 class Catalog(Protocol):

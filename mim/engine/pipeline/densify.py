@@ -7,13 +7,13 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from ..errors import ServerError
-from ..expressions.coercion import (coerce_to_date_ms, expr_compare, is_date, is_integral64,
+from ..values.errors import ServerError
+from ..languages.expressions.coercion import (coerce_to_date_ms, expr_compare, is_date, is_integral64,
                                     is_numeric, ms_to_date, to_double, to_long)
-from ..expressions.compiler import path_value
-from ..expressions.dates import date_add
-from ..expressions.timezones import UTC
-from ..values import MISSING, sort_key, type_name
+from ..languages.expressions.compiler import path_value
+from ..languages.expressions.dates import date_add
+from ..languages.expressions.timezones import UTC
+from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
 from .registry import pipeline_stage
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..matcher import compile_filter
-from ..matcher.context import MatchContext
-from ..paths import leaf_candidates, split_path
-from ..values import MISSING, sort_key, type_name
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.matcher import compile_filter
+from ..languages.matcher.context import MatchContext
+from ..values.paths import leaf_candidates, split_path
+from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
 from .registry import pipeline_stage
 

@@ -7,14 +7,14 @@ from typing import Any
 
 from bson.int64 import Int64
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.accumulators import (MinMaxAccumulator, PercentileAccumulator,
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.accumulators import (MinMaxAccumulator, PercentileAccumulator,
                                         make_accumulator, parse_percentile_spec)
-from ..expressions.array import check_n, parse_n_spec, sort_pattern_key
-from ..expressions.coercion import compare_key, element_repr, expr_compare, nullish
-from ..expressions.objects import merge_objects
-from ..values import MISSING, sort_key
+from ..languages.expressions.array import check_n, parse_n_spec, sort_pattern_key
+from ..languages.expressions.coercion import compare_key, element_repr, expr_compare, nullish
+from ..languages.expressions.objects import merge_objects
+from ..values.order import MISSING, sort_key
 from .registry import pipeline_stage
 
 #: accumulator name -> factory(arg, ctx) -> (new_state(), process(state, doc_vars), result(state))
@@ -156,7 +156,7 @@ def _n(name: str, arg: Any, ctx: Any):
 
 @accumulator("$top", "$bottom", "$topN", "$bottomN")
 def _top(name: str, arg: Any, ctx: Any):
-    from ..expressions.compiler import constant
+    from ..languages.expressions.compiler import constant
     # accumulatorNParseArgs in accumulator_multi.cpp: unknown fields and a
     # non-object sortBy fail while scanning, then n, output, sortBy are required.
     if not isinstance(arg, Mapping):

@@ -7,10 +7,10 @@ from typing import Any
 
 from bson.objectid import ObjectId
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.compiler import path_value
-from ..values import MISSING, sort_key, type_name
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.compiler import path_value
+from ..values.order import MISSING, sort_key, type_name
 from .registry import pipeline_stage
 
 
@@ -100,7 +100,7 @@ class StoreTarget:
     """$merge into a collection of the server (created on first write)."""
 
     def __init__(self, server: Any, db: str, name: str) -> None:
-        from ..store import validate_collection_name, validate_database_name
+        from ..storage.store import validate_collection_name, validate_database_name
         validate_database_name(db)
         validate_collection_name(name)
         self.server, self.db, self.name = server, db, name
@@ -143,7 +143,7 @@ class StoreTarget:
         return handle.doc
 
     def insert(self, doc: dict) -> None:
-        from ..crud import prepare_new_document
+        from ..ops.crud import prepare_new_document
         raw, shadow = prepare_new_document(doc)
         self._collection().insert(raw, shadow)
         if self.by_key is not None:
@@ -151,8 +151,8 @@ class StoreTarget:
                 shadow["_id"])])
 
     def replace(self, handle: Any, doc: dict) -> None:
-        from ..crud import _encode_updated
-        from ..store import decode_shadow
+        from ..ops.crud import _encode_updated
+        from ..storage.store import decode_shadow
         raw = _encode_updated(doc)
         new = self.coll.replace(handle, raw, decode_shadow(raw))
         if self.by_key is not None:

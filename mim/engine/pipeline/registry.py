@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..errors import ServerError
+from ..values.errors import ServerError
 
 Stage = Callable[[Iterable[dict], dict], Iterable[dict]]
 StageCompiler = Callable[[Any, Any], Stage]

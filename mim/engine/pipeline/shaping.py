@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.compiler import is_constant
-from ..values import MISSING
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.compiler import is_constant
+from ..values.order import MISSING
 from .registry import pipeline_stage
 
 INCLUDE, EXCLUDE = "include", "exclude"
@@ -183,7 +183,7 @@ def _add_fields(doc: Mapping, tree: dict, variables: dict) -> dict:
 
 
 def _flags_to_constants(tree: dict) -> dict:
-    from ..expressions.compiler import constant
+    from ..languages.expressions.compiler import constant
     out = {}
     for key, node in tree.items():
         if isinstance(node, dict):

@@ -18,16 +18,16 @@ from typing import Any
 
 from bson.decimal128 import Decimal128
 
-from ..errors import ServerError
-from ..expressions import compile_expression
-from ..expressions.coercion import (coerce_to_date_ms, element_repr, expr_compare, is_date,
+from ..values.errors import ServerError
+from ..languages.expressions import compile_expression
+from ..languages.expressions.coercion import (coerce_to_date_ms, element_repr, expr_compare, is_date,
                                     is_integral, is_integral64, is_numeric, ms_to_date, nullish,
                                     make_decimal, to_decimal, to_double, to_long, value_repr)
-from ..expressions.coercion import DECIMAL_CONTEXT
-from ..expressions.dates import date_add
-from ..expressions.timezones import UTC
-from ..sorting import compile_sort, parse_sort_spec
-from ..values import MISSING, sort_key, type_name
+from ..languages.expressions.coercion import DECIMAL_CONTEXT
+from ..languages.expressions.dates import date_add
+from ..languages.expressions.timezones import UTC
+from ..languages.sorting import compile_sort, parse_sort_spec
+from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
 from .group import ACCUMULATORS
 from .registry import pipeline_stage
@@ -59,7 +59,7 @@ class StageInfo:
             len(sort_fields) == 1 else None
 
     def single_sort_value(self, doc: Mapping) -> Any:
-        from ..expressions.compiler import path_value
+        from ..languages.expressions.compiler import path_value
         return path_value(doc, self.sort_parts)
 
 
@@ -383,7 +383,7 @@ def _shift(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
                                    f"{value_repr(by)}")
     default = arg.get("default", None)
     default_fn = compile_expression(default, ctx.expressions)
-    from ..expressions.compiler import is_constant
+    from ..languages.expressions.compiler import is_constant
     if not is_constant(default_fn):
         raise ServerError(5433604, "'$shift:default' expression must yield a constant value.")
     _no_window(name, window_spec)

@@ -1,6 +1,6 @@
 """The query planner: choose how to find a query's documents, and explain it.
 
-A compiled filter (:mod:`~mim.engine.matcher`) is turned into index bounds
+A compiled filter (:mod:`~mim.engine.languages.matcher`) is turned into index bounds
 per field — equality, ``$in``, ranges within one type bracket, ``null`` and
 ``$exists``, conjunctions (``$and``), and ``$or`` with one index per branch.
 Every candidate plan's cost is the exact number of index keys inside its

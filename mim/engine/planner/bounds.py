@@ -19,10 +19,10 @@ from bson.max_key import MaxKey
 from bson.min_key import MinKey
 from bson.regex import Regex
 
-from ..index_keys import FULL, HIGH, LOW, NULL_KEY, Descending, Interval
-from ..matcher import AndNode, LeafNode, MatchNode, NotNode
-from ..render import render
-from ..values import RANK_REGEX, RANK_STRING, canonical_rank, sort_key
+from ..index.keys import FULL, HIGH, LOW, NULL_KEY, Descending, Interval
+from ..languages.matcher import AndNode, LeafNode, MatchNode, NotNode
+from ..values.render import render
+from ..values.order import RANK_REGEX, RANK_STRING, canonical_rank, sort_key
 
 class Constraint:
     """The key intervals one predicate allows on one path (a superset of the

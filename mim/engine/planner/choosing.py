@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..index_keys import FULL, HIGH, LOW, Interval, hashed_key
-from ..matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
-from ..sorting import parse_sort_spec
-from ..values import sort_key
+from ..index.keys import FULL, HIGH, LOW, Interval, hashed_key
+from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
+from ..languages.sorting import parse_sort_spec
+from ..values.order import sort_key
 from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
                      leaf_constraint, normalise_intervals)
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
 
 if TYPE_CHECKING:
-    from ..indexes import Index
-    from ..store import CollectionData, StoredDocument
+    from ..index.indexes import Index
+    from ..storage.store import CollectionData, StoredDocument
 
 #: at most this many point combinations are expanded for a compound index
 _MAX_POINT_COMBINATIONS = 2000

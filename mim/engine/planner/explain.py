@@ -13,14 +13,14 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..matcher import LeafNode, MatchNode
-from ..sorting import parse_sort_spec
+from ..languages.matcher import LeafNode, MatchNode
+from ..languages.sorting import parse_sort_spec
 from .bounds import conjuncts, render_interval
 from .choosing import choose_plan, plan_for_hint
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
 
 if TYPE_CHECKING:
-    from ..store import CollectionData
+    from ..storage.store import CollectionData
 
 def _source_stage(plan: Plan, node: MatchNode, filter: Mapping | None) -> dict[str, Any]:
     """The data-source part of the plan tree, with per-stage counters."""

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..index_keys import FULL, Interval
-from ..matcher import MatchNode
+from ..index.keys import FULL, Interval
+from ..languages.matcher import MatchNode
 from .bounds import key_ranges, render_interval
 
 if TYPE_CHECKING:
-    from ..indexes import Index
-    from ..store import CollectionData, StoredDocument
+    from ..index.indexes import Index
+    from ..storage.store import CollectionData, StoredDocument
 
 class Plan:
     """A way to produce candidate ``_id`` keys; counts what it examines."""

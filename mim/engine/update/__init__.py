@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from . import arrays, bitwise, fields  # noqa: F401  (registration)
 from .compiler import CompiledUpdate, OperatorUpdate, compile_update
-from ..matcher.positional import matched_array_index
+from ..languages.matcher.positional import matched_array_index
 from .registry import FAMILIES, UPDATE_OPERATORS
 from .arrays import _PUSH_CLAUSES
 from .upsert import build_upsert_document

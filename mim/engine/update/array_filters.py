@@ -6,10 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..matcher import compile_filter
-from ..matcher.nodes import MatchNode
-from ..values import type_name
+from ..values.errors import ServerError
+from ..languages.matcher import compile_filter
+from ..languages.matcher.nodes import MatchNode
+from ..values.order import type_name
 
 __all__ = ["parse_array_filters"]
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from bson.decimal128 import Decimal128
 
-from ..errors import ServerError
-from ..matcher import compile_filter
-from ..matcher.registry import FIELD_OPERATORS
-from ..paths import get_path
-from ..render import render, render_document
-from ..values import compare, is_number, sort_key, type_name
+from ..values.errors import ServerError
+from ..languages.matcher import compile_filter
+from ..languages.matcher.registry import FIELD_OPERATORS
+from ..values.paths import get_path
+from ..values.render import render, render_document
+from ..values.order import compare, is_number, sort_key, type_name
 from .fields import copy_value
 from .registry import update_operator
 from .tree import NOOP, ApplyContext, Location, Modifier, id_string

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..render import render
-from ..values import type_name
+from ..values.errors import ServerError
+from ..values.render import render
+from ..values.order import type_name
 from . import numeric
 from .registry import update_operator
 from .tree import NOOP, ApplyContext, Location, Modifier, id_string

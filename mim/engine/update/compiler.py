@@ -12,17 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..matcher.nodes import MatchNode
-from ..render import render, render_document
-from ..values import type_name
+from ..values.errors import ServerError
+from ..languages.matcher.nodes import MatchNode
+from ..values.render import render, render_document
+from ..values.order import type_name
 from .array_filters import parse_array_filters
 from .fields import copy_value, parse_rename_source
-from ..matcher.positional import matched_array_index
+from ..languages.matcher.positional import matched_array_index
 from .registry import UPDATE_OPERATORS
 from .storage import validate_top_level_field
 from .numeric import identical
-from ..values import MISSING
+from ..values.order import MISSING
 from .tree import (ApplyContext, ArrayNode, LeafNode, Location, ObjectNode, conflict,
                    is_array_filter_identifier, split_update_path)
 
@@ -79,7 +79,7 @@ def compile_update(spec: Any, array_filters: list | None = None,
                    variables: Mapping[str, Any] | None = None) -> CompiledUpdate:
     """Compile an operator update (a document) or an update pipeline (a list).
 
-    Raises :class:`~mim.engine.errors.ServerError` with the server's code and
+    Raises :class:`~mim.engine.values.errors.ServerError` with the server's code and
     message for any invalid input.
     """
     if isinstance(spec, list):

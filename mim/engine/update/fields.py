@@ -12,9 +12,9 @@ from typing import Any
 
 from bson.timestamp import Timestamp
 
-from ..errors import ServerError
-from ..render import render
-from ..values import MISSING, compare, type_name
+from ..values.errors import ServerError
+from ..values.render import render
+from ..values.order import MISSING, compare, type_name
 from . import numeric
 from .registry import update_operator
 from .tree import (NOOP, ApplyContext, Location, Modifier, check_immutable_existing,

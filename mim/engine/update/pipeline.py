@@ -13,11 +13,11 @@ from typing import Any
 
 from bson.objectid import ObjectId
 
-from ..errors import ServerError
-from ..matcher.compiler import is_operator_document
-from ..matcher.nodes import MatchNode
-from ..render import render
-from ..values import MISSING, type_name
+from ..values.errors import ServerError
+from ..languages.matcher.compiler import is_operator_document
+from ..languages.matcher.nodes import MatchNode
+from ..values.render import render
+from ..values.order import MISSING, type_name
 from .compiler import CompiledUpdate
 from .fields import copy_value
 from .numeric import identical
@@ -40,7 +40,7 @@ _OTHER_STAGES = frozenset({
 
 def _expressions():
     try:
-        from ..expressions import ExpressionContext, compile_expression
+        from ..languages.expressions import ExpressionContext, compile_expression
     except ImportError:  # pragma: no cover - the package is developed separately
         raise ServerError(238, "update pipelines are not supported by mim yet: the "
                                "aggregation expression language is not available") from None

@@ -26,8 +26,8 @@ from typing import Any
 from bson.code import Code
 from bson.regex import Regex
 
-from ..errors import ServerError
-from ..values import type_name
+from ..values.errors import ServerError
+from ..values.order import type_name
 
 __all__ = ["validate_document", "validate_top_level_field", "check_id_value",
            "MAX_STORAGE_DEPTH"]

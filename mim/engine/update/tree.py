@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ServerError
-from ..render import render
-from ..values import MISSING
+from ..values.errors import ServerError
+from ..values.render import render
+from ..values.order import MISSING
 from .numeric import identical
 
 __all__ = ["ObjectNode", "ArrayNode", "LeafNode", "Modifier", "ApplyContext", "Location",

@@ -17,8 +17,8 @@ from typing import Any
 
 from bson.regex import Regex
 
-from ..errors import ServerError
-from ..matcher.compiler import is_operator_document
+from ..values.errors import ServerError
+from ..languages.matcher.compiler import is_operator_document
 from .fields import copy_value
 from .tree import Location, create_path
 

@@ -22,7 +22,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 from bson.timestamp import Timestamp
 
-from mim.engine.values import MISSING, compare, sort_key, values_equal
+from mim.engine.values.order import MISSING, compare, sort_key, values_equal
 
 from .helpers import load, matching
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from mim.engine.errors import ServerError
-from mim.engine.expressions import ExpressionContext, compile_expression
+from mim.engine.values.errors import ServerError
+from mim.engine.languages.expressions import ExpressionContext, compile_expression
 
 UTC = datetime.timezone.utc
 

@@ -6,7 +6,7 @@ import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
-from mim.engine.values import MISSING
+from mim.engine.values.order import MISSING
 
 from .helpers import compile_err, date, err, ev, same
 

@@ -1,7 +1,7 @@
 """Array operators, from the manual's examples plus null/missing/type edge cases."""
 
 
-from mim.engine.values import MISSING
+from mim.engine.values.order import MISSING
 
 from .helpers import compile_err, err, ev
 

@@ -6,7 +6,7 @@ from bson.int64 import Int64
 from bson.max_key import MaxKey
 from bson.min_key import MinKey
 
-from mim.engine.values import MISSING
+from mim.engine.values.order import MISSING
 
 from .helpers import compile_err, date, err, ev
 

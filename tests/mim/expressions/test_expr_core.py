@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 
-from mim.engine.expressions import (FAMILIES, OPERATORS, UNSUPPORTED_OPERATORS,
+from mim.engine.languages.expressions import (FAMILIES, OPERATORS, UNSUPPORTED_OPERATORS,
                                     ExpressionContext, compile_expression,
                                     compile_expression_object)
-from mim.engine.values import MISSING
+from mim.engine.values.order import MISSING
 
 from .helpers import compile_err, ev, same
 

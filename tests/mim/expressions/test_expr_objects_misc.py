@@ -8,7 +8,7 @@ from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
-from mim.engine.values import MISSING
+from mim.engine.values.order import MISSING
 
 from .helpers import compile_err, err, ev, same
 
@@ -223,7 +223,7 @@ class TestMisc:
         assert err({"$tsSecond": 1}).code == 5687301
 
     def test_meta(self):
-        from mim.engine.expressions import compile_expression
+        from mim.engine.languages.expressions import compile_expression
         fn = compile_expression({"$meta": "textScore"})
         assert fn({"ROOT": {}, "META": {"textScore": 1.5}}) == 1.5
         assert fn({"ROOT": {}}) is MISSING

@@ -8,7 +8,7 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.timestamp import Timestamp
 
-from mim.engine.values import MISSING
+from mim.engine.values.order import MISSING
 
 from .helpers import compile_err, date, err, ev, same
 

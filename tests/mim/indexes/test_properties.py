@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pymongo.errors import OperationFailure, WriteError
 
 import mim
-from mim.engine.sorting import compile_sort
+from mim.engine.languages.sorting import compile_sort
 
 # mostly numbers, so that ranges, arrays and sorts interact often
 SCALARS = st.one_of(

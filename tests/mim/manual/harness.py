@@ -139,7 +139,7 @@ def run(db, ex):
         actual = list(cursor)
     key_order = not ex.get("any_key_order", False)
     if "sorted_by" in ex:  # sorted output whose ties the manual leaves unordered
-        from mim.engine.values import compare as compare_values
+        from mim.engine.values.order import compare as compare_values
         field, direction = ex["sorted_by"]
         keys = [doc.get(field) for doc in actual]
         assert all(compare_values(a, b) * direction <= 0 for a, b in zip(keys, keys[1:])), keys

@@ -3,7 +3,7 @@
 import pytest
 from bson.int64 import Int64
 
-from mim.engine.errors import ServerError
+from mim.engine.values.errors import ServerError
 from mim.engine.pipeline import ListCatalog, PipelineContext, compile_pipeline
 
 SALES = [

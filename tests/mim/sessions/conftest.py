@@ -7,7 +7,7 @@ import pymongo
 import pytest
 
 import mim
-from mim.engine.store import Server
+from mim.engine.storage.store import Server
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pymongo
 from pymongo.errors import PyMongoError
 
 import mim
-from mim.engine.store import Server
+from mim.engine.storage.store import Server
 
 
 def scenario(client) -> list:

@@ -14,8 +14,8 @@ from pymongo.errors import ConfigurationError, InvalidOperation, OperationFailur
 from pymongo.read_concern import ReadConcern
 
 import mim
-from mim.engine import sessions as engine_sessions
-from mim.engine.store import Server
+from mim.engine.ops import sessions as engine_sessions
+from mim.engine.storage.store import Server
 
 TXN_MESSAGE = "Transaction numbers are only allowed on a replica set member or mongos"
 

@@ -7,8 +7,8 @@ from typing import Any
 import bson
 import pytest
 
-from mim.engine.errors import ServerError
-from mim.engine.matcher import compile_filter
+from mim.engine.values.errors import ServerError
+from mim.engine.languages.matcher import compile_filter
 from mim.engine.update import compile_update
 
 

@@ -54,7 +54,7 @@ def test_validation_happens_before_any_document_is_touched():
 
 def test_a_failing_update_raises_instead_of_half_applying():
     # the caller applies to a copy and discards it on error; the error itself must come
-    from mim.engine.errors import ServerError
+    from mim.engine.values.errors import ServerError
     update = compile_update({"$set": {"a": 2}, "$inc": {"s": 1}})
     doc = {"_id": 1, "a": 1, "s": "x"}
     with pytest.raises(ServerError) as info:

@@ -83,7 +83,7 @@ def test_let_variables_are_visible():
 
 
 def test_undefined_variable_is_a_compile_error():
-    from mim.engine.errors import ServerError
+    from mim.engine.values.errors import ServerError
     from mim.engine.update import compile_update
     with pytest.raises(ServerError):
         compile_update([{"$set": {"a": "$$nope"}}])

@@ -3,7 +3,7 @@
 import pytest
 from bson.regex import Regex
 
-from mim.engine.errors import ServerError
+from mim.engine.values.errors import ServerError
 from mim.engine.update import build_upsert_document, compile_update
 
 from .helpers import apply

@@ -1,0 +1,497 @@
+"""A collection's indexes: specifications, entries and constraints.
+
+:class:`IndexCatalog` holds the ``_id_`` index (the store's document dict
+answers its point lookups; :class:`IdIndex` keeps it ordered for ranges and
+sorts) and the secondary :class:`Index` objects.  Each secondary
+index keeps a :class:`sortedcontainers.SortedList` of ``(key, id_key)``
+entries (see :mod:`~mim.engine.index.keys`), maintained by the store's
+write hooks: ``check_insert``/``check_replace`` raise the error a write
+would cause (duplicate key, parallel arrays) before anything is written,
+then ``add``/``remove`` update every index.
+
+Query planning over these indexes lives in :mod:`~mim.engine.planner`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sortedcontainers import SortedList
+
+from ..values.errors import ServerError, duplicate_key
+from .keys import KeyPattern
+from ..values.render import render, render_document
+from ..values.order import sort_key
+
+if TYPE_CHECKING:
+    from ..languages.matcher import MatchNode
+    from ..storage.store import CollectionData, StoredDocument
+
+__all__ = ["IndexCatalog", "Index", "IdIndex", "ID_INDEX_NAME"]
+
+ID_INDEX_NAME = "_id_"
+
+#: options that never make two indexes differ
+_IGNORED_OPTIONS = frozenset({"name", "v", "background", "ns", "key"})
+#: options that, with the key pattern, identify an index (its "signature")
+_SIGNATURE_OPTIONS = ("collation", "partialFilterExpression", "unique", "sparse")
+
+
+class Index:
+    """One secondary index: its spec, its sorted entries and its constraints."""
+
+    def __init__(self, spec: dict[str, Any], collection: "CollectionData") -> None:
+        self.spec = spec
+        self.name: str = spec["name"]
+        self.collection = collection
+        self.pattern = KeyPattern(spec["key"])
+        self.unique = bool(spec.get("unique", False))
+        #: collMod's prepareUnique: new duplicate keys are refused, old ones stay
+        self.prepare_unique = bool(spec.get("prepareUnique", False))
+        self.sparse = bool(spec.get("sparse", False))
+        self.hidden = bool(spec.get("hidden", False))
+        self.ttl = spec.get("expireAfterSeconds")
+        filter_spec = spec.get("partialFilterExpression")
+        self.partial: "MatchNode | None" = None
+        self.partial_spec: Mapping | None = filter_spec
+        if filter_spec is not None:
+            from ..languages.matcher import compile_filter
+            self.partial = compile_filter(filter_spec)
+        self.entries: SortedList = SortedList()
+        #: per field: how many documents index it through an array
+        self.multikey_counts = [0] * self.pattern.fields
+
+    # -- keys ----------------------------------------------------------------------
+
+    def applies_to(self, doc: Mapping) -> bool:
+        """Whether a document has entries in this index (sparse / partial rules)."""
+        if self.sparse and not self.pattern.has_any_field(doc):
+            return False
+        if self.partial is not None and not self.partial.matches(doc):
+            return False
+        return True
+
+    def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:
+        """The keys a document has in this index (none if it is left out)."""
+        if (self.sparse or self.partial is not None) and not self.applies_to(doc):
+            return [], frozenset()
+        return self.pattern.keys(doc)
+
+    @property
+    def multikey(self) -> bool:
+        return any(self.multikey_counts)
+
+    def multikey_paths(self) -> dict[str, list[str]]:
+        return {path: ([path] if self.multikey_counts[i] else [])
+                for i, path in enumerate(self.pattern.paths)}
+
+    # -- maintenance -----------------------------------------------------------------
+
+    def add(self, doc: Mapping, id_key: tuple) -> None:
+        self.add_keys(self.document_keys(doc), id_key)
+
+    def add_keys(self, computed: tuple[list[tuple], frozenset[int]], id_key: tuple) -> None:
+        keys, multikey = computed
+        if not keys:
+            return
+        entries = self.entries
+        if len(keys) == 1:
+            entries.add((keys[0], id_key))
+        else:
+            entries.update([(key, id_key) for key in keys])
+        for i in multikey:
+            self.multikey_counts[i] += 1
+
+    def remove(self, doc: Mapping, id_key: tuple) -> None:
+        keys, multikey = self.document_keys(doc)
+        entries = self.entries
+        for key in keys:
+            entries.discard((key, id_key))
+        for i in multikey:
+            self.multikey_counts[i] -= 1
+
+    def build(self, documents: Iterable["StoredDocument"]) -> None:
+        """Fill the index from existing documents (CREATE INDEX): raises the
+        first constraint violation, leaving the index empty."""
+        entries = []
+        counts = [0] * self.pattern.fields
+        for stored in documents:
+            doc = stored.doc
+            id_key = sort_key(doc["_id"])
+            keys, multikey = self.document_keys(doc)
+            for key in keys:
+                entries.append((key, id_key))
+            for i in multikey:
+                counts[i] += 1
+        entries.sort()
+        if self.unique:
+            previous = None
+            for key, id_key in entries:
+                if previous is not None and previous[0] == key and previous[1] != id_key:
+                    stored = self.collection.documents[id_key]
+                    raise self.duplicate_error(stored.doc, key)
+                previous = (key, id_key)
+        self.entries = SortedList(entries)
+        self.multikey_counts = counts
+
+    # -- constraints -------------------------------------------------------------------
+
+    def find_duplicate(self, doc: Mapping, id_key: tuple, keys: list[tuple]) -> tuple | None:
+        """A key of ``doc`` that another document already has, if any."""
+        entries = self.entries
+        for key in keys:
+            position = entries.bisect_left((key,))
+            while position < len(entries):
+                entry_key, entry_id = entries[position]
+                if entry_key != key:
+                    break
+                if entry_id != id_key:
+                    return key
+                position += 1
+        return None
+
+    def duplicate_error(self, doc: Mapping, key: tuple) -> ServerError:
+        values = self.pattern.key_values(doc, key)
+        rendered = ", ".join(f"{path}: {render(value)}" for path, value in values.items())
+        return duplicate_key(
+            f"E11000 duplicate key error collection: {self.collection.full_name} "
+            f"index: {self.name} dup key: {{ {rendered} }}",
+            dict(self.pattern.document), values)
+
+    def check(self, doc: Mapping, id_key: tuple) -> tuple[list[tuple], frozenset[int]]:
+        """Raise the error storing ``doc`` under ``id_key`` would cause; else
+        return its keys."""
+        computed = self.document_keys(doc)  # raises CannotIndexParallelArrays
+        keys = computed[0]
+        if (self.unique or self.prepare_unique) and keys:
+            duplicate = self.find_duplicate(doc, id_key, keys)
+            if duplicate is not None:
+                raise self.duplicate_error(doc, duplicate)
+        return computed
+
+    def duplicate_groups(self) -> list[list[tuple]]:
+        """The ``id_key`` groups sharing a key (what converting to unique
+        would violate), in key order."""
+        groups: list[list[tuple]] = []
+        previous = None
+        current: list[tuple] = []
+        for key, id_key in self.entries:
+            if key == previous:
+                if id_key not in current:
+                    current.append(id_key)
+                continue
+            if len(current) > 1:
+                groups.append(current)
+            previous, current = key, [id_key]
+        if len(current) > 1:
+            groups.append(current)
+        return groups
+
+    def set_option(self, option: str, value: Any) -> None:
+        """Change one option in place (collMod): the spec as listed and the
+        attribute the engine reads."""
+        if value is None:
+            self.spec.pop(option, None)
+        else:
+            self.spec[option] = value
+        if option == "hidden":
+            self.hidden = bool(value)
+        elif option == "expireAfterSeconds":
+            self.ttl = value
+        elif option == "unique":
+            self.unique = bool(value)
+        elif option == "prepareUnique":
+            self.prepare_unique = bool(value)
+
+    # -- scanning ------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+class IdIndex:
+    """The ``_id_`` index as the planner sees it.
+
+    Point lookups need no structure of their own (the store's dict, keyed by
+    ``sort_key(_id)``, is the unique ``_id`` index).  Ranges, ``$in`` in
+    order and sorts on ``_id`` need an ordered one: a ``SortedList`` of
+    ``((id_key,), id_key)`` entries, shaped like a secondary index's so every
+    planner path (bounds, direction, top-k limit, explain) applies.  It is
+    built on first use and from then on kept by the catalog's write hooks, so
+    collections that never range over ``_id`` pay nothing on insert.
+    """
+
+    name = ID_INDEX_NAME
+    unique = True
+    sparse = False
+    hidden = False
+    partial = None
+    partial_spec = None
+    ttl = None
+    multikey = False
+
+    def __init__(self, collection: "CollectionData") -> None:
+        self.collection = collection
+        self.pattern = KeyPattern({"_id": 1})
+        self.multikey_counts = [0]
+        self._entries: SortedList | None = None
+
+    @property
+    def entries(self) -> SortedList:
+        entries = self._entries
+        documents = self.collection.documents
+        if entries is None or len(entries) != len(documents):
+            entries = self._entries = SortedList(((k,), k) for k in documents)
+        return entries
+
+    def multikey_paths(self) -> dict[str, list[str]]:
+        return {"_id": []}
+
+    def __len__(self) -> int:
+        return len(self.collection.documents)
+
+    def reset(self) -> None:
+        self._entries = None
+
+
+class IndexCatalog:
+    """The indexes of one collection (``_id_`` first, then in creation order)."""
+
+    def __init__(self, collection: "CollectionData") -> None:
+        self.collection = collection
+        self.specs: dict[str, dict[str, Any]] = {
+            ID_INDEX_NAME: {"v": 2, "key": {"_id": 1}, "name": ID_INDEX_NAME}
+        }
+        #: name -> Index, for every index besides ``_id_``
+        self.secondary: dict[str, Index] = {}
+        #: the ordered view of ``_id_`` (built on first range/sort use)
+        self.id_index = IdIndex(collection)
+        self._constrained: tuple[Index, ...] = ()
+        self._pending: tuple | None = None
+
+    def duplicate_id_error(self, id_value: Any) -> ServerError:
+        return duplicate_key(
+            f"E11000 duplicate key error collection: {self.collection.full_name} "
+            f"index: {ID_INDEX_NAME} dup key: {{ _id: {render(id_value)} }}",
+            {"_id": 1}, {"_id": id_value})
+
+    def by_name(self, name: str) -> "Index | IdIndex":
+        """The index object named ``name`` (``_id_`` included)."""
+        if name == ID_INDEX_NAME:
+            return self.id_index
+        return self.secondary[name]
+
+    def has_secondary(self) -> bool:
+        """Whether any index besides ``_id_`` exists (the planner has a choice)."""
+        return bool(self.secondary)
+
+    def plan(self, node: Any, hint: Any = None) -> Any:
+        """Candidate documents for a query through an index, or None to scan.
+
+        A hint naming no usable index fails as on the server (code 2).
+        """
+        from ..planner import candidates_for
+        return candidates_for(self.collection, node, hint)
+
+    def resolve_hint(self, hint: Any) -> dict[str, Any]:
+        """The spec a hint names (``{"$natural": ±1}`` stands for a scan)."""
+        from ..values.errors import bad_value
+        spec: dict[str, Any] | None
+        if isinstance(hint, str):
+            spec = self.specs.get(hint)
+        else:
+            key = dict(hint)
+            if key == {"$natural": 1} or key == {"$natural": -1}:
+                return {"name": "$natural", "key": key}
+            spec = next((s for s in self.specs.values() if _same_key(s["key"], key)), None)
+        if spec is not None and spec.get("hidden"):
+            spec = None
+        if spec is None:
+            raise bad_value("error processing query: ns=" + self.collection.full_name +
+                            " planner returned error :: caused by :: hint provided does not "
+                            "correspond to an existing index")
+        return spec
+
+    # -- management ---------------------------------------------------------------
+
+    def create(self, spec: dict[str, Any]) -> bool:
+        """Add an index; False when an identical one exists.  Conflicts raise
+        IndexOptionsConflict (85) / IndexKeySpecsConflict (86) as on the server;
+        existing documents that violate it fail the build (nothing changes)."""
+        name = spec["name"]
+        existing = self.specs.get(name)
+        if existing is not None:
+            comparison = _compare(spec, existing)
+            if comparison == "different":
+                raise ServerError(86, "An existing index has the same name as the requested "
+                                      "index. When index names are not specified, they are auto "
+                                      "generated and can cause conflicts. Please refer to our "
+                                      f"documentation. Requested index: {render_document(spec)}, "
+                                      f"existing index: {render_document(existing)}")
+            if comparison == "equivalent":
+                raise ServerError(85, "An equivalent index already exists with the same name "
+                                      "but different options. Requested index: "
+                                      f"{render_document(spec)}, existing index: "
+                                      f"{render_document(existing)}")
+            return False
+        for existing in self.specs.values():
+            comparison = _compare(spec, existing)
+            if comparison == "equivalent":
+                raise ServerError(85, "An equivalent index already exists with a different name "
+                                      f"and options. Requested index: {render_document(spec)}, "
+                                      f"existing index: {render_document(existing)}")
+            if comparison == "identical":
+                raise ServerError(85, f"Index already exists with a different name: "
+                                      f"{existing['name']}")
+        index = Index(spec, self.collection)
+        if self.collection.documents:
+            try:
+                index.build(self.collection.documents.values())
+            except ServerError as exc:
+                raise ServerError(exc.code, f"Index build failed: {uuid.uuid4()}: Collection "
+                                            f"{self.collection.full_name} ( {uuid.uuid4()} ) :: "
+                                            f"caused by :: {exc.errmsg}", **exc.extra) from None
+        self.specs[name] = spec
+        self.secondary[name] = index
+        self._refresh()
+        if index.ttl is not None:
+            from .ttl import ttl_index_created
+            ttl_index_created(self.collection)
+        return True
+
+    def drop(self, name_or_key: Any) -> None:
+        """Drop an index by name or key pattern (``"*"``: every index but ``_id_``)."""
+        if name_or_key == "*":
+            for name in list(self.specs):
+                if name != ID_INDEX_NAME:
+                    del self.specs[name]
+            self.secondary.clear()
+            self._refresh()
+            return
+        if isinstance(name_or_key, str):
+            if name_or_key == ID_INDEX_NAME:
+                raise ServerError(72, "cannot drop _id index")
+            if name_or_key not in self.specs:
+                raise ServerError(27, f"index not found with name [{name_or_key}]")
+            name = name_or_key
+        else:
+            key = dict(name_or_key)
+            matches = [n for n, s in self.specs.items() if _same_key(s["key"], key)]
+            if not matches:
+                raise ServerError(27, f"can't find index with key: {render_document(key)}")
+            if len(matches) > 1:
+                raise ServerError(181, f"{len(matches)} indexes found for key: "
+                                       f"{render_document(key)}, identify by name instead. "
+                                       f"Conflicting indexes: "
+                                       f"{render_document(self.specs[matches[0]])}, "
+                                       f"{render_document(self.specs[matches[1]])}",
+                                  codeName="AmbiguousIndexKeyPattern")
+            name = matches[0]
+            if name == ID_INDEX_NAME:
+                raise ServerError(72, "cannot drop _id index")
+        del self.specs[name]
+        self.secondary.pop(name, None)
+        self._refresh()
+
+    def list(self) -> list[dict[str, Any]]:
+        return [dict(spec) for spec in self.specs.values()]
+
+    def indexes(self) -> list[Index]:
+        return list(self.secondary.values())
+
+    def _refresh(self) -> None:
+        self._constrained = tuple(self.secondary.values())
+
+    # -- write hooks (called by CollectionData under the server lock) ---------------------
+
+    def check_insert(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
+        """Raise the constraint error a new document would cause, writing nothing."""
+        if not self._constrained:
+            return
+        doc = stored.doc
+        if id_key is None:
+            id_key = sort_key(doc["_id"])
+        computed = []
+        for index in self._constrained:
+            computed.append(index.check(doc, id_key))
+        # the keys are kept for the add() that follows (the store's next step)
+        self._pending = (stored, id_key, computed)
+
+    def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None:
+        """Raise the constraint error replacing ``old`` by ``new`` would cause."""
+        self.check_insert(new)
+
+    def add(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
+        ordered_ids = self.id_index._entries
+        if ordered_ids is not None:
+            if id_key is None:
+                id_key = sort_key(stored.doc["_id"])
+            ordered_ids.add(((id_key,), id_key))
+        if not self._constrained:
+            return
+        pending = self._pending
+        self._pending = None
+        if pending is not None and pending[0] is stored:
+            id_key = id_key or pending[1]
+            for index, keys in zip(self._constrained, pending[2]):
+                index.add_keys(keys, id_key)
+            return
+        doc = stored.doc
+        if id_key is None:
+            id_key = sort_key(doc["_id"])
+        for index in self._constrained:
+            index.add(doc, id_key)
+
+    def remove(self, stored: "StoredDocument") -> None:
+        ordered_ids = self.id_index._entries
+        if ordered_ids is not None:
+            id_key = sort_key(stored.doc["_id"])
+            ordered_ids.discard(((id_key,), id_key))
+        if not self._constrained:
+            return
+        doc = stored.doc
+        id_key = sort_key(doc["_id"])
+        for index in self._constrained:
+            index.remove(doc, id_key)
+
+    def rebuild(self) -> None:
+        """Recompute every index from the collection's documents."""
+        self.id_index.reset()
+        for index in self.secondary.values():
+            index.entries = SortedList()
+            index.multikey_counts = [0] * index.pattern.fields
+            index.build(self.collection.documents.values())
+
+
+def _same_key(a: Mapping, b: Mapping) -> bool:
+    return list(dict(a).items()) == list(dict(b).items())
+
+
+def _signature(spec: Mapping[str, Any]) -> tuple:
+    def option(name: str) -> Any:
+        value = spec.get(name)
+        if name in ("unique", "sparse"):
+            return bool(value)
+        if isinstance(value, Mapping):
+            return sort_key(dict(value))
+        return None if value is None else sort_key(value)
+    return (tuple(dict(spec["key"]).items()),) + tuple(option(n) for n in _SIGNATURE_OPTIONS)
+
+
+def _other_options(spec: Mapping[str, Any]) -> dict[str, tuple]:
+    return {k: sort_key(v) for k, v in spec.items()
+            if k not in _IGNORED_OPTIONS and k not in _SIGNATURE_OPTIONS
+            and not (k == "hidden" and not v)}
+
+
+def _compare(requested: Mapping[str, Any], existing: Mapping[str, Any]) -> str:
+    """``"different"``, ``"equivalent"`` (same signature, other options differ)
+    or ``"identical"`` — the server's ``compareIndexOptions``."""
+    if _signature(requested) != _signature(existing):
+        return "different"
+    if _other_options(requested) != _other_options(existing):
+        return "equivalent"
+    return "identical"
+

@@ -1,0 +1,51 @@
+"""The operator table of the aggregation expression language.
+
+``OPERATORS`` maps an operator name (``"$add"``) to its compiler, a function
+``compile(arg, ctx, name) -> Evaluator`` that validates ``arg`` and returns a
+closure ``evaluate(variables) -> value``.  ``UNSUPPORTED_OPERATORS`` names the
+operators MongoDB has and mim deliberately does not evaluate; using one raises
+an error naming it.  The README's coverage table is generated from both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...values.errors import ServerError
+
+Evaluator = Callable[[dict], Any]
+OperatorCompiler = Callable[[Any, Any, str], Evaluator]
+
+#: operator name -> compiler
+OPERATORS: dict[str, OperatorCompiler] = {}
+
+#: operator name -> family (the module that implements it), for the coverage table
+FAMILIES: dict[str, str] = {}
+
+#: operator -> why mim does not evaluate it (shown in errors and the README)
+UNSUPPORTED_OPERATORS: dict[str, str] = {
+    "$function": "it runs JavaScript, which mim never evaluates",
+    "$accumulator": "it runs JavaScript, which mim never evaluates",
+    "$toHashedIndexKey": "hashed index keys are planned with hashed indexes",
+}
+
+
+def expression_operator(*names: str) -> Callable[[OperatorCompiler], OperatorCompiler]:
+    """Register ``fn`` as the compiler of the operators ``names``."""
+
+    def register(fn: OperatorCompiler) -> OperatorCompiler:
+        family = fn.__module__.rsplit(".", 1)[-1]
+        for name in names:
+            if name in OPERATORS:
+                raise RuntimeError(f"duplicate expression operator {name}")
+            OPERATORS[name] = fn
+            FAMILIES[name] = family
+        return fn
+
+    return register
+
+
+def unsupported(name: str) -> ServerError:
+    """The error for an operator MongoDB has and mim does not (code 238 NotImplemented)."""
+    return ServerError(238, f"{name} is not supported by mim: {UNSUPPORTED_OPERATORS[name]}")

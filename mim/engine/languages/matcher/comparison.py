@@ -1,0 +1,174 @@
+"""Comparison operators: ``$eq $ne $gt $gte $lt $lte $in $nin``.
+
+Comparisons only match values of the same canonical type ("type
+bracketing": ``{"a": {"$gt": 5}}`` never matches a string), except against
+MinKey/MaxKey which compare across all types.  NaN equals only NaN and is
+neither less nor greater than anything.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bson.decimal128 import Decimal128
+from bson.int64 import Int64
+from bson.max_key import MaxKey
+from bson.min_key import MinKey
+from bson.regex import Regex
+
+from ...values.errors import bad_value
+from ...values.order import MISSING, RANK_NUMBER, _NAN_KEY, canonical_rank, sort_key
+from .context import MatchContext
+from .nodes import LeafNode, MatchNode, NotNode
+from .regex import regex_predicate
+from .registry import field_operator
+
+_FAST_NUMBER_TYPES = (int, Int64, float)
+_COMPARATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+    "$lt": operator.lt,
+    "$lte": operator.le,
+}
+
+
+def is_nan(value: Any) -> bool:
+    if type(value) is float:
+        return value != value
+    if type(value) is Decimal128:
+        return value.to_decimal().is_nan()
+    return False
+
+
+def equality_predicate(arg: Any) -> Callable[[Any], bool]:
+    """A predicate for MongoDB equality with ``arg`` on one candidate value."""
+    if arg is None:
+        return lambda v: v is None or v is MISSING
+    arg_type = type(arg)
+    if arg_type is str:
+        return lambda v: v == arg and type(v) is str
+    key = sort_key(arg)
+    if arg_type in _FAST_NUMBER_TYPES and not is_nan(arg):
+        def equals_number(v: Any) -> bool:
+            t = type(v)
+            if t is int or t is float or t is Int64:
+                return v == arg
+            if t is Decimal128:
+                return sort_key(v) == key
+            return False
+        return equals_number
+    return lambda v: sort_key(v) == key
+
+
+def comparison_predicate(op: str, arg: Any) -> Callable[[Any], bool]:
+    """A predicate for ``$gt``/``$gte``/``$lt``/``$lte`` on one candidate value."""
+    compare = _COMPARATORS[op]
+    inclusive = op in ("$gte", "$lte")
+    if arg is None:
+        return equality_predicate(None) if inclusive else (lambda v: False)
+    if is_nan(arg):
+        return (lambda v: is_nan(v)) if inclusive else (lambda v: False)
+    key = sort_key(arg)
+    if isinstance(arg, (MinKey, MaxKey)):
+        return lambda v: v is not MISSING and compare(sort_key(v), key)
+    rank = canonical_rank(arg)
+    arg_type = type(arg)
+    if arg_type is str:
+        return lambda v: type(v) is str and compare(v, arg)
+    if arg_type in _FAST_NUMBER_TYPES:
+        def compare_number(v: Any) -> bool:
+            t = type(v)
+            if t is int or t is float or t is Int64:
+                return compare(v, arg)  # NaN compares false, as in MongoDB
+            if t is Decimal128:
+                kv = sort_key(v)
+                return kv != _NAN_KEY and compare(kv, key)
+            return False
+        return compare_number
+
+    def compare_generic(v: Any) -> bool:
+        if v is MISSING or canonical_rank(v) != rank:
+            return False
+        kv = sort_key(v)
+        if rank == RANK_NUMBER and kv == _NAN_KEY:
+            return False
+        return compare(kv, key)
+
+    return compare_generic
+
+
+@field_operator("$eq")
+def compile_eq(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    return LeafNode(path, "$eq", arg, equality_predicate(arg))
+
+
+@field_operator("$ne")
+def compile_ne(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    if isinstance(arg, (Regex, re.Pattern)):
+        raise bad_value("Can't have regex as arg to $ne.")
+    return NotNode(LeafNode(path, "$eq", arg, equality_predicate(arg)), "$ne")
+
+
+def _make_comparison_compiler(op: str) -> Callable[..., MatchNode]:
+    def compile_op(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+        if isinstance(arg, (Regex, re.Pattern)):
+            raise bad_value(f"Can't have RegEx as arg to predicate over field '{path}'.")
+        return LeafNode(path, op, arg, comparison_predicate(op, arg))
+    compile_op.__name__ = f"compile_{op[1:]}"
+    return compile_op
+
+
+for _op in _COMPARATORS:
+    field_operator(_op)(_make_comparison_compiler(_op))
+
+
+def in_predicate(values: list[Any], name: str = "$in") -> Callable[[Any], bool]:
+    """Membership in a list of values and regexes (``$in`` semantics)."""
+    keys: set = set()
+    strings: set[str] = set()
+    regexes: list[Callable[[Any], bool]] = []
+    for value in values:
+        if isinstance(value, (Regex, re.Pattern)):
+            regexes.append(regex_predicate(value, None))
+            continue
+        if isinstance(value, Mapping) and value and next(iter(value)).startswith("$") \
+                and next(iter(value)) not in ("$ref", "$id", "$db"):
+            raise bad_value("cannot nest $ under $in")  # the server says $in for $nin too
+        if type(value) is str:
+            strings.add(value)
+        keys.add(sort_key(value))
+    frozen = frozenset(keys)
+
+    if not regexes:
+        def is_member(v: Any) -> bool:
+            if type(v) is str:
+                return v in strings
+            return sort_key(v) in frozen
+        return is_member
+
+    def is_member_or_matches(v: Any) -> bool:
+        if type(v) is str:
+            if v in strings:
+                return True
+        elif sort_key(v) in frozen:
+            return True
+        return any(r(v) for r in regexes)
+
+    return is_member_or_matches
+
+
+@field_operator("$in")
+def compile_in(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    if not isinstance(arg, list):
+        raise bad_value("$in needs an array")
+    return LeafNode(path, "$in", arg, in_predicate(arg))
+
+
+@field_operator("$nin")
+def compile_nin(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    if not isinstance(arg, list):
+        raise bad_value("$nin needs an array")
+    return NotNode(LeafNode(path, "$in", arg, in_predicate(arg, "$nin")), "$nin")

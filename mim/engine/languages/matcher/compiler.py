@@ -1,0 +1,95 @@
+"""Compile a query filter into a tree of match nodes.
+
+Everything about the filter is validated here, before any document is read:
+an unknown operator, a malformed argument or an unsupported feature raises
+the server's error at compile time, exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bson.regex import Regex
+
+from ...values.errors import ServerError, bad_value
+from .context import MatchContext
+from .nodes import AndNode, ConstantNode, MatchNode
+from .registry import (FIELD_OPERATORS, GEO_SPECIFIERS, TOP_LEVEL_OPERATORS,
+                       UNSUPPORTED_OPERATORS, unsupported)
+
+__all__ = ["compile_filter", "compile_document", "compile_field", "compile_operators",
+           "is_operator_document"]
+
+_DBREF_KEYS = ("$ref", "$id", "$db")
+
+
+def compile_filter(spec: Mapping[str, Any] | None, ctx: MatchContext | None = None) -> MatchNode:
+    """Compile a whole filter document (``None`` or ``{}`` matches everything)."""
+    if not spec:
+        return ConstantNode(True)
+    return compile_document(spec, ctx or MatchContext())
+
+
+def compile_document(spec: Mapping[str, Any], ctx: MatchContext) -> MatchNode:
+    nodes: list[MatchNode] = []
+    for key, value in spec.items():
+        if key.startswith("$"):
+            compiler = TOP_LEVEL_OPERATORS.get(key)
+            if compiler is None:
+                if key in UNSUPPORTED_OPERATORS:
+                    raise unsupported(key)
+                raise bad_value(f"unknown top level operator: {key}. If you have a field name "
+                                f"that starts with a '$' symbol, consider using $getField "
+                                f"or $setField.")
+            nodes.append(compiler(key, value, ctx))
+        else:
+            nodes.append(compile_field(key, value, ctx))
+    if not nodes:
+        return ConstantNode(True)
+    return AndNode(nodes)
+
+
+def is_operator_document(value: Any) -> bool:
+    """A sub-document whose first key is a ``$`` operator (not a DBRef)."""
+    if not isinstance(value, Mapping) or not value:
+        return False
+    first = next(iter(value))
+    return isinstance(first, str) and first.startswith("$") and first not in _DBREF_KEYS
+
+
+def compile_field(path: str, value: Any, ctx: MatchContext) -> MatchNode:
+    """``{path: value}``: an operator document, a regex, or equality."""
+    if is_operator_document(value):
+        return compile_operators(path, value, ctx)
+    if isinstance(value, (Regex, re.Pattern)):
+        return FIELD_OPERATORS["$regex"](path, value, ctx)
+    return FIELD_OPERATORS["$eq"](path, value, ctx)
+
+
+def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> MatchNode:
+    """``{path: {$op1: a, $op2: b}}`` — a conjunction of the operators."""
+    nodes: list[MatchNode] = []
+    if "$options" in ops and "$regex" not in ops:
+        raise bad_value("$options needs a $regex")
+    for op, arg in ops.items():
+        if op == "$options":
+            continue
+        if op == "$regex":
+            options_first = "$options" in ops and list(ops).index("$options") < list(ops).index(
+                "$regex")
+            nodes.append(FIELD_OPERATORS["$regex"](path, arg, ctx, ops.get("$options"),
+                                                   options_first))
+            continue
+        compiler = FIELD_OPERATORS.get(op)
+        if compiler is None:
+            if op in UNSUPPORTED_OPERATORS or op in GEO_SPECIFIERS:
+                raise unsupported(op)
+            raise bad_value(f"unknown operator: {op}")
+        nodes.append(compiler(path, arg, ctx))
+    return AndNode(nodes) if len(nodes) != 1 else nodes[0]
+
+
+def not_an_object(name: str) -> ServerError:
+    return bad_value(f"{name} needs an Object")

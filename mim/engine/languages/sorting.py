@@ -1,0 +1,102 @@
+"""Sort specifications compiled to key functions (``sort()``, ``$sort``, indexes).
+
+Per field, an array contributes its smallest element when ascending and its
+largest when descending; a missing field sorts as null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..values.errors import ServerError
+from ..values.render import render
+from ..values.paths import split_path, walk
+from ..values.order import MISSING, RANK_UNDEFINED, is_number, sort_key
+
+__all__ = ["compile_sort", "Descending", "field_sort_key"]
+
+
+class Descending:
+    """Inverts the order of a key inside a composite sort key."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: "Descending") -> bool:
+        return other.key < self.key
+
+    def __gt__(self, other: "Descending") -> bool:
+        return other.key > self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Descending) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
+def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool) -> tuple:
+    """The key one sort field gives a document."""
+    best = None
+    for leaf in walk(doc, parts):
+        if type(leaf) is list:
+            if not leaf:
+                candidates = [(RANK_UNDEFINED,)]
+            else:
+                candidates = [sort_key(v) for v in leaf]
+        else:
+            candidates = [sort_key(leaf)]
+        for key in candidates:
+            if best is None or (key > best if descending else key < best):
+                best = key
+    return best if best is not None else sort_key(MISSING)
+
+
+def parse_sort_spec(spec: Any) -> list[tuple[str, int]]:
+    """Normalise a sort spec (mapping or list of pairs) into (path, ±1) pairs."""
+    if spec is None:
+        return []
+    items = spec.items() if isinstance(spec, Mapping) else spec
+    fields: list[tuple[str, int]] = []
+    for field, direction in items:
+        if isinstance(direction, Mapping):
+            if not direction or next(iter(direction)) != "$meta":
+                raise ServerError(17312, "$meta is the only expression supported by $sort "
+                                         "right now")
+            raise ServerError(238, "$meta sort is not supported by mim: text search "
+                                   "scores are planned with the text-search issue")
+        if not is_number(direction):
+            raise ServerError(15974, f"Illegal key in $sort specification: {field}: "
+                                     f"{render(direction)}")
+        if direction not in (1, -1):
+            raise ServerError(15975, "$sort key ordering must be 1 (for ascending) or -1 "
+                                     "(for descending)")
+        if not field:
+            raise ServerError(40352, "FieldPath cannot be constructed with empty string")
+        fields.append((field, int(direction)))
+    return fields
+
+
+def compile_sort(spec: Any) -> Callable[[Mapping], Any] | None:
+    """A key function ordering documents as ``spec`` asks, or None for no sort."""
+    fields = parse_sort_spec(spec)
+    if not fields:
+        return None
+    compiled = [(split_path(path), direction < 0) for path, direction in fields]
+    if len(compiled) == 1:
+        parts, descending = compiled[0]
+        if descending:
+            return lambda doc: Descending(field_sort_key(doc, parts, True))
+        return lambda doc: field_sort_key(doc, parts, False)
+
+    def key(doc: Mapping) -> tuple:
+        return tuple(
+            Descending(field_sort_key(doc, parts, True)) if descending
+            else field_sort_key(doc, parts, False)
+            for parts, descending in compiled
+        )
+
+    return key

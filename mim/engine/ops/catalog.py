@@ -1,0 +1,235 @@
+"""Collection and database management: create, drop, list, rename, stats."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from ..values.errors import ServerError
+from ..languages.matcher import compile_filter
+from ..storage.store import CollectionData, Server
+
+__all__ = ["create_collection", "drop_collection", "list_collections", "rename_collection",
+           "collection_info", "list_databases", "coll_stats", "db_stats"]
+
+_CREATE_OPTIONS = {"capped", "size", "max", "validator", "validationLevel", "validationAction",
+                   "collation", "timeseries", "expireAfterSeconds", "clusteredIndex",
+                   "changeStreamPreAndPostImages", "storageEngine", "indexOptionDefaults",
+                   "viewOn", "pipeline", "comment", "writeConcern", "encryptedFields", "idIndex",
+                   "autoIndexId", "flags", "temp", "lsid", "$db", "apiVersion", "apiStrict",
+                   "apiDeprecationErrors"}
+
+
+def create_collection(server: Server, db: str, name: str, options: dict | None = None) -> None:
+    options = {k: v for k, v in (options or {}).items()
+               if k not in ("comment", "writeConcern", "lsid", "$db", "apiVersion", "apiStrict",
+                            "apiDeprecationErrors")}
+    for key in options:
+        if key not in _CREATE_OPTIONS:
+            raise ServerError(40415, f"BSON field 'create.{key}' is an unknown field.")
+    if "pipeline" in options and "viewOn" not in options:
+        raise ServerError(72, "'pipeline' requires 'viewOn' to also be specified")
+    if "viewOn" in options and "encryptedFields" not in options:
+        from .views import create_view
+        create_view(server, db, name, options)
+        return
+    for unsupported in ("timeseries", "clusteredIndex", "encryptedFields"):
+        if unsupported in options:
+            feature = {"timeseries": "time-series collections",
+                       "clusteredIndex": "clustered collections",
+                       "encryptedFields": "queryable encryption"}[unsupported]
+            raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
+    if options.get("capped") and "size" not in options:
+        raise ServerError(72, "the 'size' field is required when 'capped' is true")
+    with server.lock:
+        database = server.get_database(db, create=True)
+        existing = database.get_collection(name)
+        if existing is not None:
+            raise ServerError(48, f"Collection {db}.{name} already exists.")
+        if name in database.views:
+            raise ServerError(48, f"A view already exists. NS: {db}.{name}")
+        coll = database.create_collection(name, options)
+        coll.uuid = uuid.uuid4()
+
+
+def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
+    """``createIndexes``: every spec validated first, then all created or none
+    (a collection created for them is dropped again), as on the server."""
+    from ..index.specs import normalise_index_spec
+    for document in documents:
+        if not isinstance(document, Mapping):
+            raise ServerError(14, "The field 'indexes' must be an array of objects")
+    specs = [normalise_index_spec(d) for d in documents]
+    with server.lock:
+        from .views import check_not_view
+        check_not_view(server, db, name)
+        database = server.get_database(db, create=True)
+        created_collection = database.get_collection(name) is None
+        coll = database.get_collection(name, create=True)
+        before = len(coll.indexes.list())
+        created: list[str] = []
+        try:
+            for spec in specs:
+                if coll.indexes.create(spec):
+                    created.append(spec["name"])
+        except ServerError:
+            for index_name in reversed(created):
+                coll.indexes.drop(index_name)
+            if created_collection:
+                database.drop_collection(name)
+            raise
+        reply: dict[str, Any] = {"numIndexesBefore": before,
+                                 "numIndexesAfter": len(coll.indexes.list()),
+                                 "createdCollectionAutomatically": created_collection}
+    if not created:
+        reply["note"] = "all indexes already exist"
+    reply["ok"] = 1.0
+    return reply
+
+
+def drop_collection(server: Server, db: str, name: str) -> dict:
+    with server.lock:
+        database = server.get_database(db)
+        coll = database.get_collection(name) if database else None
+        if coll is None:
+            if database is not None and database.views.pop(name, None) is not None:
+                return {"ns": f"{db}.{name}", "ok": 1.0}
+            return {"ok": 1.0}
+        n_indexes = len(coll.indexes.specs)
+        database.drop_collection(name)
+        return {"nIndexesWas": n_indexes, "ns": f"{db}.{name}", "ok": 1.0}
+
+
+def collection_info(coll: CollectionData) -> dict:
+    if not hasattr(coll, "uuid"):
+        coll.uuid = uuid.uuid4()
+    from bson.binary import Binary, UuidRepresentation
+    return {
+        "name": coll.name,
+        "type": "collection",
+        "options": dict(coll.options),
+        "info": {"readOnly": False,
+                 "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)},
+        "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"},
+    }
+
+
+def list_collections(server: Server, db: str, filter: dict | None = None,
+                     name_only: bool = False) -> list[dict]:
+    node = compile_filter(filter)
+    with server.lock:
+        database = server.get_database(db)
+        if database is None:
+            return []
+        infos = [collection_info(c) for c in database.collections.values()]
+        infos += [view.info() for view in database.views.values()]
+    result = [info for info in infos if node.matches(info)]
+    if name_only:
+        return [{"name": info["name"], "type": info["type"]} for info in result]
+    return result
+
+
+def rename_collection(server: Server, source: str, target: str, drop_target: bool = False) -> None:
+    src_db, _, src_name = source.partition(".")
+    dst_db, _, dst_name = target.partition(".")
+    with server.lock:
+        src = server.get_collection(src_db, src_name)
+        if src is None:
+            from .views import lookup
+            if lookup(server, src_db, src_name) is not None:
+                raise ServerError(166, f"cannot rename view: {source}")
+            raise ServerError(26, f"Source collection {source} does not exist")
+        if source == target:
+            raise ServerError(20, "Can't rename a collection to itself")
+        destination_db = server.get_database(dst_db, create=True)
+        if dst_name in destination_db.views:
+            raise ServerError(48, f"a view already exists with that name: {target}")
+        if dst_name in destination_db.collections:
+            if not drop_target:
+                raise ServerError(48, "target namespace exists")
+            destination_db.drop_collection(dst_name)
+        from ..storage.store import validate_collection_name
+        validate_collection_name(dst_name)
+        server.get_database(src_db).collections.pop(src_name)
+        src.name = dst_name
+        src.database = destination_db
+        destination_db.collections[dst_name] = src
+
+
+def capped_limits(options: dict, scale: int) -> dict:
+    """``max``/``maxSize`` the server reports for a capped collection."""
+    if not options.get("capped"):
+        return {}
+    return {"max": int(options.get("max", 0) or 0), "maxSize": int(options["size"]) // scale}
+
+
+def _data_size(coll: CollectionData) -> int:
+    return sum(len(s.raw) for s in coll.documents.values())
+
+
+def coll_stats(server: Server, db: str, name: str, scale: int = 1) -> dict:
+    with server.lock:
+        coll = server.get_collection(db, name)
+        if coll is None:
+            from .views import check_not_view
+            check_not_view(server, db, name)
+            raise ServerError(26, f"Collection [{db}.{name}] not found.")
+        size = _data_size(coll)
+        count = len(coll)
+        return {
+            "ns": f"{db}.{name}",
+            "size": size // scale,
+            "count": count,
+            "avgObjSize": size // count if count else 0,
+            "storageSize": size // scale,
+            "nindexes": len(coll.indexes.specs),
+            "totalIndexSize": 0,
+            "indexSizes": {n: 0 for n in coll.indexes.specs},
+            "capped": bool(coll.options.get("capped", False)),
+            **capped_limits(coll.options, scale),
+            "scaleFactor": scale,
+            "ok": 1.0,
+        }
+
+
+def db_stats(server: Server, db: str, scale: int = 1) -> dict:
+    with server.lock:
+        database = server.get_database(db)
+        colls = list(database.collections.values()) if database else []
+        objects = sum(len(c) for c in colls)
+        size = sum(_data_size(c) for c in colls)
+        return {
+            "db": db,
+            "collections": len(colls),
+            "views": len(database.views) if database else 0,
+            "objects": objects,
+            "avgObjSize": (size / objects) if objects else 0,
+            "dataSize": size / scale,
+            "storageSize": size / scale,
+            "indexes": sum(len(c.indexes.specs) for c in colls),
+            "indexSize": 0,
+            "totalSize": size / scale,
+            "scaleFactor": scale,
+            "ok": 1.0,
+        }
+
+
+def list_databases(server: Server, name_only: bool = False) -> dict:
+    with server.lock:
+        dbs = []
+        total = 0
+        for name, database in server.databases.items():
+            if not database.collections and not database.views:
+                continue
+            size = sum(_data_size(c) for c in database.collections.values())
+            total += size
+            if name_only:
+                dbs.append({"name": name})
+            else:
+                dbs.append({"name": name, "sizeOnDisk": size, "empty": size == 0})
+    reply: dict[str, Any] = {"databases": dbs}
+    if not name_only:
+        reply["totalSize"] = total
+    reply["ok"] = 1.0
+    return reply

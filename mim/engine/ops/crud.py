@@ -1,0 +1,570 @@
+"""Command-level CRUD: the engine functions every face calls.
+
+Each function takes plain command arguments, shaped like MongoDB's own
+commands (``find``, ``insert``, ``update``, ``delete``, ``findAndModify``,
+``count``, ``distinct``), and returns what the server would reply.  Inputs
+are expected already decoded by the engine codec (the API layer round-trips
+user values through BSON first, exactly as a driver would send them).
+
+Write commands report per-statement failures in ``writeErrors`` the way the
+server does, so ordered/unordered semantics and partial results match.
+"""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import bson
+from bson.int64 import Int64
+from bson.objectid import ObjectId
+from bson.regex import Regex
+
+from ..values.errors import ServerError, bad_value
+from ..languages.matcher import LeafNode, MatchContext, MatchNode, compile_filter
+from ..languages.matcher.nodes import AndNode
+from ..planner import plan_find
+from ..values.paths import split_path, walk
+from ..languages.projection import compile_projection
+from ..languages.sorting import compile_sort
+from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
+from ..values.order import MISSING, sort_key
+from . import views
+
+__all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+
+
+# ---------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------
+
+
+def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
+    """``_id`` values a filter pins down exactly (equality or ``$in``), if any."""
+    if isinstance(node, LeafNode) and node.path == "_id":
+        if node.operator == "$eq" and not isinstance(node.argument, (list, dict)) \
+                and node.argument is not None:
+            return [node.argument]
+        if node.operator == "$in" and all(
+                not isinstance(v, (list, dict, Regex)) and v is not None
+                and not hasattr(v, "pattern") for v in node.argument):
+            return list(node.argument)
+    if isinstance(node, AndNode):
+        for child in node.nodes:
+            keys = _id_lookup_keys(child)
+            if keys is not None:
+                return keys
+    return None
+
+
+def candidates(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterable[StoredDocument]:
+    """Documents that may match, in natural order (always re-checked by the matcher)."""
+    planned = coll.indexes.plan(node, hint) if hint is not None or coll.indexes.has_secondary() \
+        else None
+    if planned is not None:
+        return planned
+    keys = _id_lookup_keys(node)
+    if keys is not None:
+        found = []
+        seen = set()
+        for value in keys:
+            key = sort_key(value)
+            if key in seen:
+                continue
+            seen.add(key)
+            stored = coll.documents.get(key)
+            if stored is not None:
+                found.append(stored)
+        if len(found) > 1:
+            order = {id(s): i for i, s in enumerate(coll.documents.values())} \
+                if len(found) < len(coll.documents) else None
+            if order is not None:
+                found.sort(key=lambda s: order[id(s)])
+        return found
+    return list(coll.documents.values())
+
+
+def matching(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterator[StoredDocument]:
+    matches = node.matches
+    for stored in candidates(coll, node, hint):
+        if matches(stored.doc):
+            yield stored
+
+
+def evaluate_let(let: Mapping | None) -> dict:
+    """A command's ``let``: each value is an expression evaluated once, before any
+    document is read (so ``{"$literal": "x"}`` gives ``"x"``)."""
+    if not let:
+        return {}
+    from ..languages.expressions import ExpressionContext, compile_expression
+    return {name: compile_expression(spec, ExpressionContext())({"ROOT": {}})
+            for name, spec in let.items()}
+
+
+def _compile_query(filter: Mapping | None, let: Mapping | None) -> MatchNode:
+    return compile_filter(filter, MatchContext(variables=dict(let or {})))
+
+
+def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
+         projection: Mapping | None = None, sort: Any = None, skip: int = 0, limit: int = 0,
+         hint: Any = None, let: Mapping | None = None, max_scan: int | None = None) -> list[bytes]:
+    """Run a query and return the result documents as BSON bytes, in order."""
+    if skip < 0:
+        raise bad_value("skip value must be non-negative, but received: %d" % skip)
+    resolved = views.resolve(server, db, coll)
+    if resolved is not None:
+        # a view: the query becomes stages appended to the resolved view pipeline
+        stages = [{"$match": dict(filter or {})}] if filter else []
+        stages += [{"$sort": sort}] if sort else []
+        stages += [{"$skip": skip}] if skip else []
+        stages += [{"$limit": abs(limit)}] if limit else []
+        stages += [{"$project": projection}] if projection else []
+        return _run_view(server, db, resolved, stages, let=let, hint=hint)
+    let = evaluate_let(let)
+    node = _compile_query(filter, let)
+    sort_key_fn = compile_sort(sort)
+    proj = compile_projection(projection, dict(let or {}))
+    limit = abs(limit)
+    with server.lock:
+        collection = server.get_collection(db, coll)
+        if collection is None:
+            if hint is not None:
+                pass
+            return []
+        planned = plan_find(collection, node, sort, skip + limit if limit else 0, hint)
+        found = planned.documents() if planned is not None else matching(collection, node, hint)
+        if sort_key_fn is not None and not (planned is not None and planned.sorted):
+            if limit:
+                chosen = heapq.nsmallest(skip + limit, found,
+                                         key=lambda s: sort_key_fn(s.doc))
+            else:
+                chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
+            chosen = chosen[skip:]
+        else:
+            stop = skip + limit if limit else None
+            chosen = list(itertools.islice(found, skip, stop))
+        if proj is None:
+            return [s.raw for s in chosen]
+        return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+
+
+def _run_view(server: Server, db: str, resolved: tuple[str, list], stages: list,
+              **options: Any) -> list[bytes]:
+    from ..pipeline import run_pipeline
+    backing, pipeline = resolved
+    return run_pipeline(server, db, backing, pipeline + stages, **options)
+
+
+def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
+          skip: int = 0, limit: int = 0, hint: Any = None) -> int:
+    resolved = views.resolve(server, db, coll)
+    if resolved is not None:
+        stages = [{"$match": dict(filter or {})}] if filter else []
+        stages += [{"$skip": skip}] if skip else []
+        stages += [{"$limit": abs(limit)}] if limit else []
+        found = _run_view(server, db, resolved, stages + [{"$count": "count"}], hint=hint)
+        return int(decode_shadow(found[0])["count"]) if found else 0
+    node = _compile_query(filter, None)
+    with server.lock:
+        collection = server.get_collection(db, coll)
+        if collection is None:
+            return 0
+        if filter or hint is not None:
+            n = sum(1 for _ in matching(collection, node, hint))
+        else:
+            n = len(collection)
+    n = max(n - skip, 0) if skip else n
+    return min(n, abs(limit)) if limit else n
+
+
+def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | None = None) -> list:
+    """Distinct values of ``key`` (array values contribute their elements)."""
+    if not isinstance(key, str):
+        raise ServerError(14, "key must be a string")
+    if not key:
+        raise bad_value("FieldPath cannot be constructed with empty string")
+    if key.startswith("$"):
+        raise bad_value("FieldPath field names may not start with '$'. Consider using "
+                        "$getField or $setField.")
+    node = _compile_query(filter, None)
+    parts = split_path(key)
+    seen: dict[tuple, Any] = {}
+    resolved = views.resolve(server, db, coll)
+    with server.lock:
+        if resolved is not None:
+            stages = [{"$match": dict(filter)}] if filter else []
+            found: Iterable[Any] = [decode_shadow(raw)
+                                    for raw in _run_view(server, db, resolved, stages)]
+        else:
+            collection = server.get_collection(db, coll)
+            if collection is None:
+                return []
+            found = (stored.doc for stored in matching(collection, node))
+        for doc in found:
+            for leaf in walk(doc, parts):
+                if leaf is MISSING:
+                    continue
+                values = leaf if isinstance(leaf, list) else (leaf,)
+                for value in values:
+                    k = sort_key(value)
+                    if k not in seen:
+                        seen[k] = value
+        return [seen[k] for k in sorted(seen)]
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+
+#: ``_id`` types that can never be an array, a regex or a document (skip the checks)
+_PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
+
+
+def _check_id(value: Any) -> None:
+    if type(value) in _PLAIN_ID_TYPES:
+        return
+    if isinstance(value, list):
+        raise bad_value("can't use an array for _id")
+    if isinstance(value, Regex):
+        raise bad_value("can't use a regex for _id")
+    if isinstance(value, Mapping):
+        dollar = _dollar_prefixed_field(value)
+        if dollar is not None:
+            raise ServerError(52, f"_id fields may not contain '$'-prefixed fields: {dollar} "
+                                  f"is not valid for storage.")
+
+
+def _dollar_prefixed_field(document: Mapping) -> str | None:
+    """The first ``$``-prefixed field name inside a document (nested documents too)."""
+    for key, value in document.items():
+        if isinstance(key, str) and key.startswith("$"):
+            return key
+        if isinstance(value, Mapping):
+            found = _dollar_prefixed_field(value)
+            if found is not None:
+                return found
+    return None
+
+
+def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
+    """Validate a document about to be stored and return (bytes, shadow).
+
+    ``_id`` is added (an ObjectId, first) when missing, as the server does.
+    """
+    if "_id" not in doc:
+        doc = {"_id": ObjectId(), **doc}
+    _check_id(doc["_id"])
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_BSON_SIZE:
+        raise ServerError(10334, f"object to insert too large. size in bytes: {len(raw)}, "
+                                 f"max size: {MAX_BSON_SIZE}")
+    return raw, decode_shadow(raw)
+
+
+def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
+           ordered: bool = True) -> dict:
+    """The ``insert`` command: returns ``{"n": …, "writeErrors": […]}``."""
+    n = 0
+    errors: list[dict] = []
+    with server.lock:
+        try:
+            views.check_not_view(server, db, coll)
+        except ServerError as exc:
+            return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
+        collection = server.get_collection(db, coll, create=True)
+        for index, document in enumerate(documents):
+            try:
+                if type(document) is bytes or isinstance(document, bytearray):
+                    raw = bytes(document)
+                    shadow = decode_shadow(raw)
+                    if "_id" not in shadow:
+                        raw, shadow = prepare_new_document(shadow)
+                    else:
+                        _check_id(shadow["_id"])
+                        if len(raw) > MAX_BSON_SIZE:
+                            raise ServerError(10334, f"object to insert too large. size in "
+                                                     f"bytes: {len(raw)}, max size: "
+                                                     f"{MAX_BSON_SIZE}")
+                else:
+                    raw, shadow = prepare_new_document(document)
+                collection.insert(raw, shadow)
+                n += 1
+            except ServerError as exc:
+                errors.append({"index": index, **exc.as_write_error()})
+                if ordered:
+                    break
+    return _write_reply(n, errors)
+
+
+def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
+    """A write command's reply: ``n``, extra counts, then ``writeErrors`` if any."""
+    reply: dict[str, Any] = {"n": n, **counts}
+    if errors:
+        reply["writeErrors"] = errors
+    return reply
+
+
+def is_replacement(update_spec: Any) -> bool:
+    """A replacement document (no ``$`` operator keys) rather than operators or a pipeline."""
+    if isinstance(update_spec, list):
+        return False
+    return not any(isinstance(k, str) and k.startswith("$") for k in update_spec)
+
+
+def _validate_replacement(doc: Mapping) -> None:
+    for key in doc:
+        if isinstance(key, str) and key.startswith("$"):
+            raise ServerError(52, f"The dollar ($) prefixed field '{key}' in '{key}' is not "
+                                  f"allowed in the context of an update's replacement document. "
+                                  f"Consider using an aggregation pipeline with $replaceWith.")
+
+
+def _compile_update(spec: Any, array_filters: list | None, let: Mapping | None):
+    try:
+        from ..update import compile_update
+    except ImportError:
+        raise ServerError(238, "update operators are not available in this build of mim") \
+            from None
+    return compile_update(spec, array_filters=array_filters, variables=dict(let or {}))
+
+
+def _upsert_seed(filter: Mapping | None) -> dict:
+    from ..update import build_upsert_document
+    return build_upsert_document(dict(filter or {}))
+
+
+def _encode_updated(doc: dict) -> bytes:
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_BSON_SIZE:
+        raise ServerError(17419, f"Resulting document after update is larger than "
+                                 f"{MAX_BSON_SIZE}")
+    return raw
+
+
+def _storage():
+    from ..update import storage
+    return storage
+
+
+class _CompiledUpdate:
+    """One update statement, compiled and validated before any document is read."""
+
+    def __init__(self, statement: Mapping, let: Mapping | None) -> None:
+        self.filter = statement.get("q") or {}
+        self.spec = statement.get("u")
+        self.multi = bool(statement.get("multi", False))
+        self.upsert = bool(statement.get("upsert", False))
+        self.hint = statement.get("hint")
+        if self.spec is None or not isinstance(self.spec, (Mapping, list)):
+            raise ServerError(14, "Update argument must be either an object or an array")
+        if statement.get("let"):
+            let = evaluate_let(statement["let"])
+        self.node = _compile_query(self.filter, let)
+        # the server's rule: a document whose first field is not '$'-prefixed is a
+        # replacement (checked for storage when applied)
+        self.replacement = isinstance(self.spec, Mapping) and not (
+            self.spec and str(next(iter(self.spec))).startswith("$"))
+        if self.replacement:
+            if self.multi:
+                raise ServerError(9, "multi update is not supported for replacement-style "
+                                     "update")
+            self.operation = None
+        else:
+            self.operation = _compile_update(self.spec, statement.get("arrayFilters"), let)
+
+    def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
+        """The new (bytes, shadow) for a matched document, or None if unchanged."""
+        old_id = stored.doc["_id"]
+        if self.replacement:
+            new_doc = dict(self.spec)
+            _storage().validate_document(new_doc, allow_top_level_dollar=False)
+            if "_id" in new_doc:
+                if sort_key(new_doc["_id"]) != sort_key(old_id) or \
+                        type(new_doc["_id"]) is not type(old_id):
+                    from ..values.render import render
+                    raise ServerError(66, f"After applying the update, the (immutable) field "
+                                          f"'_id' was found to have been altered to _id: "
+                                          f"{render(new_doc['_id'])}")
+                new_doc = {"_id": new_doc.pop("_id"), **new_doc}
+            else:
+                new_doc = {"_id": old_id, **new_doc}
+            raw = _encode_updated(new_doc)
+        else:
+            new_doc = decode_shadow(stored.raw)
+            self.operation.apply(new_doc, query=self.node, is_insert=False)
+            raw = _encode_updated(new_doc)
+        if raw == stored.raw:
+            return None
+        return raw, decode_shadow(raw)
+
+    def upsert_document(self) -> dict:
+        if self.replacement:
+            doc = dict(self.spec)
+            if "_id" not in doc:
+                seed = _upsert_seed(self.filter)
+                if "_id" in seed:
+                    doc = {"_id": seed["_id"], **doc}
+        else:
+            doc = _upsert_seed(self.filter)
+            self.operation.apply(doc, query=self.node, is_insert=True)
+        # UpsertStage: validated as an insert (top-level '$' names allowed)
+        _storage().validate_document(doc, allow_top_level_dollar=True)
+        if len(bson.encode(doc, codec_options=ENGINE_CODEC)) > MAX_BSON_SIZE:
+            raise ServerError(17420, f"Document to upsert is larger than {MAX_BSON_SIZE}")
+        return doc
+
+
+def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: bool = True,
+           let: Mapping | None = None) -> dict:
+    """The ``update`` command: ``{"n", "nModified", "upserted"?, "writeErrors"?}``."""
+    n = n_modified = 0
+    upserted: list[dict] = []
+    errors: list[dict] = []
+    try:
+        let = evaluate_let(let)
+    except ServerError as exc:
+        return _write_reply(0, [{"index": 0, **exc.as_write_error()}], nModified=0)
+    with server.lock:
+        for index, statement in enumerate(updates):
+            try:
+                result = _update_one_statement(server, db, coll, statement, let)
+            except ServerError as exc:
+                errors.append({"index": index, **exc.as_write_error()})
+                if ordered:
+                    break
+                continue
+            matched, modified, upserted_id, error = result
+            n += matched
+            n_modified += modified
+            if upserted_id is not MISSING:
+                n += 1
+                upserted.append({"index": index, "_id": upserted_id})
+            if error is not None:
+                errors.append({"index": index, **error.as_write_error()})
+                if ordered:
+                    break
+    extra: dict[str, Any] = {"nModified": n_modified}
+    if upserted:
+        extra["upserted"] = upserted
+    return _write_reply(n, errors, **extra)
+
+
+def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
+                          let: Mapping | None) -> tuple[int, int, Any, ServerError | None]:
+    compiled = _CompiledUpdate(statement, let)
+    views.check_not_view(server, db, coll)
+    collection = server.get_collection(db, coll, create=compiled.upsert)
+    matched = modified = 0
+    if collection is not None:
+        targets = list(matching(collection, compiled.node, compiled.hint))
+        if not compiled.multi:
+            targets = targets[:1]
+        for stored in targets:
+            matched += 1
+            try:
+                change = compiled.apply(stored)
+                if change is not None:
+                    collection.replace(stored, *change)
+                    modified += 1
+            except ServerError as exc:
+                # update_many is not transactional: earlier documents stay updated
+                if matched == 1:
+                    raise
+                return matched - 1, modified, MISSING, exc
+    if matched == 0 and compiled.upsert:
+        raw, shadow = prepare_new_document(compiled.upsert_document())
+        collection.insert(raw, shadow)
+        return 0, 0, shadow["_id"], None
+    return matched, modified, MISSING, None
+
+
+def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
+           ordered: bool = True) -> dict:
+    """The ``delete`` command: ``{"n", "writeErrors"?}``; ``limit`` 1 deletes one."""
+    n = 0
+    errors: list[dict] = []
+    with server.lock:
+        for index, statement in enumerate(deletes):
+            try:
+                limit = statement.get("limit", 0)
+                if limit not in (0, 1):
+                    raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
+                                    f"{limit}")
+                node = _compile_query(statement.get("q") or {},
+                                      evaluate_let(statement.get("let")))
+                views.check_not_view(server, db, coll)
+                collection = server.get_collection(db, coll)
+                if collection is None:
+                    continue
+                targets = list(matching(collection, node, statement.get("hint")))
+                if limit == 1:
+                    targets = targets[:1]
+                for stored in targets:
+                    collection.delete(stored)
+                    n += 1
+            except ServerError as exc:
+                errors.append({"index": index, **exc.as_write_error()})
+                if ordered:
+                    break
+    return _write_reply(n, errors)
+
+
+def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None = None,
+                    sort: Any = None, remove: bool = False, update: Any = None,
+                    new: bool = False, fields: Mapping | None = None, upsert: bool = False,
+                    array_filters: list | None = None, hint: Any = None,
+                    let: Mapping | None = None) -> dict:
+    """The ``findAndModify`` command: ``{"lastErrorObject": …, "value": bytes | None}``."""
+    if remove and update is not None:
+        raise ServerError(9, "Cannot specify both an update and remove=true")
+    if remove and (upsert or new):
+        raise ServerError(9, "Cannot specify both upsert=true and remove=true" if upsert
+                          else "Cannot specify both new=true and remove=true; 'remove' always "
+                               "returns the deleted document")
+    if not remove and update is None:
+        raise ServerError(9, "Either an update or remove=true must be specified")
+    sort_fn = compile_sort(sort)
+    proj = compile_projection(fields)
+    statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
+                 "arrayFilters": array_filters, "hint": hint}
+    let = evaluate_let(let)
+    compiled = None if remove else _CompiledUpdate(statement, let)
+    node = compiled.node if compiled else _compile_query(query, let)
+
+    def project(raw: bytes) -> bytes:
+        if proj is None:
+            return raw
+        return bson.encode(proj.apply(decode_shadow(raw), query=node))
+
+    with server.lock:
+        views.check_not_view(server, db, coll)
+        collection = server.get_collection(db, coll, create=upsert)
+        target = None
+        if collection is not None:
+            found = matching(collection, node, hint)
+            if sort_fn is not None:
+                found = sorted(found, key=lambda s: sort_fn(s.doc))
+            target = next(iter(found), None)
+        if remove:
+            if target is None:
+                return {"lastErrorObject": {"n": 0}, "value": None}
+            collection.delete(target)
+            return {"lastErrorObject": {"n": 1}, "value": project(target.raw)}
+        if target is None:
+            if not upsert:
+                return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
+            raw, shadow = prepare_new_document(compiled.upsert_document())
+            collection.insert(raw, shadow)
+            return {"lastErrorObject": {"n": 1, "updatedExisting": False,
+                                        "upserted": shadow["_id"]},
+                    "value": project(raw) if new else None}
+        change = compiled.apply(target)
+        after = target
+        if change is not None:
+            after = collection.replace(target, *change)
+        return {"lastErrorObject": {"n": 1, "updatedExisting": True},
+                "value": project(after.raw if new else target.raw)}

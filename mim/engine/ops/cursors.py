@@ -1,0 +1,167 @@
+"""Server-side cursors: what ``find``/``aggregate``/``listCollections``/
+``listIndexes`` leave open for ``getMore``, and ``killCursors`` closes.
+
+A command's results are computed whole (a snapshot of BSON documents) and
+handed out in batches.  Batches are limited by a document count
+(``batchSize``; 101 for a ``find``/``aggregate`` first batch by default, as
+on the server) and by size (16 MiB, the largest reply document), always at
+least one document.  An idle cursor expires after ten minutes
+(``cursorTimeoutMillis``), like the server's.
+
+Each :class:`~mim.engine.storage.store.Server` has its own registry
+(:func:`registry_of`), so cursor ids are per server, as on MongoDB.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bson.raw_bson import RawBSONDocument
+
+from ..values.errors import ServerError
+
+__all__ = ["ServerCursor", "CursorRegistry", "registry_of", "batch", "DEFAULT_FIRST_BATCH",
+           "MAX_BATCH_BYTES", "CURSOR_TIMEOUT_SECONDS"]
+
+DEFAULT_FIRST_BATCH = 101
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+CURSOR_TIMEOUT_SECONDS = 600.0
+
+
+def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[list, int]:
+    """Documents ``[start:…]`` for one batch (as RawBSONDocument) and the next start."""
+    out: list[RawBSONDocument] = []
+    total = 0
+    i = start
+    n = len(documents)
+    while i < n and (not size or len(out) < size):
+        raw = documents[i]
+        if out and total + len(raw) > MAX_BATCH_BYTES:
+            break
+        out.append(RawBSONDocument(raw))
+        total += len(raw)
+        i += 1
+    return out, i
+
+
+class ServerCursor:
+    """The rest of a result set, waiting for ``getMore``."""
+
+    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock")
+
+    def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int) -> None:
+        self.id = cursor_id
+        self.ns = ns
+        self.documents = documents
+        self.position = position
+        self.last_used = time.monotonic()
+        self.lock = threading.Lock()
+
+    @property
+    def exhausted(self) -> bool:
+        return self.position >= len(self.documents)
+
+
+class CursorRegistry:
+    """Open cursors of one server, by id."""
+
+    def __init__(self) -> None:
+        self._cursors: dict[int, ServerCursor] = {}
+        self._lock = threading.Lock()
+        self._random = random.Random()
+
+    def __len__(self) -> int:
+        return len(self._cursors)
+
+    def open(self, ns: str, documents: Sequence[bytes], first_batch_size: int | None,
+             single_batch: bool = False) -> tuple[list, int]:
+        """The first batch and the cursor id (0 when nothing is left).
+
+        ``first_batch_size`` None means no count limit; 0 an empty first batch.
+        """
+        if first_batch_size == 0:
+            first, position = [], 0
+        else:
+            first, position = batch(documents, 0, first_batch_size)
+        if single_batch or position >= len(documents):
+            return first, 0
+        with self._lock:
+            self._expire()
+            cursor_id = self._new_id()
+            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position)
+        return first, cursor_id
+
+    def get_more(self, cursor_id: int, ns: str, batch_size: int | None) -> tuple[list, int]:
+        """The next batch and the cursor id (0 once the cursor is exhausted)."""
+        with self._lock:
+            self._expire()
+            cursor = self._cursors.get(cursor_id)
+        if cursor is None:
+            raise ServerError(43, f"cursor id {cursor_id} not found")
+        if cursor.ns != ns:
+            raise ServerError(13, f"Requested getMore on namespace '{ns}', but cursor belongs "
+                                  f"to a different namespace {cursor.ns}")
+        if not cursor.lock.acquire(blocking=False):
+            raise ServerError(96, f"cursor id {cursor_id} is already in use")
+        try:
+            docs, cursor.position = batch(cursor.documents, cursor.position, batch_size)
+            cursor.last_used = time.monotonic()
+            if cursor.exhausted:
+                self._discard(cursor_id)
+                return docs, 0
+            return docs, cursor_id
+        finally:
+            cursor.lock.release()
+
+    def kill(self, ns: str, cursor_ids: Iterable[int]) -> dict[str, list[int]]:
+        """The ``killCursors`` reply fields for these ids."""
+        killed: list[int] = []
+        not_found: list[int] = []
+        with self._lock:
+            for cursor_id in cursor_ids:
+                cursor = self._cursors.get(cursor_id)
+                if cursor is not None and cursor.ns == ns:
+                    del self._cursors[cursor_id]
+                    killed.append(cursor_id)
+                else:
+                    not_found.append(cursor_id)
+        return {"cursorsKilled": killed, "cursorsNotFound": not_found, "cursorsAlive": [],
+                "cursorsUnknown": []}
+
+    def kill_all(self) -> None:
+        with self._lock:
+            self._cursors.clear()
+
+    def _discard(self, cursor_id: int) -> None:
+        with self._lock:
+            self._cursors.pop(cursor_id, None)
+
+    def _new_id(self) -> int:
+        while True:
+            cursor_id = self._random.randrange(1, 2 ** 63)
+            if cursor_id not in self._cursors:
+                return cursor_id
+
+    def _expire(self) -> None:
+        deadline = time.monotonic() - CURSOR_TIMEOUT_SECONDS
+        stale = [cid for cid, c in self._cursors.items() if c.last_used < deadline]
+        for cursor_id in stale:
+            del self._cursors[cursor_id]
+
+
+_REGISTRIES: "weakref.WeakKeyDictionary[Any, CursorRegistry]" = weakref.WeakKeyDictionary()
+_REGISTRIES_LOCK = threading.Lock()
+
+
+def registry_of(server: Any) -> CursorRegistry:
+    """The cursor registry of an engine server (created on first use)."""
+    with _REGISTRIES_LOCK:
+        registry = _REGISTRIES.get(server)
+        if registry is None:
+            registry = _REGISTRIES[server] = CursorRegistry()
+        return registry

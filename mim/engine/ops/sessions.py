@@ -1,0 +1,178 @@
+"""Logical sessions as a standalone ``mongod`` keeps them: the session cache.
+
+A 7.0 standalone accepts sessions (``hello`` reports
+``logicalSessionTimeoutMinutes``) but has no transactions and no snapshot
+reads.  Every command that carries an ``lsid`` *vivifies* the session in the
+server's logical session cache (lsid -> last use), which ``$listLocalSessions``
+lists and ``startSession`` / ``refreshSessions`` / ``endSessions`` /
+``killSessions`` maintain.  :func:`admit` is what the server does with a
+command's session fields before running it, in the server's order:
+
+1. ``lsid`` -> the session is recorded (``initializeOperationSessionInfo``);
+2. ``txnNumber`` (or ``startTransaction``) -> IllegalOperation (20),
+   "Transaction numbers are only allowed on a replica set member or mongos";
+3. ``readConcern: {level: "snapshot"}`` -> for the commands that support it
+   (find, aggregate, distinct, count, getMore) NotAReplicaSet (123), "node needs
+   to be a replica set member to use readConcern: snapshot"; any other command
+   refuses the read concern (InvalidOptions, 72).
+
+Both faces go through here: the wire server via
+:func:`mim.engine.commands.run_command`, the in-process client via
+:mod:`mim.session`.  When transactions arrive (a replica-set face), the
+registry is where a session's transaction state (txnNumber, undo log) will
+live: :class:`SessionRecord` is keyed by the lsid's UUID bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import threading
+import uuid
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bson.binary import Binary
+
+from ..values.errors import ServerError
+
+__all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+           "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
+
+#: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
+TIMEOUT_MINUTES = 30
+
+#: The user digest of sessions started without authentication: SHA-256 of "".
+NO_AUTH_UID = Binary(hashlib.sha256(b"").digest(), 0)
+
+#: Commands that accept ``readConcern: {level: "snapshot"}`` outside a transaction.
+SNAPSHOT_READ_COMMANDS = frozenset({"find", "aggregate", "distinct", "count", "getMore"})
+
+TRANSACTIONS_NEED_REPLICA_SET = ("Transaction numbers are only allowed on a replica set member "
+                                 "or mongos")
+SNAPSHOT_NEEDS_REPLICA_SET = "node needs to be a replica set member to use readConcern: snapshot"
+
+
+def _now() -> datetime.datetime:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class SessionRecord:
+    """One entry of the session cache."""
+
+    __slots__ = ("id", "uid", "last_use")
+
+    def __init__(self, session_uuid: Binary, uid: Binary = NO_AUTH_UID) -> None:
+        self.id = session_uuid
+        self.uid = uid
+        self.last_use = _now()
+
+    def to_document(self) -> dict:
+        """The record as ``$listLocalSessions`` shows it (the server's SessionRecord)."""
+        return {"_id": {"id": self.id, "uid": self.uid}, "lastUse": self.last_use}
+
+
+class SessionRegistry:
+    """The logical session cache of one server: lsid UUID -> :class:`SessionRecord`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[bytes, SessionRecord] = {}
+
+    def vivify(self, session_uuid: Binary) -> None:
+        """Record a use of the session (creating it if new)."""
+        key = bytes(session_uuid)
+        with self._lock:
+            record = self._records.get(key)
+            if record is None:
+                self._records[key] = SessionRecord(session_uuid)
+            else:
+                record.last_use = _now()
+
+    def refresh(self, session_uuids: Iterable[Binary]) -> None:
+        for session_uuid in session_uuids:
+            self.vivify(session_uuid)
+
+    def end(self, session_uuids: Iterable[Binary]) -> None:
+        with self._lock:
+            for session_uuid in session_uuids:
+                self._records.pop(bytes(session_uuid), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+
+    def __contains__(self, session_uuid: Any) -> bool:
+        return bytes(session_uuid) in self._records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def records(self, uids: Iterable[Binary] | None = None) -> list[dict]:
+        """The cached sessions (of the given user digests; all when None), newest first."""
+        with self._lock:
+            records = list(self._records.values())
+        wanted = None if uids is None else {bytes(u) for u in uids}
+        return [r.to_document() for r in reversed(records)
+                if wanted is None or bytes(r.uid) in wanted]
+
+
+_REGISTRIES: "weakref.WeakKeyDictionary[Any, SessionRegistry]" = weakref.WeakKeyDictionary()
+_REGISTRIES_LOCK = threading.Lock()
+
+
+def registry(server: Any) -> SessionRegistry:
+    """The session cache of ``server`` (created on first use)."""
+    found = _REGISTRIES.get(server)
+    if found is None:
+        with _REGISTRIES_LOCK:
+            found = _REGISTRIES.get(server)
+            if found is None:
+                found = _REGISTRIES[server] = SessionRegistry()
+    return found
+
+
+def new_lsid() -> dict:
+    """A fresh session id as drivers make them: ``{"id": UUID (binary subtype 4)}``."""
+    return {"id": Binary(uuid.uuid4().bytes, 4)}
+
+
+def _type_name(value: Any) -> str:
+    from ..commands.arguments import type_name
+    return type_name(value)
+
+
+def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
+    """The UUID of a ``LogicalSessionFromClient`` document, validated as the IDL does."""
+    if not isinstance(lsid, Mapping):
+        raise ServerError(14, f"BSON field '{field}' is the wrong type '{_type_name(lsid)}', "
+                              "expected type 'object'")
+    for key in lsid:
+        if key not in ("id", "uid", "txnNumber", "txnUUID"):
+            raise ServerError(40415, f"BSON field '{field}.{key}' is an unknown field.")
+    if "id" not in lsid:
+        raise ServerError(40414, f"BSON field '{field}.id' is missing but a required field")
+    value = lsid["id"]
+    if isinstance(value, uuid.UUID):
+        value = Binary(value.bytes, 4)
+    if not isinstance(value, Binary) or value.subtype != 4:
+        raise ServerError(14, f"BSON field '{field}.id' is the wrong type "
+                              f"'{_type_name(value)}', expected type 'binData'")
+    return value
+
+
+def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
+    """Apply a command's session fields as a standalone does before running it."""
+    lsid = cmd.get("lsid")
+    if lsid is not None:
+        registry(server).vivify(parse_lsid(lsid))
+    if cmd.get("txnNumber") is not None or cmd.get("startTransaction") is not None:
+        raise ServerError(20, TRANSACTIONS_NEED_REPLICA_SET)
+    read_concern = cmd.get("readConcern")
+    if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot":
+        if name in SNAPSHOT_READ_COMMANDS:
+            raise ServerError(123, SNAPSHOT_NEEDS_REPLICA_SET, codeName="NotAReplicaSet")
+        raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
+                              f'"snapshot" }} }} :: caused by :: read concern not supported')

@@ -1,0 +1,176 @@
+"""Read-only views: definitions kept in a database's catalog, resolved on read.
+
+A view is ``{viewOn, pipeline}``; reading it runs its pipeline (views on views
+chain) on the backing collection, as the server's view catalog resolves a
+view namespace before running an aggregation.  Writes to a view answer 166
+CommandNotSupportedOnView.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..values.errors import ServerError
+from ..storage.store import Server
+
+__all__ = ["ViewDefinition", "create_view", "drop_view", "lookup", "resolve",
+           "check_not_view", "MAX_VIEW_DEPTH"]
+
+#: ViewGraph::kMaxViewDepth
+MAX_VIEW_DEPTH = 20
+
+
+class ViewDefinition:
+    def __init__(self, name: str, view_on: str, pipeline: list, collation: Any = None) -> None:
+        self.name = name
+        self.view_on = view_on
+        self.pipeline = pipeline
+        self.collation = collation
+
+    def info(self) -> dict:
+        options: dict[str, Any] = {"viewOn": self.view_on, "pipeline": list(self.pipeline)}
+        if self.collation is not None:
+            options["collation"] = self.collation
+        return {"name": self.name, "type": "view", "options": options,
+                "info": {"readOnly": True}}
+
+
+def _views(server: Server, db: str) -> dict:
+    database = server.get_database(db)
+    return getattr(database, "views", {}) if database is not None else {}
+
+
+def lookup(server: Server, db: str, name: str) -> ViewDefinition | None:
+    return _views(server, db).get(name)
+
+
+def resolve(server: Server, db: str, name: str) -> tuple[str, list] | None:
+    """``(backing collection, full pipeline)`` when ``name`` is a view, else None."""
+    views = _views(server, db)
+    view = views.get(name)
+    if view is None:
+        return None
+    pipeline: list = []
+    depth = 0
+    while view is not None:
+        depth += 1
+        if depth > MAX_VIEW_DEPTH:
+            raise ServerError(149, f"View depth too deep or view cycle detected; "
+                                   f"maximum depth is {MAX_VIEW_DEPTH}")
+        pipeline = list(view.pipeline) + pipeline
+        name = view.view_on
+        view = views.get(name)
+    return name, pipeline
+
+
+def check_not_view(server: Server, db: str, name: str) -> None:
+    """166 for a write (or any collection-only command) on a view."""
+    database = server.databases.get(db)
+    if database is None or name in database.collections:
+        return  # an existing collection is never a view: the common case stays cheap
+    if getattr(database, "views", {}).get(name) is not None:
+        raise ServerError(166, f"Namespace {db}.{name} is a view, not a collection")
+
+
+def _type_name(value: Any) -> str:
+    from ..commands.arguments import type_name
+    return type_name(value)
+
+
+def _dependencies(view_on: str, pipeline: list) -> list[str]:
+    """Namespaces a view reads (its graph edges): ``viewOn`` and the top-level
+    ``$lookup``/``$graphLookup``/``$unionWith`` sources."""
+    names = [view_on]
+    for stage in pipeline:
+        name, arg = next(iter(stage.items()))
+        if name in ("$lookup", "$graphLookup", "$unionWith"):
+            source = arg if isinstance(arg, str) else (
+                arg.get("from" if name != "$unionWith" else "coll")
+                if isinstance(arg, Mapping) else None)
+            if isinstance(source, str):
+                names.append(source)
+    return names
+
+
+def _find_cycle(views: dict, start: str, current: str, path: list[str]) -> list[str] | None:
+    """ViewGraph::_validateChildren: the traversal that comes back to ``start``."""
+    path.append(current)
+    if len(path) > 1 and current == start:
+        return path
+    view = views.get(current)
+    if view is not None and len(path) <= MAX_VIEW_DEPTH + 1:
+        for child in _dependencies(view.view_on, view.pipeline):
+            found = _find_cycle(views, start, child, path)
+            if found is not None:
+                return found
+    path.pop()
+    return None
+
+
+def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
+    """``create`` with ``viewOn``: validate as the server does, then record it."""
+    from ..commands.arguments import check_collation, render_value
+    from ..pipeline import compile_pipeline
+    from ..storage.store import validate_collection_name
+    view_on = options["viewOn"]
+    if not isinstance(view_on, str):
+        raise ServerError(14, f"BSON field 'create.viewOn' is the wrong type "
+                              f"'{_type_name(view_on)}', expected type 'string'")
+    pipeline = options.get("pipeline", [])
+    if not isinstance(pipeline, list):
+        raise ServerError(14, f"BSON field 'create.pipeline' is the wrong type "
+                              f"'{_type_name(pipeline)}', expected type 'array'")
+    for index, stage in enumerate(pipeline):
+        if not isinstance(stage, Mapping):
+            raise ServerError(14, f"BSON field 'create.pipeline.{index}' is the wrong type "
+                                  f"'{_type_name(stage)}', expected type 'object'")
+    if "idIndex" in options:
+        raise ServerError(72, f"'idIndex' is not allowed with 'viewOn': "
+                              f"{render_value(options['idIndex'])}")
+    collation = options.get("collation")
+    check_collation(collation)
+    validate_collection_name(name)
+    with server.lock:
+        database = server.get_database(db, create=True)
+        if not hasattr(database, "views"):
+            database.views = {}
+        if name in database.collections:
+            raise ServerError(48, f"Collection {db}.{name} already exists.")
+        if name in database.views:
+            raise ServerError(48, f"A view already exists. NS: {db}.{name}")
+        if not _valid_collection_name(view_on):
+            raise ServerError(73, f"invalid name for 'viewOn': {view_on}")
+        # ViewCatalog::validatePipeline: parsed, nothing that writes or needs no collection
+        compile_pipeline(list(pipeline))
+        for position, stage in enumerate(pipeline):
+            stage_name = next(iter(stage))
+            if stage_name in ("$out", "$merge"):
+                raise ServerError(167, f"The aggregation stage {stage_name} in location "
+                                       f"{position} of the pipeline cannot be used in the "
+                                       f"view definition of {db}.{name} because it writes "
+                                       f"to disk")
+        for stage in pipeline:
+            stage_name = next(iter(stage))
+            if stage_name in ("$documents", "$currentOp", "$listLocalSessions"):
+                raise ServerError(73, f"'{stage_name}' cannot be used in a view definition")
+        views = dict(database.views)
+        views[name] = ViewDefinition(name, view_on, list(pipeline))
+        cycle = _find_cycle(views, name, name, [])
+        if cycle is not None:
+            path = [f"{db}.{n}" for n in reversed(cycle)]
+            raise ServerError(5, "View cycle detected: " + path[0] + "".join(
+                " => " + p for p in path))
+        database.views[name] = views[name]
+
+
+def _valid_collection_name(name: str) -> bool:
+    """NamespaceString::validCollectionName."""
+    return bool(name) and "\x00" not in name and not name.startswith(".")
+
+
+def drop_view(server: Server, db: str, name: str) -> bool:
+    with server.lock:
+        database = server.get_database(db)
+        views = getattr(database, "views", None)
+        return bool(views) and views.pop(name, None) is not None

@@ -1,0 +1,225 @@
+"""The in-memory server: databases, collections and documents stored as BSON.
+
+Each document is kept twice, cheaply: the BSON bytes the client encoded (what
+every read decodes afresh, so callers can never alias stored data) and a
+decoded "shadow" dict that the matcher, sort and indexes read.  The shadow is
+never handed out.
+
+Every write goes through :class:`CollectionData` methods (``insert``,
+``replace``, ``delete``) under the server lock: the one place that keeps
+indexes consistent, and the hook where change events and transactions will
+attach.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import bson
+from bson.codec_options import CodecOptions, DatetimeConversion
+from bson.binary import UuidRepresentation
+
+from ..values.errors import ServerError
+from ..values.order import sort_key
+
+__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
+           "MAX_BSON_SIZE", "decode_shadow"]
+
+MAX_BSON_SIZE = 16 * 1024 * 1024
+
+#: How the engine decodes stored bytes for its own reading: plain dicts,
+#: aware UTC datetimes (out-of-range ones as DatetimeMS), binary untouched.
+ENGINE_CODEC: CodecOptions = CodecOptions(
+    document_class=dict,
+    tz_aware=True,
+    uuid_representation=UuidRepresentation.UNSPECIFIED,
+    datetime_conversion=DatetimeConversion.DATETIME_AUTO,
+)
+
+
+#: bson.decode without its per-call codec-options type check (ENGINE_CODEC is one)
+_bson_to_dict = getattr(bson, "_bson_to_dict", None)
+
+
+def decode_shadow(raw: bytes) -> dict:
+    if _bson_to_dict is not None:
+        return _bson_to_dict(raw, ENGINE_CODEC)
+    return bson.decode(raw, ENGINE_CODEC)
+
+
+class StoredDocument:
+    """One document: its BSON bytes and the engine's decoded view of them."""
+
+    __slots__ = ("raw", "doc")
+
+    def __init__(self, raw: bytes, doc: dict) -> None:
+        self.raw = raw
+        self.doc = doc
+
+
+class CollectionData:
+    """A collection's documents (in natural order) and its indexes."""
+
+    def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
+        from ..index.indexes import IndexCatalog
+        self.name = name
+        self.database = database
+        self.options: dict = dict(options or {})
+        #: sort_key(_id) -> StoredDocument; dicts keep insertion order, which is
+        #: the natural order a collection scan returns.
+        self.documents: dict[tuple, StoredDocument] = {}
+        self.indexes = IndexCatalog(self)
+        self.listeners: list[Callable[[str, Any, Any], None]] = []
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.database.name}.{self.name}"
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def get(self, id_value: Any) -> StoredDocument | None:
+        return self.documents.get(sort_key(id_value))
+
+    def scan(self) -> Iterator[StoredDocument]:
+        """All documents in natural order (a snapshot: safe against writes)."""
+        return iter(list(self.documents.values()))
+
+    # -- the only three ways a document changes -------------------------------
+
+    def insert(self, raw: bytes, doc: dict) -> None:
+        """Store a new document; raises DuplicateKey (11000) without writing."""
+        key = sort_key(doc["_id"])
+        documents = self.documents
+        if key in documents:
+            raise self.indexes.duplicate_id_error(doc["_id"])
+        stored = StoredDocument(raw, doc)
+        indexes = self.indexes
+        indexes.check_insert(stored, key)
+        documents[key] = stored
+        indexes.add(stored, key)
+        if self.listeners:
+            self._notify("insert", None, stored)
+
+    def replace(self, old: StoredDocument, raw: bytes, doc: dict) -> StoredDocument:
+        """Swap a document's contents (same ``_id``), keeping its position."""
+        key = sort_key(old.doc["_id"])
+        new = StoredDocument(raw, doc)
+        self.indexes.check_replace(old, new)
+        self.indexes.remove(old)
+        self.documents[key] = new
+        self.indexes.add(new, key)
+        if self.listeners:
+            self._notify("update", old, new)
+        return new
+
+    def delete(self, stored: StoredDocument) -> None:
+        key = sort_key(stored.doc["_id"])
+        del self.documents[key]
+        self.indexes.remove(stored)
+        if self.listeners:
+            self._notify("delete", stored, None)
+
+    def clear(self) -> None:
+        self.documents.clear()
+        self.indexes.rebuild()
+
+    def _notify(self, kind: str, old: StoredDocument | None, new: StoredDocument | None) -> None:
+        for listener in self.listeners:
+            listener(kind, old, new)
+
+
+class DatabaseData:
+    def __init__(self, name: str, server: "Server") -> None:
+        self.name = name
+        self.server = server
+        self.collections: dict[str, CollectionData] = {}
+        #: read-only views by name (:class:`mim.engine.ops.views.ViewDefinition`)
+        self.views: dict[str, Any] = {}
+
+    def get_collection(self, name: str, create: bool = False) -> CollectionData | None:
+        coll = self.collections.get(name)
+        if coll is None and create:
+            coll = self.create_collection(name)
+        return coll
+
+    def create_collection(self, name: str, options: dict | None = None) -> CollectionData:
+        validate_collection_name(name)
+        if name in self.collections:
+            raise ServerError(48, f"Collection {self.name}.{name} already exists.")
+        coll = CollectionData(name, self, options)
+        self.collections[name] = coll
+        return coll
+
+    def drop_collection(self, name: str) -> bool:
+        return self.collections.pop(name, None) is not None
+
+
+class Server:
+    """One in-memory MongoDB server: what a ``mongod`` holds, shared by every
+    client that connects to the same address."""
+
+    def __init__(self, address: tuple[str, int] | None = None,
+                 ttl_interval: float = 60.0) -> None:
+        self.address = address
+        self.lock = threading.RLock()
+        self.databases: dict[str, DatabaseData] = {}
+        #: seconds between TTL monitor passes (MongoDB's ttlMonitorSleepSecs)
+        self.ttl_interval = ttl_interval
+
+    def expire_ttl(self, now: Any = None) -> int:
+        """Run one TTL monitor pass now (``now``: a datetime or epoch seconds):
+        delete every expired document and return how many were deleted."""
+        from ..index.ttl import expire
+        return expire(self, now)
+
+    def __repr__(self) -> str:
+        return f"mim.Server({self.address!r})"
+
+    def get_database(self, name: str, create: bool = False) -> DatabaseData | None:
+        db = self.databases.get(name)
+        if db is None and create:
+            validate_database_name(name)
+            db = self.databases[name] = DatabaseData(name, self)
+        return db
+
+    def get_collection(self, db: str, coll: str, create: bool = False) -> CollectionData | None:
+        database = self.get_database(db, create)
+        if database is None:
+            return None
+        return database.get_collection(coll, create)
+
+    def drop_database(self, name: str) -> None:
+        with self.lock:
+            self.databases.pop(name, None)
+
+    def reset(self) -> None:
+        """Forget every database (the data of all clients of this server)."""
+        with self.lock:
+            self.databases.clear()
+
+    def database_names(self) -> list[str]:
+        return [name for name, db in self.databases.items() if db.collections or db.views]
+
+
+def validate_database_name(name: str) -> None:
+    if not name:
+        raise ServerError(73, "Invalid database name: ''")
+    for ch in '/\\. "$\x00':
+        if ch in name:
+            raise ServerError(73, f"Invalid database name: '{name}'")
+    if len(name) >= 64:
+        raise ServerError(73, f"Invalid database name: '{name}'")
+
+
+def validate_collection_name(name: str) -> None:
+    if not name:
+        raise ServerError(73, "Invalid collection name: ")
+    if "$" in name and not name.startswith("oplog.$main"):
+        raise ServerError(73, f"Invalid collection name: {name}")
+    if "\x00" in name:
+        raise ServerError(73, f"Invalid collection name: {name}")
+    if name.startswith("system.") and name not in ("system.js", "system.views", "system.profile"):
+        raise ServerError(73, f"Invalid collection name: {name}")
