@@ -20,7 +20,8 @@ import bson
 
 from .boundary import (command_error, decode, raise_server_error, raise_write_errors,
                        to_engine)
-from .cursor import CommandCursor, Cursor, fields_list_to_dict, index_list
+from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
+                     fields_list_to_dict, index_list)
 from .engine.ops import catalog, crud
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
@@ -363,8 +364,10 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             return result
         return None
 
-    def find_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("find_raw_batches is not supported by mim")
+    def find_raw_batches(self, *args: Any, **kwargs: Any) -> RawBatchCursor:
+        """Like :meth:`find`, but yields each batch as raw BSON bytes (pymongo's
+        ``RawBatchCursor``)."""
+        return RawBatchCursor(self, *args, **kwargs)
 
     def count_documents(self, filter: Mapping[str, Any], session: Any = None,
                         comment: Any = None, **kwargs: Any) -> int:
@@ -499,8 +502,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "aggregate", implicit=True)
         return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
 
-    def aggregate_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("aggregate_raw_batches is not supported by mim")
+    def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
+                              comment: Any = None, **kwargs: Any) -> RawBatchCommandCursor:
+        """Like :meth:`aggregate`, but yields each batch as raw BSON bytes
+        (pymongo's ``RawBatchCommandCursor``)."""
+        batch_size = kwargs.get("batchSize", kwargs.get("batch_size"))
+        cursor = self.aggregate(pipeline, session=session, comment=comment, **kwargs)
+        return RawBatchCommandCursor(cursor, batch_size)
 
     def watch(self, *args: Any, **kwargs: Any) -> Any:
         raise_server_error(ServerError(238, "change streams are not supported by mim yet "

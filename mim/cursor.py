@@ -18,6 +18,7 @@ from pymongo.errors import InvalidOperation
 
 from .boundary import decode, raise_server_error, to_engine
 from .engine.ops import crud
+from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
 from .session import check_session
 
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 _DocumentType = TypeVar("_DocumentType")
 
-__all__ = ["Cursor", "CommandCursor", "index_list", "fields_list_to_dict"]
+__all__ = ["Cursor", "CommandCursor", "RawBatchCursor", "RawBatchCommandCursor", "index_list",
+           "fields_list_to_dict"]
 
 
 def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]:
@@ -487,3 +489,62 @@ class CommandCursor(Generic[_DocumentType]):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _next_raw_batch(documents: deque, batch_size: int, first: bool) -> bytes:
+    """The next batch as the server sends it: ``batch_size`` documents (101 in
+    a first batch by default, then as many as fit in 16 MiB), concatenated."""
+    if not documents:
+        raise StopIteration
+    size = batch_size or (DEFAULT_FIRST_BATCH if first else None)
+    taken, end = batch(documents, 0, size)
+    for _ in range(end):
+        documents.popleft()
+    return b"".join(doc.raw for doc in taken)
+
+
+class RawBatchCursor(Cursor):
+    """``Collection.find_raw_batches()``: each item is one batch, the BSON
+    bytes of its documents concatenated (``bson.decode_all`` reads it), as
+    pymongo's ``RawBatchCursor`` yields them."""
+
+    def next(self) -> bytes:  # type: ignore[override]
+        if self._killed:
+            raise StopIteration
+        if not self._started:
+            self._execute()
+        assert self._buffer is not None
+        before = len(self._buffer)
+        data = _next_raw_batch(self._buffer, self._batch_size, self._retrieved == 0)
+        self._retrieved += before - len(self._buffer)
+        return data
+
+    __next__ = next
+
+    def __getitem__(self, index: Any) -> Any:
+        raise InvalidOperation("Cannot call __getitem__ on RawBatchCursor")
+
+
+class RawBatchCommandCursor(CommandCursor):
+    """``Collection.aggregate_raw_batches()``: batches of BSON bytes, as
+    pymongo's ``RawBatchCommandCursor`` yields them."""
+
+    def __init__(self, cursor: CommandCursor, batch_size: int | None) -> None:
+        super().__init__(cursor._collection, cursor._documents, cursor._codec_options,
+                         address=cursor._address)
+        self._batch_size = batch_size or 0
+
+    def batch_size(self, batch_size: int) -> "RawBatchCommandCursor":
+        super().batch_size(batch_size)
+        self._batch_size = batch_size
+        return self
+
+    def next(self) -> bytes:  # type: ignore[override]
+        if self._killed:
+            raise StopIteration
+        before = len(self._documents)
+        data = _next_raw_batch(self._documents, self._batch_size, self._retrieved == 0)
+        self._retrieved += before - len(self._documents)
+        return data
+
+    __next__ = next

@@ -36,10 +36,9 @@ def create_indexes(collection: "Collection", models: list[Any]) -> list[str]:
     """``createIndexes``: all the indexes are created, or none (and a collection
     created for them is dropped again), as on the server."""
     documents = [_index_document(m) for m in models]
-    try:
-        converted = to_engine(collection.codec_options, indexes=documents)["indexes"]
-    except Exception:
-        converted = documents
+    # encoded as pymongo encodes the command: a key pymongo cannot send (a NUL
+    # in a field name, say) raises InvalidDocument here, before the server
+    converted = to_engine(collection.codec_options, indexes=documents)["indexes"]
     try:
         catalog.create_indexes(collection._server, collection.database.name, collection.name,
                                converted)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 
 from .. import __version__
 from ..engine.storage.store import Server
-from .dump import dump, restore
+from .dump import DumpError, check_dump_target, dump, restore
 from .server import WireServer
 
 __all__ = ["main", "build_parser"]
@@ -63,9 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     engine = Server((args.host, args.port))
-    if args.restore:
-        loaded = restore(engine, args.restore)
-        log.info("restored %d collection(s) from %s", len(loaded), args.restore)
+    try:
+        if args.dump_on_exit:
+            # refuse to start rather than lose the data at exit
+            check_dump_target(args.dump_on_exit)
+        if args.restore:
+            loaded = restore(engine, args.restore)
+            log.info("restored %d collection(s) from %s", len(loaded), args.restore)
+    except DumpError as exc:
+        log.error("%s", exc)
+        return 1
     server = WireServer(args.host, args.port, engine)
     try:
         server.bind()
@@ -88,9 +97,28 @@ def _serve(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if args.dump_on_exit:
-            written = dump(engine, args.dump_on_exit)
-            log.info("dumped %d collection(s) to %s", len(written), args.dump_on_exit)
+            return _dump_on_exit(engine, args.dump_on_exit)
     return 0
+
+
+def _dump_on_exit(engine: Server, path: str) -> int:
+    """Dump to ``path``; if that fails, to a new directory under the system's
+    temporary directory, so the data is not lost (exit status 1 either way)."""
+    try:
+        written = dump(engine, path)
+    except DumpError as exc:
+        log.error("%s", exc)
+    else:
+        log.info("dumped %d collection(s) to %s", len(written), path)
+        return 0
+    try:
+        fallback = os.path.join(tempfile.mkdtemp(prefix="mim-dump-"), "dump")
+        written = dump(engine, fallback)
+    except (DumpError, OSError) as exc:
+        log.error("the fallback dump failed too, the data is lost: %s", exc)
+        return 1
+    log.error("dumped %d collection(s) to %s instead", len(written), fallback)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

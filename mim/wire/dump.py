@@ -5,33 +5,87 @@ exact BSON bytes stored, concatenated in natural order (what ``mongodump``
 writes and ``mongorestore`` or ``bsondump`` read).
 ``PATH/<database>/<collection>.metadata.json`` is canonical extended JSON:
 ``{"options": …, "indexes": [ … ], "uuid": "…", "collectionName": …,
-"type": "collection"}``.  Empty databases are not written.
+"type": "collection"}``.  A view is a ``.metadata.json`` alone, with
+``"type": "view"`` and ``{"viewOn": …, "pipeline": …}`` as its options (as
+mongodump writes views).  Empty databases are not written.
+
+File names are never built from a name as it stands: a collection name may
+hold ``/`` or ``..`` (the server allows both), so it is escaped as mongodump
+escapes it (Go's ``url.PathEscape``; names longer than 238 bytes once escaped
+are cut to 208 bytes + ``%24`` + the SHA-1 of the name, base64url) and every
+path written is checked to lie under the dump directory.
+
+A dump is written to a fresh directory next to ``PATH`` and then swapped in
+for ``PATH``, so a dump is whole or absent: files of collections dropped since
+an earlier dump do not survive, and a failure half-way leaves ``PATH`` as it
+was.  ``PATH`` therefore belongs to mim: an existing ``PATH`` that holds
+anything but a dump is refused rather than replaced.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
+import shutil
+import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import bson
 from bson import json_util
+from bson.errors import InvalidBSON
 
+from ..engine.values.errors import ServerError
 from ..engine.storage.store import Server, decode_shadow
+from ..engine.ops.views import ViewDefinition, create_view
 
-__all__ = ["dump", "restore"]
+__all__ = ["dump", "restore", "DumpError", "encode_collection_file_name",
+           "check_dump_target"]
 
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL)
 
+#: url.PathEscape leaves these unescaped besides letters, digits and ``-_.~``
+_PATH_SEGMENT_SAFE = "$&+:=@"
+#: mongodump's limits: an escaped name longer than this is truncated and hashed
+_MAX_ESCAPED_NAME = 238
+_TRUNCATED_NAME = 208
+_DATA_SUFFIX = ".bson"
+_METADATA_SUFFIX = ".metadata.json"
 
-def dump(engine: Server, path: str | os.PathLike[str]) -> list[str]:
-    """Write every collection of ``engine`` under ``path``; returns the namespaces written.
 
-    The copy is taken under the engine's lock, so it is one consistent moment.
+class DumpError(Exception):
+    """A dump or restore that cannot be done (unwritable path, foreign files,
+    a corrupt file); the message says what and where."""
+
+
+def encode_collection_file_name(name: str) -> str:
+    """The file name stem mongodump uses for collection ``name``.
+
+    ``util.EscapeCollectionName`` (``url.PathEscape``), then, for escaped
+    names over 238 bytes, the first 208 bytes + ``%24`` + base64url(SHA-1).
     """
-    root = Path(path)
+    escaped = urllib.parse.quote(name, safe=_PATH_SEGMENT_SAFE)
+    if len(escaped) > _MAX_ESCAPED_NAME:
+        digest = hashlib.sha1(name.encode("utf-8")).digest()
+        escaped = (escaped[:_TRUNCATED_NAME] + "%24"
+                   + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("="))
+    return escaped
+
+
+def _under(root: Path, path: Path) -> Path:
+    """``path``, after checking it cannot leave ``root`` (no name may escape a dump)."""
+    resolved_root = os.path.realpath(root)
+    resolved = os.path.realpath(path)
+    if os.path.commonpath([resolved_root, resolved]) != resolved_root or resolved == resolved_root:
+        raise DumpError(f"refusing to write {path}: outside the dump directory {root}")
+    return path
+
+
+def _snapshot(engine: Server) -> list[tuple[str, str, list[bytes] | None, dict]]:
+    """Every collection's bytes and metadata, and every view, at one moment."""
+    entries: list[tuple[str, str, list[bytes] | None, dict]] = []
     with engine.lock:
-        snapshot = []
         for db_name, database in engine.databases.items():
             for coll_name, coll in database.collections.items():
                 raws = [stored.raw for stored in coll.documents.values()]
@@ -39,52 +93,185 @@ def dump(engine: Server, path: str | os.PathLike[str]) -> list[str]:
                             "collectionName": coll_name, "type": "collection"}
                 if getattr(coll, "uuid", None) is not None:
                     metadata["uuid"] = coll.uuid.hex
-                snapshot.append((db_name, coll_name, raws, metadata))
-    written = []
-    for db_name, coll_name, raws, metadata in snapshot:
-        directory = root / db_name
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(directory / f"{coll_name}.bson", "wb") as out:
-            for raw in raws:
-                out.write(raw)
-        with open(directory / f"{coll_name}.metadata.json", "w", encoding="utf-8") as out:
+                entries.append((db_name, coll_name, raws, metadata))
+            for view_name, view in database.views.items():
+                info = view.info()
+                entries.append((db_name, view_name, None,
+                                {"options": info["options"], "indexes": [],
+                                 "collectionName": view_name, "type": "view"}))
+    return entries
+
+
+def _is_dump_layout(path: Path) -> bool:
+    """True when ``path`` holds nothing but database directories of dump files."""
+    for entry in path.iterdir():
+        if not entry.is_dir() or entry.is_symlink():
+            return False
+        for item in entry.iterdir():
+            if not item.is_file() or not item.name.endswith((_DATA_SUFFIX, _METADATA_SUFFIX)):
+                return False
+    return True
+
+
+def check_dump_target(path: str | os.PathLike[str]) -> Path:
+    """Check that a dump can be written to ``path`` (before any data is at stake).
+
+    Raises :class:`DumpError` when the parent directory is missing or not
+    writable, or when ``path`` exists and is not a dump mim may replace.
+    """
+    target = Path(path).absolute()
+    parent = target.parent
+    if not parent.is_dir():
+        raise DumpError(f"cannot dump to {target}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DumpError(f"cannot dump to {target}: directory {parent} is not writable")
+    if target.exists() or target.is_symlink():
+        if not target.is_dir() or target.is_symlink():
+            raise DumpError(f"cannot dump to {target}: it exists and is not a directory")
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise DumpError(f"cannot dump to {target}: it is not writable")
+        if not _is_dump_layout(target):
+            raise DumpError(f"cannot dump to {target}: it holds files that are not a dump; "
+                            f"refusing to replace it")
+    return target
+
+
+def _write_tree(root: Path, entries: list[tuple[str, str, list[bytes] | None, dict]]) -> None:
+    for db_name, coll_name, raws, metadata in entries:
+        directory = _under(root, root / db_name)
+        directory.mkdir(exist_ok=True)
+        stem = encode_collection_file_name(coll_name)
+        if raws is not None:
+            with open(_under(root, directory / (stem + _DATA_SUFFIX)), "wb") as out:
+                for raw in raws:
+                    out.write(raw)
+        with open(_under(root, directory / (stem + _METADATA_SUFFIX)), "w",
+                  encoding="utf-8") as out:
             out.write(json_util.dumps(metadata, json_options=_JSON))
-        written.append(f"{db_name}.{coll_name}")
-    return written
+
+
+def dump(engine: Server, path: str | os.PathLike[str]) -> list[str]:
+    """Write every collection and view of ``engine`` to ``path``; returns the
+    namespaces written.
+
+    The copy is taken under the engine's lock, so it is one consistent moment.
+    The files are written to a new directory beside ``path`` which then
+    replaces ``path``; on any failure ``path`` is left as it was and
+    :class:`DumpError` says why.
+    """
+    target = check_dump_target(path)
+    entries = _snapshot(engine)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.mim-dump-", dir=target.parent))
+    except OSError as exc:
+        raise DumpError(f"cannot dump to {target}: {exc.strerror or exc}") from None
+    try:
+        _write_tree(staging, entries)
+        _swap_in(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise DumpError(f"cannot dump to {target}: {exc.strerror or exc}") from None
+    except DumpError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [f"{db_name}.{name}" for db_name, name, _raws, _meta in entries]
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put the finished dump ``staging`` at ``target`` (the old one removed after)."""
+    os.chmod(staging, 0o755)
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.mim-old-", dir=target.parent))
+    retired.rmdir()
+    os.rename(target, retired)
+    try:
+        os.rename(staging, target)
+    except OSError:
+        os.rename(retired, target)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _collection_stems(directory: Path) -> list[str]:
+    stems = set()
+    for item in directory.iterdir():
+        if item.name.endswith(_METADATA_SUFFIX):
+            stems.add(item.name[:-len(_METADATA_SUFFIX)])
+        elif item.name.endswith(_DATA_SUFFIX):
+            stems.add(item.name[:-len(_DATA_SUFFIX)])
+    return sorted(stems)
 
 
 def restore(engine: Server, path: str | os.PathLike[str]) -> list[str]:
     """Load a dump written by :func:`dump` (or mongodump) into ``engine``.
 
-    Collections that already exist are replaced.  Returns the namespaces loaded.
+    Collections and views that already exist are replaced.  Returns the
+    namespaces loaded.  A corrupt file or an invalid name raises
+    :class:`DumpError` naming the file.
     """
     root = Path(path)
+    if not root.is_dir():
+        raise DumpError(f"cannot restore from {root}: not a directory")
     loaded = []
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
-        for data_file in sorted(directory.glob("*.bson")):
-            coll_name = data_file.name[:-len(".bson")]
-            meta_file = directory / f"{coll_name}.metadata.json"
-            metadata: dict[str, Any] = {}
-            if meta_file.exists():
-                metadata = json_util.loads(meta_file.read_text(encoding="utf-8"))
-            raws = _split_documents(data_file.read_bytes(), data_file)
-            with engine.lock:
-                database = engine.get_database(directory.name, create=True)
-                database.drop_collection(coll_name)
-                coll = database.create_collection(coll_name, dict(metadata.get("options", {})))
-                for spec in metadata.get("indexes", []):
-                    spec = dict(spec)
-                    spec.pop("ns", None)
-                    if spec.get("name") != "_id_":
-                        coll.indexes.create(spec)
-                for raw in raws:
-                    coll.insert(raw, decode_shadow(raw))
-            loaded.append(f"{directory.name}.{coll_name}")
+        for stem in _collection_stems(directory):
+            meta_file = directory / (stem + _METADATA_SUFFIX)
+            data_file = directory / (stem + _DATA_SUFFIX)
+            try:
+                metadata: dict[str, Any] = {}
+                if meta_file.exists():
+                    metadata = json_util.loads(meta_file.read_text(encoding="utf-8"))
+                name = metadata.get("collectionName") or urllib.parse.unquote(stem)
+                if metadata.get("type") == "view":
+                    _restore_view(engine, directory.name, name, metadata)
+                elif data_file.exists():
+                    _restore_collection(engine, directory.name, name, metadata,
+                                        _split_documents(data_file.read_bytes(), data_file))
+                else:
+                    continue
+            except ServerError as exc:
+                raise DumpError(f"cannot restore {directory / stem}: {exc.errmsg}") from None
+            except (OSError, ValueError) as exc:
+                raise DumpError(f"cannot restore {directory / stem}: {exc}") from None
+            loaded.append(f"{directory.name}.{name}")
     return loaded
 
 
-def _split_documents(data: bytes, source: Path) -> list[bytes]:
-    raws = []
+def _restore_collection(engine: Server, db: str, name: str, metadata: dict,
+                        documents: list[tuple[bytes, dict]]) -> None:
+    with engine.lock:
+        database = engine.get_database(db, create=True)
+        database.views.pop(name, None)
+        database.drop_collection(name)
+        coll = database.create_collection(name, dict(metadata.get("options", {})))
+        for spec in metadata.get("indexes", []):
+            spec = dict(spec)
+            spec.pop("ns", None)
+            if spec.get("name") != "_id_":
+                coll.indexes.create(spec)
+        for raw, shadow in documents:
+            coll.insert(raw, shadow)
+
+
+def _restore_view(engine: Server, db: str, name: str, metadata: dict) -> None:
+    options = dict(metadata.get("options", {}))
+    with engine.lock:
+        database = engine.get_database(db, create=True)
+        database.drop_collection(name)
+        existing: ViewDefinition | None = database.views.pop(name, None)
+        try:
+            create_view(engine, db, name, options)
+        except ServerError:
+            if existing is not None:
+                database.views[name] = existing
+            raise
+
+
+def _split_documents(data: bytes, source: Path) -> list[tuple[bytes, dict]]:
+    """The documents of a ``.bson`` file, each validated and decoded once."""
+    documents = []
     offset = 0
     while offset < len(data):
         if offset + 4 > len(data):
@@ -93,7 +280,12 @@ def _split_documents(data: bytes, source: Path) -> list[bytes]:
         if size < 5 or offset + size > len(data):
             raise ValueError(f"{source}: bad document size {size} at byte {offset}")
         raw = data[offset:offset + size]
-        bson.decode(raw)  # validate before anything is stored
-        raws.append(raw)
+        try:
+            # validate before anything is stored; dates out of datetime's range
+            # stay DatetimeMS, as mongorestore keeps them
+            shadow = decode_shadow(raw)
+        except (InvalidBSON, ValueError, OverflowError) as exc:
+            raise ValueError(f"{source}: invalid document at byte {offset}: {exc}") from None
+        documents.append((raw, shadow))
         offset += size
-    return raws
+    return documents

@@ -12,6 +12,15 @@ from . import command
 from .arguments import cursor_batch_size, type_name
 from .cursors import cursor_reply
 
+@command("mapReduce", "mapreduce")
+def cmd_map_reduce(server: Server, db: str, cmd: Mapping) -> dict:
+    """``mapReduce`` exists on a 7.0 mongod (deprecated), but its map, reduce
+    and finalize functions are JavaScript, which mim never runs: refused as
+    ``$where``, ``$function`` and ``$accumulator`` are (238 NotImplemented)."""
+    raise ServerError(238, "mapReduce is not supported by mim: it runs JavaScript, which mim "
+                           "never evaluates")
+
+
 @command("aggregate")
 def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
     target = cmd["aggregate"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..values.errors import ServerError
 from ..languages.matcher import compile_filter
-from ..storage.store import CollectionData, Server
+from ..storage.store import CollectionData, Server, validate_collection_name, validate_database_name
 
 __all__ = ["create_collection", "drop_collection", "list_collections", "rename_collection",
            "collection_info", "list_databases", "coll_stats", "db_stats"]
@@ -142,6 +142,8 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
             raise ServerError(26, f"Source collection {source} does not exist")
         if source == target:
             raise ServerError(20, "Can't rename a collection to itself")
+        validate_database_name(dst_db)
+        validate_collection_name(dst_name, dst_db)
         destination_db = server.get_database(dst_db, create=True)
         if dst_name in destination_db.views:
             raise ServerError(48, f"a view already exists with that name: {target}")
@@ -149,8 +151,6 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
             if not drop_target:
                 raise ServerError(48, "target namespace exists")
             destination_db.drop_collection(dst_name)
-        from ..storage.store import validate_collection_name
-        validate_collection_name(dst_name)
         server.get_database(src_db).collections.pop(src_name)
         src.name = dst_name
         src.database = destination_db

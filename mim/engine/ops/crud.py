@@ -549,22 +549,26 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
             if sort_fn is not None:
                 found = sorted(found, key=lambda s: sort_fn(s.doc))
             target = next(iter(found), None)
+        # The projection is evaluated before the write, so a projection that
+        # fails on the document leaves it untouched (the server rolls the
+        # write back with its unit of work).
         if remove:
             if target is None:
                 return {"lastErrorObject": {"n": 0}, "value": None}
+            value = project(target.raw)
             collection.delete(target)
-            return {"lastErrorObject": {"n": 1}, "value": project(target.raw)}
+            return {"lastErrorObject": {"n": 1}, "value": value}
         if target is None:
             if not upsert:
                 return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
             raw, shadow = prepare_new_document(compiled.upsert_document())
+            value = project(raw) if new else None
             collection.insert(raw, shadow)
             return {"lastErrorObject": {"n": 1, "updatedExisting": False,
                                         "upserted": shadow["_id"]},
-                    "value": project(raw) if new else None}
+                    "value": value}
         change = compiled.apply(target)
-        after = target
+        value = project(change[0] if new and change is not None else target.raw)
         if change is not None:
-            after = collection.replace(target, *change)
-        return {"lastErrorObject": {"n": 1, "updatedExisting": True},
-                "value": project(after.raw if new else target.raw)}
+            collection.replace(target, *change)
+        return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}

@@ -112,7 +112,7 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
     """``create`` with ``viewOn``: validate as the server does, then record it."""
     from ..commands.arguments import check_collation, render_value
     from ..pipeline import compile_pipeline
-    from ..storage.store import validate_collection_name
+    from ..storage.store import validate_collection_name, validate_database_name
     view_on = options["viewOn"]
     if not isinstance(view_on, str):
         raise ServerError(14, f"BSON field 'create.viewOn' is the wrong type "
@@ -130,7 +130,8 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
                               f"{render_value(options['idIndex'])}")
     collation = options.get("collation")
     check_collation(collation)
-    validate_collection_name(name)
+    validate_database_name(db)
+    validate_collection_name(name, db)
     with server.lock:
         database = server.get_database(db, create=True)
         if not hasattr(database, "views"):

@@ -98,7 +98,7 @@ class ServerCatalog:
         from ..storage.store import validate_collection_name, validate_database_name
         db = db or self.db
         validate_database_name(db)
-        validate_collection_name(name)
+        validate_collection_name(name, db)
         prepared = [prepare_new_document(dict(d)) for d in documents]
         coll = self.server.get_collection(db, name, create=True)
         old = list(coll.documents.values())

@@ -102,7 +102,7 @@ class StoreTarget:
     def __init__(self, server: Any, db: str, name: str) -> None:
         from ..storage.store import validate_collection_name, validate_database_name
         validate_database_name(db)
-        validate_collection_name(name)
+        validate_collection_name(name, db)
         self.server, self.db, self.name = server, db, name
         self.coll = server.get_collection(db, name)
         self.by_key: dict | None = None

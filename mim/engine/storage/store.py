@@ -146,7 +146,7 @@ class DatabaseData:
         return coll
 
     def create_collection(self, name: str, options: dict | None = None) -> CollectionData:
-        validate_collection_name(name)
+        validate_collection_name(name, self.name)
         if name in self.collections:
             raise ServerError(48, f"Collection {self.name}.{name} already exists.")
         coll = CollectionData(name, self, options)
@@ -204,22 +204,56 @@ class Server:
         return [name for name, db in self.databases.items() if db.collections or db.views]
 
 
+#: the longest database name the server accepts (``DatabaseName::kMaxDatabaseNameLength``)
+MAX_DATABASE_NAME_LENGTH = 63
+#: the longest ``<db>.<collection>`` the server accepts (``NamespaceString::MaxNsCollectionLen``)
+MAX_NAMESPACE_LENGTH = 255
+#: characters a database name may not hold on Linux (``NamespaceString::validDBName``)
+_DATABASE_NAME_FORBIDDEN = '/\\. "$\x00'
+#: ``system.*`` collections a client may create or write (``isLegalClientSystemNS``)
+_CLIENT_SYSTEM_COLLECTIONS = frozenset({"system.js", "system.views", "system.profile",
+                                        "system.users"})
+
+
 def validate_database_name(name: str) -> None:
+    """Refuse what ``DatabaseName``/``validDBName`` refuse (code 73, InvalidNamespace).
+
+    A database name becomes a directory of a dump, so nothing that could leave
+    it (``/``, ``\\``, ``.``) is ever accepted.
+    """
     if not name:
         raise ServerError(73, "Invalid database name: ''")
-    for ch in '/\\. "$\x00':
+    if "\x00" in name:
+        raise ServerError(73, "database names cannot have embedded null characters")
+    if len(name.encode("utf-8")) > MAX_DATABASE_NAME_LENGTH:
+        raise ServerError(73, f"db name must be at most {MAX_DATABASE_NAME_LENGTH} characters, "
+                              f"found: {len(name.encode('utf-8'))}")
+    for ch in _DATABASE_NAME_FORBIDDEN:
         if ch in name:
             raise ServerError(73, f"Invalid database name: '{name}'")
-    if len(name) >= 64:
-        raise ServerError(73, f"Invalid database name: '{name}'")
 
 
-def validate_collection_name(name: str) -> None:
+def validate_collection_name(name: str, db: str | None = None) -> None:
+    """Refuse the collection names the server refuses, in its words (code 73).
+
+    ``NamespaceString`` refuses a leading ``.`` and NUL; ``userAllowedCreateNS``
+    refuses ``$``, ``system.*`` names a client may not create, and namespaces
+    longer than 255 bytes.  Names may still hold ``/`` (as on the server): a
+    dump encodes file names and never builds a path from a name.
+    """
     if not name:
         raise ServerError(73, "Invalid collection name: ")
+    if name[0] == ".":
+        raise ServerError(73, f"Collection names cannot start with '.': {name}")
+    if "\x00" in name:
+        raise ServerError(73, "namespaces cannot have embedded null characters")
     if "$" in name and not name.startswith("oplog.$main"):
         raise ServerError(73, f"Invalid collection name: {name}")
-    if "\x00" in name:
-        raise ServerError(73, f"Invalid collection name: {name}")
-    if name.startswith("system.") and name not in ("system.js", "system.views", "system.profile"):
-        raise ServerError(73, f"Invalid collection name: {name}")
+    namespace = f"{db}.{name}" if db is not None else name
+    if name.startswith("system.") and name not in _CLIENT_SYSTEM_COLLECTIONS:
+        if db is None:
+            raise ServerError(73, f"Invalid collection name: {name}")
+        raise ServerError(73, f"Invalid system namespace: {namespace}")
+    if db is not None and len(namespace.encode("utf-8")) > MAX_NAMESPACE_LENGTH:
+        raise ServerError(73, f"Fully qualified namespace is too long. Namespace: {namespace} "
+                              f"Max: {MAX_NAMESPACE_LENGTH}")
