@@ -10,6 +10,7 @@ from pymongo import common
 
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor
+from .engine.ops.aggregate import run_pipeline
 from .engine.values.errors import ServerError
 
 if TYPE_CHECKING:
@@ -47,10 +48,6 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
         if key in ("allowDiskUse", "maxTimeMS", "comment", "bypassDocumentValidation",
                    "maxAwaitTimeMS"):
             kwargs.pop(key)
-    try:
-        from .engine.pipeline import run_pipeline
-    except ImportError:
-        raise_server_error(ServerError(238, "aggregate is not available in this build of mim"))
     options = database.codec_options if collection is None else \
         database.get_collection(collection).codec_options
     values = to_engine(options, pipeline=list(pipeline), let=let, hint=hint)

@@ -16,33 +16,21 @@ registered with ``@command("name")``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from ..values.errors import ServerError
+from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
+from ..values.errors import ServerError
+# the families register their handlers on import
+from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
+from .arguments import check_collation
+from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
+from .indexes import validate_index_spec
+from .registry import COMMANDS, DRIVER_FIELDS, command
 
 __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
-
-CommandHandler = Callable[[Server, str, Mapping[str, Any]], dict]
-COMMANDS: dict[str, CommandHandler] = {}
-
-#: Fields drivers add to any command; every handler accepts and ignores them.
-DRIVER_FIELDS = frozenset({
-    "$db", "lsid", "$clusterTime", "txnNumber", "$readPreference", "apiVersion", "apiStrict",
-    "apiDeprecationErrors", "writeConcern", "readConcern", "comment", "autocommit",
-    "startTransaction", "maxTimeMS", "$audit", "$client", "$configServerState",
-    "mayBypassWriteBlocking",
-})
-
-
-def command(*names: str) -> Callable[[CommandHandler], CommandHandler]:
-    def register(fn: CommandHandler) -> CommandHandler:
-        for name in names:
-            COMMANDS[name] = fn
-        return fn
-    return register
 
 
 def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
@@ -62,11 +50,3 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     return handler(server, db, cmd)
 
 
-# the families register their handlers on import
-from . import aggregate, catalog, crud, cursors, diagnostics, explain, indexes  # noqa: E402,F401
-from . import collmod  # noqa: E402,F401
-from . import sessions  # noqa: E402,F401
-from .arguments import check_collation  # noqa: E402
-from ..ops.sessions import admit as admit_session  # noqa: E402
-from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply  # noqa: E402
-from .indexes import validate_index_spec  # noqa: E402

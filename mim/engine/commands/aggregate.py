@@ -1,16 +1,18 @@
-"""``aggregate``: runs :func:`mim.engine.pipeline.run_pipeline` behind a cursor."""
+"""``aggregate``: runs :func:`mim.engine.ops.aggregate.run_pipeline` behind a cursor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
+from ..ops.aggregate import run_pipeline
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server
-from . import command
+from .registry import command
 from .arguments import cursor_batch_size, type_name
 from .cursors import cursor_reply
+from .explain import explain_aggregate
+
 
 @command("mapReduce", "mapreduce")
 def cmd_map_reduce(server: Server, db: str, cmd: Mapping) -> dict:
@@ -39,25 +41,13 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(14, f"BSON field 'aggregate.pipeline' is the wrong type "
                               f"'{type_name(pipeline)}', expected type 'array'")
     if cmd.get("explain"):
-        from .explain import explain_aggregate
         return explain_aggregate(server, db, coll, cmd)
     if "cursor" not in cmd:
         raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
                              "explain argument")
     batch_size = cursor_batch_size(cmd, "aggregate")
-    run_pipeline = pipeline_runner()
     docs = list(run_pipeline(server, db, coll, pipeline, let=cmd.get("let"),
                              hint=cmd.get("hint")))
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     return cursor_reply(server, ns, docs,
                          DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
-
-
-def pipeline_runner() -> Callable[..., Any]:
-    try:
-        from ..pipeline import run_pipeline
-    except ModuleNotFoundError as exc:
-        if exc.name != __name__.rsplit(".", 2)[0] + ".pipeline":
-            raise
-        raise ServerError(238, "aggregate is not available in this build of mim") from None
-    return run_pipeline

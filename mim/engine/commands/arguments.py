@@ -6,31 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..languages.collation import check_collation
 from ..values.errors import ServerError
+from ..values.order import type_name
 
-def check_collation(collation: Any) -> None:
-    """mim compares strings by code point only: any other collation is refused
-    rather than silently ignored (the collation issue will lift this)."""
-    if collation is None:
-        return
-    if not isinstance(collation, Mapping):
-        raise ServerError(14, f"BSON field 'collation' is the wrong type "
-                              f"'{type_name(collation)}', expected type 'object'")
-    if dict(collation) != {"locale": "simple"}:
-        raise ServerError(238, "collation other than the simple collation is not supported "
-                               "by mim yet")
-
+__all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
+           "non_negative", "statements", "batch_size", "cursor_batch_size"]
 
 def collection_name(cmd: Mapping[str, Any], name: str) -> str:
     value = cmd[name]
     if not isinstance(value, str):
         raise ServerError(2, f"collection name has invalid type {type_name(value)}")
     return value
-
-
-def type_name(value: Any) -> str:
-    from ..values.order import type_name
-    return type_name(value)
 
 
 def scale(cmd: Mapping, command_name: str) -> int:
@@ -41,11 +28,6 @@ def scale(cmd: Mapping, command_name: str) -> int:
         raise ServerError(51024, f"BSON field 'scale' value must be >= 1, actual value "
                                  f"'{scale}'")
     return scale
-
-
-def render_value(value: Any) -> str:
-    from ..values.render import render
-    return render(value)
 
 
 def optional(cmd: Mapping, field: str, kind: type, expected: str,

@@ -10,7 +10,7 @@ import bson
 from ..ops import catalog
 from ..values.errors import ServerError
 from ..storage.store import ENGINE_CODEC, Server
-from . import DRIVER_FIELDS, command
+from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, cursor_batch_size, optional, scale
 from .cursors import cursor_reply
 

@@ -26,7 +26,7 @@ from ..index.indexes import ID_INDEX_NAME
 from ..values.render import render_document
 from ..storage.store import Server
 from ..values.order import is_number
-from . import DRIVER_FIELDS, command
+from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, type_name
 
 _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",

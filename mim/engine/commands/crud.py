@@ -8,7 +8,7 @@ from ..ops import crud
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
-from . import command
+from .registry import command
 from .arguments import (batch_size, collection_name, non_negative, number, optional,
                         statements)
 from .cursors import cursor_reply

@@ -12,7 +12,7 @@ import bson
 from ..ops.cursors import registry_of
 from ..values.errors import ServerError
 from ..storage.store import Server
-from . import command
+from .registry import command
 from .arguments import batch_size, collection_name, type_name
 
 def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: int | None,

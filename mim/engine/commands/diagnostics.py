@@ -13,7 +13,7 @@ import bson
 
 from ..values.errors import ServerError
 from ..storage.store import Server
-from . import COMMANDS, command
+from .registry import COMMANDS, command
 
 VERSION = "7.0.0"
 MAX_WIRE_VERSION = 21  # MongoDB 7.0

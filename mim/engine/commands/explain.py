@@ -10,7 +10,7 @@ from typing import Any
 from ..ops import crud
 from ..values.errors import ServerError
 from ..storage.store import Server
-from . import COMMANDS, DRIVER_FIELDS, command
+from .registry import COMMANDS, DRIVER_FIELDS, command
 from .arguments import collection_name, non_negative, type_name
 from .diagnostics import VERSION
 

@@ -12,7 +12,7 @@ from ..ops import catalog
 from ..values.errors import ServerError
 from ..index.specs import normalise_index_spec
 from ..storage.store import ENGINE_CODEC, Server
-from . import command
+from .registry import command
 from .arguments import collection_name, cursor_batch_size, type_name
 from .cursors import cursor_reply
 

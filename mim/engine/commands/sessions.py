@@ -15,7 +15,7 @@ from ..ops import sessions
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..storage.store import Server
-from . import command
+from .registry import command
 from .arguments import type_name
 
 

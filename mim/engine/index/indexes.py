@@ -24,6 +24,10 @@ from ..values.errors import ServerError, duplicate_key
 from .keys import KeyPattern
 from ..values.render import render, render_document
 from ..values.order import sort_key
+from ..storage.store import install_index_catalog
+from ..languages.matcher import compile_filter
+from ..values.errors import bad_value
+from .ttl import ttl_index_created
 
 if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
@@ -57,7 +61,6 @@ class Index:
         self.partial: "MatchNode | None" = None
         self.partial_spec: Mapping | None = filter_spec
         if filter_spec is not None:
-            from ..languages.matcher import compile_filter
             self.partial = compile_filter(filter_spec)
         self.entries: SortedList = SortedList()
         #: per field: how many documents index it through an array
@@ -287,17 +290,8 @@ class IndexCatalog:
         """Whether any index besides ``_id_`` exists (the planner has a choice)."""
         return bool(self.secondary)
 
-    def plan(self, node: Any, hint: Any = None) -> Any:
-        """Candidate documents for a query through an index, or None to scan.
-
-        A hint naming no usable index fails as on the server (code 2).
-        """
-        from ..planner import candidates_for
-        return candidates_for(self.collection, node, hint)
-
     def resolve_hint(self, hint: Any) -> dict[str, Any]:
         """The spec a hint names (``{"$natural": ±1}`` stands for a scan)."""
-        from ..values.errors import bad_value
         spec: dict[str, Any] | None
         if isinstance(hint, str):
             spec = self.specs.get(hint)
@@ -357,7 +351,6 @@ class IndexCatalog:
         self.secondary[name] = index
         self._refresh()
         if index.ttl is not None:
-            from .ttl import ttl_index_created
             ttl_index_created(self.collection)
         return True
 
@@ -495,3 +488,6 @@ def _compare(requested: Mapping[str, Any], existing: Mapping[str, Any]) -> str:
         return "equivalent"
     return "identical"
 
+
+
+install_index_catalog(IndexCatalog)

@@ -18,6 +18,9 @@ from bson.son import SON
 from ..values.errors import ServerError
 from ..values.render import render, render_document
 from ..values.order import is_number, type_name
+from bson.regex import Regex
+import re
+from ..languages.matcher import compile_filter
 
 __all__ = ["normalise_index_spec", "index_name", "KNOWN_OPTIONS", "validate_ttl",
            "check_expire_after_seconds", "check_partial_filter"]
@@ -129,8 +132,6 @@ def _unsupported(text: str) -> ServerError:
 def _check_partial_field(path: str, value: Any, level: int, indent: str) -> None:
     """One ``field: value`` of a partial filter (the server's match-expression
     kinds: EQ, LT/LTE/GT/GTE, EXISTS, TYPE_OPERATOR, MATCH_IN are allowed)."""
-    from bson.regex import Regex
-    import re
     if isinstance(value, (Regex, re.Pattern)):
         pattern = value.pattern if isinstance(value.pattern, str) else value.pattern.decode()
         raise _unsupported(f"{indent}{path} regex /{pattern}/\n")
@@ -255,7 +256,6 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(filter_spec, Mapping):
             raise _in_spec(ordered, 67, '"partialFilterExpression" for an index must be a '
                                         'document')
-        from ..languages.matcher import compile_filter
         compile_filter(filter_spec)
         check_partial_filter(filter_spec)
     if "hashed" in key.values() and ordered.get("unique"):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bson.datetime_ms import DatetimeMS
 
 from ..values.order import datetime_to_ms, is_number
+from ..storage.store import install_ttl_pass
 
 if TYPE_CHECKING:
     from .indexes import Index
@@ -125,3 +126,6 @@ def ttl_index_created(coll: "CollectionData") -> None:
                                   name=f"mim-ttl-monitor-{id(server):x}", daemon=True)
         _monitors[server] = thread
         thread.start()
+
+
+install_ttl_pass(expire)

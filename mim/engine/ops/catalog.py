@@ -8,7 +8,13 @@ from typing import Any
 
 from ..values.errors import ServerError
 from ..languages.matcher import compile_filter
-from ..storage.store import CollectionData, Server, validate_collection_name, validate_database_name
+from ..storage.store import (CollectionData, Server, capped_limits, validate_collection_name,
+                             validate_database_name)
+from .views import create_view
+from ..index.specs import normalise_index_spec
+from .views import check_not_view
+from bson.binary import Binary, UuidRepresentation
+from .views import lookup
 
 __all__ = ["create_collection", "drop_collection", "list_collections", "rename_collection",
            "collection_info", "list_databases", "coll_stats", "db_stats"]
@@ -31,7 +37,6 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
     if "pipeline" in options and "viewOn" not in options:
         raise ServerError(72, "'pipeline' requires 'viewOn' to also be specified")
     if "viewOn" in options and "encryptedFields" not in options:
-        from .views import create_view
         create_view(server, db, name, options)
         return
     for unsupported in ("timeseries", "clusteredIndex", "encryptedFields"):
@@ -56,13 +61,11 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
 def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
     """``createIndexes``: every spec validated first, then all created or none
     (a collection created for them is dropped again), as on the server."""
-    from ..index.specs import normalise_index_spec
     for document in documents:
         if not isinstance(document, Mapping):
             raise ServerError(14, "The field 'indexes' must be an array of objects")
     specs = [normalise_index_spec(d) for d in documents]
     with server.lock:
-        from .views import check_not_view
         check_not_view(server, db, name)
         database = server.get_database(db, create=True)
         created_collection = database.get_collection(name) is None
@@ -104,7 +107,6 @@ def drop_collection(server: Server, db: str, name: str) -> dict:
 def collection_info(coll: CollectionData) -> dict:
     if not hasattr(coll, "uuid"):
         coll.uuid = uuid.uuid4()
-    from bson.binary import Binary, UuidRepresentation
     return {
         "name": coll.name,
         "type": "collection",
@@ -136,7 +138,6 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
     with server.lock:
         src = server.get_collection(src_db, src_name)
         if src is None:
-            from .views import lookup
             if lookup(server, src_db, src_name) is not None:
                 raise ServerError(166, f"cannot rename view: {source}")
             raise ServerError(26, f"Source collection {source} does not exist")
@@ -157,13 +158,6 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
         destination_db.collections[dst_name] = src
 
 
-def capped_limits(options: dict, scale: int) -> dict:
-    """``max``/``maxSize`` the server reports for a capped collection."""
-    if not options.get("capped"):
-        return {}
-    return {"max": int(options.get("max", 0) or 0), "maxSize": int(options["size"]) // scale}
-
-
 def _data_size(coll: CollectionData) -> int:
     return sum(len(s.raw) for s in coll.documents.values())
 
@@ -172,7 +166,6 @@ def coll_stats(server: Server, db: str, name: str, scale: int = 1) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
-            from .views import check_not_view
             check_not_view(server, db, name)
             raise ServerError(26, f"Collection [{db}.{name}] not found.")
         size = _data_size(coll)

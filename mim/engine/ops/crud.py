@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import bson
@@ -24,15 +24,20 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
-from ..languages.matcher import LeafNode, MatchContext, MatchNode, compile_filter
-from ..languages.matcher.nodes import AndNode
-from ..planner import plan_find
+from ..languages.matcher import MatchContext, MatchNode, compile_filter
+from ..planner import matching, read
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort
+from ..storage.documents import check_id, encode_updated, prepare_new_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..values.order import MISSING, sort_key
 from . import views
+from .aggregate import run_pipeline
+from ..languages.expressions import ExpressionContext, compile_expression
+from ..update import build_upsert_document, compile_update
+from ..update.storage import validate_document
+from ..values.render import render
 
 __all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
@@ -42,64 +47,11 @@ __all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_
 # ---------------------------------------------------------------------------
 
 
-def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
-    """``_id`` values a filter pins down exactly (equality or ``$in``), if any."""
-    if isinstance(node, LeafNode) and node.path == "_id":
-        if node.operator == "$eq" and not isinstance(node.argument, (list, dict)) \
-                and node.argument is not None:
-            return [node.argument]
-        if node.operator == "$in" and all(
-                not isinstance(v, (list, dict, Regex)) and v is not None
-                and not hasattr(v, "pattern") for v in node.argument):
-            return list(node.argument)
-    if isinstance(node, AndNode):
-        for child in node.nodes:
-            keys = _id_lookup_keys(child)
-            if keys is not None:
-                return keys
-    return None
-
-
-def candidates(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterable[StoredDocument]:
-    """Documents that may match, in natural order (always re-checked by the matcher)."""
-    planned = coll.indexes.plan(node, hint) if hint is not None or coll.indexes.has_secondary() \
-        else None
-    if planned is not None:
-        return planned
-    keys = _id_lookup_keys(node)
-    if keys is not None:
-        found = []
-        seen = set()
-        for value in keys:
-            key = sort_key(value)
-            if key in seen:
-                continue
-            seen.add(key)
-            stored = coll.documents.get(key)
-            if stored is not None:
-                found.append(stored)
-        if len(found) > 1:
-            order = {id(s): i for i, s in enumerate(coll.documents.values())} \
-                if len(found) < len(coll.documents) else None
-            if order is not None:
-                found.sort(key=lambda s: order[id(s)])
-        return found
-    return list(coll.documents.values())
-
-
-def matching(coll: CollectionData, node: MatchNode, hint: Any = None) -> Iterator[StoredDocument]:
-    matches = node.matches
-    for stored in candidates(coll, node, hint):
-        if matches(stored.doc):
-            yield stored
-
-
 def evaluate_let(let: Mapping | None) -> dict:
     """A command's ``let``: each value is an expression evaluated once, before any
     document is read (so ``{"$literal": "x"}`` gives ``"x"``)."""
     if not let:
         return {}
-    from ..languages.expressions import ExpressionContext, compile_expression
     return {name: compile_expression(spec, ExpressionContext())({"ROOT": {}})
             for name, spec in let.items()}
 
@@ -134,9 +86,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             if hint is not None:
                 pass
             return []
-        planned = plan_find(collection, node, sort, skip + limit if limit else 0, hint)
-        found = planned.documents() if planned is not None else matching(collection, node, hint)
-        if sort_key_fn is not None and not (planned is not None and planned.sorted):
+        found, presorted = read(collection, node, sort, skip + limit if limit else 0, hint)
+        if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,
                                          key=lambda s: sort_key_fn(s.doc))
@@ -153,7 +104,6 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
 
 def _run_view(server: Server, db: str, resolved: tuple[str, list], stages: list,
               **options: Any) -> list[bytes]:
-    from ..pipeline import run_pipeline
     backing, pipeline = resolved
     return run_pipeline(server, db, backing, pipeline + stages, **options)
 
@@ -220,51 +170,6 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
 # ---------------------------------------------------------------------------
 
 
-#: ``_id`` types that can never be an array, a regex or a document (skip the checks)
-_PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
-
-
-def _check_id(value: Any) -> None:
-    if type(value) in _PLAIN_ID_TYPES:
-        return
-    if isinstance(value, list):
-        raise bad_value("can't use an array for _id")
-    if isinstance(value, Regex):
-        raise bad_value("can't use a regex for _id")
-    if isinstance(value, Mapping):
-        dollar = _dollar_prefixed_field(value)
-        if dollar is not None:
-            raise ServerError(52, f"_id fields may not contain '$'-prefixed fields: {dollar} "
-                                  f"is not valid for storage.")
-
-
-def _dollar_prefixed_field(document: Mapping) -> str | None:
-    """The first ``$``-prefixed field name inside a document (nested documents too)."""
-    for key, value in document.items():
-        if isinstance(key, str) and key.startswith("$"):
-            return key
-        if isinstance(value, Mapping):
-            found = _dollar_prefixed_field(value)
-            if found is not None:
-                return found
-    return None
-
-
-def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
-    """Validate a document about to be stored and return (bytes, shadow).
-
-    ``_id`` is added (an ObjectId, first) when missing, as the server does.
-    """
-    if "_id" not in doc:
-        doc = {"_id": ObjectId(), **doc}
-    _check_id(doc["_id"])
-    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
-    if len(raw) > MAX_BSON_SIZE:
-        raise ServerError(10334, f"object to insert too large. size in bytes: {len(raw)}, "
-                                 f"max size: {MAX_BSON_SIZE}")
-    return raw, decode_shadow(raw)
-
-
 def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
            ordered: bool = True) -> dict:
     """The ``insert`` command: returns ``{"n": …, "writeErrors": […]}``."""
@@ -284,7 +189,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                     if "_id" not in shadow:
                         raw, shadow = prepare_new_document(shadow)
                     else:
-                        _check_id(shadow["_id"])
+                        check_id(shadow["_id"])
                         if len(raw) > MAX_BSON_SIZE:
                             raise ServerError(10334, f"object to insert too large. size in "
                                                      f"bytes: {len(raw)}, max size: "
@@ -323,33 +228,6 @@ def _validate_replacement(doc: Mapping) -> None:
                                   f"Consider using an aggregation pipeline with $replaceWith.")
 
 
-def _compile_update(spec: Any, array_filters: list | None, let: Mapping | None):
-    try:
-        from ..update import compile_update
-    except ImportError:
-        raise ServerError(238, "update operators are not available in this build of mim") \
-            from None
-    return compile_update(spec, array_filters=array_filters, variables=dict(let or {}))
-
-
-def _upsert_seed(filter: Mapping | None) -> dict:
-    from ..update import build_upsert_document
-    return build_upsert_document(dict(filter or {}))
-
-
-def _encode_updated(doc: dict) -> bytes:
-    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
-    if len(raw) > MAX_BSON_SIZE:
-        raise ServerError(17419, f"Resulting document after update is larger than "
-                                 f"{MAX_BSON_SIZE}")
-    return raw
-
-
-def _storage():
-    from ..update import storage
-    return storage
-
-
 class _CompiledUpdate:
     """One update statement, compiled and validated before any document is read."""
 
@@ -374,29 +252,29 @@ class _CompiledUpdate:
                                      "update")
             self.operation = None
         else:
-            self.operation = _compile_update(self.spec, statement.get("arrayFilters"), let)
+            self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
+                                            variables=dict(let or {}))
 
     def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
         """The new (bytes, shadow) for a matched document, or None if unchanged."""
         old_id = stored.doc["_id"]
         if self.replacement:
             new_doc = dict(self.spec)
-            _storage().validate_document(new_doc, allow_top_level_dollar=False)
+            validate_document(new_doc, allow_top_level_dollar=False)
             if "_id" in new_doc:
                 if sort_key(new_doc["_id"]) != sort_key(old_id) or \
                         type(new_doc["_id"]) is not type(old_id):
-                    from ..values.render import render
                     raise ServerError(66, f"After applying the update, the (immutable) field "
                                           f"'_id' was found to have been altered to _id: "
                                           f"{render(new_doc['_id'])}")
                 new_doc = {"_id": new_doc.pop("_id"), **new_doc}
             else:
                 new_doc = {"_id": old_id, **new_doc}
-            raw = _encode_updated(new_doc)
+            raw = encode_updated(new_doc)
         else:
             new_doc = decode_shadow(stored.raw)
             self.operation.apply(new_doc, query=self.node, is_insert=False)
-            raw = _encode_updated(new_doc)
+            raw = encode_updated(new_doc)
         if raw == stored.raw:
             return None
         return raw, decode_shadow(raw)
@@ -405,14 +283,14 @@ class _CompiledUpdate:
         if self.replacement:
             doc = dict(self.spec)
             if "_id" not in doc:
-                seed = _upsert_seed(self.filter)
+                seed = build_upsert_document(dict(self.filter or {}))
                 if "_id" in seed:
                     doc = {"_id": seed["_id"], **doc}
         else:
-            doc = _upsert_seed(self.filter)
+            doc = build_upsert_document(dict(self.filter or {}))
             self.operation.apply(doc, query=self.node, is_insert=True)
         # UpsertStage: validated as an insert (top-level '$' names allowed)
-        _storage().validate_document(doc, allow_top_level_dollar=True)
+        validate_document(doc, allow_top_level_dollar=True)
         if len(bson.encode(doc, codec_options=ENGINE_CODEC)) > MAX_BSON_SIZE:
             raise ServerError(17420, f"Document to upsert is larger than {MAX_BSON_SIZE}")
         return doc

@@ -36,6 +36,7 @@ from typing import Any
 from bson.binary import Binary
 
 from ..values.errors import ServerError
+from ..values.order import type_name
 
 __all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
@@ -139,15 +140,10 @@ def new_lsid() -> dict:
     return {"id": Binary(uuid.uuid4().bytes, 4)}
 
 
-def _type_name(value: Any) -> str:
-    from ..commands.arguments import type_name
-    return type_name(value)
-
-
 def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
     """The UUID of a ``LogicalSessionFromClient`` document, validated as the IDL does."""
     if not isinstance(lsid, Mapping):
-        raise ServerError(14, f"BSON field '{field}' is the wrong type '{_type_name(lsid)}', "
+        raise ServerError(14, f"BSON field '{field}' is the wrong type '{type_name(lsid)}', "
                               "expected type 'object'")
     for key in lsid:
         if key not in ("id", "uid", "txnNumber", "txnUUID"):
@@ -159,7 +155,7 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
         value = Binary(value.bytes, 4)
     if not isinstance(value, Binary) or value.subtype != 4:
         raise ServerError(14, f"BSON field '{field}.id' is the wrong type "
-                              f"'{_type_name(value)}', expected type 'binData'")
+                              f"'{type_name(value)}', expected type 'binData'")
     return value
 
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..languages.collation import check_collation
 from ..values.errors import ServerError
+from ..values.order import type_name
+from ..values.render import render
 from ..storage.store import Server
+from ..pipeline import compile_pipeline
+from ..storage.store import validate_collection_name, validate_database_name
 
 __all__ = ["ViewDefinition", "create_view", "drop_view", "lookup", "resolve",
            "check_not_view", "MAX_VIEW_DEPTH"]
@@ -73,11 +78,6 @@ def check_not_view(server: Server, db: str, name: str) -> None:
         raise ServerError(166, f"Namespace {db}.{name} is a view, not a collection")
 
 
-def _type_name(value: Any) -> str:
-    from ..commands.arguments import type_name
-    return type_name(value)
-
-
 def _dependencies(view_on: str, pipeline: list) -> list[str]:
     """Namespaces a view reads (its graph edges): ``viewOn`` and the top-level
     ``$lookup``/``$graphLookup``/``$unionWith`` sources."""
@@ -110,24 +110,21 @@ def _find_cycle(views: dict, start: str, current: str, path: list[str]) -> list[
 
 def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
     """``create`` with ``viewOn``: validate as the server does, then record it."""
-    from ..commands.arguments import check_collation, render_value
-    from ..pipeline import compile_pipeline
-    from ..storage.store import validate_collection_name, validate_database_name
     view_on = options["viewOn"]
     if not isinstance(view_on, str):
         raise ServerError(14, f"BSON field 'create.viewOn' is the wrong type "
-                              f"'{_type_name(view_on)}', expected type 'string'")
+                              f"'{type_name(view_on)}', expected type 'string'")
     pipeline = options.get("pipeline", [])
     if not isinstance(pipeline, list):
         raise ServerError(14, f"BSON field 'create.pipeline' is the wrong type "
-                              f"'{_type_name(pipeline)}', expected type 'array'")
+                              f"'{type_name(pipeline)}', expected type 'array'")
     for index, stage in enumerate(pipeline):
         if not isinstance(stage, Mapping):
             raise ServerError(14, f"BSON field 'create.pipeline.{index}' is the wrong type "
-                                  f"'{_type_name(stage)}', expected type 'object'")
+                                  f"'{type_name(stage)}', expected type 'object'")
     if "idIndex" in options:
         raise ServerError(72, f"'idIndex' is not allowed with 'viewOn': "
-                              f"{render_value(options['idIndex'])}")
+                              f"{render(options['idIndex'])}")
     collation = options.get("collation")
     check_collation(collation)
     validate_database_name(db)

@@ -20,6 +20,7 @@ from ..languages.matcher.context import MatchContext
 from ..languages.sorting import compile_sort
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
+from .group import compile_group
 
 
 @pipeline_stage("$match")
@@ -259,7 +260,6 @@ def compile_sort_by_count(arg: Any, ctx: Any):
     if isinstance(arg, str) and not arg.startswith("$") or not isinstance(arg, (str, Mapping)):
         raise ServerError(40148, "the sortByCount field must be defined as a $-prefixed path or "
                                  "an expression")
-    from .group import compile_group
     group = compile_group({"_id": arg, "count": {"$sum": 1}}, ctx)
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:

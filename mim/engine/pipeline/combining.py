@@ -12,7 +12,9 @@ from ..languages.expressions.compiler import validate_variable_name
 from ..values.paths import leaf_candidates, split_path
 from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
+from .compiler import compile_pipeline
 from .registry import pipeline_stage
+from ..languages.expressions.compiler import path_value
 
 
 def _local_keys(value: Any) -> list:
@@ -79,7 +81,6 @@ def compile_lookup(arg: Any, ctx: Any):
         let_fns[name] = compile_expression(spec, ctx.expressions)
     sub = None
     if "pipeline" in arg:
-        from . import compile_pipeline
         inner = ctx.sub_pipeline(source).with_variables(list(ctx.expressions.variables)
                                                         + list(let_fns))
         inner.collection = source
@@ -89,7 +90,6 @@ def compile_lookup(arg: Any, ctx: Any):
     catalog = ctx.catalog
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        from ..languages.expressions.compiler import path_value
         foreign = catalog.documents(source) if source is not None else []
         by_key = _key_index(foreign, foreign_parts) if has_fields else None
         for doc in docs:
@@ -132,7 +132,6 @@ def compile_union_with(arg: Any, ctx: Any):
                                                      "be an object or string")
     sub = None
     if stages is not None:
-        from . import compile_pipeline
         sub = compile_pipeline(stages, ctx.sub_pipeline(source))
     catalog = ctx.catalog
 
@@ -152,7 +151,6 @@ class ErrorCode:
 def compile_facet(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping) or not arg:
         raise ServerError(40169, "the $facet specification must be a non-empty object")
-    from . import compile_pipeline
     facets = []
     for name, stages in arg.items():
         if not isinstance(stages, list):

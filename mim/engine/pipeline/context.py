@@ -6,7 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from bson.objectid import ObjectId
+
 from ..languages.expressions import ExpressionContext
+from ..languages.expressions.compiler import path_value
+from ..values.errors import ServerError
+from ..values.order import sort_key
 
 
 class Catalog(Protocol):
@@ -31,6 +36,40 @@ class Catalog(Protocol):
     def collection_data(self, name: str) -> Any: ...
 
 
+def with_id(doc: Mapping) -> dict:
+    """``doc`` with an ``_id`` (a new ObjectId, first) when it has none."""
+    return dict(doc) if "_id" in doc else {"_id": ObjectId(), **doc}
+
+
+class ListTarget:
+    """$merge into a plain list of documents."""
+
+    def __init__(self, documents: list[dict]) -> None:
+        self.docs = documents
+
+    def has_unique_index(self, fields: list[str]) -> bool:
+        return True
+
+    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
+        for i, doc in enumerate(self.docs):
+            if tuple(sort_key(path_value(doc, p)) for p in on) == key:
+                return i
+        return None
+
+    def current(self, handle: Any) -> dict:
+        return self.docs[handle]
+
+    def insert(self, doc: dict) -> None:
+        for existing in self.docs:
+            if sort_key(existing["_id"]) == sort_key(doc["_id"]):
+                raise ServerError(11000, "E11000 duplicate key error collection: index: _id_ "
+                                         f"dup key: {{ _id: {doc['_id']!r} }}")
+        self.docs.append(doc)
+
+    def replace(self, handle: Any, doc: dict) -> None:
+        self.docs[handle] = doc
+
+
 class ListCatalog:
     """A catalog over plain lists (tests, ``$documents`` pipelines).
 
@@ -49,11 +88,9 @@ class ListCatalog:
 
     def replace_collection(self, name: str, documents: list[dict],
                            db: str | None = None) -> None:
-        from .outputs import with_id
         self.collections[self._key(name, db)] = [with_id(d) for d in documents]
 
     def merge_target(self, name: str, db: str | None = None) -> Any:
-        from .outputs import ListTarget
         return ListTarget(self.collections.setdefault(self._key(name, db), []))
 
     def collection_data(self, name: str) -> Any:
@@ -84,4 +121,4 @@ class PipelineContext:
         return child
 
 
-__all__ = ["Catalog", "ListCatalog", "PipelineContext", "Any"]
+__all__ = ["Catalog", "ListCatalog", "ListTarget", "PipelineContext", "with_id"]

@@ -15,6 +15,7 @@ from ..languages.expressions.dates import date_add
 from ..languages.expressions.timezones import UTC
 from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
+from .compiler import compile_pipeline
 from .registry import pipeline_stage
 
 _UNITS = ("millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year")
@@ -255,7 +256,6 @@ def compile_fill(arg: Any, ctx: Any):
         stages.append({"$sort": arg["sortBy"]})
     if values:
         stages.append({"$addFields": values})
-    from . import compile_pipeline
     inner = compile_pipeline(stages, ctx.sub_pipeline(ctx.collection))
     return lambda docs, variables: inner(docs, variables)
 

@@ -16,6 +16,7 @@ from ..languages.expressions.coercion import compare_key, element_repr, expr_com
 from ..languages.expressions.objects import merge_objects
 from ..values.order import MISSING, sort_key
 from .registry import pipeline_stage
+from ..languages.expressions.compiler import constant
 
 #: accumulator name -> factory(arg, ctx) -> (new_state(), process(state, doc_vars), result(state))
 ACCUMULATORS: dict[str, Any] = {}
@@ -156,7 +157,6 @@ def _n(name: str, arg: Any, ctx: Any):
 
 @accumulator("$top", "$bottom", "$topN", "$bottomN")
 def _top(name: str, arg: Any, ctx: Any):
-    from ..languages.expressions.compiler import constant
     # accumulatorNParseArgs in accumulator_multi.cpp: unknown fields and a
     # non-object sortBy fail while scanning, then n, output, sortBy are required.
     if not isinstance(arg, Mapping):

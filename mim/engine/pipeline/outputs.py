@@ -11,12 +11,9 @@ from ..values.errors import ServerError
 from ..languages.expressions import compile_expression
 from ..languages.expressions.compiler import path_value
 from ..values.order import MISSING, sort_key, type_name
+from .compiler import compile_pipeline
+from .context import with_id
 from .registry import pipeline_stage
-
-
-def with_id(doc: Mapping) -> dict:
-    """``doc`` with an ``_id`` (a new ObjectId, first) when it has none."""
-    return dict(doc) if "_id" in doc else {"_id": ObjectId(), **doc}
 
 
 def _namespace(arg: Any, stage: str) -> tuple[str | None, str]:
@@ -65,99 +62,6 @@ def compile_out(arg: Any, ctx: Any):
 _MATCHED_MODES = ("replace", "keepExisting", "merge", "fail")
 _NOT_MATCHED_MODES = ("insert", "discard", "fail")
 _PIPELINE_STAGES = ("$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith")
-
-
-class ListTarget:
-    """$merge into a plain list of documents."""
-
-    def __init__(self, documents: list[dict]) -> None:
-        self.docs = documents
-
-    def has_unique_index(self, fields: list[str]) -> bool:
-        return True
-
-    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
-        for i, doc in enumerate(self.docs):
-            if tuple(sort_key(path_value(doc, p)) for p in on) == key:
-                return i
-        return None
-
-    def current(self, handle: Any) -> dict:
-        return self.docs[handle]
-
-    def insert(self, doc: dict) -> None:
-        for existing in self.docs:
-            if sort_key(existing["_id"]) == sort_key(doc["_id"]):
-                raise ServerError(11000, "E11000 duplicate key error collection: index: _id_ "
-                                         f"dup key: {{ _id: {doc['_id']!r} }}")
-        self.docs.append(doc)
-
-    def replace(self, handle: Any, doc: dict) -> None:
-        self.docs[handle] = doc
-
-
-class StoreTarget:
-    """$merge into a collection of the server (created on first write)."""
-
-    def __init__(self, server: Any, db: str, name: str) -> None:
-        from ..storage.store import validate_collection_name, validate_database_name
-        validate_database_name(db)
-        validate_collection_name(name, db)
-        self.server, self.db, self.name = server, db, name
-        self.coll = server.get_collection(db, name)
-        self.by_key: dict | None = None
-        self.on: list[tuple[str, ...]] = []
-
-    def has_unique_index(self, fields: list[str]) -> bool:
-        if self.coll is None:
-            return False
-        wanted = sorted(fields)
-        for spec in self.coll.indexes.list():
-            if (spec.get("unique") or spec["name"] == "_id_") and \
-                    sorted(spec["key"]) == wanted and not spec.get("partialFilterExpression") \
-                    and not spec.get("collation"):
-                return True
-        return False
-
-    def _collection(self) -> Any:
-        if self.coll is None:
-            self.coll = self.server.get_collection(self.db, self.name, create=True)
-        return self.coll
-
-    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
-        if self.coll is None:
-            return None
-        if on == [("_id",)]:
-            return self.coll.documents.get(key[0])
-        if self.by_key is None:
-            self.on = on
-            self.by_key = {}
-            for stored in self.coll.documents.values():
-                self.by_key.setdefault(self._key_of(stored.doc), stored)
-        return self.by_key.get(key)
-
-    def _key_of(self, doc: Mapping) -> tuple:
-        return tuple(sort_key(path_value(doc, p)) for p in self.on)
-
-    def current(self, handle: Any) -> dict:
-        return handle.doc
-
-    def insert(self, doc: dict) -> None:
-        from ..ops.crud import prepare_new_document
-        raw, shadow = prepare_new_document(doc)
-        self._collection().insert(raw, shadow)
-        if self.by_key is not None:
-            self.by_key.setdefault(self._key_of(shadow), self.coll.documents[sort_key(
-                shadow["_id"])])
-
-    def replace(self, handle: Any, doc: dict) -> None:
-        from ..ops.crud import _encode_updated
-        from ..storage.store import decode_shadow
-        raw = _encode_updated(doc)
-        new = self.coll.replace(handle, raw, decode_shadow(raw))
-        if self.by_key is not None:
-            self.by_key.pop(self._key_of(handle.doc), None)
-            self.by_key[self._key_of(new.doc)] = new
 
 
 def _parse_on(value: Any) -> list[str]:
@@ -219,7 +123,6 @@ def compile_merge(arg: Any, ctx: Any):
     not_matched = arg.get("whenNotMatched", "insert")
     update_pipeline = None
     if isinstance(matched, list):
-        from . import compile_pipeline
         for stage in matched:
             name = next(iter(stage), None) if isinstance(stage, Mapping) else None
             if name not in _PIPELINE_STAGES:

@@ -10,6 +10,7 @@ from ..languages.expressions import compile_expression
 from ..languages.expressions.compiler import is_constant
 from ..values.order import MISSING
 from .registry import pipeline_stage
+from ..languages.expressions.compiler import constant
 
 INCLUDE, EXCLUDE = "include", "exclude"
 
@@ -183,7 +184,6 @@ def _add_fields(doc: Mapping, tree: dict, variables: dict) -> dict:
 
 
 def _flags_to_constants(tree: dict) -> dict:
-    from ..languages.expressions.compiler import constant
     out = {}
     for key, node in tree.items():
         if isinstance(node, dict):

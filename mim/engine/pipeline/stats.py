@@ -12,6 +12,7 @@ from bson.int64 import Int64
 from ..values.errors import ServerError
 from ..values.order import type_name
 from .registry import pipeline_stage
+from ..storage.store import capped_limits
 
 _STARTED = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
@@ -85,7 +86,6 @@ def compile_coll_stats(arg: Any, ctx: Any):
                 "indexSizes": {spec["name"]: 0 for spec in specs},
                 "scaleFactor": scale,
             }
-            from ..ops.catalog import capped_limits
             out["storageStats"].update(capped_limits(coll.options, scale))
         if "count" in arg:
             out["count"] = len(coll.documents) if coll is not None else 0

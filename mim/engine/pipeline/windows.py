@@ -31,6 +31,8 @@ from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
 from .group import ACCUMULATORS
 from .registry import pipeline_stage
+from ..languages.expressions.compiler import path_value
+from ..languages.expressions.compiler import is_constant
 
 UNBOUNDED, CURRENT = "unbounded", "current"
 _UNIT_MS = {"week": 604_800_000, "day": 86_400_000, "hour": 3_600_000, "minute": 60_000,
@@ -59,7 +61,6 @@ class StageInfo:
             len(sort_fields) == 1 else None
 
     def single_sort_value(self, doc: Mapping) -> Any:
-        from ..languages.expressions.compiler import path_value
         return path_value(doc, self.sort_parts)
 
 
@@ -383,7 +384,6 @@ def _shift(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
                                    f"{value_repr(by)}")
     default = arg.get("default", None)
     default_fn = compile_expression(default, ctx.expressions)
-    from ..languages.expressions.compiler import is_constant
     if not is_constant(default_fn):
         raise ServerError(5433604, "'$shift:default' expression must yield a constant value.")
     _no_window(name, window_spec)

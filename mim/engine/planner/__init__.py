@@ -17,10 +17,11 @@ costs) and :mod:`.explain` (the reply in MongoDB's shape).
 """
 
 from .bounds import Constraint, conjuncts, constraints_by_path, leaf_constraint
-from .choosing import candidates_for, choose_plan, plan_find
+from .choosing import choose_plan, plan_find
 from .explain import explain_find
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+from .reading import candidates, matching, read
 
-__all__ = ["candidates_for", "plan_find", "explain_find", "PlannedQuery", "choose_plan",
+__all__ = ["read", "matching", "candidates", "plan_find", "explain_find", "PlannedQuery", "choose_plan",
            "Constraint", "conjuncts", "constraints_by_path", "leaf_constraint",
            "Plan", "CollScan", "IdLookup", "IndexScan", "OrPlan"]

@@ -332,16 +332,3 @@ def _uses_id_index(node: MatchNode, sort: Any) -> bool:
                 and child.operator in _ID_RANGE_OPERATORS:
             return True
     return False
-
-
-def candidates_for(coll: "CollectionData", node: MatchNode, hint: Any = None) \
-        -> list["StoredDocument"] | None:
-    """Documents that may match (re-checked by the caller), or None to scan."""
-    planned = plan_find(coll, node, None, 0, hint)
-    if planned is None:
-        return None
-    plan = planned.plan
-    if isinstance(plan, CollScan):
-        return list(plan.documents(coll))
-    documents = coll.documents
-    return [documents[k] for k in list(plan.id_keys(coll)) if k in documents]

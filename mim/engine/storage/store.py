@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import bson
 from bson.codec_options import CodecOptions, DatetimeConversion
@@ -25,7 +25,8 @@ from ..values.errors import ServerError
 from ..values.order import sort_key
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
-           "MAX_BSON_SIZE", "decode_shadow"]
+           "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
+           "install_index_catalog", "install_ttl_pass", "capped_limits"]
 
 MAX_BSON_SIZE = 16 * 1024 * 1024
 
@@ -59,18 +60,41 @@ class StoredDocument:
         self.doc = doc
 
 
+class IndexMaintainer(Protocol):
+    """What storage asks of a collection's indexes on every write.
+
+    The index layer sits above storage, so storage never imports it: the index
+    catalog class is installed with :func:`install_index_catalog` when
+    :mod:`mim.engine.index.indexes` is imported (``import mim`` always does)."""
+
+    def duplicate_id_error(self, id_value: Any) -> ServerError: ...
+    def check_insert(self, stored: "StoredDocument", key: tuple) -> None: ...
+    def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None: ...
+    def add(self, stored: "StoredDocument", key: tuple) -> None: ...
+    def remove(self, stored: "StoredDocument") -> None: ...
+    def rebuild(self) -> None: ...
+
+
+_index_catalog_factory: "Callable[[CollectionData], IndexMaintainer] | None" = None
+
+
+def install_index_catalog(factory: "Callable[[CollectionData], IndexMaintainer]") -> None:
+    """Install the class that builds every new collection's index catalog."""
+    global _index_catalog_factory
+    _index_catalog_factory = factory
+
+
 class CollectionData:
     """A collection's documents (in natural order) and its indexes."""
 
     def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
-        from ..index.indexes import IndexCatalog
         self.name = name
         self.database = database
         self.options: dict = dict(options or {})
         #: sort_key(_id) -> StoredDocument; dicts keep insertion order, which is
         #: the natural order a collection scan returns.
         self.documents: dict[tuple, StoredDocument] = {}
-        self.indexes = IndexCatalog(self)
+        self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
         self.listeners: list[Callable[[str, Any, Any], None]] = []
 
     @property
@@ -157,6 +181,19 @@ class DatabaseData:
         return self.collections.pop(name, None) is not None
 
 
+def _no_ttl_pass(server: "Server", now: Any) -> int:
+    return 0
+
+
+_ttl_pass: "Callable[[Server, Any], int]" = _no_ttl_pass
+
+
+def install_ttl_pass(expire: "Callable[[Server, Any], int]") -> None:
+    """Install the TTL monitor pass (:func:`mim.engine.index.ttl.expire`)."""
+    global _ttl_pass
+    _ttl_pass = expire
+
+
 class Server:
     """One in-memory MongoDB server: what a ``mongod`` holds, shared by every
     client that connects to the same address."""
@@ -171,9 +208,11 @@ class Server:
 
     def expire_ttl(self, now: Any = None) -> int:
         """Run one TTL monitor pass now (``now``: a datetime or epoch seconds):
-        delete every expired document and return how many were deleted."""
-        from ..index.ttl import expire
-        return expire(self, now)
+        delete every expired document and return how many were deleted.
+
+        The pass itself lives in the index layer (:mod:`mim.engine.index.ttl`),
+        which installs it here with :func:`install_ttl_pass`."""
+        return _ttl_pass(self, now)
 
     def __repr__(self) -> str:
         return f"mim.Server({self.address!r})"
@@ -213,6 +252,15 @@ _DATABASE_NAME_FORBIDDEN = '/\\. "$\x00'
 #: ``system.*`` collections a client may create or write (``isLegalClientSystemNS``)
 _CLIENT_SYSTEM_COLLECTIONS = frozenset({"system.js", "system.views", "system.profile",
                                         "system.users"})
+
+
+def capped_limits(options: dict, scale: int) -> dict:
+    """``max``/``maxSize`` the server reports for a capped collection."""
+    if not options.get("capped"):
+        return {}
+    return {"max": int(options.get("max", 0) or 0), "maxSize": int(options["size"]) // scale}
+
+
 
 
 def validate_database_name(name: str) -> None:

@@ -1,0 +1,30 @@
+"""The command table: ``COMMANDS`` maps a command name to its handler
+``handler(server, db, command) -> reply``; families register with ``@command``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..storage.store import Server
+
+__all__ = ["COMMANDS", "DRIVER_FIELDS", "CommandHandler", "command"]
+
+CommandHandler = Callable[[Server, str, Mapping[str, Any]], dict]
+COMMANDS: dict[str, CommandHandler] = {}
+
+#: Fields drivers add to any command; every handler accepts and ignores them.
+DRIVER_FIELDS = frozenset({
+    "$db", "lsid", "$clusterTime", "txnNumber", "$readPreference", "apiVersion", "apiStrict",
+    "apiDeprecationErrors", "writeConcern", "readConcern", "comment", "autocommit",
+    "startTransaction", "maxTimeMS", "$audit", "$client", "$configServerState",
+    "mayBypassWriteBlocking",
+})
+
+
+def command(*names: str) -> Callable[[CommandHandler], CommandHandler]:
+    def register(fn: CommandHandler) -> CommandHandler:
+        for name in names:
+            COMMANDS[name] = fn
+        return fn
+    return register

@@ -1,0 +1,197 @@
+"""``aggregate`` on a server: a pipeline run over a stored collection.
+
+The pipeline layer (:mod:`mim.engine.pipeline`) compiles and runs stages over
+any :class:`~mim.engine.pipeline.context.Catalog`; this module is the catalog
+of a :class:`~mim.engine.storage.store.Server` (views resolved, ``$out`` and
+``$merge`` written through storage) and the entry point the ``aggregate``
+command calls, with the planner answering a leading ``$match``/``$sort``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import bson
+
+from ..languages.expressions import ExpressionContext, compile_expression
+from ..languages.expressions.compiler import path_value
+from ..languages.matcher import MatchContext, compile_filter
+from ..pipeline import PipelineContext, compile_pipeline
+from ..planner import read
+from ..storage.documents import encode_updated, prepare_new_document
+from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
+                             validate_database_name)
+from ..values.errors import ServerError
+from ..values.order import sort_key
+from .views import resolve
+
+__all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
+
+
+class ServerCatalog:
+    """The :class:`Catalog` of one database of a :class:`~mim.engine.storage.store.Server`."""
+
+    def __init__(self, server: Any, db: str) -> None:
+        self.server = server
+        self.db = db
+
+    def documents(self, name: str, db: str | None = None) -> list[dict]:
+        resolved = resolve(self.server, db or self.db, name)
+        if resolved is not None:
+            return [decode_shadow(raw) for raw in
+                    run_pipeline(self.server, db or self.db, resolved[0], resolved[1])]
+        coll = self.server.get_collection(db or self.db, name)
+        return [] if coll is None else [s.doc for s in coll.documents.values()]
+
+    def replace_collection(self, name: str, documents: list[dict],
+                           db: str | None = None) -> None:
+        db = db or self.db
+        validate_database_name(db)
+        validate_collection_name(name, db)
+        prepared = [prepare_new_document(dict(d)) for d in documents]
+        coll = self.server.get_collection(db, name, create=True)
+        old = list(coll.documents.values())
+        coll.clear()
+        try:
+            for raw, shadow in prepared:
+                coll.insert(raw, shadow)
+        except ServerError as exc:
+            # $out leaves the target untouched when the new contents fail an index
+            coll.clear()
+            for stored in old:
+                coll.insert(stored.raw, stored.doc)
+            raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
+
+    def merge_target(self, name: str, db: str | None = None) -> Any:
+        return StoreTarget(self.server, db or self.db, name)
+
+    def collection_data(self, name: str) -> Any:
+        return self.server.get_collection(self.db, name)
+
+
+def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
+    """Documents for the pipeline's start through the planner, and how many leading
+    stages they already account for: a first ``$match`` (and a following ``$sort``
+    an index serves) are answered by the collection's indexes."""
+    first = next(iter(pipeline[0])) if pipeline else None
+    node = None
+    consumed = 0
+    if first == "$match":
+        node = compile_filter(pipeline[0]["$match"], MatchContext(variables=dict(let_values)))
+        consumed = 1
+    sort = None
+    if len(pipeline) > consumed and next(iter(pipeline[consumed])) == "$sort":
+        sort = pipeline[consumed]["$sort"]
+    if node is None:
+        if hint is None and sort is None:
+            return None, 0
+        node = compile_filter({}, MatchContext())
+    found, presorted = read(coll, node, sort, 0, hint)
+    docs = [s.doc for s in found]
+    if sort is not None and presorted:
+        consumed += 1
+    return docs, consumed
+
+
+def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
+                 let: Mapping | None = None, hint: Any = None) -> list[bytes]:
+    """Run an ``aggregate`` command; return the result documents as BSON bytes.
+
+    ``hint`` must name an index of the collection (code 2 otherwise); a first
+    ``$match``/``$sort`` uses the planner's indexes.
+    """
+    catalog = ServerCatalog(server, db)
+    let_values: dict = {}
+    if let:
+        for name, spec in let.items():
+            let_values[name] = compile_expression(spec, ExpressionContext())({"ROOT": {}})
+    ctx = PipelineContext(catalog, let_values, collection=collection)
+    if collection is None:
+        first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None
+        if first not in ("$documents", "$listLocalSessions"):
+            raise ServerError(73, "{aggregate: 1} is not valid for '"
+                                  f"{first}'; a collection is required.")
+    stages = list(pipeline)
+    if collection is not None:
+        resolved = resolve(server, db, collection)
+        if resolved is not None:
+            # a view: its (chained) pipeline runs first, on the backing collection
+            collection, view_stages = resolved
+            stages = view_stages + stages
+            ctx = PipelineContext(catalog, let_values, collection=collection)
+    run = compile_pipeline(stages, ctx)
+    with server.lock:
+        coll = server.get_collection(db, collection) if collection is not None else None
+        if hint is not None and coll is not None:
+            coll.indexes.resolve_hint(hint)
+        source: Any = None
+        start = 0
+        if coll is not None:
+            source, start = _leading_source(coll, stages, let_values, hint)
+            if source is None:
+                source = [s.doc for s in coll.documents.values()]
+        elif source is None:
+            source = []
+        results = list(run(source, let_values, start))
+    return [bson.encode(doc, codec_options=ENGINE_CODEC) for doc in results]
+
+
+class StoreTarget:
+    """$merge into a collection of the server (created on first write)."""
+
+    def __init__(self, server: Any, db: str, name: str) -> None:
+        validate_database_name(db)
+        validate_collection_name(name, db)
+        self.server, self.db, self.name = server, db, name
+        self.coll = server.get_collection(db, name)
+        self.by_key: dict | None = None
+        self.on: list[tuple[str, ...]] = []
+
+    def has_unique_index(self, fields: list[str]) -> bool:
+        if self.coll is None:
+            return False
+        wanted = sorted(fields)
+        for spec in self.coll.indexes.list():
+            if (spec.get("unique") or spec["name"] == "_id_") and \
+                    sorted(spec["key"]) == wanted and not spec.get("partialFilterExpression") \
+                    and not spec.get("collation"):
+                return True
+        return False
+
+    def _collection(self) -> Any:
+        if self.coll is None:
+            self.coll = self.server.get_collection(self.db, self.name, create=True)
+        return self.coll
+
+    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
+        if self.coll is None:
+            return None
+        if on == [("_id",)]:
+            return self.coll.documents.get(key[0])
+        if self.by_key is None:
+            self.on = on
+            self.by_key = {}
+            for stored in self.coll.documents.values():
+                self.by_key.setdefault(self._key_of(stored.doc), stored)
+        return self.by_key.get(key)
+
+    def _key_of(self, doc: Mapping) -> tuple:
+        return tuple(sort_key(path_value(doc, p)) for p in self.on)
+
+    def current(self, handle: Any) -> dict:
+        return handle.doc
+
+    def insert(self, doc: dict) -> None:
+        raw, shadow = prepare_new_document(doc)
+        self._collection().insert(raw, shadow)
+        if self.by_key is not None:
+            self.by_key.setdefault(self._key_of(shadow), self.coll.documents[sort_key(
+                shadow["_id"])])
+
+    def replace(self, handle: Any, doc: dict) -> None:
+        raw = encode_updated(doc)
+        new = self.coll.replace(handle, raw, decode_shadow(raw))
+        if self.by_key is not None:
+            self.by_key.pop(self._key_of(handle.doc), None)
+            self.by_key[self._key_of(new.doc)] = new

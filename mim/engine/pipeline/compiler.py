@@ -1,0 +1,62 @@
+"""Compiling a pipeline: every stage parsed and validated through the stage table
+before any document is read; the result runs the stages over a stream."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from ..values.errors import ServerError
+from .context import PipelineContext
+from .registry import STAGES, UNSUPPORTED_STAGES, unsupported_stage
+
+__all__ = ["compile_pipeline"]
+
+
+def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
+    """Validate and compile ``stages``; return ``run(documents, variables) -> iterable``."""
+    ctx = ctx if ctx is not None else PipelineContext()
+    if not isinstance(stages, (list, tuple)):
+        raise ServerError(14, "'pipeline' option must be specified as an array")
+    compiled = []
+    for position, stage in enumerate(stages):
+        if not isinstance(stage, Mapping):
+            raise ServerError(14, "Each element of the 'pipeline' array must be an object")
+        if len(stage) != 1:
+            raise ServerError(40323, "A pipeline stage specification object must contain "
+                                     "exactly one field.")
+        name, arg = next(iter(stage.items()))
+        compiler = STAGES.get(name)
+        if compiler is None:
+            if name in UNSUPPORTED_STAGES:
+                raise unsupported_stage(name)
+            raise ServerError(40324, f"Unrecognized pipeline stage name: '{name}'")
+        if name in ("$out", "$merge") and position != len(stages) - 1:
+            raise ServerError(40601, f"{name} can only be the final stage in the pipeline")
+        ctx.position = position
+        compiled.append(compiler(arg, ctx))
+    # a $sort directly followed by $limit keeps only the top k
+    limits: dict[int, int] = {}
+    for i, (fn, stage) in enumerate(zip(compiled, stages)):
+        if getattr(fn, "is_sort", False) and i + 1 < len(stages) and \
+                next(iter(stages[i + 1])) == "$limit":
+            limits[i] = int(next(iter(stages[i + 1].values())))
+
+    def run(documents: Iterable[dict], variables: dict | None = None,
+            start: int = 0) -> Iterable[dict]:
+        """Run the stages from ``start`` (earlier ones already applied by the caller)."""
+        variables = dict(variables or {})
+        if "NOW" not in variables:
+            now = datetime.datetime.now(datetime.timezone.utc)
+            variables["NOW"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        stream: Iterable[dict] = documents
+        for i in range(start, len(compiled)):
+            fn = compiled[i]
+            if i in limits:
+                stream = fn(stream, {**variables, "__sort_limit__": limits[i]})
+            else:
+                stream = fn(stream, variables)
+        return stream
+
+    return run

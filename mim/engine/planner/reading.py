@@ -1,0 +1,108 @@
+"""Reading a collection: the one place that turns a compiled filter into the
+documents it matches.
+
+Queries (:func:`read`) plan once, with their sort and limit; writes
+(:func:`matching`, :func:`candidates`) get a list they may change the collection
+under.  Without a usable index, a filter that pins ``_id`` down (equality or
+``$in``) is answered by point lookups, anything else by a collection scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from bson.regex import Regex
+
+from ..languages.matcher import AndNode, LeafNode, MatchNode
+from ..values.order import sort_key
+from .choosing import plan_find
+from .plans import CollScan, PlannedQuery
+
+if TYPE_CHECKING:
+    from ..storage.store import CollectionData, StoredDocument
+
+__all__ = ["read", "matching", "candidates"]
+
+
+def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
+    """``_id`` values a filter pins down exactly (equality or ``$in``), if any."""
+    if isinstance(node, LeafNode) and node.path == "_id":
+        if node.operator == "$eq" and not isinstance(node.argument, (list, dict)) \
+                and node.argument is not None:
+            return [node.argument]
+        if node.operator == "$in" and all(
+                not isinstance(v, (list, dict, Regex)) and v is not None
+                and not hasattr(v, "pattern") for v in node.argument):
+            return list(node.argument)
+    if isinstance(node, AndNode):
+        for child in node.nodes:
+            keys = _id_lookup_keys(child)
+            if keys is not None:
+                return keys
+    return None
+
+
+def candidates(coll: "CollectionData", node: MatchNode, hint: Any = None) \
+        -> Iterable["StoredDocument"]:
+    """Documents that may match, in natural order (always re-checked by the matcher).
+
+    Writes iterate this while changing the collection, so it is a list, never a
+    live view of an index or of the documents."""
+    if hint is not None or coll.indexes.has_secondary():
+        planned = plan_find(coll, node, None, 0, hint)
+        if planned is not None:
+            return _planned_candidates(planned)
+    return _scan_candidates(coll, node)
+
+
+def _planned_candidates(planned: PlannedQuery) -> list["StoredDocument"]:
+    coll, plan = planned.coll, planned.plan
+    if isinstance(plan, CollScan):
+        return list(plan.documents(coll))
+    documents = coll.documents
+    return [documents[k] for k in list(plan.id_keys(coll)) if k in documents]
+
+
+def _scan_candidates(coll: "CollectionData", node: MatchNode) -> list["StoredDocument"]:
+    """No index chosen: the ``_id`` points a filter pins down, else every document."""
+    keys = _id_lookup_keys(node)
+    if keys is not None:
+        found = []
+        seen = set()
+        for value in keys:
+            key = sort_key(value)
+            if key in seen:
+                continue
+            seen.add(key)
+            stored = coll.documents.get(key)
+            if stored is not None:
+                found.append(stored)
+        if len(found) > 1:
+            order = {id(s): i for i, s in enumerate(coll.documents.values())} \
+                if len(found) < len(coll.documents) else None
+            if order is not None:
+                found.sort(key=lambda s: order[id(s)])
+        return found
+    return list(coll.documents.values())
+
+
+def matching(coll: "CollectionData", node: MatchNode, hint: Any = None) \
+        -> Iterator["StoredDocument"]:
+    """The documents matching ``node``, in natural order (writes use this)."""
+    matches = node.matches
+    for stored in candidates(coll, node, hint):
+        if matches(stored.doc):
+            yield stored
+
+
+def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
+         hint: Any = None) -> tuple[Iterator["StoredDocument"], bool]:
+    """The documents matching ``node`` for a query, planned once: the matches and
+    whether they already come in ``sort`` order (``want``: how many the caller
+    keeps, 0 for all, so a sort-providing index can stop early)."""
+    planned = plan_find(coll, node, sort, want, hint)
+    if planned is not None:
+        return planned.documents(), planned.sorted
+    matches = node.matches
+    return (s for s in _scan_candidates(coll, node) if matches(s.doc)), False

@@ -1,0 +1,77 @@
+"""Documents on their way into storage: ``_id`` checks, encoding and size limits.
+
+Every insert (``insert``, upserts, ``$out``, ``$merge``) prepares its document
+here and every update encodes its result here, so the server's rules for what
+may be stored are written once.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+import bson
+from bson.int64 import Int64
+from bson.objectid import ObjectId
+from bson.regex import Regex
+
+from ..values.errors import ServerError, bad_value
+from .store import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow
+
+__all__ = ["check_id", "prepare_new_document", "encode_updated"]
+
+
+#: ``_id`` types that can never be an array, a regex or a document (skip the checks)
+_PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
+
+
+def check_id(value: Any) -> None:
+    """Refuse an ``_id`` the server cannot store (array, regex, ``$``-prefixed fields)."""
+    if type(value) in _PLAIN_ID_TYPES:
+        return
+    if isinstance(value, list):
+        raise bad_value("can't use an array for _id")
+    if isinstance(value, Regex):
+        raise bad_value("can't use a regex for _id")
+    if isinstance(value, Mapping):
+        dollar = _dollar_prefixed_field(value)
+        if dollar is not None:
+            raise ServerError(52, f"_id fields may not contain '$'-prefixed fields: {dollar} "
+                                  f"is not valid for storage.")
+
+
+def _dollar_prefixed_field(document: Mapping) -> str | None:
+    """The first ``$``-prefixed field name inside a document (nested documents too)."""
+    for key, value in document.items():
+        if isinstance(key, str) and key.startswith("$"):
+            return key
+        if isinstance(value, Mapping):
+            found = _dollar_prefixed_field(value)
+            if found is not None:
+                return found
+    return None
+
+
+def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
+    """Validate a document about to be stored and return (bytes, shadow).
+
+    ``_id`` is added (an ObjectId, first) when missing, as the server does.
+    """
+    if "_id" not in doc:
+        doc = {"_id": ObjectId(), **doc}
+    check_id(doc["_id"])
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_BSON_SIZE:
+        raise ServerError(10334, f"object to insert too large. size in bytes: {len(raw)}, "
+                                 f"max size: {MAX_BSON_SIZE}")
+    return raw, decode_shadow(raw)
+
+
+def encode_updated(doc: dict) -> bytes:
+    """The bytes to store for an updated document (17419 beyond 16 MB)."""
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_BSON_SIZE:
+        raise ServerError(17419, f"Resulting document after update is larger than "
+                                 f"{MAX_BSON_SIZE}")
+    return raw
