@@ -22,12 +22,19 @@ from .boundary import raise_server_error
 from .engine.ops import crud
 from .engine.values.errors import ServerError
 
-from .collection import reject_update_sort
 
 if TYPE_CHECKING:
     from .collection import Collection
 
 _INSERT, _UPDATE, _DELETE = 0, 1, 2
+
+
+
+def reject_update_sort(sort: Any) -> None:
+    """``sort`` on updateOne/replaceOne arrived with MongoDB 8.0; 7.0 rejects the field."""
+    if sort is not None:
+        raise_server_error(ServerError(40415, "BSON field 'update.updates.sort' is an unknown "
+                                              "field."))
 
 
 class BulkWriter:

@@ -18,6 +18,7 @@ from pymongo import common
 from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import ReadPreference, make_read_preference, read_pref_mode_from_name
+from pymongo.uri_parser import parse_uri
 from pymongo.write_concern import WriteConcern
 
 from .boundary import raise_server_error
@@ -27,7 +28,7 @@ from .engine.ops import catalog
 from .engine.values.errors import ServerError
 from .engine.storage.store import Server
 from .options import OptionsCarrier
-from .session import check_session
+from .session import check_session, end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -84,7 +85,6 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
     """Parse ``mongodb://``, ``mongodb+srv://`` and ``mim://`` URIs without DNS."""
     scheme, _, rest = uri.partition("://")
     if scheme == "mongodb":
-        from pymongo.uri_parser import parse_uri
         parsed = parse_uri(uri, default_port, connect_timeout=None)
         parsed["scheme"] = "mongodb"
         return parsed
@@ -323,7 +323,6 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         The server's data stays (as with a real mongod); the client's pooled server
         sessions are ended, as pymongo's endSessions does."""
         if not self._closed:
-            from .session import end_client_sessions
             end_client_sessions(self)
         self._closed = True
 
@@ -377,7 +376,6 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
                       snapshot: bool | None = False) -> Any:
         """A :class:`mim.session.ClientSession`, as a 7.0 standalone gives them (no
         transactions: their first operation fails with code 20)."""
-        from .session import start_session
         return start_session(self, causal_consistency, default_transaction_options, snapshot)
 
     def watch(self, *args: Any, **kwargs: Any) -> Any:

@@ -26,6 +26,9 @@ from .engine.ops import catalog, crud
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import bulk_command, check_session
+from .bulk import BulkWriter, reject_update_sort
+from .aggregation import run_aggregate
+from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
 
 if TYPE_CHECKING:
     from .database import Database
@@ -49,13 +52,6 @@ def validate_collection_name(name: Any) -> None:
 
 
 _validate_document = common.validate_is_document_type
-
-
-def reject_update_sort(sort: Any) -> None:
-    """``sort`` on updateOne/replaceOne arrived with MongoDB 8.0; 7.0 rejects the field."""
-    if sort is not None:
-        raise_server_error(ServerError(40415, "BSON field 'update.updates.sort' is an unknown "
-                                              "field."))
 
 
 class Collection(OptionsCarrier, Generic[_DocumentType]):
@@ -210,7 +206,6 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if (not isinstance(documents, Iterable) or isinstance(documents, Mapping)
                 or not documents):
             raise TypeError("documents must be a non-empty list")
-        from .bulk import BulkWriter
         inserted_ids: list[Any] = []
         documents = list(documents)
         # as pymongo: every document is checked and given its _id first, then encoded
@@ -489,7 +484,6 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def bulk_write(self, requests: Sequence[Any], ordered: bool = True,
                    bypass_document_validation: bool | None = None, session: Any = None,
                    comment: Any = None, let: Any = None) -> Any:
-        from .bulk import BulkWriter
         common.validate_list("requests", requests)
         check_session(self._database.client, session, bulk_command(requests), self._write_concern)
         return BulkWriter(self, ordered, let=let).execute(list(requests))
@@ -498,7 +492,6 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
-        from .aggregation import run_aggregate
         check_session(self._database.client, session, "aggregate", implicit=True)
         return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
 
@@ -518,30 +511,25 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def create_index(self, keys: Any, session: Any = None, comment: Any = None,
                      **kwargs: Any) -> str:
-        from .indexing import create_indexes, index_model
         check_session(self._database.client, session, "createIndexes")
         return create_indexes(self, [index_model(keys, **kwargs)])[0]
 
     def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
                        **kwargs: Any) -> list[str]:
-        from .indexing import create_indexes
         common.validate_list("indexes", indexes)
         check_session(self._database.client, session, "createIndexes")
         return create_indexes(self, indexes)
 
     def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
                    **kwargs: Any) -> None:
-        from .indexing import drop_index
         check_session(self._database.client, session, "dropIndexes")
         drop_index(self, index_or_name)
 
     def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
-        from .indexing import drop_index
         check_session(self._database.client, session, "dropIndexes")
         drop_index(self, "*")
 
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
-        from .indexing import list_indexes
         check_session(self._database.client, session, "listIndexes")
         return list_indexes(self)
 
@@ -555,7 +543,6 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return info
 
     def _explain_find(self, cursor: Cursor) -> dict:
-        from .indexing import explain_find
         return explain_find(self, cursor)
 
     # -- collection management ---------------------------------------------------

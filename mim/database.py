@@ -23,6 +23,7 @@ from .engine.commands import run_command
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import admit_session, check_session
+from .aggregation import run_aggregate
 
 if TYPE_CHECKING:
     from .client import MongoClient
@@ -218,7 +219,6 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:
-        from .aggregation import run_aggregate
         check_session(self._client, session, "aggregate", implicit=True)
         return run_aggregate(self, None, pipeline, **kwargs)
 

@@ -15,6 +15,9 @@ from .cursor import CommandCursor, index_list
 from .engine.values.errors import ServerError
 from .engine.ops import catalog
 from .engine.storage.store import ENGINE_CODEC
+from .engine.ops.views import check_not_view
+from .engine.languages.matcher import MatchContext, compile_filter
+from .engine.planner import explain_find as explain
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -65,12 +68,10 @@ def drop_index(collection: "Collection", index_or_name: Any) -> None:
 
 
 def list_indexes(collection: "Collection") -> CommandCursor:
-    import bson
     server = collection._server
     with server.lock:
         coll = server.get_collection(collection.database.name, collection.name)
         if coll is None:
-            from .engine.ops.views import check_not_view
             try:
                 check_not_view(server, collection.database.name, collection.name)
             except ServerError as exc:
@@ -83,8 +84,6 @@ def list_indexes(collection: "Collection") -> CommandCursor:
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
     """``Cursor.explain()``: the find's plan and execution statistics."""
-    from .engine.languages.matcher import MatchContext, compile_filter
-    from .engine.planner import explain_find as explain
     args = cursor._engine_arguments()
     hint = cursor._hint if isinstance(cursor._hint, str) else args.get("hint")
     server = collection._server

@@ -42,6 +42,7 @@ import copy
 import functools
 import inspect
 import threading
+import unittest
 from collections.abc import Iterable
 from typing import Any, Callable, TypeVar
 
@@ -52,6 +53,7 @@ from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .client import MongoClient as _MimMongoClient
 from .database import Database as _MimDatabase
+from . import gridfs as mim_gridfs
 from .engine.storage.store import Server
 
 __all__ = ["patch"]
@@ -241,7 +243,6 @@ class patch:
         return wrapper  # type: ignore[return-value]
 
     def _decorate_class(self, cls: Any) -> Any:
-        import unittest
         if issubclass(cls, unittest.TestCase):
             original_run = cls.run
 
@@ -281,7 +282,6 @@ def _gridfs_new(real_cls: type, mim_cls_name: str) -> Callable[..., Any]:
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
         database = args[0] if args else kwargs.get("database", kwargs.get("db"))
         if _ACTIVE and cls is real_cls and isinstance(database, _MimDatabase):
-            from . import gridfs as mim_gridfs
             return getattr(mim_gridfs, mim_cls_name)(*args, **kwargs)
         return object.__new__(cls)
     return __new__

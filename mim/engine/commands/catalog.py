@@ -13,6 +13,7 @@ from ..storage.store import ENGINE_CODEC, Server
 from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, cursor_batch_size, optional, scale
 from .cursors import cursor_reply
+from ..languages.matcher import compile_filter
 
 @command("create")
 def cmd_create(server: Server, db: str, cmd: Mapping) -> dict:
@@ -49,7 +50,6 @@ def cmd_list_databases(server: Server, db: str, cmd: Mapping) -> dict:
     reply = catalog.list_databases(server, bool(cmd.get("nameOnly", False)))
     flt = cmd.get("filter")
     if flt:
-        from ..languages.matcher import compile_filter
         node = compile_filter(flt)
         reply["databases"] = [d for d in reply["databases"] if node.matches(d)]
     return reply

@@ -28,6 +28,7 @@ from ..storage.store import Server
 from ..values.order import is_number
 from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, type_name
+from ..index.ttl import ttl_index_created
 
 _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",
                  "unique")
@@ -137,7 +138,6 @@ def _modify_index(coll: Any, request: Mapping[str, Any], namespace: str) -> dict
             reply["expireAfterSeconds_old"] = old
         reply["expireAfterSeconds_new"] = new
         index.set_option("expireAfterSeconds", new)
-        from ..index.ttl import ttl_index_created
         ttl_index_created(coll)
     if "hidden" in request and bool(index.hidden) != request["hidden"]:
         reply["hidden_old"] = bool(index.hidden)

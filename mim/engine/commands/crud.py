@@ -12,6 +12,7 @@ from .registry import command
 from .arguments import (batch_size, collection_name, non_negative, number, optional,
                         statements)
 from .cursors import cursor_reply
+from ..ops.views import lookup
 
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
@@ -25,7 +26,6 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
     if cmd.get("tailable"):
-        from ..ops.views import lookup
         if lookup(server, db, name) is not None:
             raise ServerError(168, "Tailable cursors are not supported in aggregation.")
         with server.lock:

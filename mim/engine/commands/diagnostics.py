@@ -14,6 +14,7 @@ import bson
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import COMMANDS, command
+import platform
 
 VERSION = "7.0.0"
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
@@ -111,7 +112,6 @@ def cmd_get_cmd_line_opts(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("hostInfo")
 def cmd_host_info(server: Server, db: str, cmd: Mapping) -> dict:
-    import platform
     return {"system": {"currentTime": datetime.datetime.now(datetime.timezone.utc),
                        "hostname": platform.node(), "cpuAddrSize": 64,
                        "numCores": os.cpu_count() or 1, "cpuArch": platform.machine()},

@@ -3,34 +3,22 @@ aggregate: the plan :mod:`mim.engine.planner` chooses, in MongoDB's shape."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..ops import crud
-from ..values.errors import ServerError
+from ..languages.matcher import MatchContext, compile_filter
+from ..planner import explain_find
 from ..storage.store import Server
-from .registry import COMMANDS, DRIVER_FIELDS, command
+from ..values.errors import ServerError
 from .arguments import collection_name, non_negative, type_name
 from .diagnostics import VERSION
+from .registry import COMMANDS, DRIVER_FIELDS, command
 
 _EXPLAIN_VERBOSITY = ("queryPlanner", "executionStats", "allPlansExecution")
 
 
 def server_info() -> dict:
     return {"host": "mim", "port": 27017, "version": VERSION, "gitVersion": "mim"}
-
-
-def _query_planner(server: Server, db: str, coll: str | None, flt: Any, hint: Any) -> dict:
-    """``queryPlanner`` of explain: the plan the engine's index catalog chose."""
-    plan: dict[str, Any] = {"stage": "COLLSCAN", "filter": dict(flt or {}),
-                            "direction": "forward"}
-    with server.lock:
-        collection = server.get_collection(db, coll) if coll is not None else None
-        if collection is not None and hint is not None:
-            collection.indexes.resolve_hint(hint)
-    return {"namespace": f"{db}.{coll}", "indexFilterSet": False, "parsedQuery": dict(flt or {}),
-            "winningPlan": plan, "rejectedPlans": []}
 
 
 @command("explain")
@@ -85,40 +73,11 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
 def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbosity: str,
                    let: Mapping | None, options: dict[str, Any]) -> dict[str, Any]:
     """``queryPlanner`` (and ``executionStats``) of a query on ``db.coll``."""
-    try:
-        from ..planner import explain_find
-    except ModuleNotFoundError as exc:  # an engine without a planner: every query scans
-        if exc.name != __name__.rsplit(".", 2)[0] + ".planner":
-            raise
-        explain_find = None
-    skip = options.get("skip", 0)
-    limit = options.get("limit", 0)
-    if explain_find is not None:
-        from ..languages.matcher import MatchContext, compile_filter
-        node = compile_filter(flt, MatchContext(variables=dict(let or {})))
-        with server.lock:
-            reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
-                                 verbosity=verbosity, **options)
-        reply.pop("ok", None)
-        return reply
-    reply: dict[str, Any] = {"explainVersion": "1",
-                             "queryPlanner": _query_planner(server, db, coll, flt,
-                                                            options.get("hint"))}
-    if verbosity != "queryPlanner":
-        started = time.perf_counter()
-        returned = len(crud.find(server, db, coll, flt, skip=skip, limit=limit,
-                                 hint=options.get("hint"), let=let))
-        with server.lock:
-            collection = server.get_collection(db, coll)
-            total = len(collection) if collection is not None else 0
-        stage = dict(reply["queryPlanner"]["winningPlan"])
-        stage.update({"nReturned": returned, "docsExamined": total})
-        reply["executionStats"] = {
-            "executionSuccess": True, "nReturned": returned,
-            "executionTimeMillis": int((time.perf_counter() - started) * 1000),
-            "totalKeysExamined": 0, "totalDocsExamined": total, "executionStages": stage}
-        if verbosity == "allPlansExecution":
-            reply["executionStats"]["allPlansExecution"] = []
+    node = compile_filter(flt, MatchContext(variables=dict(let or {})))
+    with server.lock:
+        reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
+                             verbosity=verbosity, **options)
+    reply.pop("ok", None)
     return reply
 
 

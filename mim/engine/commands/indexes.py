@@ -15,6 +15,7 @@ from ..storage.store import ENGINE_CODEC, Server
 from .registry import command
 from .arguments import collection_name, cursor_batch_size, type_name
 from .cursors import cursor_reply
+from ..ops.views import check_not_view
 
 def validate_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
     """An index specification as ``createIndexes`` receives it, checked and put in
@@ -45,7 +46,6 @@ def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
-            from ..ops.views import check_not_view
             check_not_view(server, db, name)
             raise ServerError(26, f"ns does not exist: {db}.{name}")
         specs = coll.indexes.list()

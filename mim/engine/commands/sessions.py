@@ -130,7 +130,7 @@ def _list_sessions_spec(arg: Any, stage: str) -> list[Binary] | None:
     return users
 
 
-@pipeline_stage("$listLocalSessions")
+@pipeline_stage("$listLocalSessions", collectionless=True)
 def compile_list_local_sessions(arg: Any, ctx: Any):
     if ctx.collection is not None and not ctx.nested:
         raise ServerError(73, "$listLocalSessions must be run against the database with "

@@ -13,6 +13,12 @@ from typing import Any
 from ..values.errors import ServerError
 from ..values.render import render
 from ..values.order import MISSING, is_number, type_name
+from .expressions import ExpressionContext, compile_expression
+from .matcher.arrays import compile_elem_match
+from .matcher.context import MatchContext
+from .expressions.registry import OPERATORS
+from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIONS
+from .matcher.positional import matched_array_index
 
 __all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS"]
 
@@ -142,7 +148,6 @@ class Projection:
         if flag is None:
             if positional:
                 raise ServerError(31308, "positional projection cannot be used with a literal")
-            from .expressions import ExpressionContext, compile_expression
             if self.inclusion is False:
                 raise ServerError(31310, f"Cannot use an expression {path}: {render(value)} in "
                                          f"an exclusion projection")
@@ -193,8 +198,6 @@ class Projection:
                 raise ServerError(31255, "Cannot specify positional operator and $elemMatch.")
             if nested or "." in path:
                 raise ServerError(31275, "Cannot use $elemMatch projection on a nested field.")
-            from .matcher.arrays import compile_elem_match
-            from .matcher.context import MatchContext
             node = compile_elem_match(path, arg, MatchContext())
             self._has_elem_match = True
             self._insert(path, _ElemMatch(node))
@@ -202,8 +205,6 @@ class Projection:
         if op == "$meta":
             raise ServerError(238, "$meta projection is not supported by mim: text search "
                                    "and search scores are planned with the text-search issue")
-        from .expressions.registry import OPERATORS
-        from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIONS
         if op not in OPERATORS and op not in UNSUPPORTED_EXPRESSIONS:
             raise ServerError(31325, f"Unknown expression {op}")
         self._add_expression(path, {op: arg})
@@ -212,7 +213,6 @@ class Projection:
         if self.inclusion is False:
             raise ServerError(31252, "Cannot use expression other than $meta in exclusion "
                                      "projection")
-        from .expressions import ExpressionContext, compile_expression
         evaluate = compile_expression(expression, ExpressionContext(self._variables))
         self.inclusion = True
         self._insert(path, _Computed(evaluate))
@@ -325,7 +325,6 @@ class Projection:
     def _positional(self, key: str, value: Any, root: Mapping, query: Any) -> Any:
         if not isinstance(value, list):
             return value
-        from .matcher.positional import matched_array_index
         matched = matched_array_index(query, root) if query is not None else None
         index = int(matched) if matched is not None else None
         if index is None or index >= len(value):

@@ -18,6 +18,7 @@ from ..languages.expressions import ExpressionContext, compile_expression
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
 from ..pipeline import PipelineContext, compile_pipeline
+from ..pipeline.registry import constraints as stage_constraints
 from ..planner import read
 from ..storage.documents import encode_updated, prepare_new_document
 from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
@@ -109,7 +110,7 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     ctx = PipelineContext(catalog, let_values, collection=collection)
     if collection is None:
         first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None
-        if first not in ("$documents", "$listLocalSessions"):
+        if first is None or not stage_constraints(first).collectionless:
             raise ServerError(73, "{aggregate: 1} is not valid for '"
                                   f"{first}'; a collection is required.")
     stages = list(pipeline)

@@ -17,6 +17,7 @@ from ..values.order import type_name
 from ..values.render import render
 from ..storage.store import Server
 from ..pipeline import compile_pipeline
+from ..pipeline.registry import constraints as stage_constraints
 from ..storage.store import validate_collection_name, validate_database_name
 
 __all__ = ["ViewDefinition", "create_view", "drop_view", "lookup", "resolve",
@@ -143,14 +144,14 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
         compile_pipeline(list(pipeline))
         for position, stage in enumerate(pipeline):
             stage_name = next(iter(stage))
-            if stage_name in ("$out", "$merge"):
+            if stage_constraints(stage_name).writes:
                 raise ServerError(167, f"The aggregation stage {stage_name} in location "
                                        f"{position} of the pipeline cannot be used in the "
                                        f"view definition of {db}.{name} because it writes "
                                        f"to disk")
         for stage in pipeline:
             stage_name = next(iter(stage))
-            if stage_name in ("$documents", "$currentOp", "$listLocalSessions"):
+            if stage_constraints(stage_name).collectionless:
                 raise ServerError(73, f"'{stage_name}' cannot be used in a view definition")
         views = dict(database.views)
         views[name] = ViewDefinition(name, view_on, list(pipeline))

@@ -215,7 +215,7 @@ def _new_root(name: str, fn, variables: dict, doc: dict) -> dict:
     return dict(value)
 
 
-@pipeline_stage("$replaceRoot")
+@pipeline_stage("$replaceRoot", allowed_in_update=True)
 def compile_replace_root(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(40229, f"expected an object as specification for $replaceRoot stage, "
@@ -232,14 +232,14 @@ def compile_replace_root(arg: Any, ctx: Any):
         _new_root("'newRoot' expression ", fn, variables, d) for d in docs)
 
 
-@pipeline_stage("$replaceWith")
+@pipeline_stage("$replaceWith", allowed_in_update=True)
 def compile_replace_with(arg: Any, ctx: Any):
     fn = compile_expression(arg, ctx.expressions)
     return lambda docs, variables: (
         _new_root("'replacement document'", fn, variables, d) for d in docs)
 
 
-@pipeline_stage("$documents")
+@pipeline_stage("$documents", collectionless=True)
 def compile_documents(arg: Any, ctx: Any):
     if ctx.position != 0 or ctx.collection is not None and not ctx.nested:
         raise ServerError(40602, "$documents is only valid as the first stage in a pipeline")

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..values.errors import ServerError
 from .context import PipelineContext
-from .registry import STAGES, UNSUPPORTED_STAGES, unsupported_stage
+from .registry import STAGES, UNSUPPORTED_STAGES, constraints, unsupported_stage
 
 __all__ = ["compile_pipeline"]
 
@@ -28,13 +28,17 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
                                      "exactly one field.")
         name, arg = next(iter(stage.items()))
         compiler = STAGES.get(name)
+        if ctx.for_update and not constraints(name).allowed_in_update and (
+                compiler is not None or name in UNSUPPORTED_STAGES):
+            raise ServerError(72, f"{name} is not allowed to be used within an update")
         if compiler is None:
             if name in UNSUPPORTED_STAGES:
                 raise unsupported_stage(name)
             raise ServerError(40324, f"Unrecognized pipeline stage name: '{name}'")
-        if name in ("$out", "$merge") and position != len(stages) - 1:
+        if constraints(name).must_be_last and position != len(stages) - 1:
             raise ServerError(40601, f"{name} can only be the final stage in the pipeline")
         ctx.position = position
+        ctx.stage_name = name
         compiled.append(compiler(arg, ctx))
     # a $sort directly followed by $limit keeps only the top k
     limits: dict[int, int] = {}

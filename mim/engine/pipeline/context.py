@@ -101,12 +101,16 @@ class PipelineContext:
     """Compile-time context: catalog, variable names, whether this is the first stage."""
 
     def __init__(self, catalog: Catalog | None = None, variables: Iterable[str] = (),
-                 *, collection: str | None = None) -> None:
+                 *, collection: str | None = None, for_update: bool = False) -> None:
         self.catalog = catalog if catalog is not None else ListCatalog()
         self.expressions = ExpressionContext(variables)
         self.collection = collection
         self.position = 0
+        #: the name the stage being compiled was spelled with ($set or $addFields)
+        self.stage_name = ""
         self.nested = False
+        #: compiling an update pipeline: only stages allowed in updates (code 72)
+        self.for_update = for_update
 
     def with_variables(self, names: Iterable[str]) -> "PipelineContext":
         child = PipelineContext(self.catalog, (), collection=self.collection)

@@ -23,7 +23,7 @@ def _namespace(arg: Any, stage: str) -> tuple[str | None, str]:
     return db, coll
 
 
-@pipeline_stage("$out")
+@pipeline_stage("$out", must_be_last=True, writes=True)
 def compile_out(arg: Any, ctx: Any):
     if isinstance(arg, Mapping):
         for key in arg:
@@ -88,7 +88,7 @@ def _enum_error(field: str, value: Any) -> ServerError:
                           "value.")
 
 
-@pipeline_stage("$merge")
+@pipeline_stage("$merge", must_be_last=True, writes=True)
 def compile_merge(arg: Any, ctx: Any):
     if isinstance(arg, str):
         arg = {"into": arg}

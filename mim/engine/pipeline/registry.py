@@ -10,6 +10,7 @@ does not run yet (using one raises code 238 naming it).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..values.errors import ServerError
@@ -17,25 +18,64 @@ from ..values.errors import ServerError
 Stage = Callable[[Iterable[dict], dict], Iterable[dict]]
 StageCompiler = Callable[[Any, Any], Stage]
 
+
+
+@dataclass(frozen=True)
+class StageConstraints:
+    """What a stage says about where it may appear (the server's
+    ``DocumentSource::constraints()``); checked by the one pipeline parser."""
+
+    #: may appear in an update pipeline (``[{$set: …}]`` in an update)
+    allowed_in_update: bool = False
+    #: must be the pipeline's last stage ($out, $merge: code 40601)
+    must_be_last: bool = False
+    #: writes to a collection (refused in a view definition: code 167)
+    writes: bool = False
+    #: produces documents without reading a collection (``{aggregate: 1}``;
+    #: refused in a view definition: code 73)
+    collectionless: bool = False
+
+
 STAGES: dict[str, StageCompiler] = {}
 FAMILIES: dict[str, str] = {}
+CONSTRAINTS: dict[str, StageConstraints] = {}
 
 UNSUPPORTED_STAGES: dict[str, str] = {
     "$geoNear": "geospatial queries are planned with the geo issue",
     "$search": "Atlas Search is not part of MongoDB server",
     "$changeStream": "change streams are planned with the change-stream issue",
+    "$currentOp": "mim runs every operation to completion under one lock",
+    "$listSessions": "the config.system.sessions collection is not kept",
+    "$planCacheStats": "mim keeps no plan cache",
+    "$searchMeta": "Atlas Search is not part of MongoDB server",
+    "$listSearchIndexes": "Atlas Search is not part of MongoDB server",
+    "$vectorSearch": "Atlas Vector Search is not part of MongoDB server",
 }
 
 
-def pipeline_stage(*names: str) -> Callable[[StageCompiler], StageCompiler]:
+def pipeline_stage(*names: str, **constraints: bool) -> Callable[[StageCompiler], StageCompiler]:
+    """Register a stage compiler under ``names`` with its :class:`StageConstraints`."""
+    declared = StageConstraints(**constraints)
+
     def register(fn: StageCompiler) -> StageCompiler:
         family = fn.__module__.rsplit(".", 1)[-1]
         for name in names:
+            if name in STAGES:
+                raise ValueError(f"pipeline stage {name} registered twice")
             STAGES[name] = fn
             FAMILIES[name] = family
+            CONSTRAINTS[name] = declared
         return fn
 
     return register
+
+
+def constraints(name: str) -> StageConstraints:
+    """The constraints of a known stage (an unsupported one has none set)."""
+    return CONSTRAINTS.get(name, _NONE)
+
+
+_NONE = StageConstraints()
 
 
 def unsupported_stage(name: str) -> ServerError:

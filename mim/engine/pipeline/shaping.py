@@ -8,7 +8,7 @@ from typing import Any
 from ..values.errors import ServerError
 from ..languages.expressions import compile_expression
 from ..languages.expressions.compiler import is_constant
-from ..values.order import MISSING
+from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
 from ..languages.expressions.compiler import constant
 
@@ -132,7 +132,7 @@ def _exclude(doc: Mapping, tree: dict) -> dict:
     return out
 
 
-@pipeline_stage("$project")
+@pipeline_stage("$project", allowed_in_update=True)
 def compile_project(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(15969, "$project specification must be an object")
@@ -196,11 +196,11 @@ def _flags_to_constants(tree: dict) -> dict:
     return out if out else {k: constant(v) for k, v in tree.items()}
 
 
-@pipeline_stage("$addFields", "$set")
+@pipeline_stage("$addFields", "$set", allowed_in_update=True)
 def compile_add_fields(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
-        raise ServerError(40272, "$addFields specification stage must be an object, got "
-                                 f"{type(arg).__name__}")
+        raise ServerError(40272, f"{ctx.stage_name or '$addFields'} specification stage must "
+                                 f"be an object, got {type_name(arg)}")
     tree = _parse_fields(arg, ctx)
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
@@ -229,7 +229,7 @@ def _parse_fields(spec: Mapping, ctx: Any) -> dict:
     return tree
 
 
-@pipeline_stage("$unset")
+@pipeline_stage("$unset", allowed_in_update=True)
 def compile_unset(arg: Any, ctx: Any):
     fields = [arg] if isinstance(arg, str) else arg
     if not isinstance(fields, list) or not fields or \

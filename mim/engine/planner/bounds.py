@@ -23,6 +23,7 @@ from ..index.keys import FULL, HIGH, LOW, NULL_KEY, Descending, Interval
 from ..languages.matcher import AndNode, LeafNode, MatchNode, NotNode
 from ..values.render import render
 from ..values.order import RANK_REGEX, RANK_STRING, canonical_rank, sort_key
+from bson.datetime_ms import DatetimeMS
 
 class Constraint:
     """The key intervals one predicate allows on one path (a superset of the
@@ -118,7 +119,6 @@ def _bracket_ends(arg: Any) -> tuple[Interval, Interval]:
         return (Interval(sort_key(""), True, None, True, ""),
                 Interval((RANK_STRING + 1,), False, None, True, {}))
     if rank == 11:
-        from bson.datetime_ms import DatetimeMS
         lowest, highest = DatetimeMS(-(2 ** 63)), DatetimeMS(2 ** 63 - 1)
         return (Interval(sort_key(lowest), True, None, True, lowest),
                 Interval(sort_key(highest), True, None, True, highest))

@@ -18,6 +18,8 @@ from ..values.order import compare, is_number, sort_key, type_name
 from .fields import copy_value
 from .registry import update_operator
 from .tree import NOOP, ApplyContext, Location, Modifier, id_string
+from bson.regex import Regex
+import re
 
 __all__ = ["PushModifier", "AddToSetModifier", "PopModifier", "PullModifier",
            "parse_integer_element"]
@@ -275,8 +277,6 @@ def pull_condition(arg: Any) -> Any:
     """A predicate on one array element, as ``$pull`` interprets its argument:
     a query on sub-documents, an operator condition / regex on the element, or
     equality with a value."""
-    from bson.regex import Regex
-    import re
 
     if isinstance(arg, Mapping):
         first = next(iter(arg), None)

@@ -23,21 +23,11 @@ from .registry import UPDATE_OPERATORS
 from .storage import validate_top_level_field
 from .numeric import identical
 from ..values.order import MISSING
-from .tree import (ApplyContext, ArrayNode, LeafNode, Location, ObjectNode, conflict,
-                   is_array_filter_identifier, split_update_path)
+from .tree import (ApplyContext, ArrayNode, CompiledUpdate, LeafNode, Location, ObjectNode,
+                   conflict, is_array_filter_identifier, split_update_path)
+from .pipeline import compile_pipeline_update
 
 __all__ = ["compile_update", "CompiledUpdate", "OperatorUpdate"]
-
-
-class CompiledUpdate:
-    """A validated update: ``apply(doc, query=..., is_insert=...)`` mutates ``doc``."""
-
-    #: a positional ``$`` appears in some path (needs the query's match position)
-    positional = False
-
-    def apply(self, doc: dict, *, query: MatchNode | None = None,
-              is_insert: bool = False) -> None:
-        raise NotImplementedError
 
 
 class OperatorUpdate(CompiledUpdate):
@@ -85,7 +75,6 @@ def compile_update(spec: Any, array_filters: list | None = None,
     if isinstance(spec, list):
         if array_filters:
             raise ServerError(9, "arrayFilters may not be specified for pipeline-style updates")
-        from .pipeline import compile_pipeline_update
         return compile_pipeline_update(spec, variables or {})
     if not isinstance(spec, Mapping):
         raise ServerError(14, "Update argument must be either an object or an array")

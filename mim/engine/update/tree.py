@@ -12,12 +12,15 @@ array element.  Leaves are :class:`Modifier` objects (one per operator).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..values.errors import ServerError
 from ..values.render import render
 from ..values.order import MISSING
 from .numeric import identical
+
+if TYPE_CHECKING:
+    from ..languages.matcher.nodes import MatchNode
 
 __all__ = ["ObjectNode", "ArrayNode", "LeafNode", "Modifier", "ApplyContext", "Location",
            "NOOP", "conflict", "is_array_filter_identifier", "render_element", "id_string",
@@ -387,3 +390,14 @@ class ArrayNode:
             for name in matching[1:]:
                 node = merge(node, self.children[name], path)
             node.apply(ctx, Location(array, index, loc.root), path, [])
+
+
+class CompiledUpdate:
+    """A validated update: ``apply(doc, query=..., is_insert=...)`` mutates ``doc``."""
+
+    #: a positional ``$`` appears in some path (needs the query's match position)
+    positional = False
+
+    def apply(self, doc: dict, *, query: MatchNode | None = None,
+              is_insert: bool = False) -> None:
+        raise NotImplementedError

@@ -16,6 +16,7 @@ from .coercion import (compare_key, element_repr, expr_compare, expr_equal, inde
 from .compiler import (compile_operand, document_operator, fixed_arity, path_value, ranged_arity,
                        validate_variable_name)
 from .registry import expression_operator
+from .compiler import parse_arguments
 
 
 def _array_elem_at(name: str, arity: int, array: Any, index: Any) -> Any:
@@ -54,7 +55,6 @@ def compile_first_last(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$concatArrays")
 def compile_concat_arrays(arg: Any, ctx: Any, name: str):
-    from .compiler import parse_arguments
     args = parse_arguments(arg, ctx)
 
     def evaluate(variables: dict) -> Any:

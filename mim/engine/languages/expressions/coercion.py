@@ -25,6 +25,7 @@ from bson.timestamp import Timestamp
 
 from ...values.errors import ServerError
 from ...values.order import MISSING, sort_key, type_name, values_equal
+from .dateformat import format_iso
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
@@ -291,7 +292,6 @@ def coerce_to_string(value: Any) -> str:
     if kind == KIND_DECIMAL:
         return str(value)
     if isinstance(value, (datetime.datetime, DatetimeMS)):
-        from .dateformat import format_iso
         return format_iso(coerce_to_date_ms(value))
     if isinstance(value, Timestamp):
         return f"Timestamp({value.time}, {value.inc})"
@@ -326,7 +326,6 @@ def value_repr(value: Any) -> str:
     if isinstance(value, ObjectId):
         return f"ObjectId('{value}')"
     if isinstance(value, (datetime.datetime, DatetimeMS)):
-        from .dateformat import format_iso
         return format_iso(coerce_to_date_ms(value))
     if isinstance(value, Timestamp):
         return f"Timestamp({value.time}, {value.inc})"

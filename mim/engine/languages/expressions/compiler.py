@@ -20,6 +20,8 @@ from ...values.errors import ServerError
 from ...values.order import MISSING, type_name
 from .context import ExpressionContext
 from .registry import OPERATORS, UNSUPPORTED_OPERATORS, Evaluator, unsupported
+from .coercion import value_repr
+from bson.timestamp import Timestamp
 
 __all__ = [
     "compile_expression", "compile_operand", "compile_expression_object", "constant",
@@ -74,7 +76,6 @@ def _compile_object(spec: Mapping, ctx: ExpressionContext) -> Evaluator:
     first = next(iter(spec))
     if isinstance(first, str) and first.startswith("$"):
         if len(spec) != 1:
-            from .coercion import value_repr
             raise ServerError(15983, "An object representing an expression must have exactly "
                                      f"one field: {value_repr(dict(spec))}")
         return compile_operator(first, spec[first], ctx)
@@ -101,7 +102,6 @@ def compile_expression_object(spec: Mapping, ctx: ExpressionContext) -> Evaluato
     for key, value in spec.items():
         validate_field_name(key)
         if key in seen:
-            from .coercion import value_repr
             raise ServerError(16406, "duplicate field name specified in object literal: "
                                      f"{value_repr(dict(spec))}")
         seen.add(key)
@@ -219,7 +219,6 @@ def _variable_evaluator(var: str, rest: tuple[str, ...]) -> Evaluator:
         def read(variables: dict) -> Any:
             value = variables.get("CLUSTER_TIME")
             if value is None:
-                from bson.timestamp import Timestamp
                 value = Timestamp(int(datetime.datetime.now(datetime.timezone.utc).timestamp()), 1)
                 variables["CLUSTER_TIME"] = value
             return value

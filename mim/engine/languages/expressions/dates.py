@@ -324,10 +324,9 @@ def compile_date_to_string(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$dateFromString")
 def compile_date_from_string(arg: Any, ctx: Any, name: str):
-    from ...values.order import type_name as tn
     if not isinstance(arg, Mapping):
         raise ServerError(40540, f"$dateFromString only supports an object as an argument, "
-                                 f"found: {tn(arg)}")
+                                 f"found: {type_name(arg)}")
     args = _object_args(name, arg, ctx, ("format", "dateString", "timezone", "onNull",
                                          "onError"), 40540, "", 40541,
                         "Unrecognized argument to $dateFromString: {key}")

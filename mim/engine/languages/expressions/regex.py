@@ -13,7 +13,7 @@ from typing import Any
 from bson.regex import Regex
 
 from ...values.errors import ServerError
-from ...values.order import MISSING
+from ...values.order import MISSING, type_name
 from .coercion import nullish
 from .compiler import compile_operand, is_constant
 from .registry import expression_operator
@@ -78,7 +78,6 @@ def compile_pattern(name: str, pattern: str, flags: str) -> re.Pattern:
 
 def _parse(arg: Any, ctx: Any, name: str):
     if not isinstance(arg, Mapping):
-        from ...values.order import type_name
         raise ServerError(51103, f"{name} expects an object of named arguments but found: "
                                  f"{type_name(arg)}")
     fns: dict[str, Any] = {}

@@ -14,6 +14,10 @@ from .compiler import compile_document, compile_operators
 from .context import MatchContext
 from .nodes import AndNode, ConstantNode, ExprNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import field_operator, top_level_operator
+from ..expressions import ExpressionContext, compile_expression
+import datetime
+from .element import truthy
+from .regex import compile_regex_operator
 
 
 def _clauses(name: str, arg: Any, ctx: MatchContext) -> list[MatchNode]:
@@ -54,7 +58,6 @@ def compile_comment(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
 def compile_expr(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if not ctx.top_level:
         raise bad_value("$expr can only be applied to the top-level document")
-    from ..expressions import ExpressionContext, compile_expression
     evaluate = compile_expression(arg, ExpressionContext(ctx.variables))
     variables = dict(ctx.variables)
 
@@ -70,21 +73,18 @@ def compile_expr(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
 
 
 def _now() -> Any:
-    import datetime
     now = datetime.datetime.now(datetime.timezone.utc)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def expression_truthy(value: Any) -> bool:
     """Aggregation truthiness: false, null, missing and zero are false."""
-    from .element import truthy
     return truthy(value)
 
 
 @field_operator("$not")
 def compile_not(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if isinstance(arg, (Regex, re.Pattern)):
-        from .regex import compile_regex_operator
         return NotNode(compile_regex_operator(path, arg, ctx))
     if not isinstance(arg, Mapping):
         raise bad_value("$not needs a regex or a document")
