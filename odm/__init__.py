@@ -20,7 +20,7 @@ from .exc import MingException, ODMError
 from .metadata import Document, Field, Index, collection
 from .manager import InstanceManager, Manager
 from .session import Session
-from .odm import (
+from .orm import (
     FieldProperty,
     FieldPropertyWithMissingNone,
     ForeignIdProperty,

@@ -1,0 +1,385 @@
+"""Mapped-class attributes: :class:`FieldProperty`, :class:`ForeignIdProperty`, :class:`RelationProperty`.
+
+Properties are descriptors.  A :class:`FieldProperty` reads and writes one key
+of the object's document, validating what is written with its schema and
+marking the object dirty; subclass it to convert values on the way in and out
+(see the seed's ``PasswordProperty``).  A :class:`RelationProperty` reads the
+related objects through the session, using a :class:`ForeignIdProperty` on one
+side of the relation to know which documents are related.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+from .. import schema as S
+from ..base import Missing
+from ..exc import MingException
+from ..metadata import Field
+from .state import state
+from .icollection import InstrumentedList, instrument
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .mapper import Mapper
+
+__all__ = [
+    "ORMError",
+    "NoJoin",
+    "AmbiguousJoin",
+    "FieldProperty",
+    "FieldPropertyWithMissingNone",
+    "ForeignIdProperty",
+    "RelationProperty",
+]
+
+
+class ORMError(MingException):
+    """A mapped class is declared in a way the mapper cannot use."""
+
+
+class NoJoin(ORMError):
+    """No :class:`ForeignIdProperty` links the two classes of a relation."""
+
+
+class AmbiguousJoin(ORMError):
+    """More than one :class:`ForeignIdProperty` could drive a relation: pass ``via=``."""
+
+
+class ORMProperty:
+    """Base of mapped-class properties; ``name`` is the attribute name it is assigned to."""
+
+    include_in_repr = False
+
+    def __init__(self) -> None:
+        self.name: Optional[str] = None
+        self.mapper: Optional["Mapper"] = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        if self.name is None:
+            self.name = name
+
+    def compile(self, mapper: "Mapper") -> None:
+        """Called once the mapper of the owning class is being compiled."""
+        self.mapper = mapper
+
+    def repr_value(self, instance: Any) -> Any:
+        try:
+            return self.__get__(instance, type(instance))
+        except AttributeError:
+            return Missing
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+
+class FieldProperty(ORMProperty):
+    """A value stored in the document, validated by a schema.
+
+    Arguments are those of :class:`odm.Field` (a schema or Python type, then
+    ``required``, ``if_missing``, ``index``, ``unique``, ``sparse``...).  A
+    value that is absent from the document reads as ``AttributeError``.
+    """
+
+    include_in_repr = True
+
+    def __init__(self, field_type: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.field_type = field_type
+        self.args = args
+        self.kwargs = kwargs
+        if args and isinstance(field_type, str):  # FieldProperty('name', schema)
+            self.name = field_type
+        self.field = Field(field_type, *args, **kwargs)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        super().__set_name__(owner, name)
+        if self.field.name is None:
+            self.field.name = self.name
+
+    @property
+    def schema(self) -> S.SchemaItem:
+        return self.field.schema
+
+    def __get__(self, instance: Any, cls: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        st = state(instance)
+        document = st.document
+        value = document.get(self.name, Missing)
+        if value is Missing:
+            raise AttributeError(self.name)
+        if isinstance(value, (dict, list)) and not getattr(value, "_tracker", None) is st:
+            value = instrument(value, st)
+            document[self.name] = value
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        st = state(instance)
+        # validation returns new containers; they are instrumented when first read
+        st.document[self.name] = self.field.schema.validate(value)
+        st.soil(validated=True)
+
+    def __delete__(self, instance: Any) -> None:
+        st = state(instance)
+        if self.name not in st.document:
+            raise AttributeError(self.name)
+        del st.document[self.name]
+        st.soil()
+
+
+class FieldPropertyWithMissingNone(FieldProperty):
+    """A :class:`FieldProperty` that reads ``None`` (instead of raising) when the value is absent."""
+
+    def __get__(self, instance: Any, cls: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            return super().__get__(instance, cls)
+        except AttributeError:
+            return None
+
+
+class ForeignIdProperty(FieldProperty):
+    """The ``_id`` (or, with ``uselist=True``, a list of ``_id``s) of related objects.
+
+    ``related`` is the related mapped class or its name (so classes can refer
+    to each other before both exist).  The stored type follows the related
+    class's ``_id`` schema (``ObjectId`` unless it declares another one); an
+    unset foreign id is ``None`` (or ``[]``).  ``allow_none=True`` makes
+    ``None`` a real id value that relations look up.
+    """
+
+    def __init__(self, related: Union[type, str], uselist: bool = False, allow_none: bool = False, *args: Any, **kwargs: Any) -> None:
+        self.related_spec = related
+        self.uselist = uselist
+        self.allow_none = allow_none
+        super().__init__(None, *args, **kwargs)
+        self._compiled = False
+
+    @property
+    def related(self) -> type:
+        from .mapper import resolve_class
+
+        return resolve_class(self.related_spec)
+
+    def compile(self, mapper: "Mapper") -> None:
+        super().compile(mapper)
+        if self._compiled:
+            return
+        self._compiled = True
+        id_schema = self._related_id_schema()
+        if self.uselist:
+            item = S.Array(id_schema, **self.kwargs)
+        else:
+            kwargs = dict(self.kwargs)
+            kwargs.setdefault("if_missing", None)
+            item = _copy_scalar_schema(id_schema, **kwargs)
+        self.field = Field(self.name, item)
+
+    def _related_id_schema(self) -> S.SchemaItem:
+        related = self.related
+        prop = getattr(related, "_odm_properties_", {}).get("_id")
+        if isinstance(prop, FieldProperty) and not isinstance(prop, ForeignIdProperty):
+            return prop.field.schema
+        return S.ObjectId()
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        if not self._compiled:
+            from .mapper import mapper as _mapper
+
+            _mapper(type(instance)).compile()
+        super().__set__(instance, value)
+
+
+def _copy_scalar_schema(schema: S.SchemaItem, **kwargs: Any) -> S.SchemaItem:
+    """A new schema of the same kind as ``schema`` built with ``kwargs`` (used for foreign ids)."""
+    if isinstance(schema, S.ObjectId):
+        return S.ObjectId(**kwargs)
+    if isinstance(schema, S.FancySchemaItem):
+        try:
+            return type(schema)(**kwargs)
+        except TypeError:
+            pass
+    return schema
+
+
+class _Join:
+    """How a relation finds its related objects: through whose foreign id, one or many."""
+
+    def __init__(self, prop: "RelationProperty", own: bool, fk: ForeignIdProperty) -> None:
+        self.prop = prop
+        self.own = own  # the foreign id is on the class owning the relation
+        self.fk = fk
+
+    @property
+    def uselist(self) -> bool:
+        return not self.own or self.fk.uselist
+
+    def query(self, instance: Any) -> Any:
+        """An ODMCursor over the related objects, or ``None`` when nothing can be related."""
+        related = self.prop.related
+        from .mapper import mapper
+
+        sess = mapper(related).session
+        if self.own:
+            value = state(instance).document.get(self.fk.name)
+            if self.fk.uselist:
+                ids = list(value or [])
+                return sess.find(related, {"_id": {"$in": ids}}), ids
+            if value is None and not self.fk.allow_none:
+                return None, None
+            return sess.find(related, {"_id": value}), None
+        own_id = state(instance).document.get("_id")
+        return sess.find(related, {self.fk.name: own_id}), None
+
+    def get(self, instance: Any) -> Any:
+        related = self.prop.related
+        from .mapper import mapper
+
+        sess = mapper(related).session
+        if self.own and not self.fk.uselist:
+            value = state(instance).document.get(self.fk.name)
+            if value is None and not self.fk.allow_none:
+                return None
+            if not self.prop.fetch:
+                return sess.find(related, {"_id": value})
+            return sess.get(related, value)
+        cursor, ids = self.query(instance)
+        if not self.prop.fetch:
+            return cursor
+        results = cursor.all()
+        if ids is not None:
+            by_id = {_key(state(o).document.get("_id")): o for o in results}
+            results = [by_id[_key(i)] for i in ids if _key(i) in by_id]
+        return InstrumentedList(results, readonly=True)
+
+    def set(self, instance: Any, value: Any) -> None:
+        if self.own:
+            if self.fk.uselist:
+                ids = [_id_of(v) for v in (value or [])]
+                self.fk.__set__(instance, ids)
+            else:
+                self.fk.__set__(instance, None if value is None else _id_of(value))
+            return
+        new_objects = list(value or [])
+        own_id = state(instance).document.get("_id")
+        new_keys = {id(o) for o in new_objects}
+        current = self.get_current(instance)
+        for obj in current:
+            if id(obj) not in new_keys:
+                self._unlink(obj, own_id)
+        for obj in new_objects:
+            self._link(obj, own_id)
+
+    def get_current(self, instance: Any) -> list:
+        cursor, _ = self.query(instance)
+        return [] if cursor is None else cursor.all()
+
+    def _link(self, obj: Any, own_id: Any) -> None:
+        if self.fk.uselist:
+            ids = list(state(obj).document.get(self.fk.name) or [])
+            if own_id not in ids:
+                self.fk.__set__(obj, ids + [own_id])
+        elif state(obj).document.get(self.fk.name) != own_id:
+            self.fk.__set__(obj, own_id)
+
+    def _unlink(self, obj: Any, own_id: Any) -> None:
+        if self.fk.uselist:
+            ids = [i for i in (state(obj).document.get(self.fk.name) or []) if i != own_id]
+            self.fk.__set__(obj, ids)
+        else:
+            self.fk.__set__(obj, None)
+
+
+def _id_of(obj: Any) -> Any:
+    try:
+        return state(obj).document["_id"]
+    except (TypeError, KeyError):
+        raise ORMError(f"{obj!r} is not a mapped object with an _id") from None
+
+
+def _key(value: Any) -> Any:
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+class RelationProperty(ORMProperty):
+    """Related objects, found through a :class:`ForeignIdProperty`.
+
+    * this class holds a foreign id to ``related`` → many-to-one: the related
+      object (or ``None``); with ``uselist=True`` ids → the list of them;
+    * ``related`` holds a foreign id to this class → one-to-many (or, with a
+      list of ids, many-to-many): the list of objects pointing here.
+
+    ``via='name'`` names the foreign id to use; ``via=('name', True)`` says it
+    is on this class, ``('name', False)`` on the related one (needed when a
+    class relates to itself).  Lists come back read-only (``I[...]``);
+    assigning a new value rewrites the foreign ids on whichever side holds
+    them.  ``fetch=False`` returns the unevaluated cursor instead.
+    """
+
+    def __init__(self, related: Union[type, str], via: Any = None, fetch: bool = True) -> None:
+        super().__init__()
+        self.related_spec = related
+        self.via = via
+        self.fetch = fetch
+        self._join: Optional[_Join] = None
+
+    @property
+    def related(self) -> type:
+        from .mapper import resolve_class
+
+        return resolve_class(self.related_spec)
+
+    @property
+    def join(self) -> _Join:
+        if self._join is None:
+            self._join = self._detect_join()
+        return self._join
+
+    def _fk_props(self, cls: type, target: type) -> list[ForeignIdProperty]:
+        from .mapper import mapper
+
+        mapper(cls).compile()
+        props = [p for p in mapper(cls).properties if isinstance(p, ForeignIdProperty)]
+        return [p for p in props if _is_related(p.related, target)]
+
+    def _detect_join(self) -> _Join:
+        owner = self.mapper.mapped_class if self.mapper is not None else None
+        if owner is None:
+            raise ORMError(f"{self!r} is not compiled")
+        related = self.related
+        via, side = self.via, None
+        if isinstance(via, (tuple, list)):
+            via, side = via[0], bool(via[1])
+        own = [p for p in self._fk_props(owner, related) if via is None or p.name == via]
+        theirs = [p for p in self._fk_props(related, owner) if via is None or p.name == via]
+        if side is True:
+            theirs = []
+        elif side is False:
+            own = []
+        if via is not None and own and theirs and owner is not related:
+            raise AmbiguousJoin(f"both {owner.__name__} and {related.__name__} have {via!r}: pass via=({via!r}, True/False)")
+        if own:
+            if len(own) > 1:
+                raise AmbiguousJoin(f"{owner.__name__} has several foreign ids to {related.__name__}: pass via=")
+            return _Join(self, True, own[0])
+        if theirs:
+            if len(theirs) > 1:
+                raise AmbiguousJoin(f"{related.__name__} has several foreign ids to {owner.__name__}: pass via=")
+            return _Join(self, False, theirs[0])
+        raise NoJoin(f"no ForeignIdProperty relates {owner.__name__} and {related.__name__}")
+
+    def __get__(self, instance: Any, cls: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        return self.join.get(instance)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        self.join.set(instance, value)
+
+
+def _is_related(candidate: type, target: type) -> bool:
+    return candidate is target or (isinstance(target, type) and issubclass(target, candidate))
