@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
-    from .session import ODMCursor, ODMSession
+    from .loading import ODMCursor
+    from .session import ODMSession
     from .state import ObjectState
 
 __all__ = ["EVENTS", "EventRegistry", "registry", "listen", "remove", "SessionExtension", "MapperExtension"]

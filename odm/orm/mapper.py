@@ -18,7 +18,8 @@ from ..exc import MingException
 from ..metadata import collection as _collection
 from ..utils import all_class_properties
 from .events import MapperExtension, listen_mapper_extension
-from .property import FieldProperty, ORMError, ORMProperty
+from .property import FieldProperty, ORMProperty
+from .registry import ORMError, class_names, mappers, resolve_class
 from .state import ObjectState, state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,23 +35,11 @@ _COLLECTION_OPTIONS = ("polymorphic_on", "version_of", "migrate", "before_save")
 _INDEX_OPTIONS = ("indexes", "unique_indexes", "custom_indexes")
 
 
-def resolve_class(spec: Union[type, str]) -> type:
-    """A mapped class given itself or its name (the most recently declared class of that name)."""
-    if isinstance(spec, type):
-        return spec
-    found = Mapper._by_name.get(spec)
-    if found is None and "." in spec:
-        found = Mapper._by_name.get(spec.rsplit(".", 1)[1])
-    if found is None:
-        raise ORMError(f"no mapped class named {spec!r}")
-    return found
-
-
 class Mapper:
     """Everything the ODM knows about one mapped class."""
 
-    _registry: dict[type, "Mapper"] = {}
-    _by_name: dict[str, type] = {}
+    _registry = mappers
+    _by_name = class_names
     _by_collection: dict[type, "Mapper"] = {}
     _generation = 0
 

@@ -17,27 +17,18 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 from ..base import Missing
 from .events import registry
 from .mapper import Mapper, mapper
-from .state import ObjectState, same_content, same_value, snapshot
+from .state import ObjectState, hashable_id, same_content, same_value, snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     from .session import ODMSession
 
-__all__ = ["Persistence", "diff_documents", "hashable_id"]
+__all__ = ["Persistence", "diff_documents"]
 
 #: Server codes of a duplicate key (what a single insert raises as ``DuplicateKeyError``).
 _DUPLICATE_KEY_CODES = (11000, 11001, 12582)
 
 #: A new object of a batch, ready to write: (object, its state, the document to store, copied-not-validated).
 Prepared = tuple[Any, ObjectState, dict, bool]
-
-
-def hashable_id(value: Any) -> Any:
-    """A hashable stand-in for an ``_id`` (documents and lists are not hashable)."""
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value
 
 
 class Persistence:

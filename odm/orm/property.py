@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import schema as S
 from ..base import Missing
-from ..exc import MingException
 from ..metadata import Field
-from .state import state
 from .icollection import InstrumentedList, instrument
+from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
+from .state import hashable_id, state
 
 if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
@@ -30,18 +30,6 @@ __all__ = [
     "ForeignIdProperty",
     "RelationProperty",
 ]
-
-
-class ORMError(MingException):
-    """A mapped class is declared in a way the mapper cannot use."""
-
-
-class NoJoin(ORMError):
-    """No :class:`ForeignIdProperty` links the two classes of a relation."""
-
-
-class AmbiguousJoin(ORMError):
-    """More than one :class:`ForeignIdProperty` could drive a relation: pass ``via=``."""
 
 
 class ORMProperty:
@@ -157,8 +145,6 @@ class ForeignIdProperty(FieldProperty):
 
     @property
     def related(self) -> type:
-        from .mapper import resolve_class
-
         return resolve_class(self.related_spec)
 
     def compile(self, mapper: "Mapper") -> None:
@@ -184,9 +170,7 @@ class ForeignIdProperty(FieldProperty):
 
     def __set__(self, instance: Any, value: Any) -> None:
         if not self._compiled:
-            from .mapper import mapper as _mapper
-
-            _mapper(type(instance)).compile()
+            compiled_mapper(instance)
         super().__set__(instance, value)
 
 
@@ -217,9 +201,7 @@ class _Join:
     def query(self, instance: Any) -> Any:
         """An ODMCursor over the related objects, or ``None`` when nothing can be related."""
         related = self.prop.related
-        from .mapper import mapper
-
-        sess = mapper(related).session
+        sess = compiled_mapper(related).session
         if self.own:
             value = state(instance).document.get(self.fk.name)
             if self.fk.uselist:
@@ -233,9 +215,7 @@ class _Join:
 
     def get(self, instance: Any) -> Any:
         related = self.prop.related
-        from .mapper import mapper
-
-        sess = mapper(related).session
+        sess = compiled_mapper(related).session
         if self.own and not self.fk.uselist:
             value = state(instance).document.get(self.fk.name)
             if value is None and not self.fk.allow_none:
@@ -248,8 +228,8 @@ class _Join:
             return cursor
         results = cursor.all()
         if ids is not None:
-            by_id = {_key(state(o).document.get("_id")): o for o in results}
-            results = [by_id[_key(i)] for i in ids if _key(i) in by_id]
+            by_id = {hashable_id(state(o).document.get("_id")): o for o in results}
+            results = [by_id[hashable_id(i)] for i in ids if hashable_id(i) in by_id]
         return InstrumentedList(results, readonly=True)
 
     def set(self, instance: Any, value: Any) -> None:
@@ -297,14 +277,6 @@ def _id_of(obj: Any) -> Any:
         raise ORMError(f"{obj!r} is not a mapped object with an _id") from None
 
 
-def _key(value: Any) -> Any:
-    try:
-        hash(value)
-        return value
-    except TypeError:
-        return repr(value)
-
-
 class RelationProperty(ORMProperty):
     """Related objects, found through a :class:`ForeignIdProperty`.
 
@@ -329,8 +301,6 @@ class RelationProperty(ORMProperty):
 
     @property
     def related(self) -> type:
-        from .mapper import resolve_class
-
         return resolve_class(self.related_spec)
 
     @property
@@ -340,10 +310,7 @@ class RelationProperty(ORMProperty):
         return self._join
 
     def _fk_props(self, cls: type, target: type) -> list[ForeignIdProperty]:
-        from .mapper import mapper
-
-        mapper(cls).compile()
-        props = [p for p in mapper(cls).properties if isinstance(p, ForeignIdProperty)]
+        props = [p for p in compiled_mapper(cls).properties if isinstance(p, ForeignIdProperty)]
         return [p for p in props if _is_related(p.related, target)]
 
     def _detect_join(self) -> _Join:

@@ -16,7 +16,7 @@ from ..base import Missing
 if TYPE_CHECKING:  # pragma: no cover
     from .session import ODMSession
 
-__all__ = ["ObjectState", "state", "snapshot", "same_value", "same_content", "indent_repr"]
+__all__ = ["ObjectState", "state", "snapshot", "same_value", "same_content", "hashable_id", "indent_repr"]
 
 
 class ObjectState:
@@ -123,6 +123,15 @@ def same_content(a: Any, b: Any) -> bool:
     if isinstance(a, _dt.datetime):
         return a == b and a.tzinfo == b.tzinfo
     return a == b
+
+
+def hashable_id(value: Any) -> Any:
+    """A hashable stand-in for an ``_id`` (documents and lists are not hashable)."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def indent_repr(obj: Any, indent: str) -> str:
