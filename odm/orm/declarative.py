@@ -17,32 +17,16 @@ values) and adds it to the session as *new*; the next flush inserts it.
 """
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable, TypeVar, overload
+from typing import Any, TypeVar
 
 from ..utils import all_class_properties
-from .state import ObjectState, state
-from .mapper import InstanceQuery, Mapper, Query, mapper
+from .mapper import InstanceQuery, Mapper, QueryDescriptor, instrumented_init, mapper
 from .property import ORMProperty
+from .state import ObjectState
 
 __all__ = ["MappedClass", "_MappedClassMeta"]
 
 M = TypeVar("M", bound="MappedClass")
-
-
-class _QueryDescriptor:
-    """``cls.query`` is a :class:`Query`; ``obj.query`` an :class:`InstanceQuery`."""
-
-    @overload
-    def __get__(self, instance: None, owner: type[M]) -> Query[M]: ...
-
-    @overload
-    def __get__(self, instance: M, owner: type[M]) -> InstanceQuery[M]: ...
-
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
-        if instance is None:
-            return Query(owner)
-        return InstanceQuery(instance)
 
 
 def _merged_meta(bases: tuple, namespace: dict) -> type:
@@ -51,22 +35,6 @@ def _merged_meta(bases: tuple, namespace: dict) -> type:
     own_dict = {k: v for k, v in vars(own).items() if k not in ("__dict__", "__weakref__")} if own is not None else {}
     merged = type("__mongometa__", mm_bases or (object,), own_dict)
     return merged
-
-
-def _wrap_init(init: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(init)
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        st = state(self)
-        st._init_depth += 1
-        try:
-            init(self, *args, **kwargs)
-        finally:
-            st._init_depth -= 1
-        if st._init_depth == 0:
-            mapper(type(self)).finish_new(self)
-
-    __init__._odm_wrapped_ = True  # type: ignore[attr-defined]
-    return __init__
 
 
 class _MappedClassMeta(type):
@@ -84,7 +52,7 @@ class _MappedClassMeta(type):
             namespace["__mongometa_own__"] = own_meta
         init = namespace.get("__init__")
         if init is not None and not getattr(init, "_odm_wrapped_", False):
-            namespace["__init__"] = _wrap_init(init)
+            namespace["__init__"] = instrumented_init(init)
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         cls._odm_properties_ = {n: p for n, p in all_class_properties(cls) if isinstance(p, ORMProperty)}  # type: ignore[attr-defined]
         if not is_root:
@@ -96,7 +64,8 @@ class _MappedClassMeta(type):
 class MappedClass(metaclass=_MappedClassMeta):
     """Base of declarative mapped classes (see the module docstring)."""
 
-    query = _QueryDescriptor()
+    query = QueryDescriptor()
+    _odm_declarative_ = True
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         obj = super().__new__(cls)

@@ -10,12 +10,14 @@ validates, migrates and indexes the documents.
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
+import functools
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, overload
 
 from ..base import Missing
 from ..schema import Invalid
 from ..exc import MingException
-from ..metadata import collection as _collection
+from ..metadata import Document, collection as _collection, declare_document
 from ..utils import all_class_properties
 from .events import MapperExtension, listen_mapper_extension
 from .property import FieldProperty, ORMProperty
@@ -43,22 +45,51 @@ class Mapper:
     _by_collection: dict[type, "Mapper"] = {}
     _generation = 0
 
-    def __init__(self, mapped_class: type, collection: Any = None, session: Any = None, **kwargs: Any) -> None:
+    def __init__(self, mapped_class: type, collection: Any = None, session: Any = None,
+                 extensions: Optional[Iterable[Any]] = None, properties: Optional[Mapping[str, ORMProperty]] = None,
+                 include_properties: Optional[Iterable[str]] = None, exclude_properties: Iterable[str] = ()) -> None:
         self.mapped_class = mapped_class
         self.session = session
         self._collection = collection
-        self._options = kwargs
         self._compiled = False
         self._subclasses_seen = -1
         self.properties: list[ORMProperty] = []
         self.extensions: list[MapperExtension] = []
-        extensions = kwargs.get("extensions") or ()
-        for ext in extensions:
+        for ext in extensions or ():
             self.extensions.append(ext(self) if isinstance(ext, type) else ext)
             listen_mapper_extension(self.extensions[-1], mapped_class)
+        if not getattr(mapped_class, "_odm_declarative_", False):
+            if collection is None:
+                raise ORMError(f"mapping {mapped_class.__name__} needs a document class (session.mapper(cls, collection))")
+            self._instrument(collection, dict(properties or {}), include_properties, exclude_properties)
+        elif properties or include_properties or exclude_properties:
+            raise ORMError("properties= / include_properties= / exclude_properties= are for imperative mapping: "
+                           f"declare them on {mapped_class.__name__} itself")
         Mapper._registry[mapped_class] = self
         Mapper._by_name[mapped_class.__name__] = mapped_class
         Mapper._generation += 1
+
+    def _instrument(self, collection: Any, properties: dict[str, ORMProperty], include: Optional[Iterable[str]],
+                    exclude: Iterable[str]) -> None:
+        """Make a plain class mapped (imperative mapping): properties, ``query``, an ``__init__`` that tracks."""
+        cls = self.mapped_class
+        for field in collection.m.fields:
+            properties.setdefault(field.name, FieldProperty(field))
+        if include is not None:
+            properties = {name: properties[name] for name in include}
+        for name in exclude:
+            properties.pop(name, None)
+        for name, prop in properties.items():
+            prop.name = None
+            prop.__set_name__(cls, name)
+            setattr(cls, name, prop)
+        cls.query = QueryDescriptor()  # type: ignore[attr-defined]
+        init = cls.__init__
+        cls.__init__ = instrumented_init(_set_attributes if init is object.__init__ else init)  # type: ignore[misc]
+        if cls.__repr__ is object.__repr__:
+            cls.__repr__ = lambda obj: mapper(obj).repr_object(obj)  # type: ignore[method-assign]
+        if not hasattr(cls, "delete"):
+            cls.delete = lambda obj: InstanceQuery(obj).delete()  # type: ignore[attr-defined]
 
     # -- registry ------------------------------------------------------------
     @classmethod
@@ -94,6 +125,8 @@ class Mapper:
                 continue
             m.compile()
             coll = m.collection
+            if not coll.m.collection_name:
+                continue  # an abstract base: no collection to index
             key = (id(m.session), coll.m.collection_name, tuple(repr(i) for i in coll.m.indexes))
             if key in done:
                 continue
@@ -212,6 +245,11 @@ class Mapper:
             base_collection = base.collection
             options.pop("polymorphic_on", None)
             return _collection(base_collection, *fields, **options)
+        if name is None:
+            # an abstract base (shared fields, no collection of its own), as Ming allows:
+            # its subclasses name their collections; using it for queries fails then
+            meta = dict(options, name=None, session=doc_session)
+            return declare_document(f"Document<{self.mapped_class.__name__}>", (Document,), meta, fields)
         return _collection(name, doc_session, *fields, **options)
 
     # -- objects -------------------------------------------------------------
@@ -277,6 +315,32 @@ def mapper(cls: Any, collection: Any = None, session: Any = None, **kwargs: Any)
             raise ORMError(f"{cls.__name__} is not a mapped class")
         m = Mapper(cls, collection, session, **kwargs)
     return m.compile()
+
+
+def _set_attributes(obj: Any, **kwargs: Any) -> None:
+    """The ``__init__`` of an imperatively mapped class that has none: keyword arguments become attributes."""
+    for key, value in kwargs.items():
+        setattr(obj, key, value)
+
+
+def instrumented_init(init: Callable[..., None]) -> Callable[..., None]:
+    """``init`` wrapped so a new object has a state, and, once the outermost ``__init__`` returns,
+    its defaults filled in and its session tracking it (:meth:`Mapper.finish_new`)."""
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        st = self.__dict__.get("_odm_state_")
+        if st is None:
+            st = self.__dict__["_odm_state_"] = ObjectState()
+        st._init_depth += 1
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            st._init_depth -= 1
+        if st._init_depth == 0:
+            mapper(type(self)).finish_new(self)
+
+    __init__._odm_wrapped_ = True  # type: ignore[attr-defined]
+    return __init__
 
 
 def session(v: Any) -> Optional["ODMSession"]:
@@ -357,6 +421,24 @@ class Query(Generic[T]):
 
 #: Ming's name for the class-level query object.
 _ClassQuery = Query
+
+
+M = TypeVar("M")
+
+
+class QueryDescriptor:
+    """``cls.query`` is a :class:`Query`; ``obj.query`` an :class:`InstanceQuery`."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[M]) -> Query[M]: ...
+
+    @overload
+    def __get__(self, instance: M, owner: type[M]) -> "InstanceQuery[M]": ...
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return Query(owner)
+        return InstanceQuery(instance)
 
 
 class InstanceQuery(Generic[T]):

@@ -16,7 +16,7 @@ from ..base import Missing
 from ..metadata import Field
 from .icollection import InstrumentedList, instrument
 from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
-from .state import hashable_id, state
+from .state import hashable_id, same_value, state
 
 if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
@@ -74,6 +74,12 @@ class FieldProperty(ORMProperty):
         self.field_type = field_type
         self.args = args
         self.kwargs = kwargs
+        if isinstance(field_type, Field):  # FieldProperty(Field('name', schema)), as imperative mapping makes
+            if args or kwargs:
+                raise TypeError(f"FieldProperty(Field) takes no other arguments, got {args!r} {kwargs!r}")
+            self.name = field_type.name
+            self.field = field_type
+            return
         if args and isinstance(field_type, str):  # FieldProperty('name', schema)
             self.name = field_type
         self.field = Field(field_type, *args, **kwargs)
@@ -103,7 +109,10 @@ class FieldProperty(ORMProperty):
     def __set__(self, instance: Any, value: Any) -> None:
         st = state(instance)
         # validation returns new containers; they are instrumented when first read
-        st.document[self.name] = self.field.schema.validate(value)
+        value = self.field.schema.validate(value)
+        if self.name in st.document and same_value(st.document[self.name], value):
+            return  # as in Ming, assigning the value already there changes nothing
+        st.document[self.name] = value
         st.soil(validated=True)
 
     def __delete__(self, instance: Any) -> None:
