@@ -20,13 +20,29 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from ..utils import all_class_properties
-from .mapper import InstanceQuery, Mapper, QueryDescriptor, instrumented_init, mapper
+from .mapper import InstanceQuery, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
+from .registry import ORMError
 from .property import ORMProperty
 from .state import ObjectState
 
 __all__ = ["MappedClass", "_MappedClassMeta"]
 
 M = TypeVar("M", bound="MappedClass")
+
+
+#: The ``__mongometa__`` options a mapped class may declare (Ming's, minus those not implemented).
+MONGOMETA_OPTIONS = frozenset({
+    "name", "session", "indexes", "unique_indexes", "custom_indexes", "polymorphic_on", "polymorphic_identity",
+    "version_of", "migrate", "before_save", "extensions",
+})
+
+
+def _check_meta_options(class_name: str, own_meta: Any) -> None:
+    """Refuse ``__mongometa__`` options the mapper does not know, rather than ignore them."""
+    unknown = sorted(k for k in vars(own_meta) if not (k.startswith("__") and k.endswith("__")) and k not in MONGOMETA_OPTIONS)
+    if unknown:
+        raise ORMError(f"{class_name}.__mongometa__ has unknown option(s) {', '.join(map(repr, unknown))}; "
+                       f"known: {', '.join(sorted(MONGOMETA_OPTIONS))}")
 
 
 def _merged_meta(bases: tuple, namespace: dict) -> type:
@@ -44,6 +60,8 @@ class _MappedClassMeta(type):
         is_root = not any(isinstance(b, _MappedClassMeta) for b in bases)
         own_meta = namespace.get("__mongometa__")
         if not is_root:
+            if own_meta is not None:
+                _check_meta_options(name, own_meta)
             merged = _merged_meta(bases, namespace)
             if own_meta is not None:
                 # keep the class's own options visible (polymorphic_identity is not inherited)
@@ -73,8 +91,7 @@ class MappedClass(metaclass=_MappedClassMeta):
         return obj
 
     def __init__(self, **kwargs: Any) -> None:
-        for key, value in kwargs.items():
-            setattr(self, key, value)
+        set_attributes(self, **kwargs)
 
     def delete(self) -> None:
         """Mark this object deleted; the next flush removes it from the database."""

@@ -85,7 +85,7 @@ class Mapper:
             setattr(cls, name, prop)
         cls.query = QueryDescriptor()  # type: ignore[attr-defined]
         init = cls.__init__
-        cls.__init__ = instrumented_init(_set_attributes if init is object.__init__ else init)  # type: ignore[misc]
+        cls.__init__ = instrumented_init(set_attributes if init is object.__init__ else init)  # type: ignore[misc]
         if cls.__repr__ is object.__repr__:
             cls.__repr__ = lambda obj: mapper(obj).repr_object(obj)  # type: ignore[method-assign]
         if not hasattr(cls, "delete"):
@@ -317,8 +317,17 @@ def mapper(cls: Any, collection: Any = None, session: Any = None, **kwargs: Any)
     return m.compile()
 
 
-def _set_attributes(obj: Any, **kwargs: Any) -> None:
-    """The ``__init__`` of an imperatively mapped class that has none: keyword arguments become attributes."""
+def set_attributes(obj: Any, **kwargs: Any) -> None:
+    """The default ``__init__`` of mapped classes: each keyword argument is assigned to its attribute.
+
+    A keyword naming nothing the class has (a misspelled field, ``Page(titel=...)``)
+    is refused the way Python refuses an unexpected keyword, instead of
+    becoming an attribute that is never stored.
+    """
+    cls = type(obj)
+    unknown = [key for key in kwargs if not hasattr(cls, key)]
+    if unknown:
+        raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {unknown[0]!r}")
     for key, value in kwargs.items():
         setattr(obj, key, value)
 

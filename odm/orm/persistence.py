@@ -10,6 +10,7 @@ each write through :data:`odm.orm.events.registry`.
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Optional
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
@@ -17,12 +18,12 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 from ..base import Missing
 from .events import registry
 from .mapper import Mapper, mapper
-from .state import ObjectState, hashable_id, same_content, same_value, snapshot
+from .state import ObjectState, hashable_id, same_content, snapshot
 
 if TYPE_CHECKING:  # pragma: no cover
     from .session import ODMSession
 
-__all__ = ["Persistence", "diff_documents"]
+__all__ = ["Persistence", "diff_documents", "stored_layout", "reorder_like", "server_field_order"]
 
 #: Server codes of a duplicate key (what a single insert raises as ``DuplicateKeyError``).
 _DUPLICATE_KEY_CODES = (11000, 11001, 12582)
@@ -140,8 +141,9 @@ class Persistence:
         registry.dispatch("before_update", sess, type(obj), obj, st)
         data, copied = self.prepare(obj, st, m)
         coll = self.collection(m)
+        old = st.original_document or {}
         try:
-            update = diff_documents(st.original_document or {}, data)
+            update = diff_documents(old, data)
         except _Unaddressable:
             coll.replace_one({"_id": data["_id"]}, data, upsert=True)
         else:
@@ -150,6 +152,8 @@ class Persistence:
                 if result.matched_count == 0:
                     # deleted behind our back: the object's state is the truth
                     coll.replace_one({"_id": data["_id"]}, data, upsert=True)
+                else:
+                    data = stored_layout(old, data)
         self.sync(st, data, copied)
         registry.dispatch("after_update", sess, type(obj), obj, st)
 
@@ -167,26 +171,25 @@ class Persistence:
     # -- after a write -------------------------------------------------------
     @staticmethod
     def sync(st: ObjectState, data: dict, copied: bool = False) -> None:
-        """After a write: ``data`` is what the database holds now; the object becomes clean."""
+        """After a write: ``data`` is what the database holds now; the object becomes clean and mirrors it.
+
+        Values the object holds keep their identity when their content is
+        what was stored (an application holding ``obj.meta`` keeps holding
+        the object's sub-document); only the key order is brought in line.
+        """
         if copied:
             # data is a deep copy of the document (plus maybe the new _id)
             if "_id" in data and "_id" not in st.document:
                 st.document["_id"] = data["_id"]
-            st.original_document = data
-            st.projected = False
-            st.status = ObjectState.clean
-            st.validated = True
-            return
-        document = st.document
-        for key in [k for k in document if k not in data]:
-            del document[key]
-        for key, value in data.items():
-            current = document.get(key, Missing)
-            if type(current) is type(value) and (
-                current == value if not isinstance(value, (dict, list)) else same_value(current, value)
-            ):
-                continue
-            document[key] = snapshot(value)
+        else:
+            document = st.document
+            for key in [k for k in document if k not in data]:
+                del document[key]
+            for key, value in data.items():
+                current = document.get(key, Missing)
+                if current is Missing or not same_content(current, value):
+                    document[key] = snapshot(value)
+        reorder_like(st.document, data)
         st.original_document = data
         st.projected = False
         st.status = ObjectState.clean
@@ -251,3 +254,65 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
 
 class _Unaddressable(Exception):
     pass
+
+
+# -- the key order the server leaves behind -------------------------------------
+def _compare_field_names(a: str, b: str) -> int:
+    """The server's order of the field names of one update level (``pathsupport::cmpPathsAndArrayIndexes``).
+
+    Names are compared as strings, except that two names starting with a digit
+    (and not zero-padded) compare shorter-first, so ``"9"`` comes before
+    ``"10"``.
+    """
+    numeric = a and b and a[0].isdigit() and b[0].isdigit() and not (a[0] == "0" and len(a) > 1) \
+        and not (b[0] == "0" and len(b) > 1)
+    if numeric and len(a) != len(b):
+        return -1 if len(a) < len(b) else 1
+    return (a > b) - (a < b)
+
+
+#: Sort key putting field names in the order the server applies an update's paths to one level.
+server_field_order = functools.cmp_to_key(_compare_field_names)
+
+
+def stored_layout(old: dict, new: dict) -> dict:
+    """``new`` with its keys in the order the server stores them after ``diff_documents(old, new)``.
+
+    The server changes an existing field in place, removes unset ones and
+    appends the fields it creates, one level at a time, in the order of
+    :data:`server_field_order` (MongoDB 5.0+ applies update paths in that
+    order, not in the order of the update document).  A value written whole
+    (a new field, or one :func:`diff_documents` could not address by path)
+    keeps its own order.
+    """
+    layout: dict = {}
+    for key, previous in old.items():
+        if key in new:
+            value = new[key]
+            if isinstance(value, dict) and isinstance(previous, dict) and _addressable(previous, value):
+                value = stored_layout(previous, value)
+            layout[key] = value
+    for key in sorted((k for k in new if k not in old), key=server_field_order):
+        layout[key] = new[key]
+    return layout
+
+
+def _addressable(old: dict, new: dict) -> bool:
+    """Whether :func:`diff_documents` diffs this sub-document path by path (else it sets it whole)."""
+    return all(_path_safe(k) for k in new) and all(_path_safe(k) for k in old if k not in new)
+
+
+def reorder_like(target: dict, model: dict) -> None:
+    """Give ``target`` (and its sub-documents) the key order of ``model``, which has the same keys, in place.
+
+    Instrumented values stay the very objects the application holds; the
+    reordering is not a change (nothing is marked dirty).
+    """
+    if list(target) != list(model):
+        items = [(key, target[key]) for key in model]
+        dict.clear(target)
+        dict.update(target, items)
+    for key, value in target.items():
+        shape = model[key]
+        if isinstance(value, dict) and isinstance(shape, dict):
+            reorder_like(value, shape)

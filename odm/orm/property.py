@@ -146,6 +146,8 @@ class ForeignIdProperty(FieldProperty):
     """
 
     def __init__(self, related: Union[type, str], uselist: bool = False, allow_none: bool = False, *args: Any, **kwargs: Any) -> None:
+        if allow_none and uselist:
+            raise ORMError("ForeignIdProperty(allow_none=True) is for a single id: a list of ids (uselist=True) has no None id")
         self.related_spec = related
         self.uselist = uselist
         self.allow_none = allow_none
@@ -172,7 +174,7 @@ class ForeignIdProperty(FieldProperty):
 
     def _related_id_schema(self) -> S.SchemaItem:
         related = self.related
-        prop = getattr(related, "_odm_properties_", {}).get("_id")
+        prop = getattr(related, "_id", None)  # the class attribute: the property itself
         if isinstance(prop, FieldProperty) and not isinstance(prop, ForeignIdProperty):
             return prop.field.schema
         return S.ObjectId()
