@@ -20,6 +20,7 @@ from .exc import MingException, ODMError
 from .metadata import Document, Field, Index, collection
 from .manager import InstanceManager, Manager
 from .session import Session
+from . import signals
 from .orm import (
     FieldProperty,
     FieldPropertyWithMissingNone,
@@ -40,6 +41,7 @@ from .orm import (
 
 __all__ = [
     "schema",
+    "signals",
     "ASCENDING",
     "DESCENDING",
     "Missing",
