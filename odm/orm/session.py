@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Hashable, Iterable, Optional
+from typing import Any, Callable, Hashable, Iterable, Optional, TypeVar
 
 from pymongo import ReturnDocument
 
@@ -46,7 +46,26 @@ def _projection(value: Any) -> Any:
     return {name: 1 for name in value}
 
 
-class ODMSession:
+S = TypeVar("S", bound="_NamedSessions")
+
+
+class _NamedSessions:
+    """``by_name``: one session of the class per configured name (see :func:`odm.configure`)."""
+
+    _registry: dict[str, Any]
+
+    @classmethod
+    def by_name(cls: type[S], name: str) -> S:
+        """The session named ``name``, created on first use over ``Session.by_name(name)``
+        (bound to the datastore configured under that name)."""
+        try:
+            return cls._registry[name]
+        except KeyError:
+            sess = cls._registry[name] = cls(doc_session=Session.by_name(name))  # type: ignore[call-arg]
+            return sess
+
+
+class ODMSession(_NamedSessions):
     """Unit of work and identity map over a foundation :class:`odm.Session`.
 
     ``ODMSession(bind=datastore)`` or ``ODMSession(doc_session=session)``;
@@ -76,15 +95,6 @@ class ODMSession:
             self.register_extension(ext)
 
     # -- plumbing --------------------------------------------------------------
-    @classmethod
-    def by_name(cls, name: str) -> "ODMSession":
-        """The session named ``name`` (created on first use over ``Session.by_name(name)``)."""
-        try:
-            return cls._registry[name]
-        except KeyError:
-            sess = cls._registry[name] = cls(doc_session=Session.by_name(name))
-            return sess
-
     def register_extension(self, extension: Any) -> None:
         """Add a :class:`SessionExtension` (a class is instantiated with this session)."""
         ext = extension(self) if isinstance(extension, type) else extension
@@ -328,7 +338,7 @@ class _SessionProxy:
         return getattr(self._current(), name)
 
 
-class ThreadLocalODMSession(_SessionProxy):
+class ThreadLocalODMSession(_SessionProxy, _NamedSessions):
     """A proxy giving every thread its own :class:`ODMSession` (same arguments).
 
     Every attribute and method is that of the current thread's session.
@@ -351,15 +361,6 @@ class ThreadLocalODMSession(_SessionProxy):
         return getattr(self._local, "session", None)
 
     _get = _current
-
-    @classmethod
-    def by_name(cls, name: str) -> "ThreadLocalODMSession":
-        """The thread-local session named ``name`` (bound to the configured datastore of that name)."""
-        try:
-            return cls._registry[name]
-        except KeyError:
-            sess = cls._registry[name] = cls(doc_session=Session.by_name(name))
-            return sess
 
     @classmethod
     def flush_all(cls) -> None:

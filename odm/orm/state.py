@@ -79,24 +79,9 @@ def snapshot(value: Any) -> Any:
     return value
 
 
-_NUMBERS = (int, float)
-
-
 def same_value(a: Any, b: Any) -> bool:
     """Equal as MongoDB would store them: ``1`` and ``1.0`` or ``True`` differ, key order of sub-documents counts."""
-    if isinstance(a, dict):
-        if not isinstance(b, dict) or len(a) != len(b) or list(a) != list(b):
-            return False
-        return all(same_value(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        if not isinstance(b, list) or len(a) != len(b):
-            return False
-        return all(same_value(x, y) for x, y in zip(a, b))
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, _dt.datetime):
-        return a == b and a.tzinfo == b.tzinfo
-    return a == b
+    return _same(a, b, True)
 
 
 def same_content(a: Any, b: Any) -> bool:
@@ -106,18 +91,22 @@ def same_content(a: Any, b: Any) -> bool:
     declaration order for defaults), so a flush must not treat a reordering it
     made itself as a change to write.
     """
+    return _same(a, b, False)
+
+
+def _same(a: Any, b: Any, ordered: bool) -> bool:
     if isinstance(a, dict):
-        if not isinstance(b, dict) or len(a) != len(b):
+        if not isinstance(b, dict) or len(a) != len(b) or (ordered and list(a) != list(b)):
             return False
         for k, v in a.items():
             other = b.get(k, Missing)
-            if other is Missing or not same_content(v, other):
+            if other is Missing or not _same(v, other, ordered):
                 return False
         return True
     if isinstance(a, list):
         if not isinstance(b, list) or len(a) != len(b):
             return False
-        return all(same_content(x, y) for x, y in zip(a, b))
+        return all(_same(x, y, ordered) for x, y in zip(a, b))
     if type(a) is not type(b):
         return False
     if isinstance(a, _dt.datetime):
