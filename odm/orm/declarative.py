@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from ..utils import all_class_properties
-from .mapper import InstanceQuery, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
+from .mapper import ItemAccess, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
 from .registry import ORMError
 from .property import ORMProperty
 from .state import ObjectState
@@ -79,7 +79,7 @@ class _MappedClassMeta(type):
         return cls
 
 
-class MappedClass(metaclass=_MappedClassMeta):
+class MappedClass(ItemAccess, metaclass=_MappedClassMeta):
     """Base of declarative mapped classes (see the module docstring)."""
 
     query = QueryDescriptor()
@@ -92,10 +92,6 @@ class MappedClass(metaclass=_MappedClassMeta):
 
     def __init__(self, **kwargs: Any) -> None:
         set_attributes(self, **kwargs)
-
-    def delete(self) -> None:
-        """Mark this object deleted; the next flush removes it from the database."""
-        InstanceQuery(self).delete()
 
     def __repr__(self) -> str:
         return mapper(type(self)).repr_object(self)

@@ -43,7 +43,11 @@ class Mapper:
     _registry = mappers
     _by_name = class_names
     _by_collection: dict[type, "Mapper"] = {}
+    _mapper_by_collection = _by_collection
     _generation = 0
+    # Ming's names of the same registries (test suites written for Ming clear them between tests)
+    _mapper_by_class = mappers
+    _mapper_by_classname = class_names
 
     def __init__(self, mapped_class: type, collection: Any = None, session: Any = None,
                  extensions: Optional[Iterable[Any]] = None, properties: Optional[Mapping[str, ORMProperty]] = None,
@@ -88,8 +92,9 @@ class Mapper:
         cls.__init__ = instrumented_init(set_attributes if init is object.__init__ else init)  # type: ignore[misc]
         if cls.__repr__ is object.__repr__:
             cls.__repr__ = lambda obj: mapper(obj).repr_object(obj)  # type: ignore[method-assign]
-        if not hasattr(cls, "delete"):
-            cls.delete = lambda obj: InstanceQuery(obj).delete()  # type: ignore[attr-defined]
+        for name, method in vars(ItemAccess).items():
+            if callable(method) and getattr(cls, name, None) is getattr(object, name, None):
+                setattr(cls, name, method)
 
     # -- registry ------------------------------------------------------------
     @classmethod
@@ -100,6 +105,30 @@ class Mapper:
     @classmethod
     def by_classname(cls, name: str) -> "Mapper":
         return mapper(resolve_class(name))
+
+    @classmethod
+    def by_class(cls, mapped_class: type) -> "Mapper":
+        """The mapper of ``mapped_class`` (``KeyError`` if it is not mapped)."""
+        return cls._registry[mapped_class]
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every mapped class (Ming's way of starting a test from scratch)."""
+        cls._registry.clear()
+        cls._by_name.clear()
+        cls._by_collection.clear()
+        cls._generation += 1
+
+    @classmethod
+    def replace_session(cls, session: Any) -> None:
+        """Make ``session`` the session of every mapped class (Ming's way of pointing a whole model elsewhere)."""
+        for m in cls.all_mappers():
+            m.session = session
+            meta = m.meta
+            if meta is not None:
+                meta.session = session
+            if m._collection is not None:
+                m._collection.m.session = session.impl
 
     @classmethod
     def by_collection(cls, collection_class: type) -> "Mapper":
@@ -302,7 +331,8 @@ class Mapper:
         return "\n".join(textwrap.wrap(text, width=60, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False))
 
     def __repr__(self) -> str:
-        return f"<Mapper {self.mapped_class.__name__}:{getattr(self.meta, 'name', None)}>"
+        name = self._collection.m.collection_name if self._collection is not None else getattr(self.meta, "name", None)
+        return f"<Mapper {self.mapped_class.__name__}:{name}>"
 
 
 def mapper(cls: Any, collection: Any = None, session: Any = None, **kwargs: Any) -> Mapper:
@@ -315,6 +345,27 @@ def mapper(cls: Any, collection: Any = None, session: Any = None, **kwargs: Any)
             raise ORMError(f"{cls.__name__} is not a mapped class")
         m = Mapper(cls, collection, session, **kwargs)
     return m.compile()
+
+
+class ItemAccess:
+    """What every mapped class has (Ming instruments it into imperatively mapped classes too):
+    ``obj['name']`` for ``obj.name``, ``'name' in obj``, ``obj.delete()``."""
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        setattr(self, name, value)
+
+    def __contains__(self, name: str) -> bool:
+        return hasattr(self, name)
+
+    def delete(self) -> None:
+        """Mark this object deleted; the next flush removes it from the database."""
+        InstanceQuery(self).delete()
 
 
 def set_attributes(obj: Any, **kwargs: Any) -> None:
@@ -356,10 +407,7 @@ def session(v: Any) -> Optional["ODMSession"]:
     """The ODM session managing a mapped object, or a mapped class's session."""
     if isinstance(v, type):
         return mapper(v).session
-    st = state(v)
-    if st.session is not None:
-        return st.session
-    return mapper(type(v)).session
+    return state(v).session  # None once the session forgot the object (expunge, clear)
 
 
 class Query(Generic[T]):
@@ -469,6 +517,12 @@ class InstanceQuery(Generic[T]):
 
     def update_if_not_modified(self, fields: Any, upsert: bool = False) -> bool:
         return self.session.update_if_not_modified(self.instance, fields, upsert=upsert)
+
+    def __getattr__(self, name: str) -> Any:
+        # as in Ming, the class's queries are reachable from an object too (obj.query.find(...))
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(Query(type(self.instance)), name)
 
 
 _InstQuery = InstanceQuery

@@ -158,7 +158,7 @@ class Persistence:
         registry.dispatch("after_update", sess, type(obj), obj, st)
 
     def delete(self, obj: Any, st: ObjectState) -> None:
-        """Delete a deleted object's document between its delete events, then forget the object."""
+        """Delete a deleted object's document between its delete events, then stop tracking the object."""
         m = mapper(type(obj))
         sess = self.session
         registry.dispatch("before_delete", sess, type(obj), obj, st)
@@ -166,7 +166,7 @@ class Persistence:
         if id_value is not Missing:
             self.collection(m).delete_one({"_id": id_value})
         registry.dispatch("after_delete", sess, type(obj), obj, st)
-        sess.expunge(obj)
+        sess.untrack(obj)
 
     # -- after a write -------------------------------------------------------
     @staticmethod

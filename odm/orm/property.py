@@ -163,21 +163,28 @@ class ForeignIdProperty(FieldProperty):
         if self._compiled:
             return
         self._compiled = True
-        id_schema = self._related_id_schema()
-        if self.uselist:
-            item = S.Array(id_schema, **self.kwargs)
-        else:
-            kwargs = dict(self.kwargs)
+        id_type = self._related_id_type()
+        kwargs = dict(self.kwargs)
+        if not self.uselist:
             kwargs.setdefault("if_missing", None)
-            item = _copy_scalar_schema(id_schema, **kwargs)
-        self.field = Field(self.name, item)
+        if isinstance(id_type, S.SchemaItem):
+            # a schema instance takes no options: build one of its kind
+            id_schema = id_type
+            if self.uselist:
+                item = S.Array(id_schema, **kwargs)
+            else:
+                item = _copy_scalar_schema(id_schema, **kwargs)
+            self.field = Field(self.name, item)
+        else:
+            # as in Ming, the field's type is the related _id's type (or a list of it)
+            self.field = Field(self.name, [id_type] if self.uselist else id_type, **kwargs)
 
-    def _related_id_schema(self) -> S.SchemaItem:
-        related = self.related
-        prop = getattr(related, "_id", None)  # the class attribute: the property itself
+    def _related_id_type(self) -> Any:
+        """The type the related class declares for its ``_id`` (``schema.ObjectId`` when it declares none)."""
+        prop = getattr(self.related, "_id", None)  # the class attribute: the property itself
         if isinstance(prop, FieldProperty) and not isinstance(prop, ForeignIdProperty):
-            return prop.field.schema
-        return S.ObjectId()
+            return prop.field.type
+        return S.ObjectId
 
     def __set__(self, instance: Any, value: Any) -> None:
         if not self._compiled:
@@ -251,7 +258,7 @@ class _Join:
             else:
                 self.fk.__set__(instance, None if value is None else _id_of(value))
             return
-        new_objects = list(value or [])
+        new_objects = [self._tracked(v) for v in (value or [])]
         own_id = state(instance).document.get("_id")
         new_keys = {id(o) for o in new_objects}
         current = self.get_current(instance)
@@ -260,6 +267,20 @@ class _Join:
                 self._unlink(obj, own_id)
         for obj in new_objects:
             self._link(obj, own_id)
+
+    def _tracked(self, value: Any) -> Any:
+        """The related object the session tracks for ``value`` (an object or an ``_id``), as Ming looks
+        each one up: a change to it is then flushed even when ``value`` came from a cleared session."""
+        mapped = isinstance(value, self.prop.related)
+        if mapped and (state(value).session is not None or "_id" not in state(value).document):
+            return value  # tracked already, or not stored yet: nothing to look up
+        sess = compiled_mapper(self.prop.related).session
+        tracked = sess.get(self.prop.related, _id_of(value) if mapped else value) if sess is not None else None
+        if tracked is not None:
+            return tracked
+        if not mapped:
+            raise ORMError(f"no {self.prop.related.__name__} with _id {value!r}")
+        return value
 
     def get_current(self, instance: Any) -> list:
         cursor, _ = self.query(instance)
@@ -338,16 +359,14 @@ class RelationProperty(ORMProperty):
             theirs = []
         elif side is False:
             own = []
-        if via is not None and own and theirs and owner is not related:
-            raise AmbiguousJoin(f"both {owner.__name__} and {related.__name__} have {via!r}: pass via=({via!r}, True/False)")
-        if own:
-            if len(own) > 1:
-                raise AmbiguousJoin(f"{owner.__name__} has several foreign ids to {related.__name__}: pass via=")
+        # Ming's precedence: a single foreign id on this class, else a single one on the related class
+        if len(own) == 1:
             return _Join(self, True, own[0])
-        if theirs:
-            if len(theirs) > 1:
-                raise AmbiguousJoin(f"{related.__name__} has several foreign ids to {owner.__name__}: pass via=")
+        if len(theirs) == 1:
             return _Join(self, False, theirs[0])
+        if own or theirs:
+            names = ", ".join(sorted({p.name or "?" for p in own + theirs}))
+            raise AmbiguousJoin(f"several foreign ids relate {owner.__name__} and {related.__name__} ({names}): pass via=")
         raise NoJoin(f"no ForeignIdProperty relates {owner.__name__} and {related.__name__}")
 
     def __get__(self, instance: Any, cls: Optional[type] = None) -> Any:

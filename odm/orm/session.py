@@ -130,10 +130,18 @@ class ODMSession(_NamedSessions):
         self.uow.save(obj)
         self.imap.save(obj)
 
-    def expunge(self, obj: Any) -> None:
-        """Stop tracking ``obj`` (unit of work and identity map)."""
+    def untrack(self, obj: Any) -> None:
+        """Drop ``obj`` from the unit of work and the identity map; it still names this session
+        (what a flushed delete does: the object was this session's)."""
         self.uow.expunge(obj)
         self.imap.expunge(obj)
+
+    def expunge(self, obj: Any) -> None:
+        """Stop tracking ``obj`` (unit of work and identity map); it has no session any more, as in Ming."""
+        self.untrack(obj)
+        st = state(obj)
+        if st.session is self:
+            st.session = None
 
     def delete(self, obj: Any) -> None:
         """Mark ``obj`` deleted; the next flush deletes it."""
@@ -143,7 +151,11 @@ class ODMSession(_NamedSessions):
             self.save(obj)
 
     def clear(self) -> None:
-        """Forget every tracked object."""
+        """Forget every tracked object (each has no session any more)."""
+        for obj in self.uow:
+            st = state(obj)
+            if st.session is self:
+                st.session = None
         self.uow.clear()
         self.imap.clear()
 
