@@ -274,3 +274,111 @@ def test_server_field_order_is_the_update_path_order():
     new = {"_id": 1, "z": 0, "c": 1, "b": 2, "a": {"y": 2, "x": 5, "m": 1}}
     layout = stored_layout(old, new)
     assert list(layout) == ["_id", "a", "z", "b", "c"] and list(layout["a"]) == ["x", "y", "m"]
+
+
+# -- found by running Ming's own odm tests -------------------------------------------
+def declare_basic(sess):
+    class Basic(MappedClass):
+        class __mongometa__:
+            name = "basic"
+
+        __mongometa__.session = sess
+        _id = FieldProperty(schema.ObjectId)
+        a = FieldProperty(int)
+
+    return Basic
+
+
+def test_an_object_has_no_session_once_forgotten(odm_session):
+    Basic = declare_basic(odm_session)
+    obj, other = Basic(a=1), Basic(a=2)
+    assert session_of(obj) is odm_session
+    odm_session.clear()
+    assert session_of(obj) is None and session_of(Basic) is odm_session
+    odm_session.save(other)
+    odm_session.expunge(other)
+    assert session_of(other) is None
+
+
+def test_item_access_reprs_and_instance_queries(odm_session):
+    Basic = declare_basic(odm_session)
+    assert repr(Basic.query.mapper) == "<Mapper Basic:basic>"
+    obj = Basic(a=1)
+    obj["a"] = 2
+    assert obj["a"] == 2 and "a" in obj and "nothing" not in obj
+    with pytest.raises(KeyError):
+        obj["nothing"]
+    odm_session.flush()
+    assert obj.query.find({"a": 2}).first() is obj  # the class's queries, from an object
+
+
+def test_replace_session_points_every_mapped_class_elsewhere(odm_session, odm_datastore):
+    Basic = declare_basic(odm_session)
+    Mapper.compile_all()
+    other = ODMSession(bind=odm_datastore)
+    Mapper.replace_session(other)
+    assert Basic.query.session is other
+    obj = Basic(a=5)
+    assert session_of(obj) is other and len(odm_session.uow) == 0
+    other.flush()
+    assert odm_session.db.basic.count_documents({"a": 5}) == 1
+
+
+def test_a_relation_with_via_prefers_the_foreign_id_of_its_own_class(odm_session):
+    class Parent(MappedClass):
+        class __mongometa__:
+            name = "parent"
+
+        __mongometa__.session = odm_session
+        _id = FieldProperty(int)
+        favourite_id = ForeignIdProperty("Child", uselist=True)
+        favourites = RelationProperty("Child", via="favourite_id")
+
+    class Child(MappedClass):
+        class __mongometa__:
+            name = "child"
+
+        __mongometa__.session = odm_session
+        _id = FieldProperty(int)
+        favourite_id = ForeignIdProperty(Parent)
+        favourite = RelationProperty("Parent", via="favourite_id")
+
+    Mapper.compile_all()
+    # a foreign id's type follows the related _id's declared type
+    assert Parent.favourite_id.field.type == [int] and Child.favourite_id.field.type is int
+    kids = [Child(_id=i) for i in range(3)]
+    parent = Parent(_id=1, favourite_id=[0, 2])
+    kids[1].favourite_id = 1
+    odm_session.flush()
+    assert [c._id for c in parent.favourites] == [0, 2]
+    assert kids[1].favourite is parent
+
+
+def test_assigning_a_backref_changes_the_tracked_objects(odm_session):
+    class Parent(MappedClass):
+        class __mongometa__:
+            name = "parent"
+
+        __mongometa__.session = odm_session
+        _id = FieldProperty(int)
+        child_ids = ForeignIdProperty("Child", uselist=True)
+
+    class Child(MappedClass):
+        class __mongometa__:
+            name = "child"
+
+        __mongometa__.session = odm_session
+        _id = FieldProperty(int)
+        parents = RelationProperty("Parent")
+
+    Mapper.compile_all()
+    Child(_id=4)
+    Parent(_id=1, child_ids=[4])
+    other = Parent(_id=2, child_ids=[])
+    odm_session.flush()
+    odm_session.clear()  # `other` is no longer tracked: its stored twin must be changed
+    child = Child.query.get(_id=4)
+    child.parents = child.parents + [other]
+    odm_session.flush()
+    odm_session.clear()
+    assert sorted(p._id for p in Child.query.get(_id=4).parents) == [1, 2]
