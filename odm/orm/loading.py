@@ -14,7 +14,7 @@ from ..base import Missing
 from ..cursor import Cursor, ResultShortcuts
 from ..exc import MingException
 from .events import registry
-from .mapper import Mapper, mapper
+from .mapper import Mapper, mapper, merge_load_options
 from .state import ObjectState, snapshot, state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,8 +31,9 @@ class Loader:
     def __init__(self, session: "ODMSession") -> None:
         self.session = session
 
-    def load(self, cls: type, raw: Optional[Mapping], refresh: bool = False, projected: bool = False,
-             allow_extra: bool = True, strip_extra: bool = True, validate: bool = True) -> Any:
+    def load(self, cls: type, raw: Optional[Mapping], refresh: Optional[bool] = None, projected: bool = False,
+             allow_extra: bool = True, strip_extra: bool = True, validate: bool = True,
+             instrument: Optional[bool] = None) -> Any:
         """The object for ``raw`` (``None`` for ``None``), queried as ``cls``.
 
         Without ``refresh`` an object already in the identity map is returned
@@ -42,6 +43,8 @@ class Loader:
         if raw is None:
             return None
         sess = self.session
+        if refresh is None:
+            refresh = mapper(cls).options["refresh"]
         id_value = raw.get("_id", Missing)
         if not refresh and id_value is not Missing:
             existing = sess.imap.get(cls, id_value)
@@ -59,6 +62,8 @@ class Loader:
             if obj is not None:
                 sess.expunge(obj)
             obj = target.new_object()
+            if instrument is not None:
+                state(obj).instrument = instrument
         st = state(obj)
         st.document = dict(doc)
         st.original_document = snapshot(dict(doc)) if projected else dict(raw)
@@ -69,11 +74,12 @@ class Loader:
         sess.save(obj)
         return obj
 
-    def cursor(self, cls: type, raw_cursor: Any, spec: Any, refresh: bool, projected: bool, action: str,
+    def cursor(self, cls: type, raw_cursor: Any, spec: Any, refresh: Optional[bool], projected: bool, action: str,
                args: tuple, kwargs: dict, load_options: dict) -> "ODMCursor":
         """An :class:`ODMCursor` loading the results of ``raw_cursor`` as objects of ``cls``."""
         def loader(raw: Mapping) -> Any:
-            return self.load(cls, raw, refresh=refresh, projected=projected, **load_options)
+            return self.load(cls, raw, refresh=cursor._refresh, projected=projected,
+                             instrument=cursor._instrument, **load_options)
 
         inner = Cursor(mapper(cls).polymorphic_collection, raw_cursor, spec=spec, loader=loader)
         cursor: ODMCursor = ODMCursor(self.session, cls, inner, refresh=refresh)
@@ -88,12 +94,13 @@ class ODMCursor(ResultShortcuts[T]):
     :meth:`limit`, :meth:`skip`, :meth:`sort` return the cursor so they chain.
     """
 
-    def __init__(self, session: "ODMSession", cls: type[T], ming_cursor: Cursor, refresh: bool = False,
+    def __init__(self, session: "ODMSession", cls: type[T], ming_cursor: Cursor, refresh: Optional[bool] = None,
                  decorate: Optional[Callable[[Any], Any]] = None, fields: Any = None) -> None:
         self.session = session
         self.cls = cls
         self.ming_cursor = ming_cursor
         self._refresh = refresh
+        self._instrument: Optional[bool] = None
         self._decorate = decorate
         self._fields = fields
 
@@ -118,6 +125,13 @@ class ODMCursor(ResultShortcuts[T]):
 
     def distinct(self, key: str, *args: Any, **kwargs: Any) -> list:
         return self.ming_cursor.distinct(key, *args, **kwargs)
+
+    def options(self, **options: Any) -> "ODMCursor[T]":
+        """Load the objects still to come with ``refresh=`` / ``instrument=`` (the mapper's options otherwise)."""
+        current = {"refresh": self._refresh, "instrument": self._instrument}
+        merge_load_options(current, options)
+        self._refresh, self._instrument = current["refresh"], current["instrument"]
+        return self
 
     def limit(self, limit: int) -> "ODMCursor[T]":
         self.ming_cursor.limit(limit)

@@ -51,8 +51,11 @@ class Mapper:
 
     def __init__(self, mapped_class: type, collection: Any = None, session: Any = None,
                  extensions: Optional[Iterable[Any]] = None, properties: Optional[Mapping[str, ORMProperty]] = None,
-                 include_properties: Optional[Iterable[str]] = None, exclude_properties: Iterable[str] = ()) -> None:
+                 include_properties: Optional[Iterable[str]] = None, exclude_properties: Iterable[str] = (),
+                 options: Optional[Mapping[str, Any]] = None) -> None:
         self.mapped_class = mapped_class
+        #: how objects are loaded unless a query says otherwise (``ODMCursor.options``)
+        self.options = merge_load_options(dict(DEFAULT_LOAD_OPTIONS), options or {})
         self.session = session
         self._collection = collection
         self._compiled = False
@@ -186,6 +189,7 @@ class Mapper:
         obj = cls.__new__(cls)
         if "_odm_state_" not in obj.__dict__:
             obj.__dict__["_odm_state_"] = ObjectState()
+        obj.__dict__["_odm_state_"].instrument = self.options["instrument"]
         return obj
 
     @property
@@ -347,6 +351,20 @@ def mapper(cls: Any, collection: Any = None, session: Any = None, **kwargs: Any)
     return m.compile()
 
 
+#: Ming's per-mapper / per-query load options: reload objects already in the identity map
+#: (``refresh``), hand out instrumented values (``instrument``).
+DEFAULT_LOAD_OPTIONS = {"refresh": False, "instrument": True}
+
+
+def merge_load_options(current: dict, changes: Mapping[str, Any]) -> dict:
+    """``current`` updated with ``changes``, refusing options that do not exist."""
+    unknown = sorted(set(changes) - set(DEFAULT_LOAD_OPTIONS))
+    if unknown:
+        raise TypeError(f"unknown load option(s) {', '.join(map(repr, unknown))}; known: refresh, instrument")
+    current.update((key, bool(value)) for key, value in changes.items())
+    return current
+
+
 class ItemAccess:
     """What every mapped class has (Ming instruments it into imperatively mapped classes too):
     ``obj['name']`` for ``obj.name``, ``'name' in obj``, ``obj.delete()``."""
@@ -391,6 +409,7 @@ def instrumented_init(init: Callable[..., None]) -> Callable[..., None]:
         st = self.__dict__.get("_odm_state_")
         if st is None:
             st = self.__dict__["_odm_state_"] = ObjectState()
+            st.instrument = mapper(type(self)).options["instrument"]
         st._init_depth += 1
         try:
             init(self, *args, **kwargs)

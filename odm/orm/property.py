@@ -101,7 +101,7 @@ class FieldProperty(ORMProperty):
         value = document.get(self.name, Missing)
         if value is Missing:
             raise AttributeError(self.name)
-        if isinstance(value, (dict, list)) and not getattr(value, "_tracker", None) is st:
+        if isinstance(value, (dict, list)) and st.instrument and not getattr(value, "_tracker", None) is st:
             value = instrument(value, st)
             document[self.name] = value
         return value

@@ -168,7 +168,7 @@ class ODMSession(_NamedSessions):
         if self.autoflush:
             self.flush()
         hook_args, hook_kwargs = (cls,) + args, dict(kwargs)
-        refresh = kwargs.pop("refresh", False)
+        refresh = kwargs.pop("refresh", None)
         kwargs.pop("decorate", None)
         load_options = {k: kwargs.pop(k) for k in ("allow_extra", "strip_extra", "validate") if k in kwargs}
         if "fields" in kwargs:

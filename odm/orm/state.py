@@ -28,7 +28,7 @@ class ObjectState:
     deleted = "deleted"
 
     __slots__ = ("status", "document", "original_document", "session", "projected", "extra_state", "_loading", "_init_depth",
-                 "validated")
+                 "validated", "instrument")
 
     def __init__(self, session: Optional["ODMSession"] = None) -> None:
         self.status = self.new
@@ -45,6 +45,10 @@ class ObjectState:
         #: flushed); an in-place change to a nested list or dict clears it.  A
         #: flush writes a validated document without validating it again.
         self.validated = True
+        #: False: properties hand out the stored lists and dicts themselves, not
+        #: instrumented copies (Ming's ``instrument`` option; changes in place are
+        #: then not tracked)
+        self.instrument = True
 
     def soil(self, validated: bool = False) -> None:
         """Mark the object changed (a clean object becomes dirty).

@@ -12,6 +12,8 @@ import pytest
 from odm import Field, Index, MingException, collection, schema
 from odm.orm import (
     ContextualODMSession,
+    InstrumentedList,
+    InstrumentedObj,
     ContextualORMSession,
     FieldProperty,
     ForeignIdProperty,
@@ -132,7 +134,34 @@ def test_session_mapper_takes_properties_and_include_exclude(odm_session):
     assert Child.query.get(_id=10).parent is loaded
     assert not hasattr(Child, "note") and parent.name == "p"
     with pytest.raises(TypeError):
-        odm_session.mapper(type("Other", (), {}), parent_doc, options=dict(instrument=False))
+        odm_session.mapper(type("Other", (), {}), parent_doc, polymorphic=True)
+    with pytest.raises(TypeError, match="'eager'"):
+        odm_session.mapper(type("Other", (), {}), parent_doc, options=dict(eager=True))
+
+
+def test_load_options_of_the_mapper_and_of_a_query(odm_session):
+    plain_doc = collection("plain", odm_session.impl, Field("_id", schema.ObjectId), Field("b", [int]),
+                           Field("c", dict(d=int)))
+
+    class Plain:
+        pass
+
+    odm_session.mapper(Plain, plain_doc, options=dict(instrument=False))
+    made = Plain(b=[1], c={"d": 2})
+    assert type(made.b) is list  # not instrumented: the stored list itself
+    odm_session.flush()
+    odm_session.clear()
+    loaded = Plain.query.find().first()
+    assert type(loaded.b) is list and not isinstance(loaded.b, InstrumentedList)
+    odm_session.clear()
+    loaded = Plain.query.find().options(instrument=True).first()
+    assert isinstance(loaded.b, InstrumentedList) and isinstance(loaded.c, InstrumentedObj)
+    loaded.b.append(3)
+    odm_session.db.plain.update_one({}, {"$set": {"c.d": 9}})
+    assert Plain.query.find().first().c["d"] == 2  # from the identity map
+    assert Plain.query.find().options(refresh=True).first().c["d"] == 9
+    with pytest.raises(TypeError):
+        Plain.query.find().options(lazy=True)
 
 
 # -- sessions per context, Ming's old names -----------------------------------------
