@@ -20,7 +20,8 @@ from .exc import MingException, ODMError
 from .metadata import Document, Field, Index, collection
 from .manager import InstanceManager, Manager
 from .session import Session
-from .odm import (
+from . import signals
+from .orm import (
     FieldProperty,
     FieldPropertyWithMissingNone,
     ForeignIdProperty,
@@ -40,6 +41,7 @@ from .odm import (
 
 __all__ = [
     "schema",
+    "signals",
     "ASCENDING",
     "DESCENDING",
     "Missing",

@@ -34,10 +34,14 @@ def _doc_class(cls_or_doc: Any) -> type:
     return cls_or_doc if isinstance(cls_or_doc, type) else type(cls_or_doc)
 
 
-def _is_operator_update(update: Any) -> bool:
+def is_operator_update(update: Any) -> bool:
+    """Whether ``update`` is an update document (``$`` operators) or pipeline, not a replacement."""
     if isinstance(update, list):  # an aggregation-pipeline update
         return True
     return bool(update) and all(str(k).startswith("$") for k in update)
+
+
+_is_operator_update = is_operator_update
 
 
 def _set_path(doc: dict, path: str, value: Any) -> None:
@@ -102,8 +106,12 @@ class Session:
             raise MingException("session is not bound to a datastore")
         return self.bind.db
 
-    def _impl(self, cls_or_doc: Any) -> Any:
-        """The raw collection of a document class (creating its indexes on first use)."""
+    def raw_collection(self, cls_or_doc: Any) -> Any:
+        """The pymongo-style collection of a document class or document (creating its indexes on first use).
+
+        Public for the mapper's persistence and loading, which write and read
+        through it; Ming calls it ``_impl``.
+        """
         cls = _doc_class(cls_or_doc)
         manager = cls.m
         if not manager.collection_name:
@@ -117,6 +125,8 @@ class Session:
                 self._create_indexes(collection, manager.indexes)
         return collection
 
+    _impl = raw_collection
+
     def _load(self, cls: type, raw: Optional[Mapping], allow_extra: bool = True, strip_extra: bool = True, validate: bool = True) -> Any:
         if raw is None:
             return None
@@ -124,7 +134,7 @@ class Session:
             return cls(raw)
         return cls.m.make(raw, allow_extra=allow_extra, strip_extra=strip_extra)
 
-    def _prep_save(self, doc: Any, validate: bool) -> Object:
+    def prepare_save(self, doc: Any, validate: bool) -> Object:
         """Run ``before_save`` and validate ``doc``; return the data to store."""
         manager = type(doc).m
         if manager.before_save is not None:
@@ -132,6 +142,8 @@ class Session:
         if validate:
             return manager.validate_for_save(doc)
         return Object(doc)
+
+    _prep_save = prepare_save
 
     @staticmethod
     def _replace_contents(doc: dict, data: Mapping) -> None:

@@ -1,58 +1,26 @@
-"""The ODM mapper: mapped classes, unit of work, identity map, relations, events.
+"""``ming.odm``'s module names over :mod:`odm.orm`, where the mapper lives.
 
-Built on the foundation layer (:mod:`odm.session`, :mod:`odm.metadata`), which
-never imports anything from here.  Everything is also importable from the
-top-level :mod:`odm` package; this module exists so code written for
-``ming.odm`` ports by renaming ``ming`` to ``odm``.
+Code written for Ming imports ``ming.odm``, ``ming.odm.odmsession``,
+``ming.odm.mapper``, ``ming.odm.property``, ``ming.odm.base`` ...; with
+``ming`` renamed to ``odm`` those imports land here and get the very objects
+:mod:`odm.orm` defines (nothing is copied or wrapped).
 """
 from __future__ import annotations
 
-from .base import ObjectState, session, state
-from .declarative import MappedClass
-from .icollection import InstrumentedList, InstrumentedObj
-from .identity_map import IdentityMap
-from .mapper import InstanceQuery, Mapper, MapperExtension, Query, mapper
-from .odmsession import ODMCursor, ODMSession, SessionExtension, ThreadLocalODMSession
-from .property import (
-    AmbiguousJoin,
-    FieldProperty,
-    FieldPropertyWithMissingNone,
-    ForeignIdProperty,
-    NoJoin,
-    ORMError,
-    RelationProperty,
+# The submodules first: importing one later would rebind the package's
+# ``mapper`` name (a function here, as in Ming) to the module.
+from . import (  # noqa: F401
+    base,
+    declarative,
+    icollection,
+    identity_map,
+    mapped_class,
+    mapper as _mapper_module,
+    middleware,
+    odmsession,
+    property as _property_module,
+    unit_of_work,
+    unitofwork,
 )
-from .unitofwork import UnitOfWork
-
-#: Ming's old name for the ODM session.
-ORMSession = ODMSession
-ThreadLocalORMSession = ThreadLocalODMSession
-
-__all__ = [
-    "MappedClass",
-    "FieldProperty",
-    "FieldPropertyWithMissingNone",
-    "ForeignIdProperty",
-    "RelationProperty",
-    "ODMSession",
-    "ThreadLocalODMSession",
-    "ORMSession",
-    "ThreadLocalORMSession",
-    "Mapper",
-    "mapper",
-    "MapperExtension",
-    "SessionExtension",
-    "ODMCursor",
-    "Query",
-    "InstanceQuery",
-    "state",
-    "session",
-    "ObjectState",
-    "UnitOfWork",
-    "IdentityMap",
-    "InstrumentedList",
-    "InstrumentedObj",
-    "ORMError",
-    "NoJoin",
-    "AmbiguousJoin",
-]
+from ..orm import *  # noqa: F401,F403,E402
+from ..orm import __all__  # noqa: F401,E402

@@ -1,4 +1,4 @@
 """Where Ming's documentation says mapped classes come from (``ming.odm.mapped_class.MappedClass``)."""
-from .declarative import MappedClass, _MappedClassMeta
+from ..orm.declarative import MappedClass, _MappedClassMeta
 
 __all__ = ["MappedClass", "_MappedClassMeta"]

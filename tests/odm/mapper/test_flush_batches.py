@@ -67,8 +67,8 @@ class _Spy:
 def writes(odm_session, monkeypatch) -> list:
     log: list = []
     impl = odm_session.impl
-    original = impl._impl
-    monkeypatch.setattr(impl, "_impl", lambda cls: _Spy(original(cls), log))
+    original = impl.raw_collection
+    monkeypatch.setattr(impl, "raw_collection", lambda cls: _Spy(original(cls), log))
     return log
 
 

@@ -1,0 +1,81 @@
+"""The ODM mapper: mapped classes, sessions, unit of work, identity map, relations, events.
+
+Built on the foundation layer (:mod:`odm.session`, :mod:`odm.metadata`), which
+never imports anything from here.  Split the way SQLAlchemy splits its ORM,
+each module importing only those listed before it:
+
+* :mod:`~odm.orm.state` - :class:`ObjectState`, one per mapped object;
+* :mod:`~odm.orm.events` - the one event registry (``SessionExtension``,
+  ``MapperExtension`` and :mod:`odm.signals` are adapters over it);
+* :mod:`~odm.orm.icollection`, :mod:`~odm.orm.property` - instrumented values, properties;
+* :mod:`~odm.orm.mapper` - :class:`Mapper`, ``Query``;
+* :mod:`~odm.orm.identity_map` - one object per document;
+* :mod:`~odm.orm.persistence` - insert/update/delete emission, the ``$set``/``$unset`` diff;
+* :mod:`~odm.orm.loading` - raw document → object, :class:`ODMCursor`;
+* :mod:`~odm.orm.unit_of_work` - tracking, flush order and batching;
+* :mod:`~odm.orm.session` - :class:`ODMSession`, the API over all of them;
+* :mod:`~odm.orm.declarative` - :class:`MappedClass`.
+
+Everything is also importable from :mod:`odm` and, under Ming's module names,
+from :mod:`odm.odm` (``odm.odm.odmsession``, ``odm.odm.base`` ...), so code
+written for ``ming.odm`` (or the older ``ming.orm``) ports by renaming
+``ming`` to ``odm``.
+"""
+from __future__ import annotations
+
+from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
+from .declarative import MappedClass
+from .events import EventRegistry, MapperExtension, SessionExtension, registry as event_registry
+from .icollection import InstrumentedList, InstrumentedObj
+from .identity_map import IdentityMap
+from .loading import ODMCursor
+from .mapper import InstanceQuery, Mapper, Query, mapper, session  # after .session: the function, not the module
+from .property import (
+    AmbiguousJoin,
+    FieldProperty,
+    FieldPropertyWithMissingNone,
+    ForeignIdProperty,
+    NoJoin,
+    ORMError,
+    RelationProperty,
+)
+from .state import ObjectState, state
+from .unit_of_work import UnitOfWork
+
+#: Ming's old names for the ODM sessions (``ming.orm``).
+ORMSession = ODMSession
+ThreadLocalORMSession = ThreadLocalODMSession
+ContextualORMSession = ContextualODMSession
+
+__all__ = [
+    "MappedClass",
+    "FieldProperty",
+    "FieldPropertyWithMissingNone",
+    "ForeignIdProperty",
+    "RelationProperty",
+    "ODMSession",
+    "ThreadLocalODMSession",
+    "ContextualODMSession",
+    "ORMSession",
+    "ThreadLocalORMSession",
+    "ContextualORMSession",
+    "Mapper",
+    "mapper",
+    "MapperExtension",
+    "SessionExtension",
+    "EventRegistry",
+    "event_registry",
+    "ODMCursor",
+    "Query",
+    "InstanceQuery",
+    "state",
+    "session",
+    "ObjectState",
+    "UnitOfWork",
+    "IdentityMap",
+    "InstrumentedList",
+    "InstrumentedObj",
+    "ORMError",
+    "NoJoin",
+    "AmbiguousJoin",
+]

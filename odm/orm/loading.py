@@ -1,0 +1,166 @@
+"""Loading: raw documents from the database become mapped objects, through the identity map.
+
+:class:`Loader` turns one raw document into the object of the right class of
+a polymorphic hierarchy (validated, or not when asked), reusing the object the
+session's identity map already holds for that ``_id`` unless a refresh is
+asked.  :class:`ODMCursor` hands out query results through it one at a time.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
+
+from ..base import Missing
+from ..cursor import Cursor, ResultShortcuts
+from ..exc import MingException
+from .events import registry
+from .mapper import Mapper, mapper, merge_load_options
+from .state import ObjectState, snapshot, state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .session import ODMSession
+
+__all__ = ["Loader", "ODMCursor"]
+
+T = TypeVar("T")
+
+
+class Loader:
+    """Makes the objects of one session from raw documents."""
+
+    def __init__(self, session: "ODMSession") -> None:
+        self.session = session
+
+    def load(self, cls: type, raw: Optional[Mapping], refresh: Optional[bool] = None, projected: bool = False,
+             allow_extra: bool = True, strip_extra: bool = True, validate: bool = True,
+             instrument: Optional[bool] = None) -> Any:
+        """The object for ``raw`` (``None`` for ``None``), queried as ``cls``.
+
+        Without ``refresh`` an object already in the identity map is returned
+        as it is (unsaved changes included); with it, the object is reloaded
+        from ``raw``.  ``projected`` says ``raw`` may lack fields.
+        """
+        if raw is None:
+            return None
+        sess = self.session
+        if refresh is None:
+            refresh = mapper(cls).options["refresh"]
+        id_value = raw.get("_id", Missing)
+        if not refresh and id_value is not Missing:
+            existing = sess.imap.get(cls, id_value)
+            if existing is not None:
+                return existing
+        fcls = mapper(cls).polymorphic_collection
+        if validate:
+            doc = fcls.m.make(raw, allow_extra=allow_extra, strip_extra=strip_extra)
+        else:
+            doc = fcls(raw)
+        target = Mapper.for_collection(type(doc)) or mapper(cls)
+        mapped = target.mapped_class
+        obj = sess.imap.get(mapped, doc.get("_id")) if "_id" in doc else None
+        if obj is None or type(obj) is not mapped:
+            if obj is not None:
+                sess.expunge(obj)
+            obj = target.new_object()
+            if instrument is not None:
+                state(obj).instrument = instrument
+        st = state(obj)
+        st.document = dict(doc)
+        st.original_document = snapshot(dict(doc)) if projected else dict(raw)
+        # kept extra keys would fail the save-time validation: validate those again
+        st.validated = validate and (strip_extra or not allow_extra)
+        st.projected = projected
+        st.status = ObjectState.clean
+        sess.save(obj)
+        return obj
+
+    def cursor(self, cls: type, raw_cursor: Any, spec: Any, refresh: Optional[bool], projected: bool, action: str,
+               args: tuple, kwargs: dict, load_options: dict) -> "ODMCursor":
+        """An :class:`ODMCursor` loading the results of ``raw_cursor`` as objects of ``cls``."""
+        def loader(raw: Mapping) -> Any:
+            return self.load(cls, raw, refresh=cursor._refresh, projected=projected,
+                             instrument=cursor._instrument, **load_options)
+
+        inner = Cursor(mapper(cls).polymorphic_collection, raw_cursor, spec=spec, loader=loader)
+        cursor: ODMCursor = ODMCursor(self.session, cls, inner, refresh=refresh)
+        registry.dispatch("cursor_created", self.session, None, cursor, action, args, kwargs)
+        return cursor
+
+
+class ODMCursor(ResultShortcuts[T]):
+    """The results of an ODM query, as mapped objects (from the identity map when already loaded).
+
+    Iterate it, or use :meth:`all`, :meth:`first`, :meth:`one`, :meth:`count`;
+    :meth:`limit`, :meth:`skip`, :meth:`sort` return the cursor so they chain.
+    """
+
+    def __init__(self, session: "ODMSession", cls: type[T], ming_cursor: Cursor, refresh: Optional[bool] = None,
+                 decorate: Optional[Callable[[Any], Any]] = None, fields: Any = None) -> None:
+        self.session = session
+        self.cls = cls
+        self.ming_cursor = ming_cursor
+        self._refresh = refresh
+        self._instrument: Optional[bool] = None
+        self._decorate = decorate
+        self._fields = fields
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def next(self) -> T:
+        registry.dispatch("before_cursor_next", self.session, None, self)
+        obj = next(self.ming_cursor)
+        registry.dispatch("after_cursor_next", self.session, None, self)
+        if self._decorate is not None:
+            obj = self._decorate(obj)
+        return obj
+
+    __next__ = next
+
+    def __bool__(self) -> bool:
+        raise MingException("Cannot evaluate an ODMCursor to a boolean: use first() or count()")
+
+    def count(self, with_limit_and_skip: bool = False) -> int:
+        return self.ming_cursor.count(with_limit_and_skip)
+
+    def distinct(self, key: str, *args: Any, **kwargs: Any) -> list:
+        return self.ming_cursor.distinct(key, *args, **kwargs)
+
+    def options(self, **options: Any) -> "ODMCursor[T]":
+        """Load the objects still to come with ``refresh=`` / ``instrument=`` (the mapper's options otherwise)."""
+        current = {"refresh": self._refresh, "instrument": self._instrument}
+        merge_load_options(current, options)
+        self._refresh, self._instrument = current["refresh"], current["instrument"]
+        return self
+
+    def limit(self, limit: int) -> "ODMCursor[T]":
+        self.ming_cursor.limit(limit)
+        return self
+
+    def skip(self, skip: int) -> "ODMCursor[T]":
+        self.ming_cursor.skip(skip)
+        return self
+
+    def sort(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
+        self.ming_cursor.sort(*args, **kwargs)
+        return self
+
+    def hint(self, index: Any) -> "ODMCursor[T]":
+        self.ming_cursor.hint(index)
+        return self
+
+    def rewind(self) -> "ODMCursor[T]":
+        self.ming_cursor.rewind()
+        return self
+
+    def close(self) -> None:
+        self.ming_cursor.close()
+
+    def __enter__(self) -> "ODMCursor[T]":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<ODMCursor of {self.cls.__name__}>"
