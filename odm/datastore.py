@@ -36,9 +36,10 @@ _MIM_SCHEME = "mim"
 
 
 def _mim_client(*args: Any, **kwargs: Any) -> Any:
-    """Open a mim client; imported here so ``import odm`` never imports mim."""
-    mim = importlib.import_module("mim")
-    return mim.MongoClient(*args, **kwargs)
+    """Open a mim client with Ming's helpers (:class:`odm.mim.Connection`); imported
+    here so ``import odm`` never imports mim."""
+    adapter = importlib.import_module("odm.mim")
+    return adapter.Connection(*args, **kwargs)
 
 
 def _is_mim_url(value: Any) -> bool:
