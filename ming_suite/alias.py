@@ -9,7 +9,8 @@ finder) answers those imports:
   and its submodules load from there like any package;
 * every other ``ming.X.Y`` is the very module object ``odm.X.Y`` (not a copy:
   ``mock.patch('ming.session.Session.x')`` patches odm's class), after the
-  renames in :data:`RENAMED` for the few modules odm names differently.
+  renames in :data:`RENAMED` for the few modules named differently
+  (``ming.mim`` is :mod:`mim.ming`: the ODM itself never imports mim).
 
 A ``ming.X`` odm does not have fails with ``ModuleNotFoundError``, as it would
 for a user porting an application.
@@ -29,6 +30,7 @@ __all__ = ["MingAlias", "install", "uninstall", "odm_name"]
 
 #: Ming module names whose odm counterpart is spelled differently.
 RENAMED = {
+    "ming.mim": "mim.ming",
     "ming.odm.unit_of_work": "odm.odm.unitofwork",
 }
 

@@ -17,6 +17,7 @@ ODM uses only the public pymongo API of the database object.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -25,7 +26,9 @@ from urllib.parse import urlsplit
 import pymongo
 from pymongo.errors import ConnectionFailure
 
-from .exc import MingException, MongoGone
+from .exc import MingConfigError, MingException, MongoGone
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Engine", "DataStore", "create_engine", "create_datastore", "DEFAULT_DATABASE"]
 
@@ -36,10 +39,25 @@ _MIM_SCHEME = "mim"
 
 
 def _mim_client(*args: Any, **kwargs: Any) -> Any:
-    """Open a mim client with Ming's helpers (:class:`odm.mim.Connection`); imported
-    here so ``import odm`` never imports mim."""
-    adapter = importlib.import_module("odm.mim")
-    return adapter.Connection(*args, **kwargs)
+    """Open a mim client; imported here so ``import odm`` never imports mim.
+
+    A URL naming no host and no option (``mim://``, ``mim:///db``) is Ming's
+    process-wide shared connection, :meth:`mim.ming.Connection.get`, with its
+    ``drop_all()`` and a ``close()`` that does not end it; ``mim://host/db``
+    is a mim client of the server of that name.
+    """
+    mim = importlib.import_module("mim")
+    if not kwargs and len(args) == 1 and _is_shared_mim_url(args[0]):
+        return importlib.import_module("mim.ming").Connection.get()
+    return mim.MongoClient(*args, **kwargs)
+
+
+def _is_shared_mim_url(url: Any) -> bool:
+    """``mim://`` or ``mim:///db``: no host, no options (Ming ignores them all)."""
+    if not _is_mim_url(url):
+        return False
+    hosts, _, path = url.split("://", 1)[1].partition("/")
+    return not hosts and "?" not in path
 
 
 def _is_mim_url(value: Any) -> bool:
@@ -97,6 +115,7 @@ class Engine:
                     self._conn = self._Connection(*self._conn_args, **self._conn_kwargs)
                     return self._conn
                 except ConnectionFailure as exc:
+                    log.exception("could not connect (attempt %d of %d)", attempt + 1, attempts)
                     if attempt + 1 == attempts:
                         raise MongoGone(f"could not connect after {attempts} attempt(s): {exc}") from exc
                     self._sleep(1)
@@ -104,6 +123,13 @@ class Engine:
 
     def __getitem__(self, name: str) -> Any:
         return self.conn[name]
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else is the client's (``engine.drop_all()``, ``engine.list_database_names()``),
+        as in Ming."""
+        if name.startswith("_") or name == "conn":  # conn itself failed: no recursion
+            raise AttributeError(name)
+        return getattr(self.conn, name)
 
     def __repr__(self) -> str:
         return f"<Engine {self._conn!r}>"
@@ -137,6 +163,12 @@ class DataStore:
     def conn(self) -> Any:
         """The client this datastore's database belongs to."""
         return self.bind.conn
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else is the database's (``datastore.my_collection``), as in Ming."""
+        if name.startswith("_") or name == "db":
+            raise AttributeError(name)
+        return getattr(self.db, name)
 
     def __repr__(self) -> str:
         return f"<DataStore {self._db!r}>"
@@ -194,6 +226,9 @@ def create_datastore(uri: str, **kwargs: Any) -> DataStore:
     bind: Optional[Engine] = kwargs.pop("bind", None)
     authenticate: Optional[dict] = kwargs.pop("authenticate", None)
     database: Optional[str] = kwargs.pop("database", None)
+    if bind is not None and kwargs:
+        raise MingConfigError(f"client options cannot be given with bind= (the engine is already "
+                              f"configured): {sorted(kwargs)}")
     if "://" in uri:
         name = _database_from_url(uri) or database or DEFAULT_DATABASE
         engine_args: tuple = (uri,)

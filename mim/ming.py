@@ -2,7 +2,8 @@
 
 Ming ships its own in-memory server, ``ming.mim``; test suites written for
 Ming use a few of its helpers beyond pymongo's API.  This module provides
-them on top of mim, so ``from ming import mim`` ports as ``from odm import mim``:
+them on top of mim, so ``from ming import mim`` ports as
+``from mim import ming as mim``:
 
 * :class:`Connection` - the client ``create_datastore('mim://…')`` opens: a
   :class:`mim.MongoClient` that also offers ``drop_all()`` / ``clear_all()``,
@@ -12,7 +13,8 @@ them on top of mim, so ``from ming import mim`` ports as ``from odm import mim``
   match a document (MongoDB's query semantics, mim's matcher);
 * :class:`BsonArith` - MongoDB's BSON comparison order.
 
-Importing this module imports mim; ``import odm`` alone never does.
+odm opens :meth:`Connection.get` for ``create_datastore('mim:///db')`` (a
+``mim://`` URL naming no host), as Ming does.
 """
 from __future__ import annotations
 
@@ -22,16 +24,15 @@ from typing import Any, Optional
 import bson
 from bson.codec_options import CodecOptions
 
-import mim as _mim
-from mim.boundary import raise_server_error, to_engine
-from mim.engine.errors import ServerError
-from mim.engine.matcher import compile_filter
-from mim.engine.matcher.positional import matched_array_index
-from mim.engine.values import compare
-
-Collection = _mim.Collection
-Cursor = _mim.Cursor
-Database = _mim.Database
+from .boundary import raise_server_error, to_engine
+from .client import MongoClient
+from .collection import Collection
+from .cursor import Cursor
+from .database import Database
+from .engine.errors import ServerError
+from .engine.matcher import compile_filter
+from .engine.matcher.positional import matched_array_index
+from .engine.values import compare
 
 __all__ = ["Connection", "Database", "Collection", "Cursor", "match", "MatchDoc", "MatchList",
            "BsonArith"]
@@ -44,7 +45,7 @@ SHARED_URL = "mim://"
 _MATCH_CODEC = CodecOptions(uuid_representation=bson.binary.UuidRepresentation.STANDARD)
 
 
-class Connection(_mim.MongoClient):
+class Connection(MongoClient):
     """A mim client with Ming's ``ming.mim.Connection`` helpers.
 
     Clients for the same address share one in-memory server, so
