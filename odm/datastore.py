@@ -60,6 +60,20 @@ def _is_shared_mim_url(url: Any) -> bool:
     return not hosts and "?" not in path
 
 
+def _client_class() -> Callable[..., Any]:
+    """The class ``mongodb://`` engines use: pymongo's ``MongoClient`` as it is at
+    call time, or ``odm.datastore.MongoClient`` when something (a test's
+    ``mock.patch('odm.datastore.MongoClient')``, as Ming's tests do) set it."""
+    return globals().get("MongoClient") or pymongo.MongoClient
+
+
+def __getattr__(name: str) -> Any:
+    """``odm.datastore.MongoClient`` reads as pymongo's current class until it is set."""
+    if name == "MongoClient":
+        return pymongo.MongoClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _is_mim_url(value: Any) -> bool:
     return isinstance(value, str) and value.split(":", 1)[0].lower() == _MIM_SCHEME and "://" in value
 
@@ -188,7 +202,7 @@ def create_engine(*args: Any, **kwargs: Any) -> Engine:
         auto_ensure_indexes = auto_ensure_indexes.strip().lower() in ("1", "true", "yes", "on")
     if use_class is None:
         target = args[0] if args else kwargs.get("host")
-        use_class = _mim_client if _is_mim_url(target) else pymongo.MongoClient
+        use_class = _mim_client if _is_mim_url(target) else _client_class()
     return Engine(use_class, args, kwargs, connect_retry, bool(auto_ensure_indexes))
 
 
