@@ -29,10 +29,10 @@ from .client import MongoClient
 from .collection import Collection
 from .cursor import Cursor
 from .database import Database
-from .engine.errors import ServerError
-from .engine.matcher import compile_filter
-from .engine.matcher.positional import matched_array_index
-from .engine.values import compare
+from .engine.languages.matcher import compile_filter
+from .engine.languages.matcher.positional import matched_array_index
+from .engine.values.errors import ServerError
+from .engine.values.order import compare
 
 __all__ = ["Connection", "Database", "Collection", "Cursor", "match", "MatchDoc", "MatchList",
            "BsonArith"]
