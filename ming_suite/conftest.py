@@ -3,10 +3,10 @@
 Off by default (it downloads Ming's newest sdist); ``.ci/run`` turns it on.  With
 ``--ming`` this directory collects the modules of Ming's ``ming/tests`` package
 (fetched by :mod:`ming_suite.sdist`), imported through :mod:`ming_suite.alias`
-so that ``ming`` is odm, ``ming.mim`` is odm's Ming-style adapter over mim, and
-so on.  Tests listed in ``excluded.toml`` run as ``xfail(strict=True)``; every
-other test is applicable and must pass.  The run ends with the count for the
-README: passed / applicable, and how many were excluded.
+so that ``ming`` is odm, ``ming.mim`` is :mod:`mim.ming`, and so on.  Tests
+in ``excluded.toml`` do not apply (see :mod:`ming_suite.exclusions`); tests in
+``gaps.toml`` apply but fail today; every other test must pass.  The run ends
+with the count for the README: passed / applicable, and how many were excluded.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any, Iterable, Optional
 import pytest
 
 from ming_suite import alias
-from ming_suite.exclusions import EXCLUDED_FILE, Exclusion, load_exclusions
+from ming_suite.exclusions import EXCLUDED_FILE, GAPS_FILE, Listing, load_exclusions, load_gaps
 from ming_suite.sdist import MingTests, fetch
 
 HERE = Path(__file__).resolve().parent
@@ -49,12 +49,17 @@ class MingSuite(pytest.File):
         tests = fetch()
         alias.install(tests.package_root)
         exclusions = load_exclusions()
-        _STATE.update(tests=tests, exclusions=exclusions, outcomes={}, excluded_modules=[],
+        listed = dict(exclusions)
+        for test_id, gap in load_gaps().items():
+            if test_id in listed:
+                raise pytest.UsageError(f"{test_id!r} is both excluded and a known gap")
+            listed[test_id] = gap
+        _STATE.update(tests=tests, listed=listed, outcomes={}, excluded_modules=[],
                       node_prefix=tests.tests_dir.relative_to(self.config.rootpath).as_posix())
         modules = []
         for file in sorted(tests.tests_dir.rglob("test_*.py")):
             relative = file.relative_to(tests.tests_dir).as_posix()
-            if relative in exclusions:
+            if relative in exclusions and exclusions[relative].skipped:
                 _STATE["excluded_modules"].append(relative)
                 continue
             modules.append(MingModule.from_parent(self, path=file))
@@ -83,20 +88,24 @@ def _ming_id(item: pytest.Item) -> Optional[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if "tests" not in _STATE:
         return
-    exclusions: dict[str, Exclusion] = _STATE["exclusions"]
+    listed: dict[str, Listing] = _STATE["listed"]
     named = set(_STATE["excluded_modules"])
     for item in items:
         ming_id = _ming_id(item)
         if ming_id is None:
             continue
-        exclusion = exclusions.get(ming_id)
-        if exclusion is not None:
-            named.add(ming_id)
-            item.add_marker(pytest.mark.xfail(strict=True, reason=f"excluded: {exclusion}"))
-    unknown = sorted(set(exclusions) - named)
-    if unknown:
-        raise pytest.UsageError(f"{EXCLUDED_FILE.name} names tests Ming's suite does not have "
-                                f"(or that were deselected): {unknown}")
+        listing = listed.get(ming_id)
+        if listing is None:
+            continue
+        named.add(ming_id)
+        if listing.skipped:
+            item.add_marker(pytest.mark.skip(reason=f"excluded: {listing}"))
+        else:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=str(listing)))
+    unknown = sorted(set(listed) - named)
+    if unknown and not config.getoption("keyword") and not config.getoption("markexpr"):
+        raise pytest.UsageError(f"{EXCLUDED_FILE.name}/{GAPS_FILE.name} name tests Ming's suite "
+                                f"does not have: {unknown}")
 
 
 class _OutcomeRecorder:
@@ -109,10 +118,14 @@ class _OutcomeRecorder:
         if outcomes is None or not report.nodeid.startswith(_STATE["node_prefix"]):
             return
         if report.when == "call" or report.outcome != "passed":
-            if hasattr(report, "wasxfail"):
-                outcome = "excluded" if report.skipped else "excluded but passing"
-            else:
+            ming_id = report.nodeid[len(_STATE["node_prefix"]) + 1:]
+            listing = _STATE["listed"].get(ming_id)
+            if listing is None:
                 outcome = report.outcome
+            elif report.outcome == "failed":
+                outcome = "listed but passing"  # XPASS(strict): the expected failure did not come
+            else:
+                outcome = "gap" if listing.kind == "gap" else "excluded"
             if outcomes.get(report.nodeid, "passed") == "passed":
                 outcomes[report.nodeid] = outcome
 
@@ -127,17 +140,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     tests: MingTests = _STATE["tests"]
     counts = Counter(_STATE["outcomes"].values())
-    applicable = counts["passed"] + counts["failed"] + counts["skipped"]
-    excluded = counts["excluded"] + counts["excluded but passing"]
+    applicable = counts["passed"] + counts["failed"] + counts["skipped"] + counts["gap"]
     terminalreporter.section("Ming's own test suite")
     terminalreporter.write_line(
         f"Ming {tests.version}: {counts['passed']} passed / {applicable} applicable "
-        f"({counts['failed']} failing, {counts['skipped']} skipped), {excluded} excluded "
-        f"+ {len(_STATE['excluded_modules'])} excluded module(s) "
-        f"(ming_suite/{EXCLUDED_FILE.name})")
-    if counts["excluded but passing"]:
+        f"({counts['gap']} known gaps in ming_suite/{GAPS_FILE.name}, {counts['failed']} "
+        f"failing, {counts['skipped']} skipped); {counts['excluded']} excluded tests and "
+        f"{len(_STATE['excluded_modules'])} excluded module(s) (ming_suite/{EXCLUDED_FILE.name})")
+    if counts["listed but passing"]:
         terminalreporter.write_line(
-            f"{counts['excluded but passing']} excluded test(s) now pass: take them off the list")
+            f"{counts['listed but passing']} listed test(s) now pass: take them off their list")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -129,9 +129,9 @@ class Engine:
                     self._conn = self._Connection(*self._conn_args, **self._conn_kwargs)
                     return self._conn
                 except ConnectionFailure as exc:
-                    log.exception("could not connect (attempt %d of %d)", attempt + 1, attempts)
                     if attempt + 1 == attempts:
                         raise MongoGone(f"could not connect after {attempts} attempt(s): {exc}") from exc
+                    log.exception("could not connect (attempt %d of %d); retrying", attempt + 1, attempts)
                     self._sleep(1)
         return self._conn  # pragma: no cover - loop always returns or raises
 
