@@ -16,7 +16,10 @@ from typing import Any, Iterable
 
 import pymongo
 
+from .cursor import Cursor  # Ming's ``ming.base.Cursor``: the Document cursor
+
 __all__ = [
+    "Cursor",
     "Missing",
     "NoDefault",
     "Object",

@@ -127,9 +127,9 @@ class Cursor(ResultShortcuts[T]):
             kwargs["hint"] = self._hint
         return self.cursor.collection.count_documents(self._spec, **kwargs)
 
-    def distinct(self, key: str, *args: Any, **kwargs: Any) -> list:
-        """Distinct values of ``key`` among the documents this query matches."""
-        return self.cursor.distinct(key, *args, **kwargs)
+    def distinct(self, *args: Any, **kwargs: Any) -> list:
+        """``distinct(key)``: the distinct values of ``key`` among the documents this query matches."""
+        return self.cursor.distinct(*args, **kwargs)
 
     # -- modifiers (return self so calls chain) --------------------------
     def limit(self, limit: int) -> "Cursor[T]":

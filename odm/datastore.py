@@ -17,6 +17,7 @@ ODM uses only the public pymongo API of the database object.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 import time
 from typing import Any, Callable, Optional
@@ -25,7 +26,9 @@ from urllib.parse import urlsplit
 import pymongo
 from pymongo.errors import ConnectionFailure
 
-from .exc import MingException, MongoGone
+from .exc import MingConfigError, MingException, MongoGone
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Engine", "DataStore", "create_engine", "create_datastore", "DEFAULT_DATABASE"]
 
@@ -36,9 +39,39 @@ _MIM_SCHEME = "mim"
 
 
 def _mim_client(*args: Any, **kwargs: Any) -> Any:
-    """Open a mim client; imported here so ``import odm`` never imports mim."""
+    """Open a mim client; imported here so ``import odm`` never imports mim.
+
+    A URL naming no host and no option (``mim://``, ``mim:///db``) is Ming's
+    process-wide shared connection, :meth:`mim.ming.Connection.get`, with its
+    ``drop_all()`` and a ``close()`` that does not end it; ``mim://host/db``
+    is a mim client of the server of that name.
+    """
     mim = importlib.import_module("mim")
+    if not kwargs and len(args) == 1 and _is_shared_mim_url(args[0]):
+        return importlib.import_module("mim.ming").Connection.get()
     return mim.MongoClient(*args, **kwargs)
+
+
+def _is_shared_mim_url(url: Any) -> bool:
+    """``mim://`` or ``mim:///db``: no host, no options (Ming ignores them all)."""
+    if not _is_mim_url(url):
+        return False
+    hosts, _, path = url.split("://", 1)[1].partition("/")
+    return not hosts and "?" not in path
+
+
+def _client_class() -> Callable[..., Any]:
+    """The class ``mongodb://`` engines use: pymongo's ``MongoClient`` as it is at
+    call time, or ``odm.datastore.MongoClient`` when something (a test's
+    ``mock.patch('odm.datastore.MongoClient')``, as Ming's tests do) set it."""
+    return globals().get("MongoClient") or pymongo.MongoClient
+
+
+def __getattr__(name: str) -> Any:
+    """``odm.datastore.MongoClient`` reads as pymongo's current class until it is set."""
+    if name == "MongoClient":
+        return pymongo.MongoClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _is_mim_url(value: Any) -> bool:
@@ -98,11 +131,19 @@ class Engine:
                 except ConnectionFailure as exc:
                     if attempt + 1 == attempts:
                         raise MongoGone(f"could not connect after {attempts} attempt(s): {exc}") from exc
+                    log.exception("could not connect (attempt %d of %d); retrying", attempt + 1, attempts)
                     self._sleep(1)
         return self._conn  # pragma: no cover - loop always returns or raises
 
     def __getitem__(self, name: str) -> Any:
         return self.conn[name]
+
+    def __getattr__(self, name: str) -> Any:
+        """Anything else is the client's (``engine.drop_all()``, ``engine.list_database_names()``),
+        as in Ming."""
+        if name.startswith("_") or name == "conn":  # conn itself failed: no recursion
+            raise AttributeError(name)
+        return getattr(self.conn, name)
 
     def __repr__(self) -> str:
         return f"<Engine {self._conn!r}>"
@@ -137,6 +178,12 @@ class DataStore:
         """The client this datastore's database belongs to."""
         return self.bind.conn
 
+    def __getattr__(self, name: str) -> Any:
+        """Anything else is the database's (``datastore.my_collection``), as in Ming."""
+        if name.startswith("_") or name == "db":
+            raise AttributeError(name)
+        return getattr(self.db, name)
+
     def __repr__(self) -> str:
         return f"<DataStore {self._db!r}>"
 
@@ -155,7 +202,7 @@ def create_engine(*args: Any, **kwargs: Any) -> Engine:
         auto_ensure_indexes = auto_ensure_indexes.strip().lower() in ("1", "true", "yes", "on")
     if use_class is None:
         target = args[0] if args else kwargs.get("host")
-        use_class = _mim_client if _is_mim_url(target) else pymongo.MongoClient
+        use_class = _mim_client if _is_mim_url(target) else _client_class()
     return Engine(use_class, args, kwargs, connect_retry, bool(auto_ensure_indexes))
 
 
@@ -193,6 +240,9 @@ def create_datastore(uri: str, **kwargs: Any) -> DataStore:
     bind: Optional[Engine] = kwargs.pop("bind", None)
     authenticate: Optional[dict] = kwargs.pop("authenticate", None)
     database: Optional[str] = kwargs.pop("database", None)
+    if bind is not None and kwargs:
+        raise MingConfigError(f"client options cannot be given with bind= (the engine is already "
+                              f"configured): {sorted(kwargs)}")
     if "://" in uri:
         name = _database_from_url(uri) or database or DEFAULT_DATABASE
         engine_args: tuple = (uri,)

@@ -6,7 +6,9 @@ library about misuse or about the database going away.
 """
 from __future__ import annotations
 
-__all__ = ["MingException", "ODMError", "MongoGone"]
+from pymongo.errors import ConnectionFailure
+
+__all__ = ["MingException", "ODMError", "MongoGone", "MingConfigError"]
 
 
 class MingException(Exception):
@@ -17,5 +19,13 @@ class MingException(Exception):
 ODMError = MingException
 
 
-class MongoGone(MingException):
-    """The engine could not reach the database after all its connection retries."""
+class MongoGone(MingException, ConnectionFailure):
+    """The engine could not reach the database after all its connection retries.
+
+    Also a :class:`pymongo.errors.ConnectionFailure` (Ming lets the driver's
+    error through), so code catching either keeps working.
+    """
+
+
+class MingConfigError(MingException):
+    """Contradictory configuration, e.g. client options given with an existing engine."""

@@ -308,15 +308,17 @@ class FSManager(Manager):
         return collection
 
     @property
-    def fs(self) -> "FSManager":
-        """This manager (kept for code that reaches for ``.m.fs``)."""
-        return self
+    def fs(self) -> "GridFSView":
+        """This bucket with pymongo's ``gridfs.GridFS`` method names (Ming's ``.m.fs``)."""
+        return GridFSView(self)
 
     @staticmethod
     def _guess_type(filename: Optional[str]) -> Optional[str]:
+        """The content type a file name suggests; ``application/octet-stream`` (any
+        bytes) when it suggests none, as Ming records."""
         if not filename:
             return None
-        return mimetypes.guess_type(filename, strict=False)[0]
+        return mimetypes.guess_type(filename, strict=False)[0] or "application/octet-stream"
 
     def new_file(self, filename: Optional[str] = None, **kwargs: Any) -> FileWriter:
         """Open a new file for writing (use it as a context manager).
@@ -404,6 +406,47 @@ class FSManager(Manager):
         return result
 
 
+class GridFSView:
+    """A :func:`filesystem` bucket seen through pymongo's ``gridfs.GridFS`` API.
+
+    Ming's ``.m.fs`` *is* a ``gridfs.GridFS``; code written against it calls
+    ``get(file_id)``, ``put(data, filename=...)`` and so on.  Each method is the
+    bucket manager's own, under GridFS's name and argument order.
+    """
+
+    def __init__(self, manager: FSManager) -> None:
+        self._manager = manager
+
+    def get(self, file_id: Any) -> FileReader:
+        """Open the file with this ``_id`` (``NoFile`` if there is none)."""
+        return self._manager.get_file(file_id)
+
+    def put(self, data: _DataSource, filename: Optional[str] = None, **kwargs: Any) -> Any:
+        """Store ``data``; return the new file's ``_id``."""
+        return self._manager.put(filename, data, **kwargs)
+
+    def new_file(self, filename: Optional[str] = None, **kwargs: Any) -> FileWriter:
+        """Open a new file for writing."""
+        return self._manager.new_file(filename, **kwargs)
+
+    def get_version(self, filename: Optional[str] = None, version: int = -1, **kwargs: Any) -> FileReader:
+        return self._manager.get_version(filename, version, **kwargs)
+
+    def get_last_version(self, filename: Optional[str] = None, **kwargs: Any) -> FileReader:
+        return self._manager.get_last_version(filename, **kwargs)
+
+    def exists(self, document_or_id: Any = None, **kwargs: Any) -> bool:
+        return self._manager.exists(document_or_id, **kwargs)
+
+    def delete(self, file_id: Any) -> None:
+        """Delete a file and its chunks."""
+        self._manager.delete(file_id)
+
+    def list(self) -> list:
+        """The distinct file names in the bucket."""
+        return [name for name in self._manager.collection.distinct("filename") if name is not None]
+
+
 class FSInstanceManager(InstanceManager):
     """The ``.m`` of a file document: ``delete()`` removes the data too; ``open()`` reads it."""
 
@@ -424,6 +467,15 @@ class _FileDocument(Document):
     """Base of filesystem classes: makes the metaclass give them an :class:`FSManager`."""
 
     _odm_manager_class_ = FSManager
+
+    @property
+    def content_type(self) -> Optional[str]:
+        """The ``contentType`` key (Ming names the attribute ``content_type``)."""
+        return self.get("contentType")
+
+    @content_type.setter
+    def content_type(self, value: Optional[str]) -> None:
+        self["contentType"] = value
 
 
 def _standard_fields() -> list[Field]:

@@ -71,6 +71,10 @@ class Manager(Generic[T]):
         schema = S.Document()
         for field in self.fields:
             schema.add_field(field.name, field.schema)
+        if not schema.fields:
+            # A class declaring no fields is schemaless (Ming: no schema at all):
+            # every key is kept as it is.
+            schema.add_field(str, S.Anything())
         if "_id" not in schema.fields:
             # Every stored document has an _id; a class that does not declare
             # one still has to accept it when the document is read back.

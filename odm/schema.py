@@ -203,7 +203,9 @@ class FancySchemaItem(SchemaItem):
         return value
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} required={self.required!r} if_missing={self.if_missing!r}>"
+        # Ming's form.  The default is not shown: it may be a method of this very
+        # item (``ObjectId.if_missing``), whose repr would show this repr again.
+        return f"<{type(self).__name__} required={self.required!r} if_missing=...>"
 
 
 class Anything(FancySchemaItem):
@@ -234,12 +236,25 @@ _PLAIN_SCALARS = frozenset({str, int, float, bool, type(None), bytes, _dt.dateti
 class Scalar(FancySchemaItem):
     """Any single value: not a document and not an array.
 
-    Absent scalars default to ``None``; ``None`` itself is always accepted.
+    Absent scalars default to ``None`` and ``None`` is accepted, unless
+    ``allow_none=False``: then ``None`` is invalid and an absent value stays
+    absent (or takes an explicit ``if_missing``).
     """
 
     if_missing = None
+    allow_none: bool = True
+
+    def __init__(self, required: Any = NoDefault, if_missing: Any = NoDefault,
+                 allow_none: bool = True) -> None:
+        if not allow_none:
+            self.allow_none = False
+            if if_missing is NoDefault:
+                if_missing = Missing
+        super().__init__(required=required, if_missing=if_missing)
 
     def _validate(self, value: Any, **kw: Any) -> Any:
+        if value is None and not self.allow_none:
+            raise Invalid("None is not allowed", value)
         if type(value) not in _PLAIN_SCALARS and isinstance(value, (Mapping, list, tuple)):
             raise Invalid(f"{value!r} is not a scalar", value)
         return value
@@ -252,7 +267,7 @@ class ParticularScalar(Scalar):
     type: Any = ()
 
     def _validate(self, value: Any, **kw: Any) -> Any:
-        if value is None or (type(value) in _PLAIN_SCALARS and isinstance(value, self.type)):
+        if (value is None and self.allow_none) or (type(value) in _PLAIN_SCALARS and isinstance(value, self.type)):
             return value  # the common case, decided without the generic checks
         value = super()._validate(value, **kw)
         if not isinstance(value, self.type):
@@ -341,7 +356,7 @@ class ObjectId(Scalar):
         return bson.ObjectId()
 
     def _validate(self, value: Any, **kw: Any) -> Any:
-        if value is None or isinstance(value, bson.ObjectId):
+        if (value is None and self.allow_none) or isinstance(value, bson.ObjectId):
             return value
         if isinstance(value, str):
             try:
@@ -351,6 +366,10 @@ class ObjectId(Scalar):
         raise Invalid(f"{value!r} is not a bson.ObjectId", value)
 
 
+#: Significant digits of a BSON Decimal128.
+_DECIMAL128_DIGITS = 34
+
+
 class NumberDecimal(Scalar):
     """An exact decimal number, stored as :class:`bson.Decimal128`.
 
@@ -358,7 +377,8 @@ class NumberDecimal(Scalar):
     With ``precision`` set, the value is rounded to that many decimal places
     using ``rounding`` (any :mod:`decimal` rounding mode, default
     ``ROUND_HALF_DOWN``); with ``precision=None`` the digits are kept as they
-    are.  Floats are converted from their exact binary value.
+    are.  Floats are converted from their binary value, rounded (with
+    ``rounding``) to the 34 significant digits a Decimal128 holds.
     """
 
     _accepted = (int, float, decimal.Decimal, bson.Decimal128)
@@ -372,15 +392,17 @@ class NumberDecimal(Scalar):
         super().__init__(**kwargs)
         self.precision = precision
         self.rounding = rounding
+        self._context = decimal.Context(prec=_DECIMAL128_DIGITS, rounding=rounding)
 
     def _validate(self, value: Any, **kw: Any) -> Any:
+        value = super()._validate(value, **kw)
         if value is None:
             return value
         if isinstance(value, bool) or not isinstance(value, self._accepted):
             raise Invalid(f"{value!r} is not of type {_type_names(self._accepted)}", value)
         if isinstance(value, bson.Decimal128):
             value = value.to_decimal()
-        number = decimal.Decimal(value)
+        number = self._context.create_decimal(value) if isinstance(value, float) else decimal.Decimal(value)
         if self.precision is not None:
             number = number.quantize(decimal.Decimal(1).scaleb(-self.precision), rounding=self.rounding)
         try:
@@ -426,14 +448,17 @@ class Array(FancySchemaItem):
     """A list whose items all validate against one schema.
 
     An absent or ``None`` array becomes ``[]`` (a new list every time).  Tuples
-    are accepted and stored as lists.  ``validate(value, validate_ranges=[...])``
-    re-validates only the items in the given slices, which saves time when a
-    caller knows which part of a long array changed.
+    are accepted and stored as lists.  ``validate_ranges=[slice, ...]`` (given
+    to the constructor, or to one ``validate`` call) re-validates only the
+    items in those slices, which saves time when a caller knows which part of
+    a long array can change.
     """
 
-    def __init__(self, field_type: Any, **kw: Any) -> None:
+    def __init__(self, field_type: Any, validate_ranges: Optional[Sequence[slice]] = None,
+                 **kw: Any) -> None:
         super().__init__(**kw)
         self.field_type = SchemaItem.make(field_type)
+        self.validate_ranges = validate_ranges
 
     def if_missing(self) -> list:  # type: ignore[override]
         """A fresh empty list for an absent array."""
@@ -450,6 +475,8 @@ class Array(FancySchemaItem):
     def _validate(self, value: Any, validate_ranges: Optional[Sequence[slice]] = None, **kw: Any) -> Any:
         if not isinstance(value, (list, tuple)):
             raise Invalid("Not a list or tuple", value)
+        if validate_ranges is None:
+            validate_ranges = self.validate_ranges
         if validate_ranges is None:
             positions: Iterable[int] = range(len(value))
         else:
@@ -527,7 +554,11 @@ class Object(FancySchemaItem):
     def _validate_default(self, default: Any, **kw: Any) -> Any:
         if isinstance(default, Mapping):
             # Ming builds an absent sub-document in declaration order (and keeps
-            # the order of an explicit ``if_missing`` mapping)
+            # the order of an explicit ``if_missing`` mapping).  An explicit
+            # default is the author's own value: its keys the schema does not
+            # name are kept as given, as Ming stores such a default unvalidated.
+            if "if_missing" in vars(self):
+                kw = dict(kw, allow_extra=True, strip_extra=False)
             return self._validate(default, _declared_order=True, **kw)
         return default
 

@@ -166,8 +166,14 @@ class Session:
         Extra keyword arguments: ``allow_extra`` (default ``True``) tolerates
         keys the schema does not know, ``strip_extra`` (default ``True``) drops
         them, ``validate=False`` skips validation.  ``fields`` is accepted as
-        the old name of ``projection`` and ``spec`` of ``filter``.
+        the old name of ``projection`` and ``spec`` of ``filter``.  Options
+        without a filter are refused (``ValueError``), as in Ming: keywords are
+        never query criteria, so ``find(cls, name='x')`` is a mistake.
         """
+        if not args and kwargs and not {"filter", "spec"} & set(kwargs):
+            raise ValueError(
+                "find() got keyword options but no filter: keywords are options, never query "
+                "criteria; pass the filter first (an explicit {} to match every document)")
         allow_extra = kwargs.pop("allow_extra", True)
         strip_extra = kwargs.pop("strip_extra", True)
         validate = kwargs.pop("validate", True)
@@ -191,13 +197,13 @@ class Session:
         """Number of documents in the collection (matching ``filter`` if given)."""
         return self._impl(cls).count_documents(filter or {}, **kwargs)
 
-    def distinct(self, cls: type, key: str, *args: Any, **kwargs: Any) -> list:
-        """``Collection.distinct`` on ``cls``'s collection."""
-        return self._impl(cls).distinct(key, *args, **kwargs)
+    def distinct(self, cls: type, *args: Any, **kwargs: Any) -> list:
+        """``Collection.distinct(key, filter=None, ...)`` on ``cls``'s collection."""
+        return self._impl(cls).distinct(*args, **kwargs)
 
-    def aggregate(self, cls: type, pipeline: Sequence[Mapping], *args: Any, **kwargs: Any) -> Any:
-        """``Collection.aggregate`` on ``cls``'s collection; results are raw documents."""
-        return self._impl(cls).aggregate(pipeline, *args, **kwargs)
+    def aggregate(self, cls: type, *args: Any, **kwargs: Any) -> Any:
+        """``Collection.aggregate(pipeline, ...)`` on ``cls``'s collection; results are raw documents."""
+        return self._impl(cls).aggregate(*args, **kwargs)
 
     def find_and_modify(
         self,

@@ -1,9 +1,11 @@
 """Small helpers shared by the foundation layer and the mapper built on it."""
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterator, Mapping, Optional, TypeVar, overload
+import threading
+from typing import Any, Callable, Generic, Hashable, Iterator, Mapping, Optional, TypeVar, overload
 
-__all__ = ["LazyProperty", "encode_keys", "all_class_properties"]
+__all__ = ["LazyProperty", "ThreadLocalProxy", "ContextualProxy", "encode_keys",
+           "all_class_properties"]
 
 T = TypeVar("T")
 
@@ -47,3 +49,80 @@ def all_class_properties(cls: type) -> Iterator[tuple[str, Any]]:
             if name not in seen:
                 seen.add(name)
                 yield name, value
+
+
+class _ScopedProxy(Generic[T]):
+    """Stands for one ``cls(*args, **kwargs)`` instance per scope, made on first use.
+
+    Attribute reads go to the current scope's instance; :meth:`close` forgets
+    it, so the next use in that scope makes a fresh one.  Subclasses say what a
+    scope is.
+    """
+
+    def __init__(self, cls: Callable[..., T], *args: Any, **kwargs: Any) -> None:
+        self._cls = cls
+        self._args = args
+        self._kwargs = kwargs
+
+    def _lookup(self) -> Optional[T]:
+        raise NotImplementedError
+
+    def _store(self, value: Optional[T]) -> None:
+        raise NotImplementedError
+
+    def _get(self) -> T:
+        """The current scope's instance, created the first time it is asked for."""
+        value = self._lookup()
+        if value is None:
+            value = self._cls(*self._args, **self._kwargs)
+            self._store(value)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_cls", "_args", "_kwargs", "_registry", "_context"):
+            raise AttributeError(name)
+        return getattr(self._get(), name)
+
+    def close(self) -> None:
+        """Forget the current scope's instance (the next use makes a new one)."""
+        self._store(None)
+
+
+class ThreadLocalProxy(_ScopedProxy[T]):
+    """One ``cls(*args, **kwargs)`` per thread (Ming's ``ming.utils.ThreadLocalProxy``)."""
+
+    def __init__(self, cls: Callable[..., T], *args: Any, **kwargs: Any) -> None:
+        super().__init__(cls, *args, **kwargs)
+        self._registry = threading.local()
+
+    def _lookup(self) -> Optional[T]:
+        return getattr(self._registry, "value", None)
+
+    def _store(self, value: Optional[T]) -> None:
+        self._registry.value = value
+
+    def __repr__(self) -> str:
+        return f"TLProxy of {self._get()!r}"
+
+
+class ContextualProxy(_ScopedProxy[T]):
+    """One ``cls(*args, **kwargs)`` per context, ``context()`` naming the current one
+    (a request id, a greenlet…): Ming's ``ming.utils.ContextualProxy``."""
+
+    def __init__(self, cls: Callable[..., T], context: Callable[[], Hashable], *args: Any,
+                 **kwargs: Any) -> None:
+        super().__init__(cls, *args, **kwargs)
+        self._context = context
+        self._registry: dict[Hashable, T] = {}
+
+    def _lookup(self) -> Optional[T]:
+        return self._registry.get(self._context())
+
+    def _store(self, value: Optional[T]) -> None:
+        if value is None:
+            self._registry.pop(self._context(), None)
+        else:
+            self._registry[self._context()] = value
+
+    def __repr__(self) -> str:
+        return f"CProxy of {self._get()!r}"
