@@ -8,6 +8,8 @@ True
 
 from __future__ import annotations
 
+from .asynchronous import (AsyncClientSession, AsyncCollection, AsyncCommandCursor, AsyncCursor,
+                           AsyncDatabase, AsyncMongoClient)
 from .client import MongoClient, get_server, reset_all, servers
 from .collection import Collection, ReturnDocument
 from .cursor import CommandCursor, Cursor
@@ -19,5 +21,7 @@ from .wire import serve
 __version__ = "0.1.0"
 
 __all__ = ["MongoClient", "Database", "Collection", "Cursor", "CommandCursor", "Server",
+           "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
+           "AsyncCommandCursor", "AsyncClientSession",
            "ReturnDocument", "get_server", "reset_all", "servers", "patch", "serve",
            "__version__"]

@@ -27,6 +27,12 @@ How it works (and why; the README section "Using mim in your tests" has the user
   before patching still refers to pymongo's own class, and ``isinstance``
   with it is False for a mim client.
 
+* **Async clients.**  ``pymongo.AsyncMongoClient`` gets the same treatment
+  and returns a :class:`mim.AsyncMongoClient` (on the same server the sync
+  client for that address gets), with its own stand-in for ``isinstance``;
+  so does Motor's ``AsyncIOMotorClient`` when Motor is installed (it returns
+  mim's Motor spelling, :class:`mim.asynchronous.AsyncIOMotorClient`).
+
 * **GridFS.**  ``gridfs.GridFS`` and ``gridfs.GridFSBucket`` get the same
   ``__new__`` treatment: given a mim database they return
   :mod:`mim.gridfs`'s classes (same API), otherwise pymongo's own.
@@ -47,14 +53,23 @@ from collections.abc import Iterable
 from typing import Any, Callable, TypeVar
 
 import pymongo
+import pymongo.asynchronous.mongo_client
 import pymongo.mongo_client
 from gridfs.synchronous import grid_file as _pymongo_grid_file
+from pymongo.asynchronous.mongo_client import AsyncMongoClient as _RealAsyncMongoClient
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
+from .asynchronous import AsyncIOMotorClient as _MimMotorClient
+from .asynchronous import AsyncMongoClient as _MimAsyncMongoClient
 from .client import MongoClient as _MimMongoClient
 from .database import Database as _MimDatabase
 from . import gridfs as mim_gridfs
 from .engine.storage.store import Server
+
+try:  # Motor (deprecated, optional): its client is redirected too when installed
+    import motor.motor_asyncio as _motor_asyncio
+except ImportError:  # pragma: no cover - depends on the environment
+    _motor_asyncio = None
 
 __all__ = ["patch"]
 
@@ -278,6 +293,20 @@ def _mongo_client_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)
 
 
+def _async_client_new(real_cls: type, mim_cls: type) -> Callable[..., Any]:
+    """``__new__`` of an async client class: a mim async client for a patched address."""
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        if _ACTIVE and cls is real_cls:
+            host = args[0] if args else kwargs.get("host")
+            port = args[1] if len(args) > 1 else kwargs.get("port")
+            addresses = client_addresses(host, port)
+            active = _patch_for(addresses)
+            if active is not None:
+                return mim_cls._wrapping(active._client(addresses, args, kwargs))
+        return object.__new__(cls)
+    return __new__
+
+
 def _gridfs_new(real_cls: type, mim_cls_name: str) -> Callable[..., Any]:
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
         database = args[0] if args else kwargs.get("database", kwargs.get("db"))
@@ -316,14 +345,52 @@ class _PatchedMongoClient(_RealMongoClient, metaclass=_StandInMeta):  # type: ig
 _PatchedMongoClient.__name__ = _PatchedMongoClient.__qualname__ = "MongoClient"
 _PatchedMongoClient.__module__ = _RealMongoClient.__module__
 
+class _AsyncStandInMeta(type):
+    """Metaclass of the stand-in ``pymongo.AsyncMongoClient``: mim async clients pass."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is _PatchedAsyncMongoClient:
+            return _RealAsyncMongoClient(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        if cls is _PatchedAsyncMongoClient:
+            return isinstance(instance, (_RealAsyncMongoClient, _MimAsyncMongoClient))
+        return super().__instancecheck__(instance)
+
+    def __subclasscheck__(cls, subclass: Any) -> bool:
+        if cls is _PatchedAsyncMongoClient:
+            return issubclass(subclass, (_RealAsyncMongoClient, _MimAsyncMongoClient))
+        return super().__subclasscheck__(subclass)
+
+
+class _PatchedAsyncMongoClient(_RealAsyncMongoClient, metaclass=_AsyncStandInMeta):  # type: ignore[misc]
+    """Stands in for ``pymongo.AsyncMongoClient`` while :func:`mim.patch` is active."""
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return _RealAsyncMongoClient[item]  # type: ignore[index]
+
+
+_PatchedAsyncMongoClient.__name__ = _PatchedAsyncMongoClient.__qualname__ = "AsyncMongoClient"
+_PatchedAsyncMongoClient.__module__ = _RealAsyncMongoClient.__module__
+
 _HOOKED_CLASSES: list[tuple[type, Callable[..., Any]]] = [
     (_RealMongoClient, _mongo_client_new),
+    (_RealAsyncMongoClient, _async_client_new(_RealAsyncMongoClient, _MimAsyncMongoClient)),
     (_pymongo_grid_file.GridFS, _gridfs_new(_pymongo_grid_file.GridFS, "GridFS")),
     (_pymongo_grid_file.GridFSBucket, _gridfs_new(_pymongo_grid_file.GridFSBucket,
                                                   "GridFSBucket")),
 ]
-_ALIASES = [(pymongo, "MongoClient"), (pymongo.mongo_client, "MongoClient")]
-_saved_aliases: list[tuple[Any, str, Any]] = []
+if _motor_asyncio is not None:
+    _HOOKED_CLASSES.append((_motor_asyncio.AsyncIOMotorClient,
+                            _async_client_new(_motor_asyncio.AsyncIOMotorClient,
+                                              _MimMotorClient)))
+_ALIASES = [(pymongo, "MongoClient", _RealMongoClient, _PatchedMongoClient),
+            (pymongo.mongo_client, "MongoClient", _RealMongoClient, _PatchedMongoClient),
+            (pymongo, "AsyncMongoClient", _RealAsyncMongoClient, _PatchedAsyncMongoClient),
+            (pymongo.asynchronous.mongo_client, "AsyncMongoClient", _RealAsyncMongoClient,
+             _PatchedAsyncMongoClient)]
+_saved_aliases: list[tuple[Any, str, Any, Any]] = []
 
 
 _hooks_installed = False
@@ -342,16 +409,16 @@ def _install() -> None:
         for cls, new in _HOOKED_CLASSES:
             cls.__new__ = new  # type: ignore[method-assign]
         _hooks_installed = True
-    for module, name in _ALIASES:
-        if getattr(module, name, None) is _RealMongoClient:
-            _saved_aliases.append((module, name, _RealMongoClient))
-            setattr(module, name, _PatchedMongoClient)
+    for module, name, real, stand_in in _ALIASES:
+        if getattr(module, name, None) is real:
+            _saved_aliases.append((module, name, real, stand_in))
+            setattr(module, name, stand_in)
 
 
 def _uninstall() -> None:
     while _saved_aliases:
-        module, name, original = _saved_aliases.pop()
-        if getattr(module, name, None) is _PatchedMongoClient:
+        module, name, original, stand_in = _saved_aliases.pop()
+        if getattr(module, name, None) is stand_in:
             setattr(module, name, original)
 
 

@@ -9,6 +9,12 @@ is installed.  Fixtures:
 ``mim_session_client`` / ``mim_session_db``
     One client and database for the whole session (their own server, so the
     per-test fixtures never see or wipe them).
+``mim_async_client`` / ``mim_async_db``
+    The async face of ``mim_client`` / ``mim_db``: a :class:`mim.AsyncMongoClient`
+    on the same per-test server (data written through one is seen through the
+    other).  Plain fixtures, so they serve ``async def`` tests under
+    pytest-asyncio and anyio alike, on whatever loop the test runs; on a real
+    server, a ``pymongo.AsyncMongoClient``.
 ``mim_server``
     The per-test :class:`mim.Server` behind ``mim_client`` (``None`` on a real
     server).
@@ -36,12 +42,14 @@ environment variables)
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import pymongo
 import pytest
 
 import mim
@@ -98,6 +106,7 @@ class _RealServer:
 
     def __init__(self, uri: str) -> None:
         import pymongo
+        self.uri = uri
         self.client: Any = pymongo.MongoClient(uri)
         self.prefix = f"mim_test_{uuid.uuid4().hex[:8]}_"
         self._count = 0
@@ -161,6 +170,32 @@ def mim_db(mim_client: Any, _mim_real: _RealServer | None) -> Any:
     yield database
     if _mim_real is not None:
         mim_client.drop_database(name)
+
+
+@pytest.fixture
+def mim_async_client(mim_client: Any, _mim_real: _RealServer | None) -> Iterator[Any]:
+    """``mim_client``'s async face (same server); a pymongo ``AsyncMongoClient`` on a
+    real server.  A plain fixture: the async client binds to no loop until used."""
+    if _mim_real is None:
+        yield mim.AsyncMongoClient._wrapping(mim_client)
+        return
+    client = pymongo.AsyncMongoClient(_mim_real.uri)
+    yield client
+    _close_real_async_client(client)
+
+
+def _close_real_async_client(client: Any) -> None:
+    """Close a pymongo async client after its test's loop has ended (a fresh loop)."""
+    try:
+        asyncio.run(client.close())
+    except RuntimeError:  # a loop still runs in this thread: the client dies with it
+        pass
+
+
+@pytest.fixture
+def mim_async_db(mim_async_client: Any, mim_db: Any) -> Any:
+    """``mim_db``'s database on ``mim_async_client``."""
+    return mim_async_client[mim_db.name]
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bson.dbref import DBRef
+
 from ...values.errors import ServerError
 from ...values.order import MISSING, type_name
 from .context import ExpressionContext
@@ -154,6 +156,12 @@ def validate_field_name(name: str) -> None:
 # field paths and variables
 # ---------------------------------------------------------------------------
 
+# The ``$``-prefixed names a field path may contain (server field_path.cpp,
+# kAllowedDollarPrefixedFields): a DBRef's fields, and metadata fields.
+DOLLAR_FIELD_PATH_NAMES = frozenset({"$id", "$ref", "$db", "$sortKey", "$recordId",
+                                     "$searchSortValues", "$searchScore"})
+
+
 def _split_field_path(path: str) -> list[str]:
     if "\0" in path:
         raise ServerError(16419, "field path must not contain embedded null characters")
@@ -164,7 +172,7 @@ def _split_field_path(path: str) -> list[str]:
         if not part:
             raise ServerError(15998, "FieldPath field names may not be empty strings.")
     for part in parts[1:]:
-        if part[0] == "$":
+        if part[0] == "$" and part not in DOLLAR_FIELD_PATH_NAMES:
             raise ServerError(16410, "FieldPath field names may not start with '$'. "
                                      "Consider using $getField or $setField.")
     return parts
@@ -293,12 +301,18 @@ def evaluate_path(doc: Mapping, parts: tuple[str, ...] | list[str], index: int) 
             continue
         if isinstance(value, list):
             return _path_array(value, parts, index + 1)
+        if isinstance(value, DBRef):
+            doc = value.as_doc()
+            index += 1
+            continue
         return MISSING
 
 
 def _path_array(array: list, parts: tuple[str, ...] | list[str], index: int) -> list:
     out = []
     for element in array:
+        if isinstance(element, DBRef):
+            element = element.as_doc()
         if type(element) is dict or isinstance(element, Mapping):
             nested = evaluate_path(element, parts, index)
             if nested is not MISSING:

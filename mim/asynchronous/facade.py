@@ -1,0 +1,105 @@
+"""How the async face is built from the sync face: one implementation, two faces.
+
+Every ``mim.asynchronous`` object wraps the sync object it stands for (its
+``_delegate``): ``AsyncCollection`` wraps a :class:`mim.Collection`, and so on.
+An awaitable method of the async face is the sync method of the same name, run
+inline (the engine answers in microseconds, so there is nothing to gain from a
+thread) with its arguments unwrapped (an async session, database or collection
+becomes its sync object) and its result wrapped (a sync cursor becomes an async
+cursor).  Validation, error wording and behaviour therefore exist once.
+
+Operations that may *wait* — an awaitData ``getMore``, a change-stream wait —
+must not block the event loop; :func:`run_blocking` runs those in a worker
+thread (``asyncio.to_thread``).  Nothing else suspends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Callable
+
+__all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all"]
+
+
+class AsyncFacade:
+    """Base of every async-face class: holds the sync object it delegates to."""
+
+    _delegate: Any
+
+    @property
+    def delegate(self) -> Any:
+        """The sync-face object behind this one (mim extension)."""
+        return self._delegate
+
+
+def _unwrap(value: Any) -> Any:
+    return value._delegate if isinstance(value, AsyncFacade) else value
+
+
+def unwrap_all(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """``args``/``kwargs`` with every async-face object replaced by its sync object."""
+    if args:
+        args = tuple(_unwrap(a) for a in args)
+    if kwargs:
+        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+    return args, kwargs
+
+
+def awaitable(sync_method: Callable[..., Any],
+              lift: Callable[[Any, Any], Any] | None = None) -> Callable[..., Any]:
+    """The coroutine method running ``sync_method`` on the delegate.
+
+    ``lift(self, result)`` turns a sync result into its async-face object (a
+    cursor, a collection …); the signature and docstring are the sync method's.
+    """
+    name = sync_method.__name__
+
+    if lift is None:
+        @functools.wraps(sync_method)
+        async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            args, kwargs = unwrap_all(args, kwargs)
+            return getattr(self._delegate, name)(*args, **kwargs)
+    else:
+        @functools.wraps(sync_method)
+        async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            args, kwargs = unwrap_all(args, kwargs)
+            return lift(self, getattr(self._delegate, name)(*args, **kwargs))
+    return method
+
+
+def forwarded(sync_method: Callable[..., Any],
+              lift: Callable[[Any, Any], Any] | None = None) -> Callable[..., Any]:
+    """A plain (non-awaitable) method running ``sync_method`` on the delegate,
+    for what pymongo's async API keeps synchronous (``find``, ``get_collection`` …)."""
+    name = sync_method.__name__
+
+    @functools.wraps(sync_method)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        args, kwargs = unwrap_all(args, kwargs)
+        result = getattr(self._delegate, name)(*args, **kwargs)
+        return result if lift is None else lift(self, result)
+    return method
+
+
+def chained(sync_method: Callable[..., Any]) -> Callable[..., Any]:
+    """A cursor modifier (``sort``, ``limit`` …): runs on the delegate, returns self."""
+    name = sync_method.__name__
+
+    @functools.wraps(sync_method)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        getattr(self._delegate, name)(*args, **kwargs)
+        return self
+    return method
+
+
+def delegated_property(name: str) -> property:
+    """A read-only property answered by the delegate's property of the same name."""
+    return property(lambda self: getattr(self._delegate, name),
+                    doc=f"The sync face's ``{name}``.")
+
+
+async def run_blocking(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run a call that may wait (awaitData getMore, change-stream wait) in a thread,
+    so the event loop keeps running other tasks meanwhile."""
+    return await asyncio.to_thread(fn, *args)

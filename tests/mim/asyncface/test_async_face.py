@@ -1,0 +1,267 @@
+"""mim's async face on a real event loop: what pymongo's async API adds or changes
+compared with the sync one (the sync behaviour itself is covered by the twins).
+
+Expected behaviour is pymongo's ``pymongo.asynchronous`` API (4.20): names and
+reprs, ``AsyncCursor`` without indexing, ``to_list(length=None)``,
+``StopAsyncIteration``, ``async with`` on clients, cursors and sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pymongo
+import pytest
+from pymongo import InsertOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession as PyMongoAsyncSession
+from pymongo.errors import BulkWriteError, InvalidOperation, OperationFailure
+
+import mim
+from mim.engine.store import Server
+from sessions.test_faces_agree import scenario
+
+from .adapter import Runner
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def client():
+    return mim.AsyncMongoClient(server=Server())
+
+
+def test_names_and_reprs(client):
+    db = client.shop
+    coll = db.items
+    assert isinstance(db, mim.AsyncDatabase) and isinstance(coll, mim.AsyncCollection)
+    assert coll.database is db and db.client is client
+    assert repr(coll) == f"AsyncCollection({db!r}, 'items')"
+    assert repr(db) == f"AsyncDatabase({client!r}, 'shop')"
+    assert repr(client).startswith("AsyncMongoClient(host=['localhost:27017']")
+    assert coll.full_name == "shop.items" and coll["sub"].name == "items.sub"
+    with pytest.raises(TypeError, match="'AsyncCollection' object is not iterable"):
+        next(coll)
+    with pytest.raises(NotImplementedError, match="AsyncDatabase objects do not implement"):
+        bool(db)
+    with pytest.raises(AttributeError, match="AsyncMongoClient has no attribute '_x'"):
+        client._x
+
+
+def test_crud_cursor_and_aggregate(client):
+    async def main():
+        coll = client.db.c
+        await coll.insert_many([{"_id": i, "g": i % 2} for i in range(6)])
+        assert await coll.find_one({"_id": 4}) == {"_id": 4, "g": 0}
+        assert [d["_id"] async for d in coll.find({"g": 1}).sort("_id", -1)] == [5, 3, 1]
+        assert len(await coll.find().to_list()) == 6
+        assert len(await coll.find().to_list(length=None)) == 6
+        assert [d["_id"] for d in await coll.find().sort("_id").to_list(2)] == [0, 1]
+        cursor = coll.find({"_id": 0})
+        assert await cursor.next() == {"_id": 0, "g": 0}
+        with pytest.raises(StopAsyncIteration):
+            await cursor.next()
+        groups = await coll.aggregate([{"$group": {"_id": "$g", "n": {"$sum": 1}}},
+                                       {"$sort": {"_id": 1}}])
+        assert await groups.to_list() == [{"_id": 0, "n": 3}, {"_id": 1, "n": 3}]
+        assert await coll.count_documents({"g": 0}) == 3
+        assert await coll.distinct("g") == [0, 1]
+        assert await coll.find({"g": 1}).distinct("_id") == [1, 3, 5]
+        return True
+    assert run(main())
+
+
+def test_async_cursor_has_no_indexing(client):
+    with pytest.raises(IndexError, match="AsyncCursor does not support indexing"):
+        client.db.c.find()[0]
+
+
+def test_async_with_cursor_and_client(client):
+    async def main():
+        coll = client.db.c
+        await coll.insert_many([{}, {}])
+        async with coll.find() as cursor:
+            await cursor.next()
+        assert not cursor.alive
+        async with client:
+            pass
+        with pytest.raises(InvalidOperation, match="after close"):
+            await coll.find_one()
+    run(main())
+
+
+def test_bulk_write_and_indexes(client):
+    async def main():
+        coll = client.db.c
+        result = await coll.bulk_write([InsertOne({"_id": 1}), UpdateOne({"_id": 1},
+                                                                         {"$set": {"a": 1}})])
+        assert (result.inserted_count, result.modified_count) == (1, 1)
+        with pytest.raises(BulkWriteError) as info:
+            await coll.bulk_write([InsertOne({"_id": 1})])
+        assert info.value.details["writeErrors"][0]["code"] == 11000
+        assert await coll.create_index([("a", 1)], unique=True) == "a_1"
+        names = [ix["name"] async for ix in await coll.list_indexes()]
+        assert names == ["_id_", "a_1"]
+        await coll.drop_index("a_1")
+        assert list(await coll.index_information()) == ["_id_"]
+        collections = await client.db.list_collections()
+        assert [c["name"] async for c in collections] == ["c"]
+        assert await client.list_database_names() == ["db"]
+    run(main())
+
+
+def test_watch_is_refused_as_by_the_sync_face(client):
+    async def main():
+        with pytest.raises(OperationFailure) as info:
+            await client.db.c.watch()
+        return info.value.code
+    with pytest.raises(OperationFailure) as sync_info:
+        client.delegate.db.c.watch()
+    assert run(main()) == sync_info.value.code
+
+
+def test_sessions_are_pymongo_async_sessions(client):
+    async def main():
+        coll = client.db.c
+        async with client.start_session() as session:
+            assert isinstance(session, PyMongoAsyncSession)
+            assert session.client is client
+            await coll.insert_one({"_id": 1}, session=session)
+            assert coll.find({}, session=session).session is session
+            async with session.bind():
+                assert await coll.find_one() == {"_id": 1}
+        assert session.has_ended
+        with pytest.raises(InvalidOperation, match="Cannot use ended session"):
+            await coll.find_one({}, session=session)
+    run(main())
+
+
+def test_transaction_on_a_standalone_fails_as_the_sync_face(client):
+    """A 7.0 standalone refuses transaction numbers (IllegalOperation, code 20)."""
+    async def main():
+        async with client.start_session() as session:
+            await session.start_transaction()
+            assert session.in_transaction
+            with pytest.raises(OperationFailure) as info:
+                await client.db.c.insert_one({}, session=session)
+            await session.abort_transaction()
+            assert not session.in_transaction
+            return info.value.code
+    assert run(main()) == 20
+
+
+def test_with_transaction_runs_an_async_callback(client):
+    async def main():
+        async with client.start_session() as session:
+            async def callback(s):
+                assert s is session
+                return "done"
+            return await session.with_transaction(callback)
+    assert run(main()) == "done"
+
+
+def test_session_scenario_agrees_with_sync_face():
+    """``sessions/test_faces_agree.py``'s scenario, sync face vs async face."""
+    runner = Runner()
+    async_client = runner.proxy(mim.AsyncMongoClient(server=Server()))
+    try:
+        assert scenario(async_client) == scenario(mim.MongoClient(server=Server()))
+    finally:
+        runner.close()
+
+
+def test_sync_and_async_clients_share_an_address():
+    sync = mim.MongoClient("mongodb://async-shared:27017")
+    sync.reset()
+    sync.db.c.insert_one({"_id": "seeded"})
+    async_client = mim.AsyncMongoClient("mongodb://async-shared:27017")
+    assert run(async_client.db.c.find_one()) == {"_id": "seeded"}
+    sync.reset()
+
+
+class _ThreadRecordingDict(dict):
+    threads: set[int] = set()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _ThreadRecordingDict.threads.add(threading.get_ident())
+
+
+def test_await_data_cursor_steps_off_the_event_loop():
+    """An awaitData cursor may wait for documents: it must not block the loop."""
+    client = mim.AsyncMongoClient(server=Server(), document_class=_ThreadRecordingDict)
+
+    async def main():
+        coll = client.db.c
+        await coll.insert_many([{}, {}])
+        _ThreadRecordingDict.threads.clear()
+        await coll.find().to_list()
+        on_loop = set(_ThreadRecordingDict.threads)
+        _ThreadRecordingDict.threads.clear()
+        tailing = coll.find(cursor_type=pymongo.CursorType.TAILABLE_AWAIT)
+        await tailing.next()
+        await tailing.to_list()
+        return on_loop, set(_ThreadRecordingDict.threads)
+
+    on_loop, tailing = run(main())
+    assert on_loop == {threading.get_ident()}
+    assert tailing and threading.get_ident() not in tailing
+
+
+def test_motor_spelling():
+    async def main():
+        client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+        session = await client.start_session()
+        await client.db.c.insert_one({"_id": 1}, session=session)
+        await session.end_session()
+        client.close()
+        return session.has_ended
+    assert run(main())
+
+
+# -- the pytest fixtures, under pytest-asyncio and anyio ---------------------------------------
+
+@pytest.mark.asyncio
+async def test_fixtures_under_pytest_asyncio(mim_async_db, mim_db):
+    await mim_async_db.c.insert_one({"_id": 1})
+    assert mim_db.c.find_one() == {"_id": 1}
+    assert isinstance(mim_async_db, mim.AsyncDatabase)
+
+
+@pytest.mark.anyio
+async def test_fixtures_under_anyio(mim_async_client, mim_client):
+    mim_client.test.c.insert_one({"_id": 2})
+    assert await mim_async_client.test.c.find_one() == {"_id": 2}
+
+
+# -- mim.patch ---------------------------------------------------------------------------------
+
+def test_patch_redirects_pymongo_async_client():
+    with mim.patch(server=Server()):
+        client = pymongo.AsyncMongoClient("mongodb://db.example:27017")
+        assert isinstance(client, mim.AsyncMongoClient)
+        assert isinstance(client, pymongo.AsyncMongoClient)
+        sync = pymongo.MongoClient("mongodb://db.example:27017")
+        sync.db.c.insert_one({"_id": "from sync"})
+        assert run(client.db.c.find_one()) == {"_id": "from sync"}
+    assert pymongo.AsyncMongoClient.__name__ == "AsyncMongoClient"
+    real = pymongo.AsyncMongoClient("mongodb://db.example:27017", connect=False)
+    assert not isinstance(real, mim.AsyncMongoClient)
+    run(real.close())
+
+
+def test_patch_redirects_motor_when_installed():
+    motor_asyncio = pytest.importorskip(
+        "motor.motor_asyncio", reason="Motor is an optional, deprecated driver")
+    with mim.patch(server=Server()):
+        client = motor_asyncio.AsyncIOMotorClient("mongodb://db.example:27017")
+        assert isinstance(client, mim.asynchronous.AsyncIOMotorClient)
+
+        async def main():
+            await client.db.c.insert_one({"_id": 1})
+            session = await client.start_session()
+            await session.end_session()
+            return await client.db.c.find_one()
+        assert run(main()) == {"_id": 1}

@@ -1,0 +1,8 @@
+"""Async twin of ``sessions/test_sessions.py`` (see ``twin.py``)."""
+from .twin import twin
+
+twin(globals(), "sessions.test_sessions", skip={
+    "test_start_session_is_a_pymongo_client_session[mim]":
+        "the async face's session is pymongo's AsyncClientSession; asserted in "
+        "test_async_face.py",
+})

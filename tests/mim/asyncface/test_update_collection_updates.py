@@ -1,0 +1,4 @@
+"""Async twin of ``update/test_collection_updates.py`` (see ``twin.py``)."""
+from .twin import twin
+
+twin(globals(), "update.test_collection_updates")
