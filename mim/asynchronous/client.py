@@ -15,7 +15,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 from pymongo.asynchronous.mongo_client import AsyncMongoClient as _PyMongoAsyncClient
 
 from ..client import MongoClient
-from ..engine.store import Server
+from ..engine.storage.store import Server
 from .cursor import lift_command_cursor
 from .database import AsyncDatabase
 from .facade import AsyncFacade, awaitable, delegated_property
