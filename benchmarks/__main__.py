@@ -4,13 +4,26 @@ Each script prints its own table with mim and its peers (mongomock, Ming's MIM,
 montydb) measured side by side in the same run.  ``--quick`` shrinks the data
 sets so the whole tour takes a few minutes; the full sizes are the ones the
 issues' targets are stated at (100,000 documents).
+
+``--against REF`` measures mim as it is and mim at git ref ``REF`` in the same
+run: ``REF`` is checked out in a temporary ``git worktree`` and the same
+benchmark code runs once with each ``mim`` importable (a subprocess each), then a
+table shows both columns and the change.  Only mim is measured then (no peers);
+``--only bench_core`` limits the run to some of the scripts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
+
+from .peers import RECORD_ENV
 
 FULL = [
     ("benchmarks.bench_core", ["--docs", "10000"]),
@@ -26,17 +39,111 @@ QUICK = [
     ("benchmarks.bench_odm", ["--objects", "2000", "--repeat", "1"]),
     ("benchmarks.bench_wire", ["--seconds", "0.5"]),
 ]
+#: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
+WITH_PEERS = {"benchmarks.bench_core", "benchmarks.bench_indexes", "benchmarks.bench_aggregate"}
+#: the project's top-level packages a ref's build of mim is made of
+PACKAGES = ("mim", "odm")
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller data sets")
+    parser.add_argument("--against", metavar="REF",
+                        help="also measure mim at this git ref, side by side")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="with --against: run the builds alternately this many times and "
+                             "keep each row's best (the machine's noise hits both alike)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated scripts to run (e.g. bench_core,bench_indexes)")
     args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    if args.only:
+        wanted = {f"benchmarks.{name.strip()}" for name in args.only.split(",") if name.strip()}
+        plan = [(module, arguments) for module, arguments in plan if module in wanted]
+    if args.against:
+        return compare(plan, args.against, max(args.rounds, 1))
     status = 0
-    for module, arguments in (QUICK if args.quick else FULL):
+    for module, arguments in plan:
         print(f"\n# python -m {module} {' '.join(arguments)}", flush=True)
         status |= subprocess.call([sys.executable, "-m", module, *arguments])
     return status
+
+
+def compare(plan: list[tuple[str, list[str]]], ref: str, rounds: int) -> int:
+    """Run ``plan`` with this tree's mim and with ``ref``'s, alternately ``rounds``
+    times; print both columns (each row the best of its rounds)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT,
+                         check=True, capture_output=True, text=True).stdout.strip()
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="mim-bench-"))
+    tree = scratch / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(tree), sha], cwd=ROOT,
+                   check=True)
+    try:
+        # sys.path[0] of ``python -m`` is the working directory: there, this tree's
+        # benchmarks sit beside the ref's packages, so only mim (and odm) differ
+        other = scratch / "path"
+        other.mkdir()
+        (other / "benchmarks").symlink_to(ROOT / "benchmarks")
+        for package in PACKAGES:
+            (other / package).symlink_to(tree / package)
+        builds = {"mim (this tree)": ROOT, f"mim@{ref} ({sha[:7]})": other}
+        status = 0
+        for module, arguments in plan:
+            if module in WITH_PEERS:
+                arguments = [*arguments, "--peers", "mim"]
+            tables: dict[str, list[dict]] = {}
+            for round_number in range(rounds):
+                for index, (label, cwd) in enumerate(builds.items()):
+                    record = scratch / f"{module}-{index}-{round_number}.jsonl"
+                    print(f"\n# {label}, round {round_number + 1}/{rounds}: "
+                          f"python -m {module} {' '.join(arguments)}", flush=True)
+                    env = {**os.environ, RECORD_ENV: str(record)}
+                    status |= subprocess.call([sys.executable, "-m", module, *arguments],
+                                              cwd=cwd, env=env)
+                    found = ([json.loads(line) for line in record.read_text().splitlines()]
+                             if record.exists() else [])
+                    tables[label] = best_of(tables.get(label), found)
+            print_comparison(tables)
+        return status
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                       check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def best_of(kept: list[dict] | None, new: list[dict]) -> list[dict]:
+    """Tables of two rounds merged row by row, keeping the lower (faster) value."""
+    if not kept:
+        return new
+    for table, other in zip(kept, new):
+        fresh = {operation: value for operation, _, value in other["rows"]}
+        for row in table["rows"]:
+            value = fresh.get(row[0])
+            if value is not None and (row[2] is None or value < row[2]):
+                row[2] = value
+    return kept
+
+
+def print_comparison(tables: dict[str, list[dict]]) -> None:
+    """One table per benchmark table: the two builds' mim columns and the change."""
+    (mine_label, mine), (ref_label, theirs) = tables.items()
+    for table, other in zip(mine, theirs):
+        print(f"\n## {table['title']}: {mine_label} vs {ref_label}\n")
+        print(f"(mim imported from {table['mim']} and from {other['mim']})\n")
+        print(f"| operation | unit | {mine_label} | {ref_label} | change |")
+        print("|---|---|---|---|---|")
+        before = {operation: value for operation, _, value in other["rows"]}
+        for operation, unit, value in table["rows"]:
+            old = before.get(operation)
+            change = f"{(value / old - 1) * 100:+.1f}%" if value and old else "-"
+            print(f"| {operation} | {unit} | {_cell(value)} | {_cell(old)} | {change} |")
+
+
+def _cell(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ peer that is not installed is reported as missing, never silently dropped.
 from __future__ import annotations
 
 import itertools
+import json
+import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +80,7 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> float:
 def print_table(title: str, rows: list[tuple[str, str, dict[str, float | None]]],
                 peers: list[str]) -> None:
     """rows: (operation, unit, {peer: value}); prints values and mim's speed-up."""
+    _record(title, rows)
     print(f"\n## {title}\n")
     header = "| operation | unit | " + " | ".join(peers) + " | mim speed-up vs slowest/fastest peer |"
     print(header)
@@ -93,6 +97,22 @@ def print_table(title: str, rows: list[tuple[str, str, dict[str, float | None]]]
         else:
             speed = "-"
         print(f"| {operation} | {unit} | " + " | ".join(cells) + f" | {speed} |")
+
+
+#: ``python -m benchmarks --against REF`` sets this: where each table's mim column
+#: is also written (one JSON line per table), to compare two builds of mim.
+RECORD_ENV = "MIM_BENCH_RECORD"
+
+
+def _record(title: str, rows: list[tuple[str, str, dict[str, float | None]]]) -> None:
+    path = os.environ.get(RECORD_ENV)
+    if not path:
+        return
+    mim = sys.modules.get("mim")
+    line = {"title": title, "mim": os.path.dirname(mim.__file__) if mim else None,
+            "rows": [[operation, unit, values.get("mim")] for operation, unit, values in rows]}
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
 
 
 def _fmt(value: float) -> str:

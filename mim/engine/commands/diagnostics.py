@@ -137,8 +137,3 @@ def cmd_list_commands(server: Server, db: str, cmd: Mapping) -> dict:
             "ok": 1.0}
 
 
-@command("endSessions")
-def cmd_end_sessions(server: Server, db: str, cmd: Mapping) -> dict:
-    return {"ok": 1.0}
-
-

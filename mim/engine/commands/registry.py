@@ -7,11 +7,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..storage.store import Server
+from ..values.registry import Registry
 
 __all__ = ["COMMANDS", "DRIVER_FIELDS", "CommandHandler", "command"]
 
 CommandHandler = Callable[[Server, str, Mapping[str, Any]], dict]
-COMMANDS: dict[str, CommandHandler] = {}
+COMMANDS: Registry[CommandHandler] = Registry("command")
 
 #: Fields drivers add to any command; every handler accepts and ignores them.
 DRIVER_FIELDS = frozenset({
@@ -23,8 +24,5 @@ DRIVER_FIELDS = frozenset({
 
 
 def command(*names: str) -> Callable[[CommandHandler], CommandHandler]:
-    def register(fn: CommandHandler) -> CommandHandler:
-        for name in names:
-            COMMANDS[name] = fn
-        return fn
-    return register
+    """Register a handler ``handler(server, db, command) -> reply`` under ``names``."""
+    return COMMANDS.register(*names)

@@ -14,20 +14,19 @@ from ..languages.expressions.accumulators import (MinMaxAccumulator, PercentileA
 from ..languages.expressions.array import check_n, parse_n_spec, sort_pattern_key
 from ..languages.expressions.coercion import compare_key, element_repr, expr_compare, nullish
 from ..languages.expressions.objects import merge_objects
-from ..values.order import MISSING, sort_key
-from .registry import pipeline_stage
 from ..languages.expressions.compiler import constant
+from ..values.order import MISSING, sort_key
+from ..values.registry import Registry
+from .registry import pipeline_stage
 
 #: accumulator name -> factory(arg, ctx) -> (new_state(), process(state, doc_vars), result(state))
-ACCUMULATORS: dict[str, Any] = {}
+#: ``$group`` accumulator -> ``make(name, arg, ctx)`` (``$setWindowFields`` reuses them)
+ACCUMULATORS: Registry[Any] = Registry("accumulator")
 
 
-def accumulator(*names: str):
-    def register(fn):
-        for name in names:
-            ACCUMULATORS[name] = fn
-        return fn
-    return register
+def accumulator(*names: str) -> Any:
+    """Register an accumulator factory under ``names``."""
+    return ACCUMULATORS.register(*names)
 
 
 class _Simple:

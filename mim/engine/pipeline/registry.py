@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..values.errors import ServerError
+from ..values.registry import Registry
 
 Stage = Callable[[Iterable[dict], dict], Iterable[dict]]
 StageCompiler = Callable[[Any, Any], Stage]
@@ -36,8 +37,8 @@ class StageConstraints:
     collectionless: bool = False
 
 
-STAGES: dict[str, StageCompiler] = {}
-FAMILIES: dict[str, str] = {}
+STAGES: Registry[StageCompiler] = Registry("pipeline stage")
+FAMILIES: dict[str, str] = STAGES.families
 CONSTRAINTS: dict[str, StageConstraints] = {}
 
 UNSUPPORTED_STAGES: dict[str, str] = {
@@ -58,12 +59,8 @@ def pipeline_stage(*names: str, **constraints: bool) -> Callable[[StageCompiler]
     declared = StageConstraints(**constraints)
 
     def register(fn: StageCompiler) -> StageCompiler:
-        family = fn.__module__.rsplit(".", 1)[-1]
         for name in names:
-            if name in STAGES:
-                raise ValueError(f"pipeline stage {name} registered twice")
-            STAGES[name] = fn
-            FAMILIES[name] = family
+            STAGES.add(name, fn)
             CONSTRAINTS[name] = declared
         return fn
 

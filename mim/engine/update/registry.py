@@ -11,26 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..values.registry import Registry
+
 __all__ = ["UPDATE_OPERATORS", "FAMILIES", "update_operator", "ModifierParser"]
 
 #: parse(arg, path) -> Modifier
 ModifierParser = Callable[[Any, str], Any]
 
 #: operator name -> argument parser returning a Modifier
-UPDATE_OPERATORS: dict[str, ModifierParser] = {}
+UPDATE_OPERATORS: Registry[ModifierParser] = Registry("update operator")
 
 #: operator name -> family (module) for the coverage table
-FAMILIES: dict[str, str] = {}
+FAMILIES: dict[str, str] = UPDATE_OPERATORS.families
 
 
 def update_operator(name: str) -> Callable[[ModifierParser], ModifierParser]:
     """Register ``fn(arg, path) -> Modifier`` as the parser of operator ``name``."""
-
-    def register(fn: ModifierParser) -> ModifierParser:
-        if name in UPDATE_OPERATORS:
-            raise RuntimeError(f"duplicate update operator {name}")
-        UPDATE_OPERATORS[name] = fn
-        FAMILIES[name] = fn.__module__.rsplit(".", 1)[-1]
-        return fn
-
-    return register
+    return UPDATE_OPERATORS.register(name)

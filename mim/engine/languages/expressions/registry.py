@@ -13,15 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from ...values.errors import ServerError
+from ...values.registry import Registry
 
 Evaluator = Callable[[dict], Any]
 OperatorCompiler = Callable[[Any, Any, str], Evaluator]
 
 #: operator name -> compiler
-OPERATORS: dict[str, OperatorCompiler] = {}
+OPERATORS: Registry[OperatorCompiler] = Registry("expression operator")
 
 #: operator name -> family (the module that implements it), for the coverage table
-FAMILIES: dict[str, str] = {}
+FAMILIES: dict[str, str] = OPERATORS.families
 
 #: operator -> why mim does not evaluate it (shown in errors and the README)
 UNSUPPORTED_OPERATORS: dict[str, str] = {
@@ -33,17 +34,7 @@ UNSUPPORTED_OPERATORS: dict[str, str] = {
 
 def expression_operator(*names: str) -> Callable[[OperatorCompiler], OperatorCompiler]:
     """Register ``fn`` as the compiler of the operators ``names``."""
-
-    def register(fn: OperatorCompiler) -> OperatorCompiler:
-        family = fn.__module__.rsplit(".", 1)[-1]
-        for name in names:
-            if name in OPERATORS:
-                raise RuntimeError(f"duplicate expression operator {name}")
-            OPERATORS[name] = fn
-            FAMILIES[name] = family
-        return fn
-
-    return register
+    return OPERATORS.register(*names)
 
 
 def unsupported(name: str) -> ServerError:

@@ -13,9 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ...values.errors import ServerError
+from ...values.registry import Registry
 
-FIELD_OPERATORS: dict[str, Callable[..., Any]] = {}
-TOP_LEVEL_OPERATORS: dict[str, Callable[..., Any]] = {}
+#: field-level operator -> ``compile(path, arg, ctx) -> MatchNode``
+FIELD_OPERATORS: Registry[Callable[..., Any]] = Registry("query operator")
+#: top-level operator -> ``compile(name, arg, ctx) -> MatchNode``
+TOP_LEVEL_OPERATORS: Registry[Callable[..., Any]] = Registry("top-level query operator")
 
 #: operator -> why it is not available (shown in errors and the README)
 UNSUPPORTED_OPERATORS: dict[str, str] = {
@@ -36,24 +39,12 @@ GEO_SPECIFIERS = ("$box", "$center", "$centerSphere", "$geometry", "$maxDistance
 
 def field_operator(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a field-level operator compiler: ``compile(path, arg, ctx) -> MatchNode``."""
-
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for name in names:
-            FIELD_OPERATORS[name] = fn
-        return fn
-
-    return register
+    return FIELD_OPERATORS.register(*names)
 
 
 def top_level_operator(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a top-level operator compiler: ``compile(name, arg, ctx) -> MatchNode``."""
-
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for name in names:
-            TOP_LEVEL_OPERATORS[name] = fn
-        return fn
-
-    return register
+    return TOP_LEVEL_OPERATORS.register(*names)
 
 
 def unsupported(name: str) -> ServerError:
