@@ -352,16 +352,17 @@ class IndexCatalog:
         self._refresh()
         if index.ttl is not None:
             ttl_index_created(self.collection)
+        self.collection.record("createIndexes", spec)
         return True
 
     def drop(self, name_or_key: Any) -> None:
         """Drop an index by name or key pattern (``"*"``: every index but ``_id_``)."""
         if name_or_key == "*":
-            for name in list(self.specs):
-                if name != ID_INDEX_NAME:
-                    del self.specs[name]
+            dropped = [self.specs.pop(name) for name in list(self.specs) if name != ID_INDEX_NAME]
             self.secondary.clear()
             self._refresh()
+            for spec in dropped:
+                self.collection.record("dropIndexes", spec)
             return
         if isinstance(name_or_key, str):
             if name_or_key == ID_INDEX_NAME:
@@ -384,9 +385,10 @@ class IndexCatalog:
             name = matches[0]
             if name == ID_INDEX_NAME:
                 raise ServerError(72, "cannot drop _id index")
-        del self.specs[name]
+        spec = self.specs.pop(name)
         self.secondary.pop(name, None)
         self._refresh()
+        self.collection.record("dropIndexes", spec)
 
     def list(self) -> list[dict[str, Any]]:
         return [dict(spec) for spec in self.specs.values()]

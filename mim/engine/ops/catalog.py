@@ -152,10 +152,7 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
             if not drop_target:
                 raise ServerError(48, "target namespace exists")
             destination_db.drop_collection(dst_name)
-        server.get_database(src_db).collections.pop(src_name)
-        src.name = dst_name
-        src.database = destination_db
-        destination_db.collections[dst_name] = src
+        server.rename_collection(src, dst_db, dst_name)
 
 
 def _data_size(coll: CollectionData) -> int:

@@ -246,6 +246,8 @@ class _CompiledUpdate:
         # replacement (checked for storage when applied)
         self.replacement = isinstance(self.spec, Mapping) and not (
             self.spec and str(next(iter(self.spec))).startswith("$"))
+        #: the change event's operation: a replacement document or an update
+        self.event_operation = "replace" if self.replacement else "update"
         if self.replacement:
             if self.multi:
                 raise ServerError(9, "multi update is not supported for replacement-style "
@@ -346,7 +348,7 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
             try:
                 change = compiled.apply(stored)
                 if change is not None:
-                    collection.replace(stored, *change)
+                    collection.replace(stored, *change, compiled.event_operation)
                     modified += 1
             except ServerError as exc:
                 # update_many is not transactional: earlier documents stay updated
@@ -448,5 +450,5 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
         change = compiled.apply(target)
         value = project(change[0] if new and change is not None else target.raw)
         if change is not None:
-            collection.replace(target, *change)
+            collection.replace(target, *change, compiled.event_operation)
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}

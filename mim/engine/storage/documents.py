@@ -17,7 +17,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
-from .store import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow
+from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow
 
 __all__ = ["check_id", "prepare_new_document", "encode_updated"]
 

@@ -5,10 +5,14 @@ every read decodes afresh, so callers can never alias stored data) and a
 decoded "shadow" dict that the matcher, sort and indexes read.  The shadow is
 never handed out.
 
-Every write goes through :class:`CollectionData` methods (``insert``,
-``replace``, ``delete``) under the server lock: the one place that keeps
-indexes consistent, and the hook where change events and transactions will
-attach.
+This module is the one write path.  Every document write goes through
+:class:`CollectionData` (``insert``, ``replace``, ``delete``, ``clear``) and every
+catalog write through :class:`DatabaseData` / :class:`Server`
+(``create_collection``, ``drop_collection``, ``rename_collection``,
+``drop_database``; index builds and drops report through
+:meth:`CollectionData.record`), under the server lock: the one place that keeps
+indexes consistent and that emits one :class:`~.changes.ChangeEvent` per write to
+the server's listeners (change streams, transactions and a journal attach there).
 """
 
 from __future__ import annotations
@@ -17,48 +21,14 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-import bson
-from bson.codec_options import CodecOptions, DatetimeConversion
-from bson.binary import UuidRepresentation
-
 from ..values.errors import ServerError
 from ..values.order import sort_key
+from .changes import ChangeEvent, Listener
+from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits"]
-
-MAX_BSON_SIZE = 16 * 1024 * 1024
-
-#: How the engine decodes stored bytes for its own reading: plain dicts,
-#: aware UTC datetimes (out-of-range ones as DatetimeMS), binary untouched.
-ENGINE_CODEC: CodecOptions = CodecOptions(
-    document_class=dict,
-    tz_aware=True,
-    uuid_representation=UuidRepresentation.UNSPECIFIED,
-    datetime_conversion=DatetimeConversion.DATETIME_AUTO,
-)
-
-
-#: bson.decode without its per-call codec-options type check (ENGINE_CODEC is one)
-_bson_to_dict = getattr(bson, "_bson_to_dict", None)
-
-
-def decode_shadow(raw: bytes) -> dict:
-    if _bson_to_dict is not None:
-        return _bson_to_dict(raw, ENGINE_CODEC)
-    return bson.decode(raw, ENGINE_CODEC)
-
-
-class StoredDocument:
-    """One document: its BSON bytes and the engine's decoded view of them."""
-
-    __slots__ = ("raw", "doc")
-
-    def __init__(self, raw: bytes, doc: dict) -> None:
-        self.raw = raw
-        self.doc = doc
-
 
 class IndexMaintainer(Protocol):
     """What storage asks of a collection's indexes on every write.
@@ -95,7 +65,6 @@ class CollectionData:
         #: the natural order a collection scan returns.
         self.documents: dict[tuple, StoredDocument] = {}
         self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
-        self.listeners: list[Callable[[str, Any, Any], None]] = []
 
     @property
     def full_name(self) -> str:
@@ -111,7 +80,7 @@ class CollectionData:
         """All documents in natural order (a snapshot: safe against writes)."""
         return iter(list(self.documents.values()))
 
-    # -- the only three ways a document changes -------------------------------
+    # -- the only ways a document changes ---------------------------------------
 
     def insert(self, raw: bytes, doc: dict) -> None:
         """Store a new document; raises DuplicateKey (11000) without writing."""
@@ -124,35 +93,56 @@ class CollectionData:
         indexes.check_insert(stored, key)
         documents[key] = stored
         indexes.add(stored, key)
-        if self.listeners:
-            self._notify("insert", None, stored)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
 
-    def replace(self, old: StoredDocument, raw: bytes, doc: dict) -> StoredDocument:
-        """Swap a document's contents (same ``_id``), keeping its position."""
+    def replace(self, old: StoredDocument, raw: bytes, doc: dict,
+                operation: str = "update") -> StoredDocument:
+        """Swap a document's contents (same ``_id``), keeping its position.
+
+        ``operation`` is what the write was: an ``update`` (operators or a
+        pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
         new = StoredDocument(raw, doc)
         self.indexes.check_replace(old, new)
         self.indexes.remove(old)
         self.documents[key] = new
         self.indexes.add(new, key)
-        if self.listeners:
-            self._notify("update", old, new)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
         return new
 
     def delete(self, stored: StoredDocument) -> None:
         key = sort_key(stored.doc["_id"])
         del self.documents[key]
         self.indexes.remove(stored)
-        if self.listeners:
-            self._notify("delete", stored, None)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
 
     def clear(self) -> None:
+        """Delete every document (one ``delete`` event each)."""
+        removed = list(self.documents.values())
         self.documents.clear()
         self.indexes.rebuild()
+        listeners = self.database.server.listeners
+        if listeners:
+            for stored in removed:
+                _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
 
-    def _notify(self, kind: str, old: StoredDocument | None, new: StoredDocument | None) -> None:
-        for listener in self.listeners:
-            listener(kind, old, new)
+    def record(self, operation: str, detail: Any) -> None:
+        """Report a write the index layer made (``createIndexes`` with the spec,
+        ``dropIndexes`` with the dropped spec) as this collection's event."""
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent(operation, self.full_name, self, detail=detail))
+
+
+def _emit(listeners: list[Listener], event: ChangeEvent) -> None:
+    for listener in list(listeners):
+        listener(event)
 
 
 class DatabaseData:
@@ -175,10 +165,27 @@ class DatabaseData:
             raise ServerError(48, f"Collection {self.name}.{name} already exists.")
         coll = CollectionData(name, self, options)
         self.collections[name] = coll
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("create", coll.full_name, coll))
         return coll
 
     def drop_collection(self, name: str) -> bool:
-        return self.collections.pop(name, None) is not None
+        coll = self.collections.pop(name, None)
+        if coll is None:
+            return False
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("drop", coll.full_name, coll))
+        return True
+
+    def restore_collection(self, coll: CollectionData) -> None:
+        """Put a dropped collection back, documents and indexes (undoing a drop)."""
+        self.collections[coll.name] = coll
+        coll.database = self
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("create", coll.full_name, coll))
 
 
 def _no_ttl_pass(server: "Server", now: Any) -> int:
@@ -203,6 +210,8 @@ class Server:
         self.address = address
         self.lock = threading.RLock()
         self.databases: dict[str, DatabaseData] = {}
+        #: called with every :class:`~.changes.ChangeEvent`, under the lock
+        self.listeners: list[Listener] = []
         #: seconds between TTL monitor passes (MongoDB's ttlMonitorSleepSecs)
         self.ttl_interval = ttl_interval
 
@@ -230,9 +239,37 @@ class Server:
             return None
         return database.get_collection(coll, create)
 
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(event)`` for every write from now on."""
+        self.listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self.listeners.remove(listener)
+
     def drop_database(self, name: str) -> None:
         with self.lock:
-            self.databases.pop(name, None)
+            database = self.databases.pop(name, None)
+            if database is not None and self.listeners:
+                _emit(self.listeners, ChangeEvent("dropDatabase", name, None, detail=database))
+
+    def restore_database(self, database: DatabaseData) -> None:
+        """Put a dropped database back (undoing a dropDatabase)."""
+        with self.lock:
+            self.databases[database.name] = database
+
+    def rename_collection(self, coll: CollectionData, db: str, name: str) -> None:
+        """Move ``coll`` (documents, indexes, options) to ``db.name``; the target
+        must be free (the caller drops it first when asked to)."""
+        with self.lock:
+            source = coll.full_name
+            destination = self.get_database(db, create=True)
+            del coll.database.collections[coll.name]
+            coll.name = name
+            coll.database = destination
+            destination.collections[name] = coll
+            if self.listeners:
+                _emit(self.listeners, ChangeEvent("rename", source, coll,
+                                                  target=coll.full_name))
 
     def reset(self) -> None:
         """Forget every database (the data of all clients of this server)."""

@@ -1,0 +1,132 @@
+"""Change events: what every write tells its listeners, and how to take it back.
+
+Storage is the one write path (:mod:`.store`): each document insert, update,
+replace and delete, and each catalog change (create, drop, rename, index
+build, index drop, drop of a database), emits exactly one :class:`ChangeEvent`
+to the server's listeners, carrying what the oplog would: the operation, the
+namespace, the document key, the update description and the pre-image.
+Change streams, transactions, the profiler and a journal attach here and
+nowhere else.  :func:`undo` takes one event back, which is the undo entry a
+transaction needs to roll back.
+
+Events are built only when someone listens, so a write without listeners pays
+one list check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..values.order import MISSING, sort_key, values_equal
+from .encoding import StoredDocument, decode_shadow
+
+if TYPE_CHECKING:
+    from .store import CollectionData
+
+__all__ = ["ChangeEvent", "Listener", "undo", "DOCUMENT_OPERATIONS"]
+
+#: the operations that change one document (the others change the catalog)
+DOCUMENT_OPERATIONS = frozenset({"insert", "update", "replace", "delete"})
+
+
+class ChangeEvent:
+    """One write.  ``operation`` uses change streams' ``operationType`` names:
+    insert, update, replace, delete, create, drop, rename, dropDatabase,
+    createIndexes, dropIndexes."""
+
+    __slots__ = ("operation", "namespace", "collection", "before", "after", "target",
+                 "detail", "_description")
+
+    def __init__(self, operation: str, namespace: str, collection: "CollectionData | None",
+                 before: "StoredDocument | None" = None, after: "StoredDocument | None" = None,
+                 *, target: str | None = None, detail: Any = None) -> None:
+        self.operation = operation
+        #: "db.collection" ("db" for dropDatabase)
+        self.namespace = namespace
+        #: the collection written (for a drop: the dropped collection object)
+        self.collection = collection
+        #: the stored document before the write (None for an insert)
+        self.before = before
+        #: the stored document after the write (None for a delete)
+        self.after = after
+        #: rename: the new namespace
+        self.target = target
+        #: index events: the index spec (createIndexes) or name (dropIndexes);
+        #: dropDatabase: the dropped database object
+        self.detail = detail
+        self._description: dict | None = None
+
+    def __repr__(self) -> str:
+        return f"ChangeEvent({self.operation!r}, {self.namespace!r})"
+
+    @property
+    def document_key(self) -> dict | None:
+        """``{"_id": …}`` of the document written (None for catalog changes)."""
+        stored = self.after if self.after is not None else self.before
+        return None if stored is None else {"_id": stored.doc["_id"]}
+
+    @property
+    def pre_image(self) -> dict | None:
+        """The document as it was before an update, replace or delete (a fresh copy)."""
+        return None if self.before is None else decode_shadow(self.before.raw)
+
+    @property
+    def update_description(self) -> dict | None:
+        """For an update: ``{"updatedFields": {…}, "removedFields": […],
+        "truncatedArrays": []}`` between the pre-image and the new document
+        (top-level fields, as the oplog's ``$v: 2`` diff names them)."""
+        if self.operation != "update" or self.before is None or self.after is None:
+            return None
+        if self._description is None:
+            old, new = self.before.doc, self.after.doc
+            updated = {name: value for name, value in new.items()
+                       if not _same(old.get(name, MISSING), value)}
+            removed = [name for name in old if name not in new]
+            self._description = {"updatedFields": updated, "removedFields": removed,
+                                 "truncatedArrays": []}
+        return self._description
+
+
+def _same(old: Any, new: Any) -> bool:
+    return old is not MISSING and type(old) is type(new) and values_equal(old, new)
+
+
+Listener = Callable[[ChangeEvent], None]
+
+
+def undo(event: ChangeEvent) -> None:
+    """Take ``event`` back: the write it reports is reversed in storage.
+
+    Undoing emits events of its own (a rollback is a write too).  Events must
+    be undone newest first.
+    """
+    coll = event.collection
+    operation = event.operation
+    if operation == "insert":
+        key = _key(event.after)
+        coll.delete(coll.documents[key])
+    elif operation in ("update", "replace"):
+        key = _key(event.before)
+        coll.replace(coll.documents[key], event.before.raw, event.before.doc)
+    elif operation == "delete":
+        coll.insert(event.before.raw, event.before.doc)
+    elif operation == "create":
+        coll.database.drop_collection(coll.name)
+    elif operation == "drop":
+        coll.database.restore_collection(coll)
+    elif operation == "rename":
+        db, _, name = event.namespace.partition(".")
+        coll.database.server.rename_collection(coll, db, name)
+    elif operation == "createIndexes":
+        coll.indexes.drop(event.detail["name"])
+    elif operation == "dropIndexes":
+        coll.indexes.create(dict(event.detail))
+    elif operation == "dropDatabase":
+        event.detail.server.restore_database(event.detail)
+    else:  # pragma: no cover - every operation above is emitted by storage
+        raise ValueError(f"cannot undo {operation}")
+
+
+def _key(stored: StoredDocument) -> tuple:
+    return sort_key(stored.doc["_id"])

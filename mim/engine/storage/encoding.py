@@ -1,0 +1,40 @@
+"""How documents are kept: BSON bytes plus the engine's decoded shadow."""
+
+from __future__ import annotations
+
+import bson
+from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions, DatetimeConversion
+
+__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow"]
+
+MAX_BSON_SIZE = 16 * 1024 * 1024
+
+#: How the engine decodes stored bytes for its own reading: plain dicts,
+#: aware UTC datetimes (out-of-range ones as DatetimeMS), binary untouched.
+ENGINE_CODEC: CodecOptions = CodecOptions(
+    document_class=dict,
+    tz_aware=True,
+    uuid_representation=UuidRepresentation.UNSPECIFIED,
+    datetime_conversion=DatetimeConversion.DATETIME_AUTO,
+)
+
+
+#: bson.decode without its per-call codec-options type check (ENGINE_CODEC is one)
+_bson_to_dict = getattr(bson, "_bson_to_dict", None)
+
+
+def decode_shadow(raw: bytes) -> dict:
+    if _bson_to_dict is not None:
+        return _bson_to_dict(raw, ENGINE_CODEC)
+    return bson.decode(raw, ENGINE_CODEC)
+
+
+class StoredDocument:
+    """One document: its BSON bytes and the engine's decoded view of them."""
+
+    __slots__ = ("raw", "doc")
+
+    def __init__(self, raw: bytes, doc: dict) -> None:
+        self.raw = raw
+        self.doc = doc
