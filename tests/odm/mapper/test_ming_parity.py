@@ -28,6 +28,7 @@ from odm.orm import (
     session as session_of,
     state,
 )
+from odm.middleware import ODMMiddleware
 from odm.orm.persistence import server_field_order, stored_layout
 
 
@@ -411,3 +412,42 @@ def test_assigning_a_backref_changes_the_tracked_objects(odm_session):
     odm_session.flush()
     odm_session.clear()
     assert sorted(p._id for p in Child.query.get(_id=4).parents) == [1, 2]
+
+
+# -- the WSGI middleware as Ming's ----------------------------------------------------
+def test_middleware_flushes_a_streamed_response_when_it_ends_even_on_error(odm_datastore):
+    tl = ThreadLocalODMSession(bind=odm_datastore)
+    Thing = declare_basic(tl)
+
+    def app(environ, start_response):
+        Thing(a=1)
+        start_response("200 OK", [])
+
+        def body():
+            yield b"part"
+            Thing(a=2)  # made while streaming: written too
+            raise RuntimeError("boom")
+
+        return body()
+
+    response = ODMMiddleware(app)({}, lambda *a: None)
+    assert tl.db.basic.count_documents({}) == 0  # nothing before the body is read
+    with pytest.raises(RuntimeError):
+        list(response)
+    assert sorted(d["a"] for d in tl.db.basic.find()) == [1, 2]
+    assert len(tl.uow) == 0
+
+
+def test_middleware_context_func_names_the_contextual_session_to_flush(odm_datastore):
+    current = ["request-1"]
+    sess = ContextualODMSession(lambda: current[0], bind=odm_datastore)
+    Thing = declare_basic(sess)
+
+    def app(environ, start_response):
+        Thing(a=7)
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    assert ODMMiddleware(app, context_func=lambda: current[0])({}, lambda *a: None) == [b"ok"]
+    assert sess.db.basic.count_documents({"a": 7}) == 1
+    assert len(sess.uow) == 0
