@@ -18,6 +18,7 @@ FULL = [
     ("benchmarks.bench_aggregate", ["--docs", "100000"]),
     ("benchmarks.bench_odm", ["--objects", "10000"]),
     ("benchmarks.bench_wire", ["--seconds", "1"]),
+    ("benchmarks.bench_faces", ["--seconds", "1"]),
 ]
 QUICK = [
     ("benchmarks.bench_core", ["--docs", "2000"]),
@@ -25,6 +26,7 @@ QUICK = [
     ("benchmarks.bench_aggregate", ["--docs", "5000"]),
     ("benchmarks.bench_odm", ["--objects", "2000", "--repeat", "1"]),
     ("benchmarks.bench_wire", ["--seconds", "0.5"]),
+    ("benchmarks.bench_faces", ["--seconds", "0.3"]),
 ]
 
 

@@ -214,3 +214,11 @@ def test_driver_fixtures(mim_driver_db, mim_db):
 async def test_driver_async_fixture(mim_driver_async_client, mim_client):
     await mim_driver_async_client.test.c.insert_one({"_id": 2})
     assert mim_client.test.c.find_one() == {"_id": 2}
+
+
+def test_readme_example_runs():
+    import pathlib
+    readme = (pathlib.Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("### pymongo's own classes: the in-process driver transport")[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(code, "README.md", "exec"), {})
