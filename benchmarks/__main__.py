@@ -31,6 +31,7 @@ FULL = [
     ("benchmarks.bench_aggregate", ["--docs", "100000"]),
     ("benchmarks.bench_odm", ["--objects", "10000"]),
     ("benchmarks.bench_wire", ["--seconds", "1"]),
+    ("benchmarks.bench_faces", ["--seconds", "1"]),
 ]
 QUICK = [
     ("benchmarks.bench_core", ["--docs", "2000"]),
@@ -38,6 +39,7 @@ QUICK = [
     ("benchmarks.bench_aggregate", ["--docs", "5000"]),
     ("benchmarks.bench_odm", ["--objects", "2000", "--repeat", "1"]),
     ("benchmarks.bench_wire", ["--seconds", "0.5"]),
+    ("benchmarks.bench_faces", ["--seconds", "0.3"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
 WITH_PEERS = {"benchmarks.bench_core", "benchmarks.bench_indexes", "benchmarks.bench_aggregate"}

@@ -14,6 +14,7 @@ from .client import MongoClient, get_server, reset_all, servers
 from .collection import Collection, ReturnDocument
 from .cursor import CommandCursor, Cursor
 from .database import Database
+from .driver import driver_async_client, driver_client
 from .engine.storage.store import Server
 from .patching import patch
 from .wire import serve
@@ -22,6 +23,6 @@ __version__ = "0.1.0"
 
 __all__ = ["MongoClient", "Database", "Collection", "Cursor", "CommandCursor", "Server",
            "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
-           "AsyncCommandCursor", "AsyncClientSession",
+           "AsyncCommandCursor", "AsyncClientSession", "driver_client", "driver_async_client",
            "ReturnDocument", "get_server", "reset_all", "servers", "patch", "serve",
            "__version__"]

@@ -61,7 +61,9 @@ from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
 from .asynchronous import AsyncMongoClient as _MimAsyncMongoClient
+from . import driver
 from .client import MongoClient as _MimMongoClient
+from .client import _server_key, get_server
 from .database import Database as _MimDatabase
 from . import gridfs as mim_gridfs
 from .engine.storage.store import Server
@@ -160,9 +162,17 @@ class patch:
     patch), or as a decorator of a function, coroutine function, a
     ``unittest.TestCase`` class (each test, with its ``setUp`` and
     ``tearDown``, runs patched) or another class (each ``test*`` method).
+
+    ``driver=True``: clients stay *real* pymongo clients (``MongoClient`` and
+    ``AsyncMongoClient``, so every ``isinstance`` check and pymongo's own
+    ``gridfs`` work); their connections to a covered address reach the mim
+    server in process instead of the network (:mod:`mim.driver`).  A client
+    connects when it first needs a connection, so build and use it while the
+    patch is active.
     """
 
-    def __init__(self, servers: Any = None, *, server: Server | None = None) -> None:
+    def __init__(self, servers: Any = None, *, server: Server | None = None,
+                 driver: bool = False) -> None:
         if servers is None:
             self._addresses: frozenset[Address] | None = None
         else:
@@ -171,11 +181,13 @@ class patch:
         if server is not None and not isinstance(server, Server):
             raise TypeError(f"server must be a mim.Server, not {type(server)}")
         self._server = server
+        self._driver = bool(driver)
         self._used: dict[Address, Server] = {}
 
     def __repr__(self) -> str:
         servers = "all" if self._addresses is None else sorted(self._addresses)
-        return f"mim.patch(servers={servers!r})"
+        driver = ", driver=True" if self._driver else ""
+        return f"mim.patch(servers={servers!r}{driver})"
 
     # -- what a patch covers ---------------------------------------------------------
 
@@ -195,6 +207,13 @@ class patch:
         for server in self._used.values():
             server.reset()
 
+    def _server_for(self, address: Address) -> Server:
+        """The mim server a driver-mode connection to ``address`` reaches."""
+        server = self._server if self._server is not None else \
+            get_server(_server_key("mongodb", [address]))
+        self._used.setdefault(address, server)
+        return server
+
     def _client(self, addresses: list[Address], args: tuple, kwargs: dict) -> _MimMongoClient:
         if self._server is not None:
             kwargs = {**kwargs, "server": self._server}
@@ -213,9 +232,11 @@ class patch:
         with _LOCK:
             if self in _ACTIVE:
                 raise RuntimeError(f"{self!r} is already active")
-            if not _ACTIVE:
-                _install()
+            if self._driver:
+                driver.install()
+                driver.set_dynamic_router(_driver_route)
             _ACTIVE.append(self)
+            _sync_aliases()
         return self
 
     def stop(self) -> None:
@@ -224,8 +245,7 @@ class patch:
             if self not in _ACTIVE:
                 raise RuntimeError(f"{self!r} is not active")
             _ACTIVE.remove(self)
-            if not _ACTIVE:
-                _uninstall()
+            _sync_aliases()
 
     def __enter__(self) -> "patch":
         return self.start()
@@ -274,9 +294,21 @@ class patch:
 
 
 def _patch_for(addresses: list[Address]) -> patch | None:
+    """The innermost active patch covering ``addresses`` that builds mim clients."""
     for active in reversed(_ACTIVE):
         if active.covers(addresses):
-            return active
+            return None if active._driver else active
+    return None
+
+
+def _driver_route(address: Address) -> Server | None:
+    """For the driver transport: the mim server a connection to ``address`` reaches,
+    when the innermost active patch covering it is a ``driver=True`` one."""
+    host = address[0].lower()
+    address = ("localhost" if host in _LOCAL_NAMES else host, address[1])
+    for active in reversed(_ACTIVE):
+        if active.covers([address]):
+            return active._server_for(address) if active._driver else None
     return None
 
 
@@ -396,6 +428,15 @@ _saved_aliases: list[tuple[Any, str, Any, Any]] = []
 _hooks_installed = False
 
 
+def _sync_aliases() -> None:
+    """Stand-ins under pymongo's public names while a patch that builds mim clients is
+    active; pymongo's own classes otherwise (a ``driver=True`` patch keeps them)."""
+    if any(not active._driver for active in _ACTIVE):
+        _install()
+    else:
+        _uninstall()
+
+
 def _install() -> None:
     global _hooks_installed
     if not _hooks_installed:
@@ -409,6 +450,8 @@ def _install() -> None:
         for cls, new in _HOOKED_CLASSES:
             cls.__new__ = new  # type: ignore[method-assign]
         _hooks_installed = True
+    if _saved_aliases:
+        return
     for module, name, real, stand_in in _ALIASES:
         if getattr(module, name, None) is real:
             _saved_aliases.append((module, name, real, stand_in))

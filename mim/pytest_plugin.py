@@ -15,6 +15,12 @@ is installed.  Fixtures:
     other).  Plain fixtures, so they serve ``async def`` tests under
     pytest-asyncio and anyio alike, on whatever loop the test runs; on a real
     server, a ``pymongo.AsyncMongoClient``.
+``mim_driver_client`` / ``mim_driver_db`` / ``mim_driver_async_client``
+    *Real* pymongo clients (``pymongo.MongoClient`` / ``AsyncMongoClient``)
+    whose connections reach ``mim_client``'s server in process
+    (:mod:`mim.driver`): for code that insists on pymongo's own classes
+    (``isinstance`` checks, pymongo's ``gridfs``, monitoring).  On a real
+    server, real clients to it.
 ``mim_server``
     The per-test :class:`mim.Server` behind ``mim_client`` (``None`` on a real
     server).
@@ -196,6 +202,35 @@ def _close_real_async_client(client: Any) -> None:
 def mim_async_db(mim_async_client: Any, mim_db: Any) -> Any:
     """``mim_db``'s database on ``mim_async_client``."""
     return mim_async_client[mim_db.name]
+
+
+@pytest.fixture
+def mim_driver_client(mim_client: Any, mim_server: mim.Server | None,
+                      _mim_real: _RealServer | None) -> Iterator[Any]:
+    """A real ``pymongo.MongoClient`` on ``mim_client``'s server (in process)."""
+    if _mim_real is not None:
+        yield mim_client
+        return
+    client = mim.driver_client(server=mim_server)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def mim_driver_db(mim_driver_client: Any, mim_db: Any) -> Any:
+    """``mim_db``'s database through ``mim_driver_client`` (a ``pymongo`` Database)."""
+    return mim_driver_client[mim_db.name]
+
+
+@pytest.fixture
+def mim_driver_async_client(mim_client: Any, mim_server: mim.Server | None,
+                            _mim_real: _RealServer | None) -> Iterator[Any]:
+    """A real ``pymongo.AsyncMongoClient`` on ``mim_client``'s server (in process);
+    a plain fixture, so it serves pytest-asyncio and anyio tests alike."""
+    uri = _mim_real.uri if _mim_real is not None else None
+    client = pymongo.AsyncMongoClient(uri) if uri else mim.driver_async_client(server=mim_server)
+    yield client
+    _close_real_async_client(client)
 
 
 @pytest.fixture(scope="session")

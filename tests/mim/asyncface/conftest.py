@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from .twin import mark_twin_skips
+
 
 def _runs_on_wire(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
@@ -28,11 +30,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _runs_on_wire(item):
             dropped.append(item)
             continue
-        skips = getattr(item.module, "TWIN_SKIPS", {})
-        reason = skips.get(item.name, skips.get(getattr(item, "originalname", item.name)))
-        if reason is not None:
-            item.add_marker(pytest.mark.skip(reason=reason))
         kept.append(item)
+    mark_twin_skips([item for item in kept if str(item.path).startswith(here)])
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

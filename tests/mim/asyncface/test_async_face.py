@@ -18,7 +18,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession as PyMongoAsy
 from pymongo.errors import BulkWriteError, InvalidOperation, OperationFailure
 
 import mim
-from mim.engine.storage.store import Server
+from mim import Server
 from sessions.test_faces_agree import scenario
 
 from .adapter import Runner

@@ -23,7 +23,7 @@ import pytest
 
 from .adapter import Runner, TwinMim
 
-__all__ = ["twin"]
+__all__ = ["twin", "mark_twin_skips"]
 
 
 def _is_fixture(value: Any) -> bool:
@@ -41,8 +41,13 @@ def _sources(source: str) -> list[Any]:
     return modules
 
 
-def twin(namespace: dict[str, Any], source: str, skip: dict[str, str] | None = None) -> None:
-    """Fill ``namespace`` (a twin module's globals) with ``source``'s tests and fixtures."""
+def twin(namespace: dict[str, Any], source: str, skip: dict[str, str] | None = None,
+         async_face: bool = True) -> None:
+    """Fill ``namespace`` (a twin module's globals) with ``source``'s tests and fixtures.
+
+    ``async_face=False`` leaves ``mim`` alone: the twin module then overrides
+    fixtures itself (the driver-transport twins replace the wire suite's client).
+    """
     skip = skip or {}
     modules = _sources(source)
     for module in modules:
@@ -54,6 +59,8 @@ def twin(namespace: dict[str, Any], source: str, skip: dict[str, str] | None = N
         if name.partition("[")[0] not in namespace:
             raise LookupError(f"{source} has no test {name!r} to skip")
     namespace["TWIN_SKIPS"] = dict(skip)
+    if not async_face:
+        return
 
     @pytest.fixture(scope="module", autouse=True)
     def _async_face():
@@ -66,3 +73,16 @@ def twin(namespace: dict[str, Any], source: str, skip: dict[str, str] | None = N
         runner.close()
 
     namespace["_async_face"] = _async_face
+
+
+def mark_twin_skips(items: list[pytest.Item]) -> None:
+    """Mark the items a twin module's ``TWIN_SKIPS`` names (for a conftest's
+    ``pytest_collection_modifyitems``)."""
+    for item in items:
+        module = getattr(item, "module", None)
+        skips = getattr(module, "TWIN_SKIPS", None)
+        if not skips:
+            continue
+        reason = skips.get(item.name, skips.get(getattr(item, "originalname", item.name)))
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
