@@ -33,8 +33,8 @@ from typing import Any
 
 import bson
 
-from ..engine.auth.authorization import CURRENT_SESSION, AuthSession
-from ..engine.auth.users import users_of
+from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
+from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.storage.log import ServerLog, log_of

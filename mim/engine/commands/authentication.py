@@ -14,10 +14,10 @@ from typing import Any
 
 from bson.binary import Binary
 
-from ..auth.authorization import CURRENT_SESSION, AuthSession
-from ..auth.roles import privilege_document, role_privileges
-from ..auth.scram import MECHANISMS, ScramConversation
-from ..auth.users import users_of
+from ..ops.auth.authorization import CURRENT_SESSION, AuthSession
+from ..ops.auth.roles import privilege_document, role_privileges
+from ..ops.auth.scram import MECHANISMS, ScramConversation
+from ..ops.auth.users import users_of
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import command

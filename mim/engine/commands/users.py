@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..auth.authorization import role_arguments
-from ..auth.roles import (builtin_role_exists, inherited_roles, privilege_document,
+from ..ops.auth.authorization import role_arguments
+from ..ops.auth.roles import (builtin_role_exists, inherited_roles, privilege_document,
                           privileges_of_role)
-from ..auth.scram import MECHANISMS
-from ..auth.users import User, users_of
+from ..ops.auth.scram import MECHANISMS
+from ..ops.auth.users import User, users_of
 from ..values.errors import ServerError
 from ..languages.matcher.compiler import compile_filter
 from ..storage.store import Server

@@ -22,8 +22,8 @@ from bson.binary import Binary
 from pymongo.errors import OperationFailure
 
 import mim
-from mim.engine.auth.authorization import NO_AUTH_COMMANDS, PRIVILEGE_RULES
-from mim.engine.auth.users import users_of
+from mim.engine.ops.auth.authorization import NO_AUTH_COMMANDS, PRIVILEGE_RULES
+from mim.engine.ops.auth.users import users_of
 from mim.engine.commands import COMMANDS
 
 from .helpers import connect, op_msg, read_op_msg

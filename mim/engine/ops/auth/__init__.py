@@ -11,5 +11,6 @@
 The commands over them live in :mod:`mim.engine.commands.users` and
 :mod:`mim.engine.commands.authentication`; the wire server holds one
 ``AuthSession`` per connection.  Layering: this package imports only
-:mod:`mim.engine.values`; only :mod:`mim.engine.commands` and the wire face use it.
+:mod:`mim.engine.values` (it sits in the ops layer, used by :mod:`mim.engine.commands`
+and the wire face).
 """

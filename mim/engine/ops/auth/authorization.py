@@ -17,8 +17,8 @@ import contextvars
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..values.errors import ServerError
-from ..values.render import render_document
+from ...values.errors import ServerError
+from ...values.render import render_document
 from .roles import Privilege, Target, grants_anything, matches, role_privileges
 from .scram import ScramConversation
 from .users import User, UserStore

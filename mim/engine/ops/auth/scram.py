@@ -25,7 +25,7 @@ from typing import Any
 
 from pymongo.saslprep import saslprep
 
-from ..values.errors import ServerError
+from ...values.errors import ServerError
 
 __all__ = ["Mechanism", "MECHANISMS", "make_credentials", "ScramConversation",
            "authentication_failed"]
