@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime
 import json
 import threading
-import weakref
 from collections import deque
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from bson import json_util
+
+from .attached import PerServer
 
 __all__ = ["ServerLog", "log_of", "RAM_LOG_NAMES"]
 
@@ -91,14 +92,5 @@ class ServerLog:
             return self.total_lines if name == "global" else len(self._startup_warnings)
 
 
-_LOGS: "weakref.WeakKeyDictionary[Any, ServerLog]" = weakref.WeakKeyDictionary()
-_LOGS_LOCK = threading.Lock()
-
-
-def log_of(server: Any) -> ServerLog:
-    """The log of an engine server (created on first use)."""
-    with _LOGS_LOCK:
-        log = _LOGS.get(server)
-        if log is None:
-            log = _LOGS[server] = ServerLog()
-        return log
+#: ``log_of(server)``: the log of an engine server (created on first use).
+log_of: PerServer[ServerLog] = PerServer(ServerLog)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 import uuid
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bson.binary import Binary
 
+from ...storage.attached import PerServer
 from .scram import MECHANISMS, make_credentials
 
 __all__ = ["User", "UserStore", "users_of"]
@@ -84,14 +84,5 @@ class UserStore:
                 yield self._users[key]
 
 
-_STORES: "weakref.WeakKeyDictionary[Any, UserStore]" = weakref.WeakKeyDictionary()
-_STORES_LOCK = threading.Lock()
-
-
-def users_of(server: Any) -> UserStore:
-    """The user store of an engine server (created on first use)."""
-    with _STORES_LOCK:
-        store = _STORES.get(server)
-        if store is None:
-            store = _STORES[server] = UserStore()
-        return store
+#: ``users_of(server)``: the user store of an engine server (created on first use).
+users_of: PerServer[UserStore] = PerServer(UserStore)
