@@ -14,6 +14,13 @@ Robustness rules:
   half-applied data;
 - an unexpected exception in a command is logged and answered as
   ``InternalError`` (code 1); the connection and the server go on.
+
+Per connection the server keeps a :class:`Connection`: who is authenticated
+(an :class:`~mim.engine.ops.auth.authorization.AuthSession`, which also decides,
+with ``auth=True``, whether each command may run) and the compressors the
+handshake negotiated (OP_COMPRESSED, :mod:`.compression`).  With a certificate
+every connection is TLS.  With ``structured_log`` the server writes mongod's
+JSON log lines into the engine's log (:mod:`mim.engine.storage.log`).
 """
 
 from __future__ import annotations
