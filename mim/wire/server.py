@@ -44,6 +44,7 @@ from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.ops.network import network_of
 from ..engine.storage.log import ServerLog, log_of
 from ..engine.storage.store import ENGINE_CODEC, Server
 from ..engine.values.errors import ServerError
@@ -127,6 +128,8 @@ class WireServer:
                                  f"available: {enabled}")
             enabled = list(compressors)
         self.compressors = enabled
+        self._network = network_of(self.engine)
+        self._network.offer(enabled)
         #: OP_COMPRESSED messages seen, by (compressor name, "in" | "out")
         self.compression_counts: Counter[tuple[str, str]] = Counter()
         self._tls_context = _tls_context(tls_certificate_key_file, tls_ca_file,
@@ -383,9 +386,12 @@ class WireServer:
             connection = Connection(conn_id, None, AuthSession(users_of(self.engine),
                                                                self.auth, local=True))
         compressor: Compressor | None = None
+        physical = len(message)
         if len(message) >= HEADER.size and HEADER.unpack_from(message)[3] == OP_COMPRESSED:
             message, compressor = decompress_message(message)
             self.compression_counts[(compressor.name, "in")] += 1
+            self._network.coded(compressor.name, "decompressor", physical, len(message))
+        self._network.received(physical, len(message))
         request = parse_message(message, ENGINE_CODEC)
         if request.op_code == OP_MSG:
             reply = self._run(request, connection)
@@ -397,7 +403,11 @@ class WireServer:
             encoded = self._legacy_query(request, connection)
         if compressor is not None and compressor.name in connection.compressors:
             self.compression_counts[(compressor.name, "out")] += 1
-            return compress_message(encoded, compressor)
+            compressed = compress_message(encoded, compressor)
+            self._network.coded(compressor.name, "compressor", len(encoded), len(compressed))
+            self._network.sent(len(compressed), len(encoded))
+            return compressed
+        self._network.sent(len(encoded), len(encoded))
         return encoded
 
     def _run(self, request: Request, connection: Connection) -> Mapping[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import bson
 
+from ..ops.network import network_of
 from ..storage.log import RAM_LOG_NAMES, log_of
 from ..storage.store import Server
 from ..values.errors import ServerError
@@ -93,6 +94,7 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
         "uptimeMillis": int((now - _STARTED) * 1000),
         "localTime": datetime.datetime.now(datetime.timezone.utc),
         "connections": {"current": 1, "available": 1000, "totalCreated": 1},
+        "network": network_of(server).document(),
         "storageEngine": {"name": "mim"},
         "ok": 1.0,
     }

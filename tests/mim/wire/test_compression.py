@@ -136,3 +136,26 @@ def test_server_may_offer_fewer_compressors():
         assert limited.compression_counts[("zstd", "in")] == 0
     with pytest.raises(ValueError):
         WireServer(compressors=["lz4"])
+
+
+def test_server_status_reports_the_compressed_traffic():
+    # serverStatus().network.compression is how mongod shows compression at work
+    with mim.serve(port=0) as fresh:
+        client = pymongo.MongoClient(fresh.uri, compressors="zlib",
+                                     serverSelectionTimeoutMS=5000)
+        try:
+            client.t.c.insert_many([{"text": "again " * 200} for _ in range(50)])
+            network = client.admin.command("serverStatus")["network"]
+        finally:
+            client.close()
+    assert set(network["compression"]) == set(ALL)
+    zlib_counts = network["compression"]["zlib"]
+    # requests are inflated (out > in), replies deflated
+    assert 0 < zlib_counts["decompressor"]["bytesIn"] < zlib_counts["decompressor"]["bytesOut"]
+    assert zlib_counts["compressor"]["bytesIn"] > 0
+    assert network["numRequests"] >= 2
+    # the bulk insert travelled compressed: fewer bytes on the wire than it carried
+    assert network["physicalBytesIn"] < network["bytesIn"]
+    for other in ALL:
+        if other != "zlib":
+            assert network["compression"][other]["decompressor"]["bytesIn"] == 0
