@@ -1,12 +1,20 @@
 """``mim serve``: run the wire server from the command line.
 
-    python -m mim serve [--host 127.0.0.1] [--port 27017] [--dump-on-exit PATH]
-                        [--restore PATH] [--debug]
+    python -m mim serve [--host 127.0.0.1] [--port 27017] [--auth]
+                        [--networkMessageCompressors zstd,zlib,snappy]
+                        [--tlsCertificateKeyFile PEM [--tlsCAFile PEM]]
+                        [--logpath FILE [--logappend]] [--quiet] [-v…]
+                        [--dump-on-exit PATH] [--restore PATH] [--debug]
 
 Binds 127.0.0.1 unless ``--host`` says otherwise (``--host 0.0.0.0`` to
-listen on every interface).  SIGINT (Ctrl+C) and SIGTERM stop it cleanly:
-connections are closed, running commands finish, and with ``--dump-on-exit``
-the data is written in mongodump's layout (see :mod:`mim.wire.dump`).
+listen on every interface; without ``--auth`` that is warned about).  SIGINT
+(Ctrl+C) and SIGTERM stop it cleanly: connections are closed, running commands
+finish, and with ``--dump-on-exit`` the data is written in mongodump's layout
+(see :mod:`mim.wire.dump`).
+
+The server logs in mongod's structured JSON format (one object per line) to
+stdout, or to ``--logpath``; ``getLog`` returns the same lines.  ``--debug``
+additionally prints mim's own diagnostic log (Python ``logging``) to stderr.
 """
 
 from __future__ import annotations
@@ -19,15 +27,32 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 from .. import __version__
+from ..engine.commands import BUILD_INFO
+from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
+from . import compression
 from .dump import DumpError, check_dump_target, dump, restore
 from .server import WireServer
 
 __all__ = ["main", "build_parser"]
 
 log = logging.getLogger("mim.wire")
+
+
+def _compressor_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == ["disabled"]:
+        return []
+    unknown = [name for name in names if name not in compression.available()]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unavailable compressor(s) {', '.join(unknown)} (this installation has: "
+            f"{', '.join(compression.available())}; zstd and snappy come with "
+            f"'pip install mim-odm[compression]')")
+    return names
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,31 +65,60 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run a MongoDB wire-protocol server (any driver can connect)",
         description="Run a MongoDB-compatible server (wire protocol, MongoDB 7.0 semantics) "
                     "holding its data in memory.")
-    serve.add_argument("--host", default="127.0.0.1",
+    serve.add_argument("--host", "--bind_ip", default="127.0.0.1",
                        help="address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)")
     serve.add_argument("--port", type=int, default=27017,
                        help="port to listen on (default 27017; 0 picks a free one)")
+    serve.add_argument("--auth", action="store_true",
+                       help="access control: clients must authenticate (SCRAM-SHA-1/256) and "
+                            "are limited to their roles; with no user yet, a loopback "
+                            "connection may create the first one in 'admin'")
+    serve.add_argument("--networkMessageCompressors", type=_compressor_list,
+                       metavar="LIST", default=None,
+                       help="compressors the handshake may negotiate, comma-separated "
+                            f"(default: every one installed: {','.join(compression.available())}"
+                            "; 'disabled' for none)")
+    serve.add_argument("--tlsCertificateKeyFile", metavar="PEM",
+                       help="serve TLS only, with this certificate and private key (one PEM)")
+    serve.add_argument("--tlsCAFile", metavar="PEM",
+                       help="require client certificates signed by this CA")
+    serve.add_argument("--tlsAllowConnectionsWithoutCertificates", action="store_true",
+                       help="with --tlsCAFile, accept clients that present no certificate")
+    serve.add_argument("--logpath", metavar="FILE",
+                       help="write the JSON log to FILE instead of stdout")
+    serve.add_argument("--logappend", action="store_true",
+                       help="append to --logpath instead of starting it afresh")
+    serve.add_argument("--quiet", action="store_true",
+                       help="leave connection events out of the log")
+    serve.add_argument("-v", "--verbose", action="count", default=0,
+                       help="log debug lines too (-vv… for more, up to 5)")
     serve.add_argument("--dump-on-exit", metavar="PATH",
                        help="on shutdown, write the data to PATH in mongodump's layout "
                             "(PATH/<db>/<collection>.bson + .metadata.json)")
     serve.add_argument("--restore", metavar="PATH",
                        help="load a dump (mongodump layout) before serving")
     serve.add_argument("--debug", action="store_true",
-                       help="log every connection and protocol detail")
+                       help="print mim's own diagnostics (every connection, protocol "
+                            "details) to stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not args.debug:
-        logging.getLogger("mim.wire").setLevel(logging.INFO)
     return _serve(args)
+
+
+def _open_log(args: argparse.Namespace) -> TextIO:
+    if args.logpath is None:
+        return sys.stdout
+    return open(args.logpath, "a" if args.logappend else "w", encoding="utf-8")
 
 
 def _serve(args: argparse.Namespace) -> int:
     engine = Server((args.host, args.port))
+    loaded: list[str] = []
     try:
         if args.dump_on_exit:
             # refuse to start rather than lose the data at exit
@@ -75,21 +129,53 @@ def _serve(args: argparse.Namespace) -> int:
     except DumpError as exc:
         log.error("%s", exc)
         return 1
-    server = WireServer(args.host, args.port, engine)
+    try:
+        server = WireServer(
+            args.host, args.port, engine, auth=args.auth,
+            compressors=args.networkMessageCompressors,
+            tls_certificate_key_file=args.tlsCertificateKeyFile, tls_ca_file=args.tlsCAFile,
+            tls_allow_connections_without_certificates=args.tlsAllowConnectionsWithoutCertificates,
+            structured_log=True, quiet=args.quiet)
+    except (OSError, ValueError) as exc:  # an unreadable certificate, say
+        log.error("cannot start: %s", exc)
+        return 1
     try:
         server.bind()
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", args.host, args.port, exc)
         return 1
+    out = _open_log(args)
+    server_log = log_of(engine)
+    server_log.verbosity = min(args.verbose, 5)
+
+    def write_line(line: str) -> None:
+        out.write(line + "\n")
+        out.flush()
+
+    server_log.sink = write_line
     stop_requested = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
-        log.info("received %s, shutting down", signal.Signals(signum).name)
+        server_log.write("I", "CONTROL", 23377, "SignalHandler", "Received signal",
+                         {"signal": signum, "error": signal.Signals(signum).name})
         stop_requested.set()
         server.request_stop()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # the banner comes first on stdout (scripts read the URI from it), then the log
     print(f"mim {__version__} serving on {server.uri}  (Ctrl+C to stop)", flush=True)
+    server_log.write("I", "CONTROL", 4615611, "initandlisten", "MongoDB starting",
+                     {"pid": os.getpid(), "port": server.port, "dbPath": None,
+                      "architecture": "64-bit", "host": args.host})
+    server_log.write("I", "CONTROL", 23403, "initandlisten", "Build Info",
+                     {"buildInfo": {"version": BUILD_INFO["version"], "gitVersion": "mim",
+                                    "mim": __version__}})
+    server_log.write("I", "CONTROL", 21951, "initandlisten", "Options set by command line",
+                     {"options": _options(args)})
+    if args.restore:
+        server_log.write("I", "STORAGE", 0, "initandlisten", "mim restored a dump",
+                         {"path": args.restore, "collections": len(loaded)})
+    status = 0
     try:
         server.serve_forever()
     finally:
@@ -97,8 +183,13 @@ def _serve(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         if args.dump_on_exit:
-            return _dump_on_exit(engine, args.dump_on_exit)
-    return 0
+            status = _dump_on_exit(engine, args.dump_on_exit)
+        server_log.write("I", "CONTROL", 23138, "SignalHandler", "Shutting down",
+                         {"exitCode": status})
+        server_log.sink = None
+        if out is not sys.stdout:
+            out.close()
+    return status
 
 
 def _dump_on_exit(engine: Server, path: str) -> int:
@@ -109,7 +200,8 @@ def _dump_on_exit(engine: Server, path: str) -> int:
     except DumpError as exc:
         log.error("%s", exc)
     else:
-        log.info("dumped %d collection(s) to %s", len(written), path)
+        log_of(engine).write("I", "STORAGE", 0, "SignalHandler", "mim dumped its data",
+                             {"path": path, "collections": len(written)})
         return 0
     try:
         fallback = os.path.join(tempfile.mkdtemp(prefix="mim-dump-"), "dump")
@@ -119,6 +211,27 @@ def _dump_on_exit(engine: Server, path: str) -> int:
         return 1
     log.error("dumped %d collection(s) to %s instead", len(written), fallback)
     return 1
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    """The command line as mongod's "Options set by command line" shows it."""
+    shown: dict[str, Any] = {"net": {"bindIp": args.host, "port": args.port}}
+    if args.auth:
+        shown["security"] = {"authorization": "enabled"}
+    if args.tlsCertificateKeyFile:
+        shown["net"]["tls"] = {"mode": "requireTLS",
+                               "certificateKeyFile": args.tlsCertificateKeyFile}
+    if args.networkMessageCompressors is not None:
+        shown["net"]["compression"] = {"compressors": ",".join(args.networkMessageCompressors)
+                                       or "disabled"}
+    if args.logpath:
+        shown["systemLog"] = {"destination": "file", "path": args.logpath,
+                              "logAppend": args.logappend}
+    if args.quiet:
+        shown.setdefault("systemLog", {})["quiet"] = True
+    if args.verbose:
+        shown.setdefault("systemLog", {})["verbosity"] = args.verbose
+    return shown
 
 
 if __name__ == "__main__":  # pragma: no cover

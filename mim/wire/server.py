@@ -14,25 +14,44 @@ Robustness rules:
   half-applied data;
 - an unexpected exception in a command is logged and answered as
   ``InternalError`` (code 1); the connection and the server go on.
+
+Per connection the server keeps a :class:`Connection`: who is authenticated
+(an :class:`~mim.engine.ops.auth.authorization.AuthSession`, which also decides,
+with ``auth=True``, whether each command may run) and the compressors the
+handshake negotiated (OP_COMPRESSED, :mod:`.compression`).  With a certificate
+every connection is TLS.  With ``structured_log`` the server writes mongod's
+JSON log lines into the engine's log (:mod:`mim.engine.storage.log`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import logging
+import os
 import socket
+import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import bson
 
-from ..engine.commands import run_command
-from ..engine.values.errors import ServerError
+from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
+from ..engine.ops.auth.users import users_of
+from ..engine.commands import COMMANDS, run_command
+from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.ops.network import network_of
+from ..engine.storage.log import ServerLog, log_of
 from ..engine.storage.store import ENGINE_CODEC, Server
-from .protocol import (HEADER, OP_MSG, ProtocolError, Request, encode_op_msg, encode_op_reply,
-                       parse_header, parse_message)
+from ..engine.values.errors import ServerError
+from . import compression
+from .compression import Compressor, compress_message, decompress_message
+from .protocol import (HEADER, OP_COMPRESSED, OP_MSG, DocumentSequence, ProtocolError, Request,
+                       encode_op_msg, encode_op_reply, parse_header, parse_message)
 
 __all__ = ["WireServer", "serve"]
 
@@ -42,6 +61,35 @@ _HELLO_NAMES = ("hello", "isMaster", "ismaster")
 _QUERY_FAILURE = 2  # OP_REPLY responseFlags bit
 _ACCEPT_POLL_SECONDS = 0.2
 _LONGEST_AWAIT_SECONDS = 60.0
+_TLS_HANDSHAKE_SECONDS = 10.0
+_SASL_COMMANDS = ("saslStart", "saslContinue")
+_SLOW_MS = 100  # mongod's default slowms
+
+
+@dataclass
+class Connection:
+    """What the server knows of one client connection."""
+
+    conn_id: int
+    peer: Any
+    auth: AuthSession
+    #: compressors negotiated in the handshake (a request compressed with one of
+    #: them is answered compressed the same way)
+    compressors: list[str] = field(default_factory=list)
+
+    @property
+    def remote(self) -> str:
+        return _format_peer(self.peer)
+
+
+def is_loopback(host: Any) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is a loopback address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 class WireServer:
@@ -54,10 +102,41 @@ class WireServer:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 27017,
-                 engine: Server | None = None) -> None:
+                 engine: Server | None = None, *, auth: bool = False,
+                 compressors: list[str] | None = None,
+                 tls_certificate_key_file: str | os.PathLike[str] | None = None,
+                 tls_ca_file: str | os.PathLike[str] | None = None,
+                 tls_allow_connections_without_certificates: bool = False,
+                 structured_log: bool = False, quiet: bool = False) -> None:
+        """``auth``: access control (mongod's ``--auth``).  ``compressors``: what
+        the handshake may negotiate (default: every one installed).
+        ``tls_certificate_key_file``: a PEM with the server's certificate and key;
+        every connection must then speak TLS (``--tlsMode requireTLS``); with
+        ``tls_ca_file`` clients must present a certificate signed by that CA
+        unless ``tls_allow_connections_without_certificates``.
+        ``structured_log``: write mongod's JSON log lines to the engine's log
+        (``getLog``); ``quiet`` leaves out connection events, as ``--quiet``."""
         self.engine = engine if engine is not None else Server()
         self.host = host
         self._requested_port = port
+        self.auth = auth
+        enabled = compression.available()
+        if compressors is not None:
+            unknown = [c for c in compressors if c not in enabled]
+            if unknown:
+                raise ValueError(f"unknown or unavailable compressor(s) {unknown}; "
+                                 f"available: {enabled}")
+            enabled = list(compressors)
+        self.compressors = enabled
+        self._network = network_of(self.engine)
+        self._network.offer(enabled)
+        #: OP_COMPRESSED messages seen, by (compressor name, "in" | "out")
+        self.compression_counts: Counter[tuple[str, str]] = Counter()
+        self._tls_context = _tls_context(tls_certificate_key_file, tls_ca_file,
+                                         tls_allow_connections_without_certificates)
+        self.server_log: ServerLog | None = log_of(self.engine) if structured_log else None
+        self.quiet = quiet
+        self._startup_logged = False
         self._listener: socket.socket | None = None
         self._stopping = threading.Event()
         self._stopped = threading.Event()
@@ -103,7 +182,12 @@ class WireServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         if host in ("0.0.0.0", "[::]"):
             host = "127.0.0.1"
-        return f"mongodb://{host}:{self.port}/?directConnection=true"
+        tls = "&tls=true" if self._tls_context is not None else ""
+        return f"mongodb://{host}:{self.port}/?directConnection=true{tls}"
+
+    @property
+    def tls(self) -> bool:
+        return self._tls_context is not None
 
     @property
     def running(self) -> bool:
@@ -117,6 +201,7 @@ class WireServer:
     def start(self) -> "WireServer":
         """Serve from a daemon thread; returns once the port accepts connections."""
         self.bind()
+        self._log_startup()
         if self._accept_thread is None:
             self._accept_thread = threading.Thread(target=self._accept_loop,
                                                    name=f"mim-wire-accept:{self.port}",
@@ -127,6 +212,7 @@ class WireServer:
     def serve_forever(self) -> None:
         """Serve from the calling thread until :meth:`stop`."""
         self.bind()
+        self._log_startup()
         self._accept_loop()
 
     def request_stop(self) -> None:
@@ -170,6 +256,33 @@ class WireServer:
         state = "running" if self.running else "stopped"
         return f"<mim WireServer {self.host}:{self.port} {state}>"
 
+    # -- logging ----------------------------------------------------------------
+
+    def _log(self, severity: str, component: str, message_id: int, ctx: str, msg: str,
+             attr: Mapping[str, Any] | None = None, startup_warning: bool = False) -> None:
+        if self.server_log is not None:
+            self.server_log.write(severity, component, message_id, ctx, msg, attr,
+                                  startup_warning=startup_warning)
+
+    def _log_startup(self) -> None:
+        if self._startup_logged:
+            return
+        self._startup_logged = True
+        if not self.auth:
+            self._log("W", "CONTROL", 22120, "initandlisten", "Access control is not enabled "
+                      "for the database. Read and write access to data and configuration is "
+                      "unrestricted", startup_warning=True)
+            if not is_loopback(self.host):
+                message = (f"mim is listening on {self.host}, a non-loopback address, without "
+                           f"access control (--auth): anyone who can reach it can read and "
+                           f"change every database")
+                log.warning(message)
+                self._log("W", "CONTROL", 0, "initandlisten", message,
+                          {"address": self.host}, startup_warning=True)
+        self._log("I", "NETWORK", 23015, "listener", "Listening on", {"address": self.host})
+        self._log("I", "NETWORK", 23016, "listener", "Waiting for connections",
+                  {"port": self.port, "ssl": "on" if self.tls else "off"})
+
     # -- connections ------------------------------------------------------------
 
     def _accept_loop(self) -> None:
@@ -201,14 +314,29 @@ class WireServer:
         thread.start()
 
     def _serve_connection(self, sock: socket.socket, peer: Any, conn_id: int) -> None:
+        connection = Connection(conn_id, peer, AuthSession(
+            users_of(self.engine), self.auth,
+            local=isinstance(peer, tuple) and is_loopback(peer[0])))
+        if not self.quiet:
+            self._log("I", "NETWORK", 22943, "listener", "Connection accepted",
+                      {"remote": connection.remote, "connectionId": conn_id,
+                       "connectionCount": self.connection_count})
         try:
+            if self._tls_context is not None:
+                sock = self._tls_handshake(sock, connection)
             while not self._stopping.is_set():
                 message = _read_message(sock)
                 if message is None:
                     break
-                reply = self.handle_message(message, conn_id)
+                reply = self.handle_message(message, conn_id, connection)
                 if reply is not None:
                     sock.sendall(reply)
+        except ssl.SSLError as exc:
+            log.warning("closing connection #%d from %s: TLS: %s", conn_id,
+                        _format_peer(peer), exc)
+            self._log("I", "NETWORK", 22988, f"conn{conn_id}", "Error receiving request from "
+                      "client. Ending connection from remote",
+                      {"error": str(exc), "remote": connection.remote, "connectionId": conn_id})
         except ProtocolError as exc:
             log.warning("closing connection #%d from %s: %s", conn_id, _format_peer(peer), exc)
         except OSError as exc:
@@ -224,28 +352,111 @@ class WireServer:
                 sock.close()
             except OSError:
                 pass
+            if not self.quiet:
+                self._log("I", "NETWORK", 22944, f"conn{conn_id}", "Connection ended",
+                          {"remote": connection.remote, "connectionId": conn_id,
+                           "connectionCount": self.connection_count})
+
+    def _tls_handshake(self, sock: socket.socket, connection: Connection) -> ssl.SSLSocket:
+        assert self._tls_context is not None
+        wrapped = self._tls_context.wrap_socket(sock, server_side=True,
+                                                do_handshake_on_connect=False)
+        with self._connections_lock:  # stop() must shut down the TLS socket
+            if connection.conn_id in self._connections:
+                self._connections[connection.conn_id] = (
+                    wrapped, self._connections[connection.conn_id][1])
+        try:
+            wrapped.settimeout(_TLS_HANDSHAKE_SECONDS)
+            wrapped.do_handshake()
+            wrapped.settimeout(None)
+        except BaseException:
+            wrapped.close()
+            raise
+        return wrapped
 
     # -- messages ---------------------------------------------------------------
 
-    def handle_message(self, message: bytes, conn_id: int = 0) -> bytes | None:
+    def handle_message(self, message: bytes, conn_id: int = 0,
+                       connection: Connection | None = None) -> bytes | None:
         """The reply bytes for one whole message (None when none is due).
 
         Raises :class:`ProtocolError` for a message that cannot be understood.
         """
+        if connection is None:
+            connection = Connection(conn_id, None, AuthSession(users_of(self.engine),
+                                                               self.auth, local=True))
+        compressor: Compressor | None = None
+        physical = len(message)
+        if len(message) >= HEADER.size and HEADER.unpack_from(message)[3] == OP_COMPRESSED:
+            message, compressor = decompress_message(message)
+            self.compression_counts[(compressor.name, "in")] += 1
+            self._network.coded(compressor.name, "decompressor", physical, len(message))
+        self._network.received(physical, len(message))
         request = parse_message(message, ENGINE_CODEC)
         if request.op_code == OP_MSG:
-            reply = self._run(request, conn_id)
+            reply = self._run(request, connection)
             if request.more_to_come:
                 return None
-            return encode_op_msg(_encode_reply(reply), next(self._request_ids),
-                                 request.request_id, checksum=request.checksum)
-        return self._legacy_query(request, conn_id)
+            encoded = encode_op_msg(_encode_reply(reply), next(self._request_ids),
+                                    request.request_id, checksum=request.checksum)
+        else:
+            encoded = self._legacy_query(request, connection)
+        if compressor is not None and compressor.name in connection.compressors:
+            self.compression_counts[(compressor.name, "out")] += 1
+            compressed = compress_message(encoded, compressor)
+            self._network.coded(compressor.name, "compressor", len(encoded), len(compressed))
+            self._network.sent(len(compressed), len(encoded))
+            return compressed
+        self._network.sent(len(encoded), len(encoded))
+        return encoded
 
-    def _run(self, request: Request, conn_id: int) -> Mapping[str, Any]:
+    def _run(self, request: Request, connection: Connection) -> Mapping[str, Any]:
         cmd = request.command
         if not request.db:
             return ServerError(40571, "OP_MSG requests require a $db argument").details
         name = next(iter(cmd), "")
+        # mongod quotes (in errors and logs) an OP_MSG's body without its document sequences
+        body = {key: value for key, value in cmd.items()
+                if not isinstance(value, DocumentSequence)}
+        token = CURRENT_SESSION.set(connection.auth)
+        started = time.perf_counter()
+        try:
+            if name in COMMANDS:  # an unknown command fails as such (59), not as 13
+                connection.auth.authorize(request.db, cmd, body)
+            reply = self._run_authorized(request, connection, name)
+        except ServerError as exc:
+            reply = exc.details
+        finally:
+            CURRENT_SESSION.reset(token)
+        if self.server_log is not None:
+            self._log_operation(connection, request.db, body, reply,
+                                time.perf_counter() - started)
+        return reply
+
+    def _log_operation(self, connection: Connection, db: str, body: Mapping[str, Any],
+                       reply: Mapping[str, Any], seconds: float) -> None:
+        """mongod's "Slow query" line: every operation from verbosity 1, else those
+        slower than ``slowms`` (100 ms)."""
+        assert self.server_log is not None
+        millis = int(seconds * 1000)
+        awaitable_hello = "maxAwaitTimeMS" in body and next(iter(body), "") in _HELLO_NAMES
+        if self.server_log.verbosity < 1 and (millis <= _SLOW_MS or awaitable_hello):
+            return  # a streaming hello waits on purpose: it is not slow
+        first = next(iter(body.values()), None)
+        collection = first if isinstance(first, str) and first else "$cmd"
+        attr: dict[str, Any] = {"type": "command", "ns": f"{db}.{collection}",
+                                "command": {k: "xxx" if k in ("pwd", "payload") else v
+                                            for k, v in body.items()},
+                                "ok": reply.get("ok", 1.0), "durationMillis": millis}
+        if not reply.get("ok", 1.0):
+            attr.update(errCode=reply.get("code"), errName=reply.get("codeName"),
+                        errMsg=reply.get("errmsg"))
+        self._log("I", "COMMAND", 51803, f"conn{connection.conn_id}", "Slow query", attr)
+
+    def _run_authorized(self, request: Request, connection: Connection,
+                        name: str) -> Mapping[str, Any]:
+        cmd = request.command
+        conn_id = connection.conn_id
         if name == "insert":
             documents = cmd.get("documents")
             raw = getattr(documents, "raw", None)
@@ -256,6 +467,8 @@ class WireServer:
         try:
             reply = run_command(self.engine, request.db, cmd)
         except ServerError as exc:
+            if name in _SASL_COMMANDS and exc.code == 18:
+                self._log_authentication(connection, request.db, cmd, exc)
             return exc.details
         except bson.errors.InvalidDocument as exc:
             return ServerError(2, str(exc)).details
@@ -265,7 +478,69 @@ class WireServer:
                                   f"{type(exc).__name__}: {exc}").details
         if name in _HELLO_NAMES:
             reply["connectionId"] = conn_id
+            self._handshake(cmd, reply, connection)
+        elif name == "saslContinue" and reply.get("done"):
+            self._log_authentication(connection, request.db, cmd)
+        elif name == "listDatabases" and connection.auth.filters_databases():
+            reply["databases"] = [d for d in reply.get("databases", ())
+                                  if connection.auth.may_see_database(d.get("name"))]
+        elif name == "listCollections" and self.auth and cmd.get("authorizedCollections") \
+                and "cursor" in reply:
+            batch = reply["cursor"].get("firstBatch", [])
+            reply["cursor"]["firstBatch"] = [
+                info for info in batch if connection.auth.may_see_collection(
+                    request.db, bson.decode(info).get("name") if isinstance(info, bytes)
+                    else info.get("name"))]
         return reply
+
+    def _handshake(self, cmd: Mapping[str, Any], reply: dict, connection: Connection) -> None:
+        """``hello``'s per-connection parts: compression, ``saslSupportedMechs``,
+        ``speculativeAuthenticate`` and the client metadata log line."""
+        negotiated = compression.negotiate(cmd.get("compression"), self.compressors)
+        if negotiated is not None:
+            connection.compressors = negotiated
+            reply["compression"] = negotiated
+        if "saslSupportedMechs" in cmd:
+            mechanisms = supported_mechanisms(self.engine, cmd["saslSupportedMechs"])
+            if mechanisms is not None:
+                reply["saslSupportedMechs"] = mechanisms
+        speculative = cmd.get("speculativeAuthenticate")
+        if isinstance(speculative, Mapping) and "saslStart" in speculative:
+            db = speculative.get("db")
+            try:
+                if not isinstance(db, str):
+                    raise ServerError(18, "Authentication failed.")
+                answer = sasl_start(self.engine, db, speculative, connection.auth,
+                                    speculative=True)
+            except ServerError as exc:  # mongod answers the hello without the field
+                self._log_authentication(connection, db, speculative, exc, speculative=True)
+            else:
+                reply["speculativeAuthenticate"] = {k: answer[k] for k in
+                                                    ("conversationId", "done", "payload")}
+        if "client" in cmd and not self.quiet:
+            self._log("I", "NETWORK", 51800, f"conn{connection.conn_id}", "client metadata",
+                      {"remote": connection.remote, "client": f"conn{connection.conn_id}",
+                       "doc": cmd["client"]})
+
+    def _log_authentication(self, connection: Connection, db: Any, cmd: Mapping[str, Any],
+                            error: ServerError | None = None, speculative: bool = False) -> None:
+        conversation = next(iter(connection.auth.conversations.values()), None)
+        if error is None:
+            mechanism, speculative = connection.auth.last_mechanism
+        else:
+            mechanism = cmd.get("mechanism") or (conversation.mechanism.name if conversation
+                                                 else "")
+            speculative = speculative or bool(conversation and conversation.speculative)
+        attr: dict[str, Any] = {"mechanism": mechanism, "speculative": speculative,
+                                "authenticationDatabase": db, "remote": connection.remote}
+        if error is None:
+            attr["principalName"] = connection.auth.users[-1][0]
+            self._log("I", "ACCESS", 20250, f"conn{connection.conn_id}",
+                      "Authentication succeeded", attr)
+        else:
+            attr["error"] = f"{error.details['codeName']}: {error.errmsg}"
+            self._log("I", "ACCESS", 20249, f"conn{connection.conn_id}",
+                      "Authentication failed", attr)
 
     def _await_topology_change(self, max_await_ms: Any) -> None:
         """A streaming ``hello`` waits until the topology changes (it never does here)
@@ -276,7 +551,7 @@ class WireServer:
             return
         self._stopping.wait(seconds)
 
-    def _legacy_query(self, request: Request, conn_id: int) -> bytes:
+    def _legacy_query(self, request: Request, connection: Connection) -> bytes:
         namespace = request.extra["namespace"]
         name = next(iter(request.command), "")
         if request.extra["collection"] != "$cmd":
@@ -291,8 +566,8 @@ class WireServer:
                                 ).details
         else:
             request.db = request.db or "admin"
-            reply = self._run(request, conn_id)
-        log.debug("connection #%d: OP_QUERY %s on %s", conn_id, name, namespace)
+            reply = self._run(request, connection)
+        log.debug("connection #%d: OP_QUERY %s on %s", connection.conn_id, name, namespace)
         return encode_op_reply([_encode_reply(reply)], next(self._request_ids),
                                request.request_id)
 
@@ -337,8 +612,27 @@ def _format_peer(peer: Any) -> str:
     return str(peer)
 
 
-def serve(host: str = "127.0.0.1", port: int = 0, engine: Server | None = None) -> WireServer:
-    """Start a wire server in a background thread (a free port by default).
+def _tls_context(certificate_key_file: Any, ca_file: Any,
+                 allow_without_certificates: bool) -> ssl.SSLContext | None:
+    """The server's TLS context (None without a certificate)."""
+    if certificate_key_file is None:
+        if ca_file is not None:
+            raise ValueError("a TLS CA file needs a certificate key file as well")
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(os.fspath(certificate_key_file))
+    if ca_file is not None:
+        context.load_verify_locations(os.fspath(ca_file))
+        context.verify_mode = (ssl.CERT_OPTIONAL if allow_without_certificates
+                               else ssl.CERT_REQUIRED)
+    return context
+
+
+def serve(host: str = "127.0.0.1", port: int = 0, engine: Server | None = None,
+          **options: Any) -> WireServer:
+    """Start a wire server in a background thread (a free port by default);
+    ``options`` are :class:`WireServer`'s (``auth``, ``compressors``, TLS…).
 
     >>> import mim, pymongo
     >>> with mim.serve() as server:
@@ -346,4 +640,4 @@ def serve(host: str = "127.0.0.1", port: int = 0, engine: Server | None = None) 
     ...     client.test.things.insert_one({"x": 1}).acknowledged
     True
     """
-    return WireServer(host, port, engine).start()
+    return WireServer(host, port, engine, **options).start()

@@ -11,8 +11,12 @@ from typing import Any
 
 import bson
 
-from ..values.errors import ServerError
+from ..ops.network import network_of
+from ..storage.log import RAM_LOG_NAMES, log_of
 from ..storage.store import Server
+from ..values.errors import ServerError
+from ..values.order import type_name
+from ..values.render import render
 from .registry import COMMANDS, command
 import platform
 
@@ -90,14 +94,10 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
         "uptimeMillis": int((now - _STARTED) * 1000),
         "localTime": datetime.datetime.now(datetime.timezone.utc),
         "connections": {"current": 1, "available": 1000, "totalCreated": 1},
+        "network": network_of(server).document(),
         "storageEngine": {"name": "mim"},
         "ok": 1.0,
     }
-
-
-@command("connectionStatus")
-def cmd_connection_status(server: Server, db: str, cmd: Mapping) -> dict:
-    return {"authInfo": {"authenticatedUsers": [], "authenticatedUserRoles": []}, "ok": 1.0}
 
 
 @command("getParameter")
@@ -122,11 +122,19 @@ def cmd_host_info(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("getLog")
 def cmd_get_log(server: Server, db: str, cmd: Mapping) -> dict:
+    """The server's recent log lines (mongod's RamLogs ``global``, ``startupWarnings``)."""
     if db != "admin":
         raise ServerError(13, "getLog may only be run against the admin database.")
-    if cmd["getLog"] == "*":
-        return {"names": ["global", "startupWarnings"], "ok": 1.0}
-    return {"totalLinesWritten": 0, "log": [], "ok": 1.0}
+    name = cmd["getLog"]
+    if not isinstance(name, str):
+        raise ServerError(14, f"Argument to getLog must be of type String; found "
+                              f"{render(name)} of type {type_name(name)}")
+    if name == "*":
+        return {"names": list(RAM_LOG_NAMES), "ok": 1.0}
+    if name not in RAM_LOG_NAMES:
+        raise ServerError(96, f"no RamLog named: {name}")
+    log = log_of(server)
+    return {"totalLinesWritten": log.lines_written(name), "log": log.lines(name), "ok": 1.0}
 
 
 @command("listCommands")

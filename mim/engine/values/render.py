@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,6 +58,8 @@ def render(value: Any) -> str:
     if isinstance(value, Timestamp):
         return f"Timestamp({value.time}, {value.inc})"
     if isinstance(value, Binary):
+        if value.subtype == 4 and len(value) == 16:  # BSONElement::toString special-cases UUIDs
+            return f'UUID("{uuid.UUID(bytes=bytes(value))}")'
         return f"BinData({value.subtype}, {bytes(value).hex().upper()})"
     if isinstance(value, bytes):
         return f"BinData(0, {value.hex().upper()})"

@@ -1,0 +1,167 @@
+"""The built-in roles and the privileges they grant (``role_graph_builtin_roles.cpp``).
+
+A privilege is a resource pattern and a set of actions.  Resource patterns:
+
+- ``("db", name)`` — every normal (non-``system.``) collection of database
+  ``name``, and the database itself;
+- ``("ns", db, collection)`` — one collection, system collections included;
+- ``("anydb",)`` — every normal collection of every database, and every database;
+- ``("cluster",)`` — the server itself (``serverStatus``, ``listDatabases``…);
+- ``("any",)`` — everything (``root``).
+
+A database role (``read``, ``readWrite``, ``dbAdmin``, ``userAdmin``,
+``dbOwner``) exists in every database and grants on that database; the
+any-database and cluster roles exist only in ``admin``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+__all__ = ["Privilege", "Target", "builtin_role_exists", "privileges_of_role",
+           "role_privileges", "inherited_roles", "matches", "grants_anything",
+           "privilege_document",
+           "ANY_DATABASE_ROLES"]
+
+Resource = tuple
+Privilege = tuple[Resource, frozenset[str]]
+#: What a command touches: ``("collection", db, coll)``, ``("database", db)`` or ``("cluster",)``.
+Target = tuple
+
+READ_ACTIONS = frozenset({
+    "changeStream", "collStats", "dbHash", "dbStats", "find", "killCursors", "listCollections",
+    "listIndexes", "listSearchIndexes"})
+READ_WRITE_ACTIONS = READ_ACTIONS | frozenset({
+    "convertToCapped", "createCollection", "createIndex", "createSearchIndexes",
+    "dropCollection", "dropIndex", "dropSearchIndex", "insert", "remove",
+    "renameCollectionSameDB", "update", "updateSearchIndex"})
+DB_ADMIN_ACTIONS = frozenset({
+    "bypassDocumentValidation", "collMod", "collStats", "compact", "convertToCapped",
+    "createCollection", "createIndex", "dbHash", "dbStats", "dropCollection", "dropDatabase",
+    "dropIndex", "enableProfiler", "listCollections", "listIndexes", "planCacheIndexFilter",
+    "planCacheRead", "planCacheWrite", "reIndex", "renameCollectionSameDB", "storageDetails",
+    "validate"})
+#: dbAdmin may read the profiler's collection.
+PROFILE_READ_ACTIONS = frozenset({"collStats", "dbHash", "dbStats", "find", "killCursors",
+                                  "listCollections", "listIndexes", "planCacheRead"})
+USER_ADMIN_ACTIONS = frozenset({
+    "changeCustomData", "changePassword", "createRole", "createUser", "dropRole", "dropUser",
+    "grantRole", "revokeRole", "setAuthenticationRestriction", "viewRole", "viewUser"})
+CLUSTER_MONITOR_ACTIONS = frozenset({
+    "checkFreeMonitoringStatus", "connPoolStats", "getCmdLineOpts", "getDefaultRWConcern",
+    "getLog", "getParameter", "getShardMap", "hostInfo", "inprog", "listDatabases",
+    "listSessions", "netstat", "replSetGetConfig", "replSetGetStatus", "serverStatus", "top",
+    "useUUID"})
+ANY_DATABASE_CLUSTER_ACTIONS = frozenset({"listDatabases"})
+USER_ADMIN_ANY_CLUSTER_ACTIONS = frozenset({"authSchemaUpgrade", "invalidateUserCache",
+                                            "listDatabases", "viewUser"})
+
+
+def _database_role(actions: frozenset[str], extra: Callable[[str], list[Privilege]]
+                   = lambda db: []) -> Callable[[str], list[Privilege]]:
+    return lambda db: [(("db", db), actions), *extra(db)]
+
+
+def _profile(db: str) -> list[Privilege]:
+    return [(("ns", db, "system.profile"), PROFILE_READ_ACTIONS)]
+
+
+_DATABASE_ROLES: dict[str, Callable[[str], list[Privilege]]] = {
+    "read": _database_role(READ_ACTIONS),
+    "readWrite": _database_role(READ_WRITE_ACTIONS),
+    "dbAdmin": _database_role(DB_ADMIN_ACTIONS, _profile),
+    "userAdmin": _database_role(USER_ADMIN_ACTIONS),
+    "dbOwner": _database_role(READ_WRITE_ACTIONS | DB_ADMIN_ACTIONS | USER_ADMIN_ACTIONS,
+                              _profile),
+}
+
+_ADMIN_ROLES: dict[str, list[Privilege]] = {
+    "readAnyDatabase": [(("anydb",), READ_ACTIONS),
+                        (("cluster",), ANY_DATABASE_CLUSTER_ACTIONS)],
+    "readWriteAnyDatabase": [(("anydb",), READ_WRITE_ACTIONS),
+                             (("cluster",), ANY_DATABASE_CLUSTER_ACTIONS)],
+    "dbAdminAnyDatabase": [(("anydb",), DB_ADMIN_ACTIONS),
+                           (("cluster",), ANY_DATABASE_CLUSTER_ACTIONS)],
+    "userAdminAnyDatabase": [(("anydb",), USER_ADMIN_ACTIONS),
+                             (("cluster",), USER_ADMIN_ANY_CLUSTER_ACTIONS)],
+    "clusterMonitor": [(("cluster",), CLUSTER_MONITOR_ACTIONS)],
+    "root": [(("any",), frozenset({"anyAction"}))],
+}
+
+ANY_DATABASE_ROLES = frozenset(_ADMIN_ROLES)
+
+
+def builtin_role_exists(role: str, db: str) -> bool:
+    return role in _DATABASE_ROLES or (db == "admin" and role in _ADMIN_ROLES)
+
+
+def privileges_of_role(role: str, db: str) -> list[Privilege]:
+    """What ``role@db`` grants (empty for a role that does not exist)."""
+    if role in _DATABASE_ROLES:
+        return _DATABASE_ROLES[role](db)
+    if db == "admin":
+        return list(_ADMIN_ROLES.get(role, ()))
+    return []
+
+
+def role_privileges(roles: Iterable[tuple[str, str]]) -> list[Privilege]:
+    return [privilege for role, db in roles for privilege in privileges_of_role(role, db)]
+
+
+def inherited_roles(roles: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """``usersInfo``'s ``inheritedRoles``: the roles and those they contain."""
+    found: list[tuple[str, str]] = []
+    for role, db in roles:
+        names = [role]
+        if role == "dbOwner":
+            names += ["readWrite", "dbAdmin", "userAdmin"]
+        elif role == "readWrite":
+            names += ["read"]
+        for name in names:
+            if (name, db) not in found:
+                found.append((name, db))
+    return [{"role": role, "db": db} for role, db in found]
+
+
+def _resource_matches(resource: Resource, target: Target) -> bool:
+    kind = resource[0]
+    if kind == "any":
+        return True
+    if target[0] == "cluster":
+        return kind == "cluster"
+    if kind == "cluster":
+        return False
+    normal = target[0] == "database" or not target[2].startswith("system.")
+    if kind == "anydb":
+        return normal
+    if kind == "db":
+        return target[1] == resource[1] and normal
+    return target[0] == "collection" and target[1:] == resource[1:]
+
+
+def grants_anything(privileges: Iterable[Privilege], target: Target) -> bool:
+    """Whether some privilege grants some action on ``target``."""
+    return any(_resource_matches(resource, target) for resource, _actions in privileges)
+
+
+def matches(privileges: Iterable[Privilege], target: Target, action: str) -> bool:
+    """Whether some privilege grants ``action`` on ``target``."""
+    return any(_resource_matches(resource, target)
+               and (action in actions or "anyAction" in actions)
+               for resource, actions in privileges)
+
+
+def privilege_document(resource: Resource, actions: frozenset[str]) -> dict:
+    """A privilege as ``usersInfo``/``connectionStatus`` show it."""
+    kind = resource[0]
+    if kind == "cluster":
+        shown: dict = {"cluster": True}
+    elif kind == "any":
+        shown = {"anyResource": True}
+    elif kind == "anydb":
+        shown = {"db": "", "collection": ""}
+    elif kind == "db":
+        shown = {"db": resource[1], "collection": ""}
+    else:
+        shown = {"db": resource[1], "collection": resource[2]}
+    return {"resource": shown, "actions": sorted(actions)}
