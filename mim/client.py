@@ -132,6 +132,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
     """A client for an in-memory MongoDB; accepts what pymongo's accepts."""
 
     HOST = "localhost"
+    #: the class of the databases this client hands out (a subclass may hand out its own)
+    _database_class: type = Database
     PORT = 27017
 
     def __init__(self, host: str | Sequence[str] | None = None, port: int | None = None,
@@ -282,7 +284,7 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         return self.__getitem__(name)
 
     def __getitem__(self, name: str) -> Database[_DocumentType]:
-        return Database(self, name)
+        return self._database_class(self, name)
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, MongoClient):
@@ -333,7 +335,7 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             if self._default_database_name is None:
                 raise ConfigurationError("No default database name defined or provided.")
             name = self._default_database_name
-        return Database(self, name, codec_options, read_preference, write_concern,
+        return self._database_class(self, name, codec_options, read_preference, write_concern,
                         read_concern)
 
     def get_default_database(self, default: str | None = None,
@@ -345,7 +347,7 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         if self._default_database_name is None and default is None:
             raise ConfigurationError("No default database name defined or provided.")
         name = self._default_database_name or default
-        return Database(self, name, codec_options, read_preference, write_concern, read_concern)
+        return self._database_class(self, name, codec_options, read_preference, write_concern, read_concern)
 
     def list_databases(self, session: Any = None, comment: Any = None,
                        **kwargs: Any) -> CommandCursor:

@@ -57,6 +57,9 @@ _validate_document = common.validate_is_document_type
 class Collection(OptionsCarrier, Generic[_DocumentType]):
     """A MongoDB collection on a mim server."""
 
+    #: the class of the cursors ``find`` returns (a subclass may return its own)
+    _cursor_class: type = Cursor
+
     def __init__(self, database: "Database", name: str, create: bool = False,
                  codec_options: CodecOptions | None = None, read_preference: Any = None,
                  write_concern: WriteConcern | None = None, read_concern: ReadConcern | None = None,
@@ -102,7 +105,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self[name]
 
     def __getitem__(self, name: str) -> "Collection[_DocumentType]":
-        return Collection(self._database, f"{self._name}.{name}",
+        return type(self)(self._database, f"{self._name}.{name}",
                           codec_options=self._codec_options,
                           read_preference=self._read_preference,
                           write_concern=self._write_concern, read_concern=self._read_concern)
@@ -146,7 +149,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def with_options(self, codec_options: CodecOptions | None = None, read_preference: Any = None,
                      write_concern: WriteConcern | None = None,
                      read_concern: ReadConcern | None = None) -> "Collection[_DocumentType]":
-        return Collection(self._database, self._name,
+        return type(self)(self._database, self._name,
                           codec_options=codec_options or self._codec_options,
                           read_preference=read_preference or self._read_preference,
                           write_concern=write_concern or self._write_concern,
@@ -349,7 +352,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     # -- reads --------------------------------------------------------------------
 
     def find(self, *args: Any, **kwargs: Any) -> Cursor[_DocumentType]:
-        return Cursor(self, *args, **kwargs)
+        return self._cursor_class(self, *args, **kwargs)
 
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
         if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):

@@ -46,6 +46,9 @@ def validate_database_name(name: Any) -> None:
 class Database(OptionsCarrier, Generic[_DocumentType]):
     """A database on a mim server."""
 
+    #: the class of the collections this database hands out (a subclass may hand out its own)
+    _collection_class: type = Collection
+
     def __init__(self, client: "MongoClient", name: str,
                  codec_options: CodecOptions | None = None, read_preference: Any = None,
                  write_concern: WriteConcern | None = None,
@@ -77,7 +80,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
     def with_options(self, codec_options: CodecOptions | None = None, read_preference: Any = None,
                      write_concern: WriteConcern | None = None,
                      read_concern: ReadConcern | None = None) -> "Database[_DocumentType]":
-        return Database(self._client, self._name, codec_options or self._codec_options,
+        return type(self)(self._client, self._name, codec_options or self._codec_options,
                         read_preference or self._read_preference,
                         write_concern or self._write_concern, read_concern or self._read_concern)
 
@@ -104,7 +107,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         return self.__getitem__(name)
 
     def __getitem__(self, name: str) -> Collection[_DocumentType]:
-        return Collection(self, name)
+        return self._collection_class(self, name)
 
     def __bool__(self) -> bool:
         raise NotImplementedError("Database objects do not implement truth value testing or "
@@ -127,7 +130,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
     def get_collection(self, name: str, codec_options: CodecOptions | None = None,
                        read_preference: Any = None, write_concern: WriteConcern | None = None,
                        read_concern: ReadConcern | None = None) -> Collection[_DocumentType]:
-        return Collection(self, name, False, codec_options, read_preference, write_concern,
+        return self._collection_class(self, name, False, codec_options, read_preference, write_concern,
                           read_concern)
 
     def create_collection(self, name: str, codec_options: CodecOptions | None = None,
@@ -138,7 +141,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._client, session, "create", write_concern or self._write_concern)
         if check_exists and name in self.list_collection_names(filter={"name": name}):
             raise CollectionInvalid(f"collection {name} already exists")
-        return Collection(self, name, True, codec_options, read_preference, write_concern,
+        return self._collection_class(self, name, True, codec_options, read_preference, write_concern,
                           read_concern, **kwargs)
 
     def list_collections(self, session: Any = None, filter: Mapping[str, Any] | None = None,

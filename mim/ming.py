@@ -5,10 +5,11 @@ Ming use a few of its helpers beyond pymongo's API.  This module provides
 them on top of mim, so ``from ming import mim`` ports as
 ``from mim import ming as mim``:
 
-* :class:`Connection` - the client ``create_datastore('mim://…')`` opens: a
+* :class:`Connection` - the client ``create_datastore('mim:///db')`` opens: a
   :class:`mim.MongoClient` that also offers ``drop_all()`` / ``clear_all()``,
   and whose ``close()`` (or ``with conn:``) does not end it, because Ming's
-  ``Connection.get()`` is one connection shared by the whole process;
+  ``Connection.get()`` is one connection shared by the whole process; its
+  cursors also have Ming's ``all()``;
 * :func:`match` with :class:`MatchDoc` / :class:`MatchList` - does a filter
   match a document (MongoDB's query semantics, mim's matcher);
 * :class:`BsonArith` - MongoDB's BSON comparison order.
@@ -24,11 +25,9 @@ from typing import Any, Optional
 import bson
 from bson.codec_options import CodecOptions
 
+from . import collection as _collection, cursor as _cursor, database as _database
 from .boundary import raise_server_error, to_engine
 from .client import MongoClient
-from .collection import Collection
-from .cursor import Cursor
-from .database import Database
 from .engine.languages.matcher import compile_filter
 from .engine.languages.matcher.positional import matched_array_index
 from .engine.values.errors import ServerError
@@ -45,6 +44,26 @@ SHARED_URL = "mim://"
 _MATCH_CODEC = CodecOptions(uuid_representation=bson.binary.UuidRepresentation.STANDARD)
 
 
+class Cursor(_cursor.Cursor):
+    """A mim cursor with Ming's ``all()``."""
+
+    def all(self) -> list:
+        """Every remaining document, as a list."""
+        return list(self)
+
+
+class Collection(_collection.Collection):
+    """A mim collection whose ``find`` returns :class:`Cursor`."""
+
+    _cursor_class = Cursor
+
+
+class Database(_database.Database):
+    """A mim database handing out :class:`Collection`."""
+
+    _collection_class = Collection
+
+
 class Connection(MongoClient):
     """A mim client with Ming's ``ming.mim.Connection`` helpers.
 
@@ -56,6 +75,7 @@ class Connection(MongoClient):
     """
 
     _singleton: Optional["Connection"] = None
+    _database_class = Database
 
     @classmethod
     def get(cls) -> "Connection":

@@ -72,3 +72,13 @@ def test_bson_arith_orders_like_mongodb():
     assert cmp(False, bson.ObjectId()) == 1            # ObjectId < bool
     assert cmp(True, datetime.datetime(1, 1, 1)) == -1  # bool < date
     assert (cmp(1, 1.0), cmp(1.1, -1.3), cmp(1.1, 1.1111)) == (0, 1, -1)
+
+
+def test_cursors_of_a_ming_connection_have_all():
+    conn = ming.Connection("mim://ming-all")
+    conn.db.c.insert_many([{"_id": i} for i in range(4)])
+    assert conn.db.c.find({}).limit(2).all() == [{"_id": 0}, {"_id": 1}]
+    assert conn.db.get_collection("c").find({"_id": {"$gte": 3}}).all() == [{"_id": 3}]
+    assert conn["db"].c.with_options().find().sort("_id", -1).limit(1).all() == [{"_id": 3}]
+    assert isinstance(conn.db.c.find(), mim.Cursor)
+    assert not hasattr(mim.MongoClient("mim://ming-all").db.c.find(), "all")  # plain mim: pymongo's API
