@@ -31,7 +31,6 @@ __all__ = ["MingAlias", "install", "uninstall", "odm_name"]
 #: Ming module names whose odm counterpart is spelled differently.
 RENAMED = {
     "ming.mim": "mim.ming",
-    "ming.odm.unit_of_work": "odm.odm.unitofwork",
 }
 
 _OWN = "ming.tests"
