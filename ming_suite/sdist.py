@@ -1,9 +1,9 @@
 """Fetching Ming's test package from the newest Ming release on the package index.
 
-Nothing of Ming is kept in the repository: at test time ``pip download`` fetches
-the newest sdist into ``.ming-cache/`` (gitignored; pip skips the download when
-that exact file is already there) and its ``ming/tests`` package is extracted
-next to it.  ``MING_SDIST=/path/to/ming-X.tar.gz`` uses a given sdist instead
+Nothing of Ming is kept in the repository: at test time the package index is
+asked for the newest Ming release, ``pip download`` fetches its sdist into
+``.ming-cache/`` (gitignored) unless it is already there, and its ``ming/tests``
+package is extracted next to it.  ``MING_SDIST=/path/to/ming-X.tar.gz`` uses a given sdist instead
 (for offline runs).  Any failure raises :class:`MingSuiteUnavailable`: the
 target fails loudly, it never quietly runs nothing.
 """
@@ -16,12 +16,14 @@ import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 __all__ = ["CACHE", "MingSuiteUnavailable", "MingTests", "fetch"]
 
 CACHE = Path(__file__).resolve().parent.parent / ".ming-cache"
 
 _SDIST = re.compile(r"(?:^|[\s'\"/])(ming-(\d[^/\s'\"]*)\.tar\.gz)")
+_NEWEST = re.compile(r"^ming \(([^)]+)\)", re.MULTILINE)
 
 
 class MingSuiteUnavailable(RuntimeError):
@@ -41,16 +43,37 @@ class MingTests:
         return self.package_root / "tests"
 
 
+def _pip(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pip", *args, "--disable-pip-version-check"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def _newest_version() -> Optional[str]:
+    """The newest Ming release the index lists (``pip index versions``), or None when
+    that (experimental) pip command is unavailable."""
+    result = _pip("index", "versions", "ming")
+    match = _NEWEST.search(result.stdout) if result.returncode == 0 else None
+    return match.group(1) if match else None
+
+
 def _download() -> Path:
-    """``pip download`` the newest Ming sdist into the cache; the file's path."""
+    """The newest Ming sdist, in the cache.
+
+    The index is asked for the newest version first: when that sdist is
+    already cached nothing is downloaded (``pip download`` would build the
+    sdist's metadata again, ~20 s).  Otherwise ``pip download`` fetches it.
+    """
     dist = CACHE / "dist"
     dist.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "ming", "--no-deps",
-               "--no-binary", ":all:", "--disable-pip-version-check", "-d", str(dist)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    newest = _newest_version()
+    if newest is not None and (dist / f"ming-{newest}.tar.gz").is_file():
+        return dist / f"ming-{newest}.tar.gz"
+    requirement = f"ming=={newest}" if newest else "ming"
+    args = ("download", requirement, "--no-deps", "--no-binary", ":all:", "-d", str(dist))
+    result = _pip(*args)
     if result.returncode != 0:
         raise MingSuiteUnavailable(
-            f"`{' '.join(command)}` failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+            f"`pip {' '.join(args)}` failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     names = [m.group(1) for m in _SDIST.finditer(result.stdout)]
     if not names:
         raise MingSuiteUnavailable(f"pip downloaded no Ming sdist:\n{result.stdout}")

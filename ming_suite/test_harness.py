@@ -105,3 +105,8 @@ def test_pip_output_names_the_downloaded_sdist():
     for line in ("Saved ./.ming-cache/dist/ming-0.17.3.tar.gz",
                  "  File was already downloaded /x/.ming-cache/dist/ming-0.17.3.tar.gz"):
         assert sdist._SDIST.search(line).group(1) == "ming-0.17.3.tar.gz"
+
+
+def test_pip_index_output_names_the_newest_release():
+    output = "ming (0.17.3)\nAvailable versions: 0.17.3, 0.17.2\n"
+    assert sdist._NEWEST.search(output).group(1) == "0.17.3"
