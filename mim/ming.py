@@ -19,6 +19,7 @@ odm opens :meth:`Connection.get` for ``create_datastore('mim:///db')`` (a
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -75,14 +76,16 @@ class Connection(MongoClient):
     """
 
     _singleton: Optional["Connection"] = None
+    _singleton_lock = threading.Lock()
     _database_class = Database
 
     @classmethod
     def get(cls) -> "Connection":
         """The process-wide shared connection (``mim://``), created on first use."""
-        if cls._singleton is None:
-            cls._singleton = cls(SHARED_URL)
-        return cls._singleton
+        with cls._singleton_lock:
+            if cls._singleton is None:
+                cls._singleton = cls(SHARED_URL)
+            return cls._singleton
 
     def close(self) -> None:
         """End this client's server sessions; the connection itself stays open."""
@@ -166,17 +169,17 @@ def match(spec: Mapping[str, Any], doc: Mapping[str, Any]) -> Optional[MatchDoc]
         index = matched_array_index(node, document)
     except ServerError as exc:
         raise_server_error(exc)
-    return MatchDoc(doc, _positions(node_paths(spec), doc, index))
+    return MatchDoc(doc, _positions(_filter_paths(spec), doc, index))
 
 
-def node_paths(spec: Mapping[str, Any]) -> list[str]:
+def _filter_paths(spec: Mapping[str, Any]) -> list[str]:
     """The dotted field paths a filter names (its first one decides ``$``)."""
     paths = []
     for key, value in spec.items():
         if key in ("$and", "$or", "$nor") and isinstance(value, list):
             for clause in value:
                 if isinstance(clause, Mapping):
-                    paths.extend(node_paths(clause))
+                    paths.extend(_filter_paths(clause))
         elif not key.startswith("$"):
             paths.append(key)
     return paths
