@@ -132,9 +132,9 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
     """A client for an in-memory MongoDB; accepts what pymongo's accepts."""
 
     HOST = "localhost"
+    PORT = 27017
     #: the class of the databases this client hands out (a subclass may hand out its own)
     _database_class: type = Database
-    PORT = 27017
 
     def __init__(self, host: str | Sequence[str] | None = None, port: int | None = None,
                  document_class: type | None = None, tz_aware: bool | None = None,
@@ -335,8 +335,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             if self._default_database_name is None:
                 raise ConfigurationError("No default database name defined or provided.")
             name = self._default_database_name
-        return self._database_class(self, name, codec_options, read_preference, write_concern,
-                        read_concern)
+        return self._database_class(self, name, codec_options, read_preference,
+                                    write_concern, read_concern)
 
     def get_default_database(self, default: str | None = None,
                              codec_options: CodecOptions | None = None,
@@ -347,7 +347,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         if self._default_database_name is None and default is None:
             raise ConfigurationError("No default database name defined or provided.")
         name = self._default_database_name or default
-        return self._database_class(self, name, codec_options, read_preference, write_concern, read_concern)
+        return self._database_class(self, name, codec_options, read_preference,
+                                    write_concern, read_concern)
 
     def list_databases(self, session: Any = None, comment: Any = None,
                        **kwargs: Any) -> CommandCursor:

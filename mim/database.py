@@ -81,8 +81,9 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
                      write_concern: WriteConcern | None = None,
                      read_concern: ReadConcern | None = None) -> "Database[_DocumentType]":
         return type(self)(self._client, self._name, codec_options or self._codec_options,
-                        read_preference or self._read_preference,
-                        write_concern or self._write_concern, read_concern or self._read_concern)
+                          read_preference or self._read_preference,
+                          write_concern or self._write_concern,
+                          read_concern or self._read_concern)
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, Database):
@@ -130,8 +131,8 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
     def get_collection(self, name: str, codec_options: CodecOptions | None = None,
                        read_preference: Any = None, write_concern: WriteConcern | None = None,
                        read_concern: ReadConcern | None = None) -> Collection[_DocumentType]:
-        return self._collection_class(self, name, False, codec_options, read_preference, write_concern,
-                          read_concern)
+        return self._collection_class(self, name, False, codec_options, read_preference,
+                                      write_concern, read_concern)
 
     def create_collection(self, name: str, codec_options: CodecOptions | None = None,
                           read_preference: Any = None, write_concern: WriteConcern | None = None,
@@ -141,8 +142,8 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._client, session, "create", write_concern or self._write_concern)
         if check_exists and name in self.list_collection_names(filter={"name": name}):
             raise CollectionInvalid(f"collection {name} already exists")
-        return self._collection_class(self, name, True, codec_options, read_preference, write_concern,
-                          read_concern, **kwargs)
+        return self._collection_class(self, name, True, codec_options, read_preference,
+                                      write_concern, read_concern, **kwargs)
 
     def list_collections(self, session: Any = None, filter: Mapping[str, Any] | None = None,
                          comment: Any = None, **kwargs: Any) -> CommandCursor:
