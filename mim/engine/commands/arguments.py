@@ -8,10 +8,10 @@ from typing import Any
 
 from ..languages.collation import check_collation
 from ..values.errors import ServerError
-from ..values.order import type_name
+from ..values.order import is_number, type_name
 
 __all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
-           "non_negative", "statements", "batch_size", "cursor_batch_size"]
+           "non_negative", "statements", "batch_size", "cursor_batch_size", "bypass_validation"]
 
 def collection_name(cmd: Mapping[str, Any], name: str) -> str:
     value = cmd[name]
@@ -110,3 +110,15 @@ def cursor_batch_size(cmd: Mapping, command_name: str) -> int | None:
         raise ServerError(14, f"BSON field '{command_name}.cursor' is the wrong type "
                               f"'{type_name(cursor)}', expected type 'object'")
     return batch_size(cursor, command_name) if "batchSize" in cursor else None
+
+
+def bypass_validation(cmd: Mapping, command_name: str) -> bool:
+    """``bypassDocumentValidation``: a bool or a number (the IDL's ``safeBool``)."""
+    value = cmd.get("bypassDocumentValidation")
+    if value is None:
+        return False
+    if not isinstance(value, bool) and not is_number(value):
+        raise ServerError(14, f"BSON field '{command_name}.bypassDocumentValidation' is the "
+                              f"wrong type '{type_name(value)}', expected types '[bool, long, "
+                              f"int, decimal, double]'")
+    return bool(value)

@@ -9,10 +9,10 @@ once prepared — refused with CannotConvertIndexToUnique (359) and the
 conflicting ``_id`` groups in ``violations`` while duplicates exist.  The
 reply reports ``<option>_old``/``<option>_new`` as the server does.
 
-Document validation (``validator``, ``validationLevel``,
-``validationAction``) belongs to the ``$jsonSchema`` validators issue and is
-refused with NotImplemented (238) until then; views and time-series options
-likewise.
+Document validation: ``validator``, ``validationLevel`` and
+``validationAction`` replace the collection's (the new validator is compiled
+first; documents already stored are not re-checked, as on the server).  Views
+and time-series options are refused with NotImplemented (238).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..index.specs import check_expire_after_seconds
 from ..index.indexes import ID_INDEX_NAME
 from ..values.render import render_document
 from ..storage.store import Server
+from ..storage.validation import build_validator, check_namespace, validation_options
 from ..values.order import is_number
 from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, type_name
@@ -33,9 +34,6 @@ from ..index.ttl import ttl_index_created
 _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",
                  "unique")
 _NOT_YET = {
-    "validator": "document validators ($jsonSchema and query validators)",
-    "validationLevel": "document validators ($jsonSchema and query validators)",
-    "validationAction": "document validators ($jsonSchema and query validators)",
     "viewOn": "views",
     "pipeline": "views",
     "timeseries": "time-series collections",
@@ -164,9 +162,12 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
         if option in _NOT_YET:
             raise ServerError(238, f"collMod '{option}' is not supported by mim yet: "
                                    f"{_NOT_YET[option]} are planned in a later issue")
-        if option not in ("index", "changeStreamPreAndPostImages", "dryRun"):
+        if option not in ("index", "changeStreamPreAndPostImages", "dryRun",
+                          "validator", "validationLevel", "validationAction"):
             raise ServerError(40415, f"BSON field 'collMod.{option}' is an unknown field.")
     request = _check_index_spec(options["index"]) if "index" in options else None
+    validation = validation_options("collMod", options)
+    check_namespace(db, name, validation.get("validator") or {})
     pre_post = options.get("changeStreamPreAndPostImages")
     if pre_post is not None and (not isinstance(pre_post, Mapping)
                                  or not isinstance(pre_post.get("enabled"), bool)):
@@ -195,5 +196,9 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
                 reply.update(_modify_index(coll, request, namespace))
         if pre_post is not None:
             coll.options["changeStreamPreAndPostImages"] = {"enabled": pre_post["enabled"]}
+        if validation:
+            settings = {**coll.options, **validation}
+            coll.validator = build_validator(settings)
+            coll.options.update(validation)
     reply["ok"] = 1.0
     return reply

@@ -65,6 +65,8 @@ class CollectionData:
         #: the natural order a collection scan returns.
         self.documents: dict[tuple, StoredDocument] = {}
         self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
+        #: the compiled ``validator`` (:class:`mim.engine.validation.DocumentValidator`)
+        self.validator: Any = None
 
     @property
     def full_name(self) -> str:
