@@ -44,9 +44,9 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     max_time = kwargs.get("maxTimeMS")
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, int)):
         raise TypeError("maxTimeMS must be an integer or None")
+    bypass_validation = bool(kwargs.pop("bypassDocumentValidation", False))
     for key in list(kwargs):
-        if key in ("allowDiskUse", "maxTimeMS", "comment", "bypassDocumentValidation",
-                   "maxAwaitTimeMS"):
+        if key in ("allowDiskUse", "maxTimeMS", "comment", "maxAwaitTimeMS"):
             kwargs.pop(key)
     options = database.codec_options if collection is None else \
         database.get_collection(collection).codec_options
@@ -54,7 +54,8 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     try:
         raws = run_pipeline(database.client._server, database.name, collection,
                             values.get("pipeline", []), let=values.get("let"),
-                            hint=values.get("hint") if hint is not None else None)
+                            hint=values.get("hint") if hint is not None else None,
+                            bypass_validation=bypass_validation)
     except ServerError as exc:
         raise_server_error(exc)
     return CommandCursor(database.get_collection(collection) if collection else None,

@@ -40,10 +40,13 @@ def reject_update_sort(sort: Any) -> None:
 class BulkWriter:
     """Collects operations (pymongo's bulk protocol) and executes them."""
 
-    def __init__(self, collection: "Collection", ordered: bool = True, let: Any = None) -> None:
+    def __init__(self, collection: "Collection", ordered: bool = True, let: Any = None,
+                 bypass_validation: bool = False) -> None:
         self.collection = collection
         self.ordered = ordered
         self.let = let
+        #: ``bypass_document_validation``: skip the collection's validator
+        self.bypass_validation = bypass_validation
         self.ops: list[tuple[int, Any, Any]] = []  # (kind, engine statement, op for errors)
 
     # -- pymongo's _Bulk protocol -------------------------------------------------
@@ -127,7 +130,7 @@ class BulkWriter:
                 batch = indexed[position:end]
                 try:
                     reply = crud.insert(server, db, name, [op[1] for _, op in batch],
-                                        self.ordered)
+                                        self.ordered, self.bypass_validation)
                 except ServerError as exc:
                     raise_server_error(exc)
                 result["nInserted"] += reply["n"]
@@ -142,7 +145,8 @@ class BulkWriter:
             position += 1
             try:
                 if kind == _UPDATE:
-                    reply = crud.update(server, db, name, [statement], True, let)
+                    reply = crud.update(server, db, name, [statement], True, let,
+                                        self.bypass_validation)
                     upserted = reply.get("upserted", [])
                     result["nMatched"] += reply["n"] - len(upserted)
                     result["nModified"] += reply["nModified"]

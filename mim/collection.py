@@ -54,6 +54,12 @@ def validate_collection_name(name: Any) -> None:
 _validate_document = common.validate_is_document_type
 
 
+def _bypass(kwargs: Mapping[str, Any]) -> bool:
+    """``bypassDocumentValidation`` passed through ``find_one_and_*``'s command
+    keyword arguments, as pymongo sends it."""
+    return bool(kwargs.get("bypassDocumentValidation", False))
+
+
 class Collection(OptionsCarrier, Generic[_DocumentType]):
     """A MongoDB collection on a mim server."""
 
@@ -196,7 +202,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             _validate_document("document", document)
         raw = self._prepare_insert(document)
         check_session(self._database.client, session, "insert", self._write_concern)
-        reply = self._run_write(crud.insert, [raw], True)
+        reply = self._run_write(crud.insert, [raw], True,
+                                bypass_validation=bool(bypass_document_validation))
         if not self._write_concern.acknowledged:
             return InsertOneResult(document.get("_id"), False)
         if "writeErrors" in reply:
@@ -222,7 +229,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
         check_session(self._database.client, session, "insert", self._write_concern)
-        writer = BulkWriter(self, ordered)
+        writer = BulkWriter(self, ordered,
+                            bypass_validation=bool(bypass_document_validation))
         for document in documents:
             writer.add_insert(document, validated=True)
         writer.execute(())
@@ -232,13 +240,15 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _update(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                 array_filters: Any = None, hint: Any = None, let: Any = None,
-                collation: Any = None, sort: Any = None) -> UpdateResult:
+                collation: Any = None, sort: Any = None,
+                bypass_validation: bool = False) -> UpdateResult:
         reject_update_sort(sort)
         statement = self._update_statement(filter, update, multi=multi, upsert=upsert,
                                            array_filters=array_filters, hint=hint,
                                            collation=collation, sort=sort)
         reply = self._run_write(crud.update, [statement], True,
-                                self._engine(let=let).get("let"))
+                                self._engine(let=let).get("let"),
+                                bypass_validation=bypass_validation)
         if not self._acknowledged:
             return UpdateResult(reply, False)
         raise_write_errors(reply)
@@ -290,7 +300,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         common.validate_ok_for_replace(replacement)
         check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
-                            let=let, collation=collation, sort=sort)
+                            let=let, collation=collation, sort=sort,
+                            bypass_validation=bool(bypass_document_validation))
 
     def update_one(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                    bypass_document_validation: bool | None = None, collation: Any = None,
@@ -301,7 +312,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
-                            collation=collation, sort=sort)
+                            collation=collation, sort=sort,
+                            bypass_validation=bool(bypass_document_validation))
 
     def update_many(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                     array_filters: Any = None, bypass_document_validation: bool | None = None,
@@ -312,7 +324,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=True, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
-                            collation=collation)
+                            collation=collation,
+                            bypass_validation=bool(bypass_document_validation))
 
     # -- deletes ------------------------------------------------------------------
 
@@ -423,7 +436,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _find_and_modify(self, filter: Any, projection: Any, sort: Any, upsert: bool | None = None,
                          return_document: bool = ReturnDocument.BEFORE, array_filters: Any = None,
                          hint: Any = None, let: Any = None, remove: bool = False,
-                         update: Any = None, collation: Any = None) -> Any:
+                         update: Any = None, collation: Any = None,
+                         bypass_validation: bool = False) -> Any:
         common.validate_is_mapping("filter", filter)
         if not isinstance(return_document, bool):
             raise ValueError("return_document must be ReturnDocument.BEFORE or "
@@ -445,7 +459,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 sort=values.get("sort"), remove=remove, update=values.get("update"),
                 new=return_document, fields=values.get("fields"), upsert=bool(upsert),
                 array_filters=values.get("arrayFilters"), hint=values.get("hint"),
-                let=values.get("let"))
+                let=values.get("let"), bypass_validation=bypass_validation)
         except ServerError as exc:
             raise command_error(exc) from None
         value = reply["value"]
@@ -469,7 +483,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
-                                     collation=kwargs.get("collation"))
+                                     collation=kwargs.get("collation"),
+                                     bypass_validation=_bypass(kwargs))
 
     def find_one_and_update(self, filter: Mapping[str, Any], update: Any, projection: Any = None,
                             sort: Any = None, upsert: bool = False,
@@ -480,7 +495,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
-                                     update=update, collation=kwargs.get("collation"))
+                                     update=update, collation=kwargs.get("collation"),
+                                     bypass_validation=_bypass(kwargs))
 
     # -- bulk ---------------------------------------------------------------------
 
@@ -489,7 +505,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    comment: Any = None, let: Any = None) -> Any:
         common.validate_list("requests", requests)
         check_session(self._database.client, session, bulk_command(requests), self._write_concern)
-        return BulkWriter(self, ordered, let=let).execute(list(requests))
+        return BulkWriter(self, ordered, let=let,
+                          bypass_validation=bool(bypass_document_validation)
+                          ).execute(list(requests))
 
     # -- aggregation --------------------------------------------------------------
 

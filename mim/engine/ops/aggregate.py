@@ -23,6 +23,7 @@ from ..planner import read
 from ..storage.documents import encode_updated, prepare_new_document
 from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
                              validate_database_name)
+from ..storage.validation import check_write
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .views import resolve
@@ -33,9 +34,11 @@ __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
 class ServerCatalog:
     """The :class:`Catalog` of one database of a :class:`~mim.engine.storage.store.Server`."""
 
-    def __init__(self, server: Any, db: str) -> None:
+    def __init__(self, server: Any, db: str, bypass_validation: bool = False) -> None:
         self.server = server
         self.db = db
+        #: ``bypassDocumentValidation`` for the documents ``$out``/``$merge`` write
+        self.bypass_validation = bypass_validation
 
     def documents(self, name: str, db: str | None = None) -> list[dict]:
         resolved = resolve(self.server, db or self.db, name)
@@ -51,6 +54,11 @@ class ServerCatalog:
         validate_database_name(db)
         validate_collection_name(name, db)
         prepared = [prepare_new_document(dict(d)) for d in documents]
+        target = self.server.get_collection(db, name)
+        if target is not None and target.validator is not None:
+            # every new document is validated before the old contents go
+            for _, shadow in prepared:
+                check_write(target, shadow, bypass=self.bypass_validation)
         coll = self.server.get_collection(db, name, create=True)
         old = list(coll.documents.values())
         coll.clear()
@@ -65,7 +73,7 @@ class ServerCatalog:
             raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
 
     def merge_target(self, name: str, db: str | None = None) -> Any:
-        return StoreTarget(self.server, db or self.db, name)
+        return StoreTarget(self.server, db or self.db, name, self.bypass_validation)
 
     def collection_data(self, name: str) -> Any:
         return self.server.get_collection(self.db, name)
@@ -96,13 +104,15 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
 
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
-                 let: Mapping | None = None, hint: Any = None) -> list[bytes]:
+                 let: Mapping | None = None, hint: Any = None,
+                 bypass_validation: bool = False) -> list[bytes]:
     """Run an ``aggregate`` command; return the result documents as BSON bytes.
 
     ``hint`` must name an index of the collection (code 2 otherwise); a first
-    ``$match``/``$sort`` uses the planner's indexes.
+    ``$match``/``$sort`` uses the planner's indexes.  ``bypass_validation``
+    lets ``$out``/``$merge`` write documents the target's validator refuses.
     """
-    catalog = ServerCatalog(server, db)
+    catalog = ServerCatalog(server, db, bypass_validation)
     let_values: dict = {}
     if let:
         for name, spec in let.items():
@@ -141,10 +151,12 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
 class StoreTarget:
     """$merge into a collection of the server (created on first write)."""
 
-    def __init__(self, server: Any, db: str, name: str) -> None:
+    def __init__(self, server: Any, db: str, name: str, bypass_validation: bool = False
+                 ) -> None:
         validate_database_name(db)
         validate_collection_name(name, db)
         self.server, self.db, self.name = server, db, name
+        self.bypass_validation = bypass_validation
         self.coll = server.get_collection(db, name)
         self.by_key: dict | None = None
         self.on: list[tuple[str, ...]] = []
@@ -185,6 +197,7 @@ class StoreTarget:
 
     def insert(self, doc: dict) -> None:
         raw, shadow = prepare_new_document(doc)
+        check_write(self._collection(), shadow, bypass=self.bypass_validation)
         self._collection().insert(raw, shadow)
         if self.by_key is not None:
             self.by_key.setdefault(self._key_of(shadow), self.coll.documents[sort_key(
@@ -192,7 +205,9 @@ class StoreTarget:
 
     def replace(self, handle: Any, doc: dict) -> None:
         raw = encode_updated(doc)
-        new = self.coll.replace(handle, raw, decode_shadow(raw))
+        shadow = decode_shadow(raw)
+        check_write(self.coll, shadow, handle.doc, self.bypass_validation)
+        new = self.coll.replace(handle, raw, shadow)
         if self.by_key is not None:
             self.by_key.pop(self._key_of(handle.doc), None)
             self.by_key[self._key_of(new.doc)] = new
