@@ -65,7 +65,7 @@ class CollectionData:
         #: the natural order a collection scan returns.
         self.documents: dict[tuple, StoredDocument] = {}
         self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
-        #: the compiled ``validator`` (:class:`mim.engine.validation.DocumentValidator`)
+        #: the compiled ``validator`` (:class:`mim.engine.storage.validation.DocumentValidator`)
         self.validator: Any = None
 
     @property
