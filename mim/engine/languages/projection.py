@@ -265,14 +265,10 @@ class Projection:
                     out[key] = projected
             elif isinstance(action, _Slice):
                 out[key] = action.apply(value)
-            elif isinstance(action, _ElemMatch):
-                if isinstance(value, list):
-                    for element in value:
-                        if action.node.matches({key: [element]}):
-                            out[key] = [element]
-                            break
             elif isinstance(action, _Positional):
                 out[key] = self._positional(key, value, root, query)
+        # computed fields and $elemMatch come after the included fields, in the order
+        # the projection names them (the server adds them as expressions)
         for key, action in tree.items():
             if isinstance(action, _Computed):
                 scope = dict(self._variables)
@@ -281,6 +277,13 @@ class Projection:
                 result = action.evaluate(scope)
                 if result is not MISSING:
                     out[key] = result
+            elif isinstance(action, _ElemMatch):
+                value = doc.get(key, MISSING)
+                if isinstance(value, list):
+                    for element in value:
+                        if action.node.matches({key: [element]}):
+                            out[key] = [element]
+                            break
             elif isinstance(action, dict) and key not in doc and _has_computed(action):
                 out[key] = self._include({}, action, root, query, top=False)
         return out
