@@ -1,6 +1,8 @@
 """Projection operators: the MongoDB manual's worked examples
 (mongodb/docs source/reference/operator/projection/<operator>.txt), run as data."""
 
+import datetime
+
 import pytest
 
 from .harness import ids, run
@@ -97,7 +99,6 @@ def test_manual_elem_match_field_order(db):
     # $elemMatch (projection) > Field Order: regardless of the ordering of the fields in
     # the document, the $elemMatch projection of an existing field returns the field
     # after the other existing field inclusions
-    import datetime
     db.players.insert_one({"name": "player1",
                            "games": [{"game": "abc", "score": 8}, {"game": "xyz", "score": 5}],
                            "joined": datetime.datetime(2020, 1, 1),
