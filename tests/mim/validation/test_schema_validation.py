@@ -11,6 +11,9 @@ from bson.int64 import Int64
 from pymongo import InsertOne, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure, WriteError
 
+import mim
+from mim.wire.dump import dump, restore
+
 STUDENTS_SCHEMA = {
     "bsonType": "object",
     "title": "Student Object Validation",
@@ -331,3 +334,17 @@ def test_long_year_fails_int_bson_type(db):
         students.insert_one({**ALICE, "gpa": 3.0, "year": Int64(2019)})
     detail = info.value.details["errInfo"]["details"]["schemaRulesNotSatisfied"][0]
     assert detail["propertiesNotSatisfied"][0]["details"][0]["consideredType"] == "long"
+
+
+def test_dump_and_restore_keep_the_validator(tmp_path):
+    source = mim.Server()
+    client = mim.MongoClient(server=source)
+    client.test.create_collection("c", validator={"n": {"$lt": 10}}, validationAction="error")
+    client.test.c.insert_one({"n": 1})
+    dump(source, tmp_path / "dump")
+    target = mim.Server()
+    restore(target, tmp_path / "dump")
+    restored = mim.MongoClient(server=target).test.c
+    assert restored.count_documents({}) == 1
+    with pytest.raises(WriteError):
+        restored.insert_one({"n": 50})
