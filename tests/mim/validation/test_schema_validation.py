@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from pymongo import InsertOne, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, OperationFailure, WriteError
@@ -348,3 +349,63 @@ def test_dump_and_restore_keep_the_validator(tmp_path):
     assert restored.count_documents({}) == 1
     with pytest.raises(WriteError):
         restored.insert_one({"n": 50})
+
+
+def test_manual_expr_validator_reports_the_expression_result(db):
+    # "Specify Validation With Query Operators": totalWithVAT must equal total * (1 + VAT)
+    spec = {"$eq": ["$totalWithVAT", {"$multiply": ["$total", {"$sum": [1, "$VAT"]}]}]}
+    db.create_collection("orders", validator={"$expr": spec})
+    db.orders.insert_one({"total": Decimal128("141"), "VAT": Decimal128("0.20"),
+                          "totalWithVAT": Decimal128("169.2")})
+    with pytest.raises(WriteError) as info:
+        db.orders.insert_one({"_id": 2, "total": Decimal128("141"), "VAT": Decimal128("0.20"),
+                              "totalWithVAT": Decimal128("169")})
+    assert info.value.details["errInfo"] == {"failingDocumentId": 2, "details": {
+        "operatorName": "$expr", "specifiedAs": {"$expr": spec},
+        "reason": "expression did not match", "expressionResult": False}}
+
+
+def test_manual_allowed_field_values(db):
+    # "Specify Allowed Field Values" with enum
+    country = {"enum": ["France", "United Kingdom", "United States"],
+               "description": "Must be either France, United Kingdom, or United States"}
+    db.create_collection("shipping", validator={"$jsonSchema": {
+        "bsonType": "object", "title": "Shipping Country Validation",
+        "properties": {"country": country}}})
+    with pytest.raises(WriteError) as info:
+        db.shipping.insert_one({"_id": 1, "item": "sweater", "size": "medium",
+                                "country": "Germany"})
+    assert info.value.details["errInfo"]["details"] == {
+        "operatorName": "$jsonSchema", "title": "Shipping Country Validation",
+        "schemaRulesNotSatisfied": [{"operatorName": "properties", "propertiesNotSatisfied": [
+            {"propertyName": "country", "description": country["description"], "details": [
+                {"operatorName": "enum", "specifiedAs": {"enum": country["enum"]},
+                 "reason": "value was not found in enum", "consideredValue": "Germany"}]}]}]}
+    db.shipping.insert_one({"item": "sweater", "size": "medium", "country": "France"})
+
+
+def test_manual_tip_additional_properties_false_must_allow_id(db):
+    # "Tips for JSON Schema Validation": _id is an additional property unless listed
+    db.create_collection("store", validator={"$jsonSchema": {
+        "bsonType": "object", "additionalProperties": False,
+        "properties": {"name": {"bsonType": "string"}}}})
+    with pytest.raises(WriteError) as info:
+        db.store.insert_one({"_id": 1, "name": "My Store"})
+    assert info.value.details["errInfo"]["details"] == {
+        "operatorName": "$jsonSchema", "schemaRulesNotSatisfied": [
+            {"operatorName": "additionalProperties",
+             "specifiedAs": {"additionalProperties": False}, "additionalProperties": ["_id"]}]}
+    db.command("collMod", "store", validator={"$jsonSchema": {
+        "bsonType": "object", "additionalProperties": False,
+        "properties": {"_id": {"bsonType": "objectId"}, "name": {"bsonType": "string"}}}})
+    db.store.insert_one({"name": "My Store"})
+
+
+def test_manual_tip_nullable_field(db):
+    db.create_collection("sales", validator={"$jsonSchema": {
+        "bsonType": "object",
+        "properties": {"storeLocation": {"bsonType": ["null", "string"]}}}})
+    db.sales.insert_one({"storeLocation": None})
+    db.sales.insert_one({"storeLocation": "Paris"})
+    with pytest.raises(WriteError):
+        db.sales.insert_one({"storeLocation": 5})
