@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bson.decimal128 import Decimal128
+from bson.int64 import Int64
 
 from ...values.errors import ServerError, bad_value, failed_to_parse, type_mismatch
 from ...values.render import render
@@ -66,7 +67,15 @@ class Rule:
 
 
 def _is_object(value: Any) -> bool:
-    return isinstance(value, Mapping)
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+_NUMBER_CLASSES = frozenset({int, float, Int64, Decimal128})
+
+
+def _is_number(value: Any) -> bool:
+    """A BSON number (bool is not one), checked by exact class first."""
+    return type(value) in _NUMBER_CLASSES or is_number(value)
 
 
 def _is_array(value: Any) -> bool:
@@ -101,8 +110,20 @@ class TypeSet:
         return kind in self.names
 
     def has(self, value: Any) -> bool:
-        name = type_name(value)
+        cls = type(value)
+        name = _FAST_TYPE_NAMES.get(cls)
+        if name is None:
+            if cls is int:
+                name = "int" if -2147483648 <= value <= 2147483647 else "long"
+            else:
+                name = type_name(value)
         return name in self.names or (self.all_numbers and name in _NUMBER_TYPES)
+
+
+#: type names of the common Python types the engine decodes (ints need their range)
+_FAST_TYPE_NAMES: dict[type, str] = {str: "string", float: "double", bool: "bool",
+                                     dict: "object", list: "array", type(None): "null",
+                                     Int64: "long", Decimal128: "decimal"}
 
 
 def _parse_type_set(keyword: str, arg: Any) -> TypeSet:
@@ -276,7 +297,7 @@ def _compile_multiple_of(ctx: SchemaContext) -> Rule | None:
             except decimal.InvalidOperation:
                 return False
 
-    return _simple_restriction(ctx, "multipleOf", "number", is_number, is_multiple,
+    return _simple_restriction(ctx, "multipleOf", "number", _is_number, is_multiple,
                                "considered value is not a multiple of the specified value")
 
 
@@ -300,7 +321,7 @@ def _compile_bound(keyword: str, exclusive_keyword: str, exclusive_op: str,
             raise type_mismatch(f"$jsonSchema keyword '{keyword}' must be a number")
         specified = {keyword: bound, exclusive_keyword: True} if exclusive else {keyword: bound}
         check = comparison_predicate(exclusive_op if exclusive else inclusive_op, bound)
-        return _simple_restriction(ctx, keyword, "number", is_number, check,
+        return _simple_restriction(ctx, keyword, "number", _is_number, check,
                                    "comparison failed", specified)
     return compile_bound
 
@@ -327,6 +348,8 @@ def _first_duplicate(values: list) -> Any:
 
 
 _NO_DUPLICATE = object()
+#: a property a document does not have
+_ABSENT = object()
 
 
 def _compile_unique_items(ctx: SchemaContext) -> Rule | None:
@@ -449,9 +472,13 @@ def _compile_properties(ctx: SchemaContext) -> Rule | None:
                                 f"object")
         compiled.append((name, _nested(ctx, spec)))
 
+    pairs = tuple((name, sub.matches) for name, sub in compiled)
+
     def check(value: Mapping) -> bool:
-        for name, sub in compiled:
-            if name in value and not sub.matches(value[name]):
+        get = value.get
+        for name, matches in pairs:
+            found = get(name, _ABSENT)
+            if found is not _ABSENT and not matches(found):
                 return False
         return True
 
@@ -775,8 +802,7 @@ class SubSchema:
             rules.append(self.type_rule)
         self.rules = tuple(rules)
         self.annotations = _annotations(spec)
-        checks = tuple(rule.check for rule in self.rules)
-        self.matches: Check = lambda value: all(check(value) for check in checks)
+        self.matches: Check = _conjunction(tuple(rule.check for rule in self.rules))
 
     def errors(self, value: Any) -> list:
         """The details of every rule ``value`` fails, in the server's order."""
@@ -785,6 +811,25 @@ class SubSchema:
             if not rule.check(value):
                 found.extend(rule.explain(value))
         return found
+
+
+def _conjunction(checks: tuple[Check, ...]) -> Check:
+    """One predicate that holds when every check does (the hot path of a validator)."""
+    if not checks:
+        return lambda value: True
+    if len(checks) == 1:
+        return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda value: first(value) and second(value)
+
+    def every(value: Any) -> bool:
+        for check in checks:
+            if not check(value):
+                return False
+        return True
+
+    return every
 
 
 def _check_keywords(spec: Mapping, in_query: bool) -> None:
