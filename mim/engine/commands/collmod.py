@@ -176,6 +176,9 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
+            database = server.get_database(db)
+            if validation and database is not None and name in database.views:
+                raise ServerError(72, f"option not supported on a view: {next(iter(validation))}")
             raise ServerError(26, f"ns does not exist: {namespace}")
         reply: dict[str, Any] = {}
         if request is not None:

@@ -409,3 +409,12 @@ def test_manual_tip_nullable_field(db):
     db.sales.insert_one({"storeLocation": "Paris"})
     with pytest.raises(WriteError):
         db.sales.insert_one({"storeLocation": 5})
+
+
+def test_collmod_validator_on_a_view_is_refused(db):
+    db.create_collection("base")
+    db.command("create", "v", viewOn="base", pipeline=[])
+    with pytest.raises(OperationFailure) as info:
+        db.command("collMod", "v", validator={"a": 1})
+    assert (info.value.code, info.value.details["errmsg"]) == (
+        72, "option not supported on a view: validator")
