@@ -97,7 +97,8 @@ def _types(values: list) -> dict:
     return {"consideredType": names[0]} if len(names) == 1 else {"consideredTypes": names}
 
 
-def _leaf_explainer(path: str, operator: str, specified: Mapping) -> Callable[[Mapping, bool], dict]:
+def _leaf_explainer(path: str, operator: str, specified: Mapping
+                    ) -> Callable[[Mapping, bool], dict]:
     def explain(doc: Mapping, inverted: bool) -> dict:
         detail: dict[str, Any] = {"operatorName": operator, "specifiedAs": dict(specified)}
         if operator == "$exists":
