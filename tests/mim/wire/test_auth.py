@@ -610,3 +610,27 @@ def test_default_mechanism_follows_the_users_mechanisms(server, root, clients):
     with pytest.raises(OperationFailure) as info:
         clients("old", "pw", authMechanism="SCRAM-SHA-256").admin.command("ping")
     assert info.value.code == 18
+
+
+def test_driver_transport_authenticates_across_messages():
+    # the in-process driver transport keeps one connection's state across its messages,
+    # so SCRAM's two round trips work there as on a socket
+    engine = mim.Server()
+    mim.MongoClient(server=engine).admin.command("createUser", "app", pwd="pw",
+                                                 roles=["readWriteAnyDatabase"])
+    client = mim.driver_client("mongodb://app:pw@localhost:27017/?authSource=admin",
+                               server=engine)
+    try:
+        client.shop.items.insert_one({"x": 1})
+        status = client.admin.command("connectionStatus")["authInfo"]
+        assert status["authenticatedUsers"] == [{"user": "app", "db": "admin"}]
+    finally:
+        client.close()
+    wrong = mim.driver_client("mongodb://app:nope@localhost:27017/?authSource=admin",
+                              server=engine)
+    try:
+        with pytest.raises(OperationFailure) as info:
+            wrong.admin.command("ping")
+        assert info.value.code == 18
+    finally:
+        wrong.close()
