@@ -85,17 +85,16 @@ def _mechanisms(cmd: Mapping, name: str, default: list[str]) -> list[str]:
     return [m for m in MECHANISMS if m in value]
 
 
-def _password(cmd: Mapping, name: str, mechanisms: list[str]) -> str:
+def _password(cmd: Mapping, name: str, mechanisms: list[str]) -> tuple[str, bool]:
+    """``pwd``, and whether it is already digested (``digestPassword: false``: the
+    client sent MongoDB's SCRAM-SHA-1 digest instead of the password)."""
     password = _typed(cmd, name, "pwd", str, "string")
     digest = cmd.get("digestPassword", True)
     if not isinstance(digest, bool):
         _typed(cmd, name, "digestPassword", bool, "bool")
-    if not digest:
-        if "SCRAM-SHA-256" in mechanisms:
-            raise ServerError(2, "Use of SCRAM-SHA-256 requires undigested passwords")
-        raise ServerError(2, "mim stores only passwords it digests itself (digestPassword: "
-                             "false is not supported)")
-    return password
+    if not digest and "SCRAM-SHA-256" in mechanisms:
+        raise ServerError(2, "Use of SCRAM-SHA-256 requires undigested passwords")
+    return password, not digest
 
 
 def _custom_data(cmd: Mapping, name: str) -> dict | None:
@@ -128,7 +127,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(2, "Must provide a 'pwd' field for all user documents, except those "
                              "with '$external' as the user's source db")
     mechanisms = _mechanisms(cmd, "createUser", list(MECHANISMS))
-    password = _password(cmd, "createUser", mechanisms)
+    password, digested = _password(cmd, "createUser", mechanisms)
     custom_data = _custom_data(cmd, "createUser")
     roles = _roles(cmd, "createUser", db)
     store = users_of(server)
@@ -136,7 +135,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
         if store.get(name, db) is not None:
             raise ServerError(51003, f"User \"{name}@{db}\" already exists")
         user = User(name, db, {}, roles, custom_data)
-        user.set_password(password, mechanisms)
+        user.set_password(password, mechanisms, digested)
         store.add(user)
     return {"ok": 1.0}
 
@@ -156,17 +155,17 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
     with store.lock:
         user = _existing(server, name, db)
         mechanisms = _mechanisms(cmd, "updateUser", user.mechanisms)
+        password: str | None = None
+        digested = False
         if "pwd" in cmd:
-            password: str | None = _password(cmd, "updateUser", mechanisms)
-        else:
-            password = None
-            if not set(mechanisms) <= set(user.mechanisms):
-                raise ServerError(2, "mechanisms field must be a subset of previously set "
-                                     "mechanisms")
+            password, digested = _password(cmd, "updateUser", mechanisms)
+        elif not set(mechanisms) <= set(user.mechanisms):
+            raise ServerError(2, "mechanisms field must be a subset of previously set "
+                                 "mechanisms")
         custom_data = _custom_data(cmd, "updateUser")
         roles = _roles(cmd, "updateUser", db) if "roles" in cmd else None
         if password is not None:
-            user.set_password(password, mechanisms)
+            user.set_password(password, mechanisms, digested)
         else:
             user.credentials = {m: c for m, c in user.credentials.items() if m in mechanisms}
         if custom_data is not None:

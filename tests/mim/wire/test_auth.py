@@ -634,3 +634,18 @@ def test_driver_transport_authenticates_across_messages():
         assert info.value.code == 18
     finally:
         wrong.close()
+
+
+def test_digest_password_false_takes_the_clients_sha1_digest(server, root, clients):
+    # digestPassword: false: the client sends MD5("user:mongo:password") itself (SCRAM-SHA-1
+    # only; SCRAM-SHA-256 needs the password)
+    digest = hashlib.md5(b"legacy:mongo:pw").hexdigest()
+    root.admin.command(bson.SON([("createUser", "legacy"), ("pwd", digest), ("roles", []),
+                                 ("digestPassword", False), ("mechanisms", ["SCRAM-SHA-1"])]))
+    client = clients("legacy", "pw", authMechanism="SCRAM-SHA-1")
+    assert client.admin.command("ping")["ok"] == 1.0
+    with pytest.raises(OperationFailure) as info:
+        root.admin.command(bson.SON([("createUser", "x"), ("pwd", digest), ("roles", []),
+                                     ("digestPassword", False)]))
+    assert (info.value.code, info.value.details["errmsg"]) == (
+        2, "Use of SCRAM-SHA-256 requires undigested passwords")
