@@ -60,10 +60,12 @@ def _roles(cmd: Mapping, name: str, db: str) -> list[tuple[str, str]]:
     value = _typed(cmd, name, "roles", list, "array")
     for role in value:
         if isinstance(role, Mapping):
-            for key in ("role", "db"):
-                if not isinstance(role.get(key), str):
-                    raise ServerError(2, f"Missing expected field \"{key}\"" if key not in role
-                                      else "Role names must be either strings or objects")
+            for key in ("role", "db"):  # as bsonExtractStringField reports them
+                if key not in role:
+                    raise ServerError(4, f"Missing expected field \"{key}\"")
+                if not isinstance(role[key], str):
+                    raise ServerError(14, f"\"{key}\" had the wrong type. Expected string, "
+                                          f"found {type_name(role[key])}")
         elif not isinstance(role, str):
             raise ServerError(2, "Role names must be either strings or objects")
     roles = role_arguments(value, db)
