@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ops.auth.authorization import role_arguments
-from ..ops.auth.roles import (builtin_role_exists, inherited_roles, privilege_document,
-                          privileges_of_role)
+from ..ops.auth.roles import (builtin_role_exists, builtin_role_names, inherited_roles,
+                              privilege_document, privileges_of_role)
 from ..ops.auth.scram import MECHANISMS
 from ..ops.auth.users import User, users_of
 from ..values.errors import ServerError
@@ -288,3 +288,47 @@ def cmd_users_info(server: Server, db: str, cmd: Mapping) -> dict:
             if match is None or match.matches(doc):
                 documents.append(doc)
     return {"users": documents, "ok": 1.0}
+
+
+def _wanted_roles(value: Any, db: str) -> list[tuple[str, str]] | None:
+    """``rolesInfo``'s argument: explicit ``(role, db)`` pairs, or None for every role
+    of ``db``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1:
+        return None
+    names = value if isinstance(value, list) else [value]
+    wanted = []
+    for entry in names:
+        if isinstance(entry, str):
+            wanted.append((entry, db))
+        elif isinstance(entry, Mapping) and "role" in entry and "db" in entry:
+            wanted += role_arguments([entry], db)
+        else:
+            raise ServerError(2, "Role names must be either strings or objects")
+    return wanted
+
+
+@command("rolesInfo")
+def cmd_roles_info(server: Server, db: str, cmd: Mapping) -> dict:
+    """Describe roles (mim has only the built-in ones)."""
+    _check_fields(cmd, "rolesInfo", {"showPrivileges", "showBuiltinRoles",
+                                      "showAuthenticationRestrictions"})
+    show_privileges = bool(_typed(cmd, "rolesInfo", "showPrivileges", (bool, int, float),
+                                  "bool")) if "showPrivileges" in cmd else False
+    show_builtin = bool(_typed(cmd, "rolesInfo", "showBuiltinRoles", (bool, int, float),
+                               "bool")) if "showBuiltinRoles" in cmd else False
+    wanted = _wanted_roles(cmd["rolesInfo"], db)
+    if wanted is None:  # every user-defined role, and the built-in ones when asked
+        wanted = [(role, db) for role in builtin_role_names(db)] if show_builtin else []
+    documents = []
+    for role, role_db in wanted:
+        if not builtin_role_exists(role, role_db):
+            continue  # an unknown role is simply not listed
+        doc: dict[str, Any] = {"role": role, "db": role_db, "isBuiltin": True, "roles": [],
+                               "inheritedRoles": []}
+        if show_privileges:
+            privileges = [privilege_document(resource, actions)
+                          for resource, actions in privileges_of_role(role, role_db)]
+            doc["privileges"] = privileges
+            doc["inheritedPrivileges"] = privileges
+        documents.append(doc)
+    return {"roles": documents, "ok": 1.0}

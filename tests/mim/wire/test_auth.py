@@ -313,7 +313,9 @@ def test_users_info_shapes(server, root, clients):
     every = root.admin.command("usersInfo", {"forAllDBs": True})["users"]
     assert {(u["user"], u["db"]) for u in every} == {("root", "admin"), ("clerk", "shop")}
     privileges = root.shop.command("usersInfo", "clerk", showPrivileges=True)["users"][0]
-    assert {"role": "read", "db": "shop"} in privileges["inheritedRoles"]
+    # built-in roles hold privileges, not roles: inheritedRoles are the user's own
+    assert privileges["inheritedRoles"] == [{"role": "readWrite", "db": "shop"},
+                                            {"role": "read", "db": "stats"}]
     assert any(p["resource"] == {"db": "shop", "collection": ""} and "insert" in p["actions"]
                for p in privileges["inheritedPrivileges"])
 
@@ -649,3 +651,23 @@ def test_digest_password_false_takes_the_clients_sha1_digest(server, root, clien
                                      ("digestPassword", False)]))
     assert (info.value.code, info.value.details["errmsg"]) == (
         2, "Use of SCRAM-SHA-256 requires undigested passwords")
+
+
+def test_roles_info_describes_the_builtin_roles(server, root, clients):
+    assert root.shop.command("rolesInfo", 1)["roles"] == []  # no user-defined roles
+    builtin = root.shop.command("rolesInfo", 1, showBuiltinRoles=True)["roles"]
+    names = [r["role"] for r in builtin]
+    assert {"read", "readWrite", "dbAdmin", "userAdmin", "dbOwner"} <= set(names)
+    assert "readAnyDatabase" not in names  # exists only in admin
+    read = root.shop.command("rolesInfo", "read")["roles"]
+    assert read == [{"role": "read", "db": "shop", "isBuiltin": True, "roles": [],
+                     "inheritedRoles": []}]
+    detailed = root.admin.command("rolesInfo", {"role": "readAnyDatabase", "db": "admin"},
+                                  showPrivileges=True)["roles"][0]
+    assert any(p["resource"] == {"db": "", "collection": ""} and "find" in p["actions"]
+               for p in detailed["privileges"])
+    assert root.shop.command("rolesInfo", "nosuchrole")["roles"] == []
+    root.shop.command("createUser", "plain", pwd="pw", roles=["read"])
+    with pytest.raises(OperationFailure) as info:
+        clients("plain", "pw", source="shop").shop.command("rolesInfo", 1)
+    assert info.value.code == 13
