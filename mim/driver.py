@@ -155,6 +155,8 @@ class _Exchange:
         self.conn_id = next(wire._connection_ids)
         wire.total_connections += 1
         self.pending = bytearray()
+        # what the connection negotiates and who it authenticates as, across messages
+        self.state = wire.connection_state(self.conn_id)
 
     def messages(self, data: bytes) -> list[bytes]:
         """The whole messages ``data`` completes (a message may arrive in pieces)."""
@@ -171,7 +173,7 @@ class _Exchange:
         return out
 
     def answer(self, message: bytes) -> bytes | None:
-        return self.wire.handle_message(message, self.conn_id)
+        return self.wire.handle_message(message, self.conn_id, self.state)
 
 
 # A descriptor that never becomes readable, for pymongo's idle-connection check

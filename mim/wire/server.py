@@ -314,9 +314,7 @@ class WireServer:
         thread.start()
 
     def _serve_connection(self, sock: socket.socket, peer: Any, conn_id: int) -> None:
-        connection = Connection(conn_id, peer, AuthSession(
-            users_of(self.engine), self.auth,
-            local=isinstance(peer, tuple) and is_loopback(peer[0])))
+        connection = self.connection_state(conn_id, peer)
         if not self.quiet:
             self._log("I", "NETWORK", 22943, "listener", "Connection accepted",
                       {"remote": connection.remote, "connectionId": conn_id,
@@ -376,15 +374,22 @@ class WireServer:
 
     # -- messages ---------------------------------------------------------------
 
+    def connection_state(self, conn_id: int, peer: Any = None) -> Connection:
+        """A new connection's state (authentication, negotiated compressors), for a
+        transport that carries messages itself and passes it to :meth:`handle_message`.
+        ``peer`` None means in-process, which counts as loopback."""
+        local = peer is None or (isinstance(peer, tuple) and is_loopback(peer[0]))
+        return Connection(conn_id, peer, AuthSession(users_of(self.engine), self.auth,
+                                                     local=local))
+
     def handle_message(self, message: bytes, conn_id: int = 0,
                        connection: Connection | None = None) -> bytes | None:
         """The reply bytes for one whole message (None when none is due).
 
         Raises :class:`ProtocolError` for a message that cannot be understood.
         """
-        if connection is None:
-            connection = Connection(conn_id, None, AuthSession(users_of(self.engine),
-                                                               self.auth, local=True))
+        if connection is None:  # a one-message exchange: nothing to remember
+            connection = self.connection_state(conn_id)
         compressor: Compressor | None = None
         physical = len(message)
         if len(message) >= HEADER.size and HEADER.unpack_from(message)[3] == OP_COMPRESSED:
