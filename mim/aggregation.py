@@ -12,6 +12,7 @@ from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor
 from .engine.ops.aggregate import run_pipeline
 from .engine.values.errors import ServerError
+from .engine.values.deadline import operation_deadline
 
 if TYPE_CHECKING:
     from .database import Database
@@ -52,10 +53,11 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
         database.get_collection(collection).codec_options
     values = to_engine(options, pipeline=list(pipeline), let=let, hint=hint)
     try:
-        raws = run_pipeline(database.client._server, database.name, collection,
-                            values.get("pipeline", []), let=values.get("let"),
-                            hint=values.get("hint") if hint is not None else None,
-                            bypass_validation=bypass_validation)
+        with operation_deadline(max_time):
+            raws = run_pipeline(database.client._server, database.name, collection,
+                                values.get("pipeline", []), let=values.get("let"),
+                                hint=values.get("hint") if hint is not None else None,
+                                bypass_validation=bypass_validation)
     except ServerError as exc:
         raise_server_error(exc)
     return CommandCursor(database.get_collection(collection) if collection else None,

@@ -18,7 +18,7 @@ from pymongo import common
 from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
-from .boundary import raise_server_error
+from .boundary import encode, raise_server_error
 from .engine.ops import crud
 from .engine.values.errors import ServerError
 
@@ -56,14 +56,14 @@ class BulkWriter:
             # the common case, without the ABC isinstance checks
             if "_id" not in document:
                 document["_id"] = ObjectId()
-            raw = bson.encode(document, codec_options=self.collection.codec_options)
+            raw = encode(document, self.collection.codec_options)
         else:
             if not validated:
                 common.validate_is_document_type("document", document)
             if not isinstance(document, RawBSONDocument) and "_id" not in document:
                 document["_id"] = ObjectId()
-            raw = document.raw if isinstance(document, RawBSONDocument) else bson.encode(
-                document, codec_options=self.collection.codec_options)
+            raw = document.raw if isinstance(document, RawBSONDocument) else encode(
+                document, self.collection.codec_options)
         self.ops.append((_INSERT, raw, document))
 
     def add_update(self, selector: Any, update: Any, multi: bool, upsert: bool | None = None,

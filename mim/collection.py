@@ -18,12 +18,13 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import (command_error, decode, raise_server_error, raise_write_errors,
+from .boundary import (command_error, decode, encode, raise_server_error, raise_write_errors,
                        to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
 from .engine.ops import catalog, crud
 from .engine.values.errors import ServerError
+from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
 from .session import bulk_command, check_session
 from .bulk import BulkWriter, reject_update_sort
@@ -194,7 +195,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             return document.raw
         if "_id" not in document:
             document["_id"] = ObjectId()
-        return bson.encode(document, codec_options=self._codec_options)
+        return encode(document, self._codec_options)
 
     def insert_one(self, document: Any, bypass_document_validation: bool | None = None,
                    session: Any = None, comment: Any = None) -> InsertOneResult:
@@ -386,6 +387,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         skip = kwargs.pop("skip", 0)
         limit = kwargs.pop("limit", 0)
         hint = kwargs.pop("hint", None)
+        max_time_ms = kwargs.pop("maxTimeMS", None)
         self._check_collation(kwargs.pop("collation", None))
         if isinstance(skip, bool) or not isinstance(skip, int):
             raise_server_error(ServerError(14, "The skip value must be a number"))
@@ -399,8 +401,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         values = self._engine(filter=filter)
         check_session(self._database.client, session, "aggregate")
         try:
-            return crud.count(self._server, self._database.name, self._name,
-                              values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
+            with operation_deadline(max_time_ms):
+                return crud.count(self._server, self._database.name, self._name,
+                                  values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
         except ServerError as exc:
             raise_server_error(exc)
 
@@ -420,11 +423,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if filter is not None:
             common.validate_is_mapping("filter", filter)
         self._check_collation(kwargs.pop("collation", None))
+        max_time_ms = kwargs.pop("maxTimeMS", None)
         values = self._engine(query=filter)
         check_session(self._database.client, session, "distinct")
         try:
-            found = crud.distinct(self._server, self._database.name, self._name, key,
-                                  values.get("query"))
+            with operation_deadline(max_time_ms):
+                found = crud.distinct(self._server, self._database.name, self._name, key,
+                                      values.get("query"))
         except ServerError as exc:
             raise_server_error(exc)
         # values cross back through BSON so they come out in the caller's codec

@@ -9,6 +9,7 @@ that are decoded one at a time with the collection's codec options.
 from __future__ import annotations
 
 import copy
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -20,6 +21,7 @@ from .boundary import decode, raise_server_error, to_engine
 from .engine.ops import crud
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
+from .engine.values.deadline import operation_deadline
 from .session import check_session
 
 if TYPE_CHECKING:
@@ -325,11 +327,16 @@ class Cursor(Generic[_DocumentType]):
         args = self._engine_arguments()
         hint = self._hint if isinstance(self._hint, str) else args.get("hint")
         check_session(coll.database.client, self._session, "find")
+        run = functools.partial(crud.find, coll.database.client._server, coll.database.name,
+                                coll.name, args.get("filter"), projection=args.get("projection"),
+                                sort=args.get("sort"), skip=self._skip, limit=self._limit,
+                                hint=hint, let=args.get("let"))
         try:
-            docs = crud.find(coll.database.client._server, coll.database.name, coll.name,
-                             args.get("filter"), projection=args.get("projection"),
-                             sort=args.get("sort"), skip=self._skip, limit=self._limit,
-                             hint=hint, let=args.get("let"))
+            if self._max_time_ms is None:  # the common case pays nothing for maxTimeMS
+                docs = run()
+            else:
+                with operation_deadline(self._max_time_ms):
+                    docs = run()
         except ServerError as exc:
             raise_server_error(exc)
         self._buffer = deque(docs)

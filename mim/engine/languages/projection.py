@@ -19,6 +19,7 @@ from .matcher.context import MatchContext
 from .expressions.registry import OPERATORS
 from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIONS
 from .matcher.positional import matched_array_index
+from ..values.limits import check_bson_depth
 
 __all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS"]
 
@@ -391,4 +392,5 @@ def compile_projection(spec: Any, variables: dict | None = None) -> Projection |
     """Compile a find projection (``None``/``{}`` mean the whole document)."""
     if not spec:
         return None
+    check_bson_depth(spec)
     return Projection(spec, variables)

@@ -24,6 +24,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
+from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
 from ..planner import matching, read
 from ..values.paths import split_path, walk
@@ -195,6 +196,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                         raw, shadow = prepare_new_document(shadow)
                     else:
                         check_id(shadow["_id"])
+                        check_insert_depth(raw, shadow)
                         if len(raw) > MAX_BSON_SIZE:
                             raise ServerError(10334, f"object to insert too large. size in "
                                                      f"bytes: {len(raw)}, max size: "

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bson.regex import Regex
 
 from ..languages.matcher import AndNode, LeafNode, MatchNode
+from ..values.deadline import checked
 from ..values.order import sort_key
 from .choosing import plan_find
 from .plans import CollScan, PlannedQuery
@@ -91,7 +92,7 @@ def matching(coll: "CollectionData", node: MatchNode, hint: Any = None) \
         -> Iterator["StoredDocument"]:
     """The documents matching ``node``, in natural order (writes use this)."""
     matches = node.matches
-    for stored in candidates(coll, node, hint):
+    for stored in checked(candidates(coll, node, hint)):
         if matches(stored.doc):
             yield stored
 
@@ -103,6 +104,6 @@ def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 
     keeps, 0 for all, so a sort-providing index can stop early)."""
     planned = plan_find(coll, node, sort, want, hint)
     if planned is not None:
-        return planned.documents(), planned.sorted
+        return checked(planned.documents()), planned.sorted
     matches = node.matches
-    return (s for s in _scan_candidates(coll, node) if matches(s.doc)), False
+    return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False

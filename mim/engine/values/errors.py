@@ -62,6 +62,7 @@ CODE_NAMES: dict[int, str] = {
     112: "WriteConflict",
     115: "CommandNotSupported",
     121: "DocumentValidationFailure",
+    146: "ExceededMemoryLimit",
     166: "CommandNotSupportedOnView",
     168: "InvalidPipelineOperator",
     171: "CannotIndexParallelArrays",
