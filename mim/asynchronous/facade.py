@@ -19,7 +19,23 @@ import asyncio
 import functools
 from typing import Any, Callable
 
-__all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all"]
+from pymongo.errors import InvalidOperation
+
+__all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all",
+           "async_wording"]
+
+# Client-side messages that name the client class: pymongo's async API names its own.
+_ASYNC_WORDING = {
+    "Cannot use MongoClient after close": "Cannot use AsyncMongoClient after close",
+    "Can only use session with the MongoClient that started it":
+        "Can only use session with the AsyncMongoClient that started it",
+}
+
+
+def async_wording(exc: InvalidOperation) -> InvalidOperation:
+    """``exc`` as pymongo's async API words it (the same error otherwise)."""
+    wording = _ASYNC_WORDING.get(str(exc))
+    return exc if wording is None else InvalidOperation(wording)
 
 
 class AsyncFacade:
@@ -59,12 +75,18 @@ def awaitable(sync_method: Callable[..., Any],
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
-            return getattr(self._delegate, name)(*args, **kwargs)
+            try:
+                return getattr(self._delegate, name)(*args, **kwargs)
+            except InvalidOperation as exc:
+                raise async_wording(exc) from None
     else:
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
-            return lift(self, getattr(self._delegate, name)(*args, **kwargs))
+            try:
+                return lift(self, getattr(self._delegate, name)(*args, **kwargs))
+            except InvalidOperation as exc:
+                raise async_wording(exc) from None
     return method
 
 

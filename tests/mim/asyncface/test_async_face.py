@@ -87,8 +87,10 @@ def test_async_with_cursor_and_client(client):
         assert not cursor.alive
         async with client:
             pass
-        with pytest.raises(InvalidOperation, match="after close"):
+        with pytest.raises(InvalidOperation, match="^Cannot use AsyncMongoClient after close$"):
             await coll.find_one()
+        with pytest.raises(InvalidOperation, match="^Cannot use AsyncMongoClient after close$"):
+            await coll.find().to_list()
     run(main())
 
 
@@ -135,6 +137,11 @@ def test_sessions_are_pymongo_async_sessions(client):
         assert session.has_ended
         with pytest.raises(InvalidOperation, match="Cannot use ended session"):
             await coll.find_one({}, session=session)
+        other = mim.AsyncMongoClient(server=Server())
+        async with other.start_session() as foreign:
+            with pytest.raises(InvalidOperation, match="^Can only use session with the "
+                                                       "AsyncMongoClient that started it$"):
+                await coll.insert_one({}, session=foreign)
     run(main())
 
 
@@ -163,13 +170,18 @@ def test_with_transaction_runs_an_async_callback(client):
 
 
 def test_session_scenario_agrees_with_sync_face():
-    """``sessions/test_faces_agree.py``'s scenario, sync face vs async face."""
+    """``sessions/test_faces_agree.py``'s scenario, sync face vs async face: the same
+    observations, except that pymongo's async API names its own client class."""
     runner = Runner()
     async_client = runner.proxy(mim.AsyncMongoClient(server=Server()))
     try:
-        assert scenario(async_client) == scenario(mim.MongoClient(server=Server()))
+        on_async = scenario(async_client)
     finally:
         runner.close()
+    on_sync = scenario(mim.MongoClient(server=Server()))
+    assert [repr(o).replace("AsyncMongoClient", "MongoClient") for o in on_async] == \
+        [repr(o) for o in on_sync]
+    assert "AsyncMongoClient that started it" in repr(on_async)
 
 
 def test_sync_and_async_clients_share_an_address():

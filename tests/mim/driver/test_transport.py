@@ -8,6 +8,7 @@ landing on the mim server that ``mim.MongoClient`` sees.
 from __future__ import annotations
 
 import asyncio
+import pathlib
 import time
 
 import gridfs
@@ -217,7 +218,6 @@ async def test_driver_async_fixture(mim_driver_async_client, mim_client):
 
 
 def test_readme_example_runs():
-    import pathlib
     readme = (pathlib.Path(__file__).resolve().parents[3] / "README.md").read_text()
     section = readme.split("### pymongo's own classes: the in-process driver transport")[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
