@@ -9,9 +9,15 @@ reprs, ``AsyncCursor`` without indexing, ``to_list(length=None)``,
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 
 import pymongo
+import pymongo.asynchronous.collection
+import pymongo.asynchronous.command_cursor
+import pymongo.asynchronous.cursor
+import pymongo.asynchronous.database
+import pymongo.asynchronous.mongo_client
 import pytest
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession as PyMongoAsyncSession
@@ -277,3 +283,33 @@ def test_patch_redirects_motor_when_installed():
             await session.end_session()
             return await client.db.c.find_one()
         assert run(main()) == {"_id": 1}
+
+
+# -- the public surface is pymongo.asynchronous's ---------------------------------------------
+
+# What neither face has yet: Atlas search indexes, max_scan, topology introspection.
+_NOT_ON_EITHER_FACE = {"create_search_index", "create_search_indexes", "drop_search_index",
+                       "list_search_indexes", "update_search_index", "max_scan",
+                       "topology_description", "eq_props"}
+
+
+@pytest.mark.parametrize("theirs, ours", [
+    (pymongo.asynchronous.mongo_client.AsyncMongoClient, mim.AsyncMongoClient),
+    (pymongo.asynchronous.database.AsyncDatabase, mim.AsyncDatabase),
+    (pymongo.asynchronous.collection.AsyncCollection, mim.AsyncCollection),
+    (pymongo.asynchronous.cursor.AsyncCursor, mim.AsyncCursor),
+    (pymongo.asynchronous.command_cursor.AsyncCommandCursor, mim.AsyncCommandCursor),
+    (PyMongoAsyncSession, mim.AsyncClientSession),
+], ids=lambda c: c.__name__)
+def test_same_names_and_awaitability_as_pymongo(theirs, ours):
+    for name in dir(theirs):
+        if name.startswith("_") and name not in ("__aiter__", "__anext__", "__aenter__",
+                                                 "__aexit__"):
+            continue
+        if name in _NOT_ON_EITHER_FACE:
+            assert not hasattr(mim.MongoClient, name) and not hasattr(mim.Collection, name) \
+                and not hasattr(mim.Cursor, name)
+            continue
+        assert hasattr(ours, name), name
+        assert inspect.iscoroutinefunction(getattr(ours, name)) == \
+            inspect.iscoroutinefunction(getattr(theirs, name)), name
