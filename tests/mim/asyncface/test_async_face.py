@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import threading
 
+import gridfs
 import pymongo
 import pymongo.asynchronous.collection
 import pymongo.asynchronous.command_cursor
@@ -25,6 +26,7 @@ from pymongo.errors import BulkWriteError, InvalidOperation, OperationFailure
 
 import mim
 from mim import Server
+from mim.asynchronous.gridfs import AsyncGridFS, AsyncGridFSBucket
 from sessions.test_faces_agree import scenario
 
 from .adapter import Runner
@@ -313,3 +315,36 @@ def test_same_names_and_awaitability_as_pymongo(theirs, ours):
         assert hasattr(ours, name), name
         assert inspect.iscoroutinefunction(getattr(ours, name)) == \
             inspect.iscoroutinefunction(getattr(theirs, name)), name
+
+
+# -- GridFS ----------------------------------------------------------------------------------
+
+def test_async_gridfs_bucket_and_legacy_api(client):
+    async def main():
+        bucket = AsyncGridFSBucket(client.files)
+        file_id = await bucket.upload_from_stream("a.txt", b"hello world")
+        stream = await bucket.open_download_stream(file_id)
+        assert (await stream.read(), stream.filename, stream.length) == \
+            (b"hello world", "a.txt", 11)
+        async with bucket.open_upload_stream("b.txt", chunk_size_bytes=4) as grid_in:
+            await grid_in.write(b"0123456789")
+        chunks = [c async for c in await bucket.open_download_stream_by_name("b.txt")]
+        assert chunks == [b"0123", b"4567", b"89"]
+        assert [f.filename async for f in bucket.find({}).sort("filename", -1)] == \
+            ["b.txt", "a.txt"]
+        await bucket.delete(file_id)
+        with pytest.raises(gridfs.errors.NoFile):
+            await bucket.open_download_stream(file_id)
+        legacy = AsyncGridFS(client.files)
+        legacy_id = await legacy.put(b"legacy", filename="l")
+        assert await (await legacy.get(legacy_id)).read() == b"legacy"
+        assert sorted(await legacy.list()) == ["b.txt", "l"]
+        stored = client.delegate.files
+        assert stored.fs.chunks.count_documents({"files_id": grid_in._id}) == 3
+    run(main())
+
+
+def test_patch_hands_out_async_gridfs_for_a_mim_database(client):
+    with mim.patch(servers=[]):
+        assert type(gridfs.AsyncGridFSBucket(client.files)) is AsyncGridFSBucket
+        assert type(gridfs.AsyncGridFS(client.files)) is AsyncGridFS
