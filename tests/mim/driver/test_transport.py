@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import threading
 import time
 
 import gridfs
@@ -222,3 +223,18 @@ def test_readme_example_runs():
     section = readme.split("### pymongo's own classes: the in-process driver transport")[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_threads_share_one_driver_client(client, server):
+    """pymongo's pool hands each thread its own in-process connection."""
+    def work(k):
+        for i in range(50):
+            client.app.c.insert_one({"_id": f"{k}-{i}"})
+            assert client.app.c.find_one({"_id": f"{k}-{i}"}) == {"_id": f"{k}-{i}"}
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert mim.MongoClient(server=server).app.c.count_documents({}) == 300
+    assert driver.wire_for(server).total_connections > 1
