@@ -54,11 +54,17 @@ def _unwrap(value: Any) -> Any:
 
 
 def unwrap_all(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    """``args``/``kwargs`` with every async-face object replaced by its sync object."""
-    if args:
-        args = tuple(_unwrap(a) for a in args)
+    """``args``/``kwargs`` with every async-face object replaced by its sync object
+    (the common call has none: then nothing is copied)."""
+    for value in args:
+        if isinstance(value, AsyncFacade):
+            args = tuple(_unwrap(a) for a in args)
+            break
     if kwargs:
-        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+        for value in kwargs.values():
+            if isinstance(value, AsyncFacade):
+                kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+                break
     return args, kwargs
 
 
@@ -69,14 +75,12 @@ def awaitable(sync_method: Callable[..., Any],
     ``lift(self, result)`` turns a sync result into its async-face object (a
     cursor, a collection …); the signature and docstring are the sync method's.
     """
-    name = sync_method.__name__
-
     if lift is None:
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
             try:
-                return getattr(self._delegate, name)(*args, **kwargs)
+                return sync_method(self._delegate, *args, **kwargs)
             except InvalidOperation as exc:
                 raise async_wording(exc) from None
     else:
@@ -84,7 +88,7 @@ def awaitable(sync_method: Callable[..., Any],
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
             try:
-                return lift(self, getattr(self._delegate, name)(*args, **kwargs))
+                return lift(self, sync_method(self._delegate, *args, **kwargs))
             except InvalidOperation as exc:
                 raise async_wording(exc) from None
     return method
