@@ -238,3 +238,16 @@ def test_threads_share_one_driver_client(client, server):
         thread.join()
     assert mim.MongoClient(server=server).app.c.count_documents({}) == 300
     assert driver.wire_for(server).total_connections > 1
+
+
+def test_zlib_compression_is_negotiated_per_connection(server):
+    """The handshake's compressors hold for the connection's later messages, as over
+    a socket: pymongo compresses its requests and mim answers compressed."""
+    client = mim.driver_client(server=server, compressors="zlib")
+    try:
+        client.app.c.insert_one({"_id": 1})
+        assert client.app.c.find_one() == {"_id": 1}
+    finally:
+        client.close()
+    counts = driver.wire_for(server).compression_counts
+    assert counts[("zlib", "in")] >= 2 and counts[("zlib", "out")] >= 2
