@@ -251,3 +251,23 @@ def test_zlib_compression_is_negotiated_per_connection(server):
         client.close()
     counts = driver.wire_for(server).compression_counts
     assert counts[("zlib", "in")] >= 2 and counts[("zlib", "out")] >= 2
+
+
+def test_scram_authentication_is_the_servers(server):
+    """pymongo authenticates each connection with SCRAM against mim's users, as
+    against a mongod: an unknown user fails with AuthenticationFailed (18)."""
+    stranger = mim.driver_client(server=server, username="u", password="p",
+                                 serverSelectionTimeoutMS=3000)
+    try:
+        with pytest.raises(OperationFailure) as info:
+            stranger.app.c.find_one()
+        assert info.value.code == 18
+    finally:
+        stranger.close()
+    mim.MongoClient(server=server).admin.command("createUser", "u", pwd="p", roles=["root"])
+    user = mim.driver_client(server=server, username="u", password="p")
+    try:
+        status = user.admin.command("connectionStatus")
+        assert status["authInfo"]["authenticatedUsers"] == [{"user": "u", "db": "admin"}]
+    finally:
+        user.close()
