@@ -271,3 +271,14 @@ def test_scram_authentication_is_the_servers(server):
         assert status["authInfo"]["authenticatedUsers"] == [{"user": "u", "db": "admin"}]
     finally:
         user.close()
+
+
+@pytest.mark.mim(driver=True)
+def test_marker_driver_mode(mim_client):
+    client = pymongo.MongoClient("mongodb://app-db.example:27017", serverSelectionTimeoutMS=3000)
+    try:
+        assert type(client) is pymongo.MongoClient
+        client.app.c.insert_one({"_id": "marked"})
+    finally:
+        client.close()
+    assert mim_client.app.c.find_one() == {"_id": "marked"}
