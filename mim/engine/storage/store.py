@@ -181,6 +181,25 @@ class DatabaseData:
             _emit(listeners, ChangeEvent("drop", coll.full_name, coll))
         return True
 
+    def add_view(self, view: Any) -> None:
+        """Record a view (:class:`mim.engine.ops.views.ViewDefinition`): a ``create`` event."""
+        self.views[view.name] = view
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("create", f"{self.name}.{view.name}", None, detail=view,
+                                         database=self))
+
+    def remove_view(self, name: str) -> bool:
+        """Forget a view: a ``drop`` event; False when there is none."""
+        view = self.views.pop(name, None)
+        if view is None:
+            return False
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("drop", f"{self.name}.{name}", None, detail=view,
+                                         database=self))
+        return True
+
     def restore_collection(self, coll: CollectionData) -> None:
         """Put a dropped collection back, documents and indexes (undoing a drop)."""
         self.collections[coll.name] = coll
@@ -252,7 +271,7 @@ class Server:
         with self.lock:
             database = self.databases.pop(name, None)
             if database is not None and self.listeners:
-                _emit(self.listeners, ChangeEvent("dropDatabase", name, None, detail=database))
+                _emit(self.listeners, ChangeEvent("dropDatabase", name, None, database=database))
 
     def restore_database(self, database: DatabaseData) -> None:
         """Put a dropped database back (undoing a dropDatabase)."""

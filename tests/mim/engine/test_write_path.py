@@ -130,3 +130,15 @@ def test_listeners_are_server_wide_and_removable(client, coll):
     client.server.remove_listener(seen.append)
     coll.insert_one({})
     assert [e.operation for e in seen] == ["create", "insert"]
+
+
+def test_views_are_created_and_dropped_through_the_write_path(db, events):
+    db.create_collection("v", viewOn="coll", pipeline=[{"$match": {"a": 1}}])
+    db.v.drop()
+    assert [(e.operation, e.namespace) for e in events] == [("create", "testdb.v"),
+                                                             ("drop", "testdb.v")]
+    assert events[0].detail.view_on == "coll"
+    undo(events[1])
+    assert "v" in db.list_collection_names()
+    undo(events[0])
+    assert "v" not in db.list_collection_names()
