@@ -16,13 +16,6 @@ from .context import with_id
 from .registry import pipeline_stage
 
 
-def _namespace(arg: Any, stage: str) -> tuple[str | None, str]:
-    if isinstance(arg, str):
-        return None, arg
-    db, coll = arg.get("db"), arg.get("coll")
-    return db, coll
-
-
 @pipeline_stage("$out", must_be_last=True, writes=True)
 def compile_out(arg: Any, ctx: Any):
     if isinstance(arg, Mapping):
