@@ -33,7 +33,7 @@ DOCUMENT_OPERATIONS = frozenset({"insert", "update", "replace", "delete"})
 class ChangeEvent:
     """One write.  ``operation`` uses change streams' ``operationType`` names:
     insert, update, replace, delete, create, drop, rename, dropDatabase,
-    createIndexes, dropIndexes."""
+    createIndexes, dropIndexes, modify (collMod)."""
 
     __slots__ = ("operation", "namespace", "collection", "before", "after", "target",
                  "detail", "database", "_description")
@@ -126,6 +126,11 @@ def undo(event: ChangeEvent) -> None:
         coll.indexes.drop(event.detail["name"])
     elif operation == "dropIndexes":
         coll.indexes.create(dict(event.detail))
+    elif operation == "modify":
+        if "index" in event.detail:
+            coll.indexes.modify(event.detail["index"], event.detail["old"])
+        else:
+            coll.set_option(event.detail["option"], event.detail["old"])
     elif operation == "dropDatabase":
         event.database.server.restore_database(event.database)
     else:  # pragma: no cover - every operation above is emitted by storage

@@ -134,6 +134,15 @@ class CollectionData:
             for stored in removed:
                 _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
 
+    def set_option(self, option: str, value: Any) -> None:
+        """collMod of a collection option (None removes it): one ``modify`` event."""
+        old = self.options.get(option)
+        if value is None:
+            self.options.pop(option, None)
+        else:
+            self.options[option] = value
+        self.record("modify", {"option": option, "old": old, "new": value})
+
     def record(self, operation: str, detail: Any) -> None:
         """Report a write the index layer made (``createIndexes`` with the spec,
         ``dropIndexes`` with the dropped spec) as this collection's event."""
