@@ -21,7 +21,8 @@ from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout,
 from .engine.values.errors import ServerError
 from .engine.storage.store import ENGINE_CODEC
 
-__all__ = ["to_engine", "encode", "decode", "raise_server_error", "raise_write_errors", "check_reply"]
+__all__ = ["to_engine", "encode", "decode", "command_error", "raise_server_error",
+           "raise_write_errors", "too_deep_to_decode"]
 
 
 def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
@@ -142,11 +143,6 @@ def raise_write_errors(reply: Mapping[str, Any]) -> None:
     if error.get("code") == 11000:
         raise DuplicateKeyError(error.get("errmsg"), 11000, error)
     raise WriteError(error.get("errmsg"), error.get("code"), error)
-
-
-def check_reply(reply: Mapping[str, Any]) -> None:
-    if not reply.get("ok", 1):
-        raise OperationFailure(reply.get("errmsg", ""), reply.get("code"), dict(reply))
 
 
 __all__ += ["ENGINE_CODEC", "command_error"]

@@ -383,8 +383,6 @@ class Cursor(Generic[_DocumentType]):
                 if limit < 0:
                     raise IndexError("stop index must be greater than start index for slice "
                                      f"{index!r}")
-                if limit == 0:
-                    self._empty = True
             else:
                 limit = 0
             self._skip = skip

@@ -13,9 +13,9 @@ from pymongo.operations import IndexModel
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor, index_list
 from .engine.values.errors import ServerError
+from .engine.commands import run_command
 from .engine.ops import catalog
 from .engine.storage.store import ENGINE_CODEC
-from .engine.ops.views import check_not_view
 from .engine.languages.matcher import MatchContext, compile_filter
 from .engine.planner import explain_find as explain
 
@@ -51,35 +51,31 @@ def create_indexes(collection: "Collection", models: list[Any]) -> list[str]:
 
 
 def drop_index(collection: "Collection", index_or_name: Any) -> None:
+    """``dropIndexes`` with one index, run as the command a driver sends."""
     if isinstance(index_or_name, IndexModel):
         index_or_name = index_or_name.document["name"]
     name = index_or_name
     if not isinstance(name, str):
         name = dict(index_list(name))
-    server = collection._server
-    with server.lock:
-        coll = server.get_collection(collection.database.name, collection.name)
-        try:
-            if coll is None:
-                raise ServerError(26, f"ns not found {collection.full_name}")
-            coll.indexes.drop(name)
-        except ServerError as exc:
-            raise_server_error(exc)
+    try:
+        run_command(collection._server, collection.database.name,
+                    {"dropIndexes": collection.name, "index": name})
+    except ServerError as exc:
+        raise_server_error(exc)
 
 
 def list_indexes(collection: "Collection") -> CommandCursor:
-    server = collection._server
-    with server.lock:
-        coll = server.get_collection(collection.database.name, collection.name)
-        if coll is None:
-            try:
-                check_not_view(server, collection.database.name, collection.name)
-            except ServerError as exc:
-                raise_server_error(exc)
-        specs = coll.indexes.list() if coll is not None else []
-    raws = [bson.encode(spec) for spec in specs]
+    """``listIndexes``, run as the command a driver sends; as pymongo does, a
+    collection that does not exist lists no index (NamespaceNotFound, 26)."""
     options = collection.codec_options.with_options(document_class=SON)
-    return CommandCursor(collection, raws, options)
+    try:
+        reply = run_command(collection._server, collection.database.name,
+                            {"listIndexes": collection.name, "cursor": {}})
+    except ServerError as exc:
+        if exc.code != 26:
+            raise_server_error(exc)
+        return CommandCursor(collection, [], options)
+    return CommandCursor(collection, [doc.raw for doc in reply["cursor"]["firstBatch"]], options)
 
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:

@@ -114,7 +114,6 @@ class _RealServer:
     """The session's connection to a real server and the databases it made."""
 
     def __init__(self, uri: str) -> None:
-        import pymongo
         self.uri = uri
         self.client: Any = pymongo.MongoClient(uri)
         self.prefix = f"mim_test_{uuid.uuid4().hex[:8]}_"

@@ -29,7 +29,6 @@ from ..storage.validation import build_validator, check_namespace, validation_op
 from ..values.order import is_number
 from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, type_name
-from ..index.ttl import ttl_index_created
 
 _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",
                  "unique")
@@ -129,27 +128,28 @@ def _modify_index(coll: Any, request: Mapping[str, Any], namespace: str) -> dict
                                    "conflicting documents before running collMod again.",
                               codeName="CannotConvertIndexToUnique", violations=violations)
     reply: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     if "expireAfterSeconds" in request:
         old = index.spec.get("expireAfterSeconds")
         new = request["expireAfterSeconds"]
         if old is not None:
             reply["expireAfterSeconds_old"] = old
         reply["expireAfterSeconds_new"] = new
-        index.set_option("expireAfterSeconds", new)
-        ttl_index_created(coll)
+        changes["expireAfterSeconds"] = new
     if "hidden" in request and bool(index.hidden) != request["hidden"]:
         reply["hidden_old"] = bool(index.hidden)
         reply["hidden_new"] = request["hidden"]
-        index.set_option("hidden", True if request["hidden"] else None)
+        changes["hidden"] = True if request["hidden"] else None
     if "prepareUnique" in request and index.prepare_unique != request["prepareUnique"]:
         reply["prepareUnique_old"] = index.prepare_unique
         reply["prepareUnique_new"] = request["prepareUnique"]
-        index.set_option("prepareUnique", True if request["prepareUnique"] else None)
+        changes["prepareUnique"] = True if request["prepareUnique"] else None
     if request.get("unique") and not index.unique:
-        index.set_option("unique", True)
-        index.set_option("prepareUnique", None)
+        changes["unique"] = True
+        changes["prepareUnique"] = None
         reply["unique_new"] = True
-    coll.indexes._refresh()
+    if changes:
+        coll.indexes.modify(index.name, changes)
     return reply
 
 
@@ -198,7 +198,7 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
             else:
                 reply.update(_modify_index(coll, request, namespace))
         if pre_post is not None:
-            coll.options["changeStreamPreAndPostImages"] = {"enabled": pre_post["enabled"]}
+            coll.set_option("changeStreamPreAndPostImages", {"enabled": pre_post["enabled"]})
         if validation:
             settings = {**coll.options, **validation}
             coll.validator = build_validator(settings)

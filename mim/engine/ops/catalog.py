@@ -101,7 +101,7 @@ def drop_collection(server: Server, db: str, name: str) -> dict:
         database = server.get_database(db)
         coll = database.get_collection(name) if database else None
         if coll is None:
-            if database is not None and database.views.pop(name, None) is not None:
+            if database is not None and database.remove_view(name):
                 return {"ns": f"{db}.{name}", "ok": 1.0}
             return {"ok": 1.0}
         n_indexes = len(coll.indexes.specs)

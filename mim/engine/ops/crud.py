@@ -222,21 +222,6 @@ def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
     return reply
 
 
-def is_replacement(update_spec: Any) -> bool:
-    """A replacement document (no ``$`` operator keys) rather than operators or a pipeline."""
-    if isinstance(update_spec, list):
-        return False
-    return not any(isinstance(k, str) and k.startswith("$") for k in update_spec)
-
-
-def _validate_replacement(doc: Mapping) -> None:
-    for key in doc:
-        if isinstance(key, str) and key.startswith("$"):
-            raise ServerError(52, f"The dollar ($) prefixed field '{key}' in '{key}' is not "
-                                  f"allowed in the context of an update's replacement document. "
-                                  f"Consider using an aggregation pipeline with $replaceWith.")
-
-
 class _CompiledUpdate:
     """One update statement, compiled and validated before any document is read."""
 

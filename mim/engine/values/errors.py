@@ -124,6 +124,3 @@ def type_mismatch(errmsg: str) -> ServerError:
 def duplicate_key(errmsg: str, key_pattern: dict, key_value: dict) -> ServerError:
     return ServerError(11000, errmsg, keyPattern=key_pattern, keyValue=key_value)
 
-
-def is_duplicate_key(exc: BaseException) -> bool:
-    return isinstance(exc, (DuplicateKeyError,)) or getattr(exc, "code", None) in (11000, 11001)

@@ -120,6 +120,3 @@ def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> M
         nodes.append(compiler(path, arg, ctx))
     return AndNode(nodes) if len(nodes) != 1 else nodes[0]
 
-
-def not_an_object(name: str) -> ServerError:
-    return bad_value(f"{name} needs an Object")
