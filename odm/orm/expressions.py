@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Generic, Iterator, Optional, TypeVar
 
 import pymongo
 
+from ..exc import NotFound
+
 if TYPE_CHECKING:
     from .loading import ODMCursor
 
@@ -217,6 +219,13 @@ class ExpressionQuery(Generic[T]):
 
     def one(self) -> T:
         return self.cursor().one()
+
+    def first_or_404(self) -> T:
+        """The first result, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
+        obj = self.first()
+        if obj is None:
+            raise NotFound(f"nothing matches {self.query!r}")
+        return obj
 
     def count(self) -> int:
         return self._query.find(self.query).count()

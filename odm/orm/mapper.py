@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, ove
 
 from ..base import Missing
 from ..schema import Invalid
-from ..exc import MingException
+from ..exc import MingException, NotFound
 from ..metadata import Document, collection as _collection, declare_document
 from ..utils import all_class_properties
 from .events import MapperExtension, listen_mapper_extension
@@ -458,6 +458,16 @@ class Query(Generic[T]):
         if list(kwargs) == ["_id"]:
             return self.session.get(self.mapped_class, kwargs["_id"])
         return self.session.find(self.mapped_class, kwargs).first()
+
+    def get_or_404(self, _id: Any) -> T:
+        """The object with this ``_id``, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
+        obj = self.get(_id)
+        if obj is None:
+            raise NotFound(f"no {self.mapped_class.__name__} with _id {_id!r}")
+        return obj
+
+    def first_or_404(self) -> T:
+        return ExpressionQuery(self).first_or_404()
 
     def find(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
         if args and isinstance(args[0], FilterExpression):
