@@ -29,7 +29,10 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .. import __version__
+import pymongo
+from pymongo.errors import PyMongoError
+
+from .. import __version__, tools
 from ..engine.commands import BUILD_INFO
 from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
@@ -105,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--debug", action="store_true",
                        help="print mim's own diagnostics (every connection, protocol "
                             "details) to stderr")
+    _add_tool_parsers(commands)
     return parser
 
 
@@ -118,11 +122,80 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_tool_parsers(commands: Any) -> None:
+    """``mim dump`` and ``mim restore``, flags spelled as mongodump's and mongorestore's."""
+    dump_cmd = commands.add_parser(
+        "dump", help="write a server's data in mongodump's directory format",
+        description="Dump a MongoDB server (mim serve or any mongod) through the driver, "
+                    "as mongodump does: OUT/<db>/<collection>.bson + .metadata.json.")
+    restore_cmd = commands.add_parser(
+        "restore", help="load a mongodump directory into a server",
+        description="Restore a mongodump directory into a MongoDB server (mim serve or any "
+                    "mongod) through the driver, as mongorestore does.")
+    for tool in (dump_cmd, restore_cmd):
+        tool.add_argument("--uri", default="mongodb://127.0.0.1:27017/",
+                          help="connection string (default mongodb://127.0.0.1:27017/)")
+        tool.add_argument("-d", "--db", help="only this database")
+        tool.add_argument("-c", "--collection", help="only this collection")
+        tool.add_argument("--gzip", action="store_true",
+                          help="compressed files (.bson.gz, .metadata.json.gz)")
+        tool.add_argument("--archive", nargs="?", const="-", metavar="FILE",
+                          help="mongodump's archive format: not supported yet (refused)")
+        tool.add_argument("--nsInclude", action="append", default=[], metavar="PATTERN",
+                          help="only namespaces matching PATTERN (* wildcards; repeatable)")
+        tool.add_argument("--nsExclude", action="append", default=[], metavar="PATTERN",
+                          help="leave out namespaces matching PATTERN (repeatable)")
+        tool.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    dump_cmd.add_argument("-o", "--out", default="dump",
+                          help="output directory (default 'dump')")
+    restore_cmd.add_argument("--drop", action="store_true",
+                             help="drop each collection before restoring it")
+    restore_cmd.add_argument("dir", nargs="?", default="dump",
+                             help="the dump directory (default 'dump')")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "debug", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("dump", "restore"):
+        return _run_tool(args)
     return _serve(args)
+
+
+def _run_tool(args: argparse.Namespace) -> int:
+    """``mim dump`` / ``mim restore`` through pymongo; 0 on success, 1 on failure
+    (the message on stderr, as mongodump's ``Failed: …``)."""
+    if args.archive is not None:
+        print(f"mim {args.command}: Failed: --archive (mongodump's archive format) is not "
+              f"supported yet; use the directory format (--out / DIR)", file=sys.stderr)
+        return 1
+    if args.collection is not None and args.db is None:
+        print(f"mim {args.command}: Failed: cannot use --collection without --db",
+              file=sys.stderr)
+        return 1
+    progress = False if args.quiet else None
+    client: pymongo.MongoClient = pymongo.MongoClient(args.uri)
+    try:
+        if args.command == "dump":
+            done = tools.dump(client, args.out, db=args.db, collection=args.collection,
+                              gzip=args.gzip, ns_include=args.nsInclude,
+                              ns_exclude=args.nsExclude, progress=progress)
+            summary = f"done dumping {len(done)} namespace(s) to {args.out}"
+        else:
+            done = tools.restore(client, args.dir, db=args.db, collection=args.collection,
+                                 gzip=args.gzip, drop=args.drop, ns_include=args.nsInclude,
+                                 ns_exclude=args.nsExclude, progress=progress)
+            summary = (f"{len(done)} namespace(s) restored from {args.dir}, "
+                       f"{done.failures} document(s) failed to restore")
+    except (DumpError, PyMongoError, OSError, ValueError) as exc:
+        print(f"mim {args.command}: Failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    if not args.quiet:
+        print(summary, file=sys.stderr)
+    return 0
 
 
 def _open_log(args: argparse.Namespace) -> TextIO:
