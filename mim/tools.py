@@ -23,16 +23,20 @@ installed (``pip install mim-odm[progress]``); otherwise nothing is printed.
 
 from __future__ import annotations
 
+import gzip as gzip_module
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bson.raw_bson import RawBSONDocument
 from pymongo.errors import BulkWriteError
 
+from . import __version__
+from .wire.archive import ArchiveNamespace, read_archive, write_archive
 from .wire.dump import DumpError, read_dump, split_documents, write_namespace
 
 try:  # the optional extra "progress"
@@ -157,8 +161,55 @@ def _count_documents(batch: bytes) -> int:
     return count
 
 
+@dataclass
+class _Source:
+    """One namespace to dump: where it lives and its list_collections entry."""
+
+    database: Any
+    info: dict
+
+    @property
+    def namespace(self) -> str:
+        return f"{self.database.name}.{self.info['name']}"
+
+    @property
+    def is_view(self) -> bool:
+        return self.info.get("type") == "view"
+
+
+def _sources(source: Any, db: str | None, collection: str | None,
+             wanted: _NamespaceFilter) -> list[_Source]:
+    client, database = _split_source(source)
+    found = []
+    for database in _databases(client, database, db):
+        filters = {"name": collection} if collection is not None else {}
+        for info in database.list_collections(filter=filters):
+            source_ns = _Source(database, info)
+            if info["name"].startswith("system.") and collection is None:
+                continue
+            if wanted.accepts(source_ns.namespace):
+                found.append(source_ns)
+    return found
+
+
+def _batches(item: _Source, progress: bool | None) -> Iterator[bytes]:
+    """The collection's BSON, batch by batch, advancing a progress bar."""
+    coll = item.database[item.info["name"]]
+    bar = _Progress(coll.estimated_document_count(), item.namespace, progress)
+    try:
+        yield from _counted(coll.find_raw_batches(), bar)
+    finally:
+        bar.close()
+
+
+def _metadata_of(item: _Source) -> dict:
+    indexes = [] if item.is_view else _index_specs(item.database[item.info["name"]])
+    return _metadata(item.info, indexes)
+
+
 def dump(source: Any, out: str | os.PathLike[str] = "dump", *, db: str | None = None,
          collection: str | None = None, gzip: bool = False,
+         archive: str | os.PathLike[str] | BinaryIO | None = None,
          ns_include: Sequence[str] = (), ns_exclude: Sequence[str] = (),
          progress: bool | None = None) -> list[str]:
     """Write the data of ``source`` (a client or a database) to ``out`` in
@@ -168,36 +219,62 @@ def dump(source: Any, out: str | os.PathLike[str] = "dump", *, db: str | None = 
     ``ns_include``/``ns_exclude`` as ``--nsInclude``/``--nsExclude`` (``*``
     wildcards); ``gzip`` compresses each file as ``--gzip`` does.  Files of
     the namespaces dumped are overwritten; other files in ``out`` are kept
-    (as mongodump does).  ``progress`` forces the progress bar on or off
-    (default: on when stderr is a terminal).
+    (as mongodump does).  ``archive`` (a file name or a binary stream) writes
+    one mongodump archive instead of a directory (``out`` is then unused;
+    with ``gzip`` the whole archive is compressed).  ``progress`` forces the
+    progress bar on or off (default: on when stderr is a terminal).
     """
     if collection is not None and db is None and _split_source(source)[1] is None:
         raise ValueError("collection= needs db= (mongodump: --collection requires --db)")
-    client, database = _split_source(source)
-    wanted = _NamespaceFilter(ns_include, ns_exclude)
+    items = _sources(source, db, collection, _NamespaceFilter(ns_include, ns_exclude))
+    if archive is not None:
+        _dump_archive(source, items, archive, gzip, progress)
+        return [item.namespace for item in items]
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    written = []
-    for database in _databases(client, database, db):
-        filters = {"name": collection} if collection is not None else {}
-        for info in database.list_collections(filter=filters):
-            name = info["name"]
-            namespace = f"{database.name}.{name}"
-            if (name.startswith("system.") and collection is None) or not wanted.accepts(namespace):
-                continue
-            coll = database[name]
-            if info.get("type") == "view":
-                write_namespace(root, database.name, name, None, _metadata(info, []), gzip)
-            else:
-                bar = _Progress(coll.estimated_document_count(), namespace, progress)
-                try:
-                    write_namespace(root, database.name, name,
-                                    _counted(coll.find_raw_batches(), bar),
-                                    _metadata(info, _index_specs(coll)), gzip)
-                finally:
-                    bar.close()
-            written.append(namespace)
-    return written
+    for item in items:
+        write_namespace(root, item.database.name, item.info["name"],
+                        None if item.is_view else _batches(item, progress),
+                        _metadata_of(item), gzip)
+    return [item.namespace for item in items]
+
+
+def _dump_archive(source: Any, items: list[_Source], archive: Any, compress: bool,
+                  progress: bool | None) -> None:
+    namespaces = [ArchiveNamespace(item.database.name, item.info["name"], _metadata_of(item),
+                                   type=item.info.get("type", "collection"))
+                  for item in items]
+    by_name = {(ns.db, ns.collection): item for ns, item in zip(namespaces, items)}
+    server_version = _split_source(source)[0].server_info().get("version", "")
+
+    def documents(ns: ArchiveNamespace) -> Iterator[bytes]:
+        return _batches(by_name[(ns.db, ns.collection)], progress)
+
+    with _open_archive(archive, "wb", compress) as stream:
+        write_archive(stream, namespaces, server_version, f"mim {__version__}", documents)
+
+
+class _Unclosed:
+    """A caller's stream, used in a ``with`` without being closed by it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> BinaryIO:
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.flush()
+
+
+def _open_archive(archive: Any, mode: str, compress: bool) -> Any:
+    """A ``with``-able binary stream on ``archive`` (a path or an open stream),
+    gzip-wrapped when ``compress``."""
+    if isinstance(archive, (str, os.PathLike)):
+        return gzip_module.open(archive, mode) if compress else open(archive, mode)
+    if compress:
+        return gzip_module.GzipFile(fileobj=archive, mode=mode)
+    return _Unclosed(archive)
 
 
 class RestoreResult(list):
@@ -211,12 +288,44 @@ class RestoreResult(list):
 _VIEW_OPTIONS = ("viewOn", "pipeline", "collation")
 
 
+@dataclass
+class _Restorable:
+    """One namespace to restore, from a dump directory or an archive."""
+
+    db: str
+    name: str
+    metadata: dict
+    is_view: bool
+    documents: Callable[[], list[tuple[bytes, dict]]]
+
+
+def _from_directory(path: str | os.PathLike[str], compressed: bool) -> Iterator[_Restorable]:
+    for entry in read_dump(path, compressed):
+        def documents(entry: Any = entry) -> list[tuple[bytes, dict]]:
+            if entry.data_file is None:
+                return []
+            return split_documents(entry.read_data(), entry.data_file)
+        yield _Restorable(entry.db, entry.name, entry.metadata, entry.is_view, documents)
+
+
+def _from_archive(archive: Any, compressed: bool) -> Iterator[_Restorable]:
+    with _open_archive(archive, "rb", compressed) as stream:
+        data = stream.read()
+    source = str(archive) if isinstance(archive, (str, os.PathLike)) else "archive"
+    for ns in read_archive(data, source):
+        def documents(ns: ArchiveNamespace = ns) -> list[tuple[bytes, dict]]:
+            return split_documents(ns.data or b"", Path(source))
+        yield _Restorable(ns.db, ns.collection, ns.metadata, ns.type == "view", documents)
+
+
 def restore(target: Any, path: str | os.PathLike[str] = "dump", *, db: str | None = None,
             collection: str | None = None, gzip: bool = False, drop: bool = False,
+            archive: str | os.PathLike[str] | BinaryIO | None = None,
             ns_include: Sequence[str] = (), ns_exclude: Sequence[str] = (),
             progress: bool | None = None) -> RestoreResult:
-    """Load the mongodump directory ``path`` into ``target`` (a client or a
-    database) as mongorestore does; returns the namespaces restored.
+    """Load the mongodump directory ``path`` (or the mongodump ``archive``, a
+    file name or binary stream) into ``target`` (a client or a database) as
+    mongorestore does; returns the namespaces restored.
 
     ``drop`` drops each collection before restoring it (``--drop``); without
     it, documents are added to an existing collection and those the server
@@ -229,7 +338,12 @@ def restore(target: Any, path: str | os.PathLike[str] = "dump", *, db: str | Non
     client, database = _split_source(target)
     wanted = _NamespaceFilter(ns_include, ns_exclude)
     result = RestoreResult()
-    for entry in read_dump(path, gzip):
+    try:
+        entries = list(_from_archive(archive, gzip) if archive is not None
+                       else _from_directory(path, gzip))
+    except (OSError, EOFError, ValueError) as exc:
+        raise DumpError(f"cannot restore: {exc}") from None
+    for entry in entries:
         namespace = f"{entry.db}.{entry.name}"
         if ((db is not None and entry.db != db)
                 or (collection is not None and entry.name != collection)
@@ -243,8 +357,10 @@ def restore(target: Any, path: str | os.PathLike[str] = "dump", *, db: str | Non
             destination.create_collection(
                 entry.name, **{k: options[k] for k in _VIEW_OPTIONS if k in options})
         else:
-            documents = (split_documents(entry.read_data(), entry.data_file)
-                         if entry.data_file is not None else [])
+            try:
+                documents = entry.documents()
+            except (OSError, EOFError, ValueError) as exc:
+                raise DumpError(f"cannot restore {namespace}: {exc}") from None
             result.failures += _restore_collection(destination, entry.name, entry.metadata,
                                                    documents, drop, progress, namespace)
         result.append(namespace)

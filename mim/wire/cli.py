@@ -140,7 +140,8 @@ def _add_tool_parsers(commands: Any) -> None:
         tool.add_argument("--gzip", action="store_true",
                           help="compressed files (.bson.gz, .metadata.json.gz)")
         tool.add_argument("--archive", nargs="?", const="-", metavar="FILE",
-                          help="mongodump's archive format: not supported yet (refused)")
+                          help="one file in mongodump's archive format instead of a "
+                               "directory (no FILE, or '-': standard output/input)")
         tool.add_argument("--nsInclude", action="append", default=[], metavar="PATTERN",
                           help="only namespaces matching PATTERN (* wildcards; repeatable)")
         tool.add_argument("--nsExclude", action="append", default=[], metavar="PATTERN",
@@ -166,27 +167,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_tool(args: argparse.Namespace) -> int:
     """``mim dump`` / ``mim restore`` through pymongo; 0 on success, 1 on failure
     (the message on stderr, as mongodump's ``Failed: …``)."""
-    if args.archive is not None:
-        print(f"mim {args.command}: Failed: --archive (mongodump's archive format) is not "
-              f"supported yet; use the directory format (--out / DIR)", file=sys.stderr)
-        return 1
     if args.collection is not None and args.db is None:
         print(f"mim {args.command}: Failed: cannot use --collection without --db",
               file=sys.stderr)
         return 1
     progress = False if args.quiet else None
+    archive: Any = args.archive
+    if archive == "-":
+        archive = sys.stdout.buffer if args.command == "dump" else sys.stdin.buffer
     client: pymongo.MongoClient = pymongo.MongoClient(args.uri)
     try:
         if args.command == "dump":
             done = tools.dump(client, args.out, db=args.db, collection=args.collection,
-                              gzip=args.gzip, ns_include=args.nsInclude,
+                              gzip=args.gzip, archive=archive, ns_include=args.nsInclude,
                               ns_exclude=args.nsExclude, progress=progress)
-            summary = f"done dumping {len(done)} namespace(s) to {args.out}"
+            summary = f"done dumping {len(done)} namespace(s) to {args.archive or args.out}"
         else:
             done = tools.restore(client, args.dir, db=args.db, collection=args.collection,
-                                 gzip=args.gzip, drop=args.drop, ns_include=args.nsInclude,
+                                 gzip=args.gzip, drop=args.drop, archive=archive,
+                                 ns_include=args.nsInclude,
                                  ns_exclude=args.nsExclude, progress=progress)
-            summary = (f"{len(done)} namespace(s) restored from {args.dir}, "
+            summary = (f"{len(done)} namespace(s) restored from {args.archive or args.dir}, "
                        f"{done.failures} document(s) failed to restore")
     except (DumpError, PyMongoError, OSError, ValueError) as exc:
         print(f"mim {args.command}: Failed: {exc}", file=sys.stderr)

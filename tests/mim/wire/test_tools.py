@@ -24,6 +24,8 @@ from bson.raw_bson import RawBSONDocument
 import mim
 from mim import tools
 from mim.engine.storage.store import Server
+from mim.wire.archive import crc64_ecma
+from mim.wire.dump import DumpError
 from mim.wire.cli import main
 
 EVERY_TYPE = {
@@ -181,9 +183,7 @@ def test_cli_dump_and_restore_over_the_wire(source, client, server, tmp_path, ca
     assert snapshot(client.shop)["things"] == snapshot(source.shop)["things"]
 
 
-def test_cli_refuses_archive_and_collection_without_db(server, tmp_path, capsys):
-    assert main(["dump", "--uri", server.uri, "--archive=x.archive"]) == 1
-    assert "--archive" in capsys.readouterr().err
+def test_cli_refuses_collection_without_db(server, tmp_path, capsys):
     assert main(["restore", "--uri", server.uri, "-c", "things", str(tmp_path)]) == 1
     assert "--collection without --db" in capsys.readouterr().err
 
@@ -191,3 +191,82 @@ def test_cli_refuses_archive_and_collection_without_db(server, tmp_path, capsys)
 def test_restore_of_a_missing_directory_fails_cleanly(server, tmp_path, capsys):
     assert main(["restore", "--uri", server.uri, str(tmp_path / "nowhere")]) == 1
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_crc_is_gos_crc64_ecma():
+    # the CRC catalogue's check value of CRC-64/XZ (Go's crc64 with the ECMA table)
+    assert crc64_ecma(b"123456789") == 0x995DC9BBDF1939FA
+    assert crc64_ecma(b"6789", crc64_ecma(b"12345")) == 0x995DC9BBDF1939FA
+
+
+def test_archive_layout_is_mongodumps(source, tmp_path):
+    archive = tmp_path / "shop.archive"
+    tools.dump(source, archive=archive, db="shop", ns_include=["shop.checked", "shop.recent"])
+    data = archive.read_bytes()
+    assert data[:4] == bytes.fromhex("6de29981")  # 0x8199e26d little-endian
+    header_size = int.from_bytes(data[4:8], "little")
+    header = bson.decode(data[4:4 + header_size])
+    assert list(header) == ["concurrent_collections", "version", "server_version",
+                            "tool_version"]
+    assert header["version"] == "0.1" and header["server_version"] == "7.0.0"
+    offset = 4 + header_size
+    prelude = []
+    while data[offset:offset + 4] != b"\xff\xff\xff\xff":
+        size = int.from_bytes(data[offset:offset + 4], "little")
+        prelude.append(bson.decode(data[offset:offset + size]))
+        offset += size
+    assert [(p["db"], p["collection"], p["type"]) for p in prelude] == \
+        [("shop", "checked", "collection"), ("shop", "recent", "view")]
+    assert list(prelude[0]) == ["db", "collection", "metadata", "size", "type"]
+    assert json_util.loads(prelude[0]["metadata"])["collectionName"] == "checked"
+    offset += 4
+    size = int.from_bytes(data[offset:offset + 4], "little")
+    assert bson.decode(data[offset:offset + size]) == \
+        {"db": "shop", "collection": "checked", "EOF": False, "CRC": 0}
+    offset += size
+    document = bson.encode({"_id": 1, "n": 3})
+    assert data[offset:offset + len(document) + 4] == document + b"\xff\xff\xff\xff"
+    offset += len(document) + 4
+    eof = bson.decode(data[offset:len(data) - 4])
+    assert eof == {"db": "shop", "collection": "checked", "EOF": True,
+                   "CRC": crc64_ecma(document) - (1 << 64) * (crc64_ecma(document) >= 1 << 63)}
+    assert data.endswith(b"\xff\xff\xff\xff")  # the view has no data blocks
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_archive_round_trip_over_the_wire(source, client, tmp_path, compressed):
+    archive = tmp_path / "all.archive"
+    tools.dump(source, archive=archive, gzip=compressed)
+    assert (archive.read_bytes()[:2] == b"\x1f\x8b") is compressed
+    restored = tools.restore(client, archive=archive, gzip=compressed)
+    assert restored.failures == 0
+    assert snapshot(client.shop) == snapshot(source.shop)
+
+
+def test_archive_with_a_bad_crc_or_no_magic_is_refused(source, client, tmp_path):
+    archive = tmp_path / "a.archive"
+    tools.dump(source, archive=archive, db="shop", collection="checked")
+    data = bytearray(archive.read_bytes())
+    data[data.index(b"\x10n\x00") + 3] ^= 1  # one bit of the document's n
+    archive.write_bytes(bytes(data))
+    with pytest.raises(DumpError, match="CRC mismatch for shop.checked"):
+        tools.restore(client, archive=archive)
+    archive.write_bytes(b"not an archive at all")
+    with pytest.raises(DumpError, match="does not appear to be a mongodump archive"):
+        tools.restore(client, archive=archive)
+    assert client.shop.list_collection_names() == []
+
+
+def test_cli_archive_round_trip(source, client, server, tmp_path):
+    tools.dump(source, tmp_path / "d")
+    tools.restore(client, tmp_path / "d")
+    archive = str(tmp_path / "x.archive.gz")
+    assert main(["dump", "--uri", server.uri, "--quiet", "--gzip", f"--archive={archive}"]) == 0
+    back = mim.MongoClient(server=Server(("cli-back", 1)))
+    tools.restore(back, archive=archive, gzip=True)
+    assert snapshot(back.shop) == snapshot(source.shop)
+    client.drop_database("shop")
+    assert main(["restore", "--uri", server.uri, "--quiet", "--gzip", f"--archive={archive}",
+                 "--nsExclude", "shop.ring"]) == 0
+    assert "ring" not in client.shop.list_collection_names()
+    assert snapshot(client.shop)["things"] == snapshot(source.shop)["things"]
