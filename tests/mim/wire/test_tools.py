@@ -26,6 +26,7 @@ from mim import tools
 from mim.engine.storage.store import Server
 from mim.wire.archive import crc64_ecma
 from mim.wire.dump import DumpError
+from mim.wire.dump import restore as engine_restore
 from mim.wire.cli import main
 
 EVERY_TYPE = {
@@ -270,3 +271,39 @@ def test_cli_archive_round_trip(source, client, server, tmp_path):
                  "--nsExclude", "shop.ring"]) == 0
     assert "ring" not in client.shop.list_collection_names()
     assert snapshot(client.shop)["things"] == snapshot(source.shop)["things"]
+
+
+def test_long_and_unsafe_names_are_encoded_and_restored(tmp_path):
+    client = mim.MongoClient(server=Server(("names", 1)))
+    long_name = "é" * 120  # 240 bytes, 720 once percent-escaped: truncated and hashed
+    client.shop[long_name].insert_one({"_id": 1})
+    client.shop["a/b"].insert_one({"_id": 2})
+    tools.dump(client, tmp_path / "d")
+    names = sorted(p.name for p in (tmp_path / "d" / "shop").iterdir())
+    assert "a%2Fb.bson" in names
+    long_files = [n for n in names if n.startswith("%C3%A9")]
+    assert len(long_files) == 2 and all("%24" in n for n in long_files)
+    assert all(len(n.encode()) <= 208 + 3 + 27 + len(".metadata.json") for n in long_files)
+    back = mim.MongoClient(server=Server(("names-back", 1)))
+    tools.restore(back, tmp_path / "d")
+    assert sorted(back.shop.list_collection_names()) == sorted(["a/b", long_name])
+
+
+def test_progress_is_quiet_when_stderr_is_not_a_terminal(source, tmp_path, capsys):
+    tools.dump(source, tmp_path / "d")
+    tools.restore(mim.MongoClient(server=Server(("quiet", 1))), tmp_path / "d")
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_when_asked(source, tmp_path, capsys):
+    pytest.importorskip("tqdm")  # the optional extra "progress"
+    tools.dump(source, tmp_path / "d", db="shop", collection="things", progress=True)
+    assert "shop.things" in capsys.readouterr().err
+
+
+def test_serve_restore_reads_what_mim_dump_writes(source, tmp_path):
+    tools.dump(source, tmp_path / "d")
+    engine = Server(("engine-restore", 1))
+    assert sorted(engine_restore(engine, tmp_path / "d")) == sorted(
+        tools.dump(source, tmp_path / "again"))
+    assert snapshot(mim.MongoClient(server=engine).shop) == snapshot(source.shop)
