@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 import pymongo
 from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
 
 from .. import __version__, tools
 from ..engine.commands import BUILD_INFO
@@ -167,6 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_tool(args: argparse.Namespace) -> int:
     """``mim dump`` / ``mim restore`` through pymongo; 0 on success, 1 on failure
     (the message on stderr, as mongodump's ``Failed: …``)."""
+    if args.db is None:
+        # as mongodump: a database named in the connection string selects it
+        try:
+            args.db = parse_uri(args.uri)["database"]
+        except (PyMongoError, ValueError) as exc:
+            print(f"mim {args.command}: Failed: {exc}", file=sys.stderr)
+            return 1
     if args.collection is not None and args.db is None:
         print(f"mim {args.command}: Failed: cannot use --collection without --db",
               file=sys.stderr)

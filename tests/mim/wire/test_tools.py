@@ -307,3 +307,14 @@ def test_serve_restore_reads_what_mim_dump_writes(source, tmp_path):
     assert sorted(engine_restore(engine, tmp_path / "d")) == sorted(
         tools.dump(source, tmp_path / "again"))
     assert snapshot(mim.MongoClient(server=engine).shop) == snapshot(source.shop)
+
+
+def test_cli_database_from_the_connection_string(source, client, server, tmp_path, capsys):
+    tools.dump(source, tmp_path / "d")
+    tools.restore(client, tmp_path / "d")
+    client.other.x.insert_one({"_id": 1})
+    uri = server.uri.split("?")[0].rstrip("/") + "/other"
+    assert main(["dump", "--uri", uri, "--quiet", "-o", str(tmp_path / "e")]) == 0
+    assert [p.name for p in (tmp_path / "e").iterdir()] == ["other"]
+    assert main(["dump", "--uri", "mongodb://[bad", "-o", str(tmp_path / "f")]) == 1
+    assert "Failed:" in capsys.readouterr().err
