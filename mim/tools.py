@@ -14,8 +14,9 @@ mongodump/mongorestore themselves:
 
 The directory layout, file-name escaping and metadata shape are those of
 :mod:`mim.wire.dump` (``mim serve --dump-on-exit`` writes the same files).
-Like mongodump, the ``admin``, ``local`` and ``config`` databases and
-``system.*`` collections are left out unless a database is named.
+Like mongodump, a whole-server dump leaves out the ``local`` database;
+``system.*`` collections (users, roles, views' catalog) are left out unless
+named with ``collection=``.
 
 A progress bar is shown on stderr when it is a terminal and ``tqdm`` is
 installed (``pip install mim-odm[progress]``); otherwise nothing is printed.
@@ -46,8 +47,9 @@ except ImportError:  # pragma: no cover - depends on the installation
 
 __all__ = ["dump", "restore", "DumpError", "RestoreResult"]
 
-#: databases mongodump leaves out of a whole-server dump
-_SKIPPED_DATABASES = frozenset({"admin", "local", "config"})
+#: databases mongodump leaves out of a whole-server dump ("local can only be
+#: explicitly dumped", mongo-tools CreateAllIntents)
+_SKIPPED_DATABASES = frozenset({"local"})
 #: documents sent per insert_many during a restore
 _INSERT_BATCH = 1000
 #: createCollection options a list_collections entry carries that are the
