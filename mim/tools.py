@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.raw_bson import RawBSONDocument
 from pymongo.errors import BulkWriteError
 
@@ -52,6 +53,10 @@ __all__ = ["dump", "restore", "DumpError", "RestoreResult"]
 _SKIPPED_DATABASES = frozenset({"local"})
 #: documents sent per insert_many during a restore
 _INSERT_BATCH = 1000
+#: restored documents are sent as read; dates beyond Python's datetime range
+#: must not stop the driver reading their _id
+_RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument,
+                            datetime_conversion=DatetimeConversion.DATETIME_AUTO)
 #: createCollection options a list_collections entry carries that are the
 #: server's own bookkeeping, not the user's choice
 _INDEX_FIELDS_DROPPED = ("ns",)
@@ -387,7 +392,8 @@ def _restore_collection(database: Any, name: str, metadata: dict,
     bar = _Progress(len(documents), namespace, progress)
     try:
         for start in range(0, len(documents), _INSERT_BATCH):
-            batch = [RawBSONDocument(raw) for raw, _shadow in documents[start:start + _INSERT_BATCH]]
+            batch = [RawBSONDocument(raw, codec_options=_RAW_OPTIONS)
+                     for raw, _shadow in documents[start:start + _INSERT_BATCH]]
             try:
                 coll.insert_many(batch, ordered=False)
             except BulkWriteError as exc:

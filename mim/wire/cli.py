@@ -183,7 +183,7 @@ def _run_tool(args: argparse.Namespace) -> int:
     archive: Any = args.archive
     if archive == "-":
         archive = sys.stdout.buffer if args.command == "dump" else sys.stdin.buffer
-    client: pymongo.MongoClient = pymongo.MongoClient(args.uri)
+    client: pymongo.MongoClient = pymongo.MongoClient(args.uri, datetime_conversion="DATETIME_AUTO")
     try:
         if args.command == "dump":
             done = tools.dump(client, args.out, db=args.db, collection=args.collection,

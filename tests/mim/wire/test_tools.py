@@ -19,6 +19,7 @@ import pymongo.errors
 import pytest
 from bson import (Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex,
                   Timestamp, json_util)
+from bson.codec_options import CodecOptions, DatetimeConversion
 from bson.raw_bson import RawBSONDocument
 
 import mim
@@ -42,6 +43,27 @@ EVERY_TYPE = {
     "dbref": DBRef("other", 1, "elsewhere"), "nan": float("nan"), "neg_zero": -0.0,
 }
 
+
+
+def _element(kind: int, name: str, payload: bytes) -> bytes:
+    return bytes([kind]) + name.encode() + b"\0" + payload
+
+
+def _string(text: str) -> bytes:
+    encoded = text.encode() + b"\0"
+    return len(encoded).to_bytes(4, "little") + encoded
+
+
+#: the deprecated types pymongo cannot encode (undefined 0x06, DBPointer 0x0C,
+#: symbol 0x0E) and a date beyond Python's datetime range, as raw BSON
+_DEPRECATED_BODY = (_element(0x10, "_id", (3).to_bytes(4, "little")) + _element(0x06, "undef", b"")
+                    + _element(0x10, "a", (7).to_bytes(4, "little"))  # unique index on a
+                    + _element(0x0C, "pointer", _string("db.c") + bytes(range(12)))
+                    + _element(0x0E, "symbol", _string("sym"))
+                    + _element(0x09, "far_date", (2 ** 62).to_bytes(8, "little")))
+DEPRECATED_TYPES = (len(_DEPRECATED_BODY) + 5).to_bytes(4, "little") + _DEPRECATED_BODY + b"\0"
+_RAW = CodecOptions(document_class=RawBSONDocument, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
+
 INDEXES = [
     ({"a": 1}, {"name": "a_unique", "unique": True}),
     ({"b": 1}, {"name": "b_sparse", "sparse": True}),
@@ -57,7 +79,8 @@ def populate(database) -> None:
     """One collection of every BSON type and index kind, a capped one, a
     validated one with a collation, a view, and a name unsafe as a file name."""
     raw = RawBSONDocument(bson.encode(EVERY_TYPE))  # inserted as encoded, types exact
-    database.things.insert_many([raw, {"_id": 2, "a": 2, "b": 1, "c": 9, "h": "x"}])
+    database.things.insert_many([raw, {"_id": 2, "a": 2, "b": 1, "c": 9, "h": "x"},
+                                 RawBSONDocument(DEPRECATED_TYPES, codec_options=_RAW)])
     for keys, options in INDEXES:
         database.things.create_index(list(keys.items()), **options)
     database.create_collection("ring", capped=True, size=4096, max=3)
@@ -119,9 +142,10 @@ def test_round_trip_in_process_to_wire_and_back(source, client, tmp_path):
     back = mim.MongoClient(server=Server(("back", 1)))
     tools.restore(back, tmp_path / "second")
     assert snapshot(back.shop) == expected
-    # the every-type document comes back byte for byte
+    # the every-type documents come back byte for byte
     assert bytes(back.shop.things.find_raw_batches({"_id": EVERY_TYPE["_id"]}).next()) == \
         bson.encode(EVERY_TYPE)
+    assert bytes(back.shop.things.find_raw_batches({"_id": 3}).next()) == DEPRECATED_TYPES
 
 
 def test_restored_options_are_enforced(source, client, tmp_path):
