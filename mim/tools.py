@@ -306,8 +306,9 @@ class _Restorable:
     documents: Callable[[], list[tuple[bytes, dict]]]
 
 
-def _from_directory(path: str | os.PathLike[str], compressed: bool) -> Iterator[_Restorable]:
-    for entry in read_dump(path, compressed):
+def _from_directory(path: str | os.PathLike[str], compressed: bool,
+                    database: str | None) -> Iterator[_Restorable]:
+    for entry in read_dump(path, compressed, database):
         def documents(entry: Any = entry) -> list[tuple[bytes, dict]]:
             if entry.data_file is None:
                 return []
@@ -339,15 +340,16 @@ def restore(target: Any, path: str | os.PathLike[str] = "dump", *, db: str | Non
     refuses (a duplicate ``_id``) are counted in ``failures``, the rest
     restored.  Collections are created with their dumped options (capped,
     validator, collation…) and indexes.  ``db``/``collection``/``ns_include``/
-    ``ns_exclude``/``gzip`` select as mongorestore's flags do; with a database
-    as ``target``, the dump's databases all land in it.
+    ``ns_exclude``/``gzip`` select as mongorestore's flags do; with ``db``,
+    ``path`` may be one database's directory (``mongorestore --db DB DIR``);
+    with a database as ``target``, the dump's databases all land in it.
     """
     client, database = _split_source(target)
     wanted = _NamespaceFilter(ns_include, ns_exclude)
     result = RestoreResult()
     try:
         entries = list(_from_archive(archive, gzip) if archive is not None
-                       else _from_directory(path, gzip))
+                       else _from_directory(path, gzip, db))
     except (OSError, EOFError, ValueError) as exc:
         raise DumpError(f"cannot restore: {exc}") from None
     for entry in entries:

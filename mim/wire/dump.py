@@ -246,33 +246,44 @@ class DumpEntry:
         return self.data_file.read_bytes()
 
 
-def read_dump(path: str | os.PathLike[str], compressed: bool = False) -> Iterator[DumpEntry]:
+def read_dump(path: str | os.PathLike[str], compressed: bool = False,
+              database: str | None = None) -> Iterator[DumpEntry]:
     """The namespaces of the dump directory ``path`` (mongodump's layout;
     with ``compressed``, the ``--gzip`` one), database by database.
 
-    The collection name comes from the metadata (``collectionName``), else
-    from the file name, unescaped.  Raises :class:`DumpError` for a path that
-    is not a directory or a metadata file that cannot be read.
+    With ``database``, ``path`` may also be one database's directory (its
+    ``.bson`` files directly inside), restored into ``database`` as
+    ``mongorestore --db DB DIR`` does.  The collection name comes from the
+    metadata (``collectionName``), else from the file name, unescaped.
+    Raises :class:`DumpError` for a path that is not a directory or a
+    metadata file that cannot be read.
     """
     root = Path(path)
     if not root.is_dir():
         raise DumpError(f"cannot restore from {root}: not a directory")
     suffix = ".gz" if compressed else ""
+    if database is not None and _collection_stems(root, suffix):
+        yield from _read_database_directory(root, database, suffix)
+        return
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
-        for stem in _collection_stems(directory, suffix):
-            meta_file = directory / (stem + _METADATA_SUFFIX + suffix)
-            data_file = directory / (stem + _DATA_SUFFIX + suffix)
-            metadata: dict[str, Any] = {}
-            try:
-                if meta_file.exists():
-                    text = (gzip.decompress(meta_file.read_bytes()).decode("utf-8")
-                            if compressed else meta_file.read_text(encoding="utf-8"))
-                    metadata = json_util.loads(text)
-            except (OSError, ValueError, EOFError) as exc:
-                raise DumpError(f"cannot restore {meta_file}: {exc}") from None
-            name = metadata.get("collectionName") or urllib.parse.unquote(stem)
-            yield DumpEntry(directory.name, name, metadata,
-                            data_file if data_file.exists() else None, compressed)
+        yield from _read_database_directory(directory, directory.name, suffix)
+
+
+def _read_database_directory(directory: Path, db_name: str, suffix: str) -> Iterator[DumpEntry]:
+    for stem in _collection_stems(directory, suffix):
+        meta_file = directory / (stem + _METADATA_SUFFIX + suffix)
+        data_file = directory / (stem + _DATA_SUFFIX + suffix)
+        metadata: dict[str, Any] = {}
+        try:
+            if meta_file.exists():
+                text = (gzip.decompress(meta_file.read_bytes()).decode("utf-8")
+                        if suffix else meta_file.read_text(encoding="utf-8"))
+                metadata = json_util.loads(text)
+        except (OSError, ValueError, EOFError) as exc:
+            raise DumpError(f"cannot restore {meta_file}: {exc}") from None
+        name = metadata.get("collectionName") or urllib.parse.unquote(stem)
+        yield DumpEntry(db_name, name, metadata,
+                        data_file if data_file.exists() else None, bool(suffix))
 
 
 def restore(engine: Server, path: str | os.PathLike[str]) -> list[str]:

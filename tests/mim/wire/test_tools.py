@@ -345,3 +345,12 @@ def test_cli_database_from_the_connection_string(source, client, server, tmp_pat
     assert [p.name for p in (tmp_path / "e").iterdir()] == ["other"]
     assert main(["dump", "--uri", "mongodb://[bad", "-o", str(tmp_path / "f")]) == 1
     assert "Failed:" in capsys.readouterr().err
+
+
+def test_restore_one_database_directory_under_another_name(source, tmp_path):
+    tools.dump(source, tmp_path / "d", db="shop")
+    back = mim.MongoClient(server=Server(("one-db", 1)))
+    restored = tools.restore(back, tmp_path / "d" / "shop", db="store")
+    assert sorted(restored) == ["store.checked", "store.odd/name", "store.recent",
+                                "store.ring", "store.things"]
+    assert snapshot(back.store) == snapshot(source.shop)
