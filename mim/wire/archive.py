@@ -31,6 +31,8 @@ import bson
 from bson import Int64, json_util
 from bson.son import SON
 
+from .crc32c import slicing_tables
+
 __all__ = ["ArchiveNamespace", "write_archive", "read_archive", "crc64_ecma",
            "MAGIC_NUMBER", "FORMAT_VERSION"]
 
@@ -42,26 +44,26 @@ _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL)
 _ECMA_REFLECTED = 0xC96C5795D7870F42
 
 
-def _crc_table() -> list[int]:
-    table = []
-    for n in range(256):
-        crc = n
-        for _ in range(8):
-            crc = (crc >> 1) ^ _ECMA_REFLECTED if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_CRC_TABLE = _crc_table()
+_T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = slicing_tables(_ECMA_REFLECTED)
+_ALL_ONES = 0xFFFFFFFFFFFFFFFF
 
 
 def crc64_ecma(data: bytes, crc: int = 0) -> int:
-    """Go's ``crc64.Update(crc, crc64.MakeTable(crc64.ECMA), data)``."""
-    table = _CRC_TABLE
-    crc ^= 0xFFFFFFFFFFFFFFFF
-    for byte in data:
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
+    """Go's ``crc64.Update(crc, crc64.MakeTable(crc64.ECMA), data)``,
+    eight bytes per step."""
+    crc ^= _ALL_ONES
+    n = len(data)
+    whole = n - n % 8
+    t0, t1, t2, t3, t4, t5, t6, t7 = _T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7
+    from_bytes = int.from_bytes
+    for i in range(0, whole, 8):
+        word = crc ^ from_bytes(data[i:i + 8], "little")
+        crc = (t7[word & 0xFF] ^ t6[(word >> 8) & 0xFF] ^ t5[(word >> 16) & 0xFF]
+               ^ t4[(word >> 24) & 0xFF] ^ t3[(word >> 32) & 0xFF] ^ t2[(word >> 40) & 0xFF]
+               ^ t1[(word >> 48) & 0xFF] ^ t0[word >> 56])
+    for i in range(whole, n):
+        crc = (crc >> 8) ^ t0[(crc ^ data[i]) & 0xFF]
+    return crc ^ _ALL_ONES
 
 
 def _signed64(value: int) -> int:
