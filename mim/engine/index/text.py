@@ -5,7 +5,7 @@ A text index's key pattern is stored with its text fields folded into the
 fields become ``weights`` (sorted by field name, integer weights, default
 1), and ``default_language`` / ``language_override`` / ``textIndexVersion``
 are filled in.  mim keeps no entries for a text index: ``$text`` answers
-from the spec (see :mod:`mim.engine.languages.text`).
+from the spec (see :mod:`mim.engine.languages.text_search`).
 """
 
 from __future__ import annotations
@@ -18,25 +18,13 @@ from bson.son import SON
 
 from ..values.errors import ServerError
 from ..values.order import is_number
+from ..languages.text_search import TEXT_LANGUAGES, WILDCARD
 
 __all__ = ["is_text_key", "fix_text_spec", "TEXT_LANGUAGES", "TEXT_INDEX_VERSION"]
 
 TEXT_INDEX_VERSION = 3
-WILDCARD = "$**"
 #: MAX_WEIGHT / 10000 (fts_spec.cpp)
 MAX_WORD_WEIGHT = 1_000_000_000 / 10_000
-#: the languages text indexes know (fts_language.cpp, textIndexVersion 3),
-#: by name and ISO 639-1 code
-TEXT_LANGUAGES: dict[str, str] = {
-    "none": "none", "danish": "danish", "da": "danish", "dutch": "dutch", "nl": "dutch",
-    "english": "english", "en": "english", "finnish": "finnish", "fi": "finnish",
-    "french": "french", "fr": "french", "german": "german", "de": "german",
-    "hungarian": "hungarian", "hu": "hungarian", "italian": "italian", "it": "italian",
-    "norwegian": "norwegian", "nb": "norwegian", "portuguese": "portuguese",
-    "pt": "portuguese", "romanian": "romanian", "ro": "romanian", "russian": "russian",
-    "ru": "russian", "spanish": "spanish", "es": "spanish", "swedish": "swedish",
-    "sv": "swedish", "turkish": "turkish", "tr": "turkish",
-}
 
 
 def is_text_key(key: Mapping[str, Any]) -> bool:

@@ -17,6 +17,7 @@ import bson
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
+from ..languages.matcher.text import check_text_placement, text_index_spec
 from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..planner import plan_find, read
@@ -98,7 +99,9 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     node = None
     consumed = 0
     if first == "$match":
-        node = compile_filter(pipeline[0]["$match"], MatchContext(variables=dict(let_values)))
+        node = compile_filter(pipeline[0]["$match"], MatchContext(
+            variables=dict(let_values), text_index=lambda: text_index_spec(coll)))
+        check_text_placement(node, coll.full_name)
         consumed = 1
     sort = None
     if len(pipeline) > consumed and next(iter(pipeline[consumed])) == "$sort":

@@ -36,6 +36,7 @@ from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
+from .text_queries import compile_query
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
 from ..update.storage import validate_document
@@ -58,8 +59,9 @@ def evaluate_let(let: Mapping | None) -> dict:
             for name, spec in let.items()}
 
 
-def _compile_query(filter: Mapping | None, let: Mapping | None) -> MatchNode:
-    return compile_filter(filter, MatchContext(variables=dict(let or {})))
+def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
+                   coll: str) -> MatchNode:
+    return compile_query(filter, let, server, db, coll)
 
 
 def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
@@ -78,7 +80,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, resolved, stages, let=let, hint=hint)
     let = evaluate_let(let)
-    node = _compile_query(filter, let)
+    node = _compile_query(filter, let, server, db, coll)
     sort_key_fn = compile_sort(sort)
     proj = compile_projection(projection, dict(let or {}))
     limit = abs(limit)
@@ -119,7 +121,7 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         found = _run_view(server, db, resolved, stages + [{"$count": "count"}], hint=hint)
         return int(decode_shadow(found[0])["count"]) if found else 0
-    node = _compile_query(filter, None)
+    node = _compile_query(filter, None, server, db, coll)
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:
@@ -141,7 +143,7 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     if key.startswith("$"):
         raise bad_value("FieldPath field names may not start with '$'. Consider using "
                         "$getField or $setField.")
-    node = _compile_query(filter, None)
+    node = _compile_query(filter, None, server, db, coll)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
     resolved = views.resolve(server, db, coll)
@@ -225,7 +227,8 @@ def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
 class _CompiledUpdate:
     """One update statement, compiled and validated before any document is read."""
 
-    def __init__(self, statement: Mapping, let: Mapping | None) -> None:
+    def __init__(self, statement: Mapping, let: Mapping | None, server: Server, db: str,
+                 coll: str) -> None:
         self.filter = statement.get("q") or {}
         self.spec = statement.get("u")
         self.multi = bool(statement.get("multi", False))
@@ -235,7 +238,7 @@ class _CompiledUpdate:
             raise ServerError(14, "Update argument must be either an object or an array")
         if statement.get("let"):
             let = evaluate_let(statement["let"])
-        self.node = _compile_query(self.filter, let)
+        self.node = _compile_query(self.filter, let, server, db, coll)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
         self.replacement = isinstance(self.spec, Mapping) and not (
@@ -331,7 +334,7 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
 def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
                           let: Mapping | None, bypass_validation: bool = False
                           ) -> tuple[int, int, Any, ServerError | None]:
-    compiled = _CompiledUpdate(statement, let)
+    compiled = _CompiledUpdate(statement, let, server, db, coll)
     views.check_not_view(server, db, coll)
     collection = server.get_collection(db, coll, create=compiled.upsert)
     matched = modified = 0
@@ -373,7 +376,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
                 node = _compile_query(statement.get("q") or {},
-                                      evaluate_let(statement.get("let")))
+                                      evaluate_let(statement.get("let")), server, db, coll)
                 views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
                 if collection is None:
@@ -410,8 +413,8 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
                  "arrayFilters": array_filters, "hint": hint}
     let = evaluate_let(let)
-    compiled = None if remove else _CompiledUpdate(statement, let)
-    node = compiled.node if compiled else _compile_query(query, let)
+    compiled = None if remove else _CompiledUpdate(statement, let, server, db, coll)
+    node = compiled.node if compiled else _compile_query(query, let, server, db, coll)
 
     def project(raw: bytes) -> bytes:
         if proj is None:

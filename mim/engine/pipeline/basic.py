@@ -20,7 +20,15 @@ from ..languages.matcher.context import MatchContext
 from ..languages.sorting import compile_sort
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
+from ..languages.matcher.text import not_first_stage, text_index_spec
 from .group import compile_group
+
+
+def _text_lookup(ctx: Any) -> Any:
+    """Where ``$text`` finds its index: only a first stage on a collection has one."""
+    if ctx.position != 0 or ctx.nested or ctx.collection is None:
+        return not_first_stage
+    return lambda: text_index_spec(ctx.catalog.collection_data(ctx.collection))
 
 
 @pipeline_stage("$match")
@@ -28,7 +36,8 @@ def compile_match(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(15959, "the match filter must be an expression in an object")
     names = ctx.expressions.variables
-    node = compile_filter(arg, MatchContext(variables={n: None for n in names}))
+    node = compile_filter(arg, MatchContext(variables={n: None for n in names},
+                                            text_index=_text_lookup(ctx)))
     if not names:
         matches = node.matches
         return lambda docs, variables: (d for d in docs if matches(d))

@@ -1,0 +1,134 @@
+"""Text search: the manual's ``$text`` examples (reference/operator/query/text.txt,
+the ``articles`` collection with a text index on ``subject``) and the server's
+errors for misplaced or malformed ``$text``."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo.errors import OperationFailure
+
+ARTICLES = [
+    {"_id": 1, "subject": "coffee", "author": "xyz", "views": 50},
+    {"_id": 2, "subject": "Coffee Shopping", "author": "efg", "views": 5},
+    {"_id": 3, "subject": "Baking a cake", "author": "abc", "views": 90},
+    {"_id": 4, "subject": "baking", "author": "xyz", "views": 100},
+    {"_id": 5, "subject": "Café Con Leche", "author": "abc", "views": 200},
+    {"_id": 6, "subject": "Сырники", "author": "jkl", "views": 80},
+    {"_id": 7, "subject": "coffee and cream", "author": "efg", "views": 10},
+    {"_id": 8, "subject": "Cafe con Leche", "author": "xyz", "views": 10},
+]
+
+
+@pytest.fixture
+def articles(db):
+    coll = db.articles
+    coll.insert_many([dict(doc) for doc in ARTICLES])
+    coll.create_index([("subject", "text")])
+    return coll
+
+
+@pytest.mark.parametrize("text, expected", [
+    ({"$search": "coffee"}, {1, 2, 7}),
+    ({"$search": "bake coffee cake"}, {1, 2, 3, 4, 7}),
+    ({"$search": "\"coffee shop\""}, {2}),
+    ({"$search": "coffee -shop"}, {1, 7}),
+    ({"$search": "leche", "$language": "es"}, {5, 8}),
+    ({"$search": "сы́рники CAFÉS"}, {5, 6, 8}),
+    ({"$search": "Coffee", "$caseSensitive": True}, {2}),
+    ({"$search": "\"Café Con\"", "$caseSensitive": True}, {5}),
+    ({"$search": "Coffee -shop", "$caseSensitive": True}, {2}),
+    ({"$search": "CAFÉ", "$diacriticSensitive": True}, {5}),
+    ({"$search": "leches -cafés", "$diacriticSensitive": True}, {8}),
+], ids=lambda value: repr(value) if not isinstance(value, set) else "")
+def test_manual_text_examples(articles, text, expected):
+    assert {doc["_id"] for doc in articles.find({"$text": text})} == expected
+
+
+def test_stop_words_alone_match_nothing(articles):
+    assert list(articles.find({"$text": {"$search": "and a the"}})) == []
+
+
+def test_count_and_aggregate_first_match(articles):
+    assert articles.count_documents({"$text": {"$search": "coffee"}}) == 3
+    found = articles.aggregate([{"$match": {"$text": {"$search": "cake"}}}])
+    assert [doc["_id"] for doc in found] == [3]
+
+
+def test_text_with_other_conditions(articles):
+    found = articles.find({"$text": {"$search": "coffee"}, "author": "efg"})
+    assert {doc["_id"] for doc in found} == {2, 7}
+
+
+def test_update_and_delete_filters_use_text(articles):
+    articles.update_many({"$text": {"$search": "cake"}}, {"$set": {"tag": "x"}})
+    assert [doc["_id"] for doc in articles.find({"tag": "x"})] == [3]
+    assert articles.delete_many({"$text": {"$search": "leche"}}).deleted_count == 2
+
+
+def _error(call):
+    with pytest.raises(OperationFailure) as caught:
+        call()
+    return caught.value.code, caught.value.details["errmsg"]
+
+
+def test_text_without_text_index(db):
+    db.plain.insert_one({"a": "coffee"})
+    assert _error(lambda: list(db.plain.find({"$text": {"$search": "coffee"}})))\
+        == (27, "text index required for $text query")
+
+
+def test_text_on_missing_collection_finds_nothing(db):
+    assert list(db.missing.find({"$text": {"$search": "coffee"}})) == []
+
+
+@pytest.mark.parametrize("filter, code, message", [
+    ({"$text": "coffee"}, 2, "$text expects an object"),
+    ({"$text": {}}, 4, 'Missing expected field "$search"'),
+    ({"$text": {"$search": 1}}, 14, '"$search" had the wrong type. Expected string, found int'),
+    ({"$text": {"$search": "a", "$caseSensitive": 1}}, 14,
+     '"$caseSensitive" had the wrong type. Expected bool, found int'),
+    ({"$text": {"$search": "a", "$language": 1}}, 14,
+     '"$language" had the wrong type. Expected string, found int'),
+    ({"$text": {"$search": "a", "$foo": 1}}, 2, "extra fields in $text"),
+    ({"$and": [{"$text": {"$search": "a"}}, {"$text": {"$search": "b"}}]}, 2,
+     "Too many text expressions"),
+    ({"$nor": [{"$text": {"$search": "a"}}]}, 2, "text expression not allowed in nor"),
+    ({"a": {"$elemMatch": {"$text": {"$search": "a"}}}}, 2,
+     "$text can only be applied to the top-level document"),
+])
+def test_malformed_or_misplaced_text(articles, filter, code, message):
+    assert _error(lambda: list(articles.find(filter))) == (code, message)
+
+
+def test_text_under_or_with_unindexed_branch(articles):
+    code, message = _error(lambda: list(articles.find(
+        {"$or": [{"$text": {"$search": "a"}}, {"views": 1}]})))
+    assert code == 291
+    assert message.endswith("Failed to produce a solution for TEXT under OR - other non-TEXT "
+                            "clauses under OR have to be indexed as well.")
+
+
+def test_text_only_in_first_match_stage(articles):
+    assert _error(lambda: list(articles.aggregate(
+        [{"$match": {}}, {"$match": {"$text": {"$search": "cake"}}}]))) == (
+        17313, "$match with $text is only allowed as the first pipeline stage")
+
+
+def test_language_override_field_selects_document_language(db):
+    coll = db.quotes
+    coll.create_index([("quote", "text")])
+    coll.insert_many([
+        {"_id": 1, "language": "spanish", "quote": "Nada hay más surrealista que la realidad."},
+        {"_id": 2, "quote": "is this a dagger which I see before me."},
+    ])
+    # "la" is a Spanish stop word: it does not index document 1
+    assert list(coll.find({"$text": {"$search": "la"}})) == []
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "dagger"}})] == [2]
+
+
+def test_wildcard_text_index_searches_every_string(db):
+    coll = db.any
+    coll.create_index([("$**", "text")])
+    coll.insert_many([{"_id": 1, "a": {"b": "red apples"}}, {"_id": 2, "c": ["green", "pear"]}])
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "apple"}})] == [1]
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "pears"}})] == [2]
