@@ -29,7 +29,8 @@ from ..languages.matcher import MatchContext, MatchNode, compile_filter
 from ..planner import matching, read
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
-from ..languages.sorting import compile_sort
+from ..languages.sorting import compile_sort, has_text_score_sort
+from ..languages.matcher.text import find_text_node
 from ..storage.documents import check_id, encode_updated, prepare_new_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..storage.validation import check_write
@@ -81,8 +82,13 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         return _run_view(server, db, resolved, stages, let=let, hint=hint)
     let = evaluate_let(let)
     node = _compile_query(filter, let, server, db, coll)
-    sort_key_fn = compile_sort(sort)
+    text = find_text_node(node)
+    sort_key_fn = compile_sort(sort, text.score if text is not None else None)
     proj = compile_projection(projection, dict(let or {}))
+    if proj is not None and proj.text_score_fields and text is None:
+        raise ServerError(40218, "query requires text score metadata, but it is not available")
+    if text is not None and has_text_score_sort(sort):
+        sort = None  # the planner has no score order: sorted by sort_key_fn below
     limit = abs(limit)
     with server.lock:
         collection = server.get_collection(db, coll)
@@ -90,7 +96,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             if hint is not None:
                 pass
             return []
-        found, presorted = read(collection, node, sort, skip + limit if limit else 0, hint)
+        want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
+        found, presorted = read(collection, node, sort, want, hint)
         if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,

@@ -132,3 +132,46 @@ def test_wildcard_text_index_searches_every_string(db):
     coll.insert_many([{"_id": 1, "a": {"b": "red apples"}}, {"_id": 2, "c": ["green", "pear"]}])
     assert [d["_id"] for d in coll.find({"$text": {"$search": "apple"}})] == [1]
     assert [d["_id"] for d in coll.find({"$text": {"$search": "pears"}})] == [2]
+
+
+def test_text_score_projection_manual_example(articles):
+    # reference/operator/aggregation/meta.txt / $text page: "cake" scores 0.75
+    found = list(articles.find({"$text": {"$search": "cake"}}, {"score": {"$meta": "textScore"}}))
+    assert found == [{"_id": 3, "subject": "Baking a cake", "author": "abc", "views": 90,
+                      "score": 0.75}]
+
+
+def test_text_score_formula_and_sort(articles):
+    # fts_spec.cpp scoreDocument: a lone term scores weight * 1 * (0.5 * 1/1 + 0.5) = 1.0;
+    # one term of two non-stop-word tokens (0.5 * 1/2 + 0.5) = 0.75
+    found = list(articles.find({"$text": {"$search": "coffee"}},
+                               {"score": {"$meta": "textScore"}, "subject": 1})
+                 .sort([("score", {"$meta": "textScore"}), ("_id", 1)]))
+    assert found == [{"_id": 1, "subject": "coffee", "score": 1.0},
+                     {"_id": 2, "subject": "Coffee Shopping", "score": 0.75},
+                     {"_id": 7, "subject": "coffee and cream", "score": 0.75}]
+
+
+def test_text_score_repeated_terms_weights_and_exact_boost(db):
+    coll = db.scored
+    coll.create_index([("title", "text"), ("body", "text")], weights={"title": 10})
+    coll.insert_many([
+        {"_id": 1, "title": "tree", "body": "tree tree oak"},
+        {"_id": 2, "title": "oak", "body": "a tree"},
+    ])
+    found = {d["_id"]: d["score"] for d in coll.find({"$text": {"$search": "tree"}},
+                                                     {"score": {"$meta": "textScore"}})}
+    # _id 1: title "tree" is the whole string: 10 * 1 * 1.0 * 1.1; body: freq 1 + 1/2,
+    # count 2 of 3 tokens: 1.5 * (0.5 * 2/3 + 0.5)
+    assert found[1] == pytest.approx(10 * 1.1 + 1.5 * (0.5 * 2 / 3 + 0.5))
+    # _id 2: body "a tree": "a" is a stop word, one token: 1 * 1.0 (raw differs from term)
+    assert found[2] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda coll: list(coll.find({}, {"score": {"$meta": "textScore"}})),
+    lambda coll: list(coll.find({}).sort([("score", {"$meta": "textScore"})])),
+])
+def test_text_score_without_text_query(articles, call):
+    assert _error(lambda: call(articles)) == (
+        40218, "query requires text score metadata, but it is not available")
