@@ -175,3 +175,33 @@ def test_text_score_repeated_terms_weights_and_exact_boost(db):
 def test_text_score_without_text_query(articles, call):
     assert _error(lambda: call(articles)) == (
         40218, "query requires text score metadata, but it is not available")
+
+
+def test_text_score_in_pipeline_project_add_fields_and_sort(articles):
+    # reference/operator/aggregation/meta.txt: $meta "textScore" after a $text $match
+    found = list(articles.aggregate([
+        {"$match": {"$text": {"$search": "coffee"}}},
+        {"$addFields": {"score": {"$meta": "textScore"}}},
+        {"$sort": {"score": {"$meta": "textScore"}, "_id": -1}},
+        {"$project": {"score": 1, "again": {"$meta": "textScore"}}},
+    ]))
+    assert found == [{"_id": 1, "score": 1.0, "again": 1.0},
+                     {"_id": 7, "score": 0.75, "again": 0.75},
+                     {"_id": 2, "score": 0.75, "again": 0.75}]
+
+
+def test_text_score_summed_in_group(articles):
+    found = list(articles.aggregate([
+        {"$match": {"$text": {"$search": "coffee"}}},
+        {"$group": {"_id": None, "total": {"$sum": {"$meta": "textScore"}}}},
+    ]))
+    assert found == [{"_id": None, "total": 2.5}]
+
+
+@pytest.mark.parametrize("pipeline", [
+    [{"$project": {"score": {"$meta": "textScore"}}}],
+    [{"$sort": {"score": {"$meta": "textScore"}}}],
+])
+def test_text_score_in_pipeline_without_text(articles, pipeline):
+    assert _error(lambda: list(articles.aggregate(pipeline))) == (
+        40218, "query requires text score metadata, but it is not available")

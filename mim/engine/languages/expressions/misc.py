@@ -13,6 +13,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from ...values.errors import ServerError
+from ..text_search import text_score_of
 from ...values.order import MISSING, type_name
 from .coercion import nullish
 from .compiler import constant, document_operator, fixed_arity
@@ -87,6 +88,9 @@ def compile_meta(arg: Any, ctx: Any, name: str):
     if arg not in META_NAMES:
         raise ServerError(17308, f"Unsupported argument to $meta: {arg}")
 
+    if arg == "textScore":
+        return _text_score
+
     def evaluate(variables: dict) -> Any:
         meta = variables.get("META")
         if not meta:
@@ -94,3 +98,11 @@ def compile_meta(arg: Any, ctx: Any, name: str):
         return meta.get(arg, MISSING)
 
     return evaluate
+
+
+def _text_score(variables: dict) -> Any:
+    """The document's textScore (the pipeline began with a ``$text`` ``$match``)."""
+    score = text_score_of(variables, variables.get("ROOT"))
+    if score is None:
+        raise ServerError(40218, "query requires text score metadata, but it is not available")
+    return MISSING if score is ... else score
