@@ -205,3 +205,28 @@ def test_text_score_summed_in_group(articles):
 def test_text_score_in_pipeline_without_text(articles, pipeline):
     assert _error(lambda: list(articles.aggregate(pipeline))) == (
         40218, "query requires text score metadata, but it is not available")
+
+
+def test_explain_one_term_text_match_fetch_ixscan(articles):
+    plan = articles.find({"$text": {"$search": "coffee"}}).explain()["queryPlanner"]
+    winning = plan["winningPlan"]
+    assert winning["stage"] == "TEXT_MATCH"
+    assert winning["indexName"] == "subject_text"
+    assert winning["parsedTextQuery"] == {"terms": ["coffe"], "negatedTerms": [],
+                                          "phrases": [], "negatedPhrases": []}
+    assert winning["inputStage"]["stage"] == "FETCH"
+    scan = winning["inputStage"]["inputStage"]
+    assert scan["stage"] == "IXSCAN"
+    assert scan["keyPattern"] == {"_fts": "text", "_ftsx": 1}
+
+
+def test_explain_scored_text_query_uses_text_or(articles):
+    cursor = articles.find({"$text": {"$search": "coffee cake -shop \"cafe con\""}},
+                           {"score": {"$meta": "textScore"}})
+    winning = cursor.explain()["queryPlanner"]["winningPlan"]
+    assert winning["stage"] == "TEXT_MATCH"
+    assert winning["parsedTextQuery"] == {"terms": ["cafe", "cake", "coffe", "con"],
+                                          "negatedTerms": ["shop"], "phrases": ["cafe con"],
+                                          "negatedPhrases": []}
+    assert winning["inputStage"]["stage"] == "TEXT_OR"
+    assert [s["stage"] for s in winning["inputStage"]["inputStages"]] == ["IXSCAN"] * 4

@@ -14,12 +14,14 @@ from typing import Any
 
 from ...values.errors import ServerError, bad_value
 from ..text_search import TextIndexView, TextQuery, parse_text_arguments
+from .compiler import compile_filter
 from .context import MatchContext
 from .nodes import AndNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import top_level_operator
 
 __all__ = ["TextNode", "NO_COLLECTION", "find_text_node", "check_text_placement",
-           "text_index_required", "text_index_spec", "not_first_stage"]
+           "text_index_required", "text_index_spec", "not_first_stage",
+           "compile_collection_filter"]
 
 #: what a ``text_index`` lookup answers for a collection that does not exist
 NO_COLLECTION = object()
@@ -120,3 +122,14 @@ def find_text_node(root: MatchNode | None) -> TextNode | None:
         if found is not None:
             return found
     return None
+
+
+def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
+                              collection_data: Any, namespace: str) -> MatchNode:
+    """A query filter compiled against a collection: ``$text`` finds its text index
+    through ``collection_data()`` and is checked for placement."""
+    node = compile_filter(spec, MatchContext(
+        variables=dict(variables or {}),
+        text_index=lambda: text_index_spec(collection_data())))
+    check_text_placement(node, namespace)
+    return node
