@@ -378,3 +378,14 @@ def carry_text_score(variables: Mapping[str, Any], old: Any, new: Any) -> None:
         entry = scores.get(id(old))
         if entry is not None and entry[0] is old:
             scores[id(new)] = (new, entry[1])
+
+
+def mentions_text_score(spec: Any) -> bool:
+    """Whether a (pipeline) spec asks for ``{$meta: "textScore"}`` anywhere."""
+    if isinstance(spec, Mapping):
+        if spec.get("$meta") == "textScore":
+            return True
+        return any(mentions_text_score(value) for value in spec.values())
+    if isinstance(spec, (list, tuple)):
+        return any(mentions_text_score(value) for value in spec)
+    return False

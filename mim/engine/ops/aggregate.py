@@ -19,7 +19,7 @@ from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
 from ..languages.matcher.text import check_text_placement, find_text_node, text_index_spec
 from ..languages.sorting import has_text_score_sort
-from ..languages.text_search import TEXT_SCORES
+from ..languages.text_search import TEXT_SCORES, mentions_text_score
 from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..planner import plan_find, read
@@ -167,6 +167,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
         start = 0
         if coll is not None:
             source, start = _leading_source(coll, stages, let_values, hint)
+        if TEXT_SCORES not in let_values and mentions_text_score(stages):
+            raise ServerError(40218, "query requires text score metadata, but it is not "
+                                     "available")
             if source is None:
                 source = [s.doc for s in coll.documents.values()]
         elif source is None:

@@ -88,21 +88,15 @@ def compile_meta(arg: Any, ctx: Any, name: str):
     if arg not in META_NAMES:
         raise ServerError(17308, f"Unsupported argument to $meta: {arg}")
 
-    if arg == "textScore":
-        return _text_score
-
     def evaluate(variables: dict) -> Any:
         meta = variables.get("META")
         if not meta:
+            if arg == "textScore":
+                # after a first $text $match (a pipeline without one is refused with
+                # 40218 before it runs)
+                score = text_score_of(variables, variables.get("ROOT"))
+                return MISSING if score is None or score is ... else score
             return MISSING
         return meta.get(arg, MISSING)
 
     return evaluate
-
-
-def _text_score(variables: dict) -> Any:
-    """The document's textScore (the pipeline began with a ``$text`` ``$match``)."""
-    score = text_score_of(variables, variables.get("ROOT"))
-    if score is None:
-        raise ServerError(40218, "query requires text score metadata, but it is not available")
-    return MISSING if score is ... else score
