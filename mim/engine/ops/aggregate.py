@@ -167,9 +167,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
         start = 0
         if coll is not None:
             source, start = _leading_source(coll, stages, let_values, hint)
-        if TEXT_SCORES not in let_values and mentions_text_score(stages):
-            raise ServerError(40218, "query requires text score metadata, but it is not "
-                                     "available")
+            if TEXT_SCORES not in let_values and mentions_text_score(stages):
+                raise ServerError(40218, "query requires text score metadata, but it is not "
+                                         "available")
             if source is None:
                 source = [s.doc for s in coll.documents.values()]
         elif source is None:
