@@ -171,3 +171,41 @@ def test_a_long_aggregation_does_not_block_other_clients(face, coll):
     total = time.monotonic() - started
     # the round trips ran while the aggregation did, each a small part of its time
     assert not finished_early and max(waits) < total / 4, (waits, total)
+
+
+NO_MATCH_SLOWLY = {"$expr": {"$lt": [{"$size": {"$range": [0, 3000]}}, 5]}}
+
+
+def test_find_and_modify_stops_at_max_time_ms(coll):
+    # pymongo sends maxTimeMS from **kwargs in the findAndModify command; the
+    # server stops the scan with 50 MaxTimeMSExpired and modifies nothing
+    for run in (lambda: coll.find_one_and_update(NO_MATCH_SLOWLY, {"$set": {"x": 1}},
+                                                 upsert=True, maxTimeMS=50),
+                lambda: coll.find_one_and_replace(NO_MATCH_SLOWLY, {"x": 1}, upsert=True,
+                                                  maxTimeMS=50),
+                lambda: coll.find_one_and_delete(NO_MATCH_SLOWLY, maxTimeMS=50)):
+        started = time.monotonic()
+        with pytest.raises(ExecutionTimeout) as info:
+            run()
+        _expired(info)
+        assert time.monotonic() - started < 5
+    assert coll.count_documents({}) == 3000
+    assert coll.count_documents({"x": 1}) == 0
+    assert coll.find_one_and_update({"_id": 1}, {"$set": {"x": 1}}, maxTimeMS=60000)["_id"] == 1
+
+
+def test_max_time_ms_of_counts_is_checked_and_applied(coll):
+    assert coll.estimated_document_count(maxTimeMS=60000) == 3000
+    with pytest.raises(OperationFailure) as info:
+        coll.estimated_document_count(maxTimeMS="x")
+    assert info.value.code == 2
+    assert info.value.details["errmsg"] == "maxTimeMS must be a number"
+    with pytest.raises(OperationFailure) as info:
+        coll.find_one_and_delete({"_id": 1}, maxTimeMS=-1)
+    assert info.value.details["errmsg"] == "-1 value for maxTimeMS is out of range"
+    assert coll.find_one({"_id": 1}) is not None
+    with pytest.raises(ExecutionTimeout):
+        coll.database.command({"count": "things", "query": SLOW_EXPR, "maxTimeMS": 50})
+    with pytest.raises(ExecutionTimeout):
+        coll.database.command({"distinct": "things", "key": "s", "query": SLOW_EXPR,
+                               "maxTimeMS": 50})
