@@ -21,6 +21,7 @@ from ..languages.sorting import compile_sort
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
 from .group import compile_group
+from .memory import check_sort_memory
 
 
 @pipeline_stage("$match")
@@ -73,11 +74,15 @@ def compile_sort_stage(arg: Any, ctx: Any):
     if not arg:
         raise ServerError(15976, "$sort stage must have at least one sort key")
     key = compile_sort(dict(arg))
+    bounded = not ctx.allow_disk_use
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         limit = variables.get("__sort_limit__")
         if limit:
             return heapq.nsmallest(limit, docs, key=key)
+        if bounded:
+            docs = list(docs)
+            check_sort_memory(docs)
         return sorted(docs, key=key)
 
     run.is_sort = True  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ import bson
 import pytest
 from pymongo.errors import ExecutionTimeout, OperationFailure
 
+import mim.engine.pipeline.memory as memory
 import mim.engine.values.deadline as deadline
 
 SLOW_EXPR = {"$expr": {"$gt": [{"$size": {"$range": [0, 3000]}}, 5]}}
@@ -209,3 +210,38 @@ def test_max_time_ms_of_counts_is_checked_and_applied(coll):
     with pytest.raises(ExecutionTimeout):
         coll.database.command({"distinct": "things", "key": "s", "query": SLOW_EXPR,
                                "maxTimeMS": 50})
+
+
+@pytest.fixture
+def small_memory_limits(monkeypatch):
+    """The server's 100 MB limits, lowered (as setParameter would) to 64 KB so a
+    test need not hold 100 MB; the wire server runs in this process."""
+    monkeypatch.setattr(memory, "SORT_MEMORY_LIMIT", 64 * 1024)
+    monkeypatch.setattr(memory, "GROUP_MEMORY_LIMIT", 64 * 1024)
+
+
+def test_blocking_stages_need_disk_use_beyond_their_memory_limit(coll, small_memory_limits):
+    # 7.0: allowDiskUse defaults to true (allowDiskUseByDefault); only an
+    # explicit allowDiskUse: false fails, with 292 QueryExceededMemoryLimitNoDiskUseAllowed
+    by_size = [{"$sort": {"s": 1, "_id": -1}}]
+    grouped = [{"$group": {"_id": "$_id", "s": {"$first": "$s"}}}]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate(by_size, allowDiskUse=False))
+    assert info.value.code == 292
+    assert info.value.details["codeName"] == "QueryExceededMemoryLimitNoDiskUseAllowed"
+    assert info.value.details["errmsg"] == (f"Sort exceeded memory limit of {64 * 1024} bytes, "
+                                            "but did not opt in to external sorting.")
+    with pytest.raises(OperationFailure) as info:
+        coll.database.command({"aggregate": "things", "pipeline": grouped, "cursor": {},
+                               "allowDiskUse": False})
+    assert info.value.code == 292
+    assert info.value.details["errmsg"] == ("Exceeded memory limit for $group, but didn't "
+                                            "allow external sort. Pass allowDiskUse:true to "
+                                            "opt in.")
+    assert len(list(coll.aggregate(by_size))) == 3000
+    assert len(list(coll.aggregate(grouped, allowDiskUse=True))) == 3000
+    # a top-k sort holds only k documents; small groups stay within the limit
+    assert [d["_id"] for d in coll.aggregate(by_size + [{"$limit": 2}], allowDiskUse=False)] \
+        == [2999, 2998]
+    assert list(coll.aggregate([{"$group": {"_id": None, "n": {"$sum": 1}}}],
+                               allowDiskUse=False)) == [{"_id": None, "n": 3000}]
