@@ -245,3 +245,45 @@ def test_blocking_stages_need_disk_use_beyond_their_memory_limit(coll, small_mem
         == [2999, 2998]
     assert list(coll.aggregate([{"$group": {"_id": None, "n": {"$sum": 1}}}],
                                allowDiskUse=False)) == [{"_id": None, "n": 3000}]
+
+
+@pytest.mark.parametrize("command", ["count", "distinct"])
+def test_a_long_count_or_distinct_does_not_block_other_clients(face, coll, command):
+    # count and distinct match on a snapshot taken under the lock, then release it
+    client, _ = face
+    client.other.small.insert_one({"_id": 1})
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+    spec = {"count": "things", "query": slower} if command == "count" else \
+        {"distinct": "things", "key": "s", "query": slower}
+    done = threading.Event()
+    errors: list[BaseException] = []
+    answers: list = []
+
+    def long_read() -> None:
+        try:
+            answers.append(coll.database.command(spec))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        coll.insert_one({"late": True})  # written after the snapshot: not counted
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    assert not finished_early and max(waits) < total / 4, (waits, total)
+    if command == "count":
+        assert answers[0]["n"] == 3000
+    else:
+        assert answers[0]["values"] == ["a" * 30]
