@@ -130,12 +130,13 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
                  let: Mapping | None = None, hint: Any = None,
-                 bypass_validation: bool = False) -> list[bytes]:
+                 bypass_validation: bool = False, allow_disk_use: bool = True) -> list[bytes]:
     """Run an ``aggregate`` command; return the result documents as BSON bytes.
 
     ``hint`` must name an index of the collection (code 2 otherwise); a first
     ``$match``/``$sort`` uses the planner's indexes.  ``bypass_validation``
-    lets ``$out``/``$merge`` write documents the target's validator refuses.
+    lets ``$out``/``$merge`` write documents the target's validator refuses;
+    ``allow_disk_use=False`` caps ``$sort`` and ``$group`` at 100 MB (292).
     """
     catalog = ServerCatalog(server, db, bypass_validation)
     let_values: dict = {}
@@ -156,6 +157,7 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             collection, view_stages = resolved
             stages = view_stages + stages
             ctx = PipelineContext(catalog, let_values, collection=collection)
+    ctx.allow_disk_use = allow_disk_use
     run = compile_pipeline(stages, ctx)
     exclusive = any(isinstance(stage, Mapping) and next(iter(stage), None) in _EXCLUSIVE_STAGES
                     for stage in stages)

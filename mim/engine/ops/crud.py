@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import matching, read
+from ..planner import matching, read, read_snapshot
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -134,9 +134,13 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         if collection is None:
             return 0
         if filter or hint is not None:
-            n = sum(1 for _ in matching(collection, node, hint))
+            snapshot = read_snapshot(collection, node, hint)
         else:
+            snapshot = None
             n = len(collection)
+    if snapshot is not None:
+        # matched on the snapshot outside the lock: other clients never wait
+        n = sum(1 for _ in snapshot)
     n = max(n - skip, 0) if skip else n
     return min(n, abs(limit)) if limit else n
 
@@ -154,26 +158,27 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
     resolved = views.resolve(server, db, coll)
-    with server.lock:
-        if resolved is not None:
-            stages = [{"$match": dict(filter)}] if filter else []
-            found: Iterable[Any] = [decode_shadow(raw)
-                                    for raw in _run_view(server, db, resolved, stages)]
-        else:
+    if resolved is not None:
+        stages = [{"$match": dict(filter)}] if filter else []
+        found: Iterable[Any] = [decode_shadow(raw)
+                                for raw in _run_view(server, db, resolved, stages)]
+    else:
+        with server.lock:
             collection = server.get_collection(db, coll)
             if collection is None:
                 return []
-            found = (stored.doc for stored in matching(collection, node))
-        for doc in found:
-            for leaf in walk(doc, parts):
-                if leaf is MISSING:
-                    continue
-                values = leaf if isinstance(leaf, list) else (leaf,)
-                for value in values:
-                    k = sort_key(value)
-                    if k not in seen:
-                        seen[k] = value
-        return [seen[k] for k in sorted(seen)]
+            found = read_snapshot(collection, node)
+    # values are gathered outside the lock, from the snapshot
+    for doc in found:
+        for leaf in walk(doc, parts):
+            if leaf is MISSING:
+                continue
+            values = leaf if isinstance(leaf, list) else (leaf,)
+            for value in values:
+                k = sort_key(value)
+                if k not in seen:
+                    seen[k] = value
+    return [seen[k] for k in sorted(seen)]
 
 
 # ---------------------------------------------------------------------------

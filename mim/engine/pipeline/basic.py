@@ -23,6 +23,7 @@ from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
 from ..languages.matcher.text import not_first_stage, text_index_spec
 from .group import compile_group
+from .memory import check_sort_memory
 
 
 def _text_lookup(ctx: Any) -> Any:
@@ -91,6 +92,7 @@ def compile_sort_stage(arg: Any, ctx: Any):
         raise ServerError(15976, "$sort stage must have at least one sort key")
     by_score = has_text_score_sort(dict(arg))
     key = None if by_score else compile_sort(dict(arg))
+    bounded = not ctx.allow_disk_use
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         nonlocal key
@@ -99,6 +101,9 @@ def compile_sort_stage(arg: Any, ctx: Any):
         limit = variables.get("__sort_limit__")
         if limit:
             return heapq.nsmallest(limit, docs, key=key)
+        if bounded:
+            docs = list(docs)
+            check_sort_memory(docs)
         return sorted(docs, key=key)
 
     run.is_sort = True  # type: ignore[attr-defined]
