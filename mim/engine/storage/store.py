@@ -70,6 +70,8 @@ class CollectionData:
         self.validator: Any = None
         #: the sum of the stored documents' BSON sizes (what a capped ``size`` bounds)
         self.data_size = 0
+        #: the record id the next inserted document gets (ids only grow)
+        self.next_record_id = 1
 
     @property
     def full_name(self) -> str:
@@ -91,13 +93,18 @@ class CollectionData:
         """Store a new document; raises DuplicateKey (11000) without writing."""
         key = sort_key(doc["_id"])
         documents = self.documents
+        if self.options.get("capped") and len(raw) > int(self.options.get("size") or 0):
+            # the record stores refuse a record that could never fit (BadValue)
+            raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
         stored = StoredDocument(raw, doc)
+        stored.record_id = self.next_record_id
         indexes = self.indexes
         indexes.check_insert(stored, key)
         documents[key] = stored
         indexes.add(stored, key)
+        self.next_record_id += 1
         self.data_size += len(raw)
         listeners = self.database.server.listeners
         if listeners:
@@ -126,6 +133,7 @@ class CollectionData:
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
         new = StoredDocument(raw, doc)
+        new.record_id = old.record_id
         self.indexes.check_replace(old, new)
         self.indexes.remove(old)
         self.documents[key] = new

@@ -120,3 +120,13 @@ def test_convert_to_capped(cdb):
     with pytest.raises(OperationFailure) as caught:
         cdb.command("convertToCapped", "missing", size=1000)
     assert caught.value.code == 26
+
+
+def test_a_document_larger_than_size_is_refused_and_nothing_is_trimmed(cdb):
+    cdb.create_collection("log", capped=True, size=100)
+    cdb.log.insert_one({"_id": 1})
+    with pytest.raises(pymongo.errors.WriteError) as caught:
+        cdb.log.insert_one({"_id": 2, "pad": "x" * 200})
+    assert caught.value.code == 2
+    assert "object to insert exceeds cappedMaxSize" in str(caught.value)
+    assert list(cdb.log.find()) == [{"_id": 1}]
