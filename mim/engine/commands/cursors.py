@@ -11,6 +11,7 @@ import bson
 
 from ..ops.cursors import registry_of
 from ..ops.tailable import Tail
+from ..values.deadline import parse_max_time_ms
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import command
@@ -22,31 +23,6 @@ def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: i
     (a tailable cursor's ``tail`` keeps it open for documents inserted later)."""
     first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch, tail)
     return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
-
-
-#: the largest ``maxTimeMS`` the server takes (``parseMaxTimeMS``: an int32)
-_MAX_TIME_MS_LIMIT = 2 ** 31 - 1
-
-
-def max_time(cmd: Mapping) -> int | None:
-    """``maxTimeMS`` checked as the server's ``parseMaxTimeMS`` checks it (BadValue)."""
-    if "maxTimeMS" not in cmd:
-        return None
-    value = cmd["maxTimeMS"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ServerError(2, "maxTimeMS must be a number")
-    if isinstance(value, float):
-        if value != value:
-            raise ServerError(2, "maxTimeMS has non-integral value")
-        # a double beyond int64 saturates, as BSONElement::numberLong does
-        value = max(min(value, 2.0 ** 63 - 1), -(2.0 ** 63)) if abs(value) >= 2.0 ** 63 \
-            else value
-        if value != int(value):
-            raise ServerError(2, "maxTimeMS has non-integral value")
-        value = min(int(value), 2 ** 63 - 1)
-    if value < 0 or value > _MAX_TIME_MS_LIMIT:
-        raise ServerError(2, f"{int(value)} value for maxTimeMS is out of range")
-    return int(value)
 
 
 @command("getMore")
@@ -64,9 +40,9 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
                               f"'{type_name(collection)}', expected type 'string'")
     size = batch_size(cmd, "getMore")
     ns = f"{db}.{collection}"
-    max_time_ms = max_time(cmd)
+    max_time_ms = parse_max_time_ms(cmd["maxTimeMS"]) if "maxTimeMS" in cmd else None
     docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
-                                                 None if max_time_ms is None else int(max_time_ms))
+                                                 max_time_ms)
     return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
 
 
