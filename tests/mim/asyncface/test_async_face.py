@@ -238,7 +238,8 @@ def test_await_data_cursor_steps_off_the_event_loop():
     client = mim.AsyncMongoClient(server=Server(), document_class=_ThreadRecordingDict)
 
     async def main():
-        coll = client.db.c
+        # tailable cursors need a capped collection (MongoDB refuses others)
+        coll = await client.db.create_collection("c", capped=True, size=100000)
         await coll.insert_many([{}, {}])
         _ThreadRecordingDict.threads.clear()
         await coll.find().to_list()
