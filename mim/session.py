@@ -37,6 +37,7 @@ from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPoo
 from pymongo.errors import ConfigurationError, InvalidOperation
 
 from .boundary import raise_server_error
+from .engine.commands.api_version import check_api_parameters
 from .engine.ops import sessions as engine_sessions
 from .engine.values.errors import ServerError
 
@@ -46,7 +47,7 @@ except ImportError:  # pragma: no cover - older pymongo
     _BOUND_SESSION = None
 
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
-           "admit_session", "bulk_command", "start_session", "end_client_sessions"]
+           "admit_session", "bulk_command", "server_api_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -142,11 +143,29 @@ def _implicit_use(client: Any) -> None:
 
 def check_session(client: Any, session: Any, command: str, write_concern: Any = None,
                   implicit: bool = False) -> None:
-    """:func:`admit_session`, its server errors raised as pymongo raises a command's."""
+    """:func:`admit_session` and the client's Stable API (``server_api=``), their server
+    errors raised as pymongo raises a command's."""
     try:
+        api_fields = server_api_fields(client)
+        if api_fields:
+            check_api_parameters(command, api_fields)
         admit_session(client, session, command, write_concern, implicit)
     except ServerError as exc:
         raise_server_error(exc)
+
+
+def server_api_fields(client: Any) -> dict[str, Any]:
+    """The API parameters pymongo adds to each command of a client built with
+    ``server_api=ServerApi(...)`` (none without one)."""
+    server_api = getattr(client, "_options", {}).get("server_api")
+    if server_api is None:
+        return {}
+    fields: dict[str, Any] = {"apiVersion": server_api.version}
+    if server_api.strict is not None:
+        fields["apiStrict"] = server_api.strict
+    if server_api.deprecation_errors is not None:
+        fields["apiDeprecationErrors"] = server_api.deprecation_errors
+    return fields
 
 
 def admit_session(client: Any, session: Any, command: str, write_concern: Any = None,

@@ -26,6 +26,7 @@ from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
 from . import authentication, users  # noqa: F401
+from .api_version import check_api_parameters
 from .arguments import check_collation
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
@@ -44,6 +45,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         "ismaster", "buildinfo") else name)
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
+    if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
+        check_api_parameters(name, cmd)
     if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd or "readConcern" in cmd:
         # session fields, as a standalone mongod takes them (no transactions, no snapshots)
         admit_session(server, name, cmd)

@@ -1,0 +1,84 @@
+"""The Stable API on the in-process face: ``MongoClient(server_api=ServerApi(...))``
+sends the API parameters with every command and the server checks them
+(manual: "Stable API"; server: ``initialize_api_parameters.cpp``)."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo.errors import OperationFailure
+from pymongo.server_api import ServerApi
+
+import mim
+
+STRICT_MESSAGE = ("Provided apiStrict:true, but the command distinct is not in API Version 1. "
+                  "Information on supported commands and migrations in API Version 1 can be "
+                  "found at https://dochub.mongodb.org/core/manual-versioned-api")
+
+
+@pytest.fixture
+def strict_db():
+    client = mim.MongoClient(server_api=ServerApi("1", strict=True))
+    client._engine.reset()
+    yield client.stableapi
+    client._engine.reset()
+
+
+def test_strict_refuses_distinct_helper(strict_db):
+    strict_db.things.insert_one({"a": 1})
+    with pytest.raises(OperationFailure) as info:
+        strict_db.things.distinct("a")
+    assert info.value.code == 323
+    assert info.value.details["codeName"] == "APIStrictError"
+    assert info.value.details["errmsg"] == STRICT_MESSAGE
+
+
+def test_strict_refuses_distinct_command(strict_db):
+    with pytest.raises(OperationFailure) as info:
+        strict_db.command("distinct", "things", key="a")
+    assert info.value.code == 323
+
+
+def test_strict_runs_version_1_commands(strict_db):
+    strict_db.things.insert_many([{"a": 1}, {"a": 2}])
+    assert strict_db.things.count_documents({}) == 2
+    assert strict_db.things.estimated_document_count() == 2   # count: in API V1 since 6.0
+    assert strict_db.command("count", "things")["n"] == 2
+    assert [d["a"] for d in strict_db.things.find({}, {"_id": 0}).sort("a", 1)] == [1, 2]
+
+
+def test_non_strict_allows_commands_outside_version_1():
+    client = mim.MongoClient(server_api=ServerApi("1"))
+    client._engine.reset()
+    client.stableapi.things.insert_one({"a": 1})
+    assert client.stableapi.things.distinct("a") == [1]
+
+
+def test_api_version_2_refused():
+    db = mim.MongoClient().stableapi
+    with pytest.raises(OperationFailure) as info:
+        db.command({"ping": 1, "apiVersion": "2"})
+    assert info.value.code == 322
+    assert info.value.details["codeName"] == "APIVersionError"
+    assert info.value.details["errmsg"] == 'API version must be "1"'
+
+
+@pytest.mark.parametrize("flag", ["apiStrict", "apiDeprecationErrors"])
+def test_flags_without_api_version_refused(flag):
+    db = mim.MongoClient().stableapi
+    with pytest.raises(OperationFailure) as info:
+        db.command({"ping": 1, flag: False})
+    assert info.value.code == 4886600
+    assert info.value.details["errmsg"] == ("Provided apiStrict and/or apiDeprecationErrors "
+                                            "without passing apiVersion")
+
+
+def test_deprecation_errors_accepted_when_nothing_is_deprecated():
+    client = mim.MongoClient(server_api=ServerApi("1", deprecation_errors=True))
+    assert client.stableapi.command("ping")["ok"] == 1.0
+
+
+def test_api_version_must_be_a_string():
+    db = mim.MongoClient().stableapi
+    with pytest.raises(OperationFailure) as info:
+        db.command({"ping": 1, "apiVersion": 1})
+    assert info.value.code == 14
