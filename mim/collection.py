@@ -518,7 +518,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
-        check_session(self._database.client, session, "aggregate", implicit=True)
+        check_session(self._database.client, session, "aggregate", implicit=True,
+                      pipeline=pipeline)
         return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
 
     def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,

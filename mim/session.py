@@ -142,13 +142,13 @@ def _implicit_use(client: Any) -> None:
 
 
 def check_session(client: Any, session: Any, command: str, write_concern: Any = None,
-                  implicit: bool = False) -> None:
+                  implicit: bool = False, pipeline: Any = None) -> None:
     """:func:`admit_session` and the client's Stable API (``server_api=``), their server
     errors raised as pymongo raises a command's."""
     try:
         api_fields = server_api_fields(client)
         if api_fields:
-            check_api_parameters(command, api_fields)
+            check_api_parameters(command, {**api_fields, "pipeline": pipeline})
         admit_session(client, session, command, write_concern, implicit)
     except ServerError as exc:
         raise_server_error(exc)

@@ -15,7 +15,8 @@ from typing import Any
 from ..values.errors import ServerError
 from ..values.order import type_name
 
-__all__ = ["API_VERSION_1_COMMANDS", "API_VERSION_1_DEPRECATED", "check_api_parameters"]
+__all__ = ["API_VERSION_1_COMMANDS", "API_VERSION_1_DEPRECATED", "STAGES_OUTSIDE_VERSION_1",
+           "check_api_parameters"]
 
 #: The commands of API Version 1 in MongoDB 7.0 (the manual's "Stable API" changelog,
 #: plus the SASL commands drivers authenticate with under a strict API).
@@ -25,7 +26,22 @@ API_VERSION_1_COMMANDS = frozenset({
     "dropDatabase", "dropIndexes", "endSessions", "explain", "find", "findAndModify",
     "getMore", "hello", "insert", "killCursors", "listCollections", "listDatabases",
     "listIndexes", "ping", "refreshSessions", "saslContinue", "saslStart", "update",
+    # in API Version 1 in the server's code though the manual's list leaves them out
+    # (measured against a real mongod under apiStrict)
+    "collStats", "renameCollection", "createUser", "updateUser", "dropUser", "createRole",
+    "updateRole", "dropRole", "grantRolesToUser", "revokeRolesFromUser", "grantRolesToRole",
+    "revokeRolesFromRole", "grantPrivilegesToRole", "revokePrivilegesFromRole",
+    "createSearchIndexes", "updateSearchIndex", "dropSearchIndex",
 })
+
+#: Aggregation stages registered ``AllowedWithApiStrict::kNeverInVersion1``.
+STAGES_OUTSIDE_VERSION_1 = frozenset({
+    "$currentOp", "$listLocalSessions", "$listSessions", "$planCacheStats", "$search",
+    "$searchMeta", "$vectorSearch", "$listSearchIndexes",
+})
+
+#: Stages whose sub-pipelines the server checks too.
+_SUB_PIPELINES = {"$facet": None, "$lookup": "pipeline", "$unionWith": "pipeline"}
 
 #: Commands deprecated in API Version 1: none yet (the manual: "no deprecated APIs exist").
 API_VERSION_1_DEPRECATED: frozenset[str] = frozenset()
@@ -56,6 +72,26 @@ def check_api_parameters(name: str, cmd: Mapping[str, Any]) -> None:
                                f"API Version 1. Information on supported commands and "
                                f"migrations in API Version 1 can be found at "
                                f"https://dochub.mongodb.org/core/manual-versioned-api")
+    if cmd.get("apiStrict") and name == "aggregate":
+        _check_stages(cmd.get("pipeline"))
     if cmd.get("apiDeprecationErrors") and name in API_VERSION_1_DEPRECATED:
         raise ServerError(324, f"Provided apiDeprecationErrors:true, but the command {name} "
                                f"is deprecated in API Version 1")
+
+
+def _check_stages(pipeline: Any) -> None:
+    """Refuse, under ``apiStrict``, a stage outside API Version 1 at any depth."""
+    if not isinstance(pipeline, (list, tuple)):
+        return
+    for stage in pipeline:
+        if not isinstance(stage, Mapping) or not stage:
+            continue
+        stage_name = next(iter(stage))
+        if stage_name in STAGES_OUTSIDE_VERSION_1:
+            raise ServerError(323, f"{stage_name} is not allowed with 'apiStrict: true' in "
+                                   f"API Version 1")
+        spec = stage[stage_name]
+        if stage_name in _SUB_PIPELINES and isinstance(spec, Mapping):
+            field = _SUB_PIPELINES[stage_name]
+            for sub in ([spec.get(field)] if field else list(spec.values())):
+                _check_stages(sub)

@@ -82,3 +82,23 @@ def test_api_version_must_be_a_string():
     with pytest.raises(OperationFailure) as info:
         db.command({"ping": 1, "apiVersion": 1})
     assert info.value.code == 14
+
+
+def test_strict_refuses_stage_outside_version_1(strict_db):
+    with pytest.raises(OperationFailure) as info:
+        list(strict_db.things.aggregate([{"$listLocalSessions": {}}]))
+    assert info.value.code == 323
+    assert info.value.details["errmsg"] == ("$listLocalSessions is not allowed with "
+                                            "'apiStrict: true' in API Version 1")
+
+
+def test_strict_refuses_stage_in_sub_pipeline(strict_db):
+    with pytest.raises(OperationFailure) as info:
+        list(strict_db.things.aggregate([{"$facet": {"s": [{"$listLocalSessions": {}}]}}]))
+    assert info.value.code == 323
+
+
+def test_strict_runs_version_1_stages(strict_db):
+    strict_db.things.insert_many([{"a": 1}, {"a": 2}])
+    assert list(strict_db.things.aggregate([{"$group": {"_id": None, "n": {"$sum": "$a"}}}])) \
+        == [{"_id": None, "n": 3}]

@@ -49,3 +49,16 @@ def test_flags_without_api_version_refused(db, flag):
     with pytest.raises(OperationFailure) as info:
         db.command({"ping": 1, flag: True})
     assert info.value.code == 4886600
+
+
+def test_strict_refuses_stage_outside_version_1(strict_db):
+    with pytest.raises(OperationFailure) as info:
+        list(strict_db.things.aggregate([{"$listLocalSessions": {}}]))
+    assert info.value.code == 323
+    assert info.value.details["errmsg"] == ("$listLocalSessions is not allowed with "
+                                            "'apiStrict: true' in API Version 1")
+
+
+def test_strict_allows_user_management(strict_db):
+    strict_db.command("createUser", "stableuser", pwd="pw", roles=[])
+    assert strict_db.command("dropUser", "stableuser")["ok"] == 1.0
