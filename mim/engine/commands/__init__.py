@@ -26,7 +26,7 @@ from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
 from . import authentication, users  # noqa: F401
-from .api_version import check_api_parameters
+from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
@@ -52,9 +52,10 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         admit_session(server, name, cmd)
     if "collation" in cmd:
         check_collation(cmd["collation"])
-    if "maxTimeMS" in cmd and name != "getMore":
-        with operation_deadline(cmd["maxTimeMS"]):
-            return handler(server, db, cmd)
-    return handler(server, db, cmd)
+    with running_with(api_parameters_of(cmd)):
+        if "maxTimeMS" in cmd and name != "getMore":
+            with operation_deadline(cmd["maxTimeMS"]):
+                return handler(server, db, cmd)
+        return handler(server, db, cmd)
 
 

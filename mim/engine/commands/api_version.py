@@ -9,14 +9,17 @@ Both faces go through :func:`check_api_parameters`, so they refuse alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ..values.errors import ServerError
 from ..values.order import type_name
 
 __all__ = ["API_VERSION_1_COMMANDS", "API_VERSION_1_DEPRECATED", "STAGES_OUTSIDE_VERSION_1",
-           "check_api_parameters"]
+           "check_api_parameters", "api_parameters_of", "running_with",
+           "current_api_parameters"]
 
 #: The commands of API Version 1 in MongoDB 7.0 (the manual's "Stable API" changelog,
 #: plus the SASL commands drivers authenticate with under a strict API).
@@ -47,6 +50,30 @@ _SUB_PIPELINES = {"$facet": None, "$lookup": "pipeline", "$unionWith": "pipeline
 API_VERSION_1_DEPRECATED: frozenset[str] = frozenset()
 
 _FLAGS = ("apiStrict", "apiDeprecationErrors")
+_FIELDS = ("apiVersion", *_FLAGS)
+
+#: The API parameters of the command running now, for the cursor it may open.
+_CURRENT: ContextVar[dict[str, Any]] = ContextVar("api_parameters", default={})
+
+
+def api_parameters_of(cmd: Mapping[str, Any]) -> dict[str, Any]:
+    """The API parameters ``cmd`` carries, in the server's order."""
+    return {field: cmd[field] for field in _FIELDS if field in cmd}
+
+
+@contextmanager
+def running_with(parameters: dict[str, Any]) -> Iterator[None]:
+    """Make ``parameters`` the running command's (cursors it opens remember them)."""
+    token = _CURRENT.set(parameters)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_api_parameters() -> dict[str, Any]:
+    """The running command's API parameters (``{}`` outside one, or without any)."""
+    return _CURRENT.get()
 
 
 def check_api_parameters(name: str, cmd: Mapping[str, Any]) -> None:

@@ -12,13 +12,15 @@ import bson
 from ..ops.cursors import registry_of
 from ..values.errors import ServerError
 from ..storage.store import Server
+from .api_version import api_parameters_of, current_api_parameters
 from .registry import command
 from .arguments import batch_size, collection_name, type_name
 
 def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: int | None,
                   single_batch: bool = False) -> dict:
     """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``."""
-    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch)
+    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch,
+                                                 current_api_parameters())
     return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
 
 
@@ -37,7 +39,8 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
                               f"'{type_name(collection)}', expected type 'string'")
     size = batch_size(cmd, "getMore")
     ns = f"{db}.{collection}"
-    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None)
+    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
+                                                  api_parameters_of(cmd))
     return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
 
 

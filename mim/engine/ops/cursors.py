@@ -24,6 +24,7 @@ from typing import Any
 from bson.raw_bson import RawBSONDocument
 
 from ..values.errors import ServerError
+from ..values.render import render_document
 
 __all__ = ["ServerCursor", "CursorRegistry", "registry_of", "batch", "DEFAULT_FIRST_BATCH",
            "MAX_BATCH_BYTES", "CURSOR_TIMEOUT_SECONDS"]
@@ -52,10 +53,13 @@ def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[lis
 class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
-    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock")
+    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "api_parameters")
 
-    def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int) -> None:
+    def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
+                 api_parameters: dict[str, Any] | None = None) -> None:
         self.id = cursor_id
+        #: the Stable API parameters of the command that opened it (getMore must match)
+        self.api_parameters = api_parameters or {}
         self.ns = ns
         self.documents = documents
         self.position = position
@@ -79,7 +83,8 @@ class CursorRegistry:
         return len(self._cursors)
 
     def open(self, ns: str, documents: Sequence[bytes], first_batch_size: int | None,
-             single_batch: bool = False) -> tuple[list, int]:
+             single_batch: bool = False,
+             api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
         """The first batch and the cursor id (0 when nothing is left).
 
         ``first_batch_size`` None means no count limit; 0 an empty first batch.
@@ -93,10 +98,12 @@ class CursorRegistry:
         with self._lock:
             self._expire()
             cursor_id = self._new_id()
-            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position)
+            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position,
+                                                      api_parameters)
         return first, cursor_id
 
-    def get_more(self, cursor_id: int, ns: str, batch_size: int | None) -> tuple[list, int]:
+    def get_more(self, cursor_id: int, ns: str, batch_size: int | None,
+                 api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
         """The next batch and the cursor id (0 once the cursor is exhausted)."""
         with self._lock:
             self._expire()
@@ -106,6 +113,11 @@ class CursorRegistry:
         if cursor.ns != ns:
             raise ServerError(13, f"Requested getMore on namespace '{ns}', but cursor belongs "
                                   f"to a different namespace {cursor.ns}")
+        if (api_parameters or {}) != cursor.api_parameters:
+            raise ServerError(325, f"API parameter mismatch: getMore used params "
+                                   f"{render_document(api_parameters or {})}, the "
+                                   f"cursor-creating command used "
+                                   f"{render_document(cursor.api_parameters)}")
         if not cursor.lock.acquire(blocking=False):
             raise ServerError(96, f"cursor id {cursor_id} is already in use")
         try:

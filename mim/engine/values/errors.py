@@ -77,6 +77,7 @@ CODE_NAMES: dict[int, str] = {
     322: "APIVersionError",
     323: "APIStrictError",
     324: "APIDeprecationError",
+    325: "APIMismatchError",
     334: "MechanismUnavailable",
     10334: "BSONObjectTooLarge",
     11000: "DuplicateKey",

@@ -102,3 +102,19 @@ def test_strict_runs_version_1_stages(strict_db):
     strict_db.things.insert_many([{"a": 1}, {"a": 2}])
     assert list(strict_db.things.aggregate([{"$group": {"_id": None, "n": {"$sum": "$a"}}}])) \
         == [{"_id": None, "n": 3}]
+
+
+def test_get_more_with_other_api_parameters_refused():
+    db = mim.MongoClient().stableapi
+    db.client._engine.reset()
+    db.things.insert_many([{"a": i} for i in range(3)])
+    cursor_id = db.command({"find": "things", "batchSize": 1, "apiVersion": "1"})["cursor"]["id"]
+    with pytest.raises(OperationFailure) as info:
+        db.command({"getMore": cursor_id, "collection": "things", "apiVersion": "1",
+                    "apiStrict": True})
+    assert info.value.code == 325
+    assert info.value.details["errmsg"] == (
+        'API parameter mismatch: getMore used params { apiVersion: "1", apiStrict: true }, '
+        'the cursor-creating command used { apiVersion: "1" }')
+    again = db.command({"getMore": cursor_id, "collection": "things", "apiVersion": "1"})
+    assert [d["a"] for d in again["cursor"]["nextBatch"]] == [1, 2]

@@ -62,3 +62,20 @@ def test_strict_refuses_stage_outside_version_1(strict_db):
 def test_strict_allows_user_management(strict_db):
     strict_db.command("createUser", "stableuser", pwd="pw", roles=[])
     assert strict_db.command("dropUser", "stableuser")["ok"] == 1.0
+
+
+def test_strict_client_get_more_carries_the_cursor_parameters(strict_db):
+    strict_db.things.insert_many([{"a": i} for i in range(5)])
+    assert [d["a"] for d in strict_db.things.find().sort("a", 1).batch_size(2)] == [0, 1, 2, 3, 4]
+
+
+def test_get_more_with_other_api_parameters_refused(db):
+    db.things.insert_many([{"a": i} for i in range(3)])
+    cursor_id = db.command({"find": "things", "batchSize": 1, "apiVersion": "1"})["cursor"]["id"]
+    with pytest.raises(OperationFailure) as info:
+        db.command({"getMore": cursor_id, "collection": "things"})
+    assert info.value.code == 325
+    assert info.value.details["codeName"] == "APIMismatchError"
+    assert info.value.details["errmsg"] == ('API parameter mismatch: getMore used params {}, '
+                                            'the cursor-creating command used '
+                                            '{ apiVersion: "1" }')
