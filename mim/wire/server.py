@@ -360,6 +360,7 @@ class WireServer:
             open_now = len(self._connections)
         if open_now >= self.max_connections:
             self.rejected_connections += 1
+            self._network.connection_rejected()
             log.info("Connection refused because there are too many open connections "
                      "(remote: %s, connectionCount: %d)", _format_peer(peer), open_now)
             if not self.quiet:
@@ -375,6 +376,7 @@ class WireServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn_id = next(self._connection_ids)
         self.total_connections += 1
+        self._network.connection_opened(self.max_connections)
         thread = threading.Thread(target=self._serve_connection, args=(sock, peer, conn_id),
                                   name=f"mim-wire-conn-{conn_id}", daemon=True)
         with self._connections_lock:
@@ -428,6 +430,7 @@ class WireServer:
         finally:
             with self._connections_lock:
                 self._connections.pop(conn_id, None)
+            self._network.connection_closed()
             try:
                 sock.close()
             except OSError:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
 from ..values.deadline import operation_deadline
@@ -45,6 +46,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         "ismaster", "buildinfo") else name)
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
+    opcounters_of(server).count_command(name, cmd)
     if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
         check_api_parameters(name, cmd)
     if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd or "readConcern" in cmd:
