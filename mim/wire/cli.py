@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..engine.commands import BUILD_INFO
+from ..engine.ops.command_line import command_line_of
 from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
 from . import compression
@@ -120,6 +121,7 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = ["mim", *(sys.argv[1:] if argv is None else argv)]
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return _serve(args)
@@ -133,6 +135,7 @@ def _open_log(args: argparse.Namespace) -> TextIO:
 
 def _serve(args: argparse.Namespace) -> int:
     engine = Server((args.host, args.port))
+    command_line_of(engine).record(getattr(args, "argv", None))
     loaded: list[str] = []
     try:
         if args.dump_on_exit:

@@ -52,6 +52,7 @@ from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
 from ..engine.storage.log import ServerLog, log_of
 from ..engine.storage.store import ENGINE_CODEC, Server
@@ -218,6 +219,13 @@ class WireServer:
             listener.close()
             raise
         self._listener = listener
+        net: dict[str, Any] = {"bindIp": self.host, "port": self.port}
+        if self.max_connections != DEFAULT_MAX_CONNECTIONS:
+            net["maxIncomingConnections"] = self.max_connections
+        sections: dict[str, dict[str, Any]] = {"net": net}
+        if self.auth:
+            sections["security"] = {"authorization": "enabled"}
+        command_line_of(self.engine).record(**sections)
         return self
 
     @property

@@ -11,6 +11,7 @@ from typing import Any
 
 import bson
 
+from ..ops.command_line import command_line_of
 from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
 from ..storage.log import RAM_LOG_NAMES, log_of
@@ -124,7 +125,7 @@ def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("getCmdLineOpts")
 def cmd_get_cmd_line_opts(server: Server, db: str, cmd: Mapping) -> dict:
-    return {"argv": ["mim"], "parsed": {}, "ok": 1.0}
+    return {**command_line_of(server).document(), "ok": 1.0}
 
 
 @command("hostInfo")

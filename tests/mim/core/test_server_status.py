@@ -92,3 +92,9 @@ def test_kill_op_admin_only(client):
     with pytest.raises(OperationFailure) as info:
         client.opcount.command("killOp", op=1)
     assert info.value.code == 13
+
+
+def test_get_cmd_line_opts_in_process(client):
+    opts = client.admin.command("getCmdLineOpts")
+    assert opts["argv"] == ["mim"]
+    assert opts["parsed"] == {}

@@ -59,3 +59,10 @@ def test_kill_op(client):
     with pytest.raises(OperationFailure) as info:
         client.admin.command({"killOp": 1})
     assert info.value.code == 4
+
+
+def test_get_cmd_line_opts_reports_the_listening_address(server, client):
+    opts = client.admin.command("getCmdLineOpts")
+    assert isinstance(opts["argv"], list) and opts["argv"]
+    assert opts["parsed"]["net"]["port"] == server.port
+    assert opts["parsed"]["net"]["bindIp"] == server.host
