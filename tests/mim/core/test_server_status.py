@@ -12,15 +12,6 @@ from bson import Int64
 from pymongo import DeleteOne, InsertOne, UpdateOne
 from pymongo.errors import OperationFailure
 
-import mim
-
-
-@pytest.fixture
-def client():
-    client = mim.MongoClient()
-    client._engine.reset()
-    yield client
-    client._engine.reset()
 
 
 def _opcounters(client) -> dict:

@@ -17,10 +17,9 @@ STRICT_MESSAGE = ("Provided apiStrict:true, but the command distinct is not in A
 
 @pytest.fixture
 def strict_db():
-    client = mim.MongoClient(server_api=ServerApi("1", strict=True))
-    client._engine.reset()
+    client = mim.MongoClient(server=mim.Server(), server_api=ServerApi("1", strict=True))
     yield client.stableapi
-    client._engine.reset()
+    client.close()
 
 
 def test_strict_refuses_distinct_helper(strict_db):
@@ -47,14 +46,12 @@ def test_strict_runs_version_1_commands(strict_db):
 
 
 def test_non_strict_allows_commands_outside_version_1():
-    client = mim.MongoClient(server_api=ServerApi("1"))
-    client._engine.reset()
+    client = mim.MongoClient(server=mim.Server(), server_api=ServerApi("1"))
     client.stableapi.things.insert_one({"a": 1})
     assert client.stableapi.things.distinct("a") == [1]
 
 
-def test_api_version_2_refused():
-    db = mim.MongoClient().stableapi
+def test_api_version_2_refused(db):
     with pytest.raises(OperationFailure) as info:
         db.command({"ping": 1, "apiVersion": "2"})
     assert info.value.code == 322
@@ -63,8 +60,7 @@ def test_api_version_2_refused():
 
 
 @pytest.mark.parametrize("flag", ["apiStrict", "apiDeprecationErrors"])
-def test_flags_without_api_version_refused(flag):
-    db = mim.MongoClient().stableapi
+def test_flags_without_api_version_refused(db, flag):
     with pytest.raises(OperationFailure) as info:
         db.command({"ping": 1, flag: False})
     assert info.value.code == 4886600
@@ -73,12 +69,12 @@ def test_flags_without_api_version_refused(flag):
 
 
 def test_deprecation_errors_accepted_when_nothing_is_deprecated():
-    client = mim.MongoClient(server_api=ServerApi("1", deprecation_errors=True))
+    client = mim.MongoClient(server=mim.Server(),
+                             server_api=ServerApi("1", deprecation_errors=True))
     assert client.stableapi.command("ping")["ok"] == 1.0
 
 
-def test_api_version_must_be_a_string():
-    db = mim.MongoClient().stableapi
+def test_api_version_must_be_a_string(db):
     with pytest.raises(OperationFailure) as info:
         db.command({"ping": 1, "apiVersion": 1})
     assert info.value.code == 14
@@ -104,9 +100,7 @@ def test_strict_runs_version_1_stages(strict_db):
         == [{"_id": None, "n": 3}]
 
 
-def test_get_more_with_other_api_parameters_refused():
-    db = mim.MongoClient().stableapi
-    db.client._engine.reset()
+def test_get_more_with_other_api_parameters_refused(db):
     db.things.insert_many([{"a": i} for i in range(3)])
     cursor_id = db.command({"find": "things", "batchSize": 1, "apiVersion": "1"})["cursor"]["id"]
     with pytest.raises(OperationFailure) as info:
