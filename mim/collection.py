@@ -413,7 +413,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise ConfigurationError("estimated_document_count does not support sessions")
         try:
             # the count command: on a view, its pipeline's documents are counted
-            return crud.count(self._server, self._database.name, self._name)
+            with operation_deadline(kwargs.get("maxTimeMS")):
+                return crud.count(self._server, self._database.name, self._name)
         except ServerError as exc:
             raise_server_error(exc)
 
@@ -443,7 +444,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                          return_document: bool = ReturnDocument.BEFORE, array_filters: Any = None,
                          hint: Any = None, let: Any = None, remove: bool = False,
                          update: Any = None, collation: Any = None,
-                         bypass_validation: bool = False) -> Any:
+                         bypass_validation: bool = False, max_time_ms: Any = None) -> Any:
         common.validate_is_mapping("filter", filter)
         if not isinstance(return_document, bool):
             raise ValueError("return_document must be ReturnDocument.BEFORE or "
@@ -460,12 +461,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         values = self._engine(query=filter, fields=projection, sort=sort, update=update,
                               arrayFilters=array_filters, hint=hint, let=let)
         try:
-            reply = crud.find_and_modify(
-                self._server, self._database.name, self._name, query=values.get("query"),
-                sort=values.get("sort"), remove=remove, update=values.get("update"),
-                new=return_document, fields=values.get("fields"), upsert=bool(upsert),
-                array_filters=values.get("arrayFilters"), hint=values.get("hint"),
-                let=values.get("let"), bypass_validation=bypass_validation)
+            with operation_deadline(max_time_ms):
+                reply = crud.find_and_modify(
+                    self._server, self._database.name, self._name, query=values.get("query"),
+                    sort=values.get("sort"), remove=remove, update=values.get("update"),
+                    new=return_document, fields=values.get("fields"), upsert=bool(upsert),
+                    array_filters=values.get("arrayFilters"), hint=values.get("hint"),
+                    let=values.get("let"), bypass_validation=bypass_validation)
         except ServerError as exc:
             raise command_error(exc) from None
         value = reply["value"]
@@ -478,7 +480,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
-                                     collation=kwargs.get("collation"))
+                                     collation=kwargs.get("collation"),
+                                     max_time_ms=kwargs.get("maxTimeMS"))
 
     def find_one_and_replace(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
                              projection: Any = None, sort: Any = None, upsert: bool = False,
@@ -490,7 +493,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
                                      collation=kwargs.get("collation"),
-                                     bypass_validation=_bypass(kwargs))
+                                     bypass_validation=_bypass(kwargs),
+                                     max_time_ms=kwargs.get("maxTimeMS"))
 
     def find_one_and_update(self, filter: Mapping[str, Any], update: Any, projection: Any = None,
                             sort: Any = None, upsert: bool = False,
@@ -502,7 +506,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
                                      update=update, collation=kwargs.get("collation"),
-                                     bypass_validation=_bypass(kwargs))
+                                     bypass_validation=_bypass(kwargs),
+                                     max_time_ms=kwargs.get("maxTimeMS"))
 
     # -- bulk ---------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from .views import check_not_view
 from bson.binary import Binary, UuidRepresentation
 from .views import lookup
 from ..storage.validation import build_validator, check_namespace, validation_options
+from ..languages.collation import check_collation
 
 __all__ = ["create_collection", "drop_collection", "list_collections", "rename_collection",
            "collection_info", "list_databases", "coll_stats", "db_stats"]
@@ -46,6 +47,7 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
                        "clusteredIndex": "clustered collections",
                        "encryptedFields": "queryable encryption"}[unsupported]
             raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
+    check_collation(options.get("collation"))
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
     options.update(validation_options("create", options))

@@ -73,6 +73,7 @@ CODE_NAMES: dict[int, str] = {
     251: "NoSuchTransaction",
     263: "OperationNotSupportedInTransaction",
     276: "IndexBuildAborted",
+    291: "NoQueryExecutionPlans",
     292: "QueryExceededMemoryLimitNoDiskUseAllowed",
     322: "APIVersionError",
     323: "APIStrictError",
