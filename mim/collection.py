@@ -26,7 +26,7 @@ from .engine.ops import catalog, crud
 from .engine.values.errors import ServerError
 from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
-from .session import bulk_command, check_session
+from .session import bulk_command, check_session, count_bulk_requests
 from .bulk import BulkWriter, reject_update_sort
 from .aggregation import run_aggregate
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
@@ -229,7 +229,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             if "_id" not in document:
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
-        check_session(self._database.client, session, "insert", self._write_concern)
+        check_session(self._database.client, session, "insert", self._write_concern,
+                      operations=len(inserted_ids))
         writer = BulkWriter(self, ordered,
                             bypass_validation=bool(bypass_document_validation))
         for document in documents:
@@ -514,7 +515,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    bypass_document_validation: bool | None = None, session: Any = None,
                    comment: Any = None, let: Any = None) -> Any:
         common.validate_list("requests", requests)
-        check_session(self._database.client, session, bulk_command(requests), self._write_concern)
+        check_session(self._database.client, session, bulk_command(requests), self._write_concern,
+                      operations=0)
+        count_bulk_requests(self._database.client._engine, requests)
         return BulkWriter(self, ordered, let=let,
                           bypass_validation=bool(bypass_document_validation)
                           ).execute(list(requests))
@@ -523,7 +526,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
-        check_session(self._database.client, session, "aggregate", implicit=True)
+        check_session(self._database.client, session, "aggregate", implicit=True,
+                      pipeline=pipeline)
         return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
 
     def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,

@@ -35,6 +35,7 @@ from pymongo.uri_parser import parse_uri
 
 from .. import __version__, tools
 from ..engine.commands import BUILD_INFO
+from ..engine.ops.command_line import command_line_of
 from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
 from . import compression
@@ -158,6 +159,7 @@ def _add_tool_parsers(commands: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = ["mim", *(sys.argv[1:] if argv is None else argv)]
     logging.basicConfig(level=logging.DEBUG if getattr(args, "debug", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command in ("dump", "restore"):
@@ -215,6 +217,7 @@ def _open_log(args: argparse.Namespace) -> TextIO:
 
 def _serve(args: argparse.Namespace) -> int:
     engine = Server((args.host, args.port))
+    command_line_of(engine).record(getattr(args, "argv", None))
     loaded: list[str] = []
     try:
         if args.dump_on_exit:

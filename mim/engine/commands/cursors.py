@@ -14,6 +14,7 @@ from ..ops.tailable import Tail
 from ..values.deadline import parse_max_time_ms
 from ..values.errors import ServerError
 from ..storage.store import Server
+from .api_version import api_parameters_of, current_api_parameters
 from .registry import command
 from .arguments import batch_size, collection_name, type_name
 
@@ -21,7 +22,8 @@ def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: i
                   single_batch: bool = False, tail: Tail | None = None) -> dict:
     """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``
     (a tailable cursor's ``tail`` keeps it open for documents inserted later)."""
-    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch, tail)
+    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch, tail,
+                                                current_api_parameters())
     return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
 
 
@@ -42,7 +44,7 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
     ns = f"{db}.{collection}"
     max_time_ms = parse_max_time_ms(cmd["maxTimeMS"]) if "maxTimeMS" in cmd else None
     docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
-                                                 max_time_ms)
+                                                 max_time_ms, api_parameters_of(cmd))
     return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
 
 

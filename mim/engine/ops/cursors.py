@@ -24,6 +24,7 @@ from typing import Any
 from bson.raw_bson import RawBSONDocument
 
 from ..values.errors import ServerError
+from ..values.render import render_document
 from .tailable import DEFAULT_AWAIT_SECONDS, Tail
 
 __all__ = ["ServerCursor", "CursorRegistry", "registry_of", "batch", "DEFAULT_FIRST_BATCH",
@@ -53,11 +54,15 @@ def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[lis
 class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
-    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail")
+    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail",
+                 "api_parameters")
 
     def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
-                 tail: "Tail | None" = None) -> None:
+                 tail: "Tail | None" = None,
+                 api_parameters: dict[str, Any] | None = None) -> None:
         self.id = cursor_id
+        #: the Stable API parameters of the command that opened it (getMore must match)
+        self.api_parameters = api_parameters or {}
         self.ns = ns
         self.documents = documents
         self.position = position
@@ -94,7 +99,8 @@ class CursorRegistry:
         return len(self._cursors)
 
     def open(self, ns: str, documents: Sequence[bytes], first_batch_size: int | None,
-             single_batch: bool = False, tail: "Tail | None" = None) -> tuple[list, int]:
+             single_batch: bool = False, tail: "Tail | None" = None,
+             api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
         """The first batch and the cursor id (0 when nothing is left).
 
         ``first_batch_size`` None means no count limit; 0 an empty first batch.
@@ -110,15 +116,18 @@ class CursorRegistry:
         with self._lock:
             self._expire()
             cursor_id = self._new_id()
-            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail)
+            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail,
+                                                    api_parameters)
         return first, cursor_id
 
     def get_more(self, cursor_id: int, ns: str, batch_size: int | None,
-                 max_time_ms: int | None = None) -> tuple[list, int]:
+                 max_time_ms: int | None = None,
+                 api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
         """The next batch and the cursor id (0 once the cursor is exhausted).
 
         ``max_time_ms`` (``getMore``'s ``maxTimeMS``) is how long an awaitData
-        cursor waits for new documents; other cursors refuse it."""
+        cursor waits for new documents; other cursors refuse it.  ``api_parameters``
+        must be the cursor-creating command's (Stable API)."""
         with self._lock:
             self._expire()
             cursor = self._cursors.get(cursor_id)
@@ -127,6 +136,11 @@ class CursorRegistry:
         if cursor.ns != ns:
             raise ServerError(13, f"Requested getMore on namespace '{ns}', but cursor belongs "
                                   f"to a different namespace {cursor.ns}")
+        if (api_parameters or {}) != cursor.api_parameters:
+            raise ServerError(325, f"API parameter mismatch: getMore used params "
+                                   f"{render_document(api_parameters or {})}, the "
+                                   f"cursor-creating command used "
+                                   f"{render_document(cursor.api_parameters)}")
         if max_time_ms is not None and (cursor.tail is None or not cursor.tail.await_data):
             raise ServerError(2, "cannot set maxTimeMS on getMore command for a non-awaitData "
                                  "cursor")

@@ -111,6 +111,7 @@ for _names, _fn in (
         (("getCmdLineOpts",), _on_cluster("getCmdLineOpts")),
         (("getParameter",), _on_cluster("getParameter")),
         (("currentOp",), _on_cluster("inprog")),
+        (("killOp",), _on_cluster("killop")),
         (("top",), _on_cluster("top")),
         (("connPoolStats",), _on_cluster("connPoolStats")),
         (("killAllSessions", "killAllSessionsByPattern"), _on_cluster("killAnySession")),
