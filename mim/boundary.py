@@ -151,12 +151,12 @@ def raise_write_errors(reply: Mapping[str, Any]) -> None:
     raise WriteError(error.get("errmsg"), error.get("code"), error)
 
 
-def fail_point(client: Any, name: str, cmd: Mapping[str, Any]) -> Failure | None:
+def fail_point(client: Any, name: str) -> Failure | None:
     """The in-process face's evaluation of the failCommand fail point for command
     ``name``: a closed
     connection raised as pymongo's network error (AutoReconnect); else None or
     what to do (the error to answer, a ``writeConcernError`` to add)."""
-    failure = fail_command(client._server, name, cmd, client.options.get("appname"))
+    failure = fail_command(client._server, name, client.options.get("appname"))
     if failure is None:
         return None
     if failure.close_connection:

@@ -184,7 +184,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _run_write(self, fn: Any, *args: Any, **kwargs: Any) -> dict:
         name = fn.__name__  # crud.insert / update / delete: the command's name
-        failure = fail_point(self._database.client, name, {name: self._name})
+        failure = fail_point(self._database.client, name)
         if failure is not None and failure.error is not None:
             raise_reply_error(failure.error)
         try:
@@ -192,7 +192,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         except ServerError as exc:
             raise_server_error(exc)
         if failure is not None:
-            reply = write_concern_error_reply(reply, failure, name, {})
+            reply = write_concern_error_reply(reply, failure)
         return reply
 
     # -- inserts ------------------------------------------------------------------

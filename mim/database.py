@@ -193,14 +193,14 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         try:
             name = next(iter(command), "")
             admit_session(self._client, session, name, implicit=True)
-            failure = fail_point(self._client, name, engine_cmd)
+            failure = fail_point(self._client, name)
             if failure is not None and failure.error is not None:
                 if check and not allowable_errors:
                     raise_reply_error(failure.error)
                 raise failure.error
             reply = run_command(self._server, self._name, engine_cmd)
             if failure is not None:
-                reply = write_concern_error_reply(reply, failure, name, engine_cmd)
+                reply = write_concern_error_reply(reply, failure)
         except ServerError as exc:
             if not check or (allowable_errors and (exc.errmsg in allowable_errors
                                                    or exc.code in allowable_errors)):

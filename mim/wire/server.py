@@ -567,7 +567,7 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
-        failure = fail_command(self.engine, name, cmd, connection.app_name)
+        failure = fail_command(self.engine, name, connection.app_name)
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)
@@ -586,7 +586,7 @@ class WireServer:
             return ServerError(1, f"mim internal error in {name!r}: "
                                   f"{type(exc).__name__}: {exc}").details
         if failure is not None and failure.write_concern_error is not None:
-            reply = write_concern_error_reply(reply, failure, name, cmd)
+            reply = write_concern_error_reply(reply, failure)
         if name in _HELLO_NAMES:
             reply["connectionId"] = conn_id
             self._handshake(cmd, reply, connection)

@@ -11,6 +11,11 @@ Both faces ask :func:`fail_command` before running a command, outside the
 engine's lock (so ``blockConnection`` stalls one client, not the server); it
 answers with a :class:`Failure` the face turns into its own kind of failure
 (a reply, a closed socket, pymongo's ``AutoReconnect``).
+
+Error labels are the data's ``errorLabels`` or none: the label mongod adds on
+its own (RetryableWriteError, ``getErrorLabels``) needs a retryable write, one
+sent with a ``txnNumber``, which a standalone refuses (so pymongo does not
+retry writes against mim; it does retry reads).
 """
 
 from __future__ import annotations
@@ -22,14 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo.helpers_shared import _RETRYABLE_ERROR_CODES
-
 from ..storage.attached import PerServer
 from ..values.errors import ServerError
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
-           "RETRYABLE_WRITE_COMMANDS", "write_concern_error_reply"]
+           "write_concern_error_reply"]
 
 #: the message of every error the failCommand fail point raises
 FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
@@ -37,12 +40,6 @@ FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
 #: commands a fail point never fails (``shouldActivateFailCommandFailPoint``:
 #: "Banned even if in failCommands")
 _NEVER_FAILED = frozenset({"configureFailPoint"})
-
-#: the writes a driver retries (``isRetryableWriteCommand``): a retryable error on
-#: one of them sent with a ``txnNumber`` carries the RetryableWriteError label
-RETRYABLE_WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify",
-                                      "findandmodify", "commitTransaction",
-                                      "abortTransaction", "bulkWrite"})
 
 _INT_MAX = 2 ** 31 - 1
 
@@ -174,8 +171,7 @@ class Failure:
     error_labels: list[str] | None = None
 
 
-def fail_command(server: Any, name: str, cmd: Mapping[str, Any],
-                 app_name: str | None) -> Failure | None:
+def fail_command(server: Any, name: str, app_name: str | None) -> Failure | None:
     """Evaluate the failCommand fail point for command ``name`` sent by a client
     called ``app_name``: None when it does not fire; else what to do (after
     sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
@@ -203,29 +199,16 @@ def fail_command(server: Any, name: str, cmd: Mapping[str, Any],
     if "errorCode" in data:
         code = int(data["errorCode"])
         extra = {"errorLabels": failure.error_labels} if failure.error_labels is not None \
-            else _default_labels(name, cmd, code)
+            else {}
         failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)
     return failure if failure.error or failure.write_concern_error else None
 
 
-def _default_labels(name: str, cmd: Mapping[str, Any], code: int) -> dict[str, Any]:
-    """The labels mongod adds to an error on its own (``getErrorLabels``): a
-    retryable error on a retryable write (one sent with a ``txnNumber``) is a
-    RetryableWriteError."""
-    if "txnNumber" in cmd and name in RETRYABLE_WRITE_COMMANDS \
-            and code in _RETRYABLE_ERROR_CODES:
-        return {"errorLabels": ["RetryableWriteError"]}
-    return {}
-
-
-def write_concern_error_reply(reply: dict[str, Any], failure: Failure,
-                              name: str, cmd: Mapping[str, Any]) -> dict[str, Any]:
+def write_concern_error_reply(reply: dict[str, Any], failure: Failure) -> dict[str, Any]:
     """A successful ``reply`` with the fail point's ``writeConcernError`` added."""
     assert failure.write_concern_error is not None
     error = failure.write_concern_error  # passed on as the data gives it
     reply["writeConcernError"] = error
     if failure.error_labels is not None:
         reply["errorLabels"] = failure.error_labels
-    elif "code" in error:
-        reply.update(_default_labels(name, cmd, error["code"]))
     return reply
