@@ -15,9 +15,10 @@ import bson
 from bson.codec_options import CodecOptions
 from bson.errors import InvalidBSON
 from bson.objectid import ObjectId
-from pymongo.errors import (AutoReconnect, CursorNotFound, DuplicateKeyError, ExecutionTimeout,
+from pymongo.errors import (AutoReconnect, ConnectionFailure, CursorNotFound, DuplicateKeyError, ExecutionTimeout,
                             OperationFailure, WriteError)
-from pymongo.helpers_shared import _check_command_response, _raise_write_concern_error
+from pymongo.helpers_shared import (_RETRYABLE_ERROR_CODES, _check_command_response,
+                                    _raise_write_concern_error)
 
 from .engine.commands.diagnostics import MAX_WIRE_VERSION
 from .engine.ops.failpoints import Failure, fail_command
@@ -165,6 +166,22 @@ def fail_point(client: Any, name: str) -> Failure | None:
     return failure
 
 
+def fail_read(client: Any, name: str) -> None:
+    """The fail point before a read, with pymongo's retryable read around it: a
+    network error or a retryable code (``_RETRYABLE_ERROR_CODES``) is tried once
+    more when ``retryReads`` is on (the default)."""
+    for attempt in (1, 2):
+        try:
+            failure = fail_point(client, name)
+            if failure is not None and failure.error is not None:
+                raise_reply_error(failure.error)
+            return
+        except (ConnectionFailure, OperationFailure) as exc:
+            retryable = isinstance(exc, ConnectionFailure) or exc.code in _RETRYABLE_ERROR_CODES
+            if attempt == 2 or not retryable or not client.options.get("retryreads", True):
+                raise
+
+
 def raise_reply_error(error: ServerError) -> NoReturn:
     """Raise an error reply as pymongo's own ``_check_command_response`` reads it
     (``NotPrimaryError`` for a not-primary or shutdown code…)."""
@@ -172,4 +189,4 @@ def raise_reply_error(error: ServerError) -> NoReturn:
     raise command_error(error)
 
 
-__all__ += ["ENGINE_CODEC", "command_error", "fail_point", "raise_reply_error"]
+__all__ += ["ENGINE_CODEC", "command_error", "fail_point", "fail_read", "raise_reply_error"]

@@ -18,7 +18,7 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import (command_error, fail_point, raise_reply_error, decode, encode, raise_server_error, raise_write_errors,
+from .boundary import (command_error, fail_point, fail_read, raise_reply_error, decode, encode, raise_server_error, raise_write_errors,
                        to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
@@ -418,6 +418,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def estimated_document_count(self, comment: Any = None, **kwargs: Any) -> int:
         if "session" in kwargs:
             raise ConfigurationError("estimated_document_count does not support sessions")
+        fail_read(self._database.client, "count")
         try:
             # the count command: on a view, its pipeline's documents are counted
             return crud.count(self._server, self._database.name, self._name)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from bson.son import SON
 from pymongo.errors import InvalidOperation
 
-from .boundary import decode, raise_server_error, to_engine
+from .boundary import decode, fail_read, raise_server_error, to_engine
 from .engine.ops import crud
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
@@ -327,6 +327,7 @@ class Cursor(Generic[_DocumentType]):
         args = self._engine_arguments()
         hint = self._hint if isinstance(self._hint, str) else args.get("hint")
         check_session(coll.database.client, self._session, "find")
+        fail_read(coll.database.client, "find")
         run = functools.partial(crud.find, coll.database.client._server, coll.database.name,
                                 coll.name, args.get("filter"), projection=args.get("projection"),
                                 sort=args.get("sort"), skip=self._skip, limit=self._limit,
