@@ -23,7 +23,7 @@ from .engine.commands import run_command
 from .engine.ops.failpoints import write_concern_error_reply
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
-from .session import admit_session, check_session
+from .session import admit_session, check_session, server_api_fields
 from .aggregation import run_aggregate
 
 if TYPE_CHECKING:
@@ -190,6 +190,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         if comment is not None:
             command["comment"] = comment
         engine_cmd = to_engine(self._codec_options, c=command)["c"]
+        engine_cmd.update(server_api_fields(self._client))
         try:
             name = next(iter(command), "")
             admit_session(self._client, session, name, implicit=True)
@@ -232,7 +233,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:
-        check_session(self._client, session, "aggregate", implicit=True)
+        check_session(self._client, session, "aggregate", implicit=True, pipeline=pipeline)
         return run_aggregate(self, None, pipeline, **kwargs)
 
     def dereference(self, dbref: DBRef, session: Any = None, comment: Any = None,

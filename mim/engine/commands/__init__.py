@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
 from ..values.deadline import operation_deadline
@@ -26,6 +27,7 @@ from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
 from . import authentication, testing, users  # noqa: F401
+from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
@@ -44,14 +46,18 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         "ismaster", "buildinfo") else name)
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
+    opcounters_of(server).count_command(name, cmd)
+    if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
+        check_api_parameters(name, cmd)
     if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd or "readConcern" in cmd:
         # session fields, as a standalone mongod takes them (no transactions, no snapshots)
         admit_session(server, name, cmd)
     if "collation" in cmd:
         check_collation(cmd["collation"])
-    if "maxTimeMS" in cmd and name != "getMore":
-        with operation_deadline(cmd["maxTimeMS"]):
-            return handler(server, db, cmd)
-    return handler(server, db, cmd)
+    with running_with(api_parameters_of(cmd)):
+        if "maxTimeMS" in cmd and name != "getMore":
+            with operation_deadline(cmd["maxTimeMS"]):
+                return handler(server, db, cmd)
+        return handler(server, db, cmd)
 
 

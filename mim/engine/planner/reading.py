@@ -23,7 +23,7 @@ from .plans import CollScan, PlannedQuery
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "matching", "candidates"]
+__all__ = ["read", "matching", "candidates", "read_snapshot"]
 
 
 def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
@@ -95,6 +95,16 @@ def matching(coll: "CollectionData", node: MatchNode, hint: Any = None) \
     for stored in checked(candidates(coll, node, hint)):
         if matches(stored.doc):
             yield stored
+
+
+def read_snapshot(coll: "CollectionData", node: MatchNode, hint: Any = None) -> Iterator[dict]:
+    """The documents matching ``node``, from a snapshot taken now, under the
+    caller's lock; the matching itself runs as the result is consumed, after
+    the lock is released, so a long count or distinct makes nobody wait.
+    (A write stores a new document, never changes a stored one in place.)"""
+    docs = [stored.doc for stored in candidates(coll, node, hint)]
+    matches = node.matches
+    return (doc for doc in checked(docs) if matches(doc))
 
 
 def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,

@@ -38,8 +38,11 @@ def decode_shadow(raw: bytes) -> dict:
 class StoredDocument:
     """One document: its BSON bytes and the engine's decoded view of them."""
 
-    __slots__ = ("raw", "doc")
+    __slots__ = ("raw", "doc", "record_id")
 
     def __init__(self, raw: bytes, doc: dict) -> None:
         self.raw = raw
         self.doc = doc
+        #: the insertion number its collection gave it (natural order; what a
+        #: tailable cursor remembers as its position), kept across updates
+        self.record_id = 0
