@@ -18,7 +18,7 @@ from pymongo import common
 from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
-from .boundary import encode, raise_server_error
+from .boundary import encode, fail_point, raise_reply_error, raise_server_error
 from .engine.ops import crud
 from .engine.values.errors import ServerError
 
@@ -128,6 +128,7 @@ class BulkWriter:
                 while end < len(indexed) and indexed[end][1][0] == _INSERT:
                     end += 1
                 batch = indexed[position:end]
+                self._fail_point("insert", result)
                 try:
                     reply = crud.insert(server, db, name, [op[1] for _, op in batch],
                                         self.ordered, self.bypass_validation)
@@ -143,6 +144,7 @@ class BulkWriter:
                 continue
             index, (kind, statement, op) = indexed[position]
             position += 1
+            self._fail_point("update" if kind == _UPDATE else "delete", result)
             try:
                 if kind == _UPDATE:
                     reply = crud.update(server, db, name, [statement], True, let,
@@ -167,7 +169,19 @@ class BulkWriter:
                     break
         if not coll.write_concern.acknowledged:
             return BulkWriteResult({}, False)
-        if result["writeErrors"]:
+        if result["writeErrors"] or result["writeConcernErrors"]:
             result["writeErrors"].sort(key=lambda e: e["index"])
             raise BulkWriteError(result)
         return BulkWriteResult(result, True)
+
+    def _fail_point(self, name: str, result: dict[str, Any]) -> None:
+        """The failCommand fail point before one write command of the bulk: its error
+        raised as pymongo raises a failed command, a write concern error kept for
+        the BulkWriteError pymongo raises at the end."""
+        failure = fail_point(self.collection.database.client, name)
+        if failure is None:
+            return
+        if failure.error is not None:
+            raise_reply_error(failure.error)
+        if failure.write_concern_error is not None:
+            result["writeConcernErrors"].append(failure.write_concern_error)

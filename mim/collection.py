@@ -18,11 +18,12 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import (command_error, decode, encode, raise_server_error, raise_write_errors,
+from .boundary import (command_error, fail_point, fail_read, raise_reply_error, decode, encode, raise_server_error, raise_write_errors,
                        to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
 from .engine.ops import catalog, crud
+from .engine.ops.failpoints import write_concern_error_reply
 from .engine.values.errors import ServerError
 from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
@@ -182,10 +183,17 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise_server_error(exc)
 
     def _run_write(self, fn: Any, *args: Any, **kwargs: Any) -> dict:
+        name = fn.__name__  # crud.insert / update / delete: the command's name
+        failure = fail_point(self._database.client, name)
+        if failure is not None and failure.error is not None:
+            raise_reply_error(failure.error)
         try:
-            return fn(self._server, self._database.name, self._name, *args, **kwargs)
+            reply = fn(self._server, self._database.name, self._name, *args, **kwargs)
         except ServerError as exc:
             raise_server_error(exc)
+        if failure is not None:
+            reply = write_concern_error_reply(reply, failure)
+        return reply
 
     # -- inserts ------------------------------------------------------------------
 
@@ -207,7 +215,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                                 bypass_validation=bool(bypass_document_validation))
         if not self._write_concern.acknowledged:
             return InsertOneResult(document.get("_id"), False)
-        if "writeErrors" in reply:
+        if "writeErrors" in reply or "writeConcernError" in reply:
             raise_write_errors(reply)
         return InsertOneResult(document.get("_id"), True)
 
@@ -411,6 +419,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def estimated_document_count(self, comment: Any = None, **kwargs: Any) -> int:
         if "session" in kwargs:
             raise ConfigurationError("estimated_document_count does not support sessions")
+        fail_read(self._database.client, "count")
         try:
             # the count command: on a view, its pipeline's documents are counted
             with operation_deadline(kwargs.get("maxTimeMS")):

@@ -18,7 +18,7 @@ from bson.son import SON
 from pymongo import CursorType
 from pymongo.errors import InvalidOperation
 
-from .boundary import decode, raise_server_error, to_engine
+from .boundary import decode, fail_read, raise_server_error, to_engine
 from .engine.ops import crud
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch, registry_of
 from .engine.ops.tailable import check_tailable_find, open_tail
@@ -358,6 +358,7 @@ class Cursor(Generic[_DocumentType]):
         args = self._engine_arguments()
         hint = self._hint if isinstance(self._hint, str) else args.get("hint")
         check_session(coll.database.client, self._session, "find")
+        fail_read(coll.database.client, "find")
         if self._cursor_type & CursorType.TAILABLE:
             self._open_tailable(args)
             return

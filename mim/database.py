@@ -15,11 +15,12 @@ from pymongo.errors import CollectionInvalid, InvalidName, InvalidOperation, Ope
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from .boundary import command_error, raise_server_error, to_engine
+from .boundary import command_error, fail_point, raise_reply_error, raise_server_error, to_engine
 from .collection import Collection
 from .cursor import CommandCursor
 from .engine.ops import catalog
 from .engine.commands import run_command
+from .engine.ops.failpoints import write_concern_error_reply
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import admit_session, check_session, server_api_fields
@@ -191,8 +192,16 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         engine_cmd = to_engine(self._codec_options, c=command)["c"]
         engine_cmd.update(server_api_fields(self._client))
         try:
-            admit_session(self._client, session, next(iter(command), ""), implicit=True)
+            name = next(iter(command), "")
+            admit_session(self._client, session, name, implicit=True)
+            failure = fail_point(self._client, name)
+            if failure is not None and failure.error is not None:
+                if check and not allowable_errors:
+                    raise_reply_error(failure.error)
+                raise failure.error
             reply = run_command(self._server, self._name, engine_cmd)
+            if failure is not None:
+                reply = write_concern_error_reply(reply, failure)
         except ServerError as exc:
             if not check or (allowable_errors and (exc.errmsg in allowable_errors
                                                    or exc.code in allowable_errors)):

@@ -69,7 +69,6 @@ def describe_deployment(client: Any) -> Deployment:
 
 # Operations (by ``object.name`` or ``name``) whose subject is the wire or the driver.
 _WIRE_OPERATIONS = {
-    "failPoint": "uses a fail point (server fault injection over the wire)",
     "targetedFailPoint": "uses a fail point on a pinned mongos (wire/topology)",
     "assertSessionPinned": "checks mongos pinning of a session (topology)",
     "assertSessionUnpinned": "checks mongos pinning of a session (topology)",

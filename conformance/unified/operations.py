@@ -478,6 +478,14 @@ def _rename_by_name(ctx: "RunContext", bucket: Any, args: dict[str, Any]) -> Any
 
 # -- the test runner itself -----------------------------------------------------------------
 
+@operation("testRunner", "failPoint")
+def _fail_point(ctx: "RunContext", _: Any, args: dict[str, Any]) -> Any:
+    """Set a fail point with the test's client (``configureFailPoint`` on admin)."""
+    command = args["failPoint"]
+    ctx.entities[args["client"]].admin.command(command)
+    ctx.fail_points.append(command["configureFailPoint"])
+
+
 @operation("testRunner", "createEntities")
 def _create_entities(ctx: "RunContext", _: Any, args: dict[str, Any]) -> Any:
     ctx.entities.create(args["entities"])

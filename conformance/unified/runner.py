@@ -29,6 +29,12 @@ class RunContext:
         self.factory = factory
         self.entities = EntityMap(factory)
         self._internal: Any = None
+        #: fail points the test set, turned off when it ends (as the format requires)
+        self.fail_points: list[str] = []
+
+    def disable_fail_points(self) -> None:
+        for name in self.fail_points:
+            self.internal_client().admin.command("configureFailPoint", name, mode="off")
 
     def internal_client(self) -> Any:
         """A client of the same deployment for setup and ``outcome`` (not an entity)."""
@@ -109,4 +115,7 @@ def run_case(case: SpecCase, factory: ClientFactory) -> None:
             ctx.run_operation(op)
         ctx.check_outcome()
     finally:
-        ctx.entities.close()
+        try:
+            ctx.disable_fail_points()
+        finally:
+            ctx.entities.close()

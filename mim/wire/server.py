@@ -52,6 +52,7 @@ from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.ops.failpoints import fail_command, write_concern_error_reply
 from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
 from ..engine.storage.log import ServerLog, log_of
@@ -109,6 +110,11 @@ _SASL_COMMANDS = ("saslStart", "saslContinue")
 _SLOW_MS = 100  # mongod's default slowms
 
 
+class ClosedByFailPoint(Exception):
+    """The failCommand fail point's ``closeConnection``: the connection ends with no
+    reply to the command."""
+
+
 @dataclass
 class Connection:
     """What the server knows of one client connection."""
@@ -119,6 +125,9 @@ class Connection:
     #: compressors negotiated in the handshake (a request compressed with one of
     #: them is answered compressed the same way)
     compressors: list[str] = field(default_factory=list)
+    #: the client's ``appName`` from its hello metadata (the failCommand fail point's
+    #: ``appName`` filter matches it)
+    app_name: str | None = None
 
     @property
     def remote(self) -> str:
@@ -427,6 +436,8 @@ class WireServer:
             self._log("I", "NETWORK", 22988, f"conn{conn_id}", "Error receiving request from "
                       "client. Ending connection from remote",
                       {"error": str(exc), "remote": connection.remote, "connectionId": conn_id})
+        except ClosedByFailPoint:
+            pass  # mongod ends the session without a reply
         except ProtocolError as exc:
             log.warning("closing connection #%d from %s: %s", conn_id, _format_peer(peer), exc)
         except OSError as exc:
@@ -567,6 +578,12 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
+        failure = fail_command(self.engine, name, connection.app_name)
+        if failure is not None:
+            if failure.close_connection:
+                raise ClosedByFailPoint(name)
+            if failure.error is not None:
+                return failure.error.details
         try:
             reply = run_command(self.engine, request.db, cmd)
         except ServerError as exc:
@@ -579,6 +596,8 @@ class WireServer:
             log.exception("command %r on connection #%d failed", name, conn_id)
             return ServerError(1, f"mim internal error in {name!r}: "
                                   f"{type(exc).__name__}: {exc}").details
+        if failure is not None and failure.write_concern_error is not None:
+            reply = write_concern_error_reply(reply, failure)
         if name in _HELLO_NAMES:
             reply["connectionId"] = conn_id
             self._handshake(cmd, reply, connection)
@@ -620,6 +639,10 @@ class WireServer:
             else:
                 reply["speculativeAuthenticate"] = {k: answer[k] for k in
                                                     ("conversationId", "done", "payload")}
+        client = cmd.get("client")
+        application = client.get("application") if isinstance(client, Mapping) else None
+        if isinstance(application, Mapping) and isinstance(application.get("name"), str):
+            connection.app_name = application["name"]
         if "client" in cmd and not self.quiet:
             self._log("I", "NETWORK", 51800, f"conn{connection.conn_id}", "client metadata",
                       {"remote": connection.remote, "client": f"conn{connection.conn_id}",

@@ -26,7 +26,7 @@ from ..values.deadline import operation_deadline
 from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
-from . import authentication, users  # noqa: F401
+from . import authentication, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply

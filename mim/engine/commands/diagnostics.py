@@ -105,6 +105,14 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
     }
 
 
+#: the server parameters ``getParameter`` reports (mim runs as mongod started with
+#: ``--setParameter enableTestCommands=1``: fail points and test commands are on)
+SERVER_PARAMETERS: dict[str, Any] = {
+    "enableTestCommands": True,
+    "featureCompatibilityVersion": {"version": "7.0"},
+}
+
+
 def _memory_section() -> dict:
     """``serverStatus().mem``: resident and virtual size in MiB (Linux ``/proc``; elsewhere
     ``supported: false`` with no sizes, as mongod answers where it cannot measure)."""
@@ -120,7 +128,13 @@ def _memory_section() -> dict:
 
 @command("getParameter")
 def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
-    return {"featureCompatibilityVersion": {"version": "7.0"}, "ok": 1.0}
+    """``getParameter: "*"`` reports every parameter, ``getParameter: 1`` those named."""
+    if cmd["getParameter"] == "*":
+        return {**SERVER_PARAMETERS, "ok": 1.0}
+    found = {name: value for name, value in SERVER_PARAMETERS.items() if name in cmd}
+    if not found:
+        raise ServerError(72, "no option found to get")
+    return {**found, "ok": 1.0}
 
 
 @command("getCmdLineOpts")

@@ -117,6 +117,9 @@ for _names, _fn in (
         (("killAllSessions", "killAllSessionsByPattern"), _on_cluster("killAnySession")),
         (("startSession", "refreshSessions", "endSessions", "killSessions",
           "commitTransaction", "abortTransaction"), _nothing),
+        # fail_point_cmd.cpp: "No auth needed because it only works when enabled via
+        # command line" (enableTestCommands)
+        (("configureFailPoint", "waitForFailPoint"), _nothing),
 ):
     for _name in _names:
         PRIVILEGE_RULES[_name] = _fn

@@ -1,0 +1,214 @@
+"""Fail points: mongod's fault injection for tests (``configureFailPoint``).
+
+mim runs as ``mongod --setParameter enableTestCommands=1`` does, with the one
+fail point drivers' and users' test suites use: ``failCommand``
+(``src/mongo/db/commands.cpp``, ``CommandHelpers::evaluateFailCommandFailPoint``).
+A fail point has a mode (``off``, ``alwaysOn``, ``{times: n}``, ``{skip: n}``,
+``{activationProbability: p}``, parsed as ``FailPoint::parseBSON`` does) and a
+``data`` document saying which commands fail and how.
+
+Both faces ask :func:`fail_command` before running a command, outside the
+engine's lock (so ``blockConnection`` stalls one client, not the server); it
+answers with a :class:`Failure` the face turns into its own kind of failure
+(a reply, a closed socket, pymongo's ``AutoReconnect``).
+
+Error labels are the data's ``errorLabels`` or none: the label mongod adds on
+its own (RetryableWriteError, ``getErrorLabels``) needs a retryable write, one
+sent with a ``txnNumber``, which a standalone refuses (so pymongo does not
+retry writes against mim; it does retry reads).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..storage.attached import PerServer
+from ..values.errors import ServerError
+from ..values.order import type_name
+
+__all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
+           "write_concern_error_reply"]
+
+#: the message of every error the failCommand fail point raises
+FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
+
+#: commands a fail point never fails (``shouldActivateFailCommandFailPoint``:
+#: "Banned even if in failCommands")
+_NEVER_FAILED = frozenset({"configureFailPoint"})
+
+_INT_MAX = 2 ** 31 - 1
+
+
+@dataclass
+class FailPoint:
+    """One fail point's mode and data (``FailPoint`` in ``util/fail_point.h``)."""
+
+    mode: str = "off"  # off | alwaysOn | times | skip | random
+    value: float = 0
+    data: dict[str, Any] = field(default_factory=dict)
+    times_entered: int = 0
+
+    def document(self) -> dict[str, Any]:
+        modes = {"off": 0, "alwaysOn": 1, "random": 2, "times": 3, "skip": 4}
+        return {"mode": modes[self.mode], "data": self.data, "timesEntered": self.times_entered}
+
+
+class FailPoints:
+    """The fail points of one server, by name (mongod's ``globalFailPointRegistry``)."""
+
+    NAMES = ("failCommand",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._points = {name: FailPoint() for name in self.NAMES}
+
+    def configure(self, name: Any, cmd: Mapping[str, Any]) -> int:
+        """Set fail point ``name`` from a ``configureFailPoint`` command; the number of
+        times it had been entered."""
+        if not isinstance(name, str) or name not in self._points:
+            raise ServerError(266, f"{name} not found")
+        mode, value = _parse_mode(cmd)
+        data = cmd.get("data", {})
+        if "data" in cmd and not isinstance(data, Mapping):
+            raise ServerError(14, "the 'data' option must be a JSON object")
+        with self._lock:
+            point = self._points[name]
+            entered = point.times_entered
+            point.mode, point.value, point.data = mode, value, dict(data)
+            self._lock.notify_all()
+            return entered
+
+    def wait_for(self, name: Any, times_entered: int, deadline: float | None) -> None:
+        """Block until fail point ``name`` has been entered ``times_entered`` times
+        (``waitForFailPoint``)."""
+        if not isinstance(name, str) or name not in self._points:
+            raise ServerError(266, f"{name} not found")
+        with self._lock:
+            while self._points[name].times_entered < times_entered:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise ServerError(50, "operation exceeded time limit")
+                self._lock.wait(remaining)
+
+    def enter(self, name: str, applies: Any) -> dict[str, Any] | None:
+        """The fail point's data if it fires for this evaluation, else None.
+
+        ``applies(data)`` says whether the point concerns this command at all; as in
+        ``FailPoint::executeIf``, a ``times``/``skip`` count moves only when it does."""
+        with self._lock:
+            point = self._points[name]
+            if point.mode == "off" or not applies(point.data):
+                return None
+            if point.mode == "skip" and point.value > 0:
+                point.value -= 1
+                return None
+            if point.mode == "random" and random.random() >= point.value:
+                return None
+            if point.mode == "times":
+                point.value -= 1
+                if point.value <= 0:
+                    point.mode = "off"
+            point.times_entered += 1
+            self._lock.notify_all()
+            return point.data
+
+
+#: ``fail_points_of(server)``: the fail points of an engine server
+fail_points_of: PerServer[FailPoints] = PerServer(FailPoints)
+
+
+def _parse_mode(cmd: Mapping[str, Any]) -> tuple[str, float]:
+    """``FailPoint::parseBSON``'s reading of ``mode``."""
+    if "mode" not in cmd:
+        raise ServerError(20, "When setting a failpoint, you must supply a 'mode'")
+    mode = cmd["mode"]
+    if isinstance(mode, str):
+        if mode in ("off", "alwaysOn"):
+            return mode, 0
+        raise ServerError(2, f"unknown mode: {mode}")
+    if not isinstance(mode, Mapping):
+        raise ServerError(14, "'mode' must be a string or JSON object")
+    for key in ("times", "skip"):
+        if key in mode:
+            count = mode[key]
+            if isinstance(count, bool) or not isinstance(count, (int, float)) \
+                    or count != int(count):
+                raise ServerError(14, f"Expected field \"{key}\" to have numeric type, but "
+                                      f"found {type_name(count)}")
+            if count < 0:
+                raise ServerError(2, f"'{key}' option to 'mode' must be positive")
+            if count > _INT_MAX:
+                raise ServerError(2, f"'{key}' option to 'mode' is too large")
+            return key, int(count)
+    if "activationProbability" in mode:
+        probability = mode["activationProbability"]
+        if isinstance(probability, bool) or not isinstance(probability, (int, float)):
+            raise ServerError(14, "the 'activationProbability' option to 'mode' must be a "
+                                  "double between 0 and 1")
+        if not 0 <= probability <= 1:
+            raise ServerError(2, f"activationProbability must be between 0.0 and 1.0; "
+                                 f"found {probability}")
+        return "random", float(probability)
+    raise ServerError(2, "'mode' must be one of 'off', 'alwaysOn', '{times:n}', '{skip:n}' or "
+                         "'{activationProbability:p}'")
+
+
+@dataclass
+class Failure:
+    """What the failCommand fail point does to one command."""
+
+    close_connection: bool = False
+    #: the error reply (``ok: 0``), or None
+    error: ServerError | None = None
+    #: a ``writeConcernError`` to add to the command's successful reply, or None
+    write_concern_error: dict[str, Any] | None = None
+    #: labels to put on the reply (the data's ``errorLabels``), or None for the default
+    error_labels: list[str] | None = None
+
+
+def fail_command(server: Any, name: str, app_name: str | None) -> Failure | None:
+    """Evaluate the failCommand fail point for command ``name`` sent by a client
+    called ``app_name``: None when it does not fire; else what to do (after
+    sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
+    if name in _NEVER_FAILED:
+        return None
+
+    def applies(data: Mapping[str, Any]) -> bool:
+        commands = data.get("failCommands")
+        if not isinstance(commands, list) or name not in commands:
+            return False
+        return "appName" not in data or data["appName"] == app_name
+
+    data = fail_points_of(server).enter("failCommand", applies)
+    if data is None:
+        return None
+    if data.get("blockConnection"):
+        time.sleep(max(0, data.get("blockTimeMS", 0)) / 1000)
+    labels = data.get("errorLabels")
+    failure = Failure(error_labels=list(labels) if isinstance(labels, list) else None)
+    if data.get("closeConnection"):
+        failure.close_connection = True
+        return failure
+    if "writeConcernError" in data:
+        failure.write_concern_error = dict(data["writeConcernError"])
+    if "errorCode" in data:
+        code = int(data["errorCode"])
+        extra = {"errorLabels": failure.error_labels} if failure.error_labels is not None \
+            else {}
+        failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)
+    return failure if failure.error or failure.write_concern_error else None
+
+
+def write_concern_error_reply(reply: dict[str, Any], failure: Failure) -> dict[str, Any]:
+    """A successful ``reply`` with the fail point's ``writeConcernError`` added."""
+    assert failure.write_concern_error is not None
+    error = failure.write_concern_error  # passed on as the data gives it
+    reply["writeConcernError"] = error
+    if failure.error_labels is not None:
+        reply["errorLabels"] = failure.error_labels
+    return reply
