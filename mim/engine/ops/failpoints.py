@@ -100,6 +100,8 @@ class FailPoints:
 
         ``applies(data)`` says whether the point concerns this command at all; as in
         ``FailPoint::executeIf``, a ``times``/``skip`` count moves only when it does."""
+        if self._points[name].mode == "off":
+            return None  # the common case, decided without the lock (a read of one attribute)
         with self._lock:
             point = self._points[name]
             if point.mode == "off" or not applies(point.data):

@@ -1,14 +1,12 @@
 """State kept beside an engine server without being part of its data.
 
 A user store, a server log, a cursor registry…: one per :class:`~.store.Server`,
-made on first use and gone with the server (a weak key, so dropping a server
-frees them).
+made on first use and kept on the server itself, so it goes with the server.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -18,16 +16,25 @@ T = TypeVar("T")
 
 
 class PerServer(Generic[T]):
-    """``PerServer(Factory)(server)``: the server's one ``Factory()`` instance."""
+    """``PerServer(Factory)(server)``: the server's one ``Factory()`` instance.
+
+    The instance is kept in the server's own ``_attached`` dict (keyed by this
+    ``PerServer``), so it lives and dies with the server, and the common case — it
+    exists already — is one dict read on the hot path of every operation."""
 
     def __init__(self, factory: Callable[[], T]) -> None:
         self._factory = factory
-        self._instances: "weakref.WeakKeyDictionary[Any, T]" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def __call__(self, server: Any) -> T:
+        attached = server.__dict__.get("_attached")
+        if attached is not None:
+            instance = attached.get(self)
+            if instance is not None:
+                return instance
         with self._lock:
-            instance = self._instances.get(server)
+            attached = server.__dict__.setdefault("_attached", {})
+            instance = attached.get(self)
             if instance is None:
-                instance = self._instances[server] = self._factory()
+                instance = attached[self] = self._factory()
             return instance
