@@ -31,6 +31,18 @@ __all__ = ["Cursor", "CommandCursor", "RawBatchCursor", "RawBatchCommandCursor",
            "fields_list_to_dict"]
 
 
+#: pymongo's legacy query modifiers and the find command fields they become
+QUERY_MODIFIERS = {
+    "$query": "filter", "$orderby": "sort", "$hint": "hint", "$comment": "comment",
+    "$maxScan": "maxScan", "$maxTimeMS": "maxTimeMS", "$max": "max", "$min": "min",
+    "$returnKey": "returnKey", "$showRecordId": "showRecordId", "$showDiskLoc": "showRecordId",
+    "$snapshot": "snapshot",
+}
+#: the fields the in-process find honours (``comment``/``maxTimeMS`` change nothing here)
+FIND_FIELDS = frozenset({"filter", "projection", "sort", "hint", "let", "max", "min",
+                         "returnKey", "showRecordId", "comment", "maxTimeMS"})
+
+
 def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]:
     """Normalise sort/hint arguments the way pymongo does (same errors)."""
     if direction is not None:
@@ -127,6 +139,8 @@ class Cursor(Generic[_DocumentType]):
         self._let = let
         self._max = max
         self._min = min
+        self._return_key = return_key
+        self._show_record_id = show_record_id
         self._session = session
         self._buffer: deque[bytes] | None = None
         self._retrieved = 0
@@ -246,13 +260,17 @@ class Cursor(Generic[_DocumentType]):
                                             "JavaScript, which mim never evaluates"))
 
     def max(self, spec: Any) -> "Cursor[_DocumentType]":
+        if not isinstance(spec, (list, tuple)):
+            raise TypeError(f"spec must be an instance of list or tuple, not {type(spec)}")
         self._check_okay_to_chain()
-        self._max = spec
+        self._max = dict(spec)
         return self
 
     def min(self, spec: Any) -> "Cursor[_DocumentType]":
+        if not isinstance(spec, (list, tuple)):
+            raise TypeError(f"spec must be an instance of list or tuple, not {type(spec)}")
         self._check_okay_to_chain()
-        self._min = spec
+        self._min = dict(spec)
         return self
 
     def allow_disk_use(self, allow_disk_use: bool) -> "Cursor[_DocumentType]":
@@ -313,23 +331,47 @@ class Cursor(Generic[_DocumentType]):
 
     # -- running -------------------------------------------------------------------
 
+    def _command_fields(self) -> dict[str, Any]:
+        """The find command's fields as pymongo builds them: a filter holding
+        ``$query`` carries legacy modifiers (``$max`` → ``max``, …) beside it."""
+        fields: dict[str, Any] = {
+            "filter": self._filter, "projection": self._projection,
+            "sort": SON(self._sort) if self._sort else None, "hint": self._hint,
+            "let": self._let, "max": self._max or None, "min": self._min or None,
+            "returnKey": self._return_key, "showRecordId": self._show_record_id}
+        if "$query" in self._filter:
+            fields["filter"] = None
+            for key, value in self._filter.items():
+                if key not in ("$explain", "$readPreference"):
+                    fields[QUERY_MODIFIERS.get(key, key)] = value
+        return fields
+
     def _engine_arguments(self) -> dict[str, Any]:
-        coll = self._collection
-        sort = SON(self._sort) if self._sort else None
-        return to_engine(coll.codec_options, filter=self._filter, projection=self._projection,
-                         sort=sort, hint=self._hint if not isinstance(self._hint, str) else None,
-                         let=self._let)
+        """The find command's fields, crossed into the engine's values."""
+        fields = self._command_fields()
+        if (fields["min"] or fields["max"]) and not fields["hint"]:
+            raise InvalidOperation("Passing a 'hint' is required when using the min/max query"
+                                   " option to ensure the query utilizes the correct index")
+        hint = fields.pop("hint")
+        if hint is not None and not isinstance(hint, str):
+            hint = SON(index_list(hint))
+        return to_engine(self._collection.codec_options, hint=hint, **fields)
 
     def _execute(self) -> None:
         coll = self._collection
         args = self._engine_arguments()
-        hint = self._hint if isinstance(self._hint, str) else args.get("hint")
         check_session(coll.database.client, self._session, "find")
         try:
+            unknown = set(args) - FIND_FIELDS
+            if unknown:
+                raise ServerError(40415, f"BSON field 'find.{sorted(unknown)[0]}' is an "
+                                         f"unknown field.")
             docs = crud.find(coll.database.client._server, coll.database.name, coll.name,
                              args.get("filter"), projection=args.get("projection"),
                              sort=args.get("sort"), skip=self._skip, limit=self._limit,
-                             hint=hint, let=args.get("let"))
+                             hint=args.get("hint"), let=args.get("let"), min=args.get("min"),
+                             max=args.get("max"), return_key=bool(args.get("returnKey")),
+                             show_record_id=bool(args.get("showRecordId")))
         except ServerError as exc:
             raise_server_error(exc)
         self._buffer = deque(docs)

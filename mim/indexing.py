@@ -85,7 +85,7 @@ def list_indexes(collection: "Collection") -> CommandCursor:
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
     """``Cursor.explain()``: the find's plan and execution statistics."""
     args = cursor._engine_arguments()
-    hint = cursor._hint if isinstance(cursor._hint, str) else args.get("hint")
+    hint = args.get("hint")
     server = collection._server
     try:
         node = compile_filter(args.get("filter"),

@@ -43,6 +43,20 @@ def optional(cmd: Mapping, field: str, kind: type, expected: str,
     return value
 
 
+def flag(cmd: Mapping, field: str, command_name: str) -> bool:
+    """An IDL ``safeBool`` field: a bool or a number (its truth), else TypeMismatch."""
+    value = cmd.get(field)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) or type(value).__name__ in ("Int64", "Decimal128"):
+        return float(str(value)) != 0
+    raise ServerError(14, f"BSON field '{command_name}.{field}' is the wrong type "
+                          f"'{type_name(value)}', expected types '[bool, long, int, decimal, "
+                          f"double']")  # sic: the server's quote sits inside the bracket
+
+
 def number(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int | None:
     value = cmd.get(field)
     if value is None:

@@ -9,7 +9,7 @@ from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
 from .registry import command
-from .arguments import (batch_size, collection_name, non_negative, number, optional,
+from .arguments import (batch_size, collection_name, flag, non_negative, number, optional,
                         statements)
 from .cursors import cursor_reply
 from ..ops.views import lookup
@@ -24,7 +24,11 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     size = batch_size(cmd, "find")
     sort = optional(cmd, "sort", dict, "object", "find")
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
-                     skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
+                     skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"),
+                     min=optional(cmd, "min", dict, "object", "find"),
+                     max=optional(cmd, "max", dict, "object", "find"),
+                     return_key=flag(cmd, "returnKey", "find"),
+                     show_record_id=flag(cmd, "showRecordId", "find"))
     if cmd.get("tailable"):
         if lookup(server, db, name) is not None:
             raise ServerError(168, "Tailable cursors are not supported in aggregation.")

@@ -33,8 +33,11 @@ def decode_shadow(raw: bytes) -> dict:
 class StoredDocument:
     """One document: its BSON bytes and the engine's decoded view of them."""
 
-    __slots__ = ("raw", "doc")
+    __slots__ = ("raw", "doc", "record_id")
 
-    def __init__(self, raw: bytes, doc: dict) -> None:
+    def __init__(self, raw: bytes, doc: dict, record_id: int = 0) -> None:
         self.raw = raw
         self.doc = doc
+        #: the storage engine's RecordId (``showRecordId``): 1, 2, … in insertion
+        #: order per collection, kept across updates, never reused
+        self.record_id = record_id

@@ -65,6 +65,8 @@ class CollectionData:
         #: the natural order a collection scan returns.
         self.documents: dict[tuple, StoredDocument] = {}
         self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
+        #: the RecordId the last inserted document got
+        self.last_record_id = 0
 
     @property
     def full_name(self) -> str:
@@ -88,10 +90,11 @@ class CollectionData:
         documents = self.documents
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
-        stored = StoredDocument(raw, doc)
+        stored = StoredDocument(raw, doc, self.last_record_id + 1)
         indexes = self.indexes
         indexes.check_insert(stored, key)
         documents[key] = stored
+        self.last_record_id = stored.record_id
         indexes.add(stored, key)
         listeners = self.database.server.listeners
         if listeners:
@@ -104,7 +107,7 @@ class CollectionData:
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
-        new = StoredDocument(raw, doc)
+        new = StoredDocument(raw, doc, old.record_id)
         self.indexes.check_replace(old, new)
         self.indexes.remove(old)
         self.documents[key] = new

@@ -72,6 +72,7 @@ CODE_NAMES: dict[int, str] = {
     251: "NoSuchTransaction",
     263: "OperationNotSupportedInTransaction",
     276: "IndexBuildAborted",
+    291: "NoQueryExecutionPlans",
     292: "QueryExceededMemoryLimitNoDiskUseAllowed",
     334: "MechanismUnavailable",
     10334: "BSONObjectTooLarge",
