@@ -20,6 +20,7 @@ from .boundary import decode, raise_server_error, to_engine
 from .engine.ops import crud
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
+from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .session import check_session
 
 if TYPE_CHECKING:
@@ -38,9 +39,9 @@ QUERY_MODIFIERS = {
     "$returnKey": "returnKey", "$showRecordId": "showRecordId", "$showDiskLoc": "showRecordId",
     "$snapshot": "snapshot",
 }
-#: the fields the in-process find honours (``comment``/``maxTimeMS`` change nothing here)
+#: the find fields a ``$query`` spec may carry that the in-process find honours
 FIND_FIELDS = frozenset({"filter", "projection", "sort", "hint", "let", "max", "min",
-                         "returnKey", "showRecordId", "comment", "maxTimeMS"})
+                         "returnKey", "showRecordId"})
 
 
 def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]:
@@ -362,10 +363,13 @@ class Cursor(Generic[_DocumentType]):
         args = self._engine_arguments()
         check_session(coll.database.client, self._session, "find")
         try:
-            unknown = set(args) - FIND_FIELDS
-            if unknown:
-                raise ServerError(40415, f"BSON field 'find.{sorted(unknown)[0]}' is an "
-                                         f"unknown field.")
+            unknown = first_unknown(args, COMMAND_FIELDS["find"])
+            if unknown is not None:
+                raise unknown_field("find", unknown)
+            honoured = first_unknown(args, FIND_FIELDS)
+            if honoured is not None:
+                raise ServerError(238, f"find option {honoured!r} is not supported by mim's "
+                                       f"in-process client")
             docs = crud.find(coll.database.client._server, coll.database.name, coll.name,
                              args.get("filter"), projection=args.get("projection"),
                              sort=args.get("sort"), skip=self._skip, limit=self._limit,

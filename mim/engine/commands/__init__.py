@@ -26,6 +26,7 @@ from ..values.errors import ServerError
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
 from . import authentication, users  # noqa: F401
 from .arguments import check_collation
+from .fields import check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
 from .registry import COMMANDS, DRIVER_FIELDS, command
@@ -46,6 +47,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd or "readConcern" in cmd:
         # session fields, as a standalone mongod takes them (no transactions, no snapshots)
         admit_session(server, name, cmd)
+    check_fields(name, cmd)
     if "collation" in cmd:
         check_collation(cmd["collation"])
     return handler(server, db, cmd)

@@ -9,6 +9,7 @@ from typing import Any
 from ..languages.collation import check_collation
 from ..values.errors import ServerError
 from ..values.order import type_name
+from .fields import check_statement_fields
 
 __all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
            "non_negative", "statements", "batch_size", "cursor_batch_size"]
@@ -97,6 +98,7 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
                                   f"type '{type_name(statement)}', expected type "
                                   f"'object'")
         if field != "documents":
+            check_statement_fields(command_name, field, statement)
             check_collation(statement.get("collation"))
             for key in ("q", "u") if field == "updates" else ("q",):
                 if key not in statement:
