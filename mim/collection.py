@@ -332,8 +332,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         common.validate_is_mapping("filter", filter)
         statement = self._delete_statement(filter, limit, hint, collation)
         if let is not None:
-            statement["let"] = self._engine(let=let).get("let")
-        reply = self._run_write(crud.delete, [statement], True)
+            common.validate_is_mapping("let", let)
+        reply = self._run_write(crud.delete, [statement], True,
+                                self._engine(let=let).get("let"))
         if not self._acknowledged:
             return DeleteResult(reply, False)
         raise_write_errors(reply)

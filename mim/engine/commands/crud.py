@@ -82,7 +82,7 @@ def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "delete")
     reply = crud.delete(server, db, name, statements(cmd, "deletes", "delete"),
-                        bool(cmd.get("ordered", True)))
+                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"))
     reply["ok"] = 1.0
     return reply
 

@@ -36,6 +36,7 @@ from . import views
 from .aggregate import run_pipeline
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
+from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
@@ -346,6 +347,10 @@ class _CompiledUpdate:
 def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: bool = True,
            let: Mapping | None = None) -> dict:
     """The ``update`` command: ``{"n", "nModified", "upserted"?, "writeErrors"?}``."""
+    for statement in updates:
+        if isinstance(statement.get("u"), list):
+            # parsed with the command: a bad stage fails the whole command
+            lite_parse(statement["u"])
     n = n_modified = 0
     upserted: list[dict] = []
     errors: list[dict] = []
@@ -408,10 +413,15 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
 
 
 def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
-           ordered: bool = True) -> dict:
-    """The ``delete`` command: ``{"n", "writeErrors"?}``; ``limit`` 1 deletes one."""
+           ordered: bool = True, let: Mapping | None = None) -> dict:
+    """The ``delete`` command: ``{"n", "writeErrors"?}``; ``limit`` 1 deletes one.
+    ``let`` (the command's) defines variables every statement's filter may use."""
     n = 0
     errors: list[dict] = []
+    try:
+        let = evaluate_let(let)
+    except ServerError as exc:
+        return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
     with server.lock:
         for index, statement in enumerate(deletes):
             try:
@@ -419,8 +429,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 if limit not in (0, 1):
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
-                node = _compile_query(statement.get("q") or {},
-                                      evaluate_let(statement.get("let")))
+                node = _compile_query(statement.get("q") or {}, let)
                 views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
                 if collection is None:
