@@ -516,22 +516,25 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def create_index(self, keys: Any, session: Any = None, comment: Any = None,
                      **kwargs: Any) -> str:
         check_session(self._database.client, session, "createIndexes")
-        return create_indexes(self, [index_model(keys, **kwargs)])[0]
+        # as pymongo: these two are command options, the rest describe the index
+        options = {key: kwargs.pop(key) for key in ("maxTimeMS", "commitQuorum")
+                   if key in kwargs}
+        return create_indexes(self, [index_model(keys, **kwargs)], **options)[0]
 
     def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
                        **kwargs: Any) -> list[str]:
         common.validate_list("indexes", indexes)
         check_session(self._database.client, session, "createIndexes")
-        return create_indexes(self, indexes)
+        return create_indexes(self, indexes, **kwargs)
 
     def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
                    **kwargs: Any) -> None:
         check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, index_or_name)
+        drop_index(self, index_or_name, **kwargs)
 
     def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
         check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, "*")
+        drop_index(self, "*", **kwargs)
 
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
         check_session(self._database.client, session, "listIndexes")

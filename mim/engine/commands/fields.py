@@ -56,6 +56,10 @@ COMMAND_FIELDS: dict[str, frozenset[str]] = {name: frozenset(fields) for name, f
                       "arrayFilters", "remove", "update", "new", "upsert",
                       "bypassDocumentValidation", "let", "runtimeConstants",
                       "encryptionInformation", "sampleId", "$_fromRouter"),
+    "dropIndexes": ("dropIndexes", "index", "collectionUUID", "isTimeseriesNamespace"),
+    "deleteIndexes": ("deleteIndexes", "index", "collectionUUID", "isTimeseriesNamespace"),
+    "createIndexes": ("createIndexes", "indexes", "commitQuorum", "ignoreUnknownIndexOptions",
+                      "isTimeseriesNamespace", "collectionUUID", "returnOnStart"),
 }.items()}
 COMMAND_FIELDS["findandmodify"] = COMMAND_FIELDS["findAndModify"] | {"findandmodify"}
 
