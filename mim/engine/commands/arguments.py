@@ -14,8 +14,16 @@ from .fields import check_statement_fields
 __all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
            "non_negative", "statements", "batch_size", "cursor_batch_size"]
 
+def check_hint(holder: Mapping[str, Any]) -> None:
+    """The IDL ``indexHint`` type: a name or a key pattern (null included, else 9)."""
+    if "hint" in holder and not isinstance(holder["hint"], (str, Mapping)):
+        raise ServerError(9, "Hint must be a string or an object")
+
+
 def collection_name(cmd: Mapping[str, Any], name: str) -> str:
-    value = cmd[name]
+    """The collection a command names: its first field's value, under whichever of
+    the command's registered names it was sent (``collStats`` or ``collstats``)."""
+    value = cmd[name] if name in cmd else next(iter(cmd.values()))
     if not isinstance(value, str):
         raise ServerError(2, f"collection name has invalid type {type_name(value)}")
     return value
@@ -99,6 +107,7 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
                                   f"'object'")
         if field != "documents":
             check_statement_fields(command_name, field, statement)
+            check_hint(statement)
             check_collation(statement.get("collation"))
             for key in ("q", "u") if field == "updates" else ("q",):
                 if key not in statement:

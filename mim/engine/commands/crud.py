@@ -24,7 +24,8 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     size = batch_size(cmd, "find")
     sort = optional(cmd, "sort", dict, "object", "find")
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
-                     skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"),
+                     skip=skip, limit=limit, hint=cmd.get("hint"),
+                     let=optional(cmd, "let", dict, "object", "find"),
                      min=optional(cmd, "min", dict, "object", "find"),
                      max=optional(cmd, "max", dict, "object", "find"),
                      return_key=flag(cmd, "returnKey", "find"),
@@ -95,7 +96,7 @@ def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
         remove=bool(cmd.get("remove", False)), update=cmd.get("update"),
         new=bool(cmd.get("new", False)), fields=cmd.get("fields"),
         upsert=bool(cmd.get("upsert", False)), array_filters=cmd.get("arrayFilters"),
-        hint=cmd.get("hint"), let=cmd.get("let"))
+        hint=cmd.get("hint"), let=optional(cmd, "let", dict, "object", "findAndModify"))
     value = reply["value"]
     reply["value"] = decode_shadow(value) if value is not None else None
     reply["ok"] = 1.0
