@@ -536,6 +536,37 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "dropIndexes")
         drop_index(self, "*", **kwargs)
 
+    # -- Atlas Search indexes: a 7.0 community server has none of these commands ----
+
+    def create_search_index(self, model: Any, session: Any = None, comment: Any = None,
+                            **kwargs: Any) -> str:
+        self._database.command({"createSearchIndexes": self._name, "indexes": [model]},
+                               session=session, comment=comment, **kwargs)
+        raise AssertionError("unreachable: the server has no createSearchIndexes")
+
+    def create_search_indexes(self, models: list[Any], session: Any = None,
+                              comment: Any = None, **kwargs: Any) -> list[str]:
+        self._database.command({"createSearchIndexes": self._name, "indexes": list(models)},
+                               session=session, comment=comment, **kwargs)
+        raise AssertionError("unreachable: the server has no createSearchIndexes")
+
+    def drop_search_index(self, name: str, session: Any = None, comment: Any = None,
+                          **kwargs: Any) -> None:
+        self._database.command({"dropSearchIndex": self._name, "name": name},
+                               session=session, comment=comment, **kwargs)
+
+    def update_search_index(self, name: str, definition: Mapping[str, Any],
+                            session: Any = None, comment: Any = None, **kwargs: Any) -> None:
+        self._database.command({"updateSearchIndex": self._name, "name": name,
+                                "definition": definition},
+                               session=session, comment=comment, **kwargs)
+
+    def list_search_indexes(self, name: str | None = None, session: Any = None,
+                            comment: Any = None, **kwargs: Any) -> CommandCursor:
+        stage: dict[str, Any] = {"name": name} if name is not None else {}
+        return self.aggregate([{"$listSearchIndexes": stage}], session=session,
+                              comment=comment, **kwargs)
+
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
         check_session(self._database.client, session, "listIndexes")
         return list_indexes(self)

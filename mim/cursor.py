@@ -140,6 +140,7 @@ class Cursor(Generic[_DocumentType]):
         self._let = let
         self._max = max
         self._min = min
+        self._max_scan = max_scan
         self._return_key = return_key
         self._show_record_id = show_record_id
         self._session = session
@@ -219,6 +220,12 @@ class Cursor(Generic[_DocumentType]):
             raise TypeError("max_time_ms must be an integer or None")
         self._check_okay_to_chain()
         self._max_time_ms = max_time_ms
+        return self
+
+    def max_scan(self, max_scan: int | None) -> "Cursor[_DocumentType]":
+        """Deprecated in pymongo; sent as ``maxScan``, which 7.0 refuses (40415)."""
+        self._check_okay_to_chain()
+        self._max_scan = max_scan
         return self
 
     def max_await_time_ms(self, max_await_time_ms: int | None) -> "Cursor[_DocumentType]":
@@ -339,7 +346,8 @@ class Cursor(Generic[_DocumentType]):
             "filter": self._filter, "projection": self._projection,
             "sort": SON(self._sort) if self._sort else None, "hint": self._hint,
             "let": self._let, "max": self._max or None, "min": self._min or None,
-            "returnKey": self._return_key, "showRecordId": self._show_record_id}
+            "returnKey": self._return_key, "showRecordId": self._show_record_id,
+            "maxScan": self._max_scan or None}
         if "$query" in self._filter:
             fields["filter"] = None
             for key, value in self._filter.items():
