@@ -119,6 +119,19 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
             "scheme": scheme}
 
 
+def refuse_event_listeners(listeners: Any) -> None:
+    """The in-process client runs no pymongo connection, monitor or pool, so it has
+    no monitoring events to publish: listeners are refused, not silently ignored.
+    :func:`mim.driver_client` is a real pymongo client on mim, in process, whose
+    listeners see every command, server, heartbeat and pool event."""
+    if listeners:
+        names = sorted({type(listener).__name__ for listener in listeners})
+        raise ConfigurationError(
+            f"mim.MongoClient publishes no monitoring events, so event_listeners "
+            f"({', '.join(names)}) would never be called; use mim.driver_client(...), a real "
+            f"pymongo MongoClient on mim in process, to monitor commands")
+
+
 class _ClientBulkChecks:
     """pymongo's client-bulk protocol, keeping only its client-side validation."""
 
@@ -178,6 +191,7 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             kwargs, uri_options, nodes, username, password, document_class=document_class,
             tz_aware=tz_aware, connect=connect, type_registry=type_registry)
         self._options = self._client_options._ClientOptions__options
+        refuse_event_listeners(self._options.get("event_listeners"))
         options = self._client_options
         self._set_options(options.codec_options, options.read_preference,
                           options.write_concern, options.read_concern)

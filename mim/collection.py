@@ -23,6 +23,7 @@ from .boundary import (command_error, decode, raise_server_error, raise_write_er
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
 from .engine.ops import catalog, crud
+from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import bulk_command, check_session
@@ -52,6 +53,19 @@ def validate_collection_name(name: Any) -> None:
 
 
 _validate_document = common.validate_is_document_type
+
+
+def refuse_unhonoured(command_name: str, options: Mapping[str, Any]) -> None:
+    """Keywords pymongo would put into ``command_name``'s document: one the server
+    does not know fails as it does (40415); one it knows but mim's in-process
+    client does not honour is refused (238) rather than ignored."""
+    unknown = first_unknown(options, COMMAND_FIELDS[command_name])
+    if unknown is not None:
+        raise_server_error(unknown_field(command_name, unknown))
+    left = [key for key in options if key not in ("maxTimeMS", "comment")]
+    if left:
+        raise_server_error(ServerError(238, f"{command_name} option {left[0]!r} is not "
+                                            f"supported by mim's in-process client"))
 
 
 class Collection(OptionsCarrier, Generic[_DocumentType]):
@@ -375,6 +389,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         limit = kwargs.pop("limit", 0)
         hint = kwargs.pop("hint", None)
         self._check_collation(kwargs.pop("collation", None))
+        refuse_unhonoured("aggregate", kwargs)
         if isinstance(skip, bool) or not isinstance(skip, int):
             raise_server_error(ServerError(14, "The skip value must be a number"))
         if skip < 0:
@@ -395,6 +410,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def estimated_document_count(self, comment: Any = None, **kwargs: Any) -> int:
         if "session" in kwargs:
             raise ConfigurationError("estimated_document_count does not support sessions")
+        refuse_unhonoured("count", kwargs)
         try:
             # the count command: on a view, its pipeline's documents are counted
             return crud.count(self._server, self._database.name, self._name)
@@ -408,6 +424,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if filter is not None:
             common.validate_is_mapping("filter", filter)
         self._check_collation(kwargs.pop("collation", None))
+        refuse_unhonoured("distinct", kwargs)
         values = self._engine(query=filter)
         check_session(self._database.client, session, "distinct")
         try:
@@ -457,6 +474,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def find_one_and_delete(self, filter: Mapping[str, Any], projection: Any = None,
                             sort: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
+        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
+                                             if k != "collation"})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
                                      collation=kwargs.get("collation"))
@@ -467,6 +486,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                              session: Any = None, let: Any = None, comment: Any = None,
                              **kwargs: Any) -> Any:
         common.validate_ok_for_replace(replacement)
+        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
+                                             if k != "collation"})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
@@ -478,6 +499,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             array_filters: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         common.validate_ok_for_update(update)
+        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
+                                             if k != "collation"})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
