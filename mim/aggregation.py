@@ -13,6 +13,7 @@ from .cursor import CommandCursor
 from .engine.ops.aggregate import run_pipeline
 from .engine.values.errors import ServerError
 from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
+from .engine.values.deadline import operation_deadline
 
 if TYPE_CHECKING:
     from .database import Database
@@ -45,9 +46,9 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     max_time = kwargs.get("maxTimeMS")
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, int)):
         raise TypeError("maxTimeMS must be an integer or None")
+    bypass_validation = bool(kwargs.pop("bypassDocumentValidation", False))
     for key in list(kwargs):
-        if key in ("allowDiskUse", "maxTimeMS", "comment", "bypassDocumentValidation",
-                   "maxAwaitTimeMS"):
+        if key in ("allowDiskUse", "maxTimeMS", "comment", "maxAwaitTimeMS"):
             kwargs.pop(key)
     # what is left goes into the command as pymongo sends it: the server's IDL decides
     unknown = first_unknown(kwargs, COMMAND_FIELDS["aggregate"])
@@ -60,9 +61,11 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
         database.get_collection(collection).codec_options
     values = to_engine(options, pipeline=list(pipeline), let=let, hint=hint)
     try:
-        raws = run_pipeline(database.client._server, database.name, collection,
-                            values.get("pipeline", []), let=values.get("let"),
-                            hint=values.get("hint") if hint is not None else None)
+        with operation_deadline(max_time):
+            raws = run_pipeline(database.client._server, database.name, collection,
+                                values.get("pipeline", []), let=values.get("let"),
+                                hint=values.get("hint") if hint is not None else None,
+                                bypass_validation=bypass_validation)
     except ServerError as exc:
         raise_server_error(exc)
     return CommandCursor(database.get_collection(collection) if collection else None,

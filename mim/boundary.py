@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import bson
 from bson.codec_options import CodecOptions
+from bson.errors import InvalidBSON
 from bson.objectid import ObjectId
 from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout,
                             OperationFailure, WriteError)
@@ -20,7 +21,8 @@ from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout,
 from .engine.values.errors import ServerError
 from .engine.storage.store import ENGINE_CODEC
 
-__all__ = ["to_engine", "decode", "raise_server_error", "raise_write_errors", "check_reply"]
+__all__ = ["to_engine", "encode", "decode", "command_error", "raise_server_error",
+           "raise_write_errors", "too_deep_to_decode"]
 
 
 def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
@@ -31,8 +33,32 @@ def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
     copied = _plain_copy(present, 0)
     if copied is not _NOT_PLAIN:
         return copied
-    raw = bson.encode(present, codec_options=codec_options)
-    return bson.decode(raw, ENGINE_CODEC)
+    raw = encode(present, codec_options)
+    try:
+        return bson.decode(raw, ENGINE_CODEC)
+    except (RecursionError, InvalidBSON) as exc:
+        if not too_deep_to_decode(exc):
+            raise
+        raise_server_error(_TOO_DEEP)
+
+
+def too_deep_to_decode(exc: Exception) -> bool:
+    """True for the decoder's way of saying a document nests beyond its
+    recursion (a RecursionError, or InvalidBSON wrapping one)."""
+    return isinstance(exc, RecursionError) or "maximum recursion depth" in str(exc)
+
+
+#: what a server answers for a document nested beyond any BSON depth limit
+_TOO_DEEP = ServerError(15, "BSONObj exceeds maximum nested object depth")
+
+
+def encode(value: Any, codec_options: CodecOptions) -> bytes:
+    """``bson.encode``, except that a value too deep for the encoder's recursion
+    is the server's depth error (15 Overflow), never a RecursionError."""
+    try:
+        return bson.encode(value, codec_options=codec_options)
+    except RecursionError:
+        raise_server_error(_TOO_DEEP)
 
 
 _NOT_PLAIN = object()
@@ -117,11 +143,6 @@ def raise_write_errors(reply: Mapping[str, Any]) -> None:
     if error.get("code") == 11000:
         raise DuplicateKeyError(error.get("errmsg"), 11000, error)
     raise WriteError(error.get("errmsg"), error.get("code"), error)
-
-
-def check_reply(reply: Mapping[str, Any]) -> None:
-    if not reply.get("ok", 1):
-        raise OperationFailure(reply.get("errmsg", ""), reply.get("code"), dict(reply))
 
 
 __all__ += ["ENGINE_CODEC", "command_error"]

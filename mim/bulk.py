@@ -18,7 +18,7 @@ from pymongo import common
 from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
-from .boundary import raise_server_error
+from .boundary import encode, raise_server_error
 from .engine.ops import crud
 from .engine.values.errors import ServerError
 
@@ -40,10 +40,13 @@ def reject_update_sort(sort: Any) -> None:
 class BulkWriter:
     """Collects operations (pymongo's bulk protocol) and executes them."""
 
-    def __init__(self, collection: "Collection", ordered: bool = True, let: Any = None) -> None:
+    def __init__(self, collection: "Collection", ordered: bool = True, let: Any = None,
+                 bypass_validation: bool = False) -> None:
         self.collection = collection
         self.ordered = ordered
         self.let = let
+        #: ``bypass_document_validation``: skip the collection's validator
+        self.bypass_validation = bypass_validation
         self.ops: list[tuple[int, Any, Any]] = []  # (kind, engine statement, op for errors)
 
     # -- pymongo's _Bulk protocol -------------------------------------------------
@@ -53,14 +56,14 @@ class BulkWriter:
             # the common case, without the ABC isinstance checks
             if "_id" not in document:
                 document["_id"] = ObjectId()
-            raw = bson.encode(document, codec_options=self.collection.codec_options)
+            raw = encode(document, self.collection.codec_options)
         else:
             if not validated:
                 common.validate_is_document_type("document", document)
             if not isinstance(document, RawBSONDocument) and "_id" not in document:
                 document["_id"] = ObjectId()
-            raw = document.raw if isinstance(document, RawBSONDocument) else bson.encode(
-                document, codec_options=self.collection.codec_options)
+            raw = document.raw if isinstance(document, RawBSONDocument) else encode(
+                document, self.collection.codec_options)
         self.ops.append((_INSERT, raw, document))
 
     def add_update(self, selector: Any, update: Any, multi: bool, upsert: bool | None = None,
@@ -127,7 +130,7 @@ class BulkWriter:
                 batch = indexed[position:end]
                 try:
                     reply = crud.insert(server, db, name, [op[1] for _, op in batch],
-                                        self.ordered)
+                                        self.ordered, self.bypass_validation)
                 except ServerError as exc:
                     raise_server_error(exc)
                 result["nInserted"] += reply["n"]
@@ -142,7 +145,8 @@ class BulkWriter:
             position += 1
             try:
                 if kind == _UPDATE:
-                    reply = crud.update(server, db, name, [statement], True, let)
+                    reply = crud.update(server, db, name, [statement], True, let,
+                                        self.bypass_validation)
                     upserted = reply.get("upserted", [])
                     result["nMatched"] += reply["n"] - len(upserted)
                     result["nModified"] += reply["nModified"]

@@ -18,13 +18,14 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import (command_error, decode, raise_server_error, raise_write_errors,
+from .boundary import (command_error, decode, encode, raise_server_error, raise_write_errors,
                        to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
 from .engine.ops import catalog, crud
 from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.errors import ServerError
+from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
 from .session import bulk_command, check_session
 from .bulk import BulkWriter, reject_update_sort
@@ -66,6 +67,16 @@ def refuse_unhonoured(command_name: str, options: Mapping[str, Any]) -> None:
     if left:
         raise_server_error(ServerError(238, f"{command_name} option {left[0]!r} is not "
                                             f"supported by mim's in-process client"))
+
+
+#: findAndModify keywords the in-process client carries into the operation itself
+_FIND_AND_MODIFY_HONOURED = frozenset({"collation", "bypassDocumentValidation"})
+
+
+def _bypass(kwargs: Mapping[str, Any]) -> bool:
+    """``bypassDocumentValidation`` passed through ``find_one_and_*``'s command
+    keyword arguments, as pymongo sends it."""
+    return bool(kwargs.get("bypassDocumentValidation", False))
 
 
 class Collection(OptionsCarrier, Generic[_DocumentType]):
@@ -202,7 +213,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             return document.raw
         if "_id" not in document:
             document["_id"] = ObjectId()
-        return bson.encode(document, codec_options=self._codec_options)
+        return encode(document, self._codec_options)
 
     def insert_one(self, document: Any, bypass_document_validation: bool | None = None,
                    session: Any = None, comment: Any = None) -> InsertOneResult:
@@ -210,7 +221,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             _validate_document("document", document)
         raw = self._prepare_insert(document)
         check_session(self._database.client, session, "insert", self._write_concern)
-        reply = self._run_write(crud.insert, [raw], True)
+        reply = self._run_write(crud.insert, [raw], True,
+                                bypass_validation=bool(bypass_document_validation))
         if not self._write_concern.acknowledged:
             return InsertOneResult(document.get("_id"), False)
         if "writeErrors" in reply:
@@ -236,7 +248,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
         check_session(self._database.client, session, "insert", self._write_concern)
-        writer = BulkWriter(self, ordered)
+        writer = BulkWriter(self, ordered,
+                            bypass_validation=bool(bypass_document_validation))
         for document in documents:
             writer.add_insert(document, validated=True)
         writer.execute(())
@@ -246,13 +259,15 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _update(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                 array_filters: Any = None, hint: Any = None, let: Any = None,
-                collation: Any = None, sort: Any = None) -> UpdateResult:
+                collation: Any = None, sort: Any = None,
+                bypass_validation: bool = False) -> UpdateResult:
         reject_update_sort(sort)
         statement = self._update_statement(filter, update, multi=multi, upsert=upsert,
                                            array_filters=array_filters, hint=hint,
                                            collation=collation, sort=sort)
         reply = self._run_write(crud.update, [statement], True,
-                                self._engine(let=let).get("let"))
+                                self._engine(let=let).get("let"),
+                                bypass_validation=bypass_validation)
         if not self._acknowledged:
             return UpdateResult(reply, False)
         raise_write_errors(reply)
@@ -304,7 +319,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         common.validate_ok_for_replace(replacement)
         check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
-                            let=let, collation=collation, sort=sort)
+                            let=let, collation=collation, sort=sort,
+                            bypass_validation=bool(bypass_document_validation))
 
     def update_one(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                    bypass_document_validation: bool | None = None, collation: Any = None,
@@ -315,7 +331,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
-                            collation=collation, sort=sort)
+                            collation=collation, sort=sort,
+                            bypass_validation=bool(bypass_document_validation))
 
     def update_many(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                     array_filters: Any = None, bypass_document_validation: bool | None = None,
@@ -326,7 +343,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=True, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
-                            collation=collation)
+                            collation=collation,
+                            bypass_validation=bool(bypass_document_validation))
 
     # -- deletes ------------------------------------------------------------------
 
@@ -388,6 +406,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         skip = kwargs.pop("skip", 0)
         limit = kwargs.pop("limit", 0)
         hint = kwargs.pop("hint", None)
+        max_time_ms = kwargs.pop("maxTimeMS", None)
         self._check_collation(kwargs.pop("collation", None))
         refuse_unhonoured("aggregate", kwargs)
         if isinstance(skip, bool) or not isinstance(skip, int):
@@ -402,8 +421,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         values = self._engine(filter=filter)
         check_session(self._database.client, session, "aggregate")
         try:
-            return crud.count(self._server, self._database.name, self._name,
-                              values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
+            with operation_deadline(max_time_ms):
+                return crud.count(self._server, self._database.name, self._name,
+                                  values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
         except ServerError as exc:
             raise_server_error(exc)
 
@@ -424,12 +444,14 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if filter is not None:
             common.validate_is_mapping("filter", filter)
         self._check_collation(kwargs.pop("collation", None))
+        max_time_ms = kwargs.pop("maxTimeMS", None)
         refuse_unhonoured("distinct", kwargs)
         values = self._engine(query=filter)
         check_session(self._database.client, session, "distinct")
         try:
-            found = crud.distinct(self._server, self._database.name, self._name, key,
-                                  values.get("query"))
+            with operation_deadline(max_time_ms):
+                found = crud.distinct(self._server, self._database.name, self._name, key,
+                                      values.get("query"))
         except ServerError as exc:
             raise_server_error(exc)
         # values cross back through BSON so they come out in the caller's codec
@@ -441,7 +463,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _find_and_modify(self, filter: Any, projection: Any, sort: Any, upsert: bool | None = None,
                          return_document: bool = ReturnDocument.BEFORE, array_filters: Any = None,
                          hint: Any = None, let: Any = None, remove: bool = False,
-                         update: Any = None, collation: Any = None) -> Any:
+                         update: Any = None, collation: Any = None,
+                         bypass_validation: bool = False) -> Any:
         common.validate_is_mapping("filter", filter)
         if not isinstance(return_document, bool):
             raise ValueError("return_document must be ReturnDocument.BEFORE or "
@@ -463,7 +486,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 sort=values.get("sort"), remove=remove, update=values.get("update"),
                 new=return_document, fields=values.get("fields"), upsert=bool(upsert),
                 array_filters=values.get("arrayFilters"), hint=values.get("hint"),
-                let=values.get("let"))
+                let=values.get("let"), bypass_validation=bypass_validation)
         except ServerError as exc:
             raise command_error(exc) from None
         value = reply["value"]
@@ -475,7 +498,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             sort: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
-                                             if k != "collation"})
+                                             if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
                                      collation=kwargs.get("collation"))
@@ -487,11 +510,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                              **kwargs: Any) -> Any:
         common.validate_ok_for_replace(replacement)
         refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
-                                             if k != "collation"})
+                                             if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
-                                     collation=kwargs.get("collation"))
+                                     collation=kwargs.get("collation"),
+                                     bypass_validation=_bypass(kwargs))
 
     def find_one_and_update(self, filter: Mapping[str, Any], update: Any, projection: Any = None,
                             sort: Any = None, upsert: bool = False,
@@ -500,11 +524,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         common.validate_ok_for_update(update)
         refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
-                                             if k != "collation"})
+                                             if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
-                                     update=update, collation=kwargs.get("collation"))
+                                     update=update, collation=kwargs.get("collation"),
+                                     bypass_validation=_bypass(kwargs))
 
     # -- bulk ---------------------------------------------------------------------
 
@@ -513,7 +538,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    comment: Any = None, let: Any = None) -> Any:
         common.validate_list("requests", requests)
         check_session(self._database.client, session, bulk_command(requests), self._write_concern)
-        return BulkWriter(self, ordered, let=let).execute(list(requests))
+        return BulkWriter(self, ordered, let=let,
+                          bypass_validation=bool(bypass_document_validation)
+                          ).execute(list(requests))
 
     # -- aggregation --------------------------------------------------------------
 

@@ -9,6 +9,7 @@ that are decoded one at a time with the collection's codec options.
 from __future__ import annotations
 
 import copy
+import functools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -21,6 +22,7 @@ from .engine.ops import crud
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
 from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
+from .engine.values.deadline import operation_deadline
 from .session import check_session
 
 if TYPE_CHECKING:
@@ -370,6 +372,16 @@ class Cursor(Generic[_DocumentType]):
         coll = self._collection
         args = self._engine_arguments()
         check_session(coll.database.client, self._session, "find")
+        # a ``$maxTimeMS`` modifier in a ``$query`` spec is the find's maxTimeMS too
+        max_time_ms = args.pop("maxTimeMS", None)
+        if max_time_ms is None:
+            max_time_ms = self._max_time_ms
+        run = functools.partial(crud.find, coll.database.client._server, coll.database.name,
+                                coll.name, args.get("filter"), projection=args.get("projection"),
+                                sort=args.get("sort"), skip=self._skip, limit=self._limit,
+                                hint=args.get("hint"), let=args.get("let"), min=args.get("min"),
+                                max=args.get("max"), return_key=bool(args.get("returnKey")),
+                                show_record_id=bool(args.get("showRecordId")))
         try:
             unknown = first_unknown(args, COMMAND_FIELDS["find"])
             if unknown is not None:
@@ -378,12 +390,11 @@ class Cursor(Generic[_DocumentType]):
             if honoured is not None:
                 raise ServerError(238, f"find option {honoured!r} is not supported by mim's "
                                        f"in-process client")
-            docs = crud.find(coll.database.client._server, coll.database.name, coll.name,
-                             args.get("filter"), projection=args.get("projection"),
-                             sort=args.get("sort"), skip=self._skip, limit=self._limit,
-                             hint=args.get("hint"), let=args.get("let"), min=args.get("min"),
-                             max=args.get("max"), return_key=bool(args.get("returnKey")),
-                             show_record_id=bool(args.get("showRecordId")))
+            if max_time_ms is None:  # the common case pays nothing for maxTimeMS
+                docs = run()
+            else:
+                with operation_deadline(max_time_ms):
+                    docs = run()
         except ServerError as exc:
             raise_server_error(exc)
         self._buffer = deque(docs)
@@ -430,8 +441,6 @@ class Cursor(Generic[_DocumentType]):
                 if limit < 0:
                     raise IndexError("stop index must be greater than start index for slice "
                                      f"{index!r}")
-                if limit == 0:
-                    self._empty = True
             else:
                 limit = 0
             self._skip = skip

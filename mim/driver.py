@@ -155,6 +155,8 @@ class _Exchange:
         self.conn_id = next(wire._connection_ids)
         wire.total_connections += 1
         self.pending = bytearray()
+        # what the connection negotiates and who it authenticates as, across messages
+        self.state = wire.connection_state(self.conn_id)
 
     def messages(self, data: bytes) -> list[bytes]:
         """The whole messages ``data`` completes (a message may arrive in pieces)."""
@@ -171,7 +173,7 @@ class _Exchange:
         return out
 
     def answer(self, message: bytes) -> bytes | None:
-        return self.wire.handle_message(message, self.conn_id)
+        return self.wire.handle_message(message, self.conn_id, self.state)
 
 
 # A descriptor that never becomes readable, for pymongo's idle-connection check
@@ -379,10 +381,9 @@ def set_dynamic_router(router: Callable[[Address], Server | None] | None) -> Non
 
 # -- the factories ----------------------------------------------------------------------------
 
-def _engine_and_uri(host: Any, port: Any, server: Server | None) -> tuple[Server, list[str]]:
-    """The mim server a driver client talks to (the one ``mim.MongoClient`` with the
-    same address uses, unless ``server`` is given) and ``host`` re-aimed at the
-    private in-process address bound to it."""
+def _private_uri(host: Any, port: Any, server: Server | None) -> str:
+    """``host`` re-aimed at a private in-process address, bound to the mim server
+    ``mim.MongoClient`` uses for the same address (or to ``server``)."""
     default_port = port if isinstance(port, int) else MongoClient.PORT
     entities = [host] if isinstance(host, str) else list(host or [MongoClient.HOST])
     nodes: list[Address] = []
@@ -399,8 +400,7 @@ def _engine_and_uri(host: Any, port: Any, server: Server | None) -> tuple[Server
     engine = server if server is not None else get_server(_server_key(scheme, nodes))
     name = f"mim-{next(_NAMES)}.{_DOMAIN}"
     route((name, 27017), engine)
-    uris = [_reaim(uri, name) for uri in rewritten] or [f"{name}:27017"]
-    return engine, uris[:1]
+    return _reaim(rewritten[0], name) if rewritten else f"{name}:27017"
 
 
 def _reaim(uri: str, host: str) -> str:
@@ -429,8 +429,7 @@ def driver_client(host: str | Sequence[str] | None = None, port: int | None = No
     """
     install()
     _check_options(kwargs)
-    _engine, uris = _engine_and_uri(host, port, server)
-    return pymongo.MongoClient(uris[0], **kwargs)
+    return pymongo.MongoClient(_private_uri(host, port, server), **kwargs)
 
 
 def driver_async_client(host: str | Sequence[str] | None = None, port: int | None = None, *,
@@ -438,15 +437,4 @@ def driver_async_client(host: str | Sequence[str] | None = None, port: int | Non
     """A real :class:`pymongo.AsyncMongoClient` on mim, in process (see :func:`driver_client`)."""
     install()
     _check_options(kwargs)
-    _engine, uris = _engine_and_uri(host, port, server)
-    return pymongo.AsyncMongoClient(uris[0], **kwargs)
-
-
-def engine_of(client: Any) -> Server | None:
-    """The mim server behind a driver client (None for a client on the network)."""
-    for address in getattr(client, "_topology_settings").seeds:
-        wire = _wire_for_address(address)
-        if wire is not None:
-            return wire.engine
-    return None
-
+    return pymongo.AsyncMongoClient(_private_uri(host, port, server), **kwargs)

@@ -13,9 +13,9 @@ from pymongo.operations import IndexModel
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor, index_list
 from .engine.values.errors import ServerError
+from .engine.commands import run_command
 from .engine.ops import catalog
 from .engine.storage.store import ENGINE_CODEC
-from .engine.ops.views import check_not_view
 from .engine.languages.matcher import MatchContext, compile_filter
 from .engine.planner import explain_find as explain
 from .engine.commands.fields import check_fields
@@ -70,35 +70,32 @@ def drop_index(collection: "Collection", index_or_name: Any, **kwargs: Any) -> N
     name = index_or_name
     if not isinstance(name, str):
         name = dict(index_list(name))
-    server = collection._server
-    with server.lock:
-        coll = server.get_collection(collection.database.name, collection.name)
-        try:
-            check_fields("dropIndexes", {"dropIndexes": collection.name, "index": name,
-                                         **kwargs})
-            if kwargs:
-                raise ServerError(238, f"dropIndexes option {next(iter(kwargs))!r} is not "
-                                       f"supported by mim's in-process client")
-            if coll is None:
-                return  # the server answers "ns not found", which pymongo ignores here
-            coll.indexes.drop(name)
-        except ServerError as exc:
-            raise_server_error(exc)
+    command = {"dropIndexes": collection.name, "index": name, **kwargs}
+    try:
+        check_fields("dropIndexes", command)
+        left = [key for key in kwargs if key not in ("maxTimeMS", "comment")]
+        if left:
+            raise ServerError(238, f"dropIndexes option {left[0]!r} is not "
+                                   f"supported by mim's in-process client")
+        run_command(collection._server, collection.database.name, command)
+    except ServerError as exc:
+        if exc.code == 26:
+            return  # "ns not found" is one of pymongo's allowable errors here
+        raise_server_error(exc)
 
 
 def list_indexes(collection: "Collection") -> CommandCursor:
-    server = collection._server
-    with server.lock:
-        coll = server.get_collection(collection.database.name, collection.name)
-        if coll is None:
-            try:
-                check_not_view(server, collection.database.name, collection.name)
-            except ServerError as exc:
-                raise_server_error(exc)
-        specs = coll.indexes.list() if coll is not None else []
-    raws = [bson.encode(spec) for spec in specs]
+    """``listIndexes``, run as the command a driver sends; as pymongo does, a
+    collection that does not exist lists no index (NamespaceNotFound, 26)."""
     options = collection.codec_options.with_options(document_class=SON)
-    return CommandCursor(collection, raws, options)
+    try:
+        reply = run_command(collection._server, collection.database.name,
+                            {"listIndexes": collection.name, "cursor": {}})
+    except ServerError as exc:
+        if exc.code != 26:
+            raise_server_error(exc)
+        return CommandCursor(collection, [], options)
+    return CommandCursor(collection, [doc.raw for doc in reply["cursor"]["firstBatch"]], options)
 
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:

@@ -35,7 +35,9 @@ How it works (and why; the README section "Using mim in your tests" has the user
 
 * **GridFS.**  ``gridfs.GridFS`` and ``gridfs.GridFSBucket`` get the same
   ``__new__`` treatment: given a mim database they return
-  :mod:`mim.gridfs`'s classes (same API), otherwise pymongo's own.
+  :mod:`mim.gridfs`'s classes (same API), otherwise pymongo's own;
+  ``gridfs.AsyncGridFS``/``AsyncGridFSBucket`` given a mim async database
+  return :mod:`mim.asynchronous.gridfs`'s.
 
 Patches nest (the innermost one that covers an address decides which server
 a client gets) and every exit restores pymongo exactly, even on error.  The
@@ -55,12 +57,16 @@ from typing import Any, Callable, TypeVar
 import pymongo
 import pymongo.asynchronous.mongo_client
 import pymongo.mongo_client
+from gridfs.asynchronous import grid_file as _pymongo_async_grid_file
 from gridfs.synchronous import grid_file as _pymongo_grid_file
 from pymongo.asynchronous.mongo_client import AsyncMongoClient as _RealAsyncMongoClient
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
+from .asynchronous import AsyncDatabase as _MimAsyncDatabase
 from .asynchronous import AsyncMongoClient as _MimAsyncMongoClient
+from .asynchronous.gridfs import AsyncGridFS as _MimAsyncGridFS
+from .asynchronous.gridfs import AsyncGridFSBucket as _MimAsyncGridFSBucket
 from . import driver
 from .client import MongoClient as _MimMongoClient
 from .client import _server_key, get_server
@@ -348,6 +354,16 @@ def _gridfs_new(real_cls: type, mim_cls_name: str) -> Callable[..., Any]:
     return __new__
 
 
+def _async_gridfs_new(real_cls: type, replacement: type) -> Callable[..., Any]:
+    """``gridfs.AsyncGridFS``/``AsyncGridFSBucket`` given a mim async database."""
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        database = args[0] if args else kwargs.get("database", kwargs.get("db"))
+        if _ACTIVE and cls is real_cls and isinstance(database, _MimAsyncDatabase):
+            return replacement(*args, **kwargs)
+        return object.__new__(cls)
+    return __new__
+
+
 class _StandInMeta(type):
     """Metaclass of the stand-in ``pymongo.MongoClient``: mim clients pass its checks."""
 
@@ -412,6 +428,10 @@ _HOOKED_CLASSES: list[tuple[type, Callable[..., Any]]] = [
     (_pymongo_grid_file.GridFS, _gridfs_new(_pymongo_grid_file.GridFS, "GridFS")),
     (_pymongo_grid_file.GridFSBucket, _gridfs_new(_pymongo_grid_file.GridFSBucket,
                                                   "GridFSBucket")),
+    (_pymongo_async_grid_file.AsyncGridFS,
+     _async_gridfs_new(_pymongo_async_grid_file.AsyncGridFS, _MimAsyncGridFS)),
+    (_pymongo_async_grid_file.AsyncGridFSBucket,
+     _async_gridfs_new(_pymongo_async_grid_file.AsyncGridFSBucket, _MimAsyncGridFSBucket)),
 ]
 if _motor_asyncio is not None:
     _HOOKED_CLASSES.append((_motor_asyncio.AsyncIOMotorClient,

@@ -29,7 +29,9 @@ is installed.  Fixtures:
     the code under test builds lands on the test's server, so ``mim_client``
     sees its writes.  ``@pytest.mark.mim`` does the same for a marked test
     (or class, or module: ``pytestmark = pytest.mark.mim``), and
-    ``@pytest.mark.mim(servers=["db:27017"])`` redirects only those addresses.
+    ``@pytest.mark.mim(servers=["db:27017"])`` redirects only those addresses;
+    ``@pytest.mark.mim(driver=True)`` keeps pymongo's own client classes and
+    routes their connections into mim (``mim.patch(driver=True)``).
 
 Options:
 
@@ -86,8 +88,9 @@ def _mask(uri: str) -> str:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mim(servers=None): patch pymongo.MongoClient to mim for this test "
-                   "(only the given addresses if servers is set); see the mim_patch fixture")
+        "markers", "mim(servers=None, driver=False): patch pymongo.MongoClient to mim for this "
+                   "test (only the given addresses if servers is set; real pymongo clients "
+                   "connected to mim in process if driver); see the mim_patch fixture")
     if config.getoption("--mim-patch") and real_server_uri(config) is None:
         config.stash[_SESSION_PATCH_KEY] = mim.patch().start()
 
@@ -111,7 +114,6 @@ class _RealServer:
     """The session's connection to a real server and the databases it made."""
 
     def __init__(self, uri: str) -> None:
-        import pymongo
         self.uri = uri
         self.client: Any = pymongo.MongoClient(uri)
         self.prefix = f"mim_test_{uuid.uuid4().hex[:8]}_"
@@ -273,7 +275,8 @@ def mim_patch(request: pytest.FixtureRequest, mim_client: Any,
     servers = marker.kwargs.get("servers") if marker is not None else None
     if marker is not None and marker.args:
         servers = marker.args[0]
-    with mim.patch(servers=servers, server=mim_server):
+    driver = bool(marker.kwargs.get("driver", False)) if marker is not None else False
+    with mim.patch(servers=servers, server=mim_server, driver=driver):
         yield mim_client
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from pymongo.cursor_shared import CursorType
+from pymongo.errors import InvalidOperation
 
 from ..cursor import CommandCursor, Cursor
-from .facade import AsyncFacade, awaitable, chained, delegated_property, run_blocking
+from .facade import (AsyncFacade, async_wording, awaitable, chained, delegated_property,
+                     run_blocking)
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -37,9 +39,12 @@ class _AsyncCursorBase(AsyncFacade):
     _may_wait = False
 
     async def _step(self) -> Any:
-        if self._may_wait:
-            return await run_blocking(_next_or_none, self._delegate)
-        return _next_or_none(self._delegate)
+        try:
+            if self._may_wait:
+                return await run_blocking(_next_or_none, self._delegate)
+            return _next_or_none(self._delegate)
+        except InvalidOperation as exc:
+            raise async_wording(exc) from None
 
     def __aiter__(self) -> Any:
         return self
@@ -56,9 +61,12 @@ class _AsyncCursorBase(AsyncFacade):
 
     async def to_list(self, length: int | None = None) -> list:
         """Every remaining document, or at most ``length`` of them."""
-        if self._may_wait:
-            return await run_blocking(self._delegate.to_list, length)
-        return self._delegate.to_list(length)
+        try:
+            if self._may_wait:
+                return await run_blocking(self._delegate.to_list, length)
+            return self._delegate.to_list(length)
+        except InvalidOperation as exc:
+            raise async_wording(exc) from None
 
     async def close(self) -> None:
         self._delegate.close()
@@ -93,7 +101,7 @@ class AsyncCursor(_AsyncCursorBase, Generic[_DocumentType]):
         return self._collection
 
     for _name in ("allow_disk_use", "batch_size", "collation", "comment", "hint", "limit",
-                  "max", "max_await_time_ms", "max_time_ms", "min", "remove_option", "skip",
+                  "max", "max_await_time_ms", "max_scan", "max_time_ms", "min", "remove_option", "skip",
                   "sort", "where"):
         locals()[_name] = chained(getattr(Cursor, _name))
     del _name

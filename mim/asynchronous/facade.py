@@ -19,7 +19,23 @@ import asyncio
 import functools
 from typing import Any, Callable
 
-__all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all"]
+from pymongo.errors import InvalidOperation
+
+__all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all",
+           "async_wording"]
+
+# Client-side messages that name the client class: pymongo's async API names its own.
+_ASYNC_WORDING = {
+    "Cannot use MongoClient after close": "Cannot use AsyncMongoClient after close",
+    "Can only use session with the MongoClient that started it":
+        "Can only use session with the AsyncMongoClient that started it",
+}
+
+
+def async_wording(exc: InvalidOperation) -> InvalidOperation:
+    """``exc`` as pymongo's async API words it (the same error otherwise)."""
+    wording = _ASYNC_WORDING.get(str(exc))
+    return exc if wording is None else InvalidOperation(wording)
 
 
 class AsyncFacade:
@@ -38,11 +54,17 @@ def _unwrap(value: Any) -> Any:
 
 
 def unwrap_all(args: tuple, kwargs: dict) -> tuple[tuple, dict]:
-    """``args``/``kwargs`` with every async-face object replaced by its sync object."""
-    if args:
-        args = tuple(_unwrap(a) for a in args)
+    """``args``/``kwargs`` with every async-face object replaced by its sync object
+    (the common call has none: then nothing is copied)."""
+    for value in args:
+        if isinstance(value, AsyncFacade):
+            args = tuple(_unwrap(a) for a in args)
+            break
     if kwargs:
-        kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+        for value in kwargs.values():
+            if isinstance(value, AsyncFacade):
+                kwargs = {k: _unwrap(v) for k, v in kwargs.items()}
+                break
     return args, kwargs
 
 
@@ -53,18 +75,22 @@ def awaitable(sync_method: Callable[..., Any],
     ``lift(self, result)`` turns a sync result into its async-face object (a
     cursor, a collection …); the signature and docstring are the sync method's.
     """
-    name = sync_method.__name__
-
     if lift is None:
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
-            return getattr(self._delegate, name)(*args, **kwargs)
+            try:
+                return sync_method(self._delegate, *args, **kwargs)
+            except InvalidOperation as exc:
+                raise async_wording(exc) from None
     else:
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
-            return lift(self, getattr(self._delegate, name)(*args, **kwargs))
+            try:
+                return lift(self, sync_method(self._delegate, *args, **kwargs))
+            except InvalidOperation as exc:
+                raise async_wording(exc) from None
     return method
 
 

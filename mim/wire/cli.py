@@ -1,6 +1,6 @@
 """``mim serve``: run the wire server from the command line.
 
-    python -m mim serve [--host 127.0.0.1] [--port 27017] [--auth]
+    python -m mim serve [--host 127.0.0.1] [--port 27017] [--maxConns 1000] [--auth]
                         [--networkMessageCompressors zstd,zlib,snappy]
                         [--tlsCertificateKeyFile PEM [--tlsCAFile PEM]]
                         [--logpath FILE [--logappend]] [--quiet] [-v…]
@@ -35,7 +35,7 @@ from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
 from . import compression
 from .dump import DumpError, check_dump_target, dump, restore
-from .server import WireServer
+from .server import DEFAULT_MAX_CONNECTIONS, WireServer
 
 __all__ = ["main", "build_parser"]
 
@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)")
     serve.add_argument("--port", type=int, default=27017,
                        help="port to listen on (default 27017; 0 picks a free one)")
+    serve.add_argument("--maxConns", dest="max_conns", type=_positive_int,
+                       default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+                       help=f"most connections open at once (default "
+                            f"{DEFAULT_MAX_CONNECTIONS}); one more is closed at once, as "
+                            f"mongod does")
     serve.add_argument("--auth", action="store_true",
                        help="access control: clients must authenticate (SCRAM-SHA-1/256) and "
                             "are limited to their roles; with no user yet, a loopback "
@@ -103,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
@@ -131,7 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     try:
         server = WireServer(
-            args.host, args.port, engine, auth=args.auth,
+            args.host, args.port, engine, auth=args.auth, max_connections=args.max_conns,
             compressors=args.networkMessageCompressors,
             tls_certificate_key_file=args.tlsCertificateKeyFile, tls_ca_file=args.tlsCAFile,
             tls_allow_connections_without_certificates=args.tlsAllowConnectionsWithoutCertificates,

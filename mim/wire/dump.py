@@ -38,6 +38,7 @@ from bson.errors import InvalidBSON
 
 from ..engine.values.errors import ServerError
 from ..engine.storage.store import Server, decode_shadow
+from ..engine.storage.validation import build_validator
 from ..engine.ops.views import ViewDefinition, create_view
 
 __all__ = ["dump", "restore", "DumpError", "encode_collection_file_name",
@@ -246,6 +247,8 @@ def _restore_collection(engine: Server, db: str, name: str, metadata: dict,
         database.views.pop(name, None)
         database.drop_collection(name)
         coll = database.create_collection(name, dict(metadata.get("options", {})))
+        # the validator comes back compiled; restored documents are not re-checked
+        coll.validator = build_validator(coll.options)
         for spec in metadata.get("indexes", []):
             spec = dict(spec)
             spec.pop("ns", None)

@@ -26,7 +26,7 @@ from bson.codec_options import CodecOptions
 
 from .crc32c import crc32c
 
-__all__ = ["ProtocolError", "Request", "HEADER", "MAX_MESSAGE_SIZE", "OP_MSG", "OP_QUERY",
+__all__ = ["ProtocolError", "NestingTooDeep", "Request", "HEADER", "MAX_MESSAGE_SIZE", "OP_MSG", "OP_QUERY",
            "OP_REPLY", "OP_COMPRESSED", "CHECKSUM_PRESENT", "MORE_TO_COME", "EXHAUST_ALLOWED",
            "parse_header", "parse_message", "encode_op_msg", "encode_op_reply"]
 
@@ -56,6 +56,11 @@ _LEGACY_OPCODES = {2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY", 2005:
 
 class ProtocolError(Exception):
     """A message that cannot be understood; the connection that sent it is closed."""
+
+
+class NestingTooDeep(ProtocolError):
+    """A well-formed message holding BSON nested deeper than the decoder goes: the
+    server answers it (15 Overflow) and keeps the connection."""
 
 
 @dataclass
@@ -119,6 +124,8 @@ def _decode(raw: bytes | memoryview, codec: CodecOptions, what: str) -> dict[str
     try:
         return bson.decode(raw, codec)
     except Exception as exc:  # bson.errors.InvalidBSON and friends
+        if isinstance(exc, RecursionError) or "maximum recursion depth" in str(exc):
+            raise NestingTooDeep(f"{what}: BSONObj exceeds maximum nested object depth") from None
         raise ProtocolError(f"{what}: invalid BSON: {exc}") from None
 
 

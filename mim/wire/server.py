@@ -13,7 +13,15 @@ Robustness rules:
   client is still there, so a client vanishing mid-command never leaves
   half-applied data;
 - an unexpected exception in a command is logged and answered as
-  ``InternalError`` (code 1); the connection and the server go on.
+  ``InternalError`` (code 1); the connection and the server go on;
+- at most ``max_connections`` connections are open at once (1,000 by default:
+  each connection is a thread here, where mongod's default of 1,000,000 is
+  bounded by file descriptors); one more is closed at once with mongod's log
+  line "Connection refused because there are too many open connections";
+- message bodies being read or run by all connections together hold at most
+  ``max_buffered_bytes`` (256 MiB by default, room for five messages of the
+  largest size): a connection whose message does not fit waits for others
+  to finish, so memory stays bounded however many clients send at once.
 
 Per connection the server keeps a :class:`Connection`: who is authenticated
 (an :class:`~mim.engine.ops.auth.authorization.AuthSession`, which also decides,
@@ -50,14 +58,48 @@ from ..engine.storage.store import ENGINE_CODEC, Server
 from ..engine.values.errors import ServerError
 from . import compression
 from .compression import Compressor, compress_message, decompress_message
-from .protocol import (HEADER, OP_COMPRESSED, OP_MSG, DocumentSequence, ProtocolError, Request,
-                       encode_op_msg, encode_op_reply, parse_header, parse_message)
+from .protocol import (HEADER, MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG, DocumentSequence,
+                       NestingTooDeep, ProtocolError, Request, encode_op_msg, encode_op_reply,
+                       parse_header, parse_message)
 
 __all__ = ["WireServer", "serve"]
 
 log = logging.getLogger("mim.wire")
 
 _HELLO_NAMES = ("hello", "isMaster", "ismaster")
+#: default ``--maxConns``
+DEFAULT_MAX_CONNECTIONS = 1000
+#: default bound on message bytes held by all connections together
+DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024
+#: messages this small are read without reserving from the shared budget
+_SMALL_MESSAGE = 64 * 1024
+
+
+class _ByteBudget:
+    """Bytes that connections reserve before reading a large message and give
+    back once it has been answered (a counting semaphore over bytes)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.in_use = 0
+        self._changed = threading.Condition()
+
+    def acquire(self, n: int, stopping: threading.Event) -> bool:
+        """Reserve ``n`` bytes, waiting while others hold too many; False if the
+        server stops meanwhile."""
+        n = min(n, self.capacity)
+        with self._changed:
+            while self.in_use + n > self.capacity:
+                if stopping.is_set():
+                    return False
+                self._changed.wait(0.2)
+            self.in_use += n
+            return True
+
+    def release(self, n: int) -> None:
+        with self._changed:
+            self.in_use -= min(n, self.capacity)
+            self._changed.notify_all()
 _QUERY_FAILURE = 2  # OP_REPLY responseFlags bit
 _ACCEPT_POLL_SECONDS = 0.2
 _LONGEST_AWAIT_SECONDS = 60.0
@@ -107,7 +149,9 @@ class WireServer:
                  tls_certificate_key_file: str | os.PathLike[str] | None = None,
                  tls_ca_file: str | os.PathLike[str] | None = None,
                  tls_allow_connections_without_certificates: bool = False,
-                 structured_log: bool = False, quiet: bool = False) -> None:
+                 structured_log: bool = False, quiet: bool = False,
+                 max_connections: int = DEFAULT_MAX_CONNECTIONS,
+                 max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES) -> None:
         """``auth``: access control (mongod's ``--auth``).  ``compressors``: what
         the handshake may negotiate (default: every one installed).
         ``tls_certificate_key_file``: a PEM with the server's certificate and key;
@@ -115,7 +159,17 @@ class WireServer:
         ``tls_ca_file`` clients must present a certificate signed by that CA
         unless ``tls_allow_connections_without_certificates``.
         ``structured_log``: write mongod's JSON log lines to the engine's log
-        (``getLog``); ``quiet`` leaves out connection events, as ``--quiet``."""
+        (``getLog``); ``quiet`` leaves out connection events, as ``--quiet``.
+        ``max_connections``: ``--maxConns``; ``max_buffered_bytes``: the bound on
+        message bytes all connections hold together."""
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        if max_buffered_bytes < MAX_MESSAGE_SIZE:
+            raise ValueError(f"max_buffered_bytes must be at least {MAX_MESSAGE_SIZE}")
+        self.max_connections = max_connections
+        self._budget = _ByteBudget(max_buffered_bytes)
+        #: connections closed at once because ``max_connections`` were open
+        self.rejected_connections = 0
         self.engine = engine if engine is not None else Server()
         self.host = host
         self._requested_port = port
@@ -302,6 +356,21 @@ class WireServer:
             self._open_connection(sock, peer)
 
     def _open_connection(self, sock: socket.socket, peer: Any) -> None:
+        with self._connections_lock:
+            open_now = len(self._connections)
+        if open_now >= self.max_connections:
+            self.rejected_connections += 1
+            log.info("Connection refused because there are too many open connections "
+                     "(remote: %s, connectionCount: %d)", _format_peer(peer), open_now)
+            if not self.quiet:
+                self._log("I", "NETWORK", 22942, "listener",
+                          "Connection refused because there are too many open connections",
+                          {"remote": _format_peer(peer), "connectionCount": open_now})
+            try:
+                sock.close()
+            except OSError:
+                pass
+            return
         sock.settimeout(None)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn_id = next(self._connection_ids)
@@ -314,9 +383,7 @@ class WireServer:
         thread.start()
 
     def _serve_connection(self, sock: socket.socket, peer: Any, conn_id: int) -> None:
-        connection = Connection(conn_id, peer, AuthSession(
-            users_of(self.engine), self.auth,
-            local=isinstance(peer, tuple) and is_loopback(peer[0])))
+        connection = self.connection_state(conn_id, peer)
         if not self.quiet:
             self._log("I", "NETWORK", 22943, "listener", "Connection accepted",
                       {"remote": connection.remote, "connectionId": conn_id,
@@ -325,12 +392,25 @@ class WireServer:
             if self._tls_context is not None:
                 sock = self._tls_handshake(sock, connection)
             while not self._stopping.is_set():
-                message = _read_message(sock)
-                if message is None:
+                header = _read_exact(sock, HEADER.size)
+                if header is None:
                     break
-                reply = self.handle_message(message, conn_id, connection)
-                if reply is not None:
-                    sock.sendall(reply)
+                length = parse_header(header)[0]
+                reserved = length if length > _SMALL_MESSAGE else 0
+                if reserved and not self._budget.acquire(reserved, self._stopping):
+                    break
+                try:
+                    body = _read_exact(sock, length - HEADER.size)
+                    if body is None:
+                        raise ProtocolError(f"connection closed after a header announcing "
+                                            f"{length} bytes")
+                    reply = self.handle_message(header + body, conn_id, connection)
+                    del body
+                    if reply is not None:
+                        sock.sendall(reply)
+                finally:
+                    if reserved:
+                        self._budget.release(reserved)
         except ssl.SSLError as exc:
             log.warning("closing connection #%d from %s: TLS: %s", conn_id,
                         _format_peer(peer), exc)
@@ -376,15 +456,22 @@ class WireServer:
 
     # -- messages ---------------------------------------------------------------
 
+    def connection_state(self, conn_id: int, peer: Any = None) -> Connection:
+        """A new connection's state (authentication, negotiated compressors), for a
+        transport that carries messages itself and passes it to :meth:`handle_message`.
+        ``peer`` None means in-process, which counts as loopback."""
+        local = peer is None or (isinstance(peer, tuple) and is_loopback(peer[0]))
+        return Connection(conn_id, peer, AuthSession(users_of(self.engine), self.auth,
+                                                     local=local))
+
     def handle_message(self, message: bytes, conn_id: int = 0,
                        connection: Connection | None = None) -> bytes | None:
         """The reply bytes for one whole message (None when none is due).
 
         Raises :class:`ProtocolError` for a message that cannot be understood.
         """
-        if connection is None:
-            connection = Connection(conn_id, None, AuthSession(users_of(self.engine),
-                                                               self.auth, local=True))
+        if connection is None:  # a one-message exchange: nothing to remember
+            connection = self.connection_state(conn_id)
         compressor: Compressor | None = None
         physical = len(message)
         if len(message) >= HEADER.size and HEADER.unpack_from(message)[3] == OP_COMPRESSED:
@@ -392,7 +479,12 @@ class WireServer:
             self.compression_counts[(compressor.name, "in")] += 1
             self._network.coded(compressor.name, "decompressor", physical, len(message))
         self._network.received(physical, len(message))
-        request = parse_message(message, ENGINE_CODEC)
+        try:
+            request = parse_message(message, ENGINE_CODEC)
+        except NestingTooDeep:
+            request_id = HEADER.unpack_from(message)[1]
+            error = ServerError(15, "BSONObj exceeds maximum nested object depth").details
+            return encode_op_msg(_encode_reply(error), next(self._request_ids), request_id)
         if request.op_code == OP_MSG:
             reply = self._run(request, connection)
             if request.more_to_come:
@@ -593,17 +685,6 @@ def _read_exact(sock: socket.socket, n: int) -> bytes | None:
         chunks.append(chunk)
         remaining -= len(chunk)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _read_message(sock: socket.socket) -> bytes | None:
-    header = _read_exact(sock, HEADER.size)
-    if header is None:
-        return None
-    length = parse_header(header)[0]
-    body = _read_exact(sock, length - HEADER.size)
-    if body is None:
-        raise ProtocolError(f"connection closed after a header announcing {length} bytes")
-    return header + body
 
 
 def _format_peer(peer: Any) -> str:

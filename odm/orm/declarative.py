@@ -17,18 +17,15 @@ values) and adds it to the session as *new*; the next flush inserts it.
 """
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from ..utils import all_class_properties
 from .mapper import ItemAccess, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
-from .registry import ORMError
 from .property import ORMProperty
+from .registry import ORMError
 from .state import ObjectState
 
 __all__ = ["MappedClass", "_MappedClassMeta"]
-
-M = TypeVar("M", bound="MappedClass")
-
 
 #: The ``__mongometa__`` options a mapped class may declare (Ming's, minus those not implemented).
 MONGOMETA_OPTIONS = frozenset({

@@ -17,6 +17,7 @@ its extensions in (session ``before``, mapper ``before``, the write, mapper
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
@@ -60,24 +61,28 @@ class EventRegistry:
     def __init__(self) -> None:
         self._global: dict[str, list[Listener]] = {}
         self._scoped: "weakref.WeakKeyDictionary[Any, dict[str, list[Listener]]]" = weakref.WeakKeyDictionary()
-        #: how many listeners each event has in any scope
+        #: how many listeners each event has had in any scope (never less than it has: a
+        #: session that goes away leaves its count behind, which only costs a look-up)
         self._counts: dict[str, int] = {}
+        # sessions of several threads register their extensions at once
+        self._lock = threading.Lock()
 
     def listen(self, event: str, listener: Listener, scope: Any = None) -> Listener:
         """Call ``listener(session, *payload)`` on ``event`` in ``scope``; returns ``listener``."""
         if event not in EVENTS:
             raise ValueError(f"unknown mapper event {event!r}; known: {', '.join(EVENTS)}")
-        table = self._global if scope is None else self._scoped.setdefault(scope, {})
-        table.setdefault(event, []).append(listener)
-        self._counts[event] = self._counts.get(event, 0) + 1
+        with self._lock:
+            table = self._global if scope is None else self._scoped.setdefault(scope, {})
+            table.setdefault(event, []).append(listener)
+            self._counts[event] = self._counts.get(event, 0) + 1
         return listener
 
     def remove(self, event: str, listener: Listener, scope: Any = None) -> None:
         """Stop calling ``listener`` on ``event`` in ``scope`` (``ValueError`` if it was not listening)."""
-        table = self._global if scope is None else self._scoped.get(scope, {})
-        listeners = table.get(event, [])
-        listeners.remove(listener)
-        self._counts[event] -= 1
+        with self._lock:
+            table = self._global if scope is None else self._scoped.get(scope, {})
+            table.get(event, []).remove(listener)
+            self._counts[event] -= 1
 
     def _scope_listeners(self, scope: Any, event: str) -> list[Listener]:
         if scope is None:

@@ -147,13 +147,16 @@ class Persistence:
         except _Unaddressable:
             coll.replace_one({"_id": data["_id"]}, data, upsert=True)
         else:
-            if update:
-                result = coll.update_one({"_id": data["_id"]}, update)
-                if result.matched_count == 0:
-                    # deleted behind our back: the object's state is the truth
-                    coll.replace_one({"_id": data["_id"]}, data, upsert=True)
-                else:
-                    data = stored_layout(old, data)
+            if update and coll.update_one({"_id": data["_id"]}, update).matched_count == 0:
+                # deleted behind our back: the object's state is the truth
+                coll.replace_one({"_id": data["_id"]}, data, upsert=True)
+            else:
+                # the stored document changed path by path (or not at all): its key order is the server's
+                layout = stored_layout(old, data)
+                if layout is not data:
+                    data = layout
+                    if copied:
+                        reorder_like(st.document, data)
         self.sync(st, data, copied)
         registry.dispatch("after_update", sess, type(obj), obj, st)
 
@@ -176,6 +179,8 @@ class Persistence:
         Values the object holds keep their identity when their content is
         what was stored (an application holding ``obj.meta`` keeps holding
         the object's sub-document); only the key order is brought in line.
+        A ``copied`` document is the object's own, in its order (an update
+        that stores another order has reordered the object already).
         """
         if copied:
             # data is a deep copy of the document (plus maybe the new _id)
@@ -189,7 +194,7 @@ class Persistence:
                 current = document.get(key, Missing)
                 if current is Missing or not same_content(current, value):
                     document[key] = snapshot(value)
-        reorder_like(st.document, data)
+            reorder_like(document, data)  # validation may have ordered keys its own way
         st.original_document = data
         st.projected = False
         st.status = ObjectState.clean
@@ -283,9 +288,21 @@ def stored_layout(old: dict, new: dict) -> dict:
     :data:`server_field_order` (MongoDB 5.0+ applies update paths in that
     order, not in the order of the update document).  A value written whole
     (a new field, or one :func:`diff_documents` could not address by path)
-    keeps its own order.
+    keeps its own order.  Returns ``new`` itself when the server keeps its order.
     """
-    layout: dict = {}
+    if len(old) == len(new) and list(old) == list(new):
+        # the common case, nothing added or reordered at this level: ``new`` itself unless a sub-document differs
+        layout = None
+        for key, value in new.items():
+            previous = old[key]
+            if isinstance(value, dict) and isinstance(previous, dict) and _addressable(previous, value):
+                sub = stored_layout(previous, value)
+                if sub is not value:
+                    if layout is None:
+                        layout = dict(new)
+                    layout[key] = sub
+        return new if layout is None else layout
+    layout = {}
     for key, previous in old.items():
         if key in new:
             value = new[key]

@@ -24,6 +24,7 @@ import bson
 
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
+from ..values.deadline import operation_deadline
 from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
@@ -62,6 +63,9 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_hint(cmd)
         if "collation" in cmd:
             check_collation(cmd["collation"])
+        if "maxTimeMS" in cmd and name != "getMore":
+            with operation_deadline(cmd["maxTimeMS"]):
+                return handler(server, db, cmd)
         return handler(server, db, cmd)
     except ServerError:
         raise

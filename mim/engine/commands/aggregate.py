@@ -9,7 +9,7 @@ from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import command
-from .arguments import cursor_batch_size, optional, type_name
+from .arguments import bypass_validation, cursor_batch_size, optional, type_name
 from .cursors import cursor_reply
 from .explain import explain_aggregate
 
@@ -48,7 +48,8 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
     batch_size = cursor_batch_size(cmd, "aggregate")
     docs = list(run_pipeline(server, db, coll, pipeline,
                              let=optional(cmd, "let", dict, "object", "aggregate"),
-                             hint=cmd.get("hint")))
+                             hint=cmd.get("hint"),
+                             bypass_validation=bypass_validation(cmd, "aggregate")))
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     return cursor_reply(server, ns, docs,
                          DEFAULT_FIRST_BATCH if batch_size is None else batch_size)

@@ -8,11 +8,11 @@ from typing import Any
 
 from ..languages.collation import check_collation
 from ..values.errors import ServerError
-from ..values.order import type_name
+from ..values.order import is_number, type_name
 from .fields import check_statement_fields
 
 __all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
-           "non_negative", "statements", "batch_size", "cursor_batch_size"]
+           "non_negative", "statements", "batch_size", "cursor_batch_size", "bypass_validation"]
 
 def check_hint(holder: Mapping[str, Any]) -> None:
     """The IDL ``indexHint`` type: a name or a key pattern (null included, else 9)."""
@@ -135,3 +135,15 @@ def cursor_batch_size(cmd: Mapping, command_name: str) -> int | None:
         raise ServerError(14, f"BSON field '{command_name}.cursor' is the wrong type "
                               f"'{type_name(cursor)}', expected type 'object'")
     return batch_size(cursor, command_name) if "batchSize" in cursor else None
+
+
+def bypass_validation(cmd: Mapping, command_name: str) -> bool:
+    """``bypassDocumentValidation``: a bool or a number (the IDL's ``safeBool``)."""
+    value = cmd.get("bypassDocumentValidation")
+    if value is None:
+        return False
+    if not isinstance(value, bool) and not is_number(value):
+        raise ServerError(14, f"BSON field '{command_name}.bypassDocumentValidation' is the "
+                              f"wrong type '{type_name(value)}', expected types '[bool, long, "
+                              f"int, decimal, double]'")
+    return bool(value)

@@ -9,10 +9,10 @@ once prepared — refused with CannotConvertIndexToUnique (359) and the
 conflicting ``_id`` groups in ``violations`` while duplicates exist.  The
 reply reports ``<option>_old``/``<option>_new`` as the server does.
 
-Document validation (``validator``, ``validationLevel``,
-``validationAction``) belongs to the ``$jsonSchema`` validators issue and is
-refused with NotImplemented (238) until then; views and time-series options
-likewise.
+Document validation: ``validator``, ``validationLevel`` and
+``validationAction`` replace the collection's (the new validator is compiled
+first; documents already stored are not re-checked, as on the server).  Views
+and time-series options are refused with NotImplemented (238).
 """
 
 from __future__ import annotations
@@ -25,17 +25,14 @@ from ..index.specs import check_expire_after_seconds
 from ..index.indexes import ID_INDEX_NAME
 from ..values.render import render_document
 from ..storage.store import Server
+from ..storage.validation import build_validator, check_namespace, validation_options
 from ..values.order import is_number
 from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, type_name
-from ..index.ttl import ttl_index_created
 
 _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",
                  "unique")
 _NOT_YET = {
-    "validator": "document validators ($jsonSchema and query validators)",
-    "validationLevel": "document validators ($jsonSchema and query validators)",
-    "validationAction": "document validators ($jsonSchema and query validators)",
     "viewOn": "views",
     "pipeline": "views",
     "timeseries": "time-series collections",
@@ -131,27 +128,28 @@ def _modify_index(coll: Any, request: Mapping[str, Any], namespace: str) -> dict
                                    "conflicting documents before running collMod again.",
                               codeName="CannotConvertIndexToUnique", violations=violations)
     reply: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
     if "expireAfterSeconds" in request:
         old = index.spec.get("expireAfterSeconds")
         new = request["expireAfterSeconds"]
         if old is not None:
             reply["expireAfterSeconds_old"] = old
         reply["expireAfterSeconds_new"] = new
-        index.set_option("expireAfterSeconds", new)
-        ttl_index_created(coll)
+        changes["expireAfterSeconds"] = new
     if "hidden" in request and bool(index.hidden) != request["hidden"]:
         reply["hidden_old"] = bool(index.hidden)
         reply["hidden_new"] = request["hidden"]
-        index.set_option("hidden", True if request["hidden"] else None)
+        changes["hidden"] = True if request["hidden"] else None
     if "prepareUnique" in request and index.prepare_unique != request["prepareUnique"]:
         reply["prepareUnique_old"] = index.prepare_unique
         reply["prepareUnique_new"] = request["prepareUnique"]
-        index.set_option("prepareUnique", True if request["prepareUnique"] else None)
+        changes["prepareUnique"] = True if request["prepareUnique"] else None
     if request.get("unique") and not index.unique:
-        index.set_option("unique", True)
-        index.set_option("prepareUnique", None)
+        changes["unique"] = True
+        changes["prepareUnique"] = None
         reply["unique_new"] = True
-    coll.indexes._refresh()
+    if changes:
+        coll.indexes.modify(index.name, changes)
     return reply
 
 
@@ -164,9 +162,12 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
         if option in _NOT_YET:
             raise ServerError(238, f"collMod '{option}' is not supported by mim yet: "
                                    f"{_NOT_YET[option]} are planned in a later issue")
-        if option not in ("index", "changeStreamPreAndPostImages", "dryRun"):
+        if option not in ("index", "changeStreamPreAndPostImages", "dryRun",
+                          "validator", "validationLevel", "validationAction"):
             raise ServerError(40415, f"BSON field 'collMod.{option}' is an unknown field.")
     request = _check_index_spec(options["index"]) if "index" in options else None
+    validation = validation_options("collMod", options)
+    check_namespace(db, name, validation.get("validator") or {})
     pre_post = options.get("changeStreamPreAndPostImages")
     if pre_post is not None and (not isinstance(pre_post, Mapping)
                                  or not isinstance(pre_post.get("enabled"), bool)):
@@ -175,6 +176,9 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:
+            database = server.get_database(db)
+            if validation and database is not None and name in database.views:
+                raise ServerError(72, f"option not supported on a view: {next(iter(validation))}")
             raise ServerError(26, f"ns does not exist: {namespace}")
         reply: dict[str, Any] = {}
         if request is not None:
@@ -194,6 +198,10 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
             else:
                 reply.update(_modify_index(coll, request, namespace))
         if pre_post is not None:
-            coll.options["changeStreamPreAndPostImages"] = {"enabled": pre_post["enabled"]}
+            coll.set_option("changeStreamPreAndPostImages", {"enabled": pre_post["enabled"]})
+        if validation:
+            settings = {**coll.options, **validation}
+            coll.validator = build_validator(settings)
+            coll.options.update(validation)
     reply["ok"] = 1.0
     return reply

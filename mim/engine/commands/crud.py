@@ -9,8 +9,8 @@ from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
 from .registry import command
-from .arguments import (batch_size, collection_name, flag, non_negative, number, optional,
-                        statements)
+from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
+                        number, optional, statements)
 from .cursors import cursor_reply
 from ..ops.views import lookup
 
@@ -65,7 +65,8 @@ def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "insert")
     reply = crud.insert(server, db, name, statements(cmd, "documents", "insert"),
-                        bool(cmd.get("ordered", True)))
+                        bool(cmd.get("ordered", True)),
+                        bypass_validation=bypass_validation(cmd, "insert"))
     reply["ok"] = 1.0
     return reply
 
@@ -74,7 +75,8 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "update")
     reply = crud.update(server, db, name, statements(cmd, "updates", "update"),
-                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"))
+                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"),
+                        bypass_validation=bypass_validation(cmd, "update"))
     reply["ok"] = 1.0
     return reply
 
@@ -96,7 +98,8 @@ def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
         remove=bool(cmd.get("remove", False)), update=cmd.get("update"),
         new=bool(cmd.get("new", False)), fields=cmd.get("fields"),
         upsert=bool(cmd.get("upsert", False)), array_filters=cmd.get("arrayFilters"),
-        hint=cmd.get("hint"), let=optional(cmd, "let", dict, "object", "findAndModify"))
+        hint=cmd.get("hint"), let=optional(cmd, "let", dict, "object", "findAndModify"),
+        bypass_validation=bypass_validation(cmd, "findAndModify"))
     value = reply["value"]
     reply["value"] = decode_shadow(value) if value is not None else None
     reply["ok"] = 1.0

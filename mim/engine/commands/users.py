@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ops.auth.authorization import role_arguments
-from ..ops.auth.roles import (builtin_role_exists, inherited_roles, privilege_document,
-                          privileges_of_role)
+from ..ops.auth.roles import (builtin_role_exists, builtin_role_names, inherited_roles,
+                              privilege_document, privileges_of_role)
 from ..ops.auth.scram import MECHANISMS
 from ..ops.auth.users import User, users_of
 from ..values.errors import ServerError
@@ -60,10 +60,12 @@ def _roles(cmd: Mapping, name: str, db: str) -> list[tuple[str, str]]:
     value = _typed(cmd, name, "roles", list, "array")
     for role in value:
         if isinstance(role, Mapping):
-            for key in ("role", "db"):
-                if not isinstance(role.get(key), str):
-                    raise ServerError(2, f"Missing expected field \"{key}\"" if key not in role
-                                      else "Role names must be either strings or objects")
+            for key in ("role", "db"):  # as bsonExtractStringField reports them
+                if key not in role:
+                    raise ServerError(4, f"Missing expected field \"{key}\"")
+                if not isinstance(role[key], str):
+                    raise ServerError(14, f"\"{key}\" had the wrong type. Expected string, "
+                                          f"found {type_name(role[key])}")
         elif not isinstance(role, str):
             raise ServerError(2, "Role names must be either strings or objects")
     roles = role_arguments(value, db)
@@ -85,17 +87,16 @@ def _mechanisms(cmd: Mapping, name: str, default: list[str]) -> list[str]:
     return [m for m in MECHANISMS if m in value]
 
 
-def _password(cmd: Mapping, name: str, mechanisms: list[str]) -> str:
+def _password(cmd: Mapping, name: str, mechanisms: list[str]) -> tuple[str, bool]:
+    """``pwd``, and whether it is already digested (``digestPassword: false``: the
+    client sent MongoDB's SCRAM-SHA-1 digest instead of the password)."""
     password = _typed(cmd, name, "pwd", str, "string")
     digest = cmd.get("digestPassword", True)
     if not isinstance(digest, bool):
         _typed(cmd, name, "digestPassword", bool, "bool")
-    if not digest:
-        if "SCRAM-SHA-256" in mechanisms:
-            raise ServerError(2, "Use of SCRAM-SHA-256 requires undigested passwords")
-        raise ServerError(2, "mim stores only passwords it digests itself (digestPassword: "
-                             "false is not supported)")
-    return password
+    if not digest and "SCRAM-SHA-256" in mechanisms:
+        raise ServerError(2, "Use of SCRAM-SHA-256 requires undigested passwords")
+    return password, not digest
 
 
 def _custom_data(cmd: Mapping, name: str) -> dict | None:
@@ -128,7 +129,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(2, "Must provide a 'pwd' field for all user documents, except those "
                              "with '$external' as the user's source db")
     mechanisms = _mechanisms(cmd, "createUser", list(MECHANISMS))
-    password = _password(cmd, "createUser", mechanisms)
+    password, digested = _password(cmd, "createUser", mechanisms)
     custom_data = _custom_data(cmd, "createUser")
     roles = _roles(cmd, "createUser", db)
     store = users_of(server)
@@ -136,7 +137,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
         if store.get(name, db) is not None:
             raise ServerError(51003, f"User \"{name}@{db}\" already exists")
         user = User(name, db, {}, roles, custom_data)
-        user.set_password(password, mechanisms)
+        user.set_password(password, mechanisms, digested)
         store.add(user)
     return {"ok": 1.0}
 
@@ -156,17 +157,17 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
     with store.lock:
         user = _existing(server, name, db)
         mechanisms = _mechanisms(cmd, "updateUser", user.mechanisms)
+        password: str | None = None
+        digested = False
         if "pwd" in cmd:
-            password: str | None = _password(cmd, "updateUser", mechanisms)
-        else:
-            password = None
-            if not set(mechanisms) <= set(user.mechanisms):
-                raise ServerError(2, "mechanisms field must be a subset of previously set "
-                                     "mechanisms")
+            password, digested = _password(cmd, "updateUser", mechanisms)
+        elif not set(mechanisms) <= set(user.mechanisms):
+            raise ServerError(2, "mechanisms field must be a subset of previously set "
+                                 "mechanisms")
         custom_data = _custom_data(cmd, "updateUser")
         roles = _roles(cmd, "updateUser", db) if "roles" in cmd else None
         if password is not None:
-            user.set_password(password, mechanisms)
+            user.set_password(password, mechanisms, digested)
         else:
             user.credentials = {m: c for m, c in user.credentials.items() if m in mechanisms}
         if custom_data is not None:
@@ -287,3 +288,47 @@ def cmd_users_info(server: Server, db: str, cmd: Mapping) -> dict:
             if match is None or match.matches(doc):
                 documents.append(doc)
     return {"users": documents, "ok": 1.0}
+
+
+def _wanted_roles(value: Any, db: str) -> list[tuple[str, str]] | None:
+    """``rolesInfo``'s argument: explicit ``(role, db)`` pairs, or None for every role
+    of ``db``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1:
+        return None
+    names = value if isinstance(value, list) else [value]
+    wanted = []
+    for entry in names:
+        if isinstance(entry, str):
+            wanted.append((entry, db))
+        elif isinstance(entry, Mapping) and "role" in entry and "db" in entry:
+            wanted += role_arguments([entry], db)
+        else:
+            raise ServerError(2, "Role names must be either strings or objects")
+    return wanted
+
+
+@command("rolesInfo")
+def cmd_roles_info(server: Server, db: str, cmd: Mapping) -> dict:
+    """Describe roles (mim has only the built-in ones)."""
+    _check_fields(cmd, "rolesInfo", {"showPrivileges", "showBuiltinRoles",
+                                      "showAuthenticationRestrictions"})
+    show_privileges = bool(_typed(cmd, "rolesInfo", "showPrivileges", (bool, int, float),
+                                  "bool")) if "showPrivileges" in cmd else False
+    show_builtin = bool(_typed(cmd, "rolesInfo", "showBuiltinRoles", (bool, int, float),
+                               "bool")) if "showBuiltinRoles" in cmd else False
+    wanted = _wanted_roles(cmd["rolesInfo"], db)
+    if wanted is None:  # every user-defined role, and the built-in ones when asked
+        wanted = [(role, db) for role in builtin_role_names(db)] if show_builtin else []
+    documents = []
+    for role, role_db in wanted:
+        if not builtin_role_exists(role, role_db):
+            continue  # an unknown role is simply not listed
+        doc: dict[str, Any] = {"role": role, "db": role_db, "isBuiltin": True, "roles": [],
+                               "inheritedRoles": []}
+        if show_privileges:
+            privileges = [privilege_document(resource, actions)
+                          for resource, actions in privileges_of_role(role, role_db)]
+            doc["privileges"] = privileges
+            doc["inheritedPrivileges"] = privileges
+        documents.append(doc)
+    return {"roles": documents, "ok": 1.0}

@@ -390,6 +390,18 @@ class IndexCatalog:
         self._refresh()
         self.collection.record("dropIndexes", spec)
 
+    def modify(self, name: str, changes: dict[str, Any]) -> None:
+        """collMod of one index: set its options (None removes one) and report
+        one ``modify`` event with the old and new values."""
+        index = self.by_name(name)
+        old = {option: index.spec.get(option) for option in changes}
+        for option, value in changes.items():
+            index.set_option(option, value)
+        self._refresh()
+        if index.ttl is not None:
+            ttl_index_created(self.collection)
+        self.collection.record("modify", {"index": name, "old": old, "new": dict(changes)})
+
     def list(self) -> list[dict[str, Any]]:
         return [dict(spec) for spec in self.specs.values()]
 

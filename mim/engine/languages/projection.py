@@ -19,6 +19,7 @@ from .matcher.context import MatchContext
 from .expressions.registry import OPERATORS
 from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIONS
 from .matcher.positional import matched_array_index
+from ..values.limits import check_bson_depth
 
 __all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS"]
 
@@ -267,14 +268,10 @@ class Projection:
                     out[key] = projected
             elif isinstance(action, _Slice):
                 out[key] = action.apply(value)
-            elif isinstance(action, _ElemMatch):
-                if isinstance(value, list):
-                    for element in value:
-                        if action.node.matches({key: [element]}):
-                            out[key] = [element]
-                            break
             elif isinstance(action, _Positional):
                 out[key] = self._positional(key, value, root, query)
+        # computed fields and $elemMatch come after the included fields, in the order
+        # the projection names them (the server adds them as expressions)
         for key, action in tree.items():
             if isinstance(action, _Computed):
                 scope = dict(self._variables)
@@ -283,6 +280,13 @@ class Projection:
                 result = action.evaluate(scope)
                 if result is not MISSING:
                     out[key] = result
+            elif isinstance(action, _ElemMatch):
+                value = doc.get(key, MISSING)
+                if isinstance(value, list):
+                    for element in value:
+                        if action.node.matches({key: [element]}):
+                            out[key] = [element]
+                            break
             elif isinstance(action, dict) and key not in doc and _has_computed(action):
                 out[key] = self._include({}, action, root, query, top=False)
         return out
@@ -390,4 +394,5 @@ def compile_projection(spec: Any, variables: dict | None = None) -> Projection |
     """Compile a find projection (``None``/``{}`` mean the whole document)."""
     if not spec:
         return None
+    check_bson_depth(spec)
     return Projection(spec, variables)

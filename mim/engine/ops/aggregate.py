@@ -19,11 +19,14 @@ from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
 from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
-from ..planner import read
+from ..planner import plan_find, read
 from ..storage.documents import encode_updated, prepare_new_document
 from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
                              validate_database_name)
+from ..storage.validation import check_write
 from ..values.errors import ServerError
+from ..values.limits import MAX_INTERNAL_BSON_SIZE
+from ..values.render import render
 from ..values.order import sort_key
 from .views import resolve
 
@@ -33,17 +36,20 @@ __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
 class ServerCatalog:
     """The :class:`Catalog` of one database of a :class:`~mim.engine.storage.store.Server`."""
 
-    def __init__(self, server: Any, db: str) -> None:
+    def __init__(self, server: Any, db: str, bypass_validation: bool = False) -> None:
         self.server = server
         self.db = db
+        #: ``bypassDocumentValidation`` for the documents ``$out``/``$merge`` write
+        self.bypass_validation = bypass_validation
 
     def documents(self, name: str, db: str | None = None) -> list[dict]:
         resolved = resolve(self.server, db or self.db, name)
         if resolved is not None:
             return [decode_shadow(raw) for raw in
                     run_pipeline(self.server, db or self.db, resolved[0], resolved[1])]
-        coll = self.server.get_collection(db or self.db, name)
-        return [] if coll is None else [s.doc for s in coll.documents.values()]
+        with self.server.lock:
+            coll = self.server.get_collection(db or self.db, name)
+            return [] if coll is None else [s.doc for s in coll.documents.values()]
 
     def replace_collection(self, name: str, documents: list[dict],
                            db: str | None = None) -> None:
@@ -51,6 +57,13 @@ class ServerCatalog:
         validate_database_name(db)
         validate_collection_name(name, db)
         prepared = [prepare_new_document(dict(d)) for d in documents]
+        target = self.server.get_collection(db, name)
+        if target is not None and target.validator is not None:
+            # every new document is validated before the old contents go
+            for _, shadow in prepared:
+                check_write(target, shadow, bypass=self.bypass_validation)
+        database_existed = self.server.get_database(db) is not None
+        existed = self.server.get_collection(db, name) is not None
         coll = self.server.get_collection(db, name, create=True)
         old = list(coll.documents.values())
         coll.clear()
@@ -59,13 +72,19 @@ class ServerCatalog:
                 coll.insert(raw, shadow)
         except ServerError as exc:
             # $out leaves the target untouched when the new contents fail an index
+            # (as the server, which renames a finished temporary collection): a
+            # target that did not exist does not exist afterwards either
             coll.clear()
             for stored in old:
                 coll.insert(stored.raw, stored.doc)
+            if not existed:
+                self.server.get_database(db).drop_collection(name)
+                if not database_existed:
+                    self.server.drop_database(db)
             raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
 
     def merge_target(self, name: str, db: str | None = None) -> Any:
-        return StoreTarget(self.server, db or self.db, name)
+        return StoreTarget(self.server, db or self.db, name, self.bypass_validation)
 
     def collection_data(self, name: str) -> Any:
         return self.server.get_collection(self.db, name)
@@ -88,6 +107,10 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
         if hint is None and sort is None:
             return None, 0
         node = compile_filter({}, MatchContext())
+    if first == "$match" and sort is None and hint is None and \
+            plan_find(coll, node, None, 0, None) is None:
+        # no index helps: the pipeline's own $match scans the snapshot, outside the lock
+        return None, 0
     found, presorted = read(coll, node, sort, 0, hint)
     docs = [s.doc for s in found]
     if sort is not None and presorted:
@@ -96,13 +119,15 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
 
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
-                 let: Mapping | None = None, hint: Any = None) -> list[bytes]:
+                 let: Mapping | None = None, hint: Any = None,
+                 bypass_validation: bool = False) -> list[bytes]:
     """Run an ``aggregate`` command; return the result documents as BSON bytes.
 
     ``hint`` must name an index of the collection (code 2 otherwise); a first
-    ``$match``/``$sort`` uses the planner's indexes.
+    ``$match``/``$sort`` uses the planner's indexes.  ``bypass_validation``
+    lets ``$out``/``$merge`` write documents the target's validator refuses.
     """
-    catalog = ServerCatalog(server, db)
+    catalog = ServerCatalog(server, db, bypass_validation)
     let_values: dict = {}
     if let:
         for name, spec in let.items():
@@ -122,6 +147,8 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             stages = view_stages + stages
             ctx = PipelineContext(catalog, let_values, collection=collection)
     run = compile_pipeline(stages, ctx)
+    exclusive = any(isinstance(stage, Mapping) and next(iter(stage), None) in _EXCLUSIVE_STAGES
+                    for stage in stages)
     with server.lock:
         coll = server.get_collection(db, collection) if collection is not None else None
         if hint is not None and coll is not None:
@@ -134,17 +161,46 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
                 source = [s.doc for s in coll.documents.values()]
         elif source is None:
             source = []
+        if exclusive:
+            results = list(run(source, let_values, start))
+    if not exclusive:
+        # A read-only pipeline runs on the snapshot just taken, without the
+        # server lock: other clients' reads, writes and pings never wait behind
+        # it.  Stored shadows are never mutated (a write stores a new one), and
+        # every other collection a stage reads is snapshotted under the lock.
         results = list(run(source, let_values, start))
-    return [bson.encode(doc, codec_options=ENGINE_CODEC) for doc in results]
+    return [encode_produced(doc) for doc in results]
+
+
+#: stages that write, or read the catalog's live state: their pipeline runs
+#: under the server lock from start to end
+_EXCLUSIVE_STAGES = frozenset({"$out", "$merge", "$collStats", "$indexStats", "$planCacheStats",
+                               "$listLocalSessions", "$listSessions", "$currentOp",
+                               "$listCatalog", "$listSearchIndexes"})
+
+
+def encode_produced(doc: dict) -> bytes:
+    """The BSON of a document a pipeline produced: beyond 16 MB the server
+    cannot build it (10334 BSONObjectTooLarge)."""
+    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    if len(raw) > MAX_INTERNAL_BSON_SIZE:
+        first = next(iter(doc.items()), None)
+        element = f"{first[0]}: {render(first[1])}" if first is not None else "EOO"
+        raise ServerError(10334, f"BSONObj size: {len(raw)} (0x{len(raw):X}) is invalid. Size "
+                                 f"must be between 0 and {MAX_INTERNAL_BSON_SIZE}(16MB) First "
+                                 f"element: {element}")
+    return raw
 
 
 class StoreTarget:
     """$merge into a collection of the server (created on first write)."""
 
-    def __init__(self, server: Any, db: str, name: str) -> None:
+    def __init__(self, server: Any, db: str, name: str, bypass_validation: bool = False
+                 ) -> None:
         validate_database_name(db)
         validate_collection_name(name, db)
         self.server, self.db, self.name = server, db, name
+        self.bypass_validation = bypass_validation
         self.coll = server.get_collection(db, name)
         self.by_key: dict | None = None
         self.on: list[tuple[str, ...]] = []
@@ -185,6 +241,7 @@ class StoreTarget:
 
     def insert(self, doc: dict) -> None:
         raw, shadow = prepare_new_document(doc)
+        check_write(self._collection(), shadow, bypass=self.bypass_validation)
         self._collection().insert(raw, shadow)
         if self.by_key is not None:
             self.by_key.setdefault(self._key_of(shadow), self.coll.documents[sort_key(
@@ -192,7 +249,9 @@ class StoreTarget:
 
     def replace(self, handle: Any, doc: dict) -> None:
         raw = encode_updated(doc)
-        new = self.coll.replace(handle, raw, decode_shadow(raw))
+        shadow = decode_shadow(raw)
+        check_write(self.coll, shadow, handle.doc, self.bypass_validation)
+        new = self.coll.replace(handle, raw, shadow)
         if self.by_key is not None:
             self.by_key.pop(self._key_of(handle.doc), None)
             self.by_key[self._key_of(new.doc)] = new

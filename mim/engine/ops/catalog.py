@@ -15,6 +15,7 @@ from ..index.specs import normalise_index_spec
 from .views import check_not_view
 from bson.binary import Binary, UuidRepresentation
 from .views import lookup
+from ..storage.validation import build_validator, check_namespace, validation_options
 
 __all__ = ["create_collection", "drop_collection", "list_collections", "rename_collection",
            "collection_info", "list_databases", "coll_stats", "db_stats"]
@@ -47,6 +48,9 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
             raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
+    options.update(validation_options("create", options))
+    check_namespace(db, name, options.get("validator") or {})
+    validator = build_validator(options)
     with server.lock:
         database = server.get_database(db, create=True)
         existing = database.get_collection(name)
@@ -56,6 +60,7 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
             raise ServerError(48, f"A view already exists. NS: {db}.{name}")
         coll = database.create_collection(name, options)
         coll.uuid = uuid.uuid4()
+        coll.validator = validator
 
 
 def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
@@ -96,7 +101,7 @@ def drop_collection(server: Server, db: str, name: str) -> dict:
         database = server.get_database(db)
         coll = database.get_collection(name) if database else None
         if coll is None:
-            if database is not None and database.views.pop(name, None) is not None:
+            if database is not None and database.remove_view(name):
                 return {"ns": f"{db}.{name}", "ok": 1.0}
             return {"ok": 1.0}
         n_indexes = len(coll.indexes.specs)

@@ -24,6 +24,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
+from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
 from ..planner import matching, read, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
@@ -31,6 +32,7 @@ from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort
 from ..storage.documents import check_id, encode_updated, prepare_new_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
+from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
@@ -217,8 +219,12 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
 
 
 def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
-           ordered: bool = True) -> dict:
-    """The ``insert`` command: returns ``{"n": …, "writeErrors": […]}``."""
+           ordered: bool = True, bypass_validation: bool = False) -> dict:
+    """The ``insert`` command: returns ``{"n": …, "writeErrors": […]}``.
+
+    Each document is checked against the collection's validator unless
+    ``bypass_validation`` (``bypassDocumentValidation``).
+    """
     n = 0
     errors: list[dict] = []
     with server.lock:
@@ -236,12 +242,15 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                         raw, shadow = prepare_new_document(shadow)
                     else:
                         check_id(shadow["_id"])
+                        check_insert_depth(raw, shadow)
                         if len(raw) > MAX_BSON_SIZE:
                             raise ServerError(10334, f"object to insert too large. size in "
                                                      f"bytes: {len(raw)}, max size: "
                                                      f"{MAX_BSON_SIZE}")
                 else:
                     raw, shadow = prepare_new_document(document)
+                if collection.validator is not None:
+                    check_write(collection, shadow, bypass=bypass_validation)
                 collection.insert(raw, shadow)
                 n += 1
             except ServerError as exc:
@@ -257,21 +266,6 @@ def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
     if errors:
         reply["writeErrors"] = errors
     return reply
-
-
-def is_replacement(update_spec: Any) -> bool:
-    """A replacement document (no ``$`` operator keys) rather than operators or a pipeline."""
-    if isinstance(update_spec, list):
-        return False
-    return not any(isinstance(k, str) and k.startswith("$") for k in update_spec)
-
-
-def _validate_replacement(doc: Mapping) -> None:
-    for key in doc:
-        if isinstance(key, str) and key.startswith("$"):
-            raise ServerError(52, f"The dollar ($) prefixed field '{key}' in '{key}' is not "
-                                  f"allowed in the context of an update's replacement document. "
-                                  f"Consider using an aggregation pipeline with $replaceWith.")
 
 
 class _CompiledUpdate:
@@ -345,7 +339,7 @@ class _CompiledUpdate:
 
 
 def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: bool = True,
-           let: Mapping | None = None) -> dict:
+           let: Mapping | None = None, bypass_validation: bool = False) -> dict:
     """The ``update`` command: ``{"n", "nModified", "upserted"?, "writeErrors"?}``."""
     for statement in updates:
         if isinstance(statement.get("u"), list):
@@ -361,7 +355,8 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
     with server.lock:
         for index, statement in enumerate(updates):
             try:
-                result = _update_one_statement(server, db, coll, statement, let)
+                result = _update_one_statement(server, db, coll, statement, let,
+                                               bypass_validation)
             except ServerError as exc:
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
@@ -384,7 +379,8 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
 
 
 def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
-                          let: Mapping | None) -> tuple[int, int, Any, ServerError | None]:
+                          let: Mapping | None, bypass_validation: bool = False
+                          ) -> tuple[int, int, Any, ServerError | None]:
     compiled = _CompiledUpdate(statement, let)
     views.check_not_view(server, db, coll)
     collection = server.get_collection(db, coll, create=compiled.upsert)
@@ -398,6 +394,7 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
             try:
                 change = compiled.apply(stored)
                 if change is not None:
+                    check_write(collection, change[1], stored.doc, bypass_validation)
                     collection.replace(stored, *change, compiled.event_operation)
                     modified += 1
             except ServerError as exc:
@@ -407,6 +404,7 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
                 return matched - 1, modified, MISSING, exc
     if matched == 0 and compiled.upsert:
         raw, shadow = prepare_new_document(compiled.upsert_document())
+        check_write(collection, shadow, bypass=bypass_validation)
         collection.insert(raw, shadow)
         return 0, 0, shadow["_id"], None
     return matched, modified, MISSING, None
@@ -451,7 +449,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
                     sort: Any = None, remove: bool = False, update: Any = None,
                     new: bool = False, fields: Mapping | None = None, upsert: bool = False,
                     array_filters: list | None = None, hint: Any = None,
-                    let: Mapping | None = None) -> dict:
+                    let: Mapping | None = None, bypass_validation: bool = False) -> dict:
     """The ``findAndModify`` command: ``{"lastErrorObject": …, "value": bytes | None}``."""
     if remove and update is not None:
         raise ServerError(9, "Cannot specify both an update and remove=true")
@@ -497,6 +495,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
                 return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
             raw, shadow = prepare_new_document(compiled.upsert_document())
             value = project(raw) if new else None
+            check_write(collection, shadow, bypass=bypass_validation)
             collection.insert(raw, shadow)
             return {"lastErrorObject": {"n": 1, "updatedExisting": False,
                                         "upserted": shadow["_id"]},
@@ -504,5 +503,6 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
         change = compiled.apply(target)
         value = project(change[0] if new and change is not None else target.raw)
         if change is not None:
+            check_write(collection, change[1], target.doc, bypass_validation)
             collection.replace(target, *change, compiled.event_operation)
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}

@@ -1,4 +1,5 @@
-"""Logical sessions as a standalone ``mongod`` keeps them: the session cache.
+"""Logical sessions as a standalone ``mongod`` keeps them: the session cache (and the
+``$listLocalSessions`` stage that lists it).
 
 A 7.0 standalone accepts sessions (``hello`` reports
 ``logicalSessionTimeoutMinutes``) but has no transactions and no snapshot
@@ -36,6 +37,7 @@ from typing import Any
 from bson.binary import Binary
 
 from ..values.errors import ServerError
+from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
 
 __all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
@@ -172,3 +174,74 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
             raise ServerError(123, SNAPSHOT_NEEDS_REPLICA_SET, codeName="NotAReplicaSet")
         raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
                               f'"snapshot" }} }} :: caused by :: read concern not supported')
+
+
+# -- $listLocalSessions -----------------------------------------------------------------
+
+def user_digest(user: str, db: str) -> Binary:
+    """``getLogicalSessionUserDigestFor``: SHA-256 of "user@db" ("" without a user)."""
+    text = "" if not user else f"{user}@{db}"
+    return Binary(hashlib.sha256(text.encode()).digest(), 0)
+
+
+def _list_sessions_spec(arg: Any, stage: str) -> list[Binary] | None:
+    """The user digests a ``$listLocalSessions`` spec asks for (None: all users)."""
+    if not isinstance(arg, Mapping):
+        raise ServerError(14, f"{stage} options must be specified in an object, but found: "
+                              f"{type_name(arg)}")
+    all_users = False
+    users = None
+    for key, value in arg.items():
+        if key == "allUsers":
+            if not isinstance(value, bool):
+                raise ServerError(14, f"BSON field '{stage}.allUsers' is the wrong type "
+                                      f"'{type_name(value)}', expected type 'bool'")
+            all_users = value
+        elif key == "users":
+            if not isinstance(value, list):
+                raise ServerError(14, f"BSON field '{stage}.users' is the wrong type "
+                                      f"'{type_name(value)}', expected type 'array'")
+            users = []
+            for user in value:
+                if not isinstance(user, Mapping):
+                    raise ServerError(14, f"BSON field '{stage}.users' is the wrong type "
+                                          f"'{type_name(user)}', expected type 'object'")
+                for field in ("user", "db"):
+                    if field not in user:
+                        raise ServerError(40414, f"BSON field 'ListSessionsUser.{field}' is "
+                                                 "missing but a required field")
+                    if not isinstance(user[field], str):
+                        raise ServerError(14, f"BSON field 'ListSessionsUser.{field}' is the "
+                                              f"wrong type '{type_name(user[field])}', "
+                                              "expected type 'string'")
+                users.append(user_digest(user["user"], user["db"]))
+        else:
+            raise ServerError(40415, f"BSON field '{stage}.{key}' is an unknown field.")
+    if all_users and users:
+        raise ServerError(11, f"{stage} may not specify {{allUsers:true}} and {{users:[...]}} "
+                              "at the same time")
+    if all_users:
+        return None
+    if not users:
+        return [user_digest("", "")]  # implicitly, the current (unauthenticated) user
+    return users
+
+
+@pipeline_stage("$listLocalSessions", collectionless=True)
+def compile_list_local_sessions(arg: Any, ctx: Any):
+    if ctx.collection is not None and not ctx.nested:
+        raise ServerError(73, "$listLocalSessions must be run against the database with "
+                              "{aggregate: 1}, not a collection")
+    uids = _list_sessions_spec(arg, "$listLocalSessions")
+    if ctx.position != 0 or ctx.nested:
+        raise ServerError(40602, "$listLocalSessions is only valid as the first stage in a "
+                                 "pipeline")
+    server = getattr(ctx.catalog, "server", None)
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        if server is None:
+            return []
+        return registry(server).records(uids)
+
+    run.is_source = True  # type: ignore[attr-defined]
+    return run

@@ -20,7 +20,7 @@ from ..pipeline import compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..storage.store import validate_collection_name, validate_database_name
 
-__all__ = ["ViewDefinition", "create_view", "drop_view", "lookup", "resolve",
+__all__ = ["ViewDefinition", "create_view", "lookup", "resolve",
            "check_not_view", "MAX_VIEW_DEPTH"]
 
 #: ViewGraph::kMaxViewDepth
@@ -44,7 +44,7 @@ class ViewDefinition:
 
 def _views(server: Server, db: str) -> dict:
     database = server.get_database(db)
-    return getattr(database, "views", {}) if database is not None else {}
+    return database.views if database is not None else {}
 
 
 def lookup(server: Server, db: str, name: str) -> ViewDefinition | None:
@@ -75,7 +75,7 @@ def check_not_view(server: Server, db: str, name: str) -> None:
     database = server.databases.get(db)
     if database is None or name in database.collections:
         return  # an existing collection is never a view: the common case stays cheap
-    if getattr(database, "views", {}).get(name) is not None:
+    if database.views.get(name) is not None:
         raise ServerError(166, f"Namespace {db}.{name} is a view, not a collection")
 
 
@@ -132,8 +132,6 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
     validate_collection_name(name, db)
     with server.lock:
         database = server.get_database(db, create=True)
-        if not hasattr(database, "views"):
-            database.views = {}
         if name in database.collections:
             raise ServerError(48, f"Collection {db}.{name} already exists.")
         if name in database.views:
@@ -160,16 +158,9 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
             path = [f"{db}.{n}" for n in reversed(cycle)]
             raise ServerError(5, "View cycle detected: " + path[0] + "".join(
                 " => " + p for p in path))
-        database.views[name] = views[name]
+        database.add_view(views[name])
 
 
 def _valid_collection_name(name: str) -> bool:
     """NamespaceString::validCollectionName."""
     return bool(name) and "\x00" not in name and not name.startswith(".")
-
-
-def drop_view(server: Server, db: str, name: str) -> bool:
-    with server.lock:
-        database = server.get_database(db)
-        views = getattr(database, "views", None)
-        return bool(views) and views.pop(name, None) is not None

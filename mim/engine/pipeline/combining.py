@@ -23,17 +23,6 @@ def _local_keys(value: Any) -> list:
     return [None if value is MISSING else value]
 
 
-def _foreign_matches(doc: dict, parts: tuple[str, ...], keys: set) -> bool:
-    found = False
-    for leaf in leaf_candidates(doc, parts):
-        found = True
-        if sort_key(None if leaf is MISSING else leaf) in keys:
-            return True
-    if not found:
-        return sort_key(None) in keys
-    return False
-
-
 def _key_index(foreign: list[dict], parts: tuple[str, ...]) -> dict:
     """sort key -> the foreign documents (in natural order) an equality lookup finds
     under it: each value at the path (arrays: the elements), missing as null."""

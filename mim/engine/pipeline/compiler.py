@@ -7,7 +7,9 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..values.deadline import checked
 from ..values.errors import ServerError
+from ..values.limits import check_bson_depth, check_pipeline_length
 from .context import PipelineContext
 from .registry import STAGES, UNSUPPORTED_STAGES, constraints, unsupported_stage
 
@@ -19,6 +21,8 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
     ctx = ctx if ctx is not None else PipelineContext()
     if not isinstance(stages, (list, tuple)):
         raise ServerError(14, "'pipeline' option must be specified as an array")
+    check_pipeline_length(stages)
+    check_bson_depth(stages)
     compiled = []
     for position, stage in enumerate(stages):
         if not isinstance(stage, Mapping):
@@ -54,13 +58,14 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
         if "NOW" not in variables:
             now = datetime.datetime.now(datetime.timezone.utc)
             variables["NOW"] = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        stream: Iterable[dict] = documents
+        stream: Iterable[dict] = checked(documents)
         for i in range(start, len(compiled)):
             fn = compiled[i]
             if i in limits:
                 stream = fn(stream, {**variables, "__sort_limit__": limits[i]})
             else:
                 stream = fn(stream, variables)
+            stream = checked(stream)  # maxTimeMS: every stage's output is checked
         return stream
 
     return run

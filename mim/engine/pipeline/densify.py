@@ -14,6 +14,8 @@ from ..languages.expressions.compiler import path_value
 from ..languages.expressions.dates import date_add
 from ..languages.expressions.timezones import UTC
 from ..values.order import MISSING, sort_key, type_name
+from ..values.deadline import CHECK_EVERY, check as check_deadline
+from ..values.limits import MAX_DENSIFY_DOCS, densify_limit_error
 from .basic import _set_path
 from .compiler import compile_pipeline
 from .registry import pipeline_stage
@@ -139,12 +141,23 @@ def compile_densify(arg: Any, ctx: Any):
             return _add(value, step)
         return date_add(int(value), unit, step, UTC)
 
-    def generate(anchor: Any, low: Any, high: Any, inclusive: bool, present: set):
-        """Grid values anchor + k*step with low < v (< or <=) high not present."""
+    def generate(anchor: Any, low: Any, high: Any, inclusive: bool, present: set,
+                 generated: list[int]):
+        """Grid values anchor + k*step with low < v (< or <=) high not present.
+
+        ``generated[0]`` counts the documents made so far by the whole stage:
+        past internalQueryMaxAllowedDensifyDocs the stage fails (5897900), as
+        it does once the deadline of the operation (maxTimeMS) has passed.
+        """
         value = anchor
         while expr_compare(value, high) < 0 or (inclusive and expr_compare(value, high) == 0):
             if expr_compare(value, low) > 0 or low is MISSING:
                 if sort_key(to_double(value)) not in present:
+                    generated[0] += 1
+                    if generated[0] > MAX_DENSIFY_DOCS:
+                        raise densify_limit_error(generated[0])
+                    if not generated[0] % CHECK_EVERY:
+                        check_deadline()
                     yield value
             value = advance(value)
 
@@ -173,6 +186,7 @@ def compile_densify(arg: Any, ctx: Any):
             global_low = min(everything, key=to_double)
             global_high = max(everything, key=to_double)
         out = []
+        generated = [0]
         for key in sorted(partitions):
             key_values, passthrough, values = partitions[key]
             out.extend(passthrough)
@@ -186,9 +200,9 @@ def compile_densify(arg: Any, ctx: Any):
                     continue
                 anchor, high, inclusive = values[0][0], values[-1][0], True
             present = {sort_key(to_double(v)) for v, _ in values}
-            generated = list(generate(anchor, MISSING, high, inclusive, present))
+            made = list(generate(anchor, MISSING, high, inclusive, present, generated))
             merged = [(to_double(v), 0, i, d) for i, (v, d) in enumerate(values)]
-            merged += [(to_double(g), 1, i, make(g, key_values)) for i, g in enumerate(generated)]
+            merged += [(to_double(g), 1, i, make(g, key_values)) for i, g in enumerate(made)]
             merged.sort(key=lambda e: (e[0], e[1], e[2]))
             out.extend(e[3] for e in merged)
         return out

@@ -13,14 +13,7 @@ from ..languages.expressions.compiler import path_value
 from ..values.order import MISSING, sort_key, type_name
 from .compiler import compile_pipeline
 from .context import with_id
-from .registry import pipeline_stage
-
-
-def _namespace(arg: Any, stage: str) -> tuple[str | None, str]:
-    if isinstance(arg, str):
-        return None, arg
-    db, coll = arg.get("db"), arg.get("coll")
-    return db, coll
+from .registry import constraints, pipeline_stage
 
 
 @pipeline_stage("$out", must_be_last=True, writes=True)
@@ -61,7 +54,6 @@ def compile_out(arg: Any, ctx: Any):
 
 _MATCHED_MODES = ("replace", "keepExisting", "merge", "fail")
 _NOT_MATCHED_MODES = ("insert", "discard", "fail")
-_PIPELINE_STAGES = ("$addFields", "$set", "$project", "$unset", "$replaceRoot", "$replaceWith")
 
 
 def _parse_on(value: Any) -> list[str]:
@@ -125,7 +117,8 @@ def compile_merge(arg: Any, ctx: Any):
     if isinstance(matched, list):
         for stage in matched:
             name = next(iter(stage), None) if isinstance(stage, Mapping) else None
-            if name not in _PIPELINE_STAGES:
+            # whenMatched is an update pipeline: its stages must allow it
+            if not constraints(name).allowed_in_update:
                 raise ServerError(72, f"{name} is not allowed to be used within an update")
         let_spec = arg.get("let", {"new": "$$ROOT"})
         if not isinstance(let_spec, Mapping):

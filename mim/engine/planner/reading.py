@@ -16,6 +16,7 @@ from bson.regex import Regex
 
 from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
+from ..values.deadline import checked
 from ..values.order import sort_key
 from .choosing import plan_find
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
@@ -92,7 +93,7 @@ def matching(coll: "CollectionData", node: MatchNode, hint: Any = None) \
         -> Iterator["StoredDocument"]:
     """The documents matching ``node``, in natural order (writes use this)."""
     matches = node.matches
-    for stored in candidates(coll, node, hint):
+    for stored in checked(candidates(coll, node, hint)):
         if matches(stored.doc):
             yield stored
 
@@ -113,13 +114,13 @@ def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, wa
     the plan that produced the documents (None: scanned without one)."""
     planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec)
     if planned is not None:
-        return planned.documents(), planned.sorted, planned.plan
+        return checked(planned.documents()), planned.sorted, planned.plan
     matches = node.matches
     if _id_lookup_keys(node) is not None:
         plan: Plan | None = IdLookup([])  # the _id_ index answers the points
     else:
         plan = None
-    return (s for s in _scan_candidates(coll, node) if matches(s.doc)), False, plan
+    return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
 
 
 def scanned_key_pattern(plan: Plan | None) -> Any:

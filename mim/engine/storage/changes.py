@@ -33,14 +33,15 @@ DOCUMENT_OPERATIONS = frozenset({"insert", "update", "replace", "delete"})
 class ChangeEvent:
     """One write.  ``operation`` uses change streams' ``operationType`` names:
     insert, update, replace, delete, create, drop, rename, dropDatabase,
-    createIndexes, dropIndexes."""
+    createIndexes, dropIndexes, modify (collMod)."""
 
     __slots__ = ("operation", "namespace", "collection", "before", "after", "target",
-                 "detail", "_description")
+                 "detail", "database", "_description")
 
     def __init__(self, operation: str, namespace: str, collection: "CollectionData | None",
                  before: "StoredDocument | None" = None, after: "StoredDocument | None" = None,
-                 *, target: str | None = None, detail: Any = None) -> None:
+                 *, target: str | None = None, detail: Any = None,
+                 database: Any = None) -> None:
         self.operation = operation
         #: "db.collection" ("db" for dropDatabase)
         self.namespace = namespace
@@ -52,9 +53,10 @@ class ChangeEvent:
         self.after = after
         #: rename: the new namespace
         self.target = target
-        #: index events: the index spec (createIndexes) or name (dropIndexes);
-        #: dropDatabase: the dropped database object
+        #: index events: the index spec; a view's create/drop: the view definition
         self.detail = detail
+        #: dropDatabase and a view's create/drop: the database object
+        self.database = database
         self._description: dict | None = None
 
     def __repr__(self) -> str:
@@ -103,7 +105,9 @@ def undo(event: ChangeEvent) -> None:
     """
     coll = event.collection
     operation = event.operation
-    if operation == "insert":
+    if coll is None and operation in ("create", "drop"):
+        _undo_view(event)
+    elif operation == "insert":
         key = _key(event.after)
         coll.delete(coll.documents[key])
     elif operation in ("update", "replace"):
@@ -122,10 +126,24 @@ def undo(event: ChangeEvent) -> None:
         coll.indexes.drop(event.detail["name"])
     elif operation == "dropIndexes":
         coll.indexes.create(dict(event.detail))
+    elif operation == "modify":
+        if "index" in event.detail:
+            coll.indexes.modify(event.detail["index"], event.detail["old"])
+        else:
+            coll.set_option(event.detail["option"], event.detail["old"])
     elif operation == "dropDatabase":
-        event.detail.server.restore_database(event.detail)
+        event.database.server.restore_database(event.database)
     else:  # pragma: no cover - every operation above is emitted by storage
         raise ValueError(f"cannot undo {operation}")
+
+
+def _undo_view(event: ChangeEvent) -> None:
+    """A view's create or drop (``detail``: the view; the database from its namespace)."""
+    view, database = event.detail, event.database
+    if event.operation == "create":
+        database.remove_view(view.name)
+    else:
+        database.add_view(view)
 
 
 def _key(stored: StoredDocument) -> tuple:

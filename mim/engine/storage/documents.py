@@ -17,6 +17,7 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
+from ..values.limits import MAX_STORAGE_DEPTH, check_insert_depth, check_updated_depth
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow
 
 __all__ = ["check_id", "prepare_new_document", "encode_updated"]
@@ -61,11 +62,17 @@ def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
     if "_id" not in doc:
         doc = {"_id": ObjectId(), **doc}
     check_id(doc["_id"])
-    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    try:
+        raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    except RecursionError:  # too deep even to encode: far beyond the storage depth
+        raise ServerError(15, f"cannot insert document because it exceeds "
+                              f"{MAX_STORAGE_DEPTH} levels of nesting") from None
     if len(raw) > MAX_BSON_SIZE:
         raise ServerError(10334, f"object to insert too large. size in bytes: {len(raw)}, "
                                  f"max size: {MAX_BSON_SIZE}")
-    return raw, decode_shadow(raw)
+    shadow = decode_shadow(raw)
+    check_insert_depth(raw, shadow)
+    return raw, shadow
 
 
 def encode_updated(doc: dict) -> bytes:
@@ -74,4 +81,5 @@ def encode_updated(doc: dict) -> bytes:
     if len(raw) > MAX_BSON_SIZE:
         raise ServerError(17419, f"Resulting document after update is larger than "
                                  f"{MAX_BSON_SIZE}")
+    check_updated_depth(raw, doc)
     return raw

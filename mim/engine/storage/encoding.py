@@ -6,6 +6,8 @@ import bson
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, DatetimeConversion
 
+from ..values.undefined import mark_undefined
+
 __all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow"]
 
 MAX_BSON_SIZE = 16 * 1024 * 1024
@@ -25,9 +27,12 @@ _bson_to_dict = getattr(bson, "_bson_to_dict", None)
 
 
 def decode_shadow(raw: bytes) -> dict:
-    if _bson_to_dict is not None:
-        return _bson_to_dict(raw, ENGINE_CODEC)
-    return bson.decode(raw, ENGINE_CODEC)
+    doc = _bson_to_dict(raw, ENGINE_CODEC) if _bson_to_dict is not None else \
+        bson.decode(raw, ENGINE_CODEC)
+    if b"\x06" in raw:
+        # maybe a deprecated `undefined` element, which pymongo decodes as None
+        return mark_undefined(raw, doc)
+    return doc
 
 
 class StoredDocument:

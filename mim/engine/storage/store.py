@@ -67,6 +67,8 @@ class CollectionData:
         self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
         #: the RecordId the last inserted document got
         self.last_record_id = 0
+        #: the compiled ``validator`` (:class:`mim.engine.storage.validation.DocumentValidator`)
+        self.validator: Any = None
 
     @property
     def full_name(self) -> str:
@@ -135,6 +137,15 @@ class CollectionData:
             for stored in removed:
                 _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
 
+    def set_option(self, option: str, value: Any) -> None:
+        """collMod of a collection option (None removes it): one ``modify`` event."""
+        old = self.options.get(option)
+        if value is None:
+            self.options.pop(option, None)
+        else:
+            self.options[option] = value
+        self.record("modify", {"option": option, "old": old, "new": value})
+
     def record(self, operation: str, detail: Any) -> None:
         """Report a write the index layer made (``createIndexes`` with the spec,
         ``dropIndexes`` with the dropped spec) as this collection's event."""
@@ -180,6 +191,25 @@ class DatabaseData:
         listeners = self.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("drop", coll.full_name, coll))
+        return True
+
+    def add_view(self, view: Any) -> None:
+        """Record a view (:class:`mim.engine.ops.views.ViewDefinition`): a ``create`` event."""
+        self.views[view.name] = view
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("create", f"{self.name}.{view.name}", None, detail=view,
+                                         database=self))
+
+    def remove_view(self, name: str) -> bool:
+        """Forget a view: a ``drop`` event; False when there is none."""
+        view = self.views.pop(name, None)
+        if view is None:
+            return False
+        listeners = self.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("drop", f"{self.name}.{name}", None, detail=view,
+                                         database=self))
         return True
 
     def restore_collection(self, coll: CollectionData) -> None:
@@ -253,7 +283,7 @@ class Server:
         with self.lock:
             database = self.databases.pop(name, None)
             if database is not None and self.listeners:
-                _emit(self.listeners, ChangeEvent("dropDatabase", name, None, detail=database))
+                _emit(self.listeners, ChangeEvent("dropDatabase", name, None, database=database))
 
     def restore_database(self, database: DatabaseData) -> None:
         """Put a dropped database back (undoing a dropDatabase)."""

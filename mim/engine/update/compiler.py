@@ -16,6 +16,7 @@ from ..values.errors import ServerError
 from ..languages.matcher.nodes import MatchNode
 from ..values.render import render, render_document
 from ..values.order import type_name
+from ..values.limits import check_bson_depth, check_pipeline_length
 from .array_filters import parse_array_filters
 from .fields import copy_value, parse_rename_source
 from ..languages.matcher.positional import matched_array_index
@@ -72,7 +73,9 @@ def compile_update(spec: Any, array_filters: list | None = None,
     Raises :class:`~mim.engine.values.errors.ServerError` with the server's code and
     message for any invalid input.
     """
+    check_bson_depth(spec)
     if isinstance(spec, list):
+        check_pipeline_length(spec)
         if array_filters:
             raise ServerError(9, "arrayFilters may not be specified for pipeline-style updates")
         return compile_pipeline_update(spec, variables or {})

@@ -11,6 +11,7 @@ array element.  Leaves are :class:`Modifier` objects (one per operator).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,23 @@ class _Noop:
 
 #: returned by :meth:`Modifier.update_existing` when the value is left as it is
 NOOP = _Noop()
+
+
+def compare_fields(a: str, b: str) -> int:
+    """The order the server applies an update's children in (``pathsupport::
+    cmpPathsAndArrayIndexes``): names that look like array indexes (a digit first, no
+    leading zero) compare shortest first, so ``"2"`` comes before ``"10"``; any other
+    pair compares as strings."""
+    if not a or not b or not a[0].isdigit() or not b[0].isdigit() or \
+            (a[0] == "0" and len(a) > 1) or (b[0] == "0" and len(b) > 1):
+        return (a > b) - (a < b)
+    if len(a) != len(b):
+        return -1 if len(a) < len(b) else 1
+    return (a > b) - (a < b)
+
+
+#: sort key for :func:`compare_fields`
+FIELD_ORDER = functools.cmp_to_key(compare_fields)
 
 
 def is_array_filter_identifier(part: str) -> bool:
@@ -336,13 +354,13 @@ class ObjectNode:
                                  "the query.")
         order = self._order
         if order is None:
-            order = self._order = sorted(self.children)
+            order = self._order = sorted(self.children, key=FIELD_ORDER)
         for name in order:
             child = self.children[name]
             if positional is not None and name == matched:
                 child = merge(positional, child, taken + to_create + [matched])
                 positional = None
-            elif positional is not None and matched < name:
+            elif positional is not None and compare_fields(matched, name) < 0:
                 _apply_child(positional, matched, ctx, loc, taken, to_create)
                 positional = None
             _apply_child(child, name, ctx, loc, taken, to_create)

@@ -62,6 +62,7 @@ CODE_NAMES: dict[int, str] = {
     112: "WriteConflict",
     115: "CommandNotSupported",
     121: "DocumentValidationFailure",
+    146: "ExceededMemoryLimit",
     166: "CommandNotSupportedOnView",
     168: "InvalidPipelineOperator",
     171: "CannotIndexParallelArrays",
@@ -124,6 +125,3 @@ def type_mismatch(errmsg: str) -> ServerError:
 def duplicate_key(errmsg: str, key_pattern: dict, key_value: dict) -> ServerError:
     return ServerError(11000, errmsg, keyPattern=key_pattern, keyValue=key_value)
 
-
-def is_duplicate_key(exc: BaseException) -> bool:
-    return isinstance(exc, (DuplicateKeyError,)) or getattr(exc, "code", None) in (11000, 11001)

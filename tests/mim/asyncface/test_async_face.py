@@ -9,9 +9,16 @@ reprs, ``AsyncCursor`` without indexing, ``to_list(length=None)``,
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
 
+import gridfs
 import pymongo
+import pymongo.asynchronous.collection
+import pymongo.asynchronous.command_cursor
+import pymongo.asynchronous.cursor
+import pymongo.asynchronous.database
+import pymongo.asynchronous.mongo_client
 import pytest
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession as PyMongoAsyncSession
@@ -19,6 +26,7 @@ from pymongo.errors import BulkWriteError, InvalidOperation, OperationFailure
 
 import mim
 from mim import Server
+from mim.asynchronous.gridfs import AsyncGridFS, AsyncGridFSBucket
 from sessions.test_faces_agree import scenario
 
 from .adapter import Runner
@@ -87,8 +95,10 @@ def test_async_with_cursor_and_client(client):
         assert not cursor.alive
         async with client:
             pass
-        with pytest.raises(InvalidOperation, match="after close"):
+        with pytest.raises(InvalidOperation, match="^Cannot use AsyncMongoClient after close$"):
             await coll.find_one()
+        with pytest.raises(InvalidOperation, match="^Cannot use AsyncMongoClient after close$"):
+            await coll.find().to_list()
     run(main())
 
 
@@ -135,6 +145,11 @@ def test_sessions_are_pymongo_async_sessions(client):
         assert session.has_ended
         with pytest.raises(InvalidOperation, match="Cannot use ended session"):
             await coll.find_one({}, session=session)
+        other = mim.AsyncMongoClient(server=Server())
+        async with other.start_session() as foreign:
+            with pytest.raises(InvalidOperation, match="^Can only use session with the "
+                                                       "AsyncMongoClient that started it$"):
+                await coll.insert_one({}, session=foreign)
     run(main())
 
 
@@ -163,13 +178,18 @@ def test_with_transaction_runs_an_async_callback(client):
 
 
 def test_session_scenario_agrees_with_sync_face():
-    """``sessions/test_faces_agree.py``'s scenario, sync face vs async face."""
+    """``sessions/test_faces_agree.py``'s scenario, sync face vs async face: the same
+    observations, except that pymongo's async API names its own client class."""
     runner = Runner()
     async_client = runner.proxy(mim.AsyncMongoClient(server=Server()))
     try:
-        assert scenario(async_client) == scenario(mim.MongoClient(server=Server()))
+        on_async = scenario(async_client)
     finally:
         runner.close()
+    on_sync = scenario(mim.MongoClient(server=Server()))
+    assert [repr(o).replace("AsyncMongoClient", "MongoClient") for o in on_async] == \
+        [repr(o) for o in on_sync]
+    assert "AsyncMongoClient that started it" in repr(on_async)
 
 
 def test_sync_and_async_clients_share_an_address():
@@ -265,3 +285,64 @@ def test_patch_redirects_motor_when_installed():
             await session.end_session()
             return await client.db.c.find_one()
         assert run(main()) == {"_id": 1}
+
+
+# -- the public surface is pymongo.asynchronous's ---------------------------------------------
+
+# What neither face has yet: Atlas search indexes, max_scan, topology introspection.
+_NOT_ON_EITHER_FACE: set[str] = set()  # the sync face now has every pymongo name (silent)
+
+
+@pytest.mark.parametrize("theirs, ours", [
+    (pymongo.asynchronous.mongo_client.AsyncMongoClient, mim.AsyncMongoClient),
+    (pymongo.asynchronous.database.AsyncDatabase, mim.AsyncDatabase),
+    (pymongo.asynchronous.collection.AsyncCollection, mim.AsyncCollection),
+    (pymongo.asynchronous.cursor.AsyncCursor, mim.AsyncCursor),
+    (pymongo.asynchronous.command_cursor.AsyncCommandCursor, mim.AsyncCommandCursor),
+    (PyMongoAsyncSession, mim.AsyncClientSession),
+], ids=lambda c: c.__name__)
+def test_same_names_and_awaitability_as_pymongo(theirs, ours):
+    for name in dir(theirs):
+        if name.startswith("_") and name not in ("__aiter__", "__anext__", "__aenter__",
+                                                 "__aexit__"):
+            continue
+        if name in _NOT_ON_EITHER_FACE:
+            assert not hasattr(mim.MongoClient, name) and not hasattr(mim.Collection, name) \
+                and not hasattr(mim.Cursor, name)
+            continue
+        assert hasattr(ours, name), name
+        assert inspect.iscoroutinefunction(getattr(ours, name)) == \
+            inspect.iscoroutinefunction(getattr(theirs, name)), name
+
+
+# -- GridFS ----------------------------------------------------------------------------------
+
+def test_async_gridfs_bucket_and_legacy_api(client):
+    async def main():
+        bucket = AsyncGridFSBucket(client.files)
+        file_id = await bucket.upload_from_stream("a.txt", b"hello world")
+        stream = await bucket.open_download_stream(file_id)
+        assert (await stream.read(), stream.filename, stream.length) == \
+            (b"hello world", "a.txt", 11)
+        async with bucket.open_upload_stream("b.txt", chunk_size_bytes=4) as grid_in:
+            await grid_in.write(b"0123456789")
+        chunks = [c async for c in await bucket.open_download_stream_by_name("b.txt")]
+        assert chunks == [b"0123", b"4567", b"89"]
+        assert [f.filename async for f in bucket.find({}).sort("filename", -1)] == \
+            ["b.txt", "a.txt"]
+        await bucket.delete(file_id)
+        with pytest.raises(gridfs.errors.NoFile):
+            await bucket.open_download_stream(file_id)
+        legacy = AsyncGridFS(client.files)
+        legacy_id = await legacy.put(b"legacy", filename="l")
+        assert await (await legacy.get(legacy_id)).read() == b"legacy"
+        assert sorted(await legacy.list()) == ["b.txt", "l"]
+        stored = client.delegate.files
+        assert stored.fs.chunks.count_documents({"files_id": grid_in._id}) == 3
+    run(main())
+
+
+def test_patch_hands_out_async_gridfs_for_a_mim_database(client):
+    with mim.patch(servers=[]):
+        assert type(gridfs.AsyncGridFSBucket(client.files)) is AsyncGridFSBucket
+        assert type(gridfs.AsyncGridFS(client.files)) is AsyncGridFS

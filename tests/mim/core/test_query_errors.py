@@ -108,7 +108,6 @@ def test_malformed_filter_in_writes_changes_nothing(coll):
 @pytest.mark.parametrize("filter, name", [
     ({"$text": {"$search": "x"}}, "$text"),
     ({"$where": "this.a == 1"}, "$where"),
-    ({"$jsonSchema": {"required": ["a"]}}, "$jsonSchema"),
     ({"loc": {"$near": [0, 0]}}, "$near"),
     ({"loc": {"$nearSphere": [0, 0]}}, "$nearSphere"),
     ({"loc": {"$geoWithin": {"$center": [[0, 0], 1]}}}, "$geoWithin"),

@@ -8,6 +8,8 @@ landing on the mim server that ``mim.MongoClient`` sees.
 from __future__ import annotations
 
 import asyncio
+import pathlib
+import threading
 import time
 
 import gridfs
@@ -217,8 +219,66 @@ async def test_driver_async_fixture(mim_driver_async_client, mim_client):
 
 
 def test_readme_example_runs():
-    import pathlib
     readme = (pathlib.Path(__file__).resolve().parents[3] / "README.md").read_text()
     section = readme.split("### pymongo's own classes: the in-process driver transport")[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_threads_share_one_driver_client(client, server):
+    """pymongo's pool hands each thread its own in-process connection."""
+    def work(k):
+        for i in range(50):
+            client.app.c.insert_one({"_id": f"{k}-{i}"})
+            assert client.app.c.find_one({"_id": f"{k}-{i}"}) == {"_id": f"{k}-{i}"}
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert mim.MongoClient(server=server).app.c.count_documents({}) == 300
+    assert driver.wire_for(server).total_connections > 1
+
+
+def test_zlib_compression_is_negotiated_per_connection(server):
+    """The handshake's compressors hold for the connection's later messages, as over
+    a socket: pymongo compresses its requests and mim answers compressed."""
+    client = mim.driver_client(server=server, compressors="zlib")
+    try:
+        client.app.c.insert_one({"_id": 1})
+        assert client.app.c.find_one() == {"_id": 1}
+    finally:
+        client.close()
+    counts = driver.wire_for(server).compression_counts
+    assert counts[("zlib", "in")] >= 2 and counts[("zlib", "out")] >= 2
+
+
+def test_scram_authentication_is_the_servers(server):
+    """pymongo authenticates each connection with SCRAM against mim's users, as
+    against a mongod: an unknown user fails with AuthenticationFailed (18)."""
+    stranger = mim.driver_client(server=server, username="u", password="p",
+                                 serverSelectionTimeoutMS=3000)
+    try:
+        with pytest.raises(OperationFailure) as info:
+            stranger.app.c.find_one()
+        assert info.value.code == 18
+    finally:
+        stranger.close()
+    mim.MongoClient(server=server).admin.command("createUser", "u", pwd="p", roles=["root"])
+    user = mim.driver_client(server=server, username="u", password="p")
+    try:
+        status = user.admin.command("connectionStatus")
+        assert status["authInfo"]["authenticatedUsers"] == [{"user": "u", "db": "admin"}]
+    finally:
+        user.close()
+
+
+@pytest.mark.mim(driver=True)
+def test_marker_driver_mode(mim_client):
+    client = pymongo.MongoClient("mongodb://app-db.example:27017", serverSelectionTimeoutMS=3000)
+    try:
+        assert type(client) is pymongo.MongoClient
+        client.app.c.insert_one({"_id": "marked"})
+    finally:
+        client.close()
+    assert mim_client.app.c.find_one() == {"_id": "marked"}

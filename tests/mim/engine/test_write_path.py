@@ -130,3 +130,30 @@ def test_listeners_are_server_wide_and_removable(client, coll):
     client.server.remove_listener(seen.append)
     coll.insert_one({})
     assert [e.operation for e in seen] == ["create", "insert"]
+
+
+def test_views_are_created_and_dropped_through_the_write_path(db, events):
+    db.create_collection("v", viewOn="coll", pipeline=[{"$match": {"a": 1}}])
+    db.v.drop()
+    assert [(e.operation, e.namespace) for e in events] == [("create", "testdb.v"),
+                                                             ("drop", "testdb.v")]
+    assert events[0].detail.view_on == "coll"
+    undo(events[1])
+    assert "v" in db.list_collection_names()
+    undo(events[0])
+    assert "v" not in db.list_collection_names()
+
+
+def test_coll_mod_emits_modify_events_that_undo(db, coll, events):
+    coll.create_index("a", name="a_1")
+    db.command("collMod", "coll", index={"name": "a_1", "hidden": True})
+    db.command("collMod", "coll", changeStreamPreAndPostImages={"enabled": True})
+    modify = [e for e in events if e.operation == "modify"]
+    assert [e.detail for e in modify] == [
+        {"index": "a_1", "old": {"hidden": None}, "new": {"hidden": True}},
+        {"option": "changeStreamPreAndPostImages", "old": None, "new": {"enabled": True}}]
+    for event in reversed(modify):
+        undo(event)
+    assert "hidden" not in coll.index_information()["a_1"]
+    options = db.command("listCollections", filter={"name": "coll"})["cursor"]["firstBatch"]
+    assert "changeStreamPreAndPostImages" not in options[0]["options"]

@@ -94,15 +94,6 @@ def test_missing_collection(db):
     assert info.value.code == 26
 
 
-@pytest.mark.parametrize("option", ["validator", "validationLevel", "validationAction"])
-def test_validators_are_not_implemented_yet(db, apples, option):
-    value = {"$jsonSchema": {}} if option == "validator" else "strict"
-    with pytest.raises(OperationFailure) as info:
-        db.command("collMod", "apples", **{option: value})
-    assert info.value.code == 238
-    assert "$jsonSchema" in info.value.details["errmsg"]
-
-
 def test_change_stream_pre_and_post_images_accepted(db, apples):
     assert db.command("collMod", "apples",
                       changeStreamPreAndPostImages={"enabled": True}) == {"ok": 1.0}

@@ -1,6 +1,8 @@
 """Projection operators: the MongoDB manual's worked examples
 (mongodb/docs source/reference/operator/projection/<operator>.txt), run as data."""
 
+import datetime
+
 import pytest
 
 from .harness import ids, run
@@ -91,3 +93,17 @@ EXAMPLES += [
 @pytest.mark.parametrize("ex", EXAMPLES, ids=ids(EXAMPLES))
 def test_manual_example(db, ex):
     run(db, ex)
+
+
+def test_manual_elem_match_field_order(db):
+    # $elemMatch (projection) > Field Order: regardless of the ordering of the fields in
+    # the document, the $elemMatch projection of an existing field returns the field
+    # after the other existing field inclusions
+    db.players.insert_one({"name": "player1",
+                           "games": [{"game": "abc", "score": 8}, {"game": "xyz", "score": 5}],
+                           "joined": datetime.datetime(2020, 1, 1),
+                           "lastLogin": datetime.datetime(2020, 5, 1)})
+    out = db.players.find_one({}, {"games": {"$elemMatch": {"score": {"$gt": 5}}},
+                                   "joined": 1, "lastLogin": 1})
+    assert list(out) == ["_id", "joined", "lastLogin", "games"]
+    assert out["games"] == [{"game": "abc", "score": 8}]

@@ -96,9 +96,19 @@ def test_operators_apply_in_lexicographic_path_order():
     assert list(out["b"]) == ["a", "z"]
 
 
-def test_lexicographic_order_is_by_string_not_number():
-    out = apply({"_id": 1, "a": {}}, {"$set": {"a.10": 1, "a.9": 2, "a.1": 3}})
-    assert list(out["a"]) == ["1", "10", "9"]
+def test_numeric_names_are_processed_in_numeric_order():
+    # manual, "Update Operators" > Behavior: since 5.0 fields with string names are
+    # processed in lexicographic order and fields with numeric names in numeric order
+    # (the server's pathsupport::cmpPathsAndArrayIndexes; zero-padded names are strings)
+    out = apply({"_id": 1, "a": {}}, {"$set": {"a.10": 1, "a.9": 2, "a.1": 3, "a.b": 4,
+                                               "a.02": 5}})
+    assert list(out["a"]) == ["02", "1", "9", "10", "b"]
+
+
+def test_manual_numeric_order_on_an_array_pads_once():
+    # {$set: {"a.2": …, "a.10": …}}: "a.2" is processed before "a.10"
+    out = apply({"_id": 1, "a": []}, {"$set": {"a.10": "ten", "a.2": "two"}})
+    assert out["a"] == [None, None, "two"] + [None] * 7 + ["ten"]
 
 
 # -- $unset -------------------------------------------------------------------

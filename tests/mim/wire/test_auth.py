@@ -313,7 +313,9 @@ def test_users_info_shapes(server, root, clients):
     every = root.admin.command("usersInfo", {"forAllDBs": True})["users"]
     assert {(u["user"], u["db"]) for u in every} == {("root", "admin"), ("clerk", "shop")}
     privileges = root.shop.command("usersInfo", "clerk", showPrivileges=True)["users"][0]
-    assert {"role": "read", "db": "shop"} in privileges["inheritedRoles"]
+    # built-in roles hold privileges, not roles: inheritedRoles are the user's own
+    assert privileges["inheritedRoles"] == [{"role": "readWrite", "db": "shop"},
+                                            {"role": "read", "db": "stats"}]
     assert any(p["resource"] == {"db": "shop", "collection": ""} and "insert" in p["actions"]
                for p in privileges["inheritedPrivileges"])
 
@@ -610,3 +612,62 @@ def test_default_mechanism_follows_the_users_mechanisms(server, root, clients):
     with pytest.raises(OperationFailure) as info:
         clients("old", "pw", authMechanism="SCRAM-SHA-256").admin.command("ping")
     assert info.value.code == 18
+
+
+def test_driver_transport_authenticates_across_messages():
+    # the in-process driver transport keeps one connection's state across its messages,
+    # so SCRAM's two round trips work there as on a socket
+    engine = mim.Server()
+    mim.MongoClient(server=engine).admin.command("createUser", "app", pwd="pw",
+                                                 roles=["readWriteAnyDatabase"])
+    client = mim.driver_client("mongodb://app:pw@localhost:27017/?authSource=admin",
+                               server=engine)
+    try:
+        client.shop.items.insert_one({"x": 1})
+        status = client.admin.command("connectionStatus")["authInfo"]
+        assert status["authenticatedUsers"] == [{"user": "app", "db": "admin"}]
+    finally:
+        client.close()
+    wrong = mim.driver_client("mongodb://app:nope@localhost:27017/?authSource=admin",
+                              server=engine)
+    try:
+        with pytest.raises(OperationFailure) as info:
+            wrong.admin.command("ping")
+        assert info.value.code == 18
+    finally:
+        wrong.close()
+
+
+def test_digest_password_false_takes_the_clients_sha1_digest(server, root, clients):
+    # digestPassword: false: the client sends MD5("user:mongo:password") itself (SCRAM-SHA-1
+    # only; SCRAM-SHA-256 needs the password)
+    digest = hashlib.md5(b"legacy:mongo:pw").hexdigest()
+    root.admin.command(bson.SON([("createUser", "legacy"), ("pwd", digest), ("roles", []),
+                                 ("digestPassword", False), ("mechanisms", ["SCRAM-SHA-1"])]))
+    client = clients("legacy", "pw", authMechanism="SCRAM-SHA-1")
+    assert client.admin.command("ping")["ok"] == 1.0
+    with pytest.raises(OperationFailure) as info:
+        root.admin.command(bson.SON([("createUser", "x"), ("pwd", digest), ("roles", []),
+                                     ("digestPassword", False)]))
+    assert (info.value.code, info.value.details["errmsg"]) == (
+        2, "Use of SCRAM-SHA-256 requires undigested passwords")
+
+
+def test_roles_info_describes_the_builtin_roles(server, root, clients):
+    assert root.shop.command("rolesInfo", 1)["roles"] == []  # no user-defined roles
+    builtin = root.shop.command("rolesInfo", 1, showBuiltinRoles=True)["roles"]
+    names = [r["role"] for r in builtin]
+    assert {"read", "readWrite", "dbAdmin", "userAdmin", "dbOwner"} <= set(names)
+    assert "readAnyDatabase" not in names  # exists only in admin
+    read = root.shop.command("rolesInfo", "read")["roles"]
+    assert read == [{"role": "read", "db": "shop", "isBuiltin": True, "roles": [],
+                     "inheritedRoles": []}]
+    detailed = root.admin.command("rolesInfo", {"role": "readAnyDatabase", "db": "admin"},
+                                  showPrivileges=True)["roles"][0]
+    assert any(p["resource"] == {"db": "", "collection": ""} and "find" in p["actions"]
+               for p in detailed["privileges"])
+    assert root.shop.command("rolesInfo", "nosuchrole")["roles"] == []
+    root.shop.command("createUser", "plain", pwd="pw", roles=["read"])
+    with pytest.raises(OperationFailure) as info:
+        clients("plain", "pw", source="shop").shop.command("rolesInfo", 1)
+    assert info.value.code == 13

@@ -10,6 +10,7 @@ from typing import Any
 
 from ...values.errors import ServerError
 from ...values.order import MISSING, array_sort_key, type_name
+from ...values.limits import check_array_memory, check_range_memory
 from .coercion import (compare_key, element_repr, expr_compare, expr_equal, index_bound,
                        is_integral, is_integral64, is_numeric, nullish, to_bool, to_double,
                        to_long, value_repr)
@@ -66,6 +67,7 @@ def compile_concat_arrays(arg: Any, ctx: Any, name: str):
             if not isinstance(value, list):
                 raise ServerError(28664, f"$concatArrays only supports arrays, not "
                                          f"{type_name(value)}")
+            check_array_memory(name, len(out) + len(value))
             out.extend(value)
         return out
 
@@ -355,7 +357,9 @@ def compile_range(arg: Any, ctx: Any, name: str):
             step = int(to_long(step_value))
             if step == 0:
                 raise ServerError(34449, "$range requires a non-zero step value")
-        return list(range(int(to_long(start)), int(to_long(end)), step))
+        first, last = int(to_long(start)), int(to_long(end))
+        check_range_memory(first, last, step)
+        return list(range(first, last, step))
 
     return evaluate
 

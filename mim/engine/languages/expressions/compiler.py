@@ -285,6 +285,8 @@ def path_value(value: Any, parts: tuple[str, ...] | list[str]) -> Any:
         return evaluate_path(value, parts, 0)
     if isinstance(value, list):
         return _path_array(value, parts, 0)
+    if isinstance(value, DBRef):
+        return evaluate_path(value.as_doc(), parts, 0)
     return MISSING
 
 

@@ -14,6 +14,7 @@ from bson.regex import Regex
 
 from ...values.errors import ServerError
 from ...values.order import MISSING, type_name
+from ...values.deadline import regex_search
 from .coercion import nullish
 from .compiler import compile_operand, is_constant
 from .registry import expression_operator
@@ -130,7 +131,7 @@ def compile_regex_find(arg: Any, ctx: Any, name: str):
         text, pattern = state(variables)
         if nullish(text) or pattern is None:
             return None
-        m = pattern.search(text)
+        m = regex_search(pattern)(text)
         return _match_doc(m) if m else None
 
     return evaluate
@@ -146,8 +147,9 @@ def compile_regex_find_all(arg: Any, ctx: Any, name: str):
             return []
         out = []
         pos = 0
+        search = regex_search(pattern)
         while True:
-            m = pattern.search(text, pos)
+            m = search(text, pos)
             if not m:
                 break
             out.append(_match_doc(m))
@@ -167,7 +169,7 @@ def compile_regex_match(arg: Any, ctx: Any, name: str):
         text, pattern = state(variables)
         if nullish(text) or pattern is None:
             return False
-        return pattern.search(text) is not None
+        return regex_search(pattern)(text) is not None
 
     return evaluate
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ...values.errors import ServerError
 from ...values.order import type_name
+from ...values.limits import MAX_BUFFER_BYTES, check_string_buffer
 from .coercion import (coerce_to_string, index_bound, is_integral, is_numeric, nullish, to_long,
                        value_repr)
 from .compiler import compile_operand, fixed_arity, parse_arguments, ranged_arity
@@ -39,6 +40,9 @@ def compile_concat(arg: Any, ctx: Any, name: str):
                 raise ServerError(16702, f"$concat only supports strings, not "
                                          f"{type_name(value)}")
             parts.append(value)
+        if sum(map(len, parts)) > MAX_BUFFER_BYTES // 4:  # may be past 64 MB in UTF-8
+            check_string_buffer(sum(len(p) if p.isascii() else len(p.encode("utf-8"))
+                                    for p in parts))
         return "".join(parts)
 
     return evaluate

@@ -23,10 +23,10 @@ def compile_size(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     # Decimal128 is not accepted.
     if isinstance(arg, bool) or not isinstance(arg, (int, float)):
         raise bad_value("$size needs a number")
-    if isinstance(arg, float):
-        if arg != arg or arg != int(arg):
-            raise bad_value("$size must be a whole number")
-    elif not -(2**31) <= arg < 2**31:
+    if isinstance(arg, float) and (arg != arg or (abs(arg) != float("inf")
+                                                   and arg != int(arg))):
+        raise bad_value("$size must be a whole number")
+    if not -(2**31) <= arg < 2**31:  # an infinite double included
         raise bad_value("$size must be representable as a 32-bit integer")
     size = int(arg)
     if size < 0:

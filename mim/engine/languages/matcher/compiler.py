@@ -14,12 +14,14 @@ from typing import Any
 from bson.regex import Regex
 
 from ...values.errors import ServerError, bad_value
+from ...values.limits import MAX_QUERY_TREE_DEPTH, check_bson_depth, is_flat
+from ...values.render import render_document
 from .context import MatchContext
 from .nodes import AndNode, ConstantNode, MatchNode
 from .registry import (FIELD_OPERATORS, GEO_SPECIFIERS, TOP_LEVEL_OPERATORS,
                        UNSUPPORTED_OPERATORS, unsupported)
 
-__all__ = ["compile_filter", "compile_document", "compile_field", "compile_operators",
+__all__ = ["compile_filter", "check_query_tree_depth", "compile_document", "compile_field", "compile_operators",
            "is_operator_document"]
 
 _DBREF_KEYS = ("$ref", "$id", "$db")
@@ -29,7 +31,35 @@ def compile_filter(spec: Mapping[str, Any] | None, ctx: MatchContext | None = No
     """Compile a whole filter document (``None`` or ``{}`` matches everything)."""
     if not spec:
         return ConstantNode(True)
+    if isinstance(spec, Mapping) and not is_flat(spec):
+        check_bson_depth(spec)
+        check_query_tree_depth(spec)
     return compile_document(spec, ctx or MatchContext())
+
+
+_TREE_OPERATORS = ("$and", "$or", "$nor")
+_NESTING_OPERATORS = ("$not", "$elemMatch")
+
+
+def check_query_tree_depth(spec: Mapping[str, Any]) -> None:
+    """``MatchExpressionParser``'s guard: an operator tree (``$and``/``$or``/
+    ``$nor`` clauses, ``$not`` and ``$elemMatch`` operands) nested more than
+    100 levels is refused (2 BadValue) before anything is compiled.  Iterative,
+    so the check itself never recurses."""
+    stack: list[tuple[Mapping, int]] = [(spec, 0)]
+    while stack:
+        document, level = stack.pop()
+        if level > MAX_QUERY_TREE_DEPTH:
+            raise bad_value(f"exceeded maximum query tree depth of {MAX_QUERY_TREE_DEPTH} at "
+                            f"{render_document(document)}")
+        for key, value in document.items():
+            if key in _TREE_OPERATORS and type(value) is list:
+                stack.extend((clause, level + 1) for clause in value
+                             if isinstance(clause, dict))
+            elif key in _NESTING_OPERATORS and isinstance(value, dict):
+                stack.append((value, level + 1))
+            elif isinstance(value, dict) and not key.startswith("$"):
+                stack.append((value, level))
 
 
 def compile_document(spec: Mapping[str, Any], ctx: MatchContext) -> MatchNode:
@@ -90,6 +120,3 @@ def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> M
         nodes.append(compiler(path, arg, ctx))
     return AndNode(nodes) if len(nodes) != 1 else nodes[0]
 
-
-def not_an_object(name: str) -> ServerError:
-    return bad_value(f"{name} needs an Object")

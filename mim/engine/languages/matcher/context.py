@@ -18,3 +18,5 @@ class MatchContext:
     collation: Any = None
     in_elem_match: bool = False
     top_level: bool = True
+    #: compiling a collection validator (``$jsonSchema`` may use encryption keywords)
+    validator: bool = False

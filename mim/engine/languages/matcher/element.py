@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bson.dbref import DBRef
+
+from ...values.paths import is_array_index
+from ...values.undefined import is_undefined_field
 from ...values.errors import bad_value, failed_to_parse, type_mismatch
 from ...values.order import MISSING, TYPE_ALIASES, TYPE_CODES, is_integral_number, is_number, type_name
 from .context import MatchContext
@@ -67,4 +72,50 @@ def compile_type(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     def has_type(v: Any) -> bool:
         return v is not MISSING and type_name(v) in names
 
-    return LeafNode(path, "$type", arg, has_type)
+    node = LeafNode(path, "$type", arg, has_type)
+    if "undefined" in names or "null" in names:
+        # null and the deprecated undefined both decode as None: ask the container
+        parts = tuple(path.split("."))
+        node.matches = lambda doc: any(name in names for name in _leaf_type_names(doc, parts))
+    return node
+
+
+def _leaf_type_names(doc: Any, parts: tuple[str, ...]) -> Iterator[str]:
+    """The type of every value ``$type`` considers at ``parts`` (a leaf array and its
+    elements), telling ``undefined`` from ``null``."""
+    for container, key in _leaf_slots(doc, parts, 0):
+        value = container.get(key, MISSING) if isinstance(container, Mapping) else container[key]
+        if value is MISSING:
+            continue
+        yield "undefined" if is_undefined_field(container, key) else type_name(value)
+        if type(value) is list:
+            for element in value:
+                yield type_name(element)
+
+
+def _leaf_slots(value: Any, parts: tuple[str, ...], i: int) -> Iterator[tuple[Any, Any]]:
+    """``(container, key)`` for every place the path ends, as :func:`walk` fans out."""
+    current = value
+    while True:
+        if isinstance(current, DBRef):
+            current = current.as_doc()
+        part = parts[i]
+        if isinstance(current, list):
+            if is_array_index(part) and int(part) < len(current):
+                if i == len(parts) - 1:
+                    yield current, int(part)
+                else:
+                    yield from _leaf_slots(current[int(part)], parts, i + 1)
+            for element in current:
+                if isinstance(element, (Mapping, DBRef)):
+                    yield from _leaf_slots(element, parts, i)
+            return
+        if not isinstance(current, Mapping):
+            return
+        if i == len(parts) - 1:
+            yield current, part
+            return
+        current = current.get(part, MISSING)
+        if current is MISSING:
+            return
+        i += 1

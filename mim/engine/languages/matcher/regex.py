@@ -16,6 +16,7 @@ from bson.regex import Regex
 
 from ...values.errors import ServerError, bad_value
 from ...values.order import regex_flags_to_string, sort_key
+from ...values.deadline import regex_search
 from .context import MatchContext
 from .nodes import LeafNode, MatchNode
 from .registry import field_operator
@@ -89,7 +90,7 @@ def regex_predicate(value: Any, options: Any, options_first: bool = False
     if not isinstance(options, str):
         raise bad_value("$options has to be a string")
     compiled = compile_regex(pattern, options)
-    search = compiled.search
+    search = regex_search(compiled)  # maxTimeMS interrupts it
     regex_key = sort_key(Regex(pattern, "".join(sorted(options))))
 
     def matches(v: Any) -> bool:

@@ -24,7 +24,6 @@ TOP_LEVEL_OPERATORS: Registry[Callable[..., Any]] = Registry("top-level query op
 UNSUPPORTED_OPERATORS: dict[str, str] = {
     "$text": "text search needs text indexes, planned with the text-search issue",
     "$where": "it runs JavaScript, which mim never evaluates",
-    "$jsonSchema": "schema validation is planned with the $jsonSchema issue",
     "$near": "geospatial queries are planned with the geo issue",
     "$nearSphere": "geospatial queries are planned with the geo issue",
     "$geoWithin": "geospatial queries are planned with the geo issue",

@@ -154,6 +154,11 @@ def _revoke_roles(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return _role_grants(cmd, db, "roles", "revokeRole") or [(("database", db), "revokeRole")]
 
 
+@_needs("rolesInfo")
+def _roles_info(db: str, cmd: Mapping[str, Any]) -> list[Need]:
+    return [(("database", db), "viewRole")]
+
+
 @_needs("usersInfo")
 def _users_info(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return [(("database", db), "viewUser")]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-__all__ = ["Privilege", "Target", "builtin_role_exists", "privileges_of_role",
+__all__ = ["Privilege", "Target", "builtin_role_exists", "builtin_role_names", "privileges_of_role",
            "role_privileges", "inherited_roles", "matches", "grants_anything",
            "privilege_document",
            "ANY_DATABASE_ROLES"]
@@ -91,6 +91,11 @@ _ADMIN_ROLES: dict[str, list[Privilege]] = {
 ANY_DATABASE_ROLES = frozenset(_ADMIN_ROLES)
 
 
+def builtin_role_names(db: str) -> list[str]:
+    """The built-in roles that exist in database ``db``, sorted."""
+    return sorted([*_DATABASE_ROLES, *(_ADMIN_ROLES if db == "admin" else ())])
+
+
 def builtin_role_exists(role: str, db: str) -> bool:
     return role in _DATABASE_ROLES or (db == "admin" and role in _ADMIN_ROLES)
 
@@ -109,17 +114,10 @@ def role_privileges(roles: Iterable[tuple[str, str]]) -> list[Privilege]:
 
 
 def inherited_roles(roles: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
-    """``usersInfo``'s ``inheritedRoles``: the roles and those they contain."""
-    found: list[tuple[str, str]] = []
-    for role, db in roles:
-        names = [role]
-        if role == "dbOwner":
-            names += ["readWrite", "dbAdmin", "userAdmin"]
-        elif role == "readWrite":
-            names += ["read"]
-        for name in names:
-            if (name, db) not in found:
-                found.append((name, db))
+    """``usersInfo``'s ``inheritedRoles``: the roles and those they contain.  Built-in
+    roles hold privileges, not other roles (``rolesInfo`` shows ``roles: []``), so that
+    is the user's roles, each once."""
+    found = list(dict.fromkeys(roles))
     return [{"role": role, "db": db} for role, db in found]
 
 

@@ -41,9 +41,12 @@ class Mechanism:
     salt_size: int
     default_iterations: int
 
-    def password_digest(self, user: str, password: str) -> bytes:
-        """What gets salted: MongoDB's MD5 digest for SHA-1, SASLprep for SHA-256."""
+    def password_digest(self, user: str, password: str, digested: bool = False) -> bytes:
+        """What gets salted: MongoDB's MD5 digest for SHA-1 (``digested``: the caller
+        sent that digest itself, ``digestPassword: false``), SASLprep for SHA-256."""
         if self.hash_name == "sha1":
+            if digested:
+                return password.encode()
             return hashlib.md5(f"{user}:mongo:{password}".encode()).hexdigest().encode()
         return saslprep(password).encode()
 
@@ -53,8 +56,10 @@ class Mechanism:
     def hmac(self, key: bytes, data: bytes) -> bytes:
         return hmac.new(key, data, self.hash_name).digest()
 
-    def salted_password(self, user: str, password: str, salt: bytes, iterations: int) -> bytes:
-        return hashlib.pbkdf2_hmac(self.hash_name, self.password_digest(user, password), salt,
+    def salted_password(self, user: str, password: str, salt: bytes, iterations: int,
+                        digested: bool = False) -> bytes:
+        return hashlib.pbkdf2_hmac(self.hash_name,
+                                   self.password_digest(user, password, digested), salt,
                                    iterations)
 
 
@@ -68,11 +73,12 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def make_credentials(mechanism: Mechanism, user: str, password: str) -> dict[str, Any]:
+def make_credentials(mechanism: Mechanism, user: str, password: str,
+                     digested: bool = False) -> dict[str, Any]:
     """``{iterationCount, salt, storedKey, serverKey}`` for a new password."""
     salt = os.urandom(mechanism.salt_size)
     iterations = mechanism.default_iterations
-    salted = mechanism.salted_password(user, password, salt, iterations)
+    salted = mechanism.salted_password(user, password, salt, iterations, digested)
     client_key = mechanism.hmac(salted, b"Client Key")
     return {"iterationCount": iterations, "salt": _b64(salt),
             "storedKey": _b64(mechanism.hash(client_key)),

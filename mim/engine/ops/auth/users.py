@@ -40,8 +40,12 @@ class User:
     def mechanisms(self) -> list[str]:
         return [name for name in MECHANISMS if name in self.credentials]
 
-    def set_password(self, password: str, mechanisms: list[str]) -> None:
-        self.credentials = {name: make_credentials(MECHANISMS[name], self.name, password)
+    def set_password(self, password: str, mechanisms: list[str],
+                     digested: bool = False) -> None:
+        """New credentials for ``mechanisms`` (``digested``: ``password`` is already
+        MongoDB's SCRAM-SHA-1 digest, ``digestPassword: false``)."""
+        self.credentials = {name: make_credentials(MECHANISMS[name], self.name, password,
+                                                   digested)
                             for name in mechanisms}
 
     def document(self, show_credentials: bool = False,

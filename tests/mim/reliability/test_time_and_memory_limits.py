@@ -1,0 +1,172 @@
+"""Issue 16 item 2: maxTimeMS is enforced (50 MaxTimeMSExpired) in scans,
+pipelines and regex matching; the server's size and memory limits answer with
+the server's codes; a long read does not block other clients."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import bson
+import pytest
+from pymongo.errors import ExecutionTimeout, OperationFailure
+
+import mim.engine.values.deadline as deadline
+
+SLOW_EXPR = {"$expr": {"$gt": [{"$size": {"$range": [0, 3000]}}, 5]}}
+ENDLESS_DENSIFY = {"$densify": {"field": "n", "range": {"step": 1e-9, "bounds": [0, 10]}}}
+
+
+@pytest.fixture
+def coll(client):
+    coll = client.limits.things
+    coll.insert_many([{"_id": i, "s": "a" * 30} for i in range(3000)])
+    return coll
+
+
+def _expired(info) -> None:
+    assert info.value.code == 50
+    assert info.value.details["codeName"] == "MaxTimeMSExpired"
+    assert "operation exceeded time limit" in str(info.value)
+
+
+def test_a_scan_stops_at_max_time_ms(coll):
+    started = time.monotonic()
+    with pytest.raises(ExecutionTimeout) as info:
+        list(coll.find(SLOW_EXPR).max_time_ms(50))
+    _expired(info)
+    assert time.monotonic() - started < 5
+    with pytest.raises(ExecutionTimeout):
+        coll.count_documents(SLOW_EXPR, maxTimeMS=50)
+    with pytest.raises(ExecutionTimeout):
+        coll.distinct("s", SLOW_EXPR, maxTimeMS=50)
+    assert len(list(coll.find({"_id": {"$lt": 5}}).max_time_ms(60000))) == 5  # in time: fine
+
+
+def test_a_pipeline_stops_at_max_time_ms(coll):
+    started = time.monotonic()
+    with pytest.raises(ExecutionTimeout) as info:
+        list(coll.aggregate([ENDLESS_DENSIFY], maxTimeMS=100))
+    _expired(info)
+    assert time.monotonic() - started < 5
+    with pytest.raises(ExecutionTimeout):
+        coll.database.command({"aggregate": "things", "pipeline": [{"$match": SLOW_EXPR}],
+                               "cursor": {}, "maxTimeMS": 50})
+
+
+def test_max_time_ms_values_are_checked(coll):
+    db = coll.database
+    for value, message in ((-1, "-1 value for maxTimeMS is out of range"),
+                           (2**31, "2147483648 value for maxTimeMS is out of range"),
+                           ("x", "maxTimeMS must be a number"),
+                           (1.5, "maxTimeMS has non-integral value")):
+        with pytest.raises(OperationFailure) as info:
+            db.command({"find": "things", "maxTimeMS": value})
+        assert info.value.code == 2
+        assert info.value.details["errmsg"] == message
+    assert db.command({"find": "things", "filter": {"_id": 1}, "maxTimeMS": 0})["ok"] == 1.0
+
+
+def test_a_catastrophic_regex_stops_at_max_time_ms(coll):
+    # (a|a)+ backtracks 2**30 ways on 30 a's that end without a match
+    coll.insert_one({"_id": "evil", "s": "a" * 30 + "!"})
+    started = time.monotonic()
+    with pytest.raises(ExecutionTimeout) as info:
+        list(coll.find({"s": {"$regex": "^(a|a)+$"}}).max_time_ms(200))
+    _expired(info)
+    with pytest.raises(ExecutionTimeout):
+        list(coll.aggregate([{"$match": {"$expr": {"$regexMatch": {
+            "input": "$s", "regex": "^(a|a)+$"}}}}], maxTimeMS=200))
+    assert time.monotonic() - started < 20
+    assert deadline.INTERRUPTIBLE_REGEX  # the test extra installs the regex package
+
+
+def test_without_the_regex_package_the_deadline_is_checked_between_matches(coll, monkeypatch):
+    monkeypatch.setattr(deadline, "_interruptible_re", None)
+    coll.insert_many([{"s": "a" * 18 + "!"} for _ in range(200)])  # ~10 ms each with re
+    started = time.monotonic()
+    with pytest.raises(ExecutionTimeout):
+        list(coll.find({"s": {"$regex": "^(a|a)+$"}}).max_time_ms(100))
+    assert time.monotonic() - started < 10
+
+
+def test_densify_stops_at_the_generated_document_limit(coll):
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate([{"$limit": 1}, ENDLESS_DENSIFY]))
+    assert info.value.code == 5897900
+    assert info.value.details["errmsg"] == (
+        "Generated 500001 documents in $densify, which is over the limit of 500000. Increase "
+        "the 'internalQueryMaxAllowedDensifyDocs' parameter to allow more generated documents")
+
+
+def _project(coll, expression):
+    return list(coll.aggregate([{"$limit": 1}, {"$project": {"_id": 0, "v": expression}}]))
+
+
+def _doubling(operator: str, seed) -> dict:
+    return {"$reduce": {"input": {"$range": [0, 40]}, "initialValue": seed,
+                        "in": {operator: ["$$value", "$$value"]}}}
+
+
+def test_memory_limits_answer_with_the_servers_codes(coll):
+    with pytest.raises(OperationFailure) as info:
+        _project(coll, {"$range": [0, 2**31 - 1]})
+    assert info.value.code == 146
+    assert info.value.details["errmsg"] == (
+        "$range would use too much memory (34359738392 bytes) and cannot spill to disk. "
+        "Memory limit: 104857600 bytes")
+    assert _project(coll, {"$size": {"$range": [0, 1_000_000]}}) == [{"v": 1_000_000}]
+    with pytest.raises(OperationFailure) as info:
+        _project(coll, _doubling("$concat", "ab"))
+    assert info.value.code == 13548
+    assert "past the 64MB limit." in info.value.details["errmsg"]
+    with pytest.raises(OperationFailure) as info:
+        _project(coll, _doubling("$concatArrays", [1]))
+    assert info.value.code == 146
+
+
+def test_a_produced_document_over_16_mb_is_refused(coll):
+    coll.insert_one({"_id": "big", "s": "x" * 9_000_000})
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate([{"$match": {"_id": "big"}},
+                             {"$project": {"a": "$s", "b": "$s"}}]))
+    assert info.value.code == 10334
+    size = len(bson.encode({"_id": "big", "a": "x" * 9_000_000, "b": "x" * 9_000_000}))
+    assert info.value.details["errmsg"] == (
+        f"BSONObj size: {size} (0x{size:X}) is invalid. Size must be between 0 and "
+        f"16793600(16MB) First element: _id: \"big\"")
+
+
+def test_a_long_aggregation_does_not_block_other_clients(face, coll):
+    client, engine = face
+    client.other.small.insert_one({"_id": 1})
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+
+    def long_read() -> None:
+        try:
+            list(coll.aggregate([{"$match": slower}, {"$count": "n"}]))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        client.other.small.insert_one({})
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    # the round trips ran while the aggregation did, each a small part of its time
+    assert not finished_early and max(waits) < total / 4, (waits, total)
