@@ -47,6 +47,7 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, int)):
         raise TypeError("maxTimeMS must be an integer or None")
     bypass_validation = bool(kwargs.pop("bypassDocumentValidation", False))
+    allow_disk_use = kwargs.get("allowDiskUse") is not False
     for key in list(kwargs):
         if key in ("allowDiskUse", "maxTimeMS", "comment", "maxAwaitTimeMS"):
             kwargs.pop(key)
@@ -65,7 +66,8 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
             raws = run_pipeline(database.client._server, database.name, collection,
                                 values.get("pipeline", []), let=values.get("let"),
                                 hint=values.get("hint") if hint is not None else None,
-                                bypass_validation=bypass_validation)
+                                bypass_validation=bypass_validation,
+                                allow_disk_use=allow_disk_use)
     except ServerError as exc:
         raise_server_error(exc)
     return CommandCursor(database.get_collection(collection) if collection else None,

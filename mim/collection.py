@@ -27,7 +27,7 @@ from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.errors import ServerError
 from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
-from .session import bulk_command, check_session
+from .session import bulk_command, check_session, count_bulk_requests
 from .bulk import BulkWriter, reject_update_sort
 from .aggregation import run_aggregate
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
@@ -247,7 +247,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             if "_id" not in document:
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
-        check_session(self._database.client, session, "insert", self._write_concern)
+        check_session(self._database.client, session, "insert", self._write_concern,
+                      operations=len(inserted_ids))
         writer = BulkWriter(self, ordered,
                             bypass_validation=bool(bypass_document_validation))
         for document in documents:
@@ -433,7 +434,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         refuse_unhonoured("count", kwargs)
         try:
             # the count command: on a view, its pipeline's documents are counted
-            return crud.count(self._server, self._database.name, self._name)
+            with operation_deadline(kwargs.get("maxTimeMS")):
+                return crud.count(self._server, self._database.name, self._name)
         except ServerError as exc:
             raise_server_error(exc)
 
@@ -464,7 +466,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                          return_document: bool = ReturnDocument.BEFORE, array_filters: Any = None,
                          hint: Any = None, let: Any = None, remove: bool = False,
                          update: Any = None, collation: Any = None,
-                         bypass_validation: bool = False) -> Any:
+                         bypass_validation: bool = False, max_time_ms: Any = None) -> Any:
         common.validate_is_mapping("filter", filter)
         if not isinstance(return_document, bool):
             raise ValueError("return_document must be ReturnDocument.BEFORE or "
@@ -481,12 +483,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         values = self._engine(query=filter, fields=projection, sort=sort, update=update,
                               arrayFilters=array_filters, hint=hint, let=let)
         try:
-            reply = crud.find_and_modify(
-                self._server, self._database.name, self._name, query=values.get("query"),
-                sort=values.get("sort"), remove=remove, update=values.get("update"),
-                new=return_document, fields=values.get("fields"), upsert=bool(upsert),
-                array_filters=values.get("arrayFilters"), hint=values.get("hint"),
-                let=values.get("let"), bypass_validation=bypass_validation)
+            with operation_deadline(max_time_ms):
+                reply = crud.find_and_modify(
+                    self._server, self._database.name, self._name, query=values.get("query"),
+                    sort=values.get("sort"), remove=remove, update=values.get("update"),
+                    new=return_document, fields=values.get("fields"), upsert=bool(upsert),
+                    array_filters=values.get("arrayFilters"), hint=values.get("hint"),
+                    let=values.get("let"), bypass_validation=bypass_validation)
         except ServerError as exc:
             raise command_error(exc) from None
         value = reply["value"]
@@ -501,7 +504,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                                              if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
-                                     collation=kwargs.get("collation"))
+                                     collation=kwargs.get("collation"),
+                                     max_time_ms=kwargs.get("maxTimeMS"))
 
     def find_one_and_replace(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
                              projection: Any = None, sort: Any = None, upsert: bool = False,
@@ -515,7 +519,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
                                      collation=kwargs.get("collation"),
-                                     bypass_validation=_bypass(kwargs))
+                                     bypass_validation=_bypass(kwargs),
+                                     max_time_ms=kwargs.get("maxTimeMS"))
 
     def find_one_and_update(self, filter: Mapping[str, Any], update: Any, projection: Any = None,
                             sort: Any = None, upsert: bool = False,
@@ -529,7 +534,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
                                      update=update, collation=kwargs.get("collation"),
-                                     bypass_validation=_bypass(kwargs))
+                                     bypass_validation=_bypass(kwargs),
+                                     max_time_ms=kwargs.get("maxTimeMS"))
 
     # -- bulk ---------------------------------------------------------------------
 
@@ -537,7 +543,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    bypass_document_validation: bool | None = None, session: Any = None,
                    comment: Any = None, let: Any = None) -> Any:
         common.validate_list("requests", requests)
-        check_session(self._database.client, session, bulk_command(requests), self._write_concern)
+        check_session(self._database.client, session, bulk_command(requests), self._write_concern,
+                      operations=0)
+        count_bulk_requests(self._database.client._engine, requests)
         return BulkWriter(self, ordered, let=let,
                           bypass_validation=bool(bypass_document_validation)
                           ).execute(list(requests))
@@ -546,7 +554,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
-        check_session(self._database.client, session, "aggregate", implicit=True)
+        check_session(self._database.client, session, "aggregate", implicit=True,
+                      pipeline=pipeline)
         return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
 
     def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,

@@ -15,11 +15,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bson.son import SON
+from pymongo import CursorType
 from pymongo.errors import InvalidOperation
 
 from .boundary import decode, raise_server_error, to_engine
 from .engine.ops import crud
-from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
+from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch, registry_of
+from .engine.ops.tailable import check_tailable_find, open_tail
 from .engine.values.errors import ServerError
 from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.deadline import operation_deadline
@@ -29,6 +31,14 @@ if TYPE_CHECKING:
     from .collection import Collection
 
 _DocumentType = TypeVar("_DocumentType")
+
+#: getMore errors that end a tailable cursor quietly in pymongo (``_CURSOR_CLOSED_ERRORS``:
+#: CursorNotFound, CappedPositionLost, QueryPlanKilled, CursorKilled)
+_CURSOR_CLOSED_ERRORS = frozenset({43, 136, 175, 237})
+
+#: the ``cursor_type`` values pymongo's ``Cursor`` accepts
+_CURSOR_TYPES = (CursorType.NON_TAILABLE, CursorType.TAILABLE, CursorType.TAILABLE_AWAIT,
+                 CursorType.EXHAUST)
 
 __all__ = ["Cursor", "CommandCursor", "RawBatchCursor", "RawBatchCommandCursor", "index_list",
            "fields_list_to_dict"]
@@ -44,6 +54,8 @@ QUERY_MODIFIERS = {
 #: the find fields a ``$query`` spec may carry that the in-process find honours
 FIND_FIELDS = frozenset({"filter", "projection", "sort", "hint", "let", "max", "min",
                          "returnKey", "showRecordId"})
+#: what a tailable find takes in process (``sort`` only to refuse it as the server does)
+TAILABLE_FIELDS = frozenset({"filter", "projection", "let", "sort"})
 
 
 def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]:
@@ -122,6 +134,8 @@ class Cursor(Generic[_DocumentType]):
             raise ValueError("batch_size must be >= 0")
         if projection is not None:
             projection = fields_list_to_dict(projection, "projection")
+        if cursor_type not in _CURSOR_TYPES:
+            raise ValueError("not a valid value for cursor_type")
         if let is not None and not isinstance(let, Mapping):
             raise TypeError("let must be an instance of dict, bson.son.SON, or any other type "
                             "that inherits from collections.Mapping")
@@ -146,6 +160,10 @@ class Cursor(Generic[_DocumentType]):
         self._return_key = return_key
         self._show_record_id = show_record_id
         self._session = session
+        self._cursor_type = cursor_type
+        self._max_await_time_ms: int | None = None
+        #: a tailable cursor's id in the engine's cursor registry (0: closed)
+        self._server_cursor_id = 0
         self._buffer: deque[bytes] | None = None
         self._retrieved = 0
         self._killed = False
@@ -167,11 +185,11 @@ class Cursor(Generic[_DocumentType]):
             return False
         if not self._started:
             return True
-        return bool(self._buffer)
+        return bool(self._buffer) or bool(self._server_cursor_id)
 
     @property
     def cursor_id(self) -> int | None:
-        return 0 if self._started else None
+        return self._server_cursor_id if self._started else None
 
     @property
     def address(self) -> tuple[str, int] | None:
@@ -234,6 +252,7 @@ class Cursor(Generic[_DocumentType]):
         if not isinstance(max_await_time_ms, int) and max_await_time_ms is not None:
             raise TypeError("max_await_time_ms must be an integer or None")
         self._check_okay_to_chain()
+        self._max_await_time_ms = max_await_time_ms
         return self
 
     def comment(self, comment: Any) -> "Cursor[_DocumentType]":
@@ -305,7 +324,8 @@ class Cursor(Generic[_DocumentType]):
     def _clone(self, deepcopy: bool = True) -> "Cursor[_DocumentType]":
         other = object.__new__(type(self))
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("_buffer", "_retrieved", "_killed", "_started")}
+                 if k not in ("_buffer", "_retrieved", "_killed", "_started",
+                              "_server_cursor_id")}
         if deepcopy:
             state = copy.deepcopy(state, {id(self._collection): self._collection,
                                           id(self._session): self._session})
@@ -314,6 +334,7 @@ class Cursor(Generic[_DocumentType]):
         other._retrieved = 0
         other._killed = False
         other._started = False
+        other._server_cursor_id = 0
         return other
 
     def __copy__(self) -> "Cursor[_DocumentType]":
@@ -323,6 +344,7 @@ class Cursor(Generic[_DocumentType]):
         return self._clone(deepcopy=True)
 
     def rewind(self) -> "Cursor[_DocumentType]":
+        self._kill_server_cursor()
         self._buffer = None
         self._retrieved = 0
         self._killed = False
@@ -330,8 +352,19 @@ class Cursor(Generic[_DocumentType]):
         return self
 
     def close(self) -> None:
+        self._kill_server_cursor()
         self._killed = True
         self._buffer = deque()
+
+    def _kill_server_cursor(self) -> None:
+        if self._server_cursor_id:
+            registry_of(self._collection.database.client._server).kill(
+                self._namespace, [self._server_cursor_id])
+            self._server_cursor_id = 0
+
+    @property
+    def _namespace(self) -> str:
+        return f"{self._collection.database.name}.{self._collection.name}"
 
     def __enter__(self) -> "Cursor[_DocumentType]":
         return self
@@ -386,10 +419,18 @@ class Cursor(Generic[_DocumentType]):
             unknown = first_unknown(args, COMMAND_FIELDS["find"])
             if unknown is not None:
                 raise unknown_field("find", unknown)
-            honoured = first_unknown(args, FIND_FIELDS)
+            honoured = first_unknown(args, TAILABLE_FIELDS if self._cursor_type & CursorType.TAILABLE
+                                     else FIND_FIELDS)
             if honoured is not None:
                 raise ServerError(238, f"find option {honoured!r} is not supported by mim's "
                                        f"in-process client")
+            if self._cursor_type & CursorType.TAILABLE:
+                if max_time_ms is None:
+                    self._open_tailable(args)
+                else:
+                    with operation_deadline(max_time_ms):
+                        self._open_tailable(args)
+                return
             if max_time_ms is None:  # the common case pays nothing for maxTimeMS
                 docs = run()
             else:
@@ -400,6 +441,43 @@ class Cursor(Generic[_DocumentType]):
         self._buffer = deque(docs)
         self._started = True
 
+    def _open_tailable(self, args: dict[str, Any]) -> None:
+        """A tailable find goes through the engine's cursor registry, as over the
+        wire: the cursor stays open and ``next()`` asks it for new documents."""
+        coll = self._collection
+        server = coll.database.client._server
+        await_data = (self._cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT
+        try:
+            check_tailable_find(server, coll.database.name, coll.name, args.get("sort"), False)
+            docs, tail = open_tail(server, coll.database.name, coll.name, args.get("filter"),
+                                   args.get("projection"), args.get("let"), self._skip,
+                                   self._limit, await_data)
+            first, cursor_id = registry_of(server).open(self._namespace, docs, None, tail=tail)
+        except ServerError as exc:
+            raise_server_error(exc)
+        self._buffer = deque(document.raw for document in first)
+        self._server_cursor_id = cursor_id
+        self._started = True
+
+    def _get_more(self) -> None:
+        """One ``getMore`` of a tailable cursor (an awaitData one may wait)."""
+        await_data = (self._cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT
+        try:
+            docs, self._server_cursor_id = registry_of(
+                self._collection.database.client._server).get_more(
+                    self._server_cursor_id, self._namespace, self._batch_size or None,
+                    self._max_await_time_ms if await_data else None)
+        except ServerError as exc:
+            self._server_cursor_id = 0
+            if exc.code in _CURSOR_CLOSED_ERRORS:
+                # pymongo's own tailable cursor takes these (a capped collection
+                # rolling over it, most likely) as the cursor's end, not an error
+                self._killed = True
+                return
+            raise_server_error(exc)
+        assert self._buffer is not None
+        self._buffer.extend(document.raw for document in docs)
+
     def __iter__(self) -> "Cursor[_DocumentType]":
         return self
 
@@ -408,6 +486,8 @@ class Cursor(Generic[_DocumentType]):
             raise StopIteration
         if not self._started:
             self._execute()
+        if not self._buffer and self._server_cursor_id:
+            self._get_more()
         if not self._buffer:
             raise StopIteration
         raw = self._buffer.popleft()

@@ -22,7 +22,7 @@ from .engine.ops import catalog
 from .engine.commands import run_command
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
-from .session import admit_session, check_session
+from .session import admit_session, check_session, server_api_fields
 from .aggregation import run_aggregate
 
 if TYPE_CHECKING:
@@ -189,6 +189,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         if comment is not None:
             command["comment"] = comment
         engine_cmd = to_engine(self._codec_options, c=command)["c"]
+        engine_cmd.update(server_api_fields(self._client))
         try:
             admit_session(self._client, session, next(iter(command), ""), implicit=True)
             reply = run_command(self._server, self._name, engine_cmd)
@@ -223,7 +224,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:
-        check_session(self._client, session, "aggregate", implicit=True)
+        check_session(self._client, session, "aggregate", implicit=True, pipeline=pipeline)
         return run_aggregate(self, None, pipeline, **kwargs)
 
     def dereference(self, dbref: DBRef, session: Any = None, comment: Any = None,

@@ -16,7 +16,7 @@ from .engine.values.errors import ServerError
 from .engine.commands import run_command
 from .engine.ops import catalog
 from .engine.storage.store import ENGINE_CODEC
-from .engine.languages.matcher import MatchContext, compile_filter
+from .engine.languages.matcher.text import compile_collection_filter
 from .engine.planner import explain_find as explain
 from .engine.commands.fields import check_fields
 
@@ -104,8 +104,10 @@ def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
     hint = args.get("hint")
     server = collection._server
     try:
-        node = compile_filter(args.get("filter"),
-                              MatchContext(variables=dict(args.get("let") or {})))
+        node = compile_collection_filter(
+            args.get("filter"), args.get("let"),
+            lambda: server.get_collection(collection.database.name, collection.name),
+            collection.full_name)
         with server.lock:
             coll = server.get_collection(collection.database.name, collection.name)
             reply = explain(coll, collection.full_name, node, args.get("filter"),

@@ -37,7 +37,9 @@ from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPoo
 from pymongo.errors import ConfigurationError, InvalidOperation
 
 from .boundary import raise_server_error
+from .engine.commands.api_version import check_api_parameters
 from .engine.ops import sessions as engine_sessions
+from .engine.ops.opcounters import counter_of_command, opcounters_of
 from .engine.values.errors import ServerError
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
@@ -46,7 +48,7 @@ except ImportError:  # pragma: no cover - older pymongo
     _BOUND_SESSION = None
 
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
-           "admit_session", "bulk_command", "start_session", "end_client_sessions"]
+           "admit_session", "bulk_command", "count_bulk_requests", "server_api_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -129,6 +131,13 @@ def bulk_command(requests: Any) -> str:
     return "insert"
 
 
+def count_bulk_requests(server: Any, requests: Any) -> None:
+    """Count a ``bulk_write`` in ``opcounters``: one insert, update or delete per request."""
+    counters = opcounters_of(server)
+    for request in requests:
+        counters.count(counter_of_command(_BULK_COMMANDS.get(type(request).__name__, "update")))
+
+
 def _implicit_use(client: Any) -> None:
     """An implicit session lent for one command: its lsid is recorded by the server."""
     pool = _pool(client)
@@ -141,12 +150,38 @@ def _implicit_use(client: Any) -> None:
 
 
 def check_session(client: Any, session: Any, command: str, write_concern: Any = None,
-                  implicit: bool = False) -> None:
-    """:func:`admit_session`, its server errors raised as pymongo raises a command's."""
+                  implicit: bool = False, pipeline: Any = None, operations: int = 1) -> None:
+    """:func:`admit_session` and the client's Stable API (``server_api=``), their server
+    errors raised as pymongo raises a command's; then count the operation in the
+    server's ``opcounters`` as mongod counts the command pymongo would send
+    (``operations``: documents of an insert, statements of an update or delete)."""
     try:
+        api_fields = server_api_fields(client)
+        if api_fields:
+            check_api_parameters(command, {**api_fields, "pipeline": pipeline})
         admit_session(client, session, command, write_concern, implicit)
     except ServerError as exc:
         raise_server_error(exc)
+    if command not in _COUNTED_BY_RUN_COMMAND:
+        opcounters_of(client._engine).count(counter_of_command(command), operations)
+
+
+#: in-process operations carried out by ``run_command``, which counts them itself
+_COUNTED_BY_RUN_COMMAND = frozenset({"dropIndexes", "listIndexes"})
+
+
+def server_api_fields(client: Any) -> dict[str, Any]:
+    """The API parameters pymongo adds to each command of a client built with
+    ``server_api=ServerApi(...)`` (none without one)."""
+    server_api = getattr(client, "_options", {}).get("server_api")
+    if server_api is None:
+        return {}
+    fields: dict[str, Any] = {"apiVersion": server_api.version}
+    if server_api.strict is not None:
+        fields["apiStrict"] = server_api.strict
+    if server_api.deprecation_errors is not None:
+        fields["apiDeprecationErrors"] = server_api.deprecation_errors
+    return fields
 
 
 def admit_session(client: Any, session: Any, command: str, write_concern: Any = None,

@@ -26,7 +26,7 @@ def test_the_lists_parse_and_name_tests_in_ming_form():
     for test_id in [*excluded, *gaps]:
         assert _TEST_ID.match(test_id), test_id
     assert {e.kind for e in excluded.values()} <= set(CATEGORIES)
-    assert {g.kind for g in gaps.values()} == {"gap"}
+    assert {g.kind for g in gaps.values()} <= {"gap"}
 
 
 def test_a_list_without_reason_or_with_an_unknown_category_is_refused(tmp_path):

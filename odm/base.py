@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import decimal
 import warnings
+from datetime import datetime
 from collections.abc import Mapping
 from typing import Any, Iterable
 
+import bson
 import pymongo
 
 from .cursor import Cursor  # Ming's ``ming.base.Cursor``: the Document cursor
@@ -120,27 +122,32 @@ class Object(dict):
         return bson
 
     def make_safe(self) -> None:
-        """Rewrite values in place so they can be BSON-encoded.
+        """Check that every value can be BSON-encoded, turning ``Decimal`` into ``Decimal128``.
 
-        Tuples become lists and :class:`decimal.Decimal` becomes ``float``
-        (BSON has no tuple, and only ``Decimal128`` for decimals).  Prefer the
-        ``NumberDecimal`` schema for exact decimals.  Deprecated, as in Ming:
-        validation already produces BSON-ready values.
+        As in Ming, only documents, lists, ``str``, ``int``, ``float``,
+        ``datetime``, ``None`` and ``ObjectId`` are safe; anything else (a
+        tuple, say) raises ``AssertionError`` and leaves the object unchanged.
+        Deprecated, as in Ming: validation already produces BSON-ready values.
         """
         warnings.warn("make_safe is deprecated: validate documents with a schema instead", DeprecationWarning, stacklevel=2)
-        for key, value in list(self.items()):
-            self[key] = _safe_bson(value)
+        self.update(_safe_bson(self))
+
+
+#: Leaf types Ming's ``make_safe`` lets through unchanged.
+_BSON_SAFE_LEAVES = (str, int, float, datetime, type(None), bson.ObjectId)
 
 
 def _safe_bson(obj: Any, _no_warning: bool = False) -> Any:
-    """Return ``obj`` with tuples turned into lists and Decimals into floats, recursively."""
-    if isinstance(obj, Mapping):
-        return Object((k, _safe_bson(v)) for k, v in obj.items())
-    if isinstance(obj, (list, tuple)):
+    """Return a BSON-safe copy of ``obj`` (Decimals become ``Decimal128``); ``AssertionError`` on anything else."""
+    if isinstance(obj, list):
         return [_safe_bson(v) for v in obj]
+    if isinstance(obj, dict):
+        return Object((k, _safe_bson(v)) for k, v in obj.items())
+    if isinstance(obj, _BSON_SAFE_LEAVES):
+        return obj
     if isinstance(obj, decimal.Decimal):
-        return float(obj)
-    return obj
+        return bson.Decimal128(obj)
+    raise AssertionError(f"{type(obj)} is not safe for bsonification: {obj!r}")
 
 
 def dotted_keys(items: Iterable[tuple[str, Any]]) -> dict:

@@ -232,7 +232,9 @@ def create_datastore(uri: str, **kwargs: Any) -> DataStore:
         create_datastore('foo')
         create_datastore('foo', bind=create_engine())
 
-    ``bind`` reuses an existing engine; ``database`` names the database when
+    ``bind`` reuses an existing engine, with a bare database name only (a
+    full URL names its own server, so ``bind`` with one is a
+    :class:`MingConfigError`, as in Ming); ``database`` names the database when
     the URL does not; ``authenticate=dict(name=..., password=...)`` adds
     credentials for the new client; every other keyword goes to
     :func:`create_engine`.
@@ -244,6 +246,8 @@ def create_datastore(uri: str, **kwargs: Any) -> DataStore:
         raise MingConfigError(f"client options cannot be given with bind= (the engine is already "
                               f"configured): {sorted(kwargs)}")
     if "://" in uri:
+        if bind is not None:
+            raise MingConfigError("bind not allowed with full URI")
         name = _database_from_url(uri) or database or DEFAULT_DATABASE
         engine_args: tuple = (uri,)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pymongo.errors import ConnectionFailure
 
-__all__ = ["MingException", "ODMError", "MongoGone", "MingConfigError"]
+__all__ = ["MingException", "ODMError", "MongoGone", "MingConfigError", "NotFound"]
 
 
 class MingException(Exception):
@@ -29,3 +29,7 @@ class MongoGone(MingException, ConnectionFailure):
 
 class MingConfigError(MingException):
     """Contradictory configuration, e.g. client options given with an existing engine."""
+
+
+class NotFound(MingException, LookupError):
+    """``get_or_404()`` / ``first_or_404()`` found nothing; ``odm.flask`` answers it with a 404."""

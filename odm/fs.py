@@ -38,6 +38,8 @@ __all__ = ["filesystem", "FSManager", "FSInstanceManager", "FileWriter", "FileRe
 
 #: The GridFS default: 255 KiB, so a chunk and its envelope fit in 256 KiB.
 DEFAULT_CHUNK_SIZE = 255 * 1024
+#: Encoding of ``str`` written to a file when none is given (Ming's default).
+DEFAULT_ENCODING = "ascii"
 
 _DataSource = Union[bytes, bytearray, memoryview, str, Any]
 
@@ -71,10 +73,11 @@ class FileWriter(_FileRecordFields):
     Chunks go to the database as they fill up; the file record is written on
     close, so a file never appears half-written.  Leaving a ``with`` block by
     an exception aborts the file: its chunks are removed and no record is
-    written.  ``str`` data needs an ``encoding``.
+    written.  ``str`` data is encoded with the file's ``encoding`` (``'ascii'``
+    unless ``new_file``/``put`` were given another, as in Ming).
     """
 
-    def __init__(self, manager: "FSManager", doc: Any, chunk_size: int, encoding: Optional[str] = None) -> None:
+    def __init__(self, manager: "FSManager", doc: Any, chunk_size: int, encoding: str = DEFAULT_ENCODING) -> None:
         self._manager = manager
         self.doc = doc
         self._chunks = manager.chunks_collection
@@ -91,7 +94,7 @@ class FileWriter(_FileRecordFields):
         return self._length
 
     def write(self, data: _DataSource) -> None:
-        """Append bytes (or ``str`` when the file has an ``encoding``, or a readable file's contents)."""
+        """Append bytes, ``str`` (encoded with the file's ``encoding``) or a readable file's contents."""
         if self.closed:
             raise ValueError("cannot write to a closed file")
         if hasattr(data, "read"):
@@ -101,8 +104,6 @@ class FileWriter(_FileRecordFields):
                     return
                 self.write(block)
         if isinstance(data, str):
-            if self._encoding is None:
-                raise TypeError("must specify an encoding for file in order to write str")
             data = data.encode(self._encoding)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"can only write bytes or str, not {type(data).__name__}")
@@ -325,11 +326,11 @@ class FSManager(Manager):
 
         Keywords: ``contentType``/``content_type`` (guessed from the name when
         not given), ``chunkSize``/``chunk_size``, ``encoding`` for ``str``
-        data, ``_id``, ``metadata``, ``aliases``, and the class's own fields.
+        data (``'ascii'`` by default, as in Ming), ``_id``, ``metadata``, ``aliases``, and the class's own fields.
         The record is validated now, so bad metadata fails before any data is
         written.
         """
-        encoding = kwargs.pop("encoding", None)
+        encoding = kwargs.pop("encoding", DEFAULT_ENCODING)
         chunk_size = int(kwargs.pop("chunk_size", kwargs.pop("chunkSize", DEFAULT_CHUNK_SIZE)))
         if chunk_size <= 0:
             raise ValueError("chunk size must be positive")
@@ -344,7 +345,7 @@ class FSManager(Manager):
         return FileWriter(self, doc, chunk_size, encoding)
 
     def put(self, filename: Optional[str], data: _DataSource, **kwargs: Any) -> Any:
-        """Store ``data`` (bytes, ``str`` with ``encoding=``, or a readable file); return the new file's ``_id``."""
+        """Store ``data`` (bytes, ``str`` encoded with ``encoding=``, or a readable file); return the new file's ``_id``."""
         with self.new_file(filename, **kwargs) as f:
             f.write(data)
         return f._id

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import re
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Optional, Sequence
 
@@ -25,6 +27,8 @@ import bson
 from .base import Missing, NoDefault, Object as _ObjectDict
 
 __all__ = [
+    "Email",
+    "URL",
     "Invalid",
     "Missing",
     "NoDefault",
@@ -244,13 +248,33 @@ class Scalar(FancySchemaItem):
     if_missing = None
     allow_none: bool = True
 
+    #: Checks run on every present, non-``None`` value after the type check
+    #: (PyMODM-style field options); each raises :class:`Invalid` naming its rule.
+    _rules: tuple[Callable[[Any], None], ...] = ()
+
     def __init__(self, required: Any = NoDefault, if_missing: Any = NoDefault,
-                 allow_none: bool = True) -> None:
+                 allow_none: bool = True, *, choices: Optional[Iterable[Any]] = None,
+                 validators: Iterable[Callable[[Any], Any]] = ()) -> None:
         if not allow_none:
             self.allow_none = False
             if if_missing is NoDefault:
                 if_missing = Missing
         super().__init__(required=required, if_missing=if_missing)
+        rules: list[Callable[[Any], None]] = []
+        if choices is not None:
+            rules.append(_choices_rule(list(choices)))
+        rules.extend(_validator_rule(v) for v in validators)
+        self._add_rules(*rules)
+
+    def _add_rules(self, *rules: Callable[[Any], None]) -> None:
+        self._rules = self._rules + tuple(rules)
+
+    def validate(self, value: Any, **kw: Any) -> Any:
+        value = super().validate(value, **kw)
+        if self._rules and value is not None and value is not Missing:
+            for rule in self._rules:
+                rule(value)
+        return value
 
     def _validate(self, value: Any, **kw: Any) -> Any:
         if value is None and not self.allow_none:
@@ -275,10 +299,120 @@ class ParticularScalar(Scalar):
         return value
 
 
+def _choices_rule(choices: list) -> Callable[[Any], None]:
+    def check(value: Any) -> None:
+        if value not in choices:
+            raise Invalid(f"{value!r} is not one of choices={choices!r}", value)
+    return check
+
+
+def _validator_rule(validator: Callable[[Any], Any]) -> Callable[[Any], None]:
+    """Wrap a user callable: it may raise :class:`Invalid`, ``ValueError`` or ``TypeError``, or return ``False``."""
+    name = getattr(validator, "__name__", repr(validator))
+
+    def check(value: Any) -> None:
+        try:
+            ok = validator(value)
+        except Invalid:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise Invalid(f"validator {name} refused {value!r}: {exc}", value) from None
+        if ok is False:
+            raise Invalid(f"validator {name} refused {value!r}", value)
+    return check
+
+
+def _bounds_rules(min_value: Any, max_value: Any) -> list[Callable[[Any], None]]:
+    rules = []
+    if min_value is not None:
+        def at_least(value: Any) -> None:
+            if value < min_value:
+                raise Invalid(f"{value!r} is less than min_value={min_value!r}", value)
+        rules.append(at_least)
+    if max_value is not None:
+        def at_most(value: Any) -> None:
+            if value > max_value:
+                raise Invalid(f"{value!r} is greater than max_value={max_value!r}", value)
+        rules.append(at_most)
+    return rules
+
+
+def _length_rules(min_length: Optional[int], max_length: Optional[int], blank: bool) -> list[Callable[[Any], None]]:
+    rules = []
+    if not blank:
+        def not_blank(value: Any) -> None:
+            if len(value) == 0:
+                raise Invalid("blank value is not allowed (blank=False)", value)
+        rules.append(not_blank)
+    if min_length is not None:
+        def long_enough(value: Any) -> None:
+            if len(value) < min_length:
+                raise Invalid(f"{value!r} is shorter than min_length={min_length}", value)
+        rules.append(long_enough)
+    if max_length is not None:
+        def short_enough(value: Any) -> None:
+            if len(value) > max_length:
+                raise Invalid(f"{value!r} is longer than max_length={max_length}", value)
+        rules.append(short_enough)
+    return rules
+
+
+def _regex_rule(regex: Any, rule: str) -> Callable[[Any], None]:
+    pattern = re.compile(regex)
+
+    def check(value: Any) -> None:
+        if pattern.search(value) is None:
+            raise Invalid(f"{value!r} does not match {rule}", value)
+    return check
+
+
 class String(ParticularScalar):
-    """A ``str``."""
+    """A ``str``, optionally with PyMODM's checks.
+
+    ``min_length``/``max_length`` bound its length, ``regex`` must match
+    somewhere in it (anchor it with ``^...$`` for a full match), ``blank=False``
+    refuses ``""``; ``choices`` and ``validators`` work as on every scalar.
+    """
 
     type = str
+
+    def __init__(self, *args: Any, max_length: Optional[int] = None, min_length: Optional[int] = None,
+                 regex: Any = None, blank: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rules = _length_rules(min_length, max_length, blank)
+        if regex is not None:
+            rules.append(_regex_rule(regex, f"regex={getattr(regex, 'pattern', regex)!r}"))
+        self._add_rules(*rules)
+
+
+#: PyMODM's rule for e-mail addresses: one ``@`` with something on each side.
+_EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
+
+class Email(String):
+    """An e-mail address: a ``str`` with exactly one ``@`` and text on both sides (PyMODM's ``EmailField``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_rules(_regex_rule(_EMAIL_PATTERN, "the e-mail address rule (one '@')"))
+
+
+#: Schemes a :class:`URL` may use (PyMODM's ``URLField``).
+URL_SCHEMES = ("http", "https", "ftp", "ftps")
+
+
+def _url_rule(value: str) -> None:
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in URL_SCHEMES or not parts.hostname:
+        raise Invalid(f"{value!r} is not a URL with a host and a scheme in {URL_SCHEMES}", value)
+
+
+class URL(String):
+    """A URL: a ``str`` with a host and an ``http``, ``https``, ``ftp`` or ``ftps`` scheme."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_rules(_url_rule)
 
 
 class Bool(ParticularScalar):
@@ -292,11 +426,19 @@ class Float(ParticularScalar):
 
     type = (float, int)
 
+    def __init__(self, *args: Any, min_value: Any = None, max_value: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_rules(*_bounds_rules(min_value, max_value))
+
 
 class Int(ParticularScalar):
     """An ``int``; a float with no fractional part (``10.0``) is accepted as ``10``."""
 
     type = int
+
+    def __init__(self, *args: Any, min_value: Any = None, max_value: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_rules(*_bounds_rules(min_value, max_value))
 
     def _validate(self, value: Any, **kw: Any) -> Any:
         if isinstance(value, float) and value.is_integer():

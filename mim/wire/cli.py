@@ -29,8 +29,13 @@ import threading
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from .. import __version__
+import pymongo
+from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
+
+from .. import __version__, tools
 from ..engine.commands import BUILD_INFO
+from ..engine.ops.command_line import command_line_of
 from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
 from . import compression
@@ -105,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--debug", action="store_true",
                        help="print mim's own diagnostics (every connection, protocol "
                             "details) to stderr")
+    _add_tool_parsers(commands)
     return parser
 
 
@@ -118,11 +124,89 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_tool_parsers(commands: Any) -> None:
+    """``mim dump`` and ``mim restore``, flags spelled as mongodump's and mongorestore's."""
+    dump_cmd = commands.add_parser(
+        "dump", help="write a server's data in mongodump's directory format",
+        description="Dump a MongoDB server (mim serve or any mongod) through the driver, "
+                    "as mongodump does: OUT/<db>/<collection>.bson + .metadata.json.")
+    restore_cmd = commands.add_parser(
+        "restore", help="load a mongodump directory into a server",
+        description="Restore a mongodump directory into a MongoDB server (mim serve or any "
+                    "mongod) through the driver, as mongorestore does.")
+    for tool in (dump_cmd, restore_cmd):
+        tool.add_argument("--uri", default="mongodb://127.0.0.1:27017/",
+                          help="connection string (default mongodb://127.0.0.1:27017/)")
+        tool.add_argument("-d", "--db", help="only this database")
+        tool.add_argument("-c", "--collection", help="only this collection")
+        tool.add_argument("--gzip", action="store_true",
+                          help="compressed files (.bson.gz, .metadata.json.gz)")
+        tool.add_argument("--archive", nargs="?", const="-", metavar="FILE",
+                          help="one file in mongodump's archive format instead of a "
+                               "directory (no FILE, or '-': standard output/input)")
+        tool.add_argument("--nsInclude", action="append", default=[], metavar="PATTERN",
+                          help="only namespaces matching PATTERN (* wildcards; repeatable)")
+        tool.add_argument("--nsExclude", action="append", default=[], metavar="PATTERN",
+                          help="leave out namespaces matching PATTERN (repeatable)")
+        tool.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    dump_cmd.add_argument("-o", "--out", default="dump",
+                          help="output directory (default 'dump')")
+    restore_cmd.add_argument("--drop", action="store_true",
+                             help="drop each collection before restoring it")
+    restore_cmd.add_argument("dir", nargs="?", default="dump",
+                             help="the dump directory (default 'dump')")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+    args.argv = ["mim", *(sys.argv[1:] if argv is None else argv)]
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "debug", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("dump", "restore"):
+        return _run_tool(args)
     return _serve(args)
+
+
+def _run_tool(args: argparse.Namespace) -> int:
+    """``mim dump`` / ``mim restore`` through pymongo; 0 on success, 1 on failure
+    (the message on stderr, as mongodump's ``Failed: …``)."""
+    if args.db is None:
+        # as mongodump: a database named in the connection string selects it
+        try:
+            args.db = parse_uri(args.uri)["database"]
+        except (PyMongoError, ValueError) as exc:
+            print(f"mim {args.command}: Failed: {exc}", file=sys.stderr)
+            return 1
+    if args.collection is not None and args.db is None:
+        print(f"mim {args.command}: Failed: cannot use --collection without --db",
+              file=sys.stderr)
+        return 1
+    progress = False if args.quiet else None
+    archive: Any = args.archive
+    if archive == "-":
+        archive = sys.stdout.buffer if args.command == "dump" else sys.stdin.buffer
+    client: pymongo.MongoClient = pymongo.MongoClient(args.uri, datetime_conversion="DATETIME_AUTO")
+    try:
+        if args.command == "dump":
+            done = tools.dump(client, args.out, db=args.db, collection=args.collection,
+                              gzip=args.gzip, archive=archive, ns_include=args.nsInclude,
+                              ns_exclude=args.nsExclude, progress=progress)
+            summary = f"done dumping {len(done)} namespace(s) to {args.archive or args.out}"
+        else:
+            done = tools.restore(client, args.dir, db=args.db, collection=args.collection,
+                                 gzip=args.gzip, drop=args.drop, archive=archive,
+                                 ns_include=args.nsInclude,
+                                 ns_exclude=args.nsExclude, progress=progress)
+            summary = (f"{len(done)} namespace(s) restored from {args.archive or args.dir}, "
+                       f"{done.failures} document(s) failed to restore")
+    except (DumpError, PyMongoError, OSError, ValueError) as exc:
+        print(f"mim {args.command}: Failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    if not args.quiet:
+        print(summary, file=sys.stderr)
+    return 0
 
 
 def _open_log(args: argparse.Namespace) -> TextIO:
@@ -133,6 +217,7 @@ def _open_log(args: argparse.Namespace) -> TextIO:
 
 def _serve(args: argparse.Namespace) -> int:
     engine = Server((args.host, args.port))
+    command_line_of(engine).record(getattr(args, "argv", None))
     loaded: list[str] = []
     try:
         if args.dump_on_exit:

@@ -7,17 +7,20 @@ send them (pymongo does not) send small messages.
 
 from __future__ import annotations
 
-__all__ = ["crc32c"]
+__all__ = ["crc32c", "slicing_tables"]
 
 _POLY = 0x82F63B78  # reflected Castagnoli polynomial
 
 
-def _tables() -> list[list[int]]:
+def slicing_tables(poly: int) -> list[list[int]]:
+    """The eight lookup tables of a reflected CRC with polynomial ``poly``
+    ("slicing by 8"; any width: mongodump's archives use the same scheme for
+    CRC-64)."""
     first = []
     for n in range(256):
         crc = n
         for _ in range(8):
-            crc = (crc >> 1) ^ _POLY if crc & 1 else crc >> 1
+            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
         first.append(crc)
     tables = [first]
     for _ in range(7):
@@ -26,7 +29,7 @@ def _tables() -> list[list[int]]:
     return tables
 
 
-_T = _tables()
+_T = slicing_tables(_POLY)
 _T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = _T
 
 

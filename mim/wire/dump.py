@@ -25,13 +25,15 @@ anything but a dump is refused rather than replaced.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import os
 import shutil
 import tempfile
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 from bson import json_util
 from bson.errors import InvalidBSON
@@ -42,7 +44,8 @@ from ..engine.storage.validation import build_validator
 from ..engine.ops.views import ViewDefinition, create_view
 
 __all__ = ["dump", "restore", "DumpError", "encode_collection_file_name",
-           "check_dump_target"]
+           "check_dump_target", "write_namespace", "read_dump", "DumpEntry",
+           "split_documents"]
 
 _JSON = json_util.JSONOptions(json_mode=json_util.JSONMode.CANONICAL)
 
@@ -137,18 +140,32 @@ def check_dump_target(path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def _open_output(path: Path, compress: bool) -> BinaryIO:
+    if compress:
+        return gzip.open(path.with_name(path.name + ".gz"), "wb")
+    return open(path, "wb")
+
+
+def write_namespace(root: Path, db_name: str, coll_name: str,
+                    chunks: Iterable[bytes] | None, metadata: dict,
+                    compress: bool = False) -> None:
+    """Write one collection (``chunks``: its BSON, concatenated documents) or
+    view (``chunks`` is None) under ``root`` as mongodump lays it out; with
+    ``compress``, as ``mongodump --gzip`` does (``.bson.gz``, ``.metadata.json.gz``)."""
+    directory = _under(root, root / db_name)
+    directory.mkdir(exist_ok=True)
+    stem = encode_collection_file_name(coll_name)
+    if chunks is not None:
+        with _open_output(_under(root, directory / (stem + _DATA_SUFFIX)), compress) as out:
+            for chunk in chunks:
+                out.write(chunk)
+    with _open_output(_under(root, directory / (stem + _METADATA_SUFFIX)), compress) as out:
+        out.write(json_util.dumps(metadata, json_options=_JSON).encode("utf-8"))
+
+
 def _write_tree(root: Path, entries: list[tuple[str, str, list[bytes] | None, dict]]) -> None:
     for db_name, coll_name, raws, metadata in entries:
-        directory = _under(root, root / db_name)
-        directory.mkdir(exist_ok=True)
-        stem = encode_collection_file_name(coll_name)
-        if raws is not None:
-            with open(_under(root, directory / (stem + _DATA_SUFFIX)), "wb") as out:
-                for raw in raws:
-                    out.write(raw)
-        with open(_under(root, directory / (stem + _METADATA_SUFFIX)), "w",
-                  encoding="utf-8") as out:
-            out.write(json_util.dumps(metadata, json_options=_JSON))
+        write_namespace(root, db_name, coll_name, raws, metadata)
 
 
 def dump(engine: Server, path: str | os.PathLike[str]) -> list[str]:
@@ -195,14 +212,78 @@ def _swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _collection_stems(directory: Path) -> list[str]:
+def _collection_stems(directory: Path, suffix: str) -> list[str]:
     stems = set()
     for item in directory.iterdir():
-        if item.name.endswith(_METADATA_SUFFIX):
-            stems.add(item.name[:-len(_METADATA_SUFFIX)])
-        elif item.name.endswith(_DATA_SUFFIX):
-            stems.add(item.name[:-len(_DATA_SUFFIX)])
+        for kind in (_METADATA_SUFFIX, _DATA_SUFFIX):
+            if item.name.endswith(kind + suffix):
+                stems.add(item.name[:-len(kind + suffix)])
     return sorted(stems)
+
+
+class DumpEntry:
+    """One namespace found in a dump directory: its metadata, and a reader
+    for its documents (``None`` for a view, or a metadata file alone)."""
+
+    def __init__(self, db: str, name: str, metadata: dict, data_file: Path | None,
+                 compressed: bool) -> None:
+        self.db = db
+        self.name = name
+        self.metadata = metadata
+        self.data_file = data_file
+        self.compressed = compressed
+
+    @property
+    def is_view(self) -> bool:
+        return self.metadata.get("type") == "view"
+
+    def read_data(self) -> bytes:
+        """The ``.bson`` file's bytes (decompressed)."""
+        assert self.data_file is not None
+        if self.compressed:
+            with gzip.open(self.data_file, "rb") as source:
+                return source.read()
+        return self.data_file.read_bytes()
+
+
+def read_dump(path: str | os.PathLike[str], compressed: bool = False,
+              database: str | None = None) -> Iterator[DumpEntry]:
+    """The namespaces of the dump directory ``path`` (mongodump's layout;
+    with ``compressed``, the ``--gzip`` one), database by database.
+
+    With ``database``, ``path`` may also be one database's directory (its
+    ``.bson`` files directly inside), restored into ``database`` as
+    ``mongorestore --db DB DIR`` does.  The collection name comes from the
+    metadata (``collectionName``), else from the file name, unescaped.
+    Raises :class:`DumpError` for a path that is not a directory or a
+    metadata file that cannot be read.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise DumpError(f"cannot restore from {root}: not a directory")
+    suffix = ".gz" if compressed else ""
+    if database is not None and _collection_stems(root, suffix):
+        yield from _read_database_directory(root, database, suffix)
+        return
+    for directory in sorted(p for p in root.iterdir() if p.is_dir()):
+        yield from _read_database_directory(directory, directory.name, suffix)
+
+
+def _read_database_directory(directory: Path, db_name: str, suffix: str) -> Iterator[DumpEntry]:
+    for stem in _collection_stems(directory, suffix):
+        meta_file = directory / (stem + _METADATA_SUFFIX + suffix)
+        data_file = directory / (stem + _DATA_SUFFIX + suffix)
+        metadata: dict[str, Any] = {}
+        try:
+            if meta_file.exists():
+                text = (gzip.decompress(meta_file.read_bytes()).decode("utf-8")
+                        if suffix else meta_file.read_text(encoding="utf-8"))
+                metadata = json_util.loads(text)
+        except (OSError, ValueError, EOFError) as exc:
+            raise DumpError(f"cannot restore {meta_file}: {exc}") from None
+        name = metadata.get("collectionName") or urllib.parse.unquote(stem)
+        yield DumpEntry(db_name, name, metadata,
+                        data_file if data_file.exists() else None, bool(suffix))
 
 
 def restore(engine: Server, path: str | os.PathLike[str]) -> list[str]:
@@ -212,31 +293,22 @@ def restore(engine: Server, path: str | os.PathLike[str]) -> list[str]:
     namespaces loaded.  A corrupt file or an invalid name raises
     :class:`DumpError` naming the file.
     """
-    root = Path(path)
-    if not root.is_dir():
-        raise DumpError(f"cannot restore from {root}: not a directory")
     loaded = []
-    for directory in sorted(p for p in root.iterdir() if p.is_dir()):
-        for stem in _collection_stems(directory):
-            meta_file = directory / (stem + _METADATA_SUFFIX)
-            data_file = directory / (stem + _DATA_SUFFIX)
-            try:
-                metadata: dict[str, Any] = {}
-                if meta_file.exists():
-                    metadata = json_util.loads(meta_file.read_text(encoding="utf-8"))
-                name = metadata.get("collectionName") or urllib.parse.unquote(stem)
-                if metadata.get("type") == "view":
-                    _restore_view(engine, directory.name, name, metadata)
-                elif data_file.exists():
-                    _restore_collection(engine, directory.name, name, metadata,
-                                        _split_documents(data_file.read_bytes(), data_file))
-                else:
-                    continue
-            except ServerError as exc:
-                raise DumpError(f"cannot restore {directory / stem}: {exc.errmsg}") from None
-            except (OSError, ValueError) as exc:
-                raise DumpError(f"cannot restore {directory / stem}: {exc}") from None
-            loaded.append(f"{directory.name}.{name}")
+    for entry in read_dump(path):
+        where = Path(path) / entry.db / entry.name
+        try:
+            if entry.is_view:
+                _restore_view(engine, entry.db, entry.name, entry.metadata)
+            elif entry.data_file is not None:
+                _restore_collection(engine, entry.db, entry.name, entry.metadata,
+                                    split_documents(entry.read_data(), entry.data_file))
+            else:
+                continue
+        except ServerError as exc:
+            raise DumpError(f"cannot restore {where}: {exc.errmsg}") from None
+        except (OSError, ValueError, EOFError) as exc:
+            raise DumpError(f"cannot restore {where}: {exc}") from None
+        loaded.append(f"{entry.db}.{entry.name}")
     return loaded
 
 
@@ -272,7 +344,7 @@ def _restore_view(engine: Server, db: str, name: str, metadata: dict) -> None:
             raise
 
 
-def _split_documents(data: bytes, source: Path) -> list[tuple[bytes, dict]]:
+def split_documents(data: bytes, source: Path) -> list[tuple[bytes, dict]]:
     """The documents of a ``.bson`` file, each validated and decoded once."""
     documents = []
     offset = 0

@@ -52,6 +52,7 @@ from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
 from ..engine.storage.log import ServerLog, log_of
 from ..engine.storage.store import ENGINE_CODEC, Server
@@ -218,6 +219,13 @@ class WireServer:
             listener.close()
             raise
         self._listener = listener
+        net: dict[str, Any] = {"bindIp": self.host, "port": self.port}
+        if self.max_connections != DEFAULT_MAX_CONNECTIONS:
+            net["maxIncomingConnections"] = self.max_connections
+        sections: dict[str, dict[str, Any]] = {"net": net}
+        if self.auth:
+            sections["security"] = {"authorization": "enabled"}
+        command_line_of(self.engine).record(**sections)
         return self
 
     @property
@@ -360,6 +368,7 @@ class WireServer:
             open_now = len(self._connections)
         if open_now >= self.max_connections:
             self.rejected_connections += 1
+            self._network.connection_rejected()
             log.info("Connection refused because there are too many open connections "
                      "(remote: %s, connectionCount: %d)", _format_peer(peer), open_now)
             if not self.quiet:
@@ -375,6 +384,7 @@ class WireServer:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn_id = next(self._connection_ids)
         self.total_connections += 1
+        self._network.connection_opened(self.max_connections)
         thread = threading.Thread(target=self._serve_connection, args=(sock, peer, conn_id),
                                   name=f"mim-wire-conn-{conn_id}", daemon=True)
         with self._connections_lock:
@@ -428,6 +438,7 @@ class WireServer:
         finally:
             with self._connections_lock:
                 self._connections.pop(conn_id, None)
+            self._network.connection_closed()
             try:
                 sock.close()
             except OSError:

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, ove
 
 from ..base import Missing
 from ..schema import Invalid
-from ..exc import MingException
+from ..exc import MingException, NotFound
 from ..metadata import Document, collection as _collection, declare_document
 from ..utils import all_class_properties
 from .events import MapperExtension, listen_mapper_extension
+from .expressions import ExpressionQuery, FilterExpression, Pagination
 from .property import FieldProperty, ORMProperty
 from .registry import ORMError, class_names, mappers, resolve_class
 from .state import ObjectState, state
@@ -458,8 +459,33 @@ class Query(Generic[T]):
             return self.session.get(self.mapped_class, kwargs["_id"])
         return self.session.find(self.mapped_class, kwargs).first()
 
+    def get_or_404(self, _id: Any) -> T:
+        """The object with this ``_id``, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
+        obj = self.get(_id)
+        if obj is None:
+            raise NotFound(f"no {self.mapped_class.__name__} with _id {_id!r}")
+        return obj
+
+    def first_or_404(self) -> T:
+        return ExpressionQuery(self).first_or_404()
+
     def find(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
+        if args and isinstance(args[0], FilterExpression):
+            args = (dict(args[0]),) + args[1:]  # a plain filter: an ``==`` expression's truth value is identity
         return self.session.find(self.mapped_class, *args, **kwargs)
+
+    def filter(self, *expressions: dict, **equal_to: Any) -> ExpressionQuery[T]:
+        """Flask-MongoAlchemy's query: ``Model.query.filter(Model.age > 30, Model.name != 'x')``."""
+        return ExpressionQuery(self).filter(*expressions, **equal_to)
+
+    def order_by(self, *keys: Any) -> ExpressionQuery[T]:
+        return ExpressionQuery(self).order_by(*keys)
+
+    def fields(self, *fields: Any) -> ExpressionQuery[T]:
+        return ExpressionQuery(self).fields(*fields)
+
+    def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]:
+        return ExpressionQuery(self).paginate(page, per_page)
 
     def find_by(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
         return self.session.find_by(self.mapped_class, *args, **kwargs)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from .. import schema as S
 from ..base import Missing
 from ..metadata import Field
+from .expressions import FieldExpressions
 from .icollection import InstrumentedList, instrument
 from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
 from .state import hashable_id, same_value, state
@@ -59,7 +60,7 @@ class ORMProperty:
         return f"<{type(self).__name__} {self.name}>"
 
 
-class FieldProperty(ORMProperty):
+class FieldProperty(FieldExpressions, ORMProperty):
     """A value stored in the document, validated by a schema.
 
     Arguments are those of :class:`odm.Field` (a schema or Python type, then
@@ -92,6 +93,11 @@ class FieldProperty(ORMProperty):
     @property
     def schema(self) -> S.SchemaItem:
         return self.field.schema
+
+    @property
+    def field_path(self) -> str:
+        """The key in stored documents, for expression queries (``Model.age > 30``)."""
+        return self.field.name
 
     def __get__(self, instance: Any, cls: Optional[type] = None) -> Any:
         if instance is None:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import decimal
 import pickle
 
+import bson
 import pytest
 
 import odm
@@ -34,12 +36,17 @@ def test_object_from_bson_converts_nested_documents():
     assert o.a.b[0].c == 1 and isinstance(o.a, Object) and o.t == [1, 2]
 
 
-def test_object_make_safe_turns_tuples_and_decimals_into_bson_types():
-    o = Object(t=(1, (2, 3)), d=decimal.Decimal("1.5"), s={"x": (4,)})
+def test_object_make_safe_refuses_tuples_and_turns_decimals_into_decimal128():
+    now, oid = datetime.datetime(2024, 1, 2, 3, 4, 5), bson.ObjectId()
+    o = Object(a=[1, "x", 1.5, now, None, oid], d=decimal.Decimal("1.5"), s={"x": [decimal.Decimal("2")]})
     with pytest.warns(DeprecationWarning):
         o.make_safe()
-    assert o == {"t": [1, [2, 3]], "d": 1.5, "s": {"x": [4]}}
-    assert _safe_bson([decimal.Decimal("2")]) == [2.0]
+    assert o == {"a": [1, "x", 1.5, now, None, oid], "d": bson.Decimal128("1.5"), "s": {"x": [bson.Decimal128("2")]}}
+    assert _safe_bson([decimal.Decimal("2")]) == [bson.Decimal128("2")]
+    unsafe = Object(ok=decimal.Decimal("1"), t=(1, 2))
+    with pytest.warns(DeprecationWarning), pytest.raises(AssertionError):
+        unsafe.make_safe()
+    assert unsafe == {"ok": decimal.Decimal("1"), "t": (1, 2)}
 
 
 def test_object_keeps_data_descriptors_of_subclasses():

@@ -10,7 +10,7 @@ from pymongo.errors import ConnectionFailure
 import odm
 from odm import Session, configure, create_datastore, create_engine
 from odm.datastore import DataStore, Engine
-from odm.exc import MingException, MongoGone
+from odm.exc import MingConfigError, MingException, MongoGone
 
 
 class Recorder:
@@ -56,9 +56,16 @@ def test_bare_name_is_a_database_on_the_default_server():
 def test_bind_reuses_an_engine():
     engine = create_engine(use_class=Recorder)
     first = create_datastore("one", bind=engine)
-    second = create_datastore("mongodb://ignored/two", bind=engine)
+    second = create_datastore("two", bind=engine)
     assert first.db.name == "one" and second.db.name == "two"
     assert first.db.client is second.db.client and len(Recorder.instances) == 1
+
+
+@pytest.mark.parametrize("url", ["mongodb://ignored/two", "mim://", "mim:///tutorial"])
+def test_bind_with_a_full_url_is_refused(url):
+    with pytest.raises(MingConfigError, match="bind not allowed with full URI"):
+        create_datastore(url, bind=create_engine(use_class=Recorder))
+    assert Recorder.instances == []
 
 
 def test_replica_set_and_write_options_reach_pymongo():
@@ -74,12 +81,11 @@ def test_replica_set_and_write_options_reach_pymongo():
 
 
 def test_url_without_database_uses_the_database_option_or_test():
-    engine = create_engine(use_class=Recorder)
-    assert create_datastore("mongodb://localhost:27017/?replicaSet=foo", bind=engine).name == "test"
-    assert create_datastore("mongodb://localhost/", database="other", bind=engine).name == "other"
-    assert create_datastore("mim://", bind=engine).name == "test"
-    assert create_datastore("mim:///tutorial", bind=engine).name == "tutorial"
-    assert create_datastore("mongodb+srv://user:pw@cluster.example.com/prod?retryWrites=true", bind=engine).name == "prod"
+    assert create_datastore("mongodb://localhost:27017/?replicaSet=foo", use_class=Recorder).name == "test"
+    assert create_datastore("mongodb://localhost/", database="other", use_class=Recorder).name == "other"
+    assert create_datastore("mim://", use_class=Recorder).name == "test"
+    assert create_datastore("mim:///tutorial", use_class=Recorder).name == "tutorial"
+    assert create_datastore("mongodb+srv://user:pw@cluster.example.com/prod?retryWrites=true", use_class=Recorder).name == "prod"
 
 
 def test_credentials_in_the_url_and_authenticate_option_are_passed_to_the_client(monkeypatch):

@@ -85,9 +85,13 @@ def test_new_file_context_manager_and_text(Attachment):
     assert list(reader) == [b"line one\n", b"line two\n", b"line three"]
     reader.seek(0)
     assert reader.readline() == b"line one\n" and reader.readline(4) == b"line"
-    with pytest.raises(TypeError):
-        with Attachment.m.new_file("x.txt") as g:
-            g.write("text without encoding")
+    with Attachment.m.new_file("x.txt") as g:
+        g.write("text without encoding")
+    assert Attachment.m.get_last_version("x.txt").read() == b"text without encoding"
+    with pytest.raises(UnicodeEncodeError):
+        with Attachment.m.new_file("y.txt") as g:
+            g.write("caf\u00e9")
+    assert not Attachment.m.exists(filename="y.txt")
 
 
 def test_a_failed_write_leaves_nothing_behind(Attachment, session):

@@ -18,6 +18,7 @@ LAYERS = [
     "registry",
     "events",
     "icollection",
+    "expressions",
     "property",
     "mapper",
     "identity_map",

@@ -22,6 +22,7 @@ from typing import Any
 
 import bson
 
+from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
 from ..values.deadline import operation_deadline
@@ -29,6 +30,7 @@ from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
 from . import authentication, currentop, users  # noqa: F401
+from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
 from .fields import check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
@@ -53,7 +55,10 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     handler = COMMANDS.get(name) if isinstance(name, str) else None
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
+    opcounters_of(server).count_command(name, cmd)
     try:
+        if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
+            check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
                 or "readConcern" in cmd:
             # session fields, as a standalone mongod takes them (no transactions, no snapshots)
@@ -63,10 +68,11 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_hint(cmd)
         if "collation" in cmd:
             check_collation(cmd["collation"])
-        if "maxTimeMS" in cmd and name != "getMore":
-            with operation_deadline(cmd["maxTimeMS"]):
-                return handler(server, db, cmd)
-        return handler(server, db, cmd)
+        with running_with(api_parameters_of(cmd)):
+            if "maxTimeMS" in cmd and name != "getMore":
+                with operation_deadline(cmd["maxTimeMS"]):
+                    return handler(server, db, cmd)
+            return handler(server, db, cmd)
     except ServerError:
         raise
     except bson.errors.InvalidDocument as exc:

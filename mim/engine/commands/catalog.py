@@ -9,6 +9,7 @@ import bson
 
 from ..ops import catalog
 from ..values.errors import ServerError
+from ..values.order import type_name
 from ..storage.store import ENGINE_CODEC, Server
 from .registry import DRIVER_FIELDS, command
 from .arguments import collection_name, cursor_batch_size, optional, scale
@@ -61,6 +62,41 @@ def cmd_rename_collection(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(13, "renameCollection may only be run against the admin database.")
     catalog.rename_collection(server, cmd["renameCollection"], cmd["to"],
                               bool(cmd.get("dropTarget", False)))
+    return {"ok": 1.0}
+
+
+def _capped_size(cmd: Mapping, command_name: str) -> int:
+    """The required numeric ``size`` of ``convertToCapped``/``cloneCollectionAsCapped``."""
+    if "size" not in cmd:
+        raise ServerError(40414, f"BSON field '{command_name}.size' is missing but a required "
+                                 f"field")
+    size = cmd["size"]
+    if isinstance(size, bool) or not isinstance(size, (int, float)):
+        raise ServerError(14, f"BSON field '{command_name}.size' is the wrong type "
+                              f"'{type_name(size)}', expected types '[long, int, decimal, "
+                              f"double]'")
+    return int(size)
+
+
+@command("cloneCollectionAsCapped")
+def cmd_clone_collection_as_capped(server: Server, db: str, cmd: Mapping) -> dict:
+    source = collection_name(cmd, "cloneCollectionAsCapped")
+    if "toCollection" not in cmd:
+        raise ServerError(40414, "BSON field 'cloneCollectionAsCapped.toCollection' is missing "
+                                 "but a required field")
+    target = cmd["toCollection"]
+    if not isinstance(target, str):
+        raise ServerError(14, f"BSON field 'cloneCollectionAsCapped.toCollection' is the wrong "
+                              f"type '{type_name(target)}', expected type 'string'")
+    catalog.clone_collection_as_capped(server, db, source, target,
+                                       _capped_size(cmd, "cloneCollectionAsCapped"))
+    return {"ok": 1.0}
+
+
+@command("convertToCapped")
+def cmd_convert_to_capped(server: Server, db: str, cmd: Mapping) -> dict:
+    name = collection_name(cmd, "convertToCapped")
+    catalog.convert_to_capped(server, db, name, _capped_size(cmd, "convertToCapped"))
     return {"ok": 1.0}
 
 

@@ -12,7 +12,7 @@ from .registry import command
 from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
                         number, optional, statements)
 from .cursors import cursor_reply
-from ..ops.views import lookup
+from ..ops.tailable import check_tailable_find, open_tail
 
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
@@ -23,25 +23,24 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     limit = non_negative(cmd, "limit", "find")
     size = batch_size(cmd, "find")
     sort = optional(cmd, "sort", dict, "object", "find")
+    let = optional(cmd, "let", dict, "object", "find")
+    tailable = bool(cmd.get("tailable", False))
+    if cmd.get("awaitData") and not tailable:
+        raise ServerError(9, "Cannot set 'awaitData' without also setting 'tailable'")
+    first_batch = DEFAULT_FIRST_BATCH if size is None else size
+    single_batch = bool(cmd.get("singleBatch", False))
+    if tailable:
+        check_tailable_find(server, db, name, sort, single_batch)
+        docs, tail = open_tail(server, db, name, flt, projection, let, skip, limit,
+                               bool(cmd.get("awaitData", False)))
+        return cursor_reply(server, f"{db}.{name}", docs, first_batch, tail=tail)
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
-                     skip=skip, limit=limit, hint=cmd.get("hint"),
-                     let=optional(cmd, "let", dict, "object", "find"),
+                     skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
                      min=optional(cmd, "min", dict, "object", "find"),
                      max=optional(cmd, "max", dict, "object", "find"),
                      return_key=flag(cmd, "returnKey", "find"),
                      show_record_id=flag(cmd, "showRecordId", "find"))
-    if cmd.get("tailable"):
-        if lookup(server, db, name) is not None:
-            raise ServerError(168, "Tailable cursors are not supported in aggregation.")
-        with server.lock:
-            collection = server.get_collection(db, name)
-            capped = bool(collection is not None and collection.options.get("capped"))
-        if not capped:
-            raise ServerError(2, f"error processing query: ns={db}.{name} :: caused by :: "
-                                 f"tailable cursor requested on non capped collection")
-    first_batch = DEFAULT_FIRST_BATCH if size is None else size
-    return cursor_reply(server, f"{db}.{name}", docs, first_batch,
-                         single_batch=bool(cmd.get("singleBatch", False)))
+    return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch)
 
 
 @command("count")

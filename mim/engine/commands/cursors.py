@@ -10,15 +10,20 @@ from typing import Any
 import bson
 
 from ..ops.cursors import registry_of
+from ..ops.tailable import Tail
+from ..values.deadline import parse_max_time_ms
 from ..values.errors import ServerError
 from ..storage.store import Server
+from .api_version import api_parameters_of, current_api_parameters
 from .registry import command
 from .arguments import batch_size, collection_name, type_name
 
 def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: int | None,
-                  single_batch: bool = False) -> dict:
-    """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``."""
-    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch)
+                  single_batch: bool = False, tail: Tail | None = None) -> dict:
+    """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``
+    (a tailable cursor's ``tail`` keeps it open for documents inserted later)."""
+    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch, tail,
+                                                current_api_parameters())
     return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
 
 
@@ -37,7 +42,9 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
                               f"'{type_name(collection)}', expected type 'string'")
     size = batch_size(cmd, "getMore")
     ns = f"{db}.{collection}"
-    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None)
+    max_time_ms = parse_max_time_ms(cmd["maxTimeMS"]) if "maxTimeMS" in cmd else None
+    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
+                                                 max_time_ms, api_parameters_of(cmd))
     return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
 
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import bson
 
+from ..ops.command_line import command_line_of
 from ..ops.network import network_of
+from ..ops.opcounters import opcounters_of
 from ..storage.log import RAM_LOG_NAMES, log_of
 from ..storage.store import Server
 from ..values.errors import ServerError
@@ -86,18 +88,34 @@ def cmd_is_master(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
     now = time.time()
     return {
-        "host": "mim",
+        "host": platform.node(),
         "version": VERSION,
-        "process": "mim",
-        "pid": os.getpid(),
+        "process": "mongod",
+        "pid": bson.Int64(os.getpid()),
         "uptime": float(int(now - _STARTED)),
-        "uptimeMillis": int((now - _STARTED) * 1000),
+        "uptimeMillis": bson.Int64(int((now - _STARTED) * 1000)),
+        "uptimeEstimate": bson.Int64(int(now - _STARTED)),
         "localTime": datetime.datetime.now(datetime.timezone.utc),
-        "connections": {"current": 1, "available": 1000, "totalCreated": 1},
+        "connections": network_of(server).connections_document(),
         "network": network_of(server).document(),
+        "opcounters": opcounters_of(server).document(),
+        "mem": _memory_section(),
         "storageEngine": {"name": "mim"},
         "ok": 1.0,
     }
+
+
+def _memory_section() -> dict:
+    """``serverStatus().mem``: resident and virtual size in MiB (Linux ``/proc``; elsewhere
+    ``supported: false`` with no sizes, as mongod answers where it cannot measure)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            virtual_pages, resident_pages = (int(n) for n in statm.read().split()[:2])
+    except (OSError, ValueError):
+        return {"bits": 64, "supported": False}
+    page = os.sysconf("SC_PAGE_SIZE")
+    return {"bits": 64, "resident": resident_pages * page >> 20,
+            "virtual": virtual_pages * page >> 20, "supported": True}
 
 
 @command("getParameter")
@@ -107,17 +125,51 @@ def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("getCmdLineOpts")
 def cmd_get_cmd_line_opts(server: Server, db: str, cmd: Mapping) -> dict:
-    return {"argv": ["mim"], "parsed": {}, "ok": 1.0}
+    return {**command_line_of(server).document(), "ok": 1.0}
 
 
 @command("hostInfo")
 def cmd_host_info(server: Server, db: str, cmd: Mapping) -> dict:
+    """The manual's ``hostInfo`` shape: ``system``, ``os``, ``extra``."""
+    mem_mb = _physical_memory_mb()
     return {"system": {"currentTime": datetime.datetime.now(datetime.timezone.utc),
                        "hostname": platform.node(), "cpuAddrSize": 64,
-                       "numCores": os.cpu_count() or 1, "cpuArch": platform.machine()},
+                       "memSizeMB": bson.Int64(mem_mb), "memLimitMB": bson.Int64(mem_mb),
+                       "numCores": os.cpu_count() or 1, "cpuArch": platform.machine(),
+                       "numaEnabled": False},
             "os": {"type": platform.system(), "name": platform.platform(),
                    "version": platform.release()},
             "extra": {}, "ok": 1.0}
+
+
+def _physical_memory_mb() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") >> 20
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
+@command("killOp")
+def cmd_kill_op(server: Server, db: str, cmd: Mapping) -> dict:
+    """mongod's ``killOp``: past its checks it always answers success; every mim
+    operation has run to completion under the lock, so there is nothing left to kill."""
+    if db != "admin":
+        raise ServerError(13, "killOp may only be run against the admin database.")
+    if "op" not in cmd:
+        raise ServerError(4, 'Missing expected field "op"')
+    op = cmd["op"]
+    if isinstance(op, bool) or not isinstance(op, (int, float, bson.Int64, bson.Decimal128)):
+        raise ServerError(14, f'Expected field "op" to have numeric type, but found '
+                              f'{type_name(op)}')
+    if isinstance(op, (float, bson.Decimal128)):
+        value = op.to_decimal() if isinstance(op, bson.Decimal128) else op
+        if value != int(value):
+            raise ServerError(2, f'Expected field "op" to have a value exactly representable '
+                                 f'as a 64-bit integer, but found op: {render(op)}')
+        op = int(value)
+    if not -2**31 <= op <= 2**31 - 1:
+        raise ServerError(26823, f"invalid op : {op}")
+    return {"info": "attempting to kill op", "ok": 1.0}
 
 
 @command("getLog")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..languages.matcher import MatchContext, compile_filter
+from ..languages.matcher.text import compile_collection_filter
 from ..planner import explain_find
 from ..storage.store import Server
 from ..values.errors import ServerError
@@ -73,7 +73,8 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
 def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbosity: str,
                    let: Mapping | None, options: dict[str, Any]) -> dict[str, Any]:
     """``queryPlanner`` (and ``executionStats``) of a query on ``db.coll``."""
-    node = compile_filter(flt, MatchContext(variables=dict(let or {})))
+    node = compile_collection_filter(flt, let, lambda: server.get_collection(db, coll),
+                                     f"{db}.{coll}")
     with server.lock:
         reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
                              verbosity=verbosity, **options)

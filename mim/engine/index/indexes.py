@@ -62,6 +62,8 @@ class Index:
         self.partial_spec: Mapping | None = filter_spec
         if filter_spec is not None:
             self.partial = compile_filter(filter_spec)
+        #: a text index keeps no entries: ``$text`` reads its spec and scans
+        self.text = "textIndexVersion" in spec
         self.entries: SortedList = SortedList()
         #: per field: how many documents index it through an array
         self.multikey_counts = [0] * self.pattern.fields
@@ -78,7 +80,8 @@ class Index:
 
     def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:
         """The keys a document has in this index (none if it is left out)."""
-        if (self.sparse or self.partial is not None) and not self.applies_to(doc):
+        if self.text or ((self.sparse or self.partial is not None)
+                         and not self.applies_to(doc)):
             return [], frozenset()
         return self.pattern.keys(doc)
 
@@ -339,6 +342,11 @@ class IndexCatalog:
             if comparison == "identical":
                 raise ServerError(85, f"Index already exists with a different name: "
                                       f"{existing['name']}")
+        if "textIndexVersion" in spec:
+            text_index = self.text_index()
+            if text_index is not None:
+                raise ServerError(67, "only one text index per collection allowed, found "
+                                      f"existing text index \"{text_index.name}\"")
         index = Index(spec, self.collection)
         if self.collection.documents:
             try:
@@ -404,6 +412,10 @@ class IndexCatalog:
 
     def list(self) -> list[dict[str, Any]]:
         return [dict(spec) for spec in self.specs.values()]
+
+    def text_index(self) -> Index | None:
+        """The collection's text index (there is at most one)."""
+        return next((index for index in self.secondary.values() if index.text), None)
 
     def indexes(self) -> list[Index]:
         return list(self.secondary.values())

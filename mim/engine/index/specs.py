@@ -21,6 +21,7 @@ from ..values.order import is_number, type_name
 from bson.regex import Regex
 import re
 from ..languages.matcher import compile_filter
+from .text import fix_text_spec, is_text_key
 
 __all__ = ["normalise_index_spec", "index_name", "KNOWN_OPTIONS", "validate_ttl",
            "check_expire_after_seconds", "check_partial_filter"]
@@ -78,6 +79,8 @@ def _validate_key(spec: Mapping[str, Any], key: Mapping[str, Any]) -> None:
         parts = field.split(".")
         if any(not part for part in parts):
             raise _in_spec(spec, 67, "Index keys cannot contain an empty field.")
+        if field == "$**" and direction == "text":
+            continue  # a wildcard text index (validateKeyPattern)
         for i, part in enumerate(parts):
             if part.startswith("$") and not (i and part in ("$db", "$id", "$ref")):
                 raise _in_spec(spec, 67, "Index key contains an illegal field name: field name "
@@ -235,7 +238,10 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
                                       f"specification. Specification: "
                                       f"{render_document(spec)}")
     _validate_key(spec, key)
-    for special in ("text", "2dsphere", "2d", "geoHaystack", "columnstore"):
+    if is_text_key(key):
+        spec = fix_text_spec(spec)
+        key = dict(spec["key"])
+    for special in ("2dsphere", "2d", "geoHaystack", "columnstore"):
         if special in key.values():
             raise ServerError(238, f"'{special}' indexes are not supported by mim yet (planned "
                                    f"with the text-search and geo issues)")

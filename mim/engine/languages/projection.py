@@ -20,6 +20,8 @@ from .expressions.registry import OPERATORS
 from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIONS
 from .matcher.positional import matched_array_index
 from ..values.limits import check_bson_depth
+from .expressions.misc import META_NAMES
+from .matcher.text import find_text_node
 
 __all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS"]
 
@@ -96,6 +98,8 @@ class Projection:
         self._id_included = False
         self._id_excluded = False
         self._variables = variables or {}
+        #: top-level fields set to the document's textScore
+        self.text_score_fields: list[str] = []
         for path, value in spec.items():
             self._add(path, value)
         if self.inclusion is None:
@@ -206,11 +210,23 @@ class Projection:
             self._insert(path, _ElemMatch(node))
             return
         if op == "$meta":
-            raise ServerError(238, "$meta projection is not supported by mim: text search "
-                                   "and search scores are planned with the text-search issue")
+            self._add_meta(path, arg)
+            return
         if op not in OPERATORS and op not in UNSUPPORTED_EXPRESSIONS:
             raise ServerError(31325, f"Unknown expression {op}")
         self._add_expression(path, {op: arg})
+
+    def _add_meta(self, path: str, name: Any) -> None:
+        """``{$meta: "textScore"}``: the score is added to the projected document
+        (it makes the projection neither inclusive nor exclusive)."""
+        if not isinstance(name, str):
+            raise ServerError(17307, "$meta only supports string arguments")
+        if name not in META_NAMES:
+            raise ServerError(17308, f"Unsupported argument to $meta: {name}")
+        if name != "textScore" or "." in path:
+            raise ServerError(238, f"$meta projection of {name} at {path} is not supported by "
+                                   f"mim: only top-level textScore fields are emulated")
+        self.text_score_fields.append(path)
 
     def _add_expression(self, path: str, expression: Any) -> None:
         if self.inclusion is False:
@@ -239,6 +255,19 @@ class Projection:
     # -- applying -------------------------------------------------------------
 
     def apply(self, doc: Mapping[str, Any], query: Any = None) -> dict:
+        out = self._apply(doc, query)
+        if self.text_score_fields:
+            text = find_text_node(query)
+            if text is None:
+                raise ServerError(40218, "query requires text score metadata, but it is not "
+                                         "available")
+            score = text.score(doc)
+            for field in self.text_score_fields:
+                out.pop(field, None)
+                out[field] = score
+        return out
+
+    def _apply(self, doc: Mapping[str, Any], query: Any) -> dict:
         if self.inclusion:
             out = self._include(doc, self.tree, doc, query, top=True)
             if self.include_id and "_id" in doc and "_id" not in out:

@@ -14,7 +14,7 @@ from ..values.render import render
 from ..values.paths import split_path, walk
 from ..values.order import MISSING, RANK_UNDEFINED, is_number, sort_key
 
-__all__ = ["compile_sort", "Descending", "field_sort_key"]
+__all__ = ["compile_sort", "Descending", "field_sort_key", "has_text_score_sort", "TEXT_SCORE"]
 
 
 class Descending:
@@ -55,19 +55,41 @@ def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool) -> tu
     return best if best is not None else sort_key(MISSING)
 
 
-def parse_sort_spec(spec: Any) -> list[tuple[str, int]]:
-    """Normalise a sort spec (mapping or list of pairs) into (path, ±1) pairs."""
+#: the direction :func:`parse_sort_spec` gives a ``{$meta: "textScore"}`` key
+TEXT_SCORE = "textScore"
+
+
+def _meta_sort(direction: Mapping) -> str:
+    """The metadata a ``{$meta: …}`` sort key names (only textScore is emulated)."""
+    if len(direction) != 1 or next(iter(direction)) != "$meta":
+        raise ServerError(17312, "$meta is the only expression supported by $sort right now")
+    name = direction["$meta"]
+    if name != TEXT_SCORE:
+        raise ServerError(238, f"$meta sort by {render(name)} is not supported by mim: only "
+                               f"textScore is emulated")
+    return TEXT_SCORE
+
+
+def has_text_score_sort(spec: Any) -> bool:
+    """Whether a sort spec orders by ``{$meta: "textScore"}``."""
+    return any(direction == TEXT_SCORE for _, direction in parse_sort_spec(spec, True))
+
+
+def parse_sort_spec(spec: Any, allow_meta: bool = False) -> list[tuple[str, Any]]:
+    """Normalise a sort spec (mapping or list of pairs) into (path, ±1) pairs
+    (``(path, TEXT_SCORE)`` for a textScore key when ``allow_meta``)."""
     if spec is None:
         return []
     items = spec.items() if isinstance(spec, Mapping) else spec
     fields: list[tuple[str, int]] = []
     for field, direction in items:
         if isinstance(direction, Mapping):
-            if not direction or next(iter(direction)) != "$meta":
-                raise ServerError(17312, "$meta is the only expression supported by $sort "
-                                         "right now")
-            raise ServerError(238, "$meta sort is not supported by mim: text search "
-                                   "scores are planned with the text-search issue")
+            meta = _meta_sort(direction)
+            if not allow_meta:
+                raise ServerError(40218, "query requires text score metadata, but it is not "
+                                         "available")
+            fields.append((field, meta))
+            continue
         if not is_number(direction):
             raise ServerError(15974, f"Illegal key in $sort specification: {field}: "
                                      f"{render(direction)}")
@@ -80,11 +102,15 @@ def parse_sort_spec(spec: Any) -> list[tuple[str, int]]:
     return fields
 
 
-def compile_sort(spec: Any) -> Callable[[Mapping], Any] | None:
-    """A key function ordering documents as ``spec`` asks, or None for no sort."""
-    fields = parse_sort_spec(spec)
+def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None
+                 ) -> Callable[[Mapping], Any] | None:
+    """A key function ordering documents as ``spec`` asks, or None for no sort.
+    ``text_score`` scores a document for ``{$meta: "textScore"}`` keys (highest first)."""
+    fields = parse_sort_spec(spec, text_score is not None)
     if not fields:
         return None
+    if any(direction == TEXT_SCORE for _, direction in fields):
+        return _meta_sort_key(fields, text_score)
     compiled = [(split_path(path), direction < 0) for path, direction in fields]
     if len(compiled) == 1:
         parts, descending = compiled[0]
@@ -100,3 +126,16 @@ def compile_sort(spec: Any) -> Callable[[Mapping], Any] | None:
         )
 
     return key
+
+
+def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any) -> Callable[[Mapping], Any]:
+    def field_key(path: str, direction: Any) -> Callable[[Mapping], Any]:
+        if direction == TEXT_SCORE:
+            return lambda doc: -text_score(doc)
+        parts = split_path(path)
+        if direction < 0:
+            return lambda doc: Descending(field_sort_key(doc, parts, True))
+        return lambda doc: field_sort_key(doc, parts, False)
+
+    keys = [field_key(path, direction) for path, direction in fields]
+    return lambda doc: tuple(key(doc) for key in keys)

@@ -17,6 +17,9 @@ import bson
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
+from ..languages.matcher.text import check_text_placement, find_text_node, text_index_spec
+from ..languages.sorting import has_text_score_sort
+from ..languages.text_search import TEXT_SCORES, mentions_text_score
 from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..planner import plan_find, read
@@ -98,7 +101,9 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     node = None
     consumed = 0
     if first == "$match":
-        node = compile_filter(pipeline[0]["$match"], MatchContext(variables=dict(let_values)))
+        node = compile_filter(pipeline[0]["$match"], MatchContext(
+            variables=dict(let_values), text_index=lambda: text_index_spec(coll)))
+        check_text_placement(node, coll.full_name)
         consumed = 1
     sort = None
     if len(pipeline) > consumed and next(iter(pipeline[consumed])) == "$sort":
@@ -107,12 +112,17 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
         if hint is None and sort is None:
             return None, 0
         node = compile_filter({}, MatchContext())
-    if first == "$match" and sort is None and hint is None and \
-            plan_find(coll, node, None, 0, None) is None:
+    if sort is not None and has_text_score_sort(sort):
+        sort = None  # the $sort stage orders by score
+    if first == "$match" and sort is None and hint is None and find_text_node(node) is None \
+            and plan_find(coll, node, None, 0, None) is None:
         # no index helps: the pipeline's own $match scans the snapshot, outside the lock
         return None, 0
     found, presorted = read(coll, node, sort, 0, hint)
     docs = [s.doc for s in found]
+    text = find_text_node(node)
+    if text is not None:
+        let_values[TEXT_SCORES] = {id(doc): (doc, text.score(doc)) for doc in docs}
     if sort is not None and presorted:
         consumed += 1
     return docs, consumed
@@ -120,12 +130,13 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
                  let: Mapping | None = None, hint: Any = None,
-                 bypass_validation: bool = False) -> list[bytes]:
+                 bypass_validation: bool = False, allow_disk_use: bool = True) -> list[bytes]:
     """Run an ``aggregate`` command; return the result documents as BSON bytes.
 
     ``hint`` must name an index of the collection (code 2 otherwise); a first
     ``$match``/``$sort`` uses the planner's indexes.  ``bypass_validation``
-    lets ``$out``/``$merge`` write documents the target's validator refuses.
+    lets ``$out``/``$merge`` write documents the target's validator refuses;
+    ``allow_disk_use=False`` caps ``$sort`` and ``$group`` at 100 MB (292).
     """
     catalog = ServerCatalog(server, db, bypass_validation)
     let_values: dict = {}
@@ -146,6 +157,7 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             collection, view_stages = resolved
             stages = view_stages + stages
             ctx = PipelineContext(catalog, let_values, collection=collection)
+    ctx.allow_disk_use = allow_disk_use
     run = compile_pipeline(stages, ctx)
     exclusive = any(isinstance(stage, Mapping) and next(iter(stage), None) in _EXCLUSIVE_STAGES
                     for stage in stages)
@@ -157,6 +169,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
         start = 0
         if coll is not None:
             source, start = _leading_source(coll, stages, let_values, hint)
+            if TEXT_SCORES not in let_values and mentions_text_score(stages):
+                raise ServerError(40218, "query requires text score metadata, but it is not "
+                                         "available")
             if source is None:
                 source = [s.doc for s in coll.documents.values()]
         elif source is None:

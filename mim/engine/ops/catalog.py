@@ -8,7 +8,7 @@ from typing import Any
 
 from ..values.errors import ServerError
 from ..languages.matcher import compile_filter
-from ..storage.store import (CollectionData, Server, capped_limits, validate_collection_name,
+from ..storage.store import (CollectionData, Server, capped_limits, decode_shadow, validate_collection_name,
                              validate_database_name)
 from .views import create_view
 from ..index.specs import normalise_index_spec
@@ -16,8 +16,10 @@ from .views import check_not_view
 from bson.binary import Binary, UuidRepresentation
 from .views import lookup
 from ..storage.validation import build_validator, check_namespace, validation_options
+from ..languages.collation import check_collation
 
-__all__ = ["create_collection", "drop_collection", "list_collections", "rename_collection",
+__all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
+           "create_collection", "drop_collection", "list_collections", "rename_collection",
            "collection_info", "list_databases", "coll_stats", "db_stats"]
 
 _CREATE_OPTIONS = {"capped", "size", "max", "validator", "validationLevel", "validationAction",
@@ -46,8 +48,10 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
                        "clusteredIndex": "clustered collections",
                        "encryptedFields": "queryable encryption"}[unsupported]
             raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
+    check_collation(options.get("collation"))
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
+    check_capped_options(options)
     options.update(validation_options("create", options))
     check_namespace(db, name, options.get("validator") or {})
     validator = build_validator(options)
@@ -61,6 +65,25 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
         coll = database.create_collection(name, options)
         coll.uuid = uuid.uuid4()
         coll.validator = validator
+
+
+#: the largest capped ``size`` the server accepts (``CollectionOptions``: 1 PB)
+_MAX_CAPPED_SIZE = 1024 ** 5
+
+
+def check_capped_options(options: Mapping) -> None:
+    """Refuse the ``size``/``max`` values ``CollectionOptions::checkAndAdjustCapped*``
+    refuse (code 2, BadValue); 7.0 keeps ``size`` as given (no rounding to 256)."""
+    size = options.get("size")
+    if isinstance(size, (int, float)) and not isinstance(size, bool):
+        if size < 0:
+            raise ServerError(2, "size has to be >= 0")
+        if size > _MAX_CAPPED_SIZE:
+            raise ServerError(2, "size cannot exceed 1 PB")
+    maximum = options.get("max")
+    if (options.get("capped") and isinstance(maximum, (int, float))
+            and not isinstance(maximum, bool) and maximum >= 2 ** 31):
+        raise ServerError(2, "max in a capped collection has to be < 2^31 or not set")
 
 
 def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
@@ -161,7 +184,66 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
 
 
 def _data_size(coll: CollectionData) -> int:
-    return sum(len(s.raw) for s in coll.documents.values())
+    return coll.data_size
+
+
+#: options a capped copy does not inherit from its source (it gets its own)
+_CAPPED_COPY_DROPS = ("capped", "size", "max")
+
+
+def clone_collection_as_capped(server: Server, db: str, source: str, target: str,
+                               size: int) -> None:
+    """``cloneCollectionAsCapped``: a new capped collection ``target`` with the
+    source's options (validator, collation…) and its documents copied in natural
+    order, the oldest falling out when ``size`` is exceeded; indexes other than
+    ``_id`` are not copied (as on the server)."""
+    check_capped_options({"capped": True, "size": size})
+    with server.lock:
+        src = server.get_collection(db, source)
+        if src is None:
+            if lookup(server, db, source) is not None:
+                raise ServerError(166, f"cloneCollectionAsCapped not supported for views: "
+                                       f"{db}.{source}")
+            raise ServerError(26, f"source collection {db}.{source} does not exist")
+        database = server.get_database(db)
+        if database.get_collection(target) is not None or target in database.views:
+            raise ServerError(48, f"cloneCollectionAsCapped failed - destination collection "
+                                  f"{db}.{target} already exists. source collection: "
+                                  f"{db}.{source}")
+        _copy_as_capped(src, database, target, size)
+
+
+def _copy_as_capped(src: CollectionData, database: Any, target: str, size: int) -> CollectionData:
+    options = {k: v for k, v in src.options.items() if k not in _CAPPED_COPY_DROPS}
+    options.update(capped=True, size=size)
+    copy = database.create_collection(target, options)
+    copy.uuid = uuid.uuid4()
+    copy.validator = src.validator
+    for stored in src.scan():
+        copy.insert(stored.raw, decode_shadow(stored.raw))
+    return copy
+
+
+def convert_to_capped(server: Server, db: str, name: str, size: int) -> None:
+    """``convertToCapped``: the collection becomes a capped copy of itself (a
+    clone renamed over it, so only the ``_id`` index survives)."""
+    check_capped_options({"capped": True, "size": size})
+    with server.lock:
+        database = server.get_database(db)
+        if database is None:
+            raise ServerError(26, f"database {db} not found")
+        src = database.get_collection(name)
+        if src is None:
+            if lookup(server, db, name) is not None:
+                raise ServerError(166, f"cloneCollectionAsCapped not supported for views: "
+                                       f"{db}.{name}")
+            raise ServerError(26, f"source collection {db}.{name} does not exist")
+        temporary = f"tmp.convertToCapped.{name}"
+        if database.get_collection(temporary) is not None:
+            database.drop_collection(temporary)
+        copy = _copy_as_capped(src, database, temporary, size)
+        database.drop_collection(name)
+        server.rename_collection(copy, db, name)
 
 
 def coll_stats(server: Server, db: str, name: str, scale: int = 1) -> dict:

@@ -26,16 +26,18 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import matching, read, read_with_plan, scanned_key_pattern
+from ..planner import matching, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
-from ..languages.sorting import compile_sort
+from ..languages.sorting import compile_sort, has_text_score_sort
+from ..languages.matcher.text import find_text_node
 from ..storage.documents import check_id, encode_updated, prepare_new_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
+from .text_queries import compile_query
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
 from ..update.pipeline import lite_parse
@@ -59,8 +61,9 @@ def evaluate_let(let: Mapping | None) -> dict:
             for name, spec in let.items()}
 
 
-def _compile_query(filter: Mapping | None, let: Mapping | None) -> MatchNode:
-    return compile_filter(filter, MatchContext(variables=dict(let or {})))
+def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
+                   coll: str) -> MatchNode:
+    return compile_query(filter, let, server, db, coll)
 
 
 def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
@@ -92,9 +95,14 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, resolved, stages, let=let, hint=hint)
     let = evaluate_let(let)
-    node = _compile_query(filter, let)
-    sort_key_fn = compile_sort(sort)
+    node = _compile_query(filter, let, server, db, coll)
+    text = find_text_node(node)
+    sort_key_fn = compile_sort(sort, text.score if text is not None else None)
     proj = compile_projection(projection, dict(let or {}))
+    if proj is not None and proj.text_score_fields and text is None:
+        raise ServerError(40218, "query requires text score metadata, but it is not available")
+    if text is not None and has_text_score_sort(sort):
+        sort = None  # the planner has no score order: sorted by sort_key_fn below
     limit = abs(limit)
     with server.lock:
         collection = server.get_collection(db, coll)
@@ -102,8 +110,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             if hint is not None:
                 pass
             return []
-        found, presorted, plan = read_with_plan(collection, node, sort,
-                                                skip + limit if limit else 0, hint,
+        want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
+        found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
                                                 min or None, max or None)
         if sort_key_fn is not None and not presorted:
             if limit:
@@ -165,15 +173,19 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         found = _run_view(server, db, resolved, stages + [{"$count": "count"}], hint=hint)
         return int(decode_shadow(found[0])["count"]) if found else 0
-    node = _compile_query(filter, None)
+    node = _compile_query(filter, None, server, db, coll)
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:
             return 0
         if filter or hint is not None:
-            n = sum(1 for _ in matching(collection, node, hint))
+            snapshot = read_snapshot(collection, node, hint)
         else:
+            snapshot = None
             n = len(collection)
+    if snapshot is not None:
+        # matched on the snapshot outside the lock: other clients never wait
+        n = sum(1 for _ in snapshot)
     n = max(n - skip, 0) if skip else n
     return min(n, abs(limit)) if limit else n
 
@@ -187,30 +199,31 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     if key.startswith("$"):
         raise bad_value("FieldPath field names may not start with '$'. Consider using "
                         "$getField or $setField.")
-    node = _compile_query(filter, None)
+    node = _compile_query(filter, None, server, db, coll)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
     resolved = views.resolve(server, db, coll)
-    with server.lock:
-        if resolved is not None:
-            stages = [{"$match": dict(filter)}] if filter else []
-            found: Iterable[Any] = [decode_shadow(raw)
-                                    for raw in _run_view(server, db, resolved, stages)]
-        else:
+    if resolved is not None:
+        stages = [{"$match": dict(filter)}] if filter else []
+        found: Iterable[Any] = [decode_shadow(raw)
+                                for raw in _run_view(server, db, resolved, stages)]
+    else:
+        with server.lock:
             collection = server.get_collection(db, coll)
             if collection is None:
                 return []
-            found = (stored.doc for stored in matching(collection, node))
-        for doc in found:
-            for leaf in walk(doc, parts):
-                if leaf is MISSING:
-                    continue
-                values = leaf if isinstance(leaf, list) else (leaf,)
-                for value in values:
-                    k = sort_key(value)
-                    if k not in seen:
-                        seen[k] = value
-        return [seen[k] for k in sorted(seen)]
+            found = read_snapshot(collection, node)
+    # values are gathered outside the lock, from the snapshot
+    for doc in found:
+        for leaf in walk(doc, parts):
+            if leaf is MISSING:
+                continue
+            values = leaf if isinstance(leaf, list) else (leaf,)
+            for value in values:
+                k = sort_key(value)
+                if k not in seen:
+                    seen[k] = value
+    return [seen[k] for k in sorted(seen)]
 
 
 # ---------------------------------------------------------------------------
@@ -271,7 +284,8 @@ def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
 class _CompiledUpdate:
     """One update statement, compiled and validated before any document is read."""
 
-    def __init__(self, statement: Mapping, let: Mapping | None) -> None:
+    def __init__(self, statement: Mapping, let: Mapping | None, server: Server, db: str,
+                 coll: str) -> None:
         self.filter = statement.get("q") or {}
         self.spec = statement.get("u")
         self.multi = bool(statement.get("multi", False))
@@ -281,7 +295,7 @@ class _CompiledUpdate:
             raise ServerError(14, "Update argument must be either an object or an array")
         if statement.get("let"):
             let = evaluate_let(statement["let"])
-        self.node = _compile_query(self.filter, let)
+        self.node = _compile_query(self.filter, let, server, db, coll)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
         self.replacement = isinstance(self.spec, Mapping) and not (
@@ -381,7 +395,7 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
 def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping,
                           let: Mapping | None, bypass_validation: bool = False
                           ) -> tuple[int, int, Any, ServerError | None]:
-    compiled = _CompiledUpdate(statement, let)
+    compiled = _CompiledUpdate(statement, let, server, db, coll)
     views.check_not_view(server, db, coll)
     collection = server.get_collection(db, coll, create=compiled.upsert)
     matched = modified = 0
@@ -427,7 +441,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 if limit not in (0, 1):
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
-                node = _compile_query(statement.get("q") or {}, let)
+                node = _compile_query(statement.get("q") or {}, let, server, db, coll)
                 views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
                 if collection is None:
@@ -464,8 +478,8 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
                  "arrayFilters": array_filters, "hint": hint}
     let = evaluate_let(let)
-    compiled = None if remove else _CompiledUpdate(statement, let)
-    node = compiled.node if compiled else _compile_query(query, let)
+    compiled = None if remove else _CompiledUpdate(statement, let, server, db, coll)
+    node = compiled.node if compiled else _compile_query(query, let, server, db, coll)
 
     def project(raw: bytes) -> bytes:
         if proj is None:

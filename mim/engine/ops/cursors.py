@@ -24,6 +24,8 @@ from typing import Any
 from bson.raw_bson import RawBSONDocument
 
 from ..values.errors import ServerError
+from ..values.render import render_document
+from .tailable import DEFAULT_AWAIT_SECONDS, Tail
 
 __all__ = ["ServerCursor", "CursorRegistry", "registry_of", "batch", "DEFAULT_FIRST_BATCH",
            "MAX_BATCH_BYTES", "CURSOR_TIMEOUT_SECONDS"]
@@ -52,19 +54,37 @@ def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[lis
 class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
-    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock")
+    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail",
+                 "api_parameters")
 
-    def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int) -> None:
+    def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
+                 tail: "Tail | None" = None,
+                 api_parameters: dict[str, Any] | None = None) -> None:
         self.id = cursor_id
+        #: the Stable API parameters of the command that opened it (getMore must match)
+        self.api_parameters = api_parameters or {}
         self.ns = ns
         self.documents = documents
         self.position = position
         self.last_used = time.monotonic()
         self.lock = threading.Lock()
+        #: a tailable cursor's scan position (:mod:`.tailable`); None otherwise
+        self.tail = tail
 
     @property
     def exhausted(self) -> bool:
+        if self.tail is not None and not self.tail.dead:
+            return False
         return self.position >= len(self.documents)
+
+    def refill(self, await_seconds: float | None) -> None:
+        """A tailable cursor whose documents are all handed out scans for new ones
+        (an awaitData one waiting up to ``await_seconds``)."""
+        if self.tail is None or self.position < len(self.documents) or self.tail.dead:
+            return
+        timeout = DEFAULT_AWAIT_SECONDS if await_seconds is None else await_seconds
+        self.documents = self.tail.wait_and_fetch(timeout)
+        self.position = 0
 
 
 class CursorRegistry:
@@ -79,25 +99,35 @@ class CursorRegistry:
         return len(self._cursors)
 
     def open(self, ns: str, documents: Sequence[bytes], first_batch_size: int | None,
-             single_batch: bool = False) -> tuple[list, int]:
+             single_batch: bool = False, tail: "Tail | None" = None,
+             api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
         """The first batch and the cursor id (0 when nothing is left).
 
         ``first_batch_size`` None means no count limit; 0 an empty first batch.
+        A tailable cursor (``tail``) stays open while its tail lives.
         """
         if first_batch_size == 0:
             first, position = [], 0
         else:
             first, position = batch(documents, 0, first_batch_size)
-        if single_batch or position >= len(documents):
+        alive = tail is not None and not tail.dead
+        if single_batch or (position >= len(documents) and not alive):
             return first, 0
         with self._lock:
             self._expire()
             cursor_id = self._new_id()
-            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position)
+            self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail,
+                                                    api_parameters)
         return first, cursor_id
 
-    def get_more(self, cursor_id: int, ns: str, batch_size: int | None) -> tuple[list, int]:
-        """The next batch and the cursor id (0 once the cursor is exhausted)."""
+    def get_more(self, cursor_id: int, ns: str, batch_size: int | None,
+                 max_time_ms: int | None = None,
+                 api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
+        """The next batch and the cursor id (0 once the cursor is exhausted).
+
+        ``max_time_ms`` (``getMore``'s ``maxTimeMS``) is how long an awaitData
+        cursor waits for new documents; other cursors refuse it.  ``api_parameters``
+        must be the cursor-creating command's (Stable API)."""
         with self._lock:
             self._expire()
             cursor = self._cursors.get(cursor_id)
@@ -106,9 +136,22 @@ class CursorRegistry:
         if cursor.ns != ns:
             raise ServerError(13, f"Requested getMore on namespace '{ns}', but cursor belongs "
                                   f"to a different namespace {cursor.ns}")
+        if (api_parameters or {}) != cursor.api_parameters:
+            raise ServerError(325, f"API parameter mismatch: getMore used params "
+                                   f"{render_document(api_parameters or {})}, the "
+                                   f"cursor-creating command used "
+                                   f"{render_document(cursor.api_parameters)}")
+        if max_time_ms is not None and (cursor.tail is None or not cursor.tail.await_data):
+            raise ServerError(2, "cannot set maxTimeMS on getMore command for a non-awaitData "
+                                 "cursor")
         if not cursor.lock.acquire(blocking=False):
             raise ServerError(96, f"cursor id {cursor_id} is already in use")
         try:
+            try:
+                cursor.refill(None if max_time_ms is None else max_time_ms / 1000.0)
+            except ServerError:
+                self._discard(cursor_id)
+                raise
             docs, cursor.position = batch(cursor.documents, cursor.position, batch_size)
             cursor.last_used = time.monotonic()
             if cursor.exhausted:

@@ -28,6 +28,11 @@ class NetworkStats:
         self.physical_in = self.physical_out = 0
         self.logical_in = self.logical_out = 0
         self.requests = 0
+        #: wire connections: open now, ever accepted, refused at ``maxConns``, and the bound
+        self.connections_open = self.connections_created = self.connections_rejected = 0
+        #: ``--maxConns``: the wire server sets it on the first connection (its default
+        #: until then, so the in-process face reports as an idle ``mim serve``)
+        self.max_connections = 1000
         #: {compressor: {"compressor"|"decompressor": [bytesIn, bytesOut]}}
         self._compression: dict[str, dict[str, list[int]]] = {}
 
@@ -37,6 +42,29 @@ class NetworkStats:
             for name in compressors:
                 self._compression.setdefault(name, {"compressor": [0, 0],
                                                     "decompressor": [0, 0]})
+
+    def connection_opened(self, max_connections: int) -> None:
+        with self._lock:
+            self.connections_open += 1
+            self.connections_created += 1
+            self.max_connections = max_connections
+
+    def connection_closed(self) -> None:
+        with self._lock:
+            self.connections_open -= 1
+
+    def connection_rejected(self) -> None:
+        with self._lock:
+            self.connections_rejected += 1
+
+    def connections_document(self) -> dict:
+        """``serverStatus().connections`` (the in-process face opens none)."""
+        with self._lock:
+            return {"current": self.connections_open,
+                    "available": max(self.max_connections - self.connections_open, 0),
+                    "totalCreated": self.connections_created,
+                    "rejected": self.connections_rejected,
+                    "active": self.connections_open}
 
     def received(self, physical: int, logical: int) -> None:
         """One request: ``physical`` bytes on the wire, ``logical`` once decompressed."""

@@ -17,10 +17,20 @@ from ..languages.expressions.coercion import is_integral64, is_numeric, to_long,
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import compile_filter
 from ..languages.matcher.context import MatchContext
-from ..languages.sorting import compile_sort
+from ..languages.sorting import compile_sort, has_text_score_sort
+from ..languages.text_search import text_score_of
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
+from ..languages.matcher.text import not_first_stage, text_index_spec
 from .group import compile_group
+from .memory import check_sort_memory
+
+
+def _text_lookup(ctx: Any) -> Any:
+    """Where ``$text`` finds its index: only a first stage on a collection has one."""
+    if ctx.position != 0 or ctx.nested or ctx.collection is None:
+        return not_first_stage
+    return lambda: text_index_spec(ctx.catalog.collection_data(ctx.collection))
 
 
 @pipeline_stage("$match")
@@ -28,7 +38,8 @@ def compile_match(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(15959, "the match filter must be an expression in an object")
     names = ctx.expressions.variables
-    node = compile_filter(arg, MatchContext(variables={n: None for n in names}))
+    node = compile_filter(arg, MatchContext(variables={n: None for n in names},
+                                            text_index=_text_lookup(ctx)))
     if not names:
         matches = node.matches
         return lambda docs, variables: (d for d in docs if matches(d))
@@ -66,18 +77,33 @@ def compile_skip(arg: Any, ctx: Any):
     return lambda docs, variables: itertools.islice(docs, n, None)
 
 
+def _sort_score(variables: dict, doc: dict) -> float:
+    score = text_score_of(variables, doc)
+    if score is None:
+        raise ServerError(40218, "query requires text score metadata, but it is not available")
+    return 0.0 if score is ... else score
+
+
 @pipeline_stage("$sort")
 def compile_sort_stage(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(15973, "the $sort key specification must be an object")
     if not arg:
         raise ServerError(15976, "$sort stage must have at least one sort key")
-    key = compile_sort(dict(arg))
+    by_score = has_text_score_sort(dict(arg))
+    key = None if by_score else compile_sort(dict(arg))
+    bounded = not ctx.allow_disk_use
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        nonlocal key
+        if by_score:
+            key = compile_sort(dict(arg), lambda doc: _sort_score(variables, doc))
         limit = variables.get("__sort_limit__")
         if limit:
             return heapq.nsmallest(limit, docs, key=key)
+        if bounded:
+            docs = list(docs)
+            check_sort_memory(docs)
         return sorted(docs, key=key)
 
     run.is_sort = True  # type: ignore[attr-defined]

@@ -111,17 +111,21 @@ class PipelineContext:
         self.nested = False
         #: compiling an update pipeline: only stages allowed in updates (code 72)
         self.for_update = for_update
+        #: ``allowDiskUse`` (7.0 default true): false caps blocking stages at 100 MB
+        self.allow_disk_use = True
 
     def with_variables(self, names: Iterable[str]) -> "PipelineContext":
         child = PipelineContext(self.catalog, (), collection=self.collection)
         child.expressions = self.expressions.with_variables(names)
         child.nested = True
+        child.allow_disk_use = self.allow_disk_use
         return child
 
     def sub_pipeline(self, collection: str | None) -> "PipelineContext":
         child = PipelineContext(self.catalog, (), collection=collection)
         child.expressions = self.expressions
         child.nested = True
+        child.allow_disk_use = self.allow_disk_use
         return child
 
 

@@ -17,6 +17,7 @@ from ..languages.expressions.objects import merge_objects
 from ..languages.expressions.compiler import constant
 from ..values.order import MISSING, sort_key
 from ..values.registry import Registry
+from .memory import check_group_memory
 from .registry import pipeline_stage
 
 #: accumulator name -> factory(arg, ctx) -> (new_state(), process(state, doc_vars), result(state))
@@ -233,6 +234,7 @@ def compile_group(arg: Any, ctx: Any):
     else:
         id_fn = compile_expression(id_spec, ctx.expressions)
     accs = compile_accumulators(arg, ctx, "$group")
+    bounded = not ctx.allow_disk_use
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
@@ -256,6 +258,8 @@ def compile_group(arg: Any, ctx: Any):
                 if value is not MISSING:
                     result[field] = value
             out.append(result)
+        if bounded:
+            check_group_memory(out)
         return out
 
     return run

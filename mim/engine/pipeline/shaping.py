@@ -10,6 +10,7 @@ from ..languages.expressions import compile_expression
 from ..languages.expressions.compiler import is_constant
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
+from ..languages.text_search import carry_text_score
 from ..languages.expressions.compiler import constant
 
 INCLUDE, EXCLUDE = "include", "exclude"
@@ -145,7 +146,7 @@ def compile_project(arg: Any, ctx: Any):
     if mode is None:
         mode = INCLUDE if id_node == INCLUDE and len(tree) == 1 else EXCLUDE
     if mode == EXCLUDE:
-        return lambda docs, variables: (_exclude(d, tree) for d in docs)
+        return lambda docs, variables: (_carried(variables, d, _exclude(d, tree)) for d in docs)
     drop_id = id_node == EXCLUDE
     if id_node is None:
         tree["_id"] = INCLUDE
@@ -157,6 +158,7 @@ def compile_project(arg: Any, ctx: Any):
             out = _include(doc, tree, {**variables, "ROOT": doc, "CURRENT": doc})
             if "_id" in out and next(iter(out)) != "_id":
                 out = {"_id": out.pop("_id"), **out}
+            carry_text_score(variables, doc, out)
             yield out
 
     return run
@@ -205,7 +207,9 @@ def compile_add_fields(arg: Any, ctx: Any):
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         for doc in docs:
-            yield _add_fields(doc, tree, {**variables, "ROOT": doc, "CURRENT": doc})
+            out = _add_fields(doc, tree, {**variables, "ROOT": doc, "CURRENT": doc})
+            carry_text_score(variables, doc, out)
+            yield out
 
     return run
 
@@ -243,3 +247,8 @@ def compile_unset(arg: Any, ctx: Any):
 
 
 __all__ = ["is_constant", "_flags_to_constants"]
+
+
+def _carried(variables: dict, old: dict, new: dict) -> dict:
+    carry_text_score(variables, old, new)
+    return new

@@ -203,8 +203,8 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
                 break
     id_index = coll.indexes.id_index
     for index in (id_index, *coll.indexes.indexes()):
-        if index is id_index and id_lookup:
-            continue
+        if (index is id_index and id_lookup) or getattr(index, "text", False):
+            continue  # a text index answers only $text
         found = _field_intervals(index, by_path)
         if found is None:
             if sort and not index.hidden and not index.sparse and index.partial is None:

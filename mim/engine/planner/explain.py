@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..languages.matcher import LeafNode, MatchNode
-from ..languages.sorting import parse_sort_spec
+from ..languages.sorting import TEXT_SCORE, parse_sort_spec
+from ..languages.matcher.text import TextNode, find_text_node
 from .bounds import conjuncts, render_interval
 from .choosing import choose_plan, plan_for_hint
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
@@ -104,11 +105,18 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
     """The ``explain`` reply for a find, in MongoDB's shape (classic engine):
     ``queryPlanner.winningPlan`` and, unless the verbosity is
     ``queryPlanner``, ``executionStats`` from actually running the plan."""
-    sort_fields = parse_sort_spec(sort) if sort else []
+    text = find_text_node(node)
+    sort_fields = parse_sort_spec(sort, text is not None) if sort else []
+    by_score = any(direction == TEXT_SCORE for _, direction in sort_fields)
+    sort_fields = [(path, d) for path, d in sort_fields if d != TEXT_SCORE]
     limit = abs(limit)
     want = skip + limit if limit else 0
     started = time.perf_counter()
     planned: PlannedQuery | None = None
+    if text is not None and text.query is not None and coll is not None:
+        with_stats = verbosity in ("executionStats", "allPlansExecution")
+        return _explain_text(coll, namespace, node, text, filter, with_stats,
+                             by_score or _projects_score(projection), skip, limit)
     if coll is not None:
         if hint is not None:
             plan: Plan = plan_for_hint(coll, node, hint, sort_fields)
@@ -175,6 +183,61 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         }
         if verbosity == "allPlansExecution":
             reply["executionStats"]["allPlansExecution"] = []
+    reply["ok"] = 1.0
+    return reply
+
+
+def _projects_score(projection: Mapping | None) -> bool:
+    return any(isinstance(value, Mapping) and value.get("$meta") == "textScore"
+               for value in (projection or {}).values())
+
+
+def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, text: TextNode,
+                  filter: Mapping | None, with_stats: bool, wants_score: bool, skip: int,
+                  limit: int) -> dict[str, Any]:
+    """A ``$text`` query's plan: TEXT_MATCH over FETCH/IXSCAN (one term, no score) or
+    over TEXT_OR of one IXSCAN per term, as the classic planner builds it."""
+    query = text.query
+    index = coll.indexes.text_index()
+    terms = sorted(query.terms_for_bounds)
+
+    def ixscan() -> dict[str, Any]:
+        return {"stage": "IXSCAN", "keyPattern": dict(index.spec["key"]),
+                "indexName": index.name, "isMultiKey": True, "isUnique": False,
+                "isSparse": False, "isPartial": False, "indexVersion": 2,
+                "direction": "backward", "indexBounds": {}}
+
+    matched = sum(1 for stored in coll.documents.values() if node.matches(stored.doc)) \
+        if with_stats else 0
+    scans = [ixscan() for _ in terms]
+    if wants_score or len(terms) > 1:
+        source: dict[str, Any] = {"stage": "TEXT_OR", "inputStages": scans}
+    else:
+        source = {"stage": "FETCH", "inputStage": scans[0] if scans else ixscan()}
+    tree: dict[str, Any] = {
+        "stage": "TEXT_MATCH", "indexPrefix": {}, "indexName": index.name,
+        "parsedTextQuery": {"terms": terms, "negatedTerms": sorted(query.negated_terms),
+                            "phrases": list(query.positive_phrases),
+                            "negatedPhrases": list(query.negated_phrases)},
+        "textIndexVersion": 3, "inputStage": source}
+    produced = matched
+    if skip:
+        produced = max(produced - skip, 0)
+        tree = {"stage": "SKIP", "skipAmount": skip, "inputStage": tree}
+    if limit:
+        produced = min(produced, limit)
+        tree = {"stage": "LIMIT", "limitAmount": limit, "inputStage": tree}
+    reply: dict[str, Any] = {
+        "explainVersion": "1",
+        "queryPlanner": {
+            "namespace": namespace, "indexFilterSet": False,
+            "parsedQuery": dict(filter or {}), "maxIndexedOrSolutionsReached": False,
+            "maxIndexedAndSolutionsReached": False, "maxScansToExplodeReached": False,
+            "winningPlan": tree, "rejectedPlans": []},
+    }
+    if with_stats:
+        reply["executionStats"] = {"executionSuccess": True, "nReturned": produced,
+                                   "executionTimeMillis": 0, "executionStages": tree}
     reply["ok"] = 1.0
     return reply
 

@@ -24,7 +24,7 @@ from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "scanned_key_pattern", "matching", "candidates"]
+__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates"]
 
 
 def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
@@ -96,6 +96,16 @@ def matching(coll: "CollectionData", node: MatchNode, hint: Any = None) \
     for stored in checked(candidates(coll, node, hint)):
         if matches(stored.doc):
             yield stored
+
+
+def read_snapshot(coll: "CollectionData", node: MatchNode, hint: Any = None) -> Iterator[dict]:
+    """The documents matching ``node``, from a snapshot taken now, under the
+    caller's lock; the matching itself runs as the result is consumed, after
+    the lock is released, so a long count or distinct makes nobody wait.
+    (A write stores a new document, never changes a stored one in place.)"""
+    docs = [stored.doc for stored in candidates(coll, node, hint)]
+    matches = node.matches
+    return (doc for doc in checked(docs) if matches(doc))
 
 
 def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,

@@ -43,6 +43,7 @@ class StoredDocument:
     def __init__(self, raw: bytes, doc: dict, record_id: int = 0) -> None:
         self.raw = raw
         self.doc = doc
-        #: the storage engine's RecordId (``showRecordId``): 1, 2, … in insertion
-        #: order per collection, kept across updates, never reused
+        #: the storage engine's RecordId: 1, 2, … in insertion order per
+        #: collection, kept across updates, never reused — what ``showRecordId``
+        #: reports and what a tailable cursor remembers as its position
         self.record_id = record_id

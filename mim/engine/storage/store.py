@@ -28,7 +28,8 @@ from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
-           "install_index_catalog", "install_ttl_pass", "capped_limits"]
+           "install_index_catalog", "install_ttl_pass", "capped_limits",
+           "capped_max_documents", "UNLIMITED_CAPPED_DOCUMENTS"]
 
 class IndexMaintainer(Protocol):
     """What storage asks of a collection's indexes on every write.
@@ -65,10 +66,12 @@ class CollectionData:
         #: the natural order a collection scan returns.
         self.documents: dict[tuple, StoredDocument] = {}
         self.indexes: Any = _index_catalog_factory(self)  # type: ignore[misc]
-        #: the RecordId the last inserted document got
-        self.last_record_id = 0
         #: the compiled ``validator`` (:class:`mim.engine.storage.validation.DocumentValidator`)
         self.validator: Any = None
+        #: the sum of the stored documents' BSON sizes (what a capped ``size`` bounds)
+        self.data_size = 0
+        #: the record id the next inserted document gets (ids only grow)
+        self.next_record_id = 1
 
     @property
     def full_name(self) -> str:
@@ -90,17 +93,36 @@ class CollectionData:
         """Store a new document; raises DuplicateKey (11000) without writing."""
         key = sort_key(doc["_id"])
         documents = self.documents
+        if self.options.get("capped") and len(raw) > int(self.options.get("size") or 0):
+            # the record stores refuse a record that could never fit (BadValue)
+            raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
-        stored = StoredDocument(raw, doc, self.last_record_id + 1)
+        stored = StoredDocument(raw, doc, self.next_record_id)
         indexes = self.indexes
         indexes.check_insert(stored, key)
         documents[key] = stored
-        self.last_record_id = stored.record_id
         indexes.add(stored, key)
+        self.next_record_id += 1
+        self.data_size += len(raw)
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
+        if self.options.get("capped"):
+            self._trim_capped(stored)
+
+    def _trim_capped(self, newest: StoredDocument) -> None:
+        """Delete the oldest documents (natural order) while a capped collection
+        holds more than ``max`` documents or more than ``size`` bytes; the
+        document just inserted always stays (as the record store keeps it)."""
+        max_documents = capped_max_documents(self.options)
+        max_size = int(self.options.get("size") or 0)
+        while len(self.documents) > 1 and (len(self.documents) > max_documents
+                                           or self.data_size > max_size):
+            oldest = next(iter(self.documents.values()))
+            if oldest is newest:
+                break
+            self.delete(oldest)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict,
                 operation: str = "update") -> StoredDocument:
@@ -114,6 +136,7 @@ class CollectionData:
         self.indexes.remove(old)
         self.documents[key] = new
         self.indexes.add(new, key)
+        self.data_size += len(raw) - len(old.raw)
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
@@ -123,6 +146,7 @@ class CollectionData:
         key = sort_key(stored.doc["_id"])
         del self.documents[key]
         self.indexes.remove(stored)
+        self.data_size -= len(stored.raw)
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
@@ -131,6 +155,7 @@ class CollectionData:
         """Delete every document (one ``delete`` event each)."""
         removed = list(self.documents.values())
         self.documents.clear()
+        self.data_size = 0
         self.indexes.rebuild()
         listeners = self.database.server.listeners
         if listeners:
@@ -322,6 +347,18 @@ _DATABASE_NAME_FORBIDDEN = '/\\. "$\x00'
 #: ``system.*`` collections a client may create or write (``isLegalClientSystemNS``)
 _CLIENT_SYSTEM_COLLECTIONS = frozenset({"system.js", "system.views", "system.profile",
                                         "system.users"})
+
+
+#: the server's ``max`` when none (or a non-positive one) is given (``adjustCappedMaxDocs``)
+UNLIMITED_CAPPED_DOCUMENTS = 0x7fffffff
+
+
+def capped_max_documents(options: dict) -> int:
+    """How many documents a capped collection keeps (``max``; none or ``<= 0``: 2^31-1)."""
+    value = options.get("max")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return UNLIMITED_CAPPED_DOCUMENTS
+    return int(value)
 
 
 def capped_limits(options: dict, scale: int) -> dict:

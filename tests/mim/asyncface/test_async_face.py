@@ -22,7 +22,7 @@ import pymongo.asynchronous.mongo_client
 import pytest
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession as PyMongoAsyncSession
-from pymongo.errors import BulkWriteError, InvalidOperation, OperationFailure
+from pymongo.errors import BulkWriteError, ExecutionTimeout, InvalidOperation, OperationFailure
 
 import mim
 from mim import Server
@@ -77,6 +77,30 @@ def test_crud_cursor_and_aggregate(client):
         assert await coll.count_documents({"g": 0}) == 3
         assert await coll.distinct("g") == [0, 1]
         assert await coll.find({"g": 1}).distinct("_id") == [1, 3, 5]
+        return True
+    assert run(main())
+
+
+def test_max_time_ms_reaches_the_engine(client):
+    # the async face delegates to the sync one: maxTimeMS must arrive and stop
+    # the operation with 50 MaxTimeMSExpired, as on mongod
+    slow = {"$expr": {"$lt": [{"$size": {"$range": [0, 3000]}}, 5]}}
+
+    async def main():
+        coll = client.db.slow
+        await coll.insert_many([{"_id": i} for i in range(3000)])
+        for call in (lambda: coll.find_one_and_update(slow, {"$set": {"x": 1}}, maxTimeMS=50),
+                     lambda: coll.find_one_and_replace(slow, {"x": 1}, maxTimeMS=50),
+                     lambda: coll.find_one_and_delete(slow, maxTimeMS=50),
+                     lambda: coll.count_documents(slow, maxTimeMS=50),
+                     lambda: coll.distinct("_id", slow, maxTimeMS=50)):
+            with pytest.raises(ExecutionTimeout) as info:
+                await call()
+            assert info.value.code == 50
+        with pytest.raises(OperationFailure) as info:
+            await coll.estimated_document_count(maxTimeMS="x")
+        assert info.value.details["errmsg"] == "maxTimeMS must be a number"
+        assert await coll.estimated_document_count(maxTimeMS=60000) == 3000
         return True
     assert run(main())
 
@@ -214,7 +238,8 @@ def test_await_data_cursor_steps_off_the_event_loop():
     client = mim.AsyncMongoClient(server=Server(), document_class=_ThreadRecordingDict)
 
     async def main():
-        coll = client.db.c
+        # tailable cursors need a capped collection (MongoDB refuses others)
+        coll = await client.db.create_collection("c", capped=True, size=100000)
         await coll.insert_many([{}, {}])
         _ThreadRecordingDict.threads.clear()
         await coll.find().to_list()

@@ -138,3 +138,14 @@ def test_invalid_database_names(client):
     for bad in ("", "a b", "a.b", "a$b", "a/b"):
         with pytest.raises(InvalidName):
             client[bad]
+
+
+def test_create_collection_with_a_collation_is_refused_not_ignored(db):
+    # mim compares strings by code point only; a collection default collation it cannot
+    # honour must be refused (238) as the wire face refuses it, never stored and ignored
+    with pytest.raises(OperationFailure) as info:
+        db.create_collection("collated", collation={"locale": "en", "strength": 2})
+    assert info.value.code == 238
+    assert "collated" not in db.list_collection_names()
+    db.create_collection("simple", collation={"locale": "simple"})
+    assert "simple" in db.list_collection_names()

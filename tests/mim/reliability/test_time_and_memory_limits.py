@@ -11,6 +11,7 @@ import bson
 import pytest
 from pymongo.errors import ExecutionTimeout, OperationFailure
 
+import mim.engine.pipeline.memory as memory
 import mim.engine.values.deadline as deadline
 
 SLOW_EXPR = {"$expr": {"$gt": [{"$size": {"$range": [0, 3000]}}, 5]}}
@@ -68,6 +69,8 @@ def test_max_time_ms_values_are_checked(coll):
 
 
 def test_a_catastrophic_regex_stops_at_max_time_ms(coll):
+    # checked first: with plain `re` the 30-a match below would run for minutes
+    assert deadline.INTERRUPTIBLE_REGEX  # the test extra installs the regex package
     # (a|a)+ backtracks 2**30 ways on 30 a's that end without a match
     coll.insert_one({"_id": "evil", "s": "a" * 30 + "!"})
     started = time.monotonic()
@@ -78,7 +81,6 @@ def test_a_catastrophic_regex_stops_at_max_time_ms(coll):
         list(coll.aggregate([{"$match": {"$expr": {"$regexMatch": {
             "input": "$s", "regex": "^(a|a)+$"}}}}], maxTimeMS=200))
     assert time.monotonic() - started < 20
-    assert deadline.INTERRUPTIBLE_REGEX  # the test extra installs the regex package
 
 
 def test_without_the_regex_package_the_deadline_is_checked_between_matches(coll, monkeypatch):
@@ -170,3 +172,118 @@ def test_a_long_aggregation_does_not_block_other_clients(face, coll):
     total = time.monotonic() - started
     # the round trips ran while the aggregation did, each a small part of its time
     assert not finished_early and max(waits) < total / 4, (waits, total)
+
+
+NO_MATCH_SLOWLY = {"$expr": {"$lt": [{"$size": {"$range": [0, 3000]}}, 5]}}
+
+
+def test_find_and_modify_stops_at_max_time_ms(coll):
+    # pymongo sends maxTimeMS from **kwargs in the findAndModify command; the
+    # server stops the scan with 50 MaxTimeMSExpired and modifies nothing
+    for run in (lambda: coll.find_one_and_update(NO_MATCH_SLOWLY, {"$set": {"x": 1}},
+                                                 upsert=True, maxTimeMS=50),
+                lambda: coll.find_one_and_replace(NO_MATCH_SLOWLY, {"x": 1}, upsert=True,
+                                                  maxTimeMS=50),
+                lambda: coll.find_one_and_delete(NO_MATCH_SLOWLY, maxTimeMS=50)):
+        started = time.monotonic()
+        with pytest.raises(ExecutionTimeout) as info:
+            run()
+        _expired(info)
+        assert time.monotonic() - started < 5
+    assert coll.count_documents({}) == 3000
+    assert coll.count_documents({"x": 1}) == 0
+    assert coll.find_one_and_update({"_id": 1}, {"$set": {"x": 1}}, maxTimeMS=60000)["_id"] == 1
+
+
+def test_max_time_ms_of_counts_is_checked_and_applied(coll):
+    assert coll.estimated_document_count(maxTimeMS=60000) == 3000
+    with pytest.raises(OperationFailure) as info:
+        coll.estimated_document_count(maxTimeMS="x")
+    assert info.value.code == 2
+    assert info.value.details["errmsg"] == "maxTimeMS must be a number"
+    with pytest.raises(OperationFailure) as info:
+        coll.find_one_and_delete({"_id": 1}, maxTimeMS=-1)
+    assert info.value.details["errmsg"] == "-1 value for maxTimeMS is out of range"
+    assert coll.find_one({"_id": 1}) is not None
+    with pytest.raises(ExecutionTimeout):
+        coll.database.command({"count": "things", "query": SLOW_EXPR, "maxTimeMS": 50})
+    with pytest.raises(ExecutionTimeout):
+        coll.database.command({"distinct": "things", "key": "s", "query": SLOW_EXPR,
+                               "maxTimeMS": 50})
+
+
+@pytest.fixture
+def small_memory_limits(monkeypatch):
+    """The server's 100 MB limits, lowered (as setParameter would) to 64 KB so a
+    test need not hold 100 MB; the wire server runs in this process."""
+    monkeypatch.setattr(memory, "SORT_MEMORY_LIMIT", 64 * 1024)
+    monkeypatch.setattr(memory, "GROUP_MEMORY_LIMIT", 64 * 1024)
+
+
+def test_blocking_stages_need_disk_use_beyond_their_memory_limit(coll, small_memory_limits):
+    # 7.0: allowDiskUse defaults to true (allowDiskUseByDefault); only an
+    # explicit allowDiskUse: false fails, with 292 QueryExceededMemoryLimitNoDiskUseAllowed
+    by_size = [{"$sort": {"s": 1, "_id": -1}}]
+    grouped = [{"$group": {"_id": "$_id", "s": {"$first": "$s"}}}]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate(by_size, allowDiskUse=False))
+    assert info.value.code == 292
+    assert info.value.details["codeName"] == "QueryExceededMemoryLimitNoDiskUseAllowed"
+    assert info.value.details["errmsg"] == (f"Sort exceeded memory limit of {64 * 1024} bytes, "
+                                            "but did not opt in to external sorting.")
+    with pytest.raises(OperationFailure) as info:
+        coll.database.command({"aggregate": "things", "pipeline": grouped, "cursor": {},
+                               "allowDiskUse": False})
+    assert info.value.code == 292
+    assert info.value.details["errmsg"] == ("Exceeded memory limit for $group, but didn't "
+                                            "allow external sort. Pass allowDiskUse:true to "
+                                            "opt in.")
+    assert len(list(coll.aggregate(by_size))) == 3000
+    assert len(list(coll.aggregate(grouped, allowDiskUse=True))) == 3000
+    # a top-k sort holds only k documents; small groups stay within the limit
+    assert [d["_id"] for d in coll.aggregate(by_size + [{"$limit": 2}], allowDiskUse=False)] \
+        == [2999, 2998]
+    assert list(coll.aggregate([{"$group": {"_id": None, "n": {"$sum": 1}}}],
+                               allowDiskUse=False)) == [{"_id": None, "n": 3000}]
+
+
+@pytest.mark.parametrize("command", ["count", "distinct"])
+def test_a_long_count_or_distinct_does_not_block_other_clients(face, coll, command):
+    # count and distinct match on a snapshot taken under the lock, then release it
+    client, _ = face
+    client.other.small.insert_one({"_id": 1})
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+    spec = {"count": "things", "query": slower} if command == "count" else \
+        {"distinct": "things", "key": "s", "query": slower}
+    done = threading.Event()
+    errors: list[BaseException] = []
+    answers: list = []
+
+    def long_read() -> None:
+        try:
+            answers.append(coll.database.command(spec))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        coll.insert_one({"late": True})  # written after the snapshot: not counted
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    assert not finished_early and max(waits) < total / 4, (waits, total)
+    if command == "count":
+        assert answers[0]["n"] == 3000
+    else:
+        assert answers[0]["values"] == ["a" * 30]

@@ -13,6 +13,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from ...values.errors import ServerError
+from ..text_search import text_score_of
 from ...values.order import MISSING, type_name
 from .coercion import nullish
 from .compiler import constant, document_operator, fixed_arity
@@ -90,6 +91,11 @@ def compile_meta(arg: Any, ctx: Any, name: str):
     def evaluate(variables: dict) -> Any:
         meta = variables.get("META")
         if not meta:
+            if arg == "textScore":
+                # after a first $text $match (a pipeline without one is refused with
+                # 40218 before it runs)
+                score = text_score_of(variables, variables.get("ROOT"))
+                return MISSING if score is None or score is ... else score
             return MISSING
         return meta.get(arg, MISSING)
 

@@ -20,3 +20,5 @@ class MatchContext:
     top_level: bool = True
     #: compiling a collection validator (``$jsonSchema`` may use encryption keywords)
     validator: bool = False
+    #: ``() -> text index spec | None | NO_COLLECTION`` where ``$text`` may be answered
+    text_index: Any = None

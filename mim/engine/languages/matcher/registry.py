@@ -22,7 +22,6 @@ TOP_LEVEL_OPERATORS: Registry[Callable[..., Any]] = Registry("top-level query op
 
 #: operator -> why it is not available (shown in errors and the README)
 UNSUPPORTED_OPERATORS: dict[str, str] = {
-    "$text": "text search needs text indexes, planned with the text-search issue",
     "$where": "it runs JavaScript, which mim never evaluates",
     "$near": "geospatial queries are planned with the geo issue",
     "$nearSphere": "geospatial queries are planned with the geo issue",

@@ -69,6 +69,16 @@ def _on_cluster(*actions: str) -> NeedsFunction:
     return lambda db, cmd: [(("cluster",), action) for action in actions]
 
 
+def _clone_as_capped(db: str, cmd: Mapping[str, Any]) -> list[Need]:
+    """``cloneCollectionAsCapped``: ``find`` on the source; ``insert`` and
+    ``createCollection`` on the target (as the server's command checks)."""
+    target = cmd.get("toCollection")
+    destination: Target = (("collection", db, target) if isinstance(target, str) and target
+                           else ("database", db))
+    return [(_target(db, cmd), "find"), (destination, "insert"),
+            (destination, "createCollection")]
+
+
 def _nothing(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return []
 
@@ -84,6 +94,8 @@ for _names, _fn in (
         (("createIndexes",), _on_target("createIndex")),
         (("dropIndexes", "deleteIndexes"), _on_target("dropIndex")),
         (("collMod",), _on_target("collMod")),
+        (("convertToCapped",), _on_target("convertToCapped")),
+        (("cloneCollectionAsCapped",), _clone_as_capped),
         (("validate",), _on_target("validate")),
         (("compact",), _on_target("compact")),
         (("killCursors",), _on_target("killCursors")),
@@ -99,6 +111,7 @@ for _names, _fn in (
         (("getCmdLineOpts",), _on_cluster("getCmdLineOpts")),
         (("getParameter",), _on_cluster("getParameter")),
         (("currentOp",), _on_cluster("inprog")),
+        (("killOp",), _on_cluster("killop")),
         (("top",), _on_cluster("top")),
         (("connPoolStats",), _on_cluster("connPoolStats")),
         (("killAllSessions", "killAllSessionsByPattern"), _on_cluster("killAnySession")),

@@ -1,0 +1,391 @@
+"""Text search: ``$text`` queries over a collection's text index.
+
+What the server's fts module does, for textIndexVersion 3:
+
+* tokenising (``UnicodeFTSTokenizer``): words are runs of non-delimiters
+  (white space and punctuation; in English the apostrophe belongs to the
+  word); a word is lower-cased, checked against the language's stop words,
+  stemmed (Snowball, the ``snowballstemmer`` package) and folded free of
+  diacritics;
+* the query (``FTSQueryImpl::parse``): terms are OR-ed, ``"quoted phrases"``
+  must all appear (substring match), ``-term`` and ``-"phrase"`` exclude;
+* matching (``FTSMatcher``) and scoring (``FTSSpec::_scoreStringV2``): per
+  indexed string, a term found ``count`` times among ``n`` tokens scores
+  ``weight * freq * (0.5 * count / n + 0.5)`` (``freq`` = 1 + 1/2 + 1/4 …,
+  a 1.1 boost when the whole string is the term); a document's textScore is
+  the sum of its scores for the query's distinct terms.
+
+mim keeps no text-index entries: the documents are scanned and scored.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import snowballstemmer
+
+from ..values.errors import ServerError
+from ..values.order import type_name
+
+__all__ = ["TextQuery", "TextIndexView", "parse_text_arguments", "TEXT_LANGUAGES", "WILDCARD"]
+
+WILDCARD = "$**"
+#: the languages text indexes know (fts_language.cpp, textIndexVersion 3),
+#: by name and ISO 639-1 code
+TEXT_LANGUAGES: dict[str, str] = {
+    "none": "none", "danish": "danish", "da": "danish", "dutch": "dutch", "nl": "dutch",
+    "english": "english", "en": "english", "finnish": "finnish", "fi": "finnish",
+    "french": "french", "fr": "french", "german": "german", "de": "german",
+    "hungarian": "hungarian", "hu": "hungarian", "italian": "italian", "it": "italian",
+    "norwegian": "norwegian", "nb": "norwegian", "portuguese": "portuguese",
+    "pt": "portuguese", "romanian": "romanian", "ro": "romanian", "russian": "russian",
+    "ru": "russian", "spanish": "spanish", "es": "spanish", "swedish": "swedish",
+    "sv": "swedish", "turkish": "turkish", "tr": "turkish",
+}
+
+#: Snowball algorithm per text-search language ("none": no stemming)
+_SNOWBALL = {language: language for language in set(TEXT_LANGUAGES.values())
+             if language != "none"}
+#: languages whose stop-word list mim carries (stop_words/<language>.txt)
+_STOP_WORD_LANGUAGES = frozenset({"english", "french", "german", "russian", "spanish"})
+#: ASCII delimiters: white space and every ASCII punctuation/symbol but ``_``
+_ASCII_DELIMITERS = frozenset(" \t\n\r\v\f!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~")
+_QUERY_WHITESPACE = frozenset(" \t\n\r\v\f")
+_TEXT_OPTIONS = {"$language": "string", "$caseSensitive": "bool",
+                 "$diacriticSensitive": "bool"}
+
+
+# -- languages ----------------------------------------------------------------------------
+
+def resolve_language(name: str, error_code: int = 17262) -> str:
+    """The canonical language name (``en`` → ``english``), or the server's error."""
+    language = TEXT_LANGUAGES.get(name)
+    if language is None:
+        raise ServerError(error_code, f"unsupported language: \"{name}\" for text index "
+                                      f"version 3")
+    return language
+
+
+@lru_cache(maxsize=None)
+def stop_words(language: str) -> frozenset[str]:
+    """The language's stop words (MongoDB's src/mongo/db/fts/stop_words_*.txt)."""
+    if language == "none":
+        return frozenset()
+    if language not in _STOP_WORD_LANGUAGES:
+        raise ServerError(238, f"text search in {language} is not supported by mim yet: "
+                               f"mim carries MongoDB's stop words for "
+                               f"{', '.join(sorted(_STOP_WORD_LANGUAGES))} (and none)")
+    text = resources.files(__package__).joinpath("stop_words", f"{language}.txt").read_text(
+        encoding="utf-8")
+    return frozenset(line for line in text.split("\n") if line)
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str) -> Any:
+    return snowballstemmer.stemmer(_SNOWBALL[language]) if language != "none" else None
+
+
+# -- tokens -------------------------------------------------------------------------------
+
+def _is_delimiter(char: str, language: str) -> bool:
+    if char < "\x80":
+        return char in _ASCII_DELIMITERS and not (char == "'" and language == "english")
+    if char.isspace():
+        return True
+    category = unicodedata.category(char)
+    return category[0] == "P" and category != "Pc" or category == "Sm"
+
+
+def _words(text: str, language: str) -> Iterator[str]:
+    start = None
+    for position, char in enumerate(text):
+        if _is_delimiter(char, language):
+            if start is not None:
+                yield text[start:position]
+                start = None
+        elif start is None:
+            start = position
+    if start is not None:
+        yield text[start:]
+
+
+def fold_diacritics(text: str) -> str:
+    """Remove combining marks (``café`` → ``cafe``), as version 3 does."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def tokens(text: str, language: str, *, filter_stop_words: bool = True,
+           case_sensitive: bool = False, diacritic_sensitive: bool = False) -> Iterator[str]:
+    """The terms of a string, as ``UnicodeFTSTokenizer`` yields them."""
+    stops = stop_words(language) if filter_stop_words else frozenset()
+    stemmer = _stemmer(language)
+    for word in _words(text, language):
+        lowered = word.lower()
+        if lowered in stops:
+            continue
+        term = word if case_sensitive else lowered
+        if stemmer is not None:
+            term = stemmer.stemWord(term)
+        if not diacritic_sensitive:
+            term = fold_diacritics(term)
+        yield term
+
+
+# -- the index's view of a document ----------------------------------------------------------
+
+class TextIndexView:
+    """A text index spec read as ``FTSSpec``: weights, languages, iteration."""
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        weights = dict(spec["weights"])
+        self.wildcard = WILDCARD in weights
+        self.weights = {field: float(weight) for field, weight in weights.items()
+                        if field != WILDCARD}
+        self.default_language = TEXT_LANGUAGES[spec["default_language"]]
+        self.language_override = spec["language_override"]
+        self.name = spec["name"]
+
+    def _language(self, doc: Mapping, current: str) -> str:
+        value = doc.get(self.language_override)
+        if value is None and self.language_override not in doc:
+            return current
+        if not isinstance(value, str):
+            raise ServerError(17261, "found language override field in document with "
+                                     "non-string type")
+        language = TEXT_LANGUAGES.get(value)
+        if language is None:
+            raise ServerError(17262, f"language override unsupported: {value}")
+        return language
+
+    def strings(self, doc: Mapping) -> Iterator[tuple[str, str, float]]:
+        """``(text, language, weight)`` for every indexed string (FTSElementIterator)."""
+        yield from self._walk(doc, "", False, self._language(doc, self.default_language))
+
+    def _walk(self, container: Any, parent: str, is_array: bool,
+              language: str) -> Iterator[tuple[str, str, float]]:
+        items = enumerate(container) if is_array else container.items()
+        for name, value in items:
+            name = str(name)
+            if self.wildcard and not is_array and name == self.language_override:
+                continue
+            dotted = name if not parent else parent if is_array else f"{parent}.{name}"
+            exact = dotted in self.weights
+            if not self.wildcard and not exact and not any(
+                    field.startswith(dotted + ".") for field in self.weights):
+                continue
+            weight = self.weights.get(dotted, 1.0)
+            if isinstance(value, str):
+                if exact or self.wildcard:
+                    yield value, language, weight
+            elif isinstance(value, Mapping):
+                if not exact or self.wildcard:
+                    yield from self._walk(value, dotted, False, self._language(value, language))
+            elif isinstance(value, list):
+                if not is_array or self.wildcard:
+                    yield from self._walk(value, dotted, True, language)
+
+    def term_scores(self, doc: Mapping) -> dict[str, float]:
+        """The score of each term of a document (what its index keys carry)."""
+        scores: dict[str, float] = {}
+        for text, language, weight in self.strings(doc):
+            _score_string(text, language, weight, scores)
+        return scores
+
+
+def _score_string(raw: str, language: str, weight: float, scores: dict[str, float]) -> None:
+    """``FTSSpec::_scoreStringV2``."""
+    counts: dict[str, list[float]] = {}  # term -> [freq, count, exp]
+    n_tokens = 0
+    for term in tokens(raw, language):
+        data = counts.setdefault(term, [0.0, 0.0, 0.0])
+        data[2] = data[2] * 2 if data[2] else 1.0
+        data[1] += 1
+        data[0] += 1 / data[2]
+        n_tokens += 1
+    for term, (freq, count, _) in counts.items():
+        coeff = (0.5 * count / n_tokens) + 0.5
+        adjustment = 1.1 if len(raw) == len(term) and raw.lower() == term.lower() else 1.0
+        scores[term] = scores.get(term, 0.0) + weight * freq * coeff * adjustment
+
+
+# -- the query ------------------------------------------------------------------------------
+
+def parse_text_arguments(arg: Any) -> dict[str, Any]:
+    """``$text``'s argument checked as ``extractTextMatchExpressionParams`` does."""
+    if not isinstance(arg, Mapping):
+        raise ServerError(2, "$text expects an object")
+    if "$search" not in arg:
+        raise ServerError(4, 'Missing expected field "$search"')
+    if not isinstance(arg["$search"], str):
+        raise ServerError(14, f'"$search" had the wrong type. Expected string, found '
+                              f'{type_name(arg["$search"])}')
+    for option, wanted in _TEXT_OPTIONS.items():
+        if option in arg:
+            value = arg[option]
+            if (wanted == "string") != isinstance(value, str) or (
+                    wanted == "bool" and not isinstance(value, bool)):
+                raise ServerError(14, f'"{option}" had the wrong type. Expected {wanted}, '
+                                      f'found {type_name(value)}')
+    if any(key != "$search" and key not in _TEXT_OPTIONS for key in arg):
+        raise ServerError(2, "extra fields in $text")
+    return dict(arg)
+
+
+class TextQuery:
+    """A parsed ``$search`` string against one text index."""
+
+    def __init__(self, arg: Mapping[str, Any], index: TextIndexView) -> None:
+        self.index = index
+        self.search: str = arg["$search"]
+        self.language = (resolve_language(arg["$language"], 17262) if arg.get("$language")
+                         else index.default_language)
+        self.case_sensitive = bool(arg.get("$caseSensitive", False))
+        self.diacritic_sensitive = bool(arg.get("$diacriticSensitive", False))
+        #: lower-cased terms (the index bounds: what scores)
+        self.terms_for_bounds: set[str] = set()
+        self.positive_terms: set[str] = set()
+        self.negated_terms: set[str] = set()
+        self.positive_phrases: list[str] = []
+        self.negated_phrases: list[str] = []
+        self._parse()
+
+    # FTSQueryParser: whitespace-separated; '-' and '"' are delimiters of their own
+    def _query_tokens(self) -> Iterator[tuple[str, str, int, bool]]:
+        text = self.search
+        position = 0
+        previous_white_space = True
+        while position < len(text) and text[position] in _QUERY_WHITESPACE:
+            position += 1
+        while position < len(text):
+            start = position
+            char = text[position]
+            position += 1
+            kind = "delimiter" if char in '-"' else "text"
+            if kind == "text":
+                while position < len(text) and text[position] not in _QUERY_WHITESPACE \
+                        and text[position] not in '-"':
+                    position += 1
+            data = text[start:position]
+            old = previous_white_space
+            end = position
+            while position < len(text) and text[position] in _QUERY_WHITESPACE:
+                position += 1
+            previous_white_space = position > end
+            yield kind, data, start, old
+
+    def _parse(self) -> None:
+        in_negation = in_phrase = False
+        quote_offset = 0
+        for kind, data, offset, previous_white_space in self._query_tokens():
+            if kind == "text":
+                if not (in_phrase and in_negation):
+                    if in_negation and previous_white_space:
+                        in_negation = False
+                    self._add_terms(data, in_negation)
+            elif data == "-":
+                if not in_phrase and previous_white_space:
+                    in_negation = True
+            elif in_phrase:
+                phrase = self.search[quote_offset + 1:offset]
+                (self.negated_phrases if in_negation else self.positive_phrases).append(phrase)
+                in_phrase = False
+            else:
+                in_phrase = True
+                if in_negation and previous_white_space:
+                    in_negation = False
+                quote_offset = offset
+
+    def _add_terms(self, sentence: str, negated: bool) -> None:
+        active = self.negated_terms if negated else self.positive_terms
+        for word in tokens(sentence, self.language):
+            if not negated:
+                self.terms_for_bounds.add(word)
+            if not self.case_sensitive and not self.diacritic_sensitive:
+                active.add(word)
+        if self.case_sensitive or self.diacritic_sensitive:
+            active.update(tokens(sentence, self.language, case_sensitive=self.case_sensitive,
+                                 diacritic_sensitive=self.diacritic_sensitive))
+
+    # -- FTSMatcher --------------------------------------------------------------------------
+
+    def _has_term(self, doc: Mapping, wanted: set[str]) -> bool:
+        if not wanted:
+            return False
+        for text, language, _ in self.index.strings(doc):
+            for term in tokens(text, language, filter_stop_words=False,
+                               case_sensitive=self.case_sensitive,
+                               diacritic_sensitive=self.diacritic_sensitive):
+                if term in wanted:
+                    return True
+        return False
+
+    def _fold(self, text: str) -> str:
+        if not self.case_sensitive:
+            text = text.casefold()
+        if not self.diacritic_sensitive:
+            text = fold_diacritics(text)
+        return text
+
+    def _phrase_found(self, doc: Mapping, phrase: str) -> bool:
+        needle = self._fold(phrase)
+        return any(needle in self._fold(text) for text, _, _ in self.index.strings(doc))
+
+    def score(self, doc: Mapping) -> float:
+        """The document's textScore (0 when no query term is in its index keys)."""
+        scores = self.index.term_scores(doc)
+        return sum(scores.get(term, 0.0) for term in self.terms_for_bounds)
+
+    def matches(self, doc: Mapping) -> bool:
+        scores = self.index.term_scores(doc)
+        if not any(term in scores for term in self.terms_for_bounds):
+            return False  # not among the index entries TEXT_OR reads
+        if (self.case_sensitive or self.diacritic_sensitive) \
+                and not self._has_term(doc, self.positive_terms):
+            return False
+        if self._has_term(doc, self.negated_terms):
+            return False
+        if not all(self._phrase_found(doc, phrase) for phrase in self.positive_phrases):
+            return False
+        return not any(self._phrase_found(doc, phrase) for phrase in self.negated_phrases)
+
+
+# -- textScore metadata in a pipeline ---------------------------------------------------------
+
+#: the pipeline variable holding ``id(doc) -> (doc, score)`` after a first ``$text`` ``$match``
+TEXT_SCORES = "__text_scores__"
+
+
+def text_score_of(variables: Mapping[str, Any], doc: Any) -> Any:
+    """The textScore a pipeline document carries; None when the pipeline has no ``$text``,
+    ``MISSING``-like ``...`` when this document carries none (a ``$group`` output)."""
+    scores = variables.get(TEXT_SCORES)
+    if scores is None:
+        return None
+    entry = scores.get(id(doc))
+    return entry[1] if entry is not None and entry[0] is doc else ...
+
+
+def carry_text_score(variables: Mapping[str, Any], old: Any, new: Any) -> None:
+    """A stage that reshapes a document keeps its metadata (as the server's Document does)."""
+    scores = variables.get(TEXT_SCORES)
+    if scores is not None:
+        entry = scores.get(id(old))
+        if entry is not None and entry[0] is old:
+            scores[id(new)] = (new, entry[1])
+
+
+def mentions_text_score(spec: Any) -> bool:
+    """Whether a (pipeline) spec asks for ``{$meta: "textScore"}`` anywhere."""
+    if isinstance(spec, Mapping):
+        if spec.get("$meta") == "textScore":
+            return True
+        return any(mentions_text_score(value) for value in spec.values())
+    if isinstance(spec, (list, tuple)):
+        return any(mentions_text_score(value) for value in spec)
+    return False

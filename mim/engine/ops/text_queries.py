@@ -1,0 +1,19 @@
+"""Compiling filters where ``$text`` may appear (find, count, distinct,
+update, delete, findAndModify)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..languages.matcher import MatchNode
+from ..languages.matcher.text import compile_collection_filter
+from ..storage.store import Server
+
+__all__ = ["compile_query"]
+
+
+def compile_query(filter: Mapping | None, variables: Mapping | None, server: Server,
+                  db: str, coll: str) -> MatchNode:
+    """A filter compiled against ``db.coll`` (``$text`` finds its index)."""
+    return compile_collection_filter(filter, variables, lambda: server.get_collection(db, coll),
+                                     f"{db}.{coll}")
