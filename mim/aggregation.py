@@ -12,6 +12,7 @@ from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor
 from .engine.ops.aggregate import run_pipeline
 from .engine.values.errors import ServerError
+from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.deadline import operation_deadline
 
 if TYPE_CHECKING:
@@ -50,6 +51,13 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     for key in list(kwargs):
         if key in ("allowDiskUse", "maxTimeMS", "comment", "maxAwaitTimeMS"):
             kwargs.pop(key)
+    # what is left goes into the command as pymongo sends it: the server's IDL decides
+    unknown = first_unknown(kwargs, COMMAND_FIELDS["aggregate"])
+    if unknown is not None:
+        raise_server_error(unknown_field("aggregate", unknown))
+    if kwargs:
+        raise_server_error(ServerError(238, f"aggregate option {next(iter(kwargs))!r} is not "
+                                            f"supported by mim's in-process client"))
     options = database.codec_options if collection is None else \
         database.get_collection(collection).codec_options
     values = to_engine(options, pipeline=list(pipeline), let=let, hint=hint)

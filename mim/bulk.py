@@ -156,9 +156,7 @@ class BulkWriter:
                     for item in upserted:
                         result["upserted"].append({"index": index, "_id": item["_id"]})
                 else:
-                    if let is not None:
-                        statement = {**statement, "let": let}
-                    reply = crud.delete(server, db, name, [statement], True)
+                    reply = crud.delete(server, db, name, [statement], True, let)
                     result["nRemoved"] += reply["n"]
             except ServerError as exc:
                 raise_server_error(exc)

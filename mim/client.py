@@ -9,21 +9,29 @@ private one.  No network is ever touched.
 from __future__ import annotations
 
 import threading
+from urllib.parse import unquote_plus
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
 from pymongo import common
+from pymongo.client_options import ClientOptions
+from pymongo.hello import Hello
+from pymongo.server_description import ServerDescription
+from pymongo.synchronous.settings import TopologySettings
+from pymongo.topology_description import TOPOLOGY_TYPE, TopologyDescription
+from pymongo.uri_parser import parse_uri
+from pymongo.uri_parser_shared import (_check_options, _handle_option_deprecations,
+                                       _handle_security_options, _normalize_options)
 from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
-from pymongo.read_preferences import ReadPreference, make_read_preference, read_pref_mode_from_name
-from pymongo.uri_parser import parse_uri
 from pymongo.write_concern import WriteConcern
 
 from .boundary import raise_server_error
 from .cursor import CommandCursor
 from .database import Database
+from .engine.commands import hello_reply
 from .engine.ops import catalog
 from .engine.values.errors import ServerError
 from .engine.storage.store import Server
@@ -85,7 +93,7 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
     """Parse ``mongodb://``, ``mongodb+srv://`` and ``mim://`` URIs without DNS."""
     scheme, _, rest = uri.partition("://")
     if scheme == "mongodb":
-        parsed = parse_uri(uri, default_port, connect_timeout=None)
+        parsed = parse_uri(uri, default_port, validate=True, warn=True, normalize=False)
         parsed["scheme"] = "mongodb"
         return parsed
     if scheme not in ("mongodb+srv", "mim"):
@@ -97,17 +105,31 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
     if at:
         username, _, password = userinfo.partition(":")
     database, _, query = path.partition("?")
-    options: dict[str, Any] = {}
+    options: Any = common._CaseInsensitiveDictionary()
     if query:
         for pair in query.split("&"):
             if pair:
                 key, _, value = pair.partition("=")
+                key, value = common.validate(unquote_plus(key), unquote_plus(value))
                 options[key] = value
     nodes = [_split_host(h, default_port) for h in hostpart.split(",") if h] or \
         [("", default_port) if scheme == "mim" else ("localhost", default_port)]
     return {"nodelist": nodes, "username": username, "password": password,
             "database": database or None, "collection": None, "options": options,
             "scheme": scheme}
+
+
+def refuse_event_listeners(listeners: Any) -> None:
+    """The in-process client runs no pymongo connection, monitor or pool, so it has
+    no monitoring events to publish: listeners are refused, not silently ignored.
+    :func:`mim.driver_client` is a real pymongo client on mim, in process, whose
+    listeners see every command, server, heartbeat and pool event."""
+    if listeners:
+        names = sorted({type(listener).__name__ for listener in listeners})
+        raise ConfigurationError(
+            f"mim.MongoClient publishes no monitoring events, so event_listeners "
+            f"({', '.join(names)}) would never be called; use mim.driver_client(...), a real "
+            f"pymongo MongoClient on mim in process, to monitor commands")
 
 
 class _ClientBulkChecks:
@@ -150,7 +172,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             raise TypeError("port must be an instance of int")
 
         nodes: list[tuple[str, int]] = []
-        options: dict[str, Any] = {}
+        uri_options: Any = common._CaseInsensitiveDictionary()
+        username = password = None
         self._default_database_name: str | None = None
         scheme = "mongodb"
         for entity in host:
@@ -159,23 +182,19 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
                 scheme = parsed["scheme"]
                 nodes.extend(parsed["nodelist"])
                 self._default_database_name = parsed["database"] or self._default_database_name
-                options.update(parsed["options"])
+                username = parsed["username"] or username
+                password = parsed["password"] or password
+                uri_options = parsed["options"]
             else:
                 nodes.append(_split_host(entity, port))
-
-        for key, value in kwargs.items():
-            options[key] = value
-        if document_class is not None:
-            options["document_class"] = document_class
-        if tz_aware is not None:
-            options["tz_aware"] = tz_aware
-        if type_registry is not None:
-            options["type_registry"] = type_registry
-        self._options = self._validate(options)
-        self._set_options(self._build_codec_options(self._options),
-                          self._build_read_preference(self._options),
-                          self._build_write_concern(self._options),
-                          ReadConcern(self._options.get("readconcernlevel")))
+        self._client_options = self._build_client_options(
+            kwargs, uri_options, nodes, username, password, document_class=document_class,
+            tz_aware=tz_aware, connect=connect, type_registry=type_registry)
+        self._options = self._client_options._ClientOptions__options
+        refuse_event_listeners(self._options.get("event_listeners"))
+        options = self._client_options
+        self._set_options(options.codec_options, options.read_preference,
+                          options.write_concern, options.read_concern)
         self._nodes = nodes
         self._connect = True if connect is None else connect
         self._closed = False
@@ -183,45 +202,33 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
 
     # -- option handling ----------------------------------------------------------
 
-    @staticmethod
-    def _validate(options: Mapping[str, Any]) -> dict[str, Any]:
-        validated: dict[str, Any] = {}
-        for key, value in options.items():
-            normalized_key, normalized_value = common.validate(key, value)
-            validated[normalized_key.lower()] = normalized_value
-        return validated
-
-    @staticmethod
-    def _build_codec_options(options: Mapping[str, Any]) -> CodecOptions:
-        kwargs: dict[str, Any] = {}
-        if "document_class" in options:
-            kwargs["document_class"] = options["document_class"]
-        if "tz_aware" in options:
-            kwargs["tz_aware"] = options["tz_aware"]
-        if "uuidrepresentation" in options:
-            kwargs["uuid_representation"] = options["uuidrepresentation"]
-        if "unicode_decode_error_handler" in options:
-            kwargs["unicode_decode_error_handler"] = options["unicode_decode_error_handler"]
-        if "tzinfo" in options:
-            kwargs["tzinfo"] = options["tzinfo"]
-        if "type_registry" in options:
-            kwargs["type_registry"] = options["type_registry"]
-        if "datetime_conversion" in options:
-            kwargs["datetime_conversion"] = options["datetime_conversion"]
-        return CodecOptions(**kwargs)
-
-    @staticmethod
-    def _build_write_concern(options: Mapping[str, Any]) -> WriteConcern:
-        return WriteConcern(w=options.get("w"), wtimeout=options.get("wtimeoutms"),
-                            j=options.get("journal"), fsync=options.get("fsync"))
-
-    @staticmethod
-    def _build_read_preference(options: Mapping[str, Any]) -> Any:
-        mode = options.get("readpreference")
-        if mode is None:
-            return ReadPreference.PRIMARY
-        return make_read_preference(read_pref_mode_from_name(mode),
-                                    options.get("readpreferencetags"))
+    def _build_client_options(self, kwargs: Mapping[str, Any], uri_options: Any,
+                              nodes: list[tuple[str, int]], username: Any, password: Any,
+                              **named: Any) -> ClientOptions:
+        """pymongo's own steps: keyword options validated and laid over the URI's,
+        security options reconciled, normalised, checked, then ``ClientOptions``."""
+        keyword_opts = common._CaseInsensitiveDictionary(dict(kwargs))
+        keyword_opts["document_class"] = named["document_class"] or dict
+        if named["type_registry"] is not None:
+            keyword_opts["type_registry"] = named["type_registry"]
+        tz_aware = named["tz_aware"]
+        keyword_opts["tz_aware"] = uri_options.get("tz_aware", False) if tz_aware is None \
+            else tz_aware
+        connect = named["connect"]
+        keyword_opts["connect"] = uri_options.get("connect", True) if connect is None \
+            else connect
+        keyword_opts = _handle_option_deprecations(keyword_opts)
+        keyword_opts = common._CaseInsensitiveDictionary(dict(
+            common.validate(keyword_opts.cased_key(k), v) for k, v in keyword_opts.items()))
+        opts = common._CaseInsensitiveDictionary()
+        opts.update(uri_options)
+        opts.update(keyword_opts)
+        opts = _handle_security_options(opts)
+        opts = _normalize_options(opts)
+        _check_options(set(nodes), opts)
+        username = opts.get("username", username)
+        password = opts.get("password", password)
+        return ClientOptions(username, password, self._default_database_name, opts)
 
     # -- pymongo API ------------------------------------------------------------------
 
@@ -238,7 +245,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
 
     @property
     def primary(self) -> tuple[str, int] | None:
-        return self.address
+        """As pymongo: the primary of a replica set, None for a standalone."""
+        return self.address if "setName" in hello_reply() else None
 
     @property
     def secondaries(self) -> set:
@@ -273,8 +281,9 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         return self._engine
 
     @property
-    def options(self) -> Any:
-        return self._options
+    def options(self) -> ClientOptions:
+        """pymongo's ``ClientOptions``, built from the URI and keywords as pymongo does."""
+        return self._client_options
 
     def __getattr__(self, name: str) -> Database[_DocumentType]:
         if name.startswith("_"):
@@ -319,6 +328,24 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         raise TypeError("'MongoClient' object is not iterable")
 
     next = __next__
+
+    def eq_props(self) -> tuple:
+        """What pymongo compares clients by: seeds, replica set, SRV host and service."""
+        return (tuple(sorted((h or "localhost", p) for h, p in self._nodes)),
+                self._client_options.replica_set_name, None, "mongodb")
+
+    @property
+    def topology_description(self) -> TopologyDescription:
+        """One primary, described by its own ``hello`` reply, as pymongo's monitor
+        would see it once connected."""
+        address = self.address or ("localhost", 27017)
+        hello = hello_reply()
+        settings = TopologySettings(seeds=[address], replica_set_name=hello.get("setName"))
+        description = ServerDescription(address, Hello(hello))
+        kind = TOPOLOGY_TYPE.ReplicaSetWithPrimary if "setName" in hello else \
+            TOPOLOGY_TYPE.Single
+        return TopologyDescription(kind, {address: description}, hello.get("setName"),
+                                   None, None, settings)
 
     def close(self) -> None:
         """Close the client: later use raises ``InvalidOperation`` as in pymongo 4.

@@ -24,6 +24,7 @@ from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCurso
                      fields_list_to_dict, index_list)
 from .engine.ops import catalog, crud
 from .engine.ops.failpoints import write_concern_error_reply
+from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.errors import ServerError
 from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
@@ -54,6 +55,23 @@ def validate_collection_name(name: Any) -> None:
 
 
 _validate_document = common.validate_is_document_type
+
+
+def refuse_unhonoured(command_name: str, options: Mapping[str, Any]) -> None:
+    """Keywords pymongo would put into ``command_name``'s document: one the server
+    does not know fails as it does (40415); one it knows but mim's in-process
+    client does not honour is refused (238) rather than ignored."""
+    unknown = first_unknown(options, COMMAND_FIELDS[command_name])
+    if unknown is not None:
+        raise_server_error(unknown_field(command_name, unknown))
+    left = [key for key in options if key not in ("maxTimeMS", "comment")]
+    if left:
+        raise_server_error(ServerError(238, f"{command_name} option {left[0]!r} is not "
+                                            f"supported by mim's in-process client"))
+
+
+#: findAndModify keywords the in-process client carries into the operation itself
+_FIND_AND_MODIFY_HONOURED = frozenset({"collation", "bypassDocumentValidation"})
 
 
 def _bypass(kwargs: Mapping[str, Any]) -> bool:
@@ -355,8 +373,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         common.validate_is_mapping("filter", filter)
         statement = self._delete_statement(filter, limit, hint, collation)
         if let is not None:
-            statement["let"] = self._engine(let=let).get("let")
-        reply = self._run_write(crud.delete, [statement], True)
+            common.validate_is_mapping("let", let)
+        reply = self._run_write(crud.delete, [statement], True,
+                                self._engine(let=let).get("let"))
         if not self._acknowledged:
             return DeleteResult(reply, False)
         raise_write_errors(reply)
@@ -398,6 +417,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         hint = kwargs.pop("hint", None)
         max_time_ms = kwargs.pop("maxTimeMS", None)
         self._check_collation(kwargs.pop("collation", None))
+        refuse_unhonoured("aggregate", kwargs)
         if isinstance(skip, bool) or not isinstance(skip, int):
             raise_server_error(ServerError(14, "The skip value must be a number"))
         if skip < 0:
@@ -420,6 +440,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if "session" in kwargs:
             raise ConfigurationError("estimated_document_count does not support sessions")
         fail_read(self._database.client, "count")
+        refuse_unhonoured("count", kwargs)
         try:
             # the count command: on a view, its pipeline's documents are counted
             with operation_deadline(kwargs.get("maxTimeMS")):
@@ -435,6 +456,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             common.validate_is_mapping("filter", filter)
         self._check_collation(kwargs.pop("collation", None))
         max_time_ms = kwargs.pop("maxTimeMS", None)
+        refuse_unhonoured("distinct", kwargs)
         values = self._engine(query=filter)
         check_session(self._database.client, session, "distinct")
         try:
@@ -487,6 +509,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def find_one_and_delete(self, filter: Mapping[str, Any], projection: Any = None,
                             sort: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
+        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
+                                             if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
                                      collation=kwargs.get("collation"),
@@ -498,6 +522,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                              session: Any = None, let: Any = None, comment: Any = None,
                              **kwargs: Any) -> Any:
         common.validate_ok_for_replace(replacement)
+        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
+                                             if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      hint=hint, let=let, update=replacement,
@@ -511,6 +537,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             array_filters: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         common.validate_ok_for_update(update)
+        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
+                                             if k not in _FIND_AND_MODIFY_HONOURED})
         check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
@@ -556,22 +584,56 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def create_index(self, keys: Any, session: Any = None, comment: Any = None,
                      **kwargs: Any) -> str:
         check_session(self._database.client, session, "createIndexes")
-        return create_indexes(self, [index_model(keys, **kwargs)])[0]
+        # as pymongo: these two are command options, the rest describe the index
+        options = {key: kwargs.pop(key) for key in ("maxTimeMS", "commitQuorum")
+                   if key in kwargs}
+        return create_indexes(self, [index_model(keys, **kwargs)], **options)[0]
 
     def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
                        **kwargs: Any) -> list[str]:
         common.validate_list("indexes", indexes)
         check_session(self._database.client, session, "createIndexes")
-        return create_indexes(self, indexes)
+        return create_indexes(self, indexes, **kwargs)
 
     def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
                    **kwargs: Any) -> None:
         check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, index_or_name)
+        drop_index(self, index_or_name, **kwargs)
 
     def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
         check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, "*")
+        drop_index(self, "*", **kwargs)
+
+    # -- Atlas Search indexes: a 7.0 community server has none of these commands ----
+
+    def create_search_index(self, model: Any, session: Any = None, comment: Any = None,
+                            **kwargs: Any) -> str:
+        self._database.command({"createSearchIndexes": self._name, "indexes": [model]},
+                               session=session, comment=comment, **kwargs)
+        raise AssertionError("unreachable: the server has no createSearchIndexes")
+
+    def create_search_indexes(self, models: list[Any], session: Any = None,
+                              comment: Any = None, **kwargs: Any) -> list[str]:
+        self._database.command({"createSearchIndexes": self._name, "indexes": list(models)},
+                               session=session, comment=comment, **kwargs)
+        raise AssertionError("unreachable: the server has no createSearchIndexes")
+
+    def drop_search_index(self, name: str, session: Any = None, comment: Any = None,
+                          **kwargs: Any) -> None:
+        self._database.command({"dropSearchIndex": self._name, "name": name},
+                               session=session, comment=comment, **kwargs)
+
+    def update_search_index(self, name: str, definition: Mapping[str, Any],
+                            session: Any = None, comment: Any = None, **kwargs: Any) -> None:
+        self._database.command({"updateSearchIndex": self._name, "name": name,
+                                "definition": definition},
+                               session=session, comment=comment, **kwargs)
+
+    def list_search_indexes(self, name: str | None = None, session: Any = None,
+                            comment: Any = None, **kwargs: Any) -> CommandCursor:
+        stage: dict[str, Any] = {"name": name} if name is not None else {}
+        return self.aggregate([{"$listSearchIndexes": stage}], session=session,
+                              comment=comment, **kwargs)
 
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
         check_session(self._database.client, session, "listIndexes")

@@ -23,6 +23,7 @@ from .engine.ops import crud
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch, registry_of
 from .engine.ops.tailable import check_tailable_find, open_tail
 from .engine.values.errors import ServerError
+from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
 from .engine.values.deadline import operation_deadline
 from .session import check_session
 
@@ -41,6 +42,20 @@ _CURSOR_TYPES = (CursorType.NON_TAILABLE, CursorType.TAILABLE, CursorType.TAILAB
 
 __all__ = ["Cursor", "CommandCursor", "RawBatchCursor", "RawBatchCommandCursor", "index_list",
            "fields_list_to_dict"]
+
+
+#: pymongo's legacy query modifiers and the find command fields they become
+QUERY_MODIFIERS = {
+    "$query": "filter", "$orderby": "sort", "$hint": "hint", "$comment": "comment",
+    "$maxScan": "maxScan", "$maxTimeMS": "maxTimeMS", "$max": "max", "$min": "min",
+    "$returnKey": "returnKey", "$showRecordId": "showRecordId", "$showDiskLoc": "showRecordId",
+    "$snapshot": "snapshot",
+}
+#: the find fields a ``$query`` spec may carry that the in-process find honours
+FIND_FIELDS = frozenset({"filter", "projection", "sort", "hint", "let", "max", "min",
+                         "returnKey", "showRecordId"})
+#: what a tailable find takes in process (``sort`` only to refuse it as the server does)
+TAILABLE_FIELDS = frozenset({"filter", "projection", "let", "sort"})
 
 
 def index_list(key_or_list: Any, direction: Any = None) -> list[tuple[str, Any]]:
@@ -141,6 +156,9 @@ class Cursor(Generic[_DocumentType]):
         self._let = let
         self._max = max
         self._min = min
+        self._max_scan = max_scan
+        self._return_key = return_key
+        self._show_record_id = show_record_id
         self._session = session
         self._cursor_type = cursor_type
         self._max_await_time_ms: int | None = None
@@ -224,6 +242,12 @@ class Cursor(Generic[_DocumentType]):
         self._max_time_ms = max_time_ms
         return self
 
+    def max_scan(self, max_scan: int | None) -> "Cursor[_DocumentType]":
+        """Deprecated in pymongo; sent as ``maxScan``, which 7.0 refuses (40415)."""
+        self._check_okay_to_chain()
+        self._max_scan = max_scan
+        return self
+
     def max_await_time_ms(self, max_await_time_ms: int | None) -> "Cursor[_DocumentType]":
         if not isinstance(max_await_time_ms, int) and max_await_time_ms is not None:
             raise TypeError("max_await_time_ms must be an integer or None")
@@ -265,13 +289,17 @@ class Cursor(Generic[_DocumentType]):
                                             "JavaScript, which mim never evaluates"))
 
     def max(self, spec: Any) -> "Cursor[_DocumentType]":
+        if not isinstance(spec, (list, tuple)):
+            raise TypeError(f"spec must be an instance of list or tuple, not {type(spec)}")
         self._check_okay_to_chain()
-        self._max = spec
+        self._max = dict(spec)
         return self
 
     def min(self, spec: Any) -> "Cursor[_DocumentType]":
+        if not isinstance(spec, (list, tuple)):
+            raise TypeError(f"spec must be an instance of list or tuple, not {type(spec)}")
         self._check_okay_to_chain()
-        self._min = spec
+        self._min = dict(spec)
         return self
 
     def allow_disk_use(self, allow_disk_use: bool) -> "Cursor[_DocumentType]":
@@ -346,31 +374,68 @@ class Cursor(Generic[_DocumentType]):
 
     # -- running -------------------------------------------------------------------
 
+    def _command_fields(self) -> dict[str, Any]:
+        """The find command's fields as pymongo builds them: a filter holding
+        ``$query`` carries legacy modifiers (``$max`` → ``max``, …) beside it."""
+        fields: dict[str, Any] = {
+            "filter": self._filter, "projection": self._projection,
+            "sort": SON(self._sort) if self._sort else None, "hint": self._hint,
+            "let": self._let, "max": self._max or None, "min": self._min or None,
+            "returnKey": self._return_key, "showRecordId": self._show_record_id,
+            "maxScan": self._max_scan or None}
+        if "$query" in self._filter:
+            fields["filter"] = None
+            for key, value in self._filter.items():
+                if key not in ("$explain", "$readPreference"):
+                    fields[QUERY_MODIFIERS.get(key, key)] = value
+        return fields
+
     def _engine_arguments(self) -> dict[str, Any]:
-        coll = self._collection
-        sort = SON(self._sort) if self._sort else None
-        return to_engine(coll.codec_options, filter=self._filter, projection=self._projection,
-                         sort=sort, hint=self._hint if not isinstance(self._hint, str) else None,
-                         let=self._let)
+        """The find command's fields, crossed into the engine's values."""
+        fields = self._command_fields()
+        if (fields["min"] or fields["max"]) and not fields["hint"]:
+            raise InvalidOperation("Passing a 'hint' is required when using the min/max query"
+                                   " option to ensure the query utilizes the correct index")
+        hint = fields.pop("hint")
+        if hint is not None and not isinstance(hint, str):
+            hint = SON(index_list(hint))
+        return to_engine(self._collection.codec_options, hint=hint, **fields)
 
     def _execute(self) -> None:
         coll = self._collection
         args = self._engine_arguments()
-        hint = self._hint if isinstance(self._hint, str) else args.get("hint")
         check_session(coll.database.client, self._session, "find")
         fail_read(coll.database.client, "find")
-        if self._cursor_type & CursorType.TAILABLE:
-            self._open_tailable(args)
-            return
+        # a ``$maxTimeMS`` modifier in a ``$query`` spec is the find's maxTimeMS too
+        max_time_ms = args.pop("maxTimeMS", None)
+        if max_time_ms is None:
+            max_time_ms = self._max_time_ms
         run = functools.partial(crud.find, coll.database.client._server, coll.database.name,
                                 coll.name, args.get("filter"), projection=args.get("projection"),
                                 sort=args.get("sort"), skip=self._skip, limit=self._limit,
-                                hint=hint, let=args.get("let"))
+                                hint=args.get("hint"), let=args.get("let"), min=args.get("min"),
+                                max=args.get("max"), return_key=bool(args.get("returnKey")),
+                                show_record_id=bool(args.get("showRecordId")))
         try:
-            if self._max_time_ms is None:  # the common case pays nothing for maxTimeMS
+            unknown = first_unknown(args, COMMAND_FIELDS["find"])
+            if unknown is not None:
+                raise unknown_field("find", unknown)
+            honoured = first_unknown(args, TAILABLE_FIELDS if self._cursor_type & CursorType.TAILABLE
+                                     else FIND_FIELDS)
+            if honoured is not None:
+                raise ServerError(238, f"find option {honoured!r} is not supported by mim's "
+                                       f"in-process client")
+            if self._cursor_type & CursorType.TAILABLE:
+                if max_time_ms is None:
+                    self._open_tailable(args)
+                else:
+                    with operation_deadline(max_time_ms):
+                        self._open_tailable(args)
+                return
+            if max_time_ms is None:  # the common case pays nothing for maxTimeMS
                 docs = run()
             else:
-                with operation_deadline(self._max_time_ms):
+                with operation_deadline(max_time_ms):
                     docs = run()
         except ServerError as exc:
             raise_server_error(exc)

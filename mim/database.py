@@ -245,14 +245,24 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
                              f"({dbref.database!r} not {self._name!r})")
         return self[dbref.collection].find_one({"_id": dbref.id}, session=session, **kwargs)
 
-    def validate_collection(self, name_or_collection: Any, **kwargs: Any) -> dict:
+    def validate_collection(self, name_or_collection: Any, scandata: bool = False,
+                            full: bool = False, session: Any = None,
+                            background: bool | None = None, comment: Any = None) -> dict:
+        """The ``validate`` command as pymongo sends it (mim's storage is never corrupt)."""
         name = name_or_collection.name if isinstance(name_or_collection, Collection) \
             else name_or_collection
-        check_session(self._client, kwargs.get("session"), "validate")
-        if name not in self.list_collection_names():
-            raise OperationFailure(f"Collection {self._name}.{name} not found", 26)
-        return {"ns": f"{self._name}.{name}", "valid": True, "errors": [], "warnings": [],
-                "ok": 1.0}
+        if not isinstance(name, str):
+            raise TypeError(f"name_or_collection must be an instance of str or Collection, "
+                            f"not {type(name)}")
+        cmd: dict[str, Any] = {"validate": name, "scandata": scandata, "full": full}
+        if comment is not None:
+            cmd["comment"] = comment
+        if background is not None:
+            cmd["background"] = background
+        result = self.command(cmd, session=session)
+        if not result.get("valid", False):
+            raise CollectionInvalid(f"{name} invalid: {result!r}")
+        return result
 
     def watch(self, *args: Any, **kwargs: Any) -> Any:
         raise_server_error(ServerError(238, "change streams are not supported by mim yet "

@@ -18,6 +18,7 @@ from .engine.ops import catalog
 from .engine.storage.store import ENGINE_CODEC
 from .engine.languages.matcher.text import compile_collection_filter
 from .engine.planner import explain_find as explain
+from .engine.commands.fields import check_fields
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -35,10 +36,20 @@ def _index_document(model: Any) -> dict[str, Any]:
     return dict(document)
 
 
-def create_indexes(collection: "Collection", models: list[Any]) -> list[str]:
+def create_indexes(collection: "Collection", models: list[Any], **options: Any) -> list[str]:
     """``createIndexes``: all the indexes are created, or none (and a collection
-    created for them is dropped again), as on the server."""
+    created for them is dropped again), as on the server.  ``options`` are the
+    command's own fields (``commitQuorum``, …), checked as the server checks them."""
     documents = [_index_document(m) for m in models]
+    try:
+        check_fields("createIndexes", {"createIndexes": collection.name, **options})
+        options.pop("maxTimeMS", None)
+        options.pop("commitQuorum", None)  # one data-bearing member: any quorum is met
+        if options:
+            raise ServerError(238, f"createIndexes option {next(iter(options))!r} is not "
+                                   f"supported by mim's in-process client")
+    except ServerError as exc:
+        raise_server_error(exc)
     # encoded as pymongo encodes the command: a key pymongo cannot send (a NUL
     # in a field name, say) raises InvalidDocument here, before the server
     converted = to_engine(collection.codec_options, indexes=documents)["indexes"]
@@ -50,17 +61,26 @@ def create_indexes(collection: "Collection", models: list[Any]) -> list[str]:
     return [d["name"] for d in documents]
 
 
-def drop_index(collection: "Collection", index_or_name: Any) -> None:
-    """``dropIndexes`` with one index, run as the command a driver sends."""
+def drop_index(collection: "Collection", index_or_name: Any, **kwargs: Any) -> None:
+    """``dropIndexes``; "ns not found" (26) is one of pymongo's allowable errors here.
+    (A key list goes to the server as a key pattern, where pymongo would send the
+    name it generates: tests/mim/indexes rely on the key-pattern answers.)"""
     if isinstance(index_or_name, IndexModel):
         index_or_name = index_or_name.document["name"]
     name = index_or_name
     if not isinstance(name, str):
         name = dict(index_list(name))
+    command = {"dropIndexes": collection.name, "index": name, **kwargs}
     try:
-        run_command(collection._server, collection.database.name,
-                    {"dropIndexes": collection.name, "index": name})
+        check_fields("dropIndexes", command)
+        left = [key for key in kwargs if key not in ("maxTimeMS", "comment")]
+        if left:
+            raise ServerError(238, f"dropIndexes option {left[0]!r} is not "
+                                   f"supported by mim's in-process client")
+        run_command(collection._server, collection.database.name, command)
     except ServerError as exc:
+        if exc.code == 26:
+            return  # "ns not found" is one of pymongo's allowable errors here
         raise_server_error(exc)
 
 
@@ -81,7 +101,7 @@ def list_indexes(collection: "Collection") -> CommandCursor:
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
     """``Cursor.explain()``: the find's plan and execution statistics."""
     args = cursor._engine_arguments()
-    hint = cursor._hint if isinstance(cursor._hint, str) else args.get("hint")
+    hint = args.get("hint")
     server = collection._server
     try:
         node = compile_collection_filter(

@@ -324,9 +324,9 @@ def _run_command(ctx: "RunContext", db: Any, args: dict[str, Any]) -> Any:
 
 @operation("database", "createCommandCursor")
 def _cursor_command(ctx: "RunContext", db: Any, args: dict[str, Any]) -> Any:
+    # the operation's batchSize is for the getMores (the command carries its own):
+    # a find has no 'cursor' field, and 7.0 refuses unknown fields (40415)
     command = dict(args["command"])
-    if "batchSize" in args:
-        command.setdefault("cursor", {})["batchSize"] = args["batchSize"]
     cursor = call(db, "cursor_command", command, **_command_kwargs(ctx, args))
     return cursor
 

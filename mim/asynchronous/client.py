@@ -58,6 +58,11 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
     is_primary = delegated_property("is_primary")
     is_mongos = delegated_property("is_mongos")
     nodes = delegated_property("nodes")
+    topology_description = delegated_property("topology_description")
+
+    def eq_props(self) -> tuple:
+        """pymongo's equality key: the sync client's, whose server this face shares."""
+        return self._delegate.eq_props()
     options = delegated_property("options")
     server = delegated_property("server")
     codec_options = delegated_property("codec_options")

@@ -137,3 +137,11 @@ class AsyncCollection(AsyncFacade, Generic[_DocumentType]):
     options = awaitable(Collection.options)
     drop = awaitable(Collection.drop)
     rename = awaitable(Collection.rename)
+
+    # -- search indexes (answered as a 7.0 community server answers them) ----------------
+
+    create_search_index = awaitable(Collection.create_search_index)
+    create_search_indexes = awaitable(Collection.create_search_indexes)
+    drop_search_index = awaitable(Collection.drop_search_index)
+    update_search_index = awaitable(Collection.update_search_index)
+    list_search_indexes = awaitable(Collection.list_search_indexes, lift_command_cursor)

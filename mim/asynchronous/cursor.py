@@ -101,7 +101,7 @@ class AsyncCursor(_AsyncCursorBase, Generic[_DocumentType]):
         return self._collection
 
     for _name in ("allow_disk_use", "batch_size", "collation", "comment", "hint", "limit",
-                  "max", "max_await_time_ms", "max_time_ms", "min", "remove_option", "skip",
+                  "max", "max_await_time_ms", "max_scan", "max_time_ms", "min", "remove_option", "skip",
                   "sort", "where"):
         locals()[_name] = chained(getattr(Cursor, _name))
     del _name

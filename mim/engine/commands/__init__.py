@@ -16,8 +16,11 @@ registered with ``@command("name")``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
+
+import bson
 
 from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
@@ -26,12 +29,18 @@ from ..values.deadline import operation_deadline
 from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
-from . import authentication, testing, users  # noqa: F401
+from . import authentication, currentop, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
-from .arguments import check_collation
+from .arguments import check_collation, check_hint
+from .fields import check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
 from .registry import COMMANDS, DRIVER_FIELDS, command
+
+log = logging.getLogger("mim.engine")
+
+#: the commands whose ``hint`` field is the IDL ``indexHint`` type
+HINTED_COMMANDS = frozenset({"find", "count", "aggregate", "findAndModify", "findandmodify"})
 
 __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
@@ -42,22 +51,33 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     if not cmd:
         raise ServerError(59, "no such command: ''")
     name = next(iter(cmd))
-    handler = COMMANDS.get(name) or COMMANDS.get(name.lower() if name.lower() in (
-        "ismaster", "buildinfo") else name)
+    # the server's CommandRegistry: exact names, each command's aliases registered too
+    handler = COMMANDS.get(name) if isinstance(name, str) else None
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
     opcounters_of(server).count_command(name, cmd)
-    if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
-        check_api_parameters(name, cmd)
-    if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd or "readConcern" in cmd:
-        # session fields, as a standalone mongod takes them (no transactions, no snapshots)
-        admit_session(server, name, cmd)
-    if "collation" in cmd:
-        check_collation(cmd["collation"])
-    with running_with(api_parameters_of(cmd)):
-        if "maxTimeMS" in cmd and name != "getMore":
-            with operation_deadline(cmd["maxTimeMS"]):
-                return handler(server, db, cmd)
-        return handler(server, db, cmd)
-
-
+    try:
+        if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
+            check_api_parameters(name, cmd)
+        if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
+                or "readConcern" in cmd:
+            # session fields, as a standalone mongod takes them (no transactions, no snapshots)
+            admit_session(server, name, cmd)
+        check_fields(name, cmd)
+        if name in HINTED_COMMANDS:
+            check_hint(cmd)
+        if "collation" in cmd:
+            check_collation(cmd["collation"])
+        with running_with(api_parameters_of(cmd)):
+            if "maxTimeMS" in cmd and name != "getMore":
+                with operation_deadline(cmd["maxTimeMS"]):
+                    return handler(server, db, cmd)
+            return handler(server, db, cmd)
+    except ServerError:
+        raise
+    except bson.errors.InvalidDocument as exc:
+        raise ServerError(2, str(exc)) from None
+    except Exception as exc:  # a mim bug: still answered the way a server answers
+        log.exception("command %r failed", name)
+        raise ServerError(1, f"mim internal error in {name!r}: {type(exc).__name__}: "
+                             f"{exc}") from None

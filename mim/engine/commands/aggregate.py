@@ -9,7 +9,7 @@ from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import command
-from .arguments import bypass_validation, cursor_batch_size, type_name
+from .arguments import bypass_validation, cursor_batch_size, optional, type_name
 from .cursors import cursor_reply
 from .explain import explain_aggregate
 
@@ -46,7 +46,8 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
                              "explain argument")
     batch_size = cursor_batch_size(cmd, "aggregate")
-    docs = list(run_pipeline(server, db, coll, pipeline, let=cmd.get("let"),
+    docs = list(run_pipeline(server, db, coll, pipeline,
+                             let=optional(cmd, "let", dict, "object", "aggregate"),
                              hint=cmd.get("hint"),
                              bypass_validation=bypass_validation(cmd, "aggregate"),
                              allow_disk_use=cmd.get("allowDiskUse") is not False))

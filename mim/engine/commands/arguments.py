@@ -9,12 +9,21 @@ from typing import Any
 from ..languages.collation import check_collation
 from ..values.errors import ServerError
 from ..values.order import is_number, type_name
+from .fields import check_statement_fields
 
 __all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
            "non_negative", "statements", "batch_size", "cursor_batch_size", "bypass_validation"]
 
+def check_hint(holder: Mapping[str, Any]) -> None:
+    """The IDL ``indexHint`` type: a name or a key pattern (null included, else 9)."""
+    if "hint" in holder and not isinstance(holder["hint"], (str, Mapping)):
+        raise ServerError(9, "Hint must be a string or an object")
+
+
 def collection_name(cmd: Mapping[str, Any], name: str) -> str:
-    value = cmd[name]
+    """The collection a command names: its first field's value, under whichever of
+    the command's registered names it was sent (``collStats`` or ``collstats``)."""
+    value = cmd[name] if name in cmd else next(iter(cmd.values()))
     if not isinstance(value, str):
         raise ServerError(2, f"collection name has invalid type {type_name(value)}")
     return value
@@ -41,6 +50,20 @@ def optional(cmd: Mapping, field: str, kind: type, expected: str,
         raise ServerError(14, f"BSON field '{owner}.{field}' is the wrong type "
                               f"'{type_name(value)}', expected type '{expected}'")
     return value
+
+
+def flag(cmd: Mapping, field: str, command_name: str) -> bool:
+    """An IDL ``safeBool`` field: a bool or a number (its truth), else TypeMismatch."""
+    value = cmd.get(field)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) or type(value).__name__ in ("Int64", "Decimal128"):
+        return float(str(value)) != 0
+    raise ServerError(14, f"BSON field '{command_name}.{field}' is the wrong type "
+                          f"'{type_name(value)}', expected types '[bool, long, int, decimal, "
+                          f"double']")  # sic: the server's quote sits inside the bracket
 
 
 def number(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int | None:
@@ -83,6 +106,8 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
                                   f"type '{type_name(statement)}', expected type "
                                   f"'object'")
         if field != "documents":
+            check_statement_fields(command_name, field, statement)
+            check_hint(statement)
             check_collation(statement.get("collation"))
             for key in ("q", "u") if field == "updates" else ("q",):
                 if key not in statement:

@@ -9,8 +9,8 @@ from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
 from .registry import command
-from .arguments import (batch_size, bypass_validation, collection_name, non_negative, number,
-                        optional, statements)
+from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
+                        number, optional, statements)
 from .cursors import cursor_reply
 from ..ops.tailable import check_tailable_find, open_tail
 
@@ -23,6 +23,7 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     limit = non_negative(cmd, "limit", "find")
     size = batch_size(cmd, "find")
     sort = optional(cmd, "sort", dict, "object", "find")
+    let = optional(cmd, "let", dict, "object", "find")
     tailable = bool(cmd.get("tailable", False))
     if cmd.get("awaitData") and not tailable:
         raise ServerError(9, "Cannot set 'awaitData' without also setting 'tailable'")
@@ -30,11 +31,15 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     single_batch = bool(cmd.get("singleBatch", False))
     if tailable:
         check_tailable_find(server, db, name, sort, single_batch)
-        docs, tail = open_tail(server, db, name, flt, projection, cmd.get("let"), skip, limit,
+        docs, tail = open_tail(server, db, name, flt, projection, let, skip, limit,
                                bool(cmd.get("awaitData", False)))
         return cursor_reply(server, f"{db}.{name}", docs, first_batch, tail=tail)
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
-                     skip=skip, limit=limit, hint=cmd.get("hint"), let=cmd.get("let"))
+                     skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
+                     min=optional(cmd, "min", dict, "object", "find"),
+                     max=optional(cmd, "max", dict, "object", "find"),
+                     return_key=flag(cmd, "returnKey", "find"),
+                     show_record_id=flag(cmd, "showRecordId", "find"))
     return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch)
 
 
@@ -79,7 +84,7 @@ def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "delete")
     reply = crud.delete(server, db, name, statements(cmd, "deletes", "delete"),
-                        bool(cmd.get("ordered", True)))
+                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"))
     reply["ok"] = 1.0
     return reply
 
@@ -92,7 +97,7 @@ def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
         remove=bool(cmd.get("remove", False)), update=cmd.get("update"),
         new=bool(cmd.get("new", False)), fields=cmd.get("fields"),
         upsert=bool(cmd.get("upsert", False)), array_filters=cmd.get("arrayFilters"),
-        hint=cmd.get("hint"), let=cmd.get("let"),
+        hint=cmd.get("hint"), let=optional(cmd, "let", dict, "object", "findAndModify"),
         bypass_validation=bypass_validation(cmd, "findAndModify"))
     value = reply["value"]
     reply["value"] = decode_shadow(value) if value is not None else None

@@ -274,8 +274,9 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
                 raise ServerError(197, f"The field '{option}' is not valid for an _id index "
                                        f"specification. Specification: "
                                        f"{render_document({**spec, 'v': spec.get('v', 2)})}")
-        if ordered["name"] == "_id_":
-            return ordered
+        # "The name of an _id index gets corrected to _id_" (jstests/core/index_id_options.js)
+        ordered["name"] = "_id_"
+        return ordered
     if ordered["name"] == "_id_":
         raise ServerError(2, f"The index name '_id_' is reserved for the _id index, which must "
                              f"have key pattern {{_id: 1}}, found key: {render_document(key)}")

@@ -156,7 +156,9 @@ class Projection:
             if self.inclusion is False:
                 raise ServerError(31310, f"Cannot use an expression {path}: {render(value)} in "
                                          f"an exclusion projection")
-            evaluate = compile_expression({"$literal": value}, ExpressionContext(self._variables))
+            # parseOperand: "$path" is a field path, an array holds expressions, any
+            # other value is itself (projection_parser.cpp parseLiteral, MongoDB 4.4+)
+            evaluate = compile_expression(value, ExpressionContext(self._variables))
             self._set_mode(True, path)
             self._insert(full, _Computed(evaluate))
             return

@@ -292,14 +292,25 @@ def db_stats(server: Server, db: str, scale: int = 1) -> dict:
         }
 
 
+#: the databases a fresh replica-set member already holds (system.version, the
+#: sessions collection, the oplog…), with sizes of the order a fresh mongod shows
+SYSTEM_DATABASE_SIZES = {"admin": 40960, "config": 61440, "local": 73728}
+
+
 def list_databases(server: Server, name_only: bool = False) -> dict:
+    """``listDatabases``: every database holding something, ``admin``/``config``/
+    ``local`` always, in name order as the storage engine lists them."""
     with server.lock:
-        dbs = []
-        total = 0
+        sizes: dict[str, int] = dict(SYSTEM_DATABASE_SIZES)
         for name, database in server.databases.items():
             if not database.collections and not database.views:
                 continue
             size = sum(_data_size(c) for c in database.collections.values())
+            sizes[name] = sizes.get(name, 0) + size
+        dbs = []
+        total = 0
+        for name in sorted(sizes):
+            size = sizes[name]
             total += size
             if name_only:
                 dbs.append({"name": name})

@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import matching, read, read_snapshot
+from ..planner import matching, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -40,6 +40,7 @@ from .aggregate import run_pipeline
 from .text_queries import compile_query
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
+from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
@@ -67,12 +68,25 @@ def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, 
 
 def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
          projection: Mapping | None = None, sort: Any = None, skip: int = 0, limit: int = 0,
-         hint: Any = None, let: Mapping | None = None, max_scan: int | None = None) -> list[bytes]:
-    """Run a query and return the result documents as BSON bytes, in order."""
+         hint: Any = None, let: Mapping | None = None, max_scan: int | None = None,
+         min: Mapping | None = None, max: Mapping | None = None, return_key: bool = False,
+         show_record_id: bool = False) -> list[bytes]:
+    """Run a query and return the result documents as BSON bytes, in order.
+
+    ``min``/``max`` bound the scan of the hinted index (inclusive / exclusive, in
+    the index's order); ``return_key`` returns each document's key in the index
+    the plan scanned (``{}`` for a collection scan); ``show_record_id`` adds the
+    document's ``$recordId``.
+    """
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
+    check_min_max(min, max)
     resolved = views.resolve(server, db, coll)
     if resolved is not None:
+        for option, value in (("min", min), ("max", max), ("returnKey", return_key),
+                              ("showRecordId", show_record_id)):
+            if value:
+                raise ServerError(168, f"Option {option} not supported in aggregation.")
         # a view: the query becomes stages appended to the resolved view pipeline
         stages = [{"$match": dict(filter or {})}] if filter else []
         stages += [{"$sort": sort}] if sort else []
@@ -97,7 +111,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
                 pass
             return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
-        found, presorted = read(collection, node, sort, want, hint)
+        found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
+                                                min or None, max or None)
         if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,
@@ -108,9 +123,39 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         else:
             stop = skip + limit if limit else None
             chosen = list(itertools.islice(found, skip, stop))
+        if return_key or show_record_id:
+            key_pattern = scanned_key_pattern(plan) if return_key else None
+            return [_key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
+                    for s in chosen]
         if proj is None:
             return [s.raw for s in chosen]
         return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+
+
+def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
+    """The find command's own check: ``min`` and ``max`` name the same fields."""
+    if min and max and list(min) != list(max):
+        raise ServerError(51176, "min and max must have the same field names")
+
+
+def _key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_key: bool,
+                   key_pattern: Any, show_record_id: bool) -> bytes:
+    """``returnKey``: the document's key in the scanned index (``{}`` for a
+    collection scan); ``showRecordId``: ``$recordId`` appended to the result."""
+    doc: dict = {}
+    if return_key:
+        if key_pattern is not None:
+            for i, path in enumerate(key_pattern.paths):
+                pairs, _, _ = key_pattern.field_values(stored.doc, i)
+                value = pairs[0][1]
+                doc[path] = None if value is MISSING else value
+    elif proj is not None:
+        doc = proj.apply(decode_shadow(stored.raw), query=node)
+    else:
+        doc = decode_shadow(stored.raw)
+    if show_record_id:
+        doc["$recordId"] = Int64(stored.record_id)
+    return bson.encode(doc, codec_options=ENGINE_CODEC)
 
 
 def _run_view(server: Server, db: str, resolved: tuple[str, list], stages: list,
@@ -310,6 +355,10 @@ class _CompiledUpdate:
 def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: bool = True,
            let: Mapping | None = None, bypass_validation: bool = False) -> dict:
     """The ``update`` command: ``{"n", "nModified", "upserted"?, "writeErrors"?}``."""
+    for statement in updates:
+        if isinstance(statement.get("u"), list):
+            # parsed with the command: a bad stage fails the whole command
+            lite_parse(statement["u"])
     n = n_modified = 0
     upserted: list[dict] = []
     errors: list[dict] = []
@@ -376,10 +425,15 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
 
 
 def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
-           ordered: bool = True) -> dict:
-    """The ``delete`` command: ``{"n", "writeErrors"?}``; ``limit`` 1 deletes one."""
+           ordered: bool = True, let: Mapping | None = None) -> dict:
+    """The ``delete`` command: ``{"n", "writeErrors"?}``; ``limit`` 1 deletes one.
+    ``let`` (the command's) defines variables every statement's filter may use."""
     n = 0
     errors: list[dict] = []
+    try:
+        let = evaluate_let(let)
+    except ServerError as exc:
+        return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
     with server.lock:
         for index, statement in enumerate(deletes):
             try:
@@ -387,8 +441,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 if limit not in (0, 1):
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
-                node = _compile_query(statement.get("q") or {},
-                                      evaluate_let(statement.get("let")), server, db, coll)
+                node = _compile_query(statement.get("q") or {}, let, server, db, coll)
                 views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
                 if collection is None:

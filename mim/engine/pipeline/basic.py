@@ -332,3 +332,9 @@ def compile_redact(arg: Any, ctx: Any):
 
 
 __all__ = ["_set_path"]
+
+
+@pipeline_stage("$listSearchIndexes")
+def compile_list_search_indexes(arg: Any, ctx: Any):
+    """Atlas Search lives outside mongod: a 7.0 server refuses the stage."""
+    raise ServerError(6047401, "$listSearchIndexes stage is only allowed on MongoDB Atlas")

@@ -147,6 +147,9 @@ def compile_merge(arg: Any, ctx: Any):
             raise ServerError(51183, "Cannot find index to verify that join fields will be "
                                      "unique")
         for doc in docs:
+            if on_fields == ["_id"] and "_id" not in doc:
+                # the manual: a result without _id gets one generated (default 'on' only)
+                doc = {"_id": ObjectId(), **doc}
             values = []
             for field, parts in zip(on_fields, on_parts):
                 value = path_value(doc, parts)

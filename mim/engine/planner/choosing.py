@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..index.keys import FULL, HIGH, LOW, Interval, hashed_key
+from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
 from ..languages.sorting import parse_sort_spec
+from ..values.errors import ServerError
 from ..values.order import sort_key
 from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
                      leaf_constraint, normalise_intervals)
@@ -218,7 +219,7 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
         if not _usable(index, nodes, by_path, excludes_missing):
             continue
         direction = _sort_direction(index, fields, sort)
-        scan = IndexScan(index, fields, direction or 1)
+        scan = IndexScan(index, fields, direction or index.pattern.signs[0])
         scan.provides_sort = bool(direction)
         plans.append(scan)
     return plans
@@ -298,14 +299,67 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
     found = _field_intervals(index, by_path)
     fields = found[0] if found is not None else [[FULL]]
     direction = _sort_direction(index, found[0] if found else None, sort)
-    scan = IndexScan(index, fields, direction or 1)
+    scan = IndexScan(index, fields, direction or index.pattern.signs[0])
     scan.provides_sort = bool(direction)
     return scan
 
 
+def planner_error(coll: "CollectionData", code: int, message: str) -> ServerError:
+    """A planning failure in the server's words (``getExecutorFind`` wraps them)."""
+    return ServerError(code, f"error processing query: ns={coll.full_name} planner returned "
+                             f"error :: caused by :: {message}")
+
+
+def _bound_key(index: Any, bound: Mapping[str, Any]) -> tuple:
+    """A ``min``/``max`` document as an entry key of ``index`` (field names dropped)."""
+    pattern = index.pattern
+    key = []
+    for i, value in enumerate(bound.values()):
+        field_key = hashed_key(value) if pattern.hashed[i] else sort_key(value)
+        key.append(Descending(field_key) if pattern.flipped[i] else field_key)
+    return tuple(key)
+
+
+def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
+                 max_spec: Mapping | None) -> Plan:
+    """The scan of the hinted index from ``min`` (inclusive) to ``max`` (exclusive),
+    in the index's order, as the server's planner builds it for ``min``/``max``."""
+    if hint is None:
+        raise planner_error(coll, 51173, "When using min()/max() a hint of which index to use "
+                                         "must be provided")
+    spec = coll.indexes.resolve_hint(hint)
+    if spec["name"] == "$natural":
+        raise planner_error(coll, 291, "min and max are incompatible with $natural")
+    index = coll.indexes.by_name(spec["name"])
+    paths = list(index.pattern.paths)
+    for bound in (min_spec, max_spec):
+        if bound and list(bound) != paths:
+            raise planner_error(coll, 51174, "The index chosen is not compatible with min/max")
+    forward = index.pattern.signs[0]
+    low = _bound_key(index, min_spec) if min_spec else None
+    high = _bound_key(index, max_spec) if max_spec else None
+    if low is not None and high is not None and (low >= high if forward > 0 else low <= high):
+        raise planner_error(coll, 51175, "The value provided for min() does not come before "
+                                         "the value provided for max() in the hinted index")
+    # entries are stored in the first field's ascending order: for a descending first
+    # field the index's order is the entries' reverse, and [min, max) is (max, min]
+    if forward > 0:
+        start = (low,) if low is not None else (LOW,)
+        stop = (high,) if high is not None else (HIGH,)
+    else:
+        start = (high, HIGH) if high is not None else (LOW,)
+        stop = (low, HIGH) if low is not None else (HIGH,)
+    scan = IndexScan(index, [[FULL]], forward)
+    scan.ranges = [(start, stop)]
+    return scan
+
+
 def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
-              hint: Any = None) -> PlannedQuery | None:
+              hint: Any = None, min_spec: Mapping | None = None,
+              max_spec: Mapping | None = None) -> PlannedQuery | None:
     """The plan for a ``find`` (None: no index could help, scan as usual)."""
+    if min_spec or max_spec:
+        return PlannedQuery(coll, node, plan_min_max(coll, hint, min_spec, max_spec))
     if hint is None and not coll.indexes.has_secondary() and not _uses_id_index(node, sort):
         return None
     sort_fields = parse_sort_spec(sort) if sort else []

@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from bson.regex import Regex
 
+from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
 from ..values.deadline import checked
 from ..values.order import sort_key
 from .choosing import plan_find
-from .plans import CollScan, PlannedQuery
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "matching", "candidates", "read_snapshot"]
+__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates"]
 
 
 def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
@@ -112,8 +113,32 @@ def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 
     """The documents matching ``node`` for a query, planned once: the matches and
     whether they already come in ``sort`` order (``want``: how many the caller
     keeps, 0 for all, so a sort-providing index can stop early)."""
-    planned = plan_find(coll, node, sort, want, hint)
+    found, presorted, _ = read_with_plan(coll, node, sort, want, hint)
+    return found, presorted
+
+
+def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
+                   hint: Any = None, min_spec: Any = None, max_spec: Any = None) \
+        -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
+    """:func:`read`, with ``min``/``max`` bounds on the hinted index, also giving
+    the plan that produced the documents (None: scanned without one)."""
+    planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec)
     if planned is not None:
-        return checked(planned.documents()), planned.sorted
+        return checked(planned.documents()), planned.sorted, planned.plan
     matches = node.matches
-    return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False
+    if _id_lookup_keys(node) is not None:
+        plan: Plan | None = IdLookup([])  # the _id_ index answers the points
+    else:
+        plan = None
+    return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
+
+
+def scanned_key_pattern(plan: Plan | None) -> Any:
+    """The key pattern of the index a plan scans (None: a collection scan)."""
+    while isinstance(plan, OrPlan) and plan.children:
+        plan = plan.children[0]
+    if isinstance(plan, IdLookup):
+        return KeyPattern({"_id": 1})
+    if isinstance(plan, IndexScan):
+        return plan.index.pattern
+    return None

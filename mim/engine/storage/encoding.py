@@ -40,9 +40,10 @@ class StoredDocument:
 
     __slots__ = ("raw", "doc", "record_id")
 
-    def __init__(self, raw: bytes, doc: dict) -> None:
+    def __init__(self, raw: bytes, doc: dict, record_id: int = 0) -> None:
         self.raw = raw
         self.doc = doc
-        #: the insertion number its collection gave it (natural order; what a
-        #: tailable cursor remembers as its position), kept across updates
-        self.record_id = 0
+        #: the storage engine's RecordId: 1, 2, … in insertion order per
+        #: collection, kept across updates, never reused — what ``showRecordId``
+        #: reports and what a tailable cursor remembers as its position
+        self.record_id = record_id

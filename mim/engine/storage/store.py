@@ -98,8 +98,7 @@ class CollectionData:
             raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
-        stored = StoredDocument(raw, doc)
-        stored.record_id = self.next_record_id
+        stored = StoredDocument(raw, doc, self.next_record_id)
         indexes = self.indexes
         indexes.check_insert(stored, key)
         documents[key] = stored
@@ -132,8 +131,7 @@ class CollectionData:
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
-        new = StoredDocument(raw, doc)
-        new.record_id = old.record_id
+        new = StoredDocument(raw, doc, old.record_id)
         self.indexes.check_replace(old, new)
         self.indexes.remove(old)
         self.documents[key] = new

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..languages.matcher.nodes import MatchNode
-from ..pipeline import PipelineContext, compile_pipeline
+from ..pipeline import STAGES, UNSUPPORTED_STAGES, PipelineContext, compile_pipeline
 from ..values.errors import ServerError
 from ..values.render import render
 from .numeric import identical
@@ -52,6 +52,21 @@ class PipelineUpdate(CompiledUpdate):
             doc.clear()
             doc["_id"] = id_value
             doc.update(items)
+
+
+def lite_parse(stages: list) -> None:
+    """What the server checks of an update pipeline when it parses the command (its
+    ``LiteParsedPipeline``): objects of one known stage each.  Failing here fails
+    the whole command, not one statement."""
+    for spec in stages:
+        if not isinstance(spec, Mapping):
+            raise ServerError(14, "Each element of the 'pipeline' array must be an object")
+        if len(spec) != 1:
+            raise ServerError(40323, "A pipeline stage specification object must contain "
+                                     "exactly one field.")
+        name = next(iter(spec))
+        if name not in STAGES and name not in UNSUPPORTED_STAGES:
+            raise ServerError(40324, f"Unrecognized pipeline stage name: '{name}'")
 
 
 def compile_pipeline_update(stages: list, variables: Mapping[str, Any]) -> PipelineUpdate:

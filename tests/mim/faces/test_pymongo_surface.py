@@ -1,0 +1,100 @@
+"""mim's MongoClient, Database, Collection and Cursor have every public attribute
+pymongo's have, of the same kind (property or method), and properties hold values
+of pymongo's types (``options`` is pymongo's ``ClientOptions``)."""
+
+from __future__ import annotations
+
+import inspect
+
+import pymongo
+import pytest
+from pymongo.client_options import ClientOptions
+from pymongo.errors import OperationFailure
+from pymongo.synchronous import collection, command_cursor, cursor, database
+
+import mim
+from mim.engine.storage.store import Server
+
+PAIRS = [(pymongo.MongoClient, mim.MongoClient), (database.Database, mim.database.Database),
+         (collection.Collection, mim.collection.Collection), (cursor.Cursor, mim.cursor.Cursor),
+         (command_cursor.CommandCursor, mim.cursor.CommandCursor)]
+#: a face's own classes stand in for pymongo's
+EQUIVALENT = {pymongo.MongoClient: mim.MongoClient, database.Database: mim.database.Database,
+              collection.Collection: mim.collection.Collection}
+
+
+def kind(attribute) -> str:
+    if isinstance(attribute, property):
+        return "property"
+    return "method" if callable(attribute) else type(attribute).__name__
+
+
+@pytest.mark.parametrize("theirs, ours", PAIRS, ids=lambda c: c.__name__)
+def test_every_public_attribute_exists_with_the_same_kind(theirs, ours):
+    for name in dir(theirs):
+        if name.startswith("_"):
+            continue
+        assert hasattr(ours, name), f"{ours.__name__}.{name} is missing"
+        assert kind(inspect.getattr_static(ours, name)) == \
+            kind(inspect.getattr_static(theirs, name)), f"{ours.__name__}.{name}"
+
+
+def _instances(client):
+    db = client.surface
+    coll = db.c
+    return {pymongo.MongoClient: client, database.Database: db, collection.Collection: coll,
+            cursor.Cursor: coll.find()}
+
+
+def test_property_values_have_pymongo_types():
+    ours = _instances(mim.MongoClient(server=Server()))
+    with mim.serve(port=0) as server:
+        client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000)
+        try:
+            client.admin.command("ping")  # connected: the monitor has seen the server
+            theirs = _instances(client)
+            wrong = []
+            for cls, instance in theirs.items():
+                for name in dir(cls):
+                    if name.startswith("_") or not isinstance(
+                            inspect.getattr_static(cls, name), property):
+                        continue
+                    if cls is pymongo.MongoClient and name in ("topology_description",):
+                        continue  # depends on the monitor's progress
+                    expected = type(getattr(instance, name))
+                    got = type(getattr(ours[cls], name))
+                    if got is not EQUIVALENT.get(expected, expected):
+                        wrong.append((cls.__name__, name, expected, got))
+            assert wrong == []
+        finally:
+            client.close()
+
+
+def test_client_options_are_pymongos():
+    client = mim.MongoClient("mongodb://localhost/?maxPoolSize=7&readPreference=secondary"
+                             "&w=2&appname=app", server=Server(), tz_aware=True)
+    options = client.options
+    assert isinstance(options, ClientOptions)
+    assert options.pool_options.max_pool_size == 7
+    assert options.read_preference.mongos_mode == "secondary"
+    assert options.write_concern.document == {"w": 2}
+    assert options.codec_options.tz_aware is True
+    assert options.pool_options.metadata["application"] == {"name": "app"}
+    assert client.read_preference == options.read_preference
+
+
+def test_search_index_helpers_answer_as_a_7_0_community_server(coll):
+    coll.insert_one({})
+    with pytest.raises(OperationFailure) as info:
+        coll.create_search_index({"definition": {"mappings": {"dynamic": True}}})
+    assert info.value.code == 59
+    with pytest.raises(OperationFailure) as info:
+        list(coll.list_search_indexes())
+    assert info.value.code == 6047401
+
+
+def test_max_scan_is_refused_by_7_0(coll):
+    coll.insert_one({})
+    with pytest.raises(OperationFailure) as info:
+        list(coll.find().max_scan(5))
+    assert info.value.code == 40415
