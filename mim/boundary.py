@@ -157,7 +157,7 @@ def fail_point(client: Any, name: str) -> Failure | None:
     ``name``: a closed
     connection raised as pymongo's network error (AutoReconnect); else None or
     what to do (the error to answer, a ``writeConcernError`` to add)."""
-    failure = fail_command(client._server, name, client.options.get("appname"))
+    failure = fail_command(client._server, name, client.options.pool_options.appname)
     if failure is None:
         return None
     if failure.close_connection:
@@ -178,7 +178,7 @@ def fail_read(client: Any, name: str) -> None:
             return
         except (ConnectionFailure, OperationFailure) as exc:
             retryable = isinstance(exc, ConnectionFailure) or exc.code in _RETRYABLE_ERROR_CODES
-            if attempt == 2 or not retryable or not client.options.get("retryreads", True):
+            if attempt == 2 or not retryable or not client.options.retry_reads:
                 raise
 
 
