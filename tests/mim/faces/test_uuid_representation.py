@@ -44,8 +44,13 @@ def make_client(request):
                 clients.append(pymongo.MongoClient(uri, **kwargs))
                 return clients[-1]
             yield make
-    for client in clients:
-        client.close()
+            _close(clients)  # while the server still runs: pymongo ends its sessions on close
+    _close(clients)
+
+
+def _close(clients: list) -> None:
+    while clients:
+        clients.pop().close()
 
 
 def stored(client) -> Binary:
