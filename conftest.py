@@ -17,9 +17,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 #: sizes of the stress and fuzz suite, by profile
 FUZZ_PROFILES = {
     "short": {"threads": 4, "ops_per_thread": 300, "fuzz_cases": 40, "garbage_messages": 60,
-              "restore_cycles": 1, "writer_seconds": 0.5},
+              "restore_cycles": 1, "writer_seconds": 0.5, "kill_runs": 3},
     "long": {"threads": 8, "ops_per_thread": 2500, "fuzz_cases": 600, "garbage_messages": 1000,
-             "restore_cycles": 4, "writer_seconds": 2.0},
+             "restore_cycles": 4, "writer_seconds": 2.0, "kill_runs": 30},
 }
 _FIGURES = pytest.StashKey[dict]()
 

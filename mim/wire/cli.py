@@ -4,7 +4,15 @@
                         [--networkMessageCompressors zstd,zlib,snappy]
                         [--tlsCertificateKeyFile PEM [--tlsCAFile PEM]]
                         [--logpath FILE [--logappend]] [--quiet] [-v…]
+                        [--dbpath DIR [--journalCommitInterval MS]]
                         [--dump-on-exit PATH] [--restore PATH] [--debug]
+    python -m mim compact --dbpath DIR
+
+With ``--dbpath`` the data lives in DIR and survives restarts (and crashes):
+a snapshot plus a journal, ``fsync``-ed before each reply unless
+``--journalCommitInterval`` asks for a group commit every N ms (see
+:mod:`mim.engine.ops.durable`).  ``mim compact`` folds DIR's journal into a new
+snapshot while no server has it open.
 
 Binds 127.0.0.1 unless ``--host`` says otherwise (``--host 0.0.0.0`` to
 listen on every interface; without ``--auth`` that is warned about).  SIGINT
@@ -36,6 +44,7 @@ from pymongo.uri_parser import parse_uri
 from .. import __version__, tools
 from ..engine.commands import BUILD_INFO
 from ..engine.ops.command_line import command_line_of
+from ..engine.ops.durable import CorruptDataFile, DataDirectoryLocked
 from ..engine.storage.log import log_of
 from ..engine.storage.store import Server
 from . import compression
@@ -102,6 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="leave connection events out of the log")
     serve.add_argument("-v", "--verbose", action="count", default=0,
                        help="log debug lines too (-vv… for more, up to 5)")
+    serve.add_argument("--dbpath", metavar="DIR",
+                       help="keep the data in DIR across restarts (a snapshot plus a "
+                            "journal, fsync-ed before every reply); default: memory only")
+    serve.add_argument("--journalCommitInterval", dest="journal_commit_interval",
+                       type=_commit_interval, metavar="MS",
+                       help="with --dbpath: commit the journal every MS milliseconds "
+                            "(1-500) instead of before every reply - faster, and a crash "
+                            "may lose the last MS ms of acknowledged writes")
     serve.add_argument("--dump-on-exit", metavar="PATH",
                        help="on shutdown, write the data to PATH in mongodump's layout "
                             "(PATH/<db>/<collection>.bson + .metadata.json)")
@@ -111,7 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print mim's own diagnostics (every connection, protocol "
                             "details) to stderr")
     _add_tool_parsers(commands)
+    compact = commands.add_parser(
+        "compact", help="fold a data directory's journal into a new snapshot",
+        description="Rewrite a --dbpath directory as one snapshot and an empty journal "
+                    "(the server must not be running on it).")
+    compact.add_argument("--dbpath", metavar="DIR", required=True,
+                         help="the data directory")
     return parser
+
+
+def _commit_interval(text: str) -> int:
+    value = _positive_int(text)
+    if value > 500:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 500, not {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -164,7 +194,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command in ("dump", "restore"):
         return _run_tool(args)
+    if args.command == "compact":
+        return _compact(args)
     return _serve(args)
+
+
+def _compact(args: argparse.Namespace) -> int:
+    try:
+        engine = Server(dbpath=args.dbpath)
+    except (DataDirectoryLocked, CorruptDataFile, OSError) as exc:
+        print(f"mim compact: Failed: {exc}", file=sys.stderr)
+        return 1
+    try:
+        engine.data_directory.compact()
+    finally:
+        engine.close()
+    return 0
 
 
 def _run_tool(args: argparse.Namespace) -> int:
@@ -216,7 +261,22 @@ def _open_log(args: argparse.Namespace) -> TextIO:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    engine = Server((args.host, args.port))
+    if args.journal_commit_interval is not None and args.dbpath is None:
+        log.error("--journalCommitInterval needs --dbpath")
+        return 1
+    try:
+        engine = Server((args.host, args.port), dbpath=args.dbpath,
+                        commit_interval_ms=args.journal_commit_interval)
+    except (DataDirectoryLocked, CorruptDataFile, OSError) as exc:
+        log.error("cannot open the data directory: %s", exc)
+        return 1
+    try:
+        return _serve_engine(args, engine)
+    finally:
+        engine.close()
+
+
+def _serve_engine(args: argparse.Namespace, engine: Server) -> int:
     command_line_of(engine).record(getattr(args, "argv", None))
     loaded: list[str] = []
     try:
@@ -265,7 +325,8 @@ def _serve(args: argparse.Namespace) -> int:
     # the banner comes first on stdout (scripts read the URI from it), then the log
     print(f"mim {__version__} serving on {server.uri}  (Ctrl+C to stop)", flush=True)
     server_log.write("I", "CONTROL", 4615611, "initandlisten", "MongoDB starting",
-                     {"pid": os.getpid(), "port": server.port, "dbPath": None,
+                     {"pid": os.getpid(), "port": server.port,
+                      "dbPath": os.path.abspath(args.dbpath) if args.dbpath else None,
                       "architecture": "64-bit", "host": args.host})
     server_log.write("I", "CONTROL", 23403, "initandlisten", "Build Info",
                      {"buildInfo": {"version": BUILD_INFO["version"], "gitVersion": "mim",
@@ -316,6 +377,10 @@ def _dump_on_exit(engine: Server, path: str) -> int:
 def _options(args: argparse.Namespace) -> dict[str, Any]:
     """The command line as mongod's "Options set by command line" shows it."""
     shown: dict[str, Any] = {"net": {"bindIp": args.host, "port": args.port}}
+    if args.dbpath:
+        shown["storage"] = {"dbPath": args.dbpath}
+        if args.journal_commit_interval is not None:
+            shown["storage"]["journal"] = {"commitIntervalMs": args.journal_commit_interval}
     if args.auth:
         shown["security"] = {"authorization": "enabled"}
     if args.tlsCertificateKeyFile:

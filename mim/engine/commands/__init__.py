@@ -22,6 +22,7 @@ from typing import Any
 
 import bson
 
+from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
@@ -81,3 +82,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         log.exception("command %r failed", name)
         raise ServerError(1, f"mim internal error in {name!r}: {type(exc).__name__}: "
                              f"{exc}") from None
+    finally:
+        directory = server.data_directory
+        if directory is not None:
+            # the command's writes reach the journal (fsync-ed) before its reply
+            directory.command_done()

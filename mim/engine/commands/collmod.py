@@ -201,7 +201,9 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
             coll.set_option("changeStreamPreAndPostImages", {"enabled": pre_post["enabled"]})
         if validation:
             settings = {**coll.options, **validation}
-            coll.validator = build_validator(settings)
-            coll.options.update(validation)
+            validator = build_validator(settings)
+            for option, value in validation.items():
+                coll.set_option(option, value)  # one ``modify`` event each
+            coll.validator = validator
     reply["ok"] = 1.0
     return reply

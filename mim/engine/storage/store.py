@@ -29,7 +29,7 @@ from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
-           "capped_max_documents", "UNLIMITED_CAPPED_DOCUMENTS"]
+           "capped_max_documents", "UNLIMITED_CAPPED_DOCUMENTS", "install_data_directory"]
 
 class IndexMaintainer(Protocol):
     """What storage asks of a collection's indexes on every write.
@@ -259,12 +259,32 @@ def install_ttl_pass(expire: "Callable[[Server, Any], int]") -> None:
     _ttl_pass = expire
 
 
+def _no_data_directory(server: "Server", path: str, commit_interval_ms: int | None) -> Any:
+    raise RuntimeError("durable data directories need mim.engine.ops.durable")
+
+
+_open_data_directory: "Callable[..., Any]" = _no_data_directory
+
+
+def install_data_directory(opener: "Callable[..., Any]") -> None:
+    """Install what opens a durable data directory (:mod:`mim.engine.ops.durable`)."""
+    global _open_data_directory
+    _open_data_directory = opener
+
+
 class Server:
     """One in-memory MongoDB server: what a ``mongod`` holds, shared by every
-    client that connects to the same address."""
+    client that connects to the same address.
+
+    With ``dbpath`` the data outlives the process: the server recovers from the
+    directory's snapshot and journal and journals every write there (see
+    :mod:`mim.engine.ops.durable`); ``commit_interval_ms`` trades the ``fsync``
+    before every reply for a group commit every N ms.  :meth:`close` releases
+    the directory."""
 
     def __init__(self, address: tuple[str, int] | None = None,
-                 ttl_interval: float = 60.0) -> None:
+                 ttl_interval: float = 60.0, *, dbpath: str | None = None,
+                 commit_interval_ms: int | None = None) -> None:
         self.address = address
         self.lock = threading.RLock()
         self.databases: dict[str, DatabaseData] = {}
@@ -272,6 +292,18 @@ class Server:
         self.listeners: list[Listener] = []
         #: seconds between TTL monitor passes (MongoDB's ttlMonitorSleepSecs)
         self.ttl_interval = ttl_interval
+        #: the durable data directory (None: in memory only)
+        self.data_directory: Any = None
+        if dbpath is not None:
+            self.data_directory = _open_data_directory(self, dbpath, commit_interval_ms)
+        elif commit_interval_ms is not None:
+            raise ValueError("commit_interval_ms needs a dbpath")
+
+    def close(self) -> None:
+        """Commit and release the data directory (nothing to do in memory)."""
+        directory, self.data_directory = self.data_directory, None
+        if directory is not None:
+            directory.close()
 
     def expire_ttl(self, now: Any = None) -> int:
         """Run one TTL monitor pass now (``now``: a datetime or epoch seconds):
