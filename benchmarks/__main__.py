@@ -32,6 +32,7 @@ FULL = [
     ("benchmarks.bench_odm", ["--objects", "10000"]),
     ("benchmarks.bench_wire", ["--seconds", "1"]),
     ("benchmarks.bench_faces", ["--seconds", "1"]),
+    ("benchmarks.bench_durable", ["--seconds", "1"]),
 ]
 QUICK = [
     ("benchmarks.bench_core", ["--docs", "2000"]),
@@ -40,6 +41,7 @@ QUICK = [
     ("benchmarks.bench_odm", ["--objects", "2000", "--repeat", "1"]),
     ("benchmarks.bench_wire", ["--seconds", "0.5"]),
     ("benchmarks.bench_faces", ["--seconds", "0.3"]),
+    ("benchmarks.bench_durable", ["--seconds", "0.3"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
 WITH_PEERS = {"benchmarks.bench_core", "benchmarks.bench_indexes", "benchmarks.bench_aggregate"}

@@ -174,6 +174,7 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
             user.custom_data = custom_data
         if roles is not None:
             user.roles = roles
+        store.save(user)
     return {"ok": 1.0}
 
 
@@ -213,6 +214,7 @@ def _change_roles(server: Server, db: str, cmd: Mapping, name: str, grant: bool)
             user.roles = user.roles + [r for r in dict.fromkeys(roles) if r not in user.roles]
         else:
             user.roles = [r for r in user.roles if r not in roles]
+        store.save(user)
     return {"ok": 1.0}
 
 

@@ -22,8 +22,10 @@ class PerServer(Generic[T]):
     ``PerServer``), so it lives and dies with the server, and the common case — it
     exists already — is one dict read on the hot path of every operation."""
 
-    def __init__(self, factory: Callable[[], T]) -> None:
+    def __init__(self, factory: Callable[..., T], with_server: bool = False) -> None:
         self._factory = factory
+        #: the factory is called with the server (state that reads the server's data)
+        self._with_server = with_server
         self._lock = threading.Lock()
 
     def __call__(self, server: Any) -> T:
@@ -36,5 +38,6 @@ class PerServer(Generic[T]):
             attached = server.__dict__.setdefault("_attached", {})
             instance = attached.get(self)
             if instance is None:
-                instance = attached[self] = self._factory()
+                instance = attached[self] = (self._factory(server) if self._with_server
+                                             else self._factory())
             return instance

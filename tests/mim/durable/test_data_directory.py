@@ -355,3 +355,29 @@ def test_failed_writes_leave_nothing_in_the_journal(data_dir):
         assert list(_client(again).db.c.find()) == [{"_id": 1}]
     finally:
         again.close()
+
+
+def test_users_live_in_admin_system_users_and_survive_a_restart(data_dir):
+    server = _reopen(data_dir)
+    client = _client(server)
+    client.admin.command("createUser", "ada", pwd="lovelace", roles=["root"])
+    client.shop.command("createUser", "bob", pwd="builder", roles=["read"],
+                        customData={"team": 7})
+    client.shop.command("grantRolesToUser", "bob", roles=["readWrite"])
+    stored = client.admin["system.users"].find_one({"_id": "shop.bob"})
+    assert stored["user"] == "bob" and stored["db"] == "shop"
+    assert stored["roles"] == [{"role": "read", "db": "shop"}, {"role": "readWrite", "db": "shop"}]
+    assert "builder" not in repr(stored)  # salted SCRAM keys only
+    assert set(stored["credentials"]) == {"SCRAM-SHA-1", "SCRAM-SHA-256"}
+    server.close()
+
+    again = _reopen(data_dir)
+    try:
+        info = _client(again).shop.command("usersInfo", "bob")["users"]
+        assert [(u["user"], u["customData"]) for u in info] == [("bob", {"team": 7})]
+        assert {r["role"] for r in info[0]["roles"]} == {"read", "readWrite"}
+        names = [u["user"] for u in
+                 _client(again).admin.command("usersInfo", {"forAllDBs": True})["users"]]
+        assert names == ["ada", "bob"]
+    finally:
+        again.close()

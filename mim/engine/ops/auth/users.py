@@ -1,23 +1,27 @@
-"""Each engine's users: what mongod keeps in ``admin.system.users``.
+"""Each engine's users, kept where mongod keeps them: ``admin.system.users``.
 
 A user is named ``user@db`` (the database it was created in is its
 authentication database); it holds SCRAM credentials for the mechanisms it was
 created with (never the password), its roles (``{role, db}``) and optional
-``customData``.  The store is per :class:`~mim.engine.store.Server`, shared
-by every face of that engine.
+``customData``.  Users are documents of ``admin.system.users`` in mongod's
+shape (``_id: "<db>.<user>"``), written through storage's one write path, so a
+durable data directory keeps them and a dump of ``admin`` carries them.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
 from bson.binary import Binary
 
 from ...storage.attached import PerServer
+from ...storage.encoding import decode_shadow
+from ...storage.store import CollectionData, Server
 from .scram import MECHANISMS, make_credentials
 
 __all__ = ["User", "UserStore", "users_of"]
@@ -61,32 +65,78 @@ class User:
         doc["mechanisms"] = self.mechanisms
         return doc
 
+    def stored_document(self) -> dict[str, Any]:
+        """The user as ``admin.system.users`` holds it."""
+        doc: dict[str, Any] = {"_id": f"{self.db}.{self.name}", "userId": self.user_id,
+                               "user": self.name, "db": self.db,
+                               "credentials": {name: dict(value)
+                                               for name, value in self.credentials.items()},
+                               "roles": [{"role": role, "db": db} for role, db in self.roles]}
+        if self.custom_data is not None:
+            doc["customData"] = self.custom_data
+        return doc
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> "User":
+        return cls(doc["user"], doc["db"], {k: dict(v) for k, v in doc["credentials"].items()},
+                   [(r["role"], r["db"]) for r in doc.get("roles", [])],
+                   doc.get("customData"), doc["userId"])
+
 
 class UserStore:
-    """The users of one engine, by ``(db, name)``; thread-safe."""
+    """The users of one engine (``admin.system.users``), by ``(db, name)``.
 
-    def __init__(self) -> None:
+    Users read from the store are copies: a changed user is written back with
+    :meth:`save`.  ``lock`` serialises the user commands' read-modify-write."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
         self.lock = threading.RLock()
-        self._users: dict[tuple[str, str], User] = {}
+
+    def _collection(self, create: bool = False) -> CollectionData | None:
+        return self.server.get_collection("admin", "system.users", create=create)
 
     def __len__(self) -> int:
-        return len(self._users)
+        coll = self._collection()
+        return 0 if coll is None else len(coll)
 
     def get(self, name: str, db: str) -> User | None:
-        return self._users.get((db, name))
+        with self.server.lock:
+            coll = self._collection()
+            stored = None if coll is None else coll.get(f"{db}.{name}")
+            return None if stored is None else User.from_document(decode_shadow(stored.raw))
 
-    def add(self, user: User) -> None:
-        self._users[(user.db, user.name)] = user
+    def save(self, user: User) -> None:
+        """Store ``user`` (a new one, or a changed one in place of the old)."""
+        raw = bson.encode(user.stored_document())
+        with self.server.lock:
+            coll = self._collection(create=True)
+            existing = coll.get(f"{user.db}.{user.name}")
+            if existing is None:
+                coll.insert(raw, decode_shadow(raw))
+            else:
+                coll.replace(existing, raw, decode_shadow(raw), "replace")
+
+    add = save
 
     def remove(self, name: str, db: str) -> User | None:
-        return self._users.pop((db, name), None)
+        with self.server.lock:
+            coll = self._collection()
+            stored = None if coll is None else coll.get(f"{db}.{name}")
+            if stored is None:
+                return None
+            coll.delete(stored)
+            return User.from_document(stored.doc)
 
     def in_database(self, db: str | None) -> Iterator[User]:
         """Every user of ``db`` (of every database when None), in name order."""
-        for key in sorted(self._users):
-            if db is None or key[0] == db:
-                yield self._users[key]
+        with self.server.lock:
+            coll = self._collection()
+            stored = [] if coll is None else list(coll.documents.values())
+        for entry in sorted(stored, key=lambda s: (s.doc["db"], s.doc["user"])):
+            if db is None or entry.doc["db"] == db:
+                yield User.from_document(decode_shadow(entry.raw))
 
 
 #: ``users_of(server)``: the user store of an engine server (created on first use).
-users_of: PerServer[UserStore] = PerServer(UserStore)
+users_of: PerServer[UserStore] = PerServer(UserStore, with_server=True)
