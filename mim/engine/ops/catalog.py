@@ -17,6 +17,8 @@ from bson.binary import Binary, UuidRepresentation
 from .views import lookup
 from ..storage.validation import build_validator, check_namespace, validation_options
 from ..languages.collation import check_collation
+from .timeseries import collection_infos as timeseries_infos
+from .timeseries import create_timeseries, is_timeseries, refuse_buckets
 
 __all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
@@ -42,10 +44,16 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
     if "viewOn" in options and "encryptedFields" not in options:
         create_view(server, db, name, options)
         return
-    for unsupported in ("timeseries", "clusteredIndex", "encryptedFields"):
+    if "timeseries" in options:
+        create_timeseries(server, db, name, options)
+        return
+    refuse_buckets(name)
+    if "expireAfterSeconds" in options and "clusteredIndex" not in options:
+        raise ServerError(72, "'expireAfterSeconds' is only supported on time-series "
+                              "collections or when the 'clusteredIndex' option is specified")
+    for unsupported in ("clusteredIndex", "encryptedFields"):
         if unsupported in options:
-            feature = {"timeseries": "time-series collections",
-                       "clusteredIndex": "clustered collections",
+            feature = {"clusteredIndex": "clustered collections",
                        "encryptedFields": "queryable encryption"}[unsupported]
             raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
     check_collation(options.get("collation"))
@@ -152,7 +160,13 @@ def list_collections(server: Server, db: str, filter: dict | None = None,
         database = server.get_database(db)
         if database is None:
             return []
-        infos = [collection_info(c) for c in database.collections.values()]
+        infos = []
+        for coll in database.collections.values():
+            info = collection_info(coll)
+            if is_timeseries(coll):
+                infos += timeseries_infos(coll, info["info"]["uuid"])
+            else:
+                infos.append(info)
         infos += [view.info() for view in database.views.values()]
     result = [info for info in infos if node.matches(info)]
     if name_only:

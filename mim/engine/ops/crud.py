@@ -38,6 +38,8 @@ from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
 from .text_queries import compile_query
+from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
+                         refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
 from ..update.pipeline import lite_parse
@@ -63,6 +65,8 @@ def evaluate_let(let: Mapping | None) -> dict:
 
 def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
                    coll: str) -> MatchNode:
+    if coll.startswith(BUCKETS_PREFIX):
+        refuse_buckets(coll)
     return compile_query(filter, let, server, db, coll)
 
 
@@ -264,6 +268,8 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                     raw, shadow = prepare_new_document(document)
                 if collection.validator is not None:
                     check_write(collection, shadow, bypass=bypass_validation)
+                if "timeseries" in collection.options:
+                    check_measurement(collection, shadow)
                 collection.insert(raw, shadow)
                 n += 1
             except ServerError as exc:
@@ -399,6 +405,8 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
     views.check_not_view(server, db, coll)
     collection = server.get_collection(db, coll, create=compiled.upsert)
     matched = modified = 0
+    if collection is not None and "timeseries" in collection.options:
+        check_update(collection, compiled.filter, compiled.spec, compiled.multi, compiled.upsert)
     if collection is not None:
         targets = list(matching(collection, compiled.node, compiled.hint))
         if not compiled.multi:
@@ -489,6 +497,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     with server.lock:
         views.check_not_view(server, db, coll)
         collection = server.get_collection(db, coll, create=upsert)
+        refuse_find_and_modify(collection)
         target = None
         if collection is not None:
             found = matching(collection, node, hint)
