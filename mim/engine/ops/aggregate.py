@@ -31,6 +31,7 @@ from ..values.errors import ServerError
 from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
+from .timeseries import refuse_timeseries_output
 from .views import resolve
 
 __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
@@ -61,6 +62,7 @@ class ServerCatalog:
         validate_collection_name(name, db)
         prepared = [prepare_new_document(dict(d)) for d in documents]
         target = self.server.get_collection(db, name)
+        refuse_timeseries_output(target, "$out")
         if target is not None and target.validator is not None:
             # every new document is validated before the old contents go
             for _, shadow in prepared:
@@ -87,6 +89,7 @@ class ServerCatalog:
             raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
 
     def merge_target(self, name: str, db: str | None = None) -> Any:
+        refuse_timeseries_output(self.server.get_collection(db or self.db, name), "$merge")
         return StoreTarget(self.server, db or self.db, name, self.bypass_validation)
 
     def collection_data(self, name: str) -> Any:

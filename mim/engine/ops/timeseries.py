@@ -43,7 +43,7 @@ from ..values.errors import ServerError
 from ..values.order import is_number, type_name
 
 __all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
-           "check_update", "refuse_find_and_modify", "refuse_buckets", "collection_infos",
+           "check_update", "refuse_find_and_modify", "refuse_timeseries_output", "refuse_buckets", "collection_infos",
            "hidden_index_names"]
 
 #: the namespace prefix of a time-series collection's buckets
@@ -339,6 +339,13 @@ def refuse_find_and_modify(coll: CollectionData | None) -> None:
     if is_timeseries(coll):
         raise ServerError(238, "findAndModify on a time-series collection is not supported by "
                                "mim yet")
+
+
+def refuse_timeseries_output(coll: CollectionData | None, stage: str) -> None:
+    """``$out``/``$merge`` into a time-series collection: not modelled (238)."""
+    if is_timeseries(coll):
+        raise ServerError(238, f"{stage} into a time-series collection is not supported by "
+                               f"mim yet")
 
 
 def refuse_buckets(name: str) -> None:
