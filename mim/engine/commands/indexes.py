@@ -9,7 +9,6 @@ from typing import Any
 import bson
 
 from ..ops import catalog
-from ..ops.timeseries import hidden_index_names
 from ..values.errors import ServerError
 from ..index.specs import normalise_index_spec
 from ..storage.store import ENGINE_CODEC, Server
@@ -49,8 +48,7 @@ def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
         if coll is None:
             check_not_view(server, db, name)
             raise ServerError(26, f"ns does not exist: {db}.{name}")
-        hidden = hidden_index_names(coll)
-        specs = [spec for spec in coll.indexes.list() if spec["name"] not in hidden]
+        specs = catalog.listed_indexes(coll)
     raws = [bson.encode(spec, codec_options=ENGINE_CODEC) for spec in specs]
     return cursor_reply(server, f"{db}.{name}", raws, cursor_batch_size(cmd, "listIndexes"))
 

@@ -19,6 +19,8 @@ from ..storage.validation import build_validator, check_namespace, validation_op
 from ..languages.collation import check_collation
 from .timeseries import collection_infos as timeseries_infos
 from .timeseries import create_timeseries, is_timeseries, refuse_buckets
+from .clustered import check_clustered_options, clustered_index_spec, is_clustered
+from ..index.ttl import ttl_index_created
 
 __all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
@@ -51,11 +53,11 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
     if "expireAfterSeconds" in options and "clusteredIndex" not in options:
         raise ServerError(72, "'expireAfterSeconds' is only supported on time-series "
                               "collections or when the 'clusteredIndex' option is specified")
-    for unsupported in ("clusteredIndex", "encryptedFields"):
-        if unsupported in options:
-            feature = {"clusteredIndex": "clustered collections",
-                       "encryptedFields": "queryable encryption"}[unsupported]
-            raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
+    if "encryptedFields" in options:
+        raise ServerError(238, "queryable encryption is not supported by mim yet "
+                               "('encryptedFields')")
+    if "clusteredIndex" in options:
+        options = check_clustered_options(options)
     check_collation(options.get("collation"))
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
@@ -73,6 +75,8 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
         coll = database.create_collection(name, options)
         coll.uuid = uuid.uuid4()
         coll.validator = validator
+        if "expireAfterSeconds" in options:
+            ttl_index_created(coll)
 
 
 #: the largest capped ``size`` the server accepts (``CollectionOptions``: 1 PB)
@@ -150,7 +154,24 @@ def collection_info(coll: CollectionData) -> dict:
         "info": {"readOnly": False,
                  "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)},
         "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"},
+    } if not is_clustered(coll) else {
+        # a clustered collection's _id index is its clusteredIndex: no idIndex entry
+        "name": coll.name, "type": "collection", "options": dict(coll.options),
+        "info": {"readOnly": False,
+                 "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)},
     }
+
+
+def listed_indexes(coll: CollectionData) -> list[dict]:
+    """The index specs listIndexes shows: a time-series collection has no ``_id``
+    index, a clustered collection's is its clustered index."""
+    specs = coll.indexes.list()
+    if is_timeseries(coll):
+        return [spec for spec in specs if spec["name"] != "_id_"]
+    if is_clustered(coll):
+        return [clustered_index_spec(coll) if spec["name"] == "_id_" else spec
+                for spec in specs]
+    return specs
 
 
 def list_collections(server: Server, db: str, filter: dict | None = None,

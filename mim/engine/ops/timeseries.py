@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bson.datetime_ms import DatetimeMS
+from bson.int64 import Int64
 
 from ..index.ttl import ttl_index_created
 from ..languages.collation import check_collation
@@ -43,8 +44,8 @@ from ..values.errors import ServerError
 from ..values.order import is_number, type_name
 
 __all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
-           "check_update", "refuse_find_and_modify", "refuse_timeseries_output", "refuse_buckets", "collection_infos",
-           "hidden_index_names"]
+           "check_update", "refuse_find_and_modify", "refuse_timeseries_output",
+           "check_time_series_coll_mod", "modified_timeseries", "refuse_buckets", "collection_infos"]
 
 #: the namespace prefix of a time-series collection's buckets
 BUCKETS_PREFIX = "system.buckets."
@@ -164,7 +165,7 @@ def _as_number(value: Any) -> Any:
     return float(value.to_decimal()) if hasattr(value, "to_decimal") else value
 
 
-def _expire_after(value: Any) -> int:
+def _expire_after(value: Any) -> Int64:
     if isinstance(value, bool) or not is_number(value):
         raise ServerError(14, f"BSON field 'create.expireAfterSeconds' is the wrong type "
                               f"'{type_name(value)}', expected types '[long, int, decimal, "
@@ -176,7 +177,7 @@ def _expire_after(value: Any) -> int:
     if value > _MAX_EXPIRE_AFTER_SECONDS:
         raise ServerError(_INVALID_OPTIONS, "TTL index 'expireAfterSeconds' option must be "
                                             "within an acceptable range, try a lower number")
-    return int(value)
+    return Int64(int(value))
 
 
 def create_timeseries(server: Server, db: str, name: str, options: Mapping[str, Any]) -> None:
@@ -236,9 +237,91 @@ def collection_infos(coll: CollectionData, uuid_value: Any) -> list[dict[str, An
     return [view, buckets]
 
 
-def hidden_index_names(coll: CollectionData) -> frozenset[str]:
-    """Indexes listIndexes does not show: a time-series collection has no ``_id`` index."""
-    return frozenset({"_id_"}) if is_timeseries(coll) else frozenset()
+# -- collMod ---------------------------------------------------------------------------------
+
+#: collMod options a time-series collection takes (the rest: "option not supported")
+_TIMESERIES_COLL_MOD = frozenset({"index", "expireAfterSeconds", "timeseries", "dryRun"})
+_TRANSITION = ("Invalid transition for timeseries.granularity. Can only transition from "
+               "'seconds' to 'minutes' or 'minutes' to 'hours'.")
+
+
+def check_time_series_coll_mod(coll: CollectionData, options: Mapping[str, Any]) -> None:
+    """The collMod options a (non-)time-series collection refuses (``parseCollModRequest``)."""
+    timeseries = is_timeseries(coll)
+    for option in options:
+        if option == "timeseries" and not timeseries:
+            raise _invalid("option only supported on a time-series collection: timeseries")
+        if timeseries and option not in _TIMESERIES_COLL_MOD:
+            raise _invalid(f"option not supported on a time-series collection: {option}")
+
+
+def modified_timeseries(coll: CollectionData, spec: Any) -> dict[str, Any]:
+    """``collMod``'s ``timeseries``: the collection's new settings (the same ones
+    when nothing changes), with ``isTimeseriesGranularityValidAndUnchanged``'s rules."""
+    if not isinstance(spec, Mapping):
+        raise _wrong_type("collMod.timeseries", spec, "object")
+    for field in spec:
+        if field not in ("granularity", "bucketMaxSpanSeconds", "bucketRoundingSeconds"):
+            raise ServerError(40415, f"BSON field 'collMod.timeseries.{field}' is an unknown "
+                                     f"field.")
+    target_granularity = spec.get("granularity")
+    if "granularity" in spec and target_granularity not in _GRANULARITIES:
+        if not isinstance(target_granularity, str):
+            raise _wrong_type("collMod.timeseries.granularity", target_granularity, "string")
+        raise ServerError(2, f"Enumeration value '{target_granularity}' for field "
+                             f"'collMod.timeseries.granularity' is not a valid value.")
+    asked: dict[str, int | None] = {}
+    for field in ("bucketMaxSpanSeconds", "bucketRoundingSeconds"):
+        value = spec.get(field)
+        if field in spec and (isinstance(value, bool) or not is_number(value)):
+            raise _wrong_type(f"collMod.timeseries.{field}", value, "int")
+        asked[field] = None if value is None else int(_as_number(value))
+    current = coll.options["timeseries"]
+    current_granularity = current.get("granularity")
+    current_span = current.get("bucketMaxSpanSeconds")
+    current_rounding = current.get("bucketRoundingSeconds")
+    if target_granularity is not None:
+        span, rounding = _GRANULARITIES[target_granularity]
+        if asked["bucketMaxSpanSeconds"] is not None and asked["bucketMaxSpanSeconds"] != span:
+            raise _invalid("Timeseries 'bucketMaxSpanSeconds' is not configurable to a value "
+                           "other than the default for the provided granularity")
+        if asked["bucketRoundingSeconds"] is not None and \
+                asked["bucketRoundingSeconds"] != rounding:
+            raise _invalid("Timeseries 'bucketRoundingSeconds' is not configurable to a value "
+                           "other than the default for the provided granularity")
+        if current_granularity is not None:
+            if current_granularity == target_granularity:
+                return dict(current)
+            if current_granularity == "hours" or (current_granularity == "minutes"
+                                                  and target_granularity != "hours"):
+                raise _invalid(_TRANSITION)
+    else:
+        span, rounding = asked["bucketMaxSpanSeconds"], asked["bucketRoundingSeconds"]
+        if span is None or rounding is None:
+            raise _invalid("Timeseries 'bucketMaxSpanSeconds' and 'bucketRoundingSeconds' need "
+                           "to be set alongside each other")
+    if current_span == span and (current_rounding == rounding or (
+            current_granularity is not None
+            and rounding == _GRANULARITIES[current_granularity][1])):
+        return dict(current)
+    if asked["bucketMaxSpanSeconds"] != asked["bucketRoundingSeconds"]:
+        raise _invalid("Timeseries 'bucketRoundingSeconds' needs to be equal to "
+                       "'bucketMaxSpanSeconds'")
+    if current_span is not None and current_span > span:
+        raise _invalid("Timeseries 'bucketMaxSpanSeconds' needs to be equal or greater to "
+                       "transition")
+    if current_rounding is not None and current_rounding > rounding:
+        raise _invalid("Timeseries 'bucketRoundingSeconds' needs to be equal or greater to "
+                       "transition")
+    updated: dict[str, Any] = {"timeField": current["timeField"]}
+    if "metaField" in current:
+        updated["metaField"] = current["metaField"]
+    if target_granularity is not None:
+        updated["granularity"] = target_granularity
+    else:
+        updated["bucketRoundingSeconds"] = rounding
+    updated["bucketMaxSpanSeconds"] = span
+    return updated
 
 
 # -- writes --------------------------------------------------------------------------------

@@ -155,8 +155,8 @@ def _create(server: Server, record: dict) -> None:
         database.drop_collection(name)
     coll = database.create_collection(name, record.get("options") or {})
     coll.validator = build_validator(coll.options)
-    if "timeseries" in coll.options and "expireAfterSeconds" in coll.options:
-        ttl_index_created(coll)  # the TTL monitor runs for this collection's measurements
+    if "expireAfterSeconds" in coll.options:
+        ttl_index_created(coll)  # a time-series or clustered collection's TTL
     if "nextRecordId" in record:
         coll.next_record_id = record["nextRecordId"]
 
