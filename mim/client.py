@@ -36,6 +36,7 @@ from .engine.ops import catalog
 from .engine.values.errors import ServerError
 from .engine.storage.store import Server
 from .options import OptionsCarrier
+from .runner import Runner
 from .session import check_session, end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")
@@ -199,6 +200,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         self._connect = True if connect is None else connect
         self._closed = False
         self._engine = server if server is not None else get_server(_server_key(scheme, nodes))
+        #: what every method's command document goes through (:mod:`mim.runner`)
+        self._runner = Runner(self)
 
     # -- option handling ----------------------------------------------------------
 

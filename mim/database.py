@@ -233,8 +233,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:
-        check_session(self._client, session, "aggregate", implicit=True, pipeline=pipeline)
-        return run_aggregate(self, None, pipeline, **kwargs)
+        return run_aggregate(self, None, pipeline, session=session, **kwargs)
 
     def dereference(self, dbref: DBRef, session: Any = None, comment: Any = None,
                     **kwargs: Any) -> Any:

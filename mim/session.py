@@ -47,8 +47,20 @@ try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
 except ImportError:  # pragma: no cover - older pymongo
     _BOUND_SESSION = None
 
+
+class _NoBinding:
+    """Stands for ``ClientSession.bind()``'s context variable on a pymongo without it."""
+
+    @staticmethod
+    def get() -> None:
+        return None
+
+
+#: the session ``with session.bind():`` made current (``BOUND_SESSION.get()``: it, or None)
+BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBinding()
+
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
-           "admit_session", "bulk_command", "count_bulk_requests", "server_api_fields", "start_session", "end_client_sessions"]
+           "admit_session", "bulk_command", "count_bulk_requests", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -187,18 +199,27 @@ def server_api_fields(client: Any) -> dict[str, Any]:
 def admit_session(client: Any, session: Any, command: str, write_concern: Any = None,
                   implicit: bool = False) -> None:
     """Validate ``session`` for one operation of ``client`` as pymongo does, then have
-    the server take the session fields pymongo would send with ``command``.
+    the server take the session fields pymongo would send with ``command``."""
+    fields = session_fields(client, session, command, write_concern, implicit)
+    if fields is not None:
+        engine_sessions.admit(client._server, command, fields)
+
+
+def session_fields(client: Any, session: Any, command: str, write_concern: Any = None,
+                   implicit: bool = False) -> dict[str, Any] | None:
+    """Validate ``session`` for one operation of ``client`` as pymongo does; the session
+    fields pymongo would send with ``command`` (None for an implicit session).
 
     ``None`` means the bound session (``with session.bind():``) if any, else an
     implicit one, recorded on the server only when ``implicit`` (aggregates and
     ``Database.command``, where ``$listLocalSessions`` can observe it; recording
     it for every CRUD call would cost the hot paths for nothing visible)."""
     if session is None:
-        bound = _BOUND_SESSION.get() if _BOUND_SESSION is not None else None
+        bound = BOUND_SESSION.get()
         if bound is None:
             if implicit:
                 _implicit_use(client)
-            return
+            return None
         if bound.client is not client:
             raise InvalidOperation(
                 "Only the client that created the bound session can perform operations within"
@@ -226,4 +247,4 @@ def admit_session(client: Any, session: Any, command: str, write_concern: Any = 
         fields["txnNumber"] = server_session.transaction_id
         fields["autocommit"] = False
         session._transaction.set_in_progress()
-    engine_sessions.admit(client._server, command, fields)
+    return fields

@@ -1,0 +1,135 @@
+"""The one way the in-process faces reach the engine: a command document in,
+the reply out, through the dispatcher the wire server uses
+(:func:`mim.engine.commands.run_command`).
+
+Each ``Collection``/``Database``/``MongoClient``/cursor method builds the command
+document pymongo would send and hands it to its client's :class:`Runner`, so
+argument checks and error wording live once, in :mod:`mim.engine.commands`.
+What a driver and a connection add around a command lives here: the session
+fields (``lsid``, ``txnNumber``…), the Stable API fields of a client built with
+``server_api=``, the ``failCommand`` fail point (a closed connection is pymongo's
+``AutoReconnect``), retryable reads, and the translation of a server error into
+the exception pymongo raises for that reply.
+
+The plain path — no session, no API version, no armed fail point — is decided by
+reading precomputed attributes, and the command is a plain dict that never
+touches BSON: an ``insert_one`` pays for one dispatch and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bson
+from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
+from pymongo.helpers_shared import _RETRYABLE_ERROR_CODES
+
+from .boundary import ENGINE_CODEC, command_error, raise_reply_error
+from .engine.commands import run_command
+from .engine.ops.failpoints import fail_command, fail_points_of, write_concern_error_reply
+from .engine.values.errors import ServerError
+from .session import BOUND_SESSION, server_api_fields, session_fields
+
+__all__ = ["Runner", "runner_of", "run_cursor_command"]
+
+
+class Runner:
+    """Runs the command documents of one client's in-process faces."""
+
+    __slots__ = ("client", "server", "api_fields", "app_name", "fail_points", "retry_reads")
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.server = client._engine
+        #: what pymongo adds to every command of a ``server_api=`` client ({} without)
+        self.api_fields = server_api_fields(client)
+        self.app_name = client.options.pool_options.appname
+        self.retry_reads = client.options.retry_reads
+        self.fail_points = fail_points_of(self.server)
+
+    def run(self, db: str, cmd: dict[str, Any], session: Any = None,
+            write_concern: Any = None, implicit: bool = False,
+            retryable_read: bool = False) -> dict:
+        """The reply to ``cmd`` on database ``db``; a server error raised as pymongo
+        raises it.  ``session`` is the method's ``session`` argument (None: the bound
+        session, if any); ``write_concern`` the operation's (an explicit session
+        refuses an unacknowledged one); ``implicit`` records the implicit session
+        on the server (aggregates, ``Database.command``); ``retryable_read`` retries
+        a retryable error once when the client's ``retryReads`` is on."""
+        if (session is None and not implicit and not self.api_fields
+                and not self.fail_points.armed and BOUND_SESSION.get() is None):
+            if self.client._closed:
+                raise InvalidOperation("Cannot use MongoClient after close")
+            try:
+                return run_command(self.server, db, cmd)
+            except ServerError as exc:
+                raise command_error(exc) from None
+        return self._run_checked(db, cmd, session, write_concern, implicit, retryable_read)
+
+    def _run_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
+                     implicit: bool, retryable_read: bool) -> dict:
+        """The full path: session and API fields added to ``cmd``, the fail point
+        consulted, a retryable read tried twice."""
+        if self.client._closed:
+            raise InvalidOperation("Cannot use MongoClient after close")
+        name = next(iter(cmd))
+        fields = session_fields(self.client, session, name, write_concern, implicit)
+        if fields:
+            cmd.update(fields)
+        if self.api_fields:
+            cmd.update(self.api_fields)
+        attempts = 2 if retryable_read and self.retry_reads else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._run_once(db, cmd, name)
+            except (ConnectionFailure, OperationFailure) as exc:
+                retryable = (isinstance(exc, ConnectionFailure)
+                             or exc.code in _RETRYABLE_ERROR_CODES)
+                if attempt == attempts or not retryable:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_once(self, db: str, cmd: dict[str, Any], name: str) -> dict:
+        failure = None
+        if self.fail_points.armed:
+            failure = fail_command(self.server, name, self.app_name)
+            if failure is not None:
+                if failure.close_connection:
+                    host, port = self.client.address or ("localhost", 27017)
+                    raise AutoReconnect(f"{host}:{port}: connection closed")
+                if failure.error is not None:
+                    raise_reply_error(failure.error)
+        try:
+            reply = run_command(self.server, db, cmd)
+        except ServerError as exc:
+            raise command_error(exc) from None
+        if failure is not None:
+            reply = write_concern_error_reply(reply, failure)
+        return reply
+
+
+def runner_of(client: Any) -> Runner:
+    """``client``'s runner (made on first use: subclasses may skip ``__init__``)."""
+    runner = client.__dict__.get("_runner")
+    if runner is None:
+        runner = client.__dict__["_runner"] = Runner(client)
+    return runner
+
+
+
+def run_cursor_command(runner: Runner, db: str, cmd: dict[str, Any], session: Any = None,
+                       implicit: bool = False) -> list[bytes]:
+    """Run a cursor-returning command and every ``getMore`` it needs; the documents'
+    bytes, in order."""
+    reply = runner.run(db, cmd, session, implicit=implicit, retryable_read=True)
+    if "cursor" not in reply:  # an explain: the reply is the one document
+        reply.pop("ok", None)
+        return [bson.encode(reply, codec_options=ENGINE_CODEC)]
+    cursor = reply["cursor"]
+    raws = [document.raw for document in cursor["firstBatch"]]
+    collection = cursor["ns"].split(".", 1)[1]
+    while cursor["id"]:
+        cursor = runner.run(db, {"getMore": cursor["id"], "collection": collection},
+                            session)["cursor"]
+        raws.extend(document.raw for document in cursor["nextBatch"])
+    return raws
