@@ -60,3 +60,37 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
                               implicit=True)
     return CommandCursor(database.get_collection(collection) if collection else None,
                          raws, options)
+
+
+def change_stream_pipeline(pipeline: Any = None, full_document: Any = None,
+                           resume_after: Any = None, start_at_operation_time: Any = None,
+                           start_after: Any = None, full_document_before_change: Any = None,
+                           show_expanded_events: Any = None,
+                           all_changes_for_cluster: bool = False) -> list[Any]:
+    """The pipeline pymongo's ``watch`` sends: its ``$changeStream`` stage (the options
+    given, in the server's names) ahead of the caller's stages."""
+    options = {"fullDocument": full_document, "resumeAfter": resume_after,
+               "startAtOperationTime": start_at_operation_time, "startAfter": start_after,
+               "fullDocumentBeforeChange": full_document_before_change,
+               "showExpandedEvents": show_expanded_events,
+               "allChangesForCluster": all_changes_for_cluster or None}
+    stage = {key: value for key, value in options.items() if value is not None}
+    if pipeline is not None:
+        common.validate_list("pipeline", pipeline)
+    return [{"$changeStream": stage}, *(pipeline or [])]
+
+
+def watch(database: "Database", collection: str | None, pipeline: Any = None,
+          max_await_time_ms: Any = None, batch_size: Any = None, collation: Any = None,
+          session: Any = None, comment: Any = None, all_changes_for_cluster: bool = False,
+          **options: Any) -> CommandCursor:
+    """``watch`` on a collection, database or client: the aggregate pymongo sends
+    (the server decides whether it can open the change stream)."""
+    kwargs: dict[str, Any] = {}
+    for key, value in (("maxAwaitTimeMS", max_await_time_ms), ("batchSize", batch_size),
+                       ("collation", collation), ("comment", comment)):
+        if value is not None:
+            kwargs[key] = value
+    stages = change_stream_pipeline(pipeline, all_changes_for_cluster=all_changes_for_cluster,
+                                    **options)
+    return run_aggregate(database, collection, stages, session=session, **kwargs)

@@ -28,15 +28,14 @@ from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from .boundary import raise_server_error
 from .cursor import CommandCursor
 from .database import Database
 from .engine.commands import hello_reply
 from .engine.ops import catalog
-from .engine.values.errors import ServerError
 from .engine.storage.store import Server
 from .options import OptionsCarrier
 from .runner import Runner
+from .aggregation import watch
 from .session import check_session, end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")
@@ -411,9 +410,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         transactions: their first operation fails with code 20)."""
         return start_session(self, causal_consistency, default_transaction_options, snapshot)
 
-    def watch(self, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
-                                            "(planned with the change-streams issue)"))
+    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return watch(self.admin, None, pipeline, *args, all_changes_for_cluster=True, **kwargs)
 
     def bulk_write(self, models: Sequence[Any], session: Any = None, ordered: bool = True,
                    verbose_results: bool = False, bypass_document_validation: bool | None = None,

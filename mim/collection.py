@@ -26,9 +26,9 @@ from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCurso
 from .engine.ops import catalog
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
-from .session import bulk_command, check_session, count_bulk_requests
+from .session import check_session
 from .bulk import BulkWriter
-from .aggregation import run_aggregate
+from .aggregation import run_aggregate, watch
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
 
 if TYPE_CHECKING:
@@ -508,12 +508,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    bypass_document_validation: bool | None = None, session: Any = None,
                    comment: Any = None, let: Any = None) -> Any:
         common.validate_list("requests", requests)
-        check_session(self._database.client, session, bulk_command(requests), self._write_concern,
-                      operations=0)
-        count_bulk_requests(self._database.client._engine, requests)
-        return BulkWriter(self, ordered, let=let,
-                          bypass_validation=bool(bypass_document_validation)
-                          ).execute(list(requests))
+        return BulkWriter(self, ordered, let=let, bypass_validation=bypass_document_validation,
+                          session=session, comment=comment).execute(list(requests))
 
     # -- aggregation --------------------------------------------------------------
 
@@ -532,9 +528,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         cursor = self.aggregate(pipeline, session=session, comment=comment, **kwargs)
         return RawBatchCommandCursor(cursor, batch_size)
 
-    def watch(self, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
-                                            "(planned with the change-streams issue)"))
+    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return watch(self._database, self._name, pipeline, *args, **kwargs)
 
     # -- indexes ------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from .engine.ops.failpoints import write_concern_error_reply
 from .engine.values.errors import ServerError
 from .options import OptionsCarrier
 from .session import admit_session, check_session, server_api_fields
-from .aggregation import run_aggregate
+from .aggregation import run_aggregate, watch
 
 if TYPE_CHECKING:
     from .client import MongoClient
@@ -263,6 +263,5 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
             raise CollectionInvalid(f"{name} invalid: {result!r}")
         return result
 
-    def watch(self, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
-                                            "(planned with the change-streams issue)"))
+    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return watch(self, None, pipeline, *args, **kwargs)

@@ -60,7 +60,7 @@ class _NoBinding:
 BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBinding()
 
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
-           "admit_session", "bulk_command", "count_bulk_requests", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
+           "admit_session", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -131,23 +131,6 @@ def end_client_sessions(client: Any) -> None:
     if pool:
         ids = pool.pop_all()
         engine_sessions.registry(client._engine).end(s["id"] for s in ids)
-
-
-_BULK_COMMANDS = {"InsertOne": "insert", "DeleteOne": "delete", "DeleteMany": "delete"}
-
-
-def bulk_command(requests: Any) -> str:
-    """The command a ``bulk_write`` sends first (insert, update or delete)."""
-    for request in requests:
-        return _BULK_COMMANDS.get(type(request).__name__, "update")
-    return "insert"
-
-
-def count_bulk_requests(server: Any, requests: Any) -> None:
-    """Count a ``bulk_write`` in ``opcounters``: one insert, update or delete per request."""
-    counters = opcounters_of(server)
-    for request in requests:
-        counters.count(counter_of_command(_BULK_COMMANDS.get(type(request).__name__, "update")))
 
 
 def _implicit_use(client: Any) -> None:
