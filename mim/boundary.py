@@ -25,6 +25,10 @@ from .engine.ops.failpoints import Failure, fail_command
 from .engine.values.errors import ServerError
 from .engine.storage.store import ENGINE_CODEC
 
+#: the C codec's entry points behind ``bson.encode``/``bson.decode`` (None without the C extension)
+_bson_to_dict = getattr(bson, "_bson_to_dict", None)
+_dict_to_bson = getattr(bson, "_dict_to_bson", None)
+
 __all__ = ["to_engine", "encode", "decode", "command_error", "raise_server_error",
            "raise_write_errors", "too_deep_to_decode"]
 
@@ -60,6 +64,8 @@ def encode(value: Any, codec_options: CodecOptions) -> bytes:
     """``bson.encode``, except that a value too deep for the encoder's recursion
     is the server's depth error (15 Overflow), never a RecursionError."""
     try:
+        if _dict_to_bson is not None and type(codec_options) is CodecOptions:
+            return _dict_to_bson(value, False, codec_options)  # bson.encode minus its check
         return bson.encode(value, codec_options=codec_options)
     except RecursionError:
         raise_server_error(_TOO_DEEP)
@@ -113,7 +119,6 @@ def _plain_copy(value: Any, depth: int) -> Any:
     return _NOT_PLAIN
 
 
-_bson_to_dict = getattr(bson, "_bson_to_dict", None)
 
 
 def decode(raw: bytes, codec_options: CodecOptions) -> Any:

@@ -187,7 +187,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         """Run ``cmd`` (built as pymongo builds it) on this collection's database
         through the client's runner; a write carries the collection's write concern
         as pymongo sends it (none when it is the server's default)."""
-        if write and not self._write_concern.is_server_default:
+        if write and not self._default_write:
             cmd["writeConcern"] = self._write_concern.document
         return self._database._client._runner.run(
             self._database._name, cmd, session, self._write_concern if write else None,
@@ -212,13 +212,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if bypass_document_validation is not None or comment is not None:
             _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
                              comment=comment)
-        write_concern = self._write_concern
-        if write_concern.is_server_default:  # the hot path: the runner, nothing else
+        if self._default_write:  # the hot path: the runner, nothing else
             reply = self._database._client._runner.run(self._database._name, cmd, session)
         else:
             reply = self._command(cmd, session, write=True)
-        if not write_concern.acknowledged:
-            return InsertOneResult(document.get("_id"), False)
+            if not self._write_concern.acknowledged:
+                return InsertOneResult(document.get("_id"), False)
         if "writeErrors" in reply or "writeConcernError" in reply:
             raise_write_errors(reply)
         return InsertOneResult(document.get("_id"), True)

@@ -9,6 +9,7 @@ that are decoded one at a time with the collection's codec options.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -103,6 +104,14 @@ def validate_filter(filter: Any) -> None:
     if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
         raise TypeError("filter must be an instance of dict, bson.son.SON, or any other type "
                         "that inherits from collections.Mapping")
+
+
+def _kill_cursor(runner: Any, db: str, collection: str, cursor_id: int) -> None:
+    """``killCursors`` for one cursor; a finaliser's errors go nowhere."""
+    try:
+        runner.run(db, {"killCursors": collection, "cursors": [Int64(cursor_id)]})
+    except Exception:  # noqa: BLE001 - a closed client, a dropped collection: nothing to do
+        pass
 
 
 class Cursor(Generic[_DocumentType]):
@@ -317,7 +326,7 @@ class Cursor(Generic[_DocumentType]):
         other = object.__new__(type(self))
         state = {k: v for k, v in self.__dict__.items()
                  if k not in ("_buffer", "_retrieved", "_killed", "_started",
-                              "_server_cursor_id")}
+                              "_server_cursor_id", "_finalizer")}
         if deepcopy:
             state = copy.deepcopy(state, {id(self._collection): self._collection,
                                           id(self._session): self._session})
@@ -350,21 +359,30 @@ class Cursor(Generic[_DocumentType]):
 
     def _close_server_cursor(self) -> None:
         """``killCursors`` for an open server cursor (what pymongo sends on close)."""
-        cursor_id, self._server_cursor_id = self._server_cursor_id, 0
+        cursor_id = self._server_cursor_id
+        self._forget_server_cursor()
         if cursor_id:
             coll = self._collection
-            coll.database.client._runner.run(
-                coll.database.name, {"killCursors": coll.name, "cursors": [Int64(cursor_id)]})
+            _kill_cursor(coll.database.client._runner, coll.database.name, coll.name,
+                         cursor_id)
 
     _kill_server_cursor = _close_server_cursor
 
-    def __del__(self) -> None:
-        # pymongo kills a cursor left open when it is collected; so does mim
-        if getattr(self, "_server_cursor_id", 0):
-            try:
-                self._close_server_cursor()
-            except Exception:  # noqa: BLE001 - nothing may escape a finaliser
-                pass
+    def _forget_server_cursor(self) -> None:
+        """The server no longer has the cursor (an error ended it): nothing to kill."""
+        self._server_cursor_id = 0
+        finalizer = self.__dict__.pop("_finalizer", None)
+        if finalizer is not None:
+            finalizer.detach()
+
+    def _keep_server_cursor(self, cursor_id: int) -> None:
+        """Remember an open server cursor; as pymongo does, one left open when this
+        cursor is collected is killed (a finaliser, made only when one is open)."""
+        self._server_cursor_id = cursor_id
+        if cursor_id and "_finalizer" not in self.__dict__:
+            coll = self._collection
+            self._finalizer = weakref.finalize(self, _kill_cursor, coll.database.client._runner,
+                                               coll.database.name, coll.name, cursor_id)
 
     @property
     def _namespace(self) -> str:
@@ -451,8 +469,9 @@ class Cursor(Generic[_DocumentType]):
                                              self._session, retryable_read=True)
         cursor = reply["cursor"]
         self._buffer = deque([document.raw for document in cursor["firstBatch"]])
-        self._server_cursor_id = cursor["id"]
         self._started = True
+        if cursor["id"]:
+            self._keep_server_cursor(cursor["id"])
 
     def _get_more(self) -> None:
         """One ``getMore`` (an awaitData cursor's may wait ``max_await_time_ms``)."""
@@ -467,7 +486,7 @@ class Cursor(Generic[_DocumentType]):
         try:
             reply = coll.database.client._runner.run(coll.database.name, cmd, self._session)
         except OperationFailure as exc:
-            self._server_cursor_id = 0
+            self._forget_server_cursor()
             if self._cursor_type & CursorType.TAILABLE and exc.code in _CURSOR_CLOSED_ERRORS:
                 # pymongo's own tailable cursor takes these (a capped collection
                 # rolling over it, most likely) as the cursor's end, not an error
@@ -475,7 +494,8 @@ class Cursor(Generic[_DocumentType]):
                 return
             raise
         cursor = reply["cursor"]
-        self._server_cursor_id = cursor["id"]
+        if not cursor["id"]:
+            self._forget_server_cursor()  # exhausted: nothing left to kill
         assert self._buffer is not None
         self._buffer.extend(document.raw for document in cursor["nextBatch"])
 
