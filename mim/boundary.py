@@ -29,7 +29,7 @@ from .engine.storage.store import ENGINE_CODEC
 _bson_to_dict = getattr(bson, "_bson_to_dict", None)
 _dict_to_bson = getattr(bson, "_dict_to_bson", None)
 
-__all__ = ["to_engine", "encode", "decode", "command_error", "raise_server_error",
+__all__ = ["to_engine", "engine_value", "encode", "decode", "command_error", "raise_server_error",
            "raise_write_errors", "too_deep_to_decode"]
 
 
@@ -48,6 +48,15 @@ def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
         if not too_deep_to_decode(exc):
             raise
         raise_server_error(_TOO_DEEP)
+
+
+def engine_value(value: Any, codec_options: CodecOptions) -> Any:
+    """One argument (not None) in the engine's values: :func:`to_engine` for a
+    single value, without building a keyword dict."""
+    copied = _plain_copy(value, 1)
+    if copied is not _NOT_PLAIN:
+        return copied
+    return to_engine(codec_options, v=value)["v"]
 
 
 def too_deep_to_decode(exc: Exception) -> bool:

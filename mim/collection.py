@@ -286,9 +286,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise TypeError("array_filters must be a list")
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
+        if collation is not None:
+            collation = validate_collation_or_none(collation)
+        if sort is not None:
+            sort = SON(index_list(sort))
         values = self._engine(q=filter, u=update, arrayFilters=array_filters, hint=hint,
-                              collation=validate_collation_or_none(collation),
-                              sort=SON(index_list(sort)) if sort is not None else None)
+                              collation=collation, sort=sort)
         statement = {"q": values.get("q", {}), "u": values.get("u"), "multi": multi,
                      "upsert": upsert}
         for key in ("arrayFilters", "hint", "collation", "sort"):
@@ -300,7 +303,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                     upsert: bool = False, bypass_document_validation: bool | None = None,
                     collation: Any = None, hint: Any = None, session: Any = None,
                     let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         common.validate_ok_for_replace(replacement)
         return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
                             let=let, collation=collation, sort=sort,
@@ -311,7 +315,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    bypass_document_validation: bool | None = None, collation: Any = None,
                    array_filters: Any = None, hint: Any = None, session: Any = None,
                    let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
@@ -323,7 +328,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                     array_filters: Any = None, bypass_document_validation: bool | None = None,
                     collation: Any = None, hint: Any = None, session: Any = None,
                     let: Any = None, comment: Any = None) -> UpdateResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
         return self._update(filter, update, multi=True, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
@@ -338,8 +344,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         """One ``deletes`` statement as pymongo builds it, in the engine's values."""
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
-        values = self._engine(q=filter, hint=hint,
-                              collation=validate_collation_or_none(collation))
+        if collation is not None:
+            collation = validate_collation_or_none(collation)
+        values = self._engine(q=filter, hint=hint, collation=collation)
         statement = {"q": values.get("q", {}), "limit": limit}
         for key in ("hint", "collation"):
             if key in values:
@@ -348,7 +355,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _delete(self, filter: Any, limit: int, hint: Any, collation: Any,
                 let: Any, session: Any, comment: Any) -> DeleteResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         statement = self._delete_statement(filter, limit, hint, collation)
         if let is not None:
             common.validate_is_mapping("let", let)
@@ -391,7 +399,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                         comment: Any = None, **kwargs: Any) -> int:
         """The aggregate pymongo sends (``$match``, ``$skip``, ``$limit``, then a
         ``$group`` counting), its one result's ``n``."""
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         pipeline: list[dict[str, Any]] = [{"$match": filter}]
         if "skip" in kwargs:
             pipeline.append({"$skip": kwargs.pop("skip")})
@@ -418,7 +427,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                  comment: Any = None, hint: Any = None, **kwargs: Any) -> list:
         if not isinstance(key, str):
             raise TypeError(f"key must be an instance of str, not {type(key)}")
-        if filter is not None:
+        if filter is not None and type(filter) is not dict:
             common.validate_is_mapping("filter", filter)
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
@@ -442,7 +451,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                          **kwargs: Any) -> Any:
         """The ``findAndModify`` command as pymongo builds it (its keyword arguments
         merged in), the ``value`` of its reply."""
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         if not isinstance(return_document, bool):
             raise ValueError("return_document must be ReturnDocument.BEFORE or "
                              "ReturnDocument.AFTER")

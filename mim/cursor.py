@@ -20,7 +20,7 @@ from pymongo import CursorType
 from pymongo.collation import validate_collation_or_none
 from pymongo.errors import InvalidOperation, OperationFailure
 
-from .boundary import decode, raise_server_error, to_engine
+from .boundary import decode, engine_value, raise_server_error, to_engine
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
 from .session import check_session
@@ -127,14 +127,15 @@ class Cursor(Generic[_DocumentType]):
                  show_record_id: bool | None = None, snapshot: bool | None = None,
                  comment: Any = None, session: Any = None, allow_disk_use: bool | None = None,
                  let: Mapping[str, Any] | None = None) -> None:
-        validate_filter(filter)
-        if not isinstance(skip, int) or isinstance(skip, bool):
+        if filter is not None and type(filter) is not dict:
+            validate_filter(filter)
+        if type(skip) is not int and (not isinstance(skip, int) or isinstance(skip, bool)):
             raise TypeError("skip must be an instance of int")
-        if not isinstance(limit, int) or isinstance(limit, bool):
+        if type(limit) is not int and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError("limit must be an instance of int")
         if skip < 0:
             raise ValueError("skip must be >= 0")
-        if not isinstance(batch_size, int):
+        if type(batch_size) is not int and not isinstance(batch_size, int):
             raise TypeError("batch_size must be an integer")
         if batch_size < 0:
             raise ValueError("batch_size must be >= 0")
@@ -226,9 +227,10 @@ class Cursor(Generic[_DocumentType]):
         return self
 
     def limit(self, limit: int) -> "Cursor[_DocumentType]":
-        if not isinstance(limit, int) or isinstance(limit, bool):
+        if type(limit) is not int and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError("limit must be an integer")
-        self._check_okay_to_chain()
+        if self._started:
+            self._check_okay_to_chain()
         self._limit = limit
         return self
 
@@ -425,7 +427,8 @@ class Cursor(Generic[_DocumentType]):
 
     def _find_command(self) -> dict[str, Any]:
         """The ``find`` command document pymongo's ``_gen_find_command`` builds."""
-        cmd: dict[str, Any] = {"find": self._collection.name}
+        coll = self._collection
+        cmd: dict[str, Any] = {"find": coll._name}
         filter = self._filter
         if type(filter) is dict and len(filter) == 1 and "_id" in filter and \
                 self._projection is None and self._sort is None and self._hint is None \
@@ -433,8 +436,7 @@ class Cursor(Generic[_DocumentType]):
                 and self._return_key is None and self._show_record_id is None \
                 and not self._max_scan:
             # the point lookup (find_one by _id): only the filter crosses
-            copied = to_engine(self._collection.codec_options, filter=filter)
-            cmd["filter"] = copied.get("filter", {})
+            cmd["filter"] = engine_value(filter, coll._codec_options)
         else:
             arguments = self._engine_arguments()
             if "filter" not in arguments and "$query" not in self._filter:

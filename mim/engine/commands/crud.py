@@ -27,7 +27,9 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     flt = given.get("filter")
     projection = given.get("projection")
     skip = non_negative(cmd, "skip", "find") if "skip" in cmd else 0
-    limit = non_negative(cmd, "limit", "find") if "limit" in cmd else 0
+    limit = cmd.get("limit", 0)
+    if type(limit) is not int or limit < 0:  # anything but a plain count: checked
+        limit = non_negative(cmd, "limit", "find")
     size = batch_size(cmd, "find") if "batchSize" in cmd else None
     sort = given.get("sort")
     let = given.get("let")
@@ -84,8 +86,10 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "update")
     reply = crud.update(server, db, name, statements(cmd, "updates", "update"),
-                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"),
-                        bypass_validation=bypass_validation(cmd, "update"))
+                        bool(cmd.get("ordered", True)),
+                        optional(cmd, "let", dict, "object") if "let" in cmd else None,
+                        bypass_validation="bypassDocumentValidation" in cmd
+                        and bypass_validation(cmd, "update"))
     reply["ok"] = 1.0
     return reply
 
@@ -94,7 +98,8 @@ def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "delete")
     reply = crud.delete(server, db, name, statements(cmd, "deletes", "delete"),
-                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"))
+                        bool(cmd.get("ordered", True)),
+                        optional(cmd, "let", dict, "object") if "let" in cmd else None)
     reply["ok"] = 1.0
     return reply
 
