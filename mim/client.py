@@ -31,12 +31,12 @@ from pymongo.write_concern import WriteConcern
 from .cursor import CommandCursor
 from .database import Database
 from .engine.commands import hello_reply
-from .engine.ops import catalog
 from .engine.storage.store import Server
+from .boundary import ENGINE_CODEC, to_engine
 from .options import OptionsCarrier
 from .runner import Runner
 from .aggregation import watch
-from .session import check_session, end_client_sessions, start_session
+from .session import end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -381,9 +381,11 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
 
     def list_databases(self, session: Any = None, comment: Any = None,
                        **kwargs: Any) -> CommandCursor:
-        check_session(self, session, "listDatabases")
-        reply = catalog.list_databases(self._server, bool(kwargs.get("nameOnly", False)))
-        raws = [bson.encode(d) for d in reply["databases"]]
+        cmd: dict[str, Any] = {"listDatabases": 1}
+        cmd.update(to_engine(self._codec_options, o=kwargs, comment=comment))
+        cmd.update(cmd.pop("o", {}))
+        reply = self._runner.run("admin", cmd, session)
+        raws = [bson.encode(d, codec_options=ENGINE_CODEC) for d in reply["databases"]]
         return CommandCursor(None, raws, self._codec_options)
 
     def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
@@ -397,8 +399,12 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         if not isinstance(name, str):
             raise TypeError(f"name_or_database must be an instance of str or a Database, "
                             f"not {type(name)}")
-        check_session(self, session, "dropDatabase", self._write_concern)
-        self._server.drop_database(name)
+        cmd: dict[str, Any] = {"dropDatabase": 1}
+        if comment is not None:
+            cmd["comment"] = comment
+        if not self._default_write:
+            cmd["writeConcern"] = self._write_concern.document
+        self._runner.run(self[name].name, cmd, session, self._write_concern)
 
     def server_info(self, session: Any = None) -> dict:
         return self.admin.command("buildinfo", session=session)

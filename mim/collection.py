@@ -19,14 +19,10 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import (ENGINE_CODEC, decode, encode, raise_server_error, raise_write_errors,
-                       to_engine)
+from .boundary import ENGINE_CODEC, decode, encode, raise_write_errors, to_engine
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
-from .engine.ops import catalog
-from .engine.values.errors import ServerError
 from .options import OptionsCarrier
-from .session import check_session
 from .bulk import BulkWriter
 from .aggregation import run_aggregate, watch
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
@@ -80,7 +76,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                           write_concern or database.write_concern,
                           read_concern or database.read_concern)
         if create or kwargs:
-            self._create(kwargs)
+            self._create(kwargs, session)
 
     # -- identity --------------------------------------------------------------------
 
@@ -172,15 +168,16 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _acknowledged(self) -> bool:
         return self._write_concern.acknowledged
 
-    def _create(self, options: Mapping[str, Any]) -> None:
+    def _create(self, options: Mapping[str, Any], session: Any = None) -> None:
+        """The ``create`` command pymongo sends (``size`` as a double, as it does)."""
         opts = dict(options)
-        if "collation" in opts and hasattr(opts["collation"], "document"):
-            opts["collation"] = opts["collation"].document
-        try:
-            catalog.create_collection(self._server, self._database.name, self._name,
-                                      self._engine(o=opts).get("o", {}))
-        except ServerError as exc:
-            raise_server_error(exc)
+        if "collation" in opts:
+            opts["collation"] = validate_collation_or_none(opts["collation"])
+        if "size" in opts:
+            opts["size"] = float(opts["size"])
+        cmd: dict[str, Any] = {"create": self._name}
+        cmd.update(self._engine(o=opts).get("o", {}))
+        self._command(cmd, session, write=True)
 
     def _command(self, cmd: dict[str, Any], session: Any = None, write: bool = False,
                  retryable_read: bool = False) -> dict:
@@ -544,26 +541,23 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def create_index(self, keys: Any, session: Any = None, comment: Any = None,
                      **kwargs: Any) -> str:
-        check_session(self._database.client, session, "createIndexes")
         # as pymongo: these two are command options, the rest describe the index
         options = {key: kwargs.pop(key) for key in ("maxTimeMS", "commitQuorum")
                    if key in kwargs}
-        return create_indexes(self, [index_model(keys, **kwargs)], **options)[0]
+        return create_indexes(self, [index_model(keys, **kwargs)], session, comment,
+                              **options)[0]
 
     def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
                        **kwargs: Any) -> list[str]:
         common.validate_list("indexes", indexes)
-        check_session(self._database.client, session, "createIndexes")
-        return create_indexes(self, indexes, **kwargs)
+        return create_indexes(self, indexes, session, comment, **kwargs)
 
     def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
                    **kwargs: Any) -> None:
-        check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, index_or_name, **kwargs)
+        drop_index(self, index_or_name, session, comment, **kwargs)
 
     def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
-        check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, "*", **kwargs)
+        drop_index(self, "*", session, comment, **kwargs)
 
     # -- Atlas Search indexes: a 7.0 community server has none of these commands ----
 
@@ -597,8 +591,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                               comment=comment, **kwargs)
 
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
-        check_session(self._database.client, session, "listIndexes")
-        return list_indexes(self)
+        return list_indexes(self, session, comment)
 
     def index_information(self, session: Any = None, comment: Any = None) -> dict:
         info = {}
@@ -615,17 +608,16 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     # -- collection management ---------------------------------------------------
 
     def options(self, session: Any = None, comment: Any = None) -> dict:
-        check_session(self._database.client, session, "listCollections")
-        with self._server.lock:
-            coll = self._server.get_collection(self._database.name, self._name)
-            if coll is None:
-                return {}
-            options = dict(coll.options)
-        raw = bson.encode({"o": options})
-        return bson.decode(raw, self._codec_options)["o"]
+        """The collection's ``options`` from ``listCollections``, as pymongo reads them."""
+        for info in self._database.list_collections(session=session, comment=comment,
+                                                     filter={"name": self._name}):
+            options = info.get("options", {})
+            options.pop("create", None)
+            return options
+        return {}
 
     def drop(self, session: Any = None, comment: Any = None, encrypted_fields: Any = None) -> None:
-        self._database.drop_collection(self._name, session)
+        self._database.drop_collection(self._name, session, comment, encrypted_fields)
 
     def rename(self, new_name: str, session: Any = None, comment: Any = None,
                **kwargs: Any) -> dict:
@@ -637,11 +629,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise InvalidName("collection names must not start or end with '.'")
         if "$" in new_name and not new_name.startswith("oplog.$main"):
             raise InvalidName("collection names must not contain '$'")
-        check_session(self._database.client, session, "renameCollection", self._write_concern)
-        try:
-            catalog.rename_collection(self._server, self.full_name,
-                                      f"{self._database.name}.{new_name}",
-                                      bool(kwargs.get("dropTarget", False)))
-        except ServerError as exc:
-            raise_server_error(exc)
-        return {"ok": 1.0}
+        cmd: dict[str, Any] = {"renameCollection": self.full_name,
+                               "to": f"{self._database.name}.{new_name}"}
+        cmd.update(self._engine(o=kwargs).get("o", {}))
+        if comment is not None:
+            cmd["comment"] = comment
+        if not self._default_write:
+            cmd["writeConcern"] = self._write_concern.document
+        return self._database._client._runner.run("admin", cmd, session, self._write_concern)
+

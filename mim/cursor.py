@@ -23,7 +23,6 @@ from pymongo.errors import InvalidOperation, OperationFailure
 from .boundary import decode, engine_value, raise_server_error, to_engine
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
-from .session import check_session
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -570,9 +569,7 @@ class Cursor(Generic[_DocumentType]):
         return self._collection.distinct(key, self._filter, session=self._session)
 
     def explain(self) -> dict:
-        coll = self._collection
-        check_session(coll.database.client, self._session, "explain")
-        return coll._explain_find(self)
+        return self._collection._explain_find(self)
 
     def __repr__(self) -> str:
         return f"<mim.cursor.Cursor object at {id(self):#x}>"

@@ -49,14 +49,16 @@ class Runner:
 
     def run(self, db: str, cmd: dict[str, Any], session: Any = None,
             write_concern: Any = None, implicit: bool = False,
-            retryable_read: bool = False) -> dict:
+            retryable_read: bool = False, unchecked: bool = False) -> dict:
         """The reply to ``cmd`` on database ``db``; a server error raised as pymongo
         raises it.  ``session`` is the method's ``session`` argument (None: the bound
         session, if any); ``write_concern`` the operation's (an explicit session
         refuses an unacknowledged one); ``implicit`` records the implicit session
         on the server (aggregates, ``Database.command``); ``retryable_read`` retries
-        a retryable error once when the client's ``retryReads`` is on."""
-        if (session is None and not implicit and not self.api_fields
+        a retryable error once when the client's ``retryReads`` is on; ``unchecked``
+        returns an error reply (``ok: 0``) instead of raising it (``Database.command``
+        leaves the checking to pymongo's own ``_check_command_response``)."""
+        if (session is None and not implicit and not unchecked and not self.api_fields
                 and not self.fail_points.armed and BOUND_SESSION.get() is None):
             if self.client._closed:
                 raise InvalidOperation("Cannot use MongoClient after close")
@@ -64,10 +66,11 @@ class Runner:
                 return run_command(self.server, db, cmd)
             except ServerError as exc:
                 raise command_error(exc) from None
-        return self._run_checked(db, cmd, session, write_concern, implicit, retryable_read)
+        return self._run_checked(db, cmd, session, write_concern, implicit, retryable_read,
+                                 unchecked)
 
     def _run_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
-                     implicit: bool, retryable_read: bool) -> dict:
+                     implicit: bool, retryable_read: bool, unchecked: bool = False) -> dict:
         """The full path: session and API fields added to ``cmd``, the fail point
         consulted, a retryable read tried twice."""
         if self.client._closed:
@@ -81,7 +84,7 @@ class Runner:
         attempts = 2 if retryable_read and self.retry_reads else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._run_once(db, cmd, name)
+                return self._run_once(db, cmd, name, unchecked)
             except (ConnectionFailure, OperationFailure) as exc:
                 retryable = (isinstance(exc, ConnectionFailure)
                              or exc.code in _RETRYABLE_ERROR_CODES)
@@ -89,7 +92,7 @@ class Runner:
                     raise
         raise AssertionError("unreachable")
 
-    def _run_once(self, db: str, cmd: dict[str, Any], name: str) -> dict:
+    def _run_once(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         failure = None
         if self.fail_points.armed:
             failure = fail_command(self.server, name, self.app_name)
@@ -98,10 +101,14 @@ class Runner:
                     host, port = self.client.address or ("localhost", 27017)
                     raise AutoReconnect(f"{host}:{port}: connection closed")
                 if failure.error is not None:
+                    if unchecked:
+                        return failure.error.details
                     raise_reply_error(failure.error)
         try:
             reply = run_command(self.server, db, cmd)
         except ServerError as exc:
+            if unchecked:
+                return exc.details
             raise command_error(exc) from None
         if failure is not None:
             reply = write_concern_error_reply(reply, failure)

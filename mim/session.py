@@ -17,9 +17,8 @@ a server goes to mim's engine instead, with the fields pymongo would send
 * a standalone gossips no ``$clusterTime`` and no ``operationTime``, so
   ``cluster_time`` and ``operation_time`` stay None unless advanced by hand.
 
-:func:`check_session` is the one call each public method of ``Collection``,
-``Database``, ``Cursor`` and ``MongoClient`` makes with its ``session``
-argument (and the name of the command pymongo would send); it validates the
+:func:`session_fields` is what the client's runner (:mod:`mim.runner`) asks for
+each command a method sends with its ``session`` argument; it validates the
 session as pymongo does ("Can only use session with the MongoClient that
 started it", "Cannot use ended session", ...).  Server sessions are pooled per
 client as pymongo pools them (an ended session's lsid is reused by the next
@@ -36,11 +35,7 @@ from pymongo.client_session import SessionOptions, TransactionOptions
 from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool
 from pymongo.errors import ConfigurationError, InvalidOperation
 
-from .boundary import raise_server_error
-from .engine.commands.api_version import check_api_parameters
 from .engine.ops import sessions as engine_sessions
-from .engine.ops.opcounters import counter_of_command, opcounters_of
-from .engine.values.errors import ServerError
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
     from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION
@@ -59,8 +54,7 @@ class _NoBinding:
 #: the session ``with session.bind():`` made current (``BOUND_SESSION.get()``: it, or None)
 BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBinding()
 
-__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
-           "admit_session", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
+__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -144,27 +138,6 @@ def _implicit_use(client: Any) -> None:
         pool.return_server_session(server_session)
 
 
-def check_session(client: Any, session: Any, command: str, write_concern: Any = None,
-                  implicit: bool = False, pipeline: Any = None, operations: int = 1) -> None:
-    """:func:`admit_session` and the client's Stable API (``server_api=``), their server
-    errors raised as pymongo raises a command's; then count the operation in the
-    server's ``opcounters`` as mongod counts the command pymongo would send
-    (``operations``: documents of an insert, statements of an update or delete)."""
-    try:
-        api_fields = server_api_fields(client)
-        if api_fields:
-            check_api_parameters(command, {**api_fields, "pipeline": pipeline})
-        admit_session(client, session, command, write_concern, implicit)
-    except ServerError as exc:
-        raise_server_error(exc)
-    if command not in _COUNTED_BY_RUN_COMMAND:
-        opcounters_of(client._engine).count(counter_of_command(command), operations)
-
-
-#: in-process operations carried out by ``run_command``, which counts them itself
-_COUNTED_BY_RUN_COMMAND = frozenset({"dropIndexes", "listIndexes"})
-
-
 def server_api_fields(client: Any) -> dict[str, Any]:
     """The API parameters pymongo adds to each command of a client built with
     ``server_api=ServerApi(...)`` (none without one)."""
@@ -177,15 +150,6 @@ def server_api_fields(client: Any) -> dict[str, Any]:
     if server_api.deprecation_errors is not None:
         fields["apiDeprecationErrors"] = server_api.deprecation_errors
     return fields
-
-
-def admit_session(client: Any, session: Any, command: str, write_concern: Any = None,
-                  implicit: bool = False) -> None:
-    """Validate ``session`` for one operation of ``client`` as pymongo does, then have
-    the server take the session fields pymongo would send with ``command``."""
-    fields = session_fields(client, session, command, write_concern, implicit)
-    if fields is not None:
-        engine_sessions.admit(client._server, command, fields)
 
 
 def session_fields(client: Any, session: Any, command: str, write_concern: Any = None,
