@@ -15,13 +15,11 @@ import bson
 from bson.codec_options import CodecOptions
 from bson.errors import InvalidBSON
 from bson.objectid import ObjectId
-from pymongo.errors import (AutoReconnect, ConnectionFailure, CursorNotFound, DuplicateKeyError, ExecutionTimeout,
-                            OperationFailure, WriteError)
-from pymongo.helpers_shared import (_RETRYABLE_ERROR_CODES, _check_command_response,
-                                    _raise_write_concern_error)
+from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout, OperationFailure,
+                            WriteError)
+from pymongo.helpers_shared import _check_command_response, _raise_write_concern_error
 
 from .engine.commands.diagnostics import MAX_WIRE_VERSION
-from .engine.ops.failpoints import Failure, fail_command
 from .engine.values.errors import ServerError
 from .engine.storage.store import ENGINE_CODEC
 
@@ -166,36 +164,6 @@ def raise_write_errors(reply: Mapping[str, Any]) -> None:
     raise WriteError(error.get("errmsg"), error.get("code"), error)
 
 
-def fail_point(client: Any, name: str) -> Failure | None:
-    """The in-process face's evaluation of the failCommand fail point for command
-    ``name``: a closed
-    connection raised as pymongo's network error (AutoReconnect); else None or
-    what to do (the error to answer, a ``writeConcernError`` to add)."""
-    failure = fail_command(client._server, name, client.options.pool_options.appname)
-    if failure is None:
-        return None
-    if failure.close_connection:
-        host, port = client.address or ("localhost", 27017)
-        raise AutoReconnect(f"{host}:{port}: connection closed")
-    return failure
-
-
-def fail_read(client: Any, name: str) -> None:
-    """The fail point before a read, with pymongo's retryable read around it: a
-    network error or a retryable code (``_RETRYABLE_ERROR_CODES``) is tried once
-    more when ``retryReads`` is on (the default)."""
-    for attempt in (1, 2):
-        try:
-            failure = fail_point(client, name)
-            if failure is not None and failure.error is not None:
-                raise_reply_error(failure.error)
-            return
-        except (ConnectionFailure, OperationFailure) as exc:
-            retryable = isinstance(exc, ConnectionFailure) or exc.code in _RETRYABLE_ERROR_CODES
-            if attempt == 2 or not retryable or not client.options.retry_reads:
-                raise
-
-
 def raise_reply_error(error: ServerError) -> NoReturn:
     """Raise an error reply as pymongo's own ``_check_command_response`` reads it
     (``NotPrimaryError`` for a not-primary or shutdown code…)."""
@@ -203,4 +171,4 @@ def raise_reply_error(error: ServerError) -> NoReturn:
     raise command_error(error)
 
 
-__all__ += ["ENGINE_CODEC", "command_error", "fail_point", "fail_read", "raise_reply_error"]
+__all__ += ["ENGINE_CODEC", "command_error", "raise_reply_error"]

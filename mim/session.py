@@ -33,7 +33,7 @@ from typing import Any
 from pymongo.client_session import ClientSession as _PyMongoClientSession
 from pymongo.client_session import SessionOptions, TransactionOptions
 from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool
-from pymongo.errors import ConfigurationError, InvalidOperation
+from pymongo.errors import ConfigurationError, InvalidOperation, PyMongoError
 
 from .engine.ops import sessions as engine_sessions
 
@@ -124,18 +124,22 @@ def end_client_sessions(client: Any) -> None:
     pool = client.__dict__.get("_mim_session_pool")
     if pool:
         ids = pool.pop_all()
-        engine_sessions.registry(client._engine).end(s["id"] for s in ids)
+        # pymongo's endSessions, through the runner (the client is not closed yet);
+        # as pymongo does, a failure to end them is ignored
+        try:
+            client._runner.run("admin", {"endSessions": ids})
+        except PyMongoError:
+            pass
 
 
-def _implicit_use(client: Any) -> None:
-    """An implicit session lent for one command: its lsid is recorded by the server."""
+def _implicit_use(client: Any) -> dict[str, Any]:
+    """An implicit session lent for one command: the ``lsid`` it sends (the server
+    records it)."""
     pool = _pool(client)
     server_session = pool.get_server_session(engine_sessions.TIMEOUT_MINUTES)
-    try:
-        engine_sessions.registry(client._server).vivify(server_session.session_id["id"])
-        server_session.last_use = time.monotonic()
-    finally:
-        pool.return_server_session(server_session)
+    server_session.last_use = time.monotonic()
+    pool.return_server_session(server_session)
+    return {"lsid": server_session.session_id}
 
 
 def server_api_fields(client: Any) -> dict[str, Any]:
@@ -155,7 +159,8 @@ def server_api_fields(client: Any) -> dict[str, Any]:
 def session_fields(client: Any, session: Any, command: str, write_concern: Any = None,
                    implicit: bool = False) -> dict[str, Any] | None:
     """Validate ``session`` for one operation of ``client`` as pymongo does; the session
-    fields pymongo would send with ``command`` (None for an implicit session).
+    fields pymongo would send with ``command`` (None for an implicit session the
+    server does not see).
 
     ``None`` means the bound session (``with session.bind():``) if any, else an
     implicit one, recorded on the server only when ``implicit`` (aggregates and
@@ -164,9 +169,7 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
     if session is None:
         bound = BOUND_SESSION.get()
         if bound is None:
-            if implicit:
-                _implicit_use(client)
-            return None
+            return _implicit_use(client) if implicit else None
         if bound.client is not client:
             raise InvalidOperation(
                 "Only the client that created the bound session can perform operations within"
