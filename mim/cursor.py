@@ -676,10 +676,14 @@ class RawBatchCursor(Cursor):
             raise StopIteration
         if not self._started:
             self._execute()
-        assert self._buffer is not None
-        before = len(self._buffer)
-        data = _next_raw_batch(self._buffer, self._batch_size, self._retrieved == 0)
-        self._retrieved += before - len(self._buffer)
+        elif not self._buffer and self._server_cursor_id:
+            self._get_more()
+        if not self._buffer:
+            raise StopIteration
+        # one batch as the server sent it (find's first batch, then each getMore's)
+        data = b"".join(self._buffer)
+        self._retrieved += len(self._buffer)
+        self._buffer.clear()
         return data
 
     __next__ = next
