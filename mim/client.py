@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
-from pymongo import common
+from pymongo import common, monitoring
 from pymongo.client_options import ClientOptions
 from pymongo.hello import Hello
 from pymongo.server_description import ServerDescription
@@ -119,17 +119,25 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
             "scheme": scheme}
 
 
+#: listeners of events the in-process client has nothing to report on
+_UNHEARD_LISTENERS = (monitoring.ServerListener, monitoring.ServerHeartbeatListener,
+                      monitoring.TopologyListener, monitoring.ConnectionPoolListener)
+
+
 def refuse_event_listeners(listeners: Any) -> None:
-    """The in-process client runs no pymongo connection, monitor or pool, so it has
-    no monitoring events to publish: listeners are refused, not silently ignored.
-    :func:`mim.driver_client` is a real pymongo client on mim, in process, whose
-    listeners see every command, server, heartbeat and pool event."""
-    if listeners:
-        names = sorted({type(listener).__name__ for listener in listeners})
+    """The in-process client publishes pymongo's command events (its runner sends
+    every command), but it runs no connection, monitor or pool: listeners of those
+    events are refused, not silently ignored.  :func:`mim.driver_client` is a real
+    pymongo client on mim, in process, whose listeners see every event."""
+    unheard = [listener for listener in listeners or ()
+               if isinstance(listener, _UNHEARD_LISTENERS)]
+    if unheard:
+        names = sorted({type(listener).__name__ for listener in unheard})
         raise ConfigurationError(
-            f"mim.MongoClient publishes no monitoring events, so event_listeners "
-            f"({', '.join(names)}) would never be called; use mim.driver_client(...), a real "
-            f"pymongo MongoClient on mim in process, to monitor commands")
+            f"mim.MongoClient publishes no server, heartbeat, topology or pool events, so "
+            f"event_listeners ({', '.join(names)}) would never be called; use "
+            f"mim.driver_client(...), a real pymongo MongoClient on mim in process, to "
+            f"monitor those")
 
 
 class _ClientBulkChecks:

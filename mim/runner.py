@@ -18,6 +18,9 @@ touches BSON: an ``insert_one`` pays for one dispatch and nothing else.
 
 from __future__ import annotations
 
+import datetime
+import random
+import time
 from typing import Any
 
 import bson
@@ -30,13 +33,14 @@ from .engine.ops.failpoints import fail_command, fail_points_of, write_concern_e
 from .engine.values.errors import ServerError
 from .session import BOUND_SESSION, server_api_fields, session_fields
 
-__all__ = ["Runner", "runner_of", "run_cursor_command"]
+__all__ = ["Runner", "run_cursor_command"]
 
 
 class Runner:
     """Runs the command documents of one client's in-process faces."""
 
-    __slots__ = ("client", "server", "api_fields", "app_name", "fail_points", "retry_reads")
+    __slots__ = ("client", "server", "api_fields", "app_name", "fail_points", "retry_reads",
+                 "monitor", "plain")
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -46,6 +50,12 @@ class Runner:
         self.app_name = client.options.pool_options.appname
         self.retry_reads = client.options.retry_reads
         self.fail_points = fail_points_of(self.server)
+        listeners = client.options.pool_options._event_listeners
+        #: pymongo's listeners when some want command events (None: nobody listens)
+        self.monitor = listeners if listeners is not None and listeners.enabled_for_commands \
+            else None
+        #: nothing of the client's own adds to a command: the plain path may be taken
+        self.plain = not self.api_fields and self.monitor is None
 
     def run(self, db: str, cmd: dict[str, Any], session: Any = None,
             write_concern: Any = None, implicit: bool = False,
@@ -58,7 +68,7 @@ class Runner:
         a retryable error once when the client's ``retryReads`` is on; ``unchecked``
         returns an error reply (``ok: 0``) instead of raising it (``Database.command``
         leaves the checking to pymongo's own ``_check_command_response``)."""
-        if (session is None and not implicit and not unchecked and not self.api_fields
+        if (session is None and self.plain and not implicit and not unchecked
                 and not self.fail_points.armed and BOUND_SESSION.get() is None):
             if self.client._closed:
                 raise InvalidOperation("Cannot use MongoClient after close")
@@ -76,6 +86,9 @@ class Runner:
         if self.client._closed:
             raise InvalidOperation("Cannot use MongoClient after close")
         name = next(iter(cmd))
+        # pymongo lends an implicit session to every command; it shows in the events
+        implicit = implicit or (self.monitor is not None and name != "endSessions" and (
+            write_concern is None or write_concern.acknowledged))
         fields = session_fields(self.client, session, name, write_concern, implicit)
         if fields:
             cmd.update(fields)
@@ -84,6 +97,8 @@ class Runner:
         attempts = 2 if retryable_read and self.retry_reads else 1
         for attempt in range(1, attempts + 1):
             try:
+                if self.monitor is not None:
+                    return self._run_monitored(db, cmd, name, unchecked)
                 return self._run_once(db, cmd, name, unchecked)
             except (ConnectionFailure, OperationFailure) as exc:
                 retryable = (isinstance(exc, ConnectionFailure)
@@ -91,6 +106,39 @@ class Runner:
                 if attempt == attempts or not retryable:
                     raise
         raise AssertionError("unreachable")
+
+    def _run_monitored(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
+        """:meth:`_run_once` between pymongo's command monitoring events, published
+        to the client's listeners as pymongo publishes them (the command as it goes
+        on the wire, ``$db`` included; an error reply as the failure)."""
+        assert self.monitor is not None
+        request_id = _random_request_id()
+        address = self.client.address or ("localhost", 27017)
+        self.monitor.publish_command_start(_as_sent(cmd, db), db, request_id, address, None,
+                                           request_id)
+        started = time.monotonic()
+        try:
+            reply = self._run_once(db, cmd, name, unchecked)
+        except OperationFailure as exc:
+            self.monitor.publish_command_failure(
+                _since(started), exc.details or {}, name, request_id, address, None, request_id,
+                database_name=db)
+            raise
+        except ConnectionFailure as exc:
+            self.monitor.publish_command_failure(
+                _since(started), {"errmsg": str(exc), "errtype": type(exc).__name__}, name,
+                request_id, address, None, request_id, database_name=db)
+            raise
+        if reply.get("ok", 1.0):
+            # the reply as pymongo decodes it off the wire (documents, not raw bytes)
+            decoded = bson.decode(bson.encode(reply, codec_options=ENGINE_CODEC),
+                                  self.client.codec_options)
+            self.monitor.publish_command_success(_since(started), decoded, name, request_id,
+                                                 address, None, request_id, database_name=db)
+        else:  # an unchecked error reply: pymongo's events see it as a failure
+            self.monitor.publish_command_failure(_since(started), reply, name, request_id,
+                                                 address, None, request_id, database_name=db)
+        return reply
 
     def _run_once(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         failure = None
@@ -115,13 +163,24 @@ class Runner:
         return reply
 
 
-def runner_of(client: Any) -> Runner:
-    """``client``'s runner (made on first use: subclasses may skip ``__init__``)."""
-    runner = client.__dict__.get("_runner")
-    if runner is None:
-        runner = client.__dict__["_runner"] = Runner(client)
-    return runner
+def _as_sent(cmd: dict[str, Any], db: str) -> dict[str, Any]:
+    """The command as a listener sees it over the wire: documents the faces pass
+    as BSON bytes decoded, and ``$db``."""
+    sent = dict(cmd)
+    for key, value in sent.items():
+        if type(value) is list and value and type(value[0]) is bytes:
+            sent[key] = [bson.decode(item) if type(item) is bytes else item for item in value]
+    sent["$db"] = db
+    return sent
 
+
+def _since(started: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=time.monotonic() - started)
+
+
+def _random_request_id() -> int:
+    """A request id, as pymongo's connection numbers its messages."""
+    return random.randint(0, 2 ** 31 - 1)
 
 
 def run_cursor_command(runner: Runner, db: str, cmd: dict[str, Any], session: Any = None,
