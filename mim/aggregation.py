@@ -81,16 +81,23 @@ def change_stream_pipeline(pipeline: Any = None, full_document: Any = None,
 
 
 def watch(database: "Database", collection: str | None, pipeline: Any = None,
-          max_await_time_ms: Any = None, batch_size: Any = None, collation: Any = None,
-          session: Any = None, comment: Any = None, all_changes_for_cluster: bool = False,
-          **options: Any) -> CommandCursor:
-    """``watch`` on a collection, database or client: the aggregate pymongo sends
-    (the server decides whether it can open the change stream)."""
+          full_document: Any = None, resume_after: Any = None, max_await_time_ms: Any = None,
+          batch_size: Any = None, collation: Any = None, start_at_operation_time: Any = None,
+          session: Any = None, start_after: Any = None, comment: Any = None,
+          full_document_before_change: Any = None, show_expanded_events: Any = None,
+          all_changes_for_cluster: bool = False) -> CommandCursor:
+    """``watch`` on a collection, database or client (pymongo's parameters, in its
+    order): the aggregate pymongo sends; the server decides whether it can open the
+    change stream."""
     kwargs: dict[str, Any] = {}
     for key, value in (("maxAwaitTimeMS", max_await_time_ms), ("batchSize", batch_size),
                        ("collation", collation), ("comment", comment)):
         if value is not None:
             kwargs[key] = value
-    stages = change_stream_pipeline(pipeline, all_changes_for_cluster=all_changes_for_cluster,
-                                    **options)
+    stages = change_stream_pipeline(
+        pipeline, full_document=full_document, resume_after=resume_after,
+        start_at_operation_time=start_at_operation_time, start_after=start_after,
+        full_document_before_change=full_document_before_change,
+        show_expanded_events=show_expanded_events,
+        all_changes_for_cluster=all_changes_for_cluster)
     return run_aggregate(database, collection, stages, session=session, **kwargs)
