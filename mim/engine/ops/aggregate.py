@@ -27,6 +27,7 @@ from ..storage.documents import encode_updated, prepare_new_document
 from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
                              validate_database_name)
 from ..storage.validation import check_write
+from ..values.deadline import checked
 from ..values.errors import ServerError
 from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
@@ -117,11 +118,16 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
         node = compile_filter({}, MatchContext())
     if sort is not None and has_text_score_sort(sort):
         sort = None  # the $sort stage orders by score
-    if first == "$match" and sort is None and hint is None and find_text_node(node) is None \
-            and plan_find(coll, node, None, 0, None) is None:
-        # no index helps: the pipeline's own $match scans the snapshot, outside the lock
-        return None, 0
-    found, presorted = read(coll, node, sort, 0, hint)
+    planned = None
+    if first == "$match" and sort is None and hint is None and find_text_node(node) is None:
+        planned = plan_find(coll, node, None, 0, None)
+        if planned is None:
+            # no index helps: the pipeline's own $match scans the snapshot, outside the lock
+            return None, 0
+    if planned is not None:  # planned once: the plan found above reads the documents
+        found, presorted = checked(planned.documents()), planned.sorted
+    else:
+        found, presorted = read(coll, node, sort, 0, hint)
     docs = [s.doc for s in found]
     text = find_text_node(node)
     if text is not None:
