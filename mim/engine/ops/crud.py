@@ -31,6 +31,7 @@ from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
+from ..languages.matcher.geo import find_near_node, near_sort_key
 from ..storage.documents import check_id, encode_updated, prepare_new_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..storage.validation import check_write
@@ -103,6 +104,11 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         raise ServerError(40218, "query requires text score metadata, but it is not available")
     if text is not None and has_text_score_sort(sort):
         sort = None  # the planner has no score order: sorted by sort_key_fn below
+    near = find_near_node(node)
+    if near is not None:
+        # GEO_NEAR returns documents nearest first; a sort reorders them (ties stay by distance)
+        sort_key_fn = near_sort_key(near, sort_key_fn)
+        sort = None
     limit = abs(limit)
     with server.lock:
         collection = server.get_collection(db, coll)
@@ -173,7 +179,8 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         found = _run_view(server, db, resolved, stages + [{"$count": "count"}], hint=hint)
         return int(decode_shadow(found[0])["count"]) if found else 0
-    node = _compile_query(filter, None, server, db, coll)
+    # count_documents is an aggregation on the server: its $match refuses $near (5626500)
+    node = compile_query(filter, None, server, db, coll, near_allowed=False)
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:

@@ -203,8 +203,9 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
                 break
     id_index = coll.indexes.id_index
     for index in (id_index, *coll.indexes.indexes()):
-        if (index is id_index and id_lookup) or getattr(index, "text", False):
-            continue  # a text index answers only $text
+        if (index is id_index and id_lookup) or getattr(index, "text", False) \
+                or getattr(index, "geo", None) is not None:
+            continue  # a text index answers only $text, a geo index only geo queries
         found = _field_intervals(index, by_path)
         if found is None:
             if sort and not index.hidden and not index.sparse and index.partial is None:

@@ -7,8 +7,8 @@ True
 
 from __future__ import annotations
 
-from . import (arrays, bitwise, comparison, element, evaluation, json_schema,  # noqa: F401
-               logical, regex, text)  # (registration)
+from . import (arrays, bitwise, comparison, element, evaluation, geo,  # noqa: F401
+               json_schema, logical, regex, text)  # (registration)
 from .compiler import compile_filter
 from .context import MatchContext
 from .nodes import (AndNode, ConstantNode, ExprNode, LeafNode, MatchNode, NorNode, NotNode,

@@ -22,3 +22,7 @@ class MatchContext:
     validator: bool = False
     #: ``() -> text index spec | None | NO_COLLECTION`` where ``$text`` may be answered
     text_index: Any = None
+    #: ``() -> [index spec] | NO_COLLECTION`` where ``$near`` may be answered (None: refused)
+    geo_indexes: Any = None
+    #: ``db.collection`` of the compiling command (named in planner errors)
+    namespace: str = ""
