@@ -14,7 +14,7 @@ from typing import Any
 
 from ..languages.matcher import compile_filter
 from ..languages.matcher.context import MatchContext
-from ..languages.matcher.geo import NearNode, find_near_node, geo_index_specs
+from ..languages.matcher.geo import NearNode, check_near_placement, geo_index_specs
 from ..values.errors import ServerError, bad_value, type_mismatch
 from ..values.order import is_number, type_name
 from .registry import pipeline_stage
@@ -130,7 +130,7 @@ def compile_geo_near(arg: Any, ctx: Any):
     node = compile_filter(combined, MatchContext(
         variables={n: None for n in ctx.expressions.variables},
         geo_indexes=lambda: specs, namespace=namespace))
-    near_node: NearNode = find_near_node(node)
+    near_node: NearNode = check_near_placement(node, False)
     scale = 1.0 if multiplier is None else multiplier
     matches = node.matches
 

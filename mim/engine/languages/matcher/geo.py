@@ -99,7 +99,8 @@ class NearNode(MatchNode):
     bounds; ``distance(doc)`` orders them.  ``index`` is the geo index spec
     answering it (None: the collection does not exist)."""
 
-    __slots__ = ("path", "parts", "query", "index", "two_d", "operator", "argument")
+    __slots__ = ("path", "parts", "query", "index", "two_d", "operator", "argument",
+                 "planning_error")
 
     def __init__(self, path: str, query: NearQuery, index: Mapping | None, operator: str,
                  argument: Mapping) -> None:
@@ -110,6 +111,8 @@ class NearNode(MatchNode):
         self.two_d = index is not None and index["key"].get(path) == "2d"
         self.operator = operator
         self.argument = argument
+        #: no index can answer it (raised once the query is known valid)
+        self.planning_error: ServerError | None = None
         self.matches = (lambda doc: False) if index is None else self._in_range
 
     def _in_range(self, doc: Mapping) -> bool:
@@ -186,9 +189,15 @@ def compile_near(path: str, ops: Mapping, ctx: MatchContext) -> MatchNode:
     operator = next(iter(ops))
     if specs is NO_COLLECTION:
         return NearNode(path, query, None, operator, ops)
-    index = _choose_index(specs, path, query)
-    if index is None:
-        raise unable_to_find_index(ctx.namespace)
+    try:
+        index = _choose_index(specs, path, query)
+        if index is None:
+            raise unable_to_find_index(ctx.namespace)
+    except ServerError as exc:
+        # planning comes after the query's validation: raised by check_near_placement
+        node = NearNode(path, query, None, operator, ops)
+        node.planning_error = exc
+        return node
     return NearNode(path, query, index, operator, ops)
 
 
@@ -221,6 +230,8 @@ def check_near_placement(root: MatchNode, has_text: bool) -> NearNode | None:
         raise bad_value("geoNear must be top-level expr")
     if has_text:
         raise bad_value("text and geoNear not allowed in same query")
+    if node.planning_error is not None:
+        raise node.planning_error
     return node
 
 
