@@ -388,3 +388,27 @@ def test_invalid_geo_within_queries(coll, operator, message):
     failure = error_of(lambda: list(coll.find({"p": operator})))
     assert failure.code == 2
     assert message in failure.details["errmsg"]
+
+
+def test_explain_shows_the_geo_near_stage(places, coll):
+    plan = places.find({"location": {"$near": {"$geometry": point(-73.97, 40.77)}}}) \
+        .limit(2).explain()
+    assert plan["queryPlanner"]["winningPlan"]["stage"] == "LIMIT"
+    near = plan["queryPlanner"]["winningPlan"]["inputStage"]
+    assert (near["stage"], near["indexName"], near["keyPattern"]) == (
+        "GEO_NEAR_2DSPHERE", "location_2dsphere", {"location": "2dsphere"})
+    assert plan["executionStats"]["nReturned"] == 2
+    flat = coll.database.flat
+    flat.create_index([("pos", "2d")])
+    flat.insert_one({"pos": [0, 0]})
+    stage = flat.find({"pos": {"$near": [0, 0]}}).explain()["queryPlanner"]["winningPlan"]
+    assert stage["stage"] == "GEO_NEAR_2D"
+
+
+def test_near_in_updates_and_deletes_filters_by_distance(places):
+    origin = [-73.9667, 40.78]
+    result = places.update_many({"location": {"$near": {"$geometry": point(*origin),
+                                                         "$maxDistance": 5000}}},
+                                {"$set": {"close": True}})
+    assert result.modified_count == 1
+    assert places.find_one({"close": True})["_id"] == 1
