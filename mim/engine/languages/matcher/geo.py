@@ -26,8 +26,12 @@ from .context import MatchContext
 from .nodes import LeafNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import document_operator, field_operator
 
-__all__ = ["near_sort_key", "geo_index_specs", "NearNode", "find_near_node", "check_near_placement", "NEAR_NOT_ALLOWED",
+__all__ = ["GEO_OPERAND_SYNTAX", "near_sort_key", "geo_index_specs", "NearNode", "find_near_node", "check_near_placement", "NEAR_NOT_ALLOWED",
            "near_not_allowed", "unable_to_find_index", "NO_COLLECTION"]
+
+#: the shapes and bounds parsed inside the geo operators (for the coverage table)
+GEO_OPERAND_SYNTAX = ("$box", "$center", "$centerSphere", "$geometry", "$polygon",
+                      "$maxDistance", "$minDistance")
 
 #: what a ``geo_indexes`` lookup answers for a collection that does not exist
 NO_COLLECTION = object()
