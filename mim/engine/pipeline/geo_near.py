@@ -118,8 +118,8 @@ def compile_geo_near(arg: Any, ctx: Any):
     if max_distance is not None:
         near_ops["$maxDistance"] = max_distance
     # the query may not hold a near operator of its own
-    compile_filter(dict(query), MatchContext(variables={n: None for n in
-                                                        ctx.expressions.variables}))
+    query_matches = compile_filter(dict(query), MatchContext(
+        variables={n: None for n in ctx.expressions.variables})).matches
     data = ctx.catalog.collection_data(ctx.collection) if ctx.collection else None
     namespace = getattr(data, "full_name", ctx.collection or "")
     specs = geo_index_specs(data)
@@ -132,13 +132,15 @@ def compile_geo_near(arg: Any, ctx: Any):
         geo_indexes=lambda: specs, namespace=namespace))
     near_node: NearNode = check_near_placement(node, False)
     scale = 1.0 if multiplier is None else multiplier
-    matches = node.matches
+    in_range = near_node.query.in_range
+    distance_of = near_node.distance
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         ranked = []
         for doc in docs:
-            if matches(doc):
-                ranked.append((near_node.distance(doc), len(ranked), doc))
+            distance = distance_of(doc)
+            if distance != math.inf and in_range(distance) and query_matches(doc):
+                ranked.append((distance, len(ranked), doc))
         ranked.sort(key=lambda item: (item[0], item[1]))
         for distance, _, doc in ranked:
             out = dict(doc)

@@ -16,8 +16,9 @@ from typing import Any
 from ...values.errors import ServerError, bad_value
 from ...values.order import is_number
 from ...values.render import render, render_document
-from .shapes import FLAT, GeoError, Geometry, is_valid_lng_lat, number, parse_point
-from .sphere import EARTH_RADIUS_METERS, to_vector
+from .shapes import (FLAT, GeoError, Geometry, is_valid_lng_lat, number, parse_point,
+                     parse_stored, simple_point)
+from .sphere import EARTH_RADIUS_METERS, angle as _angle, to_vector
 
 __all__ = ["NearQuery", "parse_near", "NEAR_OPERATORS"]
 
@@ -33,6 +34,10 @@ class NearQuery:
     spherical: bool
     min_distance: float = 0.0
     max_distance: float = math.inf
+
+    @property
+    def bounded(self) -> bool:
+        return self.min_distance > 0.0 or self.max_distance != math.inf
 
     @property
     def geojson(self) -> bool:
@@ -59,8 +64,31 @@ class NearQuery:
         on_sphere = geometry.on_sphere()
         if on_sphere is None or on_sphere.crs != "sphere":
             return math.inf
-        angle = on_sphere.distance(to_vector(*self.point.flat))
+        angle = on_sphere.distance(self._vector())
         return angle if self.radians else angle * EARTH_RADIUS_METERS
+
+    def value_distance(self, name: str, value: Any) -> float:
+        """The distance to a stored value (``inf`` when it is no usable geometry)."""
+        simple = simple_point(value)
+        if simple is not None:
+            x, y, geojson = simple
+            if self.flat:
+                px, py = self.point.flat
+                return math.hypot(x - px, y - py)
+            if not geojson and not is_valid_lng_lat(x, y):
+                return math.inf
+            angle = _angle(to_vector(x, y), self._vector())
+            return angle if self.radians else angle * EARTH_RADIUS_METERS
+        try:
+            return self.distance(parse_stored(name, value))
+        except GeoError:
+            return math.inf
+
+    def _vector(self) -> Any:
+        vector = self.__dict__.get("_centre")
+        if vector is None:
+            vector = self.__dict__["_centre"] = to_vector(*self.point.flat)
+        return vector
 
     def in_range(self, distance: float) -> bool:
         return self.min_distance <= distance <= self.max_distance

@@ -20,7 +20,7 @@ from ...values.render import render
 from .sphere import Loop, Vector, angle, arc_distance, arcs_cross, normalised_loop, \
     point_on_arc, to_vector
 
-__all__ = ["GeoError", "Geometry", "Polygon", "FLAT", "SPHERE", "STRICT_SPHERE",
+__all__ = ["simple_point", "GeoError", "Geometry", "Polygon", "FLAT", "SPHERE", "STRICT_SPHERE",
            "parse_stored", "parse_geojson", "parse_flat_point", "number", "number_text",
            "element_text", "is_valid_lng_lat"]
 
@@ -418,9 +418,42 @@ def _is_legacy(value: Any) -> bool:
     return is_number(first) and not isinstance(first, bool)
 
 
+def simple_point(value: Any) -> tuple[float, float, bool] | None:
+    """``(x, y, geojson)`` of the commonest stored shapes — ``{type: "Point",
+    coordinates: [x, y]}`` and ``[x, y]`` with plain numbers — without building
+    a :class:`Geometry`; None for anything else (then parse it fully).  A
+    GeoJSON point is returned only within longitude/latitude bounds."""
+    if type(value) is dict:
+        if len(value) != 2 or value.get("type") != "Point":
+            return None
+        coordinates = value.get("coordinates")
+        if type(coordinates) is not list or len(coordinates) != 2:
+            return None
+        x, y = coordinates
+        if type(x) not in (int, float) or type(y) not in (int, float):
+            return None
+        if not (-180.0 <= x <= 180.0 and -90.0 <= y <= 90.0):
+            return None
+        return float(x), float(y), True
+    if type(value) is list and len(value) == 2:
+        x, y = value
+        if type(x) not in (int, float) or type(y) not in (int, float):
+            return None
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None
+        return float(x), float(y), False
+    return None
+
+
 def parse_stored(name: str, value: Any) -> Geometry:
     """``GeometryContainer::parseFromStorage``: a document's geo value
     (``name`` is its field name, shown in the reason)."""
+    simple = simple_point(value)
+    if simple is not None:
+        x, y, geojson = simple
+        if geojson:
+            return Geometry("Point", SPHERE, (x, y), [to_vector(x, y)])
+        return Geometry("legacy", FLAT, (x, y))
     if not isinstance(value, (list, Mapping)):
         raise GeoError(f"geo element must be an array or object: {element_text(name, value)}")
     if _is_legacy(value):

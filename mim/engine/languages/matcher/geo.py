@@ -120,13 +120,23 @@ class NearNode(MatchNode):
         self.matches = (lambda doc: False) if index is None else self._in_range
 
     def _in_range(self, doc: Mapping) -> bool:
-        return self.query.in_range(self.distance(doc))
+        distance = self.distance(doc)
+        if not self.query.bounded:
+            return distance != math.inf  # only documents with a location are near
+        return self.query.in_range(distance)
 
     def distance(self, doc: Mapping) -> float:
         """The nearest of the document's locations, in the query's units."""
+        query = self.query
+        name = self.parts[-1]
         best = math.inf
-        for location in self.locations(doc):
-            best = min(best, self.query.distance(location))
+        for value in walk(doc, self.parts):
+            if value is MISSING or value is None:
+                continue
+            for candidate in (_two_d_candidates(value) if self.two_d else (value,)):
+                distance = query.value_distance(name, candidate)
+                if distance < best:
+                    best = distance
         return best
 
     def nearest_location(self, doc: Mapping) -> Any:
