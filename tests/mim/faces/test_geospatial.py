@@ -412,3 +412,19 @@ def test_near_in_updates_and_deletes_filters_by_distance(places):
                                 {"$set": {"close": True}})
     assert result.modified_count == 1
     assert places.find_one({"close": True})["_id"] == 1
+
+
+def test_update_to_an_invalid_geometry_changes_nothing(places):
+    failure = error_of(lambda: places.update_one(
+        {"_id": 1}, {"$set": {"location.coordinates": [-73.97, 140.77]}}))
+    assert failure.code == 16755
+    assert "Longitude/latitude is out of bounds, lng: -73.97 lat: 140.77" in \
+        failure.details["errmsg"]
+    assert places.find_one({"_id": 1})["location"] == point(-73.97, 40.77)
+
+
+def test_geo_within_matches_array_elements(coll):
+    coll.insert_many([{"_id": 1, "stops": [point(50, 50), point(0.5, 0.5)]},
+                      {"_id": 2, "stops": [point(50, 50)]}])
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    assert [d["_id"] for d in coll.find({"stops": {"$geoWithin": {"$geometry": square}}})] == [1]
