@@ -138,6 +138,17 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
 
 
+def nearest_first(targets: list, node: MatchNode) -> list:
+    """The documents a single-document write chooses from, nearest first for a
+    near query (the server's GEO_NEAR plan yields them in that order)."""
+    if len(targets) < 2:
+        return targets
+    near = find_near_node(node)
+    if near is None:
+        return targets
+    return sorted(targets, key=lambda s: near.distance(s.doc))
+
+
 def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
     """The find command's own check: ``min`` and ``max`` name the same fields."""
     if min and max and list(min) != list(max):
@@ -409,7 +420,7 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
     if collection is not None:
         targets = list(matching(collection, compiled.node, compiled.hint))
         if not compiled.multi:
-            targets = targets[:1]
+            targets = nearest_first(targets, compiled.node)[:1]
         for stored in targets:
             matched += 1
             try:
@@ -455,7 +466,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                     continue
                 targets = list(matching(collection, node, statement.get("hint")))
                 if limit == 1:
-                    targets = targets[:1]
+                    targets = nearest_first(targets, node)[:1]
                 for stored in targets:
                     collection.delete(stored)
                     n += 1
@@ -487,6 +498,9 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     let = evaluate_let(let)
     compiled = None if remove else _CompiledUpdate(statement, let, server, db, coll)
     node = compiled.node if compiled else _compile_query(query, let, server, db, coll)
+    near = find_near_node(node)
+    if near is not None:
+        sort_fn = near_sort_key(near, sort_fn)
 
     def project(raw: bytes) -> bytes:
         if proj is None:

@@ -188,6 +188,12 @@ def test_near_needs_a_geo_index(coll):
     assert failure.details["errmsg"].endswith("unable to find index for $geoNear query")
 
 
+def test_legacy_near_needs_a_2d_index(places):
+    # $near with a legacy pair has a flat centroid, which a 2dsphere index cannot answer
+    failure = error_of(lambda: list(places.find({"location": {"$near": [-73.97, 40.77]}})))
+    assert failure.code == 291
+
+
 def test_near_on_a_missing_collection_finds_nothing(db):
     assert list(db.nowhere.find({"loc": {"$near": [0, 0]}})) == []
 
@@ -428,3 +434,12 @@ def test_geo_within_matches_array_elements(coll):
                       {"_id": 2, "stops": [point(50, 50)]}])
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     assert [d["_id"] for d in coll.find({"stops": {"$geoWithin": {"$geometry": square}}})] == [1]
+
+
+def test_single_document_writes_take_the_nearest(places):
+    near = {"location": {"$near": {"$geometry": point(-73.9375, 40.83)}}}
+    assert places.find_one_and_update(near, {"$set": {"hit": 1}})["_id"] == 3
+    places.update_one(near, {"$set": {"again": 1}})
+    assert places.find_one({"again": 1})["_id"] == 3
+    places.delete_one(near)
+    assert sorted(d["_id"] for d in places.find()) == [1, 2]

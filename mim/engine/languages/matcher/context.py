@@ -26,3 +26,5 @@ class MatchContext:
     geo_indexes: Any = None
     #: ``db.collection`` of the compiling command (named in planner errors)
     namespace: str = ""
+    #: the near nodes compiled so far (placement is checked only when there are some)
+    near_nodes: list = field(default_factory=list)

@@ -23,10 +23,10 @@ from ...values.render import render_document
 from ..geometry import GeoError, NearQuery, matches_intersection, parse_near, parse_stored, \
     region_of_query
 from .context import MatchContext
-from .nodes import LeafNode, MatchNode, NorNode, NotNode, OrNode
+from .nodes import AndNode, LeafNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import document_operator, field_operator
 
-__all__ = ["GEO_OPERAND_SYNTAX", "near_sort_key", "geo_index_specs", "NearNode", "find_near_node", "check_near_placement", "NEAR_NOT_ALLOWED",
+__all__ = ["GEO_OPERAND_SYNTAX", "near_sort_key", "geo_index_specs", "NearNode", "find_near_node", "check_near_placement", "with_near_placement", "NearQueryRoot", "NEAR_NOT_ALLOWED",
            "near_not_allowed", "unable_to_find_index", "NO_COLLECTION"]
 
 #: the shapes and bounds parsed inside the geo operators (for the coverage table)
@@ -185,10 +185,8 @@ def _choose_index(specs: list[Mapping], path: str, query: NearQuery) -> Mapping 
         return sphere
     if query.spherical:
         return sphere or two_d
-    if two_d is None and sphere is not None:
-        raise ServerError(238, "$near with a legacy coordinate pair is not supported by mim on "
-                               "a 2dsphere index (use $nearSphere, a GeoJSON point, or a 2d "
-                               "index)")
+    # a flat centroid ($near with a legacy pair): only a 2d index answers it
+    # (QueryPlannerIXSelect: 2dsphere needs a SPHERE centroid)
     return two_d
 
 
@@ -203,6 +201,7 @@ def compile_near(path: str, ops: Mapping, ctx: MatchContext) -> MatchNode:
     operator = next(iter(ops))
     if specs is NO_COLLECTION:
         return NearNode(path, query, None, operator, ops)
+    ctx.near_nodes.append(path)
     try:
         index = _choose_index(specs, path, query)
         if index is None:
@@ -249,16 +248,27 @@ def check_near_placement(root: MatchNode, has_text: bool) -> NearNode | None:
     return node
 
 
+class NearQueryRoot(AndNode):
+    """The root of a collection query holding a near node, so that commands
+    find it without walking the tree (queries without one pay nothing)."""
+
+    __slots__ = ("near",)
+
+    def __init__(self, node: MatchNode, near: NearNode) -> None:
+        super().__init__([node])
+        self.near = near
+
+
 def find_near_node(root: MatchNode | None) -> NearNode | None:
-    if root is None:
-        return None
-    if isinstance(root, NearNode):
-        return root
-    for child in root.children():
-        found = find_near_node(child)
-        if found is not None:
-            return found
-    return None
+    """The near node of a query compiled against a collection, if any."""
+    return root.near if isinstance(root, NearQueryRoot) else None
+
+
+def with_near_placement(node: MatchNode, ctx: MatchContext, has_text: bool) -> MatchNode:
+    """``node`` checked for near placement and marked as a near query (when it is one)."""
+    if not ctx.near_nodes:
+        return node
+    return NearQueryRoot(node, check_near_placement(node, has_text))
 
 
 def near_sort_key(near: NearNode, then: Any) -> Any:

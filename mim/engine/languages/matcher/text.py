@@ -16,7 +16,7 @@ from ...values.errors import ServerError, bad_value
 from ..text_search import TextIndexView, TextQuery, parse_text_arguments
 from .compiler import compile_filter
 from .context import MatchContext
-from .geo import check_near_placement, geo_index_specs
+from .geo import geo_index_specs, with_near_placement
 from .nodes import AndNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import top_level_operator
 
@@ -131,11 +131,11 @@ def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
     """A query filter compiled against a collection: ``$text`` finds its text index
     and ``$near`` its geo index through ``collection_data()``; both are checked
     for placement.  ``near_allowed=False``: ``$near`` is refused (count_documents)."""
-    node = compile_filter(spec, MatchContext(
+    ctx = MatchContext(
         variables=dict(variables or {}),
         text_index=lambda: text_index_spec(collection_data()),
         geo_indexes=(lambda: geo_index_specs(collection_data())) if near_allowed else None,
-        namespace=namespace))
+        namespace=namespace)
+    node = compile_filter(spec, ctx)
     text = check_text_placement(node, namespace)
-    check_near_placement(node, text is not None)
-    return node
+    return with_near_placement(node, ctx, text is not None)
