@@ -106,6 +106,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         sort = None  # the planner has no score order: sorted by sort_key_fn below
     near = find_near_node(node)
     if near is not None:
+        check_near_options(sort, hint)
         # GEO_NEAR returns documents nearest first; a sort reorders them (ties stay by distance)
         sort_key_fn = near_sort_key(near, sort_key_fn)
         sort = None
@@ -136,6 +137,22 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         if proj is None:
             return [s.raw for s in chosen]
         return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+
+
+def _names(spec: Any) -> list:
+    if isinstance(spec, Mapping):
+        return list(spec)
+    if isinstance(spec, (list, tuple)):
+        return [item[0] for item in spec if isinstance(item, (list, tuple)) and item]
+    return []
+
+
+def check_near_options(sort: Any, hint: Any) -> None:
+    """``CanonicalQuery::isValid``: a near query takes no ``$natural`` sort or hint."""
+    if "$natural" in _names(sort):
+        raise bad_value("geoNear expression not allowed with $natural sort order")
+    if "$natural" in _names(hint):
+        raise bad_value("geoNear expression not allowed with $natural hint")
 
 
 def nearest_first(targets: list, node: MatchNode) -> list:

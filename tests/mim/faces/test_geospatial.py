@@ -443,3 +443,11 @@ def test_single_document_writes_take_the_nearest(places):
     assert places.find_one({"again": 1})["_id"] == 3
     places.delete_one(near)
     assert sorted(d["_id"] for d in places.find()) == [1, 2]
+
+
+def test_near_refuses_natural_order(places):
+    near = {"location": {"$near": {"$geometry": point(0, 0)}}}
+    failure = error_of(lambda: list(places.find(near).sort("$natural", 1)))
+    assert failure.details["errmsg"] == "geoNear expression not allowed with $natural sort order"
+    failure = error_of(lambda: list(places.find(near).hint([("$natural", 1)])))
+    assert failure.details["errmsg"] == "geoNear expression not allowed with $natural hint"
