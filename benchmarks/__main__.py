@@ -33,6 +33,7 @@ FULL = [
     ("benchmarks.bench_wire", ["--seconds", "1"]),
     ("benchmarks.bench_faces", ["--seconds", "1"]),
     ("benchmarks.bench_durable", ["--seconds", "1"]),
+    ("benchmarks.bench_geo", ["--points", "10000"]),
 ]
 QUICK = [
     ("benchmarks.bench_core", ["--docs", "2000"]),
@@ -42,6 +43,7 @@ QUICK = [
     ("benchmarks.bench_wire", ["--seconds", "0.5"]),
     ("benchmarks.bench_faces", ["--seconds", "0.3"]),
     ("benchmarks.bench_durable", ["--seconds", "0.3"]),
+    ("benchmarks.bench_geo", ["--points", "2000"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
 WITH_PEERS = {"benchmarks.bench_core", "benchmarks.bench_indexes", "benchmarks.bench_aggregate"}

@@ -28,6 +28,7 @@ from ..storage.store import install_index_catalog
 from ..languages.matcher import compile_filter
 from ..values.errors import bad_value
 from .ttl import ttl_index_created
+from .geo import geo_key_checker
 
 if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
@@ -64,6 +65,8 @@ class Index:
             self.partial = compile_filter(filter_spec)
         #: a text index keeps no entries: ``$text`` reads its spec and scans
         self.text = "textIndexVersion" in spec
+        #: a geo index keeps no entries either: it refuses what it could not index
+        self.geo = geo_key_checker(spec)
         self.entries: SortedList = SortedList()
         #: per field: how many documents index it through an array
         self.multikey_counts = [0] * self.pattern.fields
@@ -80,6 +83,10 @@ class Index:
 
     def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:
         """The keys a document has in this index (none if it is left out)."""
+        if self.geo is not None:
+            if self.partial is None or self.partial.matches(doc):
+                self.geo(doc)
+            return [], frozenset()
         if self.text or ((self.sparse or self.partial is not None)
                          and not self.applies_to(doc)):
             return [], frozenset()

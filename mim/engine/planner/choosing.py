@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
 from ..languages.sorting import parse_sort_spec
+from ..languages.matcher.geo import find_near_node
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
@@ -203,8 +204,9 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
                 break
     id_index = coll.indexes.id_index
     for index in (id_index, *coll.indexes.indexes()):
-        if (index is id_index and id_lookup) or getattr(index, "text", False):
-            continue  # a text index answers only $text
+        if (index is id_index and id_lookup) or getattr(index, "text", False) \
+                or getattr(index, "geo", None) is not None:
+            continue  # a text index answers only $text, a geo index only geo queries
         found = _field_intervals(index, by_path)
         if found is None:
             if sort and not index.hidden and not index.sparse and index.partial is None:
@@ -295,6 +297,12 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
         if id_points:
             return id_points[0]
     index = coll.indexes.by_name(spec["name"])
+    if getattr(index, "geo", None) is not None:
+        if find_near_node(node) is not None:
+            # the near query measures every document itself (geo indexes keep no entries)
+            return CollScan(len(coll.documents), 1)
+        raise ServerError(238, f"hinting the geo index {spec['name']} is not supported by mim "
+                               "outside $near/$nearSphere/$geoNear: geo indexes keep no entries")
     by_path = constraints_by_path(conjuncts(node))
     found = _field_intervals(index, by_path)
     fields = found[0] if found is not None else [[FULL]]
