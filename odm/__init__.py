@@ -22,6 +22,13 @@ from .manager import InstanceManager, Manager
 from .session import Session
 from . import signals
 from .orm import (
+    CASCADE,
+    DENY,
+    DO_NOTHING,
+    NULLIFY,
+    PULL,
+    DeleteDenied,
+    DeleteRule,
     FieldProperty,
     FieldPropertyWithMissingNone,
     ForeignIdProperty,
@@ -78,4 +85,11 @@ __all__ = [
     "Query",
     "state",
     "session",
+    "DeleteRule",
+    "DeleteDenied",
+    "DO_NOTHING",
+    "NULLIFY",
+    "CASCADE",
+    "DENY",
+    "PULL",
 ]

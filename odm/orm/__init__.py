@@ -10,6 +10,7 @@ each module importing only those listed before it:
 * :mod:`~odm.orm.icollection`, :mod:`~odm.orm.property` - instrumented values, properties;
 * :mod:`~odm.orm.mapper` - :class:`Mapper`, ``Query``;
 * :mod:`~odm.orm.identity_map` - one object per document;
+* :mod:`~odm.orm.delete_rules` - what deleting an object does to the documents referring to it;
 * :mod:`~odm.orm.persistence` - insert/update/delete emission, the ``$set``/``$unset`` diff;
 * :mod:`~odm.orm.loading` - raw document → object, :class:`ODMCursor`;
 * :mod:`~odm.orm.unit_of_work` - tracking, flush order and batching;
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
 from .declarative import MappedClass
+from .delete_rules import CASCADE, DENY, DO_NOTHING, NULLIFY, PULL, DeleteDenied, DeleteRule
 from .events import EventRegistry, MapperExtension, SessionExtension, registry as event_registry
 from .icollection import InstrumentedList, InstrumentedObj
 from .identity_map import IdentityMap
@@ -49,6 +51,13 @@ ContextualORMSession = ContextualODMSession
 
 __all__ = [
     "MappedClass",
+    "DeleteRule",
+    "DeleteDenied",
+    "DO_NOTHING",
+    "NULLIFY",
+    "CASCADE",
+    "DENY",
+    "PULL",
     "FieldProperty",
     "FieldPropertyWithMissingNone",
     "ForeignIdProperty",

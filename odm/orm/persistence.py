@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from ..base import Missing
+from .delete_rules import delete_with_rules, referring_rules
 from .events import registry
 from .mapper import Mapper, mapper
 from .state import ObjectState, hashable_id, same_content, snapshot
@@ -167,7 +168,10 @@ class Persistence:
         registry.dispatch("before_delete", sess, type(obj), obj, st)
         id_value = st.document.get("_id", Missing)
         if id_value is not Missing:
-            self.collection(m).delete_one({"_id": id_value})
+            if referring_rules(m):
+                delete_with_rules(sess, m, [id_value])
+            else:
+                self.collection(m).delete_one({"_id": id_value})
         registry.dispatch("after_delete", sess, type(obj), obj, st)
         sess.untrack(obj)
 

@@ -9,6 +9,7 @@ side of the relation to know which documents are related.
 """
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import schema as S
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
 
 __all__ = [
+    "DeleteRule",
     "ORMError",
     "NoJoin",
     "AmbiguousJoin",
@@ -31,6 +33,28 @@ __all__ = [
     "ForeignIdProperty",
     "RelationProperty",
 ]
+
+
+class DeleteRule(enum.Enum):
+    """What deleting an object does to the documents whose foreign id refers to it (PyMODM's rules).
+
+    Declared on the referring side: ``ForeignIdProperty('Author', on_delete=odm.CASCADE)``;
+    :mod:`odm.orm.delete_rules` applies them when the object is deleted.
+    """
+
+    #: leave the referring documents alone (dangling ids are the application's business)
+    DO_NOTHING = "DO_NOTHING"
+    #: set the referring foreign id to ``None``
+    NULLIFY = "NULLIFY"
+    #: delete the referring documents too (their own rules apply in turn)
+    CASCADE = "CASCADE"
+    #: refuse the delete while a document refers to the object (:class:`odm.orm.delete_rules.DeleteDenied`)
+    DENY = "DENY"
+    #: remove the id from the referring list of ids (``uselist=True``)
+    PULL = "PULL"
+
+    def __repr__(self) -> str:
+        return f"odm.{self.name}"
 
 
 class ORMProperty:
@@ -149,14 +173,21 @@ class ForeignIdProperty(FieldProperty):
     class's ``_id`` schema (``ObjectId`` unless it declares another one); an
     unset foreign id is ``None`` (or ``[]``).  ``allow_none=True`` makes
     ``None`` a real id value that relations look up.
+
+    ``on_delete`` says what deleting the related object does to the documents
+    holding this id (a :class:`DeleteRule`: ``odm.DO_NOTHING``, the default,
+    ``odm.NULLIFY``, ``odm.CASCADE``, ``odm.DENY``, or ``odm.PULL`` for a list
+    of ids); see :mod:`odm.orm.delete_rules`.
     """
 
-    def __init__(self, related: Union[type, str], uselist: bool = False, allow_none: bool = False, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, related: Union[type, str], uselist: bool = False, allow_none: bool = False, *args: Any,
+                 on_delete: DeleteRule = DeleteRule.DO_NOTHING, **kwargs: Any) -> None:
         if allow_none and uselist:
             raise ORMError("ForeignIdProperty(allow_none=True) is for a single id: a list of ids (uselist=True) has no None id")
         self.related_spec = related
         self.uselist = uselist
         self.allow_none = allow_none
+        self.on_delete = _checked_rule(on_delete, uselist)
         super().__init__(None, *args, **kwargs)
         self._compiled = False
 
@@ -196,6 +227,20 @@ class ForeignIdProperty(FieldProperty):
         if not self._compiled:
             compiled_mapper(instance)
         super().__set__(instance, value)
+
+
+def _checked_rule(rule: Any, uselist: bool) -> DeleteRule:
+    """``rule`` if it is a :class:`DeleteRule` that fits a single id (or a list of ids, ``uselist``)."""
+    if not isinstance(rule, DeleteRule):
+        known = ", ".join(f"odm.{r.name}" for r in DeleteRule)
+        raise ORMError(f"on_delete={rule!r} is not a delete rule; use one of {known}")
+    if rule is DeleteRule.PULL and not uselist:
+        raise ORMError("on_delete=odm.PULL removes an id from a list of ids (uselist=True); "
+                       "a single id is cleared with odm.NULLIFY")
+    if rule is DeleteRule.NULLIFY and uselist:
+        raise ORMError("on_delete=odm.NULLIFY sets a single id to None; "
+                       "a list of ids (uselist=True) drops the deleted id with odm.PULL")
+    return rule
 
 
 def _copy_scalar_schema(schema: S.SchemaItem, **kwargs: Any) -> S.SchemaItem:

@@ -27,6 +27,7 @@ from pymongo import ReturnDocument
 
 from ..datastore import DataStore
 from ..session import Session, is_operator_update
+from .delete_rules import delete_with_rules, referring_rules
 from .events import SessionExtension, listen_session_extension, registry
 from .identity_map import IdentityMap
 from .loading import Loader, ODMCursor
@@ -90,6 +91,8 @@ class ODMSession(_NamedSessions):
         self.loader = Loader(self)
         self.persistence = Persistence(self)
         self.autoflush = autoflush
+        #: the pymongo ``ClientSession`` of the transaction this session's writes belong to, if any
+        self.client_session: Any = None
         self.extensions: list[SessionExtension] = []
         for ext in extensions or ():
             self.register_extension(ext)
@@ -257,12 +260,34 @@ class ODMSession(_NamedSessions):
         return coll.replace_one(spec, fields, upsert=upsert, **kwargs)
 
     def remove(self, cls: type, *args: Any, **kwargs: Any) -> Any:
-        """Delete matching documents now (all of them unless ``multi=False``); loaded objects stay tracked."""
+        """Delete matching documents now (all of them unless ``multi=False``); loaded objects stay tracked.
+
+        When foreign ids with a delete rule refer to ``cls``
+        (``ForeignIdProperty(cls, on_delete=...)``), the ``_id`` values matching are
+        read first and the rules applied to them (see :mod:`odm.orm.delete_rules`);
+        the objects those rules delete are forgotten, as those of ``cls`` are not.
+        """
         m = mapper(cls)
         registry.dispatch("before_remove", self, cls, cls, args, kwargs)
-        result = self.impl.remove(m.collection, *args, **kwargs)
+        if referring_rules(m):
+            result = self._remove_with_rules(m, *args, **kwargs)
+        else:
+            result = self.impl.remove(m.collection, *args, **kwargs)
         registry.dispatch("after_remove", self, cls, cls, args, kwargs)
         return result
+
+    def _remove_with_rules(self, m: Mapper, filter: Optional[Mapping] = None, **kwargs: Any) -> Any:  # noqa: A002
+        """:meth:`remove` of a class that foreign ids with delete rules refer to: ids first, then the rules."""
+        multi = kwargs.pop("multi", True)
+        if kwargs.pop("just_one", False):
+            multi = False
+        coll = self.persistence.collection(m)
+
+        def matching_ids(client_session: Any) -> list:
+            found = coll.find(filter or {}, {"_id": 1}, limit=0 if multi else 1, session=client_session, **kwargs)
+            return [d["_id"] for d in found]
+
+        return delete_with_rules(self, m, matching_ids)
 
     def update_if_not_modified(self, obj: Any, fields: Any, upsert: bool = False) -> bool:
         """Apply ``fields`` to ``obj``'s document only if it is still as it was loaded; True if it was."""

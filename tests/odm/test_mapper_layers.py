@@ -22,6 +22,7 @@ LAYERS = [
     "property",
     "mapper",
     "identity_map",
+    "delete_rules",
     "persistence",
     "loading",
     "unit_of_work",
