@@ -85,10 +85,11 @@ class ReferringRule:
 
     @property
     def field_name(self) -> str:
-        return self.prop.name or ""
+        """The key stored documents hold the foreign id under."""
+        return self.prop.key
 
     def describe(self) -> str:
-        return f"{self.owner.mapped_class.__name__}.{self.field_name}"
+        return f"{self.owner.mapped_class.__name__}.{self.prop.name}"
 
 
 # -- which rules refer to a class ---------------------------------------------
@@ -128,7 +129,7 @@ def _declared_rules() -> list[ReferringRule]:
             continue  # refers to a class not declared yet: nothing of it can be stored
         name = owner.collection.m.collection_name
         for prop in fks:
-            key = (name, prop.name)
+            key = (name, prop.key)
             if name and key not in seen:
                 seen.add(key)
                 rules.append(ReferringRule(owner, prop))

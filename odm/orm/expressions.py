@@ -160,7 +160,7 @@ class ExpressionQuery(Generic[T]):
                 raise TypeError(f"filter() takes expressions such as Model.age > 30, not {expression!r}")
             clone._conditions.append(dict(expression))
         if equal_to:
-            clone._conditions.append(dict(equal_to))
+            clone._conditions.append(self._query.document_keys(equal_to))
         return clone
 
     filter_by = filter

@@ -62,6 +62,10 @@ class Mapper:
         self._compiled = False
         self._subclasses_seen = -1
         self.properties: list[ORMProperty] = []
+        #: attribute → document key of the fields stored under another key (see :meth:`document_keys`)
+        self.aliases: dict[str, str] = {}
+        #: the attribute declared ``primary_key=True`` (stored as ``_id``), if any
+        self.primary_key: Optional[str] = None
         self.extensions: list[MapperExtension] = []
         for ext in extensions or ():
             self.extensions.append(ext(self) if isinstance(ext, type) else ext)
@@ -245,9 +249,38 @@ class Mapper:
         for prop in props:
             if prop.mapper is None:
                 prop.compile(self)
+        self.aliases = self._aliases()
         if self._collection is None:
             self._collection = self._build_collection()
         Mapper._by_collection[self._collection] = self
+
+    def _aliases(self) -> dict[str, str]:
+        """``{attribute: document key}`` of the fields stored under another key (``db_field=``, ``primary_key=True``).
+
+        Refuses two properties storing one key when one of them asked for it
+        explicitly (a ``primary_key=True`` field beside an ``_id`` property).
+        """
+        aliases: dict[str, str] = {}
+        owners: dict[str, str] = {}
+        for name, prop in all_class_properties(self.mapped_class):
+            if not isinstance(prop, FieldProperty):
+                continue
+            key = prop.key
+            if prop.db_field is not None:
+                aliases[name] = key
+            if prop.primary_key:
+                self.primary_key = name
+            other = owners.setdefault(key, name)
+            if other != name and (prop.db_field is not None or key in aliases.values()):
+                raise ORMError(f"{self.mapped_class.__name__}.{name} and .{other} both store the document key {key!r}")
+        return aliases
+
+    def document_keys(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` keyed by attribute name, keyed by the document keys those attributes store."""
+        aliases = self.compile().aliases
+        if not aliases:
+            return dict(values)
+        return {aliases.get(name, name): value for name, value in values.items()}
 
     def _build_collection(self) -> type:
         meta = self.meta
@@ -314,6 +347,9 @@ class Mapper:
                 else:
                     if value is not Missing:
                         document[name] = value
+        if self.primary_key is not None and document.get("_id") is None:
+            # the server would make up an ObjectId: a primary key is the application's to give
+            errors[self.primary_key] = Invalid("a primary key (primary_key=True) needs a value", Missing)
         if errors:
             msg = "\n".join(f"{name}:{errors[name]}" for name in sorted(errors))
             raise Invalid(msg, document, error_dict=errors)
@@ -455,6 +491,7 @@ class Query(Generic[T]):
         """The object with this ``_id`` (from the identity map when it is there), or the first matching ``kwargs``."""
         if _id is not Missing:
             kwargs["_id"] = _id
+        kwargs = self.mapper.document_keys(kwargs)
         if list(kwargs) == ["_id"]:
             return self.session.get(self.mapped_class, kwargs["_id"])
         return self.session.find(self.mapped_class, kwargs).first()
@@ -488,7 +525,11 @@ class Query(Generic[T]):
         return ExpressionQuery(self).paginate(page, per_page)
 
     def find_by(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
-        return self.session.find_by(self.mapped_class, *args, **kwargs)
+        return self.session.find_by(self.mapped_class, *args, **self.mapper.document_keys(kwargs))
+
+    def document_keys(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``{attribute: value}`` as ``{document key: value}`` (see :meth:`Mapper.document_keys`)."""
+        return self.mapper.document_keys(values)
 
     def find_and_modify(self, *args: Any, **kwargs: Any) -> Optional[T]:
         return self.session.find_and_modify(self.mapped_class, *args, **kwargs)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from .. import schema as S
 from ..base import Missing
 from ..metadata import Field
+from ..utils import all_class_properties
 from .expressions import FieldExpressions
 from .icollection import InstrumentedList, instrument
 from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
@@ -94,25 +95,42 @@ class FieldProperty(FieldExpressions, ORMProperty):
 
     include_in_repr = True
 
-    def __init__(self, field_type: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, field_type: Any, *args: Any, db_field: Optional[str] = None, primary_key: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__()
         self.field_type = field_type
         self.args = args
         self.kwargs = kwargs
+        if primary_key:
+            if db_field not in (None, "_id"):
+                raise ORMError(f"primary_key=True stores the value as _id, not as db_field={db_field!r}")
+            db_field = "_id"
+        #: PyMODM's ``primary_key=True``: this attribute is the document's ``_id``
+        self.primary_key = primary_key
+        #: the key stored documents hold the value under, when it is not the attribute's name
+        self.db_field = db_field
         if isinstance(field_type, Field):  # FieldProperty(Field('name', schema)), as imperative mapping makes
-            if args or kwargs:
+            if args or kwargs or db_field:
                 raise TypeError(f"FieldProperty(Field) takes no other arguments, got {args!r} {kwargs!r}")
             self.name = field_type.name
             self.field = field_type
             return
         if args and isinstance(field_type, str):  # FieldProperty('name', schema)
+            if db_field is not None:
+                raise ORMError(f"FieldProperty({field_type!r}, ...) names its key already: db_field= is for "
+                               "FieldProperty(schema, db_field='key')")
             self.name = field_type
-        self.field = Field(field_type, *args, **kwargs)
+        self.field = Field(db_field, field_type, *args, **kwargs) if db_field else Field(field_type, *args, **kwargs)
 
     def __set_name__(self, owner: type, name: str) -> None:
         super().__set_name__(owner, name)
         if self.field.name is None:
             self.field.name = self.name
+
+    @property
+    def key(self) -> str:
+        """The key of the value in stored documents (``db_field``, ``_id`` for a primary key, else the name)."""
+        return self.db_field or self.name  # type: ignore[return-value]
 
     @property
     def schema(self) -> S.SchemaItem:
@@ -128,28 +146,31 @@ class FieldProperty(FieldExpressions, ORMProperty):
             return self
         st = state(instance)
         document = st.document
-        value = document.get(self.name, Missing)
+        key = self.db_field or self.name
+        value = document.get(key, Missing)
         if value is Missing:
             raise AttributeError(self.name)
         if isinstance(value, (dict, list)) and st.instrument and not getattr(value, "_tracker", None) is st:
             value = instrument(value, st)
-            document[self.name] = value
+            document[key] = value
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
         st = state(instance)
+        key = self.db_field or self.name
         # validation returns new containers; they are instrumented when first read
         value = self.field.schema.validate(value)
-        if self.name in st.document and same_value(st.document[self.name], value):
+        if key in st.document and same_value(st.document[key], value):
             return  # as in Ming, assigning the value already there changes nothing
-        st.document[self.name] = value
+        st.document[key] = value
         st.soil(validated=True)
 
     def __delete__(self, instance: Any) -> None:
         st = state(instance)
-        if self.name not in st.document:
+        key = self.db_field or self.name
+        if key not in st.document:
             raise AttributeError(self.name)
-        del st.document[self.name]
+        del st.document[key]
         st.soil()
 
 
@@ -211,15 +232,15 @@ class ForeignIdProperty(FieldProperty):
                 item = S.Array(id_schema, **kwargs)
             else:
                 item = _copy_scalar_schema(id_schema, **kwargs)
-            self.field = Field(self.name, item)
+            self.field = Field(self.key, item)
         else:
             # as in Ming, the field's type is the related _id's type (or a list of it)
-            self.field = Field(self.name, [id_type] if self.uselist else id_type, **kwargs)
+            self.field = Field(self.key, [id_type] if self.uselist else id_type, **kwargs)
 
     def _related_id_type(self) -> Any:
         """The type the related class declares for its ``_id`` (``schema.ObjectId`` when it declares none)."""
-        prop = getattr(self.related, "_id", None)  # the class attribute: the property itself
-        if isinstance(prop, FieldProperty) and not isinstance(prop, ForeignIdProperty):
+        prop = id_property(self.related)
+        if prop is not None and not isinstance(prop, ForeignIdProperty):
             return prop.field.type
         return S.ObjectId
 
@@ -227,6 +248,14 @@ class ForeignIdProperty(FieldProperty):
         if not self._compiled:
             compiled_mapper(instance)
         super().__set__(instance, value)
+
+
+def id_property(cls: type) -> Optional[FieldProperty]:
+    """The property of ``cls`` holding the document's ``_id`` (``_id`` itself, or a ``primary_key=True`` one)."""
+    for _, prop in all_class_properties(cls):
+        if isinstance(prop, FieldProperty) and prop.key == "_id":
+            return prop
+    return None
 
 
 def _checked_rule(rule: Any, uselist: bool) -> DeleteRule:
@@ -272,7 +301,7 @@ class _Join:
         related = self.prop.related
         sess = compiled_mapper(related).session
         if self.own:
-            value = state(instance).document.get(self.fk.name)
+            value = state(instance).document.get(self.fk.key)
             if self.fk.uselist:
                 ids = list(value or [])
                 return sess.find(related, {"_id": {"$in": ids}}), ids
@@ -280,13 +309,13 @@ class _Join:
                 return None, None
             return sess.find(related, {"_id": value}), None
         own_id = state(instance).document.get("_id")
-        return sess.find(related, {self.fk.name: own_id}), None
+        return sess.find(related, {self.fk.key: own_id}), None
 
     def get(self, instance: Any) -> Any:
         related = self.prop.related
         sess = compiled_mapper(related).session
         if self.own and not self.fk.uselist:
-            value = state(instance).document.get(self.fk.name)
+            value = state(instance).document.get(self.fk.key)
             if value is None and not self.fk.allow_none:
                 return None
             if not self.prop.fetch:
@@ -339,15 +368,15 @@ class _Join:
 
     def _link(self, obj: Any, own_id: Any) -> None:
         if self.fk.uselist:
-            ids = list(state(obj).document.get(self.fk.name) or [])
+            ids = list(state(obj).document.get(self.fk.key) or [])
             if own_id not in ids:
                 self.fk.__set__(obj, ids + [own_id])
-        elif state(obj).document.get(self.fk.name) != own_id:
+        elif state(obj).document.get(self.fk.key) != own_id:
             self.fk.__set__(obj, own_id)
 
     def _unlink(self, obj: Any, own_id: Any) -> None:
         if self.fk.uselist:
-            ids = [i for i in (state(obj).document.get(self.fk.name) or []) if i != own_id]
+            ids = [i for i in (state(obj).document.get(self.fk.key) or []) if i != own_id]
             self.fk.__set__(obj, ids)
         else:
             self.fk.__set__(obj, None)
