@@ -8,6 +8,7 @@ each module importing only those listed before it:
 * :mod:`~odm.orm.events` - the one event registry (``SessionExtension``,
   ``MapperExtension`` and :mod:`odm.signals` are adapters over it);
 * :mod:`~odm.orm.icollection`, :mod:`~odm.orm.property` - instrumented values, properties;
+* :mod:`~odm.orm.embedded` - embedded document classes (``EmbeddedMappedClass``, ``EmbeddedProperty``);
 * :mod:`~odm.orm.mapper` - :class:`Mapper`, ``Query``;
 * :mod:`~odm.orm.identity_map` - one object per document;
 * :mod:`~odm.orm.delete_rules` - what deleting an object does to the documents referring to it;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
 from .declarative import MappedClass
+from .embedded import EmbeddedList, EmbeddedMappedClass, EmbeddedProperty
 from .delete_rules import CASCADE, DENY, DO_NOTHING, NULLIFY, PULL, DeleteDenied, DeleteRule
 from .events import EventRegistry, MapperExtension, SessionExtension, registry as event_registry
 from .icollection import InstrumentedList, InstrumentedObj
@@ -51,6 +53,9 @@ ContextualORMSession = ContextualODMSession
 
 __all__ = [
     "MappedClass",
+    "EmbeddedMappedClass",
+    "EmbeddedProperty",
+    "EmbeddedList",
     "DeleteRule",
     "DeleteDenied",
     "DO_NOTHING",

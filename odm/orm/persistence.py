@@ -252,6 +252,10 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
             else:
                 to_set.update(sub_set)
                 to_unset.update(sub_unset)
+        elif isinstance(value, list) and isinstance(previous, list) and _same_shape(previous, value):
+            # an array of sub-documents that kept its length and keys: only the changed items' paths
+            for index, (before, after) in enumerate(zip(previous, value)):
+                _diff_into(before, after, f"{path}.{index}.", to_set, to_unset)
         elif not same_content(previous, value):
             to_set[path] = value
     for key in old:
@@ -259,6 +263,24 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
             if not _path_safe(key):
                 raise _Unaddressable
             to_unset[prefix + key] = ""
+
+
+def _same_shape(old: list, new: list) -> bool:
+    """Whether two arrays of sub-documents have one length and the same keys, in order, at every dict level.
+
+    Such an array is updated item path by item path (``comments.1.text``):
+    the server then keeps every key where it is, as the object has it.  Any
+    other change to an array (an item added or removed, a key added to an
+    item, an array of scalars) sets the array whole.
+    """
+    return len(old) == len(new) and bool(new) and all(
+        isinstance(a, dict) and isinstance(b, dict) and _same_keys(a, b) for a, b in zip(old, new))
+
+
+def _same_keys(old: dict, new: dict) -> bool:
+    if list(old) != list(new) or not all(_path_safe(k) for k in new):
+        return False
+    return all(_same_keys(old[k], v) for k, v in new.items() if isinstance(v, dict) and isinstance(old[k], dict))
 
 
 class _Unaddressable(Exception):

@@ -20,6 +20,7 @@ LAYERS = [
     "icollection",
     "expressions",
     "property",
+    "embedded",
     "mapper",
     "identity_map",
     "delete_rules",
