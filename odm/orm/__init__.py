@@ -32,7 +32,7 @@ from .delete_rules import CASCADE, DENY, DO_NOTHING, NULLIFY, PULL, DeleteDenied
 from .events import EventRegistry, MapperExtension, SessionExtension, registry as event_registry
 from .icollection import InstrumentedList, InstrumentedObj
 from .identity_map import IdentityMap
-from .loading import ODMCursor
+from .loading import NPlusOneError, NPlusOneWarning, ODMCursor, detect_n_plus_one, selectinload
 from .mapper import InstanceQuery, Mapper, Query, mapper, session  # after .session: the function, not the module
 from .property import (
     AmbiguousJoin,
@@ -80,6 +80,10 @@ __all__ = [
     "EventRegistry",
     "event_registry",
     "ODMCursor",
+    "selectinload",
+    "detect_n_plus_one",
+    "NPlusOneWarning",
+    "NPlusOneError",
     "Query",
     "InstanceQuery",
     "state",

@@ -145,11 +145,19 @@ class ExpressionQuery(Generic[T]):
         self._projection: Optional[list[str]] = None
         self._skip = 0
         self._limit = 0
+        self._options: list[Any] = []
 
     def _copy(self) -> "ExpressionQuery[T]":
         clone: ExpressionQuery[T] = ExpressionQuery(self._query)
         clone._conditions, clone._sort = list(self._conditions), list(self._sort)
         clone._projection, clone._skip, clone._limit = self._projection, self._skip, self._limit
+        clone._options = list(self._options)
+        return clone
+
+    def options(self, *loaders: Any) -> "ExpressionQuery[T]":
+        """Load relations of the results with them: ``.options(odm.selectinload('author'))``."""
+        clone = self._copy()
+        clone._options.extend(loaders)
         return clone
 
     def filter(self, *expressions: dict, **equal_to: Any) -> "ExpressionQuery[T]":
@@ -206,6 +214,8 @@ class ExpressionQuery(Generic[T]):
             result = result.skip(self._skip)
         if self._limit:
             result = result.limit(self._limit)
+        if self._options:
+            result = result.options(*self._options)
         return result
 
     def __iter__(self) -> Iterator[T]:

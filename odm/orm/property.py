@@ -16,6 +16,7 @@ from .. import schema as S
 from ..base import Missing
 from ..metadata import Field
 from ..utils import all_class_properties
+from .events import registry
 from .expressions import FieldExpressions
 from .icollection import InstrumentedList, instrument
 from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
@@ -311,9 +312,22 @@ class _Join:
         own_id = state(instance).document.get("_id")
         return sess.find(related, {self.fk.key: own_id}), None
 
+    def cache_key(self, st: Any) -> Any:
+        """What the related objects depend on: this side's foreign id(s), or this object's ``_id``."""
+        if self.own:
+            value = st.document.get(self.fk.key)
+            return tuple(hashable_id(v) for v in value) if isinstance(value, list) else hashable_id(value)
+        return hashable_id(st.document.get("_id"))
+
     def get(self, instance: Any) -> Any:
         related = self.prop.related
         sess = compiled_mapper(related).session
+        if self.prop.fetch:
+            st = state(instance)
+            loaded = st.extra_state.get(("loaded", self.prop.name))
+            if loaded is not None and loaded[0] == flush_count(st) and loaded[1] == self.cache_key(st):
+                return loaded[2]  # loaded with the others of its query (selectinload), nothing flushed since
+            registry.dispatch("lazy_load", st.session, type(instance), instance, self.prop)
         if self.own and not self.fk.uselist:
             value = state(instance).document.get(self.fk.key)
             if value is None and not self.fk.allow_none:
@@ -330,7 +344,51 @@ class _Join:
             results = [by_id[hashable_id(i)] for i in ids if hashable_id(i) in by_id]
         return InstrumentedList(results, readonly=True)
 
+    def preload(self, objects: list) -> list:
+        """Load this relation of every object of ``objects`` with one query (``selectinload``).
+
+        Each object keeps what was found for it until its session flushes or
+        its foreign id changes; reading the relation then sends no query.
+        Returns the related objects found (for a nested ``selectinload``).
+        """
+        if not self.prop.fetch:
+            raise ORMError(f"{self.prop!r} has fetch=False: it returns a cursor, there is nothing to load eagerly")
+        related = self.prop.related
+        sess = compiled_mapper(related).session
+        states = [state(obj) for obj in objects]
+        if self.own:
+            wanted: dict = {}
+            for st in states:
+                value = st.document.get(self.fk.key)
+                for one in (value or []) if self.fk.uselist else [value]:
+                    if one is not None or self.fk.allow_none:
+                        wanted.setdefault(hashable_id(one), one)
+            found = sess.find(related, {"_id": {"$in": list(wanted.values())}}).all() if wanted else []
+            by_id = {hashable_id(state(o).document.get("_id")): o for o in found}
+            for st in states:
+                value = st.document.get(self.fk.key)
+                if self.fk.uselist:
+                    result: Any = InstrumentedList([by_id[hashable_id(i)] for i in value or [] if hashable_id(i) in by_id],
+                                                   readonly=True)
+                else:
+                    result = by_id.get(hashable_id(value))
+                st.extra_state[("loaded", self.prop.name)] = (flush_count(st), self.cache_key(st), result)
+            return found
+        own_ids = [st.document.get("_id") for st in states]
+        found = sess.find(related, {self.fk.key: {"$in": own_ids}}).all() if own_ids else []
+        groups: dict = {}
+        for obj in found:
+            value = state(obj).document.get(self.fk.key)
+            for one in (value or []) if self.fk.uselist else [value]:
+                groups.setdefault(hashable_id(one), []).append(obj)
+        for st in states:
+            key = hashable_id(st.document.get("_id"))
+            st.extra_state[("loaded", self.prop.name)] = (
+                flush_count(st), key, InstrumentedList(groups.get(key, []), readonly=True))
+        return found
+
     def set(self, instance: Any, value: Any) -> None:
+        state(instance).extra_state.pop(("loaded", self.prop.name), None)
         if self.own:
             if self.fk.uselist:
                 ids = [_id_of(v) for v in (value or [])]
@@ -380,6 +438,11 @@ class _Join:
             self.fk.__set__(obj, ids)
         else:
             self.fk.__set__(obj, None)
+
+
+def flush_count(st: Any) -> Optional[int]:
+    """How many flushes the object's session has done (what eagerly loaded relations stay valid for)."""
+    return getattr(st.session, "flush_count", None)
 
 
 def _id_of(obj: Any) -> Any:

@@ -93,6 +93,8 @@ class ODMSession(_NamedSessions):
         self.autoflush = autoflush
         #: the pymongo ``ClientSession`` of the transaction this session's writes belong to, if any
         self.client_session: Any = None
+        #: flushes so far: relations loaded eagerly are valid until the next one
+        self.flush_count = 0
         self.extensions: list[SessionExtension] = []
         for ext in extensions or ():
             self.register_extension(ext)
@@ -315,6 +317,7 @@ class ODMSession(_NamedSessions):
         See :meth:`UnitOfWork.flush` for the order and batching of the writes.
         """
         registry.dispatch("before_flush", self, None, obj)
+        self.flush_count += 1
         self.uow.flush(obj)
         registry.dispatch("after_flush", self, None, obj)
 
