@@ -9,6 +9,7 @@ each module importing only those listed before it:
   ``MapperExtension`` and :mod:`odm.signals` are adapters over it);
 * :mod:`~odm.orm.icollection`, :mod:`~odm.orm.property` - instrumented values, properties;
 * :mod:`~odm.orm.embedded` - embedded document classes (``EmbeddedMappedClass``, ``EmbeddedProperty``);
+* :mod:`~odm.orm.serialize` - ``to_dict``/``to_json``, ``json_schema``, ``drift_report``;
 * :mod:`~odm.orm.mapper` - :class:`Mapper`, ``Query``;
 * :mod:`~odm.orm.identity_map` - one object per document;
 * :mod:`~odm.orm.delete_rules` - what deleting an object does to the documents referring to it;
@@ -28,6 +29,7 @@ from __future__ import annotations
 from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
 from .declarative import MappedClass
 from .embedded import EmbeddedList, EmbeddedMappedClass, EmbeddedProperty
+from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
 from .delete_rules import CASCADE, DENY, DO_NOTHING, NULLIFY, PULL, DeleteDenied, DeleteRule
 from .events import EventRegistry, MapperExtension, SessionExtension, registry as event_registry
 from .icollection import InstrumentedList, InstrumentedObj
@@ -56,6 +58,11 @@ __all__ = [
     "EmbeddedMappedClass",
     "EmbeddedProperty",
     "EmbeddedList",
+    "to_dict",
+    "to_json",
+    "json_schema",
+    "drift_report",
+    "DriftReport",
     "DeleteRule",
     "DeleteDenied",
     "DO_NOTHING",

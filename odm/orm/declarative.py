@@ -23,6 +23,7 @@ from ..utils import all_class_properties
 from .mapper import ItemAccess, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
 from .property import ORMProperty
 from .registry import ORMError
+from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
 from .state import ObjectState
 
 __all__ = ["MappedClass", "_MappedClassMeta"]
@@ -92,3 +93,21 @@ class MappedClass(ItemAccess, metaclass=_MappedClassMeta):
 
     def __repr__(self) -> str:
         return mapper(type(self)).repr_object(self)
+
+    def to_dict(self, by_alias: bool = False) -> dict:
+        """The object's values as plain dicts/lists by attribute name (see :func:`odm.orm.serialize.to_dict`)."""
+        return to_dict(self, by_alias)
+
+    def to_json(self, by_alias: bool = False, **kwargs: Any) -> str:
+        """The object as Extended JSON (see :func:`odm.orm.serialize.to_json`)."""
+        return to_json(self, by_alias, **kwargs)
+
+    @classmethod
+    def json_schema(cls, additional_properties: bool = True) -> dict:
+        """The class's ``$jsonSchema`` (see :func:`odm.orm.serialize.json_schema`)."""
+        return json_schema(cls, additional_properties)
+
+    @classmethod
+    def drift_report(cls, **kwargs: Any) -> DriftReport:
+        """Stored documents that no longer fit the class (see :func:`odm.orm.serialize.drift_report`)."""
+        return drift_report(cls, **kwargs)

@@ -21,6 +21,7 @@ LAYERS = [
     "expressions",
     "property",
     "embedded",
+    "serialize",
     "mapper",
     "identity_map",
     "delete_rules",
