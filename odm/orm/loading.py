@@ -17,6 +17,7 @@ from ..base import Missing
 from ..cursor import Cursor, ResultShortcuts
 from ..exc import MingException
 from .events import registry
+from .expressions import Pagination, paginate
 from .mapper import Mapper, mapper, merge_load_options
 from .property import RelationProperty
 from .registry import ORMError
@@ -244,6 +245,14 @@ class ODMCursor(ResultShortcuts[T]):
         self._refresh, self._instrument = current["refresh"], current["instrument"]
         return self
 
+    def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]:
+        """Page ``page`` (1-based) of this query's results, as Flask-MongoAlchemy's ``paginate``.
+
+        The cursor is rewound and read again for each page asked
+        (``Pagination.next()`` too); ``total`` counts every match of its filter.
+        """
+        return paginate(_PagedCursor(self), page, per_page)
+
     def limit(self, limit: int) -> "ODMCursor[T]":
         self.ming_cursor.limit(limit)
         return self
@@ -275,3 +284,25 @@ class ODMCursor(ResultShortcuts[T]):
 
     def __repr__(self) -> str:
         return f"<ODMCursor of {self.cls.__name__}>"
+
+
+class _PagedCursor:
+    """An :class:`ODMCursor` seen as :func:`paginate` sees a query: ``skip``/``limit`` make new views,
+    ``all`` rewinds the cursor and reads that slice."""
+
+    def __init__(self, cursor: ODMCursor, skip: int = 0, limit: int = 0) -> None:
+        self._cursor = cursor
+        self._skip = skip
+        self._limit = limit
+
+    def skip(self, n: int) -> "_PagedCursor":
+        return _PagedCursor(self._cursor, n, self._limit)
+
+    def limit(self, n: int) -> "_PagedCursor":
+        return _PagedCursor(self._cursor, self._skip, n)
+
+    def all(self) -> list:
+        return self._cursor.rewind().skip(self._skip).limit(self._limit).all()
+
+    def count(self) -> int:
+        return self._cursor.count()

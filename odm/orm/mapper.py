@@ -20,7 +20,7 @@ from ..exc import MingException, NotFound
 from ..metadata import Document, collection as _collection, declare_document
 from ..utils import all_class_properties
 from .events import MapperExtension, listen_mapper_extension
-from .expressions import ExpressionQuery, FilterExpression, Pagination
+from .expressions import ExpressionQuery, FilterExpression, KeysetPage, Pagination
 from .property import FieldProperty, ORMProperty
 from .registry import ORMError, class_names, mappers, resolve_class
 from .state import ObjectState, state
@@ -523,6 +523,10 @@ class Query(Generic[T]):
 
     def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]:
         return ExpressionQuery(self).paginate(page, per_page)
+
+    def keyset(self, per_page: int = 20, after: Optional[str] = None) -> KeysetPage[T]:
+        """Keyset (seek) pagination in ``_id`` order (see :meth:`ExpressionQuery.keyset`)."""
+        return ExpressionQuery(self).keyset(per_page, after)
 
     def find_by(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
         return self.session.find_by(self.mapped_class, *args, **self.mapper.document_keys(kwargs))
