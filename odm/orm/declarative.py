@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..utils import all_class_properties
-from .mapper import ItemAccess, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
+from .mapper import ItemAccess, Mapper, QueryDescriptor, check_collection_options, instrumented_init, mapper, set_attributes
 from .property import ORMProperty
 from .registry import ORMError
 from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
@@ -31,7 +31,7 @@ __all__ = ["MappedClass", "_MappedClassMeta"]
 #: The ``__mongometa__`` options a mapped class may declare (Ming's, minus those not implemented).
 MONGOMETA_OPTIONS = frozenset({
     "name", "session", "indexes", "unique_indexes", "custom_indexes", "polymorphic_on", "polymorphic_identity",
-    "version_of", "migrate", "before_save", "extensions",
+    "version_of", "migrate", "before_save", "extensions", "write_concern", "read_concern", "read_preference",
 })
 
 
@@ -41,6 +41,7 @@ def _check_meta_options(class_name: str, own_meta: Any) -> None:
     if unknown:
         raise ORMError(f"{class_name}.__mongometa__ has unknown option(s) {', '.join(map(repr, unknown))}; "
                        f"known: {', '.join(sorted(MONGOMETA_OPTIONS))}")
+    check_collection_options(class_name, vars(own_meta))
 
 
 def _merged_meta(bases: tuple, namespace: dict) -> type:

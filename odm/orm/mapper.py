@@ -14,6 +14,10 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, overload
 
+from pymongo.read_concern import ReadConcern
+from pymongo.read_preferences import _ServerMode
+from pymongo.write_concern import WriteConcern
+
 from ..base import Missing
 from ..schema import Invalid
 from ..exc import MingException, NotFound
@@ -32,6 +36,19 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Mapper", "MapperExtension", "mapper", "session", "Query", "InstanceQuery", "resolve_class"]
 
 T = TypeVar("T")
+
+#: ``__mongometa__`` options applied to the class's pymongo collection (``Collection.with_options``), with their types.
+CONCERN_OPTIONS: dict[str, type] = {"write_concern": WriteConcern, "read_concern": ReadConcern,
+                                    "read_preference": _ServerMode}
+
+def check_collection_options(class_name: str, options: Mapping[str, Any]) -> None:
+    """Refuse a ``write_concern`` / ``read_concern`` / ``read_preference`` that is not pymongo's object."""
+    for name, kind in CONCERN_OPTIONS.items():
+        value = options.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise ORMError(f"{class_name}.__mongometa__ option {name!r} must be a pymongo "
+                           f"{kind.__name__.lstrip('_')}, not {value!r}")
+
 
 # Options of __mongometa__ handed to the foundation collection as they are.
 _COLLECTION_OPTIONS = ("polymorphic_on", "version_of", "migrate", "before_save")
@@ -66,6 +83,8 @@ class Mapper:
         self.aliases: dict[str, str] = {}
         #: the attribute declared ``primary_key=True`` (stored as ``_id``), if any
         self.primary_key: Optional[str] = None
+        #: ``Collection.with_options`` arguments from ``__mongometa__`` (write/read concern, read preference)
+        self.collection_options: dict[str, Any] = {}
         self.extensions: list[MapperExtension] = []
         for ext in extensions or ():
             self.extensions.append(ext(self) if isinstance(ext, type) else ext)
@@ -250,9 +269,22 @@ class Mapper:
             if prop.mapper is None:
                 prop.compile(self)
         self.aliases = self._aliases()
+        self.collection_options = self._collection_options()
         if self._collection is None:
             self._collection = self._build_collection()
         Mapper._by_collection[self._collection] = self
+
+    def _collection_options(self) -> dict[str, Any]:
+        """The class's ``write_concern`` / ``read_concern`` / ``read_preference`` (PyMODM's ``Meta`` keys)."""
+        options = {name: getattr(self.meta, name, None) for name in CONCERN_OPTIONS}
+        options = {name: value for name, value in options.items() if value is not None}
+        check_collection_options(self.mapped_class.__name__, options)
+        return options
+
+    def with_options(self, collection: Any) -> Any:
+        """``collection`` (pymongo's or mim's) with the class's concerns and read preference applied."""
+        options = self.compile().collection_options
+        return collection.with_options(**options) if options else collection
 
     def _aliases(self) -> dict[str, str]:
         """``{attribute: document key}`` of the fields stored under another key (``db_field=``, ``primary_key=True``).

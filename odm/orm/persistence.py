@@ -41,7 +41,7 @@ class Persistence:
 
     def collection(self, m: Mapper) -> Any:
         """The pymongo-style collection the objects of ``m`` are written to."""
-        return self.session.impl.raw_collection(m.collection)
+        return m.with_options(self.session.impl.raw_collection(m.collection))
 
     # -- the document to write ---------------------------------------------
     def prepare(self, obj: Any, st: ObjectState, m: Optional[Mapper] = None) -> tuple[dict, bool]:
@@ -148,7 +148,8 @@ class Persistence:
         except _Unaddressable:
             coll.replace_one({"_id": data["_id"]}, data, upsert=True)
         else:
-            if update and coll.update_one({"_id": data["_id"]}, update).matched_count == 0:
+            result = coll.update_one({"_id": data["_id"]}, update) if update else None
+            if result is not None and result.acknowledged and result.matched_count == 0:
                 # deleted behind our back: the object's state is the truth
                 coll.replace_one({"_id": data["_id"]}, data, upsert=True)
             else:

@@ -125,7 +125,8 @@ class ODMSession(_NamedSessions):
         return self.impl.db
 
     def _coll(self, cls: type) -> Any:
-        return self.impl.raw_collection(mapper(cls).polymorphic_collection)
+        m = mapper(cls)
+        return m.with_options(self.impl.raw_collection(m.polymorphic_collection))
 
     # -- tracking ----------------------------------------------------------
     def save(self, obj: Any) -> None:
@@ -204,14 +205,17 @@ class ODMSession(_NamedSessions):
         """Reload ``obj`` from the database (unsaved changes are lost); returns it."""
         return self.find(type(obj), {"_id": state(obj).document.get("_id")}, refresh=True).first()
 
-    def count(self, cls: type, *args: Any, **kwargs: Any) -> int:
-        return self.impl.count(mapper(cls).polymorphic_collection, *args, **kwargs)
+    def count(self, cls: type, filter: Optional[Mapping] = None, **kwargs: Any) -> int:  # noqa: A002
+        """Number of documents of ``cls``'s collection (matching ``filter`` if given)."""
+        return self._coll(cls).count_documents(filter or {}, **kwargs)
 
     def distinct(self, cls: type, *args: Any, **kwargs: Any) -> list:
-        return self.impl.distinct(mapper(cls).polymorphic_collection, *args, **kwargs)
+        """``Collection.distinct(key, filter=None, ...)`` on ``cls``'s collection."""
+        return self._coll(cls).distinct(*args, **kwargs)
 
     def aggregate(self, cls: type, *args: Any, **kwargs: Any) -> Any:
-        return self.impl.aggregate(mapper(cls).polymorphic_collection, *args, **kwargs)
+        """``Collection.aggregate(pipeline, ...)`` on ``cls``'s collection; results are raw documents."""
+        return self._coll(cls).aggregate(*args, **kwargs)
 
     def find_and_modify(self, cls: type, query: Optional[Mapping] = None, update: Any = None, sort: Any = None,
                         new: bool = False, upsert: bool = False, fields: Any = None, remove: bool = False,
@@ -273,10 +277,20 @@ class ODMSession(_NamedSessions):
         registry.dispatch("before_remove", self, cls, cls, args, kwargs)
         if referring_rules(m):
             result = self._remove_with_rules(m, *args, **kwargs)
+        elif m.collection_options:
+            result = self._remove(m, *args, **kwargs)
         else:
             result = self.impl.remove(m.collection, *args, **kwargs)
         registry.dispatch("after_remove", self, cls, cls, args, kwargs)
         return result
+
+    def _remove(self, m: Mapper, filter: Optional[Mapping] = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """:meth:`remove` through the class's collection options (write concern)."""
+        multi = kwargs.pop("multi", True)
+        if kwargs.pop("just_one", False):
+            multi = False
+        coll = self.persistence.collection(m)
+        return (coll.delete_many if multi else coll.delete_one)(filter or {}, *args, **kwargs)
 
     def _remove_with_rules(self, m: Mapper, filter: Optional[Mapping] = None, **kwargs: Any) -> Any:  # noqa: A002
         """:meth:`remove` of a class that foreign ids with delete rules refer to: ids first, then the rules."""
