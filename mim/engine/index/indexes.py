@@ -111,7 +111,10 @@ class Index:
             self.multikey_counts[i] += 1
 
     def remove(self, doc: Mapping, id_key: tuple) -> None:
-        keys, multikey = self.document_keys(doc)
+        self.remove_keys(self.document_keys(doc), id_key)
+
+    def remove_keys(self, computed: tuple[list[tuple], frozenset[int]], id_key: tuple) -> None:
+        keys, multikey = computed
         entries = self.entries
         for key in keys:
             entries.discard((key, id_key))
@@ -462,6 +465,27 @@ class IndexCatalog:
             id_key = sort_key(doc["_id"])
         for index in self._constrained:
             index.add(doc, id_key)
+
+    def replace(self, old: "StoredDocument", new: "StoredDocument", id_key: tuple) -> None:
+        """Move the index entries of ``old`` to ``new`` (same ``_id``): an index
+        whose keys for the document did not change keeps its entries untouched
+        (an update of unindexed fields costs no index work); the ordered
+        ``_id_`` entries never change."""
+        if not self._constrained:
+            return
+        pending = self._pending
+        self._pending = None
+        if pending is not None and pending[0] is new:
+            computed = pending[2]
+        else:
+            computed = [index.document_keys(new.doc) for index in self._constrained]
+        old_doc = old.doc
+        for index, new_keys in zip(self._constrained, computed):
+            old_keys = index.document_keys(old_doc)
+            if old_keys == new_keys:
+                continue
+            index.remove_keys(old_keys, id_key)
+            index.add_keys(new_keys, id_key)
 
     def remove(self, stored: "StoredDocument") -> None:
         ordered_ids = self.id_index._entries

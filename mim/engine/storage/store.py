@@ -42,6 +42,7 @@ class IndexMaintainer(Protocol):
     def check_insert(self, stored: "StoredDocument", key: tuple) -> None: ...
     def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None: ...
     def add(self, stored: "StoredDocument", key: tuple) -> None: ...
+    def replace(self, old: "StoredDocument", new: "StoredDocument", key: tuple) -> None: ...
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
 
@@ -132,10 +133,10 @@ class CollectionData:
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
         new = StoredDocument(raw, doc, old.record_id)
-        self.indexes.check_replace(old, new)
-        self.indexes.remove(old)
+        indexes = self.indexes
+        indexes.check_replace(old, new)
         self.documents[key] = new
-        self.indexes.add(new, key)
+        indexes.replace(old, new, key)
         self.data_size += len(raw) - len(old.raw)
         listeners = self.database.server.listeners
         if listeners:
