@@ -15,7 +15,7 @@ Query planning over these indexes lives in :mod:`~mim.engine.planner`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
@@ -121,15 +121,14 @@ class Index:
         for i in multikey:
             self.multikey_counts[i] -= 1
 
-    def build(self, documents: Iterable["StoredDocument"]) -> None:
-        """Fill the index from existing documents (CREATE INDEX): raises the
-        first constraint violation, leaving the index empty."""
+    def build(self, documents: Mapping[tuple, "StoredDocument"]) -> None:
+        """Fill the index from a collection's documents (``id_key -> stored``,
+        CREATE INDEX): raises the first constraint violation, leaving the index
+        empty.  Entries share the collection's ``id_key`` tuples (no copy per index)."""
         entries = []
         counts = [0] * self.pattern.fields
-        for stored in documents:
-            doc = stored.doc
-            id_key = sort_key(doc["_id"])
-            keys, multikey = self.document_keys(doc)
+        for id_key, stored in documents.items():
+            keys, multikey = self.document_keys(stored.doc)
             for key in keys:
                 entries.append((key, id_key))
             for i in multikey:
@@ -353,7 +352,7 @@ class IndexCatalog:
         index = Index(spec, self.collection)
         if self.collection.documents:
             try:
-                index.build(self.collection.documents.values())
+                index.build(self.collection.documents)
             except ServerError as exc:
                 raise ServerError(exc.code, f"Index build failed: {uuid.uuid4()}: Collection "
                                             f"{self.collection.full_name} ( {uuid.uuid4()} ) :: "
@@ -505,7 +504,7 @@ class IndexCatalog:
         for index in self.secondary.values():
             index.entries = SortedList()
             index.multikey_counts = [0] * index.pattern.fields
-            index.build(self.collection.documents.values())
+            index.build(self.collection.documents)
 
 
 def _same_key(a: Mapping, b: Mapping) -> bool:
