@@ -23,10 +23,11 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
+from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
-from ..values.deadline import operation_deadline
+from ..values.deadline import expired_error, operation_deadline
 from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
@@ -84,7 +85,14 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_collation(cmd["collation"])
         with running_with(api_parameters_of(cmd)):
             if "maxTimeMS" in cmd and name != "getMore":
-                with operation_deadline(cmd["maxTimeMS"]):
+                deadline = operation_deadline(cmd["maxTimeMS"])
+                if deadline.milliseconds:
+                    override = max_time_override(server)
+                    if override == "expire":
+                        raise expired_error()
+                    if override == "ignore":
+                        deadline = operation_deadline(None)
+                with deadline:
                     return handler(server, db, cmd)
             return handler(server, db, cmd)
     except ServerError:

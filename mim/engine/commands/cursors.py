@@ -10,8 +10,9 @@ from typing import Any
 import bson
 
 from ..ops.cursors import batch, registry_of
+from ..ops.failpoints import max_time_override
 from ..ops.tailable import Tail
-from ..values.deadline import parse_max_time_ms
+from ..values.deadline import expired_error, parse_max_time_ms
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .api_version import api_parameters_of, current_api_parameters
@@ -54,6 +55,9 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
     size = batch_size(cmd, "getMore")
     ns = f"{db}.{collection}"
     max_time_ms = parse_max_time_ms(cmd["maxTimeMS"]) if "maxTimeMS" in cmd else None
+    registry = registry_of(server)
+    if registry.is_timed(int(cursor_id)) and max_time_override(server) == "expire":
+        raise expired_error()
     docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
                                                  max_time_ms, api_parameters_of(cmd))
     return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}

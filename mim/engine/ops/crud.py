@@ -179,7 +179,9 @@ def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
 def _key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_key: bool,
                    key_pattern: Any, show_record_id: bool) -> bytes:
     """``returnKey``: the document's key in the scanned index (``{}`` for a
-    collection scan); ``showRecordId``: ``$recordId`` appended to the result."""
+    collection scan); ``showRecordId``: ``$recordId`` appended to the result —
+    unless ``returnKey`` is set too: the key alone comes back then (the
+    command-monitoring spec's "find with showRecordId and returnKey" reply)."""
     doc: dict = {}
     if return_key:
         if key_pattern is not None:
@@ -191,7 +193,7 @@ def _key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_ke
         doc = proj.apply(decode_shadow(stored.raw), query=node)
     else:
         doc = decode_shadow(stored.raw)
-    if show_record_id:
+    if show_record_id and not return_key:
         doc["$recordId"] = Int64(stored.record_id)
     return bson.encode(doc, codec_options=ENGINE_CODEC)
 

@@ -23,6 +23,7 @@ from typing import Any
 from bson.raw_bson import RawBSONDocument
 
 from ..storage.attached import PerServer
+from ..values.deadline import active as deadline_active
 from ..values.errors import ServerError
 from ..values.render import render_document
 from .tailable import DEFAULT_AWAIT_SECONDS, Tail
@@ -54,7 +55,7 @@ def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[lis
 class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
-    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail",
+    __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail", "timed",
                  "api_parameters")
 
     def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
@@ -70,6 +71,8 @@ class ServerCursor:
         self.lock = threading.Lock()
         #: a tailable cursor's scan position (:mod:`.tailable`); None otherwise
         self.tail = tail
+        #: opened by a command with ``maxTimeMS``: its getMores run under a time limit too
+        self.timed = deadline_active()
 
     @property
     def exhausted(self) -> bool:
@@ -125,6 +128,11 @@ class CursorRegistry:
             self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail,
                                                     api_parameters)
         return cursor_id
+
+    def is_timed(self, cursor_id: int) -> bool:
+        """Whether the cursor was opened by a command with ``maxTimeMS``."""
+        cursor = self._cursors.get(cursor_id)
+        return cursor is not None and cursor.timed
 
     def get_more(self, cursor_id: int, ns: str, batch_size: int | None,
                  max_time_ms: int | None = None,

@@ -1,8 +1,10 @@
 """Fail points: mongod's fault injection for tests (``configureFailPoint``).
 
-mim runs as ``mongod --setParameter enableTestCommands=1`` does, with the one
-fail point drivers' and users' test suites use: ``failCommand``
-(``src/mongo/db/commands.cpp``, ``CommandHelpers::evaluateFailCommandFailPoint``).
+mim runs as ``mongod --setParameter enableTestCommands=1`` does, with the fail
+points drivers' and users' test suites use: ``failCommand``
+(``src/mongo/db/commands.cpp``, ``CommandHelpers::evaluateFailCommandFailPoint``),
+and ``maxTimeAlwaysTimeOut`` / ``maxTimeNeverTimeOut`` (an operation run with a
+``maxTimeMS`` always / never exceeds it: :func:`max_time_override`).
 A fail point has a mode (``off``, ``alwaysOn``, ``{times: n}``, ``{skip: n}``,
 ``{activationProbability: p}``, parsed as ``FailPoint::parseBSON`` does) and a
 ``data`` document saying which commands fail and how.
@@ -32,7 +34,7 @@ from ..values.errors import ServerError
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
-           "write_concern_error_reply"]
+           "write_concern_error_reply", "max_time_override"]
 
 #: the message of every error the failCommand fail point raises
 FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
@@ -61,7 +63,7 @@ class FailPoint:
 class FailPoints:
     """The fail points of one server, by name (mongod's ``globalFailPointRegistry``)."""
 
-    NAMES = ("failCommand",)
+    NAMES = ("failCommand", "maxTimeAlwaysTimeOut", "maxTimeNeverTimeOut")
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -129,6 +131,24 @@ class FailPoints:
 
 #: ``fail_points_of(server)``: the fail points of an engine server
 fail_points_of: PerServer[FailPoints] = PerServer(FailPoints)
+
+
+def _always(data: Any) -> bool:
+    return True
+
+
+def max_time_override(server: Any) -> str | None:
+    """For an operation with a time limit: ``"expire"`` when ``maxTimeAlwaysTimeOut``
+    fires (the operation fails with MaxTimeMSExpired), ``"ignore"`` when
+    ``maxTimeNeverTimeOut`` fires (its limit is not enforced), else None."""
+    points = fail_points_of(server)
+    if not points.armed:
+        return None
+    if points.enter("maxTimeAlwaysTimeOut", _always) is not None:
+        return "expire"
+    if points.enter("maxTimeNeverTimeOut", _always) is not None:
+        return "ignore"
+    return None
 
 
 def _parse_mode(cmd: Mapping[str, Any]) -> tuple[str, float]:

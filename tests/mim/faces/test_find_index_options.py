@@ -97,6 +97,14 @@ def test_show_record_id_appends_the_record_id(coll):
     assert list(docs[0]) == ["_id", "$recordId"]
 
 
+def test_return_key_wins_over_show_record_id(coll):
+    """The command-monitoring spec's "A successful find with showRecordId and
+    returnKey": sorted on _id, the reply holds ``{_id: …}`` documents only."""
+    coll.insert_many([{"_id": i, "x": i} for i in range(1, 4)])
+    found = list(coll.find({}, sort=[("_id", 1)], show_record_id=True, return_key=True))
+    assert found == [{"_id": 1}, {"_id": 2}, {"_id": 3}]
+
+
 def test_min_max_return_key_show_record_id_refused_on_a_view(ten, db):
     db.create_collection("v", viewOn="things", pipeline=[])
     with pytest.raises(OperationFailure) as info:
