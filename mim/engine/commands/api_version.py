@@ -35,6 +35,8 @@ API_VERSION_1_COMMANDS = frozenset({
     "updateRole", "dropRole", "grantRolesToUser", "revokeRolesFromUser", "grantRolesToRole",
     "revokeRolesFromRole", "grantPrivilegesToRole", "revokePrivilegesFromRole",
     "createSearchIndexes", "updateSearchIndex", "dropSearchIndex",
+    # the Stable API's test commands (enableTestCommands): all but testVersion2
+    "testVersion1", "testDeprecation", "testDeprecationInVersion2", "testRemoval",
 })
 
 #: Aggregation stages registered ``AllowedWithApiStrict::kNeverInVersion1``.
@@ -46,8 +48,9 @@ STAGES_OUTSIDE_VERSION_1 = frozenset({
 #: Stages whose sub-pipelines the server checks too.
 _SUB_PIPELINES = {"$facet": None, "$lookup": "pipeline", "$unionWith": "pipeline"}
 
-#: Commands deprecated in API Version 1: none yet (the manual: "no deprecated APIs exist").
-API_VERSION_1_DEPRECATED: frozenset[str] = frozenset()
+#: Commands deprecated in API Version 1: none but a test command (the manual: "no
+#: deprecated APIs exist"; ``testDeprecation`` is deprecated so that drivers can test).
+API_VERSION_1_DEPRECATED: frozenset[str] = frozenset({"testDeprecation"})
 
 _FLAGS = ("apiStrict", "apiDeprecationErrors")
 _FIELDS = ("apiVersion", *_FLAGS)

@@ -1,5 +1,9 @@
 """Test commands (mongod with ``enableTestCommands=1``): ``configureFailPoint``
-and ``waitForFailPoint`` over the fail points of :mod:`..ops.failpoints`."""
+and ``waitForFailPoint`` over the fail points of :mod:`..ops.failpoints`, and the
+Stable API's test commands drivers use to check their API parameters
+(``testVersion1``, ``testVersion2`` — outside API Version 1 —, ``testDeprecation`` —
+deprecated in it —, ``testDeprecationInVersion2``, ``testRemoval``): each answers
+``ok`` once :mod:`.api_version`'s checks let it run."""
 
 from __future__ import annotations
 
@@ -36,4 +40,11 @@ def cmd_wait_for_fail_point(server: Server, db: str, cmd: Mapping) -> dict:
     limit = cmd["maxTimeMS"]
     deadline = time.monotonic() + limit / 1000 if limit else None
     fail_points_of(server).wait_for(cmd["waitForFailPoint"], int(times), deadline)
+    return {"ok": 1.0}
+
+
+@command("testVersion1", "testVersion2", "testDeprecation", "testDeprecationInVersion2",
+         "testRemoval")
+def cmd_api_version_test_command(server: Server, db: str, cmd: Mapping) -> dict:
+    """A Stable API test command: it does nothing (``ok``)."""
     return {"ok": 1.0}

@@ -112,3 +112,21 @@ def test_get_more_with_other_api_parameters_refused(db):
         'the cursor-creating command used { apiVersion: "1" }')
     again = db.command({"getMore": cursor_id, "collection": "things", "apiVersion": "1"})
     assert [d["a"] for d in again["cursor"]["nextBatch"]] == [1, 2]
+
+
+@pytest.mark.parametrize("command, code_name, contains", [
+    # the versioned-api spec's test-commands-strict-mode.json
+    ("testVersion2", "APIStrictError", "command testVersion2 is not in API Version 1"),
+    ("testDeprecation", "APIDeprecationError", "command testDeprecation is deprecated in API "
+                                               "Version 1"),
+])
+def test_stable_api_test_commands(command, code_name, contains):
+    client = mim.MongoClient(server=mim.Server(),
+                             server_api=ServerApi("1", strict=True, deprecation_errors=True))
+    assert client.test.command("testVersion1") == {"ok": 1.0}
+    with pytest.raises(OperationFailure) as failed:
+        client.test.command(command)
+    assert failed.value.details["codeName"] == code_name
+    assert contains in failed.value.details["errmsg"]
+    # without the Stable API they simply run
+    assert mim.MongoClient(server=client.server).test.command(command) == {"ok": 1.0}
