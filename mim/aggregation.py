@@ -10,6 +10,8 @@ from pymongo import common
 
 from .boundary import raise_server_error, to_engine
 from .cursor import CommandCursor
+from pymongo.collation import validate_collation_or_none
+
 from .engine.ops.aggregate import run_pipeline
 from .engine.values.errors import ServerError
 from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
@@ -31,12 +33,7 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     batch_size = kwargs.pop("batchSize", kwargs.pop("batch_size", None))
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 0):
         raise TypeError("batchSize must be a non-negative integer")
-    collation = kwargs.pop("collation", None)
-    if collation is not None:
-        document = collation.document if hasattr(collation, "document") else collation
-        if dict(document) != {"locale": "simple"}:
-            raise_server_error(ServerError(238, "collation other than the simple collation is "
-                                                "not supported by mim yet"))
+    collation = validate_collation_or_none(kwargs.pop("collation", None))
     hint = kwargs.pop("hint", None)
     if hint is not None and not isinstance(hint, (str, Mapping)) and \
             not isinstance(hint, (list, tuple)):
@@ -67,7 +64,7 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
                                 values.get("pipeline", []), let=values.get("let"),
                                 hint=values.get("hint") if hint is not None else None,
                                 bypass_validation=bypass_validation,
-                                allow_disk_use=allow_disk_use)
+                                allow_disk_use=allow_disk_use, collation=collation)
     except ServerError as exc:
         raise_server_error(exc)
     return CommandCursor(database.get_collection(collection) if collection else None,

@@ -10,6 +10,7 @@ from bson.objectid import ObjectId
 from bson.raw_bson import RawBSONDocument
 from bson.son import SON
 from pymongo import common
+from pymongo.collation import validate_collation_or_none
 from pymongo.collection import ReturnDocument
 from pymongo.errors import ConfigurationError, InvalidName
 from pymongo.read_concern import ReadConcern
@@ -192,8 +193,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _create(self, options: Mapping[str, Any]) -> None:
         opts = dict(options)
-        if "collation" in opts and hasattr(opts["collation"], "document"):
-            opts["collation"] = opts["collation"].document
+        if "collation" in opts:
+            opts["collation"] = validate_collation_or_none(opts["collation"])
         try:
             catalog.create_collection(self._server, self._database.name, self._name,
                                       self._engine(o=opts).get("o", {}))
@@ -300,25 +301,18 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise TypeError("array_filters must be a list")
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
-        self._check_collation(collation)
+        collation = validate_collation_or_none(collation)
         values = self._engine(q=filter, u=update, arrayFilters=array_filters,
                               hint=hint)
         statement = {"q": values.get("q", {}), "u": values.get("u"), "multi": multi,
                      "upsert": upsert}
+        if collation is not None:
+            statement["collation"] = collation
         if "arrayFilters" in values:
             statement["arrayFilters"] = values["arrayFilters"]
         if "hint" in values:
             statement["hint"] = values["hint"]
         return statement
-
-    def _check_collation(self, collation: Any) -> None:
-        if collation is None:
-            return
-        document = collation.document if hasattr(collation, "document") else collation
-        if dict(document) not in ({"locale": "simple"}, {}):
-            raise_server_error(ServerError(238, "collation other than the simple collation is "
-                                                "not supported by mim yet (planned with the "
-                                                "collation issue)"))
 
     def replace_one(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
                     upsert: bool = False, bypass_document_validation: bool | None = None,
@@ -359,11 +353,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _delete_statement(self, filter: Any, limit: int, hint: Any = None,
                           collation: Any = None) -> dict:
-        self._check_collation(collation)
+        collation = validate_collation_or_none(collation)
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
         values = self._engine(q=filter, hint=hint)
         statement = {"q": values.get("q", {}), "limit": limit}
+        if collation is not None:
+            statement["collation"] = collation
         if "hint" in values:
             statement["hint"] = values["hint"]
         return statement
@@ -416,7 +412,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         limit = kwargs.pop("limit", 0)
         hint = kwargs.pop("hint", None)
         max_time_ms = kwargs.pop("maxTimeMS", None)
-        self._check_collation(kwargs.pop("collation", None))
+        collation = validate_collation_or_none(kwargs.pop("collation", None))
         refuse_unhonoured("aggregate", kwargs)
         if isinstance(skip, bool) or not isinstance(skip, int):
             raise_server_error(ServerError(14, "The skip value must be a number"))
@@ -432,7 +428,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         try:
             with operation_deadline(max_time_ms):
                 return crud.count(self._server, self._database.name, self._name,
-                                  values.get("filter"), skip=skip, limit=limit or 0, hint=hint)
+                                  values.get("filter"), skip=skip, limit=limit or 0, hint=hint,
+                                  collation=collation)
         except ServerError as exc:
             raise_server_error(exc)
 
@@ -454,7 +451,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise TypeError(f"key must be an instance of str, not {type(key)}")
         if filter is not None:
             common.validate_is_mapping("filter", filter)
-        self._check_collation(kwargs.pop("collation", None))
+        collation = validate_collation_or_none(kwargs.pop("collation", None))
         max_time_ms = kwargs.pop("maxTimeMS", None)
         refuse_unhonoured("distinct", kwargs)
         values = self._engine(query=filter)
@@ -462,7 +459,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         try:
             with operation_deadline(max_time_ms):
                 found = crud.distinct(self._server, self._database.name, self._name, key,
-                                      values.get("query"))
+                                      values.get("query"), collation=collation)
         except ServerError as exc:
             raise_server_error(exc)
         # values cross back through BSON so they come out in the caller's codec
@@ -488,7 +485,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             hint = SON(index_list(hint))
         if array_filters is not None and not isinstance(array_filters, list):
             raise TypeError("array_filters must be a list")
-        self._check_collation(collation)
+        collation = validate_collation_or_none(collation)
         values = self._engine(query=filter, fields=projection, sort=sort, update=update,
                               arrayFilters=array_filters, hint=hint, let=let)
         try:
@@ -498,7 +495,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                     sort=values.get("sort"), remove=remove, update=values.get("update"),
                     new=return_document, fields=values.get("fields"), upsert=bool(upsert),
                     array_filters=values.get("arrayFilters"), hint=values.get("hint"),
-                    let=values.get("let"), bypass_validation=bypass_validation)
+                    let=values.get("let"), bypass_validation=bypass_validation,
+                    collation=collation)
         except ServerError as exc:
             raise command_error(exc) from None
         value = reply["value"]

@@ -277,10 +277,7 @@ class Cursor(Generic[_DocumentType]):
         document = collation.document if hasattr(collation, "document") else collation
         if not isinstance(document, Mapping):
             raise TypeError("collation must be an instance of dict or pymongo.collation.Collation")
-        if dict(document) not in ({"locale": "simple"}, {}):
-            raise ServerError(238, "collation other than the simple collation is not supported "
-                                   "by mim yet (planned with the collation issue)")
-        self._collation = dict(document)
+        self._collation = dict(document)  # validated by the engine when the query runs
         return self
 
     def where(self, code: Any) -> "Cursor[_DocumentType]":
@@ -415,7 +412,8 @@ class Cursor(Generic[_DocumentType]):
                                 sort=args.get("sort"), skip=self._skip, limit=self._limit,
                                 hint=args.get("hint"), let=args.get("let"), min=args.get("min"),
                                 max=args.get("max"), return_key=bool(args.get("returnKey")),
-                                show_record_id=bool(args.get("showRecordId")))
+                                show_record_id=bool(args.get("showRecordId")),
+                                collation=self._collation)
         try:
             unknown = first_unknown(args, COMMAND_FIELDS["find"])
             if unknown is not None:

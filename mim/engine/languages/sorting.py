@@ -38,17 +38,18 @@ class Descending:
         return hash(self.key)
 
 
-def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool) -> tuple:
-    """The key one sort field gives a document."""
+def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool,
+                   key_of: Callable[[Any], tuple] = sort_key) -> tuple:
+    """The key one sort field gives a document (``key_of``: a collation's key)."""
     best = None
     for leaf in walk(doc, parts):
         if type(leaf) is list:
             if not leaf:
                 candidates = [(RANK_UNDEFINED,)]
             else:
-                candidates = [sort_key(v) for v in leaf]
+                candidates = [key_of(v) for v in leaf]
         else:
-            candidates = [sort_key(leaf)]
+            candidates = [key_of(leaf)]
         for key in candidates:
             if best is None or (key > best if descending else key < best):
                 best = key
@@ -102,16 +103,19 @@ def parse_sort_spec(spec: Any, allow_meta: bool = False) -> list[tuple[str, Any]
     return fields
 
 
-def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None
-                 ) -> Callable[[Mapping], Any] | None:
+def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None,
+                 collation: Any = None) -> Callable[[Mapping], Any] | None:
     """A key function ordering documents as ``spec`` asks, or None for no sort.
-    ``text_score`` scores a document for ``{$meta: "textScore"}`` keys (highest first)."""
+    ``text_score`` scores a document for ``{$meta: "textScore"}`` keys (highest first);
+    ``collation`` orders strings."""
     fields = parse_sort_spec(spec, text_score is not None)
     if not fields:
         return None
     if any(direction == TEXT_SCORE for _, direction in fields):
-        return _meta_sort_key(fields, text_score)
+        return _meta_sort_key(fields, text_score, collation)
     compiled = [(split_path(path), direction < 0) for path, direction in fields]
+    if collation is not None:
+        return _collated_sort_key(compiled, collation.sort_key)
     if len(compiled) == 1:
         parts, descending = compiled[0]
         if descending:
@@ -128,14 +132,30 @@ def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None
     return key
 
 
-def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any) -> Callable[[Mapping], Any]:
+def _collated_sort_key(compiled: list[tuple[tuple[str, ...], bool]],
+                       key_of: Callable[[Any], tuple]) -> Callable[[Mapping], Any]:
+    """The sort key under a collation: strings ordered by ``key_of``."""
+    def key(doc: Mapping) -> tuple:
+        return tuple(
+            Descending(field_sort_key(doc, parts, True, key_of)) if descending
+            else field_sort_key(doc, parts, False, key_of)
+            for parts, descending in compiled
+        )
+
+    return key
+
+
+def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any,
+                   collation: Any = None) -> Callable[[Mapping], Any]:
+    key_of = sort_key if collation is None else collation.sort_key
+
     def field_key(path: str, direction: Any) -> Callable[[Mapping], Any]:
         if direction == TEXT_SCORE:
             return lambda doc: -text_score(doc)
         parts = split_path(path)
         if direction < 0:
-            return lambda doc: Descending(field_sort_key(doc, parts, True))
-        return lambda doc: field_sort_key(doc, parts, False)
+            return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))
+        return lambda doc: field_sort_key(doc, parts, False, key_of)
 
     keys = [field_key(path, direction) for path, direction in fields]
     return lambda doc: tuple(key(doc) for key in keys)

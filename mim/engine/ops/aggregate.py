@@ -14,6 +14,7 @@ from typing import Any
 
 import bson
 
+from ..languages.collation import parse_collation
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
@@ -31,6 +32,7 @@ from ..values.errors import ServerError
 from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
+from .collations import operation_collation
 from .views import resolve
 
 __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
@@ -130,20 +132,25 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
                  let: Mapping | None = None, hint: Any = None,
-                 bypass_validation: bool = False, allow_disk_use: bool = True) -> list[bytes]:
+                 bypass_validation: bool = False, allow_disk_use: bool = True,
+                 collation: Any = None) -> list[bytes]:
     """Run an ``aggregate`` command; return the result documents as BSON bytes.
 
     ``hint`` must name an index of the collection (code 2 otherwise); a first
     ``$match``/``$sort`` uses the planner's indexes.  ``bypass_validation``
     lets ``$out``/``$merge`` write documents the target's validator refuses;
-    ``allow_disk_use=False`` caps ``$sort`` and ``$group`` at 100 MB (292).
+    ``allow_disk_use=False`` caps ``$sort`` and ``$group`` at 100 MB (292);
+    ``collation`` (the command's document) orders strings, else the
+    collection's or view's default does.
     """
     catalog = ServerCatalog(server, db, bypass_validation)
     let_values: dict = {}
     if let:
         for name, spec in let.items():
             let_values[name] = compile_expression(spec, ExpressionContext())({"ROOT": {}})
-    ctx = PipelineContext(catalog, let_values, collection=collection)
+    collation = operation_collation(server, db, collection, collation) \
+        if collection is not None else parse_collation(collation)
+    ctx = PipelineContext(catalog, let_values, collection=collection, collation=collation)
     if collection is None:
         first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None
         if first is None or not stage_constraints(first).collectionless:
@@ -156,7 +163,8 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             # a view: its (chained) pipeline runs first, on the backing collection
             collection, view_stages = resolved
             stages = view_stages + stages
-            ctx = PipelineContext(catalog, let_values, collection=collection)
+            ctx = PipelineContext(catalog, let_values, collection=collection,
+                                  collation=collation)
     ctx.allow_disk_use = allow_disk_use
     run = compile_pipeline(stages, ctx)
     exclusive = any(isinstance(stage, Mapping) and next(iter(stage), None) in _EXCLUSIVE_STAGES
@@ -167,7 +175,11 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             coll.indexes.resolve_hint(hint)
         source: Any = None
         start = 0
-        if coll is not None:
+        if coll is not None and collation is not None:
+            if hint is not None:
+                coll.indexes.resolve_hint(hint)
+            source = [s.doc for s in coll.documents.values()]  # indexes cannot bound collated strings
+        elif coll is not None:
             source, start = _leading_source(coll, stages, let_values, hint)
             if TEXT_SCORES not in let_values and mentions_text_score(stages):
                 raise ServerError(40218, "query requires text score metadata, but it is not "

@@ -16,7 +16,7 @@ from .views import check_not_view
 from bson.binary import Binary, UuidRepresentation
 from .views import lookup
 from ..storage.validation import build_validator, check_namespace, validation_options
-from ..languages.collation import check_collation
+from ..languages.collation import collation_spec_of, parse_collation
 
 __all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
@@ -48,7 +48,13 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
                        "clusteredIndex": "clustered collections",
                        "encryptedFields": "queryable encryption"}[unsupported]
             raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
-    check_collation(options.get("collation"))
+    if "collation" in options:
+        # stored resolved (listCollections shows every option); simple is no default at all
+        collation = parse_collation(options["collation"])
+        if collation is None:
+            del options["collation"]
+        else:
+            options["collation"] = collation_spec_of(collation)
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
     check_capped_options(options)
@@ -98,6 +104,10 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
         database = server.get_database(db, create=True)
         created_collection = database.get_collection(name) is None
         coll = database.get_collection(name, create=True)
+        if coll.options.get("collation") and any("collation" not in spec for spec in specs):
+            # the index would inherit the collection's collation: not ordered by it yet
+            raise ServerError(238, "an index inheriting the collection's default collation is "
+                                   "not supported by mim yet")
         before = len(coll.indexes.list())
         created: list[str] = []
         try:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..languages.collation import check_collation
+from ..languages.collation import collation_spec_of, parse_collation
 from ..values.errors import ServerError
 from ..values.order import type_name
 from ..values.render import render
 from ..storage.store import Server
-from ..pipeline import compile_pipeline
+from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..storage.store import validate_collection_name, validate_database_name
 
@@ -28,11 +28,16 @@ MAX_VIEW_DEPTH = 20
 
 
 class ViewDefinition:
+    """A view: its source, pipeline and default collation (``collation``: the full
+    spec listCollections shows; ``default_collation``: parsed, None for simple)."""
+
     def __init__(self, name: str, view_on: str, pipeline: list, collation: Any = None) -> None:
         self.name = name
         self.view_on = view_on
         self.pipeline = pipeline
-        self.collation = collation
+        self.default_collation = parse_collation(collation)
+        self.collation = collation_spec_of(self.default_collation) \
+            if self.default_collation is not None else None
 
     def info(self) -> dict:
         options: dict[str, Any] = {"viewOn": self.view_on, "pipeline": list(self.pipeline)}
@@ -126,8 +131,7 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
     if "idIndex" in options:
         raise ServerError(72, f"'idIndex' is not allowed with 'viewOn': "
                               f"{render(options['idIndex'])}")
-    collation = options.get("collation")
-    check_collation(collation)
+    collation = parse_collation(options.get("collation"))
     validate_database_name(db)
     validate_collection_name(name, db)
     with server.lock:
@@ -139,7 +143,7 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
         if not _valid_collection_name(view_on):
             raise ServerError(73, f"invalid name for 'viewOn': {view_on}")
         # ViewCatalog::validatePipeline: parsed, nothing that writes or needs no collection
-        compile_pipeline(list(pipeline))
+        compile_pipeline(list(pipeline), PipelineContext(collation=collation))
         for position, stage in enumerate(pipeline):
             stage_name = next(iter(stage))
             if stage_constraints(stage_name).writes:
@@ -152,7 +156,9 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
             if stage_constraints(stage_name).collectionless:
                 raise ServerError(73, f"'{stage_name}' cannot be used in a view definition")
         views = dict(database.views)
-        views[name] = ViewDefinition(name, view_on, list(pipeline))
+        views[name] = ViewDefinition(name, view_on, list(pipeline), options.get("collation"))
+        if collation is not None:
+            server.default_collations = True
         cycle = _find_cycle(views, name, name, [])
         if cycle is not None:
             path = [f"{db}.{n}" for n in reversed(cycle)]

@@ -14,7 +14,7 @@ from ..languages.expressions.accumulators import (MinMaxAccumulator, PercentileA
 from ..languages.expressions.array import check_n, parse_n_spec, sort_pattern_key
 from ..languages.expressions.coercion import compare_key, element_repr, expr_compare, nullish
 from ..languages.expressions.objects import merge_objects
-from ..languages.expressions.compiler import constant
+from ..languages.expressions.compiler import COLLATION_UNHONOURED_OPERATORS, constant
 from ..values.order import MISSING, sort_key
 from ..values.registry import Registry
 from .memory import check_group_memory
@@ -31,13 +31,14 @@ def accumulator(*names: str) -> Any:
 
 
 class _Simple:
-    """Wraps an expressions.accumulators class fed by one expression."""
+    """Wraps an expressions.accumulators class fed by one expression
+    (``$min``/``$max`` compare strings by the operation's collation)."""
 
-    def __init__(self, name: str, fn) -> None:
-        self.name, self.fn = name, fn
+    def __init__(self, name: str, fn, collation: Any = None) -> None:
+        self.name, self.fn, self.collation = name, fn, collation
 
     def new(self):
-        return make_accumulator(self.name)
+        return make_accumulator(self.name, self.collation)
 
     def process(self, state, variables: dict) -> None:
         state.process(self.fn(variables))
@@ -46,16 +47,23 @@ class _Simple:
         return state.result()
 
 
+def group_key(ctx: Any) -> Any:
+    """How ``$group`` keys and ``$addToSet`` tell values apart: by the
+    operation's collation when it has one (``"a"`` and ``"A"`` one group at strength 2)."""
+    collation = ctx.expressions.collation
+    return sort_key if collation is None else collation.sort_key
+
+
 @accumulator("$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp")
 def _simple(name: str, arg: Any, ctx: Any):
     if isinstance(arg, list):
         raise ServerError(40237, f"The {name} accumulator is a unary operator")
-    return _Simple(name, compile_expression(arg, ctx.expressions))
+    return _Simple(name, compile_expression(arg, ctx.expressions), ctx.expressions.collation)
 
 
 class _Collect:
-    def __init__(self, name: str, fn) -> None:
-        self.name, self.fn = name, fn
+    def __init__(self, name: str, fn, key: Any = sort_key) -> None:
+        self.name, self.fn, self.key = name, fn, key
 
     def new(self):
         return [] if self.name != "$addToSet" else {}
@@ -67,7 +75,7 @@ class _Collect:
                 state.append(value)
         elif self.name == "$addToSet":
             if value is not MISSING:
-                state.setdefault(sort_key(value), value)
+                state.setdefault(self.key(value), value)
         elif self.name == "$mergeObjects":
             state.append(value)
         elif not state:  # $first
@@ -89,7 +97,7 @@ class _Collect:
 def _collect(name: str, arg: Any, ctx: Any):
     if isinstance(arg, list):
         raise ServerError(40237, f"The {name} accumulator is a unary operator")
-    return _Collect(name, compile_expression(arg, ctx.expressions))
+    return _Collect(name, compile_expression(arg, ctx.expressions), group_key(ctx))
 
 
 class _Count:
@@ -218,6 +226,9 @@ def compile_accumulators(spec: Mapping, ctx: Any, stage: str) -> list[tuple[str,
                 raise ServerError(238, "$accumulator is not supported by mim: it runs "
                                        "JavaScript, which mim never evaluates")
             raise ServerError(15952, f"unknown group operator '{name}'")
+        if ctx.expressions.collation is not None and name in COLLATION_UNHONOURED_OPERATORS:
+            raise ServerError(238, f"{name} with a collation other than the simple collation "
+                                   f"is not supported by mim yet")
         out.append((field, ACCUMULATORS[name](name, arg, ctx)))
     return out
 
@@ -235,6 +246,7 @@ def compile_group(arg: Any, ctx: Any):
         id_fn = compile_expression(id_spec, ctx.expressions)
     accs = compile_accumulators(arg, ctx, "$group")
     bounded = not ctx.allow_disk_use
+    key_of = group_key(ctx)
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
@@ -243,7 +255,7 @@ def compile_group(arg: Any, ctx: Any):
             key_value = id_fn(scope)
             if key_value is MISSING:
                 key_value = None
-            key = sort_key(key_value)
+            key = key_of(key_value)
             entry = groups.get(key)
             if entry is None:
                 entry = groups[key] = (key_value, [acc.new() for _, acc in accs])

@@ -18,7 +18,7 @@ import datetime
 import decimal
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson.binary import Binary
@@ -40,6 +40,7 @@ __all__ = [
     "compare",
     "values_equal",
     "sort_key",
+    "collated_sort_key",
     "array_sort_key",
     "type_name",
     "is_number",
@@ -323,6 +324,23 @@ def sort_key(value: Any) -> tuple:
     if rank == RANK_BOOL:
         return (RANK_BOOL, bool(value))
     return (rank,)
+
+
+def collated_sort_key(value: Any, string_key: Callable[[str], Any]) -> tuple:
+    """:func:`sort_key` under a collation: strings (also inside documents and
+    arrays, never field names) key by ``string_key``, every other value as
+    :func:`sort_key` keys it."""
+    cls = type(value)
+    if cls is str:
+        return (RANK_STRING, string_key(value))
+    if cls is list or cls is tuple:
+        return (RANK_ARRAY, tuple(collated_sort_key(v, string_key) for v in value))
+    if cls is dict or isinstance(value, (Mapping, DBRef)):
+        items = value.as_doc().items() if isinstance(value, DBRef) else value.items()
+        return (RANK_OBJECT, tuple(
+            (canonical_rank(v), k, collated_sort_key(v, string_key)) for k, v in items
+        ))
+    return sort_key(value)
 
 
 def compare(a: Any, b: Any) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from ...values.errors import ServerError
 from ...values.order import MISSING, array_sort_key, type_name
 from ...values.limits import check_array_memory, check_range_memory
-from .coercion import (compare_key, element_repr, expr_compare, expr_equal, index_bound,
+from .coercion import (compare_key, element_repr, equality, expr_compare, expr_equal, index_bound,
                        is_integral, is_integral64, is_numeric, nullish, to_bool, to_double,
                        to_long, value_repr)
 from .compiler import (compile_operand, document_operator, fixed_arity, path_value, ranged_arity,
@@ -215,6 +215,7 @@ def compile_reduce(arg: Any, ctx: Any, name: str):
 @expression_operator("$in")
 def compile_in(arg: Any, ctx: Any, name: str):
     needle, haystack = fixed_arity(name, arg, ctx, 2)
+    equal = equality(ctx.collation)
 
     def evaluate(variables: dict) -> bool:
         value = needle(variables)
@@ -222,7 +223,7 @@ def compile_in(arg: Any, ctx: Any, name: str):
         if not isinstance(array, list):
             raise ServerError(40081, f"$in requires an array as a second argument, found: "
                                      f"{type_name(array)}")
-        return any(expr_equal(value, element) for element in array)
+        return any(equal(value, element) for element in array)
 
     return evaluate
 
@@ -230,6 +231,7 @@ def compile_in(arg: Any, ctx: Any, name: str):
 @expression_operator("$indexOfArray")
 def compile_index_of_array(arg: Any, ctx: Any, name: str):
     args = ranged_arity(name, arg, ctx, 2, 4)
+    equal = equality(ctx.collation)
 
     def evaluate(variables: dict) -> Any:
         array = args[0](variables)
@@ -245,7 +247,7 @@ def compile_index_of_array(arg: Any, ctx: Any, name: str):
             end = min(end, index_bound(args[3](variables), name, "ending index"))
         target = args[1](variables)
         for i in range(start, end):
-            if expr_equal(array[i], target):
+            if equal(array[i], target):
                 return i
         return -1
 

@@ -125,11 +125,13 @@ def find_text_node(root: MatchNode | None) -> TextNode | None:
 
 
 def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
-                              collection_data: Any, namespace: str) -> MatchNode:
+                              collection_data: Any, namespace: str,
+                              collation: Any = None) -> MatchNode:
     """A query filter compiled against a collection: ``$text`` finds its text index
-    through ``collection_data()`` and is checked for placement."""
+    through ``collection_data()`` and is checked for placement; strings compare
+    by ``collation`` (None: binary)."""
     node = compile_filter(spec, MatchContext(
-        variables=dict(variables or {}),
+        variables=dict(variables or {}), collation=collation,
         text_index=lambda: text_index_spec(collection_data())))
     check_text_placement(node, namespace)
     return node
