@@ -16,8 +16,8 @@ from .engine.values.errors import ServerError
 from .engine.commands import run_command
 from .engine.ops import catalog
 from .engine.storage.store import ENGINE_CODEC
-from .engine.languages.matcher.text import compile_collection_filter
-from .engine.planner import explain_find as explain
+from .engine.commands.explain import explain_query
+from .engine.ops.collations import operation_collation
 from .engine.commands.fields import check_fields
 
 if TYPE_CHECKING:
@@ -103,16 +103,14 @@ def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
     args = cursor._engine_arguments()
     hint = args.get("hint")
     server = collection._server
+    db, name = collection.database.name, collection.name
+    options = {"hint": hint, "projection": args.get("projection"), "sort": args.get("sort"),
+               "skip": cursor._skip, "limit": cursor._limit}
     try:
-        node = compile_collection_filter(
-            args.get("filter"), args.get("let"),
-            lambda: server.get_collection(collection.database.name, collection.name),
-            collection.full_name)
-        with server.lock:
-            coll = server.get_collection(collection.database.name, collection.name)
-            reply = explain(coll, collection.full_name, node, args.get("filter"),
-                            projection=args.get("projection"), sort=args.get("sort"),
-                            skip=cursor._skip, limit=cursor._limit, hint=hint)
+        if cursor._collation is not None or server.default_collations:
+            options["collation"] = operation_collation(server, db, name, cursor._collation)
+        reply = explain_query(server, db, name, args.get("filter"), "allPlansExecution",
+                              args.get("let"), options)
     except ServerError as exc:
         raise_server_error(exc)
     reply["command"] = {"find": collection.name, "filter": args.get("filter") or {},

@@ -25,6 +25,7 @@ from .keys import KeyPattern
 from ..values.render import render, render_document
 from ..values.order import sort_key
 from ..storage.store import install_index_catalog
+from ..languages.collation import parse_collation
 from ..languages.matcher import compile_filter
 from ..values.errors import bad_value
 from .ttl import ttl_index_created
@@ -50,7 +51,10 @@ class Index:
         self.spec = spec
         self.name: str = spec["name"]
         self.collection = collection
-        self.pattern = KeyPattern(spec["key"])
+        #: the index's collation (None: simple): its keys order strings by it, and only
+        #: a query with the same collation may use its bounds
+        self.collation = parse_collation(spec.get("collation"))
+        self.pattern = KeyPattern(spec["key"], self.collation)
         self.unique = bool(spec.get("unique", False))
         #: collMod's prepareUnique: new duplicate keys are refused, old ones stay
         self.prepare_unique = bool(spec.get("prepareUnique", False))
@@ -237,6 +241,8 @@ class IdIndex:
     partial_spec = None
     ttl = None
     multikey = False
+    #: the store keys documents by their binary _id key (see the README's differences)
+    collation = None
 
     def __init__(self, collection: "CollectionData") -> None:
         self.collection = collection

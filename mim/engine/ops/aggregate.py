@@ -95,7 +95,8 @@ class ServerCatalog:
         return self.server.get_collection(self.db, name)
 
 
-def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
+def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
+                    collation: Any = None):
     """Documents for the pipeline's start through the planner, and how many leading
     stages they already account for: a first ``$match`` (and a following ``$sort``
     an index serves) are answered by the collection's indexes."""
@@ -104,7 +105,8 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     consumed = 0
     if first == "$match":
         node = compile_filter(pipeline[0]["$match"], MatchContext(
-            variables=dict(let_values), text_index=lambda: text_index_spec(coll)))
+            variables=dict(let_values), text_index=lambda: text_index_spec(coll),
+            collation=collation))
         check_text_placement(node, coll.full_name)
         consumed = 1
     sort = None
@@ -117,10 +119,10 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     if sort is not None and has_text_score_sort(sort):
         sort = None  # the $sort stage orders by score
     if first == "$match" and sort is None and hint is None and find_text_node(node) is None \
-            and plan_find(coll, node, None, 0, None) is None:
+            and plan_find(coll, node, None, 0, None, collation=collation) is None:
         # no index helps: the pipeline's own $match scans the snapshot, outside the lock
         return None, 0
-    found, presorted = read(coll, node, sort, 0, hint)
+    found, presorted = read(coll, node, sort, 0, hint, collation)
     docs = [s.doc for s in found]
     text = find_text_node(node)
     if text is not None:
@@ -175,12 +177,8 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             coll.indexes.resolve_hint(hint)
         source: Any = None
         start = 0
-        if coll is not None and collation is not None:
-            if hint is not None:
-                coll.indexes.resolve_hint(hint)
-            source = [s.doc for s in coll.documents.values()]  # indexes cannot bound collated strings
-        elif coll is not None:
-            source, start = _leading_source(coll, stages, let_values, hint)
+        if coll is not None:
+            source, start = _leading_source(coll, stages, let_values, hint, collation)
             if TEXT_SCORES not in let_values and mentions_text_score(stages):
                 raise ServerError(40218, "query requires text score metadata, but it is not "
                                          "available")

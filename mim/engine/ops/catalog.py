@@ -17,6 +17,8 @@ from bson.binary import Binary, UuidRepresentation
 from .views import lookup
 from ..storage.validation import build_validator, check_namespace, validation_options
 from ..languages.collation import collation_spec_of, parse_collation
+from ..values.render import render_document
+from .collations import default_collation_of
 
 __all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
@@ -104,10 +106,13 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
         database = server.get_database(db, create=True)
         created_collection = database.get_collection(name) is None
         coll = database.get_collection(name, create=True)
-        if coll.options.get("collation") and any("collation" not in spec for spec in specs):
-            # the index would inherit the collection's collation: not ordered by it yet
-            raise ServerError(238, "an index inheriting the collection's default collation is "
-                                   "not supported by mim yet")
+        try:
+            for spec in specs:
+                resolve_index_collation(spec, coll.options)
+        except ServerError:
+            if created_collection:
+                database.drop_collection(name)
+            raise
         before = len(coll.indexes.list())
         created: list[str] = []
         try:
@@ -127,6 +132,25 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
         reply["note"] = "all indexes already exist"
     reply["ok"] = 1.0
     return reply
+
+
+def resolve_index_collation(spec: dict, options: Mapping) -> None:
+    """An index's collation: its own, else the collection's default; stored
+    resolved (every option), absent when simple.  Text indexes take none (67)."""
+    requested = spec.get("collation")
+    collation = parse_collation(requested) if requested is not None \
+        else default_collation_of(options)
+    if collation is None:
+        spec.pop("collation", None)
+        return
+    values = list(spec["key"].values())
+    if "text" in values:
+        raise ServerError(67, f"Index type 'text' does not support collation: "
+                              f"{render_document(collation.spec)}")
+    if "hashed" in values:
+        raise ServerError(238, "hashed indexes with a collation other than the simple "
+                               "collation are not supported by mim yet")
+    spec["collation"] = collation_spec_of(collation)
 
 
 def drop_collection(server: Server, db: str, name: str) -> dict:

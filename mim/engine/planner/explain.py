@@ -101,7 +101,7 @@ def _run(planned: PlannedQuery | None, sort_fields: list, skip: int, limit: int)
 def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
                  filter: Mapping | None, *, projection: Mapping | None = None,
                  sort: Any = None, skip: int = 0, limit: int = 0, hint: Any = None,
-                 verbosity: str = "allPlansExecution") -> dict[str, Any]:
+                 verbosity: str = "allPlansExecution", collation: Any = None) -> dict[str, Any]:
     """The ``explain`` reply for a find, in MongoDB's shape (classic engine):
     ``queryPlanner.winningPlan`` and, unless the verbosity is
     ``queryPlanner``, ``executionStats`` from actually running the plan."""
@@ -119,9 +119,9 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
                              by_score or _projects_score(projection), skip, limit)
     if coll is not None:
         if hint is not None:
-            plan: Plan = plan_for_hint(coll, node, hint, sort_fields)
+            plan: Plan = plan_for_hint(coll, node, hint, sort_fields, collation)
         else:
-            plan = choose_plan(coll, node, sort_fields, want)
+            plan = choose_plan(coll, node, sort_fields, want, collation)
         planned = PlannedQuery(coll, node, plan)
     with_stats = verbosity in ("executionStats", "allPlansExecution")
     n_returned = _run(planned, sort_fields, skip, limit) if with_stats else 0

@@ -51,17 +51,14 @@ def candidates(coll: "CollectionData", node: MatchNode, hint: Any = None,
     """Documents that may match, in natural order (always re-checked by the matcher).
 
     Writes iterate this while changing the collection, so it is a list, never a
-    live view of an index or of the documents.  Under a ``collation`` the
-    indexes (ordered by code point) cannot bound strings: every document is a
-    candidate."""
-    if collation is not None:
-        if hint is not None:
-            coll.indexes.resolve_hint(hint)
-        return list(coll.documents.values())
+    live view of an index or of the documents.  ``collation``: the query's
+    (only indexes with the same one bound it; no ``_id`` points under one)."""
     if hint is not None or coll.indexes.has_secondary():
-        planned = plan_find(coll, node, None, 0, hint)
+        planned = plan_find(coll, node, None, 0, hint, collation=collation)
         if planned is not None:
             return _planned_candidates(planned)
+    if collation is not None:
+        return list(coll.documents.values())
     return _scan_candidates(coll, node)
 
 
@@ -117,11 +114,11 @@ def read_snapshot(coll: "CollectionData", node: MatchNode, hint: Any = None,
 
 
 def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
-         hint: Any = None) -> tuple[Iterator["StoredDocument"], bool]:
+         hint: Any = None, collation: Any = None) -> tuple[Iterator["StoredDocument"], bool]:
     """The documents matching ``node`` for a query, planned once: the matches and
     whether they already come in ``sort`` order (``want``: how many the caller
     keeps, 0 for all, so a sort-providing index can stop early)."""
-    found, presorted, _ = read_with_plan(coll, node, sort, want, hint)
+    found, presorted, _ = read_with_plan(coll, node, sort, want, hint, collation=collation)
     return found, presorted
 
 
@@ -129,19 +126,17 @@ def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, wa
                    hint: Any = None, min_spec: Any = None, max_spec: Any = None,
                    collation: Any = None) -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
     """:func:`read`, with ``min``/``max`` bounds on the hinted index, also giving
-    the plan that produced the documents (None: scanned without one).  Under a
-    ``collation`` the documents are scanned (see :func:`candidates`)."""
-    if collation is not None:
-        if min_spec or max_spec:
-            raise ServerError(238, "min/max with a collation other than the simple collation "
-                                   "is not supported by mim yet")
-        matches = node.matches
-        return (s for s in checked(candidates(coll, node, hint, collation))
-                if matches(s.doc)), False, None
-    planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec)
+    the plan that produced the documents (None: scanned without one);
+    ``collation``: the query's (see :func:`candidates`)."""
+    if collation is not None and (min_spec or max_spec):
+        raise ServerError(238, "min/max with a collation other than the simple collation "
+                               "is not supported by mim yet")
+    planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec, collation)
     if planned is not None:
         return checked(planned.documents()), planned.sorted, planned.plan
     matches = node.matches
+    if collation is not None:
+        return (s for s in checked(list(coll.documents.values())) if matches(s.doc)), False, None
     if _id_lookup_keys(node) is not None:
         plan: Plan | None = IdLookup([])  # the _id_ index answers the points
     else:
