@@ -280,7 +280,16 @@ class IndexCatalog:
         self.secondary: dict[str, Index] = {}
         #: the ordered view of ``_id_`` (built on first range/sort use)
         self.id_index = IdIndex(collection)
+        #: a collection with a default collation: its ``_id_`` index has that collation,
+        #: so ``_id`` values equal under it are duplicates ("a" and "A" at strength 2);
+        #: this keyed copy enforces that (the store still finds documents by binary ``_id``)
+        self.collated_id: Index | None = None
+        collation = collection.options.get("collation")
+        if collation:
+            self.specs[ID_INDEX_NAME]["collation"] = collation
+            self.collated_id = Index(dict(self.specs[ID_INDEX_NAME], unique=True), collection)
         self._constrained: tuple[Index, ...] = ()
+        self._refresh()
         self._pending: tuple | None = None
 
     def duplicate_id_error(self, id_value: Any) -> ServerError:
@@ -428,6 +437,8 @@ class IndexCatalog:
 
     def _refresh(self) -> None:
         self._constrained = tuple(self.secondary.values())
+        if self.collated_id is not None:
+            self._constrained += (self.collated_id,)
 
     # -- write hooks (called by CollectionData under the server lock) ---------------------
 
@@ -484,7 +495,7 @@ class IndexCatalog:
     def rebuild(self) -> None:
         """Recompute every index from the collection's documents."""
         self.id_index.reset()
-        for index in self.secondary.values():
+        for index in self._constrained:
             index.entries = SortedList()
             index.multikey_counts = [0] * index.pattern.fields
             index.build(self.collection.documents.values())

@@ -150,8 +150,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     if let:
         for name, spec in let.items():
             let_values[name] = compile_expression(spec, ExpressionContext())({"ROOT": {}})
-    collation = operation_collation(server, db, collection, collation) \
-        if collection is not None else parse_collation(collation)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, collection, collation) \
+            if collection is not None else parse_collation(collation)
     ctx = PipelineContext(catalog, let_values, collection=collection, collation=collation)
     if collection is None:
         first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None

@@ -82,7 +82,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
     check_min_max(min, max)
-    collation = operation_collation(server, db, coll, collation)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, coll, collation)
     resolved = views.resolve(server, db, coll)
     if resolved is not None:
         for option, value in (("min", min), ("max", max), ("returnKey", return_key),
@@ -168,7 +169,8 @@ def _run_view(server: Server, db: str, view: str, stages: list, **options: Any) 
 
 def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
           skip: int = 0, limit: int = 0, hint: Any = None, collation: Any = None) -> int:
-    collation = operation_collation(server, db, coll, collation)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, coll, collation)
     resolved = views.resolve(server, db, coll)
     if resolved is not None:
         stages = [{"$match": dict(filter or {})}] if filter else []
@@ -204,7 +206,8 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     if key.startswith("$"):
         raise bad_value("FieldPath field names may not start with '$'. Consider using "
                         "$getField or $setField.")
-    collation = operation_collation(server, db, coll, collation)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, coll, collation)
     node = _compile_query(filter, None, server, db, coll, collation)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
@@ -322,7 +325,8 @@ class _CompiledUpdate:
             raise ServerError(14, "Update argument must be either an object or an array")
         if statement.get("let"):
             let = evaluate_let(statement["let"])
-        self.collation = operation_collation(server, db, coll, statement.get("collation"))
+        self.collation = operation_collation(server, db, coll, statement.get("collation")) \
+            if "collation" in statement or server.default_collations else None
         if self.collation is not None:
             check_collated_update(self.spec, statement.get("arrayFilters"))
         self.node = _compile_query(self.filter, let, server, db, coll, self.collation)
@@ -471,7 +475,8 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 if limit not in (0, 1):
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
-                collation = operation_collation(server, db, coll, statement.get("collation"))
+                collation = operation_collation(server, db, coll, statement.get("collation")) \
+                    if "collation" in statement or server.default_collations else None
                 node = _compile_query(statement.get("q") or {}, let, server, db, coll, collation)
                 views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
@@ -505,7 +510,8 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
                                "returns the deleted document")
     if not remove and update is None:
         raise ServerError(9, "Either an update or remove=true must be specified")
-    resolved_collation = operation_collation(server, db, coll, collation)
+    resolved_collation = operation_collation(server, db, coll, collation) \
+        if collation is not None or server.default_collations else None
     sort_fn = compile_sort(sort, collation=resolved_collation)
     proj = compile_projection(fields)
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,

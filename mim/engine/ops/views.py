@@ -157,8 +157,6 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
                 raise ServerError(73, f"'{stage_name}' cannot be used in a view definition")
         views = dict(database.views)
         views[name] = ViewDefinition(name, view_on, list(pipeline), options.get("collation"))
-        if collation is not None:
-            server.default_collations = True
         cycle = _find_cycle(views, name, name, [])
         if cycle is not None:
             path = [f"{db}.{n}" for n in reversed(cycle)]

@@ -223,6 +223,8 @@ class DatabaseData:
     def add_view(self, view: Any) -> None:
         """Record a view (:class:`mim.engine.ops.views.ViewDefinition`): a ``create`` event."""
         self.views[view.name] = view
+        if getattr(view, "collation", None):
+            self.server.default_collations = True
         listeners = self.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("create", f"{self.name}.{view.name}", None, detail=view,

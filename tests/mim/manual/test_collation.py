@@ -413,3 +413,17 @@ def test_without_icu_a_collation_is_refused_not_ignored(cdb, monkeypatch):
         assert len(list(cdb.c.find({"n": "a"}, collation={"locale": "simple"}))) == 1
     finally:
         collation_module._parse_cached.cache_clear()
+
+
+def test_collated_collection_id_index(cdb):
+    # the _id_ index of a collection with a default collation has that collation
+    cdb.create_collection("ci", collation={"locale": "en", "strength": 2})
+    cdb.ci.insert_one({"_id": "a"})
+    with pytest.raises(DuplicateKeyError):
+        cdb.ci.insert_one({"_id": "A"})
+    id_index = [i for i in cdb.ci.list_indexes() if i["name"] == "_id_"][0]
+    assert id_index["collation"]["strength"] == 2
+    assert cdb.ci.find_one({"_id": "A"}) == {"_id": "a"}
+    cdb.ci.delete_one({"_id": "A"})
+    cdb.ci.insert_one({"_id": "A"})
+    assert [d["_id"] for d in cdb.ci.find()] == ["A"]
