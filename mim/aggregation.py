@@ -33,7 +33,9 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     batch_size = kwargs.pop("batchSize", kwargs.pop("batch_size", None))
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 0):
         raise TypeError("batchSize must be a non-negative integer")
-    collation = validate_collation_or_none(kwargs.pop("collation", None))
+    collation = kwargs.pop("collation", None)
+    if collation is not None:
+        collation = validate_collation_or_none(collation)
     hint = kwargs.pop("hint", None)
     if hint is not None and not isinstance(hint, (str, Mapping)) and \
             not isinstance(hint, (list, tuple)):

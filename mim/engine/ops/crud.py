@@ -515,7 +515,9 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     sort_fn = compile_sort(sort, collation=resolved_collation)
     proj = compile_projection(fields)
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
-                 "arrayFilters": array_filters, "hint": hint, "collation": collation}
+                 "arrayFilters": array_filters, "hint": hint}
+    if collation is not None:
+        statement["collation"] = collation
     let = evaluate_let(let)
     compiled = None if remove else _CompiledUpdate(statement, let, server, db, coll)
     node = compiled.node if compiled else _compile_query(query, let, server, db, coll,

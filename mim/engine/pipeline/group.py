@@ -246,7 +246,8 @@ def compile_group(arg: Any, ctx: Any):
         id_fn = compile_expression(id_spec, ctx.expressions)
     accs = compile_accumulators(arg, ctx, "$group")
     bounded = not ctx.allow_disk_use
-    key_of = group_key(ctx)
+    collation = ctx.expressions.collation
+    key_of = sort_key if collation is None else collation.sort_key
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
