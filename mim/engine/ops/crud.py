@@ -291,26 +291,6 @@ def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
     return reply
 
 
-#: update operators whose comparisons follow the collation on the server, not yet here
-_COLLATED_UPDATE_OPERATORS = ("$pull", "$pullAll", "$addToSet", "$push", "$min", "$max")
-
-
-def check_collated_update(spec: Any, array_filters: Any) -> None:
-    """Under a non-simple collation, refuse (238) what would still compare by code
-    point: ``arrayFilters`` and the comparing update operators."""
-    if array_filters:
-        raise ServerError(238, "arrayFilters with a collation other than the simple "
-                               "collation are not supported by mim yet")
-    if isinstance(spec, Mapping):
-        for name in _COLLATED_UPDATE_OPERATORS:
-            if name in spec:
-                raise ServerError(238, f"{name} with a collation other than the simple "
-                                       f"collation is not supported by mim yet")
-    elif isinstance(spec, list) and spec:
-        raise ServerError(238, "an update pipeline with a collation other than the simple "
-                               "collation is not supported by mim yet")
-
-
 class _CompiledUpdate:
     """One update statement, compiled and validated before any document is read."""
 
@@ -327,8 +307,6 @@ class _CompiledUpdate:
             let = evaluate_let(statement["let"])
         self.collation = operation_collation(server, db, coll, statement.get("collation")) \
             if "collation" in statement or server.default_collations else None
-        if self.collation is not None:
-            check_collated_update(self.spec, statement.get("arrayFilters"))
         self.node = _compile_query(self.filter, let, server, db, coll, self.collation)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
@@ -343,7 +321,7 @@ class _CompiledUpdate:
             self.operation = None
         else:
             self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
-                                            variables=dict(let or {}))
+                                            variables=dict(let or {}), collation=self.collation)
 
     def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
         """The new (bytes, shadow) for a matched document, or None if unchanged."""
