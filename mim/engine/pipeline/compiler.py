@@ -19,8 +19,7 @@ __all__ = ["compile_pipeline"]
 #: stages that compare strings in ways not yet following a collation: refused under a
 #: non-simple one rather than run with binary comparison
 COLLATION_UNHONOURED_STAGES = frozenset({
-    "$lookup", "$graphLookup", "$unionWith", "$setWindowFields", "$densify", "$fill",
-    "$bucket", "$bucketAuto", "$merge",
+    "$setWindowFields", "$densify", "$fill", "$merge",
 })
 
 

@@ -12,9 +12,10 @@ from ..languages.expressions import compile_expression
 from ..languages.expressions.accumulators import (MinMaxAccumulator, PercentileAccumulator,
                                         make_accumulator, parse_percentile_spec)
 from ..languages.expressions.array import check_n, parse_n_spec, sort_pattern_key
-from ..languages.expressions.coercion import compare_key, element_repr, expr_compare, nullish
+from ..languages.expressions.coercion import (compare_key, compare_key_of, comparer,
+                                              element_repr, nullish)
 from ..languages.expressions.objects import merge_objects
-from ..languages.expressions.compiler import COLLATION_UNHONOURED_OPERATORS, constant
+from ..languages.expressions.compiler import constant
 from ..values.order import MISSING, sort_key
 from ..values.registry import Registry
 from .memory import check_group_memory
@@ -120,8 +121,10 @@ def _count(name: str, arg: Any, ctx: Any):
 
 
 class _N:
-    def __init__(self, name, n_fn, input_fn, sort=None) -> None:
+    def __init__(self, name, n_fn, input_fn, sort=None, value_key=compare_key) -> None:
         self.name, self.n_fn, self.input_fn, self.sort = name, n_fn, input_fn, sort
+        #: how $maxN/$minN order values (the operation collation's key, if any)
+        self.value_key = value_key
 
     def new(self):
         return {"n": None, "items": []}
@@ -142,7 +145,7 @@ class _N:
             values = [None if v is MISSING else v for v in items]
             return values[:n] if name == "$firstN" else values[-n:] if n < len(values) else values
         if name in ("$maxN", "$minN"):
-            values = sorted((v for v in items if not nullish(v)), key=compare_key,
+            values = sorted((v for v in items if not nullish(v)), key=self.value_key,
                             reverse=name == "$maxN")
             return values[:n]
         key, descending = self.sort
@@ -160,7 +163,7 @@ class _N:
 @accumulator("$firstN", "$lastN", "$maxN", "$minN")
 def _n(name: str, arg: Any, ctx: Any):
     n_fn, input_fn = parse_n_spec(name, arg, ctx.expressions)
-    return _N(name, n_fn, input_fn)
+    return _N(name, n_fn, input_fn, value_key=compare_key_of(ctx.expressions.collation))
 
 
 @accumulator("$top", "$bottom", "$topN", "$bottomN")
@@ -183,7 +186,7 @@ def _top(name: str, arg: Any, ctx: Any):
     if "sortBy" not in arg:
         raise ServerError(5788005, "Missing value for 'sortBy'")
     n_fn = compile_expression(arg["n"], ctx.expressions) if "n" in arg else constant(1)
-    key, descending = sort_pattern_key(arg["sortBy"])
+    key, descending = sort_pattern_key(arg["sortBy"], ctx.expressions.collation)
     return _N(name, n_fn, compile_expression(arg["output"], ctx.expressions), (key, descending))
 
 
@@ -226,9 +229,6 @@ def compile_accumulators(spec: Mapping, ctx: Any, stage: str) -> list[tuple[str,
                 raise ServerError(238, "$accumulator is not supported by mim: it runs "
                                        "JavaScript, which mim never evaluates")
             raise ServerError(15952, f"unknown group operator '{name}'")
-        if ctx.expressions.collation is not None and name in COLLATION_UNHONOURED_OPERATORS:
-            raise ServerError(238, f"{name} with a collation other than the simple collation "
-                                   f"is not supported by mim yet")
         out.append((field, ACCUMULATORS[name](name, arg, ctx)))
     return out
 
@@ -292,18 +292,20 @@ def compile_bucket(arg: Any, ctx: Any):
                                                 group_spec.startswith("$"))):
         raise ServerError(40202, "The $bucket 'groupBy' field must be defined as a $-prefixed "
                                  "path or an expression")
+    # boundaries and values compare as the operation's collation says
+    compare = comparer(ctx.expressions.collation)
     bounds = arg["boundaries"]
     if not isinstance(bounds, list) or len(bounds) < 2:
         raise ServerError(40192, "The $bucket 'boundaries' field must be an array of values. At "
                                  "least two boundaries must be specified")
     for low, high in zip(bounds, bounds[1:]):
-        if expr_compare(low, high) >= 0:
+        if compare(low, high) >= 0:
             raise ServerError(40194, "The 'boundaries' option to $bucket must be sorted in "
                                      "ascending order")
     has_default = "default" in arg
     default = arg.get("default")
-    if has_default and not (expr_compare(default, bounds[0]) < 0 or
-                            expr_compare(default, bounds[-1]) >= 0):
+    if has_default and not (compare(default, bounds[0]) < 0 or
+                            compare(default, bounds[-1]) >= 0):
         raise ServerError(40199, "The $bucket 'default' field must be less than the lowest "
                                  "boundary or greater than or equal to the highest boundary.")
     group_fn = compile_expression(group_spec, ctx.expressions)
@@ -315,9 +317,9 @@ def compile_bucket(arg: Any, ctx: Any):
             scope = {**variables, "ROOT": doc, "CURRENT": doc}
             value = group_fn(scope)
             index = None
-            if expr_compare(value, bounds[0]) >= 0 and expr_compare(value, bounds[-1]) < 0:
+            if compare(value, bounds[0]) >= 0 and compare(value, bounds[-1]) < 0:
                 for i in range(len(bounds) - 1):
-                    if expr_compare(value, bounds[i + 1]) < 0:
+                    if compare(value, bounds[i + 1]) < 0:
                         index = i
                         break
             if index is None:

@@ -356,8 +356,9 @@ def values_equal(a: Any, b: Any) -> bool:
     return sort_key(a) == sort_key(b)
 
 
-def array_sort_key(value: Any, descending: bool) -> tuple:
-    """The key ``sort()`` uses for one field value.
+def array_sort_key(value: Any, descending: bool,
+                   key_of: Callable[[Any], tuple] = sort_key) -> tuple:
+    """The key ``sort()`` uses for one field value (``key_of``: a collation's key).
 
     Arrays sort by their smallest element ascending and by their largest
     descending; an empty array sorts before null (MongoDB treats it as
@@ -366,9 +367,9 @@ def array_sort_key(value: Any, descending: bool) -> tuple:
     if isinstance(value, list):
         if not value:
             return (RANK_UNDEFINED,)
-        keys = [sort_key(v) for v in value]
+        keys = [key_of(v) for v in value]
         return max(keys) if descending else min(keys)
-    return sort_key(value)
+    return key_of(value)
 
 
 # ---------------------------------------------------------------------------

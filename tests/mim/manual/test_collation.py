@@ -321,17 +321,36 @@ def test_update_operators_compare_by_the_collation(cdb):
     assert cdb.c.find_one({"_id": 1})["same"] is True
 
 
-def test_what_is_not_collated_yet_is_refused(cafes, cdb):
-    collation = {"locale": "fr", "strength": 2}
-    cdb.other.insert_one({"category": "CAFE"})
+def test_lookup_sort_array_top_and_buckets_follow_the_collation(cafes, cdb):
+    strength2 = {"locale": "fr", "strength": 2}
+    cdb.other.insert_many([{"_id": 10, "category": "CAFE"}, {"_id": 11, "category": "Café"}])
+    joined = list(cafes.aggregate([{"$lookup": {"from": "other", "localField": "category",
+                                                "foreignField": "category", "as": "o"}},
+                                   {"$sort": {"_id": 1}}], collation=strength2))
+    assert [[o["_id"] for o in d["o"]] for d in joined] == [[11], [10], [10]]
+    sorted_ = list(cafes.aggregate([{"$limit": 1}, {"$project": {"_id": 0, "s": {
+        "$sortArray": {"input": ["b", "A", "a", "B"], "sortBy": 1}}}}],
+        collation={"locale": "en", "caseFirst": "upper"}))
+    assert sorted_ == [{"s": ["A", "a", "B", "b"]}]
+    top = list(cdb.aggregate([{"$documents": [{"v": "10"}, {"v": "9"}, {"v": "100"}]},
+                                   {"$group": {"_id": None,
+                                               "top": {"$top": {"sortBy": {"v": -1},
+                                                                "output": "$v"}},
+                                               "two": {"$minN": {"n": 2, "input": "$v"}}}}],
+                                  collation={"locale": "en", "numericOrdering": True}))
+    assert (top[0]["top"], top[0]["two"]) == ("100", ["9", "10"])
+    buckets = list(cdb.aggregate([{"$documents": [{"v": "b"}, {"v": "B"}, {"v": "c"}]},
+                                       {"$bucket": {"groupBy": "$v",
+                                                    "boundaries": ["a", "c", "d"]}}],
+                                      collation={"locale": "en"}))
+    assert buckets == [{"_id": "a", "count": 2}, {"_id": "c", "count": 1}]
+
+
+def test_what_is_not_collated_yet_is_refused(cafes):
     with pytest.raises(OperationFailure) as info:
-        list(cafes.aggregate([{"$lookup": {"from": "other", "localField": "category",
-                                           "foreignField": "category", "as": "o"}}],
-                             collation=collation))
-    assert info.value.code == 238
-    with pytest.raises(OperationFailure) as info:
-        list(cafes.aggregate([{"$project": {"s": {"$sortArray": {
-            "input": ["b", "A"], "sortBy": 1}}}}], collation=collation))
+        list(cafes.aggregate([{"$setWindowFields": {"sortBy": {"category": 1},
+                                                    "output": {"r": {"$rank": {}}}}}],
+                             collation={"locale": "fr", "strength": 2}))
     assert info.value.code == 238
 
 

@@ -78,6 +78,14 @@ def expr_compare(a: Any, b: Any) -> int:
     return (ka > kb) - (ka < kb)
 
 
+def compare_key_of(collation: Any) -> Callable[[Any], tuple]:
+    """:func:`compare_key`, or its equivalent keying strings by ``collation``."""
+    if collation is None:
+        return compare_key
+    collated_key = collation.sort_key
+    return lambda value: _MISSING_KEY if value is MISSING else collated_key(value)
+
+
 def comparer(collation: Any) -> Callable[[Any, Any], int]:
     """:func:`expr_compare`, or its equivalent comparing strings by ``collation``."""
     if collation is None:

@@ -84,17 +84,7 @@ def _compile_object(spec: Mapping, ctx: ExpressionContext) -> Evaluator:
     return compile_expression_object(spec, ctx)
 
 
-#: operators that order values without the operation's collation yet: refused under a
-#: non-simple one rather than compared by code point
-COLLATION_UNHONOURED_OPERATORS = frozenset({
-    "$sortArray", "$maxN", "$minN", "$topN", "$bottomN", "$top", "$bottom",
-})
-
-
 def compile_operator(name: str, arg: Any, ctx: ExpressionContext) -> Evaluator:
-    if ctx.collation is not None and name in COLLATION_UNHONOURED_OPERATORS:
-        raise ServerError(238, f"{name} with a collation other than the simple collation is "
-                               f"not supported by mim yet")
     compiler = OPERATORS.get(name)
     if compiler is None:
         if name in UNSUPPORTED_OPERATORS:
