@@ -18,9 +18,7 @@ __all__ = ["compile_pipeline"]
 
 #: stages that compare strings in ways not yet following a collation: refused under a
 #: non-simple one rather than run with binary comparison
-COLLATION_UNHONOURED_STAGES = frozenset({
-    "$setWindowFields", "$densify", "$fill", "$merge",
-})
+COLLATION_UNHONOURED_STAGES = frozenset({"$merge"})
 
 
 def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):

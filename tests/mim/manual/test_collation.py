@@ -346,12 +346,25 @@ def test_lookup_sort_array_top_and_buckets_follow_the_collation(cafes, cdb):
     assert buckets == [{"_id": "a", "count": 2}, {"_id": "c", "count": 1}]
 
 
+def test_window_functions_partition_and_rank_by_the_collation(cdb):
+    cdb.w.insert_many([{"_id": 1, "k": "a"}, {"_id": 2, "k": "A"}, {"_id": 3, "k": "b"}])
+    strength2 = {"locale": "en", "strength": 2}
+    out = list(cdb.w.aggregate([
+        {"$setWindowFields": {"partitionBy": "$k", "output": {"n": {"$sum": 1}}}},
+        {"$sort": {"_id": 1}}], collation=strength2))
+    assert [d["n"] for d in out] == [2, 2, 1]
+    ranked = list(cdb.w.aggregate([
+        {"$setWindowFields": {"sortBy": {"k": 1}, "output": {"r": {"$rank": {}}}}},
+        {"$sort": {"_id": 1}}], collation=strength2))
+    assert [d["r"] for d in ranked] == [1, 1, 3]
+
+
 def test_what_is_not_collated_yet_is_refused(cafes):
     with pytest.raises(OperationFailure) as info:
-        list(cafes.aggregate([{"$setWindowFields": {"sortBy": {"category": 1},
-                                                    "output": {"r": {"$rank": {}}}}}],
+        list(cafes.aggregate([{"$merge": {"into": "target"}}],
                              collation={"locale": "fr", "strength": 2}))
     assert info.value.code == 238
+    assert "target" not in cafes.database.list_collection_names()
 
 
 # ---------------------------------------------------------------------------
