@@ -162,12 +162,13 @@ def _direction_sign(direction: Any) -> int:
 _NO_FIELDS: frozenset[int] = frozenset()
 
 
-def hashed_key(value: Any) -> tuple:
+def hashed_key(value: Any, key_of: Any = sort_key) -> tuple:
     """The key a ``hashed`` index field stores: a hash of the BSON value
-    (equal values by MongoDB's equality hash alike)."""
+    (equal values by MongoDB's equality hash alike; ``key_of``: the index
+    collation's key, so values equal under it hash alike)."""
     # Python's hash agrees with MongoDB's equality on sort keys (2 == 2.0 ==
     # Decimal128('2') have equal keys, and equal tuples hash alike)
-    return (-1, hash(sort_key(value)))
+    return (-1, hash(key_of(value)))
 
 
 class KeyPattern:
@@ -229,7 +230,7 @@ class KeyPattern:
                 raise ServerError(16766, "Error: hashed indexes do not currently support "
                                          "array values. Found array at path: "
                                          + self.paths[i])
-            pairs = [(hashed_key(v), v) for _, v in pairs]
+            pairs = [(hashed_key(v, value_key), v) for _, v in pairs]
         return pairs, is_array, array_field
 
     def keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:

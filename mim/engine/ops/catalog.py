@@ -147,9 +147,6 @@ def resolve_index_collation(spec: dict, options: Mapping) -> None:
     if "text" in values:
         raise ServerError(67, f"Index type 'text' does not support collation: "
                               f"{render_document(collation.spec)}")
-    if "hashed" in values:
-        raise ServerError(238, "hashed indexes with a collation other than the simple "
-                               "collation are not supported by mim yet")
     spec["collation"] = collation_spec_of(collation)
 
 

@@ -47,7 +47,7 @@ def _field_intervals(index: "Index", by_path: dict[str, list[Constraint]]) \
             if not points:
                 break
             chosen = points[0]
-            intervals = [Interval.point(hashed_key(iv.lo_value), iv.lo_value)
+            intervals = [Interval.point(hashed_key(iv.lo_value, pattern.value_key), iv.lo_value)
                          for iv in chosen.intervals]
             intervals = normalise_intervals(sorted(intervals, key=lambda iv: iv.lo))
             excludes = chosen.excludes_missing
@@ -323,7 +323,8 @@ def _bound_key(index: Any, bound: Mapping[str, Any]) -> tuple:
     pattern = index.pattern
     key = []
     for i, value in enumerate(bound.values()):
-        field_key = hashed_key(value) if pattern.hashed[i] else sort_key(value)
+        field_key = hashed_key(value, pattern.value_key) if pattern.hashed[i] \
+            else pattern.value_key(value)
         key.append(Descending(field_key) if pattern.flipped[i] else field_key)
     return tuple(key)
 

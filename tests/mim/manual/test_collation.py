@@ -426,6 +426,15 @@ def test_unique_index_with_a_collation(cdb):
     assert cdb.c.count_documents({}) == 2
 
 
+def test_hashed_index_with_a_collation(cdb):
+    cdb.h.create_index([("k", "hashed")], collation={"locale": "en", "strength": 2})
+    cdb.h.insert_many([{"k": "abc"}, {"k": "ABC"}, {"k": "x"}])
+    cursor = cdb.h.find({"k": "Abc"}).collation({"locale": "en", "strength": 2})
+    assert len(list(cursor.clone())) == 2
+    assert "IXSCAN" in str(cursor.explain()["queryPlanner"]["winningPlan"])
+    assert list(cdb.h.find({"k": "Abc"})) == []
+
+
 def test_index_range_scan_in_collation_order(cdb):
     cdb.c.create_index("n", collation={"locale": "en"})
     cdb.c.insert_many([{"n": v} for v in ["b", "B", "a", "A", "c"]])
