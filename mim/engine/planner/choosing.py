@@ -376,7 +376,8 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     sort_fields = parse_sort_spec(sort) if sort else []
     if hint is not None:
         return PlannedQuery(coll, node, plan_for_hint(coll, node, hint, sort_fields, collation))
-    plan = choose_plan(coll, node, sort_fields, want, collation)
+    plan = choose_plan(coll, node, sort_fields, want) if collation is None \
+        else choose_plan(coll, node, sort_fields, want, collation)
     if isinstance(plan, CollScan):
         return None
     return PlannedQuery(coll, node, plan)

@@ -121,7 +121,8 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         if hint is not None:
             plan: Plan = plan_for_hint(coll, node, hint, sort_fields, collation)
         else:
-            plan = choose_plan(coll, node, sort_fields, want, collation)
+            plan = choose_plan(coll, node, sort_fields, want) if collation is None \
+                else choose_plan(coll, node, sort_fields, want, collation)
         planned = PlannedQuery(coll, node, plan)
     with_stats = verbosity in ("executionStats", "allPlansExecution")
     n_returned = _run(planned, sort_fields, skip, limit) if with_stats else 0
