@@ -96,6 +96,8 @@ def parse_collation(collation: Any) -> "Collation | None":
     if not isinstance(collation, Mapping):
         raise ServerError(14, f"BSON field 'collation' is the wrong type "
                               f"'{type_name(collation)}', expected type 'object'")
+    if not collation:
+        return None  # an empty collation document asks for none (the server's isEmpty())
     try:
         key = tuple((k, type(v), v) for k, v in collation.items())
         hash(key)

@@ -9,6 +9,7 @@ had one pay a single attribute read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..languages.collation import Collation, parse_collation
@@ -27,6 +28,8 @@ def default_collation_of(options: Any) -> "Collation | None":
 def operation_collation(server: Server, db: str, coll: str, requested: Any) -> "Collation | None":
     """The collation ``db.coll``'s operation runs with (None: binary comparison).
     A view always runs with its own: asking for another one is refused (167)."""
+    if isinstance(requested, Mapping) and not requested:
+        requested = None  # {}: no collation asked for, the default applies
     if requested is None and not server.default_collations:
         return None
     collation = None if requested is None else parse_collation(requested)

@@ -487,3 +487,9 @@ def test_collated_collection_id_index(cdb):
     cdb.ci.delete_one({"_id": "A"})
     cdb.ci.insert_one({"_id": "A"})
     assert [d["_id"] for d in cdb.ci.find()] == ["A"]
+
+
+def test_an_empty_collation_document_asks_for_none(cdb):
+    cdb.create_collection("ci", collation={"locale": "en", "strength": 2})
+    cdb.ci.insert_many([{"n": "a"}, {"n": "A"}])
+    assert len(list(cdb.ci.find({"n": "a"}, collation={}))) == 2  # the default applies
