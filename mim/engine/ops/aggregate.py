@@ -33,7 +33,7 @@ from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
 from .collations import operation_collation
-from .views import resolve
+from .views import check_involved_view_collations, resolve
 
 __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
 
@@ -50,8 +50,9 @@ class ServerCatalog:
     def documents(self, name: str, db: str | None = None) -> list[dict]:
         resolved = resolve(self.server, db or self.db, name)
         if resolved is not None:
+            # the view runs as itself: its pipeline, with its own collation
             return [decode_shadow(raw) for raw in
-                    run_pipeline(self.server, db or self.db, resolved[0], resolved[1])]
+                    run_pipeline(self.server, db or self.db, name, [])]
         with self.server.lock:
             coll = self.server.get_collection(db or self.db, name)
             return [] if coll is None else [s.doc for s in coll.documents.values()]
@@ -153,6 +154,8 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     if collation is not None or server.default_collations:
         collation = operation_collation(server, db, collection, collation) \
             if collection is not None else parse_collation(collation)
+    if collation is not None or server.default_collations:
+        check_involved_view_collations(server, db, pipeline, collation)
     ctx = PipelineContext(catalog, let_values, collection=collection, collation=collation)
     if collection is None:
         first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None

@@ -20,8 +20,8 @@ from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..storage.store import validate_collection_name, validate_database_name
 
-__all__ = ["ViewDefinition", "create_view", "lookup", "resolve",
-           "check_not_view", "MAX_VIEW_DEPTH"]
+__all__ = ["ViewDefinition", "create_view", "lookup", "resolve", "check_not_view",
+           "check_involved_view_collations", "involved_namespaces", "MAX_VIEW_DEPTH"]
 
 #: ViewGraph::kMaxViewDepth
 MAX_VIEW_DEPTH = 20
@@ -99,6 +99,57 @@ def _dependencies(view_on: str, pipeline: list) -> list[str]:
     return names
 
 
+def involved_namespaces(pipeline: Any) -> list[str]:
+    """Every collection or view a pipeline reads besides its own source: the
+    ``$lookup``/``$graphLookup``/``$unionWith`` sources, sub-pipelines included."""
+    names: list[str] = []
+    for stage in pipeline if isinstance(pipeline, list) else ():
+        if not isinstance(stage, Mapping) or len(stage) != 1:
+            continue
+        name, arg = next(iter(stage.items()))
+        if name in ("$lookup", "$graphLookup", "$unionWith"):
+            source = arg if isinstance(arg, str) else (
+                arg.get("from" if name != "$unionWith" else "coll")
+                if isinstance(arg, Mapping) else None)
+            if isinstance(source, str):
+                names.append(source)
+            if isinstance(arg, Mapping):
+                names += involved_namespaces(arg.get("pipeline"))
+        elif name == "$facet" and isinstance(arg, Mapping):
+            for sub in arg.values():
+                names += involved_namespaces(sub)
+    return names
+
+
+def check_involved_view_collations(server: Server, db: str, pipeline: Any,
+                                   collation: Any) -> None:
+    """A pipeline reading a view runs with that view's collation: one with another
+    collation is refused (167), as the server's aggregate does."""
+    views = _views(server, db)
+    if not views:
+        return
+    for name in involved_namespaces(pipeline):
+        view = views.get(name)
+        if view is not None and view.default_collation != collation:
+            raise ServerError(167, f"Cannot override a view's default collation{db}.{name}")
+
+
+def _check_view_collations(views: dict, db: str, name: str, refs: list[str],
+                           collation: Any) -> None:
+    """``ViewsForDatabase::validateCollation`` and the view graph's parent check: a
+    view and the views it reads, or that read it, share one collation (167)."""
+    for ref in refs:
+        other = views.get(ref)
+        if other is not None and other.default_collation != collation:
+            raise ServerError(167, f"View {db}.{name} has conflicting collation with view "
+                                   f"{db}.{ref}")
+    for other in views.values():
+        if other.name != name and name in _dependencies(other.view_on, other.pipeline) \
+                and other.default_collation != collation:
+            raise ServerError(167, f"View {db}.{name} has a collation that does not match the "
+                                   f"collation of view {db}.{other.name}")
+
+
 def _find_cycle(views: dict, start: str, current: str, path: list[str]) -> list[str] | None:
     """ViewGraph::_validateChildren: the traversal that comes back to ``start``."""
     path.append(current)
@@ -156,6 +207,8 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
             if stage_constraints(stage_name).collectionless:
                 raise ServerError(73, f"'{stage_name}' cannot be used in a view definition")
         views = dict(database.views)
+        _check_view_collations(views, db, name, _dependencies(view_on, list(pipeline))
+                               + involved_namespaces(list(pipeline)), collation)
         views[name] = ViewDefinition(name, view_on, list(pipeline), options.get("collation"))
         cycle = _find_cycle(views, name, name, [])
         if cycle is not None:

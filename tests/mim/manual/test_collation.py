@@ -493,3 +493,40 @@ def test_an_empty_collation_document_asks_for_none(cdb):
     cdb.create_collection("ci", collation={"locale": "en", "strength": 2})
     cdb.ci.insert_many([{"n": "a"}, {"n": "A"}])
     assert len(list(cdb.ci.find({"n": "a"}, collation={}))) == 2  # the default applies
+
+
+def test_views_and_the_namespaces_they_read_share_one_collation(cdb):
+    # jstests/core/views/views_collation.js: $lookup into a view, views on views
+    def code_and_message(operation):
+        with pytest.raises(OperationFailure) as info:
+            operation()
+        return info.value.code, info.value.details["errmsg"]
+
+    cdb.create_collection("simpleCollection")
+    cdb.create_collection("ukCollection", collation={"locale": "uk"})
+    cdb.create_collection("filCollection", collation={"locale": "fil"})
+    cdb.command({"create": "simpleView", "viewOn": "ukCollection"})
+    cdb.command({"create": "filView", "viewOn": "ukCollection", "collation": {"locale": "fil"}})
+    lookup_simple = {"$lookup": {"from": "simpleView", "localField": "x", "foreignField": "x",
+                                 "as": "r"}}
+    lookup_fil = {"$lookup": {"from": "filView", "localField": "x", "foreignField": "x",
+                              "as": "r"}}
+    list(cdb.simpleCollection.aggregate([lookup_simple]))
+    list(cdb.ukCollection.aggregate([lookup_simple], collation={"locale": "simple"}))
+    list(cdb.filCollection.aggregate([lookup_fil]))
+    assert code_and_message(lambda: list(cdb.simpleCollection.aggregate(
+        [lookup_simple], collation={"locale": "en"}))) == (
+        167, "Cannot override a view's default collationcollation.simpleView")
+    assert code_and_message(lambda: list(cdb.simpleCollection.aggregate([lookup_fil])))[0] == 167
+    assert code_and_message(lambda: list(cdb.filView.aggregate([lookup_simple])))[0] == 167
+    assert code_and_message(lambda: cdb.command(
+        {"create": "zhView", "viewOn": "filView", "collation": {"locale": "zh"}})) == (
+        167, "View collation.zhView has conflicting collation with view collation.filView")
+    cdb.command({"create": "filView2", "viewOn": "filView", "collation": {"locale": "fil"}})
+    cdb.command({"drop": "filView"})
+    assert code_and_message(lambda: cdb.command(
+        {"create": "filView", "viewOn": "simpleCollection"})) == (
+        167, "View collation.filView has a collation that does not match the collation of "
+             "view collation.filView2")
+    cdb.command({"create": "filView", "viewOn": "ukCollection", "collation": {"locale": "fil"}})
+    assert "zhView" not in cdb.list_collection_names()
