@@ -84,18 +84,24 @@ def check_not_view(server: Server, db: str, name: str) -> None:
         raise ServerError(166, f"Namespace {db}.{name} is a view, not a collection")
 
 
+def _stage_source(name: str, arg: Any) -> str | None:
+    """The namespace a ``$lookup``/``$graphLookup``/``$unionWith`` stage reads."""
+    if name not in ("$lookup", "$graphLookup", "$unionWith"):
+        return None
+    source = arg if isinstance(arg, str) else (
+        arg.get("from" if name != "$unionWith" else "coll") if isinstance(arg, Mapping)
+        else None)
+    return source if isinstance(source, str) else None
+
+
 def _dependencies(view_on: str, pipeline: list) -> list[str]:
     """Namespaces a view reads (its graph edges): ``viewOn`` and the top-level
     ``$lookup``/``$graphLookup``/``$unionWith`` sources."""
     names = [view_on]
     for stage in pipeline:
-        name, arg = next(iter(stage.items()))
-        if name in ("$lookup", "$graphLookup", "$unionWith"):
-            source = arg if isinstance(arg, str) else (
-                arg.get("from" if name != "$unionWith" else "coll")
-                if isinstance(arg, Mapping) else None)
-            if isinstance(source, str):
-                names.append(source)
+        source = _stage_source(*next(iter(stage.items())))
+        if source is not None:
+            names.append(source)
     return names
 
 
@@ -107,14 +113,11 @@ def involved_namespaces(pipeline: Any) -> list[str]:
         if not isinstance(stage, Mapping) or len(stage) != 1:
             continue
         name, arg = next(iter(stage.items()))
-        if name in ("$lookup", "$graphLookup", "$unionWith"):
-            source = arg if isinstance(arg, str) else (
-                arg.get("from" if name != "$unionWith" else "coll")
-                if isinstance(arg, Mapping) else None)
-            if isinstance(source, str):
-                names.append(source)
-            if isinstance(arg, Mapping):
-                names += involved_namespaces(arg.get("pipeline"))
+        source = _stage_source(name, arg)
+        if source is not None:
+            names.append(source)
+        if name in ("$lookup", "$unionWith") and isinstance(arg, Mapping):
+            names += involved_namespaces(arg.get("pipeline"))
         elif name == "$facet" and isinstance(arg, Mapping):
             for sub in arg.values():
                 names += involved_namespaces(sub)
