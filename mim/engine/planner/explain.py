@@ -159,12 +159,14 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
     if projection_stage:
         tree = {"stage": projection_stage, "transformBy": dict(projection or {}),
                 "inputStage": tree, "nReturned": produced}
+    planner_info: dict[str, Any] = {"namespace": namespace, "indexFilterSet": False,
+                                    "parsedQuery": dict(filter or {})}
+    if collation is not None:
+        planner_info["collation"] = dict(collation.spec)  # the query's, as the server shows it
     reply: dict[str, Any] = {
         "explainVersion": "1",
         "queryPlanner": {
-            "namespace": namespace,
-            "indexFilterSet": False,
-            "parsedQuery": dict(filter or {}),
+            **planner_info,
             "maxIndexedOrSolutionsReached": False,
             "maxIndexedAndSolutionsReached": False,
             "maxScansToExplodeReached": False,

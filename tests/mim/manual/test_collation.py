@@ -379,7 +379,9 @@ def test_manual_case_insensitive_index(cdb):
     assert len(list(cdb.fruit.find({"type": "apple"}))) == 1
     with_index = cdb.fruit.find({"type": "apple"}).collation({"locale": "en", "strength": 2})
     assert len(list(with_index.clone())) == 3
-    assert "IXSCAN" in str(with_index.explain()["queryPlanner"]["winningPlan"])
+    planner = with_index.explain()["queryPlanner"]
+    assert "IXSCAN" in str(planner["winningPlan"])
+    assert planner["collation"]["strength"] == 2  # the query's collation, as explain shows it
     other = cdb.fruit.find({"type": "apple"}).collation({"locale": "en", "strength": 1})
     assert len(list(other.clone())) == 3
     assert "IXSCAN" not in str(other.explain()["queryPlanner"]["winningPlan"])
