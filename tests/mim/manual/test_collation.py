@@ -532,3 +532,15 @@ def test_views_and_the_namespaces_they_read_share_one_collation(cdb):
              "view collation.filView2")
     cdb.command({"create": "filView", "viewOn": "ukCollection", "collation": {"locale": "fil"}})
     assert "zhView" not in cdb.list_collection_names()
+
+
+def test_an_invalid_statement_collation_is_that_statements_write_error(cdb):
+    from pymongo.errors import WriteError
+    cdb.c.insert_one({"n": "a"})
+    with pytest.raises(WriteError) as info:
+        cdb.c.update_one({"n": "a"}, {"$set": {"x": 1}}, collation={"locale": "xx"})
+    assert info.value.code == 2
+    with pytest.raises(WriteError) as info:
+        cdb.c.delete_one({"n": "a"}, collation={"locale": "en", "strength": 9})
+    assert info.value.code == 9
+    assert cdb.c.find_one({}, {"_id": 0}) == {"n": "a"}
