@@ -101,7 +101,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     node = _compile_query(filter, let, server, db, coll, collation)
     text = find_text_node(node)
     sort_key_fn = compile_sort(sort, text.score if text is not None else None, collation)
-    proj = compile_projection(projection, dict(let or {}))
+    proj = compile_projection(projection, dict(let or {}), collation)
     if proj is not None and proj.text_score_fields and text is None:
         raise ServerError(40218, "query requires text score metadata, but it is not available")
     if text is not None and has_text_score_sort(sort):
@@ -491,7 +491,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     resolved_collation = operation_collation(server, db, coll, collation) \
         if collation is not None or server.default_collations else None
     sort_fn = compile_sort(sort, collation=resolved_collation)
-    proj = compile_projection(fields)
+    proj = compile_projection(fields, collation=resolved_collation)
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
                  "arrayFilters": array_filters, "hint": hint}
     if collation is not None:

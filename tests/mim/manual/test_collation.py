@@ -544,3 +544,11 @@ def test_an_invalid_statement_collation_is_that_statements_write_error(cdb):
         cdb.c.delete_one({"n": "a"}, collation={"locale": "en", "strength": 9})
     assert info.value.code == 9
     assert cdb.c.find_one({}, {"_id": 0}) == {"n": "a"}
+
+
+def test_find_projection_follows_the_collation(cdb):
+    cdb.c.insert_one({"_id": 1, "items": [{"k": "x"}, {"k": "A"}], "n": "abc"})
+    strength2 = {"locale": "en", "strength": 2}
+    found = cdb.c.find_one({}, {"items": {"$elemMatch": {"k": "a"}},
+                                "same": {"$eq": ["$n", "ABC"]}}, collation=strength2)
+    assert found == {"_id": 1, "items": [{"k": "A"}], "same": True}
