@@ -141,6 +141,7 @@ def test_invalid_database_names(client):
 
 
 def test_create_collection_with_a_collation_stores_it_resolved(db):
+    pytest.importorskip("icu", reason="the 'collation' extra (PyICU) is not installed")
     # the collection default collation is kept with every option resolved, as
     # listCollections shows it on the server; {locale: "simple"} is no default at all
     db.create_collection("collated", collation={"locale": "en", "strength": 2})
