@@ -1,7 +1,8 @@
 """Every benchmark, one after another: ``python -m benchmarks [--quick]``.
 
-Each script prints its own table with mim and its peers (mongomock, Ming's MIM,
-montydb) measured side by side in the same run.  ``--quick`` shrinks the data
+Each script prints its own table with mim and its peers (mongomock, montydb,
+mongita; Ming's MIM where it runs) and the pure-Python limit measured side by
+side in the same run.  ``--quick`` shrinks the data
 sets so the whole tour takes a few minutes; the full sizes are the ones the
 issues' targets are stated at (100,000 documents).
 
@@ -10,6 +11,9 @@ run: ``REF`` is checked out in a temporary ``git worktree`` and the same
 benchmark code runs once with each ``mim`` importable (a subprocess each), then a
 table shows both columns and the change.  Only mim is measured then (no peers);
 ``--only bench_core`` limits the run to some of the scripts.
+
+``--large`` runs only ``bench_large``: a million documents (load time, resident
+memory, the indexed / unindexed / aggregation rows at that size).
 """
 
 from __future__ import annotations
@@ -27,24 +31,29 @@ from .peers import RECORD_ENV
 
 FULL = [
     ("benchmarks.bench_core", ["--docs", "10000"]),
+    ("benchmarks.bench_memory", ["--docs", "10000,100000"]),
     ("benchmarks.bench_indexes", ["--docs", "100000"]),
     ("benchmarks.bench_aggregate", ["--docs", "100000"]),
     ("benchmarks.bench_odm", ["--objects", "10000"]),
     ("benchmarks.bench_wire", ["--seconds", "1"]),
     ("benchmarks.bench_faces", ["--seconds", "1"]),
     ("benchmarks.bench_durable", ["--seconds", "1"]),
+    ("benchmarks.bench_geo", ["--points", "10000"]),
 ]
 QUICK = [
-    ("benchmarks.bench_core", ["--docs", "2000"]),
+    ("benchmarks.bench_core", ["--docs", "2000", "--budget", "0.2"]),
+    ("benchmarks.bench_memory", ["--docs", "2000"]),
     ("benchmarks.bench_indexes", ["--docs", "10000", "--no-memory"]),
     ("benchmarks.bench_aggregate", ["--docs", "5000"]),
     ("benchmarks.bench_odm", ["--objects", "2000", "--repeat", "1"]),
     ("benchmarks.bench_wire", ["--seconds", "0.5"]),
     ("benchmarks.bench_faces", ["--seconds", "0.3"]),
     ("benchmarks.bench_durable", ["--seconds", "0.3"]),
+    ("benchmarks.bench_geo", ["--points", "2000"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
-WITH_PEERS = {"benchmarks.bench_core", "benchmarks.bench_indexes", "benchmarks.bench_aggregate"}
+LARGE = [("benchmarks.bench_large", ["--docs", "1000000"])]
+WITH_PEERS = {"benchmarks.bench_core", "benchmarks.bench_memory", "benchmarks.bench_indexes", "benchmarks.bench_aggregate"}
 #: the project's top-level packages a ref's build of mim is made of
 PACKAGES = ("mim", "odm")
 
@@ -55,6 +64,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller data sets")
+    parser.add_argument("--large", action="store_true",
+                        help="only the million-document run (bench_large)")
     parser.add_argument("--against", metavar="REF",
                         help="also measure mim at this git ref, side by side")
     parser.add_argument("--rounds", type=int, default=2,
@@ -63,7 +74,7 @@ def main() -> int:
     parser.add_argument("--only", default="",
                         help="comma-separated scripts to run (e.g. bench_core,bench_indexes)")
     args = parser.parse_args()
-    plan = QUICK if args.quick else FULL
+    plan = LARGE if args.large else QUICK if args.quick else FULL
     if args.only:
         wanted = {f"benchmarks.{name.strip()}" for name in args.only.split(",") if name.strip()}
         plan = [(module, arguments) for module, arguments in plan if module in wanted]

@@ -1,100 +1,122 @@
-"""Core CRUD workload: mim vs mongomock vs Ming's MIM vs montydb, in one run.
+"""The steering workloads: mim vs mongomock vs montydb vs mongita vs the
+pure-Python limit, side by side in one run.
 
-    python -m benchmarks.bench_core [--docs 10000] [--peers mim,mongomock]
+    python -m benchmarks.bench_core [--docs 10000] [--peers mim,limit] [--rounds 3]
 
-Rows (microseconds per operation, lower is better):
-insert_one, insert_many (per document), find_one by _id, an unindexed scan
-query with sort (per query), update_one by _id with $set, update_many $inc
-over 10% of the documents (per query).  Each peer is warmed up first and every
-row is the best of ``--repeat`` runs (2 by default).
+Rows (microseconds per operation or per inserted document, lower is better):
+``insert_one`` loop and ``insert_many`` (1000 per batch) into a collection with
+no secondary index; on a collection of ``--docs`` documents indexed on ``uid``
+and ``age``: ``find_one`` by ``_id``, ``find_one`` on an indexed field, an
+indexed range sorted on another field with limit 20, ``count_documents`` over
+an unindexed range, ``find`` with ``$in`` of 100 indexed values, an aggregation
+($match on the indexed range, $unwind, $group, $sort), an unindexed scan
+returning ~2%, ``update_one`` by an indexed field with ``$set`` and
+``update_many`` ``$inc`` over ~2% (unindexed filter).
+
+The ``limit`` column is the least work any faithful pure-Python store can do
+(:mod:`benchmarks.limit`); ``mim % of limit`` is the limit's time over mim's.
+Every peer's answers are checked against the limit's: a cell marked ``✗``
+answered differently (the value is still shown), ``n/a`` could not run it.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
+from typing import Any
 
+from .limit import LimitStore
 from .peers import available_peers, print_table, timed
+from .workloads import READS, WRITES, Workload, create_indexes, load, make_doc, per_op
+
+DEFAULT_PEERS = ["mim", "mongomock", "montydb", "mongita", "limit"]
 
 
-def make_doc(i: int) -> dict:
-    return {
-        "_id": i,
-        "name": f"user{i}",
-        "age": i % 90,
-        "city": ["Paris", "Lima", "Oslo", "Pune"][i % 4],
-        "score": (i * 7919) % 1000 / 10,
-        "tags": ["a", "b", "c"][: i % 3 + 1],
-        "address": {"street": f"{i} Main St", "zip": f"{i % 100000:05d}"},
-        "active": i % 2 == 0,
-    }
+def _fresh(name: str, factory: Any) -> Any:
+    return LimitStore() if name == "limit" else factory()["items"]
 
 
-def _best_insert(factory, docs: list[dict], repeat: int, many: bool) -> float:
-    """Best of ``repeat`` runs, each into a fresh collection (inserts can't repeat)."""
-    best = float("inf")
-    for _ in range(repeat):
-        coll = factory()["items"]
-        batch = [dict(d) for d in docs]
-        if many:
-            best = min(best, timed(lambda: coll.insert_many(batch)))
-        else:
-            best = min(best, timed(lambda: [coll.insert_one(d) for d in batch]))
-    return best
+def _insert_rows(name: str, factory: Any, n_docs: int, rounds: int) -> dict[str, float]:
+    """µs per document of an insert_one loop and of insert_many (best of ``rounds``)."""
+    count = min(n_docs, 2000)
+    one = many = float("inf")
+    for _ in range(rounds):
+        docs = [make_doc(i) for i in range(count)]
+        target = _fresh(name, factory)
+        gc.collect()
+        one = min(one, timed(lambda: [target.insert_one(d) for d in docs]) / count)
+        assert _count(target) == count
+        target = _fresh(name, factory)
+        batches = [[make_doc(i) for i in range(start, min(n_docs, start + 1000))]
+                   for start in range(0, n_docs, 1000)]
+        gc.collect()
+        many = min(many, timed(lambda: [target.insert_many(b) for b in batches]) / n_docs)
+        assert _count(target) == n_docs
+    return {"insert_one": one * 1e6, "insert_many (1000 per batch)": many * 1e6}
 
 
-def run(n_docs: int, peer_names: list[str] | None, repeat: int = 2) -> None:
-    peers = available_peers(peer_names)
-    rng = random.Random(42)
-    results: dict[str, dict[str, float]] = {name: {} for name in peers}
+def _count(target: Any) -> int:
+    return len(target.raw) if isinstance(target, LimitStore) else target.count_documents({})
+
+
+def run(n_docs: int, peer_names: list[str] | None, rounds: int, budget: float) -> None:
+    wanted = peer_names or DEFAULT_PEERS
+    peers: dict[str, Any] = available_peers([p for p in wanted if p != "limit"])
+    if "limit" in wanted:
+        peers["limit"] = None
+    workloads: list[Workload] = READS + WRITES
+    arguments = {w.name: w.make_args(n_docs, random.Random(w.name)) for w in workloads}
+    results: dict[str, dict[str, float | None]] = {name: {} for name in peers}
+    answers: dict[str, dict[str, Any]] = {name: {} for name in peers}
     for name, factory in peers.items():
-        # warm up: first calls pay for imports and lazily built code paths
-        warm = factory()["warm"]
-        warm.insert_many([make_doc(i) for i in range(200)])
-        list(warm.find({"age": {"$gt": 3}}).sort("score", -1))
-        warm.update_one({"_id": 1}, {"$set": {"name": "w"}})
-        # insert_one
-        count = min(n_docs, 2000)
-        seconds = _best_insert(factory, [make_doc(i) for i in range(count)], repeat, False)
-        results[name]["insert_one"] = seconds / count * 1e6
-        # insert_many
-        seconds = _best_insert(factory, [make_doc(i) for i in range(n_docs)], repeat, True)
-        results[name]["insert_many"] = seconds / n_docs * 1e6
-        coll = factory()["items"]
-        coll.insert_many([make_doc(i) for i in range(n_docs)])
-        # find_one by _id
-        ids = [rng.randrange(n_docs) for _ in range(300)]
-        seconds = timed(lambda: [coll.find_one({"_id": i}) for i in ids], repeat)
-        results[name]["find_one _id"] = seconds / len(ids) * 1e6
-        # unindexed scan with sort
-        queries = 5
-        seconds = timed(lambda: [list(coll.find({"age": {"$gte": 30, "$lt": 40},
-                                                 "city": "Paris"}).sort("score", -1))
-                                 for _ in range(queries)], repeat)
-        results[name]["scan+sort"] = seconds / queries * 1e6
-        # update_one by _id with $set
-        seconds = timed(lambda: [coll.update_one({"_id": i}, {"$set": {"name": "x"}})
-                                 for i in ids], repeat)
-        results[name]["update_one _id $set"] = seconds / len(ids) * 1e6
-        # update_many $inc over 10%
-        seconds = timed(lambda: coll.update_many({"age": {"$lt": 9}}, {"$inc": {"score": 1}}),
-                        repeat)
-        results[name]["update_many $inc 10%"] = seconds * 1e6
+        results[name].update(_insert_rows(name, factory, n_docs, rounds))
+        target = _fresh(name, factory)
+        load(target, n_docs)
+        create_indexes(target)
+        for workload in workloads:
+            call = workload.limit if name == "limit" else workload.peer
+            args = arguments[workload.name]
+            check = args[-1] if workload.kind == "write" else args[0]
+            try:
+                answers[name][workload.name] = workload.normalize(call(target, *check))
+            except Exception as exc:  # noqa: BLE001 - a peer that cannot run it: n/a
+                print(f"# {name}: {workload.name}: cannot run ({type(exc).__name__}: "
+                      f"{str(exc)[:120]})")
+                results[name][workload.name] = None
+                continue
+            # the slow peers scan where mim uses an index: fewer operations per batch
+            batch = workload.batch if name in ("mim", "limit") else max(1, workload.batch // 10)
+            gc.collect()
+            results[name][workload.name] = per_op(lambda *a: call(target, *a), args, budget,
+                                                  batch, rounds)
+        del target
+        gc.collect()
+        print(f"# {name}: done", flush=True)
+    reference = answers.get("limit") or answers.get("mim") or {}
+    wrong = {(workload, name) for name in peers for workload, answer in answers[name].items()
+             if workload in reference and answer != reference[workload]}
+    for workload, name in sorted(wrong):
+        print(f"# {name} answered {workload!r} differently from the reference")
+    operations = ["insert_one", "insert_many (1000 per batch)"] + [w.name for w in workloads]
     rows = []
-    for operation in ["insert_one", "insert_many", "find_one _id", "scan+sort",
-                      "update_one _id $set", "update_many $inc 10%"]:
-        unit = "µs/doc" if operation == "insert_many" else "µs/op"
+    for operation in operations:
+        unit = "µs/doc" if operation.startswith("insert") else "µs/op"
         rows.append((operation, unit, {p: results[p].get(operation) for p in peers}))
-    print_table(f"core CRUD, {n_docs} documents", rows, list(peers))
+    print_table(f"core workloads, {n_docs} documents", rows, list(peers), wrong=wrong)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=10000)
-    parser.add_argument("--peers", default="")
-    parser.add_argument("--repeat", type=int, default=2, help="best of N runs per row")
+    parser.add_argument("--peers", default="",
+                        help=f"comma-separated, from {', '.join(DEFAULT_PEERS)}, ming.mim")
+    parser.add_argument("--rounds", type=int, default=3, help="at least N timed batches per row")
+    parser.add_argument("--budget", type=float, default=0.5,
+                        help="seconds spent per row and peer (at least --rounds batches)")
     args = parser.parse_args()
-    run(args.docs, [p for p in args.peers.split(",") if p] or None, args.repeat)
+    run(args.docs, [p for p in args.peers.split(",") if p] or None, args.rounds, args.budget)
 
 
 if __name__ == "__main__":

@@ -45,11 +45,17 @@ def montydb_db() -> Any:
     return _monty_client["bench%d" % next(_counter)]
 
 
+def mongita_db() -> Any:
+    from mongita import MongitaClientMemory
+    return MongitaClientMemory()["bench%d" % next(_counter)]
+
+
 PEERS: dict[str, Callable[[], Any]] = {
     "mim": mim_db,
     "mongomock": mongomock_db,
     "ming.mim": ming_mim_db,
     "montydb": montydb_db,
+    "mongita": mongita_db,
 }
 
 
@@ -68,35 +74,52 @@ def available_peers(names: list[str] | None = None) -> dict[str, Callable[[], An
 
 
 def timed(fn: Callable[[], Any], repeat: int = 1) -> float:
-    """Best wall-clock seconds of ``repeat`` runs of ``fn``."""
+    """Best CPU seconds (:func:`time.process_time`, immune to other processes
+    holding the shared machine's cores) of ``repeat`` runs of ``fn``."""
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
+#: the pure-Python limit's column: a baseline, not a peer mim is ranked against
+LIMIT = "limit"
+
+
 def print_table(title: str, rows: list[tuple[str, str, dict[str, float | None]]],
-                peers: list[str]) -> None:
-    """rows: (operation, unit, {peer: value}); prints values and mim's speed-up."""
+                peers: list[str], wrong: set[tuple[str, str]] | frozenset = frozenset()
+                ) -> None:
+    """rows: (operation, unit, {peer: value}) with values where lower is better;
+    prints values, mim's speed-up vs the slowest/fastest peer and, with a
+    ``limit`` column, mim's share of the limit (limit time / mim time).
+    ``wrong`` holds the (operation, peer) cells whose answers were wrong (``✗``)."""
     _record(title, rows)
+    with_limit = LIMIT in peers
     print(f"\n## {title}\n")
-    header = "| operation | unit | " + " | ".join(peers) + " | mim speed-up vs slowest/fastest peer |"
+    header = ("| operation | unit | " + " | ".join(peers)
+              + " | mim speed-up vs slowest/fastest peer |" + (" mim % of limit |" if with_limit
+                                                                else ""))
     print(header)
-    print("|" + "---|" * (len(peers) + 3))
+    print("|" + "---|" * (len(peers) + 3 + with_limit))
     for operation, unit, values in rows:
         cells = []
         for peer in peers:
             value = values.get(peer)
-            cells.append("n/a" if value is None else _fmt(value))
-        others = [v for p, v in values.items() if p != "mim" and v is not None]
+            cell = "n/a" if value is None else _fmt(value)
+            cells.append(cell + (" ✗" if (operation, peer) in wrong else ""))
+        others = [v for p, v in values.items() if p not in ("mim", LIMIT) and v is not None]
         mine = values.get("mim")
         if mine and others:
-            speed = f"{max(others) / mine:.1f}x / {min(others) / mine:.1f}x"
+            speed = f"{max(others) / mine:.1f}x / {min(others) / mine:.2f}x"
         else:
             speed = "-"
-        print(f"| {operation} | {unit} | " + " | ".join(cells) + f" | {speed} |")
+        line = f"| {operation} | {unit} | " + " | ".join(cells) + f" | {speed} |"
+        if with_limit:
+            limit = values.get(LIMIT)
+            line += f" {limit / mine * 100:.0f}% |" if mine and limit else " - |"
+        print(line)
 
 
 #: ``python -m benchmarks --against REF`` sets this: where each table's mim column

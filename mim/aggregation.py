@@ -1,5 +1,6 @@
-"""``aggregate`` for collections and databases: validates pymongo's arguments
-and runs the engine's pipeline, returning a ``CommandCursor``."""
+"""``aggregate`` for collections and databases: pymongo's client-side checks, then
+the ``aggregate`` command pymongo builds, run through the client's runner; the
+result is a ``CommandCursor`` over every batch."""
 
 from __future__ import annotations
 
@@ -7,67 +8,96 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pymongo import common
-
-from .boundary import raise_server_error, to_engine
-from .cursor import CommandCursor
 from pymongo.collation import validate_collation_or_none
 
-from .engine.ops.aggregate import run_pipeline
-from .engine.values.errors import ServerError
-from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
-from .engine.values.deadline import operation_deadline
+from .boundary import to_engine
+from .cursor import CommandCursor, index_list
+from .runner import run_cursor_command
 
 if TYPE_CHECKING:
     from .database import Database
 
-_KNOWN_OPTIONS = {"allowDiskUse", "batchSize", "maxTimeMS", "collation", "hint", "comment",
-                  "bypassDocumentValidation", "maxAwaitTimeMS", "explain", "cursor",
-                  "readConcern", "writeConcern"}
 
-
-def run_aggregate(database: "Database", collection: str | None, pipeline: Sequence[Any],
-                  let: Any = None, **kwargs: Any) -> CommandCursor:
+def aggregate_command(collection: str | None, pipeline: Sequence[Any], let: Any = None,
+                      codec_options: Any = None, **kwargs: Any) -> dict[str, Any]:
+    """The ``aggregate`` command document pymongo's ``_AggregationCommand`` builds
+    (``batchSize`` goes into ``cursor``; ``maxAwaitTimeMS`` belongs to getMore)."""
     common.validate_list("pipeline", pipeline)
     if let is not None:
         common.validate_is_mapping("let", let)
     batch_size = kwargs.pop("batchSize", kwargs.pop("batch_size", None))
     if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 0):
         raise TypeError("batchSize must be a non-negative integer")
-    collation = kwargs.pop("collation", None)
-    if collation is not None:
-        collation = validate_collation_or_none(collation)
-    hint = kwargs.pop("hint", None)
+    kwargs.pop("maxAwaitTimeMS", None)
+    if "collation" in kwargs:
+        kwargs["collation"] = validate_collation_or_none(kwargs["collation"])
+    hint = kwargs.get("hint")
     if hint is not None and not isinstance(hint, (str, Mapping)) and \
             not isinstance(hint, (list, tuple)):
         raise TypeError("hint must be an index name (str) or a key specification")
     if isinstance(hint, (list, tuple)):
-        hint = dict(hint)
+        kwargs["hint"] = dict(index_list(hint))
     max_time = kwargs.get("maxTimeMS")
     if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, int)):
         raise TypeError("maxTimeMS must be an integer or None")
-    bypass_validation = bool(kwargs.pop("bypassDocumentValidation", False))
-    allow_disk_use = kwargs.get("allowDiskUse") is not False
-    for key in list(kwargs):
-        if key in ("allowDiskUse", "maxTimeMS", "comment", "maxAwaitTimeMS"):
-            kwargs.pop(key)
-    # what is left goes into the command as pymongo sends it: the server's IDL decides
-    unknown = first_unknown(kwargs, COMMAND_FIELDS["aggregate"])
-    if unknown is not None:
-        raise_server_error(unknown_field("aggregate", unknown))
-    if kwargs:
-        raise_server_error(ServerError(238, f"aggregate option {next(iter(kwargs))!r} is not "
-                                            f"supported by mim's in-process client"))
+    cmd: dict[str, Any] = {"aggregate": collection if collection is not None else 1}
+    values = to_engine(codec_options, pipeline=list(pipeline), let=let, o=kwargs)
+    cmd["pipeline"] = values.get("pipeline", [])
+    if "cursor" not in kwargs:
+        cmd["cursor"] = {"batchSize": batch_size} if batch_size is not None else {}
+    if "let" in values:
+        cmd["let"] = values["let"]
+    cmd.update(values.get("o", {}))
+    return cmd
+
+
+def run_aggregate(database: "Database", collection: str | None, pipeline: Sequence[Any],
+                  let: Any = None, session: Any = None, **kwargs: Any) -> CommandCursor:
     options = database.codec_options if collection is None else \
         database.get_collection(collection).codec_options
-    values = to_engine(options, pipeline=list(pipeline), let=let, hint=hint)
-    try:
-        with operation_deadline(max_time):
-            raws = run_pipeline(database.client._server, database.name, collection,
-                                values.get("pipeline", []), let=values.get("let"),
-                                hint=values.get("hint") if hint is not None else None,
-                                bypass_validation=bypass_validation,
-                                allow_disk_use=allow_disk_use, collation=collation)
-    except ServerError as exc:
-        raise_server_error(exc)
+    cmd = aggregate_command(collection, pipeline, let, options, **kwargs)
+    raws = run_cursor_command(database.client._runner, database.name, cmd, session,
+                              implicit=True)
     return CommandCursor(database.get_collection(collection) if collection else None,
                          raws, options)
+
+
+def change_stream_pipeline(pipeline: Any = None, full_document: Any = None,
+                           resume_after: Any = None, start_at_operation_time: Any = None,
+                           start_after: Any = None, full_document_before_change: Any = None,
+                           show_expanded_events: Any = None,
+                           all_changes_for_cluster: bool = False) -> list[Any]:
+    """The pipeline pymongo's ``watch`` sends: its ``$changeStream`` stage (the options
+    given, in the server's names) ahead of the caller's stages."""
+    options = {"fullDocument": full_document, "resumeAfter": resume_after,
+               "startAtOperationTime": start_at_operation_time, "startAfter": start_after,
+               "fullDocumentBeforeChange": full_document_before_change,
+               "showExpandedEvents": show_expanded_events,
+               "allChangesForCluster": all_changes_for_cluster or None}
+    stage = {key: value for key, value in options.items() if value is not None}
+    if pipeline is not None:
+        common.validate_list("pipeline", pipeline)
+    return [{"$changeStream": stage}, *(pipeline or [])]
+
+
+def watch(database: "Database", collection: str | None, pipeline: Any = None,
+          full_document: Any = None, resume_after: Any = None, max_await_time_ms: Any = None,
+          batch_size: Any = None, collation: Any = None, start_at_operation_time: Any = None,
+          session: Any = None, start_after: Any = None, comment: Any = None,
+          full_document_before_change: Any = None, show_expanded_events: Any = None,
+          all_changes_for_cluster: bool = False) -> CommandCursor:
+    """``watch`` on a collection, database or client (pymongo's parameters, in its
+    order): the aggregate pymongo sends; the server decides whether it can open the
+    change stream."""
+    kwargs: dict[str, Any] = {}
+    for key, value in (("maxAwaitTimeMS", max_await_time_ms), ("batchSize", batch_size),
+                       ("collation", collation), ("comment", comment)):
+        if value is not None:
+            kwargs[key] = value
+    stages = change_stream_pipeline(
+        pipeline, full_document=full_document, resume_after=resume_after,
+        start_at_operation_time=start_at_operation_time, start_after=start_after,
+        full_document_before_change=full_document_before_change,
+        show_expanded_events=show_expanded_events,
+        all_changes_for_cluster=all_changes_for_cluster)
+    return run_aggregate(database, collection, stages, session=session, **kwargs)

@@ -15,17 +15,19 @@ import bson
 from bson.codec_options import CodecOptions
 from bson.errors import InvalidBSON
 from bson.objectid import ObjectId
-from pymongo.errors import (AutoReconnect, ConnectionFailure, CursorNotFound, DuplicateKeyError, ExecutionTimeout,
-                            OperationFailure, WriteError)
-from pymongo.helpers_shared import (_RETRYABLE_ERROR_CODES, _check_command_response,
-                                    _raise_write_concern_error)
+from pymongo.errors import (CursorNotFound, DuplicateKeyError, ExecutionTimeout, OperationFailure,
+                            WriteError)
+from pymongo.helpers_shared import _check_command_response, _raise_write_concern_error
 
 from .engine.commands.diagnostics import MAX_WIRE_VERSION
-from .engine.ops.failpoints import Failure, fail_command
 from .engine.values.errors import ServerError
 from .engine.storage.store import ENGINE_CODEC
 
-__all__ = ["to_engine", "encode", "decode", "command_error", "raise_server_error",
+#: the C codec's entry points behind ``bson.encode``/``bson.decode`` (None without the C extension)
+_bson_to_dict = getattr(bson, "_bson_to_dict", None)
+_dict_to_bson = getattr(bson, "_dict_to_bson", None)
+
+__all__ = ["to_engine", "engine_value", "encode", "decode", "command_error", "raise_server_error",
            "raise_write_errors", "too_deep_to_decode"]
 
 
@@ -46,6 +48,15 @@ def to_engine(codec_options: CodecOptions, **values: Any) -> dict[str, Any]:
         raise_server_error(_TOO_DEEP)
 
 
+def engine_value(value: Any, codec_options: CodecOptions) -> Any:
+    """One argument (not None) in the engine's values: :func:`to_engine` for a
+    single value, without building a keyword dict."""
+    copied = _plain_copy(value, 1)
+    if copied is not _NOT_PLAIN:
+        return copied
+    return to_engine(codec_options, v=value)["v"]
+
+
 def too_deep_to_decode(exc: Exception) -> bool:
     """True for the decoder's way of saying a document nests beyond its
     recursion (a RecursionError, or InvalidBSON wrapping one)."""
@@ -60,6 +71,8 @@ def encode(value: Any, codec_options: CodecOptions) -> bytes:
     """``bson.encode``, except that a value too deep for the encoder's recursion
     is the server's depth error (15 Overflow), never a RecursionError."""
     try:
+        if _dict_to_bson is not None and type(codec_options) is CodecOptions:
+            return _dict_to_bson(value, False, codec_options)  # bson.encode minus its check
         return bson.encode(value, codec_options=codec_options)
     except RecursionError:
         raise_server_error(_TOO_DEEP)
@@ -113,7 +126,6 @@ def _plain_copy(value: Any, depth: int) -> Any:
     return _NOT_PLAIN
 
 
-_bson_to_dict = getattr(bson, "_bson_to_dict", None)
 
 
 def decode(raw: bytes, codec_options: CodecOptions) -> Any:
@@ -152,36 +164,6 @@ def raise_write_errors(reply: Mapping[str, Any]) -> None:
     raise WriteError(error.get("errmsg"), error.get("code"), error)
 
 
-def fail_point(client: Any, name: str) -> Failure | None:
-    """The in-process face's evaluation of the failCommand fail point for command
-    ``name``: a closed
-    connection raised as pymongo's network error (AutoReconnect); else None or
-    what to do (the error to answer, a ``writeConcernError`` to add)."""
-    failure = fail_command(client._server, name, client.options.pool_options.appname)
-    if failure is None:
-        return None
-    if failure.close_connection:
-        host, port = client.address or ("localhost", 27017)
-        raise AutoReconnect(f"{host}:{port}: connection closed")
-    return failure
-
-
-def fail_read(client: Any, name: str) -> None:
-    """The fail point before a read, with pymongo's retryable read around it: a
-    network error or a retryable code (``_RETRYABLE_ERROR_CODES``) is tried once
-    more when ``retryReads`` is on (the default)."""
-    for attempt in (1, 2):
-        try:
-            failure = fail_point(client, name)
-            if failure is not None and failure.error is not None:
-                raise_reply_error(failure.error)
-            return
-        except (ConnectionFailure, OperationFailure) as exc:
-            retryable = isinstance(exc, ConnectionFailure) or exc.code in _RETRYABLE_ERROR_CODES
-            if attempt == 2 or not retryable or not client.options.retry_reads:
-                raise
-
-
 def raise_reply_error(error: ServerError) -> NoReturn:
     """Raise an error reply as pymongo's own ``_check_command_response`` reads it
     (``NotPrimaryError`` for a not-primary or shutdown code…)."""
@@ -189,4 +171,4 @@ def raise_reply_error(error: ServerError) -> NoReturn:
     raise command_error(error)
 
 
-__all__ += ["ENGINE_CODEC", "command_error", "fail_point", "fail_read", "raise_reply_error"]
+__all__ += ["ENGINE_CODEC", "command_error", "raise_reply_error"]

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import bson
 from bson.objectid import ObjectId
 from bson.raw_bson import RawBSONDocument
 from pymongo import common
 from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
-from .boundary import encode, fail_point, raise_reply_error, raise_server_error
-from .engine.ops import crud
+from .boundary import encode, raise_server_error
 from .engine.values.errors import ServerError
 
 
@@ -41,12 +39,15 @@ class BulkWriter:
     """Collects operations (pymongo's bulk protocol) and executes them."""
 
     def __init__(self, collection: "Collection", ordered: bool = True, let: Any = None,
-                 bypass_validation: bool = False) -> None:
+                 bypass_validation: bool | None = None, session: Any = None,
+                 comment: Any = None) -> None:
         self.collection = collection
         self.ordered = ordered
         self.let = let
-        #: ``bypass_document_validation``: skip the collection's validator
+        #: ``bypass_document_validation``: sent as pymongo sends it (None: left out)
         self.bypass_validation = bypass_validation
+        self.session = session
+        self.comment = comment
         self.ops: list[tuple[int, Any, Any]] = []  # (kind, engine statement, op for errors)
 
     # -- pymongo's _Bulk protocol -------------------------------------------------
@@ -103,6 +104,9 @@ class BulkWriter:
     # -- running ------------------------------------------------------------------
 
     def execute(self, requests: list[Any]) -> BulkWriteResult:
+        """One write command per run of operations of one kind (pymongo's batching:
+        in order when ordered; inserts, then updates, then deletes when not), the
+        replies merged into pymongo's bulk result."""
         for request in requests:
             try:
                 request._add_to_bulk(self)
@@ -117,54 +121,29 @@ class BulkWriter:
                                   "nUpserted": 0, "nMatched": 0, "nModified": 0,
                                   "nRemoved": 0, "upserted": []}
         coll = self.collection
-        server, db, name = coll._server, coll.database.name, coll.name
         let = coll._engine(let=self.let).get("let") if self.let is not None else None
         position = 0
         while position < len(indexed):
             kind = indexed[position][1][0]
-            if kind == _INSERT:
-                # a run of inserts goes to the engine as one insert command
-                end = position
-                while end < len(indexed) and indexed[end][1][0] == _INSERT:
-                    end += 1
-                batch = indexed[position:end]
-                self._fail_point("insert", result)
-                try:
-                    reply = crud.insert(server, db, name, [op[1] for _, op in batch],
-                                        self.ordered, self.bypass_validation)
-                except ServerError as exc:
-                    raise_server_error(exc)
-                result["nInserted"] += reply["n"]
-                for error in reply.get("writeErrors", ()):
-                    index, (_, _, op) = batch[error["index"]]
-                    result["writeErrors"].append({**error, "index": index, "op": op})
-                position = end
-                if self.ordered and reply.get("writeErrors"):
-                    break
-                continue
-            index, (kind, statement, op) = indexed[position]
-            position += 1
-            self._fail_point("update" if kind == _UPDATE else "delete", result)
-            try:
-                if kind == _UPDATE:
-                    reply = crud.update(server, db, name, [statement], True, let,
-                                        self.bypass_validation)
-                    upserted = reply.get("upserted", [])
-                    result["nMatched"] += reply["n"] - len(upserted)
-                    result["nModified"] += reply["nModified"]
-                    result["nUpserted"] += len(upserted)
-                    for item in upserted:
-                        result["upserted"].append({"index": index, "_id": item["_id"]})
-                else:
-                    reply = crud.delete(server, db, name, [statement], True, let)
-                    result["nRemoved"] += reply["n"]
-            except ServerError as exc:
-                raise_server_error(exc)
-            errors = reply.get("writeErrors")
-            if errors:
-                result["writeErrors"].append({**errors[0], "index": index, "op": op})
-                if self.ordered:
-                    break
+            end = position
+            while end < len(indexed) and indexed[end][1][0] == kind and \
+                    end - position < _MAX_WRITE_BATCH_SIZE:
+                end += 1
+            batch = indexed[position:end]
+            position = end
+            name, field = _COMMANDS[kind]
+            cmd: dict[str, Any] = {name: coll.name, field: [op[1] for _, op in batch],
+                                   "ordered": self.ordered}
+            if kind != _INSERT and let is not None:
+                cmd["let"] = let
+            if self.bypass_validation is not None and kind != _DELETE:
+                cmd["bypassDocumentValidation"] = self.bypass_validation
+            if self.comment is not None:
+                cmd["comment"] = self.comment
+            reply = coll._command(cmd, self.session, write=True)
+            _merge(result, kind, batch, reply)
+            if self.ordered and reply.get("writeErrors"):
+                break
         if not coll.write_concern.acknowledged:
             return BulkWriteResult({}, False)
         if result["writeErrors"] or result["writeConcernErrors"]:
@@ -172,14 +151,31 @@ class BulkWriter:
             raise BulkWriteError(result)
         return BulkWriteResult(result, True)
 
-    def _fail_point(self, name: str, result: dict[str, Any]) -> None:
-        """The failCommand fail point before one write command of the bulk: its error
-        raised as pymongo raises a failed command, a write concern error kept for
-        the BulkWriteError pymongo raises at the end."""
-        failure = fail_point(self.collection.database.client, name)
-        if failure is None:
-            return
-        if failure.error is not None:
-            raise_reply_error(failure.error)
-        if failure.write_concern_error is not None:
-            result["writeConcernErrors"].append(failure.write_concern_error)
+
+#: the command and its statements' field, per kind of operation
+_COMMANDS = {_INSERT: ("insert", "documents"), _UPDATE: ("update", "updates"),
+             _DELETE: ("delete", "deletes")}
+#: the server's ``maxWriteBatchSize``: pymongo splits longer runs
+_MAX_WRITE_BATCH_SIZE = 100000
+
+
+def _merge(result: dict[str, Any], kind: int, batch: list, reply: dict) -> None:
+    """One write command's reply added to the bulk result (pymongo's ``_merge_command``):
+    counts, upserted ids and write errors at the operations' positions in the bulk."""
+    n = reply.get("n", 0)
+    if kind == _INSERT:
+        result["nInserted"] += n
+    elif kind == _DELETE:
+        result["nRemoved"] += n
+    else:
+        upserted = reply.get("upserted", [])
+        result["nMatched"] += n - len(upserted)
+        result["nModified"] += reply.get("nModified", 0)
+        result["nUpserted"] += len(upserted)
+        for item in upserted:
+            result["upserted"].append({"index": batch[item["index"]][0], "_id": item["_id"]})
+    for error in reply.get("writeErrors", ()):
+        index, (_, _, op) = batch[error["index"]]
+        result["writeErrors"].append({**error, "index": index, "op": op})
+    if "writeConcernError" in reply:
+        result["writeConcernErrors"].append(reply["writeConcernError"])

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
-from pymongo import common
+from pymongo import common, monitoring
 from pymongo.client_options import ClientOptions
 from pymongo.hello import Hello
 from pymongo.server_description import ServerDescription
@@ -28,15 +28,15 @@ from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from .boundary import raise_server_error
 from .cursor import CommandCursor
 from .database import Database
 from .engine.commands import hello_reply
-from .engine.ops import catalog
-from .engine.values.errors import ServerError
 from .engine.storage.store import Server
+from .boundary import ENGINE_CODEC, to_engine
 from .options import OptionsCarrier
-from .session import check_session, end_client_sessions, start_session
+from .runner import Runner
+from .aggregation import watch
+from .session import end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -119,17 +119,25 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
             "scheme": scheme}
 
 
+#: listeners of events the in-process client has nothing to report on
+_UNHEARD_LISTENERS = (monitoring.ServerListener, monitoring.ServerHeartbeatListener,
+                      monitoring.TopologyListener, monitoring.ConnectionPoolListener)
+
+
 def refuse_event_listeners(listeners: Any) -> None:
-    """The in-process client runs no pymongo connection, monitor or pool, so it has
-    no monitoring events to publish: listeners are refused, not silently ignored.
-    :func:`mim.driver_client` is a real pymongo client on mim, in process, whose
-    listeners see every command, server, heartbeat and pool event."""
-    if listeners:
-        names = sorted({type(listener).__name__ for listener in listeners})
+    """The in-process client publishes pymongo's command events (its runner sends
+    every command), but it runs no connection, monitor or pool: listeners of those
+    events are refused, not silently ignored.  :func:`mim.driver_client` is a real
+    pymongo client on mim, in process, whose listeners see every event."""
+    unheard = [listener for listener in listeners or ()
+               if isinstance(listener, _UNHEARD_LISTENERS)]
+    if unheard:
+        names = sorted({type(listener).__name__ for listener in unheard})
         raise ConfigurationError(
-            f"mim.MongoClient publishes no monitoring events, so event_listeners "
-            f"({', '.join(names)}) would never be called; use mim.driver_client(...), a real "
-            f"pymongo MongoClient on mim in process, to monitor commands")
+            f"mim.MongoClient publishes no server, heartbeat, topology or pool events, so "
+            f"event_listeners ({', '.join(names)}) would never be called; use "
+            f"mim.driver_client(...), a real pymongo MongoClient on mim in process, to "
+            f"monitor those")
 
 
 class _ClientBulkChecks:
@@ -199,6 +207,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         self._connect = True if connect is None else connect
         self._closed = False
         self._engine = server if server is not None else get_server(_server_key(scheme, nodes))
+        #: what every method's command document goes through (:mod:`mim.runner`)
+        self._runner = Runner(self)
 
     # -- option handling ----------------------------------------------------------
 
@@ -379,9 +389,11 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
 
     def list_databases(self, session: Any = None, comment: Any = None,
                        **kwargs: Any) -> CommandCursor:
-        check_session(self, session, "listDatabases")
-        reply = catalog.list_databases(self._server, bool(kwargs.get("nameOnly", False)))
-        raws = [bson.encode(d) for d in reply["databases"]]
+        cmd: dict[str, Any] = {"listDatabases": 1}
+        cmd.update(to_engine(self._codec_options, o=kwargs, comment=comment))
+        cmd.update(cmd.pop("o", {}))
+        reply = self._runner.run("admin", cmd, session)
+        raws = [bson.encode(d, codec_options=ENGINE_CODEC) for d in reply["databases"]]
         return CommandCursor(None, raws, self._codec_options)
 
     def list_database_names(self, session: Any = None, comment: Any = None) -> list[str]:
@@ -395,8 +407,12 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         if not isinstance(name, str):
             raise TypeError(f"name_or_database must be an instance of str or a Database, "
                             f"not {type(name)}")
-        check_session(self, session, "dropDatabase", self._write_concern)
-        self._server.drop_database(name)
+        cmd: dict[str, Any] = {"dropDatabase": 1}
+        if comment is not None:
+            cmd["comment"] = comment
+        if not self._default_write:
+            cmd["writeConcern"] = self._write_concern.document
+        self._runner.run(self[name].name, cmd, session, self._write_concern)
 
     def server_info(self, session: Any = None) -> dict:
         return self.admin.command("buildinfo", session=session)
@@ -408,9 +424,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         transactions: their first operation fails with code 20)."""
         return start_session(self, causal_consistency, default_transaction_options, snapshot)
 
-    def watch(self, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
-                                            "(planned with the change-streams issue)"))
+    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return watch(self.admin, None, pipeline, *args, all_changes_for_cluster=True, **kwargs)
 
     def bulk_write(self, models: Sequence[Any], session: Any = None, ordered: bool = True,
                    verbose_results: bool = False, bypass_document_validation: bool | None = None,

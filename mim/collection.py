@@ -19,19 +19,12 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import (command_error, fail_point, fail_read, raise_reply_error, decode, encode, raise_server_error, raise_write_errors,
-                       to_engine)
+from .boundary import ENGINE_CODEC, decode, encode, raise_write_errors, to_engine
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
-from .engine.ops import catalog, crud
-from .engine.ops.failpoints import write_concern_error_reply
-from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
-from .engine.values.errors import ServerError
-from .engine.values.deadline import operation_deadline
 from .options import OptionsCarrier
-from .session import bulk_command, check_session, count_bulk_requests
-from .bulk import BulkWriter, reject_update_sort
-from .aggregation import run_aggregate
+from .bulk import BulkWriter
+from .aggregation import run_aggregate, watch
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
 
 if TYPE_CHECKING:
@@ -58,27 +51,11 @@ def validate_collection_name(name: Any) -> None:
 _validate_document = common.validate_is_document_type
 
 
-def refuse_unhonoured(command_name: str, options: Mapping[str, Any]) -> None:
-    """Keywords pymongo would put into ``command_name``'s document: one the server
-    does not know fails as it does (40415); one it knows but mim's in-process
-    client does not honour is refused (238) rather than ignored."""
-    unknown = first_unknown(options, COMMAND_FIELDS[command_name])
-    if unknown is not None:
-        raise_server_error(unknown_field(command_name, unknown))
-    left = [key for key in options if key not in ("maxTimeMS", "comment")]
-    if left:
-        raise_server_error(ServerError(238, f"{command_name} option {left[0]!r} is not "
-                                            f"supported by mim's in-process client"))
-
-
-#: findAndModify keywords the in-process client carries into the operation itself
-_FIND_AND_MODIFY_HONOURED = frozenset({"collation", "bypassDocumentValidation"})
-
-
-def _bypass(kwargs: Mapping[str, Any]) -> bool:
-    """``bypassDocumentValidation`` passed through ``find_one_and_*``'s command
-    keyword arguments, as pymongo sends it."""
-    return bool(kwargs.get("bypassDocumentValidation", False))
+def _optional_fields(cmd: dict[str, Any], **fields: Any) -> None:
+    """Add the fields that are not None to ``cmd`` (pymongo leaves the others out)."""
+    for key, value in fields.items():
+        if value is not None:
+            cmd[key] = value
 
 
 class Collection(OptionsCarrier, Generic[_DocumentType]):
@@ -99,7 +76,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                           write_concern or database.write_concern,
                           read_concern or database.read_concern)
         if create or kwargs:
-            self._create(kwargs)
+            self._create(kwargs, session)
 
     # -- identity --------------------------------------------------------------------
 
@@ -191,28 +168,27 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _acknowledged(self) -> bool:
         return self._write_concern.acknowledged
 
-    def _create(self, options: Mapping[str, Any]) -> None:
+    def _create(self, options: Mapping[str, Any], session: Any = None) -> None:
+        """The ``create`` command pymongo sends (``size`` as a double, as it does)."""
         opts = dict(options)
         if "collation" in opts:
             opts["collation"] = validate_collation_or_none(opts["collation"])
-        try:
-            catalog.create_collection(self._server, self._database.name, self._name,
-                                      self._engine(o=opts).get("o", {}))
-        except ServerError as exc:
-            raise_server_error(exc)
+        if "size" in opts:
+            opts["size"] = float(opts["size"])
+        cmd: dict[str, Any] = {"create": self._name}
+        cmd.update(self._engine(o=opts).get("o", {}))
+        self._command(cmd, session, write=True)
 
-    def _run_write(self, fn: Any, *args: Any, **kwargs: Any) -> dict:
-        name = fn.__name__  # crud.insert / update / delete: the command's name
-        failure = fail_point(self._database.client, name)
-        if failure is not None and failure.error is not None:
-            raise_reply_error(failure.error)
-        try:
-            reply = fn(self._server, self._database.name, self._name, *args, **kwargs)
-        except ServerError as exc:
-            raise_server_error(exc)
-        if failure is not None:
-            reply = write_concern_error_reply(reply, failure)
-        return reply
+    def _command(self, cmd: dict[str, Any], session: Any = None, write: bool = False,
+                 retryable_read: bool = False) -> dict:
+        """Run ``cmd`` (built as pymongo builds it) on this collection's database
+        through the client's runner; a write carries the collection's write concern
+        as pymongo sends it (none when it is the server's default)."""
+        if write and not self._default_write:
+            cmd["writeConcern"] = self._write_concern.document
+        return self._database._client._runner.run(
+            self._database._name, cmd, session, self._write_concern if write else None,
+            retryable_read=retryable_read)
 
     # -- inserts ------------------------------------------------------------------
 
@@ -228,12 +204,17 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    session: Any = None, comment: Any = None) -> InsertOneResult:
         if type(document) is not dict:
             _validate_document("document", document)
-        raw = self._prepare_insert(document)
-        check_session(self._database.client, session, "insert", self._write_concern)
-        reply = self._run_write(crud.insert, [raw], True,
-                                bypass_validation=bool(bypass_document_validation))
-        if not self._write_concern.acknowledged:
-            return InsertOneResult(document.get("_id"), False)
+        cmd = {"insert": self._name, "documents": [self._prepare_insert(document)],
+               "ordered": True}
+        if bypass_document_validation is not None or comment is not None:
+            _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
+                             comment=comment)
+        if self._default_write:  # the hot path: the runner, nothing else
+            reply = self._database._client._runner.run(self._database._name, cmd, session)
+        else:
+            reply = self._command(cmd, session, write=True)
+            if not self._write_concern.acknowledged:
+                return InsertOneResult(document.get("_id"), False)
         if "writeErrors" in reply or "writeConcernError" in reply:
             raise_write_errors(reply)
         return InsertOneResult(document.get("_id"), True)
@@ -256,10 +237,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             if "_id" not in document:
                 document["_id"] = ObjectId()
             inserted_ids.append(document.get("_id"))
-        check_session(self._database.client, session, "insert", self._write_concern,
-                      operations=len(inserted_ids))
-        writer = BulkWriter(self, ordered,
-                            bypass_validation=bool(bypass_document_validation))
+        writer = BulkWriter(self, ordered, bypass_validation=bypass_document_validation,
+                            session=session, comment=comment)
         for document in documents:
             writer.add_insert(document, validated=True)
         writer.execute(())
@@ -269,15 +248,16 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def _update(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                 array_filters: Any = None, hint: Any = None, let: Any = None,
-                collation: Any = None, sort: Any = None,
-                bypass_validation: bool = False) -> UpdateResult:
-        reject_update_sort(sort)
+                collation: Any = None, sort: Any = None, bypass_validation: Any = None,
+                session: Any = None, comment: Any = None) -> UpdateResult:
         statement = self._update_statement(filter, update, multi=multi, upsert=upsert,
                                            array_filters=array_filters, hint=hint,
                                            collation=collation, sort=sort)
-        reply = self._run_write(crud.update, [statement], True,
-                                self._engine(let=let).get("let"),
-                                bypass_validation=bypass_validation)
+        cmd = {"update": self._name, "updates": [statement], "ordered": True}
+        if let is not None or bypass_validation is not None or comment is not None:
+            _optional_fields(cmd, let=self._engine(let=let).get("let"),
+                             bypassDocumentValidation=bypass_validation, comment=comment)
+        reply = self._command(cmd, session, write=True)
         if not self._acknowledged:
             return UpdateResult(reply, False)
         raise_write_errors(reply)
@@ -296,82 +276,91 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _update_statement(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                           array_filters: Any = None, hint: Any = None, collation: Any = None,
                           sort: Any = None) -> dict:
+        """One ``updates`` statement as pymongo builds it (its client-side checks
+        first), in the engine's values."""
         common.validate_boolean("upsert", upsert)
         if array_filters is not None and not isinstance(array_filters, list):
             raise TypeError("array_filters must be a list")
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
-        collation = validate_collation_or_none(collation)
-        values = self._engine(q=filter, u=update, arrayFilters=array_filters,
-                              hint=hint)
+        if collation is not None:
+            collation = validate_collation_or_none(collation)
+        if sort is not None:
+            sort = SON(index_list(sort))
+        values = self._engine(q=filter, u=update, arrayFilters=array_filters, hint=hint,
+                              collation=collation, sort=sort)
         statement = {"q": values.get("q", {}), "u": values.get("u"), "multi": multi,
                      "upsert": upsert}
-        if collation is not None:
-            statement["collation"] = collation
-        if "arrayFilters" in values:
-            statement["arrayFilters"] = values["arrayFilters"]
-        if "hint" in values:
-            statement["hint"] = values["hint"]
+        for key in ("arrayFilters", "hint", "collation", "sort"):
+            if key in values:
+                statement[key] = values[key]
         return statement
 
     def replace_one(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
                     upsert: bool = False, bypass_document_validation: bool | None = None,
                     collation: Any = None, hint: Any = None, session: Any = None,
                     let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         common.validate_ok_for_replace(replacement)
-        check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, replacement, multi=False, upsert=upsert, hint=hint,
                             let=let, collation=collation, sort=sort,
-                            bypass_validation=bool(bypass_document_validation))
+                            bypass_validation=bypass_document_validation, session=session,
+                            comment=comment)
 
     def update_one(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                    bypass_document_validation: bool | None = None, collation: Any = None,
                    array_filters: Any = None, hint: Any = None, session: Any = None,
                    let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
-        check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation, sort=sort,
-                            bypass_validation=bool(bypass_document_validation))
+                            bypass_validation=bypass_document_validation, session=session,
+                            comment=comment)
 
     def update_many(self, filter: Mapping[str, Any], update: Any, upsert: bool = False,
                     array_filters: Any = None, bypass_document_validation: bool | None = None,
                     collation: Any = None, hint: Any = None, session: Any = None,
                     let: Any = None, comment: Any = None) -> UpdateResult:
-        common.validate_is_mapping("filter", filter)
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         common.validate_ok_for_update(update)
-        check_session(self._database.client, session, "update", self._write_concern)
         return self._update(filter, update, multi=True, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation,
-                            bypass_validation=bool(bypass_document_validation))
+                            bypass_validation=bypass_document_validation, session=session,
+                            comment=comment)
 
     # -- deletes ------------------------------------------------------------------
 
     def _delete_statement(self, filter: Any, limit: int, hint: Any = None,
                           collation: Any = None) -> dict:
-        collation = validate_collation_or_none(collation)
+        """One ``deletes`` statement as pymongo builds it, in the engine's values."""
         if hint is not None and not isinstance(hint, str):
             hint = SON(index_list(hint))
-        values = self._engine(q=filter, hint=hint)
-        statement = {"q": values.get("q", {}), "limit": limit}
         if collation is not None:
-            statement["collation"] = collation
-        if "hint" in values:
-            statement["hint"] = values["hint"]
+            collation = validate_collation_or_none(collation)
+        values = self._engine(q=filter, hint=hint, collation=collation)
+        statement = {"q": values.get("q", {}), "limit": limit}
+        for key in ("hint", "collation"):
+            if key in values:
+                statement[key] = values[key]
         return statement
 
     def _delete(self, filter: Any, limit: int, hint: Any, collation: Any,
-                let: Any) -> DeleteResult:
-        common.validate_is_mapping("filter", filter)
+                let: Any, session: Any, comment: Any) -> DeleteResult:
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         statement = self._delete_statement(filter, limit, hint, collation)
         if let is not None:
             common.validate_is_mapping("let", let)
-        reply = self._run_write(crud.delete, [statement], True,
-                                self._engine(let=let).get("let"))
+        cmd = {"delete": self._name, "deletes": [statement], "ordered": True}
+        if let is not None or comment is not None:
+            _optional_fields(cmd, let=self._engine(let=let).get("let"), comment=comment)
+        reply = self._command(cmd, session, write=True)
         if not self._acknowledged:
             return DeleteResult(reply, False)
         raise_write_errors(reply)
@@ -379,13 +368,11 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def delete_one(self, filter: Mapping[str, Any], collation: Any = None, hint: Any = None,
                    session: Any = None, let: Any = None, comment: Any = None) -> DeleteResult:
-        check_session(self._database.client, session, "delete", self._write_concern)
-        return self._delete(filter, 1, hint, collation, let)
+        return self._delete(filter, 1, hint, collation, let, session, comment)
 
     def delete_many(self, filter: Mapping[str, Any], collation: Any = None, hint: Any = None,
                     session: Any = None, let: Any = None, comment: Any = None) -> DeleteResult:
-        check_session(self._database.client, session, "delete", self._write_concern)
-        return self._delete(filter, 0, hint, collation, let)
+        return self._delete(filter, 0, hint, collation, let, session, comment)
 
     # -- reads --------------------------------------------------------------------
 
@@ -407,63 +394,49 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def count_documents(self, filter: Mapping[str, Any], session: Any = None,
                         comment: Any = None, **kwargs: Any) -> int:
-        common.validate_is_mapping("filter", filter)
-        skip = kwargs.pop("skip", 0)
-        limit = kwargs.pop("limit", 0)
-        hint = kwargs.pop("hint", None)
-        max_time_ms = kwargs.pop("maxTimeMS", None)
-        collation = validate_collation_or_none(kwargs.pop("collation", None))
-        refuse_unhonoured("aggregate", kwargs)
-        if isinstance(skip, bool) or not isinstance(skip, int):
-            raise_server_error(ServerError(14, "The skip value must be a number"))
-        if skip < 0:
-            raise_server_error(ServerError(15956, "Invalid argument to $skip stage: Expected a "
-                                                  "non-negative number"))
-        if limit is not None and limit != 0 and limit < 0:
-            raise_server_error(ServerError(15958, "the limit must be positive"))
-        if hint is not None and not isinstance(hint, str):
-            hint = dict(index_list(hint))
-        values = self._engine(filter=filter)
-        check_session(self._database.client, session, "aggregate")
-        try:
-            with operation_deadline(max_time_ms):
-                return crud.count(self._server, self._database.name, self._name,
-                                  values.get("filter"), skip=skip, limit=limit or 0, hint=hint,
-                                  collation=collation)
-        except ServerError as exc:
-            raise_server_error(exc)
+        """The aggregate pymongo sends (``$match``, ``$skip``, ``$limit``, then a
+        ``$group`` counting), its one result's ``n``."""
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
+        pipeline: list[dict[str, Any]] = [{"$match": filter}]
+        if "skip" in kwargs:
+            pipeline.append({"$skip": kwargs.pop("skip")})
+        if "limit" in kwargs:
+            pipeline.append({"$limit": kwargs.pop("limit")})
+        pipeline.append({"$group": {"_id": 1, "n": {"$sum": 1}}})
+        if "hint" in kwargs and not isinstance(kwargs["hint"], str):
+            kwargs["hint"] = SON(index_list(kwargs["hint"]))
+        cursor = self.aggregate(pipeline, session=session, comment=comment, **kwargs)
+        for result in cursor:
+            return result["n"]
+        return 0
 
     def estimated_document_count(self, comment: Any = None, **kwargs: Any) -> int:
         if "session" in kwargs:
             raise ConfigurationError("estimated_document_count does not support sessions")
-        fail_read(self._database.client, "count")
-        refuse_unhonoured("count", kwargs)
-        try:
-            # the count command: on a view, its pipeline's documents are counted
-            with operation_deadline(kwargs.get("maxTimeMS")):
-                return crud.count(self._server, self._database.name, self._name)
-        except ServerError as exc:
-            raise_server_error(exc)
+        cmd: dict[str, Any] = {"count": self._name}
+        cmd.update(self._engine(c=kwargs).get("c", {}))
+        if comment is not None:
+            cmd["comment"] = comment
+        return int(self._command(cmd, retryable_read=True)["n"])
 
     def distinct(self, key: str, filter: Mapping[str, Any] | None = None, session: Any = None,
                  comment: Any = None, hint: Any = None, **kwargs: Any) -> list:
         if not isinstance(key, str):
             raise TypeError(f"key must be an instance of str, not {type(key)}")
-        if filter is not None:
+        if filter is not None and type(filter) is not dict:
             common.validate_is_mapping("filter", filter)
-        collation = validate_collation_or_none(kwargs.pop("collation", None))
-        max_time_ms = kwargs.pop("maxTimeMS", None)
-        refuse_unhonoured("distinct", kwargs)
-        values = self._engine(query=filter)
-        check_session(self._database.client, session, "distinct")
-        try:
-            with operation_deadline(max_time_ms):
-                found = crud.distinct(self._server, self._database.name, self._name, key,
-                                      values.get("query"), collation=collation)
-        except ServerError as exc:
-            raise_server_error(exc)
+        if hint is not None and not isinstance(hint, str):
+            hint = SON(index_list(hint))
+        if "collation" in kwargs:
+            kwargs["collation"] = validate_collation_or_none(kwargs["collation"])
+        cmd: dict[str, Any] = {"distinct": self._name, "key": key}
+        cmd.update(self._engine(query=filter, hint=hint, **kwargs))
+        if comment is not None:
+            cmd["comment"] = comment
+        reply = self._command(cmd, session, retryable_read=True)
         # values cross back through BSON so they come out in the caller's codec
-        raw = bson.encode({"values": found})
+        raw = bson.encode({"values": reply["values"]})
         return bson.decode(raw, self._codec_options)["values"]
 
     # -- find and modify ----------------------------------------------------------
@@ -471,9 +444,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _find_and_modify(self, filter: Any, projection: Any, sort: Any, upsert: bool | None = None,
                          return_document: bool = ReturnDocument.BEFORE, array_filters: Any = None,
                          hint: Any = None, let: Any = None, remove: bool = False,
-                         update: Any = None, collation: Any = None,
-                         bypass_validation: bool = False, max_time_ms: Any = None) -> Any:
-        common.validate_is_mapping("filter", filter)
+                         update: Any = None, session: Any = None, comment: Any = None,
+                         **kwargs: Any) -> Any:
+        """The ``findAndModify`` command as pymongo builds it (its keyword arguments
+        merged in), the ``value`` of its reply."""
+        if type(filter) is not dict:
+            common.validate_is_mapping("filter", filter)
         if not isinstance(return_document, bool):
             raise ValueError("return_document must be ReturnDocument.BEFORE or "
                              "ReturnDocument.AFTER")
@@ -485,34 +461,32 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             hint = SON(index_list(hint))
         if array_filters is not None and not isinstance(array_filters, list):
             raise TypeError("array_filters must be a list")
-        collation = validate_collation_or_none(collation)
-        values = self._engine(query=filter, fields=projection, sort=sort, update=update,
-                              arrayFilters=array_filters, hint=hint, let=let)
-        try:
-            with operation_deadline(max_time_ms):
-                reply = crud.find_and_modify(
-                    self._server, self._database.name, self._name, query=values.get("query"),
-                    sort=values.get("sort"), remove=remove, update=values.get("update"),
-                    new=return_document, fields=values.get("fields"), upsert=bool(upsert),
-                    array_filters=values.get("arrayFilters"), hint=values.get("hint"),
-                    let=values.get("let"), bypass_validation=bypass_validation,
-                    collation=collation)
-        except ServerError as exc:
-            raise command_error(exc) from None
-        value = reply["value"]
+        if "collation" in kwargs:
+            kwargs["collation"] = validate_collation_or_none(kwargs["collation"])
+        cmd: dict[str, Any] = {"findAndModify": self._name}
+        fields = {"query": filter, "new": return_document}
+        if remove:
+            fields["remove"] = True
+        else:
+            fields["update"] = update
+        fields.update(fields=projection, sort=sort, upsert=upsert, arrayFilters=array_filters,
+                      hint=hint, let=let, **kwargs)
+        cmd.update(self._engine(**fields))
+        if comment is not None:
+            cmd["comment"] = comment
+        reply = self._command(cmd, session, write=True)
+        value = reply.get("value")
         if not self._acknowledged:
             return None  # pymongo returns nothing for an unacknowledged findAndModify
-        return decode(value, self._codec_options) if value is not None else None
+        if value is None:
+            return None
+        return decode(bson.encode(value, codec_options=ENGINE_CODEC), self._codec_options)
 
     def find_one_and_delete(self, filter: Mapping[str, Any], projection: Any = None,
                             sort: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
-        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
-                                             if k not in _FIND_AND_MODIFY_HONOURED})
-        check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, hint=hint, let=let, remove=True,
-                                     collation=kwargs.get("collation"),
-                                     max_time_ms=kwargs.get("maxTimeMS"))
+                                     session=session, comment=comment, **kwargs)
 
     def find_one_and_replace(self, filter: Mapping[str, Any], replacement: Mapping[str, Any],
                              projection: Any = None, sort: Any = None, upsert: bool = False,
@@ -520,14 +494,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                              session: Any = None, let: Any = None, comment: Any = None,
                              **kwargs: Any) -> Any:
         common.validate_ok_for_replace(replacement)
-        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
-                                             if k not in _FIND_AND_MODIFY_HONOURED})
-        check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
-                                     hint=hint, let=let, update=replacement,
-                                     collation=kwargs.get("collation"),
-                                     bypass_validation=_bypass(kwargs),
-                                     max_time_ms=kwargs.get("maxTimeMS"))
+                                     hint=hint, let=let, update=replacement, session=session,
+                                     comment=comment, **kwargs)
 
     def find_one_and_update(self, filter: Mapping[str, Any], update: Any, projection: Any = None,
                             sort: Any = None, upsert: bool = False,
@@ -535,14 +504,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             array_filters: Any = None, hint: Any = None, session: Any = None,
                             let: Any = None, comment: Any = None, **kwargs: Any) -> Any:
         common.validate_ok_for_update(update)
-        refuse_unhonoured("findAndModify", {k: v for k, v in kwargs.items()
-                                             if k not in _FIND_AND_MODIFY_HONOURED})
-        check_session(self._database.client, session, "findAndModify", self._write_concern)
         return self._find_and_modify(filter, projection, sort, upsert, return_document,
                                      array_filters=array_filters, hint=hint, let=let,
-                                     update=update, collation=kwargs.get("collation"),
-                                     bypass_validation=_bypass(kwargs),
-                                     max_time_ms=kwargs.get("maxTimeMS"))
+                                     update=update, session=session, comment=comment, **kwargs)
 
     # -- bulk ---------------------------------------------------------------------
 
@@ -550,20 +514,17 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    bypass_document_validation: bool | None = None, session: Any = None,
                    comment: Any = None, let: Any = None) -> Any:
         common.validate_list("requests", requests)
-        check_session(self._database.client, session, bulk_command(requests), self._write_concern,
-                      operations=0)
-        count_bulk_requests(self._database.client._engine, requests)
-        return BulkWriter(self, ordered, let=let,
-                          bypass_validation=bool(bypass_document_validation)
-                          ).execute(list(requests))
+        return BulkWriter(self, ordered, let=let, bypass_validation=bypass_document_validation,
+                          session=session, comment=comment).execute(list(requests))
 
     # -- aggregation --------------------------------------------------------------
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
-        check_session(self._database.client, session, "aggregate", implicit=True,
-                      pipeline=pipeline)
-        return run_aggregate(self._database, self._name, pipeline, let=let, **kwargs)
+        if comment is not None:
+            kwargs["comment"] = comment
+        return run_aggregate(self._database, self._name, pipeline, let=let, session=session,
+                             **kwargs)
 
     def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                               comment: Any = None, **kwargs: Any) -> RawBatchCommandCursor:
@@ -573,34 +534,30 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         cursor = self.aggregate(pipeline, session=session, comment=comment, **kwargs)
         return RawBatchCommandCursor(cursor, batch_size)
 
-    def watch(self, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
-                                            "(planned with the change-streams issue)"))
+    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return watch(self._database, self._name, pipeline, *args, **kwargs)
 
     # -- indexes ------------------------------------------------------------------
 
     def create_index(self, keys: Any, session: Any = None, comment: Any = None,
                      **kwargs: Any) -> str:
-        check_session(self._database.client, session, "createIndexes")
         # as pymongo: these two are command options, the rest describe the index
         options = {key: kwargs.pop(key) for key in ("maxTimeMS", "commitQuorum")
                    if key in kwargs}
-        return create_indexes(self, [index_model(keys, **kwargs)], **options)[0]
+        return create_indexes(self, [index_model(keys, **kwargs)], session, comment,
+                              **options)[0]
 
     def create_indexes(self, indexes: Sequence[Any], session: Any = None, comment: Any = None,
                        **kwargs: Any) -> list[str]:
         common.validate_list("indexes", indexes)
-        check_session(self._database.client, session, "createIndexes")
-        return create_indexes(self, indexes, **kwargs)
+        return create_indexes(self, indexes, session, comment, **kwargs)
 
     def drop_index(self, index_or_name: Any, session: Any = None, comment: Any = None,
                    **kwargs: Any) -> None:
-        check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, index_or_name, **kwargs)
+        drop_index(self, index_or_name, session, comment, **kwargs)
 
     def drop_indexes(self, session: Any = None, comment: Any = None, **kwargs: Any) -> None:
-        check_session(self._database.client, session, "dropIndexes")
-        drop_index(self, "*", **kwargs)
+        drop_index(self, "*", session, comment, **kwargs)
 
     # -- Atlas Search indexes: a 7.0 community server has none of these commands ----
 
@@ -634,8 +591,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                               comment=comment, **kwargs)
 
     def list_indexes(self, session: Any = None, comment: Any = None) -> CommandCursor:
-        check_session(self._database.client, session, "listIndexes")
-        return list_indexes(self)
+        return list_indexes(self, session, comment)
 
     def index_information(self, session: Any = None, comment: Any = None) -> dict:
         info = {}
@@ -652,17 +608,16 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     # -- collection management ---------------------------------------------------
 
     def options(self, session: Any = None, comment: Any = None) -> dict:
-        check_session(self._database.client, session, "listCollections")
-        with self._server.lock:
-            coll = self._server.get_collection(self._database.name, self._name)
-            if coll is None:
-                return {}
-            options = dict(coll.options)
-        raw = bson.encode({"o": options})
-        return bson.decode(raw, self._codec_options)["o"]
+        """The collection's ``options`` from ``listCollections``, as pymongo reads them."""
+        for info in self._database.list_collections(session=session, comment=comment,
+                                                     filter={"name": self._name}):
+            options = info.get("options", {})
+            options.pop("create", None)
+            return options
+        return {}
 
     def drop(self, session: Any = None, comment: Any = None, encrypted_fields: Any = None) -> None:
-        self._database.drop_collection(self._name, session)
+        self._database.drop_collection(self._name, session, comment, encrypted_fields)
 
     def rename(self, new_name: str, session: Any = None, comment: Any = None,
                **kwargs: Any) -> dict:
@@ -674,11 +629,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             raise InvalidName("collection names must not start or end with '.'")
         if "$" in new_name and not new_name.startswith("oplog.$main"):
             raise InvalidName("collection names must not contain '$'")
-        check_session(self._database.client, session, "renameCollection", self._write_concern)
-        try:
-            catalog.rename_collection(self._server, self.full_name,
-                                      f"{self._database.name}.{new_name}",
-                                      bool(kwargs.get("dropTarget", False)))
-        except ServerError as exc:
-            raise_server_error(exc)
-        return {"ok": 1.0}
+        cmd: dict[str, Any] = {"renameCollection": self.full_name,
+                               "to": f"{self._database.name}.{new_name}"}
+        cmd.update(self._engine(o=kwargs).get("o", {}))
+        if comment is not None:
+            cmd["comment"] = comment
+        if not self._default_write:
+            cmd["writeConcern"] = self._write_concern.document
+        return self._database._client._runner.run("admin", cmd, session, self._write_concern)
+

@@ -9,23 +9,20 @@ that are decoded one at a time with the collection's codec options.
 from __future__ import annotations
 
 import copy
-import functools
+import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from bson.int64 import Int64
 from bson.son import SON
 from pymongo import CursorType
-from pymongo.errors import InvalidOperation
+from pymongo.collation import validate_collation_or_none
+from pymongo.errors import InvalidOperation, OperationFailure
 
-from .boundary import decode, fail_read, raise_server_error, to_engine
-from .engine.ops import crud
-from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch, registry_of
-from .engine.ops.tailable import check_tailable_find, open_tail
+from .boundary import decode, engine_value, raise_server_error, to_engine
+from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
-from .engine.commands.fields import COMMAND_FIELDS, first_unknown, unknown_field
-from .engine.values.deadline import operation_deadline
-from .session import check_session
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -108,6 +105,14 @@ def validate_filter(filter: Any) -> None:
                         "that inherits from collections.Mapping")
 
 
+def _kill_cursor(runner: Any, db: str, collection: str, cursor_id: int) -> None:
+    """``killCursors`` for one cursor; a finaliser's errors go nowhere."""
+    try:
+        runner.run(db, {"killCursors": collection, "cursors": [Int64(cursor_id)]})
+    except Exception:  # noqa: BLE001 - a closed client, a dropped collection: nothing to do
+        pass
+
+
 class Cursor(Generic[_DocumentType]):
     """The result of ``Collection.find()``."""
 
@@ -121,14 +126,15 @@ class Cursor(Generic[_DocumentType]):
                  show_record_id: bool | None = None, snapshot: bool | None = None,
                  comment: Any = None, session: Any = None, allow_disk_use: bool | None = None,
                  let: Mapping[str, Any] | None = None) -> None:
-        validate_filter(filter)
-        if not isinstance(skip, int) or isinstance(skip, bool):
+        if filter is not None and type(filter) is not dict:
+            validate_filter(filter)
+        if type(skip) is not int and (not isinstance(skip, int) or isinstance(skip, bool)):
             raise TypeError("skip must be an instance of int")
-        if not isinstance(limit, int) or isinstance(limit, bool):
+        if type(limit) is not int and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError("limit must be an instance of int")
         if skip < 0:
             raise ValueError("skip must be >= 0")
-        if not isinstance(batch_size, int):
+        if type(batch_size) is not int and not isinstance(batch_size, int):
             raise TypeError("batch_size must be an integer")
         if batch_size < 0:
             raise ValueError("batch_size must be >= 0")
@@ -220,9 +226,10 @@ class Cursor(Generic[_DocumentType]):
         return self
 
     def limit(self, limit: int) -> "Cursor[_DocumentType]":
-        if not isinstance(limit, int) or isinstance(limit, bool):
+        if type(limit) is not int and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError("limit must be an integer")
-        self._check_okay_to_chain()
+        if self._started:
+            self._check_okay_to_chain()
         self._limit = limit
         return self
 
@@ -273,11 +280,9 @@ class Cursor(Generic[_DocumentType]):
         return self
 
     def collation(self, collation: Any) -> "Cursor[_DocumentType]":
+        """Sent with the find; the server decides what it supports."""
         self._check_okay_to_chain()
-        document = collation.document if hasattr(collation, "document") else collation
-        if not isinstance(document, Mapping):
-            raise TypeError("collation must be an instance of dict or pymongo.collation.Collation")
-        self._collation = dict(document)  # validated by the engine when the query runs
+        self._collation = validate_collation_or_none(collation)
         return self
 
     def where(self, code: Any) -> "Cursor[_DocumentType]":
@@ -322,7 +327,7 @@ class Cursor(Generic[_DocumentType]):
         other = object.__new__(type(self))
         state = {k: v for k, v in self.__dict__.items()
                  if k not in ("_buffer", "_retrieved", "_killed", "_started",
-                              "_server_cursor_id")}
+                              "_server_cursor_id", "_finalizer")}
         if deepcopy:
             state = copy.deepcopy(state, {id(self._collection): self._collection,
                                           id(self._session): self._session})
@@ -353,11 +358,32 @@ class Cursor(Generic[_DocumentType]):
         self._killed = True
         self._buffer = deque()
 
-    def _kill_server_cursor(self) -> None:
-        if self._server_cursor_id:
-            registry_of(self._collection.database.client._server).kill(
-                self._namespace, [self._server_cursor_id])
-            self._server_cursor_id = 0
+    def _close_server_cursor(self) -> None:
+        """``killCursors`` for an open server cursor (what pymongo sends on close)."""
+        cursor_id = self._server_cursor_id
+        self._forget_server_cursor()
+        if cursor_id:
+            coll = self._collection
+            _kill_cursor(coll.database.client._runner, coll.database.name, coll.name,
+                         cursor_id)
+
+    _kill_server_cursor = _close_server_cursor
+
+    def _forget_server_cursor(self) -> None:
+        """The server no longer has the cursor (an error ended it): nothing to kill."""
+        self._server_cursor_id = 0
+        finalizer = self.__dict__.pop("_finalizer", None)
+        if finalizer is not None:
+            finalizer.detach()
+
+    def _keep_server_cursor(self, cursor_id: int) -> None:
+        """Remember an open server cursor; as pymongo does, one left open when this
+        cursor is collected is killed (a finaliser, made only when one is open)."""
+        self._server_cursor_id = cursor_id
+        if cursor_id and "_finalizer" not in self.__dict__:
+            coll = self._collection
+            self._finalizer = weakref.finalize(self, _kill_cursor, coll.database.client._runner,
+                                               coll.database.name, coll.name, cursor_id)
 
     @property
     def _namespace(self) -> str:
@@ -398,84 +424,81 @@ class Cursor(Generic[_DocumentType]):
             hint = SON(index_list(hint))
         return to_engine(self._collection.codec_options, hint=hint, **fields)
 
+    def _find_command(self) -> dict[str, Any]:
+        """The ``find`` command document pymongo's ``_gen_find_command`` builds."""
+        coll = self._collection
+        cmd: dict[str, Any] = {"find": coll._name}
+        filter = self._filter
+        if type(filter) is dict and len(filter) == 1 and "_id" in filter and \
+                self._projection is None and self._sort is None and self._hint is None \
+                and self._let is None and not self._max and not self._min \
+                and self._return_key is None and self._show_record_id is None \
+                and not self._max_scan:
+            # the point lookup (find_one by _id): only the filter crosses
+            cmd["filter"] = engine_value(filter, coll._codec_options)
+        else:
+            arguments = self._engine_arguments()
+            if "filter" not in arguments and "$query" not in self._filter:
+                arguments["filter"] = {}
+            cmd.update(arguments)
+        if self._skip:
+            cmd["skip"] = self._skip
+        limit = self._limit
+        if limit:
+            cmd["limit"] = abs(limit)
+            if limit < 0:
+                cmd["singleBatch"] = True
+        batch_size = self._batch_size
+        if batch_size:
+            cmd["batchSize"] = batch_size + 1 if limit == batch_size else batch_size
+        if self._collation is not None:
+            cmd["collation"] = self._collation
+        if self._max_time_ms is not None and "maxTimeMS" not in cmd:
+            cmd["maxTimeMS"] = self._max_time_ms
+        if self._comment is not None:
+            cmd["comment"] = self._comment
+        if self._cursor_type & CursorType.TAILABLE:
+            cmd["tailable"] = True
+            if (self._cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT:
+                cmd["awaitData"] = True
+        return cmd
+
     def _execute(self) -> None:
         coll = self._collection
-        args = self._engine_arguments()
-        check_session(coll.database.client, self._session, "find")
-        fail_read(coll.database.client, "find")
-        # a ``$maxTimeMS`` modifier in a ``$query`` spec is the find's maxTimeMS too
-        max_time_ms = args.pop("maxTimeMS", None)
-        if max_time_ms is None:
-            max_time_ms = self._max_time_ms
-        run = functools.partial(crud.find, coll.database.client._server, coll.database.name,
-                                coll.name, args.get("filter"), projection=args.get("projection"),
-                                sort=args.get("sort"), skip=self._skip, limit=self._limit,
-                                hint=args.get("hint"), let=args.get("let"), min=args.get("min"),
-                                max=args.get("max"), return_key=bool(args.get("returnKey")),
-                                show_record_id=bool(args.get("showRecordId")),
-                                collation=self._collation)
-        try:
-            unknown = first_unknown(args, COMMAND_FIELDS["find"])
-            if unknown is not None:
-                raise unknown_field("find", unknown)
-            honoured = first_unknown(args, TAILABLE_FIELDS if self._cursor_type & CursorType.TAILABLE
-                                     else FIND_FIELDS)
-            if honoured is not None:
-                raise ServerError(238, f"find option {honoured!r} is not supported by mim's "
-                                       f"in-process client")
-            if self._cursor_type & CursorType.TAILABLE:
-                if max_time_ms is None:
-                    self._open_tailable(args)
-                else:
-                    with operation_deadline(max_time_ms):
-                        self._open_tailable(args)
-                return
-            if max_time_ms is None:  # the common case pays nothing for maxTimeMS
-                docs = run()
-            else:
-                with operation_deadline(max_time_ms):
-                    docs = run()
-        except ServerError as exc:
-            raise_server_error(exc)
-        self._buffer = deque(docs)
+        database = coll._database
+        reply = database._client._runner.run(database._name, self._find_command(),
+                                             self._session, retryable_read=True)
+        cursor = reply["cursor"]
+        self._buffer = deque([document.raw for document in cursor["firstBatch"]])
         self._started = True
-
-    def _open_tailable(self, args: dict[str, Any]) -> None:
-        """A tailable find goes through the engine's cursor registry, as over the
-        wire: the cursor stays open and ``next()`` asks it for new documents."""
-        coll = self._collection
-        server = coll.database.client._server
-        await_data = (self._cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT
-        try:
-            check_tailable_find(server, coll.database.name, coll.name, args.get("sort"), False)
-            docs, tail = open_tail(server, coll.database.name, coll.name, args.get("filter"),
-                                   args.get("projection"), args.get("let"), self._skip,
-                                   self._limit, await_data)
-            first, cursor_id = registry_of(server).open(self._namespace, docs, None, tail=tail)
-        except ServerError as exc:
-            raise_server_error(exc)
-        self._buffer = deque(document.raw for document in first)
-        self._server_cursor_id = cursor_id
-        self._started = True
+        if cursor["id"]:
+            self._keep_server_cursor(cursor["id"])
 
     def _get_more(self) -> None:
-        """One ``getMore`` of a tailable cursor (an awaitData one may wait)."""
+        """One ``getMore`` (an awaitData cursor's may wait ``max_await_time_ms``)."""
+        coll = self._collection
+        cmd: dict[str, Any] = {"getMore": Int64(self._server_cursor_id),
+                               "collection": coll.name}
+        if self._batch_size:
+            cmd["batchSize"] = self._batch_size
         await_data = (self._cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT
+        if await_data and self._max_await_time_ms is not None:
+            cmd["maxTimeMS"] = self._max_await_time_ms
         try:
-            docs, self._server_cursor_id = registry_of(
-                self._collection.database.client._server).get_more(
-                    self._server_cursor_id, self._namespace, self._batch_size or None,
-                    self._max_await_time_ms if await_data else None)
-        except ServerError as exc:
-            self._server_cursor_id = 0
-            if exc.code in _CURSOR_CLOSED_ERRORS:
+            reply = coll.database.client._runner.run(coll.database.name, cmd, self._session)
+        except OperationFailure as exc:
+            self._forget_server_cursor()
+            if self._cursor_type & CursorType.TAILABLE and exc.code in _CURSOR_CLOSED_ERRORS:
                 # pymongo's own tailable cursor takes these (a capped collection
                 # rolling over it, most likely) as the cursor's end, not an error
                 self._killed = True
                 return
-            raise_server_error(exc)
+            raise
+        cursor = reply["cursor"]
+        if not cursor["id"]:
+            self._forget_server_cursor()  # exhausted: nothing left to kill
         assert self._buffer is not None
-        self._buffer.extend(document.raw for document in docs)
+        self._buffer.extend(document.raw for document in cursor["nextBatch"])
 
     def __iter__(self) -> "Cursor[_DocumentType]":
         return self
@@ -546,9 +569,7 @@ class Cursor(Generic[_DocumentType]):
         return self._collection.distinct(key, self._filter, session=self._session)
 
     def explain(self) -> dict:
-        coll = self._collection
-        check_session(coll.database.client, self._session, "explain")
-        return coll._explain_find(self)
+        return self._collection._explain_find(self)
 
     def __repr__(self) -> str:
         return f"<mim.cursor.Cursor object at {id(self):#x}>"
@@ -655,10 +676,14 @@ class RawBatchCursor(Cursor):
             raise StopIteration
         if not self._started:
             self._execute()
-        assert self._buffer is not None
-        before = len(self._buffer)
-        data = _next_raw_batch(self._buffer, self._batch_size, self._retrieved == 0)
-        self._retrieved += before - len(self._buffer)
+        elif not self._buffer and self._server_cursor_id:
+            self._get_more()
+        if not self._buffer:
+            raise StopIteration
+        # one batch as the server sent it (find's first batch, then each getMore's)
+        data = b"".join(self._buffer)
+        self._retrieved += len(self._buffer)
+        self._buffer.clear()
         return data
 
     __next__ = next

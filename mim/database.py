@@ -11,20 +11,19 @@ from bson.dbref import DBRef
 from bson.raw_bson import RawBSONDocument
 from bson.son import SON
 from pymongo import common
-from pymongo.errors import CollectionInvalid, InvalidName, InvalidOperation, OperationFailure
+from pymongo.errors import CollectionInvalid, InvalidName, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from .boundary import command_error, fail_point, raise_reply_error, raise_server_error, to_engine
+from pymongo.helpers_shared import _check_command_response
+
+from .boundary import to_engine
 from .collection import Collection
 from .cursor import CommandCursor
-from .engine.ops import catalog
-from .engine.commands import run_command
-from .engine.ops.failpoints import write_concern_error_reply
-from .engine.values.errors import ServerError
+from .engine.commands import MAX_WIRE_VERSION
 from .options import OptionsCarrier
-from .session import admit_session, check_session, server_api_fields
-from .aggregation import run_aggregate
+from .aggregation import run_aggregate, watch
+from .runner import run_cursor_command
 
 if TYPE_CHECKING:
     from .client import MongoClient
@@ -140,24 +139,19 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
                           read_concern: ReadConcern | None = None, session: Any = None,
                           check_exists: bool | None = True, **kwargs: Any
                           ) -> Collection[_DocumentType]:
-        check_session(self._client, session, "create", write_concern or self._write_concern)
-        if check_exists and name in self.list_collection_names(filter={"name": name}):
+        if check_exists and name in self.list_collection_names(session, filter={"name": name}):
             raise CollectionInvalid(f"collection {name} already exists")
         return self._collection_class(self, name, True, codec_options, read_preference,
-                                      write_concern, read_concern, **kwargs)
+                                      write_concern, read_concern, session=session, **kwargs)
 
     def list_collections(self, session: Any = None, filter: Mapping[str, Any] | None = None,
                          comment: Any = None, **kwargs: Any) -> CommandCursor:
-        check_session(self._client, session, "listCollections")
         if filter is not None:
             common.validate_is_mapping("filter", filter)
-        values = to_engine(self._codec_options, filter=filter)
-        try:
-            infos = catalog.list_collections(self._server, self._name, values.get("filter"),
-                                             bool(kwargs.get("nameOnly", False)))
-        except ServerError as exc:
-            raise_server_error(exc)
-        raws = [bson.encode(info) for info in infos]
+        cmd: dict[str, Any] = {"listCollections": 1, "cursor": {}}
+        cmd.update(to_engine(self._codec_options, filter=filter, o=kwargs, comment=comment))
+        cmd.update(cmd.pop("o", {}))
+        raws = run_cursor_command(self._client._runner, self._name, cmd, session)
         return CommandCursor(None, raws, self._codec_options)
 
     def list_collection_names(self, session: Any = None,
@@ -174,8 +168,16 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         if not isinstance(name, str):
             raise TypeError(f"name_or_collection must be an instance of str or Collection, "
                             f"not {type(name)}")
-        check_session(self._client, session, "drop", self._write_concern)
-        return catalog.drop_collection(self._server, self._name, name)
+        cmd: dict[str, Any] = {"drop": name}
+        if comment is not None:
+            cmd["comment"] = comment
+        if not self._write_concern.is_server_default:
+            cmd["writeConcern"] = self._write_concern.document
+        reply = self._client._runner.run(self._name, cmd, session, self._write_concern,
+                                         unchecked=True)
+        # "ns not found" is one of pymongo's allowable errors for drop
+        _check_command_response(reply, MAX_WIRE_VERSION, ["ns not found", 26])
+        return reply
 
     def command(self, command: Any, value: Any = 1, check: bool = True,
                 allowable_errors: Sequence[Any] | None = None, read_preference: Any = None,
@@ -190,24 +192,10 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         if comment is not None:
             command["comment"] = comment
         engine_cmd = to_engine(self._codec_options, c=command)["c"]
-        engine_cmd.update(server_api_fields(self._client))
-        try:
-            name = next(iter(command), "")
-            admit_session(self._client, session, name, implicit=True)
-            failure = fail_point(self._client, name)
-            if failure is not None and failure.error is not None:
-                if check and not allowable_errors:
-                    raise_reply_error(failure.error)
-                raise failure.error
-            reply = run_command(self._server, self._name, engine_cmd)
-            if failure is not None:
-                reply = write_concern_error_reply(reply, failure)
-        except ServerError as exc:
-            if not check or (allowable_errors and (exc.errmsg in allowable_errors
-                                                   or exc.code in allowable_errors)):
-                reply = exc.details
-            else:
-                raise command_error(exc) from None
+        reply = self._client._runner.run(self._name, engine_cmd, session, implicit=True,
+                                         unchecked=True)
+        if check:  # pymongo's own reading of the reply
+            _check_command_response(reply, MAX_WIRE_VERSION, allowable_errors)
         raw = bson.encode(reply)
         return bson.decode(raw, codec_options)
 
@@ -233,8 +221,7 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
 
     def aggregate(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
                   **kwargs: Any) -> CommandCursor:
-        check_session(self._client, session, "aggregate", implicit=True, pipeline=pipeline)
-        return run_aggregate(self, None, pipeline, **kwargs)
+        return run_aggregate(self, None, pipeline, session=session, **kwargs)
 
     def dereference(self, dbref: DBRef, session: Any = None, comment: Any = None,
                     **kwargs: Any) -> Any:
@@ -264,6 +251,5 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
             raise CollectionInvalid(f"{name} invalid: {result!r}")
         return result
 
-    def watch(self, *args: Any, **kwargs: Any) -> Any:
-        raise_server_error(ServerError(238, "change streams are not supported by mim yet "
-                                            "(planned with the change-streams issue)"))
+    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return watch(self, None, pipeline, *args, **kwargs)

@@ -1,5 +1,6 @@
 """Index management through the pymongo API: ``create_index(es)``,
-``drop_index(es)``, ``list_indexes`` and ``explain``."""
+``drop_index(es)``, ``list_indexes`` and ``explain`` — each the command pymongo
+sends, run through the client's runner."""
 
 from __future__ import annotations
 
@@ -8,17 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import bson
 from bson.son import SON
+from pymongo.errors import OperationFailure
 from pymongo.operations import IndexModel
 
-from .boundary import raise_server_error, to_engine
+from .boundary import ENGINE_CODEC, decode, to_engine
 from .cursor import CommandCursor, index_list
-from .engine.values.errors import ServerError
-from .engine.commands import run_command
-from .engine.ops import catalog
-from .engine.storage.store import ENGINE_CODEC
-from .engine.commands.explain import explain_query
-from .engine.ops.collations import operation_collation
-from .engine.commands.fields import check_fields
+from .runner import run_cursor_command
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -36,32 +32,26 @@ def _index_document(model: Any) -> dict[str, Any]:
     return dict(document)
 
 
-def create_indexes(collection: "Collection", models: list[Any], **options: Any) -> list[str]:
-    """``createIndexes``: all the indexes are created, or none (and a collection
-    created for them is dropped again), as on the server.  ``options`` are the
-    command's own fields (``commitQuorum``, …), checked as the server checks them."""
+def create_indexes(collection: "Collection", models: list[Any], session: Any = None,
+                   comment: Any = None, **options: Any) -> list[str]:
+    """``createIndexes`` with the indexes and the command's own fields
+    (``commitQuorum``, ``maxTimeMS``…) as pymongo sends them; the server checks
+    them, and creates all the indexes or none."""
     documents = [_index_document(m) for m in models]
-    try:
-        check_fields("createIndexes", {"createIndexes": collection.name, **options})
-        options.pop("maxTimeMS", None)
-        options.pop("commitQuorum", None)  # one data-bearing member: any quorum is met
-        if options:
-            raise ServerError(238, f"createIndexes option {next(iter(options))!r} is not "
-                                   f"supported by mim's in-process client")
-    except ServerError as exc:
-        raise_server_error(exc)
     # encoded as pymongo encodes the command: a key pymongo cannot send (a NUL
     # in a field name, say) raises InvalidDocument here, before the server
-    converted = to_engine(collection.codec_options, indexes=documents)["indexes"]
-    try:
-        catalog.create_indexes(collection._server, collection.database.name, collection.name,
-                               converted)
-    except ServerError as exc:
-        raise_server_error(exc)
+    cmd: dict[str, Any] = {"createIndexes": collection.name,
+                           "indexes": to_engine(collection.codec_options,
+                                                indexes=documents)["indexes"]}
+    cmd.update(to_engine(collection.codec_options, o=options).get("o", {}))
+    if comment is not None:
+        cmd["comment"] = comment
+    collection._command(cmd, session, write=True)
     return [d["name"] for d in documents]
 
 
-def drop_index(collection: "Collection", index_or_name: Any, **kwargs: Any) -> None:
+def drop_index(collection: "Collection", index_or_name: Any, session: Any = None,
+               comment: Any = None, **kwargs: Any) -> None:
     """``dropIndexes``; "ns not found" (26) is one of pymongo's allowable errors here.
     (A key list goes to the server as a key pattern, where pymongo would send the
     name it generates: tests/mim/indexes rely on the key-pattern answers.)"""
@@ -70,50 +60,41 @@ def drop_index(collection: "Collection", index_or_name: Any, **kwargs: Any) -> N
     name = index_or_name
     if not isinstance(name, str):
         name = dict(index_list(name))
-    command = {"dropIndexes": collection.name, "index": name, **kwargs}
+    cmd: dict[str, Any] = {"dropIndexes": collection.name, "index": name}
+    cmd.update(to_engine(collection.codec_options, o=kwargs).get("o", {}))
+    if comment is not None:
+        cmd["comment"] = comment
     try:
-        check_fields("dropIndexes", command)
-        left = [key for key in kwargs if key not in ("maxTimeMS", "comment")]
-        if left:
-            raise ServerError(238, f"dropIndexes option {left[0]!r} is not "
-                                   f"supported by mim's in-process client")
-        run_command(collection._server, collection.database.name, command)
-    except ServerError as exc:
-        if exc.code == 26:
-            return  # "ns not found" is one of pymongo's allowable errors here
-        raise_server_error(exc)
+        collection._command(cmd, session, write=True)
+    except OperationFailure as exc:
+        if exc.code != 26:  # "ns not found" is one of pymongo's allowable errors here
+            raise
 
 
-def list_indexes(collection: "Collection") -> CommandCursor:
-    """``listIndexes``, run as the command a driver sends; as pymongo does, a
-    collection that does not exist lists no index (NamespaceNotFound, 26)."""
+def list_indexes(collection: "Collection", session: Any = None,
+                 comment: Any = None) -> CommandCursor:
+    """``listIndexes``; as pymongo does, a collection that does not exist lists no
+    index (NamespaceNotFound, 26)."""
     options = collection.codec_options.with_options(document_class=SON)
+    cmd: dict[str, Any] = {"listIndexes": collection.name, "cursor": {}}
+    if comment is not None:
+        cmd["comment"] = comment
     try:
-        reply = run_command(collection._server, collection.database.name,
-                            {"listIndexes": collection.name, "cursor": {}})
-    except ServerError as exc:
+        raws = run_cursor_command(collection.database.client._runner, collection.database.name,
+                                  cmd, session)
+    except OperationFailure as exc:
         if exc.code != 26:
-            raise_server_error(exc)
-        return CommandCursor(collection, [], options)
-    return CommandCursor(collection, [doc.raw for doc in reply["cursor"]["firstBatch"]], options)
+            raise
+        raws = []
+    return CommandCursor(collection, raws, options)
 
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:
-    """``Cursor.explain()``: the find's plan and execution statistics."""
-    args = cursor._engine_arguments()
-    hint = args.get("hint")
-    server = collection._server
-    db, name = collection.database.name, collection.name
-    options = {"hint": hint, "projection": args.get("projection"), "sort": args.get("sort"),
-               "skip": cursor._skip, "limit": cursor._limit}
-    try:
-        if cursor._collation is not None or server.default_collations:
-            options["collation"] = operation_collation(server, db, name, cursor._collation)
-        reply = explain_query(server, db, name, args.get("filter"), "allPlansExecution",
-                              args.get("let"), options)
-    except ServerError as exc:
-        raise_server_error(exc)
-    reply["command"] = {"find": collection.name, "filter": args.get("filter") or {},
-                        "$db": collection.database.name}
-    raw = bson.encode(reply, codec_options=ENGINE_CODEC)
-    return bson.decode(raw, collection.codec_options)
+    """``Cursor.explain()``: the ``explain`` command around the cursor's find, as
+    pymongo sends it (a limit made negative: one batch)."""
+    clone = cursor._clone(deepcopy=False)
+    if clone._limit:
+        clone._limit = -abs(clone._limit)
+    reply = collection.database.client._runner.run(
+        collection.database.name, {"explain": clone._find_command()}, cursor._session)
+    return decode(bson.encode(reply, codec_options=ENGINE_CODEC), collection.codec_options)

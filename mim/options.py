@@ -37,6 +37,9 @@ class OptionsCarrier:
         self._codec_options = codec_options
         self._read_preference = read_preference
         self._write_concern = write_concern
+        #: the server's default write concern: a write sends no ``writeConcern`` field
+        #: (read once here, so the insert path pays nothing for it)
+        self._default_write = write_concern.is_server_default
         self._read_concern = read_concern
 
     @property

@@ -17,9 +17,8 @@ a server goes to mim's engine instead, with the fields pymongo would send
 * a standalone gossips no ``$clusterTime`` and no ``operationTime``, so
   ``cluster_time`` and ``operation_time`` stay None unless advanced by hand.
 
-:func:`check_session` is the one call each public method of ``Collection``,
-``Database``, ``Cursor`` and ``MongoClient`` makes with its ``session``
-argument (and the name of the command pymongo would send); it validates the
+:func:`session_fields` is what the client's runner (:mod:`mim.runner`) asks for
+each command a method sends with its ``session`` argument; it validates the
 session as pymongo does ("Can only use session with the MongoClient that
 started it", "Cannot use ended session", ...).  Server sessions are pooled per
 client as pymongo pools them (an ended session's lsid is reused by the next
@@ -34,21 +33,28 @@ from typing import Any
 from pymongo.client_session import ClientSession as _PyMongoClientSession
 from pymongo.client_session import SessionOptions, TransactionOptions
 from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool
-from pymongo.errors import ConfigurationError, InvalidOperation
+from pymongo.errors import ConfigurationError, InvalidOperation, PyMongoError
 
-from .boundary import raise_server_error
-from .engine.commands.api_version import check_api_parameters
 from .engine.ops import sessions as engine_sessions
-from .engine.ops.opcounters import counter_of_command, opcounters_of
-from .engine.values.errors import ServerError
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
     from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION
 except ImportError:  # pragma: no cover - older pymongo
     _BOUND_SESSION = None
 
-__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "check_session",
-           "admit_session", "bulk_command", "count_bulk_requests", "server_api_fields", "start_session", "end_client_sessions"]
+
+class _NoBinding:
+    """Stands for ``ClientSession.bind()``'s context variable on a pymongo without it."""
+
+    @staticmethod
+    def get() -> None:
+        return None
+
+
+#: the session ``with session.bind():`` made current (``BOUND_SESSION.get()``: it, or None)
+BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBinding()
+
+__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -118,56 +124,22 @@ def end_client_sessions(client: Any) -> None:
     pool = client.__dict__.get("_mim_session_pool")
     if pool:
         ids = pool.pop_all()
-        engine_sessions.registry(client._engine).end(s["id"] for s in ids)
+        # pymongo's endSessions, through the runner (the client is not closed yet);
+        # as pymongo does, a failure to end them is ignored
+        try:
+            client._runner.run("admin", {"endSessions": ids})
+        except PyMongoError:
+            pass
 
 
-_BULK_COMMANDS = {"InsertOne": "insert", "DeleteOne": "delete", "DeleteMany": "delete"}
-
-
-def bulk_command(requests: Any) -> str:
-    """The command a ``bulk_write`` sends first (insert, update or delete)."""
-    for request in requests:
-        return _BULK_COMMANDS.get(type(request).__name__, "update")
-    return "insert"
-
-
-def count_bulk_requests(server: Any, requests: Any) -> None:
-    """Count a ``bulk_write`` in ``opcounters``: one insert, update or delete per request."""
-    counters = opcounters_of(server)
-    for request in requests:
-        counters.count(counter_of_command(_BULK_COMMANDS.get(type(request).__name__, "update")))
-
-
-def _implicit_use(client: Any) -> None:
-    """An implicit session lent for one command: its lsid is recorded by the server."""
+def _implicit_use(client: Any) -> dict[str, Any]:
+    """An implicit session lent for one command: the ``lsid`` it sends (the server
+    records it)."""
     pool = _pool(client)
     server_session = pool.get_server_session(engine_sessions.TIMEOUT_MINUTES)
-    try:
-        engine_sessions.registry(client._server).vivify(server_session.session_id["id"])
-        server_session.last_use = time.monotonic()
-    finally:
-        pool.return_server_session(server_session)
-
-
-def check_session(client: Any, session: Any, command: str, write_concern: Any = None,
-                  implicit: bool = False, pipeline: Any = None, operations: int = 1) -> None:
-    """:func:`admit_session` and the client's Stable API (``server_api=``), their server
-    errors raised as pymongo raises a command's; then count the operation in the
-    server's ``opcounters`` as mongod counts the command pymongo would send
-    (``operations``: documents of an insert, statements of an update or delete)."""
-    try:
-        api_fields = server_api_fields(client)
-        if api_fields:
-            check_api_parameters(command, {**api_fields, "pipeline": pipeline})
-        admit_session(client, session, command, write_concern, implicit)
-    except ServerError as exc:
-        raise_server_error(exc)
-    if command not in _COUNTED_BY_RUN_COMMAND:
-        opcounters_of(client._engine).count(counter_of_command(command), operations)
-
-
-#: in-process operations carried out by ``run_command``, which counts them itself
-_COUNTED_BY_RUN_COMMAND = frozenset({"dropIndexes", "listIndexes"})
+    server_session.last_use = time.monotonic()
+    pool.return_server_session(server_session)
+    return {"lsid": server_session.session_id}
 
 
 def server_api_fields(client: Any) -> dict[str, Any]:
@@ -184,21 +156,20 @@ def server_api_fields(client: Any) -> dict[str, Any]:
     return fields
 
 
-def admit_session(client: Any, session: Any, command: str, write_concern: Any = None,
-                  implicit: bool = False) -> None:
-    """Validate ``session`` for one operation of ``client`` as pymongo does, then have
-    the server take the session fields pymongo would send with ``command``.
+def session_fields(client: Any, session: Any, command: str, write_concern: Any = None,
+                   implicit: bool = False) -> dict[str, Any] | None:
+    """Validate ``session`` for one operation of ``client`` as pymongo does; the session
+    fields pymongo would send with ``command`` (None for an implicit session the
+    server does not see).
 
     ``None`` means the bound session (``with session.bind():``) if any, else an
     implicit one, recorded on the server only when ``implicit`` (aggregates and
     ``Database.command``, where ``$listLocalSessions`` can observe it; recording
     it for every CRUD call would cost the hot paths for nothing visible)."""
     if session is None:
-        bound = _BOUND_SESSION.get() if _BOUND_SESSION is not None else None
+        bound = BOUND_SESSION.get()
         if bound is None:
-            if implicit:
-                _implicit_use(client)
-            return
+            return _implicit_use(client) if implicit else None
         if bound.client is not client:
             raise InvalidOperation(
                 "Only the client that created the bound session can perform operations within"
@@ -226,4 +197,4 @@ def admit_session(client: Any, session: Any, command: str, write_concern: Any = 
         fields["txnNumber"] = server_session.transaction_id
         fields["autocommit"] = False
         session._transaction.set_in_progress()
-    engine_sessions.admit(client._server, command, fields)
+    return fields

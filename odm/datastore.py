@@ -106,6 +106,7 @@ class Engine:
         self._sleep = _sleep
         self._conn: Any = None
         self._lock = threading.Lock()
+        self._transactions: Optional[bool] = None
 
     @property
     def auto_ensure_indexes(self) -> bool:
@@ -135,6 +136,19 @@ class Engine:
                     self._sleep(1)
         return self._conn  # pragma: no cover - loop always returns or raises
 
+    @property
+    def supports_transactions(self) -> bool:
+        """Whether the server runs multi-document transactions, asked once per engine.
+
+        A replica-set member (its ``hello`` names a ``setName``) or a
+        ``mongos`` (``msg: "isdbgrid"``) does; a standalone refuses them
+        (code 20, IllegalOperation), so work that wants atomicity there falls
+        back to a documented order of writes.
+        """
+        if self._transactions is None:
+            self._transactions = server_supports_transactions(self.conn)
+        return self._transactions
+
     def __getitem__(self, name: str) -> Any:
         return self.conn[name]
 
@@ -147,6 +161,12 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"<Engine {self._conn!r}>"
+
+
+def server_supports_transactions(client: Any) -> bool:
+    """Whether the server behind ``client`` (pymongo's or mim's) is a replica-set member or a ``mongos``."""
+    hello = client.admin.command("hello")
+    return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
 
 
 class DataStore:
@@ -177,6 +197,13 @@ class DataStore:
     def conn(self) -> Any:
         """The client this datastore's database belongs to."""
         return self.bind.conn
+
+    @property
+    def supports_transactions(self) -> bool:
+        """Whether this datastore's server runs multi-document transactions (see :attr:`Engine.supports_transactions`)."""
+        if isinstance(self.bind, Engine):
+            return self.bind.supports_transactions
+        return server_supports_transactions(self.conn)
 
     def __getattr__(self, name: str) -> Any:
         """Anything else is the database's (``datastore.my_collection``), as in Ming."""

@@ -260,9 +260,12 @@ class Scalar(FancySchemaItem):
             if if_missing is NoDefault:
                 if_missing = Missing
         super().__init__(required=required, if_missing=if_missing)
+        #: the rules a ``$jsonSchema`` can say too, by its keywords (``maxLength``, ``enum``...; ``pattern`` is a list)
+        self.constraints: dict[str, Any] = {}
         rules: list[Callable[[Any], None]] = []
         if choices is not None:
             rules.append(_choices_rule(list(choices)))
+            self.constraints["enum"] = list(choices)
         rules.extend(_validator_rule(v) for v in validators)
         self._add_rules(*rules)
 
@@ -337,6 +340,16 @@ def _bounds_rules(min_value: Any, max_value: Any) -> list[Callable[[Any], None]]
     return rules
 
 
+def _bounds_constraints(min_value: Any, max_value: Any) -> dict[str, Any]:
+    """``minimum``/``maximum`` of a ``$jsonSchema`` for ``min_value``/``max_value``."""
+    bounds = {}
+    if min_value is not None:
+        bounds["minimum"] = min_value
+    if max_value is not None:
+        bounds["maximum"] = max_value
+    return bounds
+
+
 def _length_rules(min_length: Optional[int], max_length: Optional[int], blank: bool) -> list[Callable[[Any], None]]:
     rules = []
     if not blank:
@@ -382,6 +395,11 @@ class String(ParticularScalar):
         rules = _length_rules(min_length, max_length, blank)
         if regex is not None:
             rules.append(_regex_rule(regex, f"regex={getattr(regex, 'pattern', regex)!r}"))
+            self.constraints.setdefault("pattern", []).append(getattr(regex, "pattern", regex))
+        if max_length is not None:
+            self.constraints["maxLength"] = max_length
+        if min_length is not None or not blank:
+            self.constraints["minLength"] = max(min_length or 0, 0 if blank else 1)
         self._add_rules(*rules)
 
 
@@ -395,6 +413,7 @@ class Email(String):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._add_rules(_regex_rule(_EMAIL_PATTERN, "the e-mail address rule (one '@')"))
+        self.constraints.setdefault("pattern", []).append(_EMAIL_PATTERN)
 
 
 #: Schemes a :class:`URL` may use (PyMODM's ``URLField``).
@@ -429,6 +448,7 @@ class Float(ParticularScalar):
     def __init__(self, *args: Any, min_value: Any = None, max_value: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._add_rules(*_bounds_rules(min_value, max_value))
+        self.constraints.update(_bounds_constraints(min_value, max_value))
 
 
 class Int(ParticularScalar):
@@ -439,6 +459,7 @@ class Int(ParticularScalar):
     def __init__(self, *args: Any, min_value: Any = None, max_value: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._add_rules(*_bounds_rules(min_value, max_value))
+        self.constraints.update(_bounds_constraints(min_value, max_value))
 
     def _validate(self, value: Any, **kw: Any) -> Any:
         if isinstance(value, float) and value.is_integer():

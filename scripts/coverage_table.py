@@ -114,6 +114,8 @@ def _optional(module: str, name: str, default: object) -> object:
 def supported_sets() -> dict[str, set[str]]:
     """Operator names each registry implements, keyed like DOCUMENTED."""
     from mim.engine.languages.matcher import FIELD_OPERATORS, TOP_LEVEL_OPERATORS
+    document_ops = set(_optional("mim.engine.languages.matcher", "DOCUMENT_OPERATORS", {}))
+    geo_syntax = set(_optional("mim.engine.languages.matcher", "GEO_OPERAND_SYNTAX", ()))
     from mim.engine.languages.projection import PROJECTION_OPERATORS
 
     update_ops = set(_optional("mim.engine.update", "UPDATE_OPERATORS", {}))
@@ -124,7 +126,8 @@ def supported_sets() -> dict[str, set[str]]:
     windows = set(_optional("mim.engine.pipeline", "WINDOW_FUNCTIONS", {}))
     windows |= set(_optional("mim.engine.pipeline.windows", "WINDOW_FUNCTIONS", {}))
     return {
-        "Query operators": set(FIELD_OPERATORS) | set(TOP_LEVEL_OPERATORS),
+        "Query operators": set(FIELD_OPERATORS) | set(TOP_LEVEL_OPERATORS) | document_ops
+        | geo_syntax,
         "Projection operators": set(PROJECTION_OPERATORS),
         "Update operators": update_ops | update_extra,
         "Aggregation stages": stages,

@@ -8,8 +8,11 @@ each module importing only those listed before it:
 * :mod:`~odm.orm.events` - the one event registry (``SessionExtension``,
   ``MapperExtension`` and :mod:`odm.signals` are adapters over it);
 * :mod:`~odm.orm.icollection`, :mod:`~odm.orm.property` - instrumented values, properties;
+* :mod:`~odm.orm.embedded` - embedded document classes (``EmbeddedMappedClass``, ``EmbeddedProperty``);
+* :mod:`~odm.orm.serialize` - ``to_dict``/``to_json``, ``json_schema``, ``drift_report``;
 * :mod:`~odm.orm.mapper` - :class:`Mapper`, ``Query``;
 * :mod:`~odm.orm.identity_map` - one object per document;
+* :mod:`~odm.orm.delete_rules` - what deleting an object does to the documents referring to it;
 * :mod:`~odm.orm.persistence` - insert/update/delete emission, the ``$set``/``$unset`` diff;
 * :mod:`~odm.orm.loading` - raw document → object, :class:`ODMCursor`;
 * :mod:`~odm.orm.unit_of_work` - tracking, flush order and batching;
@@ -25,10 +28,13 @@ from __future__ import annotations
 
 from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
 from .declarative import MappedClass
+from .embedded import EmbeddedList, EmbeddedMappedClass, EmbeddedProperty
+from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
+from .delete_rules import CASCADE, DENY, DO_NOTHING, NULLIFY, PULL, DeleteDenied, DeleteRule
 from .events import EventRegistry, MapperExtension, SessionExtension, registry as event_registry
 from .icollection import InstrumentedList, InstrumentedObj
 from .identity_map import IdentityMap
-from .loading import ODMCursor
+from .loading import NPlusOneError, NPlusOneWarning, ODMCursor, detect_n_plus_one, selectinload
 from .mapper import InstanceQuery, Mapper, Query, mapper, session  # after .session: the function, not the module
 from .property import (
     AmbiguousJoin,
@@ -49,6 +55,21 @@ ContextualORMSession = ContextualODMSession
 
 __all__ = [
     "MappedClass",
+    "EmbeddedMappedClass",
+    "EmbeddedProperty",
+    "EmbeddedList",
+    "to_dict",
+    "to_json",
+    "json_schema",
+    "drift_report",
+    "DriftReport",
+    "DeleteRule",
+    "DeleteDenied",
+    "DO_NOTHING",
+    "NULLIFY",
+    "CASCADE",
+    "DENY",
+    "PULL",
     "FieldProperty",
     "FieldPropertyWithMissingNone",
     "ForeignIdProperty",
@@ -66,6 +87,10 @@ __all__ = [
     "EventRegistry",
     "event_registry",
     "ODMCursor",
+    "selectinload",
+    "detect_n_plus_one",
+    "NPlusOneWarning",
+    "NPlusOneError",
     "Query",
     "InstanceQuery",
     "state",

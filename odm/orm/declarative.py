@@ -20,9 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..utils import all_class_properties
-from .mapper import ItemAccess, Mapper, QueryDescriptor, instrumented_init, mapper, set_attributes
+from .mapper import ItemAccess, Mapper, QueryDescriptor, check_collection_options, instrumented_init, mapper, set_attributes
 from .property import ORMProperty
 from .registry import ORMError
+from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
 from .state import ObjectState
 
 __all__ = ["MappedClass", "_MappedClassMeta"]
@@ -30,7 +31,7 @@ __all__ = ["MappedClass", "_MappedClassMeta"]
 #: The ``__mongometa__`` options a mapped class may declare (Ming's, minus those not implemented).
 MONGOMETA_OPTIONS = frozenset({
     "name", "session", "indexes", "unique_indexes", "custom_indexes", "polymorphic_on", "polymorphic_identity",
-    "version_of", "migrate", "before_save", "extensions",
+    "version_of", "migrate", "before_save", "extensions", "write_concern", "read_concern", "read_preference",
 })
 
 
@@ -40,6 +41,7 @@ def _check_meta_options(class_name: str, own_meta: Any) -> None:
     if unknown:
         raise ORMError(f"{class_name}.__mongometa__ has unknown option(s) {', '.join(map(repr, unknown))}; "
                        f"known: {', '.join(sorted(MONGOMETA_OPTIONS))}")
+    check_collection_options(class_name, vars(own_meta))
 
 
 def _merged_meta(bases: tuple, namespace: dict) -> type:
@@ -92,3 +94,21 @@ class MappedClass(ItemAccess, metaclass=_MappedClassMeta):
 
     def __repr__(self) -> str:
         return mapper(type(self)).repr_object(self)
+
+    def to_dict(self, by_alias: bool = False) -> dict:
+        """The object's values as plain dicts/lists by attribute name (see :func:`odm.orm.serialize.to_dict`)."""
+        return to_dict(self, by_alias)
+
+    def to_json(self, by_alias: bool = False, **kwargs: Any) -> str:
+        """The object as Extended JSON (see :func:`odm.orm.serialize.to_json`)."""
+        return to_json(self, by_alias, **kwargs)
+
+    @classmethod
+    def json_schema(cls, additional_properties: bool = True) -> dict:
+        """The class's ``$jsonSchema`` (see :func:`odm.orm.serialize.json_schema`)."""
+        return json_schema(cls, additional_properties)
+
+    @classmethod
+    def drift_report(cls, **kwargs: Any) -> DriftReport:
+        """Stored documents that no longer fit the class (see :func:`odm.orm.serialize.drift_report`)."""
+        return drift_report(cls, **kwargs)

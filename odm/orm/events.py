@@ -44,6 +44,8 @@ EVENTS: dict[str, str] = {
     "before_flush": "(obj): a flush of obj (None: of the whole unit of work) starts",
     "after_flush": "(obj): it ended",
     "cursor_created": "(cursor, action, args, kwargs): a query made a cursor",
+    "lazy_load": "(obj, relation): a relation of obj is about to be read from the database on its own "
+                 "(not loaded with the others of its query)",
     "before_cursor_next": "(cursor,): a cursor is about to read its next result",
     "after_cursor_next": "(cursor,): it read it",
 }

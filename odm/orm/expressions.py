@@ -14,13 +14,17 @@ SQLAlchemy.
 """
 from __future__ import annotations
 
+import base64
 import math
 import re
 from typing import TYPE_CHECKING, Any, Generic, Iterator, Optional, TypeVar
 
+import bson
 import pymongo
 
-from ..exc import NotFound
+from ..base import Missing
+from ..exc import MingException, NotFound
+from .state import state
 
 if TYPE_CHECKING:
     from .loading import ODMCursor
@@ -145,11 +149,19 @@ class ExpressionQuery(Generic[T]):
         self._projection: Optional[list[str]] = None
         self._skip = 0
         self._limit = 0
+        self._options: list[Any] = []
 
     def _copy(self) -> "ExpressionQuery[T]":
         clone: ExpressionQuery[T] = ExpressionQuery(self._query)
         clone._conditions, clone._sort = list(self._conditions), list(self._sort)
         clone._projection, clone._skip, clone._limit = self._projection, self._skip, self._limit
+        clone._options = list(self._options)
+        return clone
+
+    def options(self, *loaders: Any) -> "ExpressionQuery[T]":
+        """Load relations of the results with them: ``.options(odm.selectinload('author'))``."""
+        clone = self._copy()
+        clone._options.extend(loaders)
         return clone
 
     def filter(self, *expressions: dict, **equal_to: Any) -> "ExpressionQuery[T]":
@@ -160,7 +172,7 @@ class ExpressionQuery(Generic[T]):
                 raise TypeError(f"filter() takes expressions such as Model.age > 30, not {expression!r}")
             clone._conditions.append(dict(expression))
         if equal_to:
-            clone._conditions.append(dict(equal_to))
+            clone._conditions.append(self._query.document_keys(equal_to))
         return clone
 
     filter_by = filter
@@ -206,6 +218,8 @@ class ExpressionQuery(Generic[T]):
             result = result.skip(self._skip)
         if self._limit:
             result = result.limit(self._limit)
+        if self._options:
+            result = result.options(*self._options)
         return result
 
     def __iter__(self) -> Iterator[T]:
@@ -232,6 +246,36 @@ class ExpressionQuery(Generic[T]):
 
     def paginate(self, page: int = 1, per_page: int = 20) -> "Pagination[T]":
         return paginate(self, page, per_page)
+
+    def keyset(self, per_page: int = 20, after: Optional[str] = None) -> "KeysetPage[T]":
+        """One page of keyset (seek) pagination: ``per_page`` results after the position ``after`` names.
+
+        ``after`` is the :attr:`KeysetPage.next_after` token of the previous
+        page (``None`` for the first).  Instead of skipping the results of the
+        earlier pages (which the server reads and throws away: slow on large
+        collections), the query asks for the results whose sort keys come after
+        the last one shown, so every page costs the same with an index on the
+        sort keys.  ``_id`` is added as the last sort key to make the order
+        total.  Every sort key must hold a value of one type in every document
+        (MongoDB compares values of one type only).
+        """
+        if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
+            raise ValueError(f"per_page must be a positive integer, not {per_page!r}")
+        if self._skip:
+            raise MingException("keyset() finds its place with after= tokens: it cannot be combined with skip()")
+        keys = list(self._sort)
+        if not any(name == "_id" for name, _ in keys):
+            keys.append(("_id", pymongo.ASCENDING))
+        clone = self._copy()
+        clone._sort = keys
+        if after is not None:
+            clone._conditions.append(_after_filter(keys, _decode_position(after, len(keys))))
+        clone._limit = per_page + 1
+        items = clone.all()
+        has_next = len(items) > per_page
+        items = items[:per_page]
+        next_after = _encode_position(items[-1], keys) if has_next else None
+        return KeysetPage(items, per_page, next_after)
 
 
 class Pagination(Generic[T]):
@@ -284,6 +328,63 @@ class Pagination(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<Pagination page {self.page}/{self.pages} of {self.total}>"
+
+
+class KeysetPage(Generic[T]):
+    """A page of :meth:`ExpressionQuery.keyset`: ``items``, and ``next_after`` (``None`` on the last page)."""
+
+    def __init__(self, items: list[T], per_page: int, next_after: Optional[str]) -> None:
+        self.items = items
+        self.per_page = per_page
+        self.next_after = next_after
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_after is not None
+
+    def __repr__(self) -> str:
+        return f"<KeysetPage of {len(self.items)}{', more after' if self.has_next else ''}>"
+
+
+def _value_at(document: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(document, dict) or part not in document:
+            return Missing
+        document = document[part]
+    return document
+
+
+def _encode_position(obj: Any, keys: list[tuple[str, int]]) -> str:
+    """An opaque, URL-safe token of ``obj``'s sort-key values."""
+    document = state(obj).document
+    values = []
+    for name, _ in keys:
+        value = _value_at(document, name)
+        if value is Missing or value is None or isinstance(value, (dict, list)):
+            raise MingException(f"keyset() needs a single value for every sort key: {name!r} of the document "
+                                f"with _id {document.get('_id')!r} is {'missing' if value is Missing else repr(value)}")
+        values.append(value)
+    return base64.urlsafe_b64encode(bson.encode({"k": values})).decode("ascii")
+
+
+def _decode_position(token: str, count: int) -> list:
+    try:
+        values = bson.decode(base64.urlsafe_b64decode(token.encode("ascii")))["k"]
+    except Exception:
+        raise MingException(f"not a keyset position token: {token!r}") from None
+    if not isinstance(values, list) or len(values) != count:
+        raise MingException(f"the keyset position token {token!r} is for another order")
+    return values
+
+
+def _after_filter(keys: list[tuple[str, int]], values: list) -> dict:
+    """The results strictly after ``values`` in the order of ``keys``: an ``$or`` of equal prefixes."""
+    branches = []
+    for i, (name, direction) in enumerate(keys):
+        branch = {keys[j][0]: values[j] for j in range(i)}
+        branch[name] = {"$gt" if direction == pymongo.ASCENDING else "$lt": values[i]}
+        branches.append(branch)
+    return branches[0] if len(branches) == 1 else {"$or": branches}
 
 
 def paginate(query: Any, page: int, per_page: int) -> Pagination:

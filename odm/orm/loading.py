@@ -7,6 +7,9 @@ asked.  :class:`ODMCursor` hands out query results through it one at a time.
 """
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections import deque
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
 
@@ -14,13 +17,20 @@ from ..base import Missing
 from ..cursor import Cursor, ResultShortcuts
 from ..exc import MingException
 from .events import registry
+from .expressions import Pagination, paginate
 from .mapper import Mapper, mapper, merge_load_options
+from .property import RelationProperty
+from .registry import ORMError
 from .state import ObjectState, snapshot, state
 
 if TYPE_CHECKING:  # pragma: no cover
     from .session import ODMSession
 
-__all__ = ["Loader", "ODMCursor"]
+__all__ = ["Loader", "ODMCursor", "selectinload", "detect_n_plus_one", "NPlusOneWarning", "NPlusOneError",
+           "EAGER_BATCH_SIZE"]
+
+#: How many results a cursor with ``selectinload`` options reads ahead: one query per relation per this many.
+EAGER_BATCH_SIZE = 1000
 
 T = TypeVar("T")
 
@@ -87,6 +97,86 @@ class Loader:
         return cursor
 
 
+class selectinload:
+    """Load a relation of all the objects of a query together: one ``$in`` query per relation per
+    :data:`EAGER_BATCH_SIZE` results, instead of one query per object when each reads it.
+
+    ``Book.query.find().options(odm.selectinload('author'))``; a dotted path
+    (``selectinload('author.publisher')``) loads the relations of the loaded
+    objects in turn.  Works for every kind of :class:`RelationProperty` with
+    ``fetch=True``: many-to-one, a list of ids, one-to-many.
+    """
+
+    def __init__(self, path: str) -> None:
+        if not isinstance(path, str) or not path or any(not part for part in path.split(".")):
+            raise ORMError(f"selectinload() takes a relation name or a dotted path of them, not {path!r}")
+        self.path = path
+
+    def apply(self, objects: list) -> None:
+        """Load the path's relations of ``objects`` (of any mapped classes)."""
+        for name in self.path.split("."):
+            loaded: list = []
+            by_class: dict[type, list] = {}
+            for obj in objects:
+                by_class.setdefault(type(obj), []).append(obj)
+            for cls, group in by_class.items():
+                prop = getattr(cls, name, None)
+                if not isinstance(prop, RelationProperty):
+                    raise ORMError(f"selectinload({self.path!r}): {cls.__name__}.{name} is not a RelationProperty")
+                loaded.extend(prop.join.preload(group))
+            objects = loaded
+
+    def __repr__(self) -> str:
+        return f"selectinload({self.path!r})"
+
+
+class NPlusOneWarning(UserWarning):
+    """A relation was loaded object by object (one query each) more often than :func:`detect_n_plus_one` allows."""
+
+
+class NPlusOneError(ORMError):
+    """:func:`detect_n_plus_one` with ``raise_error=True``: the same as :class:`NPlusOneWarning`, as an error."""
+
+
+@contextlib.contextmanager
+def detect_n_plus_one(session: Any = None, threshold: int = 3, raise_error: bool = False) -> Iterator[dict]:
+    """Report relations read lazily, one query per object, for more than ``threshold`` objects.
+
+    Inside the block, each read of a relation that was not loaded with the
+    others of its query (:class:`selectinload`) is counted per relation
+    property; when a relation has been loaded this way for ``threshold + 1``
+    distinct objects (the "N" of N+1 queries, typically a loop over query
+    results), :class:`NPlusOneWarning` is emitted, or :class:`NPlusOneError`
+    raised.  ``session`` limits it to one session (default: every session).
+    Yields ``{relation property: number of objects loaded lazily}``.  Meant for
+    tests: ``with odm.detect_n_plus_one(raise_error=True): render_page()``.
+    """
+    if threshold < 0:
+        raise ValueError(f"threshold must be 0 or more, not {threshold!r}")
+    scope = session._current() if hasattr(type(session), "_current") else session
+    seen: dict[Any, set] = {}
+    counts: dict[Any, int] = {}
+
+    def lazy_load(sess: Any, obj: Any, prop: RelationProperty) -> None:
+        objects = seen.setdefault(prop, set())
+        objects.add(id(obj))
+        counts[prop] = len(objects)
+        if len(objects) == threshold + 1:
+            owner = prop.mapper.mapped_class.__name__ if prop.mapper is not None else "?"
+            message = (f"N+1 queries: {owner}.{prop.name} was loaded with one query per object for "
+                       f"{len(objects)} objects (threshold {threshold}); load it with the query: "
+                       f".options(odm.selectinload({prop.name!r}))")
+            if raise_error:
+                raise NPlusOneError(message)
+            warnings.warn(message, NPlusOneWarning, stacklevel=5)
+
+    registry.listen("lazy_load", lazy_load, scope)
+    try:
+        yield counts
+    finally:
+        registry.remove("lazy_load", lazy_load, scope)
+
+
 class ODMCursor(ResultShortcuts[T]):
     """The results of an ODM query, as mapped objects (from the identity map when already loaded).
 
@@ -103,17 +193,34 @@ class ODMCursor(ResultShortcuts[T]):
         self._instrument: Optional[bool] = None
         self._decorate = decorate
         self._fields = fields
+        self._eager: list[selectinload] = []
+        self._ahead: deque = deque()
 
     def __iter__(self) -> Iterator[T]:
         return self
 
     def next(self) -> T:
         registry.dispatch("before_cursor_next", self.session, None, self)
-        obj = next(self.ming_cursor)
+        obj = self._read_ahead() if self._eager else next(self.ming_cursor)
         registry.dispatch("after_cursor_next", self.session, None, self)
         if self._decorate is not None:
             obj = self._decorate(obj)
         return obj
+
+    def _read_ahead(self) -> Any:
+        """The next object, reading a batch ahead and loading its ``selectinload`` relations first."""
+        if not self._ahead:
+            batch = []
+            for obj in self.ming_cursor:
+                batch.append(obj)
+                if len(batch) == EAGER_BATCH_SIZE:
+                    break
+            if not batch:
+                raise StopIteration
+            for loader in self._eager:
+                loader.apply(batch)
+            self._ahead.extend(batch)
+        return self._ahead.popleft()
 
     __next__ = next
 
@@ -126,12 +233,25 @@ class ODMCursor(ResultShortcuts[T]):
     def distinct(self, key: str, *args: Any, **kwargs: Any) -> list:
         return self.ming_cursor.distinct(key, *args, **kwargs)
 
-    def options(self, **options: Any) -> "ODMCursor[T]":
-        """Load the objects still to come with ``refresh=`` / ``instrument=`` (the mapper's options otherwise)."""
+    def options(self, *loaders: selectinload, **options: Any) -> "ODMCursor[T]":
+        """Load the objects still to come with ``refresh=`` / ``instrument=`` (the mapper's options otherwise),
+        and their relations with ``selectinload(...)`` loaders."""
+        for loader in loaders:
+            if not isinstance(loader, selectinload):
+                raise TypeError(f"options() takes selectinload(...) loaders and keyword options, not {loader!r}")
+        self._eager.extend(loaders)
         current = {"refresh": self._refresh, "instrument": self._instrument}
         merge_load_options(current, options)
         self._refresh, self._instrument = current["refresh"], current["instrument"]
         return self
+
+    def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]:
+        """Page ``page`` (1-based) of this query's results, as Flask-MongoAlchemy's ``paginate``.
+
+        The cursor is rewound and read again for each page asked
+        (``Pagination.next()`` too); ``total`` counts every match of its filter.
+        """
+        return paginate(_PagedCursor(self), page, per_page)
 
     def limit(self, limit: int) -> "ODMCursor[T]":
         self.ming_cursor.limit(limit)
@@ -164,3 +284,25 @@ class ODMCursor(ResultShortcuts[T]):
 
     def __repr__(self) -> str:
         return f"<ODMCursor of {self.cls.__name__}>"
+
+
+class _PagedCursor:
+    """An :class:`ODMCursor` seen as :func:`paginate` sees a query: ``skip``/``limit`` make new views,
+    ``all`` rewinds the cursor and reads that slice."""
+
+    def __init__(self, cursor: ODMCursor, skip: int = 0, limit: int = 0) -> None:
+        self._cursor = cursor
+        self._skip = skip
+        self._limit = limit
+
+    def skip(self, n: int) -> "_PagedCursor":
+        return _PagedCursor(self._cursor, n, self._limit)
+
+    def limit(self, n: int) -> "_PagedCursor":
+        return _PagedCursor(self._cursor, self._skip, n)
+
+    def all(self) -> list:
+        return self._cursor.rewind().skip(self._skip).limit(self._limit).all()
+
+    def count(self) -> int:
+        return self._cursor.count()

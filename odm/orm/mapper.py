@@ -14,13 +14,17 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, overload
 
+from pymongo.read_concern import ReadConcern
+from pymongo.read_preferences import _ServerMode
+from pymongo.write_concern import WriteConcern
+
 from ..base import Missing
 from ..schema import Invalid
 from ..exc import MingException, NotFound
 from ..metadata import Document, collection as _collection, declare_document
 from ..utils import all_class_properties
 from .events import MapperExtension, listen_mapper_extension
-from .expressions import ExpressionQuery, FilterExpression, Pagination
+from .expressions import ExpressionQuery, FilterExpression, KeysetPage, Pagination
 from .property import FieldProperty, ORMProperty
 from .registry import ORMError, class_names, mappers, resolve_class
 from .state import ObjectState, state
@@ -32,6 +36,19 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Mapper", "MapperExtension", "mapper", "session", "Query", "InstanceQuery", "resolve_class"]
 
 T = TypeVar("T")
+
+#: ``__mongometa__`` options applied to the class's pymongo collection (``Collection.with_options``), with their types.
+CONCERN_OPTIONS: dict[str, type] = {"write_concern": WriteConcern, "read_concern": ReadConcern,
+                                    "read_preference": _ServerMode}
+
+def check_collection_options(class_name: str, options: Mapping[str, Any]) -> None:
+    """Refuse a ``write_concern`` / ``read_concern`` / ``read_preference`` that is not pymongo's object."""
+    for name, kind in CONCERN_OPTIONS.items():
+        value = options.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise ORMError(f"{class_name}.__mongometa__ option {name!r} must be a pymongo "
+                           f"{kind.__name__.lstrip('_')}, not {value!r}")
+
 
 # Options of __mongometa__ handed to the foundation collection as they are.
 _COLLECTION_OPTIONS = ("polymorphic_on", "version_of", "migrate", "before_save")
@@ -62,6 +79,12 @@ class Mapper:
         self._compiled = False
         self._subclasses_seen = -1
         self.properties: list[ORMProperty] = []
+        #: attribute → document key of the fields stored under another key (see :meth:`document_keys`)
+        self.aliases: dict[str, str] = {}
+        #: the attribute declared ``primary_key=True`` (stored as ``_id``), if any
+        self.primary_key: Optional[str] = None
+        #: ``Collection.with_options`` arguments from ``__mongometa__`` (write/read concern, read preference)
+        self.collection_options: dict[str, Any] = {}
         self.extensions: list[MapperExtension] = []
         for ext in extensions or ():
             self.extensions.append(ext(self) if isinstance(ext, type) else ext)
@@ -245,9 +268,51 @@ class Mapper:
         for prop in props:
             if prop.mapper is None:
                 prop.compile(self)
+        self.aliases = self._aliases()
+        self.collection_options = self._collection_options()
         if self._collection is None:
             self._collection = self._build_collection()
         Mapper._by_collection[self._collection] = self
+
+    def _collection_options(self) -> dict[str, Any]:
+        """The class's ``write_concern`` / ``read_concern`` / ``read_preference`` (PyMODM's ``Meta`` keys)."""
+        options = {name: getattr(self.meta, name, None) for name in CONCERN_OPTIONS}
+        options = {name: value for name, value in options.items() if value is not None}
+        check_collection_options(self.mapped_class.__name__, options)
+        return options
+
+    def with_options(self, collection: Any) -> Any:
+        """``collection`` (pymongo's or mim's) with the class's concerns and read preference applied."""
+        options = self.compile().collection_options
+        return collection.with_options(**options) if options else collection
+
+    def _aliases(self) -> dict[str, str]:
+        """``{attribute: document key}`` of the fields stored under another key (``db_field=``, ``primary_key=True``).
+
+        Refuses two properties storing one key when one of them asked for it
+        explicitly (a ``primary_key=True`` field beside an ``_id`` property).
+        """
+        aliases: dict[str, str] = {}
+        owners: dict[str, str] = {}
+        for name, prop in all_class_properties(self.mapped_class):
+            if not isinstance(prop, FieldProperty):
+                continue
+            key = prop.key
+            if prop.db_field is not None:
+                aliases[name] = key
+            if prop.primary_key:
+                self.primary_key = name
+            other = owners.setdefault(key, name)
+            if other != name and (prop.db_field is not None or key in aliases.values()):
+                raise ORMError(f"{self.mapped_class.__name__}.{name} and .{other} both store the document key {key!r}")
+        return aliases
+
+    def document_keys(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` keyed by attribute name, keyed by the document keys those attributes store."""
+        aliases = self.compile().aliases
+        if not aliases:
+            return dict(values)
+        return {aliases.get(name, name): value for name, value in values.items()}
 
     def _build_collection(self) -> type:
         meta = self.meta
@@ -314,6 +379,9 @@ class Mapper:
                 else:
                     if value is not Missing:
                         document[name] = value
+        if self.primary_key is not None and document.get("_id") is None:
+            # the server would make up an ObjectId: a primary key is the application's to give
+            errors[self.primary_key] = Invalid("a primary key (primary_key=True) needs a value", Missing)
         if errors:
             msg = "\n".join(f"{name}:{errors[name]}" for name in sorted(errors))
             raise Invalid(msg, document, error_dict=errors)
@@ -455,6 +523,7 @@ class Query(Generic[T]):
         """The object with this ``_id`` (from the identity map when it is there), or the first matching ``kwargs``."""
         if _id is not Missing:
             kwargs["_id"] = _id
+        kwargs = self.mapper.document_keys(kwargs)
         if list(kwargs) == ["_id"]:
             return self.session.get(self.mapped_class, kwargs["_id"])
         return self.session.find(self.mapped_class, kwargs).first()
@@ -487,8 +556,16 @@ class Query(Generic[T]):
     def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]:
         return ExpressionQuery(self).paginate(page, per_page)
 
+    def keyset(self, per_page: int = 20, after: Optional[str] = None) -> KeysetPage[T]:
+        """Keyset (seek) pagination in ``_id`` order (see :meth:`ExpressionQuery.keyset`)."""
+        return ExpressionQuery(self).keyset(per_page, after)
+
     def find_by(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
-        return self.session.find_by(self.mapped_class, *args, **kwargs)
+        return self.session.find_by(self.mapped_class, *args, **self.mapper.document_keys(kwargs))
+
+    def document_keys(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``{attribute: value}`` as ``{document key: value}`` (see :meth:`Mapper.document_keys`)."""
+        return self.mapper.document_keys(values)
 
     def find_and_modify(self, *args: Any, **kwargs: Any) -> Optional[T]:
         return self.session.find_and_modify(self.mapped_class, *args, **kwargs)

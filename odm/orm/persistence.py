@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 from ..base import Missing
+from .delete_rules import delete_with_rules, referring_rules
 from .events import registry
 from .mapper import Mapper, mapper
 from .state import ObjectState, hashable_id, same_content, snapshot
@@ -40,7 +41,7 @@ class Persistence:
 
     def collection(self, m: Mapper) -> Any:
         """The pymongo-style collection the objects of ``m`` are written to."""
-        return self.session.impl.raw_collection(m.collection)
+        return m.with_options(self.session.impl.raw_collection(m.collection))
 
     # -- the document to write ---------------------------------------------
     def prepare(self, obj: Any, st: ObjectState, m: Optional[Mapper] = None) -> tuple[dict, bool]:
@@ -147,7 +148,8 @@ class Persistence:
         except _Unaddressable:
             coll.replace_one({"_id": data["_id"]}, data, upsert=True)
         else:
-            if update and coll.update_one({"_id": data["_id"]}, update).matched_count == 0:
+            result = coll.update_one({"_id": data["_id"]}, update) if update else None
+            if result is not None and result.acknowledged and result.matched_count == 0:
                 # deleted behind our back: the object's state is the truth
                 coll.replace_one({"_id": data["_id"]}, data, upsert=True)
             else:
@@ -167,7 +169,10 @@ class Persistence:
         registry.dispatch("before_delete", sess, type(obj), obj, st)
         id_value = st.document.get("_id", Missing)
         if id_value is not Missing:
-            self.collection(m).delete_one({"_id": id_value})
+            if referring_rules(m):
+                delete_with_rules(sess, m, [id_value])
+            else:
+                self.collection(m).delete_one({"_id": id_value})
         registry.dispatch("after_delete", sess, type(obj), obj, st)
         sess.untrack(obj)
 
@@ -248,6 +253,10 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
             else:
                 to_set.update(sub_set)
                 to_unset.update(sub_unset)
+        elif isinstance(value, list) and isinstance(previous, list) and _same_shape(previous, value):
+            # an array of sub-documents that kept its length and keys: only the changed items' paths
+            for index, (before, after) in enumerate(zip(previous, value)):
+                _diff_into(before, after, f"{path}.{index}.", to_set, to_unset)
         elif not same_content(previous, value):
             to_set[path] = value
     for key in old:
@@ -255,6 +264,24 @@ def _diff_into(old: dict, new: dict, prefix: str, to_set: dict, to_unset: dict) 
             if not _path_safe(key):
                 raise _Unaddressable
             to_unset[prefix + key] = ""
+
+
+def _same_shape(old: list, new: list) -> bool:
+    """Whether two arrays of sub-documents have one length and the same keys, in order, at every dict level.
+
+    Such an array is updated item path by item path (``comments.1.text``):
+    the server then keeps every key where it is, as the object has it.  Any
+    other change to an array (an item added or removed, a key added to an
+    item, an array of scalars) sets the array whole.
+    """
+    return len(old) == len(new) and bool(new) and all(
+        isinstance(a, dict) and isinstance(b, dict) and _same_keys(a, b) for a, b in zip(old, new))
+
+
+def _same_keys(old: dict, new: dict) -> bool:
+    if list(old) != list(new) or not all(_path_safe(k) for k in new):
+        return False
+    return all(_same_keys(old[k], v) for k, v in new.items() if isinstance(v, dict) and isinstance(old[k], dict))
 
 
 class _Unaddressable(Exception):

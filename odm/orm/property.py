@@ -9,11 +9,14 @@ side of the relation to know which documents are related.
 """
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import schema as S
 from ..base import Missing
 from ..metadata import Field
+from ..utils import all_class_properties
+from .events import registry
 from .expressions import FieldExpressions
 from .icollection import InstrumentedList, instrument
 from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
@@ -23,6 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
 
 __all__ = [
+    "DeleteRule",
     "ORMError",
     "NoJoin",
     "AmbiguousJoin",
@@ -31,6 +35,28 @@ __all__ = [
     "ForeignIdProperty",
     "RelationProperty",
 ]
+
+
+class DeleteRule(enum.Enum):
+    """What deleting an object does to the documents whose foreign id refers to it (PyMODM's rules).
+
+    Declared on the referring side: ``ForeignIdProperty('Author', on_delete=odm.CASCADE)``;
+    :mod:`odm.orm.delete_rules` applies them when the object is deleted.
+    """
+
+    #: leave the referring documents alone (dangling ids are the application's business)
+    DO_NOTHING = "DO_NOTHING"
+    #: set the referring foreign id to ``None``
+    NULLIFY = "NULLIFY"
+    #: delete the referring documents too (their own rules apply in turn)
+    CASCADE = "CASCADE"
+    #: refuse the delete while a document refers to the object (:class:`odm.orm.delete_rules.DeleteDenied`)
+    DENY = "DENY"
+    #: remove the id from the referring list of ids (``uselist=True``)
+    PULL = "PULL"
+
+    def __repr__(self) -> str:
+        return f"odm.{self.name}"
 
 
 class ORMProperty:
@@ -70,25 +96,42 @@ class FieldProperty(FieldExpressions, ORMProperty):
 
     include_in_repr = True
 
-    def __init__(self, field_type: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, field_type: Any, *args: Any, db_field: Optional[str] = None, primary_key: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__()
         self.field_type = field_type
         self.args = args
         self.kwargs = kwargs
+        if primary_key:
+            if db_field not in (None, "_id"):
+                raise ORMError(f"primary_key=True stores the value as _id, not as db_field={db_field!r}")
+            db_field = "_id"
+        #: PyMODM's ``primary_key=True``: this attribute is the document's ``_id``
+        self.primary_key = primary_key
+        #: the key stored documents hold the value under, when it is not the attribute's name
+        self.db_field = db_field
         if isinstance(field_type, Field):  # FieldProperty(Field('name', schema)), as imperative mapping makes
-            if args or kwargs:
+            if args or kwargs or db_field:
                 raise TypeError(f"FieldProperty(Field) takes no other arguments, got {args!r} {kwargs!r}")
             self.name = field_type.name
             self.field = field_type
             return
         if args and isinstance(field_type, str):  # FieldProperty('name', schema)
+            if db_field is not None:
+                raise ORMError(f"FieldProperty({field_type!r}, ...) names its key already: db_field= is for "
+                               "FieldProperty(schema, db_field='key')")
             self.name = field_type
-        self.field = Field(field_type, *args, **kwargs)
+        self.field = Field(db_field, field_type, *args, **kwargs) if db_field else Field(field_type, *args, **kwargs)
 
     def __set_name__(self, owner: type, name: str) -> None:
         super().__set_name__(owner, name)
         if self.field.name is None:
             self.field.name = self.name
+
+    @property
+    def key(self) -> str:
+        """The key of the value in stored documents (``db_field``, ``_id`` for a primary key, else the name)."""
+        return self.db_field or self.name  # type: ignore[return-value]
 
     @property
     def schema(self) -> S.SchemaItem:
@@ -104,28 +147,31 @@ class FieldProperty(FieldExpressions, ORMProperty):
             return self
         st = state(instance)
         document = st.document
-        value = document.get(self.name, Missing)
+        key = self.db_field or self.name
+        value = document.get(key, Missing)
         if value is Missing:
             raise AttributeError(self.name)
         if isinstance(value, (dict, list)) and st.instrument and not getattr(value, "_tracker", None) is st:
             value = instrument(value, st)
-            document[self.name] = value
+            document[key] = value
         return value
 
     def __set__(self, instance: Any, value: Any) -> None:
         st = state(instance)
+        key = self.db_field or self.name
         # validation returns new containers; they are instrumented when first read
         value = self.field.schema.validate(value)
-        if self.name in st.document and same_value(st.document[self.name], value):
+        if key in st.document and same_value(st.document[key], value):
             return  # as in Ming, assigning the value already there changes nothing
-        st.document[self.name] = value
+        st.document[key] = value
         st.soil(validated=True)
 
     def __delete__(self, instance: Any) -> None:
         st = state(instance)
-        if self.name not in st.document:
+        key = self.db_field or self.name
+        if key not in st.document:
             raise AttributeError(self.name)
-        del st.document[self.name]
+        del st.document[key]
         st.soil()
 
 
@@ -149,14 +195,21 @@ class ForeignIdProperty(FieldProperty):
     class's ``_id`` schema (``ObjectId`` unless it declares another one); an
     unset foreign id is ``None`` (or ``[]``).  ``allow_none=True`` makes
     ``None`` a real id value that relations look up.
+
+    ``on_delete`` says what deleting the related object does to the documents
+    holding this id (a :class:`DeleteRule`: ``odm.DO_NOTHING``, the default,
+    ``odm.NULLIFY``, ``odm.CASCADE``, ``odm.DENY``, or ``odm.PULL`` for a list
+    of ids); see :mod:`odm.orm.delete_rules`.
     """
 
-    def __init__(self, related: Union[type, str], uselist: bool = False, allow_none: bool = False, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, related: Union[type, str], uselist: bool = False, allow_none: bool = False, *args: Any,
+                 on_delete: DeleteRule = DeleteRule.DO_NOTHING, **kwargs: Any) -> None:
         if allow_none and uselist:
             raise ORMError("ForeignIdProperty(allow_none=True) is for a single id: a list of ids (uselist=True) has no None id")
         self.related_spec = related
         self.uselist = uselist
         self.allow_none = allow_none
+        self.on_delete = _checked_rule(on_delete, uselist)
         super().__init__(None, *args, **kwargs)
         self._compiled = False
 
@@ -180,15 +233,15 @@ class ForeignIdProperty(FieldProperty):
                 item = S.Array(id_schema, **kwargs)
             else:
                 item = _copy_scalar_schema(id_schema, **kwargs)
-            self.field = Field(self.name, item)
+            self.field = Field(self.key, item)
         else:
             # as in Ming, the field's type is the related _id's type (or a list of it)
-            self.field = Field(self.name, [id_type] if self.uselist else id_type, **kwargs)
+            self.field = Field(self.key, [id_type] if self.uselist else id_type, **kwargs)
 
     def _related_id_type(self) -> Any:
         """The type the related class declares for its ``_id`` (``schema.ObjectId`` when it declares none)."""
-        prop = getattr(self.related, "_id", None)  # the class attribute: the property itself
-        if isinstance(prop, FieldProperty) and not isinstance(prop, ForeignIdProperty):
+        prop = id_property(self.related)
+        if prop is not None and not isinstance(prop, ForeignIdProperty):
             return prop.field.type
         return S.ObjectId
 
@@ -196,6 +249,28 @@ class ForeignIdProperty(FieldProperty):
         if not self._compiled:
             compiled_mapper(instance)
         super().__set__(instance, value)
+
+
+def id_property(cls: type) -> Optional[FieldProperty]:
+    """The property of ``cls`` holding the document's ``_id`` (``_id`` itself, or a ``primary_key=True`` one)."""
+    for _, prop in all_class_properties(cls):
+        if isinstance(prop, FieldProperty) and prop.key == "_id":
+            return prop
+    return None
+
+
+def _checked_rule(rule: Any, uselist: bool) -> DeleteRule:
+    """``rule`` if it is a :class:`DeleteRule` that fits a single id (or a list of ids, ``uselist``)."""
+    if not isinstance(rule, DeleteRule):
+        known = ", ".join(f"odm.{r.name}" for r in DeleteRule)
+        raise ORMError(f"on_delete={rule!r} is not a delete rule; use one of {known}")
+    if rule is DeleteRule.PULL and not uselist:
+        raise ORMError("on_delete=odm.PULL removes an id from a list of ids (uselist=True); "
+                       "a single id is cleared with odm.NULLIFY")
+    if rule is DeleteRule.NULLIFY and uselist:
+        raise ORMError("on_delete=odm.NULLIFY sets a single id to None; "
+                       "a list of ids (uselist=True) drops the deleted id with odm.PULL")
+    return rule
 
 
 def _copy_scalar_schema(schema: S.SchemaItem, **kwargs: Any) -> S.SchemaItem:
@@ -227,7 +302,7 @@ class _Join:
         related = self.prop.related
         sess = compiled_mapper(related).session
         if self.own:
-            value = state(instance).document.get(self.fk.name)
+            value = state(instance).document.get(self.fk.key)
             if self.fk.uselist:
                 ids = list(value or [])
                 return sess.find(related, {"_id": {"$in": ids}}), ids
@@ -235,13 +310,26 @@ class _Join:
                 return None, None
             return sess.find(related, {"_id": value}), None
         own_id = state(instance).document.get("_id")
-        return sess.find(related, {self.fk.name: own_id}), None
+        return sess.find(related, {self.fk.key: own_id}), None
+
+    def cache_key(self, st: Any) -> Any:
+        """What the related objects depend on: this side's foreign id(s), or this object's ``_id``."""
+        if self.own:
+            value = st.document.get(self.fk.key)
+            return tuple(hashable_id(v) for v in value) if isinstance(value, list) else hashable_id(value)
+        return hashable_id(st.document.get("_id"))
 
     def get(self, instance: Any) -> Any:
         related = self.prop.related
         sess = compiled_mapper(related).session
+        if self.prop.fetch:
+            st = state(instance)
+            loaded = st.extra_state.get(("loaded", self.prop.name))
+            if loaded is not None and loaded[0] == flush_count(st) and loaded[1] == self.cache_key(st):
+                return loaded[2]  # loaded with the others of its query (selectinload), nothing flushed since
+            registry.dispatch("lazy_load", st.session, type(instance), instance, self.prop)
         if self.own and not self.fk.uselist:
-            value = state(instance).document.get(self.fk.name)
+            value = state(instance).document.get(self.fk.key)
             if value is None and not self.fk.allow_none:
                 return None
             if not self.prop.fetch:
@@ -256,7 +344,51 @@ class _Join:
             results = [by_id[hashable_id(i)] for i in ids if hashable_id(i) in by_id]
         return InstrumentedList(results, readonly=True)
 
+    def preload(self, objects: list) -> list:
+        """Load this relation of every object of ``objects`` with one query (``selectinload``).
+
+        Each object keeps what was found for it until its session flushes or
+        its foreign id changes; reading the relation then sends no query.
+        Returns the related objects found (for a nested ``selectinload``).
+        """
+        if not self.prop.fetch:
+            raise ORMError(f"{self.prop!r} has fetch=False: it returns a cursor, there is nothing to load eagerly")
+        related = self.prop.related
+        sess = compiled_mapper(related).session
+        states = [state(obj) for obj in objects]
+        if self.own:
+            wanted: dict = {}
+            for st in states:
+                value = st.document.get(self.fk.key)
+                for one in (value or []) if self.fk.uselist else [value]:
+                    if one is not None or self.fk.allow_none:
+                        wanted.setdefault(hashable_id(one), one)
+            found = sess.find(related, {"_id": {"$in": list(wanted.values())}}).all() if wanted else []
+            by_id = {hashable_id(state(o).document.get("_id")): o for o in found}
+            for st in states:
+                value = st.document.get(self.fk.key)
+                if self.fk.uselist:
+                    result: Any = InstrumentedList([by_id[hashable_id(i)] for i in value or [] if hashable_id(i) in by_id],
+                                                   readonly=True)
+                else:
+                    result = by_id.get(hashable_id(value))
+                st.extra_state[("loaded", self.prop.name)] = (flush_count(st), self.cache_key(st), result)
+            return found
+        own_ids = [st.document.get("_id") for st in states]
+        found = sess.find(related, {self.fk.key: {"$in": own_ids}}).all() if own_ids else []
+        groups: dict = {}
+        for obj in found:
+            value = state(obj).document.get(self.fk.key)
+            for one in (value or []) if self.fk.uselist else [value]:
+                groups.setdefault(hashable_id(one), []).append(obj)
+        for st in states:
+            key = hashable_id(st.document.get("_id"))
+            st.extra_state[("loaded", self.prop.name)] = (
+                flush_count(st), key, InstrumentedList(groups.get(key, []), readonly=True))
+        return found
+
     def set(self, instance: Any, value: Any) -> None:
+        state(instance).extra_state.pop(("loaded", self.prop.name), None)
         if self.own:
             if self.fk.uselist:
                 ids = [_id_of(v) for v in (value or [])]
@@ -294,18 +426,23 @@ class _Join:
 
     def _link(self, obj: Any, own_id: Any) -> None:
         if self.fk.uselist:
-            ids = list(state(obj).document.get(self.fk.name) or [])
+            ids = list(state(obj).document.get(self.fk.key) or [])
             if own_id not in ids:
                 self.fk.__set__(obj, ids + [own_id])
-        elif state(obj).document.get(self.fk.name) != own_id:
+        elif state(obj).document.get(self.fk.key) != own_id:
             self.fk.__set__(obj, own_id)
 
     def _unlink(self, obj: Any, own_id: Any) -> None:
         if self.fk.uselist:
-            ids = [i for i in (state(obj).document.get(self.fk.name) or []) if i != own_id]
+            ids = [i for i in (state(obj).document.get(self.fk.key) or []) if i != own_id]
             self.fk.__set__(obj, ids)
         else:
             self.fk.__set__(obj, None)
+
+
+def flush_count(st: Any) -> Optional[int]:
+    """How many flushes the object's session has done (what eagerly loaded relations stay valid for)."""
+    return getattr(st.session, "flush_count", None)
 
 
 def _id_of(obj: Any) -> Any:

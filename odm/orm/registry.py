@@ -13,7 +13,8 @@ from ..exc import MingException
 if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
 
-__all__ = ["ORMError", "NoJoin", "AmbiguousJoin", "mappers", "class_names", "resolve_class", "compiled_mapper"]
+__all__ = ["ORMError", "NoJoin", "AmbiguousJoin", "mappers", "class_names", "embedded_mappers", "resolve_class",
+           "compiled_mapper"]
 
 
 class ORMError(MingException):
@@ -32,6 +33,8 @@ class AmbiguousJoin(ORMError):
 mappers: dict[type, "Mapper"] = {}
 #: the most recently declared mapped class of each name (``Mapper._by_name``)
 class_names: dict[str, type] = {}
+#: the mapper of every embedded document class (:mod:`odm.orm.embedded`); they have no collection
+embedded_mappers: dict[type, Any] = {}
 
 
 def resolve_class(spec: Union[type, str]) -> type:
@@ -49,7 +52,7 @@ def resolve_class(spec: Union[type, str]) -> type:
 def compiled_mapper(cls_or_obj: Any) -> "Mapper":
     """The compiled mapper of a mapped class or object (``ORMError`` for anything else)."""
     cls = cls_or_obj if isinstance(cls_or_obj, type) else type(cls_or_obj)
-    m = mappers.get(cls)
+    m = mappers.get(cls) or embedded_mappers.get(cls)
     if m is None:
         raise ORMError(f"{cls.__name__} is not a mapped class")
     return m.compile()

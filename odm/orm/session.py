@@ -27,6 +27,7 @@ from pymongo import ReturnDocument
 
 from ..datastore import DataStore
 from ..session import Session, is_operator_update
+from .delete_rules import delete_with_rules, referring_rules
 from .events import SessionExtension, listen_session_extension, registry
 from .identity_map import IdentityMap
 from .loading import Loader, ODMCursor
@@ -90,6 +91,10 @@ class ODMSession(_NamedSessions):
         self.loader = Loader(self)
         self.persistence = Persistence(self)
         self.autoflush = autoflush
+        #: the pymongo ``ClientSession`` of the transaction this session's writes belong to, if any
+        self.client_session: Any = None
+        #: flushes so far: relations loaded eagerly are valid until the next one
+        self.flush_count = 0
         self.extensions: list[SessionExtension] = []
         for ext in extensions or ():
             self.register_extension(ext)
@@ -120,7 +125,8 @@ class ODMSession(_NamedSessions):
         return self.impl.db
 
     def _coll(self, cls: type) -> Any:
-        return self.impl.raw_collection(mapper(cls).polymorphic_collection)
+        m = mapper(cls)
+        return m.with_options(self.impl.raw_collection(m.polymorphic_collection))
 
     # -- tracking ----------------------------------------------------------
     def save(self, obj: Any) -> None:
@@ -199,14 +205,17 @@ class ODMSession(_NamedSessions):
         """Reload ``obj`` from the database (unsaved changes are lost); returns it."""
         return self.find(type(obj), {"_id": state(obj).document.get("_id")}, refresh=True).first()
 
-    def count(self, cls: type, *args: Any, **kwargs: Any) -> int:
-        return self.impl.count(mapper(cls).polymorphic_collection, *args, **kwargs)
+    def count(self, cls: type, filter: Optional[Mapping] = None, **kwargs: Any) -> int:  # noqa: A002
+        """Number of documents of ``cls``'s collection (matching ``filter`` if given)."""
+        return self._coll(cls).count_documents(filter or {}, **kwargs)
 
     def distinct(self, cls: type, *args: Any, **kwargs: Any) -> list:
-        return self.impl.distinct(mapper(cls).polymorphic_collection, *args, **kwargs)
+        """``Collection.distinct(key, filter=None, ...)`` on ``cls``'s collection."""
+        return self._coll(cls).distinct(*args, **kwargs)
 
     def aggregate(self, cls: type, *args: Any, **kwargs: Any) -> Any:
-        return self.impl.aggregate(mapper(cls).polymorphic_collection, *args, **kwargs)
+        """``Collection.aggregate(pipeline, ...)`` on ``cls``'s collection; results are raw documents."""
+        return self._coll(cls).aggregate(*args, **kwargs)
 
     def find_and_modify(self, cls: type, query: Optional[Mapping] = None, update: Any = None, sort: Any = None,
                         new: bool = False, upsert: bool = False, fields: Any = None, remove: bool = False,
@@ -257,12 +266,44 @@ class ODMSession(_NamedSessions):
         return coll.replace_one(spec, fields, upsert=upsert, **kwargs)
 
     def remove(self, cls: type, *args: Any, **kwargs: Any) -> Any:
-        """Delete matching documents now (all of them unless ``multi=False``); loaded objects stay tracked."""
+        """Delete matching documents now (all of them unless ``multi=False``); loaded objects stay tracked.
+
+        When foreign ids with a delete rule refer to ``cls``
+        (``ForeignIdProperty(cls, on_delete=...)``), the ``_id`` values matching are
+        read first and the rules applied to them (see :mod:`odm.orm.delete_rules`);
+        the objects those rules delete are forgotten, as those of ``cls`` are not.
+        """
         m = mapper(cls)
         registry.dispatch("before_remove", self, cls, cls, args, kwargs)
-        result = self.impl.remove(m.collection, *args, **kwargs)
+        if referring_rules(m):
+            result = self._remove_with_rules(m, *args, **kwargs)
+        elif m.collection_options:
+            result = self._remove(m, *args, **kwargs)
+        else:
+            result = self.impl.remove(m.collection, *args, **kwargs)
         registry.dispatch("after_remove", self, cls, cls, args, kwargs)
         return result
+
+    def _remove(self, m: Mapper, filter: Optional[Mapping] = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        """:meth:`remove` through the class's collection options (write concern)."""
+        multi = kwargs.pop("multi", True)
+        if kwargs.pop("just_one", False):
+            multi = False
+        coll = self.persistence.collection(m)
+        return (coll.delete_many if multi else coll.delete_one)(filter or {}, *args, **kwargs)
+
+    def _remove_with_rules(self, m: Mapper, filter: Optional[Mapping] = None, **kwargs: Any) -> Any:  # noqa: A002
+        """:meth:`remove` of a class that foreign ids with delete rules refer to: ids first, then the rules."""
+        multi = kwargs.pop("multi", True)
+        if kwargs.pop("just_one", False):
+            multi = False
+        coll = self.persistence.collection(m)
+
+        def matching_ids(client_session: Any) -> list:
+            found = coll.find(filter or {}, {"_id": 1}, limit=0 if multi else 1, session=client_session, **kwargs)
+            return [d["_id"] for d in found]
+
+        return delete_with_rules(self, m, matching_ids)
 
     def update_if_not_modified(self, obj: Any, fields: Any, upsert: bool = False) -> bool:
         """Apply ``fields`` to ``obj``'s document only if it is still as it was loaded; True if it was."""
@@ -290,6 +331,7 @@ class ODMSession(_NamedSessions):
         See :meth:`UnitOfWork.flush` for the order and batching of the writes.
         """
         registry.dispatch("before_flush", self, None, obj)
+        self.flush_count += 1
         self.uow.flush(obj)
         registry.dispatch("after_flush", self, None, obj)
 

@@ -90,8 +90,8 @@ class UnitOfWork:
         for each in self:
             st = state(each)
             status = st.status
-            if status == ObjectState.clean:
-                continue
+            if status == ObjectState.clean or id(each) not in self._objects:
+                continue  # clean, or forgotten by an earlier write of this flush (a cascaded delete)
             if status == ObjectState.new:
                 m = mapper(type(each))
                 ok = batchable.get(m)

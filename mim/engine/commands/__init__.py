@@ -33,7 +33,7 @@ from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, 
 from . import authentication, currentop, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
-from .fields import check_fields
+from .fields import COMMAND_FIELDS, check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
 from .registry import COMMANDS, DRIVER_FIELDS, command
@@ -42,6 +42,16 @@ log = logging.getLogger("mim.engine")
 
 #: the commands whose ``hint`` field is the IDL ``indexHint`` type
 HINTED_COMMANDS = frozenset({"find", "count", "aggregate", "findAndModify", "findandmodify"})
+
+#: per command, the fields of a document that needs none of the generic checks: the
+#: command's own IDL fields (so no unknown field), without ``hint`` and ``collation``
+#: (checked here) — and no generic argument (session, API version, ``maxTimeMS``).
+#: A document whose keys all fall in its set goes straight to the handler.
+PLAIN_FIELDS: dict[str, frozenset[str]] = {
+    **{name: fields - {"hint", "collation"} for name, fields in COMMAND_FIELDS.items()},
+    "getMore": frozenset({"getMore", "collection", "batchSize"}),
+    "killCursors": frozenset({"killCursors", "cursors"}),
+}
 
 __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
@@ -57,7 +67,10 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
     opcounters_of(server).count_command(name, cmd)
+    plain = PLAIN_FIELDS.get(name)
     try:
+        if plain is not None and cmd.keys() <= plain:
+            return handler(server, db, cmd)  # the hot path: nothing generic to check
         if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
             check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \

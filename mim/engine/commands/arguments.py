@@ -101,7 +101,7 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
         raise ServerError(16, f"Write batch sizes must be between 1 and 100000. Got "
                               f"{len(value)} operations.")
     for index, statement in enumerate(value):
-        if not isinstance(statement, (Mapping, bytes)):
+        if type(statement) is not dict and not isinstance(statement, (Mapping, bytes)):
             raise ServerError(14, f"BSON field '{command_name}.{field}.{index}' is the wrong "
                                   f"type '{type_name(statement)}', expected type "
                                   f"'object'")
@@ -120,7 +120,7 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
                     raise ServerError(40414, f"BSON field '{command_name}.{field}.{key}' is "
                                              f"missing but a required field")
             q = statement["q"]
-            if not isinstance(q, Mapping):
+            if type(q) is not dict and not isinstance(q, Mapping):
                 raise ServerError(14, f"BSON field '{command_name}.{field}.q' is the wrong "
                                       f"type '{type_name(q)}', expected type 'object'")
     return value

@@ -11,8 +11,10 @@ reply reports ``<option>_old``/``<option>_new`` as the server does.
 
 Document validation: ``validator``, ``validationLevel`` and
 ``validationAction`` replace the collection's (the new validator is compiled
-first; documents already stored are not re-checked, as on the server).  Views
-and time-series options are refused with NotImplemented (238).
+first; documents already stored are not re-checked, as on the server).
+``expireAfterSeconds`` (a number or ``"off"``) changes the TTL of a clustered or
+time-series collection, and ``timeseries`` its granularity or bucketing, with
+the server's transition rules.  Views are refused with NotImplemented (238).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from ..storage.store import Server
 from ..storage.validation import build_validator, check_namespace, validation_options
 from ..values.order import is_number
 from .registry import DRIVER_FIELDS, command
+from ..index.ttl import ttl_index_created
+from ..ops.clustered import check_coll_mod_expire_after_seconds, check_coll_mod_target
+from ..ops.timeseries import check_time_series_coll_mod, is_timeseries, modified_timeseries
 from .arguments import collection_name, type_name
 
 _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareUnique",
@@ -35,8 +40,6 @@ _INDEX_FIELDS = ("name", "keyPattern", "hidden", "expireAfterSeconds", "prepareU
 _NOT_YET = {
     "viewOn": "views",
     "pipeline": "views",
-    "timeseries": "time-series collections",
-    "expireAfterSeconds": "clustered and time-series collections",
     "cappedSize": "resizing capped collections",
     "cappedMax": "resizing capped collections",
 }
@@ -163,8 +166,12 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
             raise ServerError(238, f"collMod '{option}' is not supported by mim yet: "
                                    f"{_NOT_YET[option]} are planned in a later issue")
         if option not in ("index", "changeStreamPreAndPostImages", "dryRun",
-                          "validator", "validationLevel", "validationAction"):
+                          "validator", "validationLevel", "validationAction",
+                          "expireAfterSeconds", "timeseries"):
             raise ServerError(40415, f"BSON field 'collMod.{option}' is an unknown field.")
+    expire_after = None
+    if "expireAfterSeconds" in options:
+        expire_after = check_coll_mod_expire_after_seconds(options["expireAfterSeconds"])
     request = _check_index_spec(options["index"]) if "index" in options else None
     validation = validation_options("collMod", options)
     check_namespace(db, name, validation.get("validator") or {})
@@ -180,7 +187,20 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
             if validation and database is not None and name in database.views:
                 raise ServerError(72, f"option not supported on a view: {next(iter(validation))}")
             raise ServerError(26, f"ns does not exist: {namespace}")
+        timeseries = is_timeseries(coll)
+        check_time_series_coll_mod(coll, options)
+        if "expireAfterSeconds" in options:
+            check_coll_mod_target(coll, timeseries)
+        new_timeseries = (modified_timeseries(coll, options["timeseries"])
+                          if "timeseries" in options else None)
         reply: dict[str, Any] = {}
+        if new_timeseries is not None and new_timeseries != coll.options["timeseries"]:
+            coll.set_option("timeseries", new_timeseries)
+        if "expireAfterSeconds" in options:
+            if expire_after != coll.options.get("expireAfterSeconds"):
+                coll.set_option("expireAfterSeconds", expire_after)
+            if expire_after is not None:
+                ttl_index_created(coll)
         if request is not None:
             if options.get("dryRun"):
                 if not request.get("unique"):

@@ -14,16 +14,25 @@ from .arguments import (batch_size, bypass_validation, collection_name, flag, no
 from .cursors import cursor_reply
 from ..ops.tailable import check_tailable_find, open_tail
 
+#: the find fields that hold documents, in the order the server parses them
+_FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
+
+
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "find")
-    flt = optional(cmd, "filter", dict, "object", "find")
-    projection = optional(cmd, "projection", dict, "object", "find")
-    skip = non_negative(cmd, "skip", "find")
-    limit = non_negative(cmd, "limit", "find")
-    size = batch_size(cmd, "find")
-    sort = optional(cmd, "sort", dict, "object", "find")
-    let = optional(cmd, "let", dict, "object", "find")
+    # the fields that are present, each checked as the server checks it
+    given = {field: optional(cmd, field, dict, "object", "find")
+             for field in _FIND_DOCUMENTS if field in cmd}
+    flt = given.get("filter")
+    projection = given.get("projection")
+    skip = non_negative(cmd, "skip", "find") if "skip" in cmd else 0
+    limit = cmd.get("limit", 0)
+    if type(limit) is not int or limit < 0:  # anything but a plain count: checked
+        limit = non_negative(cmd, "limit", "find")
+    size = batch_size(cmd, "find") if "batchSize" in cmd else None
+    sort = given.get("sort")
+    let = given.get("let")
     tailable = bool(cmd.get("tailable", False))
     if cmd.get("awaitData") and not tailable:
         raise ServerError(9, "Cannot set 'awaitData' without also setting 'tailable'")
@@ -36,10 +45,10 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         return cursor_reply(server, f"{db}.{name}", docs, first_batch, tail=tail)
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
-                     min=optional(cmd, "min", dict, "object", "find"),
-                     max=optional(cmd, "max", dict, "object", "find"),
-                     return_key=flag(cmd, "returnKey", "find"),
-                     show_record_id=flag(cmd, "showRecordId", "find"),
+                     min=given.get("min"), max=given.get("max"),
+                     return_key="returnKey" in cmd and flag(cmd, "returnKey", "find"),
+                     show_record_id="showRecordId" in cmd
+                     and flag(cmd, "showRecordId", "find"),
                      collation=cmd.get("collation"))
     return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch)
 
@@ -65,10 +74,13 @@ def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("insert")
 def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
-    name = collection_name(cmd, "insert")
+    name = cmd["insert"]
+    if type(name) is not str:
+        name = collection_name(cmd, "insert")
     reply = crud.insert(server, db, name, statements(cmd, "documents", "insert"),
                         bool(cmd.get("ordered", True)),
-                        bypass_validation=bypass_validation(cmd, "insert"))
+                        bypass_validation="bypassDocumentValidation" in cmd
+                        and bypass_validation(cmd, "insert"))
     reply["ok"] = 1.0
     return reply
 
@@ -77,8 +89,10 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "update")
     reply = crud.update(server, db, name, statements(cmd, "updates", "update"),
-                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"),
-                        bypass_validation=bypass_validation(cmd, "update"))
+                        bool(cmd.get("ordered", True)),
+                        optional(cmd, "let", dict, "object") if "let" in cmd else None,
+                        bypass_validation="bypassDocumentValidation" in cmd
+                        and bypass_validation(cmd, "update"))
     reply["ok"] = 1.0
     return reply
 
@@ -87,7 +101,8 @@ def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "delete")
     reply = crud.delete(server, db, name, statements(cmd, "deletes", "delete"),
-                        bool(cmd.get("ordered", True)), optional(cmd, "let", dict, "object"))
+                        bool(cmd.get("ordered", True)),
+                        optional(cmd, "let", dict, "object") if "let" in cmd else None)
     reply["ok"] = 1.0
     return reply
 

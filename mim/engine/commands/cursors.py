@@ -9,7 +9,7 @@ from typing import Any
 
 import bson
 
-from ..ops.cursors import registry_of
+from ..ops.cursors import batch, registry_of
 from ..ops.tailable import Tail
 from ..values.deadline import parse_max_time_ms
 from ..values.errors import ServerError
@@ -22,9 +22,20 @@ def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: i
                   single_batch: bool = False, tail: Tail | None = None) -> dict:
     """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``
     (a tailable cursor's ``tail`` keeps it open for documents inserted later)."""
-    first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch, tail,
-                                                current_api_parameters())
+    if tail is None and first_batch != 0:
+        first, position = batch(documents, 0, first_batch)
+        if single_batch or position >= len(documents):  # all in one batch: no cursor kept
+            return {"cursor": {"firstBatch": first, "id": _NO_CURSOR, "ns": ns}, "ok": 1.0}
+        cursor_id = registry_of(server).keep(ns, documents, position, None,
+                                             current_api_parameters())
+    else:
+        first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch,
+                                                    tail, current_api_parameters())
     return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
+
+
+#: the id of a cursor the server did not keep open
+_NO_CURSOR = bson.Int64(0)
 
 
 @command("getMore")

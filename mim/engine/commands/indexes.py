@@ -48,7 +48,7 @@ def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
         if coll is None:
             check_not_view(server, db, name)
             raise ServerError(26, f"ns does not exist: {db}.{name}")
-        specs = coll.indexes.list()
+        specs = catalog.listed_indexes(coll)
     raws = [bson.encode(spec, codec_options=ENGINE_CODEC) for spec in specs]
     return cursor_reply(server, f"{db}.{name}", raws, cursor_batch_size(cmd, "listIndexes"))
 

@@ -15,7 +15,7 @@ Query planning over these indexes lives in :mod:`~mim.engine.planner`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
@@ -29,6 +29,7 @@ from ..languages.collation import parse_collation
 from ..languages.matcher import compile_filter
 from ..values.errors import bad_value
 from .ttl import ttl_index_created
+from .geo import geo_key_checker
 
 if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
@@ -68,6 +69,8 @@ class Index:
             self.partial = compile_filter(filter_spec)
         #: a text index keeps no entries: ``$text`` reads its spec and scans
         self.text = "textIndexVersion" in spec
+        #: a geo index keeps no entries either: it refuses what it could not index
+        self.geo = geo_key_checker(spec)
         self.entries: SortedList = SortedList()
         #: per field: how many documents index it through an array
         self.multikey_counts = [0] * self.pattern.fields
@@ -84,6 +87,10 @@ class Index:
 
     def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:
         """The keys a document has in this index (none if it is left out)."""
+        if self.geo is not None:
+            if self.partial is None or self.partial.matches(doc):
+                self.geo(doc)
+            return [], frozenset()
         if self.text or ((self.sparse or self.partial is not None)
                          and not self.applies_to(doc)):
             return [], frozenset()
@@ -115,22 +122,24 @@ class Index:
             self.multikey_counts[i] += 1
 
     def remove(self, doc: Mapping, id_key: tuple) -> None:
-        keys, multikey = self.document_keys(doc)
+        self.remove_keys(self.document_keys(doc), id_key)
+
+    def remove_keys(self, computed: tuple[list[tuple], frozenset[int]], id_key: tuple) -> None:
+        keys, multikey = computed
         entries = self.entries
         for key in keys:
             entries.discard((key, id_key))
         for i in multikey:
             self.multikey_counts[i] -= 1
 
-    def build(self, documents: Iterable["StoredDocument"]) -> None:
-        """Fill the index from existing documents (CREATE INDEX): raises the
-        first constraint violation, leaving the index empty."""
+    def build(self, documents: Mapping[tuple, "StoredDocument"]) -> None:
+        """Fill the index from a collection's documents (``id_key -> stored``,
+        CREATE INDEX): raises the first constraint violation, leaving the index
+        empty.  Entries share the collection's ``id_key`` tuples (no copy per index)."""
         entries = []
         counts = [0] * self.pattern.fields
-        for stored in documents:
-            doc = stored.doc
-            id_key = sort_key(doc["_id"])
-            keys, multikey = self.document_keys(doc)
+        for id_key, stored in documents.items():
+            keys, multikey = self.document_keys(stored.doc)
             for key in keys:
                 entries.append((key, id_key))
             for i in multikey:
@@ -365,7 +374,7 @@ class IndexCatalog:
         index = Index(spec, self.collection)
         if self.collection.documents:
             try:
-                index.build(self.collection.documents.values())
+                index.build(self.collection.documents)
             except ServerError as exc:
                 raise ServerError(exc.code, f"Index build failed: {uuid.uuid4()}: Collection "
                                             f"{self.collection.full_name} ( {uuid.uuid4()} ) :: "
@@ -480,6 +489,27 @@ class IndexCatalog:
         for index in self._constrained:
             index.add(doc, id_key)
 
+    def replace(self, old: "StoredDocument", new: "StoredDocument", id_key: tuple) -> None:
+        """Move the index entries of ``old`` to ``new`` (same ``_id``): an index
+        whose keys for the document did not change keeps its entries untouched
+        (an update of unindexed fields costs no index work); the ordered
+        ``_id_`` entries never change."""
+        if not self._constrained:
+            return
+        pending = self._pending
+        self._pending = None
+        if pending is not None and pending[0] is new:
+            computed = pending[2]
+        else:
+            computed = [index.document_keys(new.doc) for index in self._constrained]
+        old_doc = old.doc
+        for index, new_keys in zip(self._constrained, computed):
+            old_keys = index.document_keys(old_doc)
+            if old_keys == new_keys:
+                continue
+            index.remove_keys(old_keys, id_key)
+            index.add_keys(new_keys, id_key)
+
     def remove(self, stored: "StoredDocument") -> None:
         ordered_ids = self.id_index._entries
         if ordered_ids is not None:
@@ -498,7 +528,7 @@ class IndexCatalog:
         for index in self._constrained:
             index.entries = SortedList()
             index.multikey_counts = [0] * index.pattern.fields
-            index.build(self.collection.documents.values())
+            index.build(self.collection.documents)
 
 
 def _same_key(a: Mapping, b: Mapping) -> bool:

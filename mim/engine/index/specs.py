@@ -23,6 +23,7 @@ import re
 from ..languages.collation import parse_collation
 from ..languages.matcher import compile_filter
 from .text import fix_text_spec, is_text_key
+from .geo import fix_geo_spec, is_geo_key
 
 __all__ = ["normalise_index_spec", "index_name", "KNOWN_OPTIONS", "validate_ttl",
            "check_expire_after_seconds", "check_partial_filter"]
@@ -242,10 +243,11 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
     if is_text_key(key):
         spec = fix_text_spec(spec)
         key = dict(spec["key"])
-    for special in ("2dsphere", "2d", "geoHaystack", "columnstore"):
+    if is_geo_key(key):
+        spec = fix_geo_spec(spec)
+    for special in ("geoHaystack", "columnstore"):
         if special in key.values():
-            raise ServerError(238, f"'{special}' indexes are not supported by mim yet (planned "
-                                   f"with the text-search and geo issues)")
+            raise ServerError(238, f"'{special}' indexes are not supported by mim yet")
     if "collation" in spec:
         # validated here; resolved against the collection's default when created
         parse_collation(spec["collation"])

@@ -81,6 +81,31 @@ def expire_collection(coll: "CollectionData", now_ms: int) -> int:
     return deleted
 
 
+def expire_measurements(coll: "CollectionData", now_ms: int) -> int:
+    """A time-series collection's ``expireAfterSeconds``: delete the measurements
+    whose ``timeField`` lies further back than that."""
+    limit_ms = now_ms - int(coll.options["expireAfterSeconds"]) * 1000
+    time_field = coll.options["timeseries"]["timeField"]
+    expired = [stored for stored in coll.documents.values()
+               if isinstance(stored.doc.get(time_field), (datetime.datetime, DatetimeMS))
+               and datetime_to_ms(stored.doc[time_field]) <= limit_ms]
+    for stored in expired:
+        coll.delete(stored)
+    return len(expired)
+
+
+def expire_clustered(coll: "CollectionData", now_ms: int) -> int:
+    """A clustered collection's ``expireAfterSeconds``: delete the documents whose
+    ``_id`` is a date further back than that (other ``_id`` types never expire)."""
+    limit_ms = now_ms - int(coll.options["expireAfterSeconds"]) * 1000
+    expired = [stored for stored in coll.documents.values()
+               if isinstance(stored.doc["_id"], (datetime.datetime, DatetimeMS))
+               and datetime_to_ms(stored.doc["_id"]) <= limit_ms]
+    for stored in expired:
+        coll.delete(stored)
+    return len(expired)
+
+
 def expire(server: "Server", now: Any = None) -> int:
     """One TTL monitor pass over every collection of a server (``now``: a
     datetime or epoch seconds, default the current time)."""
@@ -91,6 +116,11 @@ def expire(server: "Server", now: Any = None) -> int:
             for coll in list(database.collections.values()):
                 if any(index.ttl is not None for index in coll.indexes.indexes()):
                     deleted += expire_collection(coll, now_ms)
+                if "expireAfterSeconds" in coll.options:
+                    if "timeseries" in coll.options:
+                        deleted += expire_measurements(coll, now_ms)
+                    elif "clusteredIndex" in coll.options:
+                        deleted += expire_clustered(coll, now_ms)
     return deleted
 
 

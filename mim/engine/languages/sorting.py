@@ -32,7 +32,7 @@ class Descending:
         return other.key > self.key
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Descending) and self.key == other.key
+        return type(other) is Descending and self.key == other.key  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash(self.key)
@@ -113,36 +113,46 @@ def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None
         return None
     if any(direction == TEXT_SCORE for _, direction in fields):
         return _meta_sort_key(fields, text_score, collation)
-    compiled = [(split_path(path), direction < 0) for path, direction in fields]
-    if collation is not None:
-        return _collated_sort_key(compiled, collation.sort_key)
-    if len(compiled) == 1:
-        parts, descending = compiled[0]
+    key_of = sort_key if collation is None else collation.sort_key
+    keys = [_field_key(split_path(path), direction < 0, key_of) for path, direction in fields]
+    if len(keys) == 1:
+        return keys[0]
+    if len(keys) == 2:
+        first, second = keys
+        return lambda doc: (first(doc), second(doc))
+
+    def key(doc: Mapping) -> tuple:
+        return tuple(field(doc) for field in keys)
+
+    return key
+
+
+def _field_key(parts: tuple[str, ...], descending: bool,
+               key_of: Callable[[Any], tuple] = sort_key) -> Callable[[Mapping], Any]:
+    """One sort field's key function (wrapped in :class:`Descending` when descending;
+    ``key_of``: a collation's key, strings ordered by it).
+
+    A top-level field of a plain dict holding no array is read directly: its
+    key is the value's own (the general path walk gives the same)."""
+    if key_of is not sort_key:
         if descending:
-            return lambda doc: Descending(field_sort_key(doc, parts, True))
-        return lambda doc: field_sort_key(doc, parts, False)
+            return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))
+        return lambda doc: field_sort_key(doc, parts, False, key_of)
+    if len(parts) == 1:
+        name = parts[0]
 
-    def key(doc: Mapping) -> tuple:
-        return tuple(
-            Descending(field_sort_key(doc, parts, True)) if descending
-            else field_sort_key(doc, parts, False)
-            for parts, descending in compiled
-        )
+        def top_level(doc: Mapping) -> Any:
+            if type(doc) is dict:
+                value = doc.get(name, MISSING)
+                if type(value) is not list:
+                    return Descending(sort_key(value)) if descending else sort_key(value)
+            key = field_sort_key(doc, parts, descending)
+            return Descending(key) if descending else key
 
-    return key
-
-
-def _collated_sort_key(compiled: list[tuple[tuple[str, ...], bool]],
-                       key_of: Callable[[Any], tuple]) -> Callable[[Mapping], Any]:
-    """The sort key under a collation: strings ordered by ``key_of``."""
-    def key(doc: Mapping) -> tuple:
-        return tuple(
-            Descending(field_sort_key(doc, parts, True, key_of)) if descending
-            else field_sort_key(doc, parts, False, key_of)
-            for parts, descending in compiled
-        )
-
-    return key
+        return top_level
+    if descending:
+        return lambda doc: Descending(field_sort_key(doc, parts, True))
+    return lambda doc: field_sort_key(doc, parts, False)
 
 
 def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any,

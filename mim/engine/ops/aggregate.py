@@ -28,11 +28,13 @@ from ..storage.documents import encode_updated, prepare_new_document
 from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
                              validate_database_name)
 from ..storage.validation import check_write
+from ..values.deadline import checked
 from ..values.errors import ServerError
 from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
 from .collations import operation_collation
+from .timeseries import refuse_timeseries_output
 from .views import check_involved_view_collations, resolve
 
 __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
@@ -64,6 +66,7 @@ class ServerCatalog:
         validate_collection_name(name, db)
         prepared = [prepare_new_document(dict(d)) for d in documents]
         target = self.server.get_collection(db, name)
+        refuse_timeseries_output(target, "$out")
         if target is not None and target.validator is not None:
             # every new document is validated before the old contents go
             for _, shadow in prepared:
@@ -90,6 +93,7 @@ class ServerCatalog:
             raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
 
     def merge_target(self, name: str, db: str | None = None) -> Any:
+        refuse_timeseries_output(self.server.get_collection(db or self.db, name), "$merge")
         return StoreTarget(self.server, db or self.db, name, self.bypass_validation)
 
     def collection_data(self, name: str) -> Any:
@@ -119,11 +123,16 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
         node = compile_filter({}, MatchContext())
     if sort is not None and has_text_score_sort(sort):
         sort = None  # the $sort stage orders by score
-    if first == "$match" and sort is None and hint is None and find_text_node(node) is None \
-            and plan_find(coll, node, None, 0, None, collation=collation) is None:
-        # no index helps: the pipeline's own $match scans the snapshot, outside the lock
-        return None, 0
-    found, presorted = read(coll, node, sort, 0, hint, collation)
+    planned = None
+    if first == "$match" and sort is None and hint is None and find_text_node(node) is None:
+        planned = plan_find(coll, node, None, 0, None, collation=collation)
+        if planned is None:
+            # no index helps: the pipeline's own $match scans the snapshot, outside the lock
+            return None, 0
+    if planned is not None:  # planned once: the plan found above reads the documents
+        found, presorted = checked(planned.documents()), planned.sorted
+    else:
+        found, presorted = read(coll, node, sort, 0, hint, collation)
     docs = [s.doc for s in found]
     text = find_text_node(node)
     if text is not None:

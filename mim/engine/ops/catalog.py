@@ -19,6 +19,10 @@ from ..storage.validation import build_validator, check_namespace, validation_op
 from ..languages.collation import collation_spec_of, parse_collation
 from ..values.render import render_document
 from .collations import default_collation_of
+from .timeseries import collection_infos as timeseries_infos
+from .timeseries import create_timeseries, is_timeseries, refuse_buckets
+from .clustered import check_clustered_options, clustered_index_spec, is_clustered
+from ..index.ttl import ttl_index_created
 
 __all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
@@ -44,12 +48,18 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
     if "viewOn" in options and "encryptedFields" not in options:
         create_view(server, db, name, options)
         return
-    for unsupported in ("timeseries", "clusteredIndex", "encryptedFields"):
-        if unsupported in options:
-            feature = {"timeseries": "time-series collections",
-                       "clusteredIndex": "clustered collections",
-                       "encryptedFields": "queryable encryption"}[unsupported]
-            raise ServerError(238, f"{feature} are not supported by mim yet ('{unsupported}')")
+    if "timeseries" in options:
+        create_timeseries(server, db, name, options)
+        return
+    refuse_buckets(name)
+    if "expireAfterSeconds" in options and "clusteredIndex" not in options:
+        raise ServerError(72, "'expireAfterSeconds' is only supported on time-series "
+                              "collections or when the 'clusteredIndex' option is specified")
+    if "encryptedFields" in options:
+        raise ServerError(238, "queryable encryption is not supported by mim yet "
+                               "('encryptedFields')")
+    if "clusteredIndex" in options:
+        options = check_clustered_options(options)
     if "collation" in options:
         # stored resolved (listCollections shows every option); simple is no default at all
         collation = parse_collation(options["collation"])
@@ -73,6 +83,8 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
         coll = database.create_collection(name, options)
         coll.uuid = uuid.uuid4()
         coll.validator = validator
+        if "expireAfterSeconds" in options:
+            ttl_index_created(coll)
 
 
 #: the largest capped ``size`` the server accepts (``CollectionOptions``: 1 PB)
@@ -173,7 +185,24 @@ def collection_info(coll: CollectionData) -> dict:
         "info": {"readOnly": False,
                  "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)},
         "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"},
+    } if not is_clustered(coll) else {
+        # a clustered collection's _id index is its clusteredIndex: no idIndex entry
+        "name": coll.name, "type": "collection", "options": dict(coll.options),
+        "info": {"readOnly": False,
+                 "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)},
     }
+
+
+def listed_indexes(coll: CollectionData) -> list[dict]:
+    """The index specs listIndexes shows: a time-series collection has no ``_id``
+    index, a clustered collection's is its clustered index."""
+    specs = coll.indexes.list()
+    if is_timeseries(coll):
+        return [spec for spec in specs if spec["name"] != "_id_"]
+    if is_clustered(coll):
+        return [clustered_index_spec(coll) if spec["name"] == "_id_" else spec
+                for spec in specs]
+    return specs
 
 
 def list_collections(server: Server, db: str, filter: dict | None = None,
@@ -183,7 +212,13 @@ def list_collections(server: Server, db: str, filter: dict | None = None,
         database = server.get_database(db)
         if database is None:
             return []
-        infos = [collection_info(c) for c in database.collections.values()]
+        infos = []
+        for coll in database.collections.values():
+            info = collection_info(coll)
+            if is_timeseries(coll):
+                infos += timeseries_infos(coll, info["info"]["uuid"])
+            else:
+                infos.append(info)
         infos += [view.info() for view in database.views.values()]
     result = [info for info in infos if node.matches(info)]
     if name_only:

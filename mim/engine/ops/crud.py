@@ -31,6 +31,7 @@ from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
+from ..languages.matcher.geo import find_near_node, near_sort_key
 from ..storage.documents import check_id, encode_updated, prepare_new_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..storage.validation import check_write
@@ -39,6 +40,8 @@ from . import views
 from .aggregate import run_pipeline
 from .collations import operation_collation
 from .text_queries import compile_query
+from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
+                         refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
 from ..update.pipeline import lite_parse
@@ -64,7 +67,9 @@ def evaluate_let(let: Mapping | None) -> dict:
 
 def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
                    coll: str, collation: Any = None) -> MatchNode:
-    return compile_query(filter, let, server, db, coll, collation)
+    if coll.startswith(BUCKETS_PREFIX):
+        refuse_buckets(coll)
+    return compile_query(filter, let, server, db, coll, collation=collation)
 
 
 def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
@@ -106,6 +111,12 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         raise ServerError(40218, "query requires text score metadata, but it is not available")
     if text is not None and has_text_score_sort(sort):
         sort = None  # the planner has no score order: sorted by sort_key_fn below
+    near = find_near_node(node)
+    if near is not None:
+        check_near_options(sort, hint)
+        # GEO_NEAR returns documents nearest first; a sort reorders them (ties stay by distance)
+        sort_key_fn = near_sort_key(near, sort_key_fn)
+        sort = None
     limit = abs(limit)
     with server.lock:
         collection = server.get_collection(db, coll)
@@ -133,6 +144,33 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         if proj is None:
             return [s.raw for s in chosen]
         return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+
+
+def _names(spec: Any) -> list:
+    if isinstance(spec, Mapping):
+        return list(spec)
+    if isinstance(spec, (list, tuple)):
+        return [item[0] for item in spec if isinstance(item, (list, tuple)) and item]
+    return []
+
+
+def check_near_options(sort: Any, hint: Any) -> None:
+    """``CanonicalQuery::isValid``: a near query takes no ``$natural`` sort or hint."""
+    if "$natural" in _names(sort):
+        raise bad_value("geoNear expression not allowed with $natural sort order")
+    if "$natural" in _names(hint):
+        raise bad_value("geoNear expression not allowed with $natural hint")
+
+
+def nearest_first(targets: list, node: MatchNode) -> list:
+    """The documents a single-document write chooses from, nearest first for a
+    near query (the server's GEO_NEAR plan yields them in that order)."""
+    if len(targets) < 2:
+        return targets
+    near = find_near_node(node)
+    if near is None:
+        return targets
+    return sorted(targets, key=lambda s: near.distance(s.doc))
 
 
 def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
@@ -178,7 +216,8 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         found = _run_view(server, db, coll, stages + [{"$count": "count"}], hint=hint)
         return int(decode_shadow(found[0])["count"]) if found else 0
-    node = _compile_query(filter, None, server, db, coll, collation)
+    # count_documents is an aggregation on the server: its $match refuses $near (5626500)
+    node = compile_query(filter, None, server, db, coll, near_allowed=False, collation=collation)
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:
@@ -274,6 +313,8 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                     raw, shadow = prepare_new_document(document)
                 if collection.validator is not None:
                     check_write(collection, shadow, bypass=bypass_validation)
+                if "timeseries" in collection.options:
+                    check_measurement(collection, shadow)
                 collection.insert(raw, shadow)
                 n += 1
             except ServerError as exc:
@@ -411,10 +452,12 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
     views.check_not_view(server, db, coll)
     collection = server.get_collection(db, coll, create=compiled.upsert)
     matched = modified = 0
+    if collection is not None and "timeseries" in collection.options:
+        check_update(collection, compiled.filter, compiled.spec, compiled.multi, compiled.upsert)
     if collection is not None:
         targets = list(matching(collection, compiled.node, compiled.hint, compiled.collation))
         if not compiled.multi:
-            targets = targets[:1]
+            targets = nearest_first(targets, compiled.node)[:1]
         for stored in targets:
             matched += 1
             try:
@@ -462,7 +505,7 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                     continue
                 targets = list(matching(collection, node, statement.get("hint"), collation))
                 if limit == 1:
-                    targets = targets[:1]
+                    targets = nearest_first(targets, node)[:1]
                 for stored in targets:
                     collection.delete(stored)
                     n += 1
@@ -500,6 +543,9 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     compiled = None if remove else _CompiledUpdate(statement, let, server, db, coll)
     node = compiled.node if compiled else _compile_query(query, let, server, db, coll,
                                                          resolved_collation)
+    near = find_near_node(node)
+    if near is not None:
+        sort_fn = near_sort_key(near, sort_fn)
 
     def project(raw: bytes) -> bytes:
         if proj is None:
@@ -509,6 +555,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
     with server.lock:
         views.check_not_view(server, db, coll)
         collection = server.get_collection(db, coll, create=upsert)
+        refuse_find_and_modify(collection)
         target = None
         if collection is not None:
             found = matching(collection, node, hint, resolved_collation)

@@ -17,12 +17,12 @@ from __future__ import annotations
 import random
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bson.raw_bson import RawBSONDocument
 
+from ..storage.attached import PerServer
 from ..values.errors import ServerError
 from ..values.render import render_document
 from .tailable import DEFAULT_AWAIT_SECONDS, Tail
@@ -113,12 +113,18 @@ class CursorRegistry:
         alive = tail is not None and not tail.dead
         if single_batch or (position >= len(documents) and not alive):
             return first, 0
+        return first, self.keep(ns, documents, position, tail, api_parameters)
+
+    def keep(self, ns: str, documents: Sequence[bytes], position: int,
+             tail: "Tail | None" = None, api_parameters: dict[str, Any] | None = None) -> int:
+        """Open a cursor over ``documents`` from ``position`` on (the first batch
+        is handed out already); its id."""
         with self._lock:
             self._expire()
             cursor_id = self._new_id()
             self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail,
                                                     api_parameters)
-        return first, cursor_id
+        return cursor_id
 
     def get_more(self, cursor_id: int, ns: str, batch_size: int | None,
                  max_time_ms: int | None = None,
@@ -197,14 +203,5 @@ class CursorRegistry:
             del self._cursors[cursor_id]
 
 
-_REGISTRIES: "weakref.WeakKeyDictionary[Any, CursorRegistry]" = weakref.WeakKeyDictionary()
-_REGISTRIES_LOCK = threading.Lock()
-
-
-def registry_of(server: Any) -> CursorRegistry:
-    """The cursor registry of an engine server (created on first use)."""
-    with _REGISTRIES_LOCK:
-        registry = _REGISTRIES.get(server)
-        if registry is None:
-            registry = _REGISTRIES[server] = CursorRegistry()
-        return registry
+#: ``registry_of(server)``: the cursor registry of an engine server (made on first use)
+registry_of: PerServer[CursorRegistry] = PerServer(CursorRegistry)

@@ -66,6 +66,8 @@ class FailPoints:
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._points = {name: FailPoint() for name in self.NAMES}
+        #: whether any fail point is on: the faces' plain path reads this one attribute
+        self.armed = False
 
     def configure(self, name: Any, cmd: Mapping[str, Any]) -> int:
         """Set fail point ``name`` from a ``configureFailPoint`` command; the number of
@@ -80,8 +82,12 @@ class FailPoints:
             point = self._points[name]
             entered = point.times_entered
             point.mode, point.value, point.data = mode, value, dict(data)
+            self._update_armed()
             self._lock.notify_all()
             return entered
+
+    def _update_armed(self) -> None:
+        self.armed = any(point.mode != "off" for point in self._points.values())
 
     def wait_for(self, name: Any, times_entered: int, deadline: float | None) -> None:
         """Block until fail point ``name`` has been entered ``times_entered`` times
@@ -115,6 +121,7 @@ class FailPoints:
                 point.value -= 1
                 if point.value <= 0:
                     point.mode = "off"
+                    self._update_armed()
             point.times_entered += 1
             self._lock.notify_all()
             return point.data

@@ -44,10 +44,17 @@ class OpCounters:
             self._counts[counter] += operations
 
     def count_command(self, name: str, cmd: Mapping[str, Any]) -> None:
-        """Count a command document as mongod counts it on receipt."""
-        statements = cmd.get(_STATEMENTS_OF.get(name, ""), None)
-        operations = len(statements) if isinstance(statements, (list, tuple)) else 1
-        self.count(counter_of_command(name), operations)
+        """Count a command document as mongod counts it on receipt (on every
+        command's path: one call, no helper)."""
+        field = _STATEMENTS_OF.get(name)
+        operations = 1
+        if field is not None:
+            statements = cmd.get(field)
+            if isinstance(statements, (list, tuple)):
+                operations = len(statements)
+        counter = _COUNTER_OF.get(name, "command")
+        with self._lock:
+            self._counts[counter] += operations
 
     def document(self) -> dict:
         """``serverStatus().opcounters`` (64-bit counts, as mongod sends them)."""

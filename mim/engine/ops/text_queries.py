@@ -1,5 +1,5 @@
-"""Compiling filters where ``$text`` may appear (find, count, distinct,
-update, delete, findAndModify)."""
+"""Compiling filters where ``$text`` and ``$near`` may appear (find, count,
+distinct, update, delete, findAndModify)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ __all__ = ["compile_query"]
 
 
 def compile_query(filter: Mapping | None, variables: Mapping | None, server: Server,
-                  db: str, coll: str, collation: Any = None) -> MatchNode:
-    """A filter compiled against ``db.coll`` (``$text`` finds its index; strings
-    compare by ``collation``, a parsed Collation or None)."""
+                  db: str, coll: str, near_allowed: bool = True,
+                  collation: Any = None) -> MatchNode:
+    """A filter compiled against ``db.coll`` (``$text`` and ``$near`` find their index;
+    strings compare by ``collation``, a parsed Collation or None)."""
     return compile_collection_filter(filter, variables, lambda: server.get_collection(db, coll),
-                                     f"{db}.{coll}", collation)
+                                     f"{db}.{coll}", near_allowed, collation)

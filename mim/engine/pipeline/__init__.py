@@ -11,8 +11,8 @@ Running a pipeline on a server's collection (views, the planner for a leading
 
 from __future__ import annotations
 
-from . import (basic, buckets, combining, densify, graph, group, outputs, shaping,  # noqa: F401
-               stats, windows)
+from . import (basic, buckets, combining, densify, geo_near, graph, group,  # noqa: F401
+               outputs, shaping, stats, windows)
 from .compiler import compile_pipeline
 from .context import Catalog, ListCatalog, PipelineContext
 from .registry import FAMILIES, STAGES, UNSUPPORTED_STAGES, pipeline_stage, unsupported_stage

@@ -202,10 +202,18 @@ def compile_unwind(arg: Any, ctx: Any):
             out = _set_path(out, (index_field,), index)
         return out
 
+    top_level = parts[0] if len(parts) == 1 and index_field is None else None
+
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         for doc in docs:
             value = path_value(doc, parts)
             if isinstance(value, list):
+                if top_level is not None:
+                    # the common case: a top-level array, no index field
+                    for element in value:
+                        yield {**doc, top_level: element}
+                    if value or not preserve:
+                        continue
                 if value:
                     for i, element in enumerate(value):
                         yield with_value(doc, element, Int64(i))

@@ -249,10 +249,15 @@ def compile_group(arg: Any, ctx: Any):
     collation = ctx.expressions.collation
     key_of = sort_key if collation is None else collation.sort_key
 
+    processors = tuple(acc.process for _, acc in accs)
+
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
+        # one scope for every document: expressions read it while they run and
+        # keep no reference to it (each $let/$map/$filter copies the scope)
+        scope = {**variables}
         for doc in docs:
-            scope = {**variables, "ROOT": doc, "CURRENT": doc}
+            scope["ROOT"] = scope["CURRENT"] = doc
             key_value = id_fn(scope)
             if key_value is MISSING:
                 key_value = None
@@ -260,9 +265,8 @@ def compile_group(arg: Any, ctx: Any):
             entry = groups.get(key)
             if entry is None:
                 entry = groups[key] = (key_value, [acc.new() for _, acc in accs])
-            states = entry[1]
-            for (_, acc), state in zip(accs, states):
-                acc.process(state, scope)
+            for process, state in zip(processors, entry[1]):
+                process(state, scope)
         out = []
         for key_value, states in groups.values():
             result = {"_id": key_value}

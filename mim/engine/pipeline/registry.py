@@ -42,7 +42,6 @@ FAMILIES: dict[str, str] = STAGES.families
 CONSTRAINTS: dict[str, StageConstraints] = {}
 
 UNSUPPORTED_STAGES: dict[str, str] = {
-    "$geoNear": "geospatial queries are planned with the geo issue",
     "$search": "Atlas Search is not part of MongoDB server",
     "$changeStream": "change streams are planned with the change-stream issue",
     "$currentOp": "mim runs every operation to completion under one lock",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
 from ..languages.sorting import parse_sort_spec
+from ..languages.matcher.geo import find_near_node
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
@@ -205,8 +206,9 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
                 break
     id_index = coll.indexes.id_index
     for index in (id_index, *coll.indexes.indexes()):
-        if (index is id_index and id_lookup) or getattr(index, "text", False):
-            continue  # a text index answers only $text
+        if (index is id_index and id_lookup) or getattr(index, "text", False) \
+                or getattr(index, "geo", None) is not None:
+            continue  # a text index answers only $text, a geo index only geo queries
         if index.collation != collation:
             continue
         found = _field_intervals(index, by_path)
@@ -300,6 +302,12 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
         if id_points:
             return id_points[0]
     index = coll.indexes.by_name(spec["name"])
+    if getattr(index, "geo", None) is not None:
+        if find_near_node(node) is not None:
+            # the near query measures every document itself (geo indexes keep no entries)
+            return CollScan(len(coll.documents), 1)
+        raise ServerError(238, f"hinting the geo index {spec['name']} is not supported by mim "
+                               "outside $near/$nearSphere/$geoNear: geo indexes keep no entries")
     if index.collation != collation:
         # another collation's keys cannot bound this query: the whole index is read
         return IndexScan(index, [[FULL]], index.pattern.signs[0])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..languages.matcher import LeafNode, MatchNode
 from ..languages.sorting import TEXT_SCORE, parse_sort_spec
 from ..languages.matcher.text import TextNode, find_text_node
+from ..languages.matcher.geo import NearNode, find_near_node
 from .bounds import conjuncts, render_interval
 from .choosing import choose_plan, plan_for_hint
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
@@ -117,7 +118,11 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         with_stats = verbosity in ("executionStats", "allPlansExecution")
         return _explain_text(coll, namespace, node, text, filter, with_stats,
                              by_score or _projects_score(projection), skip, limit)
-    if coll is not None:
+    near = find_near_node(node)
+    near_tree = None
+    if coll is not None and near is not None and near.index is not None:
+        near_tree = _near_stage(coll, near)
+    elif coll is not None:
         if hint is not None:
             plan: Plan = plan_for_hint(coll, node, hint, sort_fields, collation)
         else:
@@ -126,8 +131,15 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         planned = PlannedQuery(coll, node, plan)
     with_stats = verbosity in ("executionStats", "allPlansExecution")
     n_returned = _run(planned, sort_fields, skip, limit) if with_stats else 0
+    if near_tree is not None:
+        n_returned = near_tree["nReturned"]
+        n_returned = max(n_returned - skip, 0)
+        n_returned = min(n_returned, limit) if limit else n_returned
     elapsed = int((time.perf_counter() - started) * 1000)
-    if planned is None:
+    if near_tree is not None:
+        tree = near_tree
+        provides_sort = False
+    elif planned is None:
         tree: dict[str, Any] = {"stage": "EOF", "nReturned": 0}
         provides_sort = False
     else:
@@ -188,6 +200,16 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
             reply["executionStats"]["allPlansExecution"] = []
     reply["ok"] = 1.0
     return reply
+
+
+def _near_stage(coll: "CollectionData", near: NearNode) -> dict[str, Any]:
+    """A near query's source stage: GEO_NEAR_2D or GEO_NEAR_2DSPHERE over its index
+    (mim's geo indexes keep no entries, so no index scans are shown beneath it)."""
+    index = near.index
+    matched = sum(1 for stored in coll.documents.values() if near.matches(stored.doc))
+    return {"stage": "GEO_NEAR_2D" if near.two_d else "GEO_NEAR_2DSPHERE",
+            "keyPattern": dict(index["key"]), "indexName": index["name"],
+            "indexVersion": index.get("v", 2), "nReturned": matched}
 
 
 def _projects_score(projection: Mapping | None) -> bool:

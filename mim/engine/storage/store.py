@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .changes import ChangeEvent, Listener
-from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
+from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
@@ -42,6 +42,7 @@ class IndexMaintainer(Protocol):
     def check_insert(self, stored: "StoredDocument", key: tuple) -> None: ...
     def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None: ...
     def add(self, stored: "StoredDocument", key: tuple) -> None: ...
+    def replace(self, old: "StoredDocument", new: "StoredDocument", key: tuple) -> None: ...
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
 
@@ -98,7 +99,7 @@ class CollectionData:
             raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
-        stored = StoredDocument(raw, doc, self.next_record_id)
+        stored = StoredDocument(raw, shared_keys(doc), self.next_record_id)
         indexes = self.indexes
         indexes.check_insert(stored, key)
         documents[key] = stored
@@ -131,11 +132,11 @@ class CollectionData:
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
-        new = StoredDocument(raw, doc, old.record_id)
-        self.indexes.check_replace(old, new)
-        self.indexes.remove(old)
+        new = StoredDocument(raw, shared_keys(doc), old.record_id)
+        indexes = self.indexes
+        indexes.check_replace(old, new)
         self.documents[key] = new
-        self.indexes.add(new, key)
+        indexes.replace(old, new, key)
         self.data_size += len(raw) - len(old.raw)
         listeners = self.database.server.listeners
         if listeners:

@@ -108,11 +108,6 @@ def test_malformed_filter_in_writes_changes_nothing(coll):
 @pytest.mark.parametrize("filter, name", [
     ({"$text": {"$search": "x"}}, "$text"),
     ({"$where": "this.a == 1"}, "$where"),
-    ({"loc": {"$near": [0, 0]}}, "$near"),
-    ({"loc": {"$nearSphere": [0, 0]}}, "$nearSphere"),
-    ({"loc": {"$geoWithin": {"$center": [[0, 0], 1]}}}, "$geoWithin"),
-    ({"loc": {"$geoIntersects": {"$geometry": {"type": "Point", "coordinates": [0, 0]}}}},
-     "$geoIntersects"),
 ])
 def test_operators_of_later_issues_raise_an_error_naming_them(coll, filter, name):
     coll.insert_one({"a": 1, "loc": [0, 0]})

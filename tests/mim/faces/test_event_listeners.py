@@ -1,5 +1,5 @@
 """``event_listeners=``: the in-process client refuses what it cannot honour (it has
-no connections, monitor or pool to report on); :func:`mim.driver_client`, a real
+no connections, monitor or pool to report on; command events it publishes); :func:`mim.driver_client`, a real
 pymongo client on mim in process, publishes pymongo's own events."""
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class Recorder(monitoring.CommandListener):
         self.events.append(event)
 
 
-@pytest.mark.parametrize("listener", [Recorder(), monitoring.ServerListener(),
+# command listeners are served in process now (tests/mim/faces/test_command_events.py)
+@pytest.mark.parametrize("listener", [monitoring.ServerListener(),
                                       monitoring.ServerHeartbeatListener(),
                                       monitoring.ConnectionPoolListener()],
                          ids=lambda listener: type(listener).__name__)

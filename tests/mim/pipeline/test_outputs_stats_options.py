@@ -172,10 +172,10 @@ def test_index_stats_shape(db, source):
     assert code_of(source, [{"$indexStats": {"a": 1}}]) == 28803
 
 
-def test_geo_near_is_unsupported(source):
+def test_geo_near_needs_a_geo_index(source):
     with pytest.raises(OperationFailure) as info:
         list(source.aggregate([{"$geoNear": {"near": [0, 0], "distanceField": "d"}}]))
-    assert info.value.code == 238
+    assert info.value.code == 27
     assert "$geoNear" in str(info.value)
 
 

@@ -101,3 +101,65 @@ def test_paginate(Author):
 def test_iter_pages_skips_with_none():
     many = Pagination(None, 10, 1, 20, [])
     assert list(many.iter_pages()) == [1, 2, None, 8, 9, 10, 11, 12, 13, 14, None, 19, 20]
+
+
+# -- keyset pagination and paginate() on a cursor ----------------------------------
+def _people(odm_session):
+    from odm import schema as S
+    from odm.odm import FieldProperty, MappedClass
+
+    class Person(MappedClass):
+        class __mongometa__:
+            name = "person"
+            session = odm_session
+
+        _id = FieldProperty(int)
+        age = FieldProperty(int)
+        name = FieldProperty(S.String)
+
+    for i in range(1, 26):
+        Person(_id=i, age=20 + i % 5, name=f"p{i:02}")
+    odm_session.flush()
+    odm_session.clear()
+    return Person
+
+
+def test_keyset_pages_walk_every_result_once_in_order(odm_session):
+    Person = _people(odm_session)
+    query = Person.query.filter(Person.age > 20).order_by(-Person.age)
+    seen, after, pages = [], None, 0
+    while True:
+        page = query.keyset(per_page=7, after=after)
+        seen.extend((p.age, p._id) for p in page.items)
+        pages += 1
+        if not page.has_next:
+            break
+        after = page.next_after
+    # every person older than 20, by age descending then _id ascending (the tie-breaker)
+    assert seen == sorted(((20 + i % 5, i) for i in range(1, 26) if i % 5), key=lambda t: (-t[0], t[1]))
+    assert pages == 3 and len(seen) == 20
+    assert [p._id for p in Person.query.keyset(per_page=3).items] == [1, 2, 3]
+
+
+def test_keyset_refuses_bad_tokens_and_skip(odm_session):
+    import pytest
+
+    from odm.exc import MingException
+
+    Person = _people(odm_session)
+    with pytest.raises(MingException, match="not a keyset position token"):
+        Person.query.keyset(after="%%%")
+    token = Person.query.order_by(Person.age).keyset(per_page=2).next_after
+    with pytest.raises(MingException, match="is for another order"):
+        Person.query.keyset(after=token)
+    with pytest.raises(MingException, match="cannot be combined with skip"):
+        Person.query.filter().skip(3).keyset()
+
+
+def test_paginate_on_a_cursor(odm_session):
+    Person = _people(odm_session)
+    page = Person.query.find({"age": {"$gte": 22}}).sort("_id").paginate(page=2, per_page=5)
+    assert page.total == 15 and page.pages == 3 and page.has_next and page.prev_num == 1
+    assert [p._id for p in page.items] == [9, 12, 13, 14, 17]
+    last = page.next()
+    assert [p._id for p in last.items] == [18, 19, 22, 23, 24] and not last.has_next

@@ -8,8 +8,10 @@ import re
 import bson
 import pytest
 
+import odm
 from odm import Field, collection, schema
-from odm.odm import FieldProperty, MappedClass
+from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, RelationProperty
+from odm.orm.registry import ORMError
 from odm.schema import Invalid
 
 
@@ -109,3 +111,109 @@ def test_rules_apply_inside_arrays_and_to_standalone_schemas():
         schema.Int(validators=[lambda v: v % 2 == 1]).validate(4)
     with pytest.raises(Invalid, match="is shorter than min_length=2"):
         schema.String(min_length=2).validate("a")
+
+
+# -- seed 002's blog: an e-mail primary key, references with a delete rule ------------------------
+@pytest.fixture
+def blog(odm_session):
+    class User(MappedClass):
+        """``email = fields.EmailField(primary_key=True)``: stored as ``_id``."""
+
+        class __mongometa__:
+            name = "User"
+            session = odm_session
+
+        email = FieldProperty(schema.Email, primary_key=True)
+        first_name = FieldProperty(str)
+        last_name = FieldProperty(schema.String(max_length=30))
+
+    class Post(MappedClass):
+        class __mongometa__:
+            name = "Post"
+            session = odm_session
+
+        _id = FieldProperty(schema.ObjectId)
+        title = FieldProperty(str)
+        # ``fields.ReferenceField(User, on_delete=ReferenceField.CASCADE)``
+        author_id = ForeignIdProperty(User, on_delete=odm.CASCADE)
+        author = RelationProperty(User)
+        revised_on = FieldProperty(schema.DateTime)
+        content = FieldProperty(str)
+
+    return User, Post
+
+
+def test_seed_primary_key_is_stored_as_id(blog, odm_session):
+    User, Post = blog
+    User(email="jason@example.com", first_name="Jason", last_name="Ma")
+    odm_session.flush()
+    assert odm_session.db.User.find_one() == {"_id": "jason@example.com", "first_name": "Jason", "last_name": "Ma"}
+    odm_session.clear()
+    jason = User.query.get(email="jason@example.com")
+    assert jason.email == "jason@example.com" and jason.first_name == "Jason"
+    assert User.query.get("jason@example.com") is jason
+    assert User.query.filter(User.email == "jason@example.com").one() is jason
+    assert User.query.find_by(email="jason@example.com").one() is jason
+    assert User.query.filter(email="jason@example.com").one() is jason
+    with pytest.raises(Invalid, match="does not match the e-mail address rule"):
+        jason.email = "not-an-address"
+
+
+def test_seed_a_primary_key_must_be_given(blog):
+    User, Post = blog
+    with pytest.raises(Invalid, match=r"^email:a primary key \(primary_key=True\) needs a value$"):
+        User(first_name="Nobody")
+
+
+def test_seed_references_follow_the_primary_key_and_cascade(blog, odm_session):
+    User, Post = blog
+    jason = User(email="jason@example.com", first_name="Jason")
+    other = User(email="ada@example.com", first_name="Ada")
+    post = Post(title="Working with PyMODM", author_id=jason.email)
+    Post(title="Notes", author_id=other.email)
+    odm_session.flush()
+    odm_session.clear()
+    post = Post.query.get(post._id)
+    assert post.author.first_name == "Jason"
+    assert odm_session.db.Post.find_one({"_id": post._id})["author_id"] == "jason@example.com"
+    # "let's delete any comments and posts associated with a User that has deleted his/her account"
+    post.author.delete()
+    odm_session.flush()
+    assert [p["title"] for p in odm_session.db.Post.find()] == ["Notes"]
+
+
+def test_a_primary_key_beside_an_id_property_is_refused(odm_session):
+    class Account(MappedClass):
+        class __mongometa__:
+            name = "account"
+            session = odm_session
+
+        _id = FieldProperty(schema.ObjectId)
+        login = FieldProperty(str, primary_key=True)
+
+    with pytest.raises(ORMError, match=r"^Account\.(login|_id) and \.(login|_id) both store the document key '_id'$"):
+        Account(login="x")
+
+
+def test_db_field_stores_an_attribute_under_another_key(odm_session):
+    class Person(MappedClass):
+        class __mongometa__:
+            name = "person"
+            session = odm_session
+
+        _id = FieldProperty(schema.ObjectId)
+        name = FieldProperty(str, db_field="n")
+        tags = FieldProperty([str], db_field="t")
+
+    person = Person(name="Ada", tags=["math"])
+    odm_session.flush()
+    assert odm_session.db.person.find_one({}, {"_id": 0}) == {"n": "Ada", "t": ["math"]}
+    person.tags.append("poetry")
+    person.name = "Ada L."
+    odm_session.flush()
+    assert odm_session.db.person.find_one({}, {"_id": 0}) == {"n": "Ada L.", "t": ["math", "poetry"]}
+    odm_session.clear()
+    again = Person.query.get(name="Ada L.")
+    assert again.tags == ["math", "poetry"]
+    assert Person.query.filter(Person.name.startswith("Ada")).count() == 1
+    assert Person.query.find(Person.name == "Ada L.").first() is again

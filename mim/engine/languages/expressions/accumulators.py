@@ -26,6 +26,9 @@ from .compiler import compile_operand, parse_arguments
 from .registry import expression_operator
 
 
+_INT32_MIN, _INT32_MAX = -2**31, 2**31 - 1
+
+
 class SumAccumulator:
     """$sum: adds numbers, ignores everything else; int/long overflow widens to double."""
 
@@ -40,6 +43,17 @@ class SumAccumulator:
         self.count = 0
 
     def process(self, value: Any) -> None:
+        cls = type(value)
+        if cls is float:  # the common cases first, without numeric_kind's call
+            self.count += 1
+            if self.kind < KIND_DOUBLE:
+                self.kind = KIND_DOUBLE
+            self._add_float(value)
+            return
+        if cls is int and _INT32_MIN <= value <= _INT32_MAX:
+            self.count += 1
+            self.int_total += value
+            return
         kind = numeric_kind(value)
         if not kind:
             return

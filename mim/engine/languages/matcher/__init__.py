@@ -7,14 +7,17 @@ True
 
 from __future__ import annotations
 
-from . import (arrays, bitwise, comparison, element, evaluation, json_schema,  # noqa: F401
-               logical, regex, text)  # (registration)
+from . import (arrays, bitwise, comparison, element, evaluation, geo,  # noqa: F401
+               json_schema, logical, regex, text)  # (registration)
 from .compiler import compile_filter
 from .context import MatchContext
 from .nodes import (AndNode, ConstantNode, ExprNode, LeafNode, MatchNode, NorNode, NotNode,
                     OrNode)
-from .registry import FIELD_OPERATORS, TOP_LEVEL_OPERATORS, UNSUPPORTED_OPERATORS
+from .geo import GEO_OPERAND_SYNTAX
+from .registry import (DOCUMENT_OPERATORS, FIELD_OPERATORS, TOP_LEVEL_OPERATORS,
+                       UNSUPPORTED_OPERATORS)
 
 __all__ = ["compile_filter", "MatchContext", "MatchNode", "LeafNode", "AndNode", "OrNode",
            "NorNode", "NotNode", "ConstantNode", "ExprNode", "FIELD_OPERATORS",
-           "TOP_LEVEL_OPERATORS", "UNSUPPORTED_OPERATORS"]
+           "TOP_LEVEL_OPERATORS", "UNSUPPORTED_OPERATORS", "DOCUMENT_OPERATORS",
+           "GEO_OPERAND_SYNTAX"]

@@ -18,13 +18,15 @@ from ...values.limits import MAX_QUERY_TREE_DEPTH, check_bson_depth, is_flat
 from ...values.render import render_document
 from .context import MatchContext
 from .nodes import AndNode, ConstantNode, MatchNode
-from .registry import (FIELD_OPERATORS, GEO_SPECIFIERS, TOP_LEVEL_OPERATORS,
-                       UNSUPPORTED_OPERATORS, unsupported)
+from .registry import (DOCUMENT_OPERATORS, FIELD_OPERATORS, GEO_SPECIFIERS,
+                       TOP_LEVEL_OPERATORS, UNSUPPORTED_OPERATORS, unsupported)
 
 __all__ = ["compile_filter", "check_query_tree_depth", "compile_document", "compile_field", "compile_operators",
            "is_operator_document"]
 
 _DBREF_KEYS = ("$ref", "$id", "$db")
+#: the server's GEO_NEAR keywords besides the near operators themselves
+NEAR_BOUNDS = ("$maxDistance", "$minDistance")
 
 
 def compile_filter(spec: Mapping[str, Any] | None, ctx: MatchContext | None = None) -> MatchNode:
@@ -101,6 +103,9 @@ def compile_field(path: str, value: Any, ctx: MatchContext) -> MatchNode:
 def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> MatchNode:
     """``{path: {$op1: a, $op2: b}}`` — a conjunction of the operators."""
     nodes: list[MatchNode] = []
+    first, first_arg = next(iter(ops.items()))
+    if first in DOCUMENT_OPERATORS and isinstance(first_arg, (Mapping, list)):
+        return DOCUMENT_OPERATORS[first](path, ops, ctx)
     if "$options" in ops and "$regex" not in ops:
         raise bad_value("$options needs a $regex")
     for op, arg in ops.items():
@@ -112,6 +117,8 @@ def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> M
             nodes.append(FIELD_OPERATORS["$regex"](path, arg, ctx, ops.get("$options"),
                                                    options_first))
             continue
+        if op in DOCUMENT_OPERATORS or op in NEAR_BOUNDS:
+            raise bad_value(f"near must be first in: {render_document(ops)}")
         compiler = FIELD_OPERATORS.get(op)
         if compiler is None:
             if op in UNSUPPORTED_OPERATORS or op in GEO_SPECIFIERS:

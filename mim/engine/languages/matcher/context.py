@@ -22,3 +22,9 @@ class MatchContext:
     validator: bool = False
     #: ``() -> text index spec | None | NO_COLLECTION`` where ``$text`` may be answered
     text_index: Any = None
+    #: ``() -> [index spec] | NO_COLLECTION`` where ``$near`` may be answered (None: refused)
+    geo_indexes: Any = None
+    #: ``db.collection`` of the compiling command (named in planner errors)
+    namespace: str = ""
+    #: the near nodes compiled so far (placement is checked only when there are some)
+    near_nodes: list = field(default_factory=list)

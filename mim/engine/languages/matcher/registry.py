@@ -21,23 +21,27 @@ FIELD_OPERATORS: Registry[Callable[..., Any]] = Registry("query operator")
 TOP_LEVEL_OPERATORS: Registry[Callable[..., Any]] = Registry("top-level query operator")
 
 #: operator -> why it is not available (shown in errors and the README)
+#: field-level operator that takes the field's whole operator document
+#: (``{$near: …, $maxDistance: …}``) -> ``compile(path, ops, ctx) -> MatchNode``
+DOCUMENT_OPERATORS: Registry[Callable[..., Any]] = Registry("query operator")
+
 UNSUPPORTED_OPERATORS: dict[str, str] = {
     "$where": "it runs JavaScript, which mim never evaluates",
-    "$near": "geospatial queries are planned with the geo issue",
-    "$nearSphere": "geospatial queries are planned with the geo issue",
-    "$geoWithin": "geospatial queries are planned with the geo issue",
-    "$geoIntersects": "geospatial queries are planned with the geo issue",
-    "$within": "geospatial queries are planned with the geo issue",
 }
 
 #: Geometry specifiers that only appear inside geospatial operators.
-GEO_SPECIFIERS = ("$box", "$center", "$centerSphere", "$geometry", "$maxDistance",
-                  "$minDistance", "$polygon")
+GEO_SPECIFIERS = ("$box", "$center", "$centerSphere", "$geometry", "$polygon")
 
 
 def field_operator(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a field-level operator compiler: ``compile(path, arg, ctx) -> MatchNode``."""
     return FIELD_OPERATORS.register(*names)
+
+
+def document_operator(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an operator compiled with its field's whole operator document:
+    ``compile(path, ops, ctx) -> MatchNode`` (it must come first in that document)."""
+    return DOCUMENT_OPERATORS.register(*names)
 
 
 def top_level_operator(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

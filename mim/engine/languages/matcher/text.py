@@ -16,6 +16,7 @@ from ...values.errors import ServerError, bad_value
 from ..text_search import TextIndexView, TextQuery, parse_text_arguments
 from .compiler import compile_filter
 from .context import MatchContext
+from .geo import geo_index_specs, with_near_placement
 from .nodes import AndNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import top_level_operator
 
@@ -126,12 +127,16 @@ def find_text_node(root: MatchNode | None) -> TextNode | None:
 
 def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
                               collection_data: Any, namespace: str,
-                              collation: Any = None) -> MatchNode:
+                              near_allowed: bool = True, collation: Any = None) -> MatchNode:
     """A query filter compiled against a collection: ``$text`` finds its text index
-    through ``collection_data()`` and is checked for placement; strings compare
-    by ``collation`` (None: binary)."""
-    node = compile_filter(spec, MatchContext(
+    and ``$near`` its geo index through ``collection_data()``; both are checked
+    for placement.  ``near_allowed=False``: ``$near`` is refused (count_documents).
+    Strings compare by ``collation`` (None: binary)."""
+    ctx = MatchContext(
         variables=dict(variables or {}), collation=collation,
-        text_index=lambda: text_index_spec(collection_data())))
-    check_text_placement(node, namespace)
-    return node
+        text_index=lambda: text_index_spec(collection_data()),
+        geo_indexes=(lambda: geo_index_specs(collection_data())) if near_allowed else None,
+        namespace=namespace)
+    node = compile_filter(spec, ctx)
+    text = check_text_placement(node, namespace)
+    return with_near_placement(node, ctx, text is not None)

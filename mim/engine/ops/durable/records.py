@@ -13,6 +13,7 @@ from collections.abc import Callable
 import bson
 
 from ...index.indexes import ID_INDEX_NAME
+from ...index.ttl import ttl_index_created
 from ...storage.changes import ChangeEvent
 from ...storage.encoding import ENGINE_CODEC, decode_shadow
 from ...storage.store import CollectionData, Server
@@ -154,6 +155,8 @@ def _create(server: Server, record: dict) -> None:
         database.drop_collection(name)
     coll = database.create_collection(name, record.get("options") or {})
     coll.validator = build_validator(coll.options)
+    if "expireAfterSeconds" in coll.options:
+        ttl_index_created(coll)  # a time-series or clustered collection's TTL
     if "nextRecordId" in record:
         coll.next_record_id = record["nextRecordId"]
 

@@ -1,0 +1,93 @@
+"""Geospatial queries: mim beside the peers that run them (none of mongomock,
+Ming's MIM or montydb implements ``$near``; a peer that refuses a row shows n/a).
+
+    python -m benchmarks.bench_geo [--points 10000] [--peers mim,mongomock,montydb]
+
+Rows (lower is better), over ``--points`` GeoJSON points with a 2dsphere index:
+- ``$near`` (GeoJSON point, ``$maxDistance`` 50 km) with limit 10, ms/query;
+- ``$geoWithin`` ``$centerSphere`` (50 km), ms/query;
+- ``$geoNear`` stage with a following ``$limit`` 10, ms/query;
+- ``insert_many`` into the 2dsphere-indexed collection (geometry validated), µs/doc.
+
+mim's geo indexes keep no entries: a near query measures every document, so
+these costs grow linearly with the collection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from typing import Any
+
+from .peers import available_peers, print_table
+
+DEFAULT_PEERS = ["mim", "mongomock", "montydb"]
+EARTH_RADIUS_KM = 6378.1
+
+
+def make_points(n: int) -> list[dict]:
+    rng = random.Random(11)
+    return [{"_id": i, "loc": {"type": "Point",
+                               "coordinates": [rng.uniform(-10, 10), rng.uniform(40, 55)]}}
+            for i in range(n)]
+
+
+def _per_query(fn: Any, repeat: int) -> float | None:
+    best = float("inf")
+    try:
+        for _ in range(repeat):
+            began = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - began)
+    except Exception as exc:  # noqa: BLE001 - a peer without the feature reports n/a
+        print(f"#   refused: {type(exc).__name__}: {str(exc)[:80]}")
+        return None
+    return best * 1e3
+
+
+def run(n_points: int, peer_names: list[str] | None) -> None:
+    peers = available_peers(peer_names or DEFAULT_PEERS)
+    points = make_points(n_points)
+    centre = {"type": "Point", "coordinates": [2.35, 48.85]}
+    results: dict[str, dict[str, float | None]] = {name: {} for name in peers}
+    for name, factory in peers.items():
+        coll = factory()["places"]
+        try:
+            coll.create_index([("loc", "2dsphere")])
+        except Exception as exc:  # noqa: BLE001
+            print(f"# {name}: no 2dsphere index ({type(exc).__name__})")
+        began = time.perf_counter()
+        coll.insert_many([dict(p) for p in points])
+        results[name]["insert_many, 2dsphere index"] = \
+            (time.perf_counter() - began) / n_points * 1e6
+        near = {"loc": {"$near": {"$geometry": centre, "$maxDistance": 50000}}}
+        results[name]["$near limit 10"] = _per_query(
+            lambda: list(coll.find(near).limit(10)), 3)
+        within = {"loc": {"$geoWithin": {"$centerSphere": [centre["coordinates"],
+                                                           50 / EARTH_RADIUS_KM]}}}
+        results[name]["$geoWithin $centerSphere"] = _per_query(
+            lambda: list(coll.find(within)), 3)
+        pipeline = [{"$geoNear": {"near": centre, "distanceField": "d", "spherical": True}},
+                    {"$limit": 10}]
+        results[name]["$geoNear + $limit 10"] = _per_query(
+            lambda: list(coll.aggregate(pipeline)), 3)
+        print(f"# {name}: done", flush=True)
+    rows = [(op, unit, {p: results[p].get(op) for p in peers})
+            for op, unit in (("$near limit 10", "ms/query"),
+                             ("$geoWithin $centerSphere", "ms/query"),
+                             ("$geoNear + $limit 10", "ms/query"),
+                             ("insert_many, 2dsphere index", "µs/doc"))]
+    print_table(f"geospatial, {n_points} points", rows, list(peers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--points", type=int, default=10000)
+    parser.add_argument("--peers", default="")
+    args = parser.parse_args()
+    run(args.points, [p for p in args.peers.split(",") if p] or None)
+
+
+if __name__ == "__main__":
+    main()

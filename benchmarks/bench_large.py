@@ -1,0 +1,90 @@
+"""A million documents: load time, resident memory, and the steering read rows.
+
+    python -m benchmarks --large        (= python -m benchmarks.bench_large --docs 1000000)
+
+Loads ``--docs`` steering documents (:func:`benchmarks.workloads.make_doc`) into
+mim with ``insert_many`` batches of 10,000, builds the two secondary indexes,
+reports load and index-build time and the process's resident memory, then the
+indexed, unindexed and aggregation rows of ``bench_core`` at that size (each
+answer checked against the pure-Python limit's on the first operation when
+``--check`` is given; the limit doubles the memory, so it is off by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import time
+from typing import Any
+
+from .limit import LimitStore
+from .peers import available_peers, print_table
+from .workloads import READS, create_indexes, load, per_op
+
+
+def resident_mb() -> float:
+    """The process's resident set now (VmRSS), in MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(n_docs: int, check: bool, budget: float) -> None:
+    factory = available_peers(["mim"])["mim"]
+    base = resident_mb()
+    coll: Any = factory()["items"]
+    started = time.perf_counter()
+    load(coll, n_docs, batch=10000)
+    loaded = time.perf_counter() - started
+    gc.collect()
+    after_load = resident_mb()
+    started = time.perf_counter()
+    create_indexes(coll)
+    indexing = time.perf_counter() - started
+    gc.collect()
+    after_indexes = resident_mb()
+    print(f"# loaded {n_docs} documents in {loaded:.1f}s ({n_docs / loaded:,.0f} docs/s); "
+          f"2 indexes built in {indexing:.1f}s", flush=True)
+    print(f"# resident memory: {base:.0f} MB before, {after_load:.0f} MB loaded "
+          f"({(after_load - base) * 2**20 / n_docs:.0f} bytes/doc), "
+          f"{after_indexes:.0f} MB with indexes", flush=True)
+    reference = None
+    if check:
+        reference = LimitStore()
+        load(reference, n_docs, batch=10000)
+        reference.create_indexes()
+    rows = []
+    wrong = set()
+    for workload in READS:
+        args = workload.make_args(n_docs, random.Random(workload.name))
+        if reference is not None:
+            ours = workload.normalize(workload.peer(coll, *args[0]))
+            if ours != workload.normalize(workload.limit(reference, *args[0])):
+                wrong.add((workload.name, "mim"))
+        seconds = per_op(lambda *a: workload.peer(coll, *a), args, budget,
+                         max(1, workload.batch // 10), 2)
+        rows.append((workload.name, "µs/op", {"mim": seconds}))
+        print(f"# {workload.name}: {seconds:.1f} µs/op", flush=True)
+    rows.insert(0, ("load (insert_many 10k per batch)", "µs/doc",
+                    {"mim": loaded / n_docs * 1e6}))
+    rows.insert(1, ("resident memory, loaded and indexed", "MB", {"mim": after_indexes}))
+    print_table(f"mim at {n_docs} documents", rows, ["mim"], wrong=wrong)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=1_000_000)
+    parser.add_argument("--check", action="store_true",
+                        help="check the answers against the pure-Python limit")
+    parser.add_argument("--budget", type=float, default=2.0, help="seconds per row")
+    args = parser.parse_args()
+    run(args.docs, args.check, args.budget)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Memory per stored document and per index entry, every peer and the limit.
+
+    python -m benchmarks.bench_memory [--docs 10000,100000] [--peers mim,limit]
+
+For each size, tracemalloc measures what loading the steering documents
+(:func:`benchmarks.workloads.make_doc`, ~210 bytes of BSON each) allocates and
+keeps, divided by the number of documents; then what building the two
+secondary indexes (``uid``, ``age``) keeps, divided by the number of index
+entries (documents × 2).  The mean BSON size is printed for scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import tracemalloc
+from typing import Any
+
+import bson
+
+from .limit import LimitStore
+from .peers import available_peers, print_table
+from .workloads import INDEXED, create_indexes, load, make_doc
+
+DEFAULT_PEERS = ["mim", "mongomock", "montydb", "mongita", "limit"]
+
+
+def _measure(name: str, factory: Any, n: int) -> tuple[float, float]:
+    """(bytes per document, bytes per index entry) for ``n`` documents."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    target = LimitStore() if name == "limit" else factory()["items"]
+    load(target, n)
+    gc.collect()
+    loaded = tracemalloc.get_traced_memory()[0]
+    create_indexes(target)
+    gc.collect()
+    indexed = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del target
+    gc.collect()
+    return (loaded - before) / n, (indexed - loaded) / (n * len(INDEXED))
+
+
+def run(sizes: list[int], peer_names: list[str] | None) -> None:
+    wanted = peer_names or DEFAULT_PEERS
+    peers: dict[str, Any] = available_peers([p for p in wanted if p != "limit"])
+    if "limit" in wanted:
+        peers["limit"] = None
+    mean = sum(len(bson.encode(make_doc(i))) for i in range(1000)) / 1000
+    print(f"# mean BSON size of a document: {mean:.0f} bytes")
+    results: dict[str, dict[str, float]] = {name: {} for name in peers}
+    for name, factory in peers.items():
+        for n in sizes:
+            per_doc, per_entry = _measure(name, factory, n)
+            results[name][f"per document @{n}"] = per_doc
+            results[name][f"per index entry @{n}"] = per_entry
+        print(f"# {name}: done", flush=True)
+    rows = [(operation, "bytes", {p: results[p].get(operation) for p in peers})
+            for n in sizes for operation in (f"per document @{n}", f"per index entry @{n}")]
+    print_table(f"memory (tracemalloc; mean BSON {mean:.0f} bytes per document)", rows,
+                list(peers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", default="10000,100000", help="comma-separated sizes")
+    parser.add_argument("--peers", default="")
+    args = parser.parse_args()
+    run([int(n) for n in args.docs.split(",") if n],
+        [p for p in args.peers.split(",") if p] or None)
+
+
+if __name__ == "__main__":
+    main()

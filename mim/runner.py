@@ -1,0 +1,201 @@
+"""The one way the in-process faces reach the engine: a command document in,
+the reply out, through the dispatcher the wire server uses
+(:func:`mim.engine.commands.run_command`).
+
+Each ``Collection``/``Database``/``MongoClient``/cursor method builds the command
+document pymongo would send and hands it to its client's :class:`Runner`, so
+argument checks and error wording live once, in :mod:`mim.engine.commands`.
+What a driver and a connection add around a command lives here: the session
+fields (``lsid``, ``txnNumber``…), the Stable API fields of a client built with
+``server_api=``, the ``failCommand`` fail point (a closed connection is pymongo's
+``AutoReconnect``), retryable reads, and the translation of a server error into
+the exception pymongo raises for that reply.
+
+The plain path — no session, no API version, no armed fail point — is decided by
+reading precomputed attributes, and the command is a plain dict that never
+touches BSON: an ``insert_one`` pays for one dispatch and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from typing import Any
+
+import bson
+from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
+from pymongo.helpers_shared import _RETRYABLE_ERROR_CODES
+
+from .boundary import ENGINE_CODEC, command_error, raise_reply_error
+from .engine.commands import run_command
+from .engine.ops.failpoints import fail_command, fail_points_of, write_concern_error_reply
+from .engine.values.errors import ServerError
+from .session import BOUND_SESSION, server_api_fields, session_fields
+
+__all__ = ["Runner", "run_cursor_command"]
+
+
+class Runner:
+    """Runs the command documents of one client's in-process faces."""
+
+    __slots__ = ("client", "server", "api_fields", "app_name", "fail_points", "retry_reads",
+                 "monitor", "plain")
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.server = client._engine
+        #: what pymongo adds to every command of a ``server_api=`` client ({} without)
+        self.api_fields = server_api_fields(client)
+        self.app_name = client.options.pool_options.appname
+        self.retry_reads = client.options.retry_reads
+        self.fail_points = fail_points_of(self.server)
+        listeners = client.options.pool_options._event_listeners
+        #: pymongo's listeners when some want command events (None: nobody listens)
+        self.monitor = listeners if listeners is not None and listeners.enabled_for_commands \
+            else None
+        #: nothing of the client's own adds to a command: the plain path may be taken
+        self.plain = not self.api_fields and self.monitor is None
+
+    def run(self, db: str, cmd: dict[str, Any], session: Any = None,
+            write_concern: Any = None, implicit: bool = False,
+            retryable_read: bool = False, unchecked: bool = False) -> dict:
+        """The reply to ``cmd`` on database ``db``; a server error raised as pymongo
+        raises it.  ``session`` is the method's ``session`` argument (None: the bound
+        session, if any); ``write_concern`` the operation's (an explicit session
+        refuses an unacknowledged one); ``implicit`` records the implicit session
+        on the server (aggregates, ``Database.command``); ``retryable_read`` retries
+        a retryable error once when the client's ``retryReads`` is on; ``unchecked``
+        returns an error reply (``ok: 0``) instead of raising it (``Database.command``
+        leaves the checking to pymongo's own ``_check_command_response``)."""
+        if (session is None and self.plain and not implicit and not unchecked
+                and not self.fail_points.armed and BOUND_SESSION.get() is None):
+            if self.client._closed:
+                raise InvalidOperation("Cannot use MongoClient after close")
+            try:
+                return run_command(self.server, db, cmd)
+            except ServerError as exc:
+                raise command_error(exc) from None
+        return self._run_checked(db, cmd, session, write_concern, implicit, retryable_read,
+                                 unchecked)
+
+    def _run_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
+                     implicit: bool, retryable_read: bool, unchecked: bool = False) -> dict:
+        """The full path: session and API fields added to ``cmd``, the fail point
+        consulted, a retryable read tried twice."""
+        if self.client._closed:
+            raise InvalidOperation("Cannot use MongoClient after close")
+        name = next(iter(cmd))
+        # pymongo lends an implicit session to every command; it shows in the events
+        implicit = implicit or (self.monitor is not None and name != "endSessions" and (
+            write_concern is None or write_concern.acknowledged))
+        fields = session_fields(self.client, session, name, write_concern, implicit)
+        if fields:
+            cmd.update(fields)
+        if self.api_fields:
+            cmd.update(self.api_fields)
+        attempts = 2 if retryable_read and self.retry_reads else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                if self.monitor is not None:
+                    return self._run_monitored(db, cmd, name, unchecked)
+                return self._run_once(db, cmd, name, unchecked)
+            except (ConnectionFailure, OperationFailure) as exc:
+                retryable = (isinstance(exc, ConnectionFailure)
+                             or exc.code in _RETRYABLE_ERROR_CODES)
+                if attempt == attempts or not retryable:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run_monitored(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
+        """:meth:`_run_once` between pymongo's command monitoring events, published
+        to the client's listeners as pymongo publishes them (the command as it goes
+        on the wire, ``$db`` included; an error reply as the failure)."""
+        assert self.monitor is not None
+        request_id = _random_request_id()
+        address = self.client.address or ("localhost", 27017)
+        self.monitor.publish_command_start(_as_sent(cmd, db), db, request_id, address, None,
+                                           request_id)
+        started = time.monotonic()
+        try:
+            reply = self._run_once(db, cmd, name, unchecked)
+        except OperationFailure as exc:
+            self.monitor.publish_command_failure(
+                _since(started), exc.details or {}, name, request_id, address, None, request_id,
+                database_name=db)
+            raise
+        except ConnectionFailure as exc:
+            self.monitor.publish_command_failure(
+                _since(started), {"errmsg": str(exc), "errtype": type(exc).__name__}, name,
+                request_id, address, None, request_id, database_name=db)
+            raise
+        if reply.get("ok", 1.0):
+            # the reply as pymongo decodes it off the wire (documents, not raw bytes)
+            decoded = bson.decode(bson.encode(reply, codec_options=ENGINE_CODEC),
+                                  self.client.codec_options)
+            self.monitor.publish_command_success(_since(started), decoded, name, request_id,
+                                                 address, None, request_id, database_name=db)
+        else:  # an unchecked error reply: pymongo's events see it as a failure
+            self.monitor.publish_command_failure(_since(started), reply, name, request_id,
+                                                 address, None, request_id, database_name=db)
+        return reply
+
+    def _run_once(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
+        failure = None
+        if self.fail_points.armed:
+            failure = fail_command(self.server, name, self.app_name)
+            if failure is not None:
+                if failure.close_connection:
+                    host, port = self.client.address or ("localhost", 27017)
+                    raise AutoReconnect(f"{host}:{port}: connection closed")
+                if failure.error is not None:
+                    if unchecked:
+                        return failure.error.details
+                    raise_reply_error(failure.error)
+        try:
+            reply = run_command(self.server, db, cmd)
+        except ServerError as exc:
+            if unchecked:
+                return exc.details
+            raise command_error(exc) from None
+        if failure is not None:
+            reply = write_concern_error_reply(reply, failure)
+        return reply
+
+
+def _as_sent(cmd: dict[str, Any], db: str) -> dict[str, Any]:
+    """The command as a listener sees it over the wire: documents the faces pass
+    as BSON bytes decoded, and ``$db``."""
+    sent = dict(cmd)
+    for key, value in sent.items():
+        if type(value) is list and value and type(value[0]) is bytes:
+            sent[key] = [bson.decode(item) if type(item) is bytes else item for item in value]
+    sent["$db"] = db
+    return sent
+
+
+def _since(started: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=time.monotonic() - started)
+
+
+def _random_request_id() -> int:
+    """A request id, as pymongo's connection numbers its messages."""
+    return random.randint(0, 2 ** 31 - 1)
+
+
+def run_cursor_command(runner: Runner, db: str, cmd: dict[str, Any], session: Any = None,
+                       implicit: bool = False) -> list[bytes]:
+    """Run a cursor-returning command and every ``getMore`` it needs; the documents'
+    bytes, in order."""
+    reply = runner.run(db, cmd, session, implicit=implicit, retryable_read=True)
+    if "cursor" not in reply:  # an explain: the reply is the one document
+        reply.pop("ok", None)
+        return [bson.encode(reply, codec_options=ENGINE_CODEC)]
+    cursor = reply["cursor"]
+    raws = [document.raw for document in cursor["firstBatch"]]
+    collection = cursor["ns"].split(".", 1)[1]
+    while cursor["id"]:
+        cursor = runner.run(db, {"getMore": cursor["id"], "collection": collection},
+                            session)["cursor"]
+        raws.extend(document.raw for document in cursor["nextBatch"])
+    return raws

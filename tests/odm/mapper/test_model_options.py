@@ -1,0 +1,93 @@
+"""Per-model write concern, read concern and read preference (PyMODM's ``Meta``), on every backend."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from pymongo import ReadPreference, WriteConcern, monitoring
+from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
+
+from conftest import wire_uri
+from odm import create_datastore, schema
+from odm.odm import FieldProperty, MappedClass, ODMSession
+from odm.orm.registry import ORMError
+
+
+def declare(sess, **meta):
+    class Event(MappedClass):
+        class __mongometa__:
+            name = "event"
+            session = sess
+            locals().update(meta)
+
+        _id = FieldProperty(int)
+        kind = FieldProperty(str)
+
+    return Event
+
+
+def test_an_unacknowledged_write_concern_is_the_models(odm_session):
+    Acked = declare(odm_session)
+    Acked(_id=1, kind="a")
+    odm_session.flush()
+    odm_session.clear()
+    Acked(_id=1, kind="again")
+    with pytest.raises(DuplicateKeyError):
+        odm_session.flush()
+    odm_session.clear()
+    FireAndForget = declare(odm_session, write_concern=WriteConcern(w=0))
+    event = FireAndForget(_id=1, kind="again")
+    odm_session.flush()  # w=0: the server's refusal is not reported
+    event.kind = "changed"
+    odm_session.flush()  # an unacknowledged update has no matched count: it is not taken for a lost document
+    FireAndForget.query.remove({"_id": 1})
+
+
+@pytest.mark.parametrize("option, value", [("write_concern", {"w": 1}), ("read_concern", "majority"),
+                                           ("read_preference", "secondary")])
+def test_an_option_of_the_wrong_type_is_refused_when_declared(odm_session, option, value):
+    with pytest.raises(ORMError, match=f"option '{option}' must be a pymongo "):
+        declare(odm_session, **{option: value})
+
+
+class Commands(monitoring.CommandListener):
+    def __init__(self):
+        self.seen = []
+
+    def started(self, event):
+        self.seen.append((event.command_name, dict(event.command)))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+def test_the_options_go_out_with_every_command_through_pymongo():
+    listener = Commands()
+    ds = create_datastore(f"{wire_uri()}/odm_options_{uuid.uuid4().hex[:8]}", event_listeners=[listener])
+    sess = ODMSession(bind=ds)
+    Event = declare(sess, write_concern=WriteConcern(w="majority", wtimeout=500),
+                    read_concern=ReadConcern("majority"), read_preference=ReadPreference.PRIMARY_PREFERRED)
+    try:
+        Event(_id=1, kind="a")
+        sess.flush()
+        event = Event.query.get(1)
+        event.kind = "b"
+        sess.flush()
+        sess.clear()
+        assert Event.query.find({"kind": "b"}).all()[0].kind == "b"
+        assert Event.query.find({"kind": "b"}).count() == 1
+        Event.query.remove({"_id": 1})
+        by_name = {}
+        for name, command in listener.seen:
+            by_name.setdefault(name, command)
+        for name in ("insert", "update", "delete"):
+            assert by_name[name]["writeConcern"] == {"w": "majority", "wtimeout": 500}, name
+        for name in ("find", "aggregate"):  # count_documents is an aggregate
+            assert by_name[name]["readConcern"] == {"level": "majority"}, name
+    finally:
+        ds.conn.drop_database(ds.name)
+        ds.conn.close()

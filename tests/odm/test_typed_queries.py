@@ -1,0 +1,38 @@
+"""Typed queries: mypy sees ``Model.query.get()`` as ``Model | None``, ``find()`` as ``ODMCursor[Model]`` ...
+
+``typed/typed_models.py`` states the types with ``typing.assert_type`` (mypy
+fails on any that differs); ``typed/typed_wrong.py`` holds two mistakes mypy
+must report, so the check is known to bite.  The files are only type-checked,
+never imported by pytest (no ``test_`` prefix).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "typed"
+ROOT = HERE.parents[2]
+
+
+def mypy(path: Path, cache: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--follow-imports=silent", "--ignore-missing-imports", "--no-error-summary",
+         "--cache-dir", str(cache), str(path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def test_mypy_infers_the_mapped_class_through_queries(tmp_path):
+    result = mypy(HERE / "typed_models.py", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_reports_an_optional_result_used_as_an_object(tmp_path):
+    result = mypy(HERE / "typed_wrong.py", tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        'tests/odm/typed/typed_wrong.py:12: error: Incompatible types in assignment (expression has type '
+        '"Page | None", variable has type "Page")  [assignment]',
+        'tests/odm/typed/typed_wrong.py:13: error: Incompatible types in assignment (expression has type '
+        '"Page | None", variable has type "int")  [assignment]',
+    ]
