@@ -78,7 +78,7 @@ def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbo
                    let: Mapping | None, options: dict[str, Any]) -> dict[str, Any]:
     """``queryPlanner`` (and ``executionStats``) of a query on ``db.coll``."""
     node = compile_collection_filter(flt, let, lambda: server.get_collection(db, coll),
-                                     f"{db}.{coll}", options.get("collation"))
+                                     f"{db}.{coll}", collation=options.get("collation"))
     with server.lock:
         reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
                              verbosity=verbosity, **options)
