@@ -7,7 +7,10 @@ Rows (lower is better):
 - range + sort + limit 20 on an indexed field, µs/query;
 - the indexed lookup at 1,000 documents and at ``--docs`` documents (growth);
 - ``insert_one`` into a collection with three secondary indexes, and with none;
-- memory per stored document (documents + indexes), bytes, via tracemalloc.
+- memory per stored document (documents + indexes), bytes, via tracemalloc;
+- mim only (the peers have no collations): a case-insensitive lookup
+  (``collation={"locale": "en", "strength": 2}``) with an index of that collation, and
+  with only a simple index (which cannot serve it: a scan), at up to 20,000 documents.
 
 The peers scan for every query, so they get fewer repetitions than mim.
 """
@@ -78,6 +81,26 @@ def range_fn(coll: Any) -> Any:
     return lambda low: list(coll.find({"score": {"$gte": low}}).sort("score", 1).limit(20))
 
 
+CASE_INSENSITIVE = {"locale": "en", "strength": 2}
+
+
+def collated_lookups(factory: Any, n: int, rng: random.Random, budget: float) -> dict:
+    """µs per case-insensitive ``find_one`` with a matching collated index, and with
+    only a simple one (the query's collation differs: the planner scans)."""
+    out = {}
+    for label, collation in (("collated lookup, matching index", CASE_INSENSITIVE),
+                             ("collated lookup, simple index only", None)):
+        coll = factory()["collated"]
+        coll.create_index("uid", collation=collation) if collation else coll.create_index("uid")
+        coll.insert_many([make_doc(i) for i in range(n)])
+        uids = [f"USER{rng.randrange(n):07d}" for _ in range(500 if collation else 5)]
+        lookup = lambda uid: coll.find_one({"uid": uid}, collation=CASE_INSENSITIVE)  # noqa: E731
+        assert lookup(uids[0])["uid"] == uids[0].lower()
+        out[label] = _per_query(lookup, uids, budget, 50 if collation else 1)
+        coll.drop()
+    return out
+
+
 def memory_per_document(factory: Any, n: int) -> float:
     gc.collect()
     tracemalloc.start()
@@ -129,6 +152,10 @@ def run(n_docs: int, peer_names: list[str] | None, memory: bool) -> None:
                 for doc in docs:
                     target.insert_one(dict(doc))
             results[name][label] = timed(insert_all, repeat=3) / count * 1e6
+        if fast:
+            collated_docs = min(n_docs, 20000)
+            for label, value in collated_lookups(factory, collated_docs, rng, budget).items():
+                results[name][f"{label} @{collated_docs}"] = value
         if memory:
             results[name]["memory per document"] = memory_per_document(factory, n_docs)
         print(f"# {name}: loaded {n_docs} documents with 3 indexes in {load_seconds:.1f}s; "
@@ -140,6 +167,9 @@ def run(n_docs: int, peer_names: list[str] | None, memory: bool) -> None:
                   (f"indexed lookup @{n_docs}", "µs/query"),
                   ("insert_one, 3 secondary indexes", "µs/doc"),
                   ("insert_one, no secondary index", "µs/doc")]
+    collated_docs = min(n_docs, 20000)
+    operations += [(f"collated lookup, matching index @{collated_docs}", "µs/query"),
+                   (f"collated lookup, simple index only @{collated_docs}", "µs/query")]
     if memory:
         operations.append(("memory per document", "bytes"))
     for operation, unit in operations:

@@ -50,7 +50,8 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
                              let=optional(cmd, "let", dict, "object", "aggregate"),
                              hint=cmd.get("hint"),
                              bypass_validation=bypass_validation(cmd, "aggregate"),
-                             allow_disk_use=cmd.get("allowDiskUse") is not False))
+                             allow_disk_use=cmd.get("allowDiskUse") is not False,
+                             collation=cmd.get("collation")))
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     return cursor_reply(server, ns, docs,
                          DEFAULT_FIRST_BATCH if batch_size is None else batch_size)

@@ -108,7 +108,13 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
         if field != "documents":
             check_statement_fields(command_name, field, statement)
             check_hint(statement)
-            check_collation(statement.get("collation"))
+            collation = statement.get("collation")
+            if collation is not None and not isinstance(collation, Mapping):
+                # the IDL's type check; the document itself is parsed per statement, so
+                # an invalid one is that statement's write error, as on the server
+                raise ServerError(14, f"BSON field '{command_name}.{field}.collation' is the "
+                                      f"wrong type '{type_name(collation)}', expected type "
+                                      f"'object'")
             for key in ("q", "u") if field == "updates" else ("q",):
                 if key not in statement:
                     raise ServerError(40414, f"BSON field '{command_name}.{field}.{key}' is "

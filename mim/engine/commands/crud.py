@@ -48,7 +48,8 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
                      min=given.get("min"), max=given.get("max"),
                      return_key="returnKey" in cmd and flag(cmd, "returnKey", "find"),
                      show_record_id="showRecordId" in cmd
-                     and flag(cmd, "showRecordId", "find"))
+                     and flag(cmd, "showRecordId", "find"),
+                     collation=cmd.get("collation"))
     return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch)
 
 
@@ -58,14 +59,16 @@ def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
     query = optional(cmd, "query", dict, "object", "count")
     skip = non_negative(cmd, "skip", "count")
     limit = number(cmd, "limit", "count") or 0
-    n = crud.count(server, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"))
+    n = crud.count(server, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"),
+                   collation=cmd.get("collation"))
     return {"n": n, "ok": 1.0}
 
 
 @command("distinct")
 def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "distinct")
-    values = crud.distinct(server, db, name, cmd.get("key"), cmd.get("query"))
+    values = crud.distinct(server, db, name, cmd.get("key"), cmd.get("query"),
+                           collation=cmd.get("collation"))
     return {"values": values, "ok": 1.0}
 
 
@@ -113,7 +116,8 @@ def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
         new=bool(cmd.get("new", False)), fields=cmd.get("fields"),
         upsert=bool(cmd.get("upsert", False)), array_filters=cmd.get("arrayFilters"),
         hint=cmd.get("hint"), let=optional(cmd, "let", dict, "object", "findAndModify"),
-        bypass_validation=bypass_validation(cmd, "findAndModify"))
+        bypass_validation=bypass_validation(cmd, "findAndModify"),
+        collation=cmd.get("collation"))
     value = reply["value"]
     reply["value"] = decode_shadow(value) if value is not None else None
     reply["ok"] = 1.0

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..languages.matcher.text import compile_collection_filter
+from ..ops.collations import operation_collation
 from ..planner import explain_find
 from ..storage.store import Server
 from ..values.errors import ServerError
@@ -55,6 +56,9 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
                               f"is the wrong type '{type_name(flt)}', expected type "
                               f"'object'")
     options: dict[str, Any] = {"hint": inner.get("hint")}
+    statement = inner if name not in ("update", "delete") else statements[0]
+    if statement.get("collation") is not None or server.default_collations:
+        options["collation"] = operation_collation(server, db, coll, statement.get("collation"))
     if name == "find":
         options.update(projection=inner.get("projection"), sort=inner.get("sort"),
                        skip=non_negative(inner, "skip", "find"),
@@ -74,7 +78,7 @@ def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbo
                    let: Mapping | None, options: dict[str, Any]) -> dict[str, Any]:
     """``queryPlanner`` (and ``executionStats``) of a query on ``db.coll``."""
     node = compile_collection_filter(flt, let, lambda: server.get_collection(db, coll),
-                                     f"{db}.{coll}")
+                                     f"{db}.{coll}", collation=options.get("collation"))
     with server.lock:
         reply = explain_find(server.get_collection(db, coll), f"{db}.{coll}", node, flt,
                              verbosity=verbosity, **options)
@@ -89,8 +93,11 @@ def explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping) -
     flt = first.get("$match", {}) if isinstance(first, Mapping) else {}
     if not isinstance(flt, Mapping):
         flt = {}
+    options = {"hint": cmd.get("hint")}
+    if coll is not None and (cmd.get("collation") is not None or server.default_collations):
+        options["collation"] = operation_collation(server, db, coll, cmd.get("collation"))
     planner = explain_query(server, db, coll, flt, "queryPlanner", cmd.get("let"),
-                             {"hint": cmd.get("hint")})["queryPlanner"] if coll is not None \
+                             options)["queryPlanner"] if coll is not None \
         else {"namespace": ns, "winningPlan": {"stage": "EOF"}, "rejectedPlans": []}
     planner["namespace"] = ns
     return {"explainVersion": "1",

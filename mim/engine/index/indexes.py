@@ -25,6 +25,7 @@ from .keys import KeyPattern
 from ..values.render import render, render_document
 from ..values.order import sort_key
 from ..storage.store import install_index_catalog
+from ..languages.collation import parse_collation
 from ..languages.matcher import compile_filter
 from ..values.errors import bad_value
 from .ttl import ttl_index_created
@@ -51,7 +52,10 @@ class Index:
         self.spec = spec
         self.name: str = spec["name"]
         self.collection = collection
-        self.pattern = KeyPattern(spec["key"])
+        #: the index's collation (None: simple): its keys order strings by it, and only
+        #: a query with the same collation may use its bounds
+        self.collation = parse_collation(spec.get("collation"))
+        self.pattern = KeyPattern(spec["key"], self.collation)
         self.unique = bool(spec.get("unique", False))
         #: collMod's prepareUnique: new duplicate keys are refused, old ones stay
         self.prepare_unique = bool(spec.get("prepareUnique", False))
@@ -246,6 +250,8 @@ class IdIndex:
     partial_spec = None
     ttl = None
     multikey = False
+    #: the store keys documents by their binary _id key (see the README's differences)
+    collation = None
 
     def __init__(self, collection: "CollectionData") -> None:
         self.collection = collection
@@ -283,7 +289,16 @@ class IndexCatalog:
         self.secondary: dict[str, Index] = {}
         #: the ordered view of ``_id_`` (built on first range/sort use)
         self.id_index = IdIndex(collection)
+        #: a collection with a default collation: its ``_id_`` index has that collation,
+        #: so ``_id`` values equal under it are duplicates ("a" and "A" at strength 2);
+        #: this keyed copy enforces that (the store still finds documents by binary ``_id``)
+        self.collated_id: Index | None = None
+        collation = collection.options.get("collation")
+        if collation:
+            self.specs[ID_INDEX_NAME]["collation"] = collation
+            self.collated_id = Index(dict(self.specs[ID_INDEX_NAME], unique=True), collection)
         self._constrained: tuple[Index, ...] = ()
+        self._refresh()
         self._pending: tuple | None = None
 
     def duplicate_id_error(self, id_value: Any) -> ServerError:
@@ -431,6 +446,8 @@ class IndexCatalog:
 
     def _refresh(self) -> None:
         self._constrained = tuple(self.secondary.values())
+        if self.collated_id is not None:
+            self._constrained += (self.collated_id,)
 
     # -- write hooks (called by CollectionData under the server lock) ---------------------
 
@@ -508,7 +525,7 @@ class IndexCatalog:
     def rebuild(self) -> None:
         """Recompute every index from the collection's documents."""
         self.id_index.reset()
-        for index in self.secondary.values():
+        for index in self._constrained:
             index.entries = SortedList()
             index.multikey_counts = [0] * index.pattern.fields
             index.build(self.collection.documents)

@@ -162,29 +162,33 @@ def _direction_sign(direction: Any) -> int:
 _NO_FIELDS: frozenset[int] = frozenset()
 
 
-def hashed_key(value: Any) -> tuple:
+def hashed_key(value: Any, key_of: Any = sort_key) -> tuple:
     """The key a ``hashed`` index field stores: a hash of the BSON value
-    (equal values by MongoDB's equality hash alike)."""
+    (equal values by MongoDB's equality hash alike; ``key_of``: the index
+    collation's key, so values equal under it hash alike)."""
     # Python's hash agrees with MongoDB's equality on sort keys (2 == 2.0 ==
     # Decimal128('2') have equal keys, and equal tuples hash alike)
-    return (-1, hash(sort_key(value)))
+    return (-1, hash(key_of(value)))
 
 
 class KeyPattern:
     """A parsed ``key`` document: the paths, directions and key extraction."""
 
     __slots__ = ("fields", "paths", "parts", "directions", "hashed", "document", "simple",
-                 "signs", "flipped", "any_flipped")
+                 "signs", "flipped", "any_flipped", "value_key")
 
-    def __init__(self, key: Mapping[str, Any]) -> None:
+    def __init__(self, key: Mapping[str, Any], collation: Any = None) -> None:
         self.document = dict(key)
         self.paths = tuple(self.document)
         self.parts = tuple(tuple(p.split(".")) for p in self.paths)
         self.directions = tuple(self.document.values())
         self.hashed = tuple(d == "hashed" for d in self.directions)
         self.fields = len(self.paths)
-        #: one top-level, non-hashed field: keys without walking paths
-        self.simple = self.fields == 1 and len(self.parts[0]) == 1 and not self.hashed[0]
+        #: how one value keys: :func:`sort_key`, or the index collation's key
+        self.value_key = sort_key if collation is None else collation.sort_key
+        #: one top-level, non-hashed field, no collation: keys without walking paths
+        self.simple = self.fields == 1 and len(self.parts[0]) == 1 and not self.hashed[0] \
+            and collation is None
         #: per field, +1 ascending / -1 descending
         self.signs = tuple(_direction_sign(d) for d in self.directions)
         #: per field, whether its keys are stored reversed (:class:`Descending`):
@@ -197,6 +201,7 @@ class KeyPattern:
         """The (key, value) pairs field ``i`` contributes, whether it came from
         an array, and the array's field name (for the parallel-arrays error)."""
         parts = self.parts[i]
+        value_key = self.value_key
         pairs: list[tuple[tuple, Any]] = []
         is_array = False
         array_field = None
@@ -210,9 +215,9 @@ class KeyPattern:
                     pairs.append((UNDEFINED_KEY, MISSING))
                 else:
                     for element in leaf:
-                        pairs.append((sort_key(element), element))
+                        pairs.append((value_key(element), element))
             else:
-                pairs.append((sort_key(leaf), leaf))
+                pairs.append((value_key(leaf), leaf))
         if not pairs:
             pairs.append((NULL_KEY, None))
         elif len(pairs) > 1:
@@ -225,7 +230,7 @@ class KeyPattern:
                 raise ServerError(16766, "Error: hashed indexes do not currently support "
                                          "array values. Found array at path: "
                                          + self.paths[i])
-            pairs = [(hashed_key(v), v) for _, v in pairs]
+            pairs = [(hashed_key(v, value_key), v) for _, v in pairs]
         return pairs, is_array, array_field
 
     def keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:

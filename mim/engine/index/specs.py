@@ -20,6 +20,7 @@ from ..values.render import render, render_document
 from ..values.order import is_number, type_name
 from bson.regex import Regex
 import re
+from ..languages.collation import parse_collation
 from ..languages.matcher import compile_filter
 from .text import fix_text_spec, is_text_key
 from .geo import fix_geo_spec, is_geo_key
@@ -248,10 +249,8 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
         if special in key.values():
             raise ServerError(238, f"'{special}' indexes are not supported by mim yet")
     if "collation" in spec:
-        collation = spec["collation"]
-        if not isinstance(collation, Mapping) or dict(collation) != {"locale": "simple"}:
-            raise ServerError(238, "collation other than the simple collation is not supported "
-                                   "by mim yet (planned with the collation issue)")
+        # validated here; resolved against the collection's default when created
+        parse_collation(spec["collation"])
     ordered: dict[str, Any] = {"v": 2, "key": SON(key), "name": spec["name"]}
     for option, value in spec.items():
         if option in ("key", "name", "v"):

@@ -87,8 +87,11 @@ class Projection:
     expressions take their type from the server's compatibility rules.
     """
 
-    def __init__(self, spec: Mapping[str, Any], variables: dict | None = None) -> None:
+    def __init__(self, spec: Mapping[str, Any], variables: dict | None = None,
+                 collation: Any = None) -> None:
         self.spec = spec
+        #: the find's collation: ``$elemMatch`` and expressions compare strings by it
+        self._collation = collation
         self.tree: dict[str, Any] = {}
         self.inclusion: bool | None = None
         self.include_id = True
@@ -158,7 +161,8 @@ class Projection:
                                          f"an exclusion projection")
             # parseOperand: "$path" is a field path, an array holds expressions, any
             # other value is itself (projection_parser.cpp parseLiteral, MongoDB 4.4+)
-            evaluate = compile_expression(value, ExpressionContext(self._variables))
+            evaluate = compile_expression(value, ExpressionContext(self._variables,
+                                                                   collation=self._collation))
             self._set_mode(True, path)
             self._insert(full, _Computed(evaluate))
             return
@@ -205,7 +209,7 @@ class Projection:
                 raise ServerError(31255, "Cannot specify positional operator and $elemMatch.")
             if nested or "." in path:
                 raise ServerError(31275, "Cannot use $elemMatch projection on a nested field.")
-            node = compile_elem_match(path, arg, MatchContext())
+            node = compile_elem_match(path, arg, MatchContext(collation=self._collation))
             self._has_elem_match = True
             self._insert(path, _ElemMatch(node))
             return
@@ -232,7 +236,8 @@ class Projection:
         if self.inclusion is False:
             raise ServerError(31252, "Cannot use expression other than $meta in exclusion "
                                      "projection")
-        evaluate = compile_expression(expression, ExpressionContext(self._variables))
+        evaluate = compile_expression(expression, ExpressionContext(self._variables,
+                                                                    collation=self._collation))
         self.inclusion = True
         self._insert(path, _Computed(evaluate))
 
@@ -419,9 +424,11 @@ def _check_field_path(path: str) -> None:
                                      "using $getField or $setField.")
 
 
-def compile_projection(spec: Any, variables: dict | None = None) -> Projection | None:
-    """Compile a find projection (``None``/``{}`` mean the whole document)."""
+def compile_projection(spec: Any, variables: dict | None = None,
+                       collation: Any = None) -> Projection | None:
+    """Compile a find projection (``None``/``{}`` mean the whole document; strings
+    compare by ``collation``, a parsed Collation or None)."""
     if not spec:
         return None
     check_bson_depth(spec)
-    return Projection(spec, variables)
+    return Projection(spec, variables, collation)

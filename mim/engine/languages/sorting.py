@@ -38,17 +38,18 @@ class Descending:
         return hash(self.key)
 
 
-def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool) -> tuple:
-    """The key one sort field gives a document."""
+def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool,
+                   key_of: Callable[[Any], tuple] = sort_key) -> tuple:
+    """The key one sort field gives a document (``key_of``: a collation's key)."""
     best = None
     for leaf in walk(doc, parts):
         if type(leaf) is list:
             if not leaf:
                 candidates = [(RANK_UNDEFINED,)]
             else:
-                candidates = [sort_key(v) for v in leaf]
+                candidates = [key_of(v) for v in leaf]
         else:
-            candidates = [sort_key(leaf)]
+            candidates = [key_of(leaf)]
         for key in candidates:
             if best is None or (key > best if descending else key < best):
                 best = key
@@ -102,16 +103,18 @@ def parse_sort_spec(spec: Any, allow_meta: bool = False) -> list[tuple[str, Any]
     return fields
 
 
-def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None
-                 ) -> Callable[[Mapping], Any] | None:
+def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None,
+                 collation: Any = None) -> Callable[[Mapping], Any] | None:
     """A key function ordering documents as ``spec`` asks, or None for no sort.
-    ``text_score`` scores a document for ``{$meta: "textScore"}`` keys (highest first)."""
+    ``text_score`` scores a document for ``{$meta: "textScore"}`` keys (highest first);
+    ``collation`` orders strings."""
     fields = parse_sort_spec(spec, text_score is not None)
     if not fields:
         return None
     if any(direction == TEXT_SCORE for _, direction in fields):
-        return _meta_sort_key(fields, text_score)
-    keys = [_field_key(split_path(path), direction < 0) for path, direction in fields]
+        return _meta_sort_key(fields, text_score, collation)
+    key_of = sort_key if collation is None else collation.sort_key
+    keys = [_field_key(split_path(path), direction < 0, key_of) for path, direction in fields]
     if len(keys) == 1:
         return keys[0]
     if len(keys) == 2:
@@ -124,11 +127,17 @@ def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None
     return key
 
 
-def _field_key(parts: tuple[str, ...], descending: bool) -> Callable[[Mapping], Any]:
-    """One sort field's key function (wrapped in :class:`Descending` when descending).
+def _field_key(parts: tuple[str, ...], descending: bool,
+               key_of: Callable[[Any], tuple] = sort_key) -> Callable[[Mapping], Any]:
+    """One sort field's key function (wrapped in :class:`Descending` when descending;
+    ``key_of``: a collation's key, strings ordered by it).
 
     A top-level field of a plain dict holding no array is read directly: its
     key is the value's own (the general path walk gives the same)."""
+    if key_of is not sort_key:
+        if descending:
+            return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))
+        return lambda doc: field_sort_key(doc, parts, False, key_of)
     if len(parts) == 1:
         name = parts[0]
 
@@ -146,14 +155,17 @@ def _field_key(parts: tuple[str, ...], descending: bool) -> Callable[[Mapping], 
     return lambda doc: field_sort_key(doc, parts, False)
 
 
-def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any) -> Callable[[Mapping], Any]:
+def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any,
+                   collation: Any = None) -> Callable[[Mapping], Any]:
+    key_of = sort_key if collation is None else collation.sort_key
+
     def field_key(path: str, direction: Any) -> Callable[[Mapping], Any]:
         if direction == TEXT_SCORE:
             return lambda doc: -text_score(doc)
         parts = split_path(path)
         if direction < 0:
-            return lambda doc: Descending(field_sort_key(doc, parts, True))
-        return lambda doc: field_sort_key(doc, parts, False)
+            return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))
+        return lambda doc: field_sort_key(doc, parts, False, key_of)
 
     keys = [field_key(path, direction) for path, direction in fields]
     return lambda doc: tuple(key(doc) for key in keys)

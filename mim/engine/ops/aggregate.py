@@ -14,6 +14,7 @@ from typing import Any
 
 import bson
 
+from ..languages.collation import parse_collation
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
@@ -32,8 +33,9 @@ from ..values.errors import ServerError
 from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
+from .collations import operation_collation
 from .timeseries import refuse_timeseries_output
-from .views import resolve
+from .views import check_involved_view_collations, resolve
 
 __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
 
@@ -50,8 +52,9 @@ class ServerCatalog:
     def documents(self, name: str, db: str | None = None) -> list[dict]:
         resolved = resolve(self.server, db or self.db, name)
         if resolved is not None:
+            # the view runs as itself: its pipeline, with its own collation
             return [decode_shadow(raw) for raw in
-                    run_pipeline(self.server, db or self.db, resolved[0], resolved[1])]
+                    run_pipeline(self.server, db or self.db, name, [])]
         with self.server.lock:
             coll = self.server.get_collection(db or self.db, name)
             return [] if coll is None else [s.doc for s in coll.documents.values()]
@@ -97,7 +100,8 @@ class ServerCatalog:
         return self.server.get_collection(self.db, name)
 
 
-def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
+def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
+                    collation: Any = None):
     """Documents for the pipeline's start through the planner, and how many leading
     stages they already account for: a first ``$match`` (and a following ``$sort``
     an index serves) are answered by the collection's indexes."""
@@ -106,7 +110,8 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
     consumed = 0
     if first == "$match":
         node = compile_filter(pipeline[0]["$match"], MatchContext(
-            variables=dict(let_values), text_index=lambda: text_index_spec(coll)))
+            variables=dict(let_values), text_index=lambda: text_index_spec(coll),
+            collation=collation))
         check_text_placement(node, coll.full_name)
         consumed = 1
     sort = None
@@ -120,14 +125,14 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
         sort = None  # the $sort stage orders by score
     planned = None
     if first == "$match" and sort is None and hint is None and find_text_node(node) is None:
-        planned = plan_find(coll, node, None, 0, None)
+        planned = plan_find(coll, node, None, 0, None, collation=collation)
         if planned is None:
             # no index helps: the pipeline's own $match scans the snapshot, outside the lock
             return None, 0
     if planned is not None:  # planned once: the plan found above reads the documents
         found, presorted = checked(planned.documents()), planned.sorted
     else:
-        found, presorted = read(coll, node, sort, 0, hint)
+        found, presorted = read(coll, node, sort, 0, hint, collation)
     docs = [s.doc for s in found]
     text = find_text_node(node)
     if text is not None:
@@ -139,20 +144,28 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any):
 
 def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequence[Any], *,
                  let: Mapping | None = None, hint: Any = None,
-                 bypass_validation: bool = False, allow_disk_use: bool = True) -> list[bytes]:
+                 bypass_validation: bool = False, allow_disk_use: bool = True,
+                 collation: Any = None) -> list[bytes]:
     """Run an ``aggregate`` command; return the result documents as BSON bytes.
 
     ``hint`` must name an index of the collection (code 2 otherwise); a first
     ``$match``/``$sort`` uses the planner's indexes.  ``bypass_validation``
     lets ``$out``/``$merge`` write documents the target's validator refuses;
-    ``allow_disk_use=False`` caps ``$sort`` and ``$group`` at 100 MB (292).
+    ``allow_disk_use=False`` caps ``$sort`` and ``$group`` at 100 MB (292);
+    ``collation`` (the command's document) orders strings, else the
+    collection's or view's default does.
     """
     catalog = ServerCatalog(server, db, bypass_validation)
     let_values: dict = {}
     if let:
         for name, spec in let.items():
             let_values[name] = compile_expression(spec, ExpressionContext())({"ROOT": {}})
-    ctx = PipelineContext(catalog, let_values, collection=collection)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, collection, collation) \
+            if collection is not None else parse_collation(collation)
+    if collation is not None or server.default_collations:
+        check_involved_view_collations(server, db, pipeline, collation)
+    ctx = PipelineContext(catalog, let_values, collection=collection, collation=collation)
     if collection is None:
         first = next(iter(pipeline[0])) if pipeline and isinstance(pipeline[0], Mapping) else None
         if first is None or not stage_constraints(first).collectionless:
@@ -165,7 +178,8 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             # a view: its (chained) pipeline runs first, on the backing collection
             collection, view_stages = resolved
             stages = view_stages + stages
-            ctx = PipelineContext(catalog, let_values, collection=collection)
+            ctx = PipelineContext(catalog, let_values, collection=collection,
+                                  collation=collation)
     ctx.allow_disk_use = allow_disk_use
     run = compile_pipeline(stages, ctx)
     exclusive = any(isinstance(stage, Mapping) and next(iter(stage), None) in _EXCLUSIVE_STAGES
@@ -177,7 +191,7 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
         source: Any = None
         start = 0
         if coll is not None:
-            source, start = _leading_source(coll, stages, let_values, hint)
+            source, start = _leading_source(coll, stages, let_values, hint, collation)
             if TEXT_SCORES not in let_values and mentions_text_score(stages):
                 raise ServerError(40218, "query requires text score metadata, but it is not "
                                          "available")

@@ -16,7 +16,9 @@ from .views import check_not_view
 from bson.binary import Binary, UuidRepresentation
 from .views import lookup
 from ..storage.validation import build_validator, check_namespace, validation_options
-from ..languages.collation import check_collation
+from ..languages.collation import collation_spec_of, parse_collation
+from ..values.render import render_document
+from .collations import default_collation_of
 from .timeseries import collection_infos as timeseries_infos
 from .timeseries import create_timeseries, is_timeseries, refuse_buckets
 from .clustered import check_clustered_options, clustered_index_spec, is_clustered
@@ -58,7 +60,13 @@ def create_collection(server: Server, db: str, name: str, options: dict | None =
                                "('encryptedFields')")
     if "clusteredIndex" in options:
         options = check_clustered_options(options)
-    check_collation(options.get("collation"))
+    if "collation" in options:
+        # stored resolved (listCollections shows every option); simple is no default at all
+        collation = parse_collation(options["collation"])
+        if collation is None:
+            del options["collation"]
+        else:
+            options["collation"] = collation_spec_of(collation)
     if options.get("capped") and "size" not in options:
         raise ServerError(72, "the 'size' field is required when 'capped' is true")
     check_capped_options(options)
@@ -110,6 +118,13 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
         database = server.get_database(db, create=True)
         created_collection = database.get_collection(name) is None
         coll = database.get_collection(name, create=True)
+        try:
+            for spec in specs:
+                resolve_index_collation(spec, coll.options)
+        except ServerError:
+            if created_collection:
+                database.drop_collection(name)
+            raise
         before = len(coll.indexes.list())
         created: list[str] = []
         try:
@@ -129,6 +144,22 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
         reply["note"] = "all indexes already exist"
     reply["ok"] = 1.0
     return reply
+
+
+def resolve_index_collation(spec: dict, options: Mapping) -> None:
+    """An index's collation: its own, else the collection's default; stored
+    resolved (every option), absent when simple.  Text indexes take none (67)."""
+    requested = spec.get("collation")
+    collation = parse_collation(requested) if requested is not None \
+        else default_collation_of(options)
+    if collation is None:
+        spec.pop("collation", None)
+        return
+    values = list(spec["key"].values())
+    if "text" in values:
+        raise ServerError(67, f"Index type 'text' does not support collation: "
+                              f"{render_document(collation.spec)}")
+    spec["collation"] = collation_spec_of(collation)
 
 
 def drop_collection(server: Server, db: str, name: str) -> dict:

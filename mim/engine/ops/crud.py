@@ -38,6 +38,7 @@ from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
+from .collations import operation_collation
 from .text_queries import compile_query
 from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
@@ -65,17 +66,17 @@ def evaluate_let(let: Mapping | None) -> dict:
 
 
 def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
-                   coll: str) -> MatchNode:
+                   coll: str, collation: Any = None) -> MatchNode:
     if coll.startswith(BUCKETS_PREFIX):
         refuse_buckets(coll)
-    return compile_query(filter, let, server, db, coll)
+    return compile_query(filter, let, server, db, coll, collation=collation)
 
 
 def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
          projection: Mapping | None = None, sort: Any = None, skip: int = 0, limit: int = 0,
          hint: Any = None, let: Mapping | None = None, max_scan: int | None = None,
          min: Mapping | None = None, max: Mapping | None = None, return_key: bool = False,
-         show_record_id: bool = False) -> list[bytes]:
+         show_record_id: bool = False, collation: Any = None) -> list[bytes]:
     """Run a query and return the result documents as BSON bytes, in order.
 
     ``min``/``max`` bound the scan of the hinted index (inclusive / exclusive, in
@@ -86,6 +87,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
     check_min_max(min, max)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, coll, collation)
     resolved = views.resolve(server, db, coll)
     if resolved is not None:
         for option, value in (("min", min), ("max", max), ("returnKey", return_key),
@@ -98,12 +101,12 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$skip": skip}] if skip else []
         stages += [{"$limit": abs(limit)}] if limit else []
         stages += [{"$project": projection}] if projection else []
-        return _run_view(server, db, resolved, stages, let=let, hint=hint)
+        return _run_view(server, db, coll, stages, let=let, hint=hint)
     let = evaluate_let(let)
-    node = _compile_query(filter, let, server, db, coll)
+    node = _compile_query(filter, let, server, db, coll, collation)
     text = find_text_node(node)
-    sort_key_fn = compile_sort(sort, text.score if text is not None else None)
-    proj = compile_projection(projection, dict(let or {}))
+    sort_key_fn = compile_sort(sort, text.score if text is not None else None, collation)
+    proj = compile_projection(projection, dict(let or {}), collation)
     if proj is not None and proj.text_score_fields and text is None:
         raise ServerError(40218, "query requires text score metadata, but it is not available")
     if text is not None and has_text_score_sort(sort):
@@ -123,7 +126,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
         found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
-                                                min or None, max or None)
+                                                min or None, max or None, collation)
         if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,
@@ -198,29 +201,31 @@ def _key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_ke
     return bson.encode(doc, codec_options=ENGINE_CODEC)
 
 
-def _run_view(server: Server, db: str, resolved: tuple[str, list], stages: list,
-              **options: Any) -> list[bytes]:
-    backing, pipeline = resolved
-    return run_pipeline(server, db, backing, pipeline + stages, **options)
+def _run_view(server: Server, db: str, view: str, stages: list, **options: Any) -> list[bytes]:
+    """An operation on a view, as the aggregation it becomes (the view's own
+    collation applies: an operation asking for another one was refused already)."""
+    return run_pipeline(server, db, view, stages, **options)
 
 
 def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
-          skip: int = 0, limit: int = 0, hint: Any = None) -> int:
+          skip: int = 0, limit: int = 0, hint: Any = None, collation: Any = None) -> int:
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, coll, collation)
     resolved = views.resolve(server, db, coll)
     if resolved is not None:
         stages = [{"$match": dict(filter or {})}] if filter else []
         stages += [{"$skip": skip}] if skip else []
         stages += [{"$limit": abs(limit)}] if limit else []
-        found = _run_view(server, db, resolved, stages + [{"$count": "count"}], hint=hint)
+        found = _run_view(server, db, coll, stages + [{"$count": "count"}], hint=hint)
         return int(decode_shadow(found[0])["count"]) if found else 0
     # count_documents is an aggregation on the server: its $match refuses $near (5626500)
-    node = compile_query(filter, None, server, db, coll, near_allowed=False)
+    node = compile_query(filter, None, server, db, coll, near_allowed=False, collation=collation)
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:
             return 0
         if filter or hint is not None:
-            snapshot = read_snapshot(collection, node, hint)
+            snapshot = read_snapshot(collection, node, hint, collation)
         else:
             snapshot = None
             n = len(collection)
@@ -231,8 +236,10 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     return min(n, abs(limit)) if limit else n
 
 
-def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | None = None) -> list:
-    """Distinct values of ``key`` (array values contribute their elements)."""
+def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | None = None,
+             collation: Any = None) -> list:
+    """Distinct values of ``key`` (array values contribute their elements; under a
+    collation, values it deems equal count once: the first one met is kept)."""
     if not isinstance(key, str):
         raise ServerError(14, "key must be a string")
     if not key:
@@ -240,20 +247,23 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     if key.startswith("$"):
         raise bad_value("FieldPath field names may not start with '$'. Consider using "
                         "$getField or $setField.")
-    node = _compile_query(filter, None, server, db, coll)
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, coll, collation)
+    node = _compile_query(filter, None, server, db, coll, collation)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
+    key_of = sort_key if collation is None else collation.sort_key
     resolved = views.resolve(server, db, coll)
     if resolved is not None:
         stages = [{"$match": dict(filter)}] if filter else []
         found: Iterable[Any] = [decode_shadow(raw)
-                                for raw in _run_view(server, db, resolved, stages)]
+                                for raw in _run_view(server, db, coll, stages)]
     else:
         with server.lock:
             collection = server.get_collection(db, coll)
             if collection is None:
                 return []
-            found = read_snapshot(collection, node)
+            found = read_snapshot(collection, node, None, collation)
     # values are gathered outside the lock, from the snapshot
     for doc in found:
         for leaf in walk(doc, parts):
@@ -261,7 +271,7 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
                 continue
             values = leaf if isinstance(leaf, list) else (leaf,)
             for value in values:
-                k = sort_key(value)
+                k = key_of(value)
                 if k not in seen:
                     seen[k] = value
     return [seen[k] for k in sorted(seen)]
@@ -338,7 +348,9 @@ class _CompiledUpdate:
             raise ServerError(14, "Update argument must be either an object or an array")
         if statement.get("let"):
             let = evaluate_let(statement["let"])
-        self.node = _compile_query(self.filter, let, server, db, coll)
+        self.collation = operation_collation(server, db, coll, statement.get("collation")) \
+            if "collation" in statement or server.default_collations else None
+        self.node = _compile_query(self.filter, let, server, db, coll, self.collation)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
         self.replacement = isinstance(self.spec, Mapping) and not (
@@ -352,7 +364,7 @@ class _CompiledUpdate:
             self.operation = None
         else:
             self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
-                                            variables=dict(let or {}))
+                                            variables=dict(let or {}), collation=self.collation)
 
     def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
         """The new (bytes, shadow) for a matched document, or None if unchanged."""
@@ -445,7 +457,7 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
     if collection is not None and "timeseries" in collection.options:
         check_update(collection, compiled.filter, compiled.spec, compiled.multi, compiled.upsert)
     if collection is not None:
-        targets = list(matching(collection, compiled.node, compiled.hint))
+        targets = list(matching(collection, compiled.node, compiled.hint, compiled.collation))
         if not compiled.multi:
             targets = nearest_first(targets, compiled.node)[:1]
         for stored in targets:
@@ -486,12 +498,14 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 if limit not in (0, 1):
                     raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
                                     f"{limit}")
-                node = _compile_query(statement.get("q") or {}, let, server, db, coll)
+                collation = operation_collation(server, db, coll, statement.get("collation")) \
+                    if "collation" in statement or server.default_collations else None
+                node = _compile_query(statement.get("q") or {}, let, server, db, coll, collation)
                 views.check_not_view(server, db, coll)
                 collection = server.get_collection(db, coll)
                 if collection is None:
                     continue
-                targets = list(matching(collection, node, statement.get("hint")))
+                targets = list(matching(collection, node, statement.get("hint"), collation))
                 if limit == 1:
                     targets = nearest_first(targets, node)[:1]
                 for stored in targets:
@@ -508,7 +522,8 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
                     sort: Any = None, remove: bool = False, update: Any = None,
                     new: bool = False, fields: Mapping | None = None, upsert: bool = False,
                     array_filters: list | None = None, hint: Any = None,
-                    let: Mapping | None = None, bypass_validation: bool = False) -> dict:
+                    let: Mapping | None = None, bypass_validation: bool = False,
+                    collation: Any = None) -> dict:
     """The ``findAndModify`` command: ``{"lastErrorObject": …, "value": bytes | None}``."""
     if remove and update is not None:
         raise ServerError(9, "Cannot specify both an update and remove=true")
@@ -518,13 +533,18 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
                                "returns the deleted document")
     if not remove and update is None:
         raise ServerError(9, "Either an update or remove=true must be specified")
-    sort_fn = compile_sort(sort)
-    proj = compile_projection(fields)
+    resolved_collation = operation_collation(server, db, coll, collation) \
+        if collation is not None or server.default_collations else None
+    sort_fn = compile_sort(sort, collation=resolved_collation)
+    proj = compile_projection(fields, collation=resolved_collation)
     statement = {"q": query or {}, "u": update, "upsert": upsert, "multi": False,
                  "arrayFilters": array_filters, "hint": hint}
+    if collation is not None:
+        statement["collation"] = collation
     let = evaluate_let(let)
     compiled = None if remove else _CompiledUpdate(statement, let, server, db, coll)
-    node = compiled.node if compiled else _compile_query(query, let, server, db, coll)
+    node = compiled.node if compiled else _compile_query(query, let, server, db, coll,
+                                                         resolved_collation)
     near = find_near_node(node)
     if near is not None:
         sort_fn = near_sort_key(near, sort_fn)
@@ -540,7 +560,7 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
         refuse_find_and_modify(collection)
         target = None
         if collection is not None:
-            found = matching(collection, node, hint)
+            found = matching(collection, node, hint, resolved_collation)
             if sort_fn is not None:
                 found = sorted(found, key=lambda s: sort_fn(s.doc))
             target = next(iter(found), None)

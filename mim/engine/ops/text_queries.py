@@ -4,6 +4,7 @@ distinct, update, delete, findAndModify)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ..languages.matcher import MatchNode
 from ..languages.matcher.text import compile_collection_filter
@@ -13,7 +14,9 @@ __all__ = ["compile_query"]
 
 
 def compile_query(filter: Mapping | None, variables: Mapping | None, server: Server,
-                  db: str, coll: str, near_allowed: bool = True) -> MatchNode:
-    """A filter compiled against ``db.coll`` (``$text`` and ``$near`` find their index)."""
+                  db: str, coll: str, near_allowed: bool = True,
+                  collation: Any = None) -> MatchNode:
+    """A filter compiled against ``db.coll`` (``$text`` and ``$near`` find their index;
+    strings compare by ``collation``, a parsed Collation or None)."""
     return compile_collection_filter(filter, variables, lambda: server.get_collection(db, coll),
-                                     f"{db}.{coll}", near_allowed)
+                                     f"{db}.{coll}", near_allowed, collation)

@@ -38,7 +38,7 @@ from bson.datetime_ms import DatetimeMS
 from bson.int64 import Int64
 
 from ..index.ttl import ttl_index_created
-from ..languages.collation import check_collation
+from ..languages.collation import collation_spec_of, parse_collation
 from ..storage.store import CollectionData, Server
 from ..values.errors import ServerError
 from ..values.order import is_number, type_name
@@ -195,9 +195,9 @@ def create_timeseries(server: Server, db: str, name: str, options: Mapping[str, 
     stored: dict[str, Any] = {"timeseries": _normalise(ns, options["timeseries"])}
     if "expireAfterSeconds" in options:
         stored["expireAfterSeconds"] = _expire_after(options["expireAfterSeconds"])
-    if "collation" in options:
-        check_collation(options["collation"])
-        stored["collation"] = options["collation"]
+    collation = parse_collation(options.get("collation"))
+    if collation is not None:  # stored resolved; simple is no default at all
+        stored["collation"] = collation_spec_of(collation)
     for passive in ("storageEngine", "indexOptionDefaults"):
         if passive in options:
             stored[passive] = options[passive]

@@ -38,8 +38,9 @@ def compile_match(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(15959, "the match filter must be an expression in an object")
     names = ctx.expressions.variables
+    collation = ctx.expressions.collation
     node = compile_filter(arg, MatchContext(variables={n: None for n in names},
-                                            text_index=_text_lookup(ctx)))
+                                            text_index=_text_lookup(ctx), collation=collation))
     if not names:
         matches = node.matches
         return lambda docs, variables: (d for d in docs if matches(d))
@@ -47,7 +48,8 @@ def compile_match(arg: Any, ctx: Any):
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         # $expr binds variable values when compiled: recompile with this run's values
         bound = compile_filter(arg, MatchContext(variables={n: variables.get(n)
-                                                            for n in names})).matches
+                                                            for n in names},
+                                                 collation=collation)).matches
         return (d for d in docs if bound(d))
 
     return run
@@ -91,13 +93,14 @@ def compile_sort_stage(arg: Any, ctx: Any):
     if not arg:
         raise ServerError(15976, "$sort stage must have at least one sort key")
     by_score = has_text_score_sort(dict(arg))
-    key = None if by_score else compile_sort(dict(arg))
+    collation = ctx.expressions.collation
+    key = None if by_score else compile_sort(dict(arg), collation=collation)
     bounded = not ctx.allow_disk_use
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         nonlocal key
         if by_score:
-            key = compile_sort(dict(arg), lambda doc: _sort_score(variables, doc))
+            key = compile_sort(dict(arg), lambda doc: _sort_score(variables, doc), collation)
         limit = variables.get("__sort_limit__")
         if limit:
             return heapq.nsmallest(limit, docs, key=key)

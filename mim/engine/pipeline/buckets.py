@@ -14,7 +14,8 @@ from bson.int64 import Int64
 
 from ..values.errors import ServerError
 from ..languages.expressions import compile_expression
-from ..languages.expressions.coercion import compare_key, expr_compare, is_integral, is_numeric, to_double
+from ..languages.expressions.coercion import (compare_key_of, comparer, is_integral, is_numeric,
+                                              to_double)
 from ..values.order import MISSING, type_name
 from .group import compile_accumulators
 from .registry import pipeline_stage
@@ -200,6 +201,9 @@ def compile_bucket_auto(arg: Any, ctx: Any):
         raise ServerError(40243, "The $bucketAuto 'buckets' field must be greater than 0, but "
                                  f"found: {n_buckets}")
     accs = compile_accumulators(output or {"count": {"$sum": 1}}, ctx, "$bucketAuto")
+    # values order and tie as the operation's collation says
+    order_key = compare_key_of(ctx.expressions.collation)
+    compare = comparer(ctx.expressions.collation)
 
     def key_of(scope: dict) -> Any:
         value = group_fn(scope)
@@ -222,7 +226,7 @@ def compile_bucket_auto(arg: Any, ctx: Any):
         for doc in docs:
             scope = {**variables, "ROOT": doc, "CURRENT": doc}
             entries.append((key_of(scope), scope))
-        entries.sort(key=lambda e: compare_key(e[0]))
+        entries.sort(key=lambda e: order_key(e[0]))
         n = len(entries)
         if not n:
             return []
@@ -247,8 +251,8 @@ def compile_bucket_auto(arg: Any, ctx: Any):
             i = stop
             if rounder is not None:
                 boundary = rounder.round_up(high)
-                while i < n and (expr_compare(boundary, entries[i][0]) > 0 or
-                                 expr_compare(high, entries[i][0]) == 0):
+                while i < n and (compare(boundary, entries[i][0]) > 0 or
+                                 compare(high, entries[i][0]) == 0):
                     high = entries[i][0]
                     for (_, acc), state in zip(accs, states):
                         acc.process(state, entries[i][1])
@@ -258,7 +262,7 @@ def compile_bucket_auto(arg: Any, ctx: Any):
                 else:
                     high = boundary
             else:
-                while i < n and expr_compare(high, entries[i][0]) == 0:
+                while i < n and compare(high, entries[i][0]) == 0:
                     for (_, acc), state in zip(accs, states):
                         acc.process(state, entries[i][1])
                     i += 1

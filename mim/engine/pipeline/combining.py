@@ -23,16 +23,17 @@ def _local_keys(value: Any) -> list:
     return [None if value is MISSING else value]
 
 
-def _key_index(foreign: list[dict], parts: tuple[str, ...]) -> dict:
+def _key_index(foreign: list[dict], parts: tuple[str, ...], key_of: Any = sort_key) -> dict:
     """sort key -> the foreign documents (in natural order) an equality lookup finds
-    under it: each value at the path (arrays: the elements), missing as null."""
+    under it: each value at the path (arrays: the elements), missing as null
+    (``key_of``: the operation collation's key, if any)."""
     index: dict = {}
     for doc in foreign:
         keys = set()
         for leaf in leaf_candidates(doc, parts):
-            keys.add(sort_key(None if leaf is MISSING else leaf))
+            keys.add(key_of(None if leaf is MISSING else leaf))
         if not keys:
-            keys.add(sort_key(None))
+            keys.add(key_of(None))
         for key in keys:
             index.setdefault(key, []).append(doc)
     return index
@@ -77,15 +78,17 @@ def compile_lookup(arg: Any, ctx: Any):
     local_parts = tuple(arg["localField"].split(".")) if has_fields else ()
     foreign_parts = split_path(arg["foreignField"]) if has_fields else ()
     catalog = ctx.catalog
+    collation = ctx.expressions.collation
+    key_of = sort_key if collation is None else collation.sort_key
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         foreign = catalog.documents(source) if source is not None else []
-        by_key = _key_index(foreign, foreign_parts) if has_fields else None
+        by_key = _key_index(foreign, foreign_parts, key_of) if has_fields else None
         for doc in docs:
             candidates = foreign
             if has_fields:
                 local = path_value(doc, local_parts)
-                keys = {sort_key(k) for k in _local_keys(local)}
+                keys = {key_of(k) for k in _local_keys(local)}
                 if len(keys) == 1:
                     candidates = by_key.get(next(iter(keys)), ())
                 else:

@@ -101,9 +101,11 @@ class PipelineContext:
     """Compile-time context: catalog, variable names, whether this is the first stage."""
 
     def __init__(self, catalog: Catalog | None = None, variables: Iterable[str] = (),
-                 *, collection: str | None = None, for_update: bool = False) -> None:
+                 *, collection: str | None = None, for_update: bool = False,
+                 collation: Any = None) -> None:
         self.catalog = catalog if catalog is not None else ListCatalog()
-        self.expressions = ExpressionContext(variables)
+        #: ``collation`` (a parsed Collation or None) travels with the expressions
+        self.expressions = ExpressionContext(variables, collation=collation)
         self.collection = collection
         self.position = 0
         #: the name the stage being compiled was spelled with ($set or $addFields)

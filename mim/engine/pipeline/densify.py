@@ -168,11 +168,14 @@ def compile_densify(arg: Any, ctx: Any):
                 out = _set_path(out, p, v)
         return _set_path(out, parts, ms_to_date(value) if unit is not None else value)
 
+    collation = ctx.expressions.collation
+    key_of = sort_key if collation is None else collation.sort_key  # partitions group by it
+
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         partitions: dict = {}
         for doc in docs:
             key_values = [path_value(doc, p) for p in partition_parts]
-            key = tuple(sort_key(None if v is MISSING else v) for v in key_values)
+            key = tuple(key_of(None if v is MISSING else v) for v in key_values)
             entry = partitions.setdefault(key, (key_values, [], []))
             value = path_value(doc, parts)
             if value is MISSING or value is None:

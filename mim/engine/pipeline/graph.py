@@ -33,16 +33,17 @@ def _values_at(doc: Mapping, parts: tuple[str, ...]) -> list:
     return out
 
 
-def _match_keys(doc: Mapping, parts: tuple[str, ...]) -> set:
-    """Keys under which a frontier value finds ``doc`` ({field: {$in: [...]}} semantics)."""
+def _match_keys(doc: Mapping, parts: tuple[str, ...], key_of: Any = sort_key) -> set:
+    """Keys under which a frontier value finds ``doc`` ({field: {$in: [...]}} semantics;
+    ``key_of``: the operation collation's key, if any)."""
     keys = set()
     for leaf in leaf_candidates(doc, parts):
         if leaf is MISSING:
             continue
-        keys.add(sort_key(leaf))
+        keys.add(key_of(leaf))
         if isinstance(leaf, list):
             for element in leaf:
-                keys.add(sort_key(element))
+                keys.add(key_of(element))
     return keys
 
 
@@ -75,7 +76,8 @@ def compile_graph_lookup(arg: Any, ctx: Any):
                 raise ServerError(40185, f"restrictSearchWithMatch must be an object, found "
                                          f"{type_name(value)}")
             try:
-                restrict = compile_filter(value, MatchContext()).matches
+                restrict = compile_filter(value, MatchContext(
+                    collation=ctx.expressions.collation)).matches
             except ServerError as exc:
                 raise ServerError(exc.code, "Failed to parse 'restrictSearchWithMatch' option to "
                                             f"$graphLookup :: caused by :: {exc.errmsg}") from None
@@ -104,6 +106,8 @@ def compile_graph_lookup(arg: Any, ctx: Any):
     as_parts = tuple(as_field.split("."))
     depth_parts = tuple(depth_field.split(".")) if depth_field else None
     catalog = ctx.catalog
+    collation = ctx.expressions.collation
+    key_of = sort_key if collation is None else collation.sort_key
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         by_key: dict | None = None
@@ -113,7 +117,7 @@ def compile_graph_lookup(arg: Any, ctx: Any):
                 for foreign in catalog.documents(source):
                     if restrict is not None and not restrict(foreign):
                         continue
-                    for key in _match_keys(foreign, to_parts):
+                    for key in _match_keys(foreign, to_parts, key_of):
                         by_key.setdefault(key, []).append(foreign)
             start = start_fn({**variables, "ROOT": doc, "CURRENT": doc})
             frontier = start if isinstance(start, list) else [start]
@@ -123,7 +127,7 @@ def compile_graph_lookup(arg: Any, ctx: Any):
             while frontier and (max_depth is None or depth <= max_depth):
                 next_frontier = []
                 for value in frontier:
-                    key = sort_key(None if value is MISSING else value)
+                    key = key_of(None if value is MISSING else value)
                     if key in queried:
                         continue
                     queried.add(key)

@@ -12,7 +12,8 @@ from ..languages.expressions import compile_expression
 from ..languages.expressions.accumulators import (MinMaxAccumulator, PercentileAccumulator,
                                         make_accumulator, parse_percentile_spec)
 from ..languages.expressions.array import check_n, parse_n_spec, sort_pattern_key
-from ..languages.expressions.coercion import compare_key, element_repr, expr_compare, nullish
+from ..languages.expressions.coercion import (compare_key, compare_key_of, comparer,
+                                              element_repr, nullish)
 from ..languages.expressions.objects import merge_objects
 from ..languages.expressions.compiler import constant
 from ..values.order import MISSING, sort_key
@@ -31,13 +32,14 @@ def accumulator(*names: str) -> Any:
 
 
 class _Simple:
-    """Wraps an expressions.accumulators class fed by one expression."""
+    """Wraps an expressions.accumulators class fed by one expression
+    (``$min``/``$max`` compare strings by the operation's collation)."""
 
-    def __init__(self, name: str, fn) -> None:
-        self.name, self.fn = name, fn
+    def __init__(self, name: str, fn, collation: Any = None) -> None:
+        self.name, self.fn, self.collation = name, fn, collation
 
     def new(self):
-        return make_accumulator(self.name)
+        return make_accumulator(self.name, self.collation)
 
     def process(self, state, variables: dict) -> None:
         state.process(self.fn(variables))
@@ -46,16 +48,23 @@ class _Simple:
         return state.result()
 
 
+def group_key(ctx: Any) -> Any:
+    """How ``$group`` keys and ``$addToSet`` tell values apart: by the
+    operation's collation when it has one (``"a"`` and ``"A"`` one group at strength 2)."""
+    collation = ctx.expressions.collation
+    return sort_key if collation is None else collation.sort_key
+
+
 @accumulator("$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp")
 def _simple(name: str, arg: Any, ctx: Any):
     if isinstance(arg, list):
         raise ServerError(40237, f"The {name} accumulator is a unary operator")
-    return _Simple(name, compile_expression(arg, ctx.expressions))
+    return _Simple(name, compile_expression(arg, ctx.expressions), ctx.expressions.collation)
 
 
 class _Collect:
-    def __init__(self, name: str, fn) -> None:
-        self.name, self.fn = name, fn
+    def __init__(self, name: str, fn, key: Any = sort_key) -> None:
+        self.name, self.fn, self.key = name, fn, key
 
     def new(self):
         return [] if self.name != "$addToSet" else {}
@@ -67,7 +76,7 @@ class _Collect:
                 state.append(value)
         elif self.name == "$addToSet":
             if value is not MISSING:
-                state.setdefault(sort_key(value), value)
+                state.setdefault(self.key(value), value)
         elif self.name == "$mergeObjects":
             state.append(value)
         elif not state:  # $first
@@ -89,7 +98,7 @@ class _Collect:
 def _collect(name: str, arg: Any, ctx: Any):
     if isinstance(arg, list):
         raise ServerError(40237, f"The {name} accumulator is a unary operator")
-    return _Collect(name, compile_expression(arg, ctx.expressions))
+    return _Collect(name, compile_expression(arg, ctx.expressions), group_key(ctx))
 
 
 class _Count:
@@ -112,8 +121,10 @@ def _count(name: str, arg: Any, ctx: Any):
 
 
 class _N:
-    def __init__(self, name, n_fn, input_fn, sort=None) -> None:
+    def __init__(self, name, n_fn, input_fn, sort=None, value_key=compare_key) -> None:
         self.name, self.n_fn, self.input_fn, self.sort = name, n_fn, input_fn, sort
+        #: how $maxN/$minN order values (the operation collation's key, if any)
+        self.value_key = value_key
 
     def new(self):
         return {"n": None, "items": []}
@@ -134,7 +145,7 @@ class _N:
             values = [None if v is MISSING else v for v in items]
             return values[:n] if name == "$firstN" else values[-n:] if n < len(values) else values
         if name in ("$maxN", "$minN"):
-            values = sorted((v for v in items if not nullish(v)), key=compare_key,
+            values = sorted((v for v in items if not nullish(v)), key=self.value_key,
                             reverse=name == "$maxN")
             return values[:n]
         key, descending = self.sort
@@ -152,7 +163,7 @@ class _N:
 @accumulator("$firstN", "$lastN", "$maxN", "$minN")
 def _n(name: str, arg: Any, ctx: Any):
     n_fn, input_fn = parse_n_spec(name, arg, ctx.expressions)
-    return _N(name, n_fn, input_fn)
+    return _N(name, n_fn, input_fn, value_key=compare_key_of(ctx.expressions.collation))
 
 
 @accumulator("$top", "$bottom", "$topN", "$bottomN")
@@ -175,7 +186,7 @@ def _top(name: str, arg: Any, ctx: Any):
     if "sortBy" not in arg:
         raise ServerError(5788005, "Missing value for 'sortBy'")
     n_fn = compile_expression(arg["n"], ctx.expressions) if "n" in arg else constant(1)
-    key, descending = sort_pattern_key(arg["sortBy"])
+    key, descending = sort_pattern_key(arg["sortBy"], ctx.expressions.collation)
     return _N(name, n_fn, compile_expression(arg["output"], ctx.expressions), (key, descending))
 
 
@@ -235,6 +246,8 @@ def compile_group(arg: Any, ctx: Any):
         id_fn = compile_expression(id_spec, ctx.expressions)
     accs = compile_accumulators(arg, ctx, "$group")
     bounded = not ctx.allow_disk_use
+    collation = ctx.expressions.collation
+    key_of = sort_key if collation is None else collation.sort_key
 
     processors = tuple(acc.process for _, acc in accs)
 
@@ -248,7 +261,7 @@ def compile_group(arg: Any, ctx: Any):
             key_value = id_fn(scope)
             if key_value is MISSING:
                 key_value = None
-            key = sort_key(key_value)
+            key = key_of(key_value)
             entry = groups.get(key)
             if entry is None:
                 entry = groups[key] = (key_value, [acc.new() for _, acc in accs])
@@ -283,18 +296,20 @@ def compile_bucket(arg: Any, ctx: Any):
                                                 group_spec.startswith("$"))):
         raise ServerError(40202, "The $bucket 'groupBy' field must be defined as a $-prefixed "
                                  "path or an expression")
+    # boundaries and values compare as the operation's collation says
+    compare = comparer(ctx.expressions.collation)
     bounds = arg["boundaries"]
     if not isinstance(bounds, list) or len(bounds) < 2:
         raise ServerError(40192, "The $bucket 'boundaries' field must be an array of values. At "
                                  "least two boundaries must be specified")
     for low, high in zip(bounds, bounds[1:]):
-        if expr_compare(low, high) >= 0:
+        if compare(low, high) >= 0:
             raise ServerError(40194, "The 'boundaries' option to $bucket must be sorted in "
                                      "ascending order")
     has_default = "default" in arg
     default = arg.get("default")
-    if has_default and not (expr_compare(default, bounds[0]) < 0 or
-                            expr_compare(default, bounds[-1]) >= 0):
+    if has_default and not (compare(default, bounds[0]) < 0 or
+                            compare(default, bounds[-1]) >= 0):
         raise ServerError(40199, "The $bucket 'default' field must be less than the lowest "
                                  "boundary or greater than or equal to the highest boundary.")
     group_fn = compile_expression(group_spec, ctx.expressions)
@@ -306,9 +321,9 @@ def compile_bucket(arg: Any, ctx: Any):
             scope = {**variables, "ROOT": doc, "CURRENT": doc}
             value = group_fn(scope)
             index = None
-            if expr_compare(value, bounds[0]) >= 0 and expr_compare(value, bounds[-1]) < 0:
+            if compare(value, bounds[0]) >= 0 and compare(value, bounds[-1]) < 0:
                 for i in range(len(bounds) - 1):
-                    if expr_compare(value, bounds[i + 1]) < 0:
+                    if compare(value, bounds[i + 1]) < 0:
                         index = i
                         break
             if index is None:

@@ -13,7 +13,7 @@ import bisect
 import decimal
 import math
 from fractions import Fraction
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bson.decimal128 import Decimal128
@@ -55,8 +55,11 @@ def window_function(*names: str):
 class StageInfo:
     """What a window function may need from the stage: the sortBy spec and its key."""
 
-    def __init__(self, sort_fields: list[tuple[str, int]] | None) -> None:
+    def __init__(self, sort_fields: list[tuple[str, int]] | None,
+                 key_of: Callable[[Any], tuple] = sort_key) -> None:
         self.sort_fields = sort_fields
+        #: how values key (ranks tie, partitions group): the operation collation's key
+        self.key_of = key_of
         self.sort_parts = tuple(sort_fields[0][0].split(".")) if sort_fields and \
             len(sort_fields) == 1 else None
 
@@ -325,7 +328,7 @@ class RankFunction:
             if self.name == "$documentNumber":
                 out.append(i + 1)
                 continue
-            key = sort_key(_rank_value(info.single_sort_value(doc)))
+            key = info.key_of(_rank_value(info.single_sort_value(doc)))
             if key != last:
                 rank = i + 1
                 dense += 1
@@ -703,8 +706,10 @@ def compile_set_window_fields(arg: Any, ctx: Any):
             raise ServerError(14, "BSON field '$setWindowFields.sortBy' is the wrong type "
                                   f"'{type_name(arg['sortBy'])}', expected type 'object'")
         sort_fields = parse_sort_spec(dict(arg["sortBy"]))
-        sort_fn = compile_sort(dict(arg["sortBy"]))
-    info = StageInfo(sort_fields)
+        sort_fn = compile_sort(dict(arg["sortBy"]), collation=ctx.expressions.collation)
+    collation = ctx.expressions.collation
+    key_of = sort_key if collation is None else collation.sort_key
+    info = StageInfo(sort_fields, key_of)
     outputs = []
     for field, spec in output.items():
         if field.startswith("$"):
@@ -721,7 +726,7 @@ def compile_set_window_fields(arg: Any, ctx: Any):
                 if isinstance(value, list):
                     raise ServerError(5722200, "An expression used to partition cannot evaluate "
                                                "to value of type array")
-                groups.setdefault(sort_key(None if value is MISSING else value), []).append(doc)
+                groups.setdefault(key_of(None if value is MISSING else value), []).append(doc)
             partitions = [groups[k] for k in sorted(groups)]
         else:
             partitions = [rows]

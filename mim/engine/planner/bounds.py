@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bson.max_key import MaxKey
@@ -43,8 +44,8 @@ def _bracket(rank: int) -> tuple[tuple, tuple]:
     return (rank,), (rank + 1,)
 
 
-def _point(value: Any) -> Interval:
-    return Interval.point(sort_key(value), value)
+def _point(value: Any, key_of: Callable[[Any], tuple] = sort_key) -> Interval:
+    return Interval.point(key_of(value), value)
 
 
 def _is_regex(value: Any) -> bool:
@@ -58,8 +59,10 @@ def _regex_intervals() -> list[Interval]:
             Interval(rlo, True, rhi, False, Regex("", ""), Regex("", ""))]
 
 
-def leaf_constraint(node: MatchNode) -> Constraint | None:
-    """The bounds a single predicate puts on its path, or None if none usable."""
+def leaf_constraint(node: MatchNode, key_of: Callable[[Any], tuple] = sort_key
+                    ) -> Constraint | None:
+    """The bounds a single predicate puts on its path, or None if none usable
+    (``key_of``: how values key in the index, a collation's key for a collated one)."""
     if isinstance(node, NotNode):
         inner = node.node
         if node.operator == "$exists" and isinstance(inner, LeafNode):
@@ -73,7 +76,7 @@ def leaf_constraint(node: MatchNode) -> Constraint | None:
     if op == "$eq":
         if isinstance(arg, list):
             return None
-        return Constraint(path, [_point(arg)], arg is not None, node)
+        return Constraint(path, [_point(arg, key_of)], arg is not None, node)
     if op == "$in":
         intervals: list[Interval] = []
         for value in arg:
@@ -82,7 +85,7 @@ def leaf_constraint(node: MatchNode) -> Constraint | None:
             if _is_regex(value):
                 intervals.extend(_regex_intervals())
             else:
-                intervals.append(_point(value))
+                intervals.append(_point(value, key_of))
         return Constraint(path, normalise_intervals(intervals), all(v is not None for v in arg), node)
     if op in ("$gt", "$gte", "$lt", "$lte"):
         if isinstance(arg, (list, MinKey, MaxKey)) or _is_regex(arg):
@@ -92,10 +95,10 @@ def leaf_constraint(node: MatchNode) -> Constraint | None:
             if not inclusive:
                 return Constraint(path, [], True, node)
             return Constraint(path, [Interval.point(NULL_KEY, None)], False, node)
-        key = sort_key(arg)
+        key = key_of(arg)
         if key == (4, 0):  # NaN: only NaN matches $gte/$lte
             return Constraint(path, [Interval.point(key, arg)] if inclusive else [], True, node)
-        low, high = _bracket_ends(arg)
+        low, high = _bracket_ends(arg, key_of)
         if op in ("$gt", "$gte"):
             return Constraint(path, [Interval(key, inclusive, high.lo, high.lo_inclusive, arg,
                                               high.lo_value)], True, node)
@@ -108,7 +111,8 @@ def leaf_constraint(node: MatchNode) -> Constraint | None:
     return None
 
 
-def _bracket_ends(arg: Any) -> tuple[Interval, Interval]:
+def _bracket_ends(arg: Any, key_of: Callable[[Any], tuple] = sort_key
+                  ) -> tuple[Interval, Interval]:
     """The ends of ``arg``'s type bracket (as points: key, inclusivity, and the
     value MongoDB prints in ``indexBounds``)."""
     rank = canonical_rank(arg)
@@ -116,7 +120,7 @@ def _bracket_ends(arg: Any) -> tuple[Interval, Interval]:
         return (Interval(sort_key(float("-inf")), True, None, True, float("-inf")),
                 Interval(sort_key(float("inf")), True, None, True, float("inf")))
     if rank == RANK_STRING:
-        return (Interval(sort_key(""), True, None, True, ""),
+        return (Interval(key_of(""), True, None, True, ""),
                 Interval((RANK_STRING + 1,), False, None, True, {}))
     if rank == 11:
         lowest, highest = DatetimeMS(-(2 ** 63)), DatetimeMS(2 ** 63 - 1)
@@ -188,10 +192,11 @@ def conjuncts(node: MatchNode) -> list[MatchNode]:
     return [node]
 
 
-def constraints_by_path(nodes: list[MatchNode]) -> dict[str, list[Constraint]]:
+def constraints_by_path(nodes: list[MatchNode], key_of: Callable[[Any], tuple] = sort_key
+                        ) -> dict[str, list[Constraint]]:
     by_path: dict[str, list[Constraint]] = {}
     for child in nodes:
-        constraint = leaf_constraint(child)
+        constraint = leaf_constraint(child, key_of)
         if constraint is not None:
             by_path.setdefault(constraint.path, []).append(constraint)
     return by_path

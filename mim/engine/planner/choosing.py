@@ -48,7 +48,7 @@ def _field_intervals(index: "Index", by_path: dict[str, list[Constraint]]) \
             if not points:
                 break
             chosen = points[0]
-            intervals = [Interval.point(hashed_key(iv.lo_value), iv.lo_value)
+            intervals = [Interval.point(hashed_key(iv.lo_value, pattern.value_key), iv.lo_value)
                          for iv in chosen.intervals]
             intervals = normalise_intervals(sorted(intervals, key=lambda iv: iv.lo))
             excludes = chosen.excludes_missing
@@ -87,7 +87,7 @@ def _partial_implied(index: "Index", nodes: list[MatchNode],
             continue
         if any(_same_predicate(required, n) for n in nodes):
             continue
-        rc = leaf_constraint(required)
+        rc = leaf_constraint(required, index.pattern.value_key)
         if rc is None:
             return False
         ok = False
@@ -189,12 +189,14 @@ def _usable(index: "Index", nodes: list[MatchNode], by_path: dict[str, list[Cons
 
 
 def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
-                 sort: list[tuple[str, int]]) -> list[Plan]:
-    by_path = constraints_by_path(nodes)
+                 sort: list[tuple[str, int]], collation: Any = None) -> list[Plan]:
+    """The candidate plans; only indexes with the query's ``collation`` (None:
+    simple) qualify, as on the server: their keys order strings the query's way."""
+    by_path = constraints_by_path(nodes, sort_key if collation is None else collation.sort_key)
     plans: list[Plan] = []
     id_constraints = by_path.get("_id")
     id_lookup = False
-    if id_constraints and not (sort and sort[0][0] == "_id"):
+    if id_constraints and not (sort and sort[0][0] == "_id") and collation is None:
         # points on _id: the store's dict answers them (the _id_ index);
         # when the sort is on _id, the ordered _id_ index serves both
         for c in id_constraints:
@@ -207,6 +209,8 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
         if (index is id_index and id_lookup) or getattr(index, "text", False) \
                 or getattr(index, "geo", None) is not None:
             continue  # a text index answers only $text, a geo index only geo queries
+        if index.collation != collation:
+            continue
         found = _field_intervals(index, by_path)
         if found is None:
             if sort and not index.hidden and not index.sparse and index.partial is None:
@@ -227,7 +231,8 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
     return plans
 
 
-def _or_plan(coll: "CollectionData", nodes: list[MatchNode]) -> Plan | None:
+def _or_plan(coll: "CollectionData", nodes: list[MatchNode],
+             collation: Any = None) -> Plan | None:
     ors = [n for n in nodes if isinstance(n, OrNode)]
     if not ors:
         return None
@@ -235,7 +240,7 @@ def _or_plan(coll: "CollectionData", nodes: list[MatchNode]) -> Plan | None:
     for or_node in ors:
         children = []
         for branch in or_node.nodes:
-            branch_plans = _index_plans(coll, conjuncts(branch), [])
+            branch_plans = _index_plans(coll, conjuncts(branch), [], collation)
             if not branch_plans:
                 children = None
                 break
@@ -248,15 +253,15 @@ def _or_plan(coll: "CollectionData", nodes: list[MatchNode]) -> Plan | None:
 
 
 def choose_plan(coll: "CollectionData", node: MatchNode, sort: list[tuple[str, int]],
-                want: int) -> Plan:
+                want: int, collation: Any = None) -> Plan:
     """The cheapest plan for a query (``want``: skip+limit, 0 for all)."""
     nodes = conjuncts(node)
     if any(isinstance(n, ConstantNode) and not n.value for n in nodes):
         return CollScan(0)
     total = len(coll.documents)
     scan = CollScan(total)
-    plans: list[Plan] = _index_plans(coll, nodes, sort)
-    or_plan = _or_plan(coll, nodes)
+    plans: list[Plan] = _index_plans(coll, nodes, sort, collation)
+    or_plan = _or_plan(coll, nodes, collation)
     if or_plan is not None:
         plans.append(or_plan)
     if not plans:
@@ -287,12 +292,12 @@ def _effective_cost(plan: Plan, sort: list, want: int, matches_bound: float) -> 
 
 
 def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
-                   sort: list[tuple[str, int]]) -> Plan:
+                   sort: list[tuple[str, int]], collation: Any = None) -> Plan:
     spec = coll.indexes.resolve_hint(hint)
     if spec["name"] == "$natural":
         return CollScan(len(coll.documents), spec["key"]["$natural"])
     if spec["name"] == "_id_":
-        id_points = [p for p in _index_plans(coll, conjuncts(node), sort)
+        id_points = [p for p in _index_plans(coll, conjuncts(node), sort, collation)
                      if isinstance(p, IdLookup)]
         if id_points:
             return id_points[0]
@@ -303,7 +308,10 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
             return CollScan(len(coll.documents), 1)
         raise ServerError(238, f"hinting the geo index {spec['name']} is not supported by mim "
                                "outside $near/$nearSphere/$geoNear: geo indexes keep no entries")
-    by_path = constraints_by_path(conjuncts(node))
+    if index.collation != collation:
+        # another collation's keys cannot bound this query: the whole index is read
+        return IndexScan(index, [[FULL]], index.pattern.signs[0])
+    by_path = constraints_by_path(conjuncts(node), index.pattern.value_key)
     found = _field_intervals(index, by_path)
     fields = found[0] if found is not None else [[FULL]]
     direction = _sort_direction(index, found[0] if found else None, sort)
@@ -323,7 +331,8 @@ def _bound_key(index: Any, bound: Mapping[str, Any]) -> tuple:
     pattern = index.pattern
     key = []
     for i, value in enumerate(bound.values()):
-        field_key = hashed_key(value) if pattern.hashed[i] else sort_key(value)
+        field_key = hashed_key(value, pattern.value_key) if pattern.hashed[i] \
+            else pattern.value_key(value)
         key.append(Descending(field_key) if pattern.flipped[i] else field_key)
     return tuple(key)
 
@@ -364,16 +373,19 @@ def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
 
 def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
               hint: Any = None, min_spec: Mapping | None = None,
-              max_spec: Mapping | None = None) -> PlannedQuery | None:
-    """The plan for a ``find`` (None: no index could help, scan as usual)."""
+              max_spec: Mapping | None = None, collation: Any = None) -> PlannedQuery | None:
+    """The plan for a ``find`` (None: no index could help, scan as usual);
+    ``collation``: the query's (a parsed Collation, None for simple)."""
     if min_spec or max_spec:
         return PlannedQuery(coll, node, plan_min_max(coll, hint, min_spec, max_spec))
-    if hint is None and not coll.indexes.has_secondary() and not _uses_id_index(node, sort):
+    if hint is None and not coll.indexes.has_secondary() and (
+            collation is not None or not _uses_id_index(node, sort)):
         return None
     sort_fields = parse_sort_spec(sort) if sort else []
     if hint is not None:
-        return PlannedQuery(coll, node, plan_for_hint(coll, node, hint, sort_fields))
-    plan = choose_plan(coll, node, sort_fields, want)
+        return PlannedQuery(coll, node, plan_for_hint(coll, node, hint, sort_fields, collation))
+    plan = choose_plan(coll, node, sort_fields, want) if collation is None \
+        else choose_plan(coll, node, sort_fields, want, collation)
     if isinstance(plan, CollScan):
         return None
     return PlannedQuery(coll, node, plan)

@@ -102,7 +102,7 @@ def _run(planned: PlannedQuery | None, sort_fields: list, skip: int, limit: int)
 def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
                  filter: Mapping | None, *, projection: Mapping | None = None,
                  sort: Any = None, skip: int = 0, limit: int = 0, hint: Any = None,
-                 verbosity: str = "allPlansExecution") -> dict[str, Any]:
+                 verbosity: str = "allPlansExecution", collation: Any = None) -> dict[str, Any]:
     """The ``explain`` reply for a find, in MongoDB's shape (classic engine):
     ``queryPlanner.winningPlan`` and, unless the verbosity is
     ``queryPlanner``, ``executionStats`` from actually running the plan."""
@@ -124,9 +124,10 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         near_tree = _near_stage(coll, near)
     elif coll is not None:
         if hint is not None:
-            plan: Plan = plan_for_hint(coll, node, hint, sort_fields)
+            plan: Plan = plan_for_hint(coll, node, hint, sort_fields, collation)
         else:
-            plan = choose_plan(coll, node, sort_fields, want)
+            plan = choose_plan(coll, node, sort_fields, want) if collation is None \
+                else choose_plan(coll, node, sort_fields, want, collation)
         planned = PlannedQuery(coll, node, plan)
     with_stats = verbosity in ("executionStats", "allPlansExecution")
     n_returned = _run(planned, sort_fields, skip, limit) if with_stats else 0
@@ -170,12 +171,14 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
     if projection_stage:
         tree = {"stage": projection_stage, "transformBy": dict(projection or {}),
                 "inputStage": tree, "nReturned": produced}
+    planner_info: dict[str, Any] = {"namespace": namespace, "indexFilterSet": False,
+                                    "parsedQuery": dict(filter or {})}
+    if collation is not None:
+        planner_info["collation"] = dict(collation.spec)  # the query's, as the server shows it
     reply: dict[str, Any] = {
         "explainVersion": "1",
         "queryPlanner": {
-            "namespace": namespace,
-            "indexFilterSet": False,
-            "parsedQuery": dict(filter or {}),
+            **planner_info,
             "maxIndexedOrSolutionsReached": False,
             "maxIndexedAndSolutionsReached": False,
             "maxScansToExplodeReached": False,

@@ -17,6 +17,7 @@ from bson.regex import Regex
 from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
 from ..values.deadline import checked
+from ..values.errors import ServerError
 from ..values.order import sort_key
 from .choosing import plan_find
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
@@ -45,16 +46,19 @@ def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
     return None
 
 
-def candidates(coll: "CollectionData", node: MatchNode, hint: Any = None) \
-        -> Iterable["StoredDocument"]:
+def candidates(coll: "CollectionData", node: MatchNode, hint: Any = None,
+               collation: Any = None) -> Iterable["StoredDocument"]:
     """Documents that may match, in natural order (always re-checked by the matcher).
 
     Writes iterate this while changing the collection, so it is a list, never a
-    live view of an index or of the documents."""
+    live view of an index or of the documents.  ``collation``: the query's
+    (only indexes with the same one bound it; no ``_id`` points under one)."""
     if hint is not None or coll.indexes.has_secondary():
-        planned = plan_find(coll, node, None, 0, hint)
+        planned = plan_find(coll, node, None, 0, hint, collation=collation)
         if planned is not None:
             return _planned_candidates(planned)
+    if collation is not None:
+        return list(coll.documents.values())
     return _scan_candidates(coll, node)
 
 
@@ -89,43 +93,50 @@ def _scan_candidates(coll: "CollectionData", node: MatchNode) -> list["StoredDoc
     return list(coll.documents.values())
 
 
-def matching(coll: "CollectionData", node: MatchNode, hint: Any = None) \
-        -> Iterator["StoredDocument"]:
+def matching(coll: "CollectionData", node: MatchNode, hint: Any = None,
+             collation: Any = None) -> Iterator["StoredDocument"]:
     """The documents matching ``node``, in natural order (writes use this)."""
     matches = node.matches
-    for stored in checked(candidates(coll, node, hint)):
+    for stored in checked(candidates(coll, node, hint, collation)):
         if matches(stored.doc):
             yield stored
 
 
-def read_snapshot(coll: "CollectionData", node: MatchNode, hint: Any = None) -> Iterator[dict]:
+def read_snapshot(coll: "CollectionData", node: MatchNode, hint: Any = None,
+                  collation: Any = None) -> Iterator[dict]:
     """The documents matching ``node``, from a snapshot taken now, under the
     caller's lock; the matching itself runs as the result is consumed, after
     the lock is released, so a long count or distinct makes nobody wait.
     (A write stores a new document, never changes a stored one in place.)"""
-    docs = [stored.doc for stored in candidates(coll, node, hint)]
+    docs = [stored.doc for stored in candidates(coll, node, hint, collation)]
     matches = node.matches
     return (doc for doc in checked(docs) if matches(doc))
 
 
 def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
-         hint: Any = None) -> tuple[Iterator["StoredDocument"], bool]:
+         hint: Any = None, collation: Any = None) -> tuple[Iterator["StoredDocument"], bool]:
     """The documents matching ``node`` for a query, planned once: the matches and
     whether they already come in ``sort`` order (``want``: how many the caller
     keeps, 0 for all, so a sort-providing index can stop early)."""
-    found, presorted, _ = read_with_plan(coll, node, sort, want, hint)
+    found, presorted, _ = read_with_plan(coll, node, sort, want, hint, collation=collation)
     return found, presorted
 
 
 def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
-                   hint: Any = None, min_spec: Any = None, max_spec: Any = None) \
-        -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
+                   hint: Any = None, min_spec: Any = None, max_spec: Any = None,
+                   collation: Any = None) -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
     """:func:`read`, with ``min``/``max`` bounds on the hinted index, also giving
-    the plan that produced the documents (None: scanned without one)."""
-    planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec)
+    the plan that produced the documents (None: scanned without one);
+    ``collation``: the query's (see :func:`candidates`)."""
+    if collation is not None and (min_spec or max_spec):
+        raise ServerError(238, "min/max with a collation other than the simple collation "
+                               "is not supported by mim yet")
+    planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec, collation)
     if planned is not None:
         return checked(planned.documents()), planned.sorted, planned.plan
     matches = node.matches
+    if collation is not None:
+        return (s for s in checked(list(coll.documents.values())) if matches(s.doc)), False, None
     if _id_lookup_keys(node) is not None:
         plan: Plan | None = IdLookup([])  # the _id_ index answers the points
     else:

@@ -204,6 +204,8 @@ class DatabaseData:
         if name in self.collections:
             raise ServerError(48, f"Collection {self.name}.{name} already exists.")
         coll = CollectionData(name, self, options)
+        if options and "collation" in options:
+            self.server.default_collations = True
         self.collections[name] = coll
         listeners = self.server.listeners
         if listeners:
@@ -222,6 +224,8 @@ class DatabaseData:
     def add_view(self, view: Any) -> None:
         """Record a view (:class:`mim.engine.ops.views.ViewDefinition`): a ``create`` event."""
         self.views[view.name] = view
+        if getattr(view, "collation", None):
+            self.server.default_collations = True
         listeners = self.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("create", f"{self.name}.{view.name}", None, detail=view,
@@ -293,6 +297,9 @@ class Server:
         self.listeners: list[Listener] = []
         #: seconds between TTL monitor passes (MongoDB's ttlMonitorSleepSecs)
         self.ttl_interval = ttl_interval
+        #: some collection or view here was created with a default collation
+        #: (until then operations skip looking one up)
+        self.default_collations = False
         #: the durable data directory (None: in memory only)
         self.data_directory: Any = None
         if dbpath is not None:

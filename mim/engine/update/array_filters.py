@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..values.errors import ServerError
-from ..languages.matcher import compile_filter
+from ..languages.matcher import MatchContext, compile_filter
 from ..languages.matcher.nodes import MatchNode
 from ..values.order import type_name
 
@@ -43,8 +43,9 @@ def _top_level_name(spec: Mapping[str, Any]) -> str | None:
     return name
 
 
-def parse_array_filters(filters: Any) -> dict[str, MatchNode]:
-    """Compile ``arrayFilters`` into ``{identifier: filter}``, erroring as the server does."""
+def parse_array_filters(filters: Any, collation: Any = None) -> dict[str, MatchNode]:
+    """Compile ``arrayFilters`` into ``{identifier: filter}``, erroring as the server does
+    (strings compared by the update's ``collation``)."""
     if not filters:
         return {}
     if not isinstance(filters, list):
@@ -58,7 +59,7 @@ def parse_array_filters(filters: Any) -> dict[str, MatchNode]:
         if "$expr" in spec:
             raise _context(ServerError(224, "$expr is not allowed in this context"))
         try:
-            node = compile_filter(spec)
+            node = compile_filter(spec, MatchContext(collation=collation))
         except ServerError as exc:
             raise _context(exc) from None
         try:

@@ -10,7 +10,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from ..values.errors import ServerError
-from ..languages.matcher import compile_filter
+from ..languages.matcher import MatchContext, compile_filter
 from ..languages.matcher.registry import FIELD_OPERATORS
 from ..values.paths import get_path
 from ..values.render import render, render_document
@@ -103,7 +103,12 @@ class PushModifier(Modifier):
         return self._push([])
 
 
-def _sort_comparator(spec: Any) -> Any:
+def _key_of(collation: Any) -> Any:
+    """How values key: :func:`sort_key`, or the operation's collation's key."""
+    return sort_key if collation is None else collation.sort_key
+
+
+def _sort_comparator(spec: Any, key_of: Any = sort_key) -> Any:
     if isinstance(spec, Mapping):
         if not spec:
             raise ServerError(2, "The $sort pattern is empty when it should be a set of fields.")
@@ -125,7 +130,7 @@ def _sort_comparator(spec: Any) -> Any:
             for parts, order in fields:
                 va = get_path(a, parts) if isinstance(a, Mapping) else None
                 vb = get_path(b, parts) if isinstance(b, Mapping) else None
-                ka, kb = sort_key(va), sort_key(vb)
+                ka, kb = key_of(va), key_of(vb)
                 if ka != kb:
                     return order if ka > kb else -order
             return 0
@@ -136,13 +141,18 @@ def _sort_comparator(spec: Any) -> Any:
         if order not in (1, -1):
             raise ServerError(2, "The $sort element value must be either 1 or -1")
         sign = int(order)
+        if key_of is not sort_key:
+            def by_element(a: Any, b: Any) -> int:
+                ka, kb = key_of(a), key_of(b)
+                return sign * ((ka > kb) - (ka < kb))
+            return by_element
         return lambda a, b: sign * compare(a, b)
     raise ServerError(2, "The $sort is invalid: use 1/-1 to sort the whole element, or "
                          "{field:1/-1} to sort embedded fields")
 
 
 @update_operator("$push")
-def parse_push(arg: Any, path: str) -> Modifier:
+def parse_push(arg: Any, path: str, collation: Any = None) -> Modifier:
     if not (isinstance(arg, Mapping) and "$each" in arg):
         return PushModifier([arg], None, None, None)
     for clause in arg:
@@ -161,7 +171,7 @@ def parse_push(arg: Any, path: str) -> Modifier:
             raise ServerError(2, f"The value for $slice must be an integer value but was given "
                                  f"type: {type_name(arg['$slice'])}") from None
     if "$sort" in arg:
-        sort = _sort_comparator(arg["$sort"])
+        sort = _sort_comparator(arg["$sort"], _key_of(collation))
     if "$position" in arg:
         try:
             position = parse_integer_element("$position", arg["$position"])
@@ -178,11 +188,12 @@ def parse_push(arg: Any, path: str) -> Modifier:
 class AddToSetModifier(Modifier):
     name = "$addToSet"
 
-    def __init__(self, values: list) -> None:
+    def __init__(self, values: list, key_of: Any = sort_key) -> None:
+        self.key_of = key_of
         unique: list = []
         keys: set = set()
         for value in values:
-            key = sort_key(value)
+            key = key_of(value)
             if key not in keys:
                 keys.add(key)
                 unique.append(value)
@@ -193,8 +204,9 @@ class AddToSetModifier(Modifier):
         if not isinstance(value, list):
             raise ServerError(2, f"Cannot apply $addToSet to non-array field. Field named "
                                  f"'{loc.key}' has non-array type {type_name(value)}")
-        present = {sort_key(v) for v in value}
-        added = [copy_value(v) for v in self.values if sort_key(v) not in present]
+        key_of = self.key_of
+        present = {key_of(v) for v in value}
+        added = [copy_value(v) for v in self.values if key_of(v) not in present]
         if not added:
             return NOOP
         return value + added
@@ -204,7 +216,7 @@ class AddToSetModifier(Modifier):
 
 
 @update_operator("$addToSet")
-def parse_add_to_set(arg: Any, path: str) -> Modifier:
+def parse_add_to_set(arg: Any, path: str, collation: Any = None) -> Modifier:
     if isinstance(arg, Mapping) and arg and next(iter(arg)) == "$each":
         each = arg["$each"]
         if not isinstance(each, list):
@@ -213,8 +225,8 @@ def parse_add_to_set(arg: Any, path: str) -> Modifier:
         if len(arg) > 1:
             raise ServerError(2, f"Found unexpected fields after $each in $addToSet: "
                                  f"{render_document(arg)}")
-        return AddToSetModifier(list(each))
-    return AddToSetModifier([arg])
+        return AddToSetModifier(list(each), _key_of(collation))
+    return AddToSetModifier([arg], _key_of(collation))
 
 
 # ---------------------------------------------------------------------------
@@ -273,35 +285,37 @@ class PullModifier(Modifier):
 _WRAPPED_FIELD = "x"
 
 
-def pull_condition(arg: Any) -> Any:
+def pull_condition(arg: Any, collation: Any = None) -> Any:
     """A predicate on one array element, as ``$pull`` interprets its argument:
     a query on sub-documents, an operator condition / regex on the element, or
-    equality with a value."""
-
+    equality with a value (strings compared by ``collation``, if any)."""
+    ctx = MatchContext(collation=collation)
     if isinstance(arg, Mapping):
         first = next(iter(arg), None)
         if first is None or first not in FIELD_OPERATORS and first not in ("$regex",
                                                                            "$options"):
-            node = compile_filter(arg)
+            node = compile_filter(arg, ctx)
             return lambda element: isinstance(element, Mapping) and node.matches(element)
-        node = compile_filter({_WRAPPED_FIELD: arg})
+        node = compile_filter({_WRAPPED_FIELD: arg}, ctx)
         return lambda element: node.matches({_WRAPPED_FIELD: element})
     if isinstance(arg, (Regex, re.Pattern)):
         node = compile_filter({_WRAPPED_FIELD: arg})
         return lambda element: node.matches({_WRAPPED_FIELD: element})
-    key = sort_key(arg)
-    return lambda element: sort_key(element) == key
+    key_of = _key_of(collation)
+    key = key_of(arg)
+    return lambda element: key_of(element) == key
 
 
 @update_operator("$pull")
-def parse_pull(arg: Any, path: str) -> Modifier:
-    return PullModifier("$pull", pull_condition(arg))
+def parse_pull(arg: Any, path: str, collation: Any = None) -> Modifier:
+    return PullModifier("$pull", pull_condition(arg, collation))
 
 
 @update_operator("$pullAll")
-def parse_pull_all(arg: Any, path: str) -> Modifier:
+def parse_pull_all(arg: Any, path: str, collation: Any = None) -> Modifier:
     if not isinstance(arg, list):
         raise ServerError(2, f"$pullAll requires an array argument but was given a "
                              f"{type_name(arg)}")
-    keys = {sort_key(v) for v in arg}
-    return PullModifier("$pullAll", lambda element: sort_key(element) in keys)
+    key_of = _key_of(collation)
+    keys = {key_of(v) for v in arg}
+    return PullModifier("$pullAll", lambda element: key_of(element) in keys)

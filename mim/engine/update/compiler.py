@@ -9,6 +9,8 @@ here, before any document is read.  A list is an update pipeline
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,9 +68,17 @@ class OperatorUpdate(CompiledUpdate):
             doc.update(items)
 
 
+#: the operators that compare values, and so take the update's collation
+COLLATION_AWARE_OPERATORS = frozenset({"$push", "$addToSet", "$pull", "$pullAll", "$min",
+                                       "$max"})
+
+
 def compile_update(spec: Any, array_filters: list | None = None,
-                   variables: Mapping[str, Any] | None = None) -> CompiledUpdate:
-    """Compile an operator update (a document) or an update pipeline (a list).
+                   variables: Mapping[str, Any] | None = None,
+                   collation: Any = None) -> CompiledUpdate:
+    """Compile an operator update (a document) or an update pipeline (a list);
+    ``collation`` (a parsed Collation, None for simple) orders the strings that
+    ``arrayFilters``, ``$pull``, ``$addToSet``, ``$min``… compare.
 
     Raises :class:`~mim.engine.values.errors.ServerError` with the server's code and
     message for any invalid input.
@@ -78,10 +88,10 @@ def compile_update(spec: Any, array_filters: list | None = None,
         check_pipeline_length(spec)
         if array_filters:
             raise ServerError(9, "arrayFilters may not be specified for pipeline-style updates")
-        return compile_pipeline_update(spec, variables or {})
+        return compile_pipeline_update(spec, variables or {}, collation)
     if not isinstance(spec, Mapping):
         raise ServerError(14, "Update argument must be either an object or an array")
-    filters = parse_array_filters(array_filters)
+    filters = parse_array_filters(array_filters, collation)
     root = ObjectNode()
     found: set[str] = set()
     positional = False
@@ -94,6 +104,8 @@ def compile_update(spec: Any, array_filters: list | None = None,
             raise ServerError(9, f"Modifiers operate on fields but we found type "
                                  f"{type_name(fields)} instead. For example: {{$mod: {{<field>: "
                                  f"...}}}} not {{{operator}: {render(fields)}}}")
+        if collation is not None and operator in COLLATION_AWARE_OPERATORS:
+            parser = functools.partial(parser, collation=collation)
         for path, arg in fields.items():
             if operator == "$rename":
                 positional |= _merge(root, path, parse_rename_source(arg, path), filters, found)

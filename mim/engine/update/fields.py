@@ -133,14 +133,21 @@ class CompareModifier(Modifier):
     """``$min`` / ``$max``: replace when the argument sorts before / after the
     current value in BSON order."""
 
-    def __init__(self, name: str, value: Any) -> None:
+    def __init__(self, name: str, value: Any, collation: Any = None) -> None:
         self.name = name
         self.value = value
         self.sign = -1 if name == "$min" else 1
+        self.collated_key = None if collation is None else collation.sort_key
 
     def update_existing(self, value: Any, ctx: ApplyContext, loc: Location,
                         path: list[str]) -> Any:
-        if compare(self.value, value) == self.sign:
+        collated_key = self.collated_key
+        if collated_key is None:
+            order = compare(self.value, value)
+        else:
+            mine, theirs = collated_key(self.value), collated_key(value)
+            order = (mine > theirs) - (mine < theirs)
+        if order == self.sign:
             return copy_value(self.value)
         return NOOP
 
@@ -149,13 +156,13 @@ class CompareModifier(Modifier):
 
 
 @update_operator("$min")
-def parse_min(arg: Any, path: str) -> Modifier:
-    return CompareModifier("$min", arg)
+def parse_min(arg: Any, path: str, collation: Any = None) -> Modifier:
+    return CompareModifier("$min", arg, collation)
 
 
 @update_operator("$max")
-def parse_max(arg: Any, path: str) -> Modifier:
-    return CompareModifier("$max", arg)
+def parse_max(arg: Any, path: str, collation: Any = None) -> Modifier:
+    return CompareModifier("$max", arg, collation)
 
 
 _timestamp_counter = itertools.count(1)

@@ -69,7 +69,10 @@ def lite_parse(stages: list) -> None:
             raise ServerError(40324, f"Unrecognized pipeline stage name: '{name}'")
 
 
-def compile_pipeline_update(stages: list, variables: Mapping[str, Any]) -> PipelineUpdate:
-    """Compile an update pipeline: every stage parsed and checked before any document."""
-    run = compile_pipeline(stages, PipelineContext(variables=variables.keys(), for_update=True))
+def compile_pipeline_update(stages: list, variables: Mapping[str, Any],
+                            collation: Any = None) -> PipelineUpdate:
+    """Compile an update pipeline: every stage parsed and checked before any document
+    (expressions compare strings by ``collation``, if any)."""
+    run = compile_pipeline(stages, PipelineContext(variables=variables.keys(), for_update=True,
+                                                   collation=collation))
     return PipelineUpdate(run, variables)

@@ -18,7 +18,7 @@ import datetime
 import decimal
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson.binary import Binary
@@ -40,6 +40,7 @@ __all__ = [
     "compare",
     "values_equal",
     "sort_key",
+    "collated_sort_key",
     "array_sort_key",
     "type_name",
     "is_number",
@@ -325,6 +326,23 @@ def sort_key(value: Any) -> tuple:
     return (rank,)
 
 
+def collated_sort_key(value: Any, string_key: Callable[[str], Any]) -> tuple:
+    """:func:`sort_key` under a collation: strings (also inside documents and
+    arrays, never field names) key by ``string_key``, every other value as
+    :func:`sort_key` keys it."""
+    cls = type(value)
+    if cls is str:
+        return (RANK_STRING, string_key(value))
+    if cls is list or cls is tuple:
+        return (RANK_ARRAY, tuple(collated_sort_key(v, string_key) for v in value))
+    if cls is dict or isinstance(value, (Mapping, DBRef)):
+        items = value.as_doc().items() if isinstance(value, DBRef) else value.items()
+        return (RANK_OBJECT, tuple(
+            (canonical_rank(v), k, collated_sort_key(v, string_key)) for k, v in items
+        ))
+    return sort_key(value)
+
+
 def compare(a: Any, b: Any) -> int:
     """-1, 0 or 1 as MongoDB orders ``a`` and ``b``."""
     ka, kb = sort_key(a), sort_key(b)
@@ -338,8 +356,9 @@ def values_equal(a: Any, b: Any) -> bool:
     return sort_key(a) == sort_key(b)
 
 
-def array_sort_key(value: Any, descending: bool) -> tuple:
-    """The key ``sort()`` uses for one field value.
+def array_sort_key(value: Any, descending: bool,
+                   key_of: Callable[[Any], tuple] = sort_key) -> tuple:
+    """The key ``sort()`` uses for one field value (``key_of``: a collation's key).
 
     Arrays sort by their smallest element ascending and by their largest
     descending; an empty array sorts before null (MongoDB treats it as
@@ -348,9 +367,9 @@ def array_sort_key(value: Any, descending: bool) -> tuple:
     if isinstance(value, list):
         if not value:
             return (RANK_UNDEFINED,)
-        keys = [sort_key(v) for v in value]
+        keys = [key_of(v) for v in value]
         return max(keys) if descending else min(keys)
-    return sort_key(value)
+    return key_of(value)
 
 
 # ---------------------------------------------------------------------------

@@ -140,12 +140,17 @@ def test_invalid_database_names(client):
             client[bad]
 
 
-def test_create_collection_with_a_collation_is_refused_not_ignored(db):
-    # mim compares strings by code point only; a collection default collation it cannot
-    # honour must be refused (238) as the wire face refuses it, never stored and ignored
+def test_create_collection_with_a_collation_stores_it_resolved(db):
+    pytest.importorskip("icu", reason="the 'collation' extra (PyICU) is not installed")
+    # the collection default collation is kept with every option resolved, as
+    # listCollections shows it on the server; {locale: "simple"} is no default at all
+    db.create_collection("collated", collation={"locale": "en", "strength": 2})
+    options = {c["name"]: c["options"] for c in db.list_collections()}
+    assert options["collated"]["collation"]["strength"] == 2
+    assert options["collated"]["collation"]["caseFirst"] == "off"
     with pytest.raises(OperationFailure) as info:
-        db.create_collection("collated", collation={"locale": "en", "strength": 2})
-    assert info.value.code == 238
-    assert "collated" not in db.list_collection_names()
+        db.create_collection("bad", collation={"locale": "en", "strength": 0})
+    assert info.value.code == 9
+    assert "bad" not in db.list_collection_names()
     db.create_collection("simple", collation={"locale": "simple"})
     assert "simple" in db.list_collection_names()

@@ -19,7 +19,7 @@ from bson.int64 import Int64
 from ...values.errors import ServerError
 from ...values.order import MISSING, type_name
 from .coercion import (DECIMAL_CONTEXT, KIND_DECIMAL, KIND_DOUBLE, KIND_LONG, compare_key,
-                       double_to_decimal, expr_compare, fits_long, int_or_long, is_numeric,
+                       comparer, double_to_decimal, fits_long, int_or_long, is_numeric,
                        element_repr, element_value_repr, format_double, make_decimal, nullish,
                        numeric_kind, to_decimal, to_double, value_repr)
 from .compiler import compile_operand, parse_arguments
@@ -115,16 +115,17 @@ class AvgAccumulator(SumAccumulator):
 class MinMaxAccumulator:
     """$min / $max in BSON order, skipping null and missing (null when nothing remains)."""
 
-    __slots__ = ("sign", "value")
+    __slots__ = ("sign", "value", "compare")
 
-    def __init__(self, is_max: bool) -> None:
+    def __init__(self, is_max: bool, collation: Any = None) -> None:
         self.sign = 1 if is_max else -1
         self.value: Any = MISSING
+        self.compare = comparer(collation)
 
     def process(self, value: Any) -> None:
         if nullish(value):
             return
-        if self.value is MISSING or expr_compare(value, self.value) * self.sign > 0:
+        if self.value is MISSING or self.compare(value, self.value) * self.sign > 0:
             self.value = value
 
     def result(self) -> Any:
@@ -183,14 +184,15 @@ class PercentileAccumulator:
         return out[0] if self.single else out
 
 
-def make_accumulator(name: str):
-    """A fresh accumulator for one of this module's operator names."""
+def make_accumulator(name: str, collation: Any = None):
+    """A fresh accumulator for one of this module's operator names (``$min``/``$max``
+    order strings by ``collation``)."""
     if name == "$sum":
         return SumAccumulator()
     if name == "$avg":
         return AvgAccumulator()
     if name in ("$max", "$min"):
-        return MinMaxAccumulator(name == "$max")
+        return MinMaxAccumulator(name == "$max", collation)
     if name in ("$stdDevPop", "$stdDevSamp"):
         return StdDevAccumulator(name == "$stdDevSamp")
     raise KeyError(name)
@@ -199,12 +201,13 @@ def make_accumulator(name: str):
 @expression_operator("$sum", "$avg", "$max", "$min", "$stdDevPop", "$stdDevSamp")
 def compile_accumulator_expression(arg: Any, ctx: Any, name: str):
     args = parse_arguments(arg, ctx)
+    collation = ctx.collation
 
     if len(args) == 1:
         (single,) = args
 
         def evaluate_one(variables: dict) -> Any:
-            acc = make_accumulator(name)
+            acc = make_accumulator(name, collation)
             value = single(variables)
             if isinstance(value, list):
                 for item in value:
@@ -216,7 +219,7 @@ def compile_accumulator_expression(arg: Any, ctx: Any, name: str):
         return evaluate_one
 
     def evaluate(variables: dict) -> Any:
-        acc = make_accumulator(name)
+        acc = make_accumulator(name, collation)
         for fn in args:
             acc.process(fn(variables))
         return acc.result()

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...values.errors import ServerError
-from ...values.order import MISSING, array_sort_key, type_name
+from ...values.order import MISSING, array_sort_key, sort_key, type_name
 from ...values.limits import check_array_memory, check_range_memory
-from .coercion import (compare_key, element_repr, expr_compare, expr_equal, index_bound,
+from .coercion import (compare_key_of, element_repr, equality, expr_compare, expr_equal, index_bound,
                        is_integral, is_integral64, is_numeric, nullish, to_bool, to_double,
                        to_long, value_repr)
 from .compiler import (compile_operand, document_operator, fixed_arity, path_value, ranged_arity,
@@ -215,6 +215,7 @@ def compile_reduce(arg: Any, ctx: Any, name: str):
 @expression_operator("$in")
 def compile_in(arg: Any, ctx: Any, name: str):
     needle, haystack = fixed_arity(name, arg, ctx, 2)
+    equal = equality(ctx.collation)
 
     def evaluate(variables: dict) -> bool:
         value = needle(variables)
@@ -222,7 +223,7 @@ def compile_in(arg: Any, ctx: Any, name: str):
         if not isinstance(array, list):
             raise ServerError(40081, f"$in requires an array as a second argument, found: "
                                      f"{type_name(array)}")
-        return any(expr_equal(value, element) for element in array)
+        return any(equal(value, element) for element in array)
 
     return evaluate
 
@@ -230,6 +231,7 @@ def compile_in(arg: Any, ctx: Any, name: str):
 @expression_operator("$indexOfArray")
 def compile_index_of_array(arg: Any, ctx: Any, name: str):
     args = ranged_arity(name, arg, ctx, 2, 4)
+    equal = equality(ctx.collation)
 
     def evaluate(variables: dict) -> Any:
         array = args[0](variables)
@@ -245,7 +247,7 @@ def compile_index_of_array(arg: Any, ctx: Any, name: str):
             end = min(end, index_bound(args[3](variables), name, "ending index"))
         target = args[1](variables)
         for i in range(start, end):
-            if expr_equal(array[i], target):
+            if equal(array[i], target):
                 return i
         return -1
 
@@ -436,22 +438,19 @@ def compile_slice(arg: Any, ctx: Any, name: str):
     return evaluate
 
 
-def sort_pattern_key(pattern: Any):
-    """A key function ordering values by a $sortArray / $push-$sort pattern."""
+def sort_pattern_key(pattern: Any, collation: Any = None):
+    """A key function ordering values by a $sortArray / $top… pattern (strings
+    by ``collation``, if any)."""
     if not isinstance(pattern, Mapping):
-        descending = pattern == -1
-
-        def whole(value: Any) -> Any:
-            return compare_key(value)
-
-        return whole, descending
+        return compare_key_of(collation), pattern == -1
     fields = [(tuple(field.split(".")), direction == -1) for field, direction in pattern.items()]
+    key_of = sort_key if collation is None else collation.sort_key
 
     def compare(a: Any, b: Any) -> int:
         for parts, desc in fields:
             va = path_value(a, parts) if isinstance(a, Mapping) else MISSING
             vb = path_value(b, parts) if isinstance(b, Mapping) else MISSING
-            ka, kb = array_sort_key(va, desc), array_sort_key(vb, desc)
+            ka, kb = array_sort_key(va, desc, key_of), array_sort_key(vb, desc, key_of)
             if ka != kb:
                 c = -1 if ka < kb else 1
                 return -c if desc else c
@@ -496,7 +495,7 @@ def compile_sort_array(arg: Any, ctx: Any, name: str):
     if sort_by is MISSING:
         raise ServerError(2942503, "$sortArray requires 'sortBy' to be specified")
     key, descending = sort_pattern_key(sort_by if isinstance(sort_by, Mapping)
-                                       else int(to_double(sort_by)))
+                                       else int(to_double(sort_by)), ctx.collation)
 
     def evaluate(variables: dict) -> Any:
         value = input_fn(variables)
@@ -609,6 +608,7 @@ def parse_n_spec(name: str, arg: Any, ctx: Any):
 @expression_operator("$firstN", "$lastN", "$maxN", "$minN")
 def compile_n_operator(arg: Any, ctx: Any, name: str):
     n_fn, input_fn = parse_n_spec(name, arg, ctx)
+    value_key = compare_key_of(ctx.collation)
 
     def evaluate(variables: dict) -> Any:
         n = check_n(n_fn(variables), name)
@@ -620,7 +620,7 @@ def compile_n_operator(arg: Any, ctx: Any, name: str):
         if name == "$lastN":
             return array[-n:] if n < len(array) else list(array)
         values = [v for v in array if not nullish(v)]
-        values.sort(key=compare_key, reverse=(name == "$maxN"))
+        values.sort(key=value_key, reverse=(name == "$maxN"))
         return values[:n]
 
     return evaluate

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson.binary import Binary
@@ -76,6 +76,36 @@ def expr_compare(a: Any, b: Any) -> int:
             return (a > b) - (a < b)
         ka, kb = sort_key(a), sort_key(b)
     return (ka > kb) - (ka < kb)
+
+
+def compare_key_of(collation: Any) -> Callable[[Any], tuple]:
+    """:func:`compare_key`, or its equivalent keying strings by ``collation``."""
+    if collation is None:
+        return compare_key
+    collated_key = collation.sort_key
+    return lambda value: _MISSING_KEY if value is MISSING else collated_key(value)
+
+
+def comparer(collation: Any) -> Callable[[Any, Any], int]:
+    """:func:`expr_compare`, or its equivalent comparing strings by ``collation``."""
+    if collation is None:
+        return expr_compare
+    collated_key = collation.sort_key
+
+    def collated_compare(a: Any, b: Any) -> int:
+        ka = _MISSING_KEY if a is MISSING else collated_key(a)
+        kb = _MISSING_KEY if b is MISSING else collated_key(b)
+        return (ka > kb) - (ka < kb)
+
+    return collated_compare
+
+
+def equality(collation: Any) -> Callable[[Any, Any], bool]:
+    """:func:`expr_equal`, or its equivalent comparing strings by ``collation``."""
+    if collation is None:
+        return expr_equal
+    compare = comparer(collation)
+    return lambda a, b: compare(a, b) == 0 and (a is MISSING) == (b is MISSING)
 
 
 def expr_equal(a: Any, b: Any) -> bool:

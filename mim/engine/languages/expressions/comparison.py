@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .coercion import expr_compare
+from .coercion import comparer
 from .compiler import fixed_arity
 from .registry import expression_operator
 
@@ -25,11 +25,13 @@ _TRUTH = {
 @expression_operator("$cmp")
 def compile_cmp(arg: Any, ctx: Any, name: str):
     lhs, rhs = fixed_arity(name, arg, ctx, 2)
-    return lambda variables: expr_compare(lhs(variables), rhs(variables))
+    compare = comparer(ctx.collation)
+    return lambda variables: compare(lhs(variables), rhs(variables))
 
 
 @expression_operator("$eq", "$ne", "$gt", "$gte", "$lt", "$lte")
 def compile_comparison(arg: Any, ctx: Any, name: str):
     lhs, rhs = fixed_arity(name, arg, ctx, 2)
     truth = _TRUTH[name]
-    return lambda variables: truth[expr_compare(lhs(variables), rhs(variables)) + 1]
+    compare = comparer(ctx.collation)
+    return lambda variables: truth[compare(lhs(variables), rhs(variables)) + 1]

@@ -16,10 +16,16 @@ from .compiler import fixed_arity, parse_arguments
 from .registry import expression_operator
 
 
-def _unique_sorted(values) -> list:
+def element_key(ctx: Any):
+    """How set operators key elements: by the collation of the operation, if any."""
+    collation = getattr(ctx, "collation", None)
+    return sort_key if collation is None else collation.sort_key
+
+
+def _unique_sorted(values, key=sort_key) -> list:
     seen: dict = {}
     for value in values:
-        seen.setdefault(sort_key(value), value)
+        seen.setdefault(key(value), value)
     return [seen[k] for k in sorted(seen)]
 
 
@@ -43,6 +49,7 @@ def compile_all_any(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$setDifference")
 def compile_set_difference(arg: Any, ctx: Any, name: str):
+    key = element_key(ctx)
     lhs_fn, rhs_fn = fixed_arity(name, arg, ctx, 2)
 
     def evaluate(variables: dict) -> Any:
@@ -55,12 +62,12 @@ def compile_set_difference(arg: Any, ctx: Any, name: str):
         if not isinstance(rhs, list):
             raise ServerError(17049, "both operands of $setDifference must be arrays. Second "
                                      f"argument is of type: {type_name(rhs)}")
-        seen = {sort_key(v) for v in rhs}
+        seen = {key(v) for v in rhs}
         out = []
         for value in lhs:
-            key = sort_key(value)
-            if key not in seen:
-                seen.add(key)
+            value_key = key(value)
+            if value_key not in seen:
+                seen.add(value_key)
                 out.append(value)
         return out
 
@@ -69,6 +76,7 @@ def compile_set_difference(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$setEquals")
 def compile_set_equals(arg: Any, ctx: Any, name: str):
+    key = element_key(ctx)
     args = parse_arguments(arg, ctx)
     if len(args) < 2:
         raise ServerError(17045, f"$setEquals needs at least two arguments had: {len(args)}")
@@ -81,7 +89,7 @@ def compile_set_equals(arg: Any, ctx: Any, name: str):
             if not isinstance(value, list):
                 raise ServerError(17044, f"All operands of $setEquals must be arrays. {i + 1}"
                                          f"-th argument is of type: {type_name(value)}")
-            keys = {sort_key(v) for v in value}
+            keys = {key(v) for v in value}
             if first is None:
                 first = keys
             elif keys != first:
@@ -93,6 +101,7 @@ def compile_set_equals(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$setIntersection")
 def compile_set_intersection(arg: Any, ctx: Any, name: str):
+    key = element_key(ctx)
     args = parse_arguments(arg, ctx)
 
     def evaluate(variables: dict) -> Any:
@@ -104,7 +113,7 @@ def compile_set_intersection(arg: Any, ctx: Any, name: str):
             if not isinstance(value, list):
                 raise ServerError(17047, "All operands of $setIntersection must be arrays. One "
                                          f"argument is of type: {type_name(value)}")
-            entries = {sort_key(v): v for v in reversed(value)}
+            entries = {key(v): v for v in reversed(value)}
             if current is None:
                 current = entries
             else:
@@ -118,6 +127,7 @@ def compile_set_intersection(arg: Any, ctx: Any, name: str):
 
 @expression_operator("$setIsSubset")
 def compile_set_is_subset(arg: Any, ctx: Any, name: str):
+    key = element_key(ctx)
     lhs_fn, rhs_fn = fixed_arity(name, arg, ctx, 2)
 
     def evaluate(variables: dict) -> bool:
@@ -128,14 +138,15 @@ def compile_set_is_subset(arg: Any, ctx: Any, name: str):
         if not isinstance(rhs, list):
             raise ServerError(17042, "both operands of $setIsSubset must be arrays. Second "
                                      f"argument is of type: {type_name(rhs)}")
-        keys = {sort_key(v) for v in rhs}
-        return all(sort_key(v) in keys for v in lhs)
+        keys = {key(v) for v in rhs}
+        return all(key(v) in keys for v in lhs)
 
     return evaluate
 
 
 @expression_operator("$setUnion")
 def compile_set_union(arg: Any, ctx: Any, name: str):
+    key = element_key(ctx)
     args = parse_arguments(arg, ctx)
 
     def evaluate(variables: dict) -> Any:
@@ -148,6 +159,6 @@ def compile_set_union(arg: Any, ctx: Any, name: str):
                 raise ServerError(17043, "All operands of $setUnion must be arrays. One "
                                          f"argument is of type: {type_name(value)}")
             values.extend(value)
-        return _unique_sorted(values)
+        return _unique_sorted(values, key)
 
     return evaluate

@@ -90,5 +90,5 @@ def compile_all(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
         elif is_operator_document(item):
             raise bad_value("no $ expressions in $all")
         else:
-            nodes.append(LeafNode(path, "$eq", item, equality_predicate(item)))
+            nodes.append(LeafNode(path, "$eq", item, equality_predicate(item, ctx.collation)))
     return AndNode(nodes)

@@ -43,10 +43,15 @@ def is_nan(value: Any) -> bool:
     return False
 
 
-def equality_predicate(arg: Any) -> Callable[[Any], bool]:
-    """A predicate for MongoDB equality with ``arg`` on one candidate value."""
+def equality_predicate(arg: Any, collation: Any = None) -> Callable[[Any], bool]:
+    """A predicate for MongoDB equality with ``arg`` on one candidate value
+    (strings compared by ``collation`` when there is one)."""
     if arg is None:
         return lambda v: v is None or v is MISSING
+    if collation is not None:
+        collated_key = collation.sort_key
+        expected = collated_key(arg)
+        return lambda v: collated_key(v) == expected
     arg_type = type(arg)
     if arg_type is str:
         return lambda v: v == arg and type(v) is str
@@ -63,14 +68,17 @@ def equality_predicate(arg: Any) -> Callable[[Any], bool]:
     return lambda v: sort_key(v) == key
 
 
-def comparison_predicate(op: str, arg: Any) -> Callable[[Any], bool]:
-    """A predicate for ``$gt``/``$gte``/``$lt``/``$lte`` on one candidate value."""
+def comparison_predicate(op: str, arg: Any, collation: Any = None) -> Callable[[Any], bool]:
+    """A predicate for ``$gt``/``$gte``/``$lt``/``$lte`` on one candidate value
+    (strings, also inside documents and arrays, ordered by ``collation``)."""
     compare = _COMPARATORS[op]
     inclusive = op in ("$gte", "$lte")
     if arg is None:
         return equality_predicate(None) if inclusive else (lambda v: False)
     if is_nan(arg):
         return (lambda v: is_nan(v)) if inclusive else (lambda v: False)
+    if collation is not None:
+        return _collated_comparison(compare, arg, collation.sort_key)
     key = sort_key(arg)
     if isinstance(arg, (MinKey, MaxKey)):
         return lambda v: v is not MISSING and compare(sort_key(v), key)
@@ -100,23 +108,42 @@ def comparison_predicate(op: str, arg: Any) -> Callable[[Any], bool]:
     return compare_generic
 
 
+def _collated_comparison(compare: Callable[[Any, Any], bool], arg: Any,
+                         collated_key: Callable[[Any], tuple]) -> Callable[[Any], bool]:
+    """``$gt``… under a collation: same type bracketing, strings by the collation."""
+    key = collated_key(arg)
+    if isinstance(arg, (MinKey, MaxKey)):
+        return lambda v: v is not MISSING and compare(collated_key(v), key)
+    rank = canonical_rank(arg)
+
+    def compare_collated(v: Any) -> bool:
+        if v is MISSING or canonical_rank(v) != rank:
+            return False
+        kv = collated_key(v)
+        if rank == RANK_NUMBER and kv == _NAN_KEY:
+            return False
+        return compare(kv, key)
+
+    return compare_collated
+
+
 @field_operator("$eq")
 def compile_eq(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
-    return LeafNode(path, "$eq", arg, equality_predicate(arg))
+    return LeafNode(path, "$eq", arg, equality_predicate(arg, ctx.collation))
 
 
 @field_operator("$ne")
 def compile_ne(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if isinstance(arg, (Regex, re.Pattern)):
         raise bad_value("Can't have regex as arg to $ne.")
-    return NotNode(LeafNode(path, "$eq", arg, equality_predicate(arg)), "$ne")
+    return NotNode(LeafNode(path, "$eq", arg, equality_predicate(arg, ctx.collation)), "$ne")
 
 
 def _make_comparison_compiler(op: str) -> Callable[..., MatchNode]:
     def compile_op(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
         if isinstance(arg, (Regex, re.Pattern)):
             raise bad_value(f"Can't have RegEx as arg to predicate over field '{path}'.")
-        return LeafNode(path, op, arg, comparison_predicate(op, arg))
+        return LeafNode(path, op, arg, comparison_predicate(op, arg, ctx.collation))
     compile_op.__name__ = f"compile_{op[1:]}"
     return compile_op
 
@@ -125,8 +152,12 @@ for _op in _COMPARATORS:
     field_operator(_op)(_make_comparison_compiler(_op))
 
 
-def in_predicate(values: list[Any], name: str = "$in") -> Callable[[Any], bool]:
-    """Membership in a list of values and regexes (``$in`` semantics)."""
+def in_predicate(values: list[Any], name: str = "$in",
+                 collation: Any = None) -> Callable[[Any], bool]:
+    """Membership in a list of values and regexes (``$in`` semantics); with a
+    ``collation``, values compare by it (regexes never do, as on the server)."""
+    if collation is not None:
+        return _collated_in(values, collation.sort_key)
     keys: set = set()
     strings: set[str] = set()
     regexes: list[Callable[[Any], bool]] = []
@@ -160,15 +191,31 @@ def in_predicate(values: list[Any], name: str = "$in") -> Callable[[Any], bool]:
     return is_member_or_matches
 
 
+def _collated_in(values: list[Any], collated_key: Callable[[Any], tuple]) -> Callable[[Any], bool]:
+    keys: set = set()
+    regexes: list[Callable[[Any], bool]] = []
+    for value in values:
+        if isinstance(value, (Regex, re.Pattern)):
+            regexes.append(regex_predicate(value, None))
+            continue
+        if isinstance(value, Mapping) and value and next(iter(value)).startswith("$") \
+                and next(iter(value)) not in ("$ref", "$id", "$db"):
+            raise bad_value("cannot nest $ under $in")
+        keys.add(collated_key(value))
+    frozen = frozenset(keys)
+    return lambda v: collated_key(v) in frozen or any(r(v) for r in regexes)
+
+
 @field_operator("$in")
 def compile_in(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if not isinstance(arg, list):
         raise bad_value("$in needs an array")
-    return LeafNode(path, "$in", arg, in_predicate(arg))
+    return LeafNode(path, "$in", arg, in_predicate(arg, collation=ctx.collation))
 
 
 @field_operator("$nin")
 def compile_nin(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if not isinstance(arg, list):
         raise bad_value("$nin needs an array")
-    return NotNode(LeafNode(path, "$in", arg, in_predicate(arg, "$nin")), "$nin")
+    return NotNode(LeafNode(path, "$in", arg, in_predicate(arg, "$nin", ctx.collation)),
+                   "$nin")

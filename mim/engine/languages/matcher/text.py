@@ -127,12 +127,13 @@ def find_text_node(root: MatchNode | None) -> TextNode | None:
 
 def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
                               collection_data: Any, namespace: str,
-                              near_allowed: bool = True) -> MatchNode:
+                              near_allowed: bool = True, collation: Any = None) -> MatchNode:
     """A query filter compiled against a collection: ``$text`` finds its text index
     and ``$near`` its geo index through ``collection_data()``; both are checked
-    for placement.  ``near_allowed=False``: ``$near`` is refused (count_documents)."""
+    for placement.  ``near_allowed=False``: ``$near`` is refused (count_documents).
+    Strings compare by ``collation`` (None: binary)."""
     ctx = MatchContext(
-        variables=dict(variables or {}),
+        variables=dict(variables or {}), collation=collation,
         text_index=lambda: text_index_spec(collection_data()),
         geo_indexes=(lambda: geo_index_specs(collection_data())) if near_allowed else None,
         namespace=namespace)
