@@ -62,13 +62,16 @@ _RAW_OPTIONS = CodecOptions(document_class=RawBSONDocument,
 _INDEX_FIELDS_DROPPED = ("ns",)
 
 
-class _Progress:
-    """A tqdm bar when stderr is a terminal and tqdm is installed, else nothing."""
+class Progress:
+    """A tqdm bar when stderr is a terminal and tqdm is installed, else nothing
+    (``enabled``: force it on or off)."""
 
-    def __init__(self, total: int | None, description: str, enabled: bool | None) -> None:
+    def __init__(self, total: int | None, description: str, enabled: bool | None = None,
+                 unit: str = "doc") -> None:
         show = sys.stderr.isatty() if enabled is None else enabled
-        self._bar = (_tqdm(total=total, desc=description, unit="doc", file=sys.stderr,
-                           leave=False) if show and _tqdm is not None else None)
+        self._bar = (_tqdm(total=total, desc=description, unit=unit, file=sys.stderr,
+                           leave=False, unit_scale=unit == "B")
+                     if show and _tqdm is not None else None)
 
     def update(self, count: int) -> None:
         if self._bar is not None:
@@ -202,7 +205,7 @@ def _sources(source: Any, db: str | None, collection: str | None,
 def _batches(item: _Source, progress: bool | None) -> Iterator[bytes]:
     """The collection's BSON, batch by batch, advancing a progress bar."""
     coll = item.database[item.info["name"]]
-    bar = _Progress(coll.estimated_document_count(), item.namespace, progress)
+    bar = Progress(coll.estimated_document_count(), item.namespace, progress)
     try:
         yield from _counted(coll.find_raw_batches(), bar)
     finally:
@@ -391,7 +394,7 @@ def _restore_collection(database: Any, name: str, metadata: dict,
                                   for spec in indexes])
     coll = database[name]
     failures = 0
-    bar = _Progress(len(documents), namespace, progress)
+    bar = Progress(len(documents), namespace, progress)
     try:
         for start in range(0, len(documents), _INSERT_BATCH):
             batch = [RawBSONDocument(raw, codec_options=_RAW_OPTIONS)

@@ -199,9 +199,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _serve(args)
 
 
+def _byte_progress(total: int, description: str) -> tools.Progress:
+    """Progress bars (tqdm, when stderr is a terminal) for journal replay and compaction."""
+    return tools.Progress(total, description, unit="B" if description.startswith("replay")
+                          else "record")
+
+
 def _compact(args: argparse.Namespace) -> int:
     try:
-        engine = Server(dbpath=args.dbpath)
+        engine = Server(dbpath=args.dbpath, progress=_byte_progress)
     except (DataDirectoryLocked, CorruptDataFile, OSError) as exc:
         print(f"mim compact: Failed: {exc}", file=sys.stderr)
         return 1
@@ -266,7 +272,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     try:
         engine = Server((args.host, args.port), dbpath=args.dbpath,
-                        commit_interval_ms=args.journal_commit_interval)
+                        commit_interval_ms=args.journal_commit_interval,
+                        progress=_byte_progress)
     except (DataDirectoryLocked, CorruptDataFile, OSError) as exc:
         log.error("cannot open the data directory: %s", exc)
         return 1

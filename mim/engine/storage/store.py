@@ -264,7 +264,8 @@ def install_ttl_pass(expire: "Callable[[Server, Any], int]") -> None:
     _ttl_pass = expire
 
 
-def _no_data_directory(server: "Server", path: str, commit_interval_ms: int | None) -> Any:
+def _no_data_directory(server: "Server", path: str, commit_interval_ms: int | None,
+                       progress: Any = None) -> Any:
     raise RuntimeError("durable data directories need mim.engine.ops.durable")
 
 
@@ -284,12 +285,13 @@ class Server:
     With ``dbpath`` the data outlives the process: the server recovers from the
     directory's snapshot and journal and journals every write there (see
     :mod:`mim.engine.ops.durable`); ``commit_interval_ms`` trades the ``fsync``
-    before every reply for a group commit every N ms.  :meth:`close` releases
-    the directory."""
+    before every reply for a group commit every N ms; ``progress(total, what)``
+    makes a progress bar (``update(n)``, ``close()``) for the journal replay and
+    compactions.  :meth:`close` releases the directory."""
 
     def __init__(self, address: tuple[str, int] | None = None,
                  ttl_interval: float = 60.0, *, dbpath: str | None = None,
-                 commit_interval_ms: int | None = None) -> None:
+                 commit_interval_ms: int | None = None, progress: Any = None) -> None:
         self.address = address
         self.lock = threading.RLock()
         self.databases: dict[str, DatabaseData] = {}
@@ -303,7 +305,8 @@ class Server:
         #: the durable data directory (None: in memory only)
         self.data_directory: Any = None
         if dbpath is not None:
-            self.data_directory = _open_data_directory(self, dbpath, commit_interval_ms)
+            self.data_directory = _open_data_directory(self, dbpath, commit_interval_ms,
+                                                       progress=progress)
         elif commit_interval_ms is not None:
             raise ValueError("commit_interval_ms needs a dbpath")
 

@@ -381,3 +381,39 @@ def test_users_live_in_admin_system_users_and_survive_a_restart(data_dir):
         assert names == ["ada", "bob"]
     finally:
         again.close()
+
+
+class _RecordingBar:
+    def __init__(self, log, total, description):
+        self.log, self.total, self.description, self.done = log, total, description, 0
+        log.append(self)
+
+    def update(self, count):
+        self.done += count
+
+    def close(self):
+        self.closed = True
+
+
+def test_replay_and_compaction_report_progress(data_dir):
+    bars: list = []
+
+    def progress(total, description):
+        return _RecordingBar(bars, total, description)
+
+    server = _reopen(data_dir)
+    _client(server).db.c.insert_many([{"_id": i} for i in range(50)])
+    server.close()
+    again = mim.Server(dbpath=str(data_dir), progress=progress)
+    try:
+        replay = [b for b in bars if b.description.startswith("replaying journal.")]
+        # the bar counts the journal's bytes: all its frames' payloads were read
+        journal_size = os.path.getsize(_journal(data_dir))
+        assert replay[0].total == journal_size
+        assert 0 < replay[0].done < journal_size
+        assert all(getattr(b, "closed", False) for b in replay)
+        again.data_directory.compact()
+        compaction = [b for b in bars if b.description.startswith("compacting")]
+        assert compaction[0].total == compaction[0].done == 51  # create + 50 documents
+    finally:
+        again.close()

@@ -33,7 +33,8 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ...storage.changes import ChangeEvent
 from ...storage.store import Server, install_data_directory
@@ -61,7 +62,8 @@ class DataDirectory:
     """One server's data directory: recovery at open, journaling while open."""
 
     def __init__(self, server: Server, path: str, commit_interval_ms: int | None = None,
-                 compact_bytes: int = DEFAULT_COMPACT_BYTES) -> None:
+                 compact_bytes: int = DEFAULT_COMPACT_BYTES,
+                 progress: Callable[[int, str], Any] | None = None) -> None:
         if commit_interval_ms is not None and not 1 <= commit_interval_ms <= 500:
             # mongod's journalCommitInterval range
             raise ValueError(f"commit_interval_ms must be between 1 and 500, "
@@ -70,6 +72,8 @@ class DataDirectory:
         self.path = os.path.abspath(path)
         self.commit_interval_ms = commit_interval_ms
         self.compact_bytes = compact_bytes
+        #: ``progress(total, description)``: a bar with ``update(n)``/``close()``, or None
+        self.progress = progress
         self.generation = 0
         #: encoded records waiting for the next commit (appended under the server lock)
         self._pending: list[bytes] = []
@@ -163,9 +167,17 @@ class DataDirectory:
                 os.unlink(path)
 
     def _replay(self, path: str, repair: bool) -> None:
-        for payload in read_frames(path, repair=repair):
-            for record in decode_records(payload):
-                apply_record(self.server, record)
+        bar = self._bar(os.path.getsize(path), f"replaying {os.path.basename(path)}")
+        try:
+            for payload in read_frames(path, repair=repair):
+                for record in decode_records(payload):
+                    apply_record(self.server, record)
+                bar.update(len(payload))
+        finally:
+            bar.close()
+
+    def _bar(self, total: int, description: str) -> Any:
+        return self.progress(total, description) if self.progress else _NO_BAR
 
     def _start_journal(self, generation: int) -> None:
         path = os.path.join(self.path, f"journal.{generation}")
@@ -241,12 +253,17 @@ class DataDirectory:
             self._start_journal(old_generation + 1)
         snapshot = os.path.join(self.path, f"snapshot.{self.generation}")
         temporary = snapshot + ".tmp"
-        with open(temporary, "wb") as handle:
-            write_header(handle)
-            for chunk in _chunks(records):
-                handle.write(encode_frame(chunk))
-            handle.flush()
-            os.fsync(handle.fileno())
+        bar = self._bar(len(records), f"compacting {self.path}")
+        try:
+            with open(temporary, "wb") as handle:
+                write_header(handle)
+                for count, chunk in _chunks(records):
+                    handle.write(encode_frame(chunk))
+                    bar.update(count)
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            bar.close()
         os.replace(temporary, snapshot)
         _fsync_directory(self.path)
         for kind in ("snapshot", "journal"):
@@ -285,8 +302,9 @@ def _server_records(server: Server) -> list[dict]:
     return records
 
 
-def _chunks(records: list[dict], size: int = 4 * 1024 * 1024) -> Iterator[bytes]:
-    """Frames of about ``size`` bytes (a snapshot frame need not be atomic)."""
+def _chunks(records: list[dict], size: int = 4 * 1024 * 1024) -> Iterator[tuple[int, bytes]]:
+    """``(records, frame)`` pairs of about ``size`` bytes (a snapshot frame need
+    not be atomic)."""
     chunk: list[bytes] = []
     length = 0
     for record in records:
@@ -294,10 +312,23 @@ def _chunks(records: list[dict], size: int = 4 * 1024 * 1024) -> Iterator[bytes]
         chunk.append(encoded)
         length += len(encoded)
         if length >= size:
-            yield b"".join(chunk)
+            yield len(chunk), b"".join(chunk)
             chunk, length = [], 0
     if chunk:
-        yield b"".join(chunk)
+        yield len(chunk), b"".join(chunk)
+
+
+class _NoBar:
+    """The progress bar of a directory opened without one."""
+
+    def update(self, count: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+_NO_BAR = _NoBar()
 
 
 def _fsync_directory(path: str) -> None:
@@ -309,9 +340,10 @@ def _fsync_directory(path: str) -> None:
 
 
 def open_data_directory(server: Server, path: str, commit_interval_ms: int | None = None,
-                        compact_bytes: int = DEFAULT_COMPACT_BYTES) -> DataDirectory:
+                        compact_bytes: int = DEFAULT_COMPACT_BYTES,
+                        progress: Callable[[int, str], Any] | None = None) -> DataDirectory:
     """Recover ``server`` from ``path`` and journal its writes there from now on."""
-    return DataDirectory(server, path, commit_interval_ms, compact_bytes).open()
+    return DataDirectory(server, path, commit_interval_ms, compact_bytes, progress).open()
 
 
 install_data_directory(open_data_directory)
