@@ -120,6 +120,9 @@ for _names, _fn in (
         # fail_point_cmd.cpp: "No auth needed because it only works when enabled via
         # command line" (enableTestCommands)
         (("configureFailPoint", "waitForFailPoint"), _nothing),
+        # the Stable API test commands check no privilege either (test-only commands)
+        (("testVersion1", "testVersion2", "testDeprecation", "testDeprecationInVersion2",
+          "testRemoval"), _nothing),
 ):
     for _name in _names:
         PRIVILEGE_RULES[_name] = _fn
