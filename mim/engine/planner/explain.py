@@ -9,9 +9,12 @@ The reply has the classic engine's shape (``queryPlanner.winningPlan`` with
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from bson.regex import Regex
 
 from ..languages.matcher import LeafNode, MatchNode
 from ..languages.sorting import TEXT_SCORE, parse_sort_spec
@@ -85,6 +88,54 @@ def _projection_stage(projection: Mapping | None) -> str | None:
         if "." in key or key.startswith("$") or isinstance(value, (Mapping, list, str)):
             return "PROJECTION_DEFAULT"
     return "PROJECTION_SIMPLE"
+
+
+#: operators whose index bounds are exact for scalar arguments (no FETCH filter needed)
+_EXACT_OPERATORS = frozenset({"$eq", "$lt", "$lte", "$gt", "$gte", "$in"})
+
+
+def _covered(plan: Plan, node: MatchNode, projection: Mapping | None,
+             sort_fields: list) -> bool:
+    """Whether an index scan answers the query without the documents: an inclusion
+    projection of the index's own fields (``_id`` excluded unless indexed), a
+    filter of exact bounds on those fields, a sort on them, no multikey index."""
+    if not isinstance(plan, IndexScan) or not projection or plan.index.multikey \
+            or plan.index.partial is not None or plan.index.sparse \
+            or "collation" in plan.index.spec:
+        return False  # keys that are not the values (collation), or not every document
+    fields = set(plan.index.pattern.paths)
+    wanted = set()
+    for key, value in projection.items():
+        if isinstance(value, (Mapping, list, str)) or key.startswith("$"):
+            return False
+        if key == "_id" and not value:
+            continue
+        if not value:
+            return False  # an exclusion projection needs the whole document
+        wanted.add(key)
+    if "_id" not in projection:
+        wanted.add("_id")
+    if not wanted or not wanted <= fields:
+        return False
+    for leaf in conjuncts(node):
+        if not isinstance(leaf, LeafNode) or leaf.path not in fields \
+                or leaf.operator not in _EXACT_OPERATORS:
+            return False
+        arguments = leaf.argument if leaf.operator == "$in" else [leaf.argument]
+        if not isinstance(arguments, list) or any(
+                value is None or isinstance(value, (list, Mapping, Regex, re.Pattern))
+                for value in arguments):
+            return False
+    return all(path in fields for path, _ in sort_fields)
+
+
+def _without_fetch(tree: dict[str, Any]) -> dict[str, Any]:
+    """The plan tree with its FETCH stage replaced by that stage's input."""
+    if tree.get("stage") == "FETCH":
+        return tree["inputStage"]
+    if "inputStage" in tree:
+        return {**tree, "inputStage": _without_fetch(tree["inputStage"])}
+    return tree
 
 
 def _run(planned: PlannedQuery | None, sort_fields: list, skip: int, limit: int) -> int:
@@ -168,6 +219,12 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
             tree = {"stage": "LIMIT", "limitAmount": limit, "inputStage": tree,
                     "nReturned": produced}
     projection_stage = _projection_stage(projection)
+    covered = bool(projection_stage) and planned is not None and \
+        _covered(planned.plan, node, projection, sort_fields)
+    if covered:
+        # the index holds every field asked for: no FETCH (as the server's covered plans)
+        tree = _without_fetch(tree)
+        projection_stage = "PROJECTION_COVERED"
     if projection_stage:
         tree = {"stage": projection_stage, "transformBy": dict(projection or {}),
                 "inputStage": tree, "nReturned": produced}
@@ -193,7 +250,7 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
             "nReturned": n_returned,
             "executionTimeMillis": elapsed,
             "totalKeysExamined": _total(plan_or_none, "keys_examined"),
-            "totalDocsExamined": _total(plan_or_none, "docs_examined"),
+            "totalDocsExamined": 0 if covered else _total(plan_or_none, "docs_examined"),
             "executionStages": tree,
         }
         if verbosity == "allPlansExecution":
