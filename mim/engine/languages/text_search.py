@@ -51,7 +51,9 @@ TEXT_LANGUAGES: dict[str, str] = {
 _SNOWBALL = {language: language for language in set(TEXT_LANGUAGES.values())
              if language != "none"}
 #: languages whose stop-word list mim carries (stop_words/<language>.txt)
-_STOP_WORD_LANGUAGES = frozenset({"english", "french", "german", "russian", "spanish"})
+_STOP_WORD_LANGUAGES = frozenset({"danish", "dutch", "english", "finnish", "french", "german",
+                                  "hungarian", "italian", "norwegian", "portuguese", "russian",
+                                  "spanish", "swedish", "turkish"})
 #: ASCII delimiters: white space and every ASCII punctuation/symbol but ``_``
 _ASCII_DELIMITERS = frozenset(" \t\n\r\v\f!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~")
 _QUERY_WHITESPACE = frozenset(" \t\n\r\v\f")

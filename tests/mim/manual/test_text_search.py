@@ -230,3 +230,20 @@ def test_explain_scored_text_query_uses_text_or(articles):
                                           "negatedPhrases": []}
     assert winning["inputStage"]["stage"] == "TEXT_OR"
     assert [s["stage"] for s in winning["inputStage"]["inputStages"]] == ["IXSCAN"] * 4
+
+
+@pytest.mark.parametrize("language, stop_word, text, search", [
+    # stop words from MongoDB's src/mongo/db/fts/stop_words_<language>.txt
+    ("portuguese", "uma", "As casas são muito bonitas", "casa"),
+    ("italian", "della", "Le case della città", "casa"),
+    ("dutch", "zijn", "De huizen zijn groot", "huis"),
+    ("swedish", "och", "Husen och trädgårdarna", "trädgård"),
+])
+def test_more_languages_have_their_stop_words_and_stemming(db, language, stop_word, text,
+                                                           search):
+    coll = db[f"text_{language}"]
+    coll.create_index([("body", "text")], default_language=language)
+    coll.insert_one({"_id": 1, "body": f"{text} {stop_word}"})
+    # a stop word alone matches nothing; a word matches its inflected forms (Snowball)
+    assert list(coll.find({"$text": {"$search": stop_word}})) == []
+    assert [d["_id"] for d in coll.find({"$text": {"$search": search}})] == [1]
