@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import matching, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import let_go, matching, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -118,15 +118,18 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         sort_key_fn = near_sort_key(near, sort_key_fn)
         sort = None
     limit = abs(limit)
-    with server.lock:
+    lock = server.lock
+    lock.acquire()
+    held = [lock]
+    try:
         collection = server.get_collection(db, coll)
         if collection is None:
-            if hint is not None:
-                pass
             return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
+        # a long scan lets the lock go part-way (read_with_plan's ``held``): the
+        # rest of it, the sort and the projection run on a snapshot
         found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
-                                                min or None, max or None, collation)
+                                                min or None, max or None, collation, held)
         if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,
@@ -137,13 +140,15 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         else:
             stop = skip + limit if limit else None
             chosen = list(itertools.islice(found, skip, stop))
-        if return_key or show_record_id:
-            key_pattern = scanned_key_pattern(plan) if return_key else None
-            return [_key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
-                    for s in chosen]
-        if proj is None:
-            return [s.raw for s in chosen]
-        return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+    finally:
+        let_go(held)
+    if return_key or show_record_id:
+        key_pattern = scanned_key_pattern(plan) if return_key else None
+        return [_key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
+                for s in chosen]
+    if proj is None:
+        return [s.raw for s in chosen]
+    return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
 
 
 def _names(spec: Any) -> list:

@@ -9,7 +9,7 @@ under.  Without a usable index, a filter that pins ``_id`` down (equality or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bson.regex import Regex
@@ -20,7 +20,7 @@ from ..values.deadline import checked
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .choosing import plan_find
-from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, let_go
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
@@ -124,24 +124,39 @@ def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 
 
 def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
                    hint: Any = None, min_spec: Any = None, max_spec: Any = None,
-                   collation: Any = None) -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
+                   collation: Any = None, held: list | None = None) \
+        -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
     """:func:`read`, with ``min``/``max`` bounds on the hinted index, also giving
     the plan that produced the documents (None: scanned without one);
-    ``collation``: the query's (see :func:`candidates`)."""
+    ``collation``: the query's (see :func:`candidates`).
+
+    ``held``: ``[lock]``, the server lock the caller took (see :func:`let_go`);
+    the read lets it go as the documents are consumed, once the rest of it works
+    on a snapshot, so a long query lets other clients in (points on ``_id`` keep
+    the lock: they are short)."""
     if collation is not None and (min_spec or max_spec):
         raise ServerError(238, "min/max with a collation other than the simple collation "
                                "is not supported by mim yet")
     planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec, collation)
     if planned is not None:
-        return checked(planned.documents()), planned.sorted, planned.plan
+        return checked(planned.documents(held)), planned.sorted, planned.plan
     matches = node.matches
     if collation is not None:
-        return (s for s in checked(list(coll.documents.values())) if matches(s.doc)), False, None
+        return _scanned(list(coll.documents.values()), matches, held), False, None
     if _id_lookup_keys(node) is not None:
         plan: Plan | None = IdLookup([])  # the _id_ index answers the points
-    else:
-        plan = None
-    return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
+        return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
+    return _scanned(_scan_candidates(coll, node), matches, held), False, None
+
+
+def _scanned(snapshot: list["StoredDocument"], matches: Callable[[dict], bool],
+             held: list | None) -> Iterator["StoredDocument"]:
+    """A collection scan's matches: the list is a snapshot, so the lock goes first."""
+    if held:
+        let_go(held)
+    for stored in checked(snapshot):
+        if matches(stored.doc):
+            yield stored
 
 
 def scanned_key_pattern(plan: Plan | None) -> Any:

@@ -287,3 +287,49 @@ def test_a_long_count_or_distinct_does_not_block_other_clients(face, coll, comma
         assert answers[0]["n"] == 3000
     else:
         assert answers[0]["values"] == ["a" * 30]
+
+
+@pytest.mark.parametrize("shape", ["scan", "scan+sort", "index", "index+sort"])
+def test_a_long_find_does_not_block_other_clients(face, coll, shape):
+    # a collection scan matches its snapshot after letting the lock go; an index
+    # scan holds it a few milliseconds, then fetches the rest and lets go
+    client, _ = face
+    client.other.small.insert_one({"_id": 1})
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+    if shape.startswith("index"):
+        coll.create_index("s")
+        query = {"s": "a" * 30, **slower}
+    else:
+        query = slower
+    sort = [("_id", -1)] if shape.endswith("sort") else None
+    hint = "s_1" if shape.startswith("index") else None
+    done = threading.Event()
+    errors: list[BaseException] = []
+    answers: list = []
+
+    def long_read() -> None:
+        try:
+            answers.append([d["_id"] for d in coll.find(query, sort=sort, hint=hint)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        coll.insert_one({"late": True})
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    assert not finished_early and max(waits) < total / 4, (waits, total)
+    expected = list(range(3000))
+    assert answers[0] == (expected[::-1] if sort else expected)
