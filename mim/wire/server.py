@@ -60,9 +60,9 @@ from ..engine.storage.store import ENGINE_CODEC, Server
 from ..engine.values.errors import ServerError
 from . import compression
 from .compression import Compressor, compress_message, decompress_message
-from .protocol import (HEADER, MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG, DocumentSequence,
-                       NestingTooDeep, ProtocolError, Request, encode_op_msg, encode_op_reply,
-                       parse_header, parse_message)
+from .protocol import (EXHAUST_ALLOWED, HEADER, MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG,
+                       DocumentSequence, NestingTooDeep, ProtocolError, Request, encode_op_msg,
+                       encode_op_reply, parse_header, parse_message)
 
 __all__ = ["WireServer", "serve"]
 
@@ -128,10 +128,35 @@ class Connection:
     #: the client's ``appName`` from its hello metadata (the failCommand fail point's
     #: ``appName`` filter matches it)
     app_name: str | None = None
+    #: the exhaust cursor this connection streams (a getMore sent with
+    #: ``exhaustAllowed``, answered with ``moreToCome``), or None
+    exhaust: "_ExhaustStream | None" = None
 
     @property
     def remote(self) -> str:
         return _format_peer(self.peer)
+
+
+@dataclass
+class _ExhaustStream:
+    """A getMore the server repeats on its own, each reply answering the last."""
+
+    request: Request
+    compressor: Compressor | None
+    #: the requestID of the reply sent last (the next one's responseTo)
+    previous_id: int
+
+
+def _streams_on(request: Request, reply: Mapping[str, Any]) -> bool:
+    """Whether a reply to ``request`` goes out with ``moreToCome``, the server
+    sending the next batch unasked: a ``getMore`` with ``exhaustAllowed`` whose
+    cursor is still open and whose batch is not empty (an idle tailable cursor
+    answers normally; the client asks again)."""
+    if not request.flags & EXHAUST_ALLOWED or next(iter(request.command), "") != "getMore":
+        return False
+    cursor = reply.get("cursor")
+    return bool(reply.get("ok")) and isinstance(cursor, Mapping) and bool(cursor.get("id")) \
+        and bool(cursor.get("nextBatch"))
 
 
 def is_loopback(host: Any) -> bool:
@@ -425,8 +450,10 @@ class WireServer:
                                             f"{length} bytes")
                     reply = self.handle_message(header + body, conn_id, connection)
                     del body
-                    if reply is not None:
+                    while reply is not None:
                         sock.sendall(reply)
+                        # an exhaust cursor: the next batches go out unasked
+                        reply = self.next_exhaust_reply(connection)
                 finally:
                     if reserved:
                         self._budget.release(reserved)
@@ -511,10 +538,36 @@ class WireServer:
             reply = self._run(request, connection)
             if request.more_to_come:
                 return None
-            encoded = encode_op_msg(_encode_reply(reply), next(self._request_ids),
-                                    request.request_id, checksum=request.checksum)
+            reply_id = next(self._request_ids)
+            streams = _streams_on(request, reply)
+            connection.exhaust = _ExhaustStream(request, compressor, reply_id) if streams \
+                else None
+            encoded = encode_op_msg(_encode_reply(reply), reply_id, request.request_id,
+                                    more_to_come=streams, checksum=request.checksum)
         else:
             encoded = self._legacy_query(request, connection)
+        return self._outgoing(encoded, compressor, connection)
+
+    def next_exhaust_reply(self, connection: Connection) -> bytes | None:
+        """The next reply of the exhaust cursor ``connection`` streams (None when it
+        streams none): the same getMore again, answering the reply sent before it,
+        with ``moreToCome`` until the cursor is exhausted (or fails)."""
+        stream = connection.exhaust
+        if stream is None:
+            return None
+        reply = self._run(stream.request, connection)
+        reply_id = next(self._request_ids)
+        streams = _streams_on(stream.request, reply)
+        encoded = encode_op_msg(_encode_reply(reply), reply_id, stream.previous_id,
+                                more_to_come=streams, checksum=stream.request.checksum)
+        stream.previous_id = reply_id
+        if not streams:
+            connection.exhaust = None
+        return self._outgoing(encoded, stream.compressor, connection)
+
+    def _outgoing(self, encoded: bytes, compressor: Compressor | None,
+                  connection: Connection) -> bytes:
+        """A reply as it goes out: compressed as its request was, if negotiated."""
         if compressor is not None and compressor.name in connection.compressors:
             self.compression_counts[(compressor.name, "out")] += 1
             compressed = compress_message(encoded, compressor)
