@@ -48,7 +48,7 @@ from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         let_go(held)
     if return_key or show_record_id:
         key_pattern = scanned_key_pattern(plan) if return_key else None
-        return [_key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
+        return [key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
                 for s in chosen]
     if proj is None:
         return [s.raw for s in chosen]
@@ -184,7 +184,7 @@ def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
         raise ServerError(51176, "min and max must have the same field names")
 
 
-def _key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_key: bool,
+def key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_key: bool,
                    key_pattern: Any, show_record_id: bool) -> bytes:
     """``returnKey``: the document's key in the scanned index (``{}`` for a
     collection scan); ``showRecordId``: ``$recordId`` appended to the result —
