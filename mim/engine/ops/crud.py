@@ -39,6 +39,8 @@ from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
 from .collations import operation_collation
+
+from ..pipeline import memory
 from .text_queries import compile_query
 from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
@@ -76,13 +78,15 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
          projection: Mapping | None = None, sort: Any = None, skip: int = 0, limit: int = 0,
          hint: Any = None, let: Mapping | None = None, max_scan: int | None = None,
          min: Mapping | None = None, max: Mapping | None = None, return_key: bool = False,
-         show_record_id: bool = False, collation: Any = None) -> list[bytes]:
+         show_record_id: bool = False, collation: Any = None,
+         allow_disk_use: bool = True) -> list[bytes]:
     """Run a query and return the result documents as BSON bytes, in order.
 
     ``min``/``max`` bound the scan of the hinted index (inclusive / exclusive, in
     the index's order); ``return_key`` returns each document's key in the index
     the plan scanned (``{}`` for a collection scan); ``show_record_id`` adds the
-    document's ``$recordId``.
+    document's ``$recordId``; ``allow_disk_use=False`` (``allowDiskUse: false``;
+    7.0's default is true) caps a blocking sort at 100 MB (292).
     """
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
@@ -136,6 +140,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
                                          key=lambda s: sort_key_fn(s.doc))
             else:
                 chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
+            if not allow_disk_use:
+                _check_sort_memory(chosen, skip + limit)
             chosen = chosen[skip:]
         else:
             stop = skip + limit if limit else None
@@ -176,6 +182,24 @@ def nearest_first(targets: list, node: MatchNode) -> list:
     if near is None:
         return targets
     return sorted(targets, key=lambda s: near.distance(s.doc))
+
+
+def _check_sort_memory(kept: list[StoredDocument], limit: int) -> None:
+    """A blocking sort that may not spill holds at most the server's limit
+    (``internalQueryMaxBlockingSortMemoryUsageBytes``), counted as the BSON size
+    of what it keeps: all documents, or the top ``limit`` (a top-k sort; one
+    document never spills).  Beyond it the sorter's 292, in the find context."""
+    if limit == 1:
+        return
+    limit_bytes = memory.SORT_MEMORY_LIMIT
+    total = 0
+    for stored in kept:
+        total += len(stored.raw)
+        if total > limit_bytes:
+            tail = " Aborting operation. Pass allowDiskUse:true to opt in." if limit else ""
+            raise ServerError(292, f"Executor error during find command :: caused by :: Sort "
+                                   f"exceeded memory limit of {limit_bytes} bytes, but did "
+                                   f"not opt in to external sorting.{tail}")
 
 
 def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
