@@ -53,6 +53,7 @@ from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.ops.failpoints import fail_command, write_concern_error_reply
+from ..engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
 from ..engine.storage.log import ServerLog, log_of
@@ -157,6 +158,13 @@ def _streams_on(request: Request, reply: Mapping[str, Any]) -> bool:
     cursor = reply.get("cursor")
     return bool(reply.get("ok")) and isinstance(cursor, Mapping) and bool(cursor.get("id")) \
         and bool(cursor.get("nextBatch"))
+
+
+def _client_host(peer: Any) -> str:
+    """The client's address as the profiler writes it (mongod: the IP alone)."""
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return "127.0.0.1"  # in process: loopback
 
 
 def is_loopback(host: Any) -> bool:
@@ -586,6 +594,10 @@ class WireServer:
         body = {key: value for key, value in cmd.items()
                 if not isinstance(value, DocumentSequence)}
         token = CURRENT_SESSION.set(connection.auth)
+        # who runs it, for the profiler's client/appName/user (only while one is on)
+        client_token = PROFILE_CLIENT.set(
+            (_client_host(connection.peer), connection.app_name, list(connection.auth.users))
+        ) if self.engine.profiled else None
         started = time.perf_counter()
         try:
             if name in COMMANDS:  # an unknown command fails as such (59), not as 13
@@ -595,6 +607,8 @@ class WireServer:
             reply = exc.details
         finally:
             CURRENT_SESSION.reset(token)
+            if client_token is not None:
+                PROFILE_CLIENT.reset(client_token)
         if self.server_log is not None:
             self._log_operation(connection, request.db, body, reply,
                                 time.perf_counter() - started)

@@ -170,6 +170,9 @@ def drop_collection(server: Server, db: str, name: str) -> dict:
             if database is not None and database.remove_view(name):
                 return {"ns": f"{db}.{name}", "ok": 1.0}
             return {"ok": 1.0}
+        if name == "system.profile" and db in server.profiled:
+            raise ServerError(20, "turn off profiling before dropping system.profile "
+                                  "collection")
         n_indexes = len(coll.indexes.specs)
         database.drop_collection(name)
         return {"nIndexesWas": n_indexes, "ns": f"{db}.{name}", "ok": 1.0}

@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import let_go, matching, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, let_go, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -39,7 +39,7 @@ from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
 from .collations import operation_collation
-
+from .profiler import PLAN_NOTE, note_plan
 from ..pipeline import memory
 from .text_queries import compile_query
 from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
@@ -146,6 +146,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         else:
             stop = skip + limit if limit else None
             chosen = list(itertools.islice(found, skip, stop))
+        if PLAN_NOTE.stats is not None:  # a profiled operation: what the plan examined
+            _note_find_plan(plan, len(collection), len(chosen))
     finally:
         let_go(held)
     if return_key or show_record_id:
@@ -182,6 +184,18 @@ def nearest_first(targets: list, node: MatchNode) -> list:
     if near is None:
         return targets
     return sorted(targets, key=lambda s: near.distance(s.doc))
+
+
+def _note_find_plan(plan: Any, scanned: int, returned: int) -> None:
+    """The profiler's ``keysExamined``/``docsExamined``/``planSummary`` of a find
+    (a scan without a plan examined every document; points on ``_id`` one key
+    and one document per result)."""
+    if plan is None:
+        note_plan(0, scanned, "COLLSCAN")
+    elif isinstance(plan, IdLookup) and not plan.intervals:
+        note_plan(returned, returned, "IDHACK")
+    else:
+        note_plan(plan.keys_examined, plan.docs_examined, plan_summary(plan))
 
 
 def _check_sort_memory(kept: list[StoredDocument], limit: int) -> None:

@@ -19,13 +19,14 @@ from ..languages.matcher import AndNode, LeafNode, MatchNode
 from ..values.deadline import checked
 from ..values.errors import ServerError
 from ..values.order import sort_key
+from ..values.render import render
 from .choosing import plan_find
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, let_go
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates"]
+__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates", "plan_summary"]
 
 
 def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
@@ -168,3 +169,19 @@ def scanned_key_pattern(plan: Plan | None) -> Any:
     if isinstance(plan, IndexScan):
         return plan.index.pattern
     return None
+
+
+def plan_summary(plan: Plan | None) -> str:
+    """mongod's ``planSummary`` of a plan: ``COLLSCAN``, ``IDHACK`` (points on
+    ``_id``), ``IXSCAN { a: 1 }``, several scans joined by ``, ``."""
+    if plan is None or isinstance(plan, CollScan):
+        return "COLLSCAN"
+    if isinstance(plan, OrPlan):
+        return ", ".join(plan_summary(child) for child in plan.children) or "COLLSCAN"
+    if isinstance(plan, IdLookup):
+        return "IDHACK"
+    if isinstance(plan, IndexScan):
+        pattern = ", ".join(f"{path}: {render(direction)}" for path, direction in
+                            plan.index.spec["key"].items())
+        return f"IXSCAN {{ {pattern} }}"
+    return plan.stage
