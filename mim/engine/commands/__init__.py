@@ -71,7 +71,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     opcounters_of(server).count_command(name, cmd)
     plain = PLAIN_FIELDS.get(name)
     try:
-        if plain is not None and cmd.keys() <= plain:
+        if plain is not None and not server.profiled and cmd.keys() <= plain:
             return handler(server, db, cmd)  # the hot path: nothing generic to check
         if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
             check_api_parameters(name, cmd)

@@ -140,7 +140,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
                                          key=lambda s: sort_key_fn(s.doc))
             else:
                 chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
-            if not allow_disk_use:
+            if not allow_disk_use and near is None:  # (GEO_NEAR is no blocking sort)
                 _check_sort_memory(chosen, skip + limit)
             chosen = chosen[skip:]
         else:
