@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import IdLookup, let_go, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -149,7 +149,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         if PLAN_NOTE.stats is not None:  # a profiled operation: what the plan examined
             _note_find_plan(plan, len(collection), len(chosen))
     finally:
-        let_go(held)
+        if held:  # let_go(held), inline: this is the find_one-by-_id path
+            held.pop().release()
     if return_key or show_record_id:
         key_pattern = scanned_key_pattern(plan) if return_key else None
         return [key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
