@@ -417,3 +417,40 @@ def test_bucket_auto_and_set_window_fields_have_memory_limits(coll, small_memory
     small = [{"$setWindowFields": {"partitionBy": "$_id", "output": {"n": {"$count": {}}}}},
              {"$limit": 1}]
     assert len(list(coll.aggregate([{"$limit": 100}] + small, allowDiskUse=False))) == 1
+
+
+def test_a_long_indexed_aggregation_does_not_block_other_clients(face, coll):
+    # a leading $match answered by an index lets the lock go as find does
+    client, _ = face
+    coll.create_index("s")
+    client.other.small.insert_one({"_id": 1})
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+    done = threading.Event()
+    errors: list[BaseException] = []
+    answers: list = []
+
+    def long_read() -> None:
+        try:
+            answers.append(list(coll.aggregate([{"$match": {"s": "a" * 30, **slower}},
+                                                {"$count": "n"}])))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    assert not finished_early and max(waits) < total / 4, (waits, total)
+    assert answers[0] == [{"n": 3000}]
