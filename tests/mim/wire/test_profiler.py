@@ -92,9 +92,7 @@ def test_level_two_records_every_operation_in_the_servers_shape(pdb):
         assert entry["ns"] == "proftest.things"
         assert "_id" not in entry  # mongod's profile documents have none
         assert isinstance(entry["millis"], int) and isinstance(entry["ts"], datetime.datetime)
-        assert entry["client"] == "127.0.0.1"
-        # (a pymongo client's appname; mim's in-process client does not send one yet)
-        assert entry.get("appName", "profiled-app") == "profiled-app"
+        assert entry["client"] == "127.0.0.1" and entry["appName"] == "profiled-app"
         assert entry["allUsers"] == [] and entry["user"] == ""
     assert insert["ninserted"] == 1 and insert["command"]["documents"] == [{"_id": 10, "x": 1}]
     assert query["command"]["filter"] == {"x": 1}
