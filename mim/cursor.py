@@ -19,6 +19,7 @@ from bson.son import SON
 from pymongo import CursorType
 from pymongo.collation import validate_collation_or_none
 from pymongo.errors import InvalidOperation, OperationFailure
+from pymongo.write_concern import validate_boolean
 
 from .boundary import decode, engine_value, raise_server_error, to_engine
 from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
@@ -142,6 +143,8 @@ class Cursor(Generic[_DocumentType]):
             projection = fields_list_to_dict(projection, "projection")
         if cursor_type not in _CURSOR_TYPES:
             raise ValueError("not a valid value for cursor_type")
+        if allow_disk_use is not None:
+            allow_disk_use = validate_boolean("allow_disk_use", allow_disk_use)
         if let is not None and not isinstance(let, Mapping):
             raise TypeError("let must be an instance of dict, bson.son.SON, or any other type "
                             "that inherits from collections.Mapping")
@@ -158,6 +161,8 @@ class Cursor(Generic[_DocumentType]):
         if collation is not None:
             self.collation(collation)
         self._max_time_ms = max_time_ms
+        #: ``allowDiskUse`` as given (None: not sent, the server's default: true)
+        self._allow_disk_use = allow_disk_use
         self._comment = comment
         self._let = let
         self._max = max
@@ -306,8 +311,9 @@ class Cursor(Generic[_DocumentType]):
 
     def allow_disk_use(self, allow_disk_use: bool) -> "Cursor[_DocumentType]":
         if not isinstance(allow_disk_use, bool):
-            raise TypeError("allow_disk_use must be a bool")
+            raise TypeError(f"allow_disk_use must be a bool, not {type(allow_disk_use)}")
         self._check_okay_to_chain()
+        self._allow_disk_use = allow_disk_use
         return self
 
     def add_option(self, mask: int) -> "Cursor[_DocumentType]":
@@ -405,7 +411,7 @@ class Cursor(Generic[_DocumentType]):
             "sort": SON(self._sort) if self._sort else None, "hint": self._hint,
             "let": self._let, "max": self._max or None, "min": self._min or None,
             "returnKey": self._return_key, "showRecordId": self._show_record_id,
-            "maxScan": self._max_scan or None}
+            "maxScan": self._max_scan or None, "allowDiskUse": self._allow_disk_use}
         if "$query" in self._filter:
             fields["filter"] = None
             for key, value in self._filter.items():
@@ -433,7 +439,7 @@ class Cursor(Generic[_DocumentType]):
                 self._projection is None and self._sort is None and self._hint is None \
                 and self._let is None and not self._max and not self._min \
                 and self._return_key is None and self._show_record_id is None \
-                and not self._max_scan:
+                and not self._max_scan and self._allow_disk_use is None:
             # the point lookup (find_one by _id): only the filter crosses
             cmd["filter"] = engine_value(filter, coll._codec_options)
         else:

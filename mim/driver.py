@@ -173,7 +173,15 @@ class _Exchange:
         return out
 
     def answer(self, message: bytes) -> bytes | None:
-        return self.wire.handle_message(message, self.conn_id, self.state)
+        """The reply bytes to ``message``: with an exhaust cursor, every batch the
+        server streams after it, concatenated (pymongo reads them one by one)."""
+        reply = self.wire.handle_message(message, self.conn_id, self.state)
+        if reply is None or self.state.exhaust is None:
+            return reply
+        streamed = [reply]
+        while (more := self.wire.next_exhaust_reply(self.state)) is not None:
+            streamed.append(more)
+        return b"".join(streamed)
 
 
 # A descriptor that never becomes readable, for pymongo's idle-connection check

@@ -30,6 +30,7 @@ from pymongo.helpers_shared import _RETRYABLE_ERROR_CODES
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
 from .engine.commands import run_command
 from .engine.ops.failpoints import fail_command, fail_points_of, write_concern_error_reply
+from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from .engine.values.errors import ServerError
 from .session import BOUND_SESSION, server_api_fields, session_fields
 
@@ -68,6 +69,14 @@ class Runner:
         a retryable error once when the client's ``retryReads`` is on; ``unchecked``
         returns an error reply (``ok: 0``) instead of raising it (``Database.command``
         leaves the checking to pymongo's own ``_check_command_response``)."""
+        if self.server.profiled and self.app_name and PROFILE_CLIENT.get() is None:
+            # the profiler writes the client's appName (one attribute read when off)
+            token = PROFILE_CLIENT.set(("127.0.0.1", self.app_name, []))
+            try:
+                return self.run(db, cmd, session, write_concern, implicit, retryable_read,
+                                unchecked)
+            finally:
+                PROFILE_CLIENT.reset(token)
         if (session is None and self.plain and not implicit and not unchecked
                 and not self.fail_points.armed and BOUND_SESSION.get() is None):
             if self.client._closed:

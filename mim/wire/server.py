@@ -53,6 +53,7 @@ from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.ops.failpoints import fail_command, write_concern_error_reply
+from ..engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
 from ..engine.storage.log import ServerLog, log_of
@@ -60,9 +61,9 @@ from ..engine.storage.store import ENGINE_CODEC, Server
 from ..engine.values.errors import ServerError
 from . import compression
 from .compression import Compressor, compress_message, decompress_message
-from .protocol import (HEADER, MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG, DocumentSequence,
-                       NestingTooDeep, ProtocolError, Request, encode_op_msg, encode_op_reply,
-                       parse_header, parse_message)
+from .protocol import (EXHAUST_ALLOWED, HEADER, MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG,
+                       DocumentSequence, NestingTooDeep, ProtocolError, Request, encode_op_msg,
+                       encode_op_reply, parse_header, parse_message)
 
 __all__ = ["WireServer", "serve"]
 
@@ -128,10 +129,42 @@ class Connection:
     #: the client's ``appName`` from its hello metadata (the failCommand fail point's
     #: ``appName`` filter matches it)
     app_name: str | None = None
+    #: the exhaust cursor this connection streams (a getMore sent with
+    #: ``exhaustAllowed``, answered with ``moreToCome``), or None
+    exhaust: "_ExhaustStream | None" = None
 
     @property
     def remote(self) -> str:
         return _format_peer(self.peer)
+
+
+@dataclass
+class _ExhaustStream:
+    """A getMore the server repeats on its own, each reply answering the last."""
+
+    request: Request
+    compressor: Compressor | None
+    #: the requestID of the reply sent last (the next one's responseTo)
+    previous_id: int
+
+
+def _streams_on(request: Request, reply: Mapping[str, Any]) -> bool:
+    """Whether a reply to ``request`` goes out with ``moreToCome``, the server
+    sending the next batch unasked: a ``getMore`` with ``exhaustAllowed`` whose
+    cursor is still open and whose batch is not empty (an idle tailable cursor
+    answers normally; the client asks again)."""
+    if not request.flags & EXHAUST_ALLOWED or next(iter(request.command), "") != "getMore":
+        return False
+    cursor = reply.get("cursor")
+    return bool(reply.get("ok")) and isinstance(cursor, Mapping) and bool(cursor.get("id")) \
+        and bool(cursor.get("nextBatch"))
+
+
+def _client_host(peer: Any) -> str:
+    """The client's address as the profiler writes it (mongod: the IP alone)."""
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return "127.0.0.1"  # in process: loopback
 
 
 def is_loopback(host: Any) -> bool:
@@ -425,8 +458,10 @@ class WireServer:
                                             f"{length} bytes")
                     reply = self.handle_message(header + body, conn_id, connection)
                     del body
-                    if reply is not None:
+                    while reply is not None:
                         sock.sendall(reply)
+                        # an exhaust cursor: the next batches go out unasked
+                        reply = self.next_exhaust_reply(connection)
                 finally:
                     if reserved:
                         self._budget.release(reserved)
@@ -511,10 +546,36 @@ class WireServer:
             reply = self._run(request, connection)
             if request.more_to_come:
                 return None
-            encoded = encode_op_msg(_encode_reply(reply), next(self._request_ids),
-                                    request.request_id, checksum=request.checksum)
+            reply_id = next(self._request_ids)
+            streams = _streams_on(request, reply)
+            connection.exhaust = _ExhaustStream(request, compressor, reply_id) if streams \
+                else None
+            encoded = encode_op_msg(_encode_reply(reply), reply_id, request.request_id,
+                                    more_to_come=streams, checksum=request.checksum)
         else:
             encoded = self._legacy_query(request, connection)
+        return self._outgoing(encoded, compressor, connection)
+
+    def next_exhaust_reply(self, connection: Connection) -> bytes | None:
+        """The next reply of the exhaust cursor ``connection`` streams (None when it
+        streams none): the same getMore again, answering the reply sent before it,
+        with ``moreToCome`` until the cursor is exhausted (or fails)."""
+        stream = connection.exhaust
+        if stream is None:
+            return None
+        reply = self._run(stream.request, connection)
+        reply_id = next(self._request_ids)
+        streams = _streams_on(stream.request, reply)
+        encoded = encode_op_msg(_encode_reply(reply), reply_id, stream.previous_id,
+                                more_to_come=streams, checksum=stream.request.checksum)
+        stream.previous_id = reply_id
+        if not streams:
+            connection.exhaust = None
+        return self._outgoing(encoded, stream.compressor, connection)
+
+    def _outgoing(self, encoded: bytes, compressor: Compressor | None,
+                  connection: Connection) -> bytes:
+        """A reply as it goes out: compressed as its request was, if negotiated."""
         if compressor is not None and compressor.name in connection.compressors:
             self.compression_counts[(compressor.name, "out")] += 1
             compressed = compress_message(encoded, compressor)
@@ -533,6 +594,10 @@ class WireServer:
         body = {key: value for key, value in cmd.items()
                 if not isinstance(value, DocumentSequence)}
         token = CURRENT_SESSION.set(connection.auth)
+        # who runs it, for the profiler's client/appName/user (only while one is on)
+        client_token = PROFILE_CLIENT.set(
+            (_client_host(connection.peer), connection.app_name, list(connection.auth.users))
+        ) if self.engine.profiled else None
         started = time.perf_counter()
         try:
             if name in COMMANDS:  # an unknown command fails as such (59), not as 13
@@ -542,6 +607,8 @@ class WireServer:
             reply = exc.details
         finally:
             CURRENT_SESSION.reset(token)
+            if client_token is not None:
+                PROFILE_CLIENT.reset(client_token)
         if self.server_log is not None:
             self._log_operation(connection, request.db, body, reply,
                                 time.perf_counter() - started)

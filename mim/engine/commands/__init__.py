@@ -25,13 +25,14 @@ import bson
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
+from ..ops.profiler import record_operation
 from ..ops.sessions import admit as admit_session
 from ..storage.store import Server
 from ..values.deadline import expired_error, operation_deadline
 from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
-from . import authentication, currentop, testing, users  # noqa: F401
+from . import authentication, currentop, profiling, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
 from .fields import COMMAND_FIELDS, check_fields
@@ -70,7 +71,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     opcounters_of(server).count_command(name, cmd)
     plain = PLAIN_FIELDS.get(name)
     try:
-        if plain is not None and cmd.keys() <= plain:
+        if plain is not None and not server.profiled and cmd.keys() <= plain:
             return handler(server, db, cmd)  # the hot path: nothing generic to check
         if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
             check_api_parameters(name, cmd)
@@ -84,6 +85,9 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         if "collation" in cmd:
             check_collation(cmd["collation"])
         with running_with(api_parameters_of(cmd)):
+            if server.profiled and db in server.profiled:  # one attribute read when off
+                return record_operation(server, db, name, cmd,
+                                        lambda: _run_handler(handler, server, db, name, cmd))
             if "maxTimeMS" in cmd and name != "getMore":
                 deadline = operation_deadline(cmd["maxTimeMS"])
                 if deadline.milliseconds:
@@ -108,3 +112,11 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         if directory is not None:
             # the command's writes reach the journal (fsync-ed) before its reply
             directory.command_done()
+
+
+def _run_handler(handler: Any, server: Server, db: str, name: str, cmd: Mapping[str, Any]) -> dict:
+    """A handler run under the command's ``maxTimeMS`` (as :func:`run_command` does)."""
+    if "maxTimeMS" in cmd and name != "getMore":
+        with operation_deadline(cmd["maxTimeMS"]):
+            return handler(server, db, cmd)
+    return handler(server, db, cmd)

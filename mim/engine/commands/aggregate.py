@@ -9,7 +9,7 @@ from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import command
-from .arguments import bypass_validation, cursor_batch_size, optional, type_name
+from .arguments import bypass_validation, cursor_batch_size, optional, optional_bool, type_name
 from .cursors import cursor_reply
 from .explain import explain_aggregate
 
@@ -33,6 +33,7 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
     else:
         raise ServerError(2, "Invalid command format: the 'aggregate' field must specify a "
                              "collection name or 1")
+    allow_disk_use = optional_bool(cmd, "allowDiskUse")
     pipeline = cmd.get("pipeline")
     if pipeline is None:
         raise ServerError(40414, "BSON field 'aggregate.pipeline' is missing but a required "
@@ -50,7 +51,7 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
                              let=optional(cmd, "let", dict, "object", "aggregate"),
                              hint=cmd.get("hint"),
                              bypass_validation=bypass_validation(cmd, "aggregate"),
-                             allow_disk_use=cmd.get("allowDiskUse") is not False,
+                             allow_disk_use=allow_disk_use is not False,
                              collation=cmd.get("collation")))
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     return cursor_reply(server, ns, docs,

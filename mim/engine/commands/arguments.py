@@ -12,7 +12,7 @@ from ..values.order import is_number, type_name
 from .fields import check_statement_fields
 
 __all__ = ["check_collation", "type_name", "collection_name", "scale", "optional", "number",
-           "non_negative", "statements", "batch_size", "cursor_batch_size", "bypass_validation"]
+           "non_negative", "optional_bool", "statements", "batch_size", "cursor_batch_size", "bypass_validation"]
 
 def check_hint(holder: Mapping[str, Any]) -> None:
     """The IDL ``indexHint`` type: a name or a key pattern (null included, else 9)."""
@@ -64,6 +64,18 @@ def flag(cmd: Mapping, field: str, command_name: str) -> bool:
     raise ServerError(14, f"BSON field '{command_name}.{field}' is the wrong type "
                           f"'{type_name(value)}', expected types '[bool, long, int, decimal, "
                           f"double']")  # sic: the server's quote sits inside the bracket
+
+
+def optional_bool(cmd: Mapping, field: str) -> bool | None:
+    """An IDL ``optionalBool`` field (``allowDiskUse``…): a bool, or absent (None);
+    anything else fails as ``OptionalBool::parseFromBSON`` does (null included)."""
+    if field not in cmd:
+        return None
+    value = cmd[field]
+    if not isinstance(value, bool):
+        raise ServerError(14, f"Field '{field}' should be a boolean value, but found: "
+                              f"{type_name(value)}")
+    return value
 
 
 def number(cmd: Mapping, field: str, command_name: str, owner: str | None = None) -> int | None:

@@ -10,7 +10,7 @@ from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
 from .registry import command
 from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
-                        number, optional, statements)
+                        number, optional, optional_bool, statements)
 from .cursors import cursor_reply
 from ..ops.tailable import check_tailable_find, open_tail
 
@@ -38,18 +38,22 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(9, "Cannot set 'awaitData' without also setting 'tailable'")
     first_batch = DEFAULT_FIRST_BATCH if size is None else size
     single_batch = bool(cmd.get("singleBatch", False))
+    return_key = "returnKey" in cmd and flag(cmd, "returnKey", "find")
+    show_record_id = "showRecordId" in cmd and flag(cmd, "showRecordId", "find")
+    allow_disk_use = optional_bool(cmd, "allowDiskUse") if "allowDiskUse" in cmd else None
     if tailable:
+        # the server's planner answers a tailable query with a collection scan
+        # before it reads hint, min or max (so they change nothing)
         check_tailable_find(server, db, name, sort, single_batch)
         docs, tail = open_tail(server, db, name, flt, projection, let, skip, limit,
-                               bool(cmd.get("awaitData", False)))
+                               bool(cmd.get("awaitData", False)), return_key, show_record_id)
         return cursor_reply(server, f"{db}.{name}", docs, first_batch, tail=tail)
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
-                     min=given.get("min"), max=given.get("max"),
-                     return_key="returnKey" in cmd and flag(cmd, "returnKey", "find"),
-                     show_record_id="showRecordId" in cmd
-                     and flag(cmd, "showRecordId", "find"),
-                     collation=cmd.get("collation"))
+                     min=given.get("min"), max=given.get("max"), return_key=return_key,
+                     show_record_id=show_record_id,
+                     collation=cmd.get("collation"),
+                     allow_disk_use=allow_disk_use is not False)
     return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch)
 
 

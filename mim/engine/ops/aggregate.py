@@ -23,7 +23,7 @@ from ..languages.sorting import has_text_score_sort
 from ..languages.text_search import TEXT_SCORES, mentions_text_score
 from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
-from ..planner import plan_find, read
+from ..planner import plan_find, read_with_plan
 from ..storage.documents import encode_updated, prepare_new_document
 from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
                              validate_database_name)
@@ -101,10 +101,12 @@ class ServerCatalog:
 
 
 def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
-                    collation: Any = None):
+                    collation: Any = None, held: list | None = None):
     """Documents for the pipeline's start through the planner, and how many leading
     stages they already account for: a first ``$match`` (and a following ``$sort``
-    an index serves) are answered by the collection's indexes."""
+    an index serves) are answered by the collection's indexes.  ``held``: the
+    server lock the caller took, let go as :func:`read_with_plan` lets it go (a
+    long index scan goes on from a snapshot)."""
     first = next(iter(pipeline[0])) if pipeline else None
     node = None
     consumed = 0
@@ -130,9 +132,10 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
             # no index helps: the pipeline's own $match scans the snapshot, outside the lock
             return None, 0
     if planned is not None:  # planned once: the plan found above reads the documents
-        found, presorted = checked(planned.documents()), planned.sorted
+        found, presorted = checked(planned.documents(held)), planned.sorted
     else:
-        found, presorted = read(coll, node, sort, 0, hint, collation)
+        found, presorted, _ = read_with_plan(coll, node, sort, 0, hint, None, None,
+                                             collation, held)
     docs = [s.doc for s in found]
     text = find_text_node(node)
     if text is not None:
@@ -184,14 +187,19 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     run = compile_pipeline(stages, ctx)
     exclusive = any(isinstance(stage, Mapping) and next(iter(stage), None) in _EXCLUSIVE_STAGES
                     for stage in stages)
-    with server.lock:
+    lock = server.lock
+    lock.acquire()
+    held = [lock]
+    try:
         coll = server.get_collection(db, collection) if collection is not None else None
         if hint is not None and coll is not None:
             coll.indexes.resolve_hint(hint)
         source: Any = None
         start = 0
         if coll is not None:
-            source, start = _leading_source(coll, stages, let_values, hint, collation)
+            # a read-only pipeline's leading index scan may let the lock go part-way
+            source, start = _leading_source(coll, stages, let_values, hint, collation,
+                                            None if exclusive else held)
             if TEXT_SCORES not in let_values and mentions_text_score(stages):
                 raise ServerError(40218, "query requires text score metadata, but it is not "
                                          "available")
@@ -201,6 +209,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             source = []
         if exclusive:
             results = list(run(source, let_values, start))
+    finally:
+        if held:
+            held.pop().release()
     if not exclusive:
         # A read-only pipeline runs on the snapshot just taken, without the
         # server lock: other clients' reads, writes and pings never wait behind

@@ -24,7 +24,7 @@ from .timeseries import create_timeseries, is_timeseries, refuse_buckets
 from .clustered import check_clustered_options, clustered_index_spec, is_clustered
 from ..index.ttl import ttl_index_created
 
-__all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options",
+__all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options", "collection_uuid",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
            "collection_info", "list_databases", "coll_stats", "db_stats"]
 
@@ -170,14 +170,24 @@ def drop_collection(server: Server, db: str, name: str) -> dict:
             if database is not None and database.remove_view(name):
                 return {"ns": f"{db}.{name}", "ok": 1.0}
             return {"ok": 1.0}
+        if name == "system.profile" and db in server.profiled:
+            raise ServerError(20, "turn off profiling before dropping system.profile "
+                                  "collection")
         n_indexes = len(coll.indexes.specs)
         database.drop_collection(name)
         return {"nIndexesWas": n_indexes, "ns": f"{db}.{name}", "ok": 1.0}
 
 
-def collection_info(coll: CollectionData) -> dict:
+def collection_uuid(coll: CollectionData) -> uuid.UUID:
+    """The collection's UUID (given on first use, kept for its life: a collection
+    dropped and created again under the same name has a new one)."""
     if not hasattr(coll, "uuid"):
         coll.uuid = uuid.uuid4()
+    return coll.uuid
+
+
+def collection_info(coll: CollectionData) -> dict:
+    collection_uuid(coll)
     return {
         "name": coll.name,
         "type": "collection",

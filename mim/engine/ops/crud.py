@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import matching, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -39,6 +39,8 @@ from ..values.order import MISSING, sort_key
 from . import views
 from .aggregate import run_pipeline
 from .collations import operation_collation
+from .profiler import PLAN_NOTE, note_plan
+from ..pipeline import memory
 from .text_queries import compile_query
 from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
@@ -48,7 +50,7 @@ from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -76,13 +78,15 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
          projection: Mapping | None = None, sort: Any = None, skip: int = 0, limit: int = 0,
          hint: Any = None, let: Mapping | None = None, max_scan: int | None = None,
          min: Mapping | None = None, max: Mapping | None = None, return_key: bool = False,
-         show_record_id: bool = False, collation: Any = None) -> list[bytes]:
+         show_record_id: bool = False, collation: Any = None,
+         allow_disk_use: bool = True) -> list[bytes]:
     """Run a query and return the result documents as BSON bytes, in order.
 
     ``min``/``max`` bound the scan of the hinted index (inclusive / exclusive, in
     the index's order); ``return_key`` returns each document's key in the index
     the plan scanned (``{}`` for a collection scan); ``show_record_id`` adds the
-    document's ``$recordId``.
+    document's ``$recordId``; ``allow_disk_use=False`` (``allowDiskUse: false``;
+    7.0's default is true) caps a blocking sort at 100 MB (292).
     """
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
@@ -118,32 +122,42 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         sort_key_fn = near_sort_key(near, sort_key_fn)
         sort = None
     limit = abs(limit)
-    with server.lock:
+    lock = server.lock
+    lock.acquire()
+    held = [lock]
+    try:
         collection = server.get_collection(db, coll)
         if collection is None:
-            if hint is not None:
-                pass
             return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
+        # a long scan lets the lock go part-way (read_with_plan's ``held``): the
+        # rest of it, the sort and the projection run on a snapshot
         found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
-                                                min or None, max or None, collation)
+                                                min or None, max or None, collation, held)
         if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,
                                          key=lambda s: sort_key_fn(s.doc))
             else:
                 chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
+            if not allow_disk_use and near is None:  # (GEO_NEAR is no blocking sort)
+                _check_sort_memory(chosen, skip + limit)
             chosen = chosen[skip:]
         else:
             stop = skip + limit if limit else None
             chosen = list(itertools.islice(found, skip, stop))
-        if return_key or show_record_id:
-            key_pattern = scanned_key_pattern(plan) if return_key else None
-            return [_key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
-                    for s in chosen]
-        if proj is None:
-            return [s.raw for s in chosen]
-        return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+        if PLAN_NOTE.stats is not None:  # a profiled operation: what the plan examined
+            _note_find_plan(plan, len(collection), len(chosen))
+    finally:
+        if held:  # let_go(held), inline: this is the find_one-by-_id path
+            held.pop().release()
+    if return_key or show_record_id:
+        key_pattern = scanned_key_pattern(plan) if return_key else None
+        return [key_or_record(s, proj, node, return_key, key_pattern, show_record_id)
+                for s in chosen]
+    if proj is None:
+        return [s.raw for s in chosen]
+    return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
 
 
 def _names(spec: Any) -> list:
@@ -173,13 +187,43 @@ def nearest_first(targets: list, node: MatchNode) -> list:
     return sorted(targets, key=lambda s: near.distance(s.doc))
 
 
+def _note_find_plan(plan: Any, scanned: int, returned: int) -> None:
+    """The profiler's ``keysExamined``/``docsExamined``/``planSummary`` of a find
+    (a scan without a plan examined every document; points on ``_id`` one key
+    and one document per result)."""
+    if plan is None:
+        note_plan(0, scanned, "COLLSCAN")
+    elif isinstance(plan, IdLookup) and not plan.intervals:
+        note_plan(returned, returned, "IDHACK")
+    else:
+        note_plan(plan.keys_examined, plan.docs_examined, plan_summary(plan))
+
+
+def _check_sort_memory(kept: list[StoredDocument], limit: int) -> None:
+    """A blocking sort that may not spill holds at most the server's limit
+    (``internalQueryMaxBlockingSortMemoryUsageBytes``), counted as the BSON size
+    of what it keeps: all documents, or the top ``limit`` (a top-k sort; one
+    document never spills).  Beyond it the sorter's 292, in the find context."""
+    if limit == 1:
+        return
+    limit_bytes = memory.SORT_MEMORY_LIMIT
+    total = 0
+    for stored in kept:
+        total += len(stored.raw)
+        if total > limit_bytes:
+            tail = " Aborting operation. Pass allowDiskUse:true to opt in." if limit else ""
+            raise ServerError(292, f"Executor error during find command :: caused by :: Sort "
+                                   f"exceeded memory limit of {limit_bytes} bytes, but did "
+                                   f"not opt in to external sorting.{tail}")
+
+
 def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
     """The find command's own check: ``min`` and ``max`` name the same fields."""
     if min and max and list(min) != list(max):
         raise ServerError(51176, "min and max must have the same field names")
 
 
-def _key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_key: bool,
+def key_or_record(stored: StoredDocument, proj: Any, node: MatchNode, return_key: bool,
                    key_pattern: Any, show_record_id: bool) -> bytes:
     """``returnKey``: the document's key in the scanned index (``{}`` for a
     collection scan); ``showRecordId``: ``$recordId`` appended to the result —

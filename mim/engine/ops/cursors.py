@@ -83,7 +83,10 @@ class ServerCursor:
     def refill(self, await_seconds: float | None) -> None:
         """A tailable cursor whose documents are all handed out scans for new ones
         (an awaitData one waiting up to ``await_seconds``)."""
-        if self.tail is None or self.position < len(self.documents) or self.tail.dead:
+        if self.tail is None or self.tail.dead:
+            return
+        if self.position < len(self.documents):
+            self.tail.check_source()
             return
         timeout = DEFAULT_AWAIT_SECONDS if await_seconds is None else await_seconds
         self.documents = self.tail.wait_and_fetch(timeout)

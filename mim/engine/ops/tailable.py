@@ -9,6 +9,14 @@ only the documents inserted after it, in natural order.  As on the server:
 - if the document at the position is gone when the cursor resumes (a capped
   collection rolled over it, or it was deleted), the cursor dies with
   CappedPositionLost (136);
+- if its collection was dropped (even if one of that name was created since) or
+  renamed, the cursor dies with QueryPlanKilled (175), as the server's
+  collection scan does when it cannot restore onto its collection's UUID;
+- a tailable find always scans the collection (the server's planner answers a
+  tailable query with a collection scan before it looks at ``hint``, ``min`` or
+  ``max``); ``returnKey`` gives ``{}`` per document (no index key: a collection
+  scan) and ``showRecordId`` adds ``$recordId``;
+- the matching runs on a snapshot of the documents, after the lock is let go.
 - an ``awaitData`` cursor whose scan finds nothing waits up to its
   ``maxTimeMS`` (1 s by default) for an insert into the collection, and wakes
   as soon as one happens (a storage change listener signals it).  The wait
@@ -30,6 +38,8 @@ from ..languages.projection import compile_projection
 from ..storage.changes import ChangeEvent
 from ..storage.store import CollectionData, Server, decode_shadow
 from ..values.errors import ServerError
+from .catalog import collection_uuid
+from .crud import key_or_record
 from .views import lookup
 
 __all__ = ["Tail", "open_tail", "check_tailable_find", "insert_signal_of",
@@ -62,11 +72,12 @@ class Tail:
     """Where a tailable cursor stands and what it returns."""
 
     __slots__ = ("server", "db", "name", "matches", "projection", "node", "position",
-                 "remaining", "await_data", "dead")
+                 "remaining", "await_data", "dead", "source", "return_key", "show_record_id")
 
     def __init__(self, server: Server, db: str, name: str, filter: Mapping | None,
                  projection: Mapping | None, let: Mapping | None, limit: int,
-                 await_data: bool) -> None:
+                 await_data: bool, return_key: bool = False,
+                 show_record_id: bool = False) -> None:
         self.server = server
         self.db = db
         self.name = name
@@ -79,8 +90,16 @@ class Tail:
         self.remaining: int | None = abs(limit) or None
         self.await_data = await_data
         self.dead = False
+        #: the collection the first scan read (a drop or rename kills the cursor)
+        self.source: CollectionData | None = None
+        self.return_key = return_key
+        self.show_record_id = show_record_id
 
     def _render(self, stored: Any) -> bytes:
+        if self.return_key or self.show_record_id:
+            # a collection scan: returnKey has no index key to give
+            return key_or_record(stored, self.projection, self.node, self.return_key, None,
+                                 self.show_record_id)
         if self.projection is None:
             return stored.raw
         return bson.encode(self.projection.apply(decode_shadow(stored.raw), query=self.node))
@@ -104,29 +123,52 @@ class Tail:
     def first(self, skip: int) -> list[bytes]:
         """The first scan: every document in natural order (after ``skip`` matches)."""
         with self.server.lock:
-            coll = self._collection()
+            coll = self.source = self._collection()
             documents = list(coll.documents.values()) if coll is not None else []
-            if not documents:
-                self.dead = True
-                return []
-            self.position = documents[-1].record_id
-            return self._take(_after_skip(documents, self.matches, skip))
+        # matched on the snapshot, without the lock
+        if not documents:
+            self.dead = True
+            return []
+        self.position = documents[-1].record_id
+        return self._take(_after_skip(documents, self.matches, skip))
 
     def more(self) -> list[bytes]:
-        """What was inserted after the position (CappedPositionLost if it is gone)."""
+        """What was inserted after the position (CappedPositionLost if it is gone,
+        QueryPlanKilled if the collection is)."""
         with self.server.lock:
             coll = self._collection()
-            if coll is None:
+            if coll is not self.source:
                 self.dead = True
-                return []
+                raise self._killed()
             newer = _inserted_after(coll, self.position)
-            if newer is None:
-                self.dead = True
-                raise ServerError(136, f"Executor error during getMore :: caused by :: "
-                                       f"CollectionScan died due to position in capped "
-                                       f"collection being deleted. Last seen record id: "
-                                       f"RecordId({self.position})")
-            return self._take(newer)
+        if newer is None:
+            self.dead = True
+            raise ServerError(136, f"Executor error during getMore :: caused by :: "
+                                   f"CollectionScan died due to position in capped "
+                                   f"collection being deleted. Last seen record id: "
+                                   f"RecordId({self.position})")
+        return self._take(newer)
+
+    def check_source(self) -> None:
+        """A getMore answered from documents already read still restores the scan
+        first: QueryPlanKilled if the collection was dropped or renamed."""
+        with self.server.lock:
+            current = self._collection()
+        if current is not self.source:
+            self.dead = True
+            raise self._killed()
+
+    def _killed(self) -> ServerError:
+        """The server's error when its scan cannot restore onto the collection it
+        started on (``RequiresCollectionStage::doRestoreState``)."""
+        source = self.source
+        assert source is not None
+        uuid = collection_uuid(source)
+        current = source.database.collections.get(source.name)
+        if current is source:
+            return ServerError(175, f"collection renamed from '{self.db}.{self.name}' to "
+                                    f"'{source.full_name}'. UUID {uuid}")
+        return ServerError(175, f"collection dropped. UUID {uuid}")
 
     def wait_and_fetch(self, timeout: float) -> list[bytes]:
         """``more()``; for an awaitData cursor that finds nothing, wait for an
@@ -175,10 +217,12 @@ def _inserted_after(coll: CollectionData, position: int) -> list | None:
 
 def open_tail(server: Server, db: str, name: str, filter: Mapping | None,
               projection: Mapping | None, let: Mapping | None, skip: int, limit: int,
-              await_data: bool) -> tuple[list[bytes], Tail]:
+              await_data: bool, return_key: bool = False,
+              show_record_id: bool = False) -> tuple[list[bytes], Tail]:
     """A tailable cursor's first documents and its :class:`Tail` (``dead`` when
     the cursor does not stay open)."""
-    tail = Tail(server, db, name, filter, projection, let, limit, await_data)
+    tail = Tail(server, db, name, filter, projection, let, limit, await_data, return_key,
+                show_record_id)
     return tail.first(skip), tail
 
 

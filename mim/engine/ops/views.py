@@ -185,6 +185,8 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
     if "idIndex" in options:
         raise ServerError(72, f"'idIndex' is not allowed with 'viewOn': "
                               f"{render(options['idIndex'])}")
+    if options.get("clusteredIndex"):  # createCollection's check, before the view is made
+        raise ServerError(6026500, "The 'clusteredIndex' option is not supported with views")
     collation = parse_collation(options.get("collation"))
     validate_database_name(db)
     validate_collection_name(name, db)

@@ -18,6 +18,7 @@ from ..languages.expressions.coercion import (compare_key_of, comparer, is_integ
                                               to_double)
 from ..values.order import MISSING, type_name
 from .group import compile_accumulators
+from .memory import check_bucket_auto_memory
 from .registry import pipeline_stage
 
 _SERIES: dict[str, list[float]] = {
@@ -221,11 +222,15 @@ def compile_bucket_auto(arg: Any, ctx: Any):
                                          "non-negative numbers only, but found a negative number")
         return None if value is MISSING else value
 
+    bounded = not ctx.allow_disk_use
+
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         entries = []
         for doc in docs:
             scope = {**variables, "ROOT": doc, "CURRENT": doc}
             entries.append((key_of(scope), scope))
+        if bounded:
+            check_bucket_auto_memory([scope["ROOT"] for _, scope in entries])
         entries.sort(key=lambda e: order_key(e[0]))
         n = len(entries)
         if not n:

@@ -30,6 +30,7 @@ from ..languages.sorting import compile_sort, parse_sort_spec
 from ..values.order import MISSING, sort_key, type_name
 from .basic import _set_path
 from .group import ACCUMULATORS
+from .memory import check_sort_memory, check_window_memory
 from .registry import pipeline_stage
 from ..languages.expressions.compiler import path_value
 from ..languages.expressions.compiler import is_constant
@@ -717,8 +718,12 @@ def compile_set_window_fields(arg: Any, ctx: Any):
                                      "using $getField or $setField.")
         outputs.append((tuple(field.split(".")), _compile_output(field, spec, info, ctx)))
 
+    bounded = not ctx.allow_disk_use
+
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         rows = list(docs)
+        if bounded and (partition_fn is not None or sort_fn is not None):
+            check_sort_memory(rows)  # the $sort the stage begins with
         if partition_fn is not None:
             groups: dict = {}
             for doc in rows:
@@ -731,6 +736,8 @@ def compile_set_window_fields(arg: Any, ctx: Any):
         else:
             partitions = [rows]
         for partition in partitions:
+            if bounded:
+                check_window_memory(partition)
             if sort_fn is not None:
                 partition.sort(key=sort_fn)
             scopes = [{**variables, "ROOT": d, "CURRENT": d} for d in partition]

@@ -9,6 +9,7 @@ an index can make a query faster but never change its answer.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -164,18 +165,41 @@ class PlannedQuery:
         self.plan = plan
         self.sorted = plan.provides_sort
 
-    def documents(self) -> Iterator["StoredDocument"]:
+    def documents(self, held: list | None = None) -> Iterator["StoredDocument"]:
+        """The matching documents.  With ``held`` (``[lock]``: the caller holds the
+        server lock, see :func:`let_go`), the lock is let go as soon as the rest works on a snapshot: at
+        once for a collection scan (its documents are a list already), after
+        :data:`HOLD_SECONDS` for an index scan (its remaining keys are then
+        fetched, and matched after the lock is gone)."""
         matches = self.node.matches
         plan = self.plan
         if isinstance(plan, CollScan):
-            for stored in plan.documents(self.coll):
+            scanned = plan.documents(self.coll)
+            if held:
+                let_go(held)
+            for stored in scanned:
                 plan.docs_examined += 1
                 if matches(stored.doc):
                     plan.returned += 1
                     yield stored
             return
         documents = self.coll.documents
-        for id_key in plan.id_keys(self.coll):
+        id_keys = plan.id_keys(self.coll)
+        if not held or isinstance(plan, IdLookup):
+            # (points on _id: a few lookups, never long)
+            for id_key in id_keys:
+                stored = documents.get(id_key)
+                if stored is None:
+                    continue
+                plan.docs_examined += 1
+                if matches(stored.doc):
+                    plan.returned += 1
+                    yield stored
+            return
+        monotonic = time.monotonic
+        let_go_at = monotonic() + HOLD_SECONDS
+        countdown = _HOLD_CHECK_EVERY
+        for id_key in id_keys:
             stored = documents.get(id_key)
             if stored is None:
                 continue
@@ -183,3 +207,34 @@ class PlannedQuery:
             if matches(stored.doc):
                 plan.returned += 1
                 yield stored
+            countdown -= 1
+            if not countdown:
+                countdown = _HOLD_CHECK_EVERY
+                if monotonic() >= let_go_at:
+                    break
+        else:
+            return
+        # a long read: the rest of the index walk is fetched now, under the lock,
+        # and matched without it
+        rest = [stored for stored in map(documents.get, id_keys) if stored is not None]
+        let_go(held)
+        for stored in rest:
+            plan.docs_examined += 1
+            if matches(stored.doc):
+                plan.returned += 1
+                yield stored
+
+
+def let_go(held: list) -> None:
+    """Release the lock a read holds as ``held = [lock]`` (the caller took it with
+    ``lock.acquire()``), once: the read calls this when the rest of its work runs
+    on a snapshot, the caller's ``finally`` calls it again (a no-op by then).
+    (A list, not an object: the find by ``_id`` path pays no more than ``with lock``.)"""
+    if held:
+        held.pop().release()
+
+
+#: how long an index scan holds the server lock before it goes on from a snapshot
+HOLD_SECONDS = 0.005
+#: index keys between two clock reads while the lock is held
+_HOLD_CHECK_EVERY = 64

@@ -9,7 +9,7 @@ under.  Without a usable index, a filter that pins ``_id`` down (equality or
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from bson.regex import Regex
@@ -19,13 +19,14 @@ from ..languages.matcher import AndNode, LeafNode, MatchNode
 from ..values.deadline import checked
 from ..values.errors import ServerError
 from ..values.order import sort_key
+from ..values.render import render
 from .choosing import plan_find
-from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, let_go
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates"]
+__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates", "plan_summary"]
 
 
 def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
@@ -124,24 +125,39 @@ def read(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 
 
 def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, want: int = 0,
                    hint: Any = None, min_spec: Any = None, max_spec: Any = None,
-                   collation: Any = None) -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
+                   collation: Any = None, held: list | None = None) \
+        -> tuple[Iterator["StoredDocument"], bool, Plan | None]:
     """:func:`read`, with ``min``/``max`` bounds on the hinted index, also giving
     the plan that produced the documents (None: scanned without one);
-    ``collation``: the query's (see :func:`candidates`)."""
+    ``collation``: the query's (see :func:`candidates`).
+
+    ``held``: ``[lock]``, the server lock the caller took (see :func:`let_go`);
+    the read lets it go as the documents are consumed, once the rest of it works
+    on a snapshot, so a long query lets other clients in (points on ``_id`` keep
+    the lock: they are short)."""
     if collation is not None and (min_spec or max_spec):
         raise ServerError(238, "min/max with a collation other than the simple collation "
                                "is not supported by mim yet")
     planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec, collation)
     if planned is not None:
-        return checked(planned.documents()), planned.sorted, planned.plan
+        return checked(planned.documents(held)), planned.sorted, planned.plan
     matches = node.matches
     if collation is not None:
-        return (s for s in checked(list(coll.documents.values())) if matches(s.doc)), False, None
+        return _scanned(list(coll.documents.values()), matches, held), False, None
     if _id_lookup_keys(node) is not None:
         plan: Plan | None = IdLookup([])  # the _id_ index answers the points
-    else:
-        plan = None
-    return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
+        return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
+    return _scanned(_scan_candidates(coll, node), matches, held), False, None
+
+
+def _scanned(snapshot: list["StoredDocument"], matches: Callable[[dict], bool],
+             held: list | None) -> Iterator["StoredDocument"]:
+    """A collection scan's matches: the list is a snapshot, so the lock goes first."""
+    if held:
+        let_go(held)
+    for stored in checked(snapshot):
+        if matches(stored.doc):
+            yield stored
 
 
 def scanned_key_pattern(plan: Plan | None) -> Any:
@@ -153,3 +169,19 @@ def scanned_key_pattern(plan: Plan | None) -> Any:
     if isinstance(plan, IndexScan):
         return plan.index.pattern
     return None
+
+
+def plan_summary(plan: Plan | None) -> str:
+    """mongod's ``planSummary`` of a plan: ``COLLSCAN``, ``IDHACK`` (points on
+    ``_id``), ``IXSCAN { a: 1 }``, several scans joined by ``, ``."""
+    if plan is None or isinstance(plan, CollScan):
+        return "COLLSCAN"
+    if isinstance(plan, OrPlan):
+        return ", ".join(plan_summary(child) for child in plan.children) or "COLLSCAN"
+    if isinstance(plan, IdLookup):
+        return "IDHACK"
+    if isinstance(plan, IndexScan):
+        pattern = ", ".join(f"{path}: {render(direction)}" for path, direction in
+                            plan.index.spec["key"].items())
+        return f"IXSCAN {{ {pattern} }}"
+    return plan.stage

@@ -56,6 +56,10 @@ def install_index_catalog(factory: "Callable[[CollectionData], IndexMaintainer]"
     _index_catalog_factory = factory
 
 
+#: the first part of the key of a record stored without ``_id`` (below every sort key)
+_UNKEYED = -100
+
+
 class CollectionData:
     """A collection's documents (in natural order) and its indexes."""
 
@@ -112,6 +116,22 @@ class CollectionData:
         if self.options.get("capped"):
             self._trim_capped(stored)
 
+    def append_record(self, raw: bytes, doc: dict) -> None:
+        """Store a document that has no ``_id`` (what the profiler writes into
+        ``system.profile``: mongod's profile documents have none), keyed by its
+        record id; a capped collection rolls over as for :meth:`insert`."""
+        stored = StoredDocument(raw, doc, self.next_record_id)
+        key = (_UNKEYED, stored.record_id)
+        self.documents[key] = stored
+        self.indexes.add(stored, key)
+        self.next_record_id += 1
+        self.data_size += len(raw)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
+        if self.options.get("capped"):
+            self._trim_capped(stored)
+
     def _trim_capped(self, newest: StoredDocument) -> None:
         """Delete the oldest documents (natural order) while a capped collection
         holds more than ``max`` documents or more than ``size`` bytes; the
@@ -144,7 +164,8 @@ class CollectionData:
         return new
 
     def delete(self, stored: StoredDocument) -> None:
-        key = sort_key(stored.doc["_id"])
+        doc = stored.doc
+        key = sort_key(doc["_id"]) if "_id" in doc else (_UNKEYED, stored.record_id)
         del self.documents[key]
         self.indexes.remove(stored)
         self.data_size -= len(stored.raw)
@@ -297,6 +318,9 @@ class Server:
         self.databases: dict[str, DatabaseData] = {}
         #: called with every :class:`~.changes.ChangeEvent`, under the lock
         self.listeners: list[Listener] = []
+        #: databases whose profiler is on (name -> settings); empty while every
+        #: level is 0, so the command dispatcher pays one attribute read
+        self.profiled: dict[str, Any] = {}
         #: seconds between TTL monitor passes (MongoDB's ttlMonitorSleepSecs)
         self.ttl_interval = ttl_interval
         #: some collection or view here was created with a default collation
@@ -376,6 +400,7 @@ class Server:
         """Forget every database (the data of all clients of this server)."""
         with self.lock:
             self.databases.clear()
+            self.profiled = {}
 
     def database_names(self) -> list[str]:
         return [name for name, db in self.databases.items() if db.collections or db.views]

@@ -75,6 +75,7 @@ CODE_NAMES: dict[int, str] = {
     167: "OptionNotSupportedOnView",
     168: "InvalidPipelineOperator",
     171: "CannotIndexParallelArrays",
+    175: "QueryPlanKilled",
     189: "PrimarySteppedDown",
     197: "InvalidIndexSpecificationOption",
     224: "QueryFeatureNotAllowed",

@@ -218,6 +218,8 @@ def small_memory_limits(monkeypatch):
     test need not hold 100 MB; the wire server runs in this process."""
     monkeypatch.setattr(memory, "SORT_MEMORY_LIMIT", 64 * 1024)
     monkeypatch.setattr(memory, "GROUP_MEMORY_LIMIT", 64 * 1024)
+    monkeypatch.setattr(memory, "BUCKET_AUTO_MEMORY_LIMIT", 64 * 1024)
+    monkeypatch.setattr(memory, "WINDOW_MEMORY_LIMIT", 64 * 1024)
 
 
 def test_blocking_stages_need_disk_use_beyond_their_memory_limit(coll, small_memory_limits):
@@ -287,3 +289,168 @@ def test_a_long_count_or_distinct_does_not_block_other_clients(face, coll, comma
         assert answers[0]["n"] == 3000
     else:
         assert answers[0]["values"] == ["a" * 30]
+
+
+@pytest.mark.parametrize("shape", ["scan", "scan+sort", "index", "index+sort"])
+def test_a_long_find_does_not_block_other_clients(face, coll, shape):
+    # a collection scan matches its snapshot after letting the lock go; an index
+    # scan holds it a few milliseconds, then fetches the rest and lets go
+    client, _ = face
+    client.other.small.insert_one({"_id": 1})
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+    if shape.startswith("index"):
+        coll.create_index("s")
+        query = {"s": "a" * 30, **slower}
+    else:
+        query = slower
+    sort = [("_id", -1)] if shape.endswith("sort") else None
+    hint = "s_1" if shape.startswith("index") else None
+    done = threading.Event()
+    errors: list[BaseException] = []
+    answers: list = []
+
+    def long_read() -> None:
+        try:
+            answers.append([d["_id"] for d in coll.find(query, sort=sort, hint=hint)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        coll.insert_one({"late": True})
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    assert not finished_early and max(waits) < total / 4, (waits, total)
+    expected = list(range(3000))
+    assert answers[0] == (expected[::-1] if sort else expected)
+
+
+def test_a_find_sort_honours_allow_disk_use(coll, small_memory_limits):
+    # find's blocking sort has the same 100 MB limit (lowered here); only an
+    # explicit allowDiskUse: false makes it fail, in the find command's context
+    message = (f"Executor error during find command :: caused by :: Sort exceeded memory "
+               f"limit of {64 * 1024} bytes, but did not opt in to external sorting.")
+    for cursor in (coll.find(sort=[("s", 1), ("_id", -1)], allow_disk_use=False),
+                   coll.find().sort([("s", 1), ("_id", -1)]).allow_disk_use(False)):
+        with pytest.raises(OperationFailure) as info:
+            list(cursor)
+        assert info.value.code == 292
+        assert info.value.details["codeName"] == "QueryExceededMemoryLimitNoDiskUseAllowed"
+        assert info.value.details["errmsg"] == message
+    with pytest.raises(OperationFailure) as info:
+        coll.database.command({"find": "things", "sort": {"s": 1}, "allowDiskUse": False})
+    assert info.value.details["errmsg"] == message
+    # the default (7.0: allowDiskUse true), an explicit true, a top-k sort within the
+    # limit, one document, and an index-provided order all succeed
+    assert len(list(coll.find(sort=[("s", 1)]))) == 3000
+    assert len(list(coll.find(sort=[("s", 1)], allow_disk_use=True))) == 3000
+    top = coll.find(sort=[("s", 1), ("_id", -1)], limit=2, allow_disk_use=False)
+    assert [d["_id"] for d in top] == [2999, 2998]
+    assert coll.find_one(sort=[("s", 1), ("_id", -1)], allow_disk_use=False)["_id"] == 2999
+    coll.create_index("s")
+    assert len(list(coll.find(sort=[("s", 1)], allow_disk_use=False))) == 3000
+    # a top-k sort over the limit fails with the top-k sorter's wording
+    with pytest.raises(OperationFailure) as info:
+        list(coll.find(sort=[("s", 1), ("_id", -1)], limit=2000, allow_disk_use=False))
+    assert info.value.details["errmsg"] == (message + " Aborting operation. Pass "
+                                            "allowDiskUse:true to opt in.")
+
+
+def test_allow_disk_use_of_another_type_is_refused(coll):
+    # OptionalBool::parseFromBSON: a bool or nothing, else 14 TypeMismatch
+    for command in ({"find": "things", "allowDiskUse": 1},
+                    {"aggregate": "things", "pipeline": [], "cursor": {}, "allowDiskUse": "yes"}):
+        with pytest.raises(OperationFailure) as info:
+            coll.database.command(command)
+        assert info.value.code == 14
+        expected = "int" if command.get("find") else "string"
+        assert info.value.details["errmsg"] == (f"Field 'allowDiskUse' should be a boolean "
+                                                f"value, but found: {expected}")
+    with pytest.raises(OperationFailure) as info:
+        coll.aggregate([], allowDiskUse=1)
+    assert info.value.code == 14
+    # pymongo's own client-side checks
+    with pytest.raises(TypeError):
+        coll.find(allow_disk_use="yes")
+    with pytest.raises(TypeError):
+        coll.find().allow_disk_use(1)
+
+
+def test_bucket_auto_and_set_window_fields_have_memory_limits(coll, small_memory_limits):
+    # $bucketAuto's sorter may not spill without allowDiskUse (292, the sorter's
+    # words); $setWindowFields sorts first when it partitions or sorts (292), and
+    # a partition held beyond its limit fails with 5414201
+    bucket_auto = [{"$bucketAuto": {"groupBy": "$_id", "buckets": 3}}]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate(bucket_auto, allowDiskUse=False))
+    assert info.value.code == 292
+    assert info.value.details["errmsg"] == (f"Sort exceeded memory limit of {64 * 1024} "
+                                            "bytes, but did not opt in to external sorting.")
+    assert [b["count"] for b in coll.aggregate(bucket_auto)] == [1000, 1000, 1000]
+    sorted_window = [{"$setWindowFields": {"sortBy": {"_id": 1},
+                                           "output": {"n": {"$documentNumber": {}}}}}]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate(sorted_window, allowDiskUse=False))
+    assert info.value.code == 292
+    whole = [{"$setWindowFields": {"output": {"n": {"$count": {}}}}}]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate(whole, allowDiskUse=False))
+    assert info.value.code == 5414201
+    assert info.value.details["errmsg"].startswith(
+        "Exceeded memory limit in DocumentSourceSetWindowFields, used ")
+    assert info.value.details["errmsg"].endswith(f" bytes but max allowed is {64 * 1024}")
+    assert len(list(coll.aggregate(whole))) == 3000
+    assert len(list(coll.aggregate(sorted_window, allowDiskUse=True))) == 3000
+    # small partitions stay within the limit
+    small = [{"$setWindowFields": {"partitionBy": "$_id", "output": {"n": {"$count": {}}}}},
+             {"$limit": 1}]
+    assert len(list(coll.aggregate([{"$limit": 100}] + small, allowDiskUse=False))) == 1
+
+
+def test_a_long_indexed_aggregation_does_not_block_other_clients(face, coll):
+    # a leading $match answered by an index lets the lock go as find does
+    client, _ = face
+    coll.create_index("s")
+    client.other.small.insert_one({"_id": 1})
+    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+    done = threading.Event()
+    errors: list[BaseException] = []
+    answers: list = []
+
+    def long_read() -> None:
+        try:
+            answers.append(list(coll.aggregate([{"$match": {"s": "a" * 30, **slower}},
+                                                {"$count": "n"}])))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=long_read)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.05)
+    waits = []
+    for _ in range(5):
+        before = time.monotonic()
+        assert client.other.small.find_one() == {"_id": 1}
+        client.admin.command("ping")
+        waits.append(time.monotonic() - before)
+    finished_early = done.is_set()
+    worker.join(60)
+    assert not errors
+    total = time.monotonic() - started
+    assert not finished_early and max(waits) < total / 4, (waits, total)
+    assert answers[0] == [{"n": 3000}]

@@ -147,3 +147,13 @@ def test_coll_mod_of_time_series_ttl_and_refused_options(db):
         db.command("collMod", "ts", validator={"a": 1})
     assert failed.value.details["errmsg"] == \
         "option not supported on a time-series collection: validator"
+
+
+def test_a_view_cannot_be_clustered(db):
+    # createCollection: uassert 6026500 before the view is made
+    with pytest.raises(OperationFailure) as caught:
+        db.command({"create": "v", "viewOn": "source", "clusteredIndex": CLUSTERED})
+    assert caught.value.code == 6026500
+    assert caught.value.details["errmsg"] == ("The 'clusteredIndex' option is not supported "
+                                              "with views")
+    assert "v" not in db.list_collection_names()

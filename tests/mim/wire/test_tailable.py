@@ -181,3 +181,79 @@ def test_command_level_errors(cdb):
 def test_invalid_cursor_type_is_refused(cdb):
     with pytest.raises(ValueError, match="not a valid value for cursor_type"):
         cdb.log.find(cursor_type=7)
+
+
+def test_a_dropped_collection_kills_the_cursor_with_query_plan_killed(cdb):
+    # jstests/core/tailable_cursor_invalidation.js: a getMore after the capped
+    # collection was dropped (and created again) fails with 175 QueryPlanKilled,
+    # "collection dropped. UUID <the old collection's UUID>"
+    cdb.log.insert_many([{"_id": i} for i in range(3)])
+    old_uuid = next(cdb.list_collections(filter={"name": "log"}))["info"]["uuid"].as_uuid()
+    cursor_id = cdb.command("find", "log", tailable=True, batchSize=1)["cursor"]["id"]
+    cdb.log.drop()
+    cdb.create_collection("log", capped=True, size=1024)
+    cdb.log.insert_one({"_id": 9})
+    with pytest.raises(OperationFailure) as caught:
+        cdb.command("getMore", cursor_id, collection="log")
+    assert caught.value.code == 175
+    assert caught.value.details["codeName"] == "QueryPlanKilled"
+    assert caught.value.details["errmsg"] == f"collection dropped. UUID {old_uuid}"
+    with pytest.raises(OperationFailure) as caught:
+        cdb.command("getMore", cursor_id, collection="log")
+    assert caught.value.code == 43
+
+
+def test_a_drop_ends_pymongos_tailable_cursor_quietly(cdb):
+    # pymongo's tailable cursor takes QueryPlanKilled as its end (alive False)
+    cdb.log.insert_one({"_id": 0})
+    cursor = cdb.log.find(cursor_type=CursorType.TAILABLE)
+    assert next(cursor) == {"_id": 0}
+    cdb.log.drop()
+    with pytest.raises(StopIteration):
+        next(cursor)
+    assert not cursor.alive
+
+
+def test_a_renamed_collection_kills_the_cursor(cdb):
+    cdb.log.insert_one({"_id": 0})
+    cursor_id = cdb.command("find", "log", tailable=True)["cursor"]["id"]
+    cdb.log.rename("moved")
+    with pytest.raises(OperationFailure) as caught:
+        cdb.command("getMore", cursor_id, collection="log")
+    assert caught.value.code == 175
+    assert caught.value.details["errmsg"].startswith(
+        "collection renamed from 'tailtest.log' to 'tailtest.moved'. UUID ")
+
+
+def test_return_key_and_show_record_id_on_a_tailable_find(cdb):
+    # a tailable query is a collection scan: returnKey has no index key ({}),
+    # showRecordId adds the record id; both apply to later inserts too
+    cdb.log.create_index("x")
+    cdb.log.insert_many([{"_id": 0, "x": 5}, {"_id": 1, "x": 6}])
+    keys = cdb.log.find(cursor_type=CursorType.TAILABLE, return_key=True)
+    assert [next(keys), next(keys)] == [{}, {}]
+    records = cdb.log.find({"x": {"$gte": 6}}, cursor_type=CursorType.TAILABLE,
+                           show_record_id=True)
+    first = next(records)
+    assert first["_id"] == 1 and isinstance(first["$recordId"], int)
+    cdb.log.insert_one({"_id": 2, "x": 7})
+    assert next(keys) == {}
+    later = next(records)
+    assert later["_id"] == 2 and later["$recordId"] > first["$recordId"]
+    keys.close()
+    records.close()
+
+
+def test_hint_min_and_max_do_not_change_a_tailable_scan(cdb):
+    # the server's planner gives a tailable query a collection scan before it
+    # reads hint/min/max: natural order, every matching document
+    cdb.log.create_index([("x", -1)])
+    cdb.log.insert_many([{"_id": i, "x": i} for i in range(5)])
+    cursor = cdb.log.find(cursor_type=CursorType.TAILABLE, hint=[("x", -1)],
+                          min={"x": 3}, max={"x": 1})
+    assert [next(cursor)["_id"] for _ in range(5)] == [0, 1, 2, 3, 4]
+    cursor.close()
+    reply = cdb.command("find", "log", tailable=True, hint={"x": -1}, returnKey=True,
+                        showRecordId=True)
+    # returnKey and showRecordId together: the key alone ({} for a collection scan)
+    assert reply["cursor"]["firstBatch"] == [{}] * 5
