@@ -56,10 +56,12 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     options = database.codec_options if collection is None else \
         database.get_collection(collection).codec_options
     cmd = aggregate_command(collection, pipeline, let, options, **kwargs)
-    raws = run_cursor_command(database.client._runner, database.name, cmd, session,
-                              implicit=True)
+    raws, more = run_cursor_command(database.client._runner, database.name, cmd, session,
+                                    implicit=True)
+    if more is not None:  # as pymongo's CommandCursor: each getMore asks for batchSize too
+        more.batch_size = cmd.get("cursor", {}).get("batchSize") or 0
     return CommandCursor(database.get_collection(collection) if collection else None,
-                         raws, options)
+                         raws, options, more=more)
 
 
 def change_stream_pipeline(pipeline: Any = None, full_document: Any = None,

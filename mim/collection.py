@@ -19,7 +19,7 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
-from .boundary import ENGINE_CODEC, decode, encode, raise_write_errors, to_engine
+from .boundary import ENGINE_CODEC, decode, encode, engine_value, raise_write_errors, to_engine
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
 from .options import OptionsCarrier
@@ -382,6 +382,18 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
         if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
             filter = {"_id": filter}
+        if not args and not kwargs and type(filter) is dict and "$query" not in filter \
+                and self._cursor_class is Cursor:
+            # the find command pymongo sends for a bare find_one (limit 1, one batch),
+            # without building the Cursor that would send it
+            database = self._database
+            reply = database._client._runner.run(
+                database._name, {"find": self._name,
+                                 "filter": engine_value(filter, self._codec_options),
+                                 "limit": 1, "singleBatch": True},
+                retryable_read=True)
+            batch = reply["cursor"]["firstBatch"]
+            return decode(batch[0].raw, self._codec_options) if batch else None
         cursor = self.find(filter, *args, **kwargs)
         for result in cursor.limit(-1):
             return result

@@ -22,8 +22,8 @@ from pymongo.errors import InvalidOperation, OperationFailure
 from pymongo.write_concern import validate_boolean
 
 from .boundary import decode, engine_value, raise_server_error, to_engine
-from .engine.ops.cursors import DEFAULT_FIRST_BATCH, batch
 from .engine.values.errors import ServerError
+from .runner import kill_cursor
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -104,14 +104,6 @@ def validate_filter(filter: Any) -> None:
     if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
         raise TypeError("filter must be an instance of dict, bson.son.SON, or any other type "
                         "that inherits from collections.Mapping")
-
-
-def _kill_cursor(runner: Any, db: str, collection: str, cursor_id: int) -> None:
-    """``killCursors`` for one cursor; a finaliser's errors go nowhere."""
-    try:
-        runner.run(db, {"killCursors": collection, "cursors": [Int64(cursor_id)]})
-    except Exception:  # noqa: BLE001 - a closed client, a dropped collection: nothing to do
-        pass
 
 
 class Cursor(Generic[_DocumentType]):
@@ -370,7 +362,7 @@ class Cursor(Generic[_DocumentType]):
         self._forget_server_cursor()
         if cursor_id:
             coll = self._collection
-            _kill_cursor(coll.database.client._runner, coll.database.name, coll.name,
+            kill_cursor(coll.database.client._runner, coll.database.name, coll.name,
                          cursor_id)
 
     _kill_server_cursor = _close_server_cursor
@@ -388,7 +380,7 @@ class Cursor(Generic[_DocumentType]):
         self._server_cursor_id = cursor_id
         if cursor_id and "_finalizer" not in self.__dict__:
             coll = self._collection
-            self._finalizer = weakref.finalize(self, _kill_cursor, coll.database.client._runner,
+            self._finalizer = weakref.finalize(self, kill_cursor, coll.database.client._runner,
                                                coll.database.name, coll.name, cursor_id)
 
     @property
@@ -585,7 +577,7 @@ class CommandCursor(Generic[_DocumentType]):
     """A cursor over a command's results (``aggregate``, ``list_indexes`` …)."""
 
     def __init__(self, collection: Any, documents: Iterable[Any], codec_options: Any = None,
-                 decoded: bool = False, address: Any = None) -> None:
+                 decoded: bool = False, address: Any = None, more: Any = None) -> None:
         self._collection = collection
         self._documents = deque(documents)
         self._codec_options = codec_options
@@ -593,14 +585,24 @@ class CommandCursor(Generic[_DocumentType]):
         self._retrieved = 0
         self._killed = False
         self._address = address
+        #: the batches still on the server (:class:`mim.runner.ServerBatches`), or None
+        self._more = more
+        if more is not None:
+            more.watch(self)
 
     @property
     def alive(self) -> bool:
-        return not self._killed and bool(self._documents)
+        return not self._killed and (bool(self._documents) or self._more is not None
+                                     and self._more.open)
 
     @property
     def cursor_id(self) -> int:
-        return 0
+        return self._more.cursor_id if self._more is not None else 0
+
+    def _refill(self) -> None:
+        """A ``getMore`` when the batch in hand is used up and the server has more."""
+        while not self._documents and self._more is not None and self._more.open:
+            self._documents.extend(self._more.more())
 
     @property
     def address(self) -> Any:
@@ -615,18 +617,25 @@ class CommandCursor(Generic[_DocumentType]):
         return self._retrieved
 
     def batch_size(self, batch_size: int) -> "CommandCursor[_DocumentType]":
+        """The size of the batches later ``getMore``s ask for."""
         if not isinstance(batch_size, int):
             raise TypeError("batch_size must be an integer")
         if batch_size < 0:
             raise ValueError("batch_size must be >= 0")
+        if self._more is not None:
+            self._more.batch_size = batch_size
         return self
 
     def __iter__(self) -> Iterator[_DocumentType]:
         return self
 
     def next(self) -> _DocumentType:
-        if self._killed or not self._documents:
+        if self._killed:
             raise StopIteration
+        if not self._documents:
+            self._refill()
+            if not self._documents:
+                raise StopIteration
         item = self._documents.popleft()
         self._retrieved += 1
         if self._decoded:
@@ -652,24 +661,14 @@ class CommandCursor(Generic[_DocumentType]):
     def close(self) -> None:
         self._killed = True
         self._documents.clear()
+        if self._more is not None:
+            self._more.close()
 
     def __enter__(self) -> "CommandCursor[_DocumentType]":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def _next_raw_batch(documents: deque, batch_size: int, first: bool) -> bytes:
-    """The next batch as the server sends it: ``batch_size`` documents (101 in
-    a first batch by default, then as many as fit in 16 MiB), concatenated."""
-    if not documents:
-        raise StopIteration
-    size = batch_size or (DEFAULT_FIRST_BATCH if first else None)
-    taken, end = batch(documents, 0, size)
-    for _ in range(end):
-        documents.popleft()
-    return b"".join(doc.raw for doc in taken)
 
 
 class RawBatchCursor(Cursor):
@@ -703,21 +702,21 @@ class RawBatchCommandCursor(CommandCursor):
     pymongo's ``RawBatchCommandCursor`` yields them."""
 
     def __init__(self, cursor: CommandCursor, batch_size: int | None) -> None:
+        more, cursor._more = cursor._more, None  # the batches still on the server move here
         super().__init__(cursor._collection, cursor._documents, cursor._codec_options,
-                         address=cursor._address)
-        self._batch_size = batch_size or 0
-
-    def batch_size(self, batch_size: int) -> "RawBatchCommandCursor":
-        super().batch_size(batch_size)
-        self._batch_size = batch_size
-        return self
+                         address=cursor._address, more=more)
 
     def next(self) -> bytes:  # type: ignore[override]
         if self._killed:
             raise StopIteration
-        before = len(self._documents)
-        data = _next_raw_batch(self._documents, self._batch_size, self._retrieved == 0)
-        self._retrieved += before - len(self._documents)
+        if not self._documents:
+            self._refill()
+            if not self._documents:
+                raise StopIteration
+        # one batch as the server sent it (the command's first, then each getMore's)
+        data = b"".join(self._documents)
+        self._retrieved += len(self._documents)
+        self._documents.clear()
         return data
 
     __next__ = next

@@ -151,8 +151,8 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         cmd: dict[str, Any] = {"listCollections": 1, "cursor": {}}
         cmd.update(to_engine(self._codec_options, filter=filter, o=kwargs, comment=comment))
         cmd.update(cmd.pop("o", {}))
-        raws = run_cursor_command(self._client._runner, self._name, cmd, session)
-        return CommandCursor(None, raws, self._codec_options)
+        raws, more = run_cursor_command(self._client._runner, self._name, cmd, session)
+        return CommandCursor(None, raws, self._codec_options, more=more)
 
     def list_collection_names(self, session: Any = None,
                               filter: Mapping[str, Any] | None = None, comment: Any = None,

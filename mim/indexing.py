@@ -80,13 +80,13 @@ def list_indexes(collection: "Collection", session: Any = None,
     if comment is not None:
         cmd["comment"] = comment
     try:
-        raws = run_cursor_command(collection.database.client._runner, collection.database.name,
-                                  cmd, session)
+        raws, more = run_cursor_command(collection.database.client._runner,
+                                        collection.database.name, cmd, session)
     except OperationFailure as exc:
         if exc.code != 26:
             raise
-        raws = []
-    return CommandCursor(collection, raws, options)
+        raws, more = [], None
+    return CommandCursor(collection, raws, options, more=more)
 
 
 def explain_find(collection: "Collection", cursor: "Cursor") -> dict:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import random
 import time
+import weakref
 from typing import Any
 
 import bson
@@ -34,7 +35,7 @@ from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from .engine.values.errors import ServerError
 from .session import BOUND_SESSION, server_api_fields, session_fields
 
-__all__ = ["Runner", "run_cursor_command"]
+__all__ = ["Runner", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
 
 class Runner:
@@ -192,19 +193,82 @@ def _random_request_id() -> int:
     return random.randint(0, 2 ** 31 - 1)
 
 
+class ServerBatches:
+    """The rest of a cursor-returning command's results, still on the server: each
+    :meth:`more` is the ``getMore`` pymongo sends, :meth:`close` its ``killCursors``
+    (also sent when the cursor holding this is collected while open)."""
+
+    __slots__ = ("runner", "db", "collection", "cursor_id", "session", "batch_size",
+                 "_finalizer", "__weakref__")
+
+    def __init__(self, runner: Runner, db: str, collection: str, cursor_id: int,
+                 session: Any = None) -> None:
+        self.runner, self.db, self.collection = runner, db, collection
+        self.cursor_id = cursor_id
+        self.session = session
+        self.batch_size = 0
+        self._finalizer: Any = None
+
+    def watch(self, owner: Any) -> None:
+        """Kill the server cursor if ``owner`` is collected while it is open (the
+        cursor handed from one owner to another is watched for the last one only)."""
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        self._finalizer = weakref.finalize(owner, kill_cursor, self.runner, self.db,
+                                           self.collection, self.cursor_id)
+
+    def more(self) -> list[bytes]:
+        """The next batch (``getMore``); the cursor is closed once exhausted."""
+        cmd: dict[str, Any] = {"getMore": bson.Int64(self.cursor_id),
+                               "collection": self.collection}
+        if self.batch_size:
+            cmd["batchSize"] = self.batch_size
+        try:
+            cursor = self.runner.run(self.db, cmd, self.session)["cursor"]
+        except OperationFailure:
+            self._forget()
+            raise
+        if not cursor["id"]:
+            self._forget()
+        return [document.raw for document in cursor["nextBatch"]]
+
+    @property
+    def open(self) -> bool:
+        return bool(self.cursor_id)
+
+    def close(self) -> None:
+        if self.cursor_id:
+            cursor_id = self.cursor_id
+            self._forget()
+            kill_cursor(self.runner, self.db, self.collection, cursor_id)
+
+    def _forget(self) -> None:
+        self.cursor_id = 0
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+
+
+def kill_cursor(runner: Runner, db: str, collection: str, cursor_id: int) -> None:
+    """``killCursors`` for one cursor, as pymongo sends it on close; its errors (a
+    closed client, a dropped collection) change nothing for the caller."""
+    try:
+        runner.run(db, {"killCursors": collection, "cursors": [bson.Int64(cursor_id)]})
+    except Exception:  # noqa: BLE001 - the cursor is gone either way
+        pass
+
+
 def run_cursor_command(runner: Runner, db: str, cmd: dict[str, Any], session: Any = None,
-                       implicit: bool = False) -> list[bytes]:
-    """Run a cursor-returning command and every ``getMore`` it needs; the documents'
-    bytes, in order."""
+                       implicit: bool = False) -> tuple[list[bytes], ServerBatches | None]:
+    """Run a cursor-returning command: its first batch (the documents' bytes) and
+    what is left on the server (None when nothing is)."""
     reply = runner.run(db, cmd, session, implicit=implicit, retryable_read=True)
     if "cursor" not in reply:  # an explain: the reply is the one document
         reply.pop("ok", None)
-        return [bson.encode(reply, codec_options=ENGINE_CODEC)]
+        return [bson.encode(reply, codec_options=ENGINE_CODEC)], None
     cursor = reply["cursor"]
     raws = [document.raw for document in cursor["firstBatch"]]
+    if not cursor["id"]:
+        return raws, None
     collection = cursor["ns"].split(".", 1)[1]
-    while cursor["id"]:
-        cursor = runner.run(db, {"getMore": cursor["id"], "collection": collection},
-                            session)["cursor"]
-        raws.extend(document.raw for document in cursor["nextBatch"])
-    return raws
+    return raws, ServerBatches(runner, db, collection, cursor["id"], session)

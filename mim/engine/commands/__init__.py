@@ -65,7 +65,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         raise ServerError(59, "no such command: ''")
     name = next(iter(cmd))
     # the server's CommandRegistry: exact names, each command's aliases registered too
-    handler = COMMANDS.get(name) if isinstance(name, str) else None
+    handler = COMMANDS.get(name) if type(name) is str or isinstance(name, str) else None
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
     opcounters_of(server).count_command(name, cmd)

@@ -106,14 +106,15 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
         raise ServerError(40414, f"BSON field '{command_name}.{field}' is missing but a "
                                  f"required field")
     value = cmd[field]
-    if not isinstance(value, list):
+    if type(value) is not list and not isinstance(value, list):
         raise ServerError(14, f"BSON field '{command_name}.{field}' is the wrong type "
                               f"'{type_name(value)}', expected type 'array'")
     if not value or len(value) > 100000:
         raise ServerError(16, f"Write batch sizes must be between 1 and 100000. Got "
                               f"{len(value)} operations.")
     for index, statement in enumerate(value):
-        if type(statement) is not dict and not isinstance(statement, (Mapping, bytes)):
+        kind = type(statement)
+        if kind is not bytes and kind is not dict and not isinstance(statement, Mapping):
             raise ServerError(14, f"BSON field '{command_name}.{field}.{index}' is the wrong "
                                   f"type '{type_name(statement)}', expected type "
                                   f"'object'")

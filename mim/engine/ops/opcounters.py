@@ -24,6 +24,10 @@ _COUNTER_OF = {"insert": "insert", "update": "update", "delete": "delete", "find
 _STATEMENTS_OF = {"insert": "documents", "update": "updates", "delete": "deletes"}
 
 
+#: command name -> (its opcounter, the field listing its statements or None): one read
+_COUNTING = {name: (counter, _STATEMENTS_OF.get(name)) for name, counter in _COUNTER_OF.items()}
+
+
 def counter_of_command(name: str) -> str:
     """The opcounter a command named ``name`` counts in."""
     return _COUNTER_OF.get(name, "command")
@@ -46,13 +50,16 @@ class OpCounters:
     def count_command(self, name: str, cmd: Mapping[str, Any]) -> None:
         """Count a command document as mongod counts it on receipt (on every
         command's path: one call, no helper)."""
-        field = _STATEMENTS_OF.get(name)
+        plan = _COUNTING.get(name)
         operations = 1
-        if field is not None:
-            statements = cmd.get(field)
-            if isinstance(statements, (list, tuple)):
-                operations = len(statements)
-        counter = _COUNTER_OF.get(name, "command")
+        if plan is None:
+            counter = "command"
+        else:
+            counter, field = plan
+            if field is not None:
+                statements = cmd.get(field)
+                if type(statements) is list or isinstance(statements, (list, tuple)):
+                    operations = len(statements)
         with self._lock:
             self._counts[counter] += operations
 
