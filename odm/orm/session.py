@@ -33,7 +33,7 @@ from .delete_rules import delete_with_rules, referring_rules
 from .events import SessionExtension, listen_session_extension, registry
 from .identity_map import IdentityMap
 from .loading import Loader, ODMCursor
-from .mapper import Mapper, mapper
+from .mapper import Mapper, check_collection_options, mapper
 from .persistence import Persistence
 from .state import ObjectState, snapshot, state
 from .unit_of_work import UnitOfWork
@@ -127,9 +127,16 @@ class ODMSession(_NamedSessions):
         """The pymongo-style database below the ODM."""
         return self.impl.db
 
-    def _coll(self, cls: type) -> Any:
+    def _coll(self, cls: type, kwargs: Optional[dict] = None) -> Any:
+        """``cls``'s pymongo collection with the class's options, and a query's own
+        (``collection_options=`` in ``kwargs``, from :meth:`Query.with_options`) over them."""
         m = mapper(cls)
-        return m.with_options(self.impl.raw_collection(m.polymorphic_collection))
+        coll = m.with_options(self.impl.raw_collection(m.polymorphic_collection))
+        extra = kwargs.pop("collection_options", None) if kwargs else None
+        if extra:
+            check_collection_options(cls.__name__, extra)
+            coll = coll.with_options(**extra)
+        return coll
 
     def _joined(self, kwargs: dict) -> dict:
         """``kwargs`` of a pymongo call, with ``session=`` the open transaction's (when there is one)."""
@@ -284,7 +291,7 @@ class ODMSession(_NamedSessions):
             kwargs["projection"] = _projection(kwargs["projection"])
         projected = kwargs.get("projection") is not None
         spec = args[0] if args else kwargs.get("filter")
-        raw_cursor = self._coll(cls).find(*args, **self._joined(kwargs))
+        raw_cursor = self._coll(cls, kwargs).find(*args, **self._joined(kwargs))
         return self.loader.cursor(cls, raw_cursor, spec, refresh, projected, "find", hook_args, hook_kwargs, load_options)
 
     def find_by(self, cls: type, **kwargs: Any) -> "ODMCursor":
@@ -303,15 +310,15 @@ class ODMSession(_NamedSessions):
 
     def count(self, cls: type, filter: Optional[Mapping] = None, **kwargs: Any) -> int:  # noqa: A002
         """Number of documents of ``cls``'s collection (matching ``filter`` if given)."""
-        return self._coll(cls).count_documents(filter or {}, **self._joined(kwargs))
+        return self._coll(cls, kwargs).count_documents(filter or {}, **self._joined(kwargs))
 
     def distinct(self, cls: type, *args: Any, **kwargs: Any) -> list:
         """``Collection.distinct(key, filter=None, ...)`` on ``cls``'s collection."""
-        return self._coll(cls).distinct(*args, **self._joined(kwargs))
+        return self._coll(cls, kwargs).distinct(*args, **self._joined(kwargs))
 
     def aggregate(self, cls: type, *args: Any, **kwargs: Any) -> Any:
         """``Collection.aggregate(pipeline, ...)`` on ``cls``'s collection; results are raw documents."""
-        return self._coll(cls).aggregate(*args, **self._joined(kwargs))
+        return self._coll(cls, kwargs).aggregate(*args, **self._joined(kwargs))
 
     def find_and_modify(self, cls: type, query: Optional[Mapping] = None, update: Any = None, sort: Any = None,
                         new: bool = False, upsert: bool = False, fields: Any = None, remove: bool = False,
@@ -324,7 +331,7 @@ class ODMSession(_NamedSessions):
             sort = [(sort, 1)]
         elif isinstance(sort, Mapping):
             sort = list(sort.items())
-        coll = self._coll(cls)
+        coll = self._coll(cls, kwargs)
         self._joined(kwargs)
         if remove:
             raw = coll.find_one_and_delete(query or {}, projection=projection, sort=sort, **kwargs)
@@ -337,15 +344,15 @@ class ODMSession(_NamedSessions):
         return self.loader.load(cls, raw, refresh=True, projected=projection is not None)
 
     def find_one_and_update(self, cls: type, filter: Mapping, update: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self.loader.load(cls, self._coll(cls).find_one_and_update(filter, update, **self._joined(kwargs)), refresh=True,
+        return self.loader.load(cls, self._coll(cls, kwargs).find_one_and_update(filter, update, **self._joined(kwargs)), refresh=True,
                           projected=kwargs.get("projection") is not None)
 
     def find_one_and_replace(self, cls: type, filter: Mapping, replacement: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self.loader.load(cls, self._coll(cls).find_one_and_replace(filter, replacement, **self._joined(kwargs)), refresh=True,
+        return self.loader.load(cls, self._coll(cls, kwargs).find_one_and_replace(filter, replacement, **self._joined(kwargs)), refresh=True,
                           projected=kwargs.get("projection") is not None)
 
     def find_one_and_delete(self, cls: type, filter: Mapping, **kwargs: Any) -> Any:  # noqa: A002
-        return self.loader.load(cls, self._coll(cls).find_one_and_delete(filter, **self._joined(kwargs)), refresh=True,
+        return self.loader.load(cls, self._coll(cls, kwargs).find_one_and_delete(filter, **self._joined(kwargs)), refresh=True,
                           projected=kwargs.get("projection") is not None)
 
     # -- writes outside the unit of work ---------------------------------------
@@ -356,7 +363,7 @@ class ODMSession(_NamedSessions):
         """
         upsert = kwargs.pop("upsert", False)
         multi = kwargs.pop("multi", False)
-        coll = self._coll(cls)
+        coll = self._coll(cls, kwargs)
         self._joined(kwargs)
         if is_operator_update(fields):
             method = coll.update_many if multi else coll.update_one
@@ -375,8 +382,12 @@ class ODMSession(_NamedSessions):
         registry.dispatch("before_remove", self, cls, cls, args, kwargs)
         self._joined(kwargs)
         if referring_rules(m):
+            if kwargs.get("collection_options"):
+                raise MingException(f"{cls.__name__}.query.with_options(...).remove(): delete rules write to other "
+                                    "collections too; declare the concerns in the classes' __mongometa__")
+            kwargs.pop("collection_options", None)
             result = self._remove_with_rules(m, *args, **kwargs)
-        elif m.collection_options:
+        elif m.collection_options or kwargs.get("collection_options"):
             result = self._remove(m, *args, **kwargs)
         else:
             result = self.impl.remove(m.collection, *args, **kwargs)
@@ -388,7 +399,7 @@ class ODMSession(_NamedSessions):
         multi = kwargs.pop("multi", True)
         if kwargs.pop("just_one", False):
             multi = False
-        coll = self.persistence.collection(m)
+        coll = self._coll(m.mapped_class, kwargs)
         return (coll.delete_many if multi else coll.delete_one)(filter or {}, *args, **kwargs)
 
     def _remove_with_rules(self, m: Mapper, filter: Optional[Mapping] = None, **kwargs: Any) -> Any:  # noqa: A002

@@ -91,3 +91,42 @@ def test_the_options_go_out_with_every_command_through_pymongo():
     finally:
         ds.conn.drop_database(ds.name)
         ds.conn.close()
+
+
+def test_a_query_overrides_the_classes_options_for_its_own_commands():
+    listener = Commands()
+    ds = create_datastore(f"{wire_uri()}/odm_options_{uuid.uuid4().hex[:8]}", event_listeners=[listener])
+    sess = ODMSession(bind=ds)
+    Event = declare(sess, read_concern=ReadConcern("majority"))
+    try:
+        Event(_id=1, kind="a")
+        sess.flush()
+        sess.clear()
+        local = Event.query.with_options(read_concern=ReadConcern("local"), write_concern=WriteConcern(w=1, j=True))
+        assert local.get(1).kind == "a" and local.find({"kind": "a"}).count() == 1
+        local.update({"_id": 1}, {"$set": {"kind": "b"}})
+        assert Event.query.find({"kind": "b"}).first()._id == 1
+        finds = [c for name, c in listener.seen if name == "find"]
+        assert [c["readConcern"] for c in finds] == [{"level": "local"}, {"level": "majority"}]
+        update = [c for name, c in listener.seen if name == "update"][0]
+        assert update["writeConcern"] == {"w": 1, "j": True}
+        with pytest.raises(TypeError, match="with_options\\(\\) takes write_concern, read_concern, read_preference"):
+            Event.query.with_options(collation={"locale": "fr"})
+        with pytest.raises(ORMError, match="option 'read_concern' must be a pymongo ReadConcern"):
+            Event.query.with_options(read_concern="local")
+    finally:
+        ds.conn.drop_database(ds.name)
+        ds.conn.close()
+
+
+def test_with_options_on_every_backend(odm_session):
+    Event = declare(odm_session)
+    Event(_id=1, kind="a")
+    odm_session.flush()
+    odm_session.clear()
+    primary = Event.query.with_options(read_preference=ReadPreference.PRIMARY, read_concern=ReadConcern("local"))
+    assert [e.kind for e in primary.filter(Event.kind == "a")] == ["a"]
+    assert primary.distinct("kind") == ["a"] and primary.count() == 1
+    assert primary.find_one_and_update({"_id": 1}, {"$set": {"kind": "b"}}, return_document=True).kind == "b"
+    primary.remove({"_id": 1})
+    assert odm_session.db.event.count_documents({}) == 0
