@@ -308,6 +308,11 @@ class ODMSession(_NamedSessions):
         """Reload ``obj`` from the database (unsaved changes are lost); returns it."""
         return self.find(type(obj), {"_id": state(obj).document.get("_id")}, refresh=True).first()
 
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> dict:
+        """A database command on the session's database (MongoTor's ``Database.command``):
+        ``session.command("buildinfo")``, ``session.command("collstats", "user")``."""
+        return self.db.command(command, *args, **self._joined(kwargs))
+
     def count(self, cls: type, filter: Optional[Mapping] = None, **kwargs: Any) -> int:  # noqa: A002
         """Number of documents of ``cls``'s collection (matching ``filter`` if given)."""
         return self._coll(cls, kwargs).count_documents(filter or {}, **self._joined(kwargs))
