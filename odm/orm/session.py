@@ -193,8 +193,8 @@ class ODMSession(_NamedSessions):
         if bind is None:
             raise MingException("session is not bound to a datastore")
         if not bind.supports_transactions:
-            raise MingException("this server runs no multi-document transactions (it is a standalone): "
-                                "they need a replica-set member or a mongos")
+            raise MingException("this server runs no multi-document transactions: they need a replica-set "
+                                "member or a mongos that runs them")
         return bind.conn
 
     def _inside(self, client_session: Any, work: Optional[Callable[[], None]]) -> Iterator[Any]:
