@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
 import pymongo
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 
 from .exc import MingConfigError, MingException, MongoGone
 
@@ -136,17 +136,11 @@ class Engine:
                     self._sleep(1)
         return self._conn  # pragma: no cover - loop always returns or raises
 
-    @property
-    def supports_transactions(self) -> bool:
-        """Whether the server runs multi-document transactions, asked once per engine.
-
-        A replica-set member (its ``hello`` names a ``setName``) or a
-        ``mongos`` (``msg: "isdbgrid"``) does; a standalone refuses them
-        (code 20, IllegalOperation), so work that wants atomicity there falls
-        back to a documented order of writes.
-        """
+    def supports_transactions(self, database: str = "test") -> bool:
+        """Whether the server runs multi-document transactions, found out once per engine
+        (see :func:`server_supports_transactions`; ``database`` is where the probe reads)."""
         if self._transactions is None:
-            self._transactions = server_supports_transactions(self.conn)
+            self._transactions = server_supports_transactions(self.conn, database)
         return self._transactions
 
     def __getitem__(self, name: str) -> Any:
@@ -163,10 +157,33 @@ class Engine:
         return f"<Engine {self._conn!r}>"
 
 
-def server_supports_transactions(client: Any) -> bool:
-    """Whether the server behind ``client`` (pymongo's or mim's) is a replica-set member or a ``mongos``."""
+#: What a server answers a transaction it does not run: IllegalOperation (a standalone),
+#: NotImplemented (a server that presents a replica set without running transactions yet).
+_NO_TRANSACTION_CODES = (20, 238)
+
+
+def server_supports_transactions(client: Any, database: str) -> bool:
+    """Whether the server behind ``client`` (pymongo's or mim's) runs multi-document transactions.
+
+    It must be a replica-set member (``hello`` names a ``setName``) or a
+    ``mongos`` (``msg: "isdbgrid"``), and a transaction reading one document
+    of ``database`` (nothing is written) must not be refused with
+    IllegalOperation or NotImplemented.  A server that does not run them is
+    given a documented order of writes instead (see ``odm.orm.delete_rules``).
+    """
     hello = client.admin.command("hello")
-    return bool(hello.get("setName")) or hello.get("msg") == "isdbgrid"
+    if not (hello.get("setName") or hello.get("msg") == "isdbgrid"):
+        return False
+    with client.start_session() as session:
+        try:
+            with session.start_transaction():
+                client[database]["odm.transaction_probe"].find_one({}, session=session)
+                session.abort_transaction()
+        except OperationFailure as exc:
+            if exc.code in _NO_TRANSACTION_CODES:
+                return False
+            raise
+    return True
 
 
 class DataStore:
@@ -200,10 +217,10 @@ class DataStore:
 
     @property
     def supports_transactions(self) -> bool:
-        """Whether this datastore's server runs multi-document transactions (see :attr:`Engine.supports_transactions`)."""
+        """Whether this datastore's server runs multi-document transactions (see :func:`server_supports_transactions`)."""
         if isinstance(self.bind, Engine):
-            return self.bind.supports_transactions
-        return server_supports_transactions(self.conn)
+            return self.bind.supports_transactions(self.name or DEFAULT_DATABASE)
+        return server_supports_transactions(self.conn, self.name or DEFAULT_DATABASE)
 
     def __getattr__(self, name: str) -> Any:
         """Anything else is the database's (``datastore.my_collection``), as in Ming."""

@@ -23,6 +23,7 @@ from ..utils import all_class_properties
 from .mapper import ItemAccess, Mapper, QueryDescriptor, check_collection_options, instrumented_init, mapper, set_attributes
 from .property import ORMProperty
 from .registry import ORMError
+from .session import ThreadLocalODMSession
 from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
 from .state import ObjectState
 
@@ -32,6 +33,7 @@ __all__ = ["MappedClass", "_MappedClassMeta"]
 MONGOMETA_OPTIONS = frozenset({
     "name", "session", "indexes", "unique_indexes", "custom_indexes", "polymorphic_on", "polymorphic_identity",
     "version_of", "migrate", "before_save", "extensions", "write_concern", "read_concern", "read_preference",
+    "connection_alias",
 })
 
 
@@ -50,6 +52,21 @@ def _merged_meta(bases: tuple, namespace: dict) -> type:
     own_dict = {k: v for k, v in vars(own).items() if k not in ("__dict__", "__weakref__")} if own is not None else {}
     merged = type("__mongometa__", mm_bases or (object,), own_dict)
     return merged
+
+
+def _session_of_alias(class_name: str, meta: Any) -> None:
+    """PyMODM's ``connection_alias``: the class's session is the thread-local session of that name,
+    bound to the datastore configured under it (``odm.configure(**{'odm.<alias>.uri': ...})``)."""
+    alias = getattr(meta, "connection_alias", None)
+    if alias is None:
+        return
+    if not isinstance(alias, str):
+        raise ORMError(f"{class_name}.__mongometa__.connection_alias must be a name, not {alias!r}")
+    current = getattr(meta, "session", None)
+    named = ThreadLocalODMSession.by_name(alias)
+    if current is not None and current is not named:
+        raise ORMError(f"{class_name}.__mongometa__ has both a session and connection_alias={alias!r}: give one")
+    meta.session = named
 
 
 class _MappedClassMeta(type):
@@ -74,6 +91,7 @@ class _MappedClassMeta(type):
         cls._odm_properties_ = {n: p for n, p in all_class_properties(cls) if isinstance(p, ORMProperty)}  # type: ignore[attr-defined]
         if not is_root:
             meta = cls.__mongometa__  # type: ignore[attr-defined]
+            _session_of_alias(name, meta)
             Mapper(cls, session=getattr(meta, "session", None), extensions=getattr(meta, "extensions", None))
         return cls
 

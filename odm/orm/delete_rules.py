@@ -104,10 +104,12 @@ def referring_rules(m: Mapper) -> list[ReferringRule]:
     of declared classes (a declaration starts over), so a class nobody refers
     to with a rule costs one dictionary look-up per delete.
     """
-    if _cache["generation"] != Mapper._generation:
+    # a declaration bumps the generation; a registry emptied or restored by hand (test suites) changes its size
+    generation = (Mapper._generation, len(Mapper._registry))
+    if _cache["generation"] != generation:
         _cache["rules"] = {}
         _cache["all"] = _declared_rules()
-        _cache["generation"] = Mapper._generation
+        _cache["generation"] = generation
     found = _cache["rules"].get(m.mapped_class)
     if found is None:
         found = _cache["rules"][m.mapped_class] = [r for r in _cache["all"] if _refers_to(r, m)]

@@ -85,6 +85,7 @@ class EmbeddedMapper:
         st = EmbeddedState()
         st.document = document
         st.owner = owner
+        st.session = owner.session if owner is not None else None  # its relations load through it
         obj.__dict__["_odm_state_"] = st
         return obj
 

@@ -19,6 +19,7 @@ from ..exc import MingException
 from .events import registry
 from .expressions import Pagination, paginate
 from .mapper import Mapper, mapper, merge_load_options
+from .embedded import EmbeddedProperty
 from .property import RelationProperty
 from .registry import ORMError
 from .state import ObjectState, snapshot, state
@@ -104,7 +105,9 @@ class selectinload:
     ``Book.query.find().options(odm.selectinload('author'))``; a dotted path
     (``selectinload('author.publisher')``) loads the relations of the loaded
     objects in turn.  Works for every kind of :class:`RelationProperty` with
-    ``fetch=True``: many-to-one, a list of ids, one-to-many.
+    ``fetch=True``: many-to-one, a list of ids, one-to-many; a step of the
+    path may be an :class:`EmbeddedProperty` (``selectinload('comments.author')``
+    loads the authors of every comment of every post).
     """
 
     def __init__(self, path: str) -> None:
@@ -121,6 +124,12 @@ class selectinload:
                 by_class.setdefault(type(obj), []).append(obj)
             for cls, group in by_class.items():
                 prop = getattr(cls, name, None)
+                if isinstance(prop, EmbeddedProperty):
+                    # a step into embedded documents: the relations after it are theirs
+                    for obj in group:
+                        value = getattr(obj, name, None)
+                        loaded.extend(value if prop.uselist else [] if value is None else [value])
+                    continue
                 if not isinstance(prop, RelationProperty):
                     raise ORMError(f"selectinload({self.path!r}): {cls.__name__}.{name} is not a RelationProperty")
                 loaded.extend(prop.join.preload(group))

@@ -505,12 +505,27 @@ class Query(Generic[T]):
     descriptor's typing) so editors know what ``find().first()`` returns.
     """
 
-    def __init__(self, cls: type[T]) -> None:
+    def __init__(self, cls: type[T], options: Optional[Mapping[str, Any]] = None) -> None:
         self.mapped_class = cls
+        self._options = dict(options or {})
 
     @property
     def mapper(self) -> Mapper:
         return mapper(self.mapped_class)
+
+    def with_options(self, **options: Any) -> "Query[T]":
+        """These queries with their own ``write_concern`` / ``read_concern`` / ``read_preference``
+        (over the class's ``__mongometa__`` ones): ``Event.query.with_options(read_preference=...).find()``."""
+        unknown = sorted(set(options) - set(CONCERN_OPTIONS))
+        if unknown:
+            raise TypeError(f"with_options() takes {', '.join(CONCERN_OPTIONS)}, not {', '.join(unknown)}")
+        check_collection_options(self.mapped_class.__name__, options)
+        return Query(self.mapped_class, {**self._options, **options})
+
+    def _kw(self, kwargs: dict) -> dict:
+        if self._options:
+            kwargs["collection_options"] = self._options
+        return kwargs
 
     @property
     def session(self) -> "ODMSession":
@@ -525,8 +540,12 @@ class Query(Generic[T]):
             kwargs["_id"] = _id
         kwargs = self.mapper.document_keys(kwargs)
         if list(kwargs) == ["_id"]:
-            return self.session.get(self.mapped_class, kwargs["_id"])
-        return self.session.find(self.mapped_class, kwargs).first()
+            if not self._options:
+                return self.session.get(self.mapped_class, kwargs["_id"])
+            found = self.session.imap.get(self.mapped_class, kwargs["_id"])
+            if found is not None:
+                return found
+        return self.session.find(self.mapped_class, kwargs, **self._kw({})).first()
 
     def get_or_404(self, _id: Any) -> T:
         """The object with this ``_id``, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
@@ -541,7 +560,7 @@ class Query(Generic[T]):
     def find(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
         if args and isinstance(args[0], FilterExpression):
             args = (dict(args[0]),) + args[1:]  # a plain filter: an ``==`` expression's truth value is identity
-        return self.session.find(self.mapped_class, *args, **kwargs)
+        return self.session.find(self.mapped_class, *args, **self._kw(kwargs))
 
     def filter(self, *expressions: dict, **equal_to: Any) -> ExpressionQuery[T]:
         """Flask-MongoAlchemy's query: ``Model.query.filter(Model.age > 30, Model.name != 'x')``."""
@@ -561,6 +580,8 @@ class Query(Generic[T]):
         return ExpressionQuery(self).keyset(per_page, after)
 
     def find_by(self, *args: Any, **kwargs: Any) -> "ODMCursor[T]":
+        if self._options:
+            return self.find(self.mapper.document_keys(kwargs))
         return self.session.find_by(self.mapped_class, *args, **self.mapper.document_keys(kwargs))
 
     def document_keys(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -568,31 +589,31 @@ class Query(Generic[T]):
         return self.mapper.document_keys(values)
 
     def find_and_modify(self, *args: Any, **kwargs: Any) -> Optional[T]:
-        return self.session.find_and_modify(self.mapped_class, *args, **kwargs)
+        return self.session.find_and_modify(self.mapped_class, *args, **self._kw(kwargs))
 
     def find_one_and_update(self, *args: Any, **kwargs: Any) -> Optional[T]:
-        return self.session.find_one_and_update(self.mapped_class, *args, **kwargs)
+        return self.session.find_one_and_update(self.mapped_class, *args, **self._kw(kwargs))
 
     def find_one_and_replace(self, *args: Any, **kwargs: Any) -> Optional[T]:
-        return self.session.find_one_and_replace(self.mapped_class, *args, **kwargs)
+        return self.session.find_one_and_replace(self.mapped_class, *args, **self._kw(kwargs))
 
     def find_one_and_delete(self, *args: Any, **kwargs: Any) -> Optional[T]:
-        return self.session.find_one_and_delete(self.mapped_class, *args, **kwargs)
+        return self.session.find_one_and_delete(self.mapped_class, *args, **self._kw(kwargs))
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
-        return self.session.update(self.mapped_class, *args, **kwargs)
+        return self.session.update(self.mapped_class, *args, **self._kw(kwargs))
 
     def remove(self, *args: Any, **kwargs: Any) -> Any:
-        return self.session.remove(self.mapped_class, *args, **kwargs)
+        return self.session.remove(self.mapped_class, *args, **self._kw(kwargs))
 
     def count(self, *args: Any, **kwargs: Any) -> int:
-        return self.session.count(self.mapped_class, *args, **kwargs)
+        return self.session.count(self.mapped_class, *args, **self._kw(kwargs))
 
     def distinct(self, *args: Any, **kwargs: Any) -> list:
-        return self.session.distinct(self.mapped_class, *args, **kwargs)
+        return self.session.distinct(self.mapped_class, *args, **self._kw(kwargs))
 
     def aggregate(self, *args: Any, **kwargs: Any) -> Any:
-        return self.session.aggregate(self.mapped_class, *args, **kwargs)
+        return self.session.aggregate(self.mapped_class, *args, **self._kw(kwargs))
 
     def __repr__(self) -> str:
         return f"<Query of {self.mapped_class.__name__}>"

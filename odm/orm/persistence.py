@@ -69,7 +69,7 @@ class Persistence:
         # as in Ming, the before hooks run first: what they change is written
         registry.dispatch("before_insert", sess, type(obj), obj, st)
         data, copied = self.prepare(obj, st, m)
-        result = self.collection(m).insert_one(data)
+        result = self.collection(m).insert_one(data, session=self.session.client_session)
         self._inserted(obj, st, data, copied, result.inserted_id)
         registry.dispatch("after_insert", sess, type(obj), obj, st)
 
@@ -90,18 +90,19 @@ class Persistence:
     def _write_batch(self, coll: Any, prepared: list[Prepared]) -> None:
         if len(prepared) == 1:
             obj, st, data, checked = prepared[0]
-            result = coll.insert_one(data)
+            result = coll.insert_one(data, session=self.session.client_session)
             self._inserted(obj, st, data, checked, result.inserted_id)
             return
         try:
-            result = coll.insert_many([p[2] for p in prepared], ordered=True)
+            result = coll.insert_many([p[2] for p in prepared], ordered=True, session=self.session.client_session)
         except BulkWriteError as exc:
             self._batch_failed(prepared, exc)
         except Exception:
             # how far did it get?  The writes are ordered: mark what is there as written
             ids = [p[2].get("_id") for p in prepared]
             try:
-                found = {hashable_id(d["_id"]) for d in coll.find({"_id": {"$in": ids}}, {"_id": 1})}
+                found = {hashable_id(d["_id"]) for d in coll.find({"_id": {"$in": ids}}, {"_id": 1},
+                                                                    session=self.session.client_session)}
             except Exception:
                 found = set()
             for obj, st, data, checked in prepared:
@@ -146,12 +147,12 @@ class Persistence:
         try:
             update = diff_documents(old, data)
         except _Unaddressable:
-            coll.replace_one({"_id": data["_id"]}, data, upsert=True)
+            coll.replace_one({"_id": data["_id"]}, data, upsert=True, session=sess.client_session)
         else:
-            result = coll.update_one({"_id": data["_id"]}, update) if update else None
+            result = coll.update_one({"_id": data["_id"]}, update, session=sess.client_session) if update else None
             if result is not None and result.acknowledged and result.matched_count == 0:
                 # deleted behind our back: the object's state is the truth
-                coll.replace_one({"_id": data["_id"]}, data, upsert=True)
+                coll.replace_one({"_id": data["_id"]}, data, upsert=True, session=sess.client_session)
             else:
                 # the stored document changed path by path (or not at all): its key order is the server's
                 layout = stored_layout(old, data)
@@ -172,7 +173,7 @@ class Persistence:
             if referring_rules(m):
                 delete_with_rules(sess, m, [id_value])
             else:
-                self.collection(m).delete_one({"_id": id_value})
+                self.collection(m).delete_one({"_id": id_value}, session=sess.client_session)
         registry.dispatch("after_delete", sess, type(obj), obj, st)
         sess.untrack(obj)
 

@@ -18,22 +18,24 @@ own, :class:`ContextualODMSession` one per context of your choosing.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from collections.abc import Mapping
-from typing import Any, Callable, Hashable, Iterable, Optional, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, Optional, TypeVar
 
 from pymongo import ReturnDocument
 
 from ..datastore import DataStore
+from ..exc import MingException
 from ..session import Session, is_operator_update
 from .delete_rules import delete_with_rules, referring_rules
 from .events import SessionExtension, listen_session_extension, registry
 from .identity_map import IdentityMap
 from .loading import Loader, ODMCursor
-from .mapper import Mapper, mapper
+from .mapper import Mapper, check_collection_options, mapper
 from .persistence import Persistence
-from .state import ObjectState, state
+from .state import ObjectState, snapshot, state
 from .unit_of_work import UnitOfWork
 
 __all__ = ["ODMSession", "ThreadLocalODMSession", "ContextualODMSession", "ODMCursor", "SessionExtension"]
@@ -48,6 +50,7 @@ def _projection(value: Any) -> Any:
 
 
 S = TypeVar("S", bound="_NamedSessions")
+T = TypeVar("T")
 
 
 class _NamedSessions:
@@ -124,9 +127,109 @@ class ODMSession(_NamedSessions):
         """The pymongo-style database below the ODM."""
         return self.impl.db
 
-    def _coll(self, cls: type) -> Any:
+    def _coll(self, cls: type, kwargs: Optional[dict] = None) -> Any:
+        """``cls``'s pymongo collection with the class's options, and a query's own
+        (``collection_options=`` in ``kwargs``, from :meth:`Query.with_options`) over them."""
         m = mapper(cls)
-        return m.with_options(self.impl.raw_collection(m.polymorphic_collection))
+        coll = m.with_options(self.impl.raw_collection(m.polymorphic_collection))
+        extra = kwargs.pop("collection_options", None) if kwargs else None
+        if extra:
+            check_collection_options(cls.__name__, extra)
+            coll = coll.with_options(**extra)
+        return coll
+
+    def _joined(self, kwargs: dict) -> dict:
+        """``kwargs`` of a pymongo call, with ``session=`` the open transaction's (when there is one)."""
+        if self.client_session is not None:
+            kwargs.setdefault("session", self.client_session)
+        return kwargs
+
+    # -- transactions ------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, **options: Any) -> Iterator[Any]:
+        """``with odm_session.transaction(): ...``: one multi-document transaction for the block and its flush.
+
+        Queries in the block read inside the transaction (their own writes
+        included); when the block ends the unit of work is flushed into it and
+        committed.  If the block or the flush raises, the transaction is
+        aborted (nothing is written) and the tracked objects are as they were
+        before the flush (still new, dirty or deleted), so the work can be
+        retried.  ``options`` are ``start_transaction``'s (``read_concern``,
+        ``write_concern``, ``read_preference``, ``max_commit_time_ms``).  The
+        server must run transactions (a replica-set member or ``mongos``);
+        :meth:`run_in_transaction` also retries transient errors.  Yields
+        pymongo's ``ClientSession``.
+        """
+        client = self._transaction_client()
+        with client.start_session() as client_session:
+            with client_session.start_transaction(**options):
+                yield from self._inside(client_session, None)
+
+    def run_in_transaction(self, callback: Callable[["ODMSession"], T], **options: Any) -> T:
+        """``callback(session)`` and a flush in one transaction, retried as pymongo's ``with_transaction`` retries.
+
+        On a ``TransientTransactionError`` (a write conflict ...) the tracked
+        objects are put back as they were when this was called and
+        ``callback`` runs again, so it must make its changes from that state.
+        Returns what ``callback`` returned.
+        """
+        client = self._transaction_client()
+        before = self._snapshot()
+
+        def attempt(client_session: Any) -> T:
+            self._restore(before)
+            result: list[T] = []
+            for _ in self._inside(client_session, lambda: result.append(callback(self))):
+                pass
+            return result[0]
+
+        with client.start_session() as client_session:
+            return client_session.with_transaction(attempt, **options)
+
+    def _transaction_client(self) -> Any:
+        if self.client_session is not None:
+            raise MingException("this ODM session is in a transaction already")
+        bind = self.bind
+        if bind is None:
+            raise MingException("session is not bound to a datastore")
+        if not bind.supports_transactions:
+            raise MingException("this server runs no multi-document transactions: they need a replica-set "
+                                "member or a mongos that runs them")
+        return bind.conn
+
+    def _inside(self, client_session: Any, work: Optional[Callable[[], None]]) -> Iterator[Any]:
+        """Run ``work`` (or the caller's block, at the yield) and the flush with ``client_session``;
+        on an error the tracked objects go back to how they were before the flush."""
+        self.client_session = client_session
+        try:
+            if work is None:
+                yield client_session
+            else:
+                work()
+            before_flush = self._snapshot()
+            try:
+                self.flush()
+            except BaseException:
+                self._restore(before_flush)
+                raise
+        finally:
+            self.client_session = None
+
+    def _snapshot(self) -> list[tuple]:
+        """What :meth:`_restore` needs to put the unit of work back: each tracked object and its state."""
+        return [(obj, st.status, snapshot(st.document), st.original_document, st.validated, st.session)
+                for obj, st in ((obj, state(obj)) for obj in self.uow)]
+
+    def _restore(self, saved: list[tuple]) -> None:
+        for obj in self.uow:
+            self.untrack(obj)
+        for obj, status, document, original, validated, owner in saved:
+            st = state(obj)
+            st.status, st.document, st.original_document, st.validated, st.session = \
+                status, snapshot(document), original, validated, owner
+            st.extra_state.clear()
+            self.uow.save(obj)
+            self.imap.save(obj)
 
     # -- tracking ----------------------------------------------------------
     def save(self, obj: Any) -> None:
@@ -188,7 +291,7 @@ class ODMSession(_NamedSessions):
             kwargs["projection"] = _projection(kwargs["projection"])
         projected = kwargs.get("projection") is not None
         spec = args[0] if args else kwargs.get("filter")
-        raw_cursor = self._coll(cls).find(*args, **kwargs)
+        raw_cursor = self._coll(cls, kwargs).find(*args, **self._joined(kwargs))
         return self.loader.cursor(cls, raw_cursor, spec, refresh, projected, "find", hook_args, hook_kwargs, load_options)
 
     def find_by(self, cls: type, **kwargs: Any) -> "ODMCursor":
@@ -205,17 +308,22 @@ class ODMSession(_NamedSessions):
         """Reload ``obj`` from the database (unsaved changes are lost); returns it."""
         return self.find(type(obj), {"_id": state(obj).document.get("_id")}, refresh=True).first()
 
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> dict:
+        """A database command on the session's database (MongoTor's ``Database.command``):
+        ``session.command("buildinfo")``, ``session.command("collstats", "user")``."""
+        return self.db.command(command, *args, **self._joined(kwargs))
+
     def count(self, cls: type, filter: Optional[Mapping] = None, **kwargs: Any) -> int:  # noqa: A002
         """Number of documents of ``cls``'s collection (matching ``filter`` if given)."""
-        return self._coll(cls).count_documents(filter or {}, **kwargs)
+        return self._coll(cls, kwargs).count_documents(filter or {}, **self._joined(kwargs))
 
     def distinct(self, cls: type, *args: Any, **kwargs: Any) -> list:
         """``Collection.distinct(key, filter=None, ...)`` on ``cls``'s collection."""
-        return self._coll(cls).distinct(*args, **kwargs)
+        return self._coll(cls, kwargs).distinct(*args, **self._joined(kwargs))
 
     def aggregate(self, cls: type, *args: Any, **kwargs: Any) -> Any:
         """``Collection.aggregate(pipeline, ...)`` on ``cls``'s collection; results are raw documents."""
-        return self._coll(cls).aggregate(*args, **kwargs)
+        return self._coll(cls, kwargs).aggregate(*args, **self._joined(kwargs))
 
     def find_and_modify(self, cls: type, query: Optional[Mapping] = None, update: Any = None, sort: Any = None,
                         new: bool = False, upsert: bool = False, fields: Any = None, remove: bool = False,
@@ -228,7 +336,8 @@ class ODMSession(_NamedSessions):
             sort = [(sort, 1)]
         elif isinstance(sort, Mapping):
             sort = list(sort.items())
-        coll = self._coll(cls)
+        coll = self._coll(cls, kwargs)
+        self._joined(kwargs)
         if remove:
             raw = coll.find_one_and_delete(query or {}, projection=projection, sort=sort, **kwargs)
         else:
@@ -240,15 +349,15 @@ class ODMSession(_NamedSessions):
         return self.loader.load(cls, raw, refresh=True, projected=projection is not None)
 
     def find_one_and_update(self, cls: type, filter: Mapping, update: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self.loader.load(cls, self._coll(cls).find_one_and_update(filter, update, **kwargs), refresh=True,
+        return self.loader.load(cls, self._coll(cls, kwargs).find_one_and_update(filter, update, **self._joined(kwargs)), refresh=True,
                           projected=kwargs.get("projection") is not None)
 
     def find_one_and_replace(self, cls: type, filter: Mapping, replacement: Any, **kwargs: Any) -> Any:  # noqa: A002
-        return self.loader.load(cls, self._coll(cls).find_one_and_replace(filter, replacement, **kwargs), refresh=True,
+        return self.loader.load(cls, self._coll(cls, kwargs).find_one_and_replace(filter, replacement, **self._joined(kwargs)), refresh=True,
                           projected=kwargs.get("projection") is not None)
 
     def find_one_and_delete(self, cls: type, filter: Mapping, **kwargs: Any) -> Any:  # noqa: A002
-        return self.loader.load(cls, self._coll(cls).find_one_and_delete(filter, **kwargs), refresh=True,
+        return self.loader.load(cls, self._coll(cls, kwargs).find_one_and_delete(filter, **self._joined(kwargs)), refresh=True,
                           projected=kwargs.get("projection") is not None)
 
     # -- writes outside the unit of work ---------------------------------------
@@ -259,7 +368,8 @@ class ODMSession(_NamedSessions):
         """
         upsert = kwargs.pop("upsert", False)
         multi = kwargs.pop("multi", False)
-        coll = self._coll(cls)
+        coll = self._coll(cls, kwargs)
+        self._joined(kwargs)
         if is_operator_update(fields):
             method = coll.update_many if multi else coll.update_one
             return method(spec, fields, upsert=upsert, **kwargs)
@@ -275,9 +385,14 @@ class ODMSession(_NamedSessions):
         """
         m = mapper(cls)
         registry.dispatch("before_remove", self, cls, cls, args, kwargs)
+        self._joined(kwargs)
         if referring_rules(m):
+            if kwargs.get("collection_options"):
+                raise MingException(f"{cls.__name__}.query.with_options(...).remove(): delete rules write to other "
+                                    "collections too; declare the concerns in the classes' __mongometa__")
+            kwargs.pop("collection_options", None)
             result = self._remove_with_rules(m, *args, **kwargs)
-        elif m.collection_options:
+        elif m.collection_options or kwargs.get("collection_options"):
             result = self._remove(m, *args, **kwargs)
         else:
             result = self.impl.remove(m.collection, *args, **kwargs)
@@ -289,7 +404,7 @@ class ODMSession(_NamedSessions):
         multi = kwargs.pop("multi", True)
         if kwargs.pop("just_one", False):
             multi = False
-        coll = self.persistence.collection(m)
+        coll = self._coll(m.mapped_class, kwargs)
         return (coll.delete_many if multi else coll.delete_one)(filter or {}, *args, **kwargs)
 
     def _remove_with_rules(self, m: Mapper, filter: Optional[Mapping] = None, **kwargs: Any) -> Any:  # noqa: A002
@@ -297,6 +412,9 @@ class ODMSession(_NamedSessions):
         multi = kwargs.pop("multi", True)
         if kwargs.pop("just_one", False):
             multi = False
+        if kwargs.pop("session", None) is not self.client_session:
+            raise MingException("remove(session=...) of a class with delete rules: run it inside "
+                                "ODMSession.transaction() instead, so the rules' writes share the transaction")
         coll = self.persistence.collection(m)
 
         def matching_ids(client_session: Any) -> list:

@@ -101,8 +101,9 @@ def test_database_commands_count_and_distinct(odm_session):
     for name, active in (("a", True), ("b", False), ("c", True)):
         User(name=name, active=active)
     odm_session.flush()
-    assert odm_session.db.command("buildinfo")["version"].startswith("7.0")   # db.command("buildinfo")
-    assert odm_session.db.command("count", "user", query={"active": True})["n"] == 2
+    assert odm_session.command("buildinfo")["version"].startswith("7.0")      # db.command("buildinfo")
+    assert odm_session.command("count", "user", query={"active": True})["n"] == 2
+    assert odm_session.command({"collStats": "user"})["count"] == 3
     assert User.query.find({"active": True}).count() == 2                     # count
     assert sorted(User.query.distinct("name")) == ["a", "b", "c"]             # distinct
     assert list(User.query.aggregate([{"$group": {"_id": "$active", "n": {"$sum": 1}}},

@@ -7,6 +7,7 @@ import re
 
 import bson
 import pytest
+from pymongo import WriteConcern
 
 import odm
 from odm import Field, collection, schema
@@ -122,10 +123,18 @@ def blog(odm_session):
         class __mongometa__:
             name = "User"
             session = odm_session
+            write_concern = WriteConcern(j=True)  # ``class Meta: write_concern = WriteConcern(j=True)``
 
         email = FieldProperty(schema.Email, primary_key=True)
         first_name = FieldProperty(str)
         last_name = FieldProperty(schema.String(max_length=30))
+
+    class Comment(odm.EmbeddedMappedClass):
+        """``class Comment(EmbeddedMongoModel)``: ``author = fields.ReferenceField(User)``, ``content``."""
+
+        author_id = ForeignIdProperty(User)
+        author = RelationProperty(User)
+        content = FieldProperty(str)
 
     class Post(MappedClass):
         class __mongometa__:
@@ -139,6 +148,7 @@ def blog(odm_session):
         author = RelationProperty(User)
         revised_on = FieldProperty(schema.DateTime)
         content = FieldProperty(str)
+        comments = odm.EmbeddedProperty([Comment])  # ``fields.EmbeddedDocumentListField(Comment)``
 
     return User, Post
 
@@ -217,3 +227,16 @@ def test_db_field_stores_an_attribute_under_another_key(odm_session):
     assert again.tags == ["math", "poetry"]
     assert Person.query.filter(Person.name.startswith("Ada")).count() == 1
     assert Person.query.find(Person.name == "Ada L.").first() is again
+
+
+def test_seed_comments_are_embedded_and_refer_to_their_authors(blog, odm_session):
+    User, Post = blog
+    jason = User(email="jason@example.com", first_name="Jason")
+    ada = User(email="ada@example.com", first_name="Ada")
+    post = Post(title="Working with PyMODM", author_id=jason.email)
+    post.comments.append({"author_id": ada.email, "content": "Nice!"})  # a dict is validated into a Comment
+    odm_session.flush()
+    assert odm_session.db.Post.find_one()["comments"] == [{"author_id": "ada@example.com", "content": "Nice!"}]
+    odm_session.clear()
+    post = Post.query.find().options(odm.selectinload("comments.author")).one()
+    assert [(c.author.first_name, c.content) for c in post.comments] == [("Ada", "Nice!")]

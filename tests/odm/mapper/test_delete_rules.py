@@ -304,3 +304,26 @@ def test_a_failed_delete_on_a_standalone_leaves_the_object_and_a_second_delete_f
     assert db.book.count_documents({"editor_id": None}) == 2
     odm_session.flush()
     assert [a["name"] for a in db.author.find()] == ["Bob"] and titles(db) == ["Other"]
+
+
+def test_with_transactions_the_rules_run_in_one_and_a_refusal_writes_nothing(odm_session, monkeypatch):
+    """Told the server runs transactions, the delete starts one (with_transaction): the server refuses
+    its first operation (IllegalOperation, 20, on a standalone; NotImplemented, 238, where a replica set
+    does not run them) and nothing of the delete is written."""
+    Author, Reviewer, Book, Review, Loan = declare(odm_session)
+    if odm_session.bind.supports_transactions:
+        pytest.skip("a real replica set: test_transactions covers the committed path")
+    ada = Author(name="Ada")
+    Book(title="Notes", author_id=ada._id, editor_id=ada._id)
+    odm_session.flush()
+    monkeypatch.setattr(odm_session.bind.bind, "_transactions", True)
+    ada.delete()
+    with pytest.raises(OperationFailure) as info:
+        odm_session.flush()
+    assert info.value.code in (20, 238)
+    db = odm_session.db
+    assert db.author.count_documents({}) == 1 and db.book.find_one()["editor_id"] == ada._id
+    assert state(ada).status == "deleted"
+    monkeypatch.undo()
+    odm_session.flush()
+    assert db.author.count_documents({}) == 0 and db.book.count_documents({}) == 0

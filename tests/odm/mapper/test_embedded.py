@@ -139,3 +139,34 @@ def test_embedded_classes_have_no_collection():
     with pytest.raises(ORMError, match=r"^Note\.user_id: delete rules apply to foreign ids of mapped classes"):
         class Note(odm.EmbeddedMappedClass):
             user_id = ForeignIdProperty("User", on_delete=odm.CASCADE)
+
+
+def test_selectinload_steps_into_embedded_documents(odm_session):
+    from odm.orm.events import registry
+
+    User, Comment, Address, Post = declare(odm_session)
+    users = [User(_id=f"u{i}", name=f"User {i}") for i in range(5)]
+    for p in range(4):
+        Post(title=f"p{p}", comments=[Comment(author_id=users[(p + c) % 5]._id, content=f"c{c}") for c in range(3)])
+    odm_session.flush()
+    odm_session.clear()
+    finds = []
+
+    def count(sess, cursor, action, args, kwargs):
+        finds.append(action)
+
+    registry.listen("cursor_created", count, odm_session)
+    try:
+        with odm.detect_n_plus_one(odm_session, threshold=0, raise_error=True):
+            posts = Post.query.find().sort("title").options(odm.selectinload("comments.author")).all()
+            names = [[c.author.name for c in p.comments] for p in posts]
+    finally:
+        registry.remove("cursor_created", count, odm_session)
+    assert names[0] == ["User 0", "User 1", "User 2"] and names[3] == ["User 3", "User 4", "User 0"]
+    assert len(finds) == 2  # the posts, then every comment's author at once
+    with pytest.raises(odm.NPlusOneError, match=r"Comment\.author was loaded with one query per object"):
+        with odm.detect_n_plus_one(odm_session, threshold=0, raise_error=True):
+            odm_session.clear()
+            for p in Post.query.find():
+                for c in p.comments:
+                    c.author

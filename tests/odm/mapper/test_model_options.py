@@ -67,10 +67,11 @@ class Commands(monitoring.CommandListener):
 
 def test_the_options_go_out_with_every_command_through_pymongo():
     listener = Commands()
-    ds = create_datastore(f"{wire_uri()}/odm_options_{uuid.uuid4().hex[:8]}", event_listeners=[listener])
+    ds = create_datastore(wire_uri(), database=f"odm_options_{uuid.uuid4().hex[:8]}", event_listeners=[listener])
     sess = ODMSession(bind=ds)
     Event = declare(sess, write_concern=WriteConcern(w="majority", wtimeout=500),
                     read_concern=ReadConcern("majority"), read_preference=ReadPreference.PRIMARY_PREFERRED)
+    assert ds.name.startswith("odm_options_")
     try:
         Event(_id=1, kind="a")
         sess.flush()
@@ -91,3 +92,84 @@ def test_the_options_go_out_with_every_command_through_pymongo():
     finally:
         ds.conn.drop_database(ds.name)
         ds.conn.close()
+
+
+def test_a_query_overrides_the_classes_options_for_its_own_commands():
+    listener = Commands()
+    ds = create_datastore(wire_uri(), database=f"odm_options_{uuid.uuid4().hex[:8]}", event_listeners=[listener])
+    sess = ODMSession(bind=ds)
+    Event = declare(sess, read_concern=ReadConcern("majority"))
+    try:
+        Event(_id=1, kind="a")
+        sess.flush()
+        sess.clear()
+        local = Event.query.with_options(read_concern=ReadConcern("local"), write_concern=WriteConcern(w=1, j=True))
+        assert local.get(1).kind == "a" and local.find({"kind": "a"}).count() == 1
+        local.update({"_id": 1}, {"$set": {"kind": "b"}})
+        assert Event.query.find({"kind": "b"}).first()._id == 1
+        finds = [c for name, c in listener.seen if name == "find"]
+        assert [c["readConcern"] for c in finds] == [{"level": "local"}, {"level": "majority"}]
+        update = [c for name, c in listener.seen if name == "update"][0]
+        assert update["writeConcern"] == {"w": 1, "j": True}
+        with pytest.raises(TypeError, match="with_options\\(\\) takes write_concern, read_concern, read_preference"):
+            Event.query.with_options(collation={"locale": "fr"})
+        with pytest.raises(ORMError, match="option 'read_concern' must be a pymongo ReadConcern"):
+            Event.query.with_options(read_concern="local")
+    finally:
+        ds.conn.drop_database(ds.name)
+        ds.conn.close()
+
+
+def test_with_options_on_every_backend(odm_session):
+    Event = declare(odm_session)
+    Event(_id=1, kind="a")
+    odm_session.flush()
+    odm_session.clear()
+    primary = Event.query.with_options(read_preference=ReadPreference.PRIMARY, read_concern=ReadConcern("local"))
+    assert [e.kind for e in primary.filter(Event.kind == "a")] == ["a"]
+    assert primary.distinct("kind") == ["a"] and primary.count() == 1
+    assert primary.find_one_and_update({"_id": 1}, {"$set": {"kind": "b"}}, return_document=True).kind == "b"
+    primary.remove({"_id": 1})
+    assert odm_session.db.event.count_documents({}) == 0
+
+
+def test_connection_alias_names_a_configured_datastore(odm_backend):
+    """Seed 002: ``connect(uri, alias='my-atlas-app')`` and ``class Meta: connection_alias = 'my-atlas-app'``."""
+    import odm
+    from odm.odm import ThreadLocalODMSession
+    from odm.session import Session
+
+    alias = f"my-atlas-app-{uuid.uuid4().hex[:8]}"
+    database = f"odm_alias_{uuid.uuid4().hex[:8]}"
+    if odm_backend == "mim":
+        uri = f"mim://alias-{uuid.uuid4().hex[:8]}/"
+    elif odm_backend == "wire":
+        uri = wire_uri()
+    else:
+        pytest.skip("MONGODB_URI runs: the alias is checked on mim and wire")
+    saved = dict(Session._datastores)
+    try:
+        odm.configure(**{f"odm.{alias}.uri": uri, f"odm.{alias}.database": database})
+
+        class User(MappedClass):
+            class __mongometa__:
+                name = "User"
+                connection_alias = alias
+                write_concern = WriteConcern(j=True)
+
+            email = FieldProperty(schema.Email, primary_key=True)
+
+        sess = ThreadLocalODMSession.by_name(alias)
+        assert User.__mongometa__.session is sess
+        User(email="jason@example.com")
+        sess.flush()
+        assert sess.db.name == database and sess.db.User.find_one() == {"_id": "jason@example.com"}
+        sess.db.client.drop_database(database)
+        with pytest.raises(ORMError, match="has both a session and connection_alias"):
+            class Other(MappedClass):
+                class __mongometa__:
+                    name = "other"
+                    session = ODMSession()
+                    connection_alias = alias
+    finally:
+        Session._configure_datastores(saved)
