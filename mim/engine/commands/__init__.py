@@ -31,7 +31,7 @@ from ..values.deadline import expired_error, operation_deadline
 from ..values.errors import ServerError
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
-from . import authentication, currentop, testing, users  # noqa: F401
+from . import authentication, currentop, replication, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
 from .fields import COMMAND_FIELDS, check_fields

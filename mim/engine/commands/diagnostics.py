@@ -15,6 +15,7 @@ from ..ops.command_line import command_line_of
 from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
 from ..storage.log import RAM_LOG_NAMES, log_of
+from ..storage.replication import ELECTION_ID
 from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
@@ -50,10 +51,40 @@ def cmd_build_info(server: Server, db: str, cmd: Mapping) -> dict:
     return dict(BUILD_INFO)
 
 
-def hello_reply(legacy: bool = False) -> dict:
+def member_name(server: Server | None) -> str:
+    """``host:port`` the lone member goes by when no connection says otherwise."""
+    address = getattr(server, "address", None)
+    if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], int):
+        host = address[0] or "localhost"
+        return f"{host}:{address[1]}"
+    return "localhost:27017"
+
+
+def hello_reply(server: Server | None = None, legacy: bool = False,
+                me: str | None = None) -> dict:
+    """``hello`` (``isMaster`` when ``legacy``): a standalone's answer, or, for a
+    replica-set ``server``, the primary of a one-node set named ``me`` (the address
+    the client connected to: drivers that discover the set keep only listed hosts)."""
+    member = server.member if server is not None and server.is_replica_set else None
+    process_id = member.process_id if member is not None else bson.ObjectId(b"mimmimmimmim")
     reply: dict[str, Any] = {
         "isWritablePrimary": True,
-        "topologyVersion": {"processId": bson.ObjectId(b"mimmimmimmim"), "counter": 0},
+        "topologyVersion": {"processId": process_id, "counter": bson.Int64(0)},
+    }
+    if member is not None:
+        name = me or member_name(server)
+        now = server.clock.now()  # type: ignore[union-attr]
+        write_date = datetime.datetime.fromtimestamp(now.time, datetime.timezone.utc).replace(
+            tzinfo=None)  # as pymongo decodes it (it subtracts a naive epoch)
+        reply.update({
+            "hosts": [name], "setName": member.set_name, "setVersion": 1,
+            "isWritablePrimary": True, "secondary": False, "primary": name, "me": name,
+            "electionId": ELECTION_ID,
+            "lastWrite": {"opTime": member.op_time(now), "lastWriteDate": write_date,
+                          "majorityOpTime": member.op_time(now),
+                          "majorityWriteDate": write_date},
+        })
+    reply.update({
         "maxBsonObjectSize": 16 * 1024 * 1024,
         "maxMessageSizeBytes": 48000000,
         "maxWriteBatchSize": 100000,
@@ -64,7 +95,7 @@ def hello_reply(legacy: bool = False) -> dict:
         "maxWireVersion": MAX_WIRE_VERSION,
         "readOnly": False,
         "ok": 1.0,
-    }
+    })
     if legacy:
         reply = {"ismaster": True, **{k: v for k, v in reply.items()
                                       if k != "isWritablePrimary"}}
@@ -73,15 +104,27 @@ def hello_reply(legacy: bool = False) -> dict:
 
 @command("hello")
 def cmd_hello(server: Server, db: str, cmd: Mapping) -> dict:
-    return hello_reply()
+    return hello_reply(server)
 
 
 @command("isMaster", "ismaster")
 def cmd_is_master(server: Server, db: str, cmd: Mapping) -> dict:
-    reply = hello_reply(legacy=True)
+    reply = hello_reply(server, legacy=True)
     if cmd.get("helloOk"):
         reply["helloOk"] = True
     return reply
+
+
+def repl_section(server: Server) -> dict | None:
+    """``serverStatus().repl``: the hello fields plus ``rbid`` (None when standalone)."""
+    if not server.is_replica_set:
+        return None
+    hello = hello_reply(server)
+    section = {key: hello[key] for key in (
+        "topologyVersion", "hosts", "setName", "setVersion", "isWritablePrimary",
+        "secondary", "primary", "me", "electionId", "lastWrite")}
+    section["rbid"] = 1
+    return section
 
 
 @command("serverStatus")
@@ -101,6 +144,7 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
         "opcounters": opcounters_of(server).document(),
         "mem": _memory_section(),
         "storageEngine": {"name": "mim"},
+        **({"repl": repl_section(server)} if server.is_replica_set else {}),
         "ok": 1.0,
     }
 

@@ -162,10 +162,29 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
 
 
 def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
-    """Apply a command's session fields as a standalone does before running it."""
+    """Apply a command's session fields as the server does before running it
+    (``initializeOperationSessionInfo``): a standalone refuses transaction numbers
+    and snapshot reads; a replica-set member validates them."""
     lsid = cmd.get("lsid")
     if lsid is not None:
         registry(server).vivify(parse_lsid(lsid))
+    if not server.is_replica_set:
+        _admit_on_standalone(name, cmd)
+        return
+    if lsid is None and cmd.get("txnNumber") is not None:
+        raise ServerError(72, "Transaction number requires a session ID to also be specified")
+    transaction = _transaction_fields(name, cmd)
+    if transaction:
+        raise ServerError(238, "multi-document transactions are not supported by mim yet "
+                               "(planned with the replica-set issue)")
+    read_concern = cmd.get("readConcern")
+    if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot" \
+            and name not in SNAPSHOT_READ_COMMANDS:
+        raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
+                              f'"snapshot" }} }} :: caused by :: read concern not supported')
+
+
+def _admit_on_standalone(name: str, cmd: Mapping[str, Any]) -> None:
     if cmd.get("txnNumber") is not None or cmd.get("startTransaction") is not None:
         raise ServerError(20, TRANSACTIONS_NEED_REPLICA_SET)
     read_concern = cmd.get("readConcern")
@@ -174,6 +193,49 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
             raise ServerError(123, SNAPSHOT_NEEDS_REPLICA_SET, codeName="NotAReplicaSet")
         raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
                               f'"snapshot" }} }} :: caused by :: read concern not supported')
+
+
+#: the commands a ``txnNumber`` without ``autocommit`` may come with (retryable writes)
+RETRYABLE_WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify",
+                                      "findandmodify"})
+
+
+def _transaction_fields(name: str, cmd: Mapping[str, Any]) -> bool:
+    """Validate ``txnNumber``/``autocommit``/``startTransaction`` in the server's order;
+    True when the command belongs to a multi-document transaction."""
+    txn_number = cmd.get("txnNumber")
+    autocommit = cmd.get("autocommit")
+    start = cmd.get("startTransaction")
+    if txn_number is not None:
+        if isinstance(txn_number, bool) or not isinstance(txn_number, int):
+            raise ServerError(14, f"BSON field 'OperationSessionInfo.txnNumber' is the wrong "
+                                  f"type '{type_name(txn_number)}', expected type 'long'")
+        if txn_number < 0:
+            raise ServerError(72, "Transaction number cannot be negative")
+    elif autocommit is not None:
+        raise ServerError(72, "'autocommit' field requires a transaction number to also be "
+                              "specified")
+    if autocommit is not None:
+        if not isinstance(autocommit, bool):
+            raise ServerError(14, f"BSON field 'OperationSessionInfo.autocommit' is the wrong "
+                                  f"type '{type_name(autocommit)}', expected type 'bool'")
+        if autocommit:
+            raise ServerError(72, "Specifying autocommit=true is not allowed.")
+    elif start is not None:
+        raise ServerError(72, "'startTransaction' field requires 'autocommit' field to also "
+                              "be specified")
+    if start is not None:
+        if not isinstance(start, bool):
+            raise ServerError(14, f"BSON field 'OperationSessionInfo.startTransaction' is the "
+                                  f"wrong type '{type_name(start)}', expected type 'bool'")
+        if not start:
+            raise ServerError(72, "Specifying startTransaction=false is not allowed.")
+    if txn_number is not None and autocommit is None and name not in RETRYABLE_WRITE_COMMANDS:
+        raise ServerError(50768, f"txnNumber may only be provided for multi-document "
+                                 f"transactions and retryable write commands. autocommit:false "
+                                 f"was not provided, and {name} is not a retryable write "
+                                 f"command.")
+    return autocommit is not None
 
 
 # -- $listLocalSessions -----------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..values.errors import ServerError
 from ..values.order import sort_key
 from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
+from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
@@ -291,8 +292,24 @@ class Server:
 
     def __init__(self, address: tuple[str, int] | None = None,
                  ttl_interval: float = 60.0, *, dbpath: str | None = None,
-                 commit_interval_ms: int | None = None, progress: Any = None) -> None:
+                 commit_interval_ms: int | None = None, progress: Any = None,
+                 standalone: bool = False,
+                 replica_set_name: str = DEFAULT_REPLICA_SET_NAME) -> None:
+        """``standalone``: answer as a mongod started without ``--replSet`` (no
+        transactions, no change streams, no ``$clusterTime``); otherwise the server
+        is the primary of the one-node replica set ``replica_set_name``."""
+        if not isinstance(replica_set_name, str) or not replica_set_name:
+            raise ValueError("replica_set_name must be a non-empty string")
         self.address = address
+        #: the logical clock (``$clusterTime``, ``operationTime``, commit times)
+        self.clock = LogicalClock()
+        #: a plain attribute other code reads on every call: True for the one-node set
+        self.is_replica_set = not standalone
+        #: the set's name (``hello.setName``), None when standalone
+        self.replica_set_name: str | None = None if standalone else replica_set_name
+        #: the lone member (None when standalone)
+        self.member: ReplicaSetMember | None = (
+            None if standalone else ReplicaSetMember(replica_set_name, self.clock))
         self.lock = threading.RLock()
         self.databases: dict[str, DatabaseData] = {}
         #: called with every :class:`~.changes.ChangeEvent`, under the lock

@@ -109,6 +109,8 @@ for _names, _fn in (
         (("hostInfo",), _on_cluster("hostInfo")),
         (("getLog",), _on_cluster("getLog")),
         (("getCmdLineOpts",), _on_cluster("getCmdLineOpts")),
+        (("replSetGetStatus",), _on_cluster("replSetGetStatus")),
+        (("replSetGetConfig",), _on_cluster("replSetGetConfig")),
         (("getParameter",), _on_cluster("getParameter")),
         (("currentOp",), _on_cluster("inprog")),
         (("killOp",), _on_cluster("killop")),
