@@ -26,6 +26,7 @@ from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
+from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.store import Server
 from ..values.deadline import expired_error, operation_deadline
 from ..values.errors import ServerError
@@ -83,6 +84,10 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_hint(cmd)
         if "collation" in cmd:
             check_collation(cmd["collation"])
+        concern = None
+        if "writeConcern" in cmd:
+            concern = parse_write_concern(cmd["writeConcern"])
+            refuse_on_standalone(server, concern)
         with running_with(api_parameters_of(cmd)):
             if "maxTimeMS" in cmd and name != "getMore":
                 deadline = operation_deadline(cmd["maxTimeMS"])
@@ -93,8 +98,14 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                     if override == "ignore":
                         deadline = operation_deadline(None)
                 with deadline:
-                    return handler(server, db, cmd)
-            return handler(server, db, cmd)
+                    reply = handler(server, db, cmd)
+            else:
+                reply = handler(server, db, cmd)
+        if concern is not None:
+            unmet = write_concern_error(server, concern)
+            if unmet is not None:
+                reply["writeConcernError"] = unmet
+        return reply
     except ServerError:
         raise
     except bson.errors.InvalidDocument as exc:

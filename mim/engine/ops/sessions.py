@@ -168,6 +168,8 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
     lsid = cmd.get("lsid")
     if lsid is not None:
         registry(server).vivify(parse_lsid(lsid))
+    if "readConcern" in cmd:
+        check_read_concern(cmd["readConcern"])
     if not server.is_replica_set:
         _admit_on_standalone(name, cmd)
         return
@@ -182,6 +184,31 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
             and name not in SNAPSHOT_READ_COMMANDS:
         raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
                               f'"snapshot" }} }} :: caused by :: read concern not supported')
+
+
+#: ``readConcern.level`` values (the ``ReadConcernLevel`` enum)
+READ_CONCERN_LEVELS = ("local", "majority", "linearizable", "available", "snapshot")
+_READ_CONCERN_FIELDS = frozenset({"level", "afterClusterTime", "afterOpTime", "atClusterTime",
+                                  "provenance"})
+
+
+def check_read_concern(value: Any) -> None:
+    """Validate ``readConcern`` as its IDL parser does (before anything runs)."""
+    if not isinstance(value, Mapping):
+        raise ServerError(14, f"BSON field 'readConcern' is the wrong type "
+                              f"'{type_name(value)}', expected type 'object'")
+    for name in value:
+        if name not in _READ_CONCERN_FIELDS:
+            raise ServerError(40415, f"BSON field 'readConcern.{name}' is an unknown field.")
+    level = value.get("level")
+    if level is None:
+        return
+    if not isinstance(level, str):
+        raise ServerError(14, f"BSON field 'readConcern.level' is the wrong type "
+                              f"'{type_name(level)}', expected type 'string'")
+    if level not in READ_CONCERN_LEVELS:
+        raise ServerError(2, f"Enumeration value '{level}' for field 'readConcern.level' is "
+                             f"not a valid value.")
 
 
 def _admit_on_standalone(name: str, cmd: Mapping[str, Any]) -> None:
