@@ -26,10 +26,11 @@ from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.sessions import admit as admit_session
+from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.store import Server
 from ..values.deadline import expired_error, operation_deadline
-from ..values.errors import ServerError
+from ..values.errors import ServerError, TransactionConflict
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
 from . import authentication, currentop, replication, testing, users  # noqa: F401
@@ -70,6 +71,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         raise ServerError(59, f"no such command: '{name}'")
     opcounters_of(server).count_command(name, cmd)
     plain = PLAIN_FIELDS.get(name)
+    transaction = None
+    target = server  # a transaction's statements run on its view of the server
     try:
         if plain is not None and cmd.keys() <= plain:
             return handler(server, db, cmd)  # the hot path: nothing generic to check
@@ -77,8 +80,11 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
                 or "readConcern" in cmd:
-            # session fields, as a standalone mongod takes them (no transactions, no snapshots)
-            admit_session(server, name, cmd)
+            # session fields: a standalone refuses transactions; a replica set may name one
+            transaction = admit_session(server, name, cmd)
+            if transaction is not None:
+                check_transaction_statement(name, db, cmd)
+                target = transaction.view
         check_fields(name, cmd)
         if name in HINTED_COMMANDS:
             check_hint(cmd)
@@ -98,15 +104,25 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                     if override == "ignore":
                         deadline = operation_deadline(None)
                 with deadline:
-                    reply = handler(server, db, cmd)
+                    reply = handler(target, db, cmd)
             else:
-                reply = handler(server, db, cmd)
+                reply = handler(target, db, cmd)
+        if transaction is not None and "writeErrors" in reply:
+            transaction.abort()  # a statement's error aborts the transaction
         if concern is not None:
             unmet = write_concern_error(server, concern)
             if unmet is not None:
                 reply["writeConcernError"] = unmet
+                if name == "commitTransaction" and unmet["code"] not in (79, 100):
+                    reply["errorLabels"] = ["UnknownTransactionCommitResult"]
         return reply
-    except ServerError:
+    except TransactionConflict as exc:
+        raise exc.as_server_error() from None
+    except ServerError as exc:
+        if transaction is not None and name not in TRANSACTION_END_COMMANDS:
+            transaction.abort()  # any failed statement aborts the transaction
+            if exc.code == 251 and "errorLabels" not in exc.details:
+                exc.details["errorLabels"] = ["TransientTransactionError"]
         raise
     except bson.errors.InvalidDocument as exc:
         raise ServerError(2, str(exc)) from None

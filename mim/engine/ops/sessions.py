@@ -26,6 +26,8 @@ live: :class:`SessionRecord` is keyed by the lsid's UUID bytes.
 
 from __future__ import annotations
 
+import base64
+import contextvars
 import datetime
 import hashlib
 import threading
@@ -39,8 +41,9 @@ from bson.binary import Binary
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
+from .transactions import ALLOWED_COMMANDS, Transaction
 
-__all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["CURRENT_TRANSACTION", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -63,14 +66,18 @@ def _now() -> datetime.datetime:
 
 
 class SessionRecord:
-    """One entry of the session cache."""
+    """One entry of the session cache, with the session's transaction state."""
 
-    __slots__ = ("id", "uid", "last_use")
+    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction")
 
     def __init__(self, session_uuid: Binary, uid: Binary = NO_AUTH_UID) -> None:
         self.id = session_uuid
         self.uid = uid
         self.last_use = _now()
+        #: the highest ``txnNumber`` the session has used (-1: none yet)
+        self.txn_number = -1
+        #: the session's last multi-document transaction (any state), or None
+        self.transaction: Transaction | None = None
 
     def to_document(self) -> dict:
         """The record as ``$listLocalSessions`` shows it (the server's SessionRecord)."""
@@ -84,24 +91,28 @@ class SessionRegistry:
         self._lock = threading.Lock()
         self._records: dict[bytes, SessionRecord] = {}
 
-    def vivify(self, session_uuid: Binary) -> None:
+    def vivify(self, session_uuid: Binary) -> SessionRecord:
         """Record a use of the session (creating it if new)."""
         key = bytes(session_uuid)
         with self._lock:
             record = self._records.get(key)
             if record is None:
-                self._records[key] = SessionRecord(session_uuid)
+                record = self._records[key] = SessionRecord(session_uuid)
             else:
                 record.last_use = _now()
+            return record
 
     def refresh(self, session_uuids: Iterable[Binary]) -> None:
         for session_uuid in session_uuids:
             self.vivify(session_uuid)
 
     def end(self, session_uuids: Iterable[Binary]) -> None:
+        """End sessions: an open transaction of theirs is aborted, as the server does."""
         with self._lock:
-            for session_uuid in session_uuids:
-                self._records.pop(bytes(session_uuid), None)
+            ended = [self._records.pop(bytes(u), None) for u in session_uuids]
+        for record in ended:
+            if record is not None and record.transaction is not None:
+                record.transaction.abort()
 
     def clear(self) -> None:
         with self._lock:
@@ -161,29 +172,116 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
     return value
 
 
-def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
+#: the transaction the current command of this thread belongs to (set by :func:`admit`
+#: for the in-process face, whose operations read it through ``client._server``)
+CURRENT_TRANSACTION: contextvars.ContextVar["Transaction | None"] = contextvars.ContextVar(
+    "mim_current_transaction", default=None)
+
+
+def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> "Transaction | None":
     """Apply a command's session fields as the server does before running it
-    (``initializeOperationSessionInfo``): a standalone refuses transaction numbers
-    and snapshot reads; a replica-set member validates them."""
+    (``initializeOperationSessionInfo``, then the session's transaction state): a
+    standalone refuses transaction numbers and snapshot reads; a replica-set member
+    validates them, and returns the multi-document transaction the command runs in
+    (starting it with ``startTransaction``), or None."""
     lsid = cmd.get("lsid")
+    record = None
     if lsid is not None:
-        registry(server).vivify(parse_lsid(lsid))
+        record = registry(server).vivify(parse_lsid(lsid))
     if "readConcern" in cmd:
         check_read_concern(cmd["readConcern"])
     if not server.is_replica_set:
         _admit_on_standalone(name, cmd)
-        return
+        return None
     if lsid is None and cmd.get("txnNumber") is not None:
         raise ServerError(72, "Transaction number requires a session ID to also be specified")
-    transaction = _transaction_fields(name, cmd)
-    if transaction:
-        raise ServerError(238, "multi-document transactions are not supported by mim yet "
-                               "(planned with the replica-set issue)")
+    in_transaction = _transaction_fields(name, cmd)
+    if in_transaction:
+        return _transaction_for(server, record, lsid, name, cmd)  # type: ignore[arg-type]
     read_concern = cmd.get("readConcern")
     if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot" \
             and name not in SNAPSHOT_READ_COMMANDS:
         raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
                               f'"snapshot" }} }} :: caused by :: read concern not supported')
+    txn_number = cmd.get("txnNumber")
+    if txn_number is not None and record is not None:
+        _retryable_write(record, int(txn_number))
+    return None
+
+
+def _retryable_write(record: SessionRecord, number: int) -> None:
+    """A retryable write's ``txnNumber``: a newer one starts a new write on the session."""
+    transaction = record.transaction
+    if number < record.txn_number:
+        raise ServerError(225, f"Cannot start transaction {number} on session "
+                               f"{_session_text(record)} because a newer transaction with "
+                               f"txnNumber {record.txn_number} has already started on this "
+                               f"session.")
+    if number == record.txn_number and transaction is not None \
+            and transaction.number == number:
+        raise ServerError(72, "Must specify autocommit=false on all operations of a "
+                              "multi-statement transaction.")
+    if number > record.txn_number:
+        if transaction is not None:
+            transaction.abort()
+        record.txn_number = number
+
+
+#: the read concern levels a transaction may start with
+TRANSACTION_READ_CONCERNS = (None, "local", "majority", "snapshot")
+TRANSIENT = ["TransientTransactionError"]
+
+
+def _session_text(record: SessionRecord) -> str:
+    """A session id as the server prints it (``LogicalSessionId::toString``)."""
+    return (f"{uuid.UUID(bytes=bytes(record.id))} - "
+            f"{base64.b64encode(bytes(record.uid)).decode()}")
+
+
+def _transaction_for(server: Any, record: SessionRecord, lsid: Mapping[str, Any], name: str,
+                     cmd: Mapping[str, Any]) -> Transaction:
+    """Begin or continue the session's transaction (``TransactionParticipant::beginOrContinue``)."""
+    number = int(cmd["txnNumber"])
+    if name not in ALLOWED_COMMANDS:
+        raise ServerError(263, f"Cannot run '{name}' in a multi-document transaction.")
+    with server.lock:
+        transaction = record.transaction
+        if transaction is not None and transaction.expired():
+            transaction.abort()
+        if cmd.get("startTransaction"):
+            if number < record.txn_number:
+                raise ServerError(225, f"Cannot start transaction {number} on session "
+                                       f"{_session_text(record)} because a newer transaction "
+                                       f"with txnNumber {record.txn_number} has already "
+                                       f"started on this session.")
+            if number == record.txn_number:
+                raise ServerError(117, "Only servers in a sharded cluster can start a new "
+                                       "transaction at the active transaction number")
+            read_concern = cmd.get("readConcern")
+            level = read_concern.get("level") if isinstance(read_concern, Mapping) else None
+            if level not in TRANSACTION_READ_CONCERNS:
+                raise ServerError(72, "The readConcern level must be either 'local' "
+                                      "(default), 'majority' or 'snapshot' in order to run in "
+                                      "a transaction")
+            if transaction is not None:
+                transaction.abort()
+            record.txn_number = number
+            record.transaction = transaction = Transaction(server, lsid, number, read_concern)
+            return transaction
+        if transaction is None or number != record.txn_number \
+                or transaction.number != number:
+            raise ServerError(251, f"Given transaction number {number} does not match any "
+                                   f"in-progress transactions. The active transaction number "
+                                   f"is {record.txn_number}", errorLabels=TRANSIENT)
+        if "readConcern" in cmd:
+            raise ServerError(72, "Only the first command in a transaction may specify a "
+                                  "readConcern")
+        if transaction.state == "aborted":
+            raise ServerError(251, f"Transaction {number} has been aborted.",
+                              errorLabels=TRANSIENT)
+        if transaction.state == "committed" and name != "commitTransaction":
+            raise ServerError(256, f"Transaction {number} has been committed.")
+        return transaction
 
 
 #: ``readConcern.level`` values (the ``ReadConcernLevel`` enum)

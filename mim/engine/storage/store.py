@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from ..values.errors import ServerError
+from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
 from ..values.order import sort_key
 from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
@@ -74,6 +74,9 @@ class CollectionData:
         self.data_size = 0
         #: the record id the next inserted document gets (ids only grow)
         self.next_record_id = 1
+        #: id keys an open transaction has written, key -> the transaction (None
+        #: while no transaction wrote here: the one check a plain write pays)
+        self.txn_owned: dict | None = None
 
     @property
     def full_name(self) -> str:
@@ -100,6 +103,8 @@ class CollectionData:
             raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
+        if self.txn_owned and key in self.txn_owned:
+            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
         stored = StoredDocument(raw, shared_keys(doc), self.next_record_id)
         indexes = self.indexes
         indexes.check_insert(stored, key)
@@ -133,6 +138,8 @@ class CollectionData:
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
+        if self.txn_owned and key in self.txn_owned:
+            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
         new = StoredDocument(raw, shared_keys(doc), old.record_id)
         indexes = self.indexes
         indexes.check_replace(old, new)
@@ -146,6 +153,8 @@ class CollectionData:
 
     def delete(self, stored: StoredDocument) -> None:
         key = sort_key(stored.doc["_id"])
+        if self.txn_owned and key in self.txn_owned:
+            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
         del self.documents[key]
         self.indexes.remove(stored)
         self.data_size -= len(stored.raw)
@@ -155,6 +164,8 @@ class CollectionData:
 
     def clear(self) -> None:
         """Delete every document (one ``delete`` event each)."""
+        if self.txn_owned:
+            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
         removed = list(self.documents.values())
         self.documents.clear()
         self.data_size = 0
@@ -359,10 +370,12 @@ class Server:
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every write from now on."""
-        self.listeners.append(listener)
+        with self.lock:  # a committing transaction swaps the list under the lock
+            self.listeners.append(listener)
 
     def remove_listener(self, listener: Listener) -> None:
-        self.listeners.remove(listener)
+        with self.lock:
+            self.listeners.remove(listener)
 
     def drop_database(self, name: str) -> None:
         with self.lock:
