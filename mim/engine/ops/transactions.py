@@ -207,6 +207,9 @@ class TransactionView(Server):
         self.replica_set_name = base.replica_set_name
         self.member = base.member
         self.ttl_interval = base.ttl_interval
+        self.default_collations = base.default_collations
+        #: the view's writes reach the journal only through the commit's replay
+        self.data_directory = None
         self.databases: dict[str, DatabaseData] = {}
         self.listeners = [transaction.record]
         #: True while a collection is forked (its index builds are not the transaction's)
@@ -215,6 +218,12 @@ class TransactionView(Server):
 
     def __repr__(self) -> str:
         return f"<transaction view of {self.base!r}>"
+
+    def __getattr__(self, name: str) -> Any:
+        # server attributes a view does not shadow are the real server's
+        if name.startswith("__") or name in ("base", "transaction"):
+            raise AttributeError(name)
+        return getattr(self.base, name)
 
     def get_database(self, name: str, create: bool = False) -> DatabaseData | None:
         database = self.databases.get(name)
