@@ -1,33 +1,26 @@
-"""Logical sessions as a standalone ``mongod`` keeps them: the session cache (and the
-``$listLocalSessions`` stage that lists it).
+"""Logical sessions: the session cache (and the ``$listLocalSessions`` stage that
+lists it) and each session's transaction state.
 
-A 7.0 standalone accepts sessions (``hello`` reports
-``logicalSessionTimeoutMinutes``) but has no transactions and no snapshot
-reads.  Every command that carries an ``lsid`` *vivifies* the session in the
-server's logical session cache (lsid -> last use), which ``$listLocalSessions``
-lists and ``startSession`` / ``refreshSessions`` / ``endSessions`` /
-``killSessions`` maintain.  :func:`admit` is what the server does with a
-command's session fields before running it, in the server's order:
+Every command that carries an ``lsid`` *vivifies* the session in the server's
+logical session cache (lsid -> last use), which ``$listLocalSessions`` lists and
+``startSession`` / ``refreshSessions`` / ``endSessions`` / ``killSessions``
+maintain.  :func:`admit` is what the server does with a command's session fields
+before running it, in the server's order:
 
 1. ``lsid`` -> the session is recorded (``initializeOperationSessionInfo``);
-2. ``txnNumber`` (or ``startTransaction``) -> IllegalOperation (20),
-   "Transaction numbers are only allowed on a replica set member or mongos";
-3. ``readConcern: {level: "snapshot"}`` -> for the commands that support it
-   (find, aggregate, distinct, count, getMore) NotAReplicaSet (123), "node needs
-   to be a replica set member to use readConcern: snapshot"; any other command
-   refuses the read concern (InvalidOptions, 72).
+2. on a standalone, ``txnNumber`` (or ``startTransaction``) -> IllegalOperation
+   (20), and a snapshot read concern -> NotAReplicaSet (123) or InvalidOptions (72);
+3. on the replica set, ``txnNumber``/``autocommit``/``startTransaction`` are
+   validated; a retryable write's ``txnNumber`` advances the session's; a
+   transaction's statement begins or continues the session's
+   :class:`~.transactions.Transaction` (``TransactionParticipant::beginOrContinue``).
 
-Both faces go through here: the wire server via
-:func:`mim.engine.commands.run_command`, the in-process client via
-:mod:`mim.session`.  When transactions arrive (a replica-set face), the
-registry is where a session's transaction state (txnNumber, undo log) will
-live: :class:`SessionRecord` is keyed by the lsid's UUID bytes.
-"""
+Both faces go through here via :func:`mim.engine.commands.run_command`.
+:class:`SessionRecord` is keyed by the lsid's UUID bytes."""
 
 from __future__ import annotations
 
 import base64
-import contextvars
 import datetime
 import hashlib
 import threading
@@ -43,7 +36,7 @@ from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
 from .transactions import ALLOWED_COMMANDS, Transaction
 
-__all__ = ["CURRENT_TRANSACTION", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -170,12 +163,6 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
         raise ServerError(14, f"BSON field '{field}.id' is the wrong type "
                               f"'{type_name(value)}', expected type 'binData'")
     return value
-
-
-#: the transaction the current command of this thread belongs to (set by :func:`admit`
-#: for the in-process face, whose operations read it through ``client._server``)
-CURRENT_TRANSACTION: contextvars.ContextVar["Transaction | None"] = contextvars.ContextVar(
-    "mim_current_transaction", default=None)
 
 
 def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> "Transaction | None":
