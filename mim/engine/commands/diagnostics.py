@@ -14,13 +14,14 @@ import bson
 from ..ops.command_line import command_line_of
 from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
+from ..ops.transactions import settings_of
 from ..storage.log import RAM_LOG_NAMES, log_of
 from ..storage.replication import ELECTION_ID
 from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
 from ..values.render import render
-from .registry import COMMANDS, command
+from .registry import COMMANDS, DRIVER_FIELDS, command
 import platform
 
 VERSION = "7.0.0"
@@ -173,12 +174,44 @@ def _memory_section() -> dict:
 @command("getParameter")
 def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
     """``getParameter: "*"`` reports every parameter, ``getParameter: 1`` those named."""
+    parameters = {**SERVER_PARAMETERS,
+                  "transactionLifetimeLimitSeconds": settings_of(server).lifetime_seconds}
     if cmd["getParameter"] == "*":
-        return {**SERVER_PARAMETERS, "ok": 1.0}
-    found = {name: value for name, value in SERVER_PARAMETERS.items() if name in cmd}
+        return {**parameters, "ok": 1.0}
+    found = {name: value for name, value in parameters.items() if name in cmd}
     if not found:
         raise ServerError(72, "no option found to get")
     return {**found, "ok": 1.0}
+
+
+#: the parameters ``setParameter`` may change at run time
+SETTABLE_PARAMETERS = ("transactionLifetimeLimitSeconds",)
+
+
+@command("setParameter")
+def cmd_set_parameter(server: Server, db: str, cmd: Mapping) -> dict:
+    """``setParameter``: ``transactionLifetimeLimitSeconds`` (>= 1); the reply's ``was``
+    is the previous value."""
+    if db != "admin":
+        raise ServerError(13, "setParameter may only be run against the admin database.")
+    names = [name for name in cmd if name != "setParameter" and name not in DRIVER_FIELDS]
+    if not names:
+        raise ServerError(2, "no option found to set, use help:true to see options ")
+    settings = settings_of(server)
+    was = None
+    for name in names:
+        if name not in SETTABLE_PARAMETERS:
+            raise ServerError(72, f"attempted to set unrecognized parameter [{name}], use "
+                                  f"help:true to see options ")
+        value = cmd[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ServerError(14, f"Invalid value for parameter {name}: {render(value)} is "
+                                  f"not a number")
+        if value < 1:
+            raise ServerError(2, "transactionLifetimeLimitSeconds must be greater than or "
+                                 "equal to 1s")
+        was, settings.lifetime_seconds = settings.lifetime_seconds, int(value)
+    return {"was": was, "ok": 1.0}
 
 
 @command("getCmdLineOpts")

@@ -104,7 +104,7 @@ class CollectionData:
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
         if self.txn_owned and key in self.txn_owned:
-            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+            self._claimed(key)
         stored = StoredDocument(raw, shared_keys(doc), self.next_record_id)
         indexes = self.indexes
         indexes.check_insert(stored, key)
@@ -117,6 +117,17 @@ class CollectionData:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
         if self.options.get("capped"):
             self._trim_capped(stored)
+
+    def _claimed(self, key: tuple) -> None:
+        """A write to a document an open transaction wrote: WriteConflict (112), unless
+        that transaction outlived its lifetime limit (it is aborted, the write goes on)."""
+        owner = self.txn_owned.get(key) if self.txn_owned else None
+        if owner is None:
+            return
+        if owner.expired():
+            owner.abort()
+            return
+        raise ServerError(112, WRITE_CONFLICT_MESSAGE)
 
     def _trim_capped(self, newest: StoredDocument) -> None:
         """Delete the oldest documents (natural order) while a capped collection
@@ -139,7 +150,7 @@ class CollectionData:
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
         if self.txn_owned and key in self.txn_owned:
-            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+            self._claimed(key)
         new = StoredDocument(raw, shared_keys(doc), old.record_id)
         indexes = self.indexes
         indexes.check_replace(old, new)
@@ -154,7 +165,7 @@ class CollectionData:
     def delete(self, stored: StoredDocument) -> None:
         key = sort_key(stored.doc["_id"])
         if self.txn_owned and key in self.txn_owned:
-            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+            self._claimed(key)
         del self.documents[key]
         self.indexes.remove(stored)
         self.data_size -= len(stored.raw)
@@ -164,8 +175,8 @@ class CollectionData:
 
     def clear(self) -> None:
         """Delete every document (one ``delete`` event each)."""
-        if self.txn_owned:
-            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+        for key in list(self.txn_owned or ()):
+            self._claimed(key)
         removed = list(self.documents.values())
         self.documents.clear()
         self.data_size = 0

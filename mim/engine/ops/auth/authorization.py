@@ -110,6 +110,7 @@ for _names, _fn in (
         (("getLog",), _on_cluster("getLog")),
         (("getCmdLineOpts",), _on_cluster("getCmdLineOpts")),
         (("replSetGetStatus",), _on_cluster("replSetGetStatus")),
+        (("setParameter",), _on_cluster("setParameter")),
         (("replSetGetConfig",), _on_cluster("replSetGetConfig")),
         (("getParameter",), _on_cluster("getParameter")),
         (("currentOp",), _on_cluster("inprog")),
