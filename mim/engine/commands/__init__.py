@@ -60,6 +60,11 @@ __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "D
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
+#: the session fields of a transaction's statement (checked by admit_session)
+TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransaction",
+                                "$clusterTime", "$db"})
+
+
 def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     """Run one command document against database ``db``; the reply, or ServerError."""
     if not cmd:
@@ -85,6 +90,12 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             if transaction is not None:
                 check_transaction_statement(name, db, cmd)
                 target = transaction.view
+                if plain is not None and cmd.keys() - TRANSACTION_FIELDS <= plain:
+                    # a plain statement of a transaction: nothing generic left to check
+                    reply = handler(target, db, cmd)
+                    if "writeErrors" in reply:
+                        transaction.abort()  # a statement's error aborts the transaction
+                    return reply
         check_fields(name, cmd)
         if name in HINTED_COMMANDS:
             check_hint(cmd)

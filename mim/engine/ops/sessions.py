@@ -148,6 +148,10 @@ def new_lsid() -> dict:
 
 def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
     """The UUID of a ``LogicalSessionFromClient`` document, validated as the IDL does."""
+    if type(lsid) is dict and len(lsid) == 1:  # what drivers send: {"id": UUID}
+        value = lsid.get("id")
+        if type(value) is Binary and value.subtype == 4:
+            return value
     if not isinstance(lsid, Mapping):
         raise ServerError(14, f"BSON field '{field}' is the wrong type '{type_name(lsid)}', "
                               "expected type 'object'")

@@ -31,6 +31,8 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sortedcontainers import SortedList
+
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
 from ..storage.store import CollectionData, DatabaseData, Server, validate_database_name
@@ -88,14 +90,17 @@ settings_of = PerServer(TransactionSettings)
 class _CollectionSnapshot:
     """One collection as the transaction's snapshot holds it."""
 
-    __slots__ = ("collection", "documents", "index_specs", "options", "data_size",
-                 "next_record_id")
+    __slots__ = ("collection", "documents", "index_specs", "index_entries", "options",
+                 "data_size", "next_record_id")
 
     def __init__(self, coll: CollectionData) -> None:
         self.collection = coll
         self.documents = dict(coll.documents)
         self.index_specs = [dict(spec) for name, spec in coll.indexes.specs.items()
                             if name != "_id_"]
+        #: each secondary index's sorted entries and multikey counts (copied, not rebuilt)
+        self.index_entries = {name: (list(index.entries), list(index.multikey_counts))
+                              for name, index in coll.indexes.secondary.items()}
         self.options = dict(coll.options)
         self.data_size = coll.data_size
         self.next_record_id = coll.next_record_id
@@ -122,16 +127,21 @@ class _ForkedCollections(dict):
             return None
         view = self._database.server
         coll = CollectionData(name, self._database, snapshot.options)
-        coll.documents = snapshot.documents
         coll.validator = snapshot.collection.validator
         coll.data_size = snapshot.data_size
         coll.next_record_id = snapshot.next_record_id
         view.forking = True
         try:
-            for spec in snapshot.index_specs:
+            for spec in snapshot.index_specs:  # on no documents: nothing is built
                 coll.indexes.create(spec)
         finally:
             view.forking = False
+        for index_name, (entries, multikey_counts) in snapshot.index_entries.items():
+            index = coll.indexes.secondary.get(index_name)
+            if index is not None:
+                index.entries = SortedList(entries)  # already in order: a linear copy
+                index.multikey_counts = multikey_counts
+        coll.documents = snapshot.documents
         coll.base_collection = snapshot.collection  # type: ignore[attr-defined]
         dict.__setitem__(self, name, coll)
         return coll
