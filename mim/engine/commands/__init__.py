@@ -25,7 +25,7 @@ import bson
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
-from ..ops.sessions import admit as admit_session
+from ..ops.sessions import RetryableWrite, admit as admit_session
 from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.store import Server
@@ -76,7 +76,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         raise ServerError(59, f"no such command: '{name}'")
     opcounters_of(server).count_command(name, cmd)
     plain = PLAIN_FIELDS.get(name)
-    transaction = None
+    transaction: Any = None
+    retry = None
     target = server  # a transaction's statements run on its view of the server
     try:
         if plain is not None and cmd.keys() <= plain:
@@ -87,6 +88,11 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                 or "readConcern" in cmd:
             # session fields: a standalone refuses transactions; a replica set may name one
             transaction = admit_session(server, name, cmd)
+            if type(transaction) is RetryableWrite:
+                retry, transaction = transaction, None
+                first = retry.first_reply()
+                if first is not None:
+                    return first  # a retried write is applied once
             if transaction is not None:
                 check_transaction_statement(name, db, cmd)
                 target = transaction.view
@@ -120,6 +126,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                 reply = handler(target, db, cmd)
         if transaction is not None and "writeErrors" in reply:
             transaction.abort()  # a statement's error aborts the transaction
+        if retry is not None:
+            retry.remember(reply)
         if concern is not None:
             unmet = write_concern_error(server, concern)
             if unmet is not None:

@@ -21,6 +21,7 @@ Both faces go through here via :func:`mim.engine.commands.run_command`.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
 import hashlib
 import threading
@@ -36,7 +37,7 @@ from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
 from .transactions import ALLOWED_COMMANDS, Transaction
 
-__all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -61,7 +62,7 @@ def _now() -> datetime.datetime:
 class SessionRecord:
     """One entry of the session cache, with the session's transaction state."""
 
-    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction")
+    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction", "retry_reply")
 
     def __init__(self, session_uuid: Binary, uid: Binary = NO_AUTH_UID) -> None:
         self.id = session_uuid
@@ -71,6 +72,8 @@ class SessionRecord:
         self.txn_number = -1
         #: the session's last multi-document transaction (any state), or None
         self.transaction: Transaction | None = None
+        #: the last retryable write: (txnNumber, command name, its first reply)
+        self.retry_reply: tuple[int, str, dict] | None = None
 
     def to_document(self) -> dict:
         """The record as ``$listLocalSessions`` shows it (the server's SessionRecord)."""
@@ -169,12 +172,13 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
     return value
 
 
-def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> "Transaction | None":
+def admit(server: Any, name: str, cmd: Mapping[str, Any]
+          ) -> "Transaction | RetryableWrite | None":
     """Apply a command's session fields as the server does before running it
     (``initializeOperationSessionInfo``, then the session's transaction state): a
     standalone refuses transaction numbers and snapshot reads; a replica-set member
     validates them, and returns the multi-document transaction the command runs in
-    (starting it with ``startTransaction``), or None."""
+    (starting it with ``startTransaction``), the retryable write it is, or None."""
     lsid = cmd.get("lsid")
     record = None
     if lsid is not None:
@@ -196,11 +200,33 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> "Transaction | None
                               f'"snapshot" }} }} :: caused by :: read concern not supported')
     txn_number = cmd.get("txnNumber")
     if txn_number is not None and record is not None:
-        _retryable_write(record, int(txn_number))
+        return _retryable_write(record, int(txn_number), name)
     return None
 
 
-def _retryable_write(record: SessionRecord, number: int) -> None:
+class RetryableWrite:
+    """A retryable write (``txnNumber`` without ``autocommit``): executed once; a retry
+    with the same ``lsid`` and ``txnNumber`` is answered with the first reply."""
+
+    __slots__ = ("record", "number", "name")
+
+    def __init__(self, record: SessionRecord, number: int, name: str) -> None:
+        self.record = record
+        self.number = number
+        self.name = name
+
+    def first_reply(self) -> dict | None:
+        """The reply of this write's first execution, if it ran already."""
+        saved = self.record.retry_reply
+        if saved is not None and saved[0] == self.number and saved[1] == self.name:
+            return copy.deepcopy(saved[2])
+        return None
+
+    def remember(self, reply: dict) -> None:
+        self.record.retry_reply = (self.number, self.name, copy.deepcopy(reply))
+
+
+def _retryable_write(record: SessionRecord, number: int, name: str) -> RetryableWrite:
     """A retryable write's ``txnNumber``: a newer one starts a new write on the session."""
     transaction = record.transaction
     if number < record.txn_number:
@@ -216,6 +242,7 @@ def _retryable_write(record: SessionRecord, number: int) -> None:
         if transaction is not None:
             transaction.abort()
         record.txn_number = number
+    return RetryableWrite(record, number, name)
 
 
 #: the read concern levels a transaction may start with
