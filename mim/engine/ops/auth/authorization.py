@@ -111,9 +111,6 @@ for _names, _fn in (
         (("getCmdLineOpts",), _on_cluster("getCmdLineOpts")),
         (("replSetGetStatus",), _on_cluster("replSetGetStatus")),
         (("setParameter",), _on_cluster("setParameter")),
-        # the Stable API's test commands need no privilege beyond being authenticated
-        (("testVersion1", "testVersion2", "testDeprecation", "testDeprecationInVersion2",
-          "testRemoval"), lambda db, cmd: []),
         (("replSetGetConfig",), _on_cluster("replSetGetConfig")),
         (("getParameter",), _on_cluster("getParameter")),
         (("currentOp",), _on_cluster("inprog")),
