@@ -55,12 +55,15 @@ def _server_key(scheme: str, nodes: Sequence[tuple[str, int]]) -> Any:
     return (scheme, host, port)
 
 
-def get_server(key: Any) -> Server:
-    """The shared in-memory server for an address key, created on first use."""
+def get_server(key: Any, replica_set_name: str | None = None) -> Server:
+    """The shared in-memory server for an address key, created on first use (a
+    replica set named ``replica_set_name``, the URI's ``replicaSet``, if given)."""
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
         if server is None:
-            server = _SERVERS[key] = Server(key[1:] if isinstance(key, tuple) else key)
+            address = key[1:] if isinstance(key, tuple) else key
+            server = _SERVERS[key] = Server(address, replica_set_name=replica_set_name) \
+                if replica_set_name else Server(address)
         return server
 
 
@@ -206,7 +209,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         self._nodes = nodes
         self._connect = True if connect is None else connect
         self._closed = False
-        self._engine = server if server is not None else get_server(_server_key(scheme, nodes))
+        self._engine = server if server is not None else get_server(
+            _server_key(scheme, nodes), options.replica_set_name)
         #: what every method's command document goes through (:mod:`mim.runner`)
         self._runner = Runner(self)
 
@@ -255,8 +259,13 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
 
     @property
     def primary(self) -> tuple[str, int] | None:
-        """As pymongo: the primary of a replica set, None for a standalone."""
-        return self.address if "setName" in hello_reply() else None
+        """As pymongo: the primary of a replica set, None for a standalone or a
+        direct connection (pymongo's topology is then Single)."""
+        return self.address if self._discovers_replica_set else None
+
+    @property
+    def _discovers_replica_set(self) -> bool:
+        return self._engine.is_replica_set and not self._options.get("directConnection")
 
     @property
     def secondaries(self) -> set:
@@ -349,12 +358,13 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         """One primary, described by its own ``hello`` reply, as pymongo's monitor
         would see it once connected."""
         address = self.address or ("localhost", 27017)
-        hello = hello_reply()
+        hello = hello_reply(self._engine, me=f"{address[0]}:{address[1]}")
         settings = TopologySettings(seeds=[address], replica_set_name=hello.get("setName"))
         description = ServerDescription(address, Hello(hello))
-        kind = TOPOLOGY_TYPE.ReplicaSetWithPrimary if "setName" in hello else \
-            TOPOLOGY_TYPE.Single
-        return TopologyDescription(kind, {address: description}, hello.get("setName"),
+        discovers = self._discovers_replica_set
+        kind = TOPOLOGY_TYPE.ReplicaSetWithPrimary if discovers else TOPOLOGY_TYPE.Single
+        return TopologyDescription(kind, {address: description},
+                                   hello.get("setName") if discovers else None,
                                    None, None, settings)
 
     def close(self) -> None:

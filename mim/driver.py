@@ -150,13 +150,16 @@ def _await_seconds(message: bytes) -> float | None:
 class _Exchange:
     """The server side of one connection: whole messages in, reply bytes out."""
 
-    def __init__(self, wire: InProcessWire) -> None:
+    def __init__(self, wire: InProcessWire, address: Any = None) -> None:
         self.wire = wire
         self.conn_id = next(wire._connection_ids)
         wire.total_connections += 1
         self.pending = bytearray()
         # what the connection negotiates and who it authenticates as, across messages
         self.state = wire.connection_state(self.conn_id)
+        if isinstance(address, tuple) and len(address) == 2:
+            # the replica set's hello names the address pymongo connected to
+            self.state.local_address = f"{address[0]}:{address[1]}"
 
     def messages(self, data: bytes) -> list[bytes]:
         """The whole messages ``data`` completes (a message may arrive in pieces)."""
@@ -201,8 +204,9 @@ def _idle_fileno() -> int:
 class InProcessSocket:
     """The socket pymongo's sync connection reads and writes, answered by mim inline."""
 
-    def __init__(self, wire: InProcessWire, timeout: float | None) -> None:
-        self._exchange = _Exchange(wire)
+    def __init__(self, wire: InProcessWire, timeout: float | None,
+                 address: Any = None) -> None:
+        self._exchange = _Exchange(wire, address)
         self._replies = bytearray()
         self._timeout = timeout
         self._closed = threading.Event()
@@ -270,9 +274,9 @@ class InProcessTransport(asyncio.Transport):
     """The transport under pymongo's own async protocol: a write is answered inline
     by mim, the reply fed to the protocol as the event loop would feed it."""
 
-    def __init__(self, wire: InProcessWire, protocol: Any) -> None:
+    def __init__(self, wire: InProcessWire, protocol: Any, address: Any = None) -> None:
         super().__init__()
-        self._exchange = _Exchange(wire)
+        self._exchange = _Exchange(wire, address)
         self._protocol = protocol
         self._closing = False
         self._timers: set[asyncio.TimerHandle] = set()
@@ -351,7 +355,7 @@ def _socket_interface(address: Any, options: Any, *args: Any, **kwargs: Any) -> 
     wire = _wire_for_address(address)
     if wire is None:
         return _original_sync(address, options, *args, **kwargs)  # type: ignore[misc]
-    return NetworkingInterface(InProcessSocket(wire, options.socket_timeout))
+    return NetworkingInterface(InProcessSocket(wire, options.socket_timeout, address))
 
 
 async def _protocol_interface(address: Any, options: Any, *args: Any, **kwargs: Any) -> Any:
@@ -359,7 +363,7 @@ async def _protocol_interface(address: Any, options: Any, *args: Any, **kwargs: 
     if wire is None:
         return await _original_async(address, options, *args, **kwargs)  # type: ignore[misc]
     protocol = PyMongoProtocol(timeout=options.socket_timeout)
-    transport = InProcessTransport(wire, protocol)
+    transport = InProcessTransport(wire, protocol, address)
     protocol.connection_made(transport)
     return AsyncNetworkingInterface((transport, protocol))
 

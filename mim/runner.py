@@ -102,6 +102,9 @@ class Runner:
         fields = session_fields(self.client, session, name, write_concern, implicit)
         if fields:
             cmd.update(fields)
+            if "autocommit" in fields and name not in ("commitTransaction", "abortTransaction"):
+                # as pymongo: a transaction's statements carry no write concern
+                cmd.pop("writeConcern", None)
         if self.api_fields:
             cmd.update(self.api_fields)
         attempts = 2 if retryable_read and self.retry_reads else 1

@@ -181,7 +181,8 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
     if session._client is not client:
         raise InvalidOperation(
             f"Can only use session with the {type(session._client).__name__} that started it")
-    if write_concern is not None and not write_concern.acknowledged:
+    if write_concern is not None and not write_concern.acknowledged \
+            and not session.in_transaction:  # a transaction's statements use its own
         raise ConfigurationError("Explicit sessions are incompatible with unacknowledged "
                                  f"write concern: {write_concern!r}")
     session._check_ended()

@@ -3,10 +3,9 @@
 What mim claims to be (:class:`Deployment`) is read from the client itself:
 ``buildInfo.version`` gives the server version and ``hello`` the topology
 (``setName`` → ``replicaset``, ``msg: isdbgrid`` → ``sharded``, otherwise
-``single``).  Today mim answers 7.0.0 without a ``setName``, so it is a
-*single* server; when mim starts claiming a replica set (transactions need
-one), the transaction tests become applicable by themselves.  The environment
-variable ``MIM_CONFORMANCE_TOPOLOGY`` overrides the topology to preview them.
+``single``).  mim answers 7.0.0 with a ``setName`` (a one-node replica set), so
+the transaction, session and change-stream tests apply.  The environment
+variable ``MIM_CONFORMANCE_TOPOLOGY`` overrides the topology.
 
 A test is *not applicable* when (reasons are reported verbatim):
 

@@ -124,6 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "(PATH/<db>/<collection>.bson + .metadata.json)")
     serve.add_argument("--restore", metavar="PATH",
                        help="load a dump (mongodump layout) before serving")
+    topology = serve.add_mutually_exclusive_group()
+    topology.add_argument("--replSet", dest="repl_set", metavar="NAME", default="rs0",
+                          type=_set_name,
+                          help="the one-node replica set's name (default rs0): drivers may "
+                               "connect with replicaSet=NAME or directConnection=true")
+    topology.add_argument("--standalone", action="store_true",
+                          help="answer as a standalone mongod (no replica set: no "
+                               "transactions, no change streams, no $clusterTime)")
     serve.add_argument("--debug", action="store_true",
                        help="print mim's own diagnostics (every connection, protocol "
                             "details) to stderr")
@@ -260,6 +268,12 @@ def _run_tool(args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_name(text: str) -> str:
+    if not text or "/" in text:
+        raise argparse.ArgumentTypeError(f"invalid replica set name: {text!r}")
+    return text
+
+
 def _open_log(args: argparse.Namespace) -> TextIO:
     if args.logpath is None:
         return sys.stdout
@@ -273,7 +287,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         engine = Server((args.host, args.port), dbpath=args.dbpath,
                         commit_interval_ms=args.journal_commit_interval,
-                        progress=_byte_progress)
+                        progress=_byte_progress, standalone=args.standalone,
+                        replica_set_name=args.repl_set)
     except (DataDirectoryLocked, CorruptDataFile, OSError) as exc:
         log.error("cannot open the data directory: %s", exc)
         return 1

@@ -52,6 +52,7 @@ from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.commands.replication import gossip
 from ..engine.ops.failpoints import fail_command, write_concern_error_reply
 from ..engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from ..engine.ops.command_line import command_line_of
@@ -132,6 +133,9 @@ class Connection:
     #: the exhaust cursor this connection streams (a getMore sent with
     #: ``exhaustAllowed``, answered with ``moreToCome``), or None
     exhaust: "_ExhaustStream | None" = None
+    #: ``host:port`` the client connected to (a replica set's ``hello`` names it as
+    #: the member, so drivers that discover the set keep the address they used)
+    local_address: str | None = None
 
     @property
     def remote(self) -> str:
@@ -436,6 +440,11 @@ class WireServer:
 
     def _serve_connection(self, sock: socket.socket, peer: Any, conn_id: int) -> None:
         connection = self.connection_state(conn_id, peer)
+        try:
+            host, port = sock.getsockname()[:2]
+            connection.local_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        except OSError:
+            pass
         if not self.quiet:
             self._log("I", "NETWORK", 22943, "listener", "Connection accepted",
                       {"remote": connection.remote, "connectionId": conn_id,
@@ -609,6 +618,8 @@ class WireServer:
             CURRENT_SESSION.reset(token)
             if client_token is not None:
                 PROFILE_CLIENT.reset(client_token)
+        if self.engine.is_replica_set:
+            reply = gossip(self.engine, name, cmd, reply)
         if self.server_log is not None:
             self._log_operation(connection, request.db, body, reply,
                                 time.perf_counter() - started)
@@ -667,6 +678,9 @@ class WireServer:
             reply = write_concern_error_reply(reply, failure)
         if name in _HELLO_NAMES:
             reply["connectionId"] = conn_id
+            if "me" in reply and connection.local_address:
+                me = connection.local_address
+                reply.update(hosts=[me], primary=me, me=me)
             self._handshake(cmd, reply, connection)
         elif name == "saslContinue" and reply.get("done"):
             self._log_authentication(connection, request.db, cmd)

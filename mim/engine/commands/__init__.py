@@ -26,13 +26,15 @@ from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.profiler import record_operation
-from ..ops.sessions import admit as admit_session
+from ..ops.sessions import RetryableWrite, admit as admit_session
+from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
+from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.store import Server
 from ..values.deadline import expired_error, operation_deadline
-from ..values.errors import ServerError
+from ..values.errors import ServerError, TransactionConflict
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
-from . import authentication, currentop, profiling, testing, users  # noqa: F401
+from . import authentication, currentop, profiling, replication, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
 from .fields import COMMAND_FIELDS, check_fields
@@ -59,6 +61,11 @@ __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "D
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
+#: the session fields of a transaction's statement (checked by admit_session)
+TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransaction",
+                                "$clusterTime", "$db"})
+
+
 def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     """Run one command document against database ``db``; the reply, or ServerError."""
     if not cmd:
@@ -70,6 +77,9 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         raise ServerError(59, f"no such command: '{name}'")
     opcounters_of(server).count_command(name, cmd)
     plain = PLAIN_FIELDS.get(name)
+    transaction: Any = None
+    retry = None
+    target = server  # a transaction's statements run on its view of the server
     try:
         if plain is not None and not server.profiled and cmd.keys() <= plain:
             return handler(server, db, cmd)  # the hot path: nothing generic to check
@@ -77,29 +87,56 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
                 or "readConcern" in cmd:
-            # session fields, as a standalone mongod takes them (no transactions, no snapshots)
-            admit_session(server, name, cmd)
+            # session fields: a standalone refuses transactions; a replica set may name one
+            transaction = admit_session(server, name, cmd)
+            if type(transaction) is RetryableWrite:
+                retry, transaction = transaction, None
+                first = retry.first_reply()
+                if first is not None:
+                    return first  # a retried write is applied once
+            if transaction is not None:
+                check_transaction_statement(name, db, cmd)
+                target = transaction.view
+                if plain is not None and cmd.keys() - TRANSACTION_FIELDS <= plain:
+                    # a plain statement of a transaction: nothing generic left to check
+                    reply = handler(target, db, cmd)
+                    if "writeErrors" in reply:
+                        transaction.abort()  # a statement's error aborts the transaction
+                    return reply
         check_fields(name, cmd)
         if name in HINTED_COMMANDS:
             check_hint(cmd)
         if "collation" in cmd:
             check_collation(cmd["collation"])
+        concern = None
+        if "writeConcern" in cmd:
+            concern = parse_write_concern(cmd["writeConcern"])
+            refuse_on_standalone(server, concern)
         with running_with(api_parameters_of(cmd)):
             if server.profiled and db in server.profiled:  # one attribute read when off
-                return record_operation(server, db, name, cmd,
-                                        lambda: _run_handler(handler, server, db, name, cmd))
-            if "maxTimeMS" in cmd and name != "getMore":
-                deadline = operation_deadline(cmd["maxTimeMS"])
-                if deadline.milliseconds:
-                    override = max_time_override(server)
-                    if override == "expire":
-                        raise expired_error()
-                    if override == "ignore":
-                        deadline = operation_deadline(None)
-                with deadline:
-                    return handler(server, db, cmd)
-            return handler(server, db, cmd)
-    except ServerError:
+                reply = record_operation(server, db, name, cmd,
+                                         lambda: _run_handler(handler, server, target, db, name,
+                                                              cmd))
+            else:
+                reply = _run_handler(handler, server, target, db, name, cmd)
+        if transaction is not None and "writeErrors" in reply:
+            transaction.abort()  # a statement's error aborts the transaction
+        if retry is not None:
+            retry.remember(reply)
+        if concern is not None:
+            unmet = write_concern_error(server, concern)
+            if unmet is not None:
+                reply["writeConcernError"] = unmet
+                if name == "commitTransaction" and unmet["code"] not in (79, 100):
+                    reply["errorLabels"] = ["UnknownTransactionCommitResult"]
+        return reply
+    except TransactionConflict as exc:
+        raise exc.as_server_error() from None
+    except ServerError as exc:
+        if transaction is not None and name not in TRANSACTION_END_COMMANDS:
+            transaction.abort()  # any failed statement aborts the transaction
+            if exc.code == 251 and "errorLabels" not in exc.details:
+                exc.details["errorLabels"] = ["TransientTransactionError"]
         raise
     except bson.errors.InvalidDocument as exc:
         raise ServerError(2, str(exc)) from None
@@ -114,9 +151,19 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             directory.command_done()
 
 
-def _run_handler(handler: Any, server: Server, db: str, name: str, cmd: Mapping[str, Any]) -> dict:
-    """A handler run under the command's ``maxTimeMS`` (as :func:`run_command` does)."""
+def _run_handler(handler: Any, server: Server, target: Server, db: str, name: str,
+                 cmd: Mapping[str, Any]) -> dict:
+    """A handler run on ``target`` (the server, or a transaction's view of it) under the
+    command's ``maxTimeMS``, which the ``maxTimeAlwaysTimeOut``/``maxTimeNeverTimeOut``
+    fail points may override."""
     if "maxTimeMS" in cmd and name != "getMore":
-        with operation_deadline(cmd["maxTimeMS"]):
-            return handler(server, db, cmd)
-    return handler(server, db, cmd)
+        deadline = operation_deadline(cmd["maxTimeMS"])
+        if deadline.milliseconds:
+            override = max_time_override(server)
+            if override == "expire":
+                raise expired_error()
+            if override == "ignore":
+                deadline = operation_deadline(None)
+        with deadline:
+            return handler(target, db, cmd)
+    return handler(target, db, cmd)

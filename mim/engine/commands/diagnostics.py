@@ -14,12 +14,14 @@ import bson
 from ..ops.command_line import command_line_of
 from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
+from ..ops.transactions import settings_of
 from ..storage.log import RAM_LOG_NAMES, log_of
+from ..storage.replication import ELECTION_ID
 from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
 from ..values.render import render
-from .registry import COMMANDS, command
+from .registry import COMMANDS, DRIVER_FIELDS, command
 import platform
 
 VERSION = "7.0.0"
@@ -50,10 +52,40 @@ def cmd_build_info(server: Server, db: str, cmd: Mapping) -> dict:
     return dict(BUILD_INFO)
 
 
-def hello_reply(legacy: bool = False) -> dict:
+def member_name(server: Server | None) -> str:
+    """``host:port`` the lone member goes by when no connection says otherwise."""
+    address = getattr(server, "address", None)
+    if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], int):
+        host = address[0] or "localhost"
+        return f"{host}:{address[1]}"
+    return "localhost:27017"
+
+
+def hello_reply(server: Server | None = None, legacy: bool = False,
+                me: str | None = None) -> dict:
+    """``hello`` (``isMaster`` when ``legacy``): a standalone's answer, or, for a
+    replica-set ``server``, the primary of a one-node set named ``me`` (the address
+    the client connected to: drivers that discover the set keep only listed hosts)."""
+    member = server.member if server is not None and server.is_replica_set else None
+    process_id = member.process_id if member is not None else bson.ObjectId(b"mimmimmimmim")
     reply: dict[str, Any] = {
         "isWritablePrimary": True,
-        "topologyVersion": {"processId": bson.ObjectId(b"mimmimmimmim"), "counter": 0},
+        "topologyVersion": {"processId": process_id, "counter": bson.Int64(0)},
+    }
+    if member is not None:
+        name = me or member_name(server)
+        now = server.clock.now()  # type: ignore[union-attr]
+        write_date = datetime.datetime.fromtimestamp(now.time, datetime.timezone.utc).replace(
+            tzinfo=None)  # as pymongo decodes it (it subtracts a naive epoch)
+        reply.update({
+            "hosts": [name], "setName": member.set_name, "setVersion": 1,
+            "isWritablePrimary": True, "secondary": False, "primary": name, "me": name,
+            "electionId": ELECTION_ID,
+            "lastWrite": {"opTime": member.op_time(now), "lastWriteDate": write_date,
+                          "majorityOpTime": member.op_time(now),
+                          "majorityWriteDate": write_date},
+        })
+    reply.update({
         "maxBsonObjectSize": 16 * 1024 * 1024,
         "maxMessageSizeBytes": 48000000,
         "maxWriteBatchSize": 100000,
@@ -64,7 +96,7 @@ def hello_reply(legacy: bool = False) -> dict:
         "maxWireVersion": MAX_WIRE_VERSION,
         "readOnly": False,
         "ok": 1.0,
-    }
+    })
     if legacy:
         reply = {"ismaster": True, **{k: v for k, v in reply.items()
                                       if k != "isWritablePrimary"}}
@@ -73,15 +105,27 @@ def hello_reply(legacy: bool = False) -> dict:
 
 @command("hello")
 def cmd_hello(server: Server, db: str, cmd: Mapping) -> dict:
-    return hello_reply()
+    return hello_reply(server)
 
 
 @command("isMaster", "ismaster")
 def cmd_is_master(server: Server, db: str, cmd: Mapping) -> dict:
-    reply = hello_reply(legacy=True)
+    reply = hello_reply(server, legacy=True)
     if cmd.get("helloOk"):
         reply["helloOk"] = True
     return reply
+
+
+def repl_section(server: Server) -> dict | None:
+    """``serverStatus().repl``: the hello fields plus ``rbid`` (None when standalone)."""
+    if not server.is_replica_set:
+        return None
+    hello = hello_reply(server)
+    section = {key: hello[key] for key in (
+        "topologyVersion", "hosts", "setName", "setVersion", "isWritablePrimary",
+        "secondary", "primary", "me", "electionId", "lastWrite")}
+    section["rbid"] = 1
+    return section
 
 
 @command("serverStatus")
@@ -101,6 +145,7 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
         "opcounters": opcounters_of(server).document(),
         "mem": _memory_section(),
         "storageEngine": {"name": "mim"},
+        **({"repl": repl_section(server)} if server.is_replica_set else {}),
         "ok": 1.0,
     }
 
@@ -129,12 +174,44 @@ def _memory_section() -> dict:
 @command("getParameter")
 def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
     """``getParameter: "*"`` reports every parameter, ``getParameter: 1`` those named."""
+    parameters = {**SERVER_PARAMETERS,
+                  "transactionLifetimeLimitSeconds": settings_of(server).lifetime_seconds}
     if cmd["getParameter"] == "*":
-        return {**SERVER_PARAMETERS, "ok": 1.0}
-    found = {name: value for name, value in SERVER_PARAMETERS.items() if name in cmd}
+        return {**parameters, "ok": 1.0}
+    found = {name: value for name, value in parameters.items() if name in cmd}
     if not found:
         raise ServerError(72, "no option found to get")
     return {**found, "ok": 1.0}
+
+
+#: the parameters ``setParameter`` may change at run time
+SETTABLE_PARAMETERS = ("transactionLifetimeLimitSeconds",)
+
+
+@command("setParameter")
+def cmd_set_parameter(server: Server, db: str, cmd: Mapping) -> dict:
+    """``setParameter``: ``transactionLifetimeLimitSeconds`` (>= 1); the reply's ``was``
+    is the previous value."""
+    if db != "admin":
+        raise ServerError(13, "setParameter may only be run against the admin database.")
+    names = [name for name in cmd if name != "setParameter" and name not in DRIVER_FIELDS]
+    if not names:
+        raise ServerError(2, "no option found to set, use help:true to see options ")
+    settings = settings_of(server)
+    was = None
+    for name in names:
+        if name not in SETTABLE_PARAMETERS:
+            raise ServerError(72, f"attempted to set unrecognized parameter [{name}], use "
+                                  f"help:true to see options ")
+        value = cmd[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ServerError(14, f"Invalid value for parameter {name}: {render(value)} is "
+                                  f"not a number")
+        if value < 1:
+            raise ServerError(2, "transactionLifetimeLimitSeconds must be greater than or "
+                                 "equal to 1s")
+        was, settings.lifetime_seconds = settings.lifetime_seconds, int(value)
+    return {"was": was, "ok": 1.0}
 
 
 @command("getCmdLineOpts")

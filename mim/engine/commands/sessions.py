@@ -77,8 +77,28 @@ def cmd_kill_all_sessions_by_pattern(server: Server, db: str, cmd: Mapping) -> d
     return {"ok": 1.0}
 
 
-@command("commitTransaction", "abortTransaction")
-def cmd_end_transaction(server: Server, db: str, cmd: Mapping) -> dict:
-    # reached only without txnNumber (with one, admit() already answered 20)
-    name = next(iter(cmd))
-    raise ServerError(125, f"{name} must be run within a transaction", codeName="CommandFailed")
+def _transaction_of(server: Server, db: str, name: str) -> Any:
+    transaction = getattr(server, "transaction", None)
+    if transaction is None:
+        # reached without txnNumber (with one, admit() found the transaction)
+        raise ServerError(125, f"{name} must be run within a transaction",
+                          codeName="CommandFailed")
+    if db != "admin":
+        raise ServerError(13, f"{name} may only be run against the admin database.")
+    return transaction
+
+
+@command("commitTransaction")
+def cmd_commit_transaction(server: Server, db: str, cmd: Mapping) -> dict:
+    """Commit the session's transaction; a retried commit of a committed one succeeds."""
+    transaction = _transaction_of(server, db, "commitTransaction")
+    if transaction.state != "committed":
+        transaction.commit()
+    return {"ok": 1.0}
+
+
+@command("abortTransaction")
+def cmd_abort_transaction(server: Server, db: str, cmd: Mapping) -> dict:
+    transaction = _transaction_of(server, db, "abortTransaction")
+    transaction.abort()
+    return {"ok": 1.0}

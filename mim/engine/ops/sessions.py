@@ -1,31 +1,27 @@
-"""Logical sessions as a standalone ``mongod`` keeps them: the session cache (and the
-``$listLocalSessions`` stage that lists it).
+"""Logical sessions: the session cache (and the ``$listLocalSessions`` stage that
+lists it) and each session's transaction state.
 
-A 7.0 standalone accepts sessions (``hello`` reports
-``logicalSessionTimeoutMinutes``) but has no transactions and no snapshot
-reads.  Every command that carries an ``lsid`` *vivifies* the session in the
-server's logical session cache (lsid -> last use), which ``$listLocalSessions``
-lists and ``startSession`` / ``refreshSessions`` / ``endSessions`` /
-``killSessions`` maintain.  :func:`admit` is what the server does with a
-command's session fields before running it, in the server's order:
+Every command that carries an ``lsid`` *vivifies* the session in the server's
+logical session cache (lsid -> last use), which ``$listLocalSessions`` lists and
+``startSession`` / ``refreshSessions`` / ``endSessions`` / ``killSessions``
+maintain.  :func:`admit` is what the server does with a command's session fields
+before running it, in the server's order:
 
 1. ``lsid`` -> the session is recorded (``initializeOperationSessionInfo``);
-2. ``txnNumber`` (or ``startTransaction``) -> IllegalOperation (20),
-   "Transaction numbers are only allowed on a replica set member or mongos";
-3. ``readConcern: {level: "snapshot"}`` -> for the commands that support it
-   (find, aggregate, distinct, count, getMore) NotAReplicaSet (123), "node needs
-   to be a replica set member to use readConcern: snapshot"; any other command
-   refuses the read concern (InvalidOptions, 72).
+2. on a standalone, ``txnNumber`` (or ``startTransaction``) -> IllegalOperation
+   (20), and a snapshot read concern -> NotAReplicaSet (123) or InvalidOptions (72);
+3. on the replica set, ``txnNumber``/``autocommit``/``startTransaction`` are
+   validated; a retryable write's ``txnNumber`` advances the session's; a
+   transaction's statement begins or continues the session's
+   :class:`~.transactions.Transaction` (``TransactionParticipant::beginOrContinue``).
 
-Both faces go through here: the wire server via
-:func:`mim.engine.commands.run_command`, the in-process client via
-:mod:`mim.session`.  When transactions arrive (a replica-set face), the
-registry is where a session's transaction state (txnNumber, undo log) will
-live: :class:`SessionRecord` is keyed by the lsid's UUID bytes.
-"""
+Both faces go through here via :func:`mim.engine.commands.run_command`.
+:class:`SessionRecord` is keyed by the lsid's UUID bytes."""
 
 from __future__ import annotations
 
+import base64
+import copy
 import datetime
 import hashlib
 import threading
@@ -39,8 +35,9 @@ from bson.binary import Binary
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
+from .transactions import ALLOWED_COMMANDS, Transaction
 
-__all__ = ["SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -63,14 +60,20 @@ def _now() -> datetime.datetime:
 
 
 class SessionRecord:
-    """One entry of the session cache."""
+    """One entry of the session cache, with the session's transaction state."""
 
-    __slots__ = ("id", "uid", "last_use")
+    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction", "retry_reply")
 
     def __init__(self, session_uuid: Binary, uid: Binary = NO_AUTH_UID) -> None:
         self.id = session_uuid
         self.uid = uid
         self.last_use = _now()
+        #: the highest ``txnNumber`` the session has used (-1: none yet)
+        self.txn_number = -1
+        #: the session's last multi-document transaction (any state), or None
+        self.transaction: Transaction | None = None
+        #: the last retryable write: (txnNumber, command name, its first reply)
+        self.retry_reply: tuple[int, str, dict] | None = None
 
     def to_document(self) -> dict:
         """The record as ``$listLocalSessions`` shows it (the server's SessionRecord)."""
@@ -84,24 +87,28 @@ class SessionRegistry:
         self._lock = threading.Lock()
         self._records: dict[bytes, SessionRecord] = {}
 
-    def vivify(self, session_uuid: Binary) -> None:
+    def vivify(self, session_uuid: Binary) -> SessionRecord:
         """Record a use of the session (creating it if new)."""
         key = bytes(session_uuid)
         with self._lock:
             record = self._records.get(key)
             if record is None:
-                self._records[key] = SessionRecord(session_uuid)
+                record = self._records[key] = SessionRecord(session_uuid)
             else:
                 record.last_use = _now()
+            return record
 
     def refresh(self, session_uuids: Iterable[Binary]) -> None:
         for session_uuid in session_uuids:
             self.vivify(session_uuid)
 
     def end(self, session_uuids: Iterable[Binary]) -> None:
+        """End sessions: an open transaction of theirs is aborted, as the server does."""
         with self._lock:
-            for session_uuid in session_uuids:
-                self._records.pop(bytes(session_uuid), None)
+            ended = [self._records.pop(bytes(u), None) for u in session_uuids]
+        for record in ended:
+            if record is not None and record.transaction is not None:
+                record.transaction.abort()
 
     def clear(self) -> None:
         with self._lock:
@@ -144,6 +151,10 @@ def new_lsid() -> dict:
 
 def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
     """The UUID of a ``LogicalSessionFromClient`` document, validated as the IDL does."""
+    if type(lsid) is dict and len(lsid) == 1:  # what drivers send: {"id": UUID}
+        value = lsid.get("id")
+        if type(value) is Binary and value.subtype == 4:
+            return value
     if not isinstance(lsid, Mapping):
         raise ServerError(14, f"BSON field '{field}' is the wrong type '{type_name(lsid)}', "
                               "expected type 'object'")
@@ -161,11 +172,162 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
     return value
 
 
-def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
-    """Apply a command's session fields as a standalone does before running it."""
+def admit(server: Any, name: str, cmd: Mapping[str, Any]
+          ) -> "Transaction | RetryableWrite | None":
+    """Apply a command's session fields as the server does before running it
+    (``initializeOperationSessionInfo``, then the session's transaction state): a
+    standalone refuses transaction numbers and snapshot reads; a replica-set member
+    validates them, and returns the multi-document transaction the command runs in
+    (starting it with ``startTransaction``), the retryable write it is, or None."""
     lsid = cmd.get("lsid")
+    record = None
     if lsid is not None:
-        registry(server).vivify(parse_lsid(lsid))
+        record = registry(server).vivify(parse_lsid(lsid))
+    if "readConcern" in cmd:
+        check_read_concern(cmd["readConcern"])
+    if not server.is_replica_set:
+        _admit_on_standalone(name, cmd)
+        return None
+    if lsid is None and cmd.get("txnNumber") is not None:
+        raise ServerError(72, "Transaction number requires a session ID to also be specified")
+    in_transaction = _transaction_fields(name, cmd)
+    if in_transaction:
+        return _transaction_for(server, record, lsid, name, cmd)  # type: ignore[arg-type]
+    read_concern = cmd.get("readConcern")
+    if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot" \
+            and name not in SNAPSHOT_READ_COMMANDS:
+        raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
+                              f'"snapshot" }} }} :: caused by :: read concern not supported')
+    txn_number = cmd.get("txnNumber")
+    if txn_number is not None and record is not None:
+        return _retryable_write(record, int(txn_number), name)
+    return None
+
+
+class RetryableWrite:
+    """A retryable write (``txnNumber`` without ``autocommit``): executed once; a retry
+    with the same ``lsid`` and ``txnNumber`` is answered with the first reply."""
+
+    __slots__ = ("record", "number", "name")
+
+    def __init__(self, record: SessionRecord, number: int, name: str) -> None:
+        self.record = record
+        self.number = number
+        self.name = name
+
+    def first_reply(self) -> dict | None:
+        """The reply of this write's first execution, if it ran already."""
+        saved = self.record.retry_reply
+        if saved is not None and saved[0] == self.number and saved[1] == self.name:
+            return copy.deepcopy(saved[2])
+        return None
+
+    def remember(self, reply: dict) -> None:
+        self.record.retry_reply = (self.number, self.name, copy.deepcopy(reply))
+
+
+def _retryable_write(record: SessionRecord, number: int, name: str) -> RetryableWrite:
+    """A retryable write's ``txnNumber``: a newer one starts a new write on the session."""
+    transaction = record.transaction
+    if number < record.txn_number:
+        raise ServerError(225, f"Cannot start transaction {number} on session "
+                               f"{_session_text(record)} because a newer transaction with "
+                               f"txnNumber {record.txn_number} has already started on this "
+                               f"session.")
+    if number == record.txn_number and transaction is not None \
+            and transaction.number == number:
+        raise ServerError(72, "Must specify autocommit=false on all operations of a "
+                              "multi-statement transaction.")
+    if number > record.txn_number:
+        if transaction is not None:
+            transaction.abort()
+        record.txn_number = number
+    return RetryableWrite(record, number, name)
+
+
+#: the read concern levels a transaction may start with
+TRANSACTION_READ_CONCERNS = (None, "local", "majority", "snapshot")
+TRANSIENT = ["TransientTransactionError"]
+
+
+def _session_text(record: SessionRecord) -> str:
+    """A session id as the server prints it (``LogicalSessionId::toString``)."""
+    return (f"{uuid.UUID(bytes=bytes(record.id))} - "
+            f"{base64.b64encode(bytes(record.uid)).decode()}")
+
+
+def _transaction_for(server: Any, record: SessionRecord, lsid: Mapping[str, Any], name: str,
+                     cmd: Mapping[str, Any]) -> Transaction:
+    """Begin or continue the session's transaction (``TransactionParticipant::beginOrContinue``)."""
+    number = int(cmd["txnNumber"])
+    if name not in ALLOWED_COMMANDS:
+        raise ServerError(263, f"Cannot run '{name}' in a multi-document transaction.")
+    with server.lock:
+        transaction = record.transaction
+        if transaction is not None and transaction.expired():
+            transaction.abort()
+        if cmd.get("startTransaction"):
+            if number < record.txn_number:
+                raise ServerError(225, f"Cannot start transaction {number} on session "
+                                       f"{_session_text(record)} because a newer transaction "
+                                       f"with txnNumber {record.txn_number} has already "
+                                       f"started on this session.")
+            if number == record.txn_number:
+                raise ServerError(117, "Only servers in a sharded cluster can start a new "
+                                       "transaction at the active transaction number")
+            read_concern = cmd.get("readConcern")
+            level = read_concern.get("level") if isinstance(read_concern, Mapping) else None
+            if level not in TRANSACTION_READ_CONCERNS:
+                raise ServerError(72, "The readConcern level must be either 'local' "
+                                      "(default), 'majority' or 'snapshot' in order to run in "
+                                      "a transaction")
+            if transaction is not None:
+                transaction.abort()
+            record.txn_number = number
+            record.transaction = transaction = Transaction(server, lsid, number, read_concern)
+            return transaction
+        if transaction is None or number != record.txn_number \
+                or transaction.number != number:
+            raise ServerError(251, f"Given transaction number {number} does not match any "
+                                   f"in-progress transactions. The active transaction number "
+                                   f"is {record.txn_number}", errorLabels=TRANSIENT)
+        if "readConcern" in cmd:
+            raise ServerError(72, "Only the first command in a transaction may specify a "
+                                  "readConcern")
+        if transaction.state == "aborted":
+            raise ServerError(251, f"Transaction {number} has been aborted.",
+                              errorLabels=TRANSIENT)
+        if transaction.state == "committed" and name != "commitTransaction":
+            raise ServerError(256, f"Transaction {number} has been committed.")
+        return transaction
+
+
+#: ``readConcern.level`` values (the ``ReadConcernLevel`` enum)
+READ_CONCERN_LEVELS = ("local", "majority", "linearizable", "available", "snapshot")
+_READ_CONCERN_FIELDS = frozenset({"level", "afterClusterTime", "afterOpTime", "atClusterTime",
+                                  "provenance"})
+
+
+def check_read_concern(value: Any) -> None:
+    """Validate ``readConcern`` as its IDL parser does (before anything runs)."""
+    if not isinstance(value, Mapping):
+        raise ServerError(14, f"BSON field 'readConcern' is the wrong type "
+                              f"'{type_name(value)}', expected type 'object'")
+    for name in value:
+        if name not in _READ_CONCERN_FIELDS:
+            raise ServerError(40415, f"BSON field 'readConcern.{name}' is an unknown field.")
+    level = value.get("level")
+    if level is None:
+        return
+    if not isinstance(level, str):
+        raise ServerError(14, f"BSON field 'readConcern.level' is the wrong type "
+                              f"'{type_name(level)}', expected type 'string'")
+    if level not in READ_CONCERN_LEVELS:
+        raise ServerError(2, f"Enumeration value '{level}' for field 'readConcern.level' is "
+                             f"not a valid value.")
+
+
+def _admit_on_standalone(name: str, cmd: Mapping[str, Any]) -> None:
     if cmd.get("txnNumber") is not None or cmd.get("startTransaction") is not None:
         raise ServerError(20, TRANSACTIONS_NEED_REPLICA_SET)
     read_concern = cmd.get("readConcern")
@@ -174,6 +336,49 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]) -> None:
             raise ServerError(123, SNAPSHOT_NEEDS_REPLICA_SET, codeName="NotAReplicaSet")
         raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
                               f'"snapshot" }} }} :: caused by :: read concern not supported')
+
+
+#: the commands a ``txnNumber`` without ``autocommit`` may come with (retryable writes)
+RETRYABLE_WRITE_COMMANDS = frozenset({"insert", "update", "delete", "findAndModify",
+                                      "findandmodify"})
+
+
+def _transaction_fields(name: str, cmd: Mapping[str, Any]) -> bool:
+    """Validate ``txnNumber``/``autocommit``/``startTransaction`` in the server's order;
+    True when the command belongs to a multi-document transaction."""
+    txn_number = cmd.get("txnNumber")
+    autocommit = cmd.get("autocommit")
+    start = cmd.get("startTransaction")
+    if txn_number is not None:
+        if isinstance(txn_number, bool) or not isinstance(txn_number, int):
+            raise ServerError(14, f"BSON field 'OperationSessionInfo.txnNumber' is the wrong "
+                                  f"type '{type_name(txn_number)}', expected type 'long'")
+        if txn_number < 0:
+            raise ServerError(72, "Transaction number cannot be negative")
+    elif autocommit is not None:
+        raise ServerError(72, "'autocommit' field requires a transaction number to also be "
+                              "specified")
+    if autocommit is not None:
+        if not isinstance(autocommit, bool):
+            raise ServerError(14, f"BSON field 'OperationSessionInfo.autocommit' is the wrong "
+                                  f"type '{type_name(autocommit)}', expected type 'bool'")
+        if autocommit:
+            raise ServerError(72, "Specifying autocommit=true is not allowed.")
+    elif start is not None:
+        raise ServerError(72, "'startTransaction' field requires 'autocommit' field to also "
+                              "be specified")
+    if start is not None:
+        if not isinstance(start, bool):
+            raise ServerError(14, f"BSON field 'OperationSessionInfo.startTransaction' is the "
+                                  f"wrong type '{type_name(start)}', expected type 'bool'")
+        if not start:
+            raise ServerError(72, "Specifying startTransaction=false is not allowed.")
+    if txn_number is not None and autocommit is None and name not in RETRYABLE_WRITE_COMMANDS:
+        raise ServerError(50768, f"txnNumber may only be provided for multi-document "
+                                 f"transactions and retryable write commands. autocommit:false "
+                                 f"was not provided, and {name} is not a retryable write "
+                                 f"command.")
+    return autocommit is not None
 
 
 # -- $listLocalSessions -----------------------------------------------------------------

@@ -36,7 +36,7 @@ class ChangeEvent:
     createIndexes, dropIndexes, modify (collMod)."""
 
     __slots__ = ("operation", "namespace", "collection", "before", "after", "target",
-                 "detail", "database", "_description")
+                 "detail", "database", "_description", "lsid", "txn_number")
 
     def __init__(self, operation: str, namespace: str, collection: "CollectionData | None",
                  before: "StoredDocument | None" = None, after: "StoredDocument | None" = None,
@@ -58,6 +58,10 @@ class ChangeEvent:
         #: dropDatabase and a view's create/drop: the database object
         self.database = database
         self._description: dict | None = None
+        #: a committed transaction's events: its session id (``{"id": UUID}``) and
+        #: ``txnNumber``; None for a write outside a transaction
+        self.lsid: dict | None = None
+        self.txn_number: int | None = None
 
     def __repr__(self) -> str:
         return f"ChangeEvent({self.operation!r}, {self.namespace!r})"

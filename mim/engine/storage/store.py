@@ -21,10 +21,11 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
-from ..values.errors import ServerError
+from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
 from ..values.order import sort_key
 from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
+from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
@@ -77,6 +78,9 @@ class CollectionData:
         self.data_size = 0
         #: the record id the next inserted document gets (ids only grow)
         self.next_record_id = 1
+        #: id keys an open transaction has written, key -> the transaction (None
+        #: while no transaction wrote here: the one check a plain write pays)
+        self.txn_owned: dict | None = None
 
     @property
     def full_name(self) -> str:
@@ -103,6 +107,8 @@ class CollectionData:
             raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
             raise self.indexes.duplicate_id_error(doc["_id"])
+        if self.txn_owned and key in self.txn_owned:
+            self._claimed(key)
         stored = StoredDocument(raw, shared_keys(doc), self.next_record_id)
         indexes = self.indexes
         indexes.check_insert(stored, key)
@@ -132,6 +138,17 @@ class CollectionData:
         if self.options.get("capped"):
             self._trim_capped(stored)
 
+    def _claimed(self, key: tuple) -> None:
+        """A write to a document an open transaction wrote: WriteConflict (112), unless
+        that transaction outlived its lifetime limit (it is aborted, the write goes on)."""
+        owner = self.txn_owned.get(key) if self.txn_owned else None
+        if owner is None:
+            return
+        if owner.expired():
+            owner.abort()
+            return
+        raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+
     def _trim_capped(self, newest: StoredDocument) -> None:
         """Delete the oldest documents (natural order) while a capped collection
         holds more than ``max`` documents or more than ``size`` bytes; the
@@ -152,6 +169,8 @@ class CollectionData:
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document)."""
         key = sort_key(old.doc["_id"])
+        if self.txn_owned and key in self.txn_owned:
+            self._claimed(key)
         new = StoredDocument(raw, shared_keys(doc), old.record_id)
         indexes = self.indexes
         indexes.check_replace(old, new)
@@ -166,6 +185,8 @@ class CollectionData:
     def delete(self, stored: StoredDocument) -> None:
         doc = stored.doc
         key = sort_key(doc["_id"]) if "_id" in doc else (_UNKEYED, stored.record_id)
+        if self.txn_owned and key in self.txn_owned:
+            self._claimed(key)
         del self.documents[key]
         self.indexes.remove(stored)
         self.data_size -= len(stored.raw)
@@ -175,6 +196,8 @@ class CollectionData:
 
     def clear(self) -> None:
         """Delete every document (one ``delete`` event each)."""
+        for key in list(self.txn_owned or ()):
+            self._claimed(key)
         removed = list(self.documents.values())
         self.documents.clear()
         self.data_size = 0
@@ -312,8 +335,24 @@ class Server:
 
     def __init__(self, address: tuple[str, int] | None = None,
                  ttl_interval: float = 60.0, *, dbpath: str | None = None,
-                 commit_interval_ms: int | None = None, progress: Any = None) -> None:
+                 commit_interval_ms: int | None = None, progress: Any = None,
+                 standalone: bool = False,
+                 replica_set_name: str = DEFAULT_REPLICA_SET_NAME) -> None:
+        """``standalone``: answer as a mongod started without ``--replSet`` (no
+        transactions, no change streams, no ``$clusterTime``); otherwise the server
+        is the primary of the one-node replica set ``replica_set_name``."""
+        if not isinstance(replica_set_name, str) or not replica_set_name:
+            raise ValueError("replica_set_name must be a non-empty string")
         self.address = address
+        #: the logical clock (``$clusterTime``, ``operationTime``, commit times)
+        self.clock = LogicalClock()
+        #: a plain attribute other code reads on every call: True for the one-node set
+        self.is_replica_set = not standalone
+        #: the set's name (``hello.setName``), None when standalone
+        self.replica_set_name: str | None = None if standalone else replica_set_name
+        #: the lone member (None when standalone)
+        self.member: ReplicaSetMember | None = (
+            None if standalone else ReplicaSetMember(replica_set_name, self.clock))
         self.lock = threading.RLock()
         self.databases: dict[str, DatabaseData] = {}
         #: called with every :class:`~.changes.ChangeEvent`, under the lock
@@ -366,10 +405,12 @@ class Server:
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every write from now on."""
-        self.listeners.append(listener)
+        with self.lock:  # a committing transaction swaps the list under the lock
+            self.listeners.append(listener)
 
     def remove_listener(self, listener: Listener) -> None:
-        self.listeners.remove(listener)
+        with self.lock:
+            self.listeners.remove(listener)
 
     def drop_database(self, name: str) -> None:
         with self.lock:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-__all__ = ["ServerError", "CODE_NAMES", "server_error", "bad_value", "failed_to_parse",
+__all__ = ["ServerError", "TransactionConflict", "WRITE_CONFLICT_MESSAGE", "CODE_NAMES", "server_error", "bad_value", "failed_to_parse",
            "type_mismatch", "duplicate_key"]
 
 CODE_NAMES: dict[int, str] = {
@@ -58,6 +58,7 @@ CODE_NAMES: dict[int, str] = {
     67: "CannotCreateIndex",
     68: "IndexAlreadyExists",
     72: "InvalidOptions",
+    79: "UnknownReplWriteConcern",
     73: "InvalidNamespace",
     85: "IndexOptionsConflict",
     86: "IndexKeySpecsConflict",
@@ -67,6 +68,7 @@ CODE_NAMES: dict[int, str] = {
     100: "UnsatisfiableWriteConcern",
     112: "WriteConflict",
     115: "CommandNotSupported",
+    117: "ConflictingOperationInProgress",
     121: "DocumentValidationFailure",
     134: "ReadConcernMajorityNotAvailableYet",
     146: "ExceededMemoryLimit",
@@ -79,13 +81,16 @@ CODE_NAMES: dict[int, str] = {
     189: "PrimarySteppedDown",
     197: "InvalidIndexSpecificationOption",
     224: "QueryFeatureNotAllowed",
+    225: "TransactionTooOld",
     238: "NotImplemented",
     241: "ConversionFailure",
     251: "NoSuchTransaction",
+    256: "TransactionCommitted",
     262: "ExceededTimeLimit",
     263: "OperationNotSupportedInTransaction",
     266: "FailPointSetFailed",
     276: "IndexBuildAborted",
+    290: "TransactionExceededLifetimeLimitSeconds",
     291: "NoQueryExecutionPlans",
     292: "QueryExceededMemoryLimitNoDiskUseAllowed",
     322: "APIVersionError",
@@ -124,6 +129,27 @@ class ServerError(OperationFailure):
         err: dict[str, Any] = {"code": self.code, "errmsg": self.errmsg}
         err.update(self.extra)
         return err
+
+
+#: the server's WriteConflictException text
+WRITE_CONFLICT_MESSAGE = ("WriteConflict error: this operation conflicted with another "
+                          "operation. Please retry your operation or multi-document transaction.")
+
+
+class TransactionConflict(OperationFailure):
+    """A write-write conflict met by a transaction's statement: WriteConflict (112)
+    with the TransientTransactionError label.  The server answers it as the
+    command's error, never as one statement's write error, so it is deliberately
+    not a :class:`ServerError` (which write loops collect into ``writeErrors``)."""
+
+    def __init__(self, errmsg: str = WRITE_CONFLICT_MESSAGE) -> None:
+        self.errmsg = errmsg
+        details = {"ok": 0.0, "errmsg": errmsg, "code": 112, "codeName": "WriteConflict",
+                   "errorLabels": ["TransientTransactionError"]}
+        super().__init__(errmsg, 112, details)
+
+    def as_server_error(self) -> ServerError:
+        return ServerError(112, self.errmsg, errorLabels=["TransientTransactionError"])
 
 
 def code_name(code: int) -> str:

@@ -177,8 +177,10 @@ def test_sessions_are_pymongo_async_sessions(client):
     run(main())
 
 
-def test_transaction_on_a_standalone_fails_as_the_sync_face(client):
+def test_transaction_on_a_standalone_fails_as_the_sync_face():
     """A 7.0 standalone refuses transaction numbers (IllegalOperation, code 20)."""
+    client = mim.AsyncMongoClient(server=Server(standalone=True))
+
     async def main():
         async with client.start_session() as session:
             await session.start_transaction()

@@ -47,7 +47,8 @@ def _instances(client):
 
 
 def test_property_values_have_pymongo_types():
-    ours = _instances(mim.MongoClient(server=Server()))
+    # the same connection options as server.uri's (directConnection=true)
+    ours = _instances(mim.MongoClient(server=Server(), directConnection=True))
     with mim.serve(port=0) as server:
         client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000)
         try:

@@ -12,14 +12,14 @@ from mim.engine.storage.store import Server
 
 @pytest.fixture(scope="module")
 def wire_server():
-    with mim.serve(port=0) as running:
+    with mim.serve(port=0, engine=Server(standalone=True)) as running:
         yield running
 
 
 @pytest.fixture(params=["mim", "wire"])
 def client(request, wire_server):
     if request.param == "mim":
-        c = mim.MongoClient(server=Server())
+        c = mim.MongoClient(server=Server(standalone=True))
     else:
         wire_server.engine.reset()
         c = pymongo.MongoClient(wire_server.uri, serverSelectionTimeoutMS=5000)

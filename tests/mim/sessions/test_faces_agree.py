@@ -40,7 +40,7 @@ def scenario(client) -> list:
     attempt("snapshot distinct", lambda: coll.distinct("x", session=snap))
     attempt("snapshot insert", lambda: coll.insert_one({}, session=snap))
     attempt("snapshot txn", snap.start_transaction)
-    other = mim.MongoClient(server=Server()).start_session()
+    other = mim.MongoClient(server=Server(standalone=True)).start_session()
     attempt("other client", lambda: coll.find_one({}, session=other))
     attempt("listLocalSessions", lambda: len(list(client.admin.aggregate(
         [{"$listLocalSessions": {}}, {"$limit": 1}]))))
@@ -49,8 +49,8 @@ def scenario(client) -> list:
 
 
 def test_faces_agree():
-    in_process = scenario(mim.MongoClient(server=Server()))
-    with mim.serve(port=0) as server:
+    in_process = scenario(mim.MongoClient(server=Server(standalone=True)))
+    with mim.serve(port=0, engine=Server(standalone=True)) as server:
         client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000)
         try:
             over_the_wire = scenario(client)

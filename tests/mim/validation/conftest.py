@@ -11,7 +11,8 @@ import mim
 
 @pytest.fixture(scope="module")
 def wire_server():
-    with mim.serve(port=0) as running:
+    # pins a standalone's exact replies (no $clusterTime gossip)
+    with mim.serve(port=0, engine=mim.Server(standalone=True)) as running:
         yield running
 
 

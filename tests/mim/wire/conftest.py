@@ -14,7 +14,8 @@ import mim
 
 @pytest.fixture(scope="module")
 def server():
-    with mim.serve(port=0) as running:
+    # these tests pin a standalone's exact replies (no $clusterTime gossip)
+    with mim.serve(port=0, engine=mim.Server(standalone=True)) as running:
         yield running
 
 

@@ -1,0 +1,77 @@
+"""What a transaction costs: 100 ``insert_one`` inside one transaction (start,
+100 statements, commit) against the same 100 inserts outside one, on both
+faces (in process and over the wire).
+
+    python -m benchmarks.bench_transactions [--rounds 5] [--documents 1000]
+
+``--documents``: how many documents the collection (with one secondary index)
+holds before each round, since a transaction snapshots the collections it
+touches.  The target (issue 18): the transaction costs at most 2x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pymongo
+
+import mim
+
+_IDS = itertools.count()
+
+
+def _outside(coll: Any, client: Any, n: int) -> None:
+    for _ in range(n):
+        coll.insert_one({"_id": next(_IDS), "name": "x" * 40, "k": 1})
+
+
+def _inside(coll: Any, client: Any, n: int) -> None:
+    with client.start_session() as session:
+        with session.start_transaction():
+            for _ in range(n):
+                coll.insert_one({"_id": next(_IDS), "name": "x" * 40, "k": 1}, session=session)
+
+
+def _best(fn: Callable[[], None], rounds: int) -> float:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(client: Any, rounds: int, documents: int, n: int = 100) -> dict[str, float]:
+    coll = client.bench.txn
+    coll.drop()
+    coll.create_index("k")
+    coll.insert_many([{"_id": next(_IDS), "name": "y", "k": i} for i in range(documents)])
+    outside = _best(lambda: _outside(coll, client, n), rounds)
+    inside = _best(lambda: _inside(coll, client, n), rounds)
+    return {"outside (ms)": outside * 1000, "transaction (ms)": inside * 1000,
+            "ratio": inside / outside}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--documents", type=int, default=1000)
+    args = parser.parse_args()
+    rows = {"in process": measure(mim.MongoClient(server=mim.Server()), args.rounds,
+                                  args.documents)}
+    with mim.serve(port=0) as server, pymongo.MongoClient(server.uri) as wire:
+        rows["wire (pymongo)"] = measure(wire, args.rounds, args.documents)
+    print(f"100 insert_one, collection of {args.documents} documents + 1 index "
+          f"(best of {args.rounds})")
+    print(f"{'face':16} {'outside (ms)':>13} {'transaction (ms)':>17} {'ratio':>6}")
+    for face, row in rows.items():
+        print(f"{face:16} {row['outside (ms)']:13.2f} {row['transaction (ms)']:17.2f} "
+              f"{row['ratio']:6.2f}")
+
+
+if __name__ == "__main__":
+    main()

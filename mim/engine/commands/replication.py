@@ -1,0 +1,105 @@
+"""Replica-set commands of the one-node set: ``replSetGetStatus`` (``rs.status()``) and
+``replSetGetConfig`` (``rs.conf()``); a standalone refuses both as mongod without
+``--replSet`` does."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import bson
+
+from ..storage.replication import TERM
+from ..storage.store import Server
+from ..values.errors import ServerError
+from .diagnostics import hello_reply, member_name
+from .registry import command
+
+__all__ = ["cmd_repl_set_get_status", "cmd_repl_set_get_config", "gossip", "WRITE_COMMANDS"]
+
+
+def _lone_member(server: Server, db: str, name: str) -> Any:
+    if db != "admin":
+        raise ServerError(13, f"{name} may only be run against the admin database.")
+    if not server.is_replica_set or server.member is None:
+        raise ServerError(76, "not running with --replSet")
+    return server.member
+
+
+def _date(timestamp: bson.Timestamp) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(timestamp.time, datetime.timezone.utc)
+
+
+@command("replSetGetStatus")
+def cmd_repl_set_get_status(server: Server, db: str, cmd: Mapping) -> dict:
+    """``rs.status()`` of a one-node set: one healthy PRIMARY that is ``self``."""
+    member = _lone_member(server, db, "replSetGetStatus")
+    now = server.clock.now()
+    optime, wall = member.op_time(now), _date(now)
+    return {
+        "set": member.set_name, "date": datetime.datetime.now(datetime.timezone.utc),
+        "myState": 1, "term": TERM, "syncSourceHost": "", "syncSourceId": -1,
+        "heartbeatIntervalMillis": bson.Int64(2000), "majorityVoteCount": 1,
+        "writeMajorityCount": 1, "votingMembersCount": 1, "writableVotingMembersCount": 1,
+        "optimes": {"lastCommittedOpTime": optime, "lastCommittedWallTime": wall,
+                    "readConcernMajorityOpTime": optime, "appliedOpTime": optime,
+                    "durableOpTime": optime, "lastAppliedWallTime": wall,
+                    "lastDurableWallTime": wall},
+        "members": [{
+            "_id": 0, "name": member_name(server), "health": 1.0, "state": 1,
+            "stateStr": "PRIMARY", "uptime": int(time.time() - member.started),
+            "optime": optime, "optimeDate": wall, "lastAppliedWallTime": wall,
+            "lastDurableWallTime": wall, "syncSourceHost": "", "syncSourceId": -1,
+            "infoMessage": "", "electionTime": member.election_time,
+            "electionDate": member.election_date, "configVersion": 1, "configTerm": 1,
+            "self": True, "lastHeartbeatMessage": "",
+        }],
+        "ok": 1.0,
+    }
+
+
+@command("replSetGetConfig")
+def cmd_repl_set_get_config(server: Server, db: str, cmd: Mapping) -> dict:
+    """``rs.conf()``: version 1, one voting member."""
+    member = _lone_member(server, db, "replSetGetConfig")
+    return {"config": {
+        "_id": member.set_name, "version": 1, "term": 1,
+        "members": [{"_id": 0, "host": member_name(server), "arbiterOnly": False,
+                     "buildIndexes": True, "hidden": False, "priority": 1.0, "tags": {},
+                     "secondaryDelaySecs": bson.Int64(0), "votes": 1}],
+        "protocolVersion": bson.Int64(1), "writeConcernMajorityJournalDefault": True,
+        "settings": {"chainingAllowed": True, "heartbeatIntervalMillis": 2000,
+                     "heartbeatTimeoutSecs": 10, "electionTimeoutMillis": 10000,
+                     "catchUpTimeoutMillis": -1, "catchUpTakeoverDelayMillis": 30000,
+                     "getLastErrorModes": {},
+                     "getLastErrorDefaults": {"w": 1, "wtimeout": 0},
+                     "replicaSetId": member.process_id}},
+        "ok": 1.0}
+
+
+#: commands whose reply's ``operationTime`` is a new optime (they may write)
+WRITE_COMMANDS = frozenset({
+    "insert", "update", "delete", "findAndModify", "findandmodify", "create", "drop",
+    "dropDatabase", "createIndexes", "dropIndexes", "collMod", "renameCollection",
+    "commitTransaction", "abortTransaction", "aggregate", "mapReduce", "applyOps",
+    "convertToCapped", "cloneCollectionAsCapped", "createUser", "dropUser", "updateUser",
+    "createRole", "dropRole", "updateRole",
+})
+
+
+def gossip(server: Server, name: str, cmd: Mapping[str, Any], reply: Mapping[str, Any]) -> dict:
+    """A replica-set member's reply carries ``$clusterTime`` and ``operationTime``
+    (a new optime after a write command that succeeded), and a client's newer ``$clusterTime`` advances
+    the member's clock, as cluster-time gossip does."""
+    client_time = cmd.get("$clusterTime")
+    if isinstance(client_time, Mapping):
+        timestamp = client_time.get("clusterTime")
+        if isinstance(timestamp, bson.Timestamp):
+            server.clock.advance_to(timestamp)
+    out = reply if type(reply) is dict else dict(reply)
+    wrote = name in WRITE_COMMANDS and out.get("ok")
+    out["operationTime"] = server.clock.tick() if wrote else server.clock.now()
+    out["$clusterTime"] = server.clock.cluster_time_document()
+    return out

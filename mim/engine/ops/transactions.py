@@ -1,0 +1,420 @@
+"""Multi-document transactions with snapshot isolation (MongoDB 7.0 semantics).
+
+A transaction works on a private :class:`TransactionView` of the server: the
+catalog and every collection's documents as they were when the transaction
+started (its snapshot), plus its own writes.  Nothing outside sees them until
+commit.  The view is a :class:`~mim.engine.storage.store.Server`, so every
+command runs on it unchanged; collections are forked from the snapshot on first
+touch (documents shared, indexes rebuilt from the snapshot's specs).
+
+Writes go through the one write path of the view's collections, whose change
+events the transaction records (they are its undo and redo log):
+
+* the first write of a document checks the real collection: another open
+  transaction owning the key, or a commit after our snapshot, is a write-write
+  conflict — WriteConflict (112, TransientTransactionError) and the transaction
+  is aborted, as the server aborts it;
+* the key is then owned (``CollectionData.txn_owned``) until commit or abort, so
+  a plain write to it meets WriteConflict too (where the server would make it
+  wait for the transaction to end);
+* commit replays the recorded events on the real server under its lock, all or
+  nothing (a failure undoes what was replayed), and only then hands the events to
+  the server's listeners, in order, carrying ``lsid`` and ``txnNumber``;
+* abort — explicit, by an error, or by ``transactionLifetimeLimitSeconds``
+  (default 60, ``setParameter``) — drops the view: the real server was never
+  touched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sortedcontainers import SortedList
+
+from ..storage.attached import PerServer
+from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
+from ..storage.store import CollectionData, DatabaseData, Server, validate_database_name
+from ..values.errors import ServerError, TransactionConflict
+from ..values.order import sort_key
+
+__all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "Transaction",
+           "TransactionView", "TransactionSettings", "settings_of",
+           "ALLOWED_COMMANDS", "DEFAULT_LIFETIME_SECONDS"]
+
+#: ``transactionLifetimeLimitSeconds`` of a fresh server
+DEFAULT_LIFETIME_SECONDS = 60
+
+#: the commands a multi-document transaction may run (``txnCmdAllowlist``, 7.0)
+ALLOWED_COMMANDS = frozenset({
+    "abortTransaction", "aggregate", "commitTransaction", "coordinateCommitTransaction",
+    "create", "createIndexes", "delete", "distinct", "find", "findandmodify",
+    "findAndModify", "getMore", "insert", "killCursors", "prepareTransaction", "update",
+    "dbHash",
+})
+
+
+#: the commands that end a transaction (a failure of theirs does not abort it again)
+TRANSACTION_END_COMMANDS = frozenset({"commitTransaction", "abortTransaction"})
+#: databases no statement of a transaction may touch
+_FORBIDDEN_DATABASES = ("config", "local")
+
+
+def check_transaction_statement(name: str, db: str, cmd: Mapping[str, Any]) -> None:
+    """What a transaction's statement may not do, in the server's words."""
+    if name not in TRANSACTION_END_COMMANDS:
+        if db == "admin" or db in _FORBIDDEN_DATABASES:
+            raise ServerError(263, f"Cannot run command against the '{db}' database in a "
+                                   f"transaction.")
+        if "writeConcern" in cmd:
+            raise ServerError(72, "writeConcern is not allowed within a multi-statement "
+                                  "transaction")
+        target = cmd.get(name)
+        if name in ("insert", "update", "delete", "findAndModify", "findandmodify") \
+                and isinstance(target, str) and target.startswith("system."):
+            raise ServerError(263, f"Cannot write to system collection {db}.{target} within "
+                                   f"a transaction.")
+
+
+class TransactionSettings:
+    """Server parameters of the transaction machinery (``setParameter``)."""
+
+    def __init__(self) -> None:
+        self.lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS
+
+
+settings_of = PerServer(TransactionSettings)
+
+
+class _CollectionSnapshot:
+    """One collection as the transaction's snapshot holds it."""
+
+    __slots__ = ("collection", "documents", "index_specs", "index_entries", "options",
+                 "data_size", "next_record_id")
+
+    def __init__(self, coll: CollectionData) -> None:
+        self.collection = coll
+        self.documents = dict(coll.documents)
+        self.index_specs = [dict(spec) for name, spec in coll.indexes.specs.items()
+                            if name != "_id_"]
+        #: each secondary index's sorted entries and multikey counts (copied, not rebuilt)
+        self.index_entries = {name: (list(index.entries), list(index.multikey_counts))
+                              for name, index in coll.indexes.secondary.items()}
+        self.options = dict(coll.options)
+        self.data_size = coll.data_size
+        self.next_record_id = coll.next_record_id
+
+
+def _take_snapshot(base: Server) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
+    return {name: ({coll_name: _CollectionSnapshot(coll)
+                    for coll_name, coll in database.collections.items()},
+                   dict(database.views))
+            for name, database in base.databases.items()}
+
+
+class _ForkedCollections(dict):
+    """A forked database's collections: each forked from the snapshot on first use."""
+
+    def __init__(self, database: DatabaseData, pending: dict[str, _CollectionSnapshot]) -> None:
+        super().__init__()
+        self._database = database
+        self._pending = pending
+
+    def _fork(self, name: str) -> CollectionData | None:
+        snapshot = self._pending.pop(name, None)
+        if snapshot is None:
+            return None
+        view = self._database.server
+        coll = CollectionData(name, self._database, snapshot.options)
+        coll.validator = snapshot.collection.validator
+        coll.data_size = snapshot.data_size
+        coll.next_record_id = snapshot.next_record_id
+        view.forking = True
+        try:
+            for spec in snapshot.index_specs:  # on no documents: nothing is built
+                coll.indexes.create(spec)
+        finally:
+            view.forking = False
+        for index_name, (entries, multikey_counts) in snapshot.index_entries.items():
+            index = coll.indexes.secondary.get(index_name)
+            if index is not None:
+                index.entries = SortedList(entries)  # already in order: a linear copy
+                index.multikey_counts = multikey_counts
+        coll.documents = snapshot.documents
+        coll.base_collection = snapshot.collection  # type: ignore[attr-defined]
+        dict.__setitem__(self, name, coll)
+        return coll
+
+    def _fork_all(self) -> None:
+        for name in list(self._pending):
+            self._fork(name)
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        found = dict.get(self, name)
+        if found is None and name in self._pending:
+            found = self._fork(name)
+        return default if found is None else found
+
+    def __getitem__(self, name: Any) -> Any:
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __contains__(self, name: Any) -> bool:
+        return dict.__contains__(self, name) or name in self._pending
+
+    def pop(self, name: Any, *default: Any) -> Any:
+        self.get(name)
+        return dict.pop(self, name, *default)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + len(self._pending)
+
+    def __iter__(self) -> Iterator:
+        self._fork_all()
+        return dict.__iter__(self)
+
+    def keys(self) -> Any:
+        self._fork_all()
+        return dict.keys(self)
+
+    def values(self) -> Any:
+        self._fork_all()
+        return dict.values(self)
+
+    def items(self) -> Any:
+        self._fork_all()
+        return dict.items(self)
+
+
+class _ForkedDatabase(DatabaseData):
+    def __init__(self, name: str, view: "TransactionView",
+                 snapshot: tuple[dict[str, _CollectionSnapshot], dict]) -> None:
+        super().__init__(name, view)
+        collections, views = snapshot
+        self.collections = _ForkedCollections(self, dict(collections))
+        self.views = dict(views)
+
+
+class TransactionView(Server):
+    """The server as one transaction sees it: its snapshot plus its own writes.
+
+    It shares the real server's lock, clock and per-server state (cursors, fail
+    points, counters); its writes are recorded by the transaction, never applied
+    to the real server before commit."""
+
+    def __init__(self, base: Server, transaction: "Transaction") -> None:
+        # not Server.__init__: a view has no clock or member of its own
+        self.__dict__["_attached"] = base.__dict__.setdefault("_attached", {})
+        self.base = base
+        self.transaction = transaction
+        self.address = base.address
+        self.lock = base.lock
+        self.clock = base.clock
+        self.is_replica_set = base.is_replica_set
+        self.replica_set_name = base.replica_set_name
+        self.member = base.member
+        self.ttl_interval = base.ttl_interval
+        self.default_collations = base.default_collations
+        #: the view's writes reach the journal only through the commit's replay
+        self.data_directory = None
+        self.databases: dict[str, DatabaseData] = {}
+        self.listeners = [transaction.record]
+        #: True while a collection is forked (its index builds are not the transaction's)
+        self.forking = False
+        self._snapshot = _take_snapshot(base)
+
+    def __repr__(self) -> str:
+        return f"<transaction view of {self.base!r}>"
+
+    def __getattr__(self, name: str) -> Any:
+        # server attributes a view does not shadow are the real server's
+        if name.startswith("__") or name in ("base", "transaction"):
+            raise AttributeError(name)
+        return getattr(self.base, name)
+
+    def get_database(self, name: str, create: bool = False) -> DatabaseData | None:
+        database = self.databases.get(name)
+        if database is None:
+            snapshot = self._snapshot.get(name)
+            if snapshot is not None:
+                database = self.databases[name] = _ForkedDatabase(name, self, snapshot)
+            elif create:
+                validate_database_name(name)
+                database = self.databases[name] = DatabaseData(name, self)
+        return database
+
+    def expire_ttl(self, now: Any = None) -> int:
+        return 0  # the TTL monitor works on the real server only
+
+
+class Transaction:
+    """One multi-document transaction of a session (``txnNumber``)."""
+
+    def __init__(self, base: Server, lsid: Mapping[str, Any], number: int,
+                 read_concern: Mapping[str, Any] | None) -> None:
+        self.base = base
+        self.lsid = {"id": lsid["id"]}
+        self.number = number
+        self.read_concern = read_concern
+        #: "in_progress", "committed" or "aborted"
+        self.state = "in_progress"
+        self.started = time.monotonic()
+        self.deadline = self.started + settings_of(base).lifetime_seconds
+        self.events: list[ChangeEvent] = []
+        #: (real collection, id key) this transaction owns
+        self._owned: list[tuple[CollectionData, tuple]] = []
+        self._checked: set[tuple[int, tuple]] = set()
+        #: namespaces this transaction creates (a second creator conflicts)
+        self._creating: list[str] = []
+        self.view = TransactionView(base, self)
+
+    # -- the recorder (the view's one listener) -------------------------------------------
+
+    def record(self, event: ChangeEvent) -> None:
+        """Take one of the view's writes: check it for a conflict, keep it for commit."""
+        if self.view.forking:
+            return
+        operation = event.operation
+        if operation in DOCUMENT_OPERATIONS:
+            stored = event.after if event.after is not None else event.before
+            key = sort_key(stored.doc["_id"])  # type: ignore[union-attr]
+            coll = event.collection
+            if (id(coll), key) not in self._checked:
+                self._claim(coll, key, event.before)
+        elif operation == "create" and event.collection is not None:
+            self._claim_namespace(event.namespace)
+        self.events.append(event)
+
+    def _claim(self, coll: Any, key: tuple, before: Any) -> None:
+        base_coll = getattr(coll, "base_collection", None)
+        self._checked.add((id(coll), key))
+        if base_coll is None:
+            return  # a collection this transaction created: its namespace is claimed
+        owned = base_coll.txn_owned
+        owner = owned.get(key) if owned else None
+        if owner is not None and owner is not self:
+            if owner.expired():
+                owner.abort()
+            else:
+                self._conflict()
+        if base_coll.documents.get(key) is not before:
+            self._conflict()  # committed by someone else after our snapshot
+        if base_coll.txn_owned is None:
+            base_coll.txn_owned = {}
+        base_coll.txn_owned[key] = self
+        self._owned.append((base_coll, key))
+
+    def _claim_namespace(self, namespace: str) -> None:
+        registry = creations_of(self.base)
+        owner = registry.get(namespace)
+        if owner is not None and owner is not self:
+            if owner.expired():
+                owner.abort()
+            else:
+                self._conflict()
+        db, _, name = namespace.partition(".")
+        if self.base.get_collection(db, name) is not None:
+            self._conflict()  # created by someone else after our snapshot
+        registry[namespace] = self
+        self._creating.append(namespace)
+
+    def _conflict(self) -> None:
+        self.abort()
+        raise TransactionConflict()
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def expired(self) -> bool:
+        return self.state == "in_progress" and time.monotonic() > self.deadline
+
+    def _release(self) -> None:
+        for base_coll, key in self._owned:
+            owned = base_coll.txn_owned
+            if owned is not None and owned.get(key) is self:
+                del owned[key]
+                if not owned:
+                    base_coll.txn_owned = None
+        self._owned.clear()
+        registry = creations_of(self.base)
+        for namespace in self._creating:
+            if registry.get(namespace) is self:
+                del registry[namespace]
+        self._creating.clear()
+
+    def abort(self) -> None:
+        """Drop every write: the real server was never touched."""
+        if self.state != "in_progress":
+            return
+        with self.base.lock:
+            self.state = "aborted"
+            self._release()
+            self.events = []
+
+    def commit(self) -> None:
+        """Apply every recorded write to the real server, all or nothing, then hand
+        the events to its listeners in order (tagged with the session)."""
+        base = self.base
+        with base.lock:
+            if self.state != "in_progress":
+                return
+            self._release()
+            listeners = base.listeners
+            applied: list[ChangeEvent] = []
+            base.listeners = [applied.append]
+            try:
+                for event in self.events:
+                    _replay(base, event)
+            except ServerError:
+                try:
+                    for event in reversed(applied):
+                        undo(event)
+                finally:
+                    base.listeners = listeners
+                self.state = "aborted"
+                self.events = []
+                raise TransactionConflict() from None
+            except BaseException:
+                base.listeners = listeners
+                raise
+            base.listeners = listeners
+            self.state = "committed"
+            self.events = []
+            for event in applied:
+                event.lsid = self.lsid
+                event.txn_number = self.number
+                for listener in list(listeners):
+                    listener(event)
+
+
+def _replay(base: Server, event: ChangeEvent) -> None:
+    """Apply one of the view's writes to the real server (the one write path)."""
+    operation = event.operation
+    db, _, name = event.namespace.partition(".")
+    if operation == "create":
+        if event.collection is None:  # a view: not allowed in a transaction
+            raise ServerError(263, "Cannot create a view in a multi-document transaction.")
+        base.get_database(db, create=True).create_collection(  # type: ignore[union-attr]
+            name, dict(event.collection.options))
+        return
+    coll = base.get_collection(db, name)
+    if coll is None:
+        raise ServerError(112, "collection dropped while a transaction wrote to it")
+    if operation == "insert":
+        coll.insert(event.after.raw, event.after.doc)  # type: ignore[union-attr]
+    elif operation in ("update", "replace"):
+        key = sort_key(event.before.doc["_id"])  # type: ignore[union-attr]
+        coll.replace(coll.documents[key], event.after.raw, event.after.doc,  # type: ignore[union-attr]
+                     operation)
+    elif operation == "delete":
+        key = sort_key(event.before.doc["_id"])  # type: ignore[union-attr]
+        coll.delete(coll.documents[key])
+    elif operation == "createIndexes":
+        coll.indexes.create(dict(event.detail))
+    else:
+        raise ServerError(263, f"Cannot replay {operation} in a multi-document transaction.")
+
+
+creations_of = PerServer(dict)

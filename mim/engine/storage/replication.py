@@ -1,0 +1,84 @@
+"""What a one-node replica set keeps beside its data: its name, its logical clock.
+
+mim presents itself as the primary of a one-node replica set unless started
+standalone (``mim.Server(standalone=True)``, ``mim serve --standalone``).  The
+set's answers (``hello``, ``replSetGetStatus``, ``serverStatus().repl``) are built
+in the command layer from :class:`ReplicaSetMember`; the :class:`LogicalClock` gives
+the ``$clusterTime``/``operationTime`` every reply carries and the commit time of
+writes, as the oplog's timestamps do on a server.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+
+import bson
+from bson.timestamp import Timestamp
+
+__all__ = ["LogicalClock", "ReplicaSetMember", "DEFAULT_REPLICA_SET_NAME", "TERM",
+           "ELECTION_ID", "CLUSTER_TIME_SIGNATURE"]
+
+#: the set name a mim server answers with unless told another (``--replSet``)
+DEFAULT_REPLICA_SET_NAME = "rs0"
+#: the term of the one election the lone member won
+TERM = bson.Int64(1)
+#: ``hello.electionId`` after that election (the server's ``OID::max`` prefix + term)
+ELECTION_ID = bson.ObjectId("7fffffff0000000000000001")
+#: a server without keys signs ``$clusterTime`` with a zero hash and key id 0
+CLUSTER_TIME_SIGNATURE = {"hash": bson.Binary(b"\x00" * 20, 0), "keyId": bson.Int64(0)}
+
+
+class LogicalClock:
+    """The cluster time: ``Timestamp(seconds, increment)``, never going backwards.
+
+    :meth:`tick` hands out a new time (a write's optime); :meth:`now` reads the
+    latest without advancing it."""
+
+    __slots__ = ("_lock", "_seconds", "_increment")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds = int(time.time())
+        self._increment = 1
+
+    def tick(self) -> Timestamp:
+        with self._lock:
+            seconds = int(time.time())
+            if seconds > self._seconds:
+                self._seconds, self._increment = seconds, 1
+            else:
+                self._increment += 1
+            return Timestamp(self._seconds, self._increment)
+
+    def now(self) -> Timestamp:
+        return Timestamp(self._seconds, self._increment)
+
+    def advance_to(self, cluster_time: Timestamp) -> None:
+        """Gossip: a client's ``$clusterTime`` newer than ours moves ours forward."""
+        with self._lock:
+            if (cluster_time.time, cluster_time.inc) > (self._seconds, self._increment):
+                self._seconds, self._increment = cluster_time.time, cluster_time.inc
+
+    def cluster_time_document(self) -> dict:
+        """``$clusterTime`` as a reply carries it."""
+        return {"clusterTime": self.now(), "signature": CLUSTER_TIME_SIGNATURE}
+
+
+class ReplicaSetMember:
+    """The lone member's identity: set name, process id, when it became primary."""
+
+    __slots__ = ("set_name", "process_id", "election_time", "election_date", "started")
+
+    def __init__(self, set_name: str, clock: LogicalClock) -> None:
+        self.set_name = set_name
+        self.process_id = bson.ObjectId()
+        self.election_time = clock.tick()
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.election_date = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        self.started = time.time()
+
+    def op_time(self, timestamp: Timestamp) -> dict:
+        """An optime: ``{ts, t}``."""
+        return {"ts": timestamp, "t": TERM}
