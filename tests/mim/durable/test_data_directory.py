@@ -24,7 +24,8 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, WriteError
 
 import mim
 from mim.engine.ops.durable import CorruptDataFile, DataDirectoryLocked, open_data_directory
-from mim.engine.ops.durable.frames import MAGIC
+from mim.engine.ops.durable.frames import MAGIC, read_frames
+from mim.engine.ops.durable.records import decode_records
 
 RAW = CodecOptions(document_class=RawBSONDocument)
 
@@ -417,3 +418,42 @@ def test_replay_and_compaction_report_progress(data_dir):
         assert compaction[0].total == compaction[0].done == 51  # create + 50 documents
     finally:
         again.close()
+
+
+def _frames(path):
+    return [decode_records(payload) for payload in read_frames(path, repair=False)]
+
+
+def test_a_transaction_reaches_the_journal_as_one_frame_at_commit(data_dir):
+    server = _reopen(data_dir)
+    client = _client(server)
+    coll = client.db.c
+    coll.insert_one({"_id": "before"})
+    with client.start_session() as session:
+        with session.start_transaction():
+            for i in range(3):
+                coll.insert_one({"_id": i}, session=session)
+            # nothing of the open transaction is in the journal yet
+            inserted_before_commit = [bson_id(r) for frame in _frames(_journal(data_dir))
+                                      for r in frame if r["op"] == "i"]
+            assert inserted_before_commit == ["before"]
+    frames = _frames(_journal(data_dir))
+    last = frames[-1]
+    # all or nothing after a crash: the commit is one checksummed frame
+    assert [bson_id(r) for r in last if r["op"] == "i"] == [0, 1, 2]
+    with client.start_session() as session:
+        session.start_transaction()
+        coll.insert_one({"_id": "aborted"}, session=session)
+        session.abort_transaction()
+    assert len(_frames(_journal(data_dir))) == len(frames)  # an abort writes nothing
+    server.close()
+    again = _reopen(data_dir)
+    try:
+        assert sorted(map(str, (d["_id"] for d in _client(again).db.c.find()))) == \
+            ["0", "1", "2", "before"]
+    finally:
+        again.close()
+
+
+def bson_id(record):
+    return bson.decode(bytes(record["doc"]))["_id"]
