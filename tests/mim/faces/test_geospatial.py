@@ -451,3 +451,47 @@ def test_near_refuses_natural_order(places):
     assert failure.details["errmsg"] == "geoNear expression not allowed with $natural sort order"
     failure = error_of(lambda: list(places.find(near).hint([("$natural", 1)])))
     assert failure.details["errmsg"] == "geoNear expression not allowed with $natural hint"
+
+
+# jstests/core/index/geo/geo_s2weirdpolys.js: boundary points are within; malformed holes
+_SQUARE = [[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]
+
+
+@pytest.fixture
+def weird(coll):
+    coll.create_index([("geo", "2dsphere")])
+    coll.insert_many([{"_id": "center", "geo": point(0.5, 0.5)},
+                      {"_id": "edge", "geo": point(0, 0.5)},
+                      {"_id": "corner", "geo": point(0, 0)}])
+    return coll
+
+
+def test_points_on_the_boundary_are_within(weird):
+    shape = {"type": "Polygon", "coordinates": [_SQUARE]}
+    assert weird.count_documents({"geo": {"$within": {"$geometry": shape}}}) == 3
+
+
+@pytest.mark.parametrize("holes, reason", [
+    ([[[0.4, 0.9], [0.4, 1.1], [0.5, 1.1], [0.5, 0.9], [0.4, 0.9]]],
+     "Secondary loops not contained by first exterior loop - secondary loops must be holes"),
+    ([[[0.2, 0.6], [0.2, 0.9], [0.6, 0.9], [0.6, 0.6], [0.2, 0.6]],
+      [[0.5, 0.4], [0.5, 0.7], [0.8, 0.7], [0.8, 0.4], [0.5, 0.4]]],
+     "Polygon isn't valid: Loop 1 crosses loop 2"),
+    ([[[0.1, 0.1], [0.1, 0.9], [0.9, 0.9], [0.9, 0.1], [0.1, 0.1]],
+      [[0.2, 0.2], [0.2, 0.8], [0.8, 0.8], [0.8, 0.2], [0.2, 0.2]]],
+     "Polygon interior loops cannot be nested"),
+    ([[[0, 0], [0.1, 0.9], [1, 1], [0.9, 0.1], [0, 0]]],
+     "Loop 1 shares more than one vertex with its parent loop 0"),
+])
+def test_malformed_holes_are_refused(weird, holes, reason):
+    shape = {"type": "Polygon", "coordinates": [_SQUARE, *holes]}
+    failure = error_of(lambda: weird.insert_one({"geo": shape}))
+    assert failure.code == 16755 and reason in failure.details["errmsg"]
+    failure = error_of(lambda: list(weird.find({"geo": {"$within": {"$geometry": shape}}})))
+    assert failure.code == 2 and reason in failure.details["errmsg"]
+
+
+def test_the_first_ring_must_be_the_exterior(weird):
+    shape = {"type": "Polygon", "coordinates": [
+        [[0.1, 0.1], [0.1, 0.9], [0.9, 0.9], [0.9, 0.1], [0.1, 0.1]], _SQUARE]}
+    assert error_of(lambda: weird.insert_one({"geo": shape})).code == 16755

@@ -189,7 +189,28 @@ def _polygon(value: Any) -> Polygon:
         loops.append(loop)
     if not loops:
         raise GeoError("Polygon has no loops.")
+    _check_loops_together(loops, value)
     return Polygon(loops[0], loops[1:])
+
+
+def _check_loops_together(loops: list[Loop], value: Any) -> None:
+    """What ``S2Polygon::IsValid``/``IsNormalized`` and GeoJSON's one level of
+    holes refuse once each loop is valid on its own."""
+    for i in range(len(loops)):
+        for j in range(i + 1, len(loops)):
+            if any(loops[j].crosses(a, b) for a, b in loops[i].edges()):
+                raise GeoError(f"Polygon isn't valid: Loop {i} crosses loop {j} {render(value)}")
+    shell = loops[0].vertices
+    for k, hole in enumerate(loops[1:], start=1):
+        shared = sum(1 for v in hole.vertices if any(angle(v, w) < 1e-15 for w in shell))
+        if shared > 1:
+            raise GeoError(f"Loop {k} shares more than one vertex with its parent loop 0: "
+                           f"{render(value)}")
+    holes = loops[1:]
+    for i, outer in enumerate(holes):
+        for j, inner in enumerate(holes):
+            if i != j and all(outer.contains(v, boundary=False) for v in inner.vertices):
+                raise GeoError(f"Polygon interior loops cannot be nested: {render(value)}")
 
 
 def _big_polygon(value: Any) -> Polygon:
