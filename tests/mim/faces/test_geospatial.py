@@ -495,3 +495,10 @@ def test_the_first_ring_must_be_the_exterior(weird):
     shape = {"type": "Polygon", "coordinates": [
         [[0.1, 0.1], [0.1, 0.9], [0.9, 0.9], [0.9, 0.1], [0.1, 0.1]], _SQUARE]}
     assert error_of(lambda: weird.insert_one({"geo": shape})).code == 16755
+
+
+def test_geo_near_metadata_is_refused_not_left_missing(places):
+    failure = error_of(lambda: list(places.aggregate([
+        {"$geoNear": {"near": point(0, 0), "distanceField": "d", "spherical": True}},
+        {"$project": {"m": {"$meta": "geoNearDistance"}}}])))
+    assert failure.code == 238

@@ -27,6 +27,10 @@ META_NAMES = frozenset({
 })
 
 
+#: geo near metadata mim does not carry between stages, with the $geoNear option giving it
+_GEO_NEAR_META = {"geoNearDistance": "distanceField", "geoNearPoint": "includeLocs"}
+
+
 @expression_operator("$literal", "$const")
 def compile_literal(arg: Any, ctx: Any, name: str):
     return constant(arg)
@@ -87,6 +91,9 @@ def compile_meta(arg: Any, ctx: Any, name: str):
         raise ServerError(17307, "$meta only supports string arguments")
     if arg not in META_NAMES:
         raise ServerError(17308, f"Unsupported argument to $meta: {arg}")
+    if arg in _GEO_NEAR_META:
+        raise ServerError(238, f"$meta \"{arg}\" is not supported by mim: use the $geoNear "
+                               f"stage's {_GEO_NEAR_META[arg]} option")
 
     def evaluate(variables: dict) -> Any:
         meta = variables.get("META")
