@@ -18,15 +18,13 @@ from ...values.limits import MAX_QUERY_TREE_DEPTH, check_bson_depth, is_flat
 from ...values.render import render_document
 from .context import MatchContext
 from .nodes import AndNode, ConstantNode, MatchNode
-from .registry import (DOCUMENT_OPERATORS, FIELD_OPERATORS, GEO_SPECIFIERS,
-                       TOP_LEVEL_OPERATORS, UNSUPPORTED_OPERATORS, unsupported)
+from .registry import (DOCUMENT_OPERATORS, FIELD_OPERATORS, TOP_LEVEL_OPERATORS,
+                       UNSUPPORTED_OPERATORS, unsupported)
 
 __all__ = ["compile_filter", "check_query_tree_depth", "compile_document", "compile_field", "compile_operators",
            "is_operator_document"]
 
 _DBREF_KEYS = ("$ref", "$id", "$db")
-#: the server's GEO_NEAR keywords besides the near operators themselves
-NEAR_BOUNDS = ("$maxDistance", "$minDistance")
 
 
 def compile_filter(spec: Mapping[str, Any] | None, ctx: MatchContext | None = None) -> MatchNode:
@@ -117,11 +115,12 @@ def compile_operators(path: str, ops: Mapping[str, Any], ctx: MatchContext) -> M
             nodes.append(FIELD_OPERATORS["$regex"](path, arg, ctx, ops.get("$options"),
                                                    options_first))
             continue
-        if op in DOCUMENT_OPERATORS or op in NEAR_BOUNDS:
+        if op in DOCUMENT_OPERATORS:
+            # the server's GEO_NEAR keyword anywhere but first
             raise bad_value(f"near must be first in: {render_document(ops)}")
         compiler = FIELD_OPERATORS.get(op)
         if compiler is None:
-            if op in UNSUPPORTED_OPERATORS or op in GEO_SPECIFIERS:
+            if op in UNSUPPORTED_OPERATORS:
                 raise unsupported(op)
             raise bad_value(f"unknown operator: {op}")
         nodes.append(compiler(path, arg, ctx))

@@ -29,8 +29,6 @@ UNSUPPORTED_OPERATORS: dict[str, str] = {
     "$where": "it runs JavaScript, which mim never evaluates",
 }
 
-#: Geometry specifiers that only appear inside geospatial operators.
-GEO_SPECIFIERS = ("$box", "$center", "$centerSphere", "$geometry", "$polygon")
 
 
 def field_operator(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
