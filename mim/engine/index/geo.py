@@ -17,7 +17,7 @@ from typing import Any, Callable
 from ..languages.geometry import GeoError, STRICT_SPHERE, number_text, parse_stored
 from ..languages.geometry.regions import two_d_locations
 from ..values.errors import ServerError
-from ..values.order import MISSING, is_number
+from ..values.order import MISSING, is_number, type_name
 from ..values.paths import walk
 from ..values.render import render, render_document
 
@@ -36,8 +36,46 @@ def _numeric(value: Any) -> float:
     return float(value.to_decimal()) if hasattr(value, "to_decimal") else float(value)
 
 
+#: S2::kAvgEdge's derivative (s2.cc): a level-k cell's edge averages this * 2**-k radians
+_AVG_EDGE_DERIV = 1.459213746386106
+_EARTH_RADIUS_METERS = 6378.1 * 1000
+
+
+def _closest_level(meters: float) -> int:
+    """``S2::kAvgEdge.GetClosestLevel(meters / earth radius)``."""
+    value = math.sqrt(2) * meters / _EARTH_RADIUS_METERS
+    level = math.ceil(math.log2(_AVG_EDGE_DERIV / value))
+    return max(0, min(30, level))
+
+
+def _check_levels(spec: Mapping[str, Any], version: int) -> None:
+    """``initialize2dsphereParams``: the covering levels (16747, 16748, 16749)."""
+    if "finestIndexedLevel" not in spec and "coarsestIndexedLevel" not in spec:
+        return
+    if version <= 2:
+        finest, coarsest = _closest_level(500.0), _closest_level(100.0 * 1000)
+    else:
+        finest, coarsest = _closest_level(110.0), _closest_level(2000 * 1000.0)
+    for name in ("finestIndexedLevel", "coarsestIndexedLevel"):
+        if name in spec and (not is_number(spec[name]) or isinstance(spec[name], bool)):
+            raise ServerError(14, f'Expected field "{name}" to have numeric type, but found '
+                                  f"{type_name(spec[name])}")
+    finest = int(_numeric(spec.get("finestIndexedLevel", finest)))
+    coarsest = int(_numeric(spec.get("coarsestIndexedLevel", coarsest)))
+    if coarsest < 0:
+        raise ServerError(16747, "coarsestIndexedLevel must be >= 0")
+    if finest > 30:
+        raise ServerError(16748, "finestIndexedLevel must be <= 30")
+    if finest < coarsest:
+        raise ServerError(16749, "finestIndexedLevel must be >= coarsestIndexedLevel")
+
+
 def _fix_2dsphere(spec: dict[str, Any]) -> dict[str, Any]:
     """``2dsphereIndexVersion`` defaults to 3; versions 1–3 exist (17395 otherwise)."""
+    version = spec.get("2dsphereIndexVersion", S2_INDEX_VERSION)
+    _check_levels(spec, int(_numeric(version)) if is_number(version)
+                  and not isinstance(version, bool) and math.isfinite(_numeric(version))
+                  else S2_INDEX_VERSION)
     if "2dsphereIndexVersion" in spec:
         version = spec["2dsphereIndexVersion"]
         if not is_number(version) or isinstance(version, bool):

@@ -74,6 +74,10 @@ def test_compound_2dsphere_and_2d_options(coll):
                                       "specified"),
     ([("a", "2d")], {"min": 10, "max": 10}, 72, "region for hash must be valid and have positive "
                                                 "area, but [10, 10] was specified"),
+    ([("a", "2dsphere")], {"coarsestIndexedLevel": -1}, 16747, "coarsestIndexedLevel must be >= 0"),
+    ([("a", "2dsphere")], {"finestIndexedLevel": 31}, 16748, "finestIndexedLevel must be <= 30"),
+    ([("a", "2dsphere")], {"finestIndexedLevel": 3, "coarsestIndexedLevel": 5}, 16749,
+     "finestIndexedLevel must be >= coarsestIndexedLevel"),
     ([("a", "2dsphere")], {"2dsphereIndexVersion": 4}, 17395,
      "unsupported geo index version { 2dsphereIndexVersion : 4 }, only support versions: [1,2,3]"),
 ])
