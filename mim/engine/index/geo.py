@@ -1,9 +1,10 @@
 """Geospatial indexes: ``2dsphere`` and ``2d`` specifications and the checks
 their key generation makes on every document written.
 
-mim keeps no entries for a geo index (``$near`` and ``$geoNear`` measure the
-documents a scan returns, the other geo operators need no index), but a
-write is refused exactly when the server could not generate its keys:
+A ``2dsphere`` index files each document's points under cells of a
+latitude/longitude grid, so that ``$near`` with a limit visits the nearest
+cells first; a ``2d`` index keeps no entries (near queries on it measure every
+document).  A write is refused exactly when the server could not generate its keys:
 16755 for a geometry a ``2dsphere`` index cannot extract, 16804/13026/13027/
 13067/13068 for a ``2d`` index's malformed or out-of-range locations.
 """
@@ -21,7 +22,8 @@ from ..values.order import MISSING, is_number, type_name
 from ..values.paths import walk
 from ..values.render import render, render_document
 
-__all__ = ["is_geo_key", "fix_geo_spec", "geo_key_checker", "S2_INDEX_VERSION"]
+__all__ = ["is_geo_key", "fix_geo_spec", "geo_key_checker", "S2_INDEX_VERSION", "grid_cell",
+           "GRID_DEGREES", "GRID_ROWS", "GRID_COLUMNS", "ANYWHERE"]
 
 #: the 2dsphere index version createIndexes fills in (S2_INDEX_VERSION_3)
 S2_INDEX_VERSION = 3
@@ -131,6 +133,8 @@ def _fix_2d(spec: dict[str, Any]) -> dict[str, Any]:
 
 def fix_geo_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The stored form of a geo index spec, or the server's error."""
+    if spec.get("unique"):
+        raise ServerError(238, "unique geo indexes are not supported by mim")
     kinds = set(spec["key"].values())
     if "2dsphere" in kinds:
         for direction in spec["key"].values():
@@ -141,12 +145,32 @@ def fix_geo_spec(spec: dict[str, Any]) -> dict[str, Any]:
     return _fix_2d(spec)
 
 
-def _s2_checker(spec: Mapping[str, Any]) -> Callable[[Mapping], None]:
-    paths = [tuple(field.split(".")) for field, kind in spec["key"].items()
+#: a 2dsphere index files each point under a cell of this many degrees of
+#: latitude and longitude (about 11 km); ``$near`` visits cells ring by ring
+GRID_DEGREES = 0.1
+GRID_ROWS = 1800
+GRID_COLUMNS = 3600
+#: the cell of a geometry that is not a point (visited by every near search)
+ANYWHERE = -1
+
+
+def grid_cell(lng: float, lat: float) -> tuple[int, int]:
+    """The ``(row, column)`` of a longitude/latitude in the near-search grid."""
+    row = min(int((lat + 90.0) / GRID_DEGREES), GRID_ROWS - 1)
+    column = int((lng + 180.0) / GRID_DEGREES) % GRID_COLUMNS
+    return row, column
+
+
+def _s2_keys(spec: Mapping[str, Any]) -> Callable[[Mapping], list[tuple]]:
+    """``keys(doc)``: one ``(field number, row, column)`` per indexed point (a
+    geometry that is no point: ``(field number, ANYWHERE, ANYWHERE)``), raising
+    16755 for what the server could not index."""
+    paths = [(i, tuple(field.split("."))) for i, (field, kind) in enumerate(spec["key"].items())
              if kind == "2dsphere"]
 
-    def check(doc: Mapping) -> None:
-        for parts in paths:
+    def keys(doc: Mapping) -> list[tuple]:
+        found: list[tuple] = []
+        for number, parts in paths:
             for value in walk(doc, parts):
                 if value is MISSING or value is None or value == []:
                     continue  # not indexed: 2dsphere v2+ indexes are sparse
@@ -154,29 +178,37 @@ def _s2_checker(spec: Mapping[str, Any]) -> Callable[[Mapping], None]:
                     geometry = parse_stored(parts[-1], value)
                     if geometry.crs == STRICT_SPHERE:
                         raise GeoError("can't index geometry with strict winding order")
-                    if geometry.on_sphere() is None:
+                    on_sphere = geometry.on_sphere()
+                    if on_sphere is None:
                         raise GeoError(f"can't project geometry into spherical CRS: "
                                        f"{render(value)}")
                 except GeoError as exc:
                     raise ServerError(16755, f"Can't extract geo keys: {render_document(doc)}  "
                                              f"{exc.reason}") from None
+                point = geometry.flat_point()
+                key = (number, *grid_cell(*point)) if point is not None \
+                    else (number, ANYWHERE, ANYWHERE)
+                if key not in found:
+                    found.append(key)
+        return found
 
-    return check
+    return keys
 
 
-def _two_d_checker(spec: Mapping[str, Any]) -> Callable[[Mapping], None]:
+def _two_d_checker(spec: Mapping[str, Any]) -> Callable[[Mapping], list]:
     field = next(f for f, kind in spec["key"].items() if kind == "2d")
     parts = tuple(field.split("."))
     low = _two_d_parameter(spec, "min", -180.0)
     high = _two_d_parameter(spec, "max", 180.0)
 
-    def check(doc: Mapping) -> None:
+    def check(doc: Mapping) -> list:
         for value in walk(doc, parts):
             for location in two_d_locations(value):
                 if not isinstance(location, (Mapping, list)):
                     raise ServerError(16804, "location object expected, location array not in "
                                              "correct format")
                 _check_location(doc, location, low, high)
+        return []  # a 2d index keeps no entries: near queries on it measure every document
 
     return check
 
@@ -199,11 +231,12 @@ def _check_location(doc: Mapping, location: Any, low: float, high: float) -> Non
                                  f"{number_text(high)} ]{cause}")
 
 
-def geo_key_checker(spec: Mapping[str, Any]) -> Callable[[Mapping], None] | None:
-    """``check(doc)`` raising the error generating the index's keys would raise."""
+def geo_key_checker(spec: Mapping[str, Any]) -> Callable[[Mapping], list] | None:
+    """``keys(doc)``: the document's entries in a geo index, raising the error
+    generating the server's keys would raise (None: not a geo index)."""
     kinds = set(spec["key"].values())
     if "2dsphere" in kinds:
-        return _s2_checker(spec)
+        return _s2_keys(spec)
     if "2d" in kinds:
         return _two_d_checker(spec)
     return None

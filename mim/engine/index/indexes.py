@@ -69,7 +69,7 @@ class Index:
             self.partial = compile_filter(filter_spec)
         #: a text index keeps no entries: ``$text`` reads its spec and scans
         self.text = "textIndexVersion" in spec
-        #: a geo index keeps no entries either: it refuses what it could not index
+        #: a geo index's keys: grid cells (2dsphere) or none (2d), checked on every write
         self.geo = geo_key_checker(spec)
         self.entries: SortedList = SortedList()
         #: per field: how many documents index it through an array
@@ -88,9 +88,9 @@ class Index:
     def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:
         """The keys a document has in this index (none if it is left out)."""
         if self.geo is not None:
-            if self.partial is None or self.partial.matches(doc):
-                self.geo(doc)
-            return [], frozenset()
+            if self.partial is not None and not self.partial.matches(doc):
+                return [], frozenset()
+            return self.geo(doc), frozenset()
         if self.text or ((self.sparse or self.partial is not None)
                          and not self.applies_to(doc)):
             return [], frozenset()

@@ -27,6 +27,7 @@ from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
 from ..planner import IdLookup, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
 from ..languages.sorting import compile_sort, has_text_score_sort
@@ -116,8 +117,11 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     if text is not None and has_text_score_sort(sort):
         sort = None  # the planner has no score order: sorted by sort_key_fn below
     near = find_near_node(node)
+    nearest_only = False
     if near is not None:
         check_near_options(sort, hint)
+        # the index's grid answers "the k nearest" when nothing else orders the documents
+        nearest_only = sort_key_fn is None and hint is None and not min and not max
         # GEO_NEAR returns documents nearest first; a sort reorders them (ties stay by distance)
         sort_key_fn = near_sort_key(near, sort_key_fn)
         sort = None
@@ -130,10 +134,15 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         if collection is None:
             return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
-        # a long scan lets the lock go part-way (read_with_plan's ``held``): the
-        # rest of it, the sort and the projection run on a snapshot
-        found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
-                                                min or None, max or None, collation, held)
+        nearest = nearest_documents(collection, near, node, skip + limit) \
+            if nearest_only and limit and near.index is not None else None
+        if nearest is not None:
+            found, presorted, plan = iter(nearest), True, None
+        else:
+            # a long scan lets the lock go part-way (read_with_plan's ``held``): the
+            # rest of it, the sort and the projection run on a snapshot
+            found, presorted, plan = read_with_plan(collection, node, sort, want, hint,
+                                                    min or None, max or None, collation, held)
         if sort_key_fn is not None and not presorted:
             if limit:
                 chosen = heapq.nsmallest(skip + limit, found,

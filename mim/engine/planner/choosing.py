@@ -304,10 +304,11 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
     index = coll.indexes.by_name(spec["name"])
     if getattr(index, "geo", None) is not None:
         if find_near_node(node) is not None:
-            # the near query measures every document itself (geo indexes keep no entries)
+            # the near query measures the documents itself (its entries are grid cells)
             return CollScan(len(coll.documents), 1)
         raise ServerError(238, f"hinting the geo index {spec['name']} is not supported by mim "
-                               "outside $near/$nearSphere/$geoNear: geo indexes keep no entries")
+                               "outside $near/$nearSphere/$geoNear: its entries are grid cells, "
+                               "not values")
     if index.collation != collation:
         # another collation's keys cannot bound this query: the whole index is read
         return IndexScan(index, [[FULL]], index.pattern.signs[0])
@@ -348,6 +349,9 @@ def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
     if spec["name"] == "$natural":
         raise planner_error(coll, 291, "min and max are incompatible with $natural")
     index = coll.indexes.by_name(spec["name"])
+    if getattr(index, "geo", None) is not None:
+        raise ServerError(238, f"min/max on the geo index {spec['name']} are not supported by "
+                               "mim: its entries are grid cells, not values")
     paths = list(index.pattern.paths)
     for bound in (min_spec, max_spec):
         if bound and list(bound) != paths:

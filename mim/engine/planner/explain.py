@@ -261,7 +261,7 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
 
 def _near_stage(coll: "CollectionData", near: NearNode) -> dict[str, Any]:
     """A near query's source stage: GEO_NEAR_2D or GEO_NEAR_2DSPHERE over its index
-    (mim's geo indexes keep no entries, so no index scans are shown beneath it)."""
+    (mim's grid cells are not the server's S2 cells: no index scans are shown beneath it)."""
     index = near.index
     matched = sum(1 for stored in coll.documents.values() if near.matches(stored.doc))
     return {"stage": "GEO_NEAR_2D" if near.two_d else "GEO_NEAR_2DSPHERE",

@@ -506,3 +506,25 @@ def test_geo_near_metadata_is_refused_not_left_missing(places):
         {"$geoNear": {"near": point(0, 0), "distanceField": "d", "spherical": True}},
         {"$project": {"m": {"$meta": "geoNearDistance"}}}])))
     assert failure.code == 238
+
+
+def test_nearest_through_the_grid_equals_measuring_every_document(coll):
+    import random
+    rng = random.Random(5)
+    docs = [{"_id": i, "loc": point(rng.uniform(-180, 180), rng.uniform(-90, 90)),
+             "k": i % 3} for i in range(300)]
+    docs += [{"_id": 1000 + i, "loc": point(rng.uniform(179.9, 180), rng.uniform(-0.1, 0.1)),
+              "k": i % 3} for i in range(30)]
+    docs += [{"_id": 2000, "loc": {"type": "LineString", "coordinates": [[170, 0], [-170, 1]]},
+              "k": 0}, {"_id": 2001, "loc": [-179.95, 0.05], "k": 1}]
+    coll.insert_many(docs)
+    coll.create_index([("loc", "2dsphere"), ("k", 1)])
+    for centre in ([-179.99, 0.0], [0, 89.95], [10, -45], [179.95, 0.02]):
+        for extra in ({}, {"k": 1}):
+            for bounds in ({}, {"$maxDistance": 3_000_000}, {"$minDistance": 1000}):
+                query = {"loc": {"$near": {"$geometry": point(*centre), **bounds}}, **extra}
+                everything = [d["_id"] for d in coll.find(query)]
+                for limit in (1, 7, 40):
+                    assert [d["_id"] for d in coll.find(query).limit(limit)] == \
+                        everything[:limit], (centre, extra, bounds, limit)
+                assert [d["_id"] for d in coll.find(query).skip(3).limit(5)] == everything[3:8]
