@@ -21,7 +21,7 @@ from ...values.order import MISSING
 from ...values.paths import walk
 from ...values.render import render_document
 from ..geometry import GeoError, NearQuery, matches_intersection, parse_near, parse_stored, \
-    region_of_query
+    region_of_query, two_d_locations
 from .context import MatchContext
 from .nodes import AndNode, LeafNode, MatchNode, NorNode, NotNode, OrNode
 from .registry import document_operator, field_operator
@@ -148,9 +148,6 @@ class NearNode(MatchNode):
                 best, chosen = d, raw
         return chosen
 
-    def locations(self, doc: Mapping) -> list:
-        return [location for _, location in self.raw_locations(doc)]
-
     def raw_locations(self, doc: Mapping) -> list:
         name = self.parts[-1]
         found = []
@@ -167,14 +164,9 @@ class NearNode(MatchNode):
 
 
 def _two_d_candidates(value: Any) -> list:
-    if not isinstance(value, (Mapping, list)) or not value:
-        return []
-    items = value if isinstance(value, list) else list(value.values())
-    first = items[0]
-    if isinstance(first, (int, float)) and not isinstance(first, bool) or \
-            hasattr(first, "to_decimal"):
-        return [value]
-    return [item for item in items if isinstance(item, (Mapping, list)) and item]
+    """The locations a 2d index reads from a field value (others are skipped here;
+    the index refuses them at write time)."""
+    return [c for c in two_d_locations(value) if isinstance(c, (Mapping, list))]
 
 
 def _choose_index(specs: list[Mapping], path: str, query: NearQuery) -> Mapping | None:
