@@ -10,6 +10,7 @@ server's earth radius (6378.1 km), independently of mim's implementation.
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from pymongo.errors import OperationFailure, WriteError
@@ -509,7 +510,6 @@ def test_geo_near_metadata_is_refused_not_left_missing(places):
 
 
 def test_nearest_through_the_grid_equals_measuring_every_document(coll):
-    import random
     rng = random.Random(5)
     docs = [{"_id": i, "loc": point(rng.uniform(-180, 180), rng.uniform(-90, 90)),
              "k": i % 3} for i in range(300)]
