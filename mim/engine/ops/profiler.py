@@ -251,8 +251,11 @@ def _write_entries(server: Server, db: str, name: str, cmd: Mapping[str, Any],
         statements = cmd[name + "s"]
         for statement in statements:
             counts = _write_counts(name, reply) if len(statements) == 1 else {}
-            entries.append(_entry(op, ns, dict(statement) if isinstance(statement, Mapping)
-                                  else statement, counts, stats, reply, error, millis))
+            command = dict(statement) if isinstance(statement, Mapping) else statement
+            if isinstance(command, dict) and "comment" in cmd:
+                # the command's comment goes with each statement's entry, as the server's
+                command["comment"] = cmd["comment"]
+            entries.append(_entry(op, ns, command, counts, stats, reply, error, millis))
     else:
         counts = {}
         command = dict(cmd)

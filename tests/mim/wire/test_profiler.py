@@ -38,9 +38,14 @@ def pdb(request, server, module_client):
             yield client.proftest
 
 
+def _settings(reply: dict) -> dict:
+    """A reply without the cluster time a replica set adds to every reply."""
+    return {k: v for k, v in reply.items() if k not in ("$clusterTime", "operationTime")}
+
+
 def test_the_profile_command_answers_the_old_settings(pdb):
-    assert pdb.command("profile", -1) == {"was": 0, "slowms": 100, "sampleRate": 1.0,
-                                          "ok": 1.0}
+    assert _settings(pdb.command("profile", -1)) == {"was": 0, "slowms": 100,
+                                                     "sampleRate": 1.0, "ok": 1.0}
     assert pdb.command("profile", 1, slowms=20, sampleRate=0.5)["was"] == 0
     reply = pdb.command("profile", -1)
     assert (reply["was"], reply["slowms"], reply["sampleRate"]) == (1, 20, 0.5)
@@ -70,8 +75,8 @@ def test_bad_profile_arguments(pdb):
         pdb.command("profile", 0, filter={"nreturned": {"$invalidOperator": 1}})
     assert caught.value.details["errmsg"] == "unknown operator: $invalidOperator"
     # nothing was changed by the failed calls
-    assert pdb.command("profile", -1) == {"was": 0, "slowms": 100, "sampleRate": 1.0,
-                                          "ok": 1.0}
+    assert _settings(pdb.command("profile", -1)) == {"was": 0, "slowms": 100,
+                                                     "sampleRate": 1.0, "ok": 1.0}
 
 
 def test_level_two_records_every_operation_in_the_servers_shape(pdb):
@@ -173,3 +178,16 @@ def test_profiling_a_database_leaves_others_alone(pdb):
     assert "system.profile" not in other.list_collection_names()
     assert pdb.system.profile.count_documents({"ns": {"$regex": "^proftest_other"}}) == 0
     pdb.command("profile", 0)
+
+
+def test_a_write_commands_comment_is_on_each_statements_entry(pdb):
+    """MongoEngine's ``test_{update,delete}_propagates_hint_collation_and_comment``: the
+    profile entry of a delete/update statement carries the command's ``comment``."""
+    pdb.things.insert_many([{"_id": i} for i in range(3)])
+    pdb.command("profile", 2)
+    pdb.things.delete_many({"_id": {"$gte": 1}}, comment="test_comment")
+    pdb.things.update_many({}, {"$set": {"y": 1}}, comment={"why": "test"})
+    remove, update = list(pdb.system.profile.find({"op": {"$in": ["remove", "update"]}}))
+    assert remove["command"]["comment"] == "test_comment"
+    assert remove["command"]["q"] == {"_id": {"$gte": 1}}
+    assert update["command"]["comment"] == {"why": "test"}
