@@ -53,14 +53,15 @@ def _workload(client: Any) -> None:
 
 @pytest.fixture(scope="module")
 def wire_server():
-    with mim.serve(port=0) as running:
+    # compared on a standalone: pymongo sends no txnNumber/$clusterTime to one
+    with mim.serve(port=0, engine=mim.Server(standalone=True)) as running:
         yield running
 
 
 def test_in_process_events_match_the_wire_face(wire_server: Any) -> None:
     remote, local = Recorder(), Recorder()
     wire = pymongo.MongoClient(wire_server.uri, event_listeners=[remote])
-    in_process = mim.MongoClient(server=mim.Server(), event_listeners=[local])
+    in_process = mim.MongoClient(server=mim.Server(standalone=True), event_listeners=[local])
     try:
         _workload(wire)
         _workload(in_process)
