@@ -54,7 +54,8 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
                      show_record_id=show_record_id,
                      collation=cmd.get("collation"),
                      allow_disk_use=allow_disk_use is not False)
-    return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch)
+    return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch,
+                        scan=True)
 
 
 @command("count")

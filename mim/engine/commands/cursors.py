@@ -20,15 +20,22 @@ from .registry import command
 from .arguments import batch_size, collection_name, type_name
 
 def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: int | None,
-                  single_batch: bool = False, tail: Tail | None = None) -> dict:
+                  single_batch: bool = False, tail: Tail | None = None,
+                  scan: bool = False) -> dict:
     """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``
-    (a tailable cursor's ``tail`` keeps it open for documents inserted later)."""
+    (a tailable cursor's ``tail`` keeps it open for documents inserted later;
+    ``scan``: a find's cursor, killed when its collection is dropped or renamed)."""
     if tail is None and first_batch != 0:
         first, position = batch(documents, 0, first_batch)
         if single_batch or position >= len(documents):  # all in one batch: no cursor kept
             return {"cursor": {"firstBatch": first, "id": _NO_CURSOR, "ns": ns}, "ok": 1.0}
+        source = None
+        if scan:
+            db, name = ns.split(".", 1)
+            coll = server.get_collection(db, name)
+            source = (server, db, name, coll) if coll is not None else None
         cursor_id = registry_of(server).keep(ns, documents, position, None,
-                                             current_api_parameters())
+                                             current_api_parameters(), source)
     else:
         first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch,
                                                     tail, current_api_parameters())

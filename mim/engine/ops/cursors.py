@@ -26,7 +26,7 @@ from ..storage.attached import PerServer
 from ..values.deadline import active as deadline_active
 from ..values.errors import ServerError
 from ..values.render import render_document
-from .tailable import DEFAULT_AWAIT_SECONDS, Tail
+from .tailable import DEFAULT_AWAIT_SECONDS, Tail, check_scan_source
 
 __all__ = ["ServerCursor", "CursorRegistry", "registry_of", "batch", "DEFAULT_FIRST_BATCH",
            "MAX_BATCH_BYTES", "CURSOR_TIMEOUT_SECONDS"]
@@ -56,11 +56,14 @@ class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
     __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail", "timed",
-                 "api_parameters")
+                 "api_parameters", "source")
 
     def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
                  tail: "Tail | None" = None,
-                 api_parameters: dict[str, Any] | None = None) -> None:
+                 api_parameters: dict[str, Any] | None = None, source: Any = None) -> None:
+        #: a find cursor's ``(server, db, name, collection)``: a getMore after that
+        #: collection was dropped or renamed fails as the server's scan restore does
+        self.source = source
         self.id = cursor_id
         #: the Stable API parameters of the command that opened it (getMore must match)
         self.api_parameters = api_parameters or {}
@@ -83,7 +86,11 @@ class ServerCursor:
     def refill(self, await_seconds: float | None) -> None:
         """A tailable cursor whose documents are all handed out scans for new ones
         (an awaitData one waiting up to ``await_seconds``)."""
-        if self.tail is None or self.tail.dead:
+        if self.tail is None:
+            if self.source is not None:
+                check_scan_source(*self.source)
+            return
+        if self.tail.dead:
             return
         if self.position < len(self.documents):
             self.tail.check_source()
@@ -122,14 +129,15 @@ class CursorRegistry:
         return first, self.keep(ns, documents, position, tail, api_parameters)
 
     def keep(self, ns: str, documents: Sequence[bytes], position: int,
-             tail: "Tail | None" = None, api_parameters: dict[str, Any] | None = None) -> int:
+             tail: "Tail | None" = None, api_parameters: dict[str, Any] | None = None,
+             source: Any = None) -> int:
         """Open a cursor over ``documents`` from ``position`` on (the first batch
-        is handed out already); its id."""
+        is handed out already); its id.  ``source``: see :class:`ServerCursor`."""
         with self._lock:
             self._expire()
             cursor_id = self._new_id()
             self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail,
-                                                    api_parameters)
+                                                    api_parameters, source)
         return cursor_id
 
     def is_timed(self, cursor_id: int) -> bool:

@@ -42,7 +42,8 @@ from .catalog import collection_uuid
 from .crud import key_or_record
 from .views import lookup
 
-__all__ = ["Tail", "open_tail", "check_tailable_find", "insert_signal_of",
+__all__ = ["Tail", "open_tail", "check_tailable_find", "insert_signal_of", "scan_killed",
+           "check_scan_source",
            "DEFAULT_AWAIT_SECONDS"]
 
 #: how long an awaitData ``getMore`` without ``maxTimeMS`` waits (the server's 1 s)
@@ -159,16 +160,8 @@ class Tail:
             raise self._killed()
 
     def _killed(self) -> ServerError:
-        """The server's error when its scan cannot restore onto the collection it
-        started on (``RequiresCollectionStage::doRestoreState``)."""
-        source = self.source
-        assert source is not None
-        uuid = collection_uuid(source)
-        current = source.database.collections.get(source.name)
-        if current is source:
-            return ServerError(175, f"collection renamed from '{self.db}.{self.name}' to "
-                                    f"'{source.full_name}'. UUID {uuid}")
-        return ServerError(175, f"collection dropped. UUID {uuid}")
+        assert self.source is not None
+        return scan_killed(self.source, f"{self.db}.{self.name}")
 
     def wait_and_fetch(self, timeout: float) -> list[bytes]:
         """``more()``; for an awaitData cursor that finds nothing, wait for an
@@ -186,6 +179,25 @@ class Tail:
 
     def _collection(self) -> CollectionData | None:
         return self.server.get_collection(self.db, self.name)
+
+
+def scan_killed(source: CollectionData, ns: str) -> ServerError:
+    """The server's error when a cursor's scan cannot restore onto the collection
+    it started on (``RequiresCollectionStage::doRestoreState``): QueryPlanKilled,
+    the collection dropped (even if one of that name exists again) or renamed."""
+    uuid = collection_uuid(source)
+    if source.database.collections.get(source.name) is source:
+        return ServerError(175, f"collection renamed from '{ns}' to '{source.full_name}'. "
+                                f"UUID {uuid}")
+    return ServerError(175, f"collection dropped. UUID {uuid}")
+
+
+def check_scan_source(server: Server, db: str, name: str, source: CollectionData) -> None:
+    """Raise :func:`scan_killed`'s error if ``db.name`` is no longer ``source``."""
+    with server.lock:
+        current = server.get_collection(db, name)
+    if current is not source:
+        raise scan_killed(source, f"{db}.{name}")
 
 
 def _after_skip(documents: list, matches: Any, skip: int) -> list:

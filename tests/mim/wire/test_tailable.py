@@ -257,3 +257,28 @@ def test_hint_min_and_max_do_not_change_a_tailable_scan(cdb):
                         showRecordId=True)
     # returnKey and showRecordId together: the key alone ({} for a collection scan)
     assert reply["cursor"]["firstBatch"] == [{}] * 5
+
+
+def test_a_find_cursor_dies_with_its_collection(cdb):
+    # jstests/core/getmore_invalidated_cursors.js: a getMore after the collection
+    # was dropped fails with QueryPlanKilled, "collection dropped"; after a rename,
+    # "collection renamed"
+    cdb.plain.insert_many([{"_id": i} for i in range(5)])
+    cursor = cdb.plain.find(batch_size=2)
+    assert [next(cursor)["_id"] for _ in range(2)] == [0, 1]
+    cdb.plain.drop()
+    with pytest.raises(OperationFailure) as caught:
+        next(cursor)
+    assert caught.value.code == 175
+    assert caught.value.details["errmsg"].startswith("collection dropped. UUID ")
+    cdb.plain.insert_many([{"_id": i} for i in range(5)])
+    cursor = cdb.plain.find(batch_size=2)
+    next(cursor)
+    cdb.plain.rename("moved")
+    with pytest.raises(OperationFailure) as caught:
+        list(cursor)
+    assert caught.value.code == 175
+    assert caught.value.details["errmsg"].startswith(
+        "collection renamed from 'tailtest.plain' to 'tailtest.moved'. UUID ")
+    # an untouched collection's cursor reads on
+    assert len(list(cdb.moved.find(batch_size=2))) == 5
