@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import bson
+
+from ..ops import crud
 from ..ops.aggregate import run_pipeline
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
-from ..storage.store import Server
+from ..storage.store import ENGINE_CODEC, Server
 from .registry import command
 from .arguments import bypass_validation, cursor_batch_size, optional, optional_bool, type_name
 from .cursors import cursor_reply
@@ -47,12 +50,53 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
                              "explain argument")
     batch_size = cursor_batch_size(cmd, "aggregate")
+    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
+    counted = _count_documents(server, db, coll, pipeline, cmd)
+    if counted is not None:
+        return cursor_reply(server, ns, counted,
+                            DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
     docs = list(run_pipeline(server, db, coll, pipeline,
                              let=optional(cmd, "let", dict, "object", "aggregate"),
                              hint=cmd.get("hint"),
                              bypass_validation=bypass_validation(cmd, "aggregate"),
                              allow_disk_use=allow_disk_use is not False,
                              collation=cmd.get("collation")))
-    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     return cursor_reply(server, ns, docs,
                          DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
+
+
+#: what may stand between the ``$match`` and the ``$group`` of a ``count_documents``
+_COUNT_MIDDLES = ([], ["$skip"], ["$limit"], ["$skip", "$limit"])
+#: the ``$group`` stage that ends pymongo's ``count_documents`` pipeline
+_COUNT_GROUP = {"$group": {"_id": 1, "n": {"$sum": 1}}}
+
+
+def _count_documents(server: Server, db: str, coll: str | None, pipeline: list,
+                     cmd: Mapping) -> list[bytes] | None:
+    """pymongo's ``count_documents`` pipeline (``$match``, an optional ``$skip`` and
+    ``$limit`` of plain valid counts, then ``{$group: {_id: 1, n: {$sum: 1}}}``)
+    answered by the collection's count, which matches without materialising the
+    documents: the same one document (none when nothing matches).  Any other
+    shape (or a value a stage would refuse) runs as a pipeline."""
+    if coll is None or "let" in cmd or not 2 <= len(pipeline) <= 4 \
+            or pipeline[-1] != _COUNT_GROUP:
+        return None
+    group = pipeline[-1]["$group"]
+    if type(group["_id"]) is not int or type(group["n"]["$sum"]) is not int:
+        return None  # 1.0 or true: equal, but the answer's types would differ
+    first = pipeline[0]
+    if type(first) is not dict or len(first) != 1 or type(first.get("$match")) is not dict:
+        return None
+    middle = pipeline[1:-1]
+    names = [next(iter(stage)) if type(stage) is dict and len(stage) == 1 else None
+             for stage in middle]
+    if names not in _COUNT_MIDDLES:
+        return None
+    values = {name: stage[name] for name, stage in zip(names, middle)}
+    skip, limit = values.get("$skip", 0), values.get("$limit", 0)
+    if type(skip) is not int or skip < 0 or type(limit) is not int or limit < 0 \
+            or ("$limit" in values and limit == 0):
+        return None  # the stage refuses it, in its own words
+    n = crud.count(server, db, coll, first["$match"], skip=skip, limit=limit,
+                   hint=cmd.get("hint"), collation=cmd.get("collation"))
+    return [bson.encode({"_id": 1, "n": n}, codec_options=ENGINE_CODEC)] if n else []

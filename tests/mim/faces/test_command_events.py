@@ -14,18 +14,25 @@ from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailu
 import mim
 
 
+#: what pymongo adds for a replica set (``mim serve`` is a one-node one): retryable
+#: writes' transaction numbers, cluster time gossip and the read preference of a direct
+#: connection (left to the replica-set work)
+_REPLICA_SET_FIELDS = ("lsid", "txnNumber", "$clusterTime", "operationTime", "$readPreference")
+
+
 class Recorder(monitoring.CommandListener):
     def __init__(self) -> None:
         self.events: list[tuple] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        command = {k: v for k, v in event.command.items() if k != "lsid"}
+        command = {k: v for k, v in event.command.items() if k not in _REPLICA_SET_FIELDS}
         self.events.append(("started", event.command_name, event.database_name, command,
                             "lsid" in event.command))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         self.events.append(("succeeded", event.command_name, event.database_name,
-                            dict(event.reply)))
+                            {k: v for k, v in event.reply.items()
+                             if k not in _REPLICA_SET_FIELDS}))
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         self.events.append(("failed", event.command_name, event.database_name,

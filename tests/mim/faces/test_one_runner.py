@@ -217,16 +217,16 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, InsertManyResult):
         return ("InsertManyResult", value.inserted_ids)
     if isinstance(value, UpdateResult):
-        return ("UpdateResult", value.raw_result)
+        return ("UpdateResult", _normalise(dict(value.raw_result)))
     if isinstance(value, DeleteResult):
-        return ("DeleteResult", value.raw_result)
+        return ("DeleteResult", _normalise(dict(value.raw_result)))
     if isinstance(value, BulkWriteResult):
         return ("BulkWriteResult", value.bulk_api_result)
     if isinstance(value, tuple):
         return tuple(_normalise(v) for v in value)
     if isinstance(value, list):
         return [_normalise(v) for v in value]
-    if isinstance(value, dict):  # timings and gossip differ from run to run
+    if isinstance(value, dict):  # timings and a replica set's gossip differ from run to run
         return {k: _normalise(v) for k, v in value.items()
                 if k not in ("$clusterTime", "operationTime") and "Millis" not in k}
     return value
