@@ -164,6 +164,10 @@ class Cursor(Generic[_DocumentType]):
         self._show_record_id = show_record_id
         self._session = session
         self._cursor_type = cursor_type
+        #: the query flags pymongo turns into find fields (noCursorTimeout, …)
+        self._flags = {"noCursorTimeout": bool(no_cursor_timeout),
+                       "allowPartialResults": bool(allow_partial_results),
+                       "oplogReplay": bool(oplog_replay)}
         self._max_await_time_ms: int | None = None
         #: a tailable cursor's id in the engine's cursor registry (0: closed)
         self._server_cursor_id = 0
@@ -455,6 +459,9 @@ class Cursor(Generic[_DocumentType]):
             cmd["maxTimeMS"] = self._max_time_ms
         if self._comment is not None:
             cmd["comment"] = self._comment
+        for field, on in self._flags.items():
+            if on:
+                cmd[field] = True
         if self._cursor_type & CursorType.TAILABLE:
             cmd["tailable"] = True
             if (self._cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT:

@@ -37,7 +37,7 @@ from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, 
 from . import authentication, currentop, profiling, replication, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
-from .fields import COMMAND_FIELDS, check_fields
+from .fields import COMMAND_FIELDS, UNSUPPORTED_FIELDS, check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
 from .registry import COMMANDS, DRIVER_FIELDS, command
@@ -52,7 +52,8 @@ HINTED_COMMANDS = frozenset({"find", "count", "aggregate", "findAndModify", "fin
 #: (checked here) — and no generic argument (session, API version, ``maxTimeMS``).
 #: A document whose keys all fall in its set goes straight to the handler.
 PLAIN_FIELDS: dict[str, frozenset[str]] = {
-    **{name: fields - {"hint", "collation"} for name, fields in COMMAND_FIELDS.items()},
+    **{name: fields - {"hint", "collation"} - UNSUPPORTED_FIELDS.get(name, frozenset())
+       for name, fields in COMMAND_FIELDS.items()},
     "getMore": frozenset({"getMore", "collection", "batchSize"}),
     "killCursors": frozenset({"killCursors", "cursors"}),
 }

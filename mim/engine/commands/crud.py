@@ -11,6 +11,7 @@ from ..storage.store import Server, decode_shadow
 from .registry import command
 from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
                         number, optional, optional_bool, statements)
+from ..ops.cursors import registry_of
 from .cursors import cursor_reply
 from ..ops.tailable import check_tailable_find, open_tail
 
@@ -47,15 +48,23 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         check_tailable_find(server, db, name, sort, single_batch)
         docs, tail = open_tail(server, db, name, flt, projection, let, skip, limit,
                                bool(cmd.get("awaitData", False)), return_key, show_record_id)
-        return cursor_reply(server, f"{db}.{name}", docs, first_batch, tail=tail)
+        return _timeout_option(server, cmd, cursor_reply(server, f"{db}.{name}", docs,
+                                                          first_batch, tail=tail))
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
                      min=given.get("min"), max=given.get("max"), return_key=return_key,
                      show_record_id=show_record_id,
                      collation=cmd.get("collation"),
                      allow_disk_use=allow_disk_use is not False)
-    return cursor_reply(server, f"{db}.{name}", docs, first_batch, single_batch=single_batch,
-                        scan=True)
+    return _timeout_option(server, cmd, cursor_reply(server, f"{db}.{name}", docs, first_batch,
+                                                      single_batch=single_batch, scan=True))
+
+
+def _timeout_option(server: Server, cmd: Mapping, reply: dict) -> dict:
+    """``noCursorTimeout``: the cursor the reply names is never closed for idling."""
+    if cmd.get("noCursorTimeout") and reply["cursor"]["id"]:
+        registry_of(server).keep_alive(int(reply["cursor"]["id"]))
+    return reply
 
 
 @command("count")

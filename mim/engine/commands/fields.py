@@ -14,8 +14,8 @@ from typing import Any
 
 from ..values.errors import ServerError
 
-__all__ = ["GENERIC_ARGUMENTS", "COMMAND_FIELDS", "STATEMENT_FIELDS", "check_fields",
-           "unknown_field"]
+__all__ = ["GENERIC_ARGUMENTS", "COMMAND_FIELDS", "STATEMENT_FIELDS", "UNSUPPORTED_FIELDS",
+           "check_fields", "unknown_field"]
 
 #: generic_argument.idl: accepted (and routed elsewhere) by every command
 GENERIC_ARGUMENTS = frozenset({
@@ -63,6 +63,34 @@ COMMAND_FIELDS: dict[str, frozenset[str]] = {name: frozenset(fields) for name, f
 }.items()}
 COMMAND_FIELDS["findandmodify"] = COMMAND_FIELDS["findAndModify"] | {"findandmodify"}
 
+_INTERNAL_WRITE = ("stmtIds", "isTimeseriesNamespace", "collectionUUID", "encryptionInformation",
+                   "originalQuery", "originalCollation", "runtimeConstants")
+#: IDL fields mim does not implement: the server's internal fields (sharding,
+#: resharding, replication, queryable encryption, mirrored reads) and the legacy
+#: ``ntoreturn``.  A command carrying one is refused (238) rather than run with the
+#: field ignored.  (Fields a single-node server itself ignores are not listed:
+#: ``oplogReplay`` (ignored since 4.4), ``allowPartialResults`` (sharding only),
+#: ``count.fields`` (unused).)
+UNSUPPORTED_FIELDS: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields in {
+    "find": ("readOnce", "allowSpeculativeMajorityRead", "$_requestResumeToken",
+             "$_resumeAfter", "$_startAt", "term", "encryptionInformation", "ntoreturn",
+             "includeQueryStatsMetrics"),
+    "aggregate": ("needsMerge", "fromMongos", "$_requestReshardingResumeToken",
+                  "isMapReduceCommand", "collectionUUID", "exchange", "runtimeConstants",
+                  "encryptionInformation", "$_generateV2ResumeTokens", "$_passthroughToShard",
+                  "isClusterQueryWithoutShardKeyCmd", "includeQueryStatsMetrics"),
+    "count": ("encryptionInformation", "mirrored", "sampleId"),
+    "distinct": ("mirrored", "sampleId"),
+    "insert": _INTERNAL_WRITE,
+    "update": _INTERNAL_WRITE,
+    "delete": _INTERNAL_WRITE,
+    "findAndModify": ("runtimeConstants", "encryptionInformation", "sampleId", "$_fromRouter"),
+    "dropIndexes": ("collectionUUID", "isTimeseriesNamespace"),
+    "deleteIndexes": ("collectionUUID", "isTimeseriesNamespace"),
+    "createIndexes": ("isTimeseriesNamespace", "collectionUUID", "returnOnStart"),
+}.items()}
+UNSUPPORTED_FIELDS["findandmodify"] = UNSUPPORTED_FIELDS["findAndModify"]
+
 #: the fields of one statement of ``update``/``delete`` (UpdateOpEntry, DeleteOpEntry)
 STATEMENT_FIELDS: dict[str, frozenset[str]] = {
     "updates": frozenset({"q", "u", "c", "arrayFilters", "hint", "multi", "upsert",
@@ -84,13 +112,21 @@ def first_unknown(fields: Iterable[str], known: frozenset[str]) -> str | None:
 
 
 def check_fields(name: str, cmd: Mapping[str, Any]) -> None:
-    """Refuse a field ``name``'s IDL does not declare (commands without a table pass)."""
+    """Refuse a field ``name``'s IDL does not declare (40415, commands without a table
+    pass) and one it declares but mim does not implement (238)."""
     known = COMMAND_FIELDS.get(name)
     if known is None:
         return
+    owner = "findAndModify" if name == "findandmodify" else name
     field = first_unknown(cmd, known)
     if field is not None:
-        raise unknown_field("findAndModify" if name == "findandmodify" else name, field)
+        raise unknown_field(owner, field)
+    unsupported = UNSUPPORTED_FIELDS.get(name)
+    if unsupported is not None:
+        field = next((f for f in cmd if f in unsupported), None)
+        if field is not None:
+            raise ServerError(238, f"{owner} field '{field}' is not supported by mim (a "
+                                   f"server-internal or encryption field)")
 
 
 def check_statement_fields(command_name: str, field: str, statement: Mapping) -> None:

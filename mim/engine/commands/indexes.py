@@ -10,7 +10,7 @@ import bson
 
 from ..ops import catalog
 from ..values.errors import ServerError
-from ..index.specs import normalise_index_spec
+from ..index.specs import KNOWN_OPTIONS, normalise_index_spec
 from ..storage.store import ENGINE_CODEC, Server
 from .registry import command
 from .arguments import collection_name, cursor_batch_size, type_name
@@ -37,7 +37,32 @@ def cmd_create_indexes(server: Server, db: str, cmd: Mapping) -> dict:
                               f"'{type_name(indexes)}', expected type 'array'")
     if not indexes:
         raise ServerError(2, "Must specify at least one index to create")
-    return catalog.create_indexes(server, db, name, list(indexes))
+    quorum = _commit_quorum(server, cmd)
+    if cmd.get("ignoreUnknownIndexOptions"):
+        # the options createIndexes does not know are dropped instead of refused
+        indexes = [{k: v for k, v in spec.items() if k in KNOWN_OPTIONS}
+                   if isinstance(spec, Mapping) else spec for spec in indexes]
+    reply = catalog.create_indexes(server, db, name, list(indexes))
+    if quorum is not None and reply.get("note") != "all indexes already exist":
+        # a replica set's two-phase index build reports its commit quorum
+        reply = {**{k: v for k, v in reply.items() if k != "ok"}, "commitQuorum": quorum,
+                 "ok": reply["ok"]}
+    return reply
+
+
+def _commit_quorum(server: Server, cmd: Mapping) -> Any:
+    """The index build's commit quorum (``parseAndGetCommitQuorum``): the one given, or
+    ``votingMembers`` on a replica set; a standalone takes none."""
+    if "commitQuorum" not in cmd:
+        return "votingMembers" if server.is_replica_set else None
+    if not server.is_replica_set:
+        raise ServerError(2, "Standalones can't specify commitQuorum")
+    quorum = cmd["commitQuorum"]
+    if quorum in ("majority", "votingMembers") or (
+            type(quorum) is int and quorum in (0, 1)):
+        return quorum  # what a one-node set can satisfy
+    raise ServerError(238, f"commitQuorum {quorum!r} is not supported by mim (a one-node "
+                           f"replica set takes 'majority', 'votingMembers', 0 or 1)")
 
 
 @command("listIndexes")

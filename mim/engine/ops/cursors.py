@@ -56,7 +56,7 @@ class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
     __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail", "timed",
-                 "api_parameters", "source")
+                 "api_parameters", "source", "no_timeout")
 
     def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
                  tail: "Tail | None" = None,
@@ -76,6 +76,8 @@ class ServerCursor:
         self.tail = tail
         #: opened by a command with ``maxTimeMS``: its getMores run under a time limit too
         self.timed = deadline_active()
+        #: ``noCursorTimeout``: never closed for being idle
+        self.no_timeout = False
 
     @property
     def exhausted(self) -> bool:
@@ -215,9 +217,16 @@ class CursorRegistry:
             if cursor_id not in self._cursors:
                 return cursor_id
 
+    def keep_alive(self, cursor_id: int) -> None:
+        """``noCursorTimeout``: the cursor is not closed after its idle time."""
+        cursor = self._cursors.get(cursor_id)
+        if cursor is not None:
+            cursor.no_timeout = True
+
     def _expire(self) -> None:
         deadline = time.monotonic() - CURSOR_TIMEOUT_SECONDS
-        stale = [cid for cid, c in self._cursors.items() if c.last_used < deadline]
+        stale = [cid for cid, c in self._cursors.items()
+                 if c.last_used < deadline and not c.no_timeout]
         for cursor_id in stale:
             del self._cursors[cursor_id]
 
