@@ -46,7 +46,8 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         # before it reads hint, min or max (so they change nothing)
         check_tailable_find(server, db, name, sort, single_batch)
         docs, tail = open_tail(server, db, name, flt, projection, let, skip, limit,
-                               bool(cmd.get("awaitData", False)), return_key, show_record_id)
+                               bool(cmd.get("awaitData", False)), return_key, show_record_id,
+                               cmd.get("collation"))
         return cursor_reply(server, f"{db}.{name}", docs, first_batch, tail=tail)
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
