@@ -568,3 +568,14 @@ def test_geo_near_query_and_tailable_finds_follow_the_collation(cdb):
     cdb.capped.insert_many([{"n": "A"}, {"n": "b"}, {"n": "a"}])
     tail = cdb.capped.find({"n": "a"}, cursor_type=CursorType.TAILABLE, collation=strength2)
     assert [d["n"] for d in tail] == ["A", "a"]
+
+
+def test_a_collections_validator_uses_its_default_collation(cdb):
+    from pymongo.errors import WriteError
+    cdb.create_collection("v", collation={"locale": "en", "strength": 2},
+                          validator={"status": {"$in": ["open", "closed"]}})
+    cdb.v.insert_one({"status": "OPEN"})
+    with pytest.raises(WriteError) as info:
+        cdb.v.insert_one({"status": "pending"})
+    assert info.value.code == 121
+    assert cdb.v.count_documents({}) == 1
