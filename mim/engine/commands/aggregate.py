@@ -60,7 +60,7 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
                              hint=cmd.get("hint"),
                              bypass_validation=bypass_validation(cmd, "aggregate"),
                              allow_disk_use=allow_disk_use is not False,
-                             collation=cmd.get("collation")))
+                             collation=cmd["collation"] if "collation" in cmd else None))
     return cursor_reply(server, ns, docs,
                          DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
 

@@ -47,14 +47,15 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         # before it reads hint, min or max (so they change nothing)
         check_tailable_find(server, db, name, sort, single_batch)
         docs, tail = open_tail(server, db, name, flt, projection, let, skip, limit,
-                               bool(cmd.get("awaitData", False)), return_key, show_record_id)
+                               bool(cmd.get("awaitData", False)), return_key, show_record_id,
+                               cmd.get("collation"))
         return _timeout_option(server, cmd, cursor_reply(server, f"{db}.{name}", docs,
                                                           first_batch, tail=tail))
     docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
                      min=given.get("min"), max=given.get("max"), return_key=return_key,
                      show_record_id=show_record_id,
-                     collation=cmd.get("collation"),
+                     collation=cmd["collation"] if "collation" in cmd else None,
                      allow_disk_use=allow_disk_use is not False)
     return _timeout_option(server, cmd, cursor_reply(server, f"{db}.{name}", docs, first_batch,
                                                       single_batch=single_batch, scan=True))
@@ -74,7 +75,7 @@ def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
     skip = non_negative(cmd, "skip", "count")
     limit = number(cmd, "limit", "count") or 0
     n = crud.count(server, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"),
-                   collation=cmd.get("collation"))
+                   collation=cmd["collation"] if "collation" in cmd else None)
     return {"n": n, "ok": 1.0}
 
 
@@ -82,7 +83,7 @@ def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "distinct")
     values = crud.distinct(server, db, name, cmd.get("key"), cmd.get("query"),
-                           collation=cmd.get("collation"))
+                           collation=cmd["collation"] if "collation" in cmd else None)
     return {"values": values, "ok": 1.0}
 
 
@@ -131,7 +132,7 @@ def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
         upsert=bool(cmd.get("upsert", False)), array_filters=cmd.get("arrayFilters"),
         hint=cmd.get("hint"), let=optional(cmd, "let", dict, "object", "findAndModify"),
         bypass_validation=bypass_validation(cmd, "findAndModify"),
-        collation=cmd.get("collation"))
+        collation=cmd["collation"] if "collation" in cmd else None)
     value = reply["value"]
     reply["value"] = decode_shadow(value) if value is not None else None
     reply["ok"] = 1.0

@@ -39,6 +39,7 @@ from ..storage.changes import ChangeEvent
 from ..storage.store import CollectionData, Server, decode_shadow
 from ..values.errors import ServerError
 from .catalog import collection_uuid
+from .collations import operation_collation
 from .crud import key_or_record
 from .views import lookup
 
@@ -78,13 +79,14 @@ class Tail:
     def __init__(self, server: Server, db: str, name: str, filter: Mapping | None,
                  projection: Mapping | None, let: Mapping | None, limit: int,
                  await_data: bool, return_key: bool = False,
-                 show_record_id: bool = False) -> None:
+                 show_record_id: bool = False, collation: Any = None) -> None:
         self.server = server
         self.db = db
         self.name = name
-        self.node = compile_filter(filter, MatchContext(variables=dict(let or {})))
+        self.node = compile_filter(filter, MatchContext(variables=dict(let or {}),
+                                                        collation=collation))
         self.matches = self.node.matches
-        self.projection = compile_projection(projection, dict(let or {}))
+        self.projection = compile_projection(projection, dict(let or {}), collation)
         #: record id of the last document examined (0: none yet)
         self.position = 0
         #: documents still to return under ``limit`` (None: no limit)
@@ -229,12 +231,15 @@ def _inserted_after(coll: CollectionData, position: int) -> list | None:
 
 def open_tail(server: Server, db: str, name: str, filter: Mapping | None,
               projection: Mapping | None, let: Mapping | None, skip: int, limit: int,
-              await_data: bool, return_key: bool = False,
-              show_record_id: bool = False) -> tuple[list[bytes], Tail]:
+              await_data: bool, return_key: bool = False, show_record_id: bool = False,
+              collation: Any = None) -> tuple[list[bytes], Tail]:
     """A tailable cursor's first documents and its :class:`Tail` (``dead`` when
-    the cursor does not stay open)."""
+    the cursor does not stay open); strings compare by the find's collation (or
+    the collection's default)."""
+    if collation is not None or server.default_collations:
+        collation = operation_collation(server, db, name, collation)
     tail = Tail(server, db, name, filter, projection, let, limit, await_data, return_key,
-                show_record_id)
+                show_record_id, collation)
     return tail.first(skip), tail
 
 

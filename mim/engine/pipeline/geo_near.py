@@ -119,7 +119,8 @@ def compile_geo_near(arg: Any, ctx: Any):
         near_ops["$maxDistance"] = max_distance
     # the query may not hold a near operator of its own
     query_matches = compile_filter(dict(query), MatchContext(
-        variables={n: None for n in ctx.expressions.variables})).matches
+        variables={n: None for n in ctx.expressions.variables},
+        collation=ctx.expressions.collation)).matches
     data = ctx.catalog.collection_data(ctx.collection) if ctx.collection else None
     namespace = getattr(data, "full_name", ctx.collection or "")
     specs = geo_index_specs(data)
@@ -129,7 +130,7 @@ def compile_geo_near(arg: Any, ctx: Any):
     combined = {**dict(query), field: near_ops}
     node = compile_filter(combined, MatchContext(
         variables={n: None for n in ctx.expressions.variables},
-        geo_indexes=lambda: specs, namespace=namespace))
+        geo_indexes=lambda: specs, namespace=namespace, collation=ctx.expressions.collation))
     near_node: NearNode = check_near_placement(node, False)
     scale = 1.0 if multiplier is None else multiplier
     in_range = near_node.query.in_range

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from ..languages.collation import parse_collation
 from ..languages.matcher import MatchContext, compile_filter
 from ..languages.matcher.compiler import is_operator_document
 from ..languages.matcher.doc_validation_error import explain_failure
@@ -60,13 +61,15 @@ class DocumentValidator:
 
     __slots__ = ("spec", "level", "action", "node")
 
-    def __init__(self, spec: Mapping, level: str = "strict", action: str = "error") -> None:
+    def __init__(self, spec: Mapping, level: str = "strict", action: str = "error",
+                 collation: Any = None) -> None:
         self.spec = spec
         self.level = level
         self.action = action
         try:
             _refuse_banned(spec)
-            self.node = compile_filter(spec, MatchContext(validator=True))
+            # the collection's default collation applies to its validator, as on the server
+            self.node = compile_filter(spec, MatchContext(validator=True, collation=collation))
         except ServerError as exc:
             raise ServerError(exc.code, f"Parsing of collection validator failed :: caused by "
                                         f":: {exc.errmsg}", **exc.extra) from None
@@ -124,7 +127,8 @@ def build_validator(options: Mapping) -> DocumentValidator | None:
     if not spec:
         return None
     return DocumentValidator(spec, options.get("validationLevel", "strict"),
-                             options.get("validationAction", "error"))
+                             options.get("validationAction", "error"),
+                             parse_collation(options.get("collation")))
 
 
 def check_write(collection: Any, new_doc: Mapping, old_doc: Mapping | None = None,

@@ -552,3 +552,30 @@ def test_find_projection_follows_the_collation(cdb):
     found = cdb.c.find_one({}, {"items": {"$elemMatch": {"k": "a"}},
                                 "same": {"$eq": ["$n", "ABC"]}}, collation=strength2)
     assert found == {"_id": 1, "items": [{"k": "A"}], "same": True}
+
+
+def test_geo_near_query_and_tailable_finds_follow_the_collation(cdb):
+    from pymongo import CursorType
+    cdb.p.create_index([("loc", "2dsphere")])
+    cdb.p.insert_many([{"loc": {"type": "Point", "coordinates": [0, 0]}, "n": "A"},
+                       {"loc": {"type": "Point", "coordinates": [1, 1]}, "n": "a"}])
+    strength2 = {"locale": "en", "strength": 2}
+    near = list(cdb.p.aggregate([{"$geoNear": {"near": {"type": "Point", "coordinates": [0, 0]},
+                                               "distanceField": "d", "query": {"n": "a"}}}],
+                                collation=strength2))
+    assert [d["n"] for d in near] == ["A", "a"]
+    cdb.create_collection("capped", capped=True, size=4096)
+    cdb.capped.insert_many([{"n": "A"}, {"n": "b"}, {"n": "a"}])
+    tail = cdb.capped.find({"n": "a"}, cursor_type=CursorType.TAILABLE, collation=strength2)
+    assert [d["n"] for d in tail] == ["A", "a"]
+
+
+def test_a_collections_validator_uses_its_default_collation(cdb):
+    from pymongo.errors import WriteError
+    cdb.create_collection("v", collation={"locale": "en", "strength": 2},
+                          validator={"status": {"$in": ["open", "closed"]}})
+    cdb.v.insert_one({"status": "OPEN"})
+    with pytest.raises(WriteError) as info:
+        cdb.v.insert_one({"status": "pending"})
+    assert info.value.code == 121
+    assert cdb.v.count_documents({}) == 1
