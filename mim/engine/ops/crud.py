@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import IdLookup, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, all_matching, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
@@ -224,6 +224,18 @@ def _check_sort_memory(kept: list[StoredDocument], limit: int) -> None:
             raise ServerError(292, f"Executor error during find command :: caused by :: Sort "
                                    f"exceeded memory limit of {limit_bytes} bytes, but did "
                                    f"not opt in to external sorting.{tail}")
+
+
+def write_targets(collection: CollectionData, node: MatchNode, hint: Any, single: bool,
+                  collation: Any = None) -> list[StoredDocument]:
+    """The documents a write changes: every match, or for a single-document
+    write the first in natural order (found without matching the rest) —
+    the nearest for a near query (its GEO_NEAR plan yields nearest first)."""
+    if not single:
+        return all_matching(collection, node, hint, collation)
+    if find_near_node(node) is not None:
+        return nearest_first(all_matching(collection, node, hint, collation), node)[:1]
+    return first_matching(collection, node, hint, collation)
 
 
 def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
@@ -510,9 +522,8 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
     if collection is not None and "timeseries" in collection.options:
         check_update(collection, compiled.filter, compiled.spec, compiled.multi, compiled.upsert)
     if collection is not None:
-        targets = list(matching(collection, compiled.node, compiled.hint, compiled.collation))
-        if not compiled.multi:
-            targets = nearest_first(targets, compiled.node)[:1]
+        targets = write_targets(collection, compiled.node, compiled.hint, not compiled.multi,
+                                compiled.collation)
         for stored in targets:
             matched += 1
             try:
@@ -558,9 +569,8 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 collection = server.get_collection(db, coll)
                 if collection is None:
                     continue
-                targets = list(matching(collection, node, statement.get("hint"), collation))
-                if limit == 1:
-                    targets = nearest_first(targets, node)[:1]
+                targets = write_targets(collection, node, statement.get("hint"), limit == 1,
+                                        collation)
                 for stored in targets:
                     collection.delete(stored)
                     n += 1
