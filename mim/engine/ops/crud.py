@@ -430,6 +430,8 @@ class _CompiledUpdate:
         else:
             self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
                                             variables=dict(let or {}), collation=self.collation)
+        #: the top-level fields the statement may change (None: any)
+        self.touched = None if self.operation is None else self.operation.touched
 
     def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
         """The new (bytes, shadow) for a matched document, or None if unchanged."""
@@ -530,7 +532,8 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
                 change = compiled.apply(stored)
                 if change is not None:
                     check_write(collection, change[1], stored.doc, bypass_validation)
-                    collection.replace(stored, *change, compiled.event_operation)
+                    collection.replace(stored, *change, compiled.event_operation,
+                                       compiled.touched)
                     modified += 1
             except ServerError as exc:
                 # update_many is not transactional: earlier documents stay updated
@@ -650,5 +653,6 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
         value = project(change[0] if new and change is not None else target.raw)
         if change is not None:
             check_write(collection, change[1], target.doc, bypass_validation)
-            collection.replace(target, *change, compiled.event_operation)
+            collection.replace(target, *change, compiled.event_operation,
+                               compiled.touched)
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}
