@@ -74,6 +74,21 @@ class Index:
         self.entries: SortedList = SortedList()
         #: per field: how many documents index it through an array
         self.multikey_counts = [0] * self.pattern.fields
+        #: the top-level fields its keys depend on (None: it may depend on any,
+        #: through a partial filter, or a unique check that must see every write)
+        self.depends_on: frozenset[str] | None = self._dependencies()
+
+    def _dependencies(self) -> frozenset[str] | None:
+        if self.partial is not None or self.prepare_unique or self.text:
+            return None
+        return frozenset(parts[0] for parts in self.pattern.parts)
+
+    def unchanged_by(self, touched: frozenset[str] | None) -> bool:
+        """Whether a write changing only the top-level fields ``touched`` leaves
+        this index's keys for the document as they were."""
+        depends_on = self.depends_on
+        return touched is not None and depends_on is not None \
+            and depends_on.isdisjoint(touched)
 
     # -- keys ----------------------------------------------------------------------
 
@@ -223,6 +238,7 @@ class Index:
             self.unique = bool(value)
         elif option == "prepareUnique":
             self.prepare_unique = bool(value)
+        self.depends_on = self._dependencies()
 
     # -- scanning ------------------------------------------------------------------
 
@@ -464,8 +480,15 @@ class IndexCatalog:
         # the keys are kept for the add() that follows (the store's next step)
         self._pending = (stored, id_key, computed)
 
-    def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None:
-        """Raise the constraint error replacing ``old`` by ``new`` would cause."""
+    def check_replace(self, old: "StoredDocument", new: "StoredDocument",
+                      touched: frozenset[str] | None = None) -> None:
+        """Raise the constraint error replacing ``old`` by ``new`` would cause
+        (``touched``: the only top-level fields that may differ, None for any;
+        an index on none of them keeps its keys, so it has nothing to check)."""
+        if touched is not None and all(index.unchanged_by(touched)
+                                       for index in self._constrained):
+            self._pending = None
+            return
         self.check_insert(new)
 
     def add(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
@@ -489,7 +512,8 @@ class IndexCatalog:
         for index in self._constrained:
             index.add(doc, id_key)
 
-    def replace(self, old: "StoredDocument", new: "StoredDocument", id_key: tuple) -> None:
+    def replace(self, old: "StoredDocument", new: "StoredDocument", id_key: tuple,
+                touched: frozenset[str] | None = None) -> None:
         """Move the index entries of ``old`` to ``new`` (same ``_id``): an index
         whose keys for the document did not change keeps its entries untouched
         (an update of unindexed fields costs no index work); the ordered
@@ -501,9 +525,12 @@ class IndexCatalog:
         if pending is not None and pending[0] is new:
             computed = pending[2]
         else:
-            computed = [index.document_keys(new.doc) for index in self._constrained]
+            computed = [None if index.unchanged_by(touched) else index.document_keys(new.doc)
+                        for index in self._constrained]
         old_doc = old.doc
         for index, new_keys in zip(self._constrained, computed):
+            if new_keys is None:
+                continue  # an index on fields the write did not touch
             old_keys = index.document_keys(old_doc)
             if old_keys == new_keys:
                 continue

@@ -26,7 +26,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import IdLookup, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, all_matching, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
 from ..languages.projection import compile_projection
@@ -226,6 +226,18 @@ def _check_sort_memory(kept: list[StoredDocument], limit: int) -> None:
                                    f"not opt in to external sorting.{tail}")
 
 
+def write_targets(collection: CollectionData, node: MatchNode, hint: Any, single: bool,
+                  collation: Any = None) -> list[StoredDocument]:
+    """The documents a write changes: every match, or for a single-document
+    write the first in natural order (found without matching the rest) —
+    the nearest for a near query (its GEO_NEAR plan yields nearest first)."""
+    if not single:
+        return all_matching(collection, node, hint, collation)
+    if find_near_node(node) is not None:
+        return nearest_first(all_matching(collection, node, hint, collation), node)[:1]
+    return first_matching(collection, node, hint, collation)
+
+
 def check_min_max(min: Mapping | None, max: Mapping | None) -> None:
     """The find command's own check: ``min`` and ``max`` name the same fields."""
     if min and max and list(min) != list(max):
@@ -418,6 +430,8 @@ class _CompiledUpdate:
         else:
             self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
                                             variables=dict(let or {}), collation=self.collation)
+        #: the top-level fields the statement may change (None: any)
+        self.touched = None if self.operation is None else self.operation.touched
 
     def apply(self, stored: StoredDocument) -> tuple[bytes, dict] | None:
         """The new (bytes, shadow) for a matched document, or None if unchanged."""
@@ -510,16 +524,16 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
     if collection is not None and "timeseries" in collection.options:
         check_update(collection, compiled.filter, compiled.spec, compiled.multi, compiled.upsert)
     if collection is not None:
-        targets = list(matching(collection, compiled.node, compiled.hint, compiled.collation))
-        if not compiled.multi:
-            targets = nearest_first(targets, compiled.node)[:1]
+        targets = write_targets(collection, compiled.node, compiled.hint, not compiled.multi,
+                                compiled.collation)
         for stored in targets:
             matched += 1
             try:
                 change = compiled.apply(stored)
                 if change is not None:
                     check_write(collection, change[1], stored.doc, bypass_validation)
-                    collection.replace(stored, *change, compiled.event_operation)
+                    collection.replace(stored, *change, compiled.event_operation,
+                                       compiled.touched)
                     modified += 1
             except ServerError as exc:
                 # update_many is not transactional: earlier documents stay updated
@@ -558,9 +572,8 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
                 collection = server.get_collection(db, coll)
                 if collection is None:
                     continue
-                targets = list(matching(collection, node, statement.get("hint"), collation))
-                if limit == 1:
-                    targets = nearest_first(targets, node)[:1]
+                targets = write_targets(collection, node, statement.get("hint"), limit == 1,
+                                        collation)
                 for stored in targets:
                     collection.delete(stored)
                     n += 1
@@ -640,5 +653,6 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
         value = project(change[0] if new and change is not None else target.raw)
         if change is not None:
             check_write(collection, change[1], target.doc, bypass_validation)
-            collection.replace(target, *change, compiled.event_operation)
+            collection.replace(target, *change, compiled.event_operation,
+                               compiled.touched)
         return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}

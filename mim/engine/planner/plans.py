@@ -84,6 +84,8 @@ class IndexScan(Plan):
         self.direction = direction
         self.ranges = key_ranges(field_intervals, index.pattern.flipped)
         self._cost: float | None = None
+        #: every bound a point (equality, ``$in``): a few entries per range
+        self.points = all(iv.is_point for intervals in field_intervals for iv in intervals)
 
     @property
     def cost(self) -> float:  # type: ignore[override]
@@ -106,7 +108,13 @@ class IndexScan(Plan):
         dedupe = self.index.multikey or len(ranges) > 1
         seen: set = set()
         for low, high in ranges:
-            for _, id_key in entries.irange(low, high, (False, False), reverse):
+            if self.points and not reverse:
+                # a point holds few entries: bisect for its start only and stop
+                # at the first entry past it (irange bisects for both ends)
+                found = _until(entries.irange(low, None, (False, False)), high)
+            else:
+                found = entries.irange(low, high, (False, False), reverse)
+            for _, id_key in found:
                 self.keys_examined += 1
                 if dedupe:
                     if id_key in seen:
@@ -154,6 +162,14 @@ class OrPlan(Plan):
                 seen.add(id_key)
                 self.advanced += 1
                 yield id_key
+
+
+def _until(entries: Iterator[tuple], high: tuple) -> Iterator[tuple]:
+    """``entries`` (ascending) while below ``high``."""
+    for entry in entries:
+        if not entry < high:
+            return
+        yield entry
 
 
 class PlannedQuery:

@@ -9,6 +9,7 @@ under.  Without a usable index, a filter that pins ``_id`` down (equality or
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,8 @@ from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, le
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching", "candidates", "plan_summary"]
+__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching",
+           "all_matching", "first_matching", "candidates", "plan_summary"]
 
 
 def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
@@ -101,6 +103,22 @@ def matching(coll: "CollectionData", node: MatchNode, hint: Any = None,
     for stored in checked(candidates(coll, node, hint, collation)):
         if matches(stored.doc):
             yield stored
+
+
+def all_matching(coll: "CollectionData", node: MatchNode, hint: Any = None,
+                 collation: Any = None) -> list["StoredDocument"]:
+    """Every document matching ``node``, in natural order, as a list (a
+    multi-document write: one comprehension, no generator step per document)."""
+    matches = node.matches
+    return [stored for stored in checked(candidates(coll, node, hint, collation))
+            if matches(stored.doc)]
+
+
+def first_matching(coll: "CollectionData", node: MatchNode, hint: Any = None,
+                   collation: Any = None) -> list["StoredDocument"]:
+    """The first document matching ``node`` in natural order, as a list of at most
+    one (a single-document write stops at its first match, as the server's does)."""
+    return list(itertools.islice(matching(coll, node, hint, collation), 1))
 
 
 def read_snapshot(coll: "CollectionData", node: MatchNode, hint: Any = None,

@@ -41,9 +41,11 @@ class IndexMaintainer(Protocol):
 
     def duplicate_id_error(self, id_value: Any) -> ServerError: ...
     def check_insert(self, stored: "StoredDocument", key: tuple) -> None: ...
-    def check_replace(self, old: "StoredDocument", new: "StoredDocument") -> None: ...
+    def check_replace(self, old: "StoredDocument", new: "StoredDocument",
+                      touched: frozenset[str] | None = None) -> None: ...
     def add(self, stored: "StoredDocument", key: tuple) -> None: ...
-    def replace(self, old: "StoredDocument", new: "StoredDocument", key: tuple) -> None: ...
+    def replace(self, old: "StoredDocument", new: "StoredDocument", key: tuple,
+                touched: frozenset[str] | None = None) -> None: ...
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
 
@@ -163,19 +165,22 @@ class CollectionData:
             self.delete(oldest)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict,
-                operation: str = "update") -> StoredDocument:
+                operation: str = "update", touched: frozenset[str] | None = None
+                ) -> StoredDocument:
         """Swap a document's contents (same ``_id``), keeping its position.
 
         ``operation`` is what the write was: an ``update`` (operators or a
-        pipeline) or a ``replace`` (a replacement document)."""
+        pipeline) or a ``replace`` (a replacement document).  ``touched``: the
+        only top-level fields that may differ (None: any), so an index on
+        none of them is known unchanged without computing its keys."""
         key = sort_key(old.doc["_id"])
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
         new = StoredDocument(raw, shared_keys(doc), old.record_id)
         indexes = self.indexes
-        indexes.check_replace(old, new)
+        indexes.check_replace(old, new, touched)
         self.documents[key] = new
-        indexes.replace(old, new, key)
+        indexes.replace(old, new, key, touched)
         self.data_size += len(raw) - len(old.raw)
         listeners = self.database.server.listeners
         if listeners:

@@ -44,6 +44,7 @@ class OperatorUpdate(CompiledUpdate):
         #: top-level ``$``-prefixed fields the update touches (validated for
         #: storage when an existing document is updated)
         self.dollar_fields = sorted(name for name in root.children if name.startswith("$"))
+        self.touched = frozenset(root.children)
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:

@@ -415,6 +415,8 @@ class CompiledUpdate:
 
     #: a positional ``$`` appears in some path (needs the query's match position)
     positional = False
+    #: the top-level fields the update may change (None: any, e.g. a pipeline)
+    touched: frozenset[str] | None = None
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
