@@ -156,10 +156,11 @@ class ODMSession(_NamedSessions):
 
         Queries in the block read inside the transaction (their own writes
         included); when the block ends the unit of work is flushed into it and
-        committed.  If the block or the flush raises, the transaction is
-        aborted (nothing is written) and the tracked objects are as they were
-        before the flush (still new, dirty or deleted), so the work can be
-        retried.  ``options`` are ``start_transaction``'s (``read_concern``,
+        committed.  If the block or a flush raises, the transaction is aborted
+        (nothing is written) and the session is put back as it was when the
+        block began, as the database is: the tracked objects, their values and
+        their status (new, dirty, deleted) are those of that moment, so the
+        work can be run again.  ``options`` are ``start_transaction``'s (``read_concern``,
         ``write_concern``, ``read_preference``, ``max_commit_time_ms``).  The
         server must run transactions (a replica-set member or ``mongos``);
         :meth:`run_in_transaction` also retries transient errors.  Yields
@@ -204,19 +205,18 @@ class ODMSession(_NamedSessions):
 
     def _inside(self, client_session: Any, work: Optional[Callable[[], None]]) -> Iterator[Any]:
         """Run ``work`` (or the caller's block, at the yield) and the flush with ``client_session``;
-        on an error the tracked objects go back to how they were before the flush."""
+        on an error (the transaction is aborted) the session goes back to how it was when it began."""
+        began = self._snapshot()
         self.client_session = client_session
         try:
             if work is None:
                 yield client_session
             else:
                 work()
-            before_flush = self._snapshot()
-            try:
-                self.flush()
-            except BaseException:
-                self._restore(before_flush)
-                raise
+            self.flush()
+        except BaseException:
+            self._restore(began)
+            raise
         finally:
             self.client_session = None
 
