@@ -1,11 +1,9 @@
 """The unit of work in a multi-document transaction: ``ODMSession.transaction()`` and ``run_in_transaction()``.
 
-Transactions need a replica-set member or a mongos.  Each test below needs one
-kind of server: the refusals run where the backend is a standalone, the
-transactional behaviour where it runs transactions (``supports_transactions``,
-asked with ``hello``): while mim answers as a standalone the second group is
-skipped on mim and the wire server, and it runs on them once mim presents
-itself as a one-node replica set (and on a ``MONGODB_URI`` replica set).
+Transactions need a replica-set member or a mongos.  The refusals run on a mim
+started as a standalone (``standalone_session``), the transactional behaviour
+on the backends, which run transactions (mim answers as a one-node replica
+set; a ``MONGODB_URI`` standalone skips them).
 """
 from __future__ import annotations
 
@@ -40,10 +38,9 @@ def declare(sess):
 
 
 @pytest.fixture
-def standalone(odm_session):
-    if odm_session.bind.supports_transactions:
-        pytest.skip("this backend runs transactions: the standalone refusals are not what it does")
-    return odm_session
+def standalone(standalone_session):
+    assert not standalone_session.bind.supports_transactions
+    return standalone_session
 
 
 @pytest.fixture
