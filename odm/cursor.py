@@ -71,8 +71,11 @@ class Cursor(ResultShortcuts[T]):
         validate: bool = True,
         spec: Optional[Mapping[str, Any]] = None,
         loader: Optional[Callable[[Mapping[str, Any]], Any]] = None,
+        count_options: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self.cls = cls
+        #: keywords the query ran with that :meth:`count` must pass too (``session``, ``collation``)
+        self._count_options = dict(count_options or {})
         self.cursor = cursor
         self._allow_extra = allow_extra
         self._strip_extra = strip_extra
@@ -117,7 +120,7 @@ class Cursor(ResultShortcuts[T]):
         are ignored unless ``with_limit_and_skip=True`` - so a paginated
         cursor still reports the total number of matches.
         """
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = dict(self._count_options)
         if with_limit_and_skip:
             if self._skip:
                 kwargs["skip"] = self._skip

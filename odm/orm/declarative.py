@@ -33,7 +33,7 @@ __all__ = ["MappedClass", "_MappedClassMeta"]
 MONGOMETA_OPTIONS = frozenset({
     "name", "session", "indexes", "unique_indexes", "custom_indexes", "polymorphic_on", "polymorphic_identity",
     "version_of", "migrate", "before_save", "extensions", "write_concern", "read_concern", "read_preference",
-    "connection_alias",
+    "connection_alias", "collation",
 })
 
 

@@ -86,13 +86,16 @@ class Loader:
         return obj
 
     def cursor(self, cls: type, raw_cursor: Any, spec: Any, refresh: Optional[bool], projected: bool, action: str,
-               args: tuple, kwargs: dict, load_options: dict) -> "ODMCursor":
-        """An :class:`ODMCursor` loading the results of ``raw_cursor`` as objects of ``cls``."""
+               args: tuple, kwargs: dict, load_options: dict,
+               count_options: Optional[Mapping[str, Any]] = None) -> "ODMCursor":
+        """An :class:`ODMCursor` loading the results of ``raw_cursor`` as objects of ``cls``
+        (``count_options``: the ``session``/``collation`` its ``count()`` must use too)."""
         def loader(raw: Mapping) -> Any:
             return self.load(cls, raw, refresh=cursor._refresh, projected=projected,
                              instrument=cursor._instrument, **load_options)
 
-        inner = Cursor(mapper(cls).polymorphic_collection, raw_cursor, spec=spec, loader=loader)
+        inner = Cursor(mapper(cls).polymorphic_collection, raw_cursor, spec=spec, loader=loader,
+                       count_options=count_options)
         cursor: ODMCursor = ODMCursor(self.session, cls, inner, refresh=refresh)
         registry.dispatch("cursor_created", self.session, None, cursor, action, args, kwargs)
         return cursor

@@ -14,6 +14,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, overload
 
+from pymongo.collation import Collation
 from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import _ServerMode
 from pymongo.write_concern import WriteConcern
@@ -41,13 +42,23 @@ T = TypeVar("T")
 CONCERN_OPTIONS: dict[str, type] = {"write_concern": WriteConcern, "read_concern": ReadConcern,
                                     "read_preference": _ServerMode}
 
+#: ``__mongometa__`` options every query of the class passes as a keyword (a query's own value wins).
+QUERY_OPTIONS: dict[str, tuple[type, ...]] = {"collation": (Collation, Mapping)}
+
+
 def check_collection_options(class_name: str, options: Mapping[str, Any]) -> None:
-    """Refuse a ``write_concern`` / ``read_concern`` / ``read_preference`` that is not pymongo's object."""
+    """Refuse a ``write_concern`` / ``read_concern`` / ``read_preference`` that is not pymongo's object,
+    and a ``collation`` that is neither pymongo's ``Collation`` nor a document."""
     for name, kind in CONCERN_OPTIONS.items():
         value = options.get(name)
         if value is not None and not isinstance(value, kind):
             raise ORMError(f"{class_name}.__mongometa__ option {name!r} must be a pymongo "
                            f"{kind.__name__.lstrip('_')}, not {value!r}")
+    for name, kinds in QUERY_OPTIONS.items():
+        value = options.get(name)
+        if value is not None and not isinstance(value, kinds):
+            raise ORMError(f"{class_name}.__mongometa__ option {name!r} must be a pymongo Collation or a "
+                           f"collation document, not {value!r}")
 
 
 # Options of __mongometa__ handed to the foundation collection as they are.
@@ -85,6 +96,8 @@ class Mapper:
         self.primary_key: Optional[str] = None
         #: ``Collection.with_options`` arguments from ``__mongometa__`` (write/read concern, read preference)
         self.collection_options: dict[str, Any] = {}
+        #: keywords every query of the class passes (``collation``)
+        self.query_options: dict[str, Any] = {}
         self.extensions: list[MapperExtension] = []
         for ext in extensions or ():
             self.extensions.append(ext(self) if isinstance(ext, type) else ext)
@@ -276,9 +289,10 @@ class Mapper:
 
     def _collection_options(self) -> dict[str, Any]:
         """The class's ``write_concern`` / ``read_concern`` / ``read_preference`` (PyMODM's ``Meta`` keys)."""
-        options = {name: getattr(self.meta, name, None) for name in CONCERN_OPTIONS}
+        options = {name: getattr(self.meta, name, None) for name in (*CONCERN_OPTIONS, *QUERY_OPTIONS)}
         options = {name: value for name, value in options.items() if value is not None}
         check_collection_options(self.mapped_class.__name__, options)
+        self.query_options = {name: options.pop(name) for name in QUERY_OPTIONS if name in options}
         return options
 
     def with_options(self, collection: Any) -> Any:
@@ -516,9 +530,10 @@ class Query(Generic[T]):
     def with_options(self, **options: Any) -> "Query[T]":
         """These queries with their own ``write_concern`` / ``read_concern`` / ``read_preference``
         (over the class's ``__mongometa__`` ones): ``Event.query.with_options(read_preference=...).find()``."""
-        unknown = sorted(set(options) - set(CONCERN_OPTIONS))
+        known = (*CONCERN_OPTIONS, *QUERY_OPTIONS)
+        unknown = sorted(set(options) - set(known))
         if unknown:
-            raise TypeError(f"with_options() takes {', '.join(CONCERN_OPTIONS)}, not {', '.join(unknown)}")
+            raise TypeError(f"with_options() takes {', '.join(known)}, not {', '.join(unknown)}")
         check_collection_options(self.mapped_class.__name__, options)
         return Query(self.mapped_class, {**self._options, **options})
 

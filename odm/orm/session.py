@@ -33,7 +33,7 @@ from .delete_rules import delete_with_rules, referring_rules
 from .events import SessionExtension, listen_session_extension, registry
 from .identity_map import IdentityMap
 from .loading import Loader, ODMCursor
-from .mapper import Mapper, check_collection_options, mapper
+from .mapper import QUERY_OPTIONS, Mapper, check_collection_options, mapper
 from .persistence import Persistence
 from .state import ObjectState, snapshot, state
 from .unit_of_work import UnitOfWork
@@ -132,9 +132,14 @@ class ODMSession(_NamedSessions):
         (``collection_options=`` in ``kwargs``, from :meth:`Query.with_options`) over them."""
         m = mapper(cls)
         coll = m.with_options(self.impl.raw_collection(m.polymorphic_collection))
-        extra = kwargs.pop("collection_options", None) if kwargs else None
+        if kwargs is None:
+            return coll
+        extra = dict(kwargs.pop("collection_options", None) or {})
         if extra:
             check_collection_options(cls.__name__, extra)
+        for name, value in {**m.query_options, **{k: extra.pop(k) for k in QUERY_OPTIONS if k in extra}}.items():
+            kwargs.setdefault(name, value)
+        if extra:
             coll = coll.with_options(**extra)
         return coll
 
@@ -151,10 +156,11 @@ class ODMSession(_NamedSessions):
 
         Queries in the block read inside the transaction (their own writes
         included); when the block ends the unit of work is flushed into it and
-        committed.  If the block or the flush raises, the transaction is
-        aborted (nothing is written) and the tracked objects are as they were
-        before the flush (still new, dirty or deleted), so the work can be
-        retried.  ``options`` are ``start_transaction``'s (``read_concern``,
+        committed.  If the block or a flush raises, the transaction is aborted
+        (nothing is written) and the session is put back as it was when the
+        block began, as the database is: the tracked objects, their values and
+        their status (new, dirty, deleted) are those of that moment, so the
+        work can be run again.  ``options`` are ``start_transaction``'s (``read_concern``,
         ``write_concern``, ``read_preference``, ``max_commit_time_ms``).  The
         server must run transactions (a replica-set member or ``mongos``);
         :meth:`run_in_transaction` also retries transient errors.  Yields
@@ -199,19 +205,18 @@ class ODMSession(_NamedSessions):
 
     def _inside(self, client_session: Any, work: Optional[Callable[[], None]]) -> Iterator[Any]:
         """Run ``work`` (or the caller's block, at the yield) and the flush with ``client_session``;
-        on an error the tracked objects go back to how they were before the flush."""
+        on an error (the transaction is aborted) the session goes back to how it was when it began."""
+        began = self._snapshot()
         self.client_session = client_session
         try:
             if work is None:
                 yield client_session
             else:
                 work()
-            before_flush = self._snapshot()
-            try:
-                self.flush()
-            except BaseException:
-                self._restore(before_flush)
-                raise
+            self.flush()
+        except BaseException:
+            self._restore(began)
+            raise
         finally:
             self.client_session = None
 
@@ -292,7 +297,9 @@ class ODMSession(_NamedSessions):
         projected = kwargs.get("projection") is not None
         spec = args[0] if args else kwargs.get("filter")
         raw_cursor = self._coll(cls, kwargs).find(*args, **self._joined(kwargs))
-        return self.loader.cursor(cls, raw_cursor, spec, refresh, projected, "find", hook_args, hook_kwargs, load_options)
+        count_options = {k: kwargs[k] for k in ("session", "collation") if kwargs.get(k) is not None}
+        return self.loader.cursor(cls, raw_cursor, spec, refresh, projected, "find", hook_args, hook_kwargs, load_options,
+                                  count_options)
 
     def find_by(self, cls: type, **kwargs: Any) -> "ODMCursor":
         return self.find(cls, kwargs)
@@ -392,7 +399,7 @@ class ODMSession(_NamedSessions):
                                     "collections too; declare the concerns in the classes' __mongometa__")
             kwargs.pop("collection_options", None)
             result = self._remove_with_rules(m, *args, **kwargs)
-        elif m.collection_options or kwargs.get("collection_options"):
+        elif m.collection_options or m.query_options or kwargs.get("collection_options"):
             result = self._remove(m, *args, **kwargs)
         else:
             result = self.impl.remove(m.collection, *args, **kwargs)
@@ -416,6 +423,8 @@ class ODMSession(_NamedSessions):
             raise MingException("remove(session=...) of a class with delete rules: run it inside "
                                 "ODMSession.transaction() instead, so the rules' writes share the transaction")
         coll = self.persistence.collection(m)
+        for name, value in m.query_options.items():
+            kwargs.setdefault(name, value)
 
         def matching_ids(client_session: Any) -> list:
             found = coll.find(filter or {}, {"_id": 1}, limit=0 if multi else 1, session=client_session, **kwargs)

@@ -74,3 +74,26 @@ def _restore_mapper_registry() -> Iterator[None]:
     Mapper._by_name.update(saved[1])
     Mapper._by_collection.clear()
     Mapper._by_collection.update(saved[2])
+
+
+@pytest.fixture
+def standalone_session(odm_backend: str) -> Iterator[ODMSession]:
+    """An ODM session on a mim that answers as a 7.0 standalone (``mim.Server(standalone=True)``):
+    in process for ``mim``, through ``mim.serve`` for ``wire``; the real-server run has none."""
+    if odm_backend == "pymongo":
+        pytest.skip("a standalone is started only as mim (in process or behind the wire server)")
+    import mim
+
+    server = mim.Server(standalone=True)
+    name = f"odm_standalone_{uuid.uuid4().hex[:8]}"
+    if odm_backend == "mim":
+        engine = create_engine(use_class=lambda *args, **kwargs: mim.MongoClient(server=server))
+        wire = None
+    else:
+        wire = mim.serve(port=0, engine=server)
+        engine = create_engine(wire.uri)
+    sess = ODMSession(bind=DataStore(engine, name))
+    yield sess
+    engine.conn.close()
+    if wire is not None:
+        wire.stop()

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from pymongo import ReadPreference, WriteConcern, monitoring
+from pymongo.collation import Collation
 from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 
@@ -111,8 +112,9 @@ def test_a_query_overrides_the_classes_options_for_its_own_commands():
         assert [c["readConcern"] for c in finds] == [{"level": "local"}, {"level": "majority"}]
         update = [c for name, c in listener.seen if name == "update"][0]
         assert update["writeConcern"] == {"w": 1, "j": True}
-        with pytest.raises(TypeError, match="with_options\\(\\) takes write_concern, read_concern, read_preference"):
-            Event.query.with_options(collation={"locale": "fr"})
+        with pytest.raises(TypeError, match="with_options\\(\\) takes write_concern, read_concern, read_preference, "
+                                            "collation, not hint"):
+            Event.query.with_options(hint="_id_")
         with pytest.raises(ORMError, match="option 'read_concern' must be a pymongo ReadConcern"):
             Event.query.with_options(read_concern="local")
     finally:
@@ -173,3 +175,25 @@ def test_connection_alias_names_a_configured_datastore(odm_backend):
                     connection_alias = alias
     finally:
         Session._configure_datastores(saved)
+
+
+def test_a_class_collation_applies_to_its_queries(odm_session):
+    """``__mongometa__.collation`` (PyMODM's ``Meta.collation``): every query of the class compares
+    strings with it (here case-insensitively, strength 2), unless the query gives its own."""
+    Event = declare(odm_session, collation=Collation(locale="en", strength=2))
+    for i, kind in enumerate(["apple", "Apple", "banana", "APPLE"]):
+        Event(_id=i, kind=kind)
+    odm_session.flush()
+    odm_session.clear()
+    assert sorted(e._id for e in Event.query.find({"kind": "apple"})) == [0, 1, 3]
+    assert Event.query.find({"kind": "APPLE"}).count() == 3
+    assert Event.query.count({"kind": "Apple"}) == 3
+    assert len(Event.query.distinct("kind")) == 2  # one value per collation-equal group
+    exact = Event.query.with_options(collation={"locale": "simple"})
+    assert [e._id for e in exact.find({"kind": "apple"})] == [0]
+    Event.query.update({"kind": "apple"}, {"$set": {"n": 1}}, multi=True)
+    assert odm_session.db.event.count_documents({"n": 1}) == 3
+    Event.query.remove({"kind": "APPLE"})
+    assert [d["kind"] for d in odm_session.db.event.find()] == ["banana"]
+    with pytest.raises(ORMError, match="option 'collation' must be a pymongo Collation or a collation document"):
+        declare(odm_session, collation="en")

@@ -1,11 +1,9 @@
 """The unit of work in a multi-document transaction: ``ODMSession.transaction()`` and ``run_in_transaction()``.
 
-Transactions need a replica-set member or a mongos.  Each test below needs one
-kind of server: the refusals run where the backend is a standalone, the
-transactional behaviour where it runs transactions (``supports_transactions``,
-asked with ``hello``): while mim answers as a standalone the second group is
-skipped on mim and the wire server, and it runs on them once mim presents
-itself as a one-node replica set (and on a ``MONGODB_URI`` replica set).
+Transactions need a replica-set member or a mongos.  The refusals run on a mim
+started as a standalone (``standalone_session``), the transactional behaviour
+on the backends, which run transactions (mim answers as a one-node replica
+set; a ``MONGODB_URI`` standalone skips them).
 """
 from __future__ import annotations
 
@@ -40,10 +38,9 @@ def declare(sess):
 
 
 @pytest.fixture
-def standalone(odm_session):
-    if odm_session.bind.supports_transactions:
-        pytest.skip("this backend runs transactions: the standalone refusals are not what it does")
-    return odm_session
+def standalone(standalone_session):
+    assert not standalone_session.bind.supports_transactions
+    return standalone_session
 
 
 @pytest.fixture
@@ -87,14 +84,18 @@ def test_an_error_aborts_and_leaves_the_objects_to_flush_again(replica_set):
         with replica_set.transaction():
             Account(_id="c", balance=2)
             Account(_id="a", balance=3)  # the flush's third insert fails
+    # the database and the session are as they were when the block began: b is still to insert
     assert sorted(d["_id"] for d in replica_set.db.account.find()) == ["a"]
-    assert sorted(state(o).status for o in replica_set.uow.new) == ["new", "new", "new"]
+    assert [(o._id, state(o).status) for o in replica_set.uow.new] == [("b", "new")]
     with pytest.raises(ZeroDivisionError):
         with replica_set.transaction():
             replica_set.uow.new[0].balance = 5
-            replica_set.flush()
-            1 / 0
+            replica_set.flush()  # written inside the transaction ...
+            1 / 0  # ... and aborted with it
     assert replica_set.db.account.count_documents({}) == 1
+    assert [(o._id, o.balance, state(o).status) for o in replica_set.uow.new] == [("b", 1, "new")]
+    replica_set.flush()
+    assert sorted(d["_id"] for d in replica_set.db.account.find()) == ["a", "b"]
 
 
 def test_delete_rules_are_all_or_nothing_in_a_transaction(replica_set):
@@ -143,7 +144,7 @@ def test_run_in_transaction_retries_a_transient_error_from_the_state_it_started_
 def test_a_flush_the_server_refuses_in_a_transaction_leaves_the_objects_as_they_were(standalone, monkeypatch):
     """Told the server runs transactions, the ODM starts one: the server refuses its first write
     (IllegalOperation, code 20, on a standalone; NotImplemented, 238, where a replica set does not run
-    them), the transaction is aborted and the unit of work is restored."""
+    them), the transaction is aborted and the session is as it was when the block began."""
     Account, Entry = declare(standalone)
     kept = Account(_id="kept", balance=1)
     standalone.flush()
