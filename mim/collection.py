@@ -19,6 +19,7 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
+from .change_stream import ChangeStream, watch as watch_changes
 from .boundary import ENGINE_CODEC, decode, encode, engine_value, raise_write_errors, to_engine
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
@@ -546,8 +547,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         cursor = self.aggregate(pipeline, session=session, comment=comment, **kwargs)
         return RawBatchCommandCursor(cursor, batch_size)
 
-    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
-        return watch(self._database, self._name, pipeline, *args, **kwargs)
+    def watch(self, *args: Any, **kwargs: Any) -> ChangeStream:
+        """A change stream of this collection (pymongo's ``watch`` parameters:
+        ``pipeline``, ``full_document``, ``resume_after``, ``max_await_time_ms``,
+        ``batch_size``, ``collation``, ``start_at_operation_time``, ``session``,
+        ``start_after``, ``comment``, ``full_document_before_change``,
+        ``show_expanded_events``)."""
+        return watch_changes(self, self._database, self._name, False, *args, **kwargs)
 
     # -- indexes ------------------------------------------------------------------
 

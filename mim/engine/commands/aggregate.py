@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..ops.aggregate import run_pipeline
+from ..ops.changestreams import STANDALONE_ERROR, is_change_stream, open_change_stream
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server
@@ -47,6 +48,8 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
                              "explain argument")
     batch_size = cursor_batch_size(cmd, "aggregate")
+    if is_change_stream(pipeline):
+        return _open_change_stream(server, db, coll, pipeline, batch_size)
     docs = list(run_pipeline(server, db, coll, pipeline,
                              let=optional(cmd, "let", dict, "object", "aggregate"),
                              hint=cmd.get("hint"),
@@ -56,3 +59,16 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     return cursor_reply(server, ns, docs,
                          DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
+
+
+def _open_change_stream(server: Server, db: str, coll: str | None, pipeline: list,
+                        batch_size: int | None) -> dict:
+    """An ``aggregate`` whose pipeline starts with ``$changeStream``: a change stream
+    cursor that stays open (its first batch holds what is already there, usually
+    nothing); a standalone refuses it (40573)."""
+    if not getattr(server, "is_replica_set", True):
+        raise ServerError(*STANDALONE_ERROR)
+    tail = open_change_stream(server, db, coll, pipeline)
+    docs = tail.fetch(batch_size or None) if batch_size != 0 else []
+    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
+    return cursor_reply(server, ns, docs, None, tail=tail)

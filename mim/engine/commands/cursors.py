@@ -39,7 +39,12 @@ def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: i
     else:
         first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch,
                                                     tail, current_api_parameters())
-    return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
+    cursor: dict[str, Any] = {"firstBatch": first}
+    reply_fields = getattr(tail, "reply_fields", None)
+    if reply_fields is not None:
+        cursor.update(reply_fields())  # a change stream's postBatchResumeToken
+    cursor.update(id=bson.Int64(cursor_id), ns=ns)
+    return {"cursor": cursor, "ok": 1.0}
 
 
 #: the id of a cursor the server did not keep open
@@ -65,9 +70,11 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
     registry = registry_of(server)
     if registry.is_timed(int(cursor_id)) and max_time_override(server) == "expire":
         raise expired_error()
-    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
-                                                 max_time_ms, api_parameters_of(cmd))
-    return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
+    extra: dict[str, Any] = {}
+    docs, next_id = registry.get_more(int(cursor_id), ns, size or None,
+                                      max_time_ms, api_parameters_of(cmd), extra)
+    return {"cursor": {"nextBatch": docs, **extra, "id": bson.Int64(next_id), "ns": ns},
+            "ok": 1.0}
 
 
 @command("killCursors")
