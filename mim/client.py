@@ -36,7 +36,6 @@ from .engine.storage.store import Server
 from .boundary import ENGINE_CODEC, to_engine
 from .options import OptionsCarrier
 from .runner import Runner
-from .aggregation import watch
 from .session import end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")

@@ -25,7 +25,7 @@ from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCurso
                      fields_list_to_dict, index_list)
 from .options import OptionsCarrier
 from .bulk import BulkWriter
-from .aggregation import run_aggregate, watch
+from .aggregation import run_aggregate
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
 
 if TYPE_CHECKING:
@@ -488,9 +488,10 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if comment is not None:
             cmd["comment"] = comment
         reply = self._command(cmd, session, write=True)
-        value = reply.get("value")
         if not self._acknowledged:
             return None  # pymongo returns nothing for an unacknowledged findAndModify
+        raise_write_errors(reply)  # a writeConcernError, as pymongo's check of the reply
+        value = reply.get("value")
         if value is None:
             return None
         return decode(bson.encode(value, codec_options=ENGINE_CODEC), self._codec_options)

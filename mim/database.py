@@ -23,7 +23,7 @@ from .collection import Collection
 from .cursor import CommandCursor
 from .engine.commands import MAX_WIRE_VERSION
 from .options import OptionsCarrier
-from .aggregation import run_aggregate, watch
+from .aggregation import run_aggregate
 from .runner import run_cursor_command
 
 if TYPE_CHECKING:
