@@ -10,7 +10,7 @@ from typing import Any
 import bson
 
 from ..ops.cursors import batch, registry_of
-from ..ops.failpoints import max_time_override
+from ..ops.failpoints import fail_get_more, fail_points_of, max_time_override
 from ..ops.tailable import Tail
 from ..values.deadline import expired_error, parse_max_time_ms
 from ..values.errors import ServerError
@@ -71,6 +71,10 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
     if registry.is_timed(int(cursor_id)) and max_time_override(server) == "expire":
         raise expired_error()
     extra: dict[str, Any] = {}
+    if fail_points_of(server).armed:
+        change_stream = registry.is_change_stream(int(cursor_id))
+        if change_stream is not None:  # the fail point fires once the cursor is checked out
+            fail_get_more(server, change_stream)
     docs, next_id = registry.get_more(int(cursor_id), ns, size or None,
                                       max_time_ms, api_parameters_of(cmd), extra)
     return {"cursor": {"nextBatch": docs, **extra, "id": bson.Int64(next_id), "ns": ns},

@@ -197,6 +197,14 @@ class CursorRegistry:
         finally:
             cursor.lock.release()
 
+    def is_change_stream(self, cursor_id: int) -> bool | None:
+        """Whether an open cursor is a change stream's (None: no such cursor)."""
+        with self._lock:
+            cursor = self._cursors.get(cursor_id)
+        if cursor is None:
+            return None
+        return bool(getattr(cursor.tail, "reads_in_batches", False))
+
     def kill(self, ns: str, cursor_ids: Iterable[int]) -> dict[str, list[int]]:
         """The ``killCursors`` reply fields for these ids."""
         killed: list[int] = []

@@ -56,7 +56,7 @@ class ChangeRecord:
 
     __slots__ = ("sequence", "cluster_time", "wall_time", "event", "operation", "db",
                  "collection", "uuid", "images", "txn_op_index", "view", "_token",
-                 "before", "after")
+                 "before", "after", "dropped_target")
 
     def __init__(self, sequence: int, cluster_time: Timestamp, wall_time: datetime.datetime,
                  event: ChangeEvent, operation: str, collection: str | None, uuid: Any,
@@ -80,6 +80,8 @@ class ChangeRecord:
         self.before = event.before if operation in DOCUMENT_EVENTS else None
         self.after = event.after if operation in DOCUMENT_EVENTS else None
         self._token: str | None = None
+        #: a rename with dropTarget: the UUID of the collection it replaced
+        self.dropped_target: Any = None
 
     @property
     def namespace(self) -> str:
@@ -122,7 +124,11 @@ def _no_description(record: ChangeRecord) -> None:
 
 def _rename_description(record: ChangeRecord) -> dict:
     db, _, name = record.event.target.partition(".")
-    return {"to": {"db": db, "coll": name}}
+    description: dict[str, Any] = {"to": {"db": db, "coll": name}}
+    if record.dropped_target is not None:
+        # the oplog's renameCollection names the UUID of the target it dropped
+        description["dropTarget"] = record.dropped_target
+    return description
 
 
 def _create_description(record: ChangeRecord) -> dict:
@@ -188,6 +194,10 @@ class ChangeHistory:
         self.earliest: Timestamp | None = None
         self._transaction: tuple | None = None
         self._txn_op_index = 0
+        #: readers sleeping in :meth:`wait` (a write wakes them only when there are some)
+        self._waiting = 0
+        #: each collection UUID as BSON binary, made once
+        self._uuids: dict = {}
 
     # -- recording (a storage listener, called under the server lock) -------------
 
@@ -224,20 +234,27 @@ class ChangeHistory:
                       (coll.options.get("changeStreamPreAndPostImages") or {}).get("enabled"))
         uuid = None
         if coll is not None:
-            uuid = Binary.from_uuid(collection_uuid(coll), UuidRepresentation.STANDARD)
-        now = datetime.datetime.now(datetime.timezone.utc)
-        wall_time = now.replace(microsecond=now.microsecond // 1000 * 1000)
+            plain = collection_uuid(coll)
+            uuid = self._uuids.get(plain)
+            if uuid is None:
+                uuid = self._uuids[plain] = Binary.from_uuid(plain, UuidRepresentation.STANDARD)
+        wall_time = _EPOCH + datetime.timedelta(milliseconds=int(time.time() * 1000))
         record = ChangeRecord(self._next_sequence, cluster_time, wall_time, event, operation,
                               coll.name if coll is not None and operation != "rename" else None,
                               uuid, images,
                               self._txn_op_index if transaction is not None else 0,
                               coll is None and operation in ("create", "drop"))
+        if operation == "rename" and self._records:
+            previous = self._records[-1]
+            if previous.operation == "drop" and previous.namespace == event.target:
+                record.dropped_target = previous.uuid
         with self._condition:
             self._records.append(record)
             self._next_sequence += 1
             if len(self._records) > self.capacity + self.capacity // 2:
                 self._trim()
-            self._condition.notify_all()
+            if self._waiting:
+                self._condition.notify_all()
 
     def _trim(self) -> None:
         dropped = len(self._records) - self.capacity
@@ -263,7 +280,11 @@ class ChangeHistory:
     def wait(self, sequence: int, timeout: float) -> bool:
         """Sleep until a record at ``sequence`` exists or ``timeout`` passes."""
         with self._condition:
-            return self._condition.wait_for(lambda: self._next_sequence > sequence, timeout)
+            self._waiting += 1
+            try:
+                return self._condition.wait_for(lambda: self._next_sequence > sequence, timeout)
+            finally:
+                self._waiting -= 1
 
     def sequence_at(self, cluster_time: Timestamp) -> int:
         """The sequence of the first record at or after ``cluster_time`` (286 when
@@ -295,5 +316,7 @@ class ChangeHistory:
         """A token for "now": every later write sorts after it."""
         return high_water_mark(self.clock.peek())
 
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 history_of = PerServer(ChangeHistory)
