@@ -187,7 +187,9 @@ def undo(event: ChangeEvent) -> None:
     elif operation == "dropIndexes":
         coll.indexes.create(dict(event.detail))
     elif operation == "modify":
-        if "index" in event.detail:
+        if event.detail.get("option", "") is None:
+            pass  # a collMod that changed nothing
+        elif "index" in event.detail:
             coll.indexes.modify(event.detail["index"], event.detail["old"])
         else:
             coll.set_option(event.detail["option"], event.detail["old"])

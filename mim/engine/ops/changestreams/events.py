@@ -81,8 +81,10 @@ def render_event(record: ChangeRecord, options: StreamOptions, lookup: Any) -> d
         doc["updateDescription"] = update
     if operation == "modify" and expanded:
         detail = event.detail
-        doc["stateBeforeChange"] = {"indexOptions": detail.get("old")} if "index" in detail \
-            else {"collectionOptions": {detail["option"]: detail["old"]}}
+        if "index" in detail:
+            doc["stateBeforeChange"] = {"indexOptions": detail.get("old")}
+        elif detail["option"] is not None:
+            doc["stateBeforeChange"] = {"collectionOptions": {detail["option"]: detail["old"]}}
     if options.full_document_before_change != "off" and operation in _PRE_IMAGE_EVENTS:
         doc["fullDocumentBeforeChange"] = _pre_image(record, options, doc)
     return doc

@@ -34,7 +34,7 @@ from ..catalog import collection_uuid
 from .tokens import event_token, high_water_mark
 
 __all__ = ["ChangeRecord", "ChangeHistory", "history_of", "DEFAULT_HISTORY_CAPACITY",
-           "history_lost"]
+           "history_lost", "NON_RESUMABLE"]
 
 #: how many writes the history keeps (the oplog's size, counted in entries)
 DEFAULT_HISTORY_CAPACITY = 100_000
@@ -43,10 +43,15 @@ DEFAULT_HISTORY_CAPACITY = 100_000
 DOCUMENT_EVENTS = frozenset({"insert", "update", "replace", "delete"})
 
 
+#: the label the server puts on ChangeStreamFatalError and ChangeStreamHistoryLost
+#: (``ErrorCategory::NonResumableChangeStreamError``): drivers never resume on them
+NON_RESUMABLE = {"errorLabels": ["NonResumableChangeStreamError"]}
+
+
 def history_lost() -> ServerError:
     """The error for a start point older than the history (``ChangeStreamHistoryLost``)."""
     return ServerError(286, "Resume of change stream was not possible, as the resume point "
-                            "may no longer be in the oplog.")
+                            "may no longer be in the oplog.", **NON_RESUMABLE)
 
 
 class ChangeRecord:
@@ -149,6 +154,8 @@ def _modify_description(record: ChangeRecord) -> dict:
     if "index" in detail:
         return {"index": dict(detail["index"]) if isinstance(detail["index"], dict)
                 else detail["index"]}
+    if detail["option"] is None:
+        return {}  # a collMod that changed nothing
     return {detail["option"]: detail["new"]}
 
 

@@ -35,7 +35,7 @@ from ...values.order import type_name
 from ...values.render import render_document
 from .events import (CLASSIC_EVENTS, EXPANDED_EVENTS, StreamOptions, render_event,
                      render_invalidate)
-from .history import ChangeHistory, ChangeRecord, history_of
+from .history import NON_RESUMABLE, ChangeHistory, ChangeRecord, history_of
 from .tokens import high_water_mark, token_prefix
 
 __all__ = ["ChangeStreamTail", "open_change_stream", "is_change_stream",
@@ -204,7 +204,7 @@ class ChangeStreamTail:
                                        "transformations that retain the unmodified _id field "
                                        "are allowed. Expected: "
                                        f"{render_document({'_id': event['_id']})} but found: "
-                                       f"{found}")
+                                       f"{found}", **NON_RESUMABLE)
         return out
 
     def fetch(self, limit: int | None = None) -> list[bytes]:
@@ -301,7 +301,8 @@ def open_change_stream(server: Any, db: str, collection: str | None,
             position = history.sequence_at(prefix.cluster_time)
             if not prefix.is_high_water_mark and history.records_from(position):
                 raise ServerError(280, "cannot resume stream; the resume token was not "
-                                       f"found. {render_document(dict(token_doc))}")
+                                       f"found. {render_document(dict(token_doc))}",
+                                  **NON_RESUMABLE)
     elif "startAtOperationTime" in spec:
         position = history.sequence_at(spec["startAtOperationTime"])
     else:
