@@ -66,7 +66,7 @@ def _open_change_stream(server: Server, db: str, coll: str | None, pipeline: lis
     """An ``aggregate`` whose pipeline starts with ``$changeStream``: a change stream
     cursor that stays open (its first batch holds what is already there, usually
     nothing); a standalone refuses it (40573)."""
-    if not getattr(server, "is_replica_set", True):
+    if server.replica_set_name is None:  # mim serve --standalone
         raise ServerError(*STANDALONE_ERROR)
     tail = open_change_stream(server, db, coll, pipeline)
     docs = tail.fetch(batch_size or None) if batch_size != 0 else []

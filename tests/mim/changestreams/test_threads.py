@@ -65,3 +65,13 @@ def test_a_resume_point_older_than_the_history_is_history_lost():
         coll.watch(resume_after=token)
     assert info.value.code == 286
     assert info.value.details["codeName"] == "ChangeStreamHistoryLost"
+
+
+def test_a_standalone_refuses_change_streams():
+    """``$changeStream`` needs a replica set: a standalone answers 40573."""
+    client = mim.MongoClient(server=mim.Server(standalone=True))
+    with pytest.raises(OperationFailure) as info:
+        client.db.c.watch()
+    assert info.value.code == 40573
+    assert info.value.details["errmsg"] == "The $changeStream stage is only supported on " \
+                                           "replica sets"
