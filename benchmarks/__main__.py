@@ -39,6 +39,7 @@ FULL = [
     ("benchmarks.bench_faces", ["--seconds", "1"]),
     ("benchmarks.bench_durable", ["--seconds", "1"]),
     ("benchmarks.bench_geo", ["--points", "10000"]),
+    ("benchmarks.bench_streams", ["--events", "300"]),
 ]
 QUICK = [
     ("benchmarks.bench_core", ["--docs", "2000", "--budget", "0.2"]),
@@ -50,6 +51,7 @@ QUICK = [
     ("benchmarks.bench_faces", ["--seconds", "0.3"]),
     ("benchmarks.bench_durable", ["--seconds", "0.3"]),
     ("benchmarks.bench_geo", ["--points", "2000"]),
+    ("benchmarks.bench_streams", ["--events", "100", "--seconds", "0.3"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
 LARGE = [("benchmarks.bench_large", ["--docs", "1000000"])]

@@ -8,8 +8,9 @@ True
 
 from __future__ import annotations
 
-from .asynchronous import (AsyncClientSession, AsyncCollection, AsyncCommandCursor, AsyncCursor,
+from .asynchronous import (AsyncChangeStream, AsyncClientSession, AsyncCollection, AsyncCommandCursor, AsyncCursor,
                            AsyncDatabase, AsyncMongoClient)
+from .change_stream import ChangeStream
 from .client import MongoClient, get_server, reset_all, servers
 from .collection import Collection, ReturnDocument
 from .cursor import CommandCursor, Cursor
@@ -22,7 +23,7 @@ from .wire import serve
 __version__ = "0.1.0"
 
 __all__ = ["MongoClient", "Database", "Collection", "Cursor", "CommandCursor", "Server",
-           "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
+           "ChangeStream", "AsyncChangeStream", "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
            "AsyncCommandCursor", "AsyncClientSession", "driver_client", "driver_async_client",
            "ReturnDocument", "get_server", "reset_all", "servers", "patch", "serve",
            "__version__"]

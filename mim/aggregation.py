@@ -56,50 +56,13 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
     options = database.codec_options if collection is None else \
         database.get_collection(collection).codec_options
     cmd = aggregate_command(collection, pipeline, let, options, **kwargs)
+    # an aggregate that writes ($out, $merge) is not a retryable read (pymongo's
+    # ``_performs_write``)
+    writes = any(isinstance(stage, Mapping) and ("$out" in stage or "$merge" in stage)
+                 for stage in cmd["pipeline"])
     raws, more = run_cursor_command(database.client._runner, database.name, cmd, session,
-                                    implicit=True)
+                                    implicit=True, retryable_read=not writes)
     if more is not None:  # as pymongo's CommandCursor: each getMore asks for batchSize too
         more.batch_size = cmd.get("cursor", {}).get("batchSize") or 0
     return CommandCursor(database.get_collection(collection) if collection else None,
                          raws, options, more=more)
-
-
-def change_stream_pipeline(pipeline: Any = None, full_document: Any = None,
-                           resume_after: Any = None, start_at_operation_time: Any = None,
-                           start_after: Any = None, full_document_before_change: Any = None,
-                           show_expanded_events: Any = None,
-                           all_changes_for_cluster: bool = False) -> list[Any]:
-    """The pipeline pymongo's ``watch`` sends: its ``$changeStream`` stage (the options
-    given, in the server's names) ahead of the caller's stages."""
-    options = {"fullDocument": full_document, "resumeAfter": resume_after,
-               "startAtOperationTime": start_at_operation_time, "startAfter": start_after,
-               "fullDocumentBeforeChange": full_document_before_change,
-               "showExpandedEvents": show_expanded_events,
-               "allChangesForCluster": all_changes_for_cluster or None}
-    stage = {key: value for key, value in options.items() if value is not None}
-    if pipeline is not None:
-        common.validate_list("pipeline", pipeline)
-    return [{"$changeStream": stage}, *(pipeline or [])]
-
-
-def watch(database: "Database", collection: str | None, pipeline: Any = None,
-          full_document: Any = None, resume_after: Any = None, max_await_time_ms: Any = None,
-          batch_size: Any = None, collation: Any = None, start_at_operation_time: Any = None,
-          session: Any = None, start_after: Any = None, comment: Any = None,
-          full_document_before_change: Any = None, show_expanded_events: Any = None,
-          all_changes_for_cluster: bool = False) -> CommandCursor:
-    """``watch`` on a collection, database or client (pymongo's parameters, in its
-    order): the aggregate pymongo sends; the server decides whether it can open the
-    change stream."""
-    kwargs: dict[str, Any] = {}
-    for key, value in (("maxAwaitTimeMS", max_await_time_ms), ("batchSize", batch_size),
-                       ("collation", collation), ("comment", comment)):
-        if value is not None:
-            kwargs[key] = value
-    stages = change_stream_pipeline(
-        pipeline, full_document=full_document, resume_after=resume_after,
-        start_at_operation_time=start_at_operation_time, start_after=start_after,
-        full_document_before_change=full_document_before_change,
-        show_expanded_events=show_expanded_events,
-        all_changes_for_cluster=all_changes_for_cluster)
-    return run_aggregate(database, collection, stages, session=session, **kwargs)

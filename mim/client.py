@@ -28,6 +28,7 @@ from pymongo.errors import ConfigurationError, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from .change_stream import ChangeStream, watch as watch_changes
 from .cursor import CommandCursor
 from .database import Database
 from .engine.commands import hello_reply
@@ -35,7 +36,6 @@ from .engine.storage.store import Server
 from .boundary import ENGINE_CODEC, to_engine
 from .options import OptionsCarrier
 from .runner import Runner
-from .aggregation import watch
 from .session import end_client_sessions, start_session
 
 _DocumentType = TypeVar("_DocumentType")
@@ -434,8 +434,13 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         transactions: their first operation fails with code 20)."""
         return start_session(self, causal_consistency, default_transaction_options, snapshot)
 
-    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
-        return watch(self.admin, None, pipeline, *args, all_changes_for_cluster=True, **kwargs)
+    def watch(self, *args: Any, **kwargs: Any) -> ChangeStream:
+        """A change stream of every database but admin, config and local (pymongo's ``watch`` parameters:
+        ``pipeline``, ``full_document``, ``resume_after``, ``max_await_time_ms``,
+        ``batch_size``, ``collation``, ``start_at_operation_time``, ``session``,
+        ``start_after``, ``comment``, ``full_document_before_change``,
+        ``show_expanded_events``)."""
+        return watch_changes(self, self.admin, 1, True, *args, **kwargs)
 
     def bulk_write(self, models: Sequence[Any], session: Any = None, ordered: bool = True,
                    verbose_results: bool = False, bypass_document_validation: bool | None = None,

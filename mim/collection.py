@@ -19,12 +19,13 @@ from pymongo.write_concern import WriteConcern
 
 import bson
 
+from .change_stream import ChangeStream, watch as watch_changes
 from .boundary import ENGINE_CODEC, decode, encode, engine_value, raise_write_errors, to_engine
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
 from .options import OptionsCarrier
 from .bulk import BulkWriter
-from .aggregation import run_aggregate, watch
+from .aggregation import run_aggregate
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
 
 if TYPE_CHECKING:
@@ -487,9 +488,10 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if comment is not None:
             cmd["comment"] = comment
         reply = self._command(cmd, session, write=True)
-        value = reply.get("value")
         if not self._acknowledged:
             return None  # pymongo returns nothing for an unacknowledged findAndModify
+        raise_write_errors(reply)  # a writeConcernError, as pymongo's check of the reply
+        value = reply.get("value")
         if value is None:
             return None
         return decode(bson.encode(value, codec_options=ENGINE_CODEC), self._codec_options)
@@ -546,8 +548,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         cursor = self.aggregate(pipeline, session=session, comment=comment, **kwargs)
         return RawBatchCommandCursor(cursor, batch_size)
 
-    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
-        return watch(self._database, self._name, pipeline, *args, **kwargs)
+    def watch(self, *args: Any, **kwargs: Any) -> ChangeStream:
+        """A change stream of this collection (pymongo's ``watch`` parameters:
+        ``pipeline``, ``full_document``, ``resume_after``, ``max_await_time_ms``,
+        ``batch_size``, ``collation``, ``start_at_operation_time``, ``session``,
+        ``start_after``, ``comment``, ``full_document_before_change``,
+        ``show_expanded_events``)."""
+        return watch_changes(self, self._database, self._name, False, *args, **kwargs)
 
     # -- indexes ------------------------------------------------------------------
 

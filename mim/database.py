@@ -15,6 +15,7 @@ from pymongo.errors import CollectionInvalid, InvalidName, InvalidOperation
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from .change_stream import ChangeStream, watch as watch_changes
 from pymongo.helpers_shared import _check_command_response
 
 from .boundary import to_engine
@@ -22,7 +23,7 @@ from .collection import Collection
 from .cursor import CommandCursor
 from .engine.commands import MAX_WIRE_VERSION
 from .options import OptionsCarrier
-from .aggregation import run_aggregate, watch
+from .aggregation import run_aggregate
 from .runner import run_cursor_command
 
 if TYPE_CHECKING:
@@ -251,5 +252,10 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
             raise CollectionInvalid(f"{name} invalid: {result!r}")
         return result
 
-    def watch(self, pipeline: Any = None, *args: Any, **kwargs: Any) -> Any:
-        return watch(self, None, pipeline, *args, **kwargs)
+    def watch(self, *args: Any, **kwargs: Any) -> ChangeStream:
+        """A change stream of every collection of this database (pymongo's ``watch`` parameters:
+        ``pipeline``, ``full_document``, ``resume_after``, ``max_await_time_ms``,
+        ``batch_size``, ``collation``, ``start_at_operation_time``, ``session``,
+        ``start_after``, ``comment``, ``full_document_before_change``,
+        ``show_expanded_events``)."""
+        return watch_changes(self, self, 1, False, *args, **kwargs)

@@ -20,6 +20,10 @@ class OptionsCarrier:
     """Read-only ``codec_options``, ``read_preference``, ``write_concern`` and
     ``read_concern``, validated once at construction."""
 
+    #: pymongo's client-side operation timeout (``timeoutMS``), which pymongo's own
+    #: change stream code reads from its target; the in-process face sets none
+    _timeout: float | None = None
+
     def _set_options(self, codec_options: CodecOptions, read_preference: Any,
                      write_concern: WriteConcern, read_concern: ReadConcern) -> None:
         if not isinstance(codec_options, CodecOptions):

@@ -262,10 +262,12 @@ def kill_cursor(runner: Runner, db: str, collection: str, cursor_id: int) -> Non
 
 
 def run_cursor_command(runner: Runner, db: str, cmd: dict[str, Any], session: Any = None,
-                       implicit: bool = False) -> tuple[list[bytes], ServerBatches | None]:
+                       implicit: bool = False, retryable_read: bool = True
+                       ) -> tuple[list[bytes], ServerBatches | None]:
     """Run a cursor-returning command: its first batch (the documents' bytes) and
-    what is left on the server (None when nothing is)."""
-    reply = runner.run(db, cmd, session, implicit=implicit, retryable_read=True)
+    what is left on the server (None when nothing is); the command is retried as a
+    read unless ``retryable_read`` is off."""
+    reply = runner.run(db, cmd, session, implicit=implicit, retryable_read=retryable_read)
     if "cursor" not in reply:  # an explain: the reply is the one document
         reply.pop("ok", None)
         return [bson.encode(reply, codec_options=ENGINE_CODEC)], None

@@ -9,6 +9,8 @@ in one table per family, so an unknown argument fails loudly instead of being dr
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -28,6 +30,10 @@ OPERATIONS: dict[tuple[str, str], Operation] = {}
 
 class Unsupported(NotImplementedError):
     """An operation or argument the runner cannot express with pymongo 4's API."""
+
+
+#: how long iterateUntilDocumentOrError waits for a change stream's next event
+ITERATE_SECONDS = 10.0
 
 
 def operation(kind: str, *names: str) -> Callable[[Operation], Operation]:
@@ -376,10 +382,14 @@ def _client_bulk_write(ctx: "RunContext", client: Any, args: dict[str, Any]) -> 
 @operation("cursor", "iterateUntilDocumentOrError", "iterateOnce")
 def _iterate(ctx: "RunContext", cursor: Any, args: dict[str, Any]) -> Any:
     if type(cursor).__name__.endswith("ChangeStream"):
-        while True:
+        # a driver's runner waits as long as the test lets it; a change that never
+        # comes fails the test instead of hanging the run
+        deadline = time.monotonic() + ITERATE_SECONDS
+        while time.monotonic() < deadline:
             document = call(cursor, "try_next")
             if document is not None:
                 return document
+        raise AssertionError(f"no change event within {ITERATE_SECONDS} s")
     return next(cursor)
 
 

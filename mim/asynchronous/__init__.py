@@ -15,6 +15,7 @@ Every async object wraps the sync object of the same role and delegates to it
 
 from __future__ import annotations
 
+from .change_stream import AsyncChangeStream
 from .client import AsyncMongoClient
 from .collection import AsyncCollection
 from .cursor import AsyncCommandCursor, AsyncCursor
@@ -23,7 +24,7 @@ from .motor import (AsyncIOMotorClient, AsyncIOMotorClientSession, AsyncIOMotorC
                     AsyncIOMotorCommandCursor, AsyncIOMotorCursor, AsyncIOMotorDatabase)
 from .session import AsyncClientSession
 
-__all__ = ["AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
+__all__ = ["AsyncChangeStream", "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
            "AsyncCommandCursor", "AsyncClientSession", "AsyncIOMotorClient",
            "AsyncIOMotorDatabase", "AsyncIOMotorCollection", "AsyncIOMotorCursor",
            "AsyncIOMotorCommandCursor", "AsyncIOMotorClientSession"]

@@ -18,6 +18,7 @@ from ..client import MongoClient
 from ..engine.storage.store import Server
 from .cursor import lift_command_cursor
 from .database import AsyncDatabase
+from .change_stream import lift_change_stream
 from .facade import AsyncFacade, awaitable, delegated_property
 from .session import AsyncClientSession
 
@@ -96,7 +97,7 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
     drop_database = awaitable(MongoClient.drop_database)
     server_info = awaitable(MongoClient.server_info)
     bulk_write = awaitable(MongoClient.bulk_write)
-    watch = awaitable(MongoClient.watch)
+    watch = awaitable(MongoClient.watch, lift_change_stream)
 
     def append_metadata(self, driver_info: Any) -> None:
         self._delegate.append_metadata(driver_info)

@@ -6,6 +6,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from ..collection import Collection
 from .cursor import AsyncCursor, lift_command_cursor
+from .change_stream import lift_change_stream
 from .facade import AsyncFacade, awaitable, delegated_property, unwrap_all
 
 _DocumentType = TypeVar("_DocumentType")
@@ -110,7 +111,7 @@ class AsyncCollection(AsyncFacade, Generic[_DocumentType]):
     distinct = awaitable(Collection.distinct)
     aggregate = awaitable(Collection.aggregate, lift_command_cursor)
     aggregate_raw_batches = awaitable(Collection.aggregate_raw_batches)
-    watch = awaitable(Collection.watch)
+    watch = awaitable(Collection.watch, lift_change_stream)
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 from ..database import Database
 from .collection import AsyncCollection
 from .cursor import lift_command_cursor
+from .change_stream import lift_change_stream
 from .facade import AsyncFacade, awaitable, delegated_property
 
 _DocumentType = TypeVar("_DocumentType")
@@ -90,4 +91,4 @@ class AsyncDatabase(AsyncFacade, Generic[_DocumentType]):
     aggregate = awaitable(Database.aggregate, lift_command_cursor)
     dereference = awaitable(Database.dereference)
     validate_collection = awaitable(Database.validate_collection)
-    watch = awaitable(Database.watch)
+    watch = awaitable(Database.watch, lift_change_stream)

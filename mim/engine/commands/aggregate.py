@@ -8,6 +8,7 @@ import bson
 
 from ..ops import crud
 from ..ops.aggregate import run_pipeline
+from ..ops.changestreams import STANDALONE_ERROR, is_change_stream, open_change_stream
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import ENGINE_CODEC, Server
@@ -50,6 +51,8 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(9, "The 'cursor' option is required, except for aggregate with the "
                              "explain argument")
     batch_size = cursor_batch_size(cmd, "aggregate")
+    if is_change_stream(pipeline):
+        return _open_change_stream(server, db, coll, pipeline, batch_size)
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     counted = _count_documents(server, db, coll, pipeline, cmd)
     if counted is not None:
@@ -100,3 +103,16 @@ def _count_documents(server: Server, db: str, coll: str | None, pipeline: list,
     n = crud.count(server, db, coll, first["$match"], skip=skip, limit=limit,
                    hint=cmd.get("hint"), collation=cmd.get("collation"))
     return [bson.encode({"_id": 1, "n": n}, codec_options=ENGINE_CODEC)] if n else []
+
+
+def _open_change_stream(server: Server, db: str, coll: str | None, pipeline: list,
+                        batch_size: int | None) -> dict:
+    """An ``aggregate`` whose pipeline starts with ``$changeStream``: a change stream
+    cursor that stays open (its first batch holds what is already there, usually
+    nothing); a standalone refuses it (40573)."""
+    if server.replica_set_name is None:  # mim serve --standalone
+        raise ServerError(*STANDALONE_ERROR)
+    tail = open_change_stream(server, db, coll, pipeline)
+    docs = tail.fetch(batch_size or None) if batch_size != 0 else []
+    ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
+    return cursor_reply(server, ns, docs, None, tail=tail)

@@ -225,5 +225,9 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
             for option, value in validation.items():
                 coll.set_option(option, value)  # one ``modify`` event each
             coll.validator = validator
+        if not options:
+            # a collMod that changes nothing is still written to the oplog (a
+            # ``modify`` event with an empty description)
+            coll.record("modify", {"option": None, "old": None, "new": None})
     reply["ok"] = 1.0
     return reply

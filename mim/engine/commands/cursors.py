@@ -10,7 +10,7 @@ from typing import Any
 import bson
 
 from ..ops.cursors import batch, registry_of
-from ..ops.failpoints import max_time_override
+from ..ops.failpoints import fail_get_more, fail_points_of, max_time_override
 from ..ops.tailable import Tail
 from ..values.deadline import expired_error, parse_max_time_ms
 from ..values.errors import ServerError
@@ -39,7 +39,12 @@ def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: i
     else:
         first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch,
                                                     tail, current_api_parameters())
-    return {"cursor": {"firstBatch": first, "id": bson.Int64(cursor_id), "ns": ns}, "ok": 1.0}
+    cursor: dict[str, Any] = {"firstBatch": first}
+    reply_fields = getattr(tail, "reply_fields", None)
+    if reply_fields is not None:
+        cursor.update(reply_fields())  # a change stream's postBatchResumeToken
+    cursor.update(id=bson.Int64(cursor_id), ns=ns)
+    return {"cursor": cursor, "ok": 1.0}
 
 
 #: the id of a cursor the server did not keep open
@@ -65,9 +70,15 @@ def cmd_get_more(server: Server, db: str, cmd: Mapping) -> dict:
     registry = registry_of(server)
     if registry.is_timed(int(cursor_id)) and max_time_override(server) == "expire":
         raise expired_error()
-    docs, next_id = registry_of(server).get_more(int(cursor_id), ns, size or None,
-                                                 max_time_ms, api_parameters_of(cmd))
-    return {"cursor": {"nextBatch": docs, "id": bson.Int64(next_id), "ns": ns}, "ok": 1.0}
+    extra: dict[str, Any] = {}
+    if fail_points_of(server).armed:
+        change_stream = registry.is_change_stream(int(cursor_id))
+        if change_stream is not None:  # the fail point fires once the cursor is checked out
+            fail_get_more(server, change_stream)
+    docs, next_id = registry.get_more(int(cursor_id), ns, size or None,
+                                      max_time_ms, api_parameters_of(cmd), extra)
+    return {"cursor": {"nextBatch": docs, **extra, "id": bson.Int64(next_id), "ns": ns},
+            "ok": 1.0}
 
 
 @command("killCursors")

@@ -26,7 +26,7 @@ from ..index.ttl import ttl_index_created
 
 __all__ = ["clone_collection_as_capped", "convert_to_capped", "check_capped_options", "collection_uuid",
            "create_collection", "drop_collection", "list_collections", "rename_collection",
-           "collection_info", "list_databases", "coll_stats", "db_stats"]
+           "collection_info", "collection_uuid", "list_databases", "coll_stats", "db_stats"]
 
 _CREATE_OPTIONS = {"capped", "size", "max", "validator", "validationLevel", "validationAction",
                    "collation", "timeseries", "expireAfterSeconds", "clusteredIndex",
@@ -193,7 +193,7 @@ def collection_info(coll: CollectionData) -> dict:
         "type": "collection",
         "options": dict(coll.options),
         "info": {"readOnly": False,
-                 "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)},
+                 "uuid": Binary.from_uuid(collection_uuid(coll), UuidRepresentation.STANDARD)},
         "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"},
     } if not is_clustered(coll) else {
         # a clustered collection's _id index is its clusteredIndex: no idIndex entry

@@ -85,9 +85,11 @@ class ServerCursor:
             return False
         return self.position >= len(self.documents)
 
-    def refill(self, await_seconds: float | None) -> None:
+    def refill(self, await_seconds: float | None, batch_size: int | None = None) -> None:
         """A tailable cursor whose documents are all handed out scans for new ones
-        (an awaitData one waiting up to ``await_seconds``)."""
+        (an awaitData one waiting up to ``await_seconds``).  A change stream reads
+        no more than one batch of events, so that the ``postBatchResumeToken`` it
+        reports is the position of the batch's last event."""
         if self.tail is None:
             if self.source is not None:
                 check_scan_source(*self.source)
@@ -98,7 +100,10 @@ class ServerCursor:
             self.tail.check_source()
             return
         timeout = DEFAULT_AWAIT_SECONDS if await_seconds is None else await_seconds
-        self.documents = self.tail.wait_and_fetch(timeout)
+        if getattr(self.tail, "reads_in_batches", False):
+            self.documents = self.tail.wait_and_fetch(timeout, batch_size)
+        else:
+            self.documents = self.tail.wait_and_fetch(timeout)
         self.position = 0
 
 
@@ -149,12 +154,15 @@ class CursorRegistry:
 
     def get_more(self, cursor_id: int, ns: str, batch_size: int | None,
                  max_time_ms: int | None = None,
-                 api_parameters: dict[str, Any] | None = None) -> tuple[list, int]:
+                 api_parameters: dict[str, Any] | None = None,
+                 reply_fields: dict[str, Any] | None = None) -> tuple[list, int]:
         """The next batch and the cursor id (0 once the cursor is exhausted).
 
         ``max_time_ms`` (``getMore``'s ``maxTimeMS``) is how long an awaitData
         cursor waits for new documents; other cursors refuse it.  ``api_parameters``
-        must be the cursor-creating command's (Stable API)."""
+        must be the cursor-creating command's (Stable API).  ``reply_fields``, when
+        given, receives what the cursor's tail adds to the reply (a change stream's
+        ``postBatchResumeToken``)."""
         with self._lock:
             self._expire()
             cursor = self._cursors.get(cursor_id)
@@ -175,18 +183,29 @@ class CursorRegistry:
             raise ServerError(96, f"cursor id {cursor_id} is already in use")
         try:
             try:
-                cursor.refill(None if max_time_ms is None else max_time_ms / 1000.0)
+                cursor.refill(None if max_time_ms is None else max_time_ms / 1000.0,
+                              batch_size)
             except ServerError:
                 self._discard(cursor_id)
                 raise
             docs, cursor.position = batch(cursor.documents, cursor.position, batch_size)
             cursor.last_used = time.monotonic()
+            if reply_fields is not None and hasattr(cursor.tail, "reply_fields"):
+                reply_fields.update(cursor.tail.reply_fields())
             if cursor.exhausted:
                 self._discard(cursor_id)
                 return docs, 0
             return docs, cursor_id
         finally:
             cursor.lock.release()
+
+    def is_change_stream(self, cursor_id: int) -> bool | None:
+        """Whether an open cursor is a change stream's (None: no such cursor)."""
+        with self._lock:
+            cursor = self._cursors.get(cursor_id)
+        if cursor is None:
+            return None
+        return bool(getattr(cursor.tail, "reads_in_batches", False))
 
     def kill(self, ns: str, cursor_ids: Iterable[int]) -> dict[str, list[int]]:
         """The ``killCursors`` reply fields for these ids."""

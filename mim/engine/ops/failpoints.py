@@ -34,7 +34,8 @@ from ..values.errors import ServerError
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
-           "write_concern_error_reply", "max_time_override"]
+           "write_concern_error_reply", "max_time_override", "fail_get_more",
+           "RESUMABLE_CHANGE_STREAM_CODES"]
 
 #: the message of every error the failCommand fail point raises
 FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
@@ -63,7 +64,8 @@ class FailPoint:
 class FailPoints:
     """The fail points of one server, by name (mongod's ``globalFailPointRegistry``)."""
 
-    NAMES = ("failCommand", "maxTimeAlwaysTimeOut", "maxTimeNeverTimeOut")
+    NAMES = ("failCommand", "maxTimeAlwaysTimeOut", "maxTimeNeverTimeOut",
+             "failGetMoreAfterCursorCheckout")
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -241,3 +243,29 @@ def write_concern_error_reply(reply: dict[str, Any], failure: Failure) -> dict[s
     if failure.error_labels is not None:
         reply["errorLabels"] = failure.error_labels
     return reply
+
+
+#: codes a change stream ``getMore`` fails with that the server labels
+#: ``ResumableChangeStreamError`` (retriable, network, not-primary, shutdown and
+#: stale-routing errors, ``RetryChangeStream``, ``FailedToSatisfyReadPreference``)
+RESUMABLE_CHANGE_STREAM_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602,
+                                           13435, 13436, 63, 150, 13388, 234, 133})
+
+
+def fail_get_more(server: Any, change_stream: bool) -> None:
+    """The ``failGetMoreAfterCursorCheckout`` fail point, evaluated once a
+    ``getMore`` has its cursor: it fails with the data's ``errorCode``
+    (InternalError by default).  Unlike ``failCommand`` the error goes through
+    the server's own labelling, so a change stream's resumable error carries
+    ``ResumableChangeStreamError`` (what drivers decide to resume on)."""
+    data = fail_points_of(server).enter("failGetMoreAfterCursorCheckout", _always)
+    if data is None:
+        return
+    code = int(data.get("errorCode", 1))
+    extra = {"errorLabels": ["ResumableChangeStreamError"]} \
+        if change_stream and code in RESUMABLE_CHANGE_STREAM_CODES else {}
+    raise ServerError(code, "Hit the 'failGetMoreAfterCursorCheckout' failpoint", **extra)
+
+
+def _always(data: Mapping[str, Any]) -> bool:
+    return True

@@ -276,6 +276,13 @@ def compile_replace_with(arg: Any, ctx: Any):
         _new_root("'replacement document'", fn, variables, d) for d in docs)
 
 
+@pipeline_stage("$changeStream", collectionless=True)
+def compile_change_stream(arg: Any, ctx: Any):
+    """A ``$changeStream`` the ``aggregate`` command did not open as a change
+    stream (:mod:`mim.engine.ops.changestreams`) is not its pipeline's first stage."""
+    raise ServerError(40602, "$changeStream is only valid as the first stage in a pipeline")
+
+
 @pipeline_stage("$documents", collectionless=True)
 def compile_documents(arg: Any, ctx: Any):
     if ctx.position != 0 or ctx.collection is not None and not ctx.nested:

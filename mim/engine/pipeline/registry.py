@@ -43,7 +43,6 @@ CONSTRAINTS: dict[str, StageConstraints] = {}
 
 UNSUPPORTED_STAGES: dict[str, str] = {
     "$search": "Atlas Search is not part of MongoDB server",
-    "$changeStream": "change streams are planned with the change-stream issue",
     "$currentOp": "mim runs every operation to completion under one lock",
     "$listSessions": "the config.system.sessions collection is not kept",
     "$planCacheStats": "mim keeps no plan cache",

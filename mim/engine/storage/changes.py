@@ -36,7 +36,7 @@ class ChangeEvent:
     createIndexes, dropIndexes, modify (collMod)."""
 
     __slots__ = ("operation", "namespace", "collection", "before", "after", "target",
-                 "detail", "database", "_description", "lsid", "txn_number")
+                 "detail", "database", "_description", "lsid", "txn_number", "_paths")
 
     def __init__(self, operation: str, namespace: str, collection: "CollectionData | None",
                  before: "StoredDocument | None" = None, after: "StoredDocument | None" = None,
@@ -62,6 +62,7 @@ class ChangeEvent:
         #: ``txnNumber``; None for a write outside a transaction
         self.lsid: dict | None = None
         self.txn_number: int | None = None
+        self._paths: dict[str, list] = {}
 
     def __repr__(self) -> str:
         return f"ChangeEvent({self.operation!r}, {self.namespace!r})"
@@ -80,18 +81,73 @@ class ChangeEvent:
     @property
     def update_description(self) -> dict | None:
         """For an update: ``{"updatedFields": {…}, "removedFields": […],
-        "truncatedArrays": []}`` between the pre-image and the new document
-        (top-level fields, as the oplog's ``$v: 2`` diff names them)."""
+        "truncatedArrays": […]}`` between the pre-image and the new document, as
+        the oplog's ``$v: 2`` delta names them: changed sub-documents and array
+        elements are reported by their dotted path (``"a.b"``, ``"arr.3"``), an
+        array that got shorter by ``{"field", "newSize"}``."""
         if self.operation != "update" or self.before is None or self.after is None:
             return None
         if self._description is None:
-            old, new = self.before.doc, self.after.doc
-            updated = {name: value for name, value in new.items()
-                       if not _same(old.get(name, MISSING), value)}
-            removed = [name for name in old if name not in new]
-            self._description = {"updatedFields": updated, "removedFields": removed,
-                                 "truncatedArrays": []}
+            diff = _Diff()
+            diff.documents(self.before.doc, self.after.doc, ())
+            self._description = {"updatedFields": diff.updated, "removedFields": diff.removed,
+                                 "truncatedArrays": diff.truncated}
+            self._paths = diff.ambiguous
         return self._description
+
+    @property
+    def disambiguated_paths(self) -> dict | None:
+        """For an update: each reported path that a dotted string leaves ambiguous
+        (an array index, a numeric or dotted field name), as its list of
+        components with array indexes as integers (``disambiguatedPaths``)."""
+        if self.update_description is None:
+            return None
+        return self._paths
+
+
+class _Diff:
+    """The delta between two versions of a document (``doc_diff``'s shape)."""
+
+    def __init__(self) -> None:
+        self.updated: dict[str, Any] = {}
+        self.removed: list[str] = []
+        self.truncated: list[dict] = []
+        self.ambiguous: dict[str, list] = {}
+
+    def _name(self, path: tuple) -> str:
+        dotted = ".".join(str(part) for part in path)
+        if any(isinstance(part, int) or part.isdigit() or "." in part for part in path):
+            self.ambiguous[dotted] = list(path)
+        return dotted
+
+    def documents(self, old: dict, new: dict, path: tuple) -> None:
+        for name in old:
+            if name not in new:
+                self.removed.append(self._name(path + (name,)))
+        for name, value in new.items():
+            self.value(old.get(name, MISSING), value, path + (name,))
+
+    def value(self, old: Any, new: Any, path: tuple) -> None:
+        if _same(old, new):
+            return
+        if type(old) is dict and type(new) is dict:
+            self.documents(old, new, path)
+        elif type(old) is list and type(new) is list:
+            self.arrays(old, new, path)
+        else:
+            self.updated[self._name(path)] = new
+
+    def arrays(self, old: list, new: list, path: tuple) -> None:
+        if len(new) < len(old):
+            self.truncated.append({"field": self._name(path), "newSize": len(new)})
+        for index, value in enumerate(new):
+            if index >= len(old):
+                self.updated[self._name(path + (index,))] = value
+            elif type(old[index]) is dict and type(value) is dict:
+                if not _same(old[index], value):
+                    self.documents(old[index], value, path + (index,))
+            elif not _same(old[index], value):
+                self.updated[self._name(path + (index,))] = value
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -131,7 +187,9 @@ def undo(event: ChangeEvent) -> None:
     elif operation == "dropIndexes":
         coll.indexes.create(dict(event.detail))
     elif operation == "modify":
-        if "index" in event.detail:
+        if event.detail.get("option", "") is None:
+            pass  # a collMod that changed nothing
+        elif "index" in event.detail:
             coll.indexes.modify(event.detail["index"], event.detail["old"])
         else:
             coll.set_option(event.detail["option"], event.detail["old"])

@@ -146,14 +146,40 @@ def test_bulk_write_and_indexes(client):
     run(main())
 
 
-def test_watch_is_refused_as_by_the_sync_face(client):
+def test_watch_gives_an_async_change_stream(client):
+    """watch() on every async target returns an async change stream whose waits
+    run off the event loop: a coroutine waiting for a change does not stop the
+    coroutine that makes it."""
     async def main():
-        with pytest.raises(OperationFailure) as info:
-            await client.db.c.watch()
-        return info.value.code
-    with pytest.raises(OperationFailure) as sync_info:
-        client.delegate.db.c.watch()
-    assert run(main()) == sync_info.value.code
+        coll = client.db.c
+        async with await coll.watch(max_await_time_ms=2000) as stream:
+            assert isinstance(stream, mim.AsyncChangeStream)
+
+            async def write_later():
+                await asyncio.sleep(0.05)
+                await coll.insert_one({"_id": 1})
+
+            writer = asyncio.ensure_future(write_later())
+            change = await stream.next()
+            await writer
+        async with await client.db.watch(max_await_time_ms=10) as db_stream:
+            assert await db_stream.try_next() is None
+            assert db_stream.alive
+        async with await client.watch(max_await_time_ms=10) as client_stream:
+            await client.other.x.insert_one({"_id": 2})
+            events = [event async for event in _take(client_stream, 1)]
+        return change, events
+    change, events = run(main())
+    assert change["operationType"] == "insert" and change["documentKey"] == {"_id": 1}
+    assert events[0]["ns"] == {"db": "other", "coll": "x"}
+
+
+async def _take(stream, count):
+    async for event in stream:
+        yield event
+        count -= 1
+        if not count:
+            return
 
 
 def test_sessions_are_pymongo_async_sessions(client):

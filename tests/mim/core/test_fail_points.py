@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from pymongo import CursorType
 from pymongo.errors import AutoReconnect, NotPrimaryError, OperationFailure, WriteConcernError
 
 import mim
@@ -108,3 +109,93 @@ def test_fail_points_are_per_server(client):
     other = mim.MongoClient(server=mim.Server())
     other.testdb.coll.insert_one({})
     other.close()
+
+
+# -- reads and findAndModify: every command pymongo sends consults the fail point ----
+
+@pytest.mark.parametrize("operation, command", [
+    (lambda c: list(c.aggregate([{"$match": {}}])), "aggregate"),
+    (lambda c: c.count_documents({}), "aggregate"),  # pymongo counts with an aggregate
+    (lambda c: c.distinct("x"), "distinct"),
+])
+def test_error_code_fails_each_read(coll, client, operation, command):
+    """A non-retryable code fails the read once (pymongo retries only retryable codes)."""
+    arm(client, {"times": 1}, failCommands=[command], errorCode=8)
+    with pytest.raises(OperationFailure) as info:
+        operation(coll)
+    assert info.value.details["errmsg"] == FAIL_MESSAGE
+    operation(coll)
+
+
+@pytest.mark.parametrize("operation, command", [
+    (lambda c: list(c.aggregate([{"$match": {}}])), "aggregate"),
+    (lambda c: c.distinct("x"), "distinct"),
+])
+def test_retryable_read_is_retried_once(coll, client, operation, command):
+    """pymongo retries a read once after a retryable code (91 ShutdownInProgress)."""
+    arm(client, {"times": 1}, failCommands=[command], errorCode=91)
+    operation(coll)
+    arm(client, {"times": 2}, failCommands=[command], errorCode=91)
+    with pytest.raises(NotPrimaryError):
+        operation(coll)
+
+
+def test_aggregate_with_out_is_not_retried(coll, client):
+    arm(client, {"times": 1}, failCommands=["aggregate"], errorCode=91)
+    with pytest.raises(NotPrimaryError):
+        coll.aggregate([{"$match": {}}, {"$out": "copy"}])
+    assert "copy" not in coll.database.list_collection_names()
+
+
+@pytest.mark.parametrize("operation", [
+    lambda c: c.find_one_and_update({"_id": 1}, {"$set": {"x": 2}}),
+    lambda c: c.find_one_and_replace({"_id": 1}, {"x": 2}),
+    lambda c: c.find_one_and_delete({"_id": 1}),
+])
+def test_find_and_modify_fails_and_writes_nothing(coll, client, operation):
+    coll.insert_one({"_id": 1, "x": 1})
+    arm(client, {"times": 1}, failCommands=["findAndModify"], errorCode=8)
+    with pytest.raises(OperationFailure) as info:
+        operation(coll)
+    assert info.value.details["errmsg"] == FAIL_MESSAGE
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "x": 1}
+
+
+def test_find_and_modify_write_concern_error_after_the_write(coll, client):
+    coll.insert_one({"_id": 1, "x": 1})
+    arm(client, {"times": 1}, failCommands=["findAndModify"],
+        writeConcernError={"code": 64, "errmsg": "waiting for replication timed out"})
+    with pytest.raises(WriteConcernError) as info:
+        coll.find_one_and_update({"_id": 1}, {"$set": {"x": 2}})
+    assert info.value.code == 64
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "x": 2}
+
+
+def test_tailable_get_more_fails(db, client):
+    db.create_collection("capped", capped=True, size=4096)
+    db.capped.insert_one({"_id": 1})
+    cursor = db.capped.find(cursor_type=CursorType.TAILABLE)
+    assert next(cursor) == {"_id": 1}
+    arm(client, {"times": 1}, failCommands=["getMore"], errorCode=8)
+    with pytest.raises(OperationFailure) as info:
+        next(cursor)
+    assert info.value.details["errmsg"] == FAIL_MESSAGE
+
+
+def test_change_stream_resumes_once_after_a_resumable_get_more_error(coll, client):
+    """pymongo's change stream resumes after a resumable error on getMore
+    (the spec's "change stream resumes after ..."): no event is lost."""
+    with coll.watch(max_await_time_ms=50) as stream:
+        coll.insert_one({"_id": 1})
+        assert stream.next()["documentKey"] == {"_id": 1}
+        arm(client, {"times": 1}, failCommands=["getMore"], errorCode=6,
+            errorLabels=["ResumableChangeStreamError"])
+        coll.insert_one({"_id": 2})
+        assert stream.next()["documentKey"] == {"_id": 2}
+
+
+def test_change_stream_aggregate_fails(coll, client):
+    arm(client, {"times": 1}, failCommands=["aggregate"], errorCode=8)
+    with pytest.raises(OperationFailure) as info:
+        coll.watch()
+    assert info.value.details["errmsg"] == FAIL_MESSAGE

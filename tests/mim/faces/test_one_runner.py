@@ -197,7 +197,7 @@ OPERATIONS: dict[str, Operation] = {
     "create_collection": lambda db: (db.create_collection("fresh").name,
                                      sorted(db.list_collection_names())),
     "create_collection existing": lambda db: db.create_collection("items"),
-    "watch": lambda db: db.items.watch(),
+    "watch": lambda db: _first_change(db),
     "command ping": lambda db: db.command("ping"),
     "command check=False": lambda db: db.command("frobnicate", check=False),
     "command allowable": lambda db: db.command("drop", "ghost", allowable_errors=[26]),
@@ -230,6 +230,15 @@ def _normalise(value: Any) -> Any:
         return {k: _normalise(v) for k, v in value.items()
                 if k not in ("$clusterTime", "operationTime") and "Millis" not in k}
     return value
+
+
+def _first_change(db: Any) -> tuple:
+    """Open a change stream, write, and read the write's event (what both faces see)."""
+    with db.items.watch(max_await_time_ms=50) as stream:
+        db.items.insert_one({"_id": "watched"})
+        change = stream.next()
+    return change["operationType"], change["ns"], change["documentKey"], \
+        sorted(change["fullDocument"])
 
 
 def _outcome(db: Any, operation: Operation) -> tuple[str, Any]:

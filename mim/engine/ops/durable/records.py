@@ -61,6 +61,8 @@ def event_records(event: ChangeEvent) -> list[dict]:
         return [{"op": "dropIndex", "ns": ns, "name": event.detail["name"]}]
     if operation == "modify":
         detail = event.detail
+        if detail.get("option", "") is None:
+            return []  # a collMod that changed nothing
         if "index" in detail:
             return [{"op": "modifyIndex", "ns": ns, "name": detail["index"],
                      "changes": dict(detail["new"])}]
