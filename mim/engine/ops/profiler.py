@@ -255,6 +255,9 @@ def _write_entries(server: Server, db: str, name: str, cmd: Mapping[str, Any],
             if isinstance(command, dict) and "comment" in cmd:
                 # the command's comment goes with each statement's entry, as the server's
                 command["comment"] = cmd["comment"]
+            if isinstance(command, dict) and isinstance(command.get("hint"), str):
+                # an index named by a string is serialised as the IndexHint IDL type does
+                command["hint"] = {"$hint": command["hint"]}
             entries.append(_entry(op, ns, command, counts, stats, reply, error, millis))
     else:
         counts = {}

@@ -191,3 +191,15 @@ def test_a_write_commands_comment_is_on_each_statements_entry(pdb):
     assert remove["command"]["comment"] == "test_comment"
     assert remove["command"]["q"] == {"_id": {"$gte": 1}}
     assert update["command"]["comment"] == {"why": "test"}
+
+
+def test_a_statements_index_name_hint_is_shown_as_the_server_serialises_it(pdb):
+    """MongoEngine's propagates_hint tests: a string hint appears as ``{"$hint": name}``."""
+    pdb.things.insert_many([{"_id": i, "name": str(i)} for i in range(3)])
+    pdb.things.create_index("name")
+    pdb.command("profile", 2)
+    pdb.things.delete_many({"name": "1"}, hint="name_1")
+    pdb.things.update_many({}, {"$set": {"y": 1}}, hint=[("name", 1)])
+    remove, update = list(pdb.system.profile.find({"op": {"$in": ["remove", "update"]}}))
+    assert remove["command"]["hint"] == {"$hint": "name_1"}
+    assert update["command"]["hint"] == {"name": 1}
