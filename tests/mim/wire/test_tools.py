@@ -323,7 +323,7 @@ def test_progress_is_quiet_when_stderr_is_not_a_terminal(source, tmp_path, capsy
 
 
 def test_progress_bar_when_asked(source, tmp_path, capsys):
-    pytest.importorskip("tqdm")  # the optional extra "progress"
+    pytest.importorskip("tqdm", reason="the optional 'progress' extra (tqdm) is not installed")
     tools.dump(source, tmp_path / "d", db="shop", collection="things", progress=True)
     assert "shop.things" in capsys.readouterr().err
 
