@@ -21,12 +21,15 @@ from .expressions.registry import UNSUPPORTED_OPERATORS as UNSUPPORTED_EXPRESSIO
 from .matcher.positional import matched_array_index
 from ..values.limits import check_bson_depth
 from .expressions.misc import META_NAMES
+from .matcher.geo import find_near_node
 from .matcher.text import find_text_node
+from .metadata import check_metadata_available, mentioned_metadata
 
-__all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS"]
+__all__ = ["compile_projection", "Projection", "PROJECTION_OPERATORS", "QUERY_METADATA",
+           "available_query_metadata", "query_metadata", "metadata_readers"]
 
-#: Find-projection operators this module implements ($meta needs text search).
-PROJECTION_OPERATORS = ("$", "$elemMatch", "$slice")
+#: Find-projection operators this module implements.
+PROJECTION_OPERATORS = ("$", "$elemMatch", "$meta", "$slice")
 
 INCLUDE = "include"
 EXCLUDE = "exclude"
@@ -101,8 +104,10 @@ class Projection:
         self._id_included = False
         self._id_excluded = False
         self._variables = variables or {}
-        #: top-level fields set to the document's textScore
-        self.text_score_fields: list[str] = []
+        #: top-level fields set to a metadata of the document: (field, $meta name)
+        self.meta_fields: list[tuple[str, str]] = []
+        #: the metadata the projection reads, in $meta fields or inside expressions
+        self.metadata_names = mentioned_metadata(spec) & set(QUERY_METADATA)
         for path, value in spec.items():
             self._add(path, value)
         if self.inclusion is None:
@@ -221,16 +226,18 @@ class Projection:
         self._add_expression(path, {op: arg})
 
     def _add_meta(self, path: str, name: Any) -> None:
-        """``{$meta: "textScore"}``: the score is added to the projected document
-        (it makes the projection neither inclusive nor exclusive)."""
+        """``{$meta: "textScore"}`` (or ``"geoNearDistance"``, ``"geoNearPoint"``): the
+        metadata is added to the projected document (it makes the projection neither
+        inclusive nor exclusive)."""
         if not isinstance(name, str):
             raise ServerError(17307, "$meta only supports string arguments")
         if name not in META_NAMES:
             raise ServerError(17308, f"Unsupported argument to $meta: {name}")
-        if name != "textScore" or "." in path:
+        if name not in QUERY_METADATA or "." in path:
             raise ServerError(238, f"$meta projection of {name} at {path} is not supported by "
-                                   f"mim: only top-level textScore fields are emulated")
-        self.text_score_fields.append(path)
+                                   f"mim: only top-level textScore, geoNearDistance and "
+                                   f"geoNearPoint fields are emulated")
+        self.meta_fields.append((path, name))
 
     def _add_expression(self, path: str, expression: Any) -> None:
         if self.inclusion is False:
@@ -261,15 +268,11 @@ class Projection:
 
     def apply(self, doc: Mapping[str, Any], query: Any = None) -> dict:
         out = self._apply(doc, query)
-        if self.text_score_fields:
-            text = find_text_node(query)
-            if text is None:
-                raise ServerError(40218, "query requires text score metadata, but it is not "
-                                         "available")
-            score = text.score(doc)
-            for field in self.text_score_fields:
+        if self.meta_fields:
+            meta = query_metadata(self.metadata_names, doc, query)
+            for field, name in self.meta_fields:
                 out.pop(field, None)
-                out[field] = score
+                out[field] = meta[name]
         return out
 
     def _apply(self, doc: Mapping[str, Any], query: Any) -> dict:
@@ -311,6 +314,8 @@ class Projection:
                 scope = dict(self._variables)
                 scope["ROOT"] = root
                 scope["CURRENT"] = root
+                if self.metadata_names:
+                    scope["META"] = query_metadata(self.metadata_names, root, query)
                 result = action.evaluate(scope)
                 if result is not MISSING:
                     out[key] = result
@@ -432,3 +437,42 @@ def compile_projection(spec: Any, variables: dict | None = None,
         return None
     check_bson_depth(spec)
     return Projection(spec, variables, collation)
+
+
+#: the metadata a find's query attaches to the documents it matches
+QUERY_METADATA = ("textScore", "geoNearDistance", "geoNearPoint")
+
+
+def available_query_metadata(query: Any) -> tuple[str, ...]:
+    """What metadata a compiled find query gives its documents: a textScore with
+    ``$text``, the distance and nearest location with ``$near``/``$nearSphere``."""
+    if find_near_node(query) is not None:
+        return ("geoNearDistance", "geoNearPoint")
+    if find_text_node(query) is not None:
+        return ("textScore",)
+    return ()
+
+
+def metadata_readers(query: Any) -> dict[str, Callable[[Mapping], Any]]:
+    """For a sort: each sortable metadata the query gives, with its reader."""
+    text = find_text_node(query)
+    if text is not None:
+        return {"textScore": text.score}
+    near = find_near_node(query)
+    if near is not None:
+        return {"geoNearDistance": near.distance}
+    return {}
+
+
+def query_metadata(names: set[str], doc: Mapping[str, Any], query: Any) -> dict[str, Any]:
+    """The metadata named ``names`` that ``query`` attaches to ``doc`` (40218 for one
+    it cannot give, as ``CanonicalQuery`` refuses it)."""
+    check_metadata_available(names, available_query_metadata(query))
+    meta: dict[str, Any] = {}
+    if "textScore" in names:
+        meta["textScore"] = find_text_node(query).score(doc)
+    if "geoNearDistance" in names:
+        meta["geoNearDistance"] = find_near_node(query).distance(doc)
+    if "geoNearPoint" in names:
+        meta["geoNearPoint"] = find_near_node(query).nearest_location(doc)
+    return meta

@@ -13,8 +13,10 @@ from ..values.errors import ServerError
 from ..values.render import render
 from ..values.paths import split_path, walk
 from ..values.order import MISSING, RANK_UNDEFINED, is_number, sort_key
+from .metadata import metadata_unavailable
 
-__all__ = ["compile_sort", "Descending", "field_sort_key", "has_text_score_sort", "TEXT_SCORE"]
+__all__ = ["compile_sort", "Descending", "field_sort_key", "has_text_score_sort", "has_meta_sort",
+           "TEXT_SCORE", "GEO_NEAR_DISTANCE"]
 
 
 class Descending:
@@ -58,17 +60,24 @@ def field_sort_key(doc: Mapping, parts: tuple[str, ...], descending: bool,
 
 #: the direction :func:`parse_sort_spec` gives a ``{$meta: "textScore"}`` key
 TEXT_SCORE = "textScore"
+#: the direction it gives a ``{$meta: "geoNearDistance"}`` key
+GEO_NEAR_DISTANCE = "geoNearDistance"
+
+#: the metadata a sort may order by that mim emulates (sort_pattern.cpp's valid
+#: ``$meta`` sorts also hold randVal and searchScore)
+_SORTABLE_META = (TEXT_SCORE, GEO_NEAR_DISTANCE)
 
 
 def _meta_sort(direction: Mapping) -> str:
-    """The metadata a ``{$meta: …}`` sort key names (only textScore is emulated)."""
+    """The metadata a ``{$meta: …}`` sort key names (textScore and geoNearDistance
+    are emulated)."""
     if len(direction) != 1 or next(iter(direction)) != "$meta":
         raise ServerError(17312, "$meta is the only expression supported by $sort right now")
     name = direction["$meta"]
-    if name != TEXT_SCORE:
+    if name not in _SORTABLE_META:
         raise ServerError(238, f"$meta sort by {render(name)} is not supported by mim: only "
-                               f"textScore is emulated")
-    return TEXT_SCORE
+                               f"textScore and geoNearDistance are emulated")
+    return name
 
 
 def has_text_score_sort(spec: Any) -> bool:
@@ -76,19 +85,27 @@ def has_text_score_sort(spec: Any) -> bool:
     return any(direction == TEXT_SCORE for _, direction in parse_sort_spec(spec, True))
 
 
-def parse_sort_spec(spec: Any, allow_meta: bool = False) -> list[tuple[str, Any]]:
+def has_meta_sort(spec: Any) -> bool:
+    """Whether a sort spec orders by any ``{$meta: …}`` key."""
+    return any(isinstance(direction, str)
+               for _, direction in parse_sort_spec(spec, _SORTABLE_META))
+
+
+def parse_sort_spec(spec: Any, allow_meta: bool | tuple[str, ...] = False
+                    ) -> list[tuple[str, Any]]:
     """Normalise a sort spec (mapping or list of pairs) into (path, ±1) pairs
-    (``(path, TEXT_SCORE)`` for a textScore key when ``allow_meta``)."""
+    (``(path, name)`` for a ``{$meta: name}`` key whose metadata ``allow_meta``
+    names; True stands for textScore alone).  Another is refused with 40218."""
     if spec is None:
         return []
+    available = (TEXT_SCORE,) if allow_meta is True else allow_meta or ()
     items = spec.items() if isinstance(spec, Mapping) else spec
     fields: list[tuple[str, int]] = []
     for field, direction in items:
         if isinstance(direction, Mapping):
             meta = _meta_sort(direction)
-            if not allow_meta:
-                raise ServerError(40218, "query requires text score metadata, but it is not "
-                                         "available")
+            if meta not in available:
+                raise metadata_unavailable(meta)
             fields.append((field, meta))
             continue
         if not is_number(direction):
@@ -103,16 +120,17 @@ def parse_sort_spec(spec: Any, allow_meta: bool = False) -> list[tuple[str, Any]
     return fields
 
 
-def compile_sort(spec: Any, text_score: Callable[[Mapping], float] | None = None,
+def compile_sort(spec: Any, metadata: Mapping[str, Callable[[Mapping], float]] | None = None,
                  collation: Any = None) -> Callable[[Mapping], Any] | None:
     """A key function ordering documents as ``spec`` asks, or None for no sort.
-    ``text_score`` scores a document for ``{$meta: "textScore"}`` keys (highest first);
-    ``collation`` orders strings."""
-    fields = parse_sort_spec(spec, text_score is not None)
+    ``metadata`` maps the metadata the query gives (``textScore``, ``geoNearDistance``)
+    to a function reading it from a document: a ``{$meta: …}`` key orders highest first
+    (sort_pattern.cpp sorts every metadata descending); ``collation`` orders strings."""
+    fields = parse_sort_spec(spec, tuple(metadata) if metadata else ())
     if not fields:
         return None
-    if any(direction == TEXT_SCORE for _, direction in fields):
-        return _meta_sort_key(fields, text_score, collation)
+    if any(isinstance(direction, str) for _, direction in fields):
+        return _meta_sort_key(fields, metadata, collation)
     key_of = sort_key if collation is None else collation.sort_key
     keys = [_field_key(split_path(path), direction < 0, key_of) for path, direction in fields]
     if len(keys) == 1:
@@ -155,13 +173,14 @@ def _field_key(parts: tuple[str, ...], descending: bool,
     return lambda doc: field_sort_key(doc, parts, False)
 
 
-def _meta_sort_key(fields: list[tuple[str, Any]], text_score: Any,
+def _meta_sort_key(fields: list[tuple[str, Any]], metadata: Any,
                    collation: Any = None) -> Callable[[Mapping], Any]:
     key_of = sort_key if collation is None else collation.sort_key
 
     def field_key(path: str, direction: Any) -> Callable[[Mapping], Any]:
-        if direction == TEXT_SCORE:
-            return lambda doc: -text_score(doc)
+        if isinstance(direction, str):
+            read = metadata[direction]
+            return lambda doc: -read(doc)
         parts = split_path(path)
         if direction < 0:
             return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))

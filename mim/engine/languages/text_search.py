@@ -355,39 +355,3 @@ class TextQuery:
         if not all(self._phrase_found(doc, phrase) for phrase in self.positive_phrases):
             return False
         return not any(self._phrase_found(doc, phrase) for phrase in self.negated_phrases)
-
-
-# -- textScore metadata in a pipeline ---------------------------------------------------------
-
-#: the pipeline variable holding ``id(doc) -> (doc, score)`` after a first ``$text`` ``$match``
-TEXT_SCORES = "__text_scores__"
-
-
-def text_score_of(variables: Mapping[str, Any], doc: Any) -> Any:
-    """The textScore a pipeline document carries; None when the pipeline has no ``$text``,
-    ``MISSING``-like ``...`` when this document carries none (a ``$group`` output)."""
-    scores = variables.get(TEXT_SCORES)
-    if scores is None:
-        return None
-    entry = scores.get(id(doc))
-    return entry[1] if entry is not None and entry[0] is doc else ...
-
-
-def carry_text_score(variables: Mapping[str, Any], old: Any, new: Any) -> None:
-    """A stage that reshapes a document keeps its metadata (as the server's Document does)."""
-    scores = variables.get(TEXT_SCORES)
-    if scores is not None:
-        entry = scores.get(id(old))
-        if entry is not None and entry[0] is old:
-            scores[id(new)] = (new, entry[1])
-
-
-def mentions_text_score(spec: Any) -> bool:
-    """Whether a (pipeline) spec asks for ``{$meta: "textScore"}`` anywhere."""
-    if isinstance(spec, Mapping):
-        if spec.get("$meta") == "textScore":
-            return True
-        return any(mentions_text_score(value) for value in spec.values())
-    if isinstance(spec, (list, tuple)):
-        return any(mentions_text_score(value) for value in spec)
-    return False

@@ -20,7 +20,8 @@ from ..languages.expressions.compiler import path_value
 from ..languages.matcher import MatchContext, compile_filter
 from ..languages.matcher.text import check_text_placement, find_text_node, text_index_spec
 from ..languages.sorting import has_text_score_sort
-from ..languages.text_search import TEXT_SCORES, mentions_text_score
+from ..languages.metadata import GEO_NEAR_METADATA, TEXT_SCORES, check_metadata_available, \
+    mentioned_metadata
 from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..planner import plan_find, read_with_plan
@@ -200,9 +201,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
             # a read-only pipeline's leading index scan may let the lock go part-way
             source, start = _leading_source(coll, stages, let_values, hint, collation,
                                             None if exclusive else held)
-            if TEXT_SCORES not in let_values and mentions_text_score(stages):
-                raise ServerError(40218, "query requires text score metadata, but it is not "
-                                         "available")
+            mentioned = mentioned_metadata(stages)
+            if mentioned:
+                check_metadata_available(mentioned, _available_metadata(stages, let_values))
             if source is None:
                 source = [s.doc for s in coll.documents.values()]
         elif source is None:
@@ -219,6 +220,15 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
         # every other collection a stage reads is snapshotted under the lock.
         results = list(run(source, let_values, start))
     return [encode_produced(doc) for doc in results]
+
+
+def _available_metadata(stages: Sequence[Any], let_values: Mapping) -> tuple[str, ...]:
+    """The metadata a pipeline's documents can carry: a textScore after a first
+    ``$text`` ``$match``, the geo near metadata after a leading ``$geoNear``."""
+    available: tuple[str, ...] = ("textScore",) if TEXT_SCORES in let_values else ()
+    if stages and isinstance(stages[0], Mapping) and "$geoNear" in stages[0]:
+        available += GEO_NEAR_METADATA
+    return available
 
 
 #: stages that write, or read the catalog's live state: their pipeline runs

@@ -29,7 +29,9 @@ from ..languages.matcher import MatchContext, MatchNode, compile_filter
 from ..planner import IdLookup, all_matching, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
-from ..languages.projection import compile_projection
+from ..languages.metadata import check_metadata_available
+from ..languages.projection import available_query_metadata, compile_projection, \
+    metadata_readers
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
@@ -110,10 +112,10 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     let = evaluate_let(let)
     node = _compile_query(filter, let, server, db, coll, collation)
     text = find_text_node(node)
-    sort_key_fn = compile_sort(sort, text.score if text is not None else None, collation)
+    sort_key_fn = compile_sort(sort, metadata_readers(node), collation)
     proj = compile_projection(projection, dict(let or {}), collation)
-    if proj is not None and proj.text_score_fields and text is None:
-        raise ServerError(40218, "query requires text score metadata, but it is not available")
+    if proj is not None and proj.metadata_names:
+        check_metadata_available(proj.metadata_names, available_query_metadata(node))
     if text is not None and has_text_score_sort(sort):
         sort = None  # the planner has no score order: sorted by sort_key_fn below
     near = find_near_node(node)

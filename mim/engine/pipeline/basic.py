@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -17,8 +18,8 @@ from ..languages.expressions.coercion import is_integral64, is_numeric, to_long,
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import compile_filter
 from ..languages.matcher.context import MatchContext
-from ..languages.sorting import compile_sort, has_text_score_sort
-from ..languages.text_search import text_score_of
+from ..languages.sorting import compile_sort, has_meta_sort
+from ..languages.metadata import GEO_NEAR_DISTANCES, attached_metadata, text_score_of
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
 from ..languages.matcher.text import not_first_stage, text_index_spec
@@ -86,21 +87,30 @@ def _sort_score(variables: dict, doc: dict) -> float:
     return 0.0 if score is ... else score
 
 
+def _sort_distance(variables: dict, doc: dict) -> float:
+    """The $geoNear distance a document carries; one without it (a $group output)
+    sorts last, as a missing value sorts lowest in the descending metadata order."""
+    distance = attached_metadata(variables, GEO_NEAR_DISTANCES, doc)
+    return -math.inf if distance is None or distance is ... else distance
+
+
 @pipeline_stage("$sort")
 def compile_sort_stage(arg: Any, ctx: Any):
     if not isinstance(arg, Mapping):
         raise ServerError(15973, "the $sort key specification must be an object")
     if not arg:
         raise ServerError(15976, "$sort stage must have at least one sort key")
-    by_score = has_text_score_sort(dict(arg))
+    by_metadata = has_meta_sort(dict(arg))
     collation = ctx.expressions.collation
-    key = None if by_score else compile_sort(dict(arg), collation=collation)
+    key = None if by_metadata else compile_sort(dict(arg), collation=collation)
     bounded = not ctx.allow_disk_use
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         nonlocal key
-        if by_score:
-            key = compile_sort(dict(arg), lambda doc: _sort_score(variables, doc), collation)
+        if by_metadata:
+            key = compile_sort(dict(arg), {
+                "textScore": lambda doc: _sort_score(variables, doc),
+                "geoNearDistance": lambda doc: _sort_distance(variables, doc)}, collation)
         limit = variables.get("__sort_limit__")
         if limit:
             return heapq.nsmallest(limit, docs, key=key)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..languages.matcher import compile_filter
 from ..languages.matcher.context import MatchContext
+from ..languages.metadata import GEO_NEAR_DISTANCES, GEO_NEAR_POINTS
 from ..languages.matcher.geo import NearNode, check_near_placement, geo_index_specs
 from ..values.errors import ServerError, bad_value, type_mismatch
 from ..values.order import is_number, type_name
@@ -137,6 +138,12 @@ def compile_geo_near(arg: Any, ctx: Any):
     distance_of = near_node.distance
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        # the metadata tables exist before any later stage copies the variables
+        distances = variables[GEO_NEAR_DISTANCES] = {}
+        points = variables[GEO_NEAR_POINTS] = {}
+        return _nearest_first(docs, distances, points)
+
+    def _nearest_first(docs: Iterable[dict], distances: dict, points: dict) -> Iterable[dict]:
         ranked = []
         for doc in docs:
             distance = distance_of(doc)
@@ -147,8 +154,13 @@ def compile_geo_near(arg: Any, ctx: Any):
             out = dict(doc)
             _set_path(out, distance_field, distance * scale if math.isfinite(distance)
                       else distance)
+            # the metadata is the unscaled distance and the nearest stored location
+            # (DocumentSourceGeoNearCursor::transformDoc scales only the field)
+            location = near_node.nearest_location(doc)
             if include_locs is not None:
-                _set_path(out, include_locs, near_node.nearest_location(doc))
+                _set_path(out, include_locs, location)
+            distances[id(out)] = (out, distance)
+            points[id(out)] = (out, location)
             yield out
 
     return run

@@ -10,7 +10,7 @@ from ..languages.expressions import compile_expression
 from ..languages.expressions.compiler import is_constant
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
-from ..languages.text_search import carry_text_score
+from ..languages.metadata import carry_metadata
 from ..languages.expressions.compiler import constant
 
 INCLUDE, EXCLUDE = "include", "exclude"
@@ -158,7 +158,7 @@ def compile_project(arg: Any, ctx: Any):
             out = _include(doc, tree, {**variables, "ROOT": doc, "CURRENT": doc})
             if "_id" in out and next(iter(out)) != "_id":
                 out = {"_id": out.pop("_id"), **out}
-            carry_text_score(variables, doc, out)
+            carry_metadata(variables, doc, out)
             yield out
 
     return run
@@ -208,7 +208,7 @@ def compile_add_fields(arg: Any, ctx: Any):
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         for doc in docs:
             out = _add_fields(doc, tree, {**variables, "ROOT": doc, "CURRENT": doc})
-            carry_text_score(variables, doc, out)
+            carry_metadata(variables, doc, out)
             yield out
 
     return run
@@ -250,5 +250,5 @@ __all__ = ["is_constant", "_flags_to_constants"]
 
 
 def _carried(variables: dict, old: dict, new: dict) -> dict:
-    carry_text_score(variables, old, new)
+    carry_metadata(variables, old, new)
     return new

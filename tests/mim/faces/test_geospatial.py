@@ -502,11 +502,15 @@ def test_the_first_ring_must_be_the_exterior(weird):
     assert error_of(lambda: weird.insert_one({"geo": shape})).code == 16755
 
 
-def test_geo_near_metadata_is_refused_not_left_missing(places):
-    failure = error_of(lambda: list(places.aggregate([
+def test_geo_near_metadata_is_carried_not_left_missing(places):
+    # the metadata the server attaches after $geoNear (DocumentSourceGeoNearCursor)
+    found = list(places.aggregate([
         {"$geoNear": {"near": point(0, 0), "distanceField": "d", "spherical": True}},
-        {"$project": {"m": {"$meta": "geoNearDistance"}}}])))
-    assert failure.code == 238
+        {"$project": {"m": {"$meta": "geoNearDistance"}}}]))
+    assert [doc["m"] for doc in found] == [
+        pytest.approx(haversine_m([0, 0], place["location"]["coordinates"]))
+        for place in sorted(PLACES, key=lambda p: haversine_m([0, 0],
+                                                              p["location"]["coordinates"]))]
 
 
 def test_nearest_through_the_grid_equals_measuring_every_document(coll):

@@ -13,7 +13,7 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from ...values.errors import ServerError
-from ..text_search import text_score_of
+from ..metadata import TABLE_OF_META, attached_metadata
 from ...values.order import MISSING, type_name
 from .coercion import nullish
 from .compiler import constant, document_operator, fixed_arity
@@ -25,10 +25,6 @@ META_NAMES = frozenset({
     "geoNearPoint", "recordId", "indexKey", "sortKey", "searchScoreDetails",
     "timeseriesBucketMinTime", "timeseriesBucketMaxTime",
 })
-
-
-#: geo near metadata mim does not carry between stages, with the $geoNear option giving it
-_GEO_NEAR_META = {"geoNearDistance": "distanceField", "geoNearPoint": "includeLocs"}
 
 
 @expression_operator("$literal", "$const")
@@ -91,19 +87,17 @@ def compile_meta(arg: Any, ctx: Any, name: str):
         raise ServerError(17307, "$meta only supports string arguments")
     if arg not in META_NAMES:
         raise ServerError(17308, f"Unsupported argument to $meta: {arg}")
-    if arg in _GEO_NEAR_META:
-        raise ServerError(238, f"$meta \"{arg}\" is not supported by mim: use the $geoNear "
-                               f"stage's {_GEO_NEAR_META[arg]} option")
+    table_name = TABLE_OF_META.get(arg)
 
     def evaluate(variables: dict) -> Any:
         meta = variables.get("META")
-        if not meta:
-            if arg == "textScore":
-                # after a first $text $match (a pipeline without one is refused with
-                # 40218 before it runs)
-                score = text_score_of(variables, variables.get("ROOT"))
-                return MISSING if score is None or score is ... else score
+        if meta:  # a find's projection: the matched document's metadata
+            return meta.get(arg, MISSING)
+        if table_name is None:
             return MISSING
-        return meta.get(arg, MISSING)
+        # a pipeline: what its first $text $match or its $geoNear attached to the
+        # document (a pipeline that has neither is refused with 40218 before it runs)
+        value = attached_metadata(variables, table_name, variables.get("ROOT"))
+        return MISSING if value is None or value is ... else value
 
     return evaluate
