@@ -128,28 +128,29 @@ def _parse(spec: Mapping) -> "Collation | None":
     return _IcuCollationBuilder(spec, locale).build()
 
 
-def _string_field(spec: Mapping, name: str, required: bool = False) -> Any:
-    """``bsonExtractStringField``: absent (None), a string, or TypeMismatch."""
+def _typed_field(spec: Mapping, name: str, expected: type, label: str,
+                 required: bool = False) -> Any:
+    """``bsonExtractTypedField``: absent (None, or 4 when required), a value of the
+    expected type, or TypeMismatch naming it."""
     if name not in spec:
         if required:
             raise ServerError(4, f'Missing expected field "{name}"')
         return None
     value = spec[name]
-    if type(value) is not str:
-        raise ServerError(14, f'"{name}" had the wrong type. Expected string, found '
+    if type(value) is not expected:
+        raise ServerError(14, f'"{name}" had the wrong type. Expected {label}, found '
                               f'{type_name(value)}')
     return value
+
+
+def _string_field(spec: Mapping, name: str, required: bool = False) -> Any:
+    """``bsonExtractStringField``: absent (None), a string, or TypeMismatch."""
+    return _typed_field(spec, name, str, "string", required)
 
 
 def _bool_field(spec: Mapping, name: str) -> Any:
     """``bsonExtractBooleanField``: absent (None), a bool, or TypeMismatch."""
-    if name not in spec:
-        return None
-    value = spec[name]
-    if type(value) is not bool:
-        raise ServerError(14, f'"{name}" had the wrong type. Expected bool, found '
-                              f'{type_name(value)}')
-    return value
+    return _typed_field(spec, name, bool, "bool")
 
 
 def _integer_field(spec: Mapping, name: str) -> Any:
@@ -172,7 +173,8 @@ def _integer_field(spec: Mapping, name: str) -> Any:
 
 
 _STRENGTHS = {1: "PRIMARY", 2: "SECONDARY", 3: "TERTIARY", 4: "QUATERNARY", 5: "IDENTICAL"}
-_CASE_FIRST = {"upper": "UPPER_FIRST", "lower": "LOWER_FIRST", "off": "OFF"}
+#: each table's first entry is what an ICU value outside it reads as
+_CASE_FIRST = {"off": "OFF", "upper": "UPPER_FIRST", "lower": "LOWER_FIRST"}
 _ALTERNATE = {"non-ignorable": "NON_IGNORABLE", "shifted": "SHIFTED"}
 
 
@@ -186,7 +188,7 @@ class _IcuCollationBuilder:
         self.parsed = 1  # the locale
 
     def build(self) -> Collation:
-        spec, A, V = self.spec, icu.UCollAttribute, icu.UCollAttributeValue
+        spec, A = self.spec, icu.UCollAttribute
         user_locale = icu.Locale.createFromName(self.locale)
         if user_locale.isBogus():
             raise ServerError(2, f"Field 'locale' is not valid in: {render_document(spec)}")
@@ -194,48 +196,14 @@ class _IcuCollationBuilder:
         self._validate_locale(collator)
         out: dict[str, Any] = {"locale": user_locale.getName() or "root"}
 
-        case_level = _bool_field(spec, "caseLevel")
-        if case_level is not None:
-            self.parsed += 1
-            collator.setAttribute(A.CASE_LEVEL, V.ON if case_level else V.OFF)
-        out["caseLevel"] = collator.getAttribute(A.CASE_LEVEL) == V.ON
-
-        case_first = _string_field(spec, "caseFirst")
-        if case_first is not None:
-            self.parsed += 1
-            if case_first not in _CASE_FIRST:
-                raise ServerError(9, f"Field 'caseFirst' must be 'upper', 'lower', or 'off'. "
-                                     f"Got: {case_first}")
-            collator.setAttribute(A.CASE_FIRST, getattr(V, _CASE_FIRST[case_first]))
-        out["caseFirst"] = {V.UPPER_FIRST: "upper", V.LOWER_FIRST: "lower"}.get(
-            collator.getAttribute(A.CASE_FIRST), "off")
-
-        strength = _integer_field(spec, "strength")
-        if strength is not None:
-            self.parsed += 1
-            if strength not in _STRENGTHS:
-                raise ServerError(9, f"Field 'strength' must be an integer 1 through 5. "
-                                     f"Got: {strength}")
-            collator.setAttribute(A.STRENGTH, getattr(V, _STRENGTHS[strength]))
-        current = collator.getAttribute(A.STRENGTH)
-        out["strength"] = next(n for n, name in _STRENGTHS.items()
-                               if getattr(V, name) == current)
-
-        numeric = _bool_field(spec, "numericOrdering")
-        if numeric is not None:
-            self.parsed += 1
-            collator.setAttribute(A.NUMERIC_COLLATION, V.ON if numeric else V.OFF)
-        out["numericOrdering"] = collator.getAttribute(A.NUMERIC_COLLATION) == V.ON
-
-        alternate = _string_field(spec, "alternate")
-        if alternate is not None:
-            self.parsed += 1
-            if alternate not in _ALTERNATE:
-                raise ServerError(9, f"Field 'alternate' must be 'non-ignorable' or 'shifted'. "
-                                     f"Got: {alternate}")
-            collator.setAttribute(A.ALTERNATE_HANDLING, getattr(V, _ALTERNATE[alternate]))
-        out["alternate"] = "shifted" if collator.getAttribute(A.ALTERNATE_HANDLING) \
-            == V.SHIFTED else "non-ignorable"
+        out["caseLevel"] = self._switch(collator, "caseLevel", A.CASE_LEVEL)
+        out["caseFirst"] = self._choice(collator, "caseFirst", _string_field, _CASE_FIRST,
+                                        A.CASE_FIRST, "'upper', 'lower', or 'off'")
+        out["strength"] = self._choice(collator, "strength", _integer_field, _STRENGTHS,
+                                       A.STRENGTH, "an integer 1 through 5")
+        out["numericOrdering"] = self._switch(collator, "numericOrdering", A.NUMERIC_COLLATION)
+        out["alternate"] = self._choice(collator, "alternate", _string_field, _ALTERNATE,
+                                        A.ALTERNATE_HANDLING, "'non-ignorable' or 'shifted'")
 
         max_variable = _string_field(spec, "maxVariable")
         if max_variable is not None:
@@ -248,17 +216,8 @@ class _IcuCollationBuilder:
             collator.setVariableTop(" " if max_variable == "space" else "!")
         out["maxVariable"] = "space" if collator.getVariableTop() == _space_top() else "punct"
 
-        normalization = _bool_field(spec, "normalization")
-        if normalization is not None:
-            self.parsed += 1
-            collator.setAttribute(A.NORMALIZATION_MODE, V.ON if normalization else V.OFF)
-        out["normalization"] = collator.getAttribute(A.NORMALIZATION_MODE) == V.ON
-
-        backwards = _bool_field(spec, "backwards")
-        if backwards is not None:
-            self.parsed += 1
-            collator.setAttribute(A.FRENCH_COLLATION, V.ON if backwards else V.OFF)
-        out["backwards"] = collator.getAttribute(A.FRENCH_COLLATION) == V.ON
+        out["normalization"] = self._switch(collator, "normalization", A.NORMALIZATION_MODE)
+        out["backwards"] = self._switch(collator, "backwards", A.FRENCH_COLLATION)
 
         out["version"] = COLLATION_VERSION
         version = _string_field(spec, "version")
@@ -273,6 +232,31 @@ class _IcuCollationBuilder:
                                  f"{render_document(spec)}")
         _check_combinations(out)
         return Collation(out, collator.getSortKey)
+
+    def _switch(self, collator: Any, name: str, attribute: Any) -> bool:
+        """An on/off option: set on the collator when given; the value in force."""
+        V = icu.UCollAttributeValue
+        value = _bool_field(self.spec, name)
+        if value is not None:
+            self.parsed += 1
+            collator.setAttribute(attribute, V.ON if value else V.OFF)
+        return collator.getAttribute(attribute) == V.ON
+
+    def _choice(self, collator: Any, name: str, read: Any, choices: Mapping[Any, str],
+                attribute: Any, allowed: str) -> Any:
+        """An option with a few values (``choices``: each with its ICU attribute value):
+        set when given (9 for another value); the value in force (the first choice,
+        each table's "off"/default one, when ICU answers one not in the table)."""
+        V = icu.UCollAttributeValue
+        value = read(self.spec, name)
+        if value is not None:
+            self.parsed += 1
+            if value not in choices:
+                raise ServerError(9, f"Field '{name}' must be {allowed}. Got: {value}")
+            collator.setAttribute(attribute, getattr(V, choices[value]))
+        current = collator.getAttribute(attribute)
+        return next((option for option, icu_name in choices.items()
+                     if getattr(V, icu_name) == current), next(iter(choices)))
 
     def _validate_locale(self, collator: Any) -> None:
         """``validateLocaleID``: the locale ICU would really use must be the one asked for."""

@@ -356,28 +356,26 @@ def _multi_points(obj: Mapping) -> Geometry:
     return Geometry("MultiPoint", SPHERE, points=[p[2] for p in points])
 
 
-def _multi_lines(obj: Mapping) -> Geometry:
+def _multi_parts(obj: Mapping, kind: str, parse_part: Any) -> list:
+    """The parts of a MultiLineString/MultiPolygon: a non-empty array, each parsed."""
     _crs(obj)
     coordinates = obj.get("coordinates", MISSING)
     if not isinstance(coordinates, list):
-        raise GeoError(f"MultiLineString coordinates must be an array, instead got type "
+        raise GeoError(f"{kind} coordinates must be an array, instead got type "
                        f"{_type_of(coordinates)}")
-    lines = [_line(item) for item in coordinates]
-    if not lines:
-        raise GeoError("MultiLineString coordinates must have at least 1 element")
-    return Geometry("MultiLineString", SPHERE, lines=lines)
+    parts = [parse_part(item) for item in coordinates]
+    if not parts:
+        raise GeoError(f"{kind} coordinates must have at least 1 element")
+    return parts
+
+
+def _multi_lines(obj: Mapping) -> Geometry:
+    return Geometry("MultiLineString", SPHERE, lines=_multi_parts(obj, "MultiLineString", _line))
 
 
 def _multi_polygons(obj: Mapping) -> Geometry:
-    _crs(obj)
-    coordinates = obj.get("coordinates", MISSING)
-    if not isinstance(coordinates, list):
-        raise GeoError(f"MultiPolygon coordinates must be an array, instead got type "
-                       f"{_type_of(coordinates)}")
-    polygons = [_polygon(item) for item in coordinates]
-    if not polygons:
-        raise GeoError("MultiPolygon coordinates must have at least 1 element")
-    return Geometry("MultiPolygon", SPHERE, polygons=polygons)
+    return Geometry("MultiPolygon", SPHERE,
+                    polygons=_multi_parts(obj, "MultiPolygon", _polygon))
 
 
 def _line_geometry(obj: Mapping) -> Geometry:
