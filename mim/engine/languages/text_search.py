@@ -50,10 +50,6 @@ TEXT_LANGUAGES: dict[str, str] = {
 #: Snowball algorithm per text-search language ("none": no stemming)
 _SNOWBALL = {language: language for language in set(TEXT_LANGUAGES.values())
              if language != "none"}
-#: languages whose stop-word list mim carries (stop_words/<language>.txt)
-_STOP_WORD_LANGUAGES = frozenset({"danish", "dutch", "english", "finnish", "french", "german",
-                                  "hungarian", "italian", "norwegian", "portuguese", "russian",
-                                  "spanish", "swedish", "turkish"})
 #: ASCII delimiters: white space and every ASCII punctuation/symbol but ``_``
 _ASCII_DELIMITERS = frozenset(" \t\n\r\v\f!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~")
 _QUERY_WHITESPACE = frozenset(" \t\n\r\v\f")
@@ -74,13 +70,10 @@ def resolve_language(name: str, error_code: int = 17262) -> str:
 
 @lru_cache(maxsize=None)
 def stop_words(language: str) -> frozenset[str]:
-    """The language's stop words (MongoDB's src/mongo/db/fts/stop_words_*.txt)."""
+    """The language's stop words (MongoDB's src/mongo/db/fts/stop_words_*.txt, one per
+    language of :data:`TEXT_LANGUAGES`: fts/BUILD.bazel's STOP_WORD_LANGUAGES)."""
     if language == "none":
         return frozenset()
-    if language not in _STOP_WORD_LANGUAGES:
-        raise ServerError(238, f"text search in {language} is not supported by mim yet: "
-                               f"mim carries MongoDB's stop words for "
-                               f"{', '.join(sorted(_STOP_WORD_LANGUAGES))} (and none)")
     text = resources.files(__package__).joinpath("stop_words", f"{language}.txt").read_text(
         encoding="utf-8")
     return frozenset(line for line in text.split("\n") if line)

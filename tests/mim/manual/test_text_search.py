@@ -238,6 +238,8 @@ def test_explain_scored_text_query_uses_text_or(articles):
     ("italian", "della", "Le case della città", "casa"),
     ("dutch", "zijn", "De huizen zijn groot", "huis"),
     ("swedish", "och", "Husen och trädgårdarna", "trädgård"),
+    ("romanian", "pentru", "Cartea copiilor", "carte"),
+    ("ro", "asupra", "Frumoasele orase", "frumoasa"),
 ])
 def test_more_languages_have_their_stop_words_and_stemming(db, language, stop_word, text,
                                                            search):
@@ -247,3 +249,13 @@ def test_more_languages_have_their_stop_words_and_stemming(db, language, stop_wo
     # a stop word alone matches nothing; a word matches its inflected forms (Snowball)
     assert list(coll.find({"$text": {"$search": stop_word}})) == []
     assert [d["_id"] for d in coll.find({"$text": {"$search": search}})] == [1]
+
+
+def test_romanian_stop_words_are_not_indexed(db):
+    # stop_words_romanian.txt's words are not indexed: a document of only stop words
+    # has no keys; a search of stop words and other words matches by the others
+    coll = db.text_romanian_stops
+    coll.create_index([("body", "text")], default_language="romanian")
+    coll.insert_many([{"_id": 1, "body": "si pentru care"}, {"_id": 2, "body": "cartea si masa"}])
+    assert list(coll.find({"$text": {"$search": "si care"}})) == []
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "cartile si"}})] == [2]
