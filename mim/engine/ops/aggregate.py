@@ -34,7 +34,7 @@ from ..values.errors import ServerError
 from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
-from .collations import operation_collation
+from .collations import default_collation_of, operation_collation
 from .timeseries import refuse_timeseries_output
 from .views import check_involved_view_collations, resolve
 
@@ -263,15 +263,22 @@ class StoreTarget:
         self.coll = server.get_collection(db, name)
         self.by_key: dict | None = None
         self.on: list[tuple[str, ...]] = []
+        #: the target's default collation: $merge's updates carry none, so they find
+        #: the matching document with it (7.0's constructUpdateEntries)
+        self.collation = None if self.coll is None else default_collation_of(self.coll.options)
+        #: how an 'on' value keys under that collation
+        self.value_key = sort_key if self.collation is None else self.collation.sort_key
 
-    def has_unique_index(self, fields: list[str]) -> bool:
+    def has_unique_index(self, fields: list[str], collation: Any = None) -> bool:
+        """``fieldsHaveSupportingUniqueIndex``: a unique, non-partial index on exactly
+        ``fields`` whose collation is the aggregation's (no collection: only ``_id``)."""
         if self.coll is None:
-            return False
+            return fields == ["_id"]
         wanted = sorted(fields)
         for spec in self.coll.indexes.list():
             if (spec.get("unique") or spec["name"] == "_id_") and \
                     sorted(spec["key"]) == wanted and not spec.get("partialFilterExpression") \
-                    and not spec.get("collation"):
+                    and parse_collation(spec.get("collation")) == collation:
                 return True
         return False
 
@@ -283,7 +290,7 @@ class StoreTarget:
     def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
         if self.coll is None:
             return None
-        if on == [("_id",)]:
+        if on == [("_id",)] and self.collation is None:
             return self.coll.documents.get(key[0])
         if self.by_key is None:
             self.on = on
@@ -293,7 +300,8 @@ class StoreTarget:
         return self.by_key.get(key)
 
     def _key_of(self, doc: Mapping) -> tuple:
-        return tuple(sort_key(path_value(doc, p)) for p in self.on)
+        value_key = self.value_key
+        return tuple(value_key(path_value(doc, p)) for p in self.on)
 
     def current(self, handle: Any) -> dict:
         return handle.doc

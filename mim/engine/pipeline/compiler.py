@@ -16,11 +16,6 @@ from .registry import STAGES, UNSUPPORTED_STAGES, constraints, unsupported_stage
 __all__ = ["compile_pipeline"]
 
 
-#: stages that compare strings in ways not yet following a collation: refused under a
-#: non-simple one rather than run with binary comparison
-COLLATION_UNHONOURED_STAGES = frozenset({"$merge"})
-
-
 def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
     """Validate and compile ``stages``; return ``run(documents, variables) -> iterable``."""
     ctx = ctx if ctx is not None else PipelineContext()
@@ -44,9 +39,6 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
             if name in UNSUPPORTED_STAGES:
                 raise unsupported_stage(name)
             raise ServerError(40324, f"Unrecognized pipeline stage name: '{name}'")
-        if ctx.expressions.collation is not None and name in COLLATION_UNHONOURED_STAGES:
-            raise ServerError(238, f"{name} with a collation other than the simple collation "
-                                   f"is not supported by mim yet")
         if constraints(name).must_be_last and position != len(stages) - 1:
             raise ServerError(40601, f"{name} can only be the final stage in the pipeline")
         ctx.position = position

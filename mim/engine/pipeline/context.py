@@ -44,10 +44,13 @@ def with_id(doc: Mapping) -> dict:
 class ListTarget:
     """$merge into a plain list of documents."""
 
+    #: plain lists have no collation: 'on' values key by binary comparison
+    value_key = staticmethod(sort_key)
+
     def __init__(self, documents: list[dict]) -> None:
         self.docs = documents
 
-    def has_unique_index(self, fields: list[str]) -> bool:
+    def has_unique_index(self, fields: list[str], collation: Any = None) -> bool:
         return True
 
     def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:

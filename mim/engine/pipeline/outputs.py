@@ -109,7 +109,8 @@ def compile_merge(arg: Any, ctx: Any):
                                  f"but found {type_name(into)}")
     if not target:
         raise ServerError(73, "Invalid collection name: ")
-    on_fields = _parse_on(arg["on"]) if "on" in arg else ["_id"]
+    explicit_on = "on" in arg
+    on_fields = _parse_on(arg["on"]) if explicit_on else ["_id"]
     on_parts = [tuple(f.split(".")) for f in on_fields]
     matched = arg.get("whenMatched", "merge")
     not_matched = arg.get("whenNotMatched", "insert")
@@ -140,12 +141,16 @@ def compile_merge(arg: Any, ctx: Any):
     if not isinstance(not_matched, str) or not_matched not in _NOT_MATCHED_MODES:
         raise _enum_error("whenNotMatched", not_matched)
     catalog = ctx.catalog
+    collation = ctx.expressions.collation
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         dest = catalog.merge_target(target, db)
-        if on_fields != ["_id"] and not dest.has_unique_index(on_fields):
+        # the default 'on' (_id) is taken as unique; given fields need a unique index
+        # with the aggregation's collation (ensureFieldsUniqueOrResolveDocumentKey)
+        if explicit_on and not dest.has_unique_index(on_fields, collation):
             raise ServerError(51183, "Cannot find index to verify that join fields will be "
                                      "unique")
+        value_key = dest.value_key
         for doc in docs:
             if on_fields == ["_id"] and "_id" not in doc:
                 # the manual: a result without _id gets one generated (default 'on' only)
@@ -157,7 +162,7 @@ def compile_merge(arg: Any, ctx: Any):
                     raise ServerError(51132, f"$merge write error: 'on' field '{field}' cannot "
                                              "be missing, null, undefined or an array")
                 values.append(value)
-            key = tuple(sort_key(v) for v in values)
+            key = tuple(value_key(v) for v in values)
             handle = dest.find(on_parts, key)
             if handle is None:
                 if not_matched == "insert":

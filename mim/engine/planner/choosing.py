@@ -338,10 +338,17 @@ def _bound_key(index: Any, bound: Mapping[str, Any]) -> tuple:
     return tuple(key)
 
 
+def _collatable(value: Any) -> bool:
+    """``CollationIndexKey::isCollatableType``: a string, object or array."""
+    return isinstance(value, (str, Mapping, list))
+
+
 def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
-                 max_spec: Mapping | None) -> Plan:
+                 max_spec: Mapping | None, collation: Any = None) -> Plan:
     """The scan of the hinted index from ``min`` (inclusive) to ``max`` (exclusive),
-    in the index's order, as the server's planner builds it for ``min``/``max``."""
+    in the index's order, as the server's planner builds it for ``min``/``max``:
+    the bounds are keyed with the index's collation; an index whose collation is
+    not the query's takes no bound a collation orders (``indexCompatibleMaxMin``)."""
     if hint is None:
         raise planner_error(coll, 51173, "When using min()/max() a hint of which index to use "
                                          "must be provided")
@@ -354,7 +361,9 @@ def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
                                "mim: its entries are grid cells, not values")
     paths = list(index.pattern.paths)
     for bound in (min_spec, max_spec):
-        if bound and list(bound) != paths:
+        if bound and (list(bound) != paths or (
+                getattr(index, "collation", None) != collation
+                and any(_collatable(value) for value in bound.values()))):
             raise planner_error(coll, 51174, "The index chosen is not compatible with min/max")
     forward = index.pattern.signs[0]
     low = _bound_key(index, min_spec) if min_spec else None
@@ -381,7 +390,7 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     """The plan for a ``find`` (None: no index could help, scan as usual);
     ``collation``: the query's (a parsed Collation, None for simple)."""
     if min_spec or max_spec:
-        return PlannedQuery(coll, node, plan_min_max(coll, hint, min_spec, max_spec))
+        return PlannedQuery(coll, node, plan_min_max(coll, hint, min_spec, max_spec, collation))
     if hint is None and not coll.indexes.has_secondary() and (
             collation is not None or not _uses_id_index(node, sort)):
         return None

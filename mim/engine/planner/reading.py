@@ -18,7 +18,6 @@ from bson.regex import Regex
 from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
 from ..values.deadline import checked
-from ..values.errors import ServerError
 from ..values.order import sort_key
 from ..values.render import render
 from .choosing import plan_find
@@ -153,9 +152,6 @@ def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, wa
     the read lets it go as the documents are consumed, once the rest of it works
     on a snapshot, so a long query lets other clients in (points on ``_id`` keep
     the lock: they are short)."""
-    if collation is not None and (min_spec or max_spec):
-        raise ServerError(238, "min/max with a collation other than the simple collation "
-                               "is not supported by mim yet")
     planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec, collation)
     if planned is not None:
         return checked(planned.documents(held)), planned.sorted, planned.plan

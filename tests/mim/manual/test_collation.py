@@ -15,6 +15,7 @@ accent first (cote < côte < coté < côté), Swedish puts "ä" after "z", Spani
 from __future__ import annotations
 
 import pytest
+from bson.min_key import MinKey
 from pymongo.collation import Collation
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -359,12 +360,77 @@ def test_window_functions_partition_and_rank_by_the_collation(cdb):
     assert [d["r"] for d in ranked] == [1, 1, 3]
 
 
-def test_what_is_not_collated_yet_is_refused(cafes):
+CASELESS = {"locale": "en", "strength": 2}
+
+
+@pytest.fixture
+def signups(cdb):
+    cdb.signups.insert_many([{"_id": 1, "email": "ANN@X.ORG", "v": 1},
+                             {"_id": 2, "email": "bob@x.org", "v": 2}])
+    cdb.create_collection("members", collation=CASELESS)
+    cdb.members.insert_one({"_id": "m1", "email": "ann@x.org", "v": 0})
+    cdb.members.create_index("email", unique=True)  # takes the collection's collation
+    return cdb.signups
+
+
+def test_merge_on_a_unique_index_with_the_aggregations_collation(signups, cdb):
+    list(signups.aggregate([{"$project": {"_id": 0}},
+                            {"$merge": {"into": "members", "on": "email"}}],
+                           collation=CASELESS))
+    found = {d["email"].lower(): d for d in cdb.members.find({}, {"_id": 0})}
+    # ANN@X.ORG matched ann@x.org under the collation: merged, not inserted
+    assert found == {"ann@x.org": {"email": "ANN@X.ORG", "v": 1},
+                     "bob@x.org": {"email": "bob@x.org", "v": 2}}
+
+
+@pytest.mark.parametrize("collation, on", [
+    (None, "email"),  # the caseless index does not serve a simple aggregation
+    (CASELESS, "_id"),  # an explicit _id is checked too: plain's _id index is simple
+])
+def test_merge_on_needs_its_unique_index_in_the_same_collation(signups, cdb, collation, on):
+    cdb.plain.insert_one({"_id": 1, "email": "x"})
+    cdb.plain.create_index("email", unique=True)
+    target = "members" if collation is None else "plain"
     with pytest.raises(OperationFailure) as info:
-        list(cafes.aggregate([{"$merge": {"into": "target"}}],
-                             collation={"locale": "fr", "strength": 2}))
-    assert info.value.code == 238
-    assert "target" not in cafes.database.list_collection_names()
+        list(signups.aggregate([{"$merge": {"into": target, "on": on}}],
+                               **({"collation": collation} if collation else {})))
+    assert (info.value.code, info.value.details["errmsg"]) == (
+        51183, "Cannot find index to verify that join fields will be unique")
+    assert cdb.members.count_documents({}) == 1 and cdb.plain.count_documents({}) == 1
+    # with its own index's collation the same $merge runs
+    list(signups.aggregate([{"$project": {"_id": 0}},
+                            {"$merge": {"into": "members", "on": "email"}}],
+                           collation=CASELESS))
+
+
+def test_merge_default_on_matches_with_the_targets_collation(signups, cdb):
+    # the default 'on' (_id) is not checked for an index; 7.0's merge updates carry no
+    # collation, so the target's own (simple here) decides what matches
+    cdb.plain.insert_one({"_id": "a", "v": 0})
+    cdb.tags.insert_one({"_id": "A", "v": 1})
+    list(cdb.tags.aggregate([{"$merge": {"into": "plain"}}], collation=CASELESS))
+    assert sorted(d["_id"] for d in cdb.plain.find()) == ["A", "a"]
+
+
+def test_min_max_bounds_follow_the_hinted_indexs_collation(cdb):
+    names = ["apple", "Banana", "cherry", "Apple", "banana", "Cherry"]
+    cdb.fruit.insert_many([{"_id": i, "name": n} for i, n in enumerate(names)])
+    cdb.fruit.create_index("name", collation=CASELESS, name="caseless")
+    cdb.fruit.create_index([("_id", 1), ("name", 1)], collation=CASELESS, name="id_caseless")
+    found = cdb.fruit.find({}, min={"name": "b"}, max={"name": "c"}, hint="caseless",
+                           collation=CASELESS)
+    assert sorted(d["name"] for d in found) == ["Banana", "banana"]
+    # another collation's index takes no string bound (indexCompatibleMaxMin) ...
+    with pytest.raises(OperationFailure) as info:
+        list(cdb.fruit.find({}, min={"name": "b"}, hint="caseless"))
+    assert info.value.code == 51174
+    assert info.value.details["errmsg"].endswith("The index chosen is not compatible with "
+                                                 "min/max")
+    # ... but bounds a collation does not order are fine
+    found = cdb.fruit.find({"name": "apple"}, min={"_id": 0, "name": MinKey()},
+                           max={"_id": 4, "name": MinKey()}, hint="id_caseless",
+                           collation={"locale": "simple"})
+    assert [d["_id"] for d in found] == [0]
 
 
 # ---------------------------------------------------------------------------
