@@ -15,7 +15,10 @@ a snapshot plus a journal, ``fsync``-ed before each reply unless
 snapshot while no server has it open.
 
 Binds 127.0.0.1 unless ``--host`` says otherwise (``--host 0.0.0.0`` to
-listen on every interface; without ``--auth`` that is warned about).  SIGINT
+listen on every interface; without ``--auth`` that is warned about).  The
+one-node replica set names its member as ``rs.initiate()`` would: by the host
+name given (``--host localhost``: ``localhost:27017``, as a default mongod), or
+by the address a client reached when ``--host`` is an address.  SIGINT
 (Ctrl+C) and SIGTERM stop it cleanly: connections are closed, running commands
 finish, and with ``--dump-on-exit`` the data is written in mongodump's layout
 (see :mod:`mim.wire.dump`).
@@ -80,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a MongoDB-compatible server (wire protocol, MongoDB 7.0 semantics) "
                     "holding its data in memory.")
     serve.add_argument("--host", "--bind_ip", default="127.0.0.1",
-                       help="address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)")
+                       help="address or host name to bind (default 127.0.0.1; 0.0.0.0 for all "
+                            "interfaces); a host name (localhost) names the replica-set "
+                            "member, as rs.initiate() does")
     serve.add_argument("--port", type=int, default=27017,
                        help="port to listen on (default 27017; 0 picks a free one)")
     serve.add_argument("--maxConns", dest="max_conns", type=_positive_int,

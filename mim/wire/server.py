@@ -181,6 +181,19 @@ def is_loopback(host: Any) -> bool:
         return False
 
 
+def _is_host_name(host: str) -> bool:
+    """Whether ``host`` is a name (``localhost``, ``db.example``) rather than an
+    address literal.  A member's ``hello`` names itself as its replica-set config
+    does: started with a host name (mongod's default ``--bind_ip localhost``),
+    ``rs.initiate()`` records that name, so ``me``/``hosts``/``primary`` say
+    ``localhost:27017``; bound to an address, they say the address."""
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return True
+    return False
+
+
 class WireServer:
     """A MongoDB-compatible server on ``host:port`` backed by one :class:`mim.Server`.
 
@@ -442,6 +455,8 @@ class WireServer:
         connection = self.connection_state(conn_id, peer)
         try:
             host, port = sock.getsockname()[:2]
+            if _is_host_name(self.host):
+                host = self.host
             connection.local_address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         except OSError:
             pass

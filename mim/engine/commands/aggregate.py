@@ -52,6 +52,7 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
                              "explain argument")
     batch_size = cursor_batch_size(cmd, "aggregate")
     if is_change_stream(pipeline):
+        _check_change_stream_read_concern(cmd)
         return _open_change_stream(server, db, coll, pipeline, batch_size)
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     counted = _count_documents(server, db, coll, pipeline, cmd)
@@ -103,6 +104,20 @@ def _count_documents(server: Server, db: str, coll: str | None, pipeline: list,
     n = crud.count(server, db, coll, first["$match"], skip=skip, limit=limit,
                    hint=cmd.get("hint"), collation=cmd.get("collation"))
     return [bson.encode({"_id": 1, "n": n}, codec_options=ENGINE_CODEC)] if n else []
+
+
+def _check_change_stream_read_concern(cmd: Mapping) -> None:
+    """A change stream reads at ``majority`` only: any other explicit level fails
+    (the ``$changeStream`` stage's ``supportsReadConcern``; server jstest
+    change_stream_require_majority_read_concern), with the context the command
+    layer gives a read concern a command does not support."""
+    read_concern = cmd.get("readConcern")
+    level = read_concern.get("level") if isinstance(read_concern, Mapping) else None
+    if level is not None and level != "majority":
+        raise ServerError(72, f'Command aggregate does not support {{ readConcern: {{ level: '
+                              f'"{level}" }} }} :: caused by :: Aggregation stage $changeStream '
+                              f"cannot run with a readConcern other than 'majority'. Current "
+                              f"readConcern: {level}")
 
 
 def _open_change_stream(server: Server, db: str, coll: str | None, pipeline: list,

@@ -66,6 +66,19 @@ def flag(cmd: Mapping, field: str, command_name: str) -> bool:
                           f"double']")  # sic: the server's quote sits inside the bracket
 
 
+def true_value(cmd: Mapping, field: str) -> bool:
+    """``BSONElement::trueValue()`` of a field, as commands without an IDL read their
+    flags: absent, null, false and zero are false; any other value is true."""
+    value = cmd.get(field)
+    if value is None or value is False:
+        return False
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, (int, float)) or type(value).__name__ in ("Int64", "Decimal128"):
+        return float(str(value)) != 0
+    return True
+
+
 def optional_bool(cmd: Mapping, field: str) -> bool | None:
     """An IDL ``optionalBool`` field (``allowDiskUse``…): a bool, or absent (None);
     anything else fails as ``OptionalBool::parseFromBSON`` does (null included)."""

@@ -12,7 +12,7 @@ from ..values.errors import ServerError
 from ..values.order import type_name
 from ..storage.store import ENGINE_CODEC, Server
 from .registry import DRIVER_FIELDS, command
-from .arguments import collection_name, cursor_batch_size, optional, scale
+from .arguments import collection_name, cursor_batch_size, optional, scale, true_value
 from .cursors import cursor_reply
 from ..languages.matcher import compile_filter
 
@@ -106,9 +106,44 @@ def cmd_coll_stats(server: Server, db: str, cmd: Mapping) -> dict:
                               scale(cmd, "collStats"))
 
 
+#: option pairs the validate command refuses together (``validate.cpp``), in its order
+_VALIDATE_CONFLICTS = (("background", "full"), ("background", "enforceFastCount"))
+_REPAIR_CONFLICTS = ("background", "enforceFastCount", "checkBSONConformance")
+
+
+def check_validate_options(server: Server, cmd: Mapping) -> None:
+    """validate's option checks, made before the collection is looked at: full,
+    enforceFastCount and repair need a foreground scan, repair a standalone, metadata
+    stands alone (72 InvalidOptions, the server's messages)."""
+    on = {field: true_value(cmd, field) for field in (
+        "background", "full", "enforceFastCount", "checkBSONConformance", "repair",
+        "metadata")}
+    for first, second in _VALIDATE_CONFLICTS:
+        if on[first] and on[second]:
+            raise ServerError(72, f"Running the validate command with both {{ {first}: true }}"
+                                  f" and {{ {second}: true }} is not supported.")
+    if "checkBSONConformance" in cmd and not on["checkBSONConformance"] and (
+            on["full"] or on["enforceFastCount"]):
+        raise ServerError(72, "Cannot explicitly set 'checkBSONConformance: false' with full "
+                              "validation set.")
+    if on["repair"]:
+        for other in _REPAIR_CONFLICTS:
+            if on[other]:
+                raise ServerError(72, f"Running the validate command with both {{ {other}: "
+                                      f"true }} and {{ repair: true }} is not supported.")
+        if server.is_replica_set:
+            raise ServerError(72, "Running the validate command with { repair: true } can only "
+                                  "be performed in standalone mode.")
+    if on["metadata"] and any(on[field] for field in (
+            "background", "full", "enforceFastCount", "checkBSONConformance", "repair")):
+        raise ServerError(72, "Running the validate command with { metadata: true } is not "
+                              "supported with any other options")
+
+
 @command("validate")
 def cmd_validate(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "validate")
+    check_validate_options(server, cmd)
     with server.lock:
         coll = server.get_collection(db, name)
         if coll is None:

@@ -21,6 +21,7 @@ from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
 from ..values.render import render
+from .arguments import true_value
 from .registry import COMMANDS, DRIVER_FIELDS, command
 import platform
 
@@ -261,6 +262,21 @@ def cmd_kill_op(server: Server, db: str, cmd: Mapping) -> dict:
     if not -2**31 <= op <= 2**31 - 1:
         raise ServerError(26823, f"invalid op : {op}")
     return {"info": "attempting to kill op", "ok": 1.0}
+
+
+@command("fsync")
+def cmd_fsync(server: Server, db: str, cmd: Mapping) -> dict:
+    """mongod's ``fsync``: flush every write to disk (with ``--dbpath``, commit the
+    journal now); ``numFiles`` is the constant 1 the server still answers.  The
+    ``lock`` form (fsyncLock: block writes until fsyncUnlock) is not modelled."""
+    if db != "admin":
+        raise ServerError(13, "fsync may only be run against the admin database.")
+    if true_value(cmd, "lock"):
+        raise ServerError(238, "fsync with lock (fsyncLock) is not supported by mim")
+    directory = server.data_directory
+    if directory is not None:
+        directory.commit()
+    return {"numFiles": 1, "ok": 1.0}
 
 
 @command("getLog")

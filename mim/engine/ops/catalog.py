@@ -131,6 +131,11 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
             for spec in specs:
                 if coll.indexes.create(spec):
                     created.append(spec["name"])
+            if created and getattr(coll, "base_collection", None) is not None:
+                # a transaction's fork of a committed collection: a new index there needs
+                # an index build (an exclusive lock), which no transaction may take
+                raise ServerError(263, f"Cannot create new indexes on existing collection "
+                                       f"{db}.{name} in a multi-document transaction.")
         except ServerError:
             for index_name in reversed(created):
                 coll.indexes.drop(index_name)

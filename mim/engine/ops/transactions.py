@@ -70,11 +70,40 @@ def check_transaction_statement(name: str, db: str, cmd: Mapping[str, Any]) -> N
         if "writeConcern" in cmd:
             raise ServerError(72, "writeConcern is not allowed within a multi-statement "
                                   "transaction")
+        if name == "aggregate":
+            _check_transaction_pipeline(cmd.get("pipeline"))
         target = cmd.get(name)
         if name in ("insert", "update", "delete", "findAndModify", "findandmodify") \
                 and isinstance(target, str) and target.startswith("system."):
             raise ServerError(263, f"Cannot write to system collection {db}.{target} within "
                                    f"a transaction.")
+
+
+#: stages whose LiteParsed ``assertSupportsMultiDocumentTransaction`` refuses a transaction
+_STAGES_OUTSIDE_TRANSACTIONS = frozenset({
+    "$out", "$merge", "$changeStream", "$collStats", "$currentOp", "$indexStats",
+    "$listSessions", "$listLocalSessions", "$planCacheStats"})
+
+
+def _check_transaction_pipeline(pipeline: Any) -> None:
+    """An aggregate in a transaction may not write ($out, $merge) nor read server
+    state ($collStats, $currentOp...): 263, in each stage's words - sub-pipelines of
+    $lookup, $unionWith and $facet included, as the lite-parsed pipeline checks them."""
+    if not isinstance(pipeline, list):
+        return
+    for stage in pipeline:
+        if not isinstance(stage, Mapping) or len(stage) != 1:
+            continue
+        stage_name, spec = next(iter(stage.items()))
+        if stage_name in _STAGES_OUTSIDE_TRANSACTIONS:
+            raise ServerError(263, f"Operation not permitted in transaction :: caused by :: "
+                                   f"Aggregation stage {stage_name} cannot run within a "
+                                   f"multi-document transaction.")
+        if stage_name in ("$lookup", "$unionWith") and isinstance(spec, Mapping):
+            _check_transaction_pipeline(spec.get("pipeline"))
+        elif stage_name == "$facet" and isinstance(spec, Mapping):
+            for facet in spec.values():
+                _check_transaction_pipeline(facet)
 
 
 class TransactionSettings:

@@ -13,6 +13,7 @@ import time
 import pytest
 from bson.timestamp import Timestamp
 from pymongo.errors import OperationFailure
+from pymongo.read_concern import ReadConcern
 
 from .test_events import next_event
 
@@ -208,3 +209,28 @@ def test_batch_size_limits_each_batch(db, coll):
     assert more["cursor"]["postBatchResumeToken"] == batch[-1]["_id"]
     rest = db.command("getMore", reply["cursor"]["id"], collection="events", batchSize=10)
     assert [e["documentKey"]["_id"] for e in rest["cursor"]["nextBatch"]] == [2, 3, 4]
+
+
+
+@pytest.mark.parametrize("level", ["local", "linearizable", "available"])
+def test_a_change_stream_reads_at_majority_only(db, coll, level):
+    # server jstest change_stream_require_majority_read_concern: InvalidOptions
+    with pytest.raises(OperationFailure) as caught:
+        db.command({"aggregate": coll.name, "pipeline": [{"$changeStream": {}}],
+                    "cursor": {}, "readConcern": {"level": level}})
+    assert caught.value.code == 72
+    assert "Aggregation stage $changeStream cannot run with a readConcern other than " \
+           "'majority'. Current readConcern: " + level in str(caught.value)
+    reply = db.command({"aggregate": coll.name, "pipeline": [{"$changeStream": {}}],
+                        "cursor": {}, "readConcern": {"level": "majority"}})
+    db.command({"killCursors": coll.name, "cursors": [reply["cursor"]["id"]]})
+
+
+def test_watch_sends_the_collections_read_concern(wire_server, wire_client):
+    # pymongo's own test_read_concern: the driver leaves the check to the server
+    coll = wire_client.streams.events
+    with pytest.raises(OperationFailure) as caught:
+        coll.with_options(read_concern=ReadConcern("local")).watch()
+    assert caught.value.code == 72
+    with coll.with_options(read_concern=ReadConcern("majority")).watch():
+        pass

@@ -17,6 +17,7 @@ import mim
 from mim.engine.commands import run_command
 from mim.engine.commands.replication import gossip
 from mim.engine.values.errors import ServerError
+from mim.wire import WireServer
 from mim.wire.cli import build_parser
 
 
@@ -217,3 +218,24 @@ def test_mim_serve_takes_repl_set_and_standalone():
     done = subprocess.run([sys.executable, "-m", "mim", "serve", "--standalone",
                            "--replSet", "x"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
+
+
+def test_a_member_bound_by_host_name_advertises_that_name():
+    # mongod --bind_ip localhost --replSet rs0 + rs.initiate() names the member
+    # "localhost:<port>" (server jstest rs_initiate_localhost), so pymongo seeded
+    # with 127.0.0.1 moves to localhost, as MongoEngine's own suite expects.
+    with WireServer("localhost", 0, mim.Server()) as server:
+        me = f"localhost:{server.port}"
+        uri = f"mongodb://127.0.0.1:{server.port}/?replicaSet=rs0"
+        with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+            hello = client.admin.command("hello")
+            assert (hello["me"], hello["primary"], hello["hosts"]) == (me, me, [me])
+            assert client.address == ("localhost", server.port)
+
+
+def test_a_member_bound_to_an_address_advertises_the_address():
+    # rs_initiate_localhost with bind_ip "127.0.0.1": the member is "127.0.0.1:<port>"
+    with WireServer("127.0.0.1", 0, mim.Server()) as server:
+        with pymongo.MongoClient(server.uri) as client:
+            assert client.admin.command("hello")["me"] == f"127.0.0.1:{server.port}"
+

@@ -251,3 +251,43 @@ def test_a_standalone_refuses_transactions():
         with pytest.raises(OperationFailure) as info:
             client.t.c.insert_one({}, session=session)
         assert info.value.code == 20
+
+
+def test_a_new_index_on_a_committed_collection_is_refused_in_a_transaction(client):
+    # create_indexes.cpp: only a collection created in the same transaction may get new
+    # indexes; an index that already exists is a no-op (pymongo's
+    # test_unsupported_write_operations)
+    coll = client.t.c
+    coll.insert_one({"_id": 1})
+    coll.create_index("b")
+    with client.start_session() as session:
+        session.start_transaction()
+        assert coll.create_index("b", session=session) == "b_1"
+        with pytest.raises(OperationFailure) as caught:
+            coll.create_index("a", session=session)
+        assert caught.value.code == 263
+        assert str(caught.value).startswith("Cannot create new indexes on existing collection "
+                                            "t.c in a multi-document transaction.")
+    assert sorted(coll.index_information()) == ["_id_", "b_1"]
+
+
+@pytest.mark.parametrize("pipeline, stage", [
+    ([{"$out": "aggout"}], "$out"),
+    ([{"$merge": {"into": "aggout"}}], "$merge"),
+    ([{"$collStats": {}}], "$collStats"),
+    ([{"$indexStats": {}}], "$indexStats"),
+    ([{"$lookup": {"from": "o", "pipeline": [{"$out": "x"}], "as": "j"}}], "$out"),
+    ([{"$facet": {"f": [{"$collStats": {}}]}}], "$collStats"),
+])
+def test_aggregation_stages_the_server_refuses_in_a_transaction(client, pipeline, stage):
+    # document_source.h transactionNotSupported: OperationNotSupportedInTransaction
+    client.t.c.insert_one({"_id": 1})
+    with client.start_session() as session:
+        session.start_transaction()
+        with pytest.raises(OperationFailure) as caught:
+            list(client.t.c.aggregate(pipeline, session=session))
+        assert caught.value.code == 263
+        assert str(caught.value).startswith(
+            f"Operation not permitted in transaction :: caused by :: Aggregation stage "
+            f"{stage} cannot run within a multi-document transaction.")
+    assert "aggout" not in client.t.list_collection_names()

@@ -115,6 +115,7 @@ for _names, _fn in (
         (("getParameter",), _on_cluster("getParameter")),
         (("currentOp",), _on_cluster("inprog")),
         (("killOp",), _on_cluster("killop")),
+        (("fsync",), _on_cluster("fsync")),
         (("top",), _on_cluster("top")),
         (("connPoolStats",), _on_cluster("connPoolStats")),
         (("killAllSessions", "killAllSessionsByPattern"), _on_cluster("killAnySession")),

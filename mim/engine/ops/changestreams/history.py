@@ -29,6 +29,7 @@ from bson.timestamp import Timestamp
 
 from ...storage.attached import PerServer
 from ...storage.changes import ChangeEvent
+from ...storage.replication import LogicalClock
 from ...values.errors import ServerError
 from ..catalog import collection_uuid
 from .tokens import event_token, high_water_mark
@@ -166,30 +167,32 @@ _DESCRIPTIONS = {"rename": _rename_description, "create": _create_description,
 
 
 class ClusterClock:
-    """Cluster times: ``Timestamp(seconds, increment)``, strictly increasing."""
+    """The times change events are stamped with: the server's own logical clock
+    (:class:`~mim.engine.storage.replication.LogicalClock`), so that an event's
+    ``clusterTime`` is a write's optime and orders with every reply's
+    ``operationTime``/``$clusterTime`` - a stream started at a command's
+    ``operationTime`` sees exactly the writes that came after it, as the oplog's
+    timestamps on a server."""
 
-    def __init__(self) -> None:
-        self._last = Timestamp(0, 0)
+    def __init__(self, clock: LogicalClock | None = None) -> None:
+        self._clock = clock if clock is not None else LogicalClock()
 
     def tick(self) -> Timestamp:
-        now = int(time.time())
-        last = self._last
-        self._last = Timestamp(now, 1) if now > last.time else Timestamp(last.time, last.inc + 1)
-        return self._last
+        return self._clock.tick()
 
     def peek(self) -> Timestamp:
         """The next time :meth:`tick` can give (nothing recorded at or after it yet)."""
         now = int(time.time())
-        last = self._last
+        last = self._clock.now()
         return Timestamp(now, 1) if now > last.time else Timestamp(last.time, last.inc + 1)
 
 
 class ChangeHistory:
     """The server's recent writes, for its change streams."""
 
-    def __init__(self) -> None:
+    def __init__(self, server: Any = None) -> None:
         self.capacity = DEFAULT_HISTORY_CAPACITY
-        self.clock = ClusterClock()
+        self.clock = ClusterClock(getattr(server, "clock", None))
         self._records: list[ChangeRecord] = []
         #: sequence number of ``_records[0]``
         self._offset = 0
@@ -326,4 +329,4 @@ class ChangeHistory:
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
-history_of = PerServer(ChangeHistory)
+history_of = PerServer(ChangeHistory, with_server=True)
