@@ -22,10 +22,14 @@ way the server does:
 * ``expireAfterSeconds`` removes measurements whose ``timeField`` is older
   (the TTL monitor's pass, :mod:`mim.engine.index.ttl`).
 
+* there is no ``_id`` index: two measurements may share an ``_id`` (storage
+  keys them by record id, :class:`~mim.engine.storage.store.RecordKeyedCollection`),
+  so no unique (nor text, nor sparse measurement) index either; a transaction may
+  read but not insert, nor update or delete many (263); no change stream (166).
+
 What mim does not model is refused (code 238), never silently different:
 reading or writing ``system.buckets.*`` directly, ``findAndModify`` (7.1+ on
-the server), and two measurements with one ``_id`` (mim stores measurements
-by ``_id``; the server's buckets do not).
+the server).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from ..values.errors import ServerError
 from ..values.order import is_number, type_name
 
 __all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
+           "check_index_spec", "check_transaction_write",
            "check_update", "refuse_find_and_modify", "refuse_timeseries_output",
            "check_time_series_coll_mod", "modified_timeseries", "refuse_buckets", "collection_infos"]
 
@@ -333,9 +338,51 @@ def check_measurement(coll: CollectionData, doc: Mapping[str, Any]) -> None:
     if not isinstance(value, (datetime.datetime, DatetimeMS)):
         raise ServerError(2, f"'{time_field}' must be present and contain a valid BSON UTC "
                              f"datetime value")
-    if coll.get(doc["_id"]) is not None:
-        raise ServerError(238, "mim stores time-series measurements by _id: a second "
-                               "measurement with the same _id is not supported")
+
+
+def check_index_spec(coll: CollectionData, spec: Mapping[str, Any]) -> None:
+    """The index options a time-series collection refuses
+    (``createBucketsIndexSpecFromTimeseriesIndexSpec``'s checks, code 72)."""
+    if spec.get("unique"):
+        raise _invalid("Unique indexes are not supported on time-series collections")
+    key = spec.get("key") or {}
+    if "text" in key.values():
+        raise _invalid("Text indexes are not supported on time-series collections")
+    if spec.get("sparse"):
+        settings = coll.options["timeseries"]
+        meta = settings.get("metaField")
+        for field in key:
+            if field != settings["timeField"] and not (
+                    meta is not None and (field == meta or field.startswith(meta + "."))):
+                raise _invalid("Sparse indexes are not supported on time-series measurements")
+
+
+#: write command -> the message the server refuses it with inside a transaction
+_IN_TRANSACTION = {
+    "insert": "Cannot insert into a time-series collection in a multi-document transaction: ",
+    "update": "Cannot perform a multi update inside of a multi-document transaction on a "
+              "time-series collection: ",
+    "delete": "Cannot perform a multi delete inside of a multi-document transaction on a "
+              "time-series collection: ",
+}
+
+
+def check_transaction_write(server: Server, name: str, db: str, cmd: Mapping[str, Any]) -> None:
+    """A transaction may read a time-series collection, never insert into it nor
+    update or delete several measurements (OperationNotSupportedInTransaction, 263)."""
+    message = _IN_TRANSACTION.get(name)
+    target = cmd.get(name)
+    if message is None or not isinstance(target, str):
+        return
+    database = server.databases.get(db)
+    coll = database.collections.get(target) if database is not None else None
+    if not is_timeseries(coll):
+        return
+    if name == "insert" or any(
+            isinstance(statement, Mapping)
+            and (statement.get("multi") if name == "update" else statement.get("limit") == 0)
+            for statement in cmd.get(name + "s") or ()):
+        raise ServerError(263, message + f"{db}.{target}")
 
 
 def _invalid(message: str) -> ServerError:
