@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import bson
 from bson.codec_options import CodecOptions
-from pymongo import common, monitoring
+from pymongo import common
 from pymongo.client_options import ClientOptions
 from pymongo.hello import Hello
 from pymongo.server_description import ServerDescription
@@ -35,6 +35,7 @@ from .engine.commands import hello_reply
 from .engine.storage.store import Server
 from .boundary import ENGINE_CODEC, to_engine
 from .options import OptionsCarrier
+from .monitors import ClientMonitor, wants_monitor
 from .runner import Runner
 from .session import end_client_sessions, start_session
 
@@ -122,27 +123,6 @@ def _parse_uri(uri: str, default_port: int) -> dict[str, Any]:
             "scheme": scheme}
 
 
-#: listeners of events the in-process client has nothing to report on
-_UNHEARD_LISTENERS = (monitoring.ServerListener, monitoring.ServerHeartbeatListener,
-                      monitoring.TopologyListener, monitoring.ConnectionPoolListener)
-
-
-def refuse_event_listeners(listeners: Any) -> None:
-    """The in-process client publishes pymongo's command events (its runner sends
-    every command), but it runs no connection, monitor or pool: listeners of those
-    events are refused, not silently ignored.  :func:`mim.driver_client` is a real
-    pymongo client on mim, in process, whose listeners see every event."""
-    unheard = [listener for listener in listeners or ()
-               if isinstance(listener, _UNHEARD_LISTENERS)]
-    if unheard:
-        names = sorted({type(listener).__name__ for listener in unheard})
-        raise ConfigurationError(
-            f"mim.MongoClient publishes no server, heartbeat, topology or pool events, so "
-            f"event_listeners ({', '.join(names)}) would never be called; use "
-            f"mim.driver_client(...), a real pymongo MongoClient on mim in process, to "
-            f"monitor those")
-
-
 class _ClientBulkChecks:
     """pymongo's client-bulk protocol, keeping only its client-side validation."""
 
@@ -202,7 +182,6 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             kwargs, uri_options, nodes, username, password, document_class=document_class,
             tz_aware=tz_aware, connect=connect, type_registry=type_registry)
         self._options = self._client_options._ClientOptions__options
-        refuse_event_listeners(self._options.get("event_listeners"))
         options = self._client_options
         self._set_options(options.codec_options, options.read_preference,
                           options.write_concern, options.read_concern)
@@ -211,8 +190,14 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         self._closed = False
         self._engine = server if server is not None else get_server(
             _server_key(scheme, nodes), options.replica_set_name)
+        listeners = options.pool_options._event_listeners
+        #: pymongo's topology, server, heartbeat and pool events (None: nobody listens)
+        self._monitor: ClientMonitor | None = ClientMonitor(self, listeners, nodes) \
+            if wants_monitor(listeners) else None
         #: what every method's command document goes through (:mod:`mim.runner`)
         self._runner = Runner(self)
+        if self._monitor is not None and self._connect:
+            self._monitor.open()
 
     # -- option handling ----------------------------------------------------------
 
@@ -373,6 +358,8 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         sessions are ended, as pymongo's endSessions does."""
         if not self._closed:
             end_client_sessions(self)
+            if self._monitor is not None:
+                self._monitor.close()
         self._closed = True
 
     def get_database(self, name: str | None = None, codec_options: CodecOptions | None = None,

@@ -42,7 +42,7 @@ class Runner:
     """Runs the command documents of one client's in-process faces."""
 
     __slots__ = ("client", "server", "api_fields", "app_name", "fail_points", "retry_reads",
-                 "monitor", "plain")
+                 "monitor", "pool", "plain")
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -56,8 +56,10 @@ class Runner:
         #: pymongo's listeners when some want command events (None: nobody listens)
         self.monitor = listeners if listeners is not None and listeners.enabled_for_commands \
             else None
+        #: the client's topology and pool events (:mod:`mim.monitors`; None: nobody listens)
+        self.pool = client._monitor
         #: nothing of the client's own adds to a command: the plain path may be taken
-        self.plain = not self.api_fields and self.monitor is None
+        self.plain = not self.api_fields and self.monitor is None and self.pool is None
 
     def run(self, db: str, cmd: dict[str, Any], session: Any = None,
             write_concern: Any = None, implicit: bool = False,
@@ -97,7 +99,8 @@ class Runner:
             raise InvalidOperation("Cannot use MongoClient after close")
         name = next(iter(cmd))
         # pymongo lends an implicit session to every command; it shows in the events
-        implicit = implicit or (self.monitor is not None and name != "endSessions" and (
+        implicit = implicit or ((self.monitor is not None or self.pool is not None)
+                                and name != "endSessions" and (
             write_concern is None or write_concern.acknowledged))
         fields = session_fields(self.client, session, name, write_concern, implicit)
         if fields:
@@ -110,6 +113,8 @@ class Runner:
         attempts = 2 if retryable_read and self.retry_reads else 1
         for attempt in range(1, attempts + 1):
             try:
+                if self.pool is not None:
+                    return self._run_pooled(db, cmd, name, unchecked)
                 if self.monitor is not None:
                     return self._run_monitored(db, cmd, name, unchecked)
                 return self._run_once(db, cmd, name, unchecked)
@@ -119,6 +124,25 @@ class Runner:
                 if attempt == attempts or not retryable:
                     raise
         raise AssertionError("unreachable")
+
+    def _run_pooled(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
+        """The command on a connection lent by the client's pool, as pymongo's
+        pool events report it (a network error closes the connection)."""
+        assert self.pool is not None
+        pool, conn_id = self.pool.check_out()
+        try:
+            if self.monitor is not None:
+                reply = self._run_monitored(db, cmd, name, unchecked)
+            else:
+                reply = self._run_once(db, cmd, name, unchecked)
+        except ConnectionFailure:
+            self.pool.connection_failed(pool, conn_id)
+            raise
+        except BaseException:
+            pool.check_in(conn_id)
+            raise
+        pool.check_in(conn_id)
+        return reply
 
     def _run_monitored(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         """:meth:`_run_once` between pymongo's command monitoring events, published

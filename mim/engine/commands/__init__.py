@@ -27,6 +27,7 @@ from ..ops.failpoints import max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session
+from ..ops.timeseries import check_transaction_write
 from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.store import Server
@@ -97,6 +98,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                     return first  # a retried write is applied once
             if transaction is not None:
                 check_transaction_statement(name, db, cmd)
+                check_transaction_write(server, name, db, cmd)
                 target = transaction.view
                 if plain is not None and cmd.keys() - TRANSACTION_FIELDS <= plain:
                     # a plain statement of a transaction: nothing generic left to check

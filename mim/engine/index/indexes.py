@@ -298,7 +298,8 @@ class IndexCatalog:
 
     def __init__(self, collection: "CollectionData") -> None:
         self.collection = collection
-        self.specs: dict[str, dict[str, Any]] = {
+        #: a collection keyed by record id (time-series) has no ``_id_`` index at all
+        self.specs: dict[str, dict[str, Any]] = {} if collection.keyed_by_record else {
             ID_INDEX_NAME: {"v": 2, "key": {"_id": 1}, "name": ID_INDEX_NAME}
         }
         #: name -> Index, for every index besides ``_id_``
@@ -310,7 +311,7 @@ class IndexCatalog:
         #: this keyed copy enforces that (the store still finds documents by binary ``_id``)
         self.collated_id: Index | None = None
         collation = collection.options.get("collation")
-        if collation:
+        if collation and ID_INDEX_NAME in self.specs:
             self.specs[ID_INDEX_NAME]["collation"] = collation
             self.collated_id = Index(dict(self.specs[ID_INDEX_NAME], unique=True), collection)
         self._constrained: tuple[Index, ...] = ()
@@ -537,15 +538,16 @@ class IndexCatalog:
             index.remove_keys(old_keys, id_key)
             index.add_keys(new_keys, id_key)
 
-    def remove(self, stored: "StoredDocument") -> None:
+    def remove(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
+        """Drop ``stored``'s entries (``id_key``: the key the store keeps it under)."""
         ordered_ids = self.id_index._entries
-        if ordered_ids is not None:
+        if id_key is None:
             id_key = sort_key(stored.doc["_id"])
+        if ordered_ids is not None:
             ordered_ids.discard(((id_key,), id_key))
         if not self._constrained:
             return
         doc = stored.doc
-        id_key = sort_key(doc["_id"])
         for index in self._constrained:
             index.remove(doc, id_key)
 

@@ -75,7 +75,7 @@ def expire_collection(coll: "CollectionData", now_ms: int) -> int:
             if expiry is not None and expiry <= now_ms:
                 expired.append(stored)
         for stored in expired:
-            if coll.get(stored.doc["_id"]) is stored:
+            if coll.documents.get(coll.key_of(stored)) is stored:
                 coll.delete(stored)
                 deleted += 1
     return deleted

@@ -9,7 +9,7 @@ command calls, with the planner answering a leading ``$match``/``$sort``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import bson
@@ -35,7 +35,8 @@ from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
 from .collations import default_collation_of, operation_collation
-from .timeseries import refuse_timeseries_output
+from .timeseries import (MERGE_UPDATE_REFUSED, check_measurement, create_timeseries,
+                         is_timeseries, out_timeseries_options)
 from .views import check_involved_view_collations, resolve
 
 __all__ = ["run_pipeline", "ServerCatalog", "StoreTarget"]
@@ -60,25 +61,34 @@ class ServerCatalog:
             coll = self.server.get_collection(db or self.db, name)
             return [] if coll is None else [s.doc for s in coll.documents.values()]
 
-    def replace_collection(self, name: str, documents: list[dict],
-                           db: str | None = None) -> None:
+    def replace_collection(self, name: str, documents: Iterable[dict],
+                           db: str | None = None, timeseries: Any = None) -> None:
+        """``$out``: the target's contents replaced by ``documents`` (consumed only
+        once the target is checked, as the server's ``initialize`` comes first);
+        ``timeseries``: ``$out``'s spec, making (or keeping) a time-series target."""
         db = db or self.db
         validate_database_name(db)
         validate_collection_name(name, db)
+        create_options = None if timeseries is None else \
+            out_timeseries_options(self.server, db, name, timeseries)
         prepared = [prepare_new_document(dict(d)) for d in documents]
         target = self.server.get_collection(db, name)
-        refuse_timeseries_output(target, "$out")
         if target is not None and target.validator is not None:
             # every new document is validated before the old contents go
             for _, shadow in prepared:
                 check_write(target, shadow, bypass=self.bypass_validation)
         database_existed = self.server.get_database(db) is not None
-        existed = self.server.get_collection(db, name) is not None
+        existed = target is not None
+        if create_options is not None:
+            create_timeseries(self.server, db, name, create_options)
         coll = self.server.get_collection(db, name, create=True)
+        measurements = is_timeseries(coll)
         old = list(coll.documents.values())
         coll.clear()
         try:
             for raw, shadow in prepared:
+                if measurements:
+                    check_measurement(coll, shadow)
                 coll.insert(raw, shadow)
         except ServerError as exc:
             # $out leaves the target untouched when the new contents fail an index
@@ -93,8 +103,13 @@ class ServerCatalog:
                     self.server.drop_database(db)
             raise ServerError(exc.code, exc.errmsg, **exc.extra) from None
 
-    def merge_target(self, name: str, db: str | None = None) -> Any:
-        refuse_timeseries_output(self.server.get_collection(db or self.db, name), "$merge")
+    def merge_target(self, name: str, db: str | None = None, inserts_only: bool = False
+                     ) -> Any:
+        """``$merge``'s writes (``inserts_only``: ``whenMatched: "fail"`` with
+        ``whenNotMatched: "insert"``, which the server sends as plain inserts)."""
+        if is_timeseries(self.server.get_collection(db or self.db, name)):
+            return MeasurementsTarget(self.server, db or self.db, name, self.bypass_validation,
+                                      inserts_only)
         return StoreTarget(self.server, db or self.db, name, self.bypass_validation)
 
     def collection_data(self, name: str) -> Any:
@@ -322,3 +337,25 @@ class StoreTarget:
         if self.by_key is not None:
             self.by_key.pop(self._key_of(handle.doc), None)
             self.by_key[self._key_of(new.doc)] = new
+
+
+class MeasurementsTarget(StoreTarget):
+    """``$merge`` into a time-series collection, as 7.0's write path takes it: the
+    inserts of ``whenMatched: "fail"`` / ``whenNotMatched: "insert"`` are measurements
+    like any others; every other mode sends single (upserting) updates, which a
+    time-series collection refuses (72), so nothing is ever matched."""
+
+    def __init__(self, server: Any, db: str, name: str, bypass_validation: bool,
+                 inserts_only: bool) -> None:
+        super().__init__(server, db, name, bypass_validation)
+        self.inserts_only = inserts_only
+
+    def find(self, on: list[tuple[str, ...]], key: tuple) -> Any:
+        if not self.inserts_only:
+            raise ServerError(72, MERGE_UPDATE_REFUSED)
+        return None
+
+    def insert(self, doc: dict) -> None:
+        raw, shadow = prepare_new_document(doc)
+        check_measurement(self.coll, shadow)
+        self.coll.insert(raw, shadow)

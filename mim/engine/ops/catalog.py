@@ -20,6 +20,7 @@ from ..languages.collation import collation_spec_of, parse_collation
 from ..values.render import render_document
 from .collations import default_collation_of
 from .timeseries import collection_infos as timeseries_infos
+from .timeseries import check_index_spec as check_timeseries_index
 from .timeseries import create_timeseries, is_timeseries, refuse_buckets
 from .clustered import check_clustered_options, clustered_index_spec, is_clustered
 from ..index.ttl import ttl_index_created
@@ -120,6 +121,8 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
         coll = database.get_collection(name, create=True)
         try:
             for spec in specs:
+                if is_timeseries(coll):
+                    check_timeseries_index(coll, spec)
                 resolve_index_collation(spec, coll.options)
         except ServerError:
             if created_collection:

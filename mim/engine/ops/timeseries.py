@@ -22,10 +22,17 @@ way the server does:
 * ``expireAfterSeconds`` removes measurements whose ``timeField`` is older
   (the TTL monitor's pass, :mod:`mim.engine.index.ttl`).
 
+* there is no ``_id`` index: two measurements may share an ``_id`` (storage
+  keys them by record id, :class:`~mim.engine.storage.store.RecordKeyedCollection`),
+  so no unique (nor text, nor sparse measurement) index either; a transaction may
+  read but not insert, nor update or delete many (263); no change stream (166).
+
+* ``$out`` with ``timeseries`` (7.0.3+) creates or replaces one
+  (:func:`out_timeseries_options`); ``$merge`` into one only inserts (its other
+  modes send single updates, refused); ``findAndModify`` is 7.1+ (refused, 166).
+
 What mim does not model is refused (code 238), never silently different:
-reading or writing ``system.buckets.*`` directly, ``findAndModify`` (7.1+ on
-the server), and two measurements with one ``_id`` (mim stores measurements
-by ``_id``; the server's buckets do not).
+reading or writing ``system.buckets.*`` directly.
 """
 
 from __future__ import annotations
@@ -44,7 +51,8 @@ from ..values.errors import ServerError
 from ..values.order import is_number, type_name
 
 __all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
-           "check_update", "refuse_find_and_modify", "refuse_timeseries_output",
+           "check_index_spec", "check_transaction_write", "out_timeseries_options",
+           "MERGE_UPDATE_REFUSED", "check_update", "refuse_find_and_modify",
            "check_time_series_coll_mod", "modified_timeseries", "refuse_buckets", "collection_infos"]
 
 #: the namespace prefix of a time-series collection's buckets
@@ -81,45 +89,51 @@ def is_timeseries(coll: CollectionData | None) -> bool:
 
 # -- create --------------------------------------------------------------------------------
 
-def _normalise(ns: str, spec: Any) -> dict[str, Any]:
-    """The ``timeseries`` option checked and completed as the server stores it."""
+def _parse_spec(spec: Any, path: str = "create.timeseries") -> tuple:
+    """The IDL checks of a ``timeseries`` spec (``path``: where it sits, for the
+    messages): ``(timeField, metaField, granularity, {span field: value})``."""
     if not isinstance(spec, Mapping):
-        raise _wrong_type("create.timeseries", spec, "object")
+        raise _wrong_type(path, spec, "object")
     for field in spec:
         if field not in _TIMESERIES_FIELDS:
-            raise ServerError(40415, f"BSON field 'create.timeseries.{field}' is an unknown "
-                                     f"field.")
+            raise ServerError(40415, f"BSON field '{path}.{field}' is an unknown field.")
     if "timeField" not in spec:
-        raise ServerError(40414, "BSON field 'create.timeseries.timeField' is missing but a "
-                                 "required field")
+        raise ServerError(40414, f"BSON field '{path}.timeField' is missing but a required "
+                                 f"field")
     time_field = spec["timeField"]
     if not isinstance(time_field, str):
-        raise _wrong_type("create.timeseries.timeField", time_field, "string")
+        raise _wrong_type(f"{path}.timeField", time_field, "string")
     meta_field = spec.get("metaField")
     if "metaField" in spec and not isinstance(meta_field, str):
-        raise _wrong_type("create.timeseries.metaField", meta_field, "string")
+        raise _wrong_type(f"{path}.metaField", meta_field, "string")
     granularity = spec.get("granularity")
     if "granularity" in spec:
         if not isinstance(granularity, str):
-            raise _wrong_type("create.timeseries.granularity", granularity, "string")
+            raise _wrong_type(f"{path}.granularity", granularity, "string")
         if granularity not in _GRANULARITIES:
             raise ServerError(2, f"Enumeration value '{granularity}' for field "
-                                 f"'create.timeseries.granularity' is not a valid value.")
+                                 f"'{path}.granularity' is not a valid value.")
     spans: dict[str, int | None] = {}
     for field in ("bucketMaxSpanSeconds", "bucketRoundingSeconds"):
         value = spec.get(field)
         if field in spec:
             if isinstance(value, bool) or not is_number(value):
-                raise _wrong_type(f"create.timeseries.{field}", value, "int")
+                raise _wrong_type(f"{path}.{field}", value, "int")
             value = _as_number(value)
             if value < 1:
-                raise ServerError(51024, f"BSON field 'create.timeseries.{field}' value must be "
-                                         f">= 1, actual value '{value}'")
+                raise ServerError(51024, f"BSON field '{path}.{field}' value must be >= 1, "
+                                         f"actual value '{value}'")
             if value > _MAX_SPAN_LIMIT:
-                raise ServerError(51024, f"BSON field 'create.timeseries.{field}' value must be "
-                                         f"<= {_MAX_SPAN_LIMIT}, actual value '{value}'")
+                raise ServerError(51024, f"BSON field '{path}.{field}' value must be <= "
+                                         f"{_MAX_SPAN_LIMIT}, actual value '{value}'")
             value = int(value)
         spans[field] = value
+    return time_field, meta_field, granularity, spans
+
+
+def _normalise(ns: str, spec: Any, path: str = "create.timeseries") -> dict[str, Any]:
+    """The ``timeseries`` option checked and completed as the server stores it."""
+    time_field, meta_field, granularity, spans = _parse_spec(spec, path)
     if "." in time_field:
         raise ServerError(_INVALID_OPTIONS, f"{ns}: 'timeField' must be a top-level field and "
                                             f"not contain a '.'")
@@ -333,9 +347,51 @@ def check_measurement(coll: CollectionData, doc: Mapping[str, Any]) -> None:
     if not isinstance(value, (datetime.datetime, DatetimeMS)):
         raise ServerError(2, f"'{time_field}' must be present and contain a valid BSON UTC "
                              f"datetime value")
-    if coll.get(doc["_id"]) is not None:
-        raise ServerError(238, "mim stores time-series measurements by _id: a second "
-                               "measurement with the same _id is not supported")
+
+
+def check_index_spec(coll: CollectionData, spec: Mapping[str, Any]) -> None:
+    """The index options a time-series collection refuses
+    (``createBucketsIndexSpecFromTimeseriesIndexSpec``'s checks, code 72)."""
+    if spec.get("unique"):
+        raise _invalid("Unique indexes are not supported on time-series collections")
+    key = spec.get("key") or {}
+    if "text" in key.values():
+        raise _invalid("Text indexes are not supported on time-series collections")
+    if spec.get("sparse"):
+        settings = coll.options["timeseries"]
+        meta = settings.get("metaField")
+        for field in key:
+            if field != settings["timeField"] and not (
+                    meta is not None and (field == meta or field.startswith(meta + "."))):
+                raise _invalid("Sparse indexes are not supported on time-series measurements")
+
+
+#: write command -> the message the server refuses it with inside a transaction
+_IN_TRANSACTION = {
+    "insert": "Cannot insert into a time-series collection in a multi-document transaction: ",
+    "update": "Cannot perform a multi update inside of a multi-document transaction on a "
+              "time-series collection: ",
+    "delete": "Cannot perform a multi delete inside of a multi-document transaction on a "
+              "time-series collection: ",
+}
+
+
+def check_transaction_write(server: Server, name: str, db: str, cmd: Mapping[str, Any]) -> None:
+    """A transaction may read a time-series collection, never insert into it nor
+    update or delete several measurements (OperationNotSupportedInTransaction, 263)."""
+    message = _IN_TRANSACTION.get(name)
+    target = cmd.get(name)
+    if message is None or not isinstance(target, str):
+        return
+    database = server.databases.get(db)
+    coll = database.collections.get(target) if database is not None else None
+    if not is_timeseries(coll):
+        return
+    if name == "insert" or any(
+            isinstance(statement, Mapping)
+            and (statement.get("multi") if name == "update" else statement.get("limit") == 0)
+            for statement in cmd.get(name + "s") or ()):
+        raise ServerError(263, message + f"{db}.{target}")
 
 
 def _invalid(message: str) -> ServerError:
@@ -419,16 +475,43 @@ def check_update(coll: CollectionData, query: Any, update: Any, multi: bool,
 
 
 def refuse_find_and_modify(coll: CollectionData | None) -> None:
+    """7.0 has no findAndModify on a time-series collection (7.1 added it): the
+    command takes the namespace's collection lock, which a time-series view refuses
+    (``AutoGetCollection``, CommandNotSupportedOnView)."""
     if is_timeseries(coll):
-        raise ServerError(238, "findAndModify on a time-series collection is not supported by "
-                               "mim yet")
+        raise ServerError(166, f"Taking {coll.full_name} lock for timeseries is not "  # type: ignore[union-attr]
+                               f"allowed")
 
 
-def refuse_timeseries_output(coll: CollectionData | None, stage: str) -> None:
-    """``$out``/``$merge`` into a time-series collection: not modelled (238)."""
-    if is_timeseries(coll):
-        raise ServerError(238, f"{stage} into a time-series collection is not supported by "
-                               f"mim yet")
+def out_timeseries_options(server: Server, db: str, name: str,
+                           spec: Any) -> dict[str, Any] | None:
+    """``$out``'s ``timeseries`` spec, checked as ``DocumentSourceOut::validateTimeseries``
+    (7.0.3+): the ``create`` options of a new time-series target, or None when the
+    target already is one (it keeps its own options, as the server keeps them)."""
+    time_field, meta_field, _, _ = _parse_spec(spec, "$out.timeseries")
+    database = server.get_database(db)
+    existing = database.get_collection(name) if database is not None else None
+    if is_timeseries(existing):
+        settings = existing.options["timeseries"]  # type: ignore[union-attr]
+        if time_field != settings["timeField"]:
+            raise ServerError(7268701, "Time field inputted does not match the time field of "
+                                       "the existing time-series collection.")
+        if meta_field is not None and meta_field != settings.get("metaField"):
+            raise ServerError(7268702, "Meta field inputted does not match the time field of "
+                                       "the existing time-series collection.")
+        return None
+    if existing is not None:
+        raise ServerError(7268700, "Cannot create a time-series collection from a non "
+                                   "time-series collection.")
+    if database is not None and name in database.views:
+        raise ServerError(7268703, "Cannot create a time-series collection from a non "
+                                   "time-series view.")
+    return {"timeseries": dict(spec)}
+
+
+#: what a time-series collection answers the single updates ``$merge`` sends for
+#: every mode but ``whenMatched: "fail"`` with ``whenNotMatched: "insert"``
+MERGE_UPDATE_REFUSED = "Cannot perform a non-multi update on a time-series collection"
 
 
 def refuse_buckets(name: str) -> None:

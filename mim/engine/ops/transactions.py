@@ -35,9 +35,9 @@ from sortedcontainers import SortedList
 
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
-from ..storage.store import CollectionData, DatabaseData, Server, validate_database_name
+from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
+                             validate_database_name)
 from ..values.errors import ServerError, TransactionConflict
-from ..values.order import sort_key
 
 __all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "Transaction",
            "TransactionView", "TransactionSettings", "settings_of",
@@ -155,7 +155,7 @@ class _ForkedCollections(dict):
         if snapshot is None:
             return None
         view = self._database.server
-        coll = CollectionData(name, self._database, snapshot.options)
+        coll = collection_class(snapshot.options)(name, self._database, snapshot.options)
         coll.validator = snapshot.collection.validator
         coll.data_size = snapshot.data_size
         coll.next_record_id = snapshot.next_record_id
@@ -309,8 +309,8 @@ class Transaction:
         operation = event.operation
         if operation in DOCUMENT_OPERATIONS:
             stored = event.after if event.after is not None else event.before
-            key = sort_key(stored.doc["_id"])  # type: ignore[union-attr]
             coll = event.collection
+            key = coll.key_of(stored)  # type: ignore[union-attr]
             if (id(coll), key) not in self._checked:
                 self._claim(coll, key, event.before)
         elif operation == "create" and event.collection is not None:
@@ -434,11 +434,11 @@ def _replay(base: Server, event: ChangeEvent) -> None:
     if operation == "insert":
         coll.insert(event.after.raw, event.after.doc)  # type: ignore[union-attr]
     elif operation in ("update", "replace"):
-        key = sort_key(event.before.doc["_id"])  # type: ignore[union-attr]
+        key = coll.key_of(event.before)  # type: ignore[arg-type]
         coll.replace(coll.documents[key], event.after.raw, event.after.doc,  # type: ignore[union-attr]
                      operation)
     elif operation == "delete":
-        key = sort_key(event.before.doc["_id"])  # type: ignore[union-attr]
+        key = coll.key_of(event.before)  # type: ignore[arg-type]
         coll.delete(coll.documents[key])
     elif operation == "createIndexes":
         coll.indexes.create(dict(event.detail))

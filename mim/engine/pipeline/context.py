@@ -19,8 +19,10 @@ class Catalog(Protocol):
 
     ``documents(name, db)`` returns the decoded documents of collection ``name``
     (in the pipeline's database when ``db`` is None; empty when it does not
-    exist); ``replace_collection(name, docs, db)`` atomically replaces its
-    contents; ``merge_target(name, db)`` is the write access ``$merge`` uses;
+    exist); ``replace_collection(name, docs, db, timeseries)`` atomically replaces
+    its contents (``timeseries``: ``$out``'s spec for a time-series target);
+    ``merge_target(name, db, inserts_only)`` is the write access ``$merge`` uses
+    (``inserts_only``: its modes only ever insert);
     ``collection_data(name)`` is the store's collection (None outside a server).
     """
 
@@ -28,10 +30,11 @@ class Catalog(Protocol):
 
     def documents(self, name: str, db: str | None = None) -> list[dict]: ...
 
-    def replace_collection(self, name: str, documents: list[dict],
-                           db: str | None = None) -> None: ...
+    def replace_collection(self, name: str, documents: Iterable[dict],
+                           db: str | None = None, timeseries: Any = None) -> None: ...
 
-    def merge_target(self, name: str, db: str | None = None) -> Any: ...
+    def merge_target(self, name: str, db: str | None = None,
+                     inserts_only: bool = False) -> Any: ...
 
     def collection_data(self, name: str) -> Any: ...
 
@@ -89,11 +92,15 @@ class ListCatalog:
     def documents(self, name: str, db: str | None = None) -> list[dict]:
         return list(self.collections.get(self._key(name, db), []))
 
-    def replace_collection(self, name: str, documents: list[dict],
-                           db: str | None = None) -> None:
+    def replace_collection(self, name: str, documents: Iterable[dict],
+                           db: str | None = None, timeseries: Any = None) -> None:
+        if timeseries is not None:
+            raise ServerError(238, "$out to a time-series collection needs a server (a list "
+                                   "catalog holds plain collections)")
         self.collections[self._key(name, db)] = [with_id(d) for d in documents]
 
-    def merge_target(self, name: str, db: str | None = None) -> Any:
+    def merge_target(self, name: str, db: str | None = None,
+                     inserts_only: bool = False) -> Any:
         return ListTarget(self.collections.setdefault(self._key(name, db), []))
 
     def collection_data(self, name: str) -> Any:

@@ -22,6 +22,10 @@ def compile_out(arg: Any, ctx: Any):
         for key in arg:
             if key not in ("db", "coll", "timeseries"):
                 raise ServerError(40415, f"BSON field '$out.{key}' is an unknown field.")
+        timeseries = arg.get("timeseries")
+        if "timeseries" in arg and not isinstance(timeseries, Mapping):
+            raise ServerError(14, f"BSON field '$out.timeseries' is the wrong type "
+                                  f"'{type_name(timeseries)}', expected type 'object'")
         if "coll" not in arg:
             raise ServerError(40414, "BSON field '$out.coll' is missing but a required field")
         if "db" not in arg:
@@ -32,7 +36,7 @@ def compile_out(arg: Any, ctx: Any):
                                          f"'{type_name(arg[key])}', expected type 'string'")
         db, target = arg["db"], arg["coll"]
     elif isinstance(arg, str):
-        db, target = None, arg
+        db, target, timeseries = None, arg, None
     else:
         raise ServerError(16990, f"$out only supports a string or object argument, not "
                                  f"{type_name(arg)}")
@@ -41,7 +45,10 @@ def compile_out(arg: Any, ctx: Any):
     catalog = ctx.catalog
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        catalog.replace_collection(target, list(docs), db)
+        if timeseries is None:
+            catalog.replace_collection(target, docs, db)
+        else:  # a time-series target (7.0.3+): the catalog checks and creates it
+            catalog.replace_collection(target, docs, db, timeseries=timeseries)
         return []
 
     run.is_output = True  # type: ignore[attr-defined]
@@ -144,7 +151,7 @@ def compile_merge(arg: Any, ctx: Any):
     collation = ctx.expressions.collation
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        dest = catalog.merge_target(target, db)
+        dest = catalog.merge_target(target, db, matched == "fail" and not_matched == "insert")
         # the default 'on' (_id) is taken as unique; given fields need a unique index
         # with the aggregation's collation (ensureFieldsUniqueOrResolveDocumentKey)
         if explicit_on and not dest.has_unique_index(on_fields, collation):

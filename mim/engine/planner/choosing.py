@@ -196,7 +196,9 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
     plans: list[Plan] = []
     id_constraints = by_path.get("_id")
     id_lookup = False
-    if id_constraints and not (sort and sort[0][0] == "_id") and collation is None:
+    no_id_index = coll.keyed_by_record  # a time-series collection has no _id_ index
+    if id_constraints and not (sort and sort[0][0] == "_id") and collation is None \
+            and not no_id_index:
         # points on _id: the store's dict answers them (the _id_ index);
         # when the sort is on _id, the ordered _id_ index serves both
         for c in id_constraints:
@@ -206,7 +208,7 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
                 break
     id_index = coll.indexes.id_index
     for index in (id_index, *coll.indexes.indexes()):
-        if (index is id_index and id_lookup) or getattr(index, "text", False) \
+        if (index is id_index and (id_lookup or no_id_index)) or getattr(index, "text", False) \
                 or getattr(index, "geo", None) is not None:
             continue  # a text index answers only $text, a geo index only geo queries
         if index.collation != collation:
@@ -392,7 +394,7 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if min_spec or max_spec:
         return PlannedQuery(coll, node, plan_min_max(coll, hint, min_spec, max_spec, collation))
     if hint is None and not coll.indexes.has_secondary() and (
-            collation is not None or not _uses_id_index(node, sort)):
+            collation is not None or coll.keyed_by_record or not _uses_id_index(node, sort)):
         return None
     sort_fields = parse_sort_spec(sort) if sort else []
     if hint is not None:

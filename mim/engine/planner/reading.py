@@ -74,7 +74,7 @@ def _planned_candidates(planned: PlannedQuery) -> list["StoredDocument"]:
 
 def _scan_candidates(coll: "CollectionData", node: MatchNode) -> list["StoredDocument"]:
     """No index chosen: the ``_id`` points a filter pins down, else every document."""
-    keys = _id_lookup_keys(node)
+    keys = None if coll.keyed_by_record else _id_lookup_keys(node)
     if keys is not None:
         found = []
         seen = set()
@@ -158,7 +158,7 @@ def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, wa
     matches = node.matches
     if collation is not None:
         return _scanned(list(coll.documents.values()), matches, held), False, None
-    if _id_lookup_keys(node) is not None:
+    if not coll.keyed_by_record and _id_lookup_keys(node) is not None:
         plan: Plan | None = IdLookup([])  # the _id_ index answers the points
         return (s for s in checked(_scan_candidates(coll, node)) if matches(s.doc)), False, plan
     return _scanned(_scan_candidates(coll, node), matches, held), False, None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..values.order import MISSING, sort_key, values_equal
+from ..values.order import MISSING, values_equal
 from .encoding import StoredDocument, decode_shadow
 
 if TYPE_CHECKING:
@@ -168,11 +168,10 @@ def undo(event: ChangeEvent) -> None:
     if coll is None and operation in ("create", "drop"):
         _undo_view(event)
     elif operation == "insert":
-        key = _key(event.after)
-        coll.delete(coll.documents[key])
+        coll.delete(coll.documents[coll.key_of(event.after)])
     elif operation in ("update", "replace"):
-        key = _key(event.before)
-        coll.replace(coll.documents[key], event.before.raw, event.before.doc)
+        coll.replace(coll.documents[coll.key_of(event.before)], event.before.raw,
+                     event.before.doc)
     elif operation == "delete":
         coll.insert(event.before.raw, event.before.doc)
     elif operation == "create":
@@ -207,6 +206,3 @@ def _undo_view(event: ChangeEvent) -> None:
     else:
         database.add_view(view)
 
-
-def _key(stored: StoredDocument) -> tuple:
-    return sort_key(stored.doc["_id"])

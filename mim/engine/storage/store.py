@@ -27,7 +27,8 @@ from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
-__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "DatabaseData", "Server",
+__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "RecordKeyedCollection",
+           "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
            "capped_max_documents", "UNLIMITED_CAPPED_DOCUMENTS", "install_data_directory"]
@@ -66,6 +67,10 @@ _UNKEYED = -100
 class CollectionData:
     """A collection's documents (in natural order) and its indexes."""
 
+    #: documents are keyed by ``sort_key(_id)`` (the unique ``_id`` index); see
+    #: :class:`RecordKeyedCollection` for the collections keyed by record id
+    keyed_by_record = False
+
     def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
         self.name = name
         self.database = database
@@ -93,6 +98,11 @@ class CollectionData:
 
     def get(self, id_value: Any) -> StoredDocument | None:
         return self.documents.get(sort_key(id_value))
+
+    def key_of(self, stored: StoredDocument) -> tuple:
+        """The key ``stored`` is kept under in :attr:`documents` (and in every index)."""
+        doc = stored.doc
+        return sort_key(doc["_id"]) if "_id" in doc else (_UNKEYED, stored.record_id)
 
     def scan(self) -> Iterator[StoredDocument]:
         """All documents in natural order (a snapshot: safe against writes)."""
@@ -193,7 +203,7 @@ class CollectionData:
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
         del self.documents[key]
-        self.indexes.remove(stored)
+        self.indexes.remove(stored, key)
         self.data_size -= len(stored.raw)
         listeners = self.database.server.listeners
         if listeners:
@@ -229,6 +239,80 @@ class CollectionData:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, detail=detail))
 
 
+class RecordKeyedCollection(CollectionData):
+    """A collection with no unique ``_id`` index: a time-series collection, whose
+    measurements the server keeps in buckets, so two of them may share an ``_id``.
+
+    Every document is keyed by its record id (as :meth:`CollectionData.append_record`
+    keys the profiler's), so the writes below differ from the base class only in
+    the key; indexes carry that key as they carry an ``_id`` key elsewhere.  The
+    class is chosen when the collection is created (:func:`collection_class`),
+    so ordinary collections pay nothing for it."""
+
+    keyed_by_record = True
+
+    def get(self, id_value: Any) -> StoredDocument | None:
+        """The first document (natural order) whose ``_id`` is ``id_value``."""
+        wanted = sort_key(id_value)
+        for stored in self.documents.values():
+            if "_id" in stored.doc and sort_key(stored.doc["_id"]) == wanted:
+                return stored
+        return None
+
+    def key_of(self, stored: StoredDocument) -> tuple:
+        return (_UNKEYED, stored.record_id)
+
+    def by_record_id(self, record_id: int) -> StoredDocument | None:
+        return self.documents.get((_UNKEYED, record_id))
+
+    def insert(self, raw: bytes, doc: dict, record_id: int | None = None) -> None:
+        """Store a new document (``record_id``: the one it had, when a journal
+        replays it; otherwise the next one)."""
+        if record_id is None:
+            record_id = self.next_record_id
+        stored = StoredDocument(raw, shared_keys(doc), record_id)
+        key = (_UNKEYED, record_id)
+        indexes = self.indexes
+        indexes.check_insert(stored, key)
+        self.documents[key] = stored
+        indexes.add(stored, key)
+        self.next_record_id = max(self.next_record_id, record_id + 1)
+        self.data_size += len(raw)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
+
+    def replace(self, old: StoredDocument, raw: bytes, doc: dict,
+                operation: str = "update", touched: frozenset[str] | None = None
+                ) -> StoredDocument:
+        key = (_UNKEYED, old.record_id)
+        new = StoredDocument(raw, shared_keys(doc), old.record_id)
+        indexes = self.indexes
+        indexes.check_replace(old, new, touched)
+        self.documents[key] = new
+        indexes.replace(old, new, key, touched)
+        self.data_size += len(raw) - len(old.raw)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
+        return new
+
+    def delete(self, stored: StoredDocument) -> None:
+        key = (_UNKEYED, stored.record_id)
+        del self.documents[key]
+        self.indexes.remove(stored, key)
+        self.data_size -= len(stored.raw)
+        listeners = self.database.server.listeners
+        if listeners:
+            _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
+
+
+def collection_class(options: dict | None) -> type[CollectionData]:
+    """The storage class of a collection created with ``options``: a time-series
+    collection has no ``_id`` index, so its documents are keyed by record id."""
+    return RecordKeyedCollection if options and "timeseries" in options else CollectionData
+
+
 def _emit(listeners: list[Listener], event: ChangeEvent) -> None:
     for listener in list(listeners):
         listener(event)
@@ -252,7 +336,7 @@ class DatabaseData:
         validate_collection_name(name, self.name)
         if name in self.collections:
             raise ServerError(48, f"Collection {self.name}.{name} already exists.")
-        coll = CollectionData(name, self, options)
+        coll = collection_class(options)(name, self, options)
         if options and "collation" in options:
             self.server.default_collations = True
         self.collections[name] = coll

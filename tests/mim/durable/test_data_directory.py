@@ -457,3 +457,29 @@ def test_a_transaction_reaches_the_journal_as_one_frame_at_commit(data_dir):
 
 def bson_id(record):
     return bson.decode(bytes(record["doc"]))["_id"]
+
+
+def test_measurements_sharing_an_id_survive_replay_and_compaction(data_dir):
+    # a time-series collection has no _id index: the journal names each
+    # measurement by its record id, so writes to one of two twins replay exactly
+    t0 = datetime.datetime(2024, 1, 1)
+    server = _reopen(data_dir)
+    db = _client(server).db
+    db.create_collection("ts", timeseries={"timeField": "t", "metaField": "m"})
+    db.ts.insert_many([{"_id": 1, "t": t0, "m": "a"}, {"_id": 1, "t": t0, "m": "b"},
+                       {"_id": 1, "t": t0, "m": "c"}])
+    db.ts.update_many({"m": "b"}, {"$set": {"m": "B"}})
+    db.ts.delete_one({"m": "c"})
+    server.close()
+    again = _reopen(data_dir)
+    try:
+        assert [d["m"] for d in _client(again).db.ts.find()] == ["a", "B"]
+        again.data_directory.compact()
+        _client(again).db.ts.delete_many({"m": "a"})
+    finally:
+        again.close()
+    third = _reopen(data_dir)
+    try:
+        assert [(d["_id"], d["m"]) for d in _client(third).db.ts.find()] == [(1, "B")]
+    finally:
+        third.close()

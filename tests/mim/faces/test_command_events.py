@@ -9,7 +9,7 @@ from typing import Any
 import pymongo
 import pytest
 from pymongo import monitoring
-from pymongo.errors import ConfigurationError, DuplicateKeyError, OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 import mim
 
@@ -92,10 +92,3 @@ def test_listeners_cost_nothing_when_absent() -> None:
     assert client._runner.monitor is None and client._runner.plain
 
 
-@pytest.mark.parametrize("listener", [monitoring.ServerListener(),
-                                      monitoring.ServerHeartbeatListener(),
-                                      monitoring.ConnectionPoolListener()],
-                         ids=lambda listener: type(listener).__name__)
-def test_listeners_of_events_without_a_source_are_refused(listener: Any) -> None:
-    with pytest.raises(ConfigurationError, match="mim.driver_client"):
-        mim.MongoClient(server=mim.Server(), event_listeners=[listener])

@@ -1,12 +1,9 @@
-"""``event_listeners=``: the in-process client refuses what it cannot honour (it has
-no connections, monitor or pool to report on; command events it publishes); :func:`mim.driver_client`, a real
-pymongo client on mim in process, publishes pymongo's own events."""
+"""``event_listeners=``: :func:`mim.driver_client`, a real pymongo client on mim in
+process, publishes pymongo's own events."""
 
 from __future__ import annotations
 
-import pytest
 from pymongo import monitoring
-from pymongo.errors import ConfigurationError
 
 import mim
 from mim.engine.storage.store import Server
@@ -28,14 +25,8 @@ class Recorder(monitoring.CommandListener):
         self.events.append(event)
 
 
-# command listeners are served in process now (tests/mim/faces/test_command_events.py)
-@pytest.mark.parametrize("listener", [monitoring.ServerListener(),
-                                      monitoring.ServerHeartbeatListener(),
-                                      monitoring.ConnectionPoolListener()],
-                         ids=lambda listener: type(listener).__name__)
-def test_in_process_client_refuses_listeners(listener):
-    with pytest.raises(ConfigurationError, match="mim.driver_client"):
-        mim.MongoClient(server=Server(), event_listeners=[listener])
+# command listeners: tests/mim/faces/test_command_events.py; topology, server,
+# heartbeat and pool listeners: tests/mim/faces/test_topology_and_pool_events.py
 
 
 def test_no_listeners_is_fine():

@@ -230,12 +230,4 @@ def test_expire_after_seconds_alone_needs_timeseries_or_clustered(db):
     assert "'expireAfterSeconds' is only supported on time-series collections or when the " \
            "'clusteredIndex' option is specified" in str(failed.value)
 
-
-@pytest.mark.parametrize("stage", [{"$out": "weather"}, {"$merge": "weather"}])
-def test_writing_measurements_with_out_or_merge_is_refused(db, stage):
-    _readings(db)
-    db.source.insert_one({"timestamp": T0, "temp": 1})
-    with pytest.raises(OperationFailure) as failed:
-        list(db.source.aggregate([stage]))
-    assert failed.value.code == 238
-    assert db.weather.count_documents({}) == 5
+# $out and $merge with time-series collections: test_outputs.py

@@ -35,6 +35,7 @@ from ...values.order import type_name
 from ...values.render import render_document
 from .events import (CLASSIC_EVENTS, EXPANDED_EVENTS, StreamOptions, render_event,
                      render_invalidate)
+from ..timeseries import is_timeseries
 from .history import NON_RESUMABLE, ChangeHistory, ChangeRecord, history_of
 from .tokens import high_water_mark, token_prefix
 
@@ -266,6 +267,16 @@ class ChangeStreamTail:
         return {"postBatchResumeToken": self.post_batch_resume_token}
 
 
+def _refuse_view(server: Any, db: str, collection: str) -> None:
+    """A view, and a time-series collection (a view of its buckets on a 7.0
+    server), has no change stream (CommandNotSupportedOnView, 166)."""
+    database = server.get_database(db)
+    if database is None:
+        return
+    if collection in database.views or is_timeseries(database.get_collection(collection)):
+        raise ServerError(166, f"Namespace {db}.{collection} is a view, not a collection")
+
+
 def open_change_stream(server: Any, db: str, collection: str | None,
                        pipeline: Sequence[Any]) -> ChangeStreamTail:
     """Check a ``$changeStream`` pipeline and open its stream (nothing is read
@@ -273,6 +284,8 @@ def open_change_stream(server: Any, db: str, collection: str | None,
     spec = _parse_spec(pipeline[0]["$changeStream"])
     run = _compile_following(pipeline[1:])
     _check_namespace(db, collection, spec)
+    if collection is not None:
+        _refuse_view(server, db, collection)
     if "resumeAfter" in spec and "startAfter" in spec:
         raise ServerError(50865, "Do not specify both 'resumeAfter' and 'startAfter' in a "
                                  "$changeStream stage")

@@ -38,6 +38,8 @@ def event_records(event: ChangeEvent) -> list[dict]:
     """The records that replay ``event`` (most events: exactly one)."""
     operation = event.operation
     ns = event.namespace
+    if operation in _DOCUMENT_RECORDS and event.collection.keyed_by_record:
+        return [_by_record_id(event)]
     if operation == "insert":
         return [{"op": "i", "ns": ns, "doc": event.after.raw}]
     if operation in ("update", "replace"):
@@ -73,6 +75,21 @@ def event_records(event: ChangeEvent) -> list[dict]:
     raise ValueError(f"no journal record for {operation}")  # pragma: no cover
 
 
+#: change event -> the journal record kind of a document write
+_DOCUMENT_RECORDS = {"insert": "i", "update": "u", "replace": "u", "delete": "d"}
+
+
+def _by_record_id(event: ChangeEvent) -> dict:
+    """A document write to a collection keyed by record id (time-series: ``_id``
+    need not be unique there): the record names the document by its record id."""
+    stored = event.after if event.after is not None else event.before
+    record = {"op": _DOCUMENT_RECORDS[event.operation], "ns": event.namespace,
+              "rid": stored.record_id}
+    if event.after is not None:
+        record["doc"] = event.after.raw
+    return record
+
+
 def collection_records(coll: CollectionData, ns: str | None = None) -> list[dict]:
     """Records that rebuild ``coll`` as it is now: create, indexes, documents."""
     ns = ns or coll.full_name
@@ -81,8 +98,12 @@ def collection_records(coll: CollectionData, ns: str | None = None) -> list[dict
     for spec in coll.indexes.list():
         if spec.get("name") != ID_INDEX_NAME:
             records.append({"op": "createIndex", "ns": ns, "spec": dict(spec)})
-    records.extend({"op": "i", "ns": ns, "doc": stored.raw}
-                   for stored in coll.documents.values())
+    if coll.keyed_by_record:
+        records.extend({"op": "i", "ns": ns, "doc": stored.raw, "rid": stored.record_id}
+                       for stored in coll.documents.values())
+    else:
+        records.extend({"op": "i", "ns": ns, "doc": stored.raw}
+                       for stored in coll.documents.values())
     return records
 
 
@@ -118,6 +139,9 @@ def _insert(server: Server, record: dict) -> None:
     raw = bytes(record["doc"])
     coll = _collection(server, record["ns"])
     doc = decode_shadow(raw)
+    if "rid" in record:
+        _write_record(coll, record["rid"], raw, doc)
+        return
     existing = coll.get(doc["_id"])
     if existing is not None:
         # an insert replayed over a snapshot that already holds it (a compaction
@@ -132,6 +156,9 @@ def _update(server: Server, record: dict) -> None:
     raw = bytes(record["doc"])
     coll = _collection(server, record["ns"])
     doc = decode_shadow(raw)
+    if "rid" in record:
+        _write_record(coll, record["rid"], raw, doc)
+        return
     existing = coll.get(doc["_id"])
     if existing is None:
         coll.insert(raw, doc)
@@ -144,9 +171,20 @@ def _delete(server: Server, record: dict) -> None:
     db, name = _split(record["ns"])
     coll = server.get_collection(db, name)
     if coll is not None:
-        stored = coll.get(record["key"]["_id"])
+        stored = coll.by_record_id(record["rid"]) if "rid" in record \
+            else coll.get(record["key"]["_id"])
         if stored is not None:
             coll.delete(stored)
+
+
+def _write_record(coll: CollectionData, record_id: int, raw: bytes, doc: dict) -> None:
+    """Replay an insert or update of a collection keyed by record id: the
+    document takes (or keeps) the record id it had."""
+    existing = coll.by_record_id(record_id)
+    if existing is None:
+        coll.insert(raw, doc, record_id)
+    else:
+        coll.replace(existing, raw, doc)
 
 
 @applier("create")
