@@ -1,0 +1,88 @@
+"""Text search: ``$text`` over a text-indexed collection, mim beside the peers
+that run it (mongomock, montydb and mongita implement no ``$text``: n/a).
+
+    python -m benchmarks.bench_text [--docs 100000] [--peers mim,mongomock,montydb]
+
+Rows (lower is better), over ``--docs`` documents of eight to twenty words drawn
+from a Zipf-like English vocabulary, with a text index on ``body``:
+- ``$text`` of a rare term (about 0.1 % of the documents), ms/query;
+- ``$text`` of a common term (about a third of them), ms/query;
+- ``$text`` of two terms sorted by ``{$meta: "textScore"}`` with limit 10, ms/query;
+- ``$text`` of a quoted phrase, ms/query;
+- ``insert_many`` into the text-indexed collection (stemming every word), µs/doc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from .bench_geo import per_query
+from .peers import available_peers, print_table
+
+DEFAULT_PEERS = ["mim", "mongomock", "montydb"]
+
+WORDS = ("coffee tea cake bread cheese garden river mountain city village market school "
+         "teacher student music painting window kitchen travel winter summer morning "
+         "evening friend family letter story history science market harbour forest "
+         "library museum bridge castle island station theatre festival journey").split()
+#: a handful of words rare enough for a selective query
+RARE = ["zeppelin", "quokka", "marzipan"]
+
+
+def make_documents(n: int) -> list[dict]:
+    rng = random.Random(7)
+    weights = [1 / (rank + 1) for rank in range(len(WORDS))]
+    docs = []
+    for i in range(n):
+        words = rng.choices(WORDS, weights, k=rng.randint(8, 20))
+        if rng.random() < 0.001:
+            words.append(rng.choice(RARE))
+        docs.append({"_id": i, "body": " ".join(words), "n": i})
+    return docs
+
+
+def run(n_docs: int, peer_names: list[str] | None) -> None:
+    peers = available_peers(peer_names or DEFAULT_PEERS)
+    docs = make_documents(n_docs)
+    results: dict[str, dict[str, float | None]] = {name: {} for name in peers}
+    for name, factory in peers.items():
+        coll = factory()["articles"]
+        try:
+            coll.create_index([("body", "text")])
+        except Exception as exc:  # noqa: BLE001
+            print(f"# {name}: no text index ({type(exc).__name__})")
+        began = time.perf_counter()
+        coll.insert_many([dict(d) for d in docs])
+        results[name]["insert_many, text index"] = (time.perf_counter() - began) / n_docs * 1e6
+        results[name]["$text rare term"] = per_query(
+            lambda: list(coll.find({"$text": {"$search": "zeppelin"}})), 3)
+        results[name]["$text common term"] = per_query(
+            lambda: list(coll.find({"$text": {"$search": "museum"}})), 3)
+        score = {"score": {"$meta": "textScore"}}
+        results[name]["$text two terms, by score, limit 10"] = per_query(
+            lambda: list(coll.find({"$text": {"$search": "castle bridges"}}, score)
+                         .sort([("score", {"$meta": "textScore"})]).limit(10)), 3)
+        results[name]["$text phrase"] = per_query(
+            lambda: list(coll.find({"$text": {"$search": "\"coffee tea\""}})), 3)
+        print(f"# {name}: done", flush=True)
+    rows = [(op, unit, {p: results[p].get(op) for p in peers})
+            for op, unit in (("$text rare term", "ms/query"),
+                             ("$text common term", "ms/query"),
+                             ("$text two terms, by score, limit 10", "ms/query"),
+                             ("$text phrase", "ms/query"),
+                             ("insert_many, text index", "µs/doc"))]
+    print_table(f"text search, {n_docs} documents", rows, list(peers))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=100000)
+    parser.add_argument("--peers", default="")
+    args = parser.parse_args()
+    run(args.docs, [p for p in args.peers.split(",") if p] or None)
+
+
+if __name__ == "__main__":
+    main()
