@@ -152,3 +152,13 @@ def test_sort_by_geo_near_distance_needs_a_near_query(places):
     failure = error_of(lambda: list(places.aggregate([
         {"$sort": {"d": {"$meta": "geoNearDistance"}}}])))
     assert failure.code == 40218
+
+
+def test_geo_haystack_indexes_are_gone_since_5_0(coll):
+    # index_key_validate.cpp: refused before anything else of the key is looked at
+    failure = error_of(lambda: coll.create_index([("pos", "geoHaystack"), ("type", 1)],
+                                                 bucketSize=1))
+    assert failure.code == 67
+    assert failure.details["errmsg"].endswith(
+        ":: caused by :: GeoHaystack indexes cannot be created in version 5.0 and above")
+    assert "pos_geoHaystack_type_1" not in coll.index_information()
