@@ -14,12 +14,11 @@ word, queried with ``collation={"locale": "en", "strength": 2}``:
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 
-from .bench_geo import per_query
-from .peers import available_peers, print_table
+from .bench_geo import command_line, per_query, print_results
+from .peers import available_peers
 
 DEFAULT_PEERS = ["mim", "mongomock", "montydb"]
 CASELESS = {"locale": "en", "strength": 2}
@@ -68,21 +67,12 @@ def run(n_docs: int, peer_names: list[str] | None) -> None:
         results[name]["sort by name, limit 10"] = per_query(
             lambda: list(coll.find({}, collation=CASELESS).sort("name", 1).limit(10)), 3)
         print(f"# {name}: done", flush=True)
-    rows = [(op, unit, {p: results[p].get(op) for p in peers})
-            for op, unit in (("find_one, matching collated index", "µs/query"),
-                             ("find_one, simple index (scan)", "µs/query"),
-                             ("sort by name, limit 10", "ms/query"),
-                             ("insert_many, collated index", "µs/doc"))]
-    print_table(f"case-insensitive collation, {n_docs} documents", rows, list(peers))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs", type=int, default=100000)
-    parser.add_argument("--peers", default="")
-    args = parser.parse_args()
-    run(args.docs, [p for p in args.peers.split(",") if p] or None)
+    print_results(f"case-insensitive collation, {n_docs} documents", results, (
+        ("find_one, matching collated index", "µs/query"),
+        ("find_one, simple index (scan)", "µs/query"),
+        ("sort by name, limit 10", "ms/query"),
+        ("insert_many, collated index", "µs/doc")))
 
 
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, run, "docs", 100000)

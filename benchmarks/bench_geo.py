@@ -82,22 +82,33 @@ def run(n_points: int, peer_names: list[str] | None) -> None:
         results[name]["$geoNear + $limit 10"] = per_query(
             lambda: list(coll.aggregate(pipeline)), 3)
         print(f"# {name}: done", flush=True)
-    rows = [(op, unit, {p: results[p].get(op) for p in peers})
-            for op, unit in (("$near limit 10", "ms/query"),
-                             ("$near limit 10, every point measured", "ms/query"),
-                             ("$near, no limit", "ms/query"),
-                             ("$geoWithin $centerSphere", "ms/query"),
-                             ("$geoNear + $limit 10", "ms/query"),
-                             ("insert_many, 2dsphere index", "µs/doc"))]
-    print_table(f"geospatial, {n_points} points", rows, list(peers))
+    print_results(f"geospatial, {n_points} points", results, (
+        ("$near limit 10", "ms/query"),
+        ("$near limit 10, every point measured", "ms/query"),
+        ("$near, no limit", "ms/query"),
+        ("$geoWithin $centerSphere", "ms/query"),
+        ("$geoNear + $limit 10", "ms/query"),
+        ("insert_many, 2dsphere index", "µs/doc")))
+
+
+def print_results(title: str, results: dict[str, dict[str, float | None]],
+                  rows: tuple[tuple[str, str], ...]) -> None:
+    """The table of ``results`` (peer -> row -> value), one line per (row, unit)."""
+    print_table(title, [(op, unit, {p: results[p].get(op) for p in results})
+                        for op, unit in rows], list(results))
+
+
+def command_line(doc: str, run: Any, size_option: str, default: int) -> None:
+    """``--<size_option> N [--peers a,b]``: run one of these benchmarks."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument(f"--{size_option}", type=int, default=default)
+    parser.add_argument("--peers", default="")
+    args = parser.parse_args()
+    run(getattr(args, size_option), [p for p in args.peers.split(",") if p] or None)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--points", type=int, default=10000)
-    parser.add_argument("--peers", default="")
-    args = parser.parse_args()
-    run(args.points, [p for p in args.peers.split(",") if p] or None)
+    command_line(__doc__, run, "points", 10000)
 
 
 if __name__ == "__main__":

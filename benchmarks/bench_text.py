@@ -15,12 +15,11 @@ from a Zipf-like English vocabulary, with a text index on ``body``:
 
 from __future__ import annotations
 
-import argparse
 import random
 import time
 
-from .bench_geo import per_query
-from .peers import available_peers, print_table
+from .bench_geo import command_line, per_query, print_results
+from .peers import available_peers
 
 DEFAULT_PEERS = ["mim", "mongomock", "montydb"]
 
@@ -71,23 +70,14 @@ def run(n_docs: int, peer_names: list[str] | None) -> None:
         results[name]["$text phrase"] = per_query(
             lambda: list(coll.find({"$text": {"$search": "\"coffee tea\""}})), 3)
         print(f"# {name}: done", flush=True)
-    rows = [(op, unit, {p: results[p].get(op) for p in peers})
-            for op, unit in (("$text rare term, first query", "ms/query"),
-                             ("$text rare term", "ms/query"),
-                             ("$text common term", "ms/query"),
-                             ("$text two terms, by score, limit 10", "ms/query"),
-                             ("$text phrase", "ms/query"),
-                             ("insert_many, text index", "µs/doc"))]
-    print_table(f"text search, {n_docs} documents", rows, list(peers))
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs", type=int, default=100000)
-    parser.add_argument("--peers", default="")
-    args = parser.parse_args()
-    run(args.docs, [p for p in args.peers.split(",") if p] or None)
+    print_results(f"text search, {n_docs} documents", results, (
+        ("$text rare term, first query", "ms/query"),
+        ("$text rare term", "ms/query"),
+        ("$text common term", "ms/query"),
+        ("$text two terms, by score, limit 10", "ms/query"),
+        ("$text phrase", "ms/query"),
+        ("insert_many, text index", "µs/doc")))
 
 
 if __name__ == "__main__":
-    main()
+    command_line(__doc__, run, "docs", 100000)
