@@ -15,9 +15,8 @@ word, queried with ``collation={"locale": "en", "strength": 2}``:
 from __future__ import annotations
 
 import random
-import time
 
-from .bench_geo import command_line, per_query, print_results
+from .bench_geo import command_line, indexed_load, per_query, print_results
 from .peers import available_peers
 
 DEFAULT_PEERS = ["mim", "mongomock", "montydb"]
@@ -51,18 +50,11 @@ def run(n_docs: int, peer_names: list[str] | None) -> None:
     for name, factory in peers.items():
         db = factory()
         coll = db["people"]
-        try:
-            coll.create_index("name", collation=CASELESS, name="name_caseless")
-        except Exception as exc:  # noqa: BLE001
-            print(f"# {name}: no collated index ({type(exc).__name__})")
-        began = time.perf_counter()
-        coll.insert_many([dict(d) for d in docs])
-        results[name]["insert_many, collated index"] = \
-            (time.perf_counter() - began) / n_docs * 1e6
+        results[name]["insert_many, collated index"] = indexed_load(
+            name, coll, docs, "name", collation=CASELESS, name="name_caseless")
         results[name]["find_one, matching collated index"] = _lookups(coll, sample, 3)
         plain = db["people_plain"]
-        plain.create_index("name")
-        plain.insert_many([dict(d) for d in docs])
+        indexed_load(name, plain, docs, "name")
         results[name]["find_one, simple index (scan)"] = _lookups(plain, sample[:5], 1)
         results[name]["sort by name, limit 10"] = per_query(
             lambda: list(coll.find({}, collation=CASELESS).sort("name", 1).limit(10)), 3)

@@ -16,9 +16,8 @@ from a Zipf-like English vocabulary, with a text index on ``body``:
 from __future__ import annotations
 
 import random
-import time
 
-from .bench_geo import command_line, per_query, print_results
+from .bench_geo import command_line, indexed_load, per_query, print_results
 from .peers import available_peers
 
 DEFAULT_PEERS = ["mim", "mongomock", "montydb"]
@@ -49,13 +48,8 @@ def run(n_docs: int, peer_names: list[str] | None) -> None:
     results: dict[str, dict[str, float | None]] = {name: {} for name in peers}
     for name, factory in peers.items():
         coll = factory()["articles"]
-        try:
-            coll.create_index([("body", "text")])
-        except Exception as exc:  # noqa: BLE001
-            print(f"# {name}: no text index ({type(exc).__name__})")
-        began = time.perf_counter()
-        coll.insert_many([dict(d) for d in docs])
-        results[name]["insert_many, text index"] = (time.perf_counter() - began) / n_docs * 1e6
+        results[name]["insert_many, text index"] = indexed_load(
+            name, coll, docs, [("body", "text")])
         # the first query reads every document's terms (mim keeps them for the next ones)
         results[name]["$text rare term, first query"] = per_query(
             lambda: list(coll.find({"$text": {"$search": "zeppelin"}})), 1)
