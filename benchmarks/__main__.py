@@ -39,6 +39,8 @@ FULL = [
     ("benchmarks.bench_faces", ["--seconds", "1"]),
     ("benchmarks.bench_durable", ["--seconds", "1"]),
     ("benchmarks.bench_geo", ["--points", "10000"]),
+    ("benchmarks.bench_text", ["--docs", "100000"]),
+    ("benchmarks.bench_collation", ["--docs", "100000"]),
     ("benchmarks.bench_streams", ["--events", "300"]),
 ]
 QUICK = [
@@ -51,6 +53,8 @@ QUICK = [
     ("benchmarks.bench_faces", ["--seconds", "0.3"]),
     ("benchmarks.bench_durable", ["--seconds", "0.3"]),
     ("benchmarks.bench_geo", ["--points", "2000"]),
+    ("benchmarks.bench_text", ["--docs", "5000"]),
+    ("benchmarks.bench_collation", ["--docs", "5000"]),
     ("benchmarks.bench_streams", ["--events", "100", "--seconds", "0.3"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)

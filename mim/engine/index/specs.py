@@ -60,6 +60,9 @@ def _validate_key(spec: Mapping[str, Any], key: Mapping[str, Any]) -> None:
         raise _in_spec(spec, 67, "Index keys cannot be empty.")
     plugins = {d for d in key.values() if isinstance(d, str)}
     for direction in plugins:
+        if direction == "geoHaystack":
+            raise _in_spec(spec, 67, "GeoHaystack indexes cannot be created in version 5.0 "
+                                     "and above")
         if direction not in _PLUGINS:
             raise _in_spec(spec, 67, f"Unknown index plugin '{direction}'")
     if len(plugins) > 1:
@@ -245,9 +248,8 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
         key = dict(spec["key"])
     if is_geo_key(key):
         spec = fix_geo_spec(spec)
-    for special in ("geoHaystack", "columnstore"):
-        if special in key.values():
-            raise ServerError(238, f"'{special}' indexes are not supported by mim yet")
+    if "columnstore" in key.values():
+        raise ServerError(238, "'columnstore' indexes are not supported by mim yet")
     if "collation" in spec:
         # validated here; resolved against the collection's default when created
         parse_collation(spec["collation"])

@@ -14,12 +14,12 @@ server's name for it (``DocumentMetadataFields::typeNameToDebugString``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..values.errors import ServerError
 
-__all__ = ["TEXT_SCORES", "GEO_NEAR_DISTANCES", "GEO_NEAR_POINTS", "GEO_NEAR_METADATA",
+__all__ = ["Deferred", "TEXT_SCORES", "GEO_NEAR_DISTANCES", "GEO_NEAR_POINTS", "GEO_NEAR_METADATA",
            "carry_metadata", "attached_metadata", "mentioned_metadata",
            "metadata_unavailable", "check_metadata_available", "text_score_of"]
 
@@ -52,6 +52,20 @@ def carry_metadata(variables: Mapping[str, Any], old: Any, new: Any) -> None:
                 table[id(new)] = (new, entry[1])
 
 
+class Deferred:
+    """A metadata value worked out only when something reads it (``$geoNear``'s
+    nearest location: most pipelines never ask for it)."""
+
+    __slots__ = ("compute", "argument")
+
+    def __init__(self, compute: Callable[[Any], Any], argument: Any) -> None:
+        self.compute = compute
+        self.argument = argument
+
+    def value(self) -> Any:
+        return self.compute(self.argument)
+
+
 def attached_metadata(variables: Mapping[str, Any], table_name: str, doc: Any) -> Any:
     """The metadata ``doc`` carries from the table ``table_name``: None when no stage
     of the pipeline attaches it, ``...`` when this document carries none."""
@@ -59,7 +73,10 @@ def attached_metadata(variables: Mapping[str, Any], table_name: str, doc: Any) -
     if table is None:
         return None
     entry = table.get(id(doc))
-    return entry[1] if entry is not None and entry[0] is doc else ...
+    if entry is None or entry[0] is not doc:
+        return ...
+    value = entry[1]
+    return value.value() if type(value) is Deferred else value
 
 
 def text_score_of(variables: Mapping[str, Any], doc: Any) -> Any:

@@ -107,7 +107,7 @@ class Projection:
         #: top-level fields set to a metadata of the document: (field, $meta name)
         self.meta_fields: list[tuple[str, str]] = []
         #: the metadata the projection reads, in $meta fields or inside expressions
-        self.metadata_names = mentioned_metadata(spec) & set(QUERY_METADATA)
+        self.metadata_names: set[str] = set()
         for path, value in spec.items():
             self._add(path, value)
         if self.inclusion is None:
@@ -168,6 +168,7 @@ class Projection:
             # other value is itself (projection_parser.cpp parseLiteral, MongoDB 4.4+)
             evaluate = compile_expression(value, ExpressionContext(self._variables,
                                                                    collation=self._collation))
+            self._note_metadata(value)
             self._set_mode(True, path)
             self._insert(full, _Computed(evaluate))
             return
@@ -238,6 +239,11 @@ class Projection:
                                    f"mim: only top-level textScore, geoNearDistance and "
                                    f"geoNearPoint fields are emulated")
         self.meta_fields.append((path, name))
+        self.metadata_names.add(name)
+
+    def _note_metadata(self, expression: Any) -> None:
+        """Remember the query metadata an expression reads (``{$meta: …}`` inside it)."""
+        self.metadata_names.update(mentioned_metadata(expression).intersection(QUERY_METADATA))
 
     def _add_expression(self, path: str, expression: Any) -> None:
         if self.inclusion is False:
@@ -245,6 +251,7 @@ class Projection:
                                      "projection")
         evaluate = compile_expression(expression, ExpressionContext(self._variables,
                                                                     collation=self._collation))
+        self._note_metadata(expression)
         self.inclusion = True
         self._insert(path, _Computed(evaluate))
 

@@ -20,7 +20,10 @@ mim keeps no text-index entries: the documents are scanned and scored.
 
 from __future__ import annotations
 
+import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
@@ -31,7 +34,8 @@ import snowballstemmer
 from ..values.errors import ServerError
 from ..values.order import type_name
 
-__all__ = ["TextQuery", "TextIndexView", "parse_text_arguments", "TEXT_LANGUAGES", "WILDCARD"]
+__all__ = ["TextQuery", "TextIndexView", "text_index_view", "parse_text_arguments",
+           "TEXT_LANGUAGES", "WILDCARD"]
 
 WILDCARD = "$**"
 #: the languages text indexes know (fts_language.cpp, textIndexVersion 3),
@@ -95,7 +99,21 @@ def _is_delimiter(char: str, language: str) -> bool:
     return category[0] == "P" and category != "Pc" or category == "Sm"
 
 
+#: an ASCII string's words: runs of characters that are no ASCII delimiter (``'``
+#: separates words in every language but English)
+_ASCII_WORDS = re.compile("[^" + re.escape("".join(sorted(_ASCII_DELIMITERS))) + "]+")
+_ASCII_WORDS_ENGLISH = re.compile(
+    "[^" + re.escape("".join(sorted(_ASCII_DELIMITERS - {"'"}))) + "]+")
+
+
 def _words(text: str, language: str) -> Iterator[str]:
+    if text.isascii():
+        words = _ASCII_WORDS_ENGLISH if language == "english" else _ASCII_WORDS
+        return iter(words.findall(text))
+    return _unicode_words(text, language)
+
+
+def _unicode_words(text: str, language: str) -> Iterator[str]:
     start = None
     for position, char in enumerate(text):
         if _is_delimiter(char, language):
@@ -110,6 +128,8 @@ def _words(text: str, language: str) -> Iterator[str]:
 
 def fold_diacritics(text: str) -> str:
     """Remove combining marks (``café`` → ``cafe``), as version 3 does."""
+    if text.isascii():
+        return text  # nothing to fold
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize(
         "NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
@@ -119,20 +139,50 @@ def tokens(text: str, language: str, *, filter_stop_words: bool = True,
            case_sensitive: bool = False, diacritic_sensitive: bool = False) -> Iterator[str]:
     """The terms of a string, as ``UnicodeFTSTokenizer`` yields them."""
     stops = stop_words(language) if filter_stop_words else frozenset()
-    stemmer = _stemmer(language)
     for word in _words(text, language):
-        lowered = word.lower()
-        if lowered in stops:
+        if word.lower() in stops:
             continue
-        term = word if case_sensitive else lowered
-        if stemmer is not None:
-            term = stemmer.stemWord(term)
-        if not diacritic_sensitive:
-            term = fold_diacritics(term)
-        yield term
+        yield _term(word, language, case_sensitive, diacritic_sensitive)
+
+
+@lru_cache(maxsize=1 << 16)
+def _term(word: str, language: str, case_sensitive: bool, diacritic_sensitive: bool) -> str:
+    """One word's index term: lower-cased (unless case sensitive), stemmed, its
+    diacritics folded (unless diacritic sensitive).  Memoised: Snowball in pure
+    Python costs tens of microseconds a word, and text repeats its words."""
+    term = word if case_sensitive else word.lower()
+    stemmer = _stemmer(language)
+    if stemmer is not None:
+        term = stemmer.stemWord(term)
+    if not diacritic_sensitive:
+        term = fold_diacritics(term)
+    return term
 
 
 # -- the index's view of a document ----------------------------------------------------------
+
+#: how many documents' terms one index view keeps (see TextIndexView.term_scores)
+_TERMS_KEPT = 1 << 18
+#: how many index views are kept for the next query on the same index
+_VIEWS_KEPT = 16
+_views: "OrderedDict[int, tuple[Mapping, TextIndexView]]" = OrderedDict()
+_views_lock = threading.Lock()
+
+
+def text_index_view(spec: Mapping[str, Any]) -> "TextIndexView":
+    """The view of a text index spec, the same one for every query on that index
+    (while it is among the last :data:`_VIEWS_KEPT` used), with its documents' terms."""
+    with _views_lock:
+        known = _views.get(id(spec))
+        if known is not None and known[0] is spec:
+            _views.move_to_end(id(spec))
+            return known[1]
+        view = TextIndexView(spec)
+        _views[id(spec)] = (spec, view)
+        while len(_views) > _VIEWS_KEPT:
+            _views.popitem(last=False)
+        return view
+
 
 class TextIndexView:
     """A text index spec read as ``FTSSpec``: weights, languages, iteration."""
@@ -145,6 +195,8 @@ class TextIndexView:
         self.default_language = TEXT_LANGUAGES[spec["default_language"]]
         self.language_override = spec["language_override"]
         self.name = spec["name"]
+        #: id(doc) -> (doc, its term scores): see :meth:`term_scores`
+        self._scores_by_doc: dict[int, tuple[Mapping, dict[str, float]]] = {}
 
     def _language(self, doc: Mapping, current: str) -> str:
         value = doc.get(self.language_override)
@@ -186,10 +238,21 @@ class TextIndexView:
                     yield from self._walk(value, dotted, True, language)
 
     def term_scores(self, doc: Mapping) -> dict[str, float]:
-        """The score of each term of a document (what its index keys carry)."""
+        """The score of each term of a document (what its index keys carry).
+
+        Kept per document (a stored document is never changed in place: a write
+        stores a new one), so that repeated ``$text`` queries read each document's
+        terms once, as the server reads its index entries; the copy starts afresh
+        past :data:`_TERMS_KEPT` documents."""
+        known = self._scores_by_doc.get(id(doc))
+        if known is not None and known[0] is doc:
+            return known[1]
         scores: dict[str, float] = {}
         for text, language, weight in self.strings(doc):
             _score_string(text, language, weight, scores)
+        if len(self._scores_by_doc) >= _TERMS_KEPT:
+            self._scores_by_doc = {}
+        self._scores_by_doc[id(doc)] = (doc, scores)
         return scores
 
 

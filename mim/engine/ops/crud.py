@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import heapq
 import itertools
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -136,8 +137,9 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         if collection is None:
             return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
-        nearest = nearest_documents(collection, near, node, skip + limit) \
-            if nearest_only and limit and near.index is not None else None
+        nearest = nearest_documents(collection, near, node, skip + limit if limit else 0) \
+            if nearest_only and near.index is not None and (
+                limit or near.query.max_distance != math.inf) else None
         if nearest is not None:
             found, presorted, plan = iter(nearest), True, None
         else:

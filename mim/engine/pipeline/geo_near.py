@@ -14,7 +14,7 @@ from typing import Any
 
 from ..languages.matcher import compile_filter
 from ..languages.matcher.context import MatchContext
-from ..languages.metadata import GEO_NEAR_DISTANCES, GEO_NEAR_POINTS
+from ..languages.metadata import GEO_NEAR_DISTANCES, GEO_NEAR_POINTS, Deferred
 from ..languages.matcher.geo import NearNode, check_near_placement, geo_index_specs
 from ..values.errors import ServerError, bad_value, type_mismatch
 from ..values.order import is_number, type_name
@@ -156,11 +156,13 @@ def compile_geo_near(arg: Any, ctx: Any):
                       else distance)
             # the metadata is the unscaled distance and the nearest stored location
             # (DocumentSourceGeoNearCursor::transformDoc scales only the field)
-            location = near_node.nearest_location(doc)
             if include_locs is not None:
+                location = near_node.nearest_location(doc)
                 _set_path(out, include_locs, location)
+                points[id(out)] = (out, location)
+            else:
+                points[id(out)] = (out, Deferred(near_node.nearest_location, doc))
             distances[id(out)] = (out, distance)
-            points[id(out)] = (out, location)
             yield out
 
     return run

@@ -293,6 +293,16 @@ def _effective_cost(plan: Plan, sort: list, want: int, matches_bound: float) -> 
     return cost * 1.2 + 1
 
 
+_GEO_PREDICATES = frozenset({"$geoWithin", "$within", "$geoIntersects"})
+
+
+def _geo_predicate_on(node: MatchNode, spec: Mapping[str, Any]) -> bool:
+    """Whether the query requires a geo predicate on a geo field of index ``spec``."""
+    geo_fields = {field for field, kind in spec["key"].items() if kind in ("2d", "2dsphere")}
+    return any(isinstance(child, LeafNode) and child.operator in _GEO_PREDICATES
+               and child.path in geo_fields for child in conjuncts(node))
+
+
 def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
                    sort: list[tuple[str, int]], collation: Any = None) -> Plan:
     spec = coll.indexes.resolve_hint(hint)
@@ -305,12 +315,14 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
             return id_points[0]
     index = coll.indexes.by_name(spec["name"])
     if getattr(index, "geo", None) is not None:
-        if find_near_node(node) is not None:
-            # the near query measures the documents itself (its entries are grid cells)
+        if find_near_node(node) is not None or _geo_predicate_on(node, spec):
+            # the near query measures the documents itself (its entries are grid cells);
+            # a $geoWithin/$geoIntersects on the index's field matches only documents the
+            # index holds, so testing every document gives what the index scan gives
             return CollScan(len(coll.documents), 1)
         raise ServerError(238, f"hinting the geo index {spec['name']} is not supported by mim "
-                               "outside $near/$nearSphere/$geoNear: its entries are grid cells, "
-                               "not values")
+                               "outside $near/$nearSphere/$geoNear/$geoWithin/$geoIntersects on "
+                               "its field: its entries are grid cells, not values")
     if index.collation != collation:
         # another collation's keys cannot bound this query: the whole index is read
         return IndexScan(index, [[FULL]], index.pattern.signs[0])

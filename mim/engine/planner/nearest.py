@@ -3,8 +3,8 @@
 rings around the query point, and the search stops once the documents found
 are nearer than anything a further ring could hold.
 
-Used only when the query wants a bounded number of documents (a limit) in
-distance order; otherwise every document is measured anyway.  A search that
+Used only when the query wants a bounded number of documents (a limit) or has a
+``$maxDistance``, in distance order; otherwise every document is measured anyway.  A search that
 would visit more cells than the index has entries gives up (None) and the
 caller measures every document instead.
 """
@@ -73,7 +73,8 @@ def _cell_ids(entries: Any, key: tuple) -> list[tuple]:
 
 def nearest_documents(coll: "CollectionData", near: NearNode, node: MatchNode,
                       want: int) -> list["StoredDocument"] | None:
-    """Up to ``want`` documents matching ``node``, nearest first (None: give up)."""
+    """Up to ``want`` documents matching ``node``, nearest first (None: give up);
+    ``want`` 0: every one within the query's ``$maxDistance``."""
     index = coll.indexes.by_name(near.index["name"])
     if getattr(index, "geo", None) is None or near.query.flat:
         return None
@@ -112,10 +113,9 @@ def nearest_documents(coll: "CollectionData", near: NearNode, node: MatchNode,
         bound = _ring_bound(lat, ring) * unit
         if bound > near.query.max_distance:
             break
-        settled = sum(1 for distance, _, _ in found if distance < bound)
-        if settled >= want:
+        if want and sum(1 for distance, _, _ in found if distance < bound) >= want:
             break
         if ring > max(GRID_ROWS, GRID_COLUMNS):
             break
     ordered = [heapq.heappop(found) for _ in range(len(found))]
-    return [stored for _, _, stored in ordered[:want]]
+    return [stored for _, _, stored in (ordered[:want] if want else ordered)]

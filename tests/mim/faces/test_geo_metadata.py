@@ -152,3 +152,23 @@ def test_sort_by_geo_near_distance_needs_a_near_query(places):
     failure = error_of(lambda: list(places.aggregate([
         {"$sort": {"d": {"$meta": "geoNearDistance"}}}])))
     assert failure.code == 40218
+
+
+def test_geo_haystack_indexes_are_gone_since_5_0(coll):
+    # index_key_validate.cpp: refused before anything else of the key is looked at
+    failure = error_of(lambda: coll.create_index([("pos", "geoHaystack"), ("type", 1)],
+                                                 bucketSize=1))
+    assert failure.code == 67
+    assert failure.details["errmsg"].endswith(
+        ":: caused by :: GeoHaystack indexes cannot be created in version 5.0 and above")
+    assert "pos_geoHaystack_type_1" not in coll.index_information()
+
+
+def test_hinting_the_geo_index_of_a_geo_within_query(places):
+    # the 2dsphere index serves $geoWithin/$geoIntersects on its field: hinted, the
+    # answer is the unhinted one
+    within = {"location": {"$geoWithin": {"$centerSphere": [ORIGIN, 5 / 6378.1]}}}
+    hinted = places.find(within).hint([("location", "2dsphere")])
+    assert sorted(d["_id"] for d in hinted) == sorted(d["_id"] for d in places.find(within))
+    crossing = {"location": {"$geoIntersects": {"$geometry": point(-73.97, 40.77)}}}
+    assert [d["_id"] for d in places.find(crossing).hint("location_2dsphere")] == [1]

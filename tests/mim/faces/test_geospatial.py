@@ -513,6 +513,25 @@ def test_geo_near_metadata_is_carried_not_left_missing(places):
                                                               p["location"]["coordinates"]))]
 
 
+def test_near_within_max_distance_through_the_grid_equals_measuring_every_document(coll):
+    # without a limit, a $maxDistance bounds the cells the grid visits; a hint of the
+    # index makes mim measure every document instead: both give the same documents in
+    # the same order (antimeridian, pole and equator centres)
+    rng = random.Random(9)
+    coll.insert_many([{"_id": i, "loc": point(rng.uniform(-180, 180), rng.uniform(-90, 90))}
+                      for i in range(400)] +
+                     [{"_id": 1000 + i, "loc": point(rng.uniform(179.5, 180),
+                                                      rng.uniform(-0.5, 0.5))}
+                      for i in range(40)])
+    coll.create_index([("loc", "2dsphere")])
+    for centre in ([-179.99, 0.0], [0, 89.95], [10, -45], [179.95, 0.02]):
+        for bounds in ({"$maxDistance": 80_000}, {"$maxDistance": 3_000_000},
+                       {"$maxDistance": 3_000_000, "$minDistance": 50_000}):
+            query = {"loc": {"$near": {"$geometry": point(*centre), **bounds}}}
+            measured = [d["_id"] for d in coll.find(query).hint([("loc", "2dsphere")])]
+            assert [d["_id"] for d in coll.find(query)] == measured, (centre, bounds)
+
+
 def test_nearest_through_the_grid_equals_measuring_every_document(coll):
     rng = random.Random(5)
     docs = [{"_id": i, "loc": point(rng.uniform(-180, 180), rng.uniform(-90, 90)),

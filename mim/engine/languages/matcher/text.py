@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...values.errors import ServerError, bad_value
-from ..text_search import TextIndexView, TextQuery, parse_text_arguments
+from ..text_search import TextQuery, parse_text_arguments, text_index_view
 from .compiler import compile_filter
 from .context import MatchContext
 from .geo import geo_index_specs, with_near_placement
@@ -72,7 +72,7 @@ def compile_text(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
         return TextNode(None, arguments)
     if spec is None:
         raise text_index_required()
-    return TextNode(TextQuery(arguments, TextIndexView(spec)), arguments)
+    return TextNode(TextQuery(arguments, text_index_view(spec)), arguments)
 
 
 def _text_nodes(node: MatchNode, under_nor: bool, found: list[tuple[TextNode, bool]]) -> None:
