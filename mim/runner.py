@@ -180,7 +180,7 @@ class Runner:
     def _run_once(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         failure = None
         if self.fail_points.armed:
-            failure = fail_command(self.server, name, self.app_name)
+            failure = fail_command(self.server, name, self.app_name, cmd)
             if failure is not None:
                 if failure.close_connection:
                     host, port = self.client.address or ("localhost", 27017)
