@@ -81,6 +81,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     plain = PLAIN_FIELDS.get(name)
     transaction: Any = None
     retry = None
+    concern = None
     target = server  # a transaction's statements run on its view of the server
     try:
         if plain is not None and not server.profiled and cmd.keys() <= plain:
@@ -111,7 +112,6 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_hint(cmd)
         if "collation" in cmd:
             check_collation(cmd["collation"])
-        concern = None
         if "writeConcern" in cmd:
             concern = parse_write_concern(cmd["writeConcern"])
             refuse_on_standalone(server, concern)
@@ -136,6 +136,12 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     except TransactionConflict as exc:
         raise exc.as_server_error() from None
     except ServerError as exc:
+        if concern is not None and "writeConcernError" not in exc.details:
+            # a failed command still waits for its write concern, and says so
+            # (RunCommandAndWaitForWriteConcern::_handleError)
+            unmet = write_concern_error(server, concern)
+            if unmet is not None:
+                exc.details["writeConcernError"] = unmet
         if transaction is not None and name not in TRANSACTION_END_COMMANDS:
             transaction.abort()  # any failed statement aborts the transaction
             if exc.code == 251 and "errorLabels" not in exc.details:
