@@ -35,7 +35,8 @@ from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
            "write_concern_error_reply", "max_time_override", "fail_get_more",
-           "RESUMABLE_CHANGE_STREAM_CODES", "server_error_labels", "RETRIABLE_CODES"]
+           "RESUMABLE_CHANGE_STREAM_CODES", "server_error_labels", "RETRIABLE_CODES",
+           "ConnectionClosedByFailPoint"]
 
 #: the message of every error the failCommand fail point raises
 FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
@@ -45,6 +46,12 @@ FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
 _NEVER_FAILED = frozenset({"configureFailPoint"})
 
 _INT_MAX = 2 ** 31 - 1
+
+
+class ConnectionClosedByFailPoint(Exception):
+    """A fail point ended the client's connection (``onPrimaryTransactionalWrite``'s
+    ``closeConnection``): the command gets no reply; the wire server closes the
+    socket, the in-process face raises pymongo's AutoReconnect."""
 
 
 @dataclass
@@ -65,7 +72,7 @@ class FailPoints:
     """The fail points of one server, by name (mongod's ``globalFailPointRegistry``)."""
 
     NAMES = ("failCommand", "maxTimeAlwaysTimeOut", "maxTimeNeverTimeOut",
-             "failGetMoreAfterCursorCheckout")
+             "failGetMoreAfterCursorCheckout", "onPrimaryTransactionalWrite")
 
     def __init__(self) -> None:
         self._lock = threading.Condition()

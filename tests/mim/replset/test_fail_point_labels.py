@@ -6,38 +6,15 @@ commitTransaction failed with NoSuchTransaction (251)."""
 
 from __future__ import annotations
 
-import pymongo
 import pytest
-from pymongo import monitoring
 from pymongo.errors import OperationFailure
 
 from mim.engine.ops.failpoints import server_error_labels
 
 
-class _Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def started(self, event) -> None:
-        self.names.append(event.command_name)
-
-    def succeeded(self, event) -> None:
-        pass
-
-    def failed(self, event) -> None:
-        pass
-
-
 @pytest.fixture
-def listened(wire_server):
-    wire_server.engine.reset()
-    commands = _Commands()
-    uri = wire_server.uri.replace("directConnection=true", "replicaSet=rs0")
-    # a shutdown error marks the member Unknown until the next heartbeat answers
-    with pymongo.MongoClient(uri, event_listeners=[commands], heartbeatFrequencyMS=500,
-                             serverSelectionTimeoutMS=5000) as client:
-        yield client, commands
-    wire_server.engine.reset()
+def listened(listened_client):
+    return listened_client, listened_client.listener
 
 
 def _arm(client, **data):
