@@ -137,6 +137,13 @@ def decode(raw: bytes, codec_options: CodecOptions) -> Any:
 def command_error(exc: ServerError) -> OperationFailure:
     """The pymongo exception a command reply with this error raises."""
     details = exc.details
+    if "writeConcernError" in details:
+        # a failed command that also missed its write concern: pymongo's helpers
+        # (rename, drop, createIndexes... parse_write_concern_error) raise the latter
+        try:
+            _raise_write_concern_error(details["writeConcernError"])
+        except OperationFailure as concern_error:
+            return concern_error
     if exc.code in (11000, 11001, 12582):
         return DuplicateKeyError(exc.errmsg, exc.code, details)
     if exc.code == 50:

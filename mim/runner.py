@@ -30,7 +30,8 @@ from pymongo.helpers_shared import _RETRYABLE_ERROR_CODES
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
 from .engine.commands import run_command
-from .engine.ops.failpoints import fail_command, fail_points_of, write_concern_error_reply
+from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
+                                   write_concern_error_reply)
 from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from .engine.values.errors import ServerError
 from .session import BOUND_SESSION, server_api_fields, session_fields
@@ -180,7 +181,7 @@ class Runner:
     def _run_once(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         failure = None
         if self.fail_points.armed:
-            failure = fail_command(self.server, name, self.app_name)
+            failure = fail_command(self.server, name, self.app_name, cmd)
             if failure is not None:
                 if failure.close_connection:
                     host, port = self.client.address or ("localhost", 27017)
@@ -195,6 +196,9 @@ class Runner:
             if unchecked:
                 return exc.details
             raise command_error(exc) from None
+        except ConnectionClosedByFailPoint:
+            host, port = self.client.address or ("localhost", 27017)
+            raise AutoReconnect(f"{host}:{port}: connection closed") from None
         if failure is not None:
             reply = write_concern_error_reply(reply, failure)
         return reply

@@ -53,7 +53,8 @@ from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.commands.replication import gossip
-from ..engine.ops.failpoints import fail_command, write_concern_error_reply
+from ..engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command,
+                                      write_concern_error_reply)
 from ..engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
@@ -671,7 +672,7 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
-        failure = fail_command(self.engine, name, connection.app_name)
+        failure = fail_command(self.engine, name, connection.app_name, cmd)
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)
@@ -679,6 +680,8 @@ class WireServer:
                 return failure.error.details
         try:
             reply = run_command(self.engine, request.db, cmd)
+        except ConnectionClosedByFailPoint:
+            raise ClosedByFailPoint(name) from None
         except ServerError as exc:
             if name in _SASL_COMMANDS and exc.code == 18:
                 self._log_authentication(connection, request.db, cmd, exc)

@@ -23,7 +23,7 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
-from ..ops.failpoints import max_time_override
+from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session
@@ -38,6 +38,7 @@ from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, 
 from . import authentication, currentop, profiling, replication, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
+from .commit_points import run_at_commit_points, runs_at_commit_points
 from .fields import COMMAND_FIELDS, UNSUPPORTED_FIELDS, check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
@@ -81,6 +82,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     plain = PLAIN_FIELDS.get(name)
     transaction: Any = None
     retry = None
+    concern = None
     target = server  # a transaction's statements run on its view of the server
     try:
         if plain is not None and not server.profiled and cmd.keys() <= plain:
@@ -111,12 +113,15 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             check_hint(cmd)
         if "collation" in cmd:
             check_collation(cmd["collation"])
-        concern = None
         if "writeConcern" in cmd:
             concern = parse_write_concern(cmd["writeConcern"])
             refuse_on_standalone(server, concern)
         with running_with(api_parameters_of(cmd)):
-            if server.profiled and db in server.profiled:  # one attribute read when off
+            if retry is not None and runs_at_commit_points(server, name, retry):
+                reply = run_at_commit_points(
+                    server, name, cmd,
+                    lambda part: _run_handler(handler, server, target, db, name, part), retry)
+            elif server.profiled and db in server.profiled:  # one attribute read when off
                 reply = record_operation(server, db, name, cmd,
                                          lambda: _run_handler(handler, server, target, db, name,
                                                               cmd))
@@ -136,6 +141,12 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     except TransactionConflict as exc:
         raise exc.as_server_error() from None
     except ServerError as exc:
+        if concern is not None and "writeConcernError" not in exc.details:
+            # a failed command still waits for its write concern, and says so
+            # (RunCommandAndWaitForWriteConcern::_handleError)
+            unmet = write_concern_error(server, concern)
+            if unmet is not None:
+                exc.details["writeConcernError"] = unmet
         if transaction is not None and name not in TRANSACTION_END_COMMANDS:
             transaction.abort()  # any failed statement aborts the transaction
             if exc.code == 251 and "errorLabels" not in exc.details:
@@ -143,6 +154,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         raise
     except bson.errors.InvalidDocument as exc:
         raise ServerError(2, str(exc)) from None
+    except ConnectionClosedByFailPoint:
+        raise  # the face closes the connection: no reply at all
     except Exception as exc:  # a mim bug: still answered the way a server answers
         log.exception("command %r failed", name)
         raise ServerError(1, f"mim internal error in {name!r}: {type(exc).__name__}: "

@@ -54,6 +54,7 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
     if is_change_stream(pipeline):
         _check_change_stream_read_concern(cmd)
         return _open_change_stream(server, db, coll, pipeline, batch_size)
+    _check_write_stage_read_concern(cmd, pipeline)
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     counted = _count_documents(server, db, coll, pipeline, cmd)
     if counted is not None:
@@ -106,6 +107,25 @@ def _count_documents(server: Server, db: str, coll: str | None, pipeline: list,
     return [bson.encode({"_id": 1, "n": n}, codec_options=ENGINE_CODEC)] if n else []
 
 
+def _unsupported_read_concern(level: str, reason: str) -> ServerError:
+    """InvalidOptions as the command layer words a read concern a pipeline refuses."""
+    return ServerError(72, f'Command aggregate does not support {{ readConcern: {{ level: '
+                           f'"{level}" }} }} :: caused by :: {reason}')
+
+
+def _check_write_stage_read_concern(cmd: Mapping, pipeline: list) -> None:
+    """$out and $merge refuse a ``linearizable`` read (their LiteParsed
+    ``supportsReadConcern``)."""
+    read_concern = cmd.get("readConcern")
+    if not isinstance(read_concern, Mapping) or read_concern.get("level") != "linearizable":
+        return
+    last = pipeline[-1] if pipeline else None
+    stage = next(iter(last), None) if isinstance(last, Mapping) and len(last) == 1 else None
+    if stage in ("$out", "$merge"):
+        raise _unsupported_read_concern(
+            "linearizable", f"{stage} cannot be used with a 'linearizable' read concern level")
+
+
 def _check_change_stream_read_concern(cmd: Mapping) -> None:
     """A change stream reads at ``majority`` only: any other explicit level fails
     (the ``$changeStream`` stage's ``supportsReadConcern``; server jstest
@@ -114,10 +134,9 @@ def _check_change_stream_read_concern(cmd: Mapping) -> None:
     read_concern = cmd.get("readConcern")
     level = read_concern.get("level") if isinstance(read_concern, Mapping) else None
     if level is not None and level != "majority":
-        raise ServerError(72, f'Command aggregate does not support {{ readConcern: {{ level: '
-                              f'"{level}" }} }} :: caused by :: Aggregation stage $changeStream '
-                              f"cannot run with a readConcern other than 'majority'. Current "
-                              f"readConcern: {level}")
+        raise _unsupported_read_concern(
+            level, f"Aggregation stage $changeStream cannot run with a readConcern other than "
+                   f"'majority'. Current readConcern: {level}")
 
 
 def _open_change_stream(server: Server, db: str, coll: str | None, pipeline: list,

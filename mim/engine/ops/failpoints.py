@@ -14,10 +14,10 @@ engine's lock (so ``blockConnection`` stalls one client, not the server); it
 answers with a :class:`Failure` the face turns into its own kind of failure
 (a reply, a closed socket, pymongo's ``AutoReconnect``).
 
-Error labels are the data's ``errorLabels`` or none: the label mongod adds on
-its own (RetryableWriteError, ``getErrorLabels``) needs a retryable write, one
-sent with a ``txnNumber``, which a standalone refuses (so pymongo does not
-retry writes against mim; it does retry reads).
+Error labels are the data's ``errorLabels``, else the ones mongod adds on its
+own (``getErrorLabels``, :func:`server_error_labels`): TransientTransactionError
+on a transaction's statement or commit, RetryableWriteError on a retryable write
+or a commit/abort failing with a retryable code - what drivers decide to retry on.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
            "write_concern_error_reply", "max_time_override", "fail_get_more",
-           "RESUMABLE_CHANGE_STREAM_CODES"]
+           "RESUMABLE_CHANGE_STREAM_CODES", "server_error_labels", "RETRIABLE_CODES",
+           "ConnectionClosedByFailPoint"]
 
 #: the message of every error the failCommand fail point raises
 FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
@@ -45,6 +46,12 @@ FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
 _NEVER_FAILED = frozenset({"configureFailPoint"})
 
 _INT_MAX = 2 ** 31 - 1
+
+
+class ConnectionClosedByFailPoint(Exception):
+    """A fail point ended the client's connection (``onPrimaryTransactionalWrite``'s
+    ``closeConnection``): the command gets no reply; the wire server closes the
+    socket, the in-process face raises pymongo's AutoReconnect."""
 
 
 @dataclass
@@ -65,7 +72,7 @@ class FailPoints:
     """The fail points of one server, by name (mongod's ``globalFailPointRegistry``)."""
 
     NAMES = ("failCommand", "maxTimeAlwaysTimeOut", "maxTimeNeverTimeOut",
-             "failGetMoreAfterCursorCheckout")
+             "failGetMoreAfterCursorCheckout", "onPrimaryTransactionalWrite")
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
@@ -202,10 +209,44 @@ class Failure:
     error_labels: list[str] | None = None
 
 
-def fail_command(server: Any, name: str, app_name: str | None) -> Failure | None:
+#: ``ErrorCodes::isRetriableError`` (the RetriableError category drivers retry on)
+RETRIABLE_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
+#: codes ``isTransientTransactionError`` takes as transient besides those (write
+#: conflicts, lock timeouts, prepared transactions, snapshot and stale-routing errors)
+_TRANSIENT_CODES = frozenset({112, 24, 267, 150, 239, 246, 63, 13388, 249})
+_COMMIT_OR_ABORT = ("commitTransaction", "abortTransaction")
+
+
+def server_error_labels(name: str, cmd: Mapping[str, Any], code: int | None,
+                        write_concern_code: int | None) -> list[str]:
+    """The labels mongod's ``getErrorLabels`` (``error_labels.cpp``) puts on an error
+    of command ``name``: TransientTransactionError for a transaction's statement
+    (``autocommit`` present), else RetryableWriteError for a retryable write
+    (``txnNumber`` without ``autocommit``) or a commit/abort whose code or
+    write-concern code is retriable."""
+    in_session_txn = cmd.get("txnNumber") is not None
+    autocommit = "autocommit" in cmd
+    commit_or_abort = name in _COMMIT_OR_ABORT
+    if code is not None and in_session_txn and autocommit:
+        transient = code in _TRANSIENT_CODES
+        if commit_or_abort:
+            transient = transient or (code == 251 and write_concern_code is None)
+        else:
+            transient = transient or code in RETRIABLE_CODES or code == 251
+        if transient:
+            return ["TransientTransactionError"]
+    if in_session_txn and (not autocommit or commit_or_abort):
+        if code in RETRIABLE_CODES or write_concern_code in RETRIABLE_CODES:
+            return ["RetryableWriteError"]
+    return []
+
+
+def fail_command(server: Any, name: str, app_name: str | None,
+                 cmd: Mapping[str, Any] | None = None) -> Failure | None:
     """Evaluate the failCommand fail point for command ``name`` sent by a client
     called ``app_name``: None when it does not fire; else what to do (after
-    sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
+    sleeping ``blockTimeMS`` when ``blockConnection`` is set).  ``cmd``, the
+    command itself, gives the labels the server adds when the data names none."""
     if name in _NEVER_FAILED:
         return None
 
@@ -227,8 +268,13 @@ def fail_command(server: Any, name: str, app_name: str | None) -> Failure | None
         return failure
     if "writeConcernError" in data:
         failure.write_concern_error = dict(data["writeConcernError"])
-    if "errorCode" in data:
-        code = int(data["errorCode"])
+    code = int(data["errorCode"]) if "errorCode" in data else None
+    if failure.error_labels is None and cmd is not None:
+        concern_code = (failure.write_concern_error or {}).get("code")
+        labels = server_error_labels(name, cmd, code,
+                                     int(concern_code) if concern_code is not None else None)
+        failure.error_labels = labels or None
+    if code is not None:
         extra = {"errorLabels": failure.error_labels} if failure.error_labels is not None \
             else {}
         failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)

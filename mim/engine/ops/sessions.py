@@ -38,7 +38,7 @@ from ..values.order import type_name
 from .transactions import ALLOWED_COMMANDS, Transaction
 
 __all__ = ["RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
-           "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS"]
+           "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS", "session_text"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
 TIMEOUT_MINUTES = 30
@@ -62,7 +62,8 @@ def _now() -> datetime.datetime:
 class SessionRecord:
     """One entry of the session cache, with the session's transaction state."""
 
-    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction", "retry_reply")
+    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction", "retry_reply",
+                 "retry_statements")
 
     def __init__(self, session_uuid: Binary, uid: Binary = NO_AUTH_UID) -> None:
         self.id = session_uuid
@@ -74,6 +75,9 @@ class SessionRecord:
         self.transaction: Transaction | None = None
         #: the last retryable write: (txnNumber, command name, its first reply)
         self.retry_reply: tuple[int, str, dict] | None = None
+        #: the statements of the last retryable write that committed before its reply
+        #: was lost: (txnNumber, command name, {statement index: its reply})
+        self.retry_statements: tuple[int, str, dict[int, dict]] | None = None
 
     def to_document(self) -> dict:
         """The record as ``$listLocalSessions`` shows it (the server's SessionRecord)."""
@@ -225,13 +229,27 @@ class RetryableWrite:
     def remember(self, reply: dict) -> None:
         self.record.retry_reply = (self.number, self.name, copy.deepcopy(reply))
 
+    def has_statements(self) -> bool:
+        """Whether an earlier attempt of this write committed some statements."""
+        saved = self.record.retry_statements
+        return saved is not None and saved[0] == self.number and saved[1] == self.name \
+            and bool(saved[2])
+
+    def statements(self) -> dict[int, dict]:
+        """This write's committed statements by index (a retry reuses their replies,
+        as the server's ``stmtId`` records make a retryable write happen once)."""
+        saved = self.record.retry_statements
+        if saved is None or saved[0] != self.number or saved[1] != self.name:
+            saved = self.record.retry_statements = (self.number, self.name, {})
+        return saved[2]
+
 
 def _retryable_write(record: SessionRecord, number: int, name: str) -> RetryableWrite:
     """A retryable write's ``txnNumber``: a newer one starts a new write on the session."""
     transaction = record.transaction
     if number < record.txn_number:
         raise ServerError(225, f"Cannot start transaction {number} on session "
-                               f"{_session_text(record)} because a newer transaction with "
+                               f"{session_text(record)} because a newer transaction with "
                                f"txnNumber {record.txn_number} has already started on this "
                                f"session.")
     if number == record.txn_number and transaction is not None \
@@ -250,7 +268,7 @@ TRANSACTION_READ_CONCERNS = (None, "local", "majority", "snapshot")
 TRANSIENT = ["TransientTransactionError"]
 
 
-def _session_text(record: SessionRecord) -> str:
+def session_text(record: SessionRecord) -> str:
     """A session id as the server prints it (``LogicalSessionId::toString``)."""
     return (f"{uuid.UUID(bytes=bytes(record.id))} - "
             f"{base64.b64encode(bytes(record.uid)).decode()}")
@@ -269,7 +287,7 @@ def _transaction_for(server: Any, record: SessionRecord, lsid: Mapping[str, Any]
         if cmd.get("startTransaction"):
             if number < record.txn_number:
                 raise ServerError(225, f"Cannot start transaction {number} on session "
-                                       f"{_session_text(record)} because a newer transaction "
+                                       f"{session_text(record)} because a newer transaction "
                                        f"with txnNumber {record.txn_number} has already "
                                        f"started on this session.")
             if number == record.txn_number:

@@ -4,6 +4,7 @@ pymongo over the wire server (``directConnection=true``), on one engine."""
 from __future__ import annotations
 
 import pymongo
+from pymongo import monitoring
 import pytest
 
 import mim
@@ -30,3 +31,33 @@ def client(request, wire_server):
 @pytest.fixture
 def engine(wire_server):
     return wire_server.engine
+
+
+class CommandNames(monitoring.CommandListener):
+    """The names of the commands a client sends, in order."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+
+@pytest.fixture
+def listened_client(wire_server):
+    """A pymongo client that discovered the set (``replicaSet=rs0``: retryable writes,
+    fast heartbeats after a lost connection), its sent commands in ``.listener.names``."""
+    wire_server.engine.reset()
+    listener = CommandNames()
+    uri = wire_server.uri.replace("directConnection=true", "replicaSet=rs0")
+    with pymongo.MongoClient(uri, event_listeners=[listener], heartbeatFrequencyMS=500,
+                             serverSelectionTimeoutMS=5000) as client:
+        client.listener = listener
+        yield client
+    wire_server.engine.reset()

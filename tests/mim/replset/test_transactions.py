@@ -12,7 +12,8 @@ import time
 
 import bson
 import pytest
-from pymongo.errors import OperationFailure
+from pymongo import WriteConcern
+from pymongo.errors import OperationFailure, WriteConcernError
 
 import mim
 
@@ -291,3 +292,37 @@ def test_aggregation_stages_the_server_refuses_in_a_transaction(client, pipeline
             f"Operation not permitted in transaction :: caused by :: Aggregation stage "
             f"{stage} cannot run within a multi-document transaction.")
     assert "aggout" not in client.t.list_collection_names()
+
+
+@pytest.mark.parametrize("stage", [{"$out": "copy"}, {"$merge": {"into": "copy"}}])
+def test_out_and_merge_refuse_a_linearizable_read(client, stage):
+    # document_source_out.h / _merge.h supportsReadConcern: InvalidOptions (crud spec
+    # aggregate-out-readConcern "readConcern linearizable with out stage")
+    client.t.c.insert_one({"_id": 1})
+    name = next(iter(stage))
+    with pytest.raises(OperationFailure) as caught:
+        client.t.command({"aggregate": "c", "pipeline": [stage], "cursor": {},
+                          "readConcern": {"level": "linearizable"}})
+    assert caught.value.code == 72
+    assert f"{name} cannot be used with a 'linearizable' read concern level" \
+        in str(caught.value)
+    assert "copy" not in client.t.list_collection_names()
+
+
+def test_a_failed_command_still_reports_its_unmet_write_concern(client):
+    # RunCommandAndWaitForWriteConcern::_handleError: the write concern is waited for
+    # on error too, and pymongo's rename raises the writeConcernError first
+    # (pymongo's test_raise_write_concern_error renames onto an existing collection)
+    client.t.a.insert_one({})
+    client.t.b.insert_one({})
+    with pytest.raises(WriteConcernError) as caught:
+        client.t.get_collection("a", write_concern=WriteConcern(w=2)).rename("b")
+    assert caught.value.code == 100
+    with pytest.raises(OperationFailure) as failed:
+        client.admin.command({"renameCollection": "t.a", "to": "t.b",
+                              "writeConcern": {"w": 2}})
+    assert failed.value.code == 48
+    assert failed.value.details["writeConcernError"]["code"] == 100
+    with pytest.raises(OperationFailure) as plain:
+        client.admin.command({"renameCollection": "t.a", "to": "t.b"})
+    assert "writeConcernError" not in plain.value.details
