@@ -11,57 +11,10 @@ from pymongo.errors import OperationFailure
 
 import odm
 from odm import schema
-from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, RelationProperty, state
+from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, state
 from odm.orm.registry import ORMError
 
-
-def declare(sess):
-    class Author(MappedClass):
-        class __mongometa__:
-            name = "author"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-        books = RelationProperty("Book", via="author_id")
-
-    class Reviewer(MappedClass):
-        class __mongometa__:
-            name = "reviewer"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-
-    class Book(MappedClass):
-        class __mongometa__:
-            name = "book"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        title = FieldProperty(str)
-        author_id = ForeignIdProperty(Author, on_delete=odm.CASCADE)
-        editor_id = ForeignIdProperty(Author, on_delete=odm.NULLIFY)
-        reviewer_ids = ForeignIdProperty(Reviewer, uselist=True, on_delete=odm.PULL)
-
-    class Review(MappedClass):
-        class __mongometa__:
-            name = "review"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        book_id = ForeignIdProperty(Book, on_delete=odm.CASCADE)
-        text = FieldProperty(str)
-
-    class Loan(MappedClass):
-        class __mongometa__:
-            name = "loan"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        book_id = ForeignIdProperty(Book, on_delete=odm.DENY)
-
-    return Author, Reviewer, Book, Review, Loan
+from .models import declare_rules_library as declare, model
 
 
 def titles(db):
@@ -142,22 +95,10 @@ def test_deny_refuses_the_whole_delete_before_anything_is_written(odm_session):
 
 
 def test_deny_ignores_a_referrer_the_same_delete_removes(odm_session):
-    class Folder(MappedClass):
-        class __mongometa__:
-            name = "folder"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-
-    class Pin(MappedClass):
-        class __mongometa__:
-            name = "pin"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-        folder_id = ForeignIdProperty(Folder, on_delete=odm.CASCADE)
-        # the folder may not go while a pin shows it... unless that pin goes with it
-        shown_id = ForeignIdProperty(Folder, on_delete=odm.DENY)
+    Folder = model(odm_session, "Folder", "folder")
+    # the folder may not go while a pin shows it... unless that pin goes with it
+    Pin = model(odm_session, "Pin", "pin", folder_id=ForeignIdProperty(Folder, on_delete=odm.CASCADE),
+                shown_id=ForeignIdProperty(Folder, on_delete=odm.DENY))
 
     folder = Folder()
     Pin(folder_id=folder._id, shown_id=folder._id)
@@ -168,15 +109,9 @@ def test_deny_ignores_a_referrer_the_same_delete_removes(odm_session):
 
 
 def test_cycles_delete_each_document_once(odm_session):
-    class Node(MappedClass):
-        class __mongometa__:
-            name = "node"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-        parent_id = ForeignIdProperty("Node", on_delete=odm.CASCADE)
-        buddy_id = ForeignIdProperty("Node", on_delete=odm.CASCADE)
+    Node = model(odm_session, "Node", "node", name=FieldProperty(str),
+                 parent_id=ForeignIdProperty("Node", on_delete=odm.CASCADE),
+                 buddy_id=ForeignIdProperty("Node", on_delete=odm.CASCADE))
 
     root = Node(name="root")
     a = Node(name="a", parent_id=root._id)
@@ -240,20 +175,8 @@ def test_a_polymorphic_subclass_is_covered_by_a_rule_on_its_base(odm_session):
 
 
 def test_do_nothing_is_the_default_and_leaves_dangling_ids(odm_session):
-    class Publisher(MappedClass):
-        class __mongometa__:
-            name = "publisher"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-
-    class Title(MappedClass):
-        class __mongometa__:
-            name = "title"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-        publisher_id = ForeignIdProperty(Publisher)
+    Publisher = model(odm_session, "Publisher", "publisher")
+    Title = model(odm_session, "Title", "title", publisher_id=ForeignIdProperty(Publisher))
 
     assert Title.publisher_id.on_delete is odm.DO_NOTHING
     pub = Publisher()
