@@ -294,6 +294,7 @@ class AsyncODMCursor(Generic[T]):
     count = _read("count")
     distinct = _read("distinct")
     close = _read("close")
+    paginate = _read("paginate")  # the page's items and total, read now
 
     async def next(self) -> T:
         """The next object; ``StopAsyncIteration`` at the end."""

@@ -23,7 +23,7 @@ from ..base import Missing
 from ..schema import Invalid
 from ..exc import MingException, NotFound
 from ..metadata import Document, collection as _collection, declare_document
-from ..utils import all_class_properties
+from ..utils import all_class_properties, then
 from .events import MapperExtension, listen_mapper_extension
 from .expressions import ExpressionQuery, FilterExpression, KeysetPage, Pagination
 from .property import FieldProperty, ORMProperty
@@ -569,10 +569,12 @@ class Query(Generic[T]):
 
     def get_or_404(self, _id: Any) -> T:
         """The object with this ``_id``, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
-        obj = self.get(_id)
-        if obj is None:
-            raise NotFound(f"no {self.mapped_class.__name__} with _id {_id!r}")
-        return obj
+        def found(obj: Optional[T]) -> T:
+            if obj is None:
+                raise NotFound(f"no {self.mapped_class.__name__} with _id {_id!r}")
+            return obj
+
+        return then(found, self.get(_id))
 
     def first_or_404(self) -> T:
         return ExpressionQuery(self).first_or_404()

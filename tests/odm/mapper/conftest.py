@@ -37,7 +37,8 @@ MAPPER_BACKENDS = ["mim", "wire", "pymongo"]
 ASYNC_BACKENDS = ["mim-async", "wire-async", "pymongo-async"]
 
 #: The modules whose tests also run on the async backends: the core session behaviour
-#: (unit of work, flush batches, events, relations, eager loading, delete rules, transactions).
+#: (unit of work, flush batches, events, relations, eager loading, delete rules, transactions), and
+#: MongoTor's tutorial (an async ODM's users).
 ASYNC_TWIN_MODULES = {
     "test_unit_of_work",
     "test_flush_batches",
@@ -46,6 +47,7 @@ ASYNC_TWIN_MODULES = {
     "test_delete_rules",
     "test_transactions",
     "test_embedded",
+    "test_coming_from_mongotor",
 }
 
 #: Tests of those modules that check what only the sync session is (not run on the async backends).

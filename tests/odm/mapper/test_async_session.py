@@ -8,15 +8,17 @@ async twin of the core session tests (``*-async`` backends, see ``conftest.py``)
 from __future__ import annotations
 
 import asyncio
+import datetime
 import uuid
 from typing import Any, Awaitable, Callable
 
+import bson
 import pymongo
 import pytest
 
 import odm
 from conftest import wire_uri
-from odm import AsyncODMSession
+from odm import AsyncODMSession, schema
 from odm.exc import BlockingCallInEventLoop, MingException
 from odm.odm import FieldProperty, ForeignIdProperty, RelationProperty, session as session_of
 
@@ -196,3 +198,55 @@ def test_sync_calls_inside_the_loop_are_refused():
             sess.sync_session.count(Author)  # the sync API, called inside the loop
 
     asyncio.run(main())
+
+
+def test_mongotors_tutorial_with_await(run_async):
+    """Seed 004's ORM handler, ``yield gen.Task(...)`` become ``await``."""
+    async def main(db, sess, Author, Book):
+        User = model(sess, "User", "user", name=FieldProperty(str), active=FieldProperty(bool),
+                     created=FieldProperty(schema.DateTime))
+        user = User()
+        user.name = "User name"
+        user.active = True
+        user.created = datetime.datetime(2012, 5, 1, 12, 0)
+        await sess.flush()                                    # yield gen.Task(user.save)
+        user.name = "New name"
+        await sess.flush()                                    # yield gen.Task(user.update)
+        sess.clear()
+        user_found = await User.query.get(user._id)           # yield gen.Task(User.objects.find_one, user._id)
+        assert user_found.name == "New name"
+        User(name="new user name", active=True, created=datetime.datetime(2012, 5, 2))
+        await sess.flush()
+        users_actives = await User.query.find({"active": True}).sort("created").all()
+        assert [u.name for u in users_actives] == ["New name", "new user name"]
+        users_actives[0].active = False
+        await sess.flush()                                    # yield gen.Task(users_actives[0].save)
+        user_found.delete()
+        await sess.flush()                                    # yield gen.Task(user_found.remove)
+        assert [u.name async for u in User.query.find()] == ["new user name"]
+        assert (await sess.command("count", "user", query={"active": True}))["n"] == 1
+
+    run_async(main)
+
+
+def test_pages_and_404s_are_awaited(run_async):
+    async def main(db, sess, Author, Book):
+        for i in range(5):
+            Book(title=f"b{i}", pages=i)
+        await sess.flush()
+        page = await Book.query.filter(Book.pages >= 1).order_by(Book.pages).paginate(page=2, per_page=3)
+        assert ([b.pages for b in page.items], page.total, page.pages, page.has_next) == ([4], 4, 2, False)
+        first = await Book.query.filter(Book.pages >= 1).order_by(-Book.pages).keyset(per_page=2)
+        assert [b.pages for b in first.items] == [4, 3] and first.has_next
+        rest = await Book.query.filter(Book.pages >= 1).order_by(-Book.pages).keyset(per_page=2, after=first.next_after)
+        assert [b.pages for b in rest.items] == [2, 1] and not rest.has_next
+        assert (await Book.query.get_or_404(page.items[0]._id)) is page.items[0]
+        with pytest.raises(odm.exc.NotFound):
+            await Book.query.get_or_404(bson.ObjectId())
+        assert (await Book.query.filter(Book.pages == 2).first_or_404()).title == "b2"
+        with pytest.raises(odm.exc.NotFound):
+            await Book.query.filter(Book.pages == 99).first_or_404()
+        offset = await Book.query.find().sort("pages").paginate(page=1, per_page=2)
+        assert [b.pages for b in offset.items] == [0, 1] and offset.total == 5
+
+    run_async(main)
