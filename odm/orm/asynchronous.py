@@ -87,6 +87,7 @@ class AsyncODMSession:
             bind = blocking_datastore(database)
         #: the sync session doing the work, in worker threads
         self.sync_session = ODMSession(bind=bind, extensions=extensions, autoflush=autoflush)
+        self.sync_session.facade = self
         self._busy = False
 
     # -- running the sync session's work ------------------------------------------

@@ -100,6 +100,7 @@ class EventRegistry:
         """The listeners ``dispatch`` would call, in calling order."""
         if not self._counts.get(event):
             return []
+        session = io_session(session)
         chain = [*self._global.get(event, ()), *self._scope_listeners(session, event), *self._scope_listeners(cls, event)]
         if event.startswith("after_"):
             chain.reverse()

@@ -18,7 +18,7 @@ import pytest
 
 import odm
 from conftest import wire_uri
-from odm import AsyncODMSession, schema
+from odm import AsyncODMSession, schema, signals
 from odm.exc import BlockingCallInEventLoop, MingException
 from odm.odm import FieldProperty, ForeignIdProperty, RelationProperty, session as session_of
 
@@ -248,5 +248,21 @@ def test_pages_and_404s_are_awaited(run_async):
             await Book.query.filter(Book.pages == 99).first_or_404()
         offset = await Book.query.find().sort("pages").paginate(page=1, per_page=2)
         assert [b.pages for b in offset.items] == [0, 1] and offset.total == 5
+
+    run_async(main)
+
+
+def test_session_signals_name_the_async_session(run_async):
+    async def main(db, sess, Author, Book):
+        log = []
+
+        def record(sender, instance):
+            log.append((sender, instance))
+
+        other = AsyncODMSession(db)
+        Author(name="Ada")
+        with signals.pre_flush.connected_to(record, sender=sess), signals.post_flush.connected_to(record, other):
+            await sess.flush()
+        assert log == [(sess, None)]
 
     run_async(main)
