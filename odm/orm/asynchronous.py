@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Iterable, Optional, TypeVar
 
@@ -98,15 +99,27 @@ class AsyncODMSession:
         if not nested and self._busy:
             raise MingException("this AsyncODMSession is in use by another task: one task at a time uses a "
                                 "session (give each task its own)")
-        use_loop(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        use_loop(loop)
         token = _INSIDE.set(inside | {self})
         self._busy = True
         try:
-            return await asyncio.to_thread(function, *args, **kwargs)
+            context = contextvars.copy_context()  # the worker sees the loop and this call (as asyncio.to_thread does)
+            work = loop.run_in_executor(None, functools.partial(context.run, function, *args, **kwargs))
         finally:
             _INSIDE.reset(token)
+        try:
+            # shielded: a cancelled caller leaves the worker to finish; the session stays busy until it has
+            return await asyncio.shield(work)
+        finally:
             if not nested:
-                self._busy = False
+                if work.done():
+                    self._busy = False
+                else:
+                    work.add_done_callback(self._idle)
+
+    def _idle(self, _work: Any) -> None:
+        self._busy = False
 
     # -- what touches no database --------------------------------------------------
     save = _delegated("save")

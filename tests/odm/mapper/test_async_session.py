@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import threading
 import uuid
 from typing import Any, Awaitable, Callable
 
@@ -264,5 +265,32 @@ def test_session_signals_name_the_async_session(run_async):
         with signals.pre_flush.connected_to(record, sender=sess), signals.post_flush.connected_to(record, other):
             await sess.flush()
         assert log == [(sess, None)]
+
+    run_async(main)
+
+
+def test_a_cancelled_call_keeps_the_session_busy_until_its_work_is_done(run_async):
+    async def main(db, sess, Author, Book):
+        reached, release = threading.Event(), threading.Event()
+
+        def hold(sender, instance):  # in the worker thread, once the flush has written
+            reached.set()
+            release.wait(10)
+
+        for i in range(3):
+            Author(name=f"a{i}")
+        with signals.post_flush.connected_to(hold):
+            flushing = asyncio.ensure_future(sess.flush())
+            while not reached.is_set():
+                await asyncio.sleep(0.001)
+            flushing.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await flushing
+            with pytest.raises(MingException, match="one task at a time"):
+                await sess.count(Author)  # its worker has not finished: not at the same time as it
+            release.set()
+            while sess._busy:
+                await asyncio.sleep(0.001)
+        assert await sess.count(Author) == 3
 
     run_async(main)
