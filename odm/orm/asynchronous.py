@@ -27,9 +27,11 @@ import asyncio
 import contextvars
 import functools
 import inspect
+from collections import deque
 from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Iterable, Optional, TypeVar
 
 from ..blocking import blocking_datastore, run, unwrap, use_loop
+from ..cursor import ResultShortcuts
 from ..datastore import DataStore
 from ..exc import MingException
 from ..session import Session
@@ -37,13 +39,16 @@ from .loading import check_options
 from .mapper import Mapper, mapper
 from .session import ODMSession
 
-__all__ = ["AsyncODMSession", "AsyncODMCursor"]
+__all__ = ["AsyncODMSession", "AsyncODMCursor", "ASYNC_BATCH_SIZE"]
 
 T = TypeVar("T")
 
 #: The async sessions whose work the current context is inside (a ``run_in_transaction`` callback's
 #: queries are part of that call, not a second task using the session at once).
 _INSIDE: contextvars.ContextVar[frozenset] = contextvars.ContextVar("odm_async_sessions_inside", default=frozenset())
+
+#: How many objects ``async for`` reads per trip to the worker thread.
+ASYNC_BATCH_SIZE = 100
 
 _DONE = object()  # a cursor's end, returned (not raised) from the worker thread: a Future cannot carry StopIteration
 
@@ -274,6 +279,7 @@ class AsyncODMCursor(Generic[T]):
         self.cls = cls
         self._cursor: Any = None
         self._modifiers: list[tuple[str, tuple, dict]] = []
+        self._ahead: deque = deque()  # read by ``async for`` and not handed out yet
 
     sort = _chained("sort")
     limit = _chained("limit")
@@ -289,6 +295,7 @@ class AsyncODMCursor(Generic[T]):
     def rewind(self) -> "AsyncODMCursor[T]":
         """Start again: the next read runs the query anew (with the same modifiers)."""
         self._cursor = None
+        self._ahead.clear()
         return self
 
     def _in_thread(self, name: str, args: tuple, kwargs: dict) -> Any:
@@ -302,20 +309,49 @@ class AsyncODMCursor(Generic[T]):
         except StopIteration:
             return _DONE
 
-    all = _read("all")
-    first = _read("first")
-    one = _read("one")
     count = _read("count")
     distinct = _read("distinct")
     close = _read("close")
     paginate = _read("paginate")  # the page's items and total, read now
 
+    def _take(self, count: int) -> list:
+        """Up to ``count`` next objects (in the worker thread)."""
+        taken = []
+        for _ in range(count):
+            obj = self._in_thread("next", (), {})
+            if obj is _DONE:
+                break
+            taken.append(obj)
+        return taken
+
     async def next(self) -> T:
-        """The next object; ``StopAsyncIteration`` at the end."""
-        obj = await self._session._call(self._in_thread, "next", (), {})
-        if obj is _DONE:
-            raise StopAsyncIteration
-        return obj
+        """The next object; ``StopAsyncIteration`` at the end.  Objects are read
+        :data:`ASYNC_BATCH_SIZE` at a time (one trip to the worker thread each)."""
+        if not self._ahead:
+            self._ahead.extend(await self._session._call(self._take, ASYNC_BATCH_SIZE))
+            if not self._ahead:
+                raise StopAsyncIteration
+        return self._ahead.popleft()
+
+    async def all(self) -> list[T]:
+        """All (remaining) objects."""
+        ahead = list(self._ahead)
+        self._ahead.clear()
+        return ahead + await self._session._call(self._in_thread, "all", (), {})
+
+    async def first(self) -> Optional[T]:
+        """The next object, or ``None``."""
+        if self._ahead:
+            return self._ahead.popleft()
+        return await self._session._call(self._in_thread, "first", (), {})
+
+    async def one(self) -> T:
+        """The only (remaining) object; ``ValueError`` when there are none or more than one."""
+        if not self._ahead:
+            return await self._session._call(self._in_thread, "one", (), {})
+        ahead = list(self._ahead)
+        self._ahead.clear()
+        return await self._session._call(_Replay(ahead, self._cursor).one)
 
     __anext__ = next
 
@@ -331,3 +367,14 @@ class AsyncODMCursor(Generic[T]):
     def __repr__(self) -> str:
         return f"<AsyncODMCursor of {getattr(self.cls, '__name__', self.cls)}>"
 
+
+
+class _Replay(ResultShortcuts):
+    """Objects read ahead, then the rest of the cursor: what :meth:`ResultShortcuts.one` reads from."""
+
+    def __init__(self, ahead: list, cursor: Any) -> None:
+        self._ahead = deque(ahead)
+        self._cursor = cursor
+
+    def next(self) -> Any:
+        return self._ahead.popleft() if self._ahead else next(self._cursor)

@@ -294,3 +294,31 @@ def test_a_cancelled_call_keeps_the_session_busy_until_its_work_is_done(run_asyn
         assert await sess.count(Author) == 3
 
     run_async(main)
+
+
+def test_async_for_reads_ahead_and_the_other_reads_continue_from_there(run_async):
+    async def main(db, sess, Author, Book):
+        for i in range(250):
+            Book(title=f"b{i:03}", pages=i)
+        await sess.flush()
+        cursor = Book.query.find().sort("pages")
+        seen = []
+        async for book in cursor:
+            seen.append(book.pages)
+            if len(seen) == 150:
+                break  # the second batch of 100 is read, half of it handed out
+        assert (await cursor.first()).pages == 150
+        rest = await cursor.all()
+        assert [b.pages for b in rest] == list(range(151, 250))
+        assert await cursor.first() is None
+        cursor.rewind()
+        assert [b.pages async for b in cursor] == list(range(250))
+        single = Book.query.find({"pages": {"$lt": 2}}).sort("pages")
+        assert (await single.next()).pages == 0
+        assert (await single.one()).pages == 1  # the only one left
+        several = Book.query.find().sort("pages")
+        await several.next()
+        with pytest.raises(ValueError, match="more than one"):
+            await several.one()
+
+    run_async(main)
