@@ -22,6 +22,8 @@ from .manager import InstanceManager, Manager
 from .session import Session
 from . import signals
 from .orm import (
+    AsyncODMCursor,
+    AsyncODMSession,
     CASCADE,
     DENY,
     DO_NOTHING,
@@ -88,6 +90,8 @@ __all__ = [
     "RelationProperty",
     "ODMSession",
     "ThreadLocalODMSession",
+    "AsyncODMSession",
+    "AsyncODMCursor",
     "Mapper",
     "mapper",
     "MapperExtension",

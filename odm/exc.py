@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pymongo.errors import ConnectionFailure
 
-__all__ = ["MingException", "ODMError", "MongoGone", "MingConfigError", "NotFound"]
+__all__ = ["MingException", "ODMError", "MongoGone", "MingConfigError", "NotFound", "BlockingCallInEventLoop"]
 
 
 class MingException(Exception):
@@ -33,3 +33,13 @@ class MingConfigError(MingException):
 
 class NotFound(MingException, LookupError):
     """``get_or_404()`` / ``first_or_404()`` found nothing; ``odm.flask`` answers it with a 404."""
+
+
+class BlockingCallInEventLoop(MingException):
+    """A sync ODM call would have waited for the database inside the running event loop.
+
+    With an :class:`odm.AsyncODMSession` every query and write is awaited
+    (``await session.flush()``, ``await Book.query.get(i)``); what would read
+    the database on attribute access (a relation not loaded with
+    ``selectinload``) cannot wait there and raises this instead.
+    """

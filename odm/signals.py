@@ -128,7 +128,7 @@ def _object_sender(session: Any, obj: Any, st: Any) -> tuple[type, Any]:
 
 
 def _session_sender(session: Any, obj: Any) -> tuple[Any, Any]:
-    return session, obj
+    return session.facade, obj  # the session the application holds (an AsyncODMSession, not its sync worker)
 
 
 pre_save = Signal("pre_save", "before_insert", _object_sender, "A new object is about to be inserted.")

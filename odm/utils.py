@@ -1,10 +1,11 @@
 """Small helpers shared by the foundation layer and the mapper built on it."""
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Any, Callable, Generic, Hashable, Iterator, Mapping, Optional, TypeVar, overload
 
-__all__ = ["LazyProperty", "ThreadLocalProxy", "ContextualProxy", "encode_keys",
+__all__ = ["then", "LazyProperty", "ThreadLocalProxy", "ContextualProxy", "encode_keys",
            "all_class_properties"]
 
 T = TypeVar("T")
@@ -126,3 +127,19 @@ class ContextualProxy(_ScopedProxy[T]):
 
     def __repr__(self) -> str:
         return f"CProxy of {self._get()!r}"
+
+
+def then(function: Callable[..., Any], *values: Any) -> Any:
+    """``function(*values)``; when a value is awaitable (what an async session's query gives), an awaitable of it.
+
+    How an operation built from queries (a page and its total, ``get_or_404``)
+    is written once for the sync and the async session: the values are
+    awaited one after the other, then ``function`` runs on their results.
+    """
+    if not any(inspect.isawaitable(v) for v in values):
+        return function(*values)
+
+    async def awaited() -> Any:
+        return function(*[await v if inspect.isawaitable(v) else v for v in values])
+
+    return awaited()

@@ -17,6 +17,7 @@ each module importing only those listed before it:
 * :mod:`~odm.orm.loading` - raw document → object, :class:`ODMCursor`;
 * :mod:`~odm.orm.unit_of_work` - tracking, flush order and batching;
 * :mod:`~odm.orm.session` - :class:`ODMSession`, the API over all of them;
+* :mod:`~odm.orm.asynchronous` - :class:`AsyncODMSession`, the same session awaited (asyncio);
 * :mod:`~odm.orm.declarative` - :class:`MappedClass`.
 
 Everything is also importable from :mod:`odm` and, under Ming's module names,
@@ -27,6 +28,7 @@ written for ``ming.odm`` (or the older ``ming.orm``) ports by renaming
 from __future__ import annotations
 
 from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
+from .asynchronous import AsyncODMCursor, AsyncODMSession
 from .declarative import MappedClass
 from .embedded import EmbeddedList, EmbeddedMappedClass, EmbeddedProperty
 from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
@@ -77,6 +79,8 @@ __all__ = [
     "ODMSession",
     "ThreadLocalODMSession",
     "ContextualODMSession",
+    "AsyncODMSession",
+    "AsyncODMCursor",
     "ORMSession",
     "ThreadLocalORMSession",
     "ContextualORMSession",

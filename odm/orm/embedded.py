@@ -33,7 +33,7 @@ from .. import schema as S
 from ..base import Missing
 from ..metadata import Field
 from ..utils import all_class_properties
-from .property import DeleteRule, FieldProperty, ForeignIdProperty, ORMProperty
+from .property import FieldProperty, ORMProperty
 from .registry import ORMError, embedded_mappers
 from .state import ObjectState, same_content, state
 
@@ -97,11 +97,6 @@ class _EmbeddedMeta(type):
         if "__mongometa__" in namespace:
             raise ORMError(f"{name} is embedded in other documents: it has no collection, so no __mongometa__")
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
-        ruled = [attr for attr, prop in all_class_properties(cls)
-                 if isinstance(prop, ForeignIdProperty) and prop.on_delete is not DeleteRule.DO_NOTHING]
-        if ruled:
-            raise ORMError(f"{name}.{ruled[0]}: delete rules apply to foreign ids of mapped classes; "
-                           "one inside an embedded document has none (on_delete=odm.DO_NOTHING)")
         if any(isinstance(b, _EmbeddedMeta) for b in bases):
             embedded_mappers[cls] = EmbeddedMapper(cls)
         return cls

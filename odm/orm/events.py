@@ -21,6 +21,8 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
+from .registry import io_session
+
 if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
     from .loading import ODMCursor
@@ -73,6 +75,7 @@ class EventRegistry:
         """Call ``listener(session, *payload)`` on ``event`` in ``scope``; returns ``listener``."""
         if event not in EVENTS:
             raise ValueError(f"unknown mapper event {event!r}; known: {', '.join(EVENTS)}")
+        scope = io_session(scope)  # an async session's events are those of the sync session doing its work
         with self._lock:
             table = self._global if scope is None else self._scoped.setdefault(scope, {})
             table.setdefault(event, []).append(listener)
@@ -81,6 +84,7 @@ class EventRegistry:
 
     def remove(self, event: str, listener: Listener, scope: Any = None) -> None:
         """Stop calling ``listener`` on ``event`` in ``scope`` (``ValueError`` if it was not listening)."""
+        scope = io_session(scope)
         with self._lock:
             table = self._global if scope is None else self._scoped.get(scope, {})
             table.get(event, []).remove(listener)
@@ -96,6 +100,7 @@ class EventRegistry:
         """The listeners ``dispatch`` would call, in calling order."""
         if not self._counts.get(event):
             return []
+        session = io_session(session)
         chain = [*self._global.get(event, ()), *self._scope_listeners(session, event), *self._scope_listeners(cls, event)]
         if event.startswith("after_"):
             chain.reverse()

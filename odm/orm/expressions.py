@@ -24,6 +24,7 @@ import pymongo
 
 from ..base import Missing
 from ..exc import MingException, NotFound
+from ..utils import then
 from .state import state
 
 if TYPE_CHECKING:
@@ -236,10 +237,12 @@ class ExpressionQuery(Generic[T]):
 
     def first_or_404(self) -> T:
         """The first result, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
-        obj = self.first()
-        if obj is None:
-            raise NotFound(f"nothing matches {self.query!r}")
-        return obj
+        def found(obj: Optional[T]) -> T:
+            if obj is None:
+                raise NotFound(f"nothing matches {self.query!r}")
+            return obj
+
+        return then(found, self.first())
 
     def count(self) -> int:
         return self._query.find(self.query).count()
@@ -271,11 +274,12 @@ class ExpressionQuery(Generic[T]):
         if after is not None:
             clone._conditions.append(_after_filter(keys, _decode_position(after, len(keys))))
         clone._limit = per_page + 1
-        items = clone.all()
-        has_next = len(items) > per_page
-        items = items[:per_page]
-        next_after = _encode_position(items[-1], keys) if has_next else None
-        return KeysetPage(items, per_page, next_after)
+        def page(items: list[T]) -> KeysetPage[T]:
+            has_next = len(items) > per_page
+            items = items[:per_page]
+            return KeysetPage(items, per_page, _encode_position(items[-1], keys) if has_next else None)
+
+        return then(page, clone.all())
 
 
 class Pagination(Generic[T]):
@@ -394,4 +398,4 @@ def paginate(query: Any, page: int, per_page: int) -> Pagination:
     if not isinstance(per_page, int) or isinstance(per_page, bool) or per_page < 1:
         raise ValueError(f"per_page must be a positive integer, not {per_page!r}")
     items = query.skip((page - 1) * per_page).limit(per_page).all()
-    return Pagination(query, page, per_page, query.count(), items)
+    return then(lambda found, total: Pagination(query, page, per_page, total, found), items, query.count())

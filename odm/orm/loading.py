@@ -21,13 +21,13 @@ from .expressions import Pagination, paginate
 from .mapper import Mapper, mapper, merge_load_options
 from .embedded import EmbeddedProperty
 from .property import RelationProperty
-from .registry import ORMError
+from .registry import ORMError, io_session
 from .state import ObjectState, snapshot, state
 
 if TYPE_CHECKING:  # pragma: no cover
     from .session import ODMSession
 
-__all__ = ["Loader", "ODMCursor", "selectinload", "detect_n_plus_one", "NPlusOneWarning", "NPlusOneError",
+__all__ = ["Loader", "ODMCursor", "check_options", "selectinload", "detect_n_plus_one", "NPlusOneWarning", "NPlusOneError",
            "EAGER_BATCH_SIZE"]
 
 #: How many results a cursor with ``selectinload`` options reads ahead: one query per relation per this many.
@@ -165,7 +165,7 @@ def detect_n_plus_one(session: Any = None, threshold: int = 3, raise_error: bool
     """
     if threshold < 0:
         raise ValueError(f"threshold must be 0 or more, not {threshold!r}")
-    scope = session._current() if hasattr(type(session), "_current") else session
+    scope = session._current() if hasattr(type(session), "_current") else io_session(session)
     seen: dict[Any, set] = {}
     counts: dict[Any, int] = {}
 
@@ -187,6 +187,14 @@ def detect_n_plus_one(session: Any = None, threshold: int = 3, raise_error: bool
         yield counts
     finally:
         registry.remove("lazy_load", lazy_load, scope)
+
+
+def check_options(loaders: tuple, options: Mapping[str, Any]) -> None:
+    """Refuse what ``cursor.options(...)`` does not take (before any query runs)."""
+    for loader in loaders:
+        if not isinstance(loader, selectinload):
+            raise TypeError(f"options() takes selectinload(...) loaders and keyword options, not {loader!r}")
+    merge_load_options({}, options)
 
 
 class ODMCursor(ResultShortcuts[T]):
@@ -248,9 +256,7 @@ class ODMCursor(ResultShortcuts[T]):
     def options(self, *loaders: selectinload, **options: Any) -> "ODMCursor[T]":
         """Load the objects still to come with ``refresh=`` / ``instrument=`` (the mapper's options otherwise),
         and their relations with ``selectinload(...)`` loaders."""
-        for loader in loaders:
-            if not isinstance(loader, selectinload):
-                raise TypeError(f"options() takes selectinload(...) loaders and keyword options, not {loader!r}")
+        check_options(loaders, options)
         self._eager.extend(loaders)
         current = {"refresh": self._refresh, "instrument": self._instrument}
         merge_load_options(current, options)

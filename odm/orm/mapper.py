@@ -23,11 +23,11 @@ from ..base import Missing
 from ..schema import Invalid
 from ..exc import MingException, NotFound
 from ..metadata import Document, collection as _collection, declare_document
-from ..utils import all_class_properties
+from ..utils import all_class_properties, then
 from .events import MapperExtension, listen_mapper_extension
 from .expressions import ExpressionQuery, FilterExpression, KeysetPage, Pagination
 from .property import FieldProperty, ORMProperty
-from .registry import ORMError, class_names, mappers, resolve_class
+from .registry import ORMError, class_names, mappers, io_session, resolve_class
 from .state import ObjectState, state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -509,7 +509,12 @@ def session(v: Any) -> Optional["ODMSession"]:
     """The ODM session managing a mapped object, or a mapped class's session."""
     if isinstance(v, type):
         return mapper(v).session
-    return state(v).session  # None once the session forgot the object (expunge, clear)
+    sess = state(v).session  # None once the session forgot the object (expunge, clear)
+    m = Mapper._registry.get(type(v)) if sess is not None else None
+    mapped = m.session if m is not None else None
+    if mapped is not None and mapped is not sess and io_session(mapped) is sess:
+        return mapped  # the async session the class is mapped to, not the sync one working for it
+    return sess
 
 
 class Query(Generic[T]):
@@ -564,10 +569,12 @@ class Query(Generic[T]):
 
     def get_or_404(self, _id: Any) -> T:
         """The object with this ``_id``, or :class:`odm.exc.NotFound` (a 404 under ``odm.flask``)."""
-        obj = self.get(_id)
-        if obj is None:
-            raise NotFound(f"no {self.mapped_class.__name__} with _id {_id!r}")
-        return obj
+        def found(obj: Optional[T]) -> T:
+            if obj is None:
+                raise NotFound(f"no {self.mapped_class.__name__} with _id {_id!r}")
+            return obj
+
+        return then(found, self.get(_id))
 
     def first_or_404(self) -> T:
         return ExpressionQuery(self).first_or_404()

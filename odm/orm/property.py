@@ -19,7 +19,7 @@ from ..utils import all_class_properties
 from .events import registry
 from .expressions import FieldExpressions
 from .icollection import InstrumentedList, instrument
-from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, resolve_class
+from .registry import AmbiguousJoin, NoJoin, ORMError, compiled_mapper, io_session, resolve_class
 from .state import hashable_id, same_value, state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -300,7 +300,7 @@ class _Join:
     def query(self, instance: Any) -> Any:
         """An ODMCursor over the related objects, or ``None`` when nothing can be related."""
         related = self.prop.related
-        sess = compiled_mapper(related).session
+        sess = io_session(compiled_mapper(related).session)
         if self.own:
             value = state(instance).document.get(self.fk.key)
             if self.fk.uselist:
@@ -321,7 +321,7 @@ class _Join:
 
     def get(self, instance: Any) -> Any:
         related = self.prop.related
-        sess = compiled_mapper(related).session
+        sess = io_session(compiled_mapper(related).session)
         if self.prop.fetch:
             st = state(instance)
             loaded = st.extra_state.get(("loaded", self.prop.name))
@@ -354,7 +354,7 @@ class _Join:
         if not self.prop.fetch:
             raise ORMError(f"{self.prop!r} has fetch=False: it returns a cursor, there is nothing to load eagerly")
         related = self.prop.related
-        sess = compiled_mapper(related).session
+        sess = io_session(compiled_mapper(related).session)
         states = [state(obj) for obj in objects]
         if self.own:
             wanted: dict = {}
@@ -412,7 +412,7 @@ class _Join:
         mapped = isinstance(value, self.prop.related)
         if mapped and (state(value).session is not None or "_id" not in state(value).document):
             return value  # tracked already, or not stored yet: nothing to look up
-        sess = compiled_mapper(self.prop.related).session
+        sess = io_session(compiled_mapper(self.prop.related).session)
         tracked = sess.get(self.prop.related, _id_of(value) if mapped else value) if sess is not None else None
         if tracked is not None:
             return tracked

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .mapper import Mapper
 
 __all__ = ["ORMError", "NoJoin", "AmbiguousJoin", "mappers", "class_names", "embedded_mappers", "resolve_class",
-           "compiled_mapper"]
+           "compiled_mapper", "io_session"]
 
 
 class ORMError(MingException):
@@ -56,3 +56,9 @@ def compiled_mapper(cls_or_obj: Any) -> "Mapper":
     if m is None:
         raise ORMError(f"{cls.__name__} is not a mapped class")
     return m.compile()
+
+
+def io_session(session: Any) -> Any:
+    """The session that reads and writes for ``session``: an async session's sync one, which the
+    mapper's own reads (relations, eager loading) go through; any other session itself."""
+    return getattr(session, "sync_session", session)

@@ -98,6 +98,8 @@ class ODMSession(_NamedSessions):
         self.client_session: Any = None
         #: flushes so far: relations loaded eagerly are valid until the next one
         self.flush_count = 0
+        #: the session the application holds: this one, or the AsyncODMSession this one works for
+        self.facade: Any = self
         self.extensions: list[SessionExtension] = []
         for ext in extensions or ():
             self.register_extension(ext)

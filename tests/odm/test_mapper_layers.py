@@ -29,6 +29,7 @@ LAYERS = [
     "loading",
     "unit_of_work",
     "session",
+    "asynchronous",
     "declarative",
     "middleware",
 ]

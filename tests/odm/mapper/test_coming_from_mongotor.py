@@ -1,7 +1,10 @@
 """Seed 004 (MongoTor's tutorial) rewritten for odm, on every backend: the ORM, the client, signals, commands.
 
-MongoTor's ``yield gen.Task(user.save)`` calls are plain calls here (an async
-session is separate work); the rest maps one to one.
+MongoTor's ``yield gen.Task(user.save)`` calls are plain calls here; the rest
+maps one to one.  These tests also run on the async backends (an
+``AsyncODMSession`` on an async client, see ``conftest.py``); the tutorial's
+handler written with ``await`` is ``test_async_session.py``'s
+``test_mongotors_tutorial_with_await``.
 """
 from __future__ import annotations
 

@@ -10,58 +10,11 @@ import pytest
 from pymongo.errors import OperationFailure
 
 import odm
-from odm import schema
-from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, RelationProperty, state
+from odm import schema, signals
+from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, state
 from odm.orm.registry import ORMError
 
-
-def declare(sess):
-    class Author(MappedClass):
-        class __mongometa__:
-            name = "author"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-        books = RelationProperty("Book", via="author_id")
-
-    class Reviewer(MappedClass):
-        class __mongometa__:
-            name = "reviewer"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-
-    class Book(MappedClass):
-        class __mongometa__:
-            name = "book"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        title = FieldProperty(str)
-        author_id = ForeignIdProperty(Author, on_delete=odm.CASCADE)
-        editor_id = ForeignIdProperty(Author, on_delete=odm.NULLIFY)
-        reviewer_ids = ForeignIdProperty(Reviewer, uselist=True, on_delete=odm.PULL)
-
-    class Review(MappedClass):
-        class __mongometa__:
-            name = "review"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        book_id = ForeignIdProperty(Book, on_delete=odm.CASCADE)
-        text = FieldProperty(str)
-
-    class Loan(MappedClass):
-        class __mongometa__:
-            name = "loan"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        book_id = ForeignIdProperty(Book, on_delete=odm.DENY)
-
-    return Author, Reviewer, Book, Review, Loan
+from .models import declare_rules_library as declare, model
 
 
 def titles(db):
@@ -142,22 +95,10 @@ def test_deny_refuses_the_whole_delete_before_anything_is_written(odm_session):
 
 
 def test_deny_ignores_a_referrer_the_same_delete_removes(odm_session):
-    class Folder(MappedClass):
-        class __mongometa__:
-            name = "folder"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-
-    class Pin(MappedClass):
-        class __mongometa__:
-            name = "pin"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-        folder_id = ForeignIdProperty(Folder, on_delete=odm.CASCADE)
-        # the folder may not go while a pin shows it... unless that pin goes with it
-        shown_id = ForeignIdProperty(Folder, on_delete=odm.DENY)
+    Folder = model(odm_session, "Folder", "folder")
+    # the folder may not go while a pin shows it... unless that pin goes with it
+    Pin = model(odm_session, "Pin", "pin", folder_id=ForeignIdProperty(Folder, on_delete=odm.CASCADE),
+                shown_id=ForeignIdProperty(Folder, on_delete=odm.DENY))
 
     folder = Folder()
     Pin(folder_id=folder._id, shown_id=folder._id)
@@ -168,15 +109,9 @@ def test_deny_ignores_a_referrer_the_same_delete_removes(odm_session):
 
 
 def test_cycles_delete_each_document_once(odm_session):
-    class Node(MappedClass):
-        class __mongometa__:
-            name = "node"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-        parent_id = ForeignIdProperty("Node", on_delete=odm.CASCADE)
-        buddy_id = ForeignIdProperty("Node", on_delete=odm.CASCADE)
+    Node = model(odm_session, "Node", "node", name=FieldProperty(str),
+                 parent_id=ForeignIdProperty("Node", on_delete=odm.CASCADE),
+                 buddy_id=ForeignIdProperty("Node", on_delete=odm.CASCADE))
 
     root = Node(name="root")
     a = Node(name="a", parent_id=root._id)
@@ -240,20 +175,8 @@ def test_a_polymorphic_subclass_is_covered_by_a_rule_on_its_base(odm_session):
 
 
 def test_do_nothing_is_the_default_and_leaves_dangling_ids(odm_session):
-    class Publisher(MappedClass):
-        class __mongometa__:
-            name = "publisher"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-
-    class Title(MappedClass):
-        class __mongometa__:
-            name = "title"
-            session = odm_session
-
-        _id = FieldProperty(schema.ObjectId)
-        publisher_id = ForeignIdProperty(Publisher)
+    Publisher = model(odm_session, "Publisher", "publisher")
+    Title = model(odm_session, "Title", "title", publisher_id=ForeignIdProperty(Publisher))
 
     assert Title.publisher_id.on_delete is odm.DO_NOTHING
     pub = Publisher()
@@ -326,3 +249,117 @@ def test_with_transactions_the_rules_run_in_one_and_a_refusal_writes_nothing(sta
     monkeypatch.undo()
     odm_session.flush()
     assert db.author.count_documents({}) == 0 and db.book.count_documents({}) == 0
+
+
+def declare_embedded(sess):
+    """Foreign ids with rules inside embedded documents: a single one, a list, and a list in a list."""
+    User = model(sess, "User", "user", _id=FieldProperty(str))
+
+    class Comment(odm.EmbeddedMappedClass):
+        author_id = ForeignIdProperty(User, on_delete=odm.CASCADE)  # the comment goes with its author
+        editor_id = ForeignIdProperty(User, on_delete=odm.NULLIFY)
+        liker_ids = ForeignIdProperty(User, uselist=True, on_delete=odm.PULL)
+        text = FieldProperty(str)
+
+    class Address(odm.EmbeddedMappedClass):
+        owner_id = ForeignIdProperty(User, on_delete=odm.CASCADE)  # a part of the post: the post goes
+        city = FieldProperty(str)
+
+    class Section(odm.EmbeddedMappedClass):
+        title = FieldProperty(str)
+        comments = odm.EmbeddedProperty([Comment])
+
+    Post = model(sess, "Post", "post", title=FieldProperty(str), comments=odm.EmbeddedProperty([Comment]),
+                 location=odm.EmbeddedProperty(Address), sections=odm.EmbeddedProperty([Section]))
+    return User, Comment, Address, Section, Post
+
+
+def test_rules_on_foreign_ids_in_lists_of_embedded_documents(odm_session):
+    User, Comment, Address, Section, Post = declare_embedded(odm_session)
+    ada, bob, cy = User(_id="ada"), User(_id="bob"), User(_id="cy")
+    post = Post(title="p", comments=[
+        Comment(author_id="ada", text="a1", liker_ids=["bob", "cy"]),
+        Comment(author_id="bob", editor_id="ada", text="b1", liker_ids=["ada"]),
+        Comment(author_id="ada", text="a2"),
+    ], sections=[Section(title="s", comments=[Comment(author_id="cy", text="c1", editor_id="ada"),
+                                              Comment(author_id="ada", text="a3", liker_ids=["ada", "bob"])])])
+    odm_session.flush()
+    ada.delete()
+    odm_session.flush()
+    stored = odm_session.db.post.find_one({}, {"_id": 0, "comments": 1, "sections": 1})
+    assert stored == {
+        "comments": [{"author_id": "bob", "editor_id": None, "liker_ids": [], "text": "b1"}],
+        "sections": [{"title": "s", "comments": [{"author_id": "cy", "editor_id": None, "liker_ids": [], "text": "c1"}]}],
+    }
+    # the tracked post follows, without becoming dirty: a later change writes only itself
+    assert state(post).status == "clean"
+    assert [(c.author_id, c.editor_id, c.liker_ids) for c in post.comments] == [("bob", None, [])]
+    assert [c.text for c in post.sections[0].comments] == ["c1"]
+    post.title = "q"
+    odm_session.flush()
+    assert odm_session.db.post.find_one({}, {"_id": 0, "title": 1, "comments.text": 1}) == \
+        {"title": "q", "comments": [{"text": "b1"}]}
+    bob.delete()
+    odm_session.flush()
+    assert odm_session.db.post.find_one()["comments"] == []
+
+
+def test_a_cascade_through_a_single_embedded_document_deletes_its_owner(odm_session):
+    User, Comment, Address, Section, Post = declare_embedded(odm_session)
+    ada, bob = User(_id="ada"), User(_id="bob")
+    Post(title="ada's", location=Address(owner_id="ada", city="Oslo"))
+    Post(title="bob's", location=Address(owner_id="bob", city="Bergen"))
+    Post(title="nobody's")
+    odm_session.flush()
+    assert User.query.remove({"_id": "ada"}).deleted_count == 1
+    assert sorted(d["title"] for d in odm_session.db.post.find()) == ["bob's", "nobody's"]
+
+
+def test_deny_in_an_embedded_document_refuses_the_delete(odm_session):
+    User = model(odm_session, "User", "user", _id=FieldProperty(str))
+
+    class Grant(odm.EmbeddedMappedClass):
+        by_id = ForeignIdProperty(User, on_delete=odm.DENY)
+
+    Profile = model(odm_session, "Profile", "profile", grants=odm.EmbeddedProperty([Grant]))
+    ada = User(_id="ada")
+    profile = Profile(grants=[Grant(by_id="ada")])
+    odm_session.flush()
+    ada.delete()
+    with pytest.raises(odm.DeleteDenied, match=r"^cannot delete: Profile\.grants\.by_id \(on_delete=odm\.DENY\) "
+                                               r"of the document with _id .* refers to it$"):
+        odm_session.flush()
+    assert odm_session.db.user.count_documents({}) == 1
+    profile.grants = []
+    odm_session.flush(profile)
+    odm_session.flush()
+    assert odm_session.db.user.count_documents({}) == 0
+
+
+def test_a_cascade_sends_the_delete_events_of_every_object_it_deletes(odm_session):
+    Author, Reviewer, Book, Review, Loan = declare(odm_session)
+    ada = Author(name="Ada")
+    notes, engine = Book(title="Notes", author_id=ada._id), Book(title="Engine", author_id=ada._id)
+    review = Review(book_id=notes._id, text="good")
+    odm_session.flush()
+    odm_session.expunge(engine)  # not tracked: loaded for its events
+    seen = []
+
+    def record(moment):
+        def receiver(sender, instance):
+            label = getattr(instance, "title", None) or getattr(instance, "text", None) or instance.name
+            stored = odm_session.db[sender.__mongometa__.name].count_documents({"_id": instance._id})
+            seen.append((moment, sender.__name__, label, stored))
+        return receiver
+
+    ada.delete()
+    with signals.pre_remove.connected_to(record("pre")), signals.post_remove.connected_to(record("post")):
+        odm_session.flush()
+    # the object deleted, then each document its rules delete: before the write (still stored) and after it
+    assert seen == [
+        ("pre", "Author", "Ada", 1),
+        ("pre", "Book", "Notes", 1), ("pre", "Book", "Engine", 1), ("pre", "Review", "good", 1),
+        ("post", "Book", "Notes", 0), ("post", "Book", "Engine", 0), ("post", "Review", "good", 0),
+        ("post", "Author", "Ada", 0),
+    ]
+    assert notes not in odm_session.uow and review not in odm_session.uow and len(odm_session.uow) == 0

@@ -10,53 +10,10 @@ import warnings
 import pytest
 
 import odm
-from odm import schema
-from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, RelationProperty
 from odm.orm.events import registry
 from odm.orm.registry import ORMError
 
-
-def declare(sess):
-    class Publisher(MappedClass):
-        class __mongometa__:
-            name = "publisher"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-
-    class Author(MappedClass):
-        class __mongometa__:
-            name = "author"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        name = FieldProperty(str)
-        publisher_id = ForeignIdProperty(Publisher)
-        publisher = RelationProperty(Publisher)
-        books = RelationProperty("Book")
-
-    class Tag(MappedClass):
-        class __mongometa__:
-            name = "tag"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        label = FieldProperty(str)
-
-    class Book(MappedClass):
-        class __mongometa__:
-            name = "book"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        n = FieldProperty(int)
-        author_id = ForeignIdProperty(Author)
-        author = RelationProperty(Author)
-        tag_ids = ForeignIdProperty(Tag, uselist=True)
-        tags = RelationProperty(Tag)
-
-    return Publisher, Author, Tag, Book
+from .models import declare_eager_library as declare
 
 
 @pytest.fixture

@@ -136,9 +136,6 @@ def test_embedded_classes_have_no_collection():
                 name = "bad"
     with pytest.raises(ORMError, match="EmbeddedProperty takes an EmbeddedMappedClass subclass"):
         odm.EmbeddedProperty(dict)
-    with pytest.raises(ORMError, match=r"^Note\.user_id: delete rules apply to foreign ids of mapped classes"):
-        class Note(odm.EmbeddedMappedClass):
-            user_id = ForeignIdProperty("User", on_delete=odm.CASCADE)
 
 
 def test_selectinload_steps_into_embedded_documents(odm_session):

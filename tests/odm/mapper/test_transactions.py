@@ -10,31 +10,10 @@ from __future__ import annotations
 import pytest
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-import odm
-from odm import schema
 from odm.exc import MingException
-from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, state
+from odm.odm import state
 
-
-def declare(sess):
-    class Account(MappedClass):
-        class __mongometa__:
-            name = "account"
-            session = sess
-
-        _id = FieldProperty(str)
-        balance = FieldProperty(int)
-
-    class Entry(MappedClass):
-        class __mongometa__:
-            name = "entry"
-            session = sess
-
-        _id = FieldProperty(schema.ObjectId)
-        account_id = ForeignIdProperty(Account, on_delete=odm.CASCADE)
-        amount = FieldProperty(int)
-
-    return Account, Entry
+from .models import declare_accounts as declare
 
 
 @pytest.fixture
