@@ -53,7 +53,7 @@ from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.commands.replication import gossip
-from ..engine.ops.failpoints import fail_command, write_concern_error_reply
+from ..engine.ops.failpoints import fail_command, fail_points_of, write_concern_error_reply
 from ..engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from ..engine.ops.command_line import command_line_of
 from ..engine.ops.network import network_of
@@ -243,6 +243,7 @@ class WireServer:
             enabled = list(compressors)
         self.compressors = enabled
         self._network = network_of(self.engine)
+        self._fail_points = fail_points_of(self.engine)
         self._network.offer(enabled)
         #: OP_COMPRESSED messages seen, by (compressor name, "in" | "out")
         self.compression_counts: Counter[tuple[str, str]] = Counter()
@@ -616,7 +617,7 @@ class WireServer:
         name = next(iter(cmd), "")
         # mongod quotes (in errors and logs) an OP_MSG's body without its document sequences
         body = {key: value for key, value in cmd.items()
-                if not isinstance(value, DocumentSequence)}
+                if not isinstance(value, DocumentSequence)} if request.sequences else cmd
         token = CURRENT_SESSION.set(connection.auth)
         # who runs it, for the profiler's client/appName/user (only while one is on)
         client_token = PROFILE_CLIENT.set(
@@ -671,7 +672,8 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
-        failure = fail_command(self.engine, name, connection.app_name)
+        failure = fail_command(self.engine, name, connection.app_name) \
+            if self._fail_points.armed else None
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)
