@@ -1,12 +1,13 @@
 """Round-trips per second: real pymongo through the mim wire server vs the
 in-process ``mim.MongoClient`` on the same engine code.
 
-    python -m benchmarks.bench_wire [--seconds 1.0] [--threads 8] [--in-thread]
+    python -m benchmarks.bench_wire [--seconds 1.0] [--clients 1,2,4,8] [--in-thread]
 
 Each row runs one operation in a loop for about ``--seconds`` and reports
 operations per second (higher is better) for both faces, and what the wire
-costs (in-process rate / wire rate).  The last row runs ``--threads``
-pymongo clients at once against one server.
+costs (in-process rate / wire rate).  The second table runs 1, 2, 4, 8
+(``--clients``) pymongo clients at once against one server, each in its own
+process, and reports the total rate: how the server scales with connections.
 
 The server runs as ``python -m mim serve`` in its own process, as users run
 it; ``--in-thread`` uses ``mim.serve()`` in this process instead (client and
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import re
 import subprocess
 import sys
@@ -68,28 +70,37 @@ def _workloads(db: Any) -> dict[str, Callable[[], Any]]:
     }
 
 
-def _concurrent_rate(uri: str, threads: int, seconds: float) -> float:
-    done = []
+def _client_process(uri: str, seconds: float, start_at: float,
+                    results: "multiprocessing.Queue[int]") -> None:
+    """One pymongo client in its own process: ``find_one`` by ``_id`` from ``start_at``
+    for ``seconds``; puts how many it did."""
+    client = pymongo.MongoClient(uri)
+    coll = client.benchdb.bench
+    coll.find_one({"_id": 1})
+    time.sleep(max(0.0, start_at - time.time()))
+    n = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        coll.find_one({"_id": n % 1000})
+        n += 1
+    results.put(n)
+    client.close()
 
-    def work() -> None:
-        client = pymongo.MongoClient(uri)
-        coll = client.benchdb.bench
-        coll.find_one({"_id": 1})
-        n = 0
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            coll.find_one({"_id": 500})
-            n += 1
-        done.append(n)
-        client.close()
 
-    workers = [threading.Thread(target=work) for _ in range(threads)]
-    start = time.perf_counter()
+def _concurrent_rate(uri: str, clients: int, seconds: float) -> float:
+    """Total ``find_one`` per second of ``clients`` pymongo clients at once, each in its
+    own process (threads of one process would measure the client's GIL, not the server)."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    start_at = time.time() + 1.0 + 0.2 * clients  # every process connected before it
+    workers = [context.Process(target=_client_process, args=(uri, seconds, start_at, results))
+               for _ in range(clients)]
     for worker in workers:
         worker.start()
+    total = sum(results.get(timeout=60 + seconds) for _ in workers)
     for worker in workers:
         worker.join()
-    return sum(done) / (time.perf_counter() - start)
+    return total / seconds
 
 
 @contextlib.contextmanager
@@ -116,7 +127,8 @@ def _server_thread() -> Iterator[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clients", default="1,2,4,8",
+                        help="numbers of concurrent clients (processes) for the scaling curve")
     parser.add_argument("--in-thread", action="store_true",
                         help="serve from a thread of this process, not a child process")
     args = parser.parse_args(argv)
@@ -131,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         for name in local:
             rows.append((name, _rate(local[name], args.seconds),
                          _rate(remote[name], args.seconds)))
-        concurrent = _concurrent_rate(uri, args.threads, args.seconds)
+        curve = [(n, _concurrent_rate(uri, n, args.seconds))
+                 for n in (int(c) for c in args.clients.split(",") if c.strip())]
         wire_client.close()
 
     where = "a thread of the benchmark" if args.in_thread else "its own process"
@@ -141,8 +154,13 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---:|---:|---:|")
     for name, in_process, wire in rows:
         print(f"| {name} | {in_process:,.0f}/s | {wire:,.0f}/s | {in_process / wire:.1f}x |")
-    print(f"| find_one by _id, {args.threads} pymongo clients at once | - | "
-          f"{concurrent:,.0f}/s | - |")
+    print(f"\n## find_one by _id, concurrent pymongo clients (one process each), "
+          f"total round-trips per second\n")
+    print("| clients | find_one/s (total) | per client | vs 1 client |")
+    print("|---:|---:|---:|---:|")
+    single = curve[0][1] if curve else 1.0
+    for clients, rate in curve:
+        print(f"| {clients} | {rate:,.0f}/s | {rate / clients:,.0f}/s | {rate / single:.2f}x |")
 
 
 if __name__ == "__main__":

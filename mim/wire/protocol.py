@@ -49,6 +49,12 @@ _UINT32 = struct.Struct("<I")
 _OP_QUERY_TAIL = struct.Struct("<ii")
 _OP_REPLY_HEAD = struct.Struct("<iqii")
 
+#: an OP_MSG's header, ``flagBits``, first section kind and (for a body) its size
+_PLAIN_OP_MSG = struct.Struct("<iiiiIBi")
+_BODY_OFFSET = HEADER.size + 5
+#: an OP_MSG's header, ``flagBits`` and the body section's kind byte
+_OP_MSG_HEAD = struct.Struct("<iiiiIB")
+
 _LEGACY_OPCODES = {2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY", 2005: "OP_GET_MORE",
                    2006: "OP_DELETE", 2007: "OP_KILL_CURSORS", 2012: "OP_COMPRESSED",
                    2010: "OP_COMMAND", 2011: "OP_COMMANDREPLY", 1: "OP_REPLY"}
@@ -79,6 +85,8 @@ class Request:
     checksum: bool = False
     #: OP_QUERY's ``numberToReturn`` etc. are irrelevant to a handshake; kept for logs.
     extra: dict[str, Any] = field(default_factory=dict)
+    #: whether document sequences were merged into ``command``
+    sequences: bool = False
 
 
 def parse_header(header: bytes) -> tuple[int, int, int, int]:
@@ -92,6 +100,21 @@ def parse_header(header: bytes) -> tuple[int, int, int, int]:
 
 def parse_message(message: bytes | memoryview, codec: CodecOptions) -> Request:
     """Parse a whole message (header included) into a :class:`Request`."""
+    if len(message) > _PLAIN_OP_MSG.size:
+        # what drivers send almost always: an OP_MSG with no flags and one body section
+        # filling the message, decoded in one step (anything else, or a body that does
+        # not decode, takes the full parser below, which says what is wrong)
+        length, request_id, _response_to, op_code, flags, kind, size = \
+            _PLAIN_OP_MSG.unpack_from(message)
+        if op_code == OP_MSG and not flags and not kind and length == len(message) \
+                and size == length - _BODY_OFFSET:
+            try:
+                body = bson.decode(memoryview(message)[_BODY_OFFSET:], codec)
+            except Exception:
+                pass
+            else:
+                db = body.get("$db")
+                return Request(request_id, OP_MSG, body, db if type(db) is str else "")
     data = memoryview(message)
     if len(data) < HEADER.size:
         raise ProtocolError("message shorter than its header")
@@ -203,7 +226,8 @@ def _parse_op_msg(data: memoryview, request_id: int, codec: CodecOptions) -> Req
     if not isinstance(db, str):
         db = ""
     return Request(request_id, OP_MSG, body, db, flags=flags,
-                   more_to_come=bool(flags & MORE_TO_COME), checksum=checksum)
+                   more_to_come=bool(flags & MORE_TO_COME), checksum=checksum,
+                   sequences=bool(sequences))
 
 
 class DocumentSequence(list):
@@ -243,6 +267,9 @@ def _header(length: int, request_id: int, response_to: int, op_code: int) -> byt
 def encode_op_msg(reply: bytes, request_id: int, response_to: int, *,
                   more_to_come: bool = False, checksum: bool = False) -> bytes:
     """An OP_MSG carrying one already-encoded BSON body."""
+    if not more_to_come and not checksum:  # the common reply, in one concatenation
+        return _OP_MSG_HEAD.pack(_BODY_OFFSET + len(reply), request_id, response_to, OP_MSG,
+                                 0, 0) + reply
     flags = (MORE_TO_COME if more_to_come else 0) | (CHECKSUM_PRESENT if checksum else 0)
     length = HEADER.size + 4 + 1 + len(reply) + (4 if checksum else 0)
     message = b"".join((_header(length, request_id, response_to, OP_MSG),

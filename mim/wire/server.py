@@ -53,7 +53,7 @@ from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.commands.replication import gossip
-from ..engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command,
+from ..engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
                                       write_concern_error_reply)
 from ..engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from ..engine.ops.command_line import command_line_of
@@ -244,6 +244,7 @@ class WireServer:
             enabled = list(compressors)
         self.compressors = enabled
         self._network = network_of(self.engine)
+        self._fail_points = fail_points_of(self.engine)
         self._network.offer(enabled)
         #: OP_COMPRESSED messages seen, by (compressor name, "in" | "out")
         self.compression_counts: Counter[tuple[str, str]] = Counter()
@@ -468,21 +469,18 @@ class WireServer:
         try:
             if self._tls_context is not None:
                 sock = self._tls_handshake(sock, connection)
+            reader = _MessageReader(sock)
             while not self._stopping.is_set():
-                header = _read_exact(sock, HEADER.size)
-                if header is None:
+                length = reader.next_length()
+                if length is None:
                     break
-                length = parse_header(header)[0]
                 reserved = length if length > _SMALL_MESSAGE else 0
                 if reserved and not self._budget.acquire(reserved, self._stopping):
                     break
                 try:
-                    body = _read_exact(sock, length - HEADER.size)
-                    if body is None:
-                        raise ProtocolError(f"connection closed after a header announcing "
-                                            f"{length} bytes")
-                    reply = self.handle_message(header + body, conn_id, connection)
-                    del body
+                    message = reader.message(length)
+                    reply = self.handle_message(message, conn_id, connection)
+                    del message
                     while reply is not None:
                         sock.sendall(reply)
                         # an exhaust cursor: the next batches go out unasked
@@ -617,7 +615,7 @@ class WireServer:
         name = next(iter(cmd), "")
         # mongod quotes (in errors and logs) an OP_MSG's body without its document sequences
         body = {key: value for key, value in cmd.items()
-                if not isinstance(value, DocumentSequence)}
+                if not isinstance(value, DocumentSequence)} if request.sequences else cmd
         token = CURRENT_SESSION.set(connection.auth)
         # who runs it, for the profiler's client/appName/user (only while one is on)
         client_token = PROFILE_CLIENT.set(
@@ -672,7 +670,8 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
-        failure = fail_command(self.engine, name, connection.app_name, cmd)
+        failure = fail_command(self.engine, name, connection.app_name, cmd) \
+            if self._fail_points.armed else None
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)
@@ -803,6 +802,54 @@ def _encode_reply(reply: Mapping[str, Any]) -> bytes:
     except Exception as exc:  # an unencodable value must not kill the connection
         log.exception("cannot encode a reply")
         return bson.encode(ServerError(1, f"mim could not encode its reply: {exc}").details)
+
+
+class _MessageReader:
+    """Whole messages from a socket, read in as few ``recv`` calls as the peer allows:
+    a small request arrives header and body in one call (one system call, one wake-up
+    per round trip), and what a pipelining client sent beyond it waits here."""
+
+    __slots__ = ("_sock", "_pending")
+
+    #: how much one ``recv`` may take (a small message's bytes beyond it wait here)
+    CHUNK = 64 * 1024
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._pending = b""
+
+    def next_length(self) -> int | None:
+        """The next message's length, its header checked; None if the peer closed
+        between messages."""
+        pending = self._pending
+        while len(pending) < HEADER.size:
+            chunk = self._sock.recv(self.CHUNK)
+            if not chunk:
+                if not pending:
+                    return None
+                raise ProtocolError(f"connection closed mid-message ({len(pending)} of "
+                                    f"{HEADER.size} bytes)")
+            pending = pending + chunk if pending else chunk
+        self._pending = pending
+        return parse_header(pending[:HEADER.size])[0]
+
+    def message(self, length: int) -> bytes:
+        """The whole message of ``length`` bytes whose header :meth:`next_length` read."""
+        pending = self._pending
+        if len(pending) < length:
+            rest = _read_exact(self._sock, length - len(pending))
+            if rest is None:
+                if len(pending) == HEADER.size:
+                    raise ProtocolError(f"connection closed after a header announcing "
+                                        f"{length} bytes")
+                raise ProtocolError(f"connection closed mid-message ({len(pending)} of "
+                                    f"{length} bytes)")
+            pending += rest
+        if len(pending) == length:
+            self._pending = b""
+            return pending
+        self._pending = pending[length:]
+        return pending[:length]
 
 
 def _read_exact(sock: socket.socket, n: int) -> bytes | None:

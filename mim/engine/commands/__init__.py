@@ -69,6 +69,11 @@ TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransac
                                 "$clusterTime", "$db"})
 
 
+#: the generic fields a driver adds to every command it sends in a session, none of
+#: which needs a check once the session is admitted
+DRIVER_SESSION_FIELDS = frozenset({"lsid", "$clusterTime", "$db", "$readPreference"})
+
+
 def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     """Run one command document against database ``db``; the reply, or ServerError."""
     if not cmd:
@@ -108,6 +113,9 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                     if "writeErrors" in reply:
                         transaction.abort()  # a statement's error aborts the transaction
                     return reply
+            elif retry is None and plain is not None and not server.profiled \
+                    and cmd.keys() - DRIVER_SESSION_FIELDS <= plain:
+                return handler(server, db, cmd)  # a driver's plain command in a session
         check_fields(name, cmd)
         if name in HINTED_COMMANDS:
             check_hint(cmd)

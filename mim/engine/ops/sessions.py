@@ -25,6 +25,7 @@ import copy
 import datetime
 import hashlib
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Iterable, Mapping
@@ -54,21 +55,25 @@ TRANSACTIONS_NEED_REPLICA_SET = ("Transaction numbers are only allowed on a repl
 SNAPSHOT_NEEDS_REPLICA_SET = "node needs to be a replica set member to use readConcern: snapshot"
 
 
-def _now() -> datetime.datetime:
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+def _at_millis(seconds: float) -> datetime.datetime:
+    """``seconds`` since the epoch as a UTC datetime, cut to milliseconds (BSON's date)."""
+    millis = int(seconds * 1000)
+    return datetime.datetime.fromtimestamp(millis // 1000, datetime.timezone.utc).replace(
+        microsecond=millis % 1000 * 1000)
 
 
 class SessionRecord:
     """One entry of the session cache, with the session's transaction state."""
 
-    __slots__ = ("id", "uid", "last_use", "txn_number", "transaction", "retry_reply",
+    __slots__ = ("id", "uid", "used_at", "txn_number", "transaction", "retry_reply",
                  "retry_statements")
 
     def __init__(self, session_uuid: Binary, uid: Binary = NO_AUTH_UID) -> None:
         self.id = session_uuid
         self.uid = uid
-        self.last_use = _now()
+        #: when the session was last used (``time.time()``: every command of a session
+        #: sets it, so the datetime is made only when someone reads ``last_use``)
+        self.used_at = time.time()
         #: the highest ``txnNumber`` the session has used (-1: none yet)
         self.txn_number = -1
         #: the session's last multi-document transaction (any state), or None
@@ -78,6 +83,11 @@ class SessionRecord:
         #: the statements of the last retryable write that committed before its reply
         #: was lost: (txnNumber, command name, {statement index: its reply})
         self.retry_statements: tuple[int, str, dict[int, dict]] | None = None
+
+    @property
+    def last_use(self) -> datetime.datetime:
+        """When the session was last used, as ``$listLocalSessions`` shows it."""
+        return _at_millis(self.used_at)
 
     def to_document(self) -> dict:
         """The record as ``$listLocalSessions`` shows it (the server's SessionRecord)."""
@@ -99,7 +109,7 @@ class SessionRegistry:
             if record is None:
                 record = self._records[key] = SessionRecord(session_uuid)
             else:
-                record.last_use = _now()
+                record.used_at = time.time()
             return record
 
     def refresh(self, session_uuids: Iterable[Binary]) -> None:

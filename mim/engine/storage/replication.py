@@ -36,12 +36,14 @@ class LogicalClock:
     :meth:`tick` hands out a new time (a write's optime); :meth:`now` reads the
     latest without advancing it."""
 
-    __slots__ = ("_lock", "_seconds", "_increment")
+    __slots__ = ("_lock", "_seconds", "_increment", "_current")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seconds = int(time.time())
         self._increment = 1
+        #: ``Timestamp(_seconds, _increment)``, made once per change (every reply reads it)
+        self._current = Timestamp(self._seconds, self._increment)
 
     def tick(self) -> Timestamp:
         with self._lock:
@@ -50,20 +52,26 @@ class LogicalClock:
                 self._seconds, self._increment = seconds, 1
             else:
                 self._increment += 1
-            return Timestamp(self._seconds, self._increment)
+            current = self._current = Timestamp(self._seconds, self._increment)
+            return current
 
     def now(self) -> Timestamp:
-        return Timestamp(self._seconds, self._increment)
+        return self._current
 
     def advance_to(self, cluster_time: Timestamp) -> None:
         """Gossip: a client's ``$clusterTime`` newer than ours moves ours forward."""
+        current = self._current  # one atomic read: the common case needs no lock
+        if cluster_time is current or (cluster_time.time, cluster_time.inc) <= (
+                current.time, current.inc):
+            return
         with self._lock:
             if (cluster_time.time, cluster_time.inc) > (self._seconds, self._increment):
                 self._seconds, self._increment = cluster_time.time, cluster_time.inc
+                self._current = Timestamp(self._seconds, self._increment)
 
     def cluster_time_document(self) -> dict:
         """``$clusterTime`` as a reply carries it."""
-        return {"clusterTime": self.now(), "signature": CLUSTER_TIME_SIGNATURE}
+        return {"clusterTime": self._current, "signature": CLUSTER_TIME_SIGNATURE}
 
 
 class ReplicaSetMember:
