@@ -315,6 +315,8 @@ class IndexCatalog:
             self.specs[ID_INDEX_NAME]["collation"] = collation
             self.collated_id = Index(dict(self.specs[ID_INDEX_NAME], unique=True), collection)
         self._constrained: tuple[Index, ...] = ()
+        #: path -> the secondary indexes whose first field it is (see :meth:`leading_on`)
+        self._leading: dict[str, tuple[Index, ...]] = {}
         self._refresh()
         self._pending: tuple | None = None
 
@@ -461,7 +463,20 @@ class IndexCatalog:
     def indexes(self) -> list[Index]:
         return list(self.secondary.values())
 
+    def leading_on(self, path: str) -> tuple[Index, ...]:
+        """The secondary indexes (text and geo ones aside) whose first field is
+        ``path``, in creation order: the only ones an equality on ``path`` alone
+        can use.  Kept until the catalog changes, so a point query does not walk
+        every index on every call."""
+        found = self._leading.get(path)
+        if found is None:
+            found = self._leading[path] = tuple(
+                index for index in self.secondary.values()
+                if index.pattern.paths[0] == path and not index.text and index.geo is None)
+        return found
+
     def _refresh(self) -> None:
+        self._leading = {}
         self._constrained = tuple(self.secondary.values())
         if self.collated_id is not None:
             self._constrained += (self.collated_id,)

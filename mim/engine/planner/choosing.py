@@ -257,6 +257,12 @@ def _or_plan(coll: "CollectionData", nodes: list[MatchNode],
 def choose_plan(coll: "CollectionData", node: MatchNode, sort: list[tuple[str, int]],
                 want: int, collation: Any = None) -> Plan:
     """The cheapest plan for a query (``want``: skip+limit, 0 for all)."""
+    if not sort and collation is None:
+        leaf = node.nodes[0] if type(node) is AndNode and len(node.nodes) == 1 else node
+        if type(leaf) is LeafNode and leaf.operator == "$eq":
+            plan = _equality_plan(coll, leaf)
+            if plan is not None:
+                return plan
     nodes = conjuncts(node)
     if any(isinstance(n, ConstantNode) and not n.value for n in nodes):
         return CollScan(0)
@@ -416,6 +422,39 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if isinstance(plan, CollScan):
         return None
     return PlannedQuery(coll, node, plan)
+
+
+def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
+    """The plan of a filter that is one equality on one path (``{_id: v}``,
+    ``{uid: v}``), found without building and costing every candidate (what
+    the server's plan cache gives its point queries): the general planner's
+    own answer — the ``_id`` dict for ``_id`` (IDHACK), else the one usable
+    index whose first field is the path, else a collection scan — or None
+    whenever that answer is not certain without costing (several usable
+    indexes, a partial or hashed one, an array or null argument)."""
+    value = leaf.argument
+    path = leaf.path
+    if type(value) is list or value is None or not path:
+        return None
+    indexes = coll.indexes.leading_on(path)
+    if path == "_id":
+        if indexes:
+            return None  # a secondary index on _id competes with the _id dict
+        return IdLookup([Interval.point(sort_key(value), value)])
+    usable = None
+    for index in indexes:
+        if index.collation is not None:
+            continue  # its keys order strings another way: not a candidate
+        if index.partial is not None or index.pattern.hashed[0]:
+            return None
+        if index.hidden:
+            continue
+        if usable is not None:
+            return None
+        usable = index
+    if usable is None:
+        return CollScan(len(coll.documents))  # no index on the path
+    return IndexScan.at_point(usable, Interval.point(sort_key(value), value))
 
 
 _ID_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$in"})

@@ -10,10 +10,13 @@ an index can make a query faster but never change its answer.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..index.keys import FULL, Interval
+from sortedcontainers import SortedList
+
+from ..index.keys import FULL, HIGH, Interval
 from ..languages.matcher import MatchNode
 from .bounds import key_ranges, render_interval
 
@@ -87,6 +90,23 @@ class IndexScan(Plan):
         #: every bound a point (equality, ``$in``): a few entries per range
         self.points = all(iv.is_point for intervals in field_intervals for iv in intervals)
 
+    @classmethod
+    def at_point(cls, index: "Index", interval: Interval) -> "IndexScan":
+        """The scan of one point on an index's first field (an equality), in the
+        index's own direction: what ``IndexScan(index, [[interval]])`` builds,
+        without the general bounds arithmetic (the first field is never stored
+        reversed, so its range is the point's key up to the key followed by
+        :data:`HIGH`)."""
+        scan = cls.__new__(cls)
+        Plan.__init__(scan)
+        scan.index = index
+        scan.field_intervals = [[interval]]
+        scan.direction = index.pattern.signs[0]
+        scan.ranges = [(((interval.lo,),), ((interval.lo, HIGH),))]
+        scan._cost = None
+        scan.points = True
+        return scan
+
     @property
     def cost(self) -> float:  # type: ignore[override]
         """The exact number of keys inside the bounds (counted on first use)."""
@@ -111,7 +131,7 @@ class IndexScan(Plan):
             if self.points and not reverse:
                 # a point holds few entries: bisect for its start only and stop
                 # at the first entry past it (irange bisects for both ends)
-                found = _until(entries.irange(low, None, (False, False)), high)
+                found = point_entries(entries, low, high)
             else:
                 found = entries.irange(low, high, (False, False), reverse)
             for _, id_key in found:
@@ -164,12 +184,34 @@ class OrPlan(Plan):
                 yield id_key
 
 
-def _until(entries: Iterator[tuple], high: tuple) -> Iterator[tuple]:
-    """``entries`` (ascending) while below ``high``."""
-    for entry in entries:
-        if not entry < high:
+def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tuple]:
+    """The entries of ``entries`` above ``low`` and below ``high`` (exclusive
+    bounds), ascending, for a point's few entries: one bisect into the
+    ``SortedList``'s sublists for the start (``irange`` bisects for both ends
+    and builds an iterator chain), then a walk that stops at the first entry
+    past ``high``.  Reads the list's ``_maxes``/``_lists`` (sortedcontainers'
+    layout since 2.0, what its own ``bisect`` methods read)."""
+    maxes = entries._maxes
+    position = bisect_right(maxes, low)
+    lists = entries._lists
+    count = len(lists)
+    if position == count:
+        return
+    sublist = lists[position]
+    index = bisect_right(sublist, low)
+    while True:
+        size = len(sublist)
+        while index < size:
+            entry = sublist[index]
+            if not entry < high:
+                return
+            yield entry
+            index += 1
+        position += 1
+        if position == count:
             return
-        yield entry
+        sublist = lists[position]
+        index = 0
 
 
 class PlannedQuery:
