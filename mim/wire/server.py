@@ -656,7 +656,7 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
-        failure = fail_command(self.engine, name, connection.app_name)
+        failure = fail_command(self.engine, name, connection.app_name, cmd)
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)

@@ -14,10 +14,10 @@ engine's lock (so ``blockConnection`` stalls one client, not the server); it
 answers with a :class:`Failure` the face turns into its own kind of failure
 (a reply, a closed socket, pymongo's ``AutoReconnect``).
 
-Error labels are the data's ``errorLabels`` or none: the label mongod adds on
-its own (RetryableWriteError, ``getErrorLabels``) needs a retryable write, one
-sent with a ``txnNumber``, which a standalone refuses (so pymongo does not
-retry writes against mim; it does retry reads).
+Error labels are the data's ``errorLabels`` when it has them (mongod's
+``errorLabelsOverride``), else the ones mongod adds on its own for the command
+that was failed (:mod:`.error_labels`: TransientTransactionError for a
+transaction's statement, RetryableWriteError for a retryable write or a commit).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Any
 
 from ..storage.attached import PerServer
 from ..values.errors import ServerError
+from .error_labels import labels_for
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
@@ -202,10 +203,11 @@ class Failure:
     error_labels: list[str] | None = None
 
 
-def fail_command(server: Any, name: str, app_name: str | None) -> Failure | None:
-    """Evaluate the failCommand fail point for command ``name`` sent by a client
-    called ``app_name``: None when it does not fire; else what to do (after
-    sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
+def fail_command(server: Any, name: str, app_name: str | None,
+                 cmd: Mapping[str, Any] | None = None) -> Failure | None:
+    """Evaluate the failCommand fail point for command ``name`` (the document
+    ``cmd``) sent by a client called ``app_name``: None when it does not fire; else
+    what to do (after sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
     if name in _NEVER_FAILED:
         return None
 
@@ -221,17 +223,22 @@ def fail_command(server: Any, name: str, app_name: str | None) -> Failure | None
     if data.get("blockConnection"):
         time.sleep(max(0, data.get("blockTimeMS", 0)) / 1000)
     labels = data.get("errorLabels")
-    failure = Failure(error_labels=list(labels) if isinstance(labels, list) else None)
+    override = list(labels) if isinstance(labels, list) else None
+    failure = Failure(error_labels=override)
     if data.get("closeConnection"):
         failure.close_connection = True
         return failure
-    if "writeConcernError" in data:
-        failure.write_concern_error = dict(data["writeConcernError"])
+    sent = cmd if cmd is not None else {}
     if "errorCode" in data:
         code = int(data["errorCode"])
-        extra = {"errorLabels": failure.error_labels} if failure.error_labels is not None \
-            else {}
+        failure.error_labels = labels_for(sent, name, code, None, override)
+        extra = {"errorLabels": failure.error_labels} if failure.error_labels else {}
         failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)
+    elif "writeConcernError" in data:
+        failure.write_concern_error = dict(data["writeConcernError"])
+        wc_code = failure.write_concern_error.get("code")
+        failure.error_labels = labels_for(
+            sent, name, None, wc_code if isinstance(wc_code, int) else None, override)
     return failure if failure.error or failure.write_concern_error else None
 
 
@@ -240,7 +247,7 @@ def write_concern_error_reply(reply: dict[str, Any], failure: Failure) -> dict[s
     assert failure.write_concern_error is not None
     error = failure.write_concern_error  # passed on as the data gives it
     reply["writeConcernError"] = error
-    if failure.error_labels is not None:
+    if failure.error_labels:
         reply["errorLabels"] = failure.error_labels
     return reply
 
