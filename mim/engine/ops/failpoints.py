@@ -14,10 +14,10 @@ engine's lock (so ``blockConnection`` stalls one client, not the server); it
 answers with a :class:`Failure` the face turns into its own kind of failure
 (a reply, a closed socket, pymongo's ``AutoReconnect``).
 
-Error labels are the data's ``errorLabels``, else the ones mongod adds on its
-own (``getErrorLabels``, :func:`server_error_labels`): TransientTransactionError
-on a transaction's statement or commit, RetryableWriteError on a retryable write
-or a commit/abort failing with a retryable code - what drivers decide to retry on.
+Error labels are the data's ``errorLabels`` when it has them (mongod's
+``errorLabelsOverride``), else the ones mongod adds on its own for the command
+that was failed (:mod:`.error_labels`: TransientTransactionError for a
+transaction's statement, RetryableWriteError for a retryable write or a commit).
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from typing import Any
 
 from ..storage.attached import PerServer
 from ..values.errors import ServerError
+from .error_labels import labels_for
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
            "write_concern_error_reply", "max_time_override", "fail_get_more",
-           "RESUMABLE_CHANGE_STREAM_CODES", "server_error_labels", "RETRIABLE_CODES",
+           "RESUMABLE_CHANGE_STREAM_CODES",
            "ConnectionClosedByFailPoint"]
 
 #: the message of every error the failCommand fail point raises
@@ -209,44 +210,11 @@ class Failure:
     error_labels: list[str] | None = None
 
 
-#: ``ErrorCodes::isRetriableError`` (the RetriableError category drivers retry on)
-RETRIABLE_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
-#: codes ``isTransientTransactionError`` takes as transient besides those (write
-#: conflicts, lock timeouts, prepared transactions, snapshot and stale-routing errors)
-_TRANSIENT_CODES = frozenset({112, 24, 267, 150, 239, 246, 63, 13388, 249})
-_COMMIT_OR_ABORT = ("commitTransaction", "abortTransaction")
-
-
-def server_error_labels(name: str, cmd: Mapping[str, Any], code: int | None,
-                        write_concern_code: int | None) -> list[str]:
-    """The labels mongod's ``getErrorLabels`` (``error_labels.cpp``) puts on an error
-    of command ``name``: TransientTransactionError for a transaction's statement
-    (``autocommit`` present), else RetryableWriteError for a retryable write
-    (``txnNumber`` without ``autocommit``) or a commit/abort whose code or
-    write-concern code is retriable."""
-    in_session_txn = cmd.get("txnNumber") is not None
-    autocommit = "autocommit" in cmd
-    commit_or_abort = name in _COMMIT_OR_ABORT
-    if code is not None and in_session_txn and autocommit:
-        transient = code in _TRANSIENT_CODES
-        if commit_or_abort:
-            transient = transient or (code == 251 and write_concern_code is None)
-        else:
-            transient = transient or code in RETRIABLE_CODES or code == 251
-        if transient:
-            return ["TransientTransactionError"]
-    if in_session_txn and (not autocommit or commit_or_abort):
-        if code in RETRIABLE_CODES or write_concern_code in RETRIABLE_CODES:
-            return ["RetryableWriteError"]
-    return []
-
-
 def fail_command(server: Any, name: str, app_name: str | None,
                  cmd: Mapping[str, Any] | None = None) -> Failure | None:
-    """Evaluate the failCommand fail point for command ``name`` sent by a client
-    called ``app_name``: None when it does not fire; else what to do (after
-    sleeping ``blockTimeMS`` when ``blockConnection`` is set).  ``cmd``, the
-    command itself, gives the labels the server adds when the data names none."""
+    """Evaluate the failCommand fail point for command ``name`` (the document
+    ``cmd``) sent by a client called ``app_name``: None when it does not fire; else
+    what to do (after sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
     if name in _NEVER_FAILED:
         return None
 
@@ -262,22 +230,22 @@ def fail_command(server: Any, name: str, app_name: str | None,
     if data.get("blockConnection"):
         time.sleep(max(0, data.get("blockTimeMS", 0)) / 1000)
     labels = data.get("errorLabels")
-    failure = Failure(error_labels=list(labels) if isinstance(labels, list) else None)
+    override = list(labels) if isinstance(labels, list) else None
+    failure = Failure(error_labels=override)
     if data.get("closeConnection"):
         failure.close_connection = True
         return failure
-    if "writeConcernError" in data:
-        failure.write_concern_error = dict(data["writeConcernError"])
-    code = int(data["errorCode"]) if "errorCode" in data else None
-    if failure.error_labels is None and cmd is not None:
-        concern_code = (failure.write_concern_error or {}).get("code")
-        labels = server_error_labels(name, cmd, code,
-                                     int(concern_code) if concern_code is not None else None)
-        failure.error_labels = labels or None
-    if code is not None:
-        extra = {"errorLabels": failure.error_labels} if failure.error_labels is not None \
-            else {}
+    sent = cmd if cmd is not None else {}
+    if "errorCode" in data:
+        code = int(data["errorCode"])
+        failure.error_labels = labels_for(sent, name, code, None, override)
+        extra = {"errorLabels": failure.error_labels} if failure.error_labels else {}
         failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)
+    elif "writeConcernError" in data:
+        failure.write_concern_error = dict(data["writeConcernError"])
+        wc_code = failure.write_concern_error.get("code")
+        failure.error_labels = labels_for(
+            sent, name, None, wc_code if isinstance(wc_code, int) else None, override)
     return failure if failure.error or failure.write_concern_error else None
 
 
@@ -286,7 +254,7 @@ def write_concern_error_reply(reply: dict[str, Any], failure: Failure) -> dict[s
     assert failure.write_concern_error is not None
     error = failure.write_concern_error  # passed on as the data gives it
     reply["writeConcernError"] = error
-    if failure.error_labels is not None:
+    if failure.error_labels:
         reply["errorLabels"] = failure.error_labels
     return reply
 

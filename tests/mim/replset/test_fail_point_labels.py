@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from pymongo.errors import OperationFailure
 
-from mim.engine.ops.failpoints import server_error_labels
+from mim.engine.ops.error_labels import error_labels
 
 
 @pytest.fixture
@@ -70,4 +70,4 @@ def test_the_data_s_labels_replace_the_server_s(listened):
     ("insert", {}, 91, None, []),  # no txnNumber: not a retryable write
 ])
 def test_server_error_labels_follow_error_labels_cpp(name, cmd, code, concern_code, labels):
-    assert server_error_labels(name, cmd, code, concern_code) == labels
+    assert error_labels(cmd, name, code, concern_code) == labels
