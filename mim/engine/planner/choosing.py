@@ -438,8 +438,10 @@ def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
         return None
     indexes = coll.indexes.leading_on(path)
     if path == "_id":
-        if indexes:
-            return None  # a secondary index on _id competes with the _id dict
+        if indexes or coll.keyed_by_record:
+            # a secondary index on _id competes with the _id dict; a time-series
+            # collection has no _id dict (it keys measurements by record id)
+            return None
         return IdLookup([Interval.point(sort_key(value), value)])
     usable = None
     for index in indexes:
