@@ -400,8 +400,14 @@ class TextQuery:
         return sum(scores.get(term, 0.0) for term in self.terms_for_bounds)
 
     def matches(self, doc: Mapping) -> bool:
-        scores = self.index.term_scores(doc)
-        if not any(term in scores for term in self.terms_for_bounds):
+        # (term_scores' remembered entry read inline: this runs once per document)
+        known = self.index._scores_by_doc.get(id(doc))
+        scores = known[1] if known is not None and known[0] is doc \
+            else self.index.term_scores(doc)
+        for term in self.terms_for_bounds:
+            if term in scores:
+                break
+        else:
             return False  # not among the index entries TEXT_OR reads
         if (self.case_sensitive or self.diacritic_sensitive) \
                 and not self._has_term(doc, self.positive_terms):

@@ -259,3 +259,18 @@ def test_romanian_stop_words_are_not_indexed(db):
     coll.insert_many([{"_id": 1, "body": "si pentru care"}, {"_id": 2, "body": "cartea si masa"}])
     assert list(coll.find({"$text": {"$search": "si care"}})) == []
     assert [d["_id"] for d in coll.find({"$text": {"$search": "cartile si"}})] == [2]
+
+
+def test_text_follows_writes_after_its_terms_were_read(db):
+    # the index view remembers each stored document's terms: a write stores a new
+    # document, so the next $text reads the new terms
+    coll = db.text_rewrites
+    coll.create_index([("body", "text")])
+    coll.insert_many([{"_id": 1, "body": "red apple"}, {"_id": 2, "body": "green pear"}])
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "apple"}})] == [1]
+    coll.update_one({"_id": 1}, {"$set": {"body": "yellow banana"}})
+    coll.replace_one({"_id": 2}, {"body": "apples in a basket"})
+    coll.insert_one({"_id": 3, "body": "an apple a day"})
+    coll.delete_one({"_id": 3})
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "apple"}})] == [2]
+    assert [d["_id"] for d in coll.find({"$text": {"$search": "banana"}})] == [1]
