@@ -71,3 +71,16 @@ def test_the_data_s_labels_replace_the_server_s(listened):
 ])
 def test_server_error_labels_follow_error_labels_cpp(name, cmd, code, concern_code, labels):
     assert error_labels(cmd, name, code, concern_code) == labels
+
+
+@pytest.mark.parametrize("code, name", [(11601, "Interrupted"), (24, "LockTimeout"),
+                                        (246, "SnapshotUnavailable"), (13388, "StaleConfig"),
+                                        (267, "PreparedTransactionInProgress")])
+def test_a_fail_point_error_is_named_as_error_codes_yml_names_it(listened, code, name):
+    # transactions spec retryable-commit "commitTransaction fails after Interrupted"
+    # expects the codeName the server gives the code
+    client, _ = listened
+    _arm(client, failCommands=["insert"], errorCode=code)
+    with pytest.raises(OperationFailure) as caught:
+        client.t.c.insert_one({"_id": 1})
+    assert caught.value.details["codeName"] == name
