@@ -113,6 +113,14 @@ _SASL_COMMANDS = ("saslStart", "saslContinue")
 _SLOW_MS = 100  # mongod's default slowms
 
 
+def _remember_app_name(cmd: Mapping[str, Any], connection: "Connection") -> None:
+    """The ``client.application.name`` a handshake names the connection with."""
+    client = cmd.get("client")
+    application = client.get("application") if isinstance(client, Mapping) else None
+    if isinstance(application, Mapping) and isinstance(application.get("name"), str):
+        connection.app_name = application["name"]
+
+
 class ClosedByFailPoint(Exception):
     """The failCommand fail point's ``closeConnection``: the connection ends with no
     reply to the command."""
@@ -670,6 +678,10 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
+        if name in _HELLO_NAMES and connection.app_name is None:
+            # the handshake's metadata is read before the fail point is evaluated, so
+            # failCommand's appName matches the very first hello of a connection
+            _remember_app_name(cmd, connection)
         failure = fail_command(self.engine, name, connection.app_name, cmd) \
             if self._fail_points.armed else None
         if failure is not None:
@@ -737,10 +749,7 @@ class WireServer:
             else:
                 reply["speculativeAuthenticate"] = {k: answer[k] for k in
                                                     ("conversationId", "done", "payload")}
-        client = cmd.get("client")
-        application = client.get("application") if isinstance(client, Mapping) else None
-        if isinstance(application, Mapping) and isinstance(application.get("name"), str):
-            connection.app_name = application["name"]
+        _remember_app_name(cmd, connection)
         if "client" in cmd and not self.quiet:
             self._log("I", "NETWORK", 51800, f"conn{connection.conn_id}", "client metadata",
                       {"remote": connection.remote, "client": f"conn{connection.conn_id}",
