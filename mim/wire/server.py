@@ -51,6 +51,7 @@ import bson
 from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
+from ..engine.commands.registry import ALIASES
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.commands.replication import gossip
 from ..engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
@@ -682,8 +683,8 @@ class WireServer:
             # the handshake's metadata is read before the fail point is evaluated, so
             # failCommand's appName matches the very first hello of a connection
             _remember_app_name(cmd, connection)
-        failure = fail_command(self.engine, name, connection.app_name, cmd) \
-            if self._fail_points.armed else None
+        failure = fail_command(self.engine, name, connection.app_name, cmd,
+                               ALIASES.get(name, ())) if self._fail_points.armed else None
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)

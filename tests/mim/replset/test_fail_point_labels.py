@@ -104,3 +104,16 @@ def test_fail_command_matches_the_app_name_of_a_connection_s_first_hello(wire_se
         assert time.monotonic() - started >= 0.9  # two failed checks, 500 ms apart
         after = admin.admin.command("configureFailPoint", "failCommand", mode="off")["count"]
         assert after - before == 2  # timesEntered
+
+
+@pytest.mark.parametrize("listed, sent", [("isMaster", "ismaster"), ("ismaster", "isMaster"),
+                                          ("findandmodify", "findAndModify")])
+def test_fail_commands_match_a_command_by_any_of_its_names(listened, listed, sent):
+    # Command::hasAlias: the CMAP spec fails "isMaster" handshakes drivers send as
+    # "ismaster"
+    client, _ = listened
+    _arm(client, failCommands=[listed], errorCode=8)
+    with pytest.raises(OperationFailure) as caught:
+        client.t.command({sent: "c", "query": {}, "remove": True} if "find" in sent
+                         else {sent: 1})
+    assert caught.value.code == 8
