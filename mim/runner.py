@@ -29,6 +29,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, O
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
 from .engine.commands import run_command
+from .engine.commands.registry import ALIASES
 from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
                                    write_concern_error_reply)
 from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
@@ -210,7 +211,7 @@ class Runner:
     def _run_once(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         failure = None
         if self.fail_points.armed:
-            failure = fail_command(self.server, name, self.app_name, cmd)
+            failure = fail_command(self.server, name, self.app_name, cmd, ALIASES.get(name, ()))
             if failure is not None:
                 if failure.close_connection:
                     host, port = self.client.address or ("localhost", 27017)

@@ -51,6 +51,7 @@ import bson
 from ..engine.ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
+from ..engine.commands.registry import ALIASES
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
 from ..engine.commands.replication import gossip
 from ..engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
@@ -111,6 +112,14 @@ _LONGEST_AWAIT_SECONDS = 60.0
 _TLS_HANDSHAKE_SECONDS = 10.0
 _SASL_COMMANDS = ("saslStart", "saslContinue")
 _SLOW_MS = 100  # mongod's default slowms
+
+
+def _remember_app_name(cmd: Mapping[str, Any], connection: "Connection") -> None:
+    """The ``client.application.name`` a handshake names the connection with."""
+    client = cmd.get("client")
+    application = client.get("application") if isinstance(client, Mapping) else None
+    if isinstance(application, Mapping) and isinstance(application.get("name"), str):
+        connection.app_name = application["name"]
 
 
 class ClosedByFailPoint(Exception):
@@ -670,8 +679,12 @@ class WireServer:
                 cmd["documents"] = raw
         elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
             self._await_topology_change(cmd["maxAwaitTimeMS"])
-        failure = fail_command(self.engine, name, connection.app_name, cmd) \
-            if self._fail_points.armed else None
+        if name in _HELLO_NAMES and connection.app_name is None:
+            # the handshake's metadata is read before the fail point is evaluated, so
+            # failCommand's appName matches the very first hello of a connection
+            _remember_app_name(cmd, connection)
+        failure = fail_command(self.engine, name, connection.app_name, cmd,
+                               ALIASES.get(name, ())) if self._fail_points.armed else None
         if failure is not None:
             if failure.close_connection:
                 raise ClosedByFailPoint(name)
@@ -737,10 +750,7 @@ class WireServer:
             else:
                 reply["speculativeAuthenticate"] = {k: answer[k] for k in
                                                     ("conversationId", "done", "payload")}
-        client = cmd.get("client")
-        application = client.get("application") if isinstance(client, Mapping) else None
-        if isinstance(application, Mapping) and isinstance(application.get("name"), str):
-            connection.app_name = application["name"]
+        _remember_app_name(cmd, connection)
         if "client" in cmd and not self.quiet:
             self._log("I", "NETWORK", 51800, f"conn{connection.conn_id}", "client metadata",
                       {"remote": connection.remote, "client": f"conn{connection.conn_id}",

@@ -9,7 +9,7 @@ from typing import Any
 from ..storage.store import Server
 from ..values.registry import Registry
 
-__all__ = ["COMMANDS", "DRIVER_FIELDS", "CommandHandler", "command"]
+__all__ = ["COMMANDS", "DRIVER_FIELDS", "CommandHandler", "command", "ALIASES"]
 
 CommandHandler = Callable[[Server, str, Mapping[str, Any]], dict]
 COMMANDS: Registry[CommandHandler] = Registry("command")
@@ -23,6 +23,13 @@ DRIVER_FIELDS = frozenset({
 })
 
 
+#: every name of a command, by each of its names (``Command::hasAlias``: the
+#: failCommand fail point's ``failCommands`` matches a command by any of them)
+ALIASES: dict[str, tuple[str, ...]] = {}
+
+
 def command(*names: str) -> Callable[[CommandHandler], CommandHandler]:
     """Register a handler ``handler(server, db, command) -> reply`` under ``names``."""
+    for name in names:
+        ALIASES[name] = names
     return COMMANDS.register(*names)

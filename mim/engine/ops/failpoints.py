@@ -211,16 +211,19 @@ class Failure:
 
 
 def fail_command(server: Any, name: str, app_name: str | None,
-                 cmd: Mapping[str, Any] | None = None) -> Failure | None:
+                 cmd: Mapping[str, Any] | None = None,
+                 aliases: tuple[str, ...] = ()) -> Failure | None:
     """Evaluate the failCommand fail point for command ``name`` (the document
     ``cmd``) sent by a client called ``app_name``: None when it does not fire; else
-    what to do (after sleeping ``blockTimeMS`` when ``blockConnection`` is set)."""
+    what to do (after sleeping ``blockTimeMS`` when ``blockConnection`` is set).
+    ``aliases``, every name of the command: ``failCommands`` matches any of them."""
     if name in _NEVER_FAILED:
         return None
 
     def applies(data: Mapping[str, Any]) -> bool:
         commands = data.get("failCommands")
-        if not isinstance(commands, list) or name not in commands:
+        if not isinstance(commands, list) or (
+                name not in commands and not any(alias in commands for alias in aliases)):
             return False
         return "appName" not in data or data["appName"] == app_name
 

@@ -6,6 +6,9 @@ commitTransaction failed with NoSuchTransaction (251)."""
 
 from __future__ import annotations
 
+import time
+
+import pymongo
 import pytest
 from pymongo.errors import OperationFailure
 
@@ -71,3 +74,46 @@ def test_the_data_s_labels_replace_the_server_s(listened):
 ])
 def test_server_error_labels_follow_error_labels_cpp(name, cmd, code, concern_code, labels):
     assert error_labels(cmd, name, code, concern_code) == labels
+
+
+@pytest.mark.parametrize("code, name", [(11601, "Interrupted"), (24, "LockTimeout"),
+                                        (246, "SnapshotUnavailable"), (13388, "StaleConfig"),
+                                        (267, "PreparedTransactionInProgress")])
+def test_a_fail_point_error_is_named_as_error_codes_yml_names_it(listened, code, name):
+    # transactions spec retryable-commit "commitTransaction fails after Interrupted"
+    # expects the codeName the server gives the code
+    client, _ = listened
+    _arm(client, failCommands=["insert"], errorCode=code)
+    with pytest.raises(OperationFailure) as caught:
+        client.t.c.insert_one({"_id": 1})
+    assert caught.value.details["codeName"] == name
+
+
+def test_fail_command_matches_the_app_name_of_a_connection_s_first_hello(wire_server):
+    # SDAM spec "monitors sleep at least minHeartbeatFrequencyMS between checks": the
+    # handshake of a new connection fails by appName; the monitor retries every 500 ms
+    wire_server.engine.reset()
+    with pymongo.MongoClient(wire_server.uri) as admin:
+        before = admin.admin.command("configureFailPoint", "failCommand", mode={"times": 2},
+                            data={"failCommands": ["hello", "ismaster"], "errorCode": 1234,
+                                  "appName": "firstHelloTest"})["count"]
+        started = time.monotonic()
+        with pymongo.MongoClient(wire_server.uri, appName="firstHelloTest",
+                                 serverSelectionTimeoutMS=5000) as client:
+            client.admin.command("ping")
+        assert time.monotonic() - started >= 0.9  # two failed checks, 500 ms apart
+        after = admin.admin.command("configureFailPoint", "failCommand", mode="off")["count"]
+        assert after - before == 2  # timesEntered
+
+
+@pytest.mark.parametrize("listed, sent", [("isMaster", "ismaster"), ("ismaster", "isMaster"),
+                                          ("findandmodify", "findAndModify")])
+def test_fail_commands_match_a_command_by_any_of_its_names(listened, listed, sent):
+    # Command::hasAlias: the CMAP spec fails "isMaster" handshakes drivers send as
+    # "ismaster"
+    client, _ = listened
+    _arm(client, failCommands=[listed], errorCode=8)
+    with pytest.raises(OperationFailure) as caught:
+        client.t.command({sent: "c", "query": {}, "remove": True} if "find" in sent
+                         else {sent: 1})
+    assert caught.value.code == 8
