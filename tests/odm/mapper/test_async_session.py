@@ -14,6 +14,7 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 import bson
+import mim
 import pymongo
 import pytest
 
@@ -33,8 +34,6 @@ def run_async(request: pytest.FixtureRequest) -> Callable[[Callable[..., Awaitab
     def runner(main: Callable[..., Awaitable[Any]]) -> Any:
         async def scenario() -> Any:
             if request.param == "mim":
-                import mim
-
                 client = mim.AsyncMongoClient(f"mim://odm-async-{uuid.uuid4().hex[:12]}")
             else:
                 client = pymongo.AsyncMongoClient(wire_uri())
@@ -191,8 +190,6 @@ def test_one_task_at_a_time_uses_a_session(run_async):
 
 def test_sync_calls_inside_the_loop_are_refused():
     async def main():
-        import mim
-
         sess = AsyncODMSession(mim.AsyncMongoClient(f"mim://odm-async-{uuid.uuid4().hex[:12]}")["db"])
         Author, _ = declare(sess)
         with pytest.raises(BlockingCallInEventLoop):
