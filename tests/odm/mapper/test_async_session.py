@@ -22,7 +22,7 @@ import odm
 from conftest import wire_uri
 from odm import AsyncODMSession, schema, signals
 from odm.exc import BlockingCallInEventLoop, MingException
-from odm.odm import FieldProperty, ForeignIdProperty, RelationProperty, session as session_of
+from odm.odm import FieldProperty, Mapper, ForeignIdProperty, RelationProperty, session as session_of
 
 from .models import model
 
@@ -317,5 +317,16 @@ def test_async_for_reads_ahead_and_the_other_reads_continue_from_there(run_async
         await several.next()
         with pytest.raises(ValueError, match="more than one"):
             await several.one()
+
+    run_async(main)
+
+
+def test_indexes_of_async_classes(run_async):
+    async def main(db, sess, Author, Book):
+        Indexed = model(sess, "Indexed", "indexed", meta={"indexes": ["code"]}, code=FieldProperty(str))
+        assert await sess.ensure_indexes(Indexed) == ["code_1"]
+        assert "code_1" in await db.indexed.index_information()
+        with pytest.raises(BlockingCallInEventLoop):
+            Mapper.ensure_all_indexes()  # sync: it cannot wait here (await session.ensure_indexes(cls))
 
     run_async(main)
