@@ -36,7 +36,7 @@ from ..datastore import DataStore
 from ..exc import MingException
 from ..session import Session
 from .expressions import ExpressionQuery, KeysetPage, Pagination
-from .loading import check_options
+from .loading import check_options, selectinload
 from .mapper import Mapper, Query, mapper
 from .session import ODMSession
 
@@ -198,6 +198,19 @@ class AsyncODMSession:
                                            "``await session.update_if_not_modified(obj, fields)``.")
     ensure_indexes = _awaited_sync("ensure_indexes", "``await session.ensure_indexes(cls)``.")
     drop_indexes = _awaited_sync("drop_indexes", "``await session.drop_indexes(cls)``.")
+
+    async def load(self, objects: Any, *paths: str) -> None:
+        """``await session.load(book, "author", "tags")``: load relations of an object (or a list of them)
+        with one query per relation, as ``selectinload`` does for a query's results; reading them then
+        sends no query."""
+        group = list(objects) if isinstance(objects, (list, tuple)) else [objects]
+        loaders = [selectinload(path) for path in paths]
+
+        def load_all() -> None:
+            for loader in loaders:
+                loader.apply(group)
+
+        await self._call(load_all)
 
     def find(self, cls: type[T], *args: Any, **kwargs: Any) -> "AsyncODMCursor[T]":
         """The query ``ODMSession.find(cls, ...)`` makes, as an :class:`AsyncODMCursor` (run when first read)."""

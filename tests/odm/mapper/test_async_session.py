@@ -120,6 +120,10 @@ def test_relations_load_with_the_query_not_on_attribute_access(run_async):
         assert book.author.name == "Ada"
         [author] = await Author.query.find().options(odm.selectinload("books")).all()
         assert [b.title for b in author.books] == ["b"]
+        sess.clear()
+        book = await Book.query.find().first()
+        await sess.load(book, "author", "author.books")  # one object's relations, awaited
+        assert book.author.name == "Ada" and book.author.books == [book]
 
     run_async(main)
 
