@@ -108,12 +108,12 @@ class AsyncODMSession:
         loop = asyncio.get_running_loop()
         use_loop(loop)
         token = _INSIDE.set(inside | {self})
-        self._busy = True
         try:
             context = contextvars.copy_context()  # the worker sees the loop and this call (as asyncio.to_thread does)
             work = loop.run_in_executor(None, functools.partial(context.run, function, *args, **kwargs))
         finally:
             _INSIDE.reset(token)
+        self._busy = True  # no other task runs before the await below: nothing can come in between
         try:
             # shielded: a cancelled caller leaves the worker to finish; the session stays busy until it has
             return await asyncio.shield(work)
