@@ -22,6 +22,7 @@ from .manager import InstanceManager, Manager
 from .session import Session
 from . import signals
 from .orm import (
+    AsyncMappedClass,
     AsyncODMCursor,
     AsyncODMSession,
     CASCADE,
@@ -92,6 +93,7 @@ __all__ = [
     "ThreadLocalODMSession",
     "AsyncODMSession",
     "AsyncODMCursor",
+    "AsyncMappedClass",
     "Mapper",
     "mapper",
     "MapperExtension",

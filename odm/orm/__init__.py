@@ -28,8 +28,8 @@ written for ``ming.odm`` (or the older ``ming.orm``) ports by renaming
 from __future__ import annotations
 
 from .session import ContextualODMSession, ODMSession, ThreadLocalODMSession
-from .asynchronous import AsyncODMCursor, AsyncODMSession
-from .declarative import MappedClass
+from .asynchronous import AsyncExpressionQuery, AsyncODMCursor, AsyncODMSession, AsyncQuery
+from .declarative import AsyncMappedClass, MappedClass
 from .embedded import EmbeddedList, EmbeddedMappedClass, EmbeddedProperty
 from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
 from .delete_rules import CASCADE, DENY, DO_NOTHING, NULLIFY, PULL, DeleteDenied, DeleteRule
@@ -81,6 +81,9 @@ __all__ = [
     "ContextualODMSession",
     "AsyncODMSession",
     "AsyncODMCursor",
+    "AsyncMappedClass",
+    "AsyncQuery",
+    "AsyncExpressionQuery",
     "ORMSession",
     "ThreadLocalORMSession",
     "ContextualORMSession",

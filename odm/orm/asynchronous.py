@@ -28,18 +28,19 @@ import contextvars
 import functools
 import inspect
 from collections import deque
-from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Iterable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Generic, Iterable, Optional, TypeVar
 
 from ..blocking import blocking_datastore, run, unwrap, use_loop
 from ..cursor import ResultShortcuts
 from ..datastore import DataStore
 from ..exc import MingException
 from ..session import Session
-from .loading import check_options
-from .mapper import Mapper, mapper
+from .expressions import ExpressionQuery, KeysetPage, Pagination
+from .loading import check_options, selectinload
+from .mapper import Mapper, Query, mapper
 from .session import ODMSession
 
-__all__ = ["AsyncODMSession", "AsyncODMCursor", "ASYNC_BATCH_SIZE"]
+__all__ = ["AsyncODMSession", "AsyncODMCursor", "AsyncQuery", "AsyncExpressionQuery", "ASYNC_BATCH_SIZE"]
 
 T = TypeVar("T")
 
@@ -107,12 +108,12 @@ class AsyncODMSession:
         loop = asyncio.get_running_loop()
         use_loop(loop)
         token = _INSIDE.set(inside | {self})
-        self._busy = True
         try:
             context = contextvars.copy_context()  # the worker sees the loop and this call (as asyncio.to_thread does)
             work = loop.run_in_executor(None, functools.partial(context.run, function, *args, **kwargs))
         finally:
             _INSIDE.reset(token)
+        self._busy = True  # no other task runs before the await below: nothing can come in between
         try:
             # shielded: a cancelled caller leaves the worker to finish; the session stays busy until it has
             return await asyncio.shield(work)
@@ -198,6 +199,19 @@ class AsyncODMSession:
     ensure_indexes = _awaited_sync("ensure_indexes", "``await session.ensure_indexes(cls)``.")
     drop_indexes = _awaited_sync("drop_indexes", "``await session.drop_indexes(cls)``.")
 
+    async def load(self, objects: Any, *paths: str) -> None:
+        """``await session.load(book, "author", "tags")``: load relations of an object (or a list of them)
+        with one query per relation, as ``selectinload`` does for a query's results; reading them then
+        sends no query."""
+        group = list(objects) if isinstance(objects, (list, tuple)) else [objects]
+        loaders = [selectinload(path) for path in paths]
+
+        def load_all() -> None:
+            for loader in loaders:
+                loader.apply(group)
+
+        await self._call(load_all)
+
     def find(self, cls: type[T], *args: Any, **kwargs: Any) -> "AsyncODMCursor[T]":
         """The query ``ODMSession.find(cls, ...)`` makes, as an :class:`AsyncODMCursor` (run when first read)."""
         return AsyncODMCursor(self, lambda: self.sync_session.find(cls, *args, **kwargs), cls)
@@ -281,11 +295,11 @@ class AsyncODMCursor(Generic[T]):
         self._modifiers: list[tuple[str, tuple, dict]] = []
         self._ahead: deque = deque()  # read by ``async for`` and not handed out yet
 
-    sort = _chained("sort")
-    limit = _chained("limit")
-    skip = _chained("skip")
-    hint = _chained("hint")
-    _options = _chained("options")
+    sort: Callable[..., "AsyncODMCursor[T]"] = _chained("sort")
+    limit: Callable[..., "AsyncODMCursor[T]"] = _chained("limit")
+    skip: Callable[..., "AsyncODMCursor[T]"] = _chained("skip")
+    hint: Callable[..., "AsyncODMCursor[T]"] = _chained("hint")
+    _options: Callable[..., "AsyncODMCursor[T]"] = _chained("options")
 
     def options(self, *loaders: Any, **options: Any) -> "AsyncODMCursor[T]":
         """``ODMCursor.options``: ``selectinload(...)`` loaders, ``refresh=`` / ``instrument=``."""
@@ -309,10 +323,10 @@ class AsyncODMCursor(Generic[T]):
         except StopIteration:
             return _DONE
 
-    count = _read("count")
-    distinct = _read("distinct")
-    close = _read("close")
-    paginate = _read("paginate")  # the page's items and total, read now
+    count: Callable[..., Awaitable[int]] = _read("count")
+    distinct: Callable[..., Awaitable[list]] = _read("distinct")
+    close: Callable[[], Awaitable[None]] = _read("close")
+    paginate: Callable[..., Awaitable["Pagination[T]"]] = _read("paginate")  # the page's items and total, read now
 
     def _take(self, count: int) -> list:
         """Up to ``count`` next objects (in the worker thread)."""
@@ -378,3 +392,55 @@ class _Replay(ResultShortcuts):
 
     def next(self) -> Any:
         return self._ahead.popleft() if self._ahead else next(self._cursor)
+
+
+# -- what type checkers see of the queries of a class mapped to an AsyncODMSession ----------------------
+if TYPE_CHECKING:
+    class AsyncExpressionQuery(Generic[T]):
+        """:class:`ExpressionQuery` on an async session: the same builder, awaited reads."""
+
+        def filter(self, *expressions: dict, **equal_to: Any) -> "AsyncExpressionQuery[T]": ...
+        def order_by(self, *keys: Any) -> "AsyncExpressionQuery[T]": ...
+        def fields(self, *fields: Any) -> "AsyncExpressionQuery[T]": ...
+        def skip(self, n: int) -> "AsyncExpressionQuery[T]": ...
+        def limit(self, n: int) -> "AsyncExpressionQuery[T]": ...
+        def options(self, *loaders: Any) -> "AsyncExpressionQuery[T]": ...
+        def cursor(self) -> AsyncODMCursor[T]: ...
+        def __aiter__(self) -> AsyncIterator[T]: ...
+        async def all(self) -> list[T]: ...
+        async def first(self) -> Optional[T]: ...
+        async def one(self) -> T: ...
+        async def first_or_404(self) -> T: ...
+        async def count(self) -> int: ...
+        async def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]: ...
+        async def keyset(self, per_page: int = 20, after: Optional[str] = None) -> KeysetPage[T]: ...
+
+    class AsyncQuery(Generic[T]):
+        """:class:`Query` on an async session: ``await Model.query.get(i)``, ``Model.query.find(f)`` an
+        :class:`AsyncODMCursor` (see :class:`odm.AsyncMappedClass`)."""
+
+        def with_options(self, **options: Any) -> "AsyncQuery[T]": ...
+        async def get(self, _id: Any = ..., **kwargs: Any) -> Optional[T]: ...
+        async def get_or_404(self, _id: Any) -> T: ...
+        async def first_or_404(self) -> T: ...
+        def find(self, *args: Any, **kwargs: Any) -> AsyncODMCursor[T]: ...
+        def find_by(self, *args: Any, **kwargs: Any) -> AsyncODMCursor[T]: ...
+        def filter(self, *expressions: dict, **equal_to: Any) -> AsyncExpressionQuery[T]: ...
+        def order_by(self, *keys: Any) -> AsyncExpressionQuery[T]: ...
+        def fields(self, *fields: Any) -> AsyncExpressionQuery[T]: ...
+        async def paginate(self, page: int = 1, per_page: int = 20) -> Pagination[T]: ...
+        async def keyset(self, per_page: int = 20, after: Optional[str] = None) -> KeysetPage[T]: ...
+        def document_keys(self, values: Any) -> dict[str, Any]: ...
+        async def find_and_modify(self, *args: Any, **kwargs: Any) -> Optional[T]: ...
+        async def find_one_and_update(self, *args: Any, **kwargs: Any) -> Optional[T]: ...
+        async def find_one_and_replace(self, *args: Any, **kwargs: Any) -> Optional[T]: ...
+        async def find_one_and_delete(self, *args: Any, **kwargs: Any) -> Optional[T]: ...
+        async def update(self, *args: Any, **kwargs: Any) -> Any: ...
+        async def remove(self, *args: Any, **kwargs: Any) -> Any: ...
+        async def count(self, *args: Any, **kwargs: Any) -> int: ...
+        async def distinct(self, *args: Any, **kwargs: Any) -> list: ...
+        async def aggregate(self, *args: Any, **kwargs: Any) -> Any: ...
+else:
+    # at run time they are the classes themselves: what the session returns is what makes them awaitable
+    AsyncQuery = Query
+    AsyncExpressionQuery = ExpressionQuery

@@ -17,17 +17,18 @@ values) and adds it to the session as *new*; the next flush inserts it.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..utils import all_class_properties
-from .mapper import ItemAccess, Mapper, QueryDescriptor, check_collection_options, instrumented_init, mapper, set_attributes
+from .asynchronous import AsyncQuery
+from .mapper import InstanceQuery, ItemAccess, Mapper, QueryDescriptor, check_collection_options, instrumented_init, mapper, set_attributes
 from .property import ORMProperty
 from .registry import ORMError
 from .session import ThreadLocalODMSession
 from .serialize import DriftReport, drift_report, json_schema, to_dict, to_json
 from .state import ObjectState
 
-__all__ = ["MappedClass", "_MappedClassMeta"]
+__all__ = ["MappedClass", "AsyncMappedClass", "_MappedClassMeta"]
 
 #: The ``__mongometa__`` options a mapped class may declare (Ming's, minus those not implemented).
 MONGOMETA_OPTIONS = frozenset({
@@ -130,3 +131,27 @@ class MappedClass(ItemAccess, metaclass=_MappedClassMeta):
     def drift_report(cls, **kwargs: Any) -> DriftReport:
         """Stored documents that no longer fit the class (see :func:`odm.orm.serialize.drift_report`)."""
         return drift_report(cls, **kwargs)
+
+
+
+if TYPE_CHECKING:
+    M = TypeVar("M")
+
+    class _AsyncQueryDescriptor:
+        @overload
+        def __get__(self, instance: None, owner: type[M]) -> AsyncQuery[M]: ...
+
+        @overload
+        def __get__(self, instance: M, owner: type[M]) -> InstanceQuery[M]: ...
+
+        def __get__(self, instance: Any, owner: Any = None) -> Any: ...
+
+    class AsyncMappedClass(MappedClass):
+        """:class:`MappedClass` whose queries type checkers see awaited (map it to an AsyncODMSession)."""
+
+        query = _AsyncQueryDescriptor()  # type: ignore[assignment]
+else:
+    #: Base of classes mapped to an :class:`~odm.orm.asynchronous.AsyncODMSession`: :class:`MappedClass`
+    #: itself at run time; for mypy and pyright, ``Model.query`` is an ``AsyncQuery[Model]``
+    #: (``await Model.query.get(i)`` is ``Model | None``).
+    AsyncMappedClass = MappedClass

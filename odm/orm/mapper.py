@@ -200,7 +200,9 @@ class Mapper:
             if key in done:
                 continue
             done.add(key)
-            m.session.ensure_indexes(m.mapped_class)
+            # an async session's classes too (through its sync session: inside the event loop that is refused,
+            # BlockingCallInEventLoop, rather than left as a coroutine nobody awaits)
+            io_session(m.session).ensure_indexes(m.mapped_class)
 
     # -- compiling -----------------------------------------------------------
     @property

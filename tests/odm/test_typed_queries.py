@@ -1,9 +1,10 @@
 """Typed queries: mypy and pyright see ``Model.query.get()`` as ``Model | None``, ``find()`` as ``ODMCursor[Model]`` ...
 
 ``typed/typed_models.py`` states the types with ``typing.assert_type`` (mypy
-and pyright fail on any that differs); ``typed/typed_wrong.py`` holds two
-mistakes both must report, so the check is known to bite.  The files are only type-checked,
-never imported by pytest (no ``test_`` prefix).
+and pyright fail on any that differs), ``typed/typed_async_models.py`` those
+of the queries of an ``AsyncMappedClass`` (awaited); ``typed/typed_wrong.py``
+holds two mistakes both must report, so the check is known to bite.  The files
+are only type-checked, never imported by pytest (no ``test_`` prefix).
 """
 from __future__ import annotations
 
@@ -61,3 +62,14 @@ def test_pyright_reports_an_optional_result_used_as_an_object():
         (12, "reportAssignmentType", 'Type "Page | None" is not assignable to declared type "Page"'),
         (13, "reportAssignmentType", 'Type "Page | None" is not assignable to declared type "int"'),
     ]
+
+
+def test_mypy_sees_the_async_queries_awaited(tmp_path):
+    """``typed/typed_async_models.py``: a class of ``odm.AsyncMappedClass`` (``MappedClass`` at run time)."""
+    result = mypy(HERE / "typed_async_models.py", tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pyright_sees_the_async_queries_awaited():
+    result = pyright(HERE / "typed_async_models.py")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -24,6 +24,8 @@ import threading
 import uuid
 from typing import Any, Iterator
 
+import mim
+import pymongo
 import pytest
 
 from conftest import _real_engines, backend_uri
@@ -101,10 +103,7 @@ def event_loop_in_thread() -> Iterator[asyncio.AbstractEventLoop]:
 def async_client(backend: str, **kwargs: Any) -> Any:
     """The async client of an async backend (``mim-async``: a private in-process server)."""
     if backend == "mim-async":
-        import mim
-
         return mim.AsyncMongoClient(f"mim://odm-async-{uuid.uuid4().hex[:12]}", **kwargs)
-    import pymongo
 
     return pymongo.AsyncMongoClient(backend_uri(backend.removesuffix("-async")), **kwargs)
 
@@ -158,7 +157,6 @@ def standalone_session(odm_backend: str, request: pytest.FixtureRequest) -> Iter
     in process for ``mim``, through ``mim.serve`` for ``wire``; the real-server run has none."""
     if odm_backend.startswith("pymongo"):
         pytest.skip("a standalone is started only as mim (in process or behind the wire server)")
-    import mim
 
     server = mim.Server(standalone=True)
     name = f"odm_standalone_{uuid.uuid4().hex[:8]}"
@@ -179,9 +177,6 @@ def standalone_session(odm_backend: str, request: pytest.FixtureRequest) -> Iter
 
 
 def _async_standalone_session(backend: str, server: Any, name: str, request: pytest.FixtureRequest) -> Iterator[Any]:
-    import mim
-    import pymongo
-
     request.getfixturevalue("event_loop_in_thread")
     wire = None
     if backend == "mim-async":

@@ -9,17 +9,18 @@ tests.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import odm
 from odm import schema
 from odm.odm import FieldProperty, ForeignIdProperty, MappedClass, RelationProperty
 
 
-def model(sess: Any, class_name: str, collection: str, **properties: Any) -> Any:
+def model(sess: Any, class_name: str, collection: str, meta: Optional[dict] = None, **properties: Any) -> Any:
     """A mapped class of ``sess`` stored in ``collection``: an ObjectId ``_id`` (unless
-    ``properties`` give one), then ``properties`` in their order."""
-    namespace = {"__mongometa__": type("__mongometa__", (), {"name": collection, "session": sess}),
+    ``properties`` give one), then ``properties`` in their order; ``meta``: more ``__mongometa__`` options."""
+    options = {"name": collection, "session": sess, **(meta or {})}
+    namespace = {"__mongometa__": type("__mongometa__", (), options),
                  "_id": FieldProperty(schema.ObjectId), **properties}
     return type(class_name, (MappedClass,), namespace)
 

@@ -14,6 +14,7 @@ import uuid
 from typing import Any, Awaitable, Callable
 
 import bson
+import mim
 import pymongo
 import pytest
 
@@ -21,7 +22,7 @@ import odm
 from conftest import wire_uri
 from odm import AsyncODMSession, schema, signals
 from odm.exc import BlockingCallInEventLoop, MingException
-from odm.odm import FieldProperty, ForeignIdProperty, RelationProperty, session as session_of
+from odm.odm import FieldProperty, Mapper, ForeignIdProperty, RelationProperty, session as session_of
 
 from .models import model
 
@@ -33,8 +34,6 @@ def run_async(request: pytest.FixtureRequest) -> Callable[[Callable[..., Awaitab
     def runner(main: Callable[..., Awaitable[Any]]) -> Any:
         async def scenario() -> Any:
             if request.param == "mim":
-                import mim
-
                 client = mim.AsyncMongoClient(f"mim://odm-async-{uuid.uuid4().hex[:12]}")
             else:
                 client = pymongo.AsyncMongoClient(wire_uri())
@@ -121,6 +120,10 @@ def test_relations_load_with_the_query_not_on_attribute_access(run_async):
         assert book.author.name == "Ada"
         [author] = await Author.query.find().options(odm.selectinload("books")).all()
         assert [b.title for b in author.books] == ["b"]
+        sess.clear()
+        book = await Book.query.find().first()
+        await sess.load(book, "author", "author.books")  # one object's relations, awaited
+        assert book.author.name == "Ada" and book.author.books == [book]
 
     run_async(main)
 
@@ -191,8 +194,6 @@ def test_one_task_at_a_time_uses_a_session(run_async):
 
 def test_sync_calls_inside_the_loop_are_refused():
     async def main():
-        import mim
-
         sess = AsyncODMSession(mim.AsyncMongoClient(f"mim://odm-async-{uuid.uuid4().hex[:12]}")["db"])
         Author, _ = declare(sess)
         with pytest.raises(BlockingCallInEventLoop):
@@ -320,5 +321,16 @@ def test_async_for_reads_ahead_and_the_other_reads_continue_from_there(run_async
         await several.next()
         with pytest.raises(ValueError, match="more than one"):
             await several.one()
+
+    run_async(main)
+
+
+def test_indexes_of_async_classes(run_async):
+    async def main(db, sess, Author, Book):
+        Indexed = model(sess, "Indexed", "indexed", meta={"indexes": ["code"]}, code=FieldProperty(str))
+        assert await sess.ensure_indexes(Indexed) == ["code_1"]
+        assert "code_1" in await db.indexed.index_information()
+        with pytest.raises(BlockingCallInEventLoop):
+            Mapper.ensure_all_indexes()  # sync: it cannot wait here (await session.ensure_indexes(cls))
 
     run_async(main)
