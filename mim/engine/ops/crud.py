@@ -73,6 +73,7 @@ def evaluate_let(let: Mapping | None) -> dict:
 
 def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
                    coll: str, collation: Any = None) -> MatchNode:
+    """A write's query (a write to ``system.buckets.*`` is refused: mim derives them)."""
     if coll.startswith(BUCKETS_PREFIX):
         refuse_buckets(coll)
     return compile_query(filter, let, server, db, coll, collation=collation)
@@ -111,7 +112,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, coll, stages, let=let, hint=hint)
     let = evaluate_let(let)
-    node = _compile_query(filter, let, server, db, coll, collation)
+    node = compile_query(filter, let, server, db, coll, collation=collation)
     text = find_text_node(node)
     sort_key_fn = compile_sort(sort, metadata_readers(node), collation)
     proj = compile_projection(projection, dict(let or {}), collation)
@@ -318,7 +319,7 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
                         "$getField or $setField.")
     if collation is not None or server.default_collations:
         collation = operation_collation(server, db, coll, collation)
-    node = _compile_query(filter, None, server, db, coll, collation)
+    node = compile_query(filter, None, server, db, coll, collation=collation)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
     key_of = sort_key if collation is None else collation.sort_key

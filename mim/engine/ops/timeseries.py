@@ -31,8 +31,9 @@ way the server does:
   (:func:`out_timeseries_options`); ``$merge`` into one only inserts (its other
   modes send single updates, refused); ``findAndModify`` is 7.1+ (refused, 166).
 
-What mim does not model is refused (code 238), never silently different:
-reading or writing ``system.buckets.*`` directly.
+* reading ``system.buckets.<name>`` gets the buckets the server would hold
+  (:mod:`.timeseries_buckets`); writing it directly is refused (238: mim derives
+  the buckets from the measurements).
 """
 
 from __future__ import annotations
@@ -49,14 +50,13 @@ from ..languages.collation import collation_spec_of, parse_collation
 from ..storage.store import CollectionData, Server
 from ..values.errors import ServerError
 from ..values.order import is_number, type_name
+from .timeseries_buckets import BUCKETS_PREFIX, refuse_bucket_write
 
 __all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
            "check_index_spec", "check_transaction_write", "out_timeseries_options",
            "MERGE_UPDATE_REFUSED", "check_update", "refuse_find_and_modify",
            "check_time_series_coll_mod", "modified_timeseries", "refuse_buckets", "collection_infos"]
 
-#: the namespace prefix of a time-series collection's buckets
-BUCKETS_PREFIX = "system.buckets."
 _INVALID_OPTIONS = 72
 
 #: ``timeseries::kAllowedCollectionCreationOptions``
@@ -203,9 +203,7 @@ def create_timeseries(server: Server, db: str, name: str, options: Mapping[str, 
         if field not in _ALLOWED_WITH_TIMESERIES:
             raise ServerError(_INVALID_OPTIONS, f"{ns}: 'timeseries' is not allowed with "
                                                 f"'{field}'")
-    if name.startswith(BUCKETS_PREFIX):
-        raise ServerError(238, "mim does not model time-series buckets: create the time-series "
-                               "collection itself, not its system.buckets collection")
+    refuse_buckets(name)
     stored: dict[str, Any] = {"timeseries": _normalise(ns, options["timeseries"])}
     if "expireAfterSeconds" in options:
         stored["expireAfterSeconds"] = _expire_after(options["expireAfterSeconds"])
@@ -515,7 +513,7 @@ MERGE_UPDATE_REFUSED = "Cannot perform a non-multi update on a time-series colle
 
 
 def refuse_buckets(name: str) -> None:
-    """Direct use of ``system.buckets.*``: mim keeps measurements, not buckets."""
+    """Writing (or creating) ``system.buckets.*`` directly: mim derives the buckets
+    from the measurements (:mod:`.timeseries_buckets`), so it takes none (238)."""
     if name.startswith(BUCKETS_PREFIX):
-        raise ServerError(238, f"mim does not model time-series buckets ({name}): use the "
-                               f"time-series collection itself")
+        refuse_bucket_write(name)

@@ -438,8 +438,8 @@ def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
         return None
     indexes = coll.indexes.leading_on(path)
     if path == "_id":
-        if indexes:
-            return None  # a secondary index on _id competes with the _id dict
+        if indexes or coll.keyed_by_record:
+            return None  # a secondary index on _id competes; a time-series has no _id dict
         return IdLookup([Interval.point(sort_key(value), value)])
     usable = None
     for index in indexes:
