@@ -366,7 +366,11 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
             views.check_not_view(server, db, coll)
         except ServerError as exc:
             return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
-        collection = server.get_collection(db, coll, create=True)
+        try:
+            collection = server.get_collection(db, coll, create=True)
+        except ServerError:
+            refuse_buckets(coll)  # system.buckets.*: 238 (mim derives the buckets), not 73
+            raise
         for index, document in enumerate(documents):
             try:
                 if type(document) is bytes or isinstance(document, bytearray):

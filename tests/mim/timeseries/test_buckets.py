@@ -164,7 +164,8 @@ def test_writing_the_buckets_is_refused(db):
         with pytest.raises(WriteError) as failed:
             write()
         assert failed.value.code == 238
-    with pytest.raises(OperationFailure) as failed:
-        buckets.find_one_and_delete({})
-    assert failed.value.code == 238
+    for write in (lambda: buckets.find_one_and_delete({}), lambda: buckets.insert_one({})):
+        with pytest.raises(OperationFailure) as failed:
+            write()
+        assert failed.value.code == 238
     assert coll.count_documents({}) == 1
