@@ -209,30 +209,38 @@ def buckets_of(coll: CollectionData) -> list[dict]:
 
 def bucket_index_specs(coll: CollectionData) -> list[dict]:
     """``listIndexes`` of the buckets collection: each index of the time-series
-    collection on the metaField and the time field, in the buckets' terms
-    (``createBucketsIndexSpecFromTimeseriesIndexSpec``): the metaField is ``meta``,
-    an ascending time ``control.min.<time>`` then ``control.max.<time>``, a
-    descending one ``control.max.<time>`` then ``control.min.<time>``; an index on
-    measurement fields is refused (238: mim does not translate those)."""
+    collection in the buckets' terms (``createBucketsSpecFromTimeseriesSpec``): the
+    metaField is ``meta``; an ascending time or measurement field ``f`` is
+    ``control.min.f`` then ``control.max.f``, a descending one ``control.max.f``
+    then ``control.min.f``; a 2dsphere measurement is ``data.f: "2dsphere_bucket"``;
+    an index on a measurement carries the user's ``originalSpec``.  A partial
+    index's filter would be rewritten for buckets too: refused (238)."""
     settings = coll.options["timeseries"]
     time_field = settings["timeField"]
     meta_field = settings.get("metaField")
     specs = []
     for spec in coll.indexes.list():
+        if "partialFilterExpression" in spec:
+            raise ServerError(238, f"the buckets form of the partial index {spec['name']} is "
+                                   f"not modelled by mim")
         key: dict[str, Any] = {}
+        measurement = False
         for field, direction in spec["key"].items():
-            if meta_field is not None and (field == meta_field
-                                           or field.startswith(meta_field + ".")):
+            if field != time_field and meta_field is not None and (
+                    field == meta_field or field.startswith(meta_field + ".")):
                 key["meta" + field[len(meta_field):]] = direction
-            elif field == time_field and direction in (1, -1):
-                first, second = ("min", "max") if direction == 1 else ("max", "min")
-                key[f"control.{first}.{time_field}"] = direction
-                key[f"control.{second}.{time_field}"] = direction
+            elif direction == "2dsphere":
+                key[f"data.{field}"] = "2dsphere_bucket"
+                measurement = True
             else:
-                raise ServerError(238, f"the buckets form of the index {spec['name']} on "
-                                       f"measurement fields is not modelled by mim")
+                first, second = ("min", "max") if direction >= 0 else ("max", "min")
+                key[f"control.{first}.{field}"] = direction
+                key[f"control.{second}.{field}"] = direction
+                measurement = measurement or field != time_field
         bucket_spec = dict(spec)
         bucket_spec["key"] = key
+        if measurement:
+            bucket_spec["originalSpec"] = {k: v for k, v in spec.items() if k != "v"}
         specs.append(bucket_spec)
     return specs
 

@@ -150,10 +150,16 @@ def test_the_buckets_of_nothing_are_empty(db):
 def test_the_buckets_indexes(db):
     coll, buckets = _weather(db)
     coll.create_index([("time", -1)])
-    keys = [(ix["name"], dict(ix["key"])) for ix in buckets.list_indexes()]
+    coll.create_index([("meta.site", 1), ("temp", -1)])
+    listed = list(buckets.list_indexes())
+    keys = [(ix["name"], dict(ix["key"])) for ix in listed]
     assert keys == [("meta_1_time_1", {"meta": 1, "control.min.time": 1,
                                        "control.max.time": 1}),
-                    ("time_-1", {"control.max.time": -1, "control.min.time": -1})]
+                    ("time_-1", {"control.max.time": -1, "control.min.time": -1}),
+                    ("meta.site_1_temp_-1", {"meta.site": 1, "control.max.temp": -1,
+                                             "control.min.temp": -1})]
+    assert [("originalSpec" in ix) for ix in listed] == [False, False, True]
+    assert dict(listed[2]["originalSpec"]["key"]) == {"meta.site": 1, "temp": -1}
 
 
 def test_writing_the_buckets_is_refused(db):
