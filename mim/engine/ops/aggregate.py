@@ -36,7 +36,7 @@ from ..values.render import render
 from ..values.order import sort_key
 from .collations import default_collation_of, operation_collation
 from .timeseries_buckets import BUCKETS_PREFIX, buckets_reader
-from .timeseries import (MERGE_UPDATE_REFUSED, check_measurement, create_timeseries,
+from .timeseries import (MERGE_UPDATE_REFUSED, create_timeseries, measurement,
                          is_timeseries, out_timeseries_options)
 from .views import check_involved_view_collations, resolve
 
@@ -92,7 +92,7 @@ class ServerCatalog:
         try:
             for raw, shadow in prepared:
                 if measurements:
-                    check_measurement(coll, shadow)
+                    raw, shadow = measurement(coll, raw, shadow)
                 coll.insert(raw, shadow)
         except ServerError as exc:
             # $out leaves the target untouched when the new contents fail an index
@@ -364,5 +364,4 @@ class MeasurementsTarget(StoreTarget):
 
     def insert(self, doc: dict) -> None:
         raw, shadow = prepare_new_document(doc)
-        check_measurement(self.coll, shadow)
-        self.coll.insert(raw, shadow)
+        self.coll.insert(*measurement(self.coll, raw, shadow))

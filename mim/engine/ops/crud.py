@@ -46,7 +46,7 @@ from .collations import operation_collation
 from .profiler import PLAN_NOTE, note_plan
 from ..pipeline import memory
 from .text_queries import compile_query
-from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
+from .timeseries import (BUCKETS_PREFIX, measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
@@ -390,7 +390,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 if collection.validator is not None:
                     check_write(collection, shadow, bypass=bypass_validation)
                 if "timeseries" in collection.options:
-                    check_measurement(collection, shadow)
+                    raw, shadow = measurement(collection, raw, shadow)
                 collection.insert(raw, shadow)
                 n += 1
             except ServerError as exc:

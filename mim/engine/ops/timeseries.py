@@ -42,17 +42,19 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+import bson
 from bson.datetime_ms import DatetimeMS
 from bson.int64 import Int64
 
 from ..index.ttl import ttl_index_created
 from ..languages.collation import collation_spec_of, parse_collation
+from ..storage.encoding import ENGINE_CODEC, decode_shadow
 from ..storage.store import CollectionData, Server
 from ..values.errors import ServerError
 from ..values.order import is_number, type_name
-from .timeseries_buckets import BUCKETS_PREFIX, refuse_bucket_write
+from .timeseries_buckets import BUCKETS_PREFIX, normalised_meta, refuse_bucket_write
 
-__all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
+__all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "measurement",
            "check_index_spec", "check_transaction_write", "out_timeseries_options",
            "MERGE_UPDATE_REFUSED", "check_update", "refuse_find_and_modify",
            "check_time_series_coll_mod", "modified_timeseries", "refuse_buckets", "collection_infos"]
@@ -338,13 +340,35 @@ def modified_timeseries(coll: CollectionData, spec: Any) -> dict[str, Any]:
 
 # -- writes --------------------------------------------------------------------------------
 
-def check_measurement(coll: CollectionData, doc: Mapping[str, Any]) -> None:
-    """A measurement must hold a BSON date in ``timeField`` (code 2, as the server)."""
-    time_field = coll.options["timeseries"]["timeField"]
+def measurement(coll: CollectionData, raw: bytes, doc: dict) -> tuple[bytes, dict]:
+    """A measurement as the collection keeps it: it must hold a BSON date in
+    ``timeField`` (code 2, as the server), and an object in the ``metaField`` is
+    normalised, its fields sorted at every depth (the server's buckets keep it so,
+    and measurements are read back from them)."""
+    settings = coll.options["timeseries"]
+    time_field = settings["timeField"]
     value = doc.get(time_field)
     if not isinstance(value, (datetime.datetime, DatetimeMS)):
         raise ServerError(2, f"'{time_field}' must be present and contain a valid BSON UTC "
                              f"datetime value")
+    meta_field = settings.get("metaField")
+    meta = doc.get(meta_field) if meta_field is not None else None
+    if isinstance(meta, (Mapping, list)) and _unsorted(meta):
+        normalised = normalised_meta(meta)
+        doc = {key: (normalised if key == meta_field else item) for key, item in doc.items()}
+        raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+        doc = decode_shadow(raw)
+    return raw, doc
+
+
+def _unsorted(value: Any) -> bool:
+    """Whether some object in ``value`` has its fields out of order."""
+    if isinstance(value, Mapping):
+        keys = list(value)
+        return keys != sorted(keys) or any(_unsorted(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_unsorted(item) for item in value)
+    return False
 
 
 def check_index_spec(coll: CollectionData, spec: Mapping[str, Any]) -> None:

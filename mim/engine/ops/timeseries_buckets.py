@@ -41,7 +41,7 @@ from ..storage.store import CollectionData, Server
 from ..values.errors import ServerError
 from ..values.order import MISSING, canonical_rank, datetime_to_ms, sort_key
 
-__all__ = ["BUCKETS_PREFIX", "buckets_of", "buckets_reader", "bucket_index_specs",
+__all__ = ["BUCKETS_PREFIX", "buckets_of", "normalised_meta", "buckets_reader", "bucket_index_specs",
            "refuse_bucket_write"]
 
 #: the namespace prefix of a time-series collection's buckets
@@ -57,12 +57,12 @@ _ROUNDING = {"seconds": 60, "minutes": 60 * 60, "hours": 60 * 60 * 24}
 _EPOCH = datetime.datetime(1970, 1, 1)
 
 
-def _normalised(value: Any) -> Any:
+def normalised_meta(value: Any) -> Any:
     """A ``metaField`` value as the server stores it: object fields sorted, at every depth."""
     if isinstance(value, Mapping):
-        return {key: _normalised(value[key]) for key in sorted(value)}
+        return {key: normalised_meta(value[key]) for key in sorted(value)}
     if isinstance(value, list):
-        return [_normalised(item) for item in value]
+        return [normalised_meta(item) for item in value]
     return value
 
 
@@ -191,7 +191,7 @@ def buckets_of(coll: CollectionData) -> list[dict]:
         doc = stored.doc
         meta = MISSING
         if meta_field is not None and meta_field in doc:
-            meta = _normalised(doc[meta_field])
+            meta = normalised_meta(doc[meta_field])
         fields = {key: value for key, value in doc.items() if key != meta_field}
         time = doc[time_field]
         time_ms = datetime_to_ms(time)
