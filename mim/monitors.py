@@ -363,8 +363,8 @@ class ClientMonitor:
             self._stop.set()
             for pool in self.pools.values():
                 pool.close()
-            if self.server_events:
-                for address in self.description.server_descriptions():
+            if self.server_events:  # the servers opened (none before the client connected)
+                for address in self.pools:
                     self.listeners.publish_server_closed(address, self.topology_id)
             if self.topology_events:
                 old = self.description

@@ -247,3 +247,12 @@ def test_a_failed_heartbeat_marks_the_server_unknown_and_clears_the_pool() -> No
              for e in ours.of(monitoring.ServerDescriptionChangedEvent)]
     # each failure is a new description (its error differs: pymongo compares them)
     assert types == ["RSPrimary", "Unknown", "Unknown", "RSPrimary"]
+
+
+def test_closing_a_client_that_never_connected() -> None:
+    ours, theirs = Everything(), Everything()
+    mim.MongoClient(server=mim.Server(), event_listeners=[ours], connect=False).close()
+    mim.driver_client(server=mim.Server(), event_listeners=[theirs], connect=False).close()
+    kinds = [type(e).__name__ for _, e in ours.events]
+    assert kinds == [type(e).__name__ for _, e in theirs.events]
+    assert "ServerClosedEvent" not in kinds and kinds[-1] == "TopologyClosedEvent"
