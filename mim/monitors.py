@@ -21,7 +21,8 @@ server mim is, in pymongo's own event and description classes:
   pool cleared, the server re-checked);
 * heartbeats every ``heartbeatFrequencyMS`` from a daemon thread (only while a
   heartbeat listener is registered), streaming (``awaited``) or polling as
-  ``serverMonitoringMode`` makes pymongo's monitor;
+  ``serverMonitoringMode`` makes pymongo's monitor; with ``loadBalanced=true``
+  none: the load balancer is described once, as pymongo's topology describes it;
 * at ``close``: idle connections closed (``poolClosed``), each pool closed, each
   server closed, the topology's description reset and the topology closed.
 
@@ -204,6 +205,11 @@ class ClientMonitor:
                 return
             self.opened = True
             self._update_pools()
+            if self.settings.load_balanced:
+                # a load balancer is not monitored: pymongo describes it once, as itself
+                self._process(ServerDescription(self.seeds[0], Hello(
+                    {"ok": 1, "serviceId": self.topology_id, "maxWireVersion": 13})))
+                return
             for address in list(self.description.server_descriptions()):
                 self.check(address, awaited=False)
         if self.heartbeats and self._thread is None:

@@ -256,3 +256,20 @@ def test_closing_a_client_that_never_connected() -> None:
     kinds = [type(e).__name__ for _, e in ours.events]
     assert kinds == [type(e).__name__ for _, e in theirs.events]
     assert "ServerClosedEvent" not in kinds and kinds[-1] == "TopologyClosedEvent"
+
+
+def test_a_load_balancer_is_described_once_and_never_monitored() -> None:
+    # pymongo's Topology._ensure_opened in load-balanced mode: no monitor, one
+    # LoadBalancer description, the pool ready
+    ours = Everything()
+    client = mim.MongoClient("mongodb://localhost/?loadBalanced=true", server=mim.Server(),
+                             event_listeners=[ours])
+    client.db.c.find_one()
+    client.close()
+    assert not ours.of(monitoring.ServerHeartbeatStartedEvent)
+    changed = ours.of(monitoring.ServerDescriptionChangedEvent)
+    assert [e.new_description.server_type_name for e in changed] == ["LoadBalancer"]
+    topologies = [e.new_description.topology_type_name
+                  for e in ours.of(monitoring.TopologyDescriptionChangedEvent)]
+    assert topologies[:2] == ["LoadBalanced", "LoadBalanced"]
+    assert ours.of(monitoring.PoolReadyEvent) and ours.of(monitoring.ConnectionCheckedInEvent)
