@@ -21,7 +21,8 @@ server mim is, in pymongo's own event and description classes:
   pool cleared, the server re-checked);
 * heartbeats every ``heartbeatFrequencyMS`` from a daemon thread (only while a
   heartbeat listener is registered), streaming (``awaited``) or polling as
-  ``serverMonitoringMode`` makes pymongo's monitor;
+  ``serverMonitoringMode`` makes pymongo's monitor; with ``loadBalanced=true``
+  none: the load balancer is described once, as pymongo's topology describes it;
 * at ``close``: idle connections closed (``poolClosed``), each pool closed, each
   server closed, the topology's description reset and the topology closed.
 
@@ -45,7 +46,10 @@ from pymongo.synchronous.settings import TopologySettings
 from pymongo.topology_description import (TOPOLOGY_TYPE, TopologyDescription,
                                           updated_topology_description)
 
+from pymongo.errors import AutoReconnect, OperationFailure
+
 from .engine.commands import hello_reply
+from .engine.ops.failpoints import fail_command, fail_points_of
 
 __all__ = ["ClientMonitor", "wants_monitor"]
 
@@ -114,14 +118,19 @@ class _Pool:
 
     def drop(self, conn_id: int) -> None:
         """A connection a network error ended: closed (``error``), the pool cleared."""
-        listeners = self.monitor.listeners
         if self.monitor.cmap:
-            listeners.publish_connection_checked_in(self.address, conn_id)
-            listeners.publish_connection_closed(self.address, conn_id, "error")
+            self.monitor.listeners.publish_connection_checked_in(self.address, conn_id)
+            self.monitor.listeners.publish_connection_closed(self.address, conn_id, "error")
+        self.clear()
+
+    def clear(self) -> None:
+        """The pool cleared (paused until the server is known again): idle
+        connections are stale and closed."""
         with self.lock:
             stale, self.idle = self.idle, []
         self.ready = False
         if self.monitor.cmap:
+            listeners = self.monitor.listeners
             listeners.publish_pool_cleared(self.address, None)
             for stale_id in stale:
                 listeners.publish_connection_closed(self.address, stale_id, "stale")
@@ -161,6 +170,10 @@ class ClientMonitor:
         self.topology_id: ObjectId = self.settings._topology_id
         self.streaming = options.server_monitoring_mode != "poll"
         self.non_default_options = options.pool_options.non_default_options
+        self.app_name = options.pool_options.appname
+        self.fail_points = fail_points_of(self.engine)
+        #: a first hello was sent (pymongo's handshake says isMaster, its checks hello)
+        self.checked = False
         self.pools: dict[tuple[str, int], _Pool] = {}
         self.opened = False
         self.closed = False
@@ -192,6 +205,11 @@ class ClientMonitor:
                 return
             self.opened = True
             self._update_pools()
+            if self.settings.load_balanced:
+                # a load balancer is not monitored: pymongo describes it once, as itself
+                self._process(ServerDescription(self.seeds[0], Hello(
+                    {"ok": 1, "serviceId": self.topology_id, "maxWireVersion": 13})))
+                return
             for address in list(self.description.server_descriptions()):
                 self.check(address, awaited=False)
         if self.heartbeats and self._thread is None:
@@ -213,17 +231,45 @@ class ClientMonitor:
             self.pools.pop(address).close()
 
     def _hello(self, address: tuple[str, int]) -> dict[str, Any]:
+        """The server's answer to the monitor's ``hello`` (``isMaster`` the first
+        time, as pymongo's handshake); the failCommand fail point applies to it
+        (a closed connection, an error reply), as to any client's command."""
+        name = "hello" if self.checked else "isMaster"
+        self.checked = True
+        if self.fail_points.armed:
+            failure = fail_command(self.engine, name, self.app_name)
+            if failure is not None and failure.close_connection:
+                raise AutoReconnect(f"{address[0]}:{address[1]}: connection closed")
+            if failure is not None and failure.error is not None:
+                details = failure.error.details
+                raise OperationFailure(details.get("errmsg", ""), details.get("code"), details)
         return hello_reply(self.engine, me=f"{address[0]}:{address[1]}")
 
-    def check(self, address: tuple[str, int], awaited: bool) -> None:
-        """One heartbeat of ``address`` and what it changes (``Topology._process_change``)."""
+    def check(self, address: tuple[str, int], awaited: bool, retry: bool = True) -> None:
+        """One heartbeat of ``address`` and what it changes (``Topology._process_change``):
+        a failed one marks the server Unknown and clears its pool, and a network
+        error on a server that was known is retried at once (the SDAM spec)."""
         with self.lock:
-            if self.closed or address not in self.description.server_descriptions():
+            descriptions = self.description.server_descriptions()
+            if self.closed or address not in descriptions:
                 return
             if self.heartbeats:
                 self.listeners.publish_server_heartbeat_started(address, awaited)
             started = time.monotonic()
-            reply = Hello(self._hello(address), awaitable=awaited)
+            try:
+                reply = Hello(self._hello(address), awaitable=awaited)
+            except (AutoReconnect, OperationFailure) as exc:
+                if self.heartbeats:
+                    self.listeners.publish_server_heartbeat_failed(
+                        address, time.monotonic() - started, exc, awaited)
+                was_known = descriptions[address].is_server_type_known
+                self._process(ServerDescription(address, error=exc))
+                pool = self.pools.get(address)
+                if pool is not None:
+                    pool.clear()
+                if retry and was_known and isinstance(exc, AutoReconnect):
+                    self.check(address, awaited=False, retry=False)
+                return
             round_trip = time.monotonic() - started
             if self.heartbeats:
                 self.listeners.publish_server_heartbeat_succeeded(address, round_trip, reply,
@@ -254,23 +300,38 @@ class ClientMonitor:
         """pymongo's monitor loop: streaming (an awaited hello answered every
         ``heartbeatFrequencyMS``) or polling (a hello every ``heartbeatFrequencyMS``)."""
         interval = self.settings.heartbeat_frequency
-        addresses = list(self.description.server_descriptions())
-        if self.streaming:
-            for address in addresses:
-                self.listeners.publish_server_heartbeat_started(address, True)
+        if self.streaming:  # after a successful check pymongo's monitor streams
+            with self.lock:
+                for address, known in self.description.server_descriptions().items():
+                    if known.is_server_type_known:
+                        self.listeners.publish_server_heartbeat_started(address, True)
         while not self._stop.wait(interval):
             with self.lock:
                 if self.closed:
                     return
-                for address in list(self.description.server_descriptions()):
-                    if self.streaming:
-                        reply = Hello(self._hello(address), awaitable=True)
-                        self.listeners.publish_server_heartbeat_succeeded(
-                            address, interval, reply, True)
-                        self._process(ServerDescription(address, reply, 0.0))
-                        self.listeners.publish_server_heartbeat_started(address, True)
-                    else:
+                for address, known in self.description.server_descriptions().items():
+                    if self.streaming and known.is_server_type_known:
+                        self._streamed(address, interval)
+                    else:  # polling, or after a failure (pymongo polls until it streams again)
                         self.check(address, awaited=False)
+                        if self.streaming and self.description.server_descriptions()[
+                                address].is_server_type_known:
+                            self.listeners.publish_server_heartbeat_started(address, True)
+
+    def _streamed(self, address: tuple[str, int], interval: float) -> None:
+        """The awaited hello in flight answers; the next one starts."""
+        try:
+            reply = Hello(self._hello(address), awaitable=True)
+        except (AutoReconnect, OperationFailure) as exc:
+            self.listeners.publish_server_heartbeat_failed(address, interval, exc, True)
+            self._process(ServerDescription(address, error=exc))
+            pool = self.pools.get(address)
+            if pool is not None:
+                pool.clear()
+            return
+        self.listeners.publish_server_heartbeat_succeeded(address, interval, reply, True)
+        self._process(ServerDescription(address, reply, 0.0))
+        self.listeners.publish_server_heartbeat_started(address, True)
 
     # -- commands ----------------------------------------------------------------------
 
@@ -293,9 +354,9 @@ class ClientMonitor:
             pool.drop(conn_id)
             address = pool.address
             if address in self.description.server_descriptions():
-                self._process(ServerDescription(address, error=ConnectionError(
+                self._process(ServerDescription(address, error=AutoReconnect(
                     f"{address[0]}:{address[1]}: connection closed")))
-                self.check(address, awaited=False)
+                self.check(address, awaited=False, retry=False)
 
     # -- closing -----------------------------------------------------------------------
 
@@ -308,8 +369,8 @@ class ClientMonitor:
             self._stop.set()
             for pool in self.pools.values():
                 pool.close()
-            if self.server_events:
-                for address in self.description.server_descriptions():
+            if self.server_events:  # the servers opened (none before the client connected)
+                for address in self.pools:
                     self.listeners.publish_server_closed(address, self.topology_id)
             if self.topology_events:
                 old = self.description

@@ -16,6 +16,8 @@ from .registry import command
 from .arguments import collection_name, cursor_batch_size, type_name
 from .cursors import cursor_reply
 from ..ops.views import check_not_view
+from ..ops.timeseries import is_timeseries
+from ..ops.timeseries_buckets import BUCKETS_PREFIX, bucket_index_specs
 
 def validate_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
     """An index specification as ``createIndexes`` receives it, checked and put in
@@ -70,6 +72,13 @@ def cmd_list_indexes(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "listIndexes")
     with server.lock:
         coll = server.get_collection(db, name)
+        if coll is None and name.startswith(BUCKETS_PREFIX):
+            source = server.get_collection(db, name[len(BUCKETS_PREFIX):])
+            if is_timeseries(source):
+                specs = bucket_index_specs(source)  # type: ignore[arg-type]
+                raws = [bson.encode(spec, codec_options=ENGINE_CODEC) for spec in specs]
+                return cursor_reply(server, f"{db}.{name}", raws,
+                                    cursor_batch_size(cmd, "listIndexes"))
         if coll is None:
             check_not_view(server, db, name)
             raise ServerError(26, f"ns does not exist: {db}.{name}")

@@ -35,7 +35,8 @@ from ..values.limits import MAX_INTERNAL_BSON_SIZE
 from ..values.render import render
 from ..values.order import sort_key
 from .collations import default_collation_of, operation_collation
-from .timeseries import (MERGE_UPDATE_REFUSED, check_measurement, create_timeseries,
+from .timeseries_buckets import BUCKETS_PREFIX, buckets_reader
+from .timeseries import (MERGE_UPDATE_REFUSED, create_timeseries, measurement,
                          is_timeseries, out_timeseries_options)
 from .views import check_involved_view_collations, resolve
 
@@ -59,6 +60,9 @@ class ServerCatalog:
                     run_pipeline(self.server, db or self.db, name, [])]
         with self.server.lock:
             coll = self.server.get_collection(db or self.db, name)
+            if coll is None and name.startswith(BUCKETS_PREFIX):
+                coll = buckets_reader(self.server, db or self.db, name).get_collection(
+                    db or self.db, name)
             return [] if coll is None else [s.doc for s in coll.documents.values()]
 
     def replace_collection(self, name: str, documents: Iterable[dict],
@@ -88,7 +92,7 @@ class ServerCatalog:
         try:
             for raw, shadow in prepared:
                 if measurements:
-                    check_measurement(coll, shadow)
+                    raw, shadow = measurement(coll, raw, shadow)
                 coll.insert(raw, shadow)
         except ServerError as exc:
             # $out leaves the target untouched when the new contents fail an index
@@ -208,6 +212,9 @@ def run_pipeline(server: Any, db: str, collection: str | None, pipeline: Sequenc
     held = [lock]
     try:
         coll = server.get_collection(db, collection) if collection is not None else None
+        if coll is None and collection is not None and collection.startswith(BUCKETS_PREFIX):
+            # a time-series collection's buckets: their documents, made now
+            coll = buckets_reader(server, db, collection).get_collection(db, collection)
         if hint is not None and coll is not None:
             coll.indexes.resolve_hint(hint)
         source: Any = None
@@ -357,5 +364,4 @@ class MeasurementsTarget(StoreTarget):
 
     def insert(self, doc: dict) -> None:
         raw, shadow = prepare_new_document(doc)
-        check_measurement(self.coll, shadow)
-        self.coll.insert(raw, shadow)
+        self.coll.insert(*measurement(self.coll, raw, shadow))

@@ -46,7 +46,7 @@ from .collations import operation_collation
 from .profiler import PLAN_NOTE, note_plan
 from ..pipeline import memory
 from .text_queries import compile_query
-from .timeseries import (BUCKETS_PREFIX, check_measurement, check_update, refuse_buckets,
+from .timeseries import (BUCKETS_PREFIX, measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
 from ..update import build_upsert_document, compile_update
@@ -73,6 +73,7 @@ def evaluate_let(let: Mapping | None) -> dict:
 
 def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, db: str,
                    coll: str, collation: Any = None) -> MatchNode:
+    """A write's query (a write to ``system.buckets.*`` is refused: mim derives them)."""
     if coll.startswith(BUCKETS_PREFIX):
         refuse_buckets(coll)
     return compile_query(filter, let, server, db, coll, collation=collation)
@@ -111,7 +112,7 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, coll, stages, let=let, hint=hint)
     let = evaluate_let(let)
-    node = _compile_query(filter, let, server, db, coll, collation)
+    node = compile_query(filter, let, server, db, coll, collation=collation)
     text = find_text_node(node)
     sort_key_fn = compile_sort(sort, metadata_readers(node), collation)
     proj = compile_projection(projection, dict(let or {}), collation)
@@ -318,7 +319,7 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
                         "$getField or $setField.")
     if collation is not None or server.default_collations:
         collation = operation_collation(server, db, coll, collation)
-    node = _compile_query(filter, None, server, db, coll, collation)
+    node = compile_query(filter, None, server, db, coll, collation=collation)
     parts = split_path(key)
     seen: dict[tuple, Any] = {}
     key_of = sort_key if collation is None else collation.sort_key
@@ -365,7 +366,11 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
             views.check_not_view(server, db, coll)
         except ServerError as exc:
             return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
-        collection = server.get_collection(db, coll, create=True)
+        try:
+            collection = server.get_collection(db, coll, create=True)
+        except ServerError:
+            refuse_buckets(coll)  # system.buckets.*: 238 (mim derives the buckets), not 73
+            raise
         for index, document in enumerate(documents):
             try:
                 if type(document) is bytes or isinstance(document, bytearray):
@@ -385,7 +390,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 if collection.validator is not None:
                     check_write(collection, shadow, bypass=bypass_validation)
                 if "timeseries" in collection.options:
-                    check_measurement(collection, shadow)
+                    raw, shadow = measurement(collection, raw, shadow)
                 collection.insert(raw, shadow)
                 n += 1
             except ServerError as exc:

@@ -31,8 +31,9 @@ way the server does:
   (:func:`out_timeseries_options`); ``$merge`` into one only inserts (its other
   modes send single updates, refused); ``findAndModify`` is 7.1+ (refused, 166).
 
-What mim does not model is refused (code 238), never silently different:
-reading or writing ``system.buckets.*`` directly.
+* reading ``system.buckets.<name>`` gets the buckets the server would hold
+  (:mod:`.timeseries_buckets`); writing it directly is refused (238: mim derives
+  the buckets from the measurements).
 """
 
 from __future__ import annotations
@@ -41,22 +42,23 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+import bson
 from bson.datetime_ms import DatetimeMS
 from bson.int64 import Int64
 
 from ..index.ttl import ttl_index_created
 from ..languages.collation import collation_spec_of, parse_collation
+from ..storage.encoding import ENGINE_CODEC, decode_shadow
 from ..storage.store import CollectionData, Server
 from ..values.errors import ServerError
 from ..values.order import is_number, type_name
+from .timeseries_buckets import BUCKETS_PREFIX, normalised_meta, refuse_bucket_write
 
-__all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "check_measurement",
+__all__ = ["BUCKETS_PREFIX", "create_timeseries", "is_timeseries", "measurement",
            "check_index_spec", "check_transaction_write", "out_timeseries_options",
            "MERGE_UPDATE_REFUSED", "check_update", "refuse_find_and_modify",
            "check_time_series_coll_mod", "modified_timeseries", "refuse_buckets", "collection_infos"]
 
-#: the namespace prefix of a time-series collection's buckets
-BUCKETS_PREFIX = "system.buckets."
 _INVALID_OPTIONS = 72
 
 #: ``timeseries::kAllowedCollectionCreationOptions``
@@ -203,9 +205,7 @@ def create_timeseries(server: Server, db: str, name: str, options: Mapping[str, 
         if field not in _ALLOWED_WITH_TIMESERIES:
             raise ServerError(_INVALID_OPTIONS, f"{ns}: 'timeseries' is not allowed with "
                                                 f"'{field}'")
-    if name.startswith(BUCKETS_PREFIX):
-        raise ServerError(238, "mim does not model time-series buckets: create the time-series "
-                               "collection itself, not its system.buckets collection")
+    refuse_buckets(name)
     stored: dict[str, Any] = {"timeseries": _normalise(ns, options["timeseries"])}
     if "expireAfterSeconds" in options:
         stored["expireAfterSeconds"] = _expire_after(options["expireAfterSeconds"])
@@ -340,13 +340,35 @@ def modified_timeseries(coll: CollectionData, spec: Any) -> dict[str, Any]:
 
 # -- writes --------------------------------------------------------------------------------
 
-def check_measurement(coll: CollectionData, doc: Mapping[str, Any]) -> None:
-    """A measurement must hold a BSON date in ``timeField`` (code 2, as the server)."""
-    time_field = coll.options["timeseries"]["timeField"]
+def measurement(coll: CollectionData, raw: bytes, doc: dict) -> tuple[bytes, dict]:
+    """A measurement as the collection keeps it: it must hold a BSON date in
+    ``timeField`` (code 2, as the server), and an object in the ``metaField`` is
+    normalised, its fields sorted at every depth (the server's buckets keep it so,
+    and measurements are read back from them)."""
+    settings = coll.options["timeseries"]
+    time_field = settings["timeField"]
     value = doc.get(time_field)
     if not isinstance(value, (datetime.datetime, DatetimeMS)):
         raise ServerError(2, f"'{time_field}' must be present and contain a valid BSON UTC "
                              f"datetime value")
+    meta_field = settings.get("metaField")
+    meta = doc.get(meta_field) if meta_field is not None else None
+    if isinstance(meta, (Mapping, list)) and _unsorted(meta):
+        normalised = normalised_meta(meta)
+        doc = {key: (normalised if key == meta_field else item) for key, item in doc.items()}
+        raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+        doc = decode_shadow(raw)
+    return raw, doc
+
+
+def _unsorted(value: Any) -> bool:
+    """Whether some object in ``value`` has its fields out of order."""
+    if isinstance(value, Mapping):
+        keys = list(value)
+        return keys != sorted(keys) or any(_unsorted(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_unsorted(item) for item in value)
+    return False
 
 
 def check_index_spec(coll: CollectionData, spec: Mapping[str, Any]) -> None:
@@ -515,7 +537,7 @@ MERGE_UPDATE_REFUSED = "Cannot perform a non-multi update on a time-series colle
 
 
 def refuse_buckets(name: str) -> None:
-    """Direct use of ``system.buckets.*``: mim keeps measurements, not buckets."""
+    """Writing (or creating) ``system.buckets.*`` directly: mim derives the buckets
+    from the measurements (:mod:`.timeseries_buckets`), so it takes none (238)."""
     if name.startswith(BUCKETS_PREFIX):
-        raise ServerError(238, f"mim does not model time-series buckets ({name}): use the "
-                               f"time-series collection itself")
+        refuse_bucket_write(name)

@@ -439,9 +439,7 @@ def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
     indexes = coll.indexes.leading_on(path)
     if path == "_id":
         if indexes or coll.keyed_by_record:
-            # a secondary index on _id competes with the _id dict; a time-series
-            # collection has no _id dict (it keys measurements by record id)
-            return None
+            return None  # a secondary index on _id competes; a time-series has no _id dict
         return IdLookup([Interval.point(sort_key(value), value)])
     usable = None
     for index in indexes:

@@ -1,36 +1,15 @@
-"""Both faces of one server: ``mim.MongoClient`` in process and real pymongo over
-the wire server.  Each test here runs on each (``client`` fixture) and must behave
-as MongoDB 7.0 does on both."""
+"""Both faces of one server (``both_faces``): ``mim.MongoClient`` in process and real
+pymongo over the wire server.  Each test here runs on each (``client`` fixture) and
+must behave as MongoDB 7.0 does on both."""
 
 from __future__ import annotations
 
-import pymongo
 import pytest
 
-import mim
-from mim.engine.storage.store import Server
+import mim  # noqa: F401  (the fixtures build clients with this name; async twins swap it)
+from both_faces import install
 
-
-@pytest.fixture(scope="module")
-def wire_server():
-    with mim.serve(port=0) as running:
-        yield running
-
-
-@pytest.fixture(params=["mim", "wire"])
-def client(request, wire_server):
-    if request.param == "mim":
-        c = mim.MongoClient(server=Server())
-    else:
-        wire_server.engine.reset()
-        c = pymongo.MongoClient(wire_server.uri, serverSelectionTimeoutMS=5000)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def db(client):
-    return client.facetest
+install(globals(), in_process_id="mim", db_name="facetest")
 
 
 @pytest.fixture

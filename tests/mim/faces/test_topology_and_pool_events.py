@@ -218,3 +218,58 @@ def test_no_listener_no_cost() -> None:
     only_commands = mim.MongoClient(server=mim.Server(),
                                     event_listeners=[monitoring.CommandListener()])
     assert only_commands._monitor is None and only_commands._runner.pool is None
+
+
+def test_a_failed_heartbeat_marks_the_server_unknown_and_clears_the_pool() -> None:
+    # the failCommand fail point reaches the monitor's hello, as on a server (the SDAM
+    # spec's integration tests fail "hello" and "isMaster" this way)
+    ours = Everything()
+    engine = mim.Server()
+    client = mim.MongoClient(server=engine, event_listeners=[ours], heartbeatFrequencyMS=500,
+                             serverMonitoringMode="poll")
+    try:
+        client.db.c.find_one()
+        client.admin.command("configureFailPoint", "failCommand", mode={"times": 2},
+                             data={"failCommands": ["hello", "isMaster"],
+                                   "closeConnection": True})
+        deadline = time.monotonic() + 10
+        while not ours.of(monitoring.PoolReadyEvent)[1:] and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        client.close()
+    failed = ours.of(monitoring.ServerHeartbeatFailedEvent)
+    # a known server's network error is retried at once: both fail, then it recovers
+    assert len(failed) == 2 and all(isinstance(e.reply, AutoReconnect) for e in failed)
+    kinds = [type(e).__name__ for e in ours.of(monitoring.PoolClearedEvent,
+                                               monitoring.PoolReadyEvent)]
+    assert kinds == ["PoolReadyEvent", "PoolClearedEvent", "PoolClearedEvent", "PoolReadyEvent"]
+    types = [e.new_description.server_type_name
+             for e in ours.of(monitoring.ServerDescriptionChangedEvent)]
+    # each failure is a new description (its error differs: pymongo compares them)
+    assert types == ["RSPrimary", "Unknown", "Unknown", "RSPrimary"]
+
+
+def test_closing_a_client_that_never_connected() -> None:
+    ours, theirs = Everything(), Everything()
+    mim.MongoClient(server=mim.Server(), event_listeners=[ours], connect=False).close()
+    mim.driver_client(server=mim.Server(), event_listeners=[theirs], connect=False).close()
+    kinds = [type(e).__name__ for _, e in ours.events]
+    assert kinds == [type(e).__name__ for _, e in theirs.events]
+    assert "ServerClosedEvent" not in kinds and kinds[-1] == "TopologyClosedEvent"
+
+
+def test_a_load_balancer_is_described_once_and_never_monitored() -> None:
+    # pymongo's Topology._ensure_opened in load-balanced mode: no monitor, one
+    # LoadBalancer description, the pool ready
+    ours = Everything()
+    client = mim.MongoClient("mongodb://localhost/?loadBalanced=true", server=mim.Server(),
+                             event_listeners=[ours])
+    client.db.c.find_one()
+    client.close()
+    assert not ours.of(monitoring.ServerHeartbeatStartedEvent)
+    changed = ours.of(monitoring.ServerDescriptionChangedEvent)
+    assert [e.new_description.server_type_name for e in changed] == ["LoadBalancer"]
+    topologies = [e.new_description.topology_type_name
+                  for e in ours.of(monitoring.TopologyDescriptionChangedEvent)]
+    assert topologies[:2] == ["LoadBalanced", "LoadBalanced"]
+    assert ours.of(monitoring.PoolReadyEvent) and ours.of(monitoring.ConnectionCheckedInEvent)

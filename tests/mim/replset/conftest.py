@@ -1,5 +1,6 @@
-"""Both faces of one replica-set member: ``mim.MongoClient`` in process and real
-pymongo over the wire server (``directConnection=true``), on one engine."""
+"""Both faces of one replica-set member (``both_faces``): ``mim.MongoClient`` in
+process and real pymongo over the wire server (``directConnection=true``), on one
+engine."""
 
 from __future__ import annotations
 
@@ -7,30 +8,10 @@ import pymongo
 from pymongo import monitoring
 import pytest
 
-import mim
+import mim  # noqa: F401  (the fixtures build clients with this name; async twins swap it)
+from both_faces import install
 
-
-@pytest.fixture(scope="module")
-def wire_server():
-    with mim.serve(port=0) as running:
-        yield running
-
-
-@pytest.fixture(params=["mim", "wire"])
-def client(request, wire_server):
-    wire_server.engine.reset()
-    if request.param == "mim":
-        c = mim.MongoClient(server=wire_server.engine)
-    else:
-        c = pymongo.MongoClient(wire_server.uri, serverSelectionTimeoutMS=5000)
-    yield c
-    c.close()
-    wire_server.engine.reset()
-
-
-@pytest.fixture
-def engine(wire_server):
-    return wire_server.engine
+install(globals(), in_process_id="mim", shared_engine=True)
 
 
 class CommandNames(monitoring.CommandListener):

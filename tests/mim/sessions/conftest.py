@@ -1,33 +1,10 @@
-"""Both faces of one standalone: ``mim.MongoClient`` in process and real pymongo over
-the wire server.  Session tests run on each (``face`` fixture) and must agree."""
+"""Both faces of one standalone (``both_faces``): ``mim.MongoClient`` in process and
+real pymongo over the wire server.  Session tests run on each (``client`` fixture)
+and must agree; ``engine`` is the Server behind ``client``."""
 
 from __future__ import annotations
 
-import pymongo
-import pytest
+import mim  # noqa: F401  (the fixtures build clients with this name; async twins swap it)
+from both_faces import install
 
-import mim
-from mim.engine.storage.store import Server
-
-
-@pytest.fixture(scope="module")
-def wire_server():
-    with mim.serve(port=0, engine=Server(standalone=True)) as running:
-        yield running
-
-
-@pytest.fixture(params=["mim", "wire"])
-def client(request, wire_server):
-    if request.param == "mim":
-        c = mim.MongoClient(server=Server(standalone=True))
-    else:
-        wire_server.engine.reset()
-        c = pymongo.MongoClient(wire_server.uri, serverSelectionTimeoutMS=5000)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-def engine(client, wire_server):
-    """The engine Server behind ``client``."""
-    return client.server if isinstance(client, mim.MongoClient) else wire_server.engine
+install(globals(), in_process_id="mim", standalone_wire=True, standalone_in_process=True)

@@ -1,43 +1,10 @@
-"""Both faces for the time-series suite: the in-process ``mim.MongoClient`` and a real
-pymongo client talking to ``mim.serve`` over the wire."""
+"""Both faces for the time-series suite (``both_faces``): the in-process
+``mim.MongoClient`` and a real pymongo client talking to ``mim.serve`` over the wire;
+``engine`` is the server behind the client (to run a TTL pass now)."""
 
 from __future__ import annotations
 
-import pymongo
-import pytest
+import mim  # noqa: F401  (the fixtures build clients with this name; async twins swap it)
+from both_faces import install
 
-import mim
-
-
-@pytest.fixture(scope="module")
-def wire_server():
-    with mim.serve(port=0) as running:
-        yield running
-
-
-@pytest.fixture(params=["inprocess", "wire"])
-def client(request):
-    if request.param == "inprocess":
-        client = mim.MongoClient(server=mim.Server())
-        yield client
-        client.close()
-        return
-    server = request.getfixturevalue("wire_server")
-    server.engine.reset()
-    client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000)
-    yield client
-    client.close()
-    server.engine.reset()
-
-
-@pytest.fixture
-def db(client):
-    return client.test
-
-
-@pytest.fixture
-def engine(request, client):
-    """The engine server behind ``client`` (to run a TTL pass now)."""
-    if isinstance(client, mim.MongoClient):
-        return client.server
-    return request.getfixturevalue("wire_server").engine
+install(globals(), db_name="test")

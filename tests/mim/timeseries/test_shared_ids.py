@@ -120,3 +120,14 @@ def test_writes_in_a_transaction_are_refused(client, db):
     with client.start_session() as session, session.start_transaction():
         assert coll.count_documents({"_id": 1}, session=session) == 2  # reads are allowed
     assert coll.count_documents({}) == 3
+
+
+def test_an_object_meta_is_normalised_as_the_server_stores_it(db):
+    # src/mongo/db/timeseries/README.md, "Metadata Normalization": {c: 1, b: {f, d}} is
+    # kept as {b: {d, f}, c: 1}, so an exact object match in the original order misses
+    db.create_collection("ts", timeseries={"timeField": "t", "metaField": "m"})
+    db.ts.insert_one({"t": T0, "m": {"c": 1, "b": {"f": True, "d": 0}}})
+    found = db.ts.find_one({}, {"_id": 0})
+    assert list(found["m"]) == ["b", "c"] and list(found["m"]["b"]) == ["d", "f"]
+    assert db.ts.count_documents({"m": {"c": 1, "b": {"f": True, "d": 0}}}) == 0
+    assert db.ts.count_documents({"m.c": 1, "m.b.d": 0}) == 1

@@ -216,11 +216,7 @@ def test_expire_after_seconds_removes_old_measurements(engine, db):
     assert db.weather.options()["expireAfterSeconds"] == 3600
 
 
-def test_buckets_are_not_modelled_and_say_so(db):
-    _readings(db)
-    with pytest.raises(OperationFailure) as failed:
-        list(db["system.buckets.weather"].find())
-    assert failed.value.code == 238
+# reading system.buckets.<name> directly: test_buckets.py
 
 
 def test_expire_after_seconds_alone_needs_timeseries_or_clustered(db):

@@ -1,33 +1,15 @@
-"""Both faces for the views suite: the in-process client and real pymongo on
-``mim.serve(port=0)``; every test runs on each, so they must answer alike."""
+"""Both faces for the views suite (``both_faces``): the in-process client and real
+pymongo on ``mim.serve(port=0)``; every test runs on each, so they must answer alike."""
 
 from __future__ import annotations
 
-import pymongo
 import pytest
 
-import mim
+import mim  # noqa: F401  (the fixtures build clients with this name; async twins swap it)
+from both_faces import install
 
 
-@pytest.fixture(scope="module")
-def wire_server():
-    with mim.serve(port=0) as running:
-        yield running
-
-
-@pytest.fixture(params=["inprocess", "wire"])
-def db(request):
-    if request.param == "inprocess":
-        client = mim.MongoClient(server=mim.Server())
-        yield client.viewsdb
-        client.close()
-        return
-    server = request.getfixturevalue("wire_server")
-    server.engine.reset()
-    client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000)
-    yield client.viewsdb
-    client.close()
-    server.engine.reset()
+install(globals(), db_name="viewsdb")
 
 
 @pytest.fixture
