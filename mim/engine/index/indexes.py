@@ -252,7 +252,7 @@ class IdIndex:
     Point lookups need no structure of their own (the store's dict, keyed by
     ``sort_key(_id)``, is the unique ``_id`` index).  Ranges, ``$in`` in
     order and sorts on ``_id`` need an ordered one: a ``SortedList`` of
-    ``((id_key,), id_key)`` entries, shaped like a secondary index's so every
+    ``(id_key, id_key)`` entries, shaped like a single-field index's so every
     planner path (bounds, direction, top-k limit, explain) applies.  It is
     built on first use and from then on kept by the catalog's write hooks, so
     collections that never range over ``_id`` pay nothing on insert.
@@ -280,7 +280,7 @@ class IdIndex:
         entries = self._entries
         documents = self.collection.documents
         if entries is None or len(entries) != len(documents):
-            entries = self._entries = SortedList(((k,), k) for k in documents)
+            entries = self._entries = SortedList((k, k) for k in documents)
         return entries
 
     def multikey_paths(self) -> dict[str, list[str]]:
@@ -512,7 +512,7 @@ class IndexCatalog:
         if ordered_ids is not None:
             if id_key is None:
                 id_key = sort_key(stored.doc["_id"])
-            ordered_ids.add(((id_key,), id_key))
+            ordered_ids.add((id_key, id_key))
         if not self._constrained:
             return
         pending = self._pending
@@ -559,7 +559,7 @@ class IndexCatalog:
         if id_key is None:
             id_key = sort_key(stored.doc["_id"])
         if ordered_ids is not None:
-            ordered_ids.discard(((id_key,), id_key))
+            ordered_ids.discard((id_key, id_key))
         if not self._constrained:
             return
         doc = stored.doc

@@ -2,7 +2,10 @@
 
 An index entry is ``(key, id_key)``: ``key`` is a tuple with one
 :func:`~mim.engine.values.order.sort_key` per indexed field (always ascending; a
-descending index is scanned backwards), ``id_key`` is ``sort_key(_id)``.
+descending index is scanned backwards) — for a single-field index, that one
+field's key itself, without a 1-tuple around it (:attr:`KeyPattern.flat`: one
+tuple less per entry to store and to compare) — and ``id_key`` is
+``sort_key(_id)``.
 A document yields one entry per distinct key: an array contributes one key
 per element (multikey), an empty array the ``undefined`` key, a missing
 field the ``null`` key.  The walk through the document is the matcher's
@@ -175,7 +178,7 @@ class KeyPattern:
     """A parsed ``key`` document: the paths, directions and key extraction."""
 
     __slots__ = ("fields", "paths", "parts", "directions", "hashed", "document", "simple",
-                 "signs", "flipped", "any_flipped", "value_key")
+                 "signs", "flipped", "any_flipped", "value_key", "flat")
 
     def __init__(self, key: Mapping[str, Any], collation: Any = None) -> None:
         self.document = dict(key)
@@ -196,6 +199,8 @@ class KeyPattern:
         #: field whose direction differs from the first one's is stored reversed
         self.flipped = tuple(sign != self.signs[0] for sign in self.signs)
         self.any_flipped = any(self.flipped)
+        #: one field: a key is that field's key itself (no 1-tuple around it)
+        self.flat = self.fields == 1
 
     def field_values(self, doc: Mapping, i: int) -> tuple[list[tuple[tuple, Any]], bool, Any]:
         """The (key, value) pairs field ``i`` contributes, whether it came from
@@ -234,19 +239,20 @@ class KeyPattern:
         return pairs, is_array, array_field
 
     def keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[int]]:
-        """The distinct keys of a document and the indexes of its multikey fields.
+        """The distinct keys of a document and the indexes of its multikey fields
+        (a :attr:`flat` pattern's keys are its one field's keys).
 
         Raises CannotIndexParallelArrays (171) when two fields are arrays.
         """
-        if self.fields == 1:
+        if self.fields == 1:  # flat keys
             if self.simple:
                 value = doc.get(self.paths[0], MISSING)
                 if type(value) is not list:
-                    return [(NULL_KEY if value is MISSING else sort_key(value),)], _NO_FIELDS
+                    return [NULL_KEY if value is MISSING else sort_key(value)], _NO_FIELDS
             pairs, is_array, _ = self.field_values(doc, 0)
             if len(pairs) == 1:
-                return [(pairs[0][0],)], frozenset((0,)) if is_array else frozenset()
-            return list(dict.fromkeys((k,) for k, _ in pairs)), frozenset((0,))
+                return [pairs[0][0]], frozenset((0,)) if is_array else frozenset()
+            return list(dict.fromkeys(k for k, _ in pairs)), frozenset((0,))
         per_field = []
         multikey = []
         first_array = None
@@ -267,6 +273,8 @@ class KeyPattern:
     def key_values(self, doc: Mapping, key: tuple) -> dict[str, Any]:
         """The BSON values behind a key (for ``keyValue`` in a duplicate-key error)."""
         out: dict[str, Any] = {}
+        if self.flat:
+            key = (key,)
         for i, path in enumerate(self.paths):
             value: Any = None
             pairs, _, _ = self.field_values(doc, i)

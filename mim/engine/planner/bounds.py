@@ -216,10 +216,11 @@ def _stored_intervals(intervals: list[Interval], flipped: bool) -> list[Interval
 
 
 def key_ranges(field_intervals: list[list[Interval]],
-                flipped: tuple[bool, ...] = ()) -> list[tuple[tuple, tuple]]:
+                flipped: tuple[bool, ...] = (), flat: bool = False) -> list[tuple[tuple, tuple]]:
     """Entry-level (low, high) exclusive bounds for the leading constrained fields:
     every field but the last must be points; the last may be ranges.  Ranges
-    come in stored order."""
+    come in stored order.  ``flat``: a single-field index, whose entries hold
+    the field's key without a 1-tuple around it (so neither do the bounds)."""
     if flipped and any(flipped[:len(field_intervals)]):
         field_intervals = [_stored_intervals(f, flipped[i])
                            for i, f in enumerate(field_intervals)]
@@ -240,7 +241,7 @@ def key_ranges(field_intervals: list[list[Interval]],
                 high = (prefix + (interval.hi, HIGH),)
             else:
                 high = (prefix + (interval.hi,),)
-            ranges.append((low, high))
+            ranges.append((low[0], high[0]) if flat else (low, high))
     return ranges
 
 

@@ -363,6 +363,15 @@ def _collatable(value: Any) -> bool:
     return isinstance(value, (str, Mapping, list))
 
 
+def _entry_bound(key: tuple, flat: bool, after: bool = False) -> tuple:
+    """An entry-level bound just before (``after``: just after) every entry of
+    ``key`` (one value per index field; a flat index's entries hold its one
+    field's key alone)."""
+    if flat:
+        return key + (HIGH,) if after else key
+    return (key, HIGH) if after else (key,)
+
+
 def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
                  max_spec: Mapping | None, collation: Any = None) -> Plan:
     """The scan of the hinted index from ``min`` (inclusive) to ``max`` (exclusive),
@@ -393,12 +402,13 @@ def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
                                          "the value provided for max() in the hinted index")
     # entries are stored in the first field's ascending order: for a descending first
     # field the index's order is the entries' reverse, and [min, max) is (max, min]
+    flat = index.pattern.flat  # entries hold a single field's key without a 1-tuple
     if forward > 0:
-        start = (low,) if low is not None else (LOW,)
-        stop = (high,) if high is not None else (HIGH,)
+        start = _entry_bound(low, flat) if low is not None else (LOW,)
+        stop = _entry_bound(high, flat) if high is not None else (HIGH,)
     else:
-        start = (high, HIGH) if high is not None else (LOW,)
-        stop = (low, HIGH) if low is not None else (HIGH,)
+        start = _entry_bound(high, flat, after=True) if high is not None else (LOW,)
+        stop = _entry_bound(low, flat, after=True) if low is not None else (HIGH,)
     scan = IndexScan(index, [[FULL]], forward)
     scan.ranges = [(start, stop)]
     return scan
@@ -439,7 +449,7 @@ def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
     indexes = coll.indexes.leading_on(path)
     if path == "_id":
         if indexes or coll.keyed_by_record:
-            return None  # a secondary index on _id competes; a time-series has no _id dict
+            return None  # a secondary index on _id competes with the _id dict (or there is none)
         return IdLookup([Interval.point(sort_key(value), value)])
     usable = None
     for index in indexes:

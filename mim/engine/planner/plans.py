@@ -85,7 +85,7 @@ class IndexScan(Plan):
         self.index = index
         self.field_intervals = field_intervals
         self.direction = direction
-        self.ranges = key_ranges(field_intervals, index.pattern.flipped)
+        self.ranges = key_ranges(field_intervals, index.pattern.flipped, index.pattern.flat)
         self._cost: float | None = None
         #: every bound a point (equality, ``$in``): a few entries per range
         self.points = all(iv.is_point for intervals in field_intervals for iv in intervals)
@@ -102,7 +102,8 @@ class IndexScan(Plan):
         scan.index = index
         scan.field_intervals = [[interval]]
         scan.direction = index.pattern.signs[0]
-        scan.ranges = [(((interval.lo,),), ((interval.lo, HIGH),))]
+        low, high = (interval.lo,), (interval.lo, HIGH)
+        scan.ranges = [(low, high) if index.pattern.flat else ((low,), (high,))]
         scan._cost = None
         scan.points = True
         return scan

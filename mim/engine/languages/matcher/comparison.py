@@ -54,7 +54,9 @@ def equality_predicate(arg: Any, collation: Any = None) -> Callable[[Any], bool]
         return lambda v: collated_key(v) == expected
     arg_type = type(arg)
     if arg_type is str:
-        return lambda v: v == arg and type(v) is str
+        equals_string = lambda v: v == arg and type(v) is str  # noqa: E731
+        equals_string.inline = ("str", operator.eq, arg)  # type: ignore[attr-defined]
+        return equals_string
     key = sort_key(arg)
     if arg_type in _FAST_NUMBER_TYPES and not is_nan(arg):
         def equals_number(v: Any) -> bool:
@@ -64,6 +66,7 @@ def equality_predicate(arg: Any, collation: Any = None) -> Callable[[Any], bool]
             if t is Decimal128:
                 return sort_key(v) == key
             return False
+        equals_number.inline = ("number", operator.eq, arg)  # type: ignore[attr-defined]
         return equals_number
     return lambda v: sort_key(v) == key
 
@@ -95,6 +98,7 @@ def comparison_predicate(op: str, arg: Any, collation: Any = None) -> Callable[[
                 kv = sort_key(v)
                 return kv != _NAN_KEY and compare(kv, key)
             return False
+        compare_number.inline = ("number", compare, arg)  # type: ignore[attr-defined]
         return compare_number
 
     def compare_generic(v: Any) -> bool:

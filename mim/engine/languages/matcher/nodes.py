@@ -17,6 +17,13 @@ from ...values.order import MISSING
 
 Predicate = Callable[[Any], bool]
 
+#: A predicate may say what it is, so a matcher can test the common cases inline
+#: (no call per document): ``predicate.inline = (kind, compare, argument)``,
+#: where for a value of ``kind`` — ``"str"`` (a ``str``) or ``"number"`` (an
+#: ``int`` or ``float``, bools aside) — ``predicate(v) == compare(v, argument)``.
+#: Every other value still goes through the predicate.
+_INLINE_TYPES = {"str": (str,), "number": (int, float)}
+
 __all__ = ["MatchNode", "LeafNode", "AndNode", "OrNode", "NorNode", "NotNode",
            "ConstantNode", "ExprNode", "expanding_matcher", "whole_value_matcher"]
 
@@ -36,6 +43,9 @@ def expanding_matcher(parts: tuple[str, ...], predicate: Predicate) -> Callable[
     for the array itself or any of its elements (one level)."""
     if len(parts) == 1:
         key = parts[0]
+        inline = getattr(predicate, "inline", None)
+        if inline is not None:
+            return _inlined_top_level(key, predicate, inline)
 
         def match_top_level(doc: Mapping) -> bool:
             value = doc.get(key, MISSING)
@@ -60,6 +70,65 @@ def expanding_matcher(parts: tuple[str, ...], predicate: Predicate) -> Callable[
         return False
 
     return match_path
+
+
+def _inlined_top_level(key: str, predicate: Predicate, inline: tuple
+                       ) -> Callable[[Mapping], bool]:
+    """:func:`expanding_matcher` of a top-level field whose predicate is inlined
+    for the values of its kind (see :data:`_INLINE_TYPES`): what
+    ``match_top_level`` answers, with one call less per document."""
+    kind, compare, argument = inline
+    first, *others = _INLINE_TYPES[kind]
+    second = others[0] if others else first
+
+    def match_inlined(doc: Mapping) -> bool:
+        value = doc.get(key, MISSING)
+        t = type(value)
+        if t is first or t is second:
+            return compare(value, argument)
+        if t is list:
+            for element in value:
+                if predicate(element):
+                    return True
+            return False
+        return predicate(value)
+
+    return match_inlined
+
+
+def _fused_range(nodes: tuple["MatchNode", ...]) -> Callable[[Mapping], bool] | None:
+    """One matcher for two numeric comparisons on one top-level field
+    (``{a: {$gte: 1, $lt: 5}}``): the value is read once and, when it is a
+    number, compared twice inline.  An array still goes through each node on
+    its own (each bound may hold for a different element).  None when the
+    nodes are not such a pair."""
+    if len(nodes) != 2:
+        return None
+    a, b = nodes
+    if type(a) is not LeafNode or type(b) is not LeafNode or not a.expand or not b.expand \
+            or len(a.parts) != 1 or a.parts != b.parts:
+        return None
+    inline_a = getattr(a.predicate, "inline", None)
+    inline_b = getattr(b.predicate, "inline", None)
+    if inline_a is None or inline_b is None or inline_a[0] != "number" \
+            or inline_b[0] != "number":
+        return None
+    key = a.parts[0]
+    _, compare_a, argument_a = inline_a
+    _, compare_b, argument_b = inline_b
+    predicate_a, predicate_b = a.predicate, b.predicate
+    matches_a, matches_b = a.matches, b.matches
+
+    def match_range(doc: Mapping) -> bool:
+        value = doc.get(key, MISSING)
+        t = type(value)
+        if t is float or t is int:
+            return compare_a(value, argument_a) and compare_b(value, argument_b)
+        if t is list:
+            return matches_a(doc) and matches_b(doc)
+        return predicate_a(value) and predicate_b(value)
+
+    return match_range
 
 
 def whole_value_matcher(parts: tuple[str, ...], predicate: Predicate) -> Callable[[Mapping], bool]:
@@ -112,7 +181,10 @@ class AndNode(MatchNode):
 
     def __init__(self, nodes: list[MatchNode]) -> None:
         self.nodes = tuple(nodes)
-        if len(self.nodes) == 1:
+        fused = _fused_range(self.nodes)
+        if fused is not None:
+            self.matches = fused
+        elif len(self.nodes) == 1:
             self.matches = self.nodes[0].matches
         elif len(self.nodes) == 2:
             first, second = self.nodes[0].matches, self.nodes[1].matches
