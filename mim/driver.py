@@ -163,6 +163,9 @@ class _Exchange:
 
     def messages(self, data: bytes) -> list[bytes]:
         """The whole messages ``data`` completes (a message may arrive in pieces)."""
+        if not self.pending and len(data) >= _HEADER_SIZE \
+                and int.from_bytes(data[:4], "little", signed=True) == len(data):
+            return [data if type(data) is bytes else bytes(data)]  # pymongo's usual write
         self.pending += data
         out = []
         while len(self.pending) >= _HEADER_SIZE:
@@ -207,7 +210,9 @@ class InProcessSocket:
     def __init__(self, wire: InProcessWire, timeout: float | None,
                  address: Any = None) -> None:
         self._exchange = _Exchange(wire, address)
-        self._replies = bytearray()
+        #: reply bytes not read yet: ``_replies[_read:]``
+        self._replies = b""
+        self._read = 0
         self._timeout = timeout
         self._closed = threading.Event()
         self._deferred: tuple[float, bytes] | None = None
@@ -233,17 +238,24 @@ class InProcessSocket:
                 continue
             reply = self._exchange.answer(message)
             if reply is not None:
-                self._replies += reply
+                self._queue(reply)
+
+    def _queue(self, reply: bytes) -> None:
+        if self._read >= len(self._replies):
+            self._replies, self._read = reply, 0
+        else:
+            self._replies, self._read = self._replies[self._read:] + reply, 0
 
     def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
-        if not self._replies:
+        if self._read >= len(self._replies):
             self._wait_for_reply()
             if self._closed.is_set():
                 return 0
         view = memoryview(buffer)
-        n = min(len(view) if not nbytes else nbytes, len(self._replies))
-        view[:n] = self._replies[:n]
-        del self._replies[:n]
+        start = self._read
+        n = min(len(view) if not nbytes else nbytes, len(self._replies) - start)
+        view[:n] = memoryview(self._replies)[start:start + n]
+        self._read = start + n
         return n
 
     def close(self) -> None:
@@ -267,7 +279,7 @@ class InProcessSocket:
         self._deferred = None
         reply = self._exchange.answer(message)
         if reply is not None:
-            self._replies += reply
+            self._queue(reply)
 
 
 class InProcessTransport(asyncio.Transport):

@@ -159,8 +159,11 @@ def _decode_document(data: memoryview, offset: int, codec: CodecOptions,
 
 
 def _cstring(data: memoryview, offset: int, what: str) -> tuple[str, int]:
-    raw = bytes(data[offset:])
+    raw = bytes(data[offset:offset + 256])  # a name is short: no copy of the whole rest
     end = raw.find(b"\x00")
+    if end < 0 and offset + 256 < len(data):
+        raw = bytes(data[offset:])
+        end = raw.find(b"\x00")
     if end < 0:
         raise ProtocolError(f"{what}: unterminated string")
     try:

@@ -630,9 +630,10 @@ class WireServer:
         client_token = PROFILE_CLIENT.set(
             (_client_host(connection.peer), connection.app_name, list(connection.auth.users))
         ) if self.engine.profiled else None
-        started = time.perf_counter()
+        started = time.perf_counter() if self.server_log is not None else 0.0
         try:
-            if name in COMMANDS:  # an unknown command fails as such (59), not as 13
+            # an unknown command fails as such (59), not as 13
+            if connection.auth.access_control and name in COMMANDS:
                 connection.auth.authorize(request.db, cmd, body)
             reply = self._run_authorized(request, connection, name)
         except ServerError as exc:
