@@ -92,8 +92,9 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
     name = cmd["insert"]
     if type(name) is not str:
         name = collection_name(cmd, "insert")
+    ordered = cmd.get("ordered", True)
     reply = crud.insert(server, db, name, statements(cmd, "documents", "insert"),
-                        bool(cmd.get("ordered", True)),
+                        ordered is True or bool(ordered),
                         bypass_validation="bypassDocumentValidation" in cmd
                         and bypass_validation(cmd, "insert"))
     reply["ok"] = 1.0
