@@ -19,9 +19,21 @@ from ..ops.tailable import check_tailable_find, open_tail
 _FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
 
 
+#: the fields of the find ``find_one`` sends: a filter, a limit and one batch
+_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"})
+
+
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "find")
+    if cmd.keys() <= _FIND_ONE_FIELDS:
+        flt = cmd.get("filter")
+        limit = cmd.get("limit", 0)
+        if type(flt) is dict and type(limit) is int and limit >= 0:
+            # find_one's command: nothing else to check (the fields below are absent)
+            docs = crud.find(server, db, name, flt, limit=limit)
+            return cursor_reply(server, f"{db}.{name}", docs, DEFAULT_FIRST_BATCH,
+                                single_batch=bool(cmd.get("singleBatch", False)), scan=True)
     # the fields that are present, each checked as the server checks it
     given = {field: optional(cmd, field, dict, "object", "find")
              for field in _FIND_DOCUMENTS if field in cmd}

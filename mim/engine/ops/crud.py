@@ -93,11 +93,11 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     """
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
-    check_min_max(min, max)
+    if min and max:
+        check_min_max(min, max)
     if collation is not None or server.default_collations:
         collation = operation_collation(server, db, coll, collation)
-    resolved = views.resolve(server, db, coll)
-    if resolved is not None:
+    if views.resolve(server, db, coll) is not None:
         for option, value in (("min", min), ("max", max), ("returnKey", return_key),
                               ("showRecordId", show_record_id)):
             if value:
@@ -109,11 +109,11 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, coll, stages, let=let, hint=hint)
-    let = evaluate_let(let)
+    let = evaluate_let(let) if let else {}
     node = _compile_query(filter, let, server, db, coll, collation)
     text = find_text_node(node)
-    sort_key_fn = compile_sort(sort, metadata_readers(node), collation)
-    proj = compile_projection(projection, dict(let or {}), collation)
+    sort_key_fn = compile_sort(sort, metadata_readers(node), collation) if sort else None
+    proj = compile_projection(projection, dict(let), collation) if projection else None
     if proj is not None and proj.metadata_names:
         check_metadata_available(proj.metadata_names, available_query_metadata(node))
     if text is not None and has_text_score_sort(sort):
