@@ -110,9 +110,12 @@ def _plain_copy(value: Any, depth: int) -> Any:
         for key, item in value.items():
             if type(key) is not str or not key.isascii() or "\x00" in key:
                 return _NOT_PLAIN
-            item = _plain_copy(item, depth + 1)
-            if item is _NOT_PLAIN:
-                return _NOT_PLAIN
+            kind = type(item)
+            # an ASCII string (a filter's usual value) is decided here, without a call
+            if kind is not str or not item.isascii():
+                item = _plain_copy(item, depth + 1)
+                if item is _NOT_PLAIN:
+                    return _NOT_PLAIN
             out[key] = item
         return out
     if cls is list:

@@ -361,6 +361,7 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             if self._monitor is not None:
                 self._monitor.close()
         self._closed = True
+        self._runner.client_closed()
 
     def get_database(self, name: str | None = None, codec_options: CodecOptions | None = None,
                      read_preference: Any = None, write_concern: WriteConcern | None = None,

@@ -203,15 +203,20 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def insert_one(self, document: Any, bypass_document_validation: bool | None = None,
                    session: Any = None, comment: Any = None) -> InsertOneResult:
-        if type(document) is not dict:
+        if type(document) is dict:  # a plain dict (the common case): no ABC checks
+            if "_id" not in document:
+                document["_id"] = ObjectId()
+            raw = encode(document, self._codec_options)
+        else:
             _validate_document("document", document)
-        cmd = {"insert": self._name, "documents": [self._prepare_insert(document)],
-               "ordered": True}
+            raw = self._prepare_insert(document)
+        cmd = {"insert": self._name, "documents": [raw], "ordered": True}
         if bypass_document_validation is not None or comment is not None:
             _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
                              comment=comment)
         if self._default_write:  # the hot path: the runner, nothing else
-            reply = self._database._client._runner.run(self._database._name, cmd, session)
+            database = self._database
+            reply = database._client._runner.run(database._name, cmd, session)
         else:
             reply = self._command(cmd, session, write=True)
             if not self._write_concern.acknowledged:

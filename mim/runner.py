@@ -61,7 +61,8 @@ class Runner:
             else None
         #: the client's topology and pool events (:mod:`mim.monitors`; None: nobody listens)
         self.pool = client._monitor
-        #: nothing of the client's own adds to a command: the plain path may be taken
+        #: nothing of the client's own adds to a command and the client is open: the
+        #: plain path may be taken (the server's state is read per command)
         self.plain = not self.api_fields and self.monitor is None and self.pool is None
 
     def run(self, db: str, cmd: dict[str, Any], session: Any = None,
@@ -75,6 +76,14 @@ class Runner:
         a retryable error once when the client's ``retryReads`` is on; ``unchecked``
         returns an error reply (``ok: 0``) instead of raising it (``Database.command``
         leaves the checking to pymongo's own ``_check_command_response``)."""
+        if (session is None and self.plain and not self.fail_points.armed and not implicit
+                and not unchecked and BOUND_SESSION.get() is None):
+            if not self.server.profiled or not self.app_name or PROFILE_CLIENT.get() is not None:
+                # the plain path: nothing of the driver's to add, nothing to consult
+                try:
+                    return run_command(self.server, db, cmd)
+                except ServerError as exc:
+                    raise command_error(exc) from None
         if self.server.profiled and self.app_name and PROFILE_CLIENT.get() is None:
             # the profiler writes the client's appName (one attribute read when off)
             token = PROFILE_CLIENT.set(("127.0.0.1", self.app_name, []))
@@ -83,16 +92,13 @@ class Runner:
                                 unchecked)
             finally:
                 PROFILE_CLIENT.reset(token)
-        if (session is None and self.plain and not implicit and not unchecked
-                and not self.fail_points.armed and BOUND_SESSION.get() is None):
-            if self.client._closed:
-                raise InvalidOperation("Cannot use MongoClient after close")
-            try:
-                return run_command(self.server, db, cmd)
-            except ServerError as exc:
-                raise command_error(exc) from None
         return self._run_checked(db, cmd, session, write_concern, implicit, retryable_read,
                                  unchecked)
+
+    def client_closed(self) -> None:
+        """The client was closed: every later command raises ``InvalidOperation``
+        (it leaves the plain path, so that path checks nothing more)."""
+        self.plain = False
 
     def _run_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
                      implicit: bool, retryable_read: bool, unchecked: bool = False) -> dict:

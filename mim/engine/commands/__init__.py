@@ -25,7 +25,7 @@ import bson
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
-from ..ops.opcounters import opcounters_of
+from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session
 from ..ops.timeseries import check_transaction_write
@@ -75,24 +75,58 @@ TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransac
 DRIVER_SESSION_FIELDS = frozenset({"lsid", "$clusterTime", "$db", "$readPreference"})
 
 
-def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
-    """Run one command document against database ``db``; the reply, or ServerError."""
-    if not cmd:
-        raise ServerError(59, "no such command: ''")
-    name = next(iter(cmd))
+#: command name -> (handler, its plain fields or None, its opcounter plan): what
+#: the dispatcher needs about a command, read with one lookup (filled on first use)
+_ROUTES: dict[str, tuple[Any, frozenset[str] | None, tuple[str, str | None]]] = {}
+
+
+def _route_of(name: Any) -> tuple[Any, frozenset[str] | None, tuple[str, str | None]]:
+    """The dispatcher's entry for command ``name`` (59 for an unknown command)."""
     # the server's CommandRegistry: exact names, each command's aliases registered too
-    handler = COMMANDS.get(name) if type(name) is str or isinstance(name, str) else None
+    handler = COMMANDS.get(name) if isinstance(name, str) else None
     if handler is None:
         raise ServerError(59, f"no such command: '{name}'")
-    opcounters_of(server).count_command(name, cmd)
-    plain = PLAIN_FIELDS.get(name)
+    route = (handler, PLAIN_FIELDS.get(name), counting_plan(name))
+    if type(name) is str:
+        _ROUTES[name] = route
+    return route
+
+
+def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
+    """Run one command document against database ``db``; the reply, or ServerError."""
+    for name in cmd:
+        break
+    else:
+        raise ServerError(59, "no such command: ''")
+    route = _ROUTES.get(name) if type(name) is str else None
+    if route is None:
+        route = _route_of(name)
+    handler, plain, counting = route
+    opcounters_of(server).count_received(counting, cmd)
+    if plain is None or server.profiled or not cmd.keys() <= plain:
+        return _run_checked(server, db, cmd, name, handler, plain)
+    try:
+        return handler(server, db, cmd)  # the hot path: nothing generic to check
+    except ServerError:
+        raise
+    except Exception as exc:
+        raise _unexpected_error(exc, name) from None
+    finally:
+        directory = server.data_directory
+        if directory is not None:
+            # the command's writes reach the journal (fsync-ed) before its reply
+            directory.command_done()
+
+
+def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, handler: Any,
+                 plain: frozenset[str] | None) -> dict:
+    """:func:`run_command` for a document with generic arguments (session, API
+    version, write concern, ``maxTimeMS``…) or fields to check, or on a profiled server."""
     transaction: Any = None
     retry = None
     concern = None
     target = server  # a transaction's statements run on its view of the server
     try:
-        if plain is not None and not server.profiled and cmd.keys() <= plain:
-            return handler(server, db, cmd)  # the hot path: nothing generic to check
         if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
             check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
@@ -148,8 +182,6 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                 if labels:
                     reply["errorLabels"] = labels
         return reply
-    except TransactionConflict as exc:
-        raise exc.as_server_error() from None
     except ServerError as exc:
         if concern is not None and "writeConcernError" not in exc.details:
             # a failed command still waits for its write concern, and says so
@@ -164,19 +196,27 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             if labels:
                 exc.details["errorLabels"] = labels
         raise
-    except bson.errors.InvalidDocument as exc:
-        raise ServerError(2, str(exc)) from None
-    except ConnectionClosedByFailPoint:
-        raise  # the face closes the connection: no reply at all
-    except Exception as exc:  # a mim bug: still answered the way a server answers
-        log.exception("command %r failed", name)
-        raise ServerError(1, f"mim internal error in {name!r}: {type(exc).__name__}: "
-                             f"{exc}") from None
+    except Exception as exc:
+        raise _unexpected_error(exc, name) from None
     finally:
         directory = server.data_directory
         if directory is not None:
             # the command's writes reach the journal (fsync-ed) before its reply
             directory.command_done()
+
+
+def _unexpected_error(exc: Exception, name: str) -> Exception:
+    """What a command failing with something other than a ServerError answers (a
+    fail point's closed connection goes on as it is: the face closes it, no reply)."""
+    if isinstance(exc, ConnectionClosedByFailPoint):
+        return exc
+    if isinstance(exc, TransactionConflict):
+        return exc.as_server_error()
+    if isinstance(exc, bson.errors.InvalidDocument):
+        return ServerError(2, str(exc))
+    # a mim bug: still answered the way a server answers
+    log.exception("command %r failed", name)
+    return ServerError(1, f"mim internal error in {name!r}: {type(exc).__name__}: {exc}")
 
 
 def _run_handler(handler: Any, server: Server, target: Server, db: str, name: str,

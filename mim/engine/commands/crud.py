@@ -20,9 +20,21 @@ from ..ops.timeseries_buckets import BUCKETS_PREFIX, buckets_reader
 _FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
 
 
+#: the fields of the find ``find_one`` sends: a filter, a limit and one batch
+_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"})
+
+
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "find")
+    if cmd.keys() <= _FIND_ONE_FIELDS:
+        flt = cmd.get("filter")
+        limit = cmd.get("limit", 0)
+        if type(flt) is dict and type(limit) is int and limit >= 0:
+            # find_one's command: nothing else to check (the fields below are absent)
+            docs = crud.find(server, db, name, flt, limit=limit)
+            return cursor_reply(server, f"{db}.{name}", docs, DEFAULT_FIRST_BATCH,
+                                single_batch=bool(cmd.get("singleBatch", False)), scan=True)
     # the fields that are present, each checked as the server checks it
     given = {field: optional(cmd, field, dict, "object", "find")
              for field in _FIND_DOCUMENTS if field in cmd}
@@ -97,8 +109,9 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
     name = cmd["insert"]
     if type(name) is not str:
         name = collection_name(cmd, "insert")
+    ordered = cmd.get("ordered", True)
     reply = crud.insert(server, db, name, statements(cmd, "documents", "insert"),
-                        bool(cmd.get("ordered", True)),
+                        ordered is True or bool(ordered),
                         bypass_validation="bypassDocumentValidation" in cmd
                         and bypass_validation(cmd, "insert"))
     reply["ok"] = 1.0

@@ -25,7 +25,6 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
-from ..values.limits import check_insert_depth
 from ..languages.matcher import MatchContext, MatchNode, compile_filter
 from ..planner import IdLookup, all_matching, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
@@ -36,7 +35,7 @@ from ..languages.projection import available_query_metadata, compile_projection,
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
-from ..storage.documents import check_id, encode_updated, prepare_new_document
+from ..storage.documents import check_id, encode_updated, prepare_new_document, prepare_sent_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
@@ -95,11 +94,11 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     """
     if skip < 0:
         raise bad_value("skip value must be non-negative, but received: %d" % skip)
-    check_min_max(min, max)
+    if min and max:
+        check_min_max(min, max)
     if collation is not None or server.default_collations:
         collation = operation_collation(server, db, coll, collation)
-    resolved = views.resolve(server, db, coll)
-    if resolved is not None:
+    if views.resolve(server, db, coll) is not None:
         for option, value in (("min", min), ("max", max), ("returnKey", return_key),
                               ("showRecordId", show_record_id)):
             if value:
@@ -111,11 +110,11 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, coll, stages, let=let, hint=hint)
-    let = evaluate_let(let)
+    let = evaluate_let(let) if let else {}
     node = compile_query(filter, let, server, db, coll, collation=collation)
     text = find_text_node(node)
-    sort_key_fn = compile_sort(sort, metadata_readers(node), collation)
-    proj = compile_projection(projection, dict(let or {}), collation)
+    sort_key_fn = compile_sort(sort, metadata_readers(node), collation) if sort else None
+    proj = compile_projection(projection, dict(let), collation) if projection else None
     if proj is not None and proj.metadata_names:
         check_metadata_available(proj.metadata_names, available_query_metadata(node))
     if text is not None and has_text_score_sort(sort):
@@ -362,34 +361,30 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     n = 0
     errors: list[dict] = []
     with server.lock:
-        try:
-            views.check_not_view(server, db, coll)
-        except ServerError as exc:
-            return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
-        try:
-            collection = server.get_collection(db, coll, create=True)
-        except ServerError:
-            refuse_buckets(coll)  # system.buckets.*: 238 (mim derives the buckets), not 73
-            raise
+        collection = server.get_collection(db, coll)
+        if collection is None:  # (an existing collection is never a view)
+            try:
+                views.check_not_view(server, db, coll)
+            except ServerError as exc:
+                return _write_reply(0, [{"index": 0, **exc.as_write_error()}])
+            try:
+                collection = server.get_collection(db, coll, create=True)
+            except ServerError:
+                refuse_buckets(coll)  # system.buckets.*: 238 (mim derives the buckets), not 73
+                raise
+        validated = collection.validator is not None
+        timeseries = "timeseries" in collection.options
         for index, document in enumerate(documents):
             try:
-                if type(document) is bytes or isinstance(document, bytearray):
-                    raw = bytes(document)
-                    shadow = decode_shadow(raw)
-                    if "_id" not in shadow:
-                        raw, shadow = prepare_new_document(shadow)
-                    else:
-                        check_id(shadow["_id"])
-                        check_insert_depth(raw, shadow)
-                        if len(raw) > MAX_BSON_SIZE:
-                            raise ServerError(10334, f"object to insert too large. size in "
-                                                     f"bytes: {len(raw)}, max size: "
-                                                     f"{MAX_BSON_SIZE}")
+                if type(document) is bytes:  # what the faces send
+                    raw, shadow = prepare_sent_document(document)
+                elif isinstance(document, bytearray):
+                    raw, shadow = prepare_sent_document(bytes(document))
                 else:
                     raw, shadow = prepare_new_document(document)
-                if collection.validator is not None:
+                if validated:
                     check_write(collection, shadow, bypass=bypass_validation)
-                if "timeseries" in collection.options:
+                if timeseries:
                     raw, shadow = measurement(collection, raw, shadow)
                 collection.insert(raw, shadow)
                 n += 1

@@ -20,7 +20,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bson.raw_bson import RawBSONDocument
+import bson
+from bson.raw_bson import DEFAULT_RAW_BSON_OPTIONS, RawBSONDocument
 
 from ..storage.attached import PerServer
 from ..values.deadline import active as deadline_active
@@ -36,17 +37,49 @@ MAX_BATCH_BYTES = 16 * 1024 * 1024
 CURSOR_TIMEOUT_SECONDS = 600.0
 
 
+class ReplyDocument(RawBSONDocument):
+    """A document of a cursor reply: BSON bytes the engine made or stored (so known
+    to be one well-formed document), wrapped without ``RawBSONDocument``'s size
+    check, which would read the bytes once more per returned document."""
+
+    __slots__ = ()
+
+    def __init__(self, raw: bytes) -> None:
+        self._RawBSONDocument__raw = raw
+        self._RawBSONDocument__inflated_doc = None
+        self._RawBSONDocument__codec_options = DEFAULT_RAW_BSON_OPTIONS
+
+
+def _reply_document_class() -> type:
+    """:class:`ReplyDocument` when it builds what ``RawBSONDocument`` builds (its
+    private slots are pymongo's; another pymongo may name them otherwise)."""
+    raw = bson.encode({"a": 1})
+    try:
+        document = ReplyDocument(raw)
+        if document.raw is raw and dict(document) == {"a": 1}:
+            return ReplyDocument
+    except Exception:  # noqa: BLE001 - the plain class then
+        pass
+    return RawBSONDocument
+
+
+#: what a reply's documents are made with (``RawBSONDocument`` or its faster twin)
+_REPLY_DOCUMENT = _reply_document_class()
+
+
 def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[list, int]:
     """Documents ``[start:…]`` for one batch (as RawBSONDocument) and the next start."""
+    end = len(documents) if not size else max(start, min(len(documents), start + size))
+    chunk = documents[start:end] if start or end < len(documents) else documents
+    if sum(map(len, chunk)) <= MAX_BATCH_BYTES:  # the common case: all of them
+        return list(map(_REPLY_DOCUMENT, chunk)), end
     out: list[RawBSONDocument] = []
     total = 0
     i = start
-    n = len(documents)
-    while i < n and (not size or len(out) < size):
-        raw = documents[i]
+    for raw in chunk:
         if out and total + len(raw) > MAX_BATCH_BYTES:
             break
-        out.append(RawBSONDocument(raw))
+        out.append(_REPLY_DOCUMENT(raw))
         total += len(raw)
         i += 1
     return out, i

@@ -15,7 +15,7 @@ from bson.int64 import Int64
 
 from ..storage.attached import PerServer
 
-__all__ = ["OpCounters", "opcounters_of", "counter_of_command"]
+__all__ = ["OpCounters", "opcounters_of", "counter_of_command", "counting_plan"]
 
 #: command name -> the opcounter it counts in (every other command: ``command``)
 _COUNTER_OF = {"insert": "insert", "update": "update", "delete": "delete", "find": "query",
@@ -26,6 +26,12 @@ _STATEMENTS_OF = {"insert": "documents", "update": "updates", "delete": "deletes
 
 #: command name -> (its opcounter, the field listing its statements or None): one read
 _COUNTING = {name: (counter, _STATEMENTS_OF.get(name)) for name, counter in _COUNTER_OF.items()}
+
+
+def counting_plan(name: str) -> tuple[str, str | None]:
+    """How a command named ``name`` is counted: its opcounter and the field listing
+    its statements (None: it counts once)."""
+    return _COUNTING.get(name) or ("command", None)
 
 
 def counter_of_command(name: str) -> str:
@@ -47,19 +53,15 @@ class OpCounters:
         with self._lock:
             self._counts[counter] += operations
 
-    def count_command(self, name: str, cmd: Mapping[str, Any]) -> None:
-        """Count a command document as mongod counts it on receipt (on every
-        command's path: one call, no helper)."""
-        plan = _COUNTING.get(name)
+    def count_received(self, plan: tuple[str, str | None], cmd: Mapping[str, Any]) -> None:
+        """Count a command document as mongod counts it on receipt; ``plan`` is
+        :func:`counting_plan` of its name (on every command's path: one call, no helper)."""
+        counter, field = plan
         operations = 1
-        if plan is None:
-            counter = "command"
-        else:
-            counter, field = plan
-            if field is not None:
-                statements = cmd.get(field)
-                if type(statements) is list or isinstance(statements, (list, tuple)):
-                    operations = len(statements)
+        if field is not None:
+            statements = cmd.get(field)
+            if type(statements) is list or isinstance(statements, (list, tuple)):
+                operations = len(statements)
         with self._lock:
             self._counts[counter] += operations
 

@@ -58,7 +58,10 @@ def lookup(server: Server, db: str, name: str) -> ViewDefinition | None:
 
 def resolve(server: Server, db: str, name: str) -> tuple[str, list] | None:
     """``(backing collection, full pipeline)`` when ``name`` is a view, else None."""
-    views = _views(server, db)
+    database = server.get_database(db)
+    if database is None or not database.views:  # no view here (every find asks)
+        return None
+    views = database.views
     view = views.get(name)
     if view is None:
         return None

@@ -29,11 +29,12 @@ class PerServer(Generic[T]):
         self._lock = threading.Lock()
 
     def __call__(self, server: Any) -> T:
-        attached = server.__dict__.get("_attached")
-        if attached is not None:
-            instance = attached.get(self)
-            if instance is not None:
-                return instance
+        try:
+            instance = server._attached.get(self)
+        except AttributeError:  # a server-like object without the dict yet
+            instance = None
+        if instance is not None:
+            return instance
         with self._lock:
             attached = server.__dict__.setdefault("_attached", {})
             instance = attached.get(self)

@@ -17,10 +17,11 @@ from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ..values.errors import ServerError, bad_value
-from ..values.limits import MAX_STORAGE_DEPTH, check_insert_depth, check_updated_depth
+from ..values.limits import (MAX_STORAGE_DEPTH, check_insert_depth, check_updated_depth,
+                             min_bytes_for_depth)
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow
 
-__all__ = ["check_id", "prepare_new_document", "encode_updated"]
+__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "encode_updated"]
 
 
 #: ``_id`` types that can never be an array, a regex or a document (skip the checks)
@@ -72,6 +73,29 @@ def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
                                  f"max size: {MAX_BSON_SIZE}")
     shadow = decode_shadow(raw)
     check_insert_depth(raw, shadow)
+    return raw, shadow
+
+
+#: documents shorter than this cannot nest beyond the storage depth (no walk needed)
+_MAY_BE_TOO_DEEP = min_bytes_for_depth(MAX_STORAGE_DEPTH)
+
+
+def prepare_sent_document(raw: bytes) -> tuple[bytes, dict]:
+    """(bytes, shadow) of a document an ``insert`` command carries as BSON (what
+    every face sends), with :func:`prepare_new_document`'s checks: the ``_id`` (added
+    when missing), the nesting depth and the size.  Each check costs one comparison
+    when it cannot fail: this is every insert's path."""
+    shadow = decode_shadow(raw)
+    if "_id" not in shadow:
+        return prepare_new_document(shadow)
+    if type(shadow["_id"]) not in _PLAIN_ID_TYPES:
+        check_id(shadow["_id"])
+    size = len(raw)
+    if size > _MAY_BE_TOO_DEEP:
+        check_insert_depth(raw, shadow)
+        if size > MAX_BSON_SIZE:
+            raise ServerError(10334, f"object to insert too large. size in bytes: {size}, "
+                                     f"max size: {MAX_BSON_SIZE}")
     return raw, shadow
 
 

@@ -31,7 +31,7 @@ _bson_to_dict = getattr(bson, "_bson_to_dict", None)
 def decode_shadow(raw: bytes) -> dict:
     doc = _bson_to_dict(raw, ENGINE_CODEC) if _bson_to_dict is not None else \
         bson.decode(raw, ENGINE_CODEC)
-    if b"\x06" in raw:
+    if 0x06 in raw:  # an int: ``b"\x06" in raw`` would first fail as one (an exception)
         # maybe a deprecated `undefined` element, which pymongo decodes as None
         return mark_undefined(raw, doc)
     return doc

@@ -433,6 +433,8 @@ class Server:
         if not isinstance(replica_set_name, str) or not replica_set_name:
             raise ValueError("replica_set_name must be a non-empty string")
         self.address = address
+        #: the per-server state of :class:`~.attached.PerServer` (cursors, counters…)
+        self._attached: dict[Any, Any] = {}
         #: the logical clock (``$clusterTime``, ``operationTime``, commit times)
         self.clock = LogicalClock()
         #: a plain attribute other code reads on every call: True for the one-node set

@@ -79,7 +79,7 @@ def _undefined_paths(raw: bytes, start: int, prefix: tuple, out: list, in_array:
 def mark_undefined(raw: bytes, doc: dict) -> dict:
     """``doc`` (decoded from ``raw``) with the documents holding an ``undefined``
     element turned into :class:`UndefinedFields`; ``doc`` itself when there is none."""
-    if b"\x06" not in raw or _MAYBE_UNDEFINED.search(raw) is None:
+    if 0x06 not in raw or _MAYBE_UNDEFINED.search(raw) is None:  # (0x06: see decode_shadow)
         return doc
     paths: list[tuple] = []
     try:
