@@ -163,7 +163,10 @@ def raise_write_errors(reply: Mapping[str, Any]) -> None:
     errors = reply.get("writeErrors")
     if not errors:
         if "writeConcernError" in reply:
-            _raise_write_concern_error(reply["writeConcernError"])
+            error = reply["writeConcernError"]
+            if reply.get("errorLabels"):  # as pymongo: the reply's labels go with it
+                error = dict(error, errorLabels=reply["errorLabels"])
+            _raise_write_concern_error(error)
         return
     error = dict(errors[-1])
     if error.get("code") == 11000:

@@ -8,7 +8,7 @@ argument checks and error wording live once, in :mod:`mim.engine.commands`.
 What a driver and a connection add around a command lives here: the session
 fields (``lsid``, ``txnNumber``…), the Stable API fields of a client built with
 ``server_api=``, the ``failCommand`` fail point (a closed connection is pymongo's
-``AutoReconnect``), retryable reads, and the translation of a server error into
+``AutoReconnect``), pymongo's retries (:mod:`mim.retrying`), and the translation of a server error into
 the exception pymongo raises for that reply.
 
 The plain path — no session, no API version, no armed fail point — is decided by
@@ -26,7 +26,6 @@ from typing import Any
 
 import bson
 from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
-from pymongo.helpers_shared import _RETRYABLE_ERROR_CODES
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
 from .engine.commands import run_command
@@ -34,7 +33,9 @@ from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, f
                                    write_concern_error_reply)
 from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from .engine.values.errors import ServerError
-from .session import BOUND_SESSION, server_api_fields, session_fields
+from .retrying import (TRANSACTION_END, RetryableReply, is_retryable_write,
+                       run_with_retries)
+from .session import BOUND_SESSION, retryable_write_fields, server_api_fields, session_fields
 
 __all__ = ["Runner", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
@@ -104,27 +105,55 @@ class Runner:
                                 and name != "endSessions" and (
             write_concern is None or write_concern.acknowledged))
         fields = session_fields(self.client, session, name, write_concern, implicit)
+        in_transaction = fields is not None and "autocommit" in fields
         if fields:
             cmd.update(fields)
-            if "autocommit" in fields and name not in ("commitTransaction", "abortTransaction"):
+            if in_transaction and name not in TRANSACTION_END:
                 # as pymongo: a transaction's statements carry no write concern
                 cmd.pop("writeConcern", None)
         if self.api_fields:
             cmd.update(self.api_fields)
-        attempts = 2 if retryable_read and self.retry_reads else 1
-        for attempt in range(1, attempts + 1):
-            try:
-                if self.pool is not None:
-                    return self._run_pooled(db, cmd, name, unchecked)
-                if self.monitor is not None:
-                    return self._run_monitored(db, cmd, name, unchecked)
-                return self._run_once(db, cmd, name, unchecked)
-            except (ConnectionFailure, OperationFailure) as exc:
-                retryable = (isinstance(exc, ConnectionFailure)
-                             or exc.code in _RETRYABLE_ERROR_CODES)
-                if attempt == attempts or not retryable:
-                    raise
-        raise AssertionError("unreachable")
+        if name in TRANSACTION_END or unchecked:
+            # commit/abort are retried by the session (mim.session); an unchecked
+            # command's error is a reply, not an exception to retry on
+            return self._attempt(db, cmd, name, unchecked)
+        is_read = retryable_read or not is_retryable_write(name, cmd)
+        if is_read:
+            retryable = retryable_read and self.retry_reads and not in_transaction
+        else:
+            retryable = (not in_transaction and self.client.options.retry_writes
+                         and self.server.is_replica_set
+                         and (write_concern is None or write_concern.acknowledged))
+            if retryable:  # pymongo's _start_retryable_write: lsid and a new txnNumber
+                cmd.update(retryable_write_fields(self.client, session))
+        tries = 0
+
+        def attempt() -> dict:
+            nonlocal tries
+            tries += 1
+            if tries > 1 and in_transaction:
+                # a transaction's statement sent again: its session fields again
+                # (``startTransaction`` once more when the first try was reverted)
+                cmd.pop("startTransaction", None)
+                cmd.update(session_fields(self.client, session, name, write_concern,
+                                          implicit) or {})
+            reply = self._attempt(db, cmd, name, unchecked)
+            if not is_read and "writeConcernError" in reply:
+                raise RetryableReply(reply)  # seen by the retry loop, as in pymongo
+            return reply
+
+        active = session if session is not None else BOUND_SESSION.get()
+        try:
+            return run_with_retries(attempt, self.client, active, name, is_read, retryable)
+        except RetryableReply as exc:  # not retried (again): the caller raises from it
+            return exc.reply
+
+    def _attempt(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
+        if self.pool is not None:
+            return self._run_pooled(db, cmd, name, unchecked)
+        if self.monitor is not None:
+            return self._run_monitored(db, cmd, name, unchecked)
+        return self._run_once(db, cmd, name, unchecked)
 
     def _run_pooled(self, db: str, cmd: dict[str, Any], name: str, unchecked: bool) -> dict:
         """The command on a connection lent by the client's pool, as pymongo's

@@ -33,9 +33,15 @@ from typing import Any
 from pymongo.client_session import ClientSession as _PyMongoClientSession
 from pymongo.client_session import SessionOptions, TransactionOptions
 from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool
+from bson import Int64
+from pymongo import _csot
 from pymongo.errors import ConfigurationError, InvalidOperation, PyMongoError
+from pymongo.helpers_shared import _check_command_response
+from pymongo.write_concern import WriteConcern
 
+from .engine.commands import MAX_WIRE_VERSION
 from .engine.ops import sessions as engine_sessions
+from .retrying import run_with_retries
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
     from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION
@@ -54,7 +60,8 @@ class _NoBinding:
 #: the session ``with session.bind():`` made current (``BOUND_SESSION.get()``: it, or None)
 BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBinding()
 
-__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields", "session_fields", "start_session", "end_client_sessions"]
+__all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields",
+           "session_fields", "retryable_write_fields", "start_session", "end_client_sessions"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -101,9 +108,35 @@ class ClientSession(_PyMongoClientSession):
                 self._server_session = None
 
     def _finish_transaction_with_retry(self, command_name: str) -> dict[str, Any]:
-        # commitTransaction / abortTransaction go to the server with the session's
-        # transaction fields; a standalone refuses them (20)
-        return self._client.admin.command(command_name, 1, session=self)
+        """pymongo's: commit or abort, tried once more after a retryable error
+        (:func:`mim.retrying.run_with_retries` decides, as pymongo's loop does; a
+        standalone supports no retryable writes, so nothing is retried there)."""
+        return run_with_retries(lambda: self._finish_transaction_once(command_name),
+                                self._client, self, command_name, is_read=False,
+                                retryable=self._client._engine.is_replica_set)
+
+    def _finish_transaction_once(self, command_name: str) -> dict[str, Any]:
+        """pymongo's ``_finish_transaction``: the command with the transaction's write
+        concern (``w: "majority"`` and a 10 s ``wtimeout`` on a retried commit) and
+        ``maxCommitTimeMS``; a ``writeConcernError`` raised as pymongo raises it."""
+        transaction = self._transaction
+        transaction.attempt += 1
+        opts = transaction.opts
+        write_concern = opts.write_concern if opts is not None else None
+        cmd: dict[str, Any] = {command_name: 1}
+        if command_name == "commitTransaction":
+            if opts is not None and opts.max_commit_time_ms and _csot.get_timeout() is None:
+                cmd["maxTimeMS"] = opts.max_commit_time_ms
+            if transaction.attempt > 1 and write_concern is not None:
+                document = write_concern.document
+                document["w"] = "majority"
+                document.setdefault("wtimeout", 10000)
+                write_concern = WriteConcern(**document)
+        if write_concern is not None and not write_concern.is_server_default:
+            cmd["writeConcern"] = write_concern.document
+        reply = self._client._runner.run("admin", cmd, self, write_concern)
+        _check_command_response(reply, MAX_WIRE_VERSION, parse_write_concern_error=True)
+        return reply
 
     def __repr__(self) -> str:
         return f"<mim.session.ClientSession object at {id(self):#x}>"
@@ -140,6 +173,25 @@ def _implicit_use(client: Any) -> dict[str, Any]:
     server_session.last_use = time.monotonic()
     pool.return_server_session(server_session)
     return {"lsid": server_session.session_id}
+
+
+def retryable_write_fields(client: Any, session: Any) -> dict[str, Any]:
+    """The ``lsid`` and the new ``txnNumber`` of a retryable write (pymongo's
+    ``_start_retryable_write``): on ``session`` (None: the bound one, else an
+    implicit one lent from the client's pool)."""
+    if session is None:
+        session = BOUND_SESSION.get()
+    if session is not None:
+        session._start_retryable_write()
+        server_session = session._server_session
+    else:
+        pool = _pool(client)
+        server_session = pool.get_server_session(engine_sessions.TIMEOUT_MINUTES)
+        server_session.inc_transaction_id()
+        server_session.last_use = time.monotonic()
+        pool.return_server_session(server_session)
+    return {"lsid": server_session.session_id,
+            "txnNumber": Int64(server_session.transaction_id)}
 
 
 def server_api_fields(client: Any) -> dict[str, Any]:

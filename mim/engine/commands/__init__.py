@@ -23,6 +23,7 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
+from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.opcounters import opcounters_of
 from ..ops.profiler import record_operation
@@ -143,8 +144,9 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
             unmet = write_concern_error(server, concern)
             if unmet is not None:
                 reply["writeConcernError"] = unmet
-                if name == "commitTransaction" and unmet["code"] not in (79, 100):
-                    reply["errorLabels"] = ["UnknownTransactionCommitResult"]
+                labels = error_labels(cmd, name, None, unmet["code"])
+                if labels:
+                    reply["errorLabels"] = labels
         return reply
     except TransactionConflict as exc:
         raise exc.as_server_error() from None
@@ -157,8 +159,10 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
                 exc.details["writeConcernError"] = unmet
         if transaction is not None and name not in TRANSACTION_END_COMMANDS:
             transaction.abort()  # any failed statement aborts the transaction
-            if exc.code == 251 and "errorLabels" not in exc.details:
-                exc.details["errorLabels"] = ["TransientTransactionError"]
+        if "txnNumber" in cmd and "errorLabels" not in exc.details:
+            labels = error_labels(cmd, name, exc.code)
+            if labels:
+                exc.details["errorLabels"] = labels
         raise
     except bson.errors.InvalidDocument as exc:
         raise ServerError(2, str(exc)) from None

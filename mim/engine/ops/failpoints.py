@@ -31,6 +31,7 @@ from typing import Any
 
 from ..storage.attached import PerServer
 from ..values.errors import ServerError
+from .error_labels import RETRIABLE_CODES, error_labels
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
@@ -209,36 +210,11 @@ class Failure:
     error_labels: list[str] | None = None
 
 
-#: ``ErrorCodes::isRetriableError`` (the RetriableError category drivers retry on)
-RETRIABLE_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436})
-#: codes ``isTransientTransactionError`` takes as transient besides those (write
-#: conflicts, lock timeouts, prepared transactions, snapshot and stale-routing errors)
-_TRANSIENT_CODES = frozenset({112, 24, 267, 150, 239, 246, 63, 13388, 249})
-_COMMIT_OR_ABORT = ("commitTransaction", "abortTransaction")
-
-
 def server_error_labels(name: str, cmd: Mapping[str, Any], code: int | None,
                         write_concern_code: int | None) -> list[str]:
-    """The labels mongod's ``getErrorLabels`` (``error_labels.cpp``) puts on an error
-    of command ``name``: TransientTransactionError for a transaction's statement
-    (``autocommit`` present), else RetryableWriteError for a retryable write
-    (``txnNumber`` without ``autocommit``) or a commit/abort whose code or
-    write-concern code is retriable."""
-    in_session_txn = cmd.get("txnNumber") is not None
-    autocommit = "autocommit" in cmd
-    commit_or_abort = name in _COMMIT_OR_ABORT
-    if code is not None and in_session_txn and autocommit:
-        transient = code in _TRANSIENT_CODES
-        if commit_or_abort:
-            transient = transient or (code == 251 and write_concern_code is None)
-        else:
-            transient = transient or code in RETRIABLE_CODES or code == 251
-        if transient:
-            return ["TransientTransactionError"]
-    if in_session_txn and (not autocommit or commit_or_abort):
-        if code in RETRIABLE_CODES or write_concern_code in RETRIABLE_CODES:
-            return ["RetryableWriteError"]
-    return []
+    """The labels mongod's ``getErrorLabels`` puts on an error of command ``name``
+    (:func:`.error_labels.error_labels`, the one reading of ``error_labels.cpp``)."""
+    return error_labels(cmd, name, code, write_concern_code)
 
 
 def fail_command(server: Any, name: str, app_name: str | None,

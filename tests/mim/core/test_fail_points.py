@@ -45,11 +45,21 @@ def test_error_code_fails_each_write_once(coll, client, operation, command):
     operation(coll)
 
 
-def test_shutdown_code_raises_not_primary_error_and_writes_nothing(coll, client):
+@pytest.fixture
+def no_retry_coll(client):
+    """``coll`` on a client with ``retryWrites=false``: pymongo (and mim, a replica
+    set) would otherwise retry a write after a retryable error once."""
+    no_retry = mim.MongoClient(server=client.server, retryWrites=False)
+    yield no_retry.testdb.coll
+    no_retry.close()
+
+
+def test_shutdown_code_raises_not_primary_error_and_writes_nothing(coll, client,
+                                                                   no_retry_coll):
     arm(client, {"times": 1}, failCommands=["insert"], errorCode=91,
         errorLabels=["RetryableWriteError"])
     with pytest.raises(NotPrimaryError) as info:
-        coll.insert_one({"_id": 1})
+        no_retry_coll.insert_one({"_id": 1})
     assert info.value.has_error_label("RetryableWriteError")
     assert coll.count_documents({}) == 0
 
@@ -59,10 +69,10 @@ def test_database_command_with_check_false_returns_the_error(client, db):
     assert db.command("ping", check=False)["errmsg"] == FAIL_MESSAGE
 
 
-def test_close_connection_raises_a_network_error(coll, client):
+def test_close_connection_raises_a_network_error(coll, client, no_retry_coll):
     arm(client, {"times": 1}, failCommands=["insert"], closeConnection=True)
     with pytest.raises(AutoReconnect):
-        coll.insert_one({"_id": 1})
+        no_retry_coll.insert_one({"_id": 1})
     assert coll.count_documents({}) == 0
 
 
