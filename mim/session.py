@@ -63,7 +63,7 @@ BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBindin
 
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields",
            "session_fields", "retryable_write_fields", "start_session", "end_client_sessions",
-           "in_transaction", "check_transaction_read_preference"]
+           "in_transaction", "check_transaction_read_preference", "note_reply"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -219,6 +219,14 @@ def check_transaction_read_preference(session: Any, read_preference: Any = None)
             f"read preference in a transaction must be primary, not: {read_preference!r}")
 
 
+def note_reply(session: Any, reply: dict[str, Any]) -> None:
+    """What pymongo's session takes from a reply to one of its commands
+    (``_process_response``): the cluster and operation times, and a snapshot
+    session's first ``atClusterTime`` (its later reads send it back)."""
+    if isinstance(session, _PyMongoClientSession):
+        session._process_response(reply)
+
+
 def server_api_fields(client: Any) -> dict[str, Any]:
     """The API parameters pymongo adds to each command of a client built with
     ``server_api=ServerApi(...)`` (none without one)."""
@@ -271,7 +279,8 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
     server_session.last_use = time.monotonic()
     fields: dict[str, Any] = {"lsid": server_session.session_id}
     if session.options.snapshot:
-        fields["readConcern"] = {"level": "snapshot"}
+        fields["readConcern"] = {"level": "snapshot"} if session._snapshot_time is None \
+            else {"level": "snapshot", "atClusterTime": session._snapshot_time}
     if session.in_transaction:
         if command in _TRANSACTION_READS:
             check_transaction_read_preference(session)
