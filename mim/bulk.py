@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
 from .boundary import encode, raise_server_error
+from .session import in_transaction
 from .engine.values.errors import ServerError
 
 
@@ -144,7 +145,7 @@ class BulkWriter:
             _merge(result, kind, batch, reply)
             if self.ordered and reply.get("writeErrors"):
                 break
-        if not coll.write_concern.acknowledged:
+        if not coll.write_concern.acknowledged and not in_transaction(self.session):
             return BulkWriteResult({}, False)
         if result["writeErrors"] or result["writeConcernErrors"]:
             result["writeErrors"].sort(key=lambda e: e["index"])

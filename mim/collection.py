@@ -25,6 +25,7 @@ from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCurso
                      fields_list_to_dict, index_list)
 from .options import OptionsCarrier
 from .bulk import BulkWriter
+from .session import in_transaction
 from .aggregation import run_aggregate
 from .indexing import create_indexes, drop_index, explain_find, index_model, list_indexes
 
@@ -165,9 +166,11 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def _engine(self, **values: Any) -> dict[str, Any]:
         return to_engine(self._codec_options, **values)
 
-    @property
-    def _acknowledged(self) -> bool:
-        return self._write_concern.acknowledged
+    def _acknowledged(self, session: Any) -> bool:
+        """Whether a write with ``session`` is acknowledged: as pymongo's
+        ``_write_concern_for``, a transaction's statements ignore the collection's
+        ``w: 0`` (the transaction's write concern applies at commit)."""
+        return self._write_concern.acknowledged or in_transaction(session)
 
     def _create(self, options: Mapping[str, Any], session: Any = None) -> None:
         """The ``create`` command pymongo sends (``size`` as a double, as it does)."""
@@ -219,7 +222,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             reply = database._client._runner.run(database._name, cmd, session)
         else:
             reply = self._command(cmd, session, write=True)
-            if not self._write_concern.acknowledged:
+            if not self._acknowledged(session):
                 return InsertOneResult(document.get("_id"), False)
         if "writeErrors" in reply or "writeConcernError" in reply:
             raise_write_errors(reply)
@@ -248,7 +251,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         for document in documents:
             writer.add_insert(document, validated=True)
         writer.execute(())
-        return InsertManyResult(inserted_ids, self._acknowledged)
+        return InsertManyResult(inserted_ids, self._acknowledged(session))
 
     # -- updates ------------------------------------------------------------------
 
@@ -264,7 +267,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             _optional_fields(cmd, let=self._engine(let=let).get("let"),
                              bypassDocumentValidation=bypass_validation, comment=comment)
         reply = self._command(cmd, session, write=True)
-        if not self._acknowledged:
+        if not self._acknowledged(session):
             return UpdateResult(reply, False)
         raise_write_errors(reply)
         return UpdateResult(self._update_raw_result(reply), True)
@@ -367,7 +370,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if let is not None or comment is not None:
             _optional_fields(cmd, let=self._engine(let=let).get("let"), comment=comment)
         reply = self._command(cmd, session, write=True)
-        if not self._acknowledged:
+        if not self._acknowledged(session):
             return DeleteResult(reply, False)
         raise_write_errors(reply)
         return DeleteResult({"n": reply["n"], "ok": 1.0}, True)
@@ -493,7 +496,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if comment is not None:
             cmd["comment"] = comment
         reply = self._command(cmd, session, write=True)
-        if not self._acknowledged:
+        if not self._acknowledged(session):
             return None  # pymongo returns nothing for an unacknowledged findAndModify
         raise_write_errors(reply)  # a writeConcernError, as pymongo's check of the reply
         value = reply.get("value")

@@ -25,6 +25,7 @@ from .engine.commands import MAX_WIRE_VERSION
 from .options import OptionsCarrier
 from .aggregation import run_aggregate
 from .runner import run_cursor_command
+from .session import BOUND_SESSION, check_transaction_read_preference, in_transaction
 
 if TYPE_CHECKING:
     from .client import MongoClient
@@ -192,6 +193,9 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
         command.update(kwargs)
         if comment is not None:
             command["comment"] = comment
+        if in_transaction(session):  # pymongo's _apply_to: the read preference it runs with
+            check_transaction_read_preference(session if session is not None
+                                              else BOUND_SESSION.get(), read_preference)
         engine_cmd = to_engine(self._codec_options, c=command)["c"]
         reply = self._client._runner.run(self._name, engine_cmd, session, implicit=True,
                                          unchecked=True)

@@ -36,7 +36,8 @@ from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from .engine.values.errors import ServerError
 from .retrying import (TRANSACTION_END, RetryableReply, is_retryable_write,
                        run_with_retries)
-from .session import BOUND_SESSION, retryable_write_fields, server_api_fields, session_fields
+from .session import (BOUND_SESSION, note_reply, retryable_write_fields, server_api_fields,
+                      session_fields)
 
 __all__ = ["Runner", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
@@ -102,6 +103,15 @@ class Runner:
 
     def _run_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
                      implicit: bool, retryable_read: bool, unchecked: bool = False) -> dict:
+        reply = self._send_checked(db, cmd, session, write_concern, implicit, retryable_read,
+                                   unchecked)
+        active = session if session is not None else BOUND_SESSION.get()
+        if active is not None:
+            note_reply(active, reply)  # what pymongo's session takes from a reply
+        return reply
+
+    def _send_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
+                      implicit: bool, retryable_read: bool, unchecked: bool = False) -> dict:
         """The full path: session and API fields added to ``cmd``, the fail point
         consulted, a retryable read tried twice."""
         if self.client._closed:

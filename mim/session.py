@@ -32,11 +32,12 @@ from typing import Any
 
 from pymongo.client_session import ClientSession as _PyMongoClientSession
 from pymongo.client_session import SessionOptions, TransactionOptions
-from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool
+from pymongo.client_session_shared import _EmptyServerSession, _ServerSessionPool, _TxnState
 from bson import Int64
 from pymongo import _csot
 from pymongo.errors import ConfigurationError, InvalidOperation, PyMongoError
 from pymongo.helpers_shared import _check_command_response
+from pymongo.read_preferences import ReadPreference
 from pymongo.write_concern import WriteConcern
 
 from .engine.commands import MAX_WIRE_VERSION
@@ -61,7 +62,8 @@ class _NoBinding:
 BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBinding()
 
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields",
-           "session_fields", "retryable_write_fields", "start_session", "end_client_sessions"]
+           "session_fields", "retryable_write_fields", "start_session", "end_client_sessions",
+           "in_transaction", "check_transaction_read_preference", "note_reply"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -194,6 +196,37 @@ def retryable_write_fields(client: Any, session: Any) -> dict[str, Any]:
             "txnNumber": Int64(server_session.transaction_id)}
 
 
+def in_transaction(session: Any) -> bool:
+    """Whether an operation given ``session`` (None: the bound one) runs in a transaction."""
+    if session is None:
+        session = BOUND_SESSION.get()
+    return isinstance(session, _PyMongoClientSession) and session.in_transaction
+
+
+#: the commands a transaction sends with its read preference (pymongo's ``_apply_to``
+#: checks it for them; writes go to the primary whatever it is)
+_TRANSACTION_READS = frozenset({"find", "aggregate", "distinct", "count"})
+
+
+def check_transaction_read_preference(session: Any, read_preference: Any = None) -> None:
+    """pymongo's refusal of a read in a transaction whose read preference (the
+    operation's own, else the transaction's) is not primary."""
+    if read_preference is None:
+        opts = session._transaction.opts
+        read_preference = opts.read_preference if opts is not None else None
+    if read_preference is not None and read_preference != ReadPreference.PRIMARY:
+        raise InvalidOperation(
+            f"read preference in a transaction must be primary, not: {read_preference!r}")
+
+
+def note_reply(session: Any, reply: dict[str, Any]) -> None:
+    """What pymongo's session takes from a reply to one of its commands
+    (``_process_response``): the cluster and operation times, and a snapshot
+    session's first ``atClusterTime`` (its later reads send it back)."""
+    if isinstance(session, _PyMongoClientSession):
+        session._process_response(reply)
+
+
 def server_api_fields(client: Any) -> dict[str, Any]:
     """The API parameters pymongo adds to each command of a client built with
     ``server_api=ServerApi(...)`` (none without one)."""
@@ -238,13 +271,19 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
         raise ConfigurationError("Explicit sessions are incompatible with unacknowledged "
                                  f"write concern: {write_concern!r}")
     session._check_ended()
+    transaction = session._transaction
+    if transaction.state != _TxnState.NONE and not session.in_transaction:
+        transaction.reset()  # pymongo's _select_server: an ended transaction is forgotten
     session._materialize()
     server_session = session._server_session
     server_session.last_use = time.monotonic()
     fields: dict[str, Any] = {"lsid": server_session.session_id}
     if session.options.snapshot:
-        fields["readConcern"] = {"level": "snapshot"}
+        fields["readConcern"] = {"level": "snapshot"} if session._snapshot_time is None \
+            else {"level": "snapshot", "atClusterTime": session._snapshot_time}
     if session.in_transaction:
+        if command in _TRANSACTION_READS:
+            check_transaction_read_preference(session)
         if session._transaction.starting():
             fields["startTransaction"] = True
         fields["txnNumber"] = server_session.transaction_id

@@ -122,9 +122,15 @@ class EntityMap:
         if "defaultTransactionOptions" in options:
             kwargs["default_transaction_options"] = TransactionOptions(
                 **transaction_options(options.pop("defaultTransactionOptions")))
+        snapshot_time = options.pop("snapshotTime", None)
         if options:
             raise NotImplementedError(f"session options {sorted(options)}")
-        self.save(spec["id"], client.start_session(**kwargs), "session")
+        session = client.start_session(**kwargs)
+        if snapshot_time is not None:
+            # the sessions spec's snapshotTime option; pymongo keeps it privately (the
+            # time its first snapshot read would have set)
+            session._snapshot_time = self[snapshot_time]
+        self.save(spec["id"], session, "session")
 
     def _create_bucket(self, spec: Mapping[str, Any]) -> None:
         database = self[spec["database"]]

@@ -540,8 +540,11 @@ def _assert_index_not_exists(ctx: "RunContext", _: Any, args: dict[str, Any]) ->
 def _assert_session_transaction_state(ctx: "RunContext", _: Any, args: dict[str, Any]) -> Any:
     session = ctx.entities[args["session"]]
     state = getattr(getattr(session, "_transaction", None), "state", None)
-    name = getattr(state, "name", str(state)).lower()
-    expected = {"none": "no_transaction", "starting": "starting", "in_progress": "in_progress",
+    # pymongo's _TxnState: plain integers (NONE=1 … ABORTED=6), or an enum elsewhere
+    name = {1: "none", 2: "starting", 3: "in_progress", 4: "committed",
+            5: "committed_empty", 6: "aborted"}.get(state) if type(state) is int \
+        else getattr(state, "name", str(state)).lower()
+    expected = {"none": "none", "starting": "starting", "in_progress": "in_progress",
                 "committed": "committed", "aborted": "aborted"}[args["state"]]
-    if expected not in name:
+    if name is None or expected not in name:
         raise AssertionError(f"session transaction state is {name}, expected {args['state']}")

@@ -28,6 +28,7 @@ from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session
+from ..ops.snapshot_reads import SnapshotRead
 from ..ops.timeseries import check_transaction_write
 from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
@@ -124,6 +125,7 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
     version, write concern, ``maxTimeMS``…) or fields to check, or on a profiled server."""
     transaction: Any = None
     retry = None
+    snapshot = None
     concern = None
     target = server  # a transaction's statements run on its view of the server
     try:
@@ -138,6 +140,9 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                 first = retry.first_reply()
                 if first is not None:
                     return first  # a retried write is applied once
+            elif type(transaction) is SnapshotRead:
+                snapshot, transaction = transaction, None
+                target = snapshot.view
             if transaction is not None:
                 check_transaction_statement(name, db, cmd)
                 check_transaction_write(server, name, db, cmd)
@@ -148,7 +153,8 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                     if "writeErrors" in reply:
                         transaction.abort()  # a statement's error aborts the transaction
                     return reply
-            elif retry is None and plain is not None and not server.profiled \
+            elif retry is None and snapshot is None and plain is not None \
+                    and not server.profiled \
                     and cmd.keys() - DRIVER_SESSION_FIELDS <= plain:
                 return handler(server, db, cmd)  # a driver's plain command in a session
         check_fields(name, cmd)
@@ -174,6 +180,8 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
             transaction.abort()  # a statement's error aborts the transaction
         if retry is not None:
             retry.remember(reply)
+        if snapshot is not None:
+            snapshot.stamp(name, reply)
         if concern is not None:
             unmet = write_concern_error(server, concern)
             if unmet is not None:

@@ -13,7 +13,7 @@ Drivers decide what to retry from these labels, so they follow the server's
   (network, not-primary, shutdown…), or its write concern error has one.
 
 A ``failCommand`` fail point with ``errorLabels`` replaces them all
-(``errorLabelsOverride``): :func:`labels_for` takes that override.
+(``errorLabelsOverride``, :mod:`.failpoints`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["RETRIABLE_CODES", "error_labels", "labels_for", "is_transient_transaction_error"]
+__all__ = ["RETRIABLE_CODES", "error_labels", "is_transient_transaction_error"]
 
 #: ``ErrorCategory::RetriableError`` (``error_codes.yml``): HostUnreachable,
 #: HostNotFound, NetworkTimeout, ShutdownInProgress, ReadConcernMajorityNotAvailableYet,
@@ -73,11 +73,3 @@ def error_labels(cmd: Mapping[str, Any], name: str, code: int | None,
                 or (wc_code is not None and wc_code in RETRIABLE_CODES):
             return ["RetryableWriteError"]
     return []
-
-
-def labels_for(cmd: Mapping[str, Any], name: str, code: int | None, wc_code: int | None,
-               override: list[str] | None) -> list[str]:
-    """:func:`error_labels`, unless a fail point's ``errorLabels`` replace them."""
-    if override is not None:
-        return list(override)
-    return error_labels(cmd, name, code, wc_code)

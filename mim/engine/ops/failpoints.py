@@ -14,10 +14,10 @@ engine's lock (so ``blockConnection`` stalls one client, not the server); it
 answers with a :class:`Failure` the face turns into its own kind of failure
 (a reply, a closed socket, pymongo's ``AutoReconnect``).
 
-Error labels are the data's ``errorLabels`` when it has them (mongod's
-``errorLabelsOverride``), else the ones mongod adds on its own for the command
-that was failed (:mod:`.error_labels`: TransientTransactionError for a
-transaction's statement, RetryableWriteError for a retryable write or a commit).
+Error labels are the data's ``errorLabels``, else the ones mongod adds on its
+own (``getErrorLabels``, :func:`server_error_labels`): TransientTransactionError
+on a transaction's statement or commit, RetryableWriteError on a retryable write
+or a commit/abort failing with a retryable code - what drivers decide to retry on.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from typing import Any
 
 from ..storage.attached import PerServer
 from ..values.errors import ServerError
-from .error_labels import labels_for
+from .error_labels import RETRIABLE_CODES, error_labels
 from ..values.order import type_name
 
 __all__ = ["FailPoints", "Failure", "fail_points_of", "fail_command", "FAIL_COMMAND_ERRMSG",
            "write_concern_error_reply", "max_time_override", "fail_get_more",
-           "RESUMABLE_CHANGE_STREAM_CODES",
+           "RESUMABLE_CHANGE_STREAM_CODES", "server_error_labels", "RETRIABLE_CODES",
            "ConnectionClosedByFailPoint"]
 
 #: the message of every error the failCommand fail point raises
@@ -210,12 +210,20 @@ class Failure:
     error_labels: list[str] | None = None
 
 
+def server_error_labels(name: str, cmd: Mapping[str, Any], code: int | None,
+                        write_concern_code: int | None) -> list[str]:
+    """The labels mongod's ``getErrorLabels`` puts on an error of command ``name``
+    (:func:`.error_labels.error_labels`, the one reading of ``error_labels.cpp``)."""
+    return error_labels(cmd, name, code, write_concern_code)
+
+
 def fail_command(server: Any, name: str, app_name: str | None,
                  cmd: Mapping[str, Any] | None = None,
                  aliases: tuple[str, ...] = ()) -> Failure | None:
-    """Evaluate the failCommand fail point for command ``name`` (the document
-    ``cmd``) sent by a client called ``app_name``: None when it does not fire; else
-    what to do (after sleeping ``blockTimeMS`` when ``blockConnection`` is set).
+    """Evaluate the failCommand fail point for command ``name`` sent by a client
+    called ``app_name``: None when it does not fire; else what to do (after
+    sleeping ``blockTimeMS`` when ``blockConnection`` is set).  ``cmd``, the
+    command itself, gives the labels the server adds when the data names none;
     ``aliases``, every name of the command: ``failCommands`` matches any of them."""
     if name in _NEVER_FAILED:
         return None
@@ -233,22 +241,22 @@ def fail_command(server: Any, name: str, app_name: str | None,
     if data.get("blockConnection"):
         time.sleep(max(0, data.get("blockTimeMS", 0)) / 1000)
     labels = data.get("errorLabels")
-    override = list(labels) if isinstance(labels, list) else None
-    failure = Failure(error_labels=override)
+    failure = Failure(error_labels=list(labels) if isinstance(labels, list) else None)
     if data.get("closeConnection"):
         failure.close_connection = True
         return failure
-    sent = cmd if cmd is not None else {}
-    if "errorCode" in data:
-        code = int(data["errorCode"])
-        failure.error_labels = labels_for(sent, name, code, None, override)
-        extra = {"errorLabels": failure.error_labels} if failure.error_labels else {}
-        failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)
-    elif "writeConcernError" in data:
+    if "writeConcernError" in data:
         failure.write_concern_error = dict(data["writeConcernError"])
-        wc_code = failure.write_concern_error.get("code")
-        failure.error_labels = labels_for(
-            sent, name, None, wc_code if isinstance(wc_code, int) else None, override)
+    code = int(data["errorCode"]) if "errorCode" in data else None
+    if failure.error_labels is None and cmd is not None:
+        concern_code = (failure.write_concern_error or {}).get("code")
+        labels = server_error_labels(name, cmd, code,
+                                     int(concern_code) if concern_code is not None else None)
+        failure.error_labels = labels or None
+    if code is not None:
+        extra = {"errorLabels": failure.error_labels} if failure.error_labels is not None \
+            else {}
+        failure.error = ServerError(code, FAIL_COMMAND_ERRMSG, **extra)
     return failure if failure.error or failure.write_concern_error else None
 
 
@@ -257,7 +265,7 @@ def write_concern_error_reply(reply: dict[str, Any], failure: Failure) -> dict[s
     assert failure.write_concern_error is not None
     error = failure.write_concern_error  # passed on as the data gives it
     reply["writeConcernError"] = error
-    if failure.error_labels:
+    if failure.error_labels is not None:
         reply["errorLabels"] = failure.error_labels
     return reply
 

@@ -36,6 +36,7 @@ from bson.binary import Binary
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
+from .snapshot_reads import SnapshotRead, snapshot_read
 from .transactions import ALLOWED_COMMANDS, Transaction
 
 __all__ = ["RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
@@ -187,12 +188,13 @@ def parse_lsid(lsid: Any, field: str = "OperationSessionInfo.lsid") -> Binary:
 
 
 def admit(server: Any, name: str, cmd: Mapping[str, Any]
-          ) -> "Transaction | RetryableWrite | None":
+          ) -> "Transaction | RetryableWrite | SnapshotRead | None":
     """Apply a command's session fields as the server does before running it
     (``initializeOperationSessionInfo``, then the session's transaction state): a
     standalone refuses transaction numbers and snapshot reads; a replica-set member
     validates them, and returns the multi-document transaction the command runs in
-    (starting it with ``startTransaction``), the retryable write it is, or None."""
+    (starting it with ``startTransaction``), the retryable write it is, the snapshot
+    read it is, or None."""
     lsid = cmd.get("lsid")
     record = None
     if lsid is not None:
@@ -215,6 +217,9 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
     txn_number = cmd.get("txnNumber")
     if txn_number is not None and record is not None:
         return _retryable_write(record, int(txn_number), name)
+    if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot" \
+            and name != "getMore":
+        return snapshot_read(server, read_concern)  # the point in time it reads
     return None
 
 
