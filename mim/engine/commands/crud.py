@@ -26,7 +26,7 @@ _FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"})
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "find")
-    if cmd.keys() <= _FIND_ONE_FIELDS and not name.startswith(BUCKETS_PREFIX):
+    if cmd.keys() <= _FIND_ONE_FIELDS:
         flt = cmd.get("filter")
         limit = cmd.get("limit", 0)
         if type(flt) is dict and type(limit) is int and limit >= 0:
