@@ -10,7 +10,6 @@ from ..ops import crud
 from ..ops.aggregate import run_pipeline
 from ..ops.changestreams import STANDALONE_ERROR, is_change_stream, open_change_stream
 from ..ops.cursors import DEFAULT_FIRST_BATCH
-from ..ops.timeseries_buckets import BUCKETS_PREFIX, buckets_reader
 from ..values.errors import ServerError
 from ..storage.store import ENGINE_CODEC, Server
 from .registry import command
@@ -103,8 +102,7 @@ def _count_documents(server: Server, db: str, coll: str | None, pipeline: list,
     if type(skip) is not int or skip < 0 or type(limit) is not int or limit < 0 \
             or ("$limit" in values and limit == 0):
         return None  # the stage refuses it, in its own words
-    source = buckets_reader(server, db, coll) if coll.startswith(BUCKETS_PREFIX) else server
-    n = crud.count(source, db, coll, first["$match"], skip=skip, limit=limit,
+    n = crud.count(server, db, coll, first["$match"], skip=skip, limit=limit,
                    hint=cmd.get("hint"), collation=cmd.get("collation"))
     return [bson.encode({"_id": 1, "n": n}, codec_options=ENGINE_CODEC)] if n else []
 

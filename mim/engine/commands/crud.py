@@ -14,7 +14,6 @@ from .arguments import (batch_size, bypass_validation, collection_name, flag, no
 from ..ops.cursors import registry_of
 from .cursors import cursor_reply
 from ..ops.tailable import check_tailable_find, open_tail
-from ..ops.timeseries_buckets import BUCKETS_PREFIX, buckets_reader
 
 #: the find fields that hold documents, in the order the server parses them
 _FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
@@ -27,7 +26,7 @@ _FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"})
 @command("find")
 def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "find")
-    if cmd.keys() <= _FIND_ONE_FIELDS and not name.startswith(BUCKETS_PREFIX):
+    if cmd.keys() <= _FIND_ONE_FIELDS:
         flt = cmd.get("filter")
         limit = cmd.get("limit", 0)
         if type(flt) is dict and type(limit) is int and limit >= 0:
@@ -64,9 +63,7 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
                                cmd.get("collation"))
         return _timeout_option(server, cmd, cursor_reply(server, f"{db}.{name}", docs,
                                                           first_batch, tail=tail))
-    # a time-series collection's buckets are read from their documents made now
-    source = buckets_reader(server, db, name) if name.startswith(BUCKETS_PREFIX) else server
-    docs = crud.find(source, db, name, flt, projection=projection, sort=sort,
+    docs = crud.find(server, db, name, flt, projection=projection, sort=sort,
                      skip=skip, limit=limit, hint=cmd.get("hint"), let=let,
                      min=given.get("min"), max=given.get("max"), return_key=return_key,
                      show_record_id=show_record_id,
@@ -89,8 +86,7 @@ def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
     query = optional(cmd, "query", dict, "object", "count")
     skip = non_negative(cmd, "skip", "count")
     limit = number(cmd, "limit", "count") or 0
-    source = buckets_reader(server, db, name) if name.startswith(BUCKETS_PREFIX) else server
-    n = crud.count(source, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"),
+    n = crud.count(server, db, name, query, skip=skip, limit=limit, hint=cmd.get("hint"),
                    collation=cmd["collation"] if "collation" in cmd else None)
     return {"n": n, "ok": 1.0}
 
@@ -98,8 +94,7 @@ def cmd_count(server: Server, db: str, cmd: Mapping) -> dict:
 @command("distinct")
 def cmd_distinct(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "distinct")
-    source = buckets_reader(server, db, name) if name.startswith(BUCKETS_PREFIX) else server
-    values = crud.distinct(source, db, name, cmd.get("key"), cmd.get("query"),
+    values = crud.distinct(server, db, name, cmd.get("key"), cmd.get("query"),
                            collation=cmd["collation"] if "collation" in cmd else None)
     return {"values": values, "ok": 1.0}
 

@@ -45,6 +45,7 @@ from .collations import operation_collation
 from .profiler import PLAN_NOTE, note_plan
 from ..pipeline import memory
 from .text_queries import compile_query
+from .timeseries_buckets import buckets_reader
 from .timeseries import (BUCKETS_PREFIX, measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
@@ -76,6 +77,14 @@ def _compile_query(filter: Mapping | None, let: Mapping | None, server: Server, 
     if coll.startswith(BUCKETS_PREFIX):
         refuse_buckets(coll)
     return compile_query(filter, let, server, db, coll, collation=collation)
+
+
+def _buckets_of(server: Server, db: str, coll: str) -> Any:
+    """``system.buckets.<name>`` (which no stored collection is): the bucket
+    documents of the time-series collection, made now; None for any other name."""
+    if not coll.startswith(BUCKETS_PREFIX):
+        return None
+    return buckets_reader(server, db, coll).get_collection(db, coll)
 
 
 def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
@@ -135,7 +144,9 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     try:
         collection = server.get_collection(db, coll)
         if collection is None:
-            return []
+            collection = _buckets_of(server, db, coll)
+            if collection is None:
+                return []
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
         nearest = nearest_documents(collection, near, node, skip + limit if limit else 0) \
             if nearest_only and near.index is not None and (
@@ -292,6 +303,8 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:
+            collection = _buckets_of(server, db, coll)
+        if collection is None:
             return 0
         if filter or hint is not None:
             snapshot = read_snapshot(collection, node, hint, collation)
@@ -330,6 +343,8 @@ def distinct(server: Server, db: str, coll: str, key: str, filter: Mapping | Non
     else:
         with server.lock:
             collection = server.get_collection(db, coll)
+            if collection is None:
+                collection = _buckets_of(server, db, coll)
             if collection is None:
                 return []
             found = read_snapshot(collection, node, None, collation)
