@@ -143,6 +143,9 @@ class Runner:
                          and (write_concern is None or write_concern.acknowledged))
             if retryable:  # pymongo's _start_retryable_write: lsid and a new txnNumber
                 cmd.update(retryable_write_fields(self.client, session))
+        if not self.fail_points.armed:
+            # in process nothing but a fail point fails retryably: one try is the loop
+            return self._attempt(db, cmd, name, unchecked)
         tries = 0
 
         def attempt() -> dict:

@@ -223,7 +223,10 @@ def note_reply(session: Any, reply: dict[str, Any]) -> None:
     """What pymongo's session takes from a reply to one of its commands
     (``_process_response``): the cluster and operation times, and a snapshot
     session's first ``atClusterTime`` (its later reads send it back)."""
-    if isinstance(session, _PyMongoClientSession):
+    if session._options.snapshot and session._snapshot_time is None \
+            and isinstance(session, _PyMongoClientSession):
+        # in process a reply carries no $clusterTime/operationTime: the snapshot
+        # time is all there is to take
         session._process_response(reply)
 
 
