@@ -107,7 +107,7 @@ class Runner:
                                    unchecked)
         active = session if session is not None else BOUND_SESSION.get()
         if active is not None:
-            note_reply(active, reply)  # what pymongo's session takes from a reply
+            note_reply(active, reply, self.server, next(iter(cmd)))  # as pymongo's session
         return reply
 
     def _send_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
