@@ -145,7 +145,11 @@ class Runner:
                 cmd.update(retryable_write_fields(self.client, session))
         if not self.fail_points.armed:
             # in process nothing but a fail point fails retryably: one try is the loop
-            return self._attempt(db, cmd, name, unchecked)
+            reply = self._attempt(db, cmd, name, unchecked)
+            if in_transaction:  # as the loop notes it (an overloaded retry reads it)
+                (session if session is not None
+                 else BOUND_SESSION.get())._transaction.has_completed_command = True
+            return reply
         tries = 0
 
         def attempt() -> dict:
