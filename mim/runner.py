@@ -107,7 +107,7 @@ class Runner:
                                    unchecked)
         active = session if session is not None else BOUND_SESSION.get()
         if active is not None:
-            note_reply(active, reply)  # what pymongo's session takes from a reply
+            note_reply(active, reply, self.server, next(iter(cmd)))  # as pymongo's session
         return reply
 
     def _send_checked(self, db: str, cmd: dict[str, Any], session: Any, write_concern: Any,
@@ -143,6 +143,13 @@ class Runner:
                          and (write_concern is None or write_concern.acknowledged))
             if retryable:  # pymongo's _start_retryable_write: lsid and a new txnNumber
                 cmd.update(retryable_write_fields(self.client, session))
+        if not self.fail_points.armed:
+            # in process nothing but a fail point fails retryably: one try is the loop
+            reply = self._attempt(db, cmd, name, unchecked)
+            if in_transaction:  # as the loop notes it (an overloaded retry reads it)
+                (session if session is not None
+                 else BOUND_SESSION.get())._transaction.has_completed_command = True
+            return reply
         tries = 0
 
         def attempt() -> dict:

@@ -41,6 +41,7 @@ from pymongo.read_preferences import ReadPreference
 from pymongo.write_concern import WriteConcern
 
 from .engine.commands import MAX_WIRE_VERSION
+from .engine.commands.replication import WRITE_COMMANDS
 from .engine.ops import sessions as engine_sessions
 from .retrying import run_with_retries
 
@@ -219,11 +220,20 @@ def check_transaction_read_preference(session: Any, read_preference: Any = None)
             f"read preference in a transaction must be primary, not: {read_preference!r}")
 
 
-def note_reply(session: Any, reply: dict[str, Any]) -> None:
+def note_reply(session: Any, reply: dict[str, Any], server: Any = None, name: str = "") -> None:
     """What pymongo's session takes from a reply to one of its commands
     (``_process_response``): the cluster and operation times, and a snapshot
-    session's first ``atClusterTime`` (its later reads send it back)."""
-    if isinstance(session, _PyMongoClientSession):
+    session's first ``atClusterTime`` (its later reads send it back).
+
+    In process a reply carries no ``$clusterTime``/``operationTime``: a replica-set
+    member's are read from its clock as the wire face's gossip writes them (a
+    write command's operation time is a new optime)."""
+    if server is not None and server.is_replica_set:
+        clock = server.clock
+        session._advance_operation_time(
+            clock.tick() if name in WRITE_COMMANDS and reply.get("ok", 1) else clock.now())
+        session._advance_cluster_time(clock.cluster_time_document())
+    if session._options.snapshot and session._snapshot_time is None:
         session._process_response(reply)
 
 

@@ -69,3 +69,17 @@ def test_a_time_the_server_no_longer_holds_is_too_old(client, coll):
         client.t.command({"find": "c", "readConcern": {"level": "snapshot",
                                                        "atClusterTime": Timestamp(1, 1)}})
     assert info.value.code == 239 and info.value.details["codeName"] == "SnapshotTooOld"
+
+
+def test_a_sessions_times_advance_from_its_commands(client, coll):
+    """Cluster-time gossip: a session's ``operation_time`` and ``cluster_time`` come
+    from the replies of its commands; a write's operation time is a new optime."""
+    with client.start_session() as session:
+        assert session.operation_time is None and session.cluster_time is None
+        coll.find_one({}, session=session)
+        read_time = session.operation_time
+        assert isinstance(read_time, Timestamp)
+        assert isinstance(session.cluster_time["clusterTime"], Timestamp)
+        coll.insert_one({"_id": 9}, session=session)
+        assert session.operation_time > read_time
+        assert session.cluster_time["clusterTime"] >= session.operation_time
