@@ -12,6 +12,10 @@ benchmark code runs once with each ``mim`` importable (a subprocess each), then 
 table shows both columns and the change.  Only mim is measured then (no peers);
 ``--only bench_core`` limits the run to some of the scripts.
 
+``--guards`` runs ``bench_core`` with this tree's mim as it is and with its
+``maxTimeMS`` checks and finer locking replaced by no-ops (:mod:`benchmarks.guards`),
+alternately, and shows both columns: what those guards cost.
+
 ``--large`` runs only ``bench_large``: a million documents (load time, resident
 memory, the indexed / unindexed / aggregation rows at that size).
 """
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 
+from .guards import NO_GUARDS_ENV
 from .peers import RECORD_ENV
 
 FULL = [
@@ -77,6 +82,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2,
                         help="with --against: run the builds alternately this many times and "
                              "keep each row's best (the machine's noise hits both alike)")
+    parser.add_argument("--guards", action="store_true",
+                        help="bench_core with the maxTimeMS checks and the finer locking as "
+                             "they are and as no-ops, side by side (benchmarks.guards)")
     parser.add_argument("--only", default="",
                         help="comma-separated scripts to run (e.g. bench_core,bench_indexes)")
     args = parser.parse_args()
@@ -84,6 +92,11 @@ def main() -> int:
     if args.only:
         wanted = {f"benchmarks.{name.strip()}" for name in args.only.split(",") if name.strip()}
         plan = [(module, arguments) for module, arguments in plan if module in wanted]
+    if args.guards:
+        core = [(module, arguments) for module, arguments in plan
+                if module == "benchmarks.bench_core"]
+        builds = {"mim": (ROOT, {}), "guards as no-ops": (ROOT, {NO_GUARDS_ENV: "1"})}
+        return alternate(core, builds, max(args.rounds, 1))
     if args.against:
         return compare(plan, args.against, max(args.rounds, 1))
     status = 0
@@ -110,18 +123,32 @@ def compare(plan: list[tuple[str, list[str]]], ref: str, rounds: int) -> int:
         (other / "benchmarks").symlink_to(ROOT / "benchmarks")
         for package in PACKAGES:
             (other / package).symlink_to(tree / package)
-        builds = {"mim (this tree)": ROOT, f"mim@{ref} ({sha[:7]})": other}
+        builds = {"mim (this tree)": (ROOT, {}), f"mim@{ref} ({sha[:7]})": (other, {})}
+        return alternate(plan, builds, rounds)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                       check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def alternate(plan: list[tuple[str, list[str]]], builds: dict[str, tuple[pathlib.Path, dict]],
+              rounds: int) -> int:
+    """Run ``plan`` once per build (a working directory to import mim from and
+    extra environment variables), alternately ``rounds`` times; print the first
+    two builds' columns side by side (each row the best of its rounds)."""
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="mim-bench-records-"))
+    try:
         status = 0
         for module, arguments in plan:
             if module in WITH_PEERS:
                 arguments = [*arguments, "--peers", "mim"]
             tables: dict[str, list[dict]] = {}
             for round_number in range(rounds):
-                for index, (label, cwd) in enumerate(builds.items()):
+                for index, (label, (cwd, extra)) in enumerate(builds.items()):
                     record = scratch / f"{module}-{index}-{round_number}.jsonl"
                     print(f"\n# {label}, round {round_number + 1}/{rounds}: "
                           f"python -m {module} {' '.join(arguments)}", flush=True)
-                    env = {**os.environ, RECORD_ENV: str(record)}
+                    env = {**os.environ, **extra, RECORD_ENV: str(record)}
                     status |= subprocess.call([sys.executable, "-m", module, *arguments],
                                               cwd=cwd, env=env)
                     found = ([json.loads(line) for line in record.read_text().splitlines()]
@@ -130,8 +157,6 @@ def compare(plan: list[tuple[str, list[str]]], ref: str, rounds: int) -> int:
             print_comparison(tables)
         return status
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
-                       check=False)
         shutil.rmtree(scratch, ignore_errors=True)
 
 

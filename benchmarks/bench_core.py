@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 from typing import Any
 
+from .guards import NO_GUARDS_ENV, install_noops
 from .limit import LimitStore
 from .peers import available_peers, print_table, timed
 from .workloads import READS, WRITES, Workload, create_indexes, load, make_doc, per_op
@@ -116,6 +118,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=0.5,
                         help="seconds spent per row and peer (at least --rounds batches)")
     args = parser.parse_args()
+    if os.environ.get(NO_GUARDS_ENV):  # ``python -m benchmarks --guards``' other build
+        install_noops()
     run(args.docs, [p for p in args.peers.split(",") if p] or None, args.rounds, args.budget)
 
 

@@ -104,11 +104,16 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
     name = cmd["insert"]
     if type(name) is not str:
         name = collection_name(cmd, "insert")
+    documents = cmd.get("documents")
+    # one document as a face sends it (BSON bytes) needs no check; anything else does
+    if type(documents) is not list or len(documents) != 1 or type(documents[0]) is not bytes:
+        documents = statements(cmd, "documents", "insert")
     ordered = cmd.get("ordered", True)
-    reply = crud.insert(server, db, name, statements(cmd, "documents", "insert"),
-                        ordered is True or bool(ordered),
-                        bypass_validation="bypassDocumentValidation" in cmd
-                        and bypass_validation(cmd, "insert"))
+    if "bypassDocumentValidation" in cmd:
+        reply = crud.insert(server, db, name, documents, ordered is True or bool(ordered),
+                            bypass_validation(cmd, "insert"))
+    else:
+        reply = crud.insert(server, db, name, documents, ordered is True or bool(ordered))
     reply["ok"] = 1.0
     return reply
 

@@ -407,7 +407,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
-    return _write_reply(n, errors)
+    return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
 
 
 def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:

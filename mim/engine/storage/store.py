@@ -114,7 +114,8 @@ class CollectionData:
         """Store a new document; raises DuplicateKey (11000) without writing."""
         key = sort_key(doc["_id"])
         documents = self.documents
-        if self.options.get("capped") and len(raw) > int(self.options.get("size") or 0):
+        capped = self.options.get("capped")
+        if capped and len(raw) > int(self.options.get("size") or 0):
             # the record stores refuse a record that could never fit (BadValue)
             raise ServerError(2, "object to insert exceeds cappedMaxSize")
         if key in documents:
@@ -131,7 +132,7 @@ class CollectionData:
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
-        if self.options.get("capped"):
+        if capped:
             self._trim_capped(stored)
 
     def append_record(self, raw: bytes, doc: dict) -> None:
