@@ -57,7 +57,7 @@ from .engine.storage.store import ENGINE_CODEC, Server
 from .wire.protocol import HEADER, parse_message
 
 _HEADER_SIZE = HEADER.size
-from .wire.server import WireServer
+from .wire.server import ClosedByFailPoint, WireServer
 
 try:
     from pymongo.network_layer import (AsyncNetworkingInterface, NetworkingInterface,
@@ -147,6 +147,12 @@ def _await_seconds(message: bytes) -> float | None:
         return None
 
 
+class ConnectionDropped(Exception):
+    """The server closed the connection (a ``closeConnection`` fail point): the
+    socket or transport closes, so pymongo sees what it sees of a dropped TCP
+    connection (its own ``AutoReconnect``), never this exception."""
+
+
 class _Exchange:
     """The server side of one connection: whole messages in, reply bytes out."""
 
@@ -180,8 +186,12 @@ class _Exchange:
 
     def answer(self, message: bytes) -> bytes | None:
         """The reply bytes to ``message``: with an exhaust cursor, every batch the
-        server streams after it, concatenated (pymongo reads them one by one)."""
-        reply = self.wire.handle_message(message, self.conn_id, self.state)
+        server streams after it, concatenated (pymongo reads them one by one).
+        :class:`ConnectionDropped` when a fail point closes the connection."""
+        try:
+            reply = self.wire.handle_message(message, self.conn_id, self.state)
+        except ClosedByFailPoint:
+            raise ConnectionDropped() from None
         if reply is None or self.state.exhaust is None:
             return reply
         streamed = [reply]
@@ -236,7 +246,11 @@ class InProcessSocket:
             if wait is not None:
                 self._deferred = (time.monotonic() + wait, message)
                 continue
-            reply = self._exchange.answer(message)
+            try:
+                reply = self._exchange.answer(message)
+            except ConnectionDropped:
+                self.close()
+                return
             if reply is not None:
                 self._queue(reply)
 
@@ -277,7 +291,11 @@ class InProcessSocket:
             if limit < remaining:
                 raise socket.timeout("timed out")
         self._deferred = None
-        reply = self._exchange.answer(message)
+        try:
+            reply = self._exchange.answer(message)
+        except ConnectionDropped:
+            self.close()
+            return
         if reply is not None:
             self._queue(reply)
 
@@ -303,15 +321,20 @@ class InProcessTransport(asyncio.Transport):
                 timer = loop.call_later(wait, self._answer_later, message)
                 self._timers.add(timer)
                 continue
-            reply = self._exchange.answer(message)
-            if reply is not None:
-                self._feed(reply)
+            self._answer(message)
 
     def _answer_later(self, message: bytes) -> None:
         if not self._closing:
+            self._answer(message)
+
+    def _answer(self, message: bytes) -> None:
+        try:
             reply = self._exchange.answer(message)
-            if reply is not None:
-                self._feed(reply)
+        except ConnectionDropped:
+            self.close()
+            return
+        if reply is not None:
+            self._feed(reply)
 
     def _feed(self, data: bytes) -> None:
         view = memoryview(data)

@@ -282,3 +282,36 @@ def test_marker_driver_mode(mim_client):
     finally:
         client.close()
     assert mim_client.app.c.find_one() == {"_id": "marked"}
+
+
+def _close_next_insert(admin_command):
+    return admin_command("configureFailPoint", "failCommand", mode={"times": 1},
+                         data={"failCommands": ["insert"], "closeConnection": True})
+
+
+def test_a_closed_connection_is_pymongos_auto_reconnect(server):
+    # failCommand's closeConnection drops the connection before the command runs:
+    # pymongo reports a lost connection as AutoReconnect (a ConnectionFailure)
+    client = mim.driver_client(server=server, retryWrites=False)
+    try:
+        _close_next_insert(client.admin.command)
+        with pytest.raises(pymongo.errors.AutoReconnect):
+            client.app.c.insert_one({"_id": 1})
+        client.app.c.insert_one({"_id": 2})
+        assert [d["_id"] for d in client.app.c.find()] == [2]
+    finally:
+        client.close()
+
+
+def test_a_closed_connection_is_pymongos_auto_reconnect_async(server):
+    async def main():
+        client = mim.driver_async_client(server=server, retryWrites=False)
+        try:
+            await _close_next_insert(client.admin.command)
+            with pytest.raises(pymongo.errors.AutoReconnect):
+                await client.app.c.insert_one({"_id": 1})
+            await client.app.c.insert_one({"_id": 2})
+            assert [d["_id"] async for d in client.app.c.find()] == [2]
+        finally:
+            await client.close()
+    asyncio.run(main())
