@@ -184,7 +184,7 @@ class CollectionData:
         pipeline) or a ``replace`` (a replacement document).  ``touched``: the
         only top-level fields that may differ (None: any), so an index on
         none of them is known unchanged without computing its keys."""
-        key = sort_key(old.doc["_id"])
+        key = self.key_of(old)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
         new = StoredDocument(raw, shared_keys(doc), old.record_id)
@@ -282,21 +282,6 @@ class RecordKeyedCollection(CollectionData):
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
-
-    def replace(self, old: StoredDocument, raw: bytes, doc: dict,
-                operation: str = "update", touched: frozenset[str] | None = None
-                ) -> StoredDocument:
-        key = (_UNKEYED, old.record_id)
-        new = StoredDocument(raw, shared_keys(doc), old.record_id)
-        indexes = self.indexes
-        indexes.check_replace(old, new, touched)
-        self.documents[key] = new
-        indexes.replace(old, new, key, touched)
-        self.data_size += len(raw) - len(old.raw)
-        listeners = self.database.server.listeners
-        if listeners:
-            _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
-        return new
 
     def delete(self, stored: StoredDocument) -> None:
         key = (_UNKEYED, stored.record_id)
