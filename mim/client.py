@@ -17,6 +17,7 @@ import bson
 from bson.codec_options import CodecOptions
 from pymongo import common
 from pymongo.client_options import ClientOptions
+from pymongo.driver_info import DriverInfo
 from pymongo.hello import Hello
 from pymongo.server_description import ServerDescription
 from pymongo.synchronous.settings import TopologySettings
@@ -449,8 +450,14 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
             raise InvalidOperation("No operations to execute")
         raise InvalidOperation("MongoClient.bulk_write requires MongoDB server version 8.0+.")
 
-    def append_metadata(self, driver_info: Any) -> None:
-        """Accepted and ignored: mim sends no handshake."""
+    def append_metadata(self, driver_info: DriverInfo) -> None:
+        """Append ``driver_info`` to the handshake metadata in ``options.pool_options.metadata``,
+        as pymongo 4.14+ does: libraries (Beanie's ``init_beanie``) brand the client this way
+        and read the brand back."""
+        if not isinstance(driver_info, DriverInfo):
+            raise TypeError(
+                f"driver_info must be an instance of DriverInfo, not {type(driver_info)}")
+        self._client_options.pool_options._update_metadata(driver_info)
 
     def reset(self) -> None:
         """Wipe this client's server: every database (mim extension)."""

@@ -19,7 +19,7 @@ from ..engine.storage.store import Server
 from .cursor import lift_command_cursor
 from .database import AsyncDatabase
 from .change_stream import lift_change_stream
-from .facade import AsyncFacade, awaitable, delegated_property
+from .facade import AsyncFacade, awaitable, awaited_property, delegated_property
 from .session import AsyncClientSession
 
 _DocumentType = TypeVar("_DocumentType")
@@ -30,6 +30,15 @@ __all__ = ["AsyncMongoClient"]
 # the session directly (``async with client.start_session() as s``).  mim follows
 # the installed pymongo.
 _START_SESSION_IS_COROUTINE = inspect.iscoroutinefunction(_PyMongoAsyncClient.start_session)
+
+
+def _topology_property(name: str) -> property:
+    """``address``, ``primary``, ``is_mongos`` …: awaitable wherever the installed pymongo's
+    ``AsyncMongoClient`` makes them awaitable (code such as Beanie's runs
+    ``await client.is_mongos``), plain otherwise."""
+    if inspect.iscoroutinefunction(getattr(_PyMongoAsyncClient, name).fget):
+        return awaited_property(name)
+    return delegated_property(name)
 
 
 class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
@@ -52,12 +61,12 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
         self._delegate = client
         return self
 
-    address = delegated_property("address")
-    primary = delegated_property("primary")
-    secondaries = delegated_property("secondaries")
-    arbiters = delegated_property("arbiters")
-    is_primary = delegated_property("is_primary")
-    is_mongos = delegated_property("is_mongos")
+    address = _topology_property("address")
+    primary = _topology_property("primary")
+    secondaries = _topology_property("secondaries")
+    arbiters = _topology_property("arbiters")
+    is_primary = _topology_property("is_primary")
+    is_mongos = _topology_property("is_mongos")
     nodes = delegated_property("nodes")
     topology_description = delegated_property("topology_description")
 

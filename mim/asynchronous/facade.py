@@ -125,6 +125,14 @@ def delegated_property(name: str) -> property:
                     doc=f"The sync face's ``{name}``.")
 
 
+def awaited_property(name: str) -> property:
+    """A property pymongo's async client makes awaitable (``await client.is_mongos``):
+    its coroutine answers with the delegate's sync property of the same name."""
+    async def get(self: Any) -> Any:
+        return getattr(self._delegate, name)
+    return property(get, doc=f"Awaitable: the sync face's ``{name}``.")
+
+
 async def run_blocking(fn: Callable[..., Any], *args: Any) -> Any:
     """Run a call that may wait (awaitData getMore, change-stream wait) in a thread,
     so the event loop keeps running other tasks meanwhile."""

@@ -134,6 +134,8 @@ class Blocking:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._target, name)
+        if asyncio.iscoroutine(value):  # an awaitable property (``await client.address``)
+            value = self._runner.run(value)
         if callable(value) and not _is_async_face(value) and not isinstance(value, type):
             return lambda *args, **kwargs: self._call(value, args, kwargs)
         return self._lift(value)

@@ -21,6 +21,7 @@ import pymongo.asynchronous.database
 import pymongo.asynchronous.mongo_client
 import pytest
 from pymongo import InsertOne, UpdateOne
+from pymongo.driver_info import DriverInfo
 from pymongo.asynchronous.client_session import AsyncClientSession as PyMongoAsyncSession
 from pymongo.errors import BulkWriteError, ExecutionTimeout, InvalidOperation, OperationFailure
 
@@ -399,3 +400,30 @@ def test_patch_hands_out_async_gridfs_for_a_mim_database(client):
     with mim.patch(servers=[]):
         assert type(gridfs.AsyncGridFSBucket(client.files)) is AsyncGridFSBucket
         assert type(gridfs.AsyncGridFS(client.files)) is AsyncGridFS
+
+
+# -- awaitable topology properties --------------------------------------------------------------
+
+_TOPOLOGY_PROPERTIES = ("address", "primary", "secondaries", "arbiters", "is_primary", "is_mongos")
+
+
+@pytest.mark.parametrize("name", _TOPOLOGY_PROPERTIES)
+def test_topology_properties_are_awaitable_as_in_pymongo(name):
+    theirs = getattr(pymongo.asynchronous.mongo_client.AsyncMongoClient, name)
+    ours = getattr(mim.AsyncMongoClient, name)
+    assert isinstance(ours, property)
+    assert inspect.iscoroutinefunction(ours.fget) == inspect.iscoroutinefunction(theirs.fget)
+
+
+def test_await_is_mongos_and_is_primary(client):
+    """pymongo: is_primary is True for a standalone, a mongos or a replica-set primary;
+    is_mongos only for a mongos, which mim never is.  Beanie's migration tests run
+    ``await db.client.is_mongos``."""
+    async def main():
+        return await client.is_mongos, await client.is_primary
+    assert run(main()) == (False, True)
+
+
+def test_append_metadata_brands_the_async_client(client):
+    client.append_metadata(DriverInfo("beanie", "2.1.0"))
+    assert client.options.pool_options.metadata["driver"]["name"].endswith("|beanie")

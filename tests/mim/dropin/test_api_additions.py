@@ -8,6 +8,7 @@ import datetime
 import pytest
 from bson.codec_options import CodecOptions
 from bson.son import SON
+from pymongo.driver_info import DriverInfo
 from pymongo.errors import InvalidOperation
 
 import mim
@@ -59,5 +60,23 @@ def test_client_bulk_write_validates_then_needs_mongodb_8(client):
 
 
 def test_append_metadata_is_accepted(client):
-    client.append_metadata(None)
+    client.append_metadata(DriverInfo("somelib", "1.0"))
     assert client.admin.command("ping")["ok"] == 1.0
+
+
+def test_append_metadata_brands_the_pool_metadata(client):
+    """pymongo 4.14+ (PoolOptions._update_metadata): the appended name and version
+    follow the driver's own, '|'-separated; a second append of the same pair is a no-op.
+    Beanie's init_beanie brands the client so and its suite reads the brand back."""
+    before = client.options.pool_options.metadata["driver"]
+    client.append_metadata(DriverInfo("beanie", "2.1.0"))
+    client.append_metadata(DriverInfo("beanie", "2.1.0"))
+    after = client.options.pool_options.metadata["driver"]
+    assert after["name"] == before["name"] + "|beanie"
+    assert after["version"] == before["version"] + "|2.1.0"
+
+
+def test_append_metadata_refuses_what_is_not_driver_info(client):
+    with pytest.raises(TypeError, match="driver_info must be an instance of DriverInfo"):
+        client.append_metadata({"name": "beanie"})
+    assert "beanie" not in client.options.pool_options.metadata["driver"]["name"]
