@@ -139,23 +139,27 @@ def test_a_produced_document_over_16_mb_is_refused(coll):
         f"16793600(16MB) First element: _id: \"big\"")
 
 
-def test_a_long_aggregation_does_not_block_other_clients(face, coll):
-    client, engine = face
-    client.other.small.insert_one({"_id": 1})
+#: a filter whose ``$expr`` takes long per document: a read that runs for a while
+SLOWER = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
+
+
+def _run_beside(client, long_read, write=None):
+    """Run ``long_read`` in a thread while this one makes five short round trips
+    (``find_one``, then ``write`` when given, then ``ping``), and check that they
+    ran while it did, each a small part of its time; ``long_read``'s result."""
     done = threading.Event()
     errors: list[BaseException] = []
+    answers: list = []
 
-    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
-
-    def long_read() -> None:
+    def worker_body() -> None:
         try:
-            list(coll.aggregate([{"$match": slower}, {"$count": "n"}]))
+            answers.append(long_read())
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
             done.set()
 
-    worker = threading.Thread(target=long_read)
+    worker = threading.Thread(target=worker_body)
     started = time.monotonic()
     worker.start()
     time.sleep(0.05)
@@ -163,15 +167,24 @@ def test_a_long_aggregation_does_not_block_other_clients(face, coll):
     for _ in range(5):
         before = time.monotonic()
         assert client.other.small.find_one() == {"_id": 1}
-        client.other.small.insert_one({})
+        if write is not None:
+            write()
         client.admin.command("ping")
         waits.append(time.monotonic() - before)
     finished_early = done.is_set()
     worker.join(60)
     assert not errors
     total = time.monotonic() - started
-    # the round trips ran while the aggregation did, each a small part of its time
     assert not finished_early and max(waits) < total / 4, (waits, total)
+    return answers[0]
+
+
+def test_a_long_aggregation_does_not_block_other_clients(face, coll):
+    client, engine = face
+    client.other.small.insert_one({"_id": 1})
+    # the round trips ran while the aggregation did, each a small part of its time
+    _run_beside(client, lambda: list(coll.aggregate([{"$match": SLOWER}, {"$count": "n"}])),
+                write=lambda: client.other.small.insert_one({}))
 
 
 NO_MATCH_SLOWLY = {"$expr": {"$lt": [{"$size": {"$range": [0, 3000]}}, 5]}}
@@ -254,41 +267,15 @@ def test_a_long_count_or_distinct_does_not_block_other_clients(face, coll, comma
     # count and distinct match on a snapshot taken under the lock, then release it
     client, _ = face
     client.other.small.insert_one({"_id": 1})
-    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
-    spec = {"count": "things", "query": slower} if command == "count" else \
-        {"distinct": "things", "key": "s", "query": slower}
-    done = threading.Event()
-    errors: list[BaseException] = []
-    answers: list = []
-
-    def long_read() -> None:
-        try:
-            answers.append(coll.database.command(spec))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=long_read)
-    started = time.monotonic()
-    worker.start()
-    time.sleep(0.05)
-    waits = []
-    for _ in range(5):
-        before = time.monotonic()
-        assert client.other.small.find_one() == {"_id": 1}
-        coll.insert_one({"late": True})  # written after the snapshot: not counted
-        client.admin.command("ping")
-        waits.append(time.monotonic() - before)
-    finished_early = done.is_set()
-    worker.join(60)
-    assert not errors
-    total = time.monotonic() - started
-    assert not finished_early and max(waits) < total / 4, (waits, total)
+    spec = {"count": "things", "query": SLOWER} if command == "count" else \
+        {"distinct": "things", "key": "s", "query": SLOWER}
+    # a document written after the snapshot is not counted
+    answer = _run_beside(client, lambda: coll.database.command(spec),
+                         write=lambda: coll.insert_one({"late": True}))
     if command == "count":
-        assert answers[0]["n"] == 3000
+        assert answer["n"] == 3000
     else:
-        assert answers[0]["values"] == ["a" * 30]
+        assert answer["values"] == ["a" * 30]
 
 
 @pytest.mark.parametrize("shape", ["scan", "scan+sort", "index", "index+sort"])
@@ -297,44 +284,18 @@ def test_a_long_find_does_not_block_other_clients(face, coll, shape):
     # scan holds it a few milliseconds, then fetches the rest and lets go
     client, _ = face
     client.other.small.insert_one({"_id": 1})
-    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
     if shape.startswith("index"):
         coll.create_index("s")
-        query = {"s": "a" * 30, **slower}
+        query = {"s": "a" * 30, **SLOWER}
     else:
-        query = slower
+        query = SLOWER
     sort = [("_id", -1)] if shape.endswith("sort") else None
     hint = "s_1" if shape.startswith("index") else None
-    done = threading.Event()
-    errors: list[BaseException] = []
-    answers: list = []
-
-    def long_read() -> None:
-        try:
-            answers.append([d["_id"] for d in coll.find(query, sort=sort, hint=hint)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=long_read)
-    started = time.monotonic()
-    worker.start()
-    time.sleep(0.05)
-    waits = []
-    for _ in range(5):
-        before = time.monotonic()
-        assert client.other.small.find_one() == {"_id": 1}
-        coll.insert_one({"late": True})
-        client.admin.command("ping")
-        waits.append(time.monotonic() - before)
-    finished_early = done.is_set()
-    worker.join(60)
-    assert not errors
-    total = time.monotonic() - started
-    assert not finished_early and max(waits) < total / 4, (waits, total)
+    answer = _run_beside(client,
+                         lambda: [d["_id"] for d in coll.find(query, sort=sort, hint=hint)],
+                         write=lambda: coll.insert_one({"late": True}))
     expected = list(range(3000))
-    assert answers[0] == (expected[::-1] if sort else expected)
+    assert answer == (expected[::-1] if sort else expected)
 
 
 def test_a_find_sort_honours_allow_disk_use(coll, small_memory_limits):
@@ -424,33 +385,6 @@ def test_a_long_indexed_aggregation_does_not_block_other_clients(face, coll):
     client, _ = face
     coll.create_index("s")
     client.other.small.insert_one({"_id": 1})
-    slower = {"$expr": {"$gt": [{"$size": {"$range": [0, 30000]}}, 5]}}
-    done = threading.Event()
-    errors: list[BaseException] = []
-    answers: list = []
-
-    def long_read() -> None:
-        try:
-            answers.append(list(coll.aggregate([{"$match": {"s": "a" * 30, **slower}},
-                                                {"$count": "n"}])))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            done.set()
-
-    worker = threading.Thread(target=long_read)
-    started = time.monotonic()
-    worker.start()
-    time.sleep(0.05)
-    waits = []
-    for _ in range(5):
-        before = time.monotonic()
-        assert client.other.small.find_one() == {"_id": 1}
-        client.admin.command("ping")
-        waits.append(time.monotonic() - before)
-    finished_early = done.is_set()
-    worker.join(60)
-    assert not errors
-    total = time.monotonic() - started
-    assert not finished_early and max(waits) < total / 4, (waits, total)
-    assert answers[0] == [{"n": 3000}]
+    answer = _run_beside(client, lambda: list(coll.aggregate(
+        [{"$match": {"s": "a" * 30, **SLOWER}}, {"$count": "n"}])))
+    assert answer == [{"n": 3000}]
