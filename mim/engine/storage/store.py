@@ -199,8 +199,7 @@ class CollectionData:
         return new
 
     def delete(self, stored: StoredDocument) -> None:
-        doc = stored.doc
-        key = sort_key(doc["_id"]) if "_id" in doc else (_UNKEYED, stored.record_id)
+        key = self.key_of(stored)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
         del self.documents[key]
@@ -282,15 +281,6 @@ class RecordKeyedCollection(CollectionData):
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
-
-    def delete(self, stored: StoredDocument) -> None:
-        key = (_UNKEYED, stored.record_id)
-        del self.documents[key]
-        self.indexes.remove(stored, key)
-        self.data_size -= len(stored.raw)
-        listeners = self.database.server.listeners
-        if listeners:
-            _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
 
 
 def collection_class(options: dict | None) -> type[CollectionData]:
