@@ -341,10 +341,12 @@ def _serve_engine(args: argparse.Namespace, engine: Server) -> int:
 
     server_log.sink = write_line
     stop_requested = threading.Event()
+    received: list[int] = []
 
     def request_stop(signum: int, _frame: object) -> None:
-        server_log.write("I", "CONTROL", 23377, "SignalHandler", "Received signal",
-                         {"signal": signum, "error": signal.Signals(signum).name})
+        # only flags here: the handler runs between two bytecodes of the main
+        # thread, which may be holding the log's lock (a write would deadlock)
+        received.append(signum)
         stop_requested.set()
         server.request_stop()
 
@@ -367,6 +369,9 @@ def _serve_engine(args: argparse.Namespace, engine: Server) -> int:
     try:
         server.serve_forever()
     finally:
+        for signum in received[:1]:
+            server_log.write("I", "CONTROL", 23377, "SignalHandler", "Received signal",
+                             {"signal": signum, "error": signal.Signals(signum).name})
         server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
