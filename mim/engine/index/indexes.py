@@ -30,12 +30,13 @@ from ..languages.matcher import compile_filter
 from ..values.errors import bad_value
 from .ttl import ttl_index_created
 from .geo import geo_key_checker
+from .text import TextPostings
 
 if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["IndexCatalog", "Index", "IdIndex", "ID_INDEX_NAME"]
+__all__ = ["IndexCatalog", "Index", "TextIndex", "IdIndex", "ID_INDEX_NAME"]
 
 ID_INDEX_NAME = "_id_"
 
@@ -67,7 +68,7 @@ class Index:
         self.partial_spec: Mapping | None = filter_spec
         if filter_spec is not None:
             self.partial = compile_filter(filter_spec)
-        #: a text index keeps no entries: ``$text`` reads its spec and scans
+        #: a text index (a :class:`TextIndex`: its entries are postings)
         self.text = "textIndexVersion" in spec
         #: a geo index's keys: grid cells (2dsphere) or none (2d), checked on every write
         self.geo = geo_key_checker(spec)
@@ -170,6 +171,15 @@ class Index:
         self.entries = SortedList(entries)
         self.multikey_counts = counts
 
+    def snapshot_entries(self) -> Any:
+        """A copy of the entries, for :meth:`restore_entries` (a transaction's snapshot)."""
+        return list(self.entries), list(self.multikey_counts)
+
+    def restore_entries(self, saved: Any) -> None:
+        entries, multikey_counts = saved
+        self.entries = SortedList(entries)  # already in order: a linear copy
+        self.multikey_counts = list(multikey_counts)
+
     # -- constraints -------------------------------------------------------------------
 
     def find_duplicate(self, doc: Mapping, id_key: tuple, keys: list[tuple]) -> tuple | None:
@@ -246,6 +256,66 @@ class Index:
         return len(self.entries)
 
 
+class TextIndex(Index):
+    """A text index: its entries are :class:`~mim.engine.index.text.TextPostings`
+    (term → record key → score) rather than sorted keys; the catalog's write hooks
+    maintain them as any index's (a document's "keys" are its term scores)."""
+
+    def __init__(self, spec: dict[str, Any], collection: "CollectionData") -> None:
+        self.postings = TextPostings(spec)
+        super().__init__(spec, collection)
+
+    def _dependencies(self) -> frozenset[str] | None:
+        """The top-level fields of the weighted paths and the language override (a
+        write touching none of them leaves the document's terms as they were)."""
+        if self.partial is not None or self.postings.view.wildcard:
+            return None
+        return frozenset(path.split(".")[0] for path in self.postings.view.weights) \
+            | {self.spec["language_override"]}
+
+    def document_keys(self, doc: Mapping) -> tuple[dict[str, float], frozenset[int]]:  # type: ignore[override]
+        """The document's terms with their scores (none if a partial filter leaves
+        it out)."""
+        if self.partial is not None and not self.partial.matches(doc):
+            return {}, frozenset()
+        return self.postings.document_terms(doc), frozenset()
+
+    def check(self, doc: Mapping, id_key: tuple) -> tuple[dict[str, float], frozenset[int]]:  # type: ignore[override]
+        return self.document_keys(doc)  # raises a bad language override's error
+
+    def add_keys(self, computed: tuple, id_key: tuple) -> None:
+        if computed[0]:
+            self.postings.add(computed[0], id_key)
+
+    def remove_keys(self, computed: tuple, id_key: tuple) -> None:
+        if computed[0]:
+            self.postings.remove(computed[0], id_key)
+
+    def build(self, documents: Mapping[tuple, "StoredDocument"]) -> None:
+        """Fill the postings from a collection's documents (raises a bad language
+        override's error, leaving them empty)."""
+        postings = self.postings
+        postings.clear()
+        try:
+            for id_key, stored in documents.items():
+                self.add_keys(self.document_keys(stored.doc), id_key)
+        except ServerError:
+            postings.clear()
+            raise
+
+    def snapshot_entries(self) -> Any:
+        return self.postings.snapshot()
+
+    def restore_entries(self, saved: Any) -> None:
+        self.postings.restore(saved)
+
+    def duplicate_groups(self) -> list[list[tuple]]:
+        return []
+
+    def __len__(self) -> int:
+        return self.postings.count
+
+
 class IdIndex:
     """The ``_id_`` index as the planner sees it.
 
@@ -315,6 +385,8 @@ class IndexCatalog:
             self.specs[ID_INDEX_NAME]["collation"] = collation
             self.collated_id = Index(dict(self.specs[ID_INDEX_NAME], unique=True), collection)
         self._constrained: tuple[Index, ...] = ()
+        #: the collection's text index (at most one), for the planner's TEXT plan
+        self.text_search: TextIndex | None = None
         #: path -> the secondary indexes whose first field it is (see :meth:`leading_on`)
         self._leading: dict[str, tuple[Index, ...]] = {}
         self._refresh()
@@ -390,7 +462,7 @@ class IndexCatalog:
             if text_index is not None:
                 raise ServerError(67, "only one text index per collection allowed, found "
                                       f"existing text index \"{text_index.name}\"")
-        index = Index(spec, self.collection)
+        index = (TextIndex if "textIndexVersion" in spec else Index)(spec, self.collection)
         if self.collection.documents:
             try:
                 index.build(self.collection.documents)
@@ -458,7 +530,7 @@ class IndexCatalog:
 
     def text_index(self) -> Index | None:
         """The collection's text index (there is at most one)."""
-        return next((index for index in self.secondary.values() if index.text), None)
+        return self.text_search
 
     def indexes(self) -> list[Index]:
         return list(self.secondary.values())
@@ -477,6 +549,8 @@ class IndexCatalog:
 
     def _refresh(self) -> None:
         self._leading = {}
+        self.text_search = next((index for index in self.secondary.values()
+                                 if isinstance(index, TextIndex)), None)
         self._constrained = tuple(self.secondary.values())
         if self.collated_id is not None:
             self._constrained += (self.collated_id,)

@@ -4,23 +4,29 @@ A text index's key pattern is stored with its text fields folded into the
 ``_fts: "text", _ftsx: 1`` pair (other keys kept before/after it), the text
 fields become ``weights`` (sorted by field name, integer weights, default
 1), and ``default_language`` / ``language_override`` / ``textIndexVersion``
-are filled in.  mim keeps no entries for a text index: ``$text`` answers
-from the spec (see :mod:`mim.engine.languages.text_search`).
+are filled in.
+
+:class:`TextPostings` are a text index's entries: for every term, the record
+keys of the documents holding it with the document's score for that term
+(``FTSSpec::scoreDocument``: term frequency, field weight and string length
+folded in), so a ``$text`` query's candidates and textScores are read from
+the index as the server's TEXT_OR reads its keys.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bson.son import SON
 
 from ..values.errors import ServerError
 from ..values.order import is_number
-from ..languages.text_search import TEXT_LANGUAGES, WILDCARD
+from ..languages.text_search import TEXT_LANGUAGES, WILDCARD, text_index_view
 
-__all__ = ["is_text_key", "fix_text_spec", "TEXT_LANGUAGES", "TEXT_INDEX_VERSION"]
+__all__ = ["is_text_key", "fix_text_spec", "TextPostings", "TEXT_LANGUAGES",
+           "TEXT_INDEX_VERSION"]
 
 TEXT_INDEX_VERSION = 3
 #: MAX_WEIGHT / 10000 (fts_spec.cpp)
@@ -135,3 +141,74 @@ def _check_version(version: Any) -> None:
                                f"version 3 text indexes are emulated")
     if number != TEXT_INDEX_VERSION:
         raise ServerError(16730, f"bad textIndexVersion: {number}")
+
+
+class TextPostings:
+    """A text index's entries: ``term -> {record key: the document's score for the
+    term}`` (one entry per term a document holds, as the server keeps one index
+    key per term).  Written by the collection's write hooks through the index
+    catalog; read by the planner's TEXT plan (:meth:`candidates`)."""
+
+    __slots__ = ("view", "by_term", "count")
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.view = text_index_view(spec)
+        self.by_term: dict[str, dict[tuple, float]] = {}
+        #: how many entries (term, document) the index holds
+        self.count = 0
+
+    def document_terms(self, doc: Mapping) -> dict[str, float]:
+        """A document's terms and scores (raises the server's language errors,
+        17261/17262, for a bad language override: the write is refused)."""
+        return self.view.term_scores(doc)
+
+    def add(self, terms: Mapping[str, float], id_key: tuple) -> None:
+        by_term = self.by_term
+        for term, score in terms.items():
+            bucket = by_term.get(term)
+            if bucket is None:
+                by_term[term] = {id_key: score}
+            else:
+                bucket[id_key] = score
+        self.count += len(terms)
+
+    def remove(self, terms: Mapping[str, float], id_key: tuple) -> None:
+        by_term = self.by_term
+        for term in terms:
+            bucket = by_term.get(term)
+            if bucket is not None and bucket.pop(id_key, None) is not None:
+                self.count -= 1
+                if not bucket:
+                    del by_term[term]
+
+    def clear(self) -> None:
+        self.by_term = {}
+        self.count = 0
+
+    def candidates(self, terms: Iterable[str]) -> tuple[dict[tuple, float], int]:
+        """The documents holding any of ``terms``, each with its textScore (the sum
+        of its scores for those terms, added in ``terms``' order, as
+        ``TextQuery.score`` adds them), and how many entries were read."""
+        scores: dict[tuple, float] = {}
+        examined = 0
+        by_term = self.by_term
+        for term in terms:
+            bucket = by_term.get(term)
+            if not bucket:
+                continue
+            examined += len(bucket)
+            if not scores:
+                scores = dict(bucket)
+                continue
+            get = scores.get
+            for id_key, score in bucket.items():
+                scores[id_key] = get(id_key, 0.0) + score
+        return scores, examined
+
+    def snapshot(self) -> dict[str, dict[tuple, float]]:
+        """A copy of the entries (a transaction's snapshot)."""
+        return {term: dict(bucket) for term, bucket in self.by_term.items()}
+
+    def restore(self, saved: dict[str, dict[tuple, float]]) -> None:
+        self.by_term = {term: dict(bucket) for term, bucket in saved.items()}
+        self.count = sum(len(bucket) for bucket in saved.values())

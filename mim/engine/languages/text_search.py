@@ -15,7 +15,11 @@ What the server's fts module does, for textIndexVersion 3:
   a 1.1 boost when the whole string is the term); a document's textScore is
   the sum of its scores for the query's distinct terms.
 
-mim keeps no text-index entries: the documents are scanned and scored.
+The text index (:mod:`mim.engine.index.text`) keeps each document's term
+scores as postings (term → record key → score), maintained by every write; a
+``$text`` query's candidates and scores come from them (the planner's TEXT
+plan fills :meth:`TextQuery.remember`), and the phrase / negation / case /
+diacritic checks then run on the candidate documents only.
 """
 
 from __future__ import annotations
@@ -145,6 +149,31 @@ def tokens(text: str, language: str, *, filter_stop_words: bool = True,
         yield _term(word, language, case_sensitive, diacritic_sensitive)
 
 
+#: per language: word -> its index term (None: a stop word), see :func:`index_terms`
+_INDEX_TERMS: dict[str, dict[str, str | None]] = {}
+#: how many words one language's memo keeps before it starts afresh
+_INDEX_TERMS_KEPT = 1 << 16
+_UNSEEN = object()
+
+
+def index_terms(text: str, language: str) -> list[str]:
+    """``list(tokens(text, language))``: the terms a string gives the index, stop
+    words left out, each word's term memoised (a text index tokenises every
+    string of every document it holds, and text repeats its words)."""
+    memo = _INDEX_TERMS.get(language)
+    if memo is None or len(memo) > _INDEX_TERMS_KEPT:
+        memo = _INDEX_TERMS[language] = {}
+    found = []
+    for word in _words(text, language):
+        term = memo.get(word, _UNSEEN)
+        if term is _UNSEEN:
+            term = memo[word] = None if word.lower() in stop_words(language) \
+                else _term(word, language, False, False)
+        if term is not None:
+            found.append(term)
+    return found
+
+
 @lru_cache(maxsize=1 << 16)
 def _term(word: str, language: str, case_sensitive: bool, diacritic_sensitive: bool) -> str:
     """One word's index term: lower-cased (unless case sensitive), stemmed, its
@@ -161,8 +190,6 @@ def _term(word: str, language: str, case_sensitive: bool, diacritic_sensitive: b
 
 # -- the index's view of a document ----------------------------------------------------------
 
-#: how many documents' terms one index view keeps (see TextIndexView.term_scores)
-_TERMS_KEPT = 1 << 18
 #: how many index views are kept for the next query on the same index
 _VIEWS_KEPT = 16
 _views: "OrderedDict[int, tuple[Mapping, TextIndexView]]" = OrderedDict()
@@ -171,7 +198,7 @@ _views_lock = threading.Lock()
 
 def text_index_view(spec: Mapping[str, Any]) -> "TextIndexView":
     """The view of a text index spec, the same one for every query on that index
-    (while it is among the last :data:`_VIEWS_KEPT` used), with its documents' terms."""
+    (while it is among the last :data:`_VIEWS_KEPT` used)."""
     with _views_lock:
         known = _views.get(id(spec))
         if known is not None and known[0] is spec:
@@ -195,8 +222,9 @@ class TextIndexView:
         self.default_language = TEXT_LANGUAGES[spec["default_language"]]
         self.language_override = spec["language_override"]
         self.name = spec["name"]
-        #: id(doc) -> (doc, its term scores): see :meth:`term_scores`
-        self._scores_by_doc: dict[int, tuple[Mapping, dict[str, float]]] = {}
+        #: the paths leading to a weighted field (``a`` and ``a.b`` for ``a.b.c``)
+        self._parents = frozenset(".".join(field.split(".")[:i]) for field in self.weights
+                                  for i in range(1, field.count(".") + 1))
 
     def _language(self, doc: Mapping, current: str) -> str:
         value = doc.get(self.language_override)
@@ -223,8 +251,7 @@ class TextIndexView:
                 continue
             dotted = name if not parent else parent if is_array else f"{parent}.{name}"
             exact = dotted in self.weights
-            if not self.wildcard and not exact and not any(
-                    field.startswith(dotted + ".") for field in self.weights):
+            if not self.wildcard and not exact and dotted not in self._parents:
                 continue
             weight = self.weights.get(dotted, 1.0)
             if isinstance(value, str):
@@ -238,35 +265,42 @@ class TextIndexView:
                     yield from self._walk(value, dotted, True, language)
 
     def term_scores(self, doc: Mapping) -> dict[str, float]:
-        """The score of each term of a document (what its index keys carry).
-
-        Kept per document (a stored document is never changed in place: a write
-        stores a new one), so that repeated ``$text`` queries read each document's
-        terms once, as the server reads its index entries; the copy starts afresh
-        past :data:`_TERMS_KEPT` documents."""
-        known = self._scores_by_doc.get(id(doc))
-        if known is not None and known[0] is doc:
-            return known[1]
+        """The score of each term of a document: what its index keys carry
+        (``FTSSpec::scoreDocument``; the text index's postings hold these)."""
         scores: dict[str, float] = {}
         for text, language, weight in self.strings(doc):
             _score_string(text, language, weight, scores)
-        if len(self._scores_by_doc) >= _TERMS_KEPT:
-            self._scores_by_doc = {}
-        self._scores_by_doc[id(doc)] = (doc, scores)
         return scores
+
+
+def _frequencies() -> list[float]:
+    """``freq`` of a term met ``count`` times in a string, by count, as
+    ``_scoreStringV2`` adds it up (1 + 1/2 + 1/4 …, each step rounded); it stops
+    growing once a step no longer changes it (the last entry serves every larger count)."""
+    table = [0.0]
+    freq = exp = 0.0
+    while True:
+        exp = exp * 2 if exp else 1.0
+        freq += 1 / exp
+        if freq == table[-1]:
+            return table
+        table.append(freq)
+
+
+_FREQUENCY = _frequencies()
+_LAST_FREQUENCY = len(_FREQUENCY) - 1
 
 
 def _score_string(raw: str, language: str, weight: float, scores: dict[str, float]) -> None:
     """``FTSSpec::_scoreStringV2``."""
-    counts: dict[str, list[float]] = {}  # term -> [freq, count, exp]
-    n_tokens = 0
-    for term in tokens(raw, language):
-        data = counts.setdefault(term, [0.0, 0.0, 0.0])
-        data[2] = data[2] * 2 if data[2] else 1.0
-        data[1] += 1
-        data[0] += 1 / data[2]
-        n_tokens += 1
-    for term, (freq, count, _) in counts.items():
+    terms = index_terms(raw, language)
+    n_tokens = len(terms)
+    counts: dict[str, int] = {}  # term -> how many times, in first-met order
+    get = counts.get
+    for term in terms:
+        counts[term] = get(term, 0) + 1
+    for term, count in counts.items():
+        freq = _FREQUENCY[count if count < _LAST_FREQUENCY else _LAST_FREQUENCY]
         coeff = (0.5 * count / n_tokens) + 0.5
         adjustment = 1.1 if len(raw) == len(term) and raw.lower() == term.lower() else 1.0
         scores[term] = scores.get(term, 0.0) + weight * freq * coeff * adjustment
@@ -311,7 +345,24 @@ class TextQuery:
         self.negated_terms: set[str] = set()
         self.positive_phrases: list[str] = []
         self.negated_phrases: list[str] = []
+        #: id(doc) -> (doc, its textScore), filled by the read that found the document
+        #: through the index's postings (see :meth:`start_read`)
+        self._known: dict[int, tuple[Mapping, float]] = {}
         self._parse()
+        #: whether a document holding a query term may still fail (a case- or
+        #: diacritic-sensitive term, a negation or a phrase to check on it)
+        self.checks_documents = bool(
+            self.case_sensitive or self.diacritic_sensitive or self.negated_terms
+            or self.positive_phrases or self.negated_phrases)
+        self._positive_needles = [self._fold(phrase) for phrase in self.positive_phrases]
+        self._negated_needles = [self._fold(phrase) for phrase in self.negated_phrases]
+
+    def start_read(self) -> dict[int, tuple[Mapping, float]]:
+        """A fresh memo for one read through the text index: the reader puts
+        ``id(doc) -> (doc, score)`` in it for every candidate, from the postings,
+        so :meth:`matches` and :meth:`score` need not tokenise the document."""
+        self._known = {}
+        return self._known
 
     # FTSQueryParser: whitespace-separated; '-' and '"' are delimiters of their own
     def _query_tokens(self) -> Iterator[tuple[str, str, int, bool]]:
@@ -390,30 +441,41 @@ class TextQuery:
             text = fold_diacritics(text)
         return text
 
-    def _phrase_found(self, doc: Mapping, phrase: str) -> bool:
-        needle = self._fold(phrase)
-        return any(needle in self._fold(text) for text, _, _ in self.index.strings(doc))
+    def _phrases_hold(self, doc: Mapping) -> bool:
+        """Every positive phrase and no negated one is in the document's indexed
+        strings (a substring of one of them, folded as the query asks)."""
+        texts = [self._fold(text) for text, _, _ in self.index.strings(doc)]
+        for needle in self._positive_needles:
+            if not any(needle in text for text in texts):
+                return False
+        return not any(needle in text for needle in self._negated_needles for text in texts)
 
     def score(self, doc: Mapping) -> float:
         """The document's textScore (0 when no query term is in its index keys)."""
+        known = self._known.get(id(doc))
+        if known is not None and known[0] is doc:
+            return known[1]
         scores = self.index.term_scores(doc)
-        return sum(scores.get(term, 0.0) for term in self.terms_for_bounds)
+        total = 0.0
+        for term in self.terms_for_bounds:  # added one by one, as TEXT_OR adds them
+            total += scores.get(term, 0.0)
+        return total
 
     def matches(self, doc: Mapping) -> bool:
-        # (term_scores' remembered entry read inline: this runs once per document)
-        known = self.index._scores_by_doc.get(id(doc))
-        scores = known[1] if known is not None and known[0] is doc \
-            else self.index.term_scores(doc)
-        for term in self.terms_for_bounds:
-            if term in scores:
-                break
-        else:
-            return False  # not among the index entries TEXT_OR reads
+        known = self._known.get(id(doc))
+        if known is None or known[0] is not doc:
+            # not found through the postings (a hinted scan): the document's own terms
+            scores = self.index.term_scores(doc)
+            for term in self.terms_for_bounds:
+                if term in scores:
+                    break
+            else:
+                return False  # not among the index entries TEXT_OR reads
+        if not self.checks_documents:
+            return True
         if (self.case_sensitive or self.diacritic_sensitive) \
                 and not self._has_term(doc, self.positive_terms):
             return False
         if self._has_term(doc, self.negated_terms):
             return False
-        if not all(self._phrase_found(doc, phrase) for phrase in self.positive_phrases):
-            return False
-        return not any(self._phrase_found(doc, phrase) for phrase in self.negated_phrases)
+        return not (self._positive_needles or self._negated_needles) or self._phrases_hold(doc)

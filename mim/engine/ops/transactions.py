@@ -31,8 +31,6 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sortedcontainers import SortedList
-
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
@@ -127,8 +125,8 @@ class _CollectionSnapshot:
         self.documents = dict(coll.documents)
         self.index_specs = [dict(spec) for name, spec in coll.indexes.specs.items()
                             if name != "_id_"]
-        #: each secondary index's sorted entries and multikey counts (copied, not rebuilt)
-        self.index_entries = {name: (list(index.entries), list(index.multikey_counts))
+        #: each secondary index's entries (copied, not rebuilt)
+        self.index_entries = {name: index.snapshot_entries()
                               for name, index in coll.indexes.secondary.items()}
         self.options = dict(coll.options)
         self.data_size = coll.data_size
@@ -165,11 +163,10 @@ class _ForkedCollections(dict):
                 coll.indexes.create(spec)
         finally:
             view.forking = False
-        for index_name, (entries, multikey_counts) in snapshot.index_entries.items():
+        for index_name, saved in snapshot.index_entries.items():
             index = coll.indexes.secondary.get(index_name)
             if index is not None:
-                index.entries = SortedList(entries)  # already in order: a linear copy
-                index.multikey_counts = multikey_counts
+                index.restore_entries(saved)
         coll.documents = snapshot.documents
         coll.base_collection = snapshot.collection  # type: ignore[attr-defined]
         dict.__setitem__(self, name, coll)

@@ -17,11 +17,12 @@ from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
 from ..languages.sorting import parse_sort_spec
 from ..languages.matcher.geo import find_near_node
+from ..languages.matcher.text import find_text_node
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
                      leaf_constraint, normalise_intervals)
-from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan
 
 if TYPE_CHECKING:
     from ..index.indexes import Index
@@ -424,6 +425,10 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if hint is None and not coll.indexes.has_secondary() and (
             collation is not None or coll.keyed_by_record or not _uses_id_index(node, sort)):
         return None
+    if hint is None and coll.indexes.text_search is not None:
+        text = text_plan(coll, node)
+        if text is not None:
+            return PlannedQuery(coll, node, text)
     sort_fields = parse_sort_spec(sort) if sort else []
     if hint is not None:
         return PlannedQuery(coll, node, plan_for_hint(coll, node, hint, sort_fields, collation))
@@ -432,6 +437,16 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if isinstance(plan, CollScan):
         return None
     return PlannedQuery(coll, node, plan)
+
+
+def text_plan(coll: "CollectionData", node: MatchNode) -> TextPlan | None:
+    """The TEXT plan of a ``$text`` query (None: the query has no ``$text``): the
+    server answers ``$text`` from the text index only, whatever other index applies."""
+    index = coll.indexes.text_search
+    text = find_text_node(node) if index is not None else None
+    if text is None or text.query is None:
+        return None
+    return TextPlan(index, text.query)
 
 
 def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:

@@ -22,7 +22,7 @@ from ..languages.matcher.text import TextNode, find_text_node
 from ..languages.matcher.geo import NearNode, find_near_node
 from .bounds import conjuncts, render_interval
 from .choosing import choose_plan, plan_for_hint
-from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData
@@ -289,8 +289,8 @@ def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, text:
                 "isSparse": False, "isPartial": False, "indexVersion": 2,
                 "direction": "backward", "indexBounds": {}}
 
-    matched = sum(1 for stored in coll.documents.values() if node.matches(stored.doc)) \
-        if with_stats else 0
+    plan = TextPlan(index, query)
+    matched = sum(1 for _ in PlannedQuery(coll, node, plan).documents()) if with_stats else 0
     scans = [ixscan() for _ in terms]
     if wants_score or len(terms) > 1:
         source: dict[str, Any] = {"stage": "TEXT_OR", "inputStages": scans}
@@ -319,7 +319,10 @@ def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, text:
     }
     if with_stats:
         reply["executionStats"] = {"executionSuccess": True, "nReturned": produced,
-                                   "executionTimeMillis": 0, "executionStages": tree}
+                                   "executionTimeMillis": 0,
+                                   "totalKeysExamined": plan.keys_examined,
+                                   "totalDocsExamined": plan.docs_examined,
+                                   "executionStages": tree}
     reply["ok"] = 1.0
     return reply
 

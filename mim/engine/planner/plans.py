@@ -21,7 +21,8 @@ from ..languages.matcher import MatchNode
 from .bounds import key_ranges, render_interval
 
 if TYPE_CHECKING:
-    from ..index.indexes import Index
+    from ..index.indexes import Index, TextIndex
+    from ..languages.text_search import TextQuery
     from ..storage.store import CollectionData, StoredDocument
 
 class Plan:
@@ -183,6 +184,42 @@ class OrPlan(Plan):
                 seen.add(id_key)
                 self.advanced += 1
                 yield id_key
+
+
+class TextPlan(Plan):
+    """``$text`` through the text index, as the server's TEXT plan reads it: the
+    postings of the query's terms give the candidates and their textScores
+    (TEXT_OR); the query's :class:`~mim.engine.languages.text_search.TextQuery`
+    remembers each candidate's score, and the matcher checks phrases, negations
+    and case/diacritic-sensitive terms on the candidate documents (TEXT_MATCH).
+    Candidates come in natural order (record id), as a collection scan gave them."""
+
+    stage = "TEXT_MATCH"
+
+    def __init__(self, index: "TextIndex", query: "TextQuery") -> None:
+        super().__init__()
+        self.index = index
+        self.query = query
+        #: the documents the postings gave (TEXT_OR's nReturned)
+        self.candidates = 0
+
+    def id_keys(self, coll: "CollectionData") -> Iterator[tuple]:
+        scores, examined = self.index.postings.candidates(self.query.terms_for_bounds)
+        self.keys_examined += examined
+        known = self.query.start_read()
+        documents = coll.documents
+        found = []
+        for id_key, score in scores.items():
+            stored = documents.get(id_key)
+            if stored is not None:
+                doc = stored.doc
+                known[id(doc)] = (doc, score)
+                found.append((stored.record_id, id_key))
+        found.sort()
+        self.candidates = len(found)
+        for _, id_key in found:
+            self.advanced += 1
+            yield id_key
 
 
 def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tuple]:

@@ -21,7 +21,7 @@ from ..values.deadline import checked
 from ..values.order import sort_key
 from ..values.render import render
 from .choosing import plan_find
-from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, let_go
+from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan, let_go
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
@@ -194,7 +194,7 @@ def plan_summary(plan: Plan | None) -> str:
         return ", ".join(plan_summary(child) for child in plan.children) or "COLLSCAN"
     if isinstance(plan, IdLookup):
         return "IDHACK"
-    if isinstance(plan, IndexScan):
+    if isinstance(plan, (IndexScan, TextPlan)):  # (a TEXT plan scans its text index)
         pattern = ", ".join(f"{path}: {render(direction)}" for path, direction in
                             plan.index.spec["key"].items())
         return f"IXSCAN {{ {pattern} }}"
