@@ -425,8 +425,8 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if hint is None and not coll.indexes.has_secondary() and (
             collation is not None or coll.keyed_by_record or not _uses_id_index(node, sort)):
         return None
-    if hint is None and coll.indexes.text_search is not None:
-        text = text_plan(coll, node)
+    if coll.indexes.text_search is not None:
+        text = text_plan(coll, node, hint)
         if text is not None:
             return PlannedQuery(coll, node, text)
     sort_fields = parse_sort_spec(sort) if sort else []
@@ -439,14 +439,50 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     return PlannedQuery(coll, node, plan)
 
 
-def text_plan(coll: "CollectionData", node: MatchNode) -> TextPlan | None:
-    """The TEXT plan of a ``$text`` query (None: the query has no ``$text``): the
-    server answers ``$text`` from the text index only, whatever other index applies."""
+#: ``QueryPlanner::plan``: a ``$text`` whose text index cannot be used
+_TEXT_INDEX_UNUSABLE = ("failed to use text index to satisfy $text query (if text index is "
+                        "compound, are equality predicates given for all prefix fields?)")
+
+
+def text_plan(coll: "CollectionData", node: MatchNode, hint: Any = None) -> TextPlan | None:
+    """The TEXT plan of a ``$text`` query (None: the query has no ``$text``, or a
+    ``$natural`` hint forces a collection scan): the server answers ``$text`` from
+    the text index only, whatever other index applies; a hint naming another index,
+    or a compound text index whose prefix fields the query does not pin down by
+    equality, leaves the text node without an index (NoQueryExecutionPlans)."""
     index = coll.indexes.text_search
     text = find_text_node(node) if index is not None else None
     if text is None or text.query is None:
         return None
-    return TextPlan(index, text.query)
+    if hint is not None:
+        name = coll.indexes.resolve_hint(hint)["name"]
+        if name == "$natural":
+            return None
+        if name != index.name:
+            raise planner_error(coll, 291, _TEXT_INDEX_UNUSABLE)
+    prefix = text_index_prefix(index, node)
+    if prefix is None:
+        raise planner_error(coll, 291, _TEXT_INDEX_UNUSABLE)
+    return TextPlan(index, text.query, prefix)
+
+
+def text_index_prefix(index: "Index", node: MatchNode) -> dict[str, Any] | None:
+    """The values a query's equalities give the fields before a compound text
+    index's ``_fts`` key (``indexPrefix``); None when one of them has none."""
+    prefix: dict[str, Any] = {}
+    for field in index.spec["key"]:
+        if field == "_fts":
+            return prefix
+        value = next((child.argument for child in conjuncts(node)
+                      if isinstance(child, LeafNode) and child.path == field
+                      and child.operator == "$eq"), _NO_EQUALITY)
+        if value is _NO_EQUALITY:
+            return None
+        prefix[field] = value
+    return prefix
+
+
+_NO_EQUALITY = object()
 
 
 def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:

@@ -18,10 +18,10 @@ from bson.regex import Regex
 
 from ..languages.matcher import LeafNode, MatchNode
 from ..languages.sorting import TEXT_SCORE, parse_sort_spec
-from ..languages.matcher.text import TextNode, find_text_node
+from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import NearNode, find_near_node
 from .bounds import conjuncts, render_interval
-from .choosing import choose_plan, plan_for_hint
+from .choosing import choose_plan, plan_for_hint, text_plan
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan
 
 if TYPE_CHECKING:
@@ -165,9 +165,11 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
     want = skip + limit if limit else 0
     started = time.perf_counter()
     planned: PlannedQuery | None = None
-    if text is not None and text.query is not None and coll is not None:
+    text_access = text_plan(coll, node, hint) \
+        if text is not None and text.query is not None and coll is not None else None
+    if text_access is not None:
         with_stats = verbosity in ("executionStats", "allPlansExecution")
-        return _explain_text(coll, namespace, node, text, filter, with_stats,
+        return _explain_text(coll, namespace, node, text_access, filter, with_stats,
                              by_score or _projects_score(projection), skip, limit)
     near = find_near_node(node)
     near_tree = None
@@ -274,13 +276,13 @@ def _projects_score(projection: Mapping | None) -> bool:
                for value in (projection or {}).values())
 
 
-def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, text: TextNode,
+def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, plan: TextPlan,
                   filter: Mapping | None, with_stats: bool, wants_score: bool, skip: int,
                   limit: int) -> dict[str, Any]:
     """A ``$text`` query's plan: TEXT_MATCH over FETCH/IXSCAN (one term, no score) or
     over TEXT_OR of one IXSCAN per term, as the classic planner builds it."""
-    query = text.query
-    index = coll.indexes.text_index()
+    query = plan.query
+    index = plan.index
     terms = sorted(query.terms_for_bounds)
 
     def ixscan() -> dict[str, Any]:
@@ -289,7 +291,6 @@ def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, text:
                 "isSparse": False, "isPartial": False, "indexVersion": 2,
                 "direction": "backward", "indexBounds": {}}
 
-    plan = TextPlan(index, query)
     matched = sum(1 for _ in PlannedQuery(coll, node, plan).documents()) if with_stats else 0
     scans = [ixscan() for _ in terms]
     if wants_score or len(terms) > 1:
@@ -297,7 +298,7 @@ def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, text:
     else:
         source = {"stage": "FETCH", "inputStage": scans[0] if scans else ixscan()}
     tree: dict[str, Any] = {
-        "stage": "TEXT_MATCH", "indexPrefix": {}, "indexName": index.name,
+        "stage": "TEXT_MATCH", "indexPrefix": dict(plan.prefix), "indexName": index.name,
         "parsedTextQuery": {"terms": terms, "negatedTerms": sorted(query.negated_terms),
                             "phrases": list(query.positive_phrases),
                             "negatedPhrases": list(query.negated_phrases)},

@@ -196,10 +196,14 @@ class TextPlan(Plan):
 
     stage = "TEXT_MATCH"
 
-    def __init__(self, index: "TextIndex", query: "TextQuery") -> None:
+    def __init__(self, index: "TextIndex", query: "TextQuery",
+                 prefix: dict | None = None) -> None:
         super().__init__()
         self.index = index
         self.query = query
+        #: a compound text index's prefix fields, pinned by the query's equalities
+        #: (explain's ``indexPrefix``; the filter checks them on the candidates)
+        self.prefix = prefix or {}
         #: the documents the postings gave (TEXT_OR's nReturned)
         self.candidates = 0
 
