@@ -142,6 +142,9 @@ def _check_version(version: Any) -> None:
     if number != TEXT_INDEX_VERSION:
         raise ServerError(16730, f"bad textIndexVersion: {number}")
 
+#: how many distinct score objects one index shares before it starts afresh
+_SCORES_SHARED = 1 << 16
+
 
 class TextPostings:
     """A text index's entries: ``term -> {record key: the document's score for the
@@ -149,13 +152,16 @@ class TextPostings:
     key per term).  Written by the collection's write hooks through the index
     catalog; read by the planner's TEXT plan (:meth:`candidates`)."""
 
-    __slots__ = ("view", "by_term", "count")
+    __slots__ = ("view", "by_term", "count", "_scores")
 
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.view = text_index_view(spec)
         self.by_term: dict[str, dict[tuple, float]] = {}
         #: how many entries (term, document) the index holds
         self.count = 0
+        #: one float object per distinct score (documents of like shape share their
+        #: scores: a third of an entry's memory)
+        self._scores: dict[float, float] = {}
 
     def document_terms(self, doc: Mapping) -> dict[str, float]:
         """A document's terms and scores (raises the server's language errors,
@@ -164,7 +170,11 @@ class TextPostings:
 
     def add(self, terms: Mapping[str, float], id_key: tuple) -> None:
         by_term = self.by_term
+        shared = self._scores
+        if len(shared) > _SCORES_SHARED:
+            shared = self._scores = {}
         for term, score in terms.items():
+            score = shared.setdefault(score, score)
             bucket = by_term.get(term)
             if bucket is None:
                 by_term[term] = {id_key: score}
