@@ -5,9 +5,8 @@
 Loads ``--docs`` steering documents (:func:`benchmarks.workloads.make_doc`) into
 mim with ``insert_many`` batches of 10,000, builds the two secondary indexes,
 reports load and index-build time and the process's resident memory (loaded, per
-document, indexed), then the
-indexed, unindexed and aggregation rows of ``bench_core`` at that size (each
-answer checked against the pure-Python limit's on the first operation when
+document, indexed), then the indexed, unindexed and aggregation rows of
+``bench_core`` at that size (each answer checked against the pure-Python limit's on the first operation when
 ``--check`` is given; the limit doubles the memory, so it is off by default).
 """
 
