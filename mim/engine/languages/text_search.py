@@ -28,7 +28,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -225,6 +225,7 @@ class TextIndexView:
         #: the paths leading to a weighted field (``a`` and ``a.b`` for ``a.b.c``)
         self._parents = frozenset(".".join(field.split(".")[:i]) for field in self.weights
                                   for i in range(1, field.count(".") + 1))
+        self._top_level_only = not self.wildcard and not self._parents
 
     def _language(self, doc: Mapping, current: str) -> str:
         value = doc.get(self.language_override)
@@ -238,9 +239,24 @@ class TextIndexView:
             raise ServerError(17262, f"language override unsupported: {value}")
         return language
 
-    def strings(self, doc: Mapping) -> Iterator[tuple[str, str, float]]:
+    def strings(self, doc: Mapping) -> Iterable[tuple[str, str, float]]:
         """``(text, language, weight)`` for every indexed string (FTSElementIterator)."""
-        yield from self._walk(doc, "", False, self._language(doc, self.default_language))
+        language = self._language(doc, self.default_language)
+        if not self._top_level_only:
+            return self._walk(doc, "", False, language)
+        # every weighted field is a top-level one: its string, or the strings of its
+        # array (what _walk yields for such an index, without the walk)
+        weights = self.weights
+        found = []
+        for name, value in doc.items():
+            weight = weights.get(name)
+            if weight is None:
+                continue
+            if isinstance(value, str):
+                found.append((value, language, weight))
+            elif isinstance(value, list):
+                found.extend((item, language, weight) for item in value if isinstance(item, str))
+        return found
 
     def _walk(self, container: Any, parent: str, is_array: bool,
               language: str) -> Iterator[tuple[str, str, float]]:
