@@ -149,29 +149,28 @@ def tokens(text: str, language: str, *, filter_stop_words: bool = True,
         yield _term(word, language, case_sensitive, diacritic_sensitive)
 
 
-#: per language: word -> its index term (None: a stop word), see :func:`index_terms`
+#: per language: word -> its index term (None: a stop word), what :func:`tokens` gives
+#: the word, memoised for :func:`_score_string` (a text index tokenises every string of
+#: every document it holds, and text repeats its words)
 _INDEX_TERMS: dict[str, dict[str, str | None]] = {}
 #: how many words one language's memo keeps before it starts afresh
 _INDEX_TERMS_KEPT = 1 << 16
 _UNSEEN = object()
 
 
-def index_terms(text: str, language: str) -> list[str]:
-    """``list(tokens(text, language))``: the terms a string gives the index, stop
-    words left out, each word's term memoised (a text index tokenises every
-    string of every document it holds, and text repeats its words)."""
+def _index_term_memo(language: str) -> dict[str, str | None]:
+    """The language's word memo (started afresh past :data:`_INDEX_TERMS_KEPT` words)."""
     memo = _INDEX_TERMS.get(language)
     if memo is None or len(memo) > _INDEX_TERMS_KEPT:
         memo = _INDEX_TERMS[language] = {}
-    found = []
-    for word in _words(text, language):
-        term = memo.get(word, _UNSEEN)
-        if term is _UNSEEN:
-            term = memo[word] = None if word.lower() in stop_words(language) \
-                else _term(word, language, False, False)
-        if term is not None:
-            found.append(term)
-    return found
+    return memo
+
+
+def _learn_word(memo: dict[str, str | None], word: str, language: str) -> str | None:
+    """A word's index term (None: a stop word), remembered in ``memo``."""
+    term = memo[word] = None if word.lower() in stop_words(language) \
+        else _term(word, language, False, False)
+    return term
 
 
 @lru_cache(maxsize=1 << 16)
@@ -308,13 +307,19 @@ _LAST_FREQUENCY = len(_FREQUENCY) - 1
 
 
 def _score_string(raw: str, language: str, weight: float, scores: dict[str, float]) -> None:
-    """``FTSSpec::_scoreStringV2``."""
-    terms = index_terms(raw, language)
-    n_tokens = len(terms)
+    """``FTSSpec::_scoreStringV2`` (the string's terms are :func:`tokens`', counted as
+    they are met)."""
+    memo = _index_term_memo(language)
     counts: dict[str, int] = {}  # term -> how many times, in first-met order
     get = counts.get
-    for term in terms:
-        counts[term] = get(term, 0) + 1
+    n_tokens = 0
+    for word in _words(raw, language):
+        term = memo.get(word, _UNSEEN)
+        if term is _UNSEEN:
+            term = _learn_word(memo, word, language)
+        if term is not None:
+            counts[term] = get(term, 0) + 1
+            n_tokens += 1
     for term, count in counts.items():
         freq = _FREQUENCY[count if count < _LAST_FREQUENCY else _LAST_FREQUENCY]
         coeff = (0.5 * count / n_tokens) + 0.5
