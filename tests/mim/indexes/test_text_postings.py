@@ -184,3 +184,13 @@ def test_wildcard_index_follows_nested_writes(coll):
     coll.update_one({"_id": 1}, {"$set": {"a.b.1.c": "plums"}})
     assert _ids(coll.find({"$text": {"$search": "pear"}})) == []
     assert _ids(coll.find({"$text": {"$search": "plum apple"}})) == [1]
+
+
+def test_profiled_text_query_summarises_its_text_index_scan(db, articles):
+    # a mongod slow-query line for {$text: {$search: "world"}}: "planSummary: IXSCAN
+    # { _fts: "text", _ftsx: 1 } keysExamined:1 docsExamined:1"
+    db.command("profile", 2)
+    list(articles.find({"$text": {"$search": "biscuit"}}))
+    entry = db.system.profile.find_one({"op": "query", "ns": articles.full_name})
+    assert (entry["planSummary"], entry["keysExamined"], entry["docsExamined"]) \
+        == ('IXSCAN { _fts: "text", _ftsx: 1 }', 1, 1)
