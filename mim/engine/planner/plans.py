@@ -212,18 +212,24 @@ class TextPlan(Plan):
         self.keys_examined += examined
         known = self.query.start_read()
         documents = coll.documents
-        found = []
-        for id_key, score in scores.items():
-            stored = documents.get(id_key)
-            if stored is not None:
-                doc = stored.doc
-                known[id(doc)] = (doc, score)
-                found.append((stored.record_id, id_key))
-        found.sort()
+        if len(scores) * _WALK_SHARE >= len(documents):
+            # most documents are candidates: the collection's own order, walked once
+            found = [id_key for id_key in documents if id_key in scores]
+        else:
+            # a record id is given in insertion order and kept by updates: natural order
+            found = sorted((id_key for id_key in scores if id_key in documents),
+                           key=lambda id_key: documents[id_key].record_id)
+        for id_key in found:
+            doc = documents[id_key].doc
+            known[id(doc)] = (doc, scores[id_key])
         self.candidates = len(found)
-        for _, id_key in found:
-            self.advanced += 1
-            yield id_key
+        self.advanced += len(found)
+        return iter(found)
+
+
+#: a TEXT plan with candidates for at least 1/_WALK_SHARE of the collection walks it for
+#: their natural order rather than sorting them
+_WALK_SHARE = 4
 
 
 def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tuple]:
