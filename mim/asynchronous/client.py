@@ -58,11 +58,18 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
                                      type_registry, server=server, **kwargs)
 
     @classmethod
-    def _wrapping(cls, client: MongoClient) -> "AsyncMongoClient":
-        """The async face of an existing sync client (same server, same options)."""
+    def _wrapping(cls, client: MongoClient, **face_options: Any) -> "AsyncMongoClient":
+        """The async face of an existing sync client (same server, same options);
+        ``face_options``: what :meth:`_face_options` took out of the constructor's."""
         self = cls.__new__(cls)
         self._delegate = client
         return self
+
+    @classmethod
+    def _face_options(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Removes from a constructor's ``kwargs`` the options this face handles
+        itself rather than the client (none here; Motor's ``io_loop``)."""
+        return {}
 
     address = _topology_property("address")
     primary = _topology_property("primary")

@@ -22,6 +22,7 @@ the same in Motor, so those methods are inherited from the pymongo-style face.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any, Callable, NoReturn
 
@@ -275,10 +276,44 @@ class AsyncIOMotorClientSession(AsyncFacade):
 
 
 class AsyncIOMotorClient(AsyncMongoClient):
-    """A mim async client spelled as Motor's ``AsyncIOMotorClient``."""
+    """A mim async client spelled as Motor's ``AsyncIOMotorClient``; it also takes
+    Motor's ``io_loop=`` (the event loop :meth:`get_io_loop` answers)."""
 
     _database_class = AsyncIOMotorDatabase
+    _io_loop: asyncio.AbstractEventLoop | None = None
     watch = _lazy_watch  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        face_options = self._face_options(kwargs)
+        super().__init__(*args, **kwargs)
+        self._io_loop = face_options.get("io_loop")
+
+    @classmethod
+    def _wrapping(cls, client: Any, **face_options: Any) -> "AsyncIOMotorClient":
+        self = super()._wrapping(client)
+        self._io_loop = face_options.get("io_loop")
+        return self  # type: ignore[return-value]
+
+    @classmethod
+    def _face_options(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Motor's ``io_loop``, checked as Motor checks it."""
+        if "io_loop" not in kwargs:
+            return {}
+        io_loop = kwargs.pop("io_loop")
+        if not isinstance(io_loop, asyncio.AbstractEventLoop):
+            raise TypeError(
+                "io_loop must be instance of asyncio-compatible event loop, not %r" % io_loop)
+        return {"io_loop": io_loop}
+
+    @property
+    def io_loop(self) -> asyncio.AbstractEventLoop:
+        """The ``io_loop=`` given, else asyncio's current event loop (Motor's rule)."""
+        if self._io_loop is None:
+            self._io_loop = asyncio.get_event_loop()
+        return self._io_loop
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return self.io_loop
 
     async def start_session(self, causal_consistency: bool | None = None,  # type: ignore[override]
                             default_transaction_options: Any = None,

@@ -155,3 +155,20 @@ def test_a_motor_session_is_not_a_sync_context_manager(client):
         await s.end_session()
         return s.has_ended
     assert run(main())
+
+
+def test_io_loop_option_is_the_loop_get_io_loop_answers():
+    # Motor: "io_loop (optional): Special event loop instance to use instead of default"
+    loop = asyncio.new_event_loop()
+    try:
+        client = mim.asynchronous.AsyncIOMotorClient(server=Server(), io_loop=loop)
+        assert client.get_io_loop() is loop and client.io_loop is loop
+        client.close()
+    finally:
+        loop.close()
+
+
+def test_io_loop_must_be_an_event_loop():
+    with pytest.raises(TypeError, match="io_loop must be instance of asyncio-compatible event "
+                                        "loop, not 'nope'"):
+        mim.asynchronous.AsyncIOMotorClient(server=Server(), io_loop="nope")
