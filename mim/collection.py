@@ -546,7 +546,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
         if comment is not None:
             kwargs["comment"] = comment
-        return run_aggregate(self._database, self._name, pipeline, let=let, session=session,
+        return run_aggregate(self._database, self, pipeline, let=let, session=session,
                              **kwargs)
 
     def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,
