@@ -15,6 +15,7 @@ from .cursor import CommandCursor, index_list
 from .runner import run_cursor_command
 
 if TYPE_CHECKING:
+    from .collection import Collection
     from .database import Database
 
 
@@ -51,11 +52,14 @@ def aggregate_command(collection: str | None, pipeline: Sequence[Any], let: Any 
     return cmd
 
 
-def run_aggregate(database: "Database", collection: str | None, pipeline: Sequence[Any],
+def run_aggregate(database: "Database", collection: "Collection | None", pipeline: Sequence[Any],
                   let: Any = None, session: Any = None, **kwargs: Any) -> CommandCursor:
-    options = database.codec_options if collection is None else \
-        database.get_collection(collection).codec_options
-    cmd = aggregate_command(collection, pipeline, let, options, **kwargs)
+    """``collection.aggregate`` (``database.aggregate`` when ``collection`` is None): the
+    pipeline is encoded and the results decoded with that object's codec options, and
+    the cursor's collection is that object (options and all), as pymongo's are."""
+    options = database.codec_options if collection is None else collection.codec_options
+    cmd = aggregate_command(None if collection is None else collection.name, pipeline, let,
+                            options, **kwargs)
     # an aggregate that writes ($out, $merge) is not a retryable read (pymongo's
     # ``_performs_write``)
     writes = any(isinstance(stage, Mapping) and ("$out" in stage or "$merge" in stage)
@@ -64,5 +68,4 @@ def run_aggregate(database: "Database", collection: str | None, pipeline: Sequen
                                     implicit=True, retryable_read=not writes)
     if more is not None:  # as pymongo's CommandCursor: each getMore asks for batchSize too
         more.batch_size = cmd.get("cursor", {}).get("batchSize") or 0
-    return CommandCursor(database.get_collection(collection) if collection else None,
-                         raws, options, more=more)
+    return CommandCursor(collection, raws, options, more=more)

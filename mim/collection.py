@@ -268,7 +268,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                              bypassDocumentValidation=bypass_validation, comment=comment)
         reply = self._command(cmd, session, write=True)
         if not self._acknowledged(session):
-            return UpdateResult(reply, False)
+            return UpdateResult(None, False)  # pymongo's _update returns nothing then
         raise_write_errors(reply)
         return UpdateResult(self._update_raw_result(reply), True)
 
@@ -371,7 +371,8 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             _optional_fields(cmd, let=self._engine(let=let).get("let"), comment=comment)
         reply = self._command(cmd, session, write=True)
         if not self._acknowledged(session):
-            return DeleteResult(reply, False)
+            # the reply pymongo fakes for a fire-and-forget (w: 0) command
+            return DeleteResult({"ok": 1}, False)
         raise_write_errors(reply)
         return DeleteResult({"n": reply["n"], "ok": 1.0}, True)
 
@@ -545,7 +546,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                   let: Any = None, comment: Any = None, **kwargs: Any) -> CommandCursor:
         if comment is not None:
             kwargs["comment"] = comment
-        return run_aggregate(self._database, self._name, pipeline, let=let, session=session,
+        return run_aggregate(self._database, self, pipeline, let=let, session=session,
                              **kwargs)
 
     def aggregate_raw_batches(self, pipeline: Sequence[Mapping[str, Any]], session: Any = None,

@@ -55,7 +55,8 @@ class Database(OptionsCarrier, Generic[_DocumentType]):
                  codec_options: CodecOptions | None = None, read_preference: Any = None,
                  write_concern: WriteConcern | None = None,
                  read_concern: ReadConcern | None = None) -> None:
-        validate_database_name(name)
+        if name != "$external":  # pymongo lets the authentication database's name through
+            validate_database_name(name)
         self._client = client
         self._name = name
         self._set_options(codec_options or client.codec_options,

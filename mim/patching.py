@@ -340,7 +340,9 @@ def _async_client_new(real_cls: type, mim_cls: type) -> Callable[..., Any]:
             addresses = client_addresses(host, port)
             active = _patch_for(addresses)
             if active is not None:
-                return mim_cls._wrapping(active._client(addresses, args, kwargs))
+                face_options = mim_cls._face_options(kwargs)
+                return mim_cls._wrapping(active._client(addresses, args, kwargs),
+                                         **face_options)
         return object.__new__(cls)
     return __new__
 

@@ -20,11 +20,13 @@ from .client import AsyncMongoClient
 from .collection import AsyncCollection
 from .cursor import AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
-from .motor import (AsyncIOMotorClient, AsyncIOMotorClientSession, AsyncIOMotorCollection,
-                    AsyncIOMotorCommandCursor, AsyncIOMotorCursor, AsyncIOMotorDatabase)
+from .motor import (AsyncIOMotorChangeStream, AsyncIOMotorClient, AsyncIOMotorClientSession,
+                    AsyncIOMotorCollection, AsyncIOMotorCommandCursor, AsyncIOMotorCursor,
+                    AsyncIOMotorDatabase, AsyncIOMotorLatentCommandCursor)
 from .session import AsyncClientSession
 
 __all__ = ["AsyncChangeStream", "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
            "AsyncCommandCursor", "AsyncClientSession", "AsyncIOMotorClient",
            "AsyncIOMotorDatabase", "AsyncIOMotorCollection", "AsyncIOMotorCursor",
-           "AsyncIOMotorCommandCursor", "AsyncIOMotorClientSession"]
+           "AsyncIOMotorCommandCursor", "AsyncIOMotorClientSession",
+           "AsyncIOMotorLatentCommandCursor", "AsyncIOMotorChangeStream"]

@@ -47,6 +47,9 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
     HOST = MongoClient.HOST
     PORT = MongoClient.PORT
 
+    #: the class of ``client[name]`` (Motor's spelling has its own)
+    _database_class: type = AsyncDatabase
+
     def __init__(self, host: str | Sequence[str] | None = None, port: int | None = None,
                  document_class: type | None = None, tz_aware: bool | None = None,
                  connect: bool | None = None, type_registry: Any = None,
@@ -55,11 +58,18 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
                                      type_registry, server=server, **kwargs)
 
     @classmethod
-    def _wrapping(cls, client: MongoClient) -> "AsyncMongoClient":
-        """The async face of an existing sync client (same server, same options)."""
+    def _wrapping(cls, client: MongoClient, **face_options: Any) -> "AsyncMongoClient":
+        """The async face of an existing sync client (same server, same options);
+        ``face_options``: what :meth:`_face_options` took out of the constructor's."""
         self = cls.__new__(cls)
         self._delegate = client
         return self
+
+    @classmethod
+    def _face_options(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Removes from a constructor's ``kwargs`` the options this face handles
+        itself rather than the client (none here; Motor's ``io_loop``)."""
+        return {}
 
     address = _topology_property("address")
     primary = _topology_property("primary")
@@ -90,13 +100,13 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
         return self[name]
 
     def __getitem__(self, name: str) -> AsyncDatabase[_DocumentType]:
-        return AsyncDatabase(self, self._delegate[name])
+        return self._database_class(self, self._delegate[name])
 
     def get_database(self, *args: Any, **kwargs: Any) -> AsyncDatabase[_DocumentType]:
-        return AsyncDatabase(self, self._delegate.get_database(*args, **kwargs))
+        return self._database_class(self, self._delegate.get_database(*args, **kwargs))
 
     def get_default_database(self, *args: Any, **kwargs: Any) -> AsyncDatabase[_DocumentType]:
-        return AsyncDatabase(self, self._delegate.get_default_database(*args, **kwargs))
+        return self._database_class(self, self._delegate.get_default_database(*args, **kwargs))
 
     get_database.__doc__ = MongoClient.get_database.__doc__
     get_default_database.__doc__ = MongoClient.get_default_database.__doc__

@@ -46,10 +46,10 @@ class AsyncCollection(AsyncFacade, Generic[_DocumentType]):
         return self[name]
 
     def __getitem__(self, name: str) -> "AsyncCollection[_DocumentType]":
-        return AsyncCollection(self._database, self._delegate[name])
+        return type(self)(self._database, self._delegate[name])
 
     def with_options(self, *args: Any, **kwargs: Any) -> "AsyncCollection[_DocumentType]":
-        return AsyncCollection(self._database, self._delegate.with_options(*args, **kwargs))
+        return type(self)(self._database, self._delegate.with_options(*args, **kwargs))
 
     with_options.__doc__ = Collection.with_options.__doc__
 

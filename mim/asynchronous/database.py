@@ -16,11 +16,14 @@ __all__ = ["AsyncDatabase"]
 
 
 def _lift_collection(owner: "AsyncDatabase", collection: Any) -> AsyncCollection:
-    return AsyncCollection(owner, collection)
+    return owner._collection_class(owner, collection)
 
 
 class AsyncDatabase(AsyncFacade, Generic[_DocumentType]):
     """A database on a mim server, with pymongo's async API."""
+
+    #: the class of ``database[name]`` (Motor's spelling has its own)
+    _collection_class: type = AsyncCollection
 
     def __init__(self, client: Any, delegate: Database) -> None:
         self._delegate = delegate
@@ -44,13 +47,13 @@ class AsyncDatabase(AsyncFacade, Generic[_DocumentType]):
         return self[name]
 
     def __getitem__(self, name: str) -> AsyncCollection[_DocumentType]:
-        return AsyncCollection(self, self._delegate[name])
+        return self._collection_class(self, self._delegate[name])
 
     def get_collection(self, *args: Any, **kwargs: Any) -> AsyncCollection[_DocumentType]:
-        return AsyncCollection(self, self._delegate.get_collection(*args, **kwargs))
+        return self._collection_class(self, self._delegate.get_collection(*args, **kwargs))
 
     def with_options(self, *args: Any, **kwargs: Any) -> "AsyncDatabase[_DocumentType]":
-        return AsyncDatabase(self._client, self._delegate.with_options(*args, **kwargs))
+        return type(self)(self._client, self._delegate.with_options(*args, **kwargs))
 
     get_collection.__doc__ = Database.get_collection.__doc__
     with_options.__doc__ = Database.with_options.__doc__

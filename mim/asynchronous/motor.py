@@ -1,34 +1,326 @@
 """Motor's spelling of the async face, for code not yet moved to ``AsyncMongoClient``.
 
-Motor (deprecated in favour of pymongo's async API) differs in two visible ways:
-``await client.start_session()`` is a coroutine, and ``client.close()`` is a
-plain call.  Databases, collections and cursors behave as pymongo's async ones
-(what Motor 3 delegates to), so the ``AsyncIOMotor*`` names of those are the
-same classes.
+Motor 3 (deprecated in favour of pymongo's async API) wraps pymongo's sync
+driver, and its API differs from pymongo's async one where a call returns a
+cursor or a session:
+
+- ``aggregate()``, ``aggregate_raw_batches()``, ``list_indexes()``,
+  ``list_search_indexes()`` and ``watch()`` are plain calls returning a cursor or
+  change stream at once (``async for doc in coll.aggregate(p)``,
+  ``await coll.aggregate(p).to_list(None)``).  Motor sends the command only when
+  the cursor is first iterated (its *latent* cursor), so an error in the
+  pipeline is raised by that first step, and a ``$out`` pipeline that is never
+  iterated writes nothing.  A change stream is opened by its first ``next``,
+  ``try_next`` or ``async with``.
+- ``await client.start_session()`` is a coroutine; ``session.start_transaction()``
+  is a plain call whose result is used with ``async with``.
+- ``client.close()`` is a plain call.
+
+Everything else (``find``, ``insert_one`` …) is pymongo's async API, which is
+the same in Motor, so those methods are inherited from the pymongo-style face.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+from typing import Any, Callable, NoReturn
 
+from ..change_stream import ChangeStream
+from ..cursor import CommandCursor
+from .change_stream import AsyncChangeStream
 from .client import AsyncMongoClient
 from .collection import AsyncCollection
-from .cursor import AsyncCommandCursor, AsyncCursor
+from .cursor import _EXHAUSTED, AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
-from .session import AsyncClientSession
+from .facade import AsyncFacade, delegated_property, unwrap_all
+from .session import AsyncClientSession, _AsyncTransactionContext
 
 __all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
-           "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorClientSession"]
+           "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorLatentCommandCursor",
+           "AsyncIOMotorChangeStream", "AsyncIOMotorClientSession"]
+
+
+class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
+    """Motor's cursor over a command that has not run yet: the command runs at
+    the cursor's first ``next``/``to_list``/``try_next`` (``async for`` included)."""
+
+    def __init__(self, start: Callable[..., CommandCursor]) -> None:
+        self._start: Callable[..., CommandCursor] | None = start
+        self._started: CommandCursor | None = None
+        self._batch_size: int | None = None
+
+    @property  # type: ignore[override]
+    def _delegate(self) -> CommandCursor:
+        """The sync cursor, running the command on first use."""
+        if self._started is None:
+            assert self._start is not None
+            self._started = self._start()
+            self._start = None
+            if self._batch_size is not None:
+                self._started.batch_size(self._batch_size)
+        return self._started
+
+    @property
+    def _closed_before_start(self) -> bool:
+        return self._started is None and self._start is None
+
+    def batch_size(self, batch_size: int) -> "AsyncIOMotorLatentCommandCursor":
+        """The size of the batches later ``getMore``s ask for."""
+        if self._started is not None:
+            self._started.batch_size(batch_size)
+            return self
+        if not isinstance(batch_size, int):
+            raise TypeError("batch_size must be an integer")
+        if batch_size < 0:
+            raise ValueError("batch_size must be >= 0")
+        self._batch_size = batch_size
+        return self
+
+    async def _step(self) -> Any:
+        if self._closed_before_start:
+            return _EXHAUSTED
+        return await super()._step()
+
+    async def to_list(self, length: int | None = None) -> list:
+        if self._closed_before_start:
+            return []
+        return await super().to_list(length)
+
+    async def try_next(self) -> Any:
+        if self._closed_before_start:
+            return None
+        return await super().try_next()
+
+    async def close(self) -> None:
+        """Closes the cursor; one closed before its first step never runs its command."""
+        if self._started is None:
+            self._start = None
+        else:
+            self._started.close()
+
+    @property
+    def alive(self) -> bool:
+        if self._started is None:
+            return self._start is not None
+        return self._started.alive
+
+    @property
+    def cursor_id(self) -> int | None:
+        return None if self._started is None else self._started.cursor_id
+
+    def __repr__(self) -> str:
+        return f"<mim.asynchronous.AsyncIOMotorLatentCommandCursor object at {id(self):#x}>"
+
+
+class AsyncIOMotorChangeStream(AsyncChangeStream):
+    """Motor's change stream: ``watch()`` returns it at once; the stream opens at
+    its first ``next``/``try_next`` or ``async with``."""
+
+    def __init__(self, start: Callable[[], ChangeStream]) -> None:
+        self._start: Callable[[], ChangeStream] | None = start
+        self._started: ChangeStream | None = None
+
+    @property  # type: ignore[override]
+    def _delegate(self) -> ChangeStream:
+        if self._started is None:
+            assert self._start is not None
+            self._started = self._start()
+            self._start = None
+        return self._started
+
+    @property
+    def resume_token(self) -> Any:
+        return None if self._started is None else self._started.resume_token
+
+    @property
+    def alive(self) -> bool:
+        if self._started is None:
+            return self._start is not None
+        return self._started.alive
+
+    async def next(self) -> Any:
+        if self._started is None and self._start is None:
+            raise StopAsyncIteration
+        return await super().next()
+
+    __anext__ = next
+
+    async def try_next(self) -> Any:
+        if self._started is None and self._start is None:
+            return None
+        return await super().try_next()
+
+    async def close(self) -> None:
+        """Stops any ``async for`` over the stream (one never opened stays unopened)."""
+        if self._started is None:
+            self._start = None
+        else:
+            await super().close()
+
+    async def __aenter__(self) -> "AsyncIOMotorChangeStream":
+        if self._started is None and self._start is not None:
+            self._started = self._start()
+            self._start = None
+        return self
+
+
+def _latent(method_name: str) -> Callable[..., AsyncIOMotorLatentCommandCursor]:
+    """A Motor method returning, at once, a latent cursor over the sync face's
+    ``method_name`` (run at the cursor's first step)."""
+    def method(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorLatentCommandCursor:
+        args, kwargs = unwrap_all(args, kwargs)
+        return AsyncIOMotorLatentCommandCursor(
+            functools.partial(getattr(self._delegate, method_name), *args, **kwargs))
+    method.__name__ = method_name
+    method.__doc__ = (f"Motor's ``{method_name}``: a cursor returned at once; the command "
+                      "runs when the cursor is first iterated.")
+    return method
+
+
+def _lazy_watch(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorChangeStream:
+    """Motor's ``watch``: a change stream returned at once, opened by its first
+    ``next``/``try_next`` or ``async with``."""
+    args, kwargs = unwrap_all(args, kwargs)
+    return AsyncIOMotorChangeStream(functools.partial(self._delegate.watch, *args, **kwargs))
+
+
+class AsyncIOMotorCollection(AsyncCollection):
+    """A collection with Motor's API (see the module docstring)."""
+
+    aggregate = _latent("aggregate")  # type: ignore[assignment]
+    aggregate_raw_batches = _latent("aggregate_raw_batches")  # type: ignore[assignment]
+    list_indexes = _latent("list_indexes")  # type: ignore[assignment]
+    list_search_indexes = _latent("list_search_indexes")  # type: ignore[assignment]
+    watch = _lazy_watch  # type: ignore[assignment]
+
+
+class AsyncIOMotorDatabase(AsyncDatabase):
+    """A database with Motor's API (see the module docstring)."""
+
+    _collection_class = AsyncIOMotorCollection
+    aggregate = _latent("aggregate")  # type: ignore[assignment]
+    watch = _lazy_watch  # type: ignore[assignment]
+
+
+class AsyncIOMotorClientSession(AsyncFacade):
+    """A session with Motor's API: ``start_transaction()`` is a plain call whose
+    result is used with ``async with``; ``with_transaction(coro)`` awaits
+    ``coro(session)`` inside pymongo's retry loop."""
+
+    def __init__(self, client: "AsyncIOMotorClient", session: AsyncClientSession) -> None:
+        self._session = session
+        self._delegate = session._delegate
+        self._client = client
+        self._delegate._async_face = self  # a cursor's .session is this face
+
+    @property
+    def client(self) -> "AsyncIOMotorClient":
+        return self._client
+
+    options = delegated_property("options")
+    session_id = delegated_property("session_id")
+    cluster_time = delegated_property("cluster_time")
+    operation_time = delegated_property("operation_time")
+    has_ended = delegated_property("has_ended")
+    in_transaction = delegated_property("in_transaction")
+
+    def advance_cluster_time(self, cluster_time: Any) -> None:
+        self._delegate.advance_cluster_time(cluster_time)
+
+    def advance_operation_time(self, operation_time: Any) -> None:
+        self._delegate.advance_operation_time(operation_time)
+
+    def start_transaction(self, read_concern: Any = None, write_concern: Any = None,
+                          read_preference: Any = None,
+                          max_commit_time_ms: int | None = None) -> _AsyncTransactionContext:
+        """Starts a transaction: ``async with s.start_transaction(): ...`` commits on
+        success and aborts on error (no ``await``, as in Motor)."""
+        self._delegate.start_transaction(read_concern, write_concern, read_preference,
+                                         max_commit_time_ms)
+        return _AsyncTransactionContext(self)  # type: ignore[arg-type]
+
+    async def with_transaction(self, coro: Callable[[Any], Any], read_concern: Any = None,
+                               write_concern: Any = None, read_preference: Any = None,
+                               max_commit_time_ms: int | None = None) -> Any:
+        """Awaits ``coro(session)`` in a transaction, retried as pymongo's
+        ``with_transaction`` retries it."""
+        return await self._session.with_transaction(
+            lambda _session: coro(self), read_concern, write_concern, read_preference,
+            max_commit_time_ms)
+
+    async def commit_transaction(self) -> None:
+        self._delegate.commit_transaction()
+
+    async def abort_transaction(self) -> None:
+        self._delegate.abort_transaction()
+
+    async def end_session(self) -> None:
+        self._delegate.end_session()
+
+    async def __aenter__(self) -> "AsyncIOMotorClientSession":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._delegate.end_session()
+
+    def __enter__(self) -> NoReturn:
+        raise AttributeError(
+            "Use Motor sessions like 'async with await client.start_session()', not 'with'")
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<mim.asynchronous.AsyncIOMotorClientSession object at {id(self):#x}>"
 
 
 class AsyncIOMotorClient(AsyncMongoClient):
-    """A mim async client spelled as Motor's ``AsyncIOMotorClient``."""
+    """A mim async client spelled as Motor's ``AsyncIOMotorClient``; it also takes
+    Motor's ``io_loop=`` (the event loop :meth:`get_io_loop` answers)."""
+
+    _database_class = AsyncIOMotorDatabase
+    _io_loop: asyncio.AbstractEventLoop | None = None
+    watch = _lazy_watch  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        face_options = self._face_options(kwargs)
+        super().__init__(*args, **kwargs)
+        self._io_loop = face_options.get("io_loop")
+
+    @classmethod
+    def _wrapping(cls, client: Any, **face_options: Any) -> "AsyncIOMotorClient":
+        self = super()._wrapping(client)
+        self._io_loop = face_options.get("io_loop")
+        return self  # type: ignore[return-value]
+
+    @classmethod
+    def _face_options(cls, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Motor's ``io_loop``, checked as Motor checks it."""
+        if "io_loop" not in kwargs:
+            return {}
+        io_loop = kwargs.pop("io_loop")
+        if not isinstance(io_loop, asyncio.AbstractEventLoop):
+            raise TypeError(
+                "io_loop must be instance of asyncio-compatible event loop, not %r" % io_loop)
+        return {"io_loop": io_loop}
+
+    @property
+    def io_loop(self) -> asyncio.AbstractEventLoop:
+        """The ``io_loop=`` given, else asyncio's current event loop (Motor's rule)."""
+        if self._io_loop is None:
+            self._io_loop = asyncio.get_event_loop()
+        return self._io_loop
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return self.io_loop
 
     async def start_session(self, causal_consistency: bool | None = None,  # type: ignore[override]
                             default_transaction_options: Any = None,
-                            snapshot: bool | None = False) -> AsyncClientSession:
+                            snapshot: bool | None = False) -> AsyncIOMotorClientSession:
         """``await client.start_session()``, as in Motor."""
-        return self._start_session(causal_consistency, default_transaction_options, snapshot)
+        return AsyncIOMotorClientSession(self, self._start_session(
+            causal_consistency, default_transaction_options, snapshot))
 
     def close(self) -> None:  # type: ignore[override]
         """Motor's ``close()`` is a plain call."""
@@ -38,8 +330,5 @@ class AsyncIOMotorClient(AsyncMongoClient):
         self.close()
 
 
-AsyncIOMotorDatabase = AsyncDatabase
-AsyncIOMotorCollection = AsyncCollection
 AsyncIOMotorCursor = AsyncCursor
 AsyncIOMotorCommandCursor = AsyncCommandCursor
-AsyncIOMotorClientSession = AsyncClientSession

@@ -292,7 +292,11 @@ class WireServer:
         net: dict[str, Any] = {"bindIp": self.host, "port": self.port}
         if self.max_connections != DEFAULT_MAX_CONNECTIONS:
             net["maxIncomingConnections"] = self.max_connections
-        sections: dict[str, dict[str, Any]] = {"net": net}
+        # mim runs as mongod started with --setParameter enableTestCommands=1 (fail
+        # points, getParameter's enableTestCommands); test suites (Motor's, pymongo's)
+        # look for it here before using a fail point
+        sections: dict[str, dict[str, Any]] = {"net": net,
+                                               "setParameter": {"enableTestCommands": "1"}}
         if self.auth:
             sections["security"] = {"authorization": "enabled"}
         command_line_of(self.engine).record(**sections)

@@ -140,6 +140,15 @@ def test_invalid_database_names(client):
             client[bad]
 
 
+def test_external_is_a_database_name_despite_its_dollar(client):
+    # pymongo's Database skips its name check for "$external" (the database that
+    # authenticates x.509/LDAP/AWS users), so connect("$external")-style code gets one
+    assert client["$external"].name == "$external"
+    assert client.get_database("$external").name == "$external"
+    with pytest.raises(InvalidName):
+        client["$external2"]
+
+
 def test_create_collection_with_a_collation_stores_it_resolved(db):
     pytest.importorskip("icu", reason="the 'collation' extra (PyICU) is not installed")
     # the collection default collation is kept with every option resolved, as
