@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import bson
 
 from ..ops import catalog
+from ..ops.oplog import check_oplog_drop
 from ..values.errors import ServerError
 from ..values.order import type_name
 from ..storage.store import ENGINE_CODEC, Server
@@ -26,7 +27,9 @@ def cmd_create(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("drop")
 def cmd_drop(server: Server, db: str, cmd: Mapping) -> dict:
-    return catalog.drop_collection(server, db, collection_name(cmd, "drop"))
+    name = collection_name(cmd, "drop")
+    check_oplog_drop(server, db, name)
+    return catalog.drop_collection(server, db, name)
 
 
 @command("dropDatabase")

@@ -14,6 +14,7 @@ from .arguments import (batch_size, bypass_validation, collection_name, flag, no
 from ..ops.cursors import registry_of
 from .cursors import cursor_reply
 from ..ops.tailable import check_tailable_find, open_tail
+from ..ops.oplog import OPLOG_DATABASE, check_oplog_write
 
 #: the find fields that hold documents, in the order the server parses them
 _FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
@@ -104,6 +105,8 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
     name = cmd["insert"]
     if type(name) is not str:
         name = collection_name(cmd, "insert")
+    if db == OPLOG_DATABASE:
+        check_oplog_write(server, db, name)
     documents = cmd.get("documents")
     # one document as a face sends it (BSON bytes) needs no check; anything else does
     if type(documents) is not list or len(documents) != 1 or type(documents[0]) is not bytes:
@@ -121,6 +124,8 @@ def cmd_insert(server: Server, db: str, cmd: Mapping) -> dict:
 @command("update")
 def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "update")
+    if db == OPLOG_DATABASE:
+        check_oplog_write(server, db, name)
     reply = crud.update(server, db, name, statements(cmd, "updates", "update"),
                         bool(cmd.get("ordered", True)),
                         optional(cmd, "let", dict, "object") if "let" in cmd else None,
@@ -133,6 +138,8 @@ def cmd_update(server: Server, db: str, cmd: Mapping) -> dict:
 @command("delete")
 def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, "delete")
+    if db == OPLOG_DATABASE:
+        check_oplog_write(server, db, name)
     reply = crud.delete(server, db, name, statements(cmd, "deletes", "delete"),
                         bool(cmd.get("ordered", True)),
                         optional(cmd, "let", dict, "object") if "let" in cmd else None)
@@ -143,6 +150,8 @@ def cmd_delete(server: Server, db: str, cmd: Mapping) -> dict:
 @command("findAndModify", "findandmodify")
 def cmd_find_and_modify(server: Server, db: str, cmd: Mapping) -> dict:
     name = collection_name(cmd, next(iter(cmd)))
+    if db == OPLOG_DATABASE:
+        check_oplog_write(server, db, name)
     reply = crud.find_and_modify(
         server, db, name, query=cmd.get("query"), sort=cmd.get("sort"),
         remove=bool(cmd.get("remove", False)), update=cmd.get("update"),

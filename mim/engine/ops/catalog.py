@@ -196,6 +196,11 @@ def collection_uuid(coll: CollectionData) -> uuid.UUID:
 
 def collection_info(coll: CollectionData) -> dict:
     collection_uuid(coll)
+    if coll.options.get("autoIndexId") is False:
+        # no _id index (the oplog): no idIndex entry
+        return {"name": coll.name, "type": "collection", "options": dict(coll.options),
+                "info": {"readOnly": False,
+                         "uuid": Binary.from_uuid(coll.uuid, UuidRepresentation.STANDARD)}}
     return {
         "name": coll.name,
         "type": "collection",

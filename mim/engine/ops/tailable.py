@@ -244,7 +244,7 @@ def open_tail(server: Server, db: str, name: str, filter: Mapping | None,
 
 
 class InsertSignal:
-    """Wakes awaitData cursors when a document is inserted (a storage listener)."""
+    """Wakes awaitData cursors when a document is written (a storage listener)."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
@@ -252,10 +252,11 @@ class InsertSignal:
         self.generation = 0
 
     def __call__(self, event: ChangeEvent) -> None:
-        if event.operation == "insert":
-            with self._condition:
-                self.generation += 1
-                self._condition.notify_all()
+        # any write wakes the waiters: a write anywhere is a new entry of the oplog
+        # (``local.oplog.rs`` appends its entries when a cursor looks)
+        with self._condition:
+            self.generation += 1
+            self._condition.notify_all()
 
     def wait(self, generation: int, timeout: float) -> bool:
         """Sleep until an insert after ``generation`` or ``timeout``; True if one came."""

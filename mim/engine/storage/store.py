@@ -31,7 +31,8 @@ __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "RecordKeyedColle
            "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
-           "capped_max_documents", "UNLIMITED_CAPPED_DOCUMENTS", "install_data_directory"]
+           "capped_max_documents", "UNLIMITED_CAPPED_DOCUMENTS", "install_data_directory",
+           "install_replica_set_catalog"]
 
 class IndexMaintainer(Protocol):
     """What storage asks of a collection's indexes on every write.
@@ -387,6 +388,20 @@ def install_data_directory(opener: "Callable[..., Any]") -> None:
     _open_data_directory = opener
 
 
+def _no_replica_set_catalog(server: "Server") -> None:
+    return None
+
+
+_replica_set_catalog: "Callable[[Server], None]" = _no_replica_set_catalog
+
+
+def install_replica_set_catalog(setup: "Callable[[Server], None]") -> None:
+    """Install what a replica-set member holds from its start beside the user's data
+    (``local.oplog.rs``: :mod:`mim.engine.ops.oplog`)."""
+    global _replica_set_catalog
+    _replica_set_catalog = setup
+
+
 class Server:
     """One in-memory MongoDB server: what a ``mongod`` holds, shared by every
     client that connects to the same address.
@@ -439,6 +454,8 @@ class Server:
                                                        progress=progress)
         elif commit_interval_ms is not None:
             raise ValueError("commit_interval_ms needs a dbpath")
+        if not standalone:
+            _replica_set_catalog(self)
 
     def close(self) -> None:
         """Commit and release the data directory (nothing to do in memory)."""
@@ -509,6 +526,8 @@ class Server:
         with self.lock:
             self.databases.clear()
             self.profiled = {}
+            if self.is_replica_set:
+                _replica_set_catalog(self)
 
     def database_names(self) -> list[str]:
         return [name for name, db in self.databases.items() if db.collections or db.views]

@@ -222,6 +222,9 @@ class ChangeHistory:
                 self.earliest = self.clock.peek()
 
     def __call__(self, event: ChangeEvent) -> None:
+        namespace = event.namespace
+        if namespace[:6] == "local." or namespace == "local":
+            return  # the local database is not replicated: no oplog entry, no event
         operation = event.operation
         if operation == "dropDatabase":
             # the oplog has a drop for each collection before the dropDatabase entry
@@ -286,6 +289,12 @@ class ChangeHistory:
             if sequence < self._offset:
                 raise history_lost()
             return self._records[sequence - self._offset:]
+
+    def records_since(self, sequence: int) -> list[ChangeRecord]:
+        """The records from ``sequence`` on, or from the oldest one kept when some
+        of them are gone (a reader that only wants what is left: the oplog)."""
+        with self._condition:
+            return self._records[max(sequence - self._offset, 0):]
 
     def wait(self, sequence: int, timeout: float) -> bool:
         """Sleep until a record at ``sequence`` exists or ``timeout`` passes."""
