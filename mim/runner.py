@@ -36,8 +36,9 @@ from .engine.ops.profiler import CLIENT as PROFILE_CLIENT
 from .engine.values.errors import ServerError
 from .retrying import (TRANSACTION_END, RetryableReply, is_retryable_write,
                        run_with_retries)
-from .session import (BOUND_SESSION, note_reply, retryable_write_fields, server_api_fields,
-                      session_fields)
+from .session import (BOUND_SESSION, READS_WITH_READ_CONCERN, gossip_cluster_time,
+                      merge_session_fields, note_cluster_time, note_reply,
+                      retryable_write_fields, server_api_fields, session_fields)
 
 __all__ = ["Runner", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
@@ -105,6 +106,8 @@ class Runner:
                      implicit: bool, retryable_read: bool, unchecked: bool = False) -> dict:
         reply = self._send_checked(db, cmd, session, write_concern, implicit, retryable_read,
                                    unchecked)
+        if "$clusterTime" in cmd:
+            note_cluster_time(self.client, self.server)
         active = session if session is not None else BOUND_SESSION.get()
         if active is not None:
             note_reply(active, reply, self.server, next(iter(cmd)))  # as pymongo's session
@@ -121,10 +124,14 @@ class Runner:
         implicit = implicit or ((self.monitor is not None or self.pool is not None)
                                 and name != "endSessions" and (
             write_concern is None or write_concern.acknowledged))
-        fields = session_fields(self.client, session, name, write_concern, implicit)
+        reads_with_concern = not unchecked and name in READS_WITH_READ_CONCERN
+        fields = session_fields(self.client, session, name, write_concern, implicit,
+                                reads_with_concern)
         in_transaction = fields is not None and "autocommit" in fields
         if fields:
-            cmd.update(fields)
+            merge_session_fields(cmd, fields)
+            gossip_cluster_time(self.client, session if session is not None
+                                else BOUND_SESSION.get(), cmd)
             if in_transaction and name not in TRANSACTION_END:
                 # as pymongo: a transaction's statements carry no write concern
                 cmd.pop("writeConcern", None)
@@ -159,8 +166,9 @@ class Runner:
                 # a transaction's statement sent again: its session fields again
                 # (``startTransaction`` once more when the first try was reverted)
                 cmd.pop("startTransaction", None)
-                cmd.update(session_fields(self.client, session, name, write_concern,
-                                          implicit) or {})
+                merge_session_fields(cmd, session_fields(self.client, session, name,
+                                                         write_concern, implicit,
+                                                         reads_with_concern) or {})
             reply = self._attempt(db, cmd, name, unchecked)
             if not is_read and "writeConcernError" in reply:
                 raise RetryableReply(reply)  # seen by the retry loop, as in pymongo

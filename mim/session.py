@@ -39,6 +39,7 @@ from pymongo.errors import ConfigurationError, InvalidOperation, PyMongoError
 from pymongo.helpers_shared import _check_command_response
 from pymongo.read_preferences import ReadPreference
 from pymongo.write_concern import WriteConcern
+from pymongo.operations import _WRITES_WITH_CLUSTER_TIME
 
 from .engine.commands import MAX_WIRE_VERSION
 from .engine.commands.replication import WRITE_COMMANDS
@@ -64,7 +65,9 @@ BOUND_SESSION: Any = _BOUND_SESSION if _BOUND_SESSION is not None else _NoBindin
 
 __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_fields",
            "session_fields", "retryable_write_fields", "start_session", "end_client_sessions",
-           "in_transaction", "check_transaction_read_preference", "note_reply"]
+           "in_transaction", "check_transaction_read_preference", "note_reply",
+           "merge_session_fields", "gossip_cluster_time", "note_cluster_time",
+           "READS_WITH_READ_CONCERN"]
 
 
 def _pool(client: Any) -> _ServerSessionPool:
@@ -251,8 +254,23 @@ def server_api_fields(client: Any) -> dict[str, Any]:
     return fields
 
 
+#: the commands pymongo sends with the collection's read concern, so with a causally
+#: consistent session's ``afterClusterTime`` (``_Query.as_command`` for find, the
+#: command runner's ``read_concern`` for aggregate, count and distinct)
+READS_WITH_READ_CONCERN = frozenset({"find", "aggregate", "count", "distinct"})
+
+
+def _causal_time(session: Any) -> Any:
+    """The ``afterClusterTime`` a causally consistent session's next command waits
+    for: its ``operationTime`` (None before its first reply, or without causality)."""
+    if session.options.causal_consistency:
+        return session.operation_time
+    return None
+
+
 def session_fields(client: Any, session: Any, command: str, write_concern: Any = None,
-                   implicit: bool = False) -> dict[str, Any] | None:
+                   implicit: bool = False, reads_with_concern: bool = False
+                   ) -> dict[str, Any] | None:
     """Validate ``session`` for one operation of ``client`` as pymongo does; the session
     fields pymongo would send with ``command`` (None for an implicit session the
     server does not see).
@@ -296,7 +314,55 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
             check_transaction_read_preference(session)
         if session._transaction.starting():
             fields["startTransaction"] = True
+            # pymongo's _apply_to: the transaction's read concern, and the causal wait
+            opts = session._transaction.opts
+            document = opts.read_concern.document if opts is not None \
+                and opts.read_concern is not None else None
+            if document:
+                fields["readConcern"] = dict(document)
+            after = _causal_time(session)
+            if after is not None:
+                fields.setdefault("readConcern", {})["afterClusterTime"] = after
         fields["txnNumber"] = server_session.transaction_id
         fields["autocommit"] = False
         session._transaction.set_in_progress()
+    elif reads_with_concern or command in _WRITES_WITH_CLUSTER_TIME:
+        # pymongo's _update_read_concern: a causally consistent session's reads (and,
+        # since 4.20, its writes) wait for what it has already seen
+        after = _causal_time(session)
+        if after is not None:
+            fields["readConcern"] = {"afterClusterTime": after}
     return fields
+
+
+def merge_session_fields(cmd: dict[str, Any], fields: dict[str, Any]) -> None:
+    """``cmd.update(fields)``, a read concern the command already has kept and
+    extended (``readConcern.setdefault(...)["afterClusterTime"]``, as pymongo)."""
+    read_concern = fields.get("readConcern")
+    if read_concern is not None and isinstance(cmd.get("readConcern"), dict) \
+            and "startTransaction" not in fields:
+        fields = dict(fields, readConcern={**cmd["readConcern"], **read_concern})
+    cmd.update(fields)
+
+
+def gossip_cluster_time(client: Any, session: Any, cmd: dict[str, Any]) -> None:
+    """pymongo's ``send_cluster_time``: the greater of the client's and the session's
+    ``$clusterTime`` goes with the command (a replica-set member's; a standalone
+    gossips none)."""
+    server = client._engine
+    if not server.is_replica_set:
+        return
+    known = client.__dict__.get("_mim_cluster_time")
+    if known is None:  # what the client's first hello would have told it
+        known = client.__dict__["_mim_cluster_time"] = server.clock.cluster_time_document()
+    if session is not None and session.cluster_time is not None \
+            and session.cluster_time["clusterTime"] > known["clusterTime"]:
+        known = session.cluster_time
+    cmd["$clusterTime"] = known
+
+
+def note_cluster_time(client: Any, server: Any) -> None:
+    """The greatest ``$clusterTime`` the client has seen (a reply's, read in process
+    from the member's clock as the wire face's gossip writes it)."""
+    if server.is_replica_set:
+        client.__dict__["_mim_cluster_time"] = server.clock.cluster_time_document()

@@ -119,10 +119,6 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         stages += [{"$limit": abs(limit)}] if limit else []
         stages += [{"$project": projection}] if projection else []
         return _run_view(server, db, coll, stages, let=let, hint=hint)
-    if sort and hint is None and type(sort) is dict and len(sort) == 1 \
-            and sort.get("$natural") in (1, -1):
-        # sort {$natural: ±1}: the planner's collection scan in that direction
-        hint, sort = {"$natural": sort["$natural"]}, None
     let = evaluate_let(let) if let else {}
     node = compile_query(filter, let, server, db, coll, collation=collation)
     text = find_text_node(node)
@@ -141,6 +137,10 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         # GEO_NEAR returns documents nearest first; a sort reorders them (ties stay by distance)
         sort_key_fn = near_sort_key(near, sort_key_fn)
         sort = None
+    elif sort and hint is None and type(sort) is dict and len(sort) == 1 \
+            and sort.get("$natural") in (1, -1):
+        # sort {$natural: ±1}: the planner's collection scan in that direction
+        hint, sort, sort_key_fn = {"$natural": sort["$natural"]}, None, None
     limit = abs(limit)
     lock = server.lock
     lock.acquire()

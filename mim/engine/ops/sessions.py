@@ -32,10 +32,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bson.binary import Binary
+from bson.timestamp import Timestamp
 
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
+from ..values.render import render_document
 from .snapshot_reads import SnapshotRead, snapshot_read
 from .transactions import ALLOWED_COMMANDS, Transaction
 
@@ -199,17 +201,19 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
     record = None
     if lsid is not None:
         record = registry(server).vivify(parse_lsid(lsid))
-    if "readConcern" in cmd:
-        check_read_concern(cmd["readConcern"])
+    read_concern = cmd.get("readConcern")
+    if read_concern is not None:
+        check_read_concern(read_concern)
     if not server.is_replica_set:
         _admit_on_standalone(name, cmd)
         return None
+    if read_concern is not None and "afterClusterTime" in read_concern:
+        wait_for_cluster_time(server, cmd, read_concern)
     if lsid is None and cmd.get("txnNumber") is not None:
         raise ServerError(72, "Transaction number requires a session ID to also be specified")
     in_transaction = _transaction_fields(name, cmd)
     if in_transaction:
         return _transaction_for(server, record, lsid, name, cmd)  # type: ignore[arg-type]
-    read_concern = cmd.get("readConcern")
     if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot" \
             and name not in SNAPSHOT_READ_COMMANDS:
         raise ServerError(72, f'Command {name} does not support {{ readConcern: {{ level: '
@@ -350,20 +354,94 @@ def check_read_concern(value: Any) -> None:
         if name not in _READ_CONCERN_FIELDS:
             raise ServerError(40415, f"BSON field 'readConcern.{name}' is an unknown field.")
     level = value.get("level")
-    if level is None:
+    if level is not None:
+        if not isinstance(level, str):
+            raise ServerError(14, f"BSON field 'readConcern.level' is the wrong type "
+                                  f"'{type_name(level)}', expected type 'string'")
+        if level not in READ_CONCERN_LEVELS:
+            raise ServerError(2, f"Enumeration value '{level}' for field 'readConcern.level' "
+                                 f"is not a valid value.")
+    for name in ("afterClusterTime", "atClusterTime"):
+        if name in value and not isinstance(value[name], Timestamp):
+            raise ServerError(14, f"BSON field 'readConcern.{name}' is the wrong type "
+                                  f"'{type_name(value[name])}', expected type 'timestamp'")
+    if "afterOpTime" in value:
+        _check_op_time(value["afterOpTime"])
+    _check_read_concern_combination(value, level or "local")
+
+
+def _check_op_time(op_time: Any) -> None:
+    """``afterOpTime`` is an optime ``{ts: Timestamp, t: long}`` (``bsonExtractOpTimeField``)."""
+    if not isinstance(op_time, Mapping):
+        raise ServerError(14, f"BSON field 'readConcern.afterOpTime' is the wrong type "
+                              f"'{type_name(op_time)}', expected type 'object'")
+    if not isinstance(op_time.get("ts"), Timestamp):
+        raise ServerError(14 if "ts" in op_time else 4,
+                          "Expected field \"ts\" to have type timestamp" if "ts" in op_time
+                          else "Missing expected field \"ts\"")
+    term = op_time.get("t")
+    if isinstance(term, bool) or not isinstance(term, int):
+        raise ServerError(14 if "t" in op_time else 4,
+                          "Expected field \"t\" to have a numeric type" if "t" in op_time
+                          else "Missing expected field \"t\"")
+
+
+def _check_read_concern_combination(value: Mapping[str, Any], level: str) -> None:
+    """The rules ``ReadConcernArgs::parse`` applies once every field is read (72)."""
+    after = value.get("afterClusterTime")
+    at = value.get("atClusterTime")
+    if after is not None and "afterOpTime" in value:
+        raise ServerError(72, "Can not specify both afterClusterTime and afterOpTime")
+    if after is not None and at is not None:
+        raise ServerError(72, "Specifying a timestamp for readConcern snapshot in a causally "
+                              "consistent session is not allowed. See https://docs.mongodb.com"
+                              "/manual/core/read-isolation-consistency-recency/"
+                              "#causal-consistency")
+    # 'available' never waits and 'linearizable' is causal already (read_concern_args.cpp)
+    if after is not None and level not in ("majority", "local", "snapshot"):
+        raise ServerError(72, "afterClusterTime field can be set only if level is equal to "
+                              "majority, local, or snapshot")
+    if "afterOpTime" in value and level == "snapshot":
+        raise ServerError(72, "afterOpTime field cannot be set if level is equal to snapshot")
+    if at is not None and level != "snapshot":
+        raise ServerError(72, "atClusterTime field can be set only if level is equal to "
+                              "snapshot")
+    if at is not None and at == Timestamp(0, 0):
+        raise ServerError(72, "atClusterTime cannot be a null timestamp")
+    if after is not None and after == Timestamp(0, 0):
+        raise ServerError(72, "afterClusterTime cannot be a null timestamp")
+
+
+def wait_for_cluster_time(server: Any, cmd: Mapping[str, Any], read_concern: Mapping[str, Any]
+                          ) -> None:
+    """``waitForReadConcern`` for ``afterClusterTime`` on the primary of a one-node set:
+    a time the member's clock has not reached (after the command's own
+    ``$clusterTime`` moved it) is refused (72); any other is already applied here,
+    every write having ticked the one clock (a lone primary of an unsharded set makes
+    no noop write: ``makeNoopWriteIfNeeded`` returns at once), so the read goes on."""
+    after = read_concern.get("afterClusterTime")
+    if after is None:
         return
-    if not isinstance(level, str):
-        raise ServerError(14, f"BSON field 'readConcern.level' is the wrong type "
-                              f"'{type_name(level)}', expected type 'string'")
-    if level not in READ_CONCERN_LEVELS:
-        raise ServerError(2, f"Enumeration value '{level}' for field 'readConcern.level' is "
-                             f"not a valid value.")
+    gossiped = cmd.get("$clusterTime")
+    if isinstance(gossiped, Mapping) and isinstance(gossiped.get("clusterTime"), Timestamp):
+        server.clock.advance_to(gossiped["clusterTime"])
+    now = server.clock.now()
+    if after > now:
+        raise ServerError(72, f"readConcern afterClusterTime value must not be greater than "
+                              f"the current clusterTime. Requested clusterTime: "
+                              f"{render_document({'ts': after})}; current clusterTime: "
+                              f"{render_document({'ts': now})}")
 
 
 def _admit_on_standalone(name: str, cmd: Mapping[str, Any]) -> None:
     if cmd.get("txnNumber") is not None or cmd.get("startTransaction") is not None:
         raise ServerError(20, TRANSACTIONS_NEED_REPLICA_SET)
     read_concern = cmd.get("readConcern")
+    if isinstance(read_concern, Mapping) and read_concern.get("level") != "snapshot":
+        for field in ("afterClusterTime", "atClusterTime"):
+            if field in read_concern:
+                raise ServerError(20, f"Cannot specify {field} readConcern without "
+                                      f"replication enabled")
     if isinstance(read_concern, Mapping) and read_concern.get("level") == "snapshot":
         if name in SNAPSHOT_READ_COMMANDS:
             raise ServerError(123, SNAPSHOT_NEEDS_REPLICA_SET, codeName="NotAReplicaSet")
