@@ -293,6 +293,26 @@ def compile_change_stream(arg: Any, ctx: Any):
     raise ServerError(40602, "$changeStream is only valid as the first stage in a pipeline")
 
 
+#: the stage that splits change events too large for one BSON document (7.0, 6.0.9)
+SPLIT_LARGE_EVENT = "$changeStreamSplitLargeEvent"
+
+
+def check_split_large_event_spec(arg: Any) -> None:
+    """``DocumentSourceChangeStreamSplitLargeEvent::createFromBson``: an empty object."""
+    if not isinstance(arg, Mapping) or arg:
+        raise ServerError(7182800, "$changeStreamSplitLargeEvent spec should be an empty "
+                                   "object")
+
+
+@pipeline_stage(SPLIT_LARGE_EVENT)
+def compile_change_stream_split_large_event(arg: Any, ctx: Any):
+    """Outside a change stream (a change stream's pipeline hands this stage to
+    :mod:`mim.engine.ops.changestreams`, which splits its events):
+    ``ChangeStreamRequirement::kRequiresChangeStream``."""
+    check_split_large_event_spec(arg)
+    raise ServerError(20, f"{SPLIT_LARGE_EVENT} can only be used in a $changeStream pipeline")
+
+
 @pipeline_stage("$documents", collectionless=True)
 def compile_documents(arg: Any, ctx: Any):
     if ctx.position != 0 or ctx.collection is not None and not ctx.nested:

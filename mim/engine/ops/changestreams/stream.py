@@ -29,6 +29,7 @@ import bson
 from bson.timestamp import Timestamp
 
 from ...pipeline import PipelineContext, compile_pipeline
+from ...pipeline.basic import SPLIT_LARGE_EVENT, check_split_large_event_spec
 from ...storage.encoding import ENGINE_CODEC
 from ...values.errors import ServerError
 from ...values.order import type_name
@@ -37,7 +38,8 @@ from .events import (CLASSIC_EVENTS, EXPANDED_EVENTS, StreamOptions, render_even
                      render_invalidate)
 from ..timeseries import is_timeseries
 from .history import NON_RESUMABLE, ChangeHistory, ChangeRecord, history_of
-from .tokens import high_water_mark, token_prefix
+from .split import split_event
+from .tokens import fragment_of, high_water_mark, token_prefix
 
 __all__ = ["ChangeStreamTail", "open_change_stream", "is_change_stream",
            "ALLOWED_FOLLOWING_STAGES", "STANDALONE_ERROR"]
@@ -117,19 +119,38 @@ def _check_namespace(db: str, collection: str | None, spec: dict) -> None:
                               f"{db}.{collection} collection")
 
 
-def _compile_following(stages: Sequence[Any]) -> Callable | None:
+def _is_split_stage(stage: Any) -> bool:
+    return isinstance(stage, Mapping) and len(stage) == 1 \
+        and next(iter(stage)) == SPLIT_LARGE_EVENT
+
+
+def _compile_following(stages: Sequence[Any]) -> tuple[Callable | None, bool]:
+    """The stages after ``$changeStream`` compiled (None: none), and whether the
+    pipeline ends with ``$changeStreamSplitLargeEvent`` (which splits the events
+    the other stages produce)."""
     for stage in stages:
         if isinstance(stage, Mapping) and len(stage) == 1:
             name = next(iter(stage))
             if name == "$changeStream":
                 raise ServerError(40602, "$changeStream is only valid as the first stage in a "
                                          "pipeline")
-    run = compile_pipeline(list(stages), PipelineContext())  # validates every stage first
-    for stage in stages:
+            if name == SPLIT_LARGE_EVENT:
+                check_split_large_event_spec(stage[name])
+    rest = [stage for stage in stages if not _is_split_stage(stage)]
+    run = compile_pipeline(rest, PipelineContext())  # validates every stage first
+    for stage in rest:
         name = next(iter(stage))
         if name not in ALLOWED_FOLLOWING_STAGES:
             raise ServerError(20, f"{name} is not permitted in a $changeStream pipeline")
-    return run if stages else None
+    split = False
+    for index, stage in enumerate(stages):
+        if _is_split_stage(stage):
+            # validatePipelinePosition (before optimization: the last stage, and once)
+            if index != len(stages) - 1:
+                raise ServerError(7182802, f"{SPLIT_LARGE_EVENT} must be the last stage in "
+                                           f"the pipeline")
+            split = True
+    return (run if rest else None), split
 
 
 class ChangeStreamTail:
@@ -141,7 +162,8 @@ class ChangeStreamTail:
 
     def __init__(self, server: Any, history: ChangeHistory, db: str, collection: str | None,
                  everything: bool, options: StreamOptions, run: Callable | None,
-                 position: int, skip_event_of: ChangeRecord | None) -> None:
+                 position: int, skip_event_of: ChangeRecord | None, split: bool = False,
+                 resume_fragment: tuple[ChangeRecord, int] | None = None) -> None:
         self.server = server
         self.history = history
         self.db = db
@@ -153,6 +175,10 @@ class ChangeStreamTail:
         self.position = position
         #: a resumed stream's token event: seen already, not reported again
         self._skip_event_of = skip_event_of
+        #: the pipeline ends with $changeStreamSplitLargeEvent
+        self.split = split
+        #: a stream resumed from a fragment: that event, and the fragment number
+        self._resume_fragment = resume_fragment
         self.dead = False
         #: the ``postBatchResumeToken`` of the last batch
         self.post_batch_resume_token = {"_data": history.high_water_mark()}
@@ -223,6 +249,11 @@ class ChangeStreamTail:
             if record is not self._skip_event_of and self._sees(record):
                 event = render_event(record, self.options, self._lookup)
                 for produced in self._apply(event):
+                    if self.split:
+                        for fragment in self._fragments(record, produced):
+                            out.append(bson.encode(fragment, codec_options=ENGINE_CODEC))
+                            last_returned = fragment["_id"]["_data"]
+                        continue
                     out.append(bson.encode(produced, codec_options=ENGINE_CODEC))
                     last_returned = record.token()
             if self._invalidates(record):
@@ -240,6 +271,18 @@ class ChangeStreamTail:
                 "_data": high_water_mark(records[min(len(records), self.position
                                                      - records[0].sequence) - 1].cluster_time)}
         return out
+
+    def _fragments(self, record: ChangeRecord, event: dict) -> list[dict]:
+        """``event`` split as ``$changeStreamSplitLargeEvent`` splits it; the event a
+        stream resumed from one of its fragments gives the fragments after it (the
+        split stage skips those before the token's, the token's own is swallowed as
+        every resumed stream swallows its resume point)."""
+        resume = self._resume_fragment
+        if resume is None or resume[0] is not record:
+            return split_event(event)
+        self._resume_fragment = None
+        fragments = split_event(event, resume[1])
+        return fragments[1:]
 
     def check_source(self) -> None:
         """Nothing to check between batches: the history outlives any collection."""
@@ -282,7 +325,7 @@ def open_change_stream(server: Any, db: str, collection: str | None,
     """Check a ``$changeStream`` pipeline and open its stream (nothing is read
     when a check fails)."""
     spec = _parse_spec(pipeline[0]["$changeStream"])
-    run = _compile_following(pipeline[1:])
+    run, split = _compile_following(pipeline[1:])
     _check_namespace(db, collection, spec)
     if collection is not None:
         _refuse_view(server, db, collection)
@@ -300,11 +343,20 @@ def open_change_stream(server: Any, db: str, collection: str | None,
     history = history_of(server)
     history.start(server)
     skip_event_of = None
+    resume_fragment = None
     if parsed is not None:
         hex_token, prefix = parsed
         record = None if prefix.is_high_water_mark else \
             history.find_token(hex_token, prefix.cluster_time)
-        if record is not None:
+        if record is None and not prefix.is_high_water_mark:
+            resume_fragment = _find_fragment(history, hex_token, prefix.cluster_time)
+        if resume_fragment is not None:
+            if not split:
+                raise ServerError(280, "To resume from a split event, the $changeStream "
+                                       "pipeline must include a $changeStreamSplitLargeEvent "
+                                       "stage", **NON_RESUMABLE)
+            position = resume_fragment[0].sequence
+        elif record is not None:
             # the event itself was seen; an invalidate it causes was seen too
             # only when the token is the invalidate's (startAfter)
             position, skip_event_of = record.sequence, record
@@ -320,15 +372,30 @@ def open_change_stream(server: Any, db: str, collection: str | None,
         position = history.sequence_at(spec["startAtOperationTime"])
     else:
         position = history.next_sequence
-    return _tail(server, history, db, collection, spec, run, position, skip_event_of)
+    return _tail(server, history, db, collection, spec, run, position, skip_event_of, split,
+                 resume_fragment)
+
+
+def _find_fragment(history: ChangeHistory, token: str, cluster_time: Timestamp
+                   ) -> tuple[ChangeRecord, int] | None:
+    """The event a fragment token (``fragmentNum`` after the event's own fields)
+    belongs to, and the fragment number (None: no event at that time has it)."""
+    for record in history.records_from(history.sequence_at(cluster_time)):
+        if record.cluster_time != cluster_time:
+            break
+        fragment = fragment_of(token, record.token())
+        if fragment is not None:
+            return record, fragment
+    return None
 
 
 def _tail(server: Any, history: ChangeHistory, db: str, collection: str | None, spec: dict,
-          run: Callable | None, position: int,
-          skip_event_of: ChangeRecord | None) -> ChangeStreamTail:
+          run: Callable | None, position: int, skip_event_of: ChangeRecord | None,
+          split: bool = False, resume_fragment: tuple[ChangeRecord, int] | None = None
+          ) -> ChangeStreamTail:
     options = StreamOptions(spec.get("fullDocument", "default"),
                             spec.get("fullDocumentBeforeChange", "off"),
                             spec.get("showExpandedEvents", False))
     return ChangeStreamTail(server, history, db, collection,
                             spec.get("allChangesForCluster", False), options, run, position,
-                            skip_event_of)
+                            skip_event_of, split, resume_fragment)

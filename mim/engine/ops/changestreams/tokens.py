@@ -40,6 +40,7 @@ from ...values.registry import Registry
 from ...values.render import render_document
 
 __all__ = ["TOKEN_VERSION", "EVENT_TOKEN", "HIGH_WATER_MARK_TOKEN", "event_token",
+           "fragment_token", "fragment_of",
            "high_water_mark", "token_prefix", "TokenPrefix", "token_hex"]
 
 #: the token version a 7.0 server writes (``ResumeTokenData::kDefaultTokenVersion``)
@@ -246,6 +247,33 @@ def event_token(cluster_time: Timestamp, txn_op_index: int, uuid: Any,
     """The ``_data`` of an event's resume token."""
     return token_hex(cluster_time, TOKEN_VERSION, EVENT_TOKEN, txn_op_index, from_invalidate,
                      uuid, event_identifier)
+
+
+def fragment_token(event_hex: str, fragment: int) -> str:
+    """The ``_data`` of fragment ``fragment`` of a split event: the event's token
+    with ``fragmentNum`` appended (``ResumeToken::ResumeToken``)."""
+    out = bytearray()
+    _encode_int(fragment, out)
+    return event_hex[:-2] + out.hex().upper() + event_hex[-2:]
+
+
+def fragment_of(token_hex: str, event_hex: str) -> int | None:
+    """The ``fragmentNum`` of ``token_hex`` when it is a fragment token of the event
+    whose token is ``event_hex`` (None otherwise)."""
+    stem = event_hex[:-2]
+    if len(token_hex) <= len(event_hex) or not token_hex.startswith(stem):
+        return None
+    reader = _Reader(bytes.fromhex(token_hex[len(stem):]))
+    try:
+        fragment = reader.integer(7182501, "Resume token 'fragmentNum' must be a "
+                                            "non-negative integer.")
+    except ServerError:
+        return None
+    if fragment < 0:
+        raise ServerError(7182501, "Resume token 'fragmentNum' must be a non-negative integer.")
+    if not reader.at_end() or reader.at != len(reader.raw) - 1:
+        raise ServerError(40646, "invalid oversized resume token")
+    return fragment
 
 
 def high_water_mark(cluster_time: Timestamp) -> str:
