@@ -83,7 +83,10 @@ def default_oplog_size() -> int:
 
 class OplogCollection(RecordKeyedCollection):
     """``local.oplog.rs``: its documents are brought up to date from the change
-    history each time they are read (see the module docstring)."""
+    history each time they are read (see the module docstring).  A data directory
+    keeps none of it: a restarted server's oplog starts afresh."""
+
+    journaled = False
 
     def __init__(self, name: str, database: Any, options: dict | None = None) -> None:
         self._documents: dict = {}

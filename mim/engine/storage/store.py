@@ -71,6 +71,9 @@ class CollectionData:
     #: documents are keyed by ``sort_key(_id)`` (the unique ``_id`` index); see
     #: :class:`RecordKeyedCollection` for the collections keyed by record id
     keyed_by_record = False
+    #: a durable data directory journals and snapshots it (the oplog, rebuilt from
+    #: the change history, is not)
+    journaled = True
 
     def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
         self.name = name

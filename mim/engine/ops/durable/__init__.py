@@ -195,6 +195,9 @@ class DataDirectory:
 
     def _record(self, event: ChangeEvent) -> None:
         """Storage's listener (called under the server lock): keep the records."""
+        coll = event.collection
+        if coll is not None and not coll.journaled:
+            return
         self._pending.append(encode_records(event_records(event)))
 
     def commit(self) -> None:
@@ -297,7 +300,8 @@ def _server_records(server: Server) -> list[dict]:
     records: list[dict] = []
     for database in server.databases.values():
         for coll in database.collections.values():
-            records.extend(collection_records(coll))
+            if coll.journaled:
+                records.extend(collection_records(coll))
         records.extend(view_record(database.name, view) for view in database.views.values())
     return records
 
