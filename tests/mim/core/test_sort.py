@@ -36,6 +36,14 @@ def test_sort_spellings(docs):
     assert ids(docs.find({}, sort={"b": -1})) == [2, 1, 0, 3]
 
 
+def test_natural_sort_scans_in_insertion_order_or_its_reverse(coll):
+    # cursor.sort({$natural: ±1}): the collection scan's direction, not a field
+    load(coll, [{"_id": 5}, {"_id": 1}, {"_id": 3}])
+    assert ids(coll.find().sort("$natural", 1)) == [5, 1, 3]
+    assert ids(coll.find().sort("$natural", -1)) == [3, 1, 5]
+    assert ids(coll.find({"_id": {"$gt": 1}}).sort("$natural", -1).limit(1)) == [3]
+
+
 def test_compound_sort_field_order_matters(docs):
     assert ids(docs.find().sort([("b", 1), ("a", 1)])) == [3, 0, 1, 2]
     assert ids(docs.find().sort([("a", -1), ("b", -1)])) == [3, 2, 0, 1]
