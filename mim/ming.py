@@ -99,6 +99,8 @@ class Connection(MongoClient):
     def clear_all(self) -> None:
         """Delete every document of every collection, keeping collections and indexes."""
         for db_name in self.list_database_names():
+            if db_name == "local":
+                continue  # the member's own (the oplog), no data of the connection's
             database = self[db_name]
             for info in database.list_collections(filter={"type": "collection"}):
                 if not info["name"].startswith("system."):
