@@ -86,7 +86,7 @@ class OplogCollection(RecordKeyedCollection):
     history each time they are read (see the module docstring).  A data directory
     keeps none of it: a restarted server's oplog starts afresh."""
 
-    journaled = False
+    member_state = True
 
     def __init__(self, name: str, database: Any, options: dict | None = None) -> None:
         self._documents: dict = {}

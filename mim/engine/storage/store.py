@@ -71,9 +71,10 @@ class CollectionData:
     #: documents are keyed by ``sort_key(_id)`` (the unique ``_id`` index); see
     #: :class:`RecordKeyedCollection` for the collections keyed by record id
     keyed_by_record = False
-    #: a durable data directory journals and snapshots it (the oplog, rebuilt from
-    #: the change history, is not)
-    journaled = True
+    #: the replica-set member's own state rather than data written to it (the
+    #: oplog, rebuilt from the change history): never journaled nor snapshotted by
+    #: a data directory, and no reason for its database to count as holding data
+    member_state = False
 
     def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
         self.name = name
@@ -533,7 +534,8 @@ class Server:
                 _replica_set_catalog(self)
 
     def database_names(self) -> list[str]:
-        return [name for name, db in self.databases.items() if db.collections or db.views]
+        return [name for name, db in self.databases.items()
+                if db.views or any(not coll.member_state for coll in db.collections.values())]
 
 
 #: the longest database name the server accepts (``DatabaseName::kMaxDatabaseNameLength``)

@@ -196,7 +196,7 @@ class DataDirectory:
     def _record(self, event: ChangeEvent) -> None:
         """Storage's listener (called under the server lock): keep the records."""
         coll = event.collection
-        if coll is not None and not coll.journaled:
+        if coll is not None and coll.member_state:
             return
         self._pending.append(encode_records(event_records(event)))
 
@@ -300,7 +300,7 @@ def _server_records(server: Server) -> list[dict]:
     records: list[dict] = []
     for database in server.databases.values():
         for coll in database.collections.values():
-            if coll.journaled:
+            if not coll.member_state:
                 records.extend(collection_records(coll))
         records.extend(view_record(database.name, view) for view in database.views.values())
     return records
