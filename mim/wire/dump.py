@@ -92,6 +92,8 @@ def _snapshot(engine: Server) -> list[tuple[str, str, list[bytes] | None, dict]]
     with engine.lock:
         for db_name, database in engine.databases.items():
             for coll_name, coll in database.collections.items():
+                if coll.member_state:
+                    continue  # the oplog: the member's, as mongodump leaves local alone
                 raws = [stored.raw for stored in coll.documents.values()]
                 metadata = {"options": dict(coll.options), "indexes": coll.indexes.list(),
                             "collectionName": coll_name, "type": "collection"}

@@ -32,6 +32,7 @@ from ..ops.snapshot_reads import SnapshotRead
 from ..ops.timeseries import check_transaction_write
 from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
+from ..storage.replication import RETRYABLE_WRITE
 from ..storage.store import Server
 from ..values.deadline import expired_error, operation_deadline
 from ..values.errors import ServerError, TransactionConflict
@@ -165,17 +166,13 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
         if "writeConcern" in cmd:
             concern = parse_write_concern(cmd["writeConcern"])
             refuse_on_standalone(server, concern)
-        with running_with(api_parameters_of(cmd)):
-            if retry is not None and runs_at_commit_points(server, name, retry):
-                reply = run_at_commit_points(
-                    server, name, cmd,
-                    lambda part: _run_handler(handler, server, target, db, name, part), retry)
-            elif server.profiled and db in server.profiled:  # one attribute read when off
-                reply = record_operation(server, db, name, cmd,
-                                         lambda: _run_handler(handler, server, target, db, name,
-                                                              cmd))
-            else:
-                reply = _run_handler(handler, server, target, db, name, cmd)
+        retrying = RETRYABLE_WRITE.set((cmd["lsid"], retry.number)) if retry is not None \
+            else None
+        try:
+            reply = _run_with_api(server, target, db, name, cmd, handler, retry)
+        finally:
+            if retrying is not None:
+                RETRYABLE_WRITE.reset(retrying)
         if transaction is not None and "writeErrors" in reply:
             transaction.abort()  # a statement's error aborts the transaction
         if retry is not None:
@@ -211,6 +208,22 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
         if directory is not None:
             # the command's writes reach the journal (fsync-ed) before its reply
             directory.command_done()
+
+
+def _run_with_api(server: Server, target: Server, db: str, name: str, cmd: Mapping[str, Any],
+                  handler: Any, retry: Any) -> dict:
+    """The handler under the command's API parameters: at commit points for a
+    retryable write that has them, recorded by the profiler when it is on."""
+    with running_with(api_parameters_of(cmd)):
+        if retry is not None and runs_at_commit_points(server, name, retry):
+            return run_at_commit_points(
+                server, name, cmd,
+                lambda part: _run_handler(handler, server, target, db, name, part), retry)
+        if server.profiled and db in server.profiled:  # one attribute read when off
+            return record_operation(server, db, name, cmd,
+                                    lambda: _run_handler(handler, server, target, db, name,
+                                                         cmd))
+        return _run_handler(handler, server, target, db, name, cmd)
 
 
 def _unexpected_error(exc: Exception, name: str) -> Exception:

@@ -96,6 +96,9 @@ class OplogCollection(RecordKeyedCollection):
         self._syncing = False
         #: the change history, once a read started it
         self._history: Any = None
+        #: each recent retryable write's statements so far: (lsid, txnNumber) ->
+        #: (the next stmtId, the optime of its last entry)
+        self._retryable_chains: dict = {}
         super().__init__(name, database, options)
 
     @property  # type: ignore[override]
@@ -124,7 +127,9 @@ class OplogCollection(RecordKeyedCollection):
             self._next_sequence = records[-1].sequence + 1
             self._syncing = True
             try:
-                for entry in _entries(records):
+                if len(self._retryable_chains) > 1000:
+                    self._retryable_chains.clear()
+                for entry in _entries(records, self._retryable_chains):
                     self._append(entry)
             finally:
                 self._syncing = False
@@ -183,9 +188,16 @@ def check_oplog_drop(server: Server, db: str, name: str) -> None:
 
 # -- entries --------------------------------------------------------------------------
 
-def _entries(records: list[ChangeRecord]) -> list[dict]:
+def _session_id(lsid: Mapping) -> dict:
+    """An entry's ``lsid``: the session's id and its user digest (no user: SHA-256 of "")."""
+    return {"id": lsid["id"], "uid": lsid.get("uid", user_digest("", ""))}
+
+
+def _entries(records: list[ChangeRecord], chains: dict) -> list[dict]:
     """The oplog entries of ``records``: one per write, a transaction's writes as
-    one ``applyOps`` entry."""
+    one ``applyOps`` entry; a retryable write's entries carry its session,
+    ``txnNumber``, ``stmtId`` and the optime of its previous statement
+    (``chains``: where each retryable write stands)."""
     out: list[dict] = []
     index = 0
     while index < len(records):
@@ -194,14 +206,18 @@ def _entries(records: list[ChangeRecord]) -> list[dict]:
         if event.txn_number is None:
             operation = _operation(record)
             if operation is not None:
+                if record.retryable is not None:
+                    operation = _retryable_entry(operation, record, chains)
                 out.append(_stamped(operation, record))
+                if record.retryable is not None:
+                    out[-1]["prevOpTime"] = chains.pop("_previous")
             index += 1
             continue
         end = index + 1
         while end < len(records) and _same_transaction(records[end], record):
             end += 1
         operations = [op for op in (_operation(r) for r in records[index:end]) if op is not None]
-        lsid = {"id": event.lsid["id"], "uid": user_digest("", "")} if event.lsid else None
+        lsid = _session_id(event.lsid) if event.lsid else None
         entry: dict[str, Any] = {"lsid": lsid, "txnNumber": Int64(event.txn_number),
                                  "op": "c", "ns": "admin.$cmd",
                                  "o": {"applyOps": operations}}
@@ -210,6 +226,21 @@ def _entries(records: list[ChangeRecord]) -> list[dict]:
         out.append(stamped)
         index = end
     return out
+
+
+def _retryable_entry(operation: dict, record: ChangeRecord, chains: dict) -> dict:
+    """``OperationLogger::appendOplogEntryChainInfo``: ``lsid``, ``txnNumber`` and
+    ``stmtId`` around the operation, ``prevOpTime`` (kept in ``chains["_previous"]``
+    for the caller to append after the times) the previous statement's optime."""
+    lsid, number = record.retryable  # type: ignore[misc]
+    key = (repr(lsid.get("id")), number)
+    statement, previous = chains.get(key, (0, None))
+    chains[key] = (statement + 1, {"ts": record.cluster_time, "t": TERM})
+    chains["_previous"] = previous if previous is not None else dict(_NO_PREVIOUS_OP_TIME)
+    entry: dict[str, Any] = {"lsid": _session_id(lsid), "txnNumber": Int64(number)}
+    entry.update(operation)
+    entry["stmtId"] = statement
+    return entry
 
 
 def _same_transaction(record: ChangeRecord, first: ChangeRecord) -> bool:

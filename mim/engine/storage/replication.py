@@ -10,15 +10,17 @@ writes, as the oplog's timestamps do on a server.
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import threading
 import time
+from typing import Any
 
 import bson
 from bson.timestamp import Timestamp
 
 __all__ = ["LogicalClock", "ReplicaSetMember", "DEFAULT_REPLICA_SET_NAME", "TERM",
-           "ELECTION_ID", "CLUSTER_TIME_SIGNATURE"]
+           "ELECTION_ID", "CLUSTER_TIME_SIGNATURE", "RETRYABLE_WRITE"]
 
 #: the set name a mim server answers with unless told another (``--replSet``)
 DEFAULT_REPLICA_SET_NAME = "rs0"
@@ -28,6 +30,13 @@ TERM = bson.Int64(1)
 ELECTION_ID = bson.ObjectId("7fffffff0000000000000001")
 #: a server without keys signs ``$clusterTime`` with a zero hash and key id 0
 CLUSTER_TIME_SIGNATURE = {"hash": bson.Binary(b"\x00" * 20, 0), "keyId": bson.Int64(0)}
+
+
+#: the retryable write a command runs as in this context: ``(lsid, txnNumber)`` (set by
+#: the dispatcher; the change history tags its writes with it, the oplog writes
+#: ``lsid``/``txnNumber``/``stmtId``/``prevOpTime`` from it); None otherwise
+RETRYABLE_WRITE: contextvars.ContextVar[tuple[Any, int] | None] = contextvars.ContextVar(
+    "mim_retryable_write", default=None)
 
 
 class LogicalClock:

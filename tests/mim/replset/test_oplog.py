@@ -214,3 +214,26 @@ def test_a_standalone_has_no_oplog():
     client = mim.MongoClient(server=mim.Server(standalone=True))
     assert client.local.list_collection_names() == []
     client.close()
+
+
+def test_a_retryable_writes_entries_carry_its_session(wire_server):
+    """pymongo sends each write with ``lsid`` and ``txnNumber``; the entries of its
+    statements carry them with ``stmtId`` and ``prevOpTime`` (the previous
+    statement's optime; ``{ts: Timestamp(0, 0), t: -1}`` for the first)."""
+    import pymongo
+    wire_server.engine.reset()
+    with pymongo.MongoClient(wire_server.uri, serverSelectionTimeoutMS=5000) as client:
+        mark = _last(client)
+        client.t.c.insert_many([{"_id": 1}, {"_id": 2}])
+        client.t.c.update_many({}, {"$set": {"b": 1}})  # multi: not retryable
+        entries = _entries_after(client, mark, ns="t.c")
+    first, second, *updates = entries
+    assert first["lsid"] == second["lsid"] and set(first["lsid"]) == {"id", "uid"}
+    assert first["txnNumber"] == second["txnNumber"]
+    assert (first["stmtId"], second["stmtId"]) == (0, 1)
+    assert first["prevOpTime"] == {"ts": Timestamp(0, 0), "t": -1}
+    assert second["prevOpTime"] == {"ts": first["ts"], "t": 1}
+    assert list(first) == ["lsid", "txnNumber", "op", "ns", "ui", "o", "o2", "stmtId", "ts",
+                           "t", "v", "wall", "prevOpTime"]
+    assert len(updates) == 2 and all("lsid" not in entry for entry in updates)
+    wire_server.engine.reset()

@@ -29,7 +29,7 @@ from bson.timestamp import Timestamp
 
 from ...storage.attached import PerServer
 from ...storage.changes import ChangeEvent
-from ...storage.replication import LogicalClock
+from ...storage.replication import RETRYABLE_WRITE, LogicalClock
 from ...values.errors import ServerError
 from ..catalog import collection_uuid
 from .tokens import event_token, high_water_mark
@@ -62,7 +62,7 @@ class ChangeRecord:
 
     __slots__ = ("sequence", "cluster_time", "wall_time", "event", "operation", "db",
                  "collection", "uuid", "images", "txn_op_index", "view", "_token",
-                 "before", "after", "dropped_target")
+                 "before", "after", "dropped_target", "retryable")
 
     def __init__(self, sequence: int, cluster_time: Timestamp, wall_time: datetime.datetime,
                  event: ChangeEvent, operation: str, collection: str | None, uuid: Any,
@@ -88,6 +88,8 @@ class ChangeRecord:
         self._token: str | None = None
         #: a rename with dropTarget: the UUID of the collection it replaced
         self.dropped_target: Any = None
+        #: a retryable write's ``(lsid, txnNumber)`` (None for any other write)
+        self.retryable: tuple | None = None
 
     @property
     def namespace(self) -> str:
@@ -257,6 +259,9 @@ class ChangeHistory:
                               uuid, images,
                               self._txn_op_index if transaction is not None else 0,
                               coll is None and operation in ("create", "drop"))
+        if transaction is None and operation in DOCUMENT_EVENTS:
+            # a retryable write's statements (not the collection it creates on the way)
+            record.retryable = RETRYABLE_WRITE.get()
         if operation == "rename" and self._records:
             previous = self._records[-1]
             if previous.operation == "drop" and previous.namespace == event.target:
