@@ -60,6 +60,7 @@ import pymongo.mongo_client
 from gridfs.asynchronous import grid_file as _pymongo_async_grid_file
 from gridfs.synchronous import grid_file as _pymongo_grid_file
 from pymongo.asynchronous.mongo_client import AsyncMongoClient as _RealAsyncMongoClient
+from pymongo.errors import ConfigurationError
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
@@ -240,7 +241,15 @@ class patch:
                 raise RuntimeError(f"{self!r} is already active")
             if self._driver:
                 driver.install()
-                driver.set_dynamic_router(_driver_route)
+            else:
+                # a subclass of pymongo's client stays a real client: its connections
+                # to a covered address reach mim in process (not supported by every
+                # pymongo: then they reach the network, as without the patch)
+                try:
+                    driver.install()
+                except ConfigurationError:
+                    pass
+            driver.set_dynamic_router(_driver_route)
             _ACTIVE.append(self)
             _sync_aliases()
         return self
@@ -308,13 +317,14 @@ def _patch_for(addresses: list[Address]) -> patch | None:
 
 
 def _driver_route(address: Address) -> Server | None:
-    """For the driver transport: the mim server a connection to ``address`` reaches,
-    when the innermost active patch covering it is a ``driver=True`` one."""
+    """For the driver transport: the mim server a real pymongo client's connection to
+    ``address`` reaches when an active patch covers it (under a plain patch only a
+    subclass of pymongo's client, or one built before the patch, is still real)."""
     host = address[0].lower()
     address = ("localhost" if host in _LOCAL_NAMES else host, address[1])
     for active in reversed(_ACTIVE):
         if active.covers([address]):
-            return active._server_for(address) if active._driver else None
+            return active._server_for(address)
     return None
 
 

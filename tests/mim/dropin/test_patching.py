@@ -197,6 +197,25 @@ def test_subclasses_are_not_redirected_and_survive_the_patch():
     client.close()
 
 
+def test_a_subclass_client_reaches_the_patched_address_in_process():
+    # Flask-PyMongo's client is a subclass of pymongo's: it stays a real pymongo
+    # client, and its connections reach the mim server a patched client for the same
+    # address uses (a host that does not exist: the network is never reached)
+    class AppClient(RealMongoClient):
+        pass
+    with mim.patch():
+        pymongo.MongoClient("mongodb://subclass.invalid:27017").db.c.insert_one({"_id": 1})
+        client = AppClient("mongodb://subclass.invalid:27017", serverSelectionTimeoutMS=2000)
+        try:
+            assert type(client) is AppClient
+            assert client.db.c.find_one() == {"_id": 1}
+            client.db.c.insert_one({"_id": 2})
+        finally:
+            client.close()
+        assert pymongo.MongoClient("mongodb://subclass.invalid:27017").db.c.count_documents(
+            {}) == 2
+
+
 def test_constructor_options_reach_mim():
     with mim.patch():
         client = pymongo.MongoClient("mongodb://h/app?w=majority", tz_aware=True,
