@@ -66,8 +66,10 @@ def cmd_aggregate(server: Server, db: str, cmd: Mapping) -> dict:
                              bypass_validation=bypass_validation(cmd, "aggregate"),
                              allow_disk_use=allow_disk_use is not False,
                              collation=cmd["collation"] if "collation" in cmd else None))
+    # a pipeline learns it has ended only by asking for one more document
     return cursor_reply(server, ns, docs,
-                         DEFAULT_FIRST_BATCH if batch_size is None else batch_size)
+                         DEFAULT_FIRST_BATCH if batch_size is None else batch_size,
+                         open_at_end=True)
 
 
 #: what may stand between the ``$match`` and the ``$group`` of a ``count_documents``

@@ -34,7 +34,8 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
             # find_one's command: nothing else to check (the fields below are absent)
             docs = crud.find(server, db, name, flt, limit=limit)
             return cursor_reply(server, f"{db}.{name}", docs, DEFAULT_FIRST_BATCH,
-                                single_batch=bool(cmd.get("singleBatch", False)), scan=True)
+                                single_batch=bool(cmd.get("singleBatch", False)), scan=True,
+                                open_at_end=_scan_ends_unseen(flt, None, limit, docs))
     # the fields that are present, each checked as the server checks it
     given = {field: optional(cmd, field, dict, "object", "find")
              for field in _FIND_DOCUMENTS if field in cmd}
@@ -70,8 +71,24 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
                      show_record_id=show_record_id,
                      collation=cmd["collation"] if "collation" in cmd else None,
                      allow_disk_use=allow_disk_use is not False)
-    return _timeout_option(server, cmd, cursor_reply(server, f"{db}.{name}", docs, first_batch,
-                                                      single_batch=single_batch, scan=True))
+    return _timeout_option(server, cmd, cursor_reply(
+        server, f"{db}.{name}", docs, first_batch, single_batch=single_batch, scan=True,
+        open_at_end=_scan_ends_unseen(flt, sort, limit, docs)))
+
+
+def _scan_ends_unseen(flt: object, sort: object, limit: int, docs: list) -> bool:
+    """Whether the find's plan learns it has ended only by looking past its last
+    document (mongod's ``isEOF()`` on a collection or index scan): not when a limit
+    was reached, a sort stage holds the results (an index-provided sort is taken
+    for one), or the filter is an ``_id`` equality (the IDHACK plan is done after
+    its one document)."""
+    if sort or (limit and len(docs) >= limit):
+        return False
+    if type(flt) is dict and len(flt) == 1 and "_id" in flt:
+        value = flt["_id"]
+        if not isinstance(value, dict) or not any(str(k).startswith("$") for k in value):
+            return False
+    return True
 
 
 def _timeout_option(server: Server, cmd: Mapping, reply: dict) -> dict:

@@ -21,13 +21,15 @@ from .arguments import batch_size, collection_name, type_name
 
 def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: int | None,
                   single_batch: bool = False, tail: Tail | None = None,
-                  scan: bool = False) -> dict:
+                  scan: bool = False, open_at_end: bool = False) -> dict:
     """``{cursor: {firstBatch, id, ns}}``; what is left waits for ``getMore``
     (a tailable cursor's ``tail`` keeps it open for documents inserted later;
-    ``scan``: a find's cursor, killed when its collection is dropped or renamed)."""
+    ``scan``: a find's cursor, killed when its collection is dropped or renamed;
+    ``open_at_end``: see :class:`~mim.engine.ops.cursors.ServerCursor`)."""
     if tail is None and first_batch != 0:
         first, position = batch(documents, 0, first_batch)
-        if single_batch or position >= len(documents):  # all in one batch: no cursor kept
+        if single_batch or (position >= len(documents)  # all in one batch: no cursor kept
+                            and not (open_at_end and len(first) == first_batch)):
             return {"cursor": {"firstBatch": first, "id": _NO_CURSOR, "ns": ns}, "ok": 1.0}
         source = None
         if scan:
@@ -35,7 +37,7 @@ def cursor_reply(server: Server, ns: str, documents: list[bytes], first_batch: i
             coll = server.get_collection(db, name)
             source = (server, db, name, coll) if coll is not None else None
         cursor_id = registry_of(server).keep(ns, documents, position, None,
-                                             current_api_parameters(), source)
+                                             current_api_parameters(), source, open_at_end)
     else:
         first, cursor_id = registry_of(server).open(ns, documents, first_batch, single_batch,
                                                     tail, current_api_parameters())

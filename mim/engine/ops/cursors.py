@@ -89,11 +89,18 @@ class ServerCursor:
     """The rest of a result set, waiting for ``getMore``."""
 
     __slots__ = ("id", "ns", "documents", "position", "last_used", "lock", "tail", "timed",
-                 "api_parameters", "source", "no_timeout")
+                 "api_parameters", "source", "no_timeout", "open_at_end")
 
     def __init__(self, cursor_id: int, ns: str, documents: Sequence[bytes], position: int,
                  tail: "Tail | None" = None,
-                 api_parameters: dict[str, Any] | None = None, source: Any = None) -> None:
+                 api_parameters: dict[str, Any] | None = None, source: Any = None,
+                 open_at_end: bool = False) -> None:
+        #: the plan does not know it has ended until it looks past its last document
+        #: (a scan, a pipeline): a batch filled to its batchSize by the last documents
+        #: leaves the cursor open, and the next getMore answers an empty batch and id 0
+        #: (mongod's ``!exec->isEOF()``); False for a plan that knows (a reached limit,
+        #: a sort's buffer, listIndexes' queue)
+        self.open_at_end = open_at_end
         #: a find cursor's ``(server, db, name, collection)``: a getMore after that
         #: collection was dropped or renamed fails as the server's scan restore does
         self.source = source
@@ -170,14 +177,15 @@ class CursorRegistry:
 
     def keep(self, ns: str, documents: Sequence[bytes], position: int,
              tail: "Tail | None" = None, api_parameters: dict[str, Any] | None = None,
-             source: Any = None) -> int:
+             source: Any = None, open_at_end: bool = False) -> int:
         """Open a cursor over ``documents`` from ``position`` on (the first batch
-        is handed out already); its id.  ``source``: see :class:`ServerCursor`."""
+        is handed out already); its id.  ``source``, ``open_at_end``: see
+        :class:`ServerCursor`."""
         with self._lock:
             self._expire()
             cursor_id = self._new_id()
             self._cursors[cursor_id] = ServerCursor(cursor_id, ns, documents, position, tail,
-                                                    api_parameters, source)
+                                                    api_parameters, source, open_at_end)
         return cursor_id
 
     def is_timed(self, cursor_id: int) -> bool:
@@ -225,7 +233,8 @@ class CursorRegistry:
             cursor.last_used = time.monotonic()
             if reply_fields is not None and hasattr(cursor.tail, "reply_fields"):
                 reply_fields.update(cursor.tail.reply_fields())
-            if cursor.exhausted:
+            if cursor.exhausted and not (cursor.open_at_end and batch_size
+                                         and len(docs) == batch_size):
                 self._discard(cursor_id)
                 return docs, 0
             return docs, cursor_id
