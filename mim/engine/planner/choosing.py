@@ -257,13 +257,19 @@ def _or_plan(coll: "CollectionData", nodes: list[MatchNode],
 
 def choose_plan(coll: "CollectionData", node: MatchNode, sort: list[tuple[str, int]],
                 want: int, collation: Any = None) -> Plan:
-    """The cheapest plan for a query (``want``: skip+limit, 0 for all)."""
+    """The cheapest plan for a query (``want``: skip+limit, 0 for all); a ``$text``
+    query's is always its TEXT plan."""
     if not sort and collation is None:
         leaf = node.nodes[0] if type(node) is AndNode and len(node.nodes) == 1 else node
         if type(leaf) is LeafNode and leaf.operator == "$eq":
             plan = _equality_plan(coll, leaf)
             if plan is not None:
                 return plan
+    if coll.indexes.text_search is not None:
+        # (after the equality fast lane: a $text query never takes it)
+        text = text_plan(coll, node)
+        if text is not None:
+            return text
     nodes = conjuncts(node)
     if any(isinstance(n, ConstantNode) and not n.value for n in nodes):
         return CollScan(0)
@@ -312,6 +318,10 @@ def _geo_predicate_on(node: MatchNode, spec: Mapping[str, Any]) -> bool:
 
 def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
                    sort: list[tuple[str, int]], collation: Any = None) -> Plan:
+    if coll.indexes.text_search is not None:
+        text = text_plan(coll, node, hint)
+        if text is not None:
+            return text
     spec = coll.indexes.resolve_hint(hint)
     if spec["name"] == "$natural":
         return CollScan(len(coll.documents), spec["key"]["$natural"])
@@ -425,10 +435,6 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
     if hint is None and not coll.indexes.has_secondary() and (
             collation is not None or coll.keyed_by_record or not _uses_id_index(node, sort)):
         return None
-    if coll.indexes.text_search is not None:
-        text = text_plan(coll, node, hint)
-        if text is not None:
-            return PlannedQuery(coll, node, text)
     sort_fields = parse_sort_spec(sort) if sort else []
     if hint is not None:
         return PlannedQuery(coll, node, plan_for_hint(coll, node, hint, sort_fields, collation))
