@@ -26,7 +26,7 @@ from bson.codec_options import CodecOptions
 
 from .crc32c import crc32c
 
-__all__ = ["ProtocolError", "NestingTooDeep", "Request", "HEADER", "MAX_MESSAGE_SIZE", "OP_MSG", "OP_QUERY",
+__all__ = ["ProtocolError", "NestingTooDeep", "Request", "Envelope", "HEADER", "MAX_MESSAGE_SIZE", "OP_MSG", "OP_QUERY",
            "OP_REPLY", "OP_COMPRESSED", "CHECKSUM_PRESENT", "MORE_TO_COME", "EXHAUST_ALLOWED",
            "parse_header", "parse_message", "encode_op_msg", "encode_op_reply"]
 
@@ -54,6 +54,9 @@ _PLAIN_OP_MSG = struct.Struct("<iiiiIBi")
 _BODY_OFFSET = HEADER.size + 5
 #: an OP_MSG's header, ``flagBits`` and the body section's kind byte
 _OP_MSG_HEAD = struct.Struct("<iiiiIB")
+
+#: ``bson.decode`` without its per-call codec-options type check
+_bson_to_dict = getattr(bson, "_bson_to_dict", None) or bson.decode
 
 _LEGACY_OPCODES = {2001: "OP_UPDATE", 2002: "OP_INSERT", 2004: "OP_QUERY", 2005: "OP_GET_MORE",
                    2006: "OP_DELETE", 2007: "OP_KILL_CURSORS", 2012: "OP_COMPRESSED",
@@ -98,8 +101,12 @@ def parse_header(header: bytes) -> tuple[int, int, int, int]:
     return length, request_id, response_to, op_code
 
 
-def parse_message(message: bytes | memoryview, codec: CodecOptions) -> Request:
-    """Parse a whole message (header included) into a :class:`Request`."""
+def parse_message(message: bytes | memoryview, codec: CodecOptions,
+                  envelope: "Envelope | None" = None) -> Request:
+    """Parse a whole message (header included) into a :class:`Request`.
+
+    ``envelope``: the connection's :class:`Envelope`, which spares decoding the
+    generic fields a driver repeats at the end of every command."""
     if len(message) > _PLAIN_OP_MSG.size:
         # what drivers send almost always: an OP_MSG with no flags and one body section
         # filling the message, decoded in one step (anything else, or a body that does
@@ -108,11 +115,16 @@ def parse_message(message: bytes | memoryview, codec: CodecOptions) -> Request:
             _PLAIN_OP_MSG.unpack_from(message)
         if op_code == OP_MSG and not flags and not kind and length == len(message) \
                 and size == length - _BODY_OFFSET:
-            try:
-                body = bson.decode(memoryview(message)[_BODY_OFFSET:], codec)
-            except Exception:
-                pass
-            else:
+            body = envelope.decode(message, codec) if envelope is not None else None
+            if body is None:
+                try:
+                    body = _bson_to_dict(memoryview(message)[_BODY_OFFSET:], codec)
+                except Exception:
+                    pass
+                else:
+                    if envelope is not None:
+                        envelope.learn(message, body, codec)
+            if body is not None:
                 db = body.get("$db")
                 return Request(request_id, OP_MSG, body, db if type(db) is str else "")
     data = memoryview(message)
@@ -130,6 +142,127 @@ def parse_message(message: bytes | memoryview, codec: CodecOptions) -> Request:
     if name is not None:
         raise ProtocolError(f"unsupported opcode {op_code} ({name}); MongoDB 7.0 speaks OP_MSG")
     raise ProtocolError(f"unknown opcode {op_code}")
+
+
+#: the generic fields drivers put after a command's own fields (pymongo: ``lsid``,
+#: ``$clusterTime``, ``$db``, ``$readPreference``, in that order), the same bytes from
+#: one command of a connection to the next until the cluster time moves
+_ENVELOPE_NAMES = frozenset({b"lsid", b"$clusterTime", b"$db", b"$readPreference"})
+#: the size of a BSON element's value, by type, where it is fixed
+_FIXED_SIZES = {1: 8, 6: 0, 7: 12, 8: 1, 9: 8, 10: 0, 16: 4, 17: 8, 18: 8, 19: 16, 127: 0,
+                255: 0}
+#: how many consecutive misses an :class:`Envelope` learns from before it learns only
+#: from every ``_RELEARN_EVERY``-th (a connection whose commands all differ, say one
+#: that only writes, each write moving the cluster time, stops paying for learning)
+_MISSES_LEARNED = 4
+_RELEARN_EVERY = 16
+
+
+class Envelope:
+    """The generic fields at the end of a connection's last command, kept as their
+    bytes and decoded.
+
+    A driver ends every command with the same ``lsid``, ``$clusterTime``, ``$db`` and
+    ``$readPreference`` (``$clusterTime`` changes when the cluster time moves), and
+    decoding them (a UUID, a timestamp, a signature) costs more than decoding a
+    ``find_one``'s own fields.  A message whose body ends with the very bytes of
+    the last one decodes only the part before them and takes the decoded fields
+    from here: the same dict ``bson.decode`` gives (a key both parts hold keeps its
+    first position and its last value, as decoding does).  If that part does not
+    decode on its own, the message is decoded whole as before, so a malformed one
+    fails exactly as it would without this.  The decoded values are shared by the
+    commands that reuse them: nothing may change them in place.  One per
+    connection (it is not locked)."""
+
+    __slots__ = ("tail", "fields", "codec", "misses")
+
+    def __init__(self) -> None:
+        #: the last command body's trailing generic elements and its final NUL
+        self.tail = b""
+        self.fields: dict[str, Any] = {}
+        self.codec: CodecOptions | None = None
+        #: messages since the tail last matched
+        self.misses = 0
+
+    def decode(self, message: bytes, codec: CodecOptions) -> dict[str, Any] | None:
+        """The body of a plain OP_MSG ``message``, if it ends with the known tail."""
+        tail = self.tail
+        if not tail or codec is not self.codec or type(message) is not bytes \
+                or not message.endswith(tail):
+            self.misses += 1
+            return None
+        cut = len(message) - len(tail)
+        try:
+            body = _bson_to_dict(_INT32.pack(cut - _BODY_OFFSET + 1)
+                                 + message[_BODY_OFFSET + 4:cut] + b"\x00", codec)
+        except Exception:
+            self.misses += 1
+            return None  # not on an element boundary: decoded whole instead
+        self.misses = 0
+        body.update(self.fields)
+        return body
+
+    def learn(self, message: bytes, body: dict[str, Any], codec: CodecOptions) -> None:
+        """Remember the generic elements ending ``message`` (decoded whole as
+        ``body``), so the next message ending with them decodes faster."""
+        misses = self.misses
+        if misses > _MISSES_LEARNED and misses % _RELEARN_EVERY or type(message) is not bytes:
+            return
+        start = _trailing_envelope(message, _BODY_OFFSET + 4, len(message) - 1)
+        if start is None or start <= _BODY_OFFSET + 4 or start >= len(message) - 1:
+            return  # none, or nothing but them (then the command's name is one of them)
+        self.fields = {name: body[name]
+                       for name in _element_names(message, start, len(message) - 1)}
+        self.tail = message[start:]
+        self.codec = codec
+
+
+def _element_end(data: bytes, pos: int) -> tuple[int, int] | None:
+    """For the BSON element at ``pos``: where its name ends (its NUL) and where the
+    element ends; None for a type whose size this does not read (regex, DBPointer,
+    code with scope: the message is then simply decoded whole)."""
+    kind = data[pos]
+    name_end = data.find(0, pos + 1)
+    if name_end < 0:
+        return None
+    value = name_end + 1
+    fixed = _FIXED_SIZES.get(kind)
+    if fixed is not None:
+        return name_end, value + fixed
+    if kind == 3 or kind == 4:  # document, array: the size counts itself
+        return name_end, value + _INT32.unpack_from(data, value)[0]
+    if kind == 2 or kind == 13 or kind == 14:  # string, code, symbol: size, then the bytes
+        return name_end, value + 4 + _INT32.unpack_from(data, value)[0]
+    if kind == 5:  # binary: size, subtype, the bytes
+        return name_end, value + 5 + _INT32.unpack_from(data, value)[0]
+    return None
+
+
+def _trailing_envelope(data: bytes, pos: int, end: int) -> int | None:
+    """Where the run of generic elements (:data:`_ENVELOPE_NAMES`) ending the elements
+    ``data[pos:end]`` starts (``end`` when there is none); None when the walk cannot
+    read an element's size."""
+    start = pos
+    while pos < end:
+        bounds = _element_end(data, pos)
+        if bounds is None:
+            return None
+        name_end, following = bounds
+        if data[pos + 1:name_end] not in _ENVELOPE_NAMES:
+            start = following
+        pos = following
+    return start if pos == end else None
+
+
+def _element_names(data: bytes, pos: int, end: int) -> list[str]:
+    """The names of the elements ``data[pos:end]`` (walked by :func:`_trailing_envelope`
+    already, so every size is known)."""
+    names = []
+    while pos < end:
+        name_end, following = _element_end(data, pos)  # type: ignore[misc]
+        names.append(data[pos + 1:name_end].decode())
+        pos = following
+    return names
 
 
 def _document_bytes(data: memoryview, offset: int, what: str) -> tuple[memoryview, int]:

@@ -65,7 +65,7 @@ from ..engine.values.errors import ServerError
 from . import compression
 from .compression import Compressor, compress_message, decompress_message
 from .protocol import (EXHAUST_ALLOWED, HEADER, MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG,
-                       DocumentSequence, NestingTooDeep, ProtocolError, Request, encode_op_msg,
+                       DocumentSequence, Envelope, NestingTooDeep, ProtocolError, Request, encode_op_msg,
                        encode_op_reply, parse_header, parse_message)
 
 __all__ = ["WireServer", "serve"]
@@ -146,6 +146,8 @@ class Connection:
     #: ``host:port`` the client connected to (a replica set's ``hello`` names it as
     #: the member, so drivers that discover the set keep the address they used)
     local_address: str | None = None
+    #: the generic fields ending this connection's last command, kept decoded
+    envelope: Envelope = field(default_factory=Envelope)
 
     @property
     def remote(self) -> str:
@@ -573,7 +575,7 @@ class WireServer:
             self._network.coded(compressor.name, "decompressor", physical, len(message))
         self._network.received(physical, len(message))
         try:
-            request = parse_message(message, ENGINE_CODEC)
+            request = parse_message(message, ENGINE_CODEC, connection.envelope)
         except NestingTooDeep:
             request_id = HEADER.unpack_from(message)[1]
             error = ServerError(15, "BSONObj exceeds maximum nested object depth").details

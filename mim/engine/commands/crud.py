@@ -8,7 +8,7 @@ from ..ops import crud
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
-from .registry import command
+from .registry import DRIVER_SESSION_FIELDS, command
 from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
                         number, optional, optional_bool, statements)
 from ..ops.cursors import registry_of
@@ -20,8 +20,9 @@ from ..ops.oplog import OPLOG_DATABASE, check_oplog_write
 _FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
 
 
-#: the fields of the find ``find_one`` sends: a filter, a limit and one batch
-_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"})
+#: the fields of the find ``find_one`` sends: a filter, a limit and one batch (and, over
+#: the wire, the session fields the dispatcher has dealt with before the handler runs)
+_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"}) | DRIVER_SESSION_FIELDS
 
 
 @command("find")

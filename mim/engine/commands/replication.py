@@ -92,14 +92,18 @@ WRITE_COMMANDS = frozenset({
 def gossip(server: Server, name: str, cmd: Mapping[str, Any], reply: Mapping[str, Any]) -> dict:
     """A replica-set member's reply carries ``$clusterTime`` and ``operationTime``
     (a new optime after a write command that succeeded), and a client's newer ``$clusterTime`` advances
-    the member's clock, as cluster-time gossip does."""
+    the member's clock, as cluster-time gossip does.  ``$clusterTime`` goes in as
+    encoded BSON (the same bytes for every reply until the clock moves)."""
+    clock = server.clock
     client_time = cmd.get("$clusterTime")
-    if isinstance(client_time, Mapping):
+    if client_time is not None and (type(client_time) is dict or isinstance(client_time, Mapping)):
         timestamp = client_time.get("clusterTime")
-        if isinstance(timestamp, bson.Timestamp):
-            server.clock.advance_to(timestamp)
+        if type(timestamp) is bson.Timestamp or isinstance(timestamp, bson.Timestamp):
+            clock.advance_to(timestamp)
     out = reply if type(reply) is dict else dict(reply)
-    wrote = name in WRITE_COMMANDS and out.get("ok")
-    out["operationTime"] = server.clock.tick() if wrote else server.clock.now()
-    out["$clusterTime"] = server.clock.cluster_time_document()
+    if name in WRITE_COMMANDS and out.get("ok"):
+        out["operationTime"] = clock.tick()
+    else:
+        out["operationTime"] = clock.now()
+    out["$clusterTime"] = clock.cluster_time_reply()
     return out

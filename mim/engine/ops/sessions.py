@@ -197,6 +197,13 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
     validates them, and returns the multi-document transaction the command runs in
     (starting it with ``startTransaction``), the retryable write it is, the snapshot
     read it is, or None."""
+    if "txnNumber" not in cmd and "readConcern" not in cmd and "autocommit" not in cmd \
+            and "startTransaction" not in cmd:
+        # a driver's implicit session (a plain command): only its use is recorded
+        session = cmd.get("lsid")
+        if session is not None:
+            registry(server).vivify(parse_lsid(session))
+        return None
     lsid = cmd.get("lsid")
     record = None
     if lsid is not None:

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 import bson
+from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
 __all__ = ["LogicalClock", "ReplicaSetMember", "DEFAULT_REPLICA_SET_NAME", "TERM",
@@ -45,7 +46,7 @@ class LogicalClock:
     :meth:`tick` hands out a new time (a write's optime); :meth:`now` reads the
     latest without advancing it."""
 
-    __slots__ = ("_lock", "_seconds", "_increment", "_current")
+    __slots__ = ("_lock", "_seconds", "_increment", "_current", "_gossiped", "_not_newer")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -53,6 +54,12 @@ class LogicalClock:
         self._increment = 1
         #: ``Timestamp(_seconds, _increment)``, made once per change (every reply reads it)
         self._current = Timestamp(self._seconds, self._increment)
+        #: ``(time, $clusterTime as encoded BSON)`` for the wire's replies, made once per
+        #: time (see :meth:`cluster_time_reply`)
+        self._gossiped: tuple[Timestamp, RawBSONDocument] | None = None
+        #: the last client time :meth:`advance_to` found not newer than ours (a
+        #: connection that sends the same decoded ``$clusterTime`` again skips the compare)
+        self._not_newer: Timestamp | None = None
 
     def tick(self) -> Timestamp:
         with self._lock:
@@ -70,8 +77,10 @@ class LogicalClock:
     def advance_to(self, cluster_time: Timestamp) -> None:
         """Gossip: a client's ``$clusterTime`` newer than ours moves ours forward."""
         current = self._current  # one atomic read: the common case needs no lock
-        if cluster_time is current or (cluster_time.time, cluster_time.inc) <= (
-                current.time, current.inc):
+        if cluster_time is current or cluster_time is self._not_newer:
+            return  # (the clock never goes back: not newer then, not newer now)
+        if (cluster_time.time, cluster_time.inc) <= (current.time, current.inc):
+            self._not_newer = cluster_time
             return
         with self._lock:
             if (cluster_time.time, cluster_time.inc) > (self._seconds, self._increment):
@@ -81,6 +90,16 @@ class LogicalClock:
     def cluster_time_document(self) -> dict:
         """``$clusterTime`` as a reply carries it."""
         return {"clusterTime": self._current, "signature": CLUSTER_TIME_SIGNATURE}
+
+    def cluster_time_reply(self) -> RawBSONDocument:
+        """:meth:`cluster_time_document` encoded once per time: every reply of a
+        replica-set member carries it, and most replies carry the same one."""
+        current = self._current
+        gossiped = self._gossiped
+        if gossiped is None or gossiped[0] is not current:
+            gossiped = self._gossiped = (current, RawBSONDocument(bson.encode(
+                {"clusterTime": current, "signature": CLUSTER_TIME_SIGNATURE})))
+        return gossiped[1]
 
 
 class ReplicaSetMember:
