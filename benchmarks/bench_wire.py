@@ -5,9 +5,19 @@ in-process ``mim.MongoClient`` on the same engine code.
 
 Each row runs one operation in a loop for about ``--seconds`` and reports
 operations per second (higher is better) for both faces, and what the wire
-costs (in-process rate / wire rate).  The second table runs 1, 2, 4, 8
-(``--clients``) pymongo clients at once against one server, each in its own
-process, and reports the total rate: how the server scales with connections.
+costs (in-process rate / wire rate); with the server in its own process, also
+the CPU time per operation of the client process (pymongo) and of the server
+process.  An exchange on one connection is synchronous, so one connection's
+rate is at most 1 / (client CPU + server CPU + the system calls and wake-ups
+between them): the "CPU bound" column (the rate if nothing ever waited).
+
+The second table runs 1, 2, 4, 8 (``--clients``) pymongo clients at once
+against one server, each in its own process, and reports the total rate — how
+the server scales with connections — with the CPU split per operation: the
+client processes' and the server's.  The server runs Python: one core at most
+(the GIL), so the total levels off where the server's CPU per operation times
+the rate reaches one second per second; on a machine with fewer cores than
+clients + 1, the clients' own CPU is what levels it off first.
 
 The server runs as ``python -m mim serve`` in its own process, as users run
 it; ``--in-thread`` uses ``mim.serve()`` in this process instead (client and
@@ -39,19 +49,21 @@ CLOCK: list[Callable[[], float]] = [time.perf_counter]
 SERVER_PIDS: list[int] = []
 
 
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) process ``pid`` has used so far; None if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_clock() -> float:
     """CPU seconds spent by this process and by the ``mim serve`` children: on a
     shared machine the cost of an operation, where wall time measures the load
     (and gives a two-process setup twice the share of a busy machine)."""
-    total = time.process_time()
-    for pid in SERVER_PIDS:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return time.process_time() + sum(_process_cpu(pid) or 0.0 for pid in SERVER_PIDS)
 
 
 def _rate(fn: Callable[[], Any], seconds: float) -> float:
@@ -92,37 +104,88 @@ def _workloads(db: Any) -> dict[str, Callable[[], Any]]:
     }
 
 
-def _client_process(uri: str, seconds: float, start_at: float,
-                    results: "multiprocessing.Queue[int]") -> None:
-    """One pymongo client in its own process: ``find_one`` by ``_id`` from ``start_at``
-    for ``seconds``; puts how many it did."""
+def _servers_cpu() -> float | None:
+    """CPU seconds the ``mim serve`` processes of this benchmark have used (None when
+    the server is a thread of this process)."""
+    if not SERVER_PIDS:
+        return None
+    spent = [_process_cpu(pid) for pid in SERVER_PIDS]
+    return None if None in spent else sum(spent)  # type: ignore[arg-type]
+
+
+def _client_process(uri: str, seconds: float, start: Any,
+                    results: "multiprocessing.Queue[tuple[int, float]]") -> None:
+    """One pymongo client in its own process: ``find_one`` by ``_id`` for ``seconds``
+    once every client is connected (the ``start`` barrier); puts how many it did and
+    the CPU seconds this process spent doing them."""
     client = pymongo.MongoClient(uri)
     coll = client.benchdb.bench
     coll.find_one({"_id": 1})
-    time.sleep(max(0.0, start_at - time.time()))
+    start.wait()
     n = 0
+    cpu = time.process_time()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         coll.find_one({"_id": n % 1000})
         n += 1
-    results.put(n)
+    results.put((n, time.process_time() - cpu))
     client.close()
 
 
-def _concurrent_rate(uri: str, clients: int, seconds: float) -> float:
+def _concurrent_rate(uri: str, clients: int, seconds: float
+                     ) -> tuple[float, float, float | None]:
     """Total ``find_one`` per second of ``clients`` pymongo clients at once, each in its
-    own process (threads of one process would measure the client's GIL, not the server)."""
+    own process (threads of one process would measure the client's GIL, not the server),
+    and the CPU µs per operation of the clients and of the server (None when unknown)."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    start_at = time.time() + 1.0 + 0.2 * clients  # every process connected before it
-    workers = [context.Process(target=_client_process, args=(uri, seconds, start_at, results))
+    start = context.Barrier(clients + 1)  # the clients, connected, and this process
+    workers = [context.Process(target=_client_process, args=(uri, seconds, start, results))
                for _ in range(clients)]
     for worker in workers:
         worker.start()
-    total = sum(results.get(timeout=60 + seconds) for _ in workers)
+    start.wait(timeout=120)
+    server_before = _servers_cpu()
+    done = [results.get(timeout=60 + seconds) for _ in workers]
+    server_after = _servers_cpu()
     for worker in workers:
         worker.join()
-    return total / seconds
+    total = sum(n for n, _ in done) or 1
+    client_us = sum(cpu for _, cpu in done) / total * 1e6
+    server_us = None if server_before is None or server_after is None \
+        else (server_after - server_before) / total * 1e6
+    return total / seconds, client_us, server_us
+
+
+def _cpu_split(fn: Callable[[], Any], seconds: float) -> tuple[float, float, float | None]:
+    """``fn`` per second over about ``seconds``, with the CPU µs per call of this
+    process (the client) and of the server processes (None when unknown)."""
+    for _ in range(20):
+        fn()
+    n = 0
+    server_before = _servers_cpu()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    while True:
+        for _ in range(20):
+            fn()
+        n += 20
+        now = time.perf_counter()
+        if now - start >= seconds:
+            break
+    client_us = (time.process_time() - cpu) / n * 1e6
+    server_after = _servers_cpu()
+    server_us = None if server_before is None or server_after is None \
+        else (server_after - server_before) / n * 1e6
+    return n / (now - start), client_us, server_us
+
+
+def _us(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.0f} µs"
+
+
+def _bound(client_us: float, server_us: float | None) -> str:
+    return "n/a" if server_us is None else f"{1e6 / (client_us + server_us):,.0f}/s"
 
 
 @contextlib.contextmanager
@@ -166,25 +229,30 @@ def main(argv: list[str] | None = None) -> None:
         rows = []
         for name in local:
             rows.append((name, _rate(local[name], args.seconds),
-                         _rate(remote[name], args.seconds)))
-        curve = [(n, _concurrent_rate(uri, n, args.seconds))
+                         *_cpu_split(remote[name], args.seconds)))
+        curve = [(n, *_concurrent_rate(uri, n, args.seconds))
                  for n in (int(c) for c in args.clients.split(",") if c.strip())]
         wire_client.close()
 
     where = "a thread of the benchmark" if args.in_thread else "its own process"
     print(f"\n## mim wire server ({where}): round-trips per second "
-          f"(pymongo {pymongo.version}, {args.seconds:g}s per row)\n")
-    print("| operation | in-process mim.MongoClient | pymongo over the wire | wire cost |")
-    print("|---|---:|---:|---:|")
-    for name, in_process, wire in rows:
-        print(f"| {name} | {in_process:,.0f}/s | {wire:,.0f}/s | {in_process / wire:.1f}x |")
-    print(f"\n## find_one by _id, concurrent pymongo clients (one process each), "
-          f"total round-trips per second\n")
-    print("| clients | find_one/s (total) | per client | vs 1 client |")
-    print("|---:|---:|---:|---:|")
+          f"(pymongo {pymongo.version}, {args.seconds:g}s per row, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f})\n")
+    print("| operation | in-process mim.MongoClient | pymongo over the wire | wire cost "
+          "| client CPU/op | server CPU/op | CPU bound |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, in_process, wire, client_us, server_us in rows:
+        print(f"| {name} | {in_process:,.0f}/s | {wire:,.0f}/s | {in_process / wire:.1f}x "
+              f"| {_us(client_us)} | {_us(server_us)} | {_bound(client_us, server_us)} |")
+    print("\n## find_one by _id, concurrent pymongo clients (one process each), "
+          "total round-trips per second\n")
+    print("| clients | find_one/s (total) | per client | vs 1 client "
+          "| client CPU/op | server CPU/op |")
+    print("|---:|---:|---:|---:|---:|---:|")
     single = curve[0][1] if curve else 1.0
-    for clients, rate in curve:
-        print(f"| {clients} | {rate:,.0f}/s | {rate / clients:,.0f}/s | {rate / single:.2f}x |")
+    for clients, rate, client_us, server_us in curve:
+        print(f"| {clients} | {rate:,.0f}/s | {rate / clients:,.0f}/s | {rate / single:.2f}x "
+              f"| {_us(client_us)} | {_us(server_us)} |")
 
 
 if __name__ == "__main__":
