@@ -27,13 +27,13 @@ import hashlib
 import threading
 import time
 import uuid
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bson.binary import Binary
 from bson.timestamp import Timestamp
 
+from ..storage.attached import PerServer
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
@@ -146,19 +146,9 @@ class SessionRegistry:
                 if wanted is None or bytes(r.uid) in wanted]
 
 
-_REGISTRIES: "weakref.WeakKeyDictionary[Any, SessionRegistry]" = weakref.WeakKeyDictionary()
-_REGISTRIES_LOCK = threading.Lock()
-
-
-def registry(server: Any) -> SessionRegistry:
-    """The session cache of ``server`` (created on first use)."""
-    found = _REGISTRIES.get(server)
-    if found is None:
-        with _REGISTRIES_LOCK:
-            found = _REGISTRIES.get(server)
-            if found is None:
-                found = _REGISTRIES[server] = SessionRegistry()
-    return found
+#: ``registry(server)``: the session cache of ``server`` (kept on the server: one dict
+#: read per command of a session; a transaction's view shares its server's)
+registry: PerServer[SessionRegistry] = PerServer(SessionRegistry)
 
 
 def new_lsid() -> dict:
