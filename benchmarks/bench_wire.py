@@ -113,11 +113,43 @@ def _servers_cpu() -> float | None:
     return None if None in spent else sum(spent)  # type: ignore[arg-type]
 
 
-def _client_process(uri: str, seconds: float, start: Any,
+def _servers_switches() -> dict[tuple[int, str], int] | None:
+    """Context switches (voluntary and not) so far of every thread of the ``mim serve``
+    processes, by thread: each is a thread going to sleep or being put aside, so their
+    number per operation says how often the server wakes up to answer one."""
+    if not SERVER_PIDS:
+        return None
+    counts = {}
+    for pid in SERVER_PIDS:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            return None
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/status") as status:
+                    counts[pid, task] = sum(int(line.split()[1]) for line in status
+                                            if "ctxt_switches:" in line)
+            except (OSError, ValueError, IndexError):
+                continue  # a thread that ended meanwhile
+    return counts
+
+
+def _switches_between(before: dict[tuple[int, str], int] | None,
+                      after: dict[tuple[int, str], int] | None) -> int | None:
+    """Context switches from ``before`` to ``after`` (threads that started meanwhile
+    from zero; threads that ended meanwhile are not counted)."""
+    if before is None or after is None:
+        return None
+    return sum(count - before.get(thread, 0) for thread, count in after.items())
+
+
+def _client_process(uri: str, seconds: float, start: Any, finish: Any,
                     results: "multiprocessing.Queue[tuple[int, float]]") -> None:
     """One pymongo client in its own process: ``find_one`` by ``_id`` for ``seconds``
     once every client is connected (the ``start`` barrier); puts how many it did and
-    the CPU seconds this process spent doing them."""
+    the CPU seconds this process spent doing them, and disconnects once the server
+    has been measured (the ``finish`` barrier)."""
     client = pymongo.MongoClient(uri)
     coll = client.benchdb.bench
     coll.find_one({"_id": 1})
@@ -129,32 +161,39 @@ def _client_process(uri: str, seconds: float, start: Any,
         coll.find_one({"_id": n % 1000})
         n += 1
     results.put((n, time.process_time() - cpu))
+    finish.wait()
     client.close()
 
 
 def _concurrent_rate(uri: str, clients: int, seconds: float
-                     ) -> tuple[float, float, float | None]:
+                     ) -> tuple[float, float, float | None, float | None]:
     """Total ``find_one`` per second of ``clients`` pymongo clients at once, each in its
     own process (threads of one process would measure the client's GIL, not the server),
-    and the CPU µs per operation of the clients and of the server (None when unknown)."""
+    the CPU µs per operation of the clients and of the server, and the server's context
+    switches per operation (None when unknown)."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     start = context.Barrier(clients + 1)  # the clients, connected, and this process
-    workers = [context.Process(target=_client_process, args=(uri, seconds, start, results))
+    finish = context.Barrier(clients + 1)  # the clients, measured, and this process
+    workers = [context.Process(target=_client_process,
+                               args=(uri, seconds, start, finish, results))
                for _ in range(clients)]
     for worker in workers:
         worker.start()
     start.wait(timeout=120)
-    server_before = _servers_cpu()
+    server_before, switches_before = _servers_cpu(), _servers_switches()
     done = [results.get(timeout=60 + seconds) for _ in workers]
-    server_after = _servers_cpu()
+    server_after, switches_after = _servers_cpu(), _servers_switches()
+    finish.wait(timeout=120)
     for worker in workers:
         worker.join()
     total = sum(n for n, _ in done) or 1
     client_us = sum(cpu for _, cpu in done) / total * 1e6
     server_us = None if server_before is None or server_after is None \
         else (server_after - server_before) / total * 1e6
-    return total / seconds, client_us, server_us
+    switched = _switches_between(switches_before, switches_after)
+    switches = None if switched is None else switched / total
+    return total / seconds, client_us, server_us, switches
 
 
 def _cpu_split(fn: Callable[[], Any], seconds: float) -> tuple[float, float, float | None]:
@@ -247,12 +286,13 @@ def main(argv: list[str] | None = None) -> None:
     print("\n## find_one by _id, concurrent pymongo clients (one process each), "
           "total round-trips per second\n")
     print("| clients | find_one/s (total) | per client | vs 1 client "
-          "| client CPU/op | server CPU/op |")
-    print("|---:|---:|---:|---:|---:|---:|")
+          "| client CPU/op | server CPU/op | server context switches/op |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     single = curve[0][1] if curve else 1.0
-    for clients, rate, client_us, server_us in curve:
+    for clients, rate, client_us, server_us, switches in curve:
         print(f"| {clients} | {rate:,.0f}/s | {rate / clients:,.0f}/s | {rate / single:.2f}x "
-              f"| {_us(client_us)} | {_us(server_us)} |")
+              f"| {_us(client_us)} | {_us(server_us)} "
+              f"| {'n/a' if switches is None else f'{switches:.2f}'} |")
 
 
 if __name__ == "__main__":
