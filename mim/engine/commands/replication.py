@@ -92,18 +92,14 @@ WRITE_COMMANDS = frozenset({
 def gossip(server: Server, name: str, cmd: Mapping[str, Any], reply: Mapping[str, Any]) -> dict:
     """A replica-set member's reply carries ``$clusterTime`` and ``operationTime``
     (a new optime after a write command that succeeded), and a client's newer ``$clusterTime`` advances
-    the member's clock, as cluster-time gossip does.  ``$clusterTime`` goes in as
-    encoded BSON (the same bytes for every reply until the clock moves)."""
-    clock = server.clock
+    the member's clock, as cluster-time gossip does."""
     client_time = cmd.get("$clusterTime")
-    if client_time is not None and (type(client_time) is dict or isinstance(client_time, Mapping)):
+    if type(client_time) is dict or isinstance(client_time, Mapping):
         timestamp = client_time.get("clusterTime")
         if type(timestamp) is bson.Timestamp or isinstance(timestamp, bson.Timestamp):
-            clock.advance_to(timestamp)
+            server.clock.advance_to(timestamp)
     out = reply if type(reply) is dict else dict(reply)
-    if name in WRITE_COMMANDS and out.get("ok"):
-        out["operationTime"] = clock.tick()
-    else:
-        out["operationTime"] = clock.now()
-    out["$clusterTime"] = clock.cluster_time_reply()
+    wrote = name in WRITE_COMMANDS and out.get("ok")
+    out["operationTime"] = server.clock.tick() if wrote else server.clock.now()
+    out["$clusterTime"] = server.clock.cluster_time_reply()  # encoded once per time
     return out
