@@ -45,7 +45,7 @@ from .commit_points import run_at_commit_points, runs_at_commit_points
 from .fields import COMMAND_FIELDS, UNSUPPORTED_FIELDS, check_fields
 from .diagnostics import BUILD_INFO, MAX_WIRE_VERSION, VERSION, hello_reply
 from .indexes import validate_index_spec
-from .registry import COMMANDS, DRIVER_FIELDS, DRIVER_SESSION_FIELDS, command
+from .registry import COMMANDS, DRIVER_FIELDS, command
 
 log = logging.getLogger("mim.engine")
 
@@ -70,6 +70,11 @@ __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "D
 #: the session fields of a transaction's statement (checked by admit_session)
 TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransaction",
                                 "$clusterTime", "$db"})
+
+
+#: the generic fields a driver adds to every command it sends in a session, none of
+#: which needs a check once the session is admitted
+DRIVER_SESSION_FIELDS = frozenset({"lsid", "$clusterTime", "$db", "$readPreference"})
 
 
 #: command name -> (handler, its plain fields or None, its opcounter plan): what

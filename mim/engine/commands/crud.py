@@ -8,7 +8,7 @@ from ..ops import crud
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
 from ..storage.store import Server, decode_shadow
-from .registry import DRIVER_SESSION_FIELDS, command
+from .registry import DRIVER_FIELDS, command
 from .arguments import (batch_size, bypass_validation, collection_name, flag, non_negative,
                         number, optional, optional_bool, statements)
 from ..ops.cursors import registry_of
@@ -21,8 +21,9 @@ _FIND_DOCUMENTS = ("filter", "projection", "sort", "let", "min", "max")
 
 
 #: the fields of the find ``find_one`` sends: a filter, a limit and one batch (and, over
-#: the wire, the session fields the dispatcher has dealt with before the handler runs)
-_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"}) | DRIVER_SESSION_FIELDS
+#: the wire, the generic fields a driver adds, which the dispatcher has dealt with
+#: before the handler runs and which find's own checks below ignore as well)
+_FIND_ONE_FIELDS = frozenset({"find", "filter", "limit", "singleBatch"}) | DRIVER_FIELDS
 
 
 @command("find")

@@ -9,8 +9,7 @@ from typing import Any
 from ..storage.store import Server
 from ..values.registry import Registry
 
-__all__ = ["COMMANDS", "DRIVER_FIELDS", "DRIVER_SESSION_FIELDS", "CommandHandler", "command",
-           "ALIASES"]
+__all__ = ["COMMANDS", "DRIVER_FIELDS", "CommandHandler", "command", "ALIASES"]
 
 CommandHandler = Callable[[Server, str, Mapping[str, Any]], dict]
 COMMANDS: Registry[CommandHandler] = Registry("command")
@@ -22,10 +21,6 @@ DRIVER_FIELDS = frozenset({
     "startTransaction", "maxTimeMS", "$audit", "$client", "$configServerState",
     "mayBypassWriteBlocking",
 })
-
-#: the generic fields a driver adds to every command it sends in a session, none of
-#: which needs a check once the session is admitted
-DRIVER_SESSION_FIELDS = frozenset({"lsid", "$clusterTime", "$db", "$readPreference"})
 
 
 #: every name of a command, by each of its names (``Command::hasAlias``: the
