@@ -474,8 +474,12 @@ class _CompiledUpdate:
             raw = encode_updated(new_doc)
         else:
             new_doc = decode_shadow(stored.raw)
-            self.operation.apply(new_doc, query=self.node, is_insert=False)
+            operation = self.operation
+            operation.apply(new_doc, query=self.node, is_insert=False)
             raw = encode_updated(new_doc)
+            if operation.decodes_as_itself and type(new_doc) is dict:
+                # the updated document is what its bytes decode to: it is the shadow
+                return None if raw == stored.raw else (raw, new_doc)
         if raw == stored.raw:
             return None
         return raw, decode_shadow(raw)

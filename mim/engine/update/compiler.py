@@ -20,7 +20,7 @@ from ..values.render import render, render_document
 from ..values.order import type_name
 from ..values.limits import check_bson_depth, check_pipeline_length
 from .array_filters import parse_array_filters
-from .fields import copy_value, parse_rename_source
+from .fields import SetModifier, UnsetModifier, copy_value, parse_rename_source
 from ..languages.matcher.positional import matched_array_index
 from .registry import UPDATE_OPERATORS
 from .storage import validate_top_level_field
@@ -45,6 +45,9 @@ class OperatorUpdate(CompiledUpdate):
         #: storage when an existing document is updated)
         self.dollar_fields = sorted(name for name in root.children if name.startswith("$"))
         self.touched = frozenset(root.children)
+        #: the document it updates is, as it is left, what its re-encoded bytes
+        #: decode to (see :func:`decodes_as_itself`): no second decoding needed
+        self.decodes_as_itself = decodes_as_itself(root)
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
@@ -67,6 +70,40 @@ class OperatorUpdate(CompiledUpdate):
             doc.clear()
             doc["_id"] = id_value
             doc.update(items)
+
+
+#: the values that decode from their own encoding as the very same type and
+#: value (no int past int32, which comes back an Int64; no container, which
+#: a later write could share)
+_SELF_DECODING = frozenset({str, float, bool, type(None)})
+_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
+
+
+def decodes_as_itself(root: ObjectNode) -> bool:
+    """Whether a document decoded from its stored bytes, once this update's
+    tree is applied, equals type for type what its re-encoded bytes decode to:
+    the update only ``$set``s top-level fields to plain scalars (strings,
+    doubles, booleans, null, int32 numbers) or ``$unset``s top-level fields.
+    Every other value or operator (``$inc`` may widen an int to a long) or a
+    deeper path leaves the caller decoding the new bytes."""
+    if root.positional is not None or not root.children:
+        return False
+    for name, node in root.children.items():
+        if type(node) is not LeafNode or name.startswith("$"):
+            return False
+        modifier = node.modifier
+        if type(modifier) is UnsetModifier:
+            continue
+        if type(modifier) is not SetModifier or modifier.insert_only:
+            return False
+        value = modifier.value
+        kind = type(value)
+        if kind is int:
+            if not _INT32_MIN <= value <= _INT32_MAX:
+                return False
+        elif kind not in _SELF_DECODING:
+            return False
+    return True
 
 
 #: the operators that compare values, and so take the update's collation

@@ -417,6 +417,9 @@ class CompiledUpdate:
     positional = False
     #: the top-level fields the update may change (None: any, e.g. a pipeline)
     touched: frozenset[str] | None = None
+    #: the updated document equals what its re-encoded bytes decode to (so it
+    #: can be stored as the shadow as it is); False: decode the new bytes
+    decodes_as_itself = False
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
