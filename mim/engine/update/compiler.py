@@ -48,9 +48,31 @@ class OperatorUpdate(CompiledUpdate):
         #: the document it updates is, as it is left, what its re-encoded bytes
         #: decode to (see :func:`decodes_as_itself`): no second decoding needed
         self.decodes_as_itself = decodes_as_itself(root)
+        #: ``(name, value)`` per top-level field in the tree's order (MISSING for an
+        #: ``$unset``) when the update only sets top-level fields other than ``_id``
+        #: to plain scalars or unsets them: an existing document takes it without
+        #: the tree walk (what the walk does to it, see :meth:`_apply_top_level`)
+        self.top_level = [(name, MISSING if type(node.modifier) is UnsetModifier
+                           else node.modifier.value)
+                          for name, node in ((n, root.children[n]) for n in root.order())] \
+            if self.decodes_as_itself and "_id" not in root.children else None
+
+    def _apply_top_level(self, doc: dict) -> None:
+        """The tree walk's effect on an existing document for :attr:`top_level`:
+        a value not identical to the current one (type for type) replaces it or
+        is appended, an unset field is removed."""
+        for name, value in self.top_level:
+            if value is MISSING:
+                if name in doc:
+                    del doc[name]
+            elif name not in doc or not identical(doc[name], value):
+                doc[name] = value
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
+        if self.top_level is not None and not is_insert:
+            self._apply_top_level(doc)
+            return
         matched = None
         if self.positional and not is_insert:
             matched = matched_array_index(query, doc)
@@ -178,6 +200,14 @@ def _merge(root: ObjectNode, path: str, modifier: Any, filters: Mapping, found: 
            make: Any = None) -> bool:
     """Add one operator at ``path`` to the tree (``UpdateObjectNode::parseAndMerge``);
     returns whether the path is positional."""
+    if path and "." not in path and path[0] != "$":
+        # one plain top-level field (the common ``{$set: {name: v}}``): no parts to walk
+        if modifier is None:
+            modifier = make()  # (its argument's error comes before a conflict)
+        if path in root.children:
+            raise conflict(path, path)
+        root.set_child(path, LeafNode(modifier))
+        return False
     parts = split_update_path(path)
     positions = [i for i, part in enumerate(parts) if part == "$"]
     if len(positions) > 1:
