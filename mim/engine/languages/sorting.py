@@ -137,6 +137,9 @@ def compile_sort(spec: Any, metadata: Mapping[str, Callable[[Mapping], float]] |
         return keys[0]
     if len(keys) == 2:
         first, second = keys
+        if collation is None and all("." not in path for path, _ in fields):
+            return _top_level_pair(fields[0][0], fields[0][1] < 0, first,
+                                   fields[1][0], fields[1][1] < 0, second)
         return lambda doc: (first(doc), second(doc))
 
     def key(doc: Mapping) -> tuple:
@@ -179,6 +182,36 @@ def descending_key(key: tuple) -> tuple:
 
 
 _DESCENDING_NAN = (-RANK_NUMBER, 0)
+
+
+def _top_level_pair(name_a: str, descending_a: bool, key_a: Callable[[Mapping], Any],
+                    name_b: str, descending_b: bool, key_b: Callable[[Mapping], Any]
+                    ) -> Callable[[Mapping], Any]:
+    """The key of two top-level sort fields (``[("score", -1), ("_id", 1)]``):
+    ``(key_a(doc), key_b(doc))``, with a plain dict's numbers (either way) and
+    ascending strings keyed inline as :func:`_top_level_ascending` and
+    :func:`_top_level_descending` key them — one call per document, not three."""
+
+    def pair(doc: Mapping) -> Any:
+        if type(doc) is not dict:
+            return (key_a(doc), key_b(doc))
+        a = doc.get(name_a, MISSING)
+        t = type(a)
+        if (t is float or t is int) and a == a:
+            first = (-RANK_NUMBER, -1, -a) if descending_a else (RANK_NUMBER, 1, a)
+        elif t is str and not descending_a:
+            first = (RANK_STRING, a)
+        else:
+            first = key_a(doc)
+        b = doc.get(name_b, MISSING)
+        t = type(b)
+        if (t is float or t is int) and b == b:
+            return (first, (-RANK_NUMBER, -1, -b) if descending_b else (RANK_NUMBER, 1, b))
+        if t is str and not descending_b:
+            return (first, (RANK_STRING, b))
+        return (first, key_b(doc))
+
+    return pair
 
 
 def _top_level_ascending(parts: tuple[str, ...]) -> Callable[[Mapping], Any]:
