@@ -171,7 +171,7 @@ class Cursor(Generic[_DocumentType]):
         self._max_await_time_ms: int | None = None
         #: a tailable cursor's id in the engine's cursor registry (0: closed)
         self._server_cursor_id = 0
-        self._buffer: deque[bytes] | None = None
+        self._buffer: deque[Any] | None = None
         self._retrieved = 0
         self._killed = False
         self._started = False
@@ -474,7 +474,7 @@ class Cursor(Generic[_DocumentType]):
         reply = database._client._runner.run(database._name, self._find_command(),
                                              self._session, retryable_read=True)
         cursor = reply["cursor"]
-        self._buffer = deque([document.raw for document in cursor["firstBatch"]])
+        self._buffer = deque(self._unpack(cursor["firstBatch"]))
         self._started = True
         if cursor["id"]:
             self._keep_server_cursor(cursor["id"])
@@ -503,7 +503,14 @@ class Cursor(Generic[_DocumentType]):
         if not cursor["id"]:
             self._forget_server_cursor()  # exhausted: nothing left to kill
         assert self._buffer is not None
-        self._buffer.extend(document.raw for document in cursor["nextBatch"])
+        self._buffer.extend(self._unpack(cursor["nextBatch"]))
+
+    def _unpack(self, documents: list) -> list:
+        """A reply's batch as this cursor yields it: each document decoded with the
+        collection's codec options, the whole batch at once when it arrives (as
+        pymongo decodes a reply), so a ``next`` only hands the next one out."""
+        codec_options = self._collection._codec_options
+        return [decode(document.raw, codec_options) for document in documents]
 
     def __iter__(self) -> "Cursor[_DocumentType]":
         return self
@@ -517,9 +524,8 @@ class Cursor(Generic[_DocumentType]):
             self._get_more()
         if not self._buffer:
             raise StopIteration
-        raw = self._buffer.popleft()
         self._retrieved += 1
-        return decode(raw, self._collection._codec_options)
+        return self._buffer.popleft()
 
     __next__ = next
 
@@ -683,6 +689,9 @@ class RawBatchCursor(Cursor):
     bytes of its documents concatenated (``bson.decode_all`` reads it), as
     pymongo's ``RawBatchCursor`` yields them."""
 
+    def _unpack(self, documents: list) -> list:
+        return [document.raw for document in documents]  # kept as the server's bytes
+
     def next(self) -> bytes:  # type: ignore[override]
         if self._killed:
             raise StopIteration
@@ -712,6 +721,9 @@ class RawBatchCommandCursor(CommandCursor):
         more, cursor._more = cursor._more, None  # the batches still on the server move here
         super().__init__(cursor._collection, cursor._documents, cursor._codec_options,
                          address=cursor._address, more=more)
+
+    def _unpack(self, documents: list) -> list:
+        return [document.raw for document in documents]  # kept as the server's bytes
 
     def next(self) -> bytes:  # type: ignore[override]
         if self._killed:

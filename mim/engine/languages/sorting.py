@@ -12,7 +12,7 @@ from typing import Any
 from ..values.errors import ServerError
 from ..values.render import render
 from ..values.paths import split_path, walk
-from ..values.order import MISSING, RANK_UNDEFINED, is_number, sort_key
+from ..values.order import MISSING, RANK_NUMBER, RANK_STRING, RANK_UNDEFINED, is_number, sort_key
 from .metadata import metadata_unavailable
 
 __all__ = ["compile_sort", "Descending", "field_sort_key", "has_text_score_sort", "has_meta_sort",
@@ -137,6 +137,9 @@ def compile_sort(spec: Any, metadata: Mapping[str, Callable[[Mapping], float]] |
         return keys[0]
     if len(keys) == 2:
         first, second = keys
+        if collation is None and all("." not in path for path, _ in fields):
+            return _top_level_pair(fields[0][0], fields[0][1] < 0, first,
+                                   fields[1][0], fields[1][1] < 0, second)
         return lambda doc: (first(doc), second(doc))
 
     def key(doc: Mapping) -> tuple:
@@ -154,23 +157,102 @@ def _field_key(parts: tuple[str, ...], descending: bool,
     key is the value's own (the general path walk gives the same)."""
     if key_of is not sort_key:
         if descending:
-            return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))
+            return lambda doc: descending_key(field_sort_key(doc, parts, True, key_of))
         return lambda doc: field_sort_key(doc, parts, False, key_of)
     if len(parts) == 1:
-        name = parts[0]
-
-        def top_level(doc: Mapping) -> Any:
-            if type(doc) is dict:
-                value = doc.get(name, MISSING)
-                if type(value) is not list:
-                    return Descending(sort_key(value)) if descending else sort_key(value)
-            key = field_sort_key(doc, parts, descending)
-            return Descending(key) if descending else key
-
-        return top_level
+        return _top_level_descending(parts) if descending else _top_level_ascending(parts)
     if descending:
-        return lambda doc: Descending(field_sort_key(doc, parts, True))
+        return lambda doc: descending_key(field_sort_key(doc, parts, True))
     return lambda doc: field_sort_key(doc, parts, False)
+
+
+def descending_key(key: tuple) -> tuple:
+    """A key ordering the values of ``key`` (a :func:`sort_key`) in reverse.
+
+    A number's key is negated — ``(-rank, -1, -value)``, NaN's ``(-rank, 0)``
+    after every other number — so two numbers compare in C with no Python
+    ``__lt__``/``__eq__`` per comparison (the common descending sort: a score,
+    a date-like count); any other value is ``(-rank, Descending(key))``.  The
+    rank comes first, negated, so values of different types order as their
+    brackets reversed, and two keys of one bracket always have the same shape."""
+    rank = key[0]
+    if rank == RANK_NUMBER:
+        return (-RANK_NUMBER, -1, -key[2]) if len(key) == 3 else _DESCENDING_NAN
+    return (-rank, Descending(key))
+
+
+_DESCENDING_NAN = (-RANK_NUMBER, 0)
+
+
+def _top_level_pair(name_a: str, descending_a: bool, key_a: Callable[[Mapping], Any],
+                    name_b: str, descending_b: bool, key_b: Callable[[Mapping], Any]
+                    ) -> Callable[[Mapping], Any]:
+    """The key of two top-level sort fields (``[("score", -1), ("_id", 1)]``):
+    ``(key_a(doc), key_b(doc))``, with a plain dict's numbers (either way) and
+    ascending strings keyed inline as :func:`_top_level_ascending` and
+    :func:`_top_level_descending` key them — one call per document, not three."""
+
+    def pair(doc: Mapping) -> Any:
+        if type(doc) is not dict:
+            return (key_a(doc), key_b(doc))
+        a = doc.get(name_a, MISSING)
+        t = type(a)
+        if (t is float or t is int) and a == a:
+            first = (-RANK_NUMBER, -1, -a) if descending_a else (RANK_NUMBER, 1, a)
+        elif t is str and not descending_a:
+            first = (RANK_STRING, a)
+        else:
+            first = key_a(doc)
+        b = doc.get(name_b, MISSING)
+        t = type(b)
+        if (t is float or t is int) and b == b:
+            return (first, (-RANK_NUMBER, -1, -b) if descending_b else (RANK_NUMBER, 1, b))
+        if t is str and not descending_b:
+            return (first, (RANK_STRING, b))
+        return (first, key_b(doc))
+
+    return pair
+
+
+def _top_level_ascending(parts: tuple[str, ...]) -> Callable[[Mapping], Any]:
+    """The key of an ascending top-level field: a plain dict's string or
+    number (not NaN) gives its :func:`sort_key` inline (``(rank, value)``,
+    ``(rank, 1, value)``: what ``sort_key`` gives, up to ``0.0`` against ``0``,
+    which compare equal), anything else goes through ``sort_key`` or, for an
+    array, :func:`field_sort_key`."""
+    name = parts[0]
+
+    def top_level(doc: Mapping) -> Any:
+        if type(doc) is dict:
+            value = doc.get(name, MISSING)
+            t = type(value)
+            if t is str:
+                return (RANK_STRING, value)
+            if (t is float or t is int) and value == value:
+                return (RANK_NUMBER, 1, value)
+            if t is not list:
+                return sort_key(value)
+        return field_sort_key(doc, parts, False)
+
+    return top_level
+
+
+def _top_level_descending(parts: tuple[str, ...]) -> Callable[[Mapping], Any]:
+    """:func:`_top_level_ascending`'s reverse: a number gives
+    :func:`descending_key`'s negated form inline."""
+    name = parts[0]
+
+    def top_level(doc: Mapping) -> Any:
+        if type(doc) is dict:
+            value = doc.get(name, MISSING)
+            t = type(value)
+            if (t is float or t is int) and value == value:
+                return (-RANK_NUMBER, -1, -value)
+            if t is not list:
+                return descending_key(sort_key(value))
+        return descending_key(field_sort_key(doc, parts, True))
+
+    return top_level
 
 
 def _meta_sort_key(fields: list[tuple[str, Any]], metadata: Any,
@@ -183,7 +265,7 @@ def _meta_sort_key(fields: list[tuple[str, Any]], metadata: Any,
             return lambda doc: -read(doc)
         parts = split_path(path)
         if direction < 0:
-            return lambda doc: Descending(field_sort_key(doc, parts, True, key_of))
+            return lambda doc: descending_key(field_sort_key(doc, parts, True, key_of))
         return lambda doc: field_sort_key(doc, parts, False, key_of)
 
     keys = [field_key(path, direction) for path, direction in fields]

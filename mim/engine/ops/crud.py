@@ -24,9 +24,10 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
+from ..values.deadline import check
 from ..values.errors import ServerError, bad_value
-from ..languages.matcher import MatchContext, MatchNode, compile_filter
-from ..planner import IdLookup, all_matching, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..languages.matcher import AndNode, LeafNode, MatchContext, MatchNode, compile_filter
+from ..planner import IdLookup, all_matching, id_point, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
 from ..languages.metadata import check_metadata_available
@@ -121,14 +122,16 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         return _run_view(server, db, coll, stages, let=let, hint=hint)
     let = evaluate_let(let) if let else {}
     node = compile_query(filter, let, server, db, coll, collation=collation)
-    text = find_text_node(node)
+    # one comparison on one path (the point lookups) holds no $text or $near
+    single = type(node) is AndNode and len(node.nodes) == 1 and type(node.nodes[0]) is LeafNode
+    text = None if single else find_text_node(node)
     sort_key_fn = compile_sort(sort, metadata_readers(node), collation) if sort else None
     proj = compile_projection(projection, dict(let), collation) if projection else None
     if proj is not None and proj.metadata_names:
         check_metadata_available(proj.metadata_names, available_query_metadata(node))
     if text is not None and has_text_score_sort(sort):
         sort = None  # the planner has no score order: sorted by sort_key_fn below
-    near = find_near_node(node)
+    near = None if single else find_near_node(node)
     nearest_only = False
     if near is not None:
         check_near_options(sort, hint)
@@ -151,6 +154,16 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             collection = _buckets_of(server, db, coll)
             if collection is None:
                 return []
+        key = id_point(collection, node) if single and sort is None and hint is None \
+            and collation is None and not min and not max and not return_key \
+            and not show_record_id and PLAN_NOTE.stats is None else None
+        if key is not None:
+            # IDHACK: the server answers {_id: v} from the _id index without planning
+            check()
+            stored = collection.documents.get(key)
+            chosen = [stored] if stored is not None and node.matches(stored.doc) else []
+            return [s.raw for s in chosen[skip:]] if proj is None else \
+                [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen[skip:]]
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
         nearest = nearest_documents(collection, near, node, skip + limit if limit else 0) \
             if nearest_only and near.index is not None and (
@@ -474,8 +487,12 @@ class _CompiledUpdate:
             raw = encode_updated(new_doc)
         else:
             new_doc = decode_shadow(stored.raw)
-            self.operation.apply(new_doc, query=self.node, is_insert=False)
+            operation = self.operation
+            operation.apply(new_doc, query=self.node, is_insert=False)
             raw = encode_updated(new_doc)
+            if operation.decodes_as_itself and type(new_doc) is dict:
+                # the updated document is what its bytes decode to: it is the shadow
+                return None if raw == stored.raw else (raw, new_doc)
         if raw == stored.raw:
             return None
         return raw, decode_shadow(raw)

@@ -16,6 +16,7 @@ from ..languages.expressions.coercion import (compare_key, compare_key_of, compa
                                               element_repr, nullish)
 from ..languages.expressions.objects import merge_objects
 from ..languages.expressions.compiler import constant
+from ..languages.expressions.coercion import fits_long, int_or_long
 from ..values.order import MISSING, sort_key
 from ..values.registry import Registry
 from .memory import check_group_memory
@@ -24,6 +25,9 @@ from .registry import pipeline_stage
 #: accumulator name -> factory(arg, ctx) -> (new_state(), process(state, doc_vars), result(state))
 #: ``$group`` accumulator -> ``make(name, arg, ctx)`` (``$setWindowFields`` reuses them)
 ACCUMULATORS: Registry[Any] = Registry("accumulator")
+
+
+_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
 
 
 def accumulator(*names: str) -> Any:
@@ -55,10 +59,32 @@ def group_key(ctx: Any) -> Any:
     return sort_key if collation is None else collation.sort_key
 
 
+class _ConstantSum:
+    """``{$sum: n}`` for an int32 constant ``n`` (``{$sum: 1}``: a count): what
+    :class:`_Simple` over a ``SumAccumulator`` gives, an int32 total widening
+    to a long, then to a double past the long range — with one addition per
+    document instead of an expression call and a type dispatch."""
+
+    def __init__(self, increment: int) -> None:
+        self.increment = increment
+
+    def new(self) -> list:
+        return [0]
+
+    def process(self, state: list, variables: dict) -> None:
+        state[0] += self.increment
+
+    def result(self, state: list) -> Any:
+        total = state[0]
+        return int_or_long(total) if fits_long(total) else float(total)
+
+
 @accumulator("$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp")
 def _simple(name: str, arg: Any, ctx: Any):
     if isinstance(arg, list):
         raise ServerError(40237, f"The {name} accumulator is a unary operator")
+    if name == "$sum" and type(arg) is int and _INT32_MIN <= arg <= _INT32_MAX:
+        return _ConstantSum(arg)
     return _Simple(name, compile_expression(arg, ctx.expressions), ctx.expressions.collation)
 
 
@@ -250,6 +276,11 @@ def compile_group(arg: Any, ctx: Any):
     key_of = sort_key if collation is None else collation.sort_key
 
     processors = tuple(acc.process for _, acc in accs)
+    #: per accumulator, the expression feeding a one-expression accumulator
+    #: (its state's own ``process`` is called with the value: one call less per
+    #: document than ``_Simple.process``), None for the others
+    inputs = tuple(acc.fn if type(acc) is _Simple else None for _, acc in accs)
+    feeds = tuple(zip(processors, inputs))
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
@@ -265,8 +296,11 @@ def compile_group(arg: Any, ctx: Any):
             entry = groups.get(key)
             if entry is None:
                 entry = groups[key] = (key_value, [acc.new() for _, acc in accs])
-            for process, state in zip(processors, entry[1]):
-                process(state, scope)
+            for (process, fn), state in zip(feeds, entry[1]):
+                if fn is None:
+                    process(state, scope)
+                else:
+                    state.process(fn(scope))
         out = []
         for key_value, states in groups.values():
             result = {"_id": key_value}

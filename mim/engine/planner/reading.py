@@ -26,7 +26,7 @@ from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, Te
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "read_snapshot", "scanned_key_pattern", "matching",
+__all__ = ["read", "read_with_plan", "id_point", "read_snapshot", "scanned_key_pattern", "matching",
            "all_matching", "first_matching", "candidates", "plan_summary"]
 
 
@@ -46,6 +46,23 @@ def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
             if keys is not None:
                 return keys
     return None
+
+
+def id_point(coll: "CollectionData", node: MatchNode) -> tuple | None:
+    """The key of the one document ``node`` can match when it is ``{_id: v}``
+    alone and the ``_id_`` index answers it (the server's IDHACK: no planning,
+    one lookup), as :func:`choose_plan` would plan it (an ``IdLookup``): ``v``
+    not an array or null, no secondary index on ``_id`` competing, a collection
+    keyed by ``_id``.  None otherwise (the caller plans as usual).  The caller
+    makes sure no sort, hint or collation applies."""
+    leaf = node.nodes[0] if type(node) is AndNode and len(node.nodes) == 1 else node
+    if type(leaf) is not LeafNode or leaf.path != "_id" or leaf.operator != "$eq":
+        return None
+    value = leaf.argument
+    if type(value) is list or value is None or coll.keyed_by_record \
+            or coll.indexes.leading_on("_id"):
+        return None
+    return sort_key(value)
 
 
 def candidates(coll: "CollectionData", node: MatchNode, hint: Any = None,

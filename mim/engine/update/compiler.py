@@ -20,7 +20,7 @@ from ..values.render import render, render_document
 from ..values.order import type_name
 from ..values.limits import check_bson_depth, check_pipeline_length
 from .array_filters import parse_array_filters
-from .fields import copy_value, parse_rename_source
+from .fields import SetModifier, UnsetModifier, copy_value, parse_rename_source
 from ..languages.matcher.positional import matched_array_index
 from .registry import UPDATE_OPERATORS
 from .storage import validate_top_level_field
@@ -45,9 +45,34 @@ class OperatorUpdate(CompiledUpdate):
         #: storage when an existing document is updated)
         self.dollar_fields = sorted(name for name in root.children if name.startswith("$"))
         self.touched = frozenset(root.children)
+        #: the document it updates is, as it is left, what its re-encoded bytes
+        #: decode to (see :func:`decodes_as_itself`): no second decoding needed
+        self.decodes_as_itself = decodes_as_itself(root)
+        #: ``(name, value)`` per top-level field in the tree's order (MISSING for an
+        #: ``$unset``) when the update only sets top-level fields other than ``_id``
+        #: to plain scalars or unsets them: an existing document takes it without
+        #: the tree walk (what the walk does to it, see :meth:`_apply_top_level`)
+        self.top_level = [(name, MISSING if type(node.modifier) is UnsetModifier
+                           else node.modifier.value)
+                          for name, node in ((n, root.children[n]) for n in root.order())] \
+            if self.decodes_as_itself and "_id" not in root.children else None
+
+    def _apply_top_level(self, doc: dict) -> None:
+        """The tree walk's effect on an existing document for :attr:`top_level`:
+        a value not identical to the current one (type for type) replaces it or
+        is appended, an unset field is removed."""
+        for name, value in self.top_level:
+            if value is MISSING:
+                if name in doc:
+                    del doc[name]
+            elif name not in doc or not identical(doc[name], value):
+                doc[name] = value
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
+        if self.top_level is not None and not is_insert:
+            self._apply_top_level(doc)
+            return
         matched = None
         if self.positional and not is_insert:
             matched = matched_array_index(query, doc)
@@ -67,6 +92,40 @@ class OperatorUpdate(CompiledUpdate):
             doc.clear()
             doc["_id"] = id_value
             doc.update(items)
+
+
+#: the values that decode from their own encoding as the very same type and
+#: value (no int past int32, which comes back an Int64; no container, which
+#: a later write could share)
+_SELF_DECODING = frozenset({str, float, bool, type(None)})
+_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
+
+
+def decodes_as_itself(root: ObjectNode) -> bool:
+    """Whether a document decoded from its stored bytes, once this update's
+    tree is applied, equals type for type what its re-encoded bytes decode to:
+    the update only ``$set``s top-level fields to plain scalars (strings,
+    doubles, booleans, null, int32 numbers) or ``$unset``s top-level fields.
+    Every other value or operator (``$inc`` may widen an int to a long) or a
+    deeper path leaves the caller decoding the new bytes."""
+    if root.positional is not None or not root.children:
+        return False
+    for name, node in root.children.items():
+        if type(node) is not LeafNode or name.startswith("$"):
+            return False
+        modifier = node.modifier
+        if type(modifier) is UnsetModifier:
+            continue
+        if type(modifier) is not SetModifier or modifier.insert_only:
+            return False
+        value = modifier.value
+        kind = type(value)
+        if kind is int:
+            if not _INT32_MIN <= value <= _INT32_MAX:
+                return False
+        elif kind not in _SELF_DECODING:
+            return False
+    return True
 
 
 #: the operators that compare values, and so take the update's collation
@@ -141,6 +200,14 @@ def _merge(root: ObjectNode, path: str, modifier: Any, filters: Mapping, found: 
            make: Any = None) -> bool:
     """Add one operator at ``path`` to the tree (``UpdateObjectNode::parseAndMerge``);
     returns whether the path is positional."""
+    if path and "." not in path and path[0] != "$":
+        # one plain top-level field (the common ``{$set: {name: v}}``): no parts to walk
+        if modifier is None:
+            modifier = make()  # (its argument's error comes before a conflict)
+        if path in root.children:
+            raise conflict(path, path)
+        root.set_child(path, LeafNode(modifier))
+        return False
     parts = split_update_path(path)
     positions = [i for i, part in enumerate(parts) if part == "$"]
     if len(positions) > 1:

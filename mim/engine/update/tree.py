@@ -345,6 +345,13 @@ class ObjectNode:
             self.children[name] = node
             self._order = None
 
+    def order(self) -> list[str]:
+        """The children's names in the order they are applied (field order)."""
+        order = self._order
+        if order is None:
+            order = self._order = sorted(self.children, key=FIELD_ORDER)
+        return order
+
     def apply(self, ctx: ApplyContext, loc: Location, taken: list[str],
               to_create: list[str]) -> None:
         positional = self.positional
@@ -352,10 +359,7 @@ class ObjectNode:
         if positional is not None and not matched:
             raise ServerError(2, "The positional operator did not find the match needed from "
                                  "the query.")
-        order = self._order
-        if order is None:
-            order = self._order = sorted(self.children, key=FIELD_ORDER)
-        for name in order:
+        for name in self.order():
             child = self.children[name]
             if positional is not None and name == matched:
                 child = merge(positional, child, taken + to_create + [matched])
@@ -417,6 +421,9 @@ class CompiledUpdate:
     positional = False
     #: the top-level fields the update may change (None: any, e.g. a pipeline)
     touched: frozenset[str] | None = None
+    #: the updated document equals what its re-encoded bytes decode to (so it
+    #: can be stored as the shadow as it is); False: decode the new bytes
+    decodes_as_itself = False
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:

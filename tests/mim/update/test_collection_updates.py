@@ -123,3 +123,28 @@ def test_bulk_write_reports_update_errors(coll):
     assert details["nInserted"] == 1
     assert [(e["index"], e["code"]) for e in details["writeErrors"]] == [(1, 14)]
     assert coll.find_one({"_id": 2}) == {"_id": 2}
+
+
+def test_set_stores_each_scalar_with_its_bson_type(coll):
+    """After a top-level $set the stored document is read by its BSON types:
+    an int past int32 is a long, a small one an int, a float a double
+    ($type queries read the stored value, as the server's do)."""
+    coll.insert_one({"_id": 1, "n": 0, "s": "a", "keep": {"x": [1, 2]}})
+    coll.update_one({"_id": 1}, {"$set": {"n": 2 ** 40, "s": "b", "f": 1.5, "t": True,
+                                          "z": None}})
+    assert coll.count_documents({"n": {"$type": "long"}}) == 1
+    coll.update_one({"_id": 1}, {"$set": {"n": 7}, "$unset": {"t": ""}})
+    assert coll.count_documents({"n": {"$type": "int"}}) == 1
+    assert coll.count_documents({"f": {"$type": "double"}, "z": {"$type": "null"}}) == 1
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "n": 7, "s": "b", "keep": {"x": [1, 2]},
+                                         "f": 1.5, "z": None}
+
+
+def test_a_returned_document_after_set_does_not_alias_storage(coll):
+    coll.insert_one({"_id": 1, "name": "a", "tags": ["x"]})
+    coll.update_one({"_id": 1}, {"$set": {"name": "b"}})
+    found = coll.find_one({"_id": 1})
+    found["name"] = "changed"
+    found["tags"].append("y")
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "name": "b", "tags": ["x"]}
+    assert coll.count_documents({"name": "b", "tags": ["x"]}) == 1

@@ -7,10 +7,13 @@ the server's error at compile time, exactly once.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 from bson.regex import Regex
 
 from ...values.errors import ServerError, bad_value
@@ -21,7 +24,7 @@ from .nodes import AndNode, ConstantNode, MatchNode
 from .registry import (DOCUMENT_OPERATORS, FIELD_OPERATORS, TOP_LEVEL_OPERATORS,
                        UNSUPPORTED_OPERATORS, unsupported)
 
-__all__ = ["compile_filter", "check_query_tree_depth", "compile_document", "compile_field", "compile_operators",
+__all__ = ["compile_filter", "compile_equalities", "check_query_tree_depth", "compile_document", "compile_field", "compile_operators",
            "is_operator_document"]
 
 _DBREF_KEYS = ("$ref", "$id", "$db")
@@ -35,6 +38,32 @@ def compile_filter(spec: Mapping[str, Any] | None, ctx: MatchContext | None = No
         check_bson_depth(spec)
         check_query_tree_depth(spec)
     return compile_document(spec, ctx or MatchContext())
+
+
+#: the values :func:`compile_field` compiles to one ``$eq`` leaf whatever the
+#: context (no operator document, regex, array or embedded document)
+_EQUALITY_TYPES = frozenset({str, int, float, bool, type(None), ObjectId, Int64,
+                             datetime.datetime})
+#: the context of :func:`compile_equalities`' leaves: ``$eq`` reads only its
+#: ``collation`` (None there), so one context serves every call
+_PLAIN_CONTEXT = MatchContext()
+
+
+def compile_equalities(spec: dict) -> MatchNode | None:
+    """What :func:`compile_filter` makes of a filter of ``{path: scalar}``
+    equalities alone (``{_id: v}``, ``{uid: v}``: the point lookups), without
+    its general walk (no depth to check, no operator to look up, no context to
+    build), compared without a collation; None for any other filter (the
+    caller compiles it the general way)."""
+    if not spec:
+        return None
+    eq = FIELD_OPERATORS["$eq"]
+    nodes: list[MatchNode] = []
+    for key, value in spec.items():
+        if type(value) not in _EQUALITY_TYPES or type(key) is not str or key[:1] == "$":
+            return None
+        nodes.append(eq(key, value, _PLAIN_CONTEXT))
+    return AndNode(nodes)
 
 
 _TREE_OPERATORS = ("$and", "$or", "$nor")

@@ -1,0 +1,102 @@
+"""Instructions per operation of one ``bench_core`` workload, under callgrind:
+the measure of speed that a shared, loaded machine does not blur.
+
+    python -m benchmarks.bench_instructions "find_one _id" [--peers mim,limit,mongita]
+        [--docs 10000] [--ops 500]
+
+For each peer, valgrind's callgrind runs this script in a child process
+(``--child``): it loads ``--docs`` documents, warms up (the first operations
+compile and cache what the steady state reuses), then runs ``--ops`` operations
+of the workload inside one ``functools.reduce`` call; only that call is counted
+(``--toggle-collect=functools_reduce``), so the load, imports and interpreter
+start-up are left out.  ``PYTHONHASHSEED`` is fixed so runs repeat.
+
+``--keep DIR`` keeps the callgrind files of the measured runs (for
+``callgrind_annotate``).  Needs ``valgrind`` on the PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+from .limit import LimitStore
+from .peers import PEERS
+from .workloads import READS, WRITES, Workload, create_indexes, load
+
+WORKLOADS: dict[str, Workload] = {w.name: w for w in READS + WRITES}
+_TOTAL = re.compile(r"^(?:summary|totals):\s*(\d+)", re.MULTILINE)
+
+
+def _child(name: str, workload_name: str, n_docs: int, ops: int) -> None:
+    """Load, warm up (the first operations compile and cache what a steady state
+    reuses), then run ``ops`` operations of the workload."""
+    workload = WORKLOADS[workload_name]
+    target: Any = LimitStore() if name == "limit" else PEERS[name]()["items"]
+    load(target, n_docs)
+    create_indexes(target)
+    call = workload.limit if name == "limit" else workload.peer
+    args = workload.make_args(n_docs, random.Random(workload.name))
+    for arguments in args[:20]:
+        call(target, *arguments)
+    chosen = [args[20 + k % (len(args) - 20)] for k in range(ops)]
+    # only what runs inside functools.reduce is counted (--toggle-collect)
+    functools.reduce(lambda _, arguments: call(target, *arguments), chosen, None)
+
+
+def measure(name: str, workload: str, n_docs: int, ops: int, keep: str | None = None) -> float:
+    """Instructions per operation of ``workload`` on peer ``name``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                        "--collect-atstart=no", "--toggle-collect=functools_reduce",
+                        sys.executable, "-m", "benchmarks.bench_instructions", "--child",
+                        name, workload, "--docs", str(n_docs), "--ops", str(ops)],
+                       check=True, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        with open(out, encoding="utf-8", errors="replace") as handle:
+            match = _TOTAL.search(handle.read())
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            shutil.copy(out, os.path.join(keep, f"callgrind.{name}.{workload.replace(' ', '_')}"))
+    if match is None:
+        raise RuntimeError("callgrind wrote no total")
+    return int(match.group(1)) / ops
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workload", help=f"one of: {', '.join(WORKLOADS)}")
+    parser.add_argument("--peers", default="mim,limit,mongita")
+    parser.add_argument("--docs", type=int, default=10000)
+    parser.add_argument("--ops", type=int, default=500)
+    parser.add_argument("--keep", default=None, help="directory for the callgrind files")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args, rest = parser.parse_known_args()
+    if args.child:
+        _child(args.workload, rest[0], args.docs, args.ops)
+        return
+    if args.workload not in WORKLOADS:
+        parser.error(f"unknown workload {args.workload!r}; one of: {', '.join(WORKLOADS)}")
+    if shutil.which("valgrind") is None:
+        parser.error("valgrind is not on the PATH")
+    counts = {}
+    for name in [p for p in args.peers.split(",") if p]:
+        counts[name] = measure(name, args.workload, args.docs, args.ops, args.keep)
+        print(f"{args.workload}\t{name}\t{counts[name]:,.0f} instructions/op", flush=True)
+    if "limit" in counts and "mim" in counts:
+        print(f"{args.workload}\tmim % of limit\t{100 * counts['limit'] / counts['mim']:.0f}%")
+
+
+if __name__ == "__main__":
+    main()
