@@ -380,7 +380,10 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     n = 0
     errors: list[dict] = []
     with server.lock:
-        collection = server.get_collection(db, coll)
+        # server.get_collection(db, coll) with no call while the database exists (a
+        # transaction's view makes its databases on first use: get_database)
+        database = server.databases.get(db) or server.get_database(db)
+        collection = database.collections.get(coll) if database is not None else None
         if collection is None:  # (an existing collection is never a view)
             try:
                 views.check_not_view(server, db, coll)

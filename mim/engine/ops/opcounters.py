@@ -46,6 +46,8 @@ class OpCounters:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._acquire = self._lock.acquire
+        self._release = self._lock.release
         self._counts = dict.fromkeys(self.FIELDS, 0)
 
     def count(self, counter: str, operations: int = 1) -> None:
@@ -62,8 +64,10 @@ class OpCounters:
             statements = cmd.get(field)
             if type(statements) is list or isinstance(statements, (list, tuple)):
                 operations = len(statements)
-        with self._lock:
-            self._counts[counter] += operations
+        # (acquire/release: a third of a ``with`` statement's cost, and ``+=`` cannot fail)
+        self._acquire()
+        self._counts[counter] += operations
+        self._release()
 
     def document(self) -> dict:
         """``serverStatus().opcounters`` (64-bit counts, as mongod sends them)."""
