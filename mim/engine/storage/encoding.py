@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import sys
 
 import bson
@@ -10,7 +11,8 @@ from bson.codec_options import CodecOptions, DatetimeConversion
 
 from ..values.undefined import mark_undefined, may_hold_undefined
 
-__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "shared_keys"]
+__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "decode_shadows",
+           "shared_keys"]
 
 MAX_BSON_SIZE = 16 * 1024 * 1024
 
@@ -36,6 +38,33 @@ def decode_shadow(raw: bytes) -> dict:
         # maybe a deprecated `undefined` element, which pymongo decodes as None
         return mark_undefined(raw, doc)
     return doc
+
+
+#: one document's declared length (its first four bytes)
+_LENGTH = struct.Struct("<i")
+
+
+def decode_shadows(raws: list) -> list[dict] | None:
+    """:func:`decode_shadow` of each of ``raws`` (an insert's batch), in one call of
+    the decoder: pymongo's C decoder converts its codec options on every call, the
+    larger part of decoding a small document.  None when the batch cannot be
+    decoded as one (something not bytes, a document whose declared length is not
+    its own, invalid BSON): the caller then decodes them one by one, with each
+    document's own error."""
+    try:
+        lengths = [_LENGTH.unpack_from(raw)[0] for raw in raws]
+        if lengths != [len(raw) for raw in raws]:
+            return None
+        docs = bson.decode_all(b"".join(raws), ENGINE_CODEC)
+    except Exception:  # (TypeError, struct.error, InvalidBSON, RecursionError…)
+        return None
+    if len(docs) != len(raws):
+        return None
+    for index, raw in enumerate(raws):
+        # as decode_shadow: maybe a deprecated `undefined` element (decoded as None)
+        if 0x06 in raw and may_hold_undefined(raw) is not None:
+            docs[index] = mark_undefined(raw, docs[index])
+    return docs
 
 
 _intern = sys.intern
