@@ -26,8 +26,12 @@ from .engine.storage.store import ENGINE_CODEC
 #: the C codec's entry points behind ``bson.encode``/``bson.decode`` (None without the C extension)
 _bson_to_dict = getattr(bson, "_bson_to_dict", None)
 _dict_to_bson = getattr(bson, "_dict_to_bson", None)
+#: ``plain_encode(document, False, codec_options)``: the C encoder itself, for exact
+#: ``CodecOptions`` (None without the C extension); a RecursionError it raises is
+#: :func:`encode`'s to turn into the server's depth error
+plain_encode = _dict_to_bson
 
-__all__ = ["to_engine", "engine_value", "encode", "decode", "command_error", "raise_server_error",
+__all__ = ["to_engine", "engine_value", "encode", "plain_encode", "decode", "command_error", "raise_server_error",
            "raise_write_errors", "too_deep_to_decode"]
 
 

@@ -17,7 +17,7 @@ from pymongo import common
 from pymongo.errors import BulkWriteError, InvalidOperation
 from pymongo.results import BulkWriteResult
 
-from .boundary import encode, raise_server_error
+from .boundary import encode, plain_encode, raise_server_error
 from .session import in_transaction
 from .engine.values.errors import ServerError
 
@@ -58,7 +58,12 @@ class BulkWriter:
             # the common case, without the ABC isinstance checks
             if "_id" not in document:
                 document["_id"] = ObjectId()
-            raw = encode(document, self.collection.codec_options)
+            collection = self.collection
+            try:  # encode(), without its call when the C encoder takes the options as they are
+                raw = plain_encode(document, False, collection._codec_options) \
+                    if collection._plain_codec else encode(document, collection._codec_options)
+            except RecursionError:
+                raw = encode(document, collection._codec_options)  # the server's depth error
         else:
             if not validated:
                 common.validate_is_document_type("document", document)

@@ -15,6 +15,8 @@ from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import _ServerMode
 from pymongo.write_concern import WriteConcern
 
+from .boundary import plain_encode
+
 
 class OptionsCarrier:
     """Read-only ``codec_options``, ``read_preference``, ``write_concern`` and
@@ -39,6 +41,9 @@ class OptionsCarrier:
             raise TypeError(f"read_concern must be an instance of "
                             f"pymongo.read_concern.ReadConcern, not {type(read_concern)}")
         self._codec_options = codec_options
+        #: the codec options are exactly ``CodecOptions``: a document may be encoded by
+        #: the C encoder directly (:data:`mim.boundary.plain_encode`, insert_one's path)
+        self._plain_codec = plain_encode is not None and type(codec_options) is CodecOptions
         self._read_preference = read_preference
         self._write_concern = write_concern
         #: the server's default write concern: a write sends no ``writeConcern`` field

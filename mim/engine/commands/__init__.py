@@ -104,7 +104,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     if route is None:
         route = _route_of(name)
     handler, plain, counting = route
-    opcounters_of(server).count_received(counting, cmd)
+    # (opcounters_of(server), without its call once the counters exist)
+    (server._attached.get(opcounters_of) or opcounters_of(server)).count_received(counting, cmd)
     if plain is None or server.profiled or not cmd.keys() <= plain:
         return _run_checked(server, db, cmd, name, handler, plain)
     try:

@@ -570,6 +570,18 @@ class IndexCatalog:
         # the keys are kept for the add() that follows (the store's next step)
         self._pending = (stored, id_key, computed)
 
+    def admit(self, stored: "StoredDocument", id_key: tuple) -> None:
+        """:meth:`check_insert` then :meth:`add`, in one call (an insert's path): the
+        constraint error a new document causes, else its keys added everywhere.  The
+        store keeps the document only after this returns."""
+        if not self._constrained:  # only ``_id_``: its ordered view, when built
+            ordered_ids = self.id_index._entries
+            if ordered_ids is not None:
+                ordered_ids.add((id_key, id_key))
+            return
+        self.check_insert(stored, id_key)
+        self.add(stored, id_key)
+
     def check_replace(self, old: "StoredDocument", new: "StoredDocument",
                       touched: frozenset[str] | None = None) -> None:
         """Raise the constraint error replacing ``old`` by ``new`` would cause

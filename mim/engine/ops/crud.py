@@ -36,7 +36,7 @@ from ..languages.projection import available_query_metadata, compile_projection,
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
-from ..storage.documents import check_id, encode_updated, prepare_new_document, prepare_sent_document
+from ..storage.documents import check_id, decode_shadows, encode_updated, prepare_new_document, prepare_sent_document
 from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
 from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
@@ -392,8 +392,13 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     """
     n = 0
     errors: list[dict] = []
-    with server.lock:
-        collection = server.get_collection(db, coll)
+    lock = server.lock
+    lock.acquire()  # (``with server.lock`` costs an insert_one twice as much)
+    try:
+        # server.get_collection(db, coll) with no call while the database exists (a
+        # transaction's view makes its databases on first use: get_database)
+        database = server.databases.get(db) or server.get_database(db)
+        collection = database.collections.get(coll) if database is not None else None
         if collection is None:  # (an existing collection is never a view)
             try:
                 views.check_not_view(server, db, coll)
@@ -406,12 +411,16 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 raise
         validated = collection.validator is not None
         timeseries = "timeseries" in collection.options
+        # a batch of BSON documents (what insert_many sends) is decoded in one call
+        shadows = decode_shadows(documents) if len(documents) > 1 else None
         for index, document in enumerate(documents):
             try:
                 if type(document) is bytes:  # what the faces send
-                    raw, shadow = prepare_sent_document(document)
+                    raw, shadow = prepare_sent_document(
+                        document, shadows[index] if shadows is not None else None)
                 elif isinstance(document, bytearray):
-                    raw, shadow = prepare_sent_document(bytes(document))
+                    raw, shadow = prepare_sent_document(
+                        bytes(document), shadows[index] if shadows is not None else None)
                 else:
                     raw, shadow = prepare_new_document(document)
                 if validated:
@@ -424,6 +433,8 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
+    finally:
+        lock.release()
     return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
 
 

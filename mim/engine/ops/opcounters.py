@@ -7,6 +7,7 @@ serverStatus, "opcounters")."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -47,6 +48,9 @@ class OpCounters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(self.FIELDS, 0)
+        #: counter -> an ``itertools.count`` of its single operations: ``next()`` on
+        #: one is atomic, so the commonest count (one operation) takes no lock
+        self._singles = {field: itertools.count() for field in self.FIELDS}
 
     def count(self, counter: str, operations: int = 1) -> None:
         """Add ``operations`` to ``counter`` (one of :attr:`FIELDS`)."""
@@ -57,18 +61,26 @@ class OpCounters:
         """Count a command document as mongod counts it on receipt; ``plan`` is
         :func:`counting_plan` of its name (on every command's path: one call, no helper)."""
         counter, field = plan
-        operations = 1
         if field is not None:
             statements = cmd.get(field)
-            if type(statements) is list or isinstance(statements, (list, tuple)):
-                operations = len(statements)
-        with self._lock:
-            self._counts[counter] += operations
+            if (type(statements) is list or isinstance(statements, (list, tuple))) \
+                    and len(statements) != 1:
+                with self._lock:
+                    self._counts[counter] += len(statements)
+                return
+        next(self._singles[counter])
 
     def document(self) -> dict:
         """``serverStatus().opcounters`` (64-bit counts, as mongod sends them)."""
         with self._lock:
-            return {field: Int64(self._counts[field]) for field in self.FIELDS}
+            return {field: Int64(self._counts[field] + _value_of(self._singles[field]))
+                    for field in self.FIELDS}
+
+
+def _value_of(counter: "itertools.count[int]") -> int:
+    """How many times ``next(counter)`` was called (an ``itertools.count()`` from 0):
+    its repr, ``count(N)``, names the next value (there is no other way to read it)."""
+    return int(repr(counter)[6:-1])
 
 
 #: ``opcounters_of(server)``: the operation counters of an engine server.

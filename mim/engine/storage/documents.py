@@ -19,9 +19,10 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import (MAX_STORAGE_DEPTH, check_insert_depth, check_updated_depth,
                              min_bytes_for_depth)
-from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow
+from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow, decode_shadows
 
-__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "encode_updated"]
+__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "encode_updated",
+           "decode_shadows"]
 
 
 #: ``_id`` types that can never be an array, a regex or a document (skip the checks)
@@ -80,12 +81,14 @@ def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
 _MAY_BE_TOO_DEEP = min_bytes_for_depth(MAX_STORAGE_DEPTH)
 
 
-def prepare_sent_document(raw: bytes) -> tuple[bytes, dict]:
+def prepare_sent_document(raw: bytes, shadow: dict | None = None) -> tuple[bytes, dict]:
     """(bytes, shadow) of a document an ``insert`` command carries as BSON (what
     every face sends), with :func:`prepare_new_document`'s checks: the ``_id`` (added
     when missing), the nesting depth and the size.  Each check costs one comparison
-    when it cannot fail: this is every insert's path."""
-    shadow = decode_shadow(raw)
+    when it cannot fail: this is every insert's path.  ``shadow``: the document
+    already decoded (:func:`decode_shadows` of its batch)."""
+    if shadow is None:
+        shadow = decode_shadow(raw)
     if "_id" not in shadow:
         return prepare_new_document(shadow)
     if type(shadow["_id"]) not in _PLAIN_ID_TYPES:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import struct
 import sys
 
 import bson
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, DatetimeConversion
 
-from ..values.undefined import mark_undefined
+from ..values.undefined import mark_undefined, may_hold_undefined
 
-__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "shared_keys"]
+__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "decode_shadows",
+           "shared_keys"]
 
 MAX_BSON_SIZE = 16 * 1024 * 1024
 
@@ -31,13 +33,48 @@ _bson_to_dict = getattr(bson, "_bson_to_dict", None)
 def decode_shadow(raw: bytes) -> dict:
     doc = _bson_to_dict(raw, ENGINE_CODEC) if _bson_to_dict is not None else \
         bson.decode(raw, ENGINE_CODEC)
-    if 0x06 in raw:  # an int: ``b"\x06" in raw`` would first fail as one (an exception)
+    # an int: ``b"\x06" in raw`` would first fail as one (an exception)
+    if 0x06 in raw and may_hold_undefined(raw) is not None:
         # maybe a deprecated `undefined` element, which pymongo decodes as None
         return mark_undefined(raw, doc)
     return doc
 
 
+#: one document's declared length (its first four bytes)
+_LENGTH = struct.Struct("<i")
+
+
+def decode_shadows(raws: list) -> list[dict] | None:
+    """:func:`decode_shadow` of each of ``raws`` (an insert's batch), in one call of
+    the decoder: pymongo's C decoder converts its codec options on every call, the
+    larger part of decoding a small document.  None when the batch cannot be
+    decoded as one (something not bytes, a document whose declared length is not
+    its own, invalid BSON): the caller then decodes them one by one, with each
+    document's own error."""
+    try:
+        lengths = [_LENGTH.unpack_from(raw)[0] for raw in raws]
+        if lengths != [len(raw) for raw in raws]:
+            return None
+        docs = bson.decode_all(b"".join(raws), ENGINE_CODEC)
+    except Exception:  # (TypeError, struct.error, InvalidBSON, RecursionError…)
+        return None
+    if len(docs) != len(raws):
+        return None
+    for index, raw in enumerate(raws):
+        # as decode_shadow: maybe a deprecated `undefined` element (decoded as None)
+        if 0x06 in raw and may_hold_undefined(raw) is not None:
+            docs[index] = mark_undefined(raw, docs[index])
+    return docs
+
+
 _intern = sys.intern
+
+#: the key sequences of stored documents seen so far (field names interned) -> a
+#: template dict with those keys: a document of a known shape is re-keyed by
+#: copying its template (a memory copy, no hashing, no resizing) and filling the
+#: values in; bounded, so a collection of ever-new shapes cannot grow it forever
+_SHAPES: dict[tuple, dict] = {}
+_MAX_SHAPES = 4096
 
 
 def shared_keys(doc: dict) -> dict:
@@ -46,10 +83,27 @@ def shared_keys(doc: dict) -> dict:
     (decoding makes a new string per key; ~50 bytes each, a third of a small
     document's shadow).  The values stay the very same objects.  Only the top
     level: interning nested keys costs a Python loop per document, this a C one.
-    A dict subclass (a document marked for ``undefined`` elements) is kept as is."""
+    A dict subclass (a document marked for ``undefined`` elements) is kept as is.
+
+    Documents of one collection mostly share their key sequence (their shape):
+    the shape's template is copied and updated (``update`` keeps the template's
+    key objects), half the cost of interning each key into a new dict."""
     if type(doc) is not dict:
         return doc
-    return dict(zip(map(_intern, doc), doc.values()))
+    template = _SHAPES.get(tuple(doc))
+    if template is None:
+        return _new_shape(doc)
+    shared = template.copy()
+    shared.update(doc)
+    return shared
+
+
+def _new_shape(doc: dict) -> dict:
+    """:func:`shared_keys` of a document whose shape has no template yet."""
+    shared = dict(zip(map(_intern, doc), doc.values()))
+    if len(_SHAPES) < _MAX_SHAPES:
+        _SHAPES[tuple(shared)] = dict.fromkeys(shared)
+    return shared
 
 
 class StoredDocument:

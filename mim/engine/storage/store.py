@@ -43,6 +43,7 @@ class IndexMaintainer(Protocol):
 
     def duplicate_id_error(self, id_value: Any) -> ServerError: ...
     def check_insert(self, stored: "StoredDocument", key: tuple) -> None: ...
+    def admit(self, stored: "StoredDocument", key: tuple) -> None: ...
     def check_replace(self, old: "StoredDocument", new: "StoredDocument",
                       touched: frozenset[str] | None = None) -> None: ...
     def add(self, stored: "StoredDocument", key: tuple) -> None: ...
@@ -60,6 +61,8 @@ def install_index_catalog(factory: "Callable[[CollectionData], IndexMaintainer]"
     global _index_catalog_factory
     _index_catalog_factory = factory
 
+
+_new_object = object.__new__
 
 #: the first part of the key of a record stored without ``_id`` (below every sort key)
 _UNKEYED = -100
@@ -127,11 +130,14 @@ class CollectionData:
             raise self.indexes.duplicate_id_error(doc["_id"])
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
-        stored = StoredDocument(raw, shared_keys(doc), self.next_record_id)
-        indexes = self.indexes
-        indexes.check_insert(stored, key)
+        # StoredDocument(raw, shared_keys(doc), record id) without the cost of a call
+        # through the class to a Python __init__ (every insert's path)
+        stored = _new_object(StoredDocument)
+        stored.raw = raw
+        stored.doc = shared_keys(doc)
+        stored.record_id = self.next_record_id
+        self.indexes.admit(stored, key)  # check_insert + add: may raise, writes nothing then
         documents[key] = stored
-        indexes.add(stored, key)
         self.next_record_id += 1
         self.data_size += len(raw)
         listeners = self.database.server.listeners
