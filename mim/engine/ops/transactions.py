@@ -31,6 +31,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..index.ttl import ttl_index_created
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
@@ -118,7 +119,7 @@ class _CollectionSnapshot:
     """One collection as the transaction's snapshot holds it."""
 
     __slots__ = ("collection", "documents", "index_specs", "index_entries", "options",
-                 "data_size", "next_record_id")
+                 "data_size", "next_record_id", "writes")
 
     def __init__(self, coll: CollectionData) -> None:
         self.collection = coll
@@ -128,9 +129,14 @@ class _CollectionSnapshot:
         #: each secondary index's entries (copied, not rebuilt)
         self.index_entries = {name: index.snapshot_entries()
                               for name, index in coll.indexes.secondary.items()}
+        collated_id = coll.indexes.collated_id
+        if collated_id is not None:  # (keyed by None: no secondary index has that name)
+            self.index_entries[None] = collated_id.snapshot_entries()
         self.options = dict(coll.options)
         self.data_size = coll.data_size
         self.next_record_id = coll.next_record_id
+        #: the collection's write count then: unchanged at commit, the fork is installed
+        self.writes = coll.writes
 
 
 def _take_snapshot(base: Server) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
@@ -164,11 +170,13 @@ class _ForkedCollections(dict):
         finally:
             view.forking = False
         for index_name, saved in snapshot.index_entries.items():
-            index = coll.indexes.secondary.get(index_name)
+            index = coll.indexes.collated_id if index_name is None \
+                else coll.indexes.secondary.get(index_name)
             if index is not None:
                 index.restore_entries(saved)
         coll.documents = snapshot.documents
         coll.base_collection = snapshot.collection  # type: ignore[attr-defined]
+        coll.base_writes = snapshot.writes  # type: ignore[attr-defined]
         dict.__setitem__(self, name, coll)
         return coll
 
@@ -380,39 +388,112 @@ class Transaction:
             self.events = []
 
     def commit(self) -> None:
-        """Apply every recorded write to the real server, all or nothing, then hand
-        the events to its listeners in order (tagged with the session)."""
+        """Make every write of the transaction the real server's, all or nothing, then
+        hand its events to the server's listeners in order (tagged with the session).
+
+        A collection nothing else wrote since the snapshot takes the view's documents
+        and index entries as they are (:meth:`CollectionData.install`), and one the
+        transaction created is adopted whole: no document is written twice.  Only a
+        collection written by someone else meanwhile gets the transaction's writes
+        replayed one by one (a failure undoes the replay: WriteConflict)."""
         base = self.base
         with base.lock:
             if self.state != "in_progress":
                 return
             self._release()
+            events = self.events
+            installed, adopted = _installable(base, events)
             listeners = base.listeners
+            #: position of a replayed event -> the events its replay emitted
+            replayed: dict[int, list[ChangeEvent]] = {}
             applied: list[ChangeEvent] = []
-            base.listeners = [applied.append]
-            try:
-                for event in self.events:
-                    _replay(base, event)
-            except ServerError:
+            if len(installed) + len(adopted) < len({id(e.collection) for e in events}):
+                base.listeners = [applied.append]
                 try:
-                    for event in reversed(applied):
-                        undo(event)
+                    for position, event in enumerate(events):
+                        key = id(event.collection)
+                        if key not in installed and key not in adopted:
+                            start = len(applied)
+                            _replay(base, event)
+                            replayed[position] = applied[start:]
+                except ServerError:
+                    try:
+                        for event in reversed(applied):
+                            undo(event)
+                    finally:
+                        base.listeners = listeners
+                    self.state = "aborted"
+                    self.events = []
+                    raise TransactionConflict() from None
                 finally:
                     base.listeners = listeners
-                self.state = "aborted"
-                self.events = []
-                raise TransactionConflict() from None
-            except BaseException:
-                base.listeners = listeners
-                raise
-            base.listeners = listeners
+            for view_coll, base_coll in installed.values():
+                base_coll.install(view_coll)
+            for coll in adopted.values():
+                _adopt(base, coll)
             self.state = "committed"
             self.events = []
-            for event in applied:
-                event.lsid = self.lsid
-                event.txn_number = self.number
-                for listener in list(listeners):
-                    listener(event)
+            for position, event in enumerate(events):
+                for emitted in replayed.get(position, (event,)):
+                    target = installed.get(id(emitted.collection))
+                    if target is not None:
+                        emitted.collection = target[1]
+                    emitted.lsid = self.lsid
+                    emitted.txn_number = self.number
+                    for listener in list(listeners):
+                        listener(emitted)
+
+
+def _installable(base: Server, events: list[ChangeEvent]
+                 ) -> tuple[dict[int, tuple[CollectionData, CollectionData]],
+                            dict[int, CollectionData]]:
+    """The view's collections a commit installs (by id: (view's, real one)): forked
+    ones whose real collection took no write since the snapshot and that took
+    document writes only; and the collections the transaction created (by id) that
+    it may adopt (their namespace still free)."""
+    forked: dict[int, tuple[CollectionData, CollectionData]] = {}
+    created: dict[int, CollectionData] = {}
+    refused: set[int] = set()
+    for event in events:
+        coll = event.collection
+        key = id(coll)
+        if key in refused:
+            continue
+        if coll is None:
+            refused.add(key)  # a view's creation: refused by the replay
+            continue
+        base_coll = getattr(coll, "base_collection", None)
+        if base_coll is None:
+            if key not in created:
+                db, _, name = coll.full_name.partition(".")
+                if base.get_collection(db, name) is not None or _has_view(base, db, name):
+                    refused.add(key)
+                    continue
+                created[key] = coll
+        elif event.operation not in DOCUMENT_OPERATIONS:
+            forked.pop(key, None)
+            refused.add(key)
+        elif key not in forked:
+            db, _, name = coll.full_name.partition(".")
+            if base.get_collection(db, name) is not base_coll \
+                    or base_coll.writes != coll.base_writes:  # type: ignore[attr-defined]
+                refused.add(key)
+                continue
+            forked[key] = (coll, base_coll)
+    return forked, created
+
+
+def _has_view(base: Server, db: str, name: str) -> bool:
+    database = base.get_database(db)
+    return database is not None and name in database.views
+
+
+def _adopt(base: Server, coll: CollectionData) -> None:
+    """Make a collection the transaction created the real server's."""
+    database = base.get_database(coll.database.name, create=True)
+    database.adopt_collection(coll)  # type: ignore[union-attr]
+    if any(index.ttl is not None for index in coll.indexes.indexes()):
+        ttl_index_created(coll)
 
 
 def _replay(base: Server, event: ChangeEvent) -> None:

@@ -50,6 +50,7 @@ class IndexMaintainer(Protocol):
                 touched: frozenset[str] | None = None) -> None: ...
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
+    def install(self, prepared: Any) -> None: ...
 
 
 _index_catalog_factory: "Callable[[CollectionData], IndexMaintainer] | None" = None
@@ -93,6 +94,9 @@ class CollectionData:
         #: id keys an open transaction has written, key -> the transaction (None
         #: while no transaction wrote here: the one check a plain write pays)
         self.txn_owned: dict | None = None
+        #: how many writes (documents, indexes, options) the collection has taken: a
+        #: transaction that forked it commits by :meth:`install` while this is unchanged
+        self.writes = 0
 
     @property
     def full_name(self) -> str:
@@ -134,6 +138,7 @@ class CollectionData:
         indexes.add(stored, key)
         self.next_record_id += 1
         self.data_size += len(raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
@@ -150,6 +155,7 @@ class CollectionData:
         self.indexes.add(stored, key)
         self.next_record_id += 1
         self.data_size += len(raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
@@ -198,6 +204,7 @@ class CollectionData:
         self.documents[key] = new
         indexes.replace(old, new, key, touched)
         self.data_size += len(raw) - len(old.raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
@@ -210,6 +217,7 @@ class CollectionData:
         del self.documents[key]
         self.indexes.remove(stored, key)
         self.data_size -= len(stored.raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
@@ -221,11 +229,24 @@ class CollectionData:
         removed = list(self.documents.values())
         self.documents.clear()
         self.data_size = 0
+        self.writes += 1
         self.indexes.rebuild()
         listeners = self.database.server.listeners
         if listeners:
             for stored in removed:
                 _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
+
+    def install(self, prepared: "CollectionData") -> None:
+        """Take over the documents and index entries of ``prepared``: a copy of this
+        collection (same indexes) that took writes this one has not (a transaction's
+        view at commit, forked when :attr:`writes` was what it still is).  Nothing is
+        re-written document by document and no event is emitted: the caller emits
+        the events of the writes that made ``prepared``."""
+        self.documents = prepared.documents
+        self.data_size = prepared.data_size
+        self.next_record_id = prepared.next_record_id
+        self.indexes.install(prepared.indexes)
+        self.writes += 1
 
     def set_option(self, option: str, value: Any) -> None:
         """collMod of a collection option (None removes it): one ``modify`` event."""
@@ -239,6 +260,7 @@ class CollectionData:
     def record(self, operation: str, detail: Any) -> None:
         """Report a write the index layer made (``createIndexes`` with the spec,
         ``dropIndexes`` with the dropped spec) as this collection's event."""
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, detail=detail))
@@ -283,6 +305,7 @@ class RecordKeyedCollection(CollectionData):
         indexes.add(stored, key)
         self.next_record_id = max(self.next_record_id, record_id + 1)
         self.data_size += len(raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
@@ -356,10 +379,18 @@ class DatabaseData:
                                          database=self))
         return True
 
-    def restore_collection(self, coll: CollectionData) -> None:
-        """Put a dropped collection back, documents and indexes (undoing a drop)."""
+    def adopt_collection(self, coll: CollectionData) -> None:
+        """Take in a collection built elsewhere, documents and indexes (one a
+        transaction created, at its commit): no event, the caller emits those of
+        the writes that built it."""
         self.collections[coll.name] = coll
         coll.database = self
+        if "collation" in coll.options:
+            self.server.default_collations = True
+
+    def restore_collection(self, coll: CollectionData) -> None:
+        """Put a dropped collection back, documents and indexes (undoing a drop)."""
+        self.adopt_collection(coll)
         listeners = self.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("create", coll.full_name, coll))
