@@ -377,6 +377,9 @@ class Transaction:
             if registry.get(namespace) is self:
                 del registry[namespace]
         self._creating.clear()
+        # the writes waiting for this transaction wake once the lock is free again, and
+        # find it committed or aborted
+        self.base.transaction_done()
 
     def abort(self) -> None:
         """Drop every write: the real server was never touched."""

@@ -18,16 +18,19 @@ the server's listeners (change streams, transactions and a journal attach there)
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from ..values import deadline
 from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
 from ..values.order import sort_key
 from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
-__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "RecordKeyedCollection",
+__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
+           "TransactionOwner", "RecordKeyedCollection",
            "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
@@ -51,6 +54,33 @@ class IndexMaintainer(Protocol):
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
     def install(self, prepared: Any) -> None: ...
+
+
+class TransactionOwner(Protocol):
+    """What storage knows of the open transaction that wrote a document."""
+
+    #: "in_progress" until it commits or aborts
+    state: str
+    #: when its lifetime limit ends it (``time.monotonic()``)
+    deadline: float
+
+    def expired(self) -> bool: ...
+    def abort(self) -> None: ...
+
+
+class WriteBlocked(ServerError):
+    """A write outside a transaction met a document an open transaction has written.
+
+    The server retries such a write internally (a WriteConflict it never reports)
+    until the transaction commits or aborts, bounded by the operation's
+    ``maxTimeMS``.  The write sites that can run their statement again catch this,
+    wait with :meth:`Server.await_transaction` (the lock released meanwhile) and
+    re-run the statement on the committed state; nothing was written by the write
+    that raised it.  Anywhere else it is answered as the WriteConflict (112) it is."""
+
+    def __init__(self, owner: TransactionOwner) -> None:
+        super().__init__(112, WRITE_CONFLICT_MESSAGE)
+        self.owner = owner
 
 
 _index_catalog_factory: "Callable[[CollectionData], IndexMaintainer] | None" = None
@@ -163,15 +193,16 @@ class CollectionData:
             self._trim_capped(stored)
 
     def _claimed(self, key: tuple) -> None:
-        """A write to a document an open transaction wrote: WriteConflict (112), unless
-        that transaction outlived its lifetime limit (it is aborted, the write goes on)."""
+        """A write to a document an open transaction wrote: :class:`WriteBlocked` (the
+        write waits for the transaction to end), unless that transaction outlived its
+        lifetime limit (it is aborted, the write goes on)."""
         owner = self.txn_owned.get(key) if self.txn_owned else None
         if owner is None:
             return
         if owner.expired():
             owner.abort()
             return
-        raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+        raise WriteBlocked(owner)
 
     def _trim_capped(self, newest: StoredDocument) -> None:
         """Delete the oldest documents (natural order) while a capped collection
@@ -471,6 +502,9 @@ class Server:
         self.member: ReplicaSetMember | None = (
             None if standalone else ReplicaSetMember(replica_set_name, self.clock))
         self.lock = threading.RLock()
+        #: notified (under the lock) whenever a transaction commits or aborts: the
+        #: writes blocked by its pending writes wait on it (:meth:`await_transaction`)
+        self.transaction_ended = threading.Condition(self.lock)
         self.databases: dict[str, DatabaseData] = {}
         #: called with every :class:`~.changes.ChangeEvent`, under the lock
         self.listeners: list[Listener] = []
@@ -521,6 +555,28 @@ class Server:
         if database is None:
             return None
         return database.get_collection(coll, create)
+
+    def await_transaction(self, owner: TransactionOwner) -> None:
+        """Block until the transaction ``owner`` commits or aborts, releasing the server
+        lock while waiting however deeply this thread holds it; a transaction that
+        reaches its lifetime limit meanwhile is aborted here.  The operation's
+        ``maxTimeMS`` bounds the wait: MaxTimeMSExpired (50), nothing written."""
+        ended = self.transaction_ended
+        with ended:
+            while owner.state == "in_progress":
+                until_expiry = owner.deadline - time.monotonic()
+                if until_expiry <= 0:
+                    owner.abort()
+                    break
+                left = deadline.remaining()
+                if left is not None and left <= 0:
+                    raise deadline.expired_error()
+                ended.wait(until_expiry if left is None else min(left, until_expiry))
+
+    def transaction_done(self) -> None:
+        """A transaction committed or aborted: wake the writes waiting for one (call
+        under the lock)."""
+        self.transaction_ended.notify_all()
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every write from now on."""
