@@ -235,7 +235,9 @@ def note_reply(session: Any, reply: dict[str, Any], server: Any = None, name: st
         clock = server.clock
         session._advance_operation_time(
             clock.tick() if name in WRITE_COMMANDS and reply.get("ok", 1) else clock.now())
-        session._advance_cluster_time(clock.cluster_time_document())
+        known = session._cluster_time
+        if known is None or known["clusterTime"] is not clock.now():  # (else nothing to do)
+            session._advance_cluster_time(clock.cluster_time_document())
     if session._options.snapshot and session._snapshot_time is None:
         session._process_response(reply)
 
@@ -294,25 +296,28 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
     if session._client is not client:
         raise InvalidOperation(
             f"Can only use session with the {type(session._client).__name__} that started it")
+    transaction = session._transaction
+    state = transaction.state
+    # (pymongo's ``in_transaction``, read once)
+    active = state == _TxnState.IN_PROGRESS or state == _TxnState.STARTING
     if write_concern is not None and not write_concern.acknowledged \
-            and not session.in_transaction:  # a transaction's statements use its own
+            and not active:  # a transaction's statements use its own
         raise ConfigurationError("Explicit sessions are incompatible with unacknowledged "
                                  f"write concern: {write_concern!r}")
     session._check_ended()
-    transaction = session._transaction
-    if transaction.state != _TxnState.NONE and not session.in_transaction:
+    if state != _TxnState.NONE and not active:
         transaction.reset()  # pymongo's _select_server: an ended transaction is forgotten
     session._materialize()
     server_session = session._server_session
     server_session.last_use = time.monotonic()
     fields: dict[str, Any] = {"lsid": server_session.session_id}
-    if session.options.snapshot:
+    if session._options.snapshot:
         fields["readConcern"] = {"level": "snapshot"} if session._snapshot_time is None \
             else {"level": "snapshot", "atClusterTime": session._snapshot_time}
-    if session.in_transaction:
+    if active:
         if command in _TRANSACTION_READS:
             check_transaction_read_preference(session)
-        if session._transaction.starting():
+        if state == _TxnState.STARTING:
             fields["startTransaction"] = True
             # pymongo's _apply_to: the transaction's read concern, and the causal wait
             opts = session._transaction.opts
@@ -325,7 +330,7 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
                 fields.setdefault("readConcern", {})["afterClusterTime"] = after
         fields["txnNumber"] = server_session.transaction_id
         fields["autocommit"] = False
-        session._transaction.set_in_progress()
+        transaction.state = _TxnState.IN_PROGRESS  # pymongo's set_in_progress
     elif reads_with_concern or command in _WRITES_WITH_CLUSTER_TIME:
         # pymongo's _update_read_concern: a causally consistent session's reads (and,
         # since 4.20, its writes) wait for what it has already seen

@@ -27,7 +27,7 @@ from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
-from ..ops.sessions import RetryableWrite, admit as admit_session
+from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
 from ..ops.snapshot_reads import SnapshotRead
 from ..ops.timeseries import check_transaction_write
 from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
@@ -132,6 +132,22 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
     try:
         if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
             check_api_parameters(name, cmd)
+        if plain is not None and "autocommit" in cmd and not server.profiled \
+                and cmd.keys() - TRANSACTION_FIELDS <= plain:
+            # a plain statement of a transaction already in progress (its every one but the
+            # first): the session's fields read, what it may run checked once per target
+            transaction = continued_transaction(server, name, cmd)
+            if transaction is not None:
+                statement = (name, db, cmd.get(name))
+                if statement not in transaction.checked_statements:
+                    check_transaction_statement(name, db, cmd)
+                    if name != "aggregate":  # (its pipeline is checked every time)
+                        transaction.checked_statements.add(statement)
+                check_transaction_write(server, name, db, cmd)
+                reply = handler(transaction.view, db, cmd)
+                if "writeErrors" in reply:
+                    transaction.abort()  # a statement's error aborts the transaction
+                return reply
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
                 or "readConcern" in cmd:
             # session fields: a standalone refuses transactions; a replica set may name one

@@ -39,9 +39,9 @@ from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
 from ..values.render import render_document
 from .snapshot_reads import SnapshotRead, snapshot_read
-from .transactions import ALLOWED_COMMANDS, Transaction
+from .transactions import ALLOWED_COMMANDS, TRANSACTION_END_COMMANDS, Transaction
 
-__all__ = ["RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["continued_transaction", "RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS", "session_text"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -114,6 +114,10 @@ class SessionRegistry:
             else:
                 record.used_at = time.time()
             return record
+
+    def get(self, session_uuid: Binary) -> SessionRecord | None:
+        """The cached session (None if unknown), its use not recorded."""
+        return self._records.get(bytes(session_uuid))
 
     def refresh(self, session_uuids: Iterable[Binary]) -> None:
         for session_uuid in session_uuids:
@@ -222,6 +226,36 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
             and name != "getMore":
         return snapshot_read(server, read_concern)  # the point in time it reads
     return None
+
+
+def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Transaction | None:
+    """The in-progress transaction that ``cmd`` plainly continues — ``lsid`` as drivers
+    send it, the session's current ``txnNumber``, ``autocommit: false``, no
+    ``startTransaction`` nor ``readConcern``, a command a transaction may run — with
+    the session's use recorded; None for anything else, which :func:`admit` decides
+    (and words its errors for) in full.  A transaction's every statement but the first
+    takes this path, so it reads a few fields instead of re-validating them all."""
+    if cmd.get("autocommit") is not False or "startTransaction" in cmd \
+            or "readConcern" in cmd or name not in ALLOWED_COMMANDS \
+            or name in TRANSACTION_END_COMMANDS or not server.is_replica_set:
+        return None
+    lsid = cmd.get("lsid")
+    if type(lsid) is not dict or len(lsid) != 1:
+        return None
+    session_id = lsid.get("id")
+    if type(session_id) is not Binary or session_id.subtype != 4:
+        return None
+    record = registry(server).get(session_id)
+    if record is None:
+        return None
+    transaction = record.transaction
+    number = cmd.get("txnNumber")
+    if transaction is None or not isinstance(number, int) or type(number) is bool \
+            or transaction.number != number or record.txn_number != number \
+            or transaction.state != "in_progress" or transaction.expired():
+        return None
+    record.used_at = time.time()
+    return transaction
 
 
 class RetryableWrite:

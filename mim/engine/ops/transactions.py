@@ -303,6 +303,8 @@ class Transaction:
         self._checked: set[tuple[int, tuple]] = set()
         #: namespaces this transaction creates (a second creator conflicts)
         self._creating: list[str] = []
+        #: (command, db, target) of statements whose transaction rules were checked
+        self.checked_statements: set[tuple] = set()
         self.view = TransactionView(base, self)
 
     # -- the recorder (the view's one listener) -------------------------------------------
