@@ -14,12 +14,17 @@ events the transaction records (they are its undo and redo log):
   transaction owning the key, or a commit after our snapshot, is a write-write
   conflict — WriteConflict (112, TransientTransactionError) and the transaction
   is aborted, as the server aborts it;
-* the key is then owned (``CollectionData.txn_owned``) until commit or abort, so
-  a plain write to it meets WriteConflict too (where the server would make it
-  wait for the transaction to end);
-* commit replays the recorded events on the real server under its lock, all or
-  nothing (a failure undoes what was replayed), and only then hands the events to
-  the server's listeners, in order, carrying ``lsid`` and ``txnNumber``;
+* the key is then owned (``CollectionData.txn_owned``) until commit or abort: a
+  plain write meeting it waits for the transaction to end (storage's
+  ``WriteBlocked``, ``Server.await_transaction``), as the server retries it, and
+  then applies to the committed state;
+* commit installs the view's collections in the real server under its lock: a
+  collection nothing else wrote since the snapshot takes the view's documents and
+  index entries as they are (``CollectionData.install``), one the transaction
+  created is adopted whole; only a collection someone else wrote meanwhile gets
+  the recorded writes replayed, all or nothing (a failure undoes the replay).
+  Then the events go to the server's listeners, in order, carrying ``lsid`` and
+  ``txnNumber``;
 * abort — explicit, by an error, or by ``transactionLifetimeLimitSeconds``
   (default 60, ``setParameter``) — drops the view: the real server was never
   touched.
@@ -300,7 +305,6 @@ class Transaction:
         self.events: list[ChangeEvent] = []
         #: (real collection, id key) this transaction owns
         self._owned: list[tuple[CollectionData, tuple]] = []
-        self._checked: set[tuple[int, tuple]] = set()
         #: namespaces this transaction creates (a second creator conflicts)
         self._creating: list[str] = []
         #: (command, db, target) of statements whose transaction rules were checked
@@ -315,23 +319,27 @@ class Transaction:
             return
         operation = event.operation
         if operation in DOCUMENT_OPERATIONS:
-            stored = event.after if event.after is not None else event.before
             coll = event.collection
-            key = coll.key_of(stored)  # type: ignore[union-attr]
-            if (id(coll), key) not in self._checked:
-                self._claim(coll, key, event.before)
+            # (a collection this transaction created has none: its namespace is claimed)
+            base_coll = getattr(coll, "base_collection", None)
+            if base_coll is not None:
+                after = event.after
+                key = coll.key_of(after if after is not None  # type: ignore[union-attr]
+                                  else event.before)
+                owned = base_coll.txn_owned
+                if owned is None or owned.get(key) is not self:
+                    self._claim(base_coll, key, event.before)
         elif operation == "create" and event.collection is not None:
             self._claim_namespace(event.namespace)
         self.events.append(event)
 
-    def _claim(self, coll: Any, key: tuple, before: Any) -> None:
-        base_coll = getattr(coll, "base_collection", None)
-        self._checked.add((id(coll), key))
-        if base_coll is None:
-            return  # a collection this transaction created: its namespace is claimed
+    def _claim(self, base_coll: CollectionData, key: tuple, before: Any) -> None:
+        """Own a document of the real collection for the rest of the transaction: a
+        conflict if another open transaction owns it or a write committed it after our
+        snapshot."""
         owned = base_coll.txn_owned
         owner = owned.get(key) if owned else None
-        if owner is not None and owner is not self:
+        if owner is not None:
             if owner.expired():
                 owner.abort()
             else:
