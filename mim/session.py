@@ -44,7 +44,7 @@ from pymongo.operations import _WRITES_WITH_CLUSTER_TIME
 from .engine.commands import MAX_WIRE_VERSION
 from .engine.commands.replication import WRITE_COMMANDS
 from .engine.ops import sessions as engine_sessions
-from .retrying import run_with_retries
+from .retrying import TRANSACTION_END, run_with_retries
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
     from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION
@@ -233,8 +233,12 @@ def note_reply(session: Any, reply: dict[str, Any], server: Any = None, name: st
     write command's operation time is a new optime)."""
     if server is not None and server.is_replica_set:
         clock = server.clock
-        session._advance_operation_time(
-            clock.tick() if name in WRITE_COMMANDS and reply.get("ok", 1) else clock.now())
+        # a transaction's statement writes no oplog entry: its time is the latest one
+        wrote = name in WRITE_COMMANDS and reply.get("ok", 1) and (
+            session._transaction.state != _TxnState.IN_PROGRESS or name in TRANSACTION_END)
+        operation_time = clock.tick() if wrote else clock.now()
+        if session._operation_time is not operation_time:
+            session._advance_operation_time(operation_time)
         known = session._cluster_time
         if known is None or known["clusterTime"] is not clock.now():  # (else nothing to do)
             session._advance_cluster_time(clock.cluster_time_document())
