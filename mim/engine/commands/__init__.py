@@ -130,8 +130,6 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
     concern = None
     target = server  # a transaction's statements run on its view of the server
     try:
-        if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
-            check_api_parameters(name, cmd)
         if plain is not None and "autocommit" in cmd and not server.profiled \
                 and cmd.keys() - TRANSACTION_FIELDS <= plain:
             # a plain statement of a transaction already in progress (its every one but the
@@ -148,6 +146,8 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                 if "writeErrors" in reply:
                     transaction.abort()  # a statement's error aborts the transaction
                 return reply
+        if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
+            check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \
                 or "readConcern" in cmd:
             # session fields: a standalone refuses transactions; a replica set may name one

@@ -231,31 +231,33 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
 def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Transaction | None:
     """The in-progress transaction that ``cmd`` plainly continues — ``lsid`` as drivers
     send it, the session's current ``txnNumber``, ``autocommit: false``, no
-    ``startTransaction`` nor ``readConcern``, a command a transaction may run — with
-    the session's use recorded; None for anything else, which :func:`admit` decides
-    (and words its errors for) in full.  A transaction's every statement but the first
-    takes this path, so it reads a few fields instead of re-validating them all."""
-    if cmd.get("autocommit") is not False or "startTransaction" in cmd \
-            or "readConcern" in cmd or name not in ALLOWED_COMMANDS \
-            or name in TRANSACTION_END_COMMANDS or not server.is_replica_set:
-        return None
+    ``startTransaction`` nor ``readConcern``, a command a transaction may run that
+    does not end it — with the session's use recorded; None for anything else, which
+    :func:`admit` decides (and words its errors for) in full.  A transaction's every
+    statement but the first takes this path: a few fields read, not re-validated."""
     lsid = cmd.get("lsid")
-    if type(lsid) is not dict or len(lsid) != 1:
+    if type(lsid) is not dict or cmd.get("autocommit") is not False \
+            or name not in _CONTINUING_COMMANDS or "startTransaction" in cmd \
+            or "readConcern" in cmd or len(lsid) != 1:
         return None
     session_id = lsid.get("id")
     if type(session_id) is not Binary or session_id.subtype != 4:
         return None
     record = registry(server).get(session_id)
-    if record is None:
-        return None
-    transaction = record.transaction
+    transaction = record.transaction if record is not None else None
     number = cmd.get("txnNumber")
-    if transaction is None or not isinstance(number, int) or type(number) is bool \
-            or transaction.number != number or record.txn_number != number \
-            or transaction.state != "in_progress" or transaction.expired():
+    # (a standalone never has a transaction: it refuses startTransaction)
+    if transaction is None or transaction.number != number or record.txn_number != number \
+            or not isinstance(number, int) or type(number) is bool \
+            or transaction.state != "in_progress" \
+            or time.monotonic() > transaction.deadline:
         return None
-    record.used_at = time.time()
+    record.used_at = time.time()  # type: ignore[union-attr]
     return transaction
+
+
+#: the commands a transaction's statement may be and that do not end it
+_CONTINUING_COMMANDS = ALLOWED_COMMANDS - TRANSACTION_END_COMMANDS
 
 
 class RetryableWrite:
