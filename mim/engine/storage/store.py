@@ -17,6 +17,7 @@ the server's listeners (change streams, transactions and a journal attach there)
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -561,6 +562,11 @@ class Server:
         lock while waiting however deeply this thread holds it; a transaction that
         reaches its lifetime limit meanwhile is aborted here.  The operation's
         ``maxTimeMS`` bounds the wait: MaxTimeMSExpired (50), nothing written."""
+        if asyncio._get_running_loop() is not None:
+            # an event loop's thread cannot wait: the transaction's own task (on this
+            # loop) could never end it.  The async face answers what a write meeting a
+            # transaction answered before waits existed: WriteConflict.
+            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
         ended = self.transaction_ended
         with ended:
             while owner.state == "in_progress":
