@@ -72,6 +72,13 @@ TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransac
                                 "$clusterTime", "$db"})
 
 
+#: a transaction's statements whose rules depend on the command, database and target
+#: only (an aggregate's pipeline and the multi-document writes' statements are checked
+#: every time): once checked, a statement to the same target is not checked again
+_CHECKED_ONCE = frozenset({"insert", "update", "delete", "find", "findAndModify",
+                           "findandmodify", "distinct", "getMore", "killCursors"})
+
+
 #: the generic fields a driver adds to every command it sends in a session, none of
 #: which needs a check once the session is admitted
 DRIVER_SESSION_FIELDS = frozenset({"lsid", "$clusterTime", "$db", "$readPreference"})
@@ -139,9 +146,11 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                 statement = (name, db, cmd.get(name))
                 if statement not in transaction.checked_statements:
                     check_transaction_statement(name, db, cmd)
-                    if name != "aggregate":  # (its pipeline is checked every time)
+                    check_transaction_write(server, name, db, cmd)
+                    if name in _CHECKED_ONCE:
                         transaction.checked_statements.add(statement)
-                check_transaction_write(server, name, db, cmd)
+                elif name != "insert":
+                    check_transaction_write(server, name, db, cmd)
                 reply = handler(transaction.view, db, cmd)
                 if "writeErrors" in reply:
                     transaction.abort()  # a statement's error aborts the transaction
