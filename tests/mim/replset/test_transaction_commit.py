@@ -87,3 +87,19 @@ def test_the_collation_of_the_id_index_holds_inside_and_after_a_transaction(clie
     with pytest.raises(DuplicateKeyError):
         coll.insert_one({"_id": "B"})
     assert sorted(d["_id"] for d in coll.find()) == ["a", "b"]
+
+
+def test_statements_answer_the_latest_optime_and_the_commit_a_new_one(client):
+    # a transaction's statements write no oplog entry, so each answers with the last
+    # applied optime (computeOperationTime); its commit writes one
+    coll = client.t.c
+    coll.insert_one({"_id": 0})
+    with client.start_session() as session:
+        coll.find_one({}, session=session)
+        before = session.operation_time
+        session.start_transaction()
+        coll.insert_one({"_id": 1}, session=session)
+        coll.update_one({"_id": 0}, {"$set": {"x": 1}}, session=session)
+        assert session.operation_time == before
+        session.commit_transaction()
+        assert session.operation_time > before
