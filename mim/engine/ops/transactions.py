@@ -303,8 +303,15 @@ class Transaction:
         self.started = time.monotonic()
         self.deadline = self.started + settings_of(base).lifetime_seconds
         self.events: list[ChangeEvent] = []
-        #: (real collection, id key) this transaction owns
-        self._owned: list[tuple[CollectionData, tuple]] = []
+        #: id(real collection) -> (it, the id keys this transaction owns there)
+        self._owned: dict[int, tuple[CollectionData, list[tuple]]] = {}
+        #: id(view's collection) -> (it, its real collection): forked and written
+        self._forked: dict[int, tuple[CollectionData, CollectionData]] = {}
+        #: id(view's collection) -> it: the collections this transaction created
+        self._created: dict[int, CollectionData] = {}
+        #: id(view's collection, None for a view) of the forked collections whose
+        #: catalog the transaction changed: their writes are replayed at commit
+        self._replayed: set[int] = set()
         #: namespaces this transaction creates (a second creator conflicts)
         self._creating: list[str] = []
         #: (command, db, target) of statements whose transaction rules were checked
@@ -329,8 +336,14 @@ class Transaction:
                 owned = base_coll.txn_owned
                 if owned is None or owned.get(key) is not self:
                     self._claim(base_coll, key, event.before)
-        elif operation == "create" and event.collection is not None:
-            self._claim_namespace(event.namespace)
+                    self._forked[id(coll)] = (coll, base_coll)  # type: ignore[assignment]
+        else:
+            coll = event.collection
+            if operation == "create" and coll is not None:
+                self._claim_namespace(event.namespace)
+                self._created[id(coll)] = coll
+            elif coll is None or getattr(coll, "base_collection", None) is not None:
+                self._replayed.add(id(coll))
         self.events.append(event)
 
     def _claim(self, base_coll: CollectionData, key: tuple, before: Any) -> None:
@@ -349,7 +362,10 @@ class Transaction:
         if base_coll.txn_owned is None:
             base_coll.txn_owned = {}
         base_coll.txn_owned[key] = self
-        self._owned.append((base_coll, key))
+        mine = self._owned.get(id(base_coll))
+        if mine is None:
+            mine = self._owned[id(base_coll)] = (base_coll, [])
+        mine[1].append(key)
 
     def _claim_namespace(self, namespace: str) -> None:
         registry = creations_of(self.base)
@@ -375,12 +391,18 @@ class Transaction:
         return self.state == "in_progress" and time.monotonic() > self.deadline
 
     def _release(self) -> None:
-        for base_coll, key in self._owned:
+        for base_coll, keys in self._owned.values():
             owned = base_coll.txn_owned
-            if owned is not None and owned.get(key) is self:
-                del owned[key]
-                if not owned:
-                    base_coll.txn_owned = None
+            if owned is None:
+                continue
+            if len(owned) == len(keys):
+                base_coll.txn_owned = None  # every owned key is one of ours
+                continue
+            for key in keys:
+                if owned.get(key) is self:
+                    del owned[key]
+            if not owned:
+                base_coll.txn_owned = None
         self._owned.clear()
         registry = creations_of(self.base)
         for namespace in self._creating:
@@ -415,12 +437,12 @@ class Transaction:
                 return
             self._release()
             events = self.events
-            installed, adopted = _installable(base, events)
+            installed, adopted, replaying = self._installable()
             listeners = base.listeners
             #: position of a replayed event -> the events its replay emitted
             replayed: dict[int, list[ChangeEvent]] = {}
             applied: list[ChangeEvent] = []
-            if len(installed) + len(adopted) < len({id(e.collection) for e in events}):
+            if replaying:
                 base.listeners = [applied.append]
                 try:
                     for position, event in enumerate(events):
@@ -446,6 +468,8 @@ class Transaction:
                 _adopt(base, coll)
             self.state = "committed"
             self.events = []
+            if not listeners:
+                return
             for position, event in enumerate(events):
                 for emitted in replayed.get(position, (event,)):
                     target = installed.get(id(emitted.collection))
@@ -456,44 +480,30 @@ class Transaction:
                     for listener in list(listeners):
                         listener(emitted)
 
-
-def _installable(base: Server, events: list[ChangeEvent]
-                 ) -> tuple[dict[int, tuple[CollectionData, CollectionData]],
-                            dict[int, CollectionData]]:
-    """The view's collections a commit installs (by id: (view's, real one)): forked
-    ones whose real collection took no write since the snapshot and that took
-    document writes only; and the collections the transaction created (by id) that
-    it may adopt (their namespace still free)."""
-    forked: dict[int, tuple[CollectionData, CollectionData]] = {}
-    created: dict[int, CollectionData] = {}
-    refused: set[int] = set()
-    for event in events:
-        coll = event.collection
-        key = id(coll)
-        if key in refused:
-            continue
-        if coll is None:
-            refused.add(key)  # a view's creation: refused by the replay
-            continue
-        base_coll = getattr(coll, "base_collection", None)
-        if base_coll is None:
-            if key not in created:
-                db, _, name = coll.full_name.partition(".")
-                if base.get_collection(db, name) is not None or _has_view(base, db, name):
-                    refused.add(key)
-                    continue
-                created[key] = coll
-        elif event.operation not in DOCUMENT_OPERATIONS:
-            forked.pop(key, None)
-            refused.add(key)
-        elif key not in forked:
+    def _installable(self) -> tuple[dict[int, tuple[CollectionData, CollectionData]],
+                                    dict[int, CollectionData], bool]:
+        """What a commit installs: the forked collections (by id: (view's, real one))
+        that took document writes only and whose real collection took no write since
+        the snapshot; the created collections (by id) whose namespace is still free;
+        and whether some writes are left to replay."""
+        base = self.base
+        forked: dict[int, tuple[CollectionData, CollectionData]] = {}
+        replaying = bool(self._replayed)
+        for key, (coll, base_coll) in self._forked.items():
             db, _, name = coll.full_name.partition(".")
-            if base.get_collection(db, name) is not base_coll \
+            if key in self._replayed or base.get_collection(db, name) is not base_coll \
                     or base_coll.writes != coll.base_writes:  # type: ignore[attr-defined]
-                refused.add(key)
-                continue
-            forked[key] = (coll, base_coll)
-    return forked, created
+                replaying = True
+            else:
+                forked[key] = (coll, base_coll)
+        created: dict[int, CollectionData] = {}
+        for key, coll in self._created.items():
+            db, _, name = coll.full_name.partition(".")
+            if base.get_collection(db, name) is not None or _has_view(base, db, name):
+                replaying = True  # (the replay finds it taken: WriteConflict)
+            else:
+                created[key] = coll
+        return forked, created, replaying
 
 
 def _has_view(base: Server, db: str, name: str) -> bool:
