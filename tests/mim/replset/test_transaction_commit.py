@@ -10,6 +10,8 @@ from __future__ import annotations
 import pytest
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from mim.engine.storage.store import CollectionData
+
 STRENGTH_2 = {"locale": "en", "strength": 2}
 
 
@@ -103,3 +105,28 @@ def test_statements_answer_the_latest_optime_and_the_commit_a_new_one(client):
         assert session.operation_time == before
         session.commit_transaction()
         assert session.operation_time > before
+
+
+def test_a_commit_stores_no_document_a_second_time(client, engine, monkeypatch):
+    # the documents the transaction stored in its view become the collection's as
+    # they are: the commit writes none of them again (the 2x cost target of issue 18)
+    coll = client.t.c
+    coll.create_index("k")
+    coll.insert_many([{"_id": i, "k": i} for i in range(10)])
+    with client.start_session() as session:
+        session.start_transaction()
+        for i in range(10, 20):
+            coll.insert_one({"_id": i, "k": i}, session=session)
+        coll.update_one({"_id": 1}, {"$set": {"k": -1}}, session=session)
+        coll.delete_one({"_id": 2}, session=session)
+        writes: list[str] = []
+        for name in ("insert", "replace", "delete"):
+            original = getattr(CollectionData, name)
+            monkeypatch.setattr(CollectionData, name,
+                                lambda self, *a, _n=name, _o=original, **k:
+                                (writes.append(_n), _o(self, *a, **k))[1])
+        session.commit_transaction()
+        monkeypatch.undo()
+    assert writes == []
+    assert coll.count_documents({}) == 19
+    assert coll.find_one({"k": -1}) == {"_id": 1, "k": -1}
