@@ -107,7 +107,7 @@ def test_statements_answer_the_latest_optime_and_the_commit_a_new_one(client):
         assert session.operation_time > before
 
 
-def test_a_commit_stores_no_document_a_second_time(client, engine, monkeypatch):
+def test_a_commit_stores_no_document_a_second_time(client, monkeypatch):
     # the documents the transaction stored in its view become the collection's as
     # they are: the commit writes none of them again (the 2x cost target of issue 18)
     coll = client.t.c
