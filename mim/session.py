@@ -364,9 +364,12 @@ def gossip_cluster_time(client: Any, session: Any, cmd: dict[str, Any]) -> None:
     known = client.__dict__.get("_mim_cluster_time")
     if known is None:  # what the client's first hello would have told it
         known = client.__dict__["_mim_cluster_time"] = server.clock.cluster_time_document()
-    if session is not None and session.cluster_time is not None \
-            and session.cluster_time["clusterTime"] > known["clusterTime"]:
-        known = session.cluster_time
+    if session is not None:
+        theirs = session._cluster_time  # (``cluster_time``)
+        # (both read from the clock's one Timestamp: equal without comparing)
+        if theirs is not None and theirs["clusterTime"] is not known["clusterTime"] \
+                and theirs["clusterTime"] > known["clusterTime"]:
+            known = theirs
     cmd["$clusterTime"] = known
 
 

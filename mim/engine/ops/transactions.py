@@ -144,11 +144,13 @@ class _CollectionSnapshot:
         self.writes = coll.writes
 
 
-def _take_snapshot(base: Server) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
+def _take_snapshot(base: Server, skipped: tuple[str, ...] = ()
+                   ) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
+    """Every database's collections as they are now (but the ``skipped`` databases)."""
     return {name: ({coll_name: _CollectionSnapshot(coll)
                     for coll_name, coll in database.collections.items()},
                    dict(database.views))
-            for name, database in base.databases.items()}
+            for name, database in base.databases.items() if name not in skipped}
 
 
 class _ForkedCollections(dict):
@@ -244,7 +246,11 @@ class TransactionView(Server):
     points, counters); its writes are recorded by the transaction, never applied
     to the real server before commit."""
 
-    def __init__(self, base: Server, transaction: "Transaction") -> None:
+    def __init__(self, base: Server, transaction: "Transaction",
+                 skipped: tuple[str, ...] = ()) -> None:
+        """``skipped``: databases left out of the snapshot (a transaction's statements
+        may not touch ``local`` and ``config``: copying ``local.oplog.rs`` would only
+        make its change history start recording every write)."""
         # not Server.__init__: a view has no clock or member of its own
         self.__dict__["_attached"] = base.__dict__.setdefault("_attached", {})
         self.base = base
@@ -263,7 +269,7 @@ class TransactionView(Server):
         self.listeners = [transaction.record]
         #: True while a collection is forked (its index builds are not the transaction's)
         self.forking = False
-        self._snapshot = _take_snapshot(base)
+        self._snapshot = _take_snapshot(base, skipped)
 
     def __repr__(self) -> str:
         return f"<transaction view of {self.base!r}>"
@@ -316,7 +322,7 @@ class Transaction:
         self._creating: list[str] = []
         #: (command, db, target) of statements whose transaction rules were checked
         self.checked_statements: set[tuple] = set()
-        self.view = TransactionView(base, self)
+        self.view = TransactionView(base, self, _FORBIDDEN_DATABASES)
 
     # -- the recorder (the view's one listener) -------------------------------------------
 
