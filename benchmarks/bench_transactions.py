@@ -1,6 +1,8 @@
 """What a transaction costs: 100 ``insert_one`` inside one transaction (start,
-100 statements, commit) against the same 100 inserts outside one, on both
-faces (in process and over the wire).
+100 statements, commit) against the same 100 inserts outside one, and the same
+for 50 ``update_one`` + 50 ``delete_one`` by ``_id``, on both faces (in process
+and over the wire).  Wall times are noise on a shared machine: compare instruction
+counts (``valgrind --tool=callgrind``) for decisions.
 
     python -m benchmarks.bench_transactions [--rounds 5] [--documents 1000]
 
@@ -36,6 +38,19 @@ def _inside(coll: Any, client: Any, n: int) -> None:
                 coll.insert_one({"_id": next(_IDS), "name": "x" * 40, "k": 1}, session=session)
 
 
+def _mixed(coll: Any, victims: Any, n: int, session: Any = None) -> None:
+    """``n`` statements: an ``update_one`` and a ``delete_one`` by ``_id`` in turn."""
+    for _ in range(n // 2):
+        coll.update_one({"_id": next(victims)}, {"$inc": {"k": 1}}, session=session)
+        coll.delete_one({"_id": next(victims)}, session=session)
+
+
+def _mixed_inside(coll: Any, client: Any, victims: Any, n: int) -> None:
+    with client.start_session() as session:
+        with session.start_transaction():
+            _mixed(coll, victims, n, session)
+
+
 def _best(fn: Callable[[], None], rounds: int) -> float:
     times = []
     for _ in range(rounds):
@@ -49,11 +64,17 @@ def measure(client: Any, rounds: int, documents: int, n: int = 100) -> dict[str,
     coll = client.bench.txn
     coll.drop()
     coll.create_index("k")
-    coll.insert_many([{"_id": next(_IDS), "name": "y", "k": i} for i in range(documents)])
+    filled = [next(_IDS) for _ in range(max(documents, 2 * n * rounds))]
+    coll.insert_many([{"_id": i, "name": "y", "k": i} for i in filled])
     outside = _best(lambda: _outside(coll, client, n), rounds)
     inside = _best(lambda: _inside(coll, client, n), rounds)
+    victims = iter(filled)  # each round updates and deletes documents of its own
+    mixed_outside = _best(lambda: _mixed(coll, victims, n), rounds)
+    mixed_inside = _best(lambda: _mixed_inside(coll, client, victims, n), rounds)
     return {"outside (ms)": outside * 1000, "transaction (ms)": inside * 1000,
-            "ratio": inside / outside}
+            "ratio": inside / outside, "mixed outside (ms)": mixed_outside * 1000,
+            "mixed transaction (ms)": mixed_inside * 1000,
+            "mixed ratio": mixed_inside / mixed_outside}
 
 
 def main() -> None:
@@ -65,12 +86,14 @@ def main() -> None:
                                   args.documents)}
     with mim.serve(port=0) as server, pymongo.MongoClient(server.uri) as wire:
         rows["wire (pymongo)"] = measure(wire, args.rounds, args.documents)
-    print(f"100 insert_one, collection of {args.documents} documents + 1 index "
-          f"(best of {args.rounds})")
-    print(f"{'face':16} {'outside (ms)':>13} {'transaction (ms)':>17} {'ratio':>6}")
+    print(f"100 insert_one, then 50 update_one + 50 delete_one (mixed), collection of "
+          f"{args.documents} documents + 1 index (best of {args.rounds})")
+    print(f"{'face':16} {'outside (ms)':>13} {'transaction (ms)':>17} {'ratio':>6} "
+          f"{'mixed out':>10} {'mixed txn':>10} {'ratio':>6}")
     for face, row in rows.items():
         print(f"{face:16} {row['outside (ms)']:13.2f} {row['transaction (ms)']:17.2f} "
-              f"{row['ratio']:6.2f}")
+              f"{row['ratio']:6.2f} {row['mixed outside (ms)']:10.2f} "
+              f"{row['mixed transaction (ms)']:10.2f} {row['mixed ratio']:6.2f}")
 
 
 if __name__ == "__main__":

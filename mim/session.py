@@ -44,7 +44,7 @@ from pymongo.operations import _WRITES_WITH_CLUSTER_TIME
 from .engine.commands import MAX_WIRE_VERSION
 from .engine.commands.replication import WRITE_COMMANDS
 from .engine.ops import sessions as engine_sessions
-from .retrying import run_with_retries
+from .retrying import TRANSACTION_END, run_with_retries
 
 try:  # pymongo >= 4.17: ClientSession.bind() sets a context variable
     from pymongo.synchronous.client_session import _SESSION as _BOUND_SESSION
@@ -233,9 +233,15 @@ def note_reply(session: Any, reply: dict[str, Any], server: Any = None, name: st
     write command's operation time is a new optime)."""
     if server is not None and server.is_replica_set:
         clock = server.clock
-        session._advance_operation_time(
-            clock.tick() if name in WRITE_COMMANDS and reply.get("ok", 1) else clock.now())
-        session._advance_cluster_time(clock.cluster_time_document())
+        # a transaction's statement writes no oplog entry: its time is the latest one
+        wrote = name in WRITE_COMMANDS and reply.get("ok", 1) and (
+            session._transaction.state != _TxnState.IN_PROGRESS or name in TRANSACTION_END)
+        operation_time = clock.tick() if wrote else clock.now()
+        if session._operation_time is not operation_time:
+            session._advance_operation_time(operation_time)
+        known = session._cluster_time
+        if known is None or known["clusterTime"] is not clock.now():  # (else nothing to do)
+            session._advance_cluster_time(clock.cluster_time_document())
     if session._options.snapshot and session._snapshot_time is None:
         session._process_response(reply)
 
@@ -294,25 +300,28 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
     if session._client is not client:
         raise InvalidOperation(
             f"Can only use session with the {type(session._client).__name__} that started it")
+    transaction = session._transaction
+    state = transaction.state
+    # (pymongo's ``in_transaction``, read once)
+    active = state == _TxnState.IN_PROGRESS or state == _TxnState.STARTING
     if write_concern is not None and not write_concern.acknowledged \
-            and not session.in_transaction:  # a transaction's statements use its own
+            and not active:  # a transaction's statements use its own
         raise ConfigurationError("Explicit sessions are incompatible with unacknowledged "
                                  f"write concern: {write_concern!r}")
     session._check_ended()
-    transaction = session._transaction
-    if transaction.state != _TxnState.NONE and not session.in_transaction:
+    if state != _TxnState.NONE and not active:
         transaction.reset()  # pymongo's _select_server: an ended transaction is forgotten
     session._materialize()
     server_session = session._server_session
     server_session.last_use = time.monotonic()
     fields: dict[str, Any] = {"lsid": server_session.session_id}
-    if session.options.snapshot:
+    if session._options.snapshot:
         fields["readConcern"] = {"level": "snapshot"} if session._snapshot_time is None \
             else {"level": "snapshot", "atClusterTime": session._snapshot_time}
-    if session.in_transaction:
+    if active:
         if command in _TRANSACTION_READS:
             check_transaction_read_preference(session)
-        if session._transaction.starting():
+        if state == _TxnState.STARTING:
             fields["startTransaction"] = True
             # pymongo's _apply_to: the transaction's read concern, and the causal wait
             opts = session._transaction.opts
@@ -325,7 +334,7 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
                 fields.setdefault("readConcern", {})["afterClusterTime"] = after
         fields["txnNumber"] = server_session.transaction_id
         fields["autocommit"] = False
-        session._transaction.set_in_progress()
+        transaction.state = _TxnState.IN_PROGRESS  # pymongo's set_in_progress
     elif reads_with_concern or command in _WRITES_WITH_CLUSTER_TIME:
         # pymongo's _update_read_concern: a causally consistent session's reads (and,
         # since 4.20, its writes) wait for what it has already seen
@@ -355,9 +364,12 @@ def gossip_cluster_time(client: Any, session: Any, cmd: dict[str, Any]) -> None:
     known = client.__dict__.get("_mim_cluster_time")
     if known is None:  # what the client's first hello would have told it
         known = client.__dict__["_mim_cluster_time"] = server.clock.cluster_time_document()
-    if session is not None and session.cluster_time is not None \
-            and session.cluster_time["clusterTime"] > known["clusterTime"]:
-        known = session.cluster_time
+    if session is not None:
+        theirs = session._cluster_time  # (``cluster_time``)
+        # (both read from the clock's one Timestamp: equal without comparing)
+        if theirs is not None and theirs["clusterTime"] is not known["clusterTime"] \
+                and theirs["clusterTime"] > known["clusterTime"]:
+            known = theirs
     cmd["$clusterTime"] = known
 
 

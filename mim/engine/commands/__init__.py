@@ -27,7 +27,7 @@ from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
-from ..ops.sessions import RetryableWrite, admit as admit_session
+from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
 from ..ops.snapshot_reads import SnapshotRead
 from ..ops.timeseries import check_transaction_write
 from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
@@ -70,6 +70,13 @@ __all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "D
 #: the session fields of a transaction's statement (checked by admit_session)
 TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransaction",
                                 "$clusterTime", "$db"})
+
+
+#: a transaction's statements whose rules depend on the command, database and target
+#: only (an aggregate's pipeline and the multi-document writes' statements are checked
+#: every time): once checked, a statement to the same target is not checked again
+_CHECKED_ONCE = frozenset({"insert", "update", "delete", "find", "findAndModify",
+                           "findandmodify", "distinct", "getMore", "killCursors"})
 
 
 #: the generic fields a driver adds to every command it sends in a session, none of
@@ -131,6 +138,24 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
     concern = None
     target = server  # a transaction's statements run on its view of the server
     try:
+        if plain is not None and "autocommit" in cmd and not server.profiled \
+                and cmd.keys() - TRANSACTION_FIELDS <= plain:
+            # a plain statement of a transaction already in progress (its every one but the
+            # first): the session's fields read, what it may run checked once per target
+            transaction = continued_transaction(server, name, cmd)
+            if transaction is not None:
+                statement = (name, db, cmd.get(name))
+                if statement not in transaction.checked_statements:
+                    check_transaction_statement(name, db, cmd)
+                    check_transaction_write(server, name, db, cmd)
+                    if name in _CHECKED_ONCE:
+                        transaction.checked_statements.add(statement)
+                elif name != "insert":
+                    check_transaction_write(server, name, db, cmd)
+                reply = handler(transaction.view, db, cmd)
+                if "writeErrors" in reply:
+                    transaction.abort()  # a statement's error aborts the transaction
+                return reply
         if "apiVersion" in cmd or "apiStrict" in cmd or "apiDeprecationErrors" in cmd:
             check_api_parameters(name, cmd)
         if "lsid" in cmd or "txnNumber" in cmd or "startTransaction" in cmd \

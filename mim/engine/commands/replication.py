@@ -79,6 +79,10 @@ def cmd_repl_set_get_config(server: Server, db: str, cmd: Mapping) -> dict:
         "ok": 1.0}
 
 
+#: a transaction's statements write no oplog entry before its commit: their reply's
+#: ``operationTime`` is the last applied optime, as a read's (``computeOperationTime``)
+TRANSACTION_END_COMMANDS = frozenset({"commitTransaction", "abortTransaction"})
+
 #: commands whose reply's ``operationTime`` is a new optime (they may write)
 WRITE_COMMANDS = frozenset({
     "insert", "update", "delete", "findAndModify", "findandmodify", "create", "drop",
@@ -91,7 +95,8 @@ WRITE_COMMANDS = frozenset({
 
 def gossip(server: Server, name: str, cmd: Mapping[str, Any], reply: Mapping[str, Any]) -> dict:
     """A replica-set member's reply carries ``$clusterTime`` and ``operationTime``
-    (a new optime after a write command that succeeded), and a client's newer ``$clusterTime`` advances
+    (a new optime after a write command that succeeded, outside a transaction or
+    ending one), and a client's newer ``$clusterTime`` advances
     the member's clock, as cluster-time gossip does."""
     client_time = cmd.get("$clusterTime")
     if type(client_time) is dict or isinstance(client_time, Mapping):
@@ -99,7 +104,8 @@ def gossip(server: Server, name: str, cmd: Mapping[str, Any], reply: Mapping[str
         if type(timestamp) is bson.Timestamp or isinstance(timestamp, bson.Timestamp):
             server.clock.advance_to(timestamp)
     out = reply if type(reply) is dict else dict(reply)
-    wrote = name in WRITE_COMMANDS and out.get("ok")
+    wrote = name in WRITE_COMMANDS and out.get("ok") and (
+        "autocommit" not in cmd or name in TRANSACTION_END_COMMANDS)
     out["operationTime"] = server.clock.tick() if wrote else server.clock.now()
     out["$clusterTime"] = server.clock.cluster_time_reply()  # encoded once per time
     return out

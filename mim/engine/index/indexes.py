@@ -180,6 +180,12 @@ class Index:
         self.entries = SortedList(entries)  # already in order: a linear copy
         self.multikey_counts = list(multikey_counts)
 
+    def install_entries(self, prepared: "Index") -> None:
+        """Take over the entries of ``prepared``, the same index kept over a prepared
+        copy of the collection (a transaction's view committing)."""
+        self.entries = prepared.entries
+        self.multikey_counts = prepared.multikey_counts
+
     # -- constraints -------------------------------------------------------------------
 
     def find_duplicate(self, doc: Mapping, id_key: tuple, keys: list[tuple]) -> tuple | None:
@@ -308,6 +314,9 @@ class TextIndex(Index):
 
     def restore_entries(self, saved: Any) -> None:
         self.postings.restore(saved)
+
+    def install_entries(self, prepared: "Index") -> None:
+        self.postings = prepared.postings  # type: ignore[attr-defined]
 
     def duplicate_groups(self) -> list[list[tuple]]:
         return []
@@ -651,6 +660,16 @@ class IndexCatalog:
         doc = stored.doc
         for index in self._constrained:
             index.remove(doc, id_key)
+
+    def install(self, prepared: "IndexCatalog") -> None:
+        """Take over the entries of ``prepared``, a catalog with the same indexes
+        kept over a prepared copy of this collection's documents (a transaction's
+        view committing): each index swaps its entries in, nothing is recomputed."""
+        self.id_index._entries = prepared.id_index._entries
+        for index in self._constrained:
+            source = prepared.collated_id if index is self.collated_id \
+                else prepared.secondary[index.name]
+            index.install_entries(source)  # type: ignore[arg-type]
 
     def rebuild(self) -> None:
         """Recompute every index from the collection's documents."""

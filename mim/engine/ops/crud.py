@@ -36,8 +36,10 @@ from ..languages.projection import available_query_metadata, compile_projection,
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
-from ..storage.documents import check_id, decode_shadows, encode_updated, prepare_new_document, prepare_sent_document
-from ..storage.store import ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument, decode_shadow
+from ..storage.documents import (check_id, decode_shadows, encode_updated, prepare_new_document,
+                                 prepare_sent_document)
+from ..storage.store import (ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument,
+                             WriteBlocked, decode_shadow)
 from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
 from . import views
@@ -427,15 +429,60 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                     check_write(collection, shadow, bypass=bypass_validation)
                 if timeseries:
                     raw, shadow = measurement(collection, raw, shadow)
-                collection.insert(raw, shadow)
+                try:
+                    collection.insert(raw, shadow)
+                except WriteBlocked as blocked:
+                    collection = after_transaction(server, blocked,
+                                                   lambda: _insert_again(server, db, coll, raw,
+                                                                         shadow))
                 n += 1
             except ServerError as exc:
+                if exc.code == MAX_TIME_MS_EXPIRED:
+                    raise  # an interruption fails the whole batch (write_ops_exec handleError)
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
     finally:
         lock.release()
     return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
+
+
+#: MaxTimeMSExpired: an interruption, which fails a write command's whole batch rather
+#: than one statement (``handleError`` in write_ops_exec.cpp rethrows it)
+MAX_TIME_MS_EXPIRED = 50
+
+
+def after_transaction(server: Server, blocked: WriteBlocked, run: Any) -> Any:
+    """``run()`` once the transaction whose pending write blocked a write has ended
+    (and again while another one blocks it): the server retries a write that met a
+    transaction's uncommitted write until that transaction commits or aborts, then
+    applies it to the committed state; ``maxTimeMS`` bounds the wait (50)."""
+    while True:
+        server.await_transaction(blocked.owner)
+        try:
+            return run()
+        except WriteBlocked as again:
+            blocked = again
+
+
+def _insert_again(server: Server, db: str, coll: str, raw: bytes, shadow: dict
+                  ) -> CollectionData:
+    """Insert a document again (its collection may have been dropped meanwhile)."""
+    collection = server.get_collection(db, coll, create=True)
+    collection.insert(raw, shadow)  # type: ignore[union-attr]
+    return collection  # type: ignore[return-value]
+
+
+def _current_match(server: Server, blocked: WriteBlocked, collection: CollectionData,
+                   stored: StoredDocument, node: MatchNode) -> StoredDocument | None:
+    """A document a multi-document write met while a transaction held it, once that
+    transaction has ended: as it is now, if it still matches (the server re-fetches
+    the document and checks it still matches before writing it)."""
+    server.await_transaction(blocked.owner)
+    current = collection.documents.get(collection.key_of(stored))
+    if current is None or not node.matches(current.doc):
+        return None
+    return current
 
 
 def _write_reply(n: int, errors: list[dict], **counts: Any) -> dict[str, Any]:
@@ -542,9 +589,17 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
     with server.lock:
         for index, statement in enumerate(updates):
             try:
-                result = _update_one_statement(server, db, coll, statement, let,
-                                               bypass_validation)
+                try:
+                    result = _update_one_statement(server, db, coll, statement, let,
+                                                   bypass_validation)
+                except WriteBlocked as blocked:  # nothing written yet: run it again
+                    result = after_transaction(
+                        server, blocked,
+                        lambda: _update_one_statement(server, db, coll, statement, let,
+                                                      bypass_validation))
             except ServerError as exc:
+                if exc.code == MAX_TIME_MS_EXPIRED:
+                    raise  # an interruption fails the whole batch (write_ops_exec handleError)
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
@@ -580,12 +635,20 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
         for stored in targets:
             matched += 1
             try:
-                change = compiled.apply(stored)
-                if change is not None:
-                    check_write(collection, change[1], stored.doc, bypass_validation)
-                    collection.replace(stored, *change, compiled.event_operation,
-                                       compiled.touched)
-                    modified += 1
+                try:
+                    change = compiled.apply(stored)
+                    if change is not None:
+                        check_write(collection, change[1], stored.doc, bypass_validation)
+                        collection.replace(stored, *change, compiled.event_operation,
+                                           compiled.touched)
+                        modified += 1
+                except WriteBlocked as blocked:
+                    if not modified:
+                        raise  # nothing written yet: the statement runs again
+                    modified += _update_after_transaction(server, blocked, collection,
+                                                          stored, compiled, bypass_validation)
+            except WriteBlocked:
+                raise
             except ServerError as exc:
                 # update_many is not transactional: earlier documents stay updated
                 if matched == 1:
@@ -597,6 +660,26 @@ def _update_one_statement(server: Server, db: str, coll: str, statement: Mapping
         collection.insert(raw, shadow)
         return 0, 0, shadow["_id"], None
     return matched, modified, MISSING, None
+
+
+def _update_after_transaction(server: Server, blocked: WriteBlocked,
+                              collection: CollectionData, stored: StoredDocument,
+                              compiled: _CompiledUpdate, bypass_validation: bool) -> int:
+    """One document of a multi-document update, once the transaction holding it has
+    ended: updated as it is now if it still matches (1 when modified)."""
+    while True:
+        current = _current_match(server, blocked, collection, stored, compiled.node)
+        if current is None:
+            return 0
+        change = compiled.apply(current)
+        if change is None:
+            return 0
+        check_write(collection, change[1], current.doc, bypass_validation)
+        try:
+            collection.replace(current, *change, compiled.event_operation, compiled.touched)
+            return 1
+        except WriteBlocked as again:
+            blocked = again
 
 
 def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
@@ -612,27 +695,61 @@ def delete(server: Server, db: str, coll: str, deletes: list[Mapping],
     with server.lock:
         for index, statement in enumerate(deletes):
             try:
-                limit = statement.get("limit", 0)
-                if limit not in (0, 1):
-                    raise bad_value(f"The limit field in delete objects must be 0 or 1. Got "
-                                    f"{limit}")
-                collation = operation_collation(server, db, coll, statement.get("collation")) \
-                    if "collation" in statement or server.default_collations else None
-                node = _compile_query(statement.get("q") or {}, let, server, db, coll, collation)
-                views.check_not_view(server, db, coll)
-                collection = server.get_collection(db, coll)
-                if collection is None:
-                    continue
-                targets = write_targets(collection, node, statement.get("hint"), limit == 1,
-                                        collation)
-                for stored in targets:
-                    collection.delete(stored)
-                    n += 1
+                try:
+                    n += _delete_one_statement(server, db, coll, statement, let)
+                except WriteBlocked as blocked:  # nothing deleted yet: run it again
+                    n += after_transaction(
+                        server, blocked,
+                        lambda: _delete_one_statement(server, db, coll, statement, let))
             except ServerError as exc:
+                if exc.code == MAX_TIME_MS_EXPIRED:
+                    raise  # an interruption fails the whole batch (write_ops_exec handleError)
                 errors.append({"index": index, **exc.as_write_error()})
                 if ordered:
                     break
     return _write_reply(n, errors)
+
+
+def _delete_one_statement(server: Server, db: str, coll: str, statement: Mapping,
+                          let: Mapping | None) -> int:
+    """One statement of a ``delete`` command (under the lock): how many it deleted."""
+    limit = statement.get("limit", 0)
+    if limit not in (0, 1):
+        raise bad_value(f"The limit field in delete objects must be 0 or 1. Got {limit}")
+    collation = operation_collation(server, db, coll, statement.get("collation")) \
+        if "collation" in statement or server.default_collations else None
+    node = _compile_query(statement.get("q") or {}, let, server, db, coll, collation)
+    views.check_not_view(server, db, coll)
+    collection = server.get_collection(db, coll)
+    if collection is None:
+        return 0
+    n = 0
+    for stored in write_targets(collection, node, statement.get("hint"), limit == 1, collation):
+        try:
+            collection.delete(stored)
+        except WriteBlocked as blocked:
+            if not n:
+                raise  # nothing deleted yet: the statement runs again
+            if not _delete_after_transaction(server, blocked, collection, stored, node):
+                continue
+        n += 1
+    return n
+
+
+def _delete_after_transaction(server: Server, blocked: WriteBlocked,
+                              collection: CollectionData, stored: StoredDocument,
+                              node: MatchNode) -> bool:
+    """One document of a multi-document delete, once the transaction holding it has
+    ended: deleted if it is still there and still matches."""
+    while True:
+        current = _current_match(server, blocked, collection, stored, node)
+        if current is None:
+            return False
+        try:
+            collection.delete(current)
+            return True
+        except WriteBlocked as again:
+            blocked = again
 
 
 def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None = None,
@@ -671,39 +788,45 @@ def find_and_modify(server: Server, db: str, coll: str, *, query: Mapping | None
             return raw
         return bson.encode(proj.apply(decode_shadow(raw), query=node))
 
-    with server.lock:
-        views.check_not_view(server, db, coll)
-        collection = server.get_collection(db, coll, create=upsert)
-        refuse_find_and_modify(collection)
-        target = None
-        if collection is not None:
-            found = matching(collection, node, hint, resolved_collation)
-            if sort_fn is not None:
-                found = sorted(found, key=lambda s: sort_fn(s.doc))
-            target = next(iter(found), None)
-        # The projection is evaluated before the write, so a projection that
-        # fails on the document leaves it untouched (the server rolls the
-        # write back with its unit of work).
-        if remove:
+    def modify() -> dict:
+        with server.lock:
+            views.check_not_view(server, db, coll)
+            collection = server.get_collection(db, coll, create=upsert)
+            refuse_find_and_modify(collection)
+            target = None
+            if collection is not None:
+                found = matching(collection, node, hint, resolved_collation)
+                if sort_fn is not None:
+                    found = sorted(found, key=lambda s: sort_fn(s.doc))
+                target = next(iter(found), None)
+            # The projection is evaluated before the write, so a projection that
+            # fails on the document leaves it untouched (the server rolls the
+            # write back with its unit of work).
+            if remove:
+                if target is None:
+                    return {"lastErrorObject": {"n": 0}, "value": None}
+                value = project(target.raw)
+                collection.delete(target)
+                return {"lastErrorObject": {"n": 1}, "value": value}
             if target is None:
-                return {"lastErrorObject": {"n": 0}, "value": None}
-            value = project(target.raw)
-            collection.delete(target)
-            return {"lastErrorObject": {"n": 1}, "value": value}
-        if target is None:
-            if not upsert:
-                return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
-            raw, shadow = prepare_new_document(compiled.upsert_document())
-            value = project(raw) if new else None
-            check_write(collection, shadow, bypass=bypass_validation)
-            collection.insert(raw, shadow)
-            return {"lastErrorObject": {"n": 1, "updatedExisting": False,
-                                        "upserted": shadow["_id"]},
-                    "value": value}
-        change = compiled.apply(target)
-        value = project(change[0] if new and change is not None else target.raw)
-        if change is not None:
-            check_write(collection, change[1], target.doc, bypass_validation)
-            collection.replace(target, *change, compiled.event_operation,
-                               compiled.touched)
-        return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}
+                if not upsert:
+                    return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None}
+                raw, shadow = prepare_new_document(compiled.upsert_document())
+                value = project(raw) if new else None
+                check_write(collection, shadow, bypass=bypass_validation)
+                collection.insert(raw, shadow)
+                return {"lastErrorObject": {"n": 1, "updatedExisting": False,
+                                            "upserted": shadow["_id"]},
+                        "value": value}
+            change = compiled.apply(target)
+            value = project(change[0] if new and change is not None else target.raw)
+            if change is not None:
+                check_write(collection, change[1], target.doc, bypass_validation)
+                collection.replace(target, *change, compiled.event_operation,
+                                   compiled.touched)
+            return {"lastErrorObject": {"n": 1, "updatedExisting": True}, "value": value}
+
+    try:
+        return modify()
+    except WriteBlocked as blocked:  # nothing written yet: run it again once it ends
+        return after_transaction(server, blocked, modify)

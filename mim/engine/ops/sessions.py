@@ -39,9 +39,9 @@ from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
 from ..values.render import render_document
 from .snapshot_reads import SnapshotRead, snapshot_read
-from .transactions import ALLOWED_COMMANDS, Transaction
+from .transactions import ALLOWED_COMMANDS, TRANSACTION_END_COMMANDS, Transaction
 
-__all__ = ["RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["continued_transaction", "RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS", "session_text"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -114,6 +114,10 @@ class SessionRegistry:
             else:
                 record.used_at = time.time()
             return record
+
+    def get(self, session_uuid: Binary) -> SessionRecord | None:
+        """The cached session (None if unknown), its use not recorded."""
+        return self._records.get(bytes(session_uuid))
 
     def refresh(self, session_uuids: Iterable[Binary]) -> None:
         for session_uuid in session_uuids:
@@ -222,6 +226,38 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
             and name != "getMore":
         return snapshot_read(server, read_concern)  # the point in time it reads
     return None
+
+
+def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Transaction | None:
+    """The in-progress transaction that ``cmd`` plainly continues — ``lsid`` as drivers
+    send it, the session's current ``txnNumber``, ``autocommit: false``, no
+    ``startTransaction`` nor ``readConcern``, a command a transaction may run that
+    does not end it — with the session's use recorded; None for anything else, which
+    :func:`admit` decides (and words its errors for) in full.  A transaction's every
+    statement but the first takes this path: a few fields read, not re-validated."""
+    lsid = cmd.get("lsid")
+    if type(lsid) is not dict or cmd.get("autocommit") is not False \
+            or name not in _CONTINUING_COMMANDS or "startTransaction" in cmd \
+            or "readConcern" in cmd or len(lsid) != 1:
+        return None
+    session_id = lsid.get("id")
+    if type(session_id) is not Binary or session_id.subtype != 4:
+        return None
+    record = registry(server).get(session_id)
+    transaction = record.transaction if record is not None else None
+    number = cmd.get("txnNumber")
+    # (a standalone never has a transaction: it refuses startTransaction)
+    if transaction is None or transaction.number != number or record.txn_number != number \
+            or not isinstance(number, int) or type(number) is bool \
+            or transaction.state != "in_progress" \
+            or time.monotonic() > transaction.deadline:
+        return None
+    record.used_at = time.time()  # type: ignore[union-attr]
+    return transaction
+
+
+#: the commands a transaction's statement may be and that do not end it
+_CONTINUING_COMMANDS = ALLOWED_COMMANDS - TRANSACTION_END_COMMANDS
 
 
 class RetryableWrite:

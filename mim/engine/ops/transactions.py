@@ -14,12 +14,17 @@ events the transaction records (they are its undo and redo log):
   transaction owning the key, or a commit after our snapshot, is a write-write
   conflict — WriteConflict (112, TransientTransactionError) and the transaction
   is aborted, as the server aborts it;
-* the key is then owned (``CollectionData.txn_owned``) until commit or abort, so
-  a plain write to it meets WriteConflict too (where the server would make it
-  wait for the transaction to end);
-* commit replays the recorded events on the real server under its lock, all or
-  nothing (a failure undoes what was replayed), and only then hands the events to
-  the server's listeners, in order, carrying ``lsid`` and ``txnNumber``;
+* the key is then owned (``CollectionData.txn_owned``) until commit or abort: a
+  plain write meeting it waits for the transaction to end (storage's
+  ``WriteBlocked``, ``Server.await_transaction``), as the server retries it, and
+  then applies to the committed state;
+* commit installs the view's collections in the real server under its lock: a
+  collection nothing else wrote since the snapshot takes the view's documents and
+  index entries as they are (``CollectionData.install``), one the transaction
+  created is adopted whole; only a collection someone else wrote meanwhile gets
+  the recorded writes replayed, all or nothing (a failure undoes the replay).
+  Then the events go to the server's listeners, in order, carrying ``lsid`` and
+  ``txnNumber``;
 * abort — explicit, by an error, or by ``transactionLifetimeLimitSeconds``
   (default 60, ``setParameter``) — drops the view: the real server was never
   touched.
@@ -31,6 +36,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..index.ttl import ttl_index_created
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
@@ -118,7 +124,7 @@ class _CollectionSnapshot:
     """One collection as the transaction's snapshot holds it."""
 
     __slots__ = ("collection", "documents", "index_specs", "index_entries", "options",
-                 "data_size", "next_record_id")
+                 "data_size", "next_record_id", "writes")
 
     def __init__(self, coll: CollectionData) -> None:
         self.collection = coll
@@ -128,16 +134,23 @@ class _CollectionSnapshot:
         #: each secondary index's entries (copied, not rebuilt)
         self.index_entries = {name: index.snapshot_entries()
                               for name, index in coll.indexes.secondary.items()}
+        collated_id = coll.indexes.collated_id
+        if collated_id is not None:  # (keyed by None: no secondary index has that name)
+            self.index_entries[None] = collated_id.snapshot_entries()
         self.options = dict(coll.options)
         self.data_size = coll.data_size
         self.next_record_id = coll.next_record_id
+        #: the collection's write count then: unchanged at commit, the fork is installed
+        self.writes = coll.writes
 
 
-def _take_snapshot(base: Server) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
+def _take_snapshot(base: Server, skipped: tuple[str, ...] = ()
+                   ) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
+    """Every database's collections as they are now (but the ``skipped`` databases)."""
     return {name: ({coll_name: _CollectionSnapshot(coll)
                     for coll_name, coll in database.collections.items()},
                    dict(database.views))
-            for name, database in base.databases.items()}
+            for name, database in base.databases.items() if name not in skipped}
 
 
 class _ForkedCollections(dict):
@@ -164,11 +177,13 @@ class _ForkedCollections(dict):
         finally:
             view.forking = False
         for index_name, saved in snapshot.index_entries.items():
-            index = coll.indexes.secondary.get(index_name)
+            index = coll.indexes.collated_id if index_name is None \
+                else coll.indexes.secondary.get(index_name)
             if index is not None:
                 index.restore_entries(saved)
         coll.documents = snapshot.documents
         coll.base_collection = snapshot.collection  # type: ignore[attr-defined]
+        coll.base_writes = snapshot.writes  # type: ignore[attr-defined]
         dict.__setitem__(self, name, coll)
         return coll
 
@@ -231,7 +246,11 @@ class TransactionView(Server):
     points, counters); its writes are recorded by the transaction, never applied
     to the real server before commit."""
 
-    def __init__(self, base: Server, transaction: "Transaction") -> None:
+    def __init__(self, base: Server, transaction: "Transaction",
+                 skipped: tuple[str, ...] = ()) -> None:
+        """``skipped``: databases left out of the snapshot (a transaction's statements
+        may not touch ``local`` and ``config``: copying ``local.oplog.rs`` would only
+        make its change history start recording every write)."""
         # not Server.__init__: a view has no clock or member of its own
         self.__dict__["_attached"] = base.__dict__.setdefault("_attached", {})
         self.base = base
@@ -250,7 +269,7 @@ class TransactionView(Server):
         self.listeners = [transaction.record]
         #: True while a collection is forked (its index builds are not the transaction's)
         self.forking = False
-        self._snapshot = _take_snapshot(base)
+        self._snapshot = _take_snapshot(base, skipped)
 
     def __repr__(self) -> str:
         return f"<transaction view of {self.base!r}>"
@@ -290,12 +309,20 @@ class Transaction:
         self.started = time.monotonic()
         self.deadline = self.started + settings_of(base).lifetime_seconds
         self.events: list[ChangeEvent] = []
-        #: (real collection, id key) this transaction owns
-        self._owned: list[tuple[CollectionData, tuple]] = []
-        self._checked: set[tuple[int, tuple]] = set()
+        #: id(real collection) -> (it, the id keys this transaction owns there)
+        self._owned: dict[int, tuple[CollectionData, list[tuple]]] = {}
+        #: id(view's collection) -> (it, its real collection): forked and written
+        self._forked: dict[int, tuple[CollectionData, CollectionData]] = {}
+        #: id(view's collection) -> it: the collections this transaction created
+        self._created: dict[int, CollectionData] = {}
+        #: id(view's collection, None for a view) of the forked collections whose
+        #: catalog the transaction changed: their writes are replayed at commit
+        self._replayed: set[int] = set()
         #: namespaces this transaction creates (a second creator conflicts)
         self._creating: list[str] = []
-        self.view = TransactionView(base, self)
+        #: (command, db, target) of statements whose transaction rules were checked
+        self.checked_statements: set[tuple] = set()
+        self.view = TransactionView(base, self, _FORBIDDEN_DATABASES)
 
     # -- the recorder (the view's one listener) -------------------------------------------
 
@@ -305,23 +332,33 @@ class Transaction:
             return
         operation = event.operation
         if operation in DOCUMENT_OPERATIONS:
-            stored = event.after if event.after is not None else event.before
             coll = event.collection
-            key = coll.key_of(stored)  # type: ignore[union-attr]
-            if (id(coll), key) not in self._checked:
-                self._claim(coll, key, event.before)
-        elif operation == "create" and event.collection is not None:
-            self._claim_namespace(event.namespace)
+            # (a collection this transaction created has none: its namespace is claimed)
+            base_coll = getattr(coll, "base_collection", None)
+            if base_coll is not None:
+                after = event.after
+                key = coll.key_of(after if after is not None  # type: ignore[union-attr]
+                                  else event.before)
+                owned = base_coll.txn_owned
+                if owned is None or owned.get(key) is not self:
+                    self._claim(base_coll, key, event.before)
+                    self._forked[id(coll)] = (coll, base_coll)  # type: ignore[assignment]
+        else:
+            coll = event.collection
+            if operation == "create" and coll is not None:
+                self._claim_namespace(event.namespace)
+                self._created[id(coll)] = coll
+            elif coll is None or getattr(coll, "base_collection", None) is not None:
+                self._replayed.add(id(coll))
         self.events.append(event)
 
-    def _claim(self, coll: Any, key: tuple, before: Any) -> None:
-        base_coll = getattr(coll, "base_collection", None)
-        self._checked.add((id(coll), key))
-        if base_coll is None:
-            return  # a collection this transaction created: its namespace is claimed
+    def _claim(self, base_coll: CollectionData, key: tuple, before: Any) -> None:
+        """Own a document of the real collection for the rest of the transaction: a
+        conflict if another open transaction owns it or a write committed it after our
+        snapshot."""
         owned = base_coll.txn_owned
         owner = owned.get(key) if owned else None
-        if owner is not None and owner is not self:
+        if owner is not None:
             if owner.expired():
                 owner.abort()
             else:
@@ -331,7 +368,10 @@ class Transaction:
         if base_coll.txn_owned is None:
             base_coll.txn_owned = {}
         base_coll.txn_owned[key] = self
-        self._owned.append((base_coll, key))
+        mine = self._owned.get(id(base_coll))
+        if mine is None:
+            mine = self._owned[id(base_coll)] = (base_coll, [])
+        mine[1].append(key)
 
     def _claim_namespace(self, namespace: str) -> None:
         registry = creations_of(self.base)
@@ -357,18 +397,27 @@ class Transaction:
         return self.state == "in_progress" and time.monotonic() > self.deadline
 
     def _release(self) -> None:
-        for base_coll, key in self._owned:
+        for base_coll, keys in self._owned.values():
             owned = base_coll.txn_owned
-            if owned is not None and owned.get(key) is self:
-                del owned[key]
-                if not owned:
-                    base_coll.txn_owned = None
+            if owned is None:
+                continue
+            if len(owned) == len(keys):
+                base_coll.txn_owned = None  # every owned key is one of ours
+                continue
+            for key in keys:
+                if owned.get(key) is self:
+                    del owned[key]
+            if not owned:
+                base_coll.txn_owned = None
         self._owned.clear()
         registry = creations_of(self.base)
         for namespace in self._creating:
             if registry.get(namespace) is self:
                 del registry[namespace]
         self._creating.clear()
+        # the writes waiting for this transaction wake once the lock is free again, and
+        # find it committed or aborted
+        self.base.transaction_done()
 
     def abort(self) -> None:
         """Drop every write: the real server was never touched."""
@@ -380,39 +429,100 @@ class Transaction:
             self.events = []
 
     def commit(self) -> None:
-        """Apply every recorded write to the real server, all or nothing, then hand
-        the events to its listeners in order (tagged with the session)."""
+        """Make every write of the transaction the real server's, all or nothing, then
+        hand its events to the server's listeners in order (tagged with the session).
+
+        A collection nothing else wrote since the snapshot takes the view's documents
+        and index entries as they are (:meth:`CollectionData.install`), and one the
+        transaction created is adopted whole: no document is written twice.  Only a
+        collection written by someone else meanwhile gets the transaction's writes
+        replayed one by one (a failure undoes the replay: WriteConflict)."""
         base = self.base
         with base.lock:
             if self.state != "in_progress":
                 return
             self._release()
+            events = self.events
+            installed, adopted, replaying = self._installable()
             listeners = base.listeners
+            #: position of a replayed event -> the events its replay emitted
+            replayed: dict[int, list[ChangeEvent]] = {}
             applied: list[ChangeEvent] = []
-            base.listeners = [applied.append]
-            try:
-                for event in self.events:
-                    _replay(base, event)
-            except ServerError:
+            if replaying:
+                base.listeners = [applied.append]
                 try:
-                    for event in reversed(applied):
-                        undo(event)
+                    for position, event in enumerate(events):
+                        key = id(event.collection)
+                        if key not in installed and key not in adopted:
+                            start = len(applied)
+                            _replay(base, event)
+                            replayed[position] = applied[start:]
+                except ServerError:
+                    try:
+                        for event in reversed(applied):
+                            undo(event)
+                    finally:
+                        base.listeners = listeners
+                    self.state = "aborted"
+                    self.events = []
+                    raise TransactionConflict() from None
                 finally:
                     base.listeners = listeners
-                self.state = "aborted"
-                self.events = []
-                raise TransactionConflict() from None
-            except BaseException:
-                base.listeners = listeners
-                raise
-            base.listeners = listeners
+            for view_coll, base_coll in installed.values():
+                base_coll.install(view_coll)
+            for coll in adopted.values():
+                _adopt(base, coll)
             self.state = "committed"
             self.events = []
-            for event in applied:
-                event.lsid = self.lsid
-                event.txn_number = self.number
-                for listener in list(listeners):
-                    listener(event)
+            if not listeners:
+                return
+            for position, event in enumerate(events):
+                for emitted in replayed.get(position, (event,)):
+                    target = installed.get(id(emitted.collection))
+                    if target is not None:
+                        emitted.collection = target[1]
+                    emitted.lsid = self.lsid
+                    emitted.txn_number = self.number
+                    for listener in list(listeners):
+                        listener(emitted)
+
+    def _installable(self) -> tuple[dict[int, tuple[CollectionData, CollectionData]],
+                                    dict[int, CollectionData], bool]:
+        """What a commit installs: the forked collections (by id: (view's, real one))
+        that took document writes only and whose real collection took no write since
+        the snapshot; the created collections (by id) whose namespace is still free;
+        and whether some writes are left to replay."""
+        base = self.base
+        forked: dict[int, tuple[CollectionData, CollectionData]] = {}
+        replaying = bool(self._replayed)
+        for key, (coll, base_coll) in self._forked.items():
+            db, _, name = coll.full_name.partition(".")
+            if key in self._replayed or base.get_collection(db, name) is not base_coll \
+                    or base_coll.writes != coll.base_writes:  # type: ignore[attr-defined]
+                replaying = True
+            else:
+                forked[key] = (coll, base_coll)
+        created: dict[int, CollectionData] = {}
+        for key, coll in self._created.items():
+            db, _, name = coll.full_name.partition(".")
+            if base.get_collection(db, name) is not None or _has_view(base, db, name):
+                replaying = True  # (the replay finds it taken: WriteConflict)
+            else:
+                created[key] = coll
+        return forked, created, replaying
+
+
+def _has_view(base: Server, db: str, name: str) -> bool:
+    database = base.get_database(db)
+    return database is not None and name in database.views
+
+
+def _adopt(base: Server, coll: CollectionData) -> None:
+    """Make a collection the transaction created the real server's."""
+    database = base.get_database(coll.database.name, create=True)
+    database.adopt_collection(coll)  # type: ignore[union-attr]
+    if any(index.ttl is not None for index in coll.indexes.indexes()):
+        ttl_index_created(coll)
 
 
 def _replay(base: Server, event: ChangeEvent) -> None:

@@ -17,17 +17,21 @@ the server's listeners (change streams, transactions and a journal attach there)
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from ..values import deadline
 from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
 from ..values.order import sort_key
 from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
-__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "RecordKeyedCollection",
+__all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
+           "TransactionOwner", "RecordKeyedCollection",
            "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
@@ -51,6 +55,34 @@ class IndexMaintainer(Protocol):
                 touched: frozenset[str] | None = None) -> None: ...
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
+    def install(self, prepared: Any) -> None: ...
+
+
+class TransactionOwner(Protocol):
+    """What storage knows of the open transaction that wrote a document."""
+
+    #: "in_progress" until it commits or aborts
+    state: str
+    #: when its lifetime limit ends it (``time.monotonic()``)
+    deadline: float
+
+    def expired(self) -> bool: ...
+    def abort(self) -> None: ...
+
+
+class WriteBlocked(ServerError):
+    """A write outside a transaction met a document an open transaction has written.
+
+    The server retries such a write internally (a WriteConflict it never reports)
+    until the transaction commits or aborts, bounded by the operation's
+    ``maxTimeMS``.  The write sites that can run their statement again catch this,
+    wait with :meth:`Server.await_transaction` (the lock released meanwhile) and
+    re-run the statement on the committed state; nothing was written by the write
+    that raised it.  Anywhere else it is answered as the WriteConflict (112) it is."""
+
+    def __init__(self, owner: TransactionOwner) -> None:
+        super().__init__(112, WRITE_CONFLICT_MESSAGE)
+        self.owner = owner
 
 
 _index_catalog_factory: "Callable[[CollectionData], IndexMaintainer] | None" = None
@@ -96,6 +128,9 @@ class CollectionData:
         #: id keys an open transaction has written, key -> the transaction (None
         #: while no transaction wrote here: the one check a plain write pays)
         self.txn_owned: dict | None = None
+        #: how many writes (documents, indexes, options) the collection has taken: a
+        #: transaction that forked it commits by :meth:`install` while this is unchanged
+        self.writes = 0
 
     @property
     def full_name(self) -> str:
@@ -140,6 +175,7 @@ class CollectionData:
         documents[key] = stored
         self.next_record_id += 1
         self.data_size += len(raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
@@ -156,6 +192,7 @@ class CollectionData:
         self.indexes.add(stored, key)
         self.next_record_id += 1
         self.data_size += len(raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
@@ -163,15 +200,16 @@ class CollectionData:
             self._trim_capped(stored)
 
     def _claimed(self, key: tuple) -> None:
-        """A write to a document an open transaction wrote: WriteConflict (112), unless
-        that transaction outlived its lifetime limit (it is aborted, the write goes on)."""
+        """A write to a document an open transaction wrote: :class:`WriteBlocked` (the
+        write waits for the transaction to end), unless that transaction outlived its
+        lifetime limit (it is aborted, the write goes on)."""
         owner = self.txn_owned.get(key) if self.txn_owned else None
         if owner is None:
             return
         if owner.expired():
             owner.abort()
             return
-        raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+        raise WriteBlocked(owner)
 
     def _trim_capped(self, newest: StoredDocument) -> None:
         """Delete the oldest documents (natural order) while a capped collection
@@ -204,6 +242,7 @@ class CollectionData:
         self.documents[key] = new
         indexes.replace(old, new, key, touched)
         self.data_size += len(raw) - len(old.raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
@@ -216,6 +255,7 @@ class CollectionData:
         del self.documents[key]
         self.indexes.remove(stored, key)
         self.data_size -= len(stored.raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
@@ -227,11 +267,24 @@ class CollectionData:
         removed = list(self.documents.values())
         self.documents.clear()
         self.data_size = 0
+        self.writes += 1
         self.indexes.rebuild()
         listeners = self.database.server.listeners
         if listeners:
             for stored in removed:
                 _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
+
+    def install(self, prepared: "CollectionData") -> None:
+        """Take over the documents and index entries of ``prepared``: a copy of this
+        collection (same indexes) that took writes this one has not (a transaction's
+        view at commit, forked when :attr:`writes` was what it still is).  Nothing is
+        re-written document by document and no event is emitted: the caller emits
+        the events of the writes that made ``prepared``."""
+        self.documents = prepared.documents
+        self.data_size = prepared.data_size
+        self.next_record_id = prepared.next_record_id
+        self.indexes.install(prepared.indexes)
+        self.writes += 1
 
     def set_option(self, option: str, value: Any) -> None:
         """collMod of a collection option (None removes it): one ``modify`` event."""
@@ -245,6 +298,7 @@ class CollectionData:
     def record(self, operation: str, detail: Any) -> None:
         """Report a write the index layer made (``createIndexes`` with the spec,
         ``dropIndexes`` with the dropped spec) as this collection's event."""
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, detail=detail))
@@ -289,6 +343,7 @@ class RecordKeyedCollection(CollectionData):
         indexes.add(stored, key)
         self.next_record_id = max(self.next_record_id, record_id + 1)
         self.data_size += len(raw)
+        self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
@@ -362,10 +417,18 @@ class DatabaseData:
                                          database=self))
         return True
 
-    def restore_collection(self, coll: CollectionData) -> None:
-        """Put a dropped collection back, documents and indexes (undoing a drop)."""
+    def adopt_collection(self, coll: CollectionData) -> None:
+        """Take in a collection built elsewhere, documents and indexes (one a
+        transaction created, at its commit): no event, the caller emits those of
+        the writes that built it."""
         self.collections[coll.name] = coll
         coll.database = self
+        if "collation" in coll.options:
+            self.server.default_collations = True
+
+    def restore_collection(self, coll: CollectionData) -> None:
+        """Put a dropped collection back, documents and indexes (undoing a drop)."""
+        self.adopt_collection(coll)
         listeners = self.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent("create", coll.full_name, coll))
@@ -446,6 +509,9 @@ class Server:
         self.member: ReplicaSetMember | None = (
             None if standalone else ReplicaSetMember(replica_set_name, self.clock))
         self.lock = threading.RLock()
+        #: notified (under the lock) whenever a transaction commits or aborts: the
+        #: writes blocked by its pending writes wait on it (:meth:`await_transaction`)
+        self.transaction_ended = threading.Condition(self.lock)
         self.databases: dict[str, DatabaseData] = {}
         #: called with every :class:`~.changes.ChangeEvent`, under the lock
         self.listeners: list[Listener] = []
@@ -496,6 +562,33 @@ class Server:
         if database is None:
             return None
         return database.get_collection(coll, create)
+
+    def await_transaction(self, owner: TransactionOwner) -> None:
+        """Block until the transaction ``owner`` commits or aborts, releasing the server
+        lock while waiting however deeply this thread holds it; a transaction that
+        reaches its lifetime limit meanwhile is aborted here.  The operation's
+        ``maxTimeMS`` bounds the wait: MaxTimeMSExpired (50), nothing written."""
+        if asyncio._get_running_loop() is not None:
+            # an event loop's thread cannot wait: the transaction's own task (on this
+            # loop) could never end it.  The async face answers what a write meeting a
+            # transaction answered before waits existed: WriteConflict.
+            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+        ended = self.transaction_ended
+        with ended:
+            while owner.state == "in_progress":
+                until_expiry = owner.deadline - time.monotonic()
+                if until_expiry <= 0:
+                    owner.abort()
+                    break
+                left = deadline.remaining()
+                if left is not None and left <= 0:
+                    raise deadline.expired_error()
+                ended.wait(until_expiry if left is None else min(left, until_expiry))
+
+    def transaction_done(self) -> None:
+        """A transaction committed or aborted: wake the writes waiting for one (call
+        under the lock)."""
+        self.transaction_ended.notify_all()
 
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every write from now on."""

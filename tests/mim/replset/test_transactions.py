@@ -91,15 +91,18 @@ def test_a_commit_after_the_snapshot_is_a_conflict(client):
     assert coll.find_one() == {"_id": 1, "n": 5}
 
 
-def test_a_plain_write_to_a_document_a_transaction_wrote_conflicts(client):
+def test_a_plain_write_to_a_document_a_transaction_wrote_waits_until_its_max_time(client):
+    # the write outside waits for the transaction to end (SERVER-34650): here nothing
+    # ends it, so the write's maxTimeMS does: MaxTimeMSExpired, nothing written
     coll = client.t.c
     coll.insert_one({"_id": 1, "n": 0})
     with client.start_session() as session:
         session.start_transaction()
         coll.update_one({"_id": 1}, {"$set": {"n": 1}}, session=session)
         with pytest.raises(OperationFailure) as info:
-            coll.update_one({"_id": 1}, {"$set": {"n": 2}})
-        assert info.value.code == 112
+            client.t.command("update", "c", updates=[{"q": {"_id": 1}, "u": {"$set": {"n": 2}}}],
+                             maxTimeMS=50)
+        assert info.value.code == 50
         session.commit_transaction()
     assert coll.find_one() == {"_id": 1, "n": 1}
 
