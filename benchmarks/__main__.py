@@ -47,6 +47,8 @@ FULL = [
     ("benchmarks.bench_text", ["--docs", "100000"]),
     ("benchmarks.bench_collation", ["--docs", "100000"]),
     ("benchmarks.bench_streams", ["--events", "300"]),
+    ("benchmarks.bench_scale", ["--sizes", "1000,10000,100000"]),
+    ("benchmarks.bench_transactions", []),
 ]
 QUICK = [
     ("benchmarks.bench_core", ["--docs", "2000", "--budget", "0.2"]),
@@ -61,6 +63,8 @@ QUICK = [
     ("benchmarks.bench_text", ["--docs", "5000"]),
     ("benchmarks.bench_collation", ["--docs", "5000"]),
     ("benchmarks.bench_streams", ["--events", "100", "--seconds", "0.3"]),
+    ("benchmarks.bench_scale", ["--sizes", "1000,10000", "--budget", "0.2"]),
+    ("benchmarks.bench_transactions", ["--rounds", "2"]),
 ]
 #: the scripts whose tables have a ``mim`` column among peers (``--peers mim`` works)
 LARGE = [("benchmarks.bench_large", ["--docs", "1000000"])]
