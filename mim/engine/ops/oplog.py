@@ -258,9 +258,19 @@ def _stamped(entry: dict, record: ChangeRecord) -> dict:
 
 
 def _operation(record: ChangeRecord) -> dict | None:
-    """The entry of one write, without its times (None: a write the oplog does not show)."""
+    """The entry of one write, without its times (None: a write the oplog does not show,
+    such as one to a namespace the server does not replicate)."""
     build = _BUILDERS.get(record.operation)
-    return None if build is None else build(record)
+    if build is None or not is_replicated(record.namespace):
+        return None
+    return build(record)
+
+
+def is_replicated(namespace: str) -> bool:
+    """``NamespaceString::isReplicated``: the ``local`` database and every database's
+    ``system.profile`` stay on their node, so their writes have no oplog entry."""
+    db, _, coll = namespace.partition(".")
+    return db != OPLOG_DATABASE and coll != "system.profile"
 
 
 def _document_entry(op: str, record: ChangeRecord, o: Any, o2: Any = None) -> dict:

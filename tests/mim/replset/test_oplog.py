@@ -237,3 +237,19 @@ def test_a_retryable_writes_entries_carry_its_session(wire_server):
                            "t", "v", "wall", "prevOpTime"]
     assert len(updates) == 2 and all("lsid" not in entry for entry in updates)
     wire_server.engine.reset()
+
+
+def test_profiled_operations_are_not_logged(client):
+    """``NamespaceString::isReplicated``: ``<db>.system.profile`` stays on its node, so
+    the profiler's own documents (which have no ``_id``) have no oplog entry, while the
+    profiled write does."""
+    mark = _last(client)
+    db = client.get_database("oplog_profiled")
+    db.command("profile", 2)
+    try:
+        db.items.insert_one({"_id": 1})
+        assert db["system.profile"].count_documents({}) >= 1
+        assert [(e["op"], e["ns"]) for e in _entries_after(client, mark, op="i")] == \
+            [("i", "oplog_profiled.items")]
+    finally:
+        db.command("profile", 0)
