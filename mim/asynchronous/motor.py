@@ -33,8 +33,8 @@ from .client import AsyncMongoClient
 from .collection import AsyncCollection
 from .cursor import _EXHAUSTED, AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
-from .facade import AsyncFacade, delegated_property, unwrap_all
-from .session import AsyncClientSession, _AsyncTransactionContext
+from .facade import unwrap_all
+from .session import AsyncClientSession, SessionState, _AsyncTransactionContext
 
 __all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
            "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorLatentCommandCursor",
@@ -203,7 +203,7 @@ class AsyncIOMotorDatabase(AsyncDatabase):
     watch = _lazy_watch  # type: ignore[assignment]
 
 
-class AsyncIOMotorClientSession(AsyncFacade):
+class AsyncIOMotorClientSession(SessionState):
     """A session with Motor's API: ``start_transaction()`` is a plain call whose
     result is used with ``async with``; ``with_transaction(coro)`` awaits
     ``coro(session)`` inside pymongo's retry loop."""
@@ -218,18 +218,6 @@ class AsyncIOMotorClientSession(AsyncFacade):
     def client(self) -> "AsyncIOMotorClient":
         return self._client
 
-    options = delegated_property("options")
-    session_id = delegated_property("session_id")
-    cluster_time = delegated_property("cluster_time")
-    operation_time = delegated_property("operation_time")
-    has_ended = delegated_property("has_ended")
-    in_transaction = delegated_property("in_transaction")
-
-    def advance_cluster_time(self, cluster_time: Any) -> None:
-        self._delegate.advance_cluster_time(cluster_time)
-
-    def advance_operation_time(self, operation_time: Any) -> None:
-        self._delegate.advance_operation_time(operation_time)
 
     def start_transaction(self, read_concern: Any = None, write_concern: Any = None,
                           read_preference: Any = None,

@@ -58,7 +58,25 @@ class _AsyncBoundSession:
             await self._session.end_session()
 
 
-class AsyncClientSession(AsyncFacade, _PyMongoAsyncSession):
+class SessionState(AsyncFacade):
+    """A session face's state, read from its sync delegate (pymongo's and Motor's
+    spellings share it)."""
+
+    options = delegated_property("options")
+    session_id = delegated_property("session_id")
+    cluster_time = delegated_property("cluster_time")
+    operation_time = delegated_property("operation_time")
+    has_ended = delegated_property("has_ended")
+    in_transaction = delegated_property("in_transaction")
+
+    def advance_cluster_time(self, cluster_time: Any) -> None:
+        self._delegate.advance_cluster_time(cluster_time)
+
+    def advance_operation_time(self, operation_time: Any) -> None:
+        self._delegate.advance_operation_time(operation_time)
+
+
+class AsyncClientSession(SessionState, _PyMongoAsyncSession):
     """A logical session on a :class:`mim.AsyncMongoClient`."""
 
     def __init__(self, client: Any, delegate: ClientSession) -> None:
@@ -75,20 +93,8 @@ class AsyncClientSession(AsyncFacade, _PyMongoAsyncSession):
     def _client(self) -> Any:
         return self._async_client
 
-    options = delegated_property("options")
-    session_id = delegated_property("session_id")
-    cluster_time = delegated_property("cluster_time")
-    operation_time = delegated_property("operation_time")
-    has_ended = delegated_property("has_ended")
-    in_transaction = delegated_property("in_transaction")
     _transaction = delegated_property("_transaction")
     _server_session = delegated_property("_server_session")
-
-    def advance_cluster_time(self, cluster_time: Any) -> None:
-        self._delegate.advance_cluster_time(cluster_time)
-
-    def advance_operation_time(self, operation_time: Any) -> None:
-        self._delegate.advance_operation_time(operation_time)
 
     async def start_transaction(self, read_concern: Any = None, write_concern: Any = None,
                                 read_preference: Any = None,
