@@ -10,7 +10,11 @@ cursor).  Validation, error wording and behaviour therefore exist once.
 
 Operations that may *wait* — an awaitData ``getMore``, a change-stream wait —
 must not block the event loop; :func:`run_blocking` runs those in a worker
-thread (``asyncio.to_thread``).  Nothing else suspends.
+thread (``asyncio.to_thread``).  So does every awaitable call made outside a
+transaction while some open transaction holds documents (storage's
+``holding_transactions``; one read of a set otherwise): a write meeting such a
+document waits for the transaction to end, as on the server, and waiting on the
+loop's thread would freeze the very task that is to end it.  Nothing else suspends.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import functools
 from typing import Any, Callable
 
 from pymongo.errors import InvalidOperation
+
+from ..engine.storage.store import holding_transactions
+from ..session import in_transaction
 
 __all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all",
            "async_wording"]
@@ -80,6 +87,8 @@ def awaitable(sync_method: Callable[..., Any],
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
             try:
+                if holding_transactions and not in_transaction(kwargs.get("session")):
+                    return await run_blocking(sync_method, self._delegate, *args, **kwargs)
                 return sync_method(self._delegate, *args, **kwargs)
             except InvalidOperation as exc:
                 raise async_wording(exc) from None
@@ -88,6 +97,9 @@ def awaitable(sync_method: Callable[..., Any],
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
             try:
+                if holding_transactions and not in_transaction(kwargs.get("session")):
+                    return lift(self, await run_blocking(sync_method, self._delegate, *args,
+                                                         **kwargs))
                 return lift(self, sync_method(self._delegate, *args, **kwargs))
             except InvalidOperation as exc:
                 raise async_wording(exc) from None
@@ -133,7 +145,9 @@ def awaited_property(name: str) -> property:
     return property(get, doc=f"Awaitable: the sync face's ``{name}``.")
 
 
-async def run_blocking(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run a call that may wait (awaitData getMore, change-stream wait) in a thread,
-    so the event loop keeps running other tasks meanwhile."""
-    return await asyncio.to_thread(fn, *args)
+async def run_blocking(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a call that may wait (awaitData getMore, change-stream wait, a write meeting
+    a transaction's document) in a thread, so the event loop keeps running other tasks
+    meanwhile.  (A statement of a transaction never waits: it meets another
+    transaction's write as a WriteConflict at once, so it stays on the loop.)"""
+    return await asyncio.to_thread(fn, *args, **kwargs)

@@ -27,13 +27,14 @@ import functools
 from typing import Any, Callable, NoReturn
 
 from ..change_stream import ChangeStream
+from ..engine.storage.store import holding_transactions
 from ..cursor import CommandCursor
 from .change_stream import AsyncChangeStream
 from .client import AsyncMongoClient
 from .collection import AsyncCollection
 from .cursor import _EXHAUSTED, AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
-from .facade import unwrap_all
+from .facade import run_blocking, unwrap_all
 from .session import AsyncClientSession, SessionState, _AsyncTransactionContext
 
 __all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
@@ -55,11 +56,21 @@ class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
         """The sync cursor, running the command on first use."""
         if self._started is None:
             assert self._start is not None
-            self._started = self._start()
-            self._start = None
-            if self._batch_size is not None:
-                self._started.batch_size(self._batch_size)
-        return self._started
+            self._begin(self._start())
+        return self._started  # type: ignore[return-value]
+
+    def _begin(self, cursor: CommandCursor) -> None:
+        self._started = cursor
+        self._start = None
+        if self._batch_size is not None:
+            cursor.batch_size(self._batch_size)
+
+    async def _run_command(self) -> None:
+        """Send the latent command now, in a worker thread while some transaction holds
+        documents (a ``$merge``/``$out`` meeting one waits for it to end, which must not
+        freeze the loop); otherwise the first step sends it on the loop."""
+        if self._started is None and self._start is not None and holding_transactions:
+            self._begin(await run_blocking(self._start))
 
     @property
     def _closed_before_start(self) -> bool:
@@ -80,16 +91,19 @@ class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
     async def _step(self) -> Any:
         if self._closed_before_start:
             return _EXHAUSTED
+        await self._run_command()
         return await super()._step()
 
     async def to_list(self, length: int | None = None) -> list:
         if self._closed_before_start:
             return []
+        await self._run_command()
         return await super().to_list(length)
 
     async def try_next(self) -> Any:
         if self._closed_before_start:
             return None
+        await self._run_command()
         return await super().try_next()
 
     async def close(self) -> None:

@@ -9,7 +9,7 @@ command calls, with the planner answering a leading ``$match``/``$sort``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import bson
@@ -26,8 +26,8 @@ from ..pipeline import PipelineContext, compile_pipeline
 from ..pipeline.registry import constraints as stage_constraints
 from ..planner import plan_find, read_with_plan
 from ..storage.documents import encode_updated, prepare_new_document
-from ..storage.store import (ENGINE_CODEC, decode_shadow, validate_collection_name,
-                             validate_database_name)
+from ..storage.store import (ENGINE_CODEC, WriteBlocked, decode_shadow,
+                             validate_collection_name, validate_database_name)
 from ..storage.validation import check_write
 from ..values.deadline import checked
 from ..values.errors import ServerError
@@ -335,6 +335,21 @@ class StoreTarget:
         if self.by_key is not None:
             self.by_key.setdefault(self._key_of(shadow), self.coll.documents[sort_key(
                 shadow["_id"])])
+
+    def write(self, merge_one: Callable[[dict], None], doc: dict) -> None:
+        """``merge_one(doc)``: find the target document, then insert or update.  One
+        that met a document an open transaction wrote (nothing written then) runs
+        again, finding afresh, once that transaction has ended: outside a transaction
+        the server retries a write conflict (``writeConflictRetry``) until it goes
+        through, bounded by ``maxTimeMS``; the documents merged before stay merged."""
+        while True:
+            try:
+                merge_one(doc)
+                return
+            except WriteBlocked as blocked:
+                self.server.await_transaction(blocked.owner)
+                self.coll = self.server.get_collection(self.db, self.name)
+                self.by_key = None
 
     def replace(self, handle: Any, doc: dict) -> None:
         raw = encode_updated(doc)

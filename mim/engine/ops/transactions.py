@@ -40,7 +40,7 @@ from ..index.ttl import ttl_index_created
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
-                             validate_database_name)
+                             holding_transactions, validate_database_name)
 from ..values.errors import ServerError, TransactionConflict
 
 __all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "Transaction",
@@ -355,7 +355,13 @@ class Transaction:
     def _claim(self, base_coll: CollectionData, key: tuple, before: Any) -> None:
         """Own a document of the real collection for the rest of the transaction: a
         conflict if another open transaction owns it or a write committed it after our
-        snapshot."""
+        snapshot.  A capped collection refuses every transactional write (263, as
+        ``checkIfTransactionOnCappedColl``: its writes need the collection's exclusive
+        lock), so no transaction ever holds a document a capped roll-over deletes."""
+        if base_coll.options.get("capped"):
+            raise ServerError(263, f"Collection '{base_coll.full_name}' is a capped "
+                                   f"collection. Writes in transactions are not allowed on "
+                                   f"capped collections.")
         owned = base_coll.txn_owned
         owner = owned.get(key) if owned else None
         if owner is not None:
@@ -370,6 +376,8 @@ class Transaction:
         base_coll.txn_owned[key] = self
         mine = self._owned.get(id(base_coll))
         if mine is None:
+            if not self._owned:
+                holding_transactions.add(self)
             mine = self._owned[id(base_coll)] = (base_coll, [])
         mine[1].append(key)
 
@@ -397,6 +405,8 @@ class Transaction:
         return self.state == "in_progress" and time.monotonic() > self.deadline
 
     def _release(self) -> None:
+        if self._owned:
+            holding_transactions.discard(self)
         for base_coll, keys in self._owned.values():
             owned = base_coll.txn_owned
             if owned is None:

@@ -3,7 +3,7 @@ variables in scope."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from bson.objectid import ObjectId
@@ -22,7 +22,9 @@ class Catalog(Protocol):
     exist); ``replace_collection(name, docs, db, timeseries)`` atomically replaces
     its contents (``timeseries``: ``$out``'s spec for a time-series target);
     ``merge_target(name, db, inserts_only)`` is the write access ``$merge`` uses
-    (``inserts_only``: its modes only ever insert);
+    (``inserts_only``: its modes only ever insert), whose ``write(merge_one, doc)``
+    runs one result document's find-then-write (again, on a server, once a
+    transaction holding the target document has ended);
     ``collection_data(name)`` is the store's collection (None outside a server).
     """
 
@@ -74,6 +76,9 @@ class ListTarget:
 
     def replace(self, handle: Any, doc: dict) -> None:
         self.docs[handle] = doc
+
+    def write(self, merge_one: Callable[[dict], None], doc: dict) -> None:
+        merge_one(doc)
 
 
 class ListCatalog:

@@ -158,7 +158,8 @@ def compile_merge(arg: Any, ctx: Any):
             raise ServerError(51183, "Cannot find index to verify that join fields will be "
                                      "unique")
         value_key = dest.value_key
-        for doc in docs:
+
+        def merge_one(doc: dict) -> None:
             if on_fields == ["_id"] and "_id" not in doc:
                 # the manual: a result without _id gets one generated (default 'on' only)
                 doc = {"_id": ObjectId(), **doc}
@@ -178,13 +179,13 @@ def compile_merge(arg: Any, ctx: Any):
                     raise ServerError(13113, "$merge could not find a matching document in the "
                                              "target collection for at least one document in "
                                              "the source collection")
-                continue
+                return
             existing = dest.current(handle)
             if matched == "fail":
                 dest.insert(with_id(doc))  # fails with the duplicate key error, as on the server
-                continue
+                return
             if matched == "keepExisting":
-                continue
+                return
             if matched == "replace":
                 new = dict(doc)
             elif matched == "merge":
@@ -206,6 +207,9 @@ def compile_merge(arg: Any, ctx: Any):
             elif next(iter(new)) != "_id":
                 new = {"_id": new.pop("_id"), **new}
             dest.replace(handle, new)
+
+        for doc in docs:
+            dest.write(merge_one, doc)
         return []
 
     run.is_output = True  # type: ignore[attr-defined]

@@ -17,7 +17,6 @@ the server's listeners (change streams, transactions and a journal attach there)
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
-           "TransactionOwner", "RecordKeyedCollection",
+           "TransactionOwner", "RecordKeyedCollection", "holding_transactions",
            "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
@@ -68,6 +67,16 @@ class TransactionOwner(Protocol):
 
     def expired(self) -> bool: ...
     def abort(self) -> None: ...
+
+
+#: the open transactions, of every server in the process, that hold documents (a write
+#: outside them meeting one of those waits).  The async face reads it before each call:
+#: empty (the common case), the call runs inline on the event loop's thread; otherwise
+#: it runs in a worker thread, where waiting cannot freeze the task that is to end the
+#: transaction.  Process-wide because an async-face object has no one-attribute way to
+#: its server; a transaction of another server only costs that thread hop.  (Updated
+#: under a server's lock by set.add/discard, which are atomic.)
+holding_transactions: set["TransactionOwner"] = set()
 
 
 class WriteBlocked(ServerError):
@@ -567,12 +576,9 @@ class Server:
         """Block until the transaction ``owner`` commits or aborts, releasing the server
         lock while waiting however deeply this thread holds it; a transaction that
         reaches its lifetime limit meanwhile is aborted here.  The operation's
-        ``maxTimeMS`` bounds the wait: MaxTimeMSExpired (50), nothing written."""
-        if asyncio._get_running_loop() is not None:
-            # an event loop's thread cannot wait: the transaction's own task (on this
-            # loop) could never end it.  The async face answers what a write meeting a
-            # transaction answered before waits existed: WriteConflict.
-            raise ServerError(112, WRITE_CONFLICT_MESSAGE)
+        ``maxTimeMS`` bounds the wait: MaxTimeMSExpired (50), nothing written.  (The
+        async face never waits on its event loop's thread: while
+        :data:`holding_transactions` is not empty it runs its calls in a worker thread.)"""
         ended = self.transaction_ended
         with ended:
             while owner.state == "in_progress":
@@ -584,6 +590,30 @@ class Server:
                 if left is not None and left <= 0:
                     raise deadline.expired_error()
                 ended.wait(until_expiry if left is None else min(left, until_expiry))
+
+    def await_unheld(self, db: str, names: tuple[str, ...] | None = None) -> None:
+        """Block until no open transaction holds a document of the collections ``names``
+        of database ``db`` (None: every collection there), the lock released while
+        waiting: a DDL operation (drop, dropDatabase, renameCollection, createIndexes,
+        dropIndexes, ``$out``'s replacement of its target) needs the collection's
+        exclusive lock, which waits behind the intent lock a transaction that wrote
+        there holds until it ends (jstests/core/txns/transactions_block_ddl.js);
+        ``maxTimeMS`` bounds the wait (50).  Call under the lock, before reading the
+        catalog: anything read earlier may have changed when this returns."""
+        while holding_transactions:
+            database = self.databases.get(db)
+            if database is None:
+                return
+            collections = database.collections
+            owner = None
+            for coll in (collections.values() if names is None
+                         else (collections.get(name) for name in names)):
+                if coll is not None and coll.txn_owned:
+                    owner = next(iter(coll.txn_owned.values()))
+                    break
+            if owner is None:
+                return
+            self.await_transaction(owner)
 
     def transaction_done(self) -> None:
         """A transaction committed or aborted: wake the writes waiting for one (call

@@ -428,23 +428,3 @@ def test_append_metadata_brands_the_async_client(client):
     client.append_metadata(DriverInfo("beanie", "2.1.0"))
     assert client.options.pool_options.metadata["driver"]["name"].endswith("|beanie")
 
-
-def test_a_write_meeting_a_transaction_never_freezes_the_event_loop(client):
-    # a server makes the write wait for the transaction, but on an event loop's thread
-    # waiting would freeze the very task that ends the transaction: mim's async face
-    # answers WriteConflict at once instead (the README's "Not yet")
-    async def main():
-        coll = client.db.waits
-        await coll.insert_one({"_id": 1, "n": 0})
-        async with client.start_session() as session:
-            await session.start_transaction()
-            await coll.update_one({"_id": 1}, {"$set": {"n": 1}}, session=session)
-            started = asyncio.get_running_loop().time()
-            with pytest.raises(OperationFailure) as info:
-                await coll.update_one({"_id": 1}, {"$set": {"n": 2}})
-            waited = asyncio.get_running_loop().time() - started
-            await session.commit_transaction()
-        return info.value.code, waited, await coll.find_one()
-    code, waited, document = run(main())
-    assert (code, document) == (112, {"_id": 1, "n": 1})
-    assert waited < 5  # not the transaction's 60 s lifetime
