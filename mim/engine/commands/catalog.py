@@ -34,7 +34,9 @@ def cmd_drop(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("dropDatabase")
 def cmd_drop_database(server: Server, db: str, cmd: Mapping) -> dict:
-    server.drop_database(db)
+    with server.lock:
+        server.await_unheld((db, None))  # behind a transaction that wrote there
+        server.drop_database(db)
     return {"dropped": db, "ok": 1.0}
 
 

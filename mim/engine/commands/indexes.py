@@ -96,6 +96,7 @@ def cmd_drop_indexes(server: Server, db: str, cmd: Mapping) -> dict:
                                  f"field")
     target = cmd["index"]
     with server.lock:
+        server.await_unheld((db, name))  # behind a transaction that wrote there
         coll = server.get_collection(db, name)
         if coll is None:
             raise ServerError(26, f"ns not found {db}.{name}")

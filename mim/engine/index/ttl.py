@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from bson.datetime_ms import DatetimeMS
 
 from ..values.order import datetime_to_ms, is_number
-from ..storage.store import install_ttl_pass
+from ..storage.store import WriteBlocked, install_ttl_pass
 
 if TYPE_CHECKING:
     from .indexes import Index
@@ -76,9 +76,21 @@ def expire_collection(coll: "CollectionData", now_ms: int) -> int:
                 expired.append(stored)
         for stored in expired:
             if coll.documents.get(coll.key_of(stored)) is stored:
-                coll.delete(stored)
-                deleted += 1
+                deleted += _delete_unless_held(coll, stored)
     return deleted
+
+
+def _delete_unless_held(coll: "CollectionData", stored: Any) -> int:
+    """Delete one expired document (1), unless an open transaction wrote it (0): the
+    pass goes on, and a later pass deletes it if it is still expired once the
+    transaction has ended.  A pass never waits (the server's TTL delete yields on
+    such a write conflict and retries it; the manual promises no deletion time) and
+    never fails."""
+    try:
+        coll.delete(stored)
+    except WriteBlocked:
+        return 0
+    return 1
 
 
 def expire_measurements(coll: "CollectionData", now_ms: int) -> int:
@@ -89,9 +101,7 @@ def expire_measurements(coll: "CollectionData", now_ms: int) -> int:
     expired = [stored for stored in coll.documents.values()
                if isinstance(stored.doc.get(time_field), (datetime.datetime, DatetimeMS))
                and datetime_to_ms(stored.doc[time_field]) <= limit_ms]
-    for stored in expired:
-        coll.delete(stored)
-    return len(expired)
+    return sum(_delete_unless_held(coll, stored) for stored in expired)
 
 
 def expire_clustered(coll: "CollectionData", now_ms: int) -> int:
@@ -101,9 +111,7 @@ def expire_clustered(coll: "CollectionData", now_ms: int) -> int:
     expired = [stored for stored in coll.documents.values()
                if isinstance(stored.doc["_id"], (datetime.datetime, DatetimeMS))
                and datetime_to_ms(stored.doc["_id"]) <= limit_ms]
-    for stored in expired:
-        coll.delete(stored)
-    return len(expired)
+    return sum(_delete_unless_held(coll, stored) for stored in expired)
 
 
 def expire(server: "Server", now: Any = None) -> int:

@@ -73,6 +73,9 @@ class ServerCatalog:
         db = db or self.db
         validate_database_name(db)
         validate_collection_name(name, db)
+        # the server renames its finished temporary collection over the target: that
+        # waits behind a transaction that wrote the target (the lock released meanwhile)
+        self.server.await_unheld((db, name))
         create_options = None if timeseries is None else \
             out_timeseries_options(self.server, db, name, timeseries)
         prepared = [prepare_new_document(dict(d)) for d in documents]

@@ -115,6 +115,7 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
             raise ServerError(14, "The field 'indexes' must be an array of objects")
     specs = [normalise_index_spec(d) for d in documents]
     with server.lock:
+        server.await_unheld((db, name))  # behind a transaction that wrote there
         check_not_view(server, db, name)
         database = server.get_database(db, create=True)
         created_collection = database.get_collection(name) is None
@@ -172,6 +173,7 @@ def resolve_index_collation(spec: dict, options: Mapping) -> None:
 
 def drop_collection(server: Server, db: str, name: str) -> dict:
     with server.lock:
+        server.await_unheld((db, name))  # behind a transaction that wrote there
         database = server.get_database(db)
         coll = database.get_collection(name) if database else None
         if coll is None:
@@ -253,6 +255,8 @@ def rename_collection(server: Server, source: str, target: str, drop_target: boo
     src_db, _, src_name = source.partition(".")
     dst_db, _, dst_name = target.partition(".")
     with server.lock:
+        # behind a transaction that wrote the source or the target
+        server.await_unheld((src_db, src_name), (dst_db, dst_name))
         src = server.get_collection(src_db, src_name)
         if src is None:
             if lookup(server, src_db, src_name) is not None:

@@ -591,29 +591,35 @@ class Server:
                     raise deadline.expired_error()
                 ended.wait(until_expiry if left is None else min(left, until_expiry))
 
-    def await_unheld(self, db: str, names: tuple[str, ...] | None = None) -> None:
-        """Block until no open transaction holds a document of the collections ``names``
-        of database ``db`` (None: every collection there), the lock released while
-        waiting: a DDL operation (drop, dropDatabase, renameCollection, createIndexes,
-        dropIndexes, ``$out``'s replacement of its target) needs the collection's
-        exclusive lock, which waits behind the intent lock a transaction that wrote
-        there holds until it ends (jstests/core/txns/transactions_block_ddl.js);
-        ``maxTimeMS`` bounds the wait (50).  Call under the lock, before reading the
-        catalog: anything read earlier may have changed when this returns."""
+    def await_unheld(self, *namespaces: tuple[str, str | None]) -> None:
+        """Block until no open transaction holds a document of the collections
+        ``namespaces`` name (``(db, name)``; ``(db, None)``: every collection of ``db``),
+        the lock released while waiting: a DDL operation (drop, dropDatabase,
+        renameCollection, createIndexes, dropIndexes, ``$out``'s replacement of its
+        target) needs the collection's exclusive lock, which waits behind the intent
+        lock a transaction that wrote there holds until it ends
+        (jstests/core/txns/transactions_block_ddl.js); ``maxTimeMS`` bounds the wait
+        (50).  Call under the lock, before reading the catalog: anything read earlier
+        may have changed when this returns.  Costs one set read while no transaction
+        holds documents."""
         while holding_transactions:
-            database = self.databases.get(db)
-            if database is None:
-                return
-            collections = database.collections
-            owner = None
-            for coll in (collections.values() if names is None
-                         else (collections.get(name) for name in names)):
-                if coll is not None and coll.txn_owned:
-                    owner = next(iter(coll.txn_owned.values()))
-                    break
+            owner = self._holder(namespaces)
             if owner is None:
                 return
             self.await_transaction(owner)
+
+    def _holder(self, namespaces: tuple[tuple[str, str | None], ...]
+                ) -> TransactionOwner | None:
+        """An open transaction holding a document of one of ``namespaces``, or None."""
+        for db, name in namespaces:
+            database = self.databases.get(db)
+            if database is None:
+                continue
+            collections = database.collections
+            for coll in (collections.values() if name is None else (collections.get(name),)):
+                if coll is not None and coll.txn_owned:
+                    return next(iter(coll.txn_owned.values()))
+        return None
 
     def transaction_done(self) -> None:
         """A transaction committed or aborted: wake the writes waiting for one (call
