@@ -34,6 +34,9 @@ from bson.binary import Binary
 from bson.timestamp import Timestamp
 
 from ..storage.attached import PerServer
+from ..storage.replication import TERM
+from ..values import deadline
+from ..values.deadline import operation_deadline
 from ..values.errors import ServerError
 from ..pipeline.registry import pipeline_stage
 from ..values.order import type_name
@@ -210,6 +213,8 @@ def admit(server: Any, name: str, cmd: Mapping[str, Any]
         return None
     if read_concern is not None and "afterClusterTime" in read_concern:
         wait_for_cluster_time(server, cmd, read_concern)
+    elif read_concern is not None and "afterOpTime" in read_concern:
+        wait_for_op_time(server, cmd, read_concern["afterOpTime"])
     if lsid is None and cmd.get("txnNumber") is not None:
         raise ServerError(72, "Transaction number requires a session ID to also be specified")
     in_transaction = _transaction_fields(name, cmd)
@@ -464,6 +469,38 @@ def wait_for_cluster_time(server: Any, cmd: Mapping[str, Any], read_concern: Map
                               f"the current clusterTime. Requested clusterTime: "
                               f"{render_document({'ts': after})}; current clusterTime: "
                               f"{render_document({'ts': now})}")
+
+
+#: seconds between two looks at the member's last applied optime while a read waits
+#: for an ``afterOpTime`` (the clock's writers are not made to notify anyone)
+_OP_TIME_POLL = 0.01
+
+
+def wait_for_op_time(server: Any, cmd: Mapping[str, Any], op_time: Mapping[str, Any]) -> None:
+    """``waitUntilOpTime`` for ``afterOpTime`` (checked by :func:`check_read_concern`):
+    the read waits until the member's last applied optime (the latest time its clock
+    gave a write) reaches ``op_time`` — optimes compare by term, then timestamp — and
+    the command's ``maxTimeMS`` bounds the wait, as ``futureGetNoThrowWithDeadline``
+    does: MaxTimeMSExpired (50) in the server's words.  Without ``maxTimeMS`` the read
+    waits for writes as long as they take, as on the server."""
+    wanted = (int(op_time["t"]), op_time["ts"].time, op_time["ts"].inc)
+    if _last_applied(server) >= wanted:
+        return
+    with operation_deadline(cmd.get("maxTimeMS")):
+        while _last_applied(server) < wanted:
+            left = deadline.remaining()
+            if left is not None and left <= 0:
+                now = server.member.op_time(server.clock.now())
+                raise ServerError(50, f"Error waiting for optime {render_document(op_time)}, "
+                                      f"current relevant optime is {render_document(now)}. "
+                                      f":: caused by :: operation exceeded time limit")
+            time.sleep(_OP_TIME_POLL if left is None else min(_OP_TIME_POLL, left))
+
+
+def _last_applied(server: Any) -> tuple[int, int, int]:
+    """The member's last applied optime as ``(term, seconds, increment)``."""
+    now = server.clock.now()
+    return int(TERM), now.time, now.inc
 
 
 def _admit_on_standalone(name: str, cmd: Mapping[str, Any]) -> None:

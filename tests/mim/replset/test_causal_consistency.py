@@ -5,6 +5,9 @@ refuses them as ``read_concern_args.cpp`` / ``read_concern_mongod.cpp`` do."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pymongo
 import pytest
 from bson.timestamp import Timestamp
@@ -146,6 +149,60 @@ def test_an_after_cluster_time_ahead_of_the_member_is_refused(client):
     assert message.startswith("readConcern afterClusterTime value must not be greater than "
                               "the current clusterTime. Requested clusterTime: "
                               "{ ts: Timestamp(4294967295, 1) }; current clusterTime: { ts: ")
+
+
+def _applied(client) -> Timestamp:
+    """The member's last applied optime's timestamp (``rs.status()``)."""
+    status = client.admin.command("replSetGetStatus")
+    assert status["optimes"]["appliedOpTime"]["t"] == 1
+    return status["optimes"]["appliedOpTime"]["ts"]
+
+
+def test_an_after_op_time_already_applied_is_served(client):
+    client.causal.c.insert_one({"_id": 1})
+    applied = _applied(client)  # the insert's optime, in term 1 (the lone election)
+    for level in ("local", "majority"):
+        found = _find_with(client, {"level": level, "afterOpTime": {"ts": applied, "t": 1}})
+        assert found["cursor"]["firstBatch"] == [{"_id": 1}]
+    # optimes compare by term first: any time of an earlier term is applied
+    found = _find_with(client, {"afterOpTime": {"ts": Timestamp(2 ** 32 - 1, 1), "t": 0}})
+    assert found["ok"] == 1.0
+
+
+def test_an_after_op_time_ahead_waits_until_max_time_ms(client):
+    # waitUntilOpTime: the read waits for the optime, bounded by maxTimeMS
+    # (MaxTimeMSExpired, "Error waiting for optime ...")
+    ahead = {"ts": Timestamp(2 ** 32 - 1, 1), "t": 1}
+    started = time.monotonic()
+    with pytest.raises(OperationFailure) as raised:
+        client.causal.command("find", "c", readConcern={"afterOpTime": ahead}, maxTimeMS=200)
+    assert time.monotonic() - started >= 0.2
+    assert raised.value.code == 50
+    message = raised.value.details["errmsg"]
+    assert message.startswith("Error waiting for optime { ts: Timestamp(4294967295, 1), "
+                              "t: 1 }, current relevant optime is { ts: Timestamp(")
+    assert message.endswith(", t: 1 }. :: caused by :: operation exceeded time limit")
+
+
+def test_an_after_op_time_ahead_is_served_once_a_write_reaches_it(client):
+    client.causal.c.insert_one({"_id": 1})
+    applied = _applied(client)
+    next_write = {"ts": Timestamp(applied.time, applied.inc + 1), "t": 1}
+
+    def write() -> None:
+        # a write's optime is the one its reply carries (``operationTime``): in process
+        # a session's write takes it from the clock as the wire's reply does
+        with client.start_session() as session:
+            client.causal.c.insert_one({"_id": 2}, session=session)
+    writer = threading.Timer(0.3, write)
+    started = time.monotonic()
+    writer.start()
+    try:
+        found = _find_with(client, {"afterOpTime": next_write})
+    finally:
+        writer.join()
+    assert time.monotonic() - started >= 0.25  # it waited for the write
+    assert found["cursor"]["firstBatch"] == [{"_id": 1}, {"_id": 2}]
 
 
 @pytest.mark.parametrize("read_concern, code, message", [
