@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from pymongo.errors import InvalidOperation
 
-from ..engine.storage.store import holding_transactions
+from ..engine.storage.store import holding_transactions, transactions_hold_documents
 from ..session import in_transaction
 
 __all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all",
@@ -87,7 +87,7 @@ def awaitable(sync_method: Callable[..., Any],
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
             try:
-                if holding_transactions and not in_transaction(kwargs.get("session")):
+                if holding_transactions and _may_wait(kwargs):
                     return await run_blocking(sync_method, self._delegate, *args, **kwargs)
                 return sync_method(self._delegate, *args, **kwargs)
             except InvalidOperation as exc:
@@ -97,13 +97,20 @@ def awaitable(sync_method: Callable[..., Any],
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
             args, kwargs = unwrap_all(args, kwargs)
             try:
-                if holding_transactions and not in_transaction(kwargs.get("session")):
+                if holding_transactions and _may_wait(kwargs):
                     return lift(self, await run_blocking(sync_method, self._delegate, *args,
                                                          **kwargs))
                 return lift(self, sync_method(self._delegate, *args, **kwargs))
             except InvalidOperation as exc:
                 raise async_wording(exc) from None
     return method
+
+
+def _may_wait(kwargs: dict) -> bool:
+    """Whether a call made while some transaction holds documents may have to wait for
+    one: any call but a statement of a transaction (which meets another transaction's
+    write as a WriteConflict at once), unless every holder was past its lifetime."""
+    return not in_transaction(kwargs.get("session")) and transactions_hold_documents()
 
 
 def forwarded(sync_method: Callable[..., Any],

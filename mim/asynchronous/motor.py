@@ -27,7 +27,7 @@ import functools
 from typing import Any, Callable, NoReturn
 
 from ..change_stream import ChangeStream
-from ..engine.storage.store import holding_transactions
+from ..engine.storage.store import holding_transactions, transactions_hold_documents
 from ..cursor import CommandCursor
 from .change_stream import AsyncChangeStream
 from .client import AsyncMongoClient
@@ -69,7 +69,8 @@ class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
         """Send the latent command now, in a worker thread while some transaction holds
         documents (a ``$merge``/``$out`` meeting one waits for it to end, which must not
         freeze the loop); otherwise the first step sends it on the loop."""
-        if self._started is None and self._start is not None and holding_transactions:
+        if self._started is None and self._start is not None and holding_transactions \
+                and transactions_hold_documents():
             self._begin(await run_blocking(self._start))
 
     @property

@@ -181,6 +181,7 @@ def cmd_coll_mod(server: Server, db: str, cmd: Mapping) -> dict:
         raise ServerError(40414, "BSON field 'collMod.changeStreamPreAndPostImages.enabled' "
                                  "is missing but a required field")
     with server.lock:
+        server.await_unheld((db, name))  # its exclusive lock: behind a transaction there
         coll = server.get_collection(db, name)
         if coll is None:
             database = server.get_database(db)

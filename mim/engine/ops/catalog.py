@@ -322,6 +322,7 @@ def convert_to_capped(server: Server, db: str, name: str, size: int) -> None:
     clone renamed over it, so only the ``_id`` index survives)."""
     check_capped_options({"capped": True, "size": size})
     with server.lock:
+        server.await_unheld((db, name))  # behind a transaction that wrote there
         database = server.get_database(db)
         if database is None:
             raise ServerError(26, f"database {db} not found")

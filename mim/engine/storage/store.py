@@ -31,6 +31,7 @@ from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMembe
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
            "TransactionOwner", "RecordKeyedCollection", "holding_transactions",
+           "transactions_hold_documents",
            "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
@@ -77,6 +78,17 @@ class TransactionOwner(Protocol):
 #: its server; a transaction of another server only costs that thread hop.  (Updated
 #: under a server's lock by set.add/discard, which are atomic.)
 holding_transactions: set["TransactionOwner"] = set()
+
+
+def transactions_hold_documents() -> bool:
+    """Whether an open transaction still holds documents, once every one in
+    :data:`holding_transactions` past its lifetime limit is aborted (a server's
+    periodic job aborts those; here whoever looks does): an abandoned transaction
+    does not keep the async face off its loop longer than its lifetime."""
+    for owner in list(holding_transactions):
+        if owner.expired():
+            owner.abort()
+    return bool(holding_transactions)
 
 
 class WriteBlocked(ServerError):
@@ -595,8 +607,9 @@ class Server:
         """Block until no open transaction holds a document of the collections
         ``namespaces`` name (``(db, name)``; ``(db, None)``: every collection of ``db``),
         the lock released while waiting: a DDL operation (drop, dropDatabase,
-        renameCollection, createIndexes, dropIndexes, ``$out``'s replacement of its
-        target) needs the collection's exclusive lock, which waits behind the intent
+        renameCollection, createIndexes, dropIndexes, collMod, convertToCapped,
+        ``$out``'s replacement of its target) needs the collection's exclusive lock
+        (or its database's), which waits behind the intent
         lock a transaction that wrote there holds until it ends
         (jstests/core/txns/transactions_block_ddl.js); ``maxTimeMS`` bounds the wait
         (50).  Call under the lock, before reading the catalog: anything read earlier

@@ -220,3 +220,27 @@ def test_a_merge_waits_for_the_commit_without_freezing_the_loop(client):
     blocked, document = run(main())
     assert blocked
     assert document == {"_id": 1, "n": 5, "from": "merge"}  # merged into the committed one
+
+
+def test_a_drop_waits_for_the_commit_without_freezing_the_loop(client):
+    # drop needs the collection's exclusive lock: it waits behind the transaction that
+    # wrote there (jstests/core/txns/transactions_block_ddl.js), maxTimeMS bounds it
+    async def main():
+        coll = client.t.c
+        await coll.insert_one({"_id": 0})
+        session = await transaction_writing(
+            client, lambda s: coll.insert_one({"_id": 1}, session=s))
+        with pytest.raises(ExecutionTimeout) as info:
+            await client.t.command({"drop": "c", "maxTimeMS": 100})
+        outside = asyncio.create_task(coll.drop())
+        blocked = await still_blocked(outside)
+        names = await client.t.list_collection_names()
+        await session.commit_transaction()
+        await outside
+        await session.end_session()
+        return info.value.code, blocked, names, await client.t.list_collection_names()
+    code, blocked, before, after = run(main())
+    assert code == 50
+    assert blocked
+    assert before == ["c"]
+    assert after == []

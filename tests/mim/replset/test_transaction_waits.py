@@ -217,6 +217,10 @@ DDL_COMMANDS = {
     "createIndexes": ("t", {"createIndexes": "c", "indexes": [{"key": {"a": 1},
                                                                "name": "a_1"}]}),
     "dropIndexes": ("t", {"dropIndexes": "c", "index": "b_1"}),
+    # collMod takes the collection's exclusive lock (coll_mod.cpp), convertToCapped its
+    # database's (capped_utils.cpp)
+    "collMod": ("t", {"collMod": "c", "validator": {"a": {"$exists": True}}}),
+    "convertToCapped": ("t", {"convertToCapped": "c", "size": 100000}),
 }
 
 
@@ -265,6 +269,8 @@ def test_a_ddl_command_on_a_collection_a_transaction_wrote_waits_for_the_commit(
         "renameCollection": {"collections": ["other"], "indexes": None},
         "createIndexes": {"collections": ["c"], "indexes": ["_id_", "a_1", "b_1"]},
         "dropIndexes": {"collections": ["c"], "indexes": ["_id_"]},
+        "collMod": {"collections": ["c"], "indexes": ["_id_", "b_1"]},
+        "convertToCapped": {"collections": ["c"], "indexes": ["_id_"]},  # a capped copy
     }[command]
     assert _state(client) == expected
     if command == "renameCollection":  # the committed insert moved with the collection
