@@ -65,6 +65,8 @@ class TransactionOwner(Protocol):
     state: str
     #: when its lifetime limit ends it (``time.monotonic()``)
     deadline: float
+    #: the server whose documents it writes
+    base: Any
 
     def expired(self) -> bool: ...
     def abort(self) -> None: ...
@@ -674,8 +676,12 @@ class Server:
                                                   target=coll.full_name))
 
     def reset(self) -> None:
-        """Forget every database (the data of all clients of this server)."""
+        """Forget every database (the data of all clients of this server).  An open
+        transaction holding documents here is aborted: what it wrote is gone, and it
+        must not keep the async face off its loop until its lifetime ends."""
         with self.lock:
+            for owner in [owner for owner in holding_transactions if owner.base is self]:
+                owner.abort()
             self.databases.clear()
             self.profiled = {}
             if self.is_replica_set:

@@ -366,3 +366,20 @@ def test_a_transaction_may_not_write_a_capped_collection(client, session):
         session.commit_transaction()
     assert info.value.code == 251  # the statement's error aborted the transaction
     assert list(client.t.capped.find()) == [{"_id": 1}]
+
+
+def test_a_reset_server_aborts_the_transactions_holding_its_documents(engine, coll, session):
+    # Server.reset() wipes every database, as a restart of an in-memory server would:
+    # a transaction writing there is gone too (NoSuchTransaction at its commit), and
+    # no write waits for it any more
+    coll.insert_one({"_id": 1, "n": 1})
+    coll.update_one({"_id": 1}, {"$set": {"n": 5}}, session=session)
+    engine.reset()
+    coll.insert_one({"_id": 1, "n": 2})
+    started = time.monotonic()
+    coll.update_one({"_id": 1}, {"$inc": {"n": 1}})
+    assert time.monotonic() - started < BLOCKED_FOR
+    with pytest.raises(OperationFailure) as info:
+        session.commit_transaction()
+    assert info.value.code == 251
+    assert coll.find_one() == {"_id": 1, "n": 3}
