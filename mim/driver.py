@@ -24,7 +24,10 @@ handler (:meth:`mim.wire.server.WireServer.handle_message`, the same one
 The one message that *waits* is a monitor's streaming ``hello`` (``topologyVersion``
 + ``maxAwaitTimeMS``): the sync socket waits for it in ``recv_into``, honouring
 pymongo's socket timeout so monitors close promptly; the async transport answers
-it with ``loop.call_later``, so the event loop is never blocked.
+it with ``loop.call_later``, so the event loop is never blocked.  A write meeting a
+transaction's document waits too, until the transaction ends: while some
+transaction holds documents the async transport answers in a worker thread
+(``run_in_executor``), so the task that is to end the transaction keeps running.
 
 Which addresses are routed: each :func:`driver_client` gets a private address
 (``mim-<n>.invalid``, a reserved domain no real host has) bound to its mim server;
@@ -53,7 +56,8 @@ import pymongo.synchronous.pool as _sync_pool
 from pymongo.errors import ConfigurationError
 
 from .client import MongoClient, _parse_uri, _server_key, _split_host, get_server
-from .engine.storage.store import ENGINE_CODEC, Server
+from .engine.storage.store import (ENGINE_CODEC, Server, holding_transactions,
+                                   transactions_hold_documents)
 from .wire.protocol import HEADER, parse_message
 
 _HEADER_SIZE = HEADER.size
@@ -321,6 +325,13 @@ class InProcessTransport(asyncio.Transport):
                 timer = loop.call_later(wait, self._answer_later, message)
                 self._timers.add(timer)
                 continue
+            if holding_transactions and transactions_hold_documents():
+                # a write meeting a transaction's document waits for the transaction to
+                # end: answered in a worker thread, so the task that ends it keeps running
+                future = asyncio.get_running_loop().run_in_executor(
+                    None, self._exchange.answer, message)
+                future.add_done_callback(self._answered)
+                continue
             self._answer(message)
 
     def _answer_later(self, message: bytes) -> None:
@@ -330,6 +341,18 @@ class InProcessTransport(asyncio.Transport):
     def _answer(self, message: bytes) -> None:
         try:
             reply = self._exchange.answer(message)
+        except ConnectionDropped:
+            self.close()
+            return
+        if reply is not None:
+            self._feed(reply)
+
+    def _answered(self, future: "asyncio.Future[bytes | None]") -> None:
+        """Feed the reply a worker thread made (on the loop, in the protocol's order)."""
+        if self._closing:
+            return
+        try:
+            reply = future.result()
         except ConnectionDropped:
             self.close()
             return

@@ -30,12 +30,16 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
-@pytest.fixture(params=["pymongo", "motor"])
+@pytest.fixture(params=["pymongo", "motor", "driver"])
 def client(request):
-    """A client of pymongo's async API or Motor's spelling, on a fresh server."""
+    """A client of pymongo's async API or Motor's spelling, on a fresh server; or
+    pymongo's own ``AsyncMongoClient`` over the in-process transport
+    (``mim.driver_async_client``)."""
     if request.param == "pymongo":
         return mim.AsyncMongoClient(server=Server())
-    return mim.asynchronous.AsyncIOMotorClient(server=Server())
+    if request.param == "motor":
+        return mim.asynchronous.AsyncIOMotorClient(server=Server())
+    return mim.driver_async_client(server=Server())
 
 
 async def still_blocked(task: asyncio.Task) -> bool:
