@@ -73,10 +73,10 @@ class TransactionOwner(Protocol):
 
 
 #: the open transactions, of every server in the process, that hold documents (a write
-#: outside them meeting one of those waits).  The async face reads it before each call:
-#: empty (the common case), the call runs inline on the event loop's thread; otherwise
-#: it runs in a worker thread, where waiting cannot freeze the task that is to end the
-#: transaction.  Process-wide because an async-face object has no one-attribute way to
+#: outside them meeting one of those waits).  The async faces read it before each call
+#: (and ``driver_async_client``'s transport before each message): empty (the common
+#: case), the call runs inline on the event loop's thread; otherwise it runs in a worker
+#: thread, where waiting cannot freeze the task that is to end the transaction.  Process-wide because an async-face object has no one-attribute way to
 #: its server; a transaction of another server only costs that thread hop.  (Updated
 #: under a server's lock by set.add/discard, which are atomic.)
 holding_transactions: set["TransactionOwner"] = set()
@@ -680,8 +680,9 @@ class Server:
         transaction holding documents here is aborted: what it wrote is gone, and it
         must not keep the async face off its loop until its lifetime ends."""
         with self.lock:
-            for owner in [owner for owner in holding_transactions if owner.base is self]:
-                owner.abort()
+            for owner in list(holding_transactions):  # (another server's may change it)
+                if owner.base is self:
+                    owner.abort()
             self.databases.clear()
             self.profiled = {}
             if self.is_replica_set:
