@@ -46,6 +46,22 @@ _IGNORED_OPTIONS = frozenset({"name", "v", "background", "ns", "key"})
 _SIGNATURE_OPTIONS = ("collation", "partialFilterExpression", "unique", "sparse")
 
 
+_new_object = object.__new__
+
+
+def copied_sorted_list(entries: SortedList) -> SortedList:
+    """A copy of ``entries`` built from its sublists as they are: ``SortedList.copy``
+    sorts every entry again (tuple comparisons), this copies lists.  It relies on
+    sortedcontainers' documented layout (``_lists``/``_maxes``/``_len``/``_load``;
+    the positional ``_index`` is rebuilt on demand)."""
+    copy = SortedList()
+    copy._lists = [part[:] for part in entries._lists]
+    copy._maxes = entries._maxes[:]
+    copy._len = entries._len
+    copy._load = entries._load
+    return copy
+
+
 class Index:
     """One secondary index: its spec, its sorted entries and its constraints."""
 
@@ -171,14 +187,17 @@ class Index:
         self.entries = SortedList(entries)
         self.multikey_counts = counts
 
-    def snapshot_entries(self) -> Any:
-        """A copy of the entries, for :meth:`restore_entries` (a transaction's snapshot)."""
-        return list(self.entries), list(self.multikey_counts)
-
-    def restore_entries(self, saved: Any) -> None:
-        entries, multikey_counts = saved
-        self.entries = SortedList(entries)  # already in order: a linear copy
-        self.multikey_counts = list(multikey_counts)
+    def fork(self, collection: "CollectionData") -> "Index":
+        """This index over ``collection``, a copy of its own collection (a transaction's
+        or a snapshot's fork): the compiled spec shared, the entries copied as they are
+        (nothing recomputed, nothing sorted again), so either side may change after."""
+        copy = _new_object(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.spec = dict(self.spec)
+        copy.collection = collection
+        copy.entries = copied_sorted_list(self.entries)
+        copy.multikey_counts = list(self.multikey_counts)
+        return copy
 
     def install_entries(self, prepared: "Index") -> None:
         """Take over the entries of ``prepared``, the same index kept over a prepared
@@ -309,11 +328,10 @@ class TextIndex(Index):
             postings.clear()
             raise
 
-    def snapshot_entries(self) -> Any:
-        return self.postings.snapshot()
-
-    def restore_entries(self, saved: Any) -> None:
-        self.postings.restore(saved)
+    def fork(self, collection: "CollectionData") -> "TextIndex":
+        copy = super().fork(collection)
+        copy.postings = self.postings.copy()
+        return copy
 
     def install_entries(self, prepared: "Index") -> None:
         self.postings = prepared.postings  # type: ignore[attr-defined]
@@ -479,6 +497,8 @@ class IndexCatalog:
                 raise ServerError(exc.code, f"Index build failed: {uuid.uuid4()}: Collection "
                                             f"{self.collection.full_name} ( {uuid.uuid4()} ) :: "
                                             f"caused by :: {exc.errmsg}", **exc.extra) from None
+        if self.collection.snapshot_keepers is not None:
+            self.collection.keep_snapshots()  # an open snapshot keeps the catalog as it is
         self.specs[name] = spec
         self.secondary[name] = index
         self._refresh()
@@ -489,6 +509,8 @@ class IndexCatalog:
 
     def drop(self, name_or_key: Any) -> None:
         """Drop an index by name or key pattern (``"*"``: every index but ``_id_``)."""
+        if self.collection.snapshot_keepers is not None:
+            self.collection.keep_snapshots()  # an open snapshot keeps the catalog as it is
         if name_or_key == "*":
             dropped = [self.specs.pop(name) for name in list(self.specs) if name != ID_INDEX_NAME]
             self.secondary.clear()
@@ -525,6 +547,8 @@ class IndexCatalog:
     def modify(self, name: str, changes: dict[str, Any]) -> None:
         """collMod of one index: set its options (None removes one) and report
         one ``modify`` event with the old and new values."""
+        if self.collection.snapshot_keepers is not None:
+            self.collection.keep_snapshots()  # an open snapshot keeps the catalog as it is
         index = self.by_name(name)
         old = {option: index.spec.get(option) for option in changes}
         for option, value in changes.items():
@@ -660,6 +684,30 @@ class IndexCatalog:
         doc = stored.doc
         for index in self._constrained:
             index.remove(doc, id_key)
+
+    def fork(self, collection: "CollectionData") -> "IndexCatalog":
+        """This catalog over ``collection``, a copy of its collection (a transaction's or
+        a snapshot's fork): the same indexes, each with a copy of its entries."""
+        copy = _new_object(IndexCatalog)
+        copy.collection = collection
+        copy.specs = {}
+        copy.secondary = {}
+        for name, spec in self.specs.items():
+            index = self.secondary.get(name)
+            if index is None:  # ``_id_``
+                copy.specs[name] = dict(spec)
+            else:
+                copy.secondary[name] = index = index.fork(collection)
+                copy.specs[name] = index.spec
+        copy.id_index = IdIndex(collection)
+        ordered_ids = self.id_index._entries
+        if ordered_ids is not None:
+            copy.id_index._entries = copied_sorted_list(ordered_ids)
+        copy.collated_id = None if self.collated_id is None \
+            else self.collated_id.fork(collection)
+        copy._refresh()
+        copy._pending = None
+        return copy
 
     def install(self, prepared: "IndexCatalog") -> None:
         """Take over the entries of ``prepared``, a catalog with the same indexes

@@ -215,10 +215,11 @@ class TextPostings:
                 scores[id_key] = get(id_key, 0.0) + score
         return scores, examined
 
-    def snapshot(self) -> dict[str, dict[tuple, float]]:
-        """A copy of the entries (a transaction's snapshot)."""
-        return {term: dict(bucket) for term, bucket in self.by_term.items()}
-
-    def restore(self, saved: dict[str, dict[tuple, float]]) -> None:
-        self.by_term = {term: dict(bucket) for term, bucket in saved.items()}
-        self.count = sum(len(bucket) for bucket in saved.values())
+    def copy(self) -> "TextPostings":
+        """A copy of the postings (a transaction's fork of the collection)."""
+        copy = object.__new__(TextPostings)
+        copy.view = self.view
+        copy.by_term = {term: dict(bucket) for term, bucket in self.by_term.items()}
+        copy.count = self.count
+        copy._scores = {}
+        return copy

@@ -8,7 +8,7 @@ send it with every later read, so all of a session's reads see one snapshot.
 
 mim keeps the points in time its snapshot reads named, as read-only views of the
 server (the transaction machinery's :class:`~.transactions.TransactionView`,
-documents shared and forked on first touch), up to :data:`HISTORY_SIZE` of them:
+each collection copied at its first touch, or before a write reaches it first), up to :data:`HISTORY_SIZE` of them:
 a read at a time still held sees that view; any other past time is SnapshotTooOld
 (239), as a server answers a time older than its history window; a time after
 the server's cluster time is InvalidOptions (72).
@@ -36,11 +36,7 @@ HISTORY_SIZE = 64
 class _ReadOnly:
     """The "transaction" of a snapshot view: a snapshot read never writes."""
 
-    view: Any = None
-
     def record(self, event: Any) -> None:
-        if self.view is not None and self.view.forking:
-            return
         raise ServerError(72, "a snapshot read cannot write")
 
 
@@ -57,7 +53,8 @@ class SnapshotHistory:
             view = _view_of(server)
         self.views[at] = view
         while len(self.views) > HISTORY_SIZE:
-            self.views.popitem(last=False)
+            with server.lock:  # its collections stop keeping their state for it
+                self.views.popitem(last=False)[1].release_snapshot()
         return at, view
 
     def at(self, server: Any, at: Timestamp) -> TransactionView:
@@ -75,10 +72,7 @@ class SnapshotHistory:
 
 
 def _view_of(server: Any) -> TransactionView:
-    owner = _ReadOnly()
-    view = TransactionView(server, owner)  # type: ignore[arg-type]
-    owner.view = view
-    return view
+    return TransactionView(server, _ReadOnly())  # type: ignore[arg-type]
 
 
 history_of = PerServer(SnapshotHistory)

@@ -4,8 +4,12 @@ A transaction works on a private :class:`TransactionView` of the server: the
 catalog and every collection's documents as they were when the transaction
 started (its snapshot), plus its own writes.  Nothing outside sees them until
 commit.  The view is a :class:`~mim.engine.storage.store.Server`, so every
-command runs on it unchanged; collections are forked from the snapshot on first
-touch (documents shared, indexes rebuilt from the snapshot's specs).
+command runs on it unchanged.  Taking the snapshot copies nothing: the view holds
+the catalog (names and views) and each collection is forked — documents and index
+entries copied as they are — at the transaction's first touch of it.  A collection
+written by someone else before that touch is forked just before that write
+(copy-on-write: ``CollectionData.snapshot_keepers``), so a late first touch still
+reads the state at the snapshot; a plain write pays one attribute check for it.
 
 Writes go through the one write path of the view's collections, whose change
 events the transaction records (they are its undo and redo log):
@@ -120,70 +124,61 @@ class TransactionSettings:
 settings_of = PerServer(TransactionSettings)
 
 
-class _CollectionSnapshot:
-    """One collection as the transaction's snapshot holds it."""
-
-    __slots__ = ("collection", "documents", "index_specs", "index_entries", "options",
-                 "data_size", "next_record_id", "writes")
-
-    def __init__(self, coll: CollectionData) -> None:
-        self.collection = coll
-        self.documents = dict(coll.documents)
-        self.index_specs = [dict(spec) for name, spec in coll.indexes.specs.items()
-                            if name != "_id_"]
-        #: each secondary index's entries (copied, not rebuilt)
-        self.index_entries = {name: index.snapshot_entries()
-                              for name, index in coll.indexes.secondary.items()}
-        collated_id = coll.indexes.collated_id
-        if collated_id is not None:  # (keyed by None: no secondary index has that name)
-            self.index_entries[None] = collated_id.snapshot_entries()
-        self.options = dict(coll.options)
-        self.data_size = coll.data_size
-        self.next_record_id = coll.next_record_id
-        #: the collection's write count then: unchanged at commit, the fork is installed
-        self.writes = coll.writes
-
-
-def _take_snapshot(base: Server, skipped: tuple[str, ...] = ()
-                   ) -> dict[str, tuple[dict[str, _CollectionSnapshot], dict]]:
-    """Every database's collections as they are now (but the ``skipped`` databases)."""
-    return {name: ({coll_name: _CollectionSnapshot(coll)
-                    for coll_name, coll in database.collections.items()},
-                   dict(database.views))
-            for name, database in base.databases.items() if name not in skipped}
-
-
 class _ForkedCollections(dict):
-    """A forked database's collections: each forked from the snapshot on first use."""
+    """A forked database's collections: each forked from the real one on first use.
 
-    def __init__(self, database: DatabaseData, pending: dict[str, _CollectionSnapshot]) -> None:
+    Nothing is copied when the snapshot is taken: each real collection only notes
+    that this snapshot still reads it (a :class:`~mim.engine.storage.store.SnapshotKeeper`).
+    Its first touch here forks it as it is then, which is as it was at the snapshot,
+    since a write to it before that touch forks it first (:meth:`keep`)."""
+
+    def __init__(self, database: DatabaseData, base: DatabaseData) -> None:
         super().__init__()
         self._database = database
-        self._pending = pending
+        #: name -> (the real collection, its write count at the snapshot), not forked yet
+        self._pending: dict[str, tuple[CollectionData, int]] = {}
+        #: id(real collection) -> its name in the snapshot
+        self._names: dict[int, str] = {}
+        for name, coll in base.collections.items():
+            self._pending[name] = (coll, coll.writes)
+            if coll.member_state:
+                # the member's own state (the oplog) changes without the write methods:
+                # copied now, as it is
+                self._fork(name)
+                continue
+            self._names[id(coll)] = name
+            keepers = coll.snapshot_keepers
+            if keepers is None:
+                coll.snapshot_keepers = [self]
+            else:
+                keepers.append(self)
+
+    def keep(self, coll: CollectionData) -> None:
+        """``coll`` is about to be written: fork it first, as the snapshot saw it."""
+        name = self._names.get(id(coll))
+        if name is not None:
+            self._fork(name)
+
+    def release(self) -> None:
+        """The snapshot ended: the collections it never forked stop keeping it."""
+        for coll, _ in self._pending.values():
+            _stop_keeping(coll, self)
+        self._pending.clear()
+        self._names.clear()
 
     def _fork(self, name: str) -> CollectionData | None:
-        snapshot = self._pending.pop(name, None)
-        if snapshot is None:
+        entry = self._pending.pop(name, None)
+        if entry is None:
             return None
+        base_coll, writes = entry
+        self._names.pop(id(base_coll), None)
         view = self._database.server
-        coll = collection_class(snapshot.options)(name, self._database, snapshot.options)
-        coll.validator = snapshot.collection.validator
-        coll.data_size = snapshot.data_size
-        coll.next_record_id = snapshot.next_record_id
-        view.forking = True
-        try:
-            for spec in snapshot.index_specs:  # on no documents: nothing is built
-                coll.indexes.create(spec)
-        finally:
-            view.forking = False
-        for index_name, saved in snapshot.index_entries.items():
-            index = coll.indexes.collated_id if index_name is None \
-                else coll.indexes.secondary.get(index_name)
-            if index is not None:
-                index.restore_entries(saved)
-        coll.documents = snapshot.documents
-        coll.base_collection = snapshot.collection  # type: ignore[attr-defined]
-        coll.base_writes = snapshot.writes  # type: ignore[attr-defined]
+        with view.lock:  # (the real server's: a read's first touch forks it too)
+            _stop_keeping(base_coll, self)
+            coll = base_coll.fork(self._database, name)
+        coll.base_collection = base_coll  # type: ignore[attr-defined]
+        #: its write count at the snapshot: unchanged at commit, the fork is installed
+        coll.base_writes = writes  # type: ignore[attr-defined]
         dict.__setitem__(self, name, coll)
         return coll
 
@@ -230,13 +225,24 @@ class _ForkedCollections(dict):
         return dict.items(self)
 
 
+def _stop_keeping(coll: CollectionData, keeper: _ForkedCollections) -> None:
+    """Take ``keeper`` off ``coll``'s open snapshots (by identity: keepers are dicts)."""
+    keepers = coll.snapshot_keepers
+    if keepers is None:
+        return
+    for position, other in enumerate(keepers):
+        if other is keeper:
+            del keepers[position]
+            break
+    if not keepers:
+        coll.snapshot_keepers = None
+
+
 class _ForkedDatabase(DatabaseData):
-    def __init__(self, name: str, view: "TransactionView",
-                 snapshot: tuple[dict[str, _CollectionSnapshot], dict]) -> None:
+    def __init__(self, name: str, view: "TransactionView", base: DatabaseData) -> None:
         super().__init__(name, view)
-        collections, views = snapshot
-        self.collections = _ForkedCollections(self, dict(collections))
-        self.views = dict(views)
+        self.collections = _ForkedCollections(self, base)
+        self.views = dict(base.views)
 
 
 class TransactionView(Server):
@@ -267,9 +273,18 @@ class TransactionView(Server):
         self.data_directory = None
         self.databases: dict[str, DatabaseData] = {}
         self.listeners = [transaction.record]
-        #: True while a collection is forked (its index builds are not the transaction's)
-        self.forking = False
-        self._snapshot = _take_snapshot(base, skipped)
+        with base.lock:  # the snapshot: every collection notes it, nothing is copied
+            for name, database in base.databases.items():
+                if name not in skipped:
+                    self.databases[name] = _ForkedDatabase(name, self, database)
+
+    def release_snapshot(self) -> None:
+        """The view is done with: the real collections it never forked stop keeping
+        their state for it (call under the lock)."""
+        for database in self.databases.values():
+            collections = database.collections
+            if type(collections) is _ForkedCollections:
+                collections.release()
 
     def __repr__(self) -> str:
         return f"<transaction view of {self.base!r}>"
@@ -282,13 +297,9 @@ class TransactionView(Server):
 
     def get_database(self, name: str, create: bool = False) -> DatabaseData | None:
         database = self.databases.get(name)
-        if database is None:
-            snapshot = self._snapshot.get(name)
-            if snapshot is not None:
-                database = self.databases[name] = _ForkedDatabase(name, self, snapshot)
-            elif create:
-                validate_database_name(name)
-                database = self.databases[name] = DatabaseData(name, self)
+        if database is None and create:
+            validate_database_name(name)
+            database = self.databases[name] = DatabaseData(name, self)
         return database
 
     def expire_ttl(self, now: Any = None) -> int:
@@ -328,8 +339,6 @@ class Transaction:
 
     def record(self, event: ChangeEvent) -> None:
         """Take one of the view's writes: check it for a conflict, keep it for commit."""
-        if self.view.forking:
-            return
         operation = event.operation
         if operation in DOCUMENT_OPERATIONS:
             coll = event.collection
@@ -407,6 +416,7 @@ class Transaction:
     def _release(self) -> None:
         if self._owned:
             holding_transactions.discard(self)
+        self.view.release_snapshot()
         for base_coll, keys in self._owned.values():
             owned = base_coll.txn_owned
             if owned is None:

@@ -30,8 +30,8 @@ from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
-           "TransactionOwner", "RecordKeyedCollection", "holding_transactions",
-           "transactions_hold_documents",
+           "TransactionOwner", "SnapshotKeeper", "RecordKeyedCollection",
+           "holding_transactions", "transactions_hold_documents",
            "collection_class", "DatabaseData", "Server",
            "MAX_BSON_SIZE", "decode_shadow", "IndexMaintainer",
            "install_index_catalog", "install_ttl_pass", "capped_limits",
@@ -56,6 +56,7 @@ class IndexMaintainer(Protocol):
     def remove(self, stored: "StoredDocument") -> None: ...
     def rebuild(self) -> None: ...
     def install(self, prepared: Any) -> None: ...
+    def fork(self, collection: "CollectionData") -> Any: ...
 
 
 class TransactionOwner(Protocol):
@@ -91,6 +92,15 @@ def transactions_hold_documents() -> bool:
         if owner.expired():
             owner.abort()
     return bool(holding_transactions)
+
+
+class SnapshotKeeper(Protocol):
+    """An open snapshot (a transaction's, a snapshot read's) that has not yet taken its
+    copy of a collection: it copies it lazily, at its first touch, unless the collection
+    is about to change first — then :meth:`keep` is called, before that write, to copy
+    the collection as the snapshot saw it."""
+
+    def keep(self, coll: "CollectionData") -> None: ...
 
 
 class WriteBlocked(ServerError):
@@ -154,6 +164,28 @@ class CollectionData:
         #: how many writes (documents, indexes, options) the collection has taken: a
         #: transaction that forked it commits by :meth:`install` while this is unchanged
         self.writes = 0
+        #: the open snapshots that still read this collection as it is (None while
+        #: there is none: the one check a plain write pays); see :meth:`keep_snapshots`
+        self.snapshot_keepers: list[SnapshotKeeper] | None = None
+
+    def fork(self, database: "DatabaseData", name: str) -> "CollectionData":
+        """A copy of this collection as ``database.name`` (a transaction's or a snapshot
+        read's view of the server) that either side may write without the other seeing
+        it: documents and index entries copied as they are, nothing recomputed or
+        re-sorted.  (Every attribute :meth:`__init__` sets, bar the transaction state.)"""
+        copy = _new_object(collection_class(self.options))
+        copy.name = name
+        copy.database = database
+        copy.options = dict(self.options)
+        copy.documents = dict(self.documents)
+        copy.indexes = self.indexes.fork(copy)
+        copy.validator = self.validator
+        copy.data_size = self.data_size
+        copy.next_record_id = self.next_record_id
+        copy.txn_owned = None
+        copy.writes = self.writes
+        copy.snapshot_keepers = None
+        return copy
 
     @property
     def full_name(self) -> str:
@@ -178,6 +210,8 @@ class CollectionData:
 
     def insert(self, raw: bytes, doc: dict) -> None:
         """Store a new document; raises DuplicateKey (11000) without writing."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         key = sort_key(doc["_id"])
         documents = self.documents
         capped = self.options.get("capped")
@@ -209,6 +243,8 @@ class CollectionData:
         """Store a document that has no ``_id`` (what the profiler writes into
         ``system.profile``: mongod's profile documents have none), keyed by its
         record id; a capped collection rolls over as for :meth:`insert`."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         stored = StoredDocument(raw, doc, self.next_record_id)
         key = (_UNKEYED, stored.record_id)
         self.documents[key] = stored
@@ -256,6 +292,8 @@ class CollectionData:
         pipeline) or a ``replace`` (a replacement document).  ``touched``: the
         only top-level fields that may differ (None: any), so an index on
         none of them is known unchanged without computing its keys."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         key = self.key_of(old)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
@@ -272,6 +310,8 @@ class CollectionData:
         return new
 
     def delete(self, stored: StoredDocument) -> None:
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         key = self.key_of(stored)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
@@ -285,6 +325,8 @@ class CollectionData:
 
     def clear(self) -> None:
         """Delete every document (one ``delete`` event each)."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         for key in list(self.txn_owned or ()):
             self._claimed(key)
         removed = list(self.documents.values())
@@ -303,6 +345,8 @@ class CollectionData:
         view at commit, forked when :attr:`writes` was what it still is).  Nothing is
         re-written document by document and no event is emitted: the caller emits
         the events of the writes that made ``prepared``."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         self.documents = prepared.documents
         self.data_size = prepared.data_size
         self.next_record_id = prepared.next_record_id
@@ -311,12 +355,24 @@ class CollectionData:
 
     def set_option(self, option: str, value: Any) -> None:
         """collMod of a collection option (None removes it): one ``modify`` event."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         old = self.options.get(option)
         if value is None:
             self.options.pop(option, None)
         else:
             self.options[option] = value
         self.record("modify", {"option": option, "old": old, "new": value})
+
+    def keep_snapshots(self) -> None:
+        """The collection is about to change: every open snapshot that has not copied it
+        yet copies it now, as it still is (copy-on-write: the cost falls on the first
+        write after a snapshot was taken, and only while one is open).  The write
+        methods here call it themselves; the layers above call it before changing the
+        collection otherwise (its indexes, its validator)."""
+        keepers, self.snapshot_keepers = self.snapshot_keepers, None
+        for keeper in keepers or ():
+            keeper.keep(self)
 
     def record(self, operation: str, detail: Any) -> None:
         """Report a write the index layer made (``createIndexes`` with the spec,
@@ -356,6 +412,8 @@ class RecordKeyedCollection(CollectionData):
     def insert(self, raw: bytes, doc: dict, record_id: int | None = None) -> None:
         """Store a new document (``record_id``: the one it had, when a journal
         replays it; otherwise the next one)."""
+        if self.snapshot_keepers is not None:
+            self.keep_snapshots()
         if record_id is None:
             record_id = self.next_record_id
         stored = StoredDocument(raw, shared_keys(doc), record_id)
