@@ -38,8 +38,9 @@ from .engine.values.errors import ServerError
 from .retrying import (TRANSACTION_END, RetryableReply, is_retryable_write,
                        run_with_retries)
 from .session import (BOUND_SESSION, READS_WITH_READ_CONCERN, ClientSession,
-                      gossip_cluster_time, merge_session_fields, note_cluster_time,
-                      note_reply, retryable_write_fields, server_api_fields, session_fields)
+                      add_statement_fields, gossip_cluster_time, merge_session_fields,
+                      note_cluster_time, note_reply, note_statement_reply,
+                      retryable_write_fields, server_api_fields, session_fields)
 
 __all__ = ["Runner", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
@@ -99,29 +100,28 @@ class Runner:
                 and type(session) is ClientSession
                 and session._transaction.state == _TxnState.IN_PROGRESS
                 and next(iter(cmd)) not in TRANSACTION_END):
-            return self._run_in_transaction(db, cmd, session, write_concern)
+            return self._run_in_transaction(db, cmd, session)
         return self._run_checked(db, cmd, session, write_concern, implicit, retryable_read,
                                  unchecked)
 
-    def _run_in_transaction(self, db: str, cmd: dict[str, Any], session: Any,
-                            write_concern: Any) -> dict:
+    def _run_in_transaction(self, db: str, cmd: dict[str, Any], session: Any) -> dict:
         """A statement of a transaction in progress, from a plain client with no fail
         point armed: what :meth:`_run_checked` does for it, minus the retry loop it
         never enters (a transaction's statement is not retried) — the session's fields
         added, one dispatch, the reply noted as pymongo's session notes it."""
-        if self.client._closed:
+        client = self.client
+        if client._closed:
             raise InvalidOperation("Cannot use MongoClient after close")
-        name = next(iter(cmd))
-        merge_session_fields(cmd, session_fields(self.client, session, name, write_concern))
-        gossip_cluster_time(self.client, session, cmd)
+        add_statement_fields(client, session, next(iter(cmd)), cmd)
+        gossip_cluster_time(client, session, cmd)
         cmd.pop("writeConcern", None)  # as pymongo: a transaction's statements carry none
         try:
             reply = run_command(self.server, db, cmd)
         except ServerError as exc:
             raise command_error(exc) from None
         session._transaction.has_completed_command = True
-        note_cluster_time(self.client, self.server)
-        note_reply(session, reply, self.server, name)
+        note_cluster_time(client, self.server)
+        note_statement_reply(session, self.server)
         return reply
 
     def client_closed(self) -> None:

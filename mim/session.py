@@ -67,6 +67,7 @@ __all__ = ["ClientSession", "SessionOptions", "TransactionOptions", "server_api_
            "session_fields", "retryable_write_fields", "start_session", "end_client_sessions",
            "in_transaction", "check_transaction_read_preference", "note_reply",
            "merge_session_fields", "gossip_cluster_time", "note_cluster_time",
+           "add_statement_fields", "note_statement_reply",
            "READS_WITH_READ_CONCERN"]
 
 
@@ -236,14 +237,27 @@ def note_reply(session: Any, reply: dict[str, Any], server: Any = None, name: st
         # a transaction's statement writes no oplog entry: its time is the latest one
         wrote = name in WRITE_COMMANDS and reply.get("ok", 1) and (
             session._transaction.state != _TxnState.IN_PROGRESS or name in TRANSACTION_END)
-        operation_time = clock.tick() if wrote else clock.now()
-        if session._operation_time is not operation_time:
-            session._advance_operation_time(operation_time)
-        known = session._cluster_time
-        if known is None or known["clusterTime"] is not clock.now():  # (else nothing to do)
-            session._advance_cluster_time(clock.cluster_time_document())
+        _note_times(session, clock, clock.tick() if wrote else clock.now())
     if session._options.snapshot and session._snapshot_time is None:
         session._process_response(reply)
+
+
+def note_statement_reply(session: Any, server: Any) -> None:
+    """:func:`note_reply` for a statement of a transaction in progress (see
+    :func:`add_statement_fields`): it writes no oplog entry, so its operation time is
+    the latest one, and its session is no snapshot session."""
+    if server.is_replica_set:
+        clock = server.clock
+        _note_times(session, clock, clock.now())
+
+
+def _note_times(session: Any, clock: Any, operation_time: Any) -> None:
+    """The session's operation and cluster times advanced to the clock's."""
+    if session._operation_time is not operation_time:
+        session._advance_operation_time(operation_time)
+    known = session._cluster_time
+    if known is None or known["clusterTime"] is not clock.now():  # (else nothing to do)
+        session._advance_cluster_time(clock.cluster_time_document())
 
 
 def server_api_fields(client: Any) -> dict[str, Any]:
@@ -298,8 +312,7 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
         raise ValueError(
             f"'session' argument must be a ClientSession or None, not {type(session)}")
     if session._client is not client:
-        raise InvalidOperation(
-            f"Can only use session with the {type(session._client).__name__} that started it")
+        _foreign_session(session)
     transaction = session._transaction
     state = transaction.state
     # (pymongo's ``in_transaction``, read once)
@@ -342,6 +355,30 @@ def session_fields(client: Any, session: Any, command: str, write_concern: Any =
         if after is not None:
             fields["readConcern"] = {"afterClusterTime": after}
     return fields
+
+
+def _foreign_session(session: Any) -> None:
+    raise InvalidOperation(
+        f"Can only use session with the {type(session._client).__name__} that started it")
+
+
+def add_statement_fields(client: Any, session: Any, command: str, cmd: dict[str, Any]) -> None:
+    """:func:`session_fields` merged into ``cmd`` (:func:`merge_session_fields`) for
+    one more statement of ``session``'s transaction in progress — a mim
+    ``ClientSession`` whose first statement already ran (so it is materialized, and
+    not a snapshot session: those have no transactions) — without building the
+    fields apart: the session checked as pymongo checks it, then ``lsid``,
+    ``txnNumber`` and ``autocommit`` added, as pymongo's ``_apply_to`` adds them."""
+    if session._client is not client:
+        _foreign_session(session)
+    session._check_ended()
+    server_session = session._server_session
+    server_session.last_use = time.monotonic()
+    if command in _TRANSACTION_READS:
+        check_transaction_read_preference(session)
+    cmd["lsid"] = server_session.session_id
+    cmd["txnNumber"] = server_session.transaction_id
+    cmd["autocommit"] = False
 
 
 def merge_session_fields(cmd: dict[str, Any], fields: dict[str, Any]) -> None:

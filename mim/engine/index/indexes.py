@@ -389,6 +389,17 @@ class IdIndex:
     def reset(self) -> None:
         self._entries = None
 
+    def fork(self, collection: "CollectionData") -> "IdIndex":
+        """This ordered view over ``collection``, a copy of its collection (the key
+        pattern shared, the entries, if built, copied as they are)."""
+        copy = _new_object(IdIndex)
+        copy.collection = collection
+        copy.pattern = self.pattern
+        copy.multikey_counts = [0]
+        entries = self._entries
+        copy._entries = None if entries is None else copied_sorted_list(entries)
+        return copy
+
 
 class IndexCatalog:
     """The indexes of one collection (``_id_`` first, then in creation order)."""
@@ -699,10 +710,7 @@ class IndexCatalog:
             else:
                 copy.secondary[name] = index = index.fork(collection)
                 copy.specs[name] = index.spec
-        copy.id_index = IdIndex(collection)
-        ordered_ids = self.id_index._entries
-        if ordered_ids is not None:
-            copy.id_index._entries = copied_sorted_list(ordered_ids)
+        copy.id_index = self.id_index.fork(collection)
         copy.collated_id = None if self.collated_id is None \
             else self.collated_id.fork(collection)
         copy._refresh()

@@ -248,7 +248,9 @@ def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Tra
     session_id = lsid.get("id")
     if type(session_id) is not Binary or session_id.subtype != 4:
         return None
-    record = registry(server).get(session_id)
+    # (registry(server).get(session_id), without its two calls once the registry exists)
+    record = (server._attached.get(registry) or registry(server))._records.get(
+        bytes(session_id))
     transaction = record.transaction if record is not None else None
     number = cmd.get("txnNumber")
     # (a standalone never has a transaction: it refuses startTransaction)

@@ -350,8 +350,7 @@ class Transaction:
                                   else event.before)
                 owned = base_coll.txn_owned
                 if owned is None or owned.get(key) is not self:
-                    self._claim(base_coll, key, event.before)
-                    self._forked[id(coll)] = (coll, base_coll)  # type: ignore[assignment]
+                    self._claim(coll, base_coll, key, event.before)  # type: ignore[arg-type]
         else:
             coll = event.collection
             if operation == "create" and coll is not None:
@@ -361,10 +360,12 @@ class Transaction:
                 self._replayed.add(id(coll))
         self.events.append(event)
 
-    def _claim(self, base_coll: CollectionData, key: tuple, before: Any) -> None:
+    def _claim(self, coll: CollectionData, base_coll: CollectionData, key: tuple,
+               before: Any) -> None:
         """Own a document of the real collection for the rest of the transaction: a
         conflict if another open transaction owns it or a write committed it after our
-        snapshot.  A capped collection refuses every transactional write (263, as
+        snapshot (``coll``: the view's fork of ``base_coll``, which wrote it).  A capped
+        collection refuses every transactional write (263, as
         ``checkIfTransactionOnCappedColl``: its writes need the collection's exclusive
         lock), so no transaction ever holds a document a capped roll-over deletes."""
         if base_coll.options.get("capped"):
@@ -372,22 +373,25 @@ class Transaction:
                                    f"collection. Writes in transactions are not allowed on "
                                    f"capped collections.")
         owned = base_coll.txn_owned
-        owner = owned.get(key) if owned else None
-        if owner is not None:
-            if owner.expired():
-                owner.abort()
-            else:
-                self._conflict()
+        if owned:
+            owner = owned.get(key)
+            if owner is not None:
+                if owner.expired():
+                    owner.abort()
+                    owned = base_coll.txn_owned  # (its release may have dropped the dict)
+                else:
+                    self._conflict()
         if base_coll.documents.get(key) is not before:
             self._conflict()  # committed by someone else after our snapshot
-        if base_coll.txn_owned is None:
-            base_coll.txn_owned = {}
-        base_coll.txn_owned[key] = self
+        if owned is None:
+            owned = base_coll.txn_owned = {}
+        owned[key] = self
         mine = self._owned.get(id(base_coll))
         if mine is None:
             if not self._owned:
                 holding_transactions.add(self)
             mine = self._owned[id(base_coll)] = (base_coll, [])
+            self._forked[id(coll)] = (coll, base_coll)
         mine[1].append(key)
 
     def _claim_namespace(self, namespace: str) -> None:
