@@ -73,8 +73,9 @@ TRANSACTION_FIELDS = frozenset({"lsid", "txnNumber", "autocommit", "startTransac
 
 
 #: a transaction's statements whose rules depend on the command, database and target
-#: only (an aggregate's pipeline and the multi-document writes' statements are checked
-#: every time): once checked, a statement to the same target is not checked again
+#: only (an aggregate's pipeline, and the writes to a time-series collection, whose
+#: statements may each be multi-document, are checked every time): once checked, a
+#: statement to the same target is not checked again
 _CHECKED_ONCE = frozenset({"insert", "update", "delete", "find", "findAndModify",
                            "findandmodify", "distinct", "getMore", "killCursors"})
 
@@ -147,11 +148,9 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                 statement = (name, db, cmd.get(name))
                 if statement not in transaction.checked_statements:
                     check_transaction_statement(name, db, cmd)
-                    check_transaction_write(server, name, db, cmd)
-                    if name in _CHECKED_ONCE:
+                    if not check_transaction_write(server, name, db, cmd) \
+                            and name in _CHECKED_ONCE:
                         transaction.checked_statements.add(statement)
-                elif name != "insert":
-                    check_transaction_write(server, name, db, cmd)
                 reply = handler(transaction.view, db, cmd)
                 if "writeErrors" in reply:
                     transaction.abort()  # a statement's error aborts the transaction

@@ -398,22 +398,25 @@ _IN_TRANSACTION = {
 }
 
 
-def check_transaction_write(server: Server, name: str, db: str, cmd: Mapping[str, Any]) -> None:
+def check_transaction_write(server: Server, name: str, db: str, cmd: Mapping[str, Any]) -> bool:
     """A transaction may read a time-series collection, never insert into it nor
-    update or delete several measurements (OperationNotSupportedInTransaction, 263)."""
+    update or delete several measurements (OperationNotSupportedInTransaction, 263).
+    True when the command writes to a time-series collection (its next statements
+    need this check again: each may be multi-document)."""
     message = _IN_TRANSACTION.get(name)
     target = cmd.get(name)
     if message is None or not isinstance(target, str):
-        return
+        return False
     database = server.databases.get(db)
     coll = database.collections.get(target) if database is not None else None
     if not is_timeseries(coll):
-        return
+        return False
     if name == "insert" or any(
             isinstance(statement, Mapping)
             and (statement.get("multi") if name == "update" else statement.get("limit") == 0)
             for statement in cmd.get(name + "s") or ()):
         raise ServerError(263, message + f"{db}.{target}")
+    return True
 
 
 def _invalid(message: str) -> ServerError:
