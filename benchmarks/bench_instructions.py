@@ -52,25 +52,33 @@ def _child(name: str, workload_name: str, n_docs: int, ops: int) -> None:
     functools.reduce(lambda _, arguments: call(target, *arguments), chosen, None)
 
 
-def measure(name: str, workload: str, n_docs: int, ops: int, keep: str | None = None) -> float:
-    """Instructions per operation of ``workload`` on peer ``name``."""
+def counted_instructions(module_args: list[str], keep: str | None = None) -> int:
+    """The instructions ``python -m <module_args>`` runs inside ``functools.reduce``
+    calls, counted by callgrind (``keep``: where to copy the callgrind file)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "callgrind.out")
         env = dict(os.environ, PYTHONHASHSEED="0")
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                         "--collect-atstart=no", "--toggle-collect=functools_reduce",
-                        sys.executable, "-m", "benchmarks.bench_instructions", "--child",
-                        name, workload, "--docs", str(n_docs), "--ops", str(ops)],
+                        sys.executable, "-m", *module_args],
                        check=True, env=env, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         with open(out, encoding="utf-8", errors="replace") as handle:
             match = _TOTAL.search(handle.read())
         if keep:
-            os.makedirs(keep, exist_ok=True)
-            shutil.copy(out, os.path.join(keep, f"callgrind.{name}.{workload.replace(' ', '_')}"))
+            os.makedirs(os.path.dirname(keep) or ".", exist_ok=True)
+            shutil.copy(out, keep)
     if match is None:
         raise RuntimeError("callgrind wrote no total")
-    return int(match.group(1)) / ops
+    return int(match.group(1))
+
+
+def measure(name: str, workload: str, n_docs: int, ops: int, keep: str | None = None) -> float:
+    """Instructions per operation of ``workload`` on peer ``name``."""
+    kept = os.path.join(keep, f"callgrind.{name}.{workload.replace(' ', '_')}") if keep \
+        else None
+    return counted_instructions(["benchmarks.bench_instructions", "--child", name, workload,
+                                 "--docs", str(n_docs), "--ops", str(ops)], kept) / ops
 
 
 def main() -> None:

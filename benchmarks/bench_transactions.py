@@ -7,14 +7,19 @@ counts (``valgrind --tool=callgrind``) for decisions.
     python -m benchmarks.bench_transactions [--rounds 5] [--documents 1000]
 
 ``--documents``: how many documents the collection (with one secondary index)
-holds before each round, since a transaction snapshots the collections it
+holds before each round, since a transaction copies the collections it
 touches.  The target (issue 18): the transaction costs at most 2x.
+
+``--instructions`` counts instead, in process, under valgrind's callgrind: one
+round of each workload after a warm-up (steady state), the same rounds timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +27,8 @@ from typing import Any
 import pymongo
 
 import mim
+
+from .bench_instructions import counted_instructions
 
 _IDS = itertools.count()
 
@@ -77,11 +84,58 @@ def measure(client: Any, rounds: int, documents: int, n: int = 100) -> dict[str,
             "mixed ratio": mixed_inside / mixed_outside}
 
 
+#: the rounds ``--instructions`` counts: name -> (workload, the one it is compared with)
+_COUNTED = {"outside": None, "transaction": "outside",
+            "mixed outside": None, "mixed transaction": "mixed outside"}
+#: rounds run before the counted one (a steady state: code specialised, caches full)
+_WARM_UP = 12
+
+
+def _counted_round(workload: str, documents: int, n: int = 100) -> None:
+    """One round of ``workload`` inside ``functools.reduce`` (what callgrind counts),
+    after the set-up and the warm-up rounds."""
+    client = mim.MongoClient(server=mim.Server())
+    coll = client.bench.txn
+    coll.create_index("k")
+    filled = [next(_IDS) for _ in range(documents + n * (_WARM_UP + 1))]
+    coll.insert_many([{"_id": i, "name": "y", "k": i} for i in filled])
+    victims = iter(filled)
+    rounds = {"outside": lambda: _outside(coll, client, n),
+              "transaction": lambda: _inside(coll, client, n),
+              "mixed outside": lambda: _mixed(coll, victims, n),
+              "mixed transaction": lambda: _mixed_inside(coll, client, victims, n)}
+    for _ in range(_WARM_UP):
+        rounds[workload]()
+    functools.reduce(lambda _, __: rounds[workload](), [None], None)
+
+
+def count(documents: int) -> None:
+    """Print the instructions of one round of each workload, and the ratios."""
+    counts: dict[str, int] = {}
+    for workload, baseline in _COUNTED.items():
+        counts[workload] = counted_instructions(
+            ["benchmarks.bench_transactions", "--child", workload,
+             "--documents", str(documents)])
+        ratio = f"  ratio {counts[workload] / counts[baseline]:.2f}" if baseline else ""
+        print(f"{workload:18} {counts[workload]:>13,} instructions{ratio}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under callgrind instead of timing")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:
+        _counted_round(args.child, args.documents)
+        return
+    if args.instructions:
+        if shutil.which("valgrind") is None:
+            parser.error("valgrind is not on the PATH")
+        count(args.documents)
+        return
     rows = {"in process": measure(mim.MongoClient(server=mim.Server()), args.rounds,
                                   args.documents)}
     with mim.serve(port=0) as server, pymongo.MongoClient(server.uri) as wire:
