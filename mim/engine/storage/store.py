@@ -172,7 +172,8 @@ class CollectionData:
         """A copy of this collection as ``database.name`` (a transaction's or a snapshot
         read's view of the server) that either side may write without the other seeing
         it: documents and index entries copied as they are, nothing recomputed or
-        re-sorted.  (Every attribute :meth:`__init__` sets, bar the transaction state.)"""
+        re-sorted.  (Every attribute :meth:`__init__` sets, bar the transaction state,
+        and the collection's UUID once it has one: the copy is the same collection.)"""
         copy = _new_object(collection_class(self.options))
         copy.name = name
         copy.database = database
@@ -185,6 +186,9 @@ class CollectionData:
         copy.txn_owned = None
         copy.writes = self.writes
         copy.snapshot_keepers = None
+        identity = self.__dict__.get("uuid")  # (given on first use: ops.catalog)
+        if identity is not None:
+            copy.uuid = identity  # type: ignore[attr-defined]
         return copy
 
     @property

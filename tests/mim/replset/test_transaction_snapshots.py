@@ -130,3 +130,23 @@ def test_no_collection_keeps_state_for_a_transaction_that_ended(client, engine, 
             getattr(session, end)()
         assert engine.get_collection("t", "a").snapshot_keepers is None
         assert engine.get_collection("t", "b").snapshot_keepers is None
+
+
+def test_a_fork_has_every_attribute_a_new_collection_has(engine):
+    """``CollectionData.fork`` builds its copy without ``__init__``: it must set what
+    ``__init__`` sets, or a transaction's statement meets an AttributeError."""
+    database = engine.get_database("t", create=True)
+    fresh = database.create_collection("fresh", {"collation": {"locale": "fr"}})
+    fresh.indexes.create({"key": {"n": 1}, "name": "n_1"})
+    forked = fresh.fork(database, "fresh")
+
+    def attributes(obj):
+        return set(getattr(obj, "__dict__", {})) | {
+            name for cls in type(obj).__mro__ for name in getattr(cls, "__slots__", ())
+            if hasattr(obj, name)}
+
+    assert attributes(fresh) <= attributes(forked)
+    assert attributes(fresh.indexes) <= attributes(forked.indexes)
+    assert attributes(fresh.indexes.secondary["n_1"]) <= \
+        attributes(forked.indexes.secondary["n_1"])
+    assert attributes(fresh.indexes.id_index) <= attributes(forked.indexes.id_index)
