@@ -160,27 +160,29 @@ class _ForkedCollections(dict):
             self._fork(name)
 
     def release(self) -> None:
-        """The snapshot ended: the collections it never forked stop keeping it."""
+        """The snapshot ended: the collections it never forked stop keeping it (call
+        under the real server's lock)."""
         for coll, _ in self._pending.values():
             _stop_keeping(coll, self)
         self._pending.clear()
         self._names.clear()
 
     def _fork(self, name: str) -> CollectionData | None:
-        entry = self._pending.pop(name, None)
-        if entry is None:
-            return None
-        base_coll, writes = entry
-        self._names.pop(id(base_coll), None)
-        view = self._database.server
-        with view.lock:  # (the real server's: a read's first touch forks it too)
+        # under the real server's lock (a read's first touch forks too): a writer's
+        # keep() and a first touch never both fork, nor one after the write
+        with self._database.server.lock:
+            entry = self._pending.pop(name, None)
+            if entry is None:
+                return dict.get(self, name)  # (forked meanwhile, or never in the snapshot)
+            base_coll, writes = entry
+            self._names.pop(id(base_coll), None)
             _stop_keeping(base_coll, self)
             coll = base_coll.fork(self._database, name)
-        coll.base_collection = base_coll  # type: ignore[attr-defined]
-        #: its write count at the snapshot: unchanged at commit, the fork is installed
-        coll.base_writes = writes  # type: ignore[attr-defined]
-        dict.__setitem__(self, name, coll)
-        return coll
+            coll.base_collection = base_coll  # type: ignore[attr-defined]
+            #: its write count at the snapshot: unchanged at commit, the fork is installed
+            coll.base_writes = writes  # type: ignore[attr-defined]
+            dict.__setitem__(self, name, coll)
+            return coll
 
     def _fork_all(self) -> None:
         for name in list(self._pending):
