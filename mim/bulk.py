@@ -73,6 +73,24 @@ class BulkWriter:
                 document, self.collection.codec_options)
         self.ops.append((_INSERT, raw, document))
 
+    def add_inserts(self, documents: list[Any]) -> None:
+        """:meth:`add_insert` of each of ``documents`` (``insert_many``'s, each already
+        checked and given its ``_id``), in one call: the plain dicts' encoding is the
+        whole of the loop."""
+        collection = self.collection
+        codec_options = collection._codec_options
+        plain = collection._plain_codec
+        append = self.ops.append
+        for document in documents:
+            if type(document) is dict and plain:
+                try:
+                    raw = plain_encode(document, False, codec_options)
+                except RecursionError:
+                    raw = encode(document, codec_options)  # the server's depth error
+                append((_INSERT, raw, document))
+            else:
+                self.add_insert(document, validated=True)
+
     def add_update(self, selector: Any, update: Any, multi: bool, upsert: bool | None = None,
                    collation: Any = None, array_filters: Any = None, hint: Any = None,
                    sort: Any = None) -> None:

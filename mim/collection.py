@@ -266,8 +266,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             inserted_ids.append(document.get("_id"))
         writer = BulkWriter(self, ordered, bypass_validation=bypass_document_validation,
                             session=session, comment=comment)
-        for document in documents:
-            writer.add_insert(document, validated=True)
+        writer.add_inserts(documents)
         writer.execute(())
         return InsertManyResult(inserted_ids, self._acknowledged(session))
 

@@ -36,8 +36,8 @@ from ..languages.projection import available_query_metadata, compile_projection,
 from ..languages.sorting import compile_sort, has_text_score_sort
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
-from ..storage.documents import (check_id, decode_shadows, encode_updated, prepare_new_document,
-                                 prepare_sent_document)
+from ..storage.documents import (check_id, encode_updated, prepare_new_document,
+                                 prepare_sent_batch, prepare_sent_document)
 from ..storage.store import (ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument,
                              WriteBlocked, decode_shadow)
 from ..storage.validation import check_write
@@ -413,16 +413,20 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 raise
         validated = collection.validator is not None
         timeseries = "timeseries" in collection.options
-        # a batch of BSON documents (what insert_many sends) is decoded in one call
-        shadows = decode_shadows(documents) if len(documents) > 1 else None
+        # a batch of BSON documents (what insert_many sends) is decoded and checked
+        # in one call
+        prepared = prepare_sent_batch(documents) if len(documents) > 1 else None
         for index, document in enumerate(documents):
             try:
-                if type(document) is bytes:  # what the faces send
-                    raw, shadow = prepare_sent_document(
-                        document, shadows[index] if shadows is not None else None)
+                if prepared is not None:
+                    raw, shadow = prepared[index]
+                    if raw is None:  # a check that may fail: in the batch's order
+                        raw, shadow = prepare_sent_document(
+                            document if type(document) is bytes else bytes(document), shadow)
+                elif type(document) is bytes:  # what the faces send
+                    raw, shadow = prepare_sent_document(document)
                 elif isinstance(document, bytearray):
-                    raw, shadow = prepare_sent_document(
-                        bytes(document), shadows[index] if shadows is not None else None)
+                    raw, shadow = prepare_sent_document(bytes(document))
                 else:
                     raw, shadow = prepare_new_document(document)
                 if validated:

@@ -21,8 +21,8 @@ from ..values.limits import (MAX_STORAGE_DEPTH, check_insert_depth, check_update
                              min_bytes_for_depth)
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow, decode_shadows
 
-__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "encode_updated",
-           "decode_shadows"]
+__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "prepare_sent_batch",
+           "encode_updated", "decode_shadows"]
 
 
 #: ``_id`` types that can never be an array, a regex or a document (skip the checks)
@@ -100,6 +100,22 @@ def prepare_sent_document(raw: bytes, shadow: dict | None = None) -> tuple[bytes
             raise ServerError(10334, f"object to insert too large. size in bytes: {size}, "
                                      f"max size: {MAX_BSON_SIZE}")
     return raw, shadow
+
+
+def prepare_sent_batch(raws: list) -> list[tuple[bytes | None, dict]] | None:
+    """:func:`prepare_sent_document` of a batch of BSON documents (``insert_many``'s),
+    decoded in one call: per document ``(raw, shadow)`` when it passes every check
+    at the cost of comparisons, ``(None, shadow)`` when it needs
+    ``prepare_sent_document(raw, shadow)`` (which raises its error, in the batch's
+    order).  None when the batch cannot be decoded as one (:func:`decode_shadows`)."""
+    shadows = decode_shadows(raws)
+    if shadows is None:
+        return None
+    plain_ids = _PLAIN_ID_TYPES
+    small = _MAY_BE_TOO_DEEP
+    return [(raw, shadow) if type(raw) is bytes and "_id" in shadow
+            and type(shadow["_id"]) in plain_ids and len(raw) <= small else (None, shadow)
+            for raw, shadow in zip(raws, shadows)]
 
 
 def encode_updated(doc: dict) -> bytes:

@@ -19,8 +19,10 @@ from typing import Any
 __all__ = ["UndefinedFields", "mark_undefined", "is_undefined_field", "may_hold_undefined"]
 
 _INT32 = struct.Struct("<i")
-#: an undefined element: type byte 0x06, a non-empty field name, its NUL
-_MAYBE_UNDEFINED = re.compile(rb"\x06[^\x00]+\x00")
+#: an undefined element: type byte 0x06, a non-empty field name, its NUL, then what
+#: follows an element (the next one's type byte, or its document's closing NUL): the
+#: bytes of a double or a string rarely look like that, so the walk rarely runs in vain
+_MAYBE_UNDEFINED = re.compile(rb"\x06[^\x00]+\x00[\x00-\x13\x7f\xff]")
 #: ``may_hold_undefined(raw)``: not None when ``raw`` may hold an undefined element
 #: (the cheap test that decides whether :func:`mark_undefined` must walk it)
 may_hold_undefined = _MAYBE_UNDEFINED.search
