@@ -44,6 +44,11 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
         ctx.position = position
         ctx.stage_name = name
         compiled.append(compiler(arg, ctx))
+    # an $unwind whose next stage keeps none of its documents reuses one per input document
+    for i in range(len(compiled) - 1):
+        in_place = getattr(compiled[i], "in_place", None)
+        if in_place is not None and getattr(compiled[i + 1], "keeps_no_documents", False):
+            compiled[i] = in_place
     # a $sort directly followed by $limit keeps only the top k
     limits: dict[int, int] = {}
     for i, (fn, stage) in enumerate(zip(compiled, stages)):

@@ -18,6 +18,7 @@ from sortedcontainers import SortedList
 
 from ..index.keys import FULL, HIGH, Interval
 from ..languages.matcher import MatchNode
+from ..values.deadline import checked
 from .bounds import key_ranges, render_interval
 
 if TYPE_CHECKING:
@@ -145,6 +146,25 @@ class IndexScan(Plan):
                 self.advanced += 1
                 yield id_key
 
+    def id_key_list(self) -> list:
+        """:meth:`id_keys` as one list, counted once (a caller that reads every
+        candidate: no generator step per key)."""
+        entries = self.index.entries
+        reverse = self.direction < 0
+        ranges = reversed(self.ranges) if reverse else self.ranges
+        found: list = []
+        for low, high in ranges:
+            if self.points and not reverse:
+                found += [id_key for _, id_key in point_entries(entries, low, high)]
+            else:
+                found += [id_key for _, id_key in entries.irange(low, high, (False, False),
+                                                                  reverse)]
+        self.keys_examined += len(found)
+        if self.index.multikey or len(self.ranges) > 1:
+            found = list(dict.fromkeys(found))  # the first of each id, as id_keys keeps it
+        self.advanced += len(found)
+        return found
+
     def bounds_document(self) -> dict[str, list[str]]:
         """``indexBounds``: per field, the intervals in the order the scan visits them."""
         out: dict[str, list[str]] = {}
@@ -265,11 +285,35 @@ def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tupl
 class PlannedQuery:
     """A chosen plan bound to a query: iterate ``documents()`` for the matches."""
 
-    def __init__(self, coll: "CollectionData", node: MatchNode, plan: Plan) -> None:
+    def __init__(self, coll: "CollectionData", node: MatchNode, plan: Plan,
+                 exact: bool = False) -> None:
         self.coll = coll
         self.node = node
         self.plan = plan
         self.sorted = plan.provides_sort
+        #: every document the plan yields matches the filter (the index bounds are
+        #: the filter exactly: see ``choosing.proves_filter``): none is re-checked
+        self.exact = exact
+
+    def all_documents(self, held: list | None = None) -> list["StoredDocument"]:
+        """Every matching document, as :meth:`documents` yields them, for a caller
+        that reads them all: an index scan's candidates are listed and fetched at
+        once (under ``held``, let go then) and matched after, unless the plan is
+        :attr:`exact`."""
+        plan = self.plan
+        if type(plan) is not IndexScan:
+            return list(self.documents(held))
+        documents = self.coll.documents
+        found = [stored for stored in map(documents.get, plan.id_key_list())
+                 if stored is not None]
+        if held:
+            let_go(held)
+        plan.docs_examined += len(found)
+        if not self.exact:
+            matches = self.node.matches
+            found = [stored for stored in checked(found) if matches(stored.doc)]
+        plan.returned += len(found)
+        return found
 
     def documents(self, held: list | None = None) -> Iterator["StoredDocument"]:
         """The matching documents.  With ``held`` (``[lock]``: the caller holds the

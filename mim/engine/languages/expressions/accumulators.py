@@ -48,7 +48,15 @@ class SumAccumulator:
             self.count += 1
             if self.kind < KIND_DOUBLE:
                 self.kind = KIND_DOUBLE
-            self._add_float(value)
+            # _add_float, inline (one call less per value)
+            before = self.float_total
+            total = before + value
+            if math.isfinite(total):
+                if abs(before) >= abs(value):
+                    self.float_comp += (before - total) + value
+                else:
+                    self.float_comp += (value - total) + before
+            self.float_total = total
             return
         if cls is int and _INT32_MIN <= value <= _INT32_MAX:
             self.count += 1
