@@ -1,0 +1,123 @@
+"""Indexed ``$eq``/``$in``/range queries whose bounds are the filter exactly
+(no document is re-checked) and those whose are not (arrays, null, regexes,
+collations, other predicates): every answer is what the manual's query
+semantics give, whichever plan produced it."""
+
+from __future__ import annotations
+
+import datetime
+import math
+
+import pytest
+from bson.decimal128 import Decimal128
+from bson.int64 import Int64
+from bson.regex import Regex
+
+from mim.engine.planner.choosing import plan_find
+from mim.engine.languages.matcher import compile_filter
+
+AGES = {
+    1: 3, 2: 4.5, 3: Int64(5), 4: Decimal128("5.5"), 5: 6, 6: math.nan, 7: "4", 8: None,
+    9: -math.inf, 10: math.inf, 11: datetime.datetime(2020, 1, 1), 12: True, 13: 0.0, 14: -0.0,
+}
+
+
+@pytest.fixture
+def ages(coll):
+    coll.insert_many([{"_id": i, "age": age} for i, age in AGES.items()] + [{"_id": 15}])
+    coll.create_index("age")
+    return coll
+
+
+def ids(cursor):
+    return sorted(doc["_id"] for doc in cursor)
+
+
+def exact(coll, filter):
+    """Whether the planner reads the filter's matches straight from the index."""
+    data = coll.database.client._server.get_collection(coll.database.name, coll.name)
+    planned = plan_find(data, compile_filter(filter))
+    return planned is not None and planned.exact
+
+
+@pytest.mark.parametrize("filter, expected", [
+    # numbers compare across types within their bracket; NaN matches no range
+    ({"age": {"$gte": 4, "$lt": 6}}, [2, 3, 4]),
+    ({"age": {"$gt": 3, "$lte": 6}}, [2, 3, 4, 5]),
+    ({"age": {"$lt": 4}}, [1, 9, 13, 14]),
+    ({"age": {"$gt": 5}}, [4, 5, 10]),
+    ({"age": {"$gte": -math.inf}}, [1, 2, 3, 4, 5, 9, 10, 13, 14]),
+    # equality: 0 equals -0.0; 5 equals NumberLong(5); a string is not a number
+    ({"age": 0}, [13, 14]),
+    ({"age": 5}, [3]),
+    ({"age": "4"}, [7]),
+    ({"age": True}, [12]),
+    ({"age": {"$in": [3, 3.0, Int64(3), 6, "4", 99]}}, [1, 5, 7]),
+    ({"age": {"$in": []}}, []),
+    ({"age": {"$gt": "3"}}, [7]),
+    ({"age": {"$lte": datetime.datetime(2021, 1, 1)}}, [11]),
+])
+def test_exact_bounds_answer_as_the_manual_says(ages, filter, expected):
+    assert exact(ages, filter)
+    assert ids(ages.find(filter)) == expected
+    assert ids(ages.find(filter, hint=[("$natural", 1)])) == expected
+    assert ids(ages.aggregate([{"$match": filter}])) == expected
+
+
+@pytest.mark.parametrize("filter, expected", [
+    ({"age": None}, [8, 15]),                      # null also matches a missing field
+    ({"age": {"$in": [None, 3]}}, [1, 8, 15]),
+    ({"age": {"$in": [Regex("^4"), 6]}}, [5, 7]),  # a regex matches strings only
+    ({"age": math.nan}, [6]),
+    ({"age": {"$gte": math.nan}}, [6]),
+    ({"age": Decimal128("5.5")}, [4]),
+    ({"age": {"$gte": 4, "$lt": 6}, "_id": {"$ne": 3}}, [2, 4]),
+    ({"age": {"$in": [[3], 6]}}, [5]),
+])
+def test_other_predicates_are_still_checked(ages, filter, expected):
+    assert not exact(ages, filter)
+    assert ids(ages.find(filter)) == expected
+    assert ids(ages.find(filter, hint=[("$natural", 1)])) == expected
+
+
+def test_a_multikey_field_is_always_checked(ages):
+    ages.insert_many([{"_id": 20, "age": [1, 10]}, {"_id": 21, "age": [4.5, 4.5]},
+                      {"_id": 22, "age": []}, {"_id": 23, "age": [[3]]}])
+    # an array matches a range when some element satisfies each bound, not
+    # necessarily the same one (the manual's "Query an Array for an Element")
+    assert not exact(ages, {"age": {"$gte": 4, "$lt": 6}})
+    assert ids(ages.find({"age": {"$gte": 4, "$lt": 6}})) == [2, 3, 4, 20, 21]
+    assert ids(ages.find({"age": {"$in": [3, 4.5]}})) == [1, 2, 21]
+    assert ids(ages.find({"age": {"$in": [[3], 1]}})) == [20, 23]  # [3] is not 3
+    assert ids(ages.find({"age": [1, 10]})) == [20]
+    assert ids(ages.aggregate([{"$match": {"age": {"$gt": 9}}}])) == [10, 20]
+
+
+def test_duplicate_in_values_return_each_document_once(coll):
+    coll.insert_many([{"_id": i, "uid": f"u{i % 5}"} for i in range(20)])
+    coll.create_index("uid")
+    found = [d["_id"] for d in coll.find({"uid": {"$in": ["u1", "u3", "u1", "u3", "nope"]}})]
+    assert sorted(found) == [1, 3, 6, 8, 11, 13, 16, 18]
+    assert len(found) == len(set(found))
+
+
+def test_a_collated_index_is_checked_by_the_collation(coll):
+    coll.insert_many([{"_id": 1, "s": "a"}, {"_id": 2, "s": "A"}, {"_id": 3, "s": "b"}])
+    coll.create_index("s", collation={"locale": "en", "strength": 2})
+    collated = {"locale": "en", "strength": 2}
+    assert ids(coll.find({"s": {"$in": ["A"]}}, collation=collated)) == [1, 2]
+    assert ids(coll.find({"s": {"$in": ["A"]}})) == [2]
+    assert ids(coll.find({"s": {"$gte": "a", "$lt": "b"}}, collation=collated)) == [1, 2]
+
+
+def test_sort_and_limit_over_exact_bounds(ages):
+    ages.insert_many([{"_id": 100 + i, "age": 4, "score": i % 7} for i in range(30)])
+    out = list(ages.find({"age": {"$gte": 4, "$lt": 5}}).sort([("score", -1), ("_id", 1)])
+               .limit(5))
+    assert [d["_id"] for d in out] == [106, 113, 120, 127, 105]
+
+
+def test_explain_counts_what_the_scan_examined(ages):
+    stats = ages.find({"age": {"$gte": 4, "$lt": 6}}).explain()["executionStats"]
+    assert (stats["nReturned"], stats["totalKeysExamined"], stats["totalDocsExamined"]) \
+        == (3, 3, 3)
