@@ -153,6 +153,9 @@ class IndexScan(Plan):
         reverse = self.direction < 0
         ranges = reversed(self.ranges) if reverse else self.ranges
         found: list = []
+        if self.points and not reverse and self.index.pattern.flat:
+            ranges = ()
+            found = points_id_keys(entries, [low[0] for low, _ in self.ranges])
         for low, high in ranges:
             if self.points and not reverse:
                 found += [id_key for _, id_key in point_entries(entries, low, high)]
@@ -280,6 +283,41 @@ def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tupl
             return
         sublist = lists[position]
         index = 0
+
+
+def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
+    """The ids of the entries of a single-field index (``(key, id_key)``) whose
+    key is one of ``keys`` (ascending, distinct), in entry order: one walk over
+    the sublists (as :func:`point_entries` reads them), each bisect starting
+    where the previous point's entries ended, a point's entries recognised by
+    their key alone (no comparison with a bound's sentinel)."""
+    maxes = entries._maxes
+    lists = entries._lists
+    count = len(lists)
+    out: list = []
+    append = out.append
+    position = 0
+    index = 0
+    for key in keys:
+        low = (key,)
+        start = bisect_right(maxes, low, position)
+        if start == count:
+            break
+        if start != position:
+            position, index = start, 0
+        sublist = lists[position]
+        index = bisect_right(sublist, low, index)
+        while True:
+            size = len(sublist)
+            while index < size and sublist[index][0] == key:
+                append(sublist[index][1])
+                index += 1
+            if index < size or position + 1 == count:
+                break
+            position += 1  # the point's entries may go on in the next sublist
+            sublist = lists[position]
+            index = 0
+    return out
 
 
 class PlannedQuery:

@@ -121,3 +121,15 @@ def test_explain_counts_what_the_scan_examined(ages):
     stats = ages.find({"age": {"$gte": 4, "$lt": 6}}).explain()["executionStats"]
     assert (stats["nReturned"], stats["totalKeysExamined"], stats["totalDocsExamined"]) \
         == (3, 3, 3)
+
+
+def test_in_points_spanning_many_index_blocks(coll):
+    # thousands of entries: a point's entries run over several of the index's blocks
+    coll.insert_many([{"_id": i, "k": f"v{i % 7}", "n": i % 1500} for i in range(6000)])
+    coll.create_index("k")
+    coll.create_index("n")
+    wanted = ["v1", "v3", "v6", "v9", "a"]
+    assert ids(coll.find({"k": {"$in": wanted}})) == [i for i in range(6000) if i % 7 in (1, 3, 6)]
+    values = [0, 1, 2, 700, 701, 1499, 1500, 3.0, Int64(5)]
+    assert ids(coll.find({"n": {"$in": values}})) == \
+        [i for i in range(6000) if i % 1500 in (0, 1, 2, 3, 5, 700, 701, 1499)]
