@@ -237,6 +237,8 @@ def compile_unwind(arg: Any, ctx: Any):
 
     if top_level is not None and not preserve:
         run.in_place = _unwind_in_place(top_level)  # type: ignore[attr-defined]
+        #: the top-level field a next stage may unwind itself (``over_unwound``)
+        run.unwinds = top_level  # type: ignore[attr-defined]
     return run
 
 

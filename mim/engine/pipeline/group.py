@@ -331,7 +331,129 @@ def compile_group(arg: Any, ctx: Any):
     # before it may then hand it one reused document per element
     run.keeps_no_documents = not _names_whole_document(arg) and not any(  # type: ignore
         type(acc) is _N and acc.sort is not None for _, acc in accs)
+    columns = _field_columns(id_fn, accs)
+    if columns is not None:
+        def finish(groups: dict) -> list[dict]:
+            out = _column_results(groups, accs, counted)
+            if bounded:
+                check_group_memory(out)
+            return out
+
+        fed = [acc for _, acc in accs if not getattr(acc, "counts_only", False)]
+
+        def new_states() -> list:
+            return [acc.new() for acc in fed]
+
+        keeps = run.keeps_no_documents  # type: ignore[attr-defined]
+        run = _by_columns(columns, None, key_of, plain_keys, new_states, finish, keeps)
+        run.over_unwound = lambda field: _by_columns(  # type: ignore[attr-defined]
+            columns, field, key_of, plain_keys, new_states, finish, keeps)
     return run
+
+
+def _column_results(groups: dict, accs: list[tuple[str, Any]],
+                    counted: tuple[bool, ...]) -> list[dict]:
+    """The output documents of :func:`_by_columns`' groups."""
+    out = []
+    for key_value, count, _, states in groups.values():
+        result = {"_id": key_value}
+        fed = iter(states)
+        for (field, acc), counts in zip(accs, counted):
+            value = acc.result_of_count(count) if counts else acc.result(next(fed))
+            if value is not MISSING:
+                result[field] = value
+        out.append(result)
+    return out
+
+
+#: a group's buffered input values are folded into its states every so many documents
+_FOLD_EVERY = 1024
+
+
+def _field_columns(id_fn: Any, accs: list[tuple[str, Any]]) -> tuple | None:
+    """How a ``$group`` reads its documents when it reads only top-level fields:
+    ``(id_field, id_constant, fields)`` — the ``_id``'s field (or None and its
+    constant value) and, per accumulator fed by one expression, its field (None
+    for ``$count`` and constant sums, fed nothing) — or None when any input is
+    another expression or an accumulator needs the whole document."""
+    id_field = getattr(id_fn, "top_level_field", None)
+    if id_field is None and not hasattr(id_fn, "constant_value"):
+        return None
+    fields = []
+    for _, acc in accs:
+        if getattr(acc, "counts_only", False):
+            continue
+        if type(acc) is not _Simple or getattr(acc.fn, "top_level_field", None) is None:
+            return None
+        fields.append(acc.fn.top_level_field)
+    return id_field, getattr(id_fn, "constant_value", None), tuple(fields)
+
+
+def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bool,
+                new_states: Any, finish: Any, keeps_no_documents: bool) -> Any:
+    """The ``$group`` of :func:`_field_columns` (``unwound``: over the documents an
+    ``$unwind`` of that top-level field would give, without making them).  Each
+    document's accumulator inputs are read once, as one row, and each group keeps
+    its rows until :data:`_FOLD_EVERY` of them (or the end) are folded into its
+    states, one accumulator at a time: per document, a key, a lookup, an append.
+    A group's entry is ``[key_value, count, rows, states]``."""
+    id_field, id_constant, fields = columns
+    id_is_element = unwound is not None and id_field == unwound
+    one = (None,)  # without an unwind each document is its own single "element"
+    defaults = (MISSING,) * len(fields)
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        groups: dict = {}
+        for doc in docs:
+            if type(doc) is not dict:
+                doc = dict(doc)  # (a Mapping: the same top-level fields)
+            if unwound is None:
+                elements: Any = one
+            else:
+                elements = doc.get(unwound, MISSING)
+                if type(elements) is not list:
+                    if elements is None or elements is MISSING:
+                        continue
+                    elements = list(elements) if isinstance(elements, list) else (elements,)
+            row = list(map(doc.get, fields, defaults)) if fields else None
+            key_value = id_constant if id_field is None or id_is_element \
+                else doc.get(id_field, MISSING)
+            for element in elements:
+                if id_is_element:
+                    key_value = element
+                elif key_value is MISSING:
+                    key_value = None
+                key = key_value if plain_keys and type(key_value) is str else key_of(key_value)
+                entry = groups.get(key)
+                if entry is None:
+                    entry = groups[key] = [key_value, 0, [], new_states()]
+                entry[1] += 1
+                if row is not None:
+                    rows = entry[2]
+                    rows.append(row)
+                    if len(rows) == _FOLD_EVERY:
+                        _fold(entry)
+        for entry in groups.values():
+            _fold(entry)
+        return finish(groups)
+
+    run.keeps_no_documents = keeps_no_documents  # type: ignore[attr-defined]
+    return run
+
+
+def _fold(entry: list) -> None:
+    """Feed a group's buffered rows to its states, column by column, and forget them."""
+    rows = entry[2]
+    if rows:
+        for column, state in enumerate(entry[3]):
+            fold = getattr(state, "process_column", None)
+            if fold is not None:
+                fold(rows, column)
+            else:
+                process = state.process
+                for row in rows:
+                    process(row[column])
+        rows.clear()
 
 
 def _group_entries(accs: list[tuple[str, Any]]) -> Any:

@@ -6,8 +6,11 @@ accumulators and their types as the manual documents them."""
 
 from __future__ import annotations
 
+import math
+
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
+from bson.son import SON
 
 from mim.engine.languages.collation import parse_collation
 from mim.engine.pipeline import ListCatalog, PipelineContext, compile_pipeline
@@ -146,3 +149,59 @@ def test_collation_groups_strings_by_it():
     out = list(compile_pipeline([{"$unwind": "$t"}, {"$group": {"_id": "$t", "n": {"$sum": 1}}}],
                                 ctx)(docs, {}))
     assert sorted((row["_id"].lower(), row["n"]) for row in out) == [("a", 2), ("b", 2)]
+
+
+def test_top_level_fields_group_over_many_documents():
+    # more documents per group than a group buffers before folding, mixed numeric types
+    values = [1, 2.5, Int64(3), 2 ** 40, -0.5, "x", None, 0.125, 7, 0.25]  # exact sums
+    docs = [{"_id": i, "g": ["p", "q", None][i % 3], "v": values[i % len(values)]}
+            for i in range(4000)]
+    docs.append({"_id": "missing g", "v": 1})
+    out = run([{"$group": {"_id": "$g", "n": {"$count": {}}, "sum": {"$sum": "$v"},
+                           "avg": {"$avg": "$v"}, "min": {"$min": "$v"}, "max": {"$max": "$v"},
+                           "std": {"$stdDevPop": "$g"}}}], docs)
+    expected = {}
+    for doc in docs:
+        g = doc.get("g")
+        e = expected.setdefault(g, {"n": 0, "numbers": [], "all": []})
+        e["n"] += 1
+        e["all"].append(doc["v"])
+        if type(doc["v"]) in (int, float, Int64):
+            e["numbers"].append(doc["v"])
+    assert [row["_id"] for row in out] == ["p", "q", None]
+    for row in out:
+        e = expected[row["_id"]]
+        assert row["n"] == e["n"]
+        assert row["sum"] == math.fsum(e["numbers"]) and type(row["sum"]) is float
+        assert row["avg"] == math.fsum(e["numbers"]) / len(e["numbers"])
+        assert row["min"] == min(e["numbers"]) and row["max"] == "x"  # strings sort after numbers
+        assert row["std"] is None
+
+
+def test_sum_of_doubles_is_compensated():
+    docs = [{"_id": i, "v": v} for i, v in enumerate([1e16, 1.0, -1e16, 1.0] * 600)]
+    out = run([{"$group": {"_id": None, "s": {"$sum": "$v"}}}], docs)
+    assert out == [{"_id": None, "s": 1200.0}]  # naive double addition gives 0.0 or 600.0
+
+
+def test_sum_widens_int32_to_long_and_long_to_double():
+    docs = [{"_id": i, "v": 2 ** 31 - 1} for i in range(4)]
+    out = run([{"$group": {"_id": None, "s": {"$sum": "$v"}}}], docs)
+    assert out == [{"_id": None, "s": Int64(4 * (2 ** 31 - 1))}] and type(out[0]["s"]) is Int64
+    docs = [{"_id": i, "v": Int64(2 ** 62)} for i in range(4)]
+    out = run([{"$group": {"_id": None, "s": {"$sum": "$v"}}}], docs)
+    assert out == [{"_id": None, "s": float(2 ** 64)}]
+
+
+def test_constant_and_missing_ids_and_mappings():
+    docs = [SON([("_id", 1), ("a", 2)]), {"_id": 2, "a": 3}, {"_id": 3}]
+    assert run([{"$group": {"_id": None, "t": {"$sum": "$a"}, "c": {"$sum": 1}}}], docs) == \
+        [{"_id": None, "t": 5, "c": 3}]
+    assert run([{"$group": {"_id": "$nope", "t": {"$sum": "$a"}}}], docs) == \
+        [{"_id": None, "t": 5}]
+    assert run([{"$group": {"_id": "$$REMOVE", "t": {"$sum": "$a"}}}], docs) == \
+        [{"_id": None, "t": 5}]
+    assert run([{"$unwind": "$a"}, {"$group": {"_id": "$a", "n": {"$sum": 1}}}], docs) == \
+        [{"_id": 2, "n": 1}, {"_id": 3, "n": 1}]
+    assert run([{"$unwind": "$a"}, {"$group": {"_id": 7, "n": {"$sum": "$a"}}}], docs) == \
+        [{"_id": 7, "n": 5}]

@@ -75,6 +75,41 @@ class SumAccumulator:
         else:
             self.int_total += int(value)
 
+    def process_column(self, rows: list, column: int) -> None:
+        """``process(row[column])`` for each row, in order (a ``$group``'s buffered
+        values): doubles and int32s are added with the totals held in locals,
+        exactly as :meth:`process` adds them; any other value goes through it."""
+        count, int_total = self.count, self.int_total
+        total, comp = self.float_total, self.float_comp
+        doubles = False
+        isfinite = math.isfinite
+        for row in rows:
+            value = row[column]
+            cls = type(value)
+            if cls is float:
+                count += 1
+                doubles = True
+                after = total + value
+                if isfinite(after):
+                    if abs(total) >= abs(value):
+                        comp += (total - after) + value
+                    else:
+                        comp += (value - after) + total
+                total = after
+            elif cls is int and _INT32_MIN <= value <= _INT32_MAX:
+                count += 1
+                int_total += value
+            else:
+                self.count, self.int_total, self.float_total, self.float_comp = \
+                    count, int_total, total, comp
+                self.process(value)
+                count, int_total = self.count, self.int_total
+                total, comp = self.float_total, self.float_comp
+        self.count, self.int_total, self.float_total, self.float_comp = \
+            count, int_total, total, comp
+        if doubles and self.kind < KIND_DOUBLE:
+            self.kind = KIND_DOUBLE
+
     def _add_float(self, x: float) -> None:
         total = self.float_total + x
         if math.isfinite(total):
