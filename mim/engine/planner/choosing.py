@@ -483,7 +483,9 @@ def proves_filter(plan: Plan, node: MatchNode) -> bool:
         if type(child) is not LeafNode or child.path != path:
             return False
         if child.operator == "$in":
-            if not all(_exact_argument(value) for value in child.argument):
+            types = set(map(type, child.argument))
+            if not types <= _EXACT_TYPES or float in types and any(
+                    value != value for value in child.argument):
                 return False
         elif child.operator not in _EXACT_OPERATORS or not _exact_argument(child.argument):
             return False

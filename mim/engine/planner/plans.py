@@ -10,7 +10,8 @@ an index can make a query faster but never change its answer.
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from operator import itemgetter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -285,6 +286,10 @@ def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tupl
         index = 0
 
 
+#: an index entry's key (its first item)
+_entry_key = itemgetter(0)
+
+
 def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
     """The ids of the entries of a single-field index (``(key, id_key)``) whose
     key is one of ``keys`` (ascending, distinct), in entry order: one walk over
@@ -299,14 +304,15 @@ def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
     position = 0
     index = 0
     for key in keys:
-        low = (key,)
-        start = bisect_right(maxes, low, position)
+        # (bisecting on the entries' keys compares one tuple less per step than
+        # bisecting the entries for ``(key,)``, which finds the same place)
+        start = bisect_left(maxes, key, position, key=_entry_key)
         if start == count:
             break
         if start != position:
             position, index = start, 0
         sublist = lists[position]
-        index = bisect_right(sublist, low, index)
+        index = bisect_left(sublist, key, index, key=_entry_key)
         while True:
             size = len(sublist)
             while index < size and sublist[index][0] == key:
