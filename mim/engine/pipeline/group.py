@@ -366,8 +366,9 @@ def _column_results(groups: dict, accs: list[tuple[str, Any]],
     return out
 
 
-#: a group's buffered input values are folded into its states every so many documents
-_FOLD_EVERY = 1024
+#: the groups' buffered input rows are folded into their states every so many
+#: documents (or four per group, when there are more groups)
+_FOLD_EVERY = 4096
 
 
 def _field_columns(id_fn: Any, accs: list[tuple[str, Any]]) -> tuple | None:
@@ -394,8 +395,9 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
     """The ``$group`` of :func:`_field_columns` (``unwound``: over the documents an
     ``$unwind`` of that top-level field would give, without making them).  Each
     document's accumulator inputs are read once, as one row, and each group keeps
-    its rows until :data:`_FOLD_EVERY` of them (or the end) are folded into its
-    states, one accumulator at a time: per document, a key, a lookup, an append.
+    its rows until every :data:`_FOLD_EVERY` documents (or the end) they are folded
+    into its states, one accumulator at a time: per document, a key, a lookup, an
+    append.
     A group's entry is ``[key_value, count, rows, states]``."""
     id_field, id_constant, fields = columns
     id_is_element = unwound is not None and id_field == unwound
@@ -404,6 +406,7 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
+        pending = _FOLD_EVERY  # documents until the groups' rows are folded
         for doc in docs:
             if type(doc) is not dict:
                 doc = dict(doc)  # (a Mapping: the same top-level fields)
@@ -429,10 +432,14 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
                     entry = groups[key] = [key_value, 0, [], new_states()]
                 entry[1] += 1
                 if row is not None:
-                    rows = entry[2]
-                    rows.append(row)
-                    if len(rows) == _FOLD_EVERY:
+                    entry[2].append(row)
+            if row is not None:
+                pending -= 1
+                if not pending:
+                    for entry in groups.values():
                         _fold(entry)
+                    # (at most one fold pass per few documents per group)
+                    pending = max(_FOLD_EVERY, 4 * len(groups))
         for entry in groups.values():
             _fold(entry)
         return finish(groups)

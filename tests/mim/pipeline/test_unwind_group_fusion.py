@@ -152,10 +152,10 @@ def test_collation_groups_strings_by_it():
 
 
 def test_top_level_fields_group_over_many_documents():
-    # more documents per group than a group buffers before folding, mixed numeric types
+    # more documents than the groups buffer before folding, mixed numeric types
     values = [1, 2.5, Int64(3), 2 ** 40, -0.5, "x", None, 0.125, 7, 0.25]  # exact sums
     docs = [{"_id": i, "g": ["p", "q", None][i % 3], "v": values[i % len(values)]}
-            for i in range(4000)]
+            for i in range(9000)]
     docs.append({"_id": "missing g", "v": 1})
     out = run([{"$group": {"_id": "$g", "n": {"$count": {}}, "sum": {"$sum": "$v"},
                            "avg": {"$avg": "$v"}, "min": {"$min": "$v"}, "max": {"$max": "$v"},
