@@ -205,3 +205,16 @@ def test_constant_and_missing_ids_and_mappings():
         [{"_id": 2, "n": 1}, {"_id": 3, "n": 1}]
     assert run([{"$unwind": "$a"}, {"$group": {"_id": 7, "n": {"$sum": "$a"}}}], docs) == \
         [{"_id": 7, "n": 5}]
+
+
+def test_sum_of_infinities_and_nan():
+    def total(values):
+        docs = [{"_id": i, "v": v} for i, v in enumerate(values)]
+        return run([{"$group": {"_id": None, "s": {"$sum": "$v"}}}], docs)[0]["s"]
+
+    assert total([1.0, math.inf, 2.5]) == math.inf
+    assert total([-math.inf, 1.0, -2.0]) == -math.inf
+    assert math.isnan(total([math.inf, -math.inf, 1.0]))
+    assert math.isnan(total([1.5, math.nan, 2.0]))
+    assert total([-0.0, -0.0]) == 0.0
+    assert total([0.1] * 10) == 1.0  # compensated: naive addition gives 0.9999999999999999

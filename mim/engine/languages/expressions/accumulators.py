@@ -82,7 +82,6 @@ class SumAccumulator:
         count, int_total = self.count, self.int_total
         total, comp = self.float_total, self.float_comp
         doubles = False
-        isfinite = math.isfinite
         for row in rows:
             value = row[column]
             cls = type(value)
@@ -90,8 +89,10 @@ class SumAccumulator:
                 count += 1
                 doubles = True
                 after = total + value
-                if isfinite(after):
-                    if abs(total) >= abs(value):
+                # (what _add_float does, without its calls: finite iff after - after
+                # is 0, and each magnitude by a conditional expression)
+                if after - after == 0.0:
+                    if (total if total >= 0.0 else -total) >= (value if value >= 0.0 else -value):
                         comp += (total - after) + value
                     else:
                         comp += (value - after) + total
