@@ -179,7 +179,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
                                                     min or None, max or None, collation, held)
         if sort_key_fn is not None and not presorted:
             if limit:
-                chosen = _top_k(found, skip + limit, sort_key_fn)
+                chosen = heapq.nsmallest(skip + limit, found,
+                                         key=lambda s: sort_key_fn(s.doc))
             else:
                 chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
             if not allow_disk_use and near is None:  # (GEO_NEAR is no blocking sort)
@@ -200,15 +201,6 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     if proj is None:
         return [s.raw for s in chosen]
     return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
-
-
-def _top_k(found: Iterable[StoredDocument], k: int, sort_key_fn: Any) -> list[StoredDocument]:
-    """The first ``k`` of ``found`` in ``sort_key_fn`` order, ties in their order
-    (``heapq.nsmallest(k, found, key=...)``): the keys are computed in one pass
-    with no wrapper call per document, then compared as ``(key, position)``."""
-    found = list(found)
-    keys = map(sort_key_fn, [stored.doc for stored in found])
-    return [stored for _, _, stored in heapq.nsmallest(k, zip(keys, itertools.count(), found))]
 
 
 def _names(spec: Any) -> list:
