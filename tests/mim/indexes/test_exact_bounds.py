@@ -133,3 +133,19 @@ def test_in_points_spanning_many_index_blocks(coll):
     values = [0, 1, 2, 700, 701, 1499, 1500, 3.0, Int64(5)]
     assert ids(coll.find({"n": {"$in": values}})) == \
         [i for i in range(6000) if i % 1500 in (0, 1, 2, 3, 5, 700, 701, 1499)]
+
+
+def test_two_field_sort_orders_mixed_types(coll):
+    # BSON order: null/missing < numbers (NaN first) < strings < objects < arrays < bools;
+    # a descending sort reads an array's largest element, an ascending one its smallest
+    coll.insert_many([
+        {"_id": 1, "a": 5, "b": "x"}, {"_id": 2, "a": 5, "b": "a"},
+        {"_id": 3, "a": math.nan, "b": "z"}, {"_id": 4, "a": "s", "b": 1},
+        {"_id": 5, "b": "m"}, {"_id": 6, "a": None, "b": "c"},
+        {"_id": 7, "a": [1, 7], "b": "q"}, {"_id": 8, "a": {"k": 1}, "b": "y"},
+        {"_id": 9, "a": True, "b": 2}, {"_id": 10, "a": 5.0, "b": None},
+        {"_id": 11, "a": Int64(5), "b": [3, "0"]}])
+    order = [9, 8, 4, 7, 10, 11, 2, 1, 3, 6, 5]
+    assert [d["_id"] for d in coll.find().sort([("a", -1), ("b", 1)])] == order
+    assert [d["_id"] for d in coll.find().sort([("a", -1), ("b", 1)]).limit(4)] == order[:4]
+    assert [d["_id"] for d in coll.aggregate([{"$sort": {"a": -1, "b": 1}}])] == order
