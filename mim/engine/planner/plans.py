@@ -303,14 +303,16 @@ def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
     append = out.append
     position = 0
     index = 0
+    if not count:
+        return out
     for key in keys:
         # (bisecting on the entries' keys compares one tuple less per step than
         # bisecting the entries for ``(key,)``, which finds the same place)
-        start = bisect_left(maxes, key, position, key=_entry_key)
-        if start == count:
-            break
-        if start != position:
-            position, index = start, 0
+        if not key <= maxes[position][0]:  # past this block: find the point's block
+            position = bisect_left(maxes, key, position + 1, key=_entry_key)
+            if position == count:
+                break
+            index = 0
         sublist = lists[position]
         index = bisect_left(sublist, key, index, key=_entry_key)
         while True:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import datetime
 import math
+import random
 
 import pytest
+from sortedcontainers import SortedList
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 from bson.regex import Regex
 
+from mim.engine.index.keys import HIGH
 from mim.engine.planner.choosing import plan_find
+from mim.engine.planner.plans import point_entries, points_id_keys
 from mim.engine.languages.matcher import compile_filter
 
 AGES = {
@@ -149,3 +153,16 @@ def test_two_field_sort_orders_mixed_types(coll):
     assert [d["_id"] for d in coll.find().sort([("a", -1), ("b", 1)])] == order
     assert [d["_id"] for d in coll.find().sort([("a", -1), ("b", 1)]).limit(4)] == order[:4]
     assert [d["_id"] for d in coll.aggregate([{"$sort": {"a": -1, "b": 1}}])] == order
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_points_walk_finds_what_each_point_scan_finds(seed):
+    # the one-walk $in scan against the scan of each point alone, over indexes of
+    # one to several blocks, points present, absent, before and after every key
+    rng = random.Random(seed)
+    n = rng.choice([0, 1, 5, 50, 3000, 7000])
+    distinct = rng.randrange(1, 60)
+    entries = SortedList(((2, rng.randrange(distinct)), (2, i)) for i in range(n))
+    keys = sorted({(2, rng.randrange(-2, distinct + 5)) for _ in range(rng.randrange(40))})
+    expected = [entry[1] for key in keys for entry in point_entries(entries, (key,), (key, HIGH))]
+    assert points_id_keys(entries, keys) == expected
