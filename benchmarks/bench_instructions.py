@@ -75,8 +75,8 @@ def counted_instructions(module_args: list[str], keep: str | None = None) -> int
 
 def measure(name: str, workload: str, n_docs: int, ops: int, keep: str | None = None) -> float:
     """Instructions per operation of ``workload`` on peer ``name``."""
-    kept = os.path.join(keep, f"callgrind.{name}.{workload.replace(' ', '_')}") if keep \
-        else None
+    safe = re.sub(r"[^A-Za-z0-9$]+", "_", workload)  # ("/" in the aggregate row)
+    kept = os.path.join(keep, f"callgrind.{name}.{safe}") if keep else None
     return counted_instructions(["benchmarks.bench_instructions", "--child", name, workload,
                                  "--docs", str(n_docs), "--ops", str(ops)], kept) / ops
 

@@ -73,7 +73,8 @@ class Interval:
     keeps the BSON values for rendering ``indexBounds`` in explain output.
     """
 
-    __slots__ = ("lo", "lo_inclusive", "hi", "hi_inclusive", "lo_value", "hi_value")
+    __slots__ = ("lo", "lo_inclusive", "hi", "hi_inclusive", "lo_value", "hi_value",
+                 "is_point")
 
     def __init__(self, lo: Any, lo_inclusive: bool, hi: Any, hi_inclusive: bool,
                  lo_value: Any = None, hi_value: Any = None) -> None:
@@ -83,14 +84,12 @@ class Interval:
         self.hi_inclusive = hi_inclusive
         self.lo_value = lo_value
         self.hi_value = hi_value
+        #: a single key (an interval is never changed once made)
+        self.is_point = bool(lo_inclusive and hi_inclusive and lo == hi)
 
     @classmethod
     def point(cls, key: tuple, value: Any) -> "Interval":
         return cls(key, True, key, True, value, value)
-
-    @property
-    def is_point(self) -> bool:
-        return self.lo == self.hi and self.lo_inclusive and self.hi_inclusive
 
     def contains(self, key: tuple) -> bool:
         if self.lo is not LOW and (key < self.lo or (key == self.lo and not self.lo_inclusive)):

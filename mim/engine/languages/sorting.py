@@ -188,28 +188,36 @@ def _top_level_pair(name_a: str, descending_a: bool, key_a: Callable[[Mapping], 
                     name_b: str, descending_b: bool, key_b: Callable[[Mapping], Any]
                     ) -> Callable[[Mapping], Any]:
     """The key of two top-level sort fields (``[("score", -1), ("_id", 1)]``):
-    ``(key_a(doc), key_b(doc))``, with a plain dict's numbers (either way) and
-    ascending strings keyed inline as :func:`_top_level_ascending` and
-    :func:`_top_level_descending` key them — one call per document, not three."""
+    ``key_a(doc) + key_b(doc)``, one flat tuple, with a plain dict's numbers
+    (either way) and ascending strings keyed inline as :func:`_top_level_ascending`
+    and :func:`_top_level_descending` key them — one call and one tuple per
+    document.  Flat keys order as the pairs ``(key_a, key_b)`` do: two keys of
+    one field are equal only at the same length, and one is never a proper
+    prefix of another (a rank first; one shape per rank, a number's second item
+    telling NaN from the rest), so the first field decides before the second
+    field's items are reached unless the first keys are equal."""
 
     def pair(doc: Mapping) -> Any:
         if type(doc) is not dict:
-            return (key_a(doc), key_b(doc))
+            return key_a(doc) + key_b(doc)
         a = doc.get(name_a, MISSING)
-        t = type(a)
-        if (t is float or t is int) and a == a:
-            first = (-RANK_NUMBER, -1, -a) if descending_a else (RANK_NUMBER, 1, a)
-        elif t is str and not descending_a:
+        b = doc.get(name_b, MISSING)
+        ta = type(a)
+        tb = type(b)
+        if (ta is float or ta is int) and a == a:
+            if tb is str and not descending_b:  # (the common case: a score, then an _id)
+                return (-RANK_NUMBER, -1, -a, RANK_STRING, b) if descending_a \
+                    else (RANK_NUMBER, 1, a, RANK_STRING, b)
+            first: tuple = (-RANK_NUMBER, -1, -a) if descending_a else (RANK_NUMBER, 1, a)
+        elif ta is str and not descending_a:
             first = (RANK_STRING, a)
         else:
             first = key_a(doc)
-        b = doc.get(name_b, MISSING)
-        t = type(b)
-        if (t is float or t is int) and b == b:
-            return (first, (-RANK_NUMBER, -1, -b) if descending_b else (RANK_NUMBER, 1, b))
-        if t is str and not descending_b:
-            return (first, (RANK_STRING, b))
-        return (first, key_b(doc))
+        if (tb is float or tb is int) and b == b:
+            return first + ((-RANK_NUMBER, -1, -b) if descending_b else (RANK_NUMBER, 1, b))
+        if tb is str and not descending_b:
+            return first + (RANK_STRING, b)
+        return first + key_b(doc)
 
     return pair
 

@@ -155,7 +155,7 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
             # no index helps: the pipeline's own $match scans the snapshot, outside the lock
             return None, 0
     if planned is not None:  # planned once: the plan found above reads the documents
-        found, presorted = checked(planned.documents(held)), planned.sorted
+        found, presorted = checked(planned.all_documents(held)), planned.sorted
     else:
         found, presorted, _ = read_with_plan(coll, node, sort, 0, hint, None, None,
                                              collation, held)

@@ -235,6 +235,34 @@ def compile_unwind(arg: Any, ctx: Any):
             else:
                 yield with_value(doc, value, None) if index_field else doc
 
+    if top_level is not None and not preserve:
+        run.in_place = _unwind_in_place(top_level)  # type: ignore[attr-defined]
+        #: the top-level field a next stage may unwind itself (``over_unwound``)
+        run.unwinds = top_level  # type: ignore[attr-defined]
+    return run
+
+
+def _unwind_in_place(field: str):
+    """``$unwind`` of a top-level field (no index field, nothing preserved) for a
+    next stage that keeps no document it is handed (``keeps_no_documents``): one
+    copy of each document, its field set to each element in turn, instead of one
+    new document per element.  The same documents, seen one at a time."""
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        parts = (field,)
+        for doc in docs:
+            value = doc.get(field, MISSING) if type(doc) is dict else path_value(doc, parts)
+            if type(value) is list:
+                if value:
+                    reused = {**doc}
+                    for element in value:
+                        reused[field] = element
+                        yield reused
+            elif isinstance(value, list):
+                yield from ({**doc, field: element} for element in value)
+            elif value is not None and value is not MISSING:
+                yield doc
+
     return run
 
 

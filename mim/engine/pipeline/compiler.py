@@ -16,6 +16,11 @@ from .registry import STAGES, UNSUPPORTED_STAGES, constraints, unsupported_stage
 __all__ = ["compile_pipeline"]
 
 
+def _unchanged(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+    """A stage whose work the next one does (an ``$unwind`` a ``$group`` unwinds itself)."""
+    return docs
+
+
 def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
     """Validate and compile ``stages``; return ``run(documents, variables) -> iterable``."""
     ctx = ctx if ctx is not None else PipelineContext()
@@ -44,6 +49,18 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
         ctx.position = position
         ctx.stage_name = name
         compiled.append(compiler(arg, ctx))
+    # an $unwind whose next stage can unwind its input itself (a $group of top-level
+    # fields) makes no document at all; one whose next stage keeps none of its
+    # documents reuses one per input document
+    for i in range(len(compiled) - 1):
+        unwinds = getattr(compiled[i], "unwinds", None)
+        over_unwound = getattr(compiled[i + 1], "over_unwound", None)
+        if unwinds is not None and over_unwound is not None:
+            compiled[i], compiled[i + 1] = _unchanged, over_unwound(unwinds)
+            continue
+        in_place = getattr(compiled[i], "in_place", None)
+        if in_place is not None and getattr(compiled[i + 1], "keeps_no_documents", False):
+            compiled[i] = in_place
     # a $sort directly followed by $limit keeps only the top k
     limits: dict[int, int] = {}
     for i, (fn, stage) in enumerate(zip(compiled, stages)):

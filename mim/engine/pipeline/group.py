@@ -71,12 +71,19 @@ class _ConstantSum:
     def new(self) -> list:
         return [0]
 
+    #: ``$group`` feeds it nothing: its result follows from the group's document count
+    counts_only = True
+
     def process(self, state: list, variables: dict) -> None:
         state[0] += self.increment
 
     def result(self, state: list) -> Any:
         total = state[0]
         return int_or_long(total) if fits_long(total) else float(total)
+
+    def result_of_count(self, count: int) -> Any:
+        """The total after ``count`` documents (exact: Python ints do not overflow)."""
+        return self.result([self.increment * count])
 
 
 @accumulator("$sum", "$avg", "$min", "$max", "$stdDevPop", "$stdDevSamp")
@@ -128,6 +135,9 @@ def _collect(name: str, arg: Any, ctx: Any):
 
 
 class _Count:
+    #: ``$group`` feeds it nothing: its result is the group's document count
+    counts_only = True
+
     def new(self):
         return [0]
 
@@ -135,7 +145,9 @@ class _Count:
         state[0] += 1
 
     def result(self, state):
-        n = state[0]
+        return self.result_of_count(state[0])
+
+    def result_of_count(self, n: int) -> Any:
         return n if n < 2**31 else Int64(n)
 
 
@@ -275,12 +287,12 @@ def compile_group(arg: Any, ctx: Any):
     collation = ctx.expressions.collation
     key_of = sort_key if collation is None else collation.sort_key
 
-    processors = tuple(acc.process for _, acc in accs)
-    #: per accumulator, the expression feeding a one-expression accumulator
-    #: (its state's own ``process`` is called with the value: one call less per
-    #: document than ``_Simple.process``), None for the others
-    inputs = tuple(acc.fn if type(acc) is _Simple else None for _, acc in accs)
-    feeds = tuple(zip(processors, inputs))
+    new_entry = _group_entries(accs)
+    #: a top-level field path ``_id`` (``"$tags"``) is read from a plain dict directly
+    id_field = getattr(id_fn, "top_level_field", None)
+    #: without a collation a string ``_id`` is its own dict key (no other value's key is a str)
+    plain_keys = collation is None
+    counted = tuple(getattr(acc, "counts_only", False) for _, acc in accs)
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
@@ -289,23 +301,24 @@ def compile_group(arg: Any, ctx: Any):
         scope = {**variables}
         for doc in docs:
             scope["ROOT"] = scope["CURRENT"] = doc
-            key_value = id_fn(scope)
+            plain = type(doc) is dict
+            key_value = doc.get(id_field, MISSING) if plain and id_field else id_fn(scope)
             if key_value is MISSING:
                 key_value = None
-            key = key_of(key_value)
+            key = key_value if plain_keys and type(key_value) is str else key_of(key_value)
             entry = groups.get(key)
             if entry is None:
-                entry = groups[key] = (key_value, [acc.new() for _, acc in accs])
-            for (process, fn), state in zip(feeds, entry[1]):
-                if fn is None:
-                    process(state, scope)
-                else:
-                    state.process(fn(scope))
+                entry = groups[key] = new_entry(key_value)
+            entry[1] += 1
+            for process, fn, field in entry[3]:
+                process(doc.get(field, MISSING) if plain and field else fn(scope))
+            for process, state in entry[4]:
+                process(state, scope)
         out = []
-        for key_value, states in groups.values():
+        for key_value, count, states, _, _ in groups.values():
             result = {"_id": key_value}
-            for (field, acc), state in zip(accs, states):
-                value = acc.result(state)
+            for (field, acc), state, counts in zip(accs, states, counted):
+                value = acc.result_of_count(count) if counts else acc.result(state)
                 if value is not MISSING:
                     result[field] = value
             out.append(result)
@@ -313,7 +326,175 @@ def compile_group(arg: Any, ctx: Any):
             check_group_memory(out)
         return out
 
+    # the group keeps values, never the documents themselves, unless an expression
+    # names the whole document or a $top/$bottom keeps it for its sort: an $unwind
+    # before it may then hand it one reused document per element
+    run.keeps_no_documents = not _names_whole_document(arg) and not any(  # type: ignore
+        type(acc) is _N and acc.sort is not None for _, acc in accs)
+    columns = _field_columns(id_fn, accs)
+    if columns is not None:
+        def finish(groups: dict) -> list[dict]:
+            out = _column_results(groups, accs, counted)
+            if bounded:
+                check_group_memory(out)
+            return out
+
+        fed = [acc for _, acc in accs if not getattr(acc, "counts_only", False)]
+
+        def new_states() -> list:
+            return [acc.new() for acc in fed]
+
+        keeps = run.keeps_no_documents  # type: ignore[attr-defined]
+        run = _by_columns(columns, None, key_of, plain_keys, new_states, finish, keeps)
+        run.over_unwound = lambda field: _by_columns(  # type: ignore[attr-defined]
+            columns, field, key_of, plain_keys, new_states, finish, keeps)
     return run
+
+
+def _column_results(groups: dict, accs: list[tuple[str, Any]],
+                    counted: tuple[bool, ...]) -> list[dict]:
+    """The output documents of :func:`_by_columns`' groups."""
+    out = []
+    for key_value, count, _, states in groups.values():
+        result = {"_id": key_value}
+        fed = iter(states)
+        for (field, acc), counts in zip(accs, counted):
+            value = acc.result_of_count(count) if counts else acc.result(next(fed))
+            if value is not MISSING:
+                result[field] = value
+        out.append(result)
+    return out
+
+
+#: the groups' buffered input rows are folded into their states every so many
+#: documents (or four per group, when there are more groups)
+_FOLD_EVERY = 4096
+
+
+def _field_columns(id_fn: Any, accs: list[tuple[str, Any]]) -> tuple | None:
+    """How a ``$group`` reads its documents when it reads only top-level fields:
+    ``(id_field, id_constant, fields)`` — the ``_id``'s field (or None and its
+    constant value) and, per accumulator fed by one expression, its field (None
+    for ``$count`` and constant sums, fed nothing) — or None when any input is
+    another expression or an accumulator needs the whole document."""
+    id_field = getattr(id_fn, "top_level_field", None)
+    if id_field is None and not hasattr(id_fn, "constant_value"):
+        return None
+    fields = []
+    for _, acc in accs:
+        if getattr(acc, "counts_only", False):
+            continue
+        if type(acc) is not _Simple or getattr(acc.fn, "top_level_field", None) is None:
+            return None
+        fields.append(acc.fn.top_level_field)
+    return id_field, getattr(id_fn, "constant_value", None), tuple(fields)
+
+
+def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bool,
+                new_states: Any, finish: Any, keeps_no_documents: bool) -> Any:
+    """The ``$group`` of :func:`_field_columns` (``unwound``: over the documents an
+    ``$unwind`` of that top-level field would give, without making them).  Each
+    document's accumulator inputs are read once, as one row, and each group keeps
+    its rows until every :data:`_FOLD_EVERY` documents (or the end) they are folded
+    into its states, one accumulator at a time: per document, a key, a lookup, an
+    append.
+    A group's entry is ``[key_value, count, rows, states]``."""
+    id_field, id_constant, fields = columns
+    id_is_element = unwound is not None and id_field == unwound
+    one = (None,)  # without an unwind each document is its own single "element"
+    defaults = (MISSING,) * len(fields)
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        groups: dict = {}
+        pending = _FOLD_EVERY  # documents until the groups' rows are folded
+        for doc in docs:
+            if type(doc) is not dict:
+                doc = dict(doc)  # (a Mapping: the same top-level fields)
+            if unwound is None:
+                elements: Any = one
+            else:
+                elements = doc.get(unwound, MISSING)
+                if type(elements) is not list:
+                    if elements is None or elements is MISSING:
+                        continue
+                    elements = list(elements) if isinstance(elements, list) else (elements,)
+            row = list(map(doc.get, fields, defaults)) if fields else None
+            key_value = id_constant if id_field is None or id_is_element \
+                else doc.get(id_field, MISSING)
+            for element in elements:
+                if id_is_element:
+                    key_value = element
+                elif key_value is MISSING:
+                    key_value = None
+                key = key_value if plain_keys and type(key_value) is str else key_of(key_value)
+                entry = groups.get(key)
+                if entry is None:
+                    entry = groups[key] = [key_value, 0, [], new_states()]
+                entry[1] += 1
+                if row is not None:
+                    entry[2].append(row)
+            if row is not None:
+                pending -= 1
+                if not pending:
+                    for entry in groups.values():
+                        _fold(entry)
+                    # (at most one fold pass per few documents per group)
+                    pending = max(_FOLD_EVERY, 4 * len(groups))
+        for entry in groups.values():
+            _fold(entry)
+        return finish(groups)
+
+    run.keeps_no_documents = keeps_no_documents  # type: ignore[attr-defined]
+    return run
+
+
+def _fold(entry: list) -> None:
+    """Feed a group's buffered rows to its states, column by column, and forget them."""
+    rows = entry[2]
+    if rows:
+        for column, state in enumerate(entry[3]):
+            fold = getattr(state, "process_column", None)
+            if fold is not None:
+                fold(rows, column)
+            else:
+                process = state.process
+                for row in rows:
+                    process(row[column])
+        rows.clear()
+
+
+def _group_entries(accs: list[tuple[str, Any]]) -> Any:
+    """``new_entry(key_value)``: a group's entry ``[key_value, documents counted,
+    states, value feeds, other feeds]``, its feeds bound to its own states once,
+    so a document costs one call per accumulator: a one-expression accumulator's
+    state is fed the expression's value (``(state.process, expression, field)``,
+    ``field`` set when the expression is a top-level field path the group may
+    read itself); ``$count`` and a constant ``$sum`` are fed nothing (their
+    result follows from the count); any other gets ``process(state, scope)``."""
+    simple = [(i, acc.fn) for i, (_, acc) in enumerate(accs) if type(acc) is _Simple]
+    others = [i for i, (_, acc) in enumerate(accs)
+              if type(acc) is not _Simple and not getattr(acc, "counts_only", False)]
+
+    def new_entry(key_value: Any) -> list:
+        states = [acc.new() for _, acc in accs]
+        return [key_value, 0, states,
+                tuple((states[i].process, fn, getattr(fn, "top_level_field", None))
+                      for i, fn in simple),
+                tuple((accs[i][1].process, states[i]) for i in others)]
+
+    return new_entry
+
+
+def _names_whole_document(spec: Any) -> bool:
+    """Whether an expression spec mentions ``$$ROOT`` or ``$$CURRENT`` anywhere."""
+    if isinstance(spec, str):
+        return spec.startswith(("$$ROOT", "$$CURRENT"))
+    if isinstance(spec, Mapping):
+        return any(_names_whole_document(k) or _names_whole_document(v)
+                   for k, v in spec.items())
+    if isinstance(spec, (list, tuple)):
+        return any(_names_whole_document(v) for v in spec)
+    return False
 
 
 @pipeline_stage("$bucket")

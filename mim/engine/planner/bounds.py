@@ -79,7 +79,11 @@ def leaf_constraint(node: MatchNode, key_of: Callable[[Any], tuple] = sort_key
         return Constraint(path, [_point(arg, key_of)], arg is not None, node)
     if op == "$in":
         intervals: list[Interval] = []
+        point = Interval.point
         for value in arg:
+            if type(value) is str and key_of is sort_key:  # (its key, inline)
+                intervals.append(point((RANK_STRING, value), value))
+                continue
             if isinstance(value, list):
                 return None
             if _is_regex(value):

@@ -10,8 +10,12 @@ top-k scan; a collection scan is always a candidate.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 
 from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
@@ -442,7 +446,50 @@ def plan_find(coll: "CollectionData", node: MatchNode, sort: Any = None, want: i
         else choose_plan(coll, node, sort_fields, want, collation)
     if isinstance(plan, CollScan):
         return None
-    return PlannedQuery(coll, node, plan)
+    return PlannedQuery(coll, node, plan, proves_filter(plan, node))
+
+
+#: the argument types whose index bounds are exact (the server's ``EXACT``
+#: tightness): a document's key lies within the bounds of ``$eq``/``$in``/a range
+#: of them exactly when its (non-array) value matches (NaN aside, and never
+#: null, which also matches a missing field, nor a regex, array or document)
+_EXACT_TYPES = frozenset({str, int, float, bool, Int64, ObjectId, datetime.datetime})
+_EXACT_OPERATORS = frozenset({"$eq", "$gt", "$gte", "$lt", "$lte"})
+
+
+def _exact_argument(value: Any) -> bool:
+    cls = type(value)
+    return cls in _EXACT_TYPES and (cls is not float or value == value)
+
+
+def proves_filter(plan: Plan, node: MatchNode) -> bool:
+    """Whether every document an index scan yields matches the whole filter, so
+    that none needs the matcher: the filter is only ``$eq``/``$in``/range
+    predicates on the top-level field the scan bounds (every one of them made
+    the bounds), of exact types, on an index without a collation, hashing or
+    partial filter whose field no document holds an array in (its key is then
+    its one value, and the predicates on it hold together, as the intersected
+    bounds say)."""
+    if type(plan) is not IndexScan or plan.sort_only or len(plan.field_intervals) != 1:
+        return False
+    index = plan.index
+    pattern = index.pattern
+    path = pattern.paths[0]
+    if index.collation is not None or index.partial is not None or pattern.hashed[0] \
+            or index.multikey_counts[0] or "." in path or getattr(index, "geo", None) \
+            or getattr(index, "text", False):
+        return False
+    for child in conjuncts(node):
+        if type(child) is not LeafNode or child.path != path:
+            return False
+        if child.operator == "$in":
+            types = set(map(type, child.argument))
+            if not types <= _EXACT_TYPES or float in types and any(
+                    value != value for value in child.argument):
+                return False
+        elif child.operator not in _EXACT_OPERATORS or not _exact_argument(child.argument):
+            return False
+    return True
 
 
 #: ``QueryPlanner::plan``: a ``$text`` whose text index cannot be used

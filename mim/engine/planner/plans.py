@@ -10,7 +10,8 @@ an index can make a query faster but never change its answer.
 from __future__ import annotations
 
 import time
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from operator import itemgetter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from sortedcontainers import SortedList
 
 from ..index.keys import FULL, HIGH, Interval
 from ..languages.matcher import MatchNode
+from ..values.deadline import checked
 from .bounds import key_ranges, render_interval
 
 if TYPE_CHECKING:
@@ -145,6 +147,28 @@ class IndexScan(Plan):
                 self.advanced += 1
                 yield id_key
 
+    def id_key_list(self) -> list:
+        """:meth:`id_keys` as one list, counted once (a caller that reads every
+        candidate: no generator step per key)."""
+        entries = self.index.entries
+        reverse = self.direction < 0
+        ranges = reversed(self.ranges) if reverse else self.ranges
+        found: list = []
+        if self.points and not reverse and self.index.pattern.flat:
+            ranges = ()
+            found = points_id_keys(entries, [low[0] for low, _ in self.ranges])
+        for low, high in ranges:
+            if self.points and not reverse:
+                found += [id_key for _, id_key in point_entries(entries, low, high)]
+            else:
+                found += [id_key for _, id_key in entries.irange(low, high, (False, False),
+                                                                  reverse)]
+        self.keys_examined += len(found)
+        if self.index.multikey or len(self.ranges) > 1:
+            found = list(dict.fromkeys(found))  # the first of each id, as id_keys keeps it
+        self.advanced += len(found)
+        return found
+
     def bounds_document(self) -> dict[str, list[str]]:
         """``indexBounds``: per field, the intervals in the order the scan visits them."""
         out: dict[str, list[str]] = {}
@@ -262,14 +286,80 @@ def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tupl
         index = 0
 
 
+#: an index entry's key (its first item)
+_entry_key = itemgetter(0)
+
+
+def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
+    """The ids of the entries of a single-field index (``(key, id_key)``) whose
+    key is one of ``keys`` (ascending, distinct), in entry order: one walk over
+    the sublists (as :func:`point_entries` reads them), each bisect starting
+    where the previous point's entries ended, a point's entries recognised by
+    their key alone (no comparison with a bound's sentinel)."""
+    maxes = entries._maxes
+    lists = entries._lists
+    count = len(lists)
+    out: list = []
+    append = out.append
+    position = 0
+    index = 0
+    if not count:
+        return out
+    for key in keys:
+        # (bisecting on the entries' keys compares one tuple less per step than
+        # bisecting the entries for ``(key,)``, which finds the same place)
+        if not key <= maxes[position][0]:  # past this block: find the point's block
+            position = bisect_left(maxes, key, position + 1, key=_entry_key)
+            if position == count:
+                break
+            index = 0
+        sublist = lists[position]
+        index = bisect_left(sublist, key, index, key=_entry_key)
+        while True:
+            size = len(sublist)
+            while index < size and sublist[index][0] == key:
+                append(sublist[index][1])
+                index += 1
+            if index < size or position + 1 == count:
+                break
+            position += 1  # the point's entries may go on in the next sublist
+            sublist = lists[position]
+            index = 0
+    return out
+
+
 class PlannedQuery:
     """A chosen plan bound to a query: iterate ``documents()`` for the matches."""
 
-    def __init__(self, coll: "CollectionData", node: MatchNode, plan: Plan) -> None:
+    def __init__(self, coll: "CollectionData", node: MatchNode, plan: Plan,
+                 exact: bool = False) -> None:
         self.coll = coll
         self.node = node
         self.plan = plan
         self.sorted = plan.provides_sort
+        #: every document the plan yields matches the filter (the index bounds are
+        #: the filter exactly: see ``choosing.proves_filter``): none is re-checked
+        self.exact = exact
+
+    def all_documents(self, held: list | None = None) -> list["StoredDocument"]:
+        """Every matching document, as :meth:`documents` yields them, for a caller
+        that reads them all: an index scan's candidates are listed and fetched at
+        once (under ``held``, let go then) and matched after, unless the plan is
+        :attr:`exact`."""
+        plan = self.plan
+        if type(plan) is not IndexScan:
+            return list(self.documents(held))
+        documents = self.coll.documents
+        found = [stored for stored in map(documents.get, plan.id_key_list())
+                 if stored is not None]
+        if held:
+            let_go(held)
+        plan.docs_examined += len(found)
+        if not self.exact:
+            matches = self.node.matches
+            found = [stored for stored in checked(found) if matches(stored.doc)]
+        plan.returned += len(found)
+        return found
 
     def documents(self, held: list | None = None) -> Iterator["StoredDocument"]:
         """The matching documents.  With ``held`` (``[lock]``: the caller holds the

@@ -171,6 +171,9 @@ def read_with_plan(coll: "CollectionData", node: MatchNode, sort: Any = None, wa
     the lock: they are short)."""
     planned = plan_find(coll, node, sort, want, hint, min_spec, max_spec, collation)
     if planned is not None:
+        if not want or sort and not planned.sorted:
+            # the caller reads every match (to the end, or to sort them): listed at once
+            return checked(planned.all_documents(held)), planned.sorted, planned.plan
         return checked(planned.documents(held)), planned.sorted, planned.plan
     matches = node.matches
     if collation is not None:

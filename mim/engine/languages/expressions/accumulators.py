@@ -48,7 +48,15 @@ class SumAccumulator:
             self.count += 1
             if self.kind < KIND_DOUBLE:
                 self.kind = KIND_DOUBLE
-            self._add_float(value)
+            # _add_float, inline (one call less per value)
+            before = self.float_total
+            total = before + value
+            if math.isfinite(total):
+                if abs(before) >= abs(value):
+                    self.float_comp += (before - total) + value
+                else:
+                    self.float_comp += (value - total) + before
+            self.float_total = total
             return
         if cls is int and _INT32_MIN <= value <= _INT32_MAX:
             self.count += 1
@@ -66,6 +74,42 @@ class SumAccumulator:
             self._add_float(value)
         else:
             self.int_total += int(value)
+
+    def process_column(self, rows: list, column: int) -> None:
+        """``process(row[column])`` for each row, in order (a ``$group``'s buffered
+        values): doubles and int32s are added with the totals held in locals,
+        exactly as :meth:`process` adds them; any other value goes through it."""
+        count, int_total = self.count, self.int_total
+        total, comp = self.float_total, self.float_comp
+        doubles = False
+        for row in rows:
+            value = row[column]
+            cls = type(value)
+            if cls is float:
+                count += 1
+                doubles = True
+                after = total + value
+                # (what _add_float does, without its calls: finite iff after - after
+                # is 0, and each magnitude by a conditional expression)
+                if after - after == 0.0:
+                    if (total if total >= 0.0 else -total) >= (value if value >= 0.0 else -value):
+                        comp += (total - after) + value
+                    else:
+                        comp += (value - after) + total
+                total = after
+            elif cls is int and _INT32_MIN <= value <= _INT32_MAX:
+                count += 1
+                int_total += value
+            else:
+                self.count, self.int_total, self.float_total, self.float_comp = \
+                    count, int_total, total, comp
+                self.process(value)
+                count, int_total = self.count, self.int_total
+                total, comp = self.float_total, self.float_comp
+        self.count, self.int_total, self.float_total, self.float_comp = \
+            count, int_total, total, comp
+        if doubles and self.kind < KIND_DOUBLE:
+            self.kind = KIND_DOUBLE
 
     def _add_float(self, x: float) -> None:
         total = self.float_total + x

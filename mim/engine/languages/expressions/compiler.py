@@ -262,6 +262,8 @@ def _current_path_evaluator(parts: tuple[str, ...]) -> Evaluator:
                 return doc.get(name, MISSING)
             return path_value(doc, parts)
 
+        # a caller holding the current document may read a plain dict's field itself
+        evaluate.top_level_field = name  # type: ignore[attr-defined]
         return evaluate
 
     def evaluate_path_(variables: dict) -> Any:

@@ -20,7 +20,7 @@ from bson.min_key import MinKey
 from bson.regex import Regex
 
 from ...values.errors import bad_value
-from ...values.order import MISSING, RANK_NUMBER, _NAN_KEY, canonical_rank, sort_key
+from ...values.order import MISSING, RANK_NUMBER, RANK_STRING, _NAN_KEY, canonical_rank, sort_key
 from .context import MatchContext
 from .nodes import LeafNode, MatchNode, NotNode
 from .regex import regex_predicate
@@ -166,14 +166,16 @@ def in_predicate(values: list[Any], name: str = "$in",
     strings: set[str] = set()
     regexes: list[Callable[[Any], bool]] = []
     for value in values:
+        if type(value) is str:  # (the common case first: its key is sort_key's)
+            strings.add(value)
+            keys.add((RANK_STRING, value))
+            continue
         if isinstance(value, (Regex, re.Pattern)):
             regexes.append(regex_predicate(value, None))
             continue
         if isinstance(value, Mapping) and value and next(iter(value)).startswith("$") \
                 and next(iter(value)) not in ("$ref", "$id", "$db"):
             raise bad_value("cannot nest $ under $in")  # the server says $in for $nin too
-        if type(value) is str:
-            strings.add(value)
         keys.add(sort_key(value))
     frozen = frozenset(keys)
 
