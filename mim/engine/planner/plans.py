@@ -103,8 +103,7 @@ class IndexScan(Plan):
         scan.index = index
         scan.field_intervals = [[interval]]
         scan.direction = index.pattern.signs[0]
-        low, high = (interval.lo,), (interval.lo, HIGH)
-        scan.ranges = [(low, high) if index.pattern.flat else ((low,), (high,))]
+        scan.ranges = [point_range(index, interval.lo)]
         scan._cost = None
         scan.points = True
         return scan
@@ -230,6 +229,14 @@ class TextPlan(Plan):
 #: a TEXT plan with candidates for at least 1/_WALK_SHARE of the collection walks it for
 #: their natural order rather than sorting them
 _WALK_SHARE = 4
+
+
+def point_range(index: "Index", key: tuple) -> tuple[tuple, tuple]:
+    """The (exclusive) bounds of the entries whose first field's key is ``key``:
+    the key itself up to the key followed by :data:`HIGH` (the first field is
+    never stored reversed)."""
+    low, high = (key,), (key, HIGH)
+    return (low, high) if index.pattern.flat else ((low,), (high,))
 
 
 def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tuple]:
