@@ -507,6 +507,19 @@ def equality_choice(coll: "CollectionData", path: str, value: Any) -> "Index | s
     hashed one, an array or null argument)."""
     if type(value) is list or value is None or not path:
         return None
+    cache = coll.indexes.plan_cache  # (emptied on every catalog change)
+    choice = cache.get(path, _UNDECIDED)
+    if choice is _UNDECIDED:
+        choice = cache[path] = _path_choice(coll, path)
+    return choice
+
+
+#: a path :func:`equality_choice` has not decided yet for the current catalog
+_UNDECIDED = object()
+
+
+def _path_choice(coll: "CollectionData", path: str) -> "Index | str | None":
+    """:func:`equality_choice` for a path, decided from the catalog."""
     indexes = coll.indexes.leading_on(path)
     if path == "_id":
         if indexes or coll.keyed_by_record:

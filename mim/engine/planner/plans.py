@@ -239,6 +239,39 @@ def point_range(index: "Index", key: tuple) -> tuple[tuple, tuple]:
     return (low, high) if index.pattern.flat else ((low,), (high,))
 
 
+def point_ids(index: "Index", key: tuple, most: int) -> list[tuple] | None:
+    """The id keys of ``index``'s entries whose first field's key is ``key`` (an
+    equality on that field), in the order :meth:`IndexScan.at_point`'s scan visits
+    them (the index's direction); None when there are more than ``most``.  One
+    bisect into the ``SortedList``'s sublists for the start (as
+    :func:`point_entries`), then a walk that compares each entry's first field
+    with ``key`` (no comparison with the :data:`HIGH` bound, a Python call each)."""
+    entries = index.entries
+    pattern = index.pattern
+    flat = pattern.flat
+    low = (key,) if flat else ((key,),)
+    lists = entries._lists
+    count = len(lists)
+    position = bisect_right(entries._maxes, low)
+    ids: list[tuple] = []
+    start = bisect_right(lists[position], low) if position < count else 0
+    while position < count:
+        sublist = lists[position]
+        for i in range(start, len(sublist)):
+            entry = sublist[i]
+            if (entry[0] if flat else entry[0][0]) != key:
+                position = count
+                break
+            if len(ids) == most:
+                return None
+            ids.append(entry[1])
+        position += 1
+        start = 0
+    if pattern.signs[0] < 0:
+        ids.reverse()  # a descending first field: the scan runs from the end
+    return ids
+
+
 def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tuple]:
     """The entries of ``entries`` above ``low`` and below ``high`` (exclusive
     bounds), ascending, for a point's few entries: one bisect into the

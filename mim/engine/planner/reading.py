@@ -22,7 +22,7 @@ from ..values.order import sort_key
 from ..values.render import render
 from .choosing import ID_CHOICE, SCAN_CHOICE, equality_choice, plan_find
 from .plans import (CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan, let_go,
-                    point_entries, point_range)
+                    point_ids)
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
@@ -79,13 +79,12 @@ def point_matches(coll: "CollectionData", node: MatchNode, want: int
     if choice is ID_CHOICE:
         stored = documents.get(key)
         return [stored] if stored is not None and matches(stored.doc) else []
+    ids = point_ids(choice, key, _POINT_ENTRIES)
+    if ids is None:
+        return None
     found: list[StoredDocument] = []
-    seen: set | None = set() if choice.multikey else None
-    examined = 0
-    for _, id_key in point_entries(choice.entries, *point_range(choice, key)):
-        examined += 1
-        if examined > _POINT_ENTRIES:
-            return None
+    seen: set | None = set() if len(ids) > 1 and choice.multikey else None
+    for id_key in ids:
         if seen is not None:
             if id_key in seen:
                 continue

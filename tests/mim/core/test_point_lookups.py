@@ -162,3 +162,15 @@ def test_set_shape_upserts_and_errors(coll):
     # MongoDB 5.0+: an empty operand is a no-op, not an error
     assert coll.update_one({"_id": 5}, {"$set": {}}).modified_count == 0
     assert coll.find_one({"_id": 5}) == {"_id": 5, "name": "b"}
+
+
+def test_a_point_on_a_compound_index_comes_in_the_index_order(coll):
+    # the IXSCAN of an equality on the first field walks the rest in the index's order
+    coll.insert_many([{"_id": i, "uid": "u" + str(i % 3), "x": (i * 7) % 10} for i in range(30)])
+    for key in ([("uid", -1), ("x", 1)], [("uid", 1), ("x", -1)], [("uid", -1), ("x", -1)]):
+        coll.drop_indexes()
+        coll.create_index(key)
+        found = [d["x"] for d in coll.find({"uid": "u1"})]
+        assert found == sorted(found, reverse=key[1][1] == -1)
+        assert len(found) == 10
+        assert coll.find_one({"uid": "u1"})["x"] == found[0]
