@@ -509,7 +509,9 @@ class _CompiledUpdate:
         self.multi = bool(statement.get("multi", False))
         self.upsert = bool(statement.get("upsert", False))
         self.hint = statement.get("hint")
-        if self.spec is None or not isinstance(self.spec, (Mapping, list)):
+        spec = self.spec
+        spec_is_dict = type(spec) is dict  # (the common case: no ABC check)
+        if not spec_is_dict and (spec is None or not isinstance(spec, (Mapping, list))):
             raise ServerError(14, "Update argument must be either an object or an array")
         if statement.get("let"):
             let = evaluate_let(statement["let"])
@@ -518,8 +520,8 @@ class _CompiledUpdate:
         self.node = _compile_query(self.filter, let, server, db, coll, self.collation)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
-        self.replacement = isinstance(self.spec, Mapping) and not (
-            self.spec and str(next(iter(self.spec))).startswith("$"))
+        self.replacement = (spec_is_dict or isinstance(spec, Mapping)) and not (
+            spec and str(next(iter(spec))).startswith("$"))
         #: the change event's operation: a replacement document or an update
         self.event_operation = "replace" if self.replacement else "update"
         if self.replacement:
@@ -528,8 +530,9 @@ class _CompiledUpdate:
                                      "update")
             self.operation = None
         else:
-            self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
-                                            variables=dict(let or {}), collation=self.collation)
+            self.operation = compile_update(spec, array_filters=statement.get("arrayFilters"),
+                                            variables=dict(let) if let else {},
+                                            collation=self.collation)
         #: the top-level fields the statement may change (None: any)
         self.touched = None if self.operation is None else self.operation.touched
 
