@@ -115,8 +115,15 @@ def _plain_copy(value: Any, depth: int) -> Any:
             if type(key) is not str or not key.isascii() or "\x00" in key:
                 return _NOT_PLAIN
             kind = type(item)
-            # an ASCII string (a filter's usual value) is decided here, without a call
-            if kind is not str or not item.isascii():
+            # an ASCII string or an int32 (a filter's usual values) is decided here,
+            # without a call
+            if kind is str:
+                if not item.isascii():
+                    return _NOT_PLAIN
+            elif kind is int:
+                if not _INT32_MIN <= item <= _INT32_MAX:
+                    return _NOT_PLAIN
+            else:
                 item = _plain_copy(item, depth + 1)
                 if item is _NOT_PLAIN:
                     return _NOT_PLAIN

@@ -304,7 +304,14 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                           sort: Any = None) -> dict:
         """One ``updates`` statement as pymongo builds it (its client-side checks
         first), in the engine's values."""
-        common.validate_boolean("upsert", upsert)
+        if upsert is not False and upsert is not True:
+            common.validate_boolean("upsert", upsert)
+        if array_filters is None and hint is None and collation is None and sort is None \
+                and filter is not None and update is not None:
+            # the plain statement (no option): its two values, each as to_engine gives it
+            codec = self._codec_options
+            return {"q": engine_value(filter, codec), "u": engine_value(update, codec),
+                    "multi": multi, "upsert": upsert}
         if array_filters is not None and not isinstance(array_filters, list):
             raise TypeError("array_filters must be a list")
         if hint is not None and not isinstance(hint, str):

@@ -35,8 +35,12 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         if type(flt) is dict and type(limit) is int and limit >= 0:
             # find_one's command: nothing else to check (the fields below are absent)
             docs = crud.find(server, db, name, flt, limit=limit)
+            single_batch = cmd.get("singleBatch", False)
+            if single_batch is True:  # (find_one's: no cursor is kept, whatever the end)
+                return cursor_reply(server, f"{db}.{name}", docs, DEFAULT_FIRST_BATCH,
+                                    single_batch=True)
             return cursor_reply(server, f"{db}.{name}", docs, DEFAULT_FIRST_BATCH,
-                                single_batch=bool(cmd.get("singleBatch", False)), scan=True,
+                                single_batch=bool(single_batch), scan=True,
                                 open_at_end=_scan_ends_unseen(flt, None, limit, docs))
     # the fields that are present, each checked as the server checks it
     given = {field: optional(cmd, field, dict, "object", "find")

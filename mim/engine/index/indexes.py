@@ -427,6 +427,9 @@ class IndexCatalog:
         self.text_search: TextIndex | None = None
         #: path -> the secondary indexes whose first field it is (see :meth:`leading_on`)
         self._leading: dict[str, tuple[Index, ...]] = {}
+        #: what the planner decided from the catalog alone, by its own keys (an
+        #: equality's index per path): emptied whenever the catalog changes
+        self.plan_cache: dict[Any, Any] = {}
         self._refresh()
         self._pending: tuple | None = None
 
@@ -593,6 +596,7 @@ class IndexCatalog:
 
     def _refresh(self) -> None:
         self._leading = {}
+        self.plan_cache = {}
         self.text_search = next((index for index in self.secondary.values()
                                  if isinstance(index, TextIndex)), None)
         self._constrained = tuple(self.secondary.values())

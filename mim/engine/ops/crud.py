@@ -24,10 +24,9 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
-from ..values.deadline import check
 from ..values.errors import ServerError, bad_value
 from ..languages.matcher import AndNode, LeafNode, MatchContext, MatchNode, compile_filter
-from ..planner import IdLookup, all_matching, id_point, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, all_matching, point_matches, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
 from ..languages.metadata import check_metadata_available
@@ -156,17 +155,16 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
             collection = _buckets_of(server, db, coll)
             if collection is None:
                 return []
-        key = id_point(collection, node) if single and sort is None and hint is None \
-            and collation is None and not min and not max and not return_key \
-            and not show_record_id and PLAN_NOTE.stats is None else None
-        if key is not None:
-            # IDHACK: the server answers {_id: v} from the _id index without planning
-            check()
-            stored = collection.documents.get(key)
-            chosen = [stored] if stored is not None and node.matches(stored.doc) else []
-            return [s.raw for s in chosen[skip:]] if proj is None else \
-                [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen[skip:]]
         want = skip + limit if limit and sort_key_fn is None or sort is not None and limit else 0
+        point = point_matches(collection, node, want) if single and sort is None \
+            and hint is None and collation is None and not min and not max \
+            and not return_key and not show_record_id and PLAN_NOTE.stats is None else None
+        if point is not None:
+            # a point ({_id: v} is the server's IDHACK; {uid: v} its cached plan): read
+            # from the index the planner would choose, without planning
+            chosen = point[skip:]
+            return [s.raw for s in chosen] if proj is None else \
+                [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
         nearest = nearest_documents(collection, near, node, skip + limit if limit else 0) \
             if nearest_only and near.index is not None and (
                 limit or near.query.max_distance != math.inf) else None
@@ -267,6 +265,10 @@ def write_targets(collection: CollectionData, node: MatchNode, hint: Any, single
     the nearest for a near query (its GEO_NEAR plan yields nearest first)."""
     if not single:
         return all_matching(collection, node, hint, collation)
+    if hint is None and collation is None:
+        point = point_matches(collection, node, 1)
+        if point is not None:
+            return point
     if find_near_node(node) is not None:
         return nearest_first(all_matching(collection, node, hint, collation), node)[:1]
     return first_matching(collection, node, hint, collation)
@@ -507,7 +509,9 @@ class _CompiledUpdate:
         self.multi = bool(statement.get("multi", False))
         self.upsert = bool(statement.get("upsert", False))
         self.hint = statement.get("hint")
-        if self.spec is None or not isinstance(self.spec, (Mapping, list)):
+        spec = self.spec
+        spec_is_dict = type(spec) is dict  # (the common case: no ABC check)
+        if not spec_is_dict and (spec is None or not isinstance(spec, (Mapping, list))):
             raise ServerError(14, "Update argument must be either an object or an array")
         if statement.get("let"):
             let = evaluate_let(statement["let"])
@@ -516,8 +520,8 @@ class _CompiledUpdate:
         self.node = _compile_query(self.filter, let, server, db, coll, self.collation)
         # the server's rule: a document whose first field is not '$'-prefixed is a
         # replacement (checked for storage when applied)
-        self.replacement = isinstance(self.spec, Mapping) and not (
-            self.spec and str(next(iter(self.spec))).startswith("$"))
+        self.replacement = (spec_is_dict or isinstance(spec, Mapping)) and not (
+            spec and str(next(iter(spec))).startswith("$"))
         #: the change event's operation: a replacement document or an update
         self.event_operation = "replace" if self.replacement else "update"
         if self.replacement:
@@ -526,8 +530,9 @@ class _CompiledUpdate:
                                      "update")
             self.operation = None
         else:
-            self.operation = compile_update(self.spec, array_filters=statement.get("arrayFilters"),
-                                            variables=dict(let or {}), collation=self.collation)
+            self.operation = compile_update(spec, array_filters=statement.get("arrayFilters"),
+                                            variables=dict(let) if let else {},
+                                            collation=self.collation)
         #: the top-level fields the statement may change (None: any)
         self.touched = None if self.operation is None else self.operation.touched
 

@@ -69,6 +69,9 @@ _REPLY_DOCUMENT = _reply_document_class()
 
 def batch(documents: Sequence[bytes], start: int, size: int | None) -> tuple[list, int]:
     """Documents ``[start:…]`` for one batch (as RawBSONDocument) and the next start."""
+    if not start and len(documents) <= 1:
+        # none or one (a point query's answer): all of it, whatever the size
+        return ([_REPLY_DOCUMENT(documents[0])] if documents else []), len(documents)
     end = len(documents) if not size else max(start, min(len(documents), start + size))
     chunk = documents[start:end] if start or end < len(documents) else documents
     if sum(map(len, chunk)) <= MAX_BATCH_BYTES:  # the common case: all of them

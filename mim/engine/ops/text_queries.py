@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..languages.matcher import MatchNode
+from ..languages.matcher.compiler import compile_equalities
 from ..languages.matcher.text import compile_collection_filter
 from ..storage.store import Server
 
@@ -18,5 +19,10 @@ def compile_query(filter: Mapping | None, variables: Mapping | None, server: Ser
                   collation: Any = None) -> MatchNode:
     """A filter compiled against ``db.coll`` (``$text`` and ``$near`` find their index;
     strings compare by ``collation``, a parsed Collation or None)."""
+    if type(filter) is dict and collation is None:
+        # point lookups: no $text, no $near, nothing to place
+        node = compile_equalities(filter)
+        if node is not None:
+            return node
     return compile_collection_filter(filter, variables, lambda: server.get_collection(db, coll),
                                      f"{db}.{coll}", near_allowed, collation)

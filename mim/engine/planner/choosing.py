@@ -538,23 +538,40 @@ def text_index_prefix(index: "Index", node: MatchNode) -> dict[str, Any] | None:
 _NO_EQUALITY = object()
 
 
-def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
-    """The plan of a filter that is one equality on one path (``{_id: v}``,
-    ``{uid: v}``), found without building and costing every candidate (what
-    the server's plan cache gives its point queries): the general planner's
-    own answer — the ``_id`` dict for ``_id`` (IDHACK), else the one usable
-    index whose first field is the path, else a collection scan — or None
-    whenever that answer is not certain without costing (several usable
-    indexes, a partial or hashed one, an array or null argument)."""
-    value = leaf.argument
-    path = leaf.path
+#: :func:`equality_choice`'s answer when the ``_id`` dict answers the equality (IDHACK)
+ID_CHOICE = "_id_"
+#: :func:`equality_choice`'s answer when no index applies (a collection scan)
+SCAN_CHOICE = "$natural"
+
+
+def equality_choice(coll: "CollectionData", path: str, value: Any) -> "Index | str | None":
+    """What the general planner chooses for a filter that is one equality on one
+    path (``{_id: v}``, ``{uid: v}``), decided without building and costing every
+    candidate (what the server's plan cache gives its point queries): the ``_id``
+    dict for ``_id`` (:data:`ID_CHOICE`), else the one usable index whose first field
+    is the path, else a collection scan (:data:`SCAN_CHOICE`) — or None whenever that
+    answer is not certain without costing (several usable indexes, a partial or
+    hashed one, an array or null argument)."""
     if type(value) is list or value is None or not path:
         return None
+    cache = coll.indexes.plan_cache  # (emptied on every catalog change)
+    choice = cache.get(path, _UNDECIDED)
+    if choice is _UNDECIDED:
+        choice = cache[path] = _path_choice(coll, path)
+    return choice
+
+
+#: a path :func:`equality_choice` has not decided yet for the current catalog
+_UNDECIDED = object()
+
+
+def _path_choice(coll: "CollectionData", path: str) -> "Index | str | None":
+    """:func:`equality_choice` for a path, decided from the catalog."""
     indexes = coll.indexes.leading_on(path)
     if path == "_id":
         if indexes or coll.keyed_by_record:
             return None  # a secondary index on _id competes with the _id dict (or there is none)
-        return IdLookup([Interval.point(sort_key(value), value)])
+        return ID_CHOICE
     usable = None
     for index in indexes:
         if index.collation is not None:
@@ -566,9 +583,20 @@ def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
         if usable is not None:
             return None
         usable = index
-    if usable is None:
-        return CollScan(len(coll.documents))  # no index on the path
-    return IndexScan.at_point(usable, Interval.point(sort_key(value), value))
+    return SCAN_CHOICE if usable is None else usable
+
+
+def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
+    """The plan of :func:`equality_choice`'s answer (None: plan as usual)."""
+    value = leaf.argument
+    choice = equality_choice(coll, leaf.path, value)
+    if choice is None:
+        return None
+    if choice is ID_CHOICE:
+        return IdLookup([Interval.point(sort_key(value), value)])
+    if choice is SCAN_CHOICE:
+        return CollScan(len(coll.documents))
+    return IndexScan.at_point(choice, Interval.point(sort_key(value), value))
 
 
 _ID_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$in"})

@@ -105,8 +105,7 @@ class IndexScan(Plan):
         scan.index = index
         scan.field_intervals = [[interval]]
         scan.direction = index.pattern.signs[0]
-        low, high = (interval.lo,), (interval.lo, HIGH)
-        scan.ranges = [(low, high) if index.pattern.flat else ((low,), (high,))]
+        scan.ranges = [point_range(index, interval.lo)]
         scan._cost = None
         scan.points = True
         return scan
@@ -254,6 +253,47 @@ class TextPlan(Plan):
 #: a TEXT plan with candidates for at least 1/_WALK_SHARE of the collection walks it for
 #: their natural order rather than sorting them
 _WALK_SHARE = 4
+
+
+def point_range(index: "Index", key: tuple) -> tuple[tuple, tuple]:
+    """The (exclusive) bounds of the entries whose first field's key is ``key``:
+    the key itself up to the key followed by :data:`HIGH` (the first field is
+    never stored reversed)."""
+    low, high = (key,), (key, HIGH)
+    return (low, high) if index.pattern.flat else ((low,), (high,))
+
+
+def point_ids(index: "Index", key: tuple, most: int) -> list[tuple] | None:
+    """The id keys of ``index``'s entries whose first field's key is ``key`` (an
+    equality on that field), in the order :meth:`IndexScan.at_point`'s scan visits
+    them (the index's direction); None when there are more than ``most``.  One
+    bisect into the ``SortedList``'s sublists for the start (as
+    :func:`point_entries`), then a walk that compares each entry's first field
+    with ``key`` (no comparison with the :data:`HIGH` bound, a Python call each)."""
+    entries = index.entries
+    pattern = index.pattern
+    flat = pattern.flat
+    low = (key,) if flat else ((key,),)
+    lists = entries._lists
+    count = len(lists)
+    position = bisect_right(entries._maxes, low)
+    ids: list[tuple] = []
+    start = bisect_right(lists[position], low) if position < count else 0
+    while position < count:
+        sublist = lists[position]
+        for i in range(start, len(sublist)):
+            entry = sublist[i]
+            if (entry[0] if flat else entry[0][0]) != key:
+                position = count
+                break
+            if len(ids) == most:
+                return None
+            ids.append(entry[1])
+        position += 1
+        start = 0
+    if pattern.signs[0] < 0:
+        ids.reverse()  # a descending first field: the scan runs from the end
+    return ids
 
 
 def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tuple]:

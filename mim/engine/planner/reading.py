@@ -17,16 +17,17 @@ from bson.regex import Regex
 
 from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
-from ..values.deadline import checked
+from ..values.deadline import check, checked
 from ..values.order import sort_key
 from ..values.render import render
-from .choosing import plan_find
-from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan, let_go
+from .choosing import ID_CHOICE, SCAN_CHOICE, equality_choice, plan_find
+from .plans import (CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan, let_go,
+                    point_ids)
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "id_point", "read_snapshot", "scanned_key_pattern", "matching",
+__all__ = ["read", "read_with_plan", "point_matches", "read_snapshot", "scanned_key_pattern", "matching",
            "all_matching", "first_matching", "candidates", "plan_summary"]
 
 
@@ -48,21 +49,52 @@ def _id_lookup_keys(node: MatchNode) -> list[Any] | None:
     return None
 
 
-def id_point(coll: "CollectionData", node: MatchNode) -> tuple | None:
-    """The key of the one document ``node`` can match when it is ``{_id: v}``
-    alone and the ``_id_`` index answers it (the server's IDHACK: no planning,
-    one lookup), as :func:`choose_plan` would plan it (an ``IdLookup``): ``v``
-    not an array or null, no secondary index on ``_id`` competing, a collection
-    keyed by ``_id``.  None otherwise (the caller plans as usual).  The caller
-    makes sure no sort, hint or collation applies."""
-    leaf = node.nodes[0] if type(node) is AndNode and len(node.nodes) == 1 else node
-    if type(leaf) is not LeafNode or leaf.path != "_id" or leaf.operator != "$eq":
+#: the most index entries :func:`point_matches` reads before it leaves a point with
+#: that many documents to the general plan (which lets the lock go on a long read)
+_POINT_ENTRIES = 1000
+
+
+def point_matches(coll: "CollectionData", node: MatchNode, want: int
+                  ) -> list["StoredDocument"] | None:
+    """The matches of a filter that is one equality on one path (``{_id: v}``,
+    ``{uid: v}``: the point lookups), in the order the plan the general planner
+    chooses for it yields them, read straight from that plan's index (or the
+    ``_id`` dict) without building the plan — at most ``want`` of them (0: all).
+    None when the filter is another one, the planner's choice needs costing or is
+    a collection scan, or the point holds more than :data:`_POINT_ENTRIES`
+    entries (the caller plans as usual).  The caller makes sure no sort, hint,
+    collation, ``min``/``max`` or plan statistics apply."""
+    if type(node) is not AndNode or len(node.nodes) != 1:
         return None
-    value = leaf.argument
-    if type(value) is list or value is None or coll.keyed_by_record \
-            or coll.indexes.leading_on("_id"):
+    leaf = node.nodes[0]
+    if type(leaf) is not LeafNode or leaf.operator != "$eq":
         return None
-    return sort_key(value)
+    choice = equality_choice(coll, leaf.path, leaf.argument)
+    if choice is None or choice is SCAN_CHOICE:
+        return None
+    check()
+    documents = coll.documents
+    matches = node.matches
+    key = sort_key(leaf.argument)
+    if choice is ID_CHOICE:
+        stored = documents.get(key)
+        return [stored] if stored is not None and matches(stored.doc) else []
+    ids = point_ids(choice, key, _POINT_ENTRIES)
+    if ids is None:
+        return None
+    found: list[StoredDocument] = []
+    seen: set | None = set() if len(ids) > 1 and choice.multikey else None
+    for id_key in ids:
+        if seen is not None:
+            if id_key in seen:
+                continue
+            seen.add(id_key)
+        stored = documents.get(id_key)
+        if stored is not None and matches(stored.doc):
+            found.append(stored)
+            if len(found) == want:
+                break
+    return found
 
 
 def candidates(coll: "CollectionData", node: MatchNode, hint: Any = None,

@@ -26,8 +26,8 @@ from .registry import UPDATE_OPERATORS
 from .storage import validate_top_level_field
 from .numeric import identical
 from ..values.order import MISSING
-from .tree import (ApplyContext, ArrayNode, CompiledUpdate, LeafNode, Location, ObjectNode,
-                   conflict, is_array_filter_identifier, split_update_path)
+from .tree import (FIELD_ORDER, ApplyContext, ArrayNode, CompiledUpdate, LeafNode, Location,
+                   ObjectNode, conflict, is_array_filter_identifier, split_update_path)
 from .pipeline import compile_pipeline_update
 
 __all__ = ["compile_update", "CompiledUpdate", "OperatorUpdate"]
@@ -38,7 +38,8 @@ class OperatorUpdate(CompiledUpdate):
 
     def __init__(self, root: ObjectNode, array_filters: dict[str, MatchNode],
                  positional: bool) -> None:
-        self.root = root
+        self._root: ObjectNode | None = root
+        self._sets: list[tuple[str, Any]] = []
         self.array_filters = array_filters
         self.positional = positional
         #: top-level ``$``-prefixed fields the update touches (validated for
@@ -56,6 +57,35 @@ class OperatorUpdate(CompiledUpdate):
                            else node.modifier.value)
                           for name, node in ((n, root.children[n]) for n in root.order())] \
             if self.decodes_as_itself and "_id" not in root.children else None
+
+    @classmethod
+    def top_level_sets(cls, sets: list[tuple[str, Any]], touched: frozenset[str]
+                       ) -> "OperatorUpdate":
+        """The update ``{$set: {name: value, …}}`` of plain top-level fields (no
+        ``_id``) to values :func:`decodes_as_itself` accepts, ``sets`` in the tree's
+        order: what :func:`compile_update` builds for it, its tree made only when an
+        upsert's new document needs it (an existing document takes
+        :attr:`top_level`)."""
+        update = _new_object(cls)
+        update._root = None
+        update._sets = sets
+        update.array_filters = {}
+        update.positional = False
+        update.dollar_fields = []
+        update.touched = touched
+        update.decodes_as_itself = True
+        update.top_level = sets
+        return update
+
+    @property
+    def root(self) -> ObjectNode:
+        """The update's tree (built on first use for :meth:`top_level_sets`)."""
+        root = self._root
+        if root is None:
+            root = self._root = ObjectNode()
+            for name, value in self._sets:
+                root.set_child(name, LeafNode(SetModifier(value)))
+        return root
 
     def _apply_top_level(self, doc: dict) -> None:
         """The tree walk's effect on an existing document for :attr:`top_level`:
@@ -128,6 +158,43 @@ def decodes_as_itself(root: ObjectNode) -> bool:
     return True
 
 
+_new_object = object.__new__
+
+#: per update shape — the field names of a ``{$set: {…}}`` of plain top-level fields —
+#: the order the tree applies them in and the fields it touches, reused with each
+#: statement's values (a shape is a tuple of names: nothing to invalidate)
+_SET_SHAPES: dict[tuple, tuple[tuple[int, ...], frozenset[str]]] = {}
+_MAX_SET_SHAPES = 256
+
+
+def _top_level_sets(fields: dict) -> OperatorUpdate | None:
+    """:meth:`OperatorUpdate.top_level_sets` for ``{$set: fields}`` when every field
+    is a plain top-level name (not ``_id``) and every value decodes as itself; None
+    otherwise (compiled the general way, which raises any error)."""
+    names = tuple(fields)
+    shape = _SET_SHAPES.get(names)
+    if shape is None:
+        for name in names:
+            if type(name) is not str or not name or "." in name or name[0] == "$" \
+                    or name == "_id":
+                return None
+        order = tuple(sorted(range(len(names)), key=lambda i: FIELD_ORDER(names[i])))
+        shape = (order, frozenset(names))
+        if len(_SET_SHAPES) >= _MAX_SET_SHAPES:
+            _SET_SHAPES.clear()
+        _SET_SHAPES[names] = shape
+    values = list(fields.values())
+    for value in values:
+        kind = type(value)
+        if kind is int:
+            if not _INT32_MIN <= value <= _INT32_MAX:
+                return None
+        elif kind not in _SELF_DECODING:
+            return None
+    order, touched = shape
+    return OperatorUpdate.top_level_sets([(names[i], values[i]) for i in order], touched)
+
+
 #: the operators that compare values, and so take the update's collation
 COLLATION_AWARE_OPERATORS = frozenset({"$push", "$addToSet", "$pull", "$pullAll", "$min",
                                        "$max"})
@@ -143,6 +210,12 @@ def compile_update(spec: Any, array_filters: list | None = None,
     Raises :class:`~mim.engine.values.errors.ServerError` with the server's code and
     message for any invalid input.
     """
+    if type(spec) is dict and len(spec) == 1 and not array_filters \
+            and type(spec.get("$set")) is dict and spec["$set"]:
+        # the common {$set: {name: value}}: its shape's compiled order, these values
+        update = _top_level_sets(spec["$set"])
+        if update is not None:
+            return update
     check_bson_depth(spec)
     if isinstance(spec, list):
         check_pipeline_length(spec)

@@ -57,18 +57,66 @@ def equality_predicate(arg: Any, collation: Any = None) -> Callable[[Any], bool]
         equals_string = lambda v: v == arg and type(v) is str  # noqa: E731
         equals_string.inline = ("str", operator.eq, arg)  # type: ignore[attr-defined]
         return equals_string
-    key = sort_key(arg)
-    if arg_type in _FAST_NUMBER_TYPES and not is_nan(arg):
+    if arg_type in _FAST_NUMBER_TYPES and arg == arg:  # (not NaN)
         def equals_number(v: Any) -> bool:
             t = type(v)
             if t is int or t is float or t is Int64:
                 return v == arg
-            if t is Decimal128:
-                return sort_key(v) == key
+            if t is Decimal128:  # (rare: the argument's key is made here, not per query)
+                return sort_key(v) == sort_key(arg)
             return False
         equals_number.inline = ("number", operator.eq, arg)  # type: ignore[attr-defined]
         return equals_number
+    key = sort_key(arg)
     return lambda v: sort_key(v) == key
+
+
+def top_level_equality(key: str, arg: Any) -> LeafNode:
+    """``compile_eq(key, arg)`` without a collation, for a top-level ``key`` (no dot,
+    not empty) and a scalar ``arg`` (no regex, array or document): the same leaf,
+    its matcher made for the argument's type directly (a point query compiles its
+    filter on every call).  The matcher answers what :func:`expanding_matcher`'s
+    does: the field's value, or any element of an array value, equals ``arg``."""
+    predicate = equality_predicate(arg)
+    arg_type = type(arg)
+    if arg_type is str:
+        def match_string(doc: Mapping) -> bool:
+            value = doc.get(key, MISSING)
+            if type(value) is str:
+                return value == arg
+            if type(value) is list:
+                for element in value:
+                    if element == arg and type(element) is str:
+                        return True
+            return False
+
+        return LeafNode.top_level(key, "$eq", arg, predicate, match_string)
+    if arg_type in _FAST_NUMBER_TYPES and arg == arg:  # (not NaN)
+        def match_number(doc: Mapping) -> bool:
+            value = doc.get(key, MISSING)
+            t = type(value)
+            if t is int or t is float:
+                return value == arg
+            if t is list:
+                for element in value:
+                    if predicate(element):
+                        return True
+                return False
+            return predicate(value)
+
+        return LeafNode.top_level(key, "$eq", arg, predicate, match_number)
+
+    def match_value(doc: Mapping) -> bool:
+        value = doc.get(key, MISSING)
+        if predicate(value):
+            return True
+        if type(value) is list:
+            for element in value:
+                if predicate(element):
+                    return True
+        return False
+
+    return LeafNode.top_level(key, "$eq", arg, predicate, match_value)
 
 
 def comparison_predicate(op: str, arg: Any, collation: Any = None) -> Callable[[Any], bool]:

@@ -20,6 +20,7 @@ from ...values.errors import ServerError, bad_value
 from ...values.limits import MAX_QUERY_TREE_DEPTH, check_bson_depth, is_flat
 from ...values.render import render_document
 from .context import MatchContext
+from .comparison import compile_eq, top_level_equality
 from .nodes import AndNode, ConstantNode, MatchNode
 from .registry import (DOCUMENT_OPERATORS, FIELD_OPERATORS, TOP_LEVEL_OPERATORS,
                        UNSUPPORTED_OPERATORS, unsupported)
@@ -57,13 +58,15 @@ def compile_equalities(spec: dict) -> MatchNode | None:
     caller compiles it the general way)."""
     if not spec:
         return None
-    eq = FIELD_OPERATORS["$eq"]
     nodes: list[MatchNode] = []
     for key, value in spec.items():
         if type(value) not in _EQUALITY_TYPES or type(key) is not str or key[:1] == "$":
             return None
-        nodes.append(eq(key, value, _PLAIN_CONTEXT))
-    return AndNode(nodes)
+        if key and "." not in key:
+            nodes.append(top_level_equality(key, value))
+        else:
+            nodes.append(compile_eq(key, value, _PLAIN_CONTEXT))
+    return AndNode.of_one(nodes[0]) if len(nodes) == 1 else AndNode(nodes)
 
 
 _TREE_OPERATORS = ("$and", "$or", "$nor")

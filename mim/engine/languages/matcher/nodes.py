@@ -172,8 +172,29 @@ class LeafNode(MatchNode):
         else:
             self.matches = whole_value_matcher(self.parts, predicate)
 
+    @classmethod
+    def top_level(cls, key: str, operator: str, argument: Any, predicate: Predicate,
+                  matches: Callable[[Mapping], bool]) -> "LeafNode":
+        """The leaf ``LeafNode(key, operator, argument, predicate)`` builds for a
+        top-level ``key`` (no dot, not empty), with ``matches`` made by the caller
+        (what :func:`expanding_matcher` would make of ``predicate``): a point query's
+        filter is compiled on every call, and this skips the path split and the
+        matcher's general construction."""
+        leaf = _new_object(cls)
+        leaf.path = key
+        leaf.parts = (key,)
+        leaf.operator = operator
+        leaf.argument = argument
+        leaf.predicate = predicate
+        leaf.expand = True
+        leaf.matches = matches
+        return leaf
+
     def __repr__(self) -> str:
         return f"LeafNode({self.path!r}, {self.operator!r}, {self.argument!r})"
+
+
+_new_object = object.__new__
 
 
 class AndNode(MatchNode):
@@ -192,6 +213,15 @@ class AndNode(MatchNode):
         else:
             funcs = tuple(n.matches for n in self.nodes)
             self.matches = lambda doc: all(f(doc) for f in funcs)
+
+    @classmethod
+    def of_one(cls, node: MatchNode) -> "AndNode":
+        """``AndNode([node])`` (a one-field filter), without the general
+        constructor's checks for a fused range or several children."""
+        conjunction = _new_object(cls)
+        conjunction.nodes = (node,)
+        conjunction.matches = node.matches
+        return conjunction
 
     def children(self) -> tuple[MatchNode, ...]:
         return self.nodes

@@ -14,7 +14,7 @@ from typing import Any
 
 from ...values.errors import ServerError, bad_value
 from ..text_search import TextQuery, parse_text_arguments, text_index_view
-from .compiler import compile_equalities, compile_filter
+from .compiler import compile_filter
 from .context import MatchContext
 from .geo import geo_index_specs, with_near_placement
 from .nodes import AndNode, MatchNode, NorNode, NotNode, OrNode
@@ -132,11 +132,6 @@ def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
     and ``$near`` its geo index through ``collection_data()``; both are checked
     for placement.  ``near_allowed=False``: ``$near`` is refused (count_documents).
     Strings compare by ``collation`` (None: binary)."""
-    if type(spec) is dict and collation is None:
-        # point lookups: no $text, no $near, nothing to place
-        node = compile_equalities(spec)
-        if node is not None:
-            return node
     ctx = MatchContext(
         variables=dict(variables or {}), collation=collation,
         text_index=lambda: text_index_spec(collection_data()),
