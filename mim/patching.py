@@ -31,13 +31,17 @@ How it works (and why; the README section "Using mim in your tests" has the user
   and returns a :class:`mim.AsyncMongoClient` (on the same server the sync
   client for that address gets), with its own stand-in for ``isinstance``;
   so does Motor's ``AsyncIOMotorClient`` when Motor is installed (it returns
-  mim's Motor spelling, :class:`mim.asynchronous.AsyncIOMotorClient`).
+  mim's Motor spelling, :class:`mim.asynchronous.AsyncIOMotorClient`).  Motor's
+  classes need no stand-in: mim's Motor spelling subclasses them (for
+  ``isinstance`` only, see :mod:`mim.asynchronous.motor`), so
+  ``isinstance(client, AsyncIOMotorClient)`` holds however the name was bound.
 
 * **GridFS.**  ``gridfs.GridFS`` and ``gridfs.GridFSBucket`` get the same
   ``__new__`` treatment: given a mim database they return
   :mod:`mim.gridfs`'s classes (same API), otherwise pymongo's own;
   ``gridfs.AsyncGridFS``/``AsyncGridFSBucket`` given a mim async database
-  return :mod:`mim.asynchronous.gridfs`'s.
+  return :mod:`mim.asynchronous.gridfs`'s, and Motor's ``AsyncIOMotorGridFSBucket``
+  returns mim's Motor spelling of it.
 
 Patches nest (the innermost one that covers an address decides which server
 a client gets) and every exit restores pymongo exactly, even on error.  The
@@ -64,6 +68,7 @@ from pymongo.errors import ConfigurationError
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
+from .asynchronous import AsyncIOMotorGridFSBucket as _MimMotorGridFSBucket
 from .asynchronous import AsyncDatabase as _MimAsyncDatabase
 from .asynchronous import AsyncMongoClient as _MimAsyncMongoClient
 from .asynchronous.gridfs import AsyncGridFS as _MimAsyncGridFS
@@ -446,9 +451,12 @@ _HOOKED_CLASSES: list[tuple[type, Callable[..., Any]]] = [
      _async_gridfs_new(_pymongo_async_grid_file.AsyncGridFSBucket, _MimAsyncGridFSBucket)),
 ]
 if _motor_asyncio is not None:
-    _HOOKED_CLASSES.append((_motor_asyncio.AsyncIOMotorClient,
-                            _async_client_new(_motor_asyncio.AsyncIOMotorClient,
-                                              _MimMotorClient)))
+    _HOOKED_CLASSES += [
+        (_motor_asyncio.AsyncIOMotorClient,
+         _async_client_new(_motor_asyncio.AsyncIOMotorClient, _MimMotorClient)),
+        (_motor_asyncio.AsyncIOMotorGridFSBucket,
+         _async_gridfs_new(_motor_asyncio.AsyncIOMotorGridFSBucket, _MimMotorGridFSBucket)),
+    ]
 _ALIASES = [(pymongo, "MongoClient", _RealMongoClient, _PatchedMongoClient),
             (pymongo.mongo_client, "MongoClient", _RealMongoClient, _PatchedMongoClient),
             (pymongo, "AsyncMongoClient", _RealAsyncMongoClient, _PatchedAsyncMongoClient),

@@ -107,7 +107,7 @@ class AsyncCursor(_AsyncCursorBase, Generic[_DocumentType]):
     del _name
 
     def clone(self) -> "AsyncCursor[_DocumentType]":
-        return AsyncCursor(self._collection, self._delegate.clone(), self._cursor_type)
+        return type(self)(self._collection, self._delegate.clone(), self._cursor_type)
 
     async def add_option(self, mask: int) -> "AsyncCursor[_DocumentType]":
         self._delegate.add_option(mask)
@@ -133,6 +133,11 @@ class AsyncCommandCursor(_AsyncCursorBase, Generic[_DocumentType]):
     def __init__(self, delegate: CommandCursor) -> None:
         self._delegate = delegate
 
+    @classmethod
+    def _lifted(cls, owner: Any, delegate: CommandCursor) -> "AsyncCommandCursor[Any]":
+        """The cursor ``owner`` (a client, database or collection face) hands out."""
+        return cls(delegate)
+
     def batch_size(self, batch_size: int) -> "AsyncCommandCursor[_DocumentType]":
         self._delegate.batch_size(batch_size)
         return self
@@ -146,4 +151,5 @@ class AsyncCommandCursor(_AsyncCursorBase, Generic[_DocumentType]):
 
 
 def lift_command_cursor(owner: Any, cursor: CommandCursor) -> AsyncCommandCursor:
-    return AsyncCommandCursor(cursor)
+    """``awaitable``'s lift: the sync command cursor as the owner's kind of async one."""
+    return owner._command_cursor_class._lifted(owner, cursor)

@@ -26,7 +26,8 @@ _DUNDERS = ("__aiter__", "__anext__", "__aenter__", "__aexit__")
 
 
 def _lift(owner: Any, value: Any) -> Any:
-    wrapper = _LIFTS.get(type(value))
+    """A sync ``GridIn``/``GridOut``/cursor result as ``owner``'s family's async class."""
+    wrapper = owner._lifts.get(type(value))
     return value if wrapper is None else wrapper._of(value)
 
 
@@ -105,7 +106,9 @@ def _chain(name: str) -> Any:
     return method
 
 
-_COMMON = {"_of": _of}
+#: sync gridfs class -> its async-face class (filled in below; Motor's spelling has its own)
+_LIFTS: dict[type, Any] = {}
+_COMMON = {"_of": _of, "_lifts": _LIFTS}
 _FILE = {**_COMMON, "_id": delegated_property("_id")}
 
 AsyncGridIn = _mirror("AsyncGridIn", _pymongo_gridfs.AsyncGridIn, _sync.GridIn, {
@@ -127,5 +130,5 @@ AsyncGridFSBucket = _mirror(
     "AsyncGridFSBucket", _pymongo_gridfs.AsyncGridFSBucket, _sync.GridFSBucket, {
         **_COMMON, "__init__": _construct(_sync.GridFSBucket)})
 
-_LIFTS: dict[type, Any] = {_sync.GridIn: AsyncGridIn, _sync.GridOut: AsyncGridOut,
-                           _sync.GridOutCursor: AsyncGridOutCursor}
+_LIFTS.update({_sync.GridIn: AsyncGridIn, _sync.GridOut: AsyncGridOut,
+               _sync.GridOutCursor: AsyncGridOutCursor})

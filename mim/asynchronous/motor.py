@@ -18,13 +18,21 @@ cursor or a session:
 
 Everything else (``find``, ``insert_one`` …) is pymongo's async API, which is
 the same in Motor, so those methods are inherited from the pymongo-style face.
+
+When Motor is installed, each class here is also a subclass of Motor's class of
+the same name (``motor.motor_asyncio.AsyncIOMotorClient`` …), so code that checks
+``isinstance(client, AsyncIOMotorClient)`` — ODMantic's engine, Motor's own
+GridFS bucket — accepts mim's objects, whenever it imported the name.  Motor's
+classes are bases for ``isinstance`` only: :func:`_motor_spelling` hides every
+attribute they would lend (their methods drive a network client), so a name mim
+does not implement behaves as it did without the base.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, NoReturn, TypeVar
 
 from ..change_stream import ChangeStream
 from ..engine.storage.store import holding_transactions, transactions_hold_documents
@@ -35,21 +43,127 @@ from .collection import AsyncCollection
 from .cursor import _EXHAUSTED, AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
 from .facade import run_blocking, unwrap_all
+from .gridfs import AsyncGridFSBucket, AsyncGridIn, AsyncGridOut, AsyncGridOutCursor
+from .. import gridfs as _sync_gridfs
 from .session import AsyncClientSession, SessionState, _AsyncTransactionContext
+
+try:  # Motor (optional, deprecated): when installed, mim's spelling is-a Motor class
+    import motor.motor_asyncio as _motor_asyncio
+except ImportError:  # pragma: no cover - depends on the environment
+    _motor_asyncio = None
 
 __all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
            "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorLatentCommandCursor",
-           "AsyncIOMotorChangeStream", "AsyncIOMotorClientSession"]
+           "AsyncIOMotorChangeStream", "AsyncIOMotorClientSession", "AsyncIOMotorGridFSBucket",
+           "AsyncIOMotorGridIn", "AsyncIOMotorGridOut", "AsyncIOMotorGridOutCursor"]
+
+_T = TypeVar("_T", bound=type)
 
 
-class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
+def _motor_bases(name: str) -> tuple[type, ...]:
+    """Motor's class ``name`` as an extra base when Motor is installed, else none."""
+    return () if _motor_asyncio is None else (getattr(_motor_asyncio, name),)
+
+
+def _is_motors(cls: type) -> bool:
+    return cls.__module__.partition(".")[0] == "motor"
+
+
+class _NotLentByMotor:
+    """Stands where a Motor base would lend an attribute mim's class does not define:
+    looking it up raises AttributeError (so ``__getattr__``, if the class has one,
+    answers as it would without the base)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> NoReturn:
+        cls = owner if instance is None else type(instance)
+        kind = "type object" if instance is None else "object"
+        raise AttributeError(f"{kind} {cls.__name__!r} has no attribute {self._name!r}")
+
+
+def _no_attribute(self: Any, name: str) -> NoReturn:
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+_CLASS_BOOKKEEPING = frozenset({"__dict__", "__weakref__", "__module__", "__doc__",
+                                "__qualname__", "__annotations__"})
+
+
+def _motor_spelling(cls: _T) -> _T:
+    """Class decorator: ``cls``'s Motor bases (if any) serve ``isinstance`` only.
+
+    Every attribute a Motor class would lend ``cls`` (what ``cls``'s own MRO
+    before Motor does not define) is hidden: a special method falls back to
+    ``object``'s, ``__getattr__`` to plain attribute lookup, anything else
+    is absent.  So no Motor method ever runs on a mim object."""
+    lent = {name for base in cls.__mro__ if _is_motors(base) for name in vars(base)}
+    for name in sorted(lent - _CLASS_BOOKKEEPING):
+        definer = next(base for base in cls.__mro__ if name in vars(base))
+        if not _is_motors(definer):
+            continue
+        if name == "__getattr__":
+            setattr(cls, name, _no_attribute)
+        elif name.startswith("__") and name.endswith("__") and hasattr(object, name):
+            setattr(cls, name, getattr(object, name))
+        else:
+            setattr(cls, name, _NotLentByMotor(name))
+    return cls
+
+
+def _motor_repr(self: Any) -> str:
+    """Motor's repr: the class name around the wrapped object's repr."""
+    return f"{type(self).__name__}({self._delegate!r})"
+
+
+def _loop_of(owner: Any) -> asyncio.AbstractEventLoop:
+    """Motor's ``get_io_loop()`` of an object made by ``owner`` (the client's loop)."""
+    return owner.get_io_loop() if owner is not None else asyncio.get_event_loop()
+
+
+@_motor_spelling
+class AsyncIOMotorCursor(AsyncCursor, *_motor_bases("AsyncIOMotorCursor")):  # type: ignore[misc]
+    """``find()``'s cursor, spelled as Motor's."""
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._collection)
+
+    def __repr__(self) -> str:
+        return f"<mim.asynchronous.AsyncIOMotorCursor object at {id(self):#x}>"
+
+
+@_motor_spelling
+class AsyncIOMotorCommandCursor(AsyncCommandCursor,  # type: ignore[misc]
+                                *_motor_bases("AsyncIOMotorCommandCursor")):
+    """A command's cursor (``list_collections`` …), spelled as Motor's."""
+
+    _owner: Any = None
+
+    @classmethod
+    def _lifted(cls, owner: Any, delegate: CommandCursor) -> "AsyncIOMotorCommandCursor":
+        self = cls(delegate)
+        self._owner = owner
+        return self
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._owner)
+
+    def __repr__(self) -> str:
+        return f"<mim.asynchronous.AsyncIOMotorCommandCursor object at {id(self):#x}>"
+
+
+@_motor_spelling
+class AsyncIOMotorLatentCommandCursor(AsyncIOMotorCommandCursor,  # type: ignore[misc]
+                                      *_motor_bases("AsyncIOMotorLatentCommandCursor")):
     """Motor's cursor over a command that has not run yet: the command runs at
     the cursor's first ``next``/``to_list``/``try_next`` (``async for`` included)."""
 
-    def __init__(self, start: Callable[..., CommandCursor]) -> None:
+    def __init__(self, start: Callable[..., CommandCursor], owner: Any = None) -> None:
         self._start: Callable[..., CommandCursor] | None = start
         self._started: CommandCursor | None = None
         self._batch_size: int | None = None
+        self._owner = owner
 
     @property  # type: ignore[override]
     def _delegate(self) -> CommandCursor:
@@ -128,13 +242,19 @@ class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
         return f"<mim.asynchronous.AsyncIOMotorLatentCommandCursor object at {id(self):#x}>"
 
 
-class AsyncIOMotorChangeStream(AsyncChangeStream):
+@_motor_spelling
+class AsyncIOMotorChangeStream(AsyncChangeStream,  # type: ignore[misc]
+                               *_motor_bases("AsyncIOMotorChangeStream")):
     """Motor's change stream: ``watch()`` returns it at once; the stream opens at
     its first ``next``/``try_next`` or ``async with``."""
 
-    def __init__(self, start: Callable[[], ChangeStream]) -> None:
+    def __init__(self, start: Callable[[], ChangeStream], owner: Any = None) -> None:
         self._start: Callable[[], ChangeStream] | None = start
         self._started: ChangeStream | None = None
+        self._owner = owner
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._owner)
 
     @property  # type: ignore[override]
     def _delegate(self) -> ChangeStream:
@@ -186,7 +306,7 @@ def _latent(method_name: str) -> Callable[..., AsyncIOMotorLatentCommandCursor]:
     def method(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorLatentCommandCursor:
         args, kwargs = unwrap_all(args, kwargs)
         return AsyncIOMotorLatentCommandCursor(
-            functools.partial(getattr(self._delegate, method_name), *args, **kwargs))
+            functools.partial(getattr(self._delegate, method_name), *args, **kwargs), self)
     method.__name__ = method_name
     method.__doc__ = (f"Motor's ``{method_name}``: a cursor returned at once; the command "
                       "runs when the cursor is first iterated.")
@@ -197,11 +317,22 @@ def _lazy_watch(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorChangeStrea
     """Motor's ``watch``: a change stream returned at once, opened by its first
     ``next``/``try_next`` or ``async with``."""
     args, kwargs = unwrap_all(args, kwargs)
-    return AsyncIOMotorChangeStream(functools.partial(self._delegate.watch, *args, **kwargs))
+    return AsyncIOMotorChangeStream(functools.partial(self._delegate.watch, *args, **kwargs),
+                                    self)
 
 
-class AsyncIOMotorCollection(AsyncCollection):
+@_motor_spelling
+class AsyncIOMotorCollection(AsyncCollection,  # type: ignore[misc]
+                             *_motor_bases("AsyncIOMotorCollection")):
     """A collection with Motor's API (see the module docstring)."""
+
+    _cursor_class = AsyncIOMotorCursor
+    _command_cursor_class = AsyncIOMotorCommandCursor
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._database)
+
+    __repr__ = _motor_repr
 
     aggregate = _latent("aggregate")  # type: ignore[assignment]
     aggregate_raw_batches = _latent("aggregate_raw_batches")  # type: ignore[assignment]
@@ -210,15 +341,24 @@ class AsyncIOMotorCollection(AsyncCollection):
     watch = _lazy_watch  # type: ignore[assignment]
 
 
-class AsyncIOMotorDatabase(AsyncDatabase):
+@_motor_spelling
+class AsyncIOMotorDatabase(AsyncDatabase, *_motor_bases("AsyncIOMotorDatabase")):  # type: ignore[misc]
     """A database with Motor's API (see the module docstring)."""
 
     _collection_class = AsyncIOMotorCollection
+    _command_cursor_class = AsyncIOMotorCommandCursor
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._client)
+
+    __repr__ = _motor_repr
     aggregate = _latent("aggregate")  # type: ignore[assignment]
     watch = _lazy_watch  # type: ignore[assignment]
 
 
-class AsyncIOMotorClientSession(SessionState):
+@_motor_spelling
+class AsyncIOMotorClientSession(SessionState,  # type: ignore[misc]
+                                *_motor_bases("AsyncIOMotorClientSession")):
     """A session with Motor's API: ``start_transaction()`` is a plain call whose
     result is used with ``async with``; ``with_transaction(coro)`` awaits
     ``coro(session)`` inside pymongo's retry loop."""
@@ -233,6 +373,8 @@ class AsyncIOMotorClientSession(SessionState):
     def client(self) -> "AsyncIOMotorClient":
         return self._client
 
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return self._client.get_io_loop()
 
     def start_transaction(self, read_concern: Any = None, write_concern: Any = None,
                           read_preference: Any = None,
@@ -278,11 +420,13 @@ class AsyncIOMotorClientSession(SessionState):
         return f"<mim.asynchronous.AsyncIOMotorClientSession object at {id(self):#x}>"
 
 
-class AsyncIOMotorClient(AsyncMongoClient):
+@_motor_spelling
+class AsyncIOMotorClient(AsyncMongoClient, *_motor_bases("AsyncIOMotorClient")):  # type: ignore[misc]
     """A mim async client spelled as Motor's ``AsyncIOMotorClient``; it also takes
     Motor's ``io_loop=`` (the event loop :meth:`get_io_loop` answers)."""
 
     _database_class = AsyncIOMotorDatabase
+    _command_cursor_class = AsyncIOMotorCommandCursor
     _io_loop: asyncio.AbstractEventLoop | None = None
     watch = _lazy_watch  # type: ignore[assignment]
 
@@ -332,6 +476,46 @@ class AsyncIOMotorClient(AsyncMongoClient):
     async def __aexit__(self, *exc: Any) -> None:
         self.close()
 
+    __repr__ = _motor_repr
 
-AsyncIOMotorCursor = AsyncCursor
-AsyncIOMotorCommandCursor = AsyncCommandCursor
+
+# -- GridFS -----------------------------------------------------------------------------------
+
+#: sync gridfs class -> Motor's spelling of its async class
+_MOTOR_GRIDFS_LIFTS: dict[type, Any] = {}
+
+
+@_motor_spelling
+class AsyncIOMotorGridIn(AsyncGridIn, *_motor_bases("AsyncIOMotorGridIn")):  # type: ignore[misc]
+    """A file being written (``bucket.open_upload_stream()``), spelled as Motor's."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+
+@_motor_spelling
+class AsyncIOMotorGridOut(AsyncGridOut, *_motor_bases("AsyncIOMotorGridOut")):  # type: ignore[misc]
+    """A stored file being read (``await bucket.open_download_stream()``), spelled as Motor's."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+
+@_motor_spelling
+class AsyncIOMotorGridOutCursor(AsyncGridOutCursor,  # type: ignore[misc]
+                                *_motor_bases("AsyncIOMotorGridOutCursor")):
+    """``bucket.find()``'s cursor, spelled as Motor's."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+
+@_motor_spelling
+class AsyncIOMotorGridFSBucket(AsyncGridFSBucket,  # type: ignore[misc]
+                               *_motor_bases("AsyncIOMotorGridFSBucket")):
+    """Motor's ``AsyncIOMotorGridFSBucket`` over a mim database (``mim.patch()`` hands
+    it out for ``motor.motor_asyncio.AsyncIOMotorGridFSBucket(mim_database)``)."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+
+_MOTOR_GRIDFS_LIFTS.update({_sync_gridfs.GridIn: AsyncIOMotorGridIn,
+                            _sync_gridfs.GridOut: AsyncIOMotorGridOut,
+                            _sync_gridfs.GridOutCursor: AsyncIOMotorGridOutCursor})

@@ -1,0 +1,136 @@
+"""mim's Motor spelling *is-a* Motor class when Motor is installed.
+
+Code written for Motor checks its objects with Motor's classes: ODMantic's own
+suite asserts ``isinstance(AIOEngine().client, AsyncIOMotorClient)``, Motor's
+``AsyncIOMotorGridFSBucket(db)`` refuses a database that is not an
+``AsyncIOMotorDatabase``.  Under ``mim.patch()`` those checks must pass however
+the name was bound (this module imports Motor's classes before any patch starts),
+and Motor's API as documented must keep working on the objects mim hands out:
+``get_io_loop()`` answers the client's event loop; a GridFS bucket made with
+``AsyncIOMotorGridFSBucket(database)`` stores and reads files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+
+import mim
+from mim import Server
+
+motor_asyncio = pytest.importorskip("motor.motor_asyncio",
+                                    reason="Motor is an optional, deprecated driver")
+from motor.motor_asyncio import (AsyncIOMotorChangeStream, AsyncIOMotorClient,  # noqa: E402
+                                 AsyncIOMotorClientSession, AsyncIOMotorCollection,
+                                 AsyncIOMotorCommandCursor, AsyncIOMotorCursor,
+                                 AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket,
+                                 AsyncIOMotorGridIn, AsyncIOMotorGridOut,
+                                 AsyncIOMotorGridOutCursor, AsyncIOMotorLatentCommandCursor)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_every_object_of_a_patched_motor_client_passes_motors_isinstance():
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient("mongodb://db.example:27017")
+
+        async def main():
+            db = client.shop
+            coll = db.items
+            await coll.insert_one({"_id": 1})
+            session = await client.start_session()
+            bucket = AsyncIOMotorGridFSBucket(db)
+            file_id = await bucket.upload_from_stream("a.txt", b"hi")
+            grid_in = bucket.open_upload_stream("b.txt")
+            objects = {
+                AsyncIOMotorClient: client,
+                AsyncIOMotorDatabase: db,
+                AsyncIOMotorCollection: coll,
+                AsyncIOMotorCursor: coll.find(),
+                AsyncIOMotorCommandCursor: await db.list_collections(),
+                AsyncIOMotorLatentCommandCursor: coll.aggregate([]),
+                AsyncIOMotorChangeStream: coll.watch(),
+                AsyncIOMotorClientSession: session,
+                AsyncIOMotorGridFSBucket: bucket,
+                AsyncIOMotorGridIn: grid_in,
+                AsyncIOMotorGridOut: await bucket.open_download_stream(file_id),
+                AsyncIOMotorGridOutCursor: bucket.find({}),
+            }
+            await grid_in.close()
+            await session.end_session()
+            return objects
+        objects = run(main())
+        client.close()
+    for motor_class, obj in objects.items():
+        assert isinstance(obj, motor_class), motor_class.__name__
+
+
+def test_patched_motor_gridfs_bucket_stores_and_reads_files():
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient()
+
+        async def main():
+            bucket = AsyncIOMotorGridFSBucket(client.files, bucket_name="photos")
+            file_id = await bucket.upload_from_stream("a.txt", b"hello world")
+            grid_out = await bucket.open_download_stream(file_id)
+            names = await client.files.list_collection_names()
+            return await grid_out.read(), grid_out.filename, sorted(names)
+        assert run(main()) == (b"hello world", "a.txt", ["photos.chunks", "photos.files"])
+        client.close()
+
+
+def test_get_io_loop_is_the_clients_loop_everywhere():
+    # Motor: a database's, collection's, cursor's and session's get_io_loop() is
+    # their client's, which is the io_loop= given to the client
+    loop = asyncio.new_event_loop()
+    try:
+        client = mim.asynchronous.AsyncIOMotorClient(server=Server(), io_loop=loop)
+        coll = client.db.c
+        session = loop.run_until_complete(client.start_session())
+        loops = [client.db.get_io_loop(), coll.get_io_loop(), coll.find().get_io_loop(),
+                 coll.aggregate([]).get_io_loop(), coll.watch().get_io_loop(),
+                 session.get_io_loop(),
+                 loop.run_until_complete(client.db.list_collections()).get_io_loop()]
+        assert all(each is loop for each in loops)
+        loop.run_until_complete(session.end_session())
+        client.close()
+    finally:
+        loop.close()
+
+
+_MOTOR_SPELLINGS = [mim.asynchronous.AsyncIOMotorClient, mim.asynchronous.AsyncIOMotorDatabase,
+                    mim.asynchronous.AsyncIOMotorCollection, mim.asynchronous.AsyncIOMotorCursor,
+                    mim.asynchronous.AsyncIOMotorCommandCursor,
+                    mim.asynchronous.AsyncIOMotorLatentCommandCursor,
+                    mim.asynchronous.AsyncIOMotorChangeStream,
+                    mim.asynchronous.AsyncIOMotorClientSession,
+                    mim.asynchronous.AsyncIOMotorGridFSBucket, mim.asynchronous.AsyncIOMotorGridIn,
+                    mim.asynchronous.AsyncIOMotorGridOut,
+                    mim.asynchronous.AsyncIOMotorGridOutCursor]
+
+
+@pytest.mark.parametrize("cls", _MOTOR_SPELLINGS, ids=lambda c: c.__name__)
+def test_motor_bases_lend_no_method(cls):
+    """Motor's methods drive a pymongo network client through ``self.delegate``:
+    none of them may run on a mim object, so every name resolves to mim's code."""
+    motor_bases = [base for base in cls.__mro__ if base.__module__.startswith("motor.")]
+    assert motor_bases, "Motor's class is a base"
+    for name in {name for base in motor_bases for name in vars(base)}:
+        definer = next(base for base in cls.__mro__ if name in vars(base))
+        value = vars(definer)[name]
+        # (mim.patch installs its own __new__ on Motor's client and bucket classes)
+        assert not definer.__module__.startswith("motor.") or \
+            getattr(value, "__module__", "").startswith("mim."), name
+
+
+def test_a_motor_name_mim_lacks_is_missing_not_motors():
+    # Motor's deprecated fetch_next would reach into a pymongo cursor's buffer
+    cursor = mim.asynchronous.AsyncIOMotorClient(server=Server()).db.c.find()
+    with pytest.raises(AttributeError, match="fetch_next"):
+        cursor.fetch_next
+    assert not hasattr(mim.asynchronous.AsyncIOMotorCursor, "next_object")
+    assert inspect.isclass(mim.asynchronous.AsyncIOMotorCursor)
