@@ -15,7 +15,7 @@ from pymongo.errors import InvalidOperation
 
 from ..cursor import CommandCursor, Cursor
 from .facade import (AsyncFacade, async_wording, awaitable, chained, delegated_property,
-                     run_blocking)
+                     run_blocking, yield_to_loop)
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -61,6 +61,7 @@ class _AsyncCursorBase(AsyncFacade):
 
     async def to_list(self, length: int | None = None) -> list:
         """Every remaining document, or at most ``length`` of them."""
+        await yield_to_loop()
         try:
             if self._may_wait:
                 return await run_blocking(self._delegate.to_list, length)
