@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from typing import Any, Callable, NoReturn, TypeVar
 
 from ..change_stream import ChangeStream
@@ -91,17 +92,41 @@ _CLASS_BOOKKEEPING = frozenset({"__dict__", "__weakref__", "__module__", "__doc_
                                 "__qualname__", "__annotations__"})
 
 
+def _started_at_once(coroutine_function: Callable[..., Any]) -> Callable[..., Any]:
+    """The method returning, at once, a Task already running ``coroutine_function``:
+    Motor's calls return a Future for an operation that has started."""
+    @functools.wraps(coroutine_function)
+    def method(self: Any, *args: Any, **kwargs: Any) -> "asyncio.Future[Any]":
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the loop: the object's (Motor's rule)
+            loop = self.get_io_loop()
+        return loop.create_task(coroutine_function(self, *args, **kwargs))
+    return method
+
+
 def _motor_spelling(cls: _T) -> _T:
     """Class decorator: ``cls``'s Motor bases (if any) serve ``isinstance`` only.
 
     Every attribute a Motor class would lend ``cls`` (what ``cls``'s own MRO
     before Motor does not define) is hidden: a special method falls back to
     ``object``'s, ``__getattr__`` to plain attribute lookup, anything else
-    is absent.  So no Motor method ever runs on a mim object."""
+    is absent.  So no Motor method ever runs on a mim object.
+
+    Where Motor's method returns a Future (an operation started by the call
+    itself, as Motor runs it on its executor) and mim's is a coroutine function,
+    mim's becomes :func:`_started_at_once`: ``loop.call_soon(coll.insert_many,
+    docs)`` or a call never awaited still inserts, as with Motor."""
     lent = {name for base in cls.__mro__ if _is_motors(base) for name in vars(base)}
+    motor_class = next((base for base in cls.__mro__ if _is_motors(base)), None)
     for name in sorted(lent - _CLASS_BOOKKEEPING):
         definer = next(base for base in cls.__mro__ if name in vars(base))
         if not _is_motors(definer):
+            mine = vars(definer)[name]
+            motors = getattr(motor_class, name, None)
+            if (inspect.iscoroutinefunction(mine) and inspect.isfunction(motors)
+                    and not inspect.iscoroutinefunction(motors)):
+                setattr(cls, name, _started_at_once(mine))
             continue
         if name == "__getattr__":
             setattr(cls, name, _no_attribute)
@@ -265,6 +290,13 @@ class AsyncIOMotorChangeStream(AsyncChangeStream,  # type: ignore[misc]
         return self._started
 
     @property
+    def delegate(self) -> ChangeStream | None:
+        """The sync change stream once the stream has opened; None before (Motor's
+        ``delegate``, which code such as Motor's own tests polls to know the stream
+        is open)."""
+        return self._started
+
+    @property
     def resume_token(self) -> Any:
         return None if self._started is None else self._started.resume_token
 
@@ -292,6 +324,12 @@ class AsyncIOMotorChangeStream(AsyncChangeStream,  # type: ignore[misc]
             self._start = None
         else:
             await super().close()
+
+    def __enter__(self) -> NoReturn:
+        raise RuntimeError('Use a change stream in "async with", not "with"')
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
 
     async def __aenter__(self) -> "AsyncIOMotorChangeStream":
         if self._started is None and self._start is not None:

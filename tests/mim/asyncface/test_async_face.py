@@ -310,6 +310,18 @@ async def test_fixtures_under_anyio(mim_async_client, mim_client):
     assert await mim_async_client.test.c.find_one() == {"_id": 2}
 
 
+def test_next_on_a_closed_change_stream_raises_stop_async_iteration(client):
+    # pymongo: AsyncChangeStream.next "Raises StopAsyncIteration if this change stream
+    # is closed"
+    async def main():
+        stream = await client.db.c.watch()
+        await stream.close()
+        with pytest.raises(StopAsyncIteration):
+            await stream.next()
+        return [change async for change in stream]
+    assert run(main()) == []
+
+
 # -- cooperative multitasking ------------------------------------------------------------------
 
 def test_each_operation_lets_the_other_tasks_run(client):

@@ -134,3 +134,40 @@ def test_a_motor_name_mim_lacks_is_missing_not_motors():
         cursor.fetch_next
     assert not hasattr(mim.asynchronous.AsyncIOMotorCursor, "next_object")
     assert inspect.isclass(mim.asynchronous.AsyncIOMotorCursor)
+
+
+def test_a_motor_call_starts_the_operation_without_await():
+    # Motor runs an operation on its executor when the method is called and returns a
+    # Future: Motor's own tests do loop.call_soon_threadsafe(collection.insert_many, docs)
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        coll = client.db.c
+        future = coll.insert_one({"_id": 1})
+        assert isinstance(future, asyncio.Future)
+        asyncio.get_running_loop().call_soon(coll.insert_many, [{"_id": 2}, {"_id": 3}])
+        await asyncio.sleep(0.01)
+        assert future.done() and future.result().inserted_id == 1
+        return await coll.count_documents({})
+    assert run(main()) == 3
+    client.close()
+
+
+def test_a_motor_change_stream_has_no_delegate_until_it_opens():
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        stream = client.db.c.watch()
+        before = stream.delegate
+        await client.db.c.insert_one({"_id": 1})
+        assert await stream.try_next() is None
+        return before, stream.delegate is not None
+    assert run(main()) == (None, True)
+    client.close()
+
+
+def test_a_motor_change_stream_is_not_a_sync_context_manager():
+    stream = mim.asynchronous.AsyncIOMotorClient(server=Server()).db.c.watch()
+    with pytest.raises(RuntimeError, match='Use a change stream in "async with", not "with"'):
+        with stream:
+            pass
