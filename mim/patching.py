@@ -75,10 +75,15 @@ from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
 from .asynchronous import AsyncIOMotorGridFSBucket as _MimMotorGridFSBucket
+from .asynchronous import AsyncIOMotorGridIn as _MimMotorGridIn
+from .asynchronous import AsyncIOMotorGridOut as _MimMotorGridOut
+from .asynchronous import AsyncCollection as _MimAsyncCollection
 from .asynchronous import AsyncDatabase as _MimAsyncDatabase
 from .asynchronous import AsyncMongoClient as _MimAsyncMongoClient
 from .asynchronous.gridfs import AsyncGridFS as _MimAsyncGridFS
 from .asynchronous.gridfs import AsyncGridFSBucket as _MimAsyncGridFSBucket
+from .asynchronous.gridfs import AsyncGridIn as _MimAsyncGridIn
+from .asynchronous.gridfs import AsyncGridOut as _MimAsyncGridOut
 from . import driver
 from .client import MongoClient as _MimMongoClient
 from .client import _server_key, get_server
@@ -440,6 +445,14 @@ _HOOKED_CLASSES += [
         (_pymongo_async_grid_file.AsyncGridFS, _MimAsyncDatabase, _MimAsyncGridFS),
         (_pymongo_async_grid_file.AsyncGridFSBucket, _MimAsyncDatabase, _MimAsyncGridFSBucket),
     ]]
+_HOOKED_CLASSES += [
+    (real, _new_given_mim(real, owner, replacement, "root_collection"))
+    for real, owner, replacement in [
+        (_pymongo_grid_file.GridIn, _MimCollection, mim_gridfs.GridIn),
+        (_pymongo_grid_file.GridOut, _MimCollection, mim_gridfs.GridOut),
+        (_pymongo_async_grid_file.AsyncGridIn, _MimAsyncCollection, _MimAsyncGridIn),
+        (_pymongo_async_grid_file.AsyncGridOut, _MimAsyncCollection, _MimAsyncGridOut),
+    ]]
 if _motor_asyncio is not None:
     _HOOKED_CLASSES += [
         (_motor_asyncio.AsyncIOMotorClient,
@@ -447,6 +460,12 @@ if _motor_asyncio is not None:
         (_motor_asyncio.AsyncIOMotorGridFSBucket,
          _new_given_mim(_motor_asyncio.AsyncIOMotorGridFSBucket, _MimAsyncDatabase,
                         _MimMotorGridFSBucket, "database")),
+        (_motor_asyncio.AsyncIOMotorGridIn,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorGridIn, _MimAsyncCollection,
+                        _MimMotorGridIn, "root_collection")),
+        (_motor_asyncio.AsyncIOMotorGridOut,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorGridOut, _MimAsyncCollection,
+                        _MimMotorGridOut, "root_collection")),
     ]
 _ALIASES = [(pymongo, "MongoClient", _RealMongoClient, _PatchedMongoClient),
             (pymongo.mongo_client, "MongoClient", _RealMongoClient, _PatchedMongoClient),

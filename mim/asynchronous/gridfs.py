@@ -112,10 +112,11 @@ _COMMON = {"_of": _of, "_lifts": _LIFTS}
 _FILE = {**_COMMON, "_id": delegated_property("_id")}
 
 AsyncGridIn = _mirror("AsyncGridIn", _pymongo_gridfs.AsyncGridIn, _sync.GridIn, {
-    **_FILE, "__aenter__": _aenter, "__aexit__": _grid_in_exit})
+    **_FILE, "__init__": _construct(_sync.GridIn), "__aenter__": _aenter,
+    "__aexit__": _grid_in_exit})
 AsyncGridOut = _mirror("AsyncGridOut", _pymongo_gridfs.AsyncGridOut, _sync.GridOut, {
-    **_FILE, "__aenter__": _aenter, "__aexit__": _close_on_exit, "__aiter__": _aiter,
-    "__anext__": _anext_chunk})
+    **_FILE, "__init__": _construct(_sync.GridOut), "__aenter__": _aenter,
+    "__aexit__": _close_on_exit, "__aiter__": _aiter, "__anext__": _anext_chunk})
 AsyncGridOutCursor = _mirror(
     "AsyncGridOutCursor", _pymongo_gridfs.AsyncGridOutCursor, _sync.GridOutCursor, {
         **_COMMON, "__aenter__": _aenter, "__aexit__": _close_on_exit, "__aiter__": _aiter,

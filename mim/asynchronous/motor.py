@@ -519,6 +519,14 @@ class AsyncIOMotorClient(AsyncMongoClient, *_motor_bases("AsyncIOMotorClient")):
 
 # -- GridFS -----------------------------------------------------------------------------------
 
+def _file_field(self: Any, name: str) -> Any:
+    """Motor's GridIn/GridOut answer any other name from the file's document
+    (``grid_in.aliases``, a custom field set with ``set``) as pymongo's do."""
+    if name.startswith("_"):
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    return getattr(self._delegate, name)
+
+
 #: sync gridfs class -> Motor's spelling of its async class
 _MOTOR_GRIDFS_LIFTS: dict[type, Any] = {}
 
@@ -529,12 +537,42 @@ class AsyncIOMotorGridIn(AsyncGridIn, *_motor_bases("AsyncIOMotorGridIn")):  # t
 
     _lifts = _MOTOR_GRIDFS_LIFTS
 
+    def __init__(self, root_collection: Any, delegate: Any = None, session: Any = None,
+                 **kwargs: Any) -> None:
+        """Motor's constructor: a new file in ``root_collection`` (``db.fs``)."""
+        (root_collection, session), kwargs = unwrap_all((root_collection, session), kwargs)
+        self._delegate = delegate if delegate is not None else \
+            _sync_gridfs.GridIn(root_collection, session=session, **kwargs)
+
+    __getattr__ = _file_field
+
+    async def set(self, name: str, value: Any) -> None:
+        """Motor's ``set`` is ``setattr`` on the file: ``set("content_type", v)`` goes
+        through the property (the document's ``contentType``), another name is a
+        field of the file document (written at once once the file is closed)."""
+        setattr(self._delegate, name, value)
+
 
 @_motor_spelling
 class AsyncIOMotorGridOut(AsyncGridOut, *_motor_bases("AsyncIOMotorGridOut")):  # type: ignore[misc]
     """A stored file being read (``await bucket.open_download_stream()``), spelled as Motor's."""
 
     _lifts = _MOTOR_GRIDFS_LIFTS
+
+    def __init__(self, root_collection: Any, file_id: Any = None, file_document: Any = None,
+                 delegate: Any = None, session: Any = None) -> None:
+        """Motor's constructor: the file ``file_id`` (or ``file_document``) of
+        ``root_collection`` (``db.fs``)."""
+        (root_collection, session), _ = unwrap_all((root_collection, session), {})
+        self._delegate = delegate if delegate is not None else \
+            _sync_gridfs.GridOut(root_collection, file_id, file_document, session)
+
+    __getattr__ = _file_field
+
+    async def open(self) -> "AsyncIOMotorGridOut":
+        """Reads the file's document; Motor's ``open()`` answers the GridOut itself."""
+        await AsyncGridOut.open(self)
+        return self
 
 
 @_motor_spelling

@@ -171,3 +171,25 @@ def test_a_motor_change_stream_is_not_a_sync_context_manager():
     with pytest.raises(RuntimeError, match='Use a change stream in "async with", not "with"'):
         with stream:
             pass
+
+
+def test_patched_motor_grid_in_and_grid_out_built_directly():
+    # Motor's GridIn(root_collection, **kwargs) / GridOut(root_collection, file_id):
+    # "set" is setattr on the file; GridOut.open() answers the GridOut itself; other
+    # names are the file document's fields
+    from motor.motor_asyncio import AsyncIOMotorGridIn, AsyncIOMotorGridOut
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient()
+
+        async def main():
+            grid_in = AsyncIOMotorGridIn(client.db.fs, filename="a.txt", aliases=["x"])
+            await grid_in.write(b"hello")
+            await grid_in.set("content_type", "text/plain")
+            await grid_in.set("tag", "t1")
+            await grid_in.close()
+            grid_out = await AsyncIOMotorGridOut(client.db.fs, grid_in._id).open()
+            return (isinstance(grid_in, AsyncIOMotorGridIn), grid_in.aliases, grid_in.tag,
+                    isinstance(grid_out, AsyncIOMotorGridOut), await grid_out.read(),
+                    grid_out.content_type, grid_out.tag)
+        assert run(main()) == (True, ["x"], "t1", True, b"hello", "text/plain", "t1")
+        client.close()

@@ -400,3 +400,16 @@ def test_patch_survives_module_reload_of_code_under_test(tmp_path, monkeypatch):
         client.close()
     finally:
         sys.modules.pop("dropin_app_mod", None)
+
+
+def test_gridfs_grid_in_and_grid_out_accept_mim_collections_while_patched():
+    # pymongo: GridIn(root_collection, session=None, **kwargs), GridOut(root_collection,
+    # file_id=None, file_document=None, session=None)
+    db = mim.MongoClient(server=mim.Server()).files
+    with mim.patch(servers=[]):
+        grid_in = gridfs.GridIn(db.fs, filename="a.txt")
+        grid_in.write(b"hello")
+        grid_in.close()
+        grid_out = gridfs.GridOut(db.fs, grid_in._id)
+        assert (type(grid_in), type(grid_out)) == (mim.gridfs.GridIn, mim.gridfs.GridOut)
+        assert (grid_out.read(), grid_out.filename) == (b"hello", "a.txt")
