@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import warnings
 from typing import Any, Callable, NoReturn, TypeVar
 
 from ..change_stream import ChangeStream
@@ -49,9 +50,10 @@ from .. import gridfs as _sync_gridfs
 from .session import AsyncClientSession, SessionState, _AsyncTransactionContext
 
 try:  # Motor (optional, deprecated): when installed, mim's spelling is-a Motor class
+    import motor.metaprogramming as _motor_metaprogramming
     import motor.motor_asyncio as _motor_asyncio
 except ImportError:  # pragma: no cover - depends on the environment
-    _motor_asyncio = None
+    _motor_asyncio = _motor_metaprogramming = None
 
 __all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
            "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorLatentCommandCursor",
@@ -105,6 +107,19 @@ def _started_at_once(coroutine_function: Callable[..., Any]) -> Callable[..., An
     return method
 
 
+def _motor_returns_a_future(motor_class: Any, name: str) -> bool:
+    """Whether Motor's ``name`` returns a Future for an operation its call starts: it
+    is made by one of Motor's ``Async*`` attribute factories, or a method Motor marks
+    with its ``coroutine_annotation`` (``to_list``, ``GridOut.open``)."""
+    for base in motor_class.__mro__:
+        definition = vars(base).get(name)
+        if isinstance(definition, _motor_metaprogramming.MotorAttributeFactory):
+            return isinstance(definition, _motor_metaprogramming.Async)
+        if inspect.isfunction(definition) and base.__module__ != "motor.motor_asyncio":
+            return bool(getattr(definition, "coroutine_annotation", False))
+    return False
+
+
 def _motor_spelling(cls: _T) -> _T:
     """Class decorator: ``cls``'s Motor bases (if any) serve ``isinstance`` only.
 
@@ -123,9 +138,7 @@ def _motor_spelling(cls: _T) -> _T:
         definer = next(base for base in cls.__mro__ if name in vars(base))
         if not _is_motors(definer):
             mine = vars(definer)[name]
-            motors = getattr(motor_class, name, None)
-            if (inspect.iscoroutinefunction(mine) and inspect.isfunction(motors)
-                    and not inspect.iscoroutinefunction(motors)):
+            if inspect.iscoroutinefunction(mine) and _motor_returns_a_future(motor_class, name):
                 setattr(cls, name, _started_at_once(mine))
             continue
         if name == "__getattr__":
@@ -147,9 +160,87 @@ def _loop_of(owner: Any) -> asyncio.AbstractEventLoop:
     return owner.get_io_loop() if owner is not None else asyncio.get_event_loop()
 
 
+class _MotorDeprecatedIteration:
+    """Motor's deprecated ways to iterate a cursor, still in Motor 3: ``while await
+    cursor.fetch_next: doc = cursor.next_object()`` and ``cursor.each(callback)``.
+    ``fetch_next`` reads one document ahead; every other way to iterate takes it first."""
+
+    _step: Callable[..., Any]
+    _ahead: list[Any] | None = None
+
+    @property
+    def fetch_next(self) -> "asyncio.Future[bool]":
+        """Motor's deprecated property: a Future resolving to whether a document is
+        ready for :meth:`next_object`."""
+        warnings.warn("The fetch_next property is deprecated and may be removed in a "
+                      "future major release. Use `async for` to iterate over Cursor "
+                      "objects instead.", DeprecationWarning, stacklevel=2)
+        return asyncio.ensure_future(self._fetch_ahead())
+
+    async def _fetch_ahead(self) -> bool:
+        if self._ahead:
+            return True
+        document = await self._step()
+        if document is _EXHAUSTED:
+            return False
+        self._ahead = [document]
+        return True
+
+    def next_object(self) -> Any:
+        """Motor's deprecated call: the document ``fetch_next`` read, or None."""
+        warnings.warn("The next_object method is deprecated and may be removed in a "
+                      "future major release.  Use `async for` to iterate over Cursor "
+                      "objects instead.", DeprecationWarning, stacklevel=2)
+        return self._ahead.pop() if self._ahead else None
+
+    def each(self, callback: Callable[[Any, Any], Any]) -> None:
+        """Motor's deprecated call: ``callback(document, None)`` for each document (a
+        callback returning exactly False stops), then ``callback(None, None)``;
+        ``callback(None, error)`` if the cursor fails."""
+        if not callable(callback):
+            raise TypeError("callback must be a callable")
+
+        async def run() -> None:
+            while True:
+                try:
+                    document = await self._step()
+                except Exception as error:  # handed to the callback, as Motor does
+                    callback(None, error)
+                    return
+                if document is _EXHAUSTED:
+                    callback(None, None)
+                    return
+                if callback(document, None) is False:
+                    return
+        asyncio.ensure_future(run())
+
+    async def to_list(self, length: int | None = None) -> list:
+        """The document ``fetch_next`` read ahead (if any), then the rest."""
+        if not self._ahead or length == 0:
+            return await super().to_list(length)  # type: ignore[misc]
+        ahead, self._ahead = self._ahead, None
+        if length is not None and length <= len(ahead):
+            return ahead
+        rest = await super().to_list(  # type: ignore[misc]
+            None if length is None else length - len(ahead))
+        return ahead + rest
+
+
 @_motor_spelling
-class AsyncIOMotorCursor(AsyncCursor, *_motor_bases("AsyncIOMotorCursor")):  # type: ignore[misc]
+class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore[misc]
+                         *_motor_bases("AsyncIOMotorCursor")):
     """``find()``'s cursor, spelled as Motor's."""
+
+    async def _step(self) -> Any:
+        if self._ahead:
+            return self._ahead.pop()
+        return await AsyncCursor._step(self)
+
+    def rewind(self) -> "AsyncIOMotorCursor":  # type: ignore[override]
+        """Motor's ``rewind()`` is a plain call answering the cursor."""
+        self._delegate.rewind()
+        self._ahead = None
+        return self
 
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._collection)
@@ -159,9 +250,14 @@ class AsyncIOMotorCursor(AsyncCursor, *_motor_bases("AsyncIOMotorCursor")):  # t
 
 
 @_motor_spelling
-class AsyncIOMotorCommandCursor(AsyncCommandCursor,  # type: ignore[misc]
+class AsyncIOMotorCommandCursor(_MotorDeprecatedIteration, AsyncCommandCursor,  # type: ignore[misc]
                                 *_motor_bases("AsyncIOMotorCommandCursor")):
     """A command's cursor (``list_collections`` …), spelled as Motor's."""
+
+    async def _step(self) -> Any:
+        if self._ahead:
+            return self._ahead.pop()
+        return await AsyncCommandCursor._step(self)
 
     _owner: Any = None
 

@@ -128,12 +128,55 @@ def test_motor_bases_lend_no_method(cls):
 
 
 def test_a_motor_name_mim_lacks_is_missing_not_motors():
-    # Motor's deprecated fetch_next would reach into a pymongo cursor's buffer
+    # Motor's _refresh would reach into a pymongo cursor's buffer; stream_to_handler
+    # serves a Tornado/aiohttp handler, which mim's GridOut does not implement
     cursor = mim.asynchronous.AsyncIOMotorClient(server=Server()).db.c.find()
-    with pytest.raises(AttributeError, match="fetch_next"):
-        cursor.fetch_next
-    assert not hasattr(mim.asynchronous.AsyncIOMotorCursor, "next_object")
-    assert inspect.isclass(mim.asynchronous.AsyncIOMotorCursor)
+    with pytest.raises(AttributeError, match="_refresh"):
+        cursor._refresh
+    assert not hasattr(mim.asynchronous.AsyncIOMotorGridOut, "stream_to_handler")
+
+
+def test_deprecated_fetch_next_next_object_and_each():
+    # Motor 3 still has them: "while await cursor.fetch_next: doc = cursor.next_object()";
+    # each(callback) calls callback(doc, None) per document, then callback(None, None)
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        coll = client.db.c
+        await coll.insert_many([{"_id": i} for i in range(3)])
+        cursor = coll.find().sort("_id")
+        assert cursor.next_object() is None
+        fetched = []
+        while await cursor.fetch_next:
+            fetched.append(cursor.next_object())
+        assert await cursor.fetch_next is False
+        ahead = coll.find().sort("_id")
+        assert await ahead.fetch_next
+        rest = await ahead.to_list(None)
+        seen, done = [], asyncio.get_running_loop().create_future()
+        coll.find().sort("_id").each(
+            lambda doc, error: seen.append(doc) if doc is not None else done.set_result(error))
+        return fetched, rest, await done, seen
+    with pytest.warns(DeprecationWarning):
+        fetched, rest, error, seen = run(main())
+    assert fetched == rest == seen == [{"_id": 0}, {"_id": 1}, {"_id": 2}]
+    assert error is None
+    with pytest.raises(TypeError, match="callback must be a callable"):
+        client.db.c.find().each(None)
+    client.close()
+
+
+def test_rewind_is_a_plain_call_as_in_motor():
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        await client.db.c.insert_one({"_id": 1})
+        cursor = client.db.c.find()
+        first = await cursor.to_list(None)
+        assert cursor.rewind() is cursor
+        return first, await cursor.to_list(None)
+    assert run(main()) == ([{"_id": 1}], [{"_id": 1}])
+    client.close()
 
 
 def test_a_motor_call_starts_the_operation_without_await():
