@@ -74,6 +74,9 @@ from pymongo.synchronous.database import Database as _RealDatabase
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
+from .asynchronous.motor import BUILT_BY_PATCH
+from .asynchronous import AsyncIOMotorCollection as _MimMotorCollection
+from .asynchronous import AsyncIOMotorDatabase as _MimMotorDatabase
 from .asynchronous import AsyncIOMotorGridFSBucket as _MimMotorGridFSBucket
 from .asynchronous import AsyncIOMotorGridIn as _MimMotorGridIn
 from .asynchronous import AsyncIOMotorGridOut as _MimMotorGridOut
@@ -368,13 +371,21 @@ def _async_client_new(real_cls: type, mim_cls: type) -> Callable[..., Any]:
             active = _patch_for(addresses)
             if active is not None:
                 face_options = mim_cls._face_options(kwargs)
-                return mim_cls._wrapping(active._client(addresses, args, kwargs),
-                                         **face_options)
+                return _built(real_cls, mim_cls._wrapping(active._client(addresses, args, kwargs),
+                                                          **face_options))
         return object.__new__(cls)
     return __new__
 
 
-def _new_given_mim(real_cls: type, mim_owner: type, replacement: type,
+def _built(real_cls: type, built: Any) -> Any:
+    """``built``, marked so that the ``__init__`` Python calls next (when ``built`` is an
+    instance of ``real_cls``: mim's Motor spelling subclasses Motor's) does nothing."""
+    if isinstance(built, real_cls):
+        built.__dict__[BUILT_BY_PATCH] = True
+    return built
+
+
+def _new_given_mim(real_cls: type, mim_owner: type, replacement: Callable[..., Any],
                    *keywords: str) -> Callable[..., Any]:
     """``__new__`` of a pymongo class built on a client or database (``Database``,
     ``Collection``, GridFS …): given mim's ``mim_owner`` (first argument, or one of
@@ -383,7 +394,7 @@ def _new_given_mim(real_cls: type, mim_owner: type, replacement: type,
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
         owner = args[0] if args else next((kwargs[k] for k in keywords if k in kwargs), None)
         if _ACTIVE and cls is real_cls and isinstance(owner, mim_owner):
-            return replacement(*args, **kwargs)
+            return _built(real_cls, replacement(*args, **kwargs))
         return object.__new__(cls)
     return __new__
 
@@ -460,6 +471,12 @@ if _motor_asyncio is not None:
         (_motor_asyncio.AsyncIOMotorGridFSBucket,
          _new_given_mim(_motor_asyncio.AsyncIOMotorGridFSBucket, _MimAsyncDatabase,
                         _MimMotorGridFSBucket, "database")),
+        (_motor_asyncio.AsyncIOMotorDatabase,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorDatabase, _MimAsyncMongoClient,
+                        _MimMotorDatabase._motor_constructed, "client")),
+        (_motor_asyncio.AsyncIOMotorCollection,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorCollection, _MimAsyncDatabase,
+                        _MimMotorCollection._motor_constructed, "database")),
         (_motor_asyncio.AsyncIOMotorGridIn,
          _new_given_mim(_motor_asyncio.AsyncIOMotorGridIn, _MimAsyncCollection,
                         _MimMotorGridIn, "root_collection")),

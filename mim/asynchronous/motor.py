@@ -55,7 +55,7 @@ try:  # Motor (optional, deprecated): when installed, mim's spelling is-a Motor 
 except ImportError:  # pragma: no cover - depends on the environment
     _motor_asyncio = _motor_metaprogramming = None
 
-__all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
+__all__ = ["BUILT_BY_PATCH", "AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
            "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorLatentCommandCursor",
            "AsyncIOMotorChangeStream", "AsyncIOMotorClientSession", "AsyncIOMotorGridFSBucket",
            "AsyncIOMotorGridIn", "AsyncIOMotorGridOut", "AsyncIOMotorGridOutCursor"]
@@ -107,6 +107,21 @@ def _started_at_once(coroutine_function: Callable[..., Any]) -> Callable[..., An
     return method
 
 
+#: marks an object ``mim.patch`` built in a Motor class's ``__new__``: being an instance of
+#: that class, Python then calls its ``__init__`` with Motor's arguments — a no-op then
+BUILT_BY_PATCH = "_mim_built_by_patch"
+
+
+def _init_once(init: Callable[..., None]) -> Callable[..., None]:
+    """``__init__`` that does nothing on an object already built by ``mim.patch``."""
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if self.__dict__.pop(BUILT_BY_PATCH, False):
+            return
+        init(self, *args, **kwargs)
+    return __init__
+
+
 def _motor_returns_a_future(motor_class: Any, name: str) -> bool:
     """Whether Motor's ``name`` returns a Future for an operation its call starts: it
     is made by one of Motor's ``Async*`` attribute factories, or a method Motor marks
@@ -147,6 +162,8 @@ def _motor_spelling(cls: _T) -> _T:
             setattr(cls, name, getattr(object, name))
         else:
             setattr(cls, name, _NotLentByMotor(name))
+    if motor_class is not None:
+        cls.__init__ = _init_once(cls.__init__)  # type: ignore[misc]
     return cls
 
 
@@ -463,6 +480,18 @@ class AsyncIOMotorCollection(AsyncCollection,  # type: ignore[misc]
     _cursor_class = AsyncIOMotorCursor
     _command_cursor_class = AsyncIOMotorCommandCursor
 
+    @classmethod
+    def _motor_constructed(cls, database: Any, name: str, codec_options: Any = None,
+                           read_preference: Any = None, write_concern: Any = None,
+                           read_concern: Any = None,
+                           _delegate: Any = None) -> "AsyncIOMotorCollection":
+        """What Motor's ``AsyncIOMotorCollection(database, name, ...)`` builds, on a mim
+        database (``mim.patch()`` hands it out)."""
+        if _delegate is None:
+            _delegate = database._delegate.get_collection(
+                name, codec_options, read_preference, write_concern, read_concern)
+        return cls(database, _delegate)
+
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._database)
 
@@ -481,6 +510,16 @@ class AsyncIOMotorDatabase(AsyncDatabase, *_motor_bases("AsyncIOMotorDatabase"))
 
     _collection_class = AsyncIOMotorCollection
     _command_cursor_class = AsyncIOMotorCommandCursor
+
+    @classmethod
+    def _motor_constructed(cls, client: Any, name: str,
+                           **kwargs: Any) -> "AsyncIOMotorDatabase":
+        """What Motor's ``AsyncIOMotorDatabase(client, name, **options)`` builds, on a
+        mim client (``mim.patch()`` hands it out)."""
+        delegate = kwargs.pop("_delegate", None)
+        if delegate is None:
+            delegate = client._delegate.get_database(name, **kwargs)
+        return cls(client, delegate)
 
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._client)

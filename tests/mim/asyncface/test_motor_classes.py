@@ -236,3 +236,32 @@ def test_patched_motor_grid_in_and_grid_out_built_directly():
                     grid_out.content_type, grid_out.tag)
         assert run(main()) == (True, ["x"], "t1", True, b"hello", "text/plain", "t1")
         client.close()
+
+
+def test_patched_motor_database_and_collection_built_directly():
+    # Motor: AsyncIOMotorDatabase(client, name, **options) and
+    # AsyncIOMotorCollection(database, name, codec_options=None, ...)
+    from pymongo.write_concern import WriteConcern
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient()
+        db = AsyncIOMotorDatabase(client, "shop", write_concern=WriteConcern(w=1))
+        coll = AsyncIOMotorCollection(db, "items")
+
+        async def main():
+            await coll.insert_one({"_id": 1})
+            return await client.shop.items.find_one(), db.name, coll.full_name
+        assert run(main()) == ({"_id": 1}, "shop", "shop.items")
+        assert isinstance(db, mim.asynchronous.AsyncIOMotorDatabase)
+        assert db.write_concern == WriteConcern(w=1) and coll.write_concern == WriteConcern(w=1)
+        client.close()
+
+
+def test_a_patched_motor_client_talks_to_the_patchs_server():
+    # the object mim.patch builds is an AsyncIOMotorClient, so Python runs __init__ on
+    # it again with the caller's arguments: that second run must change nothing
+    server = Server()
+    with mim.patch(server=server):
+        client = AsyncIOMotorClient("mongodb://db.example:27017")
+        run(client.db.c.insert_one({"_id": 1}))
+        client.close()
+    assert mim.MongoClient(server=server).db.c.find_one() == {"_id": 1}
