@@ -262,6 +262,9 @@ def test_a_patched_motor_client_talks_to_the_patchs_server():
     server = Server()
     with mim.patch(server=server):
         client = AsyncIOMotorClient("mongodb://db.example:27017")
-        run(client.db.c.insert_one({"_id": 1}))
+
+        async def main():
+            await client.db.c.insert_one({"_id": 1})
+        run(main())
         client.close()
     assert mim.MongoClient(server=server).db.c.find_one() == {"_id": 1}
