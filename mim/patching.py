@@ -395,7 +395,8 @@ def _new_given_mim(real_cls: type, mim_owner: type, replacement: Callable[..., A
         owner = args[0] if args else next((kwargs[k] for k in keywords if k in kwargs), None)
         if _ACTIVE and cls is real_cls and isinstance(owner, mim_owner):
             return _built(real_cls, replacement(*args, **kwargs))
-        return object.__new__(cls)
+        # what real_cls's own __new__ was (object's; io.IOBase's for pymongo's GridOut)
+        return super(real_cls, cls).__new__(cls)
     return __new__
 
 
