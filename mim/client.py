@@ -182,7 +182,9 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
         self._client_options = self._build_client_options(
             kwargs, uri_options, nodes, username, password, document_class=document_class,
             tz_aware=tz_aware, connect=connect, type_registry=type_registry)
-        self._options = self._client_options._ClientOptions__options
+        #: pymongo (>= 4.9) keeps its ClientOptions here too; code such as MongoEngine's
+        #: tests reads ``client._options.replica_set_name``
+        self._options = self._client_options
         options = self._client_options
         self._set_options(options.codec_options, options.read_preference,
                           options.write_concern, options.read_concern)
@@ -251,7 +253,7 @@ class MongoClient(OptionsCarrier, Generic[_DocumentType]):
 
     @property
     def _discovers_replica_set(self) -> bool:
-        return self._engine.is_replica_set and not self._options.get("directConnection")
+        return self._engine.is_replica_set and not self._client_options.direct_connection
 
     @property
     def secondaries(self) -> set:

@@ -25,19 +25,25 @@ How it works (and why; the README section "Using mim in your tests" has the user
   metaclass accepts mim clients in ``isinstance``/``issubclass``.  Code that
   looks the name up while the patch is active passes the check; a name bound
   before patching still refers to pymongo's own class, and ``isinstance``
-  with it is False for a mim client.
+  with it is False for a mim client.  ``pymongo.database.Database`` and
+  ``pymongo.collection.Collection`` get stand-ins the same way (MongoEngine's
+  tests check ``isinstance(get_db(), pymongo.database.Database)``).
 
 * **Async clients.**  ``pymongo.AsyncMongoClient`` gets the same treatment
   and returns a :class:`mim.AsyncMongoClient` (on the same server the sync
   client for that address gets), with its own stand-in for ``isinstance``;
   so does Motor's ``AsyncIOMotorClient`` when Motor is installed (it returns
-  mim's Motor spelling, :class:`mim.asynchronous.AsyncIOMotorClient`).
+  mim's Motor spelling, :class:`mim.asynchronous.AsyncIOMotorClient`).  Motor's
+  classes need no stand-in: mim's Motor spelling subclasses them (for
+  ``isinstance`` only, see :mod:`mim.asynchronous.motor`), so
+  ``isinstance(client, AsyncIOMotorClient)`` holds however the name was bound.
 
 * **GridFS.**  ``gridfs.GridFS`` and ``gridfs.GridFSBucket`` get the same
   ``__new__`` treatment: given a mim database they return
   :mod:`mim.gridfs`'s classes (same API), otherwise pymongo's own;
   ``gridfs.AsyncGridFS``/``AsyncGridFSBucket`` given a mim async database
-  return :mod:`mim.asynchronous.gridfs`'s.
+  return :mod:`mim.asynchronous.gridfs`'s, and Motor's ``AsyncIOMotorGridFSBucket``
+  returns mim's Motor spelling of it.
 
 Patches nest (the innermost one that covers an address decides which server
 a client gets) and every exit restores pymongo exactly, even on error.  The
@@ -56,21 +62,35 @@ from typing import Any, Callable, TypeVar
 
 import pymongo
 import pymongo.asynchronous.mongo_client
+import pymongo.collection
+import pymongo.database
 import pymongo.mongo_client
 from gridfs.asynchronous import grid_file as _pymongo_async_grid_file
 from gridfs.synchronous import grid_file as _pymongo_grid_file
 from pymongo.asynchronous.mongo_client import AsyncMongoClient as _RealAsyncMongoClient
 from pymongo.errors import ConfigurationError
+from pymongo.synchronous.collection import Collection as _RealCollection
+from pymongo.synchronous.database import Database as _RealDatabase
 from pymongo.synchronous.mongo_client import MongoClient as _RealMongoClient
 
 from .asynchronous import AsyncIOMotorClient as _MimMotorClient
+from .asynchronous.motor import BUILT_BY_PATCH
+from .asynchronous import AsyncIOMotorCollection as _MimMotorCollection
+from .asynchronous import AsyncIOMotorDatabase as _MimMotorDatabase
+from .asynchronous import AsyncIOMotorGridFSBucket as _MimMotorGridFSBucket
+from .asynchronous import AsyncIOMotorGridIn as _MimMotorGridIn
+from .asynchronous import AsyncIOMotorGridOut as _MimMotorGridOut
+from .asynchronous import AsyncCollection as _MimAsyncCollection
 from .asynchronous import AsyncDatabase as _MimAsyncDatabase
 from .asynchronous import AsyncMongoClient as _MimAsyncMongoClient
 from .asynchronous.gridfs import AsyncGridFS as _MimAsyncGridFS
 from .asynchronous.gridfs import AsyncGridFSBucket as _MimAsyncGridFSBucket
+from .asynchronous.gridfs import AsyncGridIn as _MimAsyncGridIn
+from .asynchronous.gridfs import AsyncGridOut as _MimAsyncGridOut
 from . import driver
 from .client import MongoClient as _MimMongoClient
 from .client import _server_key, get_server
+from .collection import Collection as _MimCollection
 from .database import Database as _MimDatabase
 from . import gridfs as mim_gridfs
 from .engine.storage.store import Server
@@ -351,106 +371,124 @@ def _async_client_new(real_cls: type, mim_cls: type) -> Callable[..., Any]:
             active = _patch_for(addresses)
             if active is not None:
                 face_options = mim_cls._face_options(kwargs)
-                return mim_cls._wrapping(active._client(addresses, args, kwargs),
-                                         **face_options)
+                return _built(real_cls, mim_cls._wrapping(active._client(addresses, args, kwargs),
+                                                          **face_options))
         return object.__new__(cls)
     return __new__
 
 
-def _gridfs_new(real_cls: type, mim_cls_name: str) -> Callable[..., Any]:
-    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        database = args[0] if args else kwargs.get("database", kwargs.get("db"))
-        if _ACTIVE and cls is real_cls and isinstance(database, _MimDatabase):
-            return getattr(mim_gridfs, mim_cls_name)(*args, **kwargs)
-        return object.__new__(cls)
-    return __new__
+def _built(real_cls: type, built: Any) -> Any:
+    """``built``, marked so that the ``__init__`` Python calls next (when ``built`` is an
+    instance of ``real_cls``: mim's Motor spelling subclasses Motor's) does nothing."""
+    if isinstance(built, real_cls):
+        built.__dict__[BUILT_BY_PATCH] = True
+    return built
 
 
-def _async_gridfs_new(real_cls: type, replacement: type) -> Callable[..., Any]:
-    """``gridfs.AsyncGridFS``/``AsyncGridFSBucket`` given a mim async database."""
+def _new_given_mim(real_cls: type, mim_owner: type, replacement: Callable[..., Any],
+                   *keywords: str) -> Callable[..., Any]:
+    """``__new__`` of a pymongo class built on a client or database (``Database``,
+    ``Collection``, GridFS …): given mim's ``mim_owner`` (first argument, or one of
+    ``keywords``) while patched, ``replacement`` — mim's class with the same
+    signature — is built instead (Python then skips ``real_cls.__init__``)."""
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        database = args[0] if args else kwargs.get("database", kwargs.get("db"))
-        if _ACTIVE and cls is real_cls and isinstance(database, _MimAsyncDatabase):
-            return replacement(*args, **kwargs)
-        return object.__new__(cls)
+        owner = args[0] if args else next((kwargs[k] for k in keywords if k in kwargs), None)
+        if _ACTIVE and cls is real_cls and isinstance(owner, mim_owner):
+            return _built(real_cls, replacement(*args, **kwargs))
+        # what real_cls's own __new__ was (object's; io.IOBase's for pymongo's GridOut)
+        return super(real_cls, cls).__new__(cls)
     return __new__
 
 
 class _StandInMeta(type):
-    """Metaclass of the stand-in ``pymongo.MongoClient``: mim clients pass its checks."""
+    """Metaclass of a stand-in for one of pymongo's public classes (see :func:`_stand_in`):
+    ``isinstance``/``issubclass`` accept pymongo's class and mim's counterpart."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if cls is _PatchedMongoClient:
-            return _RealMongoClient(*args, **kwargs)
+        accepted = vars(cls).get("_stands_in_for")
+        if accepted is not None:
+            return accepted[0](*args, **kwargs)
         return super().__call__(*args, **kwargs)
 
     def __instancecheck__(cls, instance: Any) -> bool:
-        if cls is _PatchedMongoClient:
-            return isinstance(instance, (_RealMongoClient, _MimMongoClient))
+        accepted = vars(cls).get("_stands_in_for")
+        if accepted is not None:
+            return isinstance(instance, accepted)
         return super().__instancecheck__(instance)
 
     def __subclasscheck__(cls, subclass: Any) -> bool:
-        if cls is _PatchedMongoClient:
-            return issubclass(subclass, (_RealMongoClient, _MimMongoClient))
+        accepted = vars(cls).get("_stands_in_for")
+        if accepted is not None:
+            return issubclass(subclass, accepted)
         return super().__subclasscheck__(subclass)
 
 
-class _PatchedMongoClient(_RealMongoClient, metaclass=_StandInMeta):  # type: ignore[misc]
-    """Stands in for ``pymongo.MongoClient`` while :func:`mim.patch` is active."""
+def _stand_in(real: type, mim_cls: type) -> type:
+    """The class put under ``real``'s public names while patched: calling it builds
+    ``real`` (whose hooked ``__new__`` may hand out mim's object), ``isinstance`` with it
+    accepts ``real``'s and ``mim_cls``'s instances; ``Name[T]`` is ``real[T]``; a
+    subclass of it is an ordinary subclass of ``real``."""
+    def __class_getitem__(cls: type, item: Any) -> Any:
+        return real[item]  # type: ignore[index]
 
-    def __class_getitem__(cls, item: Any) -> Any:
-        return _RealMongoClient[item]  # type: ignore[index]
-
-
-_PatchedMongoClient.__name__ = _PatchedMongoClient.__qualname__ = "MongoClient"
-_PatchedMongoClient.__module__ = _RealMongoClient.__module__
-
-class _AsyncStandInMeta(type):
-    """Metaclass of the stand-in ``pymongo.AsyncMongoClient``: mim async clients pass."""
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if cls is _PatchedAsyncMongoClient:
-            return _RealAsyncMongoClient(*args, **kwargs)
-        return super().__call__(*args, **kwargs)
-
-    def __instancecheck__(cls, instance: Any) -> bool:
-        if cls is _PatchedAsyncMongoClient:
-            return isinstance(instance, (_RealAsyncMongoClient, _MimAsyncMongoClient))
-        return super().__instancecheck__(instance)
-
-    def __subclasscheck__(cls, subclass: Any) -> bool:
-        if cls is _PatchedAsyncMongoClient:
-            return issubclass(subclass, (_RealAsyncMongoClient, _MimAsyncMongoClient))
-        return super().__subclasscheck__(subclass)
+    return _StandInMeta(real.__name__, (real,), {
+        "_stands_in_for": (real, mim_cls), "__class_getitem__": classmethod(__class_getitem__),
+        "__module__": real.__module__, "__qualname__": real.__qualname__,
+        "__doc__": f"Stands in for ``{real.__name__}`` while :func:`mim.patch` is active."})
 
 
-class _PatchedAsyncMongoClient(_RealAsyncMongoClient, metaclass=_AsyncStandInMeta):  # type: ignore[misc]
-    """Stands in for ``pymongo.AsyncMongoClient`` while :func:`mim.patch` is active."""
-
-    def __class_getitem__(cls, item: Any) -> Any:
-        return _RealAsyncMongoClient[item]  # type: ignore[index]
-
-
-_PatchedAsyncMongoClient.__name__ = _PatchedAsyncMongoClient.__qualname__ = "AsyncMongoClient"
-_PatchedAsyncMongoClient.__module__ = _RealAsyncMongoClient.__module__
+_PatchedMongoClient = _stand_in(_RealMongoClient, _MimMongoClient)
+_PatchedAsyncMongoClient = _stand_in(_RealAsyncMongoClient, _MimAsyncMongoClient)
+_PatchedDatabase = _stand_in(_RealDatabase, _MimDatabase)
+_PatchedCollection = _stand_in(_RealCollection, _MimCollection)
 
 _HOOKED_CLASSES: list[tuple[type, Callable[..., Any]]] = [
     (_RealMongoClient, _mongo_client_new),
     (_RealAsyncMongoClient, _async_client_new(_RealAsyncMongoClient, _MimAsyncMongoClient)),
-    (_pymongo_grid_file.GridFS, _gridfs_new(_pymongo_grid_file.GridFS, "GridFS")),
-    (_pymongo_grid_file.GridFSBucket, _gridfs_new(_pymongo_grid_file.GridFSBucket,
-                                                  "GridFSBucket")),
-    (_pymongo_async_grid_file.AsyncGridFS,
-     _async_gridfs_new(_pymongo_async_grid_file.AsyncGridFS, _MimAsyncGridFS)),
-    (_pymongo_async_grid_file.AsyncGridFSBucket,
-     _async_gridfs_new(_pymongo_async_grid_file.AsyncGridFSBucket, _MimAsyncGridFSBucket)),
+    (_RealDatabase, _new_given_mim(_RealDatabase, _MimMongoClient, _MimDatabase, "client")),
+    (_RealCollection, _new_given_mim(_RealCollection, _MimDatabase, _MimCollection,
+                                     "database")),
 ]
+_HOOKED_CLASSES += [
+    (real, _new_given_mim(real, owner, replacement, "database", "db"))
+    for real, owner, replacement in [
+        (_pymongo_grid_file.GridFS, _MimDatabase, mim_gridfs.GridFS),
+        (_pymongo_grid_file.GridFSBucket, _MimDatabase, mim_gridfs.GridFSBucket),
+        (_pymongo_async_grid_file.AsyncGridFS, _MimAsyncDatabase, _MimAsyncGridFS),
+        (_pymongo_async_grid_file.AsyncGridFSBucket, _MimAsyncDatabase, _MimAsyncGridFSBucket),
+    ]]
+_HOOKED_CLASSES += [
+    (real, _new_given_mim(real, owner, replacement, "root_collection"))
+    for real, owner, replacement in [
+        (_pymongo_grid_file.GridIn, _MimCollection, mim_gridfs.GridIn),
+        (_pymongo_grid_file.GridOut, _MimCollection, mim_gridfs.GridOut),
+        (_pymongo_async_grid_file.AsyncGridIn, _MimAsyncCollection, _MimAsyncGridIn),
+        (_pymongo_async_grid_file.AsyncGridOut, _MimAsyncCollection, _MimAsyncGridOut),
+    ]]
 if _motor_asyncio is not None:
-    _HOOKED_CLASSES.append((_motor_asyncio.AsyncIOMotorClient,
-                            _async_client_new(_motor_asyncio.AsyncIOMotorClient,
-                                              _MimMotorClient)))
+    _HOOKED_CLASSES += [
+        (_motor_asyncio.AsyncIOMotorClient,
+         _async_client_new(_motor_asyncio.AsyncIOMotorClient, _MimMotorClient)),
+        (_motor_asyncio.AsyncIOMotorGridFSBucket,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorGridFSBucket, _MimAsyncDatabase,
+                        _MimMotorGridFSBucket, "database")),
+        (_motor_asyncio.AsyncIOMotorDatabase,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorDatabase, _MimAsyncMongoClient,
+                        _MimMotorDatabase._motor_constructed, "client")),
+        (_motor_asyncio.AsyncIOMotorCollection,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorCollection, _MimAsyncDatabase,
+                        _MimMotorCollection._motor_constructed, "database")),
+        (_motor_asyncio.AsyncIOMotorGridIn,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorGridIn, _MimAsyncCollection,
+                        _MimMotorGridIn, "root_collection")),
+        (_motor_asyncio.AsyncIOMotorGridOut,
+         _new_given_mim(_motor_asyncio.AsyncIOMotorGridOut, _MimAsyncCollection,
+                        _MimMotorGridOut, "root_collection")),
+    ]
 _ALIASES = [(pymongo, "MongoClient", _RealMongoClient, _PatchedMongoClient),
             (pymongo.mongo_client, "MongoClient", _RealMongoClient, _PatchedMongoClient),
+            (pymongo.database, "Database", _RealDatabase, _PatchedDatabase),
+            (pymongo.collection, "Collection", _RealCollection, _PatchedCollection),
             (pymongo, "AsyncMongoClient", _RealAsyncMongoClient, _PatchedAsyncMongoClient),
             (pymongo.asynchronous.mongo_client, "AsyncMongoClient", _RealAsyncMongoClient,
              _PatchedAsyncMongoClient)]

@@ -30,6 +30,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, O
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
 from .engine.commands import run_command
+from .engine.commands.authentication import check_credentials
 from .engine.commands.registry import ALIASES
 from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
                                    write_concern_error_reply)
@@ -49,7 +50,7 @@ class Runner:
     """Runs the command documents of one client's in-process faces."""
 
     __slots__ = ("client", "server", "api_fields", "app_name", "fail_points", "retry_reads",
-                 "monitor", "pool", "plain")
+                 "monitor", "pool", "credentials", "plain")
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -65,9 +66,13 @@ class Runner:
             else None
         #: the client's topology and pool events (:mod:`mim.monitors`; None: nobody listens)
         self.pool = client._monitor
+        #: the client's credentials (username=, a URI's user:password@) until they are
+        #: checked by the first command, as pymongo authenticates its first connection
+        self.credentials = client.options.pool_options._credentials
         #: nothing of the client's own adds to a command and the client is open: the
         #: plain path may be taken (the server's state is read per command)
-        self.plain = not self.api_fields and self.monitor is None and self.pool is None
+        self.plain = not self.api_fields and self.monitor is None and self.pool is None \
+            and self.credentials is None
 
     def run(self, db: str, cmd: dict[str, Any], session: Any = None,
             write_concern: Any = None, implicit: bool = False,
@@ -124,6 +129,20 @@ class Runner:
         note_statement_reply(session, self.server)
         return reply
 
+    def _authenticate(self) -> None:
+        """Checks the client's credentials as its first connection's authentication
+        would (``Authentication failed.``, 18, for an unknown user or a wrong password);
+        once they pass, the plain path is open again."""
+        credentials = self.credentials
+        try:
+            check_credentials(self.server, credentials.source, credentials.username,
+                              credentials.password or "", credentials.mechanism)
+        except ServerError as exc:
+            raise command_error(exc) from None
+        self.credentials = None
+        self.plain = not self.api_fields and self.monitor is None and self.pool is None \
+            and not self.client._closed
+
     def client_closed(self) -> None:
         """The client was closed: every later command raises ``InvalidOperation``
         (it leaves the plain path, so that path checks nothing more)."""
@@ -146,6 +165,8 @@ class Runner:
         consulted, a retryable read tried twice."""
         if self.client._closed:
             raise InvalidOperation("Cannot use MongoClient after close")
+        if self.credentials is not None:
+            self._authenticate()
         name = next(iter(cmd))
         # pymongo lends an implicit session to every command; it shows in the events
         implicit = implicit or ((self.monitor is not None or self.pool is not None)

@@ -263,7 +263,7 @@ def _note_times(session: Any, clock: Any, operation_time: Any) -> None:
 def server_api_fields(client: Any) -> dict[str, Any]:
     """The API parameters pymongo adds to each command of a client built with
     ``server_api=ServerApi(...)`` (none without one)."""
-    server_api = getattr(client, "_options", {}).get("server_api")
+    server_api = client._client_options.pool_options.server_api
     if server_api is None:
         return {}
     fields: dict[str, Any] = {"apiVersion": server_api.version}

@@ -22,11 +22,15 @@ from .cursor import AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
 from .motor import (AsyncIOMotorChangeStream, AsyncIOMotorClient, AsyncIOMotorClientSession,
                     AsyncIOMotorCollection, AsyncIOMotorCommandCursor, AsyncIOMotorCursor,
-                    AsyncIOMotorDatabase, AsyncIOMotorLatentCommandCursor)
+                    AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket, AsyncIOMotorGridIn,
+                    AsyncIOMotorGridOut, AsyncIOMotorGridOutCursor,
+                    AsyncIOMotorLatentCommandCursor)
 from .session import AsyncClientSession
 
 __all__ = ["AsyncChangeStream", "AsyncMongoClient", "AsyncDatabase", "AsyncCollection", "AsyncCursor",
            "AsyncCommandCursor", "AsyncClientSession", "AsyncIOMotorClient",
            "AsyncIOMotorDatabase", "AsyncIOMotorCollection", "AsyncIOMotorCursor",
            "AsyncIOMotorCommandCursor", "AsyncIOMotorClientSession",
-           "AsyncIOMotorLatentCommandCursor", "AsyncIOMotorChangeStream"]
+           "AsyncIOMotorLatentCommandCursor", "AsyncIOMotorChangeStream",
+           "AsyncIOMotorGridFSBucket", "AsyncIOMotorGridIn", "AsyncIOMotorGridOut",
+           "AsyncIOMotorGridOutCursor"]

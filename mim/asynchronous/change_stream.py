@@ -19,6 +19,18 @@ _DocumentType = TypeVar("_DocumentType")
 __all__ = ["AsyncChangeStream", "lift_change_stream"]
 
 
+_CLOSED = object()
+
+
+def _next_or_closed(stream: ChangeStream) -> Any:
+    """The sync stream's next change, ``_CLOSED`` once it is closed (StopIteration
+    cannot be raised into the Future of the worker thread running this)."""
+    try:
+        return stream.next()
+    except StopIteration:
+        return _CLOSED
+
+
 class AsyncChangeStream(Generic[_DocumentType]):
     """A change stream with pymongo's ``AsyncChangeStream`` methods."""
 
@@ -35,10 +47,10 @@ class AsyncChangeStream(Generic[_DocumentType]):
 
     async def next(self) -> _DocumentType:
         """The next change, waiting for it; StopAsyncIteration once the stream is closed."""
-        try:
-            return await run_blocking(self._delegate.next)
-        except StopIteration:
-            raise StopAsyncIteration from None
+        change = await run_blocking(_next_or_closed, self._delegate)
+        if change is _CLOSED:
+            raise StopAsyncIteration
+        return change
 
     __anext__ = next
 

@@ -16,7 +16,7 @@ from pymongo.asynchronous.mongo_client import AsyncMongoClient as _PyMongoAsyncC
 
 from ..client import MongoClient
 from ..engine.storage.store import Server
-from .cursor import lift_command_cursor
+from .cursor import AsyncCommandCursor, lift_command_cursor
 from .database import AsyncDatabase
 from .change_stream import lift_change_stream
 from .facade import AsyncFacade, awaitable, awaited_property, delegated_property
@@ -49,6 +49,7 @@ class AsyncMongoClient(AsyncFacade, Generic[_DocumentType]):
 
     #: the class of ``client[name]`` (Motor's spelling has its own)
     _database_class: type = AsyncDatabase
+    _command_cursor_class: type = AsyncCommandCursor
 
     def __init__(self, host: str | Sequence[str] | None = None, port: int | None = None,
                  document_class: type | None = None, tz_aware: bool | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Generic, NoReturn, TypeVar
 
 from ..collection import Collection
-from .cursor import AsyncCursor, lift_command_cursor
+from .cursor import AsyncCommandCursor, AsyncCursor, lift_command_cursor
 from .change_stream import lift_change_stream
 from .facade import AsyncFacade, awaitable, delegated_property, unwrap_all
 
@@ -19,6 +19,10 @@ _CURSOR_TYPE_POSITION = 5
 
 class AsyncCollection(AsyncFacade, Generic[_DocumentType]):
     """A MongoDB collection on a mim server, with pymongo's async API."""
+
+    #: the classes of ``find()``'s and of a command's cursors (Motor's spelling has its own)
+    _cursor_class: type = AsyncCursor
+    _command_cursor_class: type = AsyncCommandCursor
 
     def __init__(self, database: Any, delegate: Collection) -> None:
         self._delegate = delegate
@@ -99,8 +103,8 @@ class AsyncCollection(AsyncFacade, Generic[_DocumentType]):
         args, kwargs = unwrap_all(args, kwargs)
         cursor_type = (args[_CURSOR_TYPE_POSITION] if len(args) > _CURSOR_TYPE_POSITION
                        else kwargs.get("cursor_type", 0))
-        return AsyncCursor(self, self._delegate.find(*args, **kwargs),
-                           cursor_type if isinstance(cursor_type, int) else 0)
+        return self._cursor_class(self, self._delegate.find(*args, **kwargs),
+                                  cursor_type if isinstance(cursor_type, int) else 0)
 
     def find_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
         return self._delegate.find_raw_batches(*args, **kwargs)

@@ -15,7 +15,7 @@ from pymongo.errors import InvalidOperation
 
 from ..cursor import CommandCursor, Cursor
 from .facade import (AsyncFacade, async_wording, awaitable, chained, delegated_property,
-                     run_blocking)
+                     run_blocking, yield_to_loop)
 
 _DocumentType = TypeVar("_DocumentType")
 
@@ -61,6 +61,7 @@ class _AsyncCursorBase(AsyncFacade):
 
     async def to_list(self, length: int | None = None) -> list:
         """Every remaining document, or at most ``length`` of them."""
+        await yield_to_loop()
         try:
             if self._may_wait:
                 return await run_blocking(self._delegate.to_list, length)
@@ -107,7 +108,7 @@ class AsyncCursor(_AsyncCursorBase, Generic[_DocumentType]):
     del _name
 
     def clone(self) -> "AsyncCursor[_DocumentType]":
-        return AsyncCursor(self._collection, self._delegate.clone(), self._cursor_type)
+        return type(self)(self._collection, self._delegate.clone(), self._cursor_type)
 
     async def add_option(self, mask: int) -> "AsyncCursor[_DocumentType]":
         self._delegate.add_option(mask)
@@ -133,6 +134,11 @@ class AsyncCommandCursor(_AsyncCursorBase, Generic[_DocumentType]):
     def __init__(self, delegate: CommandCursor) -> None:
         self._delegate = delegate
 
+    @classmethod
+    def _lifted(cls, owner: Any, delegate: CommandCursor) -> "AsyncCommandCursor[Any]":
+        """The cursor ``owner`` (a client, database or collection face) hands out."""
+        return cls(delegate)
+
     def batch_size(self, batch_size: int) -> "AsyncCommandCursor[_DocumentType]":
         self._delegate.batch_size(batch_size)
         return self
@@ -146,4 +152,5 @@ class AsyncCommandCursor(_AsyncCursorBase, Generic[_DocumentType]):
 
 
 def lift_command_cursor(owner: Any, cursor: CommandCursor) -> AsyncCommandCursor:
-    return AsyncCommandCursor(cursor)
+    """``awaitable``'s lift: the sync command cursor as the owner's kind of async one."""
+    return owner._command_cursor_class._lifted(owner, cursor)

@@ -6,7 +6,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 from ..database import Database
 from .collection import AsyncCollection
-from .cursor import lift_command_cursor
+from .cursor import AsyncCommandCursor, lift_command_cursor
 from .change_stream import lift_change_stream
 from .facade import AsyncFacade, awaitable, delegated_property
 
@@ -24,6 +24,7 @@ class AsyncDatabase(AsyncFacade, Generic[_DocumentType]):
 
     #: the class of ``database[name]`` (Motor's spelling has its own)
     _collection_class: type = AsyncCollection
+    _command_cursor_class: type = AsyncCommandCursor
 
     def __init__(self, client: Any, delegate: Database) -> None:
         self._delegate = delegate

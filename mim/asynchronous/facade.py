@@ -8,13 +8,17 @@ thread) with its arguments unwrapped (an async session, database or collection
 becomes its sync object) and its result wrapped (a sync cursor becomes an async
 cursor).  Validation, error wording and behaviour therefore exist once.
 
+Each awaited operation suspends its task once, as a driver awaiting the
+server's reply does (:func:`yield_to_loop`): a task that loops over writes
+(``while not done: await coll.insert_one(...)``) lets the other tasks run —
+the ones that would set ``done`` — instead of starving the event loop.
 Operations that may *wait* — an awaitData ``getMore``, a change-stream wait —
 must not block the event loop; :func:`run_blocking` runs those in a worker
 thread (``asyncio.to_thread``).  So does every awaitable call made outside a
 transaction while some open transaction holds documents (storage's
 ``holding_transactions``; one read of a set otherwise): a write meeting such a
 document waits for the transaction to end, as on the server, and waiting on the
-loop's thread would freeze the very task that is to end it.  Nothing else suspends.
+loop's thread would freeze the very task that is to end it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from ..engine.storage.store import holding_transactions, transactions_hold_docum
 from ..session import in_transaction
 
 __all__ = ["AsyncFacade", "awaitable", "chained", "forwarded", "run_blocking", "unwrap_all",
-           "async_wording"]
+           "async_wording", "yield_to_loop"]
+
+#: suspends the awaiting task for one turn of the event loop (asyncio's bare yield)
+yield_to_loop = functools.partial(asyncio.sleep, 0)
 
 # Client-side messages that name the client class: pymongo's async API names its own.
 _ASYNC_WORDING = {
@@ -85,6 +92,7 @@ def awaitable(sync_method: Callable[..., Any],
     if lift is None:
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            await yield_to_loop()
             args, kwargs = unwrap_all(args, kwargs)
             try:
                 if holding_transactions and _may_wait(kwargs):
@@ -95,6 +103,7 @@ def awaitable(sync_method: Callable[..., Any],
     else:
         @functools.wraps(sync_method)
         async def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            await yield_to_loop()
             args, kwargs = unwrap_all(args, kwargs)
             try:
                 if holding_transactions and _may_wait(kwargs):

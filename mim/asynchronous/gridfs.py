@@ -26,7 +26,8 @@ _DUNDERS = ("__aiter__", "__anext__", "__aenter__", "__aexit__")
 
 
 def _lift(owner: Any, value: Any) -> Any:
-    wrapper = _LIFTS.get(type(value))
+    """A sync ``GridIn``/``GridOut``/cursor result as ``owner``'s family's async class."""
+    wrapper = owner._lifts.get(type(value))
     return value if wrapper is None else wrapper._of(value)
 
 
@@ -105,14 +106,17 @@ def _chain(name: str) -> Any:
     return method
 
 
-_COMMON = {"_of": _of}
+#: sync gridfs class -> its async-face class (filled in below; Motor's spelling has its own)
+_LIFTS: dict[type, Any] = {}
+_COMMON = {"_of": _of, "_lifts": _LIFTS}
 _FILE = {**_COMMON, "_id": delegated_property("_id")}
 
 AsyncGridIn = _mirror("AsyncGridIn", _pymongo_gridfs.AsyncGridIn, _sync.GridIn, {
-    **_FILE, "__aenter__": _aenter, "__aexit__": _grid_in_exit})
+    **_FILE, "__init__": _construct(_sync.GridIn), "__aenter__": _aenter,
+    "__aexit__": _grid_in_exit})
 AsyncGridOut = _mirror("AsyncGridOut", _pymongo_gridfs.AsyncGridOut, _sync.GridOut, {
-    **_FILE, "__aenter__": _aenter, "__aexit__": _close_on_exit, "__aiter__": _aiter,
-    "__anext__": _anext_chunk})
+    **_FILE, "__init__": _construct(_sync.GridOut), "__aenter__": _aenter,
+    "__aexit__": _close_on_exit, "__aiter__": _aiter, "__anext__": _anext_chunk})
 AsyncGridOutCursor = _mirror(
     "AsyncGridOutCursor", _pymongo_gridfs.AsyncGridOutCursor, _sync.GridOutCursor, {
         **_COMMON, "__aenter__": _aenter, "__aexit__": _close_on_exit, "__aiter__": _aiter,
@@ -127,5 +131,5 @@ AsyncGridFSBucket = _mirror(
     "AsyncGridFSBucket", _pymongo_gridfs.AsyncGridFSBucket, _sync.GridFSBucket, {
         **_COMMON, "__init__": _construct(_sync.GridFSBucket)})
 
-_LIFTS: dict[type, Any] = {_sync.GridIn: AsyncGridIn, _sync.GridOut: AsyncGridOut,
-                           _sync.GridOutCursor: AsyncGridOutCursor}
+_LIFTS.update({_sync.GridIn: AsyncGridIn, _sync.GridOut: AsyncGridOut,
+               _sync.GridOutCursor: AsyncGridOutCursor})

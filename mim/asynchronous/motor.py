@@ -18,13 +18,23 @@ cursor or a session:
 
 Everything else (``find``, ``insert_one`` …) is pymongo's async API, which is
 the same in Motor, so those methods are inherited from the pymongo-style face.
+
+When Motor is installed, each class here is also a subclass of Motor's class of
+the same name (``motor.motor_asyncio.AsyncIOMotorClient`` …), so code that checks
+``isinstance(client, AsyncIOMotorClient)`` — ODMantic's engine, Motor's own
+GridFS bucket — accepts mim's objects, whenever it imported the name.  Motor's
+classes are bases for ``isinstance`` only: :func:`_motor_spelling` hides every
+attribute they would lend (their methods drive a network client), so a name mim
+does not implement behaves as it did without the base.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Callable, NoReturn
+import inspect
+import warnings
+from typing import Any, Callable, NoReturn, TypeVar
 
 from ..change_stream import ChangeStream
 from ..engine.storage.store import holding_transactions, transactions_hold_documents
@@ -35,21 +45,263 @@ from .collection import AsyncCollection
 from .cursor import _EXHAUSTED, AsyncCommandCursor, AsyncCursor
 from .database import AsyncDatabase
 from .facade import run_blocking, unwrap_all
+from .gridfs import AsyncGridFSBucket, AsyncGridIn, AsyncGridOut, AsyncGridOutCursor
+from .. import gridfs as _sync_gridfs
 from .session import AsyncClientSession, SessionState, _AsyncTransactionContext
 
-__all__ = ["AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
+try:  # Motor (optional, deprecated): when installed, mim's spelling is-a Motor class
+    import motor.metaprogramming as _motor_metaprogramming
+    import motor.motor_asyncio as _motor_asyncio
+except ImportError:  # pragma: no cover - depends on the environment
+    _motor_asyncio = _motor_metaprogramming = None
+
+__all__ = ["BUILT_BY_PATCH", "AsyncIOMotorClient", "AsyncIOMotorDatabase", "AsyncIOMotorCollection",
            "AsyncIOMotorCursor", "AsyncIOMotorCommandCursor", "AsyncIOMotorLatentCommandCursor",
-           "AsyncIOMotorChangeStream", "AsyncIOMotorClientSession"]
+           "AsyncIOMotorChangeStream", "AsyncIOMotorClientSession", "AsyncIOMotorGridFSBucket",
+           "AsyncIOMotorGridIn", "AsyncIOMotorGridOut", "AsyncIOMotorGridOutCursor"]
+
+_T = TypeVar("_T", bound=type)
 
 
-class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
+def _motor_bases(name: str) -> tuple[type, ...]:
+    """Motor's class ``name`` as an extra base when Motor is installed, else none."""
+    return () if _motor_asyncio is None else (getattr(_motor_asyncio, name),)
+
+
+def _is_motors(cls: type) -> bool:
+    return cls.__module__.partition(".")[0] == "motor"
+
+
+class _NotLentByMotor:
+    """Stands where a Motor base would lend an attribute mim's class does not define:
+    looking it up raises AttributeError (so ``__getattr__``, if the class has one,
+    answers as it would without the base)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> NoReturn:
+        cls = owner if instance is None else type(instance)
+        kind = "type object" if instance is None else "object"
+        raise AttributeError(f"{kind} {cls.__name__!r} has no attribute {self._name!r}")
+
+
+def _no_attribute(self: Any, name: str) -> NoReturn:
+    raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+_CLASS_BOOKKEEPING = frozenset({"__dict__", "__weakref__", "__module__", "__doc__",
+                                "__qualname__", "__annotations__"})
+
+
+def _started_at_once(coroutine_function: Callable[..., Any]) -> Callable[..., Any]:
+    """The method returning, at once, a Task already running ``coroutine_function``:
+    Motor's calls return a Future for an operation that has started."""
+    @functools.wraps(coroutine_function)
+    def method(self: Any, *args: Any, **kwargs: Any) -> "asyncio.Future[Any]":
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the loop: the object's (Motor's rule)
+            loop = self.get_io_loop()
+        return loop.create_task(coroutine_function(self, *args, **kwargs))
+    return method
+
+
+#: marks an object ``mim.patch`` built in a Motor class's ``__new__``: being an instance of
+#: that class, Python then calls its ``__init__`` with Motor's arguments — a no-op then
+BUILT_BY_PATCH = "_mim_built_by_patch"
+
+
+def _init_once(init: Callable[..., None]) -> Callable[..., None]:
+    """``__init__`` that does nothing on an object already built by ``mim.patch``."""
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if self.__dict__.pop(BUILT_BY_PATCH, False):
+            return
+        init(self, *args, **kwargs)
+    return __init__
+
+
+def _motor_returns_a_future(motor_class: Any, name: str) -> bool:
+    """Whether Motor's ``name`` returns a Future for an operation its call starts: it
+    is made by one of Motor's ``Async*`` attribute factories, or a method Motor marks
+    with its ``coroutine_annotation`` (``to_list``, ``GridOut.open``)."""
+    for base in motor_class.__mro__:
+        definition = vars(base).get(name)
+        if isinstance(definition, _motor_metaprogramming.MotorAttributeFactory):
+            return isinstance(definition, _motor_metaprogramming.Async)
+        if inspect.isfunction(definition) and base.__module__ != "motor.motor_asyncio":
+            return bool(getattr(definition, "coroutine_annotation", False))
+    return False
+
+
+def _motor_spelling(cls: _T) -> _T:
+    """Class decorator: ``cls``'s Motor bases (if any) serve ``isinstance`` only.
+
+    Every attribute a Motor class would lend ``cls`` (what ``cls``'s own MRO
+    before Motor does not define) is hidden: a special method falls back to
+    ``object``'s, ``__getattr__`` to plain attribute lookup, anything else
+    is absent.  So no Motor method ever runs on a mim object.
+
+    Where Motor's method returns a Future (an operation started by the call
+    itself, as Motor runs it on its executor) and mim's is a coroutine function,
+    mim's becomes :func:`_started_at_once`: ``loop.call_soon(coll.insert_many,
+    docs)`` or a call never awaited still inserts, as with Motor."""
+    lent = {name for base in cls.__mro__ if _is_motors(base) for name in vars(base)}
+    motor_class = next((base for base in cls.__mro__ if _is_motors(base)), None)
+    for name in sorted(lent - _CLASS_BOOKKEEPING):
+        definer = next(base for base in cls.__mro__ if name in vars(base))
+        if not _is_motors(definer):
+            mine = vars(definer)[name]
+            if inspect.iscoroutinefunction(mine) and _motor_returns_a_future(motor_class, name):
+                setattr(cls, name, _started_at_once(mine))
+            continue
+        if name == "__getattr__":
+            setattr(cls, name, _no_attribute)
+        elif name.startswith("__") and name.endswith("__") and hasattr(object, name):
+            setattr(cls, name, getattr(object, name))
+        else:
+            setattr(cls, name, _NotLentByMotor(name))
+    if motor_class is not None:
+        cls.__init__ = _init_once(cls.__init__)  # type: ignore[misc]
+    return cls
+
+
+def _motor_repr(self: Any) -> str:
+    """Motor's repr: the class name around the wrapped object's repr."""
+    return f"{type(self).__name__}({self._delegate!r})"
+
+
+def _loop_of(owner: Any) -> asyncio.AbstractEventLoop:
+    """Motor's ``get_io_loop()`` of an object made by ``owner`` (the client's loop)."""
+    return owner.get_io_loop() if owner is not None else asyncio.get_event_loop()
+
+
+class _MotorDeprecatedIteration:
+    """Motor's deprecated ways to iterate a cursor, still in Motor 3: ``while await
+    cursor.fetch_next: doc = cursor.next_object()`` and ``cursor.each(callback)``.
+    ``fetch_next`` reads one document ahead; every other way to iterate takes it first."""
+
+    _step: Callable[..., Any]
+    _ahead: list[Any] | None = None
+
+    @property
+    def fetch_next(self) -> "asyncio.Future[bool]":
+        """Motor's deprecated property: a Future resolving to whether a document is
+        ready for :meth:`next_object`."""
+        warnings.warn("The fetch_next property is deprecated and may be removed in a "
+                      "future major release. Use `async for` to iterate over Cursor "
+                      "objects instead.", DeprecationWarning, stacklevel=2)
+        return asyncio.ensure_future(self._fetch_ahead())
+
+    async def _fetch_ahead(self) -> bool:
+        if self._ahead:
+            return True
+        document = await self._step()
+        if document is _EXHAUSTED:
+            return False
+        self._ahead = [document]
+        return True
+
+    def next_object(self) -> Any:
+        """Motor's deprecated call: the document ``fetch_next`` read, or None."""
+        warnings.warn("The next_object method is deprecated and may be removed in a "
+                      "future major release.  Use `async for` to iterate over Cursor "
+                      "objects instead.", DeprecationWarning, stacklevel=2)
+        return self._ahead.pop() if self._ahead else None
+
+    def each(self, callback: Callable[[Any, Any], Any]) -> None:
+        """Motor's deprecated call: ``callback(document, None)`` for each document (a
+        callback returning exactly False stops), then ``callback(None, None)``;
+        ``callback(None, error)`` if the cursor fails."""
+        if not callable(callback):
+            raise TypeError("callback must be a callable")
+
+        async def run() -> None:
+            while True:
+                try:
+                    document = await self._step()
+                except Exception as error:  # handed to the callback, as Motor does
+                    callback(None, error)
+                    return
+                if document is _EXHAUSTED:
+                    callback(None, None)
+                    return
+                if callback(document, None) is False:
+                    return
+        asyncio.ensure_future(run())
+
+    async def to_list(self, length: int | None = None) -> list:
+        """The document ``fetch_next`` read ahead (if any), then the rest."""
+        if not self._ahead or length == 0:
+            return await super().to_list(length)  # type: ignore[misc]
+        ahead, self._ahead = self._ahead, None
+        if length is not None and length <= len(ahead):
+            return ahead
+        rest = await super().to_list(  # type: ignore[misc]
+            None if length is None else length - len(ahead))
+        return ahead + rest
+
+
+@_motor_spelling
+class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore[misc]
+                         *_motor_bases("AsyncIOMotorCursor")):
+    """``find()``'s cursor, spelled as Motor's."""
+
+    async def _step(self) -> Any:
+        if self._ahead:
+            return self._ahead.pop()
+        return await AsyncCursor._step(self)
+
+    def rewind(self) -> "AsyncIOMotorCursor":  # type: ignore[override]
+        """Motor's ``rewind()`` is a plain call answering the cursor."""
+        self._delegate.rewind()
+        self._ahead = None
+        return self
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._collection)
+
+    def __repr__(self) -> str:
+        return f"<mim.asynchronous.AsyncIOMotorCursor object at {id(self):#x}>"
+
+
+@_motor_spelling
+class AsyncIOMotorCommandCursor(_MotorDeprecatedIteration, AsyncCommandCursor,  # type: ignore[misc]
+                                *_motor_bases("AsyncIOMotorCommandCursor")):
+    """A command's cursor (``list_collections`` …), spelled as Motor's."""
+
+    async def _step(self) -> Any:
+        if self._ahead:
+            return self._ahead.pop()
+        return await AsyncCommandCursor._step(self)
+
+    _owner: Any = None
+
+    @classmethod
+    def _lifted(cls, owner: Any, delegate: CommandCursor) -> "AsyncIOMotorCommandCursor":
+        self = cls(delegate)
+        self._owner = owner
+        return self
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._owner)
+
+    def __repr__(self) -> str:
+        return f"<mim.asynchronous.AsyncIOMotorCommandCursor object at {id(self):#x}>"
+
+
+@_motor_spelling
+class AsyncIOMotorLatentCommandCursor(AsyncIOMotorCommandCursor,  # type: ignore[misc]
+                                      *_motor_bases("AsyncIOMotorLatentCommandCursor")):
     """Motor's cursor over a command that has not run yet: the command runs at
     the cursor's first ``next``/``to_list``/``try_next`` (``async for`` included)."""
 
-    def __init__(self, start: Callable[..., CommandCursor]) -> None:
+    def __init__(self, start: Callable[..., CommandCursor], owner: Any = None) -> None:
         self._start: Callable[..., CommandCursor] | None = start
         self._started: CommandCursor | None = None
         self._batch_size: int | None = None
+        self._owner = owner
 
     @property  # type: ignore[override]
     def _delegate(self) -> CommandCursor:
@@ -128,13 +380,19 @@ class AsyncIOMotorLatentCommandCursor(AsyncCommandCursor):
         return f"<mim.asynchronous.AsyncIOMotorLatentCommandCursor object at {id(self):#x}>"
 
 
-class AsyncIOMotorChangeStream(AsyncChangeStream):
+@_motor_spelling
+class AsyncIOMotorChangeStream(AsyncChangeStream,  # type: ignore[misc]
+                               *_motor_bases("AsyncIOMotorChangeStream")):
     """Motor's change stream: ``watch()`` returns it at once; the stream opens at
     its first ``next``/``try_next`` or ``async with``."""
 
-    def __init__(self, start: Callable[[], ChangeStream]) -> None:
+    def __init__(self, start: Callable[[], ChangeStream], owner: Any = None) -> None:
         self._start: Callable[[], ChangeStream] | None = start
         self._started: ChangeStream | None = None
+        self._owner = owner
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._owner)
 
     @property  # type: ignore[override]
     def _delegate(self) -> ChangeStream:
@@ -142,6 +400,13 @@ class AsyncIOMotorChangeStream(AsyncChangeStream):
             assert self._start is not None
             self._started = self._start()
             self._start = None
+        return self._started
+
+    @property
+    def delegate(self) -> ChangeStream | None:
+        """The sync change stream once the stream has opened; None before (Motor's
+        ``delegate``, which code such as Motor's own tests polls to know the stream
+        is open)."""
         return self._started
 
     @property
@@ -173,6 +438,12 @@ class AsyncIOMotorChangeStream(AsyncChangeStream):
         else:
             await super().close()
 
+    def __enter__(self) -> NoReturn:
+        raise RuntimeError('Use a change stream in "async with", not "with"')
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
     async def __aenter__(self) -> "AsyncIOMotorChangeStream":
         if self._started is None and self._start is not None:
             self._started = self._start()
@@ -186,7 +457,7 @@ def _latent(method_name: str) -> Callable[..., AsyncIOMotorLatentCommandCursor]:
     def method(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorLatentCommandCursor:
         args, kwargs = unwrap_all(args, kwargs)
         return AsyncIOMotorLatentCommandCursor(
-            functools.partial(getattr(self._delegate, method_name), *args, **kwargs))
+            functools.partial(getattr(self._delegate, method_name), *args, **kwargs), self)
     method.__name__ = method_name
     method.__doc__ = (f"Motor's ``{method_name}``: a cursor returned at once; the command "
                       "runs when the cursor is first iterated.")
@@ -197,11 +468,34 @@ def _lazy_watch(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorChangeStrea
     """Motor's ``watch``: a change stream returned at once, opened by its first
     ``next``/``try_next`` or ``async with``."""
     args, kwargs = unwrap_all(args, kwargs)
-    return AsyncIOMotorChangeStream(functools.partial(self._delegate.watch, *args, **kwargs))
+    return AsyncIOMotorChangeStream(functools.partial(self._delegate.watch, *args, **kwargs),
+                                    self)
 
 
-class AsyncIOMotorCollection(AsyncCollection):
+@_motor_spelling
+class AsyncIOMotorCollection(AsyncCollection,  # type: ignore[misc]
+                             *_motor_bases("AsyncIOMotorCollection")):
     """A collection with Motor's API (see the module docstring)."""
+
+    _cursor_class = AsyncIOMotorCursor
+    _command_cursor_class = AsyncIOMotorCommandCursor
+
+    @classmethod
+    def _motor_constructed(cls, database: Any, name: str, codec_options: Any = None,
+                           read_preference: Any = None, write_concern: Any = None,
+                           read_concern: Any = None,
+                           _delegate: Any = None) -> "AsyncIOMotorCollection":
+        """What Motor's ``AsyncIOMotorCollection(database, name, ...)`` builds, on a mim
+        database (``mim.patch()`` hands it out)."""
+        if _delegate is None:
+            _delegate = database._delegate.get_collection(
+                name, codec_options, read_preference, write_concern, read_concern)
+        return cls(database, _delegate)
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._database)
+
+    __repr__ = _motor_repr
 
     aggregate = _latent("aggregate")  # type: ignore[assignment]
     aggregate_raw_batches = _latent("aggregate_raw_batches")  # type: ignore[assignment]
@@ -210,15 +504,34 @@ class AsyncIOMotorCollection(AsyncCollection):
     watch = _lazy_watch  # type: ignore[assignment]
 
 
-class AsyncIOMotorDatabase(AsyncDatabase):
+@_motor_spelling
+class AsyncIOMotorDatabase(AsyncDatabase, *_motor_bases("AsyncIOMotorDatabase")):  # type: ignore[misc]
     """A database with Motor's API (see the module docstring)."""
 
     _collection_class = AsyncIOMotorCollection
+    _command_cursor_class = AsyncIOMotorCommandCursor
+
+    @classmethod
+    def _motor_constructed(cls, client: Any, name: str,
+                           **kwargs: Any) -> "AsyncIOMotorDatabase":
+        """What Motor's ``AsyncIOMotorDatabase(client, name, **options)`` builds, on a
+        mim client (``mim.patch()`` hands it out)."""
+        delegate = kwargs.pop("_delegate", None)
+        if delegate is None:
+            delegate = client._delegate.get_database(name, **kwargs)
+        return cls(client, delegate)
+
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return _loop_of(self._client)
+
+    __repr__ = _motor_repr
     aggregate = _latent("aggregate")  # type: ignore[assignment]
     watch = _lazy_watch  # type: ignore[assignment]
 
 
-class AsyncIOMotorClientSession(SessionState):
+@_motor_spelling
+class AsyncIOMotorClientSession(SessionState,  # type: ignore[misc]
+                                *_motor_bases("AsyncIOMotorClientSession")):
     """A session with Motor's API: ``start_transaction()`` is a plain call whose
     result is used with ``async with``; ``with_transaction(coro)`` awaits
     ``coro(session)`` inside pymongo's retry loop."""
@@ -233,6 +546,8 @@ class AsyncIOMotorClientSession(SessionState):
     def client(self) -> "AsyncIOMotorClient":
         return self._client
 
+    def get_io_loop(self) -> asyncio.AbstractEventLoop:
+        return self._client.get_io_loop()
 
     def start_transaction(self, read_concern: Any = None, write_concern: Any = None,
                           read_preference: Any = None,
@@ -278,11 +593,13 @@ class AsyncIOMotorClientSession(SessionState):
         return f"<mim.asynchronous.AsyncIOMotorClientSession object at {id(self):#x}>"
 
 
-class AsyncIOMotorClient(AsyncMongoClient):
+@_motor_spelling
+class AsyncIOMotorClient(AsyncMongoClient, *_motor_bases("AsyncIOMotorClient")):  # type: ignore[misc]
     """A mim async client spelled as Motor's ``AsyncIOMotorClient``; it also takes
     Motor's ``io_loop=`` (the event loop :meth:`get_io_loop` answers)."""
 
     _database_class = AsyncIOMotorDatabase
+    _command_cursor_class = AsyncIOMotorCommandCursor
     _io_loop: asyncio.AbstractEventLoop | None = None
     watch = _lazy_watch  # type: ignore[assignment]
 
@@ -332,6 +649,84 @@ class AsyncIOMotorClient(AsyncMongoClient):
     async def __aexit__(self, *exc: Any) -> None:
         self.close()
 
+    __repr__ = _motor_repr
 
-AsyncIOMotorCursor = AsyncCursor
-AsyncIOMotorCommandCursor = AsyncCommandCursor
+
+# -- GridFS -----------------------------------------------------------------------------------
+
+def _file_field(self: Any, name: str) -> Any:
+    """Motor's GridIn/GridOut answer any other name from the file's document
+    (``grid_in.aliases``, a custom field set with ``set``) as pymongo's do."""
+    if name.startswith("_"):
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    return getattr(self._delegate, name)
+
+
+#: sync gridfs class -> Motor's spelling of its async class
+_MOTOR_GRIDFS_LIFTS: dict[type, Any] = {}
+
+
+@_motor_spelling
+class AsyncIOMotorGridIn(AsyncGridIn, *_motor_bases("AsyncIOMotorGridIn")):  # type: ignore[misc]
+    """A file being written (``bucket.open_upload_stream()``), spelled as Motor's."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+    def __init__(self, root_collection: Any, delegate: Any = None, session: Any = None,
+                 **kwargs: Any) -> None:
+        """Motor's constructor: a new file in ``root_collection`` (``db.fs``)."""
+        (root_collection, session), kwargs = unwrap_all((root_collection, session), kwargs)
+        self._delegate = delegate if delegate is not None else \
+            _sync_gridfs.GridIn(root_collection, session=session, **kwargs)
+
+    __getattr__ = _file_field
+
+    async def set(self, name: str, value: Any) -> None:
+        """Motor's ``set`` is ``setattr`` on the file: ``set("content_type", v)`` goes
+        through the property (the document's ``contentType``), another name is a
+        field of the file document (written at once once the file is closed)."""
+        setattr(self._delegate, name, value)
+
+
+@_motor_spelling
+class AsyncIOMotorGridOut(AsyncGridOut, *_motor_bases("AsyncIOMotorGridOut")):  # type: ignore[misc]
+    """A stored file being read (``await bucket.open_download_stream()``), spelled as Motor's."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+    def __init__(self, root_collection: Any, file_id: Any = None, file_document: Any = None,
+                 delegate: Any = None, session: Any = None) -> None:
+        """Motor's constructor: the file ``file_id`` (or ``file_document``) of
+        ``root_collection`` (``db.fs``)."""
+        (root_collection, session), _ = unwrap_all((root_collection, session), {})
+        self._delegate = delegate if delegate is not None else \
+            _sync_gridfs.GridOut(root_collection, file_id, file_document, session)
+
+    __getattr__ = _file_field
+
+    async def open(self) -> "AsyncIOMotorGridOut":
+        """Reads the file's document; Motor's ``open()`` answers the GridOut itself."""
+        await AsyncGridOut.open(self)
+        return self
+
+
+@_motor_spelling
+class AsyncIOMotorGridOutCursor(AsyncGridOutCursor,  # type: ignore[misc]
+                                *_motor_bases("AsyncIOMotorGridOutCursor")):
+    """``bucket.find()``'s cursor, spelled as Motor's."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+
+@_motor_spelling
+class AsyncIOMotorGridFSBucket(AsyncGridFSBucket,  # type: ignore[misc]
+                               *_motor_bases("AsyncIOMotorGridFSBucket")):
+    """Motor's ``AsyncIOMotorGridFSBucket`` over a mim database (``mim.patch()`` hands
+    it out for ``motor.motor_asyncio.AsyncIOMotorGridFSBucket(mim_database)``)."""
+
+    _lifts = _MOTOR_GRIDFS_LIFTS
+
+
+_MOTOR_GRIDFS_LIFTS.update({_sync_gridfs.GridIn: AsyncIOMotorGridIn,
+                            _sync_gridfs.GridOut: AsyncIOMotorGridOut,
+                            _sync_gridfs.GridOutCursor: AsyncIOMotorGridOutCursor})

@@ -16,14 +16,15 @@ from bson.binary import Binary
 
 from ..ops.auth.authorization import CURRENT_SESSION, AuthSession
 from ..ops.auth.roles import privilege_document, role_privileges
-from ..ops.auth.scram import MECHANISMS, ScramConversation
+from ..ops.auth.scram import (MECHANISMS, Mechanism, ScramConversation,
+                              authentication_failed, password_matches)
 from ..ops.auth.users import users_of
 from ..values.errors import ServerError
 from ..storage.store import Server
 from .registry import command
 from .arguments import type_name
 
-__all__ = ["sasl_start", "supported_mechanisms"]
+__all__ = ["sasl_start", "supported_mechanisms", "check_credentials"]
 
 
 def _session(server: Server) -> AuthSession:
@@ -48,6 +49,31 @@ def _skips_empty_exchange(cmd: Mapping) -> bool:
     return isinstance(options, Mapping) and bool(options.get("skipEmptyExchange"))
 
 
+def _mechanism(mechanism_name: str) -> Mechanism:
+    mechanism = MECHANISMS.get(mechanism_name)
+    if mechanism is None:
+        raise ServerError(334, f"Received authentication for mechanism {mechanism_name} which "
+                               f"is not enabled")
+    return mechanism
+
+
+def check_credentials(server: Server, db: str, user: str, password: str,
+                      mechanism_name: str) -> None:
+    """What a driver's SASL conversation on a new connection proves, for the in-process
+    faces (which have no connection): that ``password`` is ``user``'s on ``db``.  Fails
+    as the conversation fails: 18 (AuthenticationFailed) for an unknown user or a wrong
+    password, 334 for a mechanism this server does not enable.  ``DEFAULT`` is
+    pymongo's negotiation: SCRAM-SHA-256 when the user has it, else SCRAM-SHA-1."""
+    stored = users_of(server).get(user, db)
+    if mechanism_name == "DEFAULT":
+        mechanism_name = "SCRAM-SHA-256" if stored is not None and \
+            "SCRAM-SHA-256" in stored.credentials else "SCRAM-SHA-1"
+    mechanism = _mechanism(mechanism_name)
+    credentials = None if stored is None else stored.credentials.get(mechanism.name)
+    if credentials is None or not password_matches(mechanism, credentials, user, password):
+        raise authentication_failed()
+
+
 def sasl_start(server: Server, db: str, cmd: Mapping, session: AuthSession,
                speculative: bool = False) -> dict:
     """Run ``saslStart`` (also the body of ``hello``'s ``speculativeAuthenticate``)."""
@@ -58,10 +84,7 @@ def sasl_start(server: Server, db: str, cmd: Mapping, session: AuthSession,
     if not isinstance(mechanism_name, str):
         raise ServerError(14, f"BSON field 'saslStart.mechanism' is the wrong type "
                               f"'{type_name(mechanism_name)}', expected type 'string'")
-    mechanism = MECHANISMS.get(mechanism_name)
-    if mechanism is None:
-        raise ServerError(334, f"Received authentication for mechanism {mechanism_name} which "
-                               f"is not enabled")
+    mechanism = _mechanism(mechanism_name)
     payload = _payload(cmd, "saslStart")
     store = users_of(server)
 

@@ -73,10 +73,13 @@ async def _as_coroutine(awaitable: Any) -> Any:
 
 
 def _step(awaitable: Any) -> Any:
-    """Run a coroutine that never suspends, without a loop."""
+    """Run a coroutine that never waits, without a loop (a bare yield — the one turn of
+    the loop each operation gives the other tasks — is simply resumed)."""
     iterator = awaitable.__await__()
     try:
         yielded = iterator.send(None)
+        while yielded is None:
+            yielded = iterator.send(None)
     except StopIteration as done:
         return done.value
     iterator.close()

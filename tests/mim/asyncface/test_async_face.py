@@ -310,6 +310,60 @@ async def test_fixtures_under_anyio(mim_async_client, mim_client):
     assert await mim_async_client.test.c.find_one() == {"_id": 2}
 
 
+def test_next_on_a_closed_change_stream_raises_stop_async_iteration(client):
+    # pymongo: AsyncChangeStream.next "Raises StopAsyncIteration if this change stream
+    # is closed"
+    async def main():
+        stream = await client.db.c.watch()
+        await stream.close()
+        with pytest.raises(StopAsyncIteration):
+            await stream.next()
+        return [change async for change in stream]
+    assert run(main()) == []
+
+
+# -- cooperative multitasking ------------------------------------------------------------------
+
+def test_each_operation_lets_the_other_tasks_run(client):
+    """asyncio multitasking is cooperative and a driver suspends while it awaits the
+    server's reply, so a task looping over writes does not starve the task that tells
+    it to stop (Motor's own change-stream example runs such a loop beside a watcher)."""
+    async def main():
+        stop = False
+
+        async def writer():
+            written = 0
+            while not stop and written < 1000:
+                await client.db.c.insert_one({"n": written})
+                written += 1
+            return written
+
+        task = asyncio.ensure_future(writer())
+        await asyncio.sleep(0)  # the writer starts
+        assert await client.db.c.find_one({"n": -1}) is None
+        stop = True
+        written = await task
+        return written, await client.db.c.count_documents({})
+    written, stored = run(main())
+    assert written < 1000 and stored == written
+
+
+def test_to_list_lets_the_other_tasks_run(client):
+    async def main():
+        order = []
+
+        async def other():
+            order.append("other")
+
+        await client.db.c.insert_one({"_id": 1})
+        task = asyncio.ensure_future(other())
+        docs = await client.db.c.find().to_list()
+        order.append("to_list")
+        await task
+        return docs, order
+    assert run(main()) == ([{"_id": 1}], ["other", "to_list"])
+
+
 # -- mim.patch ---------------------------------------------------------------------------------
 
 def test_patch_redirects_pymongo_async_client():

@@ -72,7 +72,7 @@ def test_an_outside_update_waits_for_the_commit_and_applies_to_the_committed_doc
         await coll.insert_one({"_id": 1, "n": 1})
         session = await transaction_writing(
             client, lambda s: coll.update_one({"_id": 1}, {"$set": {"n": 5}}, session=s))
-        outside = asyncio.create_task(coll.update_one({"_id": 1}, {"$inc": {"n": 10}}))
+        outside = asyncio.ensure_future(coll.update_one({"_id": 1}, {"$inc": {"n": 10}}))
         blocked = await still_blocked(outside)
         seen = await coll.find_one()  # the loop still serves other tasks
         await session.commit_transaction()
@@ -93,7 +93,7 @@ def test_an_outside_delete_waits_for_the_abort_and_deletes_the_original(client):
         await coll.insert_many([{"_id": 1, "n": 1}, {"_id": 2, "n": 2}])
         session = await transaction_writing(
             client, lambda s: coll.update_one({"_id": 1}, {"$set": {"n": 5}}, session=s))
-        outside = asyncio.create_task(coll.find_one_and_delete({"_id": 1}))
+        outside = asyncio.ensure_future(coll.find_one_and_delete({"_id": 1}))
         blocked = await still_blocked(outside)
         await session.abort_transaction()
         deleted = await outside
@@ -111,7 +111,7 @@ def test_an_outside_insert_of_a_pending_id_gets_duplicate_key_after_the_commit(c
         await coll.insert_one({"_id": 0})
         session = await transaction_writing(
             client, lambda s: coll.insert_one({"_id": 1, "by": "transaction"}, session=s))
-        outside = asyncio.create_task(coll.insert_one({"_id": 1, "by": "outside"}))
+        outside = asyncio.ensure_future(coll.insert_one({"_id": 1, "by": "outside"}))
         blocked = await still_blocked(outside)
         await session.commit_transaction()
         await session.end_session()
@@ -236,7 +236,7 @@ def test_a_drop_waits_for_the_commit_without_freezing_the_loop(client):
             client, lambda s: coll.insert_one({"_id": 1}, session=s))
         with pytest.raises(ExecutionTimeout) as info:
             await client.t.command({"drop": "c", "maxTimeMS": 100})
-        outside = asyncio.create_task(coll.drop())
+        outside = asyncio.ensure_future(coll.drop())
         blocked = await still_blocked(outside)
         names = await client.t.list_collection_names()
         await session.commit_transaction()

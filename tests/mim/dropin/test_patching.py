@@ -11,8 +11,14 @@ import unittest
 
 import gridfs
 import pymongo
+import pymongo.collection
+import pymongo.database
 import pymongo.mongo_client
 import pytest
+from pymongo.client_options import ClientOptions
+from pymongo.synchronous.collection import Collection as RealCollection
+from pymongo.synchronous.database import Database as RealDatabase
+from pymongo.write_concern import WriteConcern
 from pymongo import MongoClient as EarlyMongoClient  # bound before any patch
 from pymongo.synchronous.mongo_client import MongoClient as RealMongoClient
 
@@ -179,6 +185,44 @@ def test_isinstance_and_issubclass():
         # the stand-in is still subscriptable for type hints
         assert pymongo.MongoClient[dict] == RealMongoClient[dict]
     assert not isinstance(client, pymongo.MongoClient)
+
+
+def test_database_and_collection_pass_pymongos_isinstance_while_patched():
+    # MongoEngine's own tests: isinstance(get_db(), pymongo.database.Database) and
+    # isinstance(Doc._get_collection(), pymongo.collection.Collection)
+    with mim.patch(server=mim.Server()):
+        db = pymongo.MongoClient().shop
+        assert isinstance(db, pymongo.database.Database)
+        assert isinstance(db.items, pymongo.collection.Collection)
+        assert issubclass(mim.Collection, pymongo.collection.Collection)
+        assert not isinstance(pymongo.MongoClient(), pymongo.database.Database)
+        assert not isinstance(db, pymongo.collection.Collection)
+        assert pymongo.database.Database[dict] == RealDatabase[dict]
+    assert pymongo.database.Database is RealDatabase
+    assert pymongo.collection.Collection is RealCollection
+    assert not isinstance(db, pymongo.database.Database)
+
+
+def test_pymongo_database_and_collection_built_on_a_mim_object_are_mims():
+    # pymongo's documented constructors: Database(client, name, codec_options=...),
+    # Collection(database, name, create=False, ...)
+    with mim.patch(server=mim.Server()):
+        client = pymongo.MongoClient()
+        db = pymongo.database.Database(client, "shop", write_concern=WriteConcern(w=1))
+        coll = pymongo.collection.Collection(db, "items", create=True)
+        assert (type(db), type(coll)) == (mim.Database, mim.Collection)
+        assert db.write_concern == WriteConcern(w=1)
+        coll.insert_one({"_id": 1})
+        assert client.shop.list_collection_names() == ["items"]
+        assert RealCollection(db, name="other").name == "other"
+
+
+def test_client_options_are_pymongos_client_options():
+    # pymongo >= 4.9 keeps its ClientOptions as client._options (MongoEngine reads
+    # client._options.replica_set_name)
+    client = mim.MongoClient("mongodb://localhost/?replicaSet=local-rs", server=mim.Server())
+    assert isinstance(client._options, ClientOptions)
+    assert client._options.replica_set_name == "local-rs"
 
 
 def test_subclasses_are_not_redirected_and_survive_the_patch():
@@ -356,3 +400,16 @@ def test_patch_survives_module_reload_of_code_under_test(tmp_path, monkeypatch):
         client.close()
     finally:
         sys.modules.pop("dropin_app_mod", None)
+
+
+def test_gridfs_grid_in_and_grid_out_accept_mim_collections_while_patched():
+    # pymongo: GridIn(root_collection, session=None, **kwargs), GridOut(root_collection,
+    # file_id=None, file_document=None, session=None)
+    db = mim.MongoClient(server=mim.Server()).files
+    with mim.patch(servers=[]):
+        grid_in = gridfs.GridIn(db.fs, filename="a.txt")
+        grid_in.write(b"hello")
+        grid_in.close()
+        grid_out = gridfs.GridOut(db.fs, grid_in._id)
+        assert (type(grid_in), type(grid_out)) == (mim.gridfs.GridIn, mim.gridfs.GridOut)
+        assert (grid_out.read(), grid_out.filename) == (b"hello", "a.txt")

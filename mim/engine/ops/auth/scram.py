@@ -28,7 +28,7 @@ from pymongo.saslprep import saslprep
 from ...values.errors import ServerError
 
 __all__ = ["Mechanism", "MECHANISMS", "make_credentials", "ScramConversation",
-           "authentication_failed"]
+           "authentication_failed", "password_matches"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,21 @@ def make_credentials(mechanism: Mechanism, user: str, password: str,
     return {"iterationCount": iterations, "salt": _b64(salt),
             "storedKey": _b64(mechanism.hash(client_key)),
             "serverKey": _b64(mechanism.hmac(salted, b"Server Key"))}
+
+
+def password_matches(mechanism: Mechanism, credentials: Mapping[str, Any], user: str,
+                     password: str) -> bool:
+    """Whether ``password`` is the one ``credentials`` (``make_credentials``'s) were
+    made from: the stored key a client proving it in a SCRAM exchange derives."""
+    try:
+        salt = base64.b64decode(credentials["salt"])
+        iterations = credentials["iterationCount"]
+        stored_key = base64.b64decode(credentials["storedKey"])
+    except (KeyError, ValueError, TypeError):
+        return False
+    salted = mechanism.salted_password(user, password, salt, iterations)
+    return hmac.compare_digest(mechanism.hash(mechanism.hmac(salted, b"Client Key")),
+                               stored_key)
 
 
 def authentication_failed() -> ServerError:

@@ -1,0 +1,270 @@
+"""mim's Motor spelling *is-a* Motor class when Motor is installed.
+
+Code written for Motor checks its objects with Motor's classes: ODMantic's own
+suite asserts ``isinstance(AIOEngine().client, AsyncIOMotorClient)``, Motor's
+``AsyncIOMotorGridFSBucket(db)`` refuses a database that is not an
+``AsyncIOMotorDatabase``.  Under ``mim.patch()`` those checks must pass however
+the name was bound (this module imports Motor's classes before any patch starts),
+and Motor's API as documented must keep working on the objects mim hands out:
+``get_io_loop()`` answers the client's event loop; a GridFS bucket made with
+``AsyncIOMotorGridFSBucket(database)`` stores and reads files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import pytest
+
+import mim
+from mim import Server
+
+motor_asyncio = pytest.importorskip("motor.motor_asyncio",
+                                    reason="Motor is an optional, deprecated driver")
+from motor.motor_asyncio import (AsyncIOMotorChangeStream, AsyncIOMotorClient,  # noqa: E402
+                                 AsyncIOMotorClientSession, AsyncIOMotorCollection,
+                                 AsyncIOMotorCommandCursor, AsyncIOMotorCursor,
+                                 AsyncIOMotorDatabase, AsyncIOMotorGridFSBucket,
+                                 AsyncIOMotorGridIn, AsyncIOMotorGridOut,
+                                 AsyncIOMotorGridOutCursor, AsyncIOMotorLatentCommandCursor)
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_every_object_of_a_patched_motor_client_passes_motors_isinstance():
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient("mongodb://db.example:27017")
+
+        async def main():
+            db = client.shop
+            coll = db.items
+            await coll.insert_one({"_id": 1})
+            session = await client.start_session()
+            bucket = AsyncIOMotorGridFSBucket(db)
+            file_id = await bucket.upload_from_stream("a.txt", b"hi")
+            grid_in = bucket.open_upload_stream("b.txt")
+            objects = {
+                AsyncIOMotorClient: client,
+                AsyncIOMotorDatabase: db,
+                AsyncIOMotorCollection: coll,
+                AsyncIOMotorCursor: coll.find(),
+                AsyncIOMotorCommandCursor: await db.list_collections(),
+                AsyncIOMotorLatentCommandCursor: coll.aggregate([]),
+                AsyncIOMotorChangeStream: coll.watch(),
+                AsyncIOMotorClientSession: session,
+                AsyncIOMotorGridFSBucket: bucket,
+                AsyncIOMotorGridIn: grid_in,
+                AsyncIOMotorGridOut: await bucket.open_download_stream(file_id),
+                AsyncIOMotorGridOutCursor: bucket.find({}),
+            }
+            await grid_in.close()
+            await session.end_session()
+            return objects
+        objects = run(main())
+        client.close()
+    for motor_class, obj in objects.items():
+        assert isinstance(obj, motor_class), motor_class.__name__
+
+
+def test_patched_motor_gridfs_bucket_stores_and_reads_files():
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient()
+
+        async def main():
+            bucket = AsyncIOMotorGridFSBucket(client.files, bucket_name="photos")
+            file_id = await bucket.upload_from_stream("a.txt", b"hello world")
+            grid_out = await bucket.open_download_stream(file_id)
+            names = await client.files.list_collection_names()
+            return await grid_out.read(), grid_out.filename, sorted(names)
+        assert run(main()) == (b"hello world", "a.txt", ["photos.chunks", "photos.files"])
+        client.close()
+
+
+def test_get_io_loop_is_the_clients_loop_everywhere():
+    # Motor: a database's, collection's, cursor's and session's get_io_loop() is
+    # their client's, which is the io_loop= given to the client
+    loop = asyncio.new_event_loop()
+    try:
+        client = mim.asynchronous.AsyncIOMotorClient(server=Server(), io_loop=loop)
+        coll = client.db.c
+        session = loop.run_until_complete(client.start_session())
+        loops = [client.db.get_io_loop(), coll.get_io_loop(), coll.find().get_io_loop(),
+                 coll.aggregate([]).get_io_loop(), coll.watch().get_io_loop(),
+                 session.get_io_loop(),
+                 loop.run_until_complete(client.db.list_collections()).get_io_loop()]
+        assert all(each is loop for each in loops)
+        loop.run_until_complete(session.end_session())
+        client.close()
+    finally:
+        loop.close()
+
+
+_MOTOR_SPELLINGS = [mim.asynchronous.AsyncIOMotorClient, mim.asynchronous.AsyncIOMotorDatabase,
+                    mim.asynchronous.AsyncIOMotorCollection, mim.asynchronous.AsyncIOMotorCursor,
+                    mim.asynchronous.AsyncIOMotorCommandCursor,
+                    mim.asynchronous.AsyncIOMotorLatentCommandCursor,
+                    mim.asynchronous.AsyncIOMotorChangeStream,
+                    mim.asynchronous.AsyncIOMotorClientSession,
+                    mim.asynchronous.AsyncIOMotorGridFSBucket, mim.asynchronous.AsyncIOMotorGridIn,
+                    mim.asynchronous.AsyncIOMotorGridOut,
+                    mim.asynchronous.AsyncIOMotorGridOutCursor]
+
+
+@pytest.mark.parametrize("cls", _MOTOR_SPELLINGS, ids=lambda c: c.__name__)
+def test_motor_bases_lend_no_method(cls):
+    """Motor's methods drive a pymongo network client through ``self.delegate``:
+    none of them may run on a mim object, so every name resolves to mim's code."""
+    motor_bases = [base for base in cls.__mro__ if base.__module__.startswith("motor.")]
+    assert motor_bases, "Motor's class is a base"
+    for name in {name for base in motor_bases for name in vars(base)}:
+        definer = next(base for base in cls.__mro__ if name in vars(base))
+        value = vars(definer)[name]
+        # (mim.patch installs its own __new__ on Motor's client and bucket classes)
+        assert not definer.__module__.startswith("motor.") or \
+            getattr(value, "__module__", "").startswith("mim."), name
+
+
+def test_a_motor_name_mim_lacks_is_missing_not_motors():
+    # Motor's _refresh would reach into a pymongo cursor's buffer; stream_to_handler
+    # serves a Tornado/aiohttp handler, which mim's GridOut does not implement
+    cursor = mim.asynchronous.AsyncIOMotorClient(server=Server()).db.c.find()
+    with pytest.raises(AttributeError, match="_refresh"):
+        cursor._refresh
+    assert not hasattr(mim.asynchronous.AsyncIOMotorGridOut, "stream_to_handler")
+
+
+def test_deprecated_fetch_next_next_object_and_each():
+    # Motor 3 still has them: "while await cursor.fetch_next: doc = cursor.next_object()";
+    # each(callback) calls callback(doc, None) per document, then callback(None, None)
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        coll = client.db.c
+        await coll.insert_many([{"_id": i} for i in range(3)])
+        cursor = coll.find().sort("_id")
+        assert cursor.next_object() is None
+        fetched = []
+        while await cursor.fetch_next:
+            fetched.append(cursor.next_object())
+        assert await cursor.fetch_next is False
+        ahead = coll.find().sort("_id")
+        assert await ahead.fetch_next
+        rest = await ahead.to_list(None)
+        seen, done = [], asyncio.get_running_loop().create_future()
+        coll.find().sort("_id").each(
+            lambda doc, error: seen.append(doc) if doc is not None else done.set_result(error))
+        return fetched, rest, await done, seen
+    with pytest.warns(DeprecationWarning):
+        fetched, rest, error, seen = run(main())
+    assert fetched == rest == seen == [{"_id": 0}, {"_id": 1}, {"_id": 2}]
+    assert error is None
+    with pytest.raises(TypeError, match="callback must be a callable"):
+        client.db.c.find().each(None)
+    client.close()
+
+
+def test_rewind_is_a_plain_call_as_in_motor():
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        await client.db.c.insert_one({"_id": 1})
+        cursor = client.db.c.find()
+        first = await cursor.to_list(None)
+        assert cursor.rewind() is cursor
+        return first, await cursor.to_list(None)
+    assert run(main()) == ([{"_id": 1}], [{"_id": 1}])
+    client.close()
+
+
+def test_a_motor_call_starts_the_operation_without_await():
+    # Motor runs an operation on its executor when the method is called and returns a
+    # Future: Motor's own tests do loop.call_soon_threadsafe(collection.insert_many, docs)
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        coll = client.db.c
+        future = coll.insert_one({"_id": 1})
+        assert isinstance(future, asyncio.Future)
+        asyncio.get_running_loop().call_soon(coll.insert_many, [{"_id": 2}, {"_id": 3}])
+        await asyncio.sleep(0.01)
+        assert future.done() and future.result().inserted_id == 1
+        return await coll.count_documents({})
+    assert run(main()) == 3
+    client.close()
+
+
+def test_a_motor_change_stream_has_no_delegate_until_it_opens():
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+
+    async def main():
+        stream = client.db.c.watch()
+        before = stream.delegate
+        await client.db.c.insert_one({"_id": 1})
+        assert await stream.try_next() is None
+        return before, stream.delegate is not None
+    assert run(main()) == (None, True)
+    client.close()
+
+
+def test_a_motor_change_stream_is_not_a_sync_context_manager():
+    stream = mim.asynchronous.AsyncIOMotorClient(server=Server()).db.c.watch()
+    with pytest.raises(RuntimeError, match='Use a change stream in "async with", not "with"'):
+        with stream:
+            pass
+
+
+def test_patched_motor_grid_in_and_grid_out_built_directly():
+    # Motor's GridIn(root_collection, **kwargs) / GridOut(root_collection, file_id):
+    # "set" is setattr on the file; GridOut.open() answers the GridOut itself; other
+    # names are the file document's fields
+    from motor.motor_asyncio import AsyncIOMotorGridIn, AsyncIOMotorGridOut
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient()
+
+        async def main():
+            grid_in = AsyncIOMotorGridIn(client.db.fs, filename="a.txt", aliases=["x"])
+            await grid_in.write(b"hello")
+            await grid_in.set("content_type", "text/plain")
+            await grid_in.set("tag", "t1")
+            await grid_in.close()
+            grid_out = await AsyncIOMotorGridOut(client.db.fs, grid_in._id).open()
+            return (isinstance(grid_in, AsyncIOMotorGridIn), grid_in.aliases, grid_in.tag,
+                    isinstance(grid_out, AsyncIOMotorGridOut), await grid_out.read(),
+                    grid_out.content_type, grid_out.tag)
+        assert run(main()) == (True, ["x"], "t1", True, b"hello", "text/plain", "t1")
+        client.close()
+
+
+def test_patched_motor_database_and_collection_built_directly():
+    # Motor: AsyncIOMotorDatabase(client, name, **options) and
+    # AsyncIOMotorCollection(database, name, codec_options=None, ...)
+    from pymongo.write_concern import WriteConcern
+    with mim.patch(server=Server()):
+        client = AsyncIOMotorClient()
+        db = AsyncIOMotorDatabase(client, "shop", write_concern=WriteConcern(w=1))
+        coll = AsyncIOMotorCollection(db, "items")
+
+        async def main():
+            await coll.insert_one({"_id": 1})
+            return await client.shop.items.find_one(), db.name, coll.full_name
+        assert run(main()) == ({"_id": 1}, "shop", "shop.items")
+        assert isinstance(db, mim.asynchronous.AsyncIOMotorDatabase)
+        assert db.write_concern == WriteConcern(w=1) and coll.write_concern == WriteConcern(w=1)
+        client.close()
+
+
+def test_a_patched_motor_client_talks_to_the_patchs_server():
+    # the object mim.patch builds is an AsyncIOMotorClient, so Python runs __init__ on
+    # it again with the caller's arguments: that second run must change nothing
+    server = Server()
+    with mim.patch(server=server):
+        client = AsyncIOMotorClient("mongodb://db.example:27017")
+
+        async def main():
+            await client.db.c.insert_one({"_id": 1})
+        run(main())
+        client.close()
+    assert mim.MongoClient(server=server).db.c.find_one() == {"_id": 1}
