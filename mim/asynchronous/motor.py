@@ -182,8 +182,13 @@ class _MotorDeprecatedIteration:
     cursor.fetch_next: doc = cursor.next_object()`` and ``cursor.each(callback)``.
     ``fetch_next`` reads one document ahead; every other way to iterate takes it first."""
 
-    _step: Callable[..., Any]
     _ahead: list[Any] | None = None
+
+    async def _step(self) -> Any:
+        """The document ``fetch_next`` read ahead, if any, before the cursor's next."""
+        if self._ahead:
+            return self._ahead.pop()
+        return await super()._step()  # type: ignore[misc]
 
     @property
     def fetch_next(self) -> "asyncio.Future[bool]":
@@ -248,11 +253,6 @@ class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore
                          *_motor_bases("AsyncIOMotorCursor")):
     """``find()``'s cursor, spelled as Motor's."""
 
-    async def _step(self) -> Any:
-        if self._ahead:
-            return self._ahead.pop()
-        return await AsyncCursor._step(self)
-
     def rewind(self) -> "AsyncIOMotorCursor":  # type: ignore[override]
         """Motor's ``rewind()`` is a plain call answering the cursor."""
         self._delegate.rewind()
@@ -270,11 +270,6 @@ class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore
 class AsyncIOMotorCommandCursor(_MotorDeprecatedIteration, AsyncCommandCursor,  # type: ignore[misc]
                                 *_motor_bases("AsyncIOMotorCommandCursor")):
     """A command's cursor (``list_collections`` …), spelled as Motor's."""
-
-    async def _step(self) -> Any:
-        if self._ahead:
-            return self._ahead.pop()
-        return await AsyncCommandCursor._step(self)
 
     _owner: Any = None
 

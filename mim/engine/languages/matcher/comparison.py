@@ -22,7 +22,7 @@ from bson.regex import Regex
 from ...values.errors import bad_value
 from ...values.order import MISSING, RANK_NUMBER, RANK_STRING, _NAN_KEY, canonical_rank, sort_key
 from .context import MatchContext
-from .nodes import LeafNode, MatchNode, NotNode
+from .nodes import LeafNode, MatchNode, NotNode, top_level_matcher
 from .regex import regex_predicate
 from .registry import field_operator
 
@@ -106,17 +106,7 @@ def top_level_equality(key: str, arg: Any) -> LeafNode:
 
         return LeafNode.top_level(key, "$eq", arg, predicate, match_number)
 
-    def match_value(doc: Mapping) -> bool:
-        value = doc.get(key, MISSING)
-        if predicate(value):
-            return True
-        if type(value) is list:
-            for element in value:
-                if predicate(element):
-                    return True
-        return False
-
-    return LeafNode.top_level(key, "$eq", arg, predicate, match_value)
+    return LeafNode.top_level(key, "$eq", arg, predicate, top_level_matcher(key, predicate))
 
 
 def comparison_predicate(op: str, arg: Any, collation: Any = None) -> Callable[[Any], bool]:

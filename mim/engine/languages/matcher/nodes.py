@@ -38,6 +38,22 @@ class MatchNode:
         return ()
 
 
+def top_level_matcher(key: str, predicate: Predicate) -> Callable[[Mapping], bool]:
+    """:func:`expanding_matcher` for one top-level ``key``: ``predicate`` holds for
+    the field's value or, for an array value, any of its elements."""
+    def match_top_level(doc: Mapping) -> bool:
+        value = doc.get(key, MISSING)
+        if predicate(value):
+            return True
+        if type(value) is list:
+            for element in value:
+                if predicate(element):
+                    return True
+        return False
+
+    return match_top_level
+
+
 def expanding_matcher(parts: tuple[str, ...], predicate: Predicate) -> Callable[[Mapping], bool]:
     """Match when ``predicate`` holds for a leaf value or, for a leaf array,
     for the array itself or any of its elements (one level)."""
@@ -46,18 +62,7 @@ def expanding_matcher(parts: tuple[str, ...], predicate: Predicate) -> Callable[
         inline = getattr(predicate, "inline", None)
         if inline is not None:
             return _inlined_top_level(key, predicate, inline)
-
-        def match_top_level(doc: Mapping) -> bool:
-            value = doc.get(key, MISSING)
-            if predicate(value):
-                return True
-            if type(value) is list:
-                for element in value:
-                    if predicate(element):
-                        return True
-            return False
-
-        return match_top_level
+        return top_level_matcher(key, predicate)
 
     def match_path(doc: Mapping) -> bool:
         for leaf in walk(doc, parts):
