@@ -378,6 +378,7 @@ class IdIndex:
         documents = self.collection.documents
         if entries is None or len(entries) != len(documents):
             entries = self._entries = SortedList((k, k) for k in documents)
+            self.collection.indexes.plain = False  # the catalog's write hooks keep it now
         return entries
 
     def multikey_paths(self) -> dict[str, list[str]]:
@@ -388,6 +389,7 @@ class IdIndex:
 
     def reset(self) -> None:
         self._entries = None
+        self.collection.indexes._refresh_plain()
 
     def fork(self, collection: "CollectionData") -> "IdIndex":
         """This ordered view over ``collection``, a copy of its collection (the key
@@ -423,6 +425,10 @@ class IndexCatalog:
             self.specs[ID_INDEX_NAME]["collation"] = collation
             self.collated_id = Index(dict(self.specs[ID_INDEX_NAME], unique=True), collection)
         self._constrained: tuple[Index, ...] = ()
+        #: no index to check or keep on insert (no secondary index, no collated ``_id``
+        #: copy, no ordered ``_id`` view built): the store skips :meth:`admit` (a flag
+        #: read instead of a call on every insert's path)
+        self.plain = True
         #: the collection's text index (at most one), for the planner's TEXT plan
         self.text_search: TextIndex | None = None
         #: path -> the secondary indexes whose first field it is (see :meth:`leading_on`)
@@ -602,6 +608,10 @@ class IndexCatalog:
         self._constrained = tuple(self.secondary.values())
         if self.collated_id is not None:
             self._constrained += (self.collated_id,)
+        self._refresh_plain()
+
+    def _refresh_plain(self) -> None:
+        self.plain = not self._constrained and self.id_index._entries is None
 
     # -- write hooks (called by CollectionData under the server lock) ---------------------
 
@@ -726,6 +736,7 @@ class IndexCatalog:
         kept over a prepared copy of this collection's documents (a transaction's
         view committing): each index swaps its entries in, nothing is recomputed."""
         self.id_index._entries = prepared.id_index._entries
+        self._refresh_plain()
         for index in self._constrained:
             source = prepared.collated_id if index is self.collated_id \
                 else prepared.secondary[index.name]

@@ -232,7 +232,9 @@ class CollectionData:
         stored.raw = raw
         stored.doc = shared_keys(doc)
         stored.record_id = self.next_record_id
-        self.indexes.admit(stored, key)  # check_insert + add: may raise, writes nothing then
+        indexes = self.indexes
+        if not indexes.plain:  # (a plain catalog has nothing to check or keep)
+            indexes.admit(stored, key)  # check_insert + add: may raise, writes nothing then
         documents[key] = stored
         self.next_record_id += 1
         self.data_size += len(raw)
