@@ -22,9 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from bson.objectid import ObjectId
+
 from ..values import deadline
 from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
-from ..values.order import sort_key
+from ..values.order import RANK_OBJECTID, RANK_STRING, sort_key
 from .changes import ChangeEvent, Listener
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
@@ -216,7 +218,15 @@ class CollectionData:
         """Store a new document; raises DuplicateKey (11000) without writing."""
         if self.snapshot_keepers is not None:
             self.keep_snapshots()
-        key = sort_key(doc["_id"])
+        # sort_key(_id) inline for the two common _id types (every insert's path)
+        id_value = doc["_id"]
+        id_type = type(id_value)
+        if id_type is str:
+            key = (RANK_STRING, id_value)
+        elif id_type is ObjectId:
+            key = (RANK_OBJECTID, id_value.binary)
+        else:
+            key = sort_key(id_value)
         documents = self.documents
         capped = self.options.get("capped")
         if capped and len(raw) > int(self.options.get("size") or 0):
