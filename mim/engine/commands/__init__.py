@@ -113,7 +113,12 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         route = _route_of(name)
     handler, plain, counting = route
     # (opcounters_of(server), without its call once the counters exist)
-    (server._attached.get(opcounters_of) or opcounters_of(server)).count_received(counting, cmd)
+    counters = server._attached.get(opcounters_of) or opcounters_of(server)
+    counter, field = counting
+    if field is None or (type(statements := cmd.get(field)) is list and len(statements) == 1):
+        next(counters.singles[counter])  # one operation: count_received without its call
+    else:
+        counters.count_received(counting, cmd)
     if plain is None or server.profiled or not cmd.keys() <= plain:
         return _run_checked(server, db, cmd, name, handler, plain)
     try:

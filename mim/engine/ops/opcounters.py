@@ -49,8 +49,9 @@ class OpCounters:
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(self.FIELDS, 0)
         #: counter -> an ``itertools.count`` of its single operations: ``next()`` on
-        #: one is atomic, so the commonest count (one operation) takes no lock
-        self._singles = {field: itertools.count() for field in self.FIELDS}
+        #: one is atomic, so the commonest count (one operation) takes no lock (the
+        #: command runner counts a one-operation command with it, without a call)
+        self.singles = {field: itertools.count() for field in self.FIELDS}
 
     def count(self, counter: str, operations: int = 1) -> None:
         """Add ``operations`` to ``counter`` (one of :attr:`FIELDS`)."""
@@ -68,12 +69,12 @@ class OpCounters:
                 with self._lock:
                     self._counts[counter] += len(statements)
                 return
-        next(self._singles[counter])
+        next(self.singles[counter])
 
     def document(self) -> dict:
         """``serverStatus().opcounters`` (64-bit counts, as mongod sends them)."""
         with self._lock:
-            return {field: Int64(self._counts[field] + _value_of(self._singles[field]))
+            return {field: Int64(self._counts[field] + _value_of(self.singles[field]))
                     for field in self.FIELDS}
 
 
