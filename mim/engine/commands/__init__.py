@@ -119,8 +119,11 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         next(counters.singles[counter])  # one operation: count_received without its call
     else:
         counters.count_received(counting, cmd)
-    if plain is None or server.profiled or not cmd.keys() <= plain:
+    if plain is None or server.profiled:
         return _run_checked(server, db, cmd, name, handler, plain)
+    for field in cmd:  # cmd.keys() <= plain, at a third of its cost for a few fields
+        if field not in plain:
+            return _run_checked(server, db, cmd, name, handler, plain)
     try:
         return handler(server, db, cmd)  # the hot path: nothing generic to check
     except ServerError:
