@@ -51,18 +51,25 @@ def decode_shadows(raws: list) -> list[dict] | None:
     decoded as one (something not bytes, a document whose declared length is not
     its own, invalid BSON): the caller then decodes them one by one, with each
     document's own error."""
+    unpack_length = _LENGTH.unpack_from
+    #: the documents holding a 0x06 byte: maybe a deprecated `undefined` element
+    suspects = []
     try:
-        lengths = [_LENGTH.unpack_from(raw)[0] for raw in raws]
-        if lengths != [len(raw) for raw in raws]:
-            return None
+        # one pass: each declared length checked, each document's bytes looked at
+        for index, raw in enumerate(raws):
+            if unpack_length(raw)[0] != len(raw):
+                return None
+            if 0x06 in raw:
+                suspects.append(index)
         docs = bson.decode_all(b"".join(raws), ENGINE_CODEC)
     except Exception:  # (TypeError, struct.error, InvalidBSON, RecursionError…)
         return None
     if len(docs) != len(raws):
         return None
-    for index, raw in enumerate(raws):
-        # as decode_shadow: maybe a deprecated `undefined` element (decoded as None)
-        if 0x06 in raw and may_hold_undefined(raw) is not None:
+    for index in suspects:
+        # as decode_shadow: an `undefined` element decodes as None, marked here
+        raw = raws[index]
+        if may_hold_undefined(raw) is not None:
             docs[index] = mark_undefined(raw, docs[index])
     return docs
 
