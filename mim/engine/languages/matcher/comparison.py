@@ -22,7 +22,7 @@ from bson.regex import Regex
 from ...values.errors import bad_value
 from ...values.order import MISSING, RANK_NUMBER, RANK_STRING, _NAN_KEY, canonical_rank, sort_key
 from .context import MatchContext
-from .nodes import LeafNode, MatchNode, NotNode, top_level_matcher
+from .nodes import LeafNode, MatchNode, NotNode, expanding_matcher
 from .regex import regex_predicate
 from .registry import field_operator
 
@@ -91,22 +91,8 @@ def top_level_equality(key: str, arg: Any) -> LeafNode:
             return False
 
         return LeafNode.top_level(key, "$eq", arg, predicate, match_string)
-    if arg_type in _FAST_NUMBER_TYPES and arg == arg:  # (not NaN)
-        def match_number(doc: Mapping) -> bool:
-            value = doc.get(key, MISSING)
-            t = type(value)
-            if t is int or t is float:
-                return value == arg
-            if t is list:
-                for element in value:
-                    if predicate(element):
-                        return True
-                return False
-            return predicate(value)
-
-        return LeafNode.top_level(key, "$eq", arg, predicate, match_number)
-
-    return LeafNode.top_level(key, "$eq", arg, predicate, top_level_matcher(key, predicate))
+    # a number's predicate carries its inlined comparison, which expanding_matcher uses
+    return LeafNode.top_level(key, "$eq", arg, predicate, expanding_matcher((key,), predicate))
 
 
 def comparison_predicate(op: str, arg: Any, collation: Any = None) -> Callable[[Any], bool]:
