@@ -12,6 +12,8 @@ import bson
 import pymongo
 import pytest
 
+from mim.wire.protocol import MAX_MESSAGE_SIZE, OP_COMPRESSED, OP_MSG, OP_QUERY
+
 from .helpers import connect, is_closed, op_msg, read_op_msg
 
 _HEADER = struct.Struct("<iiii")
@@ -25,8 +27,27 @@ def _server_still_works(server) -> None:
         client.close()
 
 
+def _random_garbage(size: int = 200) -> bytes:
+    """``size`` random bytes that the server can judge on arrival.
+
+    Random bytes' first four are a message length: about one draw in 90 lands
+    between ``size`` and ``maxMessageSizeBytes``, a valid header announcing more
+    bytes than were sent, on which mongod (it checks the length, then reads the
+    rest) and mim wait until the rest arrives or the client leaves
+    (``test_announced_length_waits_for_the_rest``).  Such a draw, and one
+    announcing a message within ``size`` whose opcode (OP_MSG, OP_QUERY,
+    OP_COMPRESSED) could in principle make sense, is drawn again."""
+    while True:
+        data = os.urandom(size)
+        length, _request_id, _response_to, op_code = _HEADER.unpack_from(data)
+        if not _HEADER.size < length <= MAX_MESSAGE_SIZE:
+            return data  # an invalid length: refused from the header alone
+        if length <= size and op_code not in (OP_MSG, OP_QUERY, OP_COMPRESSED):
+            return data  # a whole message of an unknown or removed opcode
+
+
 GARBAGE = {
-    "random bytes": os.urandom(200),
+    "random bytes": _random_garbage(),
     "http request": b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
     "negative length": _HEADER.pack(-5, 1, 0, 2013),
     "tiny length": _HEADER.pack(3, 1, 0, 2013),
@@ -64,6 +85,40 @@ def test_garbage_closes_only_that_connection(server, name, caplog):
     finally:
         sock.close()
         bystander.close()
+    _server_still_works(server)
+
+
+def test_announced_length_waits_for_the_rest(server):
+    # a header is judged by its length alone (mongod: msgLen within 16 and
+    # maxMessageSizeBytes, then it reads msgLen - 16 more bytes): the server waits for
+    # the rest of the message, however long it takes, and only then reads the rest
+    message = op_msg({"ping": 1, "$db": "admin"})
+    sock = connect(server)
+    try:
+        sock.sendall(message[:_HEADER.size + 3])
+        assert not is_closed(sock, timeout=0.3)
+        sock.settimeout(5.0)
+        sock.sendall(message[_HEADER.size + 3:])
+        assert read_op_msg(sock)[1]["ok"] == 1.0
+    finally:
+        sock.close()
+
+
+def test_random_bytes_announcing_more_are_judged_when_complete(server, caplog):
+    # random bytes after a valid length larger than what was sent: the server waits
+    # (the connection stays open), and refuses the message once it is complete
+    announced = 5000
+    head = _HEADER.pack(announced, 1, 0, 9999) + os.urandom(184)
+    sock = connect(server)
+    try:
+        with caplog.at_level(logging.WARNING, logger="mim.wire"):
+            sock.sendall(head)
+            assert not is_closed(sock, timeout=0.3)
+            sock.sendall(os.urandom(announced - len(head)))
+            assert is_closed(sock)
+        assert any("unknown opcode 9999" in r.getMessage() for r in caplog.records)
+    finally:
+        sock.close()
     _server_still_works(server)
 
 
