@@ -401,6 +401,9 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
     A group's entry is ``[key_value, count, rows, states]``."""
     id_field, id_constant, fields = columns
     id_is_element = unwound is not None and id_field == unwound
+    # the accumulator inputs that are the unwound field itself read each element
+    element_columns = tuple(i for i, field in enumerate(fields) if field == unwound) \
+        if unwound is not None else ()
     one = (None,)  # without an unwind each document is its own single "element"
     defaults = (MISSING,) * len(fields)
 
@@ -431,7 +434,12 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
                 if entry is None:
                     entry = groups[key] = [key_value, 0, [], new_states()]
                 entry[1] += 1
-                if row is not None:
+                if element_columns:
+                    element_row = row.copy()
+                    for column in element_columns:
+                        element_row[column] = element
+                    entry[2].append(element_row)
+                elif row is not None:
                     entry[2].append(row)
             if row is not None:
                 pending -= 1

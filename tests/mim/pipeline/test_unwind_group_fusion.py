@@ -218,3 +218,23 @@ def test_sum_of_infinities_and_nan():
     assert math.isnan(total([1.5, math.nan, 2.0]))
     assert total([-0.0, -0.0]) == 0.0
     assert total([0.1] * 10) == 1.0  # compensated: naive addition gives 0.9999999999999999
+
+
+def test_accumulators_over_the_unwound_field_read_each_element():
+    # MongoEngine's QuerySet.sum/average over a ListField: $unwind of the list, then a
+    # $group whose $sum/$avg read that same field, one element per document
+    docs = [{"_id": 1, "values": [150.0, 100.0]}, {"_id": 2, "values": [530.0, 100.0]},
+            {"_id": 3, "values": 20.0}, {"_id": 4, "values": []}, {"_id": 5}]
+    out = run([{"$unwind": "$values"},
+               {"$group": {"_id": "avg", "total": {"$sum": "$values"}, "avg": {"$avg": "$values"},
+                           "min": {"$min": "$values"}, "max": {"$max": "$values"},
+                           "first": {"$first": "$values"}, "n": {"$sum": 1}}}], docs)
+    assert out == [{"_id": "avg", "total": 900.0, "avg": 180.0, "min": 20.0, "max": 530.0,
+                    "first": 150.0, "n": 5}]
+    out = run([{"$unwind": "$values"},
+               {"$group": {"_id": "$values", "total": {"$sum": "$values"},
+                           "ids": {"$sum": "$_id"}}}], docs)
+    assert by_id(out) == by_id([{"_id": 150.0, "total": 150.0, "ids": 1},
+                                {"_id": 100.0, "total": 200.0, "ids": 3},
+                                {"_id": 530.0, "total": 530.0, "ids": 2},
+                                {"_id": 20.0, "total": 20.0, "ids": 3}])
