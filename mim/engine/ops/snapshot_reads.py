@@ -39,6 +39,9 @@ class _ReadOnly:
     def record(self, event: Any) -> None:
         raise ServerError(72, "a snapshot read cannot write")
 
+    def hold(self, coll: Any) -> None:
+        """A snapshot read outside a transaction keeps no lock past its operation."""
+
 
 class SnapshotHistory:
     """The points in time snapshot reads named, oldest first."""

@@ -10,6 +10,12 @@ entries copied as they are — at the transaction's first touch of it.  A collec
 written by someone else before that touch is forked just before that write
 (copy-on-write: ``CollectionData.snapshot_keepers``), so a late first touch still
 reads the state at the snapshot; a plain write pays one attribute check for it.
+That first touch, a read or a write, also makes the transaction hold the real
+collection (``CollectionData.txn_holders``) until it ends, as a statement's intent
+lock is kept to the end of a transaction: a DDL operation there waits for it
+(``Server.await_unheld``).  A write to a collection dropped after the snapshot (and
+before that touch) is a WriteConflict; one the transaction creates where someone else
+created one after the snapshot fails its commit with WriteConflict.
 
 Writes go through the one write path of the view's collections, whose change
 events the transaction records (they are its undo and redo log):
@@ -37,7 +43,7 @@ events the transaction records (they are its undo and redo log):
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..index.ttl import ttl_index_created
@@ -130,21 +136,29 @@ class _ForkedCollections(dict):
     Nothing is copied when the snapshot is taken: each real collection only notes
     that this snapshot still reads it (a :class:`~mim.engine.storage.store.SnapshotKeeper`).
     Its first touch here forks it as it is then, which is as it was at the snapshot,
-    since a write to it before that touch forks it first (:meth:`keep`)."""
+    since a write to it before that touch forks it first (:meth:`keep`).  The first
+    touch — a read or a write — also makes the view's transaction hold the real
+    collection (``hold``) until it ends, as a transaction's statement keeps the
+    collection's intent lock: a DDL operation there waits for it."""
 
-    def __init__(self, database: DatabaseData, base: DatabaseData) -> None:
+    def __init__(self, database: DatabaseData, base: DatabaseData,
+                 hold: Callable[[CollectionData], None]) -> None:
         super().__init__()
         self._database = database
+        self._hold = hold
         #: name -> (the real collection, its write count at the snapshot), not forked yet
         self._pending: dict[str, tuple[CollectionData, int]] = {}
+        #: name -> fork taken before a write to the real one, not yet touched here
+        self._kept: dict[str, CollectionData] = {}
         #: id(real collection) -> its name in the snapshot
         self._names: dict[int, str] = {}
         for name, coll in base.collections.items():
             self._pending[name] = (coll, coll.writes)
             if coll.member_state:
                 # the member's own state (the oplog) changes without the write methods:
-                # copied now, as it is
-                self._fork(name)
+                # copied now, as it is (and held by no one)
+                self._fork(name, touched=False)
+                dict.__setitem__(self, name, self._kept.pop(name))
                 continue
             self._names[id(coll)] = name
             keepers = coll.snapshot_keepers
@@ -157,7 +171,7 @@ class _ForkedCollections(dict):
         """``coll`` is about to be written: fork it first, as the snapshot saw it."""
         name = self._names.get(id(coll))
         if name is not None:
-            self._fork(name)
+            self._fork(name, touched=False)
 
     def release(self) -> None:
         """The snapshot ended: the collections it never forked stop keeping it (call
@@ -165,32 +179,44 @@ class _ForkedCollections(dict):
         for coll, _ in self._pending.values():
             _stop_keeping(coll, self)
         self._pending.clear()
+        self._kept.clear()
         self._names.clear()
 
-    def _fork(self, name: str) -> CollectionData | None:
+    def _fork(self, name: str, touched: bool = True) -> CollectionData | None:
+        """The fork of ``name`` (None if the snapshot has none); ``touched``: by a
+        statement of the view (the real collection is then held), not by a write to the
+        real one (:meth:`keep`: the fork waits in ``_kept`` for a touch)."""
         # under the real server's lock (a read's first touch forks too): a writer's
         # keep() and a first touch never both fork, nor one after the write
         with self._database.server.lock:
             entry = self._pending.pop(name, None)
-            if entry is None:
-                return dict.get(self, name)  # (forked meanwhile, or never in the snapshot)
-            base_coll, writes = entry
-            self._names.pop(id(base_coll), None)
-            _stop_keeping(base_coll, self)
-            coll = base_coll.fork(self._database, name)
-            coll.base_collection = base_coll  # type: ignore[attr-defined]
-            #: its write count at the snapshot: unchanged at commit, the fork is installed
-            coll.base_writes = writes  # type: ignore[attr-defined]
+            if entry is None:  # forked meanwhile, or never in the snapshot
+                coll = self._kept.pop(name, None) if touched else None
+                if coll is None:
+                    return dict.get(self, name)
+            else:
+                base_coll, writes = entry
+                self._names.pop(id(base_coll), None)
+                _stop_keeping(base_coll, self)
+                coll = base_coll.fork(self._database, name)
+                coll.base_collection = base_coll  # type: ignore[attr-defined]
+                #: its write count at the snapshot: unchanged at commit, the fork is
+                #: installed
+                coll.base_writes = writes  # type: ignore[attr-defined]
+                if not touched:
+                    self._kept[name] = coll
+                    return coll
+            self._hold(coll.base_collection)  # type: ignore[attr-defined]
             dict.__setitem__(self, name, coll)
             return coll
 
     def _fork_all(self) -> None:
-        for name in list(self._pending):
+        for name in [*self._pending, *self._kept]:
             self._fork(name)
 
     def get(self, name: Any, default: Any = None) -> Any:
         found = dict.get(self, name)
-        if found is None and name in self._pending:
+        if found is None and (name in self._pending or name in self._kept):
             found = self._fork(name)
         return default if found is None else found
 
@@ -201,14 +227,14 @@ class _ForkedCollections(dict):
         return found
 
     def __contains__(self, name: Any) -> bool:
-        return dict.__contains__(self, name) or name in self._pending
+        return dict.__contains__(self, name) or name in self._pending or name in self._kept
 
     def pop(self, name: Any, *default: Any) -> Any:
         self.get(name)
         return dict.pop(self, name, *default)
 
     def __len__(self) -> int:
-        return dict.__len__(self) + len(self._pending)
+        return dict.__len__(self) + len(self._pending) + len(self._kept)
 
     def __iter__(self) -> Iterator:
         self._fork_all()
@@ -228,22 +254,30 @@ class _ForkedCollections(dict):
 
 
 def _stop_keeping(coll: CollectionData, keeper: _ForkedCollections) -> None:
-    """Take ``keeper`` off ``coll``'s open snapshots (by identity: keepers are dicts)."""
-    keepers = coll.snapshot_keepers
-    if keepers is None:
-        return
-    for position, other in enumerate(keepers):
-        if other is keeper:
-            del keepers[position]
+    """Take ``keeper`` off ``coll``'s open snapshots."""
+    if coll.snapshot_keepers is not None:
+        coll.snapshot_keepers = _without(coll.snapshot_keepers, keeper)
+
+
+def _stop_holding(coll: CollectionData, owner: "Transaction") -> None:
+    """Take ``owner`` off ``coll``'s holders."""
+    if coll.txn_holders is not None:
+        coll.txn_holders = _without(coll.txn_holders, owner)
+
+
+def _without(items: list, item: Any) -> list | None:
+    """``items`` less ``item`` (by identity: keepers are dicts), None once empty."""
+    for position, other in enumerate(items):
+        if other is item:
+            del items[position]
             break
-    if not keepers:
-        coll.snapshot_keepers = None
+    return items or None
 
 
 class _ForkedDatabase(DatabaseData):
     def __init__(self, name: str, view: "TransactionView", base: DatabaseData) -> None:
         super().__init__(name, view)
-        self.collections = _ForkedCollections(self, base)
+        self.collections = _ForkedCollections(self, base, view.transaction.hold)
         self.views = dict(base.views)
 
 
@@ -335,6 +369,8 @@ class Transaction:
         self._creating: list[str] = []
         #: (command, db, target) of statements whose transaction rules were checked
         self.checked_statements: set[tuple] = set()
+        #: the real collections this transaction touched (it holds them until it ends)
+        self._held: list[CollectionData] = []
         self.view = TransactionView(base, self, _FORBIDDEN_DATABASES)
 
     # -- the recorder (the view's one listener) -------------------------------------------
@@ -390,11 +426,32 @@ class Transaction:
         owned[key] = self
         mine = self._owned.get(id(base_coll))
         if mine is None:
-            if not self._owned:
-                holding_transactions.add(self)
+            if self.base.get_collection(coll.database.name, coll.name) is not base_coll:
+                # dropped (or renamed away) after our snapshot, before our first touch:
+                # the snapshot still reads it, a write conflicts (the point-in-time
+                # catalog's collection is not the latest one)
+                self._conflict()
+            holders = base_coll.txn_holders
+            if holders is None or self not in holders:
+                self.hold(base_coll)
             mine = self._owned[id(base_coll)] = (base_coll, [])
             self._forked[id(coll)] = (coll, base_coll)
         mine[1].append(key)
+
+    def hold(self, base_coll: CollectionData) -> None:
+        """The transaction's first touch of a real collection, a read or a write: it
+        holds the collection's intent lock (and its database's) until it ends, so a DDL
+        operation there waits for it (``Server.await_unheld``).  Under the lock."""
+        if self.state != "in_progress":
+            return
+        holders = base_coll.txn_holders
+        if holders is None:
+            base_coll.txn_holders = [self]
+        else:
+            holders.append(self)
+        if not self._held:
+            holding_transactions.add(self)
+        self._held.append(base_coll)
 
     def _claim_namespace(self, namespace: str) -> None:
         registry = creations_of(self.base)
@@ -404,9 +461,9 @@ class Transaction:
                 owner.abort()
             else:
                 self._conflict()
-        db, _, name = namespace.partition(".")
-        if self.base.get_collection(db, name) is not None:
-            self._conflict()  # created by someone else after our snapshot
+        # (a collection created by someone else after our snapshot does not stop this
+        # one: the transaction creates its own, and its commit meets the other as a
+        # WriteConflict)
         registry[namespace] = self
         self._creating.append(namespace)
 
@@ -420,8 +477,10 @@ class Transaction:
         return self.state == "in_progress" and time.monotonic() > self.deadline
 
     def _release(self) -> None:
-        if self._owned:
-            holding_transactions.discard(self)
+        holding_transactions.discard(self)
+        for base_coll in self._held:
+            _stop_holding(base_coll, self)
+        self._held.clear()
         self.view.release_snapshot()
         for base_coll, keys in self._owned.values():
             owned = base_coll.txn_owned

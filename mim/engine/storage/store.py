@@ -75,12 +75,13 @@ class TransactionOwner(Protocol):
     def abort(self) -> None: ...
 
 
-#: the open transactions, of every server in the process, that hold documents (a write
+#: the open transactions, of every server in the process, that hold collections (they
+#: touched them: a DDL operation there waits) or documents (they wrote them: a write
 #: outside them meeting one of those waits).  The async faces read it before each call
 #: (and ``driver_async_client``'s transport before each message): empty (the common
 #: case), the call runs inline on the event loop's thread; otherwise it runs in a worker
-#: thread, where waiting cannot freeze the task that is to end the transaction.  Process-wide because an async-face object has no one-attribute way to
-#: its server; a transaction of another server only costs that thread hop.  (Updated
+#: thread, where waiting cannot freeze the task that is to end the transaction.
+#: Process-wide because an async-face object has no one-attribute way to its server; a transaction of another server only costs that thread hop.  (Updated
 #: under a server's lock by set.add/discard, which are atomic.)
 holding_transactions: set["TransactionOwner"] = set()
 
@@ -163,6 +164,10 @@ class CollectionData:
         #: id keys an open transaction has written, key -> the transaction (None
         #: while no transaction wrote here: the one check a plain write pays)
         self.txn_owned: dict | None = None
+        #: the open transactions that have touched (read or written) this collection:
+        #: each holds its intent lock until it ends, so a DDL operation here waits
+        #: (:meth:`Server.await_unheld`); None while there is none
+        self.txn_holders: list[TransactionOwner] | None = None
         #: how many writes (documents, indexes, options) the collection has taken: a
         #: transaction that forked it commits by :meth:`install` while this is unchanged
         self.writes = 0
@@ -186,6 +191,7 @@ class CollectionData:
         copy.data_size = self.data_size
         copy.next_record_id = self.next_record_id
         copy.txn_owned = None
+        copy.txn_holders = None
         copy.writes = self.writes
         copy.snapshot_keepers = None
         identity = self.__dict__.get("uuid")  # (given on first use: ops.catalog)
@@ -680,17 +686,17 @@ class Server:
                 ended.wait(until_expiry if left is None else min(left, until_expiry))
 
     def await_unheld(self, *namespaces: tuple[str, str | None]) -> None:
-        """Block until no open transaction holds a document of the collections
-        ``namespaces`` name (``(db, name)``; ``(db, None)``: every collection of ``db``),
-        the lock released while waiting: a DDL operation (drop, dropDatabase,
-        renameCollection, createIndexes, dropIndexes, collMod, convertToCapped,
-        ``$out``'s replacement of its target) needs the collection's exclusive lock
-        (or its database's), which waits behind the intent
-        lock a transaction that wrote there holds until it ends
-        (jstests/core/txns/transactions_block_ddl.js); ``maxTimeMS`` bounds the wait
-        (50).  Call under the lock, before reading the catalog: anything read earlier
-        may have changed when this returns.  Costs one set read while no transaction
-        holds documents."""
+        """Block until no open transaction holds one of the collections ``namespaces``
+        name (``(db, name)``; ``(db, None)``: every collection of ``db``), the lock
+        released while waiting: a DDL operation (drop, dropDatabase, renameCollection,
+        createIndexes, dropIndexes, collMod, convertToCapped, cloneCollectionAsCapped,
+        ``$out``'s replacement of its target) needs the collection's exclusive lock (or
+        its database's), which waits behind the intent lock a transaction that read or
+        wrote there holds until it ends (a transaction takes no lock-free reads:
+        ``supportsLockFreeRead``; jstests/core/txns/transactions_block_ddl.js);
+        ``maxTimeMS`` bounds the wait (50).  Call under the lock, before reading the
+        catalog: anything read earlier may have changed when this returns.  Costs one
+        set read while no transaction holds a collection."""
         while holding_transactions:
             owner = self._holder(namespaces)
             if owner is None:
@@ -699,15 +705,16 @@ class Server:
 
     def _holder(self, namespaces: tuple[tuple[str, str | None], ...]
                 ) -> TransactionOwner | None:
-        """An open transaction holding a document of one of ``namespaces``, or None."""
+        """An open transaction holding one of the collections ``namespaces`` name, or
+        None."""
         for db, name in namespaces:
             database = self.databases.get(db)
             if database is None:
                 continue
             collections = database.collections
             for coll in (collections.values() if name is None else (collections.get(name),)):
-                if coll is not None and coll.txn_owned:
-                    return next(iter(coll.txn_owned.values()))
+                if coll is not None and coll.txn_holders:
+                    return coll.txn_holders[0]
         return None
 
     def transaction_done(self) -> None:

@@ -226,6 +226,21 @@ def test_a_merge_waits_for_the_commit_without_freezing_the_loop(client):
     assert document == {"_id": 1, "n": 5, "from": "merge"}  # merged into the committed one
 
 
+async def drop_waiting_for(client, session, end: str = "commit_transaction"):
+    """A drop of ``t.c`` with a maxTimeMS (its error), then one waiting while the loop
+    runs until ``session`` ends its transaction: (error code, whether the drop was still
+    pending, the collections before the end, the collections after the drop)."""
+    with pytest.raises(ExecutionTimeout) as info:
+        await client.t.command({"drop": "c", "maxTimeMS": 100})
+    outside = asyncio.ensure_future(client.t.c.drop())
+    blocked = await still_blocked(outside)
+    names = await client.t.list_collection_names()
+    await getattr(session, end)()
+    await outside
+    await session.end_session()
+    return info.value.code, blocked, names, await client.t.list_collection_names()
+
+
 def test_a_drop_waits_for_the_commit_without_freezing_the_loop(client):
     # drop needs the collection's exclusive lock: it waits behind the transaction that
     # wrote there (jstests/core/txns/transactions_block_ddl.js), maxTimeMS bounds it
@@ -234,15 +249,25 @@ def test_a_drop_waits_for_the_commit_without_freezing_the_loop(client):
         await coll.insert_one({"_id": 0})
         session = await transaction_writing(
             client, lambda s: coll.insert_one({"_id": 1}, session=s))
-        with pytest.raises(ExecutionTimeout) as info:
-            await client.t.command({"drop": "c", "maxTimeMS": 100})
-        outside = asyncio.ensure_future(coll.drop())
-        blocked = await still_blocked(outside)
-        names = await client.t.list_collection_names()
-        await session.commit_transaction()
-        await outside
-        await session.end_session()
-        return info.value.code, blocked, names, await client.t.list_collection_names()
+        return await drop_waiting_for(client, session)
+    code, blocked, before, after = run(main())
+    assert code == 50
+    assert blocked
+    assert before == ["c"]
+    assert after == []
+
+
+@pytest.mark.parametrize("end", ["commit_transaction", "abort_transaction"])
+def test_a_drop_waits_for_a_transaction_that_only_read_without_freezing_the_loop(
+        client, end):
+    # a transaction's reads keep the collection's intent lock until it ends (no lock-free
+    # reads in a transaction: db_raii.cpp supportsLockFreeRead)
+    async def main():
+        coll = client.t.c
+        await coll.insert_one({"_id": 0})
+        session = await transaction_writing(
+            client, lambda s: coll.find_one({}, session=s))
+        return await drop_waiting_for(client, session, end)
     code, blocked, before, after = run(main())
     assert code == 50
     assert blocked

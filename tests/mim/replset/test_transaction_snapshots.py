@@ -150,3 +150,41 @@ def test_a_fork_has_every_attribute_a_new_collection_has(engine):
     assert attributes(fresh.indexes.secondary["n_1"]) <= \
         attributes(forked.indexes.secondary["n_1"])
     assert attributes(fresh.indexes.id_index) <= attributes(forked.indexes.id_index)
+
+
+def test_a_write_to_a_collection_dropped_after_the_snapshot_is_a_write_conflict(client, colls):
+    # jstests/core/txns/concurrent_drops_and_creates.js: the transaction still reads the
+    # dropped collection as its snapshot had it, but a write there is a WriteConflict
+    # (and aborts the transaction)
+    a, b = colls
+    with client.start_session() as session:
+        session.start_transaction()
+        a.find_one({}, session=session)
+        b.drop()  # not touched by the transaction yet: nothing to wait for
+        assert b.count_documents({}, session=session) == 3
+        with pytest.raises(OperationFailure) as info:
+            client.t.command({"findAndModify": "b", "update": {"a": 1}, "upsert": True},
+                             session=session)
+        assert info.value.code == 112
+        assert info.value.has_error_label("TransientTransactionError")
+        with pytest.raises(OperationFailure) as info:
+            session.commit_transaction()
+        assert info.value.code == 251  # NoSuchTransaction: the conflict aborted it
+    assert "b" not in client.t.list_collection_names()
+
+
+def test_a_collection_created_after_the_snapshot_fails_the_commit_of_one_created_in_it(
+        client, colls):
+    # jstests/core/txns/concurrent_drops_and_creates.js: the transaction has no
+    # collection there, so its insert creates one; the commit meets the other creation
+    # as a WriteConflict
+    a, _ = colls
+    with client.start_session() as session:
+        session.start_transaction()
+        a.find_one({}, session=session)
+        client.t.create_collection("late")
+        client.t.late.insert_one({"_id": 1, "outside": True}, session=session)
+        with pytest.raises(OperationFailure) as info:
+            session.commit_transaction()
+        assert info.value.code == 112
+    assert list(client.t.late.find()) == []

@@ -238,10 +238,20 @@ def _state(client) -> dict:
     return {"collections": names, "indexes": indexes}
 
 
-@pytest.mark.parametrize("command", list(DDL_COMMANDS))
-def test_a_ddl_command_on_a_collection_a_transaction_wrote_times_out_with_max_time_ms(
-        client, coll, session, command):
-    _held_by_a_transaction(coll, session)
+#: what each DDL command leaves of ``t`` once it ran
+DDL_RESULTS = {
+    "drop": {"collections": [], "indexes": None},
+    "dropDatabase": {"collections": [], "indexes": None},
+    "renameCollection": {"collections": ["other"], "indexes": None},
+    "createIndexes": {"collections": ["c"], "indexes": ["_id_", "a_1", "b_1"]},
+    "dropIndexes": {"collections": ["c"], "indexes": ["_id_"]},
+    "collMod": {"collections": ["c"], "indexes": ["_id_", "b_1"]},
+    "convertToCapped": {"collections": ["c"], "indexes": ["_id_"]},  # a capped copy
+}
+
+
+def _ddl_times_out(client, command: str) -> None:
+    """``command`` with a maxTimeMS fails with MaxTimeMSExpired, nothing changed."""
     db_name, document = DDL_COMMANDS[command]
     started = time.monotonic()
     with pytest.raises(OperationFailure) as info:
@@ -249,6 +259,24 @@ def test_a_ddl_command_on_a_collection_a_transaction_wrote_times_out_with_max_ti
     assert info.value.code == 50  # MaxTimeMSExpired
     assert time.monotonic() - started >= 0.2
     assert _state(client) == {"collections": ["c"], "indexes": ["_id_", "b_1"]}
+
+
+def _ddl_waits_for(client, command: str, end_transaction) -> None:
+    """``command`` waits, nothing changed, until ``end_transaction()``; then it runs."""
+    db_name, document = DDL_COMMANDS[command]
+    outside = Outside(lambda: client[db_name].command(document))
+    assert outside.still_blocked()
+    assert _state(client) == {"collections": ["c"], "indexes": ["_id_", "b_1"]}
+    end_transaction()
+    assert outside.outcome()["ok"] == 1.0
+    assert _state(client) == DDL_RESULTS[command]
+
+
+@pytest.mark.parametrize("command", list(DDL_COMMANDS))
+def test_a_ddl_command_on_a_collection_a_transaction_wrote_times_out_with_max_time_ms(
+        client, coll, session, command):
+    _held_by_a_transaction(coll, session)
+    _ddl_times_out(client, command)
     session.commit_transaction()
     assert coll.count_documents({}) == 2
 
@@ -257,22 +285,7 @@ def test_a_ddl_command_on_a_collection_a_transaction_wrote_times_out_with_max_ti
 def test_a_ddl_command_on_a_collection_a_transaction_wrote_waits_for_the_commit(
         client, coll, session, command):
     _held_by_a_transaction(coll, session)
-    db_name, document = DDL_COMMANDS[command]
-    outside = Outside(lambda: client[db_name].command(document))
-    assert outside.still_blocked()
-    assert _state(client) == {"collections": ["c"], "indexes": ["_id_", "b_1"]}
-    session.commit_transaction()
-    assert outside.outcome()["ok"] == 1.0
-    expected = {
-        "drop": {"collections": [], "indexes": None},
-        "dropDatabase": {"collections": [], "indexes": None},
-        "renameCollection": {"collections": ["other"], "indexes": None},
-        "createIndexes": {"collections": ["c"], "indexes": ["_id_", "a_1", "b_1"]},
-        "dropIndexes": {"collections": ["c"], "indexes": ["_id_"]},
-        "collMod": {"collections": ["c"], "indexes": ["_id_", "b_1"]},
-        "convertToCapped": {"collections": ["c"], "indexes": ["_id_"]},  # a capped copy
-    }[command]
-    assert _state(client) == expected
+    _ddl_waits_for(client, command, session.commit_transaction)
     if command == "renameCollection":  # the committed insert moved with the collection
         assert client.t.other.count_documents({}) == 2
 
@@ -383,3 +396,96 @@ def test_a_reset_server_aborts_the_transactions_holding_its_documents(engine, co
         session.commit_transaction()
     assert info.value.code == 251
     assert coll.find_one() == {"_id": 1, "n": 3}
+
+
+# -- a transaction that only read a collection holds it too ---------------------------------
+#
+# A transaction's reads take no lock-free path (db_raii.cpp ``supportsLockFreeRead``: "not
+# supported in multi-document transactions"): each keeps the collection's intent lock,
+# and its database's, until the transaction ends, so the DDL commands above wait behind
+# a transaction that only read the collection as behind one that wrote it.
+
+def _read_by_a_transaction(coll, session) -> None:
+    """``t.c`` with an index ``b_1`` and one document, read by the open transaction."""
+    coll.create_index("b", name="b_1")
+    coll.insert_one({"_id": 0, "a": 0, "b": 0})
+    assert coll.find_one({"_id": 0}, session=session) == {"_id": 0, "a": 0, "b": 0}
+
+
+@pytest.mark.parametrize("command", list(DDL_COMMANDS))
+def test_a_ddl_command_on_a_collection_a_transaction_only_read_times_out_with_max_time_ms(
+        client, coll, session, command):
+    _read_by_a_transaction(coll, session)
+    _ddl_times_out(client, command)
+    session.commit_transaction()
+    assert coll.count_documents({}) == 1
+
+
+@pytest.mark.parametrize("end", ["commit_transaction", "abort_transaction"])
+@pytest.mark.parametrize("command", list(DDL_COMMANDS))
+def test_a_ddl_command_on_a_collection_a_transaction_only_read_waits_for_its_end(
+        client, coll, session, command, end):
+    _read_by_a_transaction(coll, session)
+
+    def read_then_end() -> None:
+        # the transaction still reads its snapshot of the collection meanwhile
+        assert coll.find_one({"_id": 0}, session=session) == {"_id": 0, "a": 0, "b": 0}
+        getattr(session, end)()
+    _ddl_waits_for(client, command, read_then_end)
+
+
+def test_a_read_of_a_missing_document_holds_the_collection_too(client, coll, session):
+    # the intent lock is the collection's, whatever the read found
+    coll.insert_one({"_id": 0})
+    assert coll.find_one({"_id": 99}, session=session) is None
+    with pytest.raises(OperationFailure) as info:
+        client.t.command({"drop": "c", "maxTimeMS": 100})
+    assert info.value.code == 50
+    session.abort_transaction()
+    client.t.command({"drop": "c"})
+    assert client.t.list_collection_names() == []
+
+
+def test_a_ddl_command_on_a_collection_the_transaction_did_not_read_does_not_wait(
+        client, coll, session):
+    # the transaction's snapshot covers t.b, but it never touched it: no lock there
+    client.t.b.insert_one({"x": 1})
+    coll.insert_one({"_id": 0})
+    coll.find_one({}, session=session)
+    started = time.monotonic()
+    client.t.b.create_index("x")
+    client.t.b.drop()
+    assert time.monotonic() - started < BLOCKED_FOR
+    session.commit_transaction()
+    assert client.t.list_collection_names() == ["c"]
+
+
+def test_an_outside_write_to_a_collection_a_transaction_only_read_does_not_wait(
+        client, coll, session):
+    # a write takes the collection's intent lock too: intent locks do not conflict
+    coll.insert_one({"_id": 0, "n": 0})
+    coll.find_one({}, session=session)
+    started = time.monotonic()
+    coll.insert_one({"_id": 1})
+    coll.update_one({"_id": 0}, {"$set": {"n": 1}})
+    assert time.monotonic() - started < BLOCKED_FOR
+    assert coll.find_one({"_id": 0}, session=session) == {"_id": 0, "n": 0}  # its snapshot
+    session.commit_transaction()
+    assert list(coll.find()) == [{"_id": 0, "n": 1}, {"_id": 1}]
+
+
+def test_a_read_only_transaction_past_its_lifetime_releases_the_waiting_drop(
+        client, coll, session):
+    coll.insert_one({"_id": 0})
+    client.admin.command("setParameter", 1, transactionLifetimeLimitSeconds=1)
+    try:
+        coll.find_one({}, session=session)
+        started = time.monotonic()
+        client.t.command({"drop": "c"})  # waits until the limit aborts the transaction
+        assert time.monotonic() - started >= 0.5
+    finally:
+        client.admin.command("setParameter", 1, transactionLifetimeLimitSeconds=60)
+    with pytest.raises(OperationFailure) as info:
+        session.commit_transaction()
+    assert info.value.code == 251  # NoSuchTransaction: the limit aborted it
+    assert client.t.list_collection_names() == []
