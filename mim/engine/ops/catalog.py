@@ -292,6 +292,9 @@ def clone_collection_as_capped(server: Server, db: str, source: str, target: str
     ``_id`` are not copied (as on the server)."""
     check_capped_options({"capped": True, "size": size})
     with server.lock:
+        # the exclusive locks of the source and the target (capped_utils.cpp): behind a
+        # transaction that touched either
+        server.await_unheld((db, source), (db, target))
         src = server.get_collection(db, source)
         if src is None:
             if lookup(server, db, source) is not None:

@@ -489,3 +489,35 @@ def test_a_read_only_transaction_past_its_lifetime_releases_the_waiting_drop(
         session.commit_transaction()
     assert info.value.code == 251  # NoSuchTransaction: the limit aborted it
     assert client.t.list_collection_names() == []
+
+
+#: how the open transaction holds ``t.c``: it wrote there, or only read it
+HOLDERS = {"wrote": _held_by_a_transaction, "read": _read_by_a_transaction}
+CLONE_AS_CAPPED = {"cloneCollectionAsCapped": "c", "toCollection": "capped", "size": 100000}
+
+
+@pytest.mark.parametrize("held", list(HOLDERS))
+def test_clone_collection_as_capped_of_a_held_collection_times_out_with_max_time_ms(
+        client, coll, session, held):
+    # cloneCollectionAsCapped takes the source's and the target's exclusive locks
+    # (capped_utils.cpp)
+    HOLDERS[held](coll, session)
+    with pytest.raises(OperationFailure) as info:
+        client.t.command({**CLONE_AS_CAPPED, "maxTimeMS": 200})
+    assert info.value.code == 50
+    assert _state(client) == {"collections": ["c"], "indexes": ["_id_", "b_1"]}
+    session.commit_transaction()
+
+
+@pytest.mark.parametrize("held", list(HOLDERS))
+def test_clone_collection_as_capped_of_a_held_collection_waits_for_the_commit(
+        client, coll, session, held):
+    HOLDERS[held](coll, session)
+    outside = Outside(lambda: client.t.command(CLONE_AS_CAPPED))
+    assert outside.still_blocked()
+    assert sorted(client.t.list_collection_names()) == ["c"]
+    session.commit_transaction()
+    assert outside.outcome()["ok"] == 1.0
+    # the copy has what the commit left in the source
+    assert client.t.capped.count_documents({}) == coll.count_documents({})
+    assert client.t.capped.options()["capped"] is True
