@@ -125,8 +125,7 @@ class Runner:
         except ServerError as exc:
             raise command_error(exc) from None
         session._transaction.has_completed_command = True
-        note_cluster_time(client, self.server)
-        note_statement_reply(session, self.server)
+        note_statement_reply(client, session, self.server)
         return reply
 
     def _authenticate(self) -> None:

@@ -242,13 +242,23 @@ def note_reply(session: Any, reply: dict[str, Any], server: Any = None, name: st
         session._process_response(reply)
 
 
-def note_statement_reply(session: Any, server: Any) -> None:
-    """:func:`note_reply` for a statement of a transaction in progress (see
-    :func:`add_statement_fields`): it writes no oplog entry, so its operation time is
-    the latest one, and its session is no snapshot session."""
+def note_statement_reply(client: Any, session: Any, server: Any) -> None:
+    """:func:`note_cluster_time` and :func:`note_reply` for a statement of a transaction
+    in progress (see :func:`add_statement_fields`): it writes no oplog entry, so its
+    operation time is the latest one, and its session is no snapshot session.  (Each
+    time is replaced only when the clock moved: a transaction's statements mostly run
+    at one cluster time.)"""
     if server.is_replica_set:
         clock = server.clock
-        _note_times(session, clock, clock.now())
+        now = clock.now()
+        known = client.__dict__.get("_mim_cluster_time")
+        if known is None or known["clusterTime"] is not now:
+            client.__dict__["_mim_cluster_time"] = clock.cluster_time_document()
+        if session._operation_time is not now:
+            session._advance_operation_time(now)
+        known = session._cluster_time
+        if known is None or known["clusterTime"] is not now:
+            session._advance_cluster_time(clock.cluster_time_document())
 
 
 def _note_times(session: Any, clock: Any, operation_time: Any) -> None:
@@ -371,8 +381,9 @@ def add_statement_fields(client: Any, session: Any, command: str, cmd: dict[str,
     ``txnNumber`` and ``autocommit`` added, as pymongo's ``_apply_to`` adds them."""
     if session._client is not client:
         _foreign_session(session)
-    session._check_ended()
     server_session = session._server_session
+    if server_session is None:
+        session._check_ended()  # (raises: an ended session)
     server_session.last_use = time.monotonic()
     if command in _TRANSACTION_READS:
         check_transaction_read_preference(session)

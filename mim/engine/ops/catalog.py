@@ -135,7 +135,7 @@ def create_indexes(server: Server, db: str, name: str, documents: list) -> dict:
             for spec in specs:
                 if coll.indexes.create(spec):
                     created.append(spec["name"])
-            if created and getattr(coll, "base_collection", None) is not None:
+            if created and coll.base_collection is not None:
                 # a transaction's fork of a committed collection: a new index there needs
                 # an index build (an exclusive lock), which no transaction may take
                 raise ServerError(263, f"Cannot create new indexes on existing collection "

@@ -106,6 +106,10 @@ class SessionRegistry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: dict[bytes, SessionRecord] = {}
+        #: (the ``lsid`` document of the last statement :func:`continued_transaction`
+        #: continued, its session's record): the in-process face sends a session's one
+        #: ``lsid`` dict with each statement, checked then, not again
+        self.last_continued: tuple[Any, SessionRecord] | None = None
 
     def vivify(self, session_uuid: Binary) -> SessionRecord:
         """Record a use of the session (creating it if new)."""
@@ -129,6 +133,7 @@ class SessionRegistry:
     def end(self, session_uuids: Iterable[Binary]) -> None:
         """End sessions: an open transaction of theirs is aborted, as the server does."""
         with self._lock:
+            self.last_continued = None
             ended = [self._records.pop(bytes(u), None) for u in session_uuids]
         for record in ended:
             if record is not None and record.transaction is not None:
@@ -136,6 +141,7 @@ class SessionRegistry:
 
     def clear(self) -> None:
         with self._lock:
+            self.last_continued = None
             self._records.clear()
 
     def __contains__(self, session_uuid: Any) -> bool:
@@ -241,17 +247,27 @@ def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Tra
     :func:`admit` decides (and words its errors for) in full.  A transaction's every
     statement but the first takes this path: a few fields read, not re-validated."""
     lsid = cmd.get("lsid")
-    if type(lsid) is not dict or cmd.get("autocommit") is not False \
-            or name not in _CONTINUING_COMMANDS or "startTransaction" in cmd \
-            or "readConcern" in cmd or len(lsid) != 1:
+    if cmd.get("autocommit") is not False or name not in _CONTINUING_COMMANDS \
+            or "startTransaction" in cmd or "readConcern" in cmd:
         return None
-    session_id = lsid.get("id")
-    if type(session_id) is not Binary or session_id.subtype != 4:
-        return None
-    # (registry(server).get(session_id), without its two calls once the registry exists)
-    record = (server._attached.get(registry) or registry(server))._records.get(
-        bytes(session_id))
-    transaction = record.transaction if record is not None else None
+    # (registry(server), without its call once the registry exists)
+    sessions = server._attached.get(registry)
+    if sessions is None:
+        sessions = registry(server)
+    last = sessions.last_continued
+    if last is not None and last[0] is lsid:
+        record = last[1]  # (the lsid document checked by the last statement)
+    else:
+        if type(lsid) is not dict or len(lsid) != 1:
+            return None
+        session_id = lsid.get("id")
+        if type(session_id) is not Binary or session_id.subtype != 4:
+            return None
+        record = sessions._records.get(bytes(session_id))
+        if record is None:
+            return None
+        sessions.last_continued = (lsid, record)
+    transaction = record.transaction
     number = cmd.get("txnNumber")
     # (a standalone never has a transaction: it refuses startTransaction)
     if transaction is None or transaction.number != number or record.txn_number != number \
@@ -259,7 +275,7 @@ def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Tra
             or transaction.state != "in_progress" \
             or time.monotonic() > transaction.deadline:
         return None
-    record.used_at = time.time()  # type: ignore[union-attr]
+    record.used_at = time.time()
     return transaction
 
 

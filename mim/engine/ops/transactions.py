@@ -199,14 +199,14 @@ class _ForkedCollections(dict):
                 self._names.pop(id(base_coll), None)
                 _stop_keeping(base_coll, self)
                 coll = base_coll.fork(self._database, name)
-                coll.base_collection = base_coll  # type: ignore[attr-defined]
+                coll.base_collection = base_coll
                 #: its write count at the snapshot: unchanged at commit, the fork is
                 #: installed
                 coll.base_writes = writes  # type: ignore[attr-defined]
                 if not touched:
                     self._kept[name] = coll
                     return coll
-            self._hold(coll.base_collection)  # type: ignore[attr-defined]
+            self._hold(coll.base_collection)  # type: ignore[arg-type]
             dict.__setitem__(self, name, coll)
             return coll
 
@@ -376,67 +376,71 @@ class Transaction:
     # -- the recorder (the view's one listener) -------------------------------------------
 
     def record(self, event: ChangeEvent) -> None:
-        """Take one of the view's writes: check it for a conflict, keep it for commit."""
-        operation = event.operation
-        if operation in DOCUMENT_OPERATIONS:
+        """Take one of the view's writes: check it for a conflict, keep it for commit.
+
+        A document write owns its document of the real collection for the rest of the
+        transaction: a conflict if another open transaction owns it or a write
+        committed it after our snapshot (the event's collection is the view's fork of
+        the real one).  (Every statement's path: written out here, no call.)"""
+        if event.operation in DOCUMENT_OPERATIONS:
             coll = event.collection
             # (a collection this transaction created has none: its namespace is claimed)
-            base_coll = getattr(coll, "base_collection", None)
+            base_coll = coll.base_collection  # type: ignore[union-attr]
             if base_coll is not None:
-                after = event.after
-                key = coll.key_of(after if after is not None  # type: ignore[union-attr]
-                                  else event.before)
+                key = event.key
+                if key is None:
+                    after = event.after
+                    key = coll.key_of(after if after is not None  # type: ignore[union-attr]
+                                      else event.before)
                 owned = base_coll.txn_owned
                 if owned is None or owned.get(key) is not self:
-                    self._claim(coll, base_coll, key, event.before)  # type: ignore[arg-type]
+                    mine = self._owned.get(id(base_coll))
+                    keys = mine[1] if mine is not None \
+                        else self._first_claim_in(coll, base_coll)  # type: ignore[arg-type]
+                    if owned:
+                        owner = owned.get(key)
+                        if owner is not None:
+                            if owner.expired():
+                                owner.abort()
+                                owned = base_coll.txn_owned  # (its release may drop it)
+                            else:
+                                self._conflict()
+                    if base_coll.documents.get(key) is not event.before:
+                        self._conflict()  # committed by someone else after our snapshot
+                    if owned is None:
+                        owned = base_coll.txn_owned = {}
+                    owned[key] = self
+                    keys.append(key)
         else:
             coll = event.collection
-            if operation == "create" and coll is not None:
+            if event.operation == "create" and coll is not None:
                 self._claim_namespace(event.namespace)
                 self._created[id(coll)] = coll
-            elif coll is None or getattr(coll, "base_collection", None) is not None:
+            elif coll is None or coll.base_collection is not None:
                 self._replayed.add(id(coll))
         self.events.append(event)
 
-    def _claim(self, coll: CollectionData, base_coll: CollectionData, key: tuple,
-               before: Any) -> None:
-        """Own a document of the real collection for the rest of the transaction: a
-        conflict if another open transaction owns it or a write committed it after our
-        snapshot (``coll``: the view's fork of ``base_coll``, which wrote it).  A capped
-        collection refuses every transactional write (263, as
-        ``checkIfTransactionOnCappedColl``: its writes need the collection's exclusive
-        lock), so no transaction ever holds a document a capped roll-over deletes."""
+    def _first_claim_in(self, coll: CollectionData, base_coll: CollectionData) -> list:
+        """The checks of the transaction's first write to ``base_coll`` (the list of the
+        keys it will own there).  A capped collection refuses every transactional write
+        (263, as ``checkIfTransactionOnCappedColl``: its writes need the collection's
+        exclusive lock), so no transaction ever holds a document a capped roll-over
+        deletes; a collection dropped (or renamed away) after our snapshot, before our
+        first touch, is still read as the snapshot had it, but a write there conflicts
+        (the point-in-time catalog's collection is not the latest one)."""
         if base_coll.options.get("capped"):
             raise ServerError(263, f"Collection '{base_coll.full_name}' is a capped "
                                    f"collection. Writes in transactions are not allowed on "
                                    f"capped collections.")
-        owned = base_coll.txn_owned
-        if owned:
-            owner = owned.get(key)
-            if owner is not None:
-                if owner.expired():
-                    owner.abort()
-                    owned = base_coll.txn_owned  # (its release may have dropped the dict)
-                else:
-                    self._conflict()
-        if base_coll.documents.get(key) is not before:
-            self._conflict()  # committed by someone else after our snapshot
-        if owned is None:
-            owned = base_coll.txn_owned = {}
-        owned[key] = self
-        mine = self._owned.get(id(base_coll))
-        if mine is None:
-            if self.base.get_collection(coll.database.name, coll.name) is not base_coll:
-                # dropped (or renamed away) after our snapshot, before our first touch:
-                # the snapshot still reads it, a write conflicts (the point-in-time
-                # catalog's collection is not the latest one)
-                self._conflict()
-            holders = base_coll.txn_holders
-            if holders is None or self not in holders:
-                self.hold(base_coll)
-            mine = self._owned[id(base_coll)] = (base_coll, [])
-            self._forked[id(coll)] = (coll, base_coll)
-        mine[1].append(key)
+        if self.base.get_collection(coll.database.name, coll.name) is not base_coll:
+            self._conflict()
+        holders = base_coll.txn_holders
+        if holders is None or self not in holders:
+            self.hold(base_coll)
+        keys: list[tuple] = []
+        self._owned[id(base_coll)] = (base_coll, keys)
+        self._forked[id(coll)] = (coll, base_coll)
+        return keys
 
     def hold(self, base_coll: CollectionData) -> None:
         """The transaction's first touch of a real collection, a read or a write: it

@@ -36,11 +36,11 @@ class ChangeEvent:
     createIndexes, dropIndexes, modify (collMod)."""
 
     __slots__ = ("operation", "namespace", "collection", "before", "after", "target",
-                 "detail", "database", "_description", "lsid", "txn_number", "_paths")
+                 "detail", "database", "_description", "lsid", "txn_number", "_paths", "key")
 
     def __init__(self, operation: str, namespace: str, collection: "CollectionData | None",
                  before: "StoredDocument | None" = None, after: "StoredDocument | None" = None,
-                 *, target: str | None = None, detail: Any = None,
+                 key: tuple | None = None, *, target: str | None = None, detail: Any = None,
                  database: Any = None) -> None:
         self.operation = operation
         #: "db.collection" ("db" for dropDatabase)
@@ -62,7 +62,11 @@ class ChangeEvent:
         #: ``txnNumber``; None for a write outside a transaction
         self.lsid: dict | None = None
         self.txn_number: int | None = None
-        self._paths: dict[str, list] = {}
+        #: an update's ambiguous paths (set with :attr:`update_description`)
+        self._paths: dict[str, list] | None = None
+        #: a document write: the document's key in its collection, when the writer
+        #: knew it (a transaction's recorder need not compute it again)
+        self.key = key
 
     def __repr__(self) -> str:
         return f"ChangeEvent({self.operation!r}, {self.namespace!r})"

@@ -146,6 +146,9 @@ class CollectionData:
     #: oplog, rebuilt from the change history): never journaled nor snapshotted by
     #: a data directory, and no reason for its database to count as holding data
     member_state = False
+    #: a snapshot's fork of a collection (a transaction's, a snapshot read's): the real
+    #: collection it copies (set on the fork; None on every real collection)
+    base_collection: "CollectionData | None" = None
 
     def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
         self.name = name
@@ -257,7 +260,7 @@ class CollectionData:
         self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
-            _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored))
+            _emit(listeners, ChangeEvent("insert", self.full_name, self, None, stored, key))
         if capped:
             self._trim_capped(stored)
 
@@ -328,7 +331,7 @@ class CollectionData:
         self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
-            _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new))
+            _emit(listeners, ChangeEvent(operation, self.full_name, self, old, new, key))
         return new
 
     def delete(self, stored: StoredDocument) -> None:
@@ -343,7 +346,7 @@ class CollectionData:
         self.writes += 1
         listeners = self.database.server.listeners
         if listeners:
-            _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None))
+            _emit(listeners, ChangeEvent("delete", self.full_name, self, stored, None, key))
 
     def clear(self) -> None:
         """Delete every document (one ``delete`` event each)."""
