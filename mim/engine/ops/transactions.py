@@ -433,7 +433,11 @@ class Transaction:
                                    f"collection. Writes in transactions are not allowed on "
                                    f"capped collections.")
         if self.base.get_collection(coll.database.name, coll.name) is not base_coll:
-            self._conflict()
+            # (shard_role.cpp: the latest catalog's collection is not the snapshot's)
+            self._conflict(f"Caused by :: Unable to write to collection "
+                           f"'{base_coll.database.name}.{coll.name}' due to catalog changes; "
+                           f"please retry the operation :: Please retry your operation or "
+                           f"multi-document transaction.")
         holders = base_coll.txn_holders
         if holders is None or self not in holders:
             self.hold(base_coll)
@@ -471,9 +475,11 @@ class Transaction:
         registry[namespace] = self
         self._creating.append(namespace)
 
-    def _conflict(self) -> None:
+    def _conflict(self, *errmsg: str) -> None:
+        """Abort, and answer WriteConflict (``errmsg``: the server's own words, when
+        they are not the generic ones)."""
         self.abort()
-        raise TransactionConflict()
+        raise TransactionConflict(*errmsg)
 
     # -- life cycle -----------------------------------------------------------------------
 

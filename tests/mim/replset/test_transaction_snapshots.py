@@ -166,6 +166,10 @@ def test_a_write_to_a_collection_dropped_after_the_snapshot_is_a_write_conflict(
             client.t.command({"findAndModify": "b", "update": {"a": 1}, "upsert": True},
                              session=session)
         assert info.value.code == 112
+        assert info.value.details["errmsg"] == (
+            "Caused by :: Unable to write to collection 't.b' due to catalog changes; "
+            "please retry the operation :: Please retry your operation or multi-document "
+            "transaction.")  # shard_role.cpp, write_conflict_exception.h
         assert info.value.has_error_label("TransientTransactionError")
         with pytest.raises(OperationFailure) as info:
             session.commit_transaction()
