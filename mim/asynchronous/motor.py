@@ -172,6 +172,13 @@ def _motor_repr(self: Any) -> str:
     return f"{type(self).__name__}({self._delegate!r})"
 
 
+def _latent_repr(self: Any) -> str:
+    """Motor's repr of a cursor or change stream whose command has not run yet: the
+    class name around the wrapped object's repr, None before it exists (``repr``
+    never runs the command)."""
+    return f"{type(self).__name__}({self._started!r})"
+
+
 def _loop_of(owner: Any) -> asyncio.AbstractEventLoop:
     """Motor's ``get_io_loop()`` of an object made by ``owner`` (the client's loop)."""
     return owner.get_io_loop() if owner is not None else asyncio.get_event_loop()
@@ -262,8 +269,7 @@ class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._collection)
 
-    def __repr__(self) -> str:
-        return f"<mim.asynchronous.AsyncIOMotorCursor object at {id(self):#x}>"
+    __repr__ = _motor_repr
 
 
 @_motor_spelling
@@ -282,8 +288,7 @@ class AsyncIOMotorCommandCursor(_MotorDeprecatedIteration, AsyncCommandCursor,  
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._owner)
 
-    def __repr__(self) -> str:
-        return f"<mim.asynchronous.AsyncIOMotorCommandCursor object at {id(self):#x}>"
+    __repr__ = _motor_repr
 
 
 @_motor_spelling
@@ -371,8 +376,7 @@ class AsyncIOMotorLatentCommandCursor(AsyncIOMotorCommandCursor,  # type: ignore
     def cursor_id(self) -> int | None:
         return None if self._started is None else self._started.cursor_id
 
-    def __repr__(self) -> str:
-        return f"<mim.asynchronous.AsyncIOMotorLatentCommandCursor object at {id(self):#x}>"
+    __repr__ = _latent_repr
 
 
 @_motor_spelling
@@ -444,6 +448,8 @@ class AsyncIOMotorChangeStream(AsyncChangeStream,  # type: ignore[misc]
             self._started = self._start()
             self._start = None
         return self
+
+    __repr__ = _latent_repr
 
 
 def _latent(method_name: str) -> Callable[..., AsyncIOMotorLatentCommandCursor]:
@@ -584,8 +590,7 @@ class AsyncIOMotorClientSession(SessionState,  # type: ignore[misc]
     def __exit__(self, *exc: Any) -> None:
         pass
 
-    def __repr__(self) -> str:
-        return f"<mim.asynchronous.AsyncIOMotorClientSession object at {id(self):#x}>"
+    __repr__ = _motor_repr
 
 
 @_motor_spelling

@@ -268,3 +268,24 @@ def test_a_patched_motor_client_talks_to_the_patchs_server():
         run(main())
         client.close()
     assert mim.MongoClient(server=server).db.c.find_one() == {"_id": 1}
+
+
+def test_motor_reprs_are_the_class_name_around_the_wrapped_object():
+    # Motor's AgnosticBase.__repr__: f"{cls.__name__}({self.delegate!r})" for every
+    # Motor object; a latent cursor or change stream wraps nothing until it runs
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    coll = client.db.c
+
+    async def main():
+        session = await client.start_session()
+        return (repr(coll.find()), repr(await client.db.list_collections()),
+                repr(coll.aggregate([])), repr(coll.watch()), repr(session))
+    cursor, command_cursor, latent, stream, session = run(main())
+    assert cursor.startswith("AsyncIOMotorCursor(<") and cursor.endswith(">)")
+    assert command_cursor.startswith("AsyncIOMotorCommandCursor(<")
+    assert latent == "AsyncIOMotorLatentCommandCursor(None)"
+    assert stream == "AsyncIOMotorChangeStream(None)"
+    assert session.startswith("AsyncIOMotorClientSession(<")
+    assert repr(coll).startswith("AsyncIOMotorCollection(")
+    client.close()
+
