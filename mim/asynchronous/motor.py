@@ -36,6 +36,8 @@ import inspect
 import warnings
 from typing import Any, Callable, NoReturn, TypeVar
 
+from pymongo.errors import InvalidOperation
+
 from ..change_stream import ChangeStream
 from ..engine.storage.store import holding_transactions, transactions_hold_documents
 from ..cursor import CommandCursor
@@ -662,6 +664,23 @@ def _file_field(self: Any, name: str) -> Any:
     return getattr(self._delegate, name)
 
 
+def _unopened(name: str) -> InvalidOperation:
+    """Motor's error for a GridOut's file field read before the file document is loaded
+    (``open()``, or a first ``read``/``readchunk``/``readline``)."""
+    return InvalidOperation(f"You must call MotorGridOut.open() before accessing the {name} "
+                            f"property")
+
+
+def _opened_file_field(name: str) -> property:
+    """A GridOut file field as Motor's: InvalidOperation until the file is open (Motor's
+    GridOut, unlike pymongo's, never loads the file document to answer a property)."""
+    def get(self: Any) -> Any:
+        if not self._delegate._file:
+            raise _unopened(name)
+        return getattr(self._delegate, name)
+    return property(get, doc=f"The file's ``{name}``, once the GridOut is open.")
+
+
 #: sync gridfs class -> Motor's spelling of its async class
 _MOTOR_GRIDFS_LIFTS: dict[type, Any] = {}
 
@@ -702,12 +721,22 @@ class AsyncIOMotorGridOut(AsyncGridOut, *_motor_bases("AsyncIOMotorGridOut")):  
         self._delegate = delegate if delegate is not None else \
             _sync_gridfs.GridOut(root_collection, file_id, file_document, session)
 
-    __getattr__ = _file_field
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and not self._delegate._file:
+            raise _unopened(name)
+        return _file_field(self, name)
 
     async def open(self) -> "AsyncIOMotorGridOut":
         """Reads the file's document; Motor's ``open()`` answers the GridOut itself."""
         await AsyncGridOut.open(self)
         return self
+
+
+#: the file fields Motor's GridOut answers only once open (its ``MotorGridOutProperty``s)
+for _name in ("_id", "aliases", "chunk_size", "content_type", "filename", "length", "metadata",
+              "name", "upload_date"):
+    setattr(AsyncIOMotorGridOut, _name, _opened_file_field(_name))
+del _name
 
 
 @_motor_spelling
@@ -725,6 +754,31 @@ class AsyncIOMotorGridFSBucket(AsyncGridFSBucket,  # type: ignore[misc]
     it out for ``motor.motor_asyncio.AsyncIOMotorGridFSBucket(mim_database)``)."""
 
     _lifts = _MOTOR_GRIDFS_LIFTS
+
+    def __init__(self, database: Any, bucket_name: str = "fs",
+                 chunk_size_bytes: int = _sync_gridfs.DEFAULT_CHUNK_SIZE,
+                 write_concern: Any = None, read_preference: Any = None,
+                 collection: str | None = None) -> None:
+        """Motor's constructor: ``collection`` is its deprecated alias of ``bucket_name``;
+        ``database`` must be a Motor database."""
+        if collection is not None:
+            warnings.warn('the "collection" parameter is deprecated, use "bucket_name" '
+                          'instead', DeprecationWarning, stacklevel=2)
+            bucket_name = collection
+        if not isinstance(database, AsyncIOMotorDatabase):
+            raise TypeError(f"First argument to {type(self)} must be  MotorDatabase, not "
+                            f"{database!r}")
+        #: Motor's ``bucket.collection``: the bucket's root collection (``db.fs``)
+        self.collection = database.get_collection(bucket_name, write_concern=write_concern,
+                                                  read_preference=read_preference)
+        self._delegate = _sync_gridfs.GridFSBucket(
+            database._delegate, bucket_name, chunk_size_bytes=chunk_size_bytes,
+            write_concern=write_concern, read_preference=read_preference)
+
+    @property
+    def delegate(self) -> _sync_gridfs.GridFSBucket:
+        """Motor's ``delegate``: the sync bucket this one runs."""
+        return self._delegate
 
 
 _MOTOR_GRIDFS_LIFTS.update({_sync_gridfs.GridIn: AsyncIOMotorGridIn,

@@ -289,3 +289,63 @@ def test_motor_reprs_are_the_class_name_around_the_wrapped_object():
     assert repr(coll).startswith("AsyncIOMotorCollection(")
     client.close()
 
+
+def test_motor_grid_out_fields_need_open():
+    # Motor's GridOut answers its file fields only once open() (or a read) loaded the
+    # file document: before, InvalidOperation "You must call MotorGridOut.open() ..."
+    from pymongo.errors import InvalidOperation
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    fs = client.db.fs
+
+    async def main():
+        grid_in = mim.asynchronous.AsyncIOMotorGridIn(fs, filename="test", foo="bar",
+                                                      content_type="text")
+        await grid_in.write(b"abc")
+        await grid_in.close()
+        grid_out = mim.asynchronous.AsyncIOMotorGridOut(fs, grid_in._id)
+        for name in ("_id", "filename", "name", "content_type", "length", "chunk_size",
+                     "upload_date", "aliases", "metadata", "foo"):
+            with pytest.raises(InvalidOperation, match=f"You must call MotorGridOut.open"
+                                                       f"\\(\\) before accessing the {name} "
+                                                       f"property"):
+                getattr(grid_out, name)
+        opened = await grid_out.open()
+        assert opened is grid_out
+        assert (grid_out._id, grid_out.filename, grid_out.content_type, grid_out.length,
+                grid_out.foo) == (grid_in._id, "test", "text", 3, "bar")
+        unread = mim.asynchronous.AsyncIOMotorGridOut(fs, grid_in._id)
+        assert await unread.read() == b"abc"  # a read opens the file
+        assert unread.filename == "test"
+    run(main())
+    client.close()
+
+
+def test_motor_gridfs_bucket_collection_and_its_deprecated_alias():
+    # Motor's AsyncIOMotorGridFSBucket(database, bucket_name="fs", chunk_size_bytes,
+    # write_concern, read_preference, collection=None): ``collection`` is a deprecated
+    # alias of bucket_name; ``bucket.collection`` is the root collection with the
+    # bucket's write concern and read preference
+    from pymongo.read_preferences import ReadPreference
+    from pymongo.write_concern import WriteConcern
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    wc = WriteConcern(w="majority", wtimeout=1000)
+    bucket = mim.asynchronous.AsyncIOMotorGridFSBucket(
+        client.db, "bucket", chunk_size_bytes=8, write_concern=wc,
+        read_preference=ReadPreference.SECONDARY)
+    assert bucket.collection.name == "bucket"
+    assert bucket.collection.write_concern == wc
+    assert bucket.collection.read_preference == ReadPreference.SECONDARY
+    with pytest.warns(DeprecationWarning, match='the "collection" parameter is deprecated'):
+        old_style = mim.asynchronous.AsyncIOMotorGridFSBucket(client.db, collection="legacy")
+    assert old_style.collection.name == "legacy"
+
+    async def main():
+        file_id = await old_style.upload_from_stream("f", b"x" * 20)
+        return (await client.db.legacy.files.count_documents({"_id": file_id}),
+                await (await bucket.open_download_stream(
+                    await bucket.upload_from_stream("g", b"y" * 20))).read(),
+                await client.db.bucket.chunks.count_documents({}))
+    assert run(main()) == (1, b"y" * 20, 3)  # 20 bytes in chunks of 8
+    with pytest.raises(TypeError, match="must be  MotorDatabase"):
+        mim.asynchronous.AsyncIOMotorGridFSBucket(client.db.fs)
+    client.close()
