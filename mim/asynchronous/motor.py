@@ -299,11 +299,15 @@ class AsyncIOMotorLatentCommandCursor(AsyncIOMotorCommandCursor,  # type: ignore
     """Motor's cursor over a command that has not run yet: the command runs at
     the cursor's first ``next``/``to_list``/``try_next`` (``async for`` included)."""
 
-    def __init__(self, start: Callable[..., CommandCursor], owner: Any = None) -> None:
+    def __init__(self, start: Callable[..., CommandCursor], owner: Any = None,
+                 command_takes_batch_size: bool = False) -> None:
         self._start: Callable[..., CommandCursor] | None = start
         self._started: CommandCursor | None = None
         self._batch_size: int | None = None
         self._owner = owner
+        #: whether ``batch_size()`` before the start goes into the command itself
+        #: (``aggregate``'s ``batchSize``, as Motor passes it), not only its getMores
+        self._command_takes_batch_size = command_takes_batch_size
 
     @property  # type: ignore[override]
     def _delegate(self) -> CommandCursor:
@@ -340,7 +344,10 @@ class AsyncIOMotorLatentCommandCursor(AsyncIOMotorCommandCursor,  # type: ignore
             raise TypeError("batch_size must be an integer")
         if batch_size < 0:
             raise ValueError("batch_size must be >= 0")
-        self._batch_size = batch_size
+        if self._command_takes_batch_size and self._start is not None:
+            self._start = functools.partial(self._start, batchSize=batch_size)
+        else:
+            self._batch_size = batch_size
         return self
 
     async def _step(self) -> Any:
@@ -454,13 +461,16 @@ class AsyncIOMotorChangeStream(AsyncChangeStream,  # type: ignore[misc]
     __repr__ = _latent_repr
 
 
-def _latent(method_name: str) -> Callable[..., AsyncIOMotorLatentCommandCursor]:
+def _latent(method_name: str, command_takes_batch_size: bool = False
+            ) -> Callable[..., AsyncIOMotorLatentCommandCursor]:
     """A Motor method returning, at once, a latent cursor over the sync face's
-    ``method_name`` (run at the cursor's first step)."""
+    ``method_name`` (run at the cursor's first step); ``command_takes_batch_size``:
+    the cursor's ``batch_size()`` before its start is the command's ``batchSize``."""
     def method(self: Any, *args: Any, **kwargs: Any) -> AsyncIOMotorLatentCommandCursor:
         args, kwargs = unwrap_all(args, kwargs)
         return AsyncIOMotorLatentCommandCursor(
-            functools.partial(getattr(self._delegate, method_name), *args, **kwargs), self)
+            functools.partial(getattr(self._delegate, method_name), *args, **kwargs), self,
+            command_takes_batch_size)
     method.__name__ = method_name
     method.__doc__ = (f"Motor's ``{method_name}``: a cursor returned at once; the command "
                       "runs when the cursor is first iterated.")
@@ -500,8 +510,8 @@ class AsyncIOMotorCollection(AsyncCollection,  # type: ignore[misc]
 
     __repr__ = _motor_repr
 
-    aggregate = _latent("aggregate")  # type: ignore[assignment]
-    aggregate_raw_batches = _latent("aggregate_raw_batches")  # type: ignore[assignment]
+    aggregate = _latent("aggregate", True)  # type: ignore[assignment]
+    aggregate_raw_batches = _latent("aggregate_raw_batches", True)  # type: ignore[assignment]
     list_indexes = _latent("list_indexes")  # type: ignore[assignment]
     list_search_indexes = _latent("list_search_indexes")  # type: ignore[assignment]
     watch = _lazy_watch  # type: ignore[assignment]
@@ -528,7 +538,7 @@ class AsyncIOMotorDatabase(AsyncDatabase, *_motor_bases("AsyncIOMotorDatabase"))
         return _loop_of(self._client)
 
     __repr__ = _motor_repr
-    aggregate = _latent("aggregate")  # type: ignore[assignment]
+    aggregate = _latent("aggregate", True)  # type: ignore[assignment]
     watch = _lazy_watch  # type: ignore[assignment]
 
 

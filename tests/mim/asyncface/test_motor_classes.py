@@ -349,3 +349,40 @@ def test_motor_gridfs_bucket_collection_and_its_deprecated_alias():
     with pytest.raises(TypeError, match="must be  MotorDatabase"):
         mim.asynchronous.AsyncIOMotorGridFSBucket(client.db.fs)
     client.close()
+
+
+def test_motor_latent_aggregate_batch_size_is_the_commands():
+    # Motor's latent cursor: batch_size() before the first step becomes the aggregate
+    # command's batchSize (cursor: {batchSize: n}), as aggregate(p, batchSize=n) does
+    from pymongo import monitoring
+
+    class Started(monitoring.CommandListener):
+        def __init__(self):
+            self.commands = []
+
+        def started(self, event):
+            self.commands.append(event.command)
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    listener = Started()
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server(), event_listeners=[listener])
+    coll = client.db.c
+
+    async def main():
+        await coll.insert_many([{"_id": i} for i in range(3)])
+        listed = []
+        for cursor in (coll.aggregate([{"$sort": {"_id": 1}}]).batch_size(2),
+                       coll.aggregate([{"$sort": {"_id": 1}}], batchSize=2)):
+            listed.append(await cursor.to_list(None))
+        return listed
+    assert run(main()) == [[{"_id": 0}, {"_id": 1}, {"_id": 2}]] * 2
+    aggregates = [c for c in listener.commands if "aggregate" in c]
+    getmores = [c for c in listener.commands if "getMore" in c]
+    assert [c["cursor"] for c in aggregates] == [{"batchSize": 2}, {"batchSize": 2}]
+    assert [c["batchSize"] for c in getmores] == [2, 2]
+    client.close()
