@@ -135,6 +135,8 @@ class Cursor(Generic[_DocumentType]):
             projection = fields_list_to_dict(projection, "projection")
         if cursor_type not in _CURSOR_TYPES:
             raise ValueError("not a valid value for cursor_type")
+        if cursor_type == CursorType.EXHAUST and limit:
+            raise InvalidOperation("Can't use limit and exhaust together.")
         if allow_disk_use is not None:
             allow_disk_use = validate_boolean("allow_disk_use", allow_disk_use)
         if let is not None and not isinstance(let, Mapping):
@@ -229,6 +231,8 @@ class Cursor(Generic[_DocumentType]):
     def limit(self, limit: int) -> "Cursor[_DocumentType]":
         if type(limit) is not int and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError("limit must be an integer")
+        if self._cursor_type == CursorType.EXHAUST:
+            raise InvalidOperation("Can't use limit and exhaust together.")
         if self._started:
             self._check_okay_to_chain()
         self._limit = limit

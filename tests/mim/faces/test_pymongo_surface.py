@@ -99,3 +99,18 @@ def test_max_scan_is_refused_by_7_0(coll):
     with pytest.raises(OperationFailure) as info:
         list(coll.find().max_scan(5))
     assert info.value.code == 40415
+
+
+def test_exhaust_and_limit_cannot_be_combined(coll):
+    # pymongo's Cursor: "Can't use limit and exhaust together." (InvalidOperation) for
+    # find(limit=n, cursor_type=EXHAUST) and for limit() on an exhaust cursor
+    from pymongo import CursorType
+    from pymongo.errors import InvalidOperation
+    with pytest.raises(InvalidOperation, match="Can't use limit and exhaust together."):
+        coll.find(limit=5, cursor_type=CursorType.EXHAUST)
+    cursor = coll.find(cursor_type=CursorType.EXHAUST)
+    with pytest.raises(InvalidOperation, match="Can't use limit and exhaust together."):
+        cursor.limit(5)
+    with pytest.raises(TypeError):
+        cursor.limit("5")  # the type is checked first
+    coll.find(limit=0, cursor_type=CursorType.EXHAUST)  # no limit is no conflict
