@@ -160,8 +160,10 @@ def _motor_spelling(cls: _T) -> _T:
             continue
         if name == "__getattr__":
             setattr(cls, name, _no_attribute)
-        elif name.startswith("__") and name.endswith("__") and hasattr(object, name):
-            setattr(cls, name, getattr(object, name))
+        elif name.startswith("__") and name.endswith("__") and name in vars(object):
+            # (object's own: hasattr(object, "__call__") is True only because object
+            # is a type, and that __call__ would build an object)
+            setattr(cls, name, vars(object)[name])
         else:
             setattr(cls, name, _NotLentByMotor(name))
     if motor_class is not None:
@@ -508,6 +510,13 @@ class AsyncIOMotorCollection(AsyncCollection,  # type: ignore[misc]
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._database)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Motor's error for ``db.no_such_method()`` (``db.no_such_method`` is a collection)."""
+        raise TypeError(
+            "MotorCollection object is not callable. If you meant to call the "
+            f"'{self._delegate.name}' method on a MotorCollection object it is failing "
+            "because no such method exists.")
+
     __repr__ = _motor_repr
 
     aggregate = _latent("aggregate", True)  # type: ignore[assignment]
@@ -536,6 +545,19 @@ class AsyncIOMotorDatabase(AsyncDatabase, *_motor_bases("AsyncIOMotorDatabase"))
 
     def get_io_loop(self) -> asyncio.AbstractEventLoop:
         return _loop_of(self._client)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Motor's error for ``client.no_such_method()`` (``client.no_such_method`` is a
+        database)."""
+        database_name = self._delegate.name
+        client_class_name = type(self._client).__name__
+        if database_name == "open_sync":
+            raise TypeError(f"{client_class_name}.open_sync() is unnecessary Motor 0.2, "
+                            "see changelog for details.")
+        raise TypeError(
+            "MotorDatabase object is not callable. If you meant to call the "
+            f"'{database_name}' method on a {client_class_name} object it is failing because "
+            "no such method exists.")
 
     __repr__ = _motor_repr
     aggregate = _latent("aggregate", True)  # type: ignore[assignment]

@@ -386,3 +386,20 @@ def test_motor_latent_aggregate_batch_size_is_the_commands():
     assert [c["cursor"] for c in aggregates] == [{"batchSize": 2}, {"batchSize": 2}]
     assert [c["batchSize"] for c in getmores] == [2, 2]
     client.close()
+
+
+def test_calling_a_missing_motor_method_is_motors_type_error():
+    # Motor (core.py AgnosticDatabase/AgnosticCollection.__call__): client.foo is a
+    # database and db.foo a collection; calling either is a TypeError naming the method
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    with pytest.raises(TypeError, match="^MotorDatabase object is not callable. If you meant "
+                                        "to call the 'foo' method on a AsyncIOMotorClient "
+                                        "object it is failing because no such method exists.$"):
+        client.foo()
+    with pytest.raises(TypeError, match="^MotorCollection object is not callable. If you "
+                                        "meant to call the 'bar' method on a MotorCollection "
+                                        "object it is failing because no such method exists.$"):
+        client.db.bar()
+    with pytest.raises(TypeError, match="open_sync\\(\\) is unnecessary Motor 0.2"):
+        client.open_sync()
+    client.close()
