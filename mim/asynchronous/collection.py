@@ -106,8 +106,14 @@ class AsyncCollection(AsyncFacade, Generic[_DocumentType]):
         return self._cursor_class(self, self._delegate.find(*args, **kwargs),
                                   cursor_type if isinstance(cursor_type, int) else 0)
 
-    def find_raw_batches(self, *args: Any, **kwargs: Any) -> Any:
-        return self._delegate.find_raw_batches(*args, **kwargs)
+    def find_raw_batches(self, *args: Any, **kwargs: Any) -> AsyncCursor[bytes]:
+        """A cursor over the matching documents' raw BSON batches, iterated with
+        ``async for`` as pymongo's ``AsyncRawBatchCursor`` is (synchronous, as ``find``)."""
+        args, kwargs = unwrap_all(args, kwargs)
+        cursor_type = (args[_CURSOR_TYPE_POSITION] if len(args) > _CURSOR_TYPE_POSITION
+                       else kwargs.get("cursor_type", 0))
+        return self._cursor_class(self, self._delegate.find_raw_batches(*args, **kwargs),
+                                  cursor_type if isinstance(cursor_type, int) else 0)
 
     find_one = awaitable(Collection.find_one)
     count_documents = awaitable(Collection.count_documents)

@@ -482,3 +482,18 @@ def test_append_metadata_brands_the_async_client(client):
     client.append_metadata(DriverInfo("beanie", "2.1.0"))
     assert client.options.pool_options.metadata["driver"]["name"].endswith("|beanie")
 
+
+
+def test_find_raw_batches_is_iterated_with_async_for(client):
+    # pymongo's AsyncCollection.find_raw_batches returns an AsyncRawBatchCursor: each
+    # item of ``async for`` is one batch's documents as BSON bytes (bson.decode_all)
+    import bson
+
+    async def main():
+        coll = client.db.c
+        await coll.insert_many([{"_id": i} for i in range(5)])
+        batches = [[doc["_id"] for doc in bson.decode_all(batch)]
+                   async for batch in coll.find_raw_batches({}, sort=[("_id", 1)], batch_size=2)]
+        whole = await coll.find_raw_batches({"_id": {"$gte": 3}}).to_list()
+        return batches, [bson.decode_all(batch) for batch in whole]
+    assert run(main()) == ([[0, 1], [2, 3], [4]], [[{"_id": 3}, {"_id": 4}]])
