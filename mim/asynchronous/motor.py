@@ -36,6 +36,7 @@ import inspect
 import warnings
 from typing import Any, Callable, NoReturn, TypeVar
 
+from pymongo import CursorType
 from pymongo.errors import InvalidOperation
 
 from ..change_stream import ChangeStream
@@ -263,6 +264,18 @@ class _MotorDeprecatedIteration:
 class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore[misc]
                          *_motor_bases("AsyncIOMotorCursor")):
     """``find()``'s cursor, spelled as Motor's."""
+
+    async def to_list(self, length: int | None = None) -> list:
+        """Motor refuses ``to_list`` on a tailable cursor (InvalidOperation), after
+        checking ``length``."""
+        if length is not None:
+            if not isinstance(length, int):
+                raise TypeError(f"length must be an int, not {length!r}")
+            if length < 0:
+                raise ValueError("length must be non-negative")
+        if self._cursor_type & CursorType.TAILABLE:
+            raise InvalidOperation("Can't call to_list on tailable cursor")
+        return await super().to_list(length)
 
     def rewind(self) -> "AsyncIOMotorCursor":  # type: ignore[override]
         """Motor's ``rewind()`` is a plain call answering the cursor."""

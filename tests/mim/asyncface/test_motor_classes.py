@@ -403,3 +403,26 @@ def test_calling_a_missing_motor_method_is_motors_type_error():
     with pytest.raises(TypeError, match="open_sync\\(\\) is unnecessary Motor 0.2"):
         client.open_sync()
     client.close()
+
+
+def test_motor_to_list_refuses_a_tailable_cursor():
+    # Motor's AgnosticBaseCursor.to_list: length must be an int >= 0, and a tailable
+    # cursor is refused: InvalidOperation "Can't call to_list on tailable cursor"
+    from pymongo import CursorType
+    from pymongo.errors import InvalidOperation
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    coll = client.db.c
+
+    async def main():
+        await client.db.create_collection("c", capped=True, size=4096)
+        await coll.insert_one({"_id": 1})
+        for cursor_type in (CursorType.TAILABLE, CursorType.TAILABLE_AWAIT):
+            with pytest.raises(InvalidOperation, match="Can't call to_list on tailable cursor"):
+                await coll.find(cursor_type=cursor_type).to_list(10)
+        with pytest.raises(TypeError, match="length must be an int, not 'x'"):
+            await coll.find().to_list("x")
+        with pytest.raises(ValueError, match="length must be non-negative"):
+            await coll.find().to_list(-1)
+        return await coll.find().to_list(None)
+    assert run(main()) == [{"_id": 1}]
+    client.close()
