@@ -785,11 +785,27 @@ del _name
 
 
 @_motor_spelling
-class AsyncIOMotorGridOutCursor(AsyncGridOutCursor,  # type: ignore[misc]
+class AsyncIOMotorGridOutCursor(_MotorDeprecatedIteration, AsyncGridOutCursor,  # type: ignore[misc]
                                 *_motor_bases("AsyncIOMotorGridOutCursor")):
-    """``bucket.find()``'s cursor, spelled as Motor's."""
+    """``bucket.find()``'s cursor, spelled as Motor's (a Motor cursor: its deprecated
+    ``fetch_next``/``next_object``/``each`` too)."""
 
     _lifts = _MOTOR_GRIDFS_LIFTS
+
+    async def _step(self) -> Any:
+        """The next file (a GridOut), the one ``fetch_next`` read ahead first."""
+        if self._ahead:
+            return self._ahead.pop()
+        try:
+            return await AsyncGridOutCursor.__anext__(self)
+        except StopAsyncIteration:
+            return _EXHAUSTED
+
+    async def __anext__(self) -> Any:
+        grid_out = await self._step()
+        if grid_out is _EXHAUSTED:
+            raise StopAsyncIteration
+        return grid_out
 
 
 @_motor_spelling

@@ -426,3 +426,33 @@ def test_motor_to_list_refuses_a_tailable_cursor():
         return await coll.find().to_list(None)
     assert run(main()) == [{"_id": 1}]
     client.close()
+
+
+def test_motor_gridfs_cursor_has_motors_deprecated_iteration():
+    # Motor's GridOutCursor is a Motor cursor: "while await cursor.fetch_next:
+    # cursor.next_object()" yields GridOuts, and async for / to_list go on after the
+    # file fetch_next read ahead
+    import warnings
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    bucket = mim.asynchronous.AsyncIOMotorGridFSBucket(client.db)
+
+    async def main():
+        for i in range(3):
+            await bucket.upload_from_stream_with_id(i, f"f{i}", b"data%d" % i,
+                                                    chunk_size_bytes=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cursor = bucket.find({}).sort("_id", 1)
+            assert await cursor.fetch_next
+            first = cursor.next_object()
+            assert isinstance(first, mim.asynchronous.AsyncIOMotorGridOut)
+            chunks = [chunk async for chunk in first]
+            rest = [grid_out._id async for grid_out in cursor]
+            again = bucket.find({}).sort("_id", 1)
+            assert await again.fetch_next
+            listed = [grid_out._id for grid_out in await again.to_list(None)]
+            empty = bucket.find({"_id": 99})
+            assert not await empty.fetch_next
+        return chunks, rest, listed
+    assert run(main()) == ([b"d", b"a", b"t", b"a", b"0"], [1, 2], [0, 1, 2])
+    client.close()
