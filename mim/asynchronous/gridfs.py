@@ -94,6 +94,12 @@ async def _anext_file(self: Any) -> Any:
     raise StopAsyncIteration
 
 
+async def _close_cursor(self: Any) -> None:
+    """pymongo's ``AsyncGridOutCursor.close()`` (the sync cursor answers it through its
+    ``__getattr__``, which the mirror does not see)."""
+    self._delegate.close()
+
+
 async def _cursor_next(self: Any) -> Any:
     return await self.__anext__()
 
@@ -120,7 +126,7 @@ AsyncGridOut = _mirror("AsyncGridOut", _pymongo_gridfs.AsyncGridOut, _sync.GridO
 AsyncGridOutCursor = _mirror(
     "AsyncGridOutCursor", _pymongo_gridfs.AsyncGridOutCursor, _sync.GridOutCursor, {
         **_COMMON, "__aenter__": _aenter, "__aexit__": _close_on_exit, "__aiter__": _aiter,
-        "__anext__": _anext_file, "next": _cursor_next,
+        "__anext__": _anext_file, "next": _cursor_next, "close": _close_cursor,
         **{name: _chain(name) for name in ("sort", "skip", "limit", "batch_size", "comment",
                                              "hint", "collation", "max_time_ms", "where",
                                              "min", "max", "allow_disk_use")},

@@ -497,3 +497,17 @@ def test_find_raw_batches_is_iterated_with_async_for(client):
         whole = await coll.find_raw_batches({"_id": {"$gte": 3}}).to_list()
         return batches, [bson.decode_all(batch) for batch in whole]
     assert run(main()) == ([[0, 1], [2, 3], [4]], [[{"_id": 3}, {"_id": 4}]])
+
+
+def test_gridfs_bucket_cursor_closes_and_serves_async_with(client):
+    # pymongo's AsyncGridOutCursor is an AsyncCursor: close() and async with
+    async def main():
+        bucket = AsyncGridFSBucket(client.db)
+        await bucket.upload_from_stream("a.txt", b"x")
+        await bucket.upload_from_stream("b.txt", b"y")
+        async with bucket.find({}).sort("filename", 1) as cursor:
+            names = [grid_out.filename async for grid_out in cursor]
+        cursor = bucket.find({})
+        await cursor.close()
+        return names, await cursor.to_list()
+    assert run(main()) == (["a.txt", "b.txt"], [])
