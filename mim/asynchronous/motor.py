@@ -195,6 +195,13 @@ class _MotorDeprecatedIteration:
     ``fetch_next`` reads one document ahead; every other way to iterate takes it first."""
 
     _ahead: list[Any] | None = None
+    #: Motor's ``closed``: whether ``close()`` was called on the cursor
+    closed = False
+
+    async def close(self) -> None:
+        """Closes the cursor (Motor's ``closed`` is then True)."""
+        self.closed = True
+        await super().close()  # type: ignore[misc]
 
     async def _step(self) -> Any:
         """The document ``fetch_next`` read ahead, if any, before the cursor's next."""
@@ -276,6 +283,11 @@ class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore
         if self._cursor_type & CursorType.TAILABLE:
             raise InvalidOperation("Can't call to_list on tailable cursor")
         return await super().to_list(length)
+
+    @property
+    def started(self) -> bool:
+        """Motor's ``started``: whether the cursor has sent its query."""
+        return self._delegate._started
 
     def rewind(self) -> "AsyncIOMotorCursor":  # type: ignore[override]
         """Motor's ``rewind()`` is a plain call answering the cursor."""
@@ -383,8 +395,14 @@ class AsyncIOMotorLatentCommandCursor(AsyncIOMotorCommandCursor,  # type: ignore
         await self._run_command()
         return await super().try_next()
 
+    @property
+    def started(self) -> bool:
+        """Motor's ``started``: whether the command has run."""
+        return self._started is not None
+
     async def close(self) -> None:
         """Closes the cursor; one closed before its first step never runs its command."""
+        self.closed = True
         if self._started is None:
             self._start = None
         else:

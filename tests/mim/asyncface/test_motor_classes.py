@@ -456,3 +456,33 @@ def test_motor_gridfs_cursor_has_motors_deprecated_iteration():
         return chunks, rest, listed
     assert run(main()) == ([b"d", b"a", b"t", b"a", b"0"], [1, 2], [0, 1, 2])
     client.close()
+
+
+def test_motor_cursor_started_and_closed():
+    # Motor's cursors: ``started`` once the query (or the latent command) was sent,
+    # ``closed`` once close() was called (async with calls it); another cursor of the
+    # same query stays open
+    import warnings
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    coll = client.db.c
+
+    async def main():
+        await coll.insert_many([{"_id": i} for i in range(5)])
+        seen = []
+        for make in (lambda: coll.find({}), lambda: coll.aggregate([{"$sort": {"_id": 1}}]),
+                     lambda: coll.find_raw_batches({}),
+                     lambda: coll.aggregate_raw_batches([{"$sort": {"_id": 1}}])):
+            contrast = make().batch_size(2)
+            async with make().batch_size(2) as cursor:
+                before = cursor.started
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    await cursor.fetch_next
+                    cursor.next_object()
+                seen.append((before, cursor.started, cursor.closed))
+            seen.append((contrast.closed, cursor.closed))
+            await contrast.close()
+            assert contrast.closed
+        return seen
+    assert run(main()) == [(False, True, False), (False, True)] * 4
+    client.close()
