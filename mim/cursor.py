@@ -34,6 +34,11 @@ _DocumentType = TypeVar("_DocumentType")
 #: CursorNotFound, CappedPositionLost, QueryPlanKilled, CursorKilled)
 _CURSOR_CLOSED_ERRORS = frozenset({43, 136, 175, 237})
 
+#: pymongo's query-flag bits (``add_option``) that make the cursor type: tailable (2),
+#: await_data (32), exhaust (64)
+_CURSOR_TYPE_BITS = CursorType.TAILABLE | CursorType.TAILABLE_AWAIT | CursorType.EXHAUST
+#: pymongo's query-flag bits that are find command fields
+_FLAG_BITS = {16: "noCursorTimeout", 8: "oplogReplay", 128: "allowPartialResults"}
 #: the ``cursor_type`` values pymongo's ``Cursor`` accepts
 _CURSOR_TYPES = (CursorType.NON_TAILABLE, CursorType.TAILABLE, CursorType.TAILABLE_AWAIT,
                  CursorType.EXHAUST)
@@ -231,7 +236,7 @@ class Cursor(Generic[_DocumentType]):
     def limit(self, limit: int) -> "Cursor[_DocumentType]":
         if type(limit) is not int and (not isinstance(limit, int) or isinstance(limit, bool)):
             raise TypeError("limit must be an integer")
-        if self._cursor_type == CursorType.EXHAUST:
+        if self._cursor_type & CursorType.EXHAUST:
             raise InvalidOperation("Can't use limit and exhaust together.")
         if self._started:
             self._check_okay_to_chain()
@@ -317,11 +322,29 @@ class Cursor(Generic[_DocumentType]):
         return self
 
     def add_option(self, mask: int) -> "Cursor[_DocumentType]":
+        """Sets query flags by pymongo's bitmask (``_QUERY_OPTIONS``): tailable (2),
+        await_data (32) and exhaust (64) are the cursor type's bits, no_timeout (16),
+        oplog_replay (8) and partial (128) the find command's fields."""
+        if not isinstance(mask, int):
+            raise TypeError(f"mask must be an int, not {type(mask)}")
         self._check_okay_to_chain()
+        if mask & CursorType.EXHAUST and self._limit:
+            raise InvalidOperation("Can't use limit and exhaust together.")
+        self._cursor_type |= mask & _CURSOR_TYPE_BITS
+        for bit, field in _FLAG_BITS.items():
+            if mask & bit:
+                self._flags[field] = True
         return self
 
     def remove_option(self, mask: int) -> "Cursor[_DocumentType]":
+        """Unsets query flags by pymongo's bitmask (see :meth:`add_option`)."""
+        if not isinstance(mask, int):
+            raise TypeError(f"mask must be an int, not {type(mask)}")
         self._check_okay_to_chain()
+        self._cursor_type &= ~(mask & _CURSOR_TYPE_BITS)
+        for bit, field in _FLAG_BITS.items():
+            if mask & bit:
+                self._flags[field] = False
         return self
 
     # -- cloning / lifecycle -----------------------------------------------------

@@ -102,7 +102,7 @@ class AsyncCursor(_AsyncCursorBase, Generic[_DocumentType]):
         return self._collection
 
     for _name in ("allow_disk_use", "batch_size", "collation", "comment", "hint", "limit",
-                  "max", "max_await_time_ms", "max_scan", "max_time_ms", "min", "remove_option", "skip",
+                  "max", "max_await_time_ms", "max_scan", "max_time_ms", "min", "skip",
                   "sort", "where"):
         locals()[_name] = chained(getattr(Cursor, _name))
     del _name
@@ -112,7 +112,18 @@ class AsyncCursor(_AsyncCursorBase, Generic[_DocumentType]):
 
     async def add_option(self, mask: int) -> "AsyncCursor[_DocumentType]":
         self._delegate.add_option(mask)
+        self._follow_cursor_type()
         return self
+
+    def remove_option(self, mask: int) -> "AsyncCursor[_DocumentType]":
+        self._delegate.remove_option(mask)
+        self._follow_cursor_type()
+        return self
+
+    def _follow_cursor_type(self) -> None:
+        """The cursor type after ``add_option``/``remove_option`` changed its bits."""
+        self._cursor_type = cursor_type = self._delegate._cursor_type
+        self._may_wait = (cursor_type & CursorType.TAILABLE_AWAIT) == CursorType.TAILABLE_AWAIT
 
     async def rewind(self) -> "AsyncCursor[_DocumentType]":
         self._delegate.rewind()

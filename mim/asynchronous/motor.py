@@ -289,6 +289,12 @@ class AsyncIOMotorCursor(_MotorDeprecatedIteration, AsyncCursor,  # type: ignore
         """Motor's ``started``: whether the cursor has sent its query."""
         return self._delegate._started
 
+    def add_option(self, mask: int) -> "AsyncIOMotorCursor":  # type: ignore[override]
+        """Motor's ``add_option`` is a plain chaining call (pymongo's async one awaits)."""
+        self._delegate.add_option(mask)
+        self._follow_cursor_type()
+        return self
+
     def rewind(self) -> "AsyncIOMotorCursor":  # type: ignore[override]
         """Motor's ``rewind()`` is a plain call answering the cursor."""
         self._delegate.rewind()

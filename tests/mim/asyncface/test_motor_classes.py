@@ -486,3 +486,24 @@ def test_motor_cursor_started_and_closed():
         return seen
     assert run(main()) == [(False, True, False), (False, True)] * 4
     client.close()
+
+
+def test_motor_add_option_is_a_chaining_call():
+    # Motor's Cursor.add_option/remove_option are chaining methods (no await), with
+    # pymongo's checks: exhaust after a limit is InvalidOperation; a tailable bit makes
+    # to_list refuse the cursor
+    from pymongo.errors import InvalidOperation
+    client = mim.asynchronous.AsyncIOMotorClient(server=Server())
+    coll = client.db.c
+    cursor = coll.find()
+    assert cursor.add_option(2) is cursor and cursor.remove_option(2) is cursor
+    with pytest.raises(InvalidOperation, match="Can't use limit and exhaust together."):
+        coll.find(limit=5).add_option(64)
+
+    async def main():
+        with pytest.raises(InvalidOperation, match="Can't call to_list on tailable cursor"):
+            await coll.find().add_option(2).to_list(None)
+        await coll.insert_one({"_id": 1})
+        return await coll.find().add_option(2).remove_option(2).to_list(None)
+    assert run(main()) == [{"_id": 1}]
+    client.close()

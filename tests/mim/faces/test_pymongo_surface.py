@@ -114,3 +114,32 @@ def test_exhaust_and_limit_cannot_be_combined(coll):
     with pytest.raises(TypeError):
         cursor.limit("5")  # the type is checked first
     coll.find(limit=0, cursor_type=CursorType.EXHAUST)  # no limit is no conflict
+
+
+def test_add_option_and_remove_option_set_the_find_commands_flags(coll, db):
+    # pymongo's Cursor.add_option/remove_option: the bitmask of _QUERY_OPTIONS,
+    # tailable 2, oplog_replay 8, no_timeout 16, await_data 32, exhaust 64, partial 128;
+    # the find command carries them (the server answers a tailable find on a
+    # non-capped collection with its error); exhaust after a limit is refused
+    from pymongo.errors import InvalidOperation
+    coll.insert_one({"_id": 1})
+    cursor = coll.find().add_option(2)
+    with pytest.raises(OperationFailure) as caught:
+        list(cursor)
+    assert caught.value.code == 2  # BadValue: tailable cursor requested on non capped
+    assert list(coll.find().add_option(2).remove_option(2)) == [{"_id": 1}]
+    assert list(coll.find().add_option(16 | 128)) == [{"_id": 1}]
+    with pytest.raises(InvalidOperation, match="Can't use limit and exhaust together."):
+        coll.find().limit(2).add_option(64)
+    with pytest.raises(TypeError, match="mask must be an int"):
+        coll.find().add_option("2")
+    with pytest.raises(TypeError, match="mask must be an int"):
+        coll.find().remove_option(2.0)
+    db.create_collection("capped", capped=True, size=4096)
+    db.capped.insert_one({"_id": 1})
+    tailing = db.capped.find().add_option(2)
+    assert next(tailing) == {"_id": 1}
+    assert tailing.alive  # a tailable cursor stays open at the end of the data
+    with pytest.raises(InvalidOperation, match="cannot set options after executing query"):
+        tailing.add_option(16)
+    tailing.close()
