@@ -76,12 +76,17 @@ def decode_shadows(raws: list) -> list[dict] | None:
 
 _intern = sys.intern
 
-#: the key sequences of stored documents seen so far (field names interned) -> a
-#: template dict with those keys: a document of a known shape is re-keyed by
-#: copying its template (a memory copy, no hashing, no resizing) and filling the
-#: values in; bounded, so a collection of ever-new shapes cannot grow it forever
-_SHAPES: dict[tuple, dict] = {}
+#: the key sequences of stored documents seen so far (their field names joined by
+#: NUL, which a BSON field name never holds, so two sequences never join alike
+#: but the empty document and ``{"": …}``, of which neither is kept) -> a
+#: template dict with those keys (field names interned): a document of a known
+#: shape is re-keyed by copying its template (a memory copy, no hashing, no
+#: resizing) and filling the values in; bounded, so a collection of ever-new
+#: shapes cannot grow it forever.  (One joined string is hashed and compared in
+#: one memcmp: a tuple of the names costs a comparison call per name.)
+_SHAPES: dict[str, dict] = {}
 _MAX_SHAPES = 4096
+_join_names = "\x00".join
 
 
 def shared_keys(doc: dict) -> dict:
@@ -97,19 +102,19 @@ def shared_keys(doc: dict) -> dict:
     key objects), half the cost of interning each key into a new dict."""
     if type(doc) is not dict:
         return doc
-    template = _SHAPES.get(tuple(doc))
+    template = _SHAPES.get(_join_names(tuple(doc)))
     if template is None:
         return _new_shape(doc)
-    shared = template.copy()
-    shared.update(doc)
-    return shared
+    return {**template, **doc}  # (template.copy().update(doc) without two method calls)
 
 
 def _new_shape(doc: dict) -> dict:
     """:func:`shared_keys` of a document whose shape has no template yet."""
     shared = dict(zip(map(_intern, doc), doc.values()))
     if len(_SHAPES) < _MAX_SHAPES:
-        _SHAPES[tuple(shared)] = dict.fromkeys(shared)
+        names = _join_names(shared)
+        if names:  # (the empty document and {"": …} both join as "")
+            _SHAPES[names] = dict.fromkeys(shared)
     return shared
 
 
