@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import struct
 import sys
+from bisect import bisect_right
 
 import bson
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, DatetimeConversion
 
-from ..values.undefined import mark_undefined, may_hold_undefined
+from ..values.undefined import mark_undefined, may_hold_undefined, undefined_candidates
 
 __all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "decode_shadows",
            "shared_keys"]
@@ -52,25 +53,37 @@ def decode_shadows(raws: list) -> list[dict] | None:
     its own, invalid BSON): the caller then decodes them one by one, with each
     document's own error."""
     unpack_length = _LENGTH.unpack_from
-    #: the documents holding a 0x06 byte: maybe a deprecated `undefined` element
-    suspects = []
+    #: where each document ends in the joined batch
+    ends = []
+    end = 0
     try:
-        # one pass: each declared length checked, each document's bytes looked at
-        for index, raw in enumerate(raws):
-            if unpack_length(raw)[0] != len(raw):
+        # one pass: each declared length checked
+        for raw in raws:
+            size = len(raw)
+            if unpack_length(raw)[0] != size:
                 return None
-            if 0x06 in raw:
-                suspects.append(index)
-        docs = bson.decode_all(b"".join(raws), ENGINE_CODEC)
+            end += size
+            ends.append(end)
+        joined = b"".join(raws)
+        docs = bson.decode_all(joined, ENGINE_CODEC)
     except Exception:  # (TypeError, struct.error, InvalidBSON, RecursionError…)
         return None
     if len(docs) != len(raws):
         return None
-    for index in suspects:
-        # as decode_shadow: an `undefined` element decodes as None, marked here
-        raw = raws[index]
-        if may_hold_undefined(raw) is not None:
-            docs[index] = mark_undefined(raw, docs[index])
+    if 0x06 in joined:
+        # as decode_shadow: an `undefined` element decodes as None, marked here.  The
+        # pattern is looked for in one pass over the batch (its call per document
+        # cost half as much again as its scan); every document whose own bytes match
+        # it has a match that starts in them (one starting in the document before
+        # ends at the latest on their first byte), and mark_undefined looks at the
+        # document's own bytes again (a match running into the next document is a
+        # vain look, no more)
+        marked = -1
+        for candidate in undefined_candidates(joined):
+            index = bisect_right(ends, candidate.start())
+            if index != marked:
+                marked = index
+                docs[index] = mark_undefined(raws[index], docs[index])
     return docs
 
 

@@ -16,7 +16,8 @@ import re
 import struct
 from typing import Any
 
-__all__ = ["UndefinedFields", "mark_undefined", "is_undefined_field", "may_hold_undefined"]
+__all__ = ["UndefinedFields", "mark_undefined", "is_undefined_field", "may_hold_undefined",
+           "undefined_candidates"]
 
 _INT32 = struct.Struct("<i")
 #: an undefined element: type byte 0x06, a non-empty field name, its NUL, then what
@@ -26,6 +27,9 @@ _MAYBE_UNDEFINED = re.compile(rb"\x06[^\x00]+\x00[\x00-\x13\x7f\xff]")
 #: ``may_hold_undefined(raw)``: not None when ``raw`` may hold an undefined element
 #: (the cheap test that decides whether :func:`mark_undefined` must walk it)
 may_hold_undefined = _MAYBE_UNDEFINED.search
+#: ``undefined_candidates(raws)``: every place of (joined documents') bytes that may
+#: start an undefined element, as ``re`` matches
+undefined_candidates = _MAYBE_UNDEFINED.finditer
 #: fixed value sizes by type byte (types with a length prefix are handled apart)
 _FIXED_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8,
                 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
