@@ -6,7 +6,11 @@ largest when descending; a missing field sorts as null.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import heapq
+from collections.abc import Callable, Iterable, Mapping
+from itertools import compress, repeat
+from math import isnan
+from operator import ge, le
 from typing import Any
 
 from ..values.errors import ServerError
@@ -16,7 +20,7 @@ from ..values.order import MISSING, RANK_NUMBER, RANK_STRING, RANK_UNDEFINED, is
 from .metadata import metadata_unavailable
 
 __all__ = ["compile_sort", "Descending", "field_sort_key", "has_text_score_sort", "has_meta_sort",
-           "TEXT_SCORE", "GEO_NEAR_DISTANCE"]
+           "smallest", "TEXT_SCORE", "GEO_NEAR_DISTANCE"]
 
 
 class Descending:
@@ -134,18 +138,79 @@ def compile_sort(spec: Any, metadata: Mapping[str, Callable[[Mapping], float]] |
     key_of = sort_key if collation is None else collation.sort_key
     keys = [_field_key(split_path(path), direction < 0, key_of) for path, direction in fields]
     if len(keys) == 1:
-        return keys[0]
-    if len(keys) == 2:
+        key = keys[0]
+    elif len(keys) == 2:
         first, second = keys
         if collation is None and all("." not in path for path, _ in fields):
-            return _top_level_pair(fields[0][0], fields[0][1] < 0, first,
-                                   fields[1][0], fields[1][1] < 0, second)
-        return lambda doc: (first(doc), second(doc))
-
-    def key(doc: Mapping) -> tuple:
-        return tuple(field(doc) for field in keys)
-
+            key = _top_level_pair(fields[0][0], fields[0][1] < 0, first,
+                                  fields[1][0], fields[1][1] < 0, second)
+        else:
+            key = lambda doc: (first(doc), second(doc))  # noqa: E731
+    else:
+        def key(doc: Mapping) -> tuple:
+            return tuple(field(doc) for field in keys)
+    leading_path, leading_direction = fields[0]
+    if collation is None and "." not in leading_path:
+        # (each key function above is a fresh closure: the attribute is this sort's)
+        key.leading = (leading_path, leading_direction < 0)  # type: ignore[attr-defined]
     return key
+
+
+def smallest(items: Iterable[Any], n: int, key: Callable[[Mapping], Any],
+             doc_of: Callable[[Any], Mapping] | None = None) -> list:
+    """The first ``n`` of ``items`` in ``key`` order, ties in their given order:
+    ``heapq.nsmallest(n, items, key)``'s answer (``doc_of``: the document of an
+    item that ``key`` reads; the item itself by default).
+
+    A key made by :func:`compile_sort` for a top-level first field (its
+    ``leading`` attribute) whose value is, in every document, a number (not
+    NaN) — or, in every document, a string — is selected in two steps: the
+    ``n``-th value of that field bounds the first ``n`` documents (a document
+    whose first field sorts after it has ``n`` others before it), so only the
+    documents within the bound — ``n`` and their ties — are keyed and sorted
+    (two numbers, two strings, compare as their sort keys do).  Anything else
+    goes through ``heapq.nsmallest``."""
+    if type(items) is not list:
+        items = list(items)
+    leading = getattr(key, "leading", None)
+    if leading is not None and 0 < n < len(items):
+        docs = items if doc_of is None else list(map(doc_of, items))
+        within = _within_leading_bound(docs, n, leading[0], leading[1])
+        if within is not None:
+            within.sort(key=lambda i: key(docs[i]))  # (stable: ties keep their order)
+            return [items[i] for i in within[:n]]
+    if doc_of is None:
+        return heapq.nsmallest(n, items, key=key)
+    return heapq.nsmallest(n, items, key=lambda item: key(doc_of(item)))
+
+
+#: the value types :func:`_within_leading_bound` compares directly (bool is no number here)
+_NUMBER_TYPES = frozenset({int, float})
+_STRING_TYPES = frozenset({str})
+
+
+def _within_leading_bound(docs: list[Mapping], n: int, name: str,
+                          descending: bool) -> list[int] | None:
+    """The positions of the documents whose top-level field ``name`` is within the
+    ``n`` first values of that field in sort order (ties with the ``n``-th
+    included), when every document holds a number (not NaN) there, or every one a
+    string; None otherwise (missing, null, arrays, mixed types, NaN…)."""
+    try:
+        values = [doc[name] for doc in docs]
+    except KeyError:  # (a missing field sorts as null: the general way)
+        return None
+    kinds = set(map(type, values))
+    if kinds <= _NUMBER_TYPES:
+        if float in kinds and any(map(isnan, values)):
+            return None
+    elif kinds != _STRING_TYPES:
+        return None
+    ordered = sorted(values)
+    if descending:
+        keep = map(le, repeat(ordered[-n]), values)  # (bound <= value)
+    else:
+        keep = map(ge, repeat(ordered[n - 1]), values)  # (bound >= value)
+    return list(compress(range(len(values)), keep))
 
 
 def _field_key(parts: tuple[str, ...], descending: bool,

@@ -3,7 +3,6 @@ $count $sample $unwind $replaceRoot $replaceWith $documents $sortByCount $redact
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 import random
@@ -18,7 +17,7 @@ from ..languages.expressions.coercion import is_integral64, is_numeric, to_long,
 from ..languages.expressions.compiler import path_value
 from ..languages.matcher import compile_filter
 from ..languages.matcher.context import MatchContext
-from ..languages.sorting import compile_sort, has_meta_sort
+from ..languages.sorting import compile_sort, has_meta_sort, smallest
 from ..languages.metadata import GEO_NEAR_DISTANCES, attached_metadata, text_score_of
 from ..values.order import MISSING, type_name
 from .registry import pipeline_stage
@@ -113,7 +112,7 @@ def compile_sort_stage(arg: Any, ctx: Any):
                 "geoNearDistance": lambda doc: _sort_distance(variables, doc)}, collation)
         limit = variables.get("__sort_limit__")
         if limit:
-            return heapq.nsmallest(limit, docs, key=key)
+            return smallest(docs, limit, key)
         if bounded:
             docs = list(docs)
             check_sort_memory(docs)
