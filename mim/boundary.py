@@ -131,11 +131,22 @@ def _plain_copy(value: Any, depth: int) -> Any:
         return out
     if cls is list:
         items = []
+        append = items.append
         for item in value:
-            item = _plain_copy(item, depth + 1)
-            if item is _NOT_PLAIN:
-                return _NOT_PLAIN
-            items.append(item)
+            kind = type(item)
+            # (an ``$in`` list of ASCII strings or int32s: decided here, as a
+            # dict's values are, without a call per item)
+            if kind is str:
+                if not item.isascii():
+                    return _NOT_PLAIN
+            elif kind is int:
+                if not _INT32_MIN <= item <= _INT32_MAX:
+                    return _NOT_PLAIN
+            else:
+                item = _plain_copy(item, depth + 1)
+                if item is _NOT_PLAIN:
+                    return _NOT_PLAIN
+            append(item)
         return items
     return _NOT_PLAIN
 
