@@ -115,6 +115,23 @@ def leaf_constraint(node: MatchNode, key_of: Callable[[Any], tuple] = sort_key
     return None
 
 
+def point_keys(values: list) -> list[tuple] | None:
+    """The index keys of an ``$in``'s values, ascending and distinct, when every
+    value is a point (what :func:`leaf_constraint` bounds it by: its key alone) —
+    None when one is not: an array (no bounds), a regex (string ranges) or null
+    (which also matches a missing field)."""
+    keys = set()
+    add = keys.add
+    for value in values:
+        if type(value) is str:  # (the common case: its key, inline)
+            add((RANK_STRING, value))
+            continue
+        if value is None or isinstance(value, list) or _is_regex(value):
+            return None
+        add(sort_key(value))
+    return sorted(keys)
+
+
 def _bracket_ends(arg: Any, key_of: Callable[[Any], tuple] = sort_key
                   ) -> tuple[Interval, Interval]:
     """The ends of ``arg``'s type bracket (as points: key, inclusivity, and the

@@ -25,7 +25,7 @@ from ..languages.matcher.text import find_text_node
 from ..values.errors import ServerError
 from ..values.order import sort_key
 from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
-                     leaf_constraint, normalise_intervals)
+                     leaf_constraint, normalise_intervals, point_keys)
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan
 
 if TYPE_CHECKING:
@@ -265,10 +265,16 @@ def choose_plan(coll: "CollectionData", node: MatchNode, sort: list[tuple[str, i
     query's is always its TEXT plan."""
     if not sort and collation is None:
         leaf = node.nodes[0] if type(node) is AndNode and len(node.nodes) == 1 else node
-        if type(leaf) is LeafNode and leaf.operator == "$eq":
-            plan = _equality_plan(coll, leaf)
-            if plan is not None:
-                return plan
+        if type(leaf) is LeafNode:
+            operator = leaf.operator
+            if operator == "$eq":
+                plan = _equality_plan(coll, leaf)
+                if plan is not None:
+                    return plan
+            elif operator == "$in":
+                plan = _points_plan(coll, leaf)
+                if plan is not None:
+                    return plan
     if coll.indexes.text_search is not None:
         # (after the equality fast lane: a $text query never takes it)
         text = text_plan(coll, node)
@@ -470,7 +476,7 @@ def proves_filter(plan: Plan, node: MatchNode) -> bool:
     partial filter whose field no document holds an array in (its key is then
     its one value, and the predicates on it hold together, as the intersected
     bounds say)."""
-    if type(plan) is not IndexScan or plan.sort_only or len(plan.field_intervals) != 1:
+    if type(plan) is not IndexScan or plan.sort_only or plan.bounded_fields != 1:
         return False
     index = plan.index
     pattern = index.pattern
@@ -554,7 +560,13 @@ def equality_choice(coll: "CollectionData", path: str, value: Any) -> "Index | s
     hashed one, an array or null argument)."""
     if type(value) is list or value is None or not path:
         return None
-    cache = coll.indexes.plan_cache  # (emptied on every catalog change)
+    return path_choice(coll, path)
+
+
+def path_choice(coll: "CollectionData", path: str) -> "Index | str | None":
+    """:func:`_path_choice`, kept in the collection's plan cache (emptied on every
+    catalog change)."""
+    cache = coll.indexes.plan_cache
     choice = cache.get(path, _UNDECIDED)
     if choice is _UNDECIDED:
         choice = cache[path] = _path_choice(coll, path)
@@ -597,6 +609,26 @@ def _equality_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
     if choice is SCAN_CHOICE:
         return CollScan(len(coll.documents))
     return IndexScan.at_point(choice, Interval.point(sort_key(value), value))
+
+
+def _points_plan(coll: "CollectionData", leaf: LeafNode) -> Plan | None:
+    """The plan of an ``$in`` of point values (no null, array or regex) on a
+    path other than ``_id``, decided as :func:`equality_choice` decides an
+    equality's: the one usable index leading on the path (scanned at the points,
+    :meth:`IndexScan.at_points`) or a collection scan — what the general planner
+    chooses then, the bounds being those points (None: plan as usual)."""
+    path = leaf.path
+    if path == "_id" or not path:
+        return None
+    keys = point_keys(leaf.argument)
+    if not keys or len(keys) > _MAX_POINT_COMBINATIONS:
+        return None  # (the general planner decides: no bounds, or too many points)
+    choice = path_choice(coll, path)
+    if choice is None:
+        return None
+    if choice is SCAN_CHOICE:
+        return CollScan(len(coll.documents))
+    return IndexScan.at_points(choice, keys, leaf)
 
 
 _ID_RANGE_OPERATORS = frozenset({"$gt", "$gte", "$lt", "$lte", "$in"})

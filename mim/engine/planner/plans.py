@@ -20,7 +20,7 @@ from sortedcontainers import SortedList
 from ..index.keys import FULL, HIGH, Interval
 from ..languages.matcher import MatchNode
 from ..values.deadline import checked
-from .bounds import key_ranges, render_interval
+from .bounds import key_ranges, leaf_constraint, render_interval
 
 if TYPE_CHECKING:
     from ..index.indexes import Index, TextIndex
@@ -86,7 +86,9 @@ class IndexScan(Plan):
                  direction: int = 1) -> None:
         super().__init__()
         self.index = index
-        self.field_intervals = field_intervals
+        self._field_intervals: list[list[Interval]] | None = field_intervals
+        #: how many leading fields the bounds constrain
+        self.bounded_fields = len(field_intervals)
         self.direction = direction
         self.ranges = key_ranges(field_intervals, index.pattern.flipped, index.pattern.flat)
         self._cost: float | None = None
@@ -103,12 +105,46 @@ class IndexScan(Plan):
         scan = cls.__new__(cls)
         Plan.__init__(scan)
         scan.index = index
-        scan.field_intervals = [[interval]]
+        scan._field_intervals = [[interval]]
+        scan.bounded_fields = 1
         scan.direction = index.pattern.signs[0]
         scan.ranges = [point_range(index, interval.lo)]
         scan._cost = None
         scan.points = True
         return scan
+
+    @classmethod
+    def at_points(cls, index: "Index", keys: list[tuple], leaf: MatchNode) -> "IndexScan":
+        """The scan of several points on an index's first field (``leaf``, an
+        ``$in`` of values that are all points: see :func:`~.bounds.point_keys`), in
+        the index's own direction, from their ``keys`` (ascending, distinct): what
+        ``IndexScan(index, [leaf_constraint(leaf).intervals])`` builds, without an
+        :class:`Interval` per value — the intervals are made only if something
+        asks for them (``explain``'s ``indexBounds``), by that same function."""
+        scan = cls.__new__(cls)
+        Plan.__init__(scan)
+        scan.index = index
+        scan._field_intervals = None
+        scan._points_leaf = leaf
+        scan.bounded_fields = 1
+        scan.direction = index.pattern.signs[0]
+        if index.pattern.flat:
+            scan.ranges = [((key,), (key, HIGH)) for key in keys]
+        else:
+            scan.ranges = [(((key,),), ((key, HIGH),)) for key in keys]
+        scan._cost = None
+        scan.points = True
+        return scan
+
+    @property
+    def field_intervals(self) -> list[list[Interval]]:
+        """Per bounded field, its intervals (ascending)."""
+        intervals = self._field_intervals
+        if intervals is None:
+            constraint = leaf_constraint(self._points_leaf)
+            assert constraint is not None  # (at_points' leaf has point bounds)
+            intervals = self._field_intervals = [constraint.intervals]
+        return intervals
 
     @property
     def cost(self) -> float:  # type: ignore[override]
