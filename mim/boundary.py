@@ -9,6 +9,7 @@ errors become the exception classes pymongo raises for the same server reply.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any, NoReturn
 
 import bson
@@ -26,12 +27,15 @@ from .engine.storage.store import ENGINE_CODEC
 #: the C codec's entry points behind ``bson.encode``/``bson.decode`` (None without the C extension)
 _bson_to_dict = getattr(bson, "_bson_to_dict", None)
 _dict_to_bson = getattr(bson, "_dict_to_bson", None)
+#: ``bson.decode_all``'s C entry point (None without the C extension)
+_decode_all = getattr(getattr(bson, "_cbson", None), "_decode_all", None)
 #: ``plain_encode(document, False, codec_options)``: the C encoder itself, for exact
 #: ``CodecOptions`` (None without the C extension); a RecursionError it raises is
 #: :func:`encode`'s to turn into the server's depth error
 plain_encode = _dict_to_bson
 
-__all__ = ["to_engine", "engine_value", "encode", "plain_encode", "decode", "command_error", "raise_server_error",
+__all__ = ["to_engine", "engine_value", "encode", "plain_encode", "decode", "decode_batch",
+           "command_error", "raise_server_error",
            "raise_write_errors", "too_deep_to_decode"]
 
 
@@ -157,6 +161,20 @@ def decode(raw: bytes, codec_options: CodecOptions) -> Any:
     if _bson_to_dict is not None and type(codec_options) is CodecOptions:
         return _bson_to_dict(raw, codec_options)  # bson.decode minus its type check
     return bson.decode(raw, codec_options)
+
+
+def decode_batch(documents: list, codec_options: CodecOptions) -> list:
+    """Each of a reply batch's documents (``RawBSONDocument``) decoded: with the C
+    codec, the batch's bytes in one call (``bson.decode_all`` reads the codec
+    options once, where a call per document reads them each time), as pymongo
+    decodes a reply's documents."""
+    if len(documents) > 1 and _decode_all is not None and type(codec_options) is CodecOptions:
+        return _decode_all(b"".join(map(_raw_of, documents)), codec_options)
+    return [decode(document.raw, codec_options) for document in documents]
+
+
+#: a RawBSONDocument's bytes
+_raw_of = attrgetter("raw")
 
 
 def command_error(exc: ServerError) -> OperationFailure:

@@ -21,7 +21,7 @@ from pymongo.collation import validate_collation_or_none
 from pymongo.errors import InvalidOperation, OperationFailure
 from pymongo.write_concern import validate_boolean
 
-from .boundary import decode, engine_value, raise_server_error, to_engine
+from .boundary import decode, decode_batch, engine_value, raise_server_error, to_engine
 from .engine.values.errors import ServerError
 from .runner import kill_cursor
 
@@ -536,8 +536,7 @@ class Cursor(Generic[_DocumentType]):
         """A reply's batch as this cursor yields it: each document decoded with the
         collection's codec options, the whole batch at once when it arrives (as
         pymongo decodes a reply), so a ``next`` only hands the next one out."""
-        codec_options = self._collection._codec_options
-        return [decode(document.raw, codec_options) for document in documents]
+        return decode_batch(documents, self._collection._codec_options)
 
     def __iter__(self) -> "Cursor[_DocumentType]":
         return self
