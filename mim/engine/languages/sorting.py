@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Mapping
-from itertools import compress, repeat
-from math import isnan
-from operator import ge, le
 from typing import Any
 
 from ..values.errors import ServerError
@@ -20,7 +17,7 @@ from ..values.order import MISSING, RANK_NUMBER, RANK_STRING, RANK_UNDEFINED, is
 from .metadata import metadata_unavailable
 
 __all__ = ["compile_sort", "Descending", "field_sort_key", "has_text_score_sort", "has_meta_sort",
-           "smallest", "TEXT_SCORE", "GEO_NEAR_DISTANCE"]
+           "smallest", "smallest_positions", "TEXT_SCORE", "GEO_NEAR_DISTANCE"]
 
 
 class Descending:
@@ -156,11 +153,20 @@ def compile_sort(spec: Any, metadata: Mapping[str, Callable[[Mapping], float]] |
     return key
 
 
-def smallest(items: Iterable[Any], n: int, key: Callable[[Mapping], Any],
-             doc_of: Callable[[Any], Mapping] | None = None) -> list:
-    """The first ``n`` of ``items`` in ``key`` order, ties in their given order:
-    ``heapq.nsmallest(n, items, key)``'s answer (``doc_of``: the document of an
-    item that ``key`` reads; the item itself by default).
+def smallest(docs: Iterable[Mapping], n: int, key: Callable[[Mapping], Any]) -> list:
+    """The first ``n`` documents in ``key`` order, ties in their given order:
+    ``heapq.nsmallest(n, docs, key)``'s answer (see :func:`smallest_positions`)."""
+    if type(docs) is not list:
+        docs = list(docs)
+    positions = _leading_positions(docs, n, key)
+    if positions is None:
+        return heapq.nsmallest(n, docs, key=key)
+    return [docs[i] for i in positions]
+
+
+def smallest_positions(docs: list[Mapping], n: int, key: Callable[[Mapping], Any]) -> list[int]:
+    """The positions in ``docs`` of its first ``n`` documents in ``key`` order,
+    ties in their given order (``heapq.nsmallest``'s answer).
 
     A key made by :func:`compile_sort` for a top-level first field (its
     ``leading`` attribute) whose value is, in every document, a number (not
@@ -170,18 +176,23 @@ def smallest(items: Iterable[Any], n: int, key: Callable[[Mapping], Any],
     documents within the bound — ``n`` and their ties — are keyed and sorted
     (two numbers, two strings, compare as their sort keys do).  Anything else
     goes through ``heapq.nsmallest``."""
-    if type(items) is not list:
-        items = list(items)
+    positions = _leading_positions(docs, n, key)
+    if positions is None:
+        return heapq.nsmallest(n, range(len(docs)), key=lambda i: key(docs[i]))
+    return positions
+
+
+def _leading_positions(docs: list[Mapping], n: int, key: Callable[[Mapping], Any]
+                       ) -> list[int] | None:
+    """:func:`smallest_positions` by the first field's bound (None: not that way)."""
     leading = getattr(key, "leading", None)
-    if leading is not None and 0 < n < len(items):
-        docs = items if doc_of is None else list(map(doc_of, items))
-        within = _within_leading_bound(docs, n, leading[0], leading[1])
-        if within is not None:
-            within.sort(key=lambda i: key(docs[i]))  # (stable: ties keep their order)
-            return [items[i] for i in within[:n]]
-    if doc_of is None:
-        return heapq.nsmallest(n, items, key=key)
-    return heapq.nsmallest(n, items, key=lambda item: key(doc_of(item)))
+    if leading is None or not 0 < n < len(docs):
+        return None
+    within = _within_leading_bound(docs, n, leading[0], leading[1])
+    if within is None:
+        return None
+    within.sort(key=lambda i: key(docs[i]))  # (stable: ties keep their order)
+    return within[:n]
 
 
 #: the value types :func:`_within_leading_bound` compares directly (bool is no number here)
@@ -191,26 +202,31 @@ _STRING_TYPES = frozenset({str})
 
 def _within_leading_bound(docs: list[Mapping], n: int, name: str,
                           descending: bool) -> list[int] | None:
-    """The positions of the documents whose top-level field ``name`` is within the
-    ``n`` first values of that field in sort order (ties with the ``n``-th
-    included), when every document holds a number (not NaN) there, or every one a
-    string; None otherwise (missing, null, arrays, mixed types, NaN…)."""
+    """The positions (ascending) of the documents whose top-level field ``name`` is
+    within the ``n`` first values of that field in sort order (ties with the
+    ``n``-th included), when every document holds a number (not NaN) there, or
+    every one a string; None otherwise (missing, null, arrays, mixed types, NaN…)."""
     try:
         values = [doc[name] for doc in docs]
     except KeyError:  # (a missing field sorts as null: the general way)
         return None
     kinds = set(map(type, values))
     if kinds <= _NUMBER_TYPES:
-        if float in kinds and any(map(isnan, values)):
-            return None
+        if float in kinds:
+            total = sum(values)  # NaN if any is (or if inf meets -inf: the general way then)
+            if total != total:
+                return None
     elif kinds != _STRING_TYPES:
         return None
-    ordered = sorted(values)
-    if descending:
-        keep = map(le, repeat(ordered[-n]), values)  # (bound <= value)
-    else:
-        keep = map(ge, repeat(ordered[n - 1]), values)  # (bound >= value)
-    return list(compress(range(len(values)), keep))
+    order = sorted(range(len(values)), key=values.__getitem__, reverse=descending)
+    bound = values[order[n - 1]]
+    end = n
+    count = len(order)
+    while end < count and values[order[end]] == bound:  # (the n-th's ties)
+        end += 1
+    within = order[:end]
+    within.sort()
+    return within
 
 
 def _field_key(parts: tuple[str, ...], descending: bool,

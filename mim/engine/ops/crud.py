@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import itertools
 import math
-from operator import attrgetter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -32,7 +31,7 @@ from ..values.paths import split_path, walk
 from ..languages.metadata import check_metadata_available
 from ..languages.projection import available_query_metadata, compile_projection, \
     metadata_readers
-from ..languages.sorting import compile_sort, has_text_score_sort, smallest
+from ..languages.sorting import compile_sort, has_text_score_sort, smallest_positions
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
 from ..storage.documents import (check_id, encode_updated, prepare_new_document,
@@ -177,7 +176,10 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
                                                     min or None, max or None, collation, held)
         if sort_key_fn is not None and not presorted:
             if limit:
-                chosen = smallest(found, skip + limit, sort_key_fn, _document_of)
+                if type(found) is not list:
+                    found = list(found)
+                chosen = [found[i] for i in smallest_positions(
+                    [stored.doc for stored in found], skip + limit, sort_key_fn)]
             else:
                 chosen = sorted(found, key=lambda s: sort_key_fn(s.doc))
             if not allow_disk_use and near is None:  # (GEO_NEAR is no blocking sort)
@@ -198,10 +200,6 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     if proj is None:
         return [s.raw for s in chosen]
     return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
-
-
-#: a stored document's decoded view (what a sort key reads)
-_document_of = attrgetter("doc")
 
 
 def _names(spec: Any) -> list:

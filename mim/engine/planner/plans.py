@@ -195,11 +195,14 @@ class IndexScan(Plan):
         for low, high in ranges:
             if self.points and not reverse:
                 found += [id_key for _, id_key in point_entries(entries, low, high)]
-            else:
-                found += [id_key for _, id_key in entries.irange(low, high, (False, False),
-                                                                  reverse)]
+            else:  # (irange walks the sublists in C; so does the map)
+                found += map(_entry_id, entries.irange(low, high, (False, False), reverse))
         self.keys_examined += len(found)
-        if self.index.multikey or len(self.ranges) > 1:
+        if self.index.multikey or len(self.ranges) > 1 and not (
+                self.points and self.index.pattern.flat
+                and getattr(self.index, "geo", None) is None):
+            # (a single-field index that is not multikey holds one key per document:
+            # the distinct points of its bounds give distinct ids)
             found = list(dict.fromkeys(found))  # the first of each id, as id_keys keeps it
         self.advanced += len(found)
         return found
@@ -362,8 +365,9 @@ def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tupl
         index = 0
 
 
-#: an index entry's key (its first item)
+#: an index entry's key (its first item) and its id key (its second)
 _entry_key = itemgetter(0)
+_entry_id = itemgetter(1)
 
 
 def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
@@ -426,8 +430,8 @@ class PlannedQuery:
         if type(plan) is not IndexScan:
             return list(self.documents(held))
         documents = self.coll.documents
-        found = [stored for stored in map(documents.get, plan.id_key_list())
-                 if stored is not None]
+        # (a stored document is never false: filter(None) keeps those found, in C)
+        found = list(filter(None, map(documents.get, plan.id_key_list())))
         if held:
             let_go(held)
         plan.docs_examined += len(found)

@@ -16,7 +16,7 @@ import pytest
 from bson.decimal128 import Decimal128
 from bson.int64 import Int64
 
-from mim.engine.languages.sorting import compile_sort, smallest
+from mim.engine.languages.sorting import compile_sort, smallest, smallest_positions
 
 SPECS = [
     [("a", 1)], [("a", -1)],
@@ -61,15 +61,18 @@ def test_smallest_answers_as_the_full_sort(seed, odd_share):
             expected = sorted(docs, key=key)[:n]
             got = smallest(docs, n, key)
             assert [id(d) for d in got] == [id(d) for d in expected], (spec, n)
+            assert [id(docs[i]) for i in smallest_positions(docs, n, key)] == \
+                [id(d) for d in expected], (spec, n)
             assert [id(d) for d in heapq.nsmallest(n, docs, key=key)] == \
                 [id(d) for d in expected]
 
 
-def test_smallest_reads_items_through_doc_of():
+def test_positions_of_the_first_documents():
     docs = [{"a": v} for v in (3, 1, 2, 1, 0.5)]
-    items = [("item", d) for d in docs]
-    got = smallest(iter(items), 3, compile_sort([("a", 1)]), lambda item: item[1])
-    assert got == [items[4], items[1], items[3]]
+    assert smallest_positions(docs, 3, compile_sort([("a", 1)])) == [4, 1, 3]
+    assert smallest_positions(docs, 2, compile_sort([("a", -1)])) == [0, 2]
+    assert smallest_positions(docs + [{}], 2, compile_sort([("a", 1)])) == [5, 4]  # null first
+    assert smallest(iter(docs), 1, compile_sort([("a", 1)])) == [docs[4]]
 
 
 @pytest.fixture
@@ -110,3 +113,18 @@ def test_collated_strings_keep_the_collation_order(coll):
     coll.insert_many([{"_id": i, "s": s} for i, s in enumerate(["b", "B", "a", "C", "c"])])
     found = coll.find().sort("s", 1).collation({"locale": "en", "strength": 1}).limit(3)
     assert [d["_id"] for d in found] == [2, 0, 1]
+
+
+@pytest.mark.parametrize("values", [
+    [math.inf, -math.inf, 1.0, 2, -0.0, 0, 5.5, math.inf, 3],   # infinities (their sum is NaN)
+    [1, 1, 1.0, 2, 2, 2.0, 2, 1, 0, 0.0],                      # ties across int and float
+    ["b", "a", "ab", "", "b", "B", "é", "a"],                    # strings, by code point
+    [10 ** 18, 10 ** 18 + 1, 1e18, -(10 ** 18), 2 ** 62],         # large ints against a double
+])
+def test_plain_first_field_values_with_ties(values):
+    docs = [{"a": v, "_id": i % 3} for i, v in enumerate(values)]
+    for spec in ([("a", 1)], [("a", -1)], [("a", 1), ("_id", -1)], [("a", -1), ("_id", 1)]):
+        key = compile_sort(spec)
+        for n in range(1, len(docs)):
+            expected = sorted(range(len(docs)), key=lambda i: key(docs[i]))[:n]
+            assert smallest_positions(docs, n, key) == expected, (spec, n)
