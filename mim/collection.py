@@ -62,6 +62,32 @@ def _optional_fields(cmd: dict[str, Any], **fields: Any) -> None:
 
 
 
+def _plain_update_statement(filter: Any, update: Any, multi: bool, upsert: bool,
+                            codec: CodecOptions) -> dict:
+    """An ``updates`` statement with no option: its two values, each as
+    :func:`to_engine` gives it."""
+    return {"q": engine_value(filter, codec), "u": engine_value(update, codec),
+            "multi": multi, "upsert": upsert}
+
+
+def _acknowledged_update(reply: dict) -> UpdateResult:
+    """``UpdateResult(raw_result, True)`` for an update command's ``reply``, its raw
+    result as pymongo's ``_update`` shapes it — pymongo's own class, its slots set
+    as its ``__init__`` chain sets them (as ``insert_one`` builds its result)."""
+    n = reply["n"]
+    upserted = reply.get("upserted")
+    raw = {"n": n, "nModified": reply["nModified"]}
+    if upserted:
+        raw["upserted"] = upserted[0]["_id"]
+    raw["ok"] = 1.0
+    raw["updatedExisting"] = bool(n) and not upserted
+    result = _new_object(UpdateResult)
+    result._UpdateResult__raw_result = raw  # type: ignore[attr-defined]
+    result._UpdateResult__in_client_bulk = False  # type: ignore[attr-defined]
+    result._WriteResult__acknowledged = True  # type: ignore[attr-defined]
+    return result
+
+
 _new_object = object.__new__
 
 class Collection(OptionsCarrier, Generic[_DocumentType]):
@@ -272,6 +298,21 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 array_filters: Any = None, hint: Any = None, let: Any = None,
                 collation: Any = None, sort: Any = None, bypass_validation: Any = None,
                 session: Any = None, comment: Any = None) -> UpdateResult:
+        if self._default_write and array_filters is None and hint is None and let is None \
+                and collation is None and sort is None and bypass_validation is None \
+                and comment is None and filter is not None and update is not None \
+                and (upsert is False or upsert is True):
+            # the plain statement (no option, the server's write concern): what the
+            # general path below sends and answers, without its option handling
+            cmd = {"update": self._name,
+                   "updates": [_plain_update_statement(filter, update, multi, upsert,
+                                                       self._codec_options)],
+                   "ordered": True}
+            database = self._database
+            reply = database._client._runner.run(database._name, cmd, session)
+            if "writeErrors" in reply or "writeConcernError" in reply:
+                raise_write_errors(reply)
+            return _acknowledged_update(reply)
         statement = self._update_statement(filter, update, multi=multi, upsert=upsert,
                                            array_filters=array_filters, hint=hint,
                                            collation=collation, sort=sort)
@@ -283,17 +324,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if not self._acknowledged(session):
             return UpdateResult(None, False)  # pymongo's _update returns nothing then
         raise_write_errors(reply)
-        return UpdateResult(self._update_raw_result(reply), True)
-
-    @staticmethod
-    def _update_raw_result(reply: dict) -> dict:
-        raw = {"n": reply["n"], "nModified": reply["nModified"]}
-        upserted = reply.get("upserted")
-        if upserted:
-            raw["upserted"] = upserted[0]["_id"]
-        raw["ok"] = 1.0
-        raw["updatedExisting"] = bool(reply["n"]) and not upserted
-        return raw
+        return _acknowledged_update(reply)
 
     def _update_statement(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                           array_filters: Any = None, hint: Any = None, collation: Any = None,
@@ -304,10 +335,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             common.validate_boolean("upsert", upsert)
         if array_filters is None and hint is None and collation is None and sort is None \
                 and filter is not None and update is not None:
-            # the plain statement (no option): its two values, each as to_engine gives it
-            codec = self._codec_options
-            return {"q": engine_value(filter, codec), "u": engine_value(update, codec),
-                    "multi": multi, "upsert": upsert}
+            return _plain_update_statement(filter, update, multi, upsert, self._codec_options)
         if array_filters is not None and not isinstance(array_filters, list):
             raise TypeError("array_filters must be a list")
         if hint is not None and not isinstance(hint, str):
@@ -343,7 +371,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                    let: Any = None, comment: Any = None, sort: Any = None) -> UpdateResult:
         if type(filter) is not dict:
             common.validate_is_mapping("filter", filter)
-        common.validate_ok_for_update(update)
+        if type(update) is not dict or not update or type(first := next(iter(update))) is not str \
+                or first[:1] != "$":
+            common.validate_ok_for_update(update)  # (a plain operator document passes it)
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation, sort=sort,

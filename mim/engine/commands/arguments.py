@@ -117,6 +117,12 @@ def non_negative(cmd: Mapping, field: str, command_name: str, owner: str | None 
 _DOCUMENT_TYPES = frozenset({bytes, dict})
 
 
+#: per statement array, the fields of a statement as the faces send it (every one
+#: known, ``q`` and ``u`` present, no ``hint`` or ``collation``)
+_PLAIN_STATEMENT_FIELDS = {"updates": frozenset({"q", "u", "multi", "upsert"}),
+                           "deletes": frozenset({"q", "limit"})}
+
+
 def statements(cmd: Mapping, field: str, command_name: str) -> list:
     """A write command's statements: a non-empty array of documents."""
     if field == "documents":
@@ -124,6 +130,15 @@ def statements(cmd: Mapping, field: str, command_name: str) -> list:
         if type(value) is list and 0 < len(value) <= 100000 \
                 and _DOCUMENT_TYPES.issuperset(map(type, value)):
             return value  # the common insert, checked by one loop in C
+    else:
+        value = cmd.get(field)
+        if type(value) is list and len(value) == 1:
+            # one statement as a face builds it: fields all known, no hint or collation
+            # to check, ``q`` a document (what the loop below checks, at a fraction)
+            statement = value[0]
+            if type(statement) is dict and statement.keys() == _PLAIN_STATEMENT_FIELDS.get(
+                    field) and type(statement["q"]) is dict:
+                return value
     if field not in cmd:
         raise ServerError(40414, f"BSON field '{command_name}.{field}' is missing but a "
                                  f"required field")

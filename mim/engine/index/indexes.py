@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["IndexCatalog", "Index", "TextIndex", "IdIndex", "ID_INDEX_NAME"]
+__all__ = ["IndexCatalog", "Index", "TextIndex", "IdIndex", "ID_INDEX_NAME", "SEVERAL"]
 
 ID_INDEX_NAME = "_id_"
 
@@ -60,6 +60,10 @@ def copied_sorted_list(entries: SortedList) -> SortedList:
     copy._len = entries._len
     copy._load = entries._load
     return copy
+
+
+#: :meth:`Index.point_map`'s value for a key more than one entry had
+SEVERAL = object()
 
 
 class Index:
@@ -89,6 +93,9 @@ class Index:
         #: a geo index's keys: grid cells (2dsphere) or none (2d), checked on every write
         self.geo = geo_key_checker(spec)
         self.entries: SortedList = SortedList()
+        #: a one-field index's point map (:meth:`point_map`), None until a point
+        #: lookup asks for it
+        self.points: dict | None = None
         #: per field: how many documents index it through an array
         self.multikey_counts = [0] * self.pattern.fields
         #: the top-level fields its keys depend on (None: it may depend on any,
@@ -150,6 +157,10 @@ class Index:
             entries.add((keys[0], id_key))
         else:
             entries.update([(key, id_key) for key in keys])
+        points = self.points
+        if points is not None:
+            for key in keys:
+                points[key] = id_key if key not in points else SEVERAL
         for i in multikey:
             self.multikey_counts[i] += 1
 
@@ -161,6 +172,11 @@ class Index:
         entries = self.entries
         for key in keys:
             entries.discard((key, id_key))
+        points = self.points
+        if points is not None:
+            for key in keys:
+                if points.get(key) == id_key:
+                    del points[key]
         for i in multikey:
             self.multikey_counts[i] -= 1
 
@@ -185,6 +201,7 @@ class Index:
                     raise self.duplicate_error(stored.doc, key)
                 previous = (key, id_key)
         self.entries = SortedList(entries)
+        self.points = None
         self.multikey_counts = counts
 
     def fork(self, collection: "CollectionData") -> "Index":
@@ -196,6 +213,7 @@ class Index:
         copy.spec = dict(self.spec)
         copy.collection = collection
         copy.entries = copied_sorted_list(self.entries)
+        copy.points = None
         copy.multikey_counts = list(self.multikey_counts)
         return copy
 
@@ -203,7 +221,23 @@ class Index:
         """Take over the entries of ``prepared``, the same index kept over a prepared
         copy of the collection (a transaction's view committing)."""
         self.entries = prepared.entries
+        self.points = None
         self.multikey_counts = prepared.multikey_counts
+
+    def point_map(self) -> dict:
+        """A one-field index's entries by key, for equality point lookups without a
+        bisect (each a dozen nested-tuple comparisons): key -> the id key of the
+        one entry with that key, or :data:`SEVERAL` when more than one had it
+        at some point (the caller then walks the sorted entries).  Built on first
+        use, kept by :meth:`add_keys`/:meth:`remove_keys`, dropped whenever the
+        entries are replaced wholesale."""
+        points = self.points
+        if points is None:
+            points = {}
+            for key, id_key in self.entries:
+                points[key] = id_key if key not in points else SEVERAL
+            self.points = points
+        return points
 
     # -- constraints -------------------------------------------------------------------
 
@@ -640,6 +674,16 @@ class IndexCatalog:
         self.check_insert(stored, id_key)
         self.add(stored, id_key)
 
+    def untouched(self, touched: frozenset[str]) -> bool:
+        """Whether a write changing only the top-level fields ``touched`` leaves
+        every constrained index's keys as they were (nothing to check or move:
+        what :meth:`check_replace` and :meth:`replace` conclude index by index)."""
+        for index in self._constrained:
+            depends_on = index.depends_on
+            if depends_on is None or not depends_on.isdisjoint(touched):
+                return False
+        return True
+
     def check_replace(self, old: "StoredDocument", new: "StoredDocument",
                       touched: frozenset[str] | None = None) -> None:
         """Raise the constraint error replacing ``old`` by ``new`` would cause
@@ -747,6 +791,7 @@ class IndexCatalog:
         self.id_index.reset()
         for index in self._constrained:
             index.entries = SortedList()
+            index.points = None
             index.multikey_counts = [0] * index.pattern.fields
             index.build(self.collection.documents)
 

@@ -554,8 +554,15 @@ class _CompiledUpdate:
                 new_doc = {"_id": old_id, **new_doc}
             raw = encode_updated(new_doc)
         else:
-            new_doc = decode_shadow(stored.raw)
             operation = self.operation
+            new_doc = stored.doc
+            if operation.top_level is not None and type(new_doc) is dict:
+                # only top-level values are replaced, added or removed: a copy of the
+                # shadow (what its bytes decode to; nested values shared, as no write
+                # changes a stored value in place) instead of decoding the bytes again
+                new_doc = new_doc.copy()
+            else:
+                new_doc = decode_shadow(stored.raw)
             operation.apply(new_doc, query=self.node, is_insert=False)
             raw = encode_updated(new_doc)
             if operation.decodes_as_itself and type(new_doc) is dict:
@@ -586,16 +593,20 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
            let: Mapping | None = None, bypass_validation: bool = False) -> dict:
     """The ``update`` command: ``{"n", "nModified", "upserted"?, "writeErrors"?}``."""
     for statement in updates:
-        if isinstance(statement.get("u"), list):
+        spec = statement.get("u")
+        if type(spec) is not dict and isinstance(spec, list):
             # parsed with the command: a bad stage fails the whole command
-            lite_parse(statement["u"])
+            lite_parse(spec)
     n = n_modified = 0
     upserted: list[dict] = []
     errors: list[dict] = []
-    try:
-        let = evaluate_let(let)
-    except ServerError as exc:
-        return _write_reply(0, [{"index": 0, **exc.as_write_error()}], nModified=0)
+    if let:
+        try:
+            let = evaluate_let(let)
+        except ServerError as exc:
+            return _write_reply(0, [{"index": 0, **exc.as_write_error()}], nModified=0)
+    else:
+        let = {}  # (what evaluate_let gives for none, without its call)
     with server.lock:
         for index, statement in enumerate(updates):
             try:
@@ -624,6 +635,8 @@ def update(server: Server, db: str, coll: str, updates: list[Mapping], ordered: 
                 errors.append({"index": index, **error.as_write_error()})
                 if ordered:
                     break
+    if not upserted and not errors:
+        return {"n": n, "nModified": n_modified}  # (_write_reply's, without its call)
     extra: dict[str, Any] = {"nModified": n_modified}
     if upserted:
         extra["upserted"] = upserted

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sortedcontainers import SortedList
 
+from ..index.indexes import SEVERAL
 from ..index.keys import FULL, HIGH, Interval
 from ..languages.matcher import MatchNode
 from ..values.deadline import checked
@@ -308,10 +309,17 @@ def point_ids(index: "Index", key: tuple, most: int) -> list[tuple] | None:
     them (the index's direction); None when there are more than ``most``.  One
     bisect into the ``SortedList``'s sublists for the start (as
     :func:`point_entries`), then a walk that compares each entry's first field
-    with ``key`` (no comparison with the :data:`HIGH` bound, a Python call each)."""
-    entries = index.entries
+    with ``key`` (no comparison with the :data:`HIGH` bound, a Python call each).
+    A one-field index answers a key held by one entry from its point map."""
     pattern = index.pattern
     flat = pattern.flat
+    if flat:
+        found = index.point_map().get(key)
+        if found is None:
+            return []
+        if found is not SEVERAL:
+            return [found]
+    entries = index.entries
     low = (key,) if flat else ((key,),)
     lists = entries._lists
     count = len(lists)

@@ -25,6 +25,9 @@ __all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "prepare
            "encode_updated", "decode_shadows"]
 
 
+#: the C encoder behind ``bson.encode`` (None without the C extension)
+_dict_to_bson = getattr(bson, "_dict_to_bson", None)
+
 #: ``_id`` types that can never be an array, a regex or a document (skip the checks)
 _PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
 
@@ -120,7 +123,9 @@ def prepare_sent_batch(raws: list) -> list[tuple[bytes | None, dict]] | None:
 
 def encode_updated(doc: dict) -> bytes:
     """The bytes to store for an updated document (17419 beyond 16 MB)."""
-    raw = bson.encode(doc, codec_options=ENGINE_CODEC)
+    # bson.encode without its Python frame and codec-options type check
+    raw = _dict_to_bson(doc, False, ENGINE_CODEC) if _dict_to_bson is not None \
+        else bson.encode(doc, codec_options=ENGINE_CODEC)
     if len(raw) > MAX_BSON_SIZE:
         raise ServerError(17419, f"Resulting document after update is larger than "
                                  f"{MAX_BSON_SIZE}")

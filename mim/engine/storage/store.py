@@ -322,11 +322,21 @@ class CollectionData:
         key = self.key_of(old)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
-        new = StoredDocument(raw, shared_keys(doc), old.record_id)
+        # StoredDocument(raw, shared_keys(doc), record id), without a call through
+        # the class to a Python __init__ (every update's path)
+        new = _new_object(StoredDocument)
+        new.raw = raw
+        new.doc = shared_keys(doc)
+        new.record_id = old.record_id
         indexes = self.indexes
-        indexes.check_replace(old, new, touched)
-        self.documents[key] = new
-        indexes.replace(old, new, key, touched)
+        if indexes.plain or (touched is not None and indexes.untouched(touched)):
+            # no secondary index, or none on a field the write may change: nothing
+            # to check, no entry to move
+            self.documents[key] = new
+        else:
+            indexes.check_replace(old, new, touched)
+            self.documents[key] = new
+            indexes.replace(old, new, key, touched)
         self.data_size += len(raw) - len(old.raw)
         self.writes += 1
         listeners = self.database.server.listeners

@@ -424,6 +424,9 @@ class CompiledUpdate:
     #: the updated document equals what its re-encoded bytes decode to (so it
     #: can be stored as the shadow as it is); False: decode the new bytes
     decodes_as_itself = False
+    #: ``(name, value)`` pairs when the update only sets top-level fields to plain
+    #: scalars or unsets them (see ``OperatorUpdate``); None: any other update
+    top_level: list | None = None
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:

@@ -77,9 +77,12 @@ def top_level_equality(key: str, arg: Any) -> LeafNode:
     its matcher made for the argument's type directly (a point query compiles its
     filter on every call).  The matcher answers what :func:`expanding_matcher`'s
     does: the field's value, or any element of an array value, equals ``arg``."""
-    predicate = equality_predicate(arg)
     arg_type = type(arg)
     if arg_type is str:
+        # equality_predicate(arg)'s, without its ``inline`` attribute (a function's
+        # attribute dict made per call): this leaf's matcher is written out below
+        predicate = lambda v: v == arg and type(v) is str  # noqa: E731
+
         def match_string(doc: Mapping) -> bool:
             value = doc.get(key, MISSING)
             if type(value) is str:
@@ -92,6 +95,7 @@ def top_level_equality(key: str, arg: Any) -> LeafNode:
 
         return LeafNode.top_level(key, "$eq", arg, predicate, match_string)
     # a number's predicate carries its inlined comparison, which expanding_matcher uses
+    predicate = equality_predicate(arg)
     return LeafNode.top_level(key, "$eq", arg, predicate, expanding_matcher((key,), predicate))
 
 

@@ -56,6 +56,13 @@ def compile_equalities(spec: dict) -> MatchNode | None:
     its general walk (no depth to check, no operator to look up, no context to
     build), compared without a collation; None for any other filter (the
     caller compiles it the general way)."""
+    if len(spec) == 1:  # one field (the point lookups): no list of leaves
+        for key, value in spec.items():
+            if type(value) not in _EQUALITY_TYPES or type(key) is not str or not key \
+                    or key[0] == "$":
+                return None
+            return AndNode.of_one(top_level_equality(key, value) if "." not in key
+                                  else compile_eq(key, value, _PLAIN_CONTEXT))
     if not spec:
         return None
     nodes: list[MatchNode] = []
