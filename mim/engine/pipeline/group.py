@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bson.int64 import Int64
@@ -346,8 +346,10 @@ def compile_group(arg: Any, ctx: Any):
 
         keeps = run.keeps_no_documents  # type: ignore[attr-defined]
         run = _by_columns(columns, None, key_of, plain_keys, new_states, finish, keeps)
-        run.over_unwound = lambda field: _by_columns(  # type: ignore[attr-defined]
-            columns, field, key_of, plain_keys, new_states, finish, keeps)
+        # (an accumulator reading the unwound field itself needs each element in its
+        # row: the $unwind then hands this group one reused document per element)
+        run.over_unwound = lambda field: None if field in columns[2] \
+            else _by_columns(columns, field, key_of, plain_keys, new_states, finish, keeps)
     return run
 
 
@@ -394,22 +396,23 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
                 new_states: Any, finish: Any, keeps_no_documents: bool) -> Any:
     """The ``$group`` of :func:`_field_columns` (``unwound``: over the documents an
     ``$unwind`` of that top-level field would give, without making them).  Each
-    document's accumulator inputs are read once, as one row, and each group keeps
-    its rows until every :data:`_FOLD_EVERY` documents (or the end) they are folded
-    into its states, one accumulator at a time: per document, a key, a lookup, an
-    append.
-    A group's entry is ``[key_value, count, rows, states]``."""
+    document's accumulator inputs are read once, as one row — the value itself
+    when one accumulator is fed, None when none is — and each group keeps its rows
+    until every :data:`_FOLD_EVERY` documents (or the end) they are folded into its
+    states, one accumulator at a time, and counted: per document, a key, a lookup,
+    an append.  A group's entry is ``[key_value, count, rows, states]``."""
     id_field, id_constant, fields = columns
     id_is_element = unwound is not None and id_field == unwound
-    # the accumulator inputs that are the unwound field itself read each element
-    element_columns = tuple(i for i, field in enumerate(fields) if field == unwound) \
-        if unwound is not None else ()
     one = (None,)  # without an unwind each document is its own single "element"
     defaults = (MISSING,) * len(fields)
+    field = fields[0] if len(fields) == 1 else None
+    several = len(fields) > 1
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         groups: dict = {}
+        entry_of = groups.get
         pending = _FOLD_EVERY  # documents until the groups' rows are folded
+        row = None
         for doc in docs:
             if type(doc) is not dict:
                 doc = dict(doc)  # (a Mapping: the same top-level fields)
@@ -421,33 +424,34 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
                     if elements is None or elements is MISSING:
                         continue
                     elements = list(elements) if isinstance(elements, list) else (elements,)
-            row = list(map(doc.get, fields, defaults)) if fields else None
-            key_value = id_constant if id_field is None or id_is_element \
-                else doc.get(id_field, MISSING)
-            for element in elements:
-                if id_is_element:
-                    key_value = element
-                elif key_value is MISSING:
+            if field is not None:
+                row = doc.get(field, MISSING)
+            elif several:
+                row = list(map(doc.get, fields, defaults))
+            if id_is_element:
+                for element in elements:
+                    key = element if plain_keys and type(element) is str else key_of(element)
+                    entry = entry_of(key)
+                    if entry is None:
+                        entry = groups[key] = [element, 0, [], new_states()]
+                    entry[2].append(row)
+            else:
+                key_value = id_constant if id_field is None else doc.get(id_field, MISSING)
+                if key_value is MISSING:
                     key_value = None
                 key = key_value if plain_keys and type(key_value) is str else key_of(key_value)
-                entry = groups.get(key)
+                entry = entry_of(key)
                 if entry is None:
                     entry = groups[key] = [key_value, 0, [], new_states()]
-                entry[1] += 1
-                if element_columns:
-                    element_row = row.copy()
-                    for column in element_columns:
-                        element_row[column] = element
-                    entry[2].append(element_row)
-                elif row is not None:
-                    entry[2].append(row)
-            if row is not None:
-                pending -= 1
-                if not pending:
-                    for entry in groups.values():
-                        _fold(entry)
-                    # (at most one fold pass per few documents per group)
-                    pending = max(_FOLD_EVERY, 4 * len(groups))
+                rows = entry[2]
+                for _ in elements:
+                    rows.append(row)
+            pending -= 1
+            if not pending:
+                for entry in groups.values():
+                    _fold(entry)
+                # (at most one fold pass per few documents per group)
+                pending = max(_FOLD_EVERY, 4 * len(groups))
         for entry in groups.values():
             _fold(entry)
         return finish(groups)
@@ -457,18 +461,30 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
 
 
 def _fold(entry: list) -> None:
-    """Feed a group's buffered rows to its states, column by column, and forget them."""
+    """Count a group's buffered rows, feed them to its states (one value per row
+    with one state, a row per document with several), and forget them."""
     rows = entry[2]
     if rows:
-        for column, state in enumerate(entry[3]):
-            fold = getattr(state, "process_column", None)
-            if fold is not None:
-                fold(rows, column)
-            else:
-                process = state.process
-                for row in rows:
-                    process(row[column])
+        entry[1] += len(rows)
+        states = entry[3]
+        if len(states) == 1:
+            _feed(states[0], rows)
+        elif states:
+            for state, values in zip(states, zip(*rows)):
+                _feed(state, values)
         rows.clear()
+
+
+def _feed(state: Any, values: Sequence) -> None:
+    """``state.process(value)`` for each value, in order (in one call when the
+    state can take them all at once)."""
+    process_values = getattr(state, "process_values", None)
+    if process_values is not None:
+        process_values(values)
+    else:
+        process = state.process
+        for value in values:
+            process(value)
 
 
 def _group_entries(accs: list[tuple[str, Any]]) -> Any:
