@@ -157,11 +157,11 @@ class IndexScan(Plan):
             ranges = ()
             found = points_id_keys(entries, [low[0] for low, _ in self.ranges])
         for low, high in ranges:
+            # (each entry is ``(key, id_key)``: its id taken without a Python step)
             if self.points and not reverse:
-                found += [id_key for _, id_key in point_entries(entries, low, high)]
+                found += map(_entry_id_key, point_entries(entries, low, high))
             else:
-                found += [id_key for _, id_key in entries.irange(low, high, (False, False),
-                                                                  reverse)]
+                found += map(_entry_id_key, entries.irange(low, high, (False, False), reverse))
         self.keys_examined += len(found)
         if self.index.multikey or len(self.ranges) > 1:
             found = list(dict.fromkeys(found))  # the first of each id, as id_keys keeps it
@@ -328,6 +328,7 @@ def point_entries(entries: SortedList, low: tuple, high: tuple) -> Iterator[tupl
 
 #: an index entry's key (its first item)
 _entry_key = itemgetter(0)
+_entry_id_key = itemgetter(1)
 
 
 def points_id_keys(entries: SortedList, keys: list[tuple]) -> list:
@@ -389,9 +390,8 @@ class PlannedQuery:
         plan = self.plan
         if type(plan) is not IndexScan:
             return list(self.documents(held))
-        documents = self.coll.documents
-        found = [stored for stored in map(documents.get, plan.id_key_list())
-                 if stored is not None]
+        # (a StoredDocument is always true: filter(None) drops only the missing ones)
+        found = list(filter(None, map(self.coll.documents.get, plan.id_key_list())))
         if held:
             let_go(held)
         plan.docs_examined += len(found)
