@@ -50,13 +50,15 @@ def compile_pipeline(stages: Sequence[Any], ctx: PipelineContext | None = None):
         ctx.stage_name = name
         compiled.append(compiler(arg, ctx))
     # an $unwind whose next stage can unwind its input itself (a $group of top-level
-    # fields) makes no document at all; one whose next stage keeps none of its
-    # documents reuses one per input document
+    # fields, ``over_unwound`` answering None when it cannot) makes no document at
+    # all; one whose next stage keeps none of its documents reuses one per input document
     for i in range(len(compiled) - 1):
         unwinds = getattr(compiled[i], "unwinds", None)
         over_unwound = getattr(compiled[i + 1], "over_unwound", None)
-        if unwinds is not None and over_unwound is not None:
-            compiled[i], compiled[i + 1] = _unchanged, over_unwound(unwinds)
+        fused = over_unwound(unwinds) if unwinds is not None and over_unwound is not None \
+            else None
+        if fused is not None:
+            compiled[i], compiled[i + 1] = _unchanged, fused
             continue
         in_place = getattr(compiled[i], "in_place", None)
         if in_place is not None and getattr(compiled[i + 1], "keeps_no_documents", False):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, islice, repeat
 from typing import Any
 
 from bson.int64 import Int64
@@ -346,8 +347,10 @@ def compile_group(arg: Any, ctx: Any):
 
         keeps = run.keeps_no_documents  # type: ignore[attr-defined]
         run = _by_columns(columns, None, key_of, plain_keys, new_states, finish, keeps)
-        run.over_unwound = lambda field: _by_columns(  # type: ignore[attr-defined]
-            columns, field, key_of, plain_keys, new_states, finish, keeps)
+        # (an accumulator reading the unwound field itself needs each element in its
+        # row: the $unwind then hands this group one reused document per element)
+        run.over_unwound = lambda field: None if field in columns[2] \
+            else _by_columns(columns, field, key_of, plain_keys, new_states, finish, keeps)
     return run
 
 
@@ -393,82 +396,146 @@ def _field_columns(id_fn: Any, accs: list[tuple[str, Any]]) -> tuple | None:
 def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bool,
                 new_states: Any, finish: Any, keeps_no_documents: bool) -> Any:
     """The ``$group`` of :func:`_field_columns` (``unwound``: over the documents an
-    ``$unwind`` of that top-level field would give, without making them).  Each
-    document's accumulator inputs are read once, as one row, and each group keeps
-    its rows until every :data:`_FOLD_EVERY` documents (or the end) they are folded
-    into its states, one accumulator at a time: per document, a key, a lookup, an
-    append.
-    A group's entry is ``[key_value, count, rows, states]``."""
+    ``$unwind`` of that top-level field would give, without making them).
+
+    The documents are taken a chunk at a time (:data:`_FOLD_EVERY` of them, or four
+    per group when there are more groups).  A chunk's rows — each document's
+    accumulator inputs, read once by C loops: the value itself when one
+    accumulator is fed, a tuple when several are, None when none is — are
+    appended to their groups' rows (one per element of the ``unwound`` array),
+    then each group's rows are counted and folded into its states, one
+    accumulator at a time.  A group's entry is ``[key_value, count, rows, states]``;
+    the chunk holds the documents until then (``keeps_no_documents`` is False)."""
     id_field, id_constant, fields = columns
     id_is_element = unwound is not None and id_field == unwound
-    # the accumulator inputs that are the unwound field itself read each element
-    element_columns = tuple(i for i, field in enumerate(fields) if field == unwound) \
-        if unwound is not None else ()
-    one = (None,)  # without an unwind each document is its own single "element"
-    defaults = (MISSING,) * len(fields)
+    if id_constant is MISSING:  # ($$REMOVE: the group of a missing _id, null)
+        id_constant = None
+    # (a single "element" per document when nothing is unwound)
+    one = (None,)
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        groups: dict = {}
-        pending = _FOLD_EVERY  # documents until the groups' rows are folded
-        for doc in docs:
-            if type(doc) is not dict:
-                doc = dict(doc)  # (a Mapping: the same top-level fields)
-            if unwound is None:
-                elements: Any = one
+        groups = _Groups(key_of, plain_keys, new_states)
+        remaining = iter(docs)
+        while True:
+            chunk = list(islice(remaining, max(_FOLD_EVERY, 4 * len(groups.entries))))
+            if not chunk:
+                break
+            if not _DICTS.issuperset(map(type, chunk)):
+                chunk = [doc if type(doc) is dict else dict(doc) for doc in chunk]
+            if len(fields) == 1:
+                rows: Any = map(dict.get, chunk, repeat(fields[0]), repeat(MISSING))
+            elif fields:
+                rows = zip(*[map(dict.get, chunk, repeat(field), repeat(MISSING))
+                             for field in fields])
             else:
-                elements = doc.get(unwound, MISSING)
-                if type(elements) is not list:
-                    if elements is None or elements is MISSING:
-                        continue
-                    elements = list(elements) if isinstance(elements, list) else (elements,)
-            row = list(map(doc.get, fields, defaults)) if fields else None
-            key_value = id_constant if id_field is None or id_is_element \
-                else doc.get(id_field, MISSING)
-            for element in elements:
-                if id_is_element:
-                    key_value = element
-                elif key_value is MISSING:
-                    key_value = None
-                key = key_value if plain_keys and type(key_value) is str else key_of(key_value)
-                entry = groups.get(key)
-                if entry is None:
-                    entry = groups[key] = [key_value, 0, [], new_states()]
-                entry[1] += 1
-                if element_columns:
-                    element_row = row.copy()
-                    for column in element_columns:
-                        element_row[column] = element
-                    entry[2].append(element_row)
-                elif row is not None:
-                    entry[2].append(row)
-            if row is not None:
-                pending -= 1
-                if not pending:
-                    for entry in groups.values():
-                        _fold(entry)
-                    # (at most one fold pass per few documents per group)
-                    pending = max(_FOLD_EVERY, 4 * len(groups))
-        for entry in groups.values():
-            _fold(entry)
-        return finish(groups)
+                rows = repeat(None)
+            if unwound is None:
+                arrays: Any = repeat(one)
+            else:
+                arrays = list(map(dict.get, chunk, repeat(unwound)))
+                if not _LISTS.issuperset(map(type, arrays)):
+                    arrays = list(map(_unwound_elements, arrays))
+            if id_is_element:
+                groups.add_by_element(arrays, rows)
+            else:
+                groups.add_by_document(
+                    repeat(id_constant) if id_field is None
+                    else map(dict.get, chunk, repeat(id_field)), arrays, rows)
+            for entry in groups.entries.values():
+                _fold(entry)
+        return finish(groups.entries)
 
-    run.keeps_no_documents = keeps_no_documents  # type: ignore[attr-defined]
+    run.keeps_no_documents = False  # type: ignore[attr-defined]
     return run
 
 
+#: the types :func:`_by_columns` takes its fast ways for
+_DICTS, _LISTS, _STRINGS = frozenset((dict,)), frozenset((list,)), frozenset((str,))
+
+
+class _Groups:
+    """The groups of :func:`_by_columns`: each group's entry and, under the same
+    key, its rows (a string ``_id`` is its own key without a collation: no other
+    value's :func:`sort_key` is a string)."""
+
+    def __init__(self, key_of: Any, plain_keys: bool, new_states: Any) -> None:
+        self.key_of, self.plain_keys, self.new_states = key_of, plain_keys, new_states
+        self.entries: dict = {}
+        self.rows_of: dict = {}
+
+    def rows(self, key_value: Any) -> list:
+        """The rows of the group of ``key_value`` (a new group when it has none)."""
+        key = key_value if self.plain_keys and type(key_value) is str \
+            else self.key_of(key_value)
+        found = self.rows_of.get(key)
+        if found is None:
+            found = self.rows_of[key] = []
+            self.entries[key] = [key_value, 0, found, self.new_states()]
+        return found
+
+    def add_by_document(self, key_values: Iterable, arrays: Iterable, rows: Iterable) -> None:
+        """Each document's row, once per element of its array, to the group of its
+        ``_id`` value (a missing one is None)."""
+        group_rows = self.rows
+        for key_value, elements, row in zip(key_values, arrays, rows):
+            if len(elements) == 1:
+                group_rows(key_value).append(row)
+            elif elements:
+                group_rows(key_value).extend(repeat(row, len(elements)))
+
+    def add_by_element(self, arrays: list, rows: Iterable) -> None:
+        """Each document's row to the group of each element of its array."""
+        rows_of = self.rows_of
+        if self.plain_keys and _STRINGS.issuperset(map(type, chain.from_iterable(arrays))):
+            # every element a string, its own key: a missing key is a new group
+            for elements, row in zip(arrays, rows):
+                for element in elements:
+                    try:
+                        rows_of[element].append(row)
+                    except KeyError:
+                        self.rows(element).append(row)
+            return
+        group_rows = self.rows
+        for elements, row in zip(arrays, rows):
+            for element in elements:
+                group_rows(element).append(row)
+
+
+def _unwound_elements(value: Any) -> Any:
+    """The elements ``$unwind`` makes of a field's value (nothing preserved): a
+    list's, none for a missing field (None here) or null, else the value itself."""
+    if type(value) is list:
+        return value
+    if value is None or value is MISSING:
+        return ()
+    return list(value) if isinstance(value, list) else (value,)
+
+
 def _fold(entry: list) -> None:
-    """Feed a group's buffered rows to its states, column by column, and forget them."""
+    """Count a group's buffered rows, feed them to its states (one value per row
+    with one state, a row per document with several), and forget them."""
     rows = entry[2]
     if rows:
-        for column, state in enumerate(entry[3]):
-            fold = getattr(state, "process_column", None)
-            if fold is not None:
-                fold(rows, column)
-            else:
-                process = state.process
-                for row in rows:
-                    process(row[column])
+        entry[1] += len(rows)
+        states = entry[3]
+        if len(states) == 1:
+            _feed(states[0], rows)
+        elif states:
+            for state, values in zip(states, zip(*rows)):
+                _feed(state, values)
         rows.clear()
+
+
+def _feed(state: Any, values: Sequence) -> None:
+    """``state.process(value)`` for each value, in order (in one call when the
+    state can take them all at once)."""
+    process_values = getattr(state, "process_values", None)
+    if process_values is not None:
+        process_values(values)
+    else:
+        process = state.process
+        for value in values:
+            process(value)
 
 
 def _group_entries(accs: list[tuple[str, Any]]) -> Any:

@@ -194,8 +194,9 @@ class IndexScan(Plan):
             ranges = ()
             found = points_id_keys(entries, [low[0] for low, _ in self.ranges])
         for low, high in ranges:
+            # (each entry is ``(key, id_key)``: its id taken without a Python step)
             if self.points and not reverse:
-                found += [id_key for _, id_key in point_entries(entries, low, high)]
+                found += map(_entry_id, point_entries(entries, low, high))
             else:  # (irange walks the sublists in C; so does the map)
                 found += map(_entry_id, entries.irange(low, high, (False, False), reverse))
         self.keys_examined += len(found)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bson.int64 import Int64
@@ -27,6 +27,8 @@ from .registry import expression_operator
 
 
 _INT32_MIN, _INT32_MAX = -2**31, 2**31 - 1
+#: the value types :meth:`SumAccumulator.process_values` adds without a per-value dispatch
+_DOUBLES, _INTS = frozenset((float,)), frozenset((int,))
 
 
 class SumAccumulator:
@@ -75,15 +77,39 @@ class SumAccumulator:
         else:
             self.int_total += int(value)
 
-    def process_column(self, rows: list, column: int) -> None:
-        """``process(row[column])`` for each row, in order (a ``$group``'s buffered
-        values): doubles and int32s are added with the totals held in locals,
-        exactly as :meth:`process` adds them; any other value goes through it."""
+    def process_values(self, values: Sequence) -> None:
+        """``process(value)`` for each value, in order (a ``$group``'s buffered
+        inputs).  Only doubles (the common case): each addition's exact rounding
+        error is found by Knuth's branch-free TwoSum — the very error
+        :meth:`process`'s Neumaier step finds — and added up as it adds them, so
+        the totals are the same; kept when every total stayed finite (else the
+        values go through the general loop from the same state).  Only int32s: one
+        exact ``sum``.  Anything else: doubles and int32s added in locals, exactly
+        as :meth:`process` adds them, any other value through it."""
+        if _DOUBLES.issuperset(map(type, values)):
+            total, comp = self.float_total, self.float_comp
+            for value in values:
+                after = total + value
+                back = after - total
+                comp += (total - (after - back)) + (value - back)
+                total = after
+            # a total that once overflowed (or met an inf/nan) stays non-finite, and an
+            # overflow inside TwoSum leaves an inf or nan in comp: both are seen here
+            if total - total == 0.0 and comp - comp == 0.0:
+                self.float_total, self.float_comp = total, comp
+                self.count += len(values)
+                if values and self.kind < KIND_DOUBLE:
+                    self.kind = KIND_DOUBLE
+                return
+        elif values and _INTS.issuperset(map(type, values)) \
+                and min(values) >= _INT32_MIN and max(values) <= _INT32_MAX:
+            self.int_total += sum(values)
+            self.count += len(values)
+            return
         count, int_total = self.count, self.int_total
         total, comp = self.float_total, self.float_comp
         doubles = False
-        for row in rows:
-            value = row[column]
+        for value in values:
             cls = type(value)
             if cls is float:
                 count += 1
