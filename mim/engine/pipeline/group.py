@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain, islice, repeat
 from typing import Any
 
 from bson.int64 import Int64
@@ -396,119 +395,69 @@ def _field_columns(id_fn: Any, accs: list[tuple[str, Any]]) -> tuple | None:
 def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bool,
                 new_states: Any, finish: Any, keeps_no_documents: bool) -> Any:
     """The ``$group`` of :func:`_field_columns` (``unwound``: over the documents an
-    ``$unwind`` of that top-level field would give, without making them).
-
-    The documents are taken a chunk at a time (:data:`_FOLD_EVERY` of them, or four
-    per group when there are more groups).  A chunk's rows — each document's
-    accumulator inputs, read once by C loops: the value itself when one
-    accumulator is fed, a tuple when several are, None when none is — are
-    appended to their groups' rows (one per element of the ``unwound`` array),
-    then each group's rows are counted and folded into its states, one
-    accumulator at a time.  A group's entry is ``[key_value, count, rows, states]``;
-    the chunk holds the documents until then (``keeps_no_documents`` is False)."""
+    ``$unwind`` of that top-level field would give, without making them).  Each
+    document's accumulator inputs are read once, as one row — the value itself
+    when one accumulator is fed, None when none is — and each group keeps its rows
+    until every :data:`_FOLD_EVERY` documents (or the end) they are folded into its
+    states, one accumulator at a time, and counted: per document, a key, a lookup,
+    an append.  A group's entry is ``[key_value, count, rows, states]``."""
     id_field, id_constant, fields = columns
     id_is_element = unwound is not None and id_field == unwound
-    if id_constant is MISSING:  # ($$REMOVE: the group of a missing _id, null)
-        id_constant = None
-    # (a single "element" per document when nothing is unwound)
-    one = (None,)
+    one = (None,)  # without an unwind each document is its own single "element"
+    defaults = (MISSING,) * len(fields)
+    field = fields[0] if len(fields) == 1 else None
+    several = len(fields) > 1
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
-        groups = _Groups(key_of, plain_keys, new_states)
-        remaining = iter(docs)
-        while True:
-            chunk = list(islice(remaining, max(_FOLD_EVERY, 4 * len(groups.entries))))
-            if not chunk:
-                break
-            if not _DICTS.issuperset(map(type, chunk)):
-                chunk = [doc if type(doc) is dict else dict(doc) for doc in chunk]
-            if len(fields) == 1:
-                rows: Any = map(dict.get, chunk, repeat(fields[0]), repeat(MISSING))
-            elif fields:
-                rows = zip(*[map(dict.get, chunk, repeat(field), repeat(MISSING))
-                             for field in fields])
-            else:
-                rows = repeat(None)
+        groups: dict = {}
+        entry_of = groups.get
+        pending = _FOLD_EVERY  # documents until the groups' rows are folded
+        row = None
+        for doc in docs:
+            if type(doc) is not dict:
+                doc = dict(doc)  # (a Mapping: the same top-level fields)
             if unwound is None:
-                arrays: Any = repeat(one)
+                elements: Any = one
             else:
-                arrays = list(map(dict.get, chunk, repeat(unwound)))
-                if not _LISTS.issuperset(map(type, arrays)):
-                    arrays = list(map(_unwound_elements, arrays))
+                elements = doc.get(unwound, MISSING)
+                if type(elements) is not list:
+                    if elements is None or elements is MISSING:
+                        continue
+                    elements = list(elements) if isinstance(elements, list) else (elements,)
+            if field is not None:
+                row = doc.get(field, MISSING)
+            elif several:
+                row = list(map(doc.get, fields, defaults))
             if id_is_element:
-                groups.add_by_element(arrays, rows)
-            else:
-                groups.add_by_document(
-                    repeat(id_constant) if id_field is None
-                    else map(dict.get, chunk, repeat(id_field)), arrays, rows)
-            for entry in groups.entries.values():
-                _fold(entry)
-        return finish(groups.entries)
-
-    run.keeps_no_documents = False  # type: ignore[attr-defined]
-    return run
-
-
-#: the types :func:`_by_columns` takes its fast ways for
-_DICTS, _LISTS, _STRINGS = frozenset((dict,)), frozenset((list,)), frozenset((str,))
-
-
-class _Groups:
-    """The groups of :func:`_by_columns`: each group's entry and, under the same
-    key, its rows (a string ``_id`` is its own key without a collation: no other
-    value's :func:`sort_key` is a string)."""
-
-    def __init__(self, key_of: Any, plain_keys: bool, new_states: Any) -> None:
-        self.key_of, self.plain_keys, self.new_states = key_of, plain_keys, new_states
-        self.entries: dict = {}
-        self.rows_of: dict = {}
-
-    def rows(self, key_value: Any) -> list:
-        """The rows of the group of ``key_value`` (a new group when it has none)."""
-        key = key_value if self.plain_keys and type(key_value) is str \
-            else self.key_of(key_value)
-        found = self.rows_of.get(key)
-        if found is None:
-            found = self.rows_of[key] = []
-            self.entries[key] = [key_value, 0, found, self.new_states()]
-        return found
-
-    def add_by_document(self, key_values: Iterable, arrays: Iterable, rows: Iterable) -> None:
-        """Each document's row, once per element of its array, to the group of its
-        ``_id`` value (a missing one is None)."""
-        group_rows = self.rows
-        for key_value, elements, row in zip(key_values, arrays, rows):
-            if len(elements) == 1:
-                group_rows(key_value).append(row)
-            elif elements:
-                group_rows(key_value).extend(repeat(row, len(elements)))
-
-    def add_by_element(self, arrays: list, rows: Iterable) -> None:
-        """Each document's row to the group of each element of its array."""
-        rows_of = self.rows_of
-        if self.plain_keys and _STRINGS.issuperset(map(type, chain.from_iterable(arrays))):
-            # every element a string, its own key: a missing key is a new group
-            for elements, row in zip(arrays, rows):
                 for element in elements:
-                    try:
-                        rows_of[element].append(row)
-                    except KeyError:
-                        self.rows(element).append(row)
-            return
-        group_rows = self.rows
-        for elements, row in zip(arrays, rows):
-            for element in elements:
-                group_rows(element).append(row)
+                    key = element if plain_keys and type(element) is str else key_of(element)
+                    entry = entry_of(key)
+                    if entry is None:
+                        entry = groups[key] = [element, 0, [], new_states()]
+                    entry[2].append(row)
+            else:
+                key_value = id_constant if id_field is None else doc.get(id_field, MISSING)
+                if key_value is MISSING:
+                    key_value = None
+                key = key_value if plain_keys and type(key_value) is str else key_of(key_value)
+                entry = entry_of(key)
+                if entry is None:
+                    entry = groups[key] = [key_value, 0, [], new_states()]
+                rows = entry[2]
+                for _ in elements:
+                    rows.append(row)
+            pending -= 1
+            if not pending:
+                for entry in groups.values():
+                    _fold(entry)
+                # (at most one fold pass per few documents per group)
+                pending = max(_FOLD_EVERY, 4 * len(groups))
+        for entry in groups.values():
+            _fold(entry)
+        return finish(groups)
 
-
-def _unwound_elements(value: Any) -> Any:
-    """The elements ``$unwind`` makes of a field's value (nothing preserved): a
-    list's, none for a missing field (None here) or null, else the value itself."""
-    if type(value) is list:
-        return value
-    if value is None or value is MISSING:
-        return ()
-    return list(value) if isinstance(value, list) else (value,)
+    run.keeps_no_documents = keeps_no_documents  # type: ignore[attr-defined]
+    return run
 
 
 def _fold(entry: list) -> None:
