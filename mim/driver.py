@@ -87,9 +87,12 @@ _dynamic_router: Callable[[Address], Server | None] | None = None
 class InProcessWire(WireServer):
     """mim's wire handler for one engine, never bound to a port.  A streaming
     ``hello``'s wait is the transport's business (it must not hold the engine's
-    caller), so the handler answers it at once."""
+    caller), so the handler answers it at once, and without ``moreToCome`` (pymongo
+    asks again)."""
 
-    def _await_topology_change(self, max_await_ms: Any) -> None:
+    streams_hello = False
+
+    def _await_topology_change(self, cmd: Any, connection: Any) -> None:
         return None
 
 

@@ -37,6 +37,7 @@ import ipaddress
 import itertools
 import logging
 import os
+import select
 import socket
 import ssl
 import threading
@@ -53,6 +54,7 @@ from ..engine.ops.auth.users import users_of
 from ..engine.commands import COMMANDS, run_command
 from ..engine.commands.registry import ALIASES
 from ..engine.commands.authentication import sasl_start, supported_mechanisms
+from ..engine.commands.diagnostics import topology_version
 from ..engine.commands.replication import gossip
 from ..engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
                                       write_concern_error_reply)
@@ -148,6 +150,9 @@ class Connection:
     local_address: str | None = None
     #: the generic fields ending this connection's last command, kept decoded
     envelope: Envelope = field(default_factory=Envelope)
+    #: the socket it arrived on (None in process): a streaming ``hello`` watches it
+    #: while it waits, so a monitor that hangs up does not leave the thread waiting
+    sock: Any = None
 
     @property
     def remote(self) -> str:
@@ -164,16 +169,31 @@ class _ExhaustStream:
     previous_id: int
 
 
-def _streams_on(request: Request, reply: Mapping[str, Any]) -> bool:
+def _streams_on(request: Request, reply: Mapping[str, Any], hello_streams: bool) -> bool:
     """Whether a reply to ``request`` goes out with ``moreToCome``, the server
     sending the next batch unasked: a ``getMore`` with ``exhaustAllowed`` whose
     cursor is still open and whose batch is not empty (an idle tailable cursor
-    answers normally; the client asks again)."""
-    if not request.flags & EXHAUST_ALLOWED or next(iter(request.command), "") != "getMore":
+    answers normally; the client asks again); with ``hello_streams``, a monitor's
+    awaitable ``hello`` (``topologyVersion`` and ``maxAwaitTimeMS``) sent with
+    ``exhaustAllowed``, which mongod answers again each time ``maxAwaitTimeMS``
+    passes or the topology changes (the streaming protocol of the SDAM spec: the
+    Node.js driver takes a reply without ``moreToCome`` for a failed heartbeat and
+    clears its connection pool)."""
+    if not request.flags & EXHAUST_ALLOWED:
+        return False
+    name = next(iter(request.command), "")
+    if name in _HELLO_NAMES:
+        return hello_streams and bool(reply.get("ok")) and _is_awaitable_hello(request.command)
+    if name != "getMore":
         return False
     cursor = reply.get("cursor")
     return bool(reply.get("ok")) and isinstance(cursor, Mapping) and bool(cursor.get("id")) \
         and bool(cursor.get("nextBatch"))
+
+
+def _is_awaitable_hello(cmd: Mapping[str, Any]) -> bool:
+    """A monitor's ``hello`` that may wait for a topology change."""
+    return "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd
 
 
 def _client_host(peer: Any) -> str:
@@ -214,6 +234,11 @@ class WireServer:
     or the object as a context manager; :meth:`serve_forever` serves from the
     calling thread until :meth:`stop` is called (from a signal handler, say).
     """
+
+    #: a monitor's awaitable ``hello`` sent with ``exhaustAllowed`` streams its
+    #: replies (``moreToCome``), as mongod's do; the in-process transport, which
+    #: hands pymongo every streamed reply at once, answers it one reply a time
+    streams_hello = True
 
     def __init__(self, host: str = "127.0.0.1", port: int = 27017,
                  engine: Server | None = None, *, auth: bool = False,
@@ -484,6 +509,7 @@ class WireServer:
         try:
             if self._tls_context is not None:
                 sock = self._tls_handshake(sock, connection)
+            connection.sock = sock
             reader = _MessageReader(sock)
             while not self._stopping.is_set():
                 length = reader.next_length()
@@ -585,7 +611,7 @@ class WireServer:
             if request.more_to_come:
                 return None
             reply_id = next(self._request_ids)
-            streams = _streams_on(request, reply)
+            streams = _streams_on(request, reply, self.streams_hello)
             connection.exhaust = _ExhaustStream(request, compressor, reply_id) if streams \
                 else None
             encoded = encode_op_msg(_encode_reply(reply), reply_id, request.request_id,
@@ -602,8 +628,14 @@ class WireServer:
         if stream is None:
             return None
         reply = self._run(stream.request, connection)
+        if self._stopping.is_set() or (
+                _is_awaitable_hello(stream.request.command) and self._peer_stirred(connection)):
+            # the server stops, or the monitor hung up (or broke the protocol by
+            # speaking): the stream ends, the connection reads what comes
+            connection.exhaust = None
+            return None
         reply_id = next(self._request_ids)
-        streams = _streams_on(stream.request, reply)
+        streams = _streams_on(stream.request, reply, self.streams_hello)
         encoded = encode_op_msg(_encode_reply(reply), reply_id, stream.previous_id,
                                 more_to_come=streams, checksum=stream.request.checksum)
         stream.previous_id = reply_id
@@ -684,8 +716,8 @@ class WireServer:
             raw = getattr(documents, "raw", None)
             if raw is not None:  # a document sequence: store the bytes as sent
                 cmd["documents"] = raw
-        elif name in _HELLO_NAMES and "topologyVersion" in cmd and "maxAwaitTimeMS" in cmd:
-            self._await_topology_change(cmd["maxAwaitTimeMS"])
+        elif name in _HELLO_NAMES and _is_awaitable_hello(cmd):
+            self._await_topology_change(cmd, connection)
         if name in _HELLO_NAMES and connection.app_name is None:
             # the handshake's metadata is read before the fail point is evaluated, so
             # failCommand's appName matches the very first hello of a connection
@@ -783,14 +815,39 @@ class WireServer:
             self._log("I", "ACCESS", 20249, f"conn{connection.conn_id}",
                       "Authentication failed", attr)
 
-    def _await_topology_change(self, max_await_ms: Any) -> None:
-        """A streaming ``hello`` waits until the topology changes (it never does here)
-        or ``maxAwaitTimeMS`` passes; the server stopping ends the wait."""
+    def _await_topology_change(self, cmd: Mapping[str, Any], connection: Connection) -> None:
+        """An awaitable ``hello`` waits until the topology changes (it never does
+        here) or ``maxAwaitTimeMS`` passes, when the client's ``topologyVersion`` is
+        the current one (mongod answers one from another process at once); the
+        server stopping or the client hanging up ends the wait."""
+        client_version = cmd.get("topologyVersion")
+        if not isinstance(client_version, Mapping) or \
+                client_version.get("processId") != topology_version(self.engine)["processId"]:
+            return
         try:
-            seconds = min(max(float(max_await_ms), 0.0) / 1000.0, _LONGEST_AWAIT_SECONDS)
+            seconds = min(max(float(cmd["maxAwaitTimeMS"]), 0.0) / 1000.0,
+                          _LONGEST_AWAIT_SECONDS)
         except (TypeError, ValueError):
             return
-        self._stopping.wait(seconds)
+        if connection.sock is None:
+            self._stopping.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set() and not self._peer_stirred(
+                connection, min(deadline - time.monotonic(), _ACCEPT_POLL_SECONDS * 5)):
+            if time.monotonic() >= deadline:
+                return
+
+    @staticmethod
+    def _peer_stirred(connection: Connection, seconds: float = 0.0) -> bool:
+        """Whether the client sent something or hung up within ``seconds``."""
+        if connection.sock is None:
+            return False
+        try:
+            readable, _, _ = select.select([connection.sock], [], [], max(seconds, 0.0))
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
     def _legacy_query(self, request: Request, connection: Connection) -> bytes:
         namespace = request.extra["namespace"]

@@ -62,16 +62,23 @@ def member_name(server: Server | None) -> str:
     return "localhost:27017"
 
 
+def topology_version(server: Server | None) -> dict:
+    """``hello``'s ``topologyVersion``: the process's id (the replica set member's, or a
+    fixed one for a standalone) and a counter that stays 0 (the topology never changes)."""
+    member = server.member if server is not None and server.is_replica_set else None
+    process_id = member.process_id if member is not None else bson.ObjectId(b"mimmimmimmim")
+    return {"processId": process_id, "counter": bson.Int64(0)}
+
+
 def hello_reply(server: Server | None = None, legacy: bool = False,
                 me: str | None = None) -> dict:
     """``hello`` (``isMaster`` when ``legacy``): a standalone's answer, or, for a
     replica-set ``server``, the primary of a one-node set named ``me`` (the address
     the client connected to: drivers that discover the set keep only listed hosts)."""
     member = server.member if server is not None and server.is_replica_set else None
-    process_id = member.process_id if member is not None else bson.ObjectId(b"mimmimmimmim")
     reply: dict[str, Any] = {
         "isWritablePrimary": True,
-        "topologyVersion": {"processId": process_id, "counter": bson.Int64(0)},
+        "topologyVersion": topology_version(server),
     }
     if member is not None:
         name = me or member_name(server)
