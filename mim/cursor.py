@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from bson.code import Code
 from bson.int64 import Int64
 from bson.son import SON
 from pymongo import CursorType
@@ -296,9 +297,14 @@ class Cursor(Generic[_DocumentType]):
         return self
 
     def where(self, code: Any) -> "Cursor[_DocumentType]":
+        """Adds ``$where`` to the filter, as pymongo does; the server refuses it
+        when the cursor runs (mim, like ``mongod --noscripting``, runs no
+        JavaScript)."""
         self._check_okay_to_chain()
-        raise_server_error(ServerError(238, "$where is not supported by mim: it runs "
-                                            "JavaScript, which mim never evaluates"))
+        if not isinstance(code, Code):
+            code = Code(code)
+        self._filter = {**self._filter, "$where": code}
+        return self
 
     def max(self, spec: Any) -> "Cursor[_DocumentType]":
         if not isinstance(spec, (list, tuple)):

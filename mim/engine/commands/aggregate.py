@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import bson
 
@@ -18,13 +19,49 @@ from .cursors import cursor_reply
 from .explain import explain_aggregate
 
 
+#: ``$_internalJsEmit``'s refusal on a server without a script engine (the map step)
+_NO_SCRIPT_ENGINE_TO_MAP = (31246, "Cannot run server-side javascript without the javascript "
+                                   "engine enabled")
+
+
 @command("mapReduce", "mapreduce")
 def cmd_map_reduce(server: Server, db: str, cmd: Mapping) -> dict:
-    """``mapReduce`` exists on a 7.0 mongod (deprecated), but its map, reduce
-    and finalize functions are JavaScript, which mim never runs: refused as
-    ``$where``, ``$function`` and ``$accumulator`` are (238 NotImplemented)."""
-    raise ServerError(238, "mapReduce is not supported by mim: it runs JavaScript, which mim "
-                           "never evaluates")
+    """``mapReduce`` (deprecated in 7.0) runs as an aggregation whose map step
+    evaluates the map function (``$_internalJsEmit``).  Its functions are
+    JavaScript, which mim never runs, so it answers as ``mongod --noscripting``:
+    the first document reaching the map step fails (31246); with no document to
+    map (an empty or missing collection, a query matching nothing) the output
+    is empty — inline, or an ``out`` collection written as ``$out``/``$merge``
+    would write it."""
+    name = cmd[next(iter(cmd))]
+    for field in ("map", "reduce", "out"):
+        if field not in cmd:
+            raise ServerError(40414, f"BSON field 'MapReduce.{field}' is missing but a "
+                                     f"required field")
+    query = optional(cmd, "query", Mapping, "object", "MapReduce") or {}
+    if not isinstance(name, str):
+        raise ServerError(73, f"collection name has invalid type {type_name(name)}")
+    out = {"replace": cmd["out"]} if isinstance(cmd["out"], str) else cmd["out"]
+    if not isinstance(out, Mapping):
+        raise ServerError(13606, "'out' has to be a string or an object")
+    mode, target = next(iter(out.items()), (None, None))
+    if mode not in ("replace", "merge", "reduce", "inline") or \
+            mode != "inline" and not isinstance(target, str):
+        raise ServerError(13522, "please specify one of [replace|merge|reduce|inline] in 'out' "
+                                 "object")
+    if crud.count(server, db, name, query, limit=1, javascript=False):
+        raise ServerError(*_NO_SCRIPT_ENGINE_TO_MAP)
+    if mode == "inline":
+        return {"results": [], "ok": 1.0}
+    out_db = out.get("db", db)
+    into = {"db": out_db, "coll": target}
+    stage = {"$out": into} if mode == "replace" else \
+        {"$merge": {"into": {"db": out_db, "coll": target}, "whenMatched": "replace",
+                    "whenNotMatched": "insert"}}
+    cmd_aggregate(server, db, {"aggregate": name, "pipeline": [{"$match": dict(query)}, stage],
+                               "cursor": {}})
+    result: Any = target if "db" not in out else {"db": out_db, "collection": target}
+    return {"result": result, "ok": 1.0}
 
 
 @command("aggregate")
@@ -105,7 +142,7 @@ def _count_documents(server: Server, db: str, coll: str | None, pipeline: list,
             or ("$limit" in values and limit == 0):
         return None  # the stage refuses it, in its own words
     n = crud.count(server, db, coll, first["$match"], skip=skip, limit=limit,
-                   hint=cmd.get("hint"), collation=cmd.get("collation"))
+                   hint=cmd.get("hint"), collation=cmd.get("collation"), javascript=False)
     return [bson.encode({"_id": 1, "n": n}, codec_options=ENGINE_CODEC)] if n else []
 
 

@@ -136,7 +136,7 @@ def _leading_source(coll: Any, pipeline: list, let_values: dict, hint: Any,
     if first == "$match":
         node = compile_filter(pipeline[0]["$match"], MatchContext(
             variables=dict(let_values), text_index=lambda: text_index_spec(coll),
-            collation=collation))
+            collation=collation, javascript=False))
         check_text_placement(node, coll.full_name)
         consumed = 1
     sort = None

@@ -310,7 +310,10 @@ def _run_view(server: Server, db: str, view: str, stages: list, **options: Any) 
 
 
 def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
-          skip: int = 0, limit: int = 0, hint: Any = None, collation: Any = None) -> int:
+          skip: int = 0, limit: int = 0, hint: Any = None, collation: Any = None,
+          javascript: bool = True) -> int:
+    """How many documents of ``db.coll`` match ``filter``; ``javascript=False`` when
+    the filter is an aggregation's ``$match`` (``$where`` is not allowed there)."""
     if collation is not None or server.default_collations:
         collation = operation_collation(server, db, coll, collation)
     resolved = views.resolve(server, db, coll)
@@ -321,7 +324,8 @@ def count(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
         found = _run_view(server, db, coll, stages + [{"$count": "count"}], hint=hint)
         return int(decode_shadow(found[0])["count"]) if found else 0
     # count_documents is an aggregation on the server: its $match refuses $near (5626500)
-    node = compile_query(filter, None, server, db, coll, near_allowed=False, collation=collation)
+    node = compile_query(filter, None, server, db, coll, near_allowed=False, collation=collation,
+                         javascript=javascript)
     with server.lock:
         collection = server.get_collection(db, coll)
         if collection is None:

@@ -16,7 +16,7 @@ __all__ = ["compile_query"]
 
 def compile_query(filter: Mapping | None, variables: Mapping | None, server: Server,
                   db: str, coll: str, near_allowed: bool = True,
-                  collation: Any = None) -> MatchNode:
+                  collation: Any = None, javascript: bool = True) -> MatchNode:
     """A filter compiled against ``db.coll`` (``$text`` and ``$near`` find their index;
     strings compare by ``collation``, a parsed Collation or None)."""
     if type(filter) is dict and collation is None:
@@ -25,4 +25,4 @@ def compile_query(filter: Mapping | None, variables: Mapping | None, server: Ser
         if node is not None:
             return node
     return compile_collection_filter(filter, variables, lambda: server.get_collection(db, coll),
-                                     f"{db}.{coll}", near_allowed, collation)
+                                     f"{db}.{coll}", near_allowed, collation, javascript)

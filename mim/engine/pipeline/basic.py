@@ -40,7 +40,8 @@ def compile_match(arg: Any, ctx: Any):
     names = ctx.expressions.variables
     collation = ctx.expressions.collation
     node = compile_filter(arg, MatchContext(variables={n: None for n in names},
-                                            text_index=_text_lookup(ctx), collation=collation))
+                                            text_index=_text_lookup(ctx), collation=collation,
+                                            javascript=False))
     if not names:
         matches = node.matches
         return lambda docs, variables: (d for d in docs if matches(d))
@@ -49,7 +50,8 @@ def compile_match(arg: Any, ctx: Any):
         # $expr binds variable values when compiled: recompile with this run's values
         bound = compile_filter(arg, MatchContext(variables={n: variables.get(n)
                                                             for n in names},
-                                                 collation=collation)).matches
+                                                 collation=collation,
+                                                 javascript=False)).matches
         return (d for d in docs if bound(d))
 
     return run

@@ -121,7 +121,7 @@ def compile_geo_near(arg: Any, ctx: Any):
     # the query may not hold a near operator of its own
     query_matches = compile_filter(dict(query), MatchContext(
         variables={n: None for n in ctx.expressions.variables},
-        collation=ctx.expressions.collation)).matches
+        collation=ctx.expressions.collation, javascript=False)).matches
     data = ctx.catalog.collection_data(ctx.collection) if ctx.collection else None
     namespace = getattr(data, "full_name", ctx.collection or "")
     specs = geo_index_specs(data)
@@ -131,7 +131,8 @@ def compile_geo_near(arg: Any, ctx: Any):
     combined = {**dict(query), field: near_ops}
     node = compile_filter(combined, MatchContext(
         variables={n: None for n in ctx.expressions.variables},
-        geo_indexes=lambda: specs, namespace=namespace, collation=ctx.expressions.collation))
+        geo_indexes=lambda: specs, namespace=namespace, collation=ctx.expressions.collation,
+        javascript=False))
     near_node: NearNode = check_near_placement(node, False)
     scale = 1.0 if multiplier is None else multiplier
     in_range = near_node.query.in_range

@@ -77,7 +77,7 @@ def compile_graph_lookup(arg: Any, ctx: Any):
                                          f"{type_name(value)}")
             try:
                 restrict = compile_filter(value, MatchContext(
-                    collation=ctx.expressions.collation)).matches
+                    collation=ctx.expressions.collation, javascript=False)).matches
             except ServerError as exc:
                 raise ServerError(exc.code, "Failed to parse 'restrictSearchWithMatch' option to "
                                             f"$graphLookup :: caused by :: {exc.errmsg}") from None

@@ -15,9 +15,10 @@ from ..languages.expressions.array import check_n, parse_n_spec, sort_pattern_ke
 from ..languages.expressions.coercion import (compare_key, compare_key_of, comparer,
                                               element_repr, nullish)
 from ..languages.expressions.objects import merge_objects
-from ..languages.expressions.compiler import constant
+from ..languages.expressions.compiler import constant, is_constant
+from ..languages.expressions.javascript import no_script_engine
 from ..languages.expressions.coercion import fits_long, int_or_long
-from ..values.order import MISSING, sort_key
+from ..values.order import MISSING, sort_key, type_name
 from ..values.registry import Registry
 from .memory import check_group_memory
 from .registry import pipeline_stage
@@ -248,6 +249,62 @@ def _percentile(name: str, arg: Any, ctx: Any):
     return _Percentile(name, input_fn, ps)
 
 
+class _JavaScript:
+    """``$accumulator``: its functions are JavaScript, which mim never runs; the
+    first group it starts fails as a ``mongod --noscripting`` fails there
+    (``AccumulatorJs::startNewGroup`` asks for a script engine: 31264), so a
+    ``$group`` over no documents still answers."""
+
+    def new(self):
+        raise no_script_engine()
+
+    def process(self, state, variables: dict) -> None:
+        raise no_script_engine()
+
+    def result(self, state):
+        raise no_script_engine()
+
+
+_JS_FUNCTIONS = ("init", "accumulate", "merge", "finalize")
+_JS_REQUIRED = (("init", 4544707), ("accumulate", 4544708), ("merge", 4544709))
+
+
+@accumulator("$accumulator")
+def _javascript(name: str, arg: Any, ctx: Any):
+    """Checked as ``AccumulatorJs::parse`` checks it, field by field."""
+    if not isinstance(arg, Mapping):
+        raise ServerError(4544703, f"$accumulator expects an object as an argument; found: "
+                                   f"{type_name(arg)}")
+    given: set[str] = set()
+    for field, value in arg.items():
+        if field in _JS_FUNCTIONS:
+            function = compile_expression(value, ctx.expressions)
+            if not is_constant(function):
+                raise ServerError(4544701, f"$accumulator '{field}' must be a constant "
+                                           f"expression")
+            if not isinstance(function.constant_value, str):  # type: ignore[attr-defined]
+                raise ServerError(4544702, f"$accumulator '{field}' must be a String or Code")
+            if function.constant_value:  # type: ignore[attr-defined]
+                given.add(field)
+        elif field in ("initArgs", "accumulateArgs"):
+            compile_expression(value, ctx.expressions)
+            given.add(field)
+        elif field == "lang":
+            if not isinstance(value, str):
+                raise ServerError(4544704, f"$accumulator lang must be a string; found: "
+                                           f"{type_name(value)}")
+            if value != "js":
+                raise ServerError(4544705, "$accumulator only supports lang: 'js'")
+        else:
+            raise ServerError(4544706, f"$accumulator got an unexpected field: {field}")
+    for field, code in _JS_REQUIRED:
+        if field not in given:
+            raise ServerError(code, f"$accumulator missing required argument '{field}'")
+    if "accumulateArgs" not in given:
+        raise ServerError(4544710, "$accumulator missing required argument 'accumulateArgs'")
+    return _JavaScript()
+
+
 def compile_accumulators(spec: Mapping, ctx: Any, stage: str) -> list[tuple[str, Any]]:
     out = []
     for field, value in spec.items():
@@ -263,9 +320,6 @@ def compile_accumulators(spec: Mapping, ctx: Any, stage: str) -> list[tuple[str,
             raise ServerError(40238, f"The field '{field}' must specify one accumulator")
         name, arg = next(iter(value.items()))
         if name not in ACCUMULATORS:
-            if name in ("$accumulator",):
-                raise ServerError(238, "$accumulator is not supported by mim: it runs "
-                                       "JavaScript, which mim never evaluates")
             raise ServerError(15952, f"unknown group operator '{name}'")
         out.append((field, ACCUMULATORS[name](name, arg, ctx)))
     return out

@@ -655,7 +655,8 @@ def _fill(name: str, arg: Any, window_spec: Any, info: StageInfo, ctx: Any):
     return FillFunction(name, compile_expression(arg, ctx.expressions))
 
 
-_NOT_WINDOW_ACCUMULATORS = ("$mergeObjects",)
+#: ``$group`` accumulators that are no window functions
+_NOT_WINDOW_ACCUMULATORS = ("$mergeObjects", "$accumulator")
 
 
 def _compile_output(field: str, spec: Any, info: StageInfo, ctx: Any):

@@ -59,7 +59,7 @@ def parse_array_filters(filters: Any, collation: Any = None) -> dict[str, MatchN
         if "$expr" in spec:
             raise _context(ServerError(224, "$expr is not allowed in this context"))
         try:
-            node = compile_filter(spec, MatchContext(collation=collation))
+            node = compile_filter(spec, MatchContext(collation=collation, javascript=False))
         except ServerError as exc:
             raise _context(exc) from None
         try:

@@ -289,7 +289,7 @@ def pull_condition(arg: Any, collation: Any = None) -> Any:
     """A predicate on one array element, as ``$pull`` interprets its argument:
     a query on sub-documents, an operator condition / regex on the element, or
     equality with a value (strings compared by ``collation``, if any)."""
-    ctx = MatchContext(collation=collation)
+    ctx = MatchContext(collation=collation, javascript=False)
     if isinstance(arg, Mapping):
         first = next(iter(arg), None)
         if first is None or first not in FIELD_OPERATORS and first not in ("$regex",

@@ -135,3 +135,83 @@ def test_monitor_hanging_up_mid_stream_frees_its_connection(replica_set, rs_clie
     while current() != before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert current() == before
+
+
+# -- server-side JavaScript: refused as by ``mongod --noscripting`` ---------------------
+
+_NO_ENGINE = "Cannot run server-side javascript without the javascript engine enabled"
+
+
+def _refusal(db, command: dict) -> tuple[int, str, str]:
+    with pytest.raises(pymongo.errors.OperationFailure) as info:
+        db.command(command)
+    details = info.value.details
+    return details["code"], details["codeName"], details["errmsg"]
+
+
+def test_where_in_a_find_is_refused_as_without_a_script_engine(rs_client):
+    """``db.c.find({$where: "this.a == 2"})`` (mongosh sends the string as is)."""
+    db = rs_client.shelltest
+    db.c.insert_one({"a": 2})
+    assert _refusal(db, {"find": "c", "filter": {"$where": "this.a == 2"}}) == (
+        6108304, "Location6108304", "no globalScriptEngine in $where parsing")
+    # parsed before the engine is wanted: a bad argument is BadValue
+    assert _refusal(db, {"find": "c", "filter": {"$where": 5}}) == (
+        2, "BadValue", "$where got bad type")
+    assert _refusal(db, {"find": "c", "filter": {"$where": ""}}) == (
+        2, "BadValue", "code for $where cannot be empty")
+    assert _refusal(db, {"find": "c", "filter": {"a": {"$elemMatch": {"$where": "x"}}}}) == (
+        2, "BadValue", "$where can only be applied to the top-level document")
+    # an empty collection refuses it too: the function is made when the query is parsed
+    assert _refusal(db, {"count": "empty", "query": {"$where": "true"}})[0] == 6108304
+
+
+def test_where_in_an_aggregation_is_not_allowed(rs_client):
+    """``countDocuments`` is an aggregate: its ``$match`` bans ``$where`` outright."""
+    db = rs_client.shelltest
+    db.c.insert_one({"a": 2})
+    pipeline = [{"$match": {"$where": "this.a == 2"}}, {"$group": {"_id": 1, "n": {"$sum": 1}}}]
+    assert _refusal(db, {"aggregate": "c", "pipeline": pipeline, "cursor": {}}) == (
+        2, "BadValue", "$where is not allowed in this context")
+
+
+def test_function_fails_when_it_runs(rs_client):
+    """The ``$function`` mongosh users write: parsed, then refused when evaluated."""
+    db = rs_client.shelltest
+    project = {"$project": {"x": {"$function": {"body": "function(){return 1}", "args": [],
+                                                "lang": "js"}}}}
+    command = {"aggregate": "c", "pipeline": [project], "cursor": {}}
+    assert db.command(command)["cursor"]["firstBatch"] == []  # nothing to evaluate
+    db.c.insert_one({"a": 1})
+    assert _refusal(db, command) == (31264, "Location31264", _NO_ENGINE)
+    bad = {"$project": {"x": {"$function": {"body": "function(){}", "args": [], "lang": "py"}}}}
+    assert _refusal(db, {"aggregate": "c", "pipeline": [bad], "cursor": {}}) == (
+        31419, "Location31419", "Currently the only supported language specifier is 'js'.")
+
+
+def test_accumulator_fails_when_a_group_starts(rs_client):
+    db = rs_client.shelltest
+    accumulator = {"init": "function(){return 0}", "accumulate": "function(s){return s}",
+                   "accumulateArgs": [], "merge": "function(a,b){return a}", "lang": "js"}
+    command = {"aggregate": "c", "cursor": {},
+               "pipeline": [{"$group": {"_id": None, "x": {"$accumulator": accumulator}}}]}
+    assert db.command(command)["cursor"]["firstBatch"] == []  # no group, no JavaScript
+    db.c.insert_one({"a": 1})
+    assert _refusal(db, command) == (31264, "Location31264", _NO_ENGINE)
+    del accumulator["merge"]
+    assert _refusal(db, command) == (
+        4544709, "Location4544709", "$accumulator missing required argument 'merge'")
+
+
+def test_map_reduce_fails_at_its_map_step(rs_client):
+    """What mongosh's ``db.c.mapReduce(map, reduce, {out: {inline: 1}})`` sends."""
+    db = rs_client.shelltest
+    command = {"mapReduce": "c", "map": bson.Code("function(){emit(1,1)}"),
+               "reduce": bson.Code("function(k,v){return 1}"), "out": {"inline": 1}}
+    assert db.command(command)["results"] == []  # nothing to map
+    db.c.insert_one({"a": 1})
+    assert _refusal(db, command) == (31246, "Location31246", _NO_ENGINE)
+    assert _refusal(db, {"mapReduce": "c", "map": "f", "reduce": "g"}) == (
+        40414, "Location40414", "BSON field 'MapReduce.out' is missing but a required field")
+    assert _refusal(db, {**command, "out": 5}) == (
+        13606, "Location13606", "'out' has to be a string or an object")

@@ -14,8 +14,8 @@ coverage table is generated from.
 """
 
 from . import (accumulators, arithmetic, array, bitwise, boolean, comparison,  # noqa: F401
-               conditional, dates, misc, objects, regex, sets, string, trigonometry, types,
-               variables)
+               conditional, dates, javascript, misc, objects, regex, sets, string,
+               trigonometry, types, variables)
 from .compiler import (compile_expression, compile_expression_object, compile_operand,
                        evaluate_path, path_value)
 from .context import BUILTIN_VARIABLES, ExpressionContext

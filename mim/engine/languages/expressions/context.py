@@ -21,15 +21,18 @@ class ExpressionContext:
     ``let``, a ``$lookup`` ``let``, ``$let``, ``$map`` …); reading any other
     ``$$name`` fails at compile time with code 17276.  ``collation`` is kept
     for string comparison once collations exist (``None``: binary comparison).
+    ``validator``: the expression is part of a collection validator (``$function``
+    may not be).
     """
 
-    __slots__ = ("variables", "collation", "allow_meta")
+    __slots__ = ("variables", "collation", "allow_meta", "validator")
 
     def __init__(self, variables: Iterable[str] = (), *, collation: Any = None,
-                 allow_meta: bool = True) -> None:
+                 allow_meta: bool = True, validator: bool = False) -> None:
         self.variables = frozenset(variables)
         self.collation = collation
         self.allow_meta = allow_meta
+        self.validator = validator
 
     def with_variables(self, names: Iterable[str]) -> "ExpressionContext":
         """A nested scope that also defines ``names``."""
@@ -37,6 +40,7 @@ class ExpressionContext:
         child.variables = self.variables | frozenset(names)
         child.collation = self.collation
         child.allow_meta = self.allow_meta
+        child.validator = self.validator
         return child
 
     def is_defined(self, name: str) -> bool:

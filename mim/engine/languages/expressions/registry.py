@@ -26,8 +26,6 @@ FAMILIES: dict[str, str] = OPERATORS.families
 
 #: operator -> why mim does not evaluate it (shown in errors and the README)
 UNSUPPORTED_OPERATORS: dict[str, str] = {
-    "$function": "it runs JavaScript, which mim never evaluates",
-    "$accumulator": "it runs JavaScript, which mim never evaluates",
     "$toHashedIndexKey": "hashed index keys are planned with hashed indexes",
 }
 

@@ -20,6 +20,10 @@ class MatchContext:
     top_level: bool = True
     #: compiling a collection validator (``$jsonSchema`` may use encryption keywords)
     validator: bool = False
+    #: ``$where`` may be named (mongod's ``kJavascript`` feature: the filter of a find,
+    #: count, distinct, findAndModify, update or delete); an aggregation's ``$match``,
+    #: ``arrayFilters`` and projections refuse it as "not allowed in this context"
+    javascript: bool = True
     #: ``() -> text index spec | None | NO_COLLECTION`` where ``$text`` may be answered
     text_index: Any = None
     #: ``() -> [index spec] | NO_COLLECTION`` where ``$near`` may be answered (None: refused)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bson.code import Code
 from bson.decimal128 import Decimal128
 
-from ...values.errors import bad_value
+from ...values.errors import ServerError, bad_value
 from ...values.order import is_number, to_decimal
 from .context import MatchContext
 from .nodes import LeafNode, MatchNode
-from .registry import field_operator
+from .registry import field_operator, top_level_operator
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -80,3 +81,23 @@ def compile_mod(path: str, arg: Any, ctx: MatchContext) -> MatchNode:
         return c_remainder(n, divisor) == remainder
 
     return LeafNode(path, "$mod", arg, matches)
+
+
+@top_level_operator("$where")
+def compile_where(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
+    """``$where`` runs JavaScript, and mim has no JavaScript engine: it answers as a
+    mongod started with ``--noscripting`` (``security.javascriptEnabled: false``)
+    does, checking where ``$where`` stands and its argument first (``parseWhere``,
+    ``extractWhereMatchExpressionParams``), then failing to make the function
+    (``JsFunction``: 6108304), before any document is read."""
+    if not ctx.top_level or ctx.in_elem_match:
+        raise bad_value("$where can only be applied to the top-level document")
+    if not ctx.javascript or ctx.validator:
+        raise bad_value("$where is not allowed in this context")
+    if isinstance(arg, Code) and arg.scope is not None:
+        raise ServerError(4649201, "$where no longer supports deprecated BSON type CodeWScope")
+    if not isinstance(arg, str):
+        raise bad_value("$where got bad type")
+    if not arg:
+        raise bad_value("code for $where cannot be empty")
+    raise ServerError(6108304, "no globalScriptEngine in $where parsing")

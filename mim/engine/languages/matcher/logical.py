@@ -58,7 +58,8 @@ def compile_comment(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
 def compile_expr(name: str, arg: Any, ctx: MatchContext) -> MatchNode:
     if not ctx.top_level:
         raise bad_value("$expr can only be applied to the top-level document")
-    evaluate = compile_expression(arg, ExpressionContext(ctx.variables, collation=ctx.collation))
+    evaluate = compile_expression(arg, ExpressionContext(ctx.variables, collation=ctx.collation,
+                                                         validator=ctx.validator))
     variables = dict(ctx.variables)
 
     def matches(doc: Mapping) -> bool:

@@ -25,9 +25,7 @@ TOP_LEVEL_OPERATORS: Registry[Callable[..., Any]] = Registry("top-level query op
 #: (``{$near: …, $maxDistance: …}``) -> ``compile(path, ops, ctx) -> MatchNode``
 DOCUMENT_OPERATORS: Registry[Callable[..., Any]] = Registry("query operator")
 
-UNSUPPORTED_OPERATORS: dict[str, str] = {
-    "$where": "it runs JavaScript, which mim never evaluates",
-}
+UNSUPPORTED_OPERATORS: dict[str, str] = {}
 
 
 

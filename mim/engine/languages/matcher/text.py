@@ -127,16 +127,18 @@ def find_text_node(root: MatchNode | None) -> TextNode | None:
 
 def compile_collection_filter(spec: Mapping | None, variables: Mapping | None,
                               collection_data: Any, namespace: str,
-                              near_allowed: bool = True, collation: Any = None) -> MatchNode:
+                              near_allowed: bool = True, collation: Any = None,
+                              javascript: bool = True) -> MatchNode:
     """A query filter compiled against a collection: ``$text`` finds its text index
     and ``$near`` its geo index through ``collection_data()``; both are checked
     for placement.  ``near_allowed=False``: ``$near`` is refused (count_documents).
-    Strings compare by ``collation`` (None: binary)."""
+    Strings compare by ``collation`` (None: binary).  ``javascript=False``: an
+    aggregation's ``$match``, where ``$where`` is not allowed."""
     ctx = MatchContext(
         variables=dict(variables or {}), collation=collation,
         text_index=lambda: text_index_spec(collection_data()),
         geo_indexes=(lambda: geo_index_specs(collection_data())) if near_allowed else None,
-        namespace=namespace)
+        namespace=namespace, javascript=javascript)
     node = compile_filter(spec, ctx)
     text = check_text_placement(node, namespace)
     return with_near_placement(node, ctx, text is not None)
