@@ -316,6 +316,7 @@ class WireServer:
             listener.close()
             raise
         self._listener = listener
+        self.engine.listening_port = self.port
         net: dict[str, Any] = {"bindIp": self.host, "port": self.port}
         if self.max_connections != DEFAULT_MAX_CONNECTIONS:
             net["maxIncomingConnections"] = self.max_connections
@@ -751,6 +752,8 @@ class WireServer:
                 me = connection.local_address
                 reply.update(hosts=[me], primary=me, me=me)
             self._handshake(cmd, reply, connection)
+        elif name == "whatsmyuri" and isinstance(connection.peer, tuple) and reply.get("ok"):
+            reply["you"] = connection.remote
         elif name == "saslContinue" and reply.get("done"):
             self._log_authentication(connection, request.db, cmd)
         elif name == "listDatabases" and connection.auth.filters_databases():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import socket
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,10 +43,13 @@ def parse_current_op(arg: Any) -> dict[str, bool]:
     return options
 
 
-def current_operation(command_document: Mapping[str, Any], ns: str) -> dict[str, Any]:
-    """The document describing the operation that is running now."""
+def current_operation(command_document: Mapping[str, Any], ns: str,
+                      server: Server | None) -> dict[str, Any]:
+    """The document describing the operation that is running now (``host``: the
+    machine's name and the server's port, as mongod's ``getHostNameCachedAndPort``)."""
+    port = server.port if server is not None else 27017
     return {
-        "type": "op", "host": "mim", "desc": "conn", "active": True,
+        "type": "op", "host": f"{socket.gethostname()}:{port}", "desc": "conn", "active": True,
         "currentOpTime": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="milliseconds"),
         "opid": next(_opids), "secs_running": 0, "microsecs_running": 0, "op": "command",
@@ -68,7 +72,8 @@ def compile_current_op(arg: Any, ctx: Any):
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         return [current_operation({"aggregate": 1, "pipeline": [stage], "cursor": {},
-                                   "$db": "admin"}, "admin.$cmd.aggregate")]
+                                   "$db": "admin"}, "admin.$cmd.aggregate",
+                                  getattr(ctx.catalog, "server", None))]
 
     run.is_source = True  # type: ignore[attr-defined]
     return run
@@ -85,6 +90,7 @@ def cmd_current_op(server: Server, db: str, cmd: Mapping) -> dict:
                                 "$readPreference", "comment", "maxTimeMS", "apiVersion",
                                 "apiStrict", "apiDeprecationErrors")}
     node = compile_filter(filter_spec)
-    ops = [op for op in [current_operation({"currentOp": 1, "$db": "admin"}, "admin.$cmd")]
+    ops = [op for op in [current_operation({"currentOp": 1, "$db": "admin"}, "admin.$cmd",
+                                             server)]
            if node.matches(op)]
     return {"inprog": ops, "ok": 1.0}

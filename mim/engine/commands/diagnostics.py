@@ -48,6 +48,14 @@ def cmd_ping(server: Server, db: str, cmd: Mapping) -> dict:
     return {"ok": 1.0}
 
 
+@command("whatsmyuri")
+def cmd_whats_my_uri(server: Server, db: str, cmd: Mapping) -> dict:
+    """The client's ``address:port`` (mongod's ``CmdWhatsMyUri``): the wire server puts
+    the connection's peer; in process there is no socket, so a loopback address with
+    no port."""
+    return {"you": "127.0.0.1:0", "ok": 1.0}
+
+
 @command("buildInfo", "buildinfo")
 def cmd_build_info(server: Server, db: str, cmd: Mapping) -> dict:
     return dict(BUILD_INFO)

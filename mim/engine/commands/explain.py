@@ -3,6 +3,7 @@ aggregate: the plan :mod:`mim.engine.planner` chooses, in MongoDB's shape."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,8 +19,10 @@ from .registry import COMMANDS, DRIVER_FIELDS, command
 _EXPLAIN_VERBOSITY = ("queryPlanner", "executionStats", "allPlansExecution")
 
 
-def server_info() -> dict:
-    return {"host": "mim", "port": 27017, "version": VERSION, "gitVersion": "mim"}
+def server_info(server: Server) -> dict:
+    """explain's ``serverInfo``: the machine's host name and the server's port."""
+    return {"host": socket.gethostname(), "port": server.port, "version": VERSION,
+            "gitVersion": "mim"}
 
 
 @command("explain")
@@ -68,7 +71,7 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
     reply = explain_query(server, db, coll, flt, verbosity, inner.get("let"), options)
     reply["command"] = {k: v for k, v in inner.items() if k not in DRIVER_FIELDS}
     reply["command"]["$db"] = db
-    reply["serverInfo"] = server_info()
+    reply["serverInfo"] = server_info(server)
     reply["serverParameters"] = {}
     reply["ok"] = 1.0
     return reply
@@ -103,4 +106,4 @@ def explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping) -
     return {"explainVersion": "1",
             "stages": [{"$cursor": {"queryPlanner": planner}}] +
                       [dict(stage) for stage in pipeline[1 if "$match" in first else 0:]],
-            "serverInfo": server_info(), "command": dict(cmd), "ok": 1.0}
+            "serverInfo": server_info(server), "command": dict(cmd), "ok": 1.0}

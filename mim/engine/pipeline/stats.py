@@ -17,8 +17,10 @@ from ..storage.store import capped_limits
 _STARTED = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
-def _host() -> str:
-    return f"{socket.gethostname()}:27017"
+def _host(catalog: Any) -> str:
+    """``host:port`` of the server (mongod's ``getHostNameCachedAndPort``)."""
+    server = getattr(catalog, "server", None)
+    return f"{socket.gethostname()}:{server.port if server is not None else 27017}"
 
 
 def _first_stage(name: str, ctx: Any) -> None:
@@ -58,7 +60,7 @@ def compile_coll_stats(arg: Any, ctx: Any):
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
         coll = catalog.collection_data(name)
-        out: dict[str, Any] = {"ns": f"{catalog.db}.{name}", "host": _host(),
+        out: dict[str, Any] = {"ns": f"{catalog.db}.{name}", "host": _host(catalog),
                                "localTime": _now()}
         if "latencyStats" in arg:
             histograms = bool(arg["latencyStats"].get("histograms"))
@@ -110,7 +112,7 @@ def compile_index_stats(arg: Any, ctx: Any):
         coll = catalog.collection_data(name)
         if coll is None:
             return []
-        host = _host()
+        host = _host(catalog)
         out = []
         for spec in coll.indexes.list():
             out.append({"name": spec["name"], "key": dict(spec["key"]), "host": host,

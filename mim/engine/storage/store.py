@@ -613,6 +613,8 @@ class Server:
         if not isinstance(replica_set_name, str) or not replica_set_name:
             raise ValueError("replica_set_name must be a non-empty string")
         self.address = address
+        #: the port a wire server serving this engine listens on (None in process)
+        self.listening_port: int | None = None
         #: the per-server state of :class:`~.attached.PerServer` (cursors, counters…)
         self._attached: dict[Any, Any] = {}
         #: the logical clock (``$clusterTime``, ``operationTime``, commit times)
@@ -665,6 +667,18 @@ class Server:
 
     def __repr__(self) -> str:
         return f"mim.Server({self.address!r})"
+
+    @property
+    def port(self) -> int:
+        """The port clients reach the server on (mongod's ``serverGlobalParams.port``,
+        which explain's ``serverInfo``, ``$collStats`` and ``currentOp`` report):
+        the one a wire server listens on, else the address's, else 27017."""
+        if self.listening_port is not None:
+            return self.listening_port
+        address = self.address
+        if isinstance(address, tuple) and len(address) == 2 and type(address[1]) is int:
+            return address[1]
+        return 27017
 
     def get_database(self, name: str, create: bool = False) -> DatabaseData | None:
         db = self.databases.get(name)

@@ -8,6 +8,7 @@ suite needs no Node.js.
 
 from __future__ import annotations
 
+import socket
 import struct
 import time
 
@@ -215,3 +216,33 @@ def test_map_reduce_fails_at_its_map_step(rs_client):
         40414, "Location40414", "BSON field 'MapReduce.out' is missing but a required field")
     assert _refusal(db, {**command, "out": 5}) == (
         13606, "Location13606", "'out' has to be a string or an object")
+
+
+# -- what the shell's helpers read ------------------------------------------------------
+
+def test_whatsmyuri_names_the_client_address(rs_client, replica_set):
+    """``db.runCommand({whatsmyuri: 1})``: the connection's peer, ``ip:port``."""
+    sock = connect(replica_set)
+    try:
+        sock.sendall(op_msg({"whatsmyuri": 1, "$db": "shelltest"}, request_id=9))
+        _, _, _, body = _reply(sock)
+        assert body["ok"] == 1.0
+        assert body["you"] == "%s:%d" % sock.getsockname()[:2]
+    finally:
+        sock.close()
+
+
+def test_explain_collstats_and_current_op_report_the_serving_port(rs_client, replica_set):
+    """explain's ``serverInfo`` (``host``: the machine's name, ``port``),
+    ``$collStats``'s and ``currentOp``'s ``host`` (``name:port``) name the port the
+    server listens on, not a default."""
+    db = rs_client.shelltest
+    db.c.insert_one({"a": 1})
+    info = db.command({"explain": {"find": "c", "filter": {}}, "verbosity": "queryPlanner"})
+    assert info["serverInfo"]["port"] == replica_set.port
+    assert info["serverInfo"]["host"] == socket.gethostname()
+    [stats] = db.command({"aggregate": "c", "pipeline": [{"$collStats": {"count": {}}}],
+                          "cursor": {}})["cursor"]["firstBatch"]
+    assert stats["host"] == f"{socket.gethostname()}:{replica_set.port}"
+    [op] = rs_client.admin.command({"currentOp": 1})["inprog"]
+    assert op["host"] == f"{socket.gethostname()}:{replica_set.port}"

@@ -124,6 +124,8 @@ for _names, _fn in (
         # fail_point_cmd.cpp: "No auth needed because it only works when enabled via
         # command line" (enableTestCommands)
         (("configureFailPoint", "waitForFailPoint"), _nothing),
+        # CmdWhatsMyUri: "No explicit privileges required.  Any authenticated user may call."
+        (("whatsmyuri",), _nothing),
         # the Stable API test commands check no privilege either (test-only commands)
         (("testVersion1", "testVersion2", "testDeprecation", "testDeprecationInVersion2",
           "testRemoval"), _nothing),
