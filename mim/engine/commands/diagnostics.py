@@ -16,7 +16,7 @@ from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
 from ..ops.transactions import settings_of
 from ..storage.log import RAM_LOG_NAMES, log_of
-from ..storage.replication import ELECTION_ID
+from ..storage.replication import ELECTION_ID, member_name
 from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
@@ -59,15 +59,6 @@ def cmd_whats_my_uri(server: Server, db: str, cmd: Mapping) -> dict:
 @command("buildInfo", "buildinfo")
 def cmd_build_info(server: Server, db: str, cmd: Mapping) -> dict:
     return dict(BUILD_INFO)
-
-
-def member_name(server: Server | None) -> str:
-    """``host:port`` the lone member goes by when no connection says otherwise."""
-    address = getattr(server, "address", None)
-    if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], int):
-        host = address[0] or "localhost"
-        return f"{host}:{address[1]}"
-    return "localhost:27017"
 
 
 def topology_version(server: Server | None) -> dict:

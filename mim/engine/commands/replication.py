@@ -11,10 +11,10 @@ from typing import Any
 
 import bson
 
-from ..storage.replication import TERM
+from ..storage.replication import TERM, member_name, replica_set_config
 from ..storage.store import Server
 from ..values.errors import ServerError
-from .diagnostics import hello_reply, member_name
+from .diagnostics import hello_reply
 from .registry import command
 
 __all__ = ["cmd_repl_set_get_status", "cmd_repl_set_get_config", "gossip", "WRITE_COMMANDS"]
@@ -64,19 +64,7 @@ def cmd_repl_set_get_status(server: Server, db: str, cmd: Mapping) -> dict:
 def cmd_repl_set_get_config(server: Server, db: str, cmd: Mapping) -> dict:
     """``rs.conf()``: version 1, one voting member."""
     member = _lone_member(server, db, "replSetGetConfig")
-    return {"config": {
-        "_id": member.set_name, "version": 1, "term": 1,
-        "members": [{"_id": 0, "host": member_name(server), "arbiterOnly": False,
-                     "buildIndexes": True, "hidden": False, "priority": 1.0, "tags": {},
-                     "secondaryDelaySecs": bson.Int64(0), "votes": 1}],
-        "protocolVersion": bson.Int64(1), "writeConcernMajorityJournalDefault": True,
-        "settings": {"chainingAllowed": True, "heartbeatIntervalMillis": 2000,
-                     "heartbeatTimeoutSecs": 10, "electionTimeoutMillis": 10000,
-                     "catchUpTimeoutMillis": -1, "catchUpTakeoverDelayMillis": 30000,
-                     "getLastErrorModes": {},
-                     "getLastErrorDefaults": {"w": 1, "wtimeout": 0},
-                     "replicaSetId": member.process_id}},
-        "ok": 1.0}
+    return {"config": replica_set_config(server, member), "ok": 1.0}
 
 
 #: a transaction's statements write no oplog entry before its commit: their reply's

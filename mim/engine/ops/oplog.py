@@ -45,8 +45,9 @@ from bson.int64 import Int64
 from bson.timestamp import Timestamp
 
 from ..storage.encoding import ENGINE_CODEC, decode_shadow
-from ..storage.replication import TERM
-from ..storage.store import RecordKeyedCollection, Server, install_replica_set_catalog
+from ..storage.replication import TERM, replica_set_config
+from ..storage.store import (CollectionData, RecordKeyedCollection, Server,
+                             install_replica_set_catalog)
 from ..values.errors import ServerError
 from ..values.order import values_equal
 from .changestreams.history import ChangeRecord, history_of
@@ -58,6 +59,8 @@ __all__ = ["OPLOG_DATABASE", "OPLOG_COLLECTION", "OPLOG_NAMESPACE", "OplogCollec
 OPLOG_DATABASE = "local"
 OPLOG_COLLECTION = "oplog.rs"
 OPLOG_NAMESPACE = f"{OPLOG_DATABASE}.{OPLOG_COLLECTION}"
+#: the replica set's configuration document, beside the oplog
+REPLSET_CONFIG_COLLECTION = "system.replset"
 
 #: the in-memory storage engine's oplog bounds (``--oplogSize`` unset): 5% of RAM in them
 _MEGABYTE = 1024 * 1024
@@ -143,6 +146,25 @@ class OplogCollection(RecordKeyedCollection):
             self._trim_capped(stored)
 
 
+def _make_member_state(server: Server) -> None:
+    """What a replica-set member keeps in ``local`` from its start: its oplog and
+    ``local.system.replset``, the set's configuration (mongosh's
+    ``rs.printSecondaryReplicationInfo()`` and ``db.getReplicationInfo()`` read it)."""
+    _make_oplog(server)
+    _make_replset_config(server)
+
+
+def _make_replset_config(server: Server) -> None:
+    database = server.get_database(OPLOG_DATABASE, create=True)
+    assert database is not None and server.member is not None
+    config = CollectionData(REPLSET_CONFIG_COLLECTION, database)
+    config.member_state = True  # rebuilt at every start, as the oplog is
+    document = replica_set_config(server, server.member)
+    raw = bson.encode(document, codec_options=ENGINE_CODEC)
+    config.insert(raw, bson.decode(raw, ENGINE_CODEC))
+    database.collections[REPLSET_CONFIG_COLLECTION] = config
+
+
 def _make_oplog(server: Server) -> None:
     """A replica-set member's ``local.oplog.rs`` (kept if a data directory brought one)."""
     database = server.get_database(OPLOG_DATABASE, create=True)
@@ -169,7 +191,7 @@ def _wall_now() -> datetime.datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-install_replica_set_catalog(_make_oplog)
+install_replica_set_catalog(_make_member_state)
 
 
 # -- refusing writes ------------------------------------------------------------------

@@ -21,7 +21,8 @@ from bson.raw_bson import RawBSONDocument
 from bson.timestamp import Timestamp
 
 __all__ = ["LogicalClock", "ReplicaSetMember", "DEFAULT_REPLICA_SET_NAME", "TERM",
-           "ELECTION_ID", "CLUSTER_TIME_SIGNATURE", "RETRYABLE_WRITE"]
+           "ELECTION_ID", "CLUSTER_TIME_SIGNATURE", "RETRYABLE_WRITE", "member_name",
+           "replica_set_config"]
 
 #: the set name a mim server answers with unless told another (``--replSet``)
 DEFAULT_REPLICA_SET_NAME = "rs0"
@@ -118,3 +119,29 @@ class ReplicaSetMember:
     def op_time(self, timestamp: Timestamp) -> dict:
         """An optime: ``{ts, t}``."""
         return {"ts": timestamp, "t": TERM}
+
+
+def member_name(server: Any) -> str:
+    """``host:port`` the lone member goes by when no connection says otherwise."""
+    address = getattr(server, "address", None)
+    if isinstance(address, tuple) and len(address) == 2 and isinstance(address[1], int):
+        host = address[0] or "localhost"
+        return f"{host}:{address[1]}"
+    return "localhost:27017"
+
+
+def replica_set_config(server: Any, member: ReplicaSetMember) -> dict:
+    """The set's configuration (``rs.conf()``, and the document of
+    ``local.system.replset``): version 1, one voting member."""
+    return {
+        "_id": member.set_name, "version": 1, "term": 1,
+        "members": [{"_id": 0, "host": member_name(server), "arbiterOnly": False,
+                     "buildIndexes": True, "hidden": False, "priority": 1.0, "tags": {},
+                     "secondaryDelaySecs": bson.Int64(0), "votes": 1}],
+        "protocolVersion": bson.Int64(1), "writeConcernMajorityJournalDefault": True,
+        "settings": {"chainingAllowed": True, "heartbeatIntervalMillis": 2000,
+                     "heartbeatTimeoutSecs": 10, "electionTimeoutMillis": 10000,
+                     "catchUpTimeoutMillis": -1, "catchUpTakeoverDelayMillis": 30000,
+                     "getLastErrorModes": {},
+                     "getLastErrorDefaults": {"w": 1, "wtimeout": 0},
+                     "replicaSetId": member.process_id}}

@@ -246,3 +246,23 @@ def test_explain_collstats_and_current_op_report_the_serving_port(rs_client, rep
     assert stats["host"] == f"{socket.gethostname()}:{replica_set.port}"
     [op] = rs_client.admin.command({"currentOp": 1})["inprog"]
     assert op["host"] == f"{socket.gethostname()}:{replica_set.port}"
+
+
+def test_local_system_replset_holds_the_set_configuration(rs_client):
+    """``rs.printSecondaryReplicationInfo()`` counts ``local.system.replset`` (sending
+    the aggregate below) and calls a server with none "not connected to a replica
+    set"; a member keeps its configuration there, the document ``rs.conf()`` shows."""
+    local = rs_client.local
+    [counted] = local.command({"aggregate": "system.replset", "cursor": {}, "pipeline": [
+        {"$match": {}}, {"$group": {"_id": 1, "n": {"$sum": 1}}}]})["cursor"]["firstBatch"]
+    assert counted == {"_id": 1, "n": 1}
+    config = rs_client.admin.command({"replSetGetConfig": 1})["config"]
+    assert local["system.replset"].find_one() == config
+    assert "system.replset" in local.list_collection_names()
+
+
+def test_a_standalone_has_no_set_configuration():
+    engine = mim.Server(standalone=True)
+    with mim.serve(port=0, engine=engine) as standalone:
+        with pymongo.MongoClient(standalone.uri, serverSelectionTimeoutMS=5000) as client:
+            assert client.local["system.replset"].count_documents({}) == 0
