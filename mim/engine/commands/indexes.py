@@ -120,3 +120,26 @@ def cmd_drop_indexes(server: Server, db: str, cmd: Mapping) -> dict:
         reply["msg"] = "non-_id indexes dropped for collection"
     reply["ok"] = 1.0
     return reply
+
+
+@command("reIndex")
+def cmd_re_index(server: Server, db: str, cmd: Mapping) -> dict:
+    """``reIndex`` (``CmdReIndex``): a replica-set member refuses it; a standalone
+    rebuilds every index of the collection.  mim's indexes never fall out of step
+    with their documents, so the rebuild leaves them as they were and the reply
+    lists them as the server's index builder does."""
+    name = collection_name(cmd, "reIndex")
+    if server.is_replica_set:
+        raise ServerError(20, f"reIndex is only allowed on a standalone mongod instance. Cannot "
+                              f"reIndex '{db}.{name}' while replication is active")
+    with server.lock:
+        database = server.databases.get(db)
+        if database is not None and name not in database.collections \
+                and database.views.get(name) is not None:
+            raise ServerError(166, "can't re-index a view")
+        coll = server.get_collection(db, name)
+        if coll is None:
+            raise ServerError(26, "collection does not exist")
+        specs = catalog.listed_indexes(coll)
+    return {"nIndexesWas": bson.Int64(len(specs)), "nIndexes": len(specs), "indexes": specs,
+            "ok": 1.0}

@@ -266,3 +266,29 @@ def test_a_standalone_has_no_set_configuration():
     with mim.serve(port=0, engine=engine) as standalone:
         with pymongo.MongoClient(standalone.uri, serverSelectionTimeoutMS=5000) as client:
             assert client.local["system.replset"].count_documents({}) == 0
+
+
+def test_re_index_is_refused_by_a_replica_set_member(rs_client):
+    """``db.c.reIndex()`` against the default (replica-set) ``mim serve``."""
+    db = rs_client.shelltest
+    db.c.insert_one({"a": 1})
+    assert _refusal(db, {"reIndex": "c"}) == (
+        20, "IllegalOperation", "reIndex is only allowed on a standalone mongod instance. "
+                                "Cannot reIndex 'shelltest.c' while replication is active")
+
+
+def test_re_index_on_a_standalone_rebuilds_every_index():
+    with mim.serve(port=0, engine=mim.Server(standalone=True)) as standalone:
+        with pymongo.MongoClient(standalone.uri, serverSelectionTimeoutMS=5000) as client:
+            db = client.shelltest
+            db.c.insert_one({"a": 1})
+            db.c.create_index("a")
+            reply = db.command({"reIndex": "c"})
+            assert (reply["nIndexesWas"], reply["nIndexes"]) == (2, 2)
+            assert [spec["name"] for spec in reply["indexes"]] == ["_id_", "a_1"]
+            assert db.c.find_one({"a": 1}, {"_id": 0}) == {"a": 1}
+            assert _refusal(db, {"reIndex": "nothing"}) == (
+                26, "NamespaceNotFound", "collection does not exist")
+            db.create_collection("v", viewOn="c", pipeline=[])
+            assert _refusal(db, {"reIndex": "v"}) == (
+                166, "CommandNotSupportedOnView", "can't re-index a view")

@@ -98,6 +98,7 @@ for _names, _fn in (
         (("cloneCollectionAsCapped",), _clone_as_capped),
         (("validate",), _on_target("validate")),
         (("compact",), _on_target("compact")),
+        (("reIndex",), _on_target("reIndex")),
         (("killCursors",), _on_target("killCursors")),
         (("dbStats", "dbstats"), _on_database("dbStats")),
         (("dbHash",), _on_database("dbHash")),
