@@ -285,6 +285,15 @@ def cmd_fsync(server: Server, db: str, cmd: Mapping) -> dict:
     return {"numFiles": 1, "ok": 1.0}
 
 
+@command("fsyncUnlock")
+def cmd_fsync_unlock(server: Server, db: str, cmd: Mapping) -> dict:
+    """``db.fsyncUnlock()``: mim never holds the fsync lock (its ``lock`` form is
+    refused), so this is the server's answer with no lock held."""
+    if db != "admin":
+        raise ServerError(13, "fsyncUnlock may only be run against the admin database.")
+    raise ServerError(20, "fsyncUnlock called when not locked")
+
+
 @command("getLog")
 def cmd_get_log(server: Server, db: str, cmd: Mapping) -> dict:
     """The server's recent log lines (mongod's RamLogs ``global``, ``startupWarnings``)."""

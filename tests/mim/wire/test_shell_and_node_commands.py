@@ -292,3 +292,11 @@ def test_re_index_on_a_standalone_rebuilds_every_index():
             db.create_collection("v", viewOn="c", pipeline=[])
             assert _refusal(db, {"reIndex": "v"}) == (
                 166, "CommandNotSupportedOnView", "can't re-index a view")
+
+
+def test_fsync_unlock_without_a_lock(rs_client):
+    """``db.fsyncUnlock()`` when nothing is locked (``fsyncUnlock`` is admin-only)."""
+    assert _refusal(rs_client.admin, {"fsyncUnlock": 1}) == (
+        20, "IllegalOperation", "fsyncUnlock called when not locked")
+    assert _refusal(rs_client.shelltest, {"fsyncUnlock": 1}) == (
+        13, "Unauthorized", "fsyncUnlock may only be run against the admin database.")

@@ -117,6 +117,7 @@ for _names, _fn in (
         (("currentOp",), _on_cluster("inprog")),
         (("killOp",), _on_cluster("killop")),
         (("fsync",), _on_cluster("fsync")),
+        (("fsyncUnlock",), _on_cluster("unlock")),
         (("top",), _on_cluster("top")),
         (("connPoolStats",), _on_cluster("connPoolStats")),
         (("killAllSessions", "killAllSessionsByPattern"), _on_cluster("killAnySession")),
