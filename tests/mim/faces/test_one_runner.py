@@ -227,8 +227,9 @@ def _normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalise(v) for v in value]
     if isinstance(value, dict):  # timings and a replica set's gossip differ from run to run
+        # (and explain's serverInfo names each server's own port: 27017 in process)
         return {k: _normalise(v) for k, v in value.items()
-                if k not in ("$clusterTime", "operationTime") and "Millis" not in k}
+                if k not in ("$clusterTime", "operationTime", "port") and "Millis" not in k}
     return value
 
 
