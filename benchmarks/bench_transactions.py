@@ -12,6 +12,14 @@ touches.  The target (issue 18): the transaction costs at most 2x.
 
 ``--instructions`` counts instead, in process, under valgrind's callgrind: one
 round of each workload after a warm-up (steady state), the same rounds timed.
+
+``--diagnose`` runs each in-process workload ``--rounds`` times (at least 30) and
+reports, per round, what the wall time holds beyond instructions: minor page faults
+(``getrusage``) and the cyclic garbage collections that fell inside the round, with
+their time (``gc.callbacks``).  A transaction's first touch of a collection forks it
+(its documents dict and index entries copied: young containers that every young
+collection traverses, entry by entry, until they are old), so its collections cost
+several times an outside round's.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import argparse
 import functools
 import gc
 import itertools
+import resource
 import shutil
 import time
 from collections.abc import Callable
@@ -125,14 +134,68 @@ def count(documents: int) -> None:
         print(f"{workload:18} {counts[workload]:>13,} instructions{ratio}", flush=True)
 
 
+def diagnose(rounds: int, documents: int, n: int = 100) -> None:
+    """Print, per in-process workload, the best and median round, the minor page faults
+    and the garbage collections per round (count, total time, the mean time of a
+    generation-0 one, the generations seen)."""
+    collections: list[tuple[int, float]] = []
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            on_gc.started = time.perf_counter()  # type: ignore[attr-defined]
+        else:
+            collections.append((info["generation"],
+                                time.perf_counter() - on_gc.started))  # type: ignore[attr-defined]
+
+    client = mim.MongoClient(server=mim.Server())
+    coll = client.bench.txn
+    coll.create_index("k")
+    filled = [next(_IDS) for _ in range(documents + 2 * n * rounds)]
+    coll.insert_many([{"_id": i, "name": "y", "k": i} for i in filled])
+    victims = iter(filled)
+    workloads = {"outside": lambda: _outside(coll, client, n),
+                 "transaction": lambda: _inside(coll, client, n),
+                 "mixed outside": lambda: _mixed(coll, victims, n),
+                 "mixed transaction": lambda: _mixed_inside(coll, client, victims, n)}
+    gc.callbacks.append(on_gc)
+    try:
+        print(f"{'workload':18} {'best ms':>8} {'median':>8} {'faults':>7} {'gcs':>5} "
+              f"{'gc ms':>7} {'ms/gen0':>8}  generations")
+        for name, workload in workloads.items():
+            times, faults, seen = [], 0, []
+            for _ in range(rounds):
+                collections.clear()
+                before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                start = time.perf_counter()
+                workload()
+                times.append(time.perf_counter() - start)
+                faults += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+                seen += collections
+            times.sort()
+            spent = sum(duration for _, duration in seen)
+            young = [duration for generation, duration in seen if generation == 0]
+            print(f"{name:18} {times[0] * 1000:8.2f} {times[len(times) // 2] * 1000:8.2f} "
+                  f"{faults / rounds:7.1f} {len(seen) / rounds:5.2f} "
+                  f"{spent / rounds * 1000:7.3f} "
+                  f"{(sum(young) / len(young) * 1000 if young else 0):8.3f}  "
+                  f"{sorted({generation for generation, _ in seen})}")
+    finally:
+        gc.callbacks.remove(on_gc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions under callgrind instead of timing")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="page faults and garbage collections per in-process round")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.diagnose:
+        diagnose(max(args.rounds, 30), args.documents)
+        return
     if args.child is not None:
         _counted_round(args.child, args.documents)
         return

@@ -153,6 +153,7 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
             # first): the session's fields read, what it may run checked once per target
             transaction = continued_transaction(server, name, cmd)
             if transaction is not None:
+                transaction.statement = name
                 statement = (name, db, cmd.get(name))
                 if statement not in transaction.checked_statements:
                     check_transaction_statement(name, db, cmd)
@@ -178,6 +179,7 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                 snapshot, transaction = transaction, None
                 target = snapshot.view
             if transaction is not None:
+                transaction.statement = name
                 check_transaction_statement(name, db, cmd)
                 check_transaction_write(server, name, db, cmd)
                 target = transaction.view

@@ -181,8 +181,10 @@ def _memory_section() -> dict:
 @command("getParameter")
 def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
     """``getParameter: "*"`` reports every parameter, ``getParameter: 1`` those named."""
+    settings = settings_of(server)
     parameters = {**SERVER_PARAMETERS,
-                  "transactionLifetimeLimitSeconds": settings_of(server).lifetime_seconds}
+                  "transactionLifetimeLimitSeconds": settings.lifetime_seconds,
+                  "maxTransactionLockRequestTimeoutMillis": settings.lock_request_timeout_ms}
     if cmd["getParameter"] == "*":
         return {**parameters, "ok": 1.0}
     found = {name: value for name, value in parameters.items() if name in cmd}
@@ -192,13 +194,15 @@ def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
 
 
 #: the parameters ``setParameter`` may change at run time
-SETTABLE_PARAMETERS = ("transactionLifetimeLimitSeconds",)
+SETTABLE_PARAMETERS = ("transactionLifetimeLimitSeconds",
+                       "maxTransactionLockRequestTimeoutMillis")
 
 
 @command("setParameter")
 def cmd_set_parameter(server: Server, db: str, cmd: Mapping) -> dict:
-    """``setParameter``: ``transactionLifetimeLimitSeconds`` (>= 1); the reply's ``was``
-    is the previous value."""
+    """``setParameter``: ``transactionLifetimeLimitSeconds`` (>= 1),
+    ``maxTransactionLockRequestTimeoutMillis``; the reply's ``was`` is the previous
+    value."""
     if db != "admin":
         raise ServerError(13, "setParameter may only be run against the admin database.")
     names = [name for name in cmd if name != "setParameter" and name not in DRIVER_FIELDS]
@@ -214,6 +218,11 @@ def cmd_set_parameter(server: Server, db: str, cmd: Mapping) -> dict:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ServerError(14, f"Invalid value for parameter {name}: {render(value)} is "
                                   f"not a number")
+        if name == "maxTransactionLockRequestTimeoutMillis":
+            # (an int; a negative value leaves lock waits to the operation's maxTimeMS)
+            was, settings.lock_request_timeout_ms = settings.lock_request_timeout_ms, \
+                int(value)
+            continue
         if value < 1:
             raise ServerError(2, "transactionLifetimeLimitSeconds must be greater than or "
                                  "equal to 1s")

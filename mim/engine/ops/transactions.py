@@ -42,6 +42,7 @@ events the transaction records (they are its undo and redo log):
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -51,14 +52,21 @@ from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
                              holding_transactions, validate_database_name)
+from ..values import deadline
 from ..values.errors import ServerError, TransactionConflict
 
 __all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "Transaction",
            "TransactionView", "TransactionSettings", "settings_of",
-           "ALLOWED_COMMANDS", "DEFAULT_LIFETIME_SECONDS"]
+           "ALLOWED_COMMANDS", "DEFAULT_LIFETIME_SECONDS", "DEFAULT_LOCK_REQUEST_TIMEOUT_MS"]
 
 #: ``transactionLifetimeLimitSeconds`` of a fresh server
 DEFAULT_LIFETIME_SECONDS = 60
+#: ``maxTransactionLockRequestTimeoutMillis`` of a fresh server (negative: no limit of
+#: its own, the operation's ``maxTimeMS`` alone bounds a lock wait)
+DEFAULT_LOCK_REQUEST_TIMEOUT_MS = 5
+#: the statements whose lock request is an intent to write (IX; a read's is IS)
+_WRITING_STATEMENTS = frozenset({"insert", "update", "delete", "findAndModify",
+                                 "findandmodify", "create", "createIndexes"})
 
 #: the commands a multi-document transaction may run (``txnCmdAllowlist``, 7.0)
 ALLOWED_COMMANDS = frozenset({
@@ -125,6 +133,9 @@ class TransactionSettings:
 
     def __init__(self) -> None:
         self.lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS
+        #: ``maxTransactionLockRequestTimeoutMillis``: how long a transaction's lock
+        #: request waits behind an exclusive one before LockTimeout (negative: unbounded)
+        self.lock_request_timeout_ms: int = DEFAULT_LOCK_REQUEST_TIMEOUT_MS
 
 
 settings_of = PerServer(TransactionSettings)
@@ -371,6 +382,8 @@ class Transaction:
         self.checked_statements: set[tuple] = set()
         #: the real collections this transaction touched (it holds them until it ends)
         self._held: list[CollectionData] = []
+        #: the command its statement running now is (the mode of its lock requests)
+        self.statement = ""
         self.view = TransactionView(base, self, _FORBIDDEN_DATABASES)
 
     # -- the recorder (the view's one listener) -------------------------------------------
@@ -452,6 +465,8 @@ class Transaction:
         operation there waits for it (``Server.await_unheld``).  Under the lock."""
         if self.state != "in_progress":
             return
+        if self.base.exclusive_requests:
+            self._queue_behind_exclusive(base_coll)
         holders = base_coll.txn_holders
         if holders is None:
             base_coll.txn_holders = [self]
@@ -460,6 +475,47 @@ class Transaction:
         if not self._held:
             holding_transactions.add(self)
         self._held.append(base_coll)
+
+    def _queue_behind_exclusive(self, base_coll: CollectionData) -> None:
+        """The intent lock on ``base_coll`` (and on its database, unless the transaction
+        holds that already) queues behind an exclusive request waiting there (a DDL
+        operation waiting for another transaction): granted once that request is gone,
+        else, after ``maxTransactionLockRequestTimeoutMillis``, LockTimeout (24) — a
+        transaction does not wait behind DDL (LockerImpl::_lockComplete with the
+        transaction's ``_maxLockTimeout``); the statement's failure aborts the
+        transaction, its error labelled TransientTransactionError.  ``maxTimeMS``
+        bounds the wait too (50).  Under the lock (released while waiting)."""
+        base = self.base
+        db, name = base_coll.database.name, base_coll.name
+        holds_database = any(coll.database.name == db for coll in self._held)
+
+        def blocking() -> tuple[str, str | None] | None:
+            requests = base.exclusive_requests
+            if (db, name) in requests:
+                return (db, name)
+            if (db, None) in requests and not holds_database:
+                return (db, None)
+            return None
+
+        queued = blocking()
+        if queued is None:
+            return
+        timeout_ms = settings_of(base).lock_request_timeout_ms
+        limit = None if timeout_ms < 0 else time.monotonic() + timeout_ms / 1000
+        while queued is not None:
+            left = deadline.remaining()
+            if left is not None and left <= 0:
+                raise deadline.expired_error()
+            wait = left
+            if limit is not None:
+                until_limit = limit - time.monotonic()
+                if until_limit <= 0:
+                    raise ServerError(24, _lock_timeout_message(
+                        "IX" if self.statement in _WRITING_STATEMENTS else "IS",
+                        queued, timeout_ms))
+                wait = until_limit if wait is None else min(wait, until_limit)
+            base.transaction_ended.wait(wait)
+            queued = blocking()
 
     def _claim_namespace(self, namespace: str) -> None:
         registry = creations_of(self.base)
@@ -605,6 +661,25 @@ class Transaction:
             else:
                 created[key] = coll
         return forked, created, replaying
+
+
+#: ``ResourceType`` numbers (lock_manager_defs.h) of the resources a statement locks
+_RESOURCE_TYPES = {"Database": 3, "Collection": 4}
+
+
+def _lock_timeout_message(mode: str, namespace: tuple[str, str | None], timeout_ms: int
+                          ) -> str:
+    """LockerImpl::_lockComplete's words for a lock request that timed out: the
+    resource as ``ResourceId::toString`` writes it (its full hash, its type, its hash
+    id, its name — mim's hash of the name, not the server's)."""
+    db, name = namespace
+    kind = "Database" if name is None else "Collection"
+    resource = db if name is None else f"{db}.{name}"
+    hash_id = int.from_bytes(hashlib.blake2b(resource.encode(), digest_size=8).digest(),
+                             "big") >> 4
+    full_hash = (_RESOURCE_TYPES[kind] << 60) + hash_id
+    return (f"Unable to acquire {mode} lock on '{{{full_hash}: {kind}, {hash_id}, "
+            f"{resource}}}' within {timeout_ms}ms.")
 
 
 def _has_view(base: Server, db: str, name: str) -> bool:

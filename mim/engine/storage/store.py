@@ -630,6 +630,10 @@ class Server:
         #: notified (under the lock) whenever a transaction commits or aborts: the
         #: writes blocked by its pending writes wait on it (:meth:`await_transaction`)
         self.transaction_ended = threading.Condition(self.lock)
+        #: the exclusive (DDL) lock requests queued behind a transaction: ``(db, name)``
+        #: (``(db, None)``: the database's) -> how many wait; a transaction's first touch
+        #: of a collection there queues behind them (:meth:`await_unheld`)
+        self.exclusive_requests: dict[tuple[str, str | None], int] = {}
         self.databases: dict[str, DatabaseData] = {}
         #: called with every :class:`~.changes.ChangeEvent`, under the lock
         self.listeners: list[Listener] = []
@@ -721,14 +725,34 @@ class Server:
         its database's), which waits behind the intent lock a transaction that read or
         wrote there holds until it ends (a transaction takes no lock-free reads:
         ``supportsLockFreeRead``; jstests/core/txns/transactions_block_ddl.js);
-        ``maxTimeMS`` bounds the wait (50).  Call under the lock, before reading the
-        catalog: anything read earlier may have changed when this returns.  Costs one
-        set read while no transaction holds a collection."""
-        while holding_transactions:
-            owner = self._holder(namespaces)
-            if owner is None:
-                return
-            self.await_transaction(owner)
+        ``maxTimeMS`` bounds the wait (50).  While it waits, its request is queued in
+        :attr:`exclusive_requests`: a transaction's first touch of one of those
+        collections queues behind it (and times out: ``Transaction.hold``).  Call under
+        the lock, before reading the catalog: anything read earlier may have changed
+        when this returns.  Costs one set read while no transaction holds a
+        collection."""
+        if not holding_transactions:
+            return
+        owner = self._holder(namespaces)
+        if owner is None:
+            return
+        # the request is queued: a transaction's later lock request there queues behind
+        # it (and gives up after maxTransactionLockRequestTimeoutMillis)
+        requests = self.exclusive_requests
+        for namespace in namespaces:
+            requests[namespace] = requests.get(namespace, 0) + 1
+        try:
+            while owner is not None:
+                self.await_transaction(owner)
+                owner = self._holder(namespaces) if holding_transactions else None
+        finally:
+            for namespace in namespaces:
+                left = requests[namespace] - 1
+                if left:
+                    requests[namespace] = left
+                else:
+                    del requests[namespace]
+            self.transaction_ended.notify_all()  # the transactions queued behind it
 
     def _holder(self, namespaces: tuple[tuple[str, str | None], ...]
                 ) -> TransactionOwner | None:

@@ -1,0 +1,211 @@
+"""A transaction does not wait behind DDL (MongoDB 7.0, both faces).
+
+A DDL operation (drop, dropDatabase, renameCollection, createIndexes…) needs the
+collection's exclusive lock (or its database's), so it waits behind a transaction that
+touched the collection (``test_transaction_waits``).  Meanwhile its exclusive request is
+queued: another transaction's first touch of that collection — or of any collection of
+a database whose exclusive lock is queued, unless the transaction already holds that
+database — queues its intent lock behind it and gives up after
+``maxTransactionLockRequestTimeoutMillis`` (default 5 ms, ``setParameter`` /
+``getParameter``) with LockTimeout (24), labelled TransientTransactionError
+(``LockerImpl::_lockComplete``: the wait is bounded by the locker's
+``_maxLockTimeout``, which a multi-document transaction sets from that parameter; the
+server's words: ``Unable to acquire <mode> lock on '<resource>' within <timeout>.``);
+the failed statement aborts its transaction.
+
+Reading a collection that does not exist takes nothing that a later create or DDL
+operation there would wait for."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from pymongo.errors import OperationFailure
+
+#: how long a blocked DDL operation is watched
+BLOCKED_FOR = 0.3
+
+
+class Background:
+    """A command run in its own thread: its result or the exception it raised."""
+
+    def __init__(self, call) -> None:
+        self.result = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self.thread.start()
+
+    def _run(self, call) -> None:
+        try:
+            self.result = call()
+        except BaseException as exc:  # handed to the test
+            self.error = exc
+
+    def still_blocked(self) -> bool:
+        self.thread.join(BLOCKED_FOR)
+        return self.thread.is_alive()
+
+    def outcome(self):
+        self.thread.join(30)
+        assert not self.thread.is_alive(), "the command never ended"
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+@pytest.fixture
+def coll(client):
+    return client.t.c
+
+
+@pytest.fixture
+def holder(client, coll):
+    """A transaction that read ``t.c`` (one document): it holds the collection."""
+    coll.insert_one({"_id": 0})
+    client.t.d.insert_one({"_id": 0})
+    with client.start_session() as session:
+        session.start_transaction()
+        assert coll.find_one({}, session=session) == {"_id": 0}
+        yield session
+
+
+@pytest.fixture
+def other(client):
+    """A second session, its transaction started."""
+    with client.start_session() as session:
+        session.start_transaction()
+        yield session
+
+
+def _queued(client, db_name: str, command: dict) -> Background:
+    """``command`` sent in a thread, checked to wait (behind the holder)."""
+    waiting = Background(lambda: client[db_name].command(command))
+    assert waiting.still_blocked()
+    return waiting
+
+
+def _lock_timeout(call) -> OperationFailure:
+    with pytest.raises(OperationFailure) as info:
+        call()
+    assert info.value.code == 24  # LockTimeout
+    assert info.value.details["codeName"] == "LockTimeout"
+    assert info.value.has_error_label("TransientTransactionError")
+    return info.value
+
+
+def test_a_transaction_reading_a_collection_whose_drop_is_queued_gets_lock_timeout(
+        client, coll, holder, other):
+    drop = _queued(client, "t", {"drop": "c"})
+    started = time.monotonic()
+    error = _lock_timeout(lambda: coll.find_one({}, session=other))
+    assert time.monotonic() - started < BLOCKED_FOR  # 5 ms, not the drop's wait
+    message = error.details["errmsg"]
+    assert message.startswith("Unable to acquire IS lock on '{")
+    assert message.endswith(": Collection, " + message.split(", ")[1] + ", t.c}' within 5ms.")
+    # the failed statement aborted the transaction
+    with pytest.raises(OperationFailure) as info:
+        other.commit_transaction()
+    assert info.value.code == 251  # NoSuchTransaction
+    assert drop.thread.is_alive()  # the drop still waits for the holder
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    assert client.t.list_collection_names() == ["d"]
+
+
+def test_a_transaction_writing_a_collection_whose_index_build_is_queued_gets_lock_timeout(
+        client, coll, holder, other):
+    build = _queued(client, "t", {"createIndexes": "c",
+                                  "indexes": [{"key": {"a": 1}, "name": "a_1"}]})
+    error = _lock_timeout(lambda: coll.insert_one({"_id": 1}, session=other))
+    assert error.details["errmsg"].startswith("Unable to acquire IX lock on '{")
+    holder.abort_transaction()
+    assert build.outcome()["ok"] == 1.0
+    assert list(coll.find()) == [{"_id": 0}]  # the failed insert left nothing
+    assert sorted(index["name"] for index in coll.list_indexes()) == ["_id_", "a_1"]
+
+
+def test_a_queued_drop_database_times_out_another_transactions_touch_of_the_database(
+        client, holder, other):
+    drop = _queued(client, "t", {"dropDatabase": 1})
+    # t.d: the holder never touched it, but its database's exclusive lock is queued
+    error = _lock_timeout(lambda: client.t.d.find_one({}, session=other))
+    message = error.details["errmsg"]
+    assert message.startswith("Unable to acquire IS lock on '{")
+    assert message.endswith(": Database, " + message.split(", ")[1] + ", t}' within 5ms.")
+    holder.abort_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    assert "t" not in client.list_database_names()
+
+
+def test_the_transaction_holding_the_database_touches_its_other_collections(
+        client, holder):
+    # the holder has the database's intent lock already: a queued dropDatabase does
+    # not stop it (it is what the drop waits for)
+    drop = _queued(client, "t", {"dropDatabase": 1})
+    assert client.t.d.find_one({}, session=holder) == {"_id": 0}
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+
+
+def test_a_queued_drop_does_not_stop_another_collection(client, coll, holder, other):
+    drop = _queued(client, "t", {"drop": "c"})
+    assert client.t.d.find_one({}, session=other) == {"_id": 0}
+    other.commit_transaction()
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+
+
+def test_max_transaction_lock_request_timeout_millis_is_a_parameter(client, coll, holder,
+                                                                      other):
+    admin = client.admin
+    assert admin.command("getParameter", 1, maxTransactionLockRequestTimeoutMillis=1)[
+        "maxTransactionLockRequestTimeoutMillis"] == 5
+    assert "maxTransactionLockRequestTimeoutMillis" in admin.command("getParameter", "*")
+    assert admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=400)[
+        "was"] == 5
+    try:
+        drop = _queued(client, "t", {"drop": "c"})
+        started = time.monotonic()
+        error = _lock_timeout(lambda: coll.find_one({}, session=other))
+        assert time.monotonic() - started >= 0.4
+        assert error.details["errmsg"].endswith("' within 400ms.")
+    finally:
+        assert admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=5)[
+            "was"] == 400
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+
+
+def test_max_time_ms_bounds_a_wait_with_no_lock_timeout_of_its_own(client, coll, holder,
+                                                                    other):
+    admin = client.admin
+    admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=-1)
+    try:
+        drop = _queued(client, "t", {"drop": "c"})
+        started = time.monotonic()
+        with pytest.raises(OperationFailure) as info:
+            client.t.command("find", "c", maxTimeMS=300, session=other)
+        assert info.value.code == 50  # MaxTimeMSExpired: no lock timeout of its own
+        assert time.monotonic() - started >= 0.3
+    finally:
+        admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=5)
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+
+
+def test_reading_a_missing_collection_does_not_hold_its_later_creation(client):
+    client.t.d.insert_one({"_id": 0})  # the database exists, the collection not
+    with client.start_session() as session:
+        with session.start_transaction():
+            assert client.t.missing.find_one({}, session=session) is None
+            assert list(client.t.missing.aggregate([], session=session)) == []
+            started = time.monotonic()
+            client.t.create_collection("missing")
+            client.t.missing.create_index("x")
+            client.t.missing.insert_one({"_id": 1})
+            client.t.missing.drop_index("x_1")
+            client.t.missing.drop()
+            assert time.monotonic() - started < BLOCKED_FOR
+    assert "missing" not in client.t.list_collection_names()
