@@ -34,8 +34,8 @@ from ..languages.projection import available_query_metadata, compile_projection,
 from ..languages.sorting import compile_sort, has_text_score_sort, smallest_positions
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
-from ..storage.documents import (check_id, encode_updated, prepare_new_document,
-                                 prepare_sent_batch, prepare_sent_document)
+from ..storage.documents import (MAY_BE_TOO_DEEP, PLAIN_ID_TYPES, check_id, decode_shadows,
+                                 encode_updated, prepare_new_document, prepare_sent_document)
 from ..storage.store import (ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument,
                              WriteBlocked, decode_shadow)
 from ..storage.validation import check_write
@@ -420,14 +420,23 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 raise
         validated = collection.validator is not None
         timeseries = "timeseries" in collection.options
-        # a batch of BSON documents (what insert_many sends) is decoded and checked
-        # in one call
-        prepared = prepare_sent_batch(documents) if len(documents) > 1 else None
+        # a batch of BSON documents (what insert_many sends) is decoded in one call
+        shadows = decode_shadows(documents) if len(documents) > 1 else None
         for index, document in enumerate(documents):
             try:
-                if prepared is not None:
-                    raw, shadow = prepared[index]
-                    if raw is None:  # a check that may fail: in the batch's order
+                if shadows is not None:
+                    shadow = shadows[index]
+                    # the batch lets go of each decoded dict as it is stored (the store
+                    # keeps a re-keyed copy): freed one by one, not all at the batch's
+                    # end, they do not add up to extra young-generation collections
+                    shadows[index] = None
+                    # prepare_sent_document's checks at the cost of comparisons when they
+                    # cannot fail; it runs the others (in the batch's order)
+                    if type(document) is bytes and "_id" in shadow \
+                            and type(shadow["_id"]) in PLAIN_ID_TYPES \
+                            and len(document) <= MAY_BE_TOO_DEEP:
+                        raw = document
+                    else:
                         raw, shadow = prepare_sent_document(
                             document if type(document) is bytes else bytes(document), shadow)
                 elif type(document) is bytes:  # what the faces send
@@ -443,9 +452,8 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 try:
                     collection.insert(raw, shadow)
                 except WriteBlocked as blocked:
-                    collection = after_transaction(server, blocked,
-                                                   lambda: _insert_again(server, db, coll, raw,
-                                                                         shadow))
+                    collection = _insert_after_transaction(server, blocked, db, coll, raw,
+                                                           shadow)
                 n += 1
             except ServerError as exc:
                 if exc.code == MAX_TIME_MS_EXPIRED:
@@ -474,6 +482,15 @@ def after_transaction(server: Server, blocked: WriteBlocked, run: Any) -> Any:
             return run()
         except WriteBlocked as again:
             blocked = again
+
+
+def _insert_after_transaction(server: Server, blocked: WriteBlocked, db: str, coll: str,
+                              raw: bytes, shadow: dict) -> CollectionData:
+    """:func:`_insert_again` once the transaction that blocked the insert has ended.
+    (A function of its own: a lambda in :func:`insert` would make its every local
+    it reads a cell, paid for by every insert.)"""
+    return after_transaction(server, blocked,
+                             lambda: _insert_again(server, db, coll, raw, shadow))
 
 
 def _insert_again(server: Server, db: str, coll: str, raw: bytes, shadow: dict

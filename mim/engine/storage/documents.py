@@ -21,20 +21,20 @@ from ..values.limits import (MAX_STORAGE_DEPTH, check_insert_depth, check_update
                              min_bytes_for_depth)
 from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow, decode_shadows
 
-__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "prepare_sent_batch",
-           "encode_updated", "decode_shadows"]
+__all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "encode_updated",
+           "decode_shadows", "PLAIN_ID_TYPES", "MAY_BE_TOO_DEEP"]
 
 
 #: the C encoder behind ``bson.encode`` (None without the C extension)
 _dict_to_bson = getattr(bson, "_dict_to_bson", None)
 
 #: ``_id`` types that can never be an array, a regex or a document (skip the checks)
-_PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
+PLAIN_ID_TYPES = frozenset({int, str, float, bool, ObjectId, Int64, datetime.datetime})
 
 
 def check_id(value: Any) -> None:
     """Refuse an ``_id`` the server cannot store (array, regex, ``$``-prefixed fields)."""
-    if type(value) in _PLAIN_ID_TYPES:
+    if type(value) in PLAIN_ID_TYPES:
         return
     if isinstance(value, list):
         raise bad_value("can't use an array for _id")
@@ -81,7 +81,7 @@ def prepare_new_document(doc: dict) -> tuple[bytes, dict]:
 
 
 #: documents shorter than this cannot nest beyond the storage depth (no walk needed)
-_MAY_BE_TOO_DEEP = min_bytes_for_depth(MAX_STORAGE_DEPTH)
+MAY_BE_TOO_DEEP = min_bytes_for_depth(MAX_STORAGE_DEPTH)
 
 
 def prepare_sent_document(raw: bytes, shadow: dict | None = None) -> tuple[bytes, dict]:
@@ -89,36 +89,23 @@ def prepare_sent_document(raw: bytes, shadow: dict | None = None) -> tuple[bytes
     every face sends), with :func:`prepare_new_document`'s checks: the ``_id`` (added
     when missing), the nesting depth and the size.  Each check costs one comparison
     when it cannot fail: this is every insert's path.  ``shadow``: the document
-    already decoded (:func:`decode_shadows` of its batch)."""
+    already decoded (:func:`decode_shadows` of its batch).  A document whose
+    ``_id`` is of :data:`PLAIN_ID_TYPES` and whose size is at most
+    :data:`MAY_BE_TOO_DEEP` passes every check: a batch's caller tests that inline
+    and calls this only for the others (which raise their errors in order)."""
     if shadow is None:
         shadow = decode_shadow(raw)
     if "_id" not in shadow:
         return prepare_new_document(shadow)
-    if type(shadow["_id"]) not in _PLAIN_ID_TYPES:
+    if type(shadow["_id"]) not in PLAIN_ID_TYPES:
         check_id(shadow["_id"])
     size = len(raw)
-    if size > _MAY_BE_TOO_DEEP:
+    if size > MAY_BE_TOO_DEEP:
         check_insert_depth(raw, shadow)
         if size > MAX_BSON_SIZE:
             raise ServerError(10334, f"object to insert too large. size in bytes: {size}, "
                                      f"max size: {MAX_BSON_SIZE}")
     return raw, shadow
-
-
-def prepare_sent_batch(raws: list) -> list[tuple[bytes | None, dict]] | None:
-    """:func:`prepare_sent_document` of a batch of BSON documents (``insert_many``'s),
-    decoded in one call: per document ``(raw, shadow)`` when it passes every check
-    at the cost of comparisons, ``(None, shadow)`` when it needs
-    ``prepare_sent_document(raw, shadow)`` (which raises its error, in the batch's
-    order).  None when the batch cannot be decoded as one (:func:`decode_shadows`)."""
-    shadows = decode_shadows(raws)
-    if shadows is None:
-        return None
-    plain_ids = _PLAIN_ID_TYPES
-    small = _MAY_BE_TOO_DEEP
-    return [(raw, shadow) if type(raw) is bytes and "_id" in shadow
-            and type(shadow["_id"]) in plain_ids and len(raw) <= small else (None, shadow)
-            for raw, shadow in zip(raws, shadows)]
 
 
 def encode_updated(doc: dict) -> bytes:

@@ -102,3 +102,36 @@ def test_opcounters_insert_counts_every_document(db, coll):
     coll.insert_many([{"_id": i} for i in range(2, 6)])
     coll.insert_many([{"_id": 6}])
     assert db.command("serverStatus")["opcounters"]["insert"] == before + 6
+
+
+def test_a_batch_document_without_an_id_gets_one_first_and_a_bad_id_stops_it(coll):
+    # (manual, insertMany: "If the document does not specify an _id field, then mongod
+    # adds the _id field and assign a unique ObjectId()"; an _id may not hold
+    # $-prefixed fields: 52)
+    without_id = RawBSONDocument(_document(_element(0x10, "a", struct.pack("<i", 7))))
+    bad_id = RawBSONDocument(_document(
+        _element(0x03, "_id", _document(_element(0x10, "$x", struct.pack("<i", 1))))))
+    with pytest.raises(BulkWriteError) as raised:
+        coll.insert_many([{"_id": 1}, without_id, bad_id, {"_id": 4}])
+    assert raised.value.details["nInserted"] == 2
+    assert [(error["index"], error["code"]) for error in
+            raised.value.details["writeErrors"]] == [(2, 52)]
+    stored = list(coll.find({}, {"_id": 1, "a": 1}))
+    assert stored[0] == {"_id": 1}
+    assert list(stored[1]) == ["_id", "a"] and stored[1]["a"] == 7
+    assert type(stored[1]["_id"]).__name__ == "ObjectId"
+
+
+def test_bytes_0x06_in_lengths_and_values_are_no_undefined_element(coll):
+    # a string of 0x106 bytes (its length's first byte 0x06, then 0x01) and a double
+    # whose bytes hold 0x06 then non-zero bytes look like the start of an undefined
+    # element to the byte scan; walking the elements tells them apart
+    docs = [{"_id": 1, "s": "x" * 0x105, "d": struct.unpack("<d", b"\x06ab\x00\x00\x00\x00@")[0]},
+            {"_id": 2, "u": None}]
+    coll.insert_many(docs)
+    coll.insert_one({"_id": 3, "s": "y" * 0x105})
+    assert coll.count_documents({"$or": [{"s": {"$type": "undefined"}},
+                                         {"d": {"$type": "undefined"}},
+                                         {"u": {"$type": "undefined"}}]}) == 0
+    assert [d["_id"] for d in coll.find({"u": {"$type": "null"}})] == [2]
+    assert coll.find_one({"_id": 1}) == docs[0]
