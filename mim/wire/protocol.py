@@ -24,6 +24,7 @@ from typing import Any
 import bson
 from bson.codec_options import CodecOptions
 
+from ..engine.values.undefined import FIXED_VALUE_SIZES
 from .crc32c import crc32c
 
 __all__ = ["ProtocolError", "NestingTooDeep", "Request", "Envelope", "HEADER", "MAX_MESSAGE_SIZE", "OP_MSG", "OP_QUERY",
@@ -149,8 +150,7 @@ def parse_message(message: bytes | memoryview, codec: CodecOptions,
 #: one command of a connection to the next until the cluster time moves
 _ENVELOPE_NAMES = frozenset({b"lsid", b"$clusterTime", b"$db", b"$readPreference"})
 #: the size of a BSON element's value, by type, where it is fixed
-_FIXED_SIZES = {1: 8, 6: 0, 7: 12, 8: 1, 9: 8, 10: 0, 16: 4, 17: 8, 18: 8, 19: 16, 127: 0,
-                255: 0}
+_FIXED_SIZES = FIXED_VALUE_SIZES
 #: how many consecutive misses an :class:`Envelope` learns from before it learns only
 #: from every ``_RELEARN_EVERY``-th (a connection whose commands all differ, say one
 #: that only writes, each write moving the cluster time, stops paying for learning)

@@ -23,6 +23,8 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
+from ..values.empty_timestamps import (MAY_HOLD_EMPTY_TIMESTAMP, fill_empty_timestamps,
+                                      fill_sent_empty_timestamps)
 from ..values.errors import ServerError, bad_value
 from ..languages.matcher import AndNode, LeafNode, MatchContext, MatchNode, compile_filter
 from ..planner import IdLookup, all_matching, point_matches, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
@@ -445,6 +447,8 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                     raw, shadow = prepare_sent_document(bytes(document))
                 else:
                     raw, shadow = prepare_new_document(document)
+                if MAY_HOLD_EMPTY_TIMESTAMP in raw:  # (one search of the bytes)
+                    raw = fill_sent_empty_timestamps(raw, shadow, server.clock.tick)
                 if validated:
                     check_write(collection, shadow, bypass=bypass_validation)
                 if timeseries:
@@ -551,6 +555,8 @@ class _CompiledUpdate:
                 raise ServerError(9, "multi update is not supported for replacement-style "
                                      "update")
             self.operation = None
+            #: a replacement's top-level empty timestamps get the cluster time
+            self.tick = server.clock.tick
         else:
             self.operation = compile_update(spec, array_filters=statement.get("arrayFilters"),
                                             variables=dict(let) if let else {},
@@ -564,6 +570,7 @@ class _CompiledUpdate:
         if self.replacement:
             new_doc = dict(self.spec)
             validate_document(new_doc, allow_top_level_dollar=False)
+            fill_empty_timestamps(new_doc, self.tick)
             if "_id" in new_doc:
                 if sort_key(new_doc["_id"]) != sort_key(old_id) or \
                         type(new_doc["_id"]) is not type(old_id):
@@ -596,6 +603,7 @@ class _CompiledUpdate:
     def upsert_document(self) -> dict:
         if self.replacement:
             doc = dict(self.spec)
+            fill_empty_timestamps(doc, self.tick)
             if "_id" not in doc:
                 seed = build_upsert_document(dict(self.filter or {}))
                 if "_id" in seed:

@@ -16,8 +16,8 @@ import re
 import struct
 from typing import Any
 
-__all__ = ["UndefinedFields", "mark_undefined", "is_undefined_field", "may_hold_undefined",
-           "undefined_candidates"]
+__all__ = ["FIXED_VALUE_SIZES", "UndefinedFields", "mark_undefined", "is_undefined_field",
+           "may_hold_undefined", "undefined_candidates"]
 
 _INT32 = struct.Struct("<i")
 #: an undefined element: type byte 0x06, a non-empty field name, its NUL, then what
@@ -31,7 +31,7 @@ may_hold_undefined = _MAYBE_UNDEFINED.search
 #: start an undefined element, as ``re`` matches
 undefined_candidates = _MAYBE_UNDEFINED.finditer
 #: fixed value sizes by type byte (types with a length prefix are handled apart)
-_FIXED_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8,
+FIXED_VALUE_SIZES = {0x01: 8, 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0A: 0, 0x10: 4, 0x11: 8,
                 0x12: 8, 0x13: 16, 0x7F: 0, 0xFF: 0}
 
 
@@ -65,7 +65,7 @@ def _undefined_paths(raw: bytes, start: int, prefix: tuple, out: list, in_array:
             if not in_array:
                 out.append(prefix + (name,))
             continue
-        size = _FIXED_SIZES.get(kind)
+        size = FIXED_VALUE_SIZES.get(kind)
         if size is not None:
             i += size
         elif kind in (0x02, 0x0D, 0x0E):  # string, code, symbol
