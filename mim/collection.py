@@ -20,6 +20,7 @@ from pymongo.write_concern import WriteConcern
 import bson
 
 from .change_stream import ChangeStream, watch as watch_changes
+from .runner import NOT_A_POINT
 from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_encode,
                        raise_write_errors, to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
@@ -442,6 +443,21 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
         if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
             filter = {"_id": filter}
+        if not args and not kwargs and type(filter) is dict and self._cursor_class is Cursor:
+            if len(filter) == 1:
+                for path, value in filter.items():
+                    kind = type(value)
+                    # a top-level field equal to an int32, an ASCII string or an ObjectId:
+                    # values that reach the engine as they are (see _plain_copy)
+                    if (kind is str and value.isascii() or kind is ObjectId
+                            or kind is int and -2147483648 <= value <= 2147483647) \
+                            and type(path) is str and path.isascii() and path \
+                            and path[0] != "$" and "." not in path and "\x00" not in path:
+                        database = self._database
+                        found = database._client._runner.find_one_point(
+                            database._name, self._name, path, value)
+                        if found is not NOT_A_POINT:
+                            return None if found is None else decode(found, self._codec_options)
         if not args and not kwargs and type(filter) is dict and "$query" not in filter \
                 and self._cursor_class is Cursor:
             # the find command pymongo sends for a bare find_one (limit 1, one batch),

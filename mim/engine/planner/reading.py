@@ -27,7 +27,7 @@ from .plans import (CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, T
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "point_matches", "read_snapshot", "scanned_key_pattern", "matching",
+__all__ = ["read", "read_with_plan", "point_matches", "point_reads", "read_snapshot", "scanned_key_pattern", "matching",
            "all_matching", "first_matching", "candidates", "plan_summary"]
 
 
@@ -69,16 +69,27 @@ def point_matches(coll: "CollectionData", node: MatchNode, want: int
     leaf = node.nodes[0]
     if type(leaf) is not LeafNode or leaf.operator != "$eq":
         return None
-    choice = equality_choice(coll, leaf.path, leaf.argument)
+    return point_reads(coll, leaf.path, leaf.argument, want, node.matches)
+
+
+def point_reads(coll: "CollectionData", path: str, value: Any, want: int,
+                matches: Callable[[dict], bool] | None = None
+                ) -> list["StoredDocument"] | None:
+    """:func:`point_matches` for the equality ``{path: value}``: the documents of
+    the plan's point that ``matches`` accepts (None: each one the point holds —
+    for a top-level path and a value whose key equality is BSON equality, an int,
+    a string or an ObjectId, the ``_id`` dict and a one-field index hold exactly
+    the matches), or None when the general planner must answer."""
+    choice = equality_choice(coll, path, value)
     if choice is None or choice is SCAN_CHOICE:
         return None
     check()
     documents = coll.documents
-    matches = node.matches
-    key = sort_key(leaf.argument)
+    key = sort_key(value)
     if choice is ID_CHOICE:
         stored = documents.get(key)
-        return [stored] if stored is not None and matches(stored.doc) else []
+        return [stored] if stored is not None and (matches is None or matches(stored.doc)) \
+            else []
     ids = point_ids(choice, key, _POINT_ENTRIES)
     if ids is None:
         return None
@@ -90,7 +101,7 @@ def point_matches(coll: "CollectionData", node: MatchNode, want: int
                 continue
             seen.add(id_key)
         stored = documents.get(id_key)
-        if stored is not None and matches(stored.doc):
+        if stored is not None and (matches is None or matches(stored.doc)):
             found.append(stored)
             if len(found) == want:
                 break
