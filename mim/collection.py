@@ -21,7 +21,7 @@ import bson
 
 from .change_stream import ChangeStream, watch as watch_changes
 from .runner import NOT_A_POINT
-from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_encode,
+from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_decode, plain_encode,
                        raise_write_errors, to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
@@ -108,6 +108,11 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                           read_preference or database.read_preference,
                           write_concern or database.write_concern,
                           read_concern or database.read_concern)
+        #: what find_one's point read needs, read at once: the runner, the names, and
+        #: the decoder of exact ``CodecOptions`` (else boundary.decode) with its options
+        self._point_read = (database._client._runner, database._name, name,
+                            plain_decode if self._plain_codec and plain_decode is not None
+                            else decode, self._codec_options)
         if create or kwargs:
             self._create(kwargs, session)
 
@@ -441,9 +446,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self._cursor_class(self, *args, **kwargs)
 
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
-        if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
+        if type(filter) is not dict and filter is not None and not isinstance(filter, Mapping):
             filter = {"_id": filter}
-        if not args and not kwargs and type(filter) is dict and self._cursor_class is Cursor:
+        if type(filter) is dict and not args and not kwargs and self._cursor_class is Cursor:
             if len(filter) == 1:
                 for path, value in filter.items():
                     kind = type(value)
@@ -453,11 +458,10 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                             or kind is int and -2147483648 <= value <= 2147483647) \
                             and type(path) is str and path.isascii() and path \
                             and path[0] != "$" and "." not in path and "\x00" not in path:
-                        database = self._database
-                        found = database._client._runner.find_one_point(
-                            database._name, self._name, path, value)
+                        runner, db_name, name, decoder, codec_options = self._point_read
+                        found = runner.find_one_point(db_name, name, path, value)
                         if found is not NOT_A_POINT:
-                            return None if found is None else decode(found, self._codec_options)
+                            return None if found is None else decoder(found, codec_options)
         if not args and not kwargs and type(filter) is dict and "$query" not in filter \
                 and self._cursor_class is Cursor:
             # the find command pymongo sends for a bare find_one (limit 1, one batch),

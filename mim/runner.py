@@ -111,11 +111,10 @@ class Runner:
 
     def find_one_point(self, db: str, coll: str, path: str, value: Any) -> Any:
         """``find_one({path: value})`` (no option) when :meth:`run` would take its
-        plain path and the server is not profiled: the document's bytes or None,
+        plain path (a profiled server is the engine's to refuse): the document's bytes or None,
         from :func:`~mim.engine.commands.find_one_point` — or ``NOT_A_POINT``, and
         the caller sends the find command."""
-        if self.plain and not self.fail_points.armed and not self.server.profiled \
-                and BOUND_SESSION.get() is None:
+        if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
             try:
                 return find_one_point(self.server, db, coll, path, value)
             except ServerError as exc:

@@ -160,7 +160,10 @@ def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) ->
         if isinstance(exc, ServerError):
             raise
         raise _unexpected_error(exc, "find") from None
-    _find_done(server)
+    # (_find_done, inline: this is find_one's path)
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
+    if server.data_directory is not None:
+        server.data_directory.command_done()
     return found
 
 

@@ -213,9 +213,10 @@ def find_point(server: Server, db: str, coll: str, path: str, value: Any) -> Any
     caller checks), read as :func:`find` reads a point — without compiling the
     filter, which can then hold nothing to refuse, ``$text`` or ``$near``.
     :data:`NOT_A_POINT` whenever :func:`find` could do anything else: no such
-    collection (a view, a time-series bucket namespace, nothing), a collation,
-    plan statistics wanted, or a point the planner must cost or scan."""
-    if PLAN_NOTE.stats is not None or server.default_collations and operation_collation(
+    collection (a view, a time-series bucket namespace, nothing), a collation, a
+    profiled server (whose operations note their plan's statistics), or a point the
+    planner must cost or scan."""
+    if server.profiled or server.default_collations and operation_collation(
             server, db, coll, None) is not None:
         return NOT_A_POINT
     lock = server.lock

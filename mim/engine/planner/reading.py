@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from bson.regex import Regex
 
+from ..index.indexes import SEVERAL
 from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
-from ..values.deadline import check, checked
-from ..values.order import sort_key
+from ..values.deadline import THREAD_DEADLINE, check, checked
+from ..values.order import RANK_STRING, sort_key
 from ..values.render import render
-from .choosing import ID_CHOICE, SCAN_CHOICE, equality_choice, plan_find
+from .choosing import ID_CHOICE, SCAN_CHOICE, UNDECIDED, path_choice, plan_find
 from .plans import (CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan, let_go,
                     point_ids)
 
@@ -80,14 +81,27 @@ def point_reads(coll: "CollectionData", path: str, value: Any, want: int,
     for a top-level path and a value whose key equality is BSON equality, an int,
     a string or an ObjectId, the ``_id`` dict and a one-field index hold exactly
     the matches), or None when the general planner must answer."""
-    choice = equality_choice(coll, path, value)
+    if type(value) is list or value is None or not path:
+        return None  # (equality_choice's own refusals, then its plan cache read inline)
+    choice = coll.indexes.plan_cache.get(path, UNDECIDED)
+    if choice is UNDECIDED:
+        choice = path_choice(coll, path)
     if choice is None or choice is SCAN_CHOICE:
         return None
-    check()
+    if THREAD_DEADLINE.expires is not None:
+        check()
     documents = coll.documents
-    key = sort_key(value)
+    key = (RANK_STRING, value) if type(value) is str else sort_key(value)  # (its first case)
     if choice is ID_CHOICE:
-        stored = documents.get(key)
+        id_key = key
+    elif choice.pattern.flat:  # a one-field index's point map (point_ids' first step)
+        id_key = (choice.points or choice.point_map()).get(key)
+        if id_key is None:
+            return []
+    else:
+        id_key = SEVERAL
+    if id_key is not SEVERAL:  # one document at most
+        stored = documents.get(id_key)
         return [stored] if stored is not None and (matches is None or matches(stored.doc)) \
             else []
     ids = point_ids(choice, key, _POINT_ENTRIES)
