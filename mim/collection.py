@@ -91,6 +91,24 @@ def _acknowledged_update(reply: dict) -> UpdateResult:
 
 _new_object = object.__new__
 
+#: the field names :func:`_is_point_path` accepted (read first: a set lookup), up to
+#: :data:`_POINT_PATHS_KEPT` of them
+_POINT_PATHS: set[str] = set()
+_POINT_PATHS_KEPT = 10_000
+
+
+def _is_point_path(path: Any) -> bool:
+    """Whether ``find_one({path: value})`` may read a point: ``path`` is a top-level
+    field name (a non-empty string, no ``$`` first, no dot) that reaches the engine as
+    it is (ASCII, no NUL: see ``boundary._plain_copy``)."""
+    if type(path) is not str or not path.isascii() or not path or path[0] == "$" \
+            or "." in path or "\x00" in path:
+        return False
+    if len(_POINT_PATHS) < _POINT_PATHS_KEPT:
+        _POINT_PATHS.add(path)
+    return True
+
+
 class Collection(OptionsCarrier, Generic[_DocumentType]):
     """A MongoDB collection on a mim server."""
 
@@ -456,8 +474,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                     # values that reach the engine as they are (see _plain_copy)
                     if (kind is str and value.isascii() or kind is ObjectId
                             or kind is int and -2147483648 <= value <= 2147483647) \
-                            and type(path) is str and path.isascii() and path \
-                            and path[0] != "$" and "." not in path and "\x00" not in path:
+                            and (type(path) is str and path in _POINT_PATHS or _is_point_path(path)):
                         runner, db_name, name, decoder, codec_options = self._point_read
                         found = runner.find_one_point(db_name, name, path, value)
                         if found is not NOT_A_POINT:

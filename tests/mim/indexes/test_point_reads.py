@@ -171,3 +171,20 @@ def test_a_closed_client_refuses():
     client.close()
     with pytest.raises(InvalidOperation):
         client.test.c.find_one({"_id": 1})
+
+
+class _Key(str):
+    """A ``str`` subclass as a filter key (encoded as a string all the same)."""
+
+
+def test_other_keys_take_the_command(coll):
+    coll.insert_many([{"_id": 1, "a": {"b": 2}, "é": 3, "k": 4}, {"_id": 2, "": 5}])
+    assert coll.find_one({"a.b": 2}) == {"_id": 1, "a": {"b": 2}, "é": 3, "k": 4}
+    assert coll.find_one({"é": 3})["_id"] == 1
+    assert coll.find_one({"k": 4})["_id"] == 1  # accepted once (then remembered) ...
+    assert coll.find_one({_Key("k"): 4})["_id"] == 1  # ... for exact strings only
+    assert coll.find_one({"": 5}) == _general_first(coll, "", 5, [("$natural", 1)])
+    with pytest.raises(OperationFailure) as info:
+        coll.find_one({"$bad": 1})
+    assert info.value.code == 2 and info.value.details["errmsg"].startswith(
+        "unknown top level operator: $bad")
