@@ -33,8 +33,11 @@ _decode_all = getattr(getattr(bson, "_cbson", None), "_decode_all", None)
 #: ``CodecOptions`` (None without the C extension); a RecursionError it raises is
 #: :func:`encode`'s to turn into the server's depth error
 plain_encode = _dict_to_bson
+#: ``plain_decode(raw, codec_options)``: the C decoder itself, for exact
+#: ``CodecOptions`` (None without the C extension; :func:`decode` checks both)
+plain_decode = _bson_to_dict
 
-__all__ = ["to_engine", "engine_value", "encode", "plain_encode", "decode", "decode_batch",
+__all__ = ["to_engine", "engine_value", "encode", "plain_encode", "plain_decode", "decode", "decode_batch",
            "command_error", "raise_server_error",
            "raise_write_errors", "too_deep_to_decode"]
 

@@ -20,7 +20,8 @@ from pymongo.write_concern import WriteConcern
 import bson
 
 from .change_stream import ChangeStream, watch as watch_changes
-from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_encode,
+from .runner import NOT_A_POINT
+from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_decode, plain_encode,
                        raise_write_errors, to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
                      fields_list_to_dict, index_list)
@@ -90,6 +91,24 @@ def _acknowledged_update(reply: dict) -> UpdateResult:
 
 _new_object = object.__new__
 
+#: the field names :func:`_is_point_path` accepted (read first: a set lookup), up to
+#: :data:`_POINT_PATHS_KEPT` of them
+_POINT_PATHS: set[str] = set()
+_POINT_PATHS_KEPT = 10_000
+
+
+def _is_point_path(path: Any) -> bool:
+    """Whether ``find_one({path: value})`` may read a point: ``path`` is a top-level
+    field name (a non-empty string, no ``$`` first, no dot) that reaches the engine as
+    it is (ASCII, no NUL: see ``boundary._plain_copy``)."""
+    if type(path) is not str or not path.isascii() or not path or path[0] == "$" \
+            or "." in path or "\x00" in path:
+        return False
+    if len(_POINT_PATHS) < _POINT_PATHS_KEPT:
+        _POINT_PATHS.add(path)
+    return True
+
+
 class Collection(OptionsCarrier, Generic[_DocumentType]):
     """A MongoDB collection on a mim server."""
 
@@ -107,6 +126,11 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                           read_preference or database.read_preference,
                           write_concern or database.write_concern,
                           read_concern or database.read_concern)
+        #: what find_one's point read needs, read at once: the runner, the names, and
+        #: the decoder of exact ``CodecOptions`` (else boundary.decode) with its options
+        self._point_read = (database._client._runner, database._name, name,
+                            plain_decode if self._plain_codec and plain_decode is not None
+                            else decode, self._codec_options)
         if create or kwargs:
             self._create(kwargs, session)
 
@@ -440,8 +464,21 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         return self._cursor_class(self, *args, **kwargs)
 
     def find_one(self, filter: Any = None, *args: Any, **kwargs: Any) -> _DocumentType | None:
-        if filter is not None and type(filter) is not dict and not isinstance(filter, Mapping):
+        if type(filter) is not dict and filter is not None and not isinstance(filter, Mapping):
             filter = {"_id": filter}
+        if type(filter) is dict and not args and not kwargs and self._cursor_class is Cursor:
+            if len(filter) == 1:
+                for path, value in filter.items():
+                    kind = type(value)
+                    # a top-level field equal to an int32, an ASCII string or an ObjectId:
+                    # values that reach the engine as they are (see _plain_copy)
+                    if (kind is str and value.isascii() or kind is ObjectId
+                            or kind is int and -2147483648 <= value <= 2147483647) \
+                            and (type(path) is str and path in _POINT_PATHS or _is_point_path(path)):
+                        runner, db_name, name, decoder, codec_options = self._point_read
+                        found = runner.find_one_point(db_name, name, path, value)
+                        if found is not NOT_A_POINT:
+                            return None if found is None else decoder(found, codec_options)
         if not args and not kwargs and type(filter) is dict and "$query" not in filter \
                 and self._cursor_class is Cursor:
             # the find command pymongo sends for a bare find_one (limit 1, one batch),

@@ -23,6 +23,7 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
+from ..ops.crud import NOT_A_POINT, find_point
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.opcounters import counting_plan, opcounters_of
@@ -63,7 +64,7 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "killCursors": frozenset({"killCursors", "cursors"}),
 }
 
-__all__ = ["run_command", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
@@ -135,6 +136,44 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         if directory is not None:
             # the command's writes reach the journal (fsync-ed) before its reply
             directory.command_done()
+
+
+#: the opcounter a ``find`` counts in
+_FIND_COUNTER = counting_plan("find")[0]
+
+
+def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) -> Any:
+    """What :func:`run_command` answers ``find_one({path: value})``'s plain command
+    (``{find: coll, filter: {path: value}, limit: 1, singleBatch: true}``, no
+    generic field, on a server that is not profiled) with: its one document's
+    bytes, or None — counted as that command is, read as
+    :func:`~mim.engine.ops.crud.find_point` reads a point, without the command
+    document, the dispatch or the cursor reply.  ``path`` is a top-level field and
+    ``value`` an int, a string or an ObjectId (the caller checks); the caller sends
+    the command itself on :data:`~mim.engine.ops.crud.NOT_A_POINT`."""
+    try:
+        found = find_point(server, db, coll, path, value)
+        if found is NOT_A_POINT:
+            return found
+    except Exception as exc:  # (a command that failed was counted all the same)
+        _find_done(server)
+        if isinstance(exc, ServerError):
+            raise
+        raise _unexpected_error(exc, "find") from None
+    # (_find_done, inline: this is find_one's path)
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
+    if server.data_directory is not None:
+        server.data_directory.command_done()
+    return found
+
+
+def _find_done(server: Server) -> None:
+    """What :func:`run_command` does around a ``find`` besides running it: one
+    operation in the opcounters, and the journal brought up to date."""
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
+    directory = server.data_directory
+    if directory is not None:
+        directory.command_done()
 
 
 def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, handler: Any,

@@ -27,7 +27,7 @@ from ..values.empty_timestamps import (MAY_HOLD_EMPTY_TIMESTAMP, fill_empty_time
                                       fill_sent_empty_timestamps)
 from ..values.errors import ServerError, bad_value
 from ..languages.matcher import AndNode, LeafNode, MatchContext, MatchNode, compile_filter
-from ..planner import IdLookup, all_matching, point_matches, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
+from ..planner import IdLookup, all_matching, point_matches, point_reads, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan, scanned_key_pattern
 from ..planner.nearest import nearest_documents
 from ..values.paths import split_path, walk
 from ..languages.metadata import check_metadata_available
@@ -57,7 +57,7 @@ from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "find_point", "NOT_A_POINT", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -202,6 +202,38 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     if proj is None:
         return [s.raw for s in chosen]
     return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
+
+
+#: :func:`find_point`'s answer when the general :func:`find` must answer
+NOT_A_POINT = object()
+
+
+def find_point(server: Server, db: str, coll: str, path: str, value: Any) -> Any:
+    """``find(server, db, coll, {path: value}, limit=1)``'s one document (its
+    BSON bytes, or None for no match) for a top-level ``path`` and a ``value``
+    whose key equality is BSON equality (an int, a string, an ObjectId; the
+    caller checks), read as :func:`find` reads a point — without compiling the
+    filter, which can then hold nothing to refuse, ``$text`` or ``$near``.
+    :data:`NOT_A_POINT` whenever :func:`find` could do anything else: no such
+    collection (a view, a time-series bucket namespace, nothing), a collation, a
+    profiled server (whose operations note their plan's statistics), or a point the
+    planner must cost or scan."""
+    if server.profiled or server.default_collations and operation_collation(
+            server, db, coll, None) is not None:
+        return NOT_A_POINT
+    lock = server.lock
+    lock.acquire()
+    try:
+        database = server.databases.get(db)
+        collection = database.collections.get(coll) if database is not None else None
+        if collection is None:
+            return NOT_A_POINT
+        found = point_reads(collection, path, value, 1)
+    finally:
+        lock.release()
+    if found is None:
+        return NOT_A_POINT
+    return found[0].raw if found else None
 
 
 def _names(spec: Any) -> list:

@@ -20,9 +20,9 @@ from .bounds import Constraint, conjuncts, constraints_by_path, leaf_constraint
 from .choosing import choose_plan, plan_find
 from .explain import explain_find
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, let_go
-from .reading import (all_matching, candidates, point_matches, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan,
+from .reading import (all_matching, candidates, point_matches, point_reads, first_matching, matching, plan_summary, read, read_snapshot, read_with_plan,
                       scanned_key_pattern)
 
-__all__ = ["read", "read_with_plan", "point_matches", "let_go", "plan_summary", "read_snapshot", "scanned_key_pattern", "matching", "all_matching", "first_matching", "candidates", "plan_find", "explain_find", "PlannedQuery", "choose_plan",
+__all__ = ["read", "read_with_plan", "point_matches", "point_reads", "let_go", "plan_summary", "read_snapshot", "scanned_key_pattern", "matching", "all_matching", "first_matching", "candidates", "plan_find", "explain_find", "PlannedQuery", "choose_plan",
            "Constraint", "conjuncts", "constraints_by_path", "leaf_constraint",
            "Plan", "CollScan", "IdLookup", "IndexScan", "OrPlan"]

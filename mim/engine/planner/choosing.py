@@ -567,14 +567,15 @@ def path_choice(coll: "CollectionData", path: str) -> "Index | str | None":
     """:func:`_path_choice`, kept in the collection's plan cache (emptied on every
     catalog change)."""
     cache = coll.indexes.plan_cache
-    choice = cache.get(path, _UNDECIDED)
-    if choice is _UNDECIDED:
+    choice = cache.get(path, UNDECIDED)
+    if choice is UNDECIDED:
         choice = cache[path] = _path_choice(coll, path)
     return choice
 
 
-#: a path :func:`equality_choice` has not decided yet for the current catalog
-_UNDECIDED = object()
+#: a path :func:`equality_choice` has not decided yet for the current catalog (what
+#: the plan cache answers for it, read inline by the point reads)
+UNDECIDED = object()
 
 
 def _path_choice(coll: "CollectionData", path: str) -> "Index | str | None":

@@ -15,19 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from bson.regex import Regex
 
+from ..index.indexes import SEVERAL
 from ..index.keys import KeyPattern
 from ..languages.matcher import AndNode, LeafNode, MatchNode
-from ..values.deadline import check, checked
-from ..values.order import sort_key
+from ..values.deadline import THREAD_DEADLINE, check, checked
+from ..values.order import RANK_STRING, sort_key
 from ..values.render import render
-from .choosing import ID_CHOICE, SCAN_CHOICE, equality_choice, plan_find
+from .choosing import ID_CHOICE, SCAN_CHOICE, UNDECIDED, path_choice, plan_find
 from .plans import (CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan, let_go,
                     point_ids)
 
 if TYPE_CHECKING:
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["read", "read_with_plan", "point_matches", "read_snapshot", "scanned_key_pattern", "matching",
+__all__ = ["read", "read_with_plan", "point_matches", "point_reads", "read_snapshot", "scanned_key_pattern", "matching",
            "all_matching", "first_matching", "candidates", "plan_summary"]
 
 
@@ -69,16 +70,40 @@ def point_matches(coll: "CollectionData", node: MatchNode, want: int
     leaf = node.nodes[0]
     if type(leaf) is not LeafNode or leaf.operator != "$eq":
         return None
-    choice = equality_choice(coll, leaf.path, leaf.argument)
+    return point_reads(coll, leaf.path, leaf.argument, want, node.matches)
+
+
+def point_reads(coll: "CollectionData", path: str, value: Any, want: int,
+                matches: Callable[[dict], bool] | None = None
+                ) -> list["StoredDocument"] | None:
+    """:func:`point_matches` for the equality ``{path: value}``: the documents of
+    the plan's point that ``matches`` accepts (None: each one the point holds —
+    for a top-level path and a value whose key equality is BSON equality, an int,
+    a string or an ObjectId, the ``_id`` dict and a one-field index hold exactly
+    the matches), or None when the general planner must answer."""
+    if type(value) is list or value is None or not path:
+        return None  # (equality_choice's own refusals, then its plan cache read inline)
+    choice = coll.indexes.plan_cache.get(path, UNDECIDED)
+    if choice is UNDECIDED:
+        choice = path_choice(coll, path)
     if choice is None or choice is SCAN_CHOICE:
         return None
-    check()
+    if THREAD_DEADLINE.expires is not None:
+        check()
     documents = coll.documents
-    matches = node.matches
-    key = sort_key(leaf.argument)
+    key = (RANK_STRING, value) if type(value) is str else sort_key(value)  # (its first case)
     if choice is ID_CHOICE:
-        stored = documents.get(key)
-        return [stored] if stored is not None and matches(stored.doc) else []
+        id_key = key
+    elif choice.pattern.flat:  # a one-field index's point map (point_ids' first step)
+        id_key = (choice.points or choice.point_map()).get(key)
+        if id_key is None:
+            return []
+    else:
+        id_key = SEVERAL
+    if id_key is not SEVERAL:  # one document at most
+        stored = documents.get(id_key)
+        return [stored] if stored is not None and (matches is None or matches(stored.doc)) \
+            else []
     ids = point_ids(choice, key, _POINT_ENTRIES)
     if ids is None:
         return None
@@ -90,7 +115,7 @@ def point_matches(coll: "CollectionData", node: MatchNode, want: int
                 continue
             seen.add(id_key)
         stored = documents.get(id_key)
-        if stored is not None and matches(stored.doc):
+        if stored is not None and (matches is None or matches(stored.doc)):
             found.append(stored)
             if len(found) == want:
                 break

@@ -35,7 +35,7 @@ try:  # optional (mim-odm[timeouts]): regex matching that a deadline can interru
 except ImportError:  # pragma: no cover - depends on the environment
     _interruptible_re = None
 
-__all__ = ["operation_deadline", "parse_max_time_ms", "check", "checked", "remaining",
+__all__ = ["operation_deadline", "THREAD_DEADLINE", "parse_max_time_ms", "check", "checked", "remaining",
            "active", "expired_error", "regex_search", "INTERRUPTIBLE_REGEX", "CHECK_EVERY"]
 
 #: True when the ``regex`` package is installed: a deadline interrupts a match
@@ -51,6 +51,9 @@ class _DeadlineState(threading.local):
 
 
 _state = _DeadlineState()
+#: the current thread's deadline state: a hot path reads ``THREAD_DEADLINE.expires``
+#: (None: no deadline) and calls :func:`check` only when there is one
+THREAD_DEADLINE = _state
 
 
 def expired_error() -> ServerError:
