@@ -193,8 +193,9 @@ class IndexScan(Plan):
         if self.points and not reverse and self.index.pattern.flat:
             ranges = ()
             keys = [low[0] for low, _ in self.ranges]
-            if len(keys) > 1:
-                found = mapped_points_id_keys(self.index.point_map(), entries, keys)
+            point_map = getattr(self.index, "point_map", None)  # (not the _id index's)
+            if len(keys) > 1 and point_map is not None:
+                found = mapped_points_id_keys(point_map(), entries, keys)
             else:
                 found = points_id_keys(entries, keys)
         for low, high in ranges:
