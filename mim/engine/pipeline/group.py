@@ -511,6 +511,60 @@ def _by_columns(columns: tuple, unwound: str | None, key_of: Any, plain_keys: bo
         return finish(groups)
 
     run.keeps_no_documents = keeps_no_documents  # type: ignore[attr-defined]
+    if id_is_element and plain_keys:
+        return _by_elements(unwound, fields, key_of, new_states, finish, keeps_no_documents)
+    return run
+
+
+def _by_elements(unwound: str, fields: tuple, key_of: Any, new_states: Any, finish: Any,
+                 keeps_no_documents: bool) -> Any:
+    """:func:`_by_columns`' run when the ``_id`` is the unwound field's element
+    and a string is its own key (no collation): each group's rows list's bound
+    ``append`` is kept by key, so a string element costs one dict subscript and
+    one C call (a KeyError makes its group); any other element is keyed by
+    ``key_of`` first.  Same groups, same rows in the same order, same folds."""
+    defaults = (MISSING,) * len(fields)
+    field = fields[0] if len(fields) == 1 else None
+    several = len(fields) > 1
+
+    def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        groups: dict = {}
+        #: key -> its group's rows' ``append``
+        appenders: dict = {}
+        pending = _FOLD_EVERY  # documents until the groups' rows are folded
+        row = None
+        for doc in docs:
+            if type(doc) is not dict:
+                doc = dict(doc)  # (a Mapping: the same top-level fields)
+            elements = doc.get(unwound, MISSING)
+            if type(elements) is not list:
+                if elements is None or elements is MISSING:
+                    continue
+                elements = list(elements) if isinstance(elements, list) else (elements,)
+            if field is not None:
+                row = doc.get(field, MISSING)
+            elif several:
+                row = list(map(doc.get, fields, defaults))
+            for element in elements:
+                key = element if type(element) is str else key_of(element)
+                try:
+                    appenders[key](row)
+                except KeyError:
+                    rows: list = []
+                    groups[key] = [element, 0, rows, new_states()]
+                    appenders[key] = rows.append
+                    rows.append(row)
+            pending -= 1
+            if not pending:
+                for entry in groups.values():
+                    _fold(entry)
+                # (at most one fold pass per few documents per group)
+                pending = max(_FOLD_EVERY, 4 * len(groups))
+        for entry in groups.values():
+            _fold(entry)
+        return finish(groups)
+
+    run.keeps_no_documents = keeps_no_documents  # type: ignore[attr-defined]
     return run
 
 
