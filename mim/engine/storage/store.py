@@ -28,7 +28,8 @@ from ..values import deadline
 from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
 from ..values.order import RANK_OBJECTID, RANK_STRING, sort_key
 from .changes import ChangeEvent, Listener
-from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
+from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
+from .shapes import shared_keys
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
