@@ -108,16 +108,16 @@ def _share_fields(shared: dict, fields: tuple, depth: int) -> None:
             if kind is dict:
                 shared[name] = shared_keys(value, depth + 1)
             elif kind is list and value:
-                _shared_list(value, depth + 1)
+                shared[name] = _shared_list(value, depth + 1)
 
 
-def _shared_list(values: list, depth: int) -> None:
-    """An array with its embedded documents' names and its short strings shared:
-    each such element is replaced in place by an equal one (the array is the new
-    shadow's own, or one an older version of the document shares, where an equal
-    immutable value in its place changes nothing a reader can see); a new list
-    would cost the decoder's over-allocation again."""
+def _shared_list(values: list, depth: int) -> list:
+    """A copy of an array, exactly sized (the decoder's appends over-allocate: a
+    list of one to three elements holds room for four), with its embedded
+    documents' names and its short strings shared.  (A copy: the array may be an
+    older version of the document's, which a snapshot may still read.)"""
     cache = _VALUES
+    values = values[:]
     for position, value in enumerate(values):
         kind = type(value)
         if kind is dict:
@@ -131,7 +131,8 @@ def _shared_list(values: list, depth: int) -> None:
                 elif len(cache) < _MAX_VALUES:
                     cache[value] = value
         elif kind is list and value and depth < _DEEPEST:
-            _shared_list(value, depth + 1)
+            values[position] = _shared_list(value, depth + 1)
+    return values
 
 
 class _Sample:
