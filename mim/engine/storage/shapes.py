@@ -62,20 +62,58 @@ def shared_keys(doc: dict, depth: int = 0) -> dict:
     bytes each), and the values of its shape's repetitive fields shared too.
     The values stay the very same objects otherwise.  A dict subclass (a document
     marked for ``undefined`` elements) is kept as is.  ``depth``: how deep ``doc``
-    is embedded in the stored document."""
+    is embedded in the stored document.
+
+    Every insert and update stores through here, so the shape's plan is walked
+    inline, one step per planned field (a Python call costs as much as a few
+    fields)."""
     if type(doc) is not dict:
         return doc
     shape = _SHAPES.get(_join_names(tuple(doc)))
     if shape is None:
         return _new_shape(doc, depth)
     shared = {**shape[0], **doc}  # (template.copy().update(doc) without two method calls)
-    fields = shape[1]
-    if fields:
-        if type(fields) is tuple:
-            _share_fields(shared, fields, depth)
-        else:
+    plan = shape[1]
+    if plan:
+        if type(plan) is not tuple:
             _sampled(shape, shared, depth)
+            return shared
+        cache = _VALUES
+        for name, kind, names, template in plan:
+            value = shared[name]
+            if kind is _STRING:
+                if type(value) is str:
+                    existing = cache.get(value)
+                    if existing is not None:
+                        shared[name] = existing
+                    elif len(cache) < _MAX_VALUES and len(value) <= _SHORT:
+                        cache[value] = value
+            elif depth >= _DEEPEST:
+                continue
+            elif kind is _DOCUMENT:
+                if type(value) is dict:
+                    # its names as the sampled ones (order too), and nothing in it to
+                    # share but names: its template alone (no lookup, no call)
+                    shared[name] = {**template, **value} if names is not None \
+                        and tuple(value) == names else shared_keys(value, depth + 1)
+            elif type(value) is list and value:
+                if kind is _STRINGS:
+                    copy = value[:]  # (exactly sized)
+                    try:
+                        copy[:] = map(cache.get, value, value)
+                    except TypeError:  # (an unhashable element: not strings alone)
+                        copy = _shared_list(value, depth + 1)
+                    shared[name] = copy
+                else:
+                    shared[name] = _shared_list(value, depth + 1)
     return shared
+
+
+#: what a planned field holds (identity-compared markers)
+_STRING = "string"
+_DOCUMENT = "document"
+_STRINGS = "strings"
+_ARRAY = "array"
 
 
 def _new_shape(doc: dict, depth: int) -> dict:
@@ -89,26 +127,6 @@ def _new_shape(doc: dict, depth: int) -> dict:
             _SHAPES[names] = shape
             _sampled(shape, shared, depth)
     return shared
-
-
-def _share_fields(shared: dict, fields: tuple, depth: int) -> None:
-    """Share the values of ``fields`` in ``shared`` (a new shadow, still private)."""
-    values = _VALUES
-    for name in fields:
-        value = shared[name]
-        kind = type(value)
-        if kind is str:
-            if len(value) <= _SHORT:
-                existing = values.get(value)
-                if existing is not None:
-                    shared[name] = existing
-                elif len(values) < _MAX_VALUES:
-                    values[value] = value
-        elif depth < _DEEPEST:
-            if kind is dict:
-                shared[name] = shared_keys(value, depth + 1)
-            elif kind is list and value:
-                shared[name] = _shared_list(value, depth + 1)
 
 
 def _shared_list(values: list, depth: int) -> list:
@@ -137,42 +155,72 @@ def _shared_list(values: list, depth: int) -> list:
 
 class _Sample:
     """What a shape's first documents held, field by field: the distinct short
-    strings of each field that only held those, and the fields that held an
-    embedded document or a non-empty array."""
+    strings of each field that only held those, the fields that held an
+    embedded document, and the fields that held a non-empty array (and whether
+    of strings alone)."""
 
-    __slots__ = ("seen", "strings", "nested")
+    __slots__ = ("seen", "strings", "documents", "arrays")
 
     def __init__(self, template: dict) -> None:
         self.seen = 0
         #: field -> its distinct short strings so far (a field is dropped at its first
         #: other value)
         self.strings: dict[str, set] = {name: set() for name in template}
-        #: fields that held a document or an array
-        self.nested: set[str] = set()
+        #: field -> the names of its embedded documents, while they were all alike
+        #: (None once they differed)
+        self.documents: dict[str, tuple | None] = {}
+        #: field -> whether its arrays held strings alone so far
+        self.arrays: dict[str, bool] = {}
 
 
 def _sampled(shape: list, shared: dict, depth: int) -> None:
-    """Look at one more of a shape's first documents; after :data:`SAMPLED`, choose
-    its shared fields (in field order).  (Tolerant of another thread sampling the
-    same shape at once: servers in two threads may store documents of one shape.)"""
+    """Look at one more of a shape's first documents (sharing its embedded names and
+    its arrays' strings); after :data:`SAMPLED`, choose its plan (in field order).
+    (Tolerant of another thread sampling the same shape at once: servers in two
+    threads may store documents of one shape.)"""
     sample = shape[1]
     if type(sample) is not _Sample:  # (chosen meanwhile)
         return
     strings = sample.strings
-    for name, value in shared.items():
+    documents = sample.documents
+    arrays = sample.arrays
+    for name, value in list(shared.items()):
         kind = type(value)
-        if kind is dict or (kind is list and value):
-            sample.nested.add(name)
+        if kind is dict:
+            if depth < _DEEPEST:
+                value = shared[name] = shared_keys(value, depth + 1)
+            names = tuple(value)
+            documents[name] = names if documents.get(name, names) == names else None
+        elif kind is list and value:
+            only_strings = all(type(element) is str for element in value)
+            arrays[name] = arrays.get(name, True) and only_strings
+            if depth < _DEEPEST:
+                if only_strings and len(_VALUES) < _MAX_VALUES:
+                    for element in value:
+                        if len(element) <= _SHORT:
+                            _VALUES.setdefault(element, element)
+                shared[name] = _shared_list(value, depth + 1)
         distinct = strings.get(name)
         if distinct is not None:
             if kind is str and len(value) <= _SHORT and len(distinct) <= _FEW:
                 distinct.add(value)
             else:
                 strings.pop(name, None)
-    if sample.nested:
-        _share_fields(shared, tuple(name for name in shared if name in sample.nested), depth)
     sample.seen += 1
     if sample.seen >= SAMPLED:
-        shape[1] = tuple(name for name in shared
-                         if name in sample.nested
+        shape[1] = tuple(_planned(name, sample) for name in shared
+                         if name in documents or name in arrays
                          or len(strings.get(name, ())) in range(1, _FEW + 1))
+
+
+def _planned(name: str, sample: _Sample) -> tuple:
+    """A field's step in its shape's plan: (name, kind, names, template)."""
+    if name in sample.documents:
+        names = sample.documents[name]
+        nested = _SHAPES.get(_join_names(names)) if names else None
+        if nested is not None and nested[1] == ():  # (alike, nothing in them but names)
+            return name, _DOCUMENT, names, nested[0]
+        return name, _DOCUMENT, None, None
+    if name in sample.arrays:
+        return name, _STRINGS if sample.arrays[name] else _ARRAY, None, None
+    return name, _STRING, None, None
