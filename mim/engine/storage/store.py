@@ -3,8 +3,8 @@
 Each document is kept twice, cheaply: the BSON bytes the client encoded (what
 every read decodes afresh, so callers can never alias stored data) and a
 decoded "shadow" dict that the matcher, sort and indexes read.  The shadow is
-never handed out, and holds one shared object per field name and per repeated
-short string of its shape (:mod:`.shapes`).
+never handed out, and shares its top-level field names with every stored
+document of its shape (:mod:`.shapes`).
 
 This module is the one write path.  Every document write goes through
 :class:`CollectionData` (``insert``, ``replace``, ``delete``, ``clear``) and every
