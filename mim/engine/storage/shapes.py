@@ -8,7 +8,7 @@ top-level names are the ones every stored document of its shape holds.
 Sharing more — embedded documents' names, the short strings a field repeats —
 saves another ~175 bytes per benchmark document (1,432 -> 1,256) but, walked
 per stored document in Python, cost ~13k instructions per insert (+22% on
-``insert_many``); commit 0de9955 holds that version and its tests (a batch's
+``insert_many``); commit 4116684 (branch mem) holds that version and its tests (a batch's
 columns shared through C maps is the way left to try).
 """
 
