@@ -183,13 +183,18 @@ class Index:
     def build(self, documents: Mapping[tuple, "StoredDocument"]) -> None:
         """Fill the index from a collection's documents (``id_key -> stored``,
         CREATE INDEX): raises the first constraint violation, leaving the index
-        empty.  Entries share the collection's ``id_key`` tuples (no copy per index)."""
+        empty.  Entries share the collection's ``id_key`` tuples (no copy per index),
+        and equal keys share one tuple (an index on a field of few values, a
+        ``status``, an ``age``, holds a handful of key tuples, not one per entry)."""
         entries = []
         counts = [0] * self.pattern.fields
+        #: each distinct key -> its one tuple (dropped once the index is built)
+        distinct: dict[tuple, tuple] = {}
+        canonical = distinct.setdefault
         for id_key, stored in documents.items():
             keys, multikey = self.document_keys(stored.doc)
             for key in keys:
-                entries.append((key, id_key))
+                entries.append((canonical(key, key), id_key))
             for i in multikey:
                 counts[i] += 1
         entries.sort()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-import sys
 from bisect import bisect_right
 
 import bson
@@ -12,8 +11,7 @@ from bson.codec_options import CodecOptions, DatetimeConversion
 
 from ..values.undefined import mark_undefined, may_hold_undefined, undefined_candidates
 
-__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "decode_shadows",
-           "shared_keys"]
+__all__ = ["ENGINE_CODEC", "MAX_BSON_SIZE", "StoredDocument", "decode_shadow", "decode_shadows"]
 
 MAX_BSON_SIZE = 16 * 1024 * 1024
 
@@ -85,50 +83,6 @@ def decode_shadows(raws: list) -> list[dict] | None:
                 marked = index
                 docs[index] = mark_undefined(raws[index], docs[index])
     return docs
-
-
-_intern = sys.intern
-
-#: the key sequences of stored documents seen so far (their field names joined by
-#: NUL, which a BSON field name never holds, so two sequences never join alike
-#: but the empty document and ``{"": …}``, of which neither is kept) -> a
-#: template dict with those keys (field names interned): a document of a known
-#: shape is re-keyed by copying its template (a memory copy, no hashing, no
-#: resizing) and filling the values in; bounded, so a collection of ever-new
-#: shapes cannot grow it forever.  (One joined string is hashed and compared in
-#: one memcmp: a tuple of the names costs a comparison call per name.)
-_SHAPES: dict[str, dict] = {}
-_MAX_SHAPES = 4096
-_join_names = "\x00".join
-
-
-def shared_keys(doc: dict) -> dict:
-    """``doc`` with its top-level field names interned: every stored document
-    then shares one string per field name instead of holding its own copy
-    (decoding makes a new string per key; ~50 bytes each, a third of a small
-    document's shadow).  The values stay the very same objects.  Only the top
-    level: interning nested keys costs a Python loop per document, this a C one.
-    A dict subclass (a document marked for ``undefined`` elements) is kept as is.
-
-    Documents of one collection mostly share their key sequence (their shape):
-    the shape's template is copied and updated (``update`` keeps the template's
-    key objects), half the cost of interning each key into a new dict."""
-    if type(doc) is not dict:
-        return doc
-    template = _SHAPES.get(_join_names(tuple(doc)))
-    if template is None:
-        return _new_shape(doc)
-    return {**template, **doc}  # (template.copy().update(doc) without two method calls)
-
-
-def _new_shape(doc: dict) -> dict:
-    """:func:`shared_keys` of a document whose shape has no template yet."""
-    shared = dict(zip(map(_intern, doc), doc.values()))
-    if len(_SHAPES) < _MAX_SHAPES:
-        names = _join_names(shared)
-        if names:  # (the empty document and {"": …} both join as "")
-            _SHAPES[names] = dict.fromkeys(shared)
-    return shared
 
 
 class StoredDocument:

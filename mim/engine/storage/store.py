@@ -3,7 +3,8 @@
 Each document is kept twice, cheaply: the BSON bytes the client encoded (what
 every read decodes afresh, so callers can never alias stored data) and a
 decoded "shadow" dict that the matcher, sort and indexes read.  The shadow is
-never handed out.
+never handed out, and shares its top-level field names with every stored
+document of its shape (:mod:`.shapes`).
 
 This module is the one write path.  Every document write goes through
 :class:`CollectionData` (``insert``, ``replace``, ``delete``, ``clear``) and every
@@ -28,7 +29,8 @@ from ..values import deadline
 from ..values.errors import WRITE_CONFLICT_MESSAGE, ServerError
 from ..values.order import RANK_OBJECTID, RANK_STRING, sort_key
 from .changes import ChangeEvent, Listener
-from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow, shared_keys
+from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, StoredDocument, decode_shadow
+from .shapes import shared_keys
 from .replication import DEFAULT_REPLICA_SET_NAME, LogicalClock, ReplicaSetMember
 
 __all__ = ["ENGINE_CODEC", "StoredDocument", "CollectionData", "WriteBlocked",
