@@ -18,41 +18,13 @@ operation there would wait for."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from pymongo.errors import OperationFailure
 
-#: how long a blocked DDL operation is watched
-BLOCKED_FOR = 0.3
-
-
-class Background:
-    """A command run in its own thread: its result or the exception it raised."""
-
-    def __init__(self, call) -> None:
-        self.result = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
-        self.thread.start()
-
-    def _run(self, call) -> None:
-        try:
-            self.result = call()
-        except BaseException as exc:  # handed to the test
-            self.error = exc
-
-    def still_blocked(self) -> bool:
-        self.thread.join(BLOCKED_FOR)
-        return self.thread.is_alive()
-
-    def outcome(self):
-        self.thread.join(30)
-        assert not self.thread.is_alive(), "the command never ended"
-        if self.error is not None:
-            raise self.error
-        return self.result
+#: Background: a command run in its own thread, its result or the exception it raised
+from .test_transaction_waits import BLOCKED_FOR, Outside as Background
 
 
 @pytest.fixture
