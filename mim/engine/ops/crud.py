@@ -23,7 +23,7 @@ from bson.int64 import Int64
 from bson.objectid import ObjectId
 from bson.regex import Regex
 
-from ..values.empty_timestamps import (MAY_HOLD_EMPTY_TIMESTAMP, fill_empty_timestamps,
+from ..values.empty_timestamps import (TIMESTAMP_TYPE, fill_empty_timestamps,
                                       fill_sent_empty_timestamps)
 from ..values.errors import ServerError, bad_value
 from ..languages.matcher import AndNode, LeafNode, MatchContext, MatchNode, compile_filter
@@ -479,7 +479,7 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                     raw, shadow = prepare_sent_document(bytes(document))
                 else:
                     raw, shadow = prepare_new_document(document)
-                if MAY_HOLD_EMPTY_TIMESTAMP in raw:  # (one search of the bytes)
+                if TIMESTAMP_TYPE in raw:  # (one memchr of the bytes)
                     raw = fill_sent_empty_timestamps(raw, shadow, server.clock.tick)
                 if validated:
                     check_write(collection, shadow, bypass=bypass_validation)
