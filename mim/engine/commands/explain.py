@@ -25,6 +25,27 @@ def server_info(server: Server) -> dict:
             "gitVersion": "mim"}
 
 
+#: explain's ``serverParameters``: the query knobs 7.0 reports with every explain
+#: (``explain_common::generateServerParameters``), at their defaults, which mim
+#: applies (:mod:`mim.engine.pipeline.memory` holds the memory limits).
+_SERVER_PARAMETERS = {
+    "internalQueryFacetBufferSizeBytes": 104857600,
+    "internalQueryFacetMaxOutputDocSizeBytes": 104857600,
+    "internalLookupStageIntermediateDocumentMaxSizeBytes": 104857600,
+    "internalDocumentSourceGroupMaxMemoryBytes": 104857600,
+    "internalQueryMaxBlockingSortMemoryUsageBytes": 104857600,
+    "internalQueryProhibitBlockingMergeOnMongoS": 0,
+    "internalQueryMaxAddToSetBytes": 104857600,
+    "internalDocumentSourceSetWindowFieldsMaxMemoryBytes": 104857600,
+    "internalQueryFrameworkControl": "trySbeRestricted",
+}
+
+
+def server_parameters() -> dict:
+    """explain's ``serverParameters`` (a fresh copy: replies are the caller's)."""
+    return dict(_SERVER_PARAMETERS)
+
+
 @command("explain")
 def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
     inner = cmd["explain"]
@@ -38,7 +59,7 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
     name = next(iter(inner))
     if name == "aggregate":
         coll = inner["aggregate"] if isinstance(inner["aggregate"], str) else None
-        return explain_aggregate(server, db, coll, inner)
+        return explain_aggregate(server, db, coll, inner, verbosity)
     if name not in ("find", "count", "distinct", "update", "delete", "findAndModify",
                     "findandmodify"):
         if name not in COMMANDS:
@@ -72,7 +93,7 @@ def cmd_explain(server: Server, db: str, cmd: Mapping) -> dict:
     reply["command"] = {k: v for k, v in inner.items() if k not in DRIVER_FIELDS}
     reply["command"]["$db"] = db
     reply["serverInfo"] = server_info(server)
-    reply["serverParameters"] = {}
+    reply["serverParameters"] = server_parameters()
     reply["ok"] = 1.0
     return reply
 
@@ -89,16 +110,27 @@ def explain_query(server: Server, db: str, coll: str, flt: Mapping | None, verbo
     return reply
 
 
-def explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping) -> dict:
+def explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping,
+                      verbosity: str = "queryPlanner") -> dict:
+    """An aggregate's explain.  A pipeline of ``$match`` stages only is optimised
+    away into the query layer, so 7.0 explains it as it explains a find (the
+    ``queryPlanner`` at the top, no ``stages``); any other pipeline shows its
+    ``$cursor`` stage followed by the rest."""
     ns = f"{db}.{coll}" if coll is not None else f"{db}.$cmd.aggregate"
     pipeline = list(cmd.get("pipeline") or [])
+    options = {"hint": cmd.get("hint")}
+    if coll is not None and (cmd.get("collation") is not None or server.default_collations):
+        options["collation"] = operation_collation(server, db, coll, cmd.get("collation"))
+    matches = _match_only_filter(pipeline)
+    if coll is not None and matches is not None:
+        reply = explain_query(server, db, coll, matches, verbosity, cmd.get("let"), options)
+        reply.update(command=dict(cmd), serverInfo=server_info(server),
+                     serverParameters=server_parameters(), ok=1.0)
+        return reply
     first = pipeline[0] if pipeline else {}
     flt = first.get("$match", {}) if isinstance(first, Mapping) else {}
     if not isinstance(flt, Mapping):
         flt = {}
-    options = {"hint": cmd.get("hint")}
-    if coll is not None and (cmd.get("collation") is not None or server.default_collations):
-        options["collation"] = operation_collation(server, db, coll, cmd.get("collation"))
     planner = explain_query(server, db, coll, flt, "queryPlanner", cmd.get("let"),
                              options)["queryPlanner"] if coll is not None \
         else {"namespace": ns, "winningPlan": {"stage": "EOF"}, "rejectedPlans": []}
@@ -106,4 +138,20 @@ def explain_aggregate(server: Server, db: str, coll: str | None, cmd: Mapping) -
     return {"explainVersion": "1",
             "stages": [{"$cursor": {"queryPlanner": planner}}] +
                       [dict(stage) for stage in pipeline[1 if "$match" in first else 0:]],
-            "serverInfo": server_info(server), "command": dict(cmd), "ok": 1.0}
+            "serverInfo": server_info(server), "serverParameters": server_parameters(),
+            "command": dict(cmd), "ok": 1.0}
+
+
+def _match_only_filter(pipeline: list) -> Mapping | None:
+    """The one filter of a pipeline made of ``$match`` stages only (several are
+    coalesced with ``$and``, as the server's optimiser does), ``{}`` for an empty
+    pipeline; None when any other stage remains."""
+    filters = []
+    for stage in pipeline:
+        if not isinstance(stage, Mapping) or len(stage) != 1 or "$match" not in stage \
+                or not isinstance(stage["$match"], Mapping):
+            return None
+        filters.append(stage["$match"])
+    if not filters:
+        return {}
+    return filters[0] if len(filters) == 1 else {"$and": filters}
