@@ -21,7 +21,7 @@ from ..languages.sorting import TEXT_SCORE, parse_sort_spec
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import NearNode, find_near_node
 from .bounds import conjuncts, render_interval
-from .choosing import choose_plan, plan_for_hint, text_plan
+from .choosing import choose_plan, plan_for_hint, proves_filter, text_plan
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         else:
             plan = choose_plan(coll, node, sort_fields, want) if collation is None \
                 else choose_plan(coll, node, sort_fields, want, collation)
-        planned = PlannedQuery(coll, node, plan)
+        planned = PlannedQuery(coll, node, plan, proves_filter(plan, node))
     with_stats = verbosity in ("executionStats", "allPlansExecution")
     n_returned = _run(planned, sort_fields, skip, limit) if with_stats else 0
     if near_tree is not None:
@@ -196,7 +196,8 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         tree: dict[str, Any] = {"stage": "EOF", "nReturned": 0}
         provides_sort = False
     else:
-        tree = _source_stage(planned.plan, node, filter)
+        # bounds that prove the whole filter leave nothing for FETCH to re-check
+        tree = _source_stage(planned.plan, node, None if planned.exact else filter)
         provides_sort = planned.plan.provides_sort
     produced = tree["nReturned"]
     if sort_fields and not provides_sort:

@@ -87,3 +87,19 @@ def test_every_explain_reports_the_server_parameters(db, indexed, explain):
     tail = ["serverInfo", "serverParameters", "command", "ok"] if "stages" in reply \
         else ["command", "serverInfo", "serverParameters", "ok"]
     assert own[-4:] == tail
+
+
+@pytest.mark.parametrize("filter", [{"a": 3}, {"a": {"$in": [1, 2]}}, {"a": {"$gte": 2, "$lt": 5}}])
+def test_bounds_that_are_the_filter_leave_fetch_nothing_to_check(indexed, filter):
+    """The index bounds answer these predicates exactly, so 7.0's FETCH stage has
+    no ``filter`` (the manual's explain results: FETCH re-checks only predicates
+    the index scan does not answer)."""
+    plan = indexed.find(filter).explain()["queryPlanner"]["winningPlan"]
+    assert plan["stage"] == "FETCH"
+    assert "filter" not in plan
+    assert plan["inputStage"]["stage"] == "IXSCAN"
+
+
+def test_a_predicate_outside_the_index_stays_on_fetch(indexed):
+    plan = indexed.find({"a": 3, "_id": {"$ne": 4}}).explain()["queryPlanner"]["winningPlan"]
+    assert plan["stage"] == "FETCH" and "filter" in plan
