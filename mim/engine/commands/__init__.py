@@ -39,7 +39,7 @@ from ..values.deadline import expired_error, operation_deadline
 from ..values.errors import ServerError, TransactionConflict
 # the families register their handlers on import
 from . import aggregate, catalog, collmod, crud, cursors, diagnostics, explain, indexes, sessions  # noqa: F401
-from . import authentication, currentop, profiling, replication, testing, users  # noqa: F401
+from . import authentication, currentop, profiling, replication, roles, testing, users  # noqa: F401
 from .api_version import api_parameters_of, check_api_parameters, running_with
 from .arguments import check_collation, check_hint
 from .commit_points import run_at_commit_points, runs_at_commit_points

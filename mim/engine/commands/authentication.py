@@ -15,7 +15,7 @@ from typing import Any
 from bson.binary import Binary
 
 from ..ops.auth.authorization import CURRENT_SESSION, AuthSession
-from ..ops.auth.roles import privilege_document, role_privileges
+from ..ops.auth.roles import privilege_document
 from ..ops.auth.scram import (MECHANISMS, Mechanism, ScramConversation,
                               authentication_failed, password_matches)
 from ..ops.auth.users import users_of
@@ -151,15 +151,14 @@ def cmd_connection_status(server: Server, db: str, cmd: Mapping) -> dict:
     """Who this connection is authenticated as, and with which roles."""
     session = _session(server)
     users = session.current_users()
-    roles = session.roles()
+    roles, privileges = session.resolved()  # user-defined roles' own roles included
     info: dict[str, Any] = {
         "authenticatedUsers": [{"user": u.name, "db": u.db} for u in users],
-        "authenticatedUserRoles": [{"role": role, "db": db} for role, db in
-                                   dict.fromkeys(roles)],
+        "authenticatedUserRoles": [{"role": role, "db": db} for role, db in roles],
     }
     if cmd.get("showPrivileges"):
         info["authenticatedUserPrivileges"] = [
-            privilege_document(resource, actions) for resource, actions in role_privileges(roles)]
+            privilege_document(resource, actions) for resource, actions in privileges]
     return {"authInfo": info, "ok": 1.0}
 
 

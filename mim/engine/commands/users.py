@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ops.auth.authorization import role_arguments
-from ..ops.auth.roles import (builtin_role_exists, builtin_role_names, inherited_roles,
-                              privilege_document, privileges_of_role)
+from ..ops.auth.role_store import resolve_roles, role_exists, roles_of
+from ..ops.auth.roles import builtin_role_exists, privilege_document
 from ..ops.auth.scram import MECHANISMS
 from ..ops.auth.users import User, users_of
 from ..values.errors import ServerError
@@ -27,13 +27,13 @@ from .arguments import type_name
 _COMMON_FIELDS = DRIVER_FIELDS | {"digestPassword", "writeConcern"}
 
 
-def _check_fields(cmd: Mapping, name: str, allowed: frozenset[str] | set[str]) -> None:
+def check_user_fields(cmd: Mapping, name: str, allowed: frozenset[str] | set[str]) -> None:
     for key in cmd:
         if key != name and key not in allowed and key not in _COMMON_FIELDS:
             raise ServerError(40415, f"BSON field '{name}.{key}' is an unknown field.")
 
 
-def _typed(cmd: Mapping, name: str, field: str, kind: type | tuple[type, ...],
+def typed_field(cmd: Mapping, name: str, field: str, kind: type | tuple[type, ...],
            expected: str) -> Any:
     value = cmd[field]
     kinds = kind if isinstance(kind, tuple) else (kind,)
@@ -44,20 +44,22 @@ def _typed(cmd: Mapping, name: str, field: str, kind: type | tuple[type, ...],
 
 
 def _user_name(cmd: Mapping, name: str) -> str:
-    user = _typed(cmd, name, name, str, "string")
+    user = typed_field(cmd, name, name, str, "string")
     if "\x00" in user:
         raise ServerError(2, "Username cannot contain NULL characters")
     return user
 
 
-def _required(cmd: Mapping, name: str, field: str) -> None:
+def required_field(cmd: Mapping, name: str, field: str) -> None:
     if field not in cmd:
         raise ServerError(40414, f"BSON field '{name}.{field}' is missing but a required field")
 
 
-def _roles(cmd: Mapping, name: str, db: str) -> list[tuple[str, str]]:
-    """The ``roles`` argument, each role checked to exist."""
-    value = _typed(cmd, name, "roles", list, "array")
+def role_arguments_of(cmd: Mapping, name: str, db: str, server: Server | None = None,
+                      check: bool = True) -> list[tuple[str, str]]:
+    """The ``roles`` argument (each role once), each role checked to exist (built-in,
+    or user-defined in ``server``) unless ``check`` is False."""
+    value = typed_field(cmd, name, "roles", list, "array")
     for role in value:
         if isinstance(role, Mapping):
             for key in ("role", "db"):  # as bsonExtractStringField reports them
@@ -68,9 +70,11 @@ def _roles(cmd: Mapping, name: str, db: str) -> list[tuple[str, str]]:
                                           f"found {type_name(role[key])}")
         elif not isinstance(role, str):
             raise ServerError(2, "Role names must be either strings or objects")
-    roles = role_arguments(value, db)
-    for role, role_db in roles:
-        if not builtin_role_exists(role, role_db):
+    roles = list(dict.fromkeys(role_arguments(value, db)))
+    store = None if server is None else roles_of(server)
+    for role, role_db in roles if check else ():
+        if not (builtin_role_exists(role, role_db) if store is None
+                else role_exists(store, role, role_db)):
             raise ServerError(31, f"Could not find role: {role}@{role_db}")
     return roles
 
@@ -78,7 +82,7 @@ def _roles(cmd: Mapping, name: str, db: str) -> list[tuple[str, str]]:
 def _mechanisms(cmd: Mapping, name: str, default: list[str]) -> list[str]:
     if "mechanisms" not in cmd:
         return default
-    value = _typed(cmd, name, "mechanisms", list, "array")
+    value = typed_field(cmd, name, "mechanisms", list, "array")
     if not value:
         raise ServerError(2, "mechanisms field must not be empty")
     for mechanism in value:
@@ -90,10 +94,10 @@ def _mechanisms(cmd: Mapping, name: str, default: list[str]) -> list[str]:
 def _password(cmd: Mapping, name: str, mechanisms: list[str]) -> tuple[str, bool]:
     """``pwd``, and whether it is already digested (``digestPassword: false``: the
     client sent MongoDB's SCRAM-SHA-1 digest instead of the password)."""
-    password = _typed(cmd, name, "pwd", str, "string")
+    password = typed_field(cmd, name, "pwd", str, "string")
     digest = cmd.get("digestPassword", True)
     if not isinstance(digest, bool):
-        _typed(cmd, name, "digestPassword", bool, "bool")
+        typed_field(cmd, name, "digestPassword", bool, "bool")
     if not digest and "SCRAM-SHA-256" in mechanisms:
         raise ServerError(2, "Use of SCRAM-SHA-256 requires undigested passwords")
     return password, not digest
@@ -102,7 +106,7 @@ def _password(cmd: Mapping, name: str, mechanisms: list[str]) -> tuple[str, bool
 def _custom_data(cmd: Mapping, name: str) -> dict | None:
     if "customData" not in cmd:
         return None
-    return dict(_typed(cmd, name, "customData", Mapping, "object"))
+    return dict(typed_field(cmd, name, "customData", Mapping, "object"))
 
 
 def _existing(server: Server, user: str, db: str) -> User:
@@ -115,10 +119,10 @@ def _existing(server: Server, user: str, db: str) -> User:
 @command("createUser")
 def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
     """Add a user with SCRAM credentials and roles."""
-    _check_fields(cmd, "createUser", {"pwd", "customData", "roles", "mechanisms",
+    check_user_fields(cmd, "createUser", {"pwd", "customData", "roles", "mechanisms",
                                        "authenticationRestrictions"})
     name = _user_name(cmd, "createUser")
-    _required(cmd, "createUser", "roles")
+    required_field(cmd, "createUser", "roles")
     if "authenticationRestrictions" in cmd:
         raise ServerError(2, "mim does not support authenticationRestrictions")
     if db == "local":
@@ -131,7 +135,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
     mechanisms = _mechanisms(cmd, "createUser", list(MECHANISMS))
     password, digested = _password(cmd, "createUser", mechanisms)
     custom_data = _custom_data(cmd, "createUser")
-    roles = _roles(cmd, "createUser", db)
+    roles = role_arguments_of(cmd, "createUser", db, server)
     store = users_of(server)
     with store.lock:
         if store.get(name, db) is not None:
@@ -145,7 +149,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
 @command("updateUser")
 def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
     """Change a user's password, custom data, roles or mechanisms."""
-    _check_fields(cmd, "updateUser", {"pwd", "customData", "roles", "mechanisms",
+    check_user_fields(cmd, "updateUser", {"pwd", "customData", "roles", "mechanisms",
                                        "authenticationRestrictions"})
     name = _user_name(cmd, "updateUser")
     if not any(field in cmd for field in ("pwd", "customData", "roles", "mechanisms",
@@ -165,7 +169,7 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
             raise ServerError(2, "mechanisms field must be a subset of previously set "
                                  "mechanisms")
         custom_data = _custom_data(cmd, "updateUser")
-        roles = _roles(cmd, "updateUser", db) if "roles" in cmd else None
+        roles = role_arguments_of(cmd, "updateUser", db, server) if "roles" in cmd else None
         if password is not None:
             user.set_password(password, mechanisms, digested)
         else:
@@ -181,7 +185,7 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
 @command("dropUser")
 def cmd_drop_user(server: Server, db: str, cmd: Mapping) -> dict:
     """Remove one user."""
-    _check_fields(cmd, "dropUser", set())
+    check_user_fields(cmd, "dropUser", set())
     name = _user_name(cmd, "dropUser")
     store = users_of(server)
     with store.lock:
@@ -193,7 +197,7 @@ def cmd_drop_user(server: Server, db: str, cmd: Mapping) -> dict:
 @command("dropAllUsersFromDatabase")
 def cmd_drop_all_users(server: Server, db: str, cmd: Mapping) -> dict:
     """Remove every user of the database; ``n`` says how many."""
-    _check_fields(cmd, "dropAllUsersFromDatabase", set())
+    check_user_fields(cmd, "dropAllUsersFromDatabase", set())
     store = users_of(server)
     with store.lock:
         doomed = list(store.in_database(db))
@@ -203,10 +207,10 @@ def cmd_drop_all_users(server: Server, db: str, cmd: Mapping) -> dict:
 
 
 def _change_roles(server: Server, db: str, cmd: Mapping, name: str, grant: bool) -> dict:
-    _check_fields(cmd, name, {"roles"})
+    check_user_fields(cmd, name, {"roles"})
     user_name = _user_name(cmd, name)
-    _required(cmd, name, "roles")
-    roles = _roles(cmd, name, db)
+    required_field(cmd, name, "roles")
+    roles = role_arguments_of(cmd, name, db, server)
     store = users_of(server)
     with store.lock:
         user = _existing(server, user_name, db)
@@ -258,16 +262,16 @@ def _wanted_users(value: Any, db: str) -> tuple[str | None, list[tuple[str, str]
 @command("usersInfo")
 def cmd_users_info(server: Server, db: str, cmd: Mapping) -> dict:
     """Describe users (``showCredentials``, ``showCustomData``, ``showPrivileges``)."""
-    _check_fields(cmd, "usersInfo", {"showCredentials", "showCustomData", "showPrivileges",
+    check_user_fields(cmd, "usersInfo", {"showCredentials", "showCustomData", "showPrivileges",
                                       "showAuthenticationRestrictions", "filter"})
     flags = {}
     for flag in ("showCredentials", "showCustomData", "showPrivileges",
                  "showAuthenticationRestrictions"):
-        flags[flag] = bool(_typed(cmd, "usersInfo", flag, (bool, int, float), "bool")) \
+        flags[flag] = bool(typed_field(cmd, "usersInfo", flag, (bool, int, float), "bool")) \
             if flag in cmd else flag == "showCustomData"
     match = None
     if "filter" in cmd:
-        match = compile_filter(_typed(cmd, "usersInfo", "filter", Mapping, "object"))
+        match = compile_filter(typed_field(cmd, "usersInfo", "filter", Mapping, "object"))
     list_db, wanted = _wanted_users(cmd["usersInfo"], db)
     store = users_of(server)
     with store.lock:
@@ -279,10 +283,11 @@ def cmd_users_info(server: Server, db: str, cmd: Mapping) -> dict:
         for user in users:
             doc = user.document(flags["showCredentials"], flags["showCustomData"])
             if flags["showPrivileges"]:
-                doc["inheritedRoles"] = inherited_roles(user.roles)
-                doc["inheritedPrivileges"] = [
-                    privilege_document(resource, actions) for role, role_db in user.roles
-                    for resource, actions in privileges_of_role(role, role_db)]
+                inherited, privileges = resolve_roles(roles_of(server), user.roles)
+                doc["inheritedRoles"] = [{"role": role, "db": role_db} for role, role_db
+                                         in dict.fromkeys([*user.roles, *inherited])]
+                doc["inheritedPrivileges"] = [privilege_document(resource, actions)
+                                              for resource, actions in privileges]
             if flags["showAuthenticationRestrictions"] or flags["showPrivileges"]:
                 doc["authenticationRestrictions"] = []
                 if flags["showPrivileges"]:
@@ -290,47 +295,3 @@ def cmd_users_info(server: Server, db: str, cmd: Mapping) -> dict:
             if match is None or match.matches(doc):
                 documents.append(doc)
     return {"users": documents, "ok": 1.0}
-
-
-def _wanted_roles(value: Any, db: str) -> list[tuple[str, str]] | None:
-    """``rolesInfo``'s argument: explicit ``(role, db)`` pairs, or None for every role
-    of ``db``."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1:
-        return None
-    names = value if isinstance(value, list) else [value]
-    wanted = []
-    for entry in names:
-        if isinstance(entry, str):
-            wanted.append((entry, db))
-        elif isinstance(entry, Mapping) and "role" in entry and "db" in entry:
-            wanted += role_arguments([entry], db)
-        else:
-            raise ServerError(2, "Role names must be either strings or objects")
-    return wanted
-
-
-@command("rolesInfo")
-def cmd_roles_info(server: Server, db: str, cmd: Mapping) -> dict:
-    """Describe roles (mim has only the built-in ones)."""
-    _check_fields(cmd, "rolesInfo", {"showPrivileges", "showBuiltinRoles",
-                                      "showAuthenticationRestrictions"})
-    show_privileges = bool(_typed(cmd, "rolesInfo", "showPrivileges", (bool, int, float),
-                                  "bool")) if "showPrivileges" in cmd else False
-    show_builtin = bool(_typed(cmd, "rolesInfo", "showBuiltinRoles", (bool, int, float),
-                               "bool")) if "showBuiltinRoles" in cmd else False
-    wanted = _wanted_roles(cmd["rolesInfo"], db)
-    if wanted is None:  # every user-defined role, and the built-in ones when asked
-        wanted = [(role, db) for role in builtin_role_names(db)] if show_builtin else []
-    documents = []
-    for role, role_db in wanted:
-        if not builtin_role_exists(role, role_db):
-            continue  # an unknown role is simply not listed
-        doc: dict[str, Any] = {"role": role, "db": role_db, "isBuiltin": True, "roles": [],
-                               "inheritedRoles": []}
-        if show_privileges:
-            privileges = [privilege_document(resource, actions)
-                          for resource, actions in privileges_of_role(role, role_db)]
-            doc["privileges"] = privileges
-            doc["inheritedPrivileges"] = privileges
-        documents.append(doc)
-    return {"roles": documents, "ok": 1.0}

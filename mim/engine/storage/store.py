@@ -835,7 +835,7 @@ MAX_NAMESPACE_LENGTH = 255
 _DATABASE_NAME_FORBIDDEN = '/\\. "$\x00'
 #: ``system.*`` collections a client may create or write (``isLegalClientSystemNS``)
 _CLIENT_SYSTEM_COLLECTIONS = frozenset({"system.js", "system.views", "system.profile",
-                                        "system.users"})
+                                        "system.users", "system.roles"})
 
 
 #: the server's ``max`` when none (or a non-positive one) is given (``adjustCappedMaxDocs``)

@@ -46,6 +46,7 @@ CODE_NAMES: dict[int, str] = {
     43: "CursorNotFound",
     47: "NoMatchingDocument",
     48: "NamespaceExists",
+    49: "InvalidRoleModification",
     50: "MaxTimeMSExpired",
     51: "DollarPrefixedFieldName",
     52: "DollarPrefixedFieldName",

@@ -19,12 +19,14 @@ from typing import Any
 
 from ...values.errors import ServerError
 from ...values.render import render_document
-from .roles import Privilege, Target, grants_anything, matches, role_privileges
+from .role_store import RoleName, resolve_roles, roles_of
+from .roles import (Privilege, Target, grants_anything, matches, resource_error,
+                    resource_from_document)
 from .scram import ScramConversation
 from .users import User, UserStore
 
 __all__ = ["AuthSession", "CURRENT_SESSION", "required_privileges", "NO_AUTH_COMMANDS",
-           "PRIVILEGE_RULES", "role_arguments"]
+           "PRIVILEGE_RULES", "OWN_CHECKS", "role_arguments"]
 
 #: Commands that run before (or without) authentication.
 NO_AUTH_COMMANDS = frozenset({
@@ -181,11 +183,6 @@ def _revoke_roles(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return _role_grants(cmd, db, "roles", "revokeRole") or [(("database", db), "revokeRole")]
 
 
-@_needs("rolesInfo")
-def _roles_info(db: str, cmd: Mapping[str, Any]) -> list[Need]:
-    return [(("database", db), "viewRole")]
-
-
 @_needs("usersInfo")
 def _users_info(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return [(("database", db), "viewUser")]
@@ -295,6 +292,131 @@ def _list_collections(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return [(("database", db), "listCollections")]
 
 
+# -- the role commands check their own privileges, with their own messages ---------
+# (``authorization_checks.cpp``: checkAuthForTypedCommand for each role command)
+
+#: What a connection's user may do, handed to the checks below.
+Granted = list[Privilege]
+OwnCheck = Callable[[Granted, list[RoleName], str, Mapping[str, Any]], None]
+#: Commands whose authorization check is their own (not :data:`PRIVILEGE_RULES`'):
+#: ``check(privileges, roles the users hold (directly or not), db, cmd)`` raises
+#: Unauthorized (13) with the server's message.
+OWN_CHECKS: dict[str, OwnCheck] = {}
+
+
+def _own_check(*names: str) -> Callable[[OwnCheck], OwnCheck]:
+    def register(fn: OwnCheck) -> OwnCheck:
+        for name in names:
+            OWN_CHECKS[name] = fn
+            PRIVILEGE_RULES[name] = _nothing
+        return fn
+    return register
+
+
+def _unauthorized(message: str) -> ServerError:
+    return ServerError(13, message)
+
+
+def _granted_resources(cmd: Mapping[str, Any]) -> list:
+    """The resources of a role command's ``privileges`` (those that parse; a bad one
+    is the command's own error to report)."""
+    value = cmd.get("privileges")
+    resources = []
+    for entry in value if isinstance(value, list) else ():
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if isinstance(resource, Mapping) and resource_error(resource) is None \
+                and all(isinstance(resource.get(k, ""), str) for k in ("db", "collection")):
+            resources.append(resource_from_document(resource))
+    return resources
+
+
+def _check_roles(granted: Granted, cmd: Mapping[str, Any], db: str, action: str,
+                 verb: str) -> None:
+    """``checkAuthorizedToGrantRoles`` / ``checkAuthorizedToRevokeRoles``."""
+    for role, role_db in dict.fromkeys(role_arguments(cmd.get("roles"), db)):
+        if not matches(granted, ("database", role_db), action):
+            raise _unauthorized(f"Not authorized to {verb} role: {role}@{role_db}")
+
+
+def _check_privileges(granted: Granted, cmd: Mapping[str, Any], action: str,
+                      verb: str) -> None:
+    """``checkAuthorizedToGrantPrivilege`` / ``checkAuthorizedToRevokePrivilege``: a
+    privilege on one database needs ``action`` there, any other needs it on ``admin``."""
+    for resource in _granted_resources(cmd):
+        if resource[0] in ("db", "ns"):
+            if not matches(granted, ("database", resource[1]), action):
+                raise _unauthorized(f"Not authorized to {verb} privileges on the "
+                                    f"{resource[1]}database")
+        elif not matches(granted, ("database", "admin"), action):
+            raise _unauthorized(f"To {verb} privileges affecting multiple databases or the "
+                                f"cluster, must be authorized to {verb} roles from the admin "
+                                "database")
+
+
+@_own_check("createRole")
+def _create_role(granted: Granted, held: list[RoleName], db: str,
+                 cmd: Mapping[str, Any]) -> None:
+    name = cmd.get("createRole")
+    if not matches(granted, ("database", db), "createRole") and (name, db) not in held:
+        raise _unauthorized(f"Not authorized to create roles on db: {db}")
+    _check_roles(granted, cmd, db, "grantRole", "grant")
+    _check_privileges(granted, cmd, "grantRole", "grant")
+
+
+@_own_check("updateRole")
+def _update_role(granted: Granted, held: list[RoleName], db: str,
+                 cmd: Mapping[str, Any]) -> None:
+    if not matches(granted, ("anynormal",), "revokeRole"):
+        raise _unauthorized("updateRole command required the ability to revoke any role in "
+                            "the system")
+    _check_roles(granted, cmd, db, "grantRole", "grant")
+    _check_privileges(granted, cmd, "grantRole", "grant")
+
+
+@_own_check("grantRolesToRole")
+def _grant_roles_to_role(granted: Granted, held: list[RoleName], db: str,
+                         cmd: Mapping[str, Any]) -> None:
+    _check_roles(granted, cmd, db, "grantRole", "grant")
+
+
+@_own_check("revokeRolesFromRole")
+def _revoke_roles_from_role(granted: Granted, held: list[RoleName], db: str,
+                            cmd: Mapping[str, Any]) -> None:
+    _check_roles(granted, cmd, db, "revokeRole", "revoke")
+
+
+@_own_check("grantPrivilegesToRole")
+def _grant_privileges_to_role(granted: Granted, held: list[RoleName], db: str,
+                              cmd: Mapping[str, Any]) -> None:
+    _check_privileges(granted, cmd, "grantRole", "grant")
+
+
+@_own_check("revokePrivilegesFromRole")
+def _revoke_privileges_from_role(granted: Granted, held: list[RoleName], db: str,
+                                 cmd: Mapping[str, Any]) -> None:
+    _check_privileges(granted, cmd, "revokeRole", "revoke")
+
+
+@_own_check("dropRole", "dropAllRolesFromDatabase")
+def _drop_role(granted: Granted, held: list[RoleName], db: str,
+               cmd: Mapping[str, Any]) -> None:
+    if not matches(granted, ("database", db), "dropRole"):
+        raise _unauthorized(f"Not authorized to drop roles from the {db} database")
+
+
+@_own_check("rolesInfo")
+def _roles_info(granted: Granted, held: list[RoleName], db: str,
+                cmd: Mapping[str, Any]) -> None:
+    wanted = cmd.get("rolesInfo")
+    if isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
+        if not matches(granted, ("database", db), "viewRole"):
+            raise _unauthorized(f"Not authorized to view roles from the {db} database")
+        return
+    for role in role_arguments(wanted if isinstance(wanted, list) else [wanted], db):
+        if role not in held and not matches(granted, ("database", role[1]), "viewRole"):
+            raise _unauthorized(f"Not authorized to view roles from the {role[1]} database")
+
+
 #: A command mim knows but this table does not: only ``root`` may run it.
 _UNLISTED: list[Need] = [(("cluster",), "anyAction")]
 
@@ -354,14 +476,25 @@ class AuthSession:
     def roles(self) -> list[tuple[str, str]]:
         return [role for user in self.current_users() for role in user.roles]
 
+    def resolved(self) -> tuple[list[RoleName], list[Privilege]]:
+        """The roles the users hold, directly or through other roles, and every
+        privilege those grant (user-defined roles resolved in ``admin.system.roles``)."""
+        direct = self.roles()
+        inherited, privileges = resolve_roles(roles_of(self.store.server), direct)
+        return list(dict.fromkeys([*direct, *inherited])), privileges
+
     def privileges(self) -> list[Privilege]:
-        privileges = role_privileges(self.roles())
+        """What this connection may do: its users' privileges, and with the
+        localhost exception, creating the first user or role."""
+        privileges = self.resolved()[1]
         if self.localhost_bypass():
             privileges += _LOCALHOST_PRIVILEGES
         return privileges
 
     def localhost_bypass(self) -> bool:
-        return self.access_control and self.local and len(self.store) == 0
+        """No user and no user-defined role yet (``hasAnyPrivilegeDocuments``)."""
+        return (self.access_control and self.local and len(self.store) == 0
+                and len(roles_of(self.store.server)) == 0)
 
     # -- authorization -----------------------------------------------------
 
@@ -379,6 +512,10 @@ class AuthSession:
         if not self.users and not self.localhost_bypass():
             raise ServerError(13, f"Command {name} requires authentication")
         if self._is_own_user_info(db, cmd):
+            return
+        own_check = OWN_CHECKS.get(name)
+        if own_check is not None:
+            own_check(self.privileges(), self.resolved()[0], db, cmd)
             return
         privileges = self.privileges()
         for target, action in required_privileges(db, cmd):

@@ -24,7 +24,7 @@ from ...storage.encoding import decode_shadow
 from ...storage.store import CollectionData, Server
 from .scram import MECHANISMS, make_credentials
 
-__all__ = ["User", "UserStore", "users_of"]
+__all__ = ["AuthDocuments", "User", "UserStore", "users_of"]
 
 
 @dataclass
@@ -83,59 +83,90 @@ class User:
                    doc.get("customData"), doc["userId"])
 
 
-class UserStore:
-    """The users of one engine (``admin.system.users``), by ``(db, name)``.
+class AuthDocuments:
+    """One of ``admin``'s authorization collections (``system.users``,
+    ``system.roles``), keyed by ``_id`` (``"<db>.<name>"``), read and written
+    through storage's one write path.  ``lock`` serialises the management
+    commands' read-modify-write."""
 
-    Users read from the store are copies: a changed user is written back with
-    :meth:`save`.  ``lock`` serialises the user commands' read-modify-write."""
+    collection_name = ""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.lock = threading.RLock()
 
     def _collection(self, create: bool = False) -> CollectionData | None:
-        return self.server.get_collection("admin", "system.users", create=create)
+        return self.server.get_collection("admin", self.collection_name, create=create)
 
     def __len__(self) -> int:
         coll = self._collection()
         return 0 if coll is None else len(coll)
 
-    def get(self, name: str, db: str) -> User | None:
+    def document(self, key: str) -> dict[str, Any] | None:
+        """A copy of the document ``_id: key`` (None when there is none)."""
         with self.server.lock:
             coll = self._collection()
-            stored = None if coll is None else coll.get(f"{db}.{name}")
-            return None if stored is None else User.from_document(decode_shadow(stored.raw))
+            stored = None if coll is None else coll.get(key)
+            return None if stored is None else decode_shadow(stored.raw)
 
-    def save(self, user: User) -> None:
-        """Store ``user`` (a new one, or a changed one in place of the old)."""
-        raw = bson.encode(user.stored_document())
+    def put(self, doc: Mapping[str, Any]) -> None:
+        """Store ``doc`` (a new one, or in place of the one with its ``_id``)."""
+        raw = bson.encode(doc)
         with self.server.lock:
             coll = self._collection(create=True)
-            existing = coll.get(f"{user.db}.{user.name}")
+            existing = coll.get(doc["_id"])
             if existing is None:
                 coll.insert(raw, decode_shadow(raw))
             else:
                 coll.replace(existing, raw, decode_shadow(raw), "replace")
 
-    add = save
-
-    def remove(self, name: str, db: str) -> User | None:
+    def delete(self, key: str) -> dict[str, Any] | None:
+        """Remove the document ``_id: key``; it is returned (None when there was none)."""
         with self.server.lock:
             coll = self._collection()
-            stored = None if coll is None else coll.get(f"{db}.{name}")
+            stored = None if coll is None else coll.get(key)
             if stored is None:
                 return None
             coll.delete(stored)
-            return User.from_document(stored.doc)
+            return decode_shadow(stored.raw)
 
-    def in_database(self, db: str | None) -> Iterator[User]:
-        """Every user of ``db`` (of every database when None), in name order."""
+    def all_documents(self) -> list[dict[str, Any]]:
+        """Copies of every document, in ``_id`` order."""
         with self.server.lock:
             coll = self._collection()
             stored = [] if coll is None else list(coll.documents.values())
-        for entry in sorted(stored, key=lambda s: (s.doc["db"], s.doc["user"])):
-            if db is None or entry.doc["db"] == db:
-                yield User.from_document(decode_shadow(entry.raw))
+        return sorted((decode_shadow(entry.raw) for entry in stored),
+                      key=lambda doc: str(doc["_id"]))
+
+
+class UserStore(AuthDocuments):
+    """The users of one engine (``admin.system.users``), by ``(db, name)``.
+
+    Users read from the store are copies: a changed user is written back with
+    :meth:`save`."""
+
+    collection_name = "system.users"
+
+    def get(self, name: str, db: str) -> User | None:
+        found = self.document(f"{db}.{name}")
+        return None if found is None else User.from_document(found)
+
+    def save(self, user: User) -> None:
+        """Store ``user`` (a new one, or a changed one in place of the old)."""
+        self.put(user.stored_document())
+
+    add = save
+
+    def remove(self, name: str, db: str) -> User | None:
+        found = self.delete(f"{db}.{name}")
+        return None if found is None else User.from_document(found)
+
+    def in_database(self, db: str | None) -> Iterator[User]:
+        """Every user of ``db`` (of every database when None), in name order."""
+        found = [User.from_document(doc) for doc in self.all_documents()]
+        for user in sorted(found, key=lambda u: (u.db, u.name)):
+            if db is None or user.db == db:
+                yield user
 
 
 #: ``users_of(server)``: the user store of an engine server (created on first use).
