@@ -12,6 +12,7 @@ from typing import Any
 import bson
 
 from ..ops.command_line import command_line_of
+from ..ops.log_components import log_verbosity_of
 from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
 from ..ops.transactions import settings_of
@@ -182,9 +183,12 @@ def _memory_section() -> dict:
 def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
     """``getParameter: "*"`` reports every parameter, ``getParameter: 1`` those named."""
     settings = settings_of(server)
+    verbosity = log_verbosity_of(server)
     parameters = {**SERVER_PARAMETERS,
                   "transactionLifetimeLimitSeconds": settings.lifetime_seconds,
-                  "maxTransactionLockRequestTimeoutMillis": settings.lock_request_timeout_ms}
+                  "maxTransactionLockRequestTimeoutMillis": settings.lock_request_timeout_ms,
+                  "logLevel": verbosity.levels["default"],
+                  "logComponentVerbosity": verbosity.document()}
     if cmd["getParameter"] == "*":
         return {**parameters, "ok": 1.0}
     found = {name: value for name, value in parameters.items() if name in cmd}
@@ -195,14 +199,15 @@ def cmd_get_parameter(server: Server, db: str, cmd: Mapping) -> dict:
 
 #: the parameters ``setParameter`` may change at run time
 SETTABLE_PARAMETERS = ("transactionLifetimeLimitSeconds",
-                       "maxTransactionLockRequestTimeoutMillis")
+                       "maxTransactionLockRequestTimeoutMillis", "logLevel",
+                       "logComponentVerbosity")
 
 
 @command("setParameter")
 def cmd_set_parameter(server: Server, db: str, cmd: Mapping) -> dict:
     """``setParameter``: ``transactionLifetimeLimitSeconds`` (>= 1),
-    ``maxTransactionLockRequestTimeoutMillis``; the reply's ``was`` is the previous
-    value."""
+    ``maxTransactionLockRequestTimeoutMillis``, ``logLevel``, ``logComponentVerbosity``
+    (what ``db.setLogLevel()`` sends); the reply's ``was`` is the previous value."""
     if db != "admin":
         raise ServerError(13, "setParameter may only be run against the admin database.")
     names = [name for name in cmd if name != "setParameter" and name not in DRIVER_FIELDS]
@@ -215,6 +220,17 @@ def cmd_set_parameter(server: Server, db: str, cmd: Mapping) -> dict:
             raise ServerError(72, f"attempted to set unrecognized parameter [{name}], use "
                                   f"help:true to see options ")
         value = cmd[name]
+        verbosity = log_verbosity_of(server)
+        if name == "logComponentVerbosity":
+            if not isinstance(value, Mapping):
+                raise ServerError(14, "log component verbosity is not a BSON object")
+            was = verbosity.document()
+            verbosity.apply(value)
+            continue
+        if name == "logLevel":
+            was = verbosity.levels["default"]
+            verbosity.set_log_level(value)
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ServerError(14, f"Invalid value for parameter {name}: {render(value)} is "
                                   f"not a number")
