@@ -319,6 +319,31 @@ def cmd_fsync_unlock(server: Server, db: str, cmd: Mapping) -> dict:
     raise ServerError(20, "fsyncUnlock called when not locked")
 
 
+@command("compact")
+def cmd_compact(server: Server, db: str, cmd: Mapping) -> dict:
+    """mongod 7.0's ``compact`` (``compact.cpp``): refused on a replica set primary
+    without ``force``; a missing collection (or a view) is an error.  An in-memory
+    collection has no free disk space to give back, so ``bytesFreed`` is 0; with
+    ``--dbpath`` the data directory's journal is folded into a new snapshot."""
+    name = cmd["compact"]
+    if not isinstance(name, str):
+        raise ServerError(73, f"collection name has invalid type {type_name(name)}")
+    if server.is_replica_set and not true_value(cmd, "force"):
+        raise ServerError(20, "will not run compact on an active replica set primary as this "
+                              "will slow down other running operations. use force:true to "
+                              "force")
+    if server.get_collection(db, name) is None and \
+            server.get_collection(db, f"system.buckets.{name}") is None:
+        database = server.databases.get(db)
+        if database is not None and name in database.views:
+            raise ServerError(166, "can't compact a view")
+        raise ServerError(26, "collection does not exist")
+    directory = server.data_directory
+    if directory is not None:
+        directory.compact()
+    return {"bytesFreed": 0, "ok": 1.0}
+
+
 @command("getLog")
 def cmd_get_log(server: Server, db: str, cmd: Mapping) -> dict:
     """The server's recent log lines (mongod's RamLogs ``global``, ``startupWarnings``)."""
