@@ -26,6 +26,7 @@ from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
 from ..ops.crud import NOT_A_POINT, find_point
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
+from ..ops.fsync_lock import wait_for_fsync_unlock
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
@@ -120,6 +121,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         next(counters.singles[counter])  # one operation: count_received without its call
     else:
         counters.count_received(counting, cmd)
+    if server.fsync_locked:  # (one attribute read while no fsync lock is held)
+        wait_for_fsync_unlock(server, name, cmd)
     if plain is None or server.profiled:
         return _run_checked(server, db, cmd, name, handler, plain)
     for field in cmd:  # cmd.keys() <= plain, at a third of its cost for a few fields

@@ -93,4 +93,9 @@ def cmd_current_op(server: Server, db: str, cmd: Mapping) -> dict:
     ops = [op for op in [current_operation({"currentOp": 1, "$db": "admin"}, "admin.$cmd",
                                              server)]
            if node.matches(op)]
-    return {"inprog": ops, "ok": 1.0}
+    reply: dict[str, Any] = {"inprog": ops}
+    if server.fsync_locked:  # (CurrentOpCommand::appendToResponse)
+        reply["fsyncLock"] = True
+        reply["info"] = "use db.fsyncUnlock() to terminate the fsync write/snapshot lock"
+    reply["ok"] = 1.0
+    return reply

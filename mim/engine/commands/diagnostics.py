@@ -12,6 +12,7 @@ from typing import Any
 import bson
 
 from ..ops.command_line import command_line_of
+from ..ops.fsync_lock import fsync_lock_of
 from ..ops.log_components import log_verbosity_of
 from ..ops.network import network_of
 from ..ops.opcounters import opcounters_of
@@ -298,25 +299,25 @@ def cmd_kill_op(server: Server, db: str, cmd: Mapping) -> dict:
 @command("fsync")
 def cmd_fsync(server: Server, db: str, cmd: Mapping) -> dict:
     """mongod's ``fsync``: flush every write to disk (with ``--dbpath``, commit the
-    journal now); ``numFiles`` is the constant 1 the server still answers.  The
-    ``lock`` form (fsyncLock: block writes until fsyncUnlock) is not modelled."""
+    journal now); ``numFiles`` is the constant 1 the server still answers.  With
+    ``lock: true`` (``db.fsyncLock()``) writes wait until ``fsyncUnlock``."""
     if db != "admin":
         raise ServerError(13, "fsync may only be run against the admin database.")
-    if true_value(cmd, "lock"):
-        raise ServerError(238, "fsync with lock (fsyncLock) is not supported by mim")
     directory = server.data_directory
     if directory is not None:
         directory.commit()
+    if true_value(cmd, "lock"):
+        return fsync_lock_of(server).lock()
     return {"numFiles": 1, "ok": 1.0}
 
 
 @command("fsyncUnlock")
 def cmd_fsync_unlock(server: Server, db: str, cmd: Mapping) -> dict:
-    """``db.fsyncUnlock()``: mim never holds the fsync lock (its ``lock`` form is
-    refused), so this is the server's answer with no lock held."""
+    """``db.fsyncUnlock()``: release one fsync lock (``lockCount`` says how many are
+    left; at 0 the waiting writes go on)."""
     if db != "admin":
         raise ServerError(13, "fsyncUnlock may only be run against the admin database.")
-    raise ServerError(20, "fsyncUnlock called when not locked")
+    return fsync_lock_of(server).unlock()
 
 
 @command("compact")

@@ -623,6 +623,9 @@ class Server:
         self.clock = LogicalClock()
         #: a plain attribute other code reads on every call: True for the one-node set
         self.is_replica_set = not standalone
+        #: True while ``fsync: 1, lock: true`` holds writes off (read on every command:
+        #: :mod:`mim.engine.ops.fsync_lock` keeps the count and wakes the writers)
+        self.fsync_locked = False
         #: the set's name (``hello.setName``), None when standalone
         self.replica_set_name: str | None = None if standalone else replica_set_name
         #: the lone member (None when standalone)

@@ -77,10 +77,3 @@ def test_fsync_is_admin_only(client):
     assert caught.value.code == 13
     assert "fsync may only be run against the admin database." in str(caught.value)
 
-
-def test_fsync_lock_is_refused_not_ignored(client):
-    with pytest.raises(OperationFailure) as caught:
-        client.admin.command("fsync", lock=True)
-    assert caught.value.code == 238
-    client.testdb.c.insert_one({"_id": 1})  # writes are not blocked
-
