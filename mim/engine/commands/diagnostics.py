@@ -31,16 +31,22 @@ VERSION = "7.0.0"
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
 _STARTED = time.time()
 
-BUILD_INFO: dict[str, Any] = {
+BUILD_INFO: dict[str, Any] = {  # (VersionInfoInterface::appendBuildInfo's order)
     "version": VERSION,
     "gitVersion": "mim",
+    "modules": [],
+    # mim has no tcmalloc: mongod built with --allocator=system answers "system"
+    "allocator": "system",
+    "javascriptEngine": "none",
+    "sysInfo": "deprecated",
     "versionArray": [7, 0, 0, 0],
+    # only what is true of this build: the machine and the system it runs on
+    "buildEnvironment": {"distarch": platform.machine(), "target_arch": platform.machine(),
+                         "target_os": platform.system().lower()},
     "bits": 64,
     "debug": False,
     "maxBsonObjectSize": 16 * 1024 * 1024,
     "storageEngines": ["mim"],
-    "javascriptEngine": "none",
-    "modules": [],
     "ok": 1.0,
 }
 
@@ -162,6 +168,8 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
 #: the server parameters ``getParameter`` reports (mim runs as mongod started with
 #: ``--setParameter enableTestCommands=1``: fail points and test commands are on)
 SERVER_PARAMETERS: dict[str, Any] = {
+    # the mechanisms mim's SCRAM conversations serve (``saslStart``)
+    "authenticationMechanisms": ["SCRAM-SHA-1", "SCRAM-SHA-256"],
     "enableTestCommands": True,
     "featureCompatibilityVersion": {"version": "7.0"},
 }
