@@ -23,6 +23,7 @@ from ..ops.auth.roles import (ACTION_TYPES, Privilege, builtin_role_exists, buil
 from ..ops.auth.users import users_of
 from ..storage.store import Server
 from ..values.errors import ServerError
+from ..values.order import type_name
 from .registry import command
 from .users import check_user_fields, required_field, role_arguments_of, typed_field
 
@@ -42,13 +43,15 @@ def _role_document(role: RoleName) -> dict[str, str]:
 
 
 def parse_privileges(cmd: Mapping, name: str) -> list[Privilege]:
-    """The ``privileges`` argument, merged by resource (``privilegeVectorToBSONArray``);
-    messages as ``ParsedPrivilege`` / ``parseAndValidatePrivilegeArray`` give them."""
+    """The ``privileges`` argument, merged by resource (``privilegeVectorToBSONArray``):
+    an array of objects (the IDL's check), each checked as ``ParsedPrivilege`` /
+    ``parseAndValidatePrivilegeArray`` check one (FailedToParse)."""
     value = typed_field(cmd, name, "privileges", list, "array")
     privileges: list[Privilege] = []
-    for entry in value:
-        if not isinstance(entry, Mapping):
-            raise ServerError(9, "Elements in privilege arrays must be objects")
+    for index, entry in enumerate(value):
+        if not isinstance(entry, Mapping):  # (the IDL's array<object> check)
+            raise ServerError(14, f"BSON field '{name}.privileges.{index}' is the wrong type "
+                                  f"'{type_name(entry)}', expected type 'object'")
         actions, resource = entry.get("actions"), entry.get("resource")
         if not isinstance(actions, list) or not actions:
             raise ServerError(9, "missing actions field")

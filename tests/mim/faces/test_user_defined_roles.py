@@ -129,6 +129,10 @@ def test_create_role_errors(client):
     _fails(9, "resource must set both db and collection or neither, but not exactly one.",
            db.command, "createRole", "x", roles=[],
            privileges=[{"resource": {"db": "shop"}, "actions": ["find"]}])
+    _fails(14, "BSON field 'createRole.privileges.0' is the wrong type 'string', expected "
+               "type 'object'", db.command, "createRole", "x", roles=[], privileges=["find"])
+    _fails(9, "missing actions field", db.command, "createRole", "x", roles=[],
+           privileges=[{"resource": {"db": "shop", "collection": ""}}])
     _fails(40414, "BSON field 'createRole.privileges' is missing but a required field",
            db.command, "createRole", "x", roles=[])
     assert [r["role"] for r in db.command("rolesInfo", 1)["roles"]] == ["base"]
