@@ -310,3 +310,54 @@ def test_fsync_unlock_without_a_lock(rs_client):
         20, "IllegalOperation", "fsyncUnlock called when not locked")
     assert _refusal(rs_client.shelltest, {"fsyncUnlock": 1}) == (
         13, "Unauthorized", "fsyncUnlock may only be run against the admin database.")
+
+
+# -- mongosh's role, log-level and fsync-lock helpers ---------------------------------
+
+def test_shell_role_helpers(rs_client):
+    """``db.createRole`` / ``getRole`` / ``getRoles`` / ``grantRolesToRole`` /
+    ``grantPrivilegesToRole`` / ``dropAllRoles`` send these documents (mongosh 2.12.0);
+    replies as ``authz_manager_external_state_local.cpp`` builds them."""
+    shop = rs_client.shop
+    assert shop.command({"createRole": "orders", "privileges": [
+        {"resource": {"db": "shop", "collection": "orders"}, "actions": ["find"]}],
+        "roles": ["read"]})["ok"] == 1.0
+    role = shop.command({"rolesInfo": {"role": "orders", "db": "shop"},
+                         "showPrivileges": True})["roles"][0]
+    assert list(role) == ["_id", "role", "db", "privileges", "roles", "inheritedRoles",
+                          "inheritedPrivileges", "isBuiltin"]
+    listed = shop.command({"rolesInfo": 1, "showBuiltinRoles": True})["roles"]
+    assert [r["role"] for r in listed] == ["dbAdmin", "dbOwner", "read", "readWrite",
+                                           "userAdmin", "orders"]
+    assert list(listed[0]) == ["role", "db", "isBuiltin", "roles", "inheritedRoles"]
+    assert list(listed[-1]) == ["_id", "role", "db", "roles", "isBuiltin", "inheritedRoles"]
+    shop.command({"grantRolesToRole": "orders", "roles": ["readWrite"]})
+    shop.command({"grantPrivilegesToRole": "orders", "privileges": [
+        {"resource": {"db": "shop", "collection": "x"}, "actions": ["remove"]}]})
+    assert rs_client.admin["system.roles"].find_one()["roles"] == [
+        {"role": "read", "db": "shop"}, {"role": "readWrite", "db": "shop"}]
+    assert shop.command({"dropAllRolesFromDatabase": 1})["n"] == 1
+
+
+def test_shell_set_log_level_and_get_log_components(rs_client):
+    """``db.setLogLevel(2, "storage.journal")`` and ``db.getLogComponents()``."""
+    admin = rs_client.admin
+    try:
+        reply = admin.command({"setParameter": 1, "logComponentVerbosity": {
+            "storage": {"journal": {"verbosity": 2}}}})
+        assert reply["was"]["storage"]["journal"] == {"verbosity": -1}
+        shown = admin.command({"getParameter": 1, "logComponentVerbosity": 1})
+        assert shown["logComponentVerbosity"]["storage"]["journal"] == {"verbosity": 2}
+    finally:
+        admin.command({"setParameter": 1, "logComponentVerbosity": {
+            "storage": {"journal": {"verbosity": -1}}}})
+
+
+def test_shell_fsync_lock_and_unlock(rs_client):
+    """``db.fsyncLock()`` / ``db.fsyncUnlock()``: ``lockCount`` is a long."""
+    admin = rs_client.admin
+    locked = admin.command({"fsync": 1, "lock": True})
+    assert locked["info"] == "now locked against writes, use db.fsyncUnlock() to unlock"
+    assert isinstance(locked["lockCount"], bson.Int64) and locked["lockCount"] == 1
+    unlocked = admin.command({"fsyncUnlock": 1})
+    assert unlocked == {**unlocked, "info": "fsyncUnlock completed", "lockCount": 0}
