@@ -384,6 +384,29 @@ def test_users_live_in_admin_system_users_and_survive_a_restart(data_dir):
         again.close()
 
 
+def test_user_defined_roles_survive_a_restart(data_dir):
+    """Roles are documents of ``admin.system.roles``, written through the one write path."""
+    server = _reopen(data_dir)
+    client = _client(server)
+    client.shop.command("createRole", "orders", roles=["read"], privileges=[
+        {"resource": {"db": "shop", "collection": "orders"}, "actions": ["insert"]}])
+    client.shop.command("createUser", "bob", pwd="builder", roles=["orders"])
+    server.close()
+
+    again = _reopen(data_dir)
+    try:
+        shop = _client(again).shop
+        role = shop.command("rolesInfo", "orders", showPrivileges=True)["roles"][0]
+        assert role["privileges"] == [{"resource": {"db": "shop", "collection": "orders"},
+                                       "actions": ["insert"]}]
+        assert role["inheritedRoles"] == [{"role": "read", "db": "shop"}]
+        user = shop.command("usersInfo", "bob", showPrivileges=True)["users"][0]
+        assert user["inheritedRoles"] == [{"role": "orders", "db": "shop"},
+                                          {"role": "read", "db": "shop"}]
+    finally:
+        again.close()
+
+
 class _RecordingBar:
     def __init__(self, log, total, description):
         self.log, self.total, self.description, self.done = log, total, description, 0

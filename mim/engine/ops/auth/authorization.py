@@ -539,7 +539,7 @@ class AuthSession:
         privileges = self.privileges()
         if matches(privileges, ("cluster",), "listDatabases"):
             return True
-        return any(resource[0] in ("any", "anydb") or
+        return any(resource[0] in ("any", "anydb", "coll") or  # ("coll": in every db)
                    (resource[0] in ("db", "ns") and resource[1] == name)
                    for resource, _actions in privileges)
 
