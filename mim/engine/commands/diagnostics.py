@@ -27,6 +27,11 @@ from .arguments import true_value
 from .registry import COMMANDS, DRIVER_FIELDS, command
 import platform
 
+try:
+    import resource
+except ImportError:  # (not on Windows: extra_info has its note only)
+    resource = None  # type: ignore[assignment]
+
 VERSION = "7.0.0"
 MAX_WIRE_VERSION = 21  # MongoDB 7.0
 _STARTED = time.time()
@@ -156,6 +161,7 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
         "uptimeEstimate": bson.Int64(int(now - _STARTED)),
         "localTime": datetime.datetime.now(datetime.timezone.utc),
         "connections": network_of(server).connections_document(),
+        "extra_info": _extra_info(),
         "network": network_of(server).document(),
         "opcounters": opcounters_of(server).document(),
         "mem": _memory_section(),
@@ -173,6 +179,26 @@ SERVER_PARAMETERS: dict[str, Any] = {
     "enableTestCommands": True,
     "featureCompatibilityVersion": {"version": "7.0"},
 }
+
+
+def _extra_info() -> dict:
+    """``serverStatus().extra_info``: the process's ``getrusage`` figures, as mongod's
+    ``ProcessInfo::getExtraInfo`` reports them on Linux (only the note elsewhere)."""
+    info: dict[str, Any] = {"note": "fields vary by platform"}
+    if resource is None:
+        return info
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    for name, value in (("user_time_us", int(usage.ru_utime * 1_000_000)),
+                        ("system_time_us", int(usage.ru_stime * 1_000_000)),
+                        ("maximum_resident_set_kb", usage.ru_maxrss),
+                        ("input_blocks", usage.ru_inblock),
+                        ("output_blocks", usage.ru_oublock),
+                        ("page_reclaims", usage.ru_minflt),
+                        ("page_faults", usage.ru_majflt),
+                        ("voluntary_context_switches", usage.ru_nvcsw),
+                        ("involuntary_context_switches", usage.ru_nivcsw)):
+        info[name] = bson.Int64(value)
+    return info
 
 
 def _memory_section() -> dict:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import platform
 
+from bson.int64 import Int64
+
 import mim
 
 
@@ -24,3 +26,19 @@ def test_authentication_mechanisms_parameter():
     reply = admin.command("getParameter", 1, authenticationMechanisms=1)
     assert reply["authenticationMechanisms"] == ["SCRAM-SHA-1", "SCRAM-SHA-256"]
     assert "authenticationMechanisms" in admin.command("getParameter", "*")
+
+
+def test_server_status_extra_info_is_the_process_rusage():
+    """``serverStatus().extra_info`` on Linux: mongod's note and getrusage figures
+    (NumberLong), the CPU times growing as the process works."""
+    admin = mim.MongoClient(server=mim.Server()).admin
+    first = admin.command("serverStatus")["extra_info"]
+    assert list(first) == ["note", "user_time_us", "system_time_us", "maximum_resident_set_kb",
+                           "input_blocks", "output_blocks", "page_reclaims", "page_faults",
+                           "voluntary_context_switches", "involuntary_context_switches"]
+    assert first["note"] == "fields vary by platform"
+    assert all(isinstance(value, Int64) for key, value in first.items() if key != "note")
+    sum(i * i for i in range(200_000))  # some CPU time
+    second = admin.command("serverStatus")["extra_info"]
+    assert second["user_time_us"] + second["system_time_us"] > \
+        first["user_time_us"] + first["system_time_us"]
