@@ -4,6 +4,7 @@ renameCollection, collStats, dbStats, validate."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import bson
 
@@ -154,11 +155,18 @@ def cmd_validate(server: Server, db: str, cmd: Mapping) -> dict:
         if coll is None:
             raise ServerError(26, f"Collection '{db}.{name}' does not exist to validate.")
         n_records = len(coll)
-        n_indexes = len(coll.indexes.list())
-    return {"ns": f"{db}.{name}", "nInvalidDocuments": 0, "nNonCompliantDocuments": 0,
-            "nrecords": n_records, "nIndexes": n_indexes, "valid": True, "repaired": False,
-            "warnings": [], "errors": [], "extraIndexEntries": [], "missingIndexEntries": [],
-            "corruptRecords": [], "ok": 1.0}
+        names = [spec["name"] for spec in coll.indexes.list()]
+        # the keys each index holds (a multikey index more than one per document)
+        keys_per_index = {index: len(coll.indexes.by_name(index)) for index in names}
+    reply: dict[str, Any] = {"ns": f"{db}.{name}", "nInvalidDocuments": 0,
+                             "nNonCompliantDocuments": 0, "nrecords": n_records,
+                             "nIndexes": len(names), "keysPerIndex": keys_per_index}
+    if true_value(cmd, "full"):  # (_reportValidationResults: indexDetails for full only)
+        reply["indexDetails"] = {index: {"valid": True} for index in names}
+    reply.update({"valid": True, "repaired": False, "warnings": [], "errors": [],
+                  "extraIndexEntries": [], "missingIndexEntries": [], "corruptRecords": [],
+                  "ok": 1.0})
+    return reply
 
 
 @command("dbStats", "dbstats")

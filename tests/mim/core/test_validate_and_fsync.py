@@ -77,3 +77,16 @@ def test_fsync_is_admin_only(client):
     assert caught.value.code == 13
     assert "fsync may only be run against the admin database." in str(caught.value)
 
+
+
+def test_validate_counts_the_keys_of_each_index(client):
+    """``keysPerIndex``: the keys each index holds (a multikey index one per array
+    element); ``indexDetails`` comes with ``full: true`` (``_reportValidationResults``)."""
+    coll = client.testdb.keys
+    coll.insert_many([{"_id": 1, "a": [1, 2, 3]}, {"_id": 2, "a": 4}, {"_id": 3}])
+    coll.create_index("a")
+    reply = client.testdb.command("validate", "keys")
+    assert reply["keysPerIndex"] == {"_id_": 3, "a_1": 5}
+    assert "indexDetails" not in reply
+    full = client.testdb.command("validate", "keys", full=True)
+    assert full["indexDetails"] == {"_id_": {"valid": True}, "a_1": {"valid": True}}
