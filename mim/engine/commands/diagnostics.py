@@ -297,7 +297,55 @@ def cmd_host_info(server: Server, db: str, cmd: Mapping) -> dict:
                        "numaEnabled": False},
             "os": {"type": platform.system(), "name": platform.platform(),
                    "version": platform.release()},
-            "extra": {}, "ok": 1.0}
+            "extra": _host_extra(), "ok": 1.0}
+
+
+def _first_line(path: str) -> str | None:
+    try:
+        with open(path) as handle:
+            return handle.readline().rstrip("\n")
+    except OSError:
+        return None
+
+
+def _cpuinfo_value(name: str) -> str | None:
+    """The first ``name : value`` of ``/proc/cpuinfo`` (None where there is none)."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == name:
+                    return value.strip()
+    except OSError:
+        pass
+    return None
+
+
+def _host_extra() -> dict:
+    """``hostInfo().extra`` on Linux (``ProcessInfo::SystemInfo::collectSystemInfo``):
+    what can be read as mongod reads it; ``physicalCores`` and ``mountInfo`` are left
+    out, and elsewhere the section is empty."""
+    if platform.system() != "Linux":
+        return {}
+    extra: dict[str, Any] = {}
+    version = _first_line("/proc/version")
+    if version is not None:
+        extra["versionString"] = version
+    libc = platform.libc_ver()[1]
+    if libc:
+        extra["libcVersion"] = libc
+    signature = _first_line("/proc/version_signature")
+    if signature:
+        extra["versionSignature"] = signature
+    extra["kernelVersion"] = platform.release()
+    for field, name in (("cpuFrequencyMHz", "cpu MHz"), ("cpuFeatures", "flags")):
+        value = _cpuinfo_value(name)
+        if value is not None:
+            extra[field] = value
+    extra["pageSize"] = bson.Int64(os.sysconf("SC_PAGE_SIZE"))
+    extra["numPages"] = os.sysconf("SC_PHYS_PAGES")
+    extra["maxOpenFiles"] = os.sysconf("SC_OPEN_MAX")
+    return extra
 
 
 def _physical_memory_mb() -> int:

@@ -4,6 +4,7 @@ and ``getParameter`` of ``authenticationMechanisms`` (the SCRAM mechanisms serve
 
 from __future__ import annotations
 
+import os
 import platform
 
 from bson.int64 import Int64
@@ -42,3 +43,18 @@ def test_server_status_extra_info_is_the_process_rusage():
     second = admin.command("serverStatus")["extra_info"]
     assert second["user_time_us"] + second["system_time_us"] > \
         first["user_time_us"] + first["system_time_us"]
+
+
+def test_host_info_extra_on_linux():
+    """``hostInfo().extra`` on Linux: ``/proc/version``'s line, the glibc version, the
+    kernel release, ``/proc/cpuinfo``'s ``cpu MHz`` and ``flags``, the page size (a
+    long) and count, and the open-file limit (``collectSystemInfo``)."""
+    extra = mim.MongoClient(server=mim.Server()).admin.command("hostInfo")["extra"]
+    with open("/proc/version") as handle:
+        assert extra["versionString"] == handle.readline().rstrip("\n")
+    assert extra["kernelVersion"] == platform.release()
+    assert extra["libcVersion"] == platform.libc_ver()[1]
+    assert extra["pageSize"] == os.sysconf("SC_PAGE_SIZE")
+    assert isinstance(extra["pageSize"], Int64)
+    assert extra["numPages"] == os.sysconf("SC_PHYS_PAGES")
+    assert extra["maxOpenFiles"] == os.sysconf("SC_OPEN_MAX")
