@@ -12,6 +12,7 @@ from typing import Any
 import bson
 
 from ..ops.command_line import command_line_of
+from ..ops.cursors import CURSOR_TIMEOUT_SECONDS
 from ..ops.fsync_lock import fsync_lock_of
 from ..ops.log_components import log_verbosity_of
 from ..ops.network import network_of
@@ -176,6 +177,8 @@ def cmd_server_status(server: Server, db: str, cmd: Mapping) -> dict:
 SERVER_PARAMETERS: dict[str, Any] = {
     # the mechanisms mim's SCRAM conversations serve (``saslStart``)
     "authenticationMechanisms": ["SCRAM-SHA-1", "SCRAM-SHA-256"],
+    # how long an idle cursor lives (a long, as mongod's AtomicWord<long long>)
+    "cursorTimeoutMillis": bson.Int64(int(CURSOR_TIMEOUT_SECONDS * 1000)),
     "enableTestCommands": True,
     "featureCompatibilityVersion": {"version": "7.0"},
 }

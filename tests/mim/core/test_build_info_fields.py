@@ -29,6 +29,14 @@ def test_authentication_mechanisms_parameter():
     assert "authenticationMechanisms" in admin.command("getParameter", "*")
 
 
+def test_cursor_timeout_millis_parameter():
+    """An idle cursor lives ten minutes (mongod's default ``cursorTimeoutMillis``)."""
+    reply = mim.MongoClient(server=mim.Server()).admin.command("getParameter", 1,
+                                                               cursorTimeoutMillis=1)
+    assert reply["cursorTimeoutMillis"] == 600000
+    assert isinstance(reply["cursorTimeoutMillis"], Int64)
+
+
 def test_server_status_extra_info_is_the_process_rusage():
     """``serverStatus().extra_info`` on Linux: mongod's note and getrusage figures
     (NumberLong), the CPU times growing as the process works."""
