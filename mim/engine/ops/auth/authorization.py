@@ -292,15 +292,18 @@ def _list_collections(db: str, cmd: Mapping[str, Any]) -> list[Need]:
     return [(("database", db), "listCollections")]
 
 
-# -- the role commands check their own privileges, with their own messages ---------
-# (``authorization_checks.cpp``: checkAuthForTypedCommand for each role command)
+# -- the role commands decide with their own rules -----------------------------------
+# (``authorization_checks.cpp``: checkAuthForTypedCommand for each role command).  Their
+# own Unauthorized reasons ("Not authorized to grant role: …") never reach the client:
+# ``CommandInvocation::checkAuthorization`` answers every refusal with "not authorized on
+# <db> to execute command …", as for any other command.
 
 #: What a connection's user may do, handed to the checks below.
 Granted = list[Privilege]
-OwnCheck = Callable[[Granted, list[RoleName], str, Mapping[str, Any]], None]
-#: Commands whose authorization check is their own (not :data:`PRIVILEGE_RULES`'):
-#: ``check(privileges, roles the users hold (directly or not), db, cmd)`` raises
-#: Unauthorized (13) with the server's message.
+OwnCheck = Callable[[Granted, list[RoleName], str, Mapping[str, Any]], bool]
+#: Commands whose authorization rule is their own (not :data:`PRIVILEGE_RULES`'):
+#: ``check(privileges, roles the users hold (directly or not), db, cmd)`` says whether
+#: the command may run.
 OWN_CHECKS: dict[str, OwnCheck] = {}
 
 
@@ -311,10 +314,6 @@ def _own_check(*names: str) -> Callable[[OwnCheck], OwnCheck]:
             PRIVILEGE_RULES[name] = _nothing
         return fn
     return register
-
-
-def _unauthorized(message: str) -> ServerError:
-    return ServerError(13, message)
 
 
 def _granted_resources(cmd: Mapping[str, Any]) -> list:
@@ -330,92 +329,81 @@ def _granted_resources(cmd: Mapping[str, Any]) -> list:
     return resources
 
 
-def _check_roles(granted: Granted, cmd: Mapping[str, Any], db: str, action: str,
-                 verb: str) -> None:
-    """``checkAuthorizedToGrantRoles`` / ``checkAuthorizedToRevokeRoles``."""
-    for role, role_db in dict.fromkeys(role_arguments(cmd.get("roles"), db)):
-        if not matches(granted, ("database", role_db), action):
-            raise _unauthorized(f"Not authorized to {verb} role: {role}@{role_db}")
+def _may_handle_roles(granted: Granted, cmd: Mapping[str, Any], db: str, action: str) -> bool:
+    """``checkAuthorizedToGrantRoles`` / ``checkAuthorizedToRevokeRoles``: ``action``
+    on the database of each role named."""
+    return all(matches(granted, ("database", role_db), action)
+               for _role, role_db in role_arguments(cmd.get("roles"), db))
 
 
-def _check_privileges(granted: Granted, cmd: Mapping[str, Any], action: str,
-                      verb: str) -> None:
+def _may_handle_privileges(granted: Granted, cmd: Mapping[str, Any], action: str) -> bool:
     """``checkAuthorizedToGrantPrivilege`` / ``checkAuthorizedToRevokePrivilege``: a
     privilege on one database needs ``action`` there, any other needs it on ``admin``."""
-    for resource in _granted_resources(cmd):
-        if resource[0] in ("db", "ns"):
-            if not matches(granted, ("database", resource[1]), action):
-                raise _unauthorized(f"Not authorized to {verb} privileges on the "
-                                    f"{resource[1]}database")
-        elif not matches(granted, ("database", "admin"), action):
-            raise _unauthorized(f"To {verb} privileges affecting multiple databases or the "
-                                f"cluster, must be authorized to {verb} roles from the admin "
-                                "database")
+    return all(matches(granted, ("database", resource[1] if resource[0] in ("db", "ns")
+                                 else "admin"), action)
+               for resource in _granted_resources(cmd))
 
 
 @_own_check("createRole")
 def _create_role(granted: Granted, held: list[RoleName], db: str,
-                 cmd: Mapping[str, Any]) -> None:
-    name = cmd.get("createRole")
-    if not matches(granted, ("database", db), "createRole") and (name, db) not in held:
-        raise _unauthorized(f"Not authorized to create roles on db: {db}")
-    _check_roles(granted, cmd, db, "grantRole", "grant")
-    _check_privileges(granted, cmd, "grantRole", "grant")
+                 cmd: Mapping[str, Any]) -> bool:
+    # isAuthorizedToCreateRole: createRole on the database, or (localhost exception)
+    # a role the user already holds
+    return (matches(granted, ("database", db), "createRole")
+            or (cmd.get("createRole"), db) in held) \
+        and _may_handle_roles(granted, cmd, db, "grantRole") \
+        and _may_handle_privileges(granted, cmd, "grantRole")
 
 
 @_own_check("updateRole")
 def _update_role(granted: Granted, held: list[RoleName], db: str,
-                 cmd: Mapping[str, Any]) -> None:
-    if not matches(granted, ("anynormal",), "revokeRole"):
-        raise _unauthorized("updateRole command required the ability to revoke any role in "
-                            "the system")
-    _check_roles(granted, cmd, db, "grantRole", "grant")
-    _check_privileges(granted, cmd, "grantRole", "grant")
+                 cmd: Mapping[str, Any]) -> bool:
+    # it may revoke anything: revokeRole on every normal resource
+    return matches(granted, ("anynormal",), "revokeRole") \
+        and _may_handle_roles(granted, cmd, db, "grantRole") \
+        and _may_handle_privileges(granted, cmd, "grantRole")
 
 
 @_own_check("grantRolesToRole")
 def _grant_roles_to_role(granted: Granted, held: list[RoleName], db: str,
-                         cmd: Mapping[str, Any]) -> None:
-    _check_roles(granted, cmd, db, "grantRole", "grant")
+                         cmd: Mapping[str, Any]) -> bool:
+    return _may_handle_roles(granted, cmd, db, "grantRole")
 
 
 @_own_check("revokeRolesFromRole")
 def _revoke_roles_from_role(granted: Granted, held: list[RoleName], db: str,
-                            cmd: Mapping[str, Any]) -> None:
-    _check_roles(granted, cmd, db, "revokeRole", "revoke")
+                            cmd: Mapping[str, Any]) -> bool:
+    return _may_handle_roles(granted, cmd, db, "revokeRole")
 
 
 @_own_check("grantPrivilegesToRole")
 def _grant_privileges_to_role(granted: Granted, held: list[RoleName], db: str,
-                              cmd: Mapping[str, Any]) -> None:
-    _check_privileges(granted, cmd, "grantRole", "grant")
+                              cmd: Mapping[str, Any]) -> bool:
+    return _may_handle_privileges(granted, cmd, "grantRole")
 
 
 @_own_check("revokePrivilegesFromRole")
 def _revoke_privileges_from_role(granted: Granted, held: list[RoleName], db: str,
-                                 cmd: Mapping[str, Any]) -> None:
-    _check_privileges(granted, cmd, "revokeRole", "revoke")
+                                 cmd: Mapping[str, Any]) -> bool:
+    return _may_handle_privileges(granted, cmd, "revokeRole")
 
 
 @_own_check("dropRole", "dropAllRolesFromDatabase")
 def _drop_role(granted: Granted, held: list[RoleName], db: str,
-               cmd: Mapping[str, Any]) -> None:
-    if not matches(granted, ("database", db), "dropRole"):
-        raise _unauthorized(f"Not authorized to drop roles from the {db} database")
+               cmd: Mapping[str, Any]) -> bool:
+    return matches(granted, ("database", db), "dropRole")
 
 
 @_own_check("rolesInfo")
 def _roles_info(granted: Granted, held: list[RoleName], db: str,
-                cmd: Mapping[str, Any]) -> None:
+                cmd: Mapping[str, Any]) -> bool:
     wanted = cmd.get("rolesInfo")
     if isinstance(wanted, (int, float)) and not isinstance(wanted, bool):
-        if not matches(granted, ("database", db), "viewRole"):
-            raise _unauthorized(f"Not authorized to view roles from the {db} database")
-        return
-    for role in role_arguments(wanted if isinstance(wanted, list) else [wanted], db):
-        if role not in held and not matches(granted, ("database", role[1]), "viewRole"):
-            raise _unauthorized(f"Not authorized to view roles from the {role[1]} database")
-
+        return matches(granted, ("database", db), "viewRole")
+    # a user may always look at the roles it holds
+    return all(role in held or matches(granted, ("database", role[1]), "viewRole")
+               for role in role_arguments(wanted if isinstance(wanted, list) else [wanted],
+                                          db))
 
 #: A command mim knows but this table does not: only ``root`` may run it.
 _UNLISTED: list[Need] = [(("cluster",), "anyAction")]
@@ -513,15 +501,16 @@ class AuthSession:
             raise ServerError(13, f"Command {name} requires authentication")
         if self._is_own_user_info(db, cmd):
             return
+        privileges = self.privileges()
         own_check = OWN_CHECKS.get(name)
         if own_check is not None:
-            own_check(self.privileges(), self.resolved()[0], db, cmd)
-            return
-        privileges = self.privileges()
-        for target, action in required_privileges(db, cmd):
-            if not matches(privileges, target, action):
-                raise ServerError(13, f"not authorized on {db} to execute command "
-                                      f"{render_document(_snip_for_logging(shown or cmd))}")
+            allowed = own_check(privileges, self.resolved()[0], db, cmd)
+        else:
+            allowed = all(matches(privileges, target, action)
+                          for target, action in required_privileges(db, cmd))
+        if not allowed:
+            raise ServerError(13, f"not authorized on {db} to execute command "
+                                  f"{render_document(_snip_for_logging(shown or cmd))}")
 
     def _is_own_user_info(self, db: str, cmd: Mapping[str, Any]) -> bool:
         """A user may always look itself up with ``usersInfo``."""
