@@ -695,7 +695,7 @@ class WireServer:
         assert self.server_log is not None
         millis = int(seconds * 1000)
         awaitable_hello = "maxAwaitTimeMS" in body and next(iter(body), "") in _HELLO_NAMES
-        if self.server_log.verbosity < 1 and (millis <= _SLOW_MS or awaitable_hello):
+        if self.server_log.level_of("COMMAND") < 1 and (millis <= _SLOW_MS or awaitable_hello):
             return  # a streaming hello waits on purpose: it is not slow
         first = next(iter(body.values()), None)
         collection = first if isinstance(first, str) and first else "$cmd"

@@ -5,8 +5,10 @@ The components and their hierarchy are mongod 7.0's (``logv2/log_component.h``);
 the document ``getParameter`` shows and the settings ``setParameter`` takes are
 ``getLogComponentVerbosity`` / ``parseLogComponentSettings``'s: the default
 component's ``verbosity`` at the root, every other component an object with its
-``verbosity`` (-1: inherit the parent's) and its children.  mim writes no debug
-lines, so the levels are kept and reported, and change nothing else.
+``verbosity`` (-1: inherit the parent's) and its children.  The default
+component's level is the server log's verbosity (``mim serve -v``: 1, as
+``mongod -v``); each component's effective level decides which of its debug lines
+the log keeps (and, for ``command``, whether every operation is logged).
 """
 
 from __future__ import annotations
@@ -18,31 +20,46 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from ..storage.attached import PerServer
+from ..storage.log import log_of
+from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
 
 __all__ = ["LogVerbosity", "log_verbosity_of", "COMPONENTS"]
 
-#: ``(short name, parent)`` of every component but ``default``, in mongod's order.
-COMPONENTS: tuple[tuple[str, str], ...] = (
-    ("accessControl", "default"), ("assert", "default"), ("command", "default"),
-    ("control", "default"), ("executor", "default"), ("geo", "default"),
-    ("globalIndex", "default"), ("index", "default"), ("network", "default"),
-    ("processHealth", "default"), ("query", "default"), ("replication", "default"),
-    ("election", "replication"), ("heartbeats", "replication"),
-    ("initialSync", "replication"), ("rollback", "replication"), ("sharding", "default"),
-    ("rangeDeleter", "sharding"), ("shardingCatalogRefresh", "sharding"),
-    ("migration", "sharding"), ("reshard", "sharding"), ("migrationPerf", "sharding"),
-    ("storage", "default"), ("recovery", "storage"), ("journal", "storage"),
-    ("wt", "storage"), ("wtBackup", "wt"), ("wtCheckpoint", "wt"), ("wtCompact", "wt"),
-    ("wtEviction", "wt"), ("wtHS", "wt"), ("wtRecovery", "wt"), ("wtRTS", "wt"),
-    ("wtSalvage", "wt"), ("wtTiered", "wt"), ("wtTimestamp", "wt"),
-    ("wtTransaction", "wt"), ("wtVerify", "wt"), ("wtWriteLog", "wt"),
-    ("write", "default"), ("ftdc", "default"), ("asio", "network"), ("bridge", "network"),
-    ("connectionPool", "network"), ("tracking", "default"), ("transaction", "default"),
-    ("tenantMigration", "default"), ("test", "default"), ("resourceConsumption", "default"),
+#: ``(short name, log name, parent)`` of every component but ``default``, in mongod's
+#: order (``MONGO_EXPAND_LOGV2_COMPONENT``).
+_COMPONENT_TABLE: tuple[tuple[str, str, str], ...] = (
+    ("accessControl", "ACCESS", "default"), ("assert", "ASSERT", "default"),
+    ("command", "COMMAND", "default"), ("control", "CONTROL", "default"),
+    ("executor", "EXECUTOR", "default"), ("geo", "GEO", "default"),
+    ("globalIndex", "GBL_IDX", "default"), ("index", "INDEX", "default"),
+    ("network", "NETWORK", "default"), ("processHealth", "HEALTH", "default"),
+    ("query", "QUERY", "default"), ("replication", "REPL", "default"),
+    ("election", "ELECTION", "replication"), ("heartbeats", "REPL_HB", "replication"),
+    ("initialSync", "INITSYNC", "replication"), ("rollback", "ROLLBACK", "replication"),
+    ("sharding", "SHARDING", "default"), ("rangeDeleter", "RDELETER", "sharding"),
+    ("shardingCatalogRefresh", "SH_REFR", "sharding"), ("migration", "MIGRATE", "sharding"),
+    ("reshard", "RESHARD", "sharding"), ("migrationPerf", "MIG_PERF", "sharding"),
+    ("storage", "STORAGE", "default"), ("recovery", "RECOVERY", "storage"),
+    ("journal", "JOURNAL", "storage"), ("wt", "WT", "storage"),
+    ("wtBackup", "WTBACKUP", "wt"), ("wtCheckpoint", "WTCHKPT", "wt"),
+    ("wtCompact", "WTCMPCT", "wt"), ("wtEviction", "WTEVICT", "wt"), ("wtHS", "WTHS", "wt"),
+    ("wtRecovery", "WTRECOV", "wt"), ("wtRTS", "WTRTS", "wt"), ("wtSalvage", "WTSLVG", "wt"),
+    ("wtTiered", "WTTIER", "wt"), ("wtTimestamp", "WTTS", "wt"),
+    ("wtTransaction", "WTTXN", "wt"), ("wtVerify", "WTVRFY", "wt"),
+    ("wtWriteLog", "WTWRTLOG", "wt"), ("write", "WRITE", "default"),
+    ("ftdc", "FTDC", "default"), ("asio", "ASIO", "network"),
+    ("bridge", "BRIDGE", "network"), ("tracking", "TRACKING", "default"),
+    ("transaction", "TXN", "default"), ("tenantMigration", "TENANT_M", "default"),
+    ("connectionPool", "CONNPOOL", "network"), ("test", "TEST", "default"),
+    ("resourceConsumption", "RES_CONS", "default"),
 )
+#: ``(short name, parent)`` of every component but ``default``, in mongod's order.
+COMPONENTS: tuple[tuple[str, str], ...] = tuple((name, parent)
+                                                for name, _log, parent in _COMPONENT_TABLE)
 _PARENT = dict(COMPONENTS)
+_LOG_NAME = {name: log for name, log, _parent in _COMPONENT_TABLE}
 
 
 def _dotted(component: str) -> str:
@@ -84,15 +101,41 @@ def _coerced(value: Any, parent: str, field: str) -> int:
 
 
 class LogVerbosity:
-    """One server's component verbosity levels (``default`` 0, the others -1)."""
+    """One server's component verbosity levels: ``default`` is the server log's
+    verbosity, the others start at -1 (inherit)."""
 
-    def __init__(self) -> None:
-        self.levels: dict[str, int] = {"default": 0, **{name: -1 for name, _ in COMPONENTS}}
+    def __init__(self, server: Server) -> None:
+        self.log = log_of(server)
+        self._own: dict[str, int] = {name: -1 for name, _ in COMPONENTS}
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """Every component's own level (``default``'s included)."""
+        return {"default": self.log.verbosity, **self._own}
+
+    def _set(self, component: str, level: int) -> None:
+        if component == "default":
+            self.log.verbosity = level
+        else:
+            self._own[component] = level
+
+    def _effective(self, component: str) -> int:
+        """A component's level, or its nearest ancestor's that has one."""
+        while component != "default" and self._own[component] < 0:
+            component = _PARENT[component]
+        return self.log.verbosity if component == "default" else self._own[component]
+
+    def _publish(self) -> None:
+        """Tell the log each component's effective level (those set, and below them)."""
+        self.log.levels = {_LOG_NAME[name]: self._effective(name) for name, _ in COMPONENTS
+                           if self._effective(name) != self.log.verbosity}
 
     def document(self) -> dict[str, Any]:
         """``logComponentVerbosity`` as ``getParameter`` shows it."""
+        levels = self.levels
+
         def node(component: str) -> dict[str, Any]:
-            shown: dict[str, Any] = {"verbosity": self.levels[component]}
+            shown: dict[str, Any] = {"verbosity": levels[component]}
             for child, parent in COMPONENTS:
                 if parent == component:
                     shown[child] = node(child)
@@ -124,15 +167,17 @@ class LogVerbosity:
 
     def apply(self, settings: Any) -> None:
         for component, level in self.parse(settings):
-            self.levels[component] = level
+            self._set(component, level)
+        self._publish()
 
     def set_log_level(self, value: Any) -> None:
         """``setParameter: {logLevel: n}``: the default component's verbosity."""
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and not math.isfinite(value)) or value < 0:
             raise ServerError(2, f"Invalid value for logLevel: {value}")
-        self.levels["default"] = int(value)
+        self._set("default", int(value))
+        self._publish()
 
 
 #: ``log_verbosity_of(server)``: the server's log component verbosity levels.
-log_verbosity_of: PerServer[LogVerbosity] = PerServer(LogVerbosity)
+log_verbosity_of: PerServer[LogVerbosity] = PerServer(LogVerbosity, with_server=True)

@@ -56,12 +56,19 @@ class ServerLog:
         self.sink: Callable[[str], None] | None = None
         #: ``-v`` count: debug lines of level ≤ verbosity are kept
         self.verbosity = 0
+        #: a component's own level where it has one (its log name, ``"COMMAND"``…:
+        #: ``logComponentVerbosity``), else :attr:`verbosity` applies
+        self.levels: dict[str, int] = {}
+
+    def level_of(self, component: str) -> int:
+        """The verbosity that decides which debug lines of ``component`` are kept."""
+        return self.levels.get(component, self.verbosity)
 
     def write(self, severity: str, component: str, message_id: int, ctx: str, msg: str,
               attr: Mapping[str, Any] | None = None, startup_warning: bool = False,
               now: datetime.datetime | None = None) -> str | None:
         """Log one line; returns it (None when its debug level is above the verbosity)."""
-        if severity.startswith("D") and int(severity[1:] or 1) > self.verbosity:
+        if severity.startswith("D") and int(severity[1:] or 1) > self.level_of(component):
             return None
         entry: dict[str, Any] = {
             "t": {"$date": _timestamp(now or datetime.datetime.now(datetime.timezone.utc))},

@@ -200,3 +200,36 @@ def test_cli_logs_to_stdout_by_default():
     entries = _entries(proc.stdout.read().splitlines())
     assert _by_id(entries, 22120)[0]["tags"] == ["startupWarnings"]
     assert _by_id(entries, 23016)
+
+
+def _slow_query_lines(server, collection: str) -> list[dict]:
+    entries = _entries(log_of(server.engine).lines("global"))
+    return [e for e in _by_id(entries, 51803) if e["attr"]["ns"] == f"shop.{collection}"]
+
+
+def test_log_levels_set_at_run_time_decide_what_is_logged():
+    """``setParameter logLevel`` / ``logComponentVerbosity`` change the levels the log
+    uses: the default component's is the ``-v`` verbosity (``getParameter logLevel``
+    reports it), and the ``command`` component's effective level decides whether every
+    operation is logged ("Slow query" at D1 of COMMAND, as mongod's ``shouldLog``)."""
+    with WireServer("127.0.0.1", 0, structured_log=True).start() as server:
+        client = pymongo.MongoClient(server.uri, serverSelectionTimeoutMS=5000)
+        try:
+            admin = client.admin
+            log_of(server.engine).verbosity = 1  # as `mim serve -v`
+            assert admin.command("getParameter", 1, logLevel=1)["logLevel"] == 1
+            admin.command("setParameter", 1, logLevel=0)
+            client.shop.quiet.insert_one({})
+            assert _slow_query_lines(server, "quiet") == []
+            admin.command("setParameter", 1, logComponentVerbosity={"command": 1})
+            client.shop.commands.insert_one({})
+            assert _slow_query_lines(server, "commands")
+            admin.command("setParameter", 1,
+                          logComponentVerbosity={"verbosity": 2, "command": 0})
+            client.shop.off.insert_one({})
+            assert _slow_query_lines(server, "off") == []
+            admin.command("setParameter", 1, logComponentVerbosity={"command": -1})
+            client.shop.inherited.insert_one({})  # command inherits the default's 2
+            assert _slow_query_lines(server, "inherited")
+        finally:
+            client.close()
