@@ -18,23 +18,24 @@ import mim
 SEE_ALSO = "http://dochub.mongodb.org/core/fsynccommand"
 
 
-@pytest.fixture
-def client():
-    local = mim.MongoClient(server=mim.Server())
-    yield local
-    while local.admin.command("currentOp").get("fsyncLock"):
-        local.admin.command("fsyncUnlock")
-    local.close()
+@pytest.fixture(autouse=True)
+def unlocked(client):
+    """No test leaves the (shared, on the wire face) server locked."""
+    yield
+    while client.admin.command("currentOp").get("fsyncLock"):
+        client.admin.command("fsyncUnlock")
 
 
 def test_lock_and_unlock_replies_count_the_locks(client):
     first = client.admin.command("fsync", lock=True)
-    assert first == {"info": "now locked against writes, use db.fsyncUnlock() to unlock",
-                     "lockCount": Int64(1), "seeAlso": SEE_ALSO, "ok": 1.0}
+    assert {k: first[k] for k in ("info", "lockCount", "seeAlso", "ok")} == {
+        "info": "now locked against writes, use db.fsyncUnlock() to unlock",
+        "lockCount": Int64(1), "seeAlso": SEE_ALSO, "ok": 1.0}
     assert isinstance(first["lockCount"], Int64)
     assert client.admin.command("fsync", lock=True)["lockCount"] == 2
-    assert client.admin.command("fsyncUnlock") == {"info": "fsyncUnlock completed",
-                                                    "lockCount": Int64(1), "ok": 1.0}
+    unlocked = client.admin.command("fsyncUnlock")
+    assert {k: unlocked[k] for k in ("info", "lockCount", "ok")} == {
+        "info": "fsyncUnlock completed", "lockCount": Int64(1), "ok": 1.0}
     assert client.admin.command("fsyncUnlock")["lockCount"] == 0
     with pytest.raises(OperationFailure) as raised:
         client.admin.command("fsyncUnlock")
