@@ -25,7 +25,8 @@ from ..storage.store import Server
 from ..values.errors import ServerError
 from ..values.order import type_name
 from .registry import command
-from .users import check_user_fields, required_field, role_arguments_of, typed_field
+from .users import (check_user_fields, required_field, role_arguments_of, typed_field,
+                    unknown_roles)
 
 __all__ = ["parse_privileges"]
 
@@ -88,10 +89,9 @@ def _check_grant_roles(store: RoleStore, role: RoleName, adding: list[RoleName])
         if role[1] != "admin" and added[1] != role[1]:
             raise ServerError(49, f"Roles on the '{role[1]}' database cannot be granted roles "
                                   "from other databases")
-    for added in adding:
-        if not builtin_role_exists(*added) and store.get(*added) is None:
-            raise ServerError(31, f"Cannot grant roles to '{_shown(role)}': Could not find "
-                                  f"role: {_shown(added)}")
+    missing = unknown_roles(store.server, adding)
+    if missing:
+        raise ServerError(31, f"Cannot grant roles to '{_shown(role)}': {missing}")
     reachable, _privileges = resolve_roles(store, adding)
     if role in reachable:
         raise ServerError(49, f"Granting roles to {_shown(role)} would introduce a cycle in "

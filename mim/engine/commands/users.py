@@ -71,12 +71,23 @@ def role_arguments_of(cmd: Mapping, name: str, db: str, server: Server | None = 
         elif not isinstance(role, str):
             raise ServerError(2, "Role names must be either strings or objects")
     roles = list(dict.fromkeys(role_arguments(value, db)))
-    store = None if server is None else roles_of(server)
-    for role, role_db in roles if check else ():
-        if not (builtin_role_exists(role, role_db) if store is None
-                else role_exists(store, role, role_db)):
-            raise ServerError(31, f"Could not find role: {role}@{role_db}")
+    if check:
+        missing = unknown_roles(server, roles)
+        if missing:
+            raise ServerError(31, missing)
     return roles
+
+
+def unknown_roles(server: Server | None, roles: list[tuple[str, str]]) -> str | None:
+    """``makeRoleNotFoundStatus``'s message for the roles of ``roles`` that exist
+    neither built in nor in ``server``'s ``admin.system.roles`` (None: all exist)."""
+    store = None if server is None else roles_of(server)
+    missing = [f"{role}@{role_db}" for role, role_db in roles
+               if not (builtin_role_exists(role, role_db) if store is None
+                       else role_exists(store, role, role_db))]
+    if not missing:
+        return None
+    return f"Could not find role{'s' if len(missing) > 1 else ''}: {', '.join(missing)}"
 
 
 def _mechanisms(cmd: Mapping, name: str, default: list[str]) -> list[str]:

@@ -99,6 +99,9 @@ def test_grant_custom_role_to_user_and_unknown_role(client):
     db.command("createUser", "ann", pwd="pw", roles=[])
     _fails(31, "Could not find role: nope@shop", db.command, "grantRolesToUser", "ann",
            roles=["nope"])
+    # makeRoleNotFoundStatus: several unknown roles in one message
+    _fails(31, "Could not find roles: nope@shop, gone@shop", db.command, "grantRolesToUser",
+           "ann", roles=["nope", "read", "gone"])
     db.command("createRole", "base", privileges=[], roles=[])
     db.command("grantRolesToUser", "ann", roles=["base"])
     assert db.command("usersInfo", "ann")["users"][0]["roles"] == [{"role": "base",
