@@ -122,7 +122,7 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
     else:
         counters.count_received(counting, cmd)
     if server.fsync_locked:  # (one attribute read while no fsync lock is held)
-        wait_for_fsync_unlock(server, name, cmd)
+        wait_for_fsync_unlock(server, db, name, cmd)
     if plain is None or server.profiled:
         return _run_checked(server, db, cmd, name, handler, plain)
     for field in cmd:  # cmd.keys() <= plain, at a third of its cost for a few fields

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime
 import itertools
 import socket
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..ops.fsync_lock import fsync_lock_of
 from ..values.errors import ServerError
 from ..languages.matcher import compile_filter
 from ..pipeline.registry import pipeline_stage
@@ -59,6 +61,29 @@ def current_operation(command_document: Mapping[str, Any], ns: str,
     }
 
 
+#: the ``op`` of a CRUD command in ``currentOp`` (any other command: ``"command"``)
+_OP_OF_COMMAND = {"insert": "insert", "update": "update", "delete": "remove", "find": "query",
+                  "getMore": "getmore"}
+
+
+def waiting_operations(server: Server | None) -> list[dict[str, Any]]:
+    """The writes waiting for the fsync lock, as ``currentOp`` shows them: active, with
+    ``waitingForLock: true`` and how long they have waited."""
+    if server is None or not server.fsync_locked:
+        return []
+    shown = []
+    for db, cmd, started, opid in fsync_lock_of(server).waiting_now():
+        name = next(iter(cmd), "")
+        target = cmd.get(name)
+        ns = f"{db}.{target}" if isinstance(target, str) and target else f"{db}.$cmd"
+        waited = time.monotonic() - started
+        op = current_operation(cmd, ns, server)
+        op.update(opid=opid, secs_running=int(waited), microsecs_running=int(waited * 1e6),
+                  op=_OP_OF_COMMAND.get(name, "command"), waitingForLock=True)
+        shown.append(op)
+    return shown
+
+
 @pipeline_stage("$currentOp", collectionless=True)
 def compile_current_op(arg: Any, ctx: Any):
     options = parse_current_op(arg)
@@ -71,9 +96,10 @@ def compile_current_op(arg: Any, ctx: Any):
     stage = {"$currentOp": dict(options)}
 
     def run(docs: Iterable[dict], variables: dict) -> Iterable[dict]:
+        server = getattr(ctx.catalog, "server", None)
         return [current_operation({"aggregate": 1, "pipeline": [stage], "cursor": {},
-                                   "$db": "admin"}, "admin.$cmd.aggregate",
-                                  getattr(ctx.catalog, "server", None))]
+                                   "$db": "admin"}, "admin.$cmd.aggregate", server),
+                *waiting_operations(server)]
 
     run.is_source = True  # type: ignore[attr-defined]
     return run
@@ -91,7 +117,7 @@ def cmd_current_op(server: Server, db: str, cmd: Mapping) -> dict:
                                 "apiStrict", "apiDeprecationErrors")}
     node = compile_filter(filter_spec)
     ops = [op for op in [current_operation({"currentOp": 1, "$db": "admin"}, "admin.$cmd",
-                                             server)]
+                                             server), *waiting_operations(server)]
            if node.matches(op)]
     reply: dict[str, Any] = {"inprog": ops}
     if server.fsync_locked:  # (CurrentOpCommand::appendToResponse)

@@ -7,6 +7,7 @@ server's ``fsync_locked`` attribute is the one flag the command runner reads.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Mapping
@@ -53,13 +54,21 @@ def blocked_by_fsync_lock(name: str, cmd: Mapping[str, Any]) -> bool:
     return False
 
 
+#: What ``currentOp`` shows of a write waiting for the lock: (database, command
+#: document, when it began waiting (``time.monotonic()``), opid).
+Waiting = tuple[str, Mapping[str, Any], float, int]
+
+
 class FsyncLock:
-    """One server's fsync lock: its count, and the condition writers wait on."""
+    """One server's fsync lock: its count, the condition writers wait on, and the
+    writes waiting now (``currentOp`` lists them with ``waitingForLock: true``)."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.count = 0
         self.changed = threading.Condition()
+        self.waiting: dict[int, Waiting] = {}
+        self._tickets = itertools.count(1)
 
     def lock(self) -> dict[str, Any]:
         """``fsync`` with ``lock: true``: one more lock; writes wait from now on."""
@@ -82,28 +91,43 @@ class FsyncLock:
             count = self.count
         return {"info": "fsyncUnlock completed", "lockCount": Int64(count), "ok": 1.0}
 
-    def wait(self, cmd: Mapping[str, Any]) -> None:
+    def wait(self, db: str, cmd: Mapping[str, Any], opid: int) -> None:
         """Wait until no fsync lock is held (at most ``maxTimeMS``, then 50)."""
         limit = cmd.get("maxTimeMS")
-        deadline = (time.monotonic() + limit / 1000
+        started = time.monotonic()
+        deadline = (started + limit / 1000
                     if isinstance(limit, (int, float)) and not isinstance(limit, bool)
                     and limit > 0 else None)
+        ticket = next(self._tickets)
         with self.changed:
-            while self.count:
-                if deadline is None:
-                    self.changed.wait()
-                    continue
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise expired_error()
-                self.changed.wait(remaining)
+            self.waiting[ticket] = (db, cmd, started, opid)
+            try:
+                while self.count:
+                    if deadline is None:
+                        self.changed.wait()
+                        continue
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise expired_error()
+                    self.changed.wait(remaining)
+            finally:
+                del self.waiting[ticket]
+
+    def waiting_now(self) -> list[Waiting]:
+        with self.changed:
+            return list(self.waiting.values())
 
 
 #: ``fsync_lock_of(server)``: the server's fsync lock state.
 fsync_lock_of: PerServer[FsyncLock] = PerServer(FsyncLock, with_server=True)
 
 
-def wait_for_fsync_unlock(server: Server, name: str, cmd: Mapping[str, Any]) -> None:
+#: the opids of the operations that wait (``currentOp`` numbers the others itself)
+_opids = itertools.count(1 << 30)
+
+
+def wait_for_fsync_unlock(server: Server, db: str, name: str,
+                          cmd: Mapping[str, Any]) -> None:
     """Hold a writing command until the server's fsync lock is released."""
     if blocked_by_fsync_lock(name, cmd):
-        fsync_lock_of(server).wait(cmd)
+        fsync_lock_of(server).wait(db, cmd, next(_opids))

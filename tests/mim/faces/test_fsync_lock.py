@@ -60,6 +60,14 @@ def test_writes_wait_for_the_unlock_and_reads_go_on(client):
     writer.start()
     assert not done.wait(0.3)  # the insert waits
     assert coll.find_one({"_id": 1}) == {"_id": 1}  # a read does not
+    # currentOp lists it (the filter jstests/noPassthrough/fsync_lock uses)
+    waiting = client.admin.command("currentOp", op="insert", ns=f"{coll.full_name}",
+                                   waitingForLock=True)["inprog"]
+    assert len(waiting) == 1 and waiting[0]["active"] is True
+    assert waiting[0]["command"]["insert"] == coll.name
+    staged = list(client.admin.aggregate([{"$currentOp": {}},
+                                          {"$match": {"waitingForLock": True}}]))
+    assert [op["op"] for op in staged] == ["insert"]
     assert coll.count_documents({}) == 1
     client.admin.command("fsyncUnlock")
     writer.join(5)
