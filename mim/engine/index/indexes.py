@@ -31,12 +31,14 @@ from ..values.errors import bad_value
 from .ttl import ttl_index_created
 from .geo import geo_key_checker
 from .text import TextPostings
+from .wildcard import WILDCARD, WildcardKeys, is_wildcard_field, plugin_name
 
 if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
     from ..storage.store import CollectionData, StoredDocument
 
-__all__ = ["IndexCatalog", "Index", "TextIndex", "IdIndex", "ID_INDEX_NAME", "SEVERAL"]
+__all__ = ["IndexCatalog", "Index", "TextIndex", "WildcardIndex", "WildcardPathView", "IdIndex",
+           "ID_INDEX_NAME", "SEVERAL"]
 
 ID_INDEX_NAME = "_id_"
 
@@ -382,6 +384,185 @@ class TextIndex(Index):
         return self.postings.count
 
 
+class WildcardIndex(Index):
+    """A wildcard index (``$**``, ``a.$**``, compound): one entry per leaf of the
+    projected document (see :mod:`~mim.engine.index.wildcard`), its key the
+    regular fields' keys with ``(path, value)`` in the wildcard term's place.
+
+    The planner never scans it as a whole: :meth:`view` gives, for one query
+    path, the index as the server expands it (key pattern
+    ``{$_path: 1, <path>: 1}``), which an :class:`IndexScan` walks."""
+
+    wildcard = True
+
+    def __init__(self, spec: dict[str, Any], collection: "CollectionData") -> None:
+        super().__init__(spec, collection)
+        key = dict(spec["key"])
+        regular = {f: d for f, d in key.items() if not is_wildcard_field(f)}
+        self.generator = WildcardKeys(key, spec.get("wildcardProjection"),
+                                      self.pattern.value_key,
+                                      KeyPattern(regular, self.collation) if regular else None)
+        #: multikey path -> how many documents have an array there
+        self.multikey_paths_seen: dict[str, int] = {}
+        self._views: dict[str, WildcardPathView] = {}
+
+    def _dependencies(self) -> frozenset[str] | None:
+        return None  # any field may hold a leaf
+
+    def covers(self, path: str) -> bool:
+        """Whether the index holds the leaves at query path ``path``."""
+        return self.generator.covers(path)
+
+    def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset]:  # type: ignore[override]
+        if self.partial is not None and not self.partial.matches(doc):
+            return [], frozenset()
+        return self.generator.keys(doc)
+
+    @property
+    def multikey(self) -> bool:  # type: ignore[override]
+        return bool(self.multikey_paths_seen)
+
+    def multikey_paths(self) -> dict[str, list[str]]:
+        return {path: [] for path in self.pattern.paths}
+
+    def add_keys(self, computed: tuple, id_key: tuple) -> None:
+        keys, multikey = computed
+        if keys:
+            if len(keys) == 1:
+                self.entries.add((keys[0], id_key))
+            else:
+                self.entries.update([(key, id_key) for key in keys])
+        seen = self.multikey_paths_seen
+        for path in multikey:
+            seen[path] = seen.get(path, 0) + 1
+
+    def remove_keys(self, computed: tuple, id_key: tuple) -> None:
+        keys, multikey = computed
+        entries = self.entries
+        for key in keys:
+            entries.discard((key, id_key))
+        seen = self.multikey_paths_seen
+        for path in multikey:
+            left = seen.get(path, 0) - 1
+            if left > 0:
+                seen[path] = left
+            else:
+                seen.pop(path, None)
+
+    def build(self, documents: Mapping[tuple, "StoredDocument"]) -> None:
+        entries = []
+        seen: dict[str, int] = {}
+        for id_key, stored in documents.items():
+            keys, multikey = self.document_keys(stored.doc)
+            entries.extend((key, id_key) for key in keys)
+            for path in multikey:
+                seen[path] = seen.get(path, 0) + 1
+        entries.sort()
+        self.entries = SortedList(entries)
+        self.points = None
+        self.multikey_paths_seen = seen
+
+    def fork(self, collection: "CollectionData") -> "WildcardIndex":
+        copy = super().fork(collection)
+        copy.multikey_paths_seen = dict(self.multikey_paths_seen)
+        copy._views = {}
+        return copy  # type: ignore[return-value]
+
+    def install_entries(self, prepared: "Index") -> None:
+        super().install_entries(prepared)
+        self.multikey_paths_seen = dict(prepared.multikey_paths_seen)  # type: ignore[attr-defined]
+
+    def duplicate_groups(self) -> list[list[tuple]]:
+        return []
+
+    def view(self, path: str) -> "WildcardPathView":
+        """The index expanded for query path ``path`` (kept per path)."""
+        found = self._views.get(path)
+        if found is None:
+            found = self._views[path] = WildcardPathView(self, path)
+        return found
+
+
+class WildcardPathView:
+    """A wildcard index as the planner sees it for one query path: the key
+    pattern ``{<regular fields>, $_path: 1, <path>: <direction>}`` the server's
+    explain shows, over the wildcard index's own entries (stored ascending)."""
+
+    wildcard = True
+    unique = False
+    sparse = False
+    geo = None
+    text = False
+    points = None
+
+    def __init__(self, index: WildcardIndex, path: str) -> None:
+        self.index = index
+        self.path = path
+        self.name = index.name
+        key: dict[str, Any] = {}
+        for field, direction in index.pattern.document.items():
+            if is_wildcard_field(field):
+                key["$_path"] = 1
+                key[path] = direction
+            else:
+                key[field] = direction
+        self.spec = {**index.spec, "key": key}
+        self.collation = index.collation
+        self.pattern = KeyPattern(key, index.collation)
+        ascending = (1,) * self.pattern.fields
+        self.pattern.signs = ascending
+        self.pattern.flipped = (False,) * self.pattern.fields
+        self.pattern.any_flipped = False
+        self.value_position = list(key).index(path)
+
+    @property
+    def entries(self) -> SortedList:
+        return self.index.entries
+
+    @property
+    def hidden(self) -> bool:
+        return self.index.hidden
+
+    @property
+    def partial(self) -> Any:
+        return self.index.partial
+
+    def _multikey_prefixes(self) -> list[str]:
+        seen = self.index.multikey_paths_seen
+        parts = self.path.split(".")
+        return [p for p in (".".join(parts[:i + 1]) for i in range(len(parts))) if p in seen]
+
+    @property
+    def multikey(self) -> bool:
+        seen = self.index.multikey_paths_seen
+        return bool(self._multikey_prefixes()) or any(
+            path in seen for path in self.pattern.paths if path not in ("$_path", self.path))
+
+    @property
+    def multikey_counts(self) -> list[int]:
+        seen = self.index.multikey_paths_seen
+        counts = []
+        for path in self.pattern.paths:
+            if path == self.path:
+                counts.append(1 if self._multikey_prefixes() else 0)
+            else:
+                counts.append(1 if path in seen else 0)
+        return counts
+
+    def multikey_paths(self) -> dict[str, list[str]]:
+        seen = self.index.multikey_paths_seen
+        out: dict[str, list[str]] = {}
+        for path in self.pattern.paths:
+            if path == self.path:
+                out[path] = self._multikey_prefixes()
+            else:
+                out[path] = [path] if path in seen else []
+        return out
+
+    def __len__(self) -> int:
+        return len(self.index.entries)
+
+
 class IdIndex:
     """The ``_id_`` index as the planner sees it.
 
@@ -548,7 +729,9 @@ class IndexCatalog:
             if text_index is not None:
                 raise ServerError(67, "only one text index per collection allowed, found "
                                       f"existing text index \"{text_index.name}\"")
-        index = (TextIndex if "textIndexVersion" in spec else Index)(spec, self.collection)
+        kind = TextIndex if "textIndexVersion" in spec else \
+            WildcardIndex if plugin_name(spec["key"]) == WILDCARD else Index
+        index = kind(spec, self.collection)
         if self.collection.documents:
             try:
                 index.build(self.collection.documents)
@@ -636,7 +819,8 @@ class IndexCatalog:
         if found is None:
             found = self._leading[path] = tuple(
                 index for index in self.secondary.values()
-                if index.pattern.paths[0] == path and not index.text and index.geo is None)
+                if index.pattern.paths[0] == path and not index.text and index.geo is None
+                and not isinstance(index, WildcardIndex))
         return found
 
     def _refresh(self) -> None:
@@ -644,6 +828,9 @@ class IndexCatalog:
         self.plan_cache = {}
         self.text_search = next((index for index in self.secondary.values()
                                  if isinstance(index, TextIndex)), None)
+        #: the wildcard indexes (the planner expands them per query path)
+        self.wildcards = tuple(index for index in self.secondary.values()
+                               if isinstance(index, WildcardIndex))
         self._constrained = tuple(self.secondary.values())
         if self.collated_id is not None:
             self._constrained += (self.collated_id,)

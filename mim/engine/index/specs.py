@@ -24,6 +24,8 @@ from ..languages.collation import parse_collation
 from ..languages.matcher import compile_filter
 from .text import fix_text_spec, is_text_key
 from .geo import fix_geo_spec, is_geo_key
+from .wildcard import (WILDCARD, check_wildcard_key, check_wildcard_projection,
+                       check_wildcard_spec, plugin_name)
 
 __all__ = ["normalise_index_spec", "index_name", "KNOWN_OPTIONS", "validate_ttl",
            "check_expire_after_seconds", "check_partial_filter"]
@@ -42,7 +44,7 @@ KNOWN_OPTIONS = frozenset({
     "bucketSize", "wildcardProjection", "storageEngine", "dropDups", "prepareUnique",
     "clustered", "coarsestIndexedLevel", "finestIndexedLevel",
 })
-_PLUGINS = ("hashed", "text", "2dsphere", "2d", "geoHaystack", "columnstore")
+_PLUGINS = ("hashed", "text", "2dsphere", "2d", "geoHaystack", "columnstore", WILDCARD)
 
 
 def index_name(key: Mapping[str, Any]) -> str:
@@ -65,7 +67,13 @@ def _validate_key(spec: Mapping[str, Any], key: Mapping[str, Any]) -> None:
                                      "and above")
         if direction not in _PLUGINS:
             raise _in_spec(spec, 67, f"Unknown index plugin '{direction}'")
-    if len(plugins) > 1:
+    plugin = plugin_name(key)
+    if plugin == WILDCARD:
+        try:
+            check_wildcard_key(key)
+        except ServerError as exc:
+            raise _in_spec(spec, exc.code, exc.errmsg) from None
+    if len(plugins) > 1 or (plugin == WILDCARD and plugins - {WILDCARD}):
         raise _in_spec(spec, 67, "Can't use more than one index plugin for a single index.")
     for field, direction in key.items():
         if is_number(direction):
@@ -75,6 +83,9 @@ def _validate_key(spec: Mapping[str, Any], key: Mapping[str, Any]) -> None:
                 raise _in_spec(spec, 67, "Values in the index key pattern cannot be NaN.")
             if value == 0.0:
                 raise _in_spec(spec, 67, "Values in the index key pattern cannot be 0.")
+        elif direction == WILDCARD:
+            raise _in_spec(spec, 67, "The key pattern value for an 'wildcard' index must be a "
+                                     "non-zero number, not a string.")
         elif not isinstance(direction, str):
             raise _in_spec(spec, 67, f"Values in v:2 index key pattern cannot be of type "
                                      f"{type_name(direction)}. Only numbers > 0, numbers < 0, "
@@ -86,7 +97,11 @@ def _validate_key(spec: Mapping[str, Any], key: Mapping[str, Any]) -> None:
             raise _in_spec(spec, 67, "Index keys cannot contain an empty field.")
         if field == "$**" and direction == "text":
             continue  # a wildcard text index (validateKeyPattern)
+        if field == "$**" and is_number(direction):
+            continue  # a wildcard index
         for i, part in enumerate(parts):
+            if plugin == WILDCARD and i == len(parts) - 1 and part == "$**":
+                continue
             if part.startswith("$") and not (i and part in ("$db", "$id", "$ref")):
                 raise _in_spec(spec, 67, "Index key contains an illegal field name: field name "
                                          "starts with '$'.")
@@ -243,6 +258,15 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
                                       f"specification. Specification: "
                                       f"{render_document(spec)}")
     _validate_key(spec, key)
+    wildcard = plugin_name(key) == WILDCARD
+    if wildcard and "$**" in key and len(key) > 1 and "wildcardProjection" not in spec:
+        raise _in_spec(spec, 67, "Compound wildcard indexes on all fields must also specify "
+                                 "'wildcardProjection' option")
+    if "wildcardProjection" in spec:
+        try:
+            check_wildcard_projection(key, spec["wildcardProjection"])
+        except ServerError as exc:
+            raise _in_spec(spec, exc.code, exc.errmsg) from None
     if is_text_key(key):
         spec = fix_text_spec(spec)
         key = dict(spec["key"])
@@ -258,6 +282,8 @@ def normalise_index_spec(document: Mapping[str, Any]) -> dict[str, Any]:
         if option in ("key", "name", "v"):
             continue
         ordered[option] = value
+    if wildcard:
+        check_wildcard_spec({**ordered, "v": spec.get("v", 2)})
     if ordered.get("sparse") and "partialFilterExpression" in ordered:
         raise _in_spec(ordered, 67, 'cannot mix "partialFilterExpression" and "sparse" options')
     if "partialFilterExpression" in ordered:

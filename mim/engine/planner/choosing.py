@@ -214,8 +214,9 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
     id_index = coll.indexes.id_index
     for index in (id_index, *coll.indexes.indexes()):
         if (index is id_index and (id_lookup or no_id_index)) or getattr(index, "text", False) \
-                or getattr(index, "geo", None) is not None:
-            continue  # a text index answers only $text, a geo index only geo queries
+                or getattr(index, "geo", None) is not None or getattr(index, "wildcard", False):
+            continue  # a text index answers only $text, a geo index only geo queries (a
+            # wildcard index is expanded per path below)
         if index.collation != collation:
             continue
         found = _field_intervals(index, by_path)
@@ -235,7 +236,87 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
         scan = IndexScan(index, fields, direction or index.pattern.signs[0])
         scan.provides_sort = bool(direction)
         plans.append(scan)
+    for wildcard in coll.indexes.wildcards:
+        if not wildcard.hidden and wildcard.collation == collation:
+            plans.extend(_wildcard_scans(wildcard, nodes, by_path))
     return plans
+
+
+#: the predicates a wildcard index can answer (their bounds hold every match)
+_WILDCARD_OPERATORS = frozenset({"$eq", "$in", "$gt", "$gte", "$lt", "$lte", "$regex",
+                                 "$exists"})
+
+
+def _wildcard_value(value: Any) -> bool:
+    """Whether equality to ``value`` finds its matches among a wildcard index's
+    leaves: not null (missing fields have no entry), not an array, not a
+    non-empty object (those are walked into, never stored whole)."""
+    return value is not None and not isinstance(value, list) \
+        and not (isinstance(value, Mapping) and value)
+
+
+def _wildcard_eligible(constraint: Constraint) -> bool:
+    """Whether a predicate can use a wildcard index (``$ne``, ``$exists: false``,
+    null, arrays and whole documents cannot: those matches have no leaf)."""
+    node = constraint.node
+    if not isinstance(node, LeafNode) or node.operator not in _WILDCARD_OPERATORS:
+        return False
+    argument = node.argument
+    if node.operator == "$in":
+        return isinstance(argument, list) and all(_wildcard_value(v) for v in argument)
+    if node.operator == "$eq":
+        return _wildcard_value(argument)
+    if node.operator in ("$gt", "$gte", "$lt", "$lte"):
+        return _wildcard_value(argument) and not isinstance(argument, Mapping)
+    return True
+
+
+def _path_intervals(path: str, exists: bool) -> list[Interval]:
+    """``$_path``'s bounds: the path itself, and its subpaths when every value
+    is wanted (``$exists``: an object there has its leaves below it)."""
+    own = Interval.point(sort_key(path), path)
+    if not exists:
+        return [own]
+    below = Interval(sort_key(path + "."), True, sort_key(path + "/"), False,
+                     path + ".", path + "/")
+    return [own, below]
+
+
+def _wildcard_scans(index: Any, nodes: list[MatchNode],
+                    by_path: dict[str, list[Constraint]]) -> list[Plan]:
+    """One candidate scan per query path the wildcard index holds (the server
+    expands a wildcard index into one index per path, each answering the
+    predicates on its path)."""
+    plans: list[Plan] = []
+    for path, constraints in by_path.items():
+        if path == "$_path" or not index.covers(path):
+            continue
+        eligible = [c for c in constraints if _wildcard_eligible(c)]
+        if not eligible:
+            continue
+        ranged = [c for c in eligible if c.node.operator != "$exists"]
+        scan = _wildcard_scan(index.view(path), nodes, by_path, path, ranged or eligible,
+                              not ranged)
+        if scan is not None:
+            plans.append(scan)
+    return plans
+
+
+def _wildcard_scan(view: Any, nodes: list[MatchNode], by_path: dict[str, list[Constraint]],
+                   path: str, constraints: list[Constraint], exists: bool) -> Plan | None:
+    local = dict(by_path)
+    local[path] = constraints
+    local["$_path"] = [Constraint("$_path", _path_intervals(path, exists), True,
+                                  constraints[0].node)]
+    found = _field_intervals(view, local)
+    if found is None:
+        return None  # a compound wildcard index whose leading field the query leaves free
+    fields, _ = found
+    if len(fields) < view.value_position:
+        return None  # the bounds stop before ``$_path``: every path's entries would be read
+    if not _usable(view, nodes, local, True):
+        return None
+    return IndexScan(view, fields, 1)
 
 
 def _or_plan(coll: "CollectionData", nodes: list[MatchNode],
@@ -341,6 +422,8 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
         if id_points:
             return id_points[0]
     index = coll.indexes.by_name(spec["name"])
+    if getattr(index, "wildcard", False):
+        return _hinted_wildcard(coll, node, index, collation)
     if getattr(index, "geo", None) is not None:
         if find_near_node(node) is not None or _geo_predicate_on(node, spec):
             # the near query measures the documents itself (its entries are grid cells);
@@ -360,6 +443,20 @@ def plan_for_hint(coll: "CollectionData", node: MatchNode, hint: Any,
     scan = IndexScan(index, fields, direction or index.pattern.signs[0])
     scan.provides_sort = bool(direction)
     return scan
+
+
+def _hinted_wildcard(coll: "CollectionData", node: MatchNode, index: Any,
+                     collation: Any) -> Plan:
+    """The hinted wildcard index's cheapest scan over one of the query's paths;
+    none (no predicate it can answer): NoQueryExecutionPlans, as on the server."""
+    plans: list[Plan] = []
+    if index.collation == collation:
+        nodes = conjuncts(node)
+        by_path = constraints_by_path(nodes, index.pattern.value_key)
+        plans = _wildcard_scans(index, nodes, by_path)
+    if not plans:
+        raise planner_error(coll, 291, "No query solutions")
+    return min(plans, key=lambda plan: plan.cost)
 
 
 def planner_error(coll: "CollectionData", code: int, message: str) -> ServerError:
@@ -406,6 +503,8 @@ def plan_min_max(coll: "CollectionData", hint: Any, min_spec: Mapping | None,
     if spec["name"] == "$natural":
         raise planner_error(coll, 291, "min and max are incompatible with $natural")
     index = coll.indexes.by_name(spec["name"])
+    if getattr(index, "wildcard", False):
+        raise planner_error(coll, 51174, "The index chosen is not compatible with min/max")
     if getattr(index, "geo", None) is not None:
         raise ServerError(238, f"min/max on the geo index {spec['name']} are not supported by "
                                "mim: its entries are grid cells, not values")
@@ -581,6 +680,8 @@ UNDECIDED = object()
 def _path_choice(coll: "CollectionData", path: str) -> "Index | str | None":
     """:func:`equality_choice` for a path, decided from the catalog."""
     indexes = coll.indexes.leading_on(path)
+    if any(not index.hidden and index.covers(path) for index in coll.indexes.wildcards):
+        return None  # a wildcard index holds the path: the general planner weighs it
     if path == "_id":
         if indexes or coll.keyed_by_record:
             return None  # a secondary index on _id competes with the _id dict (or there is none)
