@@ -45,7 +45,8 @@ ID_INDEX_NAME = "_id_"
 #: options that never make two indexes differ
 _IGNORED_OPTIONS = frozenset({"name", "v", "background", "ns", "key"})
 #: options that, with the key pattern, identify an index (its "signature")
-_SIGNATURE_OPTIONS = ("collation", "partialFilterExpression", "unique", "sparse")
+_SIGNATURE_OPTIONS = ("collation", "partialFilterExpression", "unique", "sparse",
+                      "wildcardProjection")
 
 
 _new_object = object.__new__

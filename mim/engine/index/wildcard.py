@@ -175,14 +175,16 @@ def _check_compound_projection(key: Mapping[str, Any], leaves: list[tuple[str, A
         for previous, current in zip(paths, paths[1:]):
             if _prefix_of_or_equal(previous, current) or _prefix_of_or_equal(current, previous):
                 raise _overlap_error(previous, current)
+    id_only = [("_id",)]
+    # an exclusion's ``_id: 1`` only keeps ``_id`` in the projection
+    named = included if not excluded or included != id_only else []
     for field in regular:
-        for path in included:
+        for path in named:
             if _prefix_of_or_equal(path, field):
                 raise ServerError(7246208, "Index Key and Wildcard Projection cannot contain "
                                            f"overlapping fields, however '{'.'.join(field)}' "
                                            "index field is ovverlapping with "
                                            f"'{'.'.join(path)}' wildcardProjection path.")
-    id_only = [("_id",)]
     if excluded and included in ([], id_only):
         position = 0
         for field in regular:
