@@ -476,8 +476,9 @@ class WildcardIndex(Index):
     def duplicate_groups(self) -> list[list[tuple]]:
         return []
 
-    def view(self, path: str) -> "WildcardPathView":
-        """The index expanded for query path ``path`` (kept per path)."""
+    def view(self, path: str | None) -> "WildcardPathView":
+        """The index expanded for query path ``path`` (kept per path; None: for
+        the regular fields before the wildcard term alone)."""
         found = self._views.get(path)
         if found is None:
             found = self._views[path] = WildcardPathView(self, path)
@@ -487,7 +488,10 @@ class WildcardIndex(Index):
 class WildcardPathView:
     """A wildcard index as the planner sees it for one query path: the key
     pattern ``{<regular fields>, $_path: 1, <path>: <direction>}`` the server's
-    explain shows, over the wildcard index's own entries (stored ascending)."""
+    explain shows, over the wildcard index's own entries (stored ascending).
+    Path None: a compound index's regular fields before the wildcard term and
+    ``$_path`` (``{a: 1, $_path: 1}``), every path's entries in reach — a
+    document may be met once per leaf (:attr:`several_entries`)."""
 
     wildcard = True
     unique = False
@@ -496,14 +500,17 @@ class WildcardPathView:
     text = False
     points = None
 
-    def __init__(self, index: WildcardIndex, path: str) -> None:
+    def __init__(self, index: WildcardIndex, path: str | None) -> None:
         self.index = index
         self.path = path
         self.name = index.name
+        self.several_entries = path is None
         key: dict[str, Any] = {}
         for field, direction in index.pattern.document.items():
             if is_wildcard_field(field):
                 key["$_path"] = 1
+                if path is None:
+                    break
                 key[path] = direction
             else:
                 key[field] = direction
@@ -514,7 +521,8 @@ class WildcardPathView:
         self.pattern.signs = ascending
         self.pattern.flipped = (False,) * self.pattern.fields
         self.pattern.any_flipped = False
-        self.value_position = list(key).index(path)
+        #: where ``$_path`` sits in the key pattern
+        self.path_position = list(key).index("$_path")
 
     @property
     def entries(self) -> SortedList:
@@ -530,6 +538,8 @@ class WildcardPathView:
 
     def _multikey_prefixes(self) -> list[str]:
         seen = self.index.multikey_paths_seen
+        if self.path is None:
+            return []
         parts = self.path.split(".")
         return [p for p in (".".join(parts[:i + 1]) for i in range(len(parts))) if p in seen]
 

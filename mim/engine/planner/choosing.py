@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bson.int64 import Int64
+from bson.min_key import MinKey
 from bson.objectid import ObjectId
 
 from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
+from ..index.wildcard import MISSING_PATH_KEY
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
 from ..languages.sorting import parse_sort_spec
 from ..languages.matcher.geo import find_near_node
@@ -288,6 +290,9 @@ def _wildcard_scans(index: Any, nodes: list[MatchNode],
     expands a wildcard index into one index per path, each answering the
     predicates on its path)."""
     plans: list[Plan] = []
+    prefix = _wildcard_prefix_scan(index, nodes, by_path)
+    if prefix is not None:
+        plans.append(prefix)
     for path, constraints in by_path.items():
         if path == "$_path" or not index.covers(path):
             continue
@@ -312,11 +317,37 @@ def _wildcard_scan(view: Any, nodes: list[MatchNode], by_path: dict[str, list[Co
     if found is None:
         return None  # a compound wildcard index whose leading field the query leaves free
     fields, _ = found
-    if len(fields) < view.value_position:
+    if len(fields) <= view.path_position:
         return None  # the bounds stop before ``$_path``: every path's entries would be read
     if not _usable(view, nodes, local, True):
         return None
     return IndexScan(view, fields, 1)
+
+
+def _wildcard_prefix_scan(index: Any, nodes: list[MatchNode],
+                          by_path: dict[str, list[Constraint]]) -> Plan | None:
+    """A compound wildcard index used for its regular fields before the wildcard
+    term alone (``{a: 1, $_path: 1}``): every document has an entry (``$_path``
+    ``MinKey`` when it has no leaf under the wildcard)."""
+    view = index.view(None)
+    if not view.path_position:
+        return None  # the wildcard term leads
+    found = _field_intervals(view, by_path)
+    if found is None:
+        return None
+    fields, excludes_missing = found
+    if not _usable(view, nodes, by_path, excludes_missing):
+        return None
+    every_path = [Interval.point(MISSING_PATH_KEY, MinKey()),
+                  Interval(sort_key(""), True, sort_key({}), False, "", {})]
+    if len(fields) == view.path_position and all(
+            len(intervals) == 1 and intervals[0].is_point for intervals in fields):
+        return IndexScan(view, fields + [every_path], 1)
+    scan = IndexScan(view, fields, 1)
+    if len(fields) == view.path_position:
+        # (scanned as the regular fields' ranges alone; shown as the server bounds it)
+        scan.shown_intervals = fields + [every_path]
+    return scan
 
 
 def _or_plan(coll: "CollectionData", nodes: list[MatchNode],
@@ -680,7 +711,8 @@ UNDECIDED = object()
 def _path_choice(coll: "CollectionData", path: str) -> "Index | str | None":
     """:func:`equality_choice` for a path, decided from the catalog."""
     indexes = coll.indexes.leading_on(path)
-    if any(not index.hidden and index.covers(path) for index in coll.indexes.wildcards):
+    if any(not index.hidden and (index.covers(path) or index.pattern.paths[0] == path)
+           for index in coll.indexes.wildcards):
         return None  # a wildcard index holds the path: the general planner weighs it
     if path == "_id":
         if indexes or coll.keyed_by_record:

@@ -82,6 +82,8 @@ class IdLookup(Plan):
 
 class IndexScan(Plan):
     stage = "IXSCAN"
+    #: the bounds explain shows when they are not the scanned ones (None: those)
+    shown_intervals: list[list[Interval]] | None = None
 
     def __init__(self, index: "Index", field_intervals: list[list[Interval]],
                  direction: int = 1) -> None:
@@ -165,7 +167,8 @@ class IndexScan(Plan):
         entries = self.index.entries
         ranges = self.ranges if self.direction > 0 else list(reversed(self.ranges))
         reverse = self.direction < 0
-        dedupe = self.index.multikey or len(ranges) > 1
+        dedupe = self.index.multikey or len(ranges) > 1 \
+            or getattr(self.index, "several_entries", False)
         seen: set = set()
         for low, high in ranges:
             if self.points and not reverse:
@@ -205,7 +208,8 @@ class IndexScan(Plan):
             else:  # (irange walks the sublists in C; so does the map)
                 found += map(_entry_id, entries.irange(low, high, (False, False), reverse))
         self.keys_examined += len(found)
-        if self.index.multikey or len(self.ranges) > 1 and not (
+        if self.index.multikey or getattr(self.index, "several_entries", False) \
+                or len(self.ranges) > 1 and not (
                 self.points and self.index.pattern.flat
                 and getattr(self.index, "geo", None) is None):
             # (a single-field index that is not multikey holds one key per document:
@@ -218,8 +222,9 @@ class IndexScan(Plan):
         """``indexBounds``: per field, the intervals in the order the scan visits them."""
         out: dict[str, list[str]] = {}
         pattern = self.index.pattern
+        shown = self.shown_intervals or self.field_intervals
         for i, path in enumerate(pattern.paths):
-            intervals = self.field_intervals[i] if i < len(self.field_intervals) else [FULL]
+            intervals = shown[i] if i < len(shown) else [FULL]
             # a field is walked in reverse when its stored order (reversed for a
             # field stored as Descending) runs against the scan
             if self.direction * (-1 if pattern.flipped[i] else 1) < 0:

@@ -325,3 +325,23 @@ def test_writes_and_transactions_keep_the_entries(client, coll):
     assert _winning_scan(coll.find({"tags.color": "black"}))["indexName"] == "$**_1"
     coll.delete_one({"_id": 1})
     assert list(coll.find({"tags.size": 2})) == []
+
+
+def test_compound_wildcard_prefix_scans_every_path(coll):
+    """compound_wildcard_index_unbounded.js: a query on the regular field alone
+    scans ``{a: 1, $_path: 1}`` over every path, documents without a leaf
+    under the wildcard (``$_path`` MinKey) included."""
+    keys = [("a", 1), ("$**", 1)]
+    coll.create_index(keys, wildcardProjection={"a": 0})
+    coll.insert_one({"a": 1, "b": 1})
+    coll.insert_one({"b": [1, 2]})
+    coll.insert_one({"a": 2})
+    cursor = coll.find({"a": {"$exists": True}}).hint(keys)
+    scan = _winning_scan(cursor)
+    assert scan["keyPattern"] == {"a": 1, "$_path": 1}
+    assert scan["indexBounds"] == {"a": ["[MinKey, MaxKey]"],
+                                   "$_path": ["[MinKey, MinKey]", '["", {})']}
+    assert sorted(d["a"] for d in coll.find({"a": {"$exists": True}}).hint(keys)) == [1, 2]
+    assert [d["a"] for d in coll.find({"a": 2})] == [2]
+    assert _winning_scan(coll.find({"a": 2}))["indexBounds"] == {
+        "a": ["[2, 2]"], "$_path": ["[MinKey, MinKey]", '["", {})']}
