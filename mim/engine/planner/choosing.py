@@ -240,7 +240,7 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
         plans.append(scan)
     for wildcard in coll.indexes.wildcards:
         if not wildcard.hidden and wildcard.collation == collation:
-            plans.extend(_wildcard_scans(wildcard, nodes, by_path))
+            plans.extend(_wildcard_scans(wildcard, nodes, by_path, sort))
     return plans
 
 
@@ -284,8 +284,8 @@ def _path_intervals(path: str, exists: bool) -> list[Interval]:
     return [own, below]
 
 
-def _wildcard_scans(index: Any, nodes: list[MatchNode],
-                    by_path: dict[str, list[Constraint]]) -> list[Plan]:
+def _wildcard_scans(index: Any, nodes: list[MatchNode], by_path: dict[str, list[Constraint]],
+                    sort: list[tuple[str, int]] = ()) -> list[Plan]:
     """One candidate scan per query path the wildcard index holds (the server
     expands a wildcard index into one index per path, each answering the
     predicates on its path)."""
@@ -301,14 +301,18 @@ def _wildcard_scans(index: Any, nodes: list[MatchNode],
             continue
         ranged = [c for c in eligible if c.node.operator != "$exists"]
         scan = _wildcard_scan(index.view(path), nodes, by_path, path, ranged or eligible,
-                              not ranged)
+                              not ranged, list(sort))
         if scan is not None:
             plans.append(scan)
     return plans
 
 
 def _wildcard_scan(view: Any, nodes: list[MatchNode], by_path: dict[str, list[Constraint]],
-                   path: str, constraints: list[Constraint], exists: bool) -> Plan | None:
+                   path: str, constraints: list[Constraint], exists: bool,
+                   sort: list[tuple[str, int]]) -> Plan | None:
+    """The scan of one path's expansion; it gives the sort order when the sort is
+    on that path (``$_path`` a single point, the path not multikey), as a
+    regular index on the path would."""
     local = dict(by_path)
     local[path] = constraints
     local["$_path"] = [Constraint("$_path", _path_intervals(path, exists), True,
@@ -321,7 +325,10 @@ def _wildcard_scan(view: Any, nodes: list[MatchNode], by_path: dict[str, list[Co
         return None  # the bounds stop before ``$_path``: every path's entries would be read
     if not _usable(view, nodes, local, True):
         return None
-    return IndexScan(view, fields, 1)
+    direction = _sort_direction(view, fields, sort)
+    scan = IndexScan(view, fields, direction or 1)
+    scan.provides_sort = bool(direction)
+    return scan
 
 
 def _wildcard_prefix_scan(index: Any, nodes: list[MatchNode],

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mim
+from mim.engine.languages.sorting import compile_sort
 
 SCALARS = st.one_of(st.integers(-2, 2), st.integers(-2, 2), st.none(),
                     st.sampled_from(["a", "b", ""]), st.booleans(), st.just(1.5))
@@ -86,3 +87,18 @@ def test_writes_keep_wildcard_entries(docs, index, filter, replacement, query):
         coll.delete_many({"c": {"$exists": True}, **filter})
     assert _ids(plain, query) == _ids(indexed, query)
     assert _ids(plain, {"z.w.v": 2}) == _ids(indexed, {"z.w.v": 2})
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(DOCUMENTS, max_size=15), INDEXES, PATHS.flatmap(
+    lambda path: st.tuples(_leaf(path), st.just(path), st.sampled_from([1, -1]))),
+    st.integers(0, 4))
+def test_wildcard_sorts_match_scans(docs, index, query, limit):
+    """A wildcard scan that gives the sort order (a predicate and a sort on one
+    path) returns the documents in the order an in-memory sort does."""
+    filter, path, direction = query
+    plain, indexed = _load(docs, index)
+    key = compile_sort({path: direction})
+    expected = list(plain.find(filter, sort=[(path, direction)], limit=limit))
+    actual = list(indexed.find(filter, sort=[(path, direction)], limit=limit))
+    assert [key(d) for d in actual] == [key(d) for d in expected]
