@@ -345,3 +345,42 @@ def test_compound_wildcard_prefix_scans_every_path(coll):
     assert [d["a"] for d in coll.find({"a": 2})] == [2]
     assert _winning_scan(coll.find({"a": 2}))["indexBounds"] == {
         "a": ["[2, 2]"], "$_path": ["[MinKey, MinKey]", '["", {})']}
+
+
+def test_manual_embedded_object_behavior(coll):
+    """The manual's "Wildcard Indexes on Embedded Objects and Arrays": objects
+    are descended into, array elements indexed at the array's path, an array
+    directly inside an array indexed as one value."""
+    coll.create_index([("$**", 1)])
+    coll.insert_one({"_id": 1, "account": {"username": "SuperAdmin01",
+                                           "contact": {"phone": "123-456-7890",
+                                                       "email": "xyz@example.com"},
+                                           "access": {"group": "admin"}}})
+    coll.insert_one({"_id": 2, "users": [{"name": "a", "roles": ["x", "y"]},
+                                         {"name": "b", "roles": [["z"]]}]})
+    assert [d["_id"] for d in coll.find({"account.contact.email": "xyz@example.com"})] == [1]
+    assert _winning_scan(coll.find({"account.access.group": "admin"}))["keyPattern"] == \
+        {"$_path": 1, "account.access.group": 1}
+    assert [d["_id"] for d in coll.find({"users.roles": "y"})] == [2]
+    assert [d["_id"] for d in coll.find({"users.roles": ["z"]})] == [2]
+    assert list(coll.find({"users.roles": "z"})) == []
+    scan = _winning_scan(coll.find({"users.name": "b"}))
+    assert scan["multiKeyPaths"] == {"$_path": [], "users.name": ["users"]}
+
+
+def test_covered_projection_of_the_queried_path(coll):
+    coll.create_index([("$**", 1)])
+    coll.insert_many([{"_id": i, "a": i, "b": {"c": i}} for i in range(5)])
+    explain = coll.find({"a": {"$gt": 2}}, {"a": 1, "_id": 0}).explain()
+    assert explain["queryPlanner"]["winningPlan"]["stage"] == "PROJECTION_COVERED"
+    assert list(coll.find({"a": {"$gt": 2}}, {"a": 1, "_id": 0})) == [{"a": 3}, {"a": 4}]
+
+
+def test_sort_on_the_scanned_path_needs_no_sort_stage(coll):
+    coll.create_index([("$**", 1)])
+    coll.insert_many([{"_id": i, "a": (i * 7) % 10} for i in range(10)])
+    cursor = coll.find({"a": {"$gt": 3}}).sort("a", -1)
+    assert [d["a"] for d in cursor] == [9, 8, 7, 6, 5, 4]
+    plan = coll.find({"a": {"$gt": 3}}).sort("a", -1).explain()["queryPlanner"]["winningPlan"]
+    assert plan["stage"] == "FETCH"
+    assert plan["inputStage"]["direction"] == "backward"
