@@ -72,6 +72,10 @@ SEVERAL = object()
 class Index:
     """One secondary index: its spec, its sorted entries and its constraints."""
 
+    #: a scan may meet a document more than once within one range (besides
+    #: multikey): a compound wildcard index's prefix view (one entry per leaf)
+    several_entries = False
+
     def __init__(self, spec: dict[str, Any], collection: "CollectionData") -> None:
         self.spec = spec
         self.name: str = spec["name"]
@@ -587,6 +591,7 @@ class IdIndex:
     """
 
     name = ID_INDEX_NAME
+    several_entries = False
     unique = True
     sparse = False
     hidden = False

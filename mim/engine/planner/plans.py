@@ -167,8 +167,7 @@ class IndexScan(Plan):
         entries = self.index.entries
         ranges = self.ranges if self.direction > 0 else list(reversed(self.ranges))
         reverse = self.direction < 0
-        dedupe = self.index.multikey or len(ranges) > 1 \
-            or getattr(self.index, "several_entries", False)
+        dedupe = self.index.multikey or len(ranges) > 1 or self.index.several_entries
         seen: set = set()
         for low, high in ranges:
             if self.points and not reverse:
@@ -208,7 +207,7 @@ class IndexScan(Plan):
             else:  # (irange walks the sublists in C; so does the map)
                 found += map(_entry_id, entries.irange(low, high, (False, False), reverse))
         self.keys_examined += len(found)
-        if self.index.multikey or getattr(self.index, "several_entries", False) \
+        if self.index.multikey or self.index.several_entries \
                 or len(self.ranges) > 1 and not (
                 self.points and self.index.pattern.flat
                 and getattr(self.index, "geo", None) is None):
