@@ -389,6 +389,10 @@ class TextIndex(Index):
         return self.postings.count
 
 
+#: how many per-path expansions a wildcard index keeps at most
+_MAX_WILDCARD_VIEWS = 1024
+
+
 class WildcardIndex(Index):
     """A wildcard index (``$**``, ``a.$**``, compound): one entry per leaf of the
     projected document (see :mod:`~mim.engine.index.wildcard`), its key the
@@ -417,6 +421,11 @@ class WildcardIndex(Index):
     def covers(self, path: str) -> bool:
         """Whether the index holds the leaves at query path ``path``."""
         return self.generator.covers(path)
+
+    def holds(self, path: str) -> bool:
+        """Whether the index keeps the leaves at ``path`` (numeric components
+        being field names)."""
+        return self.generator.holds(path)
 
     def document_keys(self, doc: Mapping) -> tuple[list[tuple], frozenset]:  # type: ignore[override]
         if self.partial is not None and not self.partial.matches(doc):
@@ -483,9 +492,12 @@ class WildcardIndex(Index):
     def view(self, path: str | None) -> "WildcardPathView":
         """The index expanded for query path ``path`` (kept per path; None: for
         the regular fields before the wildcard term alone)."""
-        found = self._views.get(path)
+        views = self._views
+        found = views.get(path)
         if found is None:
-            found = self._views[path] = WildcardPathView(self, path)
+            if len(views) >= _MAX_WILDCARD_VIEWS:
+                views.clear()  # (an attribute-pattern schema may query many paths)
+            found = views[path] = WildcardPathView(self, path)
         return found
 
 

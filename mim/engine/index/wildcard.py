@@ -32,13 +32,14 @@ from ..values.order import RANK_UNDEFINED, is_number, sort_key, type_name
 
 __all__ = ["WILDCARD", "is_wildcard_field", "plugin_name", "check_wildcard_key",
            "check_wildcard_spec", "check_wildcard_projection", "WildcardKeys",
-           "MISSING_PATH_KEY"]
+           "MISSING_PATH_KEY", "UNDEFINED_KEY", "UNDEFINED_VALUE"]
 
 WILDCARD = "wildcard"
 _SUBTREE_SUFFIX = ".$**"
 #: the ``$_path`` (and value) of a compound wildcard entry without a wildcard leaf
 MISSING_PATH_KEY = sort_key(MinKey())
-_UNDEFINED_KEY = (RANK_UNDEFINED,)
+#: the key of an empty array's leaf
+UNDEFINED_KEY = (RANK_UNDEFINED,)
 
 
 def is_wildcard_field(field: str) -> bool:
@@ -255,7 +256,7 @@ class WildcardKeys:
     def keys(self, doc: Mapping) -> tuple[list[tuple], frozenset[str]]:
         leaves, multikey = self.leaves(doc)
         value_key = self.value_key
-        pairs = [(sort_key(path), _UNDEFINED_KEY if value is _UNDEFINED else value_key(value))
+        pairs = [(sort_key(path), UNDEFINED_KEY if value is _UNDEFINED else value_key(value))
                  for path, value in leaves]
         if self.regular is None:
             return list(dict.fromkeys(pairs)), frozenset(multikey)
@@ -278,8 +279,16 @@ class WildcardKeys:
         """Whether the index holds the leaves at ``path`` (a query path without
         array positions): under the wildcard's root, kept by its projection."""
         parts = _parts(path)
-        if any(part.isdigit() for part in parts) or any(p.startswith("$") for p in parts):
-            return False  # positional paths are not indexed as such
+        if any(part.isdigit() for part in parts):
+            return False  # positional paths are not indexed as such (see leaf_paths)
+        return self.holds(path)
+
+    def holds(self, path: str) -> bool:
+        """Whether the index keeps the leaves whose (position-free) path is
+        ``path``: a numeric component here is a field name."""
+        parts = _parts(path)
+        if any(p.startswith("$") for p in parts):
+            return False
         if self.root:
             return parts[:len(_parts(self.root))] == _parts(self.root)
         explicit = self.explicit
@@ -296,8 +305,18 @@ class WildcardKeys:
                        for name, value in leaves)
 
 
-#: an empty array's stand-in among the leaves (indexed as ``undefined``)
-_UNDEFINED = object()
+class _Undefined:
+    """The ``undefined`` an empty array is indexed as (a leaf's stand-in, and an
+    index bound's value, printed as the server prints it)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return "undefined"
+
+
+UNDEFINED_VALUE = _Undefined()
+_UNDEFINED = UNDEFINED_VALUE
 
 
 def _walk(obj: Any, is_array: bool, prefix: str, out: list, multikey: set) -> None:
@@ -327,3 +346,30 @@ def _walk(obj: Any, is_array: bool, prefix: str, out: list, multikey: set) -> No
             _walk(value, False, path, out, multikey)
         else:
             out.append((path, value))
+
+
+#: at most this many positional components of a query path are expanded
+_MAX_POSITIONAL_COMPONENTS = 8
+
+
+def leaf_paths(path: str) -> list[str] | None:
+    """The index paths a query path with array positions (``a.0.b``) may find its
+    matches under: each numeric component either an array index (left out of
+    the leaf's path) or a field name, and each prefix ending before one (an
+    array inside an array is a leaf there, its elements reachable by position).
+    None: ``path`` has no numeric component (or too many to expand)."""
+    parts = _parts(path)
+    positions = [i for i, part in enumerate(parts) if i and part.isdigit()]
+    if not positions or len(positions) > _MAX_POSITIONAL_COMPONENTS:
+        return None
+    found: dict[str, None] = {}
+    for dropped in itertools.product((False, True), repeat=len(positions)):
+        skip = {position for position, drop in zip(positions, dropped) if drop}
+        kept: list[str] = []
+        for i, part in enumerate(parts):
+            if i in positions and kept:
+                found[".".join(kept)] = None  # the prefix before a position
+            if i not in skip:
+                kept.append(part)
+        found[".".join(kept)] = None
+    return list(found)

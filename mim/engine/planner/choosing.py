@@ -19,7 +19,7 @@ from bson.min_key import MinKey
 from bson.objectid import ObjectId
 
 from ..index.keys import FULL, HIGH, LOW, Descending, Interval, hashed_key
-from ..index.wildcard import MISSING_PATH_KEY
+from ..index.wildcard import MISSING_PATH_KEY, UNDEFINED_KEY, UNDEFINED_VALUE, leaf_paths
 from ..languages.matcher import AndNode, ConstantNode, LeafNode, MatchNode, OrNode
 from ..languages.sorting import parse_sort_spec
 from ..languages.matcher.geo import find_near_node
@@ -267,10 +267,51 @@ def _wildcard_eligible(constraint: Constraint) -> bool:
     if node.operator == "$in":
         return isinstance(argument, list) and all(_wildcard_value(v) for v in argument)
     if node.operator == "$eq":
-        return _wildcard_value(argument)
+        return _wildcard_value(argument) or (type(argument) is list and not argument)
+    if node.operator in ("$lt", "$lte") and isinstance(argument, Mapping) and not argument:
+        return True  # {$lte: {}} is {$eq: {}} (no document sorts below the empty one)
     if node.operator in ("$gt", "$gte", "$lt", "$lte"):
         return _wildcard_value(argument) and not isinstance(argument, Mapping)
     return True
+
+
+def _positional_scan(index: Any, nodes: list[MatchNode], by_path: dict[str, list[Constraint]],
+                     path: str, constraints: list[Constraint]) -> Plan | None:
+    """A query path with array positions (``c.0``): its leaves are indexed under
+    the path without them, or under a prefix (a nested array's leaf), so the
+    scan reads every value of each such path (:func:`leaf_paths`), and of their
+    subpaths for ``$exists``; the filter on the documents does the rest."""
+    candidates = leaf_paths(path)
+    if candidates is None or not all(index.holds(p) for p in candidates):
+        return None
+    eligible = [c for c in constraints if _wildcard_eligible(c)]
+    if not eligible:
+        return None
+    exists = all(c.node.operator == "$exists" for c in eligible)
+    intervals = normalise_intervals(
+        [iv for candidate in candidates for iv in _path_intervals(candidate, exists)])
+    view = index.view(path)
+    local = {**by_path, "$_path": [Constraint("$_path", intervals, True, eligible[0].node)],
+             path: [Constraint(path, [FULL], True, eligible[0].node)]}
+    found = _field_intervals(view, local)
+    if found is None or len(found[0]) <= view.path_position \
+            or not _usable(view, nodes, local, True):
+        return None
+    return IndexScan(view, found[0], 1)
+
+
+def _empty_array_constraints(nodes: list[MatchNode]) -> list[tuple[str, Constraint]]:
+    """Equality to ``[]`` as a wildcard index bounds it: an empty array is a
+    leaf indexed as ``undefined``, an empty array inside an array the value
+    ``[]`` (``[undefined, undefined]``, ``[[], []]``); regular bounds have none."""
+    found = []
+    for node in nodes:
+        if isinstance(node, LeafNode) and node.operator == "$eq" \
+                and type(node.argument) is list and not node.argument:
+            intervals = [Interval.point(UNDEFINED_KEY, UNDEFINED_VALUE),
+                         Interval.point(sort_key([]), [])]
+            found.append((node.path, Constraint(node.path, intervals, True, node)))
+    return found
 
 
 def _path_intervals(path: str, exists: bool) -> list[Interval]:
@@ -293,8 +334,18 @@ def _wildcard_scans(index: Any, nodes: list[MatchNode], by_path: dict[str, list[
     prefix = _wildcard_prefix_scan(index, nodes, by_path)
     if prefix is not None:
         plans.append(prefix)
+    empty_arrays = _empty_array_constraints(nodes)
+    if empty_arrays:
+        by_path = {**by_path}
+        for path, constraint in empty_arrays:
+            by_path[path] = [*by_path.get(path, ()), constraint]
     for path, constraints in by_path.items():
-        if path == "$_path" or not index.covers(path):
+        if path == "$_path":
+            continue
+        if not index.covers(path):
+            positional = _positional_scan(index, nodes, by_path, path, constraints)
+            if positional is not None:
+                plans.append(positional)
             continue
         eligible = [c for c in constraints if _wildcard_eligible(c)]
         if not eligible:

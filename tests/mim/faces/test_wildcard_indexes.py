@@ -384,3 +384,62 @@ def test_sort_on_the_scanned_path_needs_no_sort_stage(coll):
     plan = coll.find({"a": {"$gt": 3}}).sort("a", -1).explain()["queryPlanner"]["winningPlan"]
     assert plan["stage"] == "FETCH"
     assert plan["inputStage"]["direction"] == "backward"
+
+
+@pytest.mark.parametrize("keys, options", [
+    ({"$**": 1}, {}),
+    ({"$**": 1, "b": 1}, {"wildcardProjection": {"b": 0}}),
+])
+def test_equality_to_empty_object(coll, keys, options):
+    """wildcard_index_equality_to_empty_obj.js: an empty object is a leaf, so
+    equality (and its synonym ``$lte: {}``) to ``{}`` can use the index;
+    ``$gte: {}`` cannot (a hinted index fails), though the query works."""
+    coll.insert_many([
+        {"_id": 0}, {"_id": 1, "a": None}, {"_id": 2, "a": []}, {"_id": 3, "a": {}},
+        {"_id": 4, "a": [{}]}, {"_id": 5, "a": [[{}]]}, {"_id": 6, "a": [1, 2, {}]},
+        {"_id": 7, "a": {"b": 1}}, {"_id": 8, "a": 3}, {"_id": 9, "a": {"b": {}}},
+        {"_id": 10, "a": [0, {"b": {}}]}])
+    hint = list(keys.items())
+    coll.create_index(hint, **options)
+
+    def ids(filter, hint=None):
+        cursor = coll.find(filter, {"_id": 1}).sort("_id", 1)
+        return [d["_id"] for d in (cursor.hint(hint) if hint else cursor)]
+
+    for filter in ({"a": {}}, {"a": {"$lte": {}}}):
+        assert ids(filter, hint) == ids(filter, [("$natural", 1)]) == ids(filter) == [3, 4, 6]
+    with pytest.raises(OperationFailure):
+        ids({"a": {"$gte": {}}}, hint)
+    assert ids({"a": {"$gte": {}}}) == [3, 4, 6, 7, 9, 10]
+    assert ids({"a": {"$in": [3, {}]}}, hint) == ids({"a": {"$in": [3, {}]}}) == [3, 4, 6, 8]
+    assert ids({"a.b": {"$eq": {}}}, hint) == ids({"a.b": {"$eq": {}}}) == [9, 10]
+
+
+@pytest.mark.parametrize("keys, options", [
+    ({"$**": 1}, {}),
+    ({"$**": 1, "other": 1}, {"wildcardProjection": {"other": 0}}),
+])
+def test_empty_arrays_and_array_positions(coll, keys, options):
+    """wildcard_index_empty_arrays.js: a hinted wildcard index answers equality
+    to ``[]`` (bounds ``[undefined, undefined]``, ``[[], []]``) and paths with
+    array positions (``c.0``, ``f.0.g``)."""
+    hint = list(keys.items())
+    coll.create_index(hint, **options)
+    coll.insert_many([
+        {"a": 1, "b": 1, "c": [], "d": {"e": [5, 6]}},
+        {"a": 2, "b": 2, "c": [1, 2], "d": {"e": []}},
+        {"a": 1, "b": 2, "c": [3, 4], "d": {"e": [7, 8]}, "f": [{"g": []}]},
+        {"a": 2, "b": [[]], "c": 1, "d": 4}])
+
+    def found(filter):
+        return [{k: v for k, v in d.items() if k != "_id"} for d in coll.find(filter).hint(hint)]
+
+    assert found({"c": []}) == [{"a": 1, "b": 1, "c": [], "d": {"e": [5, 6]}}]
+    assert found({"c.0": 1}) == [{"a": 2, "b": 2, "c": [1, 2], "d": {"e": []}}]
+    assert found({"d.e": []}) == [{"a": 2, "b": 2, "c": [1, 2], "d": {"e": []}}]
+    assert found({"f.0.g": []}) == [{"a": 1, "b": 2, "c": [3, 4], "d": {"e": [7, 8]},
+                                     "f": [{"g": []}]}]
+    assert found({"b": []}) == [{"a": 2, "b": [[]], "c": 1, "d": 4}]
+    bounds = _winning_scan(coll.find({"c": []}).hint(hint))["indexBounds"]
+    assert bounds["$_path"] == ['["c", "c"]']
+    assert bounds["c"] == ["[undefined, undefined]", "[[], []]"]
