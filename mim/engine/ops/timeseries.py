@@ -47,6 +47,7 @@ from bson.datetime_ms import DatetimeMS
 from bson.int64 import Int64
 
 from ..index.ttl import ttl_index_created
+from ..index.wildcard import is_wildcard_field
 from ..languages.collation import collation_spec_of, parse_collation
 from ..storage.encoding import ENGINE_CODEC, decode_shadow
 from ..storage.store import CollectionData, Server
@@ -379,6 +380,12 @@ def check_index_spec(coll: CollectionData, spec: Mapping[str, Any]) -> None:
     key = spec.get("key") or {}
     if "text" in key.values():
         raise _invalid("Text indexes are not supported on time-series collections")
+    meta = coll.options["timeseries"].get("metaField")
+    for field in key:
+        if is_wildcard_field(field) and not (meta is not None and field.startswith(meta + ".")):
+            # (the server refuses them on measurements: jstests' timeseries_metric_index_wildcard)
+            raise ServerError(238, "wildcard indexes on time-series measurements are not "
+                                   "supported by mim (only under the metaField)")
     if spec.get("sparse"):
         settings = coll.options["timeseries"]
         meta = settings.get("metaField")

@@ -7,8 +7,9 @@ and the key rules (``wildcard_key_generator.cpp``)."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
-from bson.son import SON
 from pymongo.errors import OperationFailure
 
 
@@ -443,3 +444,17 @@ def test_empty_arrays_and_array_positions(coll, keys, options):
     bounds = _winning_scan(coll.find({"c": []}).hint(hint))["indexBounds"]
     assert bounds["$_path"] == ['["c", "c"]']
     assert bounds["c"] == ["[undefined, undefined]", "[[], []]"]
+
+
+def test_time_series_wildcard_only_under_the_meta_field(db):
+    """timeseries_metric_index_wildcard.js: wildcard indexes on measurements are
+    refused; one under the metaField indexes the metadata."""
+    db.create_collection("ts", timeseries={"timeField": "t", "metaField": "m"})
+    for keys in ([("$**", 1)], [("x", 1), ("y.$**", 1)], [("m.tag", 1), ("x.$**", 1)]):
+        with pytest.raises(OperationFailure):
+            db.ts.create_index(keys)
+    assert db.ts.create_index([("m.$**", 1)]) == "m.$**_1"
+    now = datetime.datetime(2024, 1, 1)
+    db.ts.insert_many([{"t": now, "m": {"tag": "a", "x": i}, "v": i} for i in range(5)])
+    assert [d["v"] for d in db.ts.find({"m.x": 3})] == [3]
+    assert _winning_scan(db.ts.find({"m.x": 3}))["indexName"] == "m.$**_1"
