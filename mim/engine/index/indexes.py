@@ -31,7 +31,7 @@ from ..values.errors import bad_value
 from .ttl import ttl_index_created
 from .geo import geo_key_checker
 from .text import TextPostings
-from .wildcard import WILDCARD, WildcardKeys, is_wildcard_field, plugin_name
+from .wildcard import WILDCARD, ExpandedKeyPattern, WildcardKeys, is_wildcard_field, plugin_name
 
 if TYPE_CHECKING:
     from ..languages.matcher import MatchNode
@@ -532,7 +532,7 @@ class WildcardPathView:
                 key[field] = direction
         self.spec = {**index.spec, "key": key}
         self.collation = index.collation
-        self.pattern = KeyPattern(key, index.collation)
+        self.pattern = ExpandedKeyPattern(key, index.collation, path)
         ascending = (1,) * self.pattern.fields
         self.pattern.signs = ascending
         self.pattern.flipped = (False,) * self.pattern.fields

@@ -27,12 +27,13 @@ from typing import Any
 from bson.min_key import MinKey
 
 from ..languages.projection import compile_projection
+from .keys import KeyPattern
 from ..values.errors import ServerError
 from ..values.order import RANK_UNDEFINED, is_number, sort_key, type_name
 
 __all__ = ["WILDCARD", "is_wildcard_field", "plugin_name", "check_wildcard_key",
            "check_wildcard_spec", "check_wildcard_projection", "WildcardKeys",
-           "MISSING_PATH_KEY", "UNDEFINED_KEY", "UNDEFINED_VALUE"]
+           "MISSING_PATH_KEY", "UNDEFINED_KEY", "UNDEFINED_VALUE", "ExpandedKeyPattern"]
 
 WILDCARD = "wildcard"
 _SUBTREE_SUFFIX = ".$**"
@@ -373,3 +374,21 @@ def leaf_paths(path: str) -> list[str] | None:
                 kept.append(part)
         found[".".join(kept)] = None
     return list(found)
+
+
+class ExpandedKeyPattern(KeyPattern):
+    """The key pattern of a wildcard index expanded for one query path
+    (``{$_path: 1, <path>: 1}``): a document's ``$_path`` is that path (what
+    ``returnKey`` shows: ``{$_path: "a", a: 1}``)."""
+
+    __slots__ = ("wildcard_path",)
+
+    def __init__(self, key: Mapping[str, Any], collation: Any, path: str | None) -> None:
+        super().__init__(key, collation)
+        self.wildcard_path = path
+
+    def field_values(self, doc: Mapping, i: int) -> tuple[list[tuple[tuple, Any]], bool, Any]:
+        if self.paths[i] == "$_path":
+            path = self.wildcard_path
+            return [(sort_key(path), path)], False, None
+        return super().field_values(doc, i)

@@ -458,3 +458,21 @@ def test_time_series_wildcard_only_under_the_meta_field(db):
     db.ts.insert_many([{"t": now, "m": {"tag": "a", "x": i}, "v": i} for i in range(5)])
     assert [d["v"] for d in db.ts.find({"m.x": 3})] == [3]
     assert _winning_scan(db.ts.find({"m.x": 3}))["indexName"] == "m.$**_1"
+
+
+def test_return_key(coll):
+    """wildcard_index_return_key.js: the key of an expanded wildcard index names
+    its path (``{$_path: "a", a: 1}``); a collection scan's is ``{}``."""
+    coll.create_index([("$**", 1)])
+    coll.insert_many([{"a": 1, "b": 2, "c": {"d": 2, "e": 1}},
+                      {"a": 2, "b": 2, "c": {"d": 1, "e": 2}},
+                      {"a": 2, "b": 1, "c": {"d": 2, "e": 2}},
+                      {"a": 1, "b": 1, "c": {"e": 2}}])
+    assert list(coll.find({"a": 1}, return_key=True)) == [{"$_path": "a", "a": 1}] * 2
+    assert list(coll.find({"c.e": 1}, return_key=True)) == [{"$_path": "c.e", "c.e": 1}]
+    coll.insert_one({"a": 2, "b": 2, "c": {"e": 2}, "g": [{"h": 1}, {"i": 2}]})
+    assert list(coll.find({"g.h": 1}, return_key=True)) == [{"$_path": "g.h", "g.h": 1}]
+    coll.drop_indexes()
+    coll.create_index([("c.$**", 1)])
+    assert list(coll.find({"c.d": 1}, return_key=True)) == [{"$_path": "c.d", "c.d": 1}]
+    assert list(coll.find({"a": 1, "b": 1}, return_key=True)) == [{}]
