@@ -148,7 +148,10 @@ def check_wildcard_projection(key: Mapping[str, Any], projection: Any) -> None:
     if not projection:
         raise ServerError(9, "The 'wildcardProjection' field can't be an empty object")
     leaves = _flatten(projection)
-    for _, value in leaves:
+    for path, value in leaves:
+        if "$" in _parts(path):  # (find's positional projection, banned outside find)
+            raise _projection_error("Cannot use positional projection in aggregation "
+                                    "projection", 31324)
         if not (isinstance(value, bool) or is_number(value)):
             raise _projection_error(_COMPUTED, 51271)
     if len(key) > 1:

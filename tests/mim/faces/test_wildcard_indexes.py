@@ -120,6 +120,9 @@ def test_list_indexes_shows_the_projection_as_submitted(coll):
      "Failed to parse projection: wildcardProjection :: caused by :: Bad projection "
      "specification, cannot use computed fields when parsing a spec in kBanComputedFields "
      "mode"),
+    ({"$**": 1}, {"wildcardProjection": {"a.$": 1}}, 31324,
+     "Failed to parse projection: wildcardProjection :: caused by :: Cannot use positional "
+     "projection in aggregation projection"),
     ({"$**": 1, "c": 1}, {"wildcardProjection": {"a.b": 1, "a.b.c": 1}}, 7246200,
      "Fields in Wildcard Projection cannot overlap, however 'a.b' is overlapped with 'a.b.c"),
     ({"a": 1, "$**": 1}, {"wildcardProjection": {"a": 1, "b": 1}}, 7246208,
