@@ -152,6 +152,8 @@ def check_wildcard_projection(key: Mapping[str, Any], projection: Any) -> None:
         if "$" in _parts(path):  # (find's positional projection, banned outside find)
             raise _projection_error("Cannot use positional projection in aggregation "
                                     "projection", 31324)
+        if isinstance(value, Mapping) and not value:
+            continue  # (the projection parser's 51270 below)
         if not (isinstance(value, bool) or is_number(value)):
             raise _projection_error(_COMPUTED, 51271)
     if len(key) > 1:
