@@ -93,21 +93,16 @@ def check_wildcard_key(key: Mapping[str, Any]) -> None:
 def check_wildcard_spec(spec: Mapping[str, Any]) -> None:
     """The options a wildcard index refuses (``validateWildcardSpec``, checked
     after the spec itself is valid): sparse, unique, TTL, index version 1."""
-    if _true(spec.get("sparse")):
+    if spec.get("sparse"):
         raise ServerError(67, "Index type 'wildcard' does not support the 'sparse' option")
-    if _true(spec.get("unique")):
+    if spec.get("unique"):
         raise ServerError(67, "Index type 'wildcard' does not support the 'unique' option")
     if "expireAfterSeconds" in spec:
         raise ServerError(67, "cannot make a TTL index :: caused by :: Index type 'wildcard' "
                               "does not support the 'expireAfterSeconds' option")
     version = spec.get("v", 2)
-    if is_number(version) and version < 2:
-        raise ServerError(67, f"Index type 'wildcard' is not allowed with index version v: "
-                              f"{int(version)}")
-
-
-def _true(value: Any) -> bool:
-    return bool(value) and value is not None
+    if is_number(version) and not isinstance(version, bool) and str(version) in ("1", "1.0"):
+        raise ServerError(67, "Index type 'wildcard' is not allowed with index version v: 1")
 
 
 def _flatten(projection: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

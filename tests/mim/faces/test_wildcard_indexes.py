@@ -163,6 +163,7 @@ def test_invalid_wildcard_specs_are_refused(coll, keys, options, code, reason):
      "'expireAfterSeconds' option"),
     ({"a.$**": 1, "b": 1}, {"unique": True},
      "Index type 'wildcard' does not support the 'unique' option"),
+    ({"$**": 1}, {"v": 1}, "Index type 'wildcard' is not allowed with index version v: 1"),
     ({"a.$**": 1, "b": 1}, {"sparse": True},
      "Index type 'wildcard' does not support the 'sparse' option"),
 ])
