@@ -331,7 +331,7 @@ def _wildcard_scans(index: Any, nodes: list[MatchNode], by_path: dict[str, list[
     expands a wildcard index into one index per path, each answering the
     predicates on its path)."""
     plans: list[Plan] = []
-    prefix = _wildcard_prefix_scan(index, nodes, by_path)
+    prefix = _wildcard_prefix_scan(index, nodes, by_path, list(sort))
     if prefix is not None:
         plans.append(prefix)
     empty_arrays = _empty_array_constraints(nodes)
@@ -383,10 +383,12 @@ def _wildcard_scan(view: Any, nodes: list[MatchNode], by_path: dict[str, list[Co
 
 
 def _wildcard_prefix_scan(index: Any, nodes: list[MatchNode],
-                          by_path: dict[str, list[Constraint]]) -> Plan | None:
+                          by_path: dict[str, list[Constraint]],
+                          sort: list[tuple[str, int]]) -> Plan | None:
     """A compound wildcard index used for its regular fields before the wildcard
     term alone (``{a: 1, $_path: 1}``): every document has an entry (``$_path``
-    ``MinKey`` when it has no leaf under the wildcard)."""
+    ``MinKey`` when it has no leaf under the wildcard); it gives a sort on
+    those fields (compound_wildcard_index_prefix.js)."""
     view = index.view(None)
     if not view.path_position:
         return None  # the wildcard term leads
@@ -400,11 +402,15 @@ def _wildcard_prefix_scan(index: Any, nodes: list[MatchNode],
                   Interval(sort_key(""), True, sort_key({}), False, "", {})]
     if len(fields) == view.path_position and all(
             len(intervals) == 1 and intervals[0].is_point for intervals in fields):
-        return IndexScan(view, fields + [every_path], 1)
-    scan = IndexScan(view, fields, 1)
-    if len(fields) == view.path_position:
+        fields = fields + [every_path]
+        shown = None
+    else:
         # (scanned as the regular fields' ranges alone; shown as the server bounds it)
-        scan.shown_intervals = fields + [every_path]
+        shown = fields + [every_path] if len(fields) == view.path_position else None
+    direction = _sort_direction(view, fields, sort)
+    scan = IndexScan(view, fields, direction or 1)
+    scan.provides_sort = bool(direction)
+    scan.shown_intervals = shown
     return scan
 
 

@@ -480,3 +480,32 @@ def test_return_key(coll):
     coll.create_index([("c.$**", 1)])
     assert list(coll.find({"c.d": 1}, return_key=True)) == [{"$_path": "c.d", "c.d": 1}]
     assert list(coll.find({"a": 1, "b": 1}, return_key=True)) == [{}]
+
+
+def test_compound_wildcard_prefix_queries_and_sorts(coll):
+    """compound_wildcard_index_prefix.js: {a: 1, b: 1, "sub.$**": 1, c: 1} answers
+    queries on its prefix (not on b or c alone) and sorts on a, b without a
+    SORT stage (a sort involving c needs one); results as a collection scan's."""
+    keys = [("a", 1), ("b", 1), ("sub.$**", 1), ("c", 1)]
+    name = coll.create_index(keys)
+    coll.insert_many([{"a": i, "b": i * 2, "sub": {"a": i}, "c": i * 3} for i in range(5)])
+
+    def stages(plan):
+        yield plan
+        for child in [plan.get("inputStage")] + plan.get("inputStages", []):
+            if child:
+                yield from stages(child)
+
+    def plan_of(cursor):
+        return list(stages(cursor.explain()["queryPlanner"]["winningPlan"]))
+
+    for query in ({"b": 1}, {"c": 1}):
+        assert all(s.get("indexName") != name for s in plan_of(coll.find(query)))
+    for query in ({"a": 1}, {"a": 1, "b": 1}, {"a": 1, "b": {"$gt": 1}}):
+        for sort, blocking in (([("a", 1)], False), ([("a", 1), ("b", 1)], False),
+                               ([("a", 1), ("c", 1)], True), ([("c", 1)], True)):
+            plan = plan_of(coll.find(query).sort(sort))
+            assert any(s.get("indexName") == name for s in plan)
+            assert any(s["stage"] == "SORT" for s in plan) == blocking
+            assert list(coll.find(query).sort(sort)) == \
+                list(coll.find(query).sort(sort).hint([("$natural", 1)]))
