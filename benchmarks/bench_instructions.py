@@ -118,7 +118,9 @@ def measure(name: str, workload: str, n_docs: int, ops: int, keep: str | None = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("workload", help=f"one of: {', '.join([*INSERTS, *WORKLOADS])}")
+    # (argparse %-formats help: a row's "~2%" is escaped)
+    parser.add_argument("workload", help="one of: " + ", ".join(
+        [*INSERTS, *WORKLOADS]).replace("%", "%%"))
     parser.add_argument("--peers", default="mim,limit,mongita")
     parser.add_argument("--docs", type=int, default=10000)
     parser.add_argument("--ops", type=int, default=500)
