@@ -862,12 +862,29 @@ class IndexCatalog:
         self._constrained = tuple(self.secondary.values())
         if self.collated_id is not None:
             self._constrained += (self.collated_id,)
+        #: some index besides the binary ``_id`` dict refuses duplicates (a unique or
+        #: prepareUnique one, a default collation's ``_id_``)
+        self.uniqueness = self.collated_id is not None or any(
+            index.unique or index.prepare_unique for index in self.secondary.values())
         self._refresh_plain()
 
     def _refresh_plain(self) -> None:
         self.plain = not self._constrained and self.id_index._entries is None
 
     # -- write hooks (called by CollectionData under the server lock) ---------------------
+
+    def checks_uniqueness(self) -> bool:
+        """Whether a write must be checked against other documents' keys beyond the
+        ``_id`` dict (a transaction's overlay cannot check that without the merged
+        entries)."""
+        return self.uniqueness
+
+    def check_keys(self, doc: Any) -> None:
+        """Raise the error computing ``doc``'s keys in some index raises (parallel
+        arrays, a bad geo value or language override), writing nothing and checking no
+        uniqueness (see :meth:`checks_uniqueness`)."""
+        for index in self._constrained:
+            index.document_keys(doc)
 
     def check_insert(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
         """Raise the constraint error a new document would cause, writing nothing."""

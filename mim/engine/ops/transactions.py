@@ -50,6 +50,7 @@ from typing import Any
 from ..index.ttl import ttl_index_created
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
+from ..storage.overlay import OverlayCollection, overlay_fits, overlay_of, stop_keeping
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
                              holding_transactions, validate_database_name)
 from ..values import deadline
@@ -163,6 +164,8 @@ class _ForkedCollections(dict):
         self._kept: dict[str, CollectionData] = {}
         #: id(real collection) -> its name in the snapshot
         self._names: dict[int, str] = {}
+        #: the overlays made at first touches (each keeps its collection's state)
+        self._overlays: list[OverlayCollection] = []
         for name, coll in base.collections.items():
             self._pending[name] = (coll, coll.writes)
             if coll.member_state:
@@ -188,7 +191,10 @@ class _ForkedCollections(dict):
         """The snapshot ended: the collections it never forked stop keeping it (call
         under the real server's lock)."""
         for coll, _ in self._pending.values():
-            _stop_keeping(coll, self)
+            stop_keeping(coll, self)
+        for overlay in self._overlays:  # (materialised ones have stopped already)
+            stop_keeping(overlay.base_collection, overlay)  # type: ignore[arg-type]
+        self._overlays.clear()
         self._pending.clear()
         self._kept.clear()
         self._names.clear()
@@ -208,7 +214,14 @@ class _ForkedCollections(dict):
             else:
                 base_coll, writes = entry
                 self._names.pop(id(base_coll), None)
-                _stop_keeping(base_coll, self)
+                stop_keeping(base_coll, self)
+                if touched and overlay_fits(base_coll):
+                    # nothing copied: the overlay keeps the collection's state itself
+                    coll = overlay_of(base_coll, self._database, name, writes)
+                    self._overlays.append(coll)
+                    self._hold(base_coll)
+                    dict.__setitem__(self, name, coll)
+                    return coll
                 coll = base_coll.fork(self._database, name)
                 coll.base_collection = base_coll
                 #: its write count at the snapshot: unchanged at commit, the fork is
@@ -262,12 +275,6 @@ class _ForkedCollections(dict):
     def items(self) -> Any:
         self._fork_all()
         return dict.items(self)
-
-
-def _stop_keeping(coll: CollectionData, keeper: _ForkedCollections) -> None:
-    """Take ``keeper`` off ``coll``'s open snapshots."""
-    if coll.snapshot_keepers is not None:
-        coll.snapshot_keepers = _without(coll.snapshot_keepers, keeper)
 
 
 def _stop_holding(coll: CollectionData, owner: "Transaction") -> None:
@@ -648,7 +655,8 @@ class Transaction:
         replaying = bool(self._replayed)
         for key, (coll, base_coll) in self._forked.items():
             db, _, name = coll.full_name.partition(".")
-            if key in self._replayed or base.get_collection(db, name) is not base_coll \
+            if key in self._replayed or type(coll) is OverlayCollection \
+                    or base.get_collection(db, name) is not base_coll \
                     or base_coll.writes != coll.base_writes:  # type: ignore[attr-defined]
                 replaying = True
             else:
