@@ -627,7 +627,10 @@ class Transaction:
                 finally:
                     base.listeners = listeners
             for view_coll, base_coll in installed.values():
-                base_coll.install(view_coll)
+                if type(view_coll) is OverlayCollection:
+                    view_coll.apply_to(base_coll)  # its writes, in place
+                else:
+                    base_coll.install(view_coll)  # a materialised copy, swapped in
             for coll in adopted.values():
                 _adopt(base, coll)
             self.state = "committed"
@@ -655,8 +658,7 @@ class Transaction:
         replaying = bool(self._replayed)
         for key, (coll, base_coll) in self._forked.items():
             db, _, name = coll.full_name.partition(".")
-            if key in self._replayed or type(coll) is OverlayCollection \
-                    or base.get_collection(db, name) is not base_coll \
+            if key in self._replayed or base.get_collection(db, name) is not base_coll \
                     or base_coll.writes != coll.base_writes:  # type: ignore[attr-defined]
                 replaying = True
             else:

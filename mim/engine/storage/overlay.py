@@ -185,6 +185,31 @@ class OverlayCollection(CollectionData):
             stop_keeping(snapshot, self)
         return self
 
+    def apply_to(self, base: CollectionData) -> None:
+        """Commit: make the overlay's writes ``base``'s, in place — ``base`` being the
+        committed collection, which nobody wrote since the snapshot (so the overlay's
+        documents, record ids and sizes follow on from its own).  The stored documents
+        move over as they are and each index takes only their entries; no event is
+        emitted (the caller emits those the writes recorded).  Under the lock."""
+        if base.snapshot_keepers is not None:
+            base.keep_snapshots()  # (the other open snapshots still read it as it is)
+        documents = base.documents
+        catalog = base.indexes
+        for key, mine in self.replaced.items():
+            old = documents[key]
+            if mine is None:
+                del documents[key]
+                catalog.remove(old, key)
+            else:
+                documents[key] = mine
+                catalog.replace(old, mine, key)
+        for key, stored in self.appended.items():
+            documents[key] = stored
+            catalog.add(stored, key)
+        base.data_size = self.data_size
+        base.next_record_id = self.next_record_id
+        base.writes += 1
+
     def _unique_checks(self) -> bool:
         """Whether a write here must check uniqueness beyond ``_id`` (the merged index
         entries are then needed: the collection is materialised first)."""
