@@ -863,7 +863,8 @@ class IndexCatalog:
         if self.collated_id is not None:
             self._constrained += (self.collated_id,)
         #: some index besides the binary ``_id`` dict refuses duplicates (a unique or
-        #: prepareUnique one, a default collation's ``_id_``)
+        #: prepareUnique one, a default collation's ``_id_``): a transaction's overlay
+        #: cannot check a write without the merged entries
         self.uniqueness = self.collated_id is not None or any(
             index.unique or index.prepare_unique for index in self.secondary.values())
         self._refresh_plain()
@@ -873,18 +874,28 @@ class IndexCatalog:
 
     # -- write hooks (called by CollectionData under the server lock) ---------------------
 
-    def checks_uniqueness(self) -> bool:
-        """Whether a write must be checked against other documents' keys beyond the
-        ``_id`` dict (a transaction's overlay cannot check that without the merged
-        entries)."""
-        return self.uniqueness
+    def check_keys(self, doc: Any) -> list | None:
+        """``doc``'s keys in every index that keeps entries (None: there is none), or
+        the error computing them raises (parallel arrays, a bad geo value or language
+        override) — writing nothing and checking no uniqueness (see
+        :attr:`uniqueness`).  :meth:`add_computed` takes them."""
+        constrained = self._constrained
+        if not constrained:
+            return None
+        return [index.document_keys(doc) for index in constrained]
 
-    def check_keys(self, doc: Any) -> None:
-        """Raise the error computing ``doc``'s keys in some index raises (parallel
-        arrays, a bad geo value or language override), writing nothing and checking no
-        uniqueness (see :meth:`checks_uniqueness`)."""
-        for index in self._constrained:
-            index.document_keys(doc)
+    def add_computed(self, stored: "StoredDocument", id_key: tuple, computed: list | None
+                     ) -> None:
+        """:meth:`add` with the keys :meth:`check_keys` computed for ``stored`` while
+        the catalog had the indexes it has now (nothing computed again)."""
+        if computed is None or len(computed) != len(self._constrained):
+            self.add(stored, id_key)
+            return
+        ordered_ids = self.id_index._entries
+        if ordered_ids is not None:
+            ordered_ids.add((id_key, id_key))
+        for index, keys in zip(self._constrained, computed):
+            index.add_keys(keys, id_key)
 
     def check_insert(self, stored: "StoredDocument", id_key: tuple | None = None) -> None:
         """Raise the constraint error a new document would cause, writing nothing."""

@@ -135,6 +135,8 @@ class OverlayCollection(CollectionData):
     snapshot: CollectionData
     appended: dict
     replaced: dict
+    #: an inserted document's keys in the snapshot's indexes (commit adds them)
+    computed: dict
     deleted: int
     base_writes: int
 
@@ -177,9 +179,10 @@ class OverlayCollection(CollectionData):
             elif old is not None:
                 documents[key] = mine
                 catalog.replace(old, mine, key)
+        computed = self.computed
         for key, stored in self.appended.items():
             documents[key] = stored
-            catalog.add(stored, key)
+            catalog.add_computed(stored, key, computed.get(key))
         state["_view"].target = documents
         if snapshot is self.base_collection:
             stop_keeping(snapshot, self)
@@ -203,31 +206,22 @@ class OverlayCollection(CollectionData):
             else:
                 documents[key] = mine
                 catalog.replace(old, mine, key)
+        computed = self.computed
         for key, stored in self.appended.items():
             documents[key] = stored
-            catalog.add(stored, key)
+            catalog.add_computed(stored, key, computed.get(key))
         base.data_size = self.data_size
         base.next_record_id = self.next_record_id
         base.writes += 1
 
-    def _unique_checks(self) -> bool:
-        """Whether a write here must check uniqueness beyond ``_id`` (the merged index
-        entries are then needed: the collection is materialised first)."""
-        return self.snapshot.indexes.checks_uniqueness()
-
-    def _has(self, key: tuple) -> bool:
-        if key in self.appended:
-            return True
-        mine = self.replaced.get(key, _ABSENT)
-        if mine is _ABSENT:
-            return key in self.snapshot.documents
-        return mine is not None
-
     # -- the writes (the transaction's: emitted to the view's listeners) -------------------
 
     def insert(self, raw: bytes, doc: dict) -> None:
-        """Keep a new document; DuplicateKey (11000) without writing."""
-        if self._unique_checks():
+        """Keep a new document; DuplicateKey (11000) without writing.  (A statement's
+        path: the checks written out, no call.)"""
+        snapshot = self.snapshot
+        catalog = snapshot.indexes
+        if catalog.uniqueness:
             self.materialise().insert(raw, doc)
             return
         id_value = doc["_id"]
@@ -238,25 +232,35 @@ class OverlayCollection(CollectionData):
             key = (RANK_OBJECTID, id_value.binary)
         else:
             key = sort_key(id_value)
-        catalog = self.snapshot.indexes
-        if self._has(key):
+        appended = self.appended
+        if key in appended:
+            raise catalog.duplicate_id_error(id_value)
+        mine = self.replaced.get(key, _ABSENT)
+        if mine is not None and (mine is not _ABSENT or key in snapshot.documents):
             raise catalog.duplicate_id_error(id_value)
         stored = _new_object(StoredDocument)
         stored.raw = raw
         stored.doc = shared_keys(doc)
         stored.record_id = self.next_record_id
-        catalog.check_keys(stored.doc)  # the keys' own errors (parallel arrays, geo...)
-        self.appended[key] = stored
+        # the keys' own errors (parallel arrays, geo...), the keys kept for commit
+        computed = catalog.check_keys(stored.doc)
+        appended[key] = stored
+        if computed is not None:
+            self.computed[key] = computed
         self.next_record_id += 1
         self.data_size += len(raw)
         self.writes += 1
-        _emit(self, ChangeEvent("insert", self.full_name, self, None, stored, key))
+        listeners = self.database.server.listeners
+        if listeners:
+            event = ChangeEvent("insert", self.full_name, self, None, stored, key)
+            for listener in list(listeners):
+                listener(event)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict,
                 operation: str = "update", touched: frozenset[str] | None = None
                 ) -> StoredDocument:
         """Keep a document's new version (same ``_id``, same place)."""
-        if self._unique_checks():
+        if self.snapshot.indexes.uniqueness:
             return self.materialise().replace(old, raw, doc, operation, touched)
         key = self.key_of(old)
         new = _new_object(StoredDocument)
@@ -264,10 +268,13 @@ class OverlayCollection(CollectionData):
         new.doc = shared_keys(doc)
         new.record_id = old.record_id
         catalog = self.snapshot.indexes
+        computed = None
         if touched is None or not catalog.untouched(touched):
-            catalog.check_keys(new.doc)
+            computed = catalog.check_keys(new.doc)
         if key in self.appended:
             self.appended[key] = new
+            if computed is not None:
+                self.computed[key] = computed
         else:
             self.replaced[key] = new
         self.data_size += len(raw) - len(old.raw)
@@ -340,6 +347,7 @@ def overlay_of(base: CollectionData, database: DatabaseData, name: str, writes: 
     state["snapshot"] = base
     state["appended"] = {}
     state["replaced"] = {}
+    state["computed"] = {}
     state["deleted"] = 0
     state["_view"] = OverlayDocuments(coll)
     keepers = base.snapshot_keepers
