@@ -7,8 +7,9 @@ counts (``valgrind --tool=callgrind``) for decisions.
     python -m benchmarks.bench_transactions [--rounds 5] [--documents 1000]
 
 ``--documents``: how many documents the collection (with one secondary index)
-holds before each round, since a transaction copies the collections it
-touches.  The target (issue 18): the transaction costs at most 2x.
+holds before each round (a transaction that reads through an index, as the
+mixed workload's updates and deletes do, copies the collection it reads; inserts
+only write an overlay).  The target (issue 18): the transaction costs at most 2x.
 
 ``--instructions`` counts instead, in process, under valgrind's callgrind: one
 round of each workload after a warm-up (steady state), the same rounds timed.
@@ -16,10 +17,10 @@ round of each workload after a warm-up (steady state), the same rounds timed.
 ``--diagnose`` runs each in-process workload ``--rounds`` times (at least 30) and
 reports, per round, what the wall time holds beyond instructions: minor page faults
 (``getrusage``) and the cyclic garbage collections that fell inside the round, with
-their time (``gc.callbacks``).  A transaction's first touch of a collection forks it
-(its documents dict and index entries copied: young containers that every young
-collection traverses, entry by entry, until they are old), so its collections cost
-several times an outside round's.
+their time (``gc.callbacks``).  A copy of a collection (a transaction reading it
+through an index) makes young containers (its documents dict and index entries) that
+every young collection traverses, entry by entry, until they are old, so its
+collections cost several times an outside round's.
 """
 
 from __future__ import annotations

@@ -5,11 +5,16 @@ catalog and every collection's documents as they were when the transaction
 started (its snapshot), plus its own writes.  Nothing outside sees them until
 commit.  The view is a :class:`~mim.engine.storage.store.Server`, so every
 command runs on it unchanged.  Taking the snapshot copies nothing: the view holds
-the catalog (names and views) and each collection is forked — documents and index
-entries copied as they are — at the transaction's first touch of it.  A collection
-written by someone else before that touch is forked just before that write
-(copy-on-write: ``CollectionData.snapshot_keepers``), so a late first touch still
-reads the state at the snapshot; a plain write pays one attribute check for it.
+the catalog (names and views), and at the transaction's first touch of a
+collection it makes an overlay of it (:mod:`~mim.engine.storage.overlay`: the
+transaction's own documents and tombstones over the unchanged committed
+collection, which it keeps as its snapshot: copied only if someone else writes it
+while the transaction is open; a read through the indexes or a write meeting a
+unique index turns it into a copy with the writes applied).  A collection written
+by someone else before that touch is copied just before that write (copy-on-write:
+``CollectionData.snapshot_keepers``), so a late first touch still reads the state
+at the snapshot; a plain write pays one attribute check for it.  Time-series and
+capped collections are copied at the first touch (they take no overlay).
 That first touch, a read or a write, also makes the transaction hold the real
 collection (``CollectionData.txn_holders``) until it ends, as a statement's intent
 lock is kept to the end of a transaction: a DDL operation there waits for it
@@ -29,8 +34,9 @@ events the transaction records (they are its undo and redo log):
   ``WriteBlocked``, ``Server.await_transaction``), as the server retries it, and
   then applies to the committed state;
 * commit installs the view's collections in the real server under its lock: a
-  collection nothing else wrote since the snapshot takes the view's documents and
-  index entries as they are (``CollectionData.install``), one the transaction
+  collection nothing else wrote since the snapshot takes the overlay's writes in
+  place (``OverlayCollection.apply_to``) or, once copied, the copy's documents and
+  index entries as they are (``CollectionData.install``); one the transaction
   created is adopted whole; only a collection someone else wrote meanwhile gets
   the recorded writes replayed, all or nothing (a failure undoes the replay).
   Then the events go to the server's listeners, in order, carrying ``lsid`` and
@@ -590,8 +596,9 @@ class Transaction:
         """Make every write of the transaction the real server's, all or nothing, then
         hand its events to the server's listeners in order (tagged with the session).
 
-        A collection nothing else wrote since the snapshot takes the view's documents
-        and index entries as they are (:meth:`CollectionData.install`), and one the
+        A collection nothing else wrote since the snapshot takes the overlay's writes
+        in place (:meth:`OverlayCollection.apply_to`) or the copy's documents and index
+        entries as they are (:meth:`CollectionData.install`), and one the
         transaction created is adopted whole: no document is written twice.  Only a
         collection written by someone else meanwhile gets the transaction's writes
         replayed one by one (a failure undoes the replay: WriteConflict)."""

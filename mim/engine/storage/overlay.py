@@ -124,6 +124,30 @@ class OverlayDocuments(Mapping):
         return list(self._pairs())
 
 
+class OverlayCatalog:
+    """An overlay collection's index catalog, for the reads that need no index entry:
+    the planner's point on ``_id`` (its plan cache, which indexes lead on ``_id``: the
+    snapshot's answer, the documents mapping then answers the point).  Any other
+    attribute materialises the collection and is the materialised catalog's, so
+    every plan that scans an index reads the merged entries."""
+
+    __slots__ = ("_coll", "plan_cache")
+
+    def __init__(self, coll: "OverlayCollection") -> None:
+        self._coll = coll
+        #: its own (an entry naming a snapshot's index would read its entries)
+        self.plan_cache: dict = {}
+
+    def leading_on(self, path: str) -> tuple:
+        coll = self._coll
+        if path == "_id" and type(coll) is OverlayCollection:
+            return coll.snapshot.indexes.leading_on(path)
+        return coll.materialise().indexes.leading_on(path)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._coll.materialise().indexes, name)
+
+
 class OverlayCollection(CollectionData):
     """A collection as one transaction sees it, its writes kept apart (see the module
     docstring).  ``base_collection`` is the committed collection, ``snapshot`` the
@@ -146,8 +170,9 @@ class OverlayCollection(CollectionData):
 
     @property  # type: ignore[override]
     def indexes(self) -> Any:  # type: ignore[override]
-        """The index catalog: only a materialised collection has one."""
-        return self.materialise().indexes
+        """The index catalog as far as a point on ``_id`` needs it (:class:`OverlayCatalog`);
+        anything more materialises the collection, whose own catalog answers."""
+        return self.__dict__["_catalog"]
 
     # -- snapshots ------------------------------------------------------------------------
 
@@ -350,6 +375,7 @@ def overlay_of(base: CollectionData, database: DatabaseData, name: str, writes: 
     state["computed"] = {}
     state["deleted"] = 0
     state["_view"] = OverlayDocuments(coll)
+    state["_catalog"] = OverlayCatalog(coll)
     keepers = base.snapshot_keepers
     if keepers is None:
         base.snapshot_keepers = [coll]
