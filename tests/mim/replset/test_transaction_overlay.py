@@ -206,3 +206,17 @@ def test_a_unique_index_lets_a_transaction_commit_what_it_freed(client, coll):
             assert coll.find_one({"u": 1}) == {"_id": 1, "k": 10, "u": 1}
     assert list(coll.find({"u": {"$exists": True}})) == [{"_id": 9, "u": 1}]
     assert list(coll.find({"u": 1}).hint("u_1")) == [{"_id": 9, "u": 1}]
+
+
+def test_a_wildcard_index_serves_the_transaction_s_writes_and_the_commit(client, coll):
+    coll.create_index([("$**", 1)])
+    with client.start_session() as session:
+        with session.start_transaction():
+            coll.insert_one({"_id": 6, "k": 60, "tags": {"a": 1}}, session=session)
+            coll.update_one({"_id": 1}, {"$set": {"tags": {"a": 2}}}, session=session)
+            assert list(coll.find({"tags.a": {"$gte": 1}}, {"_id": 1}, session=session)
+                        .sort("tags.a", 1)) == [{"_id": 6}, {"_id": 1}]
+            assert coll.find_one({"tags.a": 1}) is None
+    assert list(coll.find({"tags.a": {"$gte": 1}}, {"_id": 1}).sort("tags.a", -1)) == [
+        {"_id": 1}, {"_id": 6}]
+    assert list(coll.find({"tags.a": 2}, {"_id": 1}).hint("$**_1")) == [{"_id": 1}]
