@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bson.objectid import ObjectId
+
 from ..ops import crud
 from ..ops.cursors import DEFAULT_FIRST_BATCH
 from ..values.errors import ServerError
@@ -33,6 +35,14 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
         flt = cmd.get("filter")
         limit = cmd.get("limit", 0)
         if type(flt) is dict and type(limit) is int and limit >= 0:
+            if limit == 1 and len(flt) == 1 and type(server) is Server \
+                    and cmd.get("singleBatch") is True:
+                found = _id_point(server, db, name, flt)
+                if found is not crud.NOT_A_POINT:
+                    # find_one by _id (what a driver sends over the wire): the point
+                    # read, without compiling the filter or planning
+                    return cursor_reply(server, f"{db}.{name}", [] if found is None
+                                        else [found], DEFAULT_FIRST_BATCH, single_batch=True)
             # find_one's command: nothing else to check (the fields below are absent)
             docs = crud.find(server, db, name, flt, limit=limit)
             single_batch = cmd.get("singleBatch", False)
@@ -80,6 +90,19 @@ def cmd_find(server: Server, db: str, cmd: Mapping) -> dict:
     return _timeout_option(server, cmd, cursor_reply(
         server, f"{db}.{name}", docs, first_batch, single_batch=single_batch, scan=True,
         open_at_end=_scan_ends_unseen(flt, sort, limit, docs)))
+
+
+def _id_point(server: Server, db: str, name: str, flt: dict) -> object:
+    """:func:`~mim.engine.ops.crud.find_point` for a filter ``{_id: value}`` whose
+    value is one the point read takes as it is (an int32, an ASCII string, an
+    ObjectId: the values the in-process ``find_one`` shortcut reads too); else
+    :data:`~mim.engine.ops.crud.NOT_A_POINT`, and the general find answers."""
+    value = flt.get("_id", flt)
+    kind = type(value)
+    if kind is ObjectId or kind is str and value.isascii() \
+            or kind is int and -2147483648 <= value <= 2147483647:
+        return crud.find_point(server, db, name, "_id", value)
+    return crud.NOT_A_POINT
 
 
 def _scan_ends_unseen(flt: object, sort: object, limit: int, docs: list) -> bool:
