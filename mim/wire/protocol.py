@@ -128,6 +128,11 @@ def parse_message(message: bytes | memoryview, codec: CodecOptions,
             if body is not None:
                 db = body.get("$db")
                 return Request(request_id, OP_MSG, body, db if type(db) is str else "")
+        elif op_code == OP_MSG and not flags and not kind and length == len(message) \
+                and type(message) is bytes:
+            request = _body_and_sequence(message, request_id, size, codec)
+            if request is not None:
+                return request
     data = memoryview(message)
     if len(data) < HEADER.size:
         raise ProtocolError("message shorter than its header")
@@ -143,6 +148,41 @@ def parse_message(message: bytes | memoryview, codec: CodecOptions,
     if name is not None:
         raise ProtocolError(f"unsupported opcode {op_code} ({name}); MongoDB 7.0 speaks OP_MSG")
     raise ProtocolError(f"unknown opcode {op_code}")
+
+
+def _body_and_sequence(message: bytes, request_id: int, size: int,
+                       codec: CodecOptions) -> Request | None:
+    """What a driver sends for a write (``insert``'s ``documents``, ``update``'s
+    ``updates``…): a body then one document sequence filling the message, read
+    without the full parser's section walk; None for anything else or anything
+    wrong, which the full parser then reads (and says what is wrong)."""
+    start = _BODY_OFFSET + size  # the sequence's kind byte
+    if size < 5 or start + 5 > len(message) or message[start] != 1:
+        return None
+    end = start + 1 + _INT32.unpack_from(message, start + 1)[0]
+    name_end = message.find(b"\x00", start + 5, end)
+    if end != len(message) or name_end < 0:
+        return None
+    raws = []
+    pos = name_end + 1
+    while pos < end:
+        if pos + 5 > end:
+            return None
+        doc_end = pos + _INT32.unpack_from(message, pos)[0]
+        if doc_end <= pos + 4 or doc_end > end:
+            return None
+        raws.append(message[pos:doc_end])
+        pos = doc_end
+    try:
+        identifier = message[start + 5:name_end].decode("utf-8")
+        body = _bson_to_dict(memoryview(message)[_BODY_OFFSET:start], codec)
+    except Exception:
+        return None
+    if identifier in body:
+        return None
+    body[identifier] = DocumentSequence(raws, codec, f"OP_MSG document sequence {identifier!r}")
+    db = body.get("$db")
+    return Request(request_id, OP_MSG, body, db if type(db) is str else "", sequences=True)
 
 
 #: the generic fields drivers put after a command's own fields (pymongo: ``lsid``,

@@ -612,7 +612,8 @@ class WireServer:
             if request.more_to_come:
                 return None
             reply_id = next(self._request_ids)
-            streams = _streams_on(request, reply, self.streams_hello)
+            streams = bool(request.flags & EXHAUST_ALLOWED) and \
+                _streams_on(request, reply, self.streams_hello)
             connection.exhaust = _ExhaustStream(request, compressor, reply_id) if streams \
                 else None
             encoded = encode_op_msg(_encode_reply(reply), reply_id, request.request_id,
@@ -661,9 +662,8 @@ class WireServer:
         if not request.db:
             return ServerError(40571, "OP_MSG requests require a $db argument").details
         name = next(iter(cmd), "")
-        # mongod quotes (in errors and logs) an OP_MSG's body without its document sequences
-        body = {key: value for key, value in cmd.items()
-                if not isinstance(value, DocumentSequence)} if request.sequences else cmd
+        # (quoted before the command runs: an insert's documents become their bytes)
+        body = _quoted_body(request) if self.server_log is not None else None
         token = CURRENT_SESSION.set(connection.auth)
         # who runs it, for the profiler's client/appName/user (only while one is on)
         client_token = PROFILE_CLIENT.set(
@@ -673,7 +673,7 @@ class WireServer:
         try:
             # an unknown command fails as such (59), not as 13
             if connection.auth.access_control and name in COMMANDS:
-                connection.auth.authorize(request.db, cmd, body)
+                connection.auth.authorize(request.db, cmd, _quoted_body(request))
             reply = self._run_authorized(request, connection, name)
         except ServerError as exc:
             reply = exc.details
@@ -873,8 +873,23 @@ class WireServer:
                                request.request_id)
 
 
+def _quoted_body(request: Request) -> Mapping[str, Any]:
+    """The command as mongod quotes it (in errors and logs): an OP_MSG's body
+    without its document sequences (made only when an error or a log line needs it)."""
+    cmd = request.command
+    if not request.sequences:
+        return cmd
+    return {key: value for key, value in cmd.items() if not isinstance(value, DocumentSequence)}
+
+
+#: ``bson.encode`` without its Python frame (one per reply)
+_dict_to_bson = getattr(bson, "_dict_to_bson", None)
+
+
 def _encode_reply(reply: Mapping[str, Any]) -> bytes:
     try:
+        if _dict_to_bson is not None:
+            return _dict_to_bson(reply, False, ENGINE_CODEC)
         return bson.encode(reply, codec_options=ENGINE_CODEC)
     except Exception as exc:  # an unencodable value must not kill the connection
         log.exception("cannot encode a reply")

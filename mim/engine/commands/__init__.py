@@ -231,9 +231,10 @@ def _run_checked(server: Server, db: str, cmd: Mapping[str, Any], name: str, han
                     if "writeErrors" in reply:
                         transaction.abort()  # a statement's error aborts the transaction
                     return reply
-            elif retry is None and snapshot is None and plain is not None \
-                    and not server.profiled \
-                    and cmd.keys() - DRIVER_SESSION_FIELDS <= plain:
+            elif retry is None and snapshot is None and not server.profiled and (
+                    cmd.keys() - DRIVER_SESSION_FIELDS <= plain if plain is not None
+                    # a command without a field table (ping, serverStatus…): its name alone
+                    else len(cmd.keys() - DRIVER_SESSION_FIELDS) == 1):
                 return handler(server, db, cmd)  # a driver's plain command in a session
         check_fields(name, cmd)
         if name in HINTED_COMMANDS:
