@@ -20,7 +20,7 @@ from pymongo.write_concern import WriteConcern
 import bson
 
 from .change_stream import ChangeStream, watch as watch_changes
-from .runner import NOT_A_POINT
+from .runner import NOT_A_POINT, SEND_COMMAND
 from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_decode, plain_encode,
                        raise_write_errors, to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
@@ -271,19 +271,29 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         else:
             _validate_document("document", document)
             raw = self._prepare_insert(document)
-        cmd = {"insert": self._name, "documents": [raw], "ordered": True}
-        if bypass_document_validation is not None or comment is not None:
-            _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
-                             comment=comment)
-        if self._default_write:  # the hot path: the runner, nothing else
-            database = self._database
-            reply = database._client._runner.run(database._name, cmd, session)
+        if self._default_write and session is None and bypass_document_validation is None \
+                and comment is None:
+            # the plain command: stored by the runner's shortcut, or sent when it declines
+            runner, db_name, name, _, _ = self._point_read
+            reply = runner.insert_one(db_name, name, raw)
+            if reply is SEND_COMMAND:
+                reply = runner.run(db_name, {"insert": name, "documents": [raw], "ordered": True})
+            if reply is not None and ("writeErrors" in reply or "writeConcernError" in reply):
+                raise_write_errors(reply)
         else:
-            reply = self._command(cmd, session, write=True)
-            if not self._acknowledged(session):
-                return InsertOneResult(document.get("_id"), False)
-        if "writeErrors" in reply or "writeConcernError" in reply:
-            raise_write_errors(reply)
+            cmd = {"insert": self._name, "documents": [raw], "ordered": True}
+            if bypass_document_validation is not None or comment is not None:
+                _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
+                                 comment=comment)
+            if self._default_write:
+                database = self._database
+                reply = database._client._runner.run(database._name, cmd, session)
+            else:
+                reply = self._command(cmd, session, write=True)
+                if not self._acknowledged(session):
+                    return InsertOneResult(document.get("_id"), False)
+            if "writeErrors" in reply or "writeConcernError" in reply:
+                raise_write_errors(reply)
         # InsertOneResult(_id, True): pymongo's own class, its two slots set as its
         # __init__ chain sets them, without the cost of that chain (two Python calls
         # through the class: an eighth of an insert_one) nor of a helper's call

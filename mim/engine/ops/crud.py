@@ -57,7 +57,7 @@ from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "find_point", "NOT_A_POINT", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "find_point", "NOT_A_POINT", "insert_sent", "SEND_COMMAND", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -500,6 +500,45 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     finally:
         lock.release()
     return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
+
+
+#: :func:`insert_sent`'s answer when the general :func:`insert` must answer (the
+#: caller sends the command)
+SEND_COMMAND = object()
+
+
+def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
+    """``insert(server, db, coll, [raw])`` for the one document (BSON bytes) a face's
+    ``insert_one`` sends, into an existing collection that neither validates nor
+    is time-series: the write path without the batch's loop.  None once the
+    document is stored (``insert`` would answer ``{"n": 1}``), ``insert``'s reply
+    when it is refused (its one write error); :data:`SEND_COMMAND` whenever
+    ``insert`` could do anything else (no such collection: it is created, or a
+    view refuses the write; a validator; a time-series collection), before
+    anything is touched.  Each step is :func:`insert`'s, in its order."""
+    lock = server.lock
+    lock.acquire()
+    try:
+        database = server.databases.get(db)
+        collection = database.collections.get(coll) if database is not None else None
+        # (a time-series collection is a RecordKeyedCollection)
+        if type(collection) is not CollectionData or collection.validator is not None:
+            return SEND_COMMAND
+        try:
+            raw, shadow = prepare_sent_document(raw)
+            if TIMESTAMP_TYPE in raw:  # (one memchr of the bytes)
+                raw = fill_sent_empty_timestamps(raw, shadow, server.clock.tick)
+            try:
+                collection.insert(raw, shadow)
+            except WriteBlocked as blocked:
+                _insert_after_transaction(server, blocked, db, coll, raw, shadow)
+        except ServerError as exc:
+            if exc.code == MAX_TIME_MS_EXPIRED:
+                raise
+            return {"n": 0, "writeErrors": [{"index": 0, **exc.as_write_error()}]}
+    finally:
+        lock.release()
+    return None
 
 
 #: MaxTimeMSExpired: an interruption, which fails a write command's whole batch rather
