@@ -525,7 +525,12 @@ def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None |
         if type(collection) is not CollectionData or collection.validator is not None:
             return SEND_COMMAND
         try:
-            raw, shadow = prepare_sent_document(raw)
+            shadow = decode_shadow(raw)
+            # prepare_sent_document's checks at the cost of comparisons when they
+            # cannot fail (as for a batch); it runs them otherwise
+            if "_id" not in shadow or type(shadow["_id"]) not in PLAIN_ID_TYPES \
+                    or len(raw) > MAY_BE_TOO_DEEP:
+                raw, shadow = prepare_sent_document(raw, shadow)
             if TIMESTAMP_TYPE in raw:  # (one memchr of the bytes)
                 raw = fill_sent_empty_timestamps(raw, shadow, server.clock.tick)
             try:
