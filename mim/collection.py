@@ -264,7 +264,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             if "_id" not in document:
                 document["_id"] = ObjectId()
             try:  # encode(), without its call when the C encoder takes the options as they are
-                raw = plain_encode(document, False, self._codec_options) if self._plain_codec \
+                raw = plain_encode(document, False, self._encoding_codec) if self._plain_codec \
                     else encode(document, self._codec_options)
             except RecursionError:
                 raw = encode(document, self._codec_options)  # raises the server's depth error
