@@ -20,7 +20,7 @@ from pymongo.write_concern import WriteConcern
 import bson
 
 from .change_stream import ChangeStream, watch as watch_changes
-from .runner import NOT_A_POINT, SEND_COMMAND
+from .runner import NOT_A_POINT
 from .boundary import (ENGINE_CODEC, decode, encode, engine_value, plain_decode, plain_encode,
                        raise_write_errors, to_engine)
 from .cursor import (CommandCursor, Cursor, RawBatchCommandCursor, RawBatchCursor,
@@ -276,7 +276,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             # the plain command: stored by the runner's shortcut, or sent when it declines
             runner, db_name, name, _, _ = self._point_read
             reply = runner.insert_one(db_name, name, raw)
-            if reply is SEND_COMMAND:
+            if reply is NOT_A_POINT:
                 reply = runner.run(db_name, {"insert": name, "documents": [raw], "ordered": True})
             if reply is not None and ("writeErrors" in reply or "writeConcernError" in reply):
                 raise_write_errors(reply)

@@ -29,7 +29,7 @@ from pymongo.client_session_shared import _TxnState
 from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
-from .engine.commands import NOT_A_POINT, SEND_COMMAND, find_one_point, insert_one_sent, run_command
+from .engine.commands import NOT_A_POINT, find_one_point, insert_one_sent, run_command
 from .engine.commands.authentication import check_credentials
 from .engine.commands.registry import ALIASES
 from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
@@ -43,7 +43,7 @@ from .session import (BOUND_SESSION, READS_WITH_READ_CONCERN, ClientSession,
                       note_cluster_time, note_reply, note_statement_reply,
                       retryable_write_fields, server_api_fields, session_fields)
 
-__all__ = ["Runner", "NOT_A_POINT", "SEND_COMMAND", "ServerBatches", "kill_cursor", "run_cursor_command"]
+__all__ = ["Runner", "NOT_A_POINT", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
 
 class Runner:
@@ -126,13 +126,13 @@ class Runner:
         true}``, no session given) when :meth:`run` would take its plain path (a
         profiled server is the engine's to refuse): None for ``{n: 1, ok: 1}``, the
         reply of a refused document, from :func:`~mim.engine.commands.insert_one_sent`
-        — or ``SEND_COMMAND``, nothing done, and the caller sends the command."""
+        — or ``NOT_A_POINT``, nothing done, and the caller sends the command."""
         if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
             try:
                 return insert_one_sent(self.server, db, coll, raw)
             except ServerError as exc:
                 raise command_error(exc) from None
-        return SEND_COMMAND
+        return NOT_A_POINT
 
     def _run_in_transaction(self, db: str, cmd: dict[str, Any], session: Any) -> dict:
         """A statement of a transaction in progress, from a plain client with no fail

@@ -23,12 +23,12 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
-from ..ops.crud import NOT_A_POINT, SEND_COMMAND, find_point, insert_sent
+from ..ops.crud import NOT_A_POINT, find_point, insert_sent
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
+from ..ops.oplog import OPLOG_DATABASE
 from ..ops.fsync_lock import wait_for_fsync_unlock
 from ..ops.opcounters import counting_plan, opcounters_of
-from ..ops.oplog import OPLOG_DATABASE
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
 from ..ops.snapshot_reads import SnapshotRead
@@ -66,7 +66,7 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "killCursors": frozenset({"killCursors", "cursors"}),
 }
 
-__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent", "SEND_COMMAND", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
@@ -182,12 +182,12 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     :func:`~mim.engine.ops.crud.insert_sent` may store the document: None for
     ``{n: 1, ok: 1}``, the reply of a refused document (its write error) —
     counted and journaled as that command is, without the command document, the
-    dispatch or the handler's argument reading.  :data:`SEND_COMMAND` (nothing
-    done, nothing counted) when the command must be sent: a profiled server, the
-    oplog's database, or a collection :func:`~mim.engine.ops.crud.insert_sent`
-    leaves to the general insert."""
-    if server.profiled or db == OPLOG_DATABASE:
-        return SEND_COMMAND
+    dispatch or the handler's argument reading.  :data:`~mim.engine.ops.crud.NOT_A_POINT`
+    (nothing done, nothing counted) when the command must be sent: a profiled server,
+    an fsync lock held (the command waits for the unlock), the oplog's database, or a
+    collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert."""
+    if server.profiled or server.fsync_locked or db == OPLOG_DATABASE:
+        return NOT_A_POINT
     try:
         reply = insert_sent(server, db, coll, raw)
     except Exception as exc:  # (a command that failed was counted all the same)
@@ -195,7 +195,7 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
         if isinstance(exc, ServerError):
             raise
         raise _unexpected_error(exc, "insert") from None
-    if reply is SEND_COMMAND:
+    if reply is NOT_A_POINT:
         return reply
     # (_command_done, inline: this is insert_one's path)
     next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_INSERT_COUNTER])
@@ -206,9 +206,9 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     return reply
 
 
-def _command_done(server: Server, counter: str) -> None:
+def _command_done(server: Server, counter: Any) -> None:
     """What :func:`run_command` does around a one-statement command besides running
-    it: one operation in opcounter ``counter``, and the journal brought up to date."""
+    it: one operation in ``counter``, and the journal brought up to date."""
     next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[counter])
     directory = server.data_directory
     if directory is not None:

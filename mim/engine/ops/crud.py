@@ -57,7 +57,7 @@ from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "find_point", "NOT_A_POINT", "insert_sent", "SEND_COMMAND", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "find_point", "NOT_A_POINT", "insert_sent", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +204,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
 
 
-#: :func:`find_point`'s answer when the general :func:`find` must answer
+#: :func:`find_point`'s answer when the general :func:`find` must answer (and any
+#: shortcut's when its command must be sent: :func:`insert_sent`)
 NOT_A_POINT = object()
 
 
@@ -502,17 +503,12 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
 
 
-#: :func:`insert_sent`'s answer when the general :func:`insert` must answer (the
-#: caller sends the command)
-SEND_COMMAND = object()
-
-
 def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
     """``insert(server, db, coll, [raw])`` for the one document (BSON bytes) a face's
     ``insert_one`` sends, into an existing collection that neither validates nor
     is time-series: the write path without the batch's loop.  None once the
     document is stored (``insert`` would answer ``{"n": 1}``), ``insert``'s reply
-    when it is refused (its one write error); :data:`SEND_COMMAND` whenever
+    when it is refused (its one write error); :data:`NOT_A_POINT` whenever
     ``insert`` could do anything else (no such collection: it is created, or a
     view refuses the write; a validator; a time-series collection), before
     anything is touched.  Each step is :func:`insert`'s, in its order."""
@@ -523,7 +519,7 @@ def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None |
         collection = database.collections.get(coll) if database is not None else None
         # (a time-series collection is a RecordKeyedCollection)
         if type(collection) is not CollectionData or collection.validator is not None:
-            return SEND_COMMAND
+            return NOT_A_POINT
         try:
             shadow = decode_shadow(raw)
             # prepare_sent_document's checks at the cost of comparisons when they

@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError, InvalidOperation, OperationFailure
 
 import mim
 import mim.engine.ops.crud as ops_crud
-from mim.runner import SEND_COMMAND, Runner
+from mim.runner import NOT_A_POINT, Runner
 
 @contextlib.contextmanager
 def _through(path: str):
@@ -37,7 +37,7 @@ def _through(path: str):
 
     ops_crud.insert = counted
     if path == "command":
-        Runner.insert_one = lambda self, db, coll, raw: SEND_COMMAND
+        Runner.insert_one = lambda self, db, coll, raw: NOT_A_POINT
     try:
         yield calls
     finally:
@@ -221,27 +221,30 @@ def test_the_shortcut_is_taken_only_for_the_plain_command():
     client = mim.MongoClient(server=server)
     runner = client._runner
     raw = mim.boundary.encode({"_id": 1}, client.test.c.codec_options)
-    assert runner.insert_one("test", "c", raw) is SEND_COMMAND  # no collection yet
+    assert runner.insert_one("test", "c", raw) is NOT_A_POINT  # no collection yet
     client.test.c.insert_one({"_id": 0})
     assert runner.insert_one("test", "c", raw) is None
     reply = runner.insert_one("test", "c", raw)
     assert reply["n"] == 0 and reply["writeErrors"][0]["code"] == 11000
     assert reply["ok"] == 1.0
     client.test.command("profile", 2)
-    assert runner.insert_one("test", "c", raw) is SEND_COMMAND
+    assert runner.insert_one("test", "c", raw) is NOT_A_POINT
     client.test.command("profile", 0)
     client.admin.command("configureFailPoint", "failCommand", mode={"times": 1},
                          data={"failCommands": ["find"], "errorCode": 2})
-    assert runner.insert_one("test", "c", raw) is SEND_COMMAND  # (any armed fail point)
+    assert runner.insert_one("test", "c", raw) is NOT_A_POINT  # (any armed fail point)
     client.admin.command("configureFailPoint", "failCommand", mode="off")
+    client.admin.command("fsync", lock=True)
+    assert runner.insert_one("test", "c", raw) is NOT_A_POINT  # (the command waits)
+    client.admin.command("fsyncUnlock")
     with client.start_session() as session:
         with session.bind():
-            assert runner.insert_one("test", "c", raw) is SEND_COMMAND
+            assert runner.insert_one("test", "c", raw) is NOT_A_POINT
             with session.start_transaction():
                 client.test.c.insert_one({"_id": 2})  # (the bound session's statement)
                 assert client.test.c.find_one({"_id": 2}, session=None) is not None
     client.close()
-    assert runner.insert_one("test", "c", raw) is SEND_COMMAND
+    assert runner.insert_one("test", "c", raw) is NOT_A_POINT
 
 
 def test_listeners_sessions_transactions_fail_points_and_the_profiler_see_the_command():
