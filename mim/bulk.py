@@ -60,7 +60,7 @@ class BulkWriter:
                 document["_id"] = ObjectId()
             collection = self.collection
             try:  # encode(), without its call when the C encoder takes the options as they are
-                raw = plain_encode(document, False, collection._codec_options) \
+                raw = plain_encode(document, False, collection._encoding_codec) \
                     if collection._plain_codec else encode(document, collection._codec_options)
             except RecursionError:
                 raw = encode(document, collection._codec_options)  # the server's depth error
@@ -79,12 +79,13 @@ class BulkWriter:
         whole of the loop."""
         collection = self.collection
         codec_options = collection._codec_options
+        encoding_codec = collection._encoding_codec
         plain = collection._plain_codec
         append = self.ops.append
         for document in documents:
             if type(document) is dict and plain:
                 try:
-                    raw = plain_encode(document, False, codec_options)
+                    raw = plain_encode(document, False, encoding_codec)
                 except RecursionError:
                     raw = encode(document, codec_options)  # the server's depth error
                 append((_INSERT, raw, document))

@@ -264,26 +264,36 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             if "_id" not in document:
                 document["_id"] = ObjectId()
             try:  # encode(), without its call when the C encoder takes the options as they are
-                raw = plain_encode(document, False, self._codec_options) if self._plain_codec \
+                raw = plain_encode(document, False, self._encoding_codec) if self._plain_codec \
                     else encode(document, self._codec_options)
             except RecursionError:
                 raw = encode(document, self._codec_options)  # raises the server's depth error
         else:
             _validate_document("document", document)
             raw = self._prepare_insert(document)
-        cmd = {"insert": self._name, "documents": [raw], "ordered": True}
-        if bypass_document_validation is not None or comment is not None:
-            _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
-                             comment=comment)
-        if self._default_write:  # the hot path: the runner, nothing else
-            database = self._database
-            reply = database._client._runner.run(database._name, cmd, session)
+        if self._default_write and session is None and bypass_document_validation is None \
+                and comment is None:
+            # the plain command: stored by the runner's shortcut, or sent when it declines
+            runner, db_name, name, _, _ = self._point_read
+            reply = runner.insert_one(db_name, name, raw)
+            if reply is NOT_A_POINT:
+                reply = runner.run(db_name, {"insert": name, "documents": [raw], "ordered": True})
+            if reply is not None and ("writeErrors" in reply or "writeConcernError" in reply):
+                raise_write_errors(reply)
         else:
-            reply = self._command(cmd, session, write=True)
-            if not self._acknowledged(session):
-                return InsertOneResult(document.get("_id"), False)
-        if "writeErrors" in reply or "writeConcernError" in reply:
-            raise_write_errors(reply)
+            cmd = {"insert": self._name, "documents": [raw], "ordered": True}
+            if bypass_document_validation is not None or comment is not None:
+                _optional_fields(cmd, bypassDocumentValidation=bypass_document_validation,
+                                 comment=comment)
+            if self._default_write:
+                database = self._database
+                reply = database._client._runner.run(database._name, cmd, session)
+            else:
+                reply = self._command(cmd, session, write=True)
+                if not self._acknowledged(session):
+                    return InsertOneResult(document.get("_id"), False)
+            if "writeErrors" in reply or "writeConcernError" in reply:
+                raise_write_errors(reply)
         # InsertOneResult(_id, True): pymongo's own class, its two slots set as its
         # __init__ chain sets them, without the cost of that chain (two Python calls
         # through the class: an eighth of an insert_one) nor of a helper's call

@@ -15,7 +15,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.read_preferences import _ServerMode
 from pymongo.write_concern import WriteConcern
 
-from .boundary import plain_encode
+from .boundary import encoding_options, plain_encode
 
 
 class OptionsCarrier:
@@ -44,6 +44,10 @@ class OptionsCarrier:
         #: the codec options are exactly ``CodecOptions``: a document may be encoded by
         #: the C encoder directly (:data:`mim.boundary.plain_encode`, insert_one's path)
         self._plain_codec = plain_encode is not None and type(codec_options) is CodecOptions
+        #: what :data:`~mim.boundary.plain_encode` is given for ``codec_options``: the
+        #: same bytes, without the encoder's failed lookup on ``dict`` (encoding only)
+        self._encoding_codec = encoding_options(codec_options) if self._plain_codec \
+            else codec_options
         self._read_preference = read_preference
         self._write_concern = write_concern
         #: the server's default write concern: a write sends no ``writeConcern`` field

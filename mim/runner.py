@@ -29,7 +29,7 @@ from pymongo.client_session_shared import _TxnState
 from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
-from .engine.commands import NOT_A_POINT, find_one_point, run_command
+from .engine.commands import NOT_A_POINT, find_one_point, insert_one_sent, run_command
 from .engine.commands.authentication import check_credentials
 from .engine.commands.registry import ALIASES
 from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
@@ -117,6 +117,19 @@ class Runner:
         if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
             try:
                 return find_one_point(self.server, db, coll, path, value)
+            except ServerError as exc:
+                raise command_error(exc) from None
+        return NOT_A_POINT
+
+    def insert_one(self, db: str, coll: str, raw: bytes) -> dict | None | object:
+        """``insert_one``'s plain command (``{insert: coll, documents: [raw], ordered:
+        true}``, no session given) when :meth:`run` would take its plain path (a
+        profiled server is the engine's to refuse): None for ``{n: 1, ok: 1}``, the
+        reply of a refused document, from :func:`~mim.engine.commands.insert_one_sent`
+        — or ``NOT_A_POINT``, nothing done, and the caller sends the command."""
+        if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
+            try:
+                return insert_one_sent(self.server, db, coll, raw)
             except ServerError as exc:
                 raise command_error(exc) from None
         return NOT_A_POINT

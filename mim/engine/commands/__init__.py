@@ -23,9 +23,10 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
-from ..ops.crud import NOT_A_POINT, find_point
+from ..ops.crud import NOT_A_POINT, find_point, insert_sent
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
+from ..ops.oplog import OPLOG_DATABASE
 from ..ops.fsync_lock import wait_for_fsync_unlock
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
@@ -65,7 +66,7 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "killCursors": frozenset({"killCursors", "cursors"}),
 }
 
-__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
@@ -159,21 +160,56 @@ def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) ->
         if found is NOT_A_POINT:
             return found
     except Exception as exc:  # (a command that failed was counted all the same)
-        _find_done(server)
+        _command_done(server, _FIND_COUNTER)
         if isinstance(exc, ServerError):
             raise
         raise _unexpected_error(exc, "find") from None
-    # (_find_done, inline: this is find_one's path)
+    # (_command_done, inline: this is find_one's path)
     next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
     if server.data_directory is not None:
         server.data_directory.command_done()
     return found
 
 
-def _find_done(server: Server) -> None:
-    """What :func:`run_command` does around a ``find`` besides running it: one
-    operation in the opcounters, and the journal brought up to date."""
-    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
+#: the opcounter an ``insert`` counts in
+_INSERT_COUNTER = counting_plan("insert")[0]
+
+
+def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
+    """What :func:`run_command` answers ``insert_one``'s plain command
+    (``{insert: coll, documents: [raw], ordered: true}``, no generic field, on a
+    server that is not profiled) with, when
+    :func:`~mim.engine.ops.crud.insert_sent` may store the document: None for
+    ``{n: 1, ok: 1}``, the reply of a refused document (its write error) —
+    counted and journaled as that command is, without the command document, the
+    dispatch or the handler's argument reading.  :data:`~mim.engine.ops.crud.NOT_A_POINT`
+    (nothing done, nothing counted) when the command must be sent: a profiled server,
+    an fsync lock held (the command waits for the unlock), the oplog's database, or a
+    collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert."""
+    if server.profiled or server.fsync_locked or db == OPLOG_DATABASE:
+        return NOT_A_POINT
+    try:
+        reply = insert_sent(server, db, coll, raw)
+    except Exception as exc:  # (a command that failed was counted all the same)
+        _command_done(server, _INSERT_COUNTER)
+        if isinstance(exc, ServerError):
+            raise
+        raise _unexpected_error(exc, "insert") from None
+    if reply is NOT_A_POINT:
+        return reply
+    # (_command_done, inline: this is insert_one's path)
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_INSERT_COUNTER])
+    if server.data_directory is not None:
+        server.data_directory.command_done()
+    if reply is not None:
+        reply["ok"] = 1.0  # type: ignore[index]
+    return reply
+
+
+def _command_done(server: Server, counter: Any) -> None:
+    """What :func:`run_command` does around a one-statement command besides running
+    it: one operation in ``counter``, and the journal brought up to date."""
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[counter])
     directory = server.data_directory
     if directory is not None:
         directory.command_done()

@@ -57,7 +57,7 @@ from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "find_point", "NOT_A_POINT", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "find_point", "NOT_A_POINT", "insert_sent", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +204,8 @@ def find(server: Server, db: str, coll: str, filter: Mapping | None = None, *,
     return [bson.encode(proj.apply(decode_shadow(s.raw), query=node)) for s in chosen]
 
 
-#: :func:`find_point`'s answer when the general :func:`find` must answer
+#: :func:`find_point`'s answer when the general :func:`find` must answer (and any
+#: shortcut's when its command must be sent: :func:`insert_sent`)
 NOT_A_POINT = object()
 
 
@@ -500,6 +501,45 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     finally:
         lock.release()
     return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
+
+
+def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
+    """``insert(server, db, coll, [raw])`` for the one document (BSON bytes) a face's
+    ``insert_one`` sends, into an existing collection that neither validates nor
+    is time-series: the write path without the batch's loop.  None once the
+    document is stored (``insert`` would answer ``{"n": 1}``), ``insert``'s reply
+    when it is refused (its one write error); :data:`NOT_A_POINT` whenever
+    ``insert`` could do anything else (no such collection: it is created, or a
+    view refuses the write; a validator; a time-series collection), before
+    anything is touched.  Each step is :func:`insert`'s, in its order."""
+    lock = server.lock
+    lock.acquire()
+    try:
+        database = server.databases.get(db)
+        collection = database.collections.get(coll) if database is not None else None
+        # (a time-series collection is a RecordKeyedCollection)
+        if type(collection) is not CollectionData or collection.validator is not None:
+            return NOT_A_POINT
+        try:
+            shadow = decode_shadow(raw)
+            # prepare_sent_document's checks at the cost of comparisons when they
+            # cannot fail (as for a batch); it runs them otherwise
+            if "_id" not in shadow or type(shadow["_id"]) not in PLAIN_ID_TYPES \
+                    or len(raw) > MAY_BE_TOO_DEEP:
+                raw, shadow = prepare_sent_document(raw, shadow)
+            if TIMESTAMP_TYPE in raw:  # (one memchr of the bytes)
+                raw = fill_sent_empty_timestamps(raw, shadow, server.clock.tick)
+            try:
+                collection.insert(raw, shadow)
+            except WriteBlocked as blocked:
+                _insert_after_transaction(server, blocked, db, coll, raw, shadow)
+        except ServerError as exc:
+            if exc.code == MAX_TIME_MS_EXPIRED:
+                raise
+            return {"n": 0, "writeErrors": [{"index": 0, **exc.as_write_error()}]}
+    finally:
+        lock.release()
+    return None
 
 
 #: MaxTimeMSExpired: an interruption, which fails a write command's whole batch rather

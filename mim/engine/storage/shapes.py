@@ -31,6 +31,10 @@ _intern = sys.intern
 _SHAPES: dict[str, dict] = {}
 _MAX_SHAPES = 4096
 _join_names = "\x00".join
+#: the key sequence last looked up and its template: documents inserted one after
+#: another mostly share their shape, whose joined names compare in one memcmp
+#: (no hash, no lookup); None never equals a joined sequence
+_last_shape: tuple = (None, None)
 
 
 def shared_keys(doc: dict) -> dict:
@@ -44,11 +48,16 @@ def shared_keys(doc: dict) -> dict:
     Documents of one collection mostly share their key sequence (their shape):
     the shape's template is copied and updated (``update`` keeps the template's
     key objects), half the cost of interning each key into a new dict."""
+    global _last_shape
     if type(doc) is not dict:
         return doc
-    template = _SHAPES.get(_join_names(tuple(doc)))
-    if template is None:
-        return _new_shape(doc)
+    names = _join_names(tuple(doc))
+    last_names, template = _last_shape
+    if names != last_names:  # (one memcmp: a hash and a lookup when it differs)
+        template = _SHAPES.get(names)
+        if template is None:
+            return _new_shape(doc)
+        _last_shape = (names, template)  # (one assignment: threads see a whole pair)
     return {**template, **doc}  # (template.copy().update(doc) without two method calls)
 
 
