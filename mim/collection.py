@@ -326,6 +326,12 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 and collation is None and sort is None and bypass_validation is None \
                 and comment is None and filter is not None and update is not None \
                 and (upsert is False or upsert is True):
+            if not multi and session is None and type(update) is dict and len(update) == 1 \
+                    and type(filter) is dict and len(filter) == 1:
+                done = self._update_point(filter, update, upsert)
+                if done is not NOT_A_POINT:
+                    n, modified = done
+                    return _acknowledged_update({"n": n, "nModified": modified})
             # the plain statement (no option, the server's write concern): what the
             # general path below sends and answers, without its option handling
             cmd = {"update": self._name,
@@ -349,6 +355,32 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             return UpdateResult(None, False)  # pymongo's _update returns nothing then
         raise_write_errors(reply)
         return _acknowledged_update(reply)
+
+    def _update_point(self, filter: dict, update: dict, upsert: bool) -> Any:
+        """``update_one(filter, update)`` of one document found by one equality on a
+        top-level field, ``update`` a ``$set`` of plain top-level fields to plain
+        scalars — values that reach the engine as they are (see ``_plain_copy``):
+        ``(n, nModified)`` from :meth:`Runner.update_one_point`, or ``NOT_A_POINT``
+        (nothing written) and the caller sends the update command."""
+        sets = update.get("$set")
+        if type(sets) is not dict or not sets:
+            return NOT_A_POINT
+        for name, value in sets.items():
+            kind = type(value)
+            if type(name) is not str or not name.isascii() or "\x00" in name or not (
+                    kind is str and value.isascii() or value is None or kind is float
+                    or kind is bool or kind is int and -2147483648 <= value <= 2147483647):
+                return NOT_A_POINT
+        for path, value in filter.items():
+            kind = type(value)
+            # a top-level field equal to an int32, an ASCII string or an ObjectId, as
+            # find_one's point read takes it
+            if (kind is str and value.isascii() or kind is ObjectId
+                    or kind is int and -2147483648 <= value <= 2147483647) \
+                    and (type(path) is str and path in _POINT_PATHS or _is_point_path(path)):
+                runner, db_name, name = self._point_read[:3]
+                return runner.update_one_point(db_name, name, path, value, sets, upsert)
+        return NOT_A_POINT
 
     def _update_statement(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                           array_filters: Any = None, hint: Any = None, collation: Any = None,

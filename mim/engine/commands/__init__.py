@@ -23,10 +23,11 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
-from ..ops.crud import NOT_A_POINT, find_point
+from ..ops.crud import NOT_A_POINT, find_point, update_point
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.fsync_lock import wait_for_fsync_unlock
+from ..ops.oplog import OPLOG_DATABASE
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
@@ -65,7 +66,7 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "killCursors": frozenset({"killCursors", "cursors"}),
 }
 
-__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+__all__ = ["run_command", "find_one_point", "update_one_point", "NOT_A_POINT", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
@@ -159,21 +160,50 @@ def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) ->
         if found is NOT_A_POINT:
             return found
     except Exception as exc:  # (a command that failed was counted all the same)
-        _find_done(server)
+        _command_done(server, _FIND_COUNTER)
         if isinstance(exc, ServerError):
             raise
         raise _unexpected_error(exc, "find") from None
-    # (_find_done, inline: this is find_one's path)
+    # (_command_done, inline: this is find_one's path)
     next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
     if server.data_directory is not None:
         server.data_directory.command_done()
     return found
 
 
-def _find_done(server: Server) -> None:
-    """What :func:`run_command` does around a ``find`` besides running it: one
-    operation in the opcounters, and the journal brought up to date."""
-    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
+#: the opcounter an ``update`` counts in
+_UPDATE_COUNTER = counting_plan("update")[0]
+
+
+def update_one_point(server: Server, db: str, coll: str, path: str, value: Any, sets: dict,
+                     upsert: bool) -> Any:
+    """What :func:`run_command` answers ``update_one({path: value}, {$set: sets})``'s
+    plain command (``{update: coll, updates: [{q, u, multi: false, upsert}],
+    ordered: true}``, no generic field) with, as ``(n, nModified)``: counted as that
+    command is, run as :func:`~mim.engine.ops.crud.update_point` runs a point
+    update, without the command document, the dispatch or the general statement.
+    ``path``, ``value`` and ``sets`` are as ``update_point`` takes them (the caller
+    checks); the caller sends the command itself on
+    :data:`~mim.engine.ops.crud.NOT_A_POINT` (nothing was counted or written)."""
+    if db == OPLOG_DATABASE or server.fsync_locked:
+        return NOT_A_POINT  # (cmd_update's oplog check; a write waits for fsyncUnlock)
+    try:
+        done = update_point(server, db, coll, path, value, sets, upsert)
+        if done is NOT_A_POINT:
+            return done
+    except Exception as exc:  # (a command that failed was counted all the same)
+        _command_done(server, _UPDATE_COUNTER)
+        if isinstance(exc, ServerError):
+            raise
+        raise _unexpected_error(exc, "update") from None
+    _command_done(server, _UPDATE_COUNTER)
+    return done
+
+
+def _command_done(server: Server, counter: Any) -> None:
+    """What :func:`run_command` does around a one-statement command besides running
+    it: one operation in ``counter``, and the journal brought up to date."""
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[counter])
     directory = server.data_directory
     if directory is not None:
         directory.command_done()

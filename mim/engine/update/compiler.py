@@ -30,7 +30,7 @@ from .tree import (FIELD_ORDER, ApplyContext, ArrayNode, CompiledUpdate, LeafNod
                    ObjectNode, conflict, is_array_filter_identifier, split_update_path)
 from .pipeline import compile_pipeline_update
 
-__all__ = ["compile_update", "CompiledUpdate", "OperatorUpdate"]
+__all__ = ["compile_update", "compile_top_level_sets", "CompiledUpdate", "OperatorUpdate"]
 
 
 class OperatorUpdate(CompiledUpdate):
@@ -167,7 +167,7 @@ _SET_SHAPES: dict[tuple, tuple[tuple[int, ...], frozenset[str]]] = {}
 _MAX_SET_SHAPES = 256
 
 
-def _top_level_sets(fields: dict) -> OperatorUpdate | None:
+def compile_top_level_sets(fields: dict) -> OperatorUpdate | None:
     """:meth:`OperatorUpdate.top_level_sets` for ``{$set: fields}`` when every field
     is a plain top-level name (not ``_id``) and every value decodes as itself; None
     otherwise (compiled the general way, which raises any error)."""
@@ -213,7 +213,7 @@ def compile_update(spec: Any, array_filters: list | None = None,
     if type(spec) is dict and len(spec) == 1 and not array_filters \
             and type(spec.get("$set")) is dict and spec["$set"]:
         # the common {$set: {name: value}}: its shape's compiled order, these values
-        update = _top_level_sets(spec["$set"])
+        update = compile_top_level_sets(spec["$set"])
         if update is not None:
             return update
     check_bson_depth(spec)
