@@ -91,6 +91,9 @@ def _acknowledged_update(reply: dict) -> UpdateResult:
 
 _new_object = object.__new__
 
+#: ``update_one``'s options (but ``upsert`` and ``session``) when none is given
+_NO_UPDATE_OPTIONS = (None,) * 7
+
 #: the field names :func:`_is_point_path` accepted (read first: a set lookup), up to
 #: :data:`_POINT_PATHS_KEPT` of them
 _POINT_PATHS: set[str] = set()
@@ -326,12 +329,6 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 and collation is None and sort is None and bypass_validation is None \
                 and comment is None and filter is not None and update is not None \
                 and (upsert is False or upsert is True):
-            if not multi and session is None and type(update) is dict and len(update) == 1 \
-                    and type(filter) is dict and len(filter) == 1:
-                done = self._update_point(filter, update, upsert)
-                if done is not NOT_A_POINT:
-                    n, modified = done
-                    return _acknowledged_update({"n": n, "nModified": modified})
             # the plain statement (no option, the server's write concern): what the
             # general path below sends and answers, without its option handling
             cmd = {"update": self._name,
@@ -378,8 +375,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             if (kind is str and value.isascii() or kind is ObjectId
                     or kind is int and -2147483648 <= value <= 2147483647) \
                     and (type(path) is str and path in _POINT_PATHS or _is_point_path(path)):
-                runner, db_name, name = self._point_read[:3]
-                return runner.update_one_point(db_name, name, path, value, sets, upsert)
+                point_read = self._point_read
+                return point_read[0].update_one_point(point_read[1], point_read[2], path, value,
+                                                      sets, upsert)
         return NOT_A_POINT
 
     def _update_statement(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
@@ -430,6 +428,13 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if type(update) is not dict or not update or type(first := next(iter(update))) is not str \
                 or first[:1] != "$":
             common.validate_ok_for_update(update)  # (a plain operator document passes it)
+        elif len(update) == 1 and type(filter) is dict and len(filter) == 1 and session is None \
+                and (bypass_document_validation, collation, array_filters, hint, let, comment,
+                     sort) == _NO_UPDATE_OPTIONS and self._default_write \
+                and (upsert is False or upsert is True):
+            done = self._update_point(filter, update, upsert)
+            if done is not NOT_A_POINT:
+                return _acknowledged_update({"n": done[0], "nModified": done[1]})
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation, sort=sort,

@@ -52,7 +52,7 @@ from .timeseries_buckets import buckets_reader
 from .timeseries import (BUCKETS_PREFIX, measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
-from ..update import build_upsert_document, compile_top_level_sets, compile_update
+from ..update import apply_top_level, build_upsert_document, compile_update, top_level_sets
 from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
@@ -241,7 +241,7 @@ def update_point(server: Server, db: str, coll: str, path: str, value: Any, sets
     """``update(server, db, coll, [{q: {path: value}, u: {$set: sets}, upsert}])``'s
     ``(n, nModified)`` for a top-level ``path``, a ``value`` whose key equality is
     BSON equality (an int, a string, an ObjectId; the caller checks) and ``sets``
-    that :func:`~mim.engine.update.compile_top_level_sets` takes (plain top-level
+    that :func:`~mim.engine.update.top_level_sets` takes (plain top-level
     names to plain scalars): the point read as :func:`find_point` reads it, the new
     values set on a copy of the shadow, the document re-encoded once and swapped
     through :meth:`CollectionData.replace` (the one write path: its change event,
@@ -257,9 +257,10 @@ def update_point(server: Server, db: str, coll: str, path: str, value: Any, sets
     if server.profiled or server.default_collations and operation_collation(
             server, db, coll, None) is not None:
         return NOT_A_POINT
-    update = compile_top_level_sets(sets) if sets else None
+    update = top_level_sets(sets) if sets else None
     if update is None:
         return NOT_A_POINT
+    pairs, touched = update
     lock = server.lock
     lock.acquire()
     try:
@@ -275,8 +276,9 @@ def update_point(server: Server, db: str, coll: str, path: str, value: Any, sets
         doc = stored.doc
         if type(doc) is not dict:
             return NOT_A_POINT
+        size = len(doc)
         doc = doc.copy()  # (nested values shared: no write changes a stored value in place)
-        update.apply(doc)
+        apply_top_level(doc, pairs)
         try:
             raw = encode_updated(doc)
         except ServerError:
@@ -284,7 +286,8 @@ def update_point(server: Server, db: str, coll: str, path: str, value: Any, sets
         if raw == stored.raw:
             return 1, 0
         try:
-            collection.replace(stored, raw, doc, "update", update.touched)
+            # (no field added: the copy's names are the stored shadow's, already shared)
+            collection.replace(stored, raw, doc, "update", touched, keys_shared=len(doc) == size)
         except ServerError:  # (WriteBlocked, a duplicate key: raised before any write)
             return NOT_A_POINT
         return 1, 1

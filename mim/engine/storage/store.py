@@ -318,24 +318,28 @@ class CollectionData:
             self.delete(oldest)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict,
-                operation: str = "update", touched: frozenset[str] | None = None
-                ) -> StoredDocument:
+                operation: str = "update", touched: frozenset[str] | None = None,
+                key: tuple | None = None, keys_shared: bool = False) -> StoredDocument:
         """Swap a document's contents (same ``_id``), keeping its position.
 
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document).  ``touched``: the
         only top-level fields that may differ (None: any), so an index on
-        none of them is known unchanged without computing its keys."""
+        none of them is known unchanged without computing its keys.  ``key``:
+        :meth:`key_of` ``old``, when the caller read it already; ``keys_shared``:
+        ``doc``'s field names are already shared (a copy of ``old``'s shadow whose
+        values only were replaced)."""
         if self.snapshot_keepers is not None:
             self.keep_snapshots()
-        key = self.key_of(old)
+        if key is None:
+            key = self.key_of(old)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
         # StoredDocument(raw, shared_keys(doc), record id), without a call through
         # the class to a Python __init__ (every update's path)
         new = _new_object(StoredDocument)
         new.raw = raw
-        new.doc = shared_keys(doc)
+        new.doc = doc if keys_shared else shared_keys(doc)
         new.record_id = old.record_id
         indexes = self.indexes
         if indexes.plain or (touched is not None and indexes.untouched(touched)):
