@@ -196,7 +196,10 @@ def update_one_point(server: Server, db: str, coll: str, path: str, value: Any, 
         if isinstance(exc, ServerError):
             raise
         raise _unexpected_error(exc, "update") from None
-    _command_done(server, _UPDATE_COUNTER)
+    # (_command_done, inline: this is update_one's path)
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_UPDATE_COUNTER])
+    if server.data_directory is not None:
+        server.data_directory.command_done()
     return done
 
 

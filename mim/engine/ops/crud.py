@@ -287,7 +287,7 @@ def update_point(server: Server, db: str, coll: str, path: str, value: Any, sets
             return 1, 0
         try:
             # (no field added: the copy's names are the stored shadow's, already shared)
-            collection.replace(stored, raw, doc, "update", touched, keys_shared=len(doc) == size)
+            collection.replace(stored, raw, doc, "update", touched, None, len(doc) == size)
         except ServerError:  # (WriteBlocked, a duplicate key: raised before any write)
             return NOT_A_POINT
         return 1, 1

@@ -113,8 +113,10 @@ def encode_updated(doc: dict) -> bytes:
     # bson.encode without its Python frame and codec-options type check
     raw = _dict_to_bson(doc, False, ENGINE_CODEC) if _dict_to_bson is not None \
         else bson.encode(doc, codec_options=ENGINE_CODEC)
-    if len(raw) > MAX_BSON_SIZE:
-        raise ServerError(17419, f"Resulting document after update is larger than "
-                                 f"{MAX_BSON_SIZE}")
-    check_updated_depth(raw, doc)
+    size = len(raw)
+    if size > MAY_BE_TOO_DEEP:  # (smaller bytes cannot nest too deep: no call)
+        if size > MAX_BSON_SIZE:
+            raise ServerError(17419, f"Resulting document after update is larger than "
+                                     f"{MAX_BSON_SIZE}")
+        check_updated_depth(raw, doc)
     return raw

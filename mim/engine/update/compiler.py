@@ -188,6 +188,8 @@ def top_level_sets(fields: dict) -> tuple[list[tuple[str, Any]], frozenset[str]]
         elif kind not in _SELF_DECODING:
             return None
     order, touched = shape
+    if len(values) == 1:  # (one field: no comprehension's frame)
+        return [(names[0], values[0])], touched
     return [(names[i], values[i]) for i in order], touched
 
 
