@@ -82,6 +82,11 @@ def _acknowledged_update(reply: dict) -> UpdateResult:
         raw["upserted"] = upserted[0]["_id"]
     raw["ok"] = 1.0
     raw["updatedExisting"] = bool(n) and not upserted
+    return _update_result(raw)
+
+
+def _update_result(raw: dict) -> UpdateResult:
+    """``UpdateResult(raw, True)``, its slots set as its ``__init__`` chain sets them."""
     result = _new_object(UpdateResult)
     result._UpdateResult__raw_result = raw  # type: ignore[attr-defined]
     result._UpdateResult__in_client_bulk = False  # type: ignore[attr-defined]
@@ -434,7 +439,9 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
                 and (upsert is False or upsert is True):
             done = self._update_point(filter, update, upsert)
             if done is not NOT_A_POINT:
-                return _acknowledged_update({"n": done[0], "nModified": done[1]})
+                n = done[0]  # (_acknowledged_update's raw result, without the reply)
+                return _update_result({"n": n, "nModified": done[1], "ok": 1.0,
+                                       "updatedExisting": bool(n)})
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation, sort=sort,

@@ -224,7 +224,11 @@ class CollectionData:
     def key_of(self, stored: StoredDocument) -> tuple:
         """The key ``stored`` is kept under in :attr:`documents` (and in every index)."""
         doc = stored.doc
-        return sort_key(doc["_id"]) if "_id" in doc else (_UNKEYED, stored.record_id)
+        if "_id" not in doc:
+            return (_UNKEYED, stored.record_id)
+        id_value = doc["_id"]
+        # (sort_key's first case inline: every update's and delete's path)
+        return (RANK_STRING, id_value) if type(id_value) is str else sort_key(id_value)
 
     def scan(self) -> Iterator[StoredDocument]:
         """All documents in natural order (a snapshot: safe against writes)."""
