@@ -369,9 +369,10 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             return NOT_A_POINT
         for name, value in sets.items():
             kind = type(value)
-            if type(name) is not str or not name.isascii() or "\x00" in name or not (
-                    kind is str and value.isascii() or value is None or kind is float
-                    or kind is bool or kind is int and -2147483648 <= value <= 2147483647):
+            # a top-level name (as a point's path) set to a plain scalar
+            if not (kind is str and value.isascii() or value is None or kind is float
+                    or kind is bool or kind is int and -2147483648 <= value <= 2147483647) \
+                    or not (type(name) is str and name in _POINT_PATHS or _is_point_path(name)):
                 return NOT_A_POINT
         for path, value in filter.items():
             kind = type(value)
