@@ -82,6 +82,11 @@ def _acknowledged_update(reply: dict) -> UpdateResult:
         raw["upserted"] = upserted[0]["_id"]
     raw["ok"] = 1.0
     raw["updatedExisting"] = bool(n) and not upserted
+    return _update_result(raw)
+
+
+def _update_result(raw: dict) -> UpdateResult:
+    """``UpdateResult(raw, True)``, its slots set as its ``__init__`` chain sets them."""
     result = _new_object(UpdateResult)
     result._UpdateResult__raw_result = raw  # type: ignore[attr-defined]
     result._UpdateResult__in_client_bulk = False  # type: ignore[attr-defined]
@@ -90,6 +95,9 @@ def _acknowledged_update(reply: dict) -> UpdateResult:
 
 
 _new_object = object.__new__
+
+#: ``update_one``'s options (but ``upsert`` and ``session``) when none is given
+_NO_UPDATE_OPTIONS = (None,) * 7
 
 #: the field names :func:`_is_point_path` accepted (read first: a set lookup), up to
 #: :data:`_POINT_PATHS_KEPT` of them
@@ -360,6 +368,34 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         raise_write_errors(reply)
         return _acknowledged_update(reply)
 
+    def _update_point(self, filter: dict, update: dict, upsert: bool) -> Any:
+        """``update_one(filter, update)`` of one document found by one equality on a
+        top-level field, ``update`` a ``$set`` of plain top-level fields to plain
+        scalars — values that reach the engine as they are (see ``_plain_copy``):
+        ``(n, nModified)`` from :meth:`Runner.update_one_point`, or ``NOT_A_POINT``
+        (nothing written) and the caller sends the update command."""
+        sets = update.get("$set")
+        if type(sets) is not dict or not sets:
+            return NOT_A_POINT
+        for name, value in sets.items():
+            kind = type(value)
+            # a top-level name (as a point's path) set to a plain scalar
+            if not (kind is str and value.isascii() or value is None or kind is float
+                    or kind is bool or kind is int and -2147483648 <= value <= 2147483647) \
+                    or not (type(name) is str and name in _POINT_PATHS or _is_point_path(name)):
+                return NOT_A_POINT
+        for path, value in filter.items():
+            kind = type(value)
+            # a top-level field equal to an int32, an ASCII string or an ObjectId, as
+            # find_one's point read takes it
+            if (kind is str and value.isascii() or kind is ObjectId
+                    or kind is int and -2147483648 <= value <= 2147483647) \
+                    and (type(path) is str and path in _POINT_PATHS or _is_point_path(path)):
+                point_read = self._point_read
+                return point_read[0].update_one_point(point_read[1], point_read[2], path, value,
+                                                      sets, upsert)
+        return NOT_A_POINT
+
     def _update_statement(self, filter: Any, update: Any, *, multi: bool, upsert: bool,
                           array_filters: Any = None, hint: Any = None, collation: Any = None,
                           sort: Any = None) -> dict:
@@ -408,6 +444,15 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         if type(update) is not dict or not update or type(first := next(iter(update))) is not str \
                 or first[:1] != "$":
             common.validate_ok_for_update(update)  # (a plain operator document passes it)
+        elif len(update) == 1 and type(filter) is dict and len(filter) == 1 and session is None \
+                and (bypass_document_validation, collation, array_filters, hint, let, comment,
+                     sort) == _NO_UPDATE_OPTIONS and self._default_write \
+                and (upsert is False or upsert is True):
+            done = self._update_point(filter, update, upsert)
+            if done is not NOT_A_POINT:
+                n = done[0]  # (_acknowledged_update's raw result, without the reply)
+                return _update_result({"n": n, "nModified": done[1], "ok": 1.0,
+                                       "updatedExisting": bool(n)})
         return self._update(filter, update, multi=False, upsert=upsert,
                             array_filters=array_filters, hint=hint, let=let,
                             collation=collation, sort=sort,

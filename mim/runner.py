@@ -29,7 +29,8 @@ from pymongo.client_session_shared import _TxnState
 from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
-from .engine.commands import NOT_A_POINT, find_one_point, insert_one_sent, run_command
+from .engine.commands import (NOT_A_POINT, find_one_point, insert_one_sent, run_command,
+                              update_one_point)
 from .engine.commands.authentication import check_credentials
 from .engine.commands.registry import ALIASES
 from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
@@ -130,6 +131,20 @@ class Runner:
         if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
             try:
                 return insert_one_sent(self.server, db, coll, raw)
+            except ServerError as exc:
+                raise command_error(exc) from None
+        return NOT_A_POINT
+
+    def update_one_point(self, db: str, coll: str, path: str, value: Any, sets: dict,
+                         upsert: bool) -> Any:
+        """``update_one({path: value}, {"$set": sets}, upsert=upsert)`` (no other
+        option, no session) when :meth:`run` would take its plain path (a profiled
+        server is the engine's to refuse): its ``(n, nModified)`` from
+        :func:`~mim.engine.commands.update_one_point` — or ``NOT_A_POINT``, nothing
+        written, and the caller sends the update command."""
+        if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
+            try:
+                return update_one_point(self.server, db, coll, path, value, sets, upsert)
             except ServerError as exc:
                 raise command_error(exc) from None
         return NOT_A_POINT

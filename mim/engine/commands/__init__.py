@@ -23,11 +23,12 @@ from typing import Any
 import bson
 
 from ..ops import durable  # noqa: F401  (installs Server(dbpath=…))
-from ..ops.crud import NOT_A_POINT, find_point, insert_sent
+from ..ops.crud import NOT_A_POINT, find_point, insert_sent, update_point
 from ..ops.error_labels import error_labels
 from ..ops.failpoints import ConnectionClosedByFailPoint, max_time_override
 from ..ops.oplog import OPLOG_DATABASE
 from ..ops.fsync_lock import wait_for_fsync_unlock
+from ..ops.oplog import OPLOG_DATABASE
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
@@ -66,7 +67,7 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "killCursors": frozenset({"killCursors", "cursors"}),
 }
 
-__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent", "update_one_point", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
@@ -204,6 +205,38 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     if reply is not None:
         reply["ok"] = 1.0  # type: ignore[index]
     return reply
+
+
+#: the opcounter an ``update`` counts in
+_UPDATE_COUNTER = counting_plan("update")[0]
+
+
+def update_one_point(server: Server, db: str, coll: str, path: str, value: Any, sets: dict,
+                     upsert: bool) -> Any:
+    """What :func:`run_command` answers ``update_one({path: value}, {$set: sets})``'s
+    plain command (``{update: coll, updates: [{q, u, multi: false, upsert}],
+    ordered: true}``, no generic field) with, as ``(n, nModified)``: counted as that
+    command is, run as :func:`~mim.engine.ops.crud.update_point` runs a point
+    update, without the command document, the dispatch or the general statement.
+    ``path``, ``value`` and ``sets`` are as ``update_point`` takes them (the caller
+    checks); the caller sends the command itself on
+    :data:`~mim.engine.ops.crud.NOT_A_POINT` (nothing was counted or written)."""
+    if db == OPLOG_DATABASE or server.fsync_locked:
+        return NOT_A_POINT  # (cmd_update's oplog check; a write waits for fsyncUnlock)
+    try:
+        done = update_point(server, db, coll, path, value, sets, upsert)
+        if done is NOT_A_POINT:
+            return done
+    except Exception as exc:  # (a command that failed was counted all the same)
+        _command_done(server, _UPDATE_COUNTER)
+        if isinstance(exc, ServerError):
+            raise
+        raise _unexpected_error(exc, "update") from None
+    # (_command_done, inline: this is update_one's path)
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_UPDATE_COUNTER])
+    if server.data_directory is not None:
+        server.data_directory.command_done()
+    return done
 
 
 def _command_done(server: Server, counter: Any) -> None:

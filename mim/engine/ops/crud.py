@@ -52,12 +52,12 @@ from .timeseries_buckets import buckets_reader
 from .timeseries import (BUCKETS_PREFIX, measurement, check_update, refuse_buckets,
                          refuse_find_and_modify)
 from ..languages.expressions import ExpressionContext, compile_expression
-from ..update import build_upsert_document, compile_update
+from ..update import apply_top_level, build_upsert_document, compile_update, top_level_sets
 from ..update.pipeline import lite_parse
 from ..update.storage import validate_document
 from ..values.render import render
 
-__all__ = ["find", "find_point", "NOT_A_POINT", "insert_sent", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
+__all__ = ["find", "find_point", "NOT_A_POINT", "insert_sent", "update_point", "key_or_record", "count", "distinct", "insert", "update", "delete", "find_and_modify"]
 
 
 # ---------------------------------------------------------------------------
@@ -235,6 +235,65 @@ def find_point(server: Server, db: str, coll: str, path: str, value: Any) -> Any
     if found is None:
         return NOT_A_POINT
     return found[0].raw if found else None
+
+
+def update_point(server: Server, db: str, coll: str, path: str, value: Any, sets: dict,
+                 upsert: bool) -> Any:
+    """``update(server, db, coll, [{q: {path: value}, u: {$set: sets}, upsert}])``'s
+    ``(n, nModified)`` for a top-level ``path``, a ``value`` whose key equality is
+    BSON equality (an int, a string, an ObjectId; the caller checks) and ``sets``
+    that :func:`~mim.engine.update.top_level_sets` takes (plain top-level
+    names to plain scalars): the point read as :func:`find_point` reads it, the new
+    values set on a copy of the shadow, the document re-encoded once and swapped
+    through :meth:`CollectionData.replace` (the one write path: its change event,
+    its index upkeep of only the fields the update touches) — without compiling the
+    filter or building the general statement.
+
+    :data:`NOT_A_POINT`, with nothing written, whenever :func:`update` could do
+    anything else: no such collection (a view, a time-series bucket namespace,
+    nothing), a time-series collection, a validator, a collation, a profiled
+    server, a point the planner must cost or scan, an upsert that inserts, a
+    document that does not decode as a plain dict, any error (the general path
+    raises it, as a write error), a document an open transaction holds."""
+    if server.profiled or server.default_collations and operation_collation(
+            server, db, coll, None) is not None:
+        return NOT_A_POINT
+    update = top_level_sets(sets) if sets else None
+    if update is None:
+        return NOT_A_POINT
+    pairs, touched = update
+    lock = server.lock
+    lock.acquire()
+    try:
+        database = server.databases.get(db)
+        collection = database.collections.get(coll) if database is not None else None
+        if collection is None or collection.validator is not None \
+                or "timeseries" in collection.options or coll.startswith(BUCKETS_PREFIX):
+            return NOT_A_POINT
+        found = point_reads(collection, path, value, 1)
+        if not found:
+            return NOT_A_POINT if found is None or upsert else (0, 0)
+        stored = found[0]
+        doc = stored.doc
+        if type(doc) is not dict:
+            return NOT_A_POINT
+        size = len(doc)
+        doc = doc.copy()  # (nested values shared: no write changes a stored value in place)
+        apply_top_level(doc, pairs)
+        try:
+            raw = encode_updated(doc)
+        except ServerError:
+            return NOT_A_POINT
+        if raw == stored.raw:
+            return 1, 0
+        try:
+            # (no field added: the copy's names are the stored shadow's, already shared)
+            collection.replace(stored, raw, doc, "update", touched, None, len(doc) == size)
+        except ServerError:  # (WriteBlocked, a duplicate key: raised before any write)
+            return NOT_A_POINT
+        return 1, 1
+    finally:
+        lock.release()
 
 
 def _names(spec: Any) -> list:

@@ -19,7 +19,7 @@ from bson.regex import Regex
 from ..values.errors import ServerError, bad_value
 from ..values.limits import (MAX_STORAGE_DEPTH, check_insert_depth, check_updated_depth,
                              min_bytes_for_depth)
-from .encoding import ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow, decode_shadows
+from .encoding import ENCODING_CODEC, ENGINE_CODEC, MAX_BSON_SIZE, decode_shadow, decode_shadows
 
 __all__ = ["check_id", "prepare_new_document", "prepare_sent_document", "encode_updated",
            "decode_shadows", "PLAIN_ID_TYPES", "MAY_BE_TOO_DEEP"]
@@ -111,10 +111,12 @@ def prepare_sent_document(raw: bytes, shadow: dict | None = None) -> tuple[bytes
 def encode_updated(doc: dict) -> bytes:
     """The bytes to store for an updated document (17419 beyond 16 MB)."""
     # bson.encode without its Python frame and codec-options type check
-    raw = _dict_to_bson(doc, False, ENGINE_CODEC) if _dict_to_bson is not None \
-        else bson.encode(doc, codec_options=ENGINE_CODEC)
-    if len(raw) > MAX_BSON_SIZE:
-        raise ServerError(17419, f"Resulting document after update is larger than "
-                                 f"{MAX_BSON_SIZE}")
-    check_updated_depth(raw, doc)
+    raw = _dict_to_bson(doc, False, ENCODING_CODEC) if _dict_to_bson is not None \
+        else bson.encode(doc, codec_options=ENCODING_CODEC)
+    size = len(raw)
+    if size > MAY_BE_TOO_DEEP:  # (smaller bytes cannot nest too deep: no call)
+        if size > MAX_BSON_SIZE:
+            raise ServerError(17419, f"Resulting document after update is larger than "
+                                     f"{MAX_BSON_SIZE}")
+        check_updated_depth(raw, doc)
     return raw

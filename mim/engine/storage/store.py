@@ -224,7 +224,11 @@ class CollectionData:
     def key_of(self, stored: StoredDocument) -> tuple:
         """The key ``stored`` is kept under in :attr:`documents` (and in every index)."""
         doc = stored.doc
-        return sort_key(doc["_id"]) if "_id" in doc else (_UNKEYED, stored.record_id)
+        if "_id" not in doc:
+            return (_UNKEYED, stored.record_id)
+        id_value = doc["_id"]
+        # (sort_key's first case inline: every update's and delete's path)
+        return (RANK_STRING, id_value) if type(id_value) is str else sort_key(id_value)
 
     def scan(self) -> Iterator[StoredDocument]:
         """All documents in natural order (a snapshot: safe against writes)."""
@@ -318,24 +322,28 @@ class CollectionData:
             self.delete(oldest)
 
     def replace(self, old: StoredDocument, raw: bytes, doc: dict,
-                operation: str = "update", touched: frozenset[str] | None = None
-                ) -> StoredDocument:
+                operation: str = "update", touched: frozenset[str] | None = None,
+                key: tuple | None = None, keys_shared: bool = False) -> StoredDocument:
         """Swap a document's contents (same ``_id``), keeping its position.
 
         ``operation`` is what the write was: an ``update`` (operators or a
         pipeline) or a ``replace`` (a replacement document).  ``touched``: the
         only top-level fields that may differ (None: any), so an index on
-        none of them is known unchanged without computing its keys."""
+        none of them is known unchanged without computing its keys.  ``key``:
+        :meth:`key_of` ``old``, when the caller read it already; ``keys_shared``:
+        ``doc``'s field names are already shared (a copy of ``old``'s shadow whose
+        values only were replaced)."""
         if self.snapshot_keepers is not None:
             self.keep_snapshots()
-        key = self.key_of(old)
+        if key is None:
+            key = self.key_of(old)
         if self.txn_owned and key in self.txn_owned:
             self._claimed(key)
         # StoredDocument(raw, shared_keys(doc), record id), without a call through
         # the class to a Python __init__ (every update's path)
         new = _new_object(StoredDocument)
         new.raw = raw
-        new.doc = shared_keys(doc)
+        new.doc = doc if keys_shared else shared_keys(doc)
         new.record_id = old.record_id
         indexes = self.indexes
         if indexes.plain or (touched is not None and indexes.untouched(touched)):

@@ -12,7 +12,8 @@ document is touched.
 from __future__ import annotations
 
 from . import arrays, bitwise, fields  # noqa: F401  (registration)
-from .compiler import CompiledUpdate, OperatorUpdate, compile_update
+from .compiler import (CompiledUpdate, OperatorUpdate, apply_top_level, compile_top_level_sets,
+                       compile_update, top_level_sets)
 from ..languages.matcher.positional import matched_array_index
 from .registry import FAMILIES, UPDATE_OPERATORS
 from .arrays import _PUSH_CLAUSES
@@ -22,5 +23,5 @@ from .upsert import build_upsert_document
 #: compiler resolves, and the ``$push`` clauses ``arrays.py`` parses.
 UPDATE_SYNTAX = ("$", "$[]", "$[<identifier>]") + _PUSH_CLAUSES
 
-__all__ = ["compile_update", "build_upsert_document", "UPDATE_OPERATORS", "FAMILIES",
+__all__ = ["compile_update", "compile_top_level_sets", "top_level_sets", "apply_top_level", "build_upsert_document", "UPDATE_OPERATORS", "FAMILIES",
            "CompiledUpdate", "OperatorUpdate", "matched_array_index", "UPDATE_SYNTAX"]

@@ -30,7 +30,7 @@ from .tree import (FIELD_ORDER, ApplyContext, ArrayNode, CompiledUpdate, LeafNod
                    ObjectNode, conflict, is_array_filter_identifier, split_update_path)
 from .pipeline import compile_pipeline_update
 
-__all__ = ["compile_update", "CompiledUpdate", "OperatorUpdate"]
+__all__ = ["compile_update", "compile_top_level_sets", "top_level_sets", "apply_top_level", "CompiledUpdate", "OperatorUpdate"]
 
 
 class OperatorUpdate(CompiledUpdate):
@@ -88,15 +88,9 @@ class OperatorUpdate(CompiledUpdate):
         return root
 
     def _apply_top_level(self, doc: dict) -> None:
-        """The tree walk's effect on an existing document for :attr:`top_level`:
-        a value not identical to the current one (type for type) replaces it or
-        is appended, an unset field is removed."""
-        for name, value in self.top_level:
-            if value is MISSING:
-                if name in doc:
-                    del doc[name]
-            elif name not in doc or not identical(doc[name], value):
-                doc[name] = value
+        """The tree walk's effect on an existing document for :attr:`top_level`
+        (see :func:`apply_top_level`)."""
+        apply_top_level(doc, self.top_level)
 
     def apply(self, doc: dict, *, query: MatchNode | None = None,
               is_insert: bool = False) -> None:
@@ -167,10 +161,12 @@ _SET_SHAPES: dict[tuple, tuple[tuple[int, ...], frozenset[str]]] = {}
 _MAX_SET_SHAPES = 256
 
 
-def _top_level_sets(fields: dict) -> OperatorUpdate | None:
-    """:meth:`OperatorUpdate.top_level_sets` for ``{$set: fields}`` when every field
-    is a plain top-level name (not ``_id``) and every value decodes as itself; None
-    otherwise (compiled the general way, which raises any error)."""
+def top_level_sets(fields: dict) -> tuple[list[tuple[str, Any]], frozenset[str]] | None:
+    """For ``{$set: fields}`` when every field is a plain top-level name (not
+    ``_id``) and every value decodes as itself: its ``(name, value)`` pairs in the
+    tree's order and the fields it touches (what :func:`apply_top_level` and an
+    index's upkeep need); None otherwise (compiled the general way, which raises
+    any error)."""
     names = tuple(fields)
     shape = _SET_SHAPES.get(names)
     if shape is None:
@@ -192,7 +188,36 @@ def _top_level_sets(fields: dict) -> OperatorUpdate | None:
         elif kind not in _SELF_DECODING:
             return None
     order, touched = shape
-    return OperatorUpdate.top_level_sets([(names[i], values[i]) for i in order], touched)
+    if len(values) == 1:  # (one field: no comprehension's frame)
+        return [(names[0], values[0])], touched
+    return [(names[i], values[i]) for i in order], touched
+
+
+def compile_top_level_sets(fields: dict) -> OperatorUpdate | None:
+    """:meth:`OperatorUpdate.top_level_sets` for ``{$set: fields}`` when
+    :func:`top_level_sets` takes it; None otherwise."""
+    found = top_level_sets(fields)
+    return None if found is None else OperatorUpdate.top_level_sets(*found)
+
+
+def apply_top_level(doc: dict, pairs: list[tuple[str, Any]]) -> None:
+    """The tree walk's effect on an existing document of the ``(name, value)``
+    pairs of a top-level update (MISSING for an ``$unset``): a value not identical
+    to the current one (type for type) replaces it or is appended, an unset field
+    is removed."""
+    for name, value in pairs:
+        if value is MISSING:
+            if name in doc:
+                del doc[name]
+        elif name not in doc:
+            doc[name] = value
+        else:
+            current = doc[name]
+            if type(current) is str and type(value) is str:
+                if current != value:  # (identical's answer for two strings, without its calls)
+                    doc[name] = value
+            elif not identical(current, value):
+                doc[name] = value
 
 
 #: the operators that compare values, and so take the update's collation
@@ -213,7 +238,7 @@ def compile_update(spec: Any, array_filters: list | None = None,
     if type(spec) is dict and len(spec) == 1 and not array_filters \
             and type(spec.get("$set")) is dict and spec["$set"]:
         # the common {$set: {name: value}}: its shape's compiled order, these values
-        update = _top_level_sets(spec["$set"])
+        update = compile_top_level_sets(spec["$set"])
         if update is not None:
             return update
     check_bson_depth(spec)

@@ -75,6 +75,26 @@ def test_writes_wait_for_the_unlock_and_reads_go_on(client):
     assert coll.count_documents({}) == 2
 
 
+def test_an_update_one_by_a_point_waits_for_the_unlock(client):
+    """``update_one({_id: …}, {$set: …})`` (in process: the point path) is a write
+    like any other: it waits, shown in currentOp as an update."""
+    coll = client.db.things
+    coll.insert_one({"_id": 1, "name": "a"})
+    client.admin.command("fsync", lock=True)
+    done = threading.Event()
+    writer = threading.Thread(target=lambda: (
+        coll.update_one({"_id": 1}, {"$set": {"name": "b"}}), done.set()))
+    writer.start()
+    assert not done.wait(0.3)
+    waiting = client.admin.command("currentOp", op="update", waitingForLock=True)["inprog"]
+    assert len(waiting) == 1 and waiting[0]["command"]["update"] == coll.name
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "name": "a"}
+    client.admin.command("fsyncUnlock")
+    writer.join(5)
+    assert done.is_set()
+    assert coll.find_one({"_id": 1}) == {"_id": 1, "name": "b"}
+
+
 def test_a_waiting_write_honours_max_time_ms(client):
     client.admin.command("fsync", lock=True)
     with pytest.raises(ExecutionTimeout) as raised:
