@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import bson
 
@@ -160,11 +160,8 @@ def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) ->
         found = find_point(server, db, coll, path, value)
         if found is NOT_A_POINT:
             return found
-    except Exception as exc:  # (a command that failed was counted all the same)
-        _command_done(server, _FIND_COUNTER)
-        if isinstance(exc, ServerError):
-            raise
-        raise _unexpected_error(exc, "find") from None
+    except Exception as exc:
+        _shortcut_failed(server, _FIND_COUNTER, exc, "find")
     # (_command_done, inline: this is find_one's path)
     next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_FIND_COUNTER])
     if server.data_directory is not None:
@@ -191,11 +188,8 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
         return NOT_A_POINT
     try:
         reply = insert_sent(server, db, coll, raw)
-    except Exception as exc:  # (a command that failed was counted all the same)
-        _command_done(server, _INSERT_COUNTER)
-        if isinstance(exc, ServerError):
-            raise
-        raise _unexpected_error(exc, "insert") from None
+    except Exception as exc:
+        _shortcut_failed(server, _INSERT_COUNTER, exc, "insert")
     if reply is NOT_A_POINT:
         return reply
     # (_command_done, inline: this is insert_one's path)
@@ -227,16 +221,23 @@ def update_one_point(server: Server, db: str, coll: str, path: str, value: Any, 
         done = update_point(server, db, coll, path, value, sets, upsert)
         if done is NOT_A_POINT:
             return done
-    except Exception as exc:  # (a command that failed was counted all the same)
-        _command_done(server, _UPDATE_COUNTER)
-        if isinstance(exc, ServerError):
-            raise
-        raise _unexpected_error(exc, "update") from None
+    except Exception as exc:
+        _shortcut_failed(server, _UPDATE_COUNTER, exc, "update")
     # (_command_done, inline: this is update_one's path)
     next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_UPDATE_COUNTER])
     if server.data_directory is not None:
         server.data_directory.command_done()
     return done
+
+
+def _shortcut_failed(server: Server, counter: Any, exc: Exception, name: str) -> NoReturn:
+    """A shortcut's failure, as :func:`run_command` ends a failed command: counted
+    all the same, a server error raised as it is, anything else as the command's
+    internal error."""
+    _command_done(server, counter)
+    if isinstance(exc, ServerError):
+        raise exc
+    raise _unexpected_error(exc, name) from None
 
 
 def _command_done(server: Server, counter: Any) -> None:

@@ -195,19 +195,7 @@ class OverlayCollection(CollectionData):
         state["documents"] = documents
         catalog = state["indexes"] = snapshot.indexes.fork(self)
         self.__class__ = collection_class(self.options)
-        for key, mine in self.replaced.items():
-            old = documents.get(key)
-            if mine is None:
-                if old is not None:
-                    del documents[key]
-                    catalog.remove(old, key)
-            elif old is not None:
-                documents[key] = mine
-                catalog.replace(old, mine, key)
-        computed = self.computed
-        for key, stored in self.appended.items():
-            documents[key] = stored
-            catalog.add_computed(stored, key, computed.get(key))
+        _write_into(state, documents, catalog)
         state["_view"].target = documents
         if snapshot is self.base_collection:
             stop_keeping(snapshot, self)
@@ -221,20 +209,7 @@ class OverlayCollection(CollectionData):
         emitted (the caller emits those the writes recorded).  Under the lock."""
         if base.snapshot_keepers is not None:
             base.keep_snapshots()  # (the other open snapshots still read it as it is)
-        documents = base.documents
-        catalog = base.indexes
-        for key, mine in self.replaced.items():
-            old = documents[key]
-            if mine is None:
-                del documents[key]
-                catalog.remove(old, key)
-            else:
-                documents[key] = mine
-                catalog.replace(old, mine, key)
-        computed = self.computed
-        for key, stored in self.appended.items():
-            documents[key] = stored
-            catalog.add_computed(stored, key, computed.get(key))
+        _write_into(self.__dict__, base.documents, base.indexes)
         base.data_size = self.data_size
         base.next_record_id = self.next_record_id
         base.writes += 1
@@ -395,3 +370,25 @@ def stop_keeping(coll: CollectionData, keeper: Any) -> None:
             break
     if not keepers:
         coll.snapshot_keepers = None
+
+
+def _write_into(overlay: dict, documents: dict, catalog: Any) -> None:
+    """An overlay's writes (its ``__dict__``: ``replaced``, ``appended``,
+    ``computed``) made ``documents``' and ``catalog``'s: replaced documents swapped
+    in or deleted with their index entries, appended ones added with the keys their
+    checks computed.  Shared by :meth:`OverlayCollection.materialise` (a copy of the
+    snapshot) and :meth:`OverlayCollection.apply_to` (the committed collection)."""
+    for key, mine in overlay["replaced"].items():
+        old = documents.get(key)
+        if old is None:
+            continue
+        if mine is None:
+            del documents[key]
+            catalog.remove(old, key)
+        else:
+            documents[key] = mine
+            catalog.replace(old, mine, key)
+    computed = overlay["computed"]
+    for key, stored in overlay["appended"].items():
+        documents[key] = stored
+        catalog.add_computed(stored, key, computed.get(key))
