@@ -8,15 +8,24 @@ The reply has the classic engine's shape (``queryPlanner.winningPlan`` with
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bson.binary import Binary
+from bson.decimal128 import Decimal128
+from bson.int64 import Int64
+from bson.objectid import ObjectId
 from bson.regex import Regex
+from bson.timestamp import Timestamp
 
 from ..languages.matcher import LeafNode, MatchNode
+from ..languages.matcher.serialize import (AND, EQ, GT, GTE, LT, LTE, MATCH_IN, Parsed,
+                                           conjuncts_of, normalize_filter, serialize,
+                                           without_internal_expr)
 from ..languages.sorting import TEXT_SCORE, parse_sort_spec
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import NearNode, find_near_node
@@ -27,9 +36,9 @@ from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, Te
 if TYPE_CHECKING:
     from ..storage.store import CollectionData
 
-def _source_stage(plan: Plan, node: MatchNode, filter: Mapping | None) -> dict[str, Any]:
+def _source_stage(plan: Plan, node: MatchNode, parsed: Parsed) -> dict[str, Any]:
     """The data-source part of the plan tree, with per-stage counters."""
-    residual = dict(filter or {})
+    residual = _stage_filter(plan, parsed)
     if isinstance(plan, CollScan):
         stage: dict[str, Any] = {"stage": "COLLSCAN"}
         if residual:
@@ -53,6 +62,84 @@ def _source_stage(plan: Plan, node: MatchNode, filter: Mapping | None) -> dict[s
     if isinstance(plan, OrPlan) and len(conjuncts(node)) == 1:
         return {"stage": "SUBPLAN", "inputStage": fetch, "nReturned": plan.returned}
     return fetch
+
+
+def _stage_filter(plan: Plan, parsed: Parsed) -> dict[str, Any] | None:
+    """A COLLSCAN's or FETCH's ``filter``: the normalised filter less the
+    predicates an index scan's bounds answer exactly (the planner's trimming of
+    EXACT predicates: one left is shown alone, several under ``$and``) and less
+    the ``$_internalExpr*`` predicates an ``$expr`` implied; None when nothing
+    is left to check."""
+    node: Parsed | None = parsed
+    if isinstance(plan, (IndexScan, IdLookup)):
+        predicates = conjuncts_of(parsed)
+        on_path: dict[str, int] = {}
+        for predicate in predicates:
+            on_path[predicate.path] = on_path.get(predicate.path, 0) + 1
+        kept = [predicate for predicate in predicates
+                if not _answered_by_bounds(plan, predicate, on_path[predicate.path])]
+        node = kept[0] if len(kept) == 1 else Parsed(AND, children=kept)
+    node = without_internal_expr(node)
+    if node is None:
+        return None
+    return serialize(node) or None
+
+
+#: the operand types whose index bounds are EXACT (IndexBoundsBuilder): a key
+#: within the bounds is a match (null, arrays, regexes, NaN and MinKey/MaxKey
+#: are not: their bounds also hold what does not match)
+_EXACT_OPERAND_TYPES = frozenset({str, int, float, bool, Int64, ObjectId, datetime.datetime,
+                                  Decimal128, Binary, bytes, Timestamp})
+_BOUNDED_KINDS = frozenset({EQ, LT, LTE, GT, GTE, MATCH_IN})
+
+
+def _exact_operand(value: Any, equality: bool) -> bool:
+    cls = type(value)
+    if cls is float:
+        return value == value
+    if cls is Decimal128:
+        return not value.to_decimal().is_nan()
+    if equality and isinstance(value, Mapping):
+        return True  # an embedded document's key is the document
+    return cls in _EXACT_OPERAND_TYPES
+
+
+def _answered_by_bounds(plan: Plan, predicate: Parsed, on_its_path: int) -> bool:
+    """Whether ``plan``'s index bounds answer ``predicate`` exactly: an
+    equality, range or ``$in`` of exact operands on a field the scan bounds,
+    neither hashed nor under a collation (strings), nor multikey with another
+    predicate on it (one of them only made the bounds)."""
+    if predicate.kind not in _BOUNDED_KINDS:
+        return False
+    if predicate.kind == MATCH_IN:
+        equalities, regexes = predicate.value
+        if regexes:
+            return False
+        operands = equalities
+    else:
+        operands = [predicate.value]
+    if isinstance(plan, IdLookup):
+        index_collation = None
+        if predicate.path != "_id":
+            return False
+    else:
+        assert isinstance(plan, IndexScan)
+        index = plan.index
+        pattern = index.pattern
+        if plan.sort_only or getattr(index, "geo", None) or getattr(index, "text", False):
+            return False
+        fields = pattern.paths[:plan.bounded_fields]
+        if predicate.path not in fields:
+            return False
+        position = fields.index(predicate.path)
+        multikey = getattr(index, "multikey_counts", None)
+        if pattern.hashed[position] or (
+                multikey is not None and multikey[position] and on_its_path > 1):
+            return False
+        index_collation = index.collation
+    equality = predicate.kind in (EQ, MATCH_IN)
+    return all(_exact_operand(value, equality) and not (
+        index_collation is not None and isinstance(value, str)) for value in operands)
 
 
 def _is_id_equality(node: MatchNode, plan: IdLookup) -> bool:
@@ -164,12 +251,13 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
     limit = abs(limit)
     want = skip + limit if limit else 0
     started = time.perf_counter()
+    parsed = normalize_filter(filter)
     planned: PlannedQuery | None = None
     text_access = text_plan(coll, node, hint) \
         if text is not None and text.query is not None and coll is not None else None
     if text_access is not None:
         with_stats = verbosity in ("executionStats", "allPlansExecution")
-        return _explain_text(coll, namespace, node, text_access, filter, with_stats,
+        return _explain_text(coll, namespace, node, text_access, parsed, with_stats,
                              by_score or _projects_score(projection), skip, limit)
     near = find_near_node(node)
     near_tree = None
@@ -196,8 +284,7 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         tree: dict[str, Any] = {"stage": "EOF", "nReturned": 0}
         provides_sort = False
     else:
-        # bounds that prove the whole filter leave nothing for FETCH to re-check
-        tree = _source_stage(planned.plan, node, None if planned.exact else filter)
+        tree = _source_stage(planned.plan, node, parsed)
         provides_sort = planned.plan.provides_sort
     produced = tree["nReturned"]
     if sort_fields and not provides_sort:
@@ -232,7 +319,7 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
         tree = {"stage": projection_stage, "transformBy": dict(projection or {}),
                 "inputStage": tree, "nReturned": produced}
     planner_info: dict[str, Any] = {"namespace": namespace, "indexFilterSet": False,
-                                    "parsedQuery": dict(filter or {})}
+                                    "parsedQuery": serialize(parsed)}
     if collation is not None:
         planner_info["collation"] = dict(collation.spec)  # the query's, as the server shows it
     reply: dict[str, Any] = {
@@ -278,7 +365,7 @@ def _projects_score(projection: Mapping | None) -> bool:
 
 
 def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, plan: TextPlan,
-                  filter: Mapping | None, with_stats: bool, wants_score: bool, skip: int,
+                  parsed: Parsed, with_stats: bool, wants_score: bool, skip: int,
                   limit: int) -> dict[str, Any]:
     """A ``$text`` query's plan: TEXT_MATCH over FETCH/IXSCAN (one term, no score) or
     over TEXT_OR of one IXSCAN per term, as the classic planner builds it."""
@@ -315,7 +402,7 @@ def _explain_text(coll: "CollectionData", namespace: str, node: MatchNode, plan:
         "explainVersion": "1",
         "queryPlanner": {
             "namespace": namespace, "indexFilterSet": False,
-            "parsedQuery": dict(filter or {}), "maxIndexedOrSolutionsReached": False,
+            "parsedQuery": serialize(parsed), "maxIndexedOrSolutionsReached": False,
             "maxIndexedAndSolutionsReached": False, "maxScansToExplodeReached": False,
             "winningPlan": tree, "rejectedPlans": []},
     }
