@@ -495,7 +495,11 @@ class WireServer:
         thread.start()
 
     def _serve_connection(self, sock: socket.socket, peer: Any, conn_id: int) -> None:
-        connection = self.connection_state(conn_id, peer)
+        try:
+            local = sock.getsockname()
+        except OSError:
+            local = None
+        connection = self.connection_state(conn_id, peer, local)
         try:
             host, port = sock.getsockname()[:2]
             if _is_host_name(self.host):
@@ -578,13 +582,22 @@ class WireServer:
 
     # -- messages ---------------------------------------------------------------
 
-    def connection_state(self, conn_id: int, peer: Any = None) -> Connection:
+    def connection_state(self, conn_id: int, peer: Any = None,
+                         local_address: Any = None) -> Connection:
         """A new connection's state (authentication, negotiated compressors), for a
         transport that carries messages itself and passes it to :meth:`handle_message`.
-        ``peer`` None means in-process, which counts as loopback."""
+        ``peer`` None means in-process, which counts as loopback; ``local_address`` is
+        the address the connection was accepted on (for ``serverAddress``
+        authentication restrictions)."""
         local = peer is None or (isinstance(peer, tuple) and is_loopback(peer[0]))
-        return Connection(conn_id, peer, AuthSession(users_of(self.engine), self.auth,
-                                                     local=local))
+        session = AuthSession(users_of(self.engine), self.auth, local=local)
+        if isinstance(peer, tuple) and peer:
+            session.client_address = str(peer[0])
+            session.server_address = str(local_address[0]) \
+                if isinstance(local_address, tuple) and local_address else None
+        elif peer is not None:  # a UNIX socket: no IP address on either end
+            session.client_address = session.server_address = None
+        return Connection(conn_id, peer, session)
 
     def handle_message(self, message: bytes, conn_id: int = 0,
                        connection: Connection | None = None) -> bytes | None:

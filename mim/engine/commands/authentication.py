@@ -15,6 +15,8 @@ from typing import Any
 from bson.binary import Binary
 
 from ..ops.auth.authorization import CURRENT_SESSION, AuthSession
+from ..ops.auth.restrictions import LOCAL_ADDRESS, restriction_documents, restrictions_met
+from ..ops.auth.role_store import roles_of
 from ..ops.auth.roles import privilege_document
 from ..ops.auth.scram import (MECHANISMS, Mechanism, ScramConversation,
                               authentication_failed, password_matches)
@@ -71,6 +73,20 @@ def check_credentials(server: Server, db: str, user: str, password: str,
     mechanism = _mechanism(mechanism_name)
     credentials = None if stored is None else stored.credentials.get(mechanism.name)
     if credentials is None or not password_matches(mechanism, credentials, user, password):
+        raise authentication_failed()
+    _check_restrictions(server, user, db, LOCAL_ADDRESS, LOCAL_ADDRESS)
+
+
+def _check_restrictions(server: Server, name: str, db: str, client: str | None,
+                        server_address: str | None) -> None:
+    """``User::validateRestrictions`` once the user is proved: its own and its
+    roles' authentication restrictions must all be met by this connection, or the
+    authentication fails (the reason goes to the server's log only)."""
+    user = users_of(server).get(name, db)
+    if user is None:
+        raise authentication_failed()
+    documents = restriction_documents(roles_of(server), user.roles, user.restrictions)
+    if documents and not restrictions_met(documents, client, server_address):
         raise authentication_failed()
 
 
@@ -133,6 +149,8 @@ def cmd_sasl_continue(server: Server, db: str, cmd: Mapping) -> dict:
     if done:
         session.conversations.pop(conversation_id, None)
         assert conversation.user is not None
+        _check_restrictions(server, conversation.user, db, session.client_address,
+                            session.server_address)
         session.authenticated(conversation.user, db, conversation.mechanism.name,
                               conversation.speculative)
     return {"conversationId": conversation_id, "done": done, "payload": Binary(reply),

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ops.auth.authorization import role_arguments
+from ..ops.auth.restrictions import check_restriction_array, inherited_restrictions
 from ..ops.auth.role_store import RoleName, RoleStore, resolve_roles, role_names, roles_of
 from ..ops.auth.roles import (ACTION_TYPES, Privilege, builtin_role_exists, builtin_role_names,
                               merge_privileges, privilege_document, privileges_of_role,
@@ -123,11 +124,6 @@ def _existing(store: RoleStore, role: RoleName) -> dict[str, Any]:
     return found
 
 
-def _refuse_restrictions(cmd: Mapping) -> None:
-    if cmd.get("authenticationRestrictions"):
-        raise ServerError(2, "mim does not support authenticationRestrictions")
-
-
 _ROLE_FIELDS = {"privileges", "roles", "authenticationRestrictions"}
 
 
@@ -140,7 +136,9 @@ def cmd_create_role(server: Server, db: str, cmd: Mapping) -> dict:
     required_field(cmd, "createRole", "roles")
     privileges = parse_privileges(cmd, "createRole")
     roles = role_arguments_of(cmd, "createRole", db, check=False)
-    _refuse_restrictions(cmd)
+    # (stored as given: createRole checks only that they are objects; a role whose
+    # ranges do not parse keeps its users from authenticating)
+    restrictions = check_restriction_array(cmd, "createRole")
     if not name:
         raise ServerError(2, "Role name must be non-empty")
     if db == "local":
@@ -155,9 +153,12 @@ def cmd_create_role(server: Server, db: str, cmd: Mapping) -> dict:
         _check_grant_privileges((name, db), privileges)
         if store.get(name, db) is not None:
             raise ServerError(51002, f"Role \"{name}@{db}\" already exists")
-        store.put({"_id": f"{db}.{name}", "role": name, "db": db,
-                   "privileges": _privilege_documents(privileges),
-                   "roles": [_role_document(role) for role in roles]})
+        doc = {"_id": f"{db}.{name}", "role": name, "db": db,
+               "privileges": _privilege_documents(privileges),
+               "roles": [_role_document(role) for role in roles]}
+        if restrictions:
+            doc["authenticationRestrictions"] = restrictions
+        store.put(doc)
     return {"ok": 1.0}
 
 
@@ -170,7 +171,7 @@ def cmd_update_role(server: Server, db: str, cmd: Mapping) -> dict:
     roles = role_arguments_of(cmd, "updateRole", db, check=False) if "roles" in cmd else None
     if not _ROLE_FIELDS & set(cmd):
         raise ServerError(2, "Must specify at least one field to update in updateRole")
-    _refuse_restrictions(cmd)
+    restrictions = check_restriction_array(cmd, "updateRole")
     store = roles_of(server)
     with store.lock:
         if not builtin_role_exists(*role) and store.get(*role) is None:
@@ -184,6 +185,10 @@ def cmd_update_role(server: Server, db: str, cmd: Mapping) -> dict:
             doc["privileges"] = _privilege_documents(privileges)
         if roles is not None:
             doc["roles"] = [_role_document(r) for r in roles]
+        if restrictions:
+            doc["authenticationRestrictions"] = restrictions
+        elif restrictions is not None:  # an empty array unsets them
+            doc.pop("authenticationRestrictions", None)
         store.put(doc)
     return {"ok": 1.0}
 
@@ -344,7 +349,7 @@ def _stored_role_fields(doc: Mapping, show_privileges: bool, show_restrictions: 
              if (key != "privileges" or show_privileges)
              and key != "authenticationRestrictions"}
     if show_restrictions:
-        shown["authenticationRestrictions"] = []
+        shown["authenticationRestrictions"] = list(doc.get("authenticationRestrictions", []))
     return shown
 
 
@@ -359,7 +364,8 @@ def _resolved_fields(store: RoleStore, doc: Mapping, held: list[RoleName],
         shown["inheritedPrivileges"] = [*doc.get("privileges", []),
                                         *_privilege_documents(privileges)]
     if show_restrictions:
-        shown["inheritedAuthenticationRestrictions"] = []
+        shown["inheritedAuthenticationRestrictions"] = inherited_restrictions(
+            store, held, doc.get("authenticationRestrictions"))
     return shown
 
 
@@ -411,7 +417,7 @@ def _user_fragment(store: RoleStore, roles: list[RoleName], show_restrictions: b
                                                                              *reachable])]
     fragment["inheritedPrivileges"] = _privilege_documents(privileges)
     if show_restrictions:
-        fragment["inheritedAuthenticationRestrictions"] = []
+        fragment["inheritedAuthenticationRestrictions"] = inherited_restrictions(store, roles)
     return fragment
 
 

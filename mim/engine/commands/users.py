@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..ops.auth.authorization import role_arguments
+from ..ops.auth.restrictions import (check_restriction_array, inherited_restrictions,
+                                     parse_restriction_document)
 from ..ops.auth.role_store import resolve_roles, role_exists, roles_of
 from ..ops.auth.roles import builtin_role_exists, privilege_document
 from ..ops.auth.scram import MECHANISMS
@@ -134,8 +136,7 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
                                        "authenticationRestrictions"})
     name = _user_name(cmd, "createUser")
     required_field(cmd, "createUser", "roles")
-    if "authenticationRestrictions" in cmd:
-        raise ServerError(2, "mim does not support authenticationRestrictions")
+    restrictions = check_restriction_array(cmd, "createUser")
     if db == "local":
         raise ServerError(2, "Cannot create users in the local database")
     if not name:
@@ -146,12 +147,15 @@ def cmd_create_user(server: Server, db: str, cmd: Mapping) -> dict:
     mechanisms = _mechanisms(cmd, "createUser", list(MECHANISMS))
     password, digested = _password(cmd, "createUser", mechanisms)
     custom_data = _custom_data(cmd, "createUser")
+    if restrictions:
+        # (checkValidUserDocument, before the roles are looked up)
+        parse_restriction_document(restrictions)
     roles = role_arguments_of(cmd, "createUser", db, server)
     store = users_of(server)
     with store.lock:
         if store.get(name, db) is not None:
             raise ServerError(51003, f"User \"{name}@{db}\" already exists")
-        user = User(name, db, {}, roles, custom_data)
+        user = User(name, db, {}, roles, custom_data, restrictions=restrictions or None)
         user.set_password(password, mechanisms, digested)
         store.add(user)
     return {"ok": 1.0}
@@ -166,8 +170,9 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
     if not any(field in cmd for field in ("pwd", "customData", "roles", "mechanisms",
                                            "authenticationRestrictions")):
         raise ServerError(2, "Must specify at least one field to update in updateUser")
-    if "authenticationRestrictions" in cmd:
-        raise ServerError(2, "mim does not support authenticationRestrictions")
+    # (stored as given, an empty array unsetting them: updateUser does not check the
+    # ranges, a user whose ranges do not parse cannot authenticate)
+    restrictions = check_restriction_array(cmd, "updateUser")
     store = users_of(server)
     with store.lock:
         user = _existing(server, name, db)
@@ -189,6 +194,8 @@ def cmd_update_user(server: Server, db: str, cmd: Mapping) -> dict:
             user.custom_data = custom_data
         if roles is not None:
             user.roles = roles
+        if restrictions is not None:
+            user.restrictions = restrictions or None
         store.save(user)
     return {"ok": 1.0}
 
@@ -300,9 +307,10 @@ def cmd_users_info(server: Server, db: str, cmd: Mapping) -> dict:
                 doc["inheritedPrivileges"] = [privilege_document(resource, actions)
                                               for resource, actions in privileges]
             if flags["showAuthenticationRestrictions"] or flags["showPrivileges"]:
-                doc["authenticationRestrictions"] = []
+                doc["authenticationRestrictions"] = list(user.restrictions or [])
                 if flags["showPrivileges"]:
-                    doc["inheritedAuthenticationRestrictions"] = []
+                    doc["inheritedAuthenticationRestrictions"] = \
+                        inherited_restrictions(roles_of(server), user.roles)
             if match is None or match.matches(doc):
                 documents.append(doc)
     return {"users": documents, "ok": 1.0}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..languages.collation import collation_spec_of, parse_collation
+from ..values.idl import typed_array
 from ..values.errors import ServerError
 from ..values.order import type_name
 from ..values.render import render
@@ -178,13 +179,7 @@ def create_view(server: Server, db: str, name: str, options: Mapping) -> None:
         raise ServerError(14, f"BSON field 'create.viewOn' is the wrong type "
                               f"'{type_name(view_on)}', expected type 'string'")
     pipeline = options.get("pipeline", [])
-    if not isinstance(pipeline, list):
-        raise ServerError(14, f"BSON field 'create.pipeline' is the wrong type "
-                              f"'{type_name(pipeline)}', expected type 'array'")
-    for index, stage in enumerate(pipeline):
-        if not isinstance(stage, Mapping):
-            raise ServerError(14, f"BSON field 'create.pipeline.{index}' is the wrong type "
-                                  f"'{type_name(stage)}', expected type 'object'")
+    typed_array(pipeline, "create.pipeline", Mapping, "object")
     if "idIndex" in options:
         raise ServerError(72, f"'idIndex' is not allowed with 'viewOn': "
                               f"{render(options['idIndex'])}")

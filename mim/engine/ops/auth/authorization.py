@@ -19,6 +19,7 @@ from typing import Any
 
 from ...values.errors import ServerError
 from ...values.render import render_document
+from .restrictions import LOCAL_ADDRESS
 from .role_store import RoleName, resolve_roles, roles_of
 from .roles import (Privilege, Target, grants_anything, matches, resource_error,
                     resource_from_document)
@@ -434,6 +435,10 @@ class AuthSession:
         self.access_control = access_control
         self.local = local
         self.users: list[tuple[str, str]] = []  # (name, db), in authentication order
+        #: the connection's two ends (IP addresses; None when not IP): the
+        #: in-process faces count as a loopback connection
+        self.client_address: str | None = LOCAL_ADDRESS
+        self.server_address: str | None = LOCAL_ADDRESS
         self.conversations: dict[int, ScramConversation] = {}
         #: (mechanism, speculative) of the latest successful authentication
         self.last_mechanism: tuple[str, bool] = ("", False)

@@ -35,6 +35,8 @@ class User:
     roles: list[tuple[str, str]]
     custom_data: dict[str, Any] | None = None
     user_id: Binary = field(default_factory=lambda: Binary(uuid.uuid4().bytes, 4))
+    #: ``authenticationRestrictions`` as stored (None: the user has none)
+    restrictions: list[dict[str, Any]] | None = None
 
     @property
     def full_name(self) -> str:
@@ -74,13 +76,15 @@ class User:
                                "roles": [{"role": role, "db": db} for role, db in self.roles]}
         if self.custom_data is not None:
             doc["customData"] = self.custom_data
+        if self.restrictions:
+            doc["authenticationRestrictions"] = self.restrictions
         return doc
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> "User":
         return cls(doc["user"], doc["db"], {k: dict(v) for k, v in doc["credentials"].items()},
                    [(r["role"], r["db"]) for r in doc.get("roles", [])],
-                   doc.get("customData"), doc["userId"])
+                   doc.get("customData"), doc["userId"], doc.get("authenticationRestrictions"))
 
 
 class AuthDocuments:
