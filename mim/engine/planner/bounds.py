@@ -23,7 +23,10 @@ from bson.regex import Regex
 from ..index.keys import FULL, HIGH, LOW, NULL_KEY, Descending, Interval
 from ..languages.matcher import AndNode, LeafNode, MatchNode, NotNode
 from ..values.render import render
-from ..values.order import RANK_REGEX, RANK_STRING, canonical_rank, sort_key
+from ..languages.matcher.element import type_names
+from ..values.order import (RANK_BOOL, RANK_NUMBER, RANK_OBJECT, RANK_OBJECTID, RANK_REGEX,
+                            RANK_STRING, canonical_rank, sort_key)
+from bson.objectid import ObjectId
 from bson.datetime_ms import DatetimeMS
 
 class Constraint:
@@ -112,7 +115,51 @@ def leaf_constraint(node: MatchNode, key_of: Callable[[Any], tuple] = sort_key
         return Constraint(path, _regex_intervals(), True, node)
     if op == "$exists":
         return Constraint(path, [FULL], True, node)
+    if op == "$type" and key_of is sort_key:
+        intervals = _type_intervals(type_names(arg))
+        return None if intervals is None else Constraint(path, intervals, True, node)
     return None
+
+
+#: ``$type``'s bounds per type (IndexBoundsBuilder: each type's interval from its
+#: ``appendMinForType`` to its ``appendMaxForType``, both included), by rank:
+#: (rank, the values explain shows at its two ends); the numbers share one interval
+_TYPE_BRACKETS = {
+    "double": (RANK_NUMBER, float("nan"), float("inf")),
+    "int": (RANK_NUMBER, float("nan"), float("inf")),
+    "long": (RANK_NUMBER, float("nan"), float("inf")),
+    "decimal": (RANK_NUMBER, float("nan"), float("inf")),
+    "string": (RANK_STRING, "", {}),
+    "object": (RANK_OBJECT, {}, []),
+    "objectId": (RANK_OBJECTID, ObjectId("0" * 24), ObjectId("f" * 24)),
+    "bool": (RANK_BOOL, False, True),
+}
+#: the types whose values a wildcard index keeps below the path (their leaves)
+TYPES_INDEXED_BELOW = frozenset({"object", "array"})
+
+
+def type_constraint_types(node: MatchNode) -> frozenset[str]:
+    """The type aliases a ``$type`` leaf asks for."""
+    return type_names(node.argument)
+
+
+def _type_intervals(names: frozenset[str]) -> list[Interval] | None:
+    """``$type``'s intervals (every key for ``array``: an array is indexed by its
+    elements); None when a type's bounds are not modelled here (no index use)."""
+    if "array" in names:
+        return [FULL]
+    intervals: list[Interval] = []
+    for name in names:
+        if name == "null":
+            intervals.append(Interval.point(NULL_KEY, None))
+            continue
+        bracket = _TYPE_BRACKETS.get(name)
+        if bracket is None:
+            return None
+        rank, low, high = bracket
+        lo, hi = _bracket(rank)
+        intervals.append(Interval(lo, True, hi, True, low, high))
+    return normalise_intervals(sorted(intervals, key=lambda iv: iv.lo))
 
 
 def point_keys(values: list) -> list[tuple] | None:

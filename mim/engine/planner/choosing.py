@@ -26,8 +26,9 @@ from ..languages.matcher.geo import find_near_node
 from ..languages.matcher.text import find_text_node
 from ..values.errors import ServerError
 from ..values.order import sort_key
-from .bounds import (Constraint, conjuncts, constraints_by_path, intersect_intervals,
-                     leaf_constraint, normalise_intervals, point_keys)
+from .bounds import (TYPES_INDEXED_BELOW, Constraint, conjuncts, constraints_by_path,
+                     intersect_intervals, leaf_constraint, normalise_intervals, point_keys,
+                     type_constraint_types)
 from .plans import CollScan, IdLookup, IndexScan, OrPlan, Plan, PlannedQuery, TextPlan
 
 if TYPE_CHECKING:
@@ -246,7 +247,7 @@ def _index_plans(coll: "CollectionData", nodes: list[MatchNode],
 
 #: the predicates a wildcard index can answer (their bounds hold every match)
 _WILDCARD_OPERATORS = frozenset({"$eq", "$in", "$gt", "$gte", "$lt", "$lte", "$regex",
-                                 "$exists"})
+                                 "$exists", "$type"})
 
 
 def _wildcard_value(value: Any) -> bool:
@@ -351,8 +352,15 @@ def _wildcard_scans(index: Any, nodes: list[MatchNode], by_path: dict[str, list[
         if not eligible:
             continue
         ranged = [c for c in eligible if c.node.operator != "$exists"]
+        below = [c for c in ranged if c.node.operator == "$type"
+                 and type_constraint_types(c.node) & TYPES_INDEXED_BELOW]
+        if below:
+            # an object's or array's leaves are indexed below its path: every value of
+            # the path and its subpaths is read (wildcard_index_type.js's bounds)
+            ranged = [Constraint(path, [FULL], True, c.node) if c in below else c
+                      for c in ranged]
         scan = _wildcard_scan(index.view(path), nodes, by_path, path, ranged or eligible,
-                              not ranged, list(sort))
+                              not ranged or bool(below), list(sort))
         if scan is not None:
             plans.append(scan)
     return plans

@@ -23,7 +23,8 @@ from bson.regex import Regex
 from bson.timestamp import Timestamp
 
 from ..languages.matcher import LeafNode, MatchNode
-from ..languages.matcher.serialize import (AND, EQ, GT, GTE, LT, LTE, MATCH_IN, Parsed,
+from ..languages.matcher.serialize import (AND, EQ, GT, GTE, LT, LTE, MATCH_IN, TYPE_OPERATOR,
+                                           Parsed,
                                            conjuncts_of, normalize_filter, serialize,
                                            without_internal_expr)
 from ..languages.sorting import TEXT_SCORE, parse_sort_spec
@@ -109,9 +110,11 @@ def _answered_by_bounds(plan: Plan, predicate: Parsed, on_its_path: int) -> bool
     equality, range or ``$in`` of exact operands on a field the scan bounds,
     neither hashed nor under a collation (strings), nor multikey with another
     predicate on it (one of them only made the bounds)."""
-    if predicate.kind not in _BOUNDED_KINDS:
+    if predicate.kind == TYPE_OPERATOR and predicate.rhs == {"$type": ["number"]}:
+        operands: list = []  # the one numbers' interval: EXACT (IndexBoundsBuilder)
+    elif predicate.kind not in _BOUNDED_KINDS:
         return False
-    if predicate.kind == MATCH_IN:
+    elif predicate.kind == MATCH_IN:
         equalities, regexes = predicate.value
         if regexes:
             return False

@@ -37,7 +37,7 @@ from .registry import TOP_LEVEL_OPERATORS
 
 __all__ = ["Parsed", "normalize_filter", "serialize", "serialize_filter", "conjuncts_of",
            "without_internal_expr", "INTERNAL_EXPR_KINDS", "EQ", "LT", "LTE", "GT", "GTE",
-           "MATCH_IN", "AND"]
+           "MATCH_IN", "AND", "TYPE_OPERATOR"]
 
 # MatchExpression::MatchType, in the server's declaration order (the sort order)
 (AND, OR, ELEM_MATCH_OBJECT, ELEM_MATCH_VALUE, SIZE, EQ, LTE, LT, GT, GTE, REGEX, MOD, EXISTS,
