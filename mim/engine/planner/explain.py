@@ -23,8 +23,8 @@ from bson.regex import Regex
 from bson.timestamp import Timestamp
 
 from ..languages.matcher import LeafNode, MatchNode
-from ..languages.matcher.serialize import (AND, EQ, GT, GTE, LT, LTE, MATCH_IN, TYPE_OPERATOR,
-                                           Parsed,
+from ..languages.matcher.serialize import (AND, EQ, GT, GTE, LT, LTE, MATCH_IN, OR,
+                                           TYPE_OPERATOR, Parsed,
                                            conjuncts_of, normalize_filter, serialize,
                                            without_internal_expr)
 from ..languages.sorting import TEXT_SCORE, parse_sort_spec
@@ -73,17 +73,31 @@ def _stage_filter(plan: Plan, parsed: Parsed) -> dict[str, Any] | None:
     is left to check."""
     node: Parsed | None = parsed
     if isinstance(plan, (IndexScan, IdLookup)):
-        predicates = conjuncts_of(parsed)
-        on_path: dict[str, int] = {}
-        for predicate in predicates:
-            on_path[predicate.path] = on_path.get(predicate.path, 0) + 1
-        kept = [predicate for predicate in predicates
-                if not _answered_by_bounds(plan, predicate, on_path[predicate.path])]
+        kept = _unanswered(plan, parsed)
         node = kept[0] if len(kept) == 1 else Parsed(AND, children=kept)
+    elif isinstance(plan, OrPlan) and parsed.kind == OR and all(
+            any(not _unanswered(branch, clause) for branch in plan.children)
+            for clause in parsed.children):
+        node = None  # each clause is its branch's bounds exactly: nothing to re-check
+    if node is None:
+        return None
     node = without_internal_expr(node)
     if node is None:
         return None
     return serialize(node) or None
+
+
+def _unanswered(plan: Plan, parsed: Parsed) -> list[Parsed]:
+    """The predicates of ``parsed`` (its conjuncts) the bounds of an index scan
+    do not answer exactly (the planner's trimming of EXACT predicates)."""
+    if not isinstance(plan, (IndexScan, IdLookup)):
+        return conjuncts_of(parsed)
+    predicates = conjuncts_of(parsed)
+    on_path: dict[str, int] = {}
+    for predicate in predicates:
+        on_path[predicate.path] = on_path.get(predicate.path, 0) + 1
+    return [predicate for predicate in predicates
+            if not _answered_by_bounds(plan, predicate, on_path[predicate.path])]
 
 
 #: the operand types whose index bounds are EXACT (IndexBoundsBuilder): a key

@@ -170,3 +170,32 @@ def test_the_same_in_every_explain(db, inventory):
     planner = reply["stages"][0]["$cursor"]["queryPlanner"]
     assert planner["parsedQuery"] == expected
     assert planner["winningPlan"]["filter"] == expected
+
+
+def test_expr_constants_are_folded(inventory):
+    """``Expression::optimize`` folds an operator of constant operands into one
+    ``$const`` before ``RewriteExpr`` looks for a field/constant comparison."""
+    assert _parsed(inventory, {"$expr": {"$eq": ["$a", {"$add": [1, 2]}]}}) == {
+        "$and": [{"$expr": {"$eq": ["$a", {"$const": 3}]}}, {"a": {"$_internalExprEq": 3}}]}
+    assert _parsed(inventory, {"$expr": {"$lt": ["$a", {"$multiply": ["$b", 2]}]}}) == {
+        "$expr": {"$lt": ["$a", {"$multiply": ["$b", {"$const": 2}]}]}}
+
+
+def test_an_or_answered_by_its_branches_bounds_fetches_without_a_filter(inventory):
+    """The manual's ``$or`` explain: SUBPLAN, FETCH, OR of one IXSCAN per clause,
+    no filter left when each clause is its scan's bounds."""
+    inventory.create_index("quantity")
+    inventory.create_index("price")
+    plan = _plan(inventory.find({"$or": [{"quantity": {"$gt": 300}},
+                                         {"price": {"$lt": 2000}}]}).explain())
+    assert plan["stage"] == "SUBPLAN"
+    fetch = plan["inputStage"]
+    assert fetch["stage"] == "FETCH" and "filter" not in fetch
+    assert [scan["indexName"] for scan in fetch["inputStage"]["inputStages"]] == \
+        ["quantity_1", "price_1"]
+    plan = _plan(inventory.find({"$or": [{"quantity": 50, "tags": "x"},
+                                         {"price": 1000}]}).explain())
+    # (an AND, match type 0, sorts before an equality, type 5)
+    assert plan["inputStage"]["filter"] == {"$or": [
+        {"$and": [{"quantity": {"$eq": 50}}, {"tags": {"$eq": "x"}}]},
+        {"price": {"$eq": 1000}}]}

@@ -29,7 +29,8 @@ from bson.code import Code
 from bson.int64 import Int64
 from bson.regex import Regex
 
-from ...values.order import TYPE_CODES, is_number, regex_flags_to_string, sort_key
+from ...values.order import MISSING, TYPE_CODES, is_number, regex_flags_to_string, sort_key
+from ..expressions import ExpressionContext, compile_expression
 from .bitwise import bit_positions
 from .compiler import is_operator_document
 from .element import truthy
@@ -37,7 +38,7 @@ from .registry import TOP_LEVEL_OPERATORS
 
 __all__ = ["Parsed", "normalize_filter", "serialize", "serialize_filter", "conjuncts_of",
            "without_internal_expr", "INTERNAL_EXPR_KINDS", "EQ", "LT", "LTE", "GT", "GTE",
-           "MATCH_IN", "AND", "TYPE_OPERATOR"]
+           "MATCH_IN", "AND", "OR", "TYPE_OPERATOR"]
 
 # MatchExpression::MatchType, in the server's declaration order (the sort order)
 (AND, OR, ELEM_MATCH_OBJECT, ELEM_MATCH_VALUE, SIZE, EQ, LTE, LT, GT, GTE, REGEX, MOD, EXISTS,
@@ -290,10 +291,29 @@ def _is_constant(serialised: Any) -> bool:
     return isinstance(serialised, dict) and len(serialised) == 1 and _CONSTANT in serialised
 
 
+#: operators never folded into a constant (not deterministic, or not evaluable
+#: without a document or a server)
+_NOT_FOLDED = frozenset({"$rand", "$function", "$accumulator", "$meta", "$toHashedIndexKey"})
+
+
+def _folded(op: str, serialised: dict) -> dict:
+    """An operator whose operands are all constants as ``Expression::optimize``
+    leaves it: evaluated once, ``{$const: value}`` (unchanged when it cannot be
+    evaluated without a document)."""
+    if op in _NOT_FOLDED:
+        return serialised
+    try:
+        value = compile_expression(serialised, ExpressionContext())({"ROOT": {}, "CURRENT": {}})
+    except Exception:  # (evaluated when a document is read: its error is the query's)
+        return serialised
+    return serialised if value is MISSING else {_CONSTANT: value}
+
+
 def serialize_expression(value: Any) -> Any:
     """An aggregation expression in its serialised form: field paths and
     variables as written, every literal ``{$const: v}``, an operator's operands
-    as a list, an object or array of constants folded into one constant."""
+    as a list, an object or array of constants, and an operator of constant
+    operands, folded into one constant."""
     if isinstance(value, str):
         return value if value.startswith("$") else {_CONSTANT: value}
     if isinstance(value, list):
@@ -307,11 +327,17 @@ def serialize_expression(value: Any) -> Any:
             if isinstance(op, str) and op.startswith("$"):
                 if op in ("$literal", "$const"):
                     return {_CONSTANT: arg}
-                if isinstance(arg, list):
-                    return {op: [serialize_expression(item) for item in arg]}
                 if isinstance(arg, Mapping) and not is_operator_document(arg):
-                    return {op: {k: serialize_expression(v) for k, v in arg.items()}}
-                return {op: [serialize_expression(arg)]}
+                    named = {k: serialize_expression(v) for k, v in arg.items()}
+                    operands = list(named.values())
+                    serialised: dict = {op: named}
+                else:
+                    operands = [serialize_expression(item) for item in
+                                (arg if isinstance(arg, list) else [arg])]
+                    serialised = {op: operands}
+                if all(_is_constant(operand) for operand in operands):
+                    return _folded(op, serialised)
+                return serialised
         fields = {k: serialize_expression(v) for k, v in value.items()}
         if all(_is_constant(v) for v in fields.values()):
             return {_CONSTANT: {k: v[_CONSTANT] for k, v in fields.items()}}
