@@ -268,10 +268,11 @@ def explain_find(coll: "CollectionData | None", namespace: str, node: MatchNode,
     limit = abs(limit)
     want = skip + limit if limit else 0
     started = time.perf_counter()
-    parsed = normalize_filter(filter)
     planned: PlannedQuery | None = None
     text_access = text_plan(coll, node, hint) \
         if text is not None and text.query is not None and coll is not None else None
+    parsed = normalize_filter(filter) if text_access is None else normalize_filter(
+        filter, text_access.index.spec.get("default_language", "english"))
     if text_access is not None:
         with_stats = verbosity in ("executionStats", "allPlansExecution")
         return _explain_text(coll, namespace, node, text_access, parsed, with_stats,

@@ -199,3 +199,15 @@ def test_an_or_answered_by_its_branches_bounds_fetches_without_a_filter(inventor
     assert plan["inputStage"]["filter"] == {"$or": [
         {"$and": [{"quantity": {"$eq": 50}}, {"tags": {"$eq": "x"}}]},
         {"price": {"$eq": 1000}}]}
+
+
+def test_text_is_printed_with_its_language_and_flags(db):
+    """``TextMatchExpressionBase::serialize``: ``$search``, ``$language`` (the text
+    index's default when the query names none), ``$caseSensitive``,
+    ``$diacriticSensitive``."""
+    coll = db.articles
+    coll.insert_many([{"s": "hola mundo"}, {"s": "adios"}])
+    coll.create_index([("s", "text")], default_language="spanish")
+    parsed = coll.find({"$text": {"$search": "mundo"}}).explain()["queryPlanner"]["parsedQuery"]
+    assert parsed == {"$text": {"$search": "mundo", "$language": "spanish",
+                                "$caseSensitive": False, "$diacriticSensitive": False}}

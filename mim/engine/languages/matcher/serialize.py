@@ -96,12 +96,14 @@ class Parsed:
 # ---------------------------------------------------------------------------
 # parsing (MatchExpressionParser)
 
-def _parse_document(spec: Mapping) -> Parsed:
-    """A whole query document: an AND of its parts, in document order."""
+def _parse_document(spec: Mapping, text_language: str = "english") -> Parsed:
+    """A whole query document: an AND of its parts, in document order
+    (``text_language``: the text index's default language, ``$text``'s when it
+    names none)."""
     root = Parsed(AND)
     for key, value in spec.items():
         if isinstance(key, str) and key.startswith("$"):
-            node = _parse_top_level(key, value)
+            node = _parse_top_level(key, value, text_language)
         else:
             root.children.extend(_parse_path(key, value))
             continue
@@ -110,10 +112,11 @@ def _parse_document(spec: Mapping) -> Parsed:
     return root
 
 
-def _parse_top_level(name: str, value: Any) -> Parsed | None:
+def _parse_top_level(name: str, value: Any, text_language: str) -> Parsed | None:
     if name in ("$and", "$or", "$nor"):
         kind = {"$and": AND, "$or": OR, "$nor": NOR}[name]
-        return Parsed(kind, children=[_parse_document(clause) for clause in value])
+        return Parsed(kind, children=[_parse_document(clause, text_language)
+                                      for clause in value])
     if name == "$comment":
         return None
     if name in ("$alwaysTrue", "$alwaysFalse"):
@@ -125,7 +128,7 @@ def _parse_top_level(name: str, value: Any) -> Parsed | None:
         return Parsed(WHERE, rhs={"$where": code})
     if name == "$text":
         return Parsed(TEXT, rhs={"$text": {
-            "$search": value.get("$search"), "$language": value.get("$language", "english"),
+            "$search": value.get("$search"), "$language": value.get("$language", text_language),
             "$caseSensitive": bool(value.get("$caseSensitive", False)),
             "$diacriticSensitive": bool(value.get("$diacriticSensitive", False))}})
     return Parsed(INTERNAL_SCHEMA, rhs={name: value})
@@ -519,9 +522,10 @@ def _sort_tree(node: Parsed) -> None:
         node.children.sort(key=_Key)
 
 
-def normalize_filter(spec: Mapping | None) -> Parsed:
-    """The filter's MatchExpression after ``MatchExpression::normalize``."""
-    root = _optimize(_parse_document(spec or {}))
+def normalize_filter(spec: Mapping | None, text_language: str = "english") -> Parsed:
+    """The filter's MatchExpression after ``MatchExpression::normalize``
+    (``text_language``: the text index's default language)."""
+    root = _optimize(_parse_document(spec or {}, text_language))
     _sort_tree(root)
     return root
 
