@@ -34,7 +34,8 @@ from ..ops.profiler import record_operation
 from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
 from ..ops.snapshot_reads import SnapshotRead
 from ..ops.timeseries import check_transaction_write
-from ..ops.transactions import check_transaction_statement, TRANSACTION_END_COMMANDS
+from ..ops.transactions import (check_transaction_statement, TRANSACTION_END_COMMANDS,
+                                wait_for_queued_ddl)
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.replication import RETRYABLE_WRITE
 from ..storage.store import Server
@@ -123,8 +124,8 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         next(counters.singles[counter])  # one operation: count_received without its call
     else:
         counters.count_received(counting, cmd)
-    if server.fsync_locked:  # (one attribute read while no fsync lock is held)
-        wait_for_fsync_unlock(server, db, name, cmd)
+    if server.writes_gated:  # (one attribute read while no write has to wait)
+        _wait_for_write_gates(server, db, name, cmd)
     if plain is None or server.profiled:
         return _run_checked(server, db, cmd, name, handler, plain)
     for field in cmd:  # cmd.keys() <= plain, at a third of its cost for a few fields
@@ -141,6 +142,15 @@ def run_command(server: Server, db: str, cmd: Mapping[str, Any]) -> dict:
         if directory is not None:
             # the command's writes reach the journal (fsync-ed) before its reply
             directory.command_done()
+
+
+def _wait_for_write_gates(server: Server, db: str, name: str, cmd: Mapping[str, Any]) -> None:
+    """A writing command waits for the fsync lock's release, then for the DDL
+    operations queued on its collection."""
+    if server.fsync_locked:
+        wait_for_fsync_unlock(server, db, name, cmd)
+    if server.exclusive_requests:
+        wait_for_queued_ddl(server, db, name, cmd)
 
 
 #: the opcounter a ``find`` counts in
@@ -182,9 +192,9 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     counted and journaled as that command is, without the command document, the
     dispatch or the handler's argument reading.  :data:`~mim.engine.ops.crud.NOT_A_POINT`
     (nothing done, nothing counted) when the command must be sent: a profiled server,
-    an fsync lock held (the command waits for the unlock), the oplog's database, or a
+    an fsync lock held or a DDL operation queued (the command waits), the oplog's database, or a
     collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert."""
-    if server.profiled or server.fsync_locked or db == OPLOG_DATABASE:
+    if server.profiled or server.writes_gated or db == OPLOG_DATABASE:
         return NOT_A_POINT
     try:
         reply = insert_sent(server, db, coll, raw)
@@ -215,8 +225,8 @@ def update_one_point(server: Server, db: str, coll: str, path: str, value: Any, 
     ``path``, ``value`` and ``sets`` are as ``update_point`` takes them (the caller
     checks); the caller sends the command itself on
     :data:`~mim.engine.ops.crud.NOT_A_POINT` (nothing was counted or written)."""
-    if db == OPLOG_DATABASE or server.fsync_locked:
-        return NOT_A_POINT  # (cmd_update's oplog check; a write waits for fsyncUnlock)
+    if db == OPLOG_DATABASE or server.writes_gated:
+        return NOT_A_POINT  # (cmd_update's oplog check; a write waits for fsyncUnlock or DDL)
     try:
         done = update_point(server, db, coll, path, value, sets, upsert)
         if done is NOT_A_POINT:

@@ -2,7 +2,8 @@
 ``fsync.cpp``.  The lock is counted (each lock needs its unlock); while it is held,
 commands that would take the global lock for writing wait until the count is back
 to 0 (or their ``maxTimeMS`` runs out: MaxTimeMSExpired), and reads go on.  The
-server's ``fsync_locked`` attribute is the one flag the command runner reads.
+server's ``writes_gated`` attribute (set with ``fsync_locked``) is the one flag the command
+runner reads.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class FsyncLock:
         with self.changed:
             self.count += 1
             self.server.fsync_locked = True
+            self.server.writes_gated = True
             count = self.count
         return {"info": "now locked against writes, use db.fsyncUnlock() to unlock",
                 "lockCount": Int64(count), "seeAlso": FSYNC_URL, "ok": 1.0}
@@ -87,6 +89,7 @@ class FsyncLock:
             self.count -= 1
             if self.count == 0:
                 self.server.fsync_locked = False
+                self.server.writes_gated = bool(self.server.exclusive_requests)
                 self.changed.notify_all()
             count = self.count
         return {"info": "fsyncUnlock completed", "lockCount": Int64(count), "ok": 1.0}

@@ -64,7 +64,8 @@ from ..values.errors import ServerError, TransactionConflict
 
 __all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "Transaction",
            "TransactionView", "TransactionSettings", "settings_of",
-           "ALLOWED_COMMANDS", "DEFAULT_LIFETIME_SECONDS", "DEFAULT_LOCK_REQUEST_TIMEOUT_MS"]
+           "ALLOWED_COMMANDS", "DEFAULT_LIFETIME_SECONDS", "DEFAULT_LOCK_REQUEST_TIMEOUT_MS",
+           "wait_for_queued_ddl"]
 
 #: ``transactionLifetimeLimitSeconds`` of a fresh server
 DEFAULT_LIFETIME_SECONDS = 60
@@ -741,3 +742,49 @@ def _replay(base: Server, event: ChangeEvent) -> None:
 
 
 creations_of = PerServer(dict)
+
+
+#: the commands that write documents of the collection they name
+_DOCUMENT_WRITES = frozenset({"insert", "update", "delete", "findAndModify", "findandmodify"})
+
+
+def wait_for_queued_ddl(server: Server, db: str, name: str, cmd: Mapping[str, Any]) -> None:
+    """Hold a write outside any transaction while an exclusive (DDL) lock request is
+    queued on its collection or database behind a transaction: the server's write
+    asks for the collection's intent lock, which the lock manager queues behind the
+    waiting exclusive request (no lock timeout outside a transaction; its
+    ``maxTimeMS`` bounds the wait: 50).  A transaction's statement (``autocommit``)
+    is left to :meth:`Transaction.hold` (LockTimeout after
+    ``maxTransactionLockRequestTimeoutMillis``); reads are not held (7.0 reads take no
+    collection lock).  The writes it holds: insert, update, delete, findAndModify and
+    an aggregation's ``$merge``/``$out`` into its target."""
+    if "autocommit" in cmd:
+        return
+    if name in _DOCUMENT_WRITES:
+        target: Any = (db, cmd.get(name))
+    elif name == "aggregate":
+        target = _written_namespace(db, cmd.get("pipeline"))
+    else:
+        return
+    if target is None or type(target[1]) is not str:
+        return
+    limit = cmd.get("maxTimeMS")
+    milliseconds = deadline.parse_max_time_ms(limit) if limit is not None else 0
+    expires = time.monotonic() + milliseconds / 1000 if milliseconds else None
+    server.await_exclusive_requests(target[0], target[1], expires)
+
+
+def _written_namespace(db: str, pipeline: Any) -> tuple[Any, Any] | None:
+    """The ``(db, collection)`` an aggregation's last stage writes (``$out``,
+    ``$merge``), or None (malformed stages are left to the pipeline's parser)."""
+    if not isinstance(pipeline, list) or not pipeline or not isinstance(pipeline[-1], Mapping):
+        return None
+    last = pipeline[-1]
+    spec = last.get("$merge", last.get("$out"))
+    if isinstance(spec, Mapping) and "$merge" in last:
+        spec = spec.get("into")
+    if isinstance(spec, str):
+        return (db, spec)
+    if isinstance(spec, Mapping):
+        return (spec.get("db", db), spec.get("coll"))
+    return None

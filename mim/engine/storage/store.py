@@ -641,6 +641,10 @@ class Server:
         #: True while ``fsync: 1, lock: true`` holds writes off (read on every command:
         #: :mod:`mim.engine.ops.fsync_lock` keeps the count and wakes the writers)
         self.fsync_locked = False
+        #: True while some write must wait before it runs: an fsync lock is held, or an
+        #: exclusive (DDL) lock request is queued behind a transaction
+        #: (:attr:`exclusive_requests`) — the one flag the command runner reads for both
+        self.writes_gated = False
         #: the set's name (``hello.setName``), None when standalone
         self.replica_set_name: str | None = None if standalone else replica_set_name
         #: the lone member (None when standalone)
@@ -761,6 +765,7 @@ class Server:
         requests = self.exclusive_requests
         for namespace in namespaces:
             requests[namespace] = requests.get(namespace, 0) + 1
+        self.writes_gated = True
         try:
             while owner is not None:
                 self.await_transaction(owner)
@@ -772,7 +777,29 @@ class Server:
                     requests[namespace] = left
                 else:
                     del requests[namespace]
-            self.transaction_ended.notify_all()  # the transactions queued behind it
+            self.writes_gated = self.fsync_locked or bool(requests)
+            self.transaction_ended.notify_all()  # the transactions and writes queued behind it
+
+    def await_exclusive_requests(self, db: str, name: str, expires: float | None) -> None:
+        """Block a write outside any transaction to ``db.name`` while an exclusive (DDL)
+        lock request is queued there or on its database (:attr:`exclusive_requests`),
+        the lock released meanwhile: its intent lock queues behind that request, as the
+        server's lock manager grants no request that conflicts with a waiting one, so it
+        runs once the DDL operation is done.  ``expires`` (``time.monotonic()``): its
+        ``maxTimeMS`` (MaxTimeMSExpired, 50, nothing written); a write outside a
+        transaction has no lock timeout of its own.  (Reads take no such lock: 7.0's
+        lock-free reads.)"""
+        requests = self.exclusive_requests
+        ended = self.transaction_ended
+        with ended:
+            while (db, name) in requests or (db, None) in requests:
+                if expires is None:
+                    ended.wait()
+                    continue
+                left = expires - time.monotonic()
+                if left <= 0:
+                    raise deadline.expired_error()
+                ended.wait(left)
 
     def _holder(self, namespaces: tuple[tuple[str, str | None], ...]
                 ) -> TransactionOwner | None:

@@ -181,3 +181,114 @@ def test_reading_a_missing_collection_does_not_hold_its_later_creation(client):
             client.t.missing.drop()
             assert time.monotonic() - started < BLOCKED_FOR
     assert "missing" not in client.t.list_collection_names()
+
+
+# -- operations outside transactions behind a queued DDL operation ---------------------------
+#
+# A write outside a transaction asks for the collection's intent lock, which the lock
+# manager does not grant while a conflicting (exclusive) request waits: it runs once the
+# DDL operation is done (no lock timeout of its own; maxTimeMS bounds it: 50).  Reads
+# take no collection lock in 7.0 (lock-free reads): a queued DDL operation does not
+# stop them.
+
+
+def test_an_outside_insert_waits_behind_a_queued_drop_and_lands_after_it(client, coll,
+                                                                          holder):
+    drop = _queued(client, "t", {"drop": "c"})
+    insert = Background(lambda: coll.insert_one({"_id": 1}))
+    assert insert.still_blocked()
+    assert drop.thread.is_alive()
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    assert insert.outcome().inserted_id == 1
+    # the drop ran first: the insert created the collection anew
+    assert list(coll.find()) == [{"_id": 1}]
+
+
+def test_outside_writes_of_every_kind_wait_behind_a_queued_index_build(client, coll, holder):
+    build = _queued(client, "t", {"createIndexes": "c",
+                                  "indexes": [{"key": {"a": 1}, "name": "a_1"}]})
+    writes = [Background(lambda: coll.update_one({"_id": 0}, {"$set": {"a": 1}})),
+              Background(lambda: coll.find_one_and_update({"_id": 0}, {"$inc": {"b": 1}})),
+              Background(lambda: coll.delete_many({"_id": {"$gt": 5}})),
+              Background(lambda: list(client.t.d.aggregate([{"$merge": "c"}])))]
+    assert all(write.still_blocked() for write in writes)
+    holder.abort_transaction()
+    assert build.outcome()["ok"] == 1.0
+    for write in writes:
+        write.outcome()
+    assert coll.find_one({"_id": 0}) == {"_id": 0, "a": 1, "b": 1}
+
+
+def test_an_outside_write_behind_a_queued_ddl_operation_is_bounded_by_max_time_ms(
+        client, coll, holder):
+    drop = _queued(client, "t", {"drop": "c"})
+    started = time.monotonic()
+    with pytest.raises(OperationFailure) as info:
+        client.t.command("insert", "c", documents=[{"_id": 2}], maxTimeMS=150)
+    assert info.value.code == 50  # MaxTimeMSExpired
+    assert time.monotonic() - started >= 0.15
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    assert "c" not in client.t.list_collection_names()  # nothing was inserted
+
+
+def test_outside_reads_are_not_held_behind_a_queued_ddl_operation(client, coll, holder):
+    drop = _queued(client, "t", {"dropDatabase": 1})
+    started = time.monotonic()
+    assert coll.find_one({"_id": 0}) == {"_id": 0}
+    assert coll.count_documents({}) == 1
+    assert list(client.t.d.aggregate([{"$match": {}}])) == [{"_id": 0}]
+    assert time.monotonic() - started < BLOCKED_FOR
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+
+
+def test_a_queued_ddl_operation_holds_no_write_to_another_collection(client, coll, holder):
+    drop = _queued(client, "t", {"drop": "c"})
+    started = time.monotonic()
+    client.t.d.insert_one({"_id": 1})
+    client.u.c.insert_one({"_id": 1})
+    assert time.monotonic() - started < BLOCKED_FOR
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+
+
+def test_a_queued_drop_database_holds_writes_to_every_collection_of_the_database(
+        client, coll, holder):
+    drop = _queued(client, "t", {"dropDatabase": 1})
+    insert = Background(lambda: client.t.d.insert_one({"_id": 1}))
+    assert insert.still_blocked()
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    insert.outcome()
+    assert list(client.t.d.find()) == [{"_id": 1}]  # written after the drop
+
+
+def test_the_holding_transactions_own_writes_go_on_while_its_ddl_waits(client, coll, holder):
+    drop = _queued(client, "t", {"drop": "c"})
+    coll.insert_one({"_id": 5}, session=holder)
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    assert "c" not in client.t.list_collection_names()
+
+
+def test_a_transaction_that_waited_behind_a_ddl_operation_still_reads_its_snapshot(
+        client, coll, holder, other):
+    # other's snapshot is taken on t.d before the index build is queued on t.c
+    assert client.t.d.find_one({}, session=other) == {"_id": 0}
+    client.admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=5000)
+    try:
+        build = _queued(client, "t", {"createIndexes": "c",
+                                      "indexes": [{"key": {"a": 1}, "name": "a_1"}]})
+        read = Background(lambda: list(coll.find({}, session=other)))
+        assert read.still_blocked()  # its intent lock waits behind the build
+        coll.update_one({"_id": 0}, {"$set": {"a": 1}}, session=holder)
+        holder.commit_transaction()  # the build runs, then the read
+        assert build.outcome()["ok"] == 1.0
+        assert read.outcome() == [{"_id": 0}]  # the holder's commit is after its snapshot
+        assert list(coll.find({"a": {"$exists": False}}, session=other)) == [{"_id": 0}]
+    finally:
+        client.admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=5)
+    other.commit_transaction()
+    assert coll.find_one() == {"_id": 0, "a": 1}
