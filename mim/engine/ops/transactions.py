@@ -165,8 +165,9 @@ class _ForkedCollections(dict):
         super().__init__()
         self._database = database
         self._hold = hold
-        #: name -> (the real collection, its write count at the snapshot), not forked yet
-        self._pending: dict[str, tuple[CollectionData, int]] = {}
+        #: name -> (the real collection, its write count and its catalog change count
+        #: at the snapshot), not forked yet
+        self._pending: dict[str, tuple[CollectionData, int, int]] = {}
         #: name -> fork taken before a write to the real one, not yet touched here
         self._kept: dict[str, CollectionData] = {}
         #: id(real collection) -> its name in the snapshot
@@ -174,7 +175,7 @@ class _ForkedCollections(dict):
         #: the overlays made at first touches (each keeps its collection's state)
         self._overlays: list[OverlayCollection] = []
         for name, coll in base.collections.items():
-            self._pending[name] = (coll, coll.writes)
+            self._pending[name] = (coll, coll.writes, coll.catalog_changes)
             if coll.member_state:
                 # the member's own state (the oplog) changes without the write methods:
                 # copied now, as it is (and held by no one)
@@ -197,7 +198,7 @@ class _ForkedCollections(dict):
     def release(self) -> None:
         """The snapshot ended: the collections it never forked stop keeping it (call
         under the real server's lock)."""
-        for coll, _ in self._pending.values():
+        for coll, _, _ in self._pending.values():
             stop_keeping(coll, self)
         for overlay in self._overlays:  # (materialised ones have stopped already)
             stop_keeping(overlay.base_collection, overlay)  # type: ignore[arg-type]
@@ -219,12 +220,13 @@ class _ForkedCollections(dict):
                 if coll is None:
                     return dict.get(self, name)
             else:
-                base_coll, writes = entry
+                base_coll, writes, catalog = entry
                 self._names.pop(id(base_coll), None)
                 stop_keeping(base_coll, self)
                 if touched and overlay_fits(base_coll):
                     # nothing copied: the overlay keeps the collection's state itself
                     coll = overlay_of(base_coll, self._database, name, writes)
+                    coll.base_catalog = catalog
                     self._overlays.append(coll)
                     self._hold(base_coll)
                     dict.__setitem__(self, name, coll)
@@ -234,6 +236,9 @@ class _ForkedCollections(dict):
                 #: its write count at the snapshot: unchanged at commit, the fork is
                 #: installed
                 coll.base_writes = writes  # type: ignore[attr-defined]
+                #: its catalog change count at the snapshot: changed at its first
+                #: write, the write conflicts
+                coll.base_catalog = catalog  # type: ignore[attr-defined]
                 if not touched:
                     self._kept[name] = coll
                     return coll
@@ -459,8 +464,10 @@ class Transaction:
             raise ServerError(263, f"Collection '{base_coll.full_name}' is a capped "
                                    f"collection. Writes in transactions are not allowed on "
                                    f"capped collections.")
-        if self.base.get_collection(coll.database.name, coll.name) is not base_coll:
-            # (shard_role.cpp: the latest catalog's collection is not the snapshot's)
+        if self.base.get_collection(coll.database.name, coll.name) is not base_coll \
+                or base_coll.catalog_changes != coll.base_catalog:  # type: ignore[attr-defined]
+            # (catalog_raii.cpp, shard_role.cpp: the latest catalog's collection is not
+            # the snapshot's — dropped, renamed, its indexes or options changed)
             self._conflict(f"Caused by :: Unable to write to collection "
                            f"'{base_coll.database.name}.{coll.name}' due to catalog changes; "
                            f"please retry the operation :: Please retry your operation or "

@@ -338,6 +338,7 @@ def overlay_of(base: CollectionData, database: DatabaseData, name: str, writes: 
     state["txn_owned"] = None
     state["txn_holders"] = None
     state["writes"] = writes
+    state["catalog_changes"] = base.catalog_changes
     state["snapshot_keepers"] = None
     identity = base.__dict__.get("uuid")
     if identity is not None:

@@ -158,6 +158,11 @@ class CollectionData:
     #: a snapshot's fork of a collection (a transaction's, a snapshot read's): the real
     #: collection it copies (set on the fork; None on every real collection)
     base_collection: "CollectionData | None" = None
+    #: how many catalog changes (an index created, dropped or modified, an option
+    #: changed, a rename) the collection has taken: a transaction whose snapshot saw
+    #: another count may read it but not write it (the server's point-in-time catalog:
+    #: its collection is not the latest one).  A class default until the first change.
+    catalog_changes = 0
 
     def __init__(self, name: str, database: "DatabaseData", options: dict | None = None) -> None:
         self.name = name
@@ -205,6 +210,7 @@ class CollectionData:
         copy.txn_owned = None
         copy.txn_holders = None
         copy.writes = self.writes
+        copy.catalog_changes = self.catalog_changes
         copy.snapshot_keepers = None
         identity = self.__dict__.get("uuid")  # (given on first use: ops.catalog)
         if identity is not None:
@@ -430,6 +436,7 @@ class CollectionData:
         """Report a write the index layer made (``createIndexes`` with the spec,
         ``dropIndexes`` with the dropped spec) as this collection's event."""
         self.writes += 1
+        self.catalog_changes += 1
         listeners = self.database.server.listeners
         if listeners:
             _emit(listeners, ChangeEvent(operation, self.full_name, self, detail=detail))
@@ -847,6 +854,7 @@ class Server:
             source = coll.full_name
             destination = self.get_database(db, create=True)
             del coll.database.collections[coll.name]
+            coll.catalog_changes += 1
             coll.name = name
             coll.database = destination
             destination.collections[name] = coll
