@@ -53,6 +53,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from ..index import merged  # noqa: F401  (installs an overlay's merged index reads)
 from ..index.ttl import ttl_index_created
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo

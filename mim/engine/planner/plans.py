@@ -13,7 +13,7 @@ import time
 from bisect import bisect_left, bisect_right
 from operator import itemgetter
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
 
@@ -169,8 +169,9 @@ class IndexScan(Plan):
         reverse = self.direction < 0
         dedupe = self.index.multikey or len(ranges) > 1 or self.index.several_entries
         seen: set = set()
+        sorted_list = entries.__class__ is SortedList  # (else a transaction's merged entries)
         for low, high in ranges:
-            if self.points and not reverse:
+            if self.points and not reverse and sorted_list:
                 # a point holds few entries: bisect for its start only and stop
                 # at the first entry past it (irange bisects for both ends)
                 found = point_entries(entries, low, high)
@@ -192,7 +193,8 @@ class IndexScan(Plan):
         reverse = self.direction < 0
         ranges = reversed(self.ranges) if reverse else self.ranges
         found: list = []
-        if self.points and not reverse and self.index.pattern.flat:
+        sorted_list = entries.__class__ is SortedList  # (else a transaction's merged entries)
+        if self.points and not reverse and self.index.pattern.flat and sorted_list:
             ranges = ()
             keys = [low[0] for low, _ in self.ranges]
             point_map = getattr(self.index, "point_map", None)  # (not the _id index's)
@@ -202,7 +204,7 @@ class IndexScan(Plan):
                 found = points_id_keys(entries, keys)
         for low, high in ranges:
             # (each entry is ``(key, id_key)``: its id taken without a Python step)
-            if self.points and not reverse:
+            if self.points and not reverse and sorted_list:
                 found += map(_entry_id, point_entries(entries, low, high))
             else:  # (irange walks the sublists in C; so does the map)
                 found += map(_entry_id, entries.irange(low, high, (False, False), reverse))
@@ -331,6 +333,8 @@ def point_ids(index: "Index", key: tuple, most: int) -> list[tuple] | None:
             return [found]
     entries = index.entries
     low = (key,) if flat else ((key,),)
+    if entries.__class__ is not SortedList:  # a transaction's merged entries
+        return _merged_point_ids(entries, index, key, most)
     lists = entries._lists
     count = len(lists)
     position = bisect_right(entries._maxes, low)
@@ -349,6 +353,19 @@ def point_ids(index: "Index", key: tuple, most: int) -> list[tuple] | None:
         position += 1
         start = 0
     if pattern.signs[0] < 0:
+        ids.reverse()  # a descending first field: the scan runs from the end
+    return ids
+
+
+def _merged_point_ids(entries: Any, index: "Index", key: tuple, most: int
+                      ) -> list[tuple] | None:
+    """:func:`point_ids` on entries that are not a ``SortedList`` (a transaction's
+    merged index: :mod:`mim.engine.index.merged`), through their ``irange``."""
+    low, high = point_range(index, key)
+    ids = [id_key for _, id_key in entries.irange(low, high, (False, False))]
+    if len(ids) > most:
+        return None
+    if index.pattern.signs[0] < 0:
         ids.reverse()  # a descending first field: the scan runs from the end
     return ids
 

@@ -32,7 +32,7 @@ materialises it too: uniqueness needs the merged index entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from bson.objectid import ObjectId
@@ -44,7 +44,7 @@ from .shapes import shared_keys
 from .store import CollectionData, DatabaseData, collection_class
 
 __all__ = ["OverlayCollection", "OverlayDocuments", "overlay_of", "overlay_fits",
-           "stop_keeping"]
+           "stop_keeping", "install_merged_catalog"]
 
 _new_object = object.__new__
 #: what a key not in the overlay's replaced documents reads as
@@ -124,27 +124,67 @@ class OverlayDocuments(Mapping):
         return list(self._pairs())
 
 
-class OverlayCatalog:
-    """An overlay collection's index catalog, for the reads that need no index entry:
-    the planner's point on ``_id`` (its plan cache, which indexes lead on ``_id``: the
-    snapshot's answer, the documents mapping then answers the point).  Any other
-    attribute materialises the collection and is the materialised catalog's, so
-    every plan that scans an index reads the merged entries."""
+#: ``merged_catalog(overlay)``: the index layer's merged catalog of an overlay (its
+#: planner reads without a copy), or None where it serves none; installed by
+#: :mod:`mim.engine.index.merged`
+_merged_catalog_factory: "Callable[[OverlayCollection], Any] | None" = None
 
-    __slots__ = ("_coll", "plan_cache")
+#: the catalog attributes the query planner reads, which a merged catalog answers
+_MERGED_READS = frozenset({"secondary", "id_index", "indexes", "leading_on", "by_name",
+                           "resolve_hint", "has_secondary", "text_search", "wildcards"})
+
+
+def install_merged_catalog(factory: "Callable[[OverlayCollection], Any]") -> None:
+    """Called by the index layer: how an overlay's planner reads merge its writes."""
+    global _merged_catalog_factory
+    _merged_catalog_factory = factory
+
+
+class OverlayCatalog:
+    """An overlay collection's index catalog.  The query planner's reads (plans,
+    their costs, index scans, points and ranges, either direction) are answered by
+    the index layer's merged catalog (:mod:`mim.engine.index.merged`: each index's
+    snapshot entries merged with the overlay's writes as a scan walks them), when
+    it serves the catalog; a point on ``_id`` needs no index entry at all (the
+    documents mapping answers it).  Anything else — a catalog change, a write hook,
+    a text, geo or wildcard index — materialises the collection and is the
+    materialised catalog's."""
+
+    __slots__ = ("_coll", "plan_cache", "_merged")
 
     def __init__(self, coll: "OverlayCollection") -> None:
         self._coll = coll
         #: its own (an entry naming a snapshot's index would read its entries)
         self.plan_cache: dict = {}
+        #: the merged catalog (None: not made yet; False: it serves none here)
+        self._merged: Any = None
+
+    def _merged_reads(self) -> Any:
+        """The merged catalog, or None (the collection is a copy, or no merge serves
+        its indexes)."""
+        if type(self._coll) is not OverlayCollection:
+            return None
+        merged = self._merged
+        if merged is None:
+            factory = _merged_catalog_factory
+            merged = self._merged = (factory(self._coll) if factory is not None
+                                     else None) or False
+        return merged or None
 
     def leading_on(self, path: str) -> tuple:
         coll = self._coll
+        merged = self._merged_reads()
+        if merged is not None:
+            return merged.leading_on(path)
         if path == "_id" and type(coll) is OverlayCollection:
             return coll.snapshot.indexes.leading_on(path)
         return coll.materialise().indexes.leading_on(path)
 
     def __getattr__(self, name: str) -> Any:
+        if name in _MERGED_READS:
+            merged = self._merged_reads()
+            if merged is not None:
+                return getattr(merged, name)
         return getattr(self._coll.materialise().indexes, name)
 
 
@@ -250,6 +290,9 @@ class OverlayCollection(CollectionData):
         self.next_record_id += 1
         self.data_size += len(raw)
         self.writes += 1
+        merged = self.__dict__["_catalog"]._merged
+        if merged:  # (the planner read the merged indexes: they take the write)
+            merged.note(key, None, stored, False)
         listeners = self.database.server.listeners
         if listeners:
             event = ChangeEvent("insert", self.full_name, self, None, stored, key)
@@ -271,6 +314,10 @@ class OverlayCollection(CollectionData):
         computed = None
         if touched is None or not catalog.untouched(touched):
             computed = catalog.check_keys(new.doc)
+        merged = self.__dict__["_catalog"]._merged
+        if merged:  # (the planner read the merged indexes: they take the write)
+            merged.note(key, old, new,
+                        key not in self.appended and key not in self.replaced)
         if key in self.appended:
             self.appended[key] = new
             if computed is not None:
@@ -285,6 +332,10 @@ class OverlayCollection(CollectionData):
     def delete(self, stored: StoredDocument) -> None:
         """Keep a document's tombstone (or forget one the transaction inserted)."""
         key = self.key_of(stored)
+        merged = self.__dict__["_catalog"]._merged
+        if merged:  # (the planner read the merged indexes: they take the write)
+            merged.note(key, stored, None,
+                        key not in self.appended and key not in self.replaced)
         if key in self.appended:
             del self.appended[key]
         else:
