@@ -59,3 +59,31 @@ def test_a_transaction_touching_a_collection_whose_drop_is_queued_gets_lock_time
     assert still_waiting
     assert dropped["ok"] == 1.0
     assert names == []
+
+
+def test_an_outside_insert_waits_behind_a_queued_drop_while_the_loop_runs(client):
+    # a write outside any transaction queues behind the drop (no lock timeout of its
+    # own) in a worker thread: the task that ends the holder still runs
+    async def main():
+        coll = client.t.c
+        await coll.insert_one({"_id": 0})
+        holder = await transaction_reading(client, coll)
+        drop = asyncio.ensure_future(client.t.command({"drop": "c"}))
+        drop_blocked = await still_blocked(drop)
+        insert = asyncio.ensure_future(coll.insert_one({"_id": 1}))
+        insert_blocked = await still_blocked(insert)
+        started = time.monotonic()
+        assert await coll.find_one({"_id": 0}) == {"_id": 0}  # reads are not held
+        read_took = time.monotonic() - started
+        await holder.commit_transaction()
+        dropped = await drop
+        inserted = await insert
+        await holder.end_session()
+        return (drop_blocked, insert_blocked, read_took, dropped, inserted.inserted_id,
+                await coll.find().to_list(None))
+    drop_blocked, insert_blocked, read_took, dropped, inserted, left = run(main())
+    assert drop_blocked and insert_blocked
+    assert read_took < BLOCKED_FOR
+    assert dropped["ok"] == 1.0
+    assert inserted == 1
+    assert left == [{"_id": 1}]  # the insert ran after the drop
