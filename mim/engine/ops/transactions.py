@@ -752,8 +752,10 @@ def _replay(base: Server, event: ChangeEvent) -> None:
 creations_of = PerServer(dict)
 
 
-#: the commands that write documents of the collection they name
-_DOCUMENT_WRITES = frozenset({"insert", "update", "delete", "findAndModify", "findandmodify"})
+#: the commands that take an intent-exclusive lock on the collection they name: the
+#: document writes, and ``create`` (``_createCollection``: the collection's MODE_IX)
+_INTENT_WRITES = frozenset({"insert", "update", "delete", "findAndModify", "findandmodify",
+                            "create"})
 
 
 def wait_for_queued_ddl(server: Server, db: str, name: str, cmd: Mapping[str, Any]) -> None:
@@ -764,11 +766,11 @@ def wait_for_queued_ddl(server: Server, db: str, name: str, cmd: Mapping[str, An
     ``maxTimeMS`` bounds the wait: 50).  A transaction's statement (``autocommit``)
     is left to :meth:`Transaction.hold` (LockTimeout after
     ``maxTransactionLockRequestTimeoutMillis``); reads are not held (7.0 reads take no
-    collection lock).  The writes it holds: insert, update, delete, findAndModify and
-    an aggregation's ``$merge``/``$out`` into its target."""
+    collection lock).  The writes it holds: insert, update, delete, findAndModify,
+    create, and an aggregation's ``$merge``/``$out`` into its target."""
     if "autocommit" in cmd:
         return
-    if name in _DOCUMENT_WRITES:
+    if name in _INTENT_WRITES:
         target: Any = (db, cmd.get(name))
     elif name == "aggregate":
         target = _written_namespace(db, cmd.get("pipeline"))

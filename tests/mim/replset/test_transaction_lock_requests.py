@@ -292,3 +292,15 @@ def test_a_transaction_that_waited_behind_a_ddl_operation_still_reads_its_snapsh
         client.admin.command("setParameter", 1, maxTransactionLockRequestTimeoutMillis=5)
     other.commit_transaction()
     assert coll.find_one() == {"_id": 0, "a": 1}
+
+
+def test_a_create_queues_behind_a_queued_drop_database(client, coll, holder):
+    # create takes the collection's intent lock (create_collection.cpp's
+    # _createCollection: MODE_IX), queued behind the waiting exclusive request
+    drop = _queued(client, "t", {"dropDatabase": 1})
+    create = Background(lambda: client.t.create_collection("fresh"))
+    assert create.still_blocked()
+    holder.commit_transaction()
+    assert drop.outcome()["ok"] == 1.0
+    create.outcome()
+    assert client.t.list_collection_names() == ["fresh"]  # created after the drop
