@@ -31,6 +31,7 @@ from sortedcontainers import SortedList
 
 from ..storage.overlay import OverlayCollection, install_merged_catalog
 from .indexes import SEVERAL, Index, IndexCatalog, WildcardIndex
+from .keys import HIGH
 
 __all__ = ["MergedEntries", "MergedIndex", "MergedIdIndex", "MergedCatalog", "merged_catalog"]
 
@@ -183,9 +184,7 @@ class _MergedPoints:
 
     def get(self, key: Any, default: Any = None) -> Any:
         found = None
-        for entry_key, id_key in self._entries.irange((key,), None, (False, True)):
-            if entry_key != key:
-                break
+        for _, id_key in self._entries.irange((key,), (key, HIGH), (False, False)):
             if found is not None:
                 return SEVERAL
             found = id_key
