@@ -203,6 +203,9 @@ class OverlayCollection(CollectionData):
     computed: dict
     deleted: int
     base_writes: int
+    #: the committed collection's catalog change count at the snapshot (set by the
+    #: transaction: a write after a catalog change conflicts)
+    base_catalog: int
 
     @property  # type: ignore[override]
     def documents(self) -> OverlayDocuments:  # type: ignore[override]
