@@ -6,10 +6,9 @@ merged ones (``mim/engine/index/merged.py``: the snapshot index's entries less t
 transaction's replaced and deleted documents', plus its new and inserted ones').
 Property: for generated documents, indexes, transactional writes and queries
 (equalities, ``$in``, ranges, compound bounds, ``$or``, sorts either way, limits,
-hints), the
-merged read answers exactly what the full copy of the collection answers (the
-overlay materialised), in the same order, with the same plan, keys and documents
-examined — and the overlay stays uncopied."""
+hints), the merged read answers exactly what the full copy of the collection
+answers (the overlay materialised), in the same order, with the same plan, keys and
+documents examined — and the overlay stays uncopied."""
 
 from __future__ import annotations
 
