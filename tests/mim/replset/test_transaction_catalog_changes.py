@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 from pymongo.errors import OperationFailure
+from pymongo.read_concern import ReadConcern
 
 #: the server's words (the WriteConflict's own suffix added by throwWriteConflictException)
 CATALOG_CHANGED = ("Caused by :: Unable to write to collection 't.c' due to catalog changes; "
@@ -137,3 +138,28 @@ def test_a_change_to_another_collection_does_not_stop_the_transaction(client, co
     coll.insert_one({"_id": 2}, session=session)
     session.commit_transaction()
     assert coll.count_documents({}) == 3
+
+
+def test_hints_name_the_snapshot_s_indexes(client, coll):
+    # the point-in-time catalog: an index built after the snapshot is not the
+    # transaction's to hint (BadValue 2, the planner's words); one dropped after it
+    # still is
+    coll.create_index("b")
+    for hinted, expected in (("a_1", None), ("b_1", [{"_id": 0, "a": 1}])):
+        with client.start_session() as session:
+            session.start_transaction(read_concern=ReadConcern("snapshot"))
+            assert client.t.d.find_one({}, session=session) == {"_id": 0}
+            if hinted == "a_1":
+                coll.create_index("a")
+            else:
+                coll.drop_index("b_1")
+            cursor = coll.find({"a": 1}, session=session).hint(hinted)
+            if expected is None:
+                with pytest.raises(OperationFailure) as info:
+                    list(cursor)
+                assert info.value.code == 2
+                assert "hint provided does not correspond to an existing index" in \
+                    info.value.details["errmsg"]
+            else:
+                assert list(cursor) == expected
+            session.abort_transaction()
