@@ -75,8 +75,9 @@ class FsyncLock:
         """``fsync`` with ``lock: true``: one more lock; writes wait from now on."""
         with self.changed:
             self.count += 1
-            self.server.fsync_locked = True
-            self.server.writes_gated = True
+            with self.server.lock:  # (a DDL operation's dequeue recomputes the gate under it)
+                self.server.fsync_locked = True
+                self.server.writes_gated = True
             count = self.count
         return {"info": "now locked against writes, use db.fsyncUnlock() to unlock",
                 "lockCount": Int64(count), "seeAlso": FSYNC_URL, "ok": 1.0}
@@ -88,8 +89,10 @@ class FsyncLock:
                 raise ServerError(20, "fsyncUnlock called when not locked")
             self.count -= 1
             if self.count == 0:
-                self.server.fsync_locked = False
-                self.server.writes_gated = bool(self.server.exclusive_requests)
+                server = self.server
+                server.fsync_locked = False
+                with server.lock:  # (a DDL operation queues its request under it)
+                    server.writes_gated = bool(server.exclusive_requests)
                 self.changed.notify_all()
             count = self.count
         return {"info": "fsyncUnlock completed", "lockCount": Int64(count), "ok": 1.0}
