@@ -169,6 +169,8 @@ class OverlayCatalog:
             factory = _merged_catalog_factory
             merged = self._merged = (factory(self._coll) if factory is not None
                                      else None) or False
+            if merged:  # (the overlay's writes then keep it: one attribute read each)
+                self._coll.__dict__["merged_reads"] = merged
         return merged or None
 
     def leading_on(self, path: str) -> tuple:
@@ -203,6 +205,9 @@ class OverlayCollection(CollectionData):
     computed: dict
     deleted: int
     base_writes: int
+    #: the merged index catalog the planner has read (None: none yet), which each
+    #: write then keeps (:mod:`mim.engine.index.merged`)
+    merged_reads: Any
     #: the committed collection's catalog change count at the snapshot (set by the
     #: transaction: a write after a catalog change conflicts)
     base_catalog: int
@@ -293,8 +298,8 @@ class OverlayCollection(CollectionData):
         self.next_record_id += 1
         self.data_size += len(raw)
         self.writes += 1
-        merged = self.__dict__["_catalog"]._merged
-        if merged:  # (the planner read the merged indexes: they take the write)
+        merged = self.merged_reads
+        if merged is not None:  # (the planner read the merged indexes: they take the write)
             merged.note(key, None, stored, False)
         listeners = self.database.server.listeners
         if listeners:
@@ -317,8 +322,8 @@ class OverlayCollection(CollectionData):
         computed = None
         if touched is None or not catalog.untouched(touched):
             computed = catalog.check_keys(new.doc)
-        merged = self.__dict__["_catalog"]._merged
-        if merged:  # (the planner read the merged indexes: they take the write)
+        merged = self.merged_reads
+        if merged is not None:  # (the planner read the merged indexes: they take the write)
             merged.note(key, old, new,
                         key not in self.appended and key not in self.replaced)
         if key in self.appended:
@@ -335,8 +340,8 @@ class OverlayCollection(CollectionData):
     def delete(self, stored: StoredDocument) -> None:
         """Keep a document's tombstone (or forget one the transaction inserted)."""
         key = self.key_of(stored)
-        merged = self.__dict__["_catalog"]._merged
-        if merged:  # (the planner read the merged indexes: they take the write)
+        merged = self.merged_reads
+        if merged is not None:  # (the planner read the merged indexes: they take the write)
             merged.note(key, stored, None,
                         key not in self.appended and key not in self.replaced)
         if key in self.appended:
@@ -406,6 +411,7 @@ def overlay_of(base: CollectionData, database: DatabaseData, name: str, writes: 
     state["deleted"] = 0
     state["_view"] = OverlayDocuments(coll)
     state["_catalog"] = OverlayCatalog(coll)
+    state["merged_reads"] = None
     keepers = base.snapshot_keepers
     if keepers is None:
         base.snapshot_keepers = [coll]
