@@ -7,9 +7,10 @@ counts (``valgrind --tool=callgrind``) for decisions.
     python -m benchmarks.bench_transactions [--rounds 5] [--documents 1000]
 
 ``--documents``: how many documents the collection (with one secondary index)
-holds before each round (a transaction that reads through an index, as the
-mixed workload's updates and deletes do, copies the collection it reads; inserts
-only write an overlay).  The target (issue 18): the transaction costs at most 2x.
+holds before each round (the mixed workload's updates and deletes are points on
+``_id``, which the overlay answers itself; a read through a secondary index reads
+merged indexes over it, ``mim/engine/index/merged.py``; inserts only write the
+overlay: no workload copies the collection).  The target (issue 18): the transaction costs at most 2x.
 
 ``--instructions`` counts instead, in process, under valgrind's callgrind: one
 round of each workload after a warm-up (steady state), the same rounds timed.
@@ -18,9 +19,10 @@ round of each workload after a warm-up (steady state), the same rounds timed.
 reports, per round, what the wall time holds beyond instructions: minor page faults
 (``getrusage``) and the cyclic garbage collections that fell inside the round, with
 their time (``gc.callbacks``).  A copy of a collection (a transaction reading it
-through an index) makes young containers (its documents dict and index entries) that
-every young collection traverses, entry by entry, until they are old, so its
-collections cost several times an outside round's.
+through a text, geo or wildcard index, or writing one with a unique index) makes
+young containers (its documents dict and index entries) that every young collection
+traverses, entry by entry, until they are old, so its collections cost several times
+an outside round's.
 """
 
 from __future__ import annotations
