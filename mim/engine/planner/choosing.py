@@ -288,7 +288,11 @@ def _positional_scan(index: Any, nodes: list[MatchNode], by_path: dict[str, list
     eligible = [c for c in constraints if _wildcard_eligible(c)]
     if not eligible:
         return None
-    exists = all(c.node.operator == "$exists" for c in eligible)
+    # an object's or array's leaves sit below its path: ``$type`` object/array
+    # reads the subpaths too, as ``$exists`` does
+    exists = all(c.node.operator == "$exists" for c in eligible) or any(
+        c.node.operator == "$type" and type_constraint_types(c.node) & TYPES_INDEXED_BELOW
+        for c in eligible)
     intervals = normalise_intervals(
         [iv for candidate in candidates for iv in _path_intervals(candidate, exists)])
     view = index.view(path)

@@ -6,7 +6,7 @@ and after updates and deletes through the index."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pymongo.errors import OperationFailure
 
@@ -111,6 +111,8 @@ def test_wildcard_sorts_match_scans(docs, index, query, limit):
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(DOCUMENTS, max_size=15), INDEXES, PATHS.flatmap(_leaf))
+@example(docs=[{"a": [{"x": None}]}], index=({"$**": 1}, {}),
+         filter={"a.0": {"$type": "object"}})  # an array element's leaves sit below "a"
 def test_hinted_wildcard_scans_match_scans(docs, index, filter):
     """Whatever scan a hinted wildcard index makes for one predicate (positional
     paths and equality to ``[]`` included) holds every match."""
