@@ -94,9 +94,10 @@ def best_rows(rounds: list[dict[str, float | None]]) -> dict[str, float | None]:
     best: dict[str, float | None] = {}
     for rows in rounds:
         for row, value in rows.items():
+            kept = best.get(row)
             if value is None:
                 best.setdefault(row, None)
-            elif best.get(row) is None or value < best[row]:
+            elif kept is None or value < kept:
                 best[row] = value
     return best
 
