@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
         wire_client.close()
     # what pymongo allows: the same clients against canned replies
     with _server_process(("benchmarks.bench_wire", "--stub-server")) as stub_uri:
-        stub_client = pymongo.MongoClient(stub_uri)
+        stub_client: pymongo.MongoClient = pymongo.MongoClient(stub_uri)
         stub_coll = stub_client.benchdb.bench
         stub_single = _cpu_split(lambda: stub_coll.find_one({"_id": 500}), args.seconds)
         stub_client.close()
