@@ -32,6 +32,7 @@ import sys
 import tempfile
 
 from .guards import NO_GUARDS_ENV
+from .isolation import rotations
 from .peers import RECORD_ENV
 
 FULL = [
@@ -147,8 +148,12 @@ def alternate(plan: list[tuple[str, list[str]]], builds: dict[str, tuple[pathlib
             if module in WITH_PEERS:
                 arguments = [*arguments, "--peers", "mim"]
             tables: dict[str, list[dict]] = {}
-            for round_number in range(rounds):
-                for index, (label, (cwd, extra)) in enumerate(builds.items()):
+            labels = list(builds)
+            # (A B, B A, A B, …: neither build always measured first, benchmarks.isolation)
+            for round_number, order in enumerate(rotations(labels, rounds)):
+                for label in order:
+                    cwd, extra = builds[label]
+                    index = labels.index(label)
                     record = scratch / f"{module}-{index}-{round_number}.jsonl"
                     print(f"\n# {label}, round {round_number + 1}/{rounds}: "
                           f"python -m {module} {' '.join(arguments)}", flush=True)
@@ -158,7 +163,7 @@ def alternate(plan: list[tuple[str, list[str]]], builds: dict[str, tuple[pathlib
                     found = ([json.loads(line) for line in record.read_text().splitlines()]
                              if record.exists() else [])
                     tables[label] = best_of(tables.get(label), found)
-            print_comparison(tables)
+            print_comparison({label: tables[label] for label in labels if label in tables})
         return status
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

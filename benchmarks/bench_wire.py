@@ -19,6 +19,17 @@ client processes' and the server's.  The server runs Python: one core at most
 the rate reaches one second per second; on a machine with fewer cores than
 clients + 1, the clients' own CPU is what levels it off first.
 
+The third table is what pymongo itself allows: the same 1, 2, 4, 8 clients
+against a *stub server* (``--stub-server``, its own process) that answers every
+message with canned bytes — a fixed hello, one fixed document for every
+``find``, ``{ok: 1}`` for the rest — after reading no more than the command's
+name, so nearly all the CPU per operation is pymongo's.  Beside mim's rate at
+each number of clients it gives the stub's, the clients' CPU per operation with
+each, and the pymongo ceiling: 1 / the client CPU per ``find_one`` — the rate one
+connection could reach if the server cost nothing and nothing waited.  Issue 25's
+target (10,000 ``find_one`` by ``_id`` per second on one connection) is judged
+against that ceiling on the machine at hand.
+
 The server runs as ``python -m mim serve`` in its own process, as users run
 it; ``--in-thread`` uses ``mim.serve()`` in this process instead (client and
 server then share one GIL).
@@ -31,14 +42,19 @@ import contextlib
 import multiprocessing
 import os
 import re
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from collections.abc import Callable
 from typing import Any
 
+import bson
 import pymongo
+from bson.int64 import Int64
 
 import mim
 
@@ -227,16 +243,90 @@ def _bound(client_us: float, server_us: float | None) -> str:
     return "n/a" if server_us is None else f"{1e6 / (client_us + server_us):,.0f}/s"
 
 
+#: the stub server's canned replies (BSON bodies), by command name
+_STUB_HELLO = bson.encode({
+    "ismaster": True, "isWritablePrimary": True, "helloOk": True,
+    "maxBsonObjectSize": 16 * 1024 * 1024, "maxMessageSizeBytes": 48_000_000,
+    "maxWriteBatchSize": 100_000, "logicalSessionTimeoutMinutes": 30, "connectionId": 1,
+    "minWireVersion": 0, "maxWireVersion": 21, "readOnly": False, "ok": 1.0})
+_STUB_FIND = bson.encode({
+    "cursor": {"firstBatch": [{"_id": 500, "name": "user500", "age": 50, "tags": ["a", "b"],
+                               "address": {"city": "Oslo", "zip": "00500"}}],
+               "id": Int64(0), "ns": "benchdb.bench"}, "ok": 1.0})
+_STUB_OK = bson.encode({"ok": 1.0})
+_STUB_REPLIES = {b"hello": _STUB_HELLO, b"isMaster": _STUB_HELLO, b"ismaster": _STUB_HELLO,
+                 b"find": _STUB_FIND}
+_HEADER = struct.Struct("<iiii")
+_OP_REPLY, _OP_QUERY, _OP_MSG = 1, 2004, 2013
+#: OP_REPLY's fields after the header: flags, cursor id, starting from, number returned
+_REPLY_FIELDS = struct.pack("<iqii", 0, 0, 0, 1)
+
+
+def _read_exactly(conn: socket.socket, size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = conn.recv(size)
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _stub_connection(conn: socket.socket) -> None:
+    """Answer one connection's messages with canned bytes until it closes: an
+    OP_QUERY (pymongo's first handshake) with the hello in an OP_REPLY, an OP_MSG
+    with the reply for its command's name (the body's first field)."""
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with conn:
+        while True:
+            header = _read_exactly(conn, 16)
+            if header is None:
+                return
+            length, request_id, _, opcode = _HEADER.unpack(header)
+            body = _read_exactly(conn, length - 16)
+            if body is None:
+                return
+            if opcode == _OP_MSG:
+                # flag bits (4 bytes), section kind 0 (1), the document: its length (4),
+                # its first element's type (1), then that element's name
+                name = body[10:body.index(0, 10)]
+                reply = _STUB_REPLIES.get(name, _STUB_OK)
+                conn.sendall(_HEADER.pack(21 + len(reply), 0, request_id, _OP_MSG)
+                             + b"\0\0\0\0\0" + reply)
+            elif opcode == _OP_QUERY:
+                conn.sendall(_HEADER.pack(36 + len(_STUB_HELLO), 0, request_id, _OP_REPLY)
+                             + _REPLY_FIELDS + _STUB_HELLO)
+            else:
+                return
+
+
+def stub_server() -> None:
+    """Serve canned replies on a free loopback port, printing its URI first
+    (``python -m benchmarks.bench_wire --stub-server``); runs until killed."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    print(f"stub listening on mongodb://127.0.0.1:{listener.getsockname()[1]}/"
+          f"?directConnection=true", flush=True)
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=_stub_connection, args=(conn,), daemon=True).start()
+
+
 @contextlib.contextmanager
-def _server_process() -> Iterator[str]:
-    """``python -m mim serve --port 0`` in a child process; yields its URI."""
-    proc = subprocess.Popen([sys.executable, "-m", "mim", "serve", "--port", "0"],
+def _server_process(command: tuple[str, ...] = ("mim", "serve", "--port", "0")
+                    ) -> Iterator[str]:
+    """``python -m mim serve --port 0`` (or ``command``) in a child process; yields
+    its URI."""
+    proc = subprocess.Popen([sys.executable, "-m", *command],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     SERVER_PIDS.append(proc.pid)
     try:
         match = re.search(r"mongodb://\S+", proc.stdout.readline())
         if match is None:
-            raise RuntimeError("the mim server did not announce its URI")
+            raise RuntimeError(f"{' '.join(command)} did not announce its URI")
         yield match.group(0)
     finally:
         SERVER_PIDS.remove(proc.pid)
@@ -257,7 +347,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="numbers of concurrent clients (processes) for the scaling curve")
     parser.add_argument("--in-thread", action="store_true",
                         help="serve from a thread of this process, not a child process")
+    parser.add_argument("--stub-server", action="store_true",
+                        help="only serve canned replies (the pymongo ceiling's server)")
     args = parser.parse_args(argv)
+    if args.stub_server:
+        stub_server()
+        return
+    counts = [int(c) for c in args.clients.split(",") if c.strip()]
 
     local_db = mim.MongoClient(server=mim.Server()).benchdb
     with (_server_thread() if args.in_thread else _server_process()) as uri:
@@ -269,9 +365,15 @@ def main(argv: list[str] | None = None) -> None:
         for name in local:
             rows.append((name, _rate(local[name], args.seconds),
                          *_cpu_split(remote[name], args.seconds)))
-        curve = [(n, *_concurrent_rate(uri, n, args.seconds))
-                 for n in (int(c) for c in args.clients.split(",") if c.strip())]
+        curve = [(n, *_concurrent_rate(uri, n, args.seconds)) for n in counts]
         wire_client.close()
+    # what pymongo allows: the same clients against canned replies
+    with _server_process(("benchmarks.bench_wire", "--stub-server")) as stub_uri:
+        stub_client: pymongo.MongoClient = pymongo.MongoClient(stub_uri)
+        stub_coll = stub_client.benchdb.bench
+        stub_single = _cpu_split(lambda: stub_coll.find_one({"_id": 500}), args.seconds)
+        stub_client.close()
+        stub_curve = [(n, *_concurrent_rate(stub_uri, n, args.seconds)) for n in counts]
 
     where = "a thread of the benchmark" if args.in_thread else "its own process"
     print(f"\n## mim wire server ({where}): round-trips per second "
@@ -293,6 +395,37 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {clients} | {rate:,.0f}/s | {rate / clients:,.0f}/s | {rate / single:.2f}x "
               f"| {_us(client_us)} | {_us(server_us)} "
               f"| {'n/a' if switches is None else f'{switches:.2f}'} |")
+    print_ceiling(rows, curve, stub_single, stub_curve)
+
+
+def print_ceiling(rows: list[tuple], curve: list[tuple], stub_single: tuple[float, float,
+                  float | None], stub_curve: list[tuple]) -> None:
+    """mim's find_one curve beside the stub server's (canned replies): how close mim
+    comes to what pymongo itself allows on this machine."""
+    rate, client_us, stub_us = stub_single
+    mine = next((row for row in rows if row[0] == "find_one by _id"), None)
+    print("\n## find_one by _id: mim against pymongo's own ceiling (a stub server answering "
+          "canned bytes, its own process)\n")
+    print(f"One connection, in a loop: the stub answers {rate:,.0f}/s with {_us(client_us)} of "
+          f"pymongo CPU and {_us(stub_us)} of stub CPU per find_one: the pymongo ceiling, "
+          f"1 / client CPU, is {1e6 / client_us:,.0f}/s"
+          + (f"; mim answers {mine[2]:,.0f}/s ({mine[2] / rate * 100:.0f}% of the stub's rate) "
+             f"with {_us(mine[3])} of pymongo CPU and {_us(mine[4])} of server CPU"
+             if mine else "") + ".\n")
+    print("| clients | mim find_one/s | stub find_one/s | mim / stub | client CPU/op, mim "
+          "| client CPU/op, stub | server CPU/op, mim | stub CPU/op "
+          "| pymongo ceiling (clients / client CPU) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    stub_by_clients = {row[0]: row for row in stub_curve}
+    for clients, mim_rate, mim_client_us, mim_server_us, _ in curve:
+        stub = stub_by_clients.get(clients)
+        if stub is None:
+            continue
+        _, stub_rate, stub_client_us, stub_server_us, _ = stub
+        print(f"| {clients} | {mim_rate:,.0f}/s | {stub_rate:,.0f}/s "
+              f"| {mim_rate / stub_rate * 100:.0f}% | {_us(mim_client_us)} "
+              f"| {_us(stub_client_us)} | {_us(mim_server_us)} | {_us(stub_server_us)} "
+              f"| {clients * 1e6 / stub_client_us:,.0f}/s |")
 
 
 if __name__ == "__main__":

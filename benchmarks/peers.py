@@ -6,10 +6,10 @@ peer that is not installed is reported as missing, never silently dropped.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import os
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -131,8 +131,11 @@ def _record(title: str, rows: list[tuple[str, str, dict[str, float | None]]]) ->
     path = os.environ.get(RECORD_ENV)
     if not path:
         return
-    mim = sys.modules.get("mim")
-    line = {"title": title, "mim": os.path.dirname(mim.__file__) if mim else None,
+    # (found, not imported: the peers are measured in processes of their own, which
+    # import mim from the same path, benchmarks.isolation)
+    spec = importlib.util.find_spec("mim")
+    origin = spec.origin if spec is not None else None
+    line = {"title": title, "mim": os.path.dirname(origin) if origin else None,
             "rows": [[operation, unit, values.get("mim")] for operation, unit, values in rows]}
     with open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")
