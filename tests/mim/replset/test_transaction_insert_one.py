@@ -20,6 +20,7 @@ from pymongo.errors import InvalidOperation, OperationFailure, PyMongoError
 
 import mim
 import mim.engine.ops.crud as ops_crud
+from mim.engine.ops.sessions import registry
 from mim.runner import NOT_A_POINT, Runner
 
 from .test_transaction_waits import Outside as Background
@@ -277,7 +278,8 @@ def test_the_shortcut_declines_what_the_command_must_answer():
 
 
 def test_a_transaction_past_its_lifetime_is_left_to_the_command():
-    client = mim.MongoClient(server=mim.Server())
+    server = mim.Server()
+    client = mim.MongoClient(server=server)
     client.test.c.insert_one({"_id": 0})
     client.admin.command("setParameter", 1, transactionLifetimeLimitSeconds=1)
     with client.start_session() as session:
@@ -285,7 +287,7 @@ def test_a_transaction_past_its_lifetime_is_left_to_the_command():
         client.test.c.insert_one({"_id": 1}, session=session)
         transaction = next(iter(
             record.transaction for record in
-            mim.engine.ops.sessions.registry(client._engine)._records.values()
+            registry(server)._records.values()
             if record.transaction is not None))
         transaction.deadline = 0  # (its lifetime is over)
         try:
