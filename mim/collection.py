@@ -279,13 +279,15 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
         else:
             _validate_document("document", document)
             raw = self._prepare_insert(document)
-        if self._default_write and session is None and bypass_document_validation is None \
-                and comment is None:
-            # the plain command: stored by the runner's shortcut, or sent when it declines
+        if self._default_write and bypass_document_validation is None and comment is None:
+            # the plain command (alone, or a statement of a transaction): stored by the
+            # runner's shortcut, or sent when it declines
             runner, db_name, name, _, _ = self._point_read
-            reply = runner.insert_one(db_name, name, raw)
+            reply = runner.insert_one(db_name, name, raw) if session is None \
+                else runner.insert_one_in_transaction(db_name, name, raw, session)
             if reply is NOT_A_POINT:
-                reply = runner.run(db_name, {"insert": name, "documents": [raw], "ordered": True})
+                reply = runner.run(db_name, {"insert": name, "documents": [raw], "ordered": True},
+                                   session)
             if reply is not None and ("writeErrors" in reply or "writeConcernError" in reply):
                 raise_write_errors(reply)
         else:

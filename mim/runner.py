@@ -29,8 +29,8 @@ from pymongo.client_session_shared import _TxnState
 from pymongo.errors import AutoReconnect, ConnectionFailure, InvalidOperation, OperationFailure
 
 from .boundary import ENGINE_CODEC, command_error, raise_reply_error
-from .engine.commands import (NOT_A_POINT, find_one_point, insert_one_sent, run_command,
-                              update_one_point)
+from .engine.commands import (NOT_A_POINT, find_one_point, insert_one_in_transaction,
+                              insert_one_sent, run_command, update_one_point)
 from .engine.commands.authentication import check_credentials
 from .engine.commands.registry import ALIASES
 from .engine.ops.failpoints import (ConnectionClosedByFailPoint, fail_command, fail_points_of,
@@ -42,7 +42,8 @@ from .retrying import (TRANSACTION_END, RetryableReply, is_retryable_write,
 from .session import (BOUND_SESSION, READS_WITH_READ_CONCERN, ClientSession,
                       add_statement_fields, gossip_cluster_time, merge_session_fields,
                       note_cluster_time, note_reply, note_statement_reply,
-                      retryable_write_fields, server_api_fields, session_fields)
+                      retryable_write_fields, server_api_fields, session_fields,
+                      statement_session)
 
 __all__ = ["Runner", "NOT_A_POINT", "ServerBatches", "kill_cursor", "run_cursor_command"]
 
@@ -133,6 +134,33 @@ class Runner:
                 return insert_one_sent(self.server, db, coll, raw)
             except ServerError as exc:
                 raise command_error(exc) from None
+        return NOT_A_POINT
+
+    def insert_one_in_transaction(self, db: str, coll: str, raw: bytes, session: Any
+                                  ) -> dict | None | object:
+        """``insert_one``'s plain command as a statement of ``session``'s transaction in
+        progress (its first statement sent), when :meth:`run` would take
+        :meth:`_run_in_transaction` for it: the session checked and its fields read
+        as that adds them, the document stored by
+        :func:`~mim.engine.commands.insert_one_in_transaction`, the reply noted as
+        there — None for ``{n: 1, ok: 1}``, the reply of a refused document — or
+        ``NOT_A_POINT``, nothing done, and the caller sends the command."""
+        if self.plain and not self.fail_points.armed and type(session) is ClientSession \
+                and session._transaction.state == _TxnState.IN_PROGRESS:
+            client = self.client
+            server_session = statement_session(client, session, "insert")
+            if client.__dict__.get("_mim_cluster_time") is None:
+                gossip_cluster_time(client, session, {})  # (what the client first learns)
+            try:
+                reply = insert_one_in_transaction(self.server, db, coll, raw,
+                                                  server_session.session_id,
+                                                  server_session.transaction_id)
+            except ServerError as exc:
+                raise command_error(exc) from None
+            if reply is not NOT_A_POINT:
+                session._transaction.has_completed_command = True
+                note_statement_reply(client, session, self.server)
+            return reply
         return NOT_A_POINT
 
     def update_one_point(self, db: str, coll: str, path: str, value: Any, sets: dict,

@@ -377,8 +377,21 @@ def add_statement_fields(client: Any, session: Any, command: str, cmd: dict[str,
     one more statement of ``session``'s transaction in progress — a mim
     ``ClientSession`` whose first statement already ran (so it is materialized, and
     not a snapshot session: those have no transactions) — without building the
-    fields apart: the session checked as pymongo checks it, then ``lsid``,
-    ``txnNumber`` and ``autocommit`` added, as pymongo's ``_apply_to`` adds them."""
+    fields apart: the session checked as pymongo checks it
+    (:func:`statement_session`), then ``lsid``, ``txnNumber`` and ``autocommit``
+    added, as pymongo's ``_apply_to`` adds them."""
+    server_session = statement_session(client, session, command)
+    cmd["lsid"] = server_session.session_id
+    cmd["txnNumber"] = server_session.transaction_id
+    cmd["autocommit"] = False
+
+
+def statement_session(client: Any, session: Any, command: str) -> Any:
+    """The server session of ``session`` (see :func:`add_statement_fields`) about to
+    send one more statement ``command`` of its transaction in progress, checked as
+    pymongo checks it (the client that started it, not ended, a read's read
+    preference) and its use noted: what gives the statement its ``lsid`` and
+    ``txnNumber``."""
     if session._client is not client:
         _foreign_session(session)
     server_session = session._server_session
@@ -387,9 +400,7 @@ def add_statement_fields(client: Any, session: Any, command: str, cmd: dict[str,
     server_session.last_use = time.monotonic()
     if command in _TRANSACTION_READS:
         check_transaction_read_preference(session)
-    cmd["lsid"] = server_session.session_id
-    cmd["txnNumber"] = server_session.transaction_id
-    cmd["autocommit"] = False
+    return server_session
 
 
 def merge_session_fields(cmd: dict[str, Any], fields: dict[str, Any]) -> None:

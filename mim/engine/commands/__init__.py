@@ -31,11 +31,12 @@ from ..ops.fsync_lock import wait_for_fsync_unlock
 from ..ops.oplog import OPLOG_DATABASE
 from ..ops.opcounters import counting_plan, opcounters_of
 from ..ops.profiler import record_operation
-from ..ops.sessions import RetryableWrite, admit as admit_session, continued_transaction
+from ..ops.sessions import (RetryableWrite, admit as admit_session, continued_transaction,
+                            transaction_continued)
 from ..ops.snapshot_reads import SnapshotRead
 from ..ops.timeseries import check_transaction_write
-from ..ops.transactions import (check_transaction_statement, TRANSACTION_END_COMMANDS,
-                                wait_for_queued_ddl)
+from ..ops.transactions import (FORBIDDEN_DATABASES, TRANSACTION_END_COMMANDS,
+                                check_transaction_statement, wait_for_queued_ddl)
 from ..ops.write_concern import parse_write_concern, refuse_on_standalone, write_concern_error
 from ..storage.replication import RETRYABLE_WRITE
 from ..storage.store import Server
@@ -68,7 +69,8 @@ PLAIN_FIELDS: dict[str, frozenset[str]] = {
     "killCursors": frozenset({"killCursors", "cursors"}),
 }
 
-__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent", "update_one_point", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
+__all__ = ["run_command", "find_one_point", "NOT_A_POINT", "insert_one_sent",
+           "insert_one_in_transaction", "update_one_point", "COMMANDS", "command", "BUILD_INFO", "hello_reply", "DRIVER_FIELDS",
            "validate_index_spec", "VERSION", "MAX_WIRE_VERSION"]
 
 
@@ -207,6 +209,55 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     if server.data_directory is not None:
         server.data_directory.command_done()
     if reply is not None:
+        reply["ok"] = 1.0  # type: ignore[index]
+    return reply
+
+
+#: what a failed statement of a transaction is labelled by (:func:`error_labels`)
+_TRANSACTION_STATEMENT = {"txnNumber": 0, "autocommit": False}
+
+
+def insert_one_in_transaction(server: Server, db: str, coll: str, raw: bytes, lsid: Any,
+                              txn_number: Any) -> dict | None | object:
+    """What :func:`run_command` answers a statement of a transaction in progress that
+    is ``insert_one``'s plain command (``{insert: coll, documents: [raw], ordered:
+    true}`` with the session's ``lsid``, ``txnNumber`` and ``autocommit: false``,
+    nothing else) with, as :func:`insert_one_sent` answers it outside one: None for
+    ``{n: 1, ok: 1}``, the reply of a refused document (which aborts the
+    transaction) — the statement stored in the transaction's view of the collection
+    (an overlay: :func:`~mim.engine.ops.crud.insert_sent`), without the command
+    document, the session fields' reading or the dispatch.  :data:`NOT_A_POINT`
+    (nothing counted) when the command must be sent: a profiled server, an fsync lock
+    held or a DDL operation queued, a namespace a transaction may not write, no transaction of that session
+    and number in progress (the command words the error), or a collection
+    ``insert_sent`` leaves to the general insert (to create, time-series,
+    validated...).  A failure ends as the command's does in a transaction: counted,
+    the transaction aborted, the error labelled."""
+    if server.profiled or server.writes_gated or db in FORBIDDEN_DATABASES \
+            or coll.startswith("system."):
+        return NOT_A_POINT
+    transaction = transaction_continued(server, lsid, txn_number)
+    if transaction is None:
+        return NOT_A_POINT
+    try:
+        transaction.statement = "insert"
+        reply = insert_sent(transaction.view, db, coll, raw)
+    except Exception as exc:
+        if isinstance(exc, ServerError):
+            transaction.abort()  # any failed statement aborts the transaction
+            if "errorLabels" not in exc.details:
+                labels = error_labels(_TRANSACTION_STATEMENT, "insert", exc.code)
+                if labels:
+                    exc.details["errorLabels"] = labels
+        _shortcut_failed(server, _INSERT_COUNTER, exc, "insert")
+    if reply is NOT_A_POINT:
+        return reply
+    # (_command_done, inline: this is a transaction's insert_one path)
+    next((server._attached.get(opcounters_of) or opcounters_of(server)).singles[_INSERT_COUNTER])
+    if server.data_directory is not None:
+        server.data_directory.command_done()
+    if reply is not None:
+        transaction.abort()  # a statement's error aborts the transaction
         reply["ok"] = 1.0  # type: ignore[index]
     return reply
 

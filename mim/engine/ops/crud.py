@@ -40,6 +40,7 @@ from ..storage.documents import (MAY_BE_TOO_DEEP, PLAIN_ID_TYPES, check_id, deco
                                  encode_updated, prepare_new_document, prepare_sent_document)
 from ..storage.store import (ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument,
                              WriteBlocked, decode_shadow)
+from ..storage.overlay import OverlayCollection
 from ..storage.validation import check_write
 from ..values.order import MISSING, sort_key
 from . import views
@@ -570,14 +571,18 @@ def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None |
     when it is refused (its one write error); :data:`NOT_A_POINT` whenever
     ``insert`` could do anything else (no such collection: it is created, or a
     view refuses the write; a validator; a time-series collection), before
-    anything is touched.  Each step is :func:`insert`'s, in its order."""
+    anything is touched.  Each step is :func:`insert`'s, in its order.  ``server``
+    may be a transaction's view, whose collections are overlays (the lookup is
+    the collection's first touch there, as it is :func:`insert`'s)."""
     lock = server.lock
     lock.acquire()
     try:
         database = server.databases.get(db)
         collection = database.collections.get(coll) if database is not None else None
-        # (a time-series collection is a RecordKeyedCollection)
-        if type(collection) is not CollectionData or collection.validator is not None:
+        # (a time-series collection is a RecordKeyedCollection; a transaction's view
+        # keeps its writes to a collection in an overlay of it)
+        if type(collection) is not CollectionData and type(collection) is not OverlayCollection \
+                or collection.validator is not None:
             return NOT_A_POINT
         try:
             shadow = decode_shadow(raw)

@@ -44,7 +44,7 @@ from ..values.render import render_document
 from .snapshot_reads import SnapshotRead, snapshot_read
 from .transactions import ALLOWED_COMMANDS, TRANSACTION_END_COMMANDS, Transaction
 
-__all__ = ["continued_transaction", "RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
+__all__ = ["continued_transaction", "transaction_continued", "RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
            "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS", "session_text"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
@@ -246,10 +246,18 @@ def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Tra
     does not end it — with the session's use recorded; None for anything else, which
     :func:`admit` decides (and words its errors for) in full.  A transaction's every
     statement but the first takes this path: a few fields read, not re-validated."""
-    lsid = cmd.get("lsid")
     if cmd.get("autocommit") is not False or name not in _CONTINUING_COMMANDS \
             or "startTransaction" in cmd or "readConcern" in cmd:
         return None
+    return transaction_continued(server, cmd.get("lsid"), cmd.get("txnNumber"))
+
+
+def transaction_continued(server: Any, lsid: Any, number: Any) -> Transaction | None:
+    """The in-progress transaction of session ``lsid`` whose ``txnNumber`` is
+    ``number``, as a statement of it that needs nothing else checked finds it (see
+    :func:`continued_transaction`), the session's use recorded; None for anything
+    else (a session or number not known as such, a transaction ended or past its
+    lifetime), which :func:`admit` decides and words its errors for."""
     # (registry(server), without its call once the registry exists)
     sessions = server._attached.get(registry)
     if sessions is None:
@@ -268,7 +276,6 @@ def continued_transaction(server: Any, name: str, cmd: Mapping[str, Any]) -> Tra
             return None
         sessions.last_continued = (lsid, record)
     transaction = record.transaction
-    number = cmd.get("txnNumber")
     # (a standalone never has a transaction: it refuses startTransaction)
     if transaction is None or transaction.number != number or record.txn_number != number \
             or not isinstance(number, int) or type(number) is bool \

@@ -57,13 +57,15 @@ from ..index import merged  # noqa: F401  (installs an overlay's merged index re
 from ..index.ttl import ttl_index_created
 from ..storage.attached import PerServer
 from ..storage.changes import DOCUMENT_OPERATIONS, ChangeEvent, undo
-from ..storage.overlay import OverlayCollection, overlay_fits, overlay_of, stop_keeping
+from ..storage.overlay import (OverlayCollection, forget_computed, overlay_fits, overlay_of,
+                               stop_keeping)
 from ..storage.store import (CollectionData, DatabaseData, Server, collection_class,
                              holding_transactions, validate_database_name)
 from ..values import deadline
 from ..values.errors import ServerError, TransactionConflict
 
-__all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "Transaction",
+__all__ = ["check_transaction_statement", "TRANSACTION_END_COMMANDS", "FORBIDDEN_DATABASES",
+           "Transaction",
            "TransactionView", "TransactionSettings", "settings_of",
            "ALLOWED_COMMANDS", "DEFAULT_LIFETIME_SECONDS", "DEFAULT_LOCK_REQUEST_TIMEOUT_MS",
            "wait_for_queued_ddl"]
@@ -88,14 +90,16 @@ ALLOWED_COMMANDS = frozenset({
 
 #: the commands that end a transaction (a failure of theirs does not abort it again)
 TRANSACTION_END_COMMANDS = frozenset({"commitTransaction", "abortTransaction"})
-#: databases no statement of a transaction may touch
+#: databases no statement of a transaction may touch (its view leaves them out)
 _FORBIDDEN_DATABASES = ("config", "local")
+#: databases no statement of a transaction but its end (``admin``) may run against
+FORBIDDEN_DATABASES = ("admin", *_FORBIDDEN_DATABASES)
 
 
 def check_transaction_statement(name: str, db: str, cmd: Mapping[str, Any]) -> None:
     """What a transaction's statement may not do, in the server's words."""
     if name not in TRANSACTION_END_COMMANDS:
-        if db == "admin" or db in _FORBIDDEN_DATABASES:
+        if db in FORBIDDEN_DATABASES:
             raise ServerError(263, f"Cannot run command against the '{db}' database in a "
                                    f"transaction.")
         if "writeConcern" in cmd:
@@ -600,6 +604,8 @@ class Transaction:
             self.state = "aborted"
             self._release()
             self.events = []
+            for coll, _ in self._forked.values():
+                forget_computed(coll)
 
     def commit(self) -> None:
         """Make every write of the transaction the real server's, all or nothing, then

@@ -44,7 +44,7 @@ from .shapes import shared_keys
 from .store import CollectionData, DatabaseData, collection_class
 
 __all__ = ["OverlayCollection", "OverlayDocuments", "overlay_of", "overlay_fits",
-           "stop_keeping", "install_merged_catalog"]
+           "stop_keeping", "install_merged_catalog", "forget_computed"]
 
 _new_object = object.__new__
 #: what a key not in the overlay's replaced documents reads as
@@ -453,3 +453,16 @@ def _write_into(overlay: dict, documents: dict, catalog: Any) -> None:
     for key, stored in overlay["appended"].items():
         documents[key] = stored
         catalog.add_computed(stored, key, computed.get(key))
+    # consumed: let go of them now (see :func:`forget_computed`)
+    computed.clear()
+
+
+def forget_computed(coll: CollectionData) -> None:
+    """An aborted transaction's overlay lets go of the index keys its writes computed
+    for commit.  The overlay, its view and its transaction reference one another, so
+    they are freed by a cyclic garbage collection, not when the session lets go of the
+    transaction: the keys (two lists and a tuple per written document) would wait for
+    that collection too, and their number is what makes young collections run more
+    often and objects reach the old generation (whole-heap collections)."""
+    if type(coll) is OverlayCollection:
+        coll.computed.clear()
