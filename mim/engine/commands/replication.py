@@ -11,10 +11,11 @@ from typing import Any
 
 import bson
 
+from ..ops.error_labels import NOT_PRIMARY_CODES
 from ..storage.replication import TERM, member_name, replica_set_config
 from ..storage.store import Server
 from ..values.errors import ServerError
-from .diagnostics import hello_reply
+from .diagnostics import hello_reply, topology_version
 from .registry import command
 
 __all__ = ["cmd_repl_set_get_status", "cmd_repl_set_get_config", "gossip", "WRITE_COMMANDS"]
@@ -94,6 +95,22 @@ def gossip(server: Server, name: str, cmd: Mapping[str, Any], reply: Mapping[str
     out = reply if type(reply) is dict else dict(reply)
     wrote = name in WRITE_COMMANDS and out.get("ok") and (
         "autocommit" not in cmd or name in TRANSACTION_END_COMMANDS)
+    if not out.get("ok", 1.0) or "writeConcernError" in out:
+        _append_topology_version(server, out)
     out["operationTime"] = server.clock.tick() if wrote else server.clock.now()
     out["$clusterTime"] = server.clock.cluster_time_reply()  # encoded once per time
     return out
+
+
+def _append_topology_version(server: Server, reply: dict) -> None:
+    """A replica-set member's not-primary error (the command's, or its write concern
+    error's) carries the member's ``topologyVersion``, as
+    ``appendErrorLabelsAndTopologyVersion`` adds it: a driver then knows the error
+    is no newer than the topology it has seen and keeps the server (SDAM's stale
+    error check) instead of marking it Unknown until the next heartbeat.  (A
+    shutdown error carries one only in quiesce mode, which a one-node mim never
+    enters.)"""
+    concern = reply.get("writeConcernError")
+    concern_code = concern.get("code") if isinstance(concern, Mapping) else None
+    if reply.get("code") in NOT_PRIMARY_CODES or concern_code in NOT_PRIMARY_CODES:
+        reply["topologyVersion"] = topology_version(server)

@@ -47,9 +47,11 @@ def cmd_end_sessions(server: Server, db: str, cmd: Mapping) -> dict:
 
 @command("killSessions")
 def cmd_kill_sessions(server: Server, db: str, cmd: Mapping) -> dict:
-    # kills the sessions' operations and cursors (mim has none running); the cached
-    # sessions stay until they end, as on a server
-    _lsids(cmd, "killSessions", "KillSessionsCmdFromClient")
+    """Kill the listed sessions (all of them for an empty list): their transactions in
+    progress are aborted; the cached sessions stay until they end, as on a server."""
+    wanted = {bytes(u) for u in _lsids(cmd, "killSessions", "KillSessionsCmdFromClient")}
+    sessions.registry(server).kill(
+        lambda record: not wanted or bytes(record.id) in wanted)
     return {"ok": 1.0}
 
 
@@ -65,15 +67,51 @@ def _array_of_documents(cmd: Mapping, name: str, idl: str) -> list:
     return value
 
 
+def _user_digests(users: list, context: str) -> set[bytes]:
+    """The session user digests of ``KillAllSessionsUser`` documents ({user, db})."""
+    digests = set()
+    for user in users:
+        for field in ("user", "db"):
+            if field not in user:
+                raise ServerError(40414, f"BSON field '{context}.{field}' is missing but a "
+                                         "required field")
+            if not isinstance(user[field], str):
+                raise ServerError(14, f"BSON field '{context}.{field}' is the wrong type "
+                                      f"'{type_name(user[field])}', expected type 'string'")
+        digests.add(bytes(sessions.user_digest(user["user"], user["db"])))
+    return digests
+
+
 @command("killAllSessions")
 def cmd_kill_all_sessions(server: Server, db: str, cmd: Mapping) -> dict:
-    _array_of_documents(cmd, "killAllSessions", "KillAllSessionsCmd")
+    """Kill the sessions of the listed users (every session for an empty list): their
+    transactions in progress are aborted (``killSessionsLocal``)."""
+    users = _array_of_documents(cmd, "killAllSessions", "KillAllSessionsCmd")
+    digests = _user_digests(users, "KillAllSessionsCmd.killAllSessions")
+    sessions.registry(server).kill(
+        lambda record: not digests or bytes(record.uid) in digests)
     return {"ok": 1.0}
+
+
+def _matches_pattern(record: Any, pattern: Mapping) -> bool:
+    """Whether a ``KillAllSessionsByPattern`` selects a session: by its ``lsid`` (the
+    session's id) and/or ``uid`` (its user's digest); a pattern naming neither (only
+    the ``users``/``roles`` it impersonates, or nothing) selects every session."""
+    lsid = pattern.get("lsid")
+    if isinstance(lsid, Mapping) and bytes(lsid.get("id", b"")) != bytes(record.id):
+        return False
+    uid = pattern.get("uid")
+    return uid is None or bytes(uid) == bytes(record.uid)
 
 
 @command("killAllSessionsByPattern")
 def cmd_kill_all_sessions_by_pattern(server: Server, db: str, cmd: Mapping) -> dict:
-    _array_of_documents(cmd, "killAllSessionsByPattern", "KillAllSessionsByPatternCmd")
+    """Kill the sessions any pattern selects (every session for an empty list): their
+    transactions in progress are aborted (``killSessionsLocal``)."""
+    patterns = _array_of_documents(cmd, "killAllSessionsByPattern",
+                                   "KillAllSessionsByPatternCmd")
+    sessions.registry(server).kill(
+        lambda record: not patterns or any(_matches_pattern(record, p) for p in patterns))
     return {"ok": 1.0}
 
 

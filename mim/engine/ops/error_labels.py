@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["RETRIABLE_CODES", "error_labels", "is_transient_transaction_error"]
+__all__ = ["NOT_PRIMARY_CODES", "RETRIABLE_CODES", "error_labels",
+           "is_transient_transaction_error"]
 
 #: ``ErrorCategory::RetriableError`` (``error_codes.yml``): HostUnreachable,
 #: HostNotFound, NetworkTimeout, ShutdownInProgress, ReadConcernMajorityNotAvailableYet,
@@ -31,6 +32,9 @@ __all__ = ["RETRIABLE_CODES", "error_labels", "is_transient_transaction_error"]
 #: BackupCursorOpenConflictWithCheckpoint
 RETRIABLE_CODES = frozenset({6, 7, 89, 91, 134, 189, 262, 358, 9001, 10107, 11600, 11602,
                              13435, 13436, 50915})
+#: ``ErrorCategory::NotPrimaryError``: PrimarySteppedDown, NotWritablePrimary,
+#: InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary
+NOT_PRIMARY_CODES = frozenset({189, 10107, 11602, 13435, 13436})
 #: ``ErrorCategory::SnapshotError``: SnapshotTooOld, SnapshotUnavailable,
 #: StaleChunkHistory, MigrationConflict
 _SNAPSHOT_CODES = frozenset({239, 246, 250, 272})

@@ -27,7 +27,7 @@ import hashlib
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from bson.binary import Binary
@@ -137,6 +137,16 @@ class SessionRegistry:
             ended = [self._records.pop(bytes(u), None) for u in session_uuids]
         for record in ended:
             if record is not None and record.transaction is not None:
+                record.transaction.abort()
+
+    def kill(self, matches: Callable[[SessionRecord], bool]) -> None:
+        """Kill the sessions ``matches`` selects (``killSessionsLocal``): each one's
+        transaction in progress is aborted, releasing what it holds; the sessions stay
+        cached, and may be used again."""
+        with self._lock:
+            killed = [r for r in self._records.values() if matches(r)]
+        for record in killed:
+            if record.transaction is not None:
                 record.transaction.abort()
 
     def clear(self) -> None:

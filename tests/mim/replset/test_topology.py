@@ -239,3 +239,52 @@ def test_a_member_bound_to_an_address_advertises_the_address():
         with pymongo.MongoClient(server.uri) as client:
             assert client.admin.command("hello")["me"] == f"127.0.0.1:{server.port}"
 
+
+
+def _arm(client, **data):
+    client.admin.command("configureFailPoint", "failCommand", mode={"times": 1}, data=data)
+
+
+def _raw_error(client, **data) -> dict:
+    _arm(client, failCommands=["insert"], **data)
+    try:
+        reply = client.t.command("insert", "c", documents=[{}], check=False)
+    finally:
+        client.admin.command("configureFailPoint", "failCommand", mode="off")
+    return reply
+
+
+def test_a_not_primary_error_carries_the_members_topology_version(wire_server):
+    """``appendErrorLabelsAndTopologyVersion``: on a replica set, every error of the
+    NotPrimaryError category (10107, 13435, 13436, 11602, 189), the command's or its
+    write concern error's, carries the member's ``topologyVersion``; a shutdown error
+    (not in quiesce mode) and any other error carry none."""
+    wire_server.engine.reset()
+    with pymongo.MongoClient(wire_server.uri) as client:
+        current = client.admin.command("hello")["topologyVersion"]
+        for code in (10107, 13435, 13436, 11602, 189):
+            reply = _raw_error(client, errorCode=code)
+            assert reply["code"] == code and reply["topologyVersion"] == current
+        for code in (91, 11600, 8):
+            assert "topologyVersion" not in _raw_error(client, errorCode=code)
+        reply = _raw_error(client, writeConcernError={"code": 10107, "errmsg": "not primary"})
+        assert reply["ok"] == 1.0 and reply["topologyVersion"] == current
+        reply = _raw_error(client, writeConcernError={"code": 64, "errmsg": "waiting"})
+        assert "topologyVersion" not in reply
+
+
+def test_pymongo_keeps_the_primary_after_a_not_primary_error_of_its_topology(wire_server):
+    """SDAM's stale-error rule: an error whose topologyVersion is not newer than the
+    server description's is ignored, so the driver neither marks the primary Unknown
+    nor waits a heartbeat (10 s) to select it again."""
+    wire_server.engine.reset()
+    uri = wire_server.uri.replace("directConnection=true", "replicaSet=rs0")
+    with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        client.admin.command("ping")
+        _arm(client, failCommands=["find"], errorCode=10107)
+        with pytest.raises(pymongo.errors.NotPrimaryError):
+            client.t.command("find", "c")
+        description = client.topology_description
+        assert description.topology_type_name == "ReplicaSetWithPrimary"
+        assert [s.server_type_name for s in description.server_descriptions().values()] == \
+            ["RSPrimary"]
