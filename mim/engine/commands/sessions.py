@@ -69,17 +69,7 @@ def _array_of_documents(cmd: Mapping, name: str, idl: str) -> list:
 
 def _user_digests(users: list, context: str) -> set[bytes]:
     """The session user digests of ``KillAllSessionsUser`` documents ({user, db})."""
-    digests = set()
-    for user in users:
-        for field in ("user", "db"):
-            if field not in user:
-                raise ServerError(40414, f"BSON field '{context}.{field}' is missing but a "
-                                         "required field")
-            if not isinstance(user[field], str):
-                raise ServerError(14, f"BSON field '{context}.{field}' is the wrong type "
-                                      f"'{type_name(user[field])}', expected type 'string'")
-        digests.add(bytes(sessions.user_digest(user["user"], user["db"])))
-    return digests
+    return {bytes(sessions.session_user_digest(user, context)) for user in users}
 
 
 @command("killAllSessions")

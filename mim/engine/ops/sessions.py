@@ -45,7 +45,7 @@ from .snapshot_reads import SnapshotRead, snapshot_read
 from .transactions import ALLOWED_COMMANDS, TRANSACTION_END_COMMANDS, Transaction
 
 __all__ = ["continued_transaction", "transaction_continued", "RetryableWrite", "SessionRegistry", "SessionRecord", "registry", "admit", "parse_lsid", "new_lsid",
-           "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS", "session_text"]
+           "TIMEOUT_MINUTES", "NO_AUTH_UID", "SNAPSHOT_READ_COMMANDS", "session_text", "session_user_digest"]
 
 #: ``localLogicalSessionTimeoutMinutes`` (``hello``'s ``logicalSessionTimeoutMinutes``)
 TIMEOUT_MINUTES = 30
@@ -605,6 +605,19 @@ def user_digest(user: str, db: str) -> Binary:
     return Binary(hashlib.sha256(text.encode()).digest(), 0)
 
 
+def session_user_digest(user: Mapping, idl: str) -> Binary:
+    """The digest of one ``{user, db}`` document (``ListSessionsUser``,
+    ``KillAllSessionsUser``...), its two fields checked as the IDL type ``idl`` does."""
+    for field in ("user", "db"):
+        if field not in user:
+            raise ServerError(40414, f"BSON field '{idl}.{field}' is missing but a "
+                                     "required field")
+        if not isinstance(user[field], str):
+            raise ServerError(14, f"BSON field '{idl}.{field}' is the wrong type "
+                                  f"'{type_name(user[field])}', expected type 'string'")
+    return user_digest(user["user"], user["db"])
+
+
 def _list_sessions_spec(arg: Any, stage: str) -> list[Binary] | None:
     """The user digests a ``$listLocalSessions`` spec asks for (None: all users)."""
     if not isinstance(arg, Mapping):
@@ -627,15 +640,7 @@ def _list_sessions_spec(arg: Any, stage: str) -> list[Binary] | None:
                 if not isinstance(user, Mapping):
                     raise ServerError(14, f"BSON field '{stage}.users' is the wrong type "
                                           f"'{type_name(user)}', expected type 'object'")
-                for field in ("user", "db"):
-                    if field not in user:
-                        raise ServerError(40414, f"BSON field 'ListSessionsUser.{field}' is "
-                                                 "missing but a required field")
-                    if not isinstance(user[field], str):
-                        raise ServerError(14, f"BSON field 'ListSessionsUser.{field}' is the "
-                                              f"wrong type '{type_name(user[field])}', "
-                                              "expected type 'string'")
-                users.append(user_digest(user["user"], user["db"]))
+                users.append(session_user_digest(user, "ListSessionsUser"))
         else:
             raise ServerError(40415, f"BSON field '{stage}.{key}' is an unknown field.")
     if all_users and users:
