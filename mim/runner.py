@@ -123,7 +123,8 @@ class Runner:
                 raise command_error(exc) from None
         return NOT_A_POINT
 
-    def insert_one(self, db: str, coll: str, raw: bytes) -> dict | None | object:
+    def insert_one(self, db: str, coll: str, raw: bytes, original: dict | None = None
+                   ) -> dict | None | object:
         """``insert_one``'s plain command (``{insert: coll, documents: [raw], ordered:
         true}``, no session given) when :meth:`run` would take its plain path (a
         profiled server is the engine's to refuse): None for ``{n: 1, ok: 1}``, the
@@ -131,7 +132,7 @@ class Runner:
         — or ``NOT_A_POINT``, nothing done, and the caller sends the command."""
         if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
             try:
-                return insert_one_sent(self.server, db, coll, raw)
+                return insert_one_sent(self.server, db, coll, raw, original)
             except ServerError as exc:
                 raise command_error(exc) from None
         return NOT_A_POINT

@@ -185,7 +185,8 @@ def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) ->
 _INSERT_COUNTER = counting_plan("insert")[0]
 
 
-def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
+def insert_one_sent(server: Server, db: str, coll: str, raw: bytes,
+                    original: dict | None = None) -> dict | None | object:
     """What :func:`run_command` answers ``insert_one``'s plain command
     (``{insert: coll, documents: [raw], ordered: true}``, no generic field, on a
     server that is not profiled) with, when
@@ -199,7 +200,7 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     if server.profiled or server.writes_gated or db == OPLOG_DATABASE:
         return NOT_A_POINT
     try:
-        reply = insert_sent(server, db, coll, raw)
+        reply = insert_sent(server, db, coll, raw, original)
     except Exception as exc:
         _shortcut_failed(server, _INSERT_COUNTER, exc, "insert")
     if reply is NOT_A_POINT:
