@@ -196,7 +196,8 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes,
     dispatch or the handler's argument reading.  :data:`~mim.engine.ops.crud.NOT_A_POINT`
     (nothing done, nothing counted) when the command must be sent: a profiled server,
     an fsync lock held or a DDL operation queued (the command waits), the oplog's database, or a
-    collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert."""
+    collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert.
+    ``original``: as :func:`~mim.engine.ops.crud.insert_sent` takes it."""
     if server.profiled or server.writes_gated or db == OPLOG_DATABASE:
         return NOT_A_POINT
     try:

@@ -10,6 +10,12 @@ saves another ~175 bytes per benchmark document (1,432 -> 1,256) but, walked
 per stored document in Python, cost ~13k instructions per insert (+22% on
 ``insert_many``); commit 4116684 (branch mem) holds that version and its tests (a batch's
 columns shared through C maps is the way left to try).
+
+A face's inserts take another road (:func:`copied_shadow`): the shadow is a copy of
+the caller's own dict rather than a decode of the bytes it was encoded to —
+cheaper than the decode and its re-keying, sharing the shape's names (nested
+ones the caller's), the caller's immutable values, and arrays at their exact
+size; proved equal to the decode, type for type, or not made.
 """
 
 from __future__ import annotations
@@ -104,16 +110,19 @@ class _NotCopied(Exception):
     """A value whose BSON round trip :func:`copied_shadow` does not reproduce."""
 
 
+#: no field name (the names :data:`_last_plan` starts with)
+_NOT_NAMES = object()
 #: the field names of documents copied so far -> their plan: (template with ``_id``
 #: first and every name interned, the value types the plan is for, the names whose
 #: values are copied by :func:`_copied_field`, each with how, the names whose ints
-#: may lie beyond int32) — or None for a shape whose names or value types the copy
-#: does not reproduce (the caller decodes); bounded as :data:`_SHAPES`
-_PLANS: dict[tuple, tuple | None] = {}
+#: may lie beyond int32) — the template None for names or value types the copy
+#: does not reproduce (the caller decodes; other value types are planned anew);
+#: bounded as :data:`_SHAPES`
+_PLANS: dict[tuple, tuple] = {}
 #: the names last planned and their plan (as :data:`_last_shape`: documents inserted
 #: one after another mostly share their shape; a caller's names are mostly the same
 #: string objects, compared by identity)
-_last_plan: tuple = ((), None)
+_last_plan: tuple = ((_NOT_NAMES,), None)
 #: the shadow :func:`copied_shadow` made last: :func:`shared_keys` gives it back as
 #: it is (its names are the shape's already), at the cost of one identity
 #: comparison and no change to the write path's calls.  (Any other dict fails the
@@ -151,15 +160,13 @@ def copied_shadow(doc: dict, raw: bytes) -> dict | None:
         if plan is _NO_PLAN:
             plan = _new_plan(doc, names)
         _last_plan = (names, plan)
-    if plan is None:
-        return None
     template, types, copied, ints = plan
     if tuple(map(type, doc.values())) != types:
         plan = _new_plan(doc, names)
         _last_plan = (names, plan)
-        if plan is None:
-            return None
         template, types, copied, ints = plan
+    if template is None:
+        return None
     shadow = {**template, **doc}  # (template.copy().update(doc): its names kept)
     try:
         if copied:
@@ -193,12 +200,12 @@ _NO_PLAN = object()
 _LIST = "list"
 
 
-def _new_plan(doc: dict, names: tuple) -> tuple | None:
+def _new_plan(doc: dict, names: tuple) -> tuple:
     """The plan of :func:`copied_shadow` for ``doc``'s names and value types."""
-    plan: tuple | None = None
+    types = tuple(map(type, doc.values()))
+    plan: tuple = (None, types, (), ())
     if "_id" in doc and "$ref" not in doc and _STR.issuperset(map(type, doc)):
         # (no _id: the caller adds it; $ref: left to the decoder)
-        types = tuple(map(type, doc.values()))
         copied: list | None = []
         ints = []
         for name, kind in zip(doc, types):
