@@ -153,6 +153,9 @@ def copied_shadow(doc: dict, raw: bytes) -> dict | None:
     shape's plan in two tuple comparisons, the shadow is the shape's template
     updated with ``doc``, and only the values the plan names are visited in Python."""
     global _last_plan, _last_copied
+    if not _STR.issuperset(map(type, doc)):
+        # (a str subclass's own ``__eq__`` could match another shape's names)
+        return None
     names = tuple(doc)
     last_names, plan = _last_plan
     if names != last_names:  # (identity comparisons, mostly: a lookup when it differs)
@@ -177,7 +180,8 @@ def copied_shadow(doc: dict, raw: bytes) -> dict | None:
                     if scalars.issuperset(map(type, value)):
                         shadow[name] = list(value)  # (exact size)
                         continue
-                elif nested is not None and tuple(value) == nested[0] \
+                elif nested is not None and _STR.issuperset(map(type, value)) \
+                        and tuple(value) == nested[0] \
                         and scalars.issuperset(map(type, value.values())) \
                         and "$ref" not in value:
                     shadow[name] = {**nested[1], **value}  # (the template's names)
