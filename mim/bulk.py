@@ -19,6 +19,7 @@ from pymongo.results import BulkWriteResult
 
 from .boundary import encode, plain_encode, raise_server_error
 from .session import in_transaction
+from .engine.storage.shapes import offer_originals
 from .engine.values.errors import ServerError
 
 
@@ -50,6 +51,9 @@ class BulkWriter:
         self.session = session
         self.comment = comment
         self.ops: list[tuple[int, Any, Any]] = []  # (kind, engine statement, op for errors)
+        #: position in :attr:`ops` -> the plain dict :meth:`add_inserts` encoded there
+        #: with exactly ``CodecOptions`` (what the engine may copy rather than decode)
+        self.originals: dict[int, dict] = {}
 
     # -- pymongo's _Bulk protocol -------------------------------------------------
 
@@ -81,13 +85,16 @@ class BulkWriter:
         codec_options = collection._codec_options
         encoding_codec = collection._encoding_codec
         plain = collection._plain_codec
-        append = self.ops.append
+        ops = self.ops
+        append = ops.append
+        originals = self.originals
         for document in documents:
             if type(document) is dict and plain:
                 try:
                     raw = plain_encode(document, False, encoding_codec)
                 except RecursionError:
                     raw = encode(document, codec_options)  # the server's depth error
+                originals[len(ops)] = document
                 append((_INSERT, raw, document))
             else:
                 self.add_insert(document, validated=True)
@@ -165,7 +172,17 @@ class BulkWriter:
                 cmd["bypassDocumentValidation"] = self.bypass_validation
             if self.comment is not None:
                 cmd["comment"] = self.comment
-            reply = coll._command(cmd, self.session, write=True)
+            if kind == _INSERT and self.originals:
+                # the dicts the batch was encoded from: the engine copies them for its
+                # shadows (nothing runs between their encoding and this command)
+                originals = self.originals
+                offer_originals(cmd[field], [originals.get(i) for i, _ in batch])
+                try:
+                    reply = coll._command(cmd, self.session, write=True)
+                finally:
+                    offer_originals(cmd[field], None)
+            else:
+                reply = coll._command(cmd, self.session, write=True)
             _merge(result, kind, batch, reply)
             if self.ordered and reply.get("writeErrors"):
                 break

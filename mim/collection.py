@@ -268,12 +268,17 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
 
     def insert_one(self, document: Any, bypass_document_validation: bool | None = None,
                    session: Any = None, comment: Any = None) -> InsertOneResult:
+        original = None
         if type(document) is dict:  # a plain dict (the common case): no ABC checks
             if "_id" not in document:
                 document["_id"] = ObjectId()
             try:  # encode(), without its call when the C encoder takes the options as they are
-                raw = plain_encode(document, False, self._encoding_codec) if self._plain_codec \
-                    else encode(document, self._codec_options)
+                if self._plain_codec:
+                    raw = plain_encode(document, False, self._encoding_codec)
+                    # (what the engine may copy for its shadow rather than decode raw)
+                    original = document
+                else:
+                    raw = encode(document, self._codec_options)
             except RecursionError:
                 raw = encode(document, self._codec_options)  # raises the server's depth error
         else:
@@ -283,7 +288,7 @@ class Collection(OptionsCarrier, Generic[_DocumentType]):
             # the plain command (alone, or a statement of a transaction): stored by the
             # runner's shortcut, or sent when it declines
             runner, db_name, name, _, _ = self._point_read
-            reply = runner.insert_one(db_name, name, raw) if session is None \
+            reply = runner.insert_one(db_name, name, raw, original) if session is None \
                 else runner.insert_one_in_transaction(db_name, name, raw, session)
             if reply is NOT_A_POINT:
                 reply = runner.run(db_name, {"insert": name, "documents": [raw], "ordered": True},

@@ -123,15 +123,18 @@ class Runner:
                 raise command_error(exc) from None
         return NOT_A_POINT
 
-    def insert_one(self, db: str, coll: str, raw: bytes) -> dict | None | object:
+    def insert_one(self, db: str, coll: str, raw: bytes, original: dict | None = None
+                   ) -> dict | None | object:
         """``insert_one``'s plain command (``{insert: coll, documents: [raw], ordered:
         true}``, no session given) when :meth:`run` would take its plain path (a
         profiled server is the engine's to refuse): None for ``{n: 1, ok: 1}``, the
         reply of a refused document, from :func:`~mim.engine.commands.insert_one_sent`
-        — or ``NOT_A_POINT``, nothing done, and the caller sends the command."""
+        — or ``NOT_A_POINT``, nothing done, and the caller sends the command.
+        ``original``: the plain dict ``raw`` was encoded from with exactly
+        ``CodecOptions`` (the engine may copy it for its shadow rather than decode)."""
         if self.plain and not self.fail_points.armed and BOUND_SESSION.get() is None:
             try:
-                return insert_one_sent(self.server, db, coll, raw)
+                return insert_one_sent(self.server, db, coll, raw, original)
             except ServerError as exc:
                 raise command_error(exc) from None
         return NOT_A_POINT

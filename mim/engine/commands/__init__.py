@@ -185,7 +185,8 @@ def find_one_point(server: Server, db: str, coll: str, path: str, value: Any) ->
 _INSERT_COUNTER = counting_plan("insert")[0]
 
 
-def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
+def insert_one_sent(server: Server, db: str, coll: str, raw: bytes,
+                    original: dict | None = None) -> dict | None | object:
     """What :func:`run_command` answers ``insert_one``'s plain command
     (``{insert: coll, documents: [raw], ordered: true}``, no generic field, on a
     server that is not profiled) with, when
@@ -195,11 +196,12 @@ def insert_one_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | No
     dispatch or the handler's argument reading.  :data:`~mim.engine.ops.crud.NOT_A_POINT`
     (nothing done, nothing counted) when the command must be sent: a profiled server,
     an fsync lock held or a DDL operation queued (the command waits), the oplog's database, or a
-    collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert."""
+    collection :func:`~mim.engine.ops.crud.insert_sent` leaves to the general insert.
+    ``original``: as :func:`~mim.engine.ops.crud.insert_sent` takes it."""
     if server.profiled or server.writes_gated or db == OPLOG_DATABASE:
         return NOT_A_POINT
     try:
-        reply = insert_sent(server, db, coll, raw)
+        reply = insert_sent(server, db, coll, raw, original)
     except Exception as exc:
         _shortcut_failed(server, _INSERT_COUNTER, exc, "insert")
     if reply is NOT_A_POINT:

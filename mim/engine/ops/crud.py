@@ -36,6 +36,7 @@ from ..languages.projection import available_query_metadata, compile_projection,
 from ..languages.sorting import compile_sort, has_text_score_sort, smallest_positions
 from ..languages.matcher.text import find_text_node
 from ..languages.matcher.geo import find_near_node, near_sort_key
+from ..storage.shapes import copied_shadow, offered_originals
 from ..storage.documents import (MAY_BE_TOO_DEEP, PLAIN_ID_TYPES, check_id, decode_shadows,
                                  encode_updated, prepare_new_document, prepare_sent_document)
 from ..storage.store import (ENGINE_CODEC, MAX_BSON_SIZE, CollectionData, Server, StoredDocument,
@@ -515,16 +516,29 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
                 raise
         validated = collection.validator is not None
         timeseries = "timeseries" in collection.options
-        # a batch of BSON documents (what insert_many sends) is decoded in one call
-        shadows = decode_shadows(documents) if len(documents) > 1 else None
+        # the dicts a face encoded the batch from (insert_many's), whose copies are
+        # the shadows where they can be; otherwise a batch of BSON documents is
+        # decoded in one call
+        originals = offered_originals(documents)
+        shadows = decode_shadows(documents) if originals is None and len(documents) > 1 \
+            else None
         for index, document in enumerate(documents):
             try:
-                if shadows is not None:
-                    shadow = shadows[index]
-                    # the batch lets go of each decoded dict as it is stored (the store
-                    # keeps a re-keyed copy): freed one by one, not all at the batch's
-                    # end, they do not add up to extra young-generation collections
-                    shadows[index] = None
+                if originals is not None:
+                    original = originals[index]
+                    shadow = None if original is None else copied_shadow(original, document)
+                    if shadow is None:
+                        shadow = decode_shadow(document)
+                else:
+                    shadow = None
+                    if shadows is not None:
+                        shadow = shadows[index]
+                        # the batch lets go of each decoded dict as it is stored (the
+                        # store keeps a re-keyed copy): freed one by one, not all at the
+                        # batch's end, they do not add up to extra young-generation
+                        # collections
+                        shadows[index] = None
+                if shadow is not None:
                     # prepare_sent_document's checks at the cost of comparisons when they
                     # cannot fail; it runs the others (in the batch's order)
                     if type(document) is bytes and "_id" in shadow \
@@ -563,7 +577,8 @@ def insert(server: Server, db: str, coll: str, documents: list[dict | bytes],
     return {"n": n, "writeErrors": errors} if errors else {"n": n}  # (as _write_reply)
 
 
-def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None | object:
+def insert_sent(server: Server, db: str, coll: str, raw: bytes, original: dict | None = None
+                ) -> dict | None | object:
     """``insert(server, db, coll, [raw])`` for the one document (BSON bytes) a face's
     ``insert_one`` sends, into an existing collection that neither validates nor
     is time-series: the write path without the batch's loop.  None once the
@@ -573,7 +588,10 @@ def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None |
     view refuses the write; a validator; a time-series collection), before
     anything is touched.  Each step is :func:`insert`'s, in its order.  ``server``
     may be a transaction's view, whose collections are overlays (the lookup is
-    the collection's first touch there, as it is :func:`insert`'s)."""
+    the collection's first touch there, as it is :func:`insert`'s).
+    ``original``: the plain dict the face encoded ``raw`` from (see
+    :func:`~mim.engine.storage.shapes.copied_shadow`), whose copy is the shadow
+    when it can be (a decode otherwise)."""
     lock = server.lock
     lock.acquire()
     try:
@@ -585,7 +603,9 @@ def insert_sent(server: Server, db: str, coll: str, raw: bytes) -> dict | None |
                 or collection.validator is not None:
             return NOT_A_POINT
         try:
-            shadow = decode_shadow(raw)
+            shadow = None if original is None else copied_shadow(original, raw)
+            if shadow is None:
+                shadow = decode_shadow(raw)
             # prepare_sent_document's checks at the cost of comparisons when they
             # cannot fail (as for a batch); it runs them otherwise
             if "_id" not in shadow or type(shadow["_id"]) not in PLAIN_ID_TYPES \

@@ -37,7 +37,7 @@ def _through(path: str):
 
     ops_crud.insert = counted
     if path == "command":
-        Runner.insert_one = lambda self, db, coll, raw: NOT_A_POINT
+        Runner.insert_one = lambda self, db, coll, raw, original=None: NOT_A_POINT
     try:
         yield calls
     finally:
