@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import sys
+from operator import is_
 import threading
 
 from bson.decimal128 import Decimal128
@@ -153,12 +154,13 @@ def copied_shadow(doc: dict, raw: bytes) -> dict | None:
     shape's plan in two tuple comparisons, the shadow is the shape's template
     updated with ``doc``, and only the values the plan names are visited in Python."""
     global _last_plan, _last_copied
-    if not _STR.issuperset(map(type, doc)):
-        # (a str subclass's own ``__eq__`` could match another shape's names)
-        return None
     names = tuple(doc)
     last_names, plan = _last_plan
-    if names != last_names:  # (identity comparisons, mostly: a lookup when it differs)
+    if len(names) != len(last_names) or not all(map(is_, names, last_names)):
+        # (the very names last planned are exact strs; others are checked, as a str
+        # subclass's own ``__eq__`` could match another shape's names)
+        if not _STR.issuperset(map(type, names)):
+            return None
         plan = _PLANS.get(names, _NO_PLAN)
         if plan is _NO_PLAN:
             plan = _new_plan(doc, names)
@@ -180,8 +182,7 @@ def copied_shadow(doc: dict, raw: bytes) -> dict | None:
                     if scalars.issuperset(map(type, value)):
                         shadow[name] = list(value)  # (exact size)
                         continue
-                elif nested is not None and _STR.issuperset(map(type, value)) \
-                        and tuple(value) == nested[0] \
+                elif nested is not None and _same_names(value, nested[0]) \
                         and scalars.issuperset(map(type, value.values())) \
                         and "$ref" not in value:
                     shadow[name] = {**nested[1], **value}  # (the template's names)
@@ -202,6 +203,14 @@ def copied_shadow(doc: dict, raw: bytes) -> dict | None:
 _NO_PLAN = object()
 #: how :func:`copied_shadow` copies an array of scalars
 _LIST = "list"
+
+
+def _same_names(value: dict, names: tuple) -> bool:
+    """Whether a nested document's names are ``names`` (exact strs): the very
+    objects, mostly (a caller's literals), else exact strs equal to them."""
+    if len(value) == len(names) and all(map(is_, value, names)):
+        return True
+    return _STR.issuperset(map(type, value)) and tuple(value) == names
 
 
 def _new_plan(doc: dict, names: tuple) -> tuple:
