@@ -161,7 +161,7 @@ def _scenario(statements: list, end: str) -> tuple:
     ``_id`` 8 after the snapshot; then ``end``: commit or abort."""
     client = mim.MongoClient(server=mim.Server())
     _setup(client)
-    stream = client.watch()
+    stream = client.watch(max_await_time_ms=1)  # (its events are in; no 1 s idle at the end)
     other = client.start_session()
     other.start_transaction()
     client.test.plain.insert_one({"_id": 7}, session=other)
